@@ -1,0 +1,21 @@
+/*
+ * cmd: the subcommands of the carenet binary. Each takes the argv that
+ * follows its name (argv[0] is the subcommand name itself, getopt-ready),
+ * prints its own --help, and returns the process exit status:
+ * 0 success, 2 usage error, 3 node not reachable, 4 refused (permission,
+ * scope, invalid input), 1 anything else (cn_exit_code()).
+ */
+#ifndef CARENET_CMD_H
+#define CARENET_CMD_H
+
+int cmd_ca(int argc, char **argv);     /* ca.c: ca init|issue|revoke */
+int cmd_init(int argc, char **argv);   /* ca.c: node or inspector identity + request */
+int cmd_enroll(int argc, char **argv); /* ca.c: install a bundle, write node.cfg */
+int cmd_run(int argc, char **argv);    /* node.c: the daemon */
+int cmd_status(int argc, char **argv); /* cli.c: status via the control socket */
+int cmd_demo(int argc, char **argv);   /* demo.c */
+
+/* The path of this executable (for the demo to start nodes). */
+const char *cmd_self_exe(void);
+
+#endif

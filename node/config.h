@@ -1,0 +1,59 @@
+/*
+ * config: a node's configuration file (libconfig syntax).
+ *
+ * Every key has a default; unknown keys, wrong types and out-of-range
+ * values are errors reported as "FILE:LINE: message". Relative paths are
+ * resolved against the directory holding the configuration file.
+ * A loaded config is immutable; reload parses a new one and swaps.
+ * Errors: CN_ECONFIG (message in err), CN_EIO (cannot read), CN_ENOMEM.
+ */
+#ifndef CARENET_CONFIG_H
+#define CARENET_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/carenet/node.cfg"
+
+struct config {
+	char *path;            /* absolute path of the file loaded */
+	char *data_dir;        /* LMDB env, control socket; default "<cfgdir>/data" */
+	char *listen;          /* ZMQ endpoint for children; "" = none (villages) */
+	char *parent_endpoint; /* "" = no parent (county) */
+	char *parent_cert;     /* parent's certificate (PEM), carries its CURVE key */
+	char *key_file;        /* default "<cfgdir>/node.key" */
+	char *cert_file;       /* default "<cfgdir>/node.pem" */
+	char *chain_file;      /* default "<cfgdir>/chain.pem" */
+	char *root_file;       /* default "<cfgdir>/root.pem" */
+	char *curve_file;      /* default "<cfgdir>/curve.key" */
+	char **crl_files;      /* default: none */
+	size_t ncrl;
+	int log_level;         /* enum log_level; "info" */
+	char *timezone;        /* "Asia/Shanghai" */
+	bool test_clock;       /* false */
+	/* limits */
+	size_t max_frame;      /* bytes, 1 MiB; 1 KiB .. 64 MiB */
+	int ban_after;         /* invalid messages before a ban, 5 */
+	int ban_seconds;       /* 300 */
+	int hello_timeout;     /* seconds a connection may stay without HELLO, 10 */
+	/* link timing */
+	int heartbeat_ivl_ms;      /* 2000 */
+	int heartbeat_timeout_ms;  /* 6000 */
+	int reconnect_ivl_ms;      /* 100 */
+	int reconnect_ivl_max_ms;  /* 5000 */
+	int ping_interval_ms;      /* application RTT ping, 5000 */
+	/* delivery (directives issue) */
+	int window_urgent;     /* unacked items in flight per lane, 256 */
+	int window_normal;     /* 1024 */
+	int window_bulk;       /* 1024 */
+	size_t map_size;       /* initial LMDB map size, 64 MiB */
+};
+
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+void config_free(struct config **cfg);
+/* Writes the normalized configuration (every key, defaults filled in) in
+ * libconfig syntax. */
+int config_print(const struct config *cfg, FILE *out);
+
+#endif

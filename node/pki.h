@@ -1,0 +1,131 @@
+/*
+ * pki: identities, certificates and their verification (OpenSSL 3, Ed25519).
+ *
+ * Ids are administrative division codes: county 6 digits, township 9,
+ * village 12. A is an ancestor of B iff A is a proper prefix of B.
+ * Inspectors have an id of the form "I<scope>-<tag>" (tag: 1..16 of
+ * [a-z0-9]) and a scope (2..12 digits) that says which subtree they may see.
+ *
+ * Certificate profile (see certs/README.md):
+ *   subject  O=carenet, OU=<issuer scope>, CN=<id>   (name constraints are on
+ *            dirName O=carenet,OU=<county code> in a county CA)
+ *   (OIDs under a self-assigned UUID arc, X.667, 2.25.190748...121 = CARENET_OID)
+ *   extension CARENET_OID.1 (non-critical) = DER OCTET STRING, 32-byte CURVE public key
+ *   extension CARENET_OID.2 (non-critical) = UTF8String role ("county", ...)
+ *   extension CARENET_OID.3 (non-critical) = UTF8String scope
+ *   extension CARENET_OID.4 (non-critical) = UTF8String display name
+ *
+ * Thread: any, but a pki_trust must not be shared between threads.
+ * Errors: CN_EVERIFY (bad signature/chain/wrong root), CN_ESCOPE (id outside
+ * an issuer's scope, or a CA issuing below pathlen 0), CN_EEXPIRED,
+ * CN_EREVOKED, CN_EKEYMISMATCH, CN_EPERM (key file readable by others),
+ * CN_EIO, CN_EINVAL, CN_ENOMEM, CN_ECRYPTO. Reason text goes into the
+ * caller's `why` buffer where one is taken.
+ */
+#ifndef CARENET_PKI_H
+#define CARENET_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define PKI_ID_MAX 40
+#define PKI_NAME_MAX 128
+#define PKI_CURVE_LEN 32
+#define PKI_SIG_LEN 64
+#define PKI_PUB_LEN 32
+
+enum pki_role {
+	PKI_ROLE_NONE = 0,
+	PKI_ROLE_COUNTY,
+	PKI_ROLE_TOWNSHIP,
+	PKI_ROLE_VILLAGE,
+	PKI_ROLE_INSPECTOR,
+};
+
+/* ---- ids ---- */
+const char *pki_role_name(enum pki_role role);          /* "county", ...; "none" */
+enum pki_role pki_role_parse(const char *name);         /* PKI_ROLE_NONE if unknown */
+/* Role of a node id by its length (all digits, 6/9/12); PKI_ROLE_INSPECTOR for a
+ * valid inspector id; PKI_ROLE_NONE if invalid. */
+enum pki_role pki_role_from_id(const char *id);
+int pki_scope_valid(const char *scope);                 /* 1 if 2..12 digits */
+/* Parent id of a township or village (prefix 6 or 9); CN_EINVAL otherwise. */
+int pki_parent_id(const char *id, char *out, size_t outlen);
+int pki_is_direct_child(const char *parent, const char *child); /* 1/0 */
+int pki_scope_covers(const char *scope, const char *id);        /* 1 if scope is a prefix of id */
+
+/* ---- verified identity ---- */
+struct pki_identity {
+	char id[PKI_ID_MAX];
+	enum pki_role role;
+	char scope[PKI_ID_MAX];        /* inspectors: their scope; nodes: their own id */
+	char name[PKI_NAME_MAX];       /* UTF-8 display name, may be empty */
+	uint8_t curve_pub[PKI_CURVE_LEN];
+	uint8_t sign_pub[PKI_PUB_LEN]; /* Ed25519 public key of the certificate */
+	char serial[64];               /* hex */
+	char issuer_scope[PKI_ID_MAX]; /* scope of the issuing CA */
+	time_t not_before, not_after;
+};
+
+/* ---- trust store: root, CRLs, cache of verified chains ---- */
+struct pki_trust;
+
+/* Loads the root certificate (PEM). Caller owns the result (pki_trust_free). */
+int pki_trust_new(const char *root_pem_path, struct pki_trust **out);
+void pki_trust_free(struct pki_trust **trust);
+/* Adds a CRL (PEM or DER file); its signature must verify against the root or
+ * a CA certificate already seen in a verified chain or added with
+ * pki_trust_add_ca. Replaces an older CRL of the same issuer. */
+int pki_trust_add_crl_file(struct pki_trust *trust, const char *path);
+int pki_trust_add_crl_der(struct pki_trust *trust, const uint8_t *der, size_t len);
+/* Adds an intermediate CA (PEM file or DER) so its CRLs can be checked. */
+int pki_trust_add_ca_file(struct pki_trust *trust, const char *path);
+/* Verification time; 0 = the real clock (default). For test clocks. */
+void pki_trust_set_time(struct pki_trust *trust, time_t now);
+/* Number of revoked serials known (status/diagnostics). */
+size_t pki_trust_revoked_count(const struct pki_trust *trust);
+/* 1 if a certificate with this issuer scope and serial (hex) is revoked. */
+int pki_trust_is_revoked(const struct pki_trust *trust, const char *issuer_scope, const char *serial);
+
+/*
+ * Verifies a chain (DER certificates, leaf first, then issuing CAs; the root
+ * is taken from the trust store). Checks signatures, validity times,
+ * CA:TRUE/pathlen, name constraints, the explicit prefix rule (every id
+ * issued by a CA lies under that CA's scope; a county CA's scope is its own
+ * county code), the role extension against the id, revocation. On success
+ * fills *out. Verified chains are cached by leaf fingerprint; the cache is
+ * dropped when a CRL is added or the time is changed.
+ */
+int pki_verify_chain(struct pki_trust *trust, const uint8_t *const *der, const size_t *len,
+		     size_t n, struct pki_identity *out, char *why, size_t whylen);
+
+/* ---- this node's own credentials ---- */
+struct pki_self;
+
+/* Loads key (Ed25519 PEM, must be 0600 or stricter), certificate (PEM),
+ * chain (PEM file with the CA certificates between leaf and root; may be
+ * empty for root-issued leaves) and CURVE key file (see pki_curve_write).
+ * Checks that the key matches the certificate. Caller owns result. */
+int pki_self_load(const char *key_path, const char *cert_path, const char *chain_path,
+		  const char *curve_path, struct pki_self **out, char *why, size_t whylen);
+void pki_self_free(struct pki_self **self);
+const struct pki_identity *pki_self_identity(const struct pki_self *self);
+/* Chain as DER, leaf first (what goes in HELLO). Owned by self. */
+size_t pki_self_chain(const struct pki_self *self, const uint8_t *const **der, const size_t **len);
+/* Z85 CURVE keys, 40 chars + NUL. */
+void pki_self_curve(const struct pki_self *self, char pub_z85[41], char sec_z85[41]);
+int pki_sign(const struct pki_self *self, const uint8_t *msg, size_t len, uint8_t sig[PKI_SIG_LEN]);
+int pki_verify_sig(const uint8_t pub[PKI_PUB_LEN], const uint8_t *msg, size_t len,
+		   const uint8_t sig[PKI_SIG_LEN]);
+
+/* ---- files ---- */
+/* CN_EPERM if the file is readable/writable by group or others (message in why). */
+int pki_check_key_perms(const char *path, char *why, size_t whylen);
+/* CURVE key file: two lines "public=<z85>\nsecret=<z85>\n", mode 0600. */
+int pki_curve_generate(const char *path);
+int pki_curve_read(const char *path, char pub_z85[41], char sec_z85[41]);
+/* Reads the CURVE public key extension of a PEM certificate file (Z85). */
+int pki_cert_file_curve(const char *cert_path, char pub_z85[41]);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * util: small helpers shared by every module: files, paths, hex, time.
+ * Thread: any. Errors: CN_EIO (errno set and logged by caller), CN_ENOMEM,
+ * CN_EINVAL. Returned strings are malloc'd and owned by the caller.
+ */
+#ifndef CARENET_UTIL_H
+#define CARENET_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Reads a whole file (at most max bytes; CN_ETOOBIG beyond). *buf is
+ * NUL-terminated for convenience; caller frees. */
+int util_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+/* Writes a file atomically (temp file in the same dir, fsync, rename) with
+ * the given mode. CN_EEXIST if excl and the file exists. */
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode, int excl);
+/* mkdir -p with the given mode for directories created. */
+int util_mkdirs(const char *path, mode_t mode);
+/* Joins dir and a relative path; an absolute path is returned as is. */
+char *util_path_join(const char *dir, const char *path);
+/* Directory part of path (malloc'd). */
+char *util_dirname(const char *path);
+/* Absolute path (realpath of the directory part + base name; file may not exist). */
+char *util_abspath(const char *path);
+char *util_strdup(const char *s); /* aborts never; NULL on ENOMEM */
+
+void util_hex(const uint8_t *in, size_t len, char *out); /* out: 2*len+1 */
+int util_unhex(const char *hex, uint8_t *out, size_t outlen); /* exact length */
+
+/* Wall-clock UTC seconds and monotonic microseconds. */
+uint64_t util_now(void);
+uint64_t util_mono_us(void);
+/* "2026-11-29 08:00" in the zone (e.g. "Asia/Shanghai"); out >= 32 bytes. */
+void util_fmt_time(uint64_t t, const char *tz, char *out, size_t outlen);
+/* Parses "YYYY-MM-DD[ HH:MM[:SS]]" in zone tz to UTC seconds. */
+int util_parse_time(const char *s, const char *tz, uint64_t *out);
+/* Parses a duration "90", "90s", "15m", "2h", "7d" to seconds. */
+int util_parse_duration(const char *s, uint64_t *out);
+
+#endif
