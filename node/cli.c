@@ -1,0 +1,241 @@
+/* cli: operator commands that talk to a running node (status). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "control.h"
+#include "err.h"
+#include "json.h"
+#include "util.h"
+
+#define CLI_TIMEOUT_MS 5000
+
+static const char *role_zh(const char *role)
+{
+	if (strcmp(role, "county") == 0)
+		return "县级指导中心";
+	if (strcmp(role, "township") == 0)
+		return "乡镇工作站";
+	if (strcmp(role, "village") == 0)
+		return "儿童之家";
+	if (strcmp(role, "inspector") == 0)
+		return "督导检查";
+	return "";
+}
+
+/* Loads cfg and sends one control command; prints errors the operator can act on. */
+static int cli_request(const char *prog, const char *cfgpath, const char *command,
+		       struct config **cfg, Carenet__ControlReply **rep)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = config_load(cfgpath, cfg, err, sizeof(err))) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return rc;
+	}
+	rc = control_request((*cfg)->data_dir, command, NULL, 0, CLI_TIMEOUT_MS, rep);
+	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT) {
+		fprintf(stderr,
+			"%s: the node is not running (no answer on %s/%s)\n"
+			"  start it with: carenet run -c %s\n",
+			prog, (*cfg)->data_dir, CONTROL_SOCKET_NAME, (*cfg)->path);
+		return CN_EUNREACH;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s\n", prog, cn_strerror(rc));
+		return rc;
+	}
+	if ((*rep)->code != 0) {
+		fprintf(stderr, "%s: the node refused: %s\n", prog, (*rep)->error);
+		return (*rep)->code;
+	}
+	return 0;
+}
+
+static void json_peer(struct json *j, const char *key, const Carenet__PeerStatus *p)
+{
+	json_obj_begin(j, key);
+	json_str(j, "id", p->id);
+	json_str(j, "role", p->role);
+	json_str(j, "name", p->name);
+	json_str(j, "state", p->up ? "up" : "down");
+	json_u64(j, "since", p->since);
+	json_u64(j, "last_seen", p->last_seen);
+	json_double(j, "rtt_ms", (double)p->rtt_us / 1000.0);
+	json_str(j, "last_error", p->last_error);
+	if (p->endpoint[0])
+		json_str(j, "endpoint", p->endpoint);
+	if (strcmp(p->role, "inspector") == 0)
+		json_str(j, "scope", p->scope);
+	json_obj_end(j);
+}
+
+static void status_json(const Carenet__Status *st)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "id", st->id);
+	json_str(&j, "role", st->role);
+	json_str(&j, "name", st->name);
+	json_u64(&j, "pid", st->pid);
+	json_str(&j, "version", st->version);
+	json_u64(&j, "started", st->started);
+	json_str(&j, "listen", st->listen);
+	json_u64(&j, "cert_not_after", st->cert_not_after);
+	if (st->has_parent && st->parent)
+		json_peer(&j, "parent", st->parent);
+	else
+		json_null(&j, "parent");
+	json_arr_begin(&j, "children");
+	for (size_t i = 0; i < st->n_children; i++)
+		json_peer(&j, NULL, st->children[i]);
+	json_arr_end(&j);
+	json_arr_begin(&j, "inspectors");
+	for (size_t i = 0; i < st->n_inspectors; i++)
+		json_peer(&j, NULL, st->inspectors[i]);
+	json_arr_end(&j);
+	json_obj_begin(&j, "counters");
+	for (size_t i = 0; i < st->n_counters; i++)
+		json_u64(&j, st->counters[i]->name, st->counters[i]->value);
+	json_obj_end(&j);
+	json_obj_end(&j);
+	json_finish(&j);
+}
+
+static void peer_row(const Carenet__PeerStatus *p, const char *tz)
+{
+	char since[32], seen[32], rtt[24] = "-";
+
+	util_fmt_time(p->since, tz, since, sizeof(since));
+	util_fmt_time(p->last_seen, tz, seen, sizeof(seen));
+	if (p->rtt_us)
+		snprintf(rtt, sizeof(rtt), "%.1f ms", (double)p->rtt_us / 1000.0);
+	printf("  %-14s %-9s %-5s %-19s  %-19s  %-9s %s %s\n", p->id, p->role,
+	       p->up ? "up" : "DOWN", since, seen, rtt, role_zh(p->role), p->name);
+	if (!p->up && p->last_error[0])
+		printf("  %-14s last error: %s\n", "", p->last_error);
+}
+
+static void peer_table(const char *title, Carenet__PeerStatus **v, size_t n, const char *tz)
+{
+	size_t up = 0;
+
+	for (size_t i = 0; i < n; i++)
+		up += v[i]->up ? 1 : 0;
+	printf("\n%s: %zu up of %zu\n", title, up, n);
+	if (n == 0)
+		return;
+	printf("  %-14s %-9s %-5s %-19s  %-19s  %-9s %s\n", "ID", "ROLE", "STATE", "SINCE",
+	       "LAST SEEN", "RTT", "NAME");
+	for (size_t i = 0; i < n; i++)
+		peer_row(v[i], tz);
+}
+
+static void status_table(const Carenet__Status *st, const char *tz)
+{
+	char started[32], until[32];
+	int any = 0;
+
+	util_fmt_time(st->started, tz, started, sizeof(started));
+	util_fmt_time(st->cert_not_after, tz, until, sizeof(until));
+	printf("node      %s  %s %s  %s\n", st->id, st->role, role_zh(st->role), st->name);
+	printf("started   %s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
+	printf("listen    %s\n", st->listen[0] ? st->listen : "(none: this office has no children)");
+	printf("cert      valid until %s\n", until);
+	if (st->has_parent && st->parent) {
+		const Carenet__PeerStatus *p = st->parent;
+		char since[32];
+		util_fmt_time(p->since, tz, since, sizeof(since));
+		printf("parent    %s %s at %s: %s since %s", p->id, p->role, p->endpoint,
+		       p->up ? "up" : "DOWN", since);
+		if (p->up && p->rtt_us)
+			printf(", rtt %.1f ms", (double)p->rtt_us / 1000.0);
+		if (!p->up && p->last_error[0])
+			printf(" (%s)", p->last_error);
+		printf("\n");
+	} else {
+		printf("parent    (none: top of this network)\n");
+	}
+	peer_table("children 下级", st->children, st->n_children, tz);
+	peer_table("inspectors 督导检查", st->inspectors, st->n_inspectors, tz);
+	printf("\ncounters (non-zero):");
+	for (size_t i = 0; i < st->n_counters; i++) {
+		if (!st->counters[i]->value)
+			continue;
+		printf("%s %s=%llu", any ? "," : "", st->counters[i]->name,
+		       (unsigned long long)st->counters[i]->value);
+		any = 1;
+	}
+	printf("%s\n", any ? "" : " none");
+}
+
+static void status_usage(FILE *f)
+{
+	fprintf(f, "usage: carenet status [-c CFG] [--json]\n"
+		   "\n"
+		   "Shows this node's identity, its parent link, its children and inspectors\n"
+		   "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
+		   "refused by reason, invalid messages, bans), asking the running node over its\n"
+		   "control socket.\n"
+		   "\n"
+		   "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+		   "      --json        one JSON object instead of the table\n"
+		   "  -h, --help        this help\n"
+		   "\n"
+		   "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+					     {"json", no_argument, 0, 'j'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	struct config *cfg = NULL;
+	Carenet__ControlReply *rep = NULL;
+	int ch, as_json = 0, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			status_usage(stdout);
+			return 0;
+		default:
+			status_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		status_usage(stderr);
+		return 2;
+	}
+	rc = cli_request("carenet status", cfgpath, "status", &cfg, &rep);
+	if (rc == 0 && !rep->status) {
+		fprintf(stderr, "carenet status: the node sent no status\n");
+		rc = CN_EPROTO;
+	}
+	if (rc == 0) {
+		if (as_json)
+			status_json(rep->status);
+		else
+			status_table(rep->status, cfg->timezone);
+	}
+	if (rep)
+		carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}

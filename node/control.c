@@ -1,0 +1,235 @@
+#include "control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "err.h"
+#include "link.h"
+#include "log.h"
+#include "node.h"
+#include "util.h"
+
+#define CONTROL_MAX_REQUEST (1 << 20)
+#define CONTROL_MAX_PARTS 4
+
+struct control {
+	void *sock;
+	char path[512]; /* socket file, removed at close */
+};
+
+static int endpoint_for(const char *data_dir, char *ep, size_t eplen, char *path, size_t pathlen)
+{
+	int n = snprintf(path, pathlen, "%s/%s", data_dir, CONTROL_SOCKET_NAME);
+	/* sun_path holds 107 bytes; ZeroMQ fails obscurely beyond that. */
+	if (n < 0 || (size_t)n >= pathlen || n > 107)
+		return CN_EINVAL;
+	snprintf(ep, eplen, "ipc://%s", path);
+	return 0;
+}
+
+int control_open(void *zctx, const char *data_dir, struct control **out)
+{
+	struct control *c;
+	char ep[600];
+	int linger = 0;
+
+	*out = NULL;
+	if (!(c = calloc(1, sizeof(*c))))
+		return CN_ENOMEM;
+	if (endpoint_for(data_dir, ep, sizeof(ep), c->path, sizeof(c->path)) != 0) {
+		log_error("control: socket path %s/%s is too long (max 107 bytes): use a shorter "
+			  "data_dir",
+			  data_dir, CONTROL_SOCKET_NAME);
+		free(c);
+		return CN_ECONFIG;
+	}
+	unlink(c->path); /* stale from a killed node; the data_dir lock is held */
+	c->sock = zmq_socket(zctx, ZMQ_ROUTER);
+	if (!c->sock || zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) < 0 ||
+	    zmq_bind(c->sock, ep) < 0) {
+		log_error("control: cannot bind %s: %s", ep, zmq_strerror(errno));
+		if (c->sock)
+			zmq_close(c->sock);
+		free(c);
+		return CN_EIO;
+	}
+	chmod(c->path, 0600);
+	*out = c;
+	return 0;
+}
+
+void control_close(struct control **cp)
+{
+	if (!cp || !*cp)
+		return;
+	zmq_close((*cp)->sock);
+	unlink((*cp)->path);
+	free(*cp);
+	*cp = NULL;
+}
+
+void *control_socket(struct control *c)
+{
+	return c->sock;
+}
+
+/* ---------------------------------------------------------------- server */
+
+static int fill_status(struct node *n, Carenet__Status *st, Carenet__Counter *ctrs,
+		       Carenet__Counter **ctrp)
+{
+	st->id = (char *)n->me->id;
+	st->role = (char *)pki_role_name(n->me->role);
+	st->name = (char *)n->me->name;
+	st->started = n->started;
+	st->listen = n->cfg->listen;
+	st->cert_not_after = (uint64_t)n->me->not_after;
+	st->pid = (uint32_t)getpid();
+	st->version = CARENET_VERSION;
+	for (int i = 0; i < CTR_COUNT; i++) {
+		carenet__counter__init(&ctrs[i]);
+		ctrs[i].name = (char *)node_ctr_name((enum ctr)i);
+		ctrs[i].value = n->counters[i];
+		ctrp[i] = &ctrs[i];
+	}
+	st->counters = ctrp;
+	st->n_counters = CTR_COUNT;
+	return link_status(n->link, st);
+}
+
+static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep,
+		   Carenet__Status *st, Carenet__Counter *ctrs, Carenet__Counter **ctrp)
+{
+	int rc;
+
+	if (strcmp(req->command, "status") == 0) {
+		rc = fill_status(n, st, ctrs, ctrp);
+		rep->status = st;
+	} else if (strcmp(req->command, "reload") == 0) {
+		rc = node_reload(n);
+	} else if (strcmp(req->command, "stop") == 0) {
+		node_sig_stop = 1;
+		rc = 0;
+	} else {
+		rc = CN_EINVAL;
+		rep->error = "unknown control command";
+	}
+	rep->code = rc;
+	if (rc != 0 && !rep->error[0])
+		rep->error = (char *)cn_strerror(rc);
+}
+
+static void reply(struct control *c, zmq_msg_t *env, size_t nenv, const Carenet__ControlReply *r)
+{
+	size_t len = carenet__control_reply__get_packed_size(r);
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (!buf)
+		return;
+	carenet__control_reply__pack(r, buf);
+	for (size_t i = 0; i < nenv; i++)
+		zmq_send(c->sock, zmq_msg_data(&env[i]), zmq_msg_size(&env[i]),
+			 ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(c->sock, buf, len, ZMQ_DONTWAIT);
+	free(buf);
+}
+
+void control_dispatch(struct control *c, struct node *n)
+{
+	zmq_msg_t part[CONTROL_MAX_PARTS];
+	size_t np = 0;
+	int more = 1;
+	Carenet__ControlRequest *req = NULL;
+	Carenet__ControlReply rep = CARENET__CONTROL_REPLY__INIT;
+	Carenet__Status st = CARENET__STATUS__INIT;
+	Carenet__Counter ctrs[CTR_COUNT], *ctrp[CTR_COUNT];
+
+	while (more && np < CONTROL_MAX_PARTS) {
+		zmq_msg_init(&part[np]);
+		if (zmq_msg_recv(&part[np], c->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&part[np]);
+			goto out;
+		}
+		more = zmq_msg_more(&part[np]);
+		np++;
+	}
+	if (more || np < 2) { /* envelope + body expected; drop anything else */
+		while (more) {
+			zmq_msg_t x;
+			zmq_msg_init(&x);
+			more = zmq_msg_recv(&x, c->sock, 0) >= 0 && zmq_msg_more(&x);
+			zmq_msg_close(&x);
+		}
+		goto out;
+	}
+	if (zmq_msg_size(&part[np - 1]) <= CONTROL_MAX_REQUEST)
+		req = carenet__control_request__unpack(NULL, zmq_msg_size(&part[np - 1]),
+						       zmq_msg_data(&part[np - 1]));
+	if (!req) {
+		rep.code = CN_EPROTO;
+		rep.error = "malformed control request";
+	} else {
+		handle(n, req, &rep, &st, ctrs, ctrp);
+	}
+	reply(c, part, np - 1, &rep);
+	link_status_free(&st);
+	if (req)
+		carenet__control_request__free_unpacked(req, NULL);
+out:
+	for (size_t i = 0; i < np; i++)
+		zmq_msg_close(&part[i]);
+}
+
+/* ---------------------------------------------------------------- client */
+
+int control_request(const char *data_dir, const char *command, const char *const *args,
+		    size_t nargs, int timeout_ms, Carenet__ControlReply **reply_out)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	char ep[600], path[512];
+	struct stat sb;
+	void *ctx = NULL, *s = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+	zmq_msg_t m;
+	int rc = CN_EUNREACH, zero = 0;
+
+	*reply_out = NULL;
+	if (endpoint_for(data_dir, ep, sizeof(ep), path, sizeof(path)) != 0)
+		return CN_EINVAL;
+	if (stat(path, &sb) < 0)
+		return CN_EUNREACH;
+	req.command = (char *)command;
+	req.args = (char **)args;
+	req.n_args = nargs;
+	len = carenet__control_request__get_packed_size(&req);
+	if (!(buf = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	carenet__control_request__pack(&req, buf);
+	zmq_msg_init(&m);
+	if (!(ctx = zmq_ctx_new()) || !(s = zmq_socket(ctx, ZMQ_REQ)))
+		goto out;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms));
+	zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof(timeout_ms));
+	if (zmq_connect(s, ep) < 0 || zmq_send(s, buf, len, 0) < 0)
+		goto out;
+	if (zmq_msg_recv(&m, s, 0) < 0)
+		goto out;
+	*reply_out = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+	rc = *reply_out ? 0 : CN_EPROTO;
+out:
+	zmq_msg_close(&m);
+	if (s)
+		zmq_close(s);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * link: the node's authenticated links.
+ *
+ * Owns the ZAP handler (bound before any other socket, then proven by a
+ * self-test that a banned key is refused), the children ROUTER (CURVE
+ * server, ZMQ_ROUTER_MANDATORY), the parent DEALER (CURVE client,
+ * ZMQ_IMMEDIATE, capped reconnect back-off, ZMTP heartbeats) and socket
+ * monitors. A connection becomes a session only after HELLO/WELCOME:
+ * chain verified, certificate CURVE key equal to the key ZeroMQ
+ * authenticated, subtree rule (direct children, inspectors whose scope
+ * covers this node). Until then every other message is dropped and
+ * counted; keys that keep sending invalid messages are banned.
+ * Thread: the node's thread only. Errors: CN_EIO (zmq call failed, logged),
+ * CN_ECONFIG, CN_EVERIFY (ZAP self-test failed), CN_ENOMEM.
+ */
+#ifndef CARENET_LINK_H
+#define CARENET_LINK_H
+
+#include <stddef.h>
+#include <zmq.h>
+
+#include "control.pb-c.h"
+
+struct node;
+struct link;
+
+int link_open(struct node *n, struct link **out);
+void link_close(struct link **l);
+/* Fills up to max poll items with the link's sockets; returns how many. */
+size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max);
+/* Services the items link_pollitems filled (same order, same count). */
+void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n);
+/* Periodic work: pings, HELLO retries, liveness, ban expiry, certificate
+ * expiry. Returns the milliseconds until it wants to run again. */
+long link_tick(struct link *l);
+/* Fills st's parent, children and inspectors (allocated with malloc;
+ * free with link_status_free). */
+int link_status(struct link *l, Carenet__Status *st);
+void link_status_free(Carenet__Status *st);
+/* Re-checks live sessions after a CRL or limits change; drops revoked ones. */
+void link_recheck(struct link *l);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * link_int: the link module's private state, shared by link.c (events and
+ * handshakes) and link_setup.c (sockets, ZAP self-test, status). Not for
+ * use outside the link module.
+ */
+#ifndef CARENET_LINK_INT_H
+#define CARENET_LINK_INT_H
+
+#include <stdint.h>
+
+#include "link.h"
+#include "node.h"
+#include "peer.h"
+#include "pki.h"
+
+#define ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN "carenet"
+#define HELLO_RETRY_US 2000000u
+#define TICK_MS 200
+
+struct parent {
+	void *sock;
+	void *mon;
+	char endpoint[256];
+	char server_key[41];    /* from the parent certificate */
+	char expect_id[PKI_ID_MAX];
+	int connected;          /* CURVE handshake done */
+	int up;                 /* WELCOME accepted */
+	uint64_t since;
+	uint64_t last_seen;
+	uint64_t rtt_us;
+	uint64_t hello_sent_us;
+	uint64_t ping_sent_us;
+	uint64_t ping_nonce;
+	char last_error[320];
+	struct pki_identity ident;
+};
+
+struct link {
+	struct node *node;
+	void *zap;
+	void *router;           /* children and inspectors; NULL for villages */
+	void *router_mon;
+	struct parent parent;
+	struct peers *peers;
+	uint64_t next_ping_us;
+	uint64_t next_slow;     /* UTC seconds of the next slow check */
+	uint64_t warned_expiry; /* UTC day we last warned about our certificate */
+};
+
+void link_count(struct link *l, enum ctr c);
+void link_zap_handle(struct link *l);
+/* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
+int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
+
+#endif

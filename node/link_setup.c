@@ -1,0 +1,366 @@
+/* link_setup: creating the link sockets, the ZAP self-test, status. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <zmq.h>
+
+#include "err.h"
+#include "link_int.h"
+#include "log.h"
+#include "util.h"
+
+#define MON_ROUTER "inproc://carenet-mon-router"
+#define MON_PARENT "inproc://carenet-mon-parent"
+#define SELFTEST_MS 3000
+
+static int setopt_int(void *s, int opt, int v, const char *what)
+{
+	if (zmq_setsockopt(s, opt, &v, sizeof(v)) == 0)
+		return 0;
+	log_warnx("link: setsockopt %s: %s", what, zmq_strerror(errno));
+	return CN_EIO;
+}
+
+static int setopt_str(void *s, int opt, const char *v, const char *what)
+{
+	if (zmq_setsockopt(s, opt, v, strlen(v)) == 0)
+		return 0;
+	log_warnx("link: setsockopt %s: %s", what, zmq_strerror(errno));
+	return CN_EIO;
+}
+
+static void *open_monitor(void *zctx, void *sock, const char *ep, int events)
+{
+	void *mon;
+
+	if (zmq_socket_monitor(sock, ep, events) < 0) {
+		log_warnx("link: monitor %s: %s", ep, zmq_strerror(errno));
+		return NULL;
+	}
+	mon = zmq_socket(zctx, ZMQ_PAIR);
+	if (mon && zmq_connect(mon, ep) == 0)
+		return mon;
+	log_warnx("link: monitor connect %s: %s", ep, zmq_strerror(errno));
+	if (mon)
+		zmq_close(mon);
+	return NULL;
+}
+
+/* Options every CURVE socket of ours gets. */
+static int common_opts(struct link *l, void *s)
+{
+	const struct config *c = l->node->cfg;
+	int64_t maxmsg = (int64_t)c->max_frame * 4;
+	int rc = 0;
+
+	rc |= setopt_int(s, ZMQ_LINGER, 0, "linger");
+	rc |= setopt_int(s, ZMQ_HEARTBEAT_IVL, c->heartbeat_ivl_ms, "heartbeat_ivl");
+	rc |= setopt_int(s, ZMQ_HEARTBEAT_TIMEOUT, c->heartbeat_timeout_ms, "heartbeat_timeout");
+	rc |= setopt_int(s, ZMQ_HEARTBEAT_TTL, c->heartbeat_timeout_ms, "heartbeat_ttl");
+	rc |= setopt_int(s, ZMQ_SNDHWM, 100000, "sndhwm");
+	rc |= setopt_int(s, ZMQ_RCVHWM, 100000, "rcvhwm");
+	/* Hard transport cap: a frame far over max_frame closes the connection;
+	 * frames just over it reach wire_decode and are refused and counted. */
+	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0)
+		rc |= CN_EIO;
+	return rc ? CN_EIO : 0;
+}
+
+static int curve_server(struct link *l, void *s)
+{
+	char pub[41], sec[41];
+	int rc;
+
+	pki_self_curve(l->node->self, pub, sec);
+	rc = setopt_int(s, ZMQ_CURVE_SERVER, 1, "curve_server");
+	rc |= setopt_str(s, ZMQ_CURVE_SECRETKEY, sec, "curve_secretkey");
+	rc |= setopt_str(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, "zap_domain");
+	OPENSSL_cleanse(sec, sizeof(sec));
+	return rc ? CN_EIO : 0;
+}
+
+static int curve_client(void *s, const char *server, const char *pub, const char *sec)
+{
+	int rc = setopt_str(s, ZMQ_CURVE_SERVERKEY, server, "curve_serverkey");
+	rc |= setopt_str(s, ZMQ_CURVE_PUBLICKEY, pub, "curve_publickey");
+	rc |= setopt_str(s, ZMQ_CURVE_SECRETKEY, sec, "curve_secretkey");
+	return rc ? CN_EIO : 0;
+}
+
+/* Proves that ZAP is in the path: a client whose key is banned must be
+ * refused. Without a ZAP handler libzmq's CURVE accepts every key. */
+static int zap_selftest(struct link *l)
+{
+	char cpub[41], csec[41], spub[41], ssec[41], ep[256];
+	size_t eplen = sizeof(ep);
+	void *srv = NULL, *cli = NULL, *mon = NULL;
+	uint64_t saved = l->node->counters[CTR_ZAP_DENIED], deadline;
+	int rc = CN_EVERIFY, refused = 0;
+
+	zmq_curve_keypair(cpub, csec);
+	pki_self_curve(l->node->self, spub, ssec);
+	peers_ban(l->peers, cpub, UINT64_MAX);
+	srv = zmq_socket(l->node->zctx, ZMQ_ROUTER);
+	cli = zmq_socket(l->node->zctx, ZMQ_DEALER);
+	if (!srv || !cli || curve_server(l, srv) || setopt_int(srv, ZMQ_LINGER, 0, "linger") ||
+	    zmq_bind(srv, "tcp://127.0.0.1:*") < 0 ||
+	    zmq_getsockopt(srv, ZMQ_LAST_ENDPOINT, ep, &eplen) < 0 ||
+	    curve_client(cli, spub, cpub, csec) || setopt_int(cli, ZMQ_LINGER, 0, "linger")) {
+		log_warnx("link: zap self-test set-up failed: %s", zmq_strerror(errno));
+		goto out;
+	}
+	mon = open_monitor(l->node->zctx, cli, "inproc://carenet-mon-selftest",
+			   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+	if (!mon || zmq_connect(cli, ep) < 0)
+		goto out;
+	zmq_send(cli, "x", 1, ZMQ_DONTWAIT);
+	deadline = util_mono_us() + SELFTEST_MS * 1000u;
+	while (!refused && util_mono_us() < deadline) {
+		zmq_pollitem_t it[3] = {{l->zap, 0, ZMQ_POLLIN, 0},
+					{mon, 0, ZMQ_POLLIN, 0},
+					{srv, 0, ZMQ_POLLIN, 0}};
+		uint16_t ev;
+		uint32_t val;
+		if (zmq_poll(it, 3, 100) < 0 && errno != EINTR)
+			break;
+		if (it[0].revents & ZMQ_POLLIN)
+			link_zap_handle(l);
+		if ((it[1].revents & ZMQ_POLLIN) && link_monitor_read(mon, &ev, &val) == 0 &&
+		    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+			refused = 1;
+		if (it[2].revents & ZMQ_POLLIN) {
+			log_error("link: zap self-test: a banned key got through: CURVE is failing "
+				  "open");
+			goto out;
+		}
+	}
+	if (refused) {
+		log_info("link: zap self-test passed (a banned key was refused)");
+		rc = 0;
+	} else {
+		log_error("link: zap self-test: no refusal within %d ms", SELFTEST_MS);
+	}
+out:
+	if (mon) {
+		zmq_socket_monitor(cli, NULL, 0);
+		zmq_close(mon);
+	}
+	if (cli)
+		zmq_close(cli);
+	if (srv)
+		zmq_close(srv);
+	peers_unban(l->peers, cpub);
+	l->node->counters[CTR_ZAP_DENIED] = saved;
+	OPENSSL_cleanse(csec, sizeof(csec));
+	OPENSSL_cleanse(ssec, sizeof(ssec));
+	return rc;
+}
+
+static int open_router(struct link *l)
+{
+	const struct config *c = l->node->cfg;
+
+	if (!(l->router = zmq_socket(l->node->zctx, ZMQ_ROUTER)))
+		return CN_EIO;
+	if (curve_server(l, l->router) || common_opts(l, l->router) ||
+	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
+		return CN_EIO;
+	l->router_mon = open_monitor(l->node->zctx, l->router, MON_ROUTER,
+				     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+					     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+					     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+					     ZMQ_EVENT_DISCONNECTED);
+	if (!l->router_mon)
+		return CN_EIO;
+	if (zmq_bind(l->router, c->listen) < 0) {
+		log_error("link: cannot listen on %s: %s (is another node using the port?)",
+			  c->listen, zmq_strerror(errno));
+		return CN_EIO;
+	}
+	log_info("link: listening on %s", c->listen);
+	return 0;
+}
+
+static int open_parent(struct link *l)
+{
+	const struct config *c = l->node->cfg;
+	struct parent *p = &l->parent;
+	char pub[41], sec[41];
+	int rc = CN_EIO;
+
+	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
+	if (pki_parent_id(l->node->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
+		log_error("link: %s has no parent tier but the config names a parent",
+			  l->node->me->id);
+		return CN_ECONFIG;
+	}
+	if ((rc = pki_cert_file_curve(c->parent_cert, p->server_key)) != 0) {
+		log_error("link: cannot read the parent's CURVE key from %s: %s", c->parent_cert,
+			  cn_strerror(rc));
+		return rc;
+	}
+	rc = CN_EIO;
+	pki_self_curve(l->node->self, pub, sec);
+	if (!(p->sock = zmq_socket(l->node->zctx, ZMQ_DEALER)))
+		goto out;
+	if (curve_client(p->sock, p->server_key, pub, sec) || common_opts(l, p->sock) ||
+	    setopt_int(p->sock, ZMQ_IMMEDIATE, 1, "immediate") ||
+	    setopt_int(p->sock, ZMQ_RECONNECT_IVL, c->reconnect_ivl_ms, "reconnect_ivl") ||
+	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
+		       "reconnect_ivl_max"))
+		goto out;
+	p->mon = open_monitor(l->node->zctx, p->sock, MON_PARENT,
+			      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+				      ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	if (!p->mon)
+		goto out;
+	if (zmq_connect(p->sock, p->endpoint) < 0) {
+		log_error("link: cannot connect to %s: %s", p->endpoint, zmq_strerror(errno));
+		goto out;
+	}
+	p->since = node_now(l->node);
+	snprintf(p->last_error, sizeof(p->last_error), "connecting");
+	log_info("link: connecting to parent %s at %s", p->expect_id, p->endpoint);
+	rc = 0;
+out:
+	OPENSSL_cleanse(sec, sizeof(sec));
+	return rc;
+}
+
+int link_open(struct node *n, struct link **out)
+{
+	struct link *l;
+	int rc = CN_ENOMEM;
+
+	*out = NULL;
+	if (!(l = calloc(1, sizeof(*l))) || !(l->peers = peers_new()))
+		goto fail;
+	l->node = n;
+	rc = CN_EIO;
+	/* ZAP first: a CURVE server bound before its ZAP handler fails open. */
+	if (!(l->zap = zmq_socket(n->zctx, ZMQ_REP)) || zmq_bind(l->zap, ZAP_ENDPOINT) < 0) {
+		log_error("link: cannot bind the ZAP handler: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	if ((rc = zap_selftest(l)) != 0)
+		goto fail;
+	if (n->cfg->listen[0]) {
+		peers_load(l->peers, n->store);
+		if ((rc = open_router(l)) != 0)
+			goto fail;
+	}
+	if (n->cfg->parent_endpoint[0] && (rc = open_parent(l)) != 0)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	link_close(&l);
+	return rc;
+}
+
+static void close_sock(void **s)
+{
+	if (*s) {
+		zmq_close(*s);
+		*s = NULL;
+	}
+}
+
+void link_close(struct link **lp)
+{
+	struct link *l;
+
+	if (!lp || !*lp)
+		return;
+	l = *lp;
+	if (l->router)
+		zmq_socket_monitor(l->router, NULL, 0);
+	if (l->parent.sock)
+		zmq_socket_monitor(l->parent.sock, NULL, 0);
+	close_sock(&l->router_mon);
+	close_sock(&l->parent.mon);
+	close_sock(&l->router);
+	close_sock(&l->parent.sock);
+	close_sock(&l->zap);
+	peers_free(&l->peers);
+	free(l);
+	*lp = NULL;
+}
+
+/* ----------------------------------------------------------------- status */
+
+static Carenet__PeerStatus *peer_status(const struct pki_identity *id, int up, uint64_t since,
+					uint64_t last_seen, uint64_t rtt, const char *err)
+{
+	Carenet__PeerStatus *ps = malloc(sizeof(*ps));
+
+	if (!ps)
+		return NULL;
+	carenet__peer_status__init(ps);
+	ps->id = (char *)id->id;
+	ps->role = (char *)pki_role_name(id->role);
+	ps->name = (char *)id->name;
+	ps->scope = (char *)id->scope;
+	ps->up = up;
+	ps->since = since;
+	ps->last_seen = last_seen;
+	ps->rtt_us = rtt;
+	ps->last_error = (char *)err;
+	return ps;
+}
+
+int link_status(struct link *l, Carenet__Status *st)
+{
+	size_t n = peers_count(l->peers);
+	struct parent *p = &l->parent;
+
+	st->children = calloc(n ? n : 1, sizeof(*st->children));
+	st->inspectors = calloc(n ? n : 1, sizeof(*st->inspectors));
+	if (!st->children || !st->inspectors)
+		return CN_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct peer *q = peers_at(l->peers, i);
+		Carenet__PeerStatus *ps;
+		if (!q->ident.id[0])
+			continue; /* never completed HELLO: counted, not listed */
+		ps = peer_status(&q->ident, q->up, q->since, q->last_seen, q->rtt_us,
+				 q->last_error);
+		if (!ps)
+			return CN_ENOMEM;
+		if (q->ident.role == PKI_ROLE_INSPECTOR)
+			st->inspectors[st->n_inspectors++] = ps;
+		else
+			st->children[st->n_children++] = ps;
+	}
+	if (p->sock) {
+		st->has_parent = 1;
+		if (!(st->parent = peer_status(&p->ident, p->up, p->since, p->last_seen, p->rtt_us,
+					       p->last_error)))
+			return CN_ENOMEM;
+		if (!p->ident.id[0]) { /* before the first WELCOME */
+			st->parent->id = p->expect_id;
+			st->parent->role = (char *)pki_role_name(pki_role_from_id(p->expect_id));
+		}
+		st->parent->endpoint = p->endpoint;
+	}
+	return 0;
+}
+
+void link_status_free(Carenet__Status *st)
+{
+	for (size_t i = 0; i < st->n_children; i++)
+		free(st->children[i]);
+	for (size_t i = 0; i < st->n_inspectors; i++)
+		free(st->inspectors[i]);
+	free(st->children);
+	free(st->inspectors);
+	free(st->parent);
+	st->children = st->inspectors = NULL;
+	st->parent = NULL;
+	st->n_children = st->n_inspectors = 0;
+}

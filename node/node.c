@@ -1,0 +1,338 @@
+#include "node.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "err.h"
+#include "link.h"
+#include "log.h"
+#include "util.h"
+
+volatile sig_atomic_t node_sig_stop, node_sig_reload;
+
+static const char *const ctr_names[CTR_COUNT] = {
+	[CTR_HANDSHAKES_OK] = "handshakes_ok",
+	[CTR_REFUSED_VERIFY] = "handshake_refused_verify",
+	[CTR_REFUSED_SCOPE] = "handshake_refused_scope",
+	[CTR_REFUSED_EXPIRED] = "handshake_refused_expired",
+	[CTR_REFUSED_REVOKED] = "handshake_refused_revoked",
+	[CTR_REFUSED_KEYMISMATCH] = "handshake_refused_keymismatch",
+	[CTR_REFUSED_NOT_CHILD] = "handshake_refused_not_child",
+	[CTR_REFUSED_PROTO] = "handshake_refused_proto",
+	[CTR_NO_HELLO] = "messages_before_hello",
+	[CTR_INVALID_MESSAGES] = "invalid_messages",
+	[CTR_OVERSIZE] = "oversize_frames",
+	[CTR_BANS] = "bans",
+	[CTR_BANNED_DROPPED] = "banned_messages_dropped",
+	[CTR_ZAP_DENIED] = "zap_denied",
+	[CTR_HS_FAILED_AUTH] = "curve_handshake_failed_auth",
+	[CTR_HS_FAILED_PROTOCOL] = "curve_handshake_failed_protocol",
+	[CTR_HS_FAILED_NO_DETAIL] = "curve_handshake_failed_other",
+	[CTR_PARENT_REFUSED] = "parent_refused",
+	[CTR_SESSIONS_DROPPED] = "sessions_dropped",
+};
+
+const char *node_ctr_name(enum ctr c)
+{
+	return (unsigned)c < CTR_COUNT ? ctr_names[c] : "?";
+}
+
+uint64_t node_now(const struct node *n)
+{
+	return (uint64_t)((int64_t)util_now() + n->clock_offset);
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		node_sig_reload = 1;
+	else
+		node_sig_stop = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Loads root, intermediate CAs and CRLs named by cfg into a new trust store. */
+static int load_trust(const struct config *cfg, struct pki_trust **out)
+{
+	struct pki_trust *t = NULL;
+	int rc;
+
+	if ((rc = pki_trust_new(cfg->root_file, &t)) != 0) {
+		log_error("pki: cannot load root certificate %s: %s", cfg->root_file,
+			  cn_strerror(rc));
+		return rc;
+	}
+	if (access(cfg->chain_file, R_OK) == 0 &&
+	    (rc = pki_trust_add_ca_file(t, cfg->chain_file)) != 0) {
+		log_error("pki: cannot load CA chain %s: %s", cfg->chain_file, cn_strerror(rc));
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->ncrl; i++) {
+		if ((rc = pki_trust_add_crl_file(t, cfg->crl_files[i])) != 0) {
+			log_error("pki: cannot load CRL %s: %s", cfg->crl_files[i],
+				  cn_strerror(rc));
+			goto fail;
+		}
+	}
+	*out = t;
+	return 0;
+fail:
+	pki_trust_free(&t);
+	return rc;
+}
+
+static int load_identity(struct node *n)
+{
+	const struct config *c = n->cfg;
+	char why[256] = "";
+	int rc;
+
+	rc = pki_self_load(c->key_file, c->cert_file, c->chain_file, c->curve_file, &n->self, why,
+			   sizeof(why));
+	if (rc != 0) {
+		log_error("pki: cannot load this node's identity: %s (%s)", why, cn_strerror(rc));
+		return rc;
+	}
+	n->me = pki_self_identity(n->self);
+	if (n->me->role == PKI_ROLE_INSPECTOR) {
+		log_error("pki: %s is an inspector identity; inspectors do not run a node",
+			  n->me->id);
+		return CN_EROLE;
+	}
+	if ((rc = load_trust(c, &n->trust)) != 0)
+		return rc;
+	return 0;
+}
+
+/* The data directory belongs to one node: refuse another identity. */
+static int check_store_owner(struct node *n)
+{
+	char owner[PKI_ID_MAX] = "";
+	int len = store_meta_get(n->store, "node_id", owner, sizeof(owner) - 1);
+
+	if (len == CN_ENOTFOUND)
+		return store_meta_put(n->store, "node_id", n->me->id, strlen(n->me->id));
+	if (len < 0)
+		return len;
+	owner[len] = 0;
+	if (strcmp(owner, n->me->id) != 0) {
+		log_error("store: data_dir %s belongs to node %s, not %s: use another data_dir",
+			  n->cfg->data_dir, owner, n->me->id);
+		return CN_EPERM;
+	}
+	return 0;
+}
+
+int node_reload(struct node *n)
+{
+	struct config *cfg = NULL;
+	struct pki_trust *trust = NULL;
+	char err[512];
+	int rc;
+
+	if ((rc = config_load(n->cfg->path, &cfg, err, sizeof(err))) != 0) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return rc;
+	}
+	if ((rc = load_trust(cfg, &trust)) != 0) {
+		log_warnx("reload: revocation lists not usable; keeping the running configuration");
+		config_free(&cfg);
+		return rc;
+	}
+	if (strcmp(cfg->listen, n->cfg->listen) || strcmp(cfg->data_dir, n->cfg->data_dir) ||
+	    strcmp(cfg->parent_endpoint, n->cfg->parent_endpoint) ||
+	    strcmp(cfg->key_file, n->cfg->key_file) || strcmp(cfg->cert_file, n->cfg->cert_file))
+		log_warnx("reload: listen, data_dir, parent and identity changes need a restart");
+	/* Keep the settings that need a restart; take everything else. */
+	free(cfg->listen);
+	free(cfg->data_dir);
+	free(cfg->parent_endpoint);
+	cfg->listen = util_strdup(n->cfg->listen);
+	cfg->data_dir = util_strdup(n->cfg->data_dir);
+	cfg->parent_endpoint = util_strdup(n->cfg->parent_endpoint);
+	if (!cfg->listen || !cfg->data_dir || !cfg->parent_endpoint) {
+		config_free(&cfg);
+		pki_trust_free(&trust);
+		return CN_ENOMEM;
+	}
+	config_free(&n->cfg);
+	n->cfg = cfg;
+	pki_trust_free(&n->trust);
+	n->trust = trust;
+	log_setlevel((enum log_level)cfg->log_level);
+	link_recheck(n->link);
+	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
+		 cfg->ncrl, pki_trust_revoked_count(trust));
+	return 0;
+}
+
+static void node_loop(struct node *n)
+{
+	zmq_pollitem_t items[8];
+	size_t nl;
+	long timeout = 0;
+
+	while (!node_sig_stop) {
+		if (node_sig_reload) {
+			node_sig_reload = 0;
+			node_reload(n);
+		}
+		nl = link_pollitems(n->link, items, 7);
+		items[nl].socket = control_socket(n->control);
+		items[nl].fd = 0;
+		items[nl].events = ZMQ_POLLIN;
+		items[nl].revents = 0;
+		if (zmq_poll(items, (int)nl + 1, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warnx("node: zmq_poll: %s", zmq_strerror(errno));
+			break;
+		}
+		link_handle(n->link, items, nl);
+		if (items[nl].revents & ZMQ_POLLIN)
+			control_dispatch(n->control, n);
+		timeout = link_tick(n->link);
+	}
+}
+
+static void node_free(struct node *n)
+{
+	control_close(&n->control);
+	link_close(&n->link);
+	if (n->zctx)
+		zmq_ctx_term(n->zctx);
+	store_close(&n->store);
+	pki_trust_free(&n->trust);
+	pki_self_free(&n->self);
+	config_free(&n->cfg);
+}
+
+static int node_start(struct node *n)
+{
+	int rc;
+
+	if ((rc = load_identity(n)) != 0)
+		return rc;
+	log_init((enum log_level)n->cfg->log_level, n->me->id);
+	if ((rc = store_open(n->cfg->data_dir, n->cfg->map_size, &n->store)) != 0) {
+		log_error("store: cannot open %s: %s", n->cfg->data_dir, cn_strerror(rc));
+		return rc;
+	}
+	if ((rc = check_store_owner(n)) != 0)
+		return rc;
+	if (!(n->zctx = zmq_ctx_new()))
+		return CN_ENOMEM;
+	if ((rc = link_open(n, &n->link)) != 0)
+		return rc;
+	if ((rc = control_open(n->zctx, n->cfg->data_dir, &n->control)) != 0)
+		return rc;
+	n->started = node_now(n);
+	log_info("node: %s (%s, %s) running, pid %d", n->me->id, pki_role_name(n->me->role),
+		 n->me->name, (int)getpid());
+	return 0;
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: carenet run [-c CFG] [-n]\n"
+		   "\n"
+		   "Runs this office's node in the foreground (systemd-friendly; logs on stderr).\n"
+		   "Identity and role come from the certificate named in the configuration.\n"
+		   "\n"
+		   "  -c, --config CFG  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		   "  -n, --check       check the configuration and identity files, print the\n"
+		   "                    normalized configuration, and exit\n"
+		   "  -h, --help        this help\n"
+		   "\n"
+		   "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads log level, limits and\n"
+		   "revocation lists.\n");
+}
+
+static int run_check(struct node *n)
+{
+	int rc = load_identity(n);
+
+	if (rc != 0) {
+		fprintf(stderr, "carenet run: %s: identity files are not usable (see above)\n",
+			n->cfg->path);
+		return cn_exit_code(rc);
+	}
+	config_print(n->cfg, stdout);
+	fprintf(stderr, "carenet run: %s: configuration OK for %s (%s)\n", n->cfg->path,
+		n->me->id, pki_role_name(n->me->role));
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+					     {"check", no_argument, 0, 'n'},
+					     {"help", no_argument, 0, 'h'},
+					     {0, 0, 0, 0}};
+	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	struct node n;
+	char err[512];
+	int ch, check = 0, rc;
+
+	memset(&n, 0, sizeof(n));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			run_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		run_usage(stderr);
+		return 2;
+	}
+	if ((rc = config_load(cfgpath, &n.cfg, err, sizeof(err))) != 0) {
+		fprintf(stderr, "carenet run: %s\n", err);
+		return cn_exit_code(rc);
+	}
+	log_init((enum log_level)n.cfg->log_level, NULL);
+	if (check) {
+		rc = run_check(&n);
+		node_free(&n);
+		return rc;
+	}
+	install_signals();
+	if ((rc = node_start(&n)) == 0) {
+		node_loop(&n);
+		log_info("node: stopping");
+	}
+	node_free(&n);
+	return rc == 0 ? 0 : cn_exit_code(rc);
+}

@@ -1,0 +1,67 @@
+/*
+ * node: one running carenet node. One thread runs node_loop(): a zmq_poll
+ * over the link sockets (children ROUTER, parent DEALER, ZAP, monitors),
+ * the control socket, with periodic work on a tick. Everything mutable
+ * hangs off struct node; nothing here is shared with another thread.
+ * This header is internal to node/ (link.c, control.c, node.c).
+ */
+#ifndef CARENET_NODE_H
+#define CARENET_NODE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "pki.h"
+#include "store.h"
+
+/* Counters shown by `carenet status`; names in node.c (ctr_names). */
+enum ctr {
+	CTR_HANDSHAKES_OK,
+	CTR_REFUSED_VERIFY,      /* chain does not verify (wrong root, bad signature) */
+	CTR_REFUSED_SCOPE,       /* id outside a CA's scope */
+	CTR_REFUSED_EXPIRED,
+	CTR_REFUSED_REVOKED,
+	CTR_REFUSED_KEYMISMATCH, /* certificate CURVE key != link key */
+	CTR_REFUSED_NOT_CHILD,   /* valid certificate, but not a direct child / covering inspector */
+	CTR_REFUSED_PROTO,       /* HELLO malformed or wrong version */
+	CTR_NO_HELLO,            /* messages from a key that has not completed HELLO */
+	CTR_INVALID_MESSAGES,    /* garbage, truncated, unknown type */
+	CTR_OVERSIZE,            /* frames over limits.max_frame */
+	CTR_BANS,                /* keys banned */
+	CTR_BANNED_DROPPED,      /* messages dropped from banned keys */
+	CTR_ZAP_DENIED,          /* ZAP refusals (banned/revoked keys) */
+	CTR_HS_FAILED_AUTH,      /* libzmq handshake failures seen by monitors */
+	CTR_HS_FAILED_PROTOCOL,
+	CTR_HS_FAILED_NO_DETAIL,
+	CTR_PARENT_REFUSED,      /* our HELLO refused by the parent, or its WELCOME invalid */
+	CTR_SESSIONS_DROPPED,    /* live sessions dropped (revoked, expired, replaced) */
+	CTR_COUNT
+};
+
+struct link;
+struct control;
+
+struct node {
+	struct config *cfg;
+	struct store *store;
+	struct pki_self *self;
+	struct pki_trust *trust;
+	const struct pki_identity *me; /* from self */
+	void *zctx;
+	struct link *link;
+	struct control *control;
+	uint64_t started;
+	uint64_t counters[CTR_COUNT];
+	int64_t clock_offset;          /* test clock: seconds added to the real clock */
+};
+
+extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
+
+const char *node_ctr_name(enum ctr c);
+/* The node's notion of now (UTC seconds), including a test-clock offset. */
+uint64_t node_now(const struct node *n);
+/* Re-reads the config and what can change at run time (SIGHUP). */
+int node_reload(struct node *n);
+
+#endif

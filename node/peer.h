@@ -1,0 +1,79 @@
+/*
+ * peer: the table of peers seen on the children ROUTER (children and
+ * inspectors), keyed by the CURVE key ZeroMQ authenticated, plus the ban
+ * list and the keys known to belong to revoked certificates.
+ *
+ * The table is bounded (PEERS_MAX); when full, the oldest entry that never
+ * completed HELLO is evicted. Known children are persisted in the store's
+ * "peers" database so a restarted node lists them (down) before they
+ * reconnect. Thread: the node's thread. Pointers returned stay valid until
+ * the next peers_touch() or peers_free().
+ */
+#ifndef CARENET_PEER_H
+#define CARENET_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pki.h"
+#include "store.h"
+
+#define PEERS_MAX 4096
+#define PEER_RID_MAX 256
+
+struct peer {
+	char key[41];               /* Z85 CURVE key (ZAP User-Id) */
+	uint8_t rid[PEER_RID_MAX];  /* ZeroMQ routing id, assigned by ZeroMQ */
+	size_t rid_len;
+	int fd;                     /* socket of the latest message (ZMQ_SRCFD) */
+	int up;                     /* HELLO accepted on the current connection */
+	struct pki_identity ident;  /* valid once HELLO was accepted */
+	uint64_t since;             /* last up/down change, UTC seconds */
+	uint64_t last_seen;
+	uint64_t created;
+	uint64_t rtt_us;
+	uint64_t ping_nonce;
+	char last_error[128];
+	unsigned invalid;           /* invalid messages in the current window */
+	uint64_t invalid_window;    /* start of that window */
+};
+
+struct peers;
+
+struct peers *peers_new(void);
+void peers_free(struct peers **ps);
+/* Finds or creates the entry for key; records routing id, fd, last_seen.
+ * NULL only when allocation fails. */
+struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, size_t rid_len,
+			 int fd, uint64_t now);
+void peer_set_up(struct peer *p, uint64_t now);
+void peer_set_down(struct peer *p, uint64_t now, const char *why);
+/* Counts an invalid message; returns the count in the current 60 s window. */
+unsigned peer_note_invalid(struct peer *p, uint64_t now);
+
+int peers_is_banned(const struct peers *ps, const char *key, uint64_t now);
+void peers_ban(struct peers *ps, const char *key, uint64_t until);
+void peers_expire_bans(struct peers *ps, uint64_t now);
+void peers_unban(struct peers *ps, const char *key);
+int peers_is_revoked_key(const struct peers *ps, const char *key);
+void peers_add_revoked_key(struct peers *ps, const char *key);
+
+/* Another entry for the same id with another key (re-keyed or duplicate
+ * office) is removed; returns 1 if it was a live session. */
+int peers_replace_id(struct peers *ps, struct peer *keep, const char *id, uint64_t now);
+/* A monitor saw the connection on fd close. */
+void peers_fd_closed(struct peers *ps, int fd, uint64_t now);
+void peers_foreach(struct peers *ps, void (*fn)(struct peer *, void *), void *arg);
+/* Marks down sessions silent for more than dead_after seconds. */
+void peers_check_liveness(struct peers *ps, uint64_t now, uint64_t dead_after);
+/* Drops sessions whose certificate expired / was revoked; returns how many. */
+int peers_drop_expired(struct peers *ps, uint64_t now);
+int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t now);
+
+/* Known-children persistence (store "peers" db: id -> record). */
+int peers_persist(struct peers *ps, struct store *st, const struct peer *p);
+int peers_load(struct peers *ps, struct store *st);
+size_t peers_count(const struct peers *ps);
+struct peer *peers_at(struct peers *ps, size_t i);
+
+#endif

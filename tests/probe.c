@@ -1,0 +1,5 @@
+/* carenet-probe: a misbehaving peer for the network tests (being written). */
+int main(void)
+{
+	return 1;
+}
