@@ -236,37 +236,75 @@ static long demo_index(const struct demo *d, const char *id)
 	return 1 + (t - 1) * (d->villages + 1) + v;
 }
 
-/* Ports for the county and the townships: P, P+1, ... or free ports the
- * kernel picks (all sockets held open until every port is chosen, so no
- * two nodes get the same one). */
+/* First port of the kernel's ephemeral range (outgoing connections take
+ * their local ports from it). */
+static int demo_ephemeral_low(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	int lo = 32768;
+
+	if (f) {
+		if (fscanf(f, "%d", &lo) != 1)
+			lo = 32768;
+		fclose(f);
+	}
+	return lo;
+}
+
+/* Binds a TCP socket to 127.0.0.1:port (0: any); returns it and the port. */
+static int demo_bind(int port, int *got)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	socklen_t salen = sizeof(sa);
+	int fd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
+		close(fd);
+		return -1;
+	}
+	*got = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* Ports for the county and the townships: P, P+1, ... with --base-port;
+ * otherwise free ports below the ephemeral range, from a random start (so a
+ * node restarted later finds its port not taken by some outgoing
+ * connection), or any free port if that range is too small. Every socket is
+ * held until all ports are chosen, so no two nodes get the same one. */
 static int demo_ports(struct demo *d)
 {
-	int fds[100], nfd = 0, rc = CN_EIO, next = d->base_port;
+	int fds[100], nfd = 0, rc = CN_EIO, lo = demo_ephemeral_low();
+	int span = lo - 10000, next = 0;
 
+	if (span > 1000)
+		next = 10000 + (int)(((unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL)) %
+				     (unsigned)span);
 	for (size_t i = 0; i < d->n; i++) {
-		struct sockaddr_in sa = {.sin_family = AF_INET};
-		socklen_t salen = sizeof(sa);
+		int tries = 0, fd = -1;
 
 		if (d->nodes[i].role == PKI_ROLE_VILLAGE)
 			continue;
 		if (d->base_port) {
-			d->nodes[i].port = next++;
+			d->nodes[i].port = d->base_port + nfd++;
 			continue;
 		}
-		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (nfd == (int)ARRAY_LEN(fds) || (fds[nfd] = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		while (fd < 0 && span > 1000 && tries++ < 2000) {
+			fd = demo_bind(next, &d->nodes[i].port);
+			next = next + 1 < lo ? next + 1 : 10000;
+		}
+		if (fd < 0 && (fd = demo_bind(0, &d->nodes[i].port)) < 0)
 			goto out;
-		nfd++;
-		if (bind(fds[nfd - 1], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    getsockname(fds[nfd - 1], (struct sockaddr *)&sa, &salen) < 0)
-			goto out;
-		d->nodes[i].port = ntohs(sa.sin_port);
+		fds[nfd++] = fd;
 	}
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "demo: cannot find a free port on 127.0.0.1: %s\n", strerror(errno));
-	while (nfd > 0)
+	while (!d->base_port && nfd > 0)
 		close(fds[--nfd]);
 	return rc;
 }

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The CLI's face: --help everywhere, distinct exit statuses for usage errors and
+unreachable nodes, config errors that name file:line, run -n."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (EXIT_UNREACH, EXIT_USAGE, check, main, run_cli)  # noqa: E402
+
+SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["init"],
+               ["enroll"], ["run"], ["status"], ["demo"]]
+
+
+def show(r):
+    return "exit %d\n--- stdout\n%s--- stderr\n%s" % (r.returncode, r.stdout, r.stderr)
+
+
+def expect(argv, code, what, out_has=(), err_has=()):
+    r = run_cli(argv)
+    check(r.returncode == code, "%s: expected exit %d: %s" % (what, code, show(r)))
+    for s in out_has:
+        check(s.lower() in r.stdout.lower(), "%s: stdout lacks %r: %s" % (what, s, show(r)))
+    for s in err_has:
+        check(s.lower() in r.stderr.lower(), "%s: stderr lacks %r: %s" % (what, s, show(r)))
+    return r
+
+
+def test_help(cn):
+    expect([cn, "--help"], 0, "carenet --help", out_has=["usage"])
+    for sub in SUBCOMMANDS:
+        r = expect([cn] + sub + ["--help"], 0, "carenet %s --help" % " ".join(sub),
+                   out_has=["usage"])
+        check(sub[-1] in r.stdout, "carenet %s --help does not name the command:\n%s" %
+              (" ".join(sub), r.stdout))
+    r = expect([cn, "no-such-command"], EXIT_USAGE, "unknown subcommand")
+    check("no-such-command" in r.stderr, "unknown subcommand not named on stderr: %s" % show(r))
+    expect([cn, "status", "--no-such-option"], EXIT_USAGE, "status with an unknown option")
+
+
+def test_demo_usage(cn, scratch):
+    expect([cn, "demo", "--townships", "0"], EXIT_USAGE, "demo --townships 0",
+           err_has=["townships"])
+    expect([cn, "demo", "--townships", "100"], EXIT_USAGE, "demo --townships 100")
+    expect([cn, "demo", "--villages", "1000"], EXIT_USAGE, "demo --villages 1000")
+    expect([cn, "demo", "--villages", "two"], EXIT_USAGE, "demo --villages two")
+    expect([cn, "demo", "--bogus"], EXIT_USAGE, "demo --bogus")
+    busy = os.path.join(scratch, "busy")
+    os.makedirs(busy)
+    open(os.path.join(busy, "keep.txt"), "w").close()
+    r = expect([cn, "demo", "--setup-only", "--dir", busy], 4, "demo into a non-empty dir",
+               err_has=["not an empty directory"])
+    check(sorted(os.listdir(busy)) == ["keep.txt"], "demo touched a non-empty dir: %s" %
+          os.listdir(busy))
+    del r
+
+
+def test_status_not_running(cn, net):
+    cfg = net.cfg(net.ids[0])
+    for extra in ([], ["--json"]):
+        expect([cn, "status", "-c", cfg] + extra, EXIT_UNREACH,
+               "status %s of a stopped node" % " ".join(extra), err_has=["not running"])
+
+
+def test_run_config_errors(cn, net):
+    missing = os.path.join(net.dir, "missing.cfg")
+    r = run_cli([cn, "run", "-c", missing])
+    check(r.returncode != 0, "run -c missing.cfg exited 0: %s" % show(r))
+    check("cannot open" in r.stderr.lower() and "missing.cfg" in r.stderr,
+          "run -c missing.cfg: stderr should say 'cannot open' and name the file: %s" % show(r))
+
+    cfg = net.cfg(net.ids[0])
+    with open(cfg) as f:
+        text = f.read()
+    if not text.endswith("\n"):
+        text += "\n"
+    bad = os.path.join(os.path.dirname(cfg), "unknown-key.cfg")
+    line = text.count("\n") + 1
+    with open(bad, "w") as f:
+        f.write(text + "no_such_key = 1;\n")
+    r = run_cli([cn, "run", "-n", "-c", bad])
+    check(r.returncode != 0, "run -n with an unknown key exited 0: %s" % show(r))
+    check("%s:%d" % (bad, line) in r.stderr and "no_such_key" in r.stderr,
+          "unknown key: stderr should name %s:%d and the key: %s" % (bad, line, show(r)))
+
+    wrong = os.path.join(os.path.dirname(cfg), "wrong-type.cfg")
+    with open(wrong, "w") as f:
+        f.write(text + 'log_level = 7;\n')
+    r = run_cli([cn, "run", "-n", "-c", wrong])
+    check(r.returncode != 0 and "%s:%d" % (wrong, line) in r.stderr,
+          "log_level of the wrong type: expected an error naming %s:%d: %s" % (wrong, line, show(r)))
+
+
+def settings(text):
+    """The lines of a config that are not comments (a header may name the file)."""
+    return [l for l in text.splitlines() if l.strip() and not l.lstrip().startswith(("#", "//"))]
+
+
+def test_run_check(cn, net):
+    for node_id in (net.ids[0], net.ids[-1]):
+        cfg = net.cfg(node_id)
+        r = expect([cn, "run", "-n", "-c", cfg], 0, "run -n -c %s" % cfg, out_has=["data_dir"])
+        if len(node_id) < 12:
+            check("tcp://127.0.0.1:" in r.stdout, "run -n: listen endpoint missing:\n%s" % r.stdout)
+        # The normalized form is itself a valid config that normalizes to the same text.
+        again = os.path.join(os.path.dirname(cfg), "normalized.cfg")
+        with open(again, "w") as f:
+            f.write(r.stdout)
+        r2 = expect([cn, "run", "-n", "-c", again], 0, "run -n of run -n's output")
+        check(settings(r2.stdout) == settings(r.stdout),
+              "normalizing twice differs:\n%s\n----\n%s" % (r.stdout, r2.stdout))
+        os.unlink(again)
+    check(not os.path.exists(os.path.join(net.dir, net.ids[0], "data", "control.sock")),
+          "run -n left a control socket behind: did it start the node?")
+
+
+def test(net, args):
+    cn = net.carenet
+    scratch = os.path.dirname(net.dir)
+    test_help(cn)
+    test_demo_usage(cn, scratch)
+    net.setup(1, 1)
+    test_status_not_running(cn, net)
+    test_run_config_errors(cn, net)
+    test_run_check(cn, net)
+    print("cli: help, usage errors, exit statuses, config errors, run -n")
+
+
+if __name__ == "__main__":
+    sys.exit(main(test, __doc__))
