@@ -1,6 +1,8 @@
 #include "node.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -227,6 +229,29 @@ static void node_free(struct node *n)
 	pki_trust_free(&n->trust);
 	pki_self_free(&n->self);
 	config_free(&n->cfg);
+	if (n->lock_fd > 0)
+		close(n->lock_fd);
+}
+
+/* One node per data_dir: an exclusive lock held for the node's life. */
+static int lock_data_dir(struct node *n)
+{
+	char *path = util_path_join(n->cfg->data_dir, "node.lock");
+	int rc = 0;
+
+	if (!path)
+		return CN_ENOMEM;
+	n->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (n->lock_fd < 0) {
+		log_warn("node: cannot open %s", path);
+		rc = CN_EIO;
+	} else if (flock(n->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		log_error("node: another carenet node is running with data_dir %s; stop it first",
+			  n->cfg->data_dir);
+		rc = CN_EPERM;
+	}
+	free(path);
+	return rc;
 }
 
 static int node_start(struct node *n)
@@ -240,7 +265,7 @@ static int node_start(struct node *n)
 		log_error("store: cannot open %s: %s", n->cfg->data_dir, cn_strerror(rc));
 		return rc;
 	}
-	if ((rc = check_store_owner(n)) != 0)
+	if ((rc = lock_data_dir(n)) != 0 || (rc = check_store_owner(n)) != 0)
 		return rc;
 	if (!(n->zctx = zmq_ctx_new()))
 		return CN_ENOMEM;

@@ -1,5 +1,297 @@
-/* carenet-probe: a misbehaving peer for the network tests (being written). */
-int main(void)
+/*
+ * carenet-probe: a deliberately misbehaving (or well-behaved) peer for the
+ * network tests and benchmarks. Never installed.
+ *
+ *   carenet-probe --endpoint E --server-cert PEM [--identity DIR] [--curve-key FILE]
+ *                 --send MODE [--count N] [--size N] [--wait MS]
+ *   carenet-probe --endpoint E --server-cert PEM --identity DIR --handshakes N
+ *
+ * MODE: hello, garbage, oversize, truncated, unknown, ping (before HELLO),
+ * multipart. Prints one JSON object: what the node answered.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "err.h"
+#include "pki.h"
+#include "util.h"
+#include "wire.h"
+
+struct probe {
+	const char *endpoint, *server_cert, *identity, *curve_key, *mode;
+	int count, wait_ms, handshakes;
+	size_t size;
+	char server[41], pub[41], sec[41];
+	struct pki_self *self;
+	void *ctx;
+};
+
+static int load_identity(struct probe *p)
 {
-	return 1;
+	char *k, *c, *ch, *cu, why[256] = "";
+	int rc;
+
+	if (!p->identity) {
+		zmq_curve_keypair(p->pub, p->sec); /* a valid key with no certificate */
+		return 0;
+	}
+	k = util_path_join(p->identity, "node.key");
+	c = util_path_join(p->identity, "node.pem");
+	ch = util_path_join(p->identity, "chain.pem");
+	cu = util_path_join(p->identity, "curve.key");
+	rc = pki_self_load(k, c, ch, cu, &p->self, why, sizeof(why));
+	if (rc != 0)
+		fprintf(stderr, "carenet-probe: identity %s: %s\n", p->identity, why);
+	else
+		pki_self_curve(p->self, p->pub, p->sec);
+	free(k);
+	free(c);
+	free(ch);
+	free(cu);
+	if (rc == 0 && p->curve_key)
+		rc = pki_curve_read(p->curve_key, p->pub, p->sec);
+	return rc;
+}
+
+static void *connect_dealer(struct probe *p, void **mon)
+{
+	void *s = zmq_socket(p->ctx, ZMQ_DEALER);
+	int zero = 0;
+	static int n;
+	char ep[64];
+
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, p->server, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, p->pub, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, p->sec, 40);
+	snprintf(ep, sizeof(ep), "inproc://probe-mon-%d", n++);
+	zmq_socket_monitor(s, ep,
+			   ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	*mon = zmq_socket(p->ctx, ZMQ_PAIR);
+	zmq_connect(*mon, ep);
+	zmq_connect(s, p->endpoint);
+	return s;
+}
+
+/* Waits for the CURVE handshake: 1 done, 0 refused, -1 timeout. */
+static int wait_handshake(void *mon, int ms)
+{
+	zmq_pollitem_t it = {mon, 0, ZMQ_POLLIN, 0};
+	uint64_t end = util_mono_us() + (uint64_t)ms * 1000;
+
+	while (util_mono_us() < end) {
+		zmq_msg_t m;
+		uint16_t ev;
+		if (zmq_poll(&it, 1, 50) <= 0)
+			continue;
+		zmq_msg_init(&m);
+		zmq_msg_recv(&m, mon, 0);
+		memcpy(&ev, zmq_msg_data(&m), 2);
+		zmq_msg_close(&m);
+		zmq_msg_init(&m);
+		zmq_msg_recv(&m, mon, 0);
+		zmq_msg_close(&m);
+		return ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED ? 1 : 0;
+	}
+	return -1;
+}
+
+static int hello_bytes(struct probe *p, uint8_t **buf, size_t *len)
+{
+	Carenet__Frame f = CARENET__FRAME__INIT;
+	Carenet__Hello h = CARENET__HELLO__INIT;
+	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
+	const uint8_t *const *der;
+	const size_t *dl;
+	size_t n = p->self ? pki_self_chain(p->self, &der, &dl) : 0;
+
+	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
+		chain[i].data = (uint8_t *)der[i];
+		chain[i].len = dl[i];
+	}
+	h.version = WIRE_VERSION;
+	h.chain = chain;
+	h.n_chain = n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
+	f.body_case = CARENET__FRAME__BODY_HELLO;
+	f.hello = &h;
+	return wire_encode(&f, buf, len);
+}
+
+static int send_mode(struct probe *p, void *s)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (!strcmp(p->mode, "hello") || !strcmp(p->mode, "truncated")) {
+		if ((rc = hello_bytes(p, &buf, &len)) != 0)
+			return rc;
+		if (!strcmp(p->mode, "truncated"))
+			len = len / 2;
+	} else if (!strcmp(p->mode, "garbage") || !strcmp(p->mode, "oversize")) {
+		len = !strcmp(p->mode, "garbage") ? 64 : p->size;
+		buf = malloc(len);
+		for (size_t i = 0; buf && i < len; i++)
+			buf[i] = (uint8_t)(0xff - (i * 7));
+	} else if (!strcmp(p->mode, "unknown")) {
+		buf = malloc(2);
+		buf[0] = 0x50; /* field 10: no such frame type */
+		buf[1] = 0;
+		len = 2;
+	} else if (!strcmp(p->mode, "ping")) {
+		Carenet__Frame f = CARENET__FRAME__INIT;
+		Carenet__Ping pg = CARENET__PING__INIT;
+		f.body_case = CARENET__FRAME__BODY_PING;
+		f.ping = &pg;
+		wire_encode(&f, &buf, &len);
+	} else if (!strcmp(p->mode, "multipart")) {
+		zmq_send(s, "a", 1, ZMQ_SNDMORE);
+		buf = malloc(1);
+		buf[0] = 'b';
+		len = 1;
+	} else {
+		fprintf(stderr, "carenet-probe: unknown --send mode %s\n", p->mode);
+		return CN_EUSAGE;
+	}
+	if (!buf)
+		return CN_ENOMEM;
+	if (zmq_send(s, buf, len, 0) < 0)
+		rc = CN_EIO;
+	free(buf);
+	return rc;
+}
+
+/* Reads the node's answers for wait_ms; prints the last one as JSON. */
+static void report(struct probe *p, void *s, int hs)
+{
+	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+	uint64_t end = util_mono_us() + (uint64_t)p->wait_ms * 1000;
+	const char *result = hs == 1 ? "none" : hs == 0 ? "curve_refused" : "no_handshake";
+	char reason[600] = "", peer[64] = "";
+	uint32_t code = 0;
+
+	while (hs == 1 && util_mono_us() < end) {
+		zmq_msg_t m;
+		Carenet__Frame *f = NULL;
+		const char *why;
+		if (zmq_poll(&it, 1, 50) <= 0)
+			continue;
+		zmq_msg_init(&m);
+		zmq_msg_recv(&m, s, 0);
+		if (wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why) == 0) {
+			if (f->body_case == CARENET__FRAME__BODY_WELCOME) {
+				struct pki_identity id;
+				result = "welcome";
+				(void)id;
+			} else if (f->body_case == CARENET__FRAME__BODY_REFUSE) {
+				result = "refuse";
+				code = f->refuse->code;
+				snprintf(reason, sizeof(reason), "%s", f->refuse->reason);
+			}
+			wire_free(&f);
+		}
+		zmq_msg_close(&m);
+		if (strcmp(result, "none") != 0)
+			break;
+	}
+	for (char *c = reason; *c; c++)
+		if (*c == '"' || *c == '\\')
+			*c = '\'';
+	printf("{\"result\": \"%s\", \"code\": %u, \"error\": \"%s\", \"reason\": \"%s\"%s}\n",
+	       result, code, code ? cn_errname(-(int)code) : "", reason, peer);
+}
+
+static int run_send(struct probe *p)
+{
+	void *mon, *s = connect_dealer(p, &mon);
+	int hs = wait_handshake(mon, 3000), rc = 0;
+
+	for (int i = 0; hs == 1 && i < p->count && rc == 0; i++)
+		rc = send_mode(p, s);
+	report(p, s, hs);
+	zmq_socket_monitor(s, NULL, 0);
+	zmq_close(mon);
+	zmq_close(s);
+	return rc == CN_EUSAGE ? 2 : 0;
+}
+
+/* Benchmark: sequential connections, each CURVE handshake + HELLO/WELCOME. */
+static int run_handshakes(struct probe *p)
+{
+	uint64_t t0 = util_mono_us();
+	int ok = 0;
+	uint8_t *hello;
+	size_t hlen;
+
+	if (hello_bytes(p, &hello, &hlen) != 0)
+		return 1;
+	for (int i = 0; i < p->handshakes; i++) {
+		void *mon, *s = connect_dealer(p, &mon);
+		zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+		if (wait_handshake(mon, 3000) == 1 && zmq_send(s, hello, hlen, 0) >= 0 &&
+		    zmq_poll(&it, 1, 3000) == 1) {
+			zmq_msg_t m;
+			zmq_msg_init(&m);
+			zmq_msg_recv(&m, s, 0);
+			zmq_msg_close(&m);
+			ok++;
+		}
+		zmq_socket_monitor(s, NULL, 0);
+		zmq_close(mon);
+		zmq_close(s);
+	}
+	double secs = (double)(util_mono_us() - t0) / 1e6;
+	printf("{\"handshakes\": %d, \"ok\": %d, \"seconds\": %.3f, \"per_second\": %.1f}\n",
+	       p->handshakes, ok, secs, ok / secs);
+	free(hello);
+	return ok == p->handshakes ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"endpoint", required_argument, 0, 'e'}, {"server-cert", required_argument, 0, 's'},
+		{"identity", required_argument, 0, 'i'}, {"curve-key", required_argument, 0, 'k'},
+		{"send", required_argument, 0, 'm'},     {"count", required_argument, 0, 'n'},
+		{"size", required_argument, 0, 'z'},     {"wait", required_argument, 0, 'w'},
+		{"handshakes", required_argument, 0, 'H'}, {0, 0, 0, 0}};
+	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'e': p.endpoint = optarg; break;
+		case 's': p.server_cert = optarg; break;
+		case 'i': p.identity = optarg; break;
+		case 'k': p.curve_key = optarg; break;
+		case 'm': p.mode = optarg; break;
+		case 'n': p.count = atoi(optarg); break;
+		case 'z': p.size = (size_t)atol(optarg); break;
+		case 'w': p.wait_ms = atoi(optarg); break;
+		case 'H': p.handshakes = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: see tests/probe.c\n");
+			return 2;
+		}
+	}
+	if (!p.endpoint || !p.server_cert) {
+		fprintf(stderr, "carenet-probe: --endpoint and --server-cert are required\n");
+		return 2;
+	}
+	if (pki_cert_file_curve(p.server_cert, p.server) != 0 || load_identity(&p) != 0) {
+		fprintf(stderr, "carenet-probe: cannot load keys\n");
+		return 1;
+	}
+	p.ctx = zmq_ctx_new();
+	rc = p.handshakes > 0 ? run_handshakes(&p) : run_send(&p);
+	pki_self_free(&p.self);
+	zmq_ctx_term(p.ctx);
+	return rc;
 }
