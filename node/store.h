@@ -7,6 +7,9 @@
  * MDB_MAP_FULL the transaction is aborted, the map doubled and the callback
  * replayed, so callbacks must be idempotent up to commit (derive everything
  * from the txn, keep side effects until store_write returns 0).
+ * A callback whose mdb_put/mdb_del returns MDB_MAP_FULL must return
+ * CN_EMAPFULL (store_err() does that translation); any other error aborts.
+ * Never call store_write/store_read/store_backup from inside a callback.
  * Thread: the node's thread only. Values read are valid until the txn ends.
  * Errors: CN_ESTORE (LMDB text logged), CN_ENOTFOUND, CN_ENOMEM, CN_EIO.
  */
@@ -15,13 +18,14 @@
 
 #include <lmdb.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum store_db {
-	STORE_META = 0,   /* schema version, node id, created */
-	STORE_PEERS,      /* peer id -> last seen, cursors */
-	STORE_OUTBOX,     /* (peer, lane, seq) -> item */
-	STORE_CURSORS,    /* (peer, lane) -> last seq durably received */
-	STORE_ORIGINS,    /* origin id -> highest origin seq applied */
+	STORE_META = 0, /* schema version, node id, created */
+	STORE_PEERS,    /* peer id -> last seen, cursors */
+	STORE_OUTBOX,   /* (peer, lane, seq) -> item */
+	STORE_CURSORS,  /* (peer, lane) -> last seq durably received */
+	STORE_ORIGINS,  /* origin id -> highest origin seq applied */
 	STORE_DIRECTIVES,
 	STORE_STATUSES,
 	STORE_RECORDS,
@@ -31,22 +35,39 @@ enum store_db {
 	STORE_NDB
 };
 
+/* meta "schema" holds this as a big-endian uint32; a newer one is refused. */
 #define STORE_SCHEMA_VERSION 1
+/* store_write grows the map at most this many times per call. */
+#define STORE_MAX_GROWS 8
 
 struct store;
 
 typedef int (*store_txn_fn)(MDB_txn *txn, void *arg);
 
-/* Opens (creating if needed, mode 0700 dir / 0600 files) the environment in
- * dir. map_size is the initial map size in bytes. Caller owns result. */
+/* Opens (creating if needed, mode 0700 dir / 0600 files; an existing
+ * looser dir is tightened) the environment in dir. map_size is the initial
+ * map size in bytes; a larger size already recorded in the environment
+ * wins. CN_ESTORE if the schema is newer than STORE_SCHEMA_VERSION.
+ * Caller owns result (store_close). */
 int store_open(const char *dir, size_t map_size, struct store **out);
 void store_close(struct store **st);
 MDB_dbi store_dbi(const struct store *st, enum store_db db);
 /* Runs fn in one write transaction and commits; see header comment. fn
- * returns 0 to commit or a negative error to abort (returned as is). */
+ * returns 0 to commit or a negative error to abort (returned as is).
+ * CN_ESTORE if the map is still full after STORE_MAX_GROWS grows. */
 int store_write(struct store *st, store_txn_fn fn, void *arg);
-/* Runs fn in a read-only transaction. */
+/* Runs fn in a read-only transaction; returns fn's result. */
 int store_read(struct store *st, store_txn_fn fn, void *arg);
+/* Translates an LMDB return code, once, at the call site: 0 -> 0,
+ * MDB_NOTFOUND -> CN_ENOTFOUND, MDB_MAP_FULL -> CN_EMAPFULL (silent),
+ * ENOMEM -> CN_ENOMEM, other errno -> CN_EIO, other LMDB codes ->
+ * CN_ESTORE; failures are logged as "store: WHAT: <LMDB text>". */
+int store_err(int mdb_rc, const char *what);
+/* A uint64 value (big-endian on disk) under key in db. put returns 0 or
+ * store_err()'s translation (CN_EMAPFULL included); get returns 0,
+ * CN_ENOTFOUND, or CN_ESTORE if the value is not 8 bytes. */
+int store_put_u64(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t v);
+int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t *v);
 /* Convenience single-key helpers over STORE_META. get copies into buf
  * (returns length or negative error; CN_ETOOBIG if buf too small). */
 int store_meta_put(struct store *st, const char *key, const void *val, size_t len);
@@ -54,7 +75,10 @@ int store_meta_get(struct store *st, const char *key, void *buf, size_t buflen);
 /* Current map size and number of times it was grown (status counters). */
 size_t store_map_size(const struct store *st);
 unsigned store_grow_count(const struct store *st);
-/* Copies the environment compacted to dir (backup). */
+/* Copies the environment compacted (MDB_CP_COMPACT) to dir/data.mdb, a
+ * consistent hot copy. dir is created 0700 (parents too) or must be an
+ * empty directory (CN_EEXIST otherwise); the copy is 0600 and fsynced.
+ * Opens with store_open(). */
 int store_backup(struct store *st, const char *dir);
 
 #endif
