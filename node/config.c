@@ -343,8 +343,7 @@ static int check_tcp(struct loader *ld, const config_setting_t *s, const char *n
 		return 0;
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || colon[1] == '-' || colon[1] == '+' || port < 1 ||
-	    port > 65535)
+	if (errno || colon[1] < '0' || colon[1] > '9' || *end || port < 1 || port > 65535)
 		return fail(ld, s, "'%s' = \"%s\" has an invalid port (1..65535, or * to bind any)",
 		            name, v);
 	return 0;

@@ -2,9 +2,11 @@
  * config: a node's configuration file (libconfig syntax).
  *
  * Every key has a default; unknown keys, wrong types and out-of-range
- * values are errors reported as "FILE:LINE: message". Relative paths are
- * resolved against the directory holding the configuration file.
+ * values are errors reported as "FILE:LINE: message". Relative paths (and
+ * relative ipc:// socket paths) are resolved against the directory holding
+ * the configuration file; every path in struct config is absolute.
  * A loaded config is immutable; reload parses a new one and swaps.
+ * Reference of every key: config/README.md.
  * Errors: CN_ECONFIG (message in err), CN_EIO (cannot read), CN_ENOMEM.
  */
 #ifndef CARENET_CONFIG_H
@@ -50,10 +52,14 @@ struct config {
 	size_t map_size;       /* initial LMDB map size, 64 MiB */
 };
 
+/* Loads path (messages name it as given). On failure *out is NULL and err
+ * (may be NULL) holds one line without a newline. Caller frees with
+ * config_free, which accepts NULL and NULLs the pointer. */
 int config_load(const char *path, struct config **out, char *err, size_t errlen);
 void config_free(struct config **cfg);
-/* Writes the normalized configuration (every key, defaults filled in) in
- * libconfig syntax. */
+/* Writes the normalized configuration (every key in file order, defaults
+ * filled in, absolute paths) in libconfig syntax that config_load reads
+ * back to the same values. 0, or CN_EIO if out failed. */
 int config_print(const struct config *cfg, FILE *out);
 
 #endif

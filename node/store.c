@@ -24,6 +24,7 @@ struct store {
 	char *dir;
 	size_t map_size; /* as LMDB reports it */
 	unsigned grows;  /* map doublings since open */
+	int created;     /* set by init_txn: a new environment */
 };
 
 static const char *const db_names[STORE_NDB] = {
@@ -31,6 +32,7 @@ static const char *const db_names[STORE_NDB] = {
     [STORE_CURSORS] = "cursors",   [STORE_ORIGINS] = "origins", [STORE_DIRECTIVES] = "directives",
     [STORE_STATUSES] = "statuses", [STORE_RECORDS] = "records", [STORE_ESCALATIONS] = "escalations",
     [STORE_TIMERS] = "timers",     [STORE_AUDIT] = "audit",
+    [STORE_REGISTRY] = "registry", [STORE_INBOX] = "inbox",
 };
 
 int store_err(int rc, const char *what)
@@ -248,7 +250,7 @@ static int init_txn(MDB_txn *txn, void *arg)
 		d = (MDB_val){sizeof(buf), buf};
 		if ((rc = store_err(mdb_put(txn, st->dbi[STORE_META], &k, &d, 0), "put schema")))
 			return rc;
-		log_info("store: created dir=%s schema=%d", st->dir, STORE_SCHEMA_VERSION);
+		st->created = 1;
 		return store_put_u64(txn, st->dbi[STORE_META], "created", 7, util_now());
 	}
 	if ((rc = store_err(rc, "get schema")) != 0)
@@ -319,6 +321,8 @@ int store_open(const char *dir, size_t map_size, struct store **out)
 		goto out;
 	if ((rc = store_write(st, init_txn, st)) != 0)
 		goto out;
+	if (st->created)
+		log_info("store: created dir=%s schema=%d", dir, STORE_SCHEMA_VERSION);
 	log_debug("store: open dir=%s map_size=%zu", dir, st->map_size);
 	*out = st;
 	st = NULL;

@@ -226,6 +226,51 @@ static void values(void)
 	config_free(&cfg); /* NULL is fine */
 }
 
+/* config/node.cfg.sample loads and documents the defaults: apart from
+ * data_dir, every value equals the default. */
+static void sample(const char *datadir)
+{
+	char path[PATH_MAX * 2], err[512], want[PATH_MAX * 2];
+	struct config *cfg = NULL, *def = NULL;
+	const char *files[] = {"node.key", "node.pem", "chain.pem", "root.pem", "curve.key"};
+
+	snprintf(path, sizeof(path), "%s/../../config/node.cfg.sample", datadir);
+	CHECK(config_load(path, &cfg, err, sizeof(err)) == 0);
+	snprintf(path, sizeof(path), "%s/good-minimal.cfg", dir);
+	CHECK(config_load(path, &def, err, sizeof(err)) == 0);
+	if (!cfg || !def) {
+		fprintf(stderr, "sample: %s\n", err);
+		goto out;
+	}
+	CHECK(strcmp(cfg->data_dir, "/var/lib/carenet") == 0);
+	char *got[] = {cfg->key_file, cfg->cert_file, cfg->chain_file, cfg->root_file,
+	               cfg->curve_file};
+	char *sdir = strdup(cfg->path);
+	*strrchr(sdir, '/') = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(want, sizeof(want), "%s/%s", sdir, files[i]);
+		CHECK(strcmp(got[i], want) == 0);
+	}
+	free(sdir);
+	CHECK(strcmp(cfg->listen, def->listen) == 0);
+	CHECK(strcmp(cfg->parent_endpoint, def->parent_endpoint) == 0);
+	CHECK(strcmp(cfg->parent_cert, def->parent_cert) == 0);
+	CHECK(cfg->ncrl == def->ncrl && cfg->log_level == def->log_level);
+	CHECK(strcmp(cfg->timezone, def->timezone) == 0 && cfg->test_clock == def->test_clock);
+	CHECK(cfg->max_frame == def->max_frame && cfg->ban_after == def->ban_after);
+	CHECK(cfg->ban_seconds == def->ban_seconds && cfg->hello_timeout == def->hello_timeout);
+	CHECK(cfg->heartbeat_ivl_ms == def->heartbeat_ivl_ms);
+	CHECK(cfg->heartbeat_timeout_ms == def->heartbeat_timeout_ms);
+	CHECK(cfg->reconnect_ivl_ms == def->reconnect_ivl_ms);
+	CHECK(cfg->reconnect_ivl_max_ms == def->reconnect_ivl_max_ms);
+	CHECK(cfg->ping_interval_ms == def->ping_interval_ms);
+	CHECK(cfg->window_urgent == def->window_urgent && cfg->window_normal == def->window_normal);
+	CHECK(cfg->window_bulk == def->window_bulk && cfg->map_size == def->map_size);
+out:
+	config_free(&def);
+	config_free(&cfg);
+}
+
 /* Errors that have no file of their own. */
 static void odd_inputs(void)
 {
@@ -280,6 +325,7 @@ int main(int argc, char **argv)
 	CHECK(ngood >= 5);
 	CHECK(nbad >= 25);
 	values();
+	sample(argv[1]);
 	odd_inputs();
 	rmdir(tmpdir);
 	printf("test_config: %d good, %d bad files; %d failures\n", ngood, nbad, failures);
