@@ -32,6 +32,8 @@ enum store_db {
 	STORE_ESCALATIONS,
 	STORE_TIMERS,
 	STORE_AUDIT,
+	STORE_REGISTRY,   /* descendant office id -> role, name (announced from below) */
+	STORE_INBOX,      /* directive id -> this office's own state (targets) */
 	STORE_NDB
 };
 

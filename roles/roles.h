@@ -1,0 +1,120 @@
+/*
+ * roles: what each office may do, and what directives, statuses and
+ * deadlines mean. No sockets here (architecture.md, "Roles and authority").
+ *
+ * The delivery engine (node/deliver) calls roles_apply() with an item whose
+ * origin signature and certificate chain it has already verified, inside
+ * the write transaction that applies a whole received batch. roles check
+ * the authority rules, update their state, say where the item goes next
+ * (*route), and may originate new items (automatic "delivered" statuses,
+ * reminders, rectification orders...) through env->emit in the same
+ * transaction. Refusal has no side effects: the engine counts, logs and
+ * audits it and skips the item.
+ *
+ * Thread: the node's thread only. Errors: CN_EROLE (role may not do this),
+ * CN_ESCOPE (target or origin outside the permitted subtree), CN_EINVAL
+ * (malformed: empty title, bad kind/state, due in the past...),
+ * CN_ETOOBIG (a field over its cap), CN_ENOTFOUND, CN_ESTORE, CN_ENOMEM,
+ * CN_EMAPFULL (pass through from LMDB puts: the transaction is replayed).
+ */
+#ifndef CARENET_ROLES_H
+#define CARENET_ROLES_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control.pb-c.h"
+#include "items.pb-c.h"
+#include "pki.h"
+#include "store.h"
+
+/* Directive kinds and status states, as on the wire (items.proto). */
+enum roles_kind { KIND_TASK = 1, KIND_NOTICE = 2, KIND_RECTIFICATION = 3, KIND_CIRCULAR = 4 };
+enum roles_state {
+	STATE_PENDING = 0,
+	STATE_DELIVERED = 1,
+	STATE_ACCEPTED = 2,
+	STATE_IN_PROGRESS = 3,
+	STATE_DONE = 4,
+	STATE_UNABLE = 5,
+};
+
+#define ROLES_MAX_TITLE 512
+#define ROLES_MAX_BODY 65536
+#define ROLES_MAX_NOTE 4096
+#define ROLES_MAX_TARGETS 10000
+#define ROLES_MAX_EVIDENCE 32
+#define ROLES_MAX_REMIND 8
+
+struct roles_policy {
+	uint64_t remind[ROLES_MAX_REMIND]; /* default reminders, seconds before due */
+	size_t nremind;
+	int auto_rectify;                  /* issue a rectification order when overdue */
+	uint64_t rectify_after;            /* its deadline: seconds after the overdue moment */
+};
+
+struct roles_env {
+	const struct pki_identity *me;
+	struct store *store;
+	const struct roles_policy *policy;
+	void *arg; /* passed back to every callback */
+	/* The node's clock (UTC seconds, including a test-clock offset). */
+	uint64_t (*now)(void *arg);
+	/*
+	 * Originates an item from this office inside txn. The engine fills
+	 * item->origin, lane (urgent for revocations and escalations, normal
+	 * otherwise), origin_seq and created; for a directive whose id is ""
+	 * it writes "<origin>-<seq>" into id_out (idlen >= 64) and points
+	 * item->directive->id at it. It packs the item at once (the caller
+	 * keeps ownership of *item), signs it with the rest of the
+	 * transaction's items at commit, and routes it: directives and
+	 * reminders down to the children whose subtree holds one of the
+	 * expanded targets; statuses, escalations and announces up.
+	 */
+	int (*emit)(void *arg, MDB_txn *txn, Carenet__Item *item, char *id_out, size_t idlen);
+	/* Runs fn in one write transaction through the engine (so emitted
+	 * items are signed and queued before commit and sent after it). */
+	int (*write)(void *arg, int (*fn)(MDB_txn *txn, void *fnarg), void *fnarg);
+};
+
+/* Where the engine forwards a received item (its exact bytes). */
+struct roles_route {
+	int up;                      /* to the parent */
+	int all_children;            /* to every child (revocations) */
+	char **targets;              /* or: to the children above these target ids */
+	size_t ntargets;             /* (pointers into the item; valid during the txn) */
+};
+
+struct roles;
+
+int roles_new(const struct roles_env *env, struct roles **out);
+void roles_free(struct roles **r);
+
+/* Checks and applies an item received from the neighbour `from` (see top). */
+int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+		const struct pki_identity *origin, const char *from, struct roles_route *route,
+		char *why, size_t whylen);
+
+/* Deadlines: UTC seconds of the next due timer (UINT64_MAX if none), and
+ * firing every timer due at `now` inside txn (reminders, overdue marks,
+ * rectification orders, circulars and escalations). */
+uint64_t roles_next_due(struct roles *r);
+int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now);
+
+/* Operator commands arriving on the control socket: directive.issue,
+ * directive.list, directive.show, inbox, ack, audit, audit.verify. Fills
+ * rep (rep->code, rep->error for refusals: say what was wrong and what to
+ * do next). Returns 1 if the command is not a roles command. Memory put
+ * into rep is released by roles_control_free(rep). */
+int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
+void roles_control_free(Carenet__ControlReply *rep);
+
+/* Names: "task" / "任务", "delivered", ... ; parse returns 0 if unknown. */
+const char *roles_kind_name(uint32_t kind);
+const char *roles_kind_zh(uint32_t kind);
+uint32_t roles_kind_parse(const char *name);
+const char *roles_state_name(uint32_t state);
+uint32_t roles_state_parse(const char *name);
+
+#endif
