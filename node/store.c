@@ -31,8 +31,8 @@ static const char *const db_names[STORE_NDB] = {
     [STORE_META] = "meta",         [STORE_PEERS] = "peers",     [STORE_OUTBOX] = "outbox",
     [STORE_CURSORS] = "cursors",   [STORE_ORIGINS] = "origins", [STORE_DIRECTIVES] = "directives",
     [STORE_STATUSES] = "statuses", [STORE_RECORDS] = "records", [STORE_ESCALATIONS] = "escalations",
-    [STORE_TIMERS] = "timers",     [STORE_AUDIT] = "audit",
-    [STORE_REGISTRY] = "registry", [STORE_INBOX] = "inbox",
+    [STORE_TIMERS] = "timers",     [STORE_AUDIT] = "audit",     [STORE_REGISTRY] = "registry",
+    [STORE_INBOX] = "inbox",
 };
 
 int store_err(int rc, const char *what)
@@ -311,6 +311,15 @@ int store_open(const char *dir, size_t map_size, struct store **out)
 	int rc;
 
 	*out = NULL;
+	/* A NULL name would open LMDB's main database, which holds the named
+	 * ones: refuse rather than write over them. */
+	for (int i = 0; i < STORE_NDB; i++) {
+		if (!db_names[i]) {
+			log_error("store: enum store_db value %d has no name in store.c db_names",
+			          i);
+			return CN_ESTORE;
+		}
+	}
 	if ((rc = prepare_dir(dir)) != 0)
 		return rc;
 	if (!(st = calloc(1, sizeof(*st))) || !(st->dir = util_strdup(dir))) {
