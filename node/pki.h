@@ -9,7 +9,8 @@
  * Certificate profile (see certs/README.md):
  *   subject  O=carenet, OU=<issuer scope>, CN=<id>   (name constraints are on
  *            dirName O=carenet,OU=<county code> in a county CA)
- *   (OIDs under a self-assigned UUID arc, X.667, 2.25.190748...121 = CARENET_OID)
+ *   (OIDs under a self-assigned UUID arc, X.667: UUID 8f80c6aa-6f2d-4efc-9684-3ffc5168fd29
+ *   = 2.25.190748246815432188973440641112446926121 = CARENET_OID)
  *   extension CARENET_OID.1 (non-critical) = DER OCTET STRING, 32-byte CURVE public key
  *   extension CARENET_OID.2 (non-critical) = UTF8String role ("county", ...)
  *   extension CARENET_OID.3 (non-critical) = UTF8String scope
@@ -34,6 +35,13 @@
 #define PKI_CURVE_LEN 32
 #define PKI_SIG_LEN 64
 #define PKI_PUB_LEN 32
+#define PKI_CHAIN_MAX 8 /* certificates accepted in one chain, leaf included */
+
+#define CARENET_OID "2.25.190748246815432188973440641112446926121"
+#define CARENET_OID_CURVE CARENET_OID ".1"
+#define CARENET_OID_ROLE CARENET_OID ".2"
+#define CARENET_OID_SCOPE CARENET_OID ".3"
+#define CARENET_OID_NAME CARENET_OID ".4"
 
 enum pki_role {
 	PKI_ROLE_NONE = 0,
@@ -127,5 +135,111 @@ int pki_curve_generate(const char *path);
 int pki_curve_read(const char *path, char pub_z85[41], char sec_z85[41]);
 /* Reads the CURVE public key extension of a PEM certificate file (Z85). */
 int pki_cert_file_curve(const char *cert_path, char pub_z85[41]);
+
+/* ---- additions: in-memory variants and helpers (pki.c) ---- */
+/* Like pki_trust_new, from a PEM buffer. */
+int pki_trust_new_pem(const char *pem, size_t len, struct pki_trust **out);
+/* Like pki_trust_add_crl_file, from a buffer holding PEM or DER. Before a
+ * county CA's CRL can be added, that CA must be known (a chain through it
+ * verified, or pki_trust_add_ca_*). A CRL older than the one held for the
+ * same issuer (by CRL number, then lastUpdate) is ignored and 0 returned. */
+int pki_trust_add_crl_mem(struct pki_trust *trust, const uint8_t *buf, size_t len);
+/* Adds the CA certificates of a PEM buffer (each must verify against the
+ * root: CN_EVERIFY otherwise; CN_EEXPIRED if outside its validity). */
+int pki_trust_add_ca_pem(struct pki_trust *trust, const char *pem, size_t len);
+/* Scope of the trusted root ("53"). Owned by trust. */
+const char *pki_trust_root_scope(const struct pki_trust *trust);
+
+/* Splits a PEM buffer into DER certificates (in file order; 0 certificates
+ * is not an error). Caller frees with pki_der_list_free. CN_EINVAL if a
+ * block is not a certificate, CN_ETOOBIG beyond PKI_CHAIN_MAX. */
+int pki_pem_to_der(const char *pem, size_t len, uint8_t ***der, size_t **lens, size_t *n);
+void pki_der_list_free(uint8_t ***der, size_t **lens, size_t n);
+
+/* Reads the first certificate of a PEM buffer without verifying it. For a
+ * leaf, *out is its identity (issuer_scope = its subject OU); for a CA
+ * certificate, out->id and out->scope hold the CA's scope, role is
+ * PKI_ROLE_NONE and *is_ca is set. CN_EINVAL (reason in why) if it does not
+ * follow the profile. is_ca may be NULL. */
+int pki_cert_parse(const char *pem, size_t len, struct pki_identity *out, int *is_ca, char *why,
+		   size_t whylen);
+/* Lower-case hex of a serial number given in hex (any case, leading zeros
+ * allowed); CN_EINVAL if not hex or too long. out: 64 bytes. */
+int pki_serial_normalize(const char *hex, char out[64]);
+
+/* ==== Issuing: the CA tooling (pki_issue.c). Not used by a running node. ====
+ * PEM strings returned through char ** are malloc'd, NUL-terminated and owned
+ * by the caller. Key files are read only if mode 0600 or stricter (CN_EPERM).
+ */
+
+/* Generates an Ed25519 key, PKCS#8 PEM, mode 0600. CN_EEXIST if path exists. */
+int pki_key_generate(const char *path, char *why, size_t whylen);
+/* 0 if the key file's public key is the certificate's (first PEM certificate
+ * in cert_pem); CN_EKEYMISMATCH if not. */
+int pki_key_matches_cert(const char *key_path, const char *cert_pem, size_t len, char *why,
+			 size_t whylen);
+
+/* Certificate request. Node: id (role from its length), curve_path required.
+ * Inspector: id "I<scope>-<tag>", scope, curve_path. County CA: is_ca, scope
+ * = the 6-digit county code, id/curve_path NULL. name may be NULL. */
+struct pki_req_params {
+	const char *id;
+	const char *scope;
+	const char *name;
+	const char *curve_path;
+	int is_ca;
+};
+int pki_req_create(const char *key_path, const struct pki_req_params *p, char **pem, char *why,
+		   size_t whylen);
+
+/* A parsed request whose self-signature verified (CN_EVERIFY otherwise) and
+ * whose fields follow the profile (CN_EINVAL otherwise: role vs id, CURVE key
+ * length, inspector scope). */
+struct pki_req;
+int pki_req_parse(const char *pem, size_t len, struct pki_req **out, char *why, size_t whylen);
+void pki_req_free(struct pki_req **req);
+/* The request's fields: id/role/scope/name/curve_pub (a CA request: id =
+ * scope = county code, role NONE, *is_ca = 1). Owned by req. */
+const struct pki_identity *pki_req_identity(const struct pki_req *req, int *is_ca);
+
+/* A CA: its key and certificate. */
+struct pki_ca;
+int pki_ca_load(const char *key_path, const char *cert_path, struct pki_ca **out, char *why,
+		size_t whylen);
+void pki_ca_free(struct pki_ca **ca);
+const char *pki_ca_scope(const struct pki_ca *ca);
+const char *pki_ca_name(const struct pki_ca *ca);
+int pki_ca_is_root(const struct pki_ca *ca);
+time_t pki_ca_not_after(const struct pki_ca *ca);
+
+/* Self-signed root CA certificate for the key: CA:TRUE pathlen:1, keyUsage
+ * keyCertSign+cRLSign, subject O=carenet,OU=<scope>,CN=CA <scope>. */
+int pki_root_create(const char *key_path, const char *scope, const char *name, time_t not_before,
+		    time_t not_after, char **pem, char *why, size_t whylen);
+
+/* Checks the request against the CA's authority and signs it:
+ *  - root: county CA requests (6-digit code under the root scope) and
+ *    inspectors whose scope is under the root scope;
+ *  - county CA: its county node (id = code), townships, villages under its
+ *    code, inspectors whose scope is under its code.
+ * CN_ESCOPE if the id or scope lies outside the CA's scope, CN_EROLE if this
+ * kind of CA does not issue this kind of certificate, CN_EINVAL for bad
+ * times. not_after is clamped to the CA's own not_after. serial_hex: 64 bytes. */
+int pki_ca_issue(struct pki_ca *ca, const struct pki_req *req, time_t not_before, time_t not_after,
+		 char **pem, char *serial_hex, char *why, size_t whylen);
+/* The authority check of pki_ca_issue alone: 0, CN_ESCOPE or CN_EROLE. */
+int pki_ca_may_issue(const struct pki_ca *ca, const struct pki_req *req, char *why, size_t whylen);
+
+/* CRL reasons (RFC 5280 codes). */
+int pki_crl_reason_parse(const char *name); /* -1 if unknown */
+const char *pki_crl_reason_name(int code);
+struct pki_revoked {
+	char serial[64]; /* hex */
+	time_t when;
+	int reason;
+};
+/* Signs a v2 CRL listing the entries (lastUpdate now, nextUpdate now+valid). */
+int pki_ca_crl(struct pki_ca *ca, const struct pki_revoked *list, size_t n, uint64_t crl_number,
+	       time_t valid, char **pem, char *why, size_t whylen);
 
 #endif

@@ -1,0 +1,563 @@
+/*
+ * enroll: the node side of the PKI tools. "carenet init" makes a node's or
+ * an inspector's keys and certificate request; "carenet enroll" checks and
+ * installs the bundle the CA wrote and writes node.cfg. See certs/README.md.
+ *
+ * Single-threaded tools; messages to stderr, results to stdout; every
+ * function returns the process exit status (cmd.h).
+ */
+#include "cmd.h"
+#include "err.h"
+#include "log.h"
+#include "pki.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+#include <zmq.h>
+
+#define WHY_MAX 512
+#define BUNDLE_MAX (4u << 20)
+#define DEFAULT_LISTEN "tcp://0.0.0.0:7400"
+
+static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(int rc, const char *fmt, ...)
+{
+	va_list ap;
+	int code = cn_exit_code(rc);
+
+	fputs("carenet: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code ? code : 1;
+}
+
+static int usage_err(const char *usage)
+{
+	fputs(usage, stderr);
+	return 2;
+}
+
+static int mkpath(char *out, const char *dir, const char *name)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+	return n > 0 && n < PATH_MAX ? 0 : CN_EINVAL;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* ------------------------------------------------------------- init */
+
+static const char init_usage[] =
+    "usage: carenet init --dir NODEDIR --id ID [--name NAME]\n"
+    "       carenet init --dir NODEDIR --inspector --scope SCOPE [--id TAG] [--name NAME]\n"
+    "\n"
+    "Makes a node's identity in NODEDIR (created 0700): node.key (Ed25519, 0600),\n"
+    "curve.key (CURVE key pair, 0600) and request.pem, the certificate request to\n"
+    "give to the CA ('carenet ca issue --ca CADIR --csr NODEDIR/request.pem').\n"
+    "  -d, --dir NODEDIR   where the keys live (existing keys are never replaced)\n"
+    "  -i, --id ID         the node's division code: 6 digits county, 9 township,\n"
+    "                      12 village; with --inspector the tag (1..16 of a-z0-9,\n"
+    "                      default 6 random hex digits)\n"
+    "  -n, --name NAME     display name, UTF-8 (e.g. \"五华区民政局\")\n"
+    "  -I, --inspector     an inspector: id I<SCOPE>-<TAG>\n"
+    "  -s, --scope SCOPE   the division code (2..12 digits) the inspector may see\n"
+    "  -h, --help          show this text\n";
+
+/* The id to request: a node id as given, or an inspector id. */
+static int init_id(const char *id, int inspector, const char *scope, char *out, size_t outlen)
+{
+	char tag[17];
+	uint8_t r[3];
+
+	if (!inspector) {
+		if (pki_role_from_id(id) == PKI_ROLE_NONE || id[0] == 'I')
+			return fail(CN_EINVAL,
+			            "invalid id \"%s\": a node id is its division code "
+			            "of 6 (county), 9 (township) or 12 (village) digits",
+			            id);
+		snprintf(out, outlen, "%s", id);
+		return 0;
+	}
+	if (!pki_scope_valid(scope))
+		return fail(CN_EINVAL, "invalid --scope \"%s\": a division code of 2 to 12 digits",
+		            scope);
+	if (!id) {
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return fail(CN_EIO, "getrandom: %s", strerror(errno));
+		snprintf(tag, sizeof(tag), "%02x%02x%02x", r[0], r[1], r[2]);
+		id = tag;
+	}
+	snprintf(out, outlen, "I%s-%s", scope, id);
+	if (strlen(id) > 16 || pki_role_from_id(out) != PKI_ROLE_INSPECTOR)
+		return fail(CN_EINVAL, "invalid inspector tag \"%s\": 1 to 16 of a-z and 0-9", id);
+	return 0;
+}
+
+static void init_undo(const char *dir)
+{
+	static const char *files[] = {"node.key", "curve.key", "request.pem"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_LEN(files); i++)
+		if (mkpath(path, dir, files[i]) == 0)
+			unlink(path);
+}
+
+static int init_files(const char *dir, struct pki_req_params *p)
+{
+	char key[PATH_MAX], curve[PATH_MAX], req[PATH_MAX], why[WHY_MAX], *pem = NULL;
+	int rc;
+
+	if (mkpath(key, dir, "node.key") || mkpath(curve, dir, "curve.key") ||
+	    mkpath(req, dir, "request.pem"))
+		return fail(CN_EINVAL, "path too long: %s", dir);
+	if (exists(key) || exists(curve))
+		return fail(CN_EEXIST,
+		            "%s already holds keys (%s): refusing to replace them; use "
+		            "another --dir",
+		            dir, exists(key) ? key : curve);
+	if (util_mkdirs(dir, 0700) != 0)
+		return fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
+	if ((rc = pki_key_generate(key, why, sizeof(why))) != 0)
+		return fail(rc, "%s", why);
+	if ((rc = pki_curve_generate(curve)) != 0) {
+		init_undo(dir);
+		return fail(rc, "cannot create the CURVE key %s: %s", curve, cn_strerror(rc));
+	}
+	p->curve_path = curve;
+	if ((rc = pki_req_create(key, p, &pem, why, sizeof(why))) != 0 ||
+	    (rc = util_write_file(req, pem, strlen(pem), 0644, 0)) != 0) {
+		init_undo(dir);
+		free(pem);
+		return fail(rc, "cannot make the request %s: %s", req, pem ? cn_strerror(rc) : why);
+	}
+	free(pem);
+	return 0;
+}
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option lo[] = {{"dir", required_argument, NULL, 'd'},
+	                                   {"id", required_argument, NULL, 'i'},
+	                                   {"name", required_argument, NULL, 'n'},
+	                                   {"inspector", no_argument, NULL, 'I'},
+	                                   {"scope", required_argument, NULL, 's'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	const char *dir = NULL, *id = NULL, *name = NULL, *scope = NULL;
+	char nid[PKI_ID_MAX];
+	struct pki_req_params p = {0};
+	int c, rc, inspector = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "d:i:n:Is:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'I':
+			inspector = 1;
+			break;
+		case 's':
+			scope = optarg;
+			break;
+		case 'h':
+			fputs(init_usage, stdout);
+			return 0;
+		default:
+			return usage_err(init_usage);
+		}
+	}
+	if (optind != argc || !dir || (!inspector && (!id || scope)) || (inspector && !scope))
+		return usage_err(init_usage);
+	if (name && strlen(name) >= PKI_NAME_MAX)
+		return fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
+	if ((rc = init_id(id, inspector, scope, nid, sizeof(nid))) != 0)
+		return rc;
+	p.id = nid;
+	p.scope = inspector ? scope : NULL;
+	p.name = name;
+	if ((rc = init_files(dir, &p)) != 0)
+		return rc;
+	printf("%s %s: keys and request made in %s\n"
+	       "  %s/node.key, %s/curve.key  private keys (0600): they never leave %s\n"
+	       "  %s/request.pem            give it to the CA, which runs\n"
+	       "      carenet ca issue --ca CADIR --csr %s/request.pem%s\n"
+	       "then install the bundle it prints: carenet enroll BUNDLE --dir %s\n",
+	       pki_role_name(pki_role_from_id(nid)), nid, dir, dir, dir, dir, dir, dir,
+	       pki_role_from_id(nid) == PKI_ROLE_COUNTY ||
+	               pki_role_from_id(nid) == PKI_ROLE_TOWNSHIP
+	           ? " --endpoint tcp://HOST:PORT"
+	           : "",
+	       dir);
+	return 0;
+}
+
+/* ----------------------------------------------------------- enroll */
+
+static const char enroll_usage[] =
+    "usage: carenet enroll BUNDLE --dir NODEDIR [--listen ENDPOINT] [--data-dir DIR]\n"
+    "                      [--parent-endpoint ENDPOINT] [--force]\n"
+    "\n"
+    "Installs the bundle 'carenet ca issue' wrote into NODEDIR, where 'carenet init'\n"
+    "made the keys: checks that the certificate is for node.key and curve.key and\n"
+    "that it verifies against the bundle's root, then writes node.pem, chain.pem,\n"
+    "root.pem, parent.pem, crl.pem and node.cfg.\n"
+    "  -d, --dir NODEDIR          the node's directory\n"
+    "  -l, --listen ENDPOINT      where a county or township binds for its children\n"
+    "                             (default: tcp://0.0.0.0:PORT with the port of the\n"
+    "                             endpoint given at issue, else tcp://0.0.0.0:7400)\n"
+    "      --data-dir DIR         data directory, relative to NODEDIR (default data)\n"
+    "  -p, --parent-endpoint E    the parent's endpoint, if the bundle has none\n"
+    "  -f, --force                replace an existing node.cfg\n"
+    "  -h, --help                 show this text\n";
+
+struct bundle {
+	config_t cfg;
+	const char *id, *role, *cert, *chain, *root, *parent_cert, *parent_endpoint, *endpoint,
+	    *crl;
+};
+
+static int bundle_read(const char *path, struct bundle *b)
+{
+	static const char *keys[] = {
+	    "id",       "role", "cert", "chain", "root", "parent_cert", "parent_endpoint",
+	    "endpoint", "crl"};
+	const char **dst[] = {&b->id,
+	                      &b->role,
+	                      &b->cert,
+	                      &b->chain,
+	                      &b->root,
+	                      &b->parent_cert,
+	                      &b->parent_endpoint,
+	                      &b->endpoint,
+	                      &b->crl};
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc, version = 0;
+
+	config_init(&b->cfg);
+	if ((rc = util_read_file(path, BUNDLE_MAX, &buf, &len)) != 0)
+		return fail(rc, "cannot read the bundle %s: %s", path, cn_strerror(rc));
+	rc = config_read_string(&b->cfg, (char *)buf);
+	free(buf);
+	if (rc != CONFIG_TRUE)
+		return fail(CN_EINVAL, "%s:%d: not a bundle: %s", path, config_error_line(&b->cfg),
+		            config_error_text(&b->cfg));
+	if (!config_lookup_int(&b->cfg, "version", &version) || version != 1)
+		return fail(CN_EINVAL, "%s: bundle version %d, this carenet reads version 1", path,
+		            version);
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		if (!config_lookup_string(&b->cfg, keys[i], dst[i]))
+			*dst[i] = "";
+	if (!b->id[0] || !b->cert[0] || !b->root[0])
+		return fail(CN_EINVAL, "%s: the bundle lacks its id, cert or root", path);
+	return 0;
+}
+
+/* Certificates of a PEM text (cert then chain) as DER, verified. */
+static int verify_pem(struct pki_trust *t, const char *cert, const char *chain,
+                      struct pki_identity *id, char *why, size_t whylen)
+{
+	uint8_t **der = NULL;
+	size_t *lens = NULL, n = 0;
+	char *all = malloc(strlen(cert) + strlen(chain) + 2);
+	int rc = CN_ENOMEM;
+
+	if (all) {
+		sprintf(all, "%s\n%s", cert, chain);
+		if ((rc = pki_pem_to_der(all, strlen(all), &der, &lens, &n)) == 0 && n == 0)
+			rc = CN_EINVAL;
+		if (rc == 0)
+			rc = pki_verify_chain(t, (const uint8_t *const *)der, lens, n, id, why,
+			                      whylen);
+		else
+			snprintf(why, whylen, "malformed certificates in the bundle");
+	}
+	pki_der_list_free(&der, &lens, n);
+	free(all);
+	return rc;
+}
+
+/* The node's keys in dir are those of the certificate. */
+static int enroll_keys(const char *dir, const char *cert, const struct pki_identity *id)
+{
+	char key[PATH_MAX], curve[PATH_MAX], why[WHY_MAX], pub[41], sec[41];
+	uint8_t raw[PKI_CURVE_LEN];
+	int rc;
+
+	if (mkpath(key, dir, "node.key") || mkpath(curve, dir, "curve.key"))
+		return fail(CN_EINVAL, "path too long: %s", dir);
+	if ((rc = pki_key_matches_cert(key, cert, strlen(cert), why, sizeof(why))) != 0)
+		return fail(rc, "%s%s", why,
+		            rc == CN_EKEYMISMATCH
+		                ? ": was the request made "
+		                  "in another directory? enroll where 'carenet init' ran"
+		                : "");
+	if ((rc = pki_curve_read(curve, pub, sec)) != 0)
+		return fail(rc, "cannot use %s: %s%s", curve, cn_strerror(rc),
+		            rc == CN_EPERM ? " (run chmod 600 on it)" : "");
+	memset(sec, 0, sizeof(sec));
+	if (!zmq_z85_decode(raw, pub) || memcmp(raw, id->curve_pub, PKI_CURVE_LEN) != 0)
+		return fail(CN_EKEYMISMATCH,
+		            "%s is not the CURVE key in the certificate of %s: "
+		            "the bundle was issued for another request",
+		            curve, id->id);
+	return 0;
+}
+
+/* Verifies the bundle: chain to its root, CRL, parent. */
+static int enroll_verify(const struct bundle *b, struct pki_identity *id)
+{
+	struct pki_trust *t = NULL;
+	struct pki_identity pid;
+	char why[WHY_MAX] = "";
+	int rc;
+
+	if ((rc = pki_trust_new_pem(b->root, strlen(b->root), &t)) != 0)
+		return fail(rc, "the bundle's root certificate is unusable");
+	if ((rc = verify_pem(t, b->cert, b->chain, id, why, sizeof(why))) != 0) {
+		rc = fail(rc, "the bundle's certificate does not verify: %s", why);
+		goto out;
+	}
+	if (b->crl[0] &&
+	    ((rc = pki_trust_add_crl_mem(t, (const uint8_t *)b->crl, strlen(b->crl))) != 0 ||
+	     (rc = verify_pem(t, b->cert, b->chain, id, why, sizeof(why))) != 0)) {
+		rc = fail(rc, "%s", why[0] ? why : "the bundle's CRL does not verify");
+		goto out;
+	}
+	if (strcmp(id->id, b->id) != 0 || strcmp(pki_role_name(id->role), b->role) != 0) {
+		rc = fail(CN_EINVAL, "the bundle says %s (%s) but its certificate is for %s (%s)",
+		          b->id, b->role, id->id, pki_role_name(id->role));
+		goto out;
+	}
+	if (b->parent_cert[0]) {
+		if ((rc = verify_pem(t, b->parent_cert, b->chain, &pid, why, sizeof(why))) != 0) {
+			rc = fail(rc, "the parent's certificate does not verify: %s", why);
+			goto out;
+		}
+		if (!pki_is_direct_child(pid.id, id->id)) {
+			rc = fail(CN_EINVAL, "the bundle's parent %s is not the parent of %s",
+			          pid.id, id->id);
+			goto out;
+		}
+	} else if (id->role == PKI_ROLE_TOWNSHIP || id->role == PKI_ROLE_VILLAGE) {
+		rc = fail(CN_EINVAL, "the bundle has no parent certificate for %s %s",
+		          pki_role_name(id->role), id->id);
+		goto out;
+	}
+	rc = 0;
+out:
+	pki_trust_free(&t);
+	return rc;
+}
+
+static void enroll_listen(const struct pki_identity *id, const char *opt, const char *endpoint,
+                          char *out, size_t outlen)
+{
+	const char *colon;
+
+	out[0] = 0;
+	if (id->role != PKI_ROLE_COUNTY && id->role != PKI_ROLE_TOWNSHIP) {
+		if (opt && opt[0])
+			fprintf(stderr,
+			        "carenet: warning: a %s has no children: --listen "
+			        "ignored\n",
+			        pki_role_name(id->role));
+		return;
+	}
+	if (opt)
+		snprintf(out, outlen, "%s", opt);
+	else if (strncmp(endpoint, "tcp://", 6) == 0 && (colon = strrchr(endpoint + 6, ':')))
+		snprintf(out, outlen, "tcp://0.0.0.0%s", colon);
+	else
+		snprintf(out, outlen, "%s", DEFAULT_LISTEN);
+}
+
+static void cfg_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int enroll_cfg(const char *path, const struct pki_identity *id, const char *data_dir,
+                      const char *listen, const char *parent_ep, int has_crl)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (!f)
+		return CN_ENOMEM;
+	fprintf(f, "# carenet node configuration for %s (written by carenet enroll)\n", id->id);
+	fputs("data_dir = ", f);
+	cfg_quoted(f, data_dir);
+	fputs(";\nlisten = ", f);
+	cfg_quoted(f, listen);
+	fputs(";\n", f);
+	if (parent_ep) {
+		fputs("parent = { endpoint = ", f);
+		cfg_quoted(f, parent_ep);
+		fputs("; cert = \"parent.pem\"; };\n", f);
+	}
+	fputs("identity = { key = \"node.key\"; cert = \"node.pem\"; chain = \"chain.pem\"; "
+	      "root = \"root.pem\"; curve = \"curve.key\"; };\n",
+	      f);
+	fputs(has_crl ? "crl = [ \"crl.pem\" ];\n" : "crl = [ ];\n", f);
+	fputs("log_level = \"info\";\ntimezone = \"Asia/Shanghai\";\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return CN_EIO;
+	}
+	rc = util_write_file(path, buf, len, 0644, 0);
+	free(buf);
+	return rc;
+}
+
+static int enroll_write(const char *dir, const struct bundle *b)
+{
+	const struct {
+		const char *name, *text;
+	} files[] = {{"node.pem", b->cert},
+	             {"chain.pem", b->chain},
+	             {"root.pem", b->root},
+	             {"parent.pem", b->parent_cert},
+	             {"crl.pem", b->crl}};
+	char path[PATH_MAX];
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		if (mkpath(path, dir, files[i].name) != 0)
+			return fail(CN_EINVAL, "path too long: %s", dir);
+		if (!files[i].text[0] && strcmp(files[i].name, "chain.pem") != 0) {
+			unlink(path); /* a stale parent.pem or crl.pem must not stay */
+			continue;
+		}
+		if ((rc = util_write_file(path, files[i].text, strlen(files[i].text), 0644, 0)))
+			return fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
+	}
+	return 0;
+}
+
+struct enroll_opts {
+	const char *bundle, *dir, *listen, *data_dir, *parent_ep;
+	int force;
+};
+
+static int enroll(const struct enroll_opts *o)
+{
+	struct bundle b;
+	struct pki_identity id;
+	char cfg[PATH_MAX], listen[PATH_MAX];
+	const char *pep = NULL;
+	int rc;
+
+	if (mkpath(cfg, o->dir, "node.cfg") != 0)
+		return fail(CN_EINVAL, "path too long: %s", o->dir);
+	if (exists(cfg) && !o->force)
+		return fail(CN_EEXIST, "%s exists: pass --force to replace it", cfg);
+	if ((rc = bundle_read(o->bundle, &b)) != 0 || (rc = enroll_verify(&b, &id)) != 0 ||
+	    (rc = enroll_keys(o->dir, b.cert, &id)) != 0)
+		goto out;
+	if (b.parent_cert[0]) {
+		pep = o->parent_ep ? o->parent_ep : b.parent_endpoint;
+		if (!pep[0]) {
+			rc = fail(CN_EINVAL,
+			          "no endpoint for the parent of %s: pass "
+			          "--parent-endpoint tcp://HOST:PORT",
+			          id.id);
+			goto out;
+		}
+	}
+	enroll_listen(&id, o->listen, b.endpoint, listen, sizeof(listen));
+	if ((rc = enroll_write(o->dir, &b)) != 0)
+		goto out;
+	if ((rc = enroll_cfg(cfg, &id, o->data_dir, listen, pep, b.crl[0] != 0)) != 0) {
+		rc = fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));
+		goto out;
+	}
+	fprintf(stderr, "enrolled %s %s in %s%s%s\nstart it: carenet run -c %s\n",
+	        pki_role_name(id.role), id.id, o->dir, listen[0] ? ", listening on " : "", listen,
+	        cfg);
+	printf("%s\n", cfg);
+out:
+	config_destroy(&b.cfg);
+	return rc;
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+	static const struct option lo[] = {{"dir", required_argument, NULL, 'd'},
+	                                   {"listen", required_argument, NULL, 'l'},
+	                                   {"data-dir", required_argument, NULL, 'D'},
+	                                   {"parent-endpoint", required_argument, NULL, 'p'},
+	                                   {"force", no_argument, NULL, 'f'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	struct enroll_opts o = {.data_dir = "data"};
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "d:l:p:fh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o.dir = optarg;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 'D':
+			o.data_dir = optarg;
+			break;
+		case 'p':
+			o.parent_ep = optarg;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'h':
+			fputs(enroll_usage, stdout);
+			return 0;
+		default:
+			return usage_err(enroll_usage);
+		}
+	}
+	if (optind != argc - 1 || !o.dir || !o.data_dir[0])
+		return usage_err(enroll_usage);
+	if ((o.listen && strncmp(o.listen, "tcp://", 6) != 0 && strncmp(o.listen, "ipc://", 6)) ||
+	    (o.parent_ep && strncmp(o.parent_ep, "tcp://", 6) != 0 &&
+	     strncmp(o.parent_ep, "ipc://", 6) != 0))
+		return fail(CN_EUSAGE, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
+	o.bundle = argv[optind];
+	return enroll(&o);
+}
