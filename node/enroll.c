@@ -6,6 +6,7 @@
  * Single-threaded tools; messages to stderr, results to stdout; every
  * function returns the process exit status (cmd.h).
  */
+#include "ca_local.h"
 #include "cmd.h"
 #include "err.h"
 #include "log.h"
@@ -26,42 +27,8 @@
 #include <libconfig.h>
 #include <zmq.h>
 
-#define WHY_MAX 512
 #define BUNDLE_MAX (4u << 20)
 #define DEFAULT_LISTEN "tcp://0.0.0.0:7400"
-
-static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-	va_list ap;
-	int code = cn_exit_code(rc);
-
-	fputs("carenet: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code ? code : 1;
-}
-
-static int usage_err(const char *usage)
-{
-	fputs(usage, stderr);
-	return 2;
-}
-
-static int mkpath(char *out, const char *dir, const char *name)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
-	return n > 0 && n < PATH_MAX ? 0 : CN_EINVAL;
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0;
-}
 
 /* ------------------------------------------------------------- init */
 
@@ -89,25 +56,26 @@ static int init_id(const char *id, int inspector, const char *scope, char *out, 
 
 	if (!inspector) {
 		if (pki_role_from_id(id) == PKI_ROLE_NONE || id[0] == 'I')
-			return fail(CN_EINVAL,
-			            "invalid id \"%s\": a node id is its division code "
-			            "of 6 (county), 9 (township) or 12 (village) digits",
-			            id);
+			return ca_fail(CN_EINVAL,
+			               "invalid id \"%s\": a node id is its division code "
+			               "of 6 (county), 9 (township) or 12 (village) digits",
+			               id);
 		snprintf(out, outlen, "%s", id);
 		return 0;
 	}
 	if (!pki_scope_valid(scope))
-		return fail(CN_EINVAL, "invalid --scope \"%s\": a division code of 2 to 12 digits",
-		            scope);
+		return ca_fail(CN_EINVAL,
+		               "invalid --scope \"%s\": a division code of 2 to 12 digits", scope);
 	if (!id) {
 		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-			return fail(CN_EIO, "getrandom: %s", strerror(errno));
+			return ca_fail(CN_EIO, "getrandom: %s", strerror(errno));
 		snprintf(tag, sizeof(tag), "%02x%02x%02x", r[0], r[1], r[2]);
 		id = tag;
 	}
 	snprintf(out, outlen, "I%s-%s", scope, id);
 	if (strlen(id) > 16 || pki_role_from_id(out) != PKI_ROLE_INSPECTOR)
-		return fail(CN_EINVAL, "invalid inspector tag \"%s\": 1 to 16 of a-z and 0-9", id);
+		return ca_fail(CN_EINVAL, "invalid inspector tag \"%s\": 1 to 16 of a-z and 0-9",
+		               id);
 	return 0;
 }
 
@@ -117,7 +85,7 @@ static void init_undo(const char *dir)
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_LEN(files); i++)
-		if (mkpath(path, dir, files[i]) == 0)
+		if (ca_path(path, dir, files[i]) == 0)
 			unlink(path);
 }
 
@@ -126,28 +94,29 @@ static int init_files(const char *dir, struct pki_req_params *p)
 	char key[PATH_MAX], curve[PATH_MAX], req[PATH_MAX], why[WHY_MAX], *pem = NULL;
 	int rc;
 
-	if (mkpath(key, dir, "node.key") || mkpath(curve, dir, "curve.key") ||
-	    mkpath(req, dir, "request.pem"))
-		return fail(CN_EINVAL, "path too long: %s", dir);
-	if (exists(key) || exists(curve))
-		return fail(CN_EEXIST,
-		            "%s already holds keys (%s): refusing to replace them; use "
-		            "another --dir",
-		            dir, exists(key) ? key : curve);
+	if (ca_path(key, dir, "node.key") || ca_path(curve, dir, "curve.key") ||
+	    ca_path(req, dir, "request.pem"))
+		return ca_fail(CN_EINVAL, "path too long: %s", dir);
+	if (ca_exists(key) || ca_exists(curve))
+		return ca_fail(CN_EEXIST,
+		               "%s already holds keys (%s): refusing to replace them; use "
+		               "another --dir",
+		               dir, ca_exists(key) ? key : curve);
 	if (util_mkdirs(dir, 0700) != 0)
-		return fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
+		return ca_fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
 	if ((rc = pki_key_generate(key, why, sizeof(why))) != 0)
-		return fail(rc, "%s", why);
+		return ca_fail(rc, "%s", why);
 	if ((rc = pki_curve_generate(curve)) != 0) {
 		init_undo(dir);
-		return fail(rc, "cannot create the CURVE key %s: %s", curve, cn_strerror(rc));
+		return ca_fail(rc, "cannot create the CURVE key %s: %s", curve, cn_strerror(rc));
 	}
 	p->curve_path = curve;
 	if ((rc = pki_req_create(key, p, &pem, why, sizeof(why))) != 0 ||
 	    (rc = util_write_file(req, pem, strlen(pem), 0644, 0)) != 0) {
 		init_undo(dir);
 		free(pem);
-		return fail(rc, "cannot make the request %s: %s", req, pem ? cn_strerror(rc) : why);
+		return ca_fail(rc, "cannot make the request %s: %s", req,
+		               pem ? cn_strerror(rc) : why);
 	}
 	free(pem);
 	return 0;
@@ -167,7 +136,7 @@ int cmd_init(int argc, char **argv)
 	struct pki_req_params p = {0};
 	int c, rc, inspector = 0;
 
-	optind = 0;
+	ca_getopt_reset();
 	while ((c = getopt_long(argc, argv, "d:i:n:Is:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -189,13 +158,13 @@ int cmd_init(int argc, char **argv)
 			fputs(init_usage, stdout);
 			return 0;
 		default:
-			return usage_err(init_usage);
+			return ca_usage(init_usage);
 		}
 	}
 	if (optind != argc || !dir || (!inspector && (!id || scope)) || (inspector && !scope))
-		return usage_err(init_usage);
+		return ca_usage(init_usage);
 	if (name && strlen(name) >= PKI_NAME_MAX)
-		return fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
+		return ca_fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
 	if ((rc = init_id(id, inspector, scope, nid, sizeof(nid))) != 0)
 		return rc;
 	p.id = nid;
@@ -262,20 +231,20 @@ static int bundle_read(const char *path, struct bundle *b)
 
 	config_init(&b->cfg);
 	if ((rc = util_read_file(path, BUNDLE_MAX, &buf, &len)) != 0)
-		return fail(rc, "cannot read the bundle %s: %s", path, cn_strerror(rc));
+		return ca_fail(rc, "cannot read the bundle %s: %s", path, cn_strerror(rc));
 	rc = config_read_string(&b->cfg, (char *)buf);
 	free(buf);
 	if (rc != CONFIG_TRUE)
-		return fail(CN_EINVAL, "%s:%d: not a bundle: %s", path, config_error_line(&b->cfg),
-		            config_error_text(&b->cfg));
+		return ca_fail(CN_EINVAL, "%s:%d: not a bundle: %s", path,
+		               config_error_line(&b->cfg), config_error_text(&b->cfg));
 	if (!config_lookup_int(&b->cfg, "version", &version) || version != 1)
-		return fail(CN_EINVAL, "%s: bundle version %d, this carenet reads version 1", path,
-		            version);
+		return ca_fail(CN_EINVAL, "%s: bundle version %d, this carenet reads version 1",
+		               path, version);
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
 		if (!config_lookup_string(&b->cfg, keys[i], dst[i]))
 			*dst[i] = "";
 	if (!b->id[0] || !b->cert[0] || !b->root[0])
-		return fail(CN_EINVAL, "%s: the bundle lacks its id, cert or root", path);
+		return ca_fail(CN_EINVAL, "%s: the bundle lacks its id, cert or root", path);
 	return 0;
 }
 
@@ -310,23 +279,23 @@ static int enroll_keys(const char *dir, const char *cert, const struct pki_ident
 	uint8_t raw[PKI_CURVE_LEN];
 	int rc;
 
-	if (mkpath(key, dir, "node.key") || mkpath(curve, dir, "curve.key"))
-		return fail(CN_EINVAL, "path too long: %s", dir);
+	if (ca_path(key, dir, "node.key") || ca_path(curve, dir, "curve.key"))
+		return ca_fail(CN_EINVAL, "path too long: %s", dir);
 	if ((rc = pki_key_matches_cert(key, cert, strlen(cert), why, sizeof(why))) != 0)
-		return fail(rc, "%s%s", why,
-		            rc == CN_EKEYMISMATCH
-		                ? ": was the request made "
-		                  "in another directory? enroll where 'carenet init' ran"
-		                : "");
+		return ca_fail(rc, "%s%s", why,
+		               rc == CN_EKEYMISMATCH
+		                   ? ": was the request made "
+		                     "in another directory? enroll where 'carenet init' ran"
+		                   : "");
 	if ((rc = pki_curve_read(curve, pub, sec)) != 0)
-		return fail(rc, "cannot use %s: %s%s", curve, cn_strerror(rc),
-		            rc == CN_EPERM ? " (run chmod 600 on it)" : "");
+		return ca_fail(rc, "cannot use %s: %s%s", curve, cn_strerror(rc),
+		               rc == CN_EPERM ? " (run chmod 600 on it)" : "");
 	memset(sec, 0, sizeof(sec));
 	if (!zmq_z85_decode(raw, pub) || memcmp(raw, id->curve_pub, PKI_CURVE_LEN) != 0)
-		return fail(CN_EKEYMISMATCH,
-		            "%s is not the CURVE key in the certificate of %s: "
-		            "the bundle was issued for another request",
-		            curve, id->id);
+		return ca_fail(CN_EKEYMISMATCH,
+		               "%s is not the CURVE key in the certificate of %s: "
+		               "the bundle was issued for another request",
+		               curve, id->id);
 	return 0;
 }
 
@@ -339,35 +308,36 @@ static int enroll_verify(const struct bundle *b, struct pki_identity *id)
 	int rc;
 
 	if ((rc = pki_trust_new_pem(b->root, strlen(b->root), &t)) != 0)
-		return fail(rc, "the bundle's root certificate is unusable");
+		return ca_fail(rc, "the bundle's root certificate is unusable");
 	if ((rc = verify_pem(t, b->cert, b->chain, id, why, sizeof(why))) != 0) {
-		rc = fail(rc, "the bundle's certificate does not verify: %s", why);
+		rc = ca_fail(rc, "the bundle's certificate does not verify: %s", why);
 		goto out;
 	}
 	if (b->crl[0] &&
 	    ((rc = pki_trust_add_crl_mem(t, (const uint8_t *)b->crl, strlen(b->crl))) != 0 ||
 	     (rc = verify_pem(t, b->cert, b->chain, id, why, sizeof(why))) != 0)) {
-		rc = fail(rc, "%s", why[0] ? why : "the bundle's CRL does not verify");
+		rc = ca_fail(rc, "%s", why[0] ? why : "the bundle's CRL does not verify");
 		goto out;
 	}
 	if (strcmp(id->id, b->id) != 0 || strcmp(pki_role_name(id->role), b->role) != 0) {
-		rc = fail(CN_EINVAL, "the bundle says %s (%s) but its certificate is for %s (%s)",
-		          b->id, b->role, id->id, pki_role_name(id->role));
+		rc =
+		    ca_fail(CN_EINVAL, "the bundle says %s (%s) but its certificate is for %s (%s)",
+		            b->id, b->role, id->id, pki_role_name(id->role));
 		goto out;
 	}
 	if (b->parent_cert[0]) {
 		if ((rc = verify_pem(t, b->parent_cert, b->chain, &pid, why, sizeof(why))) != 0) {
-			rc = fail(rc, "the parent's certificate does not verify: %s", why);
+			rc = ca_fail(rc, "the parent's certificate does not verify: %s", why);
 			goto out;
 		}
 		if (!pki_is_direct_child(pid.id, id->id)) {
-			rc = fail(CN_EINVAL, "the bundle's parent %s is not the parent of %s",
-			          pid.id, id->id);
+			rc = ca_fail(CN_EINVAL, "the bundle's parent %s is not the parent of %s",
+			             pid.id, id->id);
 			goto out;
 		}
 	} else if (id->role == PKI_ROLE_TOWNSHIP || id->role == PKI_ROLE_VILLAGE) {
-		rc = fail(CN_EINVAL, "the bundle has no parent certificate for %s %s",
-		          pki_role_name(id->role), id->id);
+		rc = ca_fail(CN_EINVAL, "the bundle has no parent certificate for %s %s",
+		             pki_role_name(id->role), id->id);
 		goto out;
 	}
 	rc = 0;
@@ -457,14 +427,14 @@ static int enroll_write(const char *dir, const struct bundle *b)
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
-		if (mkpath(path, dir, files[i].name) != 0)
-			return fail(CN_EINVAL, "path too long: %s", dir);
+		if (ca_path(path, dir, files[i].name) != 0)
+			return ca_fail(CN_EINVAL, "path too long: %s", dir);
 		if (!files[i].text[0] && strcmp(files[i].name, "chain.pem") != 0) {
 			unlink(path); /* a stale parent.pem or crl.pem must not stay */
 			continue;
 		}
 		if ((rc = util_write_file(path, files[i].text, strlen(files[i].text), 0644, 0)))
-			return fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
+			return ca_fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
 	}
 	return 0;
 }
@@ -482,20 +452,20 @@ static int enroll(const struct enroll_opts *o)
 	const char *pep = NULL;
 	int rc;
 
-	if (mkpath(cfg, o->dir, "node.cfg") != 0)
-		return fail(CN_EINVAL, "path too long: %s", o->dir);
-	if (exists(cfg) && !o->force)
-		return fail(CN_EEXIST, "%s exists: pass --force to replace it", cfg);
+	if (ca_path(cfg, o->dir, "node.cfg") != 0)
+		return ca_fail(CN_EINVAL, "path too long: %s", o->dir);
+	if (ca_exists(cfg) && !o->force)
+		return ca_fail(CN_EEXIST, "%s exists: pass --force to replace it", cfg);
 	if ((rc = bundle_read(o->bundle, &b)) != 0 || (rc = enroll_verify(&b, &id)) != 0 ||
 	    (rc = enroll_keys(o->dir, b.cert, &id)) != 0)
 		goto out;
 	if (b.parent_cert[0]) {
 		pep = o->parent_ep ? o->parent_ep : b.parent_endpoint;
 		if (!pep[0]) {
-			rc = fail(CN_EINVAL,
-			          "no endpoint for the parent of %s: pass "
-			          "--parent-endpoint tcp://HOST:PORT",
-			          id.id);
+			rc = ca_fail(CN_EINVAL,
+			             "no endpoint for the parent of %s: pass "
+			             "--parent-endpoint tcp://HOST:PORT",
+			             id.id);
 			goto out;
 		}
 	}
@@ -503,7 +473,7 @@ static int enroll(const struct enroll_opts *o)
 	if ((rc = enroll_write(o->dir, &b)) != 0)
 		goto out;
 	if ((rc = enroll_cfg(cfg, &id, o->data_dir, listen, pep, b.crl[0] != 0)) != 0) {
-		rc = fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));
+		rc = ca_fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));
 		goto out;
 	}
 	fprintf(stderr, "enrolled %s %s in %s%s%s\nstart it: carenet run -c %s\n",
@@ -527,7 +497,7 @@ int cmd_enroll(int argc, char **argv)
 	struct enroll_opts o = {.data_dir = "data"};
 	int c;
 
-	optind = 0;
+	ca_getopt_reset();
 	while ((c = getopt_long(argc, argv, "d:l:p:fh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -549,15 +519,15 @@ int cmd_enroll(int argc, char **argv)
 			fputs(enroll_usage, stdout);
 			return 0;
 		default:
-			return usage_err(enroll_usage);
+			return ca_usage(enroll_usage);
 		}
 	}
 	if (optind != argc - 1 || !o.dir || !o.data_dir[0])
-		return usage_err(enroll_usage);
+		return ca_usage(enroll_usage);
 	if ((o.listen && strncmp(o.listen, "tcp://", 6) != 0 && strncmp(o.listen, "ipc://", 6)) ||
 	    (o.parent_ep && strncmp(o.parent_ep, "tcp://", 6) != 0 &&
 	     strncmp(o.parent_ep, "ipc://", 6) != 0))
-		return fail(CN_EUSAGE, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
+		return ca_fail(CN_EUSAGE, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
 	o.bundle = argv[optind];
 	return enroll(&o);
 }

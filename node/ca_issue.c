@@ -1,0 +1,711 @@
+/*
+ * ca_issue: "carenet ca" (cmd_ca) and its issue|revoke|crl|list (ca.c has
+ * init and the shared helpers; certs/README.md the layout of a CA directory).
+ */
+#include "ca_local.h"
+#include "cmd.h"
+#include "err.h"
+#include "log.h"
+#include "pki.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libconfig.h>
+
+/* ----------------------------------------------------------- ca issue */
+
+static const char ca_issue_usage[] =
+    "usage: carenet ca issue --ca DIR --csr FILE [--endpoint tcp://HOST:PORT]\n"
+    "                        [--parent-endpoint E] [--days N] [--valid-from TIME]\n"
+    "                        [--valid-until TIME] [--tz ZONE] [--out FILE] [--force]\n"
+    "\n"
+    "Checks a request (from 'carenet init' or 'carenet ca init --request') and signs\n"
+    "it with the CA in DIR. A county CA issues its county node, townships, villages\n"
+    "and inspectors under its code; the root CA issues county CAs and inspectors.\n"
+    "A node's certificate is recorded as DIR/issued/ID.pem and its enrollment bundle\n"
+    "written to DIR/issued/ID.bundle (path printed); issue parents before children.\n"
+    "  -c, --ca DIR               the CA directory\n"
+    "  -r, --csr FILE             the request (PEM)\n"
+    "  -e, --endpoint E           where this node's children reach it (recorded)\n"
+    "  -p, --parent-endpoint E    the parent's endpoint (default: the one recorded\n"
+    "                             when the parent was issued)\n"
+    "      --days N               validity (default 365; county CAs 3650)\n"
+    "      --valid-from TIME      \"YYYY-MM-DD HH:MM\" (default now)\n"
+    "      --valid-until TIME     \"YYYY-MM-DD HH:MM\" (default valid-from + days)\n"
+    "      --tz ZONE              zone of those times (default Asia/Shanghai)\n"
+    "  -o, --out FILE             where to write the bundle\n"
+    "  -f, --force                issue again an id already issued\n"
+    "  -h, --help                 show this text\n";
+
+struct issue_opts {
+	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out;
+	int days, force;
+};
+
+static void cfg_str(config_setting_t *root, const char *name, const char *val)
+{
+	config_setting_t *s = config_setting_add(root, name, CONFIG_TYPE_STRING);
+	if (s)
+		config_setting_set_string(s, val ? val : "");
+}
+
+struct bundle {
+	const char *id, *role, *cert, *chain, *root, *parent_cert, *parent_endpoint, *endpoint,
+	    *crl;
+};
+
+static int bundle_write(const char *path, const struct bundle *b)
+{
+	config_t cfg;
+	config_setting_t *root, *v;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = CN_ENOMEM;
+
+	config_init(&cfg);
+	root = config_root_setting(&cfg);
+	if ((v = config_setting_add(root, "version", CONFIG_TYPE_INT)))
+		config_setting_set_int(v, 1);
+	cfg_str(root, "id", b->id);
+	cfg_str(root, "role", b->role);
+	cfg_str(root, "cert", b->cert);
+	cfg_str(root, "chain", b->chain);
+	cfg_str(root, "root", b->root);
+	cfg_str(root, "parent_cert", b->parent_cert);
+	cfg_str(root, "parent_endpoint", b->parent_endpoint);
+	cfg_str(root, "endpoint", b->endpoint);
+	cfg_str(root, "crl", b->crl);
+	if ((f = open_memstream(&buf, &len))) {
+		fprintf(f, "# carenet enrollment bundle for %s: install with 'carenet enroll'\n",
+		        b->id);
+		config_write(&cfg, f);
+		if (fclose(f) == 0)
+			rc = util_write_file(path, buf, len, 0644, 0);
+	}
+	free(buf);
+	config_destroy(&cfg);
+	return rc;
+}
+
+static int issue_times(const struct issue_opts *o, time_t *nb, time_t *na)
+{
+	uint64_t t;
+
+	*nb = time(NULL) - 60;
+	if (o->from) {
+		if (util_parse_time(o->from, o->tz, &t) != 0)
+			return ca_fail(CN_EUSAGE,
+			               "--valid-from wants \"YYYY-MM-DD HH:MM\", not '%s'",
+			               o->from);
+		*nb = (time_t)t;
+	}
+	*na = *nb + (time_t)o->days * DAY;
+	if (o->until) {
+		if (util_parse_time(o->until, o->tz, &t) != 0)
+			return ca_fail(CN_EUSAGE,
+			               "--valid-until wants \"YYYY-MM-DD HH:MM\", not '%s'",
+			               o->until);
+		*na = (time_t)t;
+	}
+	if (*na <= *nb)
+		return ca_fail(CN_EINVAL, "the validity ends before it starts");
+	return 0;
+}
+
+/* The parent's certificate and endpoint for a township or village. */
+static int issue_parent(const struct issue_opts *o, const struct pki_identity *id, char **pcert,
+                        char **pep)
+{
+	char pid[PKI_ID_MAX], name[PKI_ID_MAX + 16], *nl;
+
+	*pcert = util_strdup("");
+	*pep = util_strdup(o->parent_ep ? o->parent_ep : "");
+	if (pki_parent_id(id->id, pid, sizeof(pid)) != 0)
+		return 0; /* county node, inspector: no parent */
+	free(*pcert);
+	snprintf(name, sizeof(name), "issued/%s.pem", pid);
+	*pcert = ca_read_opt(o->ca, name);
+	if (!*pcert || !(*pcert)[0])
+		return ca_fail(CN_EINVAL,
+		               "the parent %s of %s has not been issued by this CA: issue "
+		               "the parent %s first",
+		               pid, id->id, pid);
+	if (!o->parent_ep) {
+		free(*pep);
+		snprintf(name, sizeof(name), "issued/%s.endpoint", pid);
+		*pep = ca_read_opt(o->ca, name);
+		if (*pep && (nl = strchr(*pep, '\n')))
+			*nl = 0;
+	}
+	if (*pep && !(*pep)[0])
+		fprintf(stderr,
+		        "carenet: warning: no endpoint known for the parent %s: pass "
+		        "--parent-endpoint here or to 'carenet enroll'\n",
+		        pid);
+	return 0;
+}
+
+static int issue_record(const struct issue_opts *o, const struct pki_identity *id, const char *pem,
+                        const char *serial)
+{
+	char path[PATH_MAX], name[PKI_ID_MAX + 16], *ep;
+	int rc;
+
+	snprintf(name, sizeof(name), "issued/%s.pem", id->id);
+	if ((rc = ca_path(path, o->ca, name)) || (rc = ca_write(path, pem, 0644, 0)))
+		return ca_fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
+	if (o->endpoint) {
+		if (!(ep = malloc(strlen(o->endpoint) + 2)))
+			return ca_fail(CN_ENOMEM, "out of memory");
+		sprintf(ep, "%s\n", o->endpoint);
+		snprintf(name, sizeof(name), "issued/%s.endpoint", id->id);
+		if ((rc = ca_path(path, o->ca, name)) == 0)
+			rc = ca_write(path, ep, 0644, 0);
+		free(ep);
+		if (rc != 0)
+			return ca_fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
+	}
+	if (ca_path(path, o->ca, "serial") == 0)
+		ca_write(path, serial, 0644, 0);
+	return 0;
+}
+
+static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
+{
+	const struct pki_identity *id = pki_req_identity(req, NULL);
+	struct bundle b = {.id = id->id, .role = pki_role_name(id->role)};
+	char why[WHY_MAX], serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16], tbuf[40];
+	char *cert = NULL, *pcert = NULL, *pep = NULL, *chain = NULL, *root = NULL, *crl = NULL;
+	char *ep = NULL, *nl;
+	time_t nb, na;
+	int rc;
+
+	snprintf(name, sizeof(name), "issued/%s.pem", id->id);
+	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force)
+		return ca_fail(CN_EEXIST,
+		               "%s was already issued (%s): revoke it ('carenet ca revoke "
+		               "--ca %s --id %s') or pass --force",
+		               id->id, path, o->ca, id->id);
+	if ((rc = issue_times(o, &nb, &na)) != 0)
+		return rc;
+	if ((rc = pki_ca_may_issue(ca, req, why, sizeof(why))) != 0)
+		return ca_fail(rc, "refused: %s", why);
+	if ((rc = issue_parent(o, id, &pcert, &pep)) != 0)
+		goto out;
+	if ((rc = pki_ca_issue(ca, req, nb, na, &cert, serial, why, sizeof(why))) != 0) {
+		rc = ca_fail(rc, "refused: %s", why);
+		goto out;
+	}
+	if (na < time(NULL)) {
+		util_fmt_time((uint64_t)na, o->tz, tbuf, sizeof(tbuf));
+		fprintf(stderr,
+		        "carenet: warning: the certificate of %s is already expired "
+		        "(valid until %s %s): for tests only\n",
+		        id->id, tbuf, o->tz);
+	}
+	if ((rc = issue_record(o, id, cert, serial)) != 0)
+		goto out;
+	chain = pki_ca_is_root(ca) ? util_strdup("") : ca_read_opt(o->ca, "chain.pem");
+	root = ca_read_opt(o->ca, pki_ca_is_root(ca) ? "ca.pem" : "root.pem");
+	crl = ca_read_opt(o->ca, "crl.pem");
+	b.cert = cert, b.chain = chain, b.root = root, b.crl = crl;
+	snprintf(name, sizeof(name), "issued/%s.endpoint", id->id);
+	if ((ep = ca_read_opt(o->ca, name)) && (nl = strchr(ep, '\n')))
+		*nl = 0; /* given now, or recorded at an earlier issue */
+	b.parent_cert = pcert, b.parent_endpoint = pep, b.endpoint = ep;
+	snprintf(name, sizeof(name), "issued/%s.bundle", id->id);
+	if (!o->out)
+		ca_path(path, o->ca, name);
+	if ((rc = bundle_write(o->out ? o->out : path, &b)) != 0) {
+		rc = ca_fail(rc, "cannot write the bundle %s: %s", o->out ? o->out : path,
+		             cn_strerror(rc));
+		goto out;
+	}
+	fprintf(stderr,
+	        "issued %s %s serial %s; install the bundle on the node with:\n"
+	        "  carenet enroll %s --dir NODEDIR\n",
+	        b.role, id->id, serial, o->out ? o->out : path);
+	printf("%s\n", o->out ? o->out : path);
+out:
+	free(cert);
+	free(pcert);
+	free(pep);
+	free(chain);
+	free(root);
+	free(crl);
+	free(ep);
+	return rc;
+}
+
+static int issue_ca(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
+{
+	const struct pki_identity *id = pki_req_identity(req, NULL);
+	char record[PATH_MAX], *cert = NULL;
+	int rc;
+
+	if (!pki_ca_is_root(ca))
+		return ca_fail(CN_EROLE,
+		               "refused: %s is a request for county CA %s; only the root CA "
+		               "signs CA requests",
+		               o->csr, id->scope);
+	if (o->endpoint || o->parent_ep || o->from || o->until || o->out)
+		fprintf(stderr, "carenet: warning: node options are ignored for a CA request\n");
+	rc = ca_root_sign(ca, o->ca, req, o->days ? o->days : 3650, o->force, &cert, record,
+	                  sizeof(record));
+	free(cert);
+	if (rc != 0)
+		return rc;
+	fprintf(stderr,
+	        "issued county CA %s; send the file to its operator, who runs\n"
+	        "  carenet ca init --dir COUNTYDIR --install %s\n",
+	        id->scope, record);
+	printf("%s\n", record);
+	return 0;
+}
+
+int ca_issue(int argc, char **argv)
+{
+	static const struct option lo[] = {{"ca", required_argument, NULL, 'c'},
+	                                   {"csr", required_argument, NULL, 'r'},
+	                                   {"endpoint", required_argument, NULL, 'e'},
+	                                   {"parent-endpoint", required_argument, NULL, 'p'},
+	                                   {"days", required_argument, NULL, 'D'},
+	                                   {"valid-from", required_argument, NULL, 'F'},
+	                                   {"valid-until", required_argument, NULL, 'U'},
+	                                   {"tz", required_argument, NULL, 'z'},
+	                                   {"out", required_argument, NULL, 'o'},
+	                                   {"force", no_argument, NULL, 'f'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	struct issue_opts o = {.tz = DEFAULT_TZ};
+	struct pki_ca *ca = NULL;
+	struct pki_req *req = NULL;
+	char why[WHY_MAX], *buf = NULL;
+	size_t len;
+	int c, rc, is_ca = 0;
+
+	ca_getopt_reset();
+	while ((c = getopt_long(argc, argv, "c:r:e:p:o:fh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.ca = optarg;
+			break;
+		case 'r':
+			o.csr = optarg;
+			break;
+		case 'e':
+			o.endpoint = optarg;
+			break;
+		case 'p':
+			o.parent_ep = optarg;
+			break;
+		case 'F':
+			o.from = optarg;
+			break;
+		case 'U':
+			o.until = optarg;
+			break;
+		case 'z':
+			o.tz = optarg;
+			break;
+		case 'o':
+			o.out = optarg;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'D':
+			if (ca_parse_days(optarg, &o.days) != 0)
+				return ca_fail(CN_EUSAGE, "--days wants 1..36500, not '%s'",
+				               optarg);
+			break;
+		case 'h':
+			fputs(ca_issue_usage, stdout);
+			return 0;
+		default:
+			return ca_usage(ca_issue_usage);
+		}
+	}
+	if (optind != argc || !o.ca || !o.csr)
+		return ca_usage(ca_issue_usage);
+	if ((o.endpoint && !ca_endpoint_ok(o.endpoint)) ||
+	    (o.parent_ep && !ca_endpoint_ok(o.parent_ep)))
+		return ca_fail(CN_EUSAGE, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
+	if ((rc = ca_load_dir(o.ca, &ca)) != 0)
+		return rc;
+	if ((rc = ca_read(o.csr, &buf, &len)) != 0) {
+		rc = ca_fail(rc, "cannot read the request %s: %s", o.csr, cn_strerror(rc));
+		goto out;
+	}
+	if ((rc = pki_req_parse(buf, len, &req, why, sizeof(why))) != 0) {
+		rc = ca_fail(rc, "request %s refused: %s", o.csr, why);
+		goto out;
+	}
+	pki_req_identity(req, &is_ca);
+	if (!o.days)
+		o.days = is_ca ? 3650 : 365;
+	rc = is_ca ? issue_ca(&o, ca, req) : issue_leaf(&o, ca, req);
+out:
+	free(buf);
+	pki_req_free(&req);
+	pki_ca_free(&ca);
+	return rc;
+}
+
+/* ------------------------------------------------ ca revoke, crl, list */
+
+static const char ca_revoke_usage[] =
+    "usage: carenet ca revoke --ca DIR (--serial HEX | --id ID) [--reason REASON]\n"
+    "\n"
+    "Adds a certificate to DIR/revoked and signs a new DIR/crl.pem (valid 30 days;\n"
+    "its path is printed). Give the new CRL to the nodes (crl list in node.cfg).\n"
+    "  -c, --ca DIR         the CA directory\n"
+    "  -s, --serial HEX     serial number of the certificate\n"
+    "  -i, --id ID          the id whose certificate DIR/issued/ID.pem is revoked\n"
+    "                       (a county code at the root CA: that county's CA)\n"
+    "  -r, --reason REASON  unspecified, keyCompromise, cACompromise,\n"
+    "                       affiliationChanged, superseded, cessationOfOperation,\n"
+    "                       certificateHold, privilegeWithdrawn, aACompromise\n"
+    "  -h, --help           show this text\n";
+
+static const char ca_crl_usage[] =
+    "usage: carenet ca crl --ca DIR\n"
+    "\n"
+    "Signs DIR/crl.pem anew (same entries, next update in 30 days) and prints its\n"
+    "path. Run it before the current CRL's next update.\n";
+
+static const char ca_list_usage[] =
+    "usage: carenet ca list --ca DIR [--json]\n"
+    "\n"
+    "Lists the certificates recorded in DIR/issued: id, role, serial, end of\n"
+    "validity (Asia/Shanghai) and whether revoked.\n";
+
+/* Serial and id of the certificate recorded for id. */
+static int revoke_lookup(const char *dir, const char *id, char serial[64])
+{
+	struct pki_identity ident;
+	char name[PKI_ID_MAX + 16], why[WHY_MAX], *pem;
+	int rc;
+
+	if (pki_role_from_id(id) == PKI_ROLE_NONE && !pki_scope_valid(id))
+		return ca_fail(CN_EINVAL, "invalid id \"%s\"", id);
+	snprintf(name, sizeof(name), "issued/%s.pem", id);
+	pem = ca_read_opt(dir, name);
+	if (pem && !pem[0]) {
+		free(pem);
+		snprintf(name, sizeof(name), "issued/ca-%s.pem", id);
+		pem = ca_read_opt(dir, name);
+	}
+	if (!pem || !pem[0]) {
+		free(pem);
+		return ca_fail(CN_EINVAL, "no certificate issued to %s in %s/issued: give --serial",
+		               id, dir);
+	}
+	rc = pki_cert_parse(pem, strlen(pem), &ident, NULL, why, sizeof(why));
+	free(pem);
+	if (rc != 0)
+		return ca_fail(rc, "%s/%s: %s", dir, name, why);
+	memcpy(serial, ident.serial, 64);
+	return 0;
+}
+
+static int revoke_append(const char *dir, const char *serial, int reason, const char *id)
+{
+	char path[PATH_MAX], line[160], *old = ca_read_opt(dir, "revoked"), *all;
+	int rc = CN_ENOMEM;
+
+	snprintf(line, sizeof(line), "%s %lld %s %s\n", serial, (long long)time(NULL),
+	         pki_crl_reason_name(reason), id && id[0] ? id : "-");
+	if (old && (all = malloc(strlen(old) + strlen(line) + 1))) {
+		sprintf(all, "%s%s", old, line);
+		if ((rc = ca_path(path, dir, "revoked")) == 0)
+			rc = ca_write(path, all, 0644, 0);
+		free(all);
+	}
+	free(old);
+	return rc;
+}
+
+int ca_revoke(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	    {"ca", required_argument, NULL, 'c'}, {"serial", required_argument, NULL, 's'},
+	    {"id", required_argument, NULL, 'i'}, {"reason", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
+	const char *dir = NULL, *hex = NULL, *id = NULL, *rname = "unspecified";
+	struct ca_revoked_line *lines = NULL;
+	struct pki_ca *ca = NULL;
+	char serial[64], why[WHY_MAX];
+	size_t n = 0;
+	int c, rc, reason, already = 0;
+
+	ca_getopt_reset();
+	while ((c = getopt_long(argc, argv, "c:s:i:r:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 's':
+			hex = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'r':
+			rname = optarg;
+			break;
+		case 'h':
+			fputs(ca_revoke_usage, stdout);
+			return 0;
+		default:
+			return ca_usage(ca_revoke_usage);
+		}
+	}
+	if (optind != argc || !dir || !hex == !id)
+		return ca_usage(ca_revoke_usage);
+	if ((reason = pki_crl_reason_parse(rname)) < 0)
+		return ca_fail(CN_EUSAGE, "unknown --reason '%s' (see --help)", rname);
+	if (hex && pki_serial_normalize(hex, serial) != 0)
+		return ca_fail(CN_EINVAL, "--serial wants a hexadecimal serial number, not '%s'",
+		               hex);
+	if ((rc = ca_load_dir(dir, &ca)) != 0)
+		return rc;
+	if (id && (rc = revoke_lookup(dir, id, serial)) != 0)
+		goto out;
+	if ((rc = ca_revoked_read(dir, &lines, &n)) != 0) {
+		rc = ca_fail(rc, "cannot read %s/revoked", dir);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		already |= strcmp(lines[i].r.serial, serial) == 0;
+	if (already)
+		fprintf(stderr, "carenet: serial %s is already revoked; signing the CRL anew\n",
+		        serial);
+	else if ((rc = revoke_append(dir, serial, reason, id)) != 0) {
+		rc = ca_fail(rc, "cannot write %s/revoked: %s", dir, cn_strerror(rc));
+		goto out;
+	}
+	if ((rc = ca_crl_write(dir, ca, why, sizeof(why))) != 0) {
+		rc = ca_fail(rc, "%s", why);
+		goto out;
+	}
+	fprintf(stderr, "revoked serial %s%s%s (%s); distribute the new CRL to the nodes\n", serial,
+	        id ? " of " : "", id ? id : "", pki_crl_reason_name(reason));
+	printf("%s/crl.pem\n", dir);
+out:
+	free(lines);
+	pki_ca_free(&ca);
+	return rc;
+}
+
+int ca_crl(int argc, char **argv)
+{
+	static const struct option lo[] = {{"ca", required_argument, NULL, 'c'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	const char *dir = NULL;
+	struct pki_ca *ca = NULL;
+	char why[WHY_MAX];
+	int c, rc;
+
+	ca_getopt_reset();
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'h':
+			fputs(ca_crl_usage, stdout);
+			return 0;
+		default:
+			return ca_usage(ca_crl_usage);
+		}
+	}
+	if (optind != argc || !dir)
+		return ca_usage(ca_crl_usage);
+	if ((rc = ca_load_dir(dir, &ca)) != 0)
+		return rc;
+	if ((rc = ca_crl_write(dir, ca, why, sizeof(why))) != 0)
+		rc = ca_fail(rc, "%s", why);
+	else
+		printf("%s/crl.pem\n", dir);
+	pki_ca_free(&ca);
+	return rc;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of DIR/issued/ *.pem. */
+static int issued_names(const char *dir, char ***names, size_t *n)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (ca_path(path, dir, "issued") || !(d = opendir(path)))
+		return CN_EIO;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".pem") != 0)
+			continue;
+		if (*n == cap) {
+			char **nn = realloc(*names, (cap ? cap * 2 : 32) * sizeof(*nn));
+			if (!nn)
+				break;
+			*names = nn;
+			cap = cap ? cap * 2 : 32;
+		}
+		if (((*names)[*n] = util_strdup(de->d_name)))
+			(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), name_cmp);
+	return 0;
+}
+
+static void list_one(const char *dir, const char *file, const struct ca_revoked_line *revs,
+                     size_t nrev, int json, int first)
+{
+	struct pki_identity id;
+	char name[PATH_MAX], why[WHY_MAX], when[40], *pem;
+	int is_ca = 0, revoked = 0;
+
+	snprintf(name, sizeof(name), "issued/%s", file);
+	pem = ca_read_opt(dir, name);
+	if (!pem || pki_cert_parse(pem, strlen(pem), &id, &is_ca, why, sizeof(why)) != 0) {
+		fprintf(stderr, "carenet: %s/%s: unreadable, skipped\n", dir, name);
+		free(pem);
+		return;
+	}
+	free(pem);
+	for (size_t i = 0; i < nrev; i++)
+		revoked |= strcmp(revs[i].r.serial, id.serial) == 0;
+	util_fmt_time((uint64_t)id.not_after, DEFAULT_TZ, when, sizeof(when));
+	if (!json) {
+		printf("%-16s %-9s %-32s %-19s %s\n", id.id, is_ca ? "ca" : pki_role_name(id.role),
+		       id.serial, when, revoked ? "revoked" : "-");
+		return;
+	}
+	printf("%s\n  {\"id\": ", first ? "" : ",");
+	json_str(id.id);
+	printf(", \"role\": \"%s\", \"serial\": \"%s\", \"not_after\": %lld, \"not_after_local\": ",
+	       is_ca ? "ca" : pki_role_name(id.role), id.serial, (long long)id.not_after);
+	json_str(when);
+	printf(", \"name\": ");
+	json_str(id.name);
+	printf(", \"revoked\": %s}", revoked ? "true" : "false");
+}
+
+int ca_list(int argc, char **argv)
+{
+	static const struct option lo[] = {{"ca", required_argument, NULL, 'c'},
+	                                   {"json", no_argument, NULL, 'j'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	const char *dir = NULL;
+	struct ca_revoked_line *revs = NULL;
+	char **names = NULL;
+	size_t n = 0, nrev = 0;
+	int c, json = 0;
+
+	ca_getopt_reset();
+	while ((c = getopt_long(argc, argv, "c:jh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(ca_list_usage, stdout);
+			return 0;
+		default:
+			return ca_usage(ca_list_usage);
+		}
+	}
+	if (optind != argc || !dir)
+		return ca_usage(ca_list_usage);
+	if (issued_names(dir, &names, &n) != 0)
+		return ca_fail(CN_ENOTFOUND, "%s/issued: %s: is --ca a CA directory?", dir,
+		               strerror(errno));
+	ca_revoked_read(dir, &revs, &nrev);
+	if (json)
+		printf("[");
+	else
+		printf("%-16s %-9s %-32s %-19s %s\n", "ID", "ROLE", "SERIAL", "NOT AFTER",
+		       "REVOKED");
+	for (size_t i = 0; i < n; i++)
+		list_one(dir, names[i], revs, nrev, json, i == 0);
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(revs);
+	return 0;
+}
+
+static const char ca_cmds_usage[] =
+    "usage: carenet ca COMMAND [OPTIONS]   (carenet ca COMMAND --help for each)\n"
+    "\n"
+    "  init     create a root CA, or a county CA (at once or by request)\n"
+    "  issue    check and sign a request; write the node's enrollment bundle\n"
+    "  revoke   revoke a certificate and sign a new CRL\n"
+    "  crl      sign the CRL anew before it expires\n"
+    "  list     list issued certificates (--json)\n";
+
+int cmd_ca(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {{"init", ca_init},
+	            {"issue", ca_issue},
+	            {"revoke", ca_revoke},
+	            {"crl", ca_crl},
+	            {"list", ca_list}};
+
+	if (argc < 2)
+		return ca_usage(ca_cmds_usage);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(ca_cmds_usage, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "carenet ca: unknown command '%s'\n", argv[1]);
+	return ca_usage(ca_cmds_usage);
+}

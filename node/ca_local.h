@@ -1,0 +1,62 @@
+/*
+ * ca_local: helpers shared by the PKI command-line tools (ca.c, ca_issue.c,
+ * enroll.c). Not a module contract: nothing else includes it.
+ * Functions returning an exit status print their message ("carenet: ...")
+ * to stderr themselves.
+ */
+#ifndef CARENET_CA_LOCAL_H
+#define CARENET_CA_LOCAL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "pki.h"
+
+#define WHY_MAX 512
+#define DAY 86400
+#define DEFAULT_TZ "Asia/Shanghai"
+#define CRL_DAYS 30
+
+/* Prints "carenet: MESSAGE" to stderr; returns the exit status for rc (>= 1). */
+int ca_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints usage to stderr; returns 2. */
+int ca_usage(const char *usage);
+/* Before each getopt_long parse: the tools may run many times in a process. */
+void ca_getopt_reset(void);
+/* dir/name into out (PATH_MAX bytes); CN_EINVAL if too long. */
+int ca_path(char *out, const char *dir, const char *name);
+int ca_exists(const char *path);
+/* Whole file, NUL-terminated, at most 4 MiB; caller frees. */
+int ca_read(const char *path, char **buf, size_t *len);
+/* Atomic write (util_write_file). */
+int ca_write(const char *path, const char *s, mode_t mode, int excl);
+/* dir/name's contents, "" if absent or unreadable; NULL only on ENOMEM. Caller frees. */
+char *ca_read_opt(const char *dir, const char *name);
+int ca_parse_days(const char *s, int *days); /* 1..36500 */
+int ca_endpoint_ok(const char *endpoint);    /* tcp://HOST:PORT or ipc://PATH */
+/* Loads DIR/ca.key + DIR/ca.pem; an exit status (message printed) on failure. */
+int ca_load_dir(const char *dir, struct pki_ca **ca);
+
+/* DIR/revoked, one "SERIAL UNIXTIME REASON ID" per line. */
+struct ca_revoked_line {
+	struct pki_revoked r;
+	char id[PKI_ID_MAX];
+};
+int ca_revoked_read(const char *dir, struct ca_revoked_line **out, size_t *n);
+/* Signs a CRL of every DIR/revoked entry, next CRL number; writes DIR/crl.pem. */
+int ca_crl_write(const char *dir, struct pki_ca *ca, char *why, size_t whylen);
+/* Root signs a county CA request; records rootdir/issued/ca-CODE.pem (the
+ * certificate followed by the root's) into record. Exit status. */
+int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req *req, int days,
+                 int force, char **cert_pem, char *record, size_t reclen);
+
+/* the subcommands of "carenet ca": ca.c */
+int ca_init(int argc, char **argv);
+/* ca_issue.c */
+int ca_issue(int argc, char **argv);
+int ca_revoke(int argc, char **argv);
+int ca_crl(int argc, char **argv);
+int ca_list(int argc, char **argv);
+
+#endif
