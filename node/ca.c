@@ -77,6 +77,14 @@ int ca_write(const char *path, const char *s, mode_t mode, int excl)
 	return util_write_file(path, s, strlen(s), mode, excl);
 }
 
+void ca_write_line(const char *path, const char *text)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s\n", text);
+	ca_write(path, line, 0644, 0);
+}
+
 /* Reads dir/name, "" if absent. Caller frees. */
 char *ca_read_opt(const char *dir, const char *name)
 {
@@ -487,7 +495,7 @@ int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req 
 		sprintf(all, "%s%s", *cert_pem, root_pem);
 		if ((rc = ca_write(record, all, 0644, 0)) == 0 &&
 		    ca_path(path, rootdir, "serial") == 0)
-			ca_write(path, serial, 0644, 0);
+			ca_write_line(path, serial);
 	}
 	free(root_pem);
 	free(all);

@@ -175,7 +175,7 @@ static int issue_record(const struct issue_opts *o, const struct pki_identity *i
 			return ca_fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
 	}
 	if (ca_path(path, o->ca, "serial") == 0)
-		ca_write(path, serial, 0644, 0);
+		ca_write_line(path, serial);
 	return 0;
 }
 

@@ -31,6 +31,8 @@ int ca_exists(const char *path);
 int ca_read(const char *path, char **buf, size_t *len);
 /* Atomic write (util_write_file). */
 int ca_write(const char *path, const char *s, mode_t mode, int excl);
+/* Writes "text\n" (atomically, 0644); errors ignored: for records like DIR/serial. */
+void ca_write_line(const char *path, const char *text);
 /* dir/name's contents, "" if absent or unreadable; NULL only on ENOMEM. Caller frees. */
 char *ca_read_opt(const char *dir, const char *name);
 int ca_parse_days(const char *s, int *days); /* 1..36500 */
