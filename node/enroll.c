@@ -290,7 +290,7 @@ static int enroll_keys(const char *dir, const char *cert, const struct pki_ident
 	if ((rc = pki_curve_read(curve, pub, sec)) != 0)
 		return ca_fail(rc, "cannot use %s: %s%s", curve, cn_strerror(rc),
 		               rc == CN_EPERM ? " (run chmod 600 on it)" : "");
-	memset(sec, 0, sizeof(sec));
+	explicit_bzero(sec, sizeof(sec)); /* the secret is not needed here */
 	if (!zmq_z85_decode(raw, pub) || memcmp(raw, id->curve_pub, PKI_CURVE_LEN) != 0)
 		return ca_fail(CN_EKEYMISMATCH,
 		               "%s is not the CURVE key in the certificate of %s: "

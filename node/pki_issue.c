@@ -25,7 +25,7 @@
 int pki_key_generate(const char *path, char *why, size_t whylen)
 {
 	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	BIO *bio = BIO_new(BIO_s_mem());
+	BIO *bio = BIO_new(BIO_s_secmem()); /* the PEM of a private key: secure heap, wiped */
 	char *pem = NULL;
 	int rc = CN_ECRYPTO;
 

@@ -7,7 +7,7 @@
  * usage: test_pki TESTDATADIR   (files go to a mkdtemp directory, removed
  * at the end unless KEEP_TMP is set). Exits non-zero on any failure.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* nftw, memmem */
 #include "cmd.h"
 #include "err.h"
 #include "log.h"
@@ -475,6 +475,74 @@ static void test_init(void)
 	free(req);
 }
 
+/* Requests built by hand: a 31-byte CURVE key, an altered request. */
+static void test_bad_requests(void)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	X509_REQ *req = X509_REQ_new();
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	ASN1_OBJECT *obj = OBJ_txt2obj(CARENET_OID_CURVE, 1);
+	unsigned char key[31] = {7}, *der = NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	struct pki_req *r = NULL;
+	char why[512], *pem = NULL, *p;
+	long len;
+	int dlen;
+
+	ASN1_OCTET_STRING_set(os, key, sizeof(key));
+	dlen = i2d_ASN1_OCTET_STRING(os, &der);
+	ASN1_OCTET_STRING_set(os, der, dlen);
+	sk_X509_EXTENSION_push(exts, X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os));
+	sk_X509_EXTENSION_push(exts, pki_ext_new_str(CARENET_OID_ROLE, "township"));
+	X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
+	                           (const unsigned char *)"530102001", -1, -1, 0);
+	X509_REQ_set_pubkey(req, k);
+	X509_REQ_add_extensions(req, exts);
+	CHECK(X509_REQ_sign(req, k, NULL) > 0 && PEM_write_bio_X509_REQ(bio, req));
+	len = BIO_get_mem_data(bio, &p);
+	pem = strndup(p, (size_t)len);
+	CHECK_INT(pki_req_parse(pem, strlen(pem), &r, why, sizeof(why)), CN_EINVAL);
+	CHECK(r == NULL && strstr(why, "32 bytes") != NULL);
+	free(pem);
+
+	/* a good request, altered after signing: its CN 530102001 becomes 530102002 */
+	pem = slurp(P("town/request.pem"));
+	CHECK_INT(pki_req_parse(pem, strlen(pem), &r, why, sizeof(why)), 0);
+	pki_req_free(&r);
+	BIO *b64 = BIO_new_mem_buf(pem, -1);
+	X509_REQ *good = PEM_read_bio_X509_REQ(b64, NULL, NULL, NULL);
+	unsigned char *gder = NULL, *hit;
+	int glen = good ? i2d_X509_REQ(good, &gder) : 0;
+	hit = glen > 0 ? memmem(gder, (size_t)glen, "530102001", 9) : NULL;
+	CHECK(hit != NULL);
+	if (hit) {
+		hit[8] = '2';
+		const unsigned char *q = gder;
+		X509_REQ *bad = d2i_X509_REQ(NULL, &q, glen);
+		BIO *ob = BIO_new(BIO_s_mem());
+		CHECK(bad && PEM_write_bio_X509_REQ(ob, bad));
+		len = BIO_get_mem_data(ob, &p);
+		char *badpem = strndup(p, (size_t)len);
+		CHECK_INT(pki_req_parse(badpem, strlen(badpem), &r, why, sizeof(why)), CN_EVERIFY);
+		CHECK(r == NULL);
+		free(badpem);
+		BIO_free(ob);
+		X509_REQ_free(bad);
+	}
+	OPENSSL_free(gder);
+	X509_REQ_free(good);
+	BIO_free(b64);
+	free(pem);
+	OPENSSL_free(der);
+	ASN1_OBJECT_free(obj);
+	ASN1_OCTET_STRING_free(os);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	BIO_free(bio);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+}
+
 static void test_issue(void)
 {
 	CHECK_INT(run(cmd_ca, "ca", "issue", "--help", NULL), 0);
@@ -869,6 +937,8 @@ static X509 *forge(X509 *issuer, EVP_PKEY *ikey, EVP_PKEY *pub, const char *ou, 
 	return x;
 }
 
+static char last_why[512]; /* reason of the last verify_x509 */
+
 /* Verifies the chain of certificates (leaf first). */
 static int verify_x509(struct pki_trust *t, X509 **chain, size_t n, struct pki_identity *id)
 {
@@ -884,6 +954,7 @@ static int verify_x509(struct pki_trust *t, X509 **chain, size_t n, struct pki_i
 		lens[i] = (size_t)l;
 	}
 	rc = pki_verify_chain(t, (const uint8_t *const *)der, lens, n, id, why, sizeof(why));
+	snprintf(last_why, sizeof(last_why), "%s", why);
 	if (getenv("VERBOSE"))
 		fprintf(stderr, "  forged %s: %s\n", cn_errname(rc), why);
 	for (size_t i = 0; i < n; i++)
@@ -913,28 +984,35 @@ static void test_forged(void)
 	/* another county's id, named in another county's OU: name constraints */
 	c[0] = forge(cca, ckey, k1, "530103", "530103001", 0, "township", 1);
 	CHECK_INT(verify_x509(t, c, 2, &id), CN_ESCOPE);
+	CHECK(strstr(last_why, "permitted subtree violation") != NULL);
 	X509_free(c[0]);
 	/* another county's id under this county's OU: the explicit prefix check */
 	c[0] = forge(cca, ckey, k1, "530102", "530103001", 0, "township", 1);
 	CHECK_INT(verify_x509(t, c, 2, &id), CN_ESCOPE);
+	CHECK(strstr(last_why, "530103001") &&
+	      strstr(last_why, "outside the issuer's scope 530102"));
 	X509_free(c[0]);
 	/* the root has no name constraints: the prefix check alone refuses */
 	c[0] = forge(root, rkey, k1, "53", "540102001", 0, "township", 1);
 	CHECK_INT(verify_x509(t, c, 1, &id), CN_ESCOPE);
+	CHECK(strstr(last_why, "outside the issuer's scope 53") != NULL);
 	X509_free(c[0]);
 	/* role extension not matching the id */
 	c[0] = forge(cca, ckey, k1, "530102", "530102001", 0, "village", 1);
 	CHECK_INT(verify_x509(t, c, 2, &id), CN_EVERIFY);
+	CHECK(strstr(last_why, "role") != NULL);
 	X509_free(c[0]);
 	/* no CURVE key */
 	c[0] = forge(cca, ckey, k1, "530102", "530102001", 0, "township", 0);
 	CHECK_INT(verify_x509(t, c, 2, &id), CN_EVERIFY);
+	CHECK(strstr(last_why, "CURVE") != NULL);
 	X509_free(c[0]);
 	/* a county CA (pathlen 0) issuing a sub-CA that issues a leaf */
 	c[1] = forge(cca, ckey, k2, "530102", "CA 530102001", 1, "530102001", 0);
 	c[0] = c[1] ? forge(c[1], k2, k1, "530102", "530102001009", 0, "village", 1) : NULL;
 	c[2] = cca;
 	CHECK_INT(verify_x509(t, c, 3, &id), CN_ESCOPE);
+	CHECK(strstr(last_why, "path length") != NULL);
 	X509_free(c[0]);
 	X509_free(c[1]);
 	/* a leaf signed by a key that is not its issuer's */
@@ -1030,6 +1108,7 @@ int main(int argc, char **argv)
 	test_files();
 	test_ca_init();
 	test_init();
+	test_bad_requests();
 	test_issue();
 	test_bundle();
 	test_enroll();
