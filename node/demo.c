@@ -81,8 +81,8 @@ static void demo_usage(FILE *f)
 	fputs("usage: carenet demo [--dir DIR] [--townships N] [--villages M] [--duration S]\n"
 	      "                    [--setup-only] [--base-port P]\n"
 	      "\n"
-	      "Builds a demonstration PKI and network - county " DEMO_COUNTY ", N townships and M\n"
-	      "villages per township - and runs every node as its own process on 127.0.0.1\n"
+	      "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
+	      "villages per township — and runs every node as its own process on 127.0.0.1\n"
 	      "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
 	      "\n"
 	      "  -d, --dir DIR       where to put everything (must be new or empty);\n"
@@ -404,6 +404,14 @@ static void demo_tail(const char *path, int lines)
 	}
 }
 
+/* "carenet ca init --name '示范县 (demo)'": the command line, quoted for a shell. */
+static void demo_job_print(FILE *f, const struct demo_job *j)
+{
+	fputs("carenet", f);
+	for (int i = 0; i < j->argc; i++)
+		fprintf(f, strpbrk(j->argv[i], " ()'\"$") ? " '%s'" : " %s", j->argv[i]);
+}
+
 static pid_t demo_job_start(struct demo_job *j)
 {
 	pid_t pid;
@@ -415,10 +423,9 @@ static pid_t demo_job_start(struct demo_job *j)
 	fd = open(j->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
 		_exit(1);
-	fprintf(stderr, "$ carenet");
-	for (int i = 0; i < j->argc; i++)
-		fprintf(stderr, " %s", j->argv[i]);
-	fprintf(stderr, "\n");
+	fputs("$ ", stderr);
+	demo_job_print(stderr, j);
+	fputc('\n', stderr);
 	optind = 0;
 	rc = j->fn(j->argc, j->argv);
 	fflush(NULL);
@@ -429,13 +436,12 @@ static int demo_job_done(const struct demo_job *j, int wstatus)
 {
 	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
 		return 0;
-	fprintf(stderr, "demo: 'carenet");
-	for (int i = 0; i < j->argc; i++)
-		fprintf(stderr, " %s", j->argv[i]);
+	fputs("demo: ", stderr);
+	demo_job_print(stderr, j);
 	if (WIFEXITED(wstatus))
-		fprintf(stderr, "' failed with exit status %d\n", WEXITSTATUS(wstatus));
+		fprintf(stderr, "\n  failed with exit status %d\n", WEXITSTATUS(wstatus));
 	else
-		fprintf(stderr, "' died of signal %d\n", WTERMSIG(wstatus));
+		fprintf(stderr, "\n  died of signal %d\n", WTERMSIG(wstatus));
 	demo_tail(j->log, 10);
 	return CN_EIO;
 }
