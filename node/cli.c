@@ -1,5 +1,7 @@
 /* cli: operator commands that talk to a running node (status). */
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,20 @@
 #include "util.h"
 
 #define CLI_TIMEOUT_MS 5000
+
+const char *cmd_self_exe(void)
+{
+	static char self[PATH_MAX];
+	ssize_t n;
+
+	if (!self[0]) {
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = 0;
+		if (n <= 0)
+			snprintf(self, sizeof(self), "carenet");
+	}
+	return self;
+}
 
 static const char *role_zh(const char *role)
 {

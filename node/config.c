@@ -86,6 +86,13 @@ static const struct key delivery_keys[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
+static const struct key deadline_keys[] = {
+    {"remind", K_STR, F(remind), 0, 0, NULL},
+    {"auto_rectify", K_BOOL, F(auto_rectify), 0, 0, NULL},
+    {"rectify_hours", K_INT, F(rectify_hours), 1, 8760, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
 static const struct key top_keys[] = {
     {"data_dir", K_PATH, F(data_dir), 0, 0, NULL},
     {"listen", K_ENDPOINT, F(listen), 0, 0, NULL},
@@ -98,6 +105,7 @@ static const struct key top_keys[] = {
     {"limits", K_GROUP, 0, 0, 0, limits_keys},
     {"link", K_GROUP, 0, 0, 0, link_keys},
     {"delivery", K_GROUP, 0, 0, 0, delivery_keys},
+    {"deadline", K_GROUP, 0, 0, 0, deadline_keys},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -571,6 +579,38 @@ static int check_relations(struct loader *ld, const config_t *lc, const struct c
 		            "node without a parent)",
 		            set, unset);
 	}
+	if (config_parse_remind(cfg->remind, NULL, 8, NULL) < 0)
+		return fail(ld, config_lookup(lc, "deadline.remind"),
+		            "'deadline.remind' = \"%s\" is not a list of durations like \"7d,1d\" "
+		            "(at most 8; units s, m, h, d) or \"none\"",
+		            cfg->remind);
+	return 0;
+}
+
+int config_parse_remind(const char *s, uint64_t *out, size_t max, size_t *n)
+{
+	char buf[256], *save = NULL, *tok;
+	size_t cnt = 0;
+
+	if (n)
+		*n = 0;
+	if (strcmp(s, "none") == 0)
+		return 0;
+	if (strlen(s) >= sizeof(buf))
+		return CN_EINVAL;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+		if (cnt == max || util_parse_duration(tok, &v) != 0 || v == 0)
+			return CN_EINVAL;
+		if (out)
+			out[cnt] = v;
+		cnt++;
+	}
+	if (cnt == 0)
+		return CN_EINVAL;
+	if (n)
+		*n = cnt;
 	return 0;
 }
 
@@ -591,7 +631,8 @@ static int set_defaults(struct config *cfg, const char *dir)
 	}
 	if (!(cfg->listen = util_strdup("")) || !(cfg->parent_endpoint = util_strdup("")) ||
 	    !(cfg->parent_cert = util_strdup("")) ||
-	    !(cfg->timezone = util_strdup("Asia/Shanghai")))
+	    !(cfg->timezone = util_strdup("Asia/Shanghai")) ||
+	    !(cfg->remind = util_strdup("7d,1d")))
 		return CN_ENOMEM;
 	cfg->crl_files = NULL;
 	cfg->ncrl = 0;
@@ -610,6 +651,8 @@ static int set_defaults(struct config *cfg, const char *dir)
 	cfg->window_normal = 1024;
 	cfg->window_bulk = 1024;
 	cfg->map_size = 64 * MIB;
+	cfg->auto_rectify = false;
+	cfg->rectify_hours = 168;
 	return 0;
 }
 
@@ -716,6 +759,7 @@ void config_free(struct config **cfgp)
 		free(cfg->crl_files[i]);
 	free(cfg->crl_files);
 	free(cfg->timezone);
+	free(cfg->remind);
 	free(cfg);
 	*cfgp = NULL;
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/carenet/node.cfg"
@@ -50,6 +51,10 @@ struct config {
 	int window_normal;     /* 1024 */
 	int window_bulk;       /* 1024 */
 	size_t map_size;       /* initial LMDB map size, 64 MiB */
+	/* deadlines (issuers) */
+	char *remind;          /* default reminders before due: "7d,1d", or "none" */
+	bool auto_rectify;     /* issue a rectification order for overdue targets: false */
+	int rectify_hours;     /* its deadline after the overdue moment: 168 (1..8760) */
 };
 
 /* Loads path (messages name it as given). On failure *out is NULL and err
@@ -61,5 +66,8 @@ void config_free(struct config **cfg);
  * filled in, absolute paths) in libconfig syntax that config_load reads
  * back to the same values. 0, or CN_EIO if out failed. */
 int config_print(const struct config *cfg, FILE *out);
+/* Parses a reminder list ("7d,1d", "none") into at most max offsets in
+ * seconds; CN_EINVAL if malformed. out may be NULL to validate only. */
+int config_parse_remind(const char *s, uint64_t *out, size_t max, size_t *n);
 
 #endif

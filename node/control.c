@@ -9,10 +9,13 @@
 
 #include <zmq.h>
 
+#include "audit.h"
+#include "deliver.h"
 #include "err.h"
 #include "link.h"
 #include "log.h"
 #include "node.h"
+#include "roles.h"
 #include "util.h"
 
 #define CONTROL_MAX_REQUEST (1 << 20)
@@ -81,6 +84,8 @@ void *control_socket(struct control *c)
 
 /* ---------------------------------------------------------------- server */
 
+#define NCTRS (CTR_COUNT + 1) /* + the outbox_pending gauge */
+
 static int fill_status(struct node *n, Carenet__Status *st, Carenet__Counter *ctrs,
 		       Carenet__Counter **ctrp)
 {
@@ -98,9 +103,86 @@ static int fill_status(struct node *n, Carenet__Status *st, Carenet__Counter *ct
 		ctrs[i].value = n->counters[i];
 		ctrp[i] = &ctrs[i];
 	}
+	carenet__counter__init(&ctrs[CTR_COUNT]);
+	ctrs[CTR_COUNT].name = "outbox_pending";
+	ctrs[CTR_COUNT].value = deliver_pending(n->deliver);
+	ctrp[CTR_COUNT] = &ctrs[CTR_COUNT];
 	st->counters = ctrp;
-	st->n_counters = CTR_COUNT;
+	st->n_counters = NCTRS;
 	return link_status(n->link, st);
+}
+
+/* Test clock: only with test_clock = true in the node's configuration. */
+static int clock_cmd(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
+{
+	int64_t adv = req->query ? req->query->advance : 0;
+	int rc;
+
+	if (adv != 0 && !n->cfg->test_clock) {
+		rep->error = "this node's clock is real: set test_clock = true in its configuration "
+			     "to move it (tests and demos only)";
+		return CN_EPERM;
+	}
+	if (adv < 0) {
+		rep->error = "the test clock only moves forward";
+		return CN_EINVAL;
+	}
+	if (adv > 0) {
+		int64_t off = n->clock_offset + adv;
+		if ((rc = store_meta_put(n->store, "clock_offset", &off, sizeof(off))) != 0)
+			return rc;
+		n->clock_offset = off;
+		log_info("clock: test clock advanced by %llds (offset %llds)", (long long)adv,
+			 (long long)off);
+	}
+	rep->now = node_now(n);
+	rep->clock_offset = n->clock_offset;
+	return 0;
+}
+
+struct publish_arg {
+	struct node *n;
+	const ProtobufCBinaryData *crl;
+};
+
+static int publish_txn(MDB_txn *txn, void *arg)
+{
+	struct publish_arg *a = arg;
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__Revocation rv = CARENET__REVOCATION__INIT;
+	int rc;
+
+	rv.crl = *a->crl;
+	it.body_case = CARENET__ITEM__BODY_REVOCATION;
+	it.revocation = &rv;
+	if ((rc = node_crl_persist(a->n, txn, a->n->me->id, a->crl->data, a->crl->len)) != 0)
+		return rc;
+	if ((rc = audit_append(a->n->store, txn, node_now(a->n), a->n->me->id, "revocation",
+			       a->n->me->id, "revocation list published")) != 0)
+		return rc;
+	return deliver_emit(a->n->deliver, txn, &it, NULL, 0);
+}
+
+/* crl.publish: a county sends its CA's revocation list down the tree. */
+static int crl_publish(struct node *n, const Carenet__ControlRequest *req,
+		       Carenet__ControlReply *rep)
+{
+	struct publish_arg a = {n, &req->blob};
+	int rc;
+
+	if (n->me->role != PKI_ROLE_COUNTY) {
+		rep->error = "only a county node publishes revocation lists";
+		return CN_EROLE;
+	}
+	if ((rc = pki_trust_add_crl_der(n->trust, req->blob.data, req->blob.len)) != 0) {
+		rep->error = "the revocation list does not verify against this network's CAs (is it "
+			     "the county CA's crl.pem, converted to DER?)";
+		return rc;
+	}
+	if ((rc = deliver_write(n->deliver, publish_txn, &a)) != 0)
+		return rc;
+	n->crl_changed = 1;
+	return 0;
 }
 
 static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep,
@@ -116,7 +198,11 @@ static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__
 	} else if (strcmp(req->command, "stop") == 0) {
 		node_sig_stop = 1;
 		rc = 0;
-	} else {
+	} else if (strcmp(req->command, "clock") == 0) {
+		rc = clock_cmd(n, req, rep);
+	} else if (strcmp(req->command, "crl.publish") == 0) {
+		rc = crl_publish(n, req, rep);
+	} else if ((rc = roles_control(n->roles, req, rep)) == 1) {
 		rc = CN_EINVAL;
 		rep->error = "unknown control command";
 	}
@@ -148,7 +234,7 @@ void control_dispatch(struct control *c, struct node *n)
 	Carenet__ControlRequest *req = NULL;
 	Carenet__ControlReply rep = CARENET__CONTROL_REPLY__INIT;
 	Carenet__Status st = CARENET__STATUS__INIT;
-	Carenet__Counter ctrs[CTR_COUNT], *ctrp[CTR_COUNT];
+	Carenet__Counter ctrs[NCTRS], *ctrp[NCTRS];
 
 	while (more && np < CONTROL_MAX_PARTS) {
 		zmq_msg_init(&part[np]);
@@ -179,6 +265,7 @@ void control_dispatch(struct control *c, struct node *n)
 	}
 	reply(c, part, np - 1, &rep);
 	link_status_free(&st);
+	roles_control_free(&rep);
 	if (req)
 		carenet__control_request__free_unpacked(req, NULL);
 out:

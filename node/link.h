@@ -20,6 +20,7 @@
 #include <zmq.h>
 
 #include "control.pb-c.h"
+#include "wire.pb-c.h"
 
 struct node;
 struct link;
@@ -37,6 +38,9 @@ long link_tick(struct link *l);
  * free with link_status_free). */
 int link_status(struct link *l, Carenet__Status *st);
 void link_status_free(Carenet__Status *st);
+/* Sends a frame to a neighbour whose session is up (is_parent: over the
+ * parent link). CN_ENOTREADY if it is not up, CN_EIO if ZeroMQ refused. */
+int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f);
 /* Re-checks live sessions after a CRL or limits change; drops revoked ones. */
 void link_recheck(struct link *l);
 

@@ -46,6 +46,7 @@ struct link {
 	uint64_t next_ping_us;
 	uint64_t next_slow;     /* UTC seconds of the next slow check */
 	uint64_t warned_expiry; /* UTC day we last warned about our certificate */
+	int selftest;           /* ZAP self-test running: its refusal is expected */
 };
 
 void link_count(struct link *l, enum ctr c);

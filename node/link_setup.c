@@ -102,6 +102,7 @@ static int zap_selftest(struct link *l)
 
 	zmq_curve_keypair(cpub, csec);
 	pki_self_curve(l->node->self, spub, ssec);
+	l->selftest = 1;
 	peers_ban(l->peers, cpub, UINT64_MAX);
 	srv = zmq_socket(l->node->zctx, ZMQ_ROUTER);
 	cli = zmq_socket(l->node->zctx, ZMQ_DEALER);
@@ -153,6 +154,7 @@ out:
 	if (srv)
 		zmq_close(srv);
 	peers_unban(l->peers, cpub);
+	l->selftest = 0;
 	l->node->counters[CTR_ZAP_DENIED] = saved;
 	OPENSSL_cleanse(csec, sizeof(csec));
 	OPENSSL_cleanse(ssec, sizeof(ssec));

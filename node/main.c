@@ -1,8 +1,6 @@
 /* carenet: one binary; `carenet run` is the node, the rest are tools. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 
@@ -21,13 +19,6 @@ static const struct subcommand subcommands[] = {
 	{"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
 };
 
-static char self_exe[PATH_MAX];
-
-const char *cmd_self_exe(void)
-{
-	return self_exe;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: carenet COMMAND [ARGS]   (carenet COMMAND --help for details)\n\n"
@@ -41,12 +32,6 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-
-	if (n > 0)
-		self_exe[n] = 0;
-	else
-		snprintf(self_exe, sizeof(self_exe), "%s", argv[0]);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -14,9 +14,11 @@
 
 #include "cmd.h"
 #include "control.h"
+#include "deliver.h"
 #include "err.h"
 #include "link.h"
 #include "log.h"
+#include "roles.h"
 #include "util.h"
 
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
@@ -41,6 +43,14 @@ static const char *const ctr_names[CTR_COUNT] = {
 	[CTR_HS_FAILED_NO_DETAIL] = "curve_handshake_failed_other",
 	[CTR_PARENT_REFUSED] = "parent_refused",
 	[CTR_SESSIONS_DROPPED] = "sessions_dropped",
+	[CTR_ITEMS_APPLIED] = "items_applied",
+	[CTR_ITEMS_REFUSED] = "items_refused",
+	[CTR_ITEMS_DUPLICATE] = "items_duplicate",
+	[CTR_BAD_SIGNATURE] = "bad_signatures",
+	[CTR_FRAMES_DUPLICATE] = "frames_duplicate",
+	[CTR_GAPS] = "sequence_gaps",
+	[CTR_RESENDS] = "resends",
+	[CTR_BATCHES_COMMITTED] = "batches_committed",
 };
 
 const char *node_ctr_name(enum ctr c)
@@ -147,6 +157,108 @@ static int check_store_owner(struct node *n)
 	return 0;
 }
 
+int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uint8_t *der,
+		     size_t len)
+{
+	char key[PKI_ID_MAX + 8];
+	MDB_val k, v;
+
+	snprintf(key, sizeof(key), "crl:%s", origin);
+	k.mv_data = key;
+	k.mv_size = strlen(key);
+	v.mv_data = (void *)der;
+	v.mv_size = len;
+	return store_err(mdb_put(txn, store_dbi(n->store, STORE_META), &k, &v, 0), "crl put");
+}
+
+struct crl_arg {
+	struct store *st;
+	struct pki_trust *trust;
+	int count;
+};
+
+static int load_store_crls_txn(MDB_txn *txn, void *arg)
+{
+	struct crl_arg *a = arg;
+	struct store *st = a->st;
+	MDB_cursor *c;
+	MDB_val k = {4, "crl:"}, v;
+	int rc;
+
+	if (mdb_cursor_open(txn, store_dbi(st, STORE_META), &c) != 0)
+		return CN_ESTORE;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 4 || memcmp(k.mv_data, "crl:", 4) != 0)
+			break;
+		if (pki_trust_add_crl_der(a->trust, v.mv_data, v.mv_size) == 0)
+			a->count++;
+		else
+			log_warnx("pki: a stored revocation list no longer verifies; ignored");
+	}
+	mdb_cursor_close(c);
+	return 0;
+}
+
+/* Revocation lists that arrived in-band live in the store, not in files. */
+static int load_store_crls(struct store *st, struct pki_trust *trust)
+{
+	struct crl_arg a = {st, trust, 0};
+	return store_read(st, load_store_crls_txn, &a);
+}
+
+static uint64_t env_now(void *arg)
+{
+	return node_now(arg);
+}
+
+static int env_emit(void *arg, MDB_txn *txn, Carenet__Item *item, char *id_out, size_t idlen)
+{
+	return deliver_emit(((struct node *)arg)->deliver, txn, item, id_out, idlen);
+}
+
+static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
+{
+	return deliver_write(((struct node *)arg)->deliver, fn, fnarg);
+}
+
+static int make_policy(struct node *n)
+{
+	struct roles_policy *p = n->policy;
+
+	if (!p && !(p = n->policy = calloc(1, sizeof(*p))))
+		return CN_ENOMEM;
+	if (config_parse_remind(n->cfg->remind, p->remind, ROLES_MAX_REMIND, &p->nremind) != 0)
+		return CN_ECONFIG;
+	p->auto_rectify = n->cfg->auto_rectify;
+	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
+	return 0;
+}
+
+static int start_roles(struct node *n)
+{
+	struct roles_env env;
+	int64_t off = 0;
+	int rc;
+
+	if (n->cfg->test_clock &&
+	    store_meta_get(n->store, "clock_offset", &off, sizeof(off)) == (int)sizeof(off))
+		n->clock_offset = off;
+	if ((rc = make_policy(n)) != 0)
+		return rc;
+	if ((rc = deliver_new(n, &n->deliver)) != 0)
+		return rc;
+	memset(&env, 0, sizeof(env));
+	env.me = n->me;
+	env.store = n->store;
+	env.policy = n->policy;
+	env.arg = n;
+	env.now = env_now;
+	env.emit = env_emit;
+	env.write = env_write;
+	return roles_new(&env, &n->roles);
+}
+
 int node_reload(struct node *n)
 {
 	struct config *cfg = NULL;
@@ -158,7 +270,8 @@ int node_reload(struct node *n)
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return rc;
 	}
-	if ((rc = load_trust(cfg, &trust)) != 0) {
+	if ((rc = load_trust(cfg, &trust)) != 0 || (rc = load_store_crls(n->store, trust)) != 0) {
+		pki_trust_free(&trust);
 		log_warnx("reload: revocation lists not usable; keeping the running configuration");
 		config_free(&cfg);
 		return rc;
@@ -183,6 +296,7 @@ int node_reload(struct node *n)
 	n->cfg = cfg;
 	pki_trust_free(&n->trust);
 	n->trust = trust;
+	make_policy(n);
 	log_setlevel((enum log_level)cfg->log_level);
 	link_recheck(n->link);
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
@@ -215,7 +329,10 @@ static void node_loop(struct node *n)
 		link_handle(n->link, items, nl);
 		if (items[nl].revents & ZMQ_POLLIN)
 			control_dispatch(n->control, n);
+		deliver_flush(n->deliver);
 		timeout = link_tick(n->link);
+		if (deliver_timeout(n->deliver) < timeout)
+			timeout = deliver_timeout(n->deliver);
 	}
 }
 
@@ -223,6 +340,10 @@ static void node_free(struct node *n)
 {
 	control_close(&n->control);
 	link_close(&n->link);
+	roles_free(&n->roles);
+	deliver_free(&n->deliver);
+	free(n->policy);
+	n->policy = NULL;
 	if (n->zctx)
 		zmq_ctx_term(n->zctx);
 	store_close(&n->store);
@@ -266,6 +387,8 @@ static int node_start(struct node *n)
 		return rc;
 	}
 	if ((rc = lock_data_dir(n)) != 0 || (rc = check_store_owner(n)) != 0)
+		return rc;
+	if ((rc = load_store_crls(n->store, n->trust)) != 0 || (rc = start_roles(n)) != 0)
 		return rc;
 	if (!(n->zctx = zmq_ctx_new()))
 		return CN_ENOMEM;

@@ -15,6 +15,8 @@
 #include "pki.h"
 #include "store.h"
 
+struct roles_policy;
+
 /* Counters shown by `carenet status`; names in node.c (ctr_names). */
 enum ctr {
 	CTR_HANDSHAKES_OK,
@@ -36,11 +38,21 @@ enum ctr {
 	CTR_HS_FAILED_NO_DETAIL,
 	CTR_PARENT_REFUSED,      /* our HELLO refused by the parent, or its WELCOME invalid */
 	CTR_SESSIONS_DROPPED,    /* live sessions dropped (revoked, expired, replaced) */
+	CTR_ITEMS_APPLIED,       /* end-to-end items applied */
+	CTR_ITEMS_REFUSED,       /* items refused by the role rules or malformed */
+	CTR_ITEMS_DUPLICATE,     /* items already applied (origin high-water mark) */
+	CTR_BAD_SIGNATURE,       /* signed batches whose origin signature failed */
+	CTR_FRAMES_DUPLICATE,    /* link messages received twice (re-acked) */
+	CTR_GAPS,                /* link sequence gaps (resend asked) */
+	CTR_RESENDS,             /* resends after an overdue or resend ack */
+	CTR_BATCHES_COMMITTED,   /* group commits of received batches */
 	CTR_COUNT
 };
 
 struct link;
 struct control;
+struct deliver;
+struct roles;
 
 struct node {
 	struct config *cfg;
@@ -51,6 +63,10 @@ struct node {
 	void *zctx;
 	struct link *link;
 	struct control *control;
+	struct deliver *deliver;
+	struct roles *roles;
+	struct roles_policy *policy;
+	int crl_changed;               /* a revocation list arrived: recheck sessions */
 	uint64_t started;
 	uint64_t counters[CTR_COUNT];
 	int64_t clock_offset;          /* test clock: seconds added to the real clock */
@@ -62,6 +78,10 @@ extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
 const char *node_ctr_name(enum ctr c);
 /* The node's notion of now (UTC seconds), including a test-clock offset. */
 uint64_t node_now(const struct node *n);
+/* Keeps a revocation list that arrived in-band, or was published here,
+ * under meta "crl:<publishing county>"; loaded again at start and reload. */
+int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uint8_t *der,
+		     size_t len);
 /* Re-reads the config and what can change at run time (SIGHUP). */
 int node_reload(struct node *n);
 

@@ -397,6 +397,14 @@ int peers_load(struct peers *ps, struct store *st)
 	return store_read(st, load_txn, &a);
 }
 
+struct peer *peers_find_id(struct peers *ps, const char *id)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i]->up && strcmp(ps->v[i]->ident.id, id) == 0)
+			return ps->v[i];
+	return NULL;
+}
+
 size_t peers_count(const struct peers *ps)
 {
 	return ps->n;

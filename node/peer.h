@@ -74,6 +74,8 @@ int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t
 int peers_persist(struct peers *ps, struct store *st, const struct peer *p);
 int peers_load(struct peers *ps, struct store *st);
 size_t peers_count(const struct peers *ps);
+/* The entry whose session (HELLO) is for office id, or NULL. */
+struct peer *peers_find_id(struct peers *ps, const char *id);
 struct peer *peers_at(struct peers *ps, size_t i);
 
 #endif

@@ -34,6 +34,30 @@ static int check_cursors(size_t n, Carenet__LaneCursor *const *c, const char **w
 	return 0;
 }
 
+static int check_batch(const Carenet__Batch *b, const char **why)
+{
+	if (b->lane >= WIRE_LANES) {
+		*why = "batch lane out of range";
+		return CN_EPROTO;
+	}
+	if (b->n_msgs == 0 || b->n_msgs > WIRE_MAX_MSGS || b->first_seq == 0) {
+		*why = "batch message count or sequence out of range";
+		return CN_EPROTO;
+	}
+	if (b->n_chains > WIRE_MAX_CHAINS) {
+		*why = "too many certificate chains in a batch";
+		return CN_EPROTO;
+	}
+	for (size_t i = 0; i < b->n_chains; i++) {
+		const char *w2;
+		if (check_chain(b->chains[i]->n_certs, b->chains[i]->certs, &w2) != 0) {
+			*why = w2;
+			return CN_EPROTO;
+		}
+	}
+	return 0;
+}
+
 static int check(const Carenet__Frame *f, const char **why)
 {
 	int rc;
@@ -55,6 +79,14 @@ static int check(const Carenet__Frame *f, const char **why)
 		return 0;
 	case CARENET__FRAME__BODY_PING:
 	case CARENET__FRAME__BODY_PONG:
+		return 0;
+	case CARENET__FRAME__BODY_BATCH:
+		return check_batch(f->batch, why);
+	case CARENET__FRAME__BODY_ACK:
+		if (f->ack->lane >= WIRE_LANES) {
+			*why = "ack lane out of range";
+			return CN_EPROTO;
+		}
 		return 0;
 	default:
 		*why = "unknown frame type";
@@ -125,6 +157,10 @@ const char *wire_kind(const Carenet__Frame *f)
 		return "ping";
 	case CARENET__FRAME__BODY_PONG:
 		return "pong";
+	case CARENET__FRAME__BODY_BATCH:
+		return "batch";
+	case CARENET__FRAME__BODY_ACK:
+		return "ack";
 	default:
 		return "none";
 	}

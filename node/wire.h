@@ -22,6 +22,8 @@
 #define WIRE_MAX_CURSORS 3     /* one per lane */
 #define WIRE_LANES 3
 #define WIRE_MAX_REASON 512
+#define WIRE_MAX_MSGS 4096     /* messages in one Batch */
+#define WIRE_MAX_CHAINS 8      /* origin chains in one Batch */
 
 int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, Carenet__Frame **out,
 		const char **why);

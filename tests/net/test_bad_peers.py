@@ -69,13 +69,27 @@ class Bad:
         print("refused and counted: %s (%s=%d)" % (what, counter, self.counter(target, counter)))
         return out
 
-    def identity(self, ca, node_id, *issue_args):
-        """A new node identity issued by the CA directory ca; returns its directory."""
+    def identity(self, ca, node_id, *issue_args, enroll=True):
+        """A new node identity issued by the CA directory ca (its ancestors are
+        issued first where that CA has not issued them); returns its directory."""
+        for n in (6, 9):
+            if len(node_id) > n and not os.path.exists(
+                    os.path.join(ca, "issued", node_id[:n] + ".pem")):
+                self.identity(ca, node_id[:n])
         d = os.path.join(self.x, "%s-%s" % (os.path.basename(ca), node_id))
         self.cli("init", "--dir", d, "--id", node_id)
         self.cli("ca", "issue", "--ca", ca, "--csr", os.path.join(d, "request.pem"),
                  "--out", os.path.join(d, "bundle"), *issue_args)
-        self.cli("enroll", os.path.join(d, "bundle"), "--dir", d)
+        if not enroll:
+            # enroll refuses a certificate that does not verify (expired): take
+            # the certificate the CA recorded and the CA's chain directly.
+            shutil.copy(os.path.join(ca, "issued", node_id + ".pem"),
+                        os.path.join(d, "node.pem"))
+            shutil.copy(os.path.join(ca, "chain.pem"), os.path.join(d, "chain.pem"))
+            return d
+        # Probes only borrow the keys and chain; the endpoint is never used.
+        self.cli("enroll", os.path.join(d, "bundle"), "--dir", d, "--parent-endpoint",
+                 "tcp://127.0.0.1:9", "--listen", "tcp://127.0.0.1:9")
         return d
 
 
@@ -124,7 +138,7 @@ def test(net, args):
              error="role")
 
     expired = b.identity(county_ca, "530102001009", "--valid-from", "2020-01-01 00:00",
-                         "--valid-until", "2020-06-01 00:00")
+                         "--valid-until", "2020-06-01 00:00", enroll=False)
     b.expect(T1, "handshake_refused_expired", "expired certificate", "--identity", expired,
              result="refuse", error="expired")
 

@@ -1,0 +1,123 @@
+/*
+ * deliver_int: the delivery engine's private state, shared by deliver.c
+ * (life cycle, link events, routing), deliver_apply.c (the group-commit
+ * transaction) and deliver_send.c (origination, signing, sending, the
+ * certificate-chain cache). Not for use outside the engine.
+ */
+#ifndef CARENET_DELIVER_INT_H
+#define CARENET_DELIVER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deliver.h"
+#include "items.pb-c.h"
+#include "node.h"
+#include "roles.h"
+
+#define DEST_MAX 1024         /* destinations of one signed batch (children + parent) */
+#define ACK_OVERDUE_US 3000000u
+
+struct lane_tx {
+	uint64_t acked;       /* the peer durably holds everything up to here */
+	uint64_t sent;        /* sent (not necessarily received) up to here */
+	uint64_t last_progress_us;
+};
+
+struct dpeer {
+	char id[PKI_ID_MAX];
+	int is_parent;
+	int up;
+	struct lane_tx tx[WIRE_LANES];
+};
+
+struct inq {                  /* a received Batch/Ack waiting for the group commit */
+	char peer[PKI_ID_MAX];
+	Carenet__Frame *f;
+};
+
+struct synack {               /* acks implied by a HELLO/WELCOME cursor */
+	char peer[PKI_ID_MAX];
+	unsigned lane;
+	uint64_t seq;
+};
+
+struct ackout {               /* acks to send (or apply) after the commit */
+	char peer[PKI_ID_MAX];
+	unsigned lane;
+	uint64_t seq;
+	int resend;
+};
+
+struct pend {                 /* an item originated in the current transaction */
+	uint8_t *buf;
+	size_t len;
+	unsigned lane;
+	Carenet__Item *it;    /* decoded copy, for routing */
+};
+
+struct chain {                /* verified certificate chain of an origin */
+	char id[PKI_ID_MAX];
+	struct pki_identity ident;
+	size_t n;
+	uint8_t *der[4];
+	size_t len[4];
+};
+
+struct dest {
+	char id[PKI_ID_MAX];
+	size_t *keep;
+	size_t n, cap;
+};
+
+struct dests {
+	struct dest v[DEST_MAX];
+	size_t n;
+};
+
+struct deliver {
+	struct node *node;
+	struct dpeer *peers;
+	size_t npeers, peercap;
+	struct inq *q;
+	size_t nq, qcap;
+	struct synack *syn;
+	size_t nsyn, syncap;
+	struct ackout *acks;      /* acks we send after commit */
+	size_t nacks, ackcap;
+	struct ackout *ackin;     /* acks received, applied to memory after commit */
+	size_t nackin, ackincap;
+	struct pend *pend;
+	size_t npend, pendcap;
+	struct chain *chains;
+	size_t nchains, chaincap;
+	uint64_t cdelta[CTR_COUNT]; /* counters of the transaction, added on commit */
+	int kick;                 /* something to send */
+	int in_write;             /* inside deliver_write: emits allowed */
+	struct dests *scratch;    /* routing scratch for one signed batch */
+};
+
+struct dpeer *deliver_peer(struct deliver *d, const char *id, int create);
+void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_t seq);
+int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
+		  struct dests *ds, size_t idx);
+void deliver_route_of(const Carenet__Item *it, struct roles_route *rt);
+void deliver_dests_free(struct dests *ds);
+int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
+		    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds);
+int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
+		     uint64_t seq, int resend);
+
+/* deliver_send.c */
+void deliver_pend_reset(struct deliver *d);
+int deliver_sign_pending(struct deliver *d, MDB_txn *txn);
+void deliver_pump(struct deliver *d);
+int deliver_chains_load_self(struct deliver *d);
+void deliver_chains_free(struct deliver *d);
+const struct chain *deliver_chain_find(struct deliver *d, MDB_txn *txn, const char *id);
+int deliver_chain_learn(struct deliver *d, MDB_txn *txn, const Carenet__Chain *c);
+
+/* deliver_apply.c */
+int deliver_apply_txn(MDB_txn *txn, void *arg);
+
+#endif

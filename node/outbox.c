@@ -1,0 +1,231 @@
+#include "outbox.h"
+
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+
+/* Keys: peer id NUL-padded to 16 bytes, lane byte, big-endian seq. */
+struct okey {
+	char peer[OUTBOX_PEER_LEN];
+	uint8_t lane;
+	uint8_t seq[8];
+};
+
+static void be64(uint8_t *b, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+static uint64_t rd64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static int mkkey(struct okey *k, const char *peer, unsigned lane, uint64_t seq)
+{
+	size_t n = strlen(peer);
+	if (n >= OUTBOX_PEER_LEN)
+		return CN_EINVAL;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->peer, peer, n);
+	k->lane = (uint8_t)lane;
+	be64(k->seq, seq);
+	return 0;
+}
+
+static int lmdb_rc(int rc, const char *what)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == MDB_MAP_FULL)
+		return CN_EMAPFULL;
+	if (rc == MDB_NOTFOUND)
+		return CN_ENOTFOUND;
+	log_warnx("store: %s: %s", what, mdb_strerror(rc));
+	return CN_ESTORE;
+}
+
+/* u64 values in the cursors db under a tagged key. */
+static int u64_get(struct store *st, MDB_txn *txn, enum store_db db, char tag, const char *id,
+		   unsigned lane, uint64_t *out)
+{
+	struct okey k;
+	MDB_val kv, v;
+	int rc;
+
+	*out = 0;
+	if (mkkey(&k, id, lane, 0) != 0)
+		return CN_EINVAL;
+	k.seq[0] = (uint8_t)tag;
+	kv.mv_data = &k;
+	kv.mv_size = sizeof(k);
+	rc = mdb_get(txn, store_dbi(st, db), &kv, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lmdb_rc(rc, "cursor get");
+	if (v.mv_size == 8)
+		*out = rd64(v.mv_data);
+	return 0;
+}
+
+static int u64_put(struct store *st, MDB_txn *txn, enum store_db db, char tag, const char *id,
+		   unsigned lane, uint64_t val)
+{
+	struct okey k;
+	uint8_t b[8];
+	MDB_val kv, v;
+
+	if (mkkey(&k, id, lane, 0) != 0)
+		return CN_EINVAL;
+	k.seq[0] = (uint8_t)tag;
+	be64(b, val);
+	kv.mv_data = &k;
+	kv.mv_size = sizeof(k);
+	v.mv_data = b;
+	v.mv_size = 8;
+	return lmdb_rc(mdb_put(txn, store_dbi(st, db), &kv, &v, 0), "cursor put");
+}
+
+int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq)
+{
+	return u64_get(st, txn, STORE_CURSORS, 'o', peer, lane, seq);
+}
+
+int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
+	       const char *origin, const void *msg, size_t len, uint64_t *seq)
+{
+	struct okey k;
+	MDB_val kv, v;
+	uint64_t last;
+	size_t olen = strlen(origin);
+	int rc;
+
+	if (olen > 255)
+		return CN_EINVAL;
+	if ((rc = outbox_last(st, txn, peer, lane, &last)) != 0)
+		return rc;
+	if ((rc = mkkey(&k, peer, lane, last + 1)) != 0)
+		return rc;
+	kv.mv_data = &k;
+	kv.mv_size = sizeof(k);
+	v.mv_size = 1 + olen + len;
+	rc = mdb_put(txn, store_dbi(st, STORE_OUTBOX), &kv, &v, MDB_RESERVE);
+	if (rc != 0)
+		return lmdb_rc(rc, "outbox put");
+	((uint8_t *)v.mv_data)[0] = (uint8_t)olen;
+	memcpy((uint8_t *)v.mv_data + 1, origin, olen);
+	memcpy((uint8_t *)v.mv_data + 1 + olen, msg, len);
+	*seq = last + 1;
+	return u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, last + 1);
+}
+
+int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t from,
+		int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
+		void *arg)
+{
+	struct okey k;
+	MDB_cursor *c;
+	MDB_val kv, v;
+	int rc, ret = 0;
+	MDB_cursor_op op = MDB_SET_RANGE;
+
+	if (mkkey(&k, peer, lane, from) != 0)
+		return CN_EINVAL;
+	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_OUTBOX), &c)) != 0)
+		return lmdb_rc(rc, "outbox cursor");
+	kv.mv_data = &k;
+	kv.mv_size = sizeof(k);
+	while ((rc = mdb_cursor_get(c, &kv, &v, op)) == 0) {
+		const struct okey *got = kv.mv_data;
+		const uint8_t *d = v.mv_data;
+		char origin[256];
+		op = MDB_NEXT;
+		if (kv.mv_size != sizeof(k) || memcmp(got->peer, k.peer, OUTBOX_PEER_LEN) != 0 ||
+		    got->lane != k.lane)
+			break;
+		if (v.mv_size < 1 || v.mv_size < 1u + d[0])
+			continue; /* cannot happen: we wrote it */
+		memcpy(origin, d + 1, d[0]);
+		origin[d[0]] = 0;
+		if ((ret = fn(rd64(got->seq), origin, d + 1 + d[0], v.mv_size - 1 - d[0], arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND && ret == 0)
+		return lmdb_rc(rc, "outbox iterate");
+	return ret;
+}
+
+int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t upto)
+{
+	struct okey k;
+	MDB_cursor *c;
+	MDB_val kv, v;
+	int rc;
+
+	if (mkkey(&k, peer, lane, 0) != 0)
+		return CN_EINVAL;
+	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_OUTBOX), &c)) != 0)
+		return lmdb_rc(rc, "outbox cursor");
+	kv.mv_data = &k;
+	kv.mv_size = sizeof(k);
+	while ((rc = mdb_cursor_get(c, &kv, &v, MDB_SET_RANGE)) == 0) {
+		const struct okey *got = kv.mv_data;
+		if (kv.mv_size != sizeof(k) || memcmp(got->peer, k.peer, OUTBOX_PEER_LEN) != 0 ||
+		    got->lane != k.lane || rd64(got->seq) > upto)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		kv.mv_data = &k;
+		kv.mv_size = sizeof(k);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_rc(rc, "outbox ack");
+	return 0;
+}
+
+static int count_one(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	(void)seq;
+	(void)origin;
+	(void)msg;
+	(void)len;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
+		   uint64_t *count)
+{
+	*count = 0;
+	return outbox_each(st, txn, peer, lane, 0, count_one, count);
+}
+
+int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq)
+{
+	return u64_get(st, txn, STORE_CURSORS, 'i', peer, lane, seq);
+}
+
+int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t seq)
+{
+	return u64_put(st, txn, STORE_CURSORS, 'i', peer, lane, seq);
+}
+
+int origin_hwm_get(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
+		   uint64_t *seq)
+{
+	return u64_get(st, txn, STORE_ORIGINS, 'h', origin, lane, seq);
+}
+
+int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
+		   uint64_t seq)
+{
+	return u64_put(st, txn, STORE_ORIGINS, 'h', origin, lane, seq);
+}

@@ -1,0 +1,49 @@
+/*
+ * outbox: durable per-(peer, lane) queues and cursors in LMDB.
+ *
+ * Outbound: every message for a neighbour gets the next contiguous sequence
+ * of its (peer, lane) and stays in the outbox until the neighbour's
+ * cumulative ack covers it. Inbound: the last sequence durably applied from
+ * each (peer, lane), advanced in the same transaction that applies the
+ * messages. Origins: the highest origin sequence applied per (origin, lane),
+ * so a replayed item is recognised whatever link it arrives on.
+ * Thread: the node's thread; every function takes the caller's transaction.
+ * Errors: CN_ESTORE (logged), CN_EMAPFULL (replay the transaction),
+ * CN_EINVAL (id too long).
+ */
+#ifndef CARENET_OUTBOX_H
+#define CARENET_OUTBOX_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define OUTBOX_PEER_LEN 16
+
+/* Appends; *seq gets the sequence assigned. origin names the item origin
+ * stored beside the message (so chains can be attached when sending). */
+int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
+	       const char *origin, const void *msg, size_t len, uint64_t *seq);
+/* Calls fn for each message with seq >= from, in order, until fn returns
+ * non-zero (returned) or the queue ends (0). Data valid during the txn. */
+int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t from,
+		int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
+		void *arg);
+/* Deletes messages with seq <= upto. */
+int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t upto);
+/* Last sequence assigned (0 if none) and number of messages still queued. */
+int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
+int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
+		   uint64_t *count);
+
+int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
+int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t seq);
+
+int origin_hwm_get(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
+		   uint64_t *seq);
+int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
+		   uint64_t seq);
+
+#endif
