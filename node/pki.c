@@ -381,7 +381,7 @@ static int crl_issuer(struct pki_trust *t, X509_CRL *crl, char *scope, size_t sc
 	return CN_EVERIFY;
 }
 
-/* 1 if a CRL numbered number/last_update is older than what we hold. */
+/* The state of the newest CRL held for an issuer scope (created empty). */
 static struct crl_state *crl_state_get(struct pki_trust *t, const char *scope)
 {
 	struct crl_state *n;
