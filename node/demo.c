@@ -846,7 +846,7 @@ static void demo_print_tree(const struct demo *d, FILE *f)
 			char why[64];
 
 			demo_describe_exit(nd->wstatus, why, sizeof(why));
-			fprintf(f, " (%s)", why);
+			fprintf(f, ": %s", why);
 		}
 		fputc('\n', f);
 	}
