@@ -6,8 +6,17 @@
  *                 --send MODE [--count N] [--size N] [--wait MS]
  *   carenet-probe --endpoint E --server-cert PEM --identity DIR --handshakes N
  *
+ *   carenet-probe --serve ENDPOINT --identity DIR --send MODE [--target ID] [--wait MS]
+ *
  * MODE: hello, garbage, oversize, truncated, unknown, ping (before HELLO),
- * multipart. Prints one JSON object: what the node answered.
+ * multipart; after a completed HELLO (--identity of a real office whose
+ * node is stopped): status-forged (a status signed with another key),
+ * directive (a directive from a village, signed correctly), replay (a valid
+ * status batch sent twice at the same link sequence, then again at the next
+ * sequence). --serve plays a parent: it binds ENDPOINT with the identity's
+ * keys, accepts one child's HELLO and sends it a directive signed by the
+ * identity for --target (e.g. a village of another township).
+ * Prints one JSON object: what the node answered.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,12 +27,13 @@
 #include <zmq.h>
 
 #include "err.h"
+#include "item.h"
 #include "pki.h"
 #include "util.h"
 #include "wire.h"
 
 struct probe {
-	const char *endpoint, *server_cert, *identity, *curve_key, *mode;
+	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target;
 	int count, wait_ms, handshakes;
 	size_t size;
 	char server[41], pub[41], sec[41];
@@ -168,6 +178,274 @@ static int send_mode(struct probe *p, void *s)
 	return rc;
 }
 
+/* One signed batch with one item, as `signer` (NULL: the probe's identity),
+ * claiming the probe's id as origin. */
+static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_dir, uint8_t **out,
+		       size_t *outlen)
+{
+	struct pki_self *signer = p->self;
+	uint8_t *buf;
+	size_t len;
+	const uint8_t *bufs[1];
+	int rc;
+
+	it->origin = (char *)pki_self_identity(p->self)->id;
+	it->created = util_now();
+	len = carenet__item__get_packed_size(it);
+	if (!(buf = malloc(len)))
+		return CN_ENOMEM;
+	carenet__item__pack(it, buf);
+	if (signer_dir) { /* another office's key, our id: a forgery */
+		char *k = util_path_join(signer_dir, "node.key"), *c = util_path_join(signer_dir, "node.pem");
+		char *ch = util_path_join(signer_dir, "chain.pem"), *cu = util_path_join(signer_dir, "curve.key");
+		char why[256];
+		struct pki_self *other = NULL;
+		rc = pki_self_load(k, c, ch, cu, &other, why, sizeof(why));
+		free(k), free(c), free(ch), free(cu);
+		if (rc != 0) {
+			free(buf);
+			return rc;
+		}
+		/* Sign with the other key but name our id as origin. */
+		{
+			Carenet__SignedBatch *sb = NULL;
+			uint8_t *tmp;
+			size_t tlen;
+			bufs[0] = buf;
+			rc = item_batch_sign(other, bufs, &len, 1, &tmp, &tlen);
+			if (rc == 0 && (rc = item_batch_decode(tmp, tlen, &sb)) == 0) {
+				char *real = sb->origin;
+				sb->origin = (char *)pki_self_identity(p->self)->id;
+				*outlen = carenet__signed_batch__get_packed_size(sb);
+				if ((*out = malloc(*outlen)))
+					carenet__signed_batch__pack(sb, *out);
+				sb->origin = real;
+				carenet__signed_batch__free_unpacked(sb, NULL);
+			}
+			free(tmp);
+		}
+		pki_self_free(&other);
+		free(buf);
+		return rc;
+	}
+	bufs[0] = buf;
+	rc = item_batch_sign(signer, bufs, &len, 1, out, outlen);
+	free(buf);
+	return rc;
+}
+
+static int send_batch(void *s, const uint8_t *rid, size_t rid_len, uint32_t lane, uint64_t seq,
+		      const uint8_t *msg, size_t len, const struct pki_self *chain_of)
+{
+	Carenet__Frame f = CARENET__FRAME__INIT;
+	Carenet__Batch b = CARENET__BATCH__INIT;
+	Carenet__Chain ch = CARENET__CHAIN__INIT, *chp = &ch;
+	ProtobufCBinaryData m = {len, (uint8_t *)msg}, certs[WIRE_MAX_CHAIN];
+	const uint8_t *const *der;
+	const size_t *dl;
+	size_t n = pki_self_chain(chain_of, &der, &dl);
+	uint8_t *buf;
+	size_t blen;
+
+	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
+		certs[i].data = (uint8_t *)der[i];
+		certs[i].len = dl[i];
+	}
+	ch.certs = certs;
+	ch.n_certs = n;
+	b.lane = lane;
+	b.first_seq = seq;
+	b.msgs = &m;
+	b.n_msgs = 1;
+	b.chains = &chp;
+	b.n_chains = 1;
+	f.body_case = CARENET__FRAME__BODY_BATCH;
+	f.batch = &b;
+	if (wire_encode(&f, &buf, &blen) != 0)
+		return CN_ENOMEM;
+	if (rid)
+		zmq_send(s, rid, rid_len, ZMQ_SNDMORE);
+	zmq_send(s, buf, blen, 0);
+	free(buf);
+	return 0;
+}
+
+/* Waits for one frame of the given kind (or any if NONE); NULL on timeout. */
+static Carenet__Frame *wait_frame(void *s, int ms, Carenet__Frame__BodyCase want, int router,
+				  uint8_t *rid, size_t *rid_len)
+{
+	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+	uint64_t end = util_mono_us() + (uint64_t)ms * 1000;
+
+	while (util_mono_us() < end) {
+		zmq_msg_t m;
+		Carenet__Frame *f = NULL;
+		const char *why;
+		if (zmq_poll(&it, 1, 50) <= 0)
+			continue;
+		zmq_msg_init(&m);
+		if (router) {
+			zmq_msg_recv(&m, s, 0);
+			*rid_len = zmq_msg_size(&m) < 256 ? zmq_msg_size(&m) : 256;
+			memcpy(rid, zmq_msg_data(&m), *rid_len);
+			zmq_msg_close(&m);
+			zmq_msg_init(&m);
+		}
+		zmq_msg_recv(&m, s, 0);
+		wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why);
+		zmq_msg_close(&m);
+		if (f && (want == CARENET__FRAME__BODY__NOT_SET || f->body_case == want))
+			return f;
+		wire_free(&f);
+	}
+	return NULL;
+}
+
+static uint64_t lane_cursor(Carenet__LaneCursor **c, size_t n, unsigned lane)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i]->lane == lane)
+			return c[i]->seq;
+	return 0;
+}
+
+/* As a child after HELLO/WELCOME: crafted item batches up the link. */
+static int run_items(struct probe *p, void *s)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__StatusUpdate st = CARENET__STATUS_UPDATE__INIT;
+	Carenet__Directive dv = CARENET__DIRECTIVE__INIT;
+	Carenet__Targets tg = CARENET__TARGETS__INIT;
+	Carenet__Frame *w, *a;
+	uint8_t *msg = NULL, *hello;
+	size_t mlen, hlen;
+	uint64_t seq;
+	int acks = 0;
+	char *ids[1];
+
+	if (hello_bytes(p, &hello, &hlen) != 0)
+		return 1;
+	zmq_send(s, hello, hlen, 0);
+	free(hello);
+	if (!(w = wait_frame(s, 3000, CARENET__FRAME__BODY_WELCOME, 0, NULL, NULL))) {
+		printf("{\"result\": \"no_welcome\"}\n");
+		return 1;
+	}
+	seq = lane_cursor(w->welcome->cursors, w->welcome->n_cursors, 1) + 1;
+	wire_free(&w);
+	it.lane = 1;
+	it.origin_seq = 1000000 + util_now() % 1000000; /* above any real sequence */
+	if (!strcmp(p->mode, "directive")) {
+		ids[0] = (char *)(p->target ? p->target : "530102001001");
+		tg.ids = ids;
+		tg.n_ids = 1;
+		dv.kind = 1;
+		dv.title = "forged";
+		dv.targets = &tg;
+		dv.expanded = ids;
+		dv.n_expanded = 1;
+		dv.due = util_now() + 86400;
+		it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
+		it.directive = &dv;
+	} else {
+		st.directive = "530102-1";
+		st.state = 4;
+		it.body_case = CARENET__ITEM__BODY_STATUS;
+		it.status = &st;
+	}
+	if (signed_item(p, &it, !strcmp(p->mode, "status-forged") ? p->curve_key : NULL, &msg,
+			&mlen) != 0)
+		return 1;
+	send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);
+	if (!strcmp(p->mode, "replay")) {
+		send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);     /* same link seq */
+		send_batch(s, NULL, 0, 1, seq + 1, msg, mlen, p->self); /* same item, new seq */
+	}
+	while ((a = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY_ACK, 0, NULL, NULL))) {
+		acks++;
+		wire_free(&a);
+		if (acks == (!strcmp(p->mode, "replay") ? 3 : 1))
+			break;
+	}
+	printf("{\"result\": \"%s\", \"acks\": %d, \"seq\": %llu}\n", acks ? "acked" : "none",
+	       acks, (unsigned long long)seq);
+	free(msg);
+	return 0;
+}
+
+/* As a parent: accept one child, welcome it, send it a directive. */
+static int run_serve(struct probe *p)
+{
+	void *s = zmq_socket(p->ctx, ZMQ_ROUTER);
+	int one = 1, zero = 0, acks = 0;
+	Carenet__Frame *h, *a;
+	Carenet__Frame wf = CARENET__FRAME__INIT;
+	Carenet__Welcome w = CARENET__WELCOME__INIT;
+	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
+	const uint8_t *const *der;
+	const size_t *dl;
+	size_t n = pki_self_chain(p->self, &der, &dl), rid_len = 0, wlen, mlen;
+	uint8_t rid[256], *wbuf, *msg = NULL;
+	uint64_t seq;
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__Directive dv = CARENET__DIRECTIVE__INIT;
+	Carenet__Targets tg = CARENET__TARGETS__INIT;
+	char *ids[1] = {(char *)(p->target ? p->target : "530102002001")};
+
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof(one));
+	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, p->sec, 40);
+	if (zmq_bind(s, p->serve) < 0) {
+		fprintf(stderr, "carenet-probe: bind %s: %s\n", p->serve, zmq_strerror(errno));
+		return 1;
+	}
+	if (!(h = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY_HELLO, 1, rid, &rid_len))) {
+		printf("{\"result\": \"no_hello\"}\n");
+		zmq_close(s);
+		return 1;
+	}
+	seq = lane_cursor(h->hello->cursors, h->hello->n_cursors, 1) + 1;
+	wire_free(&h);
+	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
+		chain[i].data = (uint8_t *)der[i];
+		chain[i].len = dl[i];
+	}
+	w.version = WIRE_VERSION;
+	w.chain = chain;
+	w.n_chain = n;
+	wf.body_case = CARENET__FRAME__BODY_WELCOME;
+	wf.welcome = &w;
+	wire_encode(&wf, &wbuf, &wlen);
+	zmq_send(s, rid, rid_len, ZMQ_SNDMORE);
+	zmq_send(s, wbuf, wlen, 0);
+	free(wbuf);
+	tg.ids = ids;
+	tg.n_ids = 1;
+	dv.kind = 1;
+	dv.title = "forged: a target outside the issuer's subtree";
+	dv.targets = &tg;
+	dv.expanded = ids;
+	dv.n_expanded = 1;
+	dv.due = util_now() + 86400;
+	it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
+	it.directive = &dv;
+	it.lane = 1;
+	it.origin_seq = 1000000 + util_now() % 1000000;
+	if (signed_item(p, &it, NULL, &msg, &mlen) == 0)
+		send_batch(s, rid, rid_len, 1, seq, msg, mlen, p->self);
+	while ((a = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY__NOT_SET, 1, rid, &rid_len))) {
+		if (a->body_case == CARENET__FRAME__BODY_ACK)
+			acks++;
+		wire_free(&a);
+		if (acks)
+			break;
+	}
+	printf("{\"result\": \"%s\", \"acks\": %d}\n", acks ? "acked" : "none", acks);
+	free(msg);
+	zmq_close(s);
+	return 0;
+}
+
 /* Reads the node's answers for wait_ms; prints the last one as JSON. */
 static void report(struct probe *p, void *s, int hs)
 {
@@ -208,11 +486,23 @@ static void report(struct probe *p, void *s, int hs)
 	       result, code, code ? cn_errname(-(int)code) : "", reason, peer);
 }
 
+static int is_item_mode(const char *m)
+{
+	return !strcmp(m, "status-forged") || !strcmp(m, "directive") || !strcmp(m, "replay");
+}
+
 static int run_send(struct probe *p)
 {
 	void *mon, *s = connect_dealer(p, &mon);
 	int hs = wait_handshake(mon, 3000), rc = 0;
 
+	if (is_item_mode(p->mode)) {
+		rc = hs == 1 && p->self ? run_items(p, s) : 1;
+		zmq_socket_monitor(s, NULL, 0);
+		zmq_close(mon);
+		zmq_close(s);
+		return rc;
+	}
 	for (int i = 0; hs == 1 && i < p->count && rc == 0; i++)
 		rc = send_mode(p, s);
 	report(p, s, hs);
@@ -261,7 +551,8 @@ int main(int argc, char **argv)
 		{"identity", required_argument, 0, 'i'}, {"curve-key", required_argument, 0, 'k'},
 		{"send", required_argument, 0, 'm'},     {"count", required_argument, 0, 'n'},
 		{"size", required_argument, 0, 'z'},     {"wait", required_argument, 0, 'w'},
-		{"handshakes", required_argument, 0, 'H'}, {0, 0, 0, 0}};
+		{"handshakes", required_argument, 0, 'H'}, {"serve", required_argument, 0, 'S'},
+		{"target", required_argument, 0, 't'},     {0, 0, 0, 0}};
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int ch, rc;
 
@@ -276,14 +567,40 @@ int main(int argc, char **argv)
 		case 'z': p.size = (size_t)atol(optarg); break;
 		case 'w': p.wait_ms = atoi(optarg); break;
 		case 'H': p.handshakes = atoi(optarg); break;
+		case 'S': p.serve = optarg; break;
+		case 't': p.target = optarg; break;
 		default:
 			fprintf(stderr, "usage: see tests/probe.c\n");
 			return 2;
 		}
 	}
+	if (p.serve) {
+		const char *ck = p.curve_key;
+		p.curve_key = NULL;
+		if (!p.identity || load_identity(&p) != 0)
+			return 2;
+		p.curve_key = ck;
+		p.ctx = zmq_ctx_new();
+		rc = run_serve(&p);
+		pki_self_free(&p.self);
+		zmq_ctx_term(p.ctx);
+		return rc;
+	}
 	if (!p.endpoint || !p.server_cert) {
 		fprintf(stderr, "carenet-probe: --endpoint and --server-cert are required\n");
 		return 2;
+	}
+	if (is_item_mode(p.mode)) { /* --curve-key names the forger's identity dir here */
+		const char *forger = p.curve_key;
+		p.curve_key = NULL;
+		if (pki_cert_file_curve(p.server_cert, p.server) != 0 || load_identity(&p) != 0)
+			return 1;
+		p.curve_key = forger;
+		p.ctx = zmq_ctx_new();
+		rc = run_send(&p);
+		pki_self_free(&p.self);
+		zmq_ctx_term(p.ctx);
+		return rc;
 	}
 	if (pki_cert_file_curve(p.server_cert, p.server) != 0 || load_identity(&p) != 0) {
 		fprintf(stderr, "carenet-probe: cannot load keys\n");
