@@ -1,0 +1,333 @@
+/*
+ * audit: the hash-chained audit log.
+ *
+ * STORE_AUDIT: key = seq (big-endian uint64, from 1, contiguous), value =
+ * fields || hash, where fields = seq (BE64) || time (BE64) || four strings
+ * (actor, action, subject, detail), each a BE32 length and its bytes, and
+ * hash = SHA-256(previous hash || fields) (the first entry's previous hash
+ * is 32 zero bytes). STORE_META "audit.head" = last seq (BE64) || its hash.
+ */
+#include "audit.h"
+#include "err.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define AUDIT_HASH 32
+#define AUDIT_MAX_SHORT 256 /* actor, action, subject */
+#define AUDIT_MAX_DETAIL 4096
+#define AUDIT_MAX_ENTRY (16 + 4 * 4 + 3 * AUDIT_MAX_SHORT + AUDIT_MAX_DETAIL + AUDIT_HASH)
+#define HEAD_KEY "audit.head"
+
+struct entry {
+	uint64_t seq, time;
+	const char *s[4]; /* actor, action, subject, detail: not NUL-terminated */
+	size_t len[4];
+	const uint8_t *hash;
+};
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Length of s cut to max bytes at a UTF-8 character boundary. */
+static size_t cut(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+static int sha(const uint8_t prev[AUDIT_HASH], const uint8_t *fields, size_t len,
+               uint8_t out[AUDIT_HASH])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned int n = 0;
+	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+	         EVP_DigestUpdate(c, prev, AUDIT_HASH) && EVP_DigestUpdate(c, fields, len) &&
+	         EVP_DigestFinal_ex(c, out, &n) && n == AUDIT_HASH;
+
+	EVP_MD_CTX_free(c);
+	if (!ok) {
+		log_ssl("audit: sha256");
+		return CN_ECRYPTO;
+	}
+	return 0;
+}
+
+static int head_get(struct store *st, MDB_txn *txn, uint64_t *seq, uint8_t hash[AUDIT_HASH])
+{
+	MDB_val k = {sizeof(HEAD_KEY) - 1, HEAD_KEY}, d;
+	int rc = mdb_get(txn, store_dbi(st, STORE_META), &k, &d);
+
+	if (rc == MDB_NOTFOUND) {
+		*seq = 0;
+		memset(hash, 0, AUDIT_HASH);
+		return CN_ENOTFOUND;
+	}
+	if ((rc = store_err(rc, "audit head")) != 0)
+		return rc;
+	if (d.mv_size != 8 + AUDIT_HASH) {
+		log_warnx("audit: head of %zu bytes", d.mv_size);
+		return CN_ESTORE;
+	}
+	*seq = get_be(d.mv_data, 8);
+	memcpy(hash, (const uint8_t *)d.mv_data + 8, AUDIT_HASH);
+	return 0;
+}
+
+int audit_append(struct store *st, MDB_txn *txn, uint64_t time, const char *actor,
+                 const char *action, const char *subject, const char *detail)
+{
+	const char *s[4] = {actor, action, subject, detail};
+	uint8_t buf[AUDIT_MAX_ENTRY], head[8 + AUDIT_HASH], prev[AUDIT_HASH], key[8];
+	size_t off = 16;
+	uint64_t seq;
+	MDB_val k = {8, key}, d;
+	int rc;
+
+	if ((rc = head_get(st, txn, &seq, prev)) != 0 && rc != CN_ENOTFOUND)
+		return rc;
+	seq++;
+	put_be(buf, seq, 8);
+	put_be(buf + 8, time, 8);
+	for (int i = 0; i < 4; i++) {
+		size_t n = cut(s[i], i == 3 ? AUDIT_MAX_DETAIL : AUDIT_MAX_SHORT);
+		put_be(buf + off, n, 4);
+		if (n)
+			memcpy(buf + off + 4, s[i], n);
+		off += 4 + n;
+	}
+	if ((rc = sha(prev, buf, off, buf + off)) != 0)
+		return rc;
+	put_be(key, seq, 8);
+	d = (MDB_val){off + AUDIT_HASH, buf};
+	if ((rc = store_err(mdb_put(txn, store_dbi(st, STORE_AUDIT), &k, &d, MDB_NOOVERWRITE),
+	                    "audit put")) != 0)
+		return rc == CN_ENOTFOUND ? CN_ESTORE : rc;
+	put_be(head, seq, 8);
+	memcpy(head + 8, buf + off, AUDIT_HASH);
+	k = (MDB_val){sizeof(HEAD_KEY) - 1, HEAD_KEY};
+	d = (MDB_val){sizeof(head), head};
+	return store_err(mdb_put(txn, store_dbi(st, STORE_META), &k, &d, 0), "audit head put");
+}
+
+/* Parses a stored value; 0 or CN_EVERIFY (malformed). */
+static int parse(const MDB_val *v, struct entry *e, size_t *fields_len)
+{
+	const uint8_t *p = v->mv_data;
+	size_t off = 16, n = v->mv_size;
+
+	if (n < 16 + 16 + AUDIT_HASH)
+		return CN_EVERIFY;
+	e->seq = get_be(p, 8);
+	e->time = get_be(p + 8, 8);
+	for (int i = 0; i < 4; i++) {
+		if (off + 4 > n - AUDIT_HASH)
+			return CN_EVERIFY;
+		e->len[i] = get_be(p + off, 4);
+		if (e->len[i] > n - AUDIT_HASH - off - 4)
+			return CN_EVERIFY;
+		e->s[i] = (const char *)p + off + 4;
+		off += 4 + e->len[i];
+	}
+	if (off + AUDIT_HASH != n)
+		return CN_EVERIFY;
+	e->hash = p + off;
+	*fields_len = off;
+	return 0;
+}
+
+static char *dupn(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+static void view_free(Carenet__AuditView *v)
+{
+	if (!v)
+		return;
+	free(v->actor);
+	free(v->action);
+	free(v->subject);
+	free(v->detail);
+	free(v->hash);
+	free(v);
+}
+
+static Carenet__AuditView *view_new(const struct entry *e)
+{
+	Carenet__AuditView *v = calloc(1, sizeof(*v));
+	char hex[2 * AUDIT_HASH + 1];
+
+	if (!v)
+		return NULL;
+	carenet__audit_view__init(v);
+	v->seq = e->seq;
+	v->time = e->time;
+	util_hex(e->hash, AUDIT_HASH, hex);
+	v->actor = dupn(e->s[0], e->len[0]);
+	v->action = dupn(e->s[1], e->len[1]);
+	v->subject = dupn(e->s[2], e->len[2]);
+	v->detail = dupn(e->s[3], e->len[3]);
+	v->hash = dupn(hex, strlen(hex));
+	if (!v->actor || !v->action || !v->subject || !v->detail || !v->hash) {
+		view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Frees the views and the array (as audit_list made them). */
+void audit_views_free(Carenet__AuditView **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		view_free(v[i]);
+	free(v);
+}
+
+int audit_list(struct store *st, MDB_txn *txn, uint64_t since, size_t max,
+               Carenet__AuditView ***out, size_t *n)
+{
+	Carenet__AuditView **vec = NULL, **nv;
+	size_t cnt = 0, cap = 0, fl;
+	MDB_cursor *cur;
+	MDB_val k, d;
+	struct entry e;
+	int rc, mrc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = store_err(mdb_cursor_open(txn, store_dbi(st, STORE_AUDIT), &cur), "audit")))
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0 && (!max || cnt < max);
+	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if (parse(&d, &e, &fl) != 0 || e.time < since)
+			continue; /* audit.verify reports malformed entries */
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			if (!(nv = realloc(vec, cap * sizeof(*nv)))) {
+				rc = CN_ENOMEM;
+				break;
+			}
+			vec = nv;
+		}
+		if (!(vec[cnt] = view_new(&e))) {
+			rc = CN_ENOMEM;
+			break;
+		}
+		cnt++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc, "audit list");
+	if (rc != 0) {
+		audit_views_free(vec, cnt);
+		return rc;
+	}
+	*out = vec;
+	*n = cnt;
+	return 0;
+}
+
+/* Checks one entry against the chain so far; advances prev. */
+static int verify_one(const MDB_val *k, const MDB_val *d, uint64_t expect, uint8_t *prev, char *why,
+                      size_t whylen)
+{
+	struct entry e;
+	uint8_t h[AUDIT_HASH];
+	size_t fl;
+	uint64_t seq = k->mv_size == 8 ? get_be(k->mv_data, 8) : 0;
+	int rc;
+
+	if (k->mv_size != 8) {
+		snprintf(why, whylen, "audit entry after %llu has a malformed key",
+		         (unsigned long long)(expect - 1));
+		return CN_EVERIFY;
+	}
+	if (seq != expect) {
+		snprintf(why, whylen,
+		         "audit entry %llu is missing (the log goes from %llu to %llu)",
+		         (unsigned long long)expect, (unsigned long long)(expect - 1),
+		         (unsigned long long)seq);
+		return CN_EVERIFY;
+	}
+	if (parse(d, &e, &fl) != 0 || e.seq != seq) {
+		snprintf(why, whylen, "audit entry %llu is malformed", (unsigned long long)seq);
+		return CN_EVERIFY;
+	}
+	if ((rc = sha(prev, d->mv_data, fl, h)) != 0)
+		return rc;
+	if (memcmp(h, e.hash, AUDIT_HASH) != 0) {
+		snprintf(why, whylen,
+		         "audit entry %llu does not match its hash: modified, or an "
+		         "entry before it was",
+		         (unsigned long long)seq);
+		return CN_EVERIFY;
+	}
+	memcpy(prev, h, AUDIT_HASH);
+	return 0;
+}
+
+int audit_verify(struct store *st, MDB_txn *txn, uint64_t *checked, char *why, size_t whylen)
+{
+	uint8_t prev[AUDIT_HASH] = {0}, hh[AUDIT_HASH];
+	uint64_t n = 0, hseq;
+	MDB_cursor *cur;
+	MDB_val k, d;
+	int rc, mrc, hrc;
+
+	*checked = 0;
+	if (whylen)
+		why[0] = 0;
+	if ((hrc = head_get(st, txn, &hseq, hh)) != 0 && hrc != CN_ENOTFOUND)
+		return hrc;
+	if ((rc = store_err(mdb_cursor_open(txn, store_dbi(st, STORE_AUDIT), &cur), "audit")))
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0 && rc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		if ((rc = verify_one(&k, &d, n + 1, prev, why, whylen)) == 0)
+			n++;
+	}
+	mdb_cursor_close(cur);
+	*checked = n;
+	if (rc != 0)
+		return rc;
+	if (mrc != MDB_NOTFOUND)
+		return store_err(mrc, "audit verify");
+	if (hseq != n || (n > 0 && memcmp(hh, prev, AUDIT_HASH) != 0)) {
+		snprintf(why, whylen, "audit head says %llu entries, the log holds %llu%s",
+		         (unsigned long long)hseq, (unsigned long long)n,
+		         hseq == n ? " but the last hash differs"
+		                   : ": entries were removed at the end");
+		return CN_EVERIFY;
+	}
+	return 0;
+}

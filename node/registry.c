@@ -1,0 +1,123 @@
+/*
+ * registry: known offices below this node. STORE_REGISTRY: key = office id,
+ * value = 1 byte role (enum pki_role) followed by the display name (UTF-8,
+ * no terminator).
+ */
+#include "registry.h"
+#include "err.h"
+#include "log.h"
+
+#include <string.h>
+
+static int id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+	return n > 0 && n < PKI_ID_MAX;
+}
+
+int registry_put(struct store *st, MDB_txn *txn, const char *id, enum pki_role role,
+                 const char *name)
+{
+	MDB_dbi dbi = store_dbi(st, STORE_REGISTRY);
+	uint8_t buf[1 + PKI_NAME_MAX];
+	size_t nl = name ? strlen(name) : 0;
+	MDB_val k = {id ? strlen(id) : 0, (void *)id}, d;
+	int rc;
+
+	if (!id_ok(id) || role <= PKI_ROLE_NONE || role > PKI_ROLE_INSPECTOR || nl >= PKI_NAME_MAX)
+		return CN_EINVAL;
+	buf[0] = (uint8_t)role;
+	if (nl)
+		memcpy(buf + 1, name, nl);
+	rc = mdb_get(txn, dbi, &k, &d);
+	if (rc == 0 && d.mv_size == 1 + nl && memcmp(d.mv_data, buf, 1 + nl) == 0)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc, "registry get");
+	d = (MDB_val){1 + nl, buf};
+	if ((rc = store_err(mdb_put(txn, dbi, &k, &d, 0), "registry put")) != 0)
+		return rc;
+	return 1;
+}
+
+/* Splits a stored value; CN_ESTORE if malformed. */
+static int decode(const MDB_val *d, enum pki_role *role, const char **name, size_t *nl)
+{
+	const uint8_t *p = d->mv_data;
+
+	if (d->mv_size < 1 || d->mv_size > PKI_NAME_MAX || p[0] == PKI_ROLE_NONE ||
+	    p[0] > PKI_ROLE_INSPECTOR) {
+		log_warnx("registry: malformed entry of %zu bytes", d->mv_size);
+		return CN_ESTORE;
+	}
+	*role = (enum pki_role)p[0];
+	*name = (const char *)p + 1;
+	*nl = d->mv_size - 1;
+	return 0;
+}
+
+int registry_get(struct store *st, MDB_txn *txn, const char *id, enum pki_role *role, char *name,
+                 size_t namelen)
+{
+	MDB_val k = {id ? strlen(id) : 0, (void *)id}, d;
+	enum pki_role r;
+	const char *nm;
+	size_t nl;
+	int rc;
+
+	if (!id_ok(id))
+		return CN_ENOTFOUND;
+	if ((rc = store_err(mdb_get(txn, store_dbi(st, STORE_REGISTRY), &k, &d), "registry get")))
+		return rc;
+	if ((rc = decode(&d, &r, &nm, &nl)) != 0)
+		return rc;
+	if (role)
+		*role = r;
+	if (name && namelen) {
+		if (nl >= namelen)
+			nl = namelen - 1;
+		memcpy(name, nm, nl);
+		name[nl] = 0;
+	}
+	return 0;
+}
+
+int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_role role,
+                  int (*fn)(const char *id, enum pki_role role, const char *name, void *arg),
+                  void *arg)
+{
+	size_t pl = prefix ? strlen(prefix) : 0;
+	MDB_cursor *cur;
+	MDB_val k = {pl, (void *)prefix}, d;
+	char id[PKI_ID_MAX], name[PKI_NAME_MAX];
+	int rc, mrc;
+
+	if ((rc = store_err(mdb_cursor_open(txn, store_dbi(st, STORE_REGISTRY), &cur),
+	                    "registry cursor")) != 0)
+		return rc;
+	rc = 0;
+	mrc = pl ? mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE)
+	         : mdb_cursor_get(cur, &k, &d, MDB_FIRST);
+	for (; mrc == 0 && rc == 0; mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		enum pki_role r;
+		const char *nm;
+		size_t nl;
+		if (k.mv_size < pl || memcmp(k.mv_data, prefix, pl) != 0)
+			break;
+		if (k.mv_size == pl || k.mv_size >= sizeof(id))
+			continue; /* the prefix itself is not below it */
+		if ((rc = decode(&d, &r, &nm, &nl)) != 0)
+			break;
+		if (role != PKI_ROLE_NONE && r != role)
+			continue;
+		memcpy(id, k.mv_data, k.mv_size);
+		id[k.mv_size] = 0;
+		memcpy(name, nm, nl);
+		name[nl] = 0;
+		rc = fn(id, r, name, arg);
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc, "registry each");
+	mdb_cursor_close(cur);
+	return rc;
+}

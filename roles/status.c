@@ -1,0 +1,383 @@
+/*
+ * status: what flows up (statuses, escalations, announces) and the
+ * reminders and revocations that follow directives down; the operator's
+ * acknowledgement of a directive in this office's inbox.
+ */
+#include "audit.h"
+#include "err.h"
+#include "log.h"
+#include "registry.h"
+#include "roles_int.h"
+#include "rules.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROLES_MAX_CRL (1u << 20)
+
+int status_check_payload(const char *note, Carenet__Evidence *const *ev, size_t nev, char *why,
+                         size_t whylen)
+{
+	size_t nl = strlen(note);
+
+	if (nl > ROLES_MAX_NOTE) {
+		roles_why(why, whylen, "note is %zu bytes, at most %d", nl, ROLES_MAX_NOTE);
+		return CN_ETOOBIG;
+	}
+	if (nev > ROLES_MAX_EVIDENCE) {
+		roles_why(why, whylen, "%zu evidence files, at most %d", nev, ROLES_MAX_EVIDENCE);
+		return CN_ETOOBIG;
+	}
+	for (size_t i = 0; i < nev; i++) {
+		size_t n = strlen(ev[i]->name);
+		if (n == 0 || n > ROLES_MAX_EVNAME || ev[i]->sha256.len != 32) {
+			roles_why(why, whylen,
+			          "evidence %zu: needs a name of 1 to %d bytes and a "
+			          "32-byte SHA-256",
+			          i + 1, ROLES_MAX_EVNAME);
+			return CN_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Up-flowing items: signed by an office below this one, sent from below. */
+static int check_from_below(struct roles *r, const Carenet__Item *item, const char *from,
+                            const char *what, char *why, size_t whylen)
+{
+	const char *me = r->env.me->id;
+
+	if (!rules_is_ancestor(me, item->origin) || (from[0] && !rules_is_ancestor(me, from))) {
+		roles_why(why, whylen, "%s from %s (via %s): only offices below %s send it here",
+		          what, item->origin, from[0] ? from : "-", me);
+		return CN_ESCOPE;
+	}
+	return 0;
+}
+
+/* The new row for a status: state (never back to delivered), note, evidence. */
+static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                      const Carenet__TargetRow *old, int *stale)
+{
+	const Carenet__StatusUpdate *s = item->status;
+	Carenet__TargetRow row = *old;
+
+	*stale = s->state == STATE_DELIVERED && old->state > STATE_DELIVERED;
+	if (*stale)
+		return 0;
+	row.state = s->state;
+	row.changed_at = item->created;
+	if (s->state != STATE_DELIVERED) {
+		row.note = s->note;
+		if (s->n_evidence) {
+			row.evidence = s->evidence;
+			row.n_evidence = s->n_evidence;
+		}
+	}
+	return roles_put_row(r, txn, s->directive, item->origin, &row);
+}
+
+int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                 const struct pki_identity *origin, const char *from, struct roles_route *route,
+                 char *why, size_t whylen)
+{
+	const Carenet__StatusUpdate *s = item->status;
+	Carenet__DirectiveRecord *rec = NULL;
+	Carenet__TargetRow *row = NULL;
+	int rc, stale = 0;
+
+	(void)origin;
+	if (!s) {
+		roles_why(why, whylen, "status item without a status");
+		return CN_EPROTO;
+	}
+	if ((rc = check_from_below(r, item, from, "status", why, whylen)) != 0)
+		return rc;
+	if (s->state < STATE_DELIVERED || s->state > STATE_UNABLE) {
+		roles_why(why, whylen, "status state %u is not 1..5", s->state);
+		return CN_EINVAL;
+	}
+	if ((rc = status_check_payload(s->note, s->evidence, s->n_evidence, why, whylen)) != 0)
+		return rc;
+	if ((rc = roles_get_directive(r, txn, s->directive, &rec)) != 0) {
+		if (rc == CN_ENOTFOUND)
+			roles_why(why, whylen, "status from %s for directive %.64s, unknown here",
+			          item->origin, s->directive);
+		goto out;
+	}
+	if ((rc = roles_get_row(r, txn, s->directive, item->origin, &row)) != 0) {
+		if (rc == CN_ENOTFOUND) {
+			roles_why(why, whylen, "%s is not a target of directive %s", item->origin,
+			          s->directive);
+			rc = CN_ESCOPE;
+		}
+		goto out;
+	}
+	if ((rc = update_row(r, txn, item, row, &stale)) != 0)
+		goto out;
+	rc = roles_audit(r, txn, item->origin, "status", s->directive, "%s%s%s%s%s%s",
+	                 roles_state_name(s->state), stale ? " (late, state stays " : "",
+	                 stale ? roles_state_name(row->state) : "", stale ? ")" : "",
+	                 s->note[0] ? ": " : "", s->note);
+	route->up = strcmp(rec->issuer, r->env.me->id) != 0;
+out:
+	carenet__directive_record__free_unpacked(rec, NULL);
+	carenet__target_row__free_unpacked(row, NULL);
+	return rc;
+}
+
+/* A reminder reached this office as a target. */
+static int reminded_here(struct roles *r, MDB_txn *txn, const Carenet__Reminder *rm,
+                         const char *origin)
+{
+	Carenet__InboxEntry *e = NULL, ne;
+	int rc;
+
+	if ((rc = roles_get_inbox(r, txn, rm->directive, &e)) != 0)
+		return rc;
+	ne = *e;
+	ne.reminders++;
+	ne.reminded_at = roles_now(r);
+	rc = roles_put_inbox(r, txn, rm->directive, &ne);
+	carenet__inbox_entry__free_unpacked(e, NULL);
+	return rc ? rc
+	          : roles_audit(r, txn, r->env.me->id, "reminded", rm->directive,
+	                        "reminder from %s: %s", origin, rm->text);
+}
+
+/* A relay mirrors the reminder count of the rows it tracks. */
+static int reminded_below(struct roles *r, MDB_txn *txn, const char *did, const char *target,
+                          uint64_t when, char *why, size_t whylen)
+{
+	Carenet__TargetRow *row = NULL, nr;
+	int rc;
+
+	if ((rc = roles_get_row(r, txn, did, target, &row)) != 0) {
+		if (rc == CN_ENOTFOUND) {
+			roles_why(why, whylen, "reminder names %s, not a target of %s", target,
+			          did);
+			rc = CN_EINVAL;
+		}
+		return rc;
+	}
+	nr = *row;
+	nr.reminders++;
+	nr.reminded_at = when;
+	rc = roles_put_row(r, txn, did, target, &nr);
+	carenet__target_row__free_unpacked(row, NULL);
+	return rc;
+}
+
+int reminder_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                   const struct pki_identity *origin, const char *from, struct roles_route *route,
+                   char *why, size_t whylen)
+{
+	const Carenet__Reminder *rm = item->reminder;
+	const char *me = r->env.me->id;
+	Carenet__DirectiveRecord *rec = NULL;
+	size_t nbelow = 0;
+	int rc, mine = 0;
+
+	if (!rm || (from[0] && rules_is_ancestor(me, from)) || !rules_is_above(origin, me)) {
+		roles_why(why, whylen, "reminder from %s via %s: only the issuer above reminds",
+		          item->origin, from[0] ? from : "-");
+		return rm ? CN_ESCOPE : CN_EPROTO;
+	}
+	if (rm->n_targets == 0 || rm->n_targets > ROLES_MAX_TARGETS ||
+	    strlen(rm->text) > ROLES_MAX_NOTE) {
+		roles_why(why, whylen, "reminder with %zu targets (1..%d) or text over %d bytes",
+		          rm->n_targets, ROLES_MAX_TARGETS, ROLES_MAX_NOTE);
+		return CN_EINVAL;
+	}
+	if ((rc = roles_get_directive(r, txn, rm->directive, &rec)) != 0) {
+		if (rc == CN_ENOTFOUND)
+			roles_why(why, whylen, "reminder for directive %.64s, unknown here",
+			          rm->directive);
+		return rc;
+	}
+	if (strcmp(rec->issuer, item->origin) != 0) {
+		roles_why(why, whylen, "reminder for %s from %s: only its issuer %s reminds",
+		          rm->directive, item->origin, rec->issuer);
+		rc = CN_EROLE;
+		goto out;
+	}
+	if ((rc = roles_route_reserve(r, rm->n_targets)) != 0)
+		goto out;
+	for (size_t i = 0; i < rm->n_targets && rc == 0; i++) {
+		const char *t = rm->targets[i];
+		if (strcmp(t, me) == 0 && rec->target)
+			mine = 1;
+		else if (rules_is_ancestor(me, t) &&
+		         (rc = reminded_below(r, txn, rm->directive, t, item->created, why,
+		                              whylen)) == 0)
+			r->route[nbelow++] = (char *)t;
+	}
+	if (rc == 0 && !mine && !nbelow) {
+		roles_why(why, whylen, "reminder for %s names no office at or below %s",
+		          rm->directive, me);
+		rc = CN_ESCOPE;
+	}
+	if (rc == 0 && mine)
+		rc = reminded_here(r, txn, rm, item->origin);
+	if (rc == 0 && nbelow) {
+		rc = roles_audit(r, txn, me, "relay", rm->directive,
+		                 "reminder from %s to %zu "
+		                 "offices below",
+		                 item->origin, nbelow);
+		route->targets = r->route;
+		route->ntargets = nbelow;
+	}
+out:
+	carenet__directive_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+int escalation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                     const struct pki_identity *origin, const char *from, struct roles_route *route,
+                     char *why, size_t whylen)
+{
+	const Carenet__Escalation *e = item->escalation;
+	char list[1024];
+	Carenet__Targets t = CARENET__TARGETS__INIT;
+	int rc;
+
+	(void)origin;
+	if (!e) {
+		roles_why(why, whylen, "escalation item without an escalation");
+		return CN_EPROTO;
+	}
+	if ((rc = check_from_below(r, item, from, "escalation", why, whylen)) != 0)
+		return rc;
+	if (e->kind != 1 || e->n_offices > ROLES_MAX_TARGETS ||
+	    strlen(e->detail) > ROLES_MAX_NOTE || strlen(e->directive) >= ROLES_ID_MAX) {
+		roles_why(why, whylen,
+		          "escalation kind %u (1), %zu offices (at most %d), or "
+		          "detail over %d bytes",
+		          e->kind, e->n_offices, ROLES_MAX_TARGETS, ROLES_MAX_NOTE);
+		return CN_EINVAL;
+	}
+	for (size_t i = 0; i < e->n_offices; i++) {
+		if (!rules_is_ancestor(item->origin, e->offices[i])) {
+			roles_why(why, whylen, "escalation from %s names %.40s, not below it",
+			          item->origin, e->offices[i]);
+			return CN_ESCOPE;
+		}
+	}
+	t.ids = e->offices;
+	t.n_ids = e->n_offices;
+	roles_spec_text(&t, list, sizeof(list));
+	if ((rc = roles_audit(r, txn, item->origin, "escalate", e->directive,
+	                      "missed rectification order, offices %s: %s", list, e->detail)) != 0)
+		return rc;
+	route->up = r->env.me->role != PKI_ROLE_COUNTY;
+	return 0;
+}
+
+int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                   const struct pki_identity *origin, const char *from, struct roles_route *route,
+                   char *why, size_t whylen)
+{
+	const Carenet__Announce *a = item->announce;
+	enum pki_role role;
+	int rc;
+
+	(void)origin;
+	if (!a) {
+		roles_why(why, whylen, "announce item without an announce");
+		return CN_EPROTO;
+	}
+	if ((rc = check_from_below(r, item, from, "announce", why, whylen)) != 0)
+		return rc;
+	role = pki_role_from_id(a->id);
+	if (!pki_scope_covers(item->origin, a->id) || role != pki_role_parse(a->role) ||
+	    strlen(a->name) >= PKI_NAME_MAX) {
+		roles_why(why, whylen,
+		          "announce from %s of %.40s (%.16s): not an office at or "
+		          "below it, or name over %d bytes",
+		          item->origin, a->id, a->role, PKI_NAME_MAX - 1);
+		return CN_EINVAL;
+	}
+	if ((rc = registry_put(r->env.store, txn, a->id, role, a->name)) < 0)
+		return rc;
+	route->up = r->env.me->role != PKI_ROLE_COUNTY;
+	return 0;
+}
+
+int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                     const struct pki_identity *origin, const char *from, struct roles_route *route,
+                     char *why, size_t whylen)
+{
+	const char *me = r->env.me->id;
+	const Carenet__Revocation *v = item->revocation;
+
+	if (!v || origin->role != PKI_ROLE_COUNTY || !rules_is_ancestor(origin->id, me) ||
+	    (from[0] && rules_is_ancestor(me, from))) {
+		roles_why(why, whylen,
+		          "revocation from %s via %s: only this office's county sends "
+		          "revocations down",
+		          item->origin, from[0] ? from : "-");
+		return v ? CN_EROLE : CN_EPROTO;
+	}
+	if (v->crl.len == 0 || v->crl.len > ROLES_MAX_CRL) {
+		roles_why(why, whylen, "revocation CRL of %zu bytes (1..%u)", v->crl.len,
+		          ROLES_MAX_CRL);
+		return CN_EINVAL;
+	}
+	route->all_children = 1;
+	return roles_audit(r, txn, me, "revocation", item->origin, "CRL of %zu bytes from %s",
+	                   v->crl.len, item->origin);
+}
+
+int status_ack(struct roles *r, MDB_txn *txn, const Carenet__AckRequest *ack, char *why,
+               size_t whylen)
+{
+	Carenet__InboxEntry *e = NULL, ne;
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__StatusUpdate su = CARENET__STATUS_UPDATE__INIT;
+	int rc;
+
+	if (ack->state < STATE_ACCEPTED || ack->state > STATE_UNABLE) {
+		roles_why(why, whylen,
+		          "state %s: acknowledge with accepted, in-progress, done or "
+		          "unable",
+		          roles_state_name(ack->state));
+		return CN_EINVAL;
+	}
+	if (ack->state == STATE_UNABLE && !ack->note[0]) {
+		roles_why(why, whylen, "state unable needs the reason in a note");
+		return CN_EINVAL;
+	}
+	if ((rc = status_check_payload(ack->note, ack->evidence, ack->n_evidence, why, whylen)))
+		return rc;
+	if ((rc = roles_get_inbox(r, txn, ack->directive, &e)) != 0) {
+		if (rc == CN_ENOTFOUND)
+			roles_why(why, whylen,
+			          "no directive %.64s in this office's inbox (carenet "
+			          "inbox lists them)",
+			          ack->directive);
+		return rc;
+	}
+	ne = *e;
+	ne.state = ack->state;
+	ne.changed_at = roles_now(r);
+	ne.note = ack->note;
+	ne.evidence = ack->evidence;
+	ne.n_evidence = ack->n_evidence;
+	rc = roles_put_inbox(r, txn, ack->directive, &ne);
+	carenet__inbox_entry__free_unpacked(e, NULL);
+	if (rc != 0)
+		return rc;
+	su.directive = ack->directive;
+	su.state = ack->state;
+	su.note = ack->note;
+	su.evidence = ack->evidence;
+	su.n_evidence = ack->n_evidence;
+	it.body_case = CARENET__ITEM__BODY_STATUS;
+	it.status = &su;
+	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0)
+		return rc;
+	return roles_audit(r, txn, r->env.me->id, "ack", ack->directive, "%s%s%s (%zu evidence)",
+	                   roles_state_name(ack->state), ack->note[0] ? ": " : "", ack->note,
+	                   ack->n_evidence);
+}
