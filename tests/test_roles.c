@@ -484,6 +484,9 @@ static void test_refusals(void)
 	CHECK(issue(&t1, KIND_TASK, "530102001001:village", "t", "", due, NULL, err) == CN_EINVAL);
 	CHECK(strstr(err, "no known office matches 530102001001:village"));
 	CHECK(issue(&county, KIND_TASK, "12345", "t", "", due, NULL, err) == CN_EINVAL);
+	CHECK(issue(&county, KIND_TASK, C, "t", "", due, NULL, err) == CN_ESCOPE); /* itself */
+	CHECK(issue(&t1, KIND_TASK, V11 "," T1, "t", "", due, NULL, err) == CN_ESCOPE);
+	CHECK(strstr(err, "target 530102001 is outside"));
 	CHECK(issue(&county, KIND_TASK, " , ", "t", "", due, NULL, err) == CN_EINVAL);
 	CHECK(issue(&county, KIND_TASK, V11, big + ROLES_MAX_BODY - ROLES_MAX_TITLE, "", due, NULL,
 	            err) == CN_ETOOBIG); /* 513 bytes */
@@ -694,6 +697,36 @@ static int list_count(struct office *o, const char *state)
 	return n;
 }
 
+/* Without auto_rectify an overdue notice is only marked; a directive whose
+ * late targets all finished is no longer "overdue" but "done". */
+static void test_no_autorectify(void)
+{
+	char notice[64];
+	size_t before = t2.nitems;
+	int late = 0;
+
+	snprintf(notice, sizeof(notice), "%s-1", T2);
+	t2.pol.auto_rectify = 0;
+	CHECK(apply(&v22, &t2, 0, T2, NULL) == 0);
+	CHECK(apply(&t2, &v22, v22.nitems - 1, V22, NULL) == 0);
+	clock_now = T0 + DAY;
+	fire(&t2);
+	CHECK(t2.nitems == before); /* no reminder (too late), no rectification */
+	CHECK(row_state(&t2, notice, V21, &late, NULL) == STATE_PENDING && late);
+	CHECK(row_state(&t2, notice, V22, &late, NULL) == STATE_DELIVERED && late);
+	CHECK(audited(&t2, "overdue", notice) == 1 && audited(&t2, "rectify", NULL) == 0);
+	CHECK(list_count(&t2, "overdue") == 1);
+	CHECK(ack(&v21, notice, STATE_DONE, "", 0) == 0);
+	CHECK(apply(&t2, &v21, v21.nitems - 1, V21, NULL) == 0);
+	CHECK(ack(&v22, notice, STATE_UNABLE, "no staff this week", 0) == 0);
+	CHECK(apply(&t2, &v22, v22.nitems - 1, V22, NULL) == 0);
+	CHECK(row_state(&t2, notice, V22, &late, NULL) == STATE_UNABLE && late);
+	CHECK(list_count(&t2, "overdue") == 0);
+	CHECK(list_count(&t2, "done") == 1);
+	CHECK(list_count(&t2, "open") == 1); /* the county's task, relayed */
+	t2.pol.auto_rectify = 1;
+}
+
 static void test_reminders(void)
 {
 	struct apply_ctx a;
@@ -791,9 +824,15 @@ static void test_overdue(void)
 	CHECK(apply(&county, &v21, v21.nitems - 1, T2, NULL) == 0);
 	CHECK(row_state(&county, task, V21, &late, NULL) == STATE_DONE && late);
 
-	/* The village's own view: overdue by its clock. */
+	/* The village's own view: the task is overdue by its clock; the
+	 * township's notice it answered "unable" is not. */
 	rep = query(&v22, "inbox", NULL, NULL);
-	CHECK(rep->n_directives == 1 && rep->directives[0]->overdue);
+	CHECK(rep->n_directives == 2);
+	for (size_t i = 0; i < rep->n_directives; i++) {
+		const Carenet__DirectiveView *v = rep->directives[i];
+		CHECK(strcmp(v->id, task) == 0 ? v->overdue && v->my_state == STATE_DELIVERED
+		                               : !v->overdue && v->my_state == STATE_UNABLE);
+	}
 	done(rep);
 	rep = query(&county, "directive.show", "530102-404", NULL);
 	CHECK(rep->code == CN_ENOTFOUND && strstr(rep->error, "530102-404"));
@@ -815,6 +854,9 @@ static void test_circular(void)
 	CHECK(ack(&v11, rect, STATE_DONE, "corrected", 1) == 0);
 	CHECK(apply(&county, &v11, v11.nitems - 1, T1, NULL) == 0);
 	CHECK(row_state(&county, rect, V11, NULL, NULL) == STATE_DONE);
+	/* Not for V12, nor for any office below it. */
+	CHECK(apply(&v12, &county, (size_t)find_last(&county, CARENET__ITEM__BODY_DIRECTIVE), T1,
+	            &a) == CN_ESCOPE);
 
 	clock_now = task_due + 5 * DAY;
 	fire(&county);
@@ -922,6 +964,7 @@ static void run_cases(void)
 	test_deliver();
 	test_status();
 	test_authority_at_hops();
+	test_no_autorectify();
 	test_reminders();
 	test_overdue();
 	test_circular();
