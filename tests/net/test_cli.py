@@ -8,7 +8,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (EXIT_UNREACH, EXIT_USAGE, check, main, run_cli)  # noqa: E402
 
-SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["init"],
+SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca", "crl"],
+               ["ca", "list"], ["init"],
                ["enroll"], ["run"], ["status"], ["demo"]]
 
 
