@@ -3,6 +3,10 @@
  * directive.issue, directive.list, directive.show, inbox, ack, audit,
  * audit.verify — and the views they answer with.
  *
+ * roles_control() returns 1 for a command that is not a roles command,
+ * otherwise the command's result (0 or a negative error), which is also
+ * in rep->code, with the reason in rep->error.
+ *
  * Memory: rep->error, rep->id and rep->detail point into struct roles and
  * stay valid until the next roles_control() or roles_free(); the views
  * (rep->directives, rep->audit) are malloc'd and released by
@@ -181,6 +185,16 @@ static int cmd_issue(struct roles *r, const Carenet__IssueRequest *q, Carenet__C
 		          "later --due",
 		          due, nows);
 		return CN_EINVAL;
+	}
+	for (size_t i = 0; i < q->n_remind; i++) {
+		if (q->remind[i] >= q->due - now) {
+			roles_fmt_utc(q->due, due, sizeof(due));
+			roles_why(r->err, sizeof(r->err),
+			          "a reminder %llu s before due %s would "
+			          "be in the past: give shorter reminders",
+			          (unsigned long long)q->remind[i], due);
+			return CN_EINVAL;
+		}
 	}
 	if ((rc = r->env.write(r->env.arg, issue_txn, &c)) != 0)
 		return rc;
@@ -662,7 +676,7 @@ int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__
 			snprintf(r->err, sizeof(r->err), "%s", cn_strerror(rc));
 		rep->error = r->err;
 	}
-	return 0;
+	return rc;
 }
 
 void roles_control_free(Carenet__ControlReply *rep)

@@ -20,6 +20,7 @@
 
 #define FIRE_MAX 100000 /* timers fired in one transaction, at most */
 #define TIMER_KEY_MAX (8 + ROLES_ID_MAX + 2)
+#define RECTIFY_PREFIX "限时整改 Rectification: "
 
 static size_t timer_key(uint64_t due, const char *did, enum timer_kind kind, uint8_t *key)
 {
@@ -206,7 +207,7 @@ static int order_rectification(struct roles *r, MDB_txn *txn, const Carenet__Dir
 	struct issue_spec s = {0};
 	char title[ROLES_MAX_TITLE + 64], body[2048], due[32];
 
-	snprintf(title, sizeof(title), "限时整改 Rectification: %s", d->title);
+	snprintf(title, sizeof(title), RECTIFY_PREFIX "%s", d->title);
 	roles_utf8_trunc(title, ROLES_MAX_TITLE);
 	roles_fmt_utc(d->due, due, sizeof(due));
 	snprintf(body, sizeof(body),
@@ -275,8 +276,10 @@ static int circulate(struct roles *r, MDB_txn *txn, const Carenet__Directive *d,
 	}
 	all.n = n;
 	roles_fmt_utc(d->due, due, sizeof(due));
-	snprintf(title, sizeof(title), "通报 Circular: 逾期未整改 overdue rectification: %s",
-	         d->title);
+	snprintf(title, sizeof(title), "通报 Circular: 逾期未整改 Rectification missed: %s",
+	         strncmp(d->title, RECTIFY_PREFIX, strlen(RECTIFY_PREFIX)) == 0
+	             ? d->title + strlen(RECTIFY_PREFIX)
+	             : d->title);
 	roles_utf8_trunc(title, ROLES_MAX_TITLE);
 	snprintf(body, sizeof(body),
 	         "以下单位未按期完成限时整改 (%s, 期限 %s)。The following offices did not complete "
@@ -372,9 +375,14 @@ static int fire_one(struct roles *r, MDB_txn *txn, const char *did, int kind, ui
 		}
 		return rc;
 	}
+	/* A reminder that comes due with or after its deadline (a clock that
+	 * jumped, a node that was down) is left to the overdue timer. */
+	if (kind == TIMER_REMIND && now >= rec->directive->due)
+		goto out;
 	if ((rc = roles_each_row(r, txn, did, collect_open, &open)) == 0 && open.n > 0)
 		rc = kind == TIMER_REMIND ? fire_remind(r, txn, rec, &open, now)
 		                          : fire_overdue(r, txn, rec, &open, now);
+out:
 	roles_vec_free(&open);
 	carenet__directive_record__free_unpacked(rec, NULL);
 	return rc;

@@ -37,7 +37,7 @@ int directive_issue(struct roles *r, MDB_txn *txn, const struct issue_spec *s, c
 	Carenet__Directive d = CARENET__DIRECTIVE__INIT;
 	Carenet__DirectiveRecord rec = CARENET__DIRECTIVE_RECORD__INIT;
 	char idbuf[ROLES_ID_MAX] = "", spec[160], due[32];
-	uint64_t now = roles_now(r), created;
+	uint64_t now = roles_now(r), created, remind[ROLES_MAX_REMIND];
 	int rc;
 
 	d.kind = s->kind;
@@ -54,8 +54,11 @@ int directive_issue(struct roles *r, MDB_txn *txn, const struct issue_spec *s, c
 		d.remind = (uint64_t *)s->remind;
 		d.n_remind = s->nremind;
 	} else if (pol && s->kind != KIND_CIRCULAR) {
-		d.remind = (uint64_t *)pol->remind;
-		d.n_remind = pol->nremind < ROLES_MAX_REMIND ? pol->nremind : ROLES_MAX_REMIND;
+		/* The policy's defaults that can still fire before the due time. */
+		d.remind = remind;
+		for (size_t i = 0; i < pol->nremind && i < ROLES_MAX_REMIND; i++)
+			if (pol->remind[i] > 0 && s->due > now && pol->remind[i] < s->due - now)
+				remind[d.n_remind++] = pol->remind[i];
 	}
 	if ((rc = rules_check_directive(me, &d, now, why, whylen)) != 0)
 		return rc;

@@ -202,7 +202,8 @@ static Carenet__ControlReply *control(struct office *o, Carenet__ControlRequest 
 {
 	Carenet__ControlReply *rep = calloc(1, sizeof(*rep));
 	carenet__control_reply__init(rep);
-	CHECK(roles_control(o->roles, req, rep) == 0);
+	int rc = roles_control(o->roles, req, rep);
+	CHECK(rc == rep->code);
 	return rep;
 }
 
@@ -496,6 +497,23 @@ static void test_refusals(void)
 	CHECK(strstr(err, "not in the future"));
 	CHECK(issue(&county, KIND_TASK, V11, "t", "", clock_now - 60, NULL, err) == CN_EINVAL);
 	CHECK(issue(&county, 9, V11, "t", "", due, NULL, err) == CN_EINVAL);
+	{ /* a reminder before now */
+		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+		Carenet__IssueRequest q = CARENET__ISSUE_REQUEST__INIT;
+		Carenet__ControlReply *rep;
+		uint64_t rem[] = {DAY, 11 * DAY};
+		req.command = "directive.issue";
+		req.issue = &q;
+		q.kind = KIND_TASK;
+		q.to = V11;
+		q.title = "t";
+		q.due = due;
+		q.remind = rem;
+		q.n_remind = 2;
+		rep = control(&county, &req);
+		CHECK(rep->code == CN_EINVAL && strstr(rep->error, "in the past"));
+		done(rep);
+	}
 	CHECK(county.nitems == 0 && t1.nitems == 0 && v11.nitems == 0);
 	CHECK(audited(&county, "issue", NULL) == 0);
 	free(big);
@@ -701,11 +719,16 @@ static int list_count(struct office *o, const char *state)
  * late targets all finished is no longer "overdue" but "done". */
 static void test_no_autorectify(void)
 {
+	Carenet__Item *it;
 	char notice[64];
 	size_t before = t2.nitems;
 	int late = 0;
 
 	snprintf(notice, sizeof(notice), "%s-1", T2);
+	it = item_at(&t2, 0);
+	/* Due a day after issue: the default reminders 3d and 1d cannot fire. */
+	CHECK(it && it->directive && it->directive->n_remind == 0);
+	carenet__item__free_unpacked(it, NULL);
 	t2.pol.auto_rectify = 0;
 	CHECK(apply(&v22, &t2, 0, T2, NULL) == 0);
 	CHECK(apply(&t2, &v22, v22.nitems - 1, V22, NULL) == 0);
@@ -870,6 +893,9 @@ static void test_circular(void)
 		CHECK(d->n_expanded == 4); /* every village under the county */
 		CHECK(strcmp(d->ref, rect) == 0);
 		CHECK(strstr(d->body, V21 "," V22) != NULL && strstr(d->body, V11) == NULL);
+		CHECK(strcmp(d->title,
+		             "通报 Circular: 逾期未整改 Rectification missed: 核实台账 Verify "
+		             "the ledger") == 0);
 	}
 	carenet__item__free_unpacked(it, NULL);
 	/* A county has no level above: the escalation is audited, not sent. */
@@ -889,7 +915,9 @@ static void test_township_escalation(void)
 	CHECK(issue(&t1, KIND_TASK, "530102001:village", "家访 Home visits", "",
 	            clock_now + 4 * DAY, id, err) == 0);
 	clock_now += 4 * DAY;
-	fire(&t1); /* reminders, then overdue: a rectification to both villages */
+	fire(&t1); /* overdue: a rectification to both villages */
+	/* The reminders came due together with the deadline: not sent. */
+	CHECK(find_last(&t1, CARENET__ITEM__BODY_REMINDER) == -1);
 	it = last_item(&t1);
 	CHECK(it && it->directive && it->directive->kind == KIND_RECTIFICATION &&
 	      it->directive->n_expanded == 2);
