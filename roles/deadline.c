@@ -63,23 +63,27 @@ int deadline_schedule(struct roles *r, MDB_txn *txn, const Carenet__Directive *d
 
 /* ------------------------------------------------------------ next due */
 
+struct next_arg {
+	struct roles *r;
+	uint64_t due;
+};
+
 static int first_timer(MDB_txn *txn, void *arg)
 {
-	uint64_t *out = arg;
-	struct roles *r = *(struct roles **)(out + 1);
+	struct next_arg *a = arg;
 	MDB_cursor *cur;
 	MDB_val k, d;
 	int rc;
 
-	*out = UINT64_MAX;
-	if ((rc = store_err(mdb_cursor_open(txn, roles_dbi(r, STORE_TIMERS), &cur), "timers")))
+	a->due = UINT64_MAX;
+	if ((rc = store_err(mdb_cursor_open(txn, roles_dbi(a->r, STORE_TIMERS), &cur), "timers")))
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &d, MDB_FIRST);
 	if (rc == 0 && k.mv_size >= 8) {
 		const uint8_t *p = k.mv_data;
-		*out = 0;
+		a->due = 0;
 		for (int i = 0; i < 8; i++)
-			*out = *out << 8 | p[i];
+			a->due = a->due << 8 | p[i];
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? 0 : store_err(rc, "first timer");
@@ -87,10 +91,7 @@ static int first_timer(MDB_txn *txn, void *arg)
 
 uint64_t roles_next_due(struct roles *r)
 {
-	struct {
-		uint64_t due;
-		struct roles *r;
-	} a = {UINT64_MAX, r};
+	struct next_arg a = {r, UINT64_MAX};
 
 	if (store_read(r->env.store, first_timer, &a) != 0)
 		return UINT64_MAX;
@@ -177,17 +178,17 @@ static int fire_remind(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRe
  * an aborted transaction would retry the same timer forever. */
 static int issue_followup(struct roles *r, MDB_txn *txn, const struct issue_spec *s)
 {
-	char id[ROLES_ID_MAX];
-	int rc = directive_issue(r, txn, s, id, r->detail, sizeof(r->detail));
+	char id[ROLES_ID_MAX], why[512] = "";
+	int rc = directive_issue(r, txn, s, id, why, sizeof(why));
 
 	switch (rc) {
 	case CN_EINVAL:
 	case CN_ESCOPE:
 	case CN_EROLE:
 	case CN_ETOOBIG:
-		log_warnx("roles: cannot issue the %s for %s: %s", s->action, s->ref, r->detail);
+		log_warnx("roles: cannot issue the %s for %s: %s", s->action, s->ref, why);
 		return roles_audit(r, txn, r->env.me->id, "refused", s->ref, "%s: %s", s->action,
-		                   r->detail);
+		                   why);
 	default:
 		return rc;
 	}

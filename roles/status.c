@@ -290,11 +290,11 @@ int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if ((rc = check_from_below(r, item, from, "announce", why, whylen)) != 0)
 		return rc;
 	role = pki_role_from_id(a->id);
-	if (!pki_scope_covers(item->origin, a->id) || role != pki_role_parse(a->role) ||
+	if (!rules_is_ancestor(item->origin, a->id) || role != pki_role_parse(a->role) ||
 	    strlen(a->name) >= PKI_NAME_MAX) {
 		roles_why(why, whylen,
-		          "announce from %s of %.40s (%.16s): not an office at or "
-		          "below it, or name over %d bytes",
+		          "announce from %s of %.40s (%.16s): not an office below it, "
+		          "or its name is over %d bytes",
 		          item->origin, a->id, a->role, PKI_NAME_MAX - 1);
 		return CN_EINVAL;
 	}
