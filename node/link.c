@@ -46,7 +46,7 @@ static int send_to_peer(struct link *l, struct peer *p, const Carenet__Frame *f)
 	int rc = send_frame_to(l->router, p->rid, p->rid_len, f);
 	if (rc != 0 && (errno == EHOSTUNREACH) && p->up) {
 		log_info("link %s: child gone (unreachable)", p->ident.id);
-		peer_set_down(p, node_now(l->node), "unreachable");
+		peer_set_down(p, util_now(), "unreachable");
 	}
 	return rc;
 }
@@ -125,7 +125,7 @@ static void send_welcome(struct link *l, struct peer *p)
 	fill_chain(l, chain, &w.n_chain);
 	w.chain = chain;
 	w.version = WIRE_VERSION;
-	w.time = node_now(l->node);
+	w.time = util_now();
 	f.body_case = CARENET__FRAME__BODY_WELCOME;
 	f.welcome = &w;
 	send_to_peer(l, p, &f);
@@ -144,7 +144,7 @@ static void parent_send_hello(struct link *l)
 	fill_chain(l, chain, &h.n_chain);
 	h.chain = chain;
 	h.version = WIRE_VERSION;
-	h.time = node_now(l->node);
+	h.time = util_now();
 	f.body_case = CARENET__FRAME__BODY_HELLO;
 	f.hello = &h;
 	l->parent.hello_sent_us = util_mono_us();
@@ -229,7 +229,7 @@ void link_zap_handle(struct link *l)
 		deny = "CURVE required";
 	} else {
 		zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
-		if (peers_is_banned(l->peers, key, node_now(l->node)))
+		if (peers_is_banned(l->peers, key, util_now()))
 			deny = "banned";
 		else if (peers_is_revoked_key(l->peers, key))
 			deny = "revoked";
@@ -302,7 +302,7 @@ static void router_monitor(struct link *l)
 			log_info("link: incoming handshake failed event=%u detail=%u", ev, val);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
-			peers_fd_closed(l->peers, (int)val, node_now(l->node));
+			peers_fd_closed(l->peers, (int)val, util_now());
 			break;
 		default:
 			break;
@@ -318,7 +318,7 @@ static void parent_set_down(struct link *l, const char *why)
 	if (p->up)
 		log_info("link %s: parent down: %s", p->expect_id, why);
 	if (p->up || p->since == 0)
-		p->since = node_now(l->node);
+		p->since = util_now();
 	p->up = 0;
 	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
 }
@@ -428,7 +428,7 @@ static int check_subtree(struct link *l, const struct pki_identity *id, char *wh
 
 static void peer_invalid(struct link *l, struct peer *p, const char *what)
 {
-	uint64_t now = node_now(l->node);
+	uint64_t now = util_now();
 	if (peer_note_invalid(p, now) >= (unsigned)l->node->cfg->ban_after) {
 		peers_ban(l->peers, p->key, now + (uint64_t)l->node->cfg->ban_seconds);
 		link_count(l, CTR_BANS);
@@ -447,7 +447,7 @@ static void child_hello(struct link *l, struct peer *p, const Carenet__Hello *h)
 	struct pki_identity id;
 	char why[256] = "";
 	int rc;
-	uint64_t now = node_now(l->node);
+	uint64_t now = util_now();
 
 	if (h->version != WIRE_VERSION) {
 		snprintf(why, sizeof(why), "protocol version %u, this node speaks %u", h->version,
@@ -517,7 +517,7 @@ static void router_recv(struct link *l)
 	Carenet__Frame *f = NULL;
 	const char *why, *key;
 	int rc, fd, extra = 0;
-	uint64_t now = node_now(l->node);
+	uint64_t now = util_now();
 
 	zmq_msg_init(&rid);
 	zmq_msg_init(&body);
@@ -591,7 +591,7 @@ static void parent_welcome(struct link *l, const Carenet__Welcome *w)
 	p->ident = id;
 	if (!p->up) {
 		log_info("link %s: parent up (%s)", id.id, id.name);
-		p->since = node_now(l->node);
+		p->since = util_now();
 	}
 	p->up = 1;
 	p->last_error[0] = 0;
@@ -622,7 +622,7 @@ static void parent_recv(struct link *l)
 		log_warnx("link %s: invalid frame from parent: %s", p->expect_id, why);
 		goto out;
 	}
-	p->last_seen = node_now(l->node);
+	p->last_seen = util_now();
 	switch (f->body_case) {
 	case CARENET__FRAME__BODY_WELCOME:
 		parent_welcome(l, f->welcome);
@@ -748,7 +748,7 @@ static void slow_checks(struct link *l, uint64_t now)
 
 long link_tick(struct link *l)
 {
-	uint64_t now_us = util_mono_us(), now = node_now(l->node);
+	uint64_t now_us = util_mono_us(), now = util_now();
 	uint64_t ping_us = (uint64_t)l->node->cfg->ping_interval_ms * 1000u;
 	uint64_t dead_after = 3 * (uint64_t)l->node->cfg->ping_interval_ms / 1000 +
 			      (uint64_t)l->node->cfg->heartbeat_timeout_ms / 1000 + 1;
@@ -768,7 +768,7 @@ long link_tick(struct link *l)
 
 void link_recheck(struct link *l)
 {
-	int n = peers_drop_revoked(l->peers, l->node->trust, node_now(l->node));
+	int n = peers_drop_revoked(l->peers, l->node->trust, util_now());
 	if (n > 0) {
 		l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 		log_info("link: dropped %d sessions after the revocation list changed", n);

@@ -1,4 +1,7 @@
 /*
+ * Link time is the real clock (util_now, util_mono_us) everywhere: sessions,
+ * liveness, bans and certificate validity must not move with a test clock.
+ *
  * link_int: the link module's private state, shared by link.c (events and
  * handshakes) and link_setup.c (sockets, ZAP self-test, status). Not for
  * use outside the link module.

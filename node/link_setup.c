@@ -225,7 +225,7 @@ static int open_parent(struct link *l)
 		log_error("link: cannot connect to %s: %s", p->endpoint, zmq_strerror(errno));
 		goto out;
 	}
-	p->since = node_now(l->node);
+	p->since = util_now();
 	snprintf(p->last_error, sizeof(p->last_error), "connecting");
 	log_info("link: connecting to parent %s at %s", p->expect_id, p->endpoint);
 	rc = 0;
