@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
 #include "err.h"
 #include "json.h"
 #include "util.h"
-
-#define CLI_TIMEOUT_MS 5000
 
 const char *cmd_self_exe(void)
 {
@@ -40,36 +39,6 @@ static const char *role_zh(const char *role)
 	if (strcmp(role, "inspector") == 0)
 		return "督导检查";
 	return "";
-}
-
-/* Loads cfg and sends one control command; prints errors the operator can act on. */
-static int cli_request(const char *prog, const char *cfgpath, const char *command,
-		       struct config **cfg, Carenet__ControlReply **rep)
-{
-	char err[512];
-	int rc;
-
-	if ((rc = config_load(cfgpath, cfg, err, sizeof(err))) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
-		return rc;
-	}
-	rc = control_request((*cfg)->data_dir, command, NULL, 0, CLI_TIMEOUT_MS, rep);
-	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT) {
-		fprintf(stderr,
-			"%s: the node is not running (no answer on %s/%s)\n"
-			"  start it with: carenet run -c %s\n",
-			prog, (*cfg)->data_dir, CONTROL_SOCKET_NAME, (*cfg)->path);
-		return CN_EUNREACH;
-	}
-	if (rc != 0) {
-		fprintf(stderr, "%s: %s\n", prog, cn_strerror(rc));
-		return rc;
-	}
-	if ((*rep)->code != 0) {
-		fprintf(stderr, "%s: the node refused: %s\n", prog, (*rep)->error);
-		return (*rep)->code;
-	}
-	return 0;
 }
 
 static void json_peer(struct json *j, const char *key, const Carenet__PeerStatus *p)

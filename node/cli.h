@@ -1,0 +1,57 @@
+/*
+ * cli: what the operator commands share (status, directive, inbox, ack,
+ * audit, clock, crl): loading the node's configuration and one request /
+ * reply exchange with the running node over its control socket.
+ *
+ * cli_call() prints every failure for the operator on stderr, prefixed by
+ * prog ("carenet directive issue: ..."), and returns:
+ *   0            the node answered with code 0; *rep is its reply
+ *   CN_EUNREACH  the node is not running, or did not answer within
+ *                timeout_ms (the message says which and how to start it)
+ *   rep->code    the node refused (its rep->error printed); *rep is set
+ *   other        CN_EPROTO (reply does not decode), CN_ENOMEM, CN_EINVAL
+ * The caller frees *rep with carenet__control_reply__free_unpacked (NULL
+ * is fine) and the config with config_free. Thread: any; one call at a time.
+ */
+#ifndef CARENET_CLI_H
+#define CARENET_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "control.h"
+#include "json.h"
+
+#define CLI_TIMEOUT_MS 5000        /* reads */
+#define CLI_WRITE_TIMEOUT_MS 30000 /* commands that write (they wait for a commit) */
+
+/* config_load with the error printed as "prog: FILE:LINE: message". */
+int cli_config(const char *prog, const char *path, struct config **cfg);
+
+int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,
+             int timeout_ms, Carenet__ControlReply **rep);
+
+/* Loads cfgpath and sends the bare command (no arguments). */
+int cli_request(const char *prog, const char *cfgpath, const char *command, struct config **cfg,
+                Carenet__ControlReply **rep);
+
+/* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
+int cli_utf8_ok(const char *s, size_t len);
+/* Columns s takes on a terminal (CJK and full-width characters count 2). */
+int cli_width(const char *s);
+/* Prints s and then spaces up to width columns (at least one space). */
+void cli_pad(FILE *f, const char *s, int width);
+/* 604800 -> "7d", 5400 -> "90m", 3661 -> "3661s"; out >= 24 bytes. */
+void cli_fmt_duration(uint64_t secs, char *out, size_t outlen);
+
+/* "任务 task" for a directive kind; out >= 64 bytes. */
+void cli_kind_text(uint32_t kind, char *out, size_t outlen);
+/* JSON members every directive view has (id, kind, kind_zh, title, body,
+ * issuer, created, due, ref, indicators, to, remind), inside an open object. */
+void cli_json_directive(struct json *j, const Carenet__DirectiveView *v);
+/* "evidence": [{name, sha256 (hex), size}] inside an open object. */
+void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n);
+
+#endif

@@ -1,0 +1,290 @@
+/* cli_common: the operator commands' exchange with their own node (cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "err.h"
+#include "roles.h"
+#include "util.h"
+
+int cli_config(const char *prog, const char *path, struct config **cfg)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = config_load(path, cfg, err, sizeof(err))) != 0)
+		fprintf(stderr, "%s: %s\n", prog, err);
+	return rc;
+}
+
+/*
+ * 0 if something listens on the control socket, CN_EUNREACH if the socket
+ * file is missing or stale (a node killed with SIGKILL leaves it behind:
+ * without this check a request would wait for the whole timeout).
+ */
+static int listening(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return CN_EINVAL;
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return CN_EIO;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : CN_EUNREACH;
+	close(fd);
+	return rc;
+}
+
+/* One REQ/REP exchange; CN_ETIMEOUT if the node does not answer in time. */
+static int exchange(const char *ep, const uint8_t *buf, size_t len, int timeout_ms,
+                    Carenet__ControlReply **rep)
+{
+	void *ctx = NULL, *s = NULL;
+	zmq_msg_t m;
+	int rc = CN_EIO, zero = 0;
+
+	zmq_msg_init(&m);
+	if (!(ctx = zmq_ctx_new()) || !(s = zmq_socket(ctx, ZMQ_REQ)))
+		goto out;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms));
+	zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof(timeout_ms));
+	if (zmq_connect(s, ep) < 0)
+		goto out;
+	if (zmq_send(s, buf, len, 0) < 0 || zmq_msg_recv(&m, s, 0) < 0) {
+		rc = zmq_errno() == EAGAIN ? CN_ETIMEOUT : CN_EIO;
+		goto out;
+	}
+	*rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+	rc = *rep ? 0 : CN_EPROTO;
+out:
+	zmq_msg_close(&m);
+	if (s)
+		zmq_close(s);
+	if (ctx)
+		zmq_ctx_term(ctx);
+	return rc;
+}
+
+static void not_running(const char *prog, const struct config *cfg, int rc, int timeout_ms)
+{
+	if (rc == CN_ETIMEOUT)
+		fprintf(stderr,
+		        "%s: the node did not answer within %d s on %s/%s\n"
+		        "  is it running? carenet status -c %s\n",
+		        prog, timeout_ms / 1000, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
+	else
+		fprintf(stderr,
+		        "%s: the node is not running (no answer on %s/%s)\n"
+		        "  start it with: carenet run -c %s\n",
+		        prog, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
+}
+
+int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,
+             int timeout_ms, Carenet__ControlReply **rep)
+{
+	char path[512], ep[600];
+	uint8_t *buf = NULL;
+	size_t len;
+	int n, rc;
+
+	*rep = NULL;
+	n = snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, CONTROL_SOCKET_NAME);
+	if (n < 0 || (size_t)n >= sizeof(path) || n > 107) {
+		fprintf(stderr, "%s: the control socket path %s/%s is too long (max 107 bytes)\n",
+		        prog, cfg->data_dir, CONTROL_SOCKET_NAME);
+		return CN_EINVAL;
+	}
+	snprintf(ep, sizeof(ep), "ipc://%s", path);
+	if ((rc = listening(path)) != 0) {
+		not_running(prog, cfg, rc, timeout_ms);
+		return CN_EUNREACH;
+	}
+	len = carenet__control_request__get_packed_size(req);
+	if (!(buf = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	carenet__control_request__pack(req, buf);
+	rc = exchange(ep, buf, len, timeout_ms, rep);
+	free(buf);
+	if (rc == CN_ETIMEOUT || rc == CN_EIO) {
+		not_running(prog, cfg, rc, timeout_ms);
+		return CN_EUNREACH;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s\n", prog, cn_strerror(rc));
+		return rc;
+	}
+	if ((*rep)->code != 0) {
+		fprintf(stderr, "%s: %s\n", prog,
+		        (*rep)->error[0] ? (*rep)->error : cn_strerror((*rep)->code));
+		return (*rep)->code;
+	}
+	return 0;
+}
+
+int cli_request(const char *prog, const char *cfgpath, const char *command, struct config **cfg,
+                Carenet__ControlReply **rep)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	int rc;
+
+	*rep = NULL;
+	if ((rc = cli_config(prog, cfgpath, cfg)) != 0)
+		return rc;
+	req.command = (char *)command;
+	return cli_call(prog, *cfg, &req, CLI_TIMEOUT_MS, rep);
+}
+
+/* Decodes one UTF-8 sequence at s (at most n bytes); returns its length
+ * (0 if malformed: overlong, surrogate, beyond U+10FFFF, truncated). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, c = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, c = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+int cli_utf8_ok(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+
+	for (size_t i = 0, k; i < len; i += k)
+		if (!p[i] || !(k = utf8_next(p + i, len - i, &cp)))
+			return 0;
+	return 1;
+}
+
+static int wide(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd);
+}
+
+int cli_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+	uint32_t cp;
+	int w = 0;
+
+	for (size_t i = 0; i < n; i += k) {
+		if (!(k = utf8_next(p + i, n - i, &cp))) {
+			k = 1; /* a stray byte shows as one replacement character */
+			cp = '?';
+		}
+		w += wide(cp) ? 2 : 1;
+	}
+	return w;
+}
+
+void cli_pad(FILE *f, const char *s, int width)
+{
+	int w = cli_width(s);
+
+	fputs(s, f);
+	do
+		fputc(' ', f);
+	while (++w < width);
+}
+
+void cli_fmt_duration(uint64_t secs, char *out, size_t outlen)
+{
+	static const struct {
+		uint64_t mul;
+		char unit;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (secs && secs % units[i].mul == 0) {
+			snprintf(out, outlen, "%llu%c", (unsigned long long)(secs / units[i].mul),
+			         units[i].unit);
+			return;
+		}
+	}
+	snprintf(out, outlen, "%llus", (unsigned long long)secs);
+}
+
+void cli_kind_text(uint32_t kind, char *out, size_t len)
+{
+	snprintf(out, len, "%s %s", roles_kind_zh(kind), roles_kind_name(kind));
+}
+
+void cli_json_directive(struct json *j, const Carenet__DirectiveView *v)
+{
+	json_str(j, "id", v->id);
+	json_str(j, "kind", roles_kind_name(v->kind));
+	json_str(j, "kind_zh", roles_kind_zh(v->kind));
+	json_str(j, "title", v->title);
+	json_str(j, "body", v->body);
+	json_str(j, "issuer", v->issuer);
+	json_u64(j, "created", v->created);
+	json_u64(j, "due", v->due);
+	json_str(j, "ref", v->ref);
+	json_arr_begin(j, "indicators");
+	for (size_t i = 0; i < v->n_indicators; i++)
+		json_str(j, NULL, v->indicators[i]);
+	json_arr_end(j);
+	json_str(j, "to", v->targets_spec);
+	json_arr_begin(j, "remind");
+	for (size_t i = 0; i < v->n_remind; i++)
+		json_u64(j, NULL, v->remind[i]);
+	json_arr_end(j);
+}
+
+void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n)
+{
+	char hex[2 * 32 + 1];
+
+	json_arr_begin(j, "evidence");
+	for (size_t i = 0; i < n; i++) {
+		json_obj_begin(j, NULL);
+		json_str(j, "name", ev[i]->name);
+		if (ev[i]->sha256.len == 32) {
+			util_hex(ev[i]->sha256.data, 32, hex);
+			json_str(j, "sha256", hex);
+		} else {
+			json_null(j, "sha256");
+		}
+		json_u64(j, "size", ev[i]->size);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
