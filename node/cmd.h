@@ -14,6 +14,12 @@ int cmd_enroll(int argc, char **argv); /* ca.c: install a bundle, write node.cfg
 int cmd_run(int argc, char **argv);    /* node.c: the daemon */
 int cmd_status(int argc, char **argv); /* cli.c: status via the control socket */
 int cmd_demo(int argc, char **argv);   /* demo.c */
+int cmd_directive(int argc, char **argv); /* cli_directive.c: directive issue|list|show */
+int cmd_inbox(int argc, char **argv);  /* cli_inbox.c: directives addressed here */
+int cmd_ack(int argc, char **argv);    /* cli_inbox.c: this office's state + evidence */
+int cmd_audit(int argc, char **argv);  /* cli_audit.c: audit log, --verify */
+int cmd_clock(int argc, char **argv);  /* cli_audit.c: the node's (test) clock */
+int cmd_crl(int argc, char **argv);    /* cli_audit.c: crl publish */
 
 /* The path of this executable (for the demo to start nodes). */
 const char *cmd_self_exe(void);

@@ -1,0 +1,699 @@
+/*
+ * cli_directive: the issuer's directive commands on its own node —
+ * `directive issue|list|show` — as tables or --json. The node decides
+ * (roles/): these commands parse, send one control request (cli.h) and
+ * print the reply. The receiver's side (inbox, ack) is cli_inbox.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "err.h"
+#include "json.h"
+#include "roles.h"
+#include "util.h"
+
+#define NSTATES (STATE_UNABLE + 1)
+
+enum {
+	O_KIND = 256,
+	O_TO,
+	O_TITLE,
+	O_BODY,
+	O_BODY_FILE,
+	O_DUE,
+	O_INDICATOR,
+	O_REF,
+	O_REMIND,
+	O_JSON,
+	O_STATE
+};
+
+/* ------------------------------------------------------------ printing */
+
+static void json_target(struct json *j, const Carenet__TargetView *t)
+{
+	json_obj_begin(j, NULL);
+	json_str(j, "id", t->id);
+	json_str(j, "name", t->name);
+	json_str(j, "state", roles_state_name(t->state));
+	json_bool(j, "overdue", t->overdue);
+	json_u64(j, "changed_at", t->changed_at);
+	json_str(j, "note", t->note);
+	cli_json_evidence(j, t->evidence, t->n_evidence);
+	json_u64(j, "reminders", t->reminders);
+	json_u64(j, "reminded_at", t->reminded_at);
+	json_obj_end(j);
+}
+
+/* Targets per state, and how many are overdue: past due and neither done
+ * nor unable (a target's own flag stays set once it was late). */
+static void count(const Carenet__DirectiveView *v, uint64_t n[NSTATES], uint64_t *late)
+{
+	memset(n, 0, NSTATES * sizeof(n[0]));
+	*late = 0;
+	for (size_t i = 0; i < v->n_targets; i++) {
+		if (v->targets[i]->state < NSTATES)
+			n[v->targets[i]->state]++;
+		*late += v->targets[i]->overdue && v->targets[i]->state < STATE_DONE ? 1 : 0;
+	}
+}
+
+/* directive list / show: the issuer's (or relay's) matrix. */
+static void json_directive(struct json *j, const Carenet__DirectiveView *v)
+{
+	uint64_t n[NSTATES], late;
+
+	count(v, n, &late);
+	json_obj_begin(j, NULL);
+	cli_json_directive(j, v);
+	json_bool(j, "overdue", late > 0);
+	if (v->my_state) { /* this office is a target too */
+		json_str(j, "my_state", roles_state_name(v->my_state));
+		json_u64(j, "my_changed_at", v->my_changed_at);
+	}
+	json_obj_begin(j, "counts");
+	for (uint32_t s = 0; s < NSTATES; s++)
+		json_u64(j, roles_state_name(s), n[s]);
+	json_u64(j, "overdue", late);
+	json_obj_end(j);
+	json_arr_begin(j, "targets");
+	for (size_t i = 0; i < v->n_targets; i++)
+		json_target(j, v->targets[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void print_json(Carenet__DirectiveView *const *v, size_t n, int one)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	if (!one)
+		json_arr_begin(&j, NULL);
+	for (size_t i = 0; i < n; i++)
+		json_directive(&j, v[i]);
+	if (!one)
+		json_arr_end(&j);
+	json_finish(&j);
+}
+
+/* "3 delivered, 6 done; 2 OVERDUE" */
+static void counts_text(const Carenet__DirectiveView *v, char *out, size_t len)
+{
+	uint64_t n[NSTATES], late;
+	size_t off = 0;
+
+	count(v, n, &late);
+	out[0] = 0;
+	for (uint32_t s = 0; s < NSTATES && off < len; s++)
+		if (n[s])
+			off += (size_t)snprintf(out + off, len - off, "%s%llu %s", off ? ", " : "",
+			                        (unsigned long long)n[s], roles_state_name(s));
+	if (late && off < len)
+		snprintf(out + off, len - off, "; %llu OVERDUE", (unsigned long long)late);
+}
+
+static void list_table(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+{
+	char due[32], kind[64], counts[256];
+
+	if (n == 0) {
+		printf("no directives issued or relayed by this office\n");
+		return;
+	}
+	printf("%-20s ", "ID");
+	cli_pad(stdout, "KIND", 24);
+	printf("%-19s %-7s %-40s %s\n", "DUE", "TARGETS", "STATES", "TITLE");
+	for (size_t i = 0; i < n; i++) {
+		util_fmt_time(v[i]->due, tz, due, sizeof(due));
+		cli_kind_text(v[i]->kind, kind, sizeof(kind));
+		counts_text(v[i], counts, sizeof(counts));
+		printf("%-20s ", v[i]->id);
+		cli_pad(stdout, kind, 24);
+		printf("%-19s %-7zu %-40s %s\n", due, v[i]->n_targets, counts, v[i]->title);
+	}
+	printf("(times in %s)\n", tz);
+}
+
+static void show_head(const Carenet__DirectiveView *v, const char *tz)
+{
+	char due[32], created[32], kind[64], d[24];
+
+	util_fmt_time(v->due, tz, due, sizeof(due));
+	util_fmt_time(v->created, tz, created, sizeof(created));
+	cli_kind_text(v->kind, kind, sizeof(kind));
+	printf("directive  %s  %s\n", v->id, kind);
+	printf("title      %s\n", v->title);
+	printf("issuer     %s, issued %s\n", v->issuer, created);
+	printf("due        %s (%s)\n", due, tz);
+	printf("to         %s\n", v->targets_spec);
+	if (v->ref[0])
+		printf("ref        %s\n", v->ref);
+	if (v->n_indicators) {
+		printf("indicators");
+		for (size_t i = 0; i < v->n_indicators; i++)
+			printf("%s%s", i ? ", " : " ", v->indicators[i]);
+		printf("\n");
+	}
+	if (v->n_remind) {
+		printf("reminders ");
+		for (size_t i = 0; i < v->n_remind; i++) {
+			cli_fmt_duration(v->remind[i], d, sizeof(d));
+			printf("%s%s", i ? ", " : " ", d);
+		}
+		printf(" before due\n");
+	}
+	if (v->body[0])
+		printf("\n%s%s", v->body, v->body[strlen(v->body) - 1] == '\n' ? "" : "\n");
+}
+
+static void show_row(const Carenet__TargetView *t, const char *tz)
+{
+	char changed[32] = "-", hex[65];
+
+	if (t->changed_at)
+		util_fmt_time(t->changed_at, tz, changed, sizeof(changed));
+	/* overdue stays set on a target that was late and is now done or unable */
+	printf("  %-14s %-12s %-7s %-19s %-9u ", t->id, roles_state_name(t->state),
+	       !t->overdue              ? ""
+	       : t->state >= STATE_DONE ? "late"
+	                                : "OVERDUE",
+	       changed, t->reminders);
+	printf("%s\n", t->name);
+	if (t->note[0])
+		printf("  %-14s note: %s\n", "", t->note);
+	for (size_t i = 0; i < t->n_evidence; i++) {
+		const Carenet__Evidence *e = t->evidence[i];
+		if (e->sha256.len == 32)
+			util_hex(e->sha256.data, 32, hex);
+		else
+			snprintf(hex, sizeof(hex), "?");
+		printf("  %-14s evidence: %s (%llu bytes, sha256 %s)\n", "", e->name,
+		       (unsigned long long)e->size, hex);
+	}
+}
+
+static void show_table(const Carenet__DirectiveView *v, const char *tz)
+{
+	char counts[256];
+
+	show_head(v, tz);
+	if (v->my_state)
+		printf("\nthis office: %s%s\n", roles_state_name(v->my_state),
+		       v->overdue ? ", OVERDUE" : "");
+	if (v->n_targets == 0)
+		return;
+	counts_text(v, counts, sizeof(counts));
+	printf("\n%zu targets 下级: %s\n", v->n_targets, counts);
+	printf("  %-14s %-12s %-7s %-19s %-9s %s\n", "TARGET", "STATE", "", "CHANGED", "REMINDED",
+	       "NAME");
+	for (size_t i = 0; i < v->n_targets; i++)
+		show_row(v->targets[i], tz);
+}
+
+/* ------------------------------------------------------------- issue */
+
+struct issue_args {
+	const char *cfgpath, *kind, *to, *title, *body, *body_file, *due, *ref, *remind;
+	char **indicators;
+	size_t nindicators;
+	int json;
+};
+
+static void issue_usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: carenet directive issue [-c CFG] --kind KIND --to TARGETS --title TITLE\n"
+	    "                               [--body TEXT | --body-file FILE] --due TIME\n"
+	    "                               [--indicator ID]... [--ref DIRECTIVE]\n"
+	    "                               [--remind LIST] [--json]\n"
+	    "\n"
+	    "Issues a directive from this office to offices below it. The node checks\n"
+	    "what its role may issue and to whom, expands the targets, signs the\n"
+	    "directive and sends it down; it then tracks every target's state.\n"
+	    "\n"
+	    "  -c, --config CFG     the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	    "      --kind KIND      task 任务, notice 督导通知, rectification 限时整改通知,\n"
+	    "                       circular 通报 (English or Chinese)\n"
+	    "      --to TARGETS     office ids separated by commas (530102001001,530102001002)\n"
+	    "                       or PREFIX:ROLE: 530102:village, 530102001:village,\n"
+	    "                       530102:township (the offices known below this one)\n"
+	    "      --title TITLE    1 to %d bytes\n"
+	    "      --body TEXT      the text (UTF-8, at most %d bytes), or\n"
+	    "      --body-file FILE read it from FILE\n"
+	    "      --due TIME       \"2026-12-31 18:00\" in the node's timezone, or +DURATION\n"
+	    "                       from the node's clock (+2h, +90m, +7d)\n"
+	    "      --indicator ID   an indicator of the standard it concerns (repeatable)\n"
+	    "      --ref DIRECTIVE  an earlier directive or finding it refers to\n"
+	    "      --remind LIST    reminders before due to targets not done: 7d,1d\n"
+	    "                       (default: the node's deadline.remind)\n"
+	    "      --json           print {\"id\": ...} instead of the id alone\n"
+	    "  -h, --help           this help\n"
+	    "\n"
+	    "Prints the new directive's id. Exit status: 0 issued, 2 usage, 3 node not\n"
+	    "running, 4 refused (role, scope, invalid input: the reason is printed).\n",
+	    ROLES_MAX_TITLE, ROLES_MAX_BODY);
+}
+
+static int issue_parse(int argc, char **argv, struct issue_args *a)
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+	                                     {"kind", required_argument, 0, O_KIND},
+	                                     {"to", required_argument, 0, O_TO},
+	                                     {"title", required_argument, 0, O_TITLE},
+	                                     {"body", required_argument, 0, O_BODY},
+	                                     {"body-file", required_argument, 0, O_BODY_FILE},
+	                                     {"due", required_argument, 0, O_DUE},
+	                                     {"indicator", required_argument, 0, O_INDICATOR},
+	                                     {"ref", required_argument, 0, O_REF},
+	                                     {"remind", required_argument, 0, O_REMIND},
+	                                     {"json", no_argument, 0, O_JSON},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a->cfgpath = optarg;
+			break;
+		case O_KIND:
+			a->kind = optarg;
+			break;
+		case O_TO:
+			a->to = optarg;
+			break;
+		case O_TITLE:
+			a->title = optarg;
+			break;
+		case O_BODY:
+			a->body = optarg;
+			break;
+		case O_BODY_FILE:
+			a->body_file = optarg;
+			break;
+		case O_DUE:
+			a->due = optarg;
+			break;
+		case O_INDICATOR:
+			a->indicators[a->nindicators++] = optarg;
+			break;
+		case O_REF:
+			a->ref = optarg;
+			break;
+		case O_REMIND:
+			a->remind = optarg;
+			break;
+		case O_JSON:
+			a->json = 1;
+			break;
+		case 'h':
+			issue_usage(stdout);
+			return 1;
+		default:
+			issue_usage(stderr);
+			return CN_EUSAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "carenet directive issue: unexpected argument '%s'\n",
+		        argv[optind]);
+		return CN_EUSAGE;
+	}
+	if (!a->kind || !a->to || !a->title || !a->due) {
+		fprintf(stderr, "carenet directive issue: --kind, --to, --title and --due are "
+		                "required (carenet directive issue --help)\n");
+		return CN_EUSAGE;
+	}
+	if (a->body && a->body_file) {
+		fprintf(stderr, "carenet directive issue: give --body or --body-file, not both\n");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
+/* The body from --body or --body-file, checked here so the operator learns
+ * what is wrong with the file before anything is sent. Caller frees *out. */
+static int issue_body(const struct issue_args *a, char **out)
+{
+	const char *p = "carenet directive issue";
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (!a->body_file) {
+		len = a->body ? strlen(a->body) : 0;
+		if (len > ROLES_MAX_BODY) {
+			fprintf(stderr,
+			        "%s: the body is %zu bytes, at most %d: put it in a file "
+			        "and attach long material as evidence instead\n",
+			        p, len, ROLES_MAX_BODY);
+			return CN_ETOOBIG;
+		}
+		return (*out = strdup(a->body ? a->body : "")) ? 0 : CN_ENOMEM;
+	}
+	rc = util_read_file(a->body_file, ROLES_MAX_BODY, &buf, &len);
+	if (rc == CN_ETOOBIG)
+		fprintf(stderr,
+		        "%s: body file %s is over %d bytes, the cap for a directive "
+		        "body: shorten it, or attach long material as evidence\n",
+		        p, a->body_file, ROLES_MAX_BODY);
+	else if (rc == CN_ENOTFOUND)
+		fprintf(stderr, "%s: no body file %s\n", p, a->body_file);
+	else if (rc != 0)
+		fprintf(stderr, "%s: cannot read body file %s: %s\n", p, a->body_file,
+		        cn_strerror(rc));
+	if (rc == CN_ENOTFOUND)
+		rc = CN_EINVAL;
+	if (rc == 0 && !cli_utf8_ok((char *)buf, len)) {
+		fprintf(stderr,
+		        "%s: body file %s is not UTF-8 text (convert it first, e.g. "
+		        "iconv -f GB18030 -t UTF-8)\n",
+		        p, a->body_file);
+		rc = CN_EINVAL;
+	}
+	if (rc != 0) {
+		free(buf);
+		return rc;
+	}
+	*out = (char *)buf;
+	return 0;
+}
+
+/* "+2h" from the node's own clock (which may be a test clock), or a local time. */
+static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
+{
+	const char *p = "carenet directive issue";
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ControlReply *rep = NULL;
+	uint64_t d;
+	int rc;
+
+	if (s[0] != '+') {
+		if (util_parse_time(s, cfg->timezone, due) == 0)
+			return 0;
+		fprintf(stderr,
+		        "%s: --due %s: give \"YYYY-MM-DD HH:MM\" (%s) or +DURATION "
+		        "(+2h, +90m, +7d)\n",
+		        p, s, cfg->timezone);
+		return CN_EUSAGE;
+	}
+	if (util_parse_duration(s + 1, &d) != 0 || d == 0) {
+		fprintf(stderr, "%s: --due %s: a duration is a number with s, m, h or d (+2h)\n", p,
+		        s);
+		return CN_EUSAGE;
+	}
+	req.command = "clock";
+	req.query = &q;
+	if ((rc = cli_call(p, cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0)
+		*due = rep->now + d;
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
+static int issue_send(const struct config *cfg, const struct issue_args *a,
+                      Carenet__IssueRequest *iq)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct json j;
+	int rc;
+
+	req.command = "directive.issue";
+	req.issue = iq;
+	rc = cli_call("carenet directive issue", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep);
+	if (rc == 0 && !rep->id[0]) {
+		fprintf(stderr, "carenet directive issue: the node sent no directive id\n");
+		rc = CN_EPROTO;
+	}
+	if (rc == 0 && a->json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "id", rep->id);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else if (rc == 0) {
+		printf("%s\n", rep->id);
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
+/* Fills the request from the arguments; the strings stay the caller's. */
+static int issue_fill(const struct config *cfg, const struct issue_args *a,
+                      Carenet__IssueRequest *iq, uint64_t *remind)
+{
+	const char *p = "carenet directive issue";
+	int rc;
+
+	if (!(iq->kind = roles_kind_parse(a->kind))) {
+		fprintf(stderr,
+		        "%s: unknown kind '%s': task 任务, notice 督导通知, rectification "
+		        "限时整改通知 or circular 通报\n",
+		        p, a->kind);
+		return CN_EUSAGE;
+	}
+	if (!cli_utf8_ok(a->title, strlen(a->title))) {
+		fprintf(stderr, "%s: the title is not UTF-8 text\n", p);
+		return CN_EINVAL;
+	}
+	if (a->remind) {
+		if (strcmp(a->remind, "none") == 0) {
+			fprintf(stderr,
+			        "%s: --remind none cannot be expressed: leave --remind out "
+			        "for the node's default (deadline.remind)\n",
+			        p);
+			return CN_EUSAGE;
+		}
+		if (config_parse_remind(a->remind, remind, ROLES_MAX_REMIND, &iq->n_remind) != 0) {
+			fprintf(stderr,
+			        "%s: --remind %s: give up to %d durations before due, "
+			        "like 7d,1d or 1h\n",
+			        p, a->remind, ROLES_MAX_REMIND);
+			return CN_EUSAGE;
+		}
+		iq->remind = remind;
+	}
+	if ((rc = issue_due(cfg, a->due, &iq->due)) != 0)
+		return rc;
+	iq->to = (char *)a->to;
+	iq->title = (char *)a->title;
+	iq->ref = (char *)(a->ref ? a->ref : "");
+	iq->indicators = a->indicators;
+	iq->n_indicators = a->nindicators;
+	return 0;
+}
+
+static int directive_issue(int argc, char **argv)
+{
+	struct issue_args a = {.cfgpath = CONFIG_DEFAULT_PATH};
+	Carenet__IssueRequest iq = CARENET__ISSUE_REQUEST__INIT;
+	uint64_t remind[ROLES_MAX_REMIND];
+	struct config *cfg = NULL;
+	char *body = NULL;
+	int rc;
+
+	/* at most one indicator per argument */
+	if (!(a.indicators = calloc((size_t)argc + 1, sizeof(char *))))
+		return cn_exit_code(CN_ENOMEM);
+	if ((rc = issue_parse(argc, argv, &a)) != 0)
+		goto out;
+	if ((rc = issue_body(&a, &body)) != 0 ||
+	    (rc = cli_config("carenet directive issue", a.cfgpath, &cfg)) != 0 ||
+	    (rc = issue_fill(cfg, &a, &iq, remind)) != 0)
+		goto out;
+	iq.body = body;
+	rc = issue_send(cfg, &a, &iq);
+out:
+	free(body);
+	free(a.indicators);
+	config_free(&cfg);
+	return rc == 1 ? 0 : cn_exit_code(rc);
+}
+
+/* -------------------------------------------------------- list, show */
+
+/* One query; prints the views (as JSON, or with table()). */
+static int views(const char *prog, const char *cfgpath, const char *command, Carenet__Query *q,
+                 int as_json, int one,
+                 void (*table)(Carenet__DirectiveView *const *, size_t, const char *))
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct config *cfg = NULL;
+	int rc;
+
+	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
+		return cn_exit_code(rc);
+	req.command = (char *)command;
+	req.query = q;
+	rc = cli_call(prog, cfg, &req, CLI_TIMEOUT_MS, &rep);
+	if (rc == 0 && one && rep->n_directives != 1) {
+		fprintf(stderr, "%s: the node sent %zu directives for one id\n", prog,
+		        rep->n_directives);
+		rc = CN_EPROTO;
+	}
+	if (rc == 0 && as_json)
+		print_json(rep->directives, rep->n_directives, one);
+	else if (rc == 0)
+		table(rep->directives, rep->n_directives, cfg->timezone);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}
+
+static void show_one(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+{
+	(void)n;
+	show_table(v[0], tz);
+}
+
+struct view_args {
+	const char *cfgpath, *state, *id;
+	int json;
+};
+
+/* -c, --json, -h, and --state if state_ok; help() prints the usage. */
+static int view_parse(int argc, char **argv, int state_ok, int want_id, struct view_args *a,
+                      void (*help)(FILE *))
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+	                                     {"json", no_argument, 0, O_JSON},
+	                                     {"state", required_argument, 0, O_STATE},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (ch == 'c') {
+			a->cfgpath = optarg;
+		} else if (ch == O_JSON) {
+			a->json = 1;
+		} else if (ch == O_STATE && state_ok) {
+			a->state = optarg;
+		} else if (ch == 'h') {
+			help(stdout);
+			return 1;
+		} else {
+			help(stderr);
+			return CN_EUSAGE;
+		}
+	}
+	if (want_id && optind < argc)
+		a->id = argv[optind++];
+	if (optind != argc || (want_id && !a->id)) {
+		help(stderr);
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
+static void list_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: carenet directive list [-c CFG] [--state open|overdue|done] [--json]\n"
+	        "\n"
+	        "Lists the directives this office issued or relayed, newest first, with the\n"
+	        "number of targets in each state and how many are overdue.\n"
+	        "\n"
+	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	        "      --state S     open: a target is not done yet; overdue: a target is late;\n"
+	        "                    done: every target is done (or unable)\n"
+	        "      --json        an array of objects (as directive show --json)\n"
+	        "  -h, --help        this help\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n");
+}
+
+static void show_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: carenet directive show ID [-c CFG] [--json]\n"
+	        "\n"
+	        "Shows one directive and the state of each of its targets below this office\n"
+	        "(pending, delivered, accepted, in-progress, done, unable), overdue targets\n"
+	        "first, with notes and evidence (name, size, SHA-256).\n"
+	        "\n"
+	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	        "      --json        one object: id, kind, title, body, issuer, due, ref,\n"
+	        "                    indicators, counts (per state, and overdue: past due and\n"
+	        "                    not done), targets [{id, state, overdue, changed_at, ...}]\n"
+	        "  -h, --help        this help\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused, 1 not found.\n");
+}
+
+static int directive_list(int argc, char **argv)
+{
+	struct view_args a = {.cfgpath = CONFIG_DEFAULT_PATH};
+	Carenet__Query q = CARENET__QUERY__INIT;
+	int rc;
+
+	if ((rc = view_parse(argc, argv, 1, 0, &a, list_usage)) != 0)
+		return rc == 1 ? 0 : 2;
+	if (a.state && strcmp(a.state, "open") != 0 && strcmp(a.state, "overdue") != 0 &&
+	    strcmp(a.state, "done") != 0) {
+		fprintf(stderr, "carenet directive list: --state %s: use open, overdue or done\n",
+		        a.state);
+		return 2;
+	}
+	q.state = (char *)(a.state ? a.state : "");
+	return views("carenet directive list", a.cfgpath, "directive.list", &q, a.json, 0,
+	             list_table);
+}
+
+static int directive_show(int argc, char **argv)
+{
+	struct view_args a = {.cfgpath = CONFIG_DEFAULT_PATH};
+	Carenet__Query q = CARENET__QUERY__INIT;
+	int rc;
+
+	if ((rc = view_parse(argc, argv, 0, 1, &a, show_usage)) != 0)
+		return rc == 1 ? 0 : 2;
+	q.id = (char *)a.id;
+	return views("carenet directive show", a.cfgpath, "directive.show", &q, a.json, 1,
+	             show_one);
+}
+
+static void directive_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: carenet directive issue|list|show ...   (--help after each)\n"
+	        "\n"
+	        "  issue   issue a task 任务, notice 督导通知, rectification order 限时整改通知\n"
+	        "          or circular 通报 to offices below this one\n"
+	        "  list    the directives this office issued or relayed, with target counts\n"
+	        "  show    one directive and the state of each target\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n");
+}
+
+int cmd_directive(int argc, char **argv)
+{
+	if (argc < 2) {
+		directive_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		directive_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "issue") == 0)
+		return directive_issue(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return directive_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return directive_show(argc - 1, argv + 1);
+	fprintf(stderr, "carenet directive: unknown command '%s'\n\n", argv[1]);
+	directive_usage(stderr);
+	return 2;
+}

@@ -1,0 +1,357 @@
+/*
+ * cli_inbox: the receiver's side of directives on its own node — `inbox`
+ * (what is addressed to this office) and `ack` (its state, with evidence).
+ * Evidence files are hashed here and stay here: only each file's name,
+ * size and SHA-256 travel up to the issuer.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "err.h"
+#include "json.h"
+#include "roles.h"
+#include "util.h"
+
+enum { O_JSON = 256, O_STATE, O_NOTE, O_EVIDENCE };
+
+/* ------------------------------------------------------------- inbox */
+
+/* inbox: this office's own state as a target. */
+static void json_inbox(struct json *j, const Carenet__DirectiveView *v)
+{
+	json_obj_begin(j, NULL);
+	cli_json_directive(j, v);
+	json_str(j, "state", roles_state_name(v->my_state));
+	json_bool(j, "overdue", v->overdue);
+	json_u64(j, "changed_at", v->my_changed_at);
+	json_u64(j, "reminders", v->reminders);
+	json_obj_end(j);
+}
+
+static void inbox_table(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+{
+	char due[32], kind[64];
+
+	if (n == 0) {
+		printf("inbox empty: no directive addressed to this office\n");
+		return;
+	}
+	printf("%-20s ", "ID");
+	cli_pad(stdout, "KIND", 24);
+	printf("%-14s %-19s %-12s %-7s %-4s %s\n", "ISSUER", "DUE", "STATE", "", "REM.", "TITLE");
+	for (size_t i = 0; i < n; i++) {
+		util_fmt_time(v[i]->due, tz, due, sizeof(due));
+		cli_kind_text(v[i]->kind, kind, sizeof(kind));
+		printf("%-20s ", v[i]->id);
+		cli_pad(stdout, kind, 24);
+		printf("%-14s %-19s %-12s %-7s %-4u %s\n", v[i]->issuer, due,
+		       roles_state_name(v[i]->my_state), v[i]->overdue ? "OVERDUE" : "",
+		       v[i]->reminders, v[i]->title);
+	}
+	printf("(times in %s; acknowledge with: carenet ack ID --state accepted|in-progress|"
+	       "done|unable)\n",
+	       tz);
+}
+
+static int inbox_run(const char *cfgpath, int as_json)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct config *cfg = NULL;
+	struct json j;
+	int rc;
+
+	if ((rc = cli_config("carenet inbox", cfgpath, &cfg)) != 0)
+		return rc;
+	req.command = "inbox";
+	if ((rc = cli_call("carenet inbox", cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0 && as_json) {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+		for (size_t i = 0; i < rep->n_directives; i++)
+			json_inbox(&j, rep->directives[i]);
+		json_arr_end(&j);
+		json_finish(&j);
+	} else if (rc == 0) {
+		inbox_table(rep->directives, rep->n_directives, cfg->timezone);
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return rc;
+}
+
+static void inbox_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: carenet inbox [-c CFG] [--json]\n"
+	        "\n"
+	        "Lists the directives addressed to this office, newest first: kind, issuer,\n"
+	        "due time, this office's own state, whether it is overdue and how many\n"
+	        "reminders arrived. Acknowledge one with carenet ack.\n"
+	        "\n"
+	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	        "      --json        an array of objects: id, kind, kind_zh, title, body,\n"
+	        "                    issuer, due, state, overdue, reminders, changed_at, ...\n"
+	        "  -h, --help        this help\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, 3 node not running.\n");
+}
+
+int cmd_inbox(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+	                                     {"json", no_argument, 0, O_JSON},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	int ch, as_json = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (ch == 'c') {
+			cfgpath = optarg;
+		} else if (ch == O_JSON) {
+			as_json = 1;
+		} else if (ch == 'h') {
+			inbox_usage(stdout);
+			return 0;
+		} else {
+			inbox_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		inbox_usage(stderr);
+		return 2;
+	}
+	return cn_exit_code(inbox_run(cfgpath, as_json));
+}
+
+/* --------------------------------------------------------------- ack */
+
+/* Name (base name), size and SHA-256 of one file, read in chunks. */
+static int evidence_of(const char *path, Carenet__Evidence *e, uint8_t hash[32])
+{
+	EVP_MD_CTX *md = NULL;
+	uint8_t buf[65536];
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	unsigned hl = 0;
+	ssize_t n;
+	int fd, rc = CN_EIO;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return CN_ENOTFOUND;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = CN_EINVAL;
+		goto out;
+	}
+	if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		rc = CN_ECRYPTO;
+		goto out;
+	}
+	e->size = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0)
+			goto out;
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
+			rc = CN_ECRYPTO;
+			goto out;
+		}
+		e->size += (uint64_t)n;
+	}
+	if (EVP_DigestFinal_ex(md, hash, &hl) != 1 || hl != 32) {
+		rc = CN_ECRYPTO;
+		goto out;
+	}
+	e->name = (char *)(base && base[1] ? base + 1 : path);
+	e->sha256.data = hash;
+	e->sha256.len = 32;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return rc;
+}
+
+struct ack_args {
+	const char *cfgpath, *id, *state, *note;
+	char **files;
+	size_t nfiles;
+	int json;
+};
+
+static void ack_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: carenet ack ID [-c CFG] --state STATE [--note TEXT] [--evidence FILE]...\n"
+	        "                  [--json]\n"
+	        "\n"
+	        "Reports this office's state for a directive in its inbox; the status travels\n"
+	        "up to the issuer. Evidence files stay here: only each file's name, size and\n"
+	        "SHA-256 are sent, so the file can be checked later against the record.\n"
+	        "\n"
+	        "  -c, --config CFG   the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	        "      --state STATE  accepted, in-progress, done, or unable (needs --note)\n"
+	        "      --note TEXT    at most %d bytes: what was done, or why it cannot be\n"
+	        "      --evidence F   a file that shows it (repeatable, at most %d)\n"
+	        "      --json         print {\"id\", \"state\", \"evidence\": [...]}\n"
+	        "  -h, --help         this help\n"
+	        "\n"
+	        "Exit status: 0 recorded, 2 usage, 3 node not running, 4 refused.\n",
+	        ROLES_MAX_NOTE, ROLES_MAX_EVIDENCE);
+}
+
+static int ack_parse(int argc, char **argv, struct ack_args *a)
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+	                                     {"state", required_argument, 0, O_STATE},
+	                                     {"note", required_argument, 0, O_NOTE},
+	                                     {"evidence", required_argument, 0, O_EVIDENCE},
+	                                     {"json", no_argument, 0, O_JSON},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			a->cfgpath = optarg;
+			break;
+		case O_STATE:
+			a->state = optarg;
+			break;
+		case O_NOTE:
+			a->note = optarg;
+			break;
+		case O_EVIDENCE:
+			a->files[a->nfiles++] = optarg;
+			break;
+		case O_JSON:
+			a->json = 1;
+			break;
+		case 'h':
+			ack_usage(stdout);
+			return 1;
+		default:
+			ack_usage(stderr);
+			return CN_EUSAGE;
+		}
+	}
+	if (optind < argc)
+		a->id = argv[optind++];
+	if (optind != argc || !a->id || !a->state) {
+		fprintf(stderr, "carenet ack: give one directive ID and --state "
+		                "(carenet ack --help)\n");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
+/* Hashes every --evidence file into ev/evp (hashes in hashes[i]). */
+static int ack_evidence(const struct ack_args *a, Carenet__Evidence *ev, Carenet__Evidence **evp,
+                        uint8_t (*hashes)[32])
+{
+	int rc;
+
+	if (a->nfiles > ROLES_MAX_EVIDENCE) {
+		fprintf(stderr,
+		        "carenet ack: %zu evidence files, at most %d: put them in one "
+		        "archive\n",
+		        a->nfiles, ROLES_MAX_EVIDENCE);
+		return CN_ETOOBIG;
+	}
+	for (size_t i = 0; i < a->nfiles; i++) {
+		carenet__evidence__init(&ev[i]);
+		evp[i] = &ev[i];
+		if ((rc = evidence_of(a->files[i], &ev[i], hashes[i])) != 0) {
+			fprintf(stderr, "carenet ack: evidence %s: %s\n", a->files[i],
+			        rc == CN_ENOTFOUND ? "no such file"
+			        : rc == CN_EINVAL  ? "not a regular file"
+			                           : cn_strerror(rc));
+			return rc == CN_ENOTFOUND ? CN_EINVAL : rc;
+		}
+	}
+	return 0;
+}
+
+static void ack_print(const struct ack_args *a, const Carenet__AckRequest *ar)
+{
+	struct json j;
+
+	if (!a->json) {
+		printf("%s: %s", ar->directive, roles_state_name(ar->state));
+		if (ar->n_evidence)
+			printf(" (%zu evidence file%s)", ar->n_evidence,
+			       ar->n_evidence > 1 ? "s" : "");
+		printf("\n");
+		return;
+	}
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_str(&j, "id", ar->directive);
+	json_str(&j, "state", roles_state_name(ar->state));
+	json_str(&j, "note", ar->note);
+	cli_json_evidence(&j, ar->evidence, ar->n_evidence);
+	json_obj_end(&j);
+	json_finish(&j);
+}
+
+static int ack_send(const struct ack_args *a)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__AckRequest ar = CARENET__ACK_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	Carenet__Evidence ev[ROLES_MAX_EVIDENCE], *evp[ROLES_MAX_EVIDENCE];
+	uint8_t hashes[ROLES_MAX_EVIDENCE][32];
+	struct config *cfg = NULL;
+	int rc;
+
+	if (!(ar.state = roles_state_parse(a->state)) || ar.state == STATE_DELIVERED) {
+		fprintf(stderr,
+		        "carenet ack: --state %s: use accepted, in-progress, done or "
+		        "unable\n",
+		        a->state);
+		return CN_EUSAGE;
+	}
+	if (a->note && !cli_utf8_ok(a->note, strlen(a->note))) {
+		fprintf(stderr, "carenet ack: the note is not UTF-8 text\n");
+		return CN_EINVAL;
+	}
+	if ((rc = ack_evidence(a, ev, evp, hashes)) != 0 ||
+	    (rc = cli_config("carenet ack", a->cfgpath, &cfg)) != 0)
+		return rc;
+	ar.directive = (char *)a->id;
+	ar.note = (char *)(a->note ? a->note : "");
+	ar.evidence = evp;
+	ar.n_evidence = a->nfiles;
+	req.command = "ack";
+	req.ack = &ar;
+	if ((rc = cli_call("carenet ack", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0)
+		ack_print(a, &ar);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return rc;
+}
+
+int cmd_ack(int argc, char **argv)
+{
+	struct ack_args a = {.cfgpath = CONFIG_DEFAULT_PATH};
+	int rc;
+
+	if (!(a.files = calloc((size_t)argc + 1, sizeof(char *))))
+		return cn_exit_code(CN_ENOMEM);
+	if ((rc = ack_parse(argc, argv, &a)) == 0)
+		rc = ack_send(&a);
+	free(a.files);
+	return rc == 1 ? 0 : cn_exit_code(rc);
+}
