@@ -1,0 +1,176 @@
+"""Operator commands for the directive network tests: configuration edits
+before start, the CLI with expected exit statuses, its --json output, and
+polling that reports the last value seen when it times out.
+Python 3 standard library only."""
+
+import json
+import os
+import re
+import time
+
+from harness import TestFailure, check, run_cli
+
+EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED = 0, 1, 2, 3, 4
+STATES = ("pending", "delivered", "accepted", "in-progress", "done", "unable")
+
+
+def show_run(r):
+    return "exit %d\n--- stdout\n%s--- stderr\n%s" % (r.returncode, r.stdout, r.stderr)
+
+
+# ---- configuration (before a node starts) ----
+
+def cfg_text(net, node_id):
+    with open(net.cfg(node_id)) as f:
+        return f.read()
+
+
+def cfg_append(net, node_id, line):
+    """Appends a setting (the loader refuses duplicate keys: callers check first)."""
+    text = cfg_text(net, node_id)
+    with open(net.cfg(node_id), "a") as f:
+        if text and not text.endswith("\n"):
+            f.write("\n")
+        f.write(line.rstrip("\n") + "\n")
+
+
+def has_key(net, node_id, key):
+    return re.search(r"^\s*%s\s*[=:]" % re.escape(key), cfg_text(net, node_id), re.M) is not None
+
+
+def enable_test_clock(net, node_id):
+    if not has_key(net, node_id, "test_clock"):
+        cfg_append(net, node_id, "test_clock = true;")
+
+
+# ---- the CLI ----
+
+def cn(net, *args, code=EXIT_OK, timeout=60):
+    """carenet ARGS; checks the exit status; returns the CompletedProcess."""
+    argv = [net.carenet] + [str(a) for a in args]
+    r = run_cli(argv, timeout=timeout)
+    check(r.returncode == code, "carenet %s: expected exit %d, got %s" % (
+        " ".join(argv[1:]), code, show_run(r)))
+    return r
+
+
+def cn_json(net, *args):
+    r = cn(net, *(list(args) + ["--json"]))
+    try:
+        return json.loads(r.stdout)
+    except ValueError as e:
+        raise TestFailure("carenet %s --json is not JSON (%s):\n%s" % (
+            " ".join(str(a) for a in args), e, r.stdout)) from e
+
+
+def issue(net, node_id, to, title, due="+2h", kind="task", extra=()):
+    out = cn_json(net, "directive", "issue", "-c", net.cfg(node_id), "--kind", kind, "--to", to,
+                  "--title", title, "--due", due, *extra)
+    check(isinstance(out, dict) and isinstance(out.get("id"), str) and out["id"],
+          "directive issue --json printed no id: %r" % out)
+    return out["id"]
+
+
+def show(net, node_id, did):
+    v = cn_json(net, "directive", "show", did, "-c", net.cfg(node_id))
+    check(isinstance(v, dict) and v.get("id") == did,
+          "directive show %s at %s: not the directive: %r" % (did, node_id, v))
+    for key in ("kind", "due", "issuer", "targets", "counts", "title", "body", "ref",
+                "indicators"):
+        check(key in v, "directive show %s at %s lacks %r: %r" % (did, node_id, key, v))
+    for t in v["targets"]:
+        for key in ("id", "state", "overdue", "changed_at"):
+            check(key in t, "directive show %s at %s: target lacks %r: %r" % (did, node_id, key,
+                                                                              t))
+        check(t["state"] in STATES, "target state %r is not one of %s" % (t["state"], STATES))
+        check(isinstance(t["overdue"], bool), "target overdue is not a boolean: %r" % t)
+    return v
+
+
+def matrix(view):
+    """{target id: state} of a directive show --json object."""
+    return {t["id"]: t["state"] for t in view["targets"]}
+
+
+def inbox(net, node_id):
+    v = cn_json(net, "inbox", "-c", net.cfg(node_id))
+    check(isinstance(v, list), "inbox --json of %s is not an array: %r" % (node_id, v))
+    for e in v:
+        for key in ("id", "kind", "issuer", "due", "state", "title", "kind_zh", "overdue",
+                    "reminders", "changed_at"):
+            check(key in e, "inbox --json of %s: an entry lacks %r: %r" % (node_id, key, e))
+    return v
+
+
+def inbox_entries(net, node_id, did):
+    return [e for e in inbox(net, node_id) if e["id"] == did]
+
+
+def ack(net, node_id, did, state, *extra):
+    return cn(net, "ack", did, "-c", net.cfg(node_id), "--state", state, *extra)
+
+
+def advance(net, node_id, duration):
+    out = cn_json(net, "clock", "-c", net.cfg(node_id), "--advance", duration)
+    check(isinstance(out.get("now"), int) and isinstance(out.get("offset"), int),
+          "clock --json: %r" % out)
+    return out
+
+
+def audit(net, node_id):
+    v = cn_json(net, "audit", "-c", net.cfg(node_id))
+    check(isinstance(v, list), "audit --json of %s is not an array: %r" % (node_id, v))
+    return v
+
+
+def poll(net, fn, timeout, what):
+    """Polls fn() -> (ok, seen) until ok; on timeout says what it waited for
+    and the last value seen (seen None: keep the one before)."""
+    last = {}
+
+    def pred():
+        ok, seen = fn()
+        if seen is not None:
+            last["seen"] = seen
+        return ok
+
+    try:
+        net.wait_for(pred, timeout, what)
+    except TestFailure as e:
+        raise TestFailure("%s\nlast seen: %s" % (e, json.dumps(last.get("seen"),
+                                                               ensure_ascii=False,
+                                                               indent=1))) from None
+    return last.get("seen")
+
+
+def wait_registry(net, county, spec, want, timeout=30):
+    """Issues probe notices to spec until one expands to exactly the offices in
+    want: the county learns the offices below it as they announce themselves,
+    and nothing but an issue shows what it knows. Returns the probe ids."""
+    probes, last = [], [0.0]
+
+    def attempt():
+        if time.monotonic() - last[0] < 0.3:  # a probe is a directive: not too many
+            return False, None
+        last[0] = time.monotonic()
+        r = run_cli([net.carenet, "directive", "issue", "-c", net.cfg(county), "--kind", "notice",
+                     "--to", spec, "--title", "registry probe %d" % (len(probes) + 1),
+                     "--due", "+30d", "--json"], timeout=60)
+        if r.returncode == EXIT_REFUSED and "no known office" in r.stderr:
+            return False, r.stderr.strip()
+        check(r.returncode == 0, "probe issue to %s: %s" % (spec, show_run(r)))
+        did = json.loads(r.stdout)["id"]
+        probes.append(did)
+        got = sorted(matrix(show(net, county, did)))
+        return got == sorted(want), {"probe": did, "targets": got}
+
+    poll(net, attempt, timeout, "%s to know every office of %s" % (county, spec))
+    return probes
+
+
+def netdir_file(net, name, data):
+    """Writes a scratch file next to the network; returns its path."""
+    path = os.path.join(os.path.dirname(net.dir), name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
