@@ -241,6 +241,23 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 	return deliver_push_ack(&d->acks, &d->nacks, &d->ackcap, peer, b->lane, cur, resend);
 }
 
+/* A HELLO/WELCOME cursor: the peer holds everything up to it. */
+static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
+{
+	uint64_t last;
+	int rc;
+
+	if ((rc = outbox_last(d->node->store, txn, s->peer, s->lane, &last)) != 0)
+		return rc;
+	if (s->seq <= last)
+		return outbox_ack(d->node->store, txn, s->peer, s->lane, s->seq);
+	log_warnx("deliver %s: the peer holds lane %u up to %llu but this node only ever sent "
+		  "%llu: queued messages renumbered to follow it (was this store restored?)",
+		  s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
+	d->cdelta[CTR_GAPS]++;
+	return outbox_rebase(d->node->store, txn, s->peer, s->lane, s->seq);
+}
+
 int deliver_apply_txn(MDB_txn *txn, void *arg)
 {
 	struct deliver *d = arg;
@@ -250,8 +267,7 @@ int deliver_apply_txn(MDB_txn *txn, void *arg)
 	memset(d->cdelta, 0, sizeof(d->cdelta));
 	d->nacks = d->nackin = 0;
 	for (size_t i = 0; i < d->nsyn && rc == 0; i++)
-		rc = outbox_ack(d->node->store, txn, d->syn[i].peer, d->syn[i].lane,
-				d->syn[i].seq);
+		rc = apply_syn(d, txn, &d->syn[i]);
 	for (size_t i = 0; i < d->nq && rc == 0; i++) {
 		const Carenet__Frame *f = d->q[i].f;
 		const char *peer = d->q[i].peer;

@@ -1,5 +1,7 @@
 #include "outbox.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -228,4 +230,63 @@ int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned 
 		   uint64_t seq)
 {
 	return u64_put(st, txn, STORE_ORIGINS, 'h', origin, lane, seq);
+}
+
+struct rebase {
+	uint8_t **msgs;
+	size_t *lens;
+	char (*origins)[256];
+	size_t n, cap;
+};
+
+static int rebase_collect(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct rebase *r = arg;
+	(void)seq;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		uint8_t **m = realloc(r->msgs, cap * sizeof(*m));
+		size_t *l = m ? realloc(r->lens, cap * sizeof(*l)) : NULL;
+		char(*o)[256] = l ? realloc(r->origins, cap * sizeof(*o)) : NULL;
+		if (m)
+			r->msgs = m;
+		if (l)
+			r->lens = l;
+		if (o)
+			r->origins = o;
+		if (!m || !l || !o)
+			return CN_ENOMEM;
+		r->cap = cap;
+	}
+	if (!(r->msgs[r->n] = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	memcpy(r->msgs[r->n], msg, len);
+	r->lens[r->n] = len;
+	snprintf(r->origins[r->n], 256, "%s", origin);
+	r->n++;
+	return 0;
+}
+
+int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
+		  uint64_t cursor)
+{
+	struct rebase r = {0};
+	uint64_t last, seq;
+	int rc;
+
+	if ((rc = outbox_each(st, txn, peer, lane, 0, rebase_collect, &r)) != 0)
+		goto out;
+	if ((rc = outbox_last(st, txn, peer, lane, &last)) != 0 ||
+	    (rc = outbox_ack(st, txn, peer, lane, last)) != 0 ||
+	    (rc = u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, cursor)) != 0)
+		goto out;
+	for (size_t i = 0; i < r.n && rc == 0; i++)
+		rc = outbox_put(st, txn, peer, lane, r.origins[i], r.msgs[i], r.lens[i], &seq);
+out:
+	for (size_t i = 0; i < r.n; i++)
+		free(r.msgs[i]);
+	free(r.msgs);
+	free(r.lens);
+	free(r.origins);
+	return rc;
 }

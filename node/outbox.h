@@ -33,6 +33,12 @@ int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 		void *arg);
 /* Deletes messages with seq <= upto. */
 int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t upto);
+/* The peer holds more than this node ever sent it (its state came from
+ * another history: this node's store was restored, or someone with its key
+ * spoke for it). Renumbers the queued messages to follow the peer's cursor
+ * so they are delivered rather than mistaken for duplicates. */
+int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
+		  uint64_t cursor);
 /* Last sequence assigned (0 if none) and number of messages still queued. */
 int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -33,7 +34,7 @@
 #include "wire.h"
 
 struct probe {
-	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target;
+	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target, *directive;
 	int count, wait_ms, handshakes;
 	size_t size;
 	char server[41], pub[41], sec[41];
@@ -176,6 +177,13 @@ static int send_mode(struct probe *p, void *s)
 		rc = CN_EIO;
 	free(buf);
 	return rc;
+}
+
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* One signed batch with one item, as `signer` (NULL: the probe's identity),
@@ -334,7 +342,7 @@ static int run_items(struct probe *p, void *s)
 	seq = lane_cursor(w->welcome->cursors, w->welcome->n_cursors, 1) + 1;
 	wire_free(&w);
 	it.lane = 1;
-	it.origin_seq = 1000000 + util_now() % 1000000; /* above any real sequence */
+	it.origin_seq = realtime_us(); /* above any real sequence, fresh each run */
 	if (!strcmp(p->mode, "directive")) {
 		ids[0] = (char *)(p->target ? p->target : "530102001001");
 		tg.ids = ids;
@@ -348,7 +356,7 @@ static int run_items(struct probe *p, void *s)
 		it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
 		it.directive = &dv;
 	} else {
-		st.directive = "530102-1";
+		st.directive = (char *)(p->directive ? p->directive : "530102-1");
 		st.state = 4;
 		it.body_case = CARENET__ITEM__BODY_STATUS;
 		it.status = &st;
@@ -430,7 +438,7 @@ static int run_serve(struct probe *p)
 	it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
 	it.directive = &dv;
 	it.lane = 1;
-	it.origin_seq = 1000000 + util_now() % 1000000;
+	it.origin_seq = realtime_us(); /* above any real sequence, fresh each run */
 	if (signed_item(p, &it, NULL, &msg, &mlen) == 0)
 		send_batch(s, rid, rid_len, 1, seq, msg, mlen, p->self);
 	while ((a = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY__NOT_SET, 1, rid, &rid_len))) {
@@ -552,7 +560,8 @@ int main(int argc, char **argv)
 		{"send", required_argument, 0, 'm'},     {"count", required_argument, 0, 'n'},
 		{"size", required_argument, 0, 'z'},     {"wait", required_argument, 0, 'w'},
 		{"handshakes", required_argument, 0, 'H'}, {"serve", required_argument, 0, 'S'},
-		{"target", required_argument, 0, 't'},     {0, 0, 0, 0}};
+		{"target", required_argument, 0, 't'},     {"directive", required_argument, 0, 'd'},
+		{0, 0, 0, 0}};
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int ch, rc;
 
@@ -569,6 +578,7 @@ int main(int argc, char **argv)
 		case 'H': p.handshakes = atoi(optarg); break;
 		case 'S': p.serve = optarg; break;
 		case 't': p.target = optarg; break;
+		case 'd': p.directive = optarg; break;
 		default:
 			fprintf(stderr, "usage: see tests/probe.c\n");
 			return 2;
