@@ -186,7 +186,7 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	char why[WHY_MAX], serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16], tbuf[40];
 	char *cert = NULL, *pcert = NULL, *pep = NULL, *chain = NULL, *root = NULL, *crl = NULL;
 	char *ep = NULL, *nl;
-	time_t nb, na;
+	time_t nb = 0, na = 0;
 	int rc;
 
 	snprintf(name, sizeof(name), "issued/%s.pem", id->id);

@@ -93,7 +93,7 @@ static int req_check(const struct pki_req_params *p, char *cn, size_t cnlen, uin
                      char *why, size_t whylen)
 {
 	char pub[41], sec[41], scope[PKI_ID_MAX];
-	int rc;
+	int rc = 0;
 
 	if (p->is_ca) {
 		if (!p->scope || strlen(p->scope) != 6 || !pki_scope_valid(p->scope)) {
