@@ -43,6 +43,9 @@ const char *log_level_name(enum log_level level)
 }
 
 static void vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
+static void vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
 	char ts[32];
 	time_t now;
