@@ -47,8 +47,8 @@ int control_open(void *zctx, const char *data_dir, struct control **out)
 		return CN_ENOMEM;
 	if (endpoint_for(data_dir, ep, sizeof(ep), c->path, sizeof(c->path)) != 0) {
 		log_error("control: socket path %s/%s is too long (max 107 bytes): use a shorter "
-			  "data_dir",
-			  data_dir, CONTROL_SOCKET_NAME);
+		          "data_dir",
+		          data_dir, CONTROL_SOCKET_NAME);
 		free(c);
 		return CN_ECONFIG;
 	}
@@ -87,7 +87,7 @@ void *control_socket(struct control *c)
 #define NCTRS (CTR_COUNT + 1) /* + the outbox_pending gauge */
 
 static int fill_status(struct node *n, Carenet__Status *st, Carenet__Counter *ctrs,
-		       Carenet__Counter **ctrp)
+                       Carenet__Counter **ctrp)
 {
 	st->id = (char *)n->me->id;
 	st->role = (char *)pki_role_name(n->me->role);
@@ -119,8 +119,9 @@ static int clock_cmd(struct node *n, const Carenet__ControlRequest *req, Carenet
 	int rc;
 
 	if (adv != 0 && !n->cfg->test_clock) {
-		rep->error = "this node's clock is real: set test_clock = true in its configuration "
-			     "to move it (tests and demos only)";
+		rep->error =
+		    "this node's clock is real: set test_clock = true in its configuration "
+		    "to move it (tests and demos only)";
 		return CN_EPERM;
 	}
 	if (adv < 0) {
@@ -133,7 +134,7 @@ static int clock_cmd(struct node *n, const Carenet__ControlRequest *req, Carenet
 			return rc;
 		n->clock_offset = off;
 		log_info("clock: test clock advanced by %llds (offset %llds)", (long long)adv,
-			 (long long)off);
+		         (long long)off);
 	}
 	rep->now = node_now(n);
 	rep->clock_offset = n->clock_offset;
@@ -158,14 +159,14 @@ static int publish_txn(MDB_txn *txn, void *arg)
 	if ((rc = node_crl_persist(a->n, txn, a->n->me->id, a->crl->data, a->crl->len)) != 0)
 		return rc;
 	if ((rc = audit_append(a->n->store, txn, node_now(a->n), a->n->me->id, "revocation",
-			       a->n->me->id, "revocation list published")) != 0)
+	                       a->n->me->id, "revocation list published")) != 0)
 		return rc;
 	return deliver_emit(a->n->deliver, txn, &it, NULL, 0);
 }
 
 /* crl.publish: a county sends its CA's revocation list down the tree. */
 static int crl_publish(struct node *n, const Carenet__ControlRequest *req,
-		       Carenet__ControlReply *rep)
+                       Carenet__ControlReply *rep)
 {
 	struct publish_arg a = {n, &req->blob};
 	int rc;
@@ -175,8 +176,9 @@ static int crl_publish(struct node *n, const Carenet__ControlRequest *req,
 		return CN_EROLE;
 	}
 	if ((rc = pki_trust_add_crl_der(n->trust, req->blob.data, req->blob.len)) != 0) {
-		rep->error = "the revocation list does not verify against this network's CAs (is it "
-			     "the county CA's crl.pem, converted to DER?)";
+		rep->error =
+		    "the revocation list does not verify against this network's CAs (is it "
+		    "the county CA's crl.pem, converted to DER?)";
 		return rc;
 	}
 	if ((rc = deliver_write(n->deliver, publish_txn, &a)) != 0)
@@ -186,7 +188,7 @@ static int crl_publish(struct node *n, const Carenet__ControlRequest *req,
 }
 
 static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep,
-		   Carenet__Status *st, Carenet__Counter *ctrs, Carenet__Counter **ctrp)
+                   Carenet__Status *st, Carenet__Counter *ctrs, Carenet__Counter **ctrp)
 {
 	int rc;
 
@@ -221,7 +223,7 @@ static void reply(struct control *c, zmq_msg_t *env, size_t nenv, const Carenet_
 	carenet__control_reply__pack(r, buf);
 	for (size_t i = 0; i < nenv; i++)
 		zmq_send(c->sock, zmq_msg_data(&env[i]), zmq_msg_size(&env[i]),
-			 ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		         ZMQ_SNDMORE | ZMQ_DONTWAIT);
 	zmq_send(c->sock, buf, len, ZMQ_DONTWAIT);
 	free(buf);
 }
@@ -256,7 +258,7 @@ void control_dispatch(struct control *c, struct node *n)
 	}
 	if (zmq_msg_size(&part[np - 1]) <= CONTROL_MAX_REQUEST)
 		req = carenet__control_request__unpack(NULL, zmq_msg_size(&part[np - 1]),
-						       zmq_msg_data(&part[np - 1]));
+		                                       zmq_msg_data(&part[np - 1]));
 	if (!req) {
 		rep.code = CN_EPROTO;
 		rep.error = "malformed control request";
@@ -276,7 +278,7 @@ out:
 /* ---------------------------------------------------------------- client */
 
 int control_request(const char *data_dir, const char *command, const char *const *args,
-		    size_t nargs, int timeout_ms, Carenet__ControlReply **reply_out)
+                    size_t nargs, int timeout_ms, Carenet__ControlReply **reply_out)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	char ep[600], path[512];

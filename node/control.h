@@ -18,7 +18,7 @@
 #define CONTROL_SOCKET_NAME "control.sock"
 
 int control_request(const char *data_dir, const char *command, const char *const *args,
-		    size_t nargs, int timeout_ms, Carenet__ControlReply **reply);
+                    size_t nargs, int timeout_ms, Carenet__ControlReply **reply);
 
 /* Server side, used by node.c: */
 struct node;

@@ -100,7 +100,7 @@ static int child_registered(MDB_txn *txn, void *arg)
 }
 
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
-		     const uint64_t cursors[WIRE_LANES])
+                     const uint64_t cursors[WIRE_LANES])
 {
 	struct dpeer *p;
 	struct up_arg a = {d, peer, is_parent};
@@ -229,8 +229,8 @@ static int each_child(const char *id, enum pki_role role, const char *name, void
 }
 
 /* Adds item idx to the destinations its route names. */
-int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
-		  struct dests *ds, size_t idx)
+int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
+                  size_t idx)
 {
 	const char *me = d->node->me->id;
 	size_t ml = strlen(me), cl = ml + 3;
@@ -282,7 +282,7 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 
 /* Queues the subsets of a signed batch for each destination. */
 int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
-		    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds)
+                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds)
 {
 	uint8_t *buf;
 	size_t len;
@@ -293,7 +293,7 @@ int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch 
 		struct dest *dd = &ds->v[i];
 		if (dd->n == sb->n_items && whole) {
 			rc = outbox_put(d->node->store, txn, dd->id, lane, sb->origin, whole, wlen,
-					&seq);
+			                &seq);
 			continue;
 		}
 		if ((rc = item_batch_subset(sb, dd->keep, dd->n, &buf, &len)) != 0)

@@ -30,7 +30,7 @@ void deliver_free(struct deliver **d);
 
 /* Link events. cursors[lane] = last seq the peer durably holds from us. */
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
-		     const uint64_t cursors[WIRE_LANES]);
+                     const uint64_t cursors[WIRE_LANES]);
 void deliver_peer_down(struct deliver *d, const char *peer_id);
 /* Our inbound cursors for a peer (what HELLO/WELCOME carry). */
 void deliver_cursors(struct deliver *d, const char *peer_id, uint64_t cursors[WIRE_LANES]);
@@ -47,7 +47,7 @@ long deliver_timeout(struct deliver *d);
  * items are signed and queued before commit (see roles_env.write/emit). */
 int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg);
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */, char *id_out,
-		 size_t idlen);
+                 size_t idlen);
 
 /* Delivery counters for status: items and frames queued in outboxes. */
 uint64_t deliver_pending(struct deliver *d);

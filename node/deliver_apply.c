@@ -21,7 +21,7 @@ static int fatal_rc(int rc)
 }
 
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
-		     uint64_t seq, int resend)
+                     uint64_t seq, int resend)
 {
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 16;
@@ -56,12 +56,12 @@ void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_
 }
 
 static void refuse(struct deliver *d, MDB_txn *txn, enum ctr c, const char *peer,
-		   const char *origin, const char *why)
+                   const char *origin, const char *why)
 {
 	d->cdelta[c]++;
 	log_warnx("deliver %s: item from %s refused: %s", peer, origin, why);
 	audit_append(d->node->store, txn, node_now(d->node), d->node->me->id, "refuse", origin,
-		     why);
+	             why);
 }
 
 /* The origin of items arriving from `peer` must be the peer or below it
@@ -78,8 +78,8 @@ static int origin_fits_link(struct deliver *d, const char *peer, const char *ori
 
 /* Items the engine handles itself: announces and revocations. */
 static int engine_item(struct deliver *d, MDB_txn *txn, const Carenet__Item *it,
-		       const struct pki_identity *origin, struct roles_route *rt, char *why,
-		       size_t whylen)
+                       const struct pki_identity *origin, struct roles_route *rt, char *why,
+                       size_t whylen)
 {
 	int rc;
 
@@ -100,27 +100,27 @@ static int engine_item(struct deliver *d, MDB_txn *txn, const Carenet__Item *it,
 	/* Revocation: only a county (for its CA) sends one down. */
 	if (origin->role != PKI_ROLE_COUNTY) {
 		snprintf(why, whylen, "a %s may not publish revocations",
-			 pki_role_name(origin->role));
+		         pki_role_name(origin->role));
 		return CN_EROLE;
 	}
 	if ((rc = pki_trust_add_crl_der(d->node->trust, it->revocation->crl.data,
-					it->revocation->crl.len)) != 0) {
+	                                it->revocation->crl.len)) != 0) {
 		snprintf(why, whylen, "revocation list does not verify: %s", cn_strerror(rc));
 		return CN_EVERIFY;
 	}
 	if ((rc = node_crl_persist(d->node, txn, origin->id, it->revocation->crl.data,
-				   it->revocation->crl.len)) != 0)
+	                           it->revocation->crl.len)) != 0)
 		return rc;
 	d->node->crl_changed = 1;
 	audit_append(d->node->store, txn, node_now(d->node), d->node->me->id, "revocation",
-		     origin->id, "revocation list applied");
+	             origin->id, "revocation list applied");
 	rt->all_children = 1;
 	return 0;
 }
 
 static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
-		      const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
-		      struct dests *ds)
+                      const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
+                      struct dests *ds)
 {
 	Carenet__Item *it = NULL;
 	struct roles_route rt;
@@ -133,8 +133,9 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		return 0;
 	}
 	if (strcmp(it->origin, oid->id) != 0 || it->lane != lane) {
-		refuse(d, txn, CTR_ITEMS_REFUSED, peer, oid->id, "item origin or lane differs from "
-								 "its signed batch");
+		refuse(d, txn, CTR_ITEMS_REFUSED, peer, oid->id,
+		       "item origin or lane differs from "
+		       "its signed batch");
 		rc = 0;
 		goto out;
 	}
@@ -143,7 +144,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	if (it->origin_seq <= hwm) {
 		d->cdelta[CTR_ITEMS_DUPLICATE]++;
 		log_info("deliver %s: duplicate item %s/%llu ignored (applied up to %llu)", peer,
-			 it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
+		         it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
 		goto out;
 	}
 	if (it->body_case == CARENET__ITEM__BODY_ANNOUNCE ||
@@ -170,7 +171,7 @@ out:
 
 /* One signed batch at link sequence seq from peer. */
 static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
-		     const ProtobufCBinaryData *msg)
+                     const ProtobufCBinaryData *msg)
 {
 	Carenet__SignedBatch *sb = NULL;
 	const struct chain *ch;
@@ -184,7 +185,7 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 	}
 	if (!origin_fits_link(d, peer, sb->origin)) {
 		snprintf(why, sizeof(why), "origin %s cannot arrive over the link with %s",
-			 sb->origin, peer);
+		         sb->origin, peer);
 		refuse(d, txn, CTR_ITEMS_REFUSED, peer, sb->origin, why);
 		goto out;
 	}
@@ -252,8 +253,8 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	if (s->seq <= last)
 		return outbox_ack(d->node->store, txn, s->peer, s->lane, s->seq);
 	log_warnx("deliver %s: the peer holds lane %u up to %llu but this node only ever sent "
-		  "%llu: queued messages renumbered to follow it (was this store restored?)",
-		  s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
+	          "%llu: queued messages renumbered to follow it (was this store restored?)",
+	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
 	d->cdelta[CTR_GAPS]++;
 	return outbox_rebase(d->node->store, txn, s->peer, s->lane, s->seq);
 }
@@ -277,7 +278,7 @@ int deliver_apply_txn(MDB_txn *txn, void *arg)
 			rc = outbox_ack(d->node->store, txn, peer, f->ack->lane, f->ack->seq);
 			if (rc == 0)
 				rc = deliver_push_ack(&d->ackin, &d->nackin, &d->ackincap, peer,
-						      f->ack->lane, f->ack->seq, f->ack->resend);
+				                      f->ack->lane, f->ack->seq, f->ack->resend);
 		}
 	}
 	if (rc == 0)

@@ -15,12 +15,12 @@
 #include "node.h"
 #include "roles.h"
 
-#define DEST_MAX 1024         /* destinations of one signed batch (children + parent) */
+#define DEST_MAX 1024 /* destinations of one signed batch (children + parent) */
 #define ACK_OVERDUE_US 3000000u
 
 struct lane_tx {
-	uint64_t acked;       /* the peer durably holds everything up to here */
-	uint64_t sent;        /* sent (not necessarily received) up to here */
+	uint64_t acked; /* the peer durably holds everything up to here */
+	uint64_t sent;  /* sent (not necessarily received) up to here */
 	uint64_t last_progress_us;
 };
 
@@ -31,32 +31,32 @@ struct dpeer {
 	struct lane_tx tx[WIRE_LANES];
 };
 
-struct inq {                  /* a received Batch/Ack waiting for the group commit */
+struct inq { /* a received Batch/Ack waiting for the group commit */
 	char peer[PKI_ID_MAX];
 	Carenet__Frame *f;
 };
 
-struct synack {               /* acks implied by a HELLO/WELCOME cursor */
+struct synack { /* acks implied by a HELLO/WELCOME cursor */
 	char peer[PKI_ID_MAX];
 	unsigned lane;
 	uint64_t seq;
 };
 
-struct ackout {               /* acks to send (or apply) after the commit */
+struct ackout { /* acks to send (or apply) after the commit */
 	char peer[PKI_ID_MAX];
 	unsigned lane;
 	uint64_t seq;
 	int resend;
 };
 
-struct pend {                 /* an item originated in the current transaction */
+struct pend { /* an item originated in the current transaction */
 	uint8_t *buf;
 	size_t len;
 	unsigned lane;
-	Carenet__Item *it;    /* decoded copy, for routing */
+	Carenet__Item *it; /* decoded copy, for routing */
 };
 
-struct chain {                /* verified certificate chain of an origin */
+struct chain { /* verified certificate chain of an origin */
 	char id[PKI_ID_MAX];
 	struct pki_identity ident;
 	size_t n;
@@ -83,30 +83,30 @@ struct deliver {
 	size_t nq, qcap;
 	struct synack *syn;
 	size_t nsyn, syncap;
-	struct ackout *acks;      /* acks we send after commit */
+	struct ackout *acks; /* acks we send after commit */
 	size_t nacks, ackcap;
-	struct ackout *ackin;     /* acks received, applied to memory after commit */
+	struct ackout *ackin; /* acks received, applied to memory after commit */
 	size_t nackin, ackincap;
 	struct pend *pend;
 	size_t npend, pendcap;
 	struct chain *chains;
 	size_t nchains, chaincap;
 	uint64_t cdelta[CTR_COUNT]; /* counters of the transaction, added on commit */
-	int kick;                 /* something to send */
-	int in_write;             /* inside deliver_write: emits allowed */
-	struct dests *scratch;    /* routing scratch for one signed batch */
+	int kick;                   /* something to send */
+	int in_write;               /* inside deliver_write: emits allowed */
+	struct dests *scratch;      /* routing scratch for one signed batch */
 };
 
 struct dpeer *deliver_peer(struct deliver *d, const char *id, int create);
 void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_t seq);
-int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
-		  struct dests *ds, size_t idx);
+int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
+                  size_t idx);
 void deliver_route_of(const Carenet__Item *it, struct roles_route *rt);
 void deliver_dests_free(struct dests *ds);
 int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
-		    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds);
+                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds);
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
-		     uint64_t seq, int resend);
+                     uint64_t seq, int resend);
 
 /* deliver_send.c */
 void deliver_pend_reset(struct deliver *d);

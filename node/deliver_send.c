@@ -12,8 +12,8 @@
 #include "outbox.h"
 #include "util.h"
 
-#define PUMP_FRAMES 32      /* frames per (peer, lane) per loop turn */
-#define BATCH_MSGS 512      /* messages per frame */
+#define PUMP_FRAMES 32 /* frames per (peer, lane) per loop turn */
+#define BATCH_MSGS 512 /* messages per frame */
 
 /* ------------------------------------------------------------ origination */
 
@@ -51,9 +51,9 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 	if (!d->in_write)
 		return CN_EINVAL; /* programmer error: emit outside deliver_write */
 	it->lane = (it->body_case == CARENET__ITEM__BODY_REVOCATION ||
-		    it->body_case == CARENET__ITEM__BODY_ESCALATION)
-			   ? 0
-			   : 1;
+	            it->body_case == CARENET__ITEM__BODY_ESCALATION)
+	               ? 0
+	               : 1;
 	if ((rc = next_origin_seq(d, txn, it->lane, &seq)) != 0)
 		return rc;
 	it->origin = (char *)d->node->me->id;
@@ -160,7 +160,7 @@ static struct chain *chain_slot(struct deliver *d, const char *id)
 }
 
 static int chain_set(struct chain *c, const struct pki_identity *id, const uint8_t *const *der,
-		     const size_t *len, size_t n)
+                     const size_t *len, size_t n)
 {
 	for (size_t k = 0; k < c->n; k++)
 		free(c->der[k]);
@@ -213,11 +213,11 @@ static int chain_persist(struct deliver *d, MDB_txn *txn, const struct chain *c)
 	v.mv_data = buf;
 	v.mv_size = off;
 	return store_err(mdb_put(txn, store_dbi(d->node->store, STORE_META), &k, &v, 0),
-			 "chain put");
+	                 "chain put");
 }
 
 static int chain_verify_add(struct deliver *d, MDB_txn *txn, const uint8_t *const *der,
-			    const size_t *len, size_t n, int persist, const struct chain **out)
+                            const size_t *len, size_t n, int persist, const struct chain **out)
 {
 	struct pki_identity id;
 	struct chain *c;
@@ -333,7 +333,7 @@ static int collect_one(uint64_t seq, const char *origin, const void *msg, size_t
 
 /* Sends one frame of (peer, lane) from tx->sent + 1; 1 if sent, 0 if none. */
 static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned lane,
-		      uint64_t window)
+                      uint64_t window)
 {
 	struct lane_tx *tx = &p->tx[lane];
 	Carenet__Frame f = CARENET__FRAME__INIT;
@@ -386,7 +386,7 @@ static int pump_txn(MDB_txn *txn, void *arg)
 	struct deliver *d = arg;
 	const struct config *cfg = d->node->cfg;
 	uint64_t win[WIRE_LANES] = {(uint64_t)cfg->window_urgent, (uint64_t)cfg->window_normal,
-				    (uint64_t)cfg->window_bulk};
+	                            (uint64_t)cfg->window_bulk};
 
 	for (size_t i = 0; i < d->npeers; i++) {
 		struct dpeer *p = &d->peers[i];
@@ -395,7 +395,8 @@ static int pump_txn(MDB_txn *txn, void *arg)
 		/* Urgent first: a lane is served only when the lanes above are idle. */
 		for (unsigned lane = 0; lane < WIRE_LANES; lane++) {
 			int frames = 0;
-			while (frames < PUMP_FRAMES && p->tx[lane].sent - p->tx[lane].acked < win[lane] &&
+			while (frames < PUMP_FRAMES &&
+			       p->tx[lane].sent - p->tx[lane].acked < win[lane] &&
 			       send_frame(d, txn, p, lane, win[lane]))
 				frames++;
 			if (p->tx[lane].sent > p->tx[lane].acked && lane == 0)
@@ -513,7 +514,7 @@ static void check_overdue_acks(struct deliver *d)
 			    now - tx->last_progress_us < ACK_OVERDUE_US)
 				continue;
 			log_info("deliver %s: ack overdue on lane %u, resending from %llu",
-				 d->peers[i].id, l, (unsigned long long)tx->acked + 1);
+			         d->peers[i].id, l, (unsigned long long)tx->acked + 1);
 			tx->sent = tx->acked;
 			tx->last_progress_us = now;
 			d->node->counters[CTR_RESENDS]++;

@@ -13,29 +13,29 @@
 
 enum cn_err {
 	CN_OK = 0,
-	CN_ENOMEM = -1,      /* allocation failed */
-	CN_EIO = -2,         /* file or socket I/O failed (errno logged) */
-	CN_EINVAL = -3,      /* invalid input or argument */
-	CN_ENOTFOUND = -4,   /* no such item, file or peer */
-	CN_EPERM = -5,       /* permission: key file mode, not allowed by role */
-	CN_ECRYPTO = -6,     /* a crypto library call failed */
-	CN_EVERIFY = -7,     /* certificate or signature does not verify */
-	CN_ESCOPE = -8,      /* id outside the issuer's or node's scope */
-	CN_EREVOKED = -9,    /* certificate revoked */
-	CN_EEXPIRED = -10,   /* certificate expired or not yet valid */
-	CN_ESTORE = -11,     /* LMDB failure */
-	CN_ECONFIG = -12,    /* configuration invalid */
-	CN_EPROTO = -13,     /* malformed or unexpected protocol message */
-	CN_ETOOBIG = -14,    /* message or field over its cap */
-	CN_EUNREACH = -15,   /* node not reachable (control socket) */
-	CN_EEXIST = -16,     /* already exists */
-	CN_EMAPFULL = -17,   /* LMDB map full: grow and replay */
+	CN_ENOMEM = -1,        /* allocation failed */
+	CN_EIO = -2,           /* file or socket I/O failed (errno logged) */
+	CN_EINVAL = -3,        /* invalid input or argument */
+	CN_ENOTFOUND = -4,     /* no such item, file or peer */
+	CN_EPERM = -5,         /* permission: key file mode, not allowed by role */
+	CN_ECRYPTO = -6,       /* a crypto library call failed */
+	CN_EVERIFY = -7,       /* certificate or signature does not verify */
+	CN_ESCOPE = -8,        /* id outside the issuer's or node's scope */
+	CN_EREVOKED = -9,      /* certificate revoked */
+	CN_EEXPIRED = -10,     /* certificate expired or not yet valid */
+	CN_ESTORE = -11,       /* LMDB failure */
+	CN_ECONFIG = -12,      /* configuration invalid */
+	CN_EPROTO = -13,       /* malformed or unexpected protocol message */
+	CN_ETOOBIG = -14,      /* message or field over its cap */
+	CN_EUNREACH = -15,     /* node not reachable (control socket) */
+	CN_EEXIST = -16,       /* already exists */
+	CN_EMAPFULL = -17,     /* LMDB map full: grow and replay */
 	CN_EKEYMISMATCH = -18, /* certificate CURVE key differs from link key */
-	CN_EROLE = -19,      /* role rules forbid this */
-	CN_EBANNED = -20,    /* peer key banned */
-	CN_ETIMEOUT = -21,   /* operation timed out */
-	CN_EUSAGE = -22,     /* command-line usage error */
-	CN_ENOTREADY = -23,  /* handshake not complete */
+	CN_EROLE = -19,        /* role rules forbid this */
+	CN_EBANNED = -20,      /* peer key banned */
+	CN_ETIMEOUT = -21,     /* operation timed out */
+	CN_EUSAGE = -22,       /* command-line usage error */
+	CN_ENOTREADY = -23,    /* handshake not complete */
 };
 
 /* Static English text for an error code; never NULL. */

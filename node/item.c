@@ -17,7 +17,7 @@ static int sha256(const uint8_t *d, size_t n, uint8_t out[32])
 
 /* The signed message: domain, origin, hashes. Caller frees. */
 static uint8_t *sig_message(const char *origin, const ProtobufCBinaryData *hashes, size_t n,
-			    size_t *len)
+                            size_t *len)
 {
 	size_t ol = strlen(origin), off = 0;
 	uint8_t *m;
@@ -45,7 +45,7 @@ static int pack(const Carenet__SignedBatch *sb, uint8_t **out, size_t *outlen)
 }
 
 int item_batch_sign(const struct pki_self *self, const uint8_t *const *items, const size_t *lens,
-		    size_t n, uint8_t **out, size_t *outlen)
+                    size_t n, uint8_t **out, size_t *outlen)
 {
 	Carenet__SignedBatch sb = CARENET__SIGNED_BATCH__INIT;
 	ProtobufCBinaryData *hashes = NULL, *its = NULL;
@@ -96,9 +96,8 @@ int item_batch_decode(const uint8_t *buf, size_t len, Carenet__SignedBatch **out
 	*out = NULL;
 	if (!sb)
 		return CN_EPROTO;
-	if (sb->n_hashes == 0 || sb->n_hashes > ITEM_MAX_PER_BATCH ||
-	    sb->n_items > sb->n_hashes || sb->sig.len != PKI_SIG_LEN || !sb->origin[0] ||
-	    strlen(sb->origin) >= PKI_ID_MAX)
+	if (sb->n_hashes == 0 || sb->n_hashes > ITEM_MAX_PER_BATCH || sb->n_items > sb->n_hashes ||
+	    sb->sig.len != PKI_SIG_LEN || !sb->origin[0] || strlen(sb->origin) >= PKI_ID_MAX)
 		goto bad;
 	for (size_t i = 0; i < sb->n_hashes; i++)
 		if (sb->hashes[i].len != 32)
@@ -135,7 +134,7 @@ int item_batch_verify(const Carenet__SignedBatch *sb, const uint8_t pub[PKI_PUB_
 }
 
 int item_batch_subset(const Carenet__SignedBatch *sb, const size_t *keep, size_t nkeep,
-		      uint8_t **out, size_t *outlen)
+                      uint8_t **out, size_t *outlen)
 {
 	Carenet__SignedBatch sub = *sb;
 	ProtobufCBinaryData *its = calloc(nkeep ? nkeep : 1, sizeof(*its));

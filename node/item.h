@@ -22,7 +22,7 @@
 
 /* Signs items (serialized) as origin; *out is the serialized SignedBatch. */
 int item_batch_sign(const struct pki_self *self, const uint8_t *const *items, const size_t *lens,
-		    size_t n, uint8_t **out, size_t *outlen);
+                    size_t n, uint8_t **out, size_t *outlen);
 /* Decodes a serialized SignedBatch with caps (hash count and sizes). */
 int item_batch_decode(const uint8_t *buf, size_t len, Carenet__SignedBatch **out);
 /* Verifies the signature with the origin's key and that every carried item
@@ -30,7 +30,7 @@ int item_batch_decode(const uint8_t *buf, size_t len, Carenet__SignedBatch **out
 int item_batch_verify(const Carenet__SignedBatch *sb, const uint8_t pub[PKI_PUB_LEN]);
 /* Serializes sb with only the items whose indexes are in keep (ascending). */
 int item_batch_subset(const Carenet__SignedBatch *sb, const size_t *keep, size_t nkeep,
-		      uint8_t **out, size_t *outlen);
+                      uint8_t **out, size_t *outlen);
 /* Decodes one item with its caps; CN_EPROTO if unknown body. */
 int item_decode(const uint8_t *buf, size_t len, Carenet__Item **out);
 

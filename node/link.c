@@ -78,7 +78,7 @@ static void fill_chain(struct link *l, ProtobufCBinaryData *chain, size_t *n)
 
 /* Our inbound cursors for peer, as HELLO/WELCOME carry them. */
 static void fill_cursors(struct link *l, const char *peer, Carenet__LaneCursor *c,
-			 Carenet__LaneCursor **cp)
+                         Carenet__LaneCursor **cp)
 {
 	uint64_t cur[WIRE_LANES];
 
@@ -153,7 +153,7 @@ static void parent_send_hello(struct link *l)
 }
 
 static void send_ping(void *sock, const uint8_t *rid, size_t rid_len, uint64_t nonce,
-		      uint64_t now_us)
+                      uint64_t now_us)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Ping pg = CARENET__PING__INIT;
@@ -180,11 +180,11 @@ static void send_pong(void *sock, const uint8_t *rid, size_t rid_len, const Care
 /* -------------------------------------------------------------------- ZAP */
 
 static void zap_reply(void *zap, const zmq_msg_t *reqid, const char *code, const char *text,
-		      const char *user)
+                      const char *user)
 {
 	zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
 	zmq_send(zap, zmq_msg_data((zmq_msg_t *)reqid), zmq_msg_size((zmq_msg_t *)reqid),
-		 ZMQ_SNDMORE);
+	         ZMQ_SNDMORE);
 	zmq_send(zap, code, strlen(code), ZMQ_SNDMORE);
 	zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
 	zmq_send(zap, user, strlen(user), ZMQ_SNDMORE);
@@ -223,7 +223,7 @@ void link_zap_handle(struct link *l)
 	if (n < 7)
 		goto out;
 	snprintf(addr, sizeof(addr), "%.*s", (int)zmq_msg_size(&part[3]),
-		 (char *)zmq_msg_data(&part[3]));
+	         (char *)zmq_msg_data(&part[3]));
 	if (zmq_msg_size(&part[5]) != 5 || memcmp(zmq_msg_data(&part[5]), "CURVE", 5) != 0 ||
 	    zmq_msg_size(&part[6]) != 32) {
 		deny = "CURVE required";
@@ -343,7 +343,7 @@ static void parent_monitor(struct link *l)
 		case ZMQ_EVENT_CONNECT_RETRIED:
 			if (!p->up && !p->last_error[0])
 				snprintf(p->last_error, sizeof(p->last_error),
-					 "cannot connect to %s, retrying", p->endpoint);
+				         "cannot connect to %s, retrying", p->endpoint);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);
@@ -384,7 +384,7 @@ static enum ctr refusal_counter(int rc)
 
 /* Verifies a HELLO/WELCOME chain and binds it to the authenticated key. */
 static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData *chain,
-			     const char *key, struct pki_identity *id, char *why, size_t whylen)
+                             const char *key, struct pki_identity *id, char *why, size_t whylen)
 {
 	const uint8_t *der[WIRE_MAX_CHAIN];
 	size_t len[WIRE_MAX_CHAIN];
@@ -400,8 +400,9 @@ static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData
 		return rc;
 	zmq_z85_encode(z85, id->curve_pub, PKI_CURVE_LEN);
 	if (strcmp(z85, key) != 0) {
-		snprintf(why, whylen, "certificate of %s carries CURVE key %.8s..., link key is %.8s...",
-			 id->id, z85, key);
+		snprintf(why, whylen,
+		         "certificate of %s carries CURVE key %.8s..., link key is %.8s...", id->id,
+		         z85, key);
 		return CN_EKEYMISMATCH;
 	}
 	return 0;
@@ -416,13 +417,13 @@ static int check_subtree(struct link *l, const struct pki_identity *id, char *wh
 		if (pki_scope_covers(id->scope, me))
 			return 0;
 		snprintf(why, whylen, "inspector %s has scope %s, which does not cover %s", id->id,
-			 id->scope, me);
+		         id->scope, me);
 		return CN_EROLE;
 	}
 	if (pki_is_direct_child(me, id->id))
 		return 0;
 	snprintf(why, whylen, "%s %s is not a direct child of %s", pki_role_name(id->role), id->id,
-		 me);
+	         me);
 	return CN_EROLE;
 }
 
@@ -433,8 +434,8 @@ static void peer_invalid(struct link *l, struct peer *p, const char *what)
 		peers_ban(l->peers, p->key, now + (uint64_t)l->node->cfg->ban_seconds);
 		link_count(l, CTR_BANS);
 		log_warnx("link %s: key=%.8s banned for %ds after repeated invalid messages (%s)",
-			  p->ident.id[0] ? p->ident.id : "?", p->key, l->node->cfg->ban_seconds,
-			  what);
+		          p->ident.id[0] ? p->ident.id : "?", p->key, l->node->cfg->ban_seconds,
+		          what);
 		if (p->up)
 			peer_set_down(p, now, "banned");
 		link_count(l, CTR_SESSIONS_DROPPED);
@@ -451,7 +452,7 @@ static void child_hello(struct link *l, struct peer *p, const Carenet__Hello *h)
 
 	if (h->version != WIRE_VERSION) {
 		snprintf(why, sizeof(why), "protocol version %u, this node speaks %u", h->version,
-			 WIRE_VERSION);
+		         WIRE_VERSION);
 		rc = CN_EPROTO;
 	} else {
 		rc = verify_peer_chain(l, h->n_chain, h->chain, p->key, &id, why, sizeof(why));
@@ -543,14 +544,15 @@ static void router_recv(struct link *l)
 	p = peers_touch(l->peers, key, zmq_msg_data(&rid), zmq_msg_size(&rid), fd, now);
 	if (!p)
 		goto out;
-	rc = extra ? CN_EPROTO : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body),
-					     l->node->cfg->max_frame, &f, &why);
+	rc = extra ? CN_EPROTO
+	           : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->node->cfg->max_frame,
+	                         &f, &why);
 	if (extra)
 		why = "multipart message";
 	if (rc != 0) {
 		link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
 		log_warnx("link %s key=%.8s: %s len=%zu", p->up ? p->ident.id : "?", key, why,
-			  zmq_msg_size(&body));
+		          zmq_msg_size(&body));
 		peer_invalid(l, p, why);
 		goto out;
 	}
@@ -579,7 +581,7 @@ static void parent_welcome(struct link *l, const Carenet__Welcome *w)
 	rc = verify_peer_chain(l, w->n_chain, w->chain, p->server_key, &id, why, sizeof(why));
 	if (rc == 0 && strcmp(id.id, p->expect_id) != 0) {
 		snprintf(why, sizeof(why), "parent certificate is for %s, expected %s", id.id,
-			 p->expect_id);
+		         p->expect_id);
 		rc = CN_EROLE;
 	}
 	if (rc != 0) {
@@ -616,7 +618,7 @@ static void parent_recv(struct link *l)
 		goto out; /* the rest is drained as further messages */
 	}
 	rc = wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->node->cfg->max_frame, &f,
-			 &why);
+	                 &why);
 	if (rc != 0) {
 		link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
 		log_warnx("link %s: invalid frame from parent: %s", p->expect_id, why);
@@ -738,8 +740,8 @@ static void slow_checks(struct link *l, uint64_t now)
 	    l->warned_expiry != day) {
 		l->warned_expiry = day;
 		log_warnx("link: this node's certificate expires in %lld days: ask the CA for a "
-			  "new one",
-			  (long long)(((int64_t)me->not_after - (int64_t)now) / 86400));
+		          "new one",
+		          (long long)(((int64_t)me->not_after - (int64_t)now) / 86400));
 	}
 	n = peers_drop_expired(l->peers, now);
 	l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
@@ -751,7 +753,7 @@ long link_tick(struct link *l)
 	uint64_t now_us = util_mono_us(), now = util_now();
 	uint64_t ping_us = (uint64_t)l->node->cfg->ping_interval_ms * 1000u;
 	uint64_t dead_after = 3 * (uint64_t)l->node->cfg->ping_interval_ms / 1000 +
-			      (uint64_t)l->node->cfg->heartbeat_timeout_ms / 1000 + 1;
+	                      (uint64_t)l->node->cfg->heartbeat_timeout_ms / 1000 + 1;
 
 	tick_parent(l, now_us);
 	if (l->router && now_us >= l->next_ping_us) {
@@ -774,4 +776,3 @@ void link_recheck(struct link *l)
 		log_info("link: dropped %d sessions after the revocation list changed", n);
 	}
 }
-

@@ -25,10 +25,10 @@ struct parent {
 	void *sock;
 	void *mon;
 	char endpoint[256];
-	char server_key[41];    /* from the parent certificate */
+	char server_key[41]; /* from the parent certificate */
 	char expect_id[PKI_ID_MAX];
-	int connected;          /* CURVE handshake done */
-	int up;                 /* WELCOME accepted */
+	int connected; /* CURVE handshake done */
+	int up;        /* WELCOME accepted */
 	uint64_t since;
 	uint64_t last_seen;
 	uint64_t rtt_us;
@@ -42,7 +42,7 @@ struct parent {
 struct link {
 	struct node *node;
 	void *zap;
-	void *router;           /* children and inspectors; NULL for villages */
+	void *router; /* children and inspectors; NULL for villages */
 	void *router_mon;
 	struct parent parent;
 	struct peers *peers;

@@ -114,15 +114,14 @@ static int zap_selftest(struct link *l)
 		goto out;
 	}
 	mon = open_monitor(l->node->zctx, cli, "inproc://carenet-mon-selftest",
-			   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+	                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
 	if (!mon || zmq_connect(cli, ep) < 0)
 		goto out;
 	zmq_send(cli, "x", 1, ZMQ_DONTWAIT);
 	deadline = util_mono_us() + SELFTEST_MS * 1000u;
 	while (!refused && util_mono_us() < deadline) {
-		zmq_pollitem_t it[3] = {{l->zap, 0, ZMQ_POLLIN, 0},
-					{mon, 0, ZMQ_POLLIN, 0},
-					{srv, 0, ZMQ_POLLIN, 0}};
+		zmq_pollitem_t it[3] = {
+		    {l->zap, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}, {srv, 0, ZMQ_POLLIN, 0}};
 		uint16_t ev;
 		uint32_t val;
 		if (zmq_poll(it, 3, 100) < 0 && errno != EINTR)
@@ -134,7 +133,7 @@ static int zap_selftest(struct link *l)
 			refused = 1;
 		if (it[2].revents & ZMQ_POLLIN) {
 			log_error("link: zap self-test: a banned key got through: CURVE is failing "
-				  "open");
+			          "open");
 			goto out;
 		}
 	}
@@ -171,15 +170,14 @@ static int open_router(struct link *l)
 	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
 		return CN_EIO;
 	l->router_mon = open_monitor(l->node->zctx, l->router, MON_ROUTER,
-				     ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-					     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-					     ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-					     ZMQ_EVENT_DISCONNECTED);
+	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
 	if (!l->router_mon)
 		return CN_EIO;
 	if (zmq_bind(l->router, c->listen) < 0) {
 		log_error("link: cannot listen on %s: %s (is another node using the port?)",
-			  c->listen, zmq_strerror(errno));
+		          c->listen, zmq_strerror(errno));
 		return CN_EIO;
 	}
 	log_info("link: listening on %s", c->listen);
@@ -196,12 +194,12 @@ static int open_parent(struct link *l)
 	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
 	if (pki_parent_id(l->node->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
 		log_error("link: %s has no parent tier but the config names a parent",
-			  l->node->me->id);
+		          l->node->me->id);
 		return CN_ECONFIG;
 	}
 	if ((rc = pki_cert_file_curve(c->parent_cert, p->server_key)) != 0) {
 		log_error("link: cannot read the parent's CURVE key from %s: %s", c->parent_cert,
-			  cn_strerror(rc));
+		          cn_strerror(rc));
 		return rc;
 	}
 	rc = CN_EIO;
@@ -212,13 +210,13 @@ static int open_parent(struct link *l)
 	    setopt_int(p->sock, ZMQ_IMMEDIATE, 1, "immediate") ||
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL, c->reconnect_ivl_ms, "reconnect_ivl") ||
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
-		       "reconnect_ivl_max"))
+	               "reconnect_ivl_max"))
 		goto out;
 	p->mon = open_monitor(l->node->zctx, p->sock, MON_PARENT,
-			      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-				      ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-				      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-				      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+	                          ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
 	if (!p->mon)
 		goto out;
 	if (zmq_connect(p->sock, p->endpoint) < 0) {
@@ -297,7 +295,7 @@ void link_close(struct link **lp)
 /* ----------------------------------------------------------------- status */
 
 static Carenet__PeerStatus *peer_status(const struct pki_identity *id, int up, uint64_t since,
-					uint64_t last_seen, uint64_t rtt, const char *err)
+                                        uint64_t last_seen, uint64_t rtt, const char *err)
 {
 	Carenet__PeerStatus *ps = malloc(sizeof(*ps));
 
@@ -330,8 +328,8 @@ int link_status(struct link *l, Carenet__Status *st)
 		Carenet__PeerStatus *ps;
 		if (!q->ident.id[0])
 			continue; /* never completed HELLO: counted, not listed */
-		ps = peer_status(&q->ident, q->up, q->since, q->last_seen, q->rtt_us,
-				 q->last_error);
+		ps =
+		    peer_status(&q->ident, q->up, q->since, q->last_seen, q->rtt_us, q->last_error);
 		if (!ps)
 			return CN_ENOMEM;
 		if (q->ident.role == PKI_ROLE_INSPECTOR)
@@ -342,7 +340,7 @@ int link_status(struct link *l, Carenet__Status *st)
 	if (p->sock) {
 		st->has_parent = 1;
 		if (!(st->parent = peer_status(&p->ident, p->up, p->since, p->last_seen, p->rtt_us,
-					       p->last_error)))
+		                               p->last_error)))
 			return CN_ENOMEM;
 		if (!p->ident.id[0]) { /* before the first WELCOME */
 			st->parent->id = p->expect_id;

@@ -20,7 +20,7 @@ enum log_level log_getlevel(void);
 int log_level_parse(const char *s);
 const char *log_level_name(enum log_level level);
 
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* appends errno text */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends errno text */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

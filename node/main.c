@@ -11,29 +11,29 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"ca", cmd_ca, "certificate authority: init, issue, revoke, list"},
-	{"init", cmd_init, "create this office's keys and certificate request"},
-	{"enroll", cmd_enroll, "install an enrollment bundle and write node.cfg"},
-	{"run", cmd_run, "run the node (foreground)"},
-	{"status", cmd_status, "show the node's links and counters"},
-	{"directive", cmd_directive, "issue, list and show directives (任务 督导通知 限时整改 通报)"},
-	{"inbox", cmd_inbox, "the directives addressed to this office"},
-	{"ack", cmd_ack, "report this office's state of a directive, with evidence"},
-	{"audit", cmd_audit, "the node's hash-chained audit log; --verify"},
-	{"clock", cmd_clock, "the node's clock; --advance a test clock"},
-	{"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
-	{"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
+    {"ca", cmd_ca, "certificate authority: init, issue, revoke, list"},
+    {"init", cmd_init, "create this office's keys and certificate request"},
+    {"enroll", cmd_enroll, "install an enrollment bundle and write node.cfg"},
+    {"run", cmd_run, "run the node (foreground)"},
+    {"status", cmd_status, "show the node's links and counters"},
+    {"directive", cmd_directive, "issue, list and show directives (任务 督导通知 限时整改 通报)"},
+    {"inbox", cmd_inbox, "the directives addressed to this office"},
+    {"ack", cmd_ack, "report this office's state of a directive, with evidence"},
+    {"audit", cmd_audit, "the node's hash-chained audit log; --verify"},
+    {"clock", cmd_clock, "the node's clock; --advance a test clock"},
+    {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
+    {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: carenet COMMAND [ARGS]   (carenet COMMAND --help for details)\n\n"
-		   "carenet — the three-tier child-welfare service network node\n"
-		   "(县级儿童福利服务指导中心 · 乡镇儿童福利服务工作站 · 儿童之家)\n\ncommands:\n");
+	           "carenet — the three-tier child-welfare service network node\n"
+	           "(县级儿童福利服务指导中心 · 乡镇儿童福利服务工作站 · 儿童之家)\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(f, "\nexit status: 0 ok, 2 usage error, 3 node not reachable, "
-		   "4 refused (permission, scope, invalid input), 1 other\n");
+	           "4 refused (permission, scope, invalid input), 1 other\n");
 }
 
 int main(int argc, char **argv)

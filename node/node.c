@@ -24,33 +24,33 @@
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
 static const char *const ctr_names[CTR_COUNT] = {
-	[CTR_HANDSHAKES_OK] = "handshakes_ok",
-	[CTR_REFUSED_VERIFY] = "handshake_refused_verify",
-	[CTR_REFUSED_SCOPE] = "handshake_refused_scope",
-	[CTR_REFUSED_EXPIRED] = "handshake_refused_expired",
-	[CTR_REFUSED_REVOKED] = "handshake_refused_revoked",
-	[CTR_REFUSED_KEYMISMATCH] = "handshake_refused_keymismatch",
-	[CTR_REFUSED_NOT_CHILD] = "handshake_refused_not_child",
-	[CTR_REFUSED_PROTO] = "handshake_refused_proto",
-	[CTR_NO_HELLO] = "messages_before_hello",
-	[CTR_INVALID_MESSAGES] = "invalid_messages",
-	[CTR_OVERSIZE] = "oversize_frames",
-	[CTR_BANS] = "bans",
-	[CTR_BANNED_DROPPED] = "banned_messages_dropped",
-	[CTR_ZAP_DENIED] = "zap_denied",
-	[CTR_HS_FAILED_AUTH] = "curve_handshake_failed_auth",
-	[CTR_HS_FAILED_PROTOCOL] = "curve_handshake_failed_protocol",
-	[CTR_HS_FAILED_NO_DETAIL] = "curve_handshake_failed_other",
-	[CTR_PARENT_REFUSED] = "parent_refused",
-	[CTR_SESSIONS_DROPPED] = "sessions_dropped",
-	[CTR_ITEMS_APPLIED] = "items_applied",
-	[CTR_ITEMS_REFUSED] = "items_refused",
-	[CTR_ITEMS_DUPLICATE] = "items_duplicate",
-	[CTR_BAD_SIGNATURE] = "bad_signatures",
-	[CTR_FRAMES_DUPLICATE] = "frames_duplicate",
-	[CTR_GAPS] = "sequence_gaps",
-	[CTR_RESENDS] = "resends",
-	[CTR_BATCHES_COMMITTED] = "batches_committed",
+    [CTR_HANDSHAKES_OK] = "handshakes_ok",
+    [CTR_REFUSED_VERIFY] = "handshake_refused_verify",
+    [CTR_REFUSED_SCOPE] = "handshake_refused_scope",
+    [CTR_REFUSED_EXPIRED] = "handshake_refused_expired",
+    [CTR_REFUSED_REVOKED] = "handshake_refused_revoked",
+    [CTR_REFUSED_KEYMISMATCH] = "handshake_refused_keymismatch",
+    [CTR_REFUSED_NOT_CHILD] = "handshake_refused_not_child",
+    [CTR_REFUSED_PROTO] = "handshake_refused_proto",
+    [CTR_NO_HELLO] = "messages_before_hello",
+    [CTR_INVALID_MESSAGES] = "invalid_messages",
+    [CTR_OVERSIZE] = "oversize_frames",
+    [CTR_BANS] = "bans",
+    [CTR_BANNED_DROPPED] = "banned_messages_dropped",
+    [CTR_ZAP_DENIED] = "zap_denied",
+    [CTR_HS_FAILED_AUTH] = "curve_handshake_failed_auth",
+    [CTR_HS_FAILED_PROTOCOL] = "curve_handshake_failed_protocol",
+    [CTR_HS_FAILED_NO_DETAIL] = "curve_handshake_failed_other",
+    [CTR_PARENT_REFUSED] = "parent_refused",
+    [CTR_SESSIONS_DROPPED] = "sessions_dropped",
+    [CTR_ITEMS_APPLIED] = "items_applied",
+    [CTR_ITEMS_REFUSED] = "items_refused",
+    [CTR_ITEMS_DUPLICATE] = "items_duplicate",
+    [CTR_BAD_SIGNATURE] = "bad_signatures",
+    [CTR_FRAMES_DUPLICATE] = "frames_duplicate",
+    [CTR_GAPS] = "sequence_gaps",
+    [CTR_RESENDS] = "resends",
+    [CTR_BATCHES_COMMITTED] = "batches_committed",
 };
 
 const char *node_ctr_name(enum ctr c)
@@ -93,7 +93,7 @@ static int load_trust(const struct config *cfg, struct pki_trust **out)
 
 	if ((rc = pki_trust_new(cfg->root_file, &t)) != 0) {
 		log_error("pki: cannot load root certificate %s: %s", cfg->root_file,
-			  cn_strerror(rc));
+		          cn_strerror(rc));
 		return rc;
 	}
 	if (access(cfg->chain_file, R_OK) == 0 &&
@@ -104,7 +104,7 @@ static int load_trust(const struct config *cfg, struct pki_trust **out)
 	for (size_t i = 0; i < cfg->ncrl; i++) {
 		if ((rc = pki_trust_add_crl_file(t, cfg->crl_files[i])) != 0) {
 			log_error("pki: cannot load CRL %s: %s", cfg->crl_files[i],
-				  cn_strerror(rc));
+			          cn_strerror(rc));
 			goto fail;
 		}
 	}
@@ -122,7 +122,7 @@ static int load_identity(struct node *n)
 	int rc;
 
 	rc = pki_self_load(c->key_file, c->cert_file, c->chain_file, c->curve_file, &n->self, why,
-			   sizeof(why));
+	                   sizeof(why));
 	if (rc != 0) {
 		log_error("pki: cannot load this node's identity: %s (%s)", why, cn_strerror(rc));
 		return rc;
@@ -130,7 +130,7 @@ static int load_identity(struct node *n)
 	n->me = pki_self_identity(n->self);
 	if (n->me->role == PKI_ROLE_INSPECTOR) {
 		log_error("pki: %s is an inspector identity; inspectors do not run a node",
-			  n->me->id);
+		          n->me->id);
 		return CN_EROLE;
 	}
 	if ((rc = load_trust(c, &n->trust)) != 0)
@@ -151,14 +151,14 @@ static int check_store_owner(struct node *n)
 	owner[len] = 0;
 	if (strcmp(owner, n->me->id) != 0) {
 		log_error("store: data_dir %s belongs to node %s, not %s: use another data_dir",
-			  n->cfg->data_dir, owner, n->me->id);
+		          n->cfg->data_dir, owner, n->me->id);
 		return CN_EPERM;
 	}
 	return 0;
 }
 
 int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uint8_t *der,
-		     size_t len)
+                     size_t len)
 {
 	char key[PKI_ID_MAX + 8];
 	MDB_val k, v;
@@ -300,7 +300,7 @@ int node_reload(struct node *n)
 	log_setlevel((enum log_level)cfg->log_level);
 	link_recheck(n->link);
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
-		 cfg->ncrl, pki_trust_revoked_count(trust));
+	         cfg->ncrl, pki_trust_revoked_count(trust));
 	return 0;
 }
 
@@ -368,7 +368,7 @@ static int lock_data_dir(struct node *n)
 		rc = CN_EIO;
 	} else if (flock(n->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		log_error("node: another carenet node is running with data_dir %s; stop it first",
-			  n->cfg->data_dir);
+		          n->cfg->data_dir);
 		rc = CN_EPERM;
 	}
 	free(path);
@@ -398,24 +398,24 @@ static int node_start(struct node *n)
 		return rc;
 	n->started = node_now(n);
 	log_info("node: %s (%s, %s) running, pid %d", n->me->id, pki_role_name(n->me->role),
-		 n->me->name, (int)getpid());
+	         n->me->name, (int)getpid());
 	return 0;
 }
 
 static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: carenet run [-c CFG] [-n]\n"
-		   "\n"
-		   "Runs this office's node in the foreground (systemd-friendly; logs on stderr).\n"
-		   "Identity and role come from the certificate named in the configuration.\n"
-		   "\n"
-		   "  -c, --config CFG  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-		   "  -n, --check       check the configuration and identity files, print the\n"
-		   "                    normalized configuration, and exit\n"
-		   "  -h, --help        this help\n"
-		   "\n"
-		   "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads log level, limits and\n"
-		   "revocation lists.\n");
+	           "\n"
+	           "Runs this office's node in the foreground (systemd-friendly; logs on stderr).\n"
+	           "Identity and role come from the certificate named in the configuration.\n"
+	           "\n"
+	           "  -c, --config CFG  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+	           "  -n, --check       check the configuration and identity files, print the\n"
+	           "                    normalized configuration, and exit\n"
+	           "  -h, --help        this help\n"
+	           "\n"
+	           "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads log level, limits and\n"
+	           "revocation lists.\n");
 }
 
 static int run_check(struct node *n)
@@ -424,21 +424,21 @@ static int run_check(struct node *n)
 
 	if (rc != 0) {
 		fprintf(stderr, "carenet run: %s: identity files are not usable (see above)\n",
-			n->cfg->path);
+		        n->cfg->path);
 		return cn_exit_code(rc);
 	}
 	config_print(n->cfg, stdout);
-	fprintf(stderr, "carenet run: %s: configuration OK for %s (%s)\n", n->cfg->path,
-		n->me->id, pki_role_name(n->me->role));
+	fprintf(stderr, "carenet run: %s: configuration OK for %s (%s)\n", n->cfg->path, n->me->id,
+	        pki_role_name(n->me->role));
 	return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-					     {"check", no_argument, 0, 'n'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	                                     {"check", no_argument, 0, 'n'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct node n;
 	char err[512];

@@ -20,32 +20,32 @@ struct roles_policy;
 /* Counters shown by `carenet status`; names in node.c (ctr_names). */
 enum ctr {
 	CTR_HANDSHAKES_OK,
-	CTR_REFUSED_VERIFY,      /* chain does not verify (wrong root, bad signature) */
-	CTR_REFUSED_SCOPE,       /* id outside a CA's scope */
+	CTR_REFUSED_VERIFY, /* chain does not verify (wrong root, bad signature) */
+	CTR_REFUSED_SCOPE,  /* id outside a CA's scope */
 	CTR_REFUSED_EXPIRED,
 	CTR_REFUSED_REVOKED,
 	CTR_REFUSED_KEYMISMATCH, /* certificate CURVE key != link key */
-	CTR_REFUSED_NOT_CHILD,   /* valid certificate, but not a direct child / covering inspector */
-	CTR_REFUSED_PROTO,       /* HELLO malformed or wrong version */
-	CTR_NO_HELLO,            /* messages from a key that has not completed HELLO */
-	CTR_INVALID_MESSAGES,    /* garbage, truncated, unknown type */
-	CTR_OVERSIZE,            /* frames over limits.max_frame */
-	CTR_BANS,                /* keys banned */
-	CTR_BANNED_DROPPED,      /* messages dropped from banned keys */
-	CTR_ZAP_DENIED,          /* ZAP refusals (banned/revoked keys) */
-	CTR_HS_FAILED_AUTH,      /* libzmq handshake failures seen by monitors */
+	CTR_REFUSED_NOT_CHILD, /* valid certificate, but not a direct child / covering inspector */
+	CTR_REFUSED_PROTO,     /* HELLO malformed or wrong version */
+	CTR_NO_HELLO,          /* messages from a key that has not completed HELLO */
+	CTR_INVALID_MESSAGES,  /* garbage, truncated, unknown type */
+	CTR_OVERSIZE,          /* frames over limits.max_frame */
+	CTR_BANS,              /* keys banned */
+	CTR_BANNED_DROPPED,    /* messages dropped from banned keys */
+	CTR_ZAP_DENIED,        /* ZAP refusals (banned/revoked keys) */
+	CTR_HS_FAILED_AUTH,    /* libzmq handshake failures seen by monitors */
 	CTR_HS_FAILED_PROTOCOL,
 	CTR_HS_FAILED_NO_DETAIL,
-	CTR_PARENT_REFUSED,      /* our HELLO refused by the parent, or its WELCOME invalid */
-	CTR_SESSIONS_DROPPED,    /* live sessions dropped (revoked, expired, replaced) */
-	CTR_ITEMS_APPLIED,       /* end-to-end items applied */
-	CTR_ITEMS_REFUSED,       /* items refused by the role rules or malformed */
-	CTR_ITEMS_DUPLICATE,     /* items already applied (origin high-water mark) */
-	CTR_BAD_SIGNATURE,       /* signed batches whose origin signature failed */
-	CTR_FRAMES_DUPLICATE,    /* link messages received twice (re-acked) */
-	CTR_GAPS,                /* link sequence gaps (resend asked) */
-	CTR_RESENDS,             /* resends after an overdue or resend ack */
-	CTR_BATCHES_COMMITTED,   /* group commits of received batches */
+	CTR_PARENT_REFUSED,    /* our HELLO refused by the parent, or its WELCOME invalid */
+	CTR_SESSIONS_DROPPED,  /* live sessions dropped (revoked, expired, replaced) */
+	CTR_ITEMS_APPLIED,     /* end-to-end items applied */
+	CTR_ITEMS_REFUSED,     /* items refused by the role rules or malformed */
+	CTR_ITEMS_DUPLICATE,   /* items already applied (origin high-water mark) */
+	CTR_BAD_SIGNATURE,     /* signed batches whose origin signature failed */
+	CTR_FRAMES_DUPLICATE,  /* link messages received twice (re-acked) */
+	CTR_GAPS,              /* link sequence gaps (resend asked) */
+	CTR_RESENDS,           /* resends after an overdue or resend ack */
+	CTR_BATCHES_COMMITTED, /* group commits of received batches */
 	CTR_COUNT
 };
 
@@ -66,11 +66,11 @@ struct node {
 	struct deliver *deliver;
 	struct roles *roles;
 	struct roles_policy *policy;
-	int crl_changed;               /* a revocation list arrived: recheck sessions */
+	int crl_changed; /* a revocation list arrived: recheck sessions */
 	uint64_t started;
 	uint64_t counters[CTR_COUNT];
-	int64_t clock_offset;          /* test clock: seconds added to the real clock */
-	int lock_fd;                   /* flock on data_dir/node.lock */
+	int64_t clock_offset; /* test clock: seconds added to the real clock */
+	int lock_fd;          /* flock on data_dir/node.lock */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
@@ -81,7 +81,7 @@ uint64_t node_now(const struct node *n);
 /* Keeps a revocation list that arrived in-band, or was published here,
  * under meta "crl:<publishing county>"; loaded again at start and reload. */
 int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uint8_t *der,
-		     size_t len);
+                     size_t len);
 /* Re-reads the config and what can change at run time (SIGHUP). */
 int node_reload(struct node *n);
 

@@ -54,7 +54,7 @@ static int lmdb_rc(int rc, const char *what)
 
 /* u64 values in the cursors db under a tagged key. */
 static int u64_get(struct store *st, MDB_txn *txn, enum store_db db, char tag, const char *id,
-		   unsigned lane, uint64_t *out)
+                   unsigned lane, uint64_t *out)
 {
 	struct okey k;
 	MDB_val kv, v;
@@ -77,7 +77,7 @@ static int u64_get(struct store *st, MDB_txn *txn, enum store_db db, char tag, c
 }
 
 static int u64_put(struct store *st, MDB_txn *txn, enum store_db db, char tag, const char *id,
-		   unsigned lane, uint64_t val)
+                   unsigned lane, uint64_t val)
 {
 	struct okey k;
 	uint8_t b[8];
@@ -99,8 +99,8 @@ int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 	return u64_get(st, txn, STORE_CURSORS, 'o', peer, lane, seq);
 }
 
-int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-	       const char *origin, const void *msg, size_t len, uint64_t *seq)
+int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, const char *origin,
+               const void *msg, size_t len, uint64_t *seq)
 {
 	struct okey k;
 	MDB_val kv, v;
@@ -128,8 +128,8 @@ int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 }
 
 int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t from,
-		int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
-		void *arg)
+                int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
+                void *arg)
 {
 	struct okey k;
 	MDB_cursor *c;
@@ -155,7 +155,8 @@ int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 			continue; /* cannot happen: we wrote it */
 		memcpy(origin, d + 1, d[0]);
 		origin[d[0]] = 0;
-		if ((ret = fn(rd64(got->seq), origin, d + 1 + d[0], v.mv_size - 1 - d[0], arg)) != 0)
+		if ((ret = fn(rd64(got->seq), origin, d + 1 + d[0], v.mv_size - 1 - d[0], arg)) !=
+		    0)
 			break;
 	}
 	mdb_cursor_close(c);
@@ -203,8 +204,7 @@ static int count_one(uint64_t seq, const char *origin, const void *msg, size_t l
 	return 0;
 }
 
-int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-		   uint64_t *count)
+int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *count)
 {
 	*count = 0;
 	return outbox_each(st, txn, peer, lane, 0, count_one, count);
@@ -220,14 +220,12 @@ int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, 
 	return u64_put(st, txn, STORE_CURSORS, 'i', peer, lane, seq);
 }
 
-int origin_hwm_get(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
-		   uint64_t *seq)
+int origin_hwm_get(struct store *st, MDB_txn *txn, const char *origin, unsigned lane, uint64_t *seq)
 {
 	return u64_get(st, txn, STORE_ORIGINS, 'h', origin, lane, seq);
 }
 
-int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
-		   uint64_t seq)
+int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane, uint64_t seq)
 {
 	return u64_put(st, txn, STORE_ORIGINS, 'h', origin, lane, seq);
 }
@@ -267,8 +265,7 @@ static int rebase_collect(uint64_t seq, const char *origin, const void *msg, siz
 	return 0;
 }
 
-int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-		  uint64_t cursor)
+int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t cursor)
 {
 	struct rebase r = {0};
 	uint64_t last, seq;

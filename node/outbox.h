@@ -24,32 +24,30 @@
 
 /* Appends; *seq gets the sequence assigned. origin names the item origin
  * stored beside the message (so chains can be attached when sending). */
-int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-	       const char *origin, const void *msg, size_t len, uint64_t *seq);
+int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, const char *origin,
+               const void *msg, size_t len, uint64_t *seq);
 /* Calls fn for each message with seq >= from, in order, until fn returns
  * non-zero (returned) or the queue ends (0). Data valid during the txn. */
 int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t from,
-		int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
-		void *arg);
+                int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
+                void *arg);
 /* Deletes messages with seq <= upto. */
 int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t upto);
 /* The peer holds more than this node ever sent it (its state came from
  * another history: this node's store was restored, or someone with its key
  * spoke for it). Renumbers the queued messages to follow the peer's cursor
  * so they are delivered rather than mistaken for duplicates. */
-int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-		  uint64_t cursor);
+int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t cursor);
 /* Last sequence assigned (0 if none) and number of messages still queued. */
 int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-		   uint64_t *count);
+                   uint64_t *count);
 
 int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t seq);
 
 int origin_hwm_get(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
-		   uint64_t *seq);
-int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
-		   uint64_t seq);
+                   uint64_t *seq);
+int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane, uint64_t seq);
 
 #endif

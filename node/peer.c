@@ -105,8 +105,8 @@ static struct peer *add(struct peers *ps, const char *key, uint64_t now)
 	return p;
 }
 
-struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, size_t rid_len,
-			 int fd, uint64_t now)
+struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, size_t rid_len, int fd,
+                         uint64_t now)
 {
 	struct peer *p = find_key(ps, key);
 
@@ -229,8 +229,8 @@ int peers_replace_id(struct peers *ps, struct peer *keep, const char *id, uint64
 		struct peer *p = ps->v[i];
 		if (p != keep && strcmp(p->ident.id, id) == 0) {
 			if (p->up) {
-				log_warnx("link %s: new session with key=%.8s replaces key=%.8s", id,
-					  keep->key, p->key);
+				log_warnx("link %s: new session with key=%.8s replaces key=%.8s",
+				          id, keep->key, p->key);
 				dropped = 1;
 			}
 			remove_at(ps, i);
@@ -266,7 +266,7 @@ void peers_check_liveness(struct peers *ps, uint64_t now, uint64_t dead_after)
 		struct peer *p = ps->v[i];
 		if (p->up && now > p->last_seen + dead_after) {
 			log_info("link %s: silent for %llus, marking down", p->ident.id,
-				 (unsigned long long)(now - p->last_seen));
+			         (unsigned long long)(now - p->last_seen));
 			peer_set_down(p, now, "silent");
 		}
 	}
@@ -306,7 +306,7 @@ int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t
 		peers_ban(ps, p->key, UINT64_MAX);
 		if (p->up) {
 			log_warnx("link %s: certificate serial %s revoked, session dropped",
-				  p->ident.id, p->ident.serial);
+			          p->ident.id, p->ident.serial);
 			peer_set_down(p, now, "certificate revoked");
 			n++;
 		}

@@ -22,20 +22,20 @@
 #define PEER_RID_MAX 256
 
 struct peer {
-	char key[41];               /* Z85 CURVE key (ZAP User-Id) */
-	uint8_t rid[PEER_RID_MAX];  /* ZeroMQ routing id, assigned by ZeroMQ */
+	char key[41];              /* Z85 CURVE key (ZAP User-Id) */
+	uint8_t rid[PEER_RID_MAX]; /* ZeroMQ routing id, assigned by ZeroMQ */
 	size_t rid_len;
-	int fd;                     /* socket of the latest message (ZMQ_SRCFD) */
-	int up;                     /* HELLO accepted on the current connection */
-	struct pki_identity ident;  /* valid once HELLO was accepted */
-	uint64_t since;             /* last up/down change, UTC seconds */
+	int fd;                    /* socket of the latest message (ZMQ_SRCFD) */
+	int up;                    /* HELLO accepted on the current connection */
+	struct pki_identity ident; /* valid once HELLO was accepted */
+	uint64_t since;            /* last up/down change, UTC seconds */
 	uint64_t last_seen;
 	uint64_t created;
 	uint64_t rtt_us;
 	uint64_t ping_nonce;
 	char last_error[128];
-	unsigned invalid;           /* invalid messages in the current window */
-	uint64_t invalid_window;    /* start of that window */
+	unsigned invalid;        /* invalid messages in the current window */
+	uint64_t invalid_window; /* start of that window */
 };
 
 struct peers;
@@ -44,8 +44,8 @@ struct peers *peers_new(void);
 void peers_free(struct peers **ps);
 /* Finds or creates the entry for key; records routing id, fd, last_seen.
  * NULL only when allocation fails. */
-struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, size_t rid_len,
-			 int fd, uint64_t now);
+struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, size_t rid_len, int fd,
+                         uint64_t now);
 void peer_set_up(struct peer *p, uint64_t now);
 void peer_set_down(struct peer *p, uint64_t now, const char *why);
 /* Counts an invalid message; returns the count in the current 60 s window. */

@@ -28,7 +28,7 @@ char *util_dirname(const char *path);
 char *util_abspath(const char *path);
 char *util_strdup(const char *s); /* aborts never; NULL on ENOMEM */
 
-void util_hex(const uint8_t *in, size_t len, char *out); /* out: 2*len+1 */
+void util_hex(const uint8_t *in, size_t len, char *out);      /* out: 2*len+1 */
 int util_unhex(const char *hex, uint8_t *out, size_t outlen); /* exact length */
 
 /* Wall-clock UTC seconds and monotonic microseconds. */

@@ -95,7 +95,7 @@ static int check(const Carenet__Frame *f, const char **why)
 }
 
 int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, Carenet__Frame **out,
-		const char **why)
+                const char **why)
 {
 	Carenet__Frame *f;
 	int rc;

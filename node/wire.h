@@ -17,16 +17,16 @@
 #include "wire.pb-c.h"
 
 #define WIRE_VERSION 1
-#define WIRE_MAX_CHAIN 4       /* certificates in a HELLO/WELCOME chain */
-#define WIRE_MAX_CERT 8192     /* bytes of one DER certificate */
-#define WIRE_MAX_CURSORS 3     /* one per lane */
+#define WIRE_MAX_CHAIN 4   /* certificates in a HELLO/WELCOME chain */
+#define WIRE_MAX_CERT 8192 /* bytes of one DER certificate */
+#define WIRE_MAX_CURSORS 3 /* one per lane */
 #define WIRE_LANES 3
 #define WIRE_MAX_REASON 512
-#define WIRE_MAX_MSGS 4096     /* messages in one Batch */
-#define WIRE_MAX_CHAINS 8      /* origin chains in one Batch */
+#define WIRE_MAX_MSGS 4096 /* messages in one Batch */
+#define WIRE_MAX_CHAINS 8  /* origin chains in one Batch */
 
 int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, Carenet__Frame **out,
-		const char **why);
+                const char **why);
 void wire_free(Carenet__Frame **f);
 /* Serializes f into a malloc'd buffer. */
 int wire_encode(const Carenet__Frame *f, uint8_t **buf, size_t *len);

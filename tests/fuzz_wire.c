@@ -23,10 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (f->body_case == CARENET__FRAME__BODY_BATCH) {
 			for (size_t i = 0; i < f->batch->n_msgs; i++) {
 				if (item_batch_decode(f->batch->msgs[i].data, f->batch->msgs[i].len,
-						      &sb) != 0)
+				                      &sb) != 0)
 					continue;
 				for (size_t k = 0; k < sb->n_items; k++) {
-					if (item_decode(sb->items[k].data, sb->items[k].len, &it) == 0)
+					if (item_decode(sb->items[k].data, sb->items[k].len, &it) ==
+					    0)
 						carenet__item__free_unpacked(it, NULL);
 				}
 				carenet__signed_batch__free_unpacked(sb, NULL);

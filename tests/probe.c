@@ -34,7 +34,8 @@
 #include "wire.h"
 
 struct probe {
-	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target, *directive;
+	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target,
+	    *directive;
 	int count, wait_ms, handshakes;
 	size_t size;
 	char server[41], pub[41], sec[41];
@@ -82,9 +83,9 @@ static void *connect_dealer(struct probe *p, void **mon)
 	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, p->sec, 40);
 	snprintf(ep, sizeof(ep), "inproc://probe-mon-%d", n++);
 	zmq_socket_monitor(s, ep,
-			   ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-				   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-				   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	                   ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	                       ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	                       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
 	*mon = zmq_socket(p->ctx, ZMQ_PAIR);
 	zmq_connect(*mon, ep);
 	zmq_connect(s, p->endpoint);
@@ -189,7 +190,7 @@ static uint64_t realtime_us(void)
 /* One signed batch with one item, as `signer` (NULL: the probe's identity),
  * claiming the probe's id as origin. */
 static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_dir, uint8_t **out,
-		       size_t *outlen)
+                       size_t *outlen)
 {
 	struct pki_self *signer = p->self;
 	uint8_t *buf;
@@ -204,8 +205,10 @@ static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_di
 		return CN_ENOMEM;
 	carenet__item__pack(it, buf);
 	if (signer_dir) { /* another office's key, our id: a forgery */
-		char *k = util_path_join(signer_dir, "node.key"), *c = util_path_join(signer_dir, "node.pem");
-		char *ch = util_path_join(signer_dir, "chain.pem"), *cu = util_path_join(signer_dir, "curve.key");
+		char *k = util_path_join(signer_dir, "node.key"),
+		     *c = util_path_join(signer_dir, "node.pem");
+		char *ch = util_path_join(signer_dir, "chain.pem"),
+		     *cu = util_path_join(signer_dir, "curve.key");
 		char why[256];
 		struct pki_self *other = NULL;
 		rc = pki_self_load(k, c, ch, cu, &other, why, sizeof(why));
@@ -243,7 +246,7 @@ static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_di
 }
 
 static int send_batch(void *s, const uint8_t *rid, size_t rid_len, uint32_t lane, uint64_t seq,
-		      const uint8_t *msg, size_t len, const struct pki_self *chain_of)
+                      const uint8_t *msg, size_t len, const struct pki_self *chain_of)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Batch b = CARENET__BATCH__INIT;
@@ -280,7 +283,7 @@ static int send_batch(void *s, const uint8_t *rid, size_t rid_len, uint32_t lane
 
 /* Waits for one frame of the given kind (or any if NONE); NULL on timeout. */
 static Carenet__Frame *wait_frame(void *s, int ms, Carenet__Frame__BodyCase want, int router,
-				  uint8_t *rid, size_t *rid_len)
+                                  uint8_t *rid, size_t *rid_len)
 {
 	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
 	uint64_t end = util_mono_us() + (uint64_t)ms * 1000;
@@ -362,7 +365,7 @@ static int run_items(struct probe *p, void *s)
 		it.status = &st;
 	}
 	if (signed_item(p, &it, !strcmp(p->mode, "status-forged") ? p->curve_key : NULL, &msg,
-			&mlen) != 0)
+	                &mlen) != 0)
 		return 1;
 	send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);
 	if (!strcmp(p->mode, "replay")) {
@@ -375,8 +378,8 @@ static int run_items(struct probe *p, void *s)
 		if (acks == (!strcmp(p->mode, "replay") ? 3 : 1))
 			break;
 	}
-	printf("{\"result\": \"%s\", \"acks\": %d, \"seq\": %llu}\n", acks ? "acked" : "none",
-	       acks, (unsigned long long)seq);
+	printf("{\"result\": \"%s\", \"acks\": %d, \"seq\": %llu}\n", acks ? "acked" : "none", acks,
+	       (unsigned long long)seq);
 	free(msg);
 	return 0;
 }
@@ -554,31 +557,60 @@ static int run_handshakes(struct probe *p)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"endpoint", required_argument, 0, 'e'}, {"server-cert", required_argument, 0, 's'},
-		{"identity", required_argument, 0, 'i'}, {"curve-key", required_argument, 0, 'k'},
-		{"send", required_argument, 0, 'm'},     {"count", required_argument, 0, 'n'},
-		{"size", required_argument, 0, 'z'},     {"wait", required_argument, 0, 'w'},
-		{"handshakes", required_argument, 0, 'H'}, {"serve", required_argument, 0, 'S'},
-		{"target", required_argument, 0, 't'},     {"directive", required_argument, 0, 'd'},
-		{0, 0, 0, 0}};
+	static const struct option opts[] = {{"endpoint", required_argument, 0, 'e'},
+	                                     {"server-cert", required_argument, 0, 's'},
+	                                     {"identity", required_argument, 0, 'i'},
+	                                     {"curve-key", required_argument, 0, 'k'},
+	                                     {"send", required_argument, 0, 'm'},
+	                                     {"count", required_argument, 0, 'n'},
+	                                     {"size", required_argument, 0, 'z'},
+	                                     {"wait", required_argument, 0, 'w'},
+	                                     {"handshakes", required_argument, 0, 'H'},
+	                                     {"serve", required_argument, 0, 'S'},
+	                                     {"target", required_argument, 0, 't'},
+	                                     {"directive", required_argument, 0, 'd'},
+	                                     {0, 0, 0, 0}};
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'e': p.endpoint = optarg; break;
-		case 's': p.server_cert = optarg; break;
-		case 'i': p.identity = optarg; break;
-		case 'k': p.curve_key = optarg; break;
-		case 'm': p.mode = optarg; break;
-		case 'n': p.count = atoi(optarg); break;
-		case 'z': p.size = (size_t)atol(optarg); break;
-		case 'w': p.wait_ms = atoi(optarg); break;
-		case 'H': p.handshakes = atoi(optarg); break;
-		case 'S': p.serve = optarg; break;
-		case 't': p.target = optarg; break;
-		case 'd': p.directive = optarg; break;
+		case 'e':
+			p.endpoint = optarg;
+			break;
+		case 's':
+			p.server_cert = optarg;
+			break;
+		case 'i':
+			p.identity = optarg;
+			break;
+		case 'k':
+			p.curve_key = optarg;
+			break;
+		case 'm':
+			p.mode = optarg;
+			break;
+		case 'n':
+			p.count = atoi(optarg);
+			break;
+		case 'z':
+			p.size = (size_t)atol(optarg);
+			break;
+		case 'w':
+			p.wait_ms = atoi(optarg);
+			break;
+		case 'H':
+			p.handshakes = atoi(optarg);
+			break;
+		case 'S':
+			p.serve = optarg;
+			break;
+		case 't':
+			p.target = optarg;
+			break;
+		case 'd':
+			p.directive = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: see tests/probe.c\n");
 			return 2;
