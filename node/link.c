@@ -730,6 +730,19 @@ static void ping_child(struct peer *p, void *arg)
 	send_ping(l->router, p->rid, p->rid_len, p->ping_nonce, now_us);
 }
 
+/* A session about to be dropped hears why, so its node shows the reason
+ * (libzmq 4.3 cannot close one ROUTER peer's connection; its key is banned
+ * instead and whatever it still sends is dropped). */
+static void tell_revoked(struct peer *p, void *arg)
+{
+	send_refuse(arg, p, CN_EREVOKED, "your certificate has been revoked: ask the CA");
+}
+
+static void tell_expired(struct peer *p, void *arg)
+{
+	send_refuse(arg, p, CN_EEXPIRED, "your certificate has expired: ask the CA for a new one");
+}
+
 static void slow_checks(struct link *l, uint64_t now)
 {
 	const struct pki_identity *me = l->node->me;
@@ -743,7 +756,7 @@ static void slow_checks(struct link *l, uint64_t now)
 		          "new one",
 		          (long long)(((int64_t)me->not_after - (int64_t)now) / 86400));
 	}
-	n = peers_drop_expired(l->peers, now);
+	n = peers_drop_expired(l->peers, now, tell_expired, l);
 	l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 	peers_expire_bans(l->peers, now);
 }
@@ -770,7 +783,7 @@ long link_tick(struct link *l)
 
 void link_recheck(struct link *l)
 {
-	int n = peers_drop_revoked(l->peers, l->node->trust, util_now());
+	int n = peers_drop_revoked(l->peers, l->node->trust, util_now(), tell_revoked, l);
 	if (n > 0) {
 		l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 		log_info("link: dropped %d sessions after the revocation list changed", n);

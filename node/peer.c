@@ -280,13 +280,16 @@ void peers_check_liveness(struct peers *ps, uint64_t now, uint64_t dead_after)
 	}
 }
 
-int peers_drop_expired(struct peers *ps, uint64_t now)
+int peers_drop_expired(struct peers *ps, uint64_t now, void (*on_drop)(struct peer *, void *),
+                       void *arg)
 {
 	int n = 0;
 	for (size_t i = 0; i < ps->n; i++) {
 		struct peer *p = ps->v[i];
 		if (p->up && p->ident.not_after > 0 && (uint64_t)p->ident.not_after < now) {
 			log_warnx("link %s: certificate expired, session dropped", p->ident.id);
+			if (on_drop)
+				on_drop(p, arg);
 			peer_set_down(p, now, "certificate expired");
 			n++;
 		}
@@ -294,7 +297,8 @@ int peers_drop_expired(struct peers *ps, uint64_t now)
 	return n;
 }
 
-int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t now)
+int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t now,
+                       void (*on_drop)(struct peer *, void *), void *arg)
 {
 	int n = 0;
 	for (size_t i = 0; i < ps->n; i++) {
@@ -307,6 +311,8 @@ int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t
 		if (p->up) {
 			log_warnx("link %s: certificate serial %s revoked, session dropped",
 			          p->ident.id, p->ident.serial);
+			if (on_drop)
+				on_drop(p, arg);
 			peer_set_down(p, now, "certificate revoked");
 			n++;
 		}

@@ -66,9 +66,13 @@ void peers_fd_closed(struct peers *ps, int fd, uint64_t now);
 void peers_foreach(struct peers *ps, void (*fn)(struct peer *, void *), void *arg);
 /* Marks down sessions silent for more than dead_after seconds. */
 void peers_check_liveness(struct peers *ps, uint64_t now, uint64_t dead_after);
-/* Drops sessions whose certificate expired / was revoked; returns how many. */
-int peers_drop_expired(struct peers *ps, uint64_t now);
-int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t now);
+/* Drops sessions whose certificate expired / was revoked; returns how many.
+ * on_drop (may be NULL) runs for each live session first, so the peer can be
+ * told why. Revoked keys are also banned for good and refused by ZAP. */
+int peers_drop_expired(struct peers *ps, uint64_t now, void (*on_drop)(struct peer *, void *),
+                       void *arg);
+int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t now,
+                       void (*on_drop)(struct peer *, void *), void *arg);
 
 /* Known-children persistence (store "peers" db: id -> record). */
 int peers_persist(struct peers *ps, struct store *st, const struct peer *p);

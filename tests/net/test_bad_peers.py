@@ -151,6 +151,8 @@ def test(net, args):
     victim = "530102001002"
     net.wait_for(lambda: net.child_state(T1, victim) == "down", 20,
                  "%s to drop the live session of revoked %s" % (T1, victim))
+    net.wait_for(lambda: "revoked" in (net.status(victim)["parent"] or {}).get("last_error", ""),
+                 20, "revoked %s to show why its parent link is down" % victim)
     b.expect(T1, "handshake_refused_revoked", "revoked certificate", "--identity", revoked,
              result="refuse", error="revoked", down={victim})
     check(net.child_state(T1, victim) == "down",
