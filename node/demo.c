@@ -40,10 +40,10 @@
 #define DEMO_COUNTY_NAME "示范县儿童福利指导中心 (demo)"
 #define DEMO_ROOT_SCOPE "53"
 #define DEMO_ROOT_NAME "云南省民政厅 (demo)"
-#define DEMO_RUN_MAX 2000   /* nodes started at once; larger: --setup-only */
-#define DEMO_POLL_MS 300    /* control request timeout while polling */
-#define DEMO_STOP_SECS 10   /* SIGTERM grace before SIGKILL */
-#define DEMO_JOBS_MAX 16    /* parallel setup steps */
+#define DEMO_RUN_MAX 2000 /* nodes started at once; larger: --setup-only */
+#define DEMO_POLL_MS 300  /* control request timeout while polling */
+#define DEMO_STOP_SECS 10 /* SIGTERM grace before SIGKILL */
+#define DEMO_JOBS_MAX 16  /* parallel setup steps */
 
 static volatile sig_atomic_t demo_signal; /* count of SIGINT/SIGTERM received */
 
@@ -51,29 +51,29 @@ struct demo_node {
 	char id[PKI_ID_MAX];
 	char name[PKI_NAME_MAX];
 	enum pki_role role;
-	int parent;        /* index in demo.nodes; -1 for the county */
-	int port;          /* listen port; 0 for villages */
-	char *dir;         /* DIR/<id> */
-	char *cfg;         /* DIR/<id>/node.cfg */
-	char *data_dir;    /* from the config (run mode) */
-	char *listen;      /* from the config (run mode) */
-	pid_t pid;         /* > 0 while running */
-	int wstatus;       /* waitpid status once exited */
+	int parent;     /* index in demo.nodes; -1 for the county */
+	int port;       /* listen port; 0 for villages */
+	char *dir;      /* DIR/<id> */
+	char *cfg;      /* DIR/<id>/node.cfg */
+	char *data_dir; /* from the config (run mode) */
+	char *listen;   /* from the config (run mode) */
+	pid_t pid;      /* > 0 while running */
+	int wstatus;    /* waitpid status once exited */
 	int exited;
 	/* last poll */
-	int reachable;     /* answered the status request */
-	int parent_up;     /* its own view of its parent link */
-	int up_at_parent;  /* its parent lists it as up */
+	int reachable;    /* answered the status request */
+	int parent_up;    /* its own view of its parent link */
+	int up_at_parent; /* its parent lists it as up */
 	uint64_t rtt_us;
 };
 
 struct demo {
 	char *dir;
 	int townships, villages, base_port, setup_only;
-	uint64_t duration;  /* seconds; 0 = until a signal */
+	uint64_t duration; /* seconds; 0 = until a signal */
 	struct demo_node *nodes;
 	size_t n;
-	size_t links;       /* n - 1 */
+	size_t links; /* n - 1 */
 };
 
 static void demo_usage(FILE *f)
@@ -119,10 +119,10 @@ static int demo_parse_int(const char *s, long lo, long hi, int *out)
 static int demo_parse_args(struct demo *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"dir", required_argument, NULL, 'd'},     {"townships", required_argument, NULL, 't'},
+	    {"dir", required_argument, NULL, 'd'},      {"townships", required_argument, NULL, 't'},
 	    {"villages", required_argument, NULL, 'v'}, {"duration", required_argument, NULL, 'D'},
-	    {"setup-only", no_argument, NULL, 's'},    {"base-port", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+	    {"setup-only", no_argument, NULL, 's'},     {"base-port", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	int c;
 
 	optind = 0; /* glibc: full re-initialisation, whatever parsed argv before */
@@ -135,20 +135,24 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			break;
 		case 't':
 			if (demo_parse_int(optarg, 1, 99, &d->townships) < 0) {
-				fprintf(stderr, "demo: --townships must be 1..99, not '%s'\n", optarg);
+				fprintf(stderr, "demo: --townships must be 1..99, not '%s'\n",
+				        optarg);
 				return CN_EUSAGE;
 			}
 			break;
 		case 'v':
 			if (demo_parse_int(optarg, 1, 999, &d->villages) < 0) {
-				fprintf(stderr, "demo: --villages must be 1..999, not '%s'\n", optarg);
+				fprintf(stderr, "demo: --villages must be 1..999, not '%s'\n",
+				        optarg);
 				return CN_EUSAGE;
 			}
 			break;
 		case 'D':
 			if (util_parse_duration(optarg, &d->duration) < 0 || d->duration == 0) {
-				fprintf(stderr, "demo: --duration wants a positive time such as 90, 90s, 15m, 2h; not '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "demo: --duration wants a positive time such as 90, 90s, "
+				        "15m, 2h; not '%s'\n",
+				        optarg);
 				return CN_EUSAGE;
 			}
 			break;
@@ -157,7 +161,8 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			break;
 		case 'p':
 			if (demo_parse_int(optarg, 1024, 65535 - 100, &d->base_port) < 0) {
-				fprintf(stderr, "demo: --base-port must be 1024..65435, not '%s'\n", optarg);
+				fprintf(stderr, "demo: --base-port must be 1024..65435, not '%s'\n",
+				        optarg);
 				return CN_EUSAGE;
 			}
 			break;
@@ -203,7 +208,8 @@ static int demo_plan(struct demo *d)
 			struct demo_node *vn = &d->nodes[++i];
 
 			snprintf(vn->id, PKI_ID_MAX, "%.9s%03d", tn->id, v % 1000);
-			snprintf(vn->name, PKI_NAME_MAX, "第%d-%d村儿童之家 Village %d-%d", t, v, t, v);
+			snprintf(vn->name, PKI_NAME_MAX, "第%d-%d村儿童之家 Village %d-%d", t, v, t,
+			         v);
 			vn->role = PKI_ROLE_VILLAGE;
 			vn->parent = ti;
 		}
@@ -282,7 +288,7 @@ static int demo_ports(struct demo *d)
 
 	if (span > 1000)
 		next = 10000 + (int)(((unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL)) %
-				     (unsigned)span);
+		                     (unsigned)span);
 	for (size_t i = 0; i < d->n; i++) {
 		int tries = 0, fd = -1;
 
@@ -303,7 +309,8 @@ static int demo_ports(struct demo *d)
 	rc = 0;
 out:
 	if (rc)
-		fprintf(stderr, "demo: cannot find a free port on 127.0.0.1: %s\n", strerror(errno));
+		fprintf(stderr, "demo: cannot find a free port on 127.0.0.1: %s\n",
+		        strerror(errno));
 	while (!d->base_port && nfd > 0)
 		close(fds[--nfd]);
 	return rc;
@@ -340,8 +347,10 @@ static int demo_make_dir(struct demo *d)
 			return CN_ENOMEM;
 	} else if (stat(d->dir, &st) == 0) {
 		if (!S_ISDIR(st.st_mode) || !demo_dir_empty(d->dir)) {
-			fprintf(stderr, "demo: %s exists and is not an empty directory; "
-					"choose another --dir or remove it\n", d->dir);
+			fprintf(stderr,
+			        "demo: %s exists and is not an empty directory; "
+			        "choose another --dir or remove it\n",
+			        d->dir);
 			return CN_EEXIST;
 		}
 	} else if (util_mkdirs(d->dir, 0700) < 0) {
@@ -489,7 +498,8 @@ static void demo_job_fill(struct demo *d, size_t i, enum demo_step step, struct 
 		break;
 	case STEP_ENROLL:
 		j->fn = cmd_enroll;
-		snprintf(j->arg[0], PATH_MAX, "%s/ca-%s/issued/%s.bundle", d->dir, DEMO_COUNTY, nd->id);
+		snprintf(j->arg[0], PATH_MAX, "%s/ca-%s/issued/%s.bundle", d->dir, DEMO_COUNTY,
+		         nd->id);
 		demo_job_add(j, "enroll");
 		demo_job_add(j, j->arg[0]);
 		demo_job_add(j, "--dir");
@@ -650,8 +660,10 @@ static int demo_load_configs(struct demo *d)
 			return CN_ENOMEM;
 		if (strlen(nd->data_dir) + 1 + strlen(CONTROL_SOCKET_NAME) >=
 		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
-			fprintf(stderr, "demo: %s/%s is too long for a unix socket path; "
-					"use a shorter --dir\n", nd->data_dir, CONTROL_SOCKET_NAME);
+			fprintf(stderr,
+			        "demo: %s/%s is too long for a unix socket path; "
+			        "use a shorter --dir\n",
+			        nd->data_dir, CONTROL_SOCKET_NAME);
 			return CN_EINVAL;
 		}
 	}
@@ -697,7 +709,7 @@ static void demo_describe_exit(int wstatus, char *out, size_t outlen)
 		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(wstatus));
 	else if (WIFSIGNALED(wstatus))
 		snprintf(out, outlen, "killed by signal %d (%s)", WTERMSIG(wstatus),
-			 strsignal(WTERMSIG(wstatus)));
+		         strsignal(WTERMSIG(wstatus)));
 	else
 		snprintf(out, outlen, "stopped");
 }
@@ -831,13 +843,13 @@ static void demo_print_tree(const struct demo *d, FILE *f)
 
 		if (nd->role == PKI_ROLE_VILLAGE)
 			snprintf(prefix, sizeof(prefix), "%s",
-				 demo_is_last_child(d, (size_t)nd->parent) ? "   " : "│  ");
+			         demo_is_last_child(d, (size_t)nd->parent) ? "   " : "│  ");
 		if (nd->parent >= 0)
 			strcat(prefix, demo_is_last_child(d, i) ? "└─ " : "├─ ");
 		w = demo_width(prefix) + (int)strlen(nd->id);
 		fprintf(f, "%s%s%*s  %-8s  %s%*s  %s", prefix, nd->id, idw - w, "",
-			pki_role_name(nd->role), nd->name, namew - demo_width(nd->name), "",
-			demo_state(nd));
+		        pki_role_name(nd->role), nd->name, namew - demo_width(nd->name), "",
+		        demo_state(nd));
 		if (nd->parent < 0 && nd->reachable)
 			fprintf(f, " %s", nd->listen);
 		if (nd->parent >= 0 && nd->reachable && nd->rtt_us)
@@ -881,12 +893,14 @@ static int demo_wait_up(struct demo *d)
 			return CN_EIO;
 		}
 		if (demo_signal) {
-			fprintf(stderr, "%sdemo: interrupted before all links were up\n", tty ? "\n" : "");
+			fprintf(stderr, "%sdemo: interrupted before all links were up\n",
+			        tty ? "\n" : "");
 			return CN_EIO;
 		}
 		up = demo_poll(d);
 		if (up != shown) {
-			fprintf(stderr, tty ? "\rlinks up: %zu/%zu " : "links up: %zu/%zu\n", up, d->links);
+			fprintf(stderr, tty ? "\rlinks up: %zu/%zu " : "links up: %zu/%zu\n", up,
+			        d->links);
 			shown = up;
 		}
 		if (up == d->links) {
@@ -898,8 +912,8 @@ static int demo_wait_up(struct demo *d)
 			break;
 		demo_sleep_ms(100);
 	}
-	fprintf(stderr, "%sdemo: only %zu of %zu links came up within %.0f s:\n", tty ? "\n" : "", up,
-		d->links, (double)limit_us / 1e6);
+	fprintf(stderr, "%sdemo: only %zu of %zu links came up within %.0f s:\n", tty ? "\n" : "",
+	        up, d->links, (double)limit_us / 1e6);
 	demo_print_tree(d, stderr);
 	for (size_t i = 1, shownlogs = 0; i < d->n && shownlogs < 2; i++) {
 		char log[PATH_MAX];
@@ -943,10 +957,12 @@ static int demo_watch(struct demo *d)
 		return 0;
 	demo_changed(d, last);
 	if (d->duration)
-		printf("\nThe network runs for %llu s (Ctrl-C stops it sooner). Logs: %s/<id>/node.log\n",
+		printf("\nThe network runs for %llu s (Ctrl-C stops it sooner). Logs: "
+		       "%s/<id>/node.log\n",
 		       (unsigned long long)d->duration, d->dir);
 	else
-		printf("\nThe network is running; Ctrl-C stops it. Logs: %s/<id>/node.log\n", d->dir);
+		printf("\nThe network is running; Ctrl-C stops it. Logs: %s/<id>/node.log\n",
+		       d->dir);
 	fflush(stdout);
 	while (!demo_signal && (!end || util_mono_us() < end)) {
 		demo_sleep_ms(1000);
@@ -1035,7 +1051,7 @@ static int demo_run(struct demo *d)
 		}
 	if (rc == 0 && (rc = demo_wait_up(d)) == 0) {
 		fprintf(stderr, "demo: all %zu links up after %.1f s\n", d->links,
-			(double)(util_mono_us() - t0) / 1e6);
+		        (double)(util_mono_us() - t0) / 1e6);
 		demo_print_tree(d, stdout);
 		died = demo_watch(d);
 	}
@@ -1068,9 +1084,10 @@ int cmd_demo(int argc, char **argv)
 		goto out;
 	total = 1 + (size_t)d.townships * (1 + (size_t)d.villages);
 	if (!d.setup_only && total > DEMO_RUN_MAX) {
-		fprintf(stderr, "demo: %zu nodes would be %zu processes on this machine; "
-				"at most %d can be started, larger networks need --setup-only\n",
-			total, total, DEMO_RUN_MAX);
+		fprintf(stderr,
+		        "demo: %zu nodes would be %zu processes on this machine; "
+		        "at most %d can be started, larger networks need --setup-only\n",
+		        total, total, DEMO_RUN_MAX);
 		rc = CN_EUSAGE;
 		goto out;
 	}
