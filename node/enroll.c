@@ -476,9 +476,14 @@ static int enroll(const struct enroll_opts *o)
 		rc = ca_fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));
 		goto out;
 	}
-	fprintf(stderr, "enrolled %s %s in %s%s%s\nstart it: carenet run -c %s\n",
-	        pki_role_name(id.role), id.id, o->dir, listen[0] ? ", listening on " : "", listen,
-	        cfg);
+	fprintf(stderr, "enrolled %s %s in %s%s%s\n", pki_role_name(id.role), id.id, o->dir,
+	        listen[0] ? ", listening on " : "", listen);
+	if (id.role == PKI_ROLE_INSPECTOR)
+		fprintf(stderr, "an inspector runs no node: its identity in %s is used to connect to "
+		                "the offices its scope covers\n",
+		        o->dir);
+	else
+		fprintf(stderr, "start it: carenet run -c %s\n", cfg);
 	printf("%s\n", cfg);
 out:
 	config_destroy(&b.cfg);

@@ -112,6 +112,23 @@ def test(net, args):
     b.expect(T1, "messages_before_hello", "valid CURVE key, no certificate", "--send", "ping",
              result="refuse", error="notready")
 
+    # Inspectors: one whose scope covers the county is welcomed and listed;
+    # one of another prefecture is refused.
+    for scope, tag in (("5301", "team1"), ("5302", "team2")):
+        d = os.path.join(b.x, "inspector-" + tag)
+        b.cli("init", "--dir", d, "--inspector", "--scope", scope, "--id", tag)
+        b.cli("ca", "issue", "--ca", root_ca, "--csr", os.path.join(d, "request.pem"), "--out",
+              os.path.join(d, "bundle"))
+        b.cli("enroll", os.path.join(d, "bundle"), "--dir", d)
+    out = b.probe("530102", "--identity", os.path.join(b.x, "inspector-team1"))
+    check(out["result"] == "welcome", "inspector of 5301 not welcomed by 530102: %r" % out)
+    insp = net.status("530102")["inspectors"]
+    check([i["id"] for i in insp] == ["I5301-team1"] and insp[0]["scope"] == "5301",
+          "county status does not list the inspector: %r" % insp)
+    print("welcomed and listed: inspector I5301-team1 (scope 5301)")
+    b.expect("530102", "handshake_refused_not_child", "inspector of another prefecture",
+             "--identity", os.path.join(b.x, "inspector-team2"), result="refuse", error="role")
+
     # Certificates that must not be accepted.
     other_root = os.path.join(b.x, "root2")
     b.cli("ca", "init", "--dir", other_root, "--scope", "53", "--name", "another root")
