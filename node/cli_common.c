@@ -1,15 +1,9 @@
 /* cli_common: the operator commands' exchange with their own node (cli.h). */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <zmq.h>
 
 #include "err.h"
 #include "roles.h"
@@ -25,61 +19,10 @@ int cli_config(const char *prog, const char *path, struct config **cfg)
 	return rc;
 }
 
-/*
- * 0 if something listens on the control socket, CN_EUNREACH if the socket
- * file is missing or stale (a node killed with SIGKILL leaves it behind:
- * without this check a request would wait for the whole timeout).
- */
-static int listening(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd, rc;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return CN_EINVAL;
-	memcpy(sa.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return CN_EIO;
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : CN_EUNREACH;
-	close(fd);
-	return rc;
-}
-
-/* One REQ/REP exchange; CN_ETIMEOUT if the node does not answer in time. */
-static int exchange(const char *ep, const uint8_t *buf, size_t len, int timeout_ms,
-                    Carenet__ControlReply **rep)
-{
-	void *ctx = NULL, *s = NULL;
-	zmq_msg_t m;
-	int rc = CN_EIO, zero = 0;
-
-	zmq_msg_init(&m);
-	if (!(ctx = zmq_ctx_new()) || !(s = zmq_socket(ctx, ZMQ_REQ)))
-		goto out;
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms));
-	zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof(timeout_ms));
-	if (zmq_connect(s, ep) < 0)
-		goto out;
-	if (zmq_send(s, buf, len, 0) < 0 || zmq_msg_recv(&m, s, 0) < 0) {
-		rc = zmq_errno() == EAGAIN ? CN_ETIMEOUT : CN_EIO;
-		goto out;
-	}
-	*rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-	rc = *rep ? 0 : CN_EPROTO;
-out:
-	zmq_msg_close(&m);
-	if (s)
-		zmq_close(s);
-	if (ctx)
-		zmq_ctx_term(ctx);
-	return rc;
-}
-
 static void not_running(const char *prog, const struct config *cfg, int rc, int timeout_ms)
 {
+	if (!prog)
+		return;
 	if (rc == CN_ETIMEOUT)
 		fprintf(stderr,
 		        "%s: the node did not answer within %d s on %s/%s\n"
@@ -95,40 +38,30 @@ static void not_running(const char *prog, const struct config *cfg, int rc, int 
 int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,
              int timeout_ms, Carenet__ControlReply **rep)
 {
-	char path[512], ep[600];
-	uint8_t *buf = NULL;
-	size_t len;
-	int n, rc;
+	int rc;
 
 	*rep = NULL;
-	n = snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, CONTROL_SOCKET_NAME);
-	if (n < 0 || (size_t)n >= sizeof(path) || n > 107) {
-		fprintf(stderr, "%s: the control socket path %s/%s is too long (max 107 bytes)\n",
-		        prog, cfg->data_dir, CONTROL_SOCKET_NAME);
-		return CN_EINVAL;
+	rc = control_call(cfg->data_dir, req, timeout_ms, rep);
+	if (rc == CN_EINVAL) {
+		if (prog)
+			fprintf(stderr,
+			        "%s: the control socket path %s/%s is too long (max 107 bytes)\n",
+			        prog, cfg->data_dir, CONTROL_SOCKET_NAME);
+		return rc;
 	}
-	snprintf(ep, sizeof(ep), "ipc://%s", path);
-	if ((rc = listening(path)) != 0) {
-		not_running(prog, cfg, rc, timeout_ms);
-		return CN_EUNREACH;
-	}
-	len = carenet__control_request__get_packed_size(req);
-	if (!(buf = malloc(len ? len : 1)))
-		return CN_ENOMEM;
-	carenet__control_request__pack(req, buf);
-	rc = exchange(ep, buf, len, timeout_ms, rep);
-	free(buf);
-	if (rc == CN_ETIMEOUT || rc == CN_EIO) {
+	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT || rc == CN_EIO) {
 		not_running(prog, cfg, rc, timeout_ms);
 		return CN_EUNREACH;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "%s: %s\n", prog, cn_strerror(rc));
+		if (prog)
+			fprintf(stderr, "%s: %s\n", prog, cn_strerror(rc));
 		return rc;
 	}
 	if ((*rep)->code != 0) {
-		fprintf(stderr, "%s: %s\n", prog,
-		        (*rep)->error[0] ? (*rep)->error : cn_strerror((*rep)->code));
+		if (prog)
+			fprintf(stderr, "%s: %s\n", prog,
+			        (*rep)->error[0] ? (*rep)->error : cn_strerror((*rep)->code));
 		return (*rep)->code;
 	}
 	return 0;

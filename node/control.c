@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -277,48 +279,90 @@ out:
 
 /* ---------------------------------------------------------------- client */
 
-int control_request(const char *data_dir, const char *command, const char *const *args,
-                    size_t nargs, int timeout_ms, Carenet__ControlReply **reply_out)
+/*
+ * 0 if something listens on the control socket, CN_EUNREACH if the socket
+ * file is missing or stale (a node killed with SIGKILL leaves it behind:
+ * without this check a request would wait for the whole timeout).
+ */
+static int listening(const char *path)
 {
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	char ep[600], path[512];
-	struct stat sb;
-	void *ctx = NULL, *s = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
-	zmq_msg_t m;
-	int rc = CN_EUNREACH, zero = 0;
+	struct sockaddr_un sa;
+	int fd, rc;
 
-	*reply_out = NULL;
-	if (endpoint_for(data_dir, ep, sizeof(ep), path, sizeof(path)) != 0)
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
 		return CN_EINVAL;
-	if (stat(path, &sb) < 0)
-		return CN_EUNREACH;
-	req.command = (char *)command;
-	req.args = (char **)args;
-	req.n_args = nargs;
-	len = carenet__control_request__get_packed_size(&req);
-	if (!(buf = malloc(len ? len : 1)))
-		return CN_ENOMEM;
-	carenet__control_request__pack(&req, buf);
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return CN_EIO;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : CN_EUNREACH;
+	close(fd);
+	return rc;
+}
+
+/* One REQ/REP exchange; CN_ETIMEOUT if the node does not answer in time. */
+static int exchange(const char *ep, const uint8_t *buf, size_t len, int timeout_ms,
+                    Carenet__ControlReply **rep)
+{
+	void *ctx = NULL, *s = NULL;
+	zmq_msg_t m;
+	int rc = CN_EIO, zero = 0;
+
 	zmq_msg_init(&m);
 	if (!(ctx = zmq_ctx_new()) || !(s = zmq_socket(ctx, ZMQ_REQ)))
 		goto out;
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
 	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms));
 	zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof(timeout_ms));
-	if (zmq_connect(s, ep) < 0 || zmq_send(s, buf, len, 0) < 0)
+	if (zmq_connect(s, ep) < 0)
 		goto out;
-	if (zmq_msg_recv(&m, s, 0) < 0)
+	if (zmq_send(s, buf, len, 0) < 0 || zmq_msg_recv(&m, s, 0) < 0) {
+		rc = zmq_errno() == EAGAIN ? CN_ETIMEOUT : CN_EIO;
 		goto out;
-	*reply_out = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
-	rc = *reply_out ? 0 : CN_EPROTO;
+	}
+	*rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+	rc = *rep ? 0 : CN_EPROTO;
 out:
 	zmq_msg_close(&m);
 	if (s)
 		zmq_close(s);
 	if (ctx)
 		zmq_ctx_term(ctx);
+	return rc;
+}
+
+int control_call(const char *data_dir, const Carenet__ControlRequest *req, int timeout_ms,
+                 Carenet__ControlReply **reply)
+{
+	char ep[600], path[512];
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	*reply = NULL;
+	if (endpoint_for(data_dir, ep, sizeof(ep), path, sizeof(path)) != 0)
+		return CN_EINVAL;
+	if ((rc = listening(path)) != 0)
+		return rc;
+	len = carenet__control_request__get_packed_size(req);
+	if (!(buf = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	carenet__control_request__pack(req, buf);
+	rc = exchange(ep, buf, len, timeout_ms, reply);
 	free(buf);
 	return rc;
+}
+
+int control_request(const char *data_dir, const char *command, const char *const *args,
+                    size_t nargs, int timeout_ms, Carenet__ControlReply **reply)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	int rc;
+
+	req.command = (char *)command;
+	req.args = (char **)args;
+	req.n_args = nargs;
+	rc = control_call(data_dir, &req, timeout_ms, reply);
+	return rc == CN_ETIMEOUT || rc == CN_EIO ? CN_EUNREACH : rc;
 }

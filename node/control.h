@@ -19,6 +19,11 @@
 
 int control_request(const char *data_dir, const char *command, const char *const *args,
                     size_t nargs, int timeout_ms, Carenet__ControlReply **reply);
+/* The same with a whole request. Errors: CN_EUNREACH (nothing listens: the
+ * node is not running, or its socket is stale), CN_ETIMEOUT (no answer in
+ * time), CN_EIO, CN_EPROTO, CN_EINVAL (socket path too long), CN_ENOMEM. */
+int control_call(const char *data_dir, const Carenet__ControlRequest *req, int timeout_ms,
+                 Carenet__ControlReply **reply);
 
 /* Server side, used by node.c: */
 struct node;
