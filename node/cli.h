@@ -4,7 +4,8 @@
  * reply exchange with the running node over its control socket.
  *
  * cli_call() prints every failure for the operator on stderr, prefixed by
- * prog ("carenet directive issue: ..."), and returns:
+ * prog ("carenet directive issue: ..."; prog NULL: prints nothing, for
+ * callers that poll and look at the refusal themselves), and returns:
  *   0            the node answered with code 0; *rep is its reply
  *   CN_EUNREACH  the node is not running, or did not answer within
  *                timeout_ms (the message says which and how to start it)
@@ -53,5 +54,16 @@ void cli_kind_text(uint32_t kind, char *out, size_t outlen);
 void cli_json_directive(struct json *j, const Carenet__DirectiveView *v);
 /* "evidence": [{name, sha256 (hex), size}] inside an open object. */
 void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n);
+
+/* The tables the commands print on stdout, times shown in zone tz:
+ * `directive show` (one directive: head, then the issuer's matrix of
+ * targets) and `inbox` (directives addressed to this office). */
+void cli_directive_print(const Carenet__DirectiveView *v, const char *tz);
+void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz);
+
+/* Evidence for an ack: path's base name, size and SHA-256 (into hash; e
+ * points at path and hash, which the caller keeps). Errors: CN_ENOTFOUND
+ * (cannot open), CN_EINVAL (not a regular file), CN_EIO, CN_ECRYPTO. */
+int cli_evidence(const char *path, Carenet__Evidence *e, uint8_t hash[32]);
 
 #endif

@@ -197,7 +197,7 @@ static void show_row(const Carenet__TargetView *t, const char *tz)
 	}
 }
 
-static void show_table(const Carenet__DirectiveView *v, const char *tz)
+void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 {
 	char counts[256];
 
@@ -553,7 +553,7 @@ static int views(const char *prog, const char *cfgpath, const char *command, Car
 static void show_one(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 {
 	(void)n;
-	show_table(v[0], tz);
+	cli_directive_print(v[0], tz);
 }
 
 struct view_args {

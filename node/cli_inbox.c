@@ -37,7 +37,7 @@ static void json_inbox(struct json *j, const Carenet__DirectiveView *v)
 	json_obj_end(j);
 }
 
-static void inbox_table(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 {
 	char due[32], kind[64];
 
@@ -81,7 +81,7 @@ static int inbox_run(const char *cfgpath, int as_json)
 		json_arr_end(&j);
 		json_finish(&j);
 	} else if (rc == 0) {
-		inbox_table(rep->directives, rep->n_directives, cfg->timezone);
+		cli_inbox_print(rep->directives, rep->n_directives, cfg->timezone);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
@@ -138,7 +138,7 @@ int cmd_inbox(int argc, char **argv)
 /* --------------------------------------------------------------- ack */
 
 /* Name (base name), size and SHA-256 of one file, read in chunks. */
-static int evidence_of(const char *path, Carenet__Evidence *e, uint8_t hash[32])
+int cli_evidence(const char *path, Carenet__Evidence *e, uint8_t hash[32])
 {
 	EVP_MD_CTX *md = NULL;
 	uint8_t buf[65536];
@@ -273,7 +273,7 @@ static int ack_evidence(const struct ack_args *a, Carenet__Evidence *ev, Carenet
 	for (size_t i = 0; i < a->nfiles; i++) {
 		carenet__evidence__init(&ev[i]);
 		evp[i] = &ev[i];
-		if ((rc = evidence_of(a->files[i], &ev[i], hashes[i])) != 0) {
+		if ((rc = cli_evidence(a->files[i], &ev[i], hashes[i])) != 0) {
 			fprintf(stderr, "carenet ack: evidence %s: %s\n", a->files[i],
 			        rc == CN_ENOTFOUND ? "no such file"
 			        : rc == CN_EINVAL  ? "not a regular file"
