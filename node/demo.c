@@ -2,7 +2,9 @@
  * demo: builds a demonstration PKI and network (one county 530102, N
  * townships, M villages a township) in one directory, starts every node as
  * its own process on 127.0.0.1, shows the tree and its link states, and
- * stops the nodes on SIGINT/SIGTERM or after --duration.
+ * then plays the directives scenario (demo_scenario.c: a task, its deadline,
+ * a reminder, an overdue village and a rectification order, on the nodes'
+ * test clocks), and stops the nodes on SIGINT/SIGTERM or after --duration.
  *
  * The PKI is made by this binary's own subcommands (ca, init, enroll), each
  * called in a forked child: their getopt and library state stay out of this
@@ -12,6 +14,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
+#include "demo_scenario.h"
 #include "err.h"
 #include "pki.h"
 #include "util.h"
@@ -51,14 +54,13 @@ struct demo_node {
 	char id[PKI_ID_MAX];
 	char name[PKI_NAME_MAX];
 	enum pki_role role;
-	int parent;     /* index in demo.nodes; -1 for the county */
-	int port;       /* listen port; 0 for villages */
-	char *dir;      /* DIR/<id> */
-	char *cfg;      /* DIR/<id>/node.cfg */
-	char *data_dir; /* from the config (run mode) */
-	char *listen;   /* from the config (run mode) */
-	pid_t pid;      /* > 0 while running */
-	int wstatus;    /* waitpid status once exited */
+	int parent;          /* index in demo.nodes; -1 for the county */
+	int port;            /* listen port; 0 for villages */
+	char *dir;           /* DIR/<id> */
+	char *cfg;           /* DIR/<id>/node.cfg */
+	struct config *conf; /* loaded (run mode) */
+	pid_t pid;           /* > 0 while running */
+	int wstatus;         /* waitpid status once exited */
 	int exited;
 	/* last poll */
 	int reachable;    /* answered the status request */
@@ -69,7 +71,7 @@ struct demo_node {
 
 struct demo {
 	char *dir;
-	int townships, villages, base_port, setup_only;
+	int townships, villages, base_port, setup_only, no_scenario;
 	uint64_t duration; /* seconds; 0 = until a signal */
 	struct demo_node *nodes;
 	size_t n;
@@ -79,27 +81,41 @@ struct demo {
 static void demo_usage(FILE *f)
 {
 	fputs("usage: carenet demo [--dir DIR] [--townships N] [--villages M] [--duration S]\n"
-	      "                    [--setup-only] [--base-port P]\n"
+	      "                    [--no-scenario] [--setup-only] [--base-port P]\n"
 	      "\n"
 	      "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
 	      "villages per township — and runs every node as its own process on 127.0.0.1\n"
 	      "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
 	      "\n"
+	      "Once every link is up it plays a scenario, printing the county's status\n"
+	      "matrix at each step: the county issues a task (任务) to every village, due in\n"
+	      "10 minutes with a reminder 5 minutes before; every village but the last\n"
+	      "accepts and completes it, the last stays silent, is reminded, falls overdue\n"
+	      "and gets a rectification order (限时整改). The nodes it starts run test\n"
+	      "clocks (test_clock = true; the county: deadline.remind \"5m\", auto_rectify,\n"
+	      "rectify_hours 1), which the scenario moves on instead of waiting; move them\n"
+	      "yourself with carenet clock -c DIR/<id>/node.cfg --advance 1h.\n"
+	      "\n"
 	      "  -d, --dir DIR       where to put everything (must be new or empty);\n"
 	      "                      default: a new directory /tmp/carenet-demo-XXXXXX\n"
 	      "  -t, --townships N   townships under the county, 1..99 (default 2)\n"
 	      "  -v, --villages M    villages per township, 1..999 (default 2)\n"
-	      "      --duration S    stop the network after S (90, 90s, 15m, 2h)\n"
+	      "      --duration S    stop the network after S (90, 90s, 15m, 2h), counted\n"
+	      "                      from the end of the scenario\n"
+	      "      --no-scenario   start the network and play nothing (test clocks still)\n"
 	      "  -s, --setup-only    write the PKI and configs, print how to run each\n"
-	      "                      node, start nothing\n"
+	      "                      node, start nothing (configs without test clocks)\n"
 	      "  -p, --base-port P   listen on ports P, P+1, ... instead of free ports\n"
 	      "  -h, --help          show this text\n"
 	      "\n"
 	      "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY
 	      " (county CA),\n"
-	      "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/.\n"
-	      "Exit: 0 the network came up and stopped cleanly, 1 a node failed or did not\n"
-	      "come up, 2 usage error, 4 DIR exists and is not empty.\n",
+	      "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
+	      "DIR/activity-record-<id>.txt (the scenario's evidence file).\n"
+	      "Exit: 0 the network came up, played the scenario and stopped cleanly (or was\n"
+	      "stopped by Ctrl-C), 1 a node failed or did not come up, a scenario step did\n"
+	      "not complete in time, or a node did not stop cleanly; 2 usage error, 4 DIR\n"
+	      "exists and is not empty.\n",
 	      f);
 }
 
@@ -118,11 +134,15 @@ static int demo_parse_int(const char *s, long lo, long hi, int *out)
 
 static int demo_parse_args(struct demo *d, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"dir", required_argument, NULL, 'd'},      {"townships", required_argument, NULL, 't'},
-	    {"villages", required_argument, NULL, 'v'}, {"duration", required_argument, NULL, 'D'},
-	    {"setup-only", no_argument, NULL, 's'},     {"base-port", required_argument, NULL, 'p'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+	                                     {"townships", required_argument, NULL, 't'},
+	                                     {"villages", required_argument, NULL, 'v'},
+	                                     {"duration", required_argument, NULL, 'D'},
+	                                     {"setup-only", no_argument, NULL, 's'},
+	                                     {"base-port", required_argument, NULL, 'p'},
+	                                     {"no-scenario", no_argument, NULL, 'N'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	int c;
 
 	optind = 0; /* glibc: full re-initialisation, whatever parsed argv before */
@@ -158,6 +178,9 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			break;
 		case 's':
 			d->setup_only = 1;
+			break;
+		case 'N':
+			d->no_scenario = 1;
 			break;
 		case 'p':
 			if (demo_parse_int(optarg, 1024, 65535 - 100, &d->base_port) < 0) {
@@ -609,6 +632,11 @@ static int demo_setup(struct demo *d)
 	    (rc = demo_step(d, STEP_ISSUE, 1)) < 0 || /* one CA: in order, parents first */
 	    (rc = demo_step(d, STEP_ENROLL, par)) < 0)
 		return rc;
+	/* Only for nodes the demo runs: the network tests build their networks
+	 * with --setup-only and expect real clocks and no deadline group. */
+	for (size_t i = 0; i < d->n && !d->setup_only; i++)
+		if ((rc = demo_scenario_configure(d->nodes[i].cfg, d->nodes[i].role)) < 0)
+			return rc;
 	fprintf(stderr, "demo: setup done in %.1f s\n", (double)(util_mono_us() - t0) / 1e6);
 	return 0;
 }
@@ -623,6 +651,12 @@ static void demo_print_setup_only(const struct demo *d)
 	for (size_t i = 0; i < d->n; i++)
 		printf("  %s run -c %s\n", exe, d->nodes[i].cfg);
 	printf("Then ask any node how it is: %s status -c %s\n", exe, d->nodes[0].cfg);
+	printf("These nodes run on the real clock. For deadlines in seconds, add\n"
+	       "  test_clock = true;\n"
+	       "to a node.cfg before starting it and move its clock with\n"
+	       "  %s clock -c CFG --advance 1h\n"
+	       "('carenet demo' without --setup-only does this for every node it runs.)\n",
+	       exe);
 }
 
 /* ---- running the network ---- */
@@ -647,23 +681,17 @@ static int demo_load_configs(struct demo *d)
 
 	for (size_t i = 0; i < d->n; i++) {
 		struct demo_node *nd = &d->nodes[i];
-		struct config *cfg = NULL;
 
-		if (config_load(nd->cfg, &cfg, err, sizeof(err)) < 0) {
+		if (config_load(nd->cfg, &nd->conf, err, sizeof(err)) < 0) {
 			fprintf(stderr, "demo: %s\n", err);
 			return CN_ECONFIG;
 		}
-		nd->data_dir = util_strdup(cfg->data_dir);
-		nd->listen = util_strdup(cfg->listen);
-		config_free(&cfg);
-		if (!nd->data_dir || !nd->listen)
-			return CN_ENOMEM;
-		if (strlen(nd->data_dir) + 1 + strlen(CONTROL_SOCKET_NAME) >=
+		if (strlen(nd->conf->data_dir) + 1 + strlen(CONTROL_SOCKET_NAME) >=
 		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
 			fprintf(stderr,
 			        "demo: %s/%s is too long for a unix socket path; "
 			        "use a shorter --dir\n",
-			        nd->data_dir, CONTROL_SOCKET_NAME);
+			        nd->conf->data_dir, CONTROL_SOCKET_NAME);
 			return CN_EINVAL;
 		}
 	}
@@ -743,7 +771,7 @@ static void demo_poll_one(struct demo *d, struct demo_node *nd)
 	nd->reachable = 0;
 	nd->parent_up = 0;
 	if (nd->pid <= 0 ||
-	    control_request(nd->data_dir, "status", NULL, 0, DEMO_POLL_MS, &reply) < 0)
+	    control_request(nd->conf->data_dir, "status", NULL, 0, DEMO_POLL_MS, &reply) < 0)
 		return;
 	if (reply->code == 0 && (st = reply->status)) {
 		nd->reachable = 1;
@@ -851,7 +879,7 @@ static void demo_print_tree(const struct demo *d, FILE *f)
 		        pki_role_name(nd->role), nd->name, namew - demo_width(nd->name), "",
 		        demo_state(nd));
 		if (nd->parent < 0 && nd->reachable)
-			fprintf(f, " %s", nd->listen);
+			fprintf(f, " %s", nd->conf->listen);
 		if (nd->parent >= 0 && nd->reachable && nd->rtt_us)
 			fprintf(f, "  rtt %.1f ms", (double)nd->rtt_us / 1000.0);
 		if (nd->exited) {
@@ -1028,6 +1056,48 @@ static int demo_stop_all(struct demo *d)
 	return unclean;
 }
 
+/* Between the scenario's polls: a node that died ends it, as does a signal. */
+static int demo_scenario_check(void *arg)
+{
+	struct demo *d = arg;
+	long dead;
+
+	if ((dead = demo_reap(d)) >= 0) {
+		fprintf(stderr, "demo: a node failed during the scenario\n");
+		demo_node_died(&d->nodes[dead]);
+		return CN_EIO;
+	}
+	return demo_signal ? CN_EIO : 0;
+}
+
+/* Plays the scenario. 0 also when a signal cut it short: the operator
+ * stopped the demo, which then stops the network as usual. */
+static int demo_scenario(struct demo *d)
+{
+	struct demo_scenario_env env = {.dir = d->dir, .n = d->n, .check = demo_scenario_check};
+	struct demo_office *offices = calloc(d->n, sizeof(*offices));
+	int rc;
+
+	if (!offices)
+		return CN_ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		offices[i].id = d->nodes[i].id;
+		offices[i].role = d->nodes[i].role;
+		offices[i].cfg = d->nodes[i].conf;
+	}
+	env.offices = offices;
+	env.arg = d;
+	rc = demo_scenario_run(&env);
+	free(offices);
+	if (rc < 0 && demo_signal) {
+		fprintf(stderr, "demo: interrupted during the scenario\n");
+		return 0;
+	}
+	if (rc < 0)
+		fprintf(stderr, "demo: the scenario did not complete; stopping the network\n");
+	return rc < 0 ? CN_EIO : 0;
+}
+
 static int demo_run(struct demo *d)
 {
 	const char *exe = cmd_self_exe();
@@ -1053,7 +1123,10 @@ static int demo_run(struct demo *d)
 		fprintf(stderr, "demo: all %zu links up after %.1f s\n", d->links,
 		        (double)(util_mono_us() - t0) / 1e6);
 		demo_print_tree(d, stdout);
-		died = demo_watch(d);
+		if (!d->no_scenario)
+			rc = demo_scenario(d);
+		if (rc == 0)
+			died = demo_watch(d);
 	}
 	if (demo_stop_all(d) > 0 || died)
 		rc = rc < 0 ? rc : CN_EIO;
@@ -1065,8 +1138,7 @@ static void demo_free(struct demo *d)
 	for (size_t i = 0; d->nodes && i < d->n; i++) {
 		free(d->nodes[i].dir);
 		free(d->nodes[i].cfg);
-		free(d->nodes[i].data_dir);
-		free(d->nodes[i].listen);
+		config_free(&d->nodes[i].conf);
 	}
 	free(d->nodes);
 	free(d->dir);

@@ -1,0 +1,51 @@
+/*
+ * demo_scenario: the directives scenario `carenet demo` plays once its
+ * network is up. The county issues a task (任务) to every village, due in
+ * 10 test-clock minutes with a reminder 5 minutes before; every village but
+ * the last accepts and completes it (one with an evidence file), the last
+ * stays silent, is reminded, falls overdue and is ordered to rectify
+ * (限时整改). The county's status matrix is printed after every step.
+ *
+ * demo_scenario_configure() appends what the scenario needs to a freshly
+ * enrolled node.cfg, once (the loader refuses duplicate keys): test_clock
+ * on every node, and the county's deadline group. demo_scenario_run()
+ * drives the running nodes through their control sockets (cli.h), moving
+ * their test clocks instead of waiting, and prints on stdout.
+ *
+ * Every wait is bounded. Errors (printed on stderr, naming the step and
+ * what was seen): CN_ETIMEOUT (a step did not complete in time), a node's
+ * refusal code or CN_EUNREACH, CN_EIO / CN_ENOMEM; and whatever env->check
+ * returned (it prints its own reason). Thread: the demo's only thread.
+ */
+#ifndef CARENET_DEMO_SCENARIO_H
+#define CARENET_DEMO_SCENARIO_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "pki.h"
+
+struct demo_office {
+	const char *id;
+	enum pki_role role;
+	const struct config *cfg; /* loaded; the caller's */
+};
+
+struct demo_scenario_env {
+	const char *dir;                   /* the demo's DIR: the evidence file goes here */
+	const struct demo_office *offices; /* the county first; villages in tree order */
+	size_t n;
+	/* Called between polls: 0 to go on, negative to end the scenario with
+	 * that error (a node died, a signal came). */
+	int (*check)(void *arg);
+	void *arg;
+};
+
+/* Appends test_clock (and, for the county, the deadline group) to cfgpath.
+ * Errors: CN_EIO (printed), CN_ENOMEM. */
+int demo_scenario_configure(const char *cfgpath, enum pki_role role);
+
+/* Plays the scenario on the running network (see top). */
+int demo_scenario_run(const struct demo_scenario_env *env);
+
+#endif
