@@ -73,6 +73,7 @@ class Net:
         self.seen = {}      # id -> last status dict (or None) seen by status()
         self.logs = {}      # id -> open log file
         self.ended = set()  # ids the harness itself stopped or killed (not crashes)
+        self.last_problems = None  # what link_problems() last found wrong
 
     # ---- layout ----
     def cfg(self, node_id):
@@ -217,6 +218,7 @@ class Net:
         with what and the last state seen."""
         deadline = time.monotonic() + timeout
         polls = 0
+        self.last_problems = None
         while True:
             polls += 1
             if pred():
@@ -228,8 +230,11 @@ class Net:
                     what, ", ".join("%s (status %s)" % (i, self.procs[i].returncode) for i in dead),
                     self.describe(), self.log_tails(dead)))
             if time.monotonic() > deadline or polls > 100000:
-                raise TestFailure("timed out after %.0f s waiting for %s; last seen:\n%s" % (
-                    timeout, what, self.describe()))
+                problems = ""
+                if self.last_problems:
+                    problems = "\nwhat was wrong:\n  " + "\n  ".join(self.last_problems)
+                raise TestFailure("timed out after %.0f s waiting for %s; last seen:\n%s%s" % (
+                    timeout, what, self.describe(), problems))
             time.sleep(0.05)
 
     def log_tails(self, ids, lines=15):
@@ -276,6 +281,7 @@ class Net:
                 if c in down and listed.get(c) != "down":
                     problems.append("%s lists child %s as %r, expected down" % (
                         i, c, listed.get(c, "(absent)")))
+        self.last_problems = problems
         return problems
 
     def all_links_up(self):
