@@ -1,0 +1,302 @@
+/*
+ * test_deliver: the delivery engine's building blocks: signed item batches
+ * (node/item.c: sign, verify, forward a subset, tamper detection) and the
+ * durable outboxes, cursors and origin high-water marks (node/outbox.c).
+ * The engine end to end is proven by the network tests (tests/net/).
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "item.h"
+#include "outbox.h"
+#include "pki.h"
+#include "store.h"
+
+static int failures;
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);      \
+			failures++;                                                                \
+		}                                                                                  \
+	} while (0)
+
+static char T[128];
+
+/* Runs a subcommand quietly (NULL-terminated arguments); its exit status. */
+static int run(int (*fn)(int, char **), ...)
+{
+	char *argv[24];
+	int argc = 0, rc, out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+	const char *a;
+	va_list ap;
+
+	va_start(ap, fn);
+	while ((a = va_arg(ap, const char *)) && argc < 23)
+		argv[argc++] = strdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	fflush(stdout);
+	dup2(null, 1);
+	dup2(null, 2);
+	rc = fn(argc, argv);
+	fflush(stdout);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(out);
+	close(err);
+	close(null);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	return rc;
+}
+
+static char *path(const char *a, const char *b)
+{
+	char *p = malloc(strlen(T) + strlen(a) + strlen(b) + 3);
+	sprintf(p, "%s/%s%s%s", T, a, b[0] ? "/" : "", b);
+	return p;
+}
+
+/* A node identity issued by the test's county CA. */
+static struct pki_self *identity(const char *id)
+{
+	char *dir = path(id, ""), *csr = path(id, "request.pem"), *bundle = path(id, "bundle");
+	char *k = path(id, "node.key"), *c = path(id, "node.pem"), *ch = path(id, "chain.pem");
+	char *cu = path(id, "curve.key"), *ca = path("ca", ""), why[256];
+	struct pki_self *self = NULL;
+
+	CHECK(run(cmd_init, "init", "--dir", dir, "--id", id, NULL) == 0);
+	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint",
+	          "tcp://127.0.0.1:9", "--out", bundle, NULL) == 0);
+	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--parent-endpoint",
+	          "tcp://127.0.0.1:9", NULL) == 0);
+	CHECK(pki_self_load(k, c, ch, cu, &self, why, sizeof(why)) == 0);
+	free(dir), free(csr), free(bundle), free(k), free(c), free(ch), free(cu), free(ca);
+	return self;
+}
+
+static uint8_t *status_item(const char *origin, uint64_t seq, size_t *len)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__StatusUpdate st = CARENET__STATUS_UPDATE__INIT;
+	uint8_t *b;
+
+	st.directive = "530102-1";
+	st.state = 4;
+	it.origin = (char *)origin;
+	it.lane = 1;
+	it.origin_seq = seq;
+	it.body_case = CARENET__ITEM__BODY_STATUS;
+	it.status = &st;
+	*len = carenet__item__get_packed_size(&it);
+	b = malloc(*len);
+	carenet__item__pack(&it, b);
+	return b;
+}
+
+static int verify_bytes(const uint8_t *b, size_t n, const struct pki_self *who)
+{
+	Carenet__SignedBatch *sb;
+	int rc = item_batch_decode(b, n, &sb);
+
+	if (rc != 0)
+		return rc;
+	rc = item_batch_verify(sb, pki_self_identity(who)->sign_pub);
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	return rc;
+}
+
+static void test_items(struct pki_self *county, struct pki_self *township)
+{
+	const char *me = pki_self_identity(county)->id;
+	uint8_t *items[3], *signed_ = NULL, *sub = NULL;
+	size_t lens[3], slen, sublen;
+	Carenet__SignedBatch *sb = NULL;
+	Carenet__Item *it = NULL;
+	size_t keep[2] = {0, 2}, bad_order[2] = {2, 0};
+
+	for (int i = 0; i < 3; i++)
+		items[i] = status_item(me, (uint64_t)i + 1, &lens[i]);
+	CHECK(item_batch_sign(county, (const uint8_t *const *)items, lens, 3, &signed_, &slen) ==
+	      0);
+	/* the origin's key verifies; another office's does not */
+	CHECK(verify_bytes(signed_, slen, county) == 0);
+	CHECK(verify_bytes(signed_, slen, township) == CN_EVERIFY);
+	CHECK(item_batch_decode(signed_, slen, &sb) == 0);
+	CHECK(sb && sb->n_hashes == 3 && sb->n_items == 3 && strcmp(sb->origin, me) == 0);
+	/* a relay forwards a subset without re-signing: still verifies */
+	CHECK(item_batch_subset(sb, keep, 2, &sub, &sublen) == 0);
+	CHECK(verify_bytes(sub, sublen, county) == 0);
+	free(sub);
+	/* items out of the signed order, or an altered item, do not */
+	CHECK(item_batch_subset(sb, bad_order, 2, &sub, &sublen) == 0);
+	CHECK(verify_bytes(sub, sublen, county) == CN_EVERIFY);
+	free(sub);
+	sb->items[1].data[sb->items[1].len - 1] ^= 1;
+	CHECK(item_batch_verify(sb, pki_self_identity(county)->sign_pub) == CN_EVERIFY);
+	sb->items[1].data[sb->items[1].len - 1] ^= 1;
+	/* claiming another origin breaks the signature */
+	{
+		char *real = sb->origin;
+		sb->origin = "530102001";
+		CHECK(item_batch_verify(sb, pki_self_identity(county)->sign_pub) == CN_EVERIFY);
+		sb->origin = real;
+	}
+	/* caps: a hash of the wrong size, more items than hashes */
+	sb->hashes[0].len = 31;
+	slen = carenet__signed_batch__get_packed_size(sb);
+	sub = malloc(slen);
+	carenet__signed_batch__pack(sb, sub);
+	{
+		Carenet__SignedBatch *x = NULL;
+		CHECK(item_batch_decode(sub, slen, &x) == CN_EPROTO && x == NULL);
+	}
+	free(sub);
+	sb->hashes[0].len = 32;
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	/* item decoding: a valid one, and one without origin sequence */
+	CHECK(item_decode(items[0], lens[0], &it) == 0 && it && it->origin_seq == 1);
+	carenet__item__free_unpacked(it, NULL);
+	free(items[0]);
+	items[0] = status_item(me, 0, &lens[0]);
+	CHECK(item_decode(items[0], lens[0], &it) == CN_EPROTO);
+	for (int i = 0; i < 3; i++)
+		free(items[i]);
+	free(signed_);
+}
+
+struct seen {
+	uint64_t seq[16];
+	char origin[16][40];
+	size_t n;
+};
+
+static int collect(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct seen *s = arg;
+	(void)msg;
+	(void)len;
+	if (s->n < 16) {
+		s->seq[s->n] = seq;
+		snprintf(s->origin[s->n], 40, "%s", origin);
+		s->n++;
+	}
+	return 0;
+}
+
+struct otest {
+	struct store *st;
+	int step;
+	struct seen seen;
+	uint64_t v;
+};
+
+static int outbox_txn(MDB_txn *txn, void *arg)
+{
+	struct otest *o = arg;
+	struct store *st = o->st;
+	uint64_t seq = 0;
+	int rc = 0;
+
+	memset(&o->seen, 0, sizeof(o->seen));
+	switch (o->step) {
+	case 0: /* five on (township, normal), one urgent, one for another peer */
+		for (int i = 0; i < 5 && rc == 0; i++)
+			rc = outbox_put(st, txn, "530102001", 1, i % 2 ? "530102" : "530102001001",
+			                "m", 1, &seq);
+		CHECK(rc == 0 && seq == 5);
+		CHECK(outbox_put(st, txn, "530102001", 0, "530102", "u", 1, &seq) == 0 && seq == 1);
+		CHECK(outbox_put(st, txn, "530102002", 1, "530102", "x", 1, &seq) == 0 && seq == 1);
+		return rc;
+	case 1: /* iterate from 3: sequences and origins in order */
+		CHECK(outbox_each(st, txn, "530102001", 1, 3, collect, &o->seen) == 0);
+		CHECK(o->seen.n == 3 && o->seen.seq[0] == 3 && o->seen.seq[2] == 5);
+		CHECK(strcmp(o->seen.origin[0], "530102001001") == 0);
+		CHECK(strcmp(o->seen.origin[1], "530102") == 0);
+		return 0;
+	case 2: /* a cumulative ack deletes up to it, only on that peer and lane */
+		CHECK(outbox_ack(st, txn, "530102001", 1, 3) == 0);
+		CHECK(outbox_pending(st, txn, "530102001", 1, &o->v) == 0 && o->v == 2);
+		CHECK(outbox_pending(st, txn, "530102001", 0, &o->v) == 0 && o->v == 1);
+		CHECK(outbox_pending(st, txn, "530102002", 1, &o->v) == 0 && o->v == 1);
+		CHECK(outbox_last(st, txn, "530102001", 1, &o->v) == 0 && o->v == 5);
+		/* cursors and high-water marks start at 0 and keep what is put */
+		CHECK(cursor_get(st, txn, "530102001", 1, &o->v) == 0 && o->v == 0);
+		CHECK(cursor_put(st, txn, "530102001", 1, 7) == 0);
+		CHECK(origin_hwm_put(st, txn, "530102001001", 1, 42) == 0);
+		/* a peer id too long for a key is refused, not truncated */
+		CHECK(outbox_put(st, txn, "53010200100100100", 1, "x", "m", 1, &seq) == CN_EINVAL);
+		return 0;
+	case 3: /* the peer holds more than we ever sent: renumber after it */
+		CHECK(outbox_rebase(st, txn, "530102001", 1, 10) == 0);
+		CHECK(outbox_each(st, txn, "530102001", 1, 0, collect, &o->seen) == 0);
+		CHECK(o->seen.n == 2 && o->seen.seq[0] == 11 && o->seen.seq[1] == 12);
+		CHECK(outbox_last(st, txn, "530102001", 1, &o->v) == 0 && o->v == 12);
+		return 0;
+	default: /* after reopening: all of it was durable */
+		CHECK(cursor_get(st, txn, "530102001", 1, &o->v) == 0 && o->v == 7);
+		CHECK(origin_hwm_get(st, txn, "530102001001", 1, &o->v) == 0 && o->v == 42);
+		CHECK(origin_hwm_get(st, txn, "530102001002", 1, &o->v) == 0 && o->v == 0);
+		CHECK(outbox_pending(st, txn, "530102001", 1, &o->v) == 0 && o->v == 2);
+		return 0;
+	}
+}
+
+static void test_outbox(void)
+{
+	char *dir = path("store", "");
+	struct otest o = {0};
+
+	CHECK(store_open(dir, 1 << 20, &o.st) == 0);
+	for (o.step = 0; o.step < 4; o.step++)
+		CHECK(store_write(o.st, outbox_txn, &o) == 0);
+	store_close(&o.st);
+	CHECK(store_open(dir, 1 << 20, &o.st) == 0);
+	CHECK(store_read(o.st, outbox_txn, &o) == 0);
+	store_close(&o.st);
+	free(dir);
+}
+
+int main(void)
+{
+	struct pki_self *county, *township;
+	char *root, *ca;
+
+	snprintf(T, sizeof(T), "/tmp/test_deliver.XXXXXX");
+	if (!mkdtemp(T))
+		return 1;
+	root = path("root", "");
+	ca = path("ca", "");
+	CHECK(run(cmd_ca, "ca", "init", "--dir", root, "--scope", "53", "--name", "root", NULL) ==
+	      0);
+	CHECK(run(cmd_ca, "ca", "init", "--dir", ca, "--scope", "530102", "--name", "county CA",
+	          "--root", root, NULL) == 0);
+	county = identity("530102");
+	township = identity("530102001");
+	if (county && township)
+		test_items(county, township);
+	test_outbox();
+	pki_self_free(&county);
+	pki_self_free(&township);
+	free(root);
+	free(ca);
+	if (failures) {
+		fprintf(stderr, "test_deliver: %d failures (files kept in %s)\n", failures, T);
+		return 1;
+	}
+	{
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", T);
+		if (system(cmd) != 0)
+			fprintf(stderr, "test_deliver: could not remove %s\n", T);
+	}
+	printf("test_deliver: ok\n");
+	return 0;
+}
