@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import COUNTY, TestFailure, check, main, run_cli  # noqa: E402
-from ops import (EXIT_REFUSED, ack, audit, cn, cn_json, issue, matrix, poll, show,  # noqa: E402
+from ops import (EXIT_REFUSED, ack, audit, cn, cn_json, inbox_entries, issue, matrix, poll, show,  # noqa: E402
                  show_run, wait_registry)
 
 TOWNSHIPS, VILLAGES = 1, 2
@@ -80,6 +80,9 @@ def test(net, args):
     wait_registry(net, COUNTY, "%s:village" % COUNTY, vs)
     did = issue(net, COUNTY, "%s:village" % COUNTY, "审计 audited task", due="+1d")
     for v in vs:
+        # ack only what has arrived: the village refuses a directive not in its inbox
+        poll(net, lambda: (bool(inbox_entries(net, v, did)), None), TIMEOUT,
+             "%s to receive %s" % (v, did))
         ack(net, v, did, "done", "--note", "ok")
     poll(net, lambda: (lambda m: (m == {v: "done" for v in vs}, m))(
         matrix(show(net, COUNTY, did))), TIMEOUT, "both villages done at the county")

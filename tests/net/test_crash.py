@@ -64,7 +64,7 @@ def try_ack_all(net, village, acked):
         if e["id"] in acked[village] or e["state"] == "done":
             continue
         a = run_cli([net.carenet, "ack", e["id"], "-c", net.cfg(village), "--state", "done"],
-                    timeout=30)
+                    timeout=90)
         if a.returncode == EXIT_OK:
             acked[village].add(e["id"])
 
