@@ -37,6 +37,7 @@ struct probe {
 	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target,
 	    *directive;
 	int count, wait_ms, handshakes;
+	size_t body_size; /* --serve: a directive body this large (0: none) */
 	size_t size;
 	char server[41], pub[41], sec[41];
 	struct pki_self *self;
@@ -434,6 +435,17 @@ static int run_serve(struct probe *p)
 	tg.n_ids = 1;
 	dv.kind = 1;
 	dv.title = "forged: a target outside the issuer's subtree";
+	if (p->body_size) { /* or: a directive over the body cap */
+		char *big = malloc(p->body_size + 1);
+		if (!big) {
+			zmq_close(s);
+			return 1;
+		}
+		memset(big, 'x', p->body_size);
+		big[p->body_size] = 0;
+		dv.body = big;
+		dv.title = "forged: a body over the cap";
+	}
 	dv.targets = &tg;
 	dv.expanded = ids;
 	dv.n_expanded = 1;
@@ -453,6 +465,8 @@ static int run_serve(struct probe *p)
 	}
 	printf("{\"result\": \"%s\", \"acks\": %d}\n", acks ? "acked" : "none", acks);
 	free(msg);
+	if (p->body_size)
+		free(dv.body);
 	zmq_close(s);
 	return 0;
 }
@@ -557,19 +571,14 @@ static int run_handshakes(struct probe *p)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"endpoint", required_argument, 0, 'e'},
-	                                     {"server-cert", required_argument, 0, 's'},
-	                                     {"identity", required_argument, 0, 'i'},
-	                                     {"curve-key", required_argument, 0, 'k'},
-	                                     {"send", required_argument, 0, 'm'},
-	                                     {"count", required_argument, 0, 'n'},
-	                                     {"size", required_argument, 0, 'z'},
-	                                     {"wait", required_argument, 0, 'w'},
-	                                     {"handshakes", required_argument, 0, 'H'},
-	                                     {"serve", required_argument, 0, 'S'},
-	                                     {"target", required_argument, 0, 't'},
-	                                     {"directive", required_argument, 0, 'd'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"endpoint", required_argument, 0, 'e'},   {"server-cert", required_argument, 0, 's'},
+	    {"identity", required_argument, 0, 'i'},   {"curve-key", required_argument, 0, 'k'},
+	    {"send", required_argument, 0, 'm'},       {"count", required_argument, 0, 'n'},
+	    {"size", required_argument, 0, 'z'},       {"wait", required_argument, 0, 'w'},
+	    {"handshakes", required_argument, 0, 'H'}, {"serve", required_argument, 0, 'S'},
+	    {"target", required_argument, 0, 't'},     {"directive", required_argument, 0, 'd'},
+	    {"body-size", required_argument, 0, 'B'},  {0, 0, 0, 0}};
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int ch, rc;
 
@@ -610,6 +619,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			p.directive = optarg;
+			break;
+		case 'B':
+			p.body_size = (size_t)atol(optarg);
 			break;
 		default:
 			fprintf(stderr, "usage: see tests/probe.c\n");

@@ -54,6 +54,15 @@ def test(net, args):
     check(not any("forged" in e["title"] for e in inbox(net, V1)),
           "the out-of-subtree directive reached V1's inbox: %r" % inbox(net, V1))
     print("refused at the village: a township's directive to another township's village")
+    # ... and a directive for V1 itself whose body is over the cap (65536 bytes).
+    out = probe(net, args, "--serve", listen, "--identity", os.path.join(net.dir, T1),
+                "--target", V1, "--body-size", "70000", "--wait", "15000", timeout=60)
+    check(out["result"] == "acked", "V1 did not take the second batch: %r" % out)
+    check(counter(net, V1, "items_refused") == before + 2,
+          "V1 did not refuse a directive with a 70000-byte body")
+    check(not any("forged" in e["title"] for e in inbox(net, V1)),
+          "the oversized directive reached V1's inbox: %r" % inbox(net, V1))
+    print("refused at the village: a directive with a body over the size cap")
     net.start(T1)
     net.wait_for(net.all_links_up, 60, "all links up again")
 
