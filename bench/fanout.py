@@ -197,6 +197,37 @@ def latency(net, args, nvill):
     return out
 
 
+def set_nice(pid, nice):
+    """Gives a node's process more (or less) CPU: every thread's nice value (the
+    ZeroMQ I/O thread carries the node's traffic too) and, as each node runs in
+    its own session, its scheduler autogroup's (with autogroups on, CPU is
+    shared between groups first and a thread's own nice only counts within its
+    group)."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+    try:
+        with open("/proc/%d/autogroup" % pid, "w") as f:
+            f.write(str(nice))
+    except OSError:
+        pass  # no autogroups in this kernel
+
+
+def link_counters(net):
+    """Per role, the sums of the delivery counters that show wasted work:
+    resends (ack overdue or asked for) and messages received twice."""
+    names = ("resends", "frames_duplicate", "sequence_gaps", "items_duplicate",
+             "batches_committed", "items_applied")
+    out = {}
+    for i in net.ids:
+        st = net.status(i)
+        if not st:
+            continue
+        role = out.setdefault(bl.role_of(i), dict.fromkeys(names, 0))
+        for k in names:
+            role[k] += st["counters"].get(k, 0)
+    return out
+
+
 def one_topology(args, t, v):
     nvill = t * v
     res = {"townships": t, "villages": v, "nodes": 1 + t * (1 + v), "deliveries": [],
@@ -207,7 +238,7 @@ def one_topology(args, t, v):
         t0 = time.monotonic()
         net.start_all()
         if args.county_nice:
-            os.setpriority(os.PRIO_PROCESS, net.pid(C), args.county_nice)
+            set_nice(net.pid(C), args.county_nice)
         net.wait_links_up(180)
         res["links_up_s_incl_status_sweeps"] = time.monotonic() - t0
         work = net.top
@@ -241,6 +272,7 @@ def one_topology(args, t, v):
             res["latency"]["median_ms"], res["latency"]["p99_ms"], res["latency"]["done"]))
         mem = net.memory()
         res["memory"] = bl.mem_by_role(mem)
+        res["link_counters"] = link_counters(net)
         res["memory_raw"] = mem
         res["links_after"] = [] if args.skip_final_check else net.link_problems()
     finally:
@@ -315,6 +347,20 @@ def report(res):
             lines.append("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
                 role, r["n"], r["VmHWM"]["median"], r["VmHWM"]["max"], r["Pss"]["median"],
                 r["RssAnon"]["median"], r["RssAnon"]["max"]))
+    lc = res.get("link_counters", {})
+    if lc:
+        lines.append("")
+        lines.append("Delivery counters summed per role over the whole run (warm-up, all phases):")
+        lines.append("")
+        lines.append("| role | items applied | batches committed | resends | duplicate messages "
+                     "received | duplicate items | sequence gaps |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for role in ("county", "township", "village"):
+            if role in lc:
+                c = lc[role]
+                lines.append("| %s | %d | %d | %d | %d | %d | %d |" % (
+                    role, c["items_applied"], c["batches_committed"], c["resends"],
+                    c["frames_duplicate"], c["items_duplicate"], c["sequence_gaps"]))
     if res.get("links_after"):
         lines.append("\nLinks not all up at the end: %s" % "; ".join(res["links_after"][:10]))
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every benchmark with the settings docs/benchmarks.md reports, one after
-# another, writing each one's table (.txt) and results (.json) to OUT.
+# another, writing each one's table (.txt), progress (.log) and results
+# (.json) to OUT. Takes about 30 minutes on 2 cores.
 #   bench/run_all.sh [BUILD_DIR] [OUT]     (defaults: build-bench, bench-results)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,15 +10,20 @@ out=${2:-bench-results}
 mkdir -p "$out"
 c="$build/carenet"
 p="$build/carenet-probe"
+# run NAME SCRIPT ARGS...
 run() {
 	name=$1
-	shift
-	echo "== $name: $*" >&2
-	python3 "$here/$name.py" --carenet "$c" --probe "$p" --json "$out/$name.json" "$@" \
+	script=$2
+	shift 2
+	echo "== $name: $script.py $*" >&2
+	python3 "$here/$script.py" --carenet "$c" --probe "$p" --json "$out/$name.json" "$@" \
 		>"$out/$name.txt" 2>"$out/$name.log" || echo "== $name FAILED (see $out/$name.log)" >&2
 }
-run ceilings --runs 5
-run startup --topologies 2x2,10x10,20x15 --runs 5 --restart
-run handshakes --handshakes 200 --runs 5
-run link --count 5000 --runs 5
-run fanout --topologies 10x10,20x15 --count 100 --runs 5 --repeats 30
+run ceilings ceilings --runs 5
+run startup startup --topologies 2x2,10x10,20x15 --runs 5 --restart
+run handshakes handshakes --handshakes 200 --runs 5
+run link link --count 5000 --runs 5
+run fanout fanout --topologies 10x10,20x15 --count 100 --runs 5 --repeats 30
+# Sensitivity: the county's scheduler group at nice -10 (as if it had a CPU of its own).
+run fanout-county-nice fanout --topologies 20x15 --count 100 --runs 2 --repeats 20 \
+	--skip-statuses --skip-paused --county-nice -10
