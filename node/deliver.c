@@ -116,6 +116,7 @@ void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_
 		p->tx[l].acked = cursors[l];
 		p->tx[l].sent = cursors[l];
 		p->tx[l].last_progress_us = util_mono_us();
+		p->tx[l].overdue_us = ACK_OVERDUE_US;
 		deliver_syn_ack(d, peer->id, (unsigned)l, cursors[l]);
 	}
 	if (!is_parent && deliver_write(d, child_registered, &a) != 0)

@@ -16,12 +16,14 @@
 #include "roles.h"
 
 #define DEST_MAX 1024 /* destinations of one signed batch (children + parent) */
-#define ACK_OVERDUE_US 3000000u
+#define ACK_OVERDUE_US 10000000u      /* first resend after 10 s without an ack */
+#define ACK_OVERDUE_MAX_US 160000000u /* then doubling up to this */
 
 struct lane_tx {
 	uint64_t acked; /* the peer durably holds everything up to here */
 	uint64_t sent;  /* sent (not necessarily received) up to here */
 	uint64_t last_progress_us;
+	uint64_t overdue_us;  /* current ack deadline (backs off) */
 };
 
 struct dpeer {

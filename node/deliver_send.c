@@ -485,6 +485,7 @@ static void apply_acks(struct deliver *d)
 		if (d->ackin[i].seq > tx->acked) {
 			tx->acked = d->ackin[i].seq;
 			tx->last_progress_us = now;
+			tx->overdue_us = ACK_OVERDUE_US;
 		}
 		if (tx->sent < tx->acked)
 			tx->sent = tx->acked;
@@ -511,16 +512,30 @@ static void check_overdue_acks(struct deliver *d)
 		for (unsigned l = 0; l < WIRE_LANES; l++) {
 			struct lane_tx *tx = &d->peers[i].tx[l];
 			if (!d->peers[i].up || tx->sent == tx->acked ||
-			    now - tx->last_progress_us < ACK_OVERDUE_US)
+			    now - tx->last_progress_us < tx->overdue_us)
 				continue;
-			log_info("deliver %s: ack overdue on lane %u, resending from %llu",
-			         d->peers[i].id, l, (unsigned long long)tx->acked + 1);
+			log_info("deliver %s: no ack on lane %u for %llu ms, resending from %llu",
+			         d->peers[i].id, l, (unsigned long long)tx->overdue_us / 1000,
+			         (unsigned long long)tx->acked + 1);
 			tx->sent = tx->acked;
 			tx->last_progress_us = now;
+			/* A busy peer acks late: back off rather than resend a window
+			 * every few seconds (resends are a safety net; reconnects and
+			 * explicit resend requests are the normal path). */
+			if (tx->overdue_us < ACK_OVERDUE_MAX_US)
+				tx->overdue_us *= 2;
 			d->node->counters[CTR_RESENDS]++;
 			d->kick = 1;
 		}
 	}
+}
+
+static int only_acks(const struct deliver *d)
+{
+	for (size_t i = 0; i < d->nq; i++)
+		if (d->q[i].f->body_case != CARENET__FRAME__BODY_ACK)
+			return 0;
+	return 1;
 }
 
 void deliver_flush(struct deliver *d)
@@ -529,7 +544,11 @@ void deliver_flush(struct deliver *d)
 
 	if (d->nq || d->nsyn) {
 		d->in_write = 1;
-		rc = store_write(d->node->store, deliver_apply_txn, d);
+		/* Acks only delete acknowledged entries: if a system crash undid
+		 * that, the peer would get them again and drop them as duplicates.
+		 * Anything applied from a Batch must be on disk before its ack. */
+		rc = only_acks(d) ? store_write_nosync(d->node->store, deliver_apply_txn, d)
+				  : store_write(d->node->store, deliver_apply_txn, d);
 		d->in_write = 0;
 		deliver_pend_reset(d);
 		if (rc == 0) {

@@ -446,6 +446,7 @@ static void child_hello(struct link *l, struct peer *p, const Carenet__Hello *h)
 {
 	uint64_t cur[WIRE_LANES];
 	struct pki_identity id;
+	int changed;
 	char why[256] = "";
 	int rc;
 	uint64_t now = util_now();
@@ -470,12 +471,16 @@ static void child_hello(struct link *l, struct peer *p, const Carenet__Hello *h)
 	}
 	if (peers_replace_id(l->peers, p, id.id, now))
 		link_count(l, CTR_SESSIONS_DROPPED);
+	/* The store keeps id, role, name and key: write only when they change. */
+	changed = strcmp(p->ident.id, id.id) != 0 || strcmp(p->ident.name, id.name) != 0 ||
+	          p->ident.role != id.role;
 	p->ident = id;
 	if (!p->up)
 		log_info("link %s: %s up (%s)", id.id, pki_role_name(id.role), id.name);
 	peer_set_up(p, now);
 	link_count(l, CTR_HANDSHAKES_OK);
-	peers_persist(l->peers, l->node->store, p);
+	if (changed)
+		peers_persist(l->peers, l->node->store, p);
 	send_welcome(l, p);
 	read_cursors(h->cursors, h->n_cursors, cur);
 	deliver_peer_up(l->node->deliver, &p->ident, 0, cur);

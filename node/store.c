@@ -340,6 +340,20 @@ out:
 	return rc;
 }
 
+int store_write_nosync(struct store *st, store_txn_fn fn, void *arg)
+{
+	int rc, set = mdb_env_set_flags(st->env, MDB_NOSYNC, 1);
+
+	if (set != 0)
+		log_warnx("store: cannot skip the sync: %s", mdb_strerror(set));
+	rc = store_write(st, fn, arg);
+	if (set == 0 && (set = mdb_env_set_flags(st->env, MDB_NOSYNC, 0)) != 0) {
+		log_warnx("store: cannot restore durable commits: %s", mdb_strerror(set));
+		return CN_ESTORE; /* never keep running without durable commits */
+	}
+	return rc;
+}
+
 void store_close(struct store **stp)
 {
 	struct store *st;

@@ -58,6 +58,11 @@ MDB_dbi store_dbi(const struct store *st, enum store_db db);
  * returns 0 to commit or a negative error to abort (returned as is).
  * CN_ESTORE if the map is still full after STORE_MAX_GROWS grows. */
 int store_write(struct store *st, store_txn_fn fn, void *arg);
+/* store_write without waiting for the disk: for writes whose loss in a
+ * system crash (not a process crash: the data is in the page cache) is
+ * harmless, such as deleting acknowledged outbox entries. The next
+ * store_write's sync makes them durable too. */
+int store_write_nosync(struct store *st, store_txn_fn fn, void *arg);
 /* Runs fn in a read-only transaction; returns fn's result. */
 int store_read(struct store *st, store_txn_fn fn, void *arg);
 /* Translates an LMDB return code, once, at the call site: 0 -> 0,
