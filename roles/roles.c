@@ -99,8 +99,14 @@ uint32_t roles_kind_parse(const char *name)
 	for (uint32_t k = 1; k <= 4; k++)
 		if (strcasecmp(name, kind_names[k]) == 0 || strcmp(name, kind_zh[k]) == 0)
 			return k;
-	if (strcasecmp(name, "supervision-notice") == 0 || strcasecmp(name, "rectify") == 0)
-		return strcasecmp(name, "rectify") == 0 ? KIND_RECTIFICATION : KIND_NOTICE;
+	/* Short forms operators write: the issue's own 限时整改, 督导, 工作部署. */
+	if (strcasecmp(name, "supervision-notice") == 0 || strcmp(name, "督导") == 0)
+		return KIND_NOTICE;
+	if (strcasecmp(name, "rectify") == 0 || strcmp(name, "限时整改") == 0 ||
+	    strcmp(name, "整改") == 0)
+		return KIND_RECTIFICATION;
+	if (strcmp(name, "工作部署") == 0)
+		return KIND_TASK;
 	return 0;
 }
 

@@ -984,8 +984,24 @@ static void test_announce_and_audit(void)
 	CHECK(roles_control(county.roles, &req, NULL) == 1);
 }
 
+/* Kind and state names, English and Chinese, as operators type them. */
+static void test_names(void)
+{
+	CHECK(roles_kind_parse("task") == KIND_TASK && roles_kind_parse("任务") == KIND_TASK);
+	CHECK(roles_kind_parse("notice") == KIND_NOTICE &&
+	      roles_kind_parse("督导通知") == KIND_NOTICE);
+	CHECK(roles_kind_parse("限时整改") == KIND_RECTIFICATION);
+	CHECK(roles_kind_parse("限时整改通知") == KIND_RECTIFICATION);
+	CHECK(roles_kind_parse("通报") == KIND_CIRCULAR &&
+	      roles_kind_parse("circular") == KIND_CIRCULAR);
+	CHECK(roles_kind_parse("memo") == 0 && roles_kind_parse("") == 0);
+	CHECK(roles_state_parse("in-progress") == STATE_IN_PROGRESS);
+	CHECK(roles_state_parse("pending") == 0); /* nobody reports "pending" */
+}
+
 static void run_cases(void)
 {
+	test_names();
 	setup();
 	test_refusals();
 	test_issue();
