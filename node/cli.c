@@ -12,6 +12,7 @@
 #include "control.h"
 #include "err.h"
 #include "json.h"
+#include "pki.h"
 #include "util.h"
 
 const char *cmd_self_exe(void)
@@ -131,7 +132,8 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	util_fmt_time(st->cert_not_after, tz, until, sizeof(until));
 	printf("node      %s  %s %s  %s\n", st->id, st->role, role_zh(st->role), st->name);
 	printf("started   %s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
-	printf("listen    %s\n", st->listen[0] ? st->listen : "(none: this office has no children)");
+	printf("listen    %s\n",
+	       st->listen[0] ? st->listen : "(none: this office has no children)");
 	printf("cert      valid until %s\n", until);
 	if (st->has_parent && st->parent) {
 		const Carenet__PeerStatus *p = st->parent;
@@ -162,26 +164,27 @@ static void status_table(const Carenet__Status *st, const char *tz)
 
 static void status_usage(FILE *f)
 {
-	fprintf(f, "usage: carenet status [-c CFG] [--json]\n"
-		   "\n"
-		   "Shows this node's identity, its parent link, its children and inspectors\n"
-		   "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
-		   "refused by reason, invalid messages, bans), asking the running node over its\n"
-		   "control socket.\n"
-		   "\n"
-		   "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-		   "      --json        one JSON object instead of the table\n"
-		   "  -h, --help        this help\n"
-		   "\n"
-		   "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n");
+	fprintf(f,
+	        "usage: carenet status [-c CFG] [--json]\n"
+	        "\n"
+	        "Shows this node's identity, its parent link, its children and inspectors\n"
+	        "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
+	        "refused by reason, invalid messages, bans), asking the running node over its\n"
+	        "control socket.\n"
+	        "\n"
+	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	        "      --json        one JSON object instead of the table\n"
+	        "  -h, --help        this help\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n");
 }
 
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-					     {"json", no_argument, 0, 'j'},
-					     {"help", no_argument, 0, 'h'},
-					     {0, 0, 0, 0}};
+	                                     {"json", no_argument, 0, 'j'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct config *cfg = NULL;
 	Carenet__ControlReply *rep = NULL;
@@ -218,6 +221,99 @@ int cmd_status(int argc, char **argv)
 			status_json(rep->status);
 		else
 			status_table(rep->status, cfg->timezone);
+	}
+	if (rep)
+		carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}
+
+static void offices_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: carenet offices [-c CFG] [--role county|township|village] [--json]\n"
+	        "\n"
+	        "Lists the offices this node knows below it: its children, and the offices\n"
+	        "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
+	        "issue' expands to; an office appears once it has connected to its parent.\n"
+	        "\n"
+	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	        "      --role ROLE   only offices of this role\n"
+	        "      --json        an array of {id, role, name}\n"
+	        "  -h, --help        this help\n"
+	        "\n"
+	        "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n");
+}
+
+int cmd_offices(int argc, char **argv)
+{
+	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+	                                     {"role", required_argument, 0, 'r'},
+	                                     {"json", no_argument, 0, 'j'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *role = NULL;
+	struct config *cfg = NULL;
+	Carenet__ControlReply *rep = NULL;
+	int ch, as_json = 0, rc;
+	size_t shown = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfgpath = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			offices_usage(stdout);
+			return 0;
+		default:
+			offices_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || (role && pki_role_parse(role) == PKI_ROLE_NONE)) {
+		if (role && pki_role_parse(role) == PKI_ROLE_NONE)
+			fprintf(stderr,
+			        "carenet offices: --role %s: give county, township or village\n",
+			        role);
+		offices_usage(stderr);
+		return 2;
+	}
+	if ((rc = cli_request("carenet offices", cfgpath, "offices", &cfg, &rep)) == 0) {
+		struct json j;
+		if (as_json) {
+			json_init(&j, stdout);
+			json_arr_begin(&j, NULL);
+		}
+		for (size_t i = 0; i < rep->n_offices; i++) {
+			const Carenet__PeerStatus *o = rep->offices[i];
+			if (role && strcmp(o->role, role) != 0)
+				continue;
+			shown++;
+			if (as_json) {
+				json_obj_begin(&j, NULL);
+				json_str(&j, "id", o->id);
+				json_str(&j, "role", o->role);
+				json_str(&j, "name", o->name);
+				json_obj_end(&j);
+			} else {
+				printf("%-14s %-9s %s %s\n", o->id, o->role, role_zh(o->role),
+				       o->name);
+			}
+		}
+		if (as_json) {
+			json_arr_end(&j);
+			json_finish(&j);
+		} else {
+			printf("(%zu offices)\n", shown);
+		}
 	}
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);

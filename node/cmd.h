@@ -19,7 +19,8 @@ int cmd_inbox(int argc, char **argv);  /* cli_inbox.c: directives addressed here
 int cmd_ack(int argc, char **argv);    /* cli_inbox.c: this office's state + evidence */
 int cmd_audit(int argc, char **argv);  /* cli_audit.c: audit log, --verify */
 int cmd_clock(int argc, char **argv);  /* cli_audit.c: the node's (test) clock */
-int cmd_crl(int argc, char **argv);    /* cli_audit.c: crl publish */
+int cmd_crl(int argc, char **argv);
+int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node */    /* cli_audit.c: crl publish */
 
 /* The path of this executable (for the demo to start nodes). */
 const char *cmd_self_exe(void);

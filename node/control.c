@@ -15,6 +15,7 @@
 #include "deliver.h"
 #include "err.h"
 #include "link.h"
+#include "registry.h"
 #include "log.h"
 #include "node.h"
 #include "roles.h"
@@ -189,6 +190,67 @@ static int crl_publish(struct node *n, const Carenet__ControlRequest *req,
 	return 0;
 }
 
+struct offices_arg {
+	struct node *n;
+	Carenet__ControlReply *rep;
+	size_t cap;
+	int rc;
+};
+
+static int add_office(const char *id, enum pki_role role, const char *name, void *arg)
+{
+	struct offices_arg *a = arg;
+	Carenet__PeerStatus *p;
+
+	if (a->rep->n_offices == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		Carenet__PeerStatus **v = realloc(a->rep->offices, cap * sizeof(*v));
+		if (!v)
+			return a->rc = CN_ENOMEM;
+		a->rep->offices = v;
+		a->cap = cap;
+	}
+	if (!(p = malloc(sizeof(*p))))
+		return a->rc = CN_ENOMEM;
+	carenet__peer_status__init(p);
+	p->id = strdup(id);
+	p->name = strdup(name);
+	p->role = (char *)pki_role_name(role);
+	a->rep->offices[a->rep->n_offices++] = p; /* freed by offices_free, even half-made */
+	return p->id && p->name ? 0 : (a->rc = CN_ENOMEM);
+}
+
+static int offices_txn(MDB_txn *txn, void *arg)
+{
+	struct offices_arg *a = arg;
+	int rc = registry_each(a->n->store, txn, a->n->me->id, PKI_ROLE_NONE, add_office, a);
+	return rc < 0 ? rc : a->rc;
+}
+
+static void offices_free(Carenet__ControlReply *rep)
+{
+	for (size_t i = 0; i < rep->n_offices; i++) {
+		free(rep->offices[i]->id);
+		free(rep->offices[i]->name);
+		free(rep->offices[i]);
+	}
+	free(rep->offices);
+	rep->offices = NULL;
+	rep->n_offices = 0;
+}
+
+/* offices: every office this node knows below it (the registry that
+ * PREFIX:ROLE targets expand against). */
+static int offices_cmd(struct node *n, Carenet__ControlReply *rep)
+{
+	struct offices_arg a = {n, rep, 0, 0};
+	int rc = store_read(n->store, offices_txn, &a);
+
+	if (rc != 0)
+		offices_free(rep);
+	return rc;
+}
+
 static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep,
                    Carenet__Status *st, Carenet__Counter *ctrs, Carenet__Counter **ctrp)
 {
@@ -206,6 +268,8 @@ static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__
 		rc = clock_cmd(n, req, rep);
 	} else if (strcmp(req->command, "crl.publish") == 0) {
 		rc = crl_publish(n, req, rep);
+	} else if (strcmp(req->command, "offices") == 0) {
+		rc = offices_cmd(n, rep);
 	} else if ((rc = roles_control(n->roles, req, rep)) == 1) {
 		rc = CN_EINVAL;
 		rep->error = "unknown control command";
@@ -269,6 +333,7 @@ void control_dispatch(struct control *c, struct node *n)
 	}
 	reply(c, part, np - 1, &rep);
 	link_status_free(&st);
+	offices_free(&rep);
 	roles_control_free(&rep);
 	if (req)
 		carenet__control_request__free_unpacked(req, NULL);

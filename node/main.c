@@ -22,6 +22,7 @@ static const struct subcommand subcommands[] = {
     {"audit", cmd_audit, "the node's hash-chained audit log; --verify"},
     {"clock", cmd_clock, "the node's clock; --advance a test clock"},
     {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
+    {"offices", cmd_offices, "the offices this node knows below it"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
 };
 

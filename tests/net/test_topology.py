@@ -2,11 +2,12 @@
 """A county, 3 townships and 2 villages each come up, and every node's status
 agrees on who is connected to whom."""
 
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main, parent_of, role_of  # noqa: E402
+from harness import check, main, parent_of, role_of, run_cli  # noqa: E402
 
 TOWNSHIPS, VILLAGES = 3, 2
 # Counters that must stay zero in a network where every certificate is valid.
@@ -70,6 +71,22 @@ def test(net, args):
                   for c in statuses[par]["children"]),
               "%s says its parent %s is up, but %s does not list it up" % (node_id, par, par))
     print("topology: %d nodes, %d links up, statuses agree" % (len(ids), len(ids) - 1))
+    # Every node learns the offices below it (children at HELLO, the rest
+    # announced from below): what PREFIX:ROLE targets expand against.
+    def offices(node_id, *extra):
+        r = run_cli([net.carenet, "offices", "-c", net.cfg(node_id), "--json"] + list(extra))
+        check(r.returncode == 0, "offices at %s: exit %d %s" % (node_id, r.returncode, r.stderr))
+        return json.loads(r.stdout)
+
+    for node_id in ids:
+        want = sorted(i for i in ids if i != node_id and i.startswith(node_id))
+        net.wait_for(lambda: sorted(o["id"] for o in offices(node_id)) == want, 30,
+                     "%s to know the %d offices below it" % (node_id, len(want)))
+    villages = offices(ids[0], "--role", "village")
+    check(sorted(o["id"] for o in villages) == sorted(i for i in ids if len(i) == 12) and
+          all(o["role"] == "village" and o["name"] for o in villages),
+          "offices --role village at the county: %r" % villages)
+    print("topology: every node knows the offices below it")
 
 
 if __name__ == "__main__":
