@@ -14,6 +14,7 @@
 
 #define PUMP_FRAMES 32 /* frames per (peer, lane) per loop turn */
 #define BATCH_MSGS 512 /* messages per frame */
+#define LINGER_MIN_MSGS 64 /* queued messages that justify a second frame in flight */
 
 /* ------------------------------------------------------------ origination */
 
@@ -394,11 +395,22 @@ static int pump_txn(MDB_txn *txn, void *arg)
 			continue;
 		/* Urgent first: a lane is served only when the lanes above are idle. */
 		for (unsigned lane = 0; lane < WIRE_LANES; lane++) {
+			struct lane_tx *tx = &p->tx[lane];
+			uint64_t last = 0;
 			int frames = 0;
-			while (frames < PUMP_FRAMES &&
-			       p->tx[lane].sent - p->tx[lane].acked < win[lane] &&
-			       send_frame(d, txn, p, lane, win[lane]))
+			if (outbox_last(d->node->store, txn, p->id, lane, &last) != 0)
+				continue;
+			while (frames < PUMP_FRAMES && tx->sent < last && tx->sent - tx->acked < win[lane]) {
+				/* Nagle: while a frame is in flight, wait for its ack
+				 * unless a large batch is ready. What queues meanwhile
+				 * then travels, commits, is signed and acked together
+				 * at every hop; an idle link still sends at once. */
+				if (tx->sent > tx->acked && last - tx->sent < LINGER_MIN_MSGS)
+					break;
+				if (!send_frame(d, txn, p, lane, win[lane]))
+					break;
 				frames++;
+			}
 			if (p->tx[lane].sent > p->tx[lane].acked && lane == 0)
 				break;
 		}
