@@ -8,9 +8,9 @@
 #ifndef CARENET_CMD_H
 #define CARENET_CMD_H
 
-int cmd_ca(int argc, char **argv);     /* ca.c: ca init|issue|revoke */
-int cmd_init(int argc, char **argv);   /* ca.c: node or inspector identity + request */
-int cmd_enroll(int argc, char **argv); /* ca.c: install a bundle, write node.cfg */
+int cmd_ca(int argc, char **argv);     /* ca_issue.c: ca init|issue|revoke|crl|list */
+int cmd_init(int argc, char **argv);   /* enroll.c: node or inspector identity + request */
+int cmd_enroll(int argc, char **argv); /* enroll.c: install a bundle, write node.cfg */
 int cmd_run(int argc, char **argv);    /* node.c: the daemon */
 int cmd_status(int argc, char **argv); /* cli.c: status via the control socket */
 int cmd_demo(int argc, char **argv);   /* demo.c */
@@ -19,10 +19,10 @@ int cmd_inbox(int argc, char **argv);  /* cli_inbox.c: directives addressed here
 int cmd_ack(int argc, char **argv);    /* cli_inbox.c: this office's state + evidence */
 int cmd_audit(int argc, char **argv);  /* cli_audit.c: audit log, --verify */
 int cmd_clock(int argc, char **argv);  /* cli_audit.c: the node's (test) clock */
-int cmd_crl(int argc, char **argv);
-int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node */    /* cli_audit.c: crl publish */
+int cmd_crl(int argc, char **argv);    /* cli_audit.c: crl publish */
+int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node */
 
-/* The path of this executable (for the demo to start nodes). */
+/* The path of this executable (for the demo to start nodes); cli.c. */
 const char *cmd_self_exe(void);
 
 #endif
