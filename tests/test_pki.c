@@ -30,43 +30,16 @@
 #include <openssl/x509v3.h>
 #include <zmq.h>
 
-static int failures, checks;
 static char T[256];     /* the temporary directory */
 static char out[65536]; /* output of the last CLI call */
 
-#define CHECK(cond)                                                                                \
+/* A failed CHECK_INT also shows the last CLI call's output. */
+#define CHECK_INT_CONTEXT()                                                                        \
 	do {                                                                                       \
-		checks++;                                                                          \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-			failures++;                                                                \
-		}                                                                                  \
+		if (out[0])                                                                        \
+			fprintf(stderr, "  last command's output:\n%s\n", out);                    \
 	} while (0)
-
-#define CHECK_INT(a, b)                                                                            \
-	do {                                                                                       \
-		long long a_ = (a), b_ = (b);                                                      \
-		checks++;                                                                          \
-		if (a_ != b_) {                                                                    \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n",          \
-			        __FILE__, __LINE__, #a, #b, a_, b_);                               \
-			if (out[0])                                                                \
-				fprintf(stderr, "  last command's output:\n%s\n", out);            \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		checks++;                                                                          \
-		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                           \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n",      \
-			        __FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)",                    \
-			        b_ ? b_ : "(null)");                                               \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 /* ---------------------------------------------------------- helpers */
 

@@ -6,14 +6,7 @@
 #include "err.h"
 #include "wire.h"
 
-static int failures;
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);      \
-			failures++;                                                                \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 static int encode_hello(size_t ncerts, size_t certlen, uint32_t lane, uint8_t **buf, size_t *len)
 {
