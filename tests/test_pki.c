@@ -12,7 +12,7 @@
 #include "err.h"
 #include "log.h"
 #include "pki.h"
-#include "pki_local.h"
+#include "pki_int.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -22,7 +22,7 @@ import traceback
 
 COUNTY = "530102"
 
-# carenet status exit statuses (node/cmd.h)
+# carenet status exit statuses (tools/cmd.h)
 EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED = 0, 1, 2, 3, 4
 
 

@@ -27,7 +27,7 @@ def lmdb_tool(name):
 
 
 def parse_entry(value):
-    """seq, time, [actor, action, subject, detail], hash (node/audit.c); the
+    """seq, time, [actor, action, subject, detail], hash (base/audit.c); the
     offset of each string's bytes."""
     seq, time = int.from_bytes(value[0:8], "big"), int.from_bytes(value[8:16], "big")
     strings, offsets, off = [], [], 16
@@ -37,7 +37,7 @@ def parse_entry(value):
         strings.append(value[off + 4:off + 4 + n])
         off += 4 + n
     check(len(value) == off + 32, "audit value of %d bytes: %d of fields + 32 of hash "
-          "expected (has node/audit.c's format changed?)" % (len(value), off))
+          "expected (has base/audit.c's format changed?)" % (len(value), off))
     return seq, time, strings, offsets
 
 

@@ -3,7 +3,7 @@
  * Used by the CLI tools (ca.c); the running node needs none of it.
  */
 #include "pki.h"
-#include "pki_local.h"
+#include "pki_int.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"

@@ -6,7 +6,7 @@
  * Single-threaded tools; messages to stderr, results to stdout; every
  * function returns the process exit status (cmd.h).
  */
-#include "ca_local.h"
+#include "ca_int.h"
 #include "cmd.h"
 #include "err.h"
 #include "log.h"

@@ -3,7 +3,7 @@
  * and Ed25519 signatures.
  */
 #include "pki.h"
-#include "pki_local.h"
+#include "pki_int.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"

@@ -3,7 +3,7 @@
  * signatures and key files. The issuing side (CA tooling) is pki_issue.c.
  */
 #include "pki.h"
-#include "pki_local.h"
+#include "pki_int.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"

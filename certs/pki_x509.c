@@ -4,7 +4,7 @@
  * Shared by pki.c (verification) and pki_issue.c (issuing).
  */
 #include "pki.h"
-#include "pki_local.h"
+#include "pki_int.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"

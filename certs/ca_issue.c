@@ -2,7 +2,7 @@
  * ca_issue: "carenet ca" (cmd_ca) and its issue|revoke|crl|list (ca.c has
  * init and the shared helpers; certs/README.md the layout of a CA directory).
  */
-#include "ca_local.h"
+#include "ca_int.h"
 #include "cmd.h"
 #include "err.h"
 #include "log.h"
