@@ -8,6 +8,8 @@
  * is 32 zero bytes). STORE_META "audit.head" = last seq (BE64) || its hash.
  */
 #include "audit.h"
+#include "arr.h"
+#include "be.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
@@ -30,20 +32,6 @@ struct entry {
 	size_t len[4];
 	const uint8_t *hash;
 };
-
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* Length of s cut to max bytes at a UTF-8 character boundary. */
 static size_t cut(const char *s, size_t max)
@@ -91,7 +79,7 @@ static int head_get(struct store *st, MDB_txn *txn, uint64_t *seq, uint8_t hash[
 		log_warnx("audit: head of %zu bytes", d.mv_size);
 		return CN_ESTORE;
 	}
-	*seq = get_be(d.mv_data, 8);
+	*seq = be_get(d.mv_data, 8);
 	memcpy(hash, (const uint8_t *)d.mv_data + 8, AUDIT_HASH);
 	return 0;
 }
@@ -109,23 +97,23 @@ int audit_append(struct store *st, MDB_txn *txn, uint64_t time, const char *acto
 	if ((rc = head_get(st, txn, &seq, prev)) != 0 && rc != CN_ENOTFOUND)
 		return rc;
 	seq++;
-	put_be(buf, seq, 8);
-	put_be(buf + 8, time, 8);
+	be_put(buf, seq, 8);
+	be_put(buf + 8, time, 8);
 	for (int i = 0; i < 4; i++) {
 		size_t n = cut(s[i], i == 3 ? AUDIT_MAX_DETAIL : AUDIT_MAX_SHORT);
-		put_be(buf + off, n, 4);
+		be_put(buf + off, n, 4);
 		if (n)
 			memcpy(buf + off + 4, s[i], n);
 		off += 4 + n;
 	}
 	if ((rc = sha(prev, buf, off, buf + off)) != 0)
 		return rc;
-	put_be(key, seq, 8);
+	be_put(key, seq, 8);
 	d = (MDB_val){off + AUDIT_HASH, buf};
 	if ((rc = store_err(mdb_put(txn, store_dbi(st, STORE_AUDIT), &k, &d, MDB_NOOVERWRITE),
 	                    "audit put")) != 0)
 		return rc == CN_ENOTFOUND ? CN_ESTORE : rc;
-	put_be(head, seq, 8);
+	be_put(head, seq, 8);
 	memcpy(head + 8, buf + off, AUDIT_HASH);
 	k = (MDB_val){sizeof(HEAD_KEY) - 1, HEAD_KEY};
 	d = (MDB_val){sizeof(head), head};
@@ -140,12 +128,12 @@ static int parse(const MDB_val *v, struct entry *e, size_t *fields_len)
 
 	if (n < 16 + 16 + AUDIT_HASH)
 		return CN_EVERIFY;
-	e->seq = get_be(p, 8);
-	e->time = get_be(p + 8, 8);
+	e->seq = be_get(p, 8);
+	e->time = be_get(p + 8, 8);
 	for (int i = 0; i < 4; i++) {
 		if (off + 4 > n - AUDIT_HASH)
 			return CN_EVERIFY;
-		e->len[i] = get_be(p + off, 4);
+		e->len[i] = be_get(p + off, 4);
 		if (e->len[i] > n - AUDIT_HASH - off - 4)
 			return CN_EVERIFY;
 		e->s[i] = (const char *)p + off + 4;
@@ -216,7 +204,7 @@ void audit_views_free(Carenet__AuditView **v, size_t n)
 int audit_list(struct store *st, MDB_txn *txn, uint64_t since, size_t max,
                Carenet__AuditView ***out, size_t *n)
 {
-	Carenet__AuditView **vec = NULL, **nv;
+	Carenet__AuditView **vec = NULL;
 	size_t cnt = 0, cap = 0, fl;
 	MDB_cursor *cur;
 	MDB_val k, d;
@@ -231,14 +219,8 @@ int audit_list(struct store *st, MDB_txn *txn, uint64_t since, size_t max,
 	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
 		if (parse(&d, &e, &fl) != 0 || e.time < since)
 			continue; /* audit.verify reports malformed entries */
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 64;
-			if (!(nv = realloc(vec, cap * sizeof(*nv)))) {
-				rc = CN_ENOMEM;
-				break;
-			}
-			vec = nv;
-		}
+		if ((rc = ARR_GROW(vec, cnt + 1, cap)))
+			break;
 		if (!(vec[cnt] = view_new(&e))) {
 			rc = CN_ENOMEM;
 			break;
@@ -264,7 +246,7 @@ static int verify_one(const MDB_val *k, const MDB_val *d, uint64_t expect, uint8
 	struct entry e;
 	uint8_t h[AUDIT_HASH];
 	size_t fl;
-	uint64_t seq = k->mv_size == 8 ? get_be(k->mv_data, 8) : 0;
+	uint64_t seq = k->mv_size == 8 ? be_get(k->mv_data, 8) : 0;
 	int rc;
 
 	if (k->mv_size != 8) {

@@ -3,6 +3,7 @@
  * that grows the map and replays on MDB_MAP_FULL.
  */
 #include "store.h"
+#include "be.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
@@ -53,26 +54,12 @@ int store_err(int rc, const char *what)
 	return rc > 0 ? CN_EIO : CN_ESTORE;
 }
 
-static void put_be(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 int store_put_u64(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint64_t v)
 {
 	uint8_t buf[8];
 	MDB_val k = {klen, (void *)key}, d = {sizeof(buf), buf};
 
-	put_be(buf, v, 8);
+	be_put(buf, v, 8);
 	return store_err(mdb_put(txn, dbi, &k, &d, 0), "put");
 }
 
@@ -87,7 +74,7 @@ int store_get_u64(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, uint6
 		log_warnx("store: get: value size=%zu, expected a uint64", d.mv_size);
 		return CN_ESTORE;
 	}
-	*v = get_be(d.mv_data, 8);
+	*v = be_get(d.mv_data, 8);
 	return 0;
 }
 
@@ -246,7 +233,7 @@ static int init_txn(MDB_txn *txn, void *arg)
 			return store_err(rc, db_names[i]);
 	rc = mdb_get(txn, st->dbi[STORE_META], &k, &d);
 	if (rc == MDB_NOTFOUND) {
-		put_be(buf, STORE_SCHEMA_VERSION, 4);
+		be_put(buf, STORE_SCHEMA_VERSION, 4);
 		d = (MDB_val){sizeof(buf), buf};
 		if ((rc = store_err(mdb_put(txn, st->dbi[STORE_META], &k, &d, 0), "put schema")))
 			return rc;
@@ -261,7 +248,7 @@ static int init_txn(MDB_txn *txn, void *arg)
 		          st->dir, d.mv_size);
 		return CN_ESTORE;
 	}
-	uint64_t v = get_be(d.mv_data, 4);
+	uint64_t v = be_get(d.mv_data, 4);
 	if (v != STORE_SCHEMA_VERSION) {
 		log_warnx("store: %s: schema version %llu, this carenet reads version %d: refusing "
 		          "to open (%s)",

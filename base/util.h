@@ -12,6 +12,9 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The zone of times people read when the configuration names none. */
+#define CARENET_DEFAULT_TZ "Asia/Shanghai"
+
 /* Reads a whole file (at most max bytes; CN_ETOOBIG beyond). *buf is
  * NUL-terminated for convenience; caller frees. */
 int util_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);

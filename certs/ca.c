@@ -7,7 +7,7 @@
  * to stdout. Every command returns the process exit status (cmd.h).
  */
 #include "ca_int.h"
-#include "cmd.h"
+#include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
 #include "pki.h"

@@ -12,10 +12,11 @@
 #include <time.h>
 
 #include "pki.h"
+#include "util.h"
 
 #define WHY_MAX 512
 #define DAY 86400
-#define DEFAULT_TZ "Asia/Shanghai"
+#define DEFAULT_TZ CARENET_DEFAULT_TZ
 #define CRL_DAYS 30
 
 /* Prints "carenet: MESSAGE" to stderr; returns the exit status for rc (>= 1). */

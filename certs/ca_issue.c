@@ -3,7 +3,7 @@
  * init and the shared helpers; certs/README.md the layout of a CA directory).
  */
 #include "ca_int.h"
-#include "cmd.h"
+#include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
 #include "pki.h"

@@ -631,7 +631,7 @@ static int set_defaults(struct config *cfg, const char *dir)
 	}
 	if (!(cfg->listen = util_strdup("")) || !(cfg->parent_endpoint = util_strdup("")) ||
 	    !(cfg->parent_cert = util_strdup("")) ||
-	    !(cfg->timezone = util_strdup("Asia/Shanghai")) ||
+	    !(cfg->timezone = util_strdup(CARENET_DEFAULT_TZ)) ||
 	    !(cfg->remind = util_strdup("7d,1d")))
 		return CN_ENOMEM;
 	cfg->crl_files = NULL;

@@ -12,7 +12,6 @@
 
 #include <zmq.h>
 
-#include "cmd.h"
 #include "control.h"
 #include "deliver.h"
 #include "err.h"

@@ -85,4 +85,7 @@ int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uin
 /* Re-reads the config and what can change at run time (SIGHUP). */
 int node_reload(struct node *n);
 
+/* The `carenet run` subcommand (tools/cmd.h lists it). */
+int cmd_run(int argc, char **argv);
+
 #endif

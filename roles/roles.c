@@ -11,6 +11,7 @@
 #include "err.h"
 #include "log.h"
 #include "roles_int.h"
+#include "utf8.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -159,21 +160,8 @@ int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *ac
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	roles_utf8_trunc(detail, sizeof(detail) - 2);
+	utf8_cut(detail, sizeof(detail) - 2);
 	return audit_append(r->env.store, txn, roles_now(r), actor, action, subject, detail);
-}
-
-void roles_utf8_trunc(char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return;
-	n = max;
-	/* Cut where a character starts, so no character is left incomplete. */
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	s[n] = 0;
 }
 
 int roles_vec_push(struct strvec *sv, const char *s)

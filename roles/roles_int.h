@@ -57,7 +57,6 @@ void roles_why(char *why, size_t whylen, const char *fmt, ...)
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,
                 const char *subject, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Cuts s to at most max bytes at a UTF-8 character boundary. */
-void roles_utf8_trunc(char *s, size_t max);
 /* Makes room for n route targets; CN_ENOMEM. */
 int roles_route_reserve(struct roles *r, size_t n);
 /* The origin part of a directive id "<origin>-<seq>"; CN_EINVAL if malformed. */

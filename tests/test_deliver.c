@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "certs_cmd.h"
 #include "err.h"
 #include "item.h"
 #include "outbox.h"

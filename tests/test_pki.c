@@ -8,7 +8,7 @@
  * at the end unless KEEP_TMP is set). Exits non-zero on any failure.
  */
 #define _GNU_SOURCE /* nftw, memmem */
-#include "cmd.h"
+#include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
 #include "pki.h"

@@ -38,8 +38,6 @@ int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlR
 int cli_request(const char *prog, const char *cfgpath, const char *command, struct config **cfg,
                 Carenet__ControlReply **rep);
 
-/* 1 if s[0..len) is well-formed UTF-8 without NUL bytes. */
-int cli_utf8_ok(const char *s, size_t len);
 /* Columns s takes on a terminal (CJK and full-width characters count 2). */
 int cli_width(const char *s);
 /* Prints s and then spaces up to width columns (at least one space). */

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "roles.h"
+#include "utf8.h"
 #include "util.h"
 
 int cli_config(const char *prog, const char *path, struct config **cfg)
@@ -78,49 +79,6 @@ int cli_request(const char *prog, const char *cfgpath, const char *command, stru
 		return rc;
 	req.command = (char *)command;
 	return cli_call(prog, *cfg, &req, CLI_TIMEOUT_MS, rep);
-}
-
-/* Decodes one UTF-8 sequence at s (at most n bytes); returns its length
- * (0 if malformed: overlong, surrogate, beyond U+10FFFF, truncated). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t c, min;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, c = s[0] & 0x1f, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, c = s[0] & 0x0f, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, c = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-int cli_utf8_ok(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-
-	for (size_t i = 0, k; i < len; i += k)
-		if (!p[i] || !(k = utf8_next(p + i, len - i, &cp)))
-			return 0;
-	return 1;
 }
 
 static int wide(uint32_t c)

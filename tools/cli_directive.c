@@ -14,6 +14,7 @@
 #include "err.h"
 #include "json.h"
 #include "roles.h"
+#include "utf8.h"
 #include "util.h"
 
 #define NSTATES (STATE_UNABLE + 1)
@@ -372,7 +373,7 @@ static int issue_body(const struct issue_args *a, char **out)
 		        cn_strerror(rc));
 	if (rc == CN_ENOTFOUND)
 		rc = CN_EINVAL;
-	if (rc == 0 && !cli_utf8_ok((char *)buf, len)) {
+	if (rc == 0 && !utf8_valid((char *)buf, len)) {
 		fprintf(stderr,
 		        "%s: body file %s is not UTF-8 text (convert it first, e.g. "
 		        "iconv -f GB18030 -t UTF-8)\n",
@@ -461,7 +462,7 @@ static int issue_fill(const struct config *cfg, const struct issue_args *a,
 		        p, a->kind);
 		return CN_EUSAGE;
 	}
-	if (!cli_utf8_ok(a->title, strlen(a->title))) {
+	if (!utf8_valid(a->title, strlen(a->title))) {
 		fprintf(stderr, "%s: the title is not UTF-8 text\n", p);
 		return CN_EINVAL;
 	}

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "json.h"
 #include "roles.h"
+#include "utf8.h"
 #include "util.h"
 
 enum { O_JSON = 256, O_STATE, O_NOTE, O_EVIDENCE };
@@ -323,7 +324,7 @@ static int ack_send(const struct ack_args *a)
 		        a->state);
 		return CN_EUSAGE;
 	}
-	if (a->note && !cli_utf8_ok(a->note, strlen(a->note))) {
+	if (a->note && !utf8_valid(a->note, strlen(a->note))) {
 		fprintf(stderr, "carenet ack: the note is not UTF-8 text\n");
 		return CN_EINVAL;
 	}

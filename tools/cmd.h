@@ -8,10 +8,9 @@
 #ifndef CARENET_CMD_H
 #define CARENET_CMD_H
 
-int cmd_ca(int argc, char **argv);     /* ca_issue.c: ca init|issue|revoke|crl|list */
-int cmd_init(int argc, char **argv);   /* enroll.c: node or inspector identity + request */
-int cmd_enroll(int argc, char **argv); /* enroll.c: install a bundle, write node.cfg */
-int cmd_run(int argc, char **argv);    /* node.c: the daemon */
+#include "certs_cmd.h" /* ca, init, enroll */
+#include "node.h"      /* run */
+
 int cmd_status(int argc, char **argv); /* cli.c: status via the control socket */
 int cmd_demo(int argc, char **argv);   /* demo.c */
 int cmd_directive(int argc, char **argv); /* cli_directive.c: directive issue|list|show */

@@ -510,7 +510,7 @@ static int demo_watch(struct demo *d)
 		if (demo_changed(d, last)) {
 			char ts[32];
 
-			util_fmt_time(util_now(), "Asia/Shanghai", ts, sizeof(ts));
+			util_fmt_time(util_now(), CARENET_DEFAULT_TZ, ts, sizeof(ts));
 			printf("\n%s  links up: %zu/%zu\n", ts, up, d->links);
 			demo_print_tree(d, stdout);
 		}

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "registry.h"
 #include "roles_int.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,13 +210,13 @@ static int order_rectification(struct roles *r, MDB_txn *txn, const Carenet__Dir
 	char title[ROLES_MAX_TITLE + 64], body[2048], due[32];
 
 	snprintf(title, sizeof(title), RECTIFY_PREFIX "%s", d->title);
-	roles_utf8_trunc(title, ROLES_MAX_TITLE);
+	utf8_cut(title, ROLES_MAX_TITLE);
 	roles_fmt_utc(d->due, due, sizeof(due));
 	snprintf(body, sizeof(body),
 	         "%s %s \"%s\" was due %s and is not done. 请于新的期限前完成整改并报告。 Complete "
 	         "it by the new deadline and report with carenet ack.",
 	         roles_kind_zh(d->kind), d->id, d->title, due);
-	roles_utf8_trunc(body, sizeof(body) - 1);
+	utf8_cut(body, sizeof(body) - 1);
 	t.ids = late->v;
 	t.n_ids = late->n;
 	s.kind = KIND_RECTIFICATION;
@@ -281,12 +282,12 @@ static int circulate(struct roles *r, MDB_txn *txn, const Carenet__Directive *d,
 	         strncmp(d->title, RECTIFY_PREFIX, strlen(RECTIFY_PREFIX)) == 0
 	             ? d->title + strlen(RECTIFY_PREFIX)
 	             : d->title);
-	roles_utf8_trunc(title, ROLES_MAX_TITLE);
+	utf8_cut(title, ROLES_MAX_TITLE);
 	snprintf(body, sizeof(body),
 	         "以下单位未按期完成限时整改 (%s, 期限 %s)。The following offices did not complete "
 	         "rectification order %s by %s: %s",
 	         d->id, due, d->id, due, list);
-	roles_utf8_trunc(body, sizeof(body) - 1);
+	utf8_cut(body, sizeof(body) - 1);
 	t.prefix = (char *)r->env.me->id;
 	t.role = (char *)pki_role_name(role);
 	s.kind = KIND_CIRCULAR;
@@ -324,7 +325,7 @@ static int escalate(struct roles *r, MDB_txn *txn, const Carenet__Directive *d, 
 	snprintf(detail, sizeof(detail),
 	         "rectification order %s (ref %s) \"%s\" missed by %zu offices", d->id, d->ref,
 	         d->title, late->n);
-	roles_utf8_trunc(detail, sizeof(detail) - 1);
+	utf8_cut(detail, sizeof(detail) - 1);
 	if (r->env.me->role == PKI_ROLE_COUNTY)
 		return roles_audit(r, txn, r->env.me->id, "escalate", d->id,
 		                   "%s: %s (no level above this county in the network)", detail,
