@@ -1,12 +1,15 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <openssl/err.h>
+
+#include "utf8.h"
 
 static enum log_level cur_level = LOG_LVL_INFO;
 static char cur_tag[48] = "";
@@ -45,9 +48,38 @@ const char *log_level_name(enum log_level level)
 static void vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
     __attribute__((format(printf, 2, 0)));
 
+/* Copies in to out (outlen >= 5) with every control character, DEL and
+ * byte that is not well-formed UTF-8 written as \xNN, so a line stays one
+ * line whatever a peer put into a name or id (log injection). Cuts at a
+ * character boundary when out is full. */
+static void escape(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t n = strlen(in), o = 0;
+	uint32_t cp;
+
+	for (size_t i = 0, k; i < n;) {
+		k = utf8_next(p + i, n - i, &cp);
+		if (k == 0 || cp < 0x20 || cp == 0x7f) {
+			if (o + 4 >= outlen)
+				break;
+			snprintf(out + o, outlen - o, "\\x%02x", p[i]);
+			o += 4;
+			i++;
+			continue;
+		}
+		if (o + k >= outlen)
+			break;
+		memcpy(out + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = 0;
+}
+
 static void vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {
-	char ts[32];
+	char ts[32], raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
 	time_t now;
 	struct tm tm;
 
@@ -56,12 +88,14 @@ static void vlog(enum log_level level, const char *fmt, va_list ap, const char *
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	escape(raw, line, sizeof(line));
 	flockfile(stderr);
 	if (cur_tag[0])
 		fprintf(stderr, "%s carenet[%s] %s: ", ts, cur_tag, names[level]);
 	else
 		fprintf(stderr, "%s carenet %s: ", ts, names[level]);
-	vfprintf(stderr, fmt, ap);
+	fputs(line, stderr);
 	if (suffix)
 		fprintf(stderr, ": %s", suffix);
 	fputc('\n', stderr);

@@ -1,6 +1,9 @@
 /*
  * log: one line per event on stderr, "key=value" fields, module and peer first:
  *   2026-11-29T08:00:00Z carenet[530102] warn: link 530102001: frame too long len=2097152
+ * What the format expands to is escaped: control characters, DEL and bytes
+ * that are not UTF-8 appear as \xNN, so text from a peer cannot forge or
+ * split lines; a line is cut at LOG_LINE_MAX bytes.
  * The logger is the only mutable global besides signal flags. Call from the
  * node's thread (or a single-threaded tool). fatal/fatalx exit(1) and are
  * for start-up only.
@@ -9,6 +12,8 @@
 #define CARENET_LOG_H
 
 #include <stdarg.h>
+
+#define LOG_LINE_MAX 2048
 
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARN = 1, LOG_LVL_INFO = 2, LOG_LVL_DEBUG = 3 };
 

@@ -1,7 +1,10 @@
+/* renameat2 and RENAME_NOREPLACE (Linux 3.15, glibc 2.28) */
+#define _GNU_SOURCE
 #include "util.h"
 #include "err.h"
 
 #include <errno.h>
+#include <stdio.h> /* renameat2 */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,45 +54,105 @@ out:
 	return rc;
 }
 
-int util_write_file(const char *path, const void *data, size_t len, mode_t mode, int excl)
+/* fsyncs the directory holding path, so a rename in it is durable. */
+static int sync_dir_of(const char *path)
 {
-	char *tmp = NULL;
-	int fd = -1, rc = CN_EIO;
-	size_t off = 0;
-	struct stat st;
+	char *dir = util_dirname(path);
+	int fd, rc = CN_EIO;
 
-	if (excl && stat(path, &st) == 0)
-		return CN_EEXIST;
-	if (!(tmp = malloc(strlen(path) + 16)))
+	if (!dir)
 		return CN_ENOMEM;
-	sprintf(tmp, "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
 	if (fd < 0)
-		goto out;
-	if (fchmod(fd, mode) < 0)
-		goto out;
+		return CN_EIO;
+	if (fsync(fd) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	size_t off = 0;
+
 	while (off < len) {
 		ssize_t n = write(fd, (const char *)data + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			goto out;
+			return CN_EIO;
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0)
+	return 0;
+}
+
+/* Moves tmp onto path; with excl, never replaces an existing path (the
+ * check and the rename are one atomic step: renameat2 RENAME_NOREPLACE). */
+static int put_in_place(const char *tmp, const char *path, int excl)
+{
+	if (!excl)
+		return rename(tmp, path) == 0 ? 0 : CN_EIO;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	return errno == EEXIST ? CN_EEXIST : CN_EIO;
+}
+
+int util_write_file(const char *path, const void *data, size_t len, mode_t mode, int excl)
+{
+	char *dir = NULL, *tmp = NULL;
+	const char *base;
+	int fd = -1, rc = CN_ENOMEM;
+	struct stat st;
+
+	if (excl && lstat(path, &st) == 0)
+		return CN_EEXIST; /* early answer; put_in_place decides atomically */
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (!(dir = util_dirname(path)) || !(tmp = malloc(strlen(dir) + strlen(base) + 16)))
 		goto out;
+	/* mkstemp: a new name, O_EXCL, mode 0600, in the target's directory
+	 * (so the rename is atomic); a planted file or symlink is never opened. */
+	sprintf(tmp, "%s/.%s.XXXXXX", dir, base);
+	rc = CN_EIO;
+	if ((fd = mkstemp(tmp)) < 0) {
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0 || (rc = write_all(fd, data, len)) != 0 || fsync(fd) < 0) {
+		rc = CN_EIO;
+		goto out;
+	}
 	close(fd);
 	fd = -1;
-	if (rename(tmp, path) < 0)
+	if ((rc = put_in_place(tmp, path, excl)) != 0)
 		goto out;
-	rc = 0;
+	free(tmp);
+	tmp = NULL;
+	rc = sync_dir_of(path);
 out:
 	if (fd >= 0)
 		close(fd);
-	if (rc != 0)
+	if (tmp) {
 		unlink(tmp);
-	free(tmp);
+		free(tmp);
+	}
+	free(dir);
 	return rc;
+}
+
+int util_dir_private(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return errno == ENOENT ? CN_ENOTFOUND : CN_EIO;
+	if (!S_ISDIR(st.st_mode))
+		return CN_EINVAL;
+	if (st.st_mode & 077)
+		return CN_EPERM;
+	return 0;
 }
 
 int util_mkdirs(const char *path, mode_t mode)

@@ -18,9 +18,15 @@
 /* Reads a whole file (at most max bytes; CN_ETOOBIG beyond). *buf is
  * NUL-terminated for convenience; caller frees. */
 int util_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
-/* Writes a file atomically (temp file in the same dir, fsync, rename) with
- * the given mode. CN_EEXIST if excl and the file exists. */
+/* Writes a file atomically with the given mode: a new temporary file made
+ * by mkstemp in the same directory (O_EXCL, never following a planted
+ * symlink), fsync, rename, fsync of the directory. With excl the file must
+ * not exist (CN_EEXIST), checked atomically with the rename. */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode, int excl);
+/* 0 if dir is a directory (not a symlink) that only its owner may enter
+ * (no group/other bits); CN_EPERM if looser, CN_EINVAL if not a directory,
+ * CN_ENOTFOUND, CN_EIO. Key directories must pass it. */
+int util_dir_private(const char *dir);
 /* mkdir -p with the given mode for directories created. */
 int util_mkdirs(const char *path, mode_t mode);
 /* Joins dir and a relative path; an absolute path is returned as is. */

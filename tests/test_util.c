@@ -1,0 +1,212 @@
+/*
+ * test_util: base/'s small toolkit: atomic file writes that never follow a
+ * planted symlink and leave no temporary files, private key directories,
+ * the growable array, big-endian helpers, UTF-8 validation and cutting.
+ */
+#include "arr.h"
+#include "be.h"
+#include "err.h"
+#include "log.h"
+#include "utf8.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static char base[] = "/tmp/test_util.XXXXXX";
+
+static char *path(const char *rel)
+{
+	static char buf[4][PATH_MAX];
+	static int i;
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", base, rel);
+	return buf[i];
+}
+
+static int mode_of(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0 ? (int)(sb.st_mode & 07777) : -1;
+}
+
+static const char *content(const char *p)
+{
+	static char buf[256];
+	FILE *f = fopen(p, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return f ? buf : "(missing)";
+}
+
+static int entries(const char *dir) /* names in dir, "." and ".." left out */
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_write_file(void)
+{
+	char pid_tmp[PATH_MAX];
+
+	CHECK(mkdir(path("w"), 0700) == 0);
+	CHECK_INT(util_write_file(path("w/key"), "secret", 6, 0600, 1), 0);
+	CHECK_STR(content(path("w/key")), "secret");
+	CHECK_INT(mode_of(path("w/key")), 0600);
+	CHECK_INT(entries(path("w")), 1); /* no temporary file left */
+	/* excl: an existing file is kept as it is */
+	CHECK_INT(util_write_file(path("w/key"), "other", 5, 0600, 1), CN_EEXIST);
+	CHECK_STR(content(path("w/key")), "secret");
+	/* without excl: replaced, with the new mode */
+	CHECK_INT(util_write_file(path("w/key"), "v2", 2, 0644, 0), 0);
+	CHECK_STR(content(path("w/key")), "v2");
+	CHECK_INT(mode_of(path("w/key")), 0644);
+
+	/* An attacker plants symlinks where the old code put its temporary
+	 * file (PATH.tmp.PID) and at the target: the victim is never written
+	 * nor its mode changed. */
+	CHECK_INT(util_write_file(path("victim"), "victim", 6, 0600, 1), 0);
+	snprintf(pid_tmp, sizeof(pid_tmp), "%s.tmp.%d", path("w/cfg"), (int)getpid());
+	CHECK(symlink(path("victim"), pid_tmp) == 0);
+	CHECK_INT(util_write_file(path("w/cfg"), "cfg", 3, 0644, 1), 0);
+	CHECK_STR(content(path("victim")), "victim");
+	CHECK_INT(mode_of(path("victim")), 0600);
+	CHECK(symlink(path("victim"), path("w/link")) == 0);
+	CHECK_INT(util_write_file(path("w/link"), "x", 1, 0644, 1), CN_EEXIST);
+	CHECK_INT(util_write_file(path("w/link"), "x", 1, 0644, 0), 0); /* the link is replaced */
+	CHECK_STR(content(path("victim")), "victim");
+	CHECK_INT(mode_of(path("victim")), 0600);
+
+	/* A directory that does not exist: an error, nothing left behind. */
+	CHECK(util_write_file(path("nodir/f"), "x", 1, 0600, 0) != 0);
+	CHECK_INT(entries(base), 2); /* w, victim */
+
+}
+
+static void test_dir_private(void)
+{
+	CHECK(mkdir(path("p"), 0700) == 0);
+	CHECK_INT(util_dir_private(path("p")), 0);
+	CHECK(chmod(path("p"), 0750) == 0);
+	CHECK_INT(util_dir_private(path("p")), CN_EPERM);
+	CHECK(chmod(path("p"), 0701) == 0);
+	CHECK_INT(util_dir_private(path("p")), CN_EPERM);
+	CHECK(symlink(path("w"), path("plink")) == 0);
+	CHECK_INT(util_dir_private(path("plink")), CN_EINVAL);
+	CHECK_INT(util_dir_private(path("victim")), CN_EINVAL);
+	CHECK_INT(util_dir_private(path("absent")), CN_ENOTFOUND);
+}
+
+static void test_arr(void)
+{
+	int *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		if (ARR_GROW(v, n + 1, cap) != 0)
+			break;
+		v[n++] = i;
+	}
+	CHECK_INT(n, 1000);
+	CHECK(cap >= 1000 && cap <= 2048);
+	CHECK_INT(v[999], 999);
+	CHECK_INT(ARR_GROW(v, 10, cap), 0); /* already room: unchanged */
+	CHECK(cap >= 1000);
+	free(v);
+	v = NULL;
+	cap = 0;
+	CHECK_INT(ARR_GROW(v, SIZE_MAX / 2, cap), CN_ENOMEM); /* overflow refused */
+	CHECK(v == NULL && cap == 0);
+}
+
+static void test_be(void)
+{
+	uint8_t b[8];
+
+	be_put64(b, 0x0102030405060708ull);
+	CHECK_INT(b[0], 1);
+	CHECK_INT(b[7], 8);
+	CHECK(be_get64(b) == 0x0102030405060708ull);
+	be_put32(b, 0xdeadbeef);
+	CHECK(be_get32(b) == 0xdeadbeef);
+	be_put(b, 0x123456, 3);
+	CHECK_INT(be_get(b, 3), 0x123456);
+}
+
+static void test_utf8(void)
+{
+	char s[32];
+
+	CHECK(utf8_valid("儿童主任", strlen("儿童主任")));
+	CHECK(!utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
+	CHECK(!utf8_valid("\xe5\x84", 2));         /* truncated */
+	CHECK(!utf8_valid("a\0b", 3));             /* NUL inside */
+	snprintf(s, sizeof(s), "%s", "儿童主任"); /* 3 bytes each */
+	utf8_cut(s, 7);                           /* inside the third character */
+	CHECK_STR(s, "儿童");
+	utf8_cut(s, 6);
+	CHECK_STR(s, "儿童");
+	utf8_cut(s, 0);
+	CHECK_STR(s, "");
+}
+
+/* A peer's id with a newline and a terminal escape cannot split or colour
+ * a log line. */
+static void test_log_escape(void)
+{
+	int fd = open(path("log"), O_WRONLY | O_CREAT | O_TRUNC, 0600), saved = dup(2);
+	const char *got;
+
+	CHECK(fd >= 0 && saved >= 0);
+	dup2(fd, 2);
+	log_init(LOG_LVL_INFO, "t");
+	log_warnx("link %s: refused", "530102\n2026-11-29T00:00:00Z carenet warn: forged\x1b[31m\xff");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	got = content(path("log"));
+	CHECK(strchr(got, '\n') == got + strlen(got) - 1); /* one line */
+	CHECK(strstr(got, "530102\\x0a2026-11-29") != NULL);
+	CHECK(strstr(got, "forged\\x1b[31m\\xff: refused") != NULL);
+}
+
+int main(void)
+{
+	if (!mkdtemp(base)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_write_file();
+	test_dir_private();
+	test_arr();
+	test_be();
+	test_utf8();
+	test_log_escape();
+	if (failures == 0) {
+		char cmd[PATH_MAX + 16];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+		if (system(cmd) != 0)
+			fprintf(stderr, "test_util: could not remove %s\n", base);
+	}
+	printf("test_util: %d checks, %d failures\n", checks, failures);
+	return failures != 0;
+}
