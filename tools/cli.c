@@ -211,7 +211,8 @@ int cmd_status(int argc, char **argv)
 		status_usage(stderr);
 		return 2;
 	}
-	rc = cli_request("carenet status", cfgpath, "status", &cfg, &rep);
+	rc = cli_request("carenet status", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_STATUS, &cfg,
+	                 &rep);
 	if (rc == 0 && !rep->status) {
 		fprintf(stderr, "carenet status: the node sent no status\n");
 		rc = CN_EPROTO;
@@ -286,7 +287,8 @@ int cmd_offices(int argc, char **argv)
 		offices_usage(stderr);
 		return 2;
 	}
-	if ((rc = cli_request("carenet offices", cfgpath, "offices", &cfg, &rep)) == 0) {
+	if ((rc = cli_request("carenet offices", cfgpath,
+	                      CARENET__CONTROL_REQUEST__REQUEST_OFFICES, &cfg, &rep)) == 0) {
 		struct json j;
 		if (as_json) {
 			json_init(&j, stdout);

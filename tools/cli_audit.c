@@ -28,11 +28,10 @@ static int node_clock(const char *prog, const struct config *cfg, int64_t advanc
                       Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ClockRequest q = CARENET__CLOCK_REQUEST__INIT;
 
-	req.command = "clock";
 	q.advance = advance;
-	req.query = &q;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOCK, &q);
 	return cli_call(prog, cfg, &req, advance ? CLI_WRITE_TIMEOUT_MS : CLI_TIMEOUT_MS, rep);
 }
 
@@ -155,7 +154,7 @@ static int audit_run(const char *cfgpath, const char *since, int verify, int as_
 {
 	const char *prog = "carenet audit";
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__AuditRequest q = CARENET__AUDIT_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
 	int rc;
@@ -164,8 +163,10 @@ static int audit_run(const char *cfgpath, const char *since, int verify, int as_
 		return rc;
 	if (since && (rc = audit_since(prog, cfg, since, &q.since)) != 0)
 		goto out;
-	req.command = verify ? "audit.verify" : "audit";
-	req.query = &q;
+	if (verify)
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_AUDIT_VERIFY, NULL);
+	else
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_AUDIT, &q);
 	rc = cli_call(prog, cfg, &req, verify ? CLI_WRITE_TIMEOUT_MS : CLI_TIMEOUT_MS, &rep);
 	if (rc == 0 && verify)
 		rc = verify_print(rep, as_json);
@@ -381,6 +382,7 @@ static X509_CRL *crl_read(const char *path, int *rc)
 static int crl_publish(const char *cfgpath, const char *path)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__CrlPublishRequest cp = CARENET__CRL_PUBLISH_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
 	unsigned char *der = NULL;
@@ -396,9 +398,9 @@ static int crl_publish(const char *cfgpath, const char *path)
 	}
 	if ((rc = cli_config("carenet crl publish", cfgpath, &cfg)) != 0)
 		goto out;
-	req.command = "crl.publish";
-	req.blob.data = der;
-	req.blob.len = (size_t)n;
+	cp.crl.data = der;
+	cp.crl.len = (size_t)n;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CRL_PUBLISH, &cp);
 	rc = cli_call("carenet crl publish", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep);
 	if (rc == 0) {
 		STACK_OF(X509_REVOKED) *rv = X509_CRL_get_REVOKED(crl);

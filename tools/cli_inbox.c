@@ -73,7 +73,7 @@ static int inbox_run(const char *cfgpath, int as_json)
 
 	if ((rc = cli_config("carenet inbox", cfgpath, &cfg)) != 0)
 		return rc;
-	req.command = "inbox";
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_INBOX, NULL);
 	if ((rc = cli_call("carenet inbox", cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0 && as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
@@ -335,8 +335,7 @@ static int ack_send(const struct ack_args *a)
 	ar.note = (char *)(a->note ? a->note : "");
 	ar.evidence = evp;
 	ar.n_evidence = a->nfiles;
-	req.command = "ack";
-	req.ack = &ar;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_ACK, &ar);
 	if ((rc = cli_call("carenet ack", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0)
 		ack_print(a, &ar);
 	carenet__control_reply__free_unpacked(rep, NULL);
