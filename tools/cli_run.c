@@ -1,28 +1,25 @@
 /* cli_run: `carenet run`, the node in the foreground (node/node.h runs it). */
-#include <getopt.h>
 #include <stdio.h>
 
+#include "args.h"
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
 #include "log.h"
 #include "node.h"
 
-static void run_usage(FILE *f)
-{
-	fprintf(f, "usage: carenet run [-c CFG] [-n]\n"
-	           "\n"
-	           "Runs this office's node in the foreground (systemd-friendly; logs on stderr).\n"
-	           "Identity and role come from the certificate named in the configuration.\n"
-	           "\n"
-	           "  -c, --config CFG  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-	           "  -n, --check       check the configuration and identity files, print the\n"
-	           "                    normalized configuration, and exit\n"
-	           "  -h, --help        this help\n"
-	           "\n"
-	           "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads log level, limits and\n"
-	           "revocation lists.\n");
-}
+static const struct args_opt run_opts[] = {
+    {"config", 'c', "CFG", "configuration file (default " CONFIG_DEFAULT_PATH ")"},
+    {"check", 'n', NULL,
+     "check the configuration and identity files, print the\nnormalized configuration, and exit"},
+    {0}};
+static const struct args_cmd run_cmd = {
+    "carenet run", "[-c CFG] [-n]",
+    "Runs this office's node in the foreground (systemd-friendly; logs on stderr).\n"
+    "Identity and role come from the certificate named in the configuration.\n",
+    run_opts,
+    "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads log level, limits and\n"
+    "revocation lists.\n"};
 
 /* -n: the configuration printed normalized, the identity files checked. */
 static int run_check(const struct config *cfg)
@@ -44,36 +41,23 @@ static int run_check(const struct config *cfg)
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"check", no_argument, 0, 'n'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct config *cfg = NULL;
+	struct args a;
 	char err[512];
 	int ch, check = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'n':
+	args_begin(&a, &run_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == 'n')
 			check = 1;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 0;
-		default:
-			run_usage(stderr);
-			return 2;
-		}
+		else
+			return a.exit;
 	}
-	if (optind != argc) {
-		run_usage(stderr);
-		return 2;
-	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
 	if ((rc = config_load(cfgpath, &cfg, err, sizeof(err))) != 0) {
 		fprintf(stderr, "carenet run: %s\n", err);
 		return cn_exit_code(rc);
