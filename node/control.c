@@ -454,6 +454,8 @@ int control_request_set(Carenet__ControlRequest *req, Carenet__ControlRequest__R
 	if (type == CARENET__CONTROL_REQUEST__REQUEST__NOT_SET || !f ||
 	    f->type != PROTOBUF_C_TYPE_MESSAGE || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0)
 		return CN_EINVAL;
+	if (!msg && f->descriptor != &carenet__empty__descriptor)
+		return CN_EINVAL; /* this member carries fields: give its message */
 	*(void **)((char *)req + f->offset) = msg ? msg : &empty;
 	req->request_case = type;
 	return 0;

@@ -29,7 +29,8 @@
 
 /* Sets req's oneof to type with member msg (NULL: an Empty, for the
  * requests that carry nothing). msg stays the caller's. CN_EINVAL if type
- * is not a member of the oneof. */
+ * is not a member of the oneof, or msg is NULL for a member that is not
+ * an Empty. */
 int control_request_set(Carenet__ControlRequest *req, Carenet__ControlRequest__RequestCase type,
                         void *msg);
 

@@ -393,6 +393,7 @@ static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
 {
 	const char *p = "carenet directive issue";
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ClockRequest q = CARENET__CLOCK_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	uint64_t d;
 	int rc;
@@ -411,7 +412,7 @@ static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
 		        s);
 		return CN_EUSAGE;
 	}
-	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOCK, NULL);
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOCK, &q);
 	if ((rc = cli_call(p, cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0)
 		*due = rep->now + d;
 	carenet__control_reply__free_unpacked(rep, NULL);
