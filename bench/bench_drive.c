@@ -99,7 +99,8 @@ static Carenet__ControlReply *call(struct conn *c, const Carenet__ControlRequest
 	carenet__control_request__pack(req, buf);
 	zmq_msg_init(&m);
 	if (zmq_send(c->s, buf, len, 0) < 0 || zmq_msg_recv(&m, c->s, 0) < 0)
-		fprintf(stderr, "bench_drive: %s: %s to %s: %s\n", c->dir, req->command, SOCK,
+		fprintf(stderr, "bench_drive: %s: request %d to %s: %s\n", c->dir,
+		        (int)req->request_case, SOCK,
 		        zmq_strerror(zmq_errno()));
 	else if (!(rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m))))
 		fprintf(stderr, "bench_drive: %s: undecodable reply\n", c->dir);
@@ -112,10 +113,12 @@ static Carenet__ControlReply *call(struct conn *c, const Carenet__ControlRequest
 static int64_t counter(struct conn *c, const char *name)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__Empty e = CARENET__EMPTY__INIT;
 	Carenet__ControlReply *rep;
 	int64_t v = -1;
 
-	req.command = "status";
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_STATUS;
+	req.status = &e;
 	if (!(rep = call(c, &req)))
 		return -1;
 	if (rep->code == 0 && rep->status)
@@ -252,8 +255,8 @@ static int issue_one(struct conn *c, const struct opts *o, long i, char *id, siz
 	q.title = title;
 	q.body = (char *)o->body;
 	q.due = (uint64_t)time(NULL) + 30 * 86400; /* far ahead even of a moved test clock */
-	req.command = "directive.issue";
-	req.issue = &q;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_ISSUE;
+	req.directive_issue = &q;
 	if (!(rep = call(c, &req)))
 		return -1;
 	if (rep->code != 0)
@@ -420,12 +423,12 @@ static int cmd_show(struct opts *o)
 	printf("{\"incomplete\": [");
 	for (size_t i = 0; i < n; i++) {
 		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-		Carenet__Query q = CARENET__QUERY__INIT;
+		Carenet__ShowRequest q = CARENET__SHOW_REQUEST__INIT;
 		Carenet__ControlReply *rep;
 		uint64_t before = by_state[0];
 		q.id = ids[i];
-		req.command = "directive.show";
-		req.query = &q;
+		req.request_case = CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_SHOW;
+		req.directive_show = &q;
 		if (!(rep = call(&c, &req)))
 			goto out;
 		if (rep->code == 0 && rep->n_directives == 1) {
@@ -464,7 +467,7 @@ static int send_ack(void *s, const char *id, uint32_t state)
 	a.directive = (char *)id;
 	a.state = state;
 	a.note = "bench";
-	req.command = "ack";
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_ACK;
 	req.ack = &a;
 	if ((len = carenet__control_request__get_packed_size(&req)) > sizeof(buf))
 		return -1;

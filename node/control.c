@@ -11,20 +11,19 @@
 
 #include <zmq.h>
 
+#include "arr.h"
 #include "audit.h"
-#include "deliver.h"
 #include "err.h"
-#include "link.h"
-#include "registry.h"
 #include "log.h"
-#include "node.h"
+#include "registry.h"
 #include "roles.h"
-#include "util.h"
+#include "store.h"
 
 #define CONTROL_MAX_REQUEST (1 << 20)
 #define CONTROL_MAX_PARTS 4
 
 struct control {
+	struct control_env env;
 	void *sock;
 	char path[512]; /* socket file, removed at close */
 };
@@ -39,7 +38,8 @@ static int endpoint_for(const char *data_dir, char *ep, size_t eplen, char *path
 	return 0;
 }
 
-int control_open(void *zctx, const char *data_dir, struct control **out)
+int control_open(void *zctx, const char *data_dir, const struct control_env *env,
+                 struct control **out)
 {
 	struct control *c;
 	char ep[600];
@@ -48,6 +48,7 @@ int control_open(void *zctx, const char *data_dir, struct control **out)
 	*out = NULL;
 	if (!(c = calloc(1, sizeof(*c))))
 		return CN_ENOMEM;
+	c->env = *env;
 	if (endpoint_for(data_dir, ep, sizeof(ep), c->path, sizeof(c->path)) != 0) {
 		log_error("control: socket path %s/%s is too long (max 107 bytes): use a shorter "
 		          "data_dir",
@@ -87,71 +88,76 @@ void *control_socket(struct control *c)
 
 /* ---------------------------------------------------------------- server */
 
-#define NCTRS (CTR_COUNT + 1) /* + the outbox_pending gauge */
+typedef Carenet__ControlRequest Req;
+typedef Carenet__ControlReply Rep;
 
-static int fill_status(struct node *n, Carenet__Status *st, Carenet__Counter *ctrs,
-                       Carenet__Counter **ctrp)
+/* What one request's answer holds until it is sent. */
+struct answer {
+	Rep rep;
+	Carenet__Status st;
+	int has_status;
+};
+
+static int status_req(struct control *c, const Req *req, struct answer *a)
 {
-	st->id = (char *)n->me->id;
-	st->role = (char *)pki_role_name(n->me->role);
-	st->name = (char *)n->me->name;
-	st->started = n->started;
-	st->listen = n->cfg->listen;
-	st->cert_not_after = (uint64_t)n->me->not_after;
-	st->pid = (uint32_t)getpid();
-	st->version = CARENET_VERSION;
-	for (int i = 0; i < CTR_COUNT; i++) {
-		carenet__counter__init(&ctrs[i]);
-		ctrs[i].name = (char *)node_ctr_name((enum ctr)i);
-		ctrs[i].value = n->counters[i];
-		ctrp[i] = &ctrs[i];
-	}
-	carenet__counter__init(&ctrs[CTR_COUNT]);
-	ctrs[CTR_COUNT].name = "outbox_pending";
-	ctrs[CTR_COUNT].value = deliver_pending(n->deliver);
-	ctrp[CTR_COUNT] = &ctrs[CTR_COUNT];
-	st->counters = ctrp;
-	st->n_counters = NCTRS;
-	return link_status(n->link, st);
+	const struct pki_identity *me = c->env.me;
+
+	(void)req;
+	a->st.id = (char *)me->id;
+	a->st.role = (char *)pki_role_name(me->role);
+	a->st.name = (char *)me->name;
+	a->st.cert_not_after = (uint64_t)me->not_after;
+	a->st.pid = (uint32_t)getpid();
+	a->st.version = CARENET_VERSION;
+	a->rep.status = &a->st;
+	a->has_status = 1;
+	return c->env.status(c->env.arg, &a->st);
+}
+
+static int reload_req(struct control *c, const Req *req, struct answer *a)
+{
+	(void)req;
+	(void)a;
+	return c->env.reload(c->env.arg);
+}
+
+static int stop_req(struct control *c, const Req *req, struct answer *a)
+{
+	(void)req;
+	(void)a;
+	c->env.stop(c->env.arg);
+	return 0;
 }
 
 /* Test clock: only with test_clock = true in the node's configuration. */
-static int clock_cmd(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
+static int clock_req(struct control *c, const Req *req, struct answer *a)
 {
-	int64_t adv = req->query ? req->query->advance : 0;
+	int64_t adv = req->clock->advance, off = 0;
 	int rc;
 
-	if (adv != 0 && !n->cfg->test_clock) {
-		rep->error =
-		    "this node's clock is real: set test_clock = true in its configuration "
-		    "to move it (tests and demos only)";
-		return CN_EPERM;
-	}
 	if (adv < 0) {
-		rep->error = "the test clock only moves forward";
+		a->rep.error = "the test clock only moves forward";
 		return CN_EINVAL;
 	}
-	if (adv > 0) {
-		int64_t off = n->clock_offset + adv;
-		if ((rc = store_meta_put(n->store, "clock_offset", &off, sizeof(off))) != 0)
-			return rc;
-		n->clock_offset = off;
-		log_info("clock: test clock advanced by %llds (offset %llds)", (long long)adv,
-		         (long long)off);
-	}
-	rep->now = node_now(n);
-	rep->clock_offset = n->clock_offset;
+	if ((rc = c->env.clock(c->env.arg, adv, &off)) == CN_EPERM)
+		a->rep.error = "this node's clock is real: set test_clock = true in its "
+		               "configuration to move it (tests and demos only)";
+	if (rc != 0)
+		return rc;
+	a->rep.now = c->env.now(c->env.arg);
+	a->rep.clock_offset = off;
 	return 0;
 }
 
 struct publish_arg {
-	struct node *n;
+	struct control *c;
 	const ProtobufCBinaryData *crl;
 };
 
 static int publish_txn(MDB_txn *txn, void *arg)
 {
 	struct publish_arg *a = arg;
+	const struct control_env *e = &a->c->env;
 	Carenet__Item it = CARENET__ITEM__INIT;
 	Carenet__Revocation rv = CARENET__REVOCATION__INIT;
 	int rc;
@@ -159,40 +165,36 @@ static int publish_txn(MDB_txn *txn, void *arg)
 	rv.crl = *a->crl;
 	it.body_case = CARENET__ITEM__BODY_REVOCATION;
 	it.revocation = &rv;
-	if ((rc = node_crl_persist(a->n, txn, a->n->me->id, a->crl->data, a->crl->len)) != 0)
+	if ((rc = e->crl_persist(e->arg, txn, e->me->id, a->crl->data, a->crl->len)) != 0)
 		return rc;
-	if ((rc = audit_append(a->n->store, txn, node_now(a->n), a->n->me->id, "revocation",
-	                       a->n->me->id, "revocation list published")) != 0)
+	if ((rc = audit_append(e->store, txn, e->now(e->arg), e->me->id, "revocation", e->me->id,
+	                       "revocation list published")) != 0)
 		return rc;
-	return deliver_emit(a->n->deliver, txn, &it, NULL, 0);
+	return e->emit(e->arg, txn, &it);
 }
 
-/* crl.publish: a county sends its CA's revocation list down the tree. */
-static int crl_publish(struct node *n, const Carenet__ControlRequest *req,
-                       Carenet__ControlReply *rep)
+/* crl_publish: a county sends its CA's revocation list down the tree. */
+static int crl_req(struct control *c, const Req *req, struct answer *a)
 {
-	struct publish_arg a = {n, &req->blob};
+	const ProtobufCBinaryData *crl = &req->crl_publish->crl;
+	struct publish_arg pa = {c, crl};
 	int rc;
 
-	if (n->me->role != PKI_ROLE_COUNTY) {
-		rep->error = "only a county node publishes revocation lists";
+	if (c->env.me->role != PKI_ROLE_COUNTY) {
+		a->rep.error = "only a county node publishes revocation lists";
 		return CN_EROLE;
 	}
-	if ((rc = pki_trust_add_crl_der(n->trust, req->blob.data, req->blob.len)) != 0) {
-		rep->error =
-		    "the revocation list does not verify against this network's CAs (is it "
-		    "the county CA's crl.pem, converted to DER?)";
+	if ((rc = c->env.crl_trust(c->env.arg, crl->data, crl->len)) != 0) {
+		a->rep.error = "the revocation list does not verify against this network's CAs (is "
+		               "it the county CA's crl.pem, converted to DER?)";
 		return rc;
 	}
-	if ((rc = deliver_write(n->deliver, publish_txn, &a)) != 0)
-		return rc;
-	n->crl_changed = 1;
-	return 0;
+	return c->env.write(c->env.arg, publish_txn, &pa);
 }
 
 struct offices_arg {
-	struct node *n;
-	Carenet__ControlReply *rep;
+	struct control *c;
+	Rep *rep;
 	size_t cap;
 	int rc;
 };
@@ -202,14 +204,8 @@ static int add_office(const char *id, enum pki_role role, const char *name, void
 	struct offices_arg *a = arg;
 	Carenet__PeerStatus *p;
 
-	if (a->rep->n_offices == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		Carenet__PeerStatus **v = realloc(a->rep->offices, cap * sizeof(*v));
-		if (!v)
-			return a->rc = CN_ENOMEM;
-		a->rep->offices = v;
-		a->cap = cap;
-	}
+	if (ARR_GROW(a->rep->offices, a->rep->n_offices + 1, a->cap) != 0)
+		return a->rc = CN_ENOMEM;
 	if (!(p = malloc(sizeof(*p))))
 		return a->rc = CN_ENOMEM;
 	carenet__peer_status__init(p);
@@ -223,11 +219,12 @@ static int add_office(const char *id, enum pki_role role, const char *name, void
 static int offices_txn(MDB_txn *txn, void *arg)
 {
 	struct offices_arg *a = arg;
-	int rc = registry_each(a->n->store, txn, a->n->me->id, PKI_ROLE_NONE, add_office, a);
+	const struct control_env *e = &a->c->env;
+	int rc = registry_each(e->store, txn, e->me->id, PKI_ROLE_NONE, add_office, a);
 	return rc < 0 ? rc : a->rc;
 }
 
-static void offices_free(Carenet__ControlReply *rep)
+static void offices_free(Rep *rep)
 {
 	for (size_t i = 0; i < rep->n_offices; i++) {
 		free(rep->offices[i]->id);
@@ -241,45 +238,88 @@ static void offices_free(Carenet__ControlReply *rep)
 
 /* offices: every office this node knows below it (the registry that
  * PREFIX:ROLE targets expand against). */
-static int offices_cmd(struct node *n, Carenet__ControlReply *rep)
+static int offices_req(struct control *c, const Req *req, struct answer *a)
 {
-	struct offices_arg a = {n, rep, 0, 0};
-	int rc = store_read(n->store, offices_txn, &a);
+	struct offices_arg oa = {c, &a->rep, 0, 0};
+	int rc = store_read(c->env.store, offices_txn, &oa);
 
+	(void)req;
 	if (rc != 0)
-		offices_free(rep);
+		offices_free(&a->rep);
 	return rc;
 }
 
-static void handle(struct node *n, const Carenet__ControlRequest *req, Carenet__ControlReply *rep,
-                   Carenet__Status *st, Carenet__Counter *ctrs, Carenet__Counter **ctrp)
+/* The domain's requests: roles_control() dispatches them with its table. */
+static int roles_req(struct control *c, const Req *req, struct answer *a)
 {
-	int rc;
-
-	if (strcmp(req->command, "status") == 0) {
-		rc = fill_status(n, st, ctrs, ctrp);
-		rep->status = st;
-	} else if (strcmp(req->command, "reload") == 0) {
-		rc = node_reload(n);
-	} else if (strcmp(req->command, "stop") == 0) {
-		node_sig_stop = 1;
-		rc = 0;
-	} else if (strcmp(req->command, "clock") == 0) {
-		rc = clock_cmd(n, req, rep);
-	} else if (strcmp(req->command, "crl.publish") == 0) {
-		rc = crl_publish(n, req, rep);
-	} else if (strcmp(req->command, "offices") == 0) {
-		rc = offices_cmd(n, rep);
-	} else if ((rc = roles_control(n->roles, req, rep)) == 1) {
-		rc = CN_EINVAL;
-		rep->error = "unknown control command";
-	}
-	rep->code = rc;
-	if (rc != 0 && !rep->error[0])
-		rep->error = (char *)cn_strerror(rc);
+	return roles_control(c->env.roles, req, &a->rep);
 }
 
-static void reply(struct control *c, zmq_msg_t *env, size_t nenv, const Carenet__ControlReply *r)
+/* One row per request, indexed by the oneof case (OpenBSD's imsg table):
+ * the case again (checked before use), the handler, whether it writes. */
+struct handler {
+	Carenet__ControlRequest__RequestCase type;
+	const char *name;
+	int (*fn)(struct control *c, const Req *req, struct answer *a);
+	int writes;
+};
+
+#define ROW(CASE, name, fn, writes) \
+	[CARENET__CONTROL_REQUEST__REQUEST_##CASE] = {CARENET__CONTROL_REQUEST__REQUEST_##CASE, \
+	                                              name, fn, writes}
+static const struct handler handlers[] = {
+    ROW(STATUS, "status", status_req, 0),
+    ROW(RELOAD, "reload", reload_req, 0),
+    ROW(STOP, "stop", stop_req, 0),
+    ROW(OFFICES, "offices", offices_req, 0),
+    ROW(DIRECTIVE_ISSUE, "directive_issue", roles_req, 1),
+    ROW(DIRECTIVE_LIST, "directive_list", roles_req, 0),
+    ROW(DIRECTIVE_SHOW, "directive_show", roles_req, 0),
+    ROW(INBOX, "inbox", roles_req, 0),
+    ROW(ACK, "ack", roles_req, 1),
+    ROW(AUDIT, "audit", roles_req, 0),
+    ROW(AUDIT_VERIFY, "audit_verify", roles_req, 0),
+    ROW(CLOCK, "clock", clock_req, 1),
+    ROW(CRL_PUBLISH, "crl_publish", crl_req, 1),
+};
+#undef ROW
+
+/* The row for req, NULL if there is none or its member is missing. */
+static const struct handler *handler_for(const Req *req)
+{
+	size_t i = (size_t)req->request_case;
+	const ProtobufCFieldDescriptor *f;
+
+	if (i == 0 || i >= sizeof(handlers) / sizeof(handlers[0]) || !handlers[i].fn ||
+	    handlers[i].type != req->request_case)
+		return NULL;
+	/* A oneof member is a message: protobuf-c sets the case only with it. */
+	f = protobuf_c_message_descriptor_get_field(&carenet__control_request__descriptor,
+	                                            (unsigned)i);
+	if (!f || !*(void *const *)((const char *)req + f->offset))
+		return NULL;
+	return &handlers[i];
+}
+
+static void handle(struct control *c, const Req *req, struct answer *a)
+{
+	const struct handler *h = handler_for(req);
+	int rc;
+
+	if (!h) {
+		rc = CN_EINVAL;
+		a->rep.error = "unknown control request (is this carenet older than the client?)";
+	} else {
+		if (h->writes)
+			log_debug("control: %s", h->name);
+		rc = h->fn(c, req, a);
+	}
+	a->rep.code = rc;
+	if (rc != 0 && !a->rep.error[0])
+		a->rep.error = (char *)cn_strerror(rc);
+}
+
+static void reply(struct control *c, zmq_msg_t *env, size_t nenv, const Rep *r)
 {
 	size_t len = carenet__control_reply__get_packed_size(r);
 	uint8_t *buf = malloc(len ? len : 1);
@@ -294,47 +334,54 @@ static void reply(struct control *c, zmq_msg_t *env, size_t nenv, const Carenet_
 	free(buf);
 }
 
-void control_dispatch(struct control *c, struct node *n)
+/* Envelope frames then one body frame into part[]; 0 when that arrived. */
+static int receive(struct control *c, zmq_msg_t *part, size_t *np)
+{
+	int more = 1;
+
+	while (more && *np < CONTROL_MAX_PARTS) {
+		zmq_msg_init(&part[*np]);
+		if (zmq_msg_recv(&part[*np], c->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&part[*np]);
+			return CN_EIO;
+		}
+		more = zmq_msg_more(&part[*np]);
+		(*np)++;
+	}
+	if (!more && *np >= 2)
+		return 0;
+	while (more) { /* envelope + body expected; drop anything else */
+		zmq_msg_t x;
+		zmq_msg_init(&x);
+		more = zmq_msg_recv(&x, c->sock, 0) >= 0 && zmq_msg_more(&x);
+		zmq_msg_close(&x);
+	}
+	return CN_EPROTO;
+}
+
+void control_dispatch(struct control *c)
 {
 	zmq_msg_t part[CONTROL_MAX_PARTS];
 	size_t np = 0;
-	int more = 1;
-	Carenet__ControlRequest *req = NULL;
-	Carenet__ControlReply rep = CARENET__CONTROL_REPLY__INIT;
-	Carenet__Status st = CARENET__STATUS__INIT;
-	Carenet__Counter ctrs[NCTRS], *ctrp[NCTRS];
+	Req *req = NULL;
+	struct answer a = {CARENET__CONTROL_REPLY__INIT, CARENET__STATUS__INIT, 0};
 
-	while (more && np < CONTROL_MAX_PARTS) {
-		zmq_msg_init(&part[np]);
-		if (zmq_msg_recv(&part[np], c->sock, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&part[np]);
-			goto out;
-		}
-		more = zmq_msg_more(&part[np]);
-		np++;
-	}
-	if (more || np < 2) { /* envelope + body expected; drop anything else */
-		while (more) {
-			zmq_msg_t x;
-			zmq_msg_init(&x);
-			more = zmq_msg_recv(&x, c->sock, 0) >= 0 && zmq_msg_more(&x);
-			zmq_msg_close(&x);
-		}
+	if (receive(c, part, &np) != 0)
 		goto out;
-	}
 	if (zmq_msg_size(&part[np - 1]) <= CONTROL_MAX_REQUEST)
 		req = carenet__control_request__unpack(NULL, zmq_msg_size(&part[np - 1]),
 		                                       zmq_msg_data(&part[np - 1]));
 	if (!req) {
-		rep.code = CN_EPROTO;
-		rep.error = "malformed control request";
+		a.rep.code = CN_EPROTO;
+		a.rep.error = "malformed control request";
 	} else {
-		handle(n, req, &rep, &st, ctrs, ctrp);
+		handle(c, req, &a);
 	}
-	reply(c, part, np - 1, &rep);
-	link_status_free(&st);
-	offices_free(&rep);
-	roles_control_free(&rep);
+	reply(c, part, np - 1, &a.rep);
+	if (a.has_status)
+		c->env.status_free(c->env.arg, &a.st);
+	offices_free(&a.rep);
+	roles_control_free(&a.rep);
 	if (req)
 		carenet__control_request__free_unpacked(req, NULL);
 out:
@@ -397,6 +444,23 @@ out:
 	return rc;
 }
 
+int control_request_set(Carenet__ControlRequest *req, Carenet__ControlRequest__RequestCase type,
+                        void *msg)
+{
+	static Carenet__Empty empty = CARENET__EMPTY__INIT; /* only ever read */
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+	    &carenet__control_request__descriptor, (unsigned)type);
+
+	if (type == CARENET__CONTROL_REQUEST__REQUEST__NOT_SET || !f ||
+	    f->type != PROTOBUF_C_TYPE_MESSAGE || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0)
+		return CN_EINVAL;
+	if (!msg && f->descriptor != &carenet__empty__descriptor)
+		return CN_EINVAL; /* this member carries fields: give its message */
+	*(void **)((char *)req + f->offset) = msg ? msg : &empty;
+	req->request_case = type;
+	return 0;
+}
+
 int control_call(const char *data_dir, const Carenet__ControlRequest *req, int timeout_ms,
                  Carenet__ControlReply **reply)
 {
@@ -417,17 +481,4 @@ int control_call(const char *data_dir, const Carenet__ControlRequest *req, int t
 	rc = exchange(ep, buf, len, timeout_ms, reply);
 	free(buf);
 	return rc;
-}
-
-int control_request(const char *data_dir, const char *command, const char *const *args,
-                    size_t nargs, int timeout_ms, Carenet__ControlReply **reply)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	int rc;
-
-	req.command = (char *)command;
-	req.args = (char **)args;
-	req.n_args = nargs;
-	rc = control_call(data_dir, &req, timeout_ms, reply);
-	return rc == CN_ETIMEOUT || rc == CN_EIO ? CN_EUNREACH : rc;
 }

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +326,7 @@ static void node_loop(struct node *n)
 		}
 		link_handle(n->link, items, nl);
 		if (items[nl].revents & ZMQ_POLLIN)
-			control_dispatch(n->control, n);
+			control_dispatch(n->control);
 		deliver_flush(n->deliver);
 		timeout = link_tick(n->link);
 		if (deliver_timeout(n->deliver) < timeout)
@@ -393,7 +392,7 @@ static int node_start(struct node *n)
 		return CN_ENOMEM;
 	if ((rc = link_open(n, &n->link)) != 0)
 		return rc;
-	if ((rc = control_open(n->zctx, n->cfg->data_dir, &n->control)) != 0)
+	if ((rc = node_control_open(n)) != 0)
 		return rc;
 	n->started = node_now(n);
 	log_info("node: %s (%s, %s) running, pid %d", n->me->id, pki_role_name(n->me->role),
@@ -401,85 +400,35 @@ static int node_start(struct node *n)
 	return 0;
 }
 
-static void run_usage(FILE *f)
+int node_check(const struct config *cfg, char *id, size_t idlen, enum pki_role *role)
 {
-	fprintf(f, "usage: carenet run [-c CFG] [-n]\n"
-	           "\n"
-	           "Runs this office's node in the foreground (systemd-friendly; logs on stderr).\n"
-	           "Identity and role come from the certificate named in the configuration.\n"
-	           "\n"
-	           "  -c, --config CFG  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-	           "  -n, --check       check the configuration and identity files, print the\n"
-	           "                    normalized configuration, and exit\n"
-	           "  -h, --help        this help\n"
-	           "\n"
-	           "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads log level, limits and\n"
-	           "revocation lists.\n");
-}
-
-static int run_check(struct node *n)
-{
-	int rc = load_identity(n);
-
-	if (rc != 0) {
-		fprintf(stderr, "carenet run: %s: identity files are not usable (see above)\n",
-		        n->cfg->path);
-		return cn_exit_code(rc);
-	}
-	config_print(n->cfg, stdout);
-	fprintf(stderr, "carenet run: %s: configuration OK for %s (%s)\n", n->cfg->path, n->me->id,
-	        pki_role_name(n->me->role));
-	return 0;
-}
-
-int cmd_run(int argc, char **argv)
-{
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"check", no_argument, 0, 'n'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
-	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct node n;
-	char err[512];
-	int ch, check = 0, rc;
+	int rc;
 
 	memset(&n, 0, sizeof(n));
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:nh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 0;
-		default:
-			run_usage(stderr);
-			return 2;
-		}
+	n.cfg = (struct config *)cfg; /* not freed here: node_free sees NULL */
+	if ((rc = load_identity(&n)) == 0) {
+		snprintf(id, idlen, "%s", n.me->id);
+		*role = n.me->role;
 	}
-	if (optind != argc) {
-		run_usage(stderr);
-		return 2;
-	}
-	if ((rc = config_load(cfgpath, &n.cfg, err, sizeof(err))) != 0) {
-		fprintf(stderr, "carenet run: %s\n", err);
-		return cn_exit_code(rc);
-	}
-	log_init((enum log_level)n.cfg->log_level, NULL);
-	if (check) {
-		rc = run_check(&n);
-		node_free(&n);
-		return rc;
-	}
+	n.cfg = NULL;
+	node_free(&n);
+	return rc;
+}
+
+int node_run(struct config **cfg)
+{
+	struct node n;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	n.cfg = *cfg;
+	*cfg = NULL;
 	install_signals();
 	if ((rc = node_start(&n)) == 0) {
 		node_loop(&n);
 		log_info("node: stopping");
 	}
 	node_free(&n);
-	return rc == 0 ? 0 : cn_exit_code(rc);
+	return rc;
 }

@@ -3,7 +3,8 @@
  * over the link sockets (children ROUTER, parent DEALER, ZAP, monitors),
  * the control socket, with periodic work on a tick. Everything mutable
  * hangs off struct node; nothing here is shared with another thread.
- * This header is internal to node/ (link.c, control.c, node.c).
+ * This header is internal to node/ (link.c, node_control.c, node.c), but
+ * for node_check/node_run, which tools/cli_run.c calls.
  */
 #ifndef CARENET_NODE_H
 #define CARENET_NODE_H
@@ -85,7 +86,16 @@ int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uin
 /* Re-reads the config and what can change at run time (SIGHUP). */
 int node_reload(struct node *n);
 
-/* The `carenet run` subcommand (tools/cmd.h lists it). */
-int cmd_run(int argc, char **argv);
+/* Binds the control socket with the node's control_env (node_control.c). */
+int node_control_open(struct node *n);
+
+/* For `carenet run` (tools/cli_run.c parses its arguments):
+ * node_check loads the identity files cfg names and checks them (-n): 0
+ * with this office's id and role, or an error (the reason logged).
+ * node_run runs the node in the foreground until SIGTERM/SIGINT; it takes
+ * *cfg (NULLs it) and returns 0, or the error that stopped it from
+ * starting (logged). */
+int node_check(const struct config *cfg, char *id, size_t idlen, enum pki_role *role);
+int node_run(struct config **cfg);
 
 #endif

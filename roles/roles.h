@@ -102,11 +102,12 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 uint64_t roles_next_due(struct roles *r);
 int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now);
 
-/* Operator commands arriving on the control socket: directive.issue,
- * directive.list, directive.show, inbox, ack, audit, audit.verify. Fills
- * rep (rep->code, rep->error for refusals: say what was wrong and what to
- * do next). Returns 1 if the command is not a roles command. Memory put
- * into rep is released by roles_control_free(rep). */
+/* Operator requests arriving on the control socket (ControlRequest's
+ * oneof): directive_issue, directive_list, directive_show, inbox, ack,
+ * audit, audit_verify; the member is present (node/control.c checks).
+ * Fills rep (rep->code, rep->error for refusals: say what was wrong and
+ * what to do next). CN_EINVAL for any other request. Memory put into rep
+ * is released by roles_control_free(rep). */
 int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
 void roles_control_free(Carenet__ControlReply *rep);
 

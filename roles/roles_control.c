@@ -1,17 +1,19 @@
 /*
- * control: the operator's roles commands on the control socket —
- * directive.issue, directive.list, directive.show, inbox, ack, audit,
- * audit.verify — and the views they answer with.
+ * roles_control: the domain's requests on the control socket —
+ * directive_issue, directive_list, directive_show, inbox, ack, audit,
+ * audit_verify (members of ControlRequest's oneof) — dispatched by one
+ * table indexed by the oneof case, and the views they answer with.
  *
- * roles_control() returns 1 for a command that is not a roles command,
- * otherwise the command's result (0 or a negative error), which is also
- * in rep->code, with the reason in rep->error.
+ * roles_control() returns the request's result (0 or a negative error),
+ * which is also in rep->code, with the reason in rep->error; CN_EINVAL for
+ * a request that is not the domain's.
  *
  * Memory: rep->error, rep->id and rep->detail point into struct roles and
  * stay valid until the next roles_control() or roles_free(); the views
  * (rep->directives, rep->audit) are malloc'd and released by
  * roles_control_free().
  */
+#include "arr.h"
 #include "audit.h"
 #include "err.h"
 #include "log.h"
@@ -171,10 +173,6 @@ static int cmd_issue(struct roles *r, const Carenet__IssueRequest *q, Carenet__C
 	char due[32], nows[32];
 	int rc;
 
-	if (!q) {
-		roles_why(r->err, sizeof(r->err), "directive.issue without an issue request");
-		return CN_EINVAL;
-	}
 	if ((rc = rules_may_issue(r->env.me, q->kind, r->err, sizeof(r->err))) != 0)
 		return rc;
 	if (q->due <= now) {
@@ -459,15 +457,9 @@ static int matches(const Carenet__DirectiveView *v, enum list_filter f)
 
 static int push_view(struct list_ctx *c, Carenet__DirectiveView *v)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		Carenet__DirectiveView **nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv) {
-			dview_free(v);
-			return CN_ENOMEM;
-		}
-		c->v = nv;
-		c->cap = cap;
+	if (ARR_GROW(c->v, c->n + 1, c->cap) != 0) {
+		dview_free(v);
+		return CN_ENOMEM;
 	}
 	c->v[c->n++] = v;
 	return 0;
@@ -551,20 +543,13 @@ static int show_txn(MDB_txn *txn, void *arg)
 	return rc;
 }
 
-static int cmd_views(struct roles *r, const Carenet__Query *q, enum list_filter f, int show,
+/* A listing (id NULL) filtered by f, or the one directive id. */
+static int cmd_views(struct roles *r, const char *id, enum list_filter f,
                      Carenet__ControlReply *rep)
 {
-	struct list_ctx c = {r, f, NULL, NULL, 0, 0};
-	int rc;
+	struct list_ctx c = {r, f, id, NULL, 0, 0};
+	int rc = store_read(r->env.store, id ? show_txn : list_txn, &c);
 
-	if (show) {
-		if (!q || !q->id[0]) {
-			roles_why(r->err, sizeof(r->err), "directive.show needs a directive id");
-			return CN_EINVAL;
-		}
-		c.id = q->id;
-	}
-	rc = store_read(r->env.store, show ? show_txn : list_txn, &c);
 	if (rc != 0) {
 		for (size_t i = 0; i < c.n; i++)
 			dview_free(c.v[i]);
@@ -576,9 +561,8 @@ static int cmd_views(struct roles *r, const Carenet__Query *q, enum list_filter 
 	return 0;
 }
 
-static int parse_filter(struct roles *r, const Carenet__Query *q, enum list_filter *f)
+static int parse_filter(struct roles *r, const char *s, enum list_filter *f)
 {
-	const char *s = q ? q->state : "";
 
 	if (!s[0] || strcmp(s, "all") == 0)
 		*f = F_ALL;
@@ -639,36 +623,93 @@ static int audit_txn(MDB_txn *txn, void *arg)
 
 /* ----------------------------------------------------------- dispatch */
 
+static int issue_req(struct roles *r, const Carenet__ControlRequest *req,
+                     Carenet__ControlReply *rep)
+{
+	return cmd_issue(r, req->directive_issue, rep);
+}
+
+static int list_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
+{
+	enum list_filter f = F_ALL;
+	int rc = parse_filter(r, req->directive_list->state, &f);
+
+	return rc != 0 ? rc : cmd_views(r, NULL, f, rep);
+}
+
+static int show_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
+{
+	if (!req->directive_show->id[0]) {
+		roles_why(r->err, sizeof(r->err), "directive.show needs a directive id");
+		return CN_EINVAL;
+	}
+	return cmd_views(r, req->directive_show->id, F_ALL, rep);
+}
+
+static int inbox_req(struct roles *r, const Carenet__ControlRequest *req,
+                     Carenet__ControlReply *rep)
+{
+	(void)req;
+	return cmd_views(r, NULL, F_INBOX, rep);
+}
+
+static int ack_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
+{
+	struct ack_ctx c = {r, req->ack};
+
+	(void)rep;
+	if (!req->ack->directive[0]) {
+		roles_why(r->err, sizeof(r->err), "ack needs a directive id and a state");
+		return CN_EINVAL;
+	}
+	return r->env.write(r->env.arg, ack_txn, &c);
+}
+
+static int audit_req(struct roles *r, const Carenet__ControlRequest *req,
+                     Carenet__ControlReply *rep)
+{
+	struct audit_ctx c = {r, req->audit->since, rep, 0};
+	return store_read(r->env.store, audit_txn, &c);
+}
+
+static int verify_req(struct roles *r, const Carenet__ControlRequest *req,
+                      Carenet__ControlReply *rep)
+{
+	struct audit_ctx c = {r, 0, rep, 1};
+
+	(void)req;
+	return store_read(r->env.store, audit_txn, &c);
+}
+
+/* The domain's rows of the control table (node/control.c routes them here
+ * after checking the oneof member is present), indexed by the oneof case. */
+struct roles_handler {
+	Carenet__ControlRequest__RequestCase type;
+	int (*fn)(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
+};
+
+#define ROW(CASE, fn) \
+	[CARENET__CONTROL_REQUEST__REQUEST_##CASE] = {CARENET__CONTROL_REQUEST__REQUEST_##CASE, fn}
+static const struct roles_handler handlers[] = {
+    ROW(DIRECTIVE_ISSUE, issue_req), ROW(DIRECTIVE_LIST, list_req),
+    ROW(DIRECTIVE_SHOW, show_req),   ROW(INBOX, inbox_req),
+    ROW(ACK, ack_req),               ROW(AUDIT, audit_req),
+    ROW(AUDIT_VERIFY, verify_req),
+};
+#undef ROW
+
 int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
 {
-	const char *cmd = req->command;
-	enum list_filter f = F_ALL;
+	size_t i = (size_t)req->request_case;
 	int rc;
 
 	r->err[0] = r->id[0] = r->detail[0] = 0;
-	if (strcmp(cmd, "directive.issue") == 0) {
-		rc = cmd_issue(r, req->issue, rep);
-	} else if (strcmp(cmd, "directive.list") == 0) {
-		if ((rc = parse_filter(r, req->query, &f)) == 0)
-			rc = cmd_views(r, req->query, f, 0, rep);
-	} else if (strcmp(cmd, "directive.show") == 0) {
-		rc = cmd_views(r, req->query, F_ALL, 1, rep);
-	} else if (strcmp(cmd, "inbox") == 0) {
-		rc = cmd_views(r, req->query, F_INBOX, 0, rep);
-	} else if (strcmp(cmd, "ack") == 0) {
-		struct ack_ctx c = {r, req->ack};
-		if (!req->ack || !req->ack->directive[0]) {
-			roles_why(r->err, sizeof(r->err), "ack needs a directive id and a state");
-			rc = CN_EINVAL;
-		} else {
-			rc = r->env.write(r->env.arg, ack_txn, &c);
-		}
-	} else if (strcmp(cmd, "audit") == 0 || strcmp(cmd, "audit.verify") == 0) {
-		struct audit_ctx c = {r, req->query ? req->query->since : 0, rep,
-		                      strcmp(cmd, "audit.verify") == 0};
-		rc = store_read(r->env.store, audit_txn, &c);
+	if (i < sizeof(handlers) / sizeof(handlers[0]) && handlers[i].fn &&
+	    handlers[i].type == req->request_case) {
+		rc = handlers[i].fn(r, req, rep);
 	} else {
-		return 1;
+		roles_why(r->err, sizeof(r->err), "not a request for the domain (case %zu)", i);
+		rc = CN_EINVAL;
 	}
 	rep->code = rc;
 	if (rc != 0) {

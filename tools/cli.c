@@ -1,5 +1,4 @@
 /* cli: operator commands that talk to a running node (status). */
-#include <getopt.h>
 #include <limits.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -7,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "args.h"
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
@@ -162,56 +162,39 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	printf("%s\n", any ? "" : " none");
 }
 
-static void status_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet status [-c CFG] [--json]\n"
-	        "\n"
-	        "Shows this node's identity, its parent link, its children and inspectors\n"
-	        "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
-	        "refused by reason, invalid messages, bans), asking the running node over its\n"
-	        "control socket.\n"
-	        "\n"
-	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --json        one JSON object instead of the table\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n");
-}
+static const struct args_opt status_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"json", ARGS_LONG('j'), NULL, "one JSON object instead of the table"},
+    {0}};
+static const struct args_cmd status_cmd = {
+    "carenet status", "[-c CFG] [--json]",
+    "Shows this node's identity, its parent link, its children and inspectors\n"
+    "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
+    "refused by reason, invalid messages, bans), asking the running node over its\n"
+    "control socket.\n",
+    status_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"json", no_argument, 0, 'j'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct config *cfg = NULL;
 	Carenet__ControlReply *rep = NULL;
+	struct args a;
 	int ch, as_json = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'j':
+	args_begin(&a, &status_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
-			break;
-		case 'h':
-			status_usage(stdout);
-			return 0;
-		default:
-			status_usage(stderr);
-			return 2;
-		}
+		else
+			return a.exit;
 	}
-	if (optind != argc) {
-		status_usage(stderr);
-		return 2;
-	}
-	rc = cli_request("carenet status", cfgpath, "status", &cfg, &rep);
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	rc = cli_request("carenet status", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_STATUS, &cfg,
+	                 &rep);
 	if (rc == 0 && !rep->status) {
 		fprintf(stderr, "carenet status: the node sent no status\n");
 		rc = CN_EPROTO;
@@ -228,65 +211,45 @@ int cmd_status(int argc, char **argv)
 	return cn_exit_code(rc);
 }
 
-static void offices_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet offices [-c CFG] [--role county|township|village] [--json]\n"
-	        "\n"
-	        "Lists the offices this node knows below it: its children, and the offices\n"
-	        "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
-	        "issue' expands to; an office appears once it has connected to its parent.\n"
-	        "\n"
-	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --role ROLE   only offices of this role\n"
-	        "      --json        an array of {id, role, name}\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n");
-}
+static const struct args_opt offices_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"role", ARGS_LONG('r'), "ROLE", "only offices of this role"},
+    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name}"},
+    {0}};
+static const struct args_cmd offices_cmd = {
+    "carenet offices", "[-c CFG] [--role county|township|village] [--json]",
+    "Lists the offices this node knows below it: its children, and the offices\n"
+    "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
+    "issue' expands to; an office appears once it has connected to its parent.\n",
+    offices_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
 
 int cmd_offices(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"role", required_argument, 0, 'r'},
-	                                     {"json", no_argument, 0, 'j'},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH, *role = NULL;
 	struct config *cfg = NULL;
 	Carenet__ControlReply *rep = NULL;
+	struct args a;
 	int ch, as_json = 0, rc;
 	size_t shown = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'r':
-			role = optarg;
-			break;
-		case 'j':
+	args_begin(&a, &offices_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('r'))
+			role = a.val;
+		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
-			break;
-		case 'h':
-			offices_usage(stdout);
-			return 0;
-		default:
-			offices_usage(stderr);
-			return 2;
-		}
+		else
+			return a.exit;
 	}
-	if (optind != argc || (role && pki_role_parse(role) == PKI_ROLE_NONE)) {
-		if (role && pki_role_parse(role) == PKI_ROLE_NONE)
-			fprintf(stderr,
-			        "carenet offices: --role %s: give county, township or village\n",
-			        role);
-		offices_usage(stderr);
-		return 2;
-	}
-	if ((rc = cli_request("carenet offices", cfgpath, "offices", &cfg, &rep)) == 0) {
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	if (role && pki_role_parse(role) == PKI_ROLE_NONE)
+		return args_usage_error(&offices_cmd, "--role %s: give county, township or village",
+		                        role);
+	if ((rc = cli_request("carenet offices", cfgpath,
+	                      CARENET__CONTROL_REQUEST__REQUEST_OFFICES, &cfg, &rep)) == 0) {
 		struct json j;
 		if (as_json) {
 			json_init(&j, stdout);

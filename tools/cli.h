@@ -34,9 +34,9 @@ int cli_config(const char *prog, const char *path, struct config **cfg);
 int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,
              int timeout_ms, Carenet__ControlReply **rep);
 
-/* Loads cfgpath and sends the bare command (no arguments). */
-int cli_request(const char *prog, const char *cfgpath, const char *command, struct config **cfg,
-                Carenet__ControlReply **rep);
+/* Loads cfgpath and sends a request that carries nothing (status, offices). */
+int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__RequestCase type,
+                struct config **cfg, Carenet__ControlReply **rep);
 
 /* Columns s takes on a terminal (CJK and full-width characters count 2). */
 int cli_width(const char *s);

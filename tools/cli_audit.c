@@ -4,7 +4,6 @@
  * clock, and the test clock's --advance) and `crl publish` (a county sends
  * its CA's revocation list down the tree). Each sends one control request.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "cli.h"
+#include "args.h"
 #include "cmd.h"
 #include "err.h"
 #include "json.h"
@@ -21,45 +21,40 @@
 
 #define CRL_MAX_FILE (1 << 20) /* the node takes control requests up to 1 MiB */
 
-enum { O_JSON = 256, O_SINCE, O_VERIFY, O_ADVANCE };
 
 /* The node's clock (UTC seconds, test offset included). */
 static int node_clock(const char *prog, const struct config *cfg, int64_t advance,
                       Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ClockRequest q = CARENET__CLOCK_REQUEST__INIT;
 
-	req.command = "clock";
 	q.advance = advance;
-	req.query = &q;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOCK, &q);
 	return cli_call(prog, cfg, &req, advance ? CLI_WRITE_TIMEOUT_MS : CLI_TIMEOUT_MS, rep);
 }
 
 /* ------------------------------------------------------------- audit */
 
-static void audit_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet audit [-c CFG] [--since TIME] [--json]\n"
-	        "       carenet audit [-c CFG] --verify [--json]\n"
-	        "\n"
-	        "Lists this node's audit log, oldest first: who issued, relayed, delivered,\n"
-	        "acknowledged, reminded, marked overdue or rectified what, and when. Each\n"
-	        "entry holds the hash of the one before it; --verify checks the whole chain\n"
-	        "and names the first entry that was changed, removed or added.\n"
-	        "\n"
-	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --since TIME  entries from \"YYYY-MM-DD[ HH:MM]\" (the node's timezone),\n"
-	        "                    or -DURATION before the node's clock (-2h, -7d)\n"
-	        "      --verify      check the hash chain: \"audit log verified: N entries\"\n"
-	        "      --json        an array of {seq, time, actor, action, subject, detail,\n"
-	        "                    hash}; with --verify {verified, entries, detail}\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 ok (verified), 2 usage, 3 node not running, 4 the chain does\n"
-	        "not verify (the node's finding is printed).\n");
-}
+static const struct args_opt audit_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"since", ARGS_LONG('s'), "TIME",
+     "entries from \"YYYY-MM-DD[ HH:MM]\" (the node's timezone),\n"
+     "or -DURATION before the node's clock (-2h, -7d)"},
+    {"verify", ARGS_LONG('v'), NULL, "check the hash chain: \"audit log verified: N entries\""},
+    {"json", ARGS_LONG('j'), NULL,
+     "an array of {seq, time, actor, action, subject, detail,\n"
+     "hash}; with --verify {verified, entries, detail}"},
+    {0}};
+static const struct args_cmd audit_cmd = {
+    "carenet audit", "[-c CFG] [--since TIME] [--json]\n[-c CFG] --verify [--json]",
+    "Lists this node's audit log, oldest first: who issued, relayed, delivered,\n"
+    "acknowledged, reminded, marked overdue or rectified what, and when. Each\n"
+    "entry holds the hash of the one before it; --verify checks the whole chain\n"
+    "and names the first entry that was changed, removed or added.\n",
+    audit_opts,
+    "Exit status: 0 ok (verified), 2 usage, 3 node not running, 4 the chain does\n"
+    "not verify (the node's finding is printed).\n"};
 
 static int audit_since(const char *prog, const struct config *cfg, const char *s, uint64_t *out)
 {
@@ -155,7 +150,7 @@ static int audit_run(const char *cfgpath, const char *since, int verify, int as_
 {
 	const char *prog = "carenet audit";
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__AuditRequest q = CARENET__AUDIT_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
 	int rc;
@@ -164,8 +159,10 @@ static int audit_run(const char *cfgpath, const char *since, int verify, int as_
 		return rc;
 	if (since && (rc = audit_since(prog, cfg, since, &q.since)) != 0)
 		goto out;
-	req.command = verify ? "audit.verify" : "audit";
-	req.query = &q;
+	if (verify)
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_AUDIT_VERIFY, NULL);
+	else
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_AUDIT, &q);
 	rc = cli_call(prog, cfg, &req, verify ? CLI_WRITE_TIMEOUT_MS : CLI_TIMEOUT_MS, &rep);
 	if (rc == 0 && verify)
 		rc = verify_print(rep, as_json);
@@ -179,42 +176,27 @@ out:
 
 int cmd_audit(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, 0, 'c'}, {"since", required_argument, 0, O_SINCE},
-	    {"verify", no_argument, 0, O_VERIFY},  {"json", no_argument, 0, O_JSON},
-	    {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH, *since = NULL;
-	int ch, verify = 0, as_json = 0;
+	struct args a;
+	int ch, verify = 0, as_json = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case O_SINCE:
-			since = optarg;
-			break;
-		case O_VERIFY:
+	args_begin(&a, &audit_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('s'))
+			since = a.val;
+		else if (ch == ARGS_LONG('v'))
 			verify = 1;
-			break;
-		case O_JSON:
+		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
-			break;
-		case 'h':
-			audit_usage(stdout);
-			return 0;
-		default:
-			audit_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || (verify && since)) {
-		if (verify && since)
-			fprintf(stderr, "carenet audit: --verify checks the whole log: leave out "
-			                "--since\n");
 		else
-			audit_usage(stderr);
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	if (verify && since) {
+		fprintf(stderr, "carenet audit: --verify checks the whole log: leave out --since\n");
 		return 2;
 	}
 	return cn_exit_code(audit_run(cfgpath, since, verify, as_json));
@@ -222,25 +204,19 @@ int cmd_audit(int argc, char **argv)
 
 /* ------------------------------------------------------------- clock */
 
-static void clock_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet clock [-c CFG] [--advance DURATION] [--json]\n"
-	        "\n"
-	        "Shows the node's clock: its local time, UTC seconds, and how far a test\n"
-	        "clock is ahead of the real one. With --advance the node's clock moves\n"
-	        "forward (reminders, overdue marks and rectification orders that fall due\n"
-	        "fire at once); only a node with test_clock = true in its configuration\n"
-	        "allows it (tests and demos).\n"
-	        "\n"
-	        "  -c, --config CFG        the node's configuration (default " CONFIG_DEFAULT_PATH
-	        ")\n"
-	        "      --advance DURATION  move the test clock forward: 90s, 61m, 2h, 7d\n"
-	        "      --json              {now, local, timezone, offset}\n"
-	        "  -h, --help              this help\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused (no test clock).\n");
-}
+static const struct args_opt clock_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"advance", ARGS_LONG('a'), "DURATION", "move the test clock forward: 90s, 61m, 2h, 7d"},
+    {"json", ARGS_LONG('j'), NULL, "{now, local, timezone, offset}"},
+    {0}};
+static const struct args_cmd clock_cmd = {
+    "carenet clock", "[-c CFG] [--advance DURATION] [--json]",
+    "Shows the node's clock: its local time, UTC seconds, and how far a test\n"
+    "clock is ahead of the real one. With --advance the node's clock moves\n"
+    "forward (reminders, overdue marks and rectification orders that fall due\n"
+    "fire at once); only a node with test_clock = true in its configuration\n"
+    "allows it (tests and demos).\n",
+    clock_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused (no test clock).\n"};
 
 static void clock_print(const Carenet__ControlReply *rep, const char *tz, int as_json)
 {
@@ -273,41 +249,26 @@ static void clock_print(const Carenet__ControlReply *rep, const char *tz, int as
 
 int cmd_clock(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"advance", required_argument, 0, O_ADVANCE},
-	                                     {"json", no_argument, 0, O_JSON},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH, *adv = NULL;
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
+	struct args a;
 	uint64_t d = 0;
 	int ch, as_json = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case O_ADVANCE:
-			adv = optarg;
-			break;
-		case O_JSON:
+	args_begin(&a, &clock_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('a'))
+			adv = a.val;
+		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
-			break;
-		case 'h':
-			clock_usage(stdout);
-			return 0;
-		default:
-			clock_usage(stderr);
-			return 2;
-		}
+		else
+			return a.exit;
 	}
-	if (optind != argc) {
-		clock_usage(stderr);
-		return 2;
-	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
 	if (adv && (util_parse_duration(adv, &d) != 0 || d == 0 || d > INT64_MAX)) {
 		fprintf(stderr,
 		        "carenet clock: --advance %s: give a positive duration like 90s, "
@@ -325,23 +286,18 @@ int cmd_clock(int argc, char **argv)
 
 /* --------------------------------------------------------------- crl */
 
-static void crl_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet crl publish [-c CFG] FILE\n"
-	        "\n"
-	        "Sends the county CA's certificate revocation list (PEM or DER, e.g. the\n"
-	        "crl.pem written by carenet ca revoke) down the whole tree. Every node checks\n"
-	        "it against the network's CAs, refuses the revoked certificates from then on\n"
-	        "and drops their live sessions. Only a county node publishes.\n"
-	        "\n"
-	        "  -c, --config CFG  the county node's configuration (default " CONFIG_DEFAULT_PATH
-	        ")\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 published, 2 usage, 3 node not running, 4 refused (not a\n"
-	        "county, or the list does not verify).\n");
-}
+static const struct args_opt crl_opts[] = {
+    {"config", 'c', "CFG", "the county node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {0}};
+static const struct args_cmd crl_publish_cmd = {
+    "carenet crl publish", "[-c CFG] FILE",
+    "Sends the county CA's certificate revocation list (PEM or DER, e.g. the\n"
+    "crl.pem written by carenet ca revoke) down the whole tree. Every node checks\n"
+    "it against the network's CAs, refuses the revoked certificates from then on\n"
+    "and drops their live sessions. Only a county node publishes.\n",
+    crl_opts,
+    "Exit status: 0 published, 2 usage, 3 node not running, 4 refused (not a\n"
+    "county, or the list does not verify).\n"};
 
 /* The CRL in FILE (PEM or DER), or NULL with *rc set and the reason printed;
  * caller frees it with X509_CRL_free. */
@@ -381,6 +337,7 @@ static X509_CRL *crl_read(const char *path, int *rc)
 static int crl_publish(const char *cfgpath, const char *path)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__CrlPublishRequest cp = CARENET__CRL_PUBLISH_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
 	unsigned char *der = NULL;
@@ -396,9 +353,9 @@ static int crl_publish(const char *cfgpath, const char *path)
 	}
 	if ((rc = cli_config("carenet crl publish", cfgpath, &cfg)) != 0)
 		goto out;
-	req.command = "crl.publish";
-	req.blob.data = der;
-	req.blob.len = (size_t)n;
+	cp.crl.data = der;
+	cp.crl.len = (size_t)n;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CRL_PUBLISH, &cp);
 	rc = cli_call("carenet crl publish", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep);
 	if (rc == 0) {
 		STACK_OF(X509_REVOKED) *rv = X509_CRL_get_REVOKED(crl);
@@ -414,42 +371,30 @@ out:
 	return rc;
 }
 
+static int crl_publish_cmd_run(int argc, char **argv)
+{
+	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	struct args a;
+	int ch, rc;
+
+	args_begin(&a, &crl_publish_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 1, 1)) != 0)
+		return rc;
+	return cn_exit_code(crl_publish(cfgpath, argv[a.ind]));
+}
+
+static const struct args_sub crl_subs[] = {
+    {"publish", crl_publish_cmd_run, "send the county CA's revocation list down the tree"},
+};
+static const struct args_group crl_group = {"carenet crl", NULL, crl_subs, 1, NULL};
+
 int cmd_crl(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	const char *cfgpath = CONFIG_DEFAULT_PATH;
-	int ch;
-
-	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		crl_usage(stdout);
-		return 0;
-	}
-	if (argc < 2 || strcmp(argv[1], "publish") != 0) {
-		if (argc >= 2)
-			fprintf(stderr, "carenet crl: unknown command '%s'\n\n", argv[1]);
-		crl_usage(stderr);
-		return 2;
-	}
-	argc--;
-	argv++;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfgpath = optarg;
-			break;
-		case 'h':
-			crl_usage(stdout);
-			return 0;
-		default:
-			crl_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		crl_usage(stderr);
-		return 2;
-	}
-	return cn_exit_code(crl_publish(cfgpath, argv[optind]));
+	return args_dispatch(&crl_group, argc, argv);
 }

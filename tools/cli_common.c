@@ -68,8 +68,8 @@ int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlR
 	return 0;
 }
 
-int cli_request(const char *prog, const char *cfgpath, const char *command, struct config **cfg,
-                Carenet__ControlReply **rep)
+int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__RequestCase type,
+                struct config **cfg, Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	int rc;
@@ -77,7 +77,8 @@ int cli_request(const char *prog, const char *cfgpath, const char *command, stru
 	*rep = NULL;
 	if ((rc = cli_config(prog, cfgpath, cfg)) != 0)
 		return rc;
-	req.command = (char *)command;
+	if ((rc = control_request_set(&req, type, NULL)) != 0)
+		return rc;
 	return cli_call(prog, *cfg, &req, CLI_TIMEOUT_MS, rep);
 }
 

@@ -393,7 +393,7 @@ static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
 {
 	const char *p = "carenet directive issue";
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ClockRequest q = CARENET__CLOCK_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	uint64_t d;
 	int rc;
@@ -412,8 +412,7 @@ static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
 		        s);
 		return CN_EUSAGE;
 	}
-	req.command = "clock";
-	req.query = &q;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOCK, &q);
 	if ((rc = cli_call(p, cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0)
 		*due = rep->now + d;
 	carenet__control_reply__free_unpacked(rep, NULL);
@@ -428,8 +427,7 @@ static int issue_send(const struct config *cfg, const struct issue_args *a,
 	struct json j;
 	int rc;
 
-	req.command = "directive.issue";
-	req.issue = iq;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_ISSUE, iq);
 	rc = cli_call("carenet directive issue", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep);
 	if (rc == 0 && !rep->id[0]) {
 		fprintf(stderr, "carenet directive issue: the node sent no directive id\n");
@@ -523,20 +521,17 @@ out:
 /* -------------------------------------------------------- list, show */
 
 /* One query; prints the views (as JSON, or with table()). */
-static int views(const char *prog, const char *cfgpath, const char *command, Carenet__Query *q,
+static int views(const char *prog, const char *cfgpath, const Carenet__ControlRequest *req,
                  int as_json, int one,
                  void (*table)(Carenet__DirectiveView *const *, size_t, const char *))
 {
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
 	int rc;
 
 	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
-	req.command = (char *)command;
-	req.query = q;
-	rc = cli_call(prog, cfg, &req, CLI_TIMEOUT_MS, &rep);
+	rc = cli_call(prog, cfg, req, CLI_TIMEOUT_MS, &rep);
 	if (rc == 0 && one && rep->n_directives != 1) {
 		fprintf(stderr, "%s: the node sent %zu directives for one id\n", prog,
 		        rep->n_directives);
@@ -636,7 +631,8 @@ static void show_usage(FILE *f)
 static int directive_list(int argc, char **argv)
 {
 	struct view_args a = {.cfgpath = CONFIG_DEFAULT_PATH};
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ListRequest q = CARENET__LIST_REQUEST__INIT;
 	int rc;
 
 	if ((rc = view_parse(argc, argv, 1, 0, &a, list_usage)) != 0)
@@ -648,21 +644,22 @@ static int directive_list(int argc, char **argv)
 		return 2;
 	}
 	q.state = (char *)(a.state ? a.state : "");
-	return views("carenet directive list", a.cfgpath, "directive.list", &q, a.json, 0,
-	             list_table);
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST, &q);
+	return views("carenet directive list", a.cfgpath, &req, a.json, 0, list_table);
 }
 
 static int directive_show(int argc, char **argv)
 {
 	struct view_args a = {.cfgpath = CONFIG_DEFAULT_PATH};
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ShowRequest q = CARENET__SHOW_REQUEST__INIT;
 	int rc;
 
 	if ((rc = view_parse(argc, argv, 0, 1, &a, show_usage)) != 0)
 		return rc == 1 ? 0 : 2;
 	q.id = (char *)a.id;
-	return views("carenet directive show", a.cfgpath, "directive.show", &q, a.json, 1,
-	             show_one);
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_SHOW, &q);
+	return views("carenet directive show", a.cfgpath, &req, a.json, 1, show_one);
 }
 
 static void directive_usage(FILE *f)

@@ -5,7 +5,6 @@
  * size and SHA-256 travel up to the issuer.
  */
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "args.h"
 #include "cmd.h"
 #include "err.h"
 #include "json.h"
@@ -22,7 +22,6 @@
 #include "utf8.h"
 #include "util.h"
 
-enum { O_JSON = 256, O_STATE, O_NOTE, O_EVIDENCE };
 
 /* ------------------------------------------------------------- inbox */
 
@@ -73,7 +72,7 @@ static int inbox_run(const char *cfgpath, int as_json)
 
 	if ((rc = cli_config("carenet inbox", cfgpath, &cfg)) != 0)
 		return rc;
-	req.command = "inbox";
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_INBOX, NULL);
 	if ((rc = cli_call("carenet inbox", cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0 && as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
@@ -89,50 +88,36 @@ static int inbox_run(const char *cfgpath, int as_json)
 	return rc;
 }
 
-static void inbox_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet inbox [-c CFG] [--json]\n"
-	        "\n"
-	        "Lists the directives addressed to this office, newest first: kind, issuer,\n"
-	        "due time, this office's own state, whether it is overdue and how many\n"
-	        "reminders arrived. Acknowledge one with carenet ack.\n"
-	        "\n"
-	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --json        an array of objects: id, kind, kind_zh, title, body,\n"
-	        "                    issuer, due, state, overdue, reminders, changed_at, ...\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running.\n");
-}
+static const struct args_opt inbox_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"json", ARGS_LONG('j'), NULL,
+     "an array of objects: id, kind, kind_zh, title, body,\n"
+     "issuer, due, state, overdue, reminders, changed_at, ..."},
+    {0}};
+static const struct args_cmd inbox_cmd = {
+    "carenet inbox", "[-c CFG] [--json]",
+    "Lists the directives addressed to this office, newest first: kind, issuer,\n"
+    "due time, this office's own state, whether it is overdue and how many\n"
+    "reminders arrived. Acknowledge one with carenet ack.\n",
+    inbox_opts, "Exit status: 0 ok, 2 usage, 3 node not running.\n"};
 
 int cmd_inbox(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"json", no_argument, 0, O_JSON},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
-	int ch, as_json = 0;
+	struct args a;
+	int ch, as_json = 0, rc;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (ch == 'c') {
-			cfgpath = optarg;
-		} else if (ch == O_JSON) {
+	args_begin(&a, &inbox_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
-		} else if (ch == 'h') {
-			inbox_usage(stdout);
-			return 0;
-		} else {
-			inbox_usage(stderr);
-			return 2;
-		}
+		else
+			return a.exit;
 	}
-	if (optind != argc) {
-		inbox_usage(stderr);
-		return 2;
-	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
 	return cn_exit_code(inbox_run(cfgpath, as_json));
 }
 
@@ -190,69 +175,57 @@ struct ack_args {
 	int json;
 };
 
-static void ack_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet ack ID [-c CFG] --state STATE [--note TEXT] [--evidence FILE]...\n"
-	        "                  [--json]\n"
-	        "\n"
-	        "Reports this office's state for a directive in its inbox; the status travels\n"
-	        "up to the issuer. Evidence files stay here: only each file's name, size and\n"
-	        "SHA-256 are sent, so the file can be checked later against the record.\n"
-	        "\n"
-	        "  -c, --config CFG   the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --state STATE  accepted, in-progress, done, or unable (needs --note)\n"
-	        "      --note TEXT    at most %d bytes: what was done, or why it cannot be\n"
-	        "      --evidence F   a file that shows it (repeatable, at most %d)\n"
-	        "      --json         print {\"id\", \"state\", \"evidence\": [...]}\n"
-	        "  -h, --help         this help\n"
-	        "\n"
-	        "Exit status: 0 recorded, 2 usage, 3 node not running, 4 refused.\n",
-	        ROLES_MAX_NOTE, ROLES_MAX_EVIDENCE);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const struct args_opt ack_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"state", ARGS_LONG('s'), "STATE", "accepted, in-progress, done, or unable (needs --note)"},
+    {"note", ARGS_LONG('n'), "TEXT",
+     "at most " STR(ROLES_MAX_NOTE) " bytes: what was done, or why it cannot be"},
+    {"evidence", ARGS_LONG('e'), "F",
+     "a file that shows it (repeatable, at most " STR(ROLES_MAX_EVIDENCE) ")"},
+    {"json", ARGS_LONG('j'), NULL, "print {\"id\", \"state\", \"evidence\": [...]}"},
+    {0}};
+static const struct args_cmd ack_cmd = {
+    "carenet ack",
+    "ID [-c CFG] --state STATE [--note TEXT] [--evidence FILE]... [--json]",
+    "Reports this office's state for a directive in its inbox; the status travels\n"
+    "up to the issuer. Evidence files stay here: only each file's name, size and\n"
+    "SHA-256 are sent, so the file can be checked later against the record.\n",
+    ack_opts, "Exit status: 0 recorded, 2 usage, 3 node not running, 4 refused.\n"};
 
+/* 0, 1 after --help, CN_EUSAGE (printed). */
 static int ack_parse(int argc, char **argv, struct ack_args *a)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"state", required_argument, 0, O_STATE},
-	                                     {"note", required_argument, 0, O_NOTE},
-	                                     {"evidence", required_argument, 0, O_EVIDENCE},
-	                                     {"json", no_argument, 0, O_JSON},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
+	struct args g;
 	int ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	args_begin(&g, &ack_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
 		switch (ch) {
 		case 'c':
-			a->cfgpath = optarg;
+			a->cfgpath = g.val;
 			break;
-		case O_STATE:
-			a->state = optarg;
+		case ARGS_LONG('s'):
+			a->state = g.val;
 			break;
-		case O_NOTE:
-			a->note = optarg;
+		case ARGS_LONG('n'):
+			a->note = g.val;
 			break;
-		case O_EVIDENCE:
-			a->files[a->nfiles++] = optarg;
+		case ARGS_LONG('e'):
+			a->files[a->nfiles++] = (char *)g.val;
 			break;
-		case O_JSON:
+		case ARGS_LONG('j'):
 			a->json = 1;
 			break;
-		case 'h':
-			ack_usage(stdout);
-			return 1;
 		default:
-			ack_usage(stderr);
-			return CN_EUSAGE;
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
-	if (optind < argc)
-		a->id = argv[optind++];
-	if (optind != argc || !a->id || !a->state) {
-		fprintf(stderr, "carenet ack: give one directive ID and --state "
-		                "(carenet ack --help)\n");
+	if (g.ind < argc)
+		a->id = argv[g.ind++];
+	if (g.ind != argc || !a->id || !a->state) {
+		args_usage_error(&ack_cmd, "give one directive ID and --state");
 		return CN_EUSAGE;
 	}
 	return 0;
@@ -335,8 +308,7 @@ static int ack_send(const struct ack_args *a)
 	ar.note = (char *)(a->note ? a->note : "");
 	ar.evidence = evp;
 	ar.n_evidence = a->nfiles;
-	req.command = "ack";
-	req.ack = &ar;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_ACK, &ar);
 	if ((rc = cli_call("carenet ack", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0)
 		ack_print(a, &ar);
 	carenet__control_reply__free_unpacked(rep, NULL);

@@ -9,8 +9,8 @@
 #define CARENET_CMD_H
 
 #include "certs_cmd.h" /* ca, init, enroll */
-#include "node.h"      /* run */
 
+int cmd_run(int argc, char **argv);    /* cli_run.c: the node (node_run) */
 int cmd_status(int argc, char **argv); /* cli.c: status via the control socket */
 int cmd_demo(int argc, char **argv);   /* demo.c */
 int cmd_directive(int argc, char **argv); /* cli_directive.c: directive issue|list|show */

@@ -273,11 +273,12 @@ static void demo_poll_one(struct demo *d, struct demo_node *nd)
 {
 	Carenet__ControlReply *reply = NULL;
 	const Carenet__Status *st;
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 
 	nd->reachable = 0;
 	nd->parent_up = 0;
-	if (nd->pid <= 0 ||
-	    control_request(nd->conf->data_dir, "status", NULL, 0, DEMO_POLL_MS, &reply) < 0)
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+	if (nd->pid <= 0 || control_call(nd->conf->data_dir, &req, DEMO_POLL_MS, &reply) < 0)
 		return;
 	if (reply->code == 0 && (st = reply->status)) {
 		nd->reachable = 1;

@@ -94,12 +94,11 @@ static int sc_call(const struct demo_office *o, Carenet__ControlRequest *req, in
 static int sc_show(const struct scen *s, const char *id, int quiet, Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ShowRequest q = CARENET__SHOW_REQUEST__INIT;
 	int rc;
 
-	req.command = "directive.show";
 	q.id = (char *)id;
-	req.query = &q;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_SHOW, &q);
 	if ((rc = sc_call(s->county, &req, CLI_TIMEOUT_MS, quiet, rep)) == 0 &&
 	    (*rep)->n_directives != 1) {
 		if (!quiet)
@@ -114,7 +113,7 @@ static int sc_inbox(const struct demo_office *o, int quiet, Carenet__ControlRepl
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 
-	req.command = "inbox";
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_INBOX, NULL);
 	return sc_call(o, &req, CLI_TIMEOUT_MS, quiet, rep);
 }
 
@@ -122,13 +121,12 @@ static int sc_inbox(const struct demo_office *o, int quiet, Carenet__ControlRepl
 static int sc_clock(const struct demo_office *o, int64_t advance, uint64_t *now)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Query q = CARENET__QUERY__INIT;
+	Carenet__ClockRequest q = CARENET__CLOCK_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	int rc;
 
-	req.command = "clock";
 	q.advance = advance;
-	req.query = &q;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOCK, &q);
 	rc = sc_call(o, &req, advance ? CLI_WRITE_TIMEOUT_MS : CLI_TIMEOUT_MS, 0, &rep);
 	if (rc == 0)
 		*now = rep->now;
@@ -238,7 +236,7 @@ static int sc_known(struct scen *s)
 
 		if (o->role != PKI_ROLE_TOWNSHIP)
 			continue;
-		req.command = "status";
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
 		if ((rc = sc_call(o, &req, CLI_TIMEOUT_MS, 1, &rep)) == 0 && rep->status)
 			for (size_t c = 0; c < rep->status->n_counters; c++)
 				if (!strcmp(rep->status->counters[c]->name, "outbox_pending"))
@@ -380,8 +378,7 @@ static int sc_issue(struct scen *s)
 	iq.due += SC_DUE;
 	iq.remind = remind;
 	iq.n_remind = 1;
-	req.command = "directive.issue";
-	req.issue = &iq;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_ISSUE, &iq);
 	printf("$ carenet directive issue -c %s --kind task --to %s --title '%s' --due +10m "
 	       "--remind 5m\n",
 	       s->county->cfg->path, to, SC_TITLE);
@@ -482,8 +479,7 @@ static int sc_ack(const struct scen *s, const struct demo_office *o, uint32_t st
 	ar.note = (char *)(note ? note : "");
 	ar.evidence = evidence ? &evp : NULL;
 	ar.n_evidence = evidence ? 1 : 0;
-	req.command = "ack";
-	req.ack = &ar;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_ACK, &ar);
 	rc = sc_call(o, &req, CLI_WRITE_TIMEOUT_MS, 0, &rep);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	return rc;

@@ -2,15 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cmd.h"
 
-struct subcommand {
-	const char *name;
-	int (*fn)(int, char **);
-	const char *help;
-};
-
-static const struct subcommand subcommands[] = {
+static const struct args_sub subcommands[] = {
     {"ca", cmd_ca, "certificate authority: init, issue, revoke, list"},
     {"init", cmd_init, "create this office's keys and certificate request"},
     {"enroll", cmd_enroll, "install an enrollment bundle and write node.cfg"},
@@ -26,35 +21,21 @@ static const struct subcommand subcommands[] = {
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: carenet COMMAND [ARGS]   (carenet COMMAND --help for details)\n\n"
-	           "carenet — the three-tier child-welfare service network node\n"
-	           "(县级儿童福利服务指导中心 · 乡镇儿童福利服务工作站 · 儿童之家)\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].help);
-	fprintf(f, "\nexit status: 0 ok, 2 usage error, 3 node not reachable, "
-	           "4 refused (permission, scope, invalid input), 1 other\n");
-}
+static const struct args_group carenet = {
+    "carenet",
+    "carenet — the three-tier child-welfare service network node\n"
+    "(县级儿童福利服务指导中心 · 乡镇儿童福利服务工作站 · 儿童之家)\n",
+    subcommands,
+    sizeof(subcommands) / sizeof(subcommands[0]),
+    "exit status: 0 ok, 2 usage error, 3 node not reachable, "
+    "4 refused (permission, scope, invalid input), 1 other\n",
+};
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
 		printf("carenet %s\n", CARENET_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (strcmp(argv[1], subcommands[i].name) == 0)
-			return subcommands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "carenet: unknown command '%s'\n\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return args_dispatch(&carenet, argc, argv);
 }
