@@ -13,6 +13,7 @@
  * roles_control_free().
  */
 #include "audit.h"
+#include "directives.h"
 #include "err.h"
 #include "log.h"
 #include "registry.h"

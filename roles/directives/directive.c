@@ -4,9 +4,9 @@
  * it, deliver it to this office's inbox with an automatic "delivered"
  * status, and relay it towards the targets below.
  */
+#include "directives.h"
 #include "err.h"
 #include "log.h"
-#include "roles_int.h"
 #include "rules.h"
 
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * reminders and revocations that follow directives down; the operator's
  * acknowledgement of a directive in this office's inbox.
  */
+#include "directives.h"
 #include "audit.h"
 #include "err.h"
 #include "log.h"
