@@ -3,6 +3,7 @@
  * the clock, refusal reasons, the audit helper, string lists, the route
  * array, id and time formatting.
  */
+#include "arr.h"
 #include "audit.h"
 #include "err.h"
 #include "roles_int.h"
@@ -49,14 +50,8 @@ int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *ac
 
 int roles_vec_push(struct strvec *sv, const char *s)
 {
-	if (sv->n == sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 16;
-		char **v = realloc(sv->v, cap * sizeof(*v));
-		if (!v)
-			return CN_ENOMEM;
-		sv->v = v;
-		sv->cap = cap;
-	}
+	if (ARR_GROW(sv->v, sv->n + 1, sv->cap) != 0)
+		return CN_ENOMEM;
 	if (!(sv->v[sv->n] = strdup(s)))
 		return CN_ENOMEM;
 	sv->n++;
@@ -73,15 +68,7 @@ void roles_vec_free(struct strvec *sv)
 
 int roles_route_reserve(struct roles *r, size_t n)
 {
-	char **v;
-
-	if (n <= r->route_cap)
-		return 0;
-	if (!(v = realloc(r->route, n * sizeof(*v))))
-		return CN_ENOMEM;
-	r->route = v;
-	r->route_cap = n;
-	return 0;
+	return ARR_GROW(r->route, n, r->route_cap);
 }
 
 int roles_id_origin(const char *did, char *out, size_t outlen)
