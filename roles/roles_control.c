@@ -15,6 +15,7 @@
  */
 #include "arr.h"
 #include "audit.h"
+#include "directives.h"
 #include "err.h"
 #include "log.h"
 #include "registry.h"

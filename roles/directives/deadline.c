@@ -9,10 +9,10 @@
  * order raises a circular (通报) naming them to every office of their
  * level under this one, and an escalation to the level above.
  */
+#include "directives.h"
 #include "err.h"
 #include "log.h"
 #include "registry.h"
-#include "roles_int.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -22,6 +22,9 @@
 #define FIRE_MAX 100000 /* timers fired in one transaction, at most */
 #define TIMER_KEY_MAX (8 + ROLES_ID_MAX + 2)
 #define RECTIFY_PREFIX "限时整改 Rectification: "
+#define ROLES_DEFAULT_RECTIFY (7 * 86400u) /* policy->rectify_after == 0 */
+
+enum timer_kind { TIMER_REMIND = 1, TIMER_OVERDUE = 2 };
 
 static size_t timer_key(uint64_t due, const char *did, enum timer_kind kind, uint8_t *key)
 {
@@ -90,7 +93,7 @@ static int first_timer(MDB_txn *txn, void *arg)
 	return rc == MDB_NOTFOUND ? 0 : store_err(rc, "first timer");
 }
 
-uint64_t roles_next_due(struct roles *r)
+uint64_t deadline_next_due(struct roles *r)
 {
 	struct next_arg a = {r, UINT64_MAX};
 
@@ -424,7 +427,7 @@ static int take_due(struct roles *r, MDB_txn *txn, uint64_t now, char *did, int 
 	return rc ? store_err(rc, "take timer") : 1;
 }
 
-int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now)
+int deadline_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 {
 	char did[ROLES_ID_MAX + 1];
 	int kind = 0, rc;

@@ -4,9 +4,9 @@
  * it, deliver it to this office's inbox with an automatic "delivered"
  * status, and relay it towards the targets below.
  */
+#include "directives.h"
 #include "err.h"
 #include "log.h"
-#include "roles_int.h"
 #include "rules.h"
 
 #include <stdio.h>
@@ -28,11 +28,37 @@ static int put_rows(struct roles *r, MDB_txn *txn, const char *did, char *const 
 	return 0;
 }
 
+/* The directive a spec describes; remind (ROLES_MAX_REMIND) holds the
+ * policy's default reminders when the spec gives none. */
+static void directive_of(const struct issue_spec *s, const struct roles_policy *pol, uint64_t now,
+                         Carenet__Directive *d, uint64_t *remind)
+{
+	d->kind = s->kind;
+	d->title = (char *)s->title;
+	d->body = (char *)(s->body ? s->body : "");
+	d->ref = (char *)(s->ref ? s->ref : "");
+	d->targets = s->targets;
+	d->expanded = s->expanded;
+	d->n_expanded = s->nexpanded;
+	d->due = s->due;
+	d->indicators = s->indicators;
+	d->n_indicators = s->nindicators;
+	if (s->remind) {
+		d->remind = (uint64_t *)s->remind;
+		d->n_remind = s->nremind;
+	} else if (pol && s->kind != KIND_CIRCULAR) {
+		/* The policy's defaults that can still fire before the due time. */
+		d->remind = remind;
+		for (size_t i = 0; i < pol->nremind && i < ROLES_MAX_REMIND; i++)
+			if (pol->remind[i] > 0 && s->due > now && pol->remind[i] < s->due - now)
+				remind[d->n_remind++] = pol->remind[i];
+	}
+}
+
 int directive_issue(struct roles *r, MDB_txn *txn, const struct issue_spec *s, char *id_out,
                     char *why, size_t whylen)
 {
 	const struct pki_identity *me = r->env.me;
-	const struct roles_policy *pol = r->env.policy;
 	Carenet__Item item = CARENET__ITEM__INIT;
 	Carenet__Directive d = CARENET__DIRECTIVE__INIT;
 	Carenet__DirectiveRecord rec = CARENET__DIRECTIVE_RECORD__INIT;
@@ -40,26 +66,7 @@ int directive_issue(struct roles *r, MDB_txn *txn, const struct issue_spec *s, c
 	uint64_t now = roles_now(r), created, remind[ROLES_MAX_REMIND];
 	int rc;
 
-	d.kind = s->kind;
-	d.title = (char *)s->title;
-	d.body = (char *)(s->body ? s->body : "");
-	d.ref = (char *)(s->ref ? s->ref : "");
-	d.targets = s->targets;
-	d.expanded = s->expanded;
-	d.n_expanded = s->nexpanded;
-	d.due = s->due;
-	d.indicators = s->indicators;
-	d.n_indicators = s->nindicators;
-	if (s->remind) {
-		d.remind = (uint64_t *)s->remind;
-		d.n_remind = s->nremind;
-	} else if (pol && s->kind != KIND_CIRCULAR) {
-		/* The policy's defaults that can still fire before the due time. */
-		d.remind = remind;
-		for (size_t i = 0; i < pol->nremind && i < ROLES_MAX_REMIND; i++)
-			if (pol->remind[i] > 0 && s->due > now && pol->remind[i] < s->due - now)
-				remind[d.n_remind++] = pol->remind[i];
-	}
+	directive_of(s, r->env.policy, now, &d, remind);
 	if ((rc = rules_check_directive(me, &d, now, why, whylen)) != 0)
 		return rc;
 	item.body_case = CARENET__ITEM__BODY_DIRECTIVE;

@@ -3,8 +3,8 @@
  * the same checks run where a directive is issued and at every hop.
  */
 #include "rules.h"
+#include "directives.h"
 #include "err.h"
-#include "roles_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * reminders and revocations that follow directives down; the operator's
  * acknowledgement of a directive in this office's inbox.
  */
+#include "directives.h"
 #include "audit.h"
 #include "err.h"
 #include "log.h"
@@ -169,6 +170,29 @@ static int reminded_below(struct roles *r, MDB_txn *txn, const char *did, const 
 	return rc;
 }
 
+/* Sorts the reminder's targets: this office (*mine, if it is a target of
+ * the directive) and the rows it tracks below, counted and routed. */
+static int remind_targets(struct roles *r, MDB_txn *txn, const Carenet__Item *item, int target,
+                          int *mine, size_t *nbelow, char *why, size_t whylen)
+{
+	const Carenet__Reminder *rm = item->reminder;
+	const char *me = r->env.me->id;
+	int rc;
+
+	if ((rc = roles_route_reserve(r, rm->n_targets)) != 0)
+		return rc;
+	for (size_t i = 0; i < rm->n_targets && rc == 0; i++) {
+		const char *t = rm->targets[i];
+		if (strcmp(t, me) == 0 && target)
+			*mine = 1;
+		else if (rules_is_ancestor(me, t) &&
+		         (rc = reminded_below(r, txn, rm->directive, t, item->created, why,
+		                              whylen)) == 0)
+			r->route[(*nbelow)++] = (char *)t;
+	}
+	return rc;
+}
+
 int reminder_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                    const struct pki_identity *origin, const char *from, struct roles_route *route,
                    char *why, size_t whylen)
@@ -202,18 +226,9 @@ int reminder_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		rc = CN_EROLE;
 		goto out;
 	}
-	if ((rc = roles_route_reserve(r, rm->n_targets)) != 0)
+	if ((rc = remind_targets(r, txn, item, rec->target, &mine, &nbelow, why, whylen)) != 0)
 		goto out;
-	for (size_t i = 0; i < rm->n_targets && rc == 0; i++) {
-		const char *t = rm->targets[i];
-		if (strcmp(t, me) == 0 && rec->target)
-			mine = 1;
-		else if (rules_is_ancestor(me, t) &&
-		         (rc = reminded_below(r, txn, rm->directive, t, item->created, why,
-		                              whylen)) == 0)
-			r->route[nbelow++] = (char *)t;
-	}
-	if (rc == 0 && !mine && !nbelow) {
+	if (!mine && !nbelow) {
 		roles_why(why, whylen, "reminder for %s names no office at or below %s",
 		          rm->directive, me);
 		rc = CN_ESCOPE;

@@ -1,0 +1,88 @@
+/*
+ * roles/core: the kit every roles domain shares (not for use outside roles/).
+ *
+ * roles.h        the public contract of roles (node/ and tools/ include it;
+ *                implemented in roles/roles.c, roles/roles_control.c and here)
+ * roles_int.h    this map; struct roles and the helpers below
+ * roles_kit.c    clock, refusal reasons, audit helper, string lists, the route
+ *                array, id and time formatting
+ * roles_store.c  the stored records (below), inside the caller's txn
+ * roles_names.c  kind and state names
+ * registry.c/.h  the offices known below this node
+ *
+ * May include: base/ and certs/ headers, generated protobuf headers, files of
+ * this folder. Must not include anything from roles/ above it (roles.c,
+ * roles_control.c) or from a domain folder (roles/directives/, ...): the
+ * domains build on this kit, never the other way round.
+ *
+ * Stored records (proto/state.proto), all written inside the caller's txn:
+ *   STORE_DIRECTIVES  directive id                  -> DirectiveRecord
+ *   STORE_STATUSES    directive id '\0' target id   -> TargetRow (the matrix)
+ *   STORE_INBOX       directive id                  -> InboxEntry (own state)
+ *   STORE_TIMERS      due BE64 | directive id '\0' | kind byte -> kind byte
+ *                     (kept by roles/directives/deadline.c)
+ */
+#ifndef CARENET_ROLES_INT_H
+#define CARENET_ROLES_INT_H
+
+#include <stdarg.h>
+
+#include "roles.h"
+#include "state.pb-c.h"
+
+#define ROLES_ID_MAX 64 /* directive ids: "<origin>-<seq>" */
+
+struct roles {
+	struct roles_env env;
+	char **route; /* route->targets of the last roles_apply */
+	size_t route_cap;
+	char err[1024];        /* rep->error, rep->id, rep->detail of the last */
+	char id[ROLES_ID_MAX]; /* roles_control (valid until the next call) */
+	char detail[1024];
+};
+
+/* A growable list of malloc'd strings. */
+struct strvec {
+	char **v;
+	size_t n, cap;
+};
+
+/* ---- roles_kit.c ---- */
+int roles_vec_push(struct strvec *sv, const char *s); /* copies s; CN_ENOMEM */
+void roles_vec_free(struct strvec *sv);
+uint64_t roles_now(const struct roles *r);
+MDB_dbi roles_dbi(const struct roles *r, enum store_db db);
+void roles_why(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Appends an audit entry at now; detail formatted. */
+int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,
+                const char *subject, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Makes room for n route targets; CN_ENOMEM. */
+int roles_route_reserve(struct roles *r, size_t n);
+/* The origin part of a directive id "<origin>-<seq>"; CN_EINVAL if malformed. */
+int roles_id_origin(const char *did, char *out, size_t outlen);
+/* 1 if state is final (done or unable). */
+int roles_state_closed(uint32_t state);
+/* UTC "2026-11-29T08:00:00Z". out >= 24 bytes. */
+void roles_fmt_utc(uint64_t t, char *out, size_t outlen);
+/* "a,b,c" or "prefix:role" of a Targets spec, truncated to outlen. */
+void roles_spec_text(const Carenet__Targets *t, char *out, size_t outlen);
+
+/* ---- roles_store.c ----
+ * Records: get returns 0, CN_ENOTFOUND, CN_ESTORE (does not decode);
+ * *out is freed by the matching protobuf-c free_unpacked(x, NULL). */
+int roles_get_directive(struct roles *r, MDB_txn *txn, const char *did,
+                        Carenet__DirectiveRecord **out);
+int roles_put_directive(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec);
+int roles_get_row(struct roles *r, MDB_txn *txn, const char *did, const char *target,
+                  Carenet__TargetRow **out);
+int roles_put_row(struct roles *r, MDB_txn *txn, const char *did, const char *target,
+                  const Carenet__TargetRow *row);
+int roles_get_inbox(struct roles *r, MDB_txn *txn, const char *did, Carenet__InboxEntry **out);
+int roles_put_inbox(struct roles *r, MDB_txn *txn, const char *did, const Carenet__InboxEntry *e);
+/* Calls fn for each matrix row of did, in target id order (the row is
+ * valid during the call only); fn returns non-zero to stop. */
+int roles_each_row(struct roles *r, MDB_txn *txn, const char *did,
+                   int (*fn)(const char *target, Carenet__TargetRow *row, void *arg), void *arg);
+
+#endif

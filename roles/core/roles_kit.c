@@ -1,0 +1,123 @@
+/*
+ * roles_kit: the small helpers every roles domain shares (roles_int.h):
+ * the clock, refusal reasons, the audit helper, string lists, the route
+ * array, id and time formatting.
+ */
+#include "arr.h"
+#include "audit.h"
+#include "err.h"
+#include "roles_int.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t roles_now(const struct roles *r)
+{
+	return r->env.now(r->env.arg);
+}
+
+MDB_dbi roles_dbi(const struct roles *r, enum store_db db)
+{
+	return store_dbi(r->env.store, db);
+}
+
+void roles_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !whylen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,
+                const char *subject, const char *fmt, ...)
+{
+	char detail[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	utf8_cut(detail, sizeof(detail) - 2);
+	return audit_append(r->env.store, txn, roles_now(r), actor, action, subject, detail);
+}
+
+int roles_vec_push(struct strvec *sv, const char *s)
+{
+	if (ARR_GROW(sv->v, sv->n + 1, sv->cap) != 0)
+		return CN_ENOMEM;
+	if (!(sv->v[sv->n] = strdup(s)))
+		return CN_ENOMEM;
+	sv->n++;
+	return 0;
+}
+
+void roles_vec_free(struct strvec *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+int roles_route_reserve(struct roles *r, size_t n)
+{
+	return ARR_GROW(r->route, n, r->route_cap);
+}
+
+int roles_id_origin(const char *did, char *out, size_t outlen)
+{
+	const char *dash = strrchr(did, '-');
+	size_t n;
+
+	if (!dash || dash == did || !dash[1] || strspn(dash + 1, "0123456789") != strlen(dash + 1))
+		return CN_EINVAL;
+	n = (size_t)(dash - did);
+	if (n >= outlen)
+		return CN_EINVAL;
+	memcpy(out, did, n);
+	out[n] = 0;
+	return 0;
+}
+
+int roles_state_closed(uint32_t state)
+{
+	return state == STATE_DONE || state == STATE_UNABLE;
+}
+
+void roles_fmt_utc(uint64_t t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, outlen, "%llu", (unsigned long long)t);
+}
+
+void roles_spec_text(const Carenet__Targets *t, char *out, size_t outlen)
+{
+	size_t off = 0;
+
+	out[0] = 0;
+	if (!t)
+		return;
+	if (!t->n_ids) {
+		snprintf(out, outlen, "%s:%s", t->prefix, t->role[0] ? t->role : "any");
+		return;
+	}
+	for (size_t i = 0; i < t->n_ids && off < outlen; i++) {
+		int n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "", t->ids[i]);
+		if (n < 0 || (size_t)n >= outlen - off) {
+			if (outlen > 4)
+				memcpy(out + outlen - 4, "...", 4);
+			return;
+		}
+		off += (size_t)n;
+	}
+}

@@ -1,0 +1,84 @@
+/*
+ * roles/directives: the directives domain — directives, statuses and the
+ * deadlines that chase them (architecture.md, "Roles and authority").
+ *
+ * directives.h  this map; the domain's interface to roles/ above it
+ * rules.c/.h    who may originate what, and to whom (one table a role)
+ * directive.c   issuing a directive, and receiving one (deliver / relay)
+ * status.c      statuses, acks, reminders, escalations, announces and
+ *               revocations received
+ * deadline.c    persisted timers: reminders, overdue, rectification, circular
+ *
+ * May include: roles/core/ (roles_int.h, registry.h), base/ and certs/
+ * headers, files of this folder. Must not include roles/ above it
+ * (roles.c, roles_control.c) nor a sibling domain folder: roles.c and
+ * roles_control.c call down into this header, never the reverse.
+ *
+ * Thread: the node's thread only. Errors as in roles.h; a refusal writes
+ * its reason into why.
+ */
+#ifndef CARENET_DIRECTIVES_H
+#define CARENET_DIRECTIVES_H
+
+#include "roles_int.h"
+
+#define ROLES_MAX_REF 128
+#define ROLES_MAX_INDICATORS 64
+#define ROLES_MAX_INDICATOR 64
+#define ROLES_MAX_EVNAME 256
+
+/* ---- directive.c ---- */
+struct issue_spec {
+	uint32_t kind;
+	const char *title, *body, *ref;
+	Carenet__Targets *targets; /* as written */
+	char **expanded;
+	size_t nexpanded;
+	uint64_t due;
+	char **indicators;
+	size_t nindicators;
+	const uint64_t *remind; /* NULL: the policy's defaults */
+	size_t nremind;
+	const char *action; /* audit action: issue, rectify, circular */
+	const char *note;   /* audit detail suffix, may be NULL */
+};
+/* Checks, emits, records (directive, matrix rows pending, timers), audits.
+ * id_out (ROLES_ID_MAX) receives the new id. */
+int directive_issue(struct roles *r, MDB_txn *txn, const struct issue_spec *s, char *id_out,
+                    char *why, size_t whylen);
+int directive_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                    const struct pki_identity *origin, const char *from, struct roles_route *route,
+                    char *why, size_t whylen);
+
+/* ---- status.c ---- */
+int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                 const struct pki_identity *origin, const char *from, struct roles_route *route,
+                 char *why, size_t whylen);
+int reminder_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                   const struct pki_identity *origin, const char *from, struct roles_route *route,
+                   char *why, size_t whylen);
+int escalation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                     const struct pki_identity *origin, const char *from, struct roles_route *route,
+                     char *why, size_t whylen);
+int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                   const struct pki_identity *origin, const char *from, struct roles_route *route,
+                   char *why, size_t whylen);
+int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                     const struct pki_identity *origin, const char *from, struct roles_route *route,
+                     char *why, size_t whylen);
+/* The operator's acknowledgement of a directive in this office's inbox. */
+int status_ack(struct roles *r, MDB_txn *txn, const Carenet__AckRequest *ack, char *why,
+               size_t whylen);
+/* Checks a note and evidence list (sizes, hash lengths). */
+int status_check_payload(const char *note, Carenet__Evidence *const *ev, size_t nev, char *why,
+                         size_t whylen);
+
+/* ---- deadline.c ---- */
+/* Persists the issuer's timers of a directive it just issued. */
+int deadline_schedule(struct roles *r, MDB_txn *txn, const Carenet__Directive *d, uint64_t created);
+/* UTC seconds of the next due timer (UINT64_MAX if none). */
+uint64_t deadline_next_due(struct roles *r);
+/* Fires every timer due at now inside txn (roles_fire). */
+int deadline_fire(struct roles *r, MDB_txn *txn, uint64_t now);
+
+#endif
