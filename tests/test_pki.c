@@ -12,6 +12,7 @@
 #include "err.h"
 #include "log.h"
 #include "pki.h"
+#include "pki_issue.h"
 #include "pki_int.h"
 #include "util.h"
 
