@@ -5,6 +5,7 @@
  */
 #include "pki.h"
 #include "pki_int.h"
+#include "arr.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
@@ -57,11 +58,11 @@ struct pki_trust {
 	char root_scope[PKI_ID_MAX];
 	time_t now; /* 0: real clock */
 	struct known_ca *cas;
-	size_t ncas;
+	size_t ncas, cas_cap;
 	struct crl_state *crls;
-	size_t ncrls;
+	size_t ncrls, crls_cap;
 	struct revoked *revs;
-	size_t nrevs;
+	size_t nrevs, revs_cap;
 	struct cache_ent *cache; /* CACHE_MAX entries, allocated on first use */
 	size_t ncache;
 	int32_t *slots; /* CACHE_SLOTS: index+1 into cache, 0 = empty */
@@ -228,8 +229,6 @@ int pki_trust_is_revoked(const struct pki_trust *trust, const char *issuer_scope
 /* Remembers a CA certificate that verified against the root. */
 static void known_ca_add(struct pki_trust *t, X509 *ca, const char *scope)
 {
-	struct known_ca *n;
-
 	for (size_t i = 0; i < t->ncas; i++)
 		if (X509_cmp(t->cas[i].cert, ca) == 0)
 			return;
@@ -238,9 +237,8 @@ static void known_ca_add(struct pki_trust *t, X509 *ca, const char *scope)
 		          KNOWN_CA_MAX, scope);
 		return;
 	}
-	if (!(n = realloc(t->cas, (t->ncas + 1) * sizeof(*n))))
+	if (ARR_GROW(t->cas, t->ncas + 1, t->cas_cap))
 		return;
-	t->cas = n;
 	if (!X509_up_ref(ca))
 		return;
 	t->cas[t->ncas].cert = ca;
@@ -276,9 +274,9 @@ static struct crl_state *crl_state_get(struct pki_trust *t, const char *scope)
 	for (size_t i = 0; i < t->ncrls; i++)
 		if (strcmp(t->crls[i].scope, scope) == 0)
 			return &t->crls[i];
-	if (!(n = realloc(t->crls, (t->ncrls + 1) * sizeof(*n))))
+	if (ARR_GROW(t->crls, t->ncrls + 1, t->crls_cap))
 		return NULL;
-	t->crls = n;
+	n = t->crls;
 	memset(&n[t->ncrls], 0, sizeof(*n));
 	snprintf(n[t->ncrls].scope, sizeof(n->scope), "%s", scope);
 	n[t->ncrls].number = -1;
@@ -291,7 +289,6 @@ static int crl_apply(struct pki_trust *t, X509_CRL *crl, const char *scope)
 	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
 	int nrev = revs ? sk_X509_REVOKED_num(revs) : 0;
 	size_t keep = 0;
-	struct revoked *n;
 
 	for (size_t i = 0; i < t->nrevs; i++)
 		if (strcmp(t->revs[i].scope, scope) != 0)
@@ -299,9 +296,8 @@ static int crl_apply(struct pki_trust *t, X509_CRL *crl, const char *scope)
 	t->nrevs = keep;
 	if (nrev == 0)
 		return 0;
-	if (!(n = realloc(t->revs, (t->nrevs + (size_t)nrev) * sizeof(*n))))
+	if (ARR_GROW(t->revs, t->nrevs + (size_t)nrev, t->revs_cap))
 		return CN_ENOMEM;
-	t->revs = n;
 	for (int i = 0; i < nrev; i++) {
 		X509_REVOKED *r = sk_X509_REVOKED_value(revs, i);
 		struct revoked *e = &t->revs[t->nrevs++];
