@@ -40,6 +40,7 @@
 #include "item.h"
 #include "log.h"
 #include "pki.h"
+#include "pki_issue.h"
 #include "store.h"
 #include "util.h"
 

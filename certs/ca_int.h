@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "pki.h"
+#include "pki_issue.h"
 #include "util.h"
 
 #define WHY_MAX 512

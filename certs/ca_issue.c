@@ -7,6 +7,7 @@
 #include "err.h"
 #include "log.h"
 #include "pki.h"
+#include "pki_issue.h"
 #include "util.h"
 
 #include <dirent.h>

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "log.h"
 #include "pki.h"
+#include "pki_issue.h"
 #include "util.h"
 
 #include <errno.h>

@@ -1,9 +1,11 @@
 /*
- * pki: ids, the trust store and chain verification, this node's credentials,
- * signatures and key files. The issuing side (CA tooling) is pki_issue.c.
+ * pki: the trust store (root, known CAs, CRLs, a cache of verified chains)
+ * and chain verification. Ids: office.c; certificate parsing and key files:
+ * pki_x509.c; own credentials: pki_self.c; the issuing side: pki_issue.c.
  */
 #include "pki.h"
 #include "pki_int.h"
+#include "arr.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
@@ -25,120 +27,6 @@
 #define CACHE_SLOTS 8192 /* power of two, > CACHE_MAX */
 #define KNOWN_CA_MAX 1024
 #define PEM_MAX (1u << 20)
-
-/* ---------------------------------------------------------------- ids */
-
-static const char *role_names[] = {"none", "county", "township", "village", "inspector"};
-
-const char *pki_role_name(enum pki_role role)
-{
-	return (unsigned)role < ARRAY_LEN(role_names) ? role_names[role] : "none";
-}
-
-enum pki_role pki_role_parse(const char *name)
-{
-	for (unsigned i = 1; name && i < ARRAY_LEN(role_names); i++)
-		if (strcmp(name, role_names[i]) == 0)
-			return (enum pki_role)i;
-	return PKI_ROLE_NONE;
-}
-
-static int all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return n > 0;
-}
-
-int pki_scope_valid(const char *scope)
-{
-	size_t n = scope ? strlen(scope) : 0;
-	return n >= 2 && n <= 12 && all_digits(scope, n);
-}
-
-int pki_inspector_scope(const char *id, char *out, size_t outlen)
-{
-	const char *dash;
-	size_t slen, tlen;
-
-	if (!id || id[0] != 'I' || !(dash = strchr(id, '-')))
-		return CN_EINVAL;
-	slen = (size_t)(dash - id - 1);
-	tlen = strlen(dash + 1);
-	if (slen < 2 || slen > 12 || !all_digits(id + 1, slen) || tlen < 1 || tlen > 16)
-		return CN_EINVAL;
-	for (const char *p = dash + 1; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
-			return CN_EINVAL;
-	if (slen >= outlen)
-		return CN_EINVAL;
-	memcpy(out, id + 1, slen);
-	out[slen] = 0;
-	return 0;
-}
-
-enum pki_role pki_role_from_id(const char *id)
-{
-	char scope[PKI_ID_MAX];
-	size_t n;
-
-	if (!id)
-		return PKI_ROLE_NONE;
-	if (id[0] == 'I')
-		return pki_inspector_scope(id, scope, sizeof(scope)) == 0 ? PKI_ROLE_INSPECTOR
-		                                                          : PKI_ROLE_NONE;
-	n = strlen(id);
-	if (!all_digits(id, n))
-		return PKI_ROLE_NONE;
-	switch (n) {
-	case 6:
-		return PKI_ROLE_COUNTY;
-	case 9:
-		return PKI_ROLE_TOWNSHIP;
-	case 12:
-		return PKI_ROLE_VILLAGE;
-	default:
-		return PKI_ROLE_NONE;
-	}
-}
-
-int pki_parent_id(const char *id, char *out, size_t outlen)
-{
-	size_t plen;
-
-	switch (pki_role_from_id(id)) {
-	case PKI_ROLE_TOWNSHIP:
-		plen = 6;
-		break;
-	case PKI_ROLE_VILLAGE:
-		plen = 9;
-		break;
-	default:
-		return CN_EINVAL;
-	}
-	if (outlen <= plen)
-		return CN_EINVAL;
-	memcpy(out, id, plen);
-	out[plen] = 0;
-	return 0;
-}
-
-int pki_is_direct_child(const char *parent, const char *child)
-{
-	char p[PKI_ID_MAX];
-	return parent && pki_parent_id(child, p, sizeof(p)) == 0 && strcmp(p, parent) == 0;
-}
-
-int pki_scope_covers(const char *scope, const char *id)
-{
-	size_t n;
-
-	if (!pki_scope_valid(scope) || !id || !all_digits(id, strlen(id)))
-		return 0;
-	n = strlen(scope);
-	return strlen(id) >= n && strncmp(scope, id, n) == 0;
-}
 
 /* ------------------------------------------------------ trust store */
 
@@ -170,11 +58,11 @@ struct pki_trust {
 	char root_scope[PKI_ID_MAX];
 	time_t now; /* 0: real clock */
 	struct known_ca *cas;
-	size_t ncas;
+	size_t ncas, cas_cap;
 	struct crl_state *crls;
-	size_t ncrls;
+	size_t ncrls, crls_cap;
 	struct revoked *revs;
-	size_t nrevs;
+	size_t nrevs, revs_cap;
 	struct cache_ent *cache; /* CACHE_MAX entries, allocated on first use */
 	size_t ncache;
 	int32_t *slots; /* CACHE_SLOTS: index+1 into cache, 0 = empty */
@@ -341,8 +229,6 @@ int pki_trust_is_revoked(const struct pki_trust *trust, const char *issuer_scope
 /* Remembers a CA certificate that verified against the root. */
 static void known_ca_add(struct pki_trust *t, X509 *ca, const char *scope)
 {
-	struct known_ca *n;
-
 	for (size_t i = 0; i < t->ncas; i++)
 		if (X509_cmp(t->cas[i].cert, ca) == 0)
 			return;
@@ -351,9 +237,8 @@ static void known_ca_add(struct pki_trust *t, X509 *ca, const char *scope)
 		          KNOWN_CA_MAX, scope);
 		return;
 	}
-	if (!(n = realloc(t->cas, (t->ncas + 1) * sizeof(*n))))
+	if (ARR_GROW(t->cas, t->ncas + 1, t->cas_cap))
 		return;
-	t->cas = n;
 	if (!X509_up_ref(ca))
 		return;
 	t->cas[t->ncas].cert = ca;
@@ -389,9 +274,9 @@ static struct crl_state *crl_state_get(struct pki_trust *t, const char *scope)
 	for (size_t i = 0; i < t->ncrls; i++)
 		if (strcmp(t->crls[i].scope, scope) == 0)
 			return &t->crls[i];
-	if (!(n = realloc(t->crls, (t->ncrls + 1) * sizeof(*n))))
+	if (ARR_GROW(t->crls, t->ncrls + 1, t->crls_cap))
 		return NULL;
-	t->crls = n;
+	n = t->crls;
 	memset(&n[t->ncrls], 0, sizeof(*n));
 	snprintf(n[t->ncrls].scope, sizeof(n->scope), "%s", scope);
 	n[t->ncrls].number = -1;
@@ -404,7 +289,6 @@ static int crl_apply(struct pki_trust *t, X509_CRL *crl, const char *scope)
 	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
 	int nrev = revs ? sk_X509_REVOKED_num(revs) : 0;
 	size_t keep = 0;
-	struct revoked *n;
 
 	for (size_t i = 0; i < t->nrevs; i++)
 		if (strcmp(t->revs[i].scope, scope) != 0)
@@ -412,9 +296,8 @@ static int crl_apply(struct pki_trust *t, X509_CRL *crl, const char *scope)
 	t->nrevs = keep;
 	if (nrev == 0)
 		return 0;
-	if (!(n = realloc(t->revs, (t->nrevs + (size_t)nrev) * sizeof(*n))))
+	if (ARR_GROW(t->revs, t->nrevs + (size_t)nrev, t->revs_cap))
 		return CN_ENOMEM;
-	t->revs = n;
 	for (int i = 0; i < nrev; i++) {
 		X509_REVOKED *r = sk_X509_REVOKED_value(revs, i);
 		struct revoked *e = &t->revs[t->nrevs++];

@@ -1,10 +1,9 @@
 /*
- * pki: identities, certificates and their verification (OpenSSL 3, Ed25519).
- *
- * Ids are administrative division codes: county 6 digits, township 9,
- * village 12. A is an ancestor of B iff A is a proper prefix of B.
- * Inspectors have an id of the form "I<scope>-<tag>" (tag: 1..16 of
- * [a-z0-9]) and a scope (2..12 digits) that says which subtree they may see.
+ * pki: identities, certificates and their verification (OpenSSL 3, Ed25519):
+ * the trust store, chain verification, this node's own credentials,
+ * signatures and key files. What a running node needs, and nothing more.
+ * Ids and roles (the arithmetic on office ids): office.h. Issuing keys,
+ * requests, certificates and CRLs (the CA tooling): pki_issue.h.
  *
  * Certificate profile (see certs/README.md):
  *   subject  O=carenet, OU=<issuer scope>, CN=<id>   (name constraints are on
@@ -30,7 +29,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#define PKI_ID_MAX 40
+#include "office.h"
+
 #define PKI_NAME_MAX 128
 #define PKI_CURVE_LEN 32
 #define PKI_SIG_LEN 64
@@ -42,26 +42,6 @@
 #define CARENET_OID_ROLE CARENET_OID ".2"
 #define CARENET_OID_SCOPE CARENET_OID ".3"
 #define CARENET_OID_NAME CARENET_OID ".4"
-
-enum pki_role {
-	PKI_ROLE_NONE = 0,
-	PKI_ROLE_COUNTY,
-	PKI_ROLE_TOWNSHIP,
-	PKI_ROLE_VILLAGE,
-	PKI_ROLE_INSPECTOR,
-};
-
-/* ---- ids ---- */
-const char *pki_role_name(enum pki_role role);          /* "county", ...; "none" */
-enum pki_role pki_role_parse(const char *name);         /* PKI_ROLE_NONE if unknown */
-/* Role of a node id by its length (all digits, 6/9/12); PKI_ROLE_INSPECTOR for a
- * valid inspector id; PKI_ROLE_NONE if invalid. */
-enum pki_role pki_role_from_id(const char *id);
-int pki_scope_valid(const char *scope);                 /* 1 if 2..12 digits */
-/* Parent id of a township or village (prefix 6 or 9); CN_EINVAL otherwise. */
-int pki_parent_id(const char *id, char *out, size_t outlen);
-int pki_is_direct_child(const char *parent, const char *child); /* 1/0 */
-int pki_scope_covers(const char *scope, const char *id);        /* 1 if scope is a prefix of id */
 
 /* ---- verified identity ---- */
 struct pki_identity {
@@ -166,80 +146,5 @@ int pki_cert_parse(const char *pem, size_t len, struct pki_identity *out, int *i
 /* Lower-case hex of a serial number given in hex (any case, leading zeros
  * allowed); CN_EINVAL if not hex or too long. out: 64 bytes. */
 int pki_serial_normalize(const char *hex, char out[64]);
-
-/* ==== Issuing: the CA tooling (pki_issue.c). Not used by a running node. ====
- * PEM strings returned through char ** are malloc'd, NUL-terminated and owned
- * by the caller. Key files are read only if mode 0600 or stricter (CN_EPERM).
- */
-
-/* Generates an Ed25519 key, PKCS#8 PEM, mode 0600. CN_EEXIST if path exists. */
-int pki_key_generate(const char *path, char *why, size_t whylen);
-/* 0 if the key file's public key is the certificate's (first PEM certificate
- * in cert_pem); CN_EKEYMISMATCH if not. */
-int pki_key_matches_cert(const char *key_path, const char *cert_pem, size_t len, char *why,
-			 size_t whylen);
-
-/* Certificate request. Node: id (role from its length), curve_path required.
- * Inspector: id "I<scope>-<tag>", scope, curve_path. County CA: is_ca, scope
- * = the 6-digit county code, id/curve_path NULL. name may be NULL. */
-struct pki_req_params {
-	const char *id;
-	const char *scope;
-	const char *name;
-	const char *curve_path;
-	int is_ca;
-};
-int pki_req_create(const char *key_path, const struct pki_req_params *p, char **pem, char *why,
-		   size_t whylen);
-
-/* A parsed request whose self-signature verified (CN_EVERIFY otherwise) and
- * whose fields follow the profile (CN_EINVAL otherwise: role vs id, CURVE key
- * length, inspector scope). */
-struct pki_req;
-int pki_req_parse(const char *pem, size_t len, struct pki_req **out, char *why, size_t whylen);
-void pki_req_free(struct pki_req **req);
-/* The request's fields: id/role/scope/name/curve_pub (a CA request: id =
- * scope = county code, role NONE, *is_ca = 1). Owned by req. */
-const struct pki_identity *pki_req_identity(const struct pki_req *req, int *is_ca);
-
-/* A CA: its key and certificate. */
-struct pki_ca;
-int pki_ca_load(const char *key_path, const char *cert_path, struct pki_ca **out, char *why,
-		size_t whylen);
-void pki_ca_free(struct pki_ca **ca);
-const char *pki_ca_scope(const struct pki_ca *ca);
-const char *pki_ca_name(const struct pki_ca *ca);
-int pki_ca_is_root(const struct pki_ca *ca);
-time_t pki_ca_not_after(const struct pki_ca *ca);
-
-/* Self-signed root CA certificate for the key: CA:TRUE pathlen:1, keyUsage
- * keyCertSign+cRLSign, subject O=carenet,OU=<scope>,CN=CA <scope>. */
-int pki_root_create(const char *key_path, const char *scope, const char *name, time_t not_before,
-		    time_t not_after, char **pem, char *why, size_t whylen);
-
-/* Checks the request against the CA's authority and signs it:
- *  - root: county CA requests (6-digit code under the root scope) and
- *    inspectors whose scope is under the root scope;
- *  - county CA: its county node (id = code), townships, villages under its
- *    code, inspectors whose scope is under its code.
- * CN_ESCOPE if the id or scope lies outside the CA's scope, CN_EROLE if this
- * kind of CA does not issue this kind of certificate, CN_EINVAL for bad
- * times. not_after is clamped to the CA's own not_after. serial_hex: 64 bytes. */
-int pki_ca_issue(struct pki_ca *ca, const struct pki_req *req, time_t not_before, time_t not_after,
-		 char **pem, char *serial_hex, char *why, size_t whylen);
-/* The authority check of pki_ca_issue alone: 0, CN_ESCOPE or CN_EROLE. */
-int pki_ca_may_issue(const struct pki_ca *ca, const struct pki_req *req, char *why, size_t whylen);
-
-/* CRL reasons (RFC 5280 codes). */
-int pki_crl_reason_parse(const char *name); /* -1 if unknown */
-const char *pki_crl_reason_name(int code);
-struct pki_revoked {
-	char serial[64]; /* hex */
-	time_t when;
-	int reason;
-};
-/* Signs a v2 CRL listing the entries (lastUpdate now, nextUpdate now+valid). */
-int pki_ca_crl(struct pki_ca *ca, const struct pki_revoked *list, size_t n, uint64_t crl_number,
-	       time_t valid, char **pem, char *why, size_t whylen);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * pki_local: helpers shared by pki.c and pki_issue.c only (OpenSSL types).
- * Not part of the module's contract; nothing outside node/pki*.c includes it.
+ * pki_int: helpers shared by certs/pki*.c only (OpenSSL types).
+ * Not part of the module's contract; nothing outside certs/pki*.c includes it.
  */
 #ifndef CARENET_PKI_LOCAL_H
 #define CARENET_PKI_LOCAL_H
@@ -28,8 +28,6 @@ X509_EXTENSION *pki_ext_new_curve(const uint8_t key[PKI_CURVE_LEN]);
 /* The single entry of nid in name, UTF-8; CN_EINVAL if absent, repeated,
  * too long or containing NUL. */
 int pki_name_get(const X509_NAME *name, int nid, char *out, size_t outlen);
-/* Scope part of an inspector id ("I5301-ab" -> "5301"); CN_EINVAL otherwise. */
-int pki_inspector_scope(const char *id, char *out, size_t outlen);
 
 /* Identity of a certificate following the profile (see pki_cert_parse). */
 int pki_x509_identity(X509 *x, struct pki_identity *out, int *is_ca, char *why, size_t whylen);

@@ -2,7 +2,7 @@
  * pki_issue: the CA side of the profile: keys, requests, certificates, CRLs.
  * Used by the CLI tools (ca.c); the running node needs none of it.
  */
-#include "pki.h"
+#include "pki_issue.h"
 #include "pki_int.h"
 #include "err.h"
 #include "log.h"

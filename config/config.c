@@ -1,12 +1,12 @@
 /*
- * config: libconfig file -> struct config, table-driven.
- *
- * One table (keys[]) describes every key: its name, kind, field offset and
- * range. Loading walks the file's settings in file order, so the first
- * error reported is the first one in the file; printing walks the table,
- * so the output has every key in table order and loads back unchanged.
+ * config: libconfig file -> struct config, driven by the key table
+ * (config_keys.c). Defaults are set from the table first; loading then walks
+ * the file's settings in file order, so the first error reported is the
+ * first one in the file; printing walks the table, so the output has every
+ * key in table order and loads back unchanged.
  */
 #include "config.h"
+#include "config_int.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
@@ -20,94 +20,7 @@
 #include <string.h>
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a config file larger than this is a mistake */
-#define MIB ((size_t)1024 * 1024)
-#define IPC_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 on Linux */
-
-enum kind {
-	K_GROUP,    /* { ... } of sub keys */
-	K_STR,      /* non-empty string */
-	K_PATH,     /* non-empty path, resolved against the config dir */
-	K_PATH_OPT, /* path or "" (unset) */
-	K_ENDPOINT, /* tcp://HOST:PORT, ipc://PATH or "" (unset) */
-	K_LEVEL,    /* log level name, stored as int */
-	K_BOOL,
-	K_INT,   /* int field */
-	K_SIZE,  /* size_t field */
-	K_MB,    /* size_t field in bytes, written in MiB */
-	K_PATHS, /* array of paths: char **field, size_t count after it */
-};
-
-struct key {
-	const char *name;
-	enum kind kind;
-	size_t off;
-	long long min, max;
-	const struct key *sub; /* K_GROUP: members, ending with a NULL name */
-};
-
-#define F(m) offsetof(struct config, m)
-
-static const struct key parent_keys[] = {
-    {"endpoint", K_ENDPOINT, F(parent_endpoint), 0, 0, NULL},
-    {"cert", K_PATH_OPT, F(parent_cert), 0, 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
-};
-
-static const struct key identity_keys[] = {
-    {"key", K_PATH, F(key_file), 0, 0, NULL},     {"cert", K_PATH, F(cert_file), 0, 0, NULL},
-    {"chain", K_PATH, F(chain_file), 0, 0, NULL}, {"root", K_PATH, F(root_file), 0, 0, NULL},
-    {"curve", K_PATH, F(curve_file), 0, 0, NULL}, {NULL, 0, 0, 0, 0, NULL},
-};
-
-static const struct key limits_keys[] = {
-    {"max_frame", K_SIZE, F(max_frame), 1024, 67108864, NULL},
-    {"ban_after", K_INT, F(ban_after), 1, 1000, NULL},
-    {"ban_seconds", K_INT, F(ban_seconds), 1, 604800, NULL},
-    {"hello_timeout", K_INT, F(hello_timeout), 1, 3600, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
-};
-
-/* The lower bounds of heartbeat_timeout_ms and reconnect_ivl_max_ms depend
- * on their siblings; check_relations() enforces them after loading. */
-static const struct key link_keys[] = {
-    {"heartbeat_ivl_ms", K_INT, F(heartbeat_ivl_ms), 100, 600000, NULL},
-    {"heartbeat_timeout_ms", K_INT, F(heartbeat_timeout_ms), 101, 3600000, NULL},
-    {"reconnect_ivl_ms", K_INT, F(reconnect_ivl_ms), 10, 60000, NULL},
-    {"reconnect_ivl_max_ms", K_INT, F(reconnect_ivl_max_ms), 10, 600000, NULL},
-    {"ping_interval_ms", K_INT, F(ping_interval_ms), 100, 3600000, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
-};
-
-static const struct key delivery_keys[] = {
-    {"window_urgent", K_INT, F(window_urgent), 1, 65536, NULL},
-    {"window_normal", K_INT, F(window_normal), 1, 65536, NULL},
-    {"window_bulk", K_INT, F(window_bulk), 1, 65536, NULL},
-    {"map_size_mb", K_MB, F(map_size), 1, 1048576, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
-};
-
-static const struct key deadline_keys[] = {
-    {"remind", K_STR, F(remind), 0, 0, NULL},
-    {"auto_rectify", K_BOOL, F(auto_rectify), 0, 0, NULL},
-    {"rectify_hours", K_INT, F(rectify_hours), 1, 8760, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
-};
-
-static const struct key top_keys[] = {
-    {"data_dir", K_PATH, F(data_dir), 0, 0, NULL},
-    {"listen", K_ENDPOINT, F(listen), 0, 0, NULL},
-    {"parent", K_GROUP, 0, 0, 0, parent_keys},
-    {"identity", K_GROUP, 0, 0, 0, identity_keys},
-    {"crl", K_PATHS, F(crl_files), 0, 0, NULL},
-    {"log_level", K_LEVEL, F(log_level), 0, 0, NULL},
-    {"timezone", K_STR, F(timezone), 0, 0, NULL},
-    {"test_clock", K_BOOL, F(test_clock), 0, 0, NULL},
-    {"limits", K_GROUP, 0, 0, 0, limits_keys},
-    {"link", K_GROUP, 0, 0, 0, link_keys},
-    {"delivery", K_GROUP, 0, 0, 0, delivery_keys},
-    {"deadline", K_GROUP, 0, 0, 0, deadline_keys},
-    {NULL, 0, 0, 0, 0, NULL},
-};
+#define IPC_PATH_MAX 107               /* sizeof(sockaddr_un.sun_path) - 1 on Linux */
 
 struct loader {
 	const char *path;   /* as given by the caller: used in messages */
@@ -165,8 +78,8 @@ static int fail_nomem(struct loader *ld)
 /* Dotted name of a setting ("limits.max_frame"). */
 static void setting_name(const config_setting_t *s, char *buf, size_t len)
 {
-	const config_setting_t *p = config_setting_parent(s);
-	const char *name = config_setting_name(s) ? config_setting_name(s) : "?";
+	const config_setting_t *p = s ? config_setting_parent(s) : NULL;
+	const char *name = s && config_setting_name(s) ? config_setting_name(s) : "?";
 
 	if (p && !config_setting_is_root(p)) {
 		setting_name(p, buf, len);
@@ -364,9 +277,9 @@ static int set_endpoint(struct loader *ld, const config_setting_t *s, char **dst
 	char name[128], *path = NULL, *ep;
 	int rc;
 
-	setting_name(s, name, sizeof(name));
 	if (v[0] == 0)
 		return set_string(ld, dst, v);
+	setting_name(s, name, sizeof(name));
 	if (strncmp(v, "tcp://", 6) == 0) {
 		if ((rc = check_tcp(ld, s, name, v)) != 0)
 			return rc;
@@ -439,6 +352,19 @@ static int parse_paths(struct loader *ld, const config_setting_t *s, const struc
 	return 0;
 }
 
+/* Stores a number (a checked value or the default) in k's field. */
+static void store_num(const struct key *k, struct config *cfg, long long v)
+{
+	if (k->kind == K_BOOL)
+		*FIELD(cfg, k, bool) = v != 0;
+	else if (k->kind == K_INT)
+		*FIELD(cfg, k, int) = (int)v;
+	else if (k->kind == K_SIZE)
+		*FIELD(cfg, k, size_t) = (size_t)v;
+	else
+		*FIELD(cfg, k, size_t) = (size_t)v * MIB;
+}
+
 static int parse_int(struct loader *ld, const config_setting_t *s, const struct key *k,
                      struct config *cfg)
 {
@@ -453,28 +379,17 @@ static int parse_int(struct loader *ld, const config_setting_t *s, const struct 
 	if (v < k->min || v > k->max)
 		return fail(ld, s, "'%s' = %lld is out of range (%lld..%lld)", name, v, k->min,
 		            k->max);
-	if (k->kind == K_INT)
-		*FIELD(cfg, k, int) = (int)v;
-	else if (k->kind == K_SIZE)
-		*FIELD(cfg, k, size_t) = (size_t)v;
-	else
-		*FIELD(cfg, k, size_t) = (size_t)v * MIB;
+	store_num(k, cfg, v);
 	return 0;
 }
 
-static int parse_string(struct loader *ld, const config_setting_t *s, const struct key *k,
-                        struct config *cfg)
+/* Stores text v for k: from setting s, or k's default when s is NULL. */
+static int store_text(struct loader *ld, const config_setting_t *s, const struct key *k,
+                      struct config *cfg, const char *v)
 {
 	char name[128];
-	const char *v;
 	int level;
 
-	setting_name(s, name, sizeof(name));
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return fail(ld, s, "'%s' must be a string", name);
-	v = config_setting_get_string(s);
-	if (v[0] == 0 && k->kind != K_PATH_OPT && k->kind != K_ENDPOINT)
-		return fail(ld, s, "'%s' must not be empty", name);
 	switch (k->kind) {
 	case K_STR:
 		return set_string(ld, FIELD(cfg, k, char *), v);
@@ -486,15 +401,40 @@ static int parse_string(struct loader *ld, const config_setting_t *s, const stru
 		return set_path(ld, FIELD(cfg, k, char *), v);
 	case K_ENDPOINT:
 		return set_endpoint(ld, s, FIELD(cfg, k, char *), v);
-	case K_LEVEL:
+	default:
+		break;
+	}
+	setting_name(s, name, sizeof(name));
+	if (k->kind == K_LEVEL) {
 		if ((level = log_level_parse(v)) < 0)
 			return fail(ld, s, "'%s' = \"%s\" must be one of error, warn, info, debug",
 			            name, v);
 		*FIELD(cfg, k, int) = level;
 		return 0;
-	default:
-		return fail(ld, s, "internal error: key '%s' has no string kind", name);
 	}
+	if (k->kind != K_REMIND)
+		return fail(ld, s, "internal error: key '%s' has no string kind", name);
+	if (config_parse_remind(v, cfg->remind_before, CONFIG_MAX_REMIND, &cfg->nremind) < 0)
+		return fail(ld, s,
+		            "'%s' = \"%s\" is not a list of durations like \"7d,1d\" "
+		            "(at most %d; units s, m, h, d) or \"none\"",
+		            name, v, CONFIG_MAX_REMIND);
+	return set_string(ld, FIELD(cfg, k, char *), v);
+}
+
+static int parse_string(struct loader *ld, const config_setting_t *s, const struct key *k,
+                        struct config *cfg)
+{
+	char name[128];
+	const char *v;
+
+	setting_name(s, name, sizeof(name));
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(ld, s, "'%s' must be a string", name);
+	v = config_setting_get_string(s);
+	if (v[0] == 0 && k->kind != K_PATH_OPT && k->kind != K_ENDPOINT)
+		return fail(ld, s, "'%s' must not be empty", name);
+	return store_text(ld, s, k, cfg, v);
 }
 
 static int parse_group(struct loader *ld, const config_setting_t *grp, const struct key *keys,
@@ -514,7 +454,7 @@ static int parse_key(struct loader *ld, const config_setting_t *s, const struct 
 	case K_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			return fail(ld, s, "'%s' must be a boolean (true or false)", name);
-		*FIELD(cfg, k, bool) = config_setting_get_bool(s) != 0;
+		store_num(k, cfg, config_setting_get_bool(s));
 		return 0;
 	case K_INT:
 	case K_SIZE:
@@ -579,11 +519,6 @@ static int check_relations(struct loader *ld, const config_t *lc, const struct c
 		            "node without a parent)",
 		            set, unset);
 	}
-	if (config_parse_remind(cfg->remind, NULL, 8, NULL) < 0)
-		return fail(ld, config_lookup(lc, "deadline.remind"),
-		            "'deadline.remind' = \"%s\" is not a list of durations like \"7d,1d\" "
-		            "(at most 8; units s, m, h, d) or \"none\"",
-		            cfg->remind);
 	return 0;
 }
 
@@ -614,46 +549,20 @@ int config_parse_remind(const char *s, uint64_t *out, size_t max, size_t *n)
 	return 0;
 }
 
-static int set_defaults(struct config *cfg, const char *dir)
+/* Every key to its default, from the table (the file then overrides). */
+static int set_defaults(struct loader *ld, const struct key *keys, struct config *cfg)
 {
-	static const struct {
-		size_t off;
-		const char *rel;
-	} paths[] = {
-	    {F(data_dir), "data"},        {F(key_file), "node.key"},  {F(cert_file), "node.pem"},
-	    {F(chain_file), "chain.pem"}, {F(root_file), "root.pem"}, {F(curve_file), "curve.key"},
-	};
+	int rc = 0;
 
-	for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
-		char **dst = (char **)(void *)((char *)cfg + paths[i].off);
-		if (!(*dst = resolve_path(dir, paths[i].rel)))
-			return CN_ENOMEM;
+	for (const struct key *k = keys; k->name && rc == 0; k++) {
+		if (k->kind == K_GROUP)
+			rc = set_defaults(ld, k->sub, cfg);
+		else if (config_kind_is_str(k->kind) || k->kind == K_LEVEL)
+			rc = store_text(ld, NULL, k, cfg, k->def);
+		else if (k->kind != K_PATHS) /* K_PATHS: none (calloc) */
+			store_num(k, cfg, k->num);
 	}
-	if (!(cfg->listen = util_strdup("")) || !(cfg->parent_endpoint = util_strdup("")) ||
-	    !(cfg->parent_cert = util_strdup("")) ||
-	    !(cfg->timezone = util_strdup(CARENET_DEFAULT_TZ)) ||
-	    !(cfg->remind = util_strdup("7d,1d")))
-		return CN_ENOMEM;
-	cfg->crl_files = NULL;
-	cfg->ncrl = 0;
-	cfg->log_level = LOG_LVL_INFO;
-	cfg->test_clock = false;
-	cfg->max_frame = 1048576;
-	cfg->ban_after = 5;
-	cfg->ban_seconds = 300;
-	cfg->hello_timeout = 10;
-	cfg->heartbeat_ivl_ms = 2000;
-	cfg->heartbeat_timeout_ms = 6000;
-	cfg->reconnect_ivl_ms = 100;
-	cfg->reconnect_ivl_max_ms = 5000;
-	cfg->ping_interval_ms = 5000;
-	cfg->window_urgent = 256;
-	cfg->window_normal = 1024;
-	cfg->window_bulk = 1024;
-	cfg->map_size = 64 * MIB;
-	cfg->auto_rectify = false;
-	cfg->rectify_hours = 168;
-	return 0;
+	return rc;
 }
 
 /* Reads the file; CN_EIO with "PATH: cannot open: REASON" on failure. */
@@ -693,7 +602,7 @@ static int load(struct loader *ld, struct config *cfg)
 		rc = CN_ECONFIG;
 		goto out;
 	}
-	if ((rc = parse_group(ld, config_root_setting(&lc), top_keys, cfg)) != 0)
+	if ((rc = parse_group(ld, config_root_setting(&lc), config_keys, cfg)) != 0)
 		goto out;
 	rc = check_relations(ld, &lc, cfg);
 out:
@@ -724,10 +633,8 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		goto out;
 	}
 	ld.cfgdir = dir;
-	if ((rc = set_defaults(cfg, dir)) != 0) {
-		rc = fail_nomem(&ld);
+	if ((rc = set_defaults(&ld, config_keys, cfg)) != 0)
 		goto out;
-	}
 	if ((rc = load(&ld, cfg)) != 0)
 		goto out;
 	*out = cfg;
@@ -739,27 +646,27 @@ out:
 	return rc;
 }
 
+static void free_keys(struct config *cfg, const struct key *keys)
+{
+	for (const struct key *k = keys; k->name; k++) {
+		if (k->kind == K_GROUP)
+			free_keys(cfg, k->sub);
+		else if (config_kind_is_str(k->kind))
+			free(*FIELD(cfg, k, char *));
+	}
+}
+
 void config_free(struct config **cfgp)
 {
 	struct config *cfg;
 
 	if (!cfgp || !(cfg = *cfgp))
 		return;
-	free(cfg->path);
-	free(cfg->data_dir);
-	free(cfg->listen);
-	free(cfg->parent_endpoint);
-	free(cfg->parent_cert);
-	free(cfg->key_file);
-	free(cfg->cert_file);
-	free(cfg->chain_file);
-	free(cfg->root_file);
-	free(cfg->curve_file);
+	free_keys(cfg, config_keys);
 	for (size_t i = 0; i < cfg->ncrl; i++)
 		free(cfg->crl_files[i]);
 	free(cfg->crl_files);
-	free(cfg->timezone);
-	free(cfg->remind);
+	free(cfg->path);
 	free(cfg);
 	*cfgp = NULL;
 }
@@ -832,7 +739,7 @@ static void print_keys(const struct config *cfg, const struct key *keys, int dep
 int config_print(const struct config *cfg, FILE *out)
 {
 	fputs("# carenet node configuration, normalized: every key, defaults filled in\n", out);
-	print_keys(cfg, top_keys, 0, out);
+	print_keys(cfg, config_keys, 0, out);
 	if (fflush(out) != 0 || ferror(out))
 		return CN_EIO;
 	return 0;

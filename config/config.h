@@ -6,7 +6,8 @@
  * relative ipc:// socket paths) are resolved against the directory holding
  * the configuration file; every path in struct config is absolute.
  * A loaded config is immutable; reload parses a new one and swaps.
- * Reference of every key: config/README.md.
+ * Reference of every key: config/README.md, whose key table is
+ * config_doc()'s output (test_config checks they agree).
  * Errors: CN_ECONFIG (message in err), CN_EIO (cannot read), CN_ENOMEM.
  */
 #ifndef CARENET_CONFIG_H
@@ -18,43 +19,48 @@
 #include <stdio.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/carenet/node.cfg"
+#define CONFIG_MAX_REMIND 8 /* entries in deadline.remind */
 
+/* Defaults, bounds, whether a reload applies it, and a line of doc for
+ * every key: the table in config/config_keys.c (README: config_doc). */
 struct config {
 	char *path;            /* absolute path of the file loaded */
-	char *data_dir;        /* LMDB env, control socket; default "<cfgdir>/data" */
+	char *data_dir;        /* LMDB env, control socket */
 	char *listen;          /* ZMQ endpoint for children; "" = none (villages) */
 	char *parent_endpoint; /* "" = no parent (county) */
 	char *parent_cert;     /* parent's certificate (PEM), carries its CURVE key */
-	char *key_file;        /* default "<cfgdir>/node.key" */
-	char *cert_file;       /* default "<cfgdir>/node.pem" */
-	char *chain_file;      /* default "<cfgdir>/chain.pem" */
-	char *root_file;       /* default "<cfgdir>/root.pem" */
-	char *curve_file;      /* default "<cfgdir>/curve.key" */
-	char **crl_files;      /* default: none */
+	char *key_file;
+	char *cert_file;
+	char *chain_file;
+	char *root_file;
+	char *curve_file;
+	char **crl_files;
 	size_t ncrl;
-	int log_level;         /* enum log_level; "info" */
-	char *timezone;        /* "Asia/Shanghai" */
-	bool test_clock;       /* false */
+	int log_level;         /* enum log_level */
+	char *timezone;
+	bool test_clock;
 	/* limits */
-	size_t max_frame;      /* bytes, 1 MiB; 1 KiB .. 64 MiB */
-	int ban_after;         /* invalid messages before a ban, 5 */
-	int ban_seconds;       /* 300 */
-	int hello_timeout;     /* seconds a connection may stay without HELLO, 10 */
+	size_t max_frame;      /* bytes */
+	int ban_after;         /* invalid messages before a ban */
+	int ban_seconds;
+	int hello_timeout;     /* seconds a connection may stay without HELLO */
 	/* link timing */
-	int heartbeat_ivl_ms;      /* 2000 */
-	int heartbeat_timeout_ms;  /* 6000 */
-	int reconnect_ivl_ms;      /* 100 */
-	int reconnect_ivl_max_ms;  /* 5000 */
-	int ping_interval_ms;      /* application RTT ping, 5000 */
-	/* delivery (directives issue) */
-	int window_urgent;     /* unacked items in flight per lane, 256 */
-	int window_normal;     /* 1024 */
-	int window_bulk;       /* 1024 */
-	size_t map_size;       /* initial LMDB map size, 64 MiB */
+	int heartbeat_ivl_ms;
+	int heartbeat_timeout_ms;
+	int reconnect_ivl_ms;
+	int reconnect_ivl_max_ms;
+	int ping_interval_ms;  /* application RTT ping */
+	/* delivery */
+	int window_urgent;     /* unacked items in flight per lane */
+	int window_normal;
+	int window_bulk;
+	size_t map_size;       /* initial LMDB map size, bytes */
 	/* deadlines (issuers) */
-	char *remind;          /* default reminders before due: "7d,1d", or "none" */
-	bool auto_rectify;     /* issue a rectification order for overdue targets: false */
-	int rectify_hours;     /* its deadline after the overdue moment: 168 (1..8760) */
+	char *remind;          /* default reminders before due, as written ("7d,1d", "none") */
+	uint64_t remind_before[CONFIG_MAX_REMIND]; /* the same, parsed: seconds before due */
+	size_t nremind;        /* 0 for "none" */
+	bool auto_rectify;     /* order rectification of overdue targets */
+	int rectify_hours;     /* its deadline after the overdue moment */
 };
 
 /* Loads path (messages name it as given). On failure *out is NULL and err
@@ -66,6 +72,9 @@ void config_free(struct config **cfg);
  * filled in, absolute paths) in libconfig syntax that config_load reads
  * back to the same values. 0, or CN_EIO if out failed. */
 int config_print(const struct config *cfg, FILE *out);
+/* Writes the key table of config/README.md (markdown: key, type, default,
+ * range, reload, meaning; one row per key). 0, or CN_EIO if out failed. */
+int config_doc(FILE *out);
 /* Parses a reminder list ("7d,1d", "none") into at most max offsets in
  * seconds; CN_EINVAL if malformed. out may be NULL to validate only. */
 int config_parse_remind(const char *s, uint64_t *out, size_t max, size_t *n);

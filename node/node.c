@@ -226,8 +226,9 @@ static int make_policy(struct node *n)
 
 	if (!p && !(p = n->policy = calloc(1, sizeof(*p))))
 		return CN_ENOMEM;
-	if (config_parse_remind(n->cfg->remind, p->remind, ROLES_MAX_REMIND, &p->nremind) != 0)
-		return CN_ECONFIG;
+	_Static_assert(CONFIG_MAX_REMIND <= ROLES_MAX_REMIND, "deadline.remind fits the policy");
+	memcpy(p->remind, n->cfg->remind_before, n->cfg->nremind * sizeof(p->remind[0]));
+	p->nremind = n->cfg->nremind;
 	p->auto_rectify = n->cfg->auto_rectify;
 	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
 	return 0;

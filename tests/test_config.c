@@ -3,7 +3,9 @@
  * its .expected; every bad-*.expected names a file (which may be missing)
  * whose load fails with exactly that text. "@DIR@" in an expected file
  * stands for the absolute config directory. Printed output loads back to
- * the same output (round trip). argv[1] is the tests/data directory.
+ * the same output (round trip). The key table of config/README.md is
+ * config_doc()'s output. argv[1] is the tests/data directory; with --doc
+ * instead, prints that table (to paste into the README) and exits.
  */
 #include "config.h"
 #include "err.h"
@@ -203,6 +205,9 @@ static void values(void)
 	CHECK(cfg->reconnect_ivl_max_ms == 5000 && cfg->ping_interval_ms == 5000);
 	CHECK(cfg->window_urgent == 256 && cfg->window_normal == 1024 && cfg->window_bulk == 1024);
 	CHECK(cfg->map_size == (size_t)64 << 20);
+	CHECK(strcmp(cfg->remind, "7d,1d") == 0 && cfg->nremind == 2);
+	CHECK(cfg->remind_before[0] == 7 * 86400 && cfg->remind_before[1] == 86400);
+	CHECK(!cfg->auto_rectify && cfg->rectify_hours == 168);
 	config_free(&cfg);
 
 	snprintf(path, sizeof(path), "%s/good-full.cfg", dir);
@@ -264,6 +269,67 @@ out:
 	config_free(&cfg);
 }
 
+/* The README's key table, between its BEGIN KEYS and END KEYS lines, is
+ * exactly what config_doc() writes. */
+static void readme_table(const char *datadir)
+{
+	char path[PATH_MAX * 2], *readme, *doc = NULL, *begin, *end;
+	size_t len = 0;
+	FILE *m = open_memstream(&doc, &len);
+
+	CHECK(config_doc(m) == 0);
+	fclose(m);
+	snprintf(path, sizeof(path), "%s/../../config/README.md", datadir);
+	readme = slurp(path);
+	CHECK(readme != NULL);
+	begin = readme ? strstr(readme, "<!-- BEGIN KEYS") : NULL;
+	begin = begin ? strchr(begin, '\n') : NULL;
+	end = begin ? strstr(begin, "<!-- END KEYS") : NULL;
+	CHECK(begin && end);
+	if (begin && end) {
+		begin++;
+		*end = 0;
+		if (strcmp(begin, doc) != 0) {
+			fprintf(stderr,
+			        "config/README.md's key table differs from the code's; "
+			        "replace it with the output of test_config --doc:\n%s",
+			        doc);
+			failures++;
+		}
+	}
+	free(readme);
+	free(doc);
+}
+
+/* deadline.remind is parsed once, at load: the list, "none", and refusals. */
+static void remind(const char *tmpdir)
+{
+	static const struct {
+		const char *text;
+		size_t n;
+		uint64_t first;
+	} cases[] = {{"5m", 1, 300}, {"none", 0, 0}, {"1d,2h,3m,4s,1s,1s,1s,1s", 8, 86400}};
+	char path[PATH_MAX], err[512];
+	struct config *cfg = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/remind.cfg", tmpdir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK((f = fopen(path, "w")) != NULL);
+		if (!f)
+			return;
+		fprintf(f, "deadline = { remind = \"%s\"; };\n", cases[i].text);
+		fclose(f);
+		CHECK(config_load(path, &cfg, err, sizeof(err)) == 0);
+		if (!cfg)
+			continue;
+		CHECK(cfg->nremind == cases[i].n && strcmp(cfg->remind, cases[i].text) == 0);
+		CHECK(cases[i].n == 0 || cfg->remind_before[0] == cases[i].first);
+		config_free(&cfg);
+	}
+	unlink(path);
+}
+
 /* Errors that have no file of their own. */
 static void odd_inputs(void)
 {
@@ -287,6 +353,8 @@ int main(int argc, char **argv)
 	struct dirent **ents;
 	int n, ngood = 0, nbad = 0;
 
+	if (argc == 2 && strcmp(argv[1], "--doc") == 0)
+		return config_doc(stdout) == 0 ? 0 : 1;
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s TESTS_DATA_DIR\n", argv[0]);
 		return 2;
@@ -316,9 +384,11 @@ int main(int argc, char **argv)
 		free(ents[i]);
 	free(ents);
 	CHECK(ngood >= 5);
-	CHECK(nbad >= 25);
+	CHECK(nbad >= 27);
 	values();
 	sample(argv[1]);
+	readme_table(argv[1]);
+	remind(tmpdir);
 	odd_inputs();
 	rmdir(tmpdir);
 	printf("test_config: %d good, %d bad files; %d failures\n", ngood, nbad, failures);

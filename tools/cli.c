@@ -12,7 +12,7 @@
 #include "control.h"
 #include "err.h"
 #include "json.h"
-#include "pki.h"
+#include "office.h"
 #include "util.h"
 
 const char *cmd_self_exe(void)

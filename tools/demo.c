@@ -16,7 +16,7 @@
 #include "demo_int.h"
 #include "demo_scenario.h"
 #include "err.h"
-#include "pki.h"
+#include "office.h"
 #include "util.h"
 
 #include <errno.h>

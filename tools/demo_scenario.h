@@ -23,7 +23,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "pki.h"
+#include "office.h"
 
 struct demo_office {
 	const char *id;

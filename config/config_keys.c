@@ -1,0 +1,205 @@
+/*
+ * config_keys: the configuration schema -- one row per key (name, type,
+ * default, bounds, reloadable, one line of documentation). The loader, the
+ * defaults, the range checks, config_print (carenet run -n) and the key
+ * table of config/README.md (config_doc; test_config fails if they differ)
+ * all come from these rows. A new key is one row here and one field in
+ * struct config.
+ *
+ * Relations between keys are code, in check_relations() (config.c):
+ *  - link.heartbeat_timeout_ms must exceed link.heartbeat_ivl_ms;
+ *  - link.reconnect_ivl_max_ms must be at least link.reconnect_ivl_ms;
+ *  - parent.endpoint and parent.cert are both set or both empty.
+ * The per-key bounds below are the widest each key may take.
+ */
+#include "config_int.h"
+#include "err.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* clang-format off */
+#define F(m) offsetof(struct config, m)
+/* TEXT: a string kind with default d; NUM: a number kind with default d
+ * and bounds lo..hi; rl: reloadable (true) or needs a restart (false). */
+#define TEXT(n, k, m, d, rl, doc) {n, k, F(m), d, 0, 0, 0, rl, doc, NULL}
+#define NUM(n, k, m, d, lo, hi, rl, doc) {n, k, F(m), NULL, d, lo, hi, rl, doc, NULL}
+#define GROUP(n, sub) {n, K_GROUP, 0, NULL, 0, 0, 0, false, NULL, sub}
+#define END {NULL, K_GROUP, 0, NULL, 0, 0, 0, false, NULL, NULL}
+/* clang-format on */
+
+static const struct key parent_keys[] = {
+    TEXT("endpoint", K_ENDPOINT, parent_endpoint, "", false,
+         "The parent's `listen` socket; the node connects up and reconnects with back-off."),
+    TEXT("cert", K_PATH_OPT, parent_cert, "", false,
+         "The parent's certificate (PEM), carrying the CURVE key expected from the parent."),
+    END,
+};
+
+static const struct key identity_keys[] = {
+    TEXT("key", K_PATH, key_file, "node.key", false,
+         "The node's Ed25519 private key (signs items), mode 0600."),
+    TEXT("cert", K_PATH, cert_file, "node.pem", false,
+         "The node's leaf certificate: id, role, CURVE public key."),
+    TEXT("chain", K_PATH, chain_file, "chain.pem", false,
+         "Intermediate certificates (the county CA) up to the root."),
+    TEXT("root", K_PATH, root_file, "root.pem", false,
+         "The trusted root (province) CA certificate."),
+    TEXT("curve", K_PATH, curve_file, "curve.key", false,
+         "The node's CURVE key pair for ZeroMQ, mode 0600."),
+    END,
+};
+
+static const struct key limits_keys[] = {
+    NUM("max_frame", K_SIZE, max_frame, 1048576, 1024, 67108864, true,
+        "Largest message accepted, in bytes; longer frames are refused and counted."),
+    NUM("ban_after", K_INT, ban_after, 5, 1, 1000, true,
+        "Invalid messages from one key before that key is banned."),
+    NUM("ban_seconds", K_INT, ban_seconds, 300, 1, 604800, true, "How long a ban lasts (s)."),
+    NUM("hello_timeout", K_INT, hello_timeout, 10, 1, 3600, true,
+        "Time a new connection has to complete HELLO (s)."),
+    END,
+};
+
+static const struct key link_keys[] = {
+    NUM("heartbeat_ivl_ms", K_INT, heartbeat_ivl_ms, 2000, 100, 600000, false,
+        "ZMTP heartbeat interval (`ZMQ_HEARTBEAT_IVL`)."),
+    NUM("heartbeat_timeout_ms", K_INT, heartbeat_timeout_ms, 6000, 101, 3600000, false,
+        "Silence after which the connection is dropped; must exceed `heartbeat_ivl_ms`."),
+    NUM("reconnect_ivl_ms", K_INT, reconnect_ivl_ms, 100, 10, 60000, false,
+        "First reconnect delay to the parent (`ZMQ_RECONNECT_IVL`)."),
+    NUM("reconnect_ivl_max_ms", K_INT, reconnect_ivl_max_ms, 5000, 10, 600000, false,
+        "Reconnect back-off cap; at least `reconnect_ivl_ms`."),
+    NUM("ping_interval_ms", K_INT, ping_interval_ms, 5000, 100, 3600000, true,
+        "Application-level round-trip ping, shown by `carenet status`."),
+    END,
+};
+
+static const struct key delivery_keys[] = {
+    NUM("window_urgent", K_INT, window_urgent, 256, 1, 65536, true,
+        "Unacknowledged items in flight per peer on the urgent lane."),
+    NUM("window_normal", K_INT, window_normal, 1024, 1, 65536, true,
+        "The same for the normal lane (directives, statuses)."),
+    NUM("window_bulk", K_INT, window_bulk, 1024, 1, 65536, true,
+        "The same for the bulk lane (field records)."),
+    NUM("map_size_mb", K_MB, map_size, 64, 1, 1048576, false,
+        "Initial LMDB map size; it doubles by itself when full (a start, not a quota)."),
+    END,
+};
+
+static const struct key deadline_keys[] = {
+    TEXT("remind", K_REMIND, remind, "7d,1d", true,
+         "Reminders before a directive's due time to targets not done, unless `--remind`."),
+    NUM("auto_rectify", K_BOOL, auto_rectify, 0, 0, 1, true,
+        "Issue a rectification order to offices whose task falls overdue."),
+    NUM("rectify_hours", K_INT, rectify_hours, 168, 1, 8760, true,
+        "That order's deadline, in hours after the original fell overdue."),
+    END,
+};
+
+const struct key config_keys[] = {
+    TEXT("data_dir", K_PATH, data_dir, "data", false,
+         "LMDB environment, control socket and lock (mode 0700); one node per directory."),
+    TEXT("listen", K_ENDPOINT, listen, "", false,
+         "Socket bound for children and inspectors (CURVE server); empty: none (villages)."),
+    GROUP("parent", parent_keys),
+    GROUP("identity", identity_keys),
+    {"crl", K_PATHS, F(crl_files), NULL, 0, 0, 0, true,
+     "Revocation lists (PEM) loaded at start; newer ones also arrive from the parent.", NULL},
+    TEXT("log_level", K_LEVEL, log_level, "info", true, "Lowest level logged to stderr."),
+    TEXT("timezone", K_STR, timezone, CARENET_DEFAULT_TZ, true,
+         "Zone for showing times and parsing dates (unknown names act as UTC)."),
+    NUM("test_clock", K_BOOL, test_clock, 0, 0, 1, false,
+        "Lets tests shift this node's clock. Never enable in production."),
+    GROUP("limits", limits_keys),
+    GROUP("link", link_keys),
+    GROUP("delivery", delivery_keys),
+    GROUP("deadline", deadline_keys),
+    END,
+};
+
+static const char *type_name(enum kind k)
+{
+	static const char *const names[] = {
+	    [K_GROUP] = "group",   [K_STR] = "string",        [K_PATH] = "path",
+	    [K_PATH_OPT] = "path", [K_ENDPOINT] = "endpoint", [K_LEVEL] = "string",
+	    [K_REMIND] = "string", [K_BOOL] = "boolean",      [K_INT] = "integer",
+	    [K_SIZE] = "integer",  [K_MB] = "integer (MiB)",  [K_PATHS] = "array of paths",
+	};
+	return names[k];
+}
+
+static void doc_default(const struct key *k, FILE *out)
+{
+	if (k->kind == K_PATHS)
+		fputs("`[ ]`", out);
+	else if (k->kind == K_BOOL)
+		fputs(k->num ? "`true`" : "`false`", out);
+	else if (!config_kind_is_str(k->kind) && k->kind != K_LEVEL)
+		fprintf(out, "`%lld`", k->num);
+	else if (k->kind == K_PATH && k->def[0] != '/')
+		fprintf(out, "`\"<cfgdir>/%s\"`", k->def);
+	else
+		fprintf(out, "`\"%s\"`", k->def);
+}
+
+static void doc_range(const struct key *k, FILE *out)
+{
+	switch (k->kind) {
+	case K_STR:
+	case K_PATH:
+		fputs("non-empty", out);
+		break;
+	case K_PATH_OPT:
+		fputs("`\"\"` or a path", out);
+		break;
+	case K_ENDPOINT:
+		fputs("`\"\"`, `tcp://HOST:PORT`, `ipc://PATH`", out);
+		break;
+	case K_LEVEL:
+		fputs("`error`, `warn`, `info`, `debug`", out);
+		break;
+	case K_REMIND:
+		fprintf(out, "up to %d durations (`s`, `m`, `h`, `d`), or `\"none\"`",
+		        CONFIG_MAX_REMIND);
+		break;
+	case K_BOOL:
+		fputs("`true`, `false`", out);
+		break;
+	case K_PATHS:
+		fputs("non-empty strings", out);
+		break;
+	default:
+		fprintf(out, "%lld..%lld", k->min, k->max);
+		break;
+	}
+}
+
+static void doc_rows(const struct key *keys, const char *prefix, FILE *out)
+{
+	for (const struct key *k = keys; k->name; k++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix, prefix[0] ? "." : "", k->name);
+		if (k->kind == K_GROUP) {
+			doc_rows(k->sub, name, out);
+			continue;
+		}
+		fprintf(out, "| `%s` | %s | ", name, type_name(k->kind));
+		doc_default(k, out);
+		fputs(" | ", out);
+		doc_range(k, out);
+		fprintf(out, " | %s | %s |\n", k->reload ? "yes" : "restart", k->doc);
+	}
+}
+
+int config_doc(FILE *out)
+{
+	fputs("| key | type | default | range | reload | meaning |\n", out);
+	fputs("|---|---|---|---|---|---|\n", out);
+	doc_rows(config_keys, "", out);
+	if (fflush(out) != 0 || ferror(out))
+		return CN_EIO;
+	return 0;
+}
