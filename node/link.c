@@ -9,17 +9,15 @@
 
 #include "err.h"
 #include "log.h"
-#include "node.h"
 #include "peer.h"
 #include "util.h"
 #include "wire.h"
 
-#include "deliver.h"
 #include "link_int.h"
 
 void link_count(struct link *l, enum ctr c)
 {
-	l->node->counters[c]++;
+	l->counters[c]++;
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -67,7 +65,7 @@ static void fill_chain(struct link *l, ProtobufCBinaryData *chain, size_t *n)
 {
 	const uint8_t *const *der;
 	const size_t *len;
-	size_t cnt = pki_self_chain(l->node->self, &der, &len);
+	size_t cnt = pki_self_chain(l->self, &der, &len);
 
 	for (size_t i = 0; i < cnt && i < WIRE_MAX_CHAIN; i++) {
 		chain[i].data = (uint8_t *)der[i];
@@ -82,7 +80,7 @@ static void fill_cursors(struct link *l, const char *peer, Carenet__LaneCursor *
 {
 	uint64_t cur[WIRE_LANES];
 
-	deliver_cursors(l->node->deliver, peer, cur);
+	l->ev.cursors(l->ev.arg, peer, cur);
 	for (unsigned i = 0; i < WIRE_LANES; i++) {
 		carenet__lane_cursor__init(&c[i]);
 		c[i].lane = i;
@@ -314,7 +312,7 @@ static void parent_set_down(struct link *l, const char *why)
 {
 	struct parent *p = &l->parent;
 
-	deliver_peer_down(l->node->deliver, p->expect_id);
+	l->ev.peer_down(l->ev.arg, p->expect_id);
 	if (p->up)
 		log_info("link %s: parent down: %s", p->expect_id, why);
 	if (p->up || p->since == 0)
@@ -395,7 +393,7 @@ static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData
 		der[i] = chain[i].data;
 		len[i] = chain[i].len;
 	}
-	rc = pki_verify_chain(l->node->trust, der, len, n, id, why, whylen);
+	rc = pki_verify_chain(l->trust, der, len, n, id, why, whylen);
 	if (rc != 0)
 		return rc;
 	zmq_z85_encode(z85, id->curve_pub, PKI_CURVE_LEN);
@@ -411,7 +409,7 @@ static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData
 /* The subtree rule: direct children, and inspectors whose scope covers us. */
 static int check_subtree(struct link *l, const struct pki_identity *id, char *why, size_t whylen)
 {
-	const char *me = l->node->me->id;
+	const char *me = l->me->id;
 
 	if (id->role == PKI_ROLE_INSPECTOR) {
 		if (pki_scope_covers(id->scope, me))
@@ -430,11 +428,11 @@ static int check_subtree(struct link *l, const struct pki_identity *id, char *wh
 static void peer_invalid(struct link *l, struct peer *p, const char *what)
 {
 	uint64_t now = util_now();
-	if (peer_note_invalid(p, now) >= (unsigned)l->node->cfg->ban_after) {
-		peers_ban(l->peers, p->key, now + (uint64_t)l->node->cfg->ban_seconds);
+	if (peer_note_invalid(p, now) >= (unsigned)l->cfg->ban_after) {
+		peers_ban(l->peers, p->key, now + (uint64_t)l->cfg->ban_seconds);
 		link_count(l, CTR_BANS);
 		log_warnx("link %s: key=%.8s banned for %ds after repeated invalid messages (%s)",
-		          p->ident.id[0] ? p->ident.id : "?", p->key, l->node->cfg->ban_seconds,
+		          p->ident.id[0] ? p->ident.id : "?", p->key, l->cfg->ban_seconds,
 		          what);
 		if (p->up)
 			peer_set_down(p, now, "banned");
@@ -480,10 +478,10 @@ static void child_hello(struct link *l, struct peer *p, const Carenet__Hello *h)
 	peer_set_up(p, now);
 	link_count(l, CTR_HANDSHAKES_OK);
 	if (changed)
-		peers_persist(l->peers, l->node->store, p);
+		peers_persist(l->peers, l->store, p);
 	send_welcome(l, p);
 	read_cursors(h->cursors, h->n_cursors, cur);
-	deliver_peer_up(l->node->deliver, &p->ident, 0, cur);
+	l->ev.peer_up(l->ev.arg, &p->ident, 0, cur);
 }
 
 static void child_frame(struct link *l, struct peer *p, Carenet__Frame **fp)
@@ -495,7 +493,7 @@ static void child_frame(struct link *l, struct peer *p, Carenet__Frame **fp)
 	case CARENET__FRAME__BODY_ACK:
 		if (p->ident.role == PKI_ROLE_INSPECTOR)
 			break;
-		deliver_on_frame(l->node->deliver, p->ident.id, fp);
+		l->ev.frame(l->ev.arg, p->ident.id, fp);
 		return;
 	case CARENET__FRAME__BODY_HELLO:
 		child_hello(l, p, f->hello);
@@ -550,7 +548,7 @@ static void router_recv(struct link *l)
 	if (!p)
 		goto out;
 	rc = extra ? CN_EPROTO
-	           : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->node->cfg->max_frame,
+	           : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->cfg->max_frame,
 	                         &f, &why);
 	if (extra)
 		why = "multipart message";
@@ -604,7 +602,7 @@ static void parent_welcome(struct link *l, const Carenet__Welcome *w)
 	p->last_error[0] = 0;
 	link_count(l, CTR_HANDSHAKES_OK);
 	read_cursors(w->cursors, w->n_cursors, cur);
-	deliver_peer_up(l->node->deliver, &p->ident, 1, cur);
+	l->ev.peer_up(l->ev.arg, &p->ident, 1, cur);
 }
 
 static void parent_recv(struct link *l)
@@ -622,7 +620,7 @@ static void parent_recv(struct link *l)
 		link_count(l, CTR_INVALID_MESSAGES);
 		goto out; /* the rest is drained as further messages */
 	}
-	rc = wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->node->cfg->max_frame, &f,
+	rc = wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->cfg->max_frame, &f,
 	                 &why);
 	if (rc != 0) {
 		link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
@@ -651,7 +649,7 @@ static void parent_recv(struct link *l)
 	case CARENET__FRAME__BODY_BATCH:
 	case CARENET__FRAME__BODY_ACK:
 		if (p->up)
-			deliver_on_frame(l->node->deliver, p->expect_id, &f);
+			l->ev.frame(l->ev.arg, p->expect_id, &f);
 		break;
 	default:
 		link_count(l, CTR_INVALID_MESSAGES);
@@ -717,7 +715,7 @@ static void tick_parent(struct link *l, uint64_t now_us)
 		return;
 	if (p->connected && !p->up && now_us - p->hello_sent_us >= HELLO_RETRY_US)
 		parent_send_hello(l);
-	if (p->up && now_us - p->ping_sent_us >= (uint64_t)l->node->cfg->ping_interval_ms * 1000u) {
+	if (p->up && now_us - p->ping_sent_us >= (uint64_t)l->cfg->ping_interval_ms * 1000u) {
 		p->ping_sent_us = now_us;
 		p->ping_nonce++;
 		send_ping(p->sock, NULL, 0, p->ping_nonce, now_us);
@@ -750,7 +748,7 @@ static void tell_expired(struct peer *p, void *arg)
 
 static void slow_checks(struct link *l, uint64_t now)
 {
-	const struct pki_identity *me = l->node->me;
+	const struct pki_identity *me = l->me;
 	uint64_t day = now / 86400;
 	int n;
 
@@ -762,16 +760,16 @@ static void slow_checks(struct link *l, uint64_t now)
 		          (long long)(((int64_t)me->not_after - (int64_t)now) / 86400));
 	}
 	n = peers_drop_expired(l->peers, now, tell_expired, l);
-	l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
+	l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 	peers_expire_bans(l->peers, now);
 }
 
 long link_tick(struct link *l)
 {
 	uint64_t now_us = util_mono_us(), now = util_now();
-	uint64_t ping_us = (uint64_t)l->node->cfg->ping_interval_ms * 1000u;
-	uint64_t dead_after = 3 * (uint64_t)l->node->cfg->ping_interval_ms / 1000 +
-	                      (uint64_t)l->node->cfg->heartbeat_timeout_ms / 1000 + 1;
+	uint64_t ping_us = (uint64_t)l->cfg->ping_interval_ms * 1000u;
+	uint64_t dead_after = 3 * (uint64_t)l->cfg->ping_interval_ms / 1000 +
+	                      (uint64_t)l->cfg->heartbeat_timeout_ms / 1000 + 1;
 
 	tick_parent(l, now_us);
 	if (l->router && now_us >= l->next_ping_us) {
@@ -788,9 +786,9 @@ long link_tick(struct link *l)
 
 void link_recheck(struct link *l)
 {
-	int n = peers_drop_revoked(l->peers, l->node->trust, util_now(), tell_revoked, l);
+	int n = peers_drop_revoked(l->peers, l->trust, util_now(), tell_revoked, l);
 	if (n > 0) {
-		l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
+		l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 		log_info("link: dropped %d sessions after the revocation list changed", n);
 	}
 }

@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "link.h"
-#include "node.h"
 #include "peer.h"
 #include "pki.h"
 
@@ -40,7 +40,14 @@ struct parent {
 };
 
 struct link {
-	struct node *node;
+	void *zctx;
+	struct store *store;
+	const struct pki_self *self;
+	const struct pki_identity *me; /* from self */
+	const struct config *cfg;
+	struct pki_trust *trust;
+	uint64_t *counters;
+	struct link_events ev;
 	void *zap;
 	void *router; /* children and inspectors; NULL for villages */
 	void *router_mon;

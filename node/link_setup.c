@@ -52,7 +52,7 @@ static void *open_monitor(void *zctx, void *sock, const char *ep, int events)
 /* Options every CURVE socket of ours gets. */
 static int common_opts(struct link *l, void *s)
 {
-	const struct config *c = l->node->cfg;
+	const struct config *c = l->cfg;
 	int64_t maxmsg = (int64_t)c->max_frame * 4;
 	int rc = 0;
 
@@ -74,7 +74,7 @@ static int curve_server(struct link *l, void *s)
 	char pub[41], sec[41];
 	int rc;
 
-	pki_self_curve(l->node->self, pub, sec);
+	pki_self_curve(l->self, pub, sec);
 	rc = setopt_int(s, ZMQ_CURVE_SERVER, 1, "curve_server");
 	rc |= setopt_str(s, ZMQ_CURVE_SECRETKEY, sec, "curve_secretkey");
 	rc |= setopt_str(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, "zap_domain");
@@ -97,15 +97,15 @@ static int zap_selftest(struct link *l)
 	char cpub[41], csec[41], spub[41], ssec[41], ep[256];
 	size_t eplen = sizeof(ep);
 	void *srv = NULL, *cli = NULL, *mon = NULL;
-	uint64_t saved = l->node->counters[CTR_ZAP_DENIED], deadline;
+	uint64_t saved = l->counters[CTR_ZAP_DENIED], deadline;
 	int rc = CN_EVERIFY, refused = 0;
 
 	zmq_curve_keypair(cpub, csec);
-	pki_self_curve(l->node->self, spub, ssec);
+	pki_self_curve(l->self, spub, ssec);
 	l->selftest = 1;
 	peers_ban(l->peers, cpub, UINT64_MAX);
-	srv = zmq_socket(l->node->zctx, ZMQ_ROUTER);
-	cli = zmq_socket(l->node->zctx, ZMQ_DEALER);
+	srv = zmq_socket(l->zctx, ZMQ_ROUTER);
+	cli = zmq_socket(l->zctx, ZMQ_DEALER);
 	if (!srv || !cli || curve_server(l, srv) || setopt_int(srv, ZMQ_LINGER, 0, "linger") ||
 	    zmq_bind(srv, "tcp://127.0.0.1:*") < 0 ||
 	    zmq_getsockopt(srv, ZMQ_LAST_ENDPOINT, ep, &eplen) < 0 ||
@@ -113,7 +113,7 @@ static int zap_selftest(struct link *l)
 		log_warnx("link: zap self-test set-up failed: %s", zmq_strerror(errno));
 		goto out;
 	}
-	mon = open_monitor(l->node->zctx, cli, "inproc://carenet-mon-selftest",
+	mon = open_monitor(l->zctx, cli, "inproc://carenet-mon-selftest",
 	                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
 	if (!mon || zmq_connect(cli, ep) < 0)
 		goto out;
@@ -154,7 +154,7 @@ out:
 		zmq_close(srv);
 	peers_unban(l->peers, cpub);
 	l->selftest = 0;
-	l->node->counters[CTR_ZAP_DENIED] = saved;
+	l->counters[CTR_ZAP_DENIED] = saved;
 	OPENSSL_cleanse(csec, sizeof(csec));
 	OPENSSL_cleanse(ssec, sizeof(ssec));
 	return rc;
@@ -162,14 +162,14 @@ out:
 
 static int open_router(struct link *l)
 {
-	const struct config *c = l->node->cfg;
+	const struct config *c = l->cfg;
 
-	if (!(l->router = zmq_socket(l->node->zctx, ZMQ_ROUTER)))
+	if (!(l->router = zmq_socket(l->zctx, ZMQ_ROUTER)))
 		return CN_EIO;
 	if (curve_server(l, l->router) || common_opts(l, l->router) ||
 	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
 		return CN_EIO;
-	l->router_mon = open_monitor(l->node->zctx, l->router, MON_ROUTER,
+	l->router_mon = open_monitor(l->zctx, l->router, MON_ROUTER,
 	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
 	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
@@ -186,15 +186,15 @@ static int open_router(struct link *l)
 
 static int open_parent(struct link *l)
 {
-	const struct config *c = l->node->cfg;
+	const struct config *c = l->cfg;
 	struct parent *p = &l->parent;
 	char pub[41], sec[41];
 	int rc = CN_EIO;
 
 	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
-	if (pki_parent_id(l->node->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
+	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
 		log_error("link: %s has no parent tier but the config names a parent",
-		          l->node->me->id);
+		          l->me->id);
 		return CN_ECONFIG;
 	}
 	if ((rc = pki_cert_file_curve(c->parent_cert, p->server_key)) != 0) {
@@ -203,8 +203,8 @@ static int open_parent(struct link *l)
 		return rc;
 	}
 	rc = CN_EIO;
-	pki_self_curve(l->node->self, pub, sec);
-	if (!(p->sock = zmq_socket(l->node->zctx, ZMQ_DEALER)))
+	pki_self_curve(l->self, pub, sec);
+	if (!(p->sock = zmq_socket(l->zctx, ZMQ_DEALER)))
 		goto out;
 	if (curve_client(p->sock, p->server_key, pub, sec) || common_opts(l, p->sock) ||
 	    setopt_int(p->sock, ZMQ_IMMEDIATE, 1, "immediate") ||
@@ -212,7 +212,7 @@ static int open_parent(struct link *l)
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
 	               "reconnect_ivl_max"))
 		goto out;
-	p->mon = open_monitor(l->node->zctx, p->sock, MON_PARENT,
+	p->mon = open_monitor(l->zctx, p->sock, MON_PARENT,
 	                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
 	                          ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 	                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
@@ -232,7 +232,7 @@ out:
 	return rc;
 }
 
-int link_open(struct node *n, struct link **out)
+int link_open(const struct link_params *prm, struct link **out)
 {
 	struct link *l;
 	int rc = CN_ENOMEM;
@@ -240,27 +240,40 @@ int link_open(struct node *n, struct link **out)
 	*out = NULL;
 	if (!(l = calloc(1, sizeof(*l))) || !(l->peers = peers_new()))
 		goto fail;
-	l->node = n;
+	l->zctx = prm->zctx;
+	l->store = prm->store;
+	l->self = prm->self;
+	l->me = pki_self_identity(prm->self);
+	l->cfg = prm->cfg;
+	l->trust = prm->trust;
+	l->counters = prm->counters;
+	l->ev = prm->ev;
 	rc = CN_EIO;
 	/* ZAP first: a CURVE server bound before its ZAP handler fails open. */
-	if (!(l->zap = zmq_socket(n->zctx, ZMQ_REP)) || zmq_bind(l->zap, ZAP_ENDPOINT) < 0) {
+	if (!(l->zap = zmq_socket(l->zctx, ZMQ_REP)) || zmq_bind(l->zap, ZAP_ENDPOINT) < 0) {
 		log_error("link: cannot bind the ZAP handler: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	if ((rc = zap_selftest(l)) != 0)
 		goto fail;
-	if (n->cfg->listen[0]) {
-		peers_load(l->peers, n->store);
+	if (l->cfg->listen[0]) {
+		peers_load(l->peers, l->store);
 		if ((rc = open_router(l)) != 0)
 			goto fail;
 	}
-	if (n->cfg->parent_endpoint[0] && (rc = open_parent(l)) != 0)
+	if (l->cfg->parent_endpoint[0] && (rc = open_parent(l)) != 0)
 		goto fail;
 	*out = l;
 	return 0;
 fail:
 	link_close(&l);
 	return rc;
+}
+
+void link_configure(struct link *l, const struct config *cfg, struct pki_trust *trust)
+{
+	l->cfg = cfg;
+	l->trust = trust;
 }
 
 static void close_sock(void **s)

@@ -22,39 +22,9 @@
 
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
-static const char *const ctr_names[CTR_COUNT] = {
-    [CTR_HANDSHAKES_OK] = "handshakes_ok",
-    [CTR_REFUSED_VERIFY] = "handshake_refused_verify",
-    [CTR_REFUSED_SCOPE] = "handshake_refused_scope",
-    [CTR_REFUSED_EXPIRED] = "handshake_refused_expired",
-    [CTR_REFUSED_REVOKED] = "handshake_refused_revoked",
-    [CTR_REFUSED_KEYMISMATCH] = "handshake_refused_keymismatch",
-    [CTR_REFUSED_NOT_CHILD] = "handshake_refused_not_child",
-    [CTR_REFUSED_PROTO] = "handshake_refused_proto",
-    [CTR_NO_HELLO] = "messages_before_hello",
-    [CTR_INVALID_MESSAGES] = "invalid_messages",
-    [CTR_OVERSIZE] = "oversize_frames",
-    [CTR_BANS] = "bans",
-    [CTR_BANNED_DROPPED] = "banned_messages_dropped",
-    [CTR_ZAP_DENIED] = "zap_denied",
-    [CTR_HS_FAILED_AUTH] = "curve_handshake_failed_auth",
-    [CTR_HS_FAILED_PROTOCOL] = "curve_handshake_failed_protocol",
-    [CTR_HS_FAILED_NO_DETAIL] = "curve_handshake_failed_other",
-    [CTR_PARENT_REFUSED] = "parent_refused",
-    [CTR_SESSIONS_DROPPED] = "sessions_dropped",
-    [CTR_ITEMS_APPLIED] = "items_applied",
-    [CTR_ITEMS_REFUSED] = "items_refused",
-    [CTR_ITEMS_DUPLICATE] = "items_duplicate",
-    [CTR_BAD_SIGNATURE] = "bad_signatures",
-    [CTR_FRAMES_DUPLICATE] = "frames_duplicate",
-    [CTR_GAPS] = "sequence_gaps",
-    [CTR_RESENDS] = "resends",
-    [CTR_BATCHES_COMMITTED] = "batches_committed",
-};
-
 const char *node_ctr_name(enum ctr c)
 {
-	return (unsigned)c < CTR_COUNT ? ctr_names[c] : "?";
+	return counters_name(c);
 }
 
 uint64_t node_now(const struct node *n)
@@ -221,6 +191,47 @@ static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 	return deliver_write(((struct node *)arg)->deliver, fn, fnarg);
 }
 
+/* The link's events go to the delivery engine. */
+static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent,
+                       const uint64_t cursors[WIRE_LANES])
+{
+	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors);
+}
+
+static void ev_peer_down(void *arg, const char *peer_id)
+{
+	deliver_peer_down(((struct node *)arg)->deliver, peer_id);
+}
+
+static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
+{
+	deliver_on_frame(((struct node *)arg)->deliver, peer_id, f);
+}
+
+static void ev_cursors(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES])
+{
+	deliver_cursors(((struct node *)arg)->deliver, peer_id, cursors);
+}
+
+static int open_link(struct node *n)
+{
+	struct link_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.zctx = n->zctx;
+	p.store = n->store;
+	p.self = n->self;
+	p.cfg = n->cfg;
+	p.trust = n->trust;
+	p.counters = n->counters;
+	p.ev.arg = n;
+	p.ev.peer_up = ev_peer_up;
+	p.ev.peer_down = ev_peer_down;
+	p.ev.frame = ev_frame;
+	p.ev.cursors = ev_cursors;
+	return link_open(&p, &n->link);
+}
+
 static int make_policy(struct node *n)
 {
 	struct roles_policy *p = n->policy;
@@ -297,6 +308,7 @@ int node_reload(struct node *n)
 	n->trust = trust;
 	make_policy(n);
 	log_setlevel((enum log_level)cfg->log_level);
+	link_configure(n->link, n->cfg, n->trust);
 	link_recheck(n->link);
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
 	         cfg->ncrl, pki_trust_revoked_count(trust));
@@ -391,7 +403,7 @@ static int node_start(struct node *n)
 		return rc;
 	if (!(n->zctx = zmq_ctx_new()))
 		return CN_ENOMEM;
-	if ((rc = link_open(n, &n->link)) != 0)
+	if ((rc = open_link(n)) != 0)
 		return rc;
 	if ((rc = control_open(n->zctx, n->cfg->data_dir, &n->control)) != 0)
 		return rc;
