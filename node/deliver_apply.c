@@ -10,7 +10,6 @@
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
-#include "registry.h"
 #include "util.h"
 
 /* Errors that abort the transaction (it is replayed or fails as a whole);
@@ -76,48 +75,6 @@ static int origin_fits_link(struct deliver *d, const char *peer, const char *ori
 	return strncmp(origin, peer, strlen(peer)) == 0;
 }
 
-/* Items the engine handles itself: announces and revocations. */
-static int engine_item(struct deliver *d, MDB_txn *txn, const Carenet__Item *it,
-                       const struct pki_identity *origin, struct roles_route *rt, char *why,
-                       size_t whylen)
-{
-	int rc;
-
-	memset(rt, 0, sizeof(*rt));
-	if (it->body_case == CARENET__ITEM__BODY_ANNOUNCE) {
-		const Carenet__Announce *an = it->announce;
-		enum pki_role role = pki_role_from_id(an->id);
-		if (!pki_scope_covers(origin->id, an->id) || !strcmp(an->id, origin->id) ||
-		    role == PKI_ROLE_NONE || role == PKI_ROLE_INSPECTOR) {
-			snprintf(why, whylen, "%s may not announce %s", origin->id, an->id);
-			return CN_ESCOPE;
-		}
-		if ((rc = registry_put(d->node->store, txn, an->id, role, an->name)) < 0)
-			return rc;
-		rt->up = rc > 0;
-		return 0;
-	}
-	/* Revocation: only a county (for its CA) sends one down. */
-	if (origin->role != PKI_ROLE_COUNTY) {
-		snprintf(why, whylen, "a %s may not publish revocations",
-		         pki_role_name(origin->role));
-		return CN_EROLE;
-	}
-	if ((rc = pki_trust_add_crl_der(d->node->trust, it->revocation->crl.data,
-	                                it->revocation->crl.len)) != 0) {
-		snprintf(why, whylen, "revocation list does not verify: %s", cn_strerror(rc));
-		return CN_EVERIFY;
-	}
-	if ((rc = node_crl_persist(d->node, txn, origin->id, it->revocation->crl.data,
-	                           it->revocation->crl.len)) != 0)
-		return rc;
-	d->node->crl_changed = 1;
-	audit_append(d->node->store, txn, node_now(d->node), d->node->me->id, "revocation",
-	             origin->id, "revocation list applied");
-	rt->all_children = 1;
-	return 0;
-}
-
 static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
                       const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
                       struct dests *ds)
@@ -147,11 +104,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		         it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
 		goto out;
 	}
-	if (it->body_case == CARENET__ITEM__BODY_ANNOUNCE ||
-	    it->body_case == CARENET__ITEM__BODY_REVOCATION)
-		rc = engine_item(d, txn, it, oid, &rt, why, sizeof(why));
-	else
-		rc = roles_apply(d->node->roles, txn, it, oid, peer, &rt, why, sizeof(why));
+	rc = roles_apply(d->node->roles, txn, it, oid, peer, &rt, why, sizeof(why));
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			goto out;

@@ -232,6 +232,24 @@ static int open_link(struct node *n)
 	return link_open(&p, &n->link);
 }
 
+/* A revocation list that arrived in-band (roles checked who sent it). */
+static int env_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
+                        size_t len)
+{
+	struct node *n = arg;
+	int rc;
+
+	if ((rc = pki_trust_add_crl_der(n->trust, der, len)) != 0) {
+		log_warnx("pki: revocation list from %s does not verify: %s", origin,
+		          cn_strerror(rc));
+		return CN_EVERIFY;
+	}
+	if ((rc = node_crl_persist(n, txn, origin, der, len)) != 0)
+		return rc;
+	n->crl_changed = 1;
+	return 0;
+}
+
 static int make_policy(struct node *n)
 {
 	struct roles_policy *p = n->policy;
@@ -266,6 +284,7 @@ static int start_roles(struct node *n)
 	env.now = env_now;
 	env.emit = env_emit;
 	env.write = env_write;
+	env.crl_keep = env_crl_keep;
 	return roles_new(&env, &n->roles);
 }
 

@@ -115,9 +115,26 @@ static int f_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 	return rc;
 }
 
+/* The node's CRL keeper: counts what it is given; refuses lists that
+ * start with "bad" as a list that does not verify. */
+static int crls_kept;
+static char crl_origin[PKI_ID_MAX];
+
+static int f_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
+                      size_t len)
+{
+	(void)arg;
+	(void)txn;
+	if (len >= 3 && memcmp(der, "bad", 3) == 0)
+		return CN_EVERIFY;
+	crls_kept++;
+	snprintf(crl_origin, sizeof(crl_origin), "%s", origin);
+	return 0;
+}
+
 static void office_start(struct office *o)
 {
-	struct roles_env env = {&o->me, o->st, &o->pol, o, f_now, f_emit, f_write};
+	struct roles_env env = {&o->me, o->st, &o->pol, o, f_now, f_emit, f_write, f_crl_keep};
 
 	if (store_open(o->dir, 8u << 20, &o->st) != 0) {
 		fprintf(stderr, "cannot open %s\n", o->dir);
@@ -977,6 +994,41 @@ static void test_announce_and_audit(void)
 	CHECK(roles_control(county.roles, &req, NULL) == 1);
 }
 
+static size_t craft_revocation(struct office *o, const char *crl)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__Revocation rv = CARENET__REVOCATION__INIT;
+
+	rv.crl.data = (uint8_t *)crl;
+	rv.crl.len = strlen(crl);
+	it.body_case = CARENET__ITEM__BODY_REVOCATION;
+	it.revocation = &rv;
+	return craft(o, &it);
+}
+
+/* Revocations: only this office's county sends them, only downwards; the
+ * list reaches the node's keeper, and a list it refuses is refused. */
+static void test_revocation(void)
+{
+	struct apply_ctx a;
+	size_t i;
+
+	crls_kept = 0;
+	i = craft_revocation(&county, "crl-der");
+	CHECK(apply(&t1, &county, i, C, &a) == 0 && a.route.all_children && !a.route.up);
+	CHECK(crls_kept == 1 && strcmp(crl_origin, C) == 0);
+	CHECK(apply(&v11, &county, i, T1, &a) == 0 && a.route.all_children && crls_kept == 2);
+	/* Sent back up from below, or published by a township: refused. */
+	CHECK(apply(&t1, &county, i, V11, &a) == CN_EROLE && strstr(a.why, "county"));
+	i = craft_revocation(&t1, "crl-der");
+	CHECK(apply(&v11, &t1, i, T1, &a) == CN_EROLE);
+	i = craft_revocation(&county, "");
+	CHECK(apply(&t1, &county, i, C, &a) == CN_EINVAL);
+	i = craft_revocation(&county, "bad-crl");
+	CHECK(apply(&t1, &county, i, C, &a) == CN_EVERIFY && strstr(a.why, "does not verify"));
+	CHECK(crls_kept == 2);
+}
+
 /* Kind and state names, English and Chinese, as operators type them. */
 static void test_names(void)
 {
@@ -1007,6 +1059,7 @@ static void run_cases(void)
 	test_circular();
 	test_township_escalation();
 	test_announce_and_audit();
+	test_revocation();
 	office_free(&county);
 	office_free(&t1);
 	office_free(&t2);
