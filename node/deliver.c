@@ -8,9 +8,7 @@
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
-#include "link.h"
 #include "log.h"
-#include "node.h"
 #include "outbox.h"
 #include "registry.h"
 #include "roles.h"
@@ -18,16 +16,28 @@
 
 /* ------------------------------------------------------------ life cycle */
 
-int deliver_new(struct node *n, struct deliver **out)
+int deliver_new(const struct deliver_env *env, struct deliver **out)
 {
 	struct deliver *d = calloc(1, sizeof(*d));
 
 	*out = NULL;
 	if (!d)
 		return CN_ENOMEM;
-	d->node = n;
+	d->env = *env;
+	d->me = pki_self_identity(env->self);
 	*out = d;
 	return deliver_chains_load_self(d);
+}
+
+void deliver_configure(struct deliver *d, const struct config *cfg, struct pki_trust *trust)
+{
+	d->env.cfg = cfg;
+	d->env.trust = trust;
+}
+
+void deliver_set_roles(struct deliver *d, struct roles *roles)
+{
+	d->roles = roles;
 }
 
 void deliver_free(struct deliver **dp)
@@ -88,8 +98,8 @@ static int child_registered(MDB_txn *txn, void *arg)
 	Carenet__Announce an = CARENET__ANNOUNCE__INIT;
 	int rc;
 
-	rc = registry_put(d->node->store, txn, a->peer->id, a->peer->role, a->peer->name);
-	if (rc <= 0 || d->node->me->role == PKI_ROLE_COUNTY)
+	rc = registry_put(d->env.store, txn, a->peer->id, a->peer->role, a->peer->name);
+	if (rc <= 0 || d->me->role == PKI_ROLE_COUNTY)
 		return rc < 0 ? rc : 0;
 	an.id = (char *)a->peer->id;
 	an.role = (char *)pki_role_name(a->peer->role);
@@ -141,7 +151,7 @@ static int read_cursors(MDB_txn *txn, void *arg)
 {
 	struct cur_arg *a = arg;
 	for (unsigned l = 0; l < WIRE_LANES; l++)
-		if (cursor_get(a->d->node->store, txn, a->peer, l, &a->cur[l]) != 0)
+		if (cursor_get(a->d->env.store, txn, a->peer, l, &a->cur[l]) != 0)
 			a->cur[l] = 0;
 	return 0;
 }
@@ -150,7 +160,7 @@ void deliver_cursors(struct deliver *d, const char *peer_id, uint64_t cursors[WI
 {
 	struct cur_arg a = {d, peer_id, cursors};
 	memset(cursors, 0, sizeof(uint64_t) * WIRE_LANES);
-	store_read(d->node->store, read_cursors, &a);
+	store_read(d->env.store, read_cursors, &a);
 }
 
 void deliver_on_frame(struct deliver *d, const char *peer_id, Carenet__Frame **f)
@@ -233,18 +243,18 @@ static int each_child(const char *id, enum pki_role role, const char *name, void
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
 {
-	const char *me = d->node->me->id;
+	const char *me = d->me->id;
 	size_t ml = strlen(me), cl = ml + 3;
 	char parent[PKI_ID_MAX], child[PKI_ID_MAX];
 	int rc;
 
 	if (rt->up && pki_parent_id(me, parent, sizeof(parent)) == 0 &&
-	    d->node->cfg->parent_endpoint[0] && (rc = keep(ds, parent, idx)) != 0)
+	    d->env.cfg->parent_endpoint[0] && (rc = keep(ds, parent, idx)) != 0)
 		return rc;
 	if (rt->all_children && ml < 12) {
 		struct child_arg a = {ds, idx, 0};
 		enum pki_role cr = ml == 6 ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
-		registry_each(d->node->store, txn, me, cr, each_child, &a);
+		registry_each(d->env.store, txn, me, cr, each_child, &a);
 		if (a.rc)
 			return a.rc;
 	}
@@ -293,13 +303,13 @@ int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch 
 	for (size_t i = 0; i < ds->n && rc == 0; i++) {
 		struct dest *dd = &ds->v[i];
 		if (dd->n == sb->n_items && whole) {
-			rc = outbox_put(d->node->store, txn, dd->id, lane, sb->origin, whole, wlen,
+			rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, whole, wlen,
 			                &seq);
 			continue;
 		}
 		if ((rc = item_batch_subset(sb, dd->keep, dd->n, &buf, &len)) != 0)
 			break;
-		rc = outbox_put(d->node->store, txn, dd->id, lane, sb->origin, buf, len, &seq);
+		rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, buf, len, &seq);
 		free(buf);
 	}
 	return rc;

@@ -7,7 +7,6 @@
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
-#include "link.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -59,7 +58,7 @@ static void refuse(struct deliver *d, MDB_txn *txn, enum ctr c, const char *peer
 {
 	d->cdelta[c]++;
 	log_warnx("deliver %s: item from %s refused: %s", peer, origin, why);
-	audit_append(d->node->store, txn, node_now(d->node), d->node->me->id, "refuse", origin,
+	audit_append(d->env.store, txn, deliver_now(d), d->me->id, "refuse", origin,
 	             why);
 }
 
@@ -68,7 +67,7 @@ static void refuse(struct deliver *d, MDB_txn *txn, enum ctr c, const char *peer
 static int origin_fits_link(struct deliver *d, const char *peer, const char *origin)
 {
 	struct dpeer *p = deliver_peer(d, peer, 0);
-	const char *me = d->node->me->id;
+	const char *me = d->me->id;
 
 	if (p && p->is_parent)
 		return strlen(origin) < strlen(me) && strncmp(origin, me, strlen(origin)) == 0;
@@ -96,7 +95,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		rc = 0;
 		goto out;
 	}
-	if ((rc = origin_hwm_get(d->node->store, txn, it->origin, lane, &hwm)) != 0)
+	if ((rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
 		goto out;
 	if (it->origin_seq <= hwm) {
 		d->cdelta[CTR_ITEMS_DUPLICATE]++;
@@ -104,7 +103,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		         it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
 		goto out;
 	}
-	rc = roles_apply(d->node->roles, txn, it, oid, peer, &rt, why, sizeof(why));
+	rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			goto out;
@@ -116,7 +115,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 			goto out;
 	}
 	/* Applied or refused, this origin sequence is consumed. */
-	rc = origin_hwm_put(d->node->store, txn, it->origin, lane, it->origin_seq);
+	rc = origin_hwm_put(d->env.store, txn, it->origin, lane, it->origin_seq);
 out:
 	carenet__item__free_unpacked(it, NULL);
 	return rc;
@@ -170,7 +169,7 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 
 	if (b->lane >= WIRE_LANES)
 		return 0;
-	if ((rc = cursor_get(d->node->store, txn, peer, b->lane, &cur)) != 0)
+	if ((rc = cursor_get(d->env.store, txn, peer, b->lane, &cur)) != 0)
 		return rc;
 	for (size_t i = 0; i < b->n_chains; i++)
 		if ((rc = deliver_chain_learn(d, txn, b->chains[i])) != 0 && fatal_rc(rc))
@@ -190,7 +189,7 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 			return rc;
 		cur = seq;
 	}
-	if ((rc = cursor_put(d->node->store, txn, peer, b->lane, cur)) != 0)
+	if ((rc = cursor_put(d->env.store, txn, peer, b->lane, cur)) != 0)
 		return rc;
 	return deliver_push_ack(&d->acks, &d->nacks, &d->ackcap, peer, b->lane, cur, resend);
 }
@@ -201,15 +200,15 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	uint64_t last;
 	int rc;
 
-	if ((rc = outbox_last(d->node->store, txn, s->peer, s->lane, &last)) != 0)
+	if ((rc = outbox_last(d->env.store, txn, s->peer, s->lane, &last)) != 0)
 		return rc;
 	if (s->seq <= last)
-		return outbox_ack(d->node->store, txn, s->peer, s->lane, s->seq);
+		return outbox_ack(d->env.store, txn, s->peer, s->lane, s->seq);
 	log_warnx("deliver %s: the peer holds lane %u up to %llu but this node only ever sent "
 	          "%llu: queued messages renumbered to follow it (was this store restored?)",
 	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
 	d->cdelta[CTR_GAPS]++;
-	return outbox_rebase(d->node->store, txn, s->peer, s->lane, s->seq);
+	return outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq);
 }
 
 int deliver_apply_txn(MDB_txn *txn, void *arg)
@@ -228,7 +227,7 @@ int deliver_apply_txn(MDB_txn *txn, void *arg)
 		if (f->body_case == CARENET__FRAME__BODY_BATCH) {
 			rc = apply_batch(d, txn, peer, f->batch);
 		} else if (f->body_case == CARENET__FRAME__BODY_ACK && f->ack->lane < WIRE_LANES) {
-			rc = outbox_ack(d->node->store, txn, peer, f->ack->lane, f->ack->seq);
+			rc = outbox_ack(d->env.store, txn, peer, f->ack->lane, f->ack->seq);
 			if (rc == 0)
 				rc = deliver_push_ack(&d->ackin, &d->nackin, &d->ackincap, peer,
 				                      f->ack->lane, f->ack->seq, f->ack->resend);

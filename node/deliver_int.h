@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "deliver.h"
 #include "items.pb-c.h"
-#include "node.h"
 #include "roles.h"
 
 #define DEST_MAX 1024 /* destinations of one signed batch (children + parent) */
@@ -78,7 +78,9 @@ struct dests {
 };
 
 struct deliver {
-	struct node *node;
+	struct deliver_env env;
+	const struct pki_identity *me; /* from env.self */
+	struct roles *roles;
 	struct dpeer *peers;
 	size_t npeers, peercap;
 	struct inq *q;
@@ -98,6 +100,11 @@ struct deliver {
 	int in_write;               /* inside deliver_write: emits allowed */
 	struct dests *scratch;      /* routing scratch for one signed batch */
 };
+
+static inline uint64_t deliver_now(const struct deliver *d)
+{
+	return d->env.now(d->env.arg);
+}
 
 struct dpeer *deliver_peer(struct deliver *d, const char *id, int create);
 void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_t seq);

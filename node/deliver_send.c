@@ -7,7 +7,6 @@
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
-#include "link.h"
 #include "log.h"
 #include "outbox.h"
 #include "util.h"
@@ -31,7 +30,7 @@ static int next_origin_seq(struct deliver *d, MDB_txn *txn, unsigned lane, uint6
 {
 	char key[16];
 	snprintf(key, sizeof(key), "oseq:%u", lane);
-	MDB_dbi meta = store_dbi(d->node->store, STORE_META);
+	MDB_dbi meta = store_dbi(d->env.store, STORE_META);
 	int rc = store_get_u64(txn, meta, key, strlen(key), seq);
 
 	if (rc == CN_ENOTFOUND)
@@ -57,9 +56,9 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 	               : 1;
 	if ((rc = next_origin_seq(d, txn, it->lane, &seq)) != 0)
 		return rc;
-	it->origin = (char *)d->node->me->id;
+	it->origin = (char *)d->me->id;
 	it->origin_seq = seq;
-	it->created = node_now(d->node);
+	it->created = deliver_now(d);
 	if (it->body_case == CARENET__ITEM__BODY_DIRECTIVE && !it->directive->id[0]) {
 		if (!id_out || idlen < 32)
 			return CN_EINVAL;
@@ -109,7 +108,7 @@ int deliver_sign_pending(struct deliver *d, MDB_txn *txn)
 		}
 		if (n == 0)
 			continue;
-		if ((rc = item_batch_sign(d->node->self, bufs, lens, n, &whole, &wlen)) != 0 ||
+		if ((rc = item_batch_sign(d->env.self, bufs, lens, n, &whole, &wlen)) != 0 ||
 		    (rc = item_batch_decode(whole, wlen, &sb)) != 0) {
 			free(whole);
 			break;
@@ -182,14 +181,14 @@ int deliver_chains_load_self(struct deliver *d)
 {
 	const uint8_t *const *der;
 	const size_t *len;
-	size_t n = pki_self_chain(d->node->self, &der, &len);
+	size_t n = pki_self_chain(d->env.self, &der, &len);
 	struct chain *c;
 
 	if (!(d->scratch = calloc(1, sizeof(*d->scratch))))
 		return CN_ENOMEM;
-	if (!(c = chain_slot(d, d->node->me->id)))
+	if (!(c = chain_slot(d, d->me->id)))
 		return CN_ENOMEM;
-	return chain_set(c, d->node->me, der, len, n);
+	return chain_set(c, d->me, der, len, n);
 }
 
 /* Persisted form: per certificate a 4-byte big-endian length and the DER. */
@@ -213,7 +212,7 @@ static int chain_persist(struct deliver *d, MDB_txn *txn, const struct chain *c)
 	k.mv_size = strlen(key);
 	v.mv_data = buf;
 	v.mv_size = off;
-	return store_err(mdb_put(txn, store_dbi(d->node->store, STORE_META), &k, &v, 0),
+	return store_err(mdb_put(txn, store_dbi(d->env.store, STORE_META), &k, &v, 0),
 	                 "chain put");
 }
 
@@ -228,7 +227,7 @@ static int chain_verify_add(struct deliver *d, MDB_txn *txn, const uint8_t *cons
 	*out = NULL;
 	if (n == 0 || n > 4)
 		return CN_EPROTO;
-	if ((rc = pki_verify_chain(d->node->trust, der, len, n, &id, why, sizeof(why))) != 0) {
+	if ((rc = pki_verify_chain(d->env.trust, der, len, n, &id, why, sizeof(why))) != 0) {
 		log_warnx("deliver: origin certificate refused: %s", why);
 		return rc;
 	}
@@ -275,14 +274,14 @@ const struct chain *deliver_chain_find(struct deliver *d, MDB_txn *txn, const ch
 		c = &d->chains[i];
 		if (strcmp(c->id, id) != 0 || c->n == 0)
 			continue;
-		if (pki_trust_is_revoked(d->node->trust, c->ident.issuer_scope, c->ident.serial))
+		if (pki_trust_is_revoked(d->env.trust, c->ident.issuer_scope, c->ident.serial))
 			return NULL;
 		return c;
 	}
 	snprintf(key, sizeof(key), "chain:%s", id);
 	k.mv_data = key;
 	k.mv_size = strlen(key);
-	if (mdb_get(txn, store_dbi(d->node->store, STORE_META), &k, &v) != 0)
+	if (mdb_get(txn, store_dbi(d->env.store, STORE_META), &k, &v) != 0)
 		return NULL;
 	while (off + 4 <= v.mv_size && n < 4) {
 		const uint8_t *b = (const uint8_t *)v.mv_data + off;
@@ -347,11 +346,11 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	memset(&c, 0, sizeof(c));
 	c.d = d;
 	c.expect = tx->sent + 1;
-	c.max_bytes = d->node->cfg->max_frame / 2;
+	c.max_bytes = d->env.cfg->max_frame / 2;
 	c.max = window - (tx->sent - tx->acked);
 	if (c.max > BATCH_MSGS)
 		c.max = BATCH_MSGS;
-	if (outbox_each(d->node->store, txn, p->id, lane, c.expect, collect_one, &c) < 0 ||
+	if (outbox_each(d->env.store, txn, p->id, lane, c.expect, collect_one, &c) < 0 ||
 	    c.n == 0)
 		return 0;
 	for (size_t i = 0; i < c.norigins; i++) {
@@ -373,7 +372,7 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	b.n_chains = c.norigins;
 	f.body_case = CARENET__FRAME__BODY_BATCH;
 	f.batch = &b;
-	if (link_send(d->node->link, p->id, p->is_parent, &f) == 0) {
+	if (d->env.send(d->env.arg, p->id, p->is_parent, &f) == 0) {
 		if (tx->sent == tx->acked)
 			tx->last_progress_us = util_mono_us();
 		tx->sent += c.n;
@@ -385,7 +384,7 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 static int pump_txn(MDB_txn *txn, void *arg)
 {
 	struct deliver *d = arg;
-	const struct config *cfg = d->node->cfg;
+	const struct config *cfg = d->env.cfg;
 	uint64_t win[WIRE_LANES] = {(uint64_t)cfg->window_urgent, (uint64_t)cfg->window_normal,
 	                            (uint64_t)cfg->window_bulk};
 
@@ -398,7 +397,7 @@ static int pump_txn(MDB_txn *txn, void *arg)
 			struct lane_tx *tx = &p->tx[lane];
 			uint64_t last = 0;
 			int frames = 0;
-			if (outbox_last(d->node->store, txn, p->id, lane, &last) != 0)
+			if (outbox_last(d->env.store, txn, p->id, lane, &last) != 0)
 				continue;
 			while (frames < PUMP_FRAMES && tx->sent < last && tx->sent - tx->acked < win[lane]) {
 				/* Nagle: while a frame is in flight, wait for its ack
@@ -421,7 +420,7 @@ static int pump_txn(MDB_txn *txn, void *arg)
 void deliver_pump(struct deliver *d)
 {
 	d->kick = 0;
-	store_read(d->node->store, pump_txn, d);
+	store_read(d->env.store, pump_txn, d);
 }
 
 /* ------------------------------------------------------------ loop entry */
@@ -447,7 +446,7 @@ static int write_txn(MDB_txn *txn, void *arg)
 static void add_counters(struct deliver *d)
 {
 	for (int i = 0; i < CTR_COUNT; i++)
-		d->node->counters[i] += d->cdelta[i];
+		d->env.counters[i] += d->cdelta[i];
 	memset(d->cdelta, 0, sizeof(d->cdelta));
 }
 
@@ -457,7 +456,7 @@ int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *a
 	int rc;
 
 	d->in_write = 1;
-	rc = store_write(d->node->store, write_txn, &w);
+	rc = store_write(d->env.store, write_txn, &w);
 	d->in_write = 0;
 	deliver_pend_reset(d);
 	if (rc == 0) {
@@ -479,7 +478,7 @@ static void send_acks(struct deliver *d)
 		f.body_case = CARENET__FRAME__BODY_ACK;
 		f.ack = &a;
 		if (p && p->up)
-			link_send(d->node->link, p->id, p->is_parent, &f);
+			d->env.send(d->env.arg, p->id, p->is_parent, &f);
 	}
 	d->nacks = 0;
 }
@@ -503,7 +502,7 @@ static void apply_acks(struct deliver *d)
 			tx->sent = tx->acked;
 		if (d->ackin[i].resend) {
 			tx->sent = tx->acked;
-			d->node->counters[CTR_RESENDS]++;
+			d->env.counters[CTR_RESENDS]++;
 		}
 		d->kick = 1;
 	}
@@ -513,7 +512,7 @@ static void apply_acks(struct deliver *d)
 static int fire_txn(MDB_txn *txn, void *arg)
 {
 	struct deliver *d = arg;
-	return roles_fire(d->node->roles, txn, node_now(d->node));
+	return roles_fire(d->roles, txn, deliver_now(d));
 }
 
 static void check_overdue_acks(struct deliver *d)
@@ -536,7 +535,7 @@ static void check_overdue_acks(struct deliver *d)
 			 * explicit resend requests are the normal path). */
 			if (tx->overdue_us < ACK_OVERDUE_MAX_US)
 				tx->overdue_us *= 2;
-			d->node->counters[CTR_RESENDS]++;
+			d->env.counters[CTR_RESENDS]++;
 			d->kick = 1;
 		}
 	}
@@ -559,8 +558,8 @@ void deliver_flush(struct deliver *d)
 		/* Acks only delete acknowledged entries: if a system crash undid
 		 * that, the peer would get them again and drop them as duplicates.
 		 * Anything applied from a Batch must be on disk before its ack. */
-		rc = only_acks(d) ? store_write_nosync(d->node->store, deliver_apply_txn, d)
-				  : store_write(d->node->store, deliver_apply_txn, d);
+		rc = only_acks(d) ? store_write_nosync(d->env.store, deliver_apply_txn, d)
+				  : store_write(d->env.store, deliver_apply_txn, d);
 		d->in_write = 0;
 		deliver_pend_reset(d);
 		if (rc == 0) {
@@ -578,13 +577,10 @@ void deliver_flush(struct deliver *d)
 		d->nq = 0;
 		d->kick = 1;
 	}
-	if (d->node->roles && roles_next_due(d->node->roles) <= node_now(d->node) &&
+	if (d->roles && roles_next_due(d->roles) <= deliver_now(d) &&
 	    deliver_write(d, fire_txn, d) != 0)
 		log_warnx("deliver: deadline timers not fired");
-	if (d->node->crl_changed) {
-		d->node->crl_changed = 0;
-		link_recheck(d->node->link);
-	}
+	d->env.recheck(d->env.arg);
 	check_overdue_acks(d);
 	if (d->kick)
 		deliver_pump(d);
@@ -596,10 +592,10 @@ long deliver_timeout(struct deliver *d)
 
 	if (d->kick || d->nq)
 		return 0;
-	if (!d->node->roles)
+	if (!d->roles)
 		return 1000;
-	due = roles_next_due(d->node->roles);
-	now = node_now(d->node);
+	due = roles_next_due(d->roles);
+	now = deliver_now(d);
 	if (due <= now)
 		return 0;
 	return due - now > 1 ? 1000 : 200;
@@ -616,7 +612,7 @@ static int count_pending(MDB_txn *txn, void *arg)
 	for (size_t i = 0; i < a->d->npeers; i++)
 		for (unsigned l = 0; l < WIRE_LANES; l++) {
 			uint64_t c = 0;
-			outbox_pending(a->d->node->store, txn, a->d->peers[i].id, l, &c);
+			outbox_pending(a->d->env.store, txn, a->d->peers[i].id, l, &c);
 			a->total += c;
 		}
 	return 0;
@@ -625,6 +621,6 @@ static int count_pending(MDB_txn *txn, void *arg)
 uint64_t deliver_pending(struct deliver *d)
 {
 	struct pending_arg a = {d, 0};
-	store_read(d->node->store, count_pending, &a);
+	store_read(d->env.store, count_pending, &a);
 	return a.total;
 }

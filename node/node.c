@@ -250,6 +250,40 @@ static int env_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8
 	return 0;
 }
 
+/* The delivery engine sends over the link and has sessions rechecked. */
+static int dv_send(void *arg, const char *peer_id, int is_parent, const Carenet__Frame *f)
+{
+	struct node *n = arg;
+	return n->link ? link_send(n->link, peer_id, is_parent, f) : CN_ENOTREADY;
+}
+
+static void dv_recheck(void *arg)
+{
+	struct node *n = arg;
+
+	if (n->crl_changed && n->link) {
+		n->crl_changed = 0;
+		link_recheck(n->link);
+	}
+}
+
+static int open_deliver(struct node *n)
+{
+	struct deliver_env env;
+
+	memset(&env, 0, sizeof(env));
+	env.arg = n;
+	env.store = n->store;
+	env.self = n->self;
+	env.cfg = n->cfg;
+	env.trust = n->trust;
+	env.counters = n->counters;
+	env.now = env_now;
+	env.send = dv_send;
+	env.recheck = dv_recheck;
+	return deliver_new(&env, &n->deliver);
+}
+
 static int make_policy(struct node *n)
 {
 	struct roles_policy *p = n->policy;
@@ -274,7 +308,7 @@ static int start_roles(struct node *n)
 		n->clock_offset = off;
 	if ((rc = make_policy(n)) != 0)
 		return rc;
-	if ((rc = deliver_new(n, &n->deliver)) != 0)
+	if ((rc = open_deliver(n)) != 0)
 		return rc;
 	memset(&env, 0, sizeof(env));
 	env.me = n->me;
@@ -285,7 +319,10 @@ static int start_roles(struct node *n)
 	env.emit = env_emit;
 	env.write = env_write;
 	env.crl_keep = env_crl_keep;
-	return roles_new(&env, &n->roles);
+	if ((rc = roles_new(&env, &n->roles)) != 0)
+		return rc;
+	deliver_set_roles(n->deliver, n->roles);
+	return 0;
 }
 
 int node_reload(struct node *n)
@@ -328,6 +365,7 @@ int node_reload(struct node *n)
 	make_policy(n);
 	log_setlevel((enum log_level)cfg->log_level);
 	link_configure(n->link, n->cfg, n->trust);
+	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
 	         cfg->ncrl, pki_trust_revoked_count(trust));
