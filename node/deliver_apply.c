@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "arr.h"
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
@@ -21,14 +22,8 @@ static int fatal_rc(int rc)
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
                      uint64_t seq, int resend)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct ackout *nv = realloc(*v, c * sizeof(*nv));
-		if (!nv)
-			return CN_ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (ARR_GROW(*v, *n + 1, *cap))
+		return CN_ENOMEM;
 	snprintf((*v)[*n].peer, PKI_ID_MAX, "%s", peer);
 	(*v)[*n].lane = lane;
 	(*v)[*n].seq = seq;
@@ -39,14 +34,8 @@ int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer
 
 void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_t seq)
 {
-	if (d->nsyn == d->syncap) {
-		size_t c = d->syncap ? d->syncap * 2 : 16;
-		struct synack *v = realloc(d->syn, c * sizeof(*v));
-		if (!v)
-			return;
-		d->syn = v;
-		d->syncap = c;
-	}
+	if (ARR_GROW(d->syn, d->nsyn + 1, d->syncap))
+		return;
 	snprintf(d->syn[d->nsyn].peer, PKI_ID_MAX, "%s", peer);
 	d->syn[d->nsyn].lane = lane;
 	d->syn[d->nsyn].seq = seq;

@@ -1,8 +1,13 @@
 /*
- * deliver_int: the delivery engine's private state, shared by deliver.c
- * (life cycle, link events, routing), deliver_apply.c (the group-commit
- * transaction) and deliver_send.c (origination, signing, sending, the
- * certificate-chain cache). Not for use outside the engine.
+ * deliver_int: the delivery engine's private state, shared by its files
+ * (not for use outside the engine):
+ *
+ * deliver.c        life cycle, link events, the loop entry points
+ *                  (deliver_flush, deliver_write, deliver_timeout), acks
+ * deliver_apply.c  the group-commit transaction that applies received batches
+ * deliver_route.c  destinations of items, queueing batch subsets in outboxes
+ * deliver_send.c   originating and signing items, sending within windows
+ * deliver_chain.c  the cache of verified origin certificate chains
  */
 #ifndef CARENET_DELIVER_INT_H
 #define CARENET_DELIVER_INT_H
