@@ -1,4 +1,5 @@
-/* link_setup: creating the link sockets, the ZAP self-test, status. */
+/* link_setup: creating the link sockets, the ZAP handler and its self-test,
+ * reading monitor events, status. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,105 @@
 #define MON_ROUTER "inproc://carenet-mon-router"
 #define MON_PARENT "inproc://carenet-mon-parent"
 #define SELFTEST_MS 3000
+
+/* -------------------------------------------------------------------- ZAP */
+
+static void zap_reply(void *zap, const zmq_msg_t *reqid, const char *code, const char *text,
+                      const char *user)
+{
+	zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
+	zmq_send(zap, zmq_msg_data((zmq_msg_t *)reqid), zmq_msg_size((zmq_msg_t *)reqid),
+	         ZMQ_SNDMORE);
+	zmq_send(zap, code, strlen(code), ZMQ_SNDMORE);
+	zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
+	zmq_send(zap, user, strlen(user), ZMQ_SNDMORE);
+	zmq_send(zap, "", 0, 0);
+}
+
+/* One ZAP request: frames version, request id, domain, address, identity,
+ * mechanism, credentials. Accept any CURVE key that is not banned or
+ * revoked; the certificate comes in HELLO. */
+void link_zap_handle(struct link *l)
+{
+	zmq_msg_t part[8];
+	size_t n = 0;
+	int more = 1;
+	char key[41] = "", addr[64] = "";
+	const char *deny = NULL;
+
+	while (more && n < 8) {
+		zmq_msg_init(&part[n]);
+		if (zmq_msg_recv(&part[n], l->zap, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&part[n]);
+			break;
+		}
+		more = zmq_msg_more(&part[n]);
+		n++;
+	}
+	while (more) { /* drain a malformed request */
+		zmq_msg_t extra;
+		zmq_msg_init(&extra);
+		if (zmq_msg_recv(&extra, l->zap, 0) < 0)
+			more = 0;
+		else
+			more = zmq_msg_more(&extra);
+		zmq_msg_close(&extra);
+	}
+	if (n < 7)
+		goto out;
+	snprintf(addr, sizeof(addr), "%.*s", (int)zmq_msg_size(&part[3]),
+	         (char *)zmq_msg_data(&part[3]));
+	if (zmq_msg_size(&part[5]) != 5 || memcmp(zmq_msg_data(&part[5]), "CURVE", 5) != 0 ||
+	    zmq_msg_size(&part[6]) != 32) {
+		deny = "CURVE required";
+	} else {
+		zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
+		if (peers_is_banned(l->peers, key, util_now()))
+			deny = "banned";
+		else if (peers_is_revoked_key(l->peers, key))
+			deny = "revoked";
+	}
+	if (deny) {
+		link_count(l, CTR_ZAP_DENIED);
+		if (l->selftest)
+			log_debug("link %s: zap self-test key refused: %s", addr, deny);
+		else
+			log_warnx("link %s: connection refused: %s key=%.8s", addr, deny, key);
+		zap_reply(l->zap, &part[1], "400", deny, "");
+	} else {
+		zap_reply(l->zap, &part[1], "200", "OK", key);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		zmq_msg_close(&part[i]);
+}
+
+int link_monitor_read(void *mon, uint16_t *event, uint32_t *value)
+{
+	zmq_msg_t m;
+	uint8_t buf[6];
+	int ok = 0;
+
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&m);
+		return -1;
+	}
+	if (zmq_msg_size(&m) == 6) {
+		memcpy(buf, zmq_msg_data(&m), 6);
+		memcpy(event, buf, 2);
+		memcpy(value, buf + 2, 4);
+		ok = 1;
+	}
+	while (zmq_msg_more(&m)) { /* endpoint frame */
+		zmq_msg_close(&m);
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, mon, 0) < 0)
+			break;
+	}
+	zmq_msg_close(&m);
+	return ok ? 0 : -1;
+}
 
 static int setopt_int(void *s, int opt, int v, const char *what)
 {
@@ -187,17 +287,19 @@ static int open_router(struct link *l)
 static int open_parent(struct link *l)
 {
 	const struct config *c = l->cfg;
-	struct parent *p = &l->parent;
+	struct uplink *p = &l->parent;
 	char pub[41], sec[41];
 	int rc = CN_EIO;
 
+	p->s.is_parent = 1;
+	p->s.fd = -1;
 	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
 	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
 		log_error("link: %s has no parent tier but the config names a parent",
 		          l->me->id);
 		return CN_ECONFIG;
 	}
-	if ((rc = pki_cert_file_curve(c->parent_cert, p->server_key)) != 0) {
+	if ((rc = pki_cert_file_curve(c->parent_cert, p->s.key)) != 0) {
 		log_error("link: cannot read the parent's CURVE key from %s: %s", c->parent_cert,
 		          cn_strerror(rc));
 		return rc;
@@ -206,7 +308,7 @@ static int open_parent(struct link *l)
 	pki_self_curve(l->self, pub, sec);
 	if (!(p->sock = zmq_socket(l->zctx, ZMQ_DEALER)))
 		goto out;
-	if (curve_client(p->sock, p->server_key, pub, sec) || common_opts(l, p->sock) ||
+	if (curve_client(p->sock, p->s.key, pub, sec) || common_opts(l, p->sock) ||
 	    setopt_int(p->sock, ZMQ_IMMEDIATE, 1, "immediate") ||
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL, c->reconnect_ivl_ms, "reconnect_ivl") ||
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
@@ -223,8 +325,8 @@ static int open_parent(struct link *l)
 		log_error("link: cannot connect to %s: %s", p->endpoint, zmq_strerror(errno));
 		goto out;
 	}
-	p->since = util_now();
-	snprintf(p->last_error, sizeof(p->last_error), "connecting");
+	p->s.since = util_now();
+	snprintf(p->s.last_error, sizeof(p->s.last_error), "connecting");
 	log_info("link: connecting to parent %s at %s", p->expect_id, p->endpoint);
 	rc = 0;
 out:
@@ -307,30 +409,29 @@ void link_close(struct link **lp)
 
 /* ----------------------------------------------------------------- status */
 
-static Carenet__PeerStatus *peer_status(const struct pki_identity *id, int up, uint64_t since,
-                                        uint64_t last_seen, uint64_t rtt, const char *err)
+static Carenet__PeerStatus *peer_status(const struct peer *s)
 {
 	Carenet__PeerStatus *ps = malloc(sizeof(*ps));
 
 	if (!ps)
 		return NULL;
 	carenet__peer_status__init(ps);
-	ps->id = (char *)id->id;
-	ps->role = (char *)pki_role_name(id->role);
-	ps->name = (char *)id->name;
-	ps->scope = (char *)id->scope;
-	ps->up = up;
-	ps->since = since;
-	ps->last_seen = last_seen;
-	ps->rtt_us = rtt;
-	ps->last_error = (char *)err;
+	ps->id = (char *)s->ident.id;
+	ps->role = (char *)pki_role_name(s->ident.role);
+	ps->name = (char *)s->ident.name;
+	ps->scope = (char *)s->ident.scope;
+	ps->up = s->up;
+	ps->since = s->since;
+	ps->last_seen = s->last_seen;
+	ps->rtt_us = s->rtt_us;
+	ps->last_error = (char *)s->last_error;
 	return ps;
 }
 
 int link_status(struct link *l, Carenet__Status *st)
 {
 	size_t n = peers_count(l->peers);
-	struct parent *p = &l->parent;
+	struct uplink *p = &l->parent;
 
 	st->children = calloc(n ? n : 1, sizeof(*st->children));
 	st->inspectors = calloc(n ? n : 1, sizeof(*st->inspectors));
@@ -341,9 +442,7 @@ int link_status(struct link *l, Carenet__Status *st)
 		Carenet__PeerStatus *ps;
 		if (!q->ident.id[0])
 			continue; /* never completed HELLO: counted, not listed */
-		ps =
-		    peer_status(&q->ident, q->up, q->since, q->last_seen, q->rtt_us, q->last_error);
-		if (!ps)
+		if (!(ps = peer_status(q)))
 			return CN_ENOMEM;
 		if (q->ident.role == PKI_ROLE_INSPECTOR)
 			st->inspectors[st->n_inspectors++] = ps;
@@ -352,10 +451,9 @@ int link_status(struct link *l, Carenet__Status *st)
 	}
 	if (p->sock) {
 		st->has_parent = 1;
-		if (!(st->parent = peer_status(&p->ident, p->up, p->since, p->last_seen, p->rtt_us,
-		                               p->last_error)))
+		if (!(st->parent = peer_status(&p->s)))
 			return CN_ENOMEM;
-		if (!p->ident.id[0]) { /* before the first WELCOME */
+		if (!p->s.ident.id[0]) { /* before the first WELCOME */
 			st->parent->id = p->expect_id;
 			st->parent->role = (char *)pki_role_name(pki_role_from_id(p->expect_id));
 		}
