@@ -11,6 +11,8 @@
  * resend from the peer's cursor after every HELLO/WELCOME and when an ack
  * is overdue. Items this node originates during a transaction are signed
  * together (one signature per lane) just before it commits.
+ * The engine knows nothing of sockets: it sends through deliver_env.send,
+ * and the node feeds it link events (deliver_peer_up, deliver_on_frame...).
  * Thread: the node's thread. Errors: CN_ESTORE, CN_ENOMEM, CN_EPROTO.
  */
 #ifndef CARENET_DELIVER_H

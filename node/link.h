@@ -9,7 +9,11 @@
  * chain verified, certificate CURVE key equal to the key ZeroMQ
  * authenticated, subtree rule (direct children, inspectors whose scope
  * covers this node). Until then every other message is dropped and
- * counted; keys that keep sending invalid messages are banned.
+ * counted; keys that keep sending invalid messages are banned. Parent and
+ * children sessions are one type (struct peer, peer.h, with is_parent).
+ * The link knows nothing of delivery: sessions coming up or down, Batch and
+ * Ack frames, and the cursors a handshake carries go through struct
+ * link_events, which the node sets.
  * Thread: the node's thread only. Errors: CN_EIO (zmq call failed, logged),
  * CN_ECONFIG, CN_EVERIFY (ZAP self-test failed), CN_ENOMEM.
  */

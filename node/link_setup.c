@@ -190,6 +190,33 @@ static int curve_client(void *s, const char *server, const char *pub, const char
 	return rc ? CN_EIO : 0;
 }
 
+/* Serves ZAP until the client's monitor reports the refusal (1), the time
+ * is up (0), or the server got the client's message (-1: failing open). */
+static int selftest_wait(struct link *l, void *mon, void *srv)
+{
+	uint64_t deadline = util_mono_us() + SELFTEST_MS * 1000u;
+
+	while (util_mono_us() < deadline) {
+		zmq_pollitem_t it[3] = {
+		    {l->zap, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}, {srv, 0, ZMQ_POLLIN, 0}};
+		uint16_t ev;
+		uint32_t val;
+		if (zmq_poll(it, 3, 100) < 0 && errno != EINTR)
+			break;
+		if (it[0].revents & ZMQ_POLLIN)
+			link_zap_handle(l);
+		if ((it[1].revents & ZMQ_POLLIN) && link_monitor_read(mon, &ev, &val) == 0 &&
+		    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+			return 1;
+		if (it[2].revents & ZMQ_POLLIN) {
+			log_error("link: zap self-test: a banned key got through: CURVE is failing "
+			          "open");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Proves that ZAP is in the path: a client whose key is banned must be
  * refused. Without a ZAP handler libzmq's CURVE accepts every key. */
 static int zap_selftest(struct link *l)
@@ -197,7 +224,7 @@ static int zap_selftest(struct link *l)
 	char cpub[41], csec[41], spub[41], ssec[41], ep[256];
 	size_t eplen = sizeof(ep);
 	void *srv = NULL, *cli = NULL, *mon = NULL;
-	uint64_t saved = l->counters[CTR_ZAP_DENIED], deadline;
+	uint64_t saved = l->counters[CTR_ZAP_DENIED];
 	int rc = CN_EVERIFY, refused = 0;
 
 	zmq_curve_keypair(cpub, csec);
@@ -218,25 +245,8 @@ static int zap_selftest(struct link *l)
 	if (!mon || zmq_connect(cli, ep) < 0)
 		goto out;
 	zmq_send(cli, "x", 1, ZMQ_DONTWAIT);
-	deadline = util_mono_us() + SELFTEST_MS * 1000u;
-	while (!refused && util_mono_us() < deadline) {
-		zmq_pollitem_t it[3] = {
-		    {l->zap, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}, {srv, 0, ZMQ_POLLIN, 0}};
-		uint16_t ev;
-		uint32_t val;
-		if (zmq_poll(it, 3, 100) < 0 && errno != EINTR)
-			break;
-		if (it[0].revents & ZMQ_POLLIN)
-			link_zap_handle(l);
-		if ((it[1].revents & ZMQ_POLLIN) && link_monitor_read(mon, &ev, &val) == 0 &&
-		    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-			refused = 1;
-		if (it[2].revents & ZMQ_POLLIN) {
-			log_error("link: zap self-test: a banned key got through: CURVE is failing "
-			          "open");
-			goto out;
-		}
-	}
+	if ((refused = selftest_wait(l, mon, srv)) < 0)
+		goto out;
 	if (refused) {
 		log_info("link: zap self-test passed (a banned key was refused)");
 		rc = 0;

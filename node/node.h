@@ -3,7 +3,10 @@
  * over the link sockets (children ROUTER, parent DEALER, ZAP, monitors),
  * the control socket, with periodic work on a tick. Everything mutable
  * hangs off struct node; nothing here is shared with another thread.
- * This header is internal to node/ (link.c, control.c, node.c).
+ * node.c wires the link and the delivery engine together (link_events,
+ * deliver_env) and gives roles their roles_env; neither link nor deliver
+ * includes this header. Internal to node/ (node.c, control.c) and to the
+ * tools that start a node.
  */
 #ifndef CARENET_NODE_H
 #define CARENET_NODE_H
