@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "arr.h"
 #include "deliver_int.h"
 #include "err.h"
-#include "item.h"
-#include "link.h"
 #include "log.h"
-#include "node.h"
 #include "outbox.h"
 #include "registry.h"
 #include "roles.h"
@@ -18,16 +15,28 @@
 
 /* ------------------------------------------------------------ life cycle */
 
-int deliver_new(struct node *n, struct deliver **out)
+int deliver_new(const struct deliver_env *env, struct deliver **out)
 {
 	struct deliver *d = calloc(1, sizeof(*d));
 
 	*out = NULL;
 	if (!d)
 		return CN_ENOMEM;
-	d->node = n;
+	d->env = *env;
+	d->me = pki_self_identity(env->self);
 	*out = d;
 	return deliver_chains_load_self(d);
+}
+
+void deliver_configure(struct deliver *d, const struct config *cfg, struct pki_trust *trust)
+{
+	d->env.cfg = cfg;
+	d->env.trust = trust;
+}
+
+void deliver_set_roles(struct deliver *d, struct roles *roles)
+{
+	d->roles = roles;
 }
 
 void deliver_free(struct deliver **dp)
@@ -58,14 +67,8 @@ struct dpeer *deliver_peer(struct deliver *d, const char *id, int create)
 			return &d->peers[i];
 	if (!create)
 		return NULL;
-	if (d->npeers == d->peercap) {
-		size_t cap = d->peercap ? d->peercap * 2 : 16;
-		struct dpeer *v = realloc(d->peers, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		d->peers = v;
-		d->peercap = cap;
-	}
+	if (ARR_GROW(d->peers, d->npeers + 1, d->peercap))
+		return NULL;
 	memset(&d->peers[d->npeers], 0, sizeof(d->peers[0]));
 	snprintf(d->peers[d->npeers].id, PKI_ID_MAX, "%s", id);
 	return &d->peers[d->npeers++];
@@ -88,8 +91,8 @@ static int child_registered(MDB_txn *txn, void *arg)
 	Carenet__Announce an = CARENET__ANNOUNCE__INIT;
 	int rc;
 
-	rc = registry_put(d->node->store, txn, a->peer->id, a->peer->role, a->peer->name);
-	if (rc <= 0 || d->node->me->role == PKI_ROLE_COUNTY)
+	rc = registry_put(d->env.store, txn, a->peer->id, a->peer->role, a->peer->name);
+	if (rc <= 0 || d->me->role == PKI_ROLE_COUNTY)
 		return rc < 0 ? rc : 0;
 	an.id = (char *)a->peer->id;
 	an.role = (char *)pki_role_name(a->peer->role);
@@ -141,7 +144,7 @@ static int read_cursors(MDB_txn *txn, void *arg)
 {
 	struct cur_arg *a = arg;
 	for (unsigned l = 0; l < WIRE_LANES; l++)
-		if (cursor_get(a->d->node->store, txn, a->peer, l, &a->cur[l]) != 0)
+		if (cursor_get(a->d->env.store, txn, a->peer, l, &a->cur[l]) != 0)
 			a->cur[l] = 0;
 	return 0;
 }
@@ -150,20 +153,14 @@ void deliver_cursors(struct deliver *d, const char *peer_id, uint64_t cursors[WI
 {
 	struct cur_arg a = {d, peer_id, cursors};
 	memset(cursors, 0, sizeof(uint64_t) * WIRE_LANES);
-	store_read(d->node->store, read_cursors, &a);
+	store_read(d->env.store, read_cursors, &a);
 }
 
 void deliver_on_frame(struct deliver *d, const char *peer_id, Carenet__Frame **f)
 {
-	if (d->nq == d->qcap) {
-		size_t cap = d->qcap ? d->qcap * 2 : 64;
-		struct inq *v = realloc(d->q, cap * sizeof(*v));
-		if (!v) {
-			wire_free(f);
-			return;
-		}
-		d->q = v;
-		d->qcap = cap;
+	if (ARR_GROW(d->q, d->nq + 1, d->qcap)) {
+		wire_free(f);
+		return;
 	}
 	snprintf(d->q[d->nq].peer, PKI_ID_MAX, "%s", peer_id);
 	d->q[d->nq].f = *f;
@@ -171,136 +168,204 @@ void deliver_on_frame(struct deliver *d, const char *peer_id, Carenet__Frame **f
 	d->nq++;
 }
 
-/* --------------------------------------------------------------- routing */
+/* ------------------------------------------------------------ loop entry */
 
-static int add_dest(struct dests *ds, const char *id)
-{
-	for (size_t i = 0; i < ds->n; i++)
-		if (strcmp(ds->v[i].id, id) == 0)
-			return (int)i;
-	if (ds->n == DEST_MAX)
-		return -1;
-	memset(&ds->v[ds->n], 0, sizeof(ds->v[0]));
-	snprintf(ds->v[ds->n].id, PKI_ID_MAX, "%s", id);
-	return (int)ds->n++;
-}
-
-static int keep(struct dests *ds, const char *id, size_t idx)
-{
-	int k = add_dest(ds, id);
-	struct dest *dd;
-
-	if (k < 0)
-		return CN_ENOMEM;
-	dd = &ds->v[k];
-	if (dd->n && dd->keep[dd->n - 1] == idx)
-		return 0;
-	if (dd->n == dd->cap) {
-		size_t cap = dd->cap ? dd->cap * 2 : 8;
-		size_t *v = realloc(dd->keep, cap * sizeof(*v));
-		if (!v)
-			return CN_ENOMEM;
-		dd->keep = v;
-		dd->cap = cap;
-	}
-	dd->keep[dd->n++] = idx;
-	return 0;
-}
-
-void deliver_dests_free(struct dests *ds)
-{
-	for (size_t i = 0; i < ds->n; i++)
-		free(ds->v[i].keep);
-	ds->n = 0;
-}
-
-struct child_arg {
-	struct dests *ds;
-	size_t idx;
-	int rc;
+struct write_arg {
+	struct deliver *d;
+	int (*fn)(MDB_txn *, void *);
+	void *arg;
 };
 
-static int each_child(const char *id, enum pki_role role, const char *name, void *arg)
+static int write_txn(MDB_txn *txn, void *arg)
 {
-	struct child_arg *a = arg;
-	(void)role;
-	(void)name;
-	a->rc = keep(a->ds, id, a->idx);
-	return a->rc;
-}
-
-/* Adds item idx to the destinations its route names. */
-int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
-                  size_t idx)
-{
-	const char *me = d->node->me->id;
-	size_t ml = strlen(me), cl = ml + 3;
-	char parent[PKI_ID_MAX], child[PKI_ID_MAX];
+	struct write_arg *w = arg;
 	int rc;
 
-	if (rt->up && pki_parent_id(me, parent, sizeof(parent)) == 0 &&
-	    d->node->cfg->parent_endpoint[0] && (rc = keep(ds, parent, idx)) != 0)
+	deliver_pend_reset(w->d);
+	memset(w->d->cdelta, 0, sizeof(w->d->cdelta));
+	if ((rc = w->fn(txn, w->arg)) != 0)
 		return rc;
-	if (rt->all_children && ml < 12) {
-		struct child_arg a = {ds, idx, 0};
-		enum pki_role cr = ml == 6 ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
-		registry_each(d->node->store, txn, me, cr, each_child, &a);
-		if (a.rc)
-			return a.rc;
+	return deliver_sign_pending(w->d, txn);
+}
+
+static void add_counters(struct deliver *d)
+{
+	for (int i = 0; i < CTR_COUNT; i++)
+		d->env.counters[i] += d->cdelta[i];
+	memset(d->cdelta, 0, sizeof(d->cdelta));
+}
+
+int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+	struct write_arg w = {d, fn, arg};
+	int rc;
+
+	d->in_write = 1;
+	rc = store_write(d->env.store, write_txn, &w);
+	d->in_write = 0;
+	deliver_pend_reset(d);
+	if (rc == 0) {
+		add_counters(d);
+		d->kick = 1;
 	}
-	for (size_t i = 0; i < rt->ntargets; i++) {
-		const char *t = rt->targets[i];
-		if (strlen(t) < cl || strncmp(t, me, ml) != 0)
-			continue; /* not below this node: roles said so, but never trust it */
-		snprintf(child, sizeof(child), "%.*s", (int)cl, t);
-		if ((rc = keep(ds, child, idx)) != 0)
-			return rc;
+	return rc;
+}
+
+static void send_acks(struct deliver *d)
+{
+	for (size_t i = 0; i < d->nacks; i++) {
+		Carenet__Frame f = CARENET__FRAME__INIT;
+		Carenet__Ack a = CARENET__ACK__INIT;
+		struct dpeer *p = deliver_peer(d, d->acks[i].peer, 0);
+		a.lane = d->acks[i].lane;
+		a.seq = d->acks[i].seq;
+		a.resend = d->acks[i].resend;
+		f.body_case = CARENET__FRAME__BODY_ACK;
+		f.ack = &a;
+		if (p && p->up)
+			d->env.send(d->env.arg, p->id, p->is_parent, &f);
 	}
+	d->nacks = 0;
+}
+
+static void apply_acks(struct deliver *d)
+{
+	uint64_t now = util_mono_us();
+
+	for (size_t i = 0; i < d->nackin; i++) {
+		struct dpeer *p = deliver_peer(d, d->ackin[i].peer, 0);
+		struct lane_tx *tx;
+		if (!p)
+			continue;
+		tx = &p->tx[d->ackin[i].lane];
+		if (d->ackin[i].seq > tx->acked) {
+			tx->acked = d->ackin[i].seq;
+			tx->last_progress_us = now;
+			tx->overdue_us = ACK_OVERDUE_US;
+		}
+		if (tx->sent < tx->acked)
+			tx->sent = tx->acked;
+		if (d->ackin[i].resend) {
+			tx->sent = tx->acked;
+			d->env.counters[CTR_RESENDS]++;
+		}
+		d->kick = 1;
+	}
+	d->nackin = 0;
+}
+
+static int fire_txn(MDB_txn *txn, void *arg)
+{
+	struct deliver *d = arg;
+	return roles_fire(d->roles, txn, deliver_now(d));
+}
+
+static void check_overdue_acks(struct deliver *d)
+{
+	uint64_t now = util_mono_us();
+
+	for (size_t i = 0; i < d->npeers; i++) {
+		for (unsigned l = 0; l < WIRE_LANES; l++) {
+			struct lane_tx *tx = &d->peers[i].tx[l];
+			if (!d->peers[i].up || tx->sent == tx->acked ||
+			    now - tx->last_progress_us < tx->overdue_us)
+				continue;
+			log_info("deliver %s: no ack on lane %u for %llu ms, resending from %llu",
+			         d->peers[i].id, l, (unsigned long long)tx->overdue_us / 1000,
+			         (unsigned long long)tx->acked + 1);
+			tx->sent = tx->acked;
+			tx->last_progress_us = now;
+			/* A busy peer acks late: back off rather than resend a window
+			 * every few seconds (resends are a safety net; reconnects and
+			 * explicit resend requests are the normal path). */
+			if (tx->overdue_us < ACK_OVERDUE_MAX_US)
+				tx->overdue_us *= 2;
+			d->env.counters[CTR_RESENDS]++;
+			d->kick = 1;
+		}
+	}
+}
+
+static int only_acks(const struct deliver *d)
+{
+	for (size_t i = 0; i < d->nq; i++)
+		if (d->q[i].f->body_case != CARENET__FRAME__BODY_ACK)
+			return 0;
+	return 1;
+}
+
+void deliver_flush(struct deliver *d)
+{
+	int rc;
+
+	if (d->nq || d->nsyn) {
+		d->in_write = 1;
+		/* Acks only delete acknowledged entries: if a system crash undid
+		 * that, the peer would get them again and drop them as duplicates.
+		 * Anything applied from a Batch must be on disk before its ack. */
+		rc = only_acks(d) ? store_write_nosync(d->env.store, deliver_apply_txn, d)
+				  : store_write(d->env.store, deliver_apply_txn, d);
+		d->in_write = 0;
+		deliver_pend_reset(d);
+		if (rc == 0) {
+			add_counters(d);
+			apply_acks(d);
+			send_acks(d);
+			d->nsyn = 0;
+		} else {
+			/* Nothing applied, nothing acked: the senders will resend. */
+			log_warnx("deliver: batch not applied: %s", cn_strerror(rc));
+			d->nacks = d->nackin = 0;
+		}
+		for (size_t i = 0; i < d->nq; i++)
+			wire_free(&d->q[i].f);
+		d->nq = 0;
+		d->kick = 1;
+	}
+	if (d->roles && roles_next_due(d->roles) <= deliver_now(d) &&
+	    deliver_write(d, fire_txn, d) != 0)
+		log_warnx("deliver: deadline timers not fired");
+	d->env.recheck(d->env.arg);
+	check_overdue_acks(d);
+	if (d->kick)
+		deliver_pump(d);
+}
+
+long deliver_timeout(struct deliver *d)
+{
+	uint64_t due, now;
+
+	if (d->kick || d->nq)
+		return 0;
+	if (!d->roles)
+		return 1000;
+	due = roles_next_due(d->roles);
+	now = deliver_now(d);
+	if (due <= now)
+		return 0;
+	return due - now > 1 ? 1000 : 200;
+}
+
+struct pending_arg {
+	struct deliver *d;
+	uint64_t total;
+};
+
+static int count_pending(MDB_txn *txn, void *arg)
+{
+	struct pending_arg *a = arg;
+	for (size_t i = 0; i < a->d->npeers; i++)
+		for (unsigned l = 0; l < WIRE_LANES; l++) {
+			uint64_t c = 0;
+			outbox_pending(a->d->env.store, txn, a->d->peers[i].id, l, &c);
+			a->total += c;
+		}
 	return 0;
 }
 
-/* Route of an item this node originates, from its body. */
-void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
+uint64_t deliver_pending(struct deliver *d)
 {
-	memset(rt, 0, sizeof(*rt));
-	switch (it->body_case) {
-	case CARENET__ITEM__BODY_DIRECTIVE:
-		rt->targets = it->directive->expanded;
-		rt->ntargets = it->directive->n_expanded;
-		break;
-	case CARENET__ITEM__BODY_REMINDER:
-		rt->targets = it->reminder->targets;
-		rt->ntargets = it->reminder->n_targets;
-		break;
-	case CARENET__ITEM__BODY_REVOCATION:
-		rt->all_children = 1;
-		break;
-	default:
-		rt->up = 1;
-		break;
-	}
-}
-
-/* Queues the subsets of a signed batch for each destination. */
-int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
-                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds)
-{
-	uint8_t *buf;
-	size_t len;
-	uint64_t seq;
-	int rc = 0;
-
-	for (size_t i = 0; i < ds->n && rc == 0; i++) {
-		struct dest *dd = &ds->v[i];
-		if (dd->n == sb->n_items && whole) {
-			rc = outbox_put(d->node->store, txn, dd->id, lane, sb->origin, whole, wlen,
-			                &seq);
-			continue;
-		}
-		if ((rc = item_batch_subset(sb, dd->keep, dd->n, &buf, &len)) != 0)
-			break;
-		rc = outbox_put(d->node->store, txn, dd->id, lane, sb->origin, buf, len, &seq);
-		free(buf);
-	}
-	return rc;
+	struct pending_arg a = {d, 0};
+	store_read(d->env.store, count_pending, &a);
+	return a.total;
 }

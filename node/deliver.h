@@ -11,6 +11,8 @@
  * resend from the peer's cursor after every HELLO/WELCOME and when an ack
  * is overdue. Items this node originates during a transaction are signed
  * together (one signature per lane) just before it commits.
+ * The engine knows nothing of sockets: it sends through deliver_env.send,
+ * and the node feeds it link events (deliver_peer_up, deliver_on_frame...).
  * Thread: the node's thread. Errors: CN_ESTORE, CN_ENOMEM, CN_EPROTO.
  */
 #ifndef CARENET_DELIVER_H
@@ -19,14 +21,45 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "pki.h"
+#include "store.h"
 #include "wire.h"
 
-struct node;
+struct config;
 struct deliver;
+struct roles;
 
-int deliver_new(struct node *n, struct deliver **out);
+/*
+ * What the engine needs from the node. Pointers stay the caller's and must
+ * outlive the engine (cfg and trust: until the next deliver_configure).
+ * The callbacks run on the node's thread, from inside deliver_flush and
+ * deliver_write; they must not call back into the engine.
+ */
+struct deliver_env {
+	void *arg; /* passed back to every callback */
+	struct store *store;
+	const struct pki_self *self;
+	const struct config *cfg;
+	struct pki_trust *trust;
+	uint64_t *counters; /* uint64_t[CTR_COUNT] (counters.h), added to on commit */
+	/* The node's clock (UTC seconds, including a test-clock offset). */
+	uint64_t (*now)(void *arg);
+	/* Sends a frame to a neighbour whose session is up (is_parent: the
+	 * parent); non-zero if it is not up or the link refused it. */
+	int (*send)(void *arg, const char *peer_id, int is_parent, const Carenet__Frame *f);
+	/* Once per deliver_flush, after the commit and the timers, before
+	 * sending: the node rechecks live sessions if a revocation list changed. */
+	void (*recheck)(void *arg);
+};
+
+int deliver_new(const struct deliver_env *env, struct deliver **out);
 void deliver_free(struct deliver **d);
+/* A reloaded configuration and trust store (SIGHUP). */
+void deliver_configure(struct deliver *d, const struct config *cfg, struct pki_trust *trust);
+/* The roles the engine applies received items with and fires timers of
+ * (set once, after roles_new: roles originate items through the engine). */
+void deliver_set_roles(struct deliver *d, struct roles *roles);
 
 /* Link events. cursors[lane] = last seq the peer durably holds from us. */
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,

@@ -4,13 +4,12 @@
 #include <string.h>
 
 #include "audit.h"
+#include "arr.h"
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
-#include "link.h"
 #include "log.h"
 #include "outbox.h"
-#include "registry.h"
 #include "util.h"
 
 /* Errors that abort the transaction (it is replayed or fails as a whole);
@@ -23,14 +22,8 @@ static int fatal_rc(int rc)
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
                      uint64_t seq, int resend)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct ackout *nv = realloc(*v, c * sizeof(*nv));
-		if (!nv)
-			return CN_ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
+	if (ARR_GROW(*v, *n + 1, *cap))
+		return CN_ENOMEM;
 	snprintf((*v)[*n].peer, PKI_ID_MAX, "%s", peer);
 	(*v)[*n].lane = lane;
 	(*v)[*n].seq = seq;
@@ -41,14 +34,8 @@ int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer
 
 void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_t seq)
 {
-	if (d->nsyn == d->syncap) {
-		size_t c = d->syncap ? d->syncap * 2 : 16;
-		struct synack *v = realloc(d->syn, c * sizeof(*v));
-		if (!v)
-			return;
-		d->syn = v;
-		d->syncap = c;
-	}
+	if (ARR_GROW(d->syn, d->nsyn + 1, d->syncap))
+		return;
 	snprintf(d->syn[d->nsyn].peer, PKI_ID_MAX, "%s", peer);
 	d->syn[d->nsyn].lane = lane;
 	d->syn[d->nsyn].seq = seq;
@@ -60,7 +47,7 @@ static void refuse(struct deliver *d, MDB_txn *txn, enum ctr c, const char *peer
 {
 	d->cdelta[c]++;
 	log_warnx("deliver %s: item from %s refused: %s", peer, origin, why);
-	audit_append(d->node->store, txn, node_now(d->node), d->node->me->id, "refuse", origin,
+	audit_append(d->env.store, txn, deliver_now(d), d->me->id, "refuse", origin,
 	             why);
 }
 
@@ -69,53 +56,11 @@ static void refuse(struct deliver *d, MDB_txn *txn, enum ctr c, const char *peer
 static int origin_fits_link(struct deliver *d, const char *peer, const char *origin)
 {
 	struct dpeer *p = deliver_peer(d, peer, 0);
-	const char *me = d->node->me->id;
+	const char *me = d->me->id;
 
 	if (p && p->is_parent)
 		return strlen(origin) < strlen(me) && strncmp(origin, me, strlen(origin)) == 0;
 	return strncmp(origin, peer, strlen(peer)) == 0;
-}
-
-/* Items the engine handles itself: announces and revocations. */
-static int engine_item(struct deliver *d, MDB_txn *txn, const Carenet__Item *it,
-                       const struct pki_identity *origin, struct roles_route *rt, char *why,
-                       size_t whylen)
-{
-	int rc;
-
-	memset(rt, 0, sizeof(*rt));
-	if (it->body_case == CARENET__ITEM__BODY_ANNOUNCE) {
-		const Carenet__Announce *an = it->announce;
-		enum pki_role role = pki_role_from_id(an->id);
-		if (!pki_scope_covers(origin->id, an->id) || !strcmp(an->id, origin->id) ||
-		    role == PKI_ROLE_NONE || role == PKI_ROLE_INSPECTOR) {
-			snprintf(why, whylen, "%s may not announce %s", origin->id, an->id);
-			return CN_ESCOPE;
-		}
-		if ((rc = registry_put(d->node->store, txn, an->id, role, an->name)) < 0)
-			return rc;
-		rt->up = rc > 0;
-		return 0;
-	}
-	/* Revocation: only a county (for its CA) sends one down. */
-	if (origin->role != PKI_ROLE_COUNTY) {
-		snprintf(why, whylen, "a %s may not publish revocations",
-		         pki_role_name(origin->role));
-		return CN_EROLE;
-	}
-	if ((rc = pki_trust_add_crl_der(d->node->trust, it->revocation->crl.data,
-	                                it->revocation->crl.len)) != 0) {
-		snprintf(why, whylen, "revocation list does not verify: %s", cn_strerror(rc));
-		return CN_EVERIFY;
-	}
-	if ((rc = node_crl_persist(d->node, txn, origin->id, it->revocation->crl.data,
-	                           it->revocation->crl.len)) != 0)
-		return rc;
-	d->node->crl_changed = 1;
-	audit_append(d->node->store, txn, node_now(d->node), d->node->me->id, "revocation",
-	             origin->id, "revocation list applied");
-	rt->all_children = 1;
-	return 0;
 }
 
 static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
@@ -139,7 +84,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		rc = 0;
 		goto out;
 	}
-	if ((rc = origin_hwm_get(d->node->store, txn, it->origin, lane, &hwm)) != 0)
+	if ((rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
 		goto out;
 	if (it->origin_seq <= hwm) {
 		d->cdelta[CTR_ITEMS_DUPLICATE]++;
@@ -147,11 +92,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		         it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
 		goto out;
 	}
-	if (it->body_case == CARENET__ITEM__BODY_ANNOUNCE ||
-	    it->body_case == CARENET__ITEM__BODY_REVOCATION)
-		rc = engine_item(d, txn, it, oid, &rt, why, sizeof(why));
-	else
-		rc = roles_apply(d->node->roles, txn, it, oid, peer, &rt, why, sizeof(why));
+	rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			goto out;
@@ -163,7 +104,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 			goto out;
 	}
 	/* Applied or refused, this origin sequence is consumed. */
-	rc = origin_hwm_put(d->node->store, txn, it->origin, lane, it->origin_seq);
+	rc = origin_hwm_put(d->env.store, txn, it->origin, lane, it->origin_seq);
 out:
 	carenet__item__free_unpacked(it, NULL);
 	return rc;
@@ -217,7 +158,7 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 
 	if (b->lane >= WIRE_LANES)
 		return 0;
-	if ((rc = cursor_get(d->node->store, txn, peer, b->lane, &cur)) != 0)
+	if ((rc = cursor_get(d->env.store, txn, peer, b->lane, &cur)) != 0)
 		return rc;
 	for (size_t i = 0; i < b->n_chains; i++)
 		if ((rc = deliver_chain_learn(d, txn, b->chains[i])) != 0 && fatal_rc(rc))
@@ -237,7 +178,7 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 			return rc;
 		cur = seq;
 	}
-	if ((rc = cursor_put(d->node->store, txn, peer, b->lane, cur)) != 0)
+	if ((rc = cursor_put(d->env.store, txn, peer, b->lane, cur)) != 0)
 		return rc;
 	return deliver_push_ack(&d->acks, &d->nacks, &d->ackcap, peer, b->lane, cur, resend);
 }
@@ -248,15 +189,15 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	uint64_t last;
 	int rc;
 
-	if ((rc = outbox_last(d->node->store, txn, s->peer, s->lane, &last)) != 0)
+	if ((rc = outbox_last(d->env.store, txn, s->peer, s->lane, &last)) != 0)
 		return rc;
 	if (s->seq <= last)
-		return outbox_ack(d->node->store, txn, s->peer, s->lane, s->seq);
+		return outbox_ack(d->env.store, txn, s->peer, s->lane, s->seq);
 	log_warnx("deliver %s: the peer holds lane %u up to %llu but this node only ever sent "
 	          "%llu: queued messages renumbered to follow it (was this store restored?)",
 	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
 	d->cdelta[CTR_GAPS]++;
-	return outbox_rebase(d->node->store, txn, s->peer, s->lane, s->seq);
+	return outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq);
 }
 
 int deliver_apply_txn(MDB_txn *txn, void *arg)
@@ -275,7 +216,7 @@ int deliver_apply_txn(MDB_txn *txn, void *arg)
 		if (f->body_case == CARENET__FRAME__BODY_BATCH) {
 			rc = apply_batch(d, txn, peer, f->batch);
 		} else if (f->body_case == CARENET__FRAME__BODY_ACK && f->ack->lane < WIRE_LANES) {
-			rc = outbox_ack(d->node->store, txn, peer, f->ack->lane, f->ack->seq);
+			rc = outbox_ack(d->env.store, txn, peer, f->ack->lane, f->ack->seq);
 			if (rc == 0)
 				rc = deliver_push_ack(&d->ackin, &d->nackin, &d->ackincap, peer,
 				                      f->ack->lane, f->ack->seq, f->ack->resend);

@@ -1,8 +1,13 @@
 /*
- * deliver_int: the delivery engine's private state, shared by deliver.c
- * (life cycle, link events, routing), deliver_apply.c (the group-commit
- * transaction) and deliver_send.c (origination, signing, sending, the
- * certificate-chain cache). Not for use outside the engine.
+ * deliver_int: the delivery engine's private state, shared by its files
+ * (not for use outside the engine):
+ *
+ * deliver.c        life cycle, link events, the loop entry points
+ *                  (deliver_flush, deliver_write, deliver_timeout), acks
+ * deliver_apply.c  the group-commit transaction that applies received batches
+ * deliver_route.c  destinations of items, queueing batch subsets in outboxes
+ * deliver_send.c   originating and signing items, sending within windows
+ * deliver_chain.c  the cache of verified origin certificate chains
  */
 #ifndef CARENET_DELIVER_INT_H
 #define CARENET_DELIVER_INT_H
@@ -10,9 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "deliver.h"
 #include "items.pb-c.h"
-#include "node.h"
 #include "roles.h"
 
 #define DEST_MAX 1024 /* destinations of one signed batch (children + parent) */
@@ -78,7 +83,9 @@ struct dests {
 };
 
 struct deliver {
-	struct node *node;
+	struct deliver_env env;
+	const struct pki_identity *me; /* from env.self */
+	struct roles *roles;
 	struct dpeer *peers;
 	size_t npeers, peercap;
 	struct inq *q;
@@ -98,6 +105,11 @@ struct deliver {
 	int in_write;               /* inside deliver_write: emits allowed */
 	struct dests *scratch;      /* routing scratch for one signed batch */
 };
+
+static inline uint64_t deliver_now(const struct deliver *d)
+{
+	return d->env.now(d->env.arg);
+}
 
 struct dpeer *deliver_peer(struct deliver *d, const char *id, int create);
 void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_t seq);

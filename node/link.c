@@ -9,17 +9,15 @@
 
 #include "err.h"
 #include "log.h"
-#include "node.h"
 #include "peer.h"
 #include "util.h"
 #include "wire.h"
 
-#include "deliver.h"
 #include "link_int.h"
 
 void link_count(struct link *l, enum ctr c)
 {
-	l->node->counters[c]++;
+	l->counters[c]++;
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -41,17 +39,30 @@ static int send_frame_to(void *sock, const uint8_t *rid, size_t rid_len, const C
 	return rc;
 }
 
-static int send_to_peer(struct link *l, struct peer *p, const Carenet__Frame *f)
+/* The one id a session answers to: the parent's expected office until its
+ * WELCOME names it, a child's certificate id. */
+static const char *session_id(const struct link *l, const struct peer *s)
 {
-	int rc = send_frame_to(l->router, p->rid, p->rid_len, f);
-	if (rc != 0 && (errno == EHOSTUNREACH) && p->up) {
-		log_info("link %s: child gone (unreachable)", p->ident.id);
-		peer_set_down(p, util_now(), "unreachable");
+	return s->is_parent ? l->parent.expect_id : s->ident.id;
+}
+
+/* Sends over the session's socket: the parent DEALER, or the children
+ * ROUTER with the child's routing id. */
+static int session_send(struct link *l, struct peer *s, const Carenet__Frame *f)
+{
+	int rc;
+
+	if (s->is_parent)
+		return send_frame_to(l->parent.sock, NULL, 0, f);
+	rc = send_frame_to(l->router, s->rid, s->rid_len, f);
+	if (rc != 0 && (errno == EHOSTUNREACH) && s->up) {
+		log_info("link %s: child gone (unreachable)", s->ident.id);
+		peer_set_down(s, util_now(), "unreachable");
 	}
 	return rc;
 }
 
-static void send_refuse(struct link *l, struct peer *p, int code, const char *reason)
+static void send_refuse(struct link *l, struct peer *s, int code, const char *reason)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Refuse r = CARENET__REFUSE__INIT;
@@ -60,14 +71,14 @@ static void send_refuse(struct link *l, struct peer *p, int code, const char *re
 	r.reason = (char *)reason;
 	f.body_case = CARENET__FRAME__BODY_REFUSE;
 	f.refuse = &r;
-	send_to_peer(l, p, &f);
+	session_send(l, s, &f);
 }
 
 static void fill_chain(struct link *l, ProtobufCBinaryData *chain, size_t *n)
 {
 	const uint8_t *const *der;
 	const size_t *len;
-	size_t cnt = pki_self_chain(l->node->self, &der, &len);
+	size_t cnt = pki_self_chain(l->self, &der, &len);
 
 	for (size_t i = 0; i < cnt && i < WIRE_MAX_CHAIN; i++) {
 		chain[i].data = (uint8_t *)der[i];
@@ -82,7 +93,7 @@ static void fill_cursors(struct link *l, const char *peer, Carenet__LaneCursor *
 {
 	uint64_t cur[WIRE_LANES];
 
-	deliver_cursors(l->node->deliver, peer, cur);
+	l->ev.cursors(l->ev.arg, peer, cur);
 	for (unsigned i = 0; i < WIRE_LANES; i++) {
 		carenet__lane_cursor__init(&c[i]);
 		c[i].lane = i;
@@ -100,72 +111,67 @@ static void read_cursors(Carenet__LaneCursor *const *c, size_t n, uint64_t cur[W
 
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f)
 {
-	struct peer *p;
+	struct peer *s = &l->parent.s;
 
 	if (is_parent) {
-		if (!l->parent.sock || !l->parent.up || strcmp(peer_id, l->parent.expect_id) != 0)
+		if (!l->parent.sock || !s->up || strcmp(peer_id, l->parent.expect_id) != 0)
 			return CN_ENOTREADY;
-		return send_frame_to(l->parent.sock, NULL, 0, f);
-	}
-	if (!l->router || !(p = peers_find_id(l->peers, peer_id)) || !p->up)
+	} else if (!l->router || !(s = peers_find_id(l->peers, peer_id)) || !s->up) {
 		return CN_ENOTREADY;
-	return send_to_peer(l, p, f);
+	}
+	return session_send(l, s, f);
 }
 
-static void send_welcome(struct link *l, struct peer *p)
-{
-	Carenet__Frame f = CARENET__FRAME__INIT;
-	Carenet__Welcome w = CARENET__WELCOME__INIT;
-	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
-	Carenet__LaneCursor cur[WIRE_LANES], *curp[WIRE_LANES];
-
-	fill_cursors(l, p->ident.id, cur, curp);
-	w.cursors = curp;
-	w.n_cursors = WIRE_LANES;
-	fill_chain(l, chain, &w.n_chain);
-	w.chain = chain;
-	w.version = WIRE_VERSION;
-	w.time = util_now();
-	f.body_case = CARENET__FRAME__BODY_WELCOME;
-	f.welcome = &w;
-	send_to_peer(l, p, &f);
-}
-
-static void parent_send_hello(struct link *l)
+/* Our side of the handshake: HELLO to the parent, WELCOME to a child; both
+ * carry the version, our clock, our chain and our inbound cursors. */
+static void send_greeting(struct link *l, struct peer *s)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Hello h = CARENET__HELLO__INIT;
+	Carenet__Welcome w = CARENET__WELCOME__INIT;
 	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
 	Carenet__LaneCursor cur[WIRE_LANES], *curp[WIRE_LANES];
+	size_t nchain;
 
-	fill_cursors(l, l->parent.expect_id, cur, curp);
-	h.cursors = curp;
-	h.n_cursors = WIRE_LANES;
-	fill_chain(l, chain, &h.n_chain);
-	h.chain = chain;
-	h.version = WIRE_VERSION;
-	h.time = util_now();
-	f.body_case = CARENET__FRAME__BODY_HELLO;
-	f.hello = &h;
-	l->parent.hello_sent_us = util_mono_us();
-	if (send_frame_to(l->parent.sock, NULL, 0, &f) != 0)
+	fill_cursors(l, session_id(l, s), cur, curp);
+	fill_chain(l, chain, &nchain);
+	if (s->is_parent) {
+		h.cursors = curp;
+		h.n_cursors = WIRE_LANES;
+		h.chain = chain;
+		h.n_chain = nchain;
+		h.version = WIRE_VERSION;
+		h.time = util_now();
+		f.body_case = CARENET__FRAME__BODY_HELLO;
+		f.hello = &h;
+		l->parent.hello_sent_us = util_mono_us();
+	} else {
+		w.cursors = curp;
+		w.n_cursors = WIRE_LANES;
+		w.chain = chain;
+		w.n_chain = nchain;
+		w.version = WIRE_VERSION;
+		w.time = util_now();
+		f.body_case = CARENET__FRAME__BODY_WELCOME;
+		f.welcome = &w;
+	}
+	if (session_send(l, s, &f) != 0 && s->is_parent)
 		log_debug("link parent: hello not sent yet: %s", zmq_strerror(errno));
 }
 
-static void send_ping(void *sock, const uint8_t *rid, size_t rid_len, uint64_t nonce,
-                      uint64_t now_us)
+static void send_ping(struct link *l, struct peer *s, uint64_t now_us)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Ping pg = CARENET__PING__INIT;
 
-	pg.nonce = nonce;
+	pg.nonce = ++s->ping_nonce;
 	pg.sent_us = now_us;
 	f.body_case = CARENET__FRAME__BODY_PING;
 	f.ping = &pg;
-	send_frame_to(sock, rid, rid_len, &f);
+	session_send(l, s, &f);
 }
 
-static void send_pong(void *sock, const uint8_t *rid, size_t rid_len, const Carenet__Ping *pg)
+static void send_pong(struct link *l, struct peer *s, const Carenet__Ping *pg)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Pong po = CARENET__PONG__INIT;
@@ -174,109 +180,10 @@ static void send_pong(void *sock, const uint8_t *rid, size_t rid_len, const Care
 	po.sent_us = pg->sent_us;
 	f.body_case = CARENET__FRAME__BODY_PONG;
 	f.pong = &po;
-	send_frame_to(sock, rid, rid_len, &f);
-}
-
-/* -------------------------------------------------------------------- ZAP */
-
-static void zap_reply(void *zap, const zmq_msg_t *reqid, const char *code, const char *text,
-                      const char *user)
-{
-	zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
-	zmq_send(zap, zmq_msg_data((zmq_msg_t *)reqid), zmq_msg_size((zmq_msg_t *)reqid),
-	         ZMQ_SNDMORE);
-	zmq_send(zap, code, strlen(code), ZMQ_SNDMORE);
-	zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
-	zmq_send(zap, user, strlen(user), ZMQ_SNDMORE);
-	zmq_send(zap, "", 0, 0);
-}
-
-/* One ZAP request: frames version, request id, domain, address, identity,
- * mechanism, credentials. Accept any CURVE key that is not banned or
- * revoked; the certificate comes in HELLO. */
-void link_zap_handle(struct link *l)
-{
-	zmq_msg_t part[8];
-	size_t n = 0;
-	int more = 1;
-	char key[41] = "", addr[64] = "";
-	const char *deny = NULL;
-
-	while (more && n < 8) {
-		zmq_msg_init(&part[n]);
-		if (zmq_msg_recv(&part[n], l->zap, ZMQ_DONTWAIT) < 0) {
-			zmq_msg_close(&part[n]);
-			break;
-		}
-		more = zmq_msg_more(&part[n]);
-		n++;
-	}
-	while (more) { /* drain a malformed request */
-		zmq_msg_t extra;
-		zmq_msg_init(&extra);
-		if (zmq_msg_recv(&extra, l->zap, 0) < 0)
-			more = 0;
-		else
-			more = zmq_msg_more(&extra);
-		zmq_msg_close(&extra);
-	}
-	if (n < 7)
-		goto out;
-	snprintf(addr, sizeof(addr), "%.*s", (int)zmq_msg_size(&part[3]),
-	         (char *)zmq_msg_data(&part[3]));
-	if (zmq_msg_size(&part[5]) != 5 || memcmp(zmq_msg_data(&part[5]), "CURVE", 5) != 0 ||
-	    zmq_msg_size(&part[6]) != 32) {
-		deny = "CURVE required";
-	} else {
-		zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
-		if (peers_is_banned(l->peers, key, util_now()))
-			deny = "banned";
-		else if (peers_is_revoked_key(l->peers, key))
-			deny = "revoked";
-	}
-	if (deny) {
-		link_count(l, CTR_ZAP_DENIED);
-		if (l->selftest)
-			log_debug("link %s: zap self-test key refused: %s", addr, deny);
-		else
-			log_warnx("link %s: connection refused: %s key=%.8s", addr, deny, key);
-		zap_reply(l->zap, &part[1], "400", deny, "");
-	} else {
-		zap_reply(l->zap, &part[1], "200", "OK", key);
-	}
-out:
-	for (size_t i = 0; i < n; i++)
-		zmq_msg_close(&part[i]);
+	session_send(l, s, &f);
 }
 
 /* ---------------------------------------------------------------- monitors */
-
-int link_monitor_read(void *mon, uint16_t *event, uint32_t *value)
-{
-	zmq_msg_t m;
-	uint8_t buf[6];
-	int ok = 0;
-
-	zmq_msg_init(&m);
-	if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
-		zmq_msg_close(&m);
-		return -1;
-	}
-	if (zmq_msg_size(&m) == 6) {
-		memcpy(buf, zmq_msg_data(&m), 6);
-		memcpy(event, buf, 2);
-		memcpy(value, buf + 2, 4);
-		ok = 1;
-	}
-	while (zmq_msg_more(&m)) { /* endpoint frame */
-		zmq_msg_close(&m);
-		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, mon, 0) < 0)
-			break;
-	}
-	zmq_msg_close(&m);
-	return ok ? 0 : -1;
-}
 
 static void count_hs_failure(struct link *l, uint16_t ev)
 {
@@ -312,20 +219,20 @@ static void router_monitor(struct link *l)
 
 static void parent_set_down(struct link *l, const char *why)
 {
-	struct parent *p = &l->parent;
+	struct peer *p = &l->parent.s;
+	uint64_t now = util_now();
 
-	deliver_peer_down(l->node->deliver, p->expect_id);
+	l->ev.peer_down(l->ev.arg, l->parent.expect_id);
 	if (p->up)
-		log_info("link %s: parent down: %s", p->expect_id, why);
-	if (p->up || p->since == 0)
-		p->since = util_now();
-	p->up = 0;
-	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+		log_info("link %s: parent down: %s", l->parent.expect_id, why);
+	if (!p->up && p->since == 0)
+		p->since = now;
+	peer_set_down(p, now, why);
 }
 
 static void parent_monitor(struct link *l)
 {
-	struct parent *p = &l->parent;
+	struct uplink *p = &l->parent;
 	uint16_t ev;
 	uint32_t val;
 
@@ -334,15 +241,15 @@ static void parent_monitor(struct link *l)
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 			p->connected = 1;
 			log_debug("link %s: CURVE handshake done, sending HELLO", p->expect_id);
-			parent_send_hello(l);
+			send_greeting(l, &p->s);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			p->connected = 0;
 			parent_set_down(l, "disconnected");
 			break;
 		case ZMQ_EVENT_CONNECT_RETRIED:
-			if (!p->up && !p->last_error[0])
-				snprintf(p->last_error, sizeof(p->last_error),
+			if (!p->s.up && !p->s.last_error[0])
+				snprintf(p->s.last_error, sizeof(p->s.last_error),
 				         "cannot connect to %s, retrying", p->endpoint);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
@@ -395,7 +302,7 @@ static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData
 		der[i] = chain[i].data;
 		len[i] = chain[i].len;
 	}
-	rc = pki_verify_chain(l->node->trust, der, len, n, id, why, whylen);
+	rc = pki_verify_chain(l->trust, der, len, n, id, why, whylen);
 	if (rc != 0)
 		return rc;
 	zmq_z85_encode(z85, id->curve_pub, PKI_CURVE_LEN);
@@ -411,7 +318,7 @@ static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData
 /* The subtree rule: direct children, and inspectors whose scope covers us. */
 static int check_subtree(struct link *l, const struct pki_identity *id, char *why, size_t whylen)
 {
-	const char *me = l->node->me->id;
+	const char *me = l->me->id;
 
 	if (id->role == PKI_ROLE_INSPECTOR) {
 		if (pki_scope_covers(id->scope, me))
@@ -427,92 +334,180 @@ static int check_subtree(struct link *l, const struct pki_identity *id, char *wh
 	return CN_EROLE;
 }
 
+/* Counts an invalid message from a child; keys that keep sending them are
+ * banned. The parent is never banned (it is configured, not accepted). */
 static void peer_invalid(struct link *l, struct peer *p, const char *what)
 {
 	uint64_t now = util_now();
-	if (peer_note_invalid(p, now) >= (unsigned)l->node->cfg->ban_after) {
-		peers_ban(l->peers, p->key, now + (uint64_t)l->node->cfg->ban_seconds);
+
+	if (p->is_parent)
+		return;
+	if (peer_note_invalid(p, now) >= (unsigned)l->cfg->ban_after) {
+		peers_ban(l->peers, p->key, now + (uint64_t)l->cfg->ban_seconds);
 		link_count(l, CTR_BANS);
 		log_warnx("link %s: key=%.8s banned for %ds after repeated invalid messages (%s)",
-		          p->ident.id[0] ? p->ident.id : "?", p->key, l->node->cfg->ban_seconds,
-		          what);
+		          p->ident.id[0] ? p->ident.id : "?", p->key, l->cfg->ban_seconds, what);
 		if (p->up)
 			peer_set_down(p, now, "banned");
 		link_count(l, CTR_SESSIONS_DROPPED);
 	}
 }
 
-static void child_hello(struct link *l, struct peer *p, const Carenet__Hello *h)
+/* Checks the other side's HELLO (a child) or WELCOME (the parent): the
+ * version a child speaks, the chain bound to the link key, then who may be
+ * there: the subtree rule for a child, the configured office for the parent. */
+static int check_greeting(struct link *l, struct peer *s, uint32_t version, size_t n,
+                          const ProtobufCBinaryData *chain, struct pki_identity *id, char *why,
+                          size_t whylen)
 {
-	uint64_t cur[WIRE_LANES];
-	struct pki_identity id;
-	int changed;
-	char why[256] = "";
 	int rc;
-	uint64_t now = util_now();
 
-	if (h->version != WIRE_VERSION) {
-		snprintf(why, sizeof(why), "protocol version %u, this node speaks %u", h->version,
+	if (!s->is_parent && version != WIRE_VERSION) {
+		snprintf(why, whylen, "protocol version %u, this node speaks %u", version,
 		         WIRE_VERSION);
-		rc = CN_EPROTO;
-	} else {
-		rc = verify_peer_chain(l, h->n_chain, h->chain, p->key, &id, why, sizeof(why));
-		if (rc == 0)
-			rc = check_subtree(l, &id, why, sizeof(why));
+		return CN_EPROTO;
 	}
-	if (rc != 0) {
-		link_count(l, refusal_counter(rc));
-		log_warnx("link key=%.8s: hello refused (%s): %s", p->key, cn_errname(rc), why);
-		if (rc == CN_EREVOKED)
-			peers_add_revoked_key(l->peers, p->key);
-		send_refuse(l, p, rc, why);
-		peer_invalid(l, p, "hello refused");
-		return;
+	if ((rc = verify_peer_chain(l, n, chain, s->key, id, why, whylen)) != 0)
+		return rc;
+	if (!s->is_parent)
+		return check_subtree(l, id, why, whylen);
+	if (strcmp(id->id, l->parent.expect_id) != 0) {
+		snprintf(why, whylen, "parent certificate is for %s, expected %s", id->id,
+		         l->parent.expect_id);
+		return CN_EROLE;
 	}
-	if (peers_replace_id(l->peers, p, id.id, now))
-		link_count(l, CTR_SESSIONS_DROPPED);
-	/* The store keeps id, role, name and key: write only when they change. */
-	changed = strcmp(p->ident.id, id.id) != 0 || strcmp(p->ident.name, id.name) != 0 ||
-	          p->ident.role != id.role;
-	p->ident = id;
-	if (!p->up)
-		log_info("link %s: %s up (%s)", id.id, pki_role_name(id.role), id.name);
-	peer_set_up(p, now);
-	link_count(l, CTR_HANDSHAKES_OK);
-	if (changed)
-		peers_persist(l->peers, l->node->store, p);
-	send_welcome(l, p);
-	read_cursors(h->cursors, h->n_cursors, cur);
-	deliver_peer_up(l->node->deliver, &p->ident, 0, cur);
+	return 0;
 }
 
-static void child_frame(struct link *l, struct peer *p, Carenet__Frame **fp)
+static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *why)
+{
+	if (s->is_parent) {
+		link_count(l, CTR_PARENT_REFUSED);
+		log_warnx("link %s: welcome refused (%s): %s", l->parent.expect_id,
+		          cn_errname(rc), why);
+		parent_set_down(l, why);
+		return;
+	}
+	link_count(l, refusal_counter(rc));
+	log_warnx("link key=%.8s: hello refused (%s): %s", s->key, cn_errname(rc), why);
+	if (rc == CN_EREVOKED)
+		peers_add_revoked_key(l->peers, s->key);
+	send_refuse(l, s, rc, why);
+	peer_invalid(l, s, "hello refused");
+}
+
+/* A HELLO from a child or the parent's WELCOME: the session comes up. */
+static void on_greeting(struct link *l, struct peer *s, uint32_t version, size_t nchain,
+                        const ProtobufCBinaryData *chain, Carenet__LaneCursor *const *cursors,
+                        size_t ncursors)
+{
+	uint64_t cur[WIRE_LANES], now = util_now();
+	struct pki_identity id;
+	char why[256] = "";
+	int rc, changed;
+
+	if ((rc = check_greeting(l, s, version, nchain, chain, &id, why, sizeof(why))) != 0) {
+		refuse_greeting(l, s, rc, why);
+		return;
+	}
+	if (!s->is_parent && peers_replace_id(l->peers, s, id.id, now))
+		link_count(l, CTR_SESSIONS_DROPPED);
+	/* The store keeps a child's id, role, name and key: write only changes. */
+	changed = strcmp(s->ident.id, id.id) != 0 || strcmp(s->ident.name, id.name) != 0 ||
+	          s->ident.role != id.role;
+	s->ident = id;
+	if (!s->up)
+		log_info("link %s: %s up (%s)", id.id,
+		         s->is_parent ? "parent" : pki_role_name(id.role), id.name);
+	peer_set_up(s, now);
+	link_count(l, CTR_HANDSHAKES_OK);
+	if (!s->is_parent) {
+		if (changed)
+			peers_persist(l->peers, l->store, s);
+		send_greeting(l, s);
+	}
+	read_cursors(cursors, ncursors, cur);
+	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, cur);
+}
+
+static void parent_refused(struct link *l, const Carenet__Refuse *r)
+{
+	link_count(l, CTR_PARENT_REFUSED);
+	log_warnx("link %s: parent refused us: %s", l->parent.expect_id, r->reason);
+	parent_set_down(l, r->reason);
+	if (-(int)r->code == CN_ENOTREADY)
+		send_greeting(l, &l->parent.s);
+}
+
+static void unexpected(struct link *l, struct peer *s, const Carenet__Frame *f)
+{
+	link_count(l, CTR_INVALID_MESSAGES);
+	log_warnx("link %s: unexpected %s frame from %s", session_id(l, s), wire_kind(f),
+	          s->is_parent ? "the parent" : "a child");
+	peer_invalid(l, s, "unexpected frame");
+}
+
+/* One decoded frame from a session, child or parent. */
+static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 {
 	const Carenet__Frame *f = *fp;
 
 	switch (f->body_case) {
 	case CARENET__FRAME__BODY_BATCH:
 	case CARENET__FRAME__BODY_ACK:
-		if (p->ident.role == PKI_ROLE_INSPECTOR)
-			break;
-		deliver_on_frame(l->node->deliver, p->ident.id, fp);
+		/* Inspectors query; they take no part in delivery. */
+		if (s->up && s->ident.role != PKI_ROLE_INSPECTOR)
+			l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
 	case CARENET__FRAME__BODY_HELLO:
-		child_hello(l, p, f->hello);
+		if (s->is_parent)
+			break;
+		on_greeting(l, s, f->hello->version, f->hello->n_chain, f->hello->chain,
+		            f->hello->cursors, f->hello->n_cursors);
+		return;
+	case CARENET__FRAME__BODY_WELCOME:
+		if (!s->is_parent)
+			break;
+		on_greeting(l, s, f->welcome->version, f->welcome->n_chain, f->welcome->chain,
+		            f->welcome->cursors, f->welcome->n_cursors);
+		return;
+	case CARENET__FRAME__BODY_REFUSE:
+		if (!s->is_parent)
+			break;
+		parent_refused(l, f->refuse);
 		return;
 	case CARENET__FRAME__BODY_PING:
-		send_pong(l->router, p->rid, p->rid_len, f->ping);
+		send_pong(l, s, f->ping);
 		return;
 	case CARENET__FRAME__BODY_PONG:
-		if (f->pong->nonce == p->ping_nonce)
-			p->rtt_us = util_mono_us() - f->pong->sent_us;
+		if (f->pong->nonce == s->ping_nonce)
+			s->rtt_us = util_mono_us() - f->pong->sent_us;
 		return;
 	default:
-		link_count(l, CTR_INVALID_MESSAGES);
-		log_warnx("link %s: unexpected %s frame from a child", p->ident.id, wire_kind(f));
-		peer_invalid(l, p, "unexpected frame");
-		return;
+		break;
 	}
+	unexpected(l, s, f);
+}
+
+/* Decodes a message from session s (extra: it had more parts); invalid
+ * ones are counted, logged and held against a child. */
+static int session_decode(struct link *l, struct peer *s, zmq_msg_t *body, int extra,
+                          Carenet__Frame **f)
+{
+	const char *why = "multipart message";
+	size_t len = zmq_msg_size(body);
+	int rc = extra ? CN_EPROTO : wire_decode(zmq_msg_data(body), len, l->cfg->max_frame, f, &why);
+
+	if (rc == 0)
+		return 0;
+	link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
+	if (s->is_parent)
+		log_warnx("link %s: invalid frame from parent: %s", l->parent.expect_id, why);
+	else
+		log_warnx("link %s key=%.8s: %s len=%zu", s->up ? s->ident.id : "?", s->key, why,
+		          len);
+	peer_invalid(l, s, why);
+	return rc;
 }
 
 /* One message on the children ROUTER: [routing id][frame]. */
@@ -521,8 +516,8 @@ static void router_recv(struct link *l)
 	zmq_msg_t rid, body;
 	struct peer *p;
 	Carenet__Frame *f = NULL;
-	const char *why, *key;
-	int rc, fd, extra = 0;
+	const char *key;
+	int fd, extra = 0;
 	uint64_t now = util_now();
 
 	zmq_msg_init(&rid);
@@ -547,20 +542,8 @@ static void router_recv(struct link *l)
 		goto out;
 	}
 	p = peers_touch(l->peers, key, zmq_msg_data(&rid), zmq_msg_size(&rid), fd, now);
-	if (!p)
+	if (!p || session_decode(l, p, &body, extra, &f) != 0)
 		goto out;
-	rc = extra ? CN_EPROTO
-	           : wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->node->cfg->max_frame,
-	                         &f, &why);
-	if (extra)
-		why = "multipart message";
-	if (rc != 0) {
-		link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
-		log_warnx("link %s key=%.8s: %s len=%zu", p->up ? p->ident.id : "?", key, why,
-		          zmq_msg_size(&body));
-		peer_invalid(l, p, why);
-		goto out;
-	}
 	if (!p->up && f->body_case != CARENET__FRAME__BODY_HELLO) {
 		link_count(l, CTR_NO_HELLO);
 		log_warnx("link key=%.8s: %s before HELLO dropped", key, wire_kind(f));
@@ -568,96 +551,28 @@ static void router_recv(struct link *l)
 		peer_invalid(l, p, "no hello");
 		goto out;
 	}
-	child_frame(l, p, &f);
+	session_frame(l, p, &f);
 out:
 	wire_free(&f);
 	zmq_msg_close(&rid);
 	zmq_msg_close(&body);
 }
 
-static void parent_welcome(struct link *l, const Carenet__Welcome *w)
-{
-	uint64_t cur[WIRE_LANES];
-	struct parent *p = &l->parent;
-	struct pki_identity id;
-	char why[256] = "";
-	int rc;
-
-	rc = verify_peer_chain(l, w->n_chain, w->chain, p->server_key, &id, why, sizeof(why));
-	if (rc == 0 && strcmp(id.id, p->expect_id) != 0) {
-		snprintf(why, sizeof(why), "parent certificate is for %s, expected %s", id.id,
-		         p->expect_id);
-		rc = CN_EROLE;
-	}
-	if (rc != 0) {
-		link_count(l, CTR_PARENT_REFUSED);
-		log_warnx("link %s: welcome refused (%s): %s", p->expect_id, cn_errname(rc), why);
-		parent_set_down(l, why);
-		return;
-	}
-	p->ident = id;
-	if (!p->up) {
-		log_info("link %s: parent up (%s)", id.id, id.name);
-		p->since = util_now();
-	}
-	p->up = 1;
-	p->last_error[0] = 0;
-	link_count(l, CTR_HANDSHAKES_OK);
-	read_cursors(w->cursors, w->n_cursors, cur);
-	deliver_peer_up(l->node->deliver, &p->ident, 1, cur);
-}
-
+/* One message on the parent DEALER: [frame]. A message with more parts is
+ * invalid; its other parts are drained as further messages. */
 static void parent_recv(struct link *l)
 {
-	struct parent *p = &l->parent;
+	struct peer *p = &l->parent.s;
 	zmq_msg_t body;
 	Carenet__Frame *f = NULL;
-	const char *why;
-	int rc;
 
 	zmq_msg_init(&body);
-	if (zmq_msg_recv(&body, p->sock, ZMQ_DONTWAIT) < 0)
+	if (zmq_msg_recv(&body, l->parent.sock, ZMQ_DONTWAIT) < 0)
 		goto out;
-	if (zmq_msg_more(&body)) {
-		link_count(l, CTR_INVALID_MESSAGES);
-		goto out; /* the rest is drained as further messages */
-	}
-	rc = wire_decode(zmq_msg_data(&body), zmq_msg_size(&body), l->node->cfg->max_frame, &f,
-	                 &why);
-	if (rc != 0) {
-		link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
-		log_warnx("link %s: invalid frame from parent: %s", p->expect_id, why);
+	if (session_decode(l, p, &body, zmq_msg_more(&body), &f) != 0)
 		goto out;
-	}
 	p->last_seen = util_now();
-	switch (f->body_case) {
-	case CARENET__FRAME__BODY_WELCOME:
-		parent_welcome(l, f->welcome);
-		break;
-	case CARENET__FRAME__BODY_REFUSE:
-		link_count(l, CTR_PARENT_REFUSED);
-		log_warnx("link %s: parent refused us: %s", p->expect_id, f->refuse->reason);
-		parent_set_down(l, f->refuse->reason);
-		if (-(int)f->refuse->code == CN_ENOTREADY)
-			parent_send_hello(l);
-		break;
-	case CARENET__FRAME__BODY_PING:
-		send_pong(p->sock, NULL, 0, f->ping);
-		break;
-	case CARENET__FRAME__BODY_PONG:
-		if (f->pong->nonce == p->ping_nonce)
-			p->rtt_us = util_mono_us() - f->pong->sent_us;
-		break;
-	case CARENET__FRAME__BODY_BATCH:
-	case CARENET__FRAME__BODY_ACK:
-		if (p->up)
-			deliver_on_frame(l->node->deliver, p->expect_id, &f);
-		break;
-	default:
-		link_count(l, CTR_INVALID_MESSAGES);
-		log_warnx("link %s: unexpected %s from parent", p->expect_id, wire_kind(f));
-		break;
-	}
+	session_frame(l, p, &f);
 out:
 	wire_free(&f);
 	zmq_msg_close(&body);
@@ -711,28 +626,22 @@ void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n)
 
 static void tick_parent(struct link *l, uint64_t now_us)
 {
-	struct parent *p = &l->parent;
+	struct uplink *p = &l->parent;
 
 	if (!p->sock)
 		return;
-	if (p->connected && !p->up && now_us - p->hello_sent_us >= HELLO_RETRY_US)
-		parent_send_hello(l);
-	if (p->up && now_us - p->ping_sent_us >= (uint64_t)l->node->cfg->ping_interval_ms * 1000u) {
+	if (p->connected && !p->s.up && now_us - p->hello_sent_us >= HELLO_RETRY_US)
+		send_greeting(l, &p->s);
+	if (p->s.up && now_us - p->ping_sent_us >= (uint64_t)l->cfg->ping_interval_ms * 1000u) {
 		p->ping_sent_us = now_us;
-		p->ping_nonce++;
-		send_ping(p->sock, NULL, 0, p->ping_nonce, now_us);
+		send_ping(l, &p->s, now_us);
 	}
 }
 
 static void ping_child(struct peer *p, void *arg)
 {
-	struct link *l = arg;
-	uint64_t now_us = util_mono_us();
-
-	if (!p->up)
-		return;
-	p->ping_nonce++;
-	send_ping(l->router, p->rid, p->rid_len, p->ping_nonce, now_us);
+	if (p->up)
+		send_ping(arg, p, util_mono_us());
 }
 
 /* A session about to be dropped hears why, so its node shows the reason
@@ -750,7 +659,7 @@ static void tell_expired(struct peer *p, void *arg)
 
 static void slow_checks(struct link *l, uint64_t now)
 {
-	const struct pki_identity *me = l->node->me;
+	const struct pki_identity *me = l->me;
 	uint64_t day = now / 86400;
 	int n;
 
@@ -762,16 +671,16 @@ static void slow_checks(struct link *l, uint64_t now)
 		          (long long)(((int64_t)me->not_after - (int64_t)now) / 86400));
 	}
 	n = peers_drop_expired(l->peers, now, tell_expired, l);
-	l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
+	l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 	peers_expire_bans(l->peers, now);
 }
 
 long link_tick(struct link *l)
 {
 	uint64_t now_us = util_mono_us(), now = util_now();
-	uint64_t ping_us = (uint64_t)l->node->cfg->ping_interval_ms * 1000u;
-	uint64_t dead_after = 3 * (uint64_t)l->node->cfg->ping_interval_ms / 1000 +
-	                      (uint64_t)l->node->cfg->heartbeat_timeout_ms / 1000 + 1;
+	uint64_t ping_us = (uint64_t)l->cfg->ping_interval_ms * 1000u;
+	uint64_t dead_after = 3 * (uint64_t)l->cfg->ping_interval_ms / 1000 +
+	                      (uint64_t)l->cfg->heartbeat_timeout_ms / 1000 + 1;
 
 	tick_parent(l, now_us);
 	if (l->router && now_us >= l->next_ping_us) {
@@ -788,9 +697,9 @@ long link_tick(struct link *l)
 
 void link_recheck(struct link *l)
 {
-	int n = peers_drop_revoked(l->peers, l->node->trust, util_now(), tell_revoked, l);
+	int n = peers_drop_revoked(l->peers, l->trust, util_now(), tell_revoked, l);
 	if (n > 0) {
-		l->node->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
+		l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 		log_info("link: dropped %d sessions after the revocation list changed", n);
 	}
 }

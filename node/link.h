@@ -9,7 +9,11 @@
  * chain verified, certificate CURVE key equal to the key ZeroMQ
  * authenticated, subtree rule (direct children, inspectors whose scope
  * covers this node). Until then every other message is dropped and
- * counted; keys that keep sending invalid messages are banned.
+ * counted; keys that keep sending invalid messages are banned. Parent and
+ * children sessions are one type (struct peer, peer.h, with is_parent).
+ * The link knows nothing of delivery: sessions coming up or down, Batch and
+ * Ack frames, and the cursors a handshake carries go through struct
+ * link_events, which the node sets.
  * Thread: the node's thread only. Errors: CN_EIO (zmq call failed, logged),
  * CN_ECONFIG, CN_EVERIFY (ZAP self-test failed), CN_ENOMEM.
  */
@@ -20,13 +24,51 @@
 #include <zmq.h>
 
 #include "control.pb-c.h"
-#include "wire.pb-c.h"
+#include "counters.h"
+#include "pki.h"
+#include "store.h"
+#include "wire.h"
 
-struct node;
+struct config;
 struct link;
 
-int link_open(struct node *n, struct link **out);
+/*
+ * What the link tells the layer above (the node wires these to the
+ * delivery engine). Called from inside link_handle/link_tick on the node's
+ * thread; a callback must not call back into the link except link_send.
+ */
+struct link_events {
+	void *arg; /* passed back to every callback */
+	/* A session came up (HELLO accepted, or the parent's WELCOME verified).
+	 * cursors[lane] = the last sequence the peer durably holds from us. */
+	void (*peer_up)(void *arg, const struct pki_identity *peer, int is_parent,
+	                const uint64_t cursors[WIRE_LANES]);
+	/* The parent session went down (children's sessions are only marked
+	 * down in the link: link_send refuses them with CN_ENOTREADY). */
+	void (*peer_down)(void *arg, const char *peer_id);
+	/* A Batch or Ack frame from an up session; takes ownership of *f. */
+	void (*frame)(void *arg, const char *peer_id, Carenet__Frame **f);
+	/* Fills our inbound cursors for peer_id (what HELLO/WELCOME carry). */
+	void (*cursors)(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES]);
+};
+
+/* What the link needs from the node; pointers stay the caller's and must
+ * outlive the link (cfg and trust: until the next link_configure). */
+struct link_params {
+	void *zctx;
+	struct store *store;
+	const struct pki_self *self;
+	const struct config *cfg;
+	struct pki_trust *trust;
+	uint64_t *counters; /* uint64_t[CTR_COUNT], added to */
+	struct link_events ev;
+};
+
+int link_open(const struct link_params *p, struct link **out);
 void link_close(struct link **l);
+/* A reloaded configuration and trust store (SIGHUP): limits, bans, pings
+ * follow cfg from now on; sockets and endpoints keep their settings. */
+void link_configure(struct link *l, const struct config *cfg, struct pki_trust *trust);
 /* Fills up to max poll items with the link's sockets; returns how many. */
 size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max);
 /* Services the items link_pollitems filled (same order, same count). */

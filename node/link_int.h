@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "link.h"
-#include "node.h"
 #include "peer.h"
 #include "pki.h"
 
@@ -21,30 +21,31 @@
 #define HELLO_RETRY_US 2000000u
 #define TICK_MS 200
 
-struct parent {
+/* The parent link: the DEALER, its monitor, and the one session on it. */
+struct uplink {
 	void *sock;
 	void *mon;
 	char endpoint[256];
-	char server_key[41]; /* from the parent certificate */
-	char expect_id[PKI_ID_MAX];
-	int connected; /* CURVE handshake done */
-	int up;        /* WELCOME accepted */
-	uint64_t since;
-	uint64_t last_seen;
-	uint64_t rtt_us;
+	char expect_id[PKI_ID_MAX]; /* the office above us, from our own id */
+	int connected;              /* CURVE handshake done */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
-	uint64_t ping_nonce;
-	char last_error[320];
-	struct pki_identity ident;
+	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */
 };
 
 struct link {
-	struct node *node;
+	void *zctx;
+	struct store *store;
+	const struct pki_self *self;
+	const struct pki_identity *me; /* from self */
+	const struct config *cfg;
+	struct pki_trust *trust;
+	uint64_t *counters;
+	struct link_events ev;
 	void *zap;
 	void *router; /* children and inspectors; NULL for villages */
 	void *router_mon;
-	struct parent parent;
+	struct uplink parent;
 	struct peers *peers;
 	uint64_t next_ping_us;
 	uint64_t next_slow;     /* UTC seconds of the next slow check */

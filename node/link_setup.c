@@ -1,4 +1,5 @@
-/* link_setup: creating the link sockets, the ZAP self-test, status. */
+/* link_setup: creating the link sockets, the ZAP handler and its self-test,
+ * reading monitor events, status. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,105 @@
 #define MON_ROUTER "inproc://carenet-mon-router"
 #define MON_PARENT "inproc://carenet-mon-parent"
 #define SELFTEST_MS 3000
+
+/* -------------------------------------------------------------------- ZAP */
+
+static void zap_reply(void *zap, const zmq_msg_t *reqid, const char *code, const char *text,
+                      const char *user)
+{
+	zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
+	zmq_send(zap, zmq_msg_data((zmq_msg_t *)reqid), zmq_msg_size((zmq_msg_t *)reqid),
+	         ZMQ_SNDMORE);
+	zmq_send(zap, code, strlen(code), ZMQ_SNDMORE);
+	zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
+	zmq_send(zap, user, strlen(user), ZMQ_SNDMORE);
+	zmq_send(zap, "", 0, 0);
+}
+
+/* One ZAP request: frames version, request id, domain, address, identity,
+ * mechanism, credentials. Accept any CURVE key that is not banned or
+ * revoked; the certificate comes in HELLO. */
+void link_zap_handle(struct link *l)
+{
+	zmq_msg_t part[8];
+	size_t n = 0;
+	int more = 1;
+	char key[41] = "", addr[64] = "";
+	const char *deny = NULL;
+
+	while (more && n < 8) {
+		zmq_msg_init(&part[n]);
+		if (zmq_msg_recv(&part[n], l->zap, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&part[n]);
+			break;
+		}
+		more = zmq_msg_more(&part[n]);
+		n++;
+	}
+	while (more) { /* drain a malformed request */
+		zmq_msg_t extra;
+		zmq_msg_init(&extra);
+		if (zmq_msg_recv(&extra, l->zap, 0) < 0)
+			more = 0;
+		else
+			more = zmq_msg_more(&extra);
+		zmq_msg_close(&extra);
+	}
+	if (n < 7)
+		goto out;
+	snprintf(addr, sizeof(addr), "%.*s", (int)zmq_msg_size(&part[3]),
+	         (char *)zmq_msg_data(&part[3]));
+	if (zmq_msg_size(&part[5]) != 5 || memcmp(zmq_msg_data(&part[5]), "CURVE", 5) != 0 ||
+	    zmq_msg_size(&part[6]) != 32) {
+		deny = "CURVE required";
+	} else {
+		zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
+		if (peers_is_banned(l->peers, key, util_now()))
+			deny = "banned";
+		else if (peers_is_revoked_key(l->peers, key))
+			deny = "revoked";
+	}
+	if (deny) {
+		link_count(l, CTR_ZAP_DENIED);
+		if (l->selftest)
+			log_debug("link %s: zap self-test key refused: %s", addr, deny);
+		else
+			log_warnx("link %s: connection refused: %s key=%.8s", addr, deny, key);
+		zap_reply(l->zap, &part[1], "400", deny, "");
+	} else {
+		zap_reply(l->zap, &part[1], "200", "OK", key);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		zmq_msg_close(&part[i]);
+}
+
+int link_monitor_read(void *mon, uint16_t *event, uint32_t *value)
+{
+	zmq_msg_t m;
+	uint8_t buf[6];
+	int ok = 0;
+
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&m);
+		return -1;
+	}
+	if (zmq_msg_size(&m) == 6) {
+		memcpy(buf, zmq_msg_data(&m), 6);
+		memcpy(event, buf, 2);
+		memcpy(value, buf + 2, 4);
+		ok = 1;
+	}
+	while (zmq_msg_more(&m)) { /* endpoint frame */
+		zmq_msg_close(&m);
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, mon, 0) < 0)
+			break;
+	}
+	zmq_msg_close(&m);
+	return ok ? 0 : -1;
+}
 
 static int setopt_int(void *s, int opt, int v, const char *what)
 {
@@ -52,7 +152,7 @@ static void *open_monitor(void *zctx, void *sock, const char *ep, int events)
 /* Options every CURVE socket of ours gets. */
 static int common_opts(struct link *l, void *s)
 {
-	const struct config *c = l->node->cfg;
+	const struct config *c = l->cfg;
 	int64_t maxmsg = (int64_t)c->max_frame * 4;
 	int rc = 0;
 
@@ -74,7 +174,7 @@ static int curve_server(struct link *l, void *s)
 	char pub[41], sec[41];
 	int rc;
 
-	pki_self_curve(l->node->self, pub, sec);
+	pki_self_curve(l->self, pub, sec);
 	rc = setopt_int(s, ZMQ_CURVE_SERVER, 1, "curve_server");
 	rc |= setopt_str(s, ZMQ_CURVE_SECRETKEY, sec, "curve_secretkey");
 	rc |= setopt_str(s, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, "zap_domain");
@@ -90,36 +190,13 @@ static int curve_client(void *s, const char *server, const char *pub, const char
 	return rc ? CN_EIO : 0;
 }
 
-/* Proves that ZAP is in the path: a client whose key is banned must be
- * refused. Without a ZAP handler libzmq's CURVE accepts every key. */
-static int zap_selftest(struct link *l)
+/* Serves ZAP until the client's monitor reports the refusal (1), the time
+ * is up (0), or the server got the client's message (-1: failing open). */
+static int selftest_wait(struct link *l, void *mon, void *srv)
 {
-	char cpub[41], csec[41], spub[41], ssec[41], ep[256];
-	size_t eplen = sizeof(ep);
-	void *srv = NULL, *cli = NULL, *mon = NULL;
-	uint64_t saved = l->node->counters[CTR_ZAP_DENIED], deadline;
-	int rc = CN_EVERIFY, refused = 0;
+	uint64_t deadline = util_mono_us() + SELFTEST_MS * 1000u;
 
-	zmq_curve_keypair(cpub, csec);
-	pki_self_curve(l->node->self, spub, ssec);
-	l->selftest = 1;
-	peers_ban(l->peers, cpub, UINT64_MAX);
-	srv = zmq_socket(l->node->zctx, ZMQ_ROUTER);
-	cli = zmq_socket(l->node->zctx, ZMQ_DEALER);
-	if (!srv || !cli || curve_server(l, srv) || setopt_int(srv, ZMQ_LINGER, 0, "linger") ||
-	    zmq_bind(srv, "tcp://127.0.0.1:*") < 0 ||
-	    zmq_getsockopt(srv, ZMQ_LAST_ENDPOINT, ep, &eplen) < 0 ||
-	    curve_client(cli, spub, cpub, csec) || setopt_int(cli, ZMQ_LINGER, 0, "linger")) {
-		log_warnx("link: zap self-test set-up failed: %s", zmq_strerror(errno));
-		goto out;
-	}
-	mon = open_monitor(l->node->zctx, cli, "inproc://carenet-mon-selftest",
-	                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-	if (!mon || zmq_connect(cli, ep) < 0)
-		goto out;
-	zmq_send(cli, "x", 1, ZMQ_DONTWAIT);
-	deadline = util_mono_us() + SELFTEST_MS * 1000u;
-	while (!refused && util_mono_us() < deadline) {
+	while (util_mono_us() < deadline) {
 		zmq_pollitem_t it[3] = {
 		    {l->zap, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}, {srv, 0, ZMQ_POLLIN, 0}};
 		uint16_t ev;
@@ -130,13 +207,46 @@ static int zap_selftest(struct link *l)
 			link_zap_handle(l);
 		if ((it[1].revents & ZMQ_POLLIN) && link_monitor_read(mon, &ev, &val) == 0 &&
 		    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-			refused = 1;
+			return 1;
 		if (it[2].revents & ZMQ_POLLIN) {
 			log_error("link: zap self-test: a banned key got through: CURVE is failing "
 			          "open");
-			goto out;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Proves that ZAP is in the path: a client whose key is banned must be
+ * refused. Without a ZAP handler libzmq's CURVE accepts every key. */
+static int zap_selftest(struct link *l)
+{
+	char cpub[41], csec[41], spub[41], ssec[41], ep[256];
+	size_t eplen = sizeof(ep);
+	void *srv = NULL, *cli = NULL, *mon = NULL;
+	uint64_t saved = l->counters[CTR_ZAP_DENIED];
+	int rc = CN_EVERIFY, refused = 0;
+
+	zmq_curve_keypair(cpub, csec);
+	pki_self_curve(l->self, spub, ssec);
+	l->selftest = 1;
+	peers_ban(l->peers, cpub, UINT64_MAX);
+	srv = zmq_socket(l->zctx, ZMQ_ROUTER);
+	cli = zmq_socket(l->zctx, ZMQ_DEALER);
+	if (!srv || !cli || curve_server(l, srv) || setopt_int(srv, ZMQ_LINGER, 0, "linger") ||
+	    zmq_bind(srv, "tcp://127.0.0.1:*") < 0 ||
+	    zmq_getsockopt(srv, ZMQ_LAST_ENDPOINT, ep, &eplen) < 0 ||
+	    curve_client(cli, spub, cpub, csec) || setopt_int(cli, ZMQ_LINGER, 0, "linger")) {
+		log_warnx("link: zap self-test set-up failed: %s", zmq_strerror(errno));
+		goto out;
+	}
+	mon = open_monitor(l->zctx, cli, "inproc://carenet-mon-selftest",
+	                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+	if (!mon || zmq_connect(cli, ep) < 0)
+		goto out;
+	zmq_send(cli, "x", 1, ZMQ_DONTWAIT);
+	if ((refused = selftest_wait(l, mon, srv)) < 0)
+		goto out;
 	if (refused) {
 		log_info("link: zap self-test passed (a banned key was refused)");
 		rc = 0;
@@ -154,7 +264,7 @@ out:
 		zmq_close(srv);
 	peers_unban(l->peers, cpub);
 	l->selftest = 0;
-	l->node->counters[CTR_ZAP_DENIED] = saved;
+	l->counters[CTR_ZAP_DENIED] = saved;
 	OPENSSL_cleanse(csec, sizeof(csec));
 	OPENSSL_cleanse(ssec, sizeof(ssec));
 	return rc;
@@ -162,14 +272,14 @@ out:
 
 static int open_router(struct link *l)
 {
-	const struct config *c = l->node->cfg;
+	const struct config *c = l->cfg;
 
-	if (!(l->router = zmq_socket(l->node->zctx, ZMQ_ROUTER)))
+	if (!(l->router = zmq_socket(l->zctx, ZMQ_ROUTER)))
 		return CN_EIO;
 	if (curve_server(l, l->router) || common_opts(l, l->router) ||
 	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
 		return CN_EIO;
-	l->router_mon = open_monitor(l->node->zctx, l->router, MON_ROUTER,
+	l->router_mon = open_monitor(l->zctx, l->router, MON_ROUTER,
 	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
 	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
@@ -186,33 +296,35 @@ static int open_router(struct link *l)
 
 static int open_parent(struct link *l)
 {
-	const struct config *c = l->node->cfg;
-	struct parent *p = &l->parent;
+	const struct config *c = l->cfg;
+	struct uplink *p = &l->parent;
 	char pub[41], sec[41];
 	int rc = CN_EIO;
 
+	p->s.is_parent = 1;
+	p->s.fd = -1;
 	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
-	if (pki_parent_id(l->node->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
+	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
 		log_error("link: %s has no parent tier but the config names a parent",
-		          l->node->me->id);
+		          l->me->id);
 		return CN_ECONFIG;
 	}
-	if ((rc = pki_cert_file_curve(c->parent_cert, p->server_key)) != 0) {
+	if ((rc = pki_cert_file_curve(c->parent_cert, p->s.key)) != 0) {
 		log_error("link: cannot read the parent's CURVE key from %s: %s", c->parent_cert,
 		          cn_strerror(rc));
 		return rc;
 	}
 	rc = CN_EIO;
-	pki_self_curve(l->node->self, pub, sec);
-	if (!(p->sock = zmq_socket(l->node->zctx, ZMQ_DEALER)))
+	pki_self_curve(l->self, pub, sec);
+	if (!(p->sock = zmq_socket(l->zctx, ZMQ_DEALER)))
 		goto out;
-	if (curve_client(p->sock, p->server_key, pub, sec) || common_opts(l, p->sock) ||
+	if (curve_client(p->sock, p->s.key, pub, sec) || common_opts(l, p->sock) ||
 	    setopt_int(p->sock, ZMQ_IMMEDIATE, 1, "immediate") ||
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL, c->reconnect_ivl_ms, "reconnect_ivl") ||
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
 	               "reconnect_ivl_max"))
 		goto out;
-	p->mon = open_monitor(l->node->zctx, p->sock, MON_PARENT,
+	p->mon = open_monitor(l->zctx, p->sock, MON_PARENT,
 	                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
 	                          ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 	                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
@@ -223,8 +335,8 @@ static int open_parent(struct link *l)
 		log_error("link: cannot connect to %s: %s", p->endpoint, zmq_strerror(errno));
 		goto out;
 	}
-	p->since = util_now();
-	snprintf(p->last_error, sizeof(p->last_error), "connecting");
+	p->s.since = util_now();
+	snprintf(p->s.last_error, sizeof(p->s.last_error), "connecting");
 	log_info("link: connecting to parent %s at %s", p->expect_id, p->endpoint);
 	rc = 0;
 out:
@@ -232,7 +344,7 @@ out:
 	return rc;
 }
 
-int link_open(struct node *n, struct link **out)
+int link_open(const struct link_params *prm, struct link **out)
 {
 	struct link *l;
 	int rc = CN_ENOMEM;
@@ -240,27 +352,40 @@ int link_open(struct node *n, struct link **out)
 	*out = NULL;
 	if (!(l = calloc(1, sizeof(*l))) || !(l->peers = peers_new()))
 		goto fail;
-	l->node = n;
+	l->zctx = prm->zctx;
+	l->store = prm->store;
+	l->self = prm->self;
+	l->me = pki_self_identity(prm->self);
+	l->cfg = prm->cfg;
+	l->trust = prm->trust;
+	l->counters = prm->counters;
+	l->ev = prm->ev;
 	rc = CN_EIO;
 	/* ZAP first: a CURVE server bound before its ZAP handler fails open. */
-	if (!(l->zap = zmq_socket(n->zctx, ZMQ_REP)) || zmq_bind(l->zap, ZAP_ENDPOINT) < 0) {
+	if (!(l->zap = zmq_socket(l->zctx, ZMQ_REP)) || zmq_bind(l->zap, ZAP_ENDPOINT) < 0) {
 		log_error("link: cannot bind the ZAP handler: %s", zmq_strerror(errno));
 		goto fail;
 	}
 	if ((rc = zap_selftest(l)) != 0)
 		goto fail;
-	if (n->cfg->listen[0]) {
-		peers_load(l->peers, n->store);
+	if (l->cfg->listen[0]) {
+		peers_load(l->peers, l->store);
 		if ((rc = open_router(l)) != 0)
 			goto fail;
 	}
-	if (n->cfg->parent_endpoint[0] && (rc = open_parent(l)) != 0)
+	if (l->cfg->parent_endpoint[0] && (rc = open_parent(l)) != 0)
 		goto fail;
 	*out = l;
 	return 0;
 fail:
 	link_close(&l);
 	return rc;
+}
+
+void link_configure(struct link *l, const struct config *cfg, struct pki_trust *trust)
+{
+	l->cfg = cfg;
+	l->trust = trust;
 }
 
 static void close_sock(void **s)
@@ -294,30 +419,29 @@ void link_close(struct link **lp)
 
 /* ----------------------------------------------------------------- status */
 
-static Carenet__PeerStatus *peer_status(const struct pki_identity *id, int up, uint64_t since,
-                                        uint64_t last_seen, uint64_t rtt, const char *err)
+static Carenet__PeerStatus *peer_status(const struct peer *s)
 {
 	Carenet__PeerStatus *ps = malloc(sizeof(*ps));
 
 	if (!ps)
 		return NULL;
 	carenet__peer_status__init(ps);
-	ps->id = (char *)id->id;
-	ps->role = (char *)pki_role_name(id->role);
-	ps->name = (char *)id->name;
-	ps->scope = (char *)id->scope;
-	ps->up = up;
-	ps->since = since;
-	ps->last_seen = last_seen;
-	ps->rtt_us = rtt;
-	ps->last_error = (char *)err;
+	ps->id = (char *)s->ident.id;
+	ps->role = (char *)pki_role_name(s->ident.role);
+	ps->name = (char *)s->ident.name;
+	ps->scope = (char *)s->ident.scope;
+	ps->up = s->up;
+	ps->since = s->since;
+	ps->last_seen = s->last_seen;
+	ps->rtt_us = s->rtt_us;
+	ps->last_error = (char *)s->last_error;
 	return ps;
 }
 
 int link_status(struct link *l, Carenet__Status *st)
 {
 	size_t n = peers_count(l->peers);
-	struct parent *p = &l->parent;
+	struct uplink *p = &l->parent;
 
 	st->children = calloc(n ? n : 1, sizeof(*st->children));
 	st->inspectors = calloc(n ? n : 1, sizeof(*st->inspectors));
@@ -328,9 +452,7 @@ int link_status(struct link *l, Carenet__Status *st)
 		Carenet__PeerStatus *ps;
 		if (!q->ident.id[0])
 			continue; /* never completed HELLO: counted, not listed */
-		ps =
-		    peer_status(&q->ident, q->up, q->since, q->last_seen, q->rtt_us, q->last_error);
-		if (!ps)
+		if (!(ps = peer_status(q)))
 			return CN_ENOMEM;
 		if (q->ident.role == PKI_ROLE_INSPECTOR)
 			st->inspectors[st->n_inspectors++] = ps;
@@ -339,10 +461,9 @@ int link_status(struct link *l, Carenet__Status *st)
 	}
 	if (p->sock) {
 		st->has_parent = 1;
-		if (!(st->parent = peer_status(&p->ident, p->up, p->since, p->last_seen, p->rtt_us,
-		                               p->last_error)))
+		if (!(st->parent = peer_status(&p->s)))
 			return CN_ENOMEM;
-		if (!p->ident.id[0]) { /* before the first WELCOME */
+		if (!p->s.ident.id[0]) { /* before the first WELCOME */
 			st->parent->id = p->expect_id;
 			st->parent->role = (char *)pki_role_name(pki_role_from_id(p->expect_id));
 		}

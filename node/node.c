@@ -21,39 +21,9 @@
 
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
-static const char *const ctr_names[CTR_COUNT] = {
-    [CTR_HANDSHAKES_OK] = "handshakes_ok",
-    [CTR_REFUSED_VERIFY] = "handshake_refused_verify",
-    [CTR_REFUSED_SCOPE] = "handshake_refused_scope",
-    [CTR_REFUSED_EXPIRED] = "handshake_refused_expired",
-    [CTR_REFUSED_REVOKED] = "handshake_refused_revoked",
-    [CTR_REFUSED_KEYMISMATCH] = "handshake_refused_keymismatch",
-    [CTR_REFUSED_NOT_CHILD] = "handshake_refused_not_child",
-    [CTR_REFUSED_PROTO] = "handshake_refused_proto",
-    [CTR_NO_HELLO] = "messages_before_hello",
-    [CTR_INVALID_MESSAGES] = "invalid_messages",
-    [CTR_OVERSIZE] = "oversize_frames",
-    [CTR_BANS] = "bans",
-    [CTR_BANNED_DROPPED] = "banned_messages_dropped",
-    [CTR_ZAP_DENIED] = "zap_denied",
-    [CTR_HS_FAILED_AUTH] = "curve_handshake_failed_auth",
-    [CTR_HS_FAILED_PROTOCOL] = "curve_handshake_failed_protocol",
-    [CTR_HS_FAILED_NO_DETAIL] = "curve_handshake_failed_other",
-    [CTR_PARENT_REFUSED] = "parent_refused",
-    [CTR_SESSIONS_DROPPED] = "sessions_dropped",
-    [CTR_ITEMS_APPLIED] = "items_applied",
-    [CTR_ITEMS_REFUSED] = "items_refused",
-    [CTR_ITEMS_DUPLICATE] = "items_duplicate",
-    [CTR_BAD_SIGNATURE] = "bad_signatures",
-    [CTR_FRAMES_DUPLICATE] = "frames_duplicate",
-    [CTR_GAPS] = "sequence_gaps",
-    [CTR_RESENDS] = "resends",
-    [CTR_BATCHES_COMMITTED] = "batches_committed",
-};
-
 const char *node_ctr_name(enum ctr c)
 {
-	return (unsigned)c < CTR_COUNT ? ctr_names[c] : "?";
+	return counters_name(c);
 }
 
 uint64_t node_now(const struct node *n)
@@ -220,6 +190,99 @@ static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 	return deliver_write(((struct node *)arg)->deliver, fn, fnarg);
 }
 
+/* The link's events go to the delivery engine. */
+static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent,
+                       const uint64_t cursors[WIRE_LANES])
+{
+	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors);
+}
+
+static void ev_peer_down(void *arg, const char *peer_id)
+{
+	deliver_peer_down(((struct node *)arg)->deliver, peer_id);
+}
+
+static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
+{
+	deliver_on_frame(((struct node *)arg)->deliver, peer_id, f);
+}
+
+static void ev_cursors(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES])
+{
+	deliver_cursors(((struct node *)arg)->deliver, peer_id, cursors);
+}
+
+static int open_link(struct node *n)
+{
+	struct link_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.zctx = n->zctx;
+	p.store = n->store;
+	p.self = n->self;
+	p.cfg = n->cfg;
+	p.trust = n->trust;
+	p.counters = n->counters;
+	p.ev.arg = n;
+	p.ev.peer_up = ev_peer_up;
+	p.ev.peer_down = ev_peer_down;
+	p.ev.frame = ev_frame;
+	p.ev.cursors = ev_cursors;
+	return link_open(&p, &n->link);
+}
+
+/* A revocation list that arrived in-band (roles checked who sent it). */
+static int env_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
+                        size_t len)
+{
+	struct node *n = arg;
+	int rc;
+
+	if ((rc = pki_trust_add_crl_der(n->trust, der, len)) != 0) {
+		log_warnx("pki: revocation list from %s does not verify: %s", origin,
+		          cn_strerror(rc));
+		return CN_EVERIFY;
+	}
+	if ((rc = node_crl_persist(n, txn, origin, der, len)) != 0)
+		return rc;
+	n->crl_changed = 1;
+	return 0;
+}
+
+/* The delivery engine sends over the link and has sessions rechecked. */
+static int dv_send(void *arg, const char *peer_id, int is_parent, const Carenet__Frame *f)
+{
+	struct node *n = arg;
+	return n->link ? link_send(n->link, peer_id, is_parent, f) : CN_ENOTREADY;
+}
+
+static void dv_recheck(void *arg)
+{
+	struct node *n = arg;
+
+	if (n->crl_changed && n->link) {
+		n->crl_changed = 0;
+		link_recheck(n->link);
+	}
+}
+
+static int open_deliver(struct node *n)
+{
+	struct deliver_env env;
+
+	memset(&env, 0, sizeof(env));
+	env.arg = n;
+	env.store = n->store;
+	env.self = n->self;
+	env.cfg = n->cfg;
+	env.trust = n->trust;
+	env.counters = n->counters;
+	env.now = env_now;
+	env.send = dv_send;
+	env.recheck = dv_recheck;
+	return deliver_new(&env, &n->deliver);
+}
+
 static int make_policy(struct node *n)
 {
 	struct roles_policy *p = n->policy;
@@ -245,7 +308,7 @@ static int start_roles(struct node *n)
 		n->clock_offset = off;
 	if ((rc = make_policy(n)) != 0)
 		return rc;
-	if ((rc = deliver_new(n, &n->deliver)) != 0)
+	if ((rc = open_deliver(n)) != 0)
 		return rc;
 	memset(&env, 0, sizeof(env));
 	env.me = n->me;
@@ -255,7 +318,11 @@ static int start_roles(struct node *n)
 	env.now = env_now;
 	env.emit = env_emit;
 	env.write = env_write;
-	return roles_new(&env, &n->roles);
+	env.crl_keep = env_crl_keep;
+	if ((rc = roles_new(&env, &n->roles)) != 0)
+		return rc;
+	deliver_set_roles(n->deliver, n->roles);
+	return 0;
 }
 
 int node_reload(struct node *n)
@@ -297,6 +364,8 @@ int node_reload(struct node *n)
 	n->trust = trust;
 	make_policy(n);
 	log_setlevel((enum log_level)cfg->log_level);
+	link_configure(n->link, n->cfg, n->trust);
+	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
 	         cfg->ncrl, pki_trust_revoked_count(trust));
@@ -391,7 +460,7 @@ static int node_start(struct node *n)
 		return rc;
 	if (!(n->zctx = zmq_ctx_new()))
 		return CN_ENOMEM;
-	if ((rc = link_open(n, &n->link)) != 0)
+	if ((rc = open_link(n)) != 0)
 		return rc;
 	if ((rc = node_control_open(n)) != 0)
 		return rc;

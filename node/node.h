@@ -3,8 +3,11 @@
  * over the link sockets (children ROUTER, parent DEALER, ZAP, monitors),
  * the control socket, with periodic work on a tick. Everything mutable
  * hangs off struct node; nothing here is shared with another thread.
- * This header is internal to node/ (link.c, node_control.c, node.c), but
- * for node_check/node_run, which tools/cli_run.c calls.
+ * node.c wires the link and the delivery engine together (link_events,
+ * deliver_env), gives roles their roles_env and the control server its
+ * control_env (node_control.c); neither link, deliver nor control includes
+ * this header. Internal to node/, but for node_check/node_run, which
+ * tools/cli_run.c calls.
  */
 #ifndef CARENET_NODE_H
 #define CARENET_NODE_H
@@ -13,42 +16,12 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "counters.h"
 #include "pki.h"
 #include "store.h"
 
 struct roles_policy;
 
-/* Counters shown by `carenet status`; names in node.c (ctr_names). */
-enum ctr {
-	CTR_HANDSHAKES_OK,
-	CTR_REFUSED_VERIFY, /* chain does not verify (wrong root, bad signature) */
-	CTR_REFUSED_SCOPE,  /* id outside a CA's scope */
-	CTR_REFUSED_EXPIRED,
-	CTR_REFUSED_REVOKED,
-	CTR_REFUSED_KEYMISMATCH, /* certificate CURVE key != link key */
-	CTR_REFUSED_NOT_CHILD, /* valid certificate, but not a direct child / covering inspector */
-	CTR_REFUSED_PROTO,     /* HELLO malformed or wrong version */
-	CTR_NO_HELLO,          /* messages from a key that has not completed HELLO */
-	CTR_INVALID_MESSAGES,  /* garbage, truncated, unknown type */
-	CTR_OVERSIZE,          /* frames over limits.max_frame */
-	CTR_BANS,              /* keys banned */
-	CTR_BANNED_DROPPED,    /* messages dropped from banned keys */
-	CTR_ZAP_DENIED,        /* ZAP refusals (banned/revoked keys) */
-	CTR_HS_FAILED_AUTH,    /* libzmq handshake failures seen by monitors */
-	CTR_HS_FAILED_PROTOCOL,
-	CTR_HS_FAILED_NO_DETAIL,
-	CTR_PARENT_REFUSED,    /* our HELLO refused by the parent, or its WELCOME invalid */
-	CTR_SESSIONS_DROPPED,  /* live sessions dropped (revoked, expired, replaced) */
-	CTR_ITEMS_APPLIED,     /* end-to-end items applied */
-	CTR_ITEMS_REFUSED,     /* items refused by the role rules or malformed */
-	CTR_ITEMS_DUPLICATE,   /* items already applied (origin high-water mark) */
-	CTR_BAD_SIGNATURE,     /* signed batches whose origin signature failed */
-	CTR_FRAMES_DUPLICATE,  /* link messages received twice (re-acked) */
-	CTR_GAPS,              /* link sequence gaps (resend asked) */
-	CTR_RESENDS,           /* resends after an overdue or resend ack */
-	CTR_BATCHES_COMMITTED, /* group commits of received batches */
-	CTR_COUNT
-};
 
 struct link;
 struct control;

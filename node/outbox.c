@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
+#include "be.h"
 #include "err.h"
 #include "log.h"
 
@@ -14,20 +16,6 @@ struct okey {
 	uint8_t seq[8];
 };
 
-static void be64(uint8_t *b, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		b[i] = (uint8_t)v;
-}
-
-static uint64_t rd64(const uint8_t *b)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
 static int mkkey(struct okey *k, const char *peer, unsigned lane, uint64_t seq)
 {
 	size_t n = strlen(peer);
@@ -36,20 +24,8 @@ static int mkkey(struct okey *k, const char *peer, unsigned lane, uint64_t seq)
 	memset(k, 0, sizeof(*k));
 	memcpy(k->peer, peer, n);
 	k->lane = (uint8_t)lane;
-	be64(k->seq, seq);
+	be_put64(k->seq, seq);
 	return 0;
-}
-
-static int lmdb_rc(int rc, const char *what)
-{
-	if (rc == 0)
-		return 0;
-	if (rc == MDB_MAP_FULL)
-		return CN_EMAPFULL;
-	if (rc == MDB_NOTFOUND)
-		return CN_ENOTFOUND;
-	log_warnx("store: %s: %s", what, mdb_strerror(rc));
-	return CN_ESTORE;
 }
 
 /* u64 values in the cursors db under a tagged key. */
@@ -70,9 +46,9 @@ static int u64_get(struct store *st, MDB_txn *txn, enum store_db db, char tag, c
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
-		return lmdb_rc(rc, "cursor get");
+		return store_err(rc, "cursor get");
 	if (v.mv_size == 8)
-		*out = rd64(v.mv_data);
+		*out = be_get64(v.mv_data);
 	return 0;
 }
 
@@ -86,12 +62,12 @@ static int u64_put(struct store *st, MDB_txn *txn, enum store_db db, char tag, c
 	if (mkkey(&k, id, lane, 0) != 0)
 		return CN_EINVAL;
 	k.seq[0] = (uint8_t)tag;
-	be64(b, val);
+	be_put64(b, val);
 	kv.mv_data = &k;
 	kv.mv_size = sizeof(k);
 	v.mv_data = b;
 	v.mv_size = 8;
-	return lmdb_rc(mdb_put(txn, store_dbi(st, db), &kv, &v, 0), "cursor put");
+	return store_err(mdb_put(txn, store_dbi(st, db), &kv, &v, 0), "cursor put");
 }
 
 int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq)
@@ -119,7 +95,7 @@ int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, 
 	v.mv_size = 1 + olen + len;
 	rc = mdb_put(txn, store_dbi(st, STORE_OUTBOX), &kv, &v, MDB_RESERVE);
 	if (rc != 0)
-		return lmdb_rc(rc, "outbox put");
+		return store_err(rc, "outbox put");
 	((uint8_t *)v.mv_data)[0] = (uint8_t)olen;
 	memcpy((uint8_t *)v.mv_data + 1, origin, olen);
 	memcpy((uint8_t *)v.mv_data + 1 + olen, msg, len);
@@ -140,7 +116,7 @@ int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 	if (mkkey(&k, peer, lane, from) != 0)
 		return CN_EINVAL;
 	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_OUTBOX), &c)) != 0)
-		return lmdb_rc(rc, "outbox cursor");
+		return store_err(rc, "outbox cursor");
 	kv.mv_data = &k;
 	kv.mv_size = sizeof(k);
 	while ((rc = mdb_cursor_get(c, &kv, &v, op)) == 0) {
@@ -155,13 +131,13 @@ int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 			continue; /* cannot happen: we wrote it */
 		memcpy(origin, d + 1, d[0]);
 		origin[d[0]] = 0;
-		if ((ret = fn(rd64(got->seq), origin, d + 1 + d[0], v.mv_size - 1 - d[0], arg)) !=
+		if ((ret = fn(be_get64(got->seq), origin, d + 1 + d[0], v.mv_size - 1 - d[0], arg)) !=
 		    0)
 			break;
 	}
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND && ret == 0)
-		return lmdb_rc(rc, "outbox iterate");
+		return store_err(rc, "outbox iterate");
 	return ret;
 }
 
@@ -175,13 +151,13 @@ int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, 
 	if (mkkey(&k, peer, lane, 0) != 0)
 		return CN_EINVAL;
 	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_OUTBOX), &c)) != 0)
-		return lmdb_rc(rc, "outbox cursor");
+		return store_err(rc, "outbox cursor");
 	kv.mv_data = &k;
 	kv.mv_size = sizeof(k);
 	while ((rc = mdb_cursor_get(c, &kv, &v, MDB_SET_RANGE)) == 0) {
 		const struct okey *got = kv.mv_data;
 		if (kv.mv_size != sizeof(k) || memcmp(got->peer, k.peer, OUTBOX_PEER_LEN) != 0 ||
-		    got->lane != k.lane || rd64(got->seq) > upto)
+		    got->lane != k.lane || be_get64(got->seq) > upto)
 			break;
 		if ((rc = mdb_cursor_del(c, 0)) != 0)
 			break;
@@ -190,7 +166,7 @@ int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, 
 	}
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return lmdb_rc(rc, "outbox ack");
+		return store_err(rc, "outbox ack");
 	return 0;
 }
 
@@ -231,9 +207,11 @@ int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned 
 }
 
 struct rebase {
-	uint8_t **msgs;
-	size_t *lens;
-	char (*origins)[256];
+	struct rebase_msg {
+		uint8_t *msg;
+		size_t len;
+		char origin[256];
+	} *v;
 	size_t n, cap;
 };
 
@@ -241,26 +219,13 @@ static int rebase_collect(uint64_t seq, const char *origin, const void *msg, siz
 {
 	struct rebase *r = arg;
 	(void)seq;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		uint8_t **m = realloc(r->msgs, cap * sizeof(*m));
-		size_t *l = m ? realloc(r->lens, cap * sizeof(*l)) : NULL;
-		char(*o)[256] = l ? realloc(r->origins, cap * sizeof(*o)) : NULL;
-		if (m)
-			r->msgs = m;
-		if (l)
-			r->lens = l;
-		if (o)
-			r->origins = o;
-		if (!m || !l || !o)
-			return CN_ENOMEM;
-		r->cap = cap;
-	}
-	if (!(r->msgs[r->n] = malloc(len ? len : 1)))
+	if (ARR_GROW(r->v, r->n + 1, r->cap))
 		return CN_ENOMEM;
-	memcpy(r->msgs[r->n], msg, len);
-	r->lens[r->n] = len;
-	snprintf(r->origins[r->n], 256, "%s", origin);
+	if (!(r->v[r->n].msg = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	memcpy(r->v[r->n].msg, msg, len);
+	r->v[r->n].len = len;
+	snprintf(r->v[r->n].origin, 256, "%s", origin);
 	r->n++;
 	return 0;
 }
@@ -278,12 +243,10 @@ int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lan
 	    (rc = u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, cursor)) != 0)
 		goto out;
 	for (size_t i = 0; i < r.n && rc == 0; i++)
-		rc = outbox_put(st, txn, peer, lane, r.origins[i], r.msgs[i], r.lens[i], &seq);
+		rc = outbox_put(st, txn, peer, lane, r.v[i].origin, r.v[i].msg, r.v[i].len, &seq);
 out:
 	for (size_t i = 0; i < r.n; i++)
-		free(r.msgs[i]);
-	free(r.msgs);
-	free(r.lens);
-	free(r.origins);
+		free(r.v[i].msg);
+	free(r.v);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arr.h"
 #include "err.h"
 #include "log.h"
 
@@ -22,7 +23,7 @@ struct peers {
 	struct ban bans[BANS_MAX];
 	size_t nbans;
 	char (*revoked)[41];
-	size_t nrevoked;
+	size_t nrevoked, revokedcap;
 };
 
 /* What the store keeps of a known child (fixed layout, versioned). */
@@ -88,14 +89,8 @@ static struct peer *add(struct peers *ps, const char *key, uint64_t now)
 
 	if (ps->n == PEERS_MAX && !evict_one(ps))
 		return NULL;
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 16;
-		struct peer **v = realloc(ps->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		ps->v = v;
-		ps->cap = cap;
-	}
+	if (ARR_GROW(ps->v, ps->n + 1, ps->cap))
+		return NULL;
 	if (!(p = calloc(1, sizeof(*p))))
 		return NULL;
 	memcpy(p->key, key, 40);
@@ -211,13 +206,10 @@ int peers_is_revoked_key(const struct peers *ps, const char *key)
 
 void peers_add_revoked_key(struct peers *ps, const char *key)
 {
-	char(*v)[41];
-
 	if (peers_is_revoked_key(ps, key) || ps->nrevoked == REVOKED_KEYS_MAX)
 		return;
-	if (!(v = realloc(ps->revoked, (ps->nrevoked + 1) * sizeof(*v))))
+	if (ARR_GROW(ps->revoked, ps->nrevoked + 1, ps->revokedcap))
 		return;
-	ps->revoked = v;
 	snprintf(ps->revoked[ps->nrevoked++], 41, "%s", key);
 }
 
@@ -330,7 +322,6 @@ static int persist_txn(MDB_txn *txn, void *arg)
 	struct persist_arg *a = arg;
 	struct peer_rec rec;
 	MDB_val k, v;
-	int rc;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.version = 1;
@@ -343,14 +334,7 @@ static int persist_txn(MDB_txn *txn, void *arg)
 	k.mv_size = strlen(a->p->ident.id);
 	v.mv_data = &rec;
 	v.mv_size = sizeof(rec);
-	rc = mdb_put(txn, store_dbi(a->st, STORE_PEERS), &k, &v, 0);
-	if (rc == MDB_MAP_FULL)
-		return CN_EMAPFULL;
-	if (rc != 0) {
-		log_warnx("store: peers put: %s", mdb_strerror(rc));
-		return CN_ESTORE;
-	}
-	return 0;
+	return store_err(mdb_put(txn, store_dbi(a->st, STORE_PEERS), &k, &v, 0), "peers put");
 }
 
 int peers_persist(struct peers *ps, struct store *st, const struct peer *p)

@@ -1,7 +1,9 @@
 /*
- * peer: the table of peers seen on the children ROUTER (children and
- * inspectors), keyed by the CURVE key ZeroMQ authenticated, plus the ban
- * list and the keys known to belong to revoked certificates.
+ * peer: a neighbour's session (struct peer: one type for the parent and for
+ * children, told apart by is_parent), and the table of sessions seen on the
+ * children ROUTER (children and inspectors), keyed by the CURVE key ZeroMQ
+ * authenticated, plus the ban list and the keys known to belong to revoked
+ * certificates. The parent's session is not in the table: the link holds it.
  *
  * The table is bounded (PEERS_MAX); when full, the oldest entry that never
  * completed HELLO is evicted. Known children are persisted in the store's
@@ -22,18 +24,19 @@
 #define PEER_RID_MAX 256
 
 struct peer {
-	char key[41];              /* Z85 CURVE key (ZAP User-Id) */
+	int is_parent;             /* the parent session (the link's, not in the table) */
+	char key[41];              /* Z85 CURVE key (ZAP User-Id; the parent's: its certificate's) */
 	uint8_t rid[PEER_RID_MAX]; /* ZeroMQ routing id, assigned by ZeroMQ */
 	size_t rid_len;
 	int fd;                    /* socket of the latest message (ZMQ_SRCFD) */
-	int up;                    /* HELLO accepted on the current connection */
+	int up;                    /* HELLO (child) / WELCOME (parent) accepted on this connection */
 	struct pki_identity ident; /* valid once HELLO was accepted */
 	uint64_t since;            /* last up/down change, UTC seconds */
 	uint64_t last_seen;
 	uint64_t created;
 	uint64_t rtt_us;
 	uint64_t ping_nonce;
-	char last_error[128];
+	char last_error[320];
 	unsigned invalid;        /* invalid messages in the current window */
 	uint64_t invalid_window; /* start of that window */
 };

@@ -92,9 +92,26 @@ int f_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 	return rc;
 }
 
+/* The node's CRL keeper: counts what it is given; refuses lists that
+ * start with "bad" as a list that does not verify. */
+int crls_kept;
+char crl_origin[PKI_ID_MAX];
+
+static int f_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
+                      size_t len)
+{
+	(void)arg;
+	(void)txn;
+	if (len >= 3 && memcmp(der, "bad", 3) == 0)
+		return CN_EVERIFY;
+	crls_kept++;
+	snprintf(crl_origin, sizeof(crl_origin), "%s", origin);
+	return 0;
+}
+
 void office_start(struct office *o)
 {
-	struct roles_env env = {&o->me, o->st, &o->pol, o, f_now, f_emit, f_write};
+	struct roles_env env = {&o->me, o->st, &o->pol, o, f_now, f_emit, f_write, f_crl_keep};
 
 	if (store_open(o->dir, 8u << 20, &o->st) != 0) {
 		fprintf(stderr, "cannot open %s\n", o->dir);

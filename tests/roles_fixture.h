@@ -24,6 +24,10 @@
 #define T0 1790000000u /* 2026-09-21 */
 #define MAXITEMS 256
 
+/* What the fake CRL keeper (roles_env.crl_keep) was given. */
+extern int crls_kept;
+extern char crl_origin[];
+
 #define C "530102"
 #define T1 "530102001"
 #define T2 "530102002"

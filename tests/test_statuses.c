@@ -96,6 +96,41 @@ static void test_announce(void)
 	CHECK(store_read(county.st, regget_txn, &role) == 0 && role == PKI_ROLE_VILLAGE);
 }
 
+static size_t craft_revocation(struct office *o, const char *crl)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__Revocation rv = CARENET__REVOCATION__INIT;
+
+	rv.crl.data = (uint8_t *)crl;
+	rv.crl.len = strlen(crl);
+	it.body_case = CARENET__ITEM__BODY_REVOCATION;
+	it.revocation = &rv;
+	return craft(o, &it);
+}
+
+/* Revocations: only this office's county sends them, only downwards; the
+ * list reaches the node's keeper, and a list it refuses is refused. */
+static void test_revocation(void)
+{
+	struct apply_ctx a;
+	size_t i;
+
+	crls_kept = 0;
+	i = craft_revocation(&county, "crl-der");
+	CHECK(apply(&t1, &county, i, C, &a) == 0 && a.route.all_children && !a.route.up);
+	CHECK(crls_kept == 1 && strcmp(crl_origin, C) == 0);
+	CHECK(apply(&v11, &county, i, T1, &a) == 0 && a.route.all_children && crls_kept == 2);
+	/* Sent back up from below, or published by a township: refused. */
+	CHECK(apply(&t1, &county, i, V11, &a) == CN_EROLE && strstr(a.why, "county"));
+	i = craft_revocation(&t1, "crl-der");
+	CHECK(apply(&v11, &t1, i, T1, &a) == CN_EROLE);
+	i = craft_revocation(&county, "");
+	CHECK(apply(&t1, &county, i, C, &a) == CN_EINVAL);
+	i = craft_revocation(&county, "bad-crl");
+	CHECK(apply(&t1, &county, i, C, &a) == CN_EVERIFY && strstr(a.why, "does not verify"));
+	CHECK(crls_kept == 2);
+}
+
 int main(void)
 {
 	fx_begin("test_statuses");
@@ -103,6 +138,7 @@ int main(void)
 	story_deliver_task();
 	test_status();
 	test_announce();
+	test_revocation();
 	failures += fx_end();
 	if (failures)
 		fprintf(stderr, "test_statuses: %d failures\n", failures);

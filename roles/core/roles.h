@@ -76,6 +76,17 @@ struct roles_env {
 	/* Runs fn in one write transaction through the engine (so emitted
 	 * items are signed and queued before commit and sent after it). */
 	int (*write)(void *arg, int (*fn)(MDB_txn *txn, void *fnarg), void *fnarg);
+	/*
+	 * Keeps a revocation list that arrived from county `origin` (already
+	 * checked by roles: sender, direction, size): verifies it against the
+	 * node's CAs and adds it to the trust store, stores it inside txn so a
+	 * restart loads it again, and has live sessions rechecked after the
+	 * commit. CN_EVERIFY if it does not verify; store errors pass through.
+	 * May be NULL (no trust store, e.g. a test): the list is then only
+	 * audited and forwarded.
+	 */
+	int (*crl_keep)(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
+	                size_t len);
 };
 
 /* Where the engine forwards a received item (its exact bytes). */

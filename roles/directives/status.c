@@ -315,7 +315,8 @@ int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	if ((rc = registry_put(r->env.store, txn, a->id, role, a->name)) < 0)
 		return rc;
-	route->up = r->env.me->role != PKI_ROLE_COUNTY;
+	/* Forward only news: an office already known the same way stops here. */
+	route->up = rc > 0 && r->env.me->role != PKI_ROLE_COUNTY;
 	return 0;
 }
 
@@ -325,6 +326,7 @@ int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 {
 	const char *me = r->env.me->id;
 	const Carenet__Revocation *v = item->revocation;
+	int rc;
 
 	if (!v || origin->role != PKI_ROLE_COUNTY || !rules_is_ancestor(origin->id, me) ||
 	    (from[0] && rules_is_ancestor(me, from))) {
@@ -338,6 +340,14 @@ int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "revocation CRL of %zu bytes (1..%u)", v->crl.len,
 		          ROLES_MAX_CRL);
 		return CN_EINVAL;
+	}
+	if (r->env.crl_keep &&
+	    (rc = r->env.crl_keep(r->env.arg, txn, item->origin, v->crl.data, v->crl.len)) != 0) {
+		if (rc == CN_EVERIFY)
+			roles_why(why, whylen,
+			          "revocation list from %s does not verify against this node's CAs",
+			          item->origin);
+		return rc;
 	}
 	route->all_children = 1;
 	return roles_audit(r, txn, me, "revocation", item->origin, "CRL of %zu bytes from %s",

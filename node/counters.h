@@ -1,0 +1,46 @@
+/*
+ * counters: the node's event counters, shown by `carenet status`.
+ *
+ * The node owns one array uint64_t[CTR_COUNT]; the link layer and the
+ * delivery engine are handed a pointer to it and only add to it. The enum
+ * is the index, counters_name() the name status prints.
+ * Thread: the node's thread. No errors; names are static strings.
+ */
+#ifndef CARENET_COUNTERS_H
+#define CARENET_COUNTERS_H
+
+enum ctr {
+	CTR_HANDSHAKES_OK,
+	CTR_REFUSED_VERIFY, /* chain does not verify (wrong root, bad signature) */
+	CTR_REFUSED_SCOPE,  /* id outside a CA's scope */
+	CTR_REFUSED_EXPIRED,
+	CTR_REFUSED_REVOKED,
+	CTR_REFUSED_KEYMISMATCH, /* certificate CURVE key != link key */
+	CTR_REFUSED_NOT_CHILD, /* valid certificate, but not a direct child / covering inspector */
+	CTR_REFUSED_PROTO,     /* HELLO malformed or wrong version */
+	CTR_NO_HELLO,          /* messages from a key that has not completed HELLO */
+	CTR_INVALID_MESSAGES,  /* garbage, truncated, unknown type */
+	CTR_OVERSIZE,          /* frames over limits.max_frame */
+	CTR_BANS,              /* keys banned */
+	CTR_BANNED_DROPPED,    /* messages dropped from banned keys */
+	CTR_ZAP_DENIED,        /* ZAP refusals (banned/revoked keys) */
+	CTR_HS_FAILED_AUTH,    /* libzmq handshake failures seen by monitors */
+	CTR_HS_FAILED_PROTOCOL,
+	CTR_HS_FAILED_NO_DETAIL,
+	CTR_PARENT_REFUSED,    /* our HELLO refused by the parent, or its WELCOME invalid */
+	CTR_SESSIONS_DROPPED,  /* live sessions dropped (revoked, expired, replaced) */
+	CTR_ITEMS_APPLIED,     /* end-to-end items applied */
+	CTR_ITEMS_REFUSED,     /* items refused by the role rules or malformed */
+	CTR_ITEMS_DUPLICATE,   /* items already applied (origin high-water mark) */
+	CTR_BAD_SIGNATURE,     /* signed batches whose origin signature failed */
+	CTR_FRAMES_DUPLICATE,  /* link messages received twice (re-acked) */
+	CTR_GAPS,              /* link sequence gaps (resend asked) */
+	CTR_RESENDS,           /* resends after an overdue or resend ack */
+	CTR_BATCHES_COMMITTED, /* group commits of received batches */
+	CTR_COUNT
+};
+
+/* The name shown by status ("handshakes_ok"...), "?" if c is out of range. */
+const char *counters_name(enum ctr c);
+
+#endif

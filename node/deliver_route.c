@@ -1,0 +1,138 @@
+/* deliver_route: where items go next (the destinations a route names) and
+ * queueing each destination's subset of a signed batch in its outbox. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arr.h"
+#include "deliver_int.h"
+#include "err.h"
+#include "item.h"
+#include "outbox.h"
+#include "registry.h"
+
+static int add_dest(struct dests *ds, const char *id)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		if (strcmp(ds->v[i].id, id) == 0)
+			return (int)i;
+	if (ds->n == DEST_MAX)
+		return -1;
+	memset(&ds->v[ds->n], 0, sizeof(ds->v[0]));
+	snprintf(ds->v[ds->n].id, PKI_ID_MAX, "%s", id);
+	return (int)ds->n++;
+}
+
+static int keep(struct dests *ds, const char *id, size_t idx)
+{
+	int k = add_dest(ds, id);
+	struct dest *dd;
+
+	if (k < 0)
+		return CN_ENOMEM;
+	dd = &ds->v[k];
+	if (dd->n && dd->keep[dd->n - 1] == idx)
+		return 0;
+	if (ARR_GROW(dd->keep, dd->n + 1, dd->cap))
+		return CN_ENOMEM;
+	dd->keep[dd->n++] = idx;
+	return 0;
+}
+
+void deliver_dests_free(struct dests *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->v[i].keep);
+	ds->n = 0;
+}
+
+struct child_arg {
+	struct dests *ds;
+	size_t idx;
+	int rc;
+};
+
+static int each_child(const char *id, enum pki_role role, const char *name, void *arg)
+{
+	struct child_arg *a = arg;
+	(void)role;
+	(void)name;
+	a->rc = keep(a->ds, id, a->idx);
+	return a->rc;
+}
+
+/* Adds item idx to the destinations its route names. */
+int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
+                  size_t idx)
+{
+	const char *me = d->me->id;
+	size_t ml = strlen(me), cl = ml + 3;
+	char parent[PKI_ID_MAX], child[PKI_ID_MAX];
+	int rc;
+
+	if (rt->up && pki_parent_id(me, parent, sizeof(parent)) == 0 &&
+	    d->env.cfg->parent_endpoint[0] && (rc = keep(ds, parent, idx)) != 0)
+		return rc;
+	if (rt->all_children && ml < 12) {
+		struct child_arg a = {ds, idx, 0};
+		enum pki_role cr = ml == 6 ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
+		registry_each(d->env.store, txn, me, cr, each_child, &a);
+		if (a.rc)
+			return a.rc;
+	}
+	for (size_t i = 0; i < rt->ntargets; i++) {
+		const char *t = rt->targets[i];
+		if (strlen(t) < cl || strncmp(t, me, ml) != 0)
+			continue; /* not below this node: roles said so, but never trust it */
+		snprintf(child, sizeof(child), "%.*s", (int)cl, t);
+		if ((rc = keep(ds, child, idx)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Route of an item this node originates, from its body. */
+void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	switch (it->body_case) {
+	case CARENET__ITEM__BODY_DIRECTIVE:
+		rt->targets = it->directive->expanded;
+		rt->ntargets = it->directive->n_expanded;
+		break;
+	case CARENET__ITEM__BODY_REMINDER:
+		rt->targets = it->reminder->targets;
+		rt->ntargets = it->reminder->n_targets;
+		break;
+	case CARENET__ITEM__BODY_REVOCATION:
+		rt->all_children = 1;
+		break;
+	default:
+		rt->up = 1;
+		break;
+	}
+}
+
+/* Queues the subsets of a signed batch for each destination. */
+int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
+                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds)
+{
+	uint8_t *buf;
+	size_t len;
+	uint64_t seq;
+	int rc = 0;
+
+	for (size_t i = 0; i < ds->n && rc == 0; i++) {
+		struct dest *dd = &ds->v[i];
+		if (dd->n == sb->n_items && whole) {
+			rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, whole, wlen,
+			                &seq);
+			continue;
+		}
+		if ((rc = item_batch_subset(sb, dd->keep, dd->n, &buf, &len)) != 0)
+			break;
+		rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, buf, len, &seq);
+		free(buf);
+	}
+	return rc;
+}
