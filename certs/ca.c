@@ -7,6 +7,7 @@
  * to stdout. Every command returns the process exit status (cmd.h).
  */
 #include "ca_int.h"
+#include "arr.h"
 #include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
@@ -199,15 +200,9 @@ int ca_revoked_read(const char *dir, struct ca_revoked_line **out, size_t *n)
 		e.r.when = (time_t)when;
 		e.r.reason = pki_crl_reason_parse(reason);
 		snprintf(e.id, sizeof(e.id), "%s", id);
-		if (*n == cap) {
-			struct ca_revoked_line *nl =
-			    realloc(*out, (cap ? cap * 2 : 16) * sizeof(*nl));
-			if (!nl) {
-				free(buf);
-				return CN_ENOMEM;
-			}
-			*out = nl;
-			cap = cap ? cap * 2 : 16;
+		if (ARR_GROW(*out, *n + 1, cap)) {
+			free(buf);
+			return CN_ENOMEM;
 		}
 		(*out)[(*n)++] = e;
 	}

@@ -3,6 +3,7 @@
  * init and the shared helpers; certs/README.md the layout of a CA directory).
  */
 #include "ca_int.h"
+#include "arr.h"
 #include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
@@ -578,13 +579,8 @@ static int issued_names(const char *dir, char ***names, size_t *n)
 		size_t l = strlen(de->d_name);
 		if (l < 5 || strcmp(de->d_name + l - 4, ".pem") != 0)
 			continue;
-		if (*n == cap) {
-			char **nn = realloc(*names, (cap ? cap * 2 : 32) * sizeof(*nn));
-			if (!nn)
-				break;
-			*names = nn;
-			cap = cap ? cap * 2 : 32;
-		}
+		if (ARR_GROW(*names, *n + 1, cap))
+			break;
 		if (((*names)[*n] = util_strdup(de->d_name)))
 			(*n)++;
 	}
