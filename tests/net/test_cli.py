@@ -17,6 +17,18 @@ SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca",
 # Every flag a subcommand takes, which its --help must document: a table-built
 # usage drops nothing silently.
 FLAGS = {
+    ("ca", "init"): ["-d", "--dir", "-s", "--scope", "-n", "--name", "-r", "--root", "-q",
+                     "--request", "-i", "--install", "--days"],
+    ("ca", "issue"): ["-c", "--ca", "-r", "--csr", "-e", "--endpoint", "-p",
+                      "--parent-endpoint", "--days", "--valid-from", "--valid-until", "--tz",
+                      "-o", "--out", "-f", "--force"],
+    ("ca", "revoke"): ["-c", "--ca", "-s", "--serial", "-i", "--id", "-r", "--reason"],
+    ("ca", "crl"): ["-c", "--ca"],
+    ("ca", "list"): ["-c", "--ca", "-j", "--json"],
+    ("init",): ["-d", "--dir", "-i", "--id", "-n", "--name", "-I", "--inspector", "-s",
+                "--scope"],
+    ("enroll",): ["-d", "--dir", "-l", "--listen", "--data-dir", "-p", "--parent-endpoint",
+                  "-f", "--force"],
     ("directive", "issue"): ["-c", "--config", "--kind", "--to", "--title", "--body",
                              "--body-file", "--due", "--indicator", "--ref", "--remind",
                              "--json", "--help"],
