@@ -29,6 +29,8 @@ FLAGS = {
                 "--scope"],
     ("enroll",): ["-d", "--dir", "-l", "--listen", "--data-dir", "-p", "--parent-endpoint",
                   "-f", "--force"],
+    ("demo",): ["-d", "--dir", "-t", "--townships", "-v", "--villages", "--duration",
+                "--no-scenario", "-s", "--setup-only", "-p", "--base-port"],
     ("directive", "issue"): ["-c", "--config", "--kind", "--to", "--title", "--body",
                              "--body-file", "--due", "--indicator", "--ref", "--remind",
                              "--json", "--help"],
@@ -75,6 +77,12 @@ def test_demo_usage(cn, scratch):
     expect([cn, "demo", "--villages", "1000"], EXIT_USAGE, "demo --villages 1000")
     expect([cn, "demo", "--villages", "two"], EXIT_USAGE, "demo --villages two")
     expect([cn, "demo", "--bogus"], EXIT_USAGE, "demo --bogus")
+    expect([cn, "demo", "--duration", "0"], EXIT_USAGE, "demo --duration 0",
+           err_has=["duration"])
+    expect([cn, "demo", "--base-port", "80"], EXIT_USAGE, "demo --base-port 80",
+           err_has=["base-port"])
+    expect([cn, "demo", "-t", "99", "-v", "999"], EXIT_USAGE, "demo of 99000 nodes",
+           err_has=["--setup-only"])
     busy = os.path.join(scratch, "busy")
     os.makedirs(busy)
     open(os.path.join(busy, "keep.txt"), "w").close()
