@@ -7,6 +7,8 @@
  * to stdout. Every command returns the process exit status (cmd.h).
  */
 #include "ca_int.h"
+#include "args.h"
+#include "arr.h"
 #include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
@@ -15,7 +17,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,18 +42,6 @@ int ca_fail(int rc, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code ? code : 1;
-}
-
-int ca_usage(const char *usage)
-{
-	fputs(usage, stderr);
-	return 2;
-}
-
-void ca_getopt_reset(void)
-{
-	optind = 0; /* glibc: full re-initialisation, the tools may run many times */
-	opterr = 1;
 }
 
 /* dir/name into out (PATH_MAX); CN_EINVAL when too long. */
@@ -199,15 +188,9 @@ int ca_revoked_read(const char *dir, struct ca_revoked_line **out, size_t *n)
 		e.r.when = (time_t)when;
 		e.r.reason = pki_crl_reason_parse(reason);
 		snprintf(e.id, sizeof(e.id), "%s", id);
-		if (*n == cap) {
-			struct ca_revoked_line *nl =
-			    realloc(*out, (cap ? cap * 2 : 16) * sizeof(*nl));
-			if (!nl) {
-				free(buf);
-				return CN_ENOMEM;
-			}
-			*out = nl;
-			cap = cap ? cap * 2 : 16;
+		if (ARR_GROW(*out, *n + 1, cap)) {
+			free(buf);
+			return CN_ENOMEM;
 		}
 		(*out)[(*n)++] = e;
 	}
@@ -303,25 +286,30 @@ static void ca_dir_undo(const char *dir, int with_key)
 
 /* ------------------------------------------------------------ ca init */
 
-static const char ca_init_usage[] =
-    "usage: carenet ca init --dir DIR --scope SCOPE --name NAME [--days N]\n"
-    "       carenet ca init --dir DIR --scope CODE --name NAME --root ROOTDIR [--days N]\n"
-    "       carenet ca init --dir DIR --scope CODE --name NAME --request\n"
-    "       carenet ca init --dir DIR --install CERTFILE [--root ROOTDIR]\n"
-    "\n"
+static const struct args_opt ca_init_opts[] = {
+    {"dir", 'd', "DIR", "the CA directory (created 0700; must not hold a CA yet)"},
+    {"scope", 's', "SCOPE", "digits of the administrative division code"},
+    {"name", 'n', "NAME", "display name, UTF-8 (e.g. \"云南省民政厅\")"},
+    {"root", 'r', "ROOTDIR", "a county CA: sign it at once with the root CA in ROOTDIR"},
+    {"request", 'q', NULL,
+     "a county CA: write DIR/ca.key and DIR/ca-request.pem\n"
+     "for the root's operator ('carenet ca issue')"},
+    {"install", 'i', "CERTFILE",
+     "a county CA: install the certificate the root issued\n"
+     "(ROOTDIR/issued/ca-CODE.pem; it carries the root's too)"},
+    {"days", ARGS_LONG('D'), "N", "validity in days (default 3650)"},
+    {0}};
+static const struct args_cmd ca_init_cmd = {
+    "carenet ca init",
+    "--dir DIR --scope SCOPE --name NAME [--days N]\n"
+    "--dir DIR --scope CODE --name NAME --root ROOTDIR [--days N]\n"
+    "--dir DIR --scope CODE --name NAME --request\n"
+    "--dir DIR --install CERTFILE [--root ROOTDIR]",
     "Creates a CA in DIR (ca.key 0600, ca.pem, crl.pem, serial, issued/).\n"
     "  A root CA (province 53 or prefecture 5301): --scope of 2 to 5 digits.\n"
     "  A county CA: --scope is its 6-digit code under the root's scope, and either\n"
-    "    --root ROOTDIR   signs it at once with the root CA in ROOTDIR, or\n"
-    "    --request        writes DIR/ca.key and DIR/ca-request.pem for the root's\n"
-    "                     operator ('carenet ca issue --ca ROOTDIR --csr ...'); then\n"
-    "    --install FILE   installs the certificate the root issued (ROOTDIR/issued/\n"
-    "                     ca-CODE.pem; it carries the root certificate too).\n"
-    "  -d, --dir DIR      the CA directory (created 0700; must not hold a CA yet)\n"
-    "  -s, --scope SCOPE  digits of the administrative division code\n"
-    "  -n, --name NAME    display name, UTF-8 (e.g. \"云南省民政厅\")\n"
-    "      --days N       validity in days (default 3650)\n"
-    "  -h, --help         show this text\n";
+    "  --root (signed at once), or --request and later --install.\n",
+    ca_init_opts, NULL};
 
 struct ca_init_opts {
 	const char *dir, *scope, *name, *root, *install;
@@ -573,56 +561,59 @@ static int ca_init_request(const struct ca_init_opts *o)
 	return 0;
 }
 
-int ca_init(int argc, char **argv)
+/* 0, 1 after --help, CN_EUSAGE (printed). */
+static int ca_init_parse(int argc, char **argv, struct ca_init_opts *o)
 {
-	static const struct option lo[] = {{"dir", required_argument, NULL, 'd'},
-	                                   {"scope", required_argument, NULL, 's'},
-	                                   {"name", required_argument, NULL, 'n'},
-	                                   {"root", required_argument, NULL, 'r'},
-	                                   {"request", no_argument, NULL, 'q'},
-	                                   {"install", required_argument, NULL, 'i'},
-	                                   {"days", required_argument, NULL, 'D'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	struct ca_init_opts o = {.days = 3650};
-	int c;
+	struct args g;
+	int ch;
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "d:s:n:r:qi:h", lo, NULL)) != -1) {
-		switch (c) {
+	args_begin(&g, &ca_init_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		switch (ch) {
 		case 'd':
-			o.dir = optarg;
+			o->dir = g.val;
 			break;
 		case 's':
-			o.scope = optarg;
+			o->scope = g.val;
 			break;
 		case 'n':
-			o.name = optarg;
+			o->name = g.val;
 			break;
 		case 'r':
-			o.root = optarg;
+			o->root = g.val;
 			break;
 		case 'q':
-			o.request = 1;
+			o->request = 1;
 			break;
 		case 'i':
-			o.install = optarg;
+			o->install = g.val;
 			break;
-		case 'D':
-			if (ca_parse_days(optarg, &o.days) != 0)
-				return ca_fail(CN_EUSAGE, "--days wants 1..36500, not '%s'",
-				               optarg);
-			break;
-		case 'h':
-			fputs(ca_init_usage, stdout);
-			return 0;
+		case ARGS_LONG('D'):
+			if (ca_parse_days(g.val, &o->days) == 0)
+				break;
+			args_usage_error(&ca_init_cmd, "--days wants 1..36500, not '%s'", g.val);
+			return CN_EUSAGE;
 		default:
-			return ca_usage(ca_init_usage);
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
-	if (optind != argc || !o.dir || (!o.install && (!o.scope || !o.name)) ||
-	    (o.request && (o.root || o.install)))
-		return ca_usage(ca_init_usage);
+	if (args_operands(&g, 0, 0) != 0)
+		return CN_EUSAGE;
+	if (!o->dir || (!o->install && (!o->scope || !o->name)) ||
+	    (o->request && (o->root || o->install))) {
+		args_usage_error(&ca_init_cmd, "give --dir, and --scope and --name or --install");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
+int ca_init(int argc, char **argv)
+{
+	struct ca_init_opts o = {.days = 3650};
+	int rc;
+
+	if ((rc = ca_init_parse(argc, argv, &o)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	if (o.name && strlen(o.name) >= PKI_NAME_MAX)
 		return ca_fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
 	if (o.install)

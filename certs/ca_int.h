@@ -22,10 +22,6 @@
 
 /* Prints "carenet: MESSAGE" to stderr; returns the exit status for rc (>= 1). */
 int ca_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints usage to stderr; returns 2. */
-int ca_usage(const char *usage);
-/* Before each getopt_long parse: the tools may run many times in a process. */
-void ca_getopt_reset(void);
 /* dir/name into out (PATH_MAX bytes); CN_EINVAL if too long. */
 int ca_path(char *out, const char *dir, const char *name);
 int ca_exists(const char *path);

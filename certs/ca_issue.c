@@ -3,6 +3,8 @@
  * init and the shared helpers; certs/README.md the layout of a CA directory).
  */
 #include "ca_int.h"
+#include "args.h"
+#include "arr.h"
 #include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
@@ -12,7 +14,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,28 +24,28 @@
 
 /* ----------------------------------------------------------- ca issue */
 
-static const char ca_issue_usage[] =
-    "usage: carenet ca issue --ca DIR --csr FILE [--endpoint tcp://HOST:PORT]\n"
-    "                        [--parent-endpoint E] [--days N] [--valid-from TIME]\n"
-    "                        [--valid-until TIME] [--tz ZONE] [--out FILE] [--force]\n"
-    "\n"
+static const struct args_opt ca_issue_opts[] = {
+    {"ca", 'c', "DIR", "the CA directory"},
+    {"csr", 'r', "FILE", "the request (PEM)"},
+    {"endpoint", 'e', "E", "where this node's children reach it (recorded)"},
+    {"parent-endpoint", 'p', "E",
+     "the parent's endpoint (default: the one recorded\n"
+     "when the parent was issued)"},
+    {"days", ARGS_LONG('D'), "N", "validity (default 365; county CAs 3650)"},
+    {"valid-from", ARGS_LONG('F'), "TIME", "\"YYYY-MM-DD HH:MM\" (default now)"},
+    {"valid-until", ARGS_LONG('U'), "TIME", "\"YYYY-MM-DD HH:MM\" (default valid-from + days)"},
+    {"tz", ARGS_LONG('z'), "ZONE", "zone of those times (default " DEFAULT_TZ ")"},
+    {"out", 'o', "FILE", "where to write the bundle"},
+    {"force", 'f', NULL, "issue again an id already issued"},
+    {0}};
+static const struct args_cmd ca_issue_cmd = {
+    "carenet ca issue", "--ca DIR --csr FILE [--endpoint tcp://HOST:PORT] [OPTION]...",
     "Checks a request (from 'carenet init' or 'carenet ca init --request') and signs\n"
     "it with the CA in DIR. A county CA issues its county node, townships, villages\n"
     "and inspectors under its code; the root CA issues county CAs and inspectors.\n"
     "A node's certificate is recorded as DIR/issued/ID.pem and its enrollment bundle\n"
-    "written to DIR/issued/ID.bundle (path printed); issue parents before children.\n"
-    "  -c, --ca DIR               the CA directory\n"
-    "  -r, --csr FILE             the request (PEM)\n"
-    "  -e, --endpoint E           where this node's children reach it (recorded)\n"
-    "  -p, --parent-endpoint E    the parent's endpoint (default: the one recorded\n"
-    "                             when the parent was issued)\n"
-    "      --days N               validity (default 365; county CAs 3650)\n"
-    "      --valid-from TIME      \"YYYY-MM-DD HH:MM\" (default now)\n"
-    "      --valid-until TIME     \"YYYY-MM-DD HH:MM\" (default valid-from + days)\n"
-    "      --tz ZONE              zone of those times (default Asia/Shanghai)\n"
-    "  -o, --out FILE             where to write the bundle\n"
-    "  -f, --force                issue again an id already issued\n"
-    "  -h, --help                 show this text\n";
+    "written to DIR/issued/ID.bundle (path printed); issue parents before children.\n",
+    ca_issue_opts, NULL};
 
 struct issue_opts {
 	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out;
@@ -180,13 +181,48 @@ static int issue_record(const struct issue_opts *o, const struct pki_identity *i
 	return 0;
 }
 
+/* Completes b (chain, root, CRL, endpoint) from the CA directory, writes
+ * the bundle and prints its path. */
+static int issue_bundle(const struct issue_opts *o, const struct pki_ca *ca, struct bundle *b,
+                        const char *serial)
+{
+	char path[PATH_MAX], name[PKI_ID_MAX + 16], *chain, *root, *crl, *ep, *nl;
+	const char *file = o->out ? o->out : path;
+	int rc;
+
+	chain = pki_ca_is_root(ca) ? util_strdup("") : ca_read_opt(o->ca, "chain.pem");
+	root = ca_read_opt(o->ca, pki_ca_is_root(ca) ? "ca.pem" : "root.pem");
+	crl = ca_read_opt(o->ca, "crl.pem");
+	b->chain = chain, b->root = root, b->crl = crl;
+	snprintf(name, sizeof(name), "issued/%s.endpoint", b->id);
+	if ((ep = ca_read_opt(o->ca, name)) && (nl = strchr(ep, '\n')))
+		*nl = 0; /* given now, or recorded at an earlier issue */
+	b->endpoint = ep;
+	snprintf(name, sizeof(name), "issued/%s.bundle", b->id);
+	if (!o->out)
+		ca_path(path, o->ca, name);
+	if ((rc = bundle_write(file, b)) != 0) {
+		rc = ca_fail(rc, "cannot write the bundle %s: %s", file, cn_strerror(rc));
+	} else {
+		fprintf(stderr,
+		        "issued %s %s serial %s; install the bundle on the node with:\n"
+		        "  carenet enroll %s --dir NODEDIR\n",
+		        b->role, b->id, serial, file);
+		printf("%s\n", file);
+	}
+	free(chain);
+	free(root);
+	free(crl);
+	free(ep);
+	return rc;
+}
+
 static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
 	struct bundle b = {.id = id->id, .role = pki_role_name(id->role)};
 	char why[WHY_MAX], serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16], tbuf[40];
-	char *cert = NULL, *pcert = NULL, *pep = NULL, *chain = NULL, *root = NULL, *crl = NULL;
-	char *ep = NULL, *nl;
+	char *cert = NULL, *pcert = NULL, *pep = NULL;
 	time_t nb = 0, na = 0;
 	int rc;
 
@@ -215,35 +251,12 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	}
 	if ((rc = issue_record(o, id, cert, serial)) != 0)
 		goto out;
-	chain = pki_ca_is_root(ca) ? util_strdup("") : ca_read_opt(o->ca, "chain.pem");
-	root = ca_read_opt(o->ca, pki_ca_is_root(ca) ? "ca.pem" : "root.pem");
-	crl = ca_read_opt(o->ca, "crl.pem");
-	b.cert = cert, b.chain = chain, b.root = root, b.crl = crl;
-	snprintf(name, sizeof(name), "issued/%s.endpoint", id->id);
-	if ((ep = ca_read_opt(o->ca, name)) && (nl = strchr(ep, '\n')))
-		*nl = 0; /* given now, or recorded at an earlier issue */
-	b.parent_cert = pcert, b.parent_endpoint = pep, b.endpoint = ep;
-	snprintf(name, sizeof(name), "issued/%s.bundle", id->id);
-	if (!o->out)
-		ca_path(path, o->ca, name);
-	if ((rc = bundle_write(o->out ? o->out : path, &b)) != 0) {
-		rc = ca_fail(rc, "cannot write the bundle %s: %s", o->out ? o->out : path,
-		             cn_strerror(rc));
-		goto out;
-	}
-	fprintf(stderr,
-	        "issued %s %s serial %s; install the bundle on the node with:\n"
-	        "  carenet enroll %s --dir NODEDIR\n",
-	        b.role, id->id, serial, o->out ? o->out : path);
-	printf("%s\n", o->out ? o->out : path);
+	b.cert = cert, b.parent_cert = pcert, b.parent_endpoint = pep;
+	rc = issue_bundle(o, ca, &b, serial);
 out:
 	free(cert);
 	free(pcert);
 	free(pep);
-	free(chain);
-	free(root);
-	free(crl);
-	free(ep);
 	return rc;
 }
 
@@ -273,74 +286,76 @@ static int issue_ca(const struct issue_opts *o, struct pki_ca *ca, const struct 
 	return 0;
 }
 
+/* 0, 1 after --help, CN_EUSAGE (printed). */
+static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
+{
+	struct args g;
+	int ch;
+
+	args_begin(&g, &ca_issue_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		switch (ch) {
+		case 'c':
+			o->ca = g.val;
+			break;
+		case 'r':
+			o->csr = g.val;
+			break;
+		case 'e':
+			o->endpoint = g.val;
+			break;
+		case 'p':
+			o->parent_ep = g.val;
+			break;
+		case ARGS_LONG('F'):
+			o->from = g.val;
+			break;
+		case ARGS_LONG('U'):
+			o->until = g.val;
+			break;
+		case ARGS_LONG('z'):
+			o->tz = g.val;
+			break;
+		case 'o':
+			o->out = g.val;
+			break;
+		case 'f':
+			o->force = 1;
+			break;
+		case ARGS_LONG('D'):
+			if (ca_parse_days(g.val, &o->days) == 0)
+				break;
+			args_usage_error(&ca_issue_cmd, "--days wants 1..36500, not '%s'", g.val);
+			return CN_EUSAGE;
+		default:
+			return g.exit == 0 ? 1 : CN_EUSAGE;
+		}
+	}
+	if (args_operands(&g, 0, 0) != 0)
+		return CN_EUSAGE;
+	if (!o->ca || !o->csr) {
+		args_usage_error(&ca_issue_cmd, "--ca and --csr are required");
+		return CN_EUSAGE;
+	}
+	if ((o->endpoint && !ca_endpoint_ok(o->endpoint)) ||
+	    (o->parent_ep && !ca_endpoint_ok(o->parent_ep))) {
+		args_usage_error(&ca_issue_cmd, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
 int ca_issue(int argc, char **argv)
 {
-	static const struct option lo[] = {{"ca", required_argument, NULL, 'c'},
-	                                   {"csr", required_argument, NULL, 'r'},
-	                                   {"endpoint", required_argument, NULL, 'e'},
-	                                   {"parent-endpoint", required_argument, NULL, 'p'},
-	                                   {"days", required_argument, NULL, 'D'},
-	                                   {"valid-from", required_argument, NULL, 'F'},
-	                                   {"valid-until", required_argument, NULL, 'U'},
-	                                   {"tz", required_argument, NULL, 'z'},
-	                                   {"out", required_argument, NULL, 'o'},
-	                                   {"force", no_argument, NULL, 'f'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
 	struct issue_opts o = {.tz = DEFAULT_TZ};
 	struct pki_ca *ca = NULL;
 	struct pki_req *req = NULL;
 	char why[WHY_MAX], *buf = NULL;
 	size_t len;
-	int c, rc, is_ca = 0;
+	int rc, is_ca = 0;
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "c:r:e:p:o:fh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o.ca = optarg;
-			break;
-		case 'r':
-			o.csr = optarg;
-			break;
-		case 'e':
-			o.endpoint = optarg;
-			break;
-		case 'p':
-			o.parent_ep = optarg;
-			break;
-		case 'F':
-			o.from = optarg;
-			break;
-		case 'U':
-			o.until = optarg;
-			break;
-		case 'z':
-			o.tz = optarg;
-			break;
-		case 'o':
-			o.out = optarg;
-			break;
-		case 'f':
-			o.force = 1;
-			break;
-		case 'D':
-			if (ca_parse_days(optarg, &o.days) != 0)
-				return ca_fail(CN_EUSAGE, "--days wants 1..36500, not '%s'",
-				               optarg);
-			break;
-		case 'h':
-			fputs(ca_issue_usage, stdout);
-			return 0;
-		default:
-			return ca_usage(ca_issue_usage);
-		}
-	}
-	if (optind != argc || !o.ca || !o.csr)
-		return ca_usage(ca_issue_usage);
-	if ((o.endpoint && !ca_endpoint_ok(o.endpoint)) ||
-	    (o.parent_ep && !ca_endpoint_ok(o.parent_ep)))
-		return ca_fail(CN_EUSAGE, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
+	if ((rc = ca_issue_parse(argc, argv, &o)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	if ((rc = ca_load_dir(o.ca, &ca)) != 0)
 		return rc;
 	if ((rc = ca_read(o.csr, &buf, &len)) != 0) {
@@ -364,31 +379,67 @@ out:
 
 /* ------------------------------------------------ ca revoke, crl, list */
 
-static const char ca_revoke_usage[] =
-    "usage: carenet ca revoke --ca DIR (--serial HEX | --id ID) [--reason REASON]\n"
-    "\n"
+static const struct args_opt ca_revoke_opts[] = {
+    {"ca", 'c', "DIR", "the CA directory"},
+    {"serial", 's', "HEX", "serial number of the certificate"},
+    {"id", 'i', "ID",
+     "the id whose certificate DIR/issued/ID.pem is revoked\n"
+     "(a county code at the root CA: that county's CA)"},
+    {"reason", 'r', "REASON",
+     "unspecified, keyCompromise, cACompromise,\n"
+     "affiliationChanged, superseded, cessationOfOperation,\n"
+     "certificateHold, privilegeWithdrawn, aACompromise"},
+    {0}};
+static const struct args_cmd ca_revoke_cmd = {
+    "carenet ca revoke", "--ca DIR (--serial HEX | --id ID) [--reason REASON]",
     "Adds a certificate to DIR/revoked and signs a new DIR/crl.pem (valid 30 days;\n"
-    "its path is printed). Give the new CRL to the nodes (crl list in node.cfg).\n"
-    "  -c, --ca DIR         the CA directory\n"
-    "  -s, --serial HEX     serial number of the certificate\n"
-    "  -i, --id ID          the id whose certificate DIR/issued/ID.pem is revoked\n"
-    "                       (a county code at the root CA: that county's CA)\n"
-    "  -r, --reason REASON  unspecified, keyCompromise, cACompromise,\n"
-    "                       affiliationChanged, superseded, cessationOfOperation,\n"
-    "                       certificateHold, privilegeWithdrawn, aACompromise\n"
-    "  -h, --help           show this text\n";
+    "its path is printed). Give the new CRL to the nodes (crl list in node.cfg).\n",
+    ca_revoke_opts, NULL};
 
-static const char ca_crl_usage[] =
-    "usage: carenet ca crl --ca DIR\n"
-    "\n"
+static const struct args_opt ca_dir_opt[] = {{"ca", 'c', "DIR", "the CA directory"}, {0}};
+static const struct args_cmd ca_crl_cmd = {
+    "carenet ca crl", "--ca DIR",
     "Signs DIR/crl.pem anew (same entries, next update in 30 days) and prints its\n"
-    "path. Run it before the current CRL's next update.\n";
+    "path. Run it before the current CRL's next update.\n",
+    ca_dir_opt, NULL};
 
-static const char ca_list_usage[] =
-    "usage: carenet ca list --ca DIR [--json]\n"
-    "\n"
+static const struct args_opt ca_list_opts[] = {
+    {"ca", 'c', "DIR", "the CA directory"},
+    {"json", 'j', NULL,
+     "an array of objects: id, role, serial, not_after,\n"
+     "not_after_local, name, revoked"},
+    {0}};
+static const struct args_cmd ca_list_cmd = {
+    "carenet ca list", "--ca DIR [--json]",
     "Lists the certificates recorded in DIR/issued: id, role, serial, end of\n"
-    "validity (Asia/Shanghai) and whether revoked.\n";
+    "validity (" DEFAULT_TZ ") and whether revoked.\n",
+    ca_list_opts, NULL};
+
+/* --ca DIR and nothing else (ca crl, ca list; --json where cmd has it):
+ * 0, 1 after --help, CN_EUSAGE (printed). */
+static int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const char **dir,
+                        int *json)
+{
+	struct args g;
+	int ch;
+
+	args_begin(&g, cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		if (ch == 'c')
+			*dir = g.val;
+		else if (ch == 'j')
+			*json = 1;
+		else
+			return g.exit == 0 ? 1 : CN_EUSAGE;
+	}
+	if (args_operands(&g, 0, 0) != 0)
+		return CN_EUSAGE;
+	if (!*dir) {
+		args_usage_error(cmd, "--ca is required");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
 
 /* Serial and id of the certificate recorded for id. */
 static int revoke_lookup(const char *dir, const char *id, char serial[64])
@@ -436,72 +487,82 @@ static int revoke_append(const char *dir, const char *serial, int reason, const 
 	return rc;
 }
 
+struct revoke_opts {
+	const char *dir, *hex, *id, *rname;
+	char serial[64];
+	int reason;
+};
+
+/* 0, 1 after --help, CN_EUSAGE (printed). */
+static int ca_revoke_parse(int argc, char **argv, struct revoke_opts *o)
+{
+	struct args g;
+	int ch;
+
+	args_begin(&g, &ca_revoke_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		if (ch == 'c')
+			o->dir = g.val;
+		else if (ch == 's')
+			o->hex = g.val;
+		else if (ch == 'i')
+			o->id = g.val;
+		else if (ch == 'r')
+			o->rname = g.val;
+		else
+			return g.exit == 0 ? 1 : CN_EUSAGE;
+	}
+	if (args_operands(&g, 0, 0) != 0)
+		return CN_EUSAGE;
+	if (!o->dir || !o->hex == !o->id) {
+		args_usage_error(&ca_revoke_cmd, "give --ca, and --serial or --id");
+		return CN_EUSAGE;
+	}
+	if ((o->reason = pki_crl_reason_parse(o->rname)) < 0) {
+		args_usage_error(&ca_revoke_cmd, "unknown --reason '%s' (see --help)", o->rname);
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
 int ca_revoke(int argc, char **argv)
 {
-	static const struct option lo[] = {
-	    {"ca", required_argument, NULL, 'c'}, {"serial", required_argument, NULL, 's'},
-	    {"id", required_argument, NULL, 'i'}, {"reason", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
-	const char *dir = NULL, *hex = NULL, *id = NULL, *rname = "unspecified";
+	struct revoke_opts o = {.rname = "unspecified"};
 	struct ca_revoked_line *lines = NULL;
 	struct pki_ca *ca = NULL;
-	char serial[64], why[WHY_MAX];
+	char why[WHY_MAX];
 	size_t n = 0;
-	int c, rc, reason, already = 0;
+	int rc, already = 0;
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "c:s:i:r:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			dir = optarg;
-			break;
-		case 's':
-			hex = optarg;
-			break;
-		case 'i':
-			id = optarg;
-			break;
-		case 'r':
-			rname = optarg;
-			break;
-		case 'h':
-			fputs(ca_revoke_usage, stdout);
-			return 0;
-		default:
-			return ca_usage(ca_revoke_usage);
-		}
-	}
-	if (optind != argc || !dir || !hex == !id)
-		return ca_usage(ca_revoke_usage);
-	if ((reason = pki_crl_reason_parse(rname)) < 0)
-		return ca_fail(CN_EUSAGE, "unknown --reason '%s' (see --help)", rname);
-	if (hex && pki_serial_normalize(hex, serial) != 0)
+	if ((rc = ca_revoke_parse(argc, argv, &o)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
+	if (o.hex && pki_serial_normalize(o.hex, o.serial) != 0)
 		return ca_fail(CN_EINVAL, "--serial wants a hexadecimal serial number, not '%s'",
-		               hex);
-	if ((rc = ca_load_dir(dir, &ca)) != 0)
+		               o.hex);
+	if ((rc = ca_load_dir(o.dir, &ca)) != 0)
 		return rc;
-	if (id && (rc = revoke_lookup(dir, id, serial)) != 0)
+	if (o.id && (rc = revoke_lookup(o.dir, o.id, o.serial)) != 0)
 		goto out;
-	if ((rc = ca_revoked_read(dir, &lines, &n)) != 0) {
-		rc = ca_fail(rc, "cannot read %s/revoked", dir);
+	if ((rc = ca_revoked_read(o.dir, &lines, &n)) != 0) {
+		rc = ca_fail(rc, "cannot read %s/revoked", o.dir);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		already |= strcmp(lines[i].r.serial, serial) == 0;
+		already |= strcmp(lines[i].r.serial, o.serial) == 0;
 	if (already)
 		fprintf(stderr, "carenet: serial %s is already revoked; signing the CRL anew\n",
-		        serial);
-	else if ((rc = revoke_append(dir, serial, reason, id)) != 0) {
-		rc = ca_fail(rc, "cannot write %s/revoked: %s", dir, cn_strerror(rc));
+		        o.serial);
+	else if ((rc = revoke_append(o.dir, o.serial, o.reason, o.id)) != 0) {
+		rc = ca_fail(rc, "cannot write %s/revoked: %s", o.dir, cn_strerror(rc));
 		goto out;
 	}
-	if ((rc = ca_crl_write(dir, ca, why, sizeof(why))) != 0) {
+	if ((rc = ca_crl_write(o.dir, ca, why, sizeof(why))) != 0) {
 		rc = ca_fail(rc, "%s", why);
 		goto out;
 	}
-	fprintf(stderr, "revoked serial %s%s%s (%s); distribute the new CRL to the nodes\n", serial,
-	        id ? " of " : "", id ? id : "", pki_crl_reason_name(reason));
-	printf("%s/crl.pem\n", dir);
+	fprintf(stderr, "revoked serial %s%s%s (%s); distribute the new CRL to the nodes\n",
+	        o.serial, o.id ? " of " : "", o.id ? o.id : "", pki_crl_reason_name(o.reason));
+	printf("%s/crl.pem\n", o.dir);
 out:
 	free(lines);
 	pki_ca_free(&ca);
@@ -510,29 +571,13 @@ out:
 
 int ca_crl(int argc, char **argv)
 {
-	static const struct option lo[] = {{"ca", required_argument, NULL, 'c'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
 	const char *dir = NULL;
 	struct pki_ca *ca = NULL;
 	char why[WHY_MAX];
-	int c, rc;
+	int rc, json = 0;
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			dir = optarg;
-			break;
-		case 'h':
-			fputs(ca_crl_usage, stdout);
-			return 0;
-		default:
-			return ca_usage(ca_crl_usage);
-		}
-	}
-	if (optind != argc || !dir)
-		return ca_usage(ca_crl_usage);
+	if ((rc = ca_dir_parse(&ca_crl_cmd, argc, argv, &dir, &json)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	if ((rc = ca_load_dir(dir, &ca)) != 0)
 		return rc;
 	if ((rc = ca_crl_write(dir, ca, why, sizeof(why))) != 0)
@@ -578,13 +623,8 @@ static int issued_names(const char *dir, char ***names, size_t *n)
 		size_t l = strlen(de->d_name);
 		if (l < 5 || strcmp(de->d_name + l - 4, ".pem") != 0)
 			continue;
-		if (*n == cap) {
-			char **nn = realloc(*names, (cap ? cap * 2 : 32) * sizeof(*nn));
-			if (!nn)
-				break;
-			*names = nn;
-			cap = cap ? cap * 2 : 32;
-		}
+		if (ARR_GROW(*names, *n + 1, cap))
+			break;
 		if (((*names)[*n] = util_strdup(de->d_name)))
 			(*n)++;
 	}
@@ -629,34 +669,14 @@ static void list_one(const char *dir, const char *file, const struct ca_revoked_
 
 int ca_list(int argc, char **argv)
 {
-	static const struct option lo[] = {{"ca", required_argument, NULL, 'c'},
-	                                   {"json", no_argument, NULL, 'j'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
 	const char *dir = NULL;
 	struct ca_revoked_line *revs = NULL;
 	char **names = NULL;
 	size_t n = 0, nrev = 0;
-	int c, json = 0;
+	int rc, json = 0;
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "c:jh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			dir = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			fputs(ca_list_usage, stdout);
-			return 0;
-		default:
-			return ca_usage(ca_list_usage);
-		}
-	}
-	if (optind != argc || !dir)
-		return ca_usage(ca_list_usage);
+	if ((rc = ca_dir_parse(&ca_list_cmd, argc, argv, &dir, &json)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	if (issued_names(dir, &names, &n) != 0)
 		return ca_fail(CN_ENOTFOUND, "%s/issued: %s: is --ca a CA directory?", dir,
 		               strerror(errno));
@@ -677,36 +697,16 @@ int ca_list(int argc, char **argv)
 	return 0;
 }
 
-static const char ca_cmds_usage[] =
-    "usage: carenet ca COMMAND [OPTIONS]   (carenet ca COMMAND --help for each)\n"
-    "\n"
-    "  init     create a root CA, or a county CA (at once or by request)\n"
-    "  issue    check and sign a request; write the node's enrollment bundle\n"
-    "  revoke   revoke a certificate and sign a new CRL\n"
-    "  crl      sign the CRL anew before it expires\n"
-    "  list     list issued certificates (--json)\n";
+static const struct args_sub ca_subs[] = {
+    {"init", ca_init, "create a root CA, or a county CA (at once or by request)"},
+    {"issue", ca_issue, "check and sign a request; write the node's enrollment bundle"},
+    {"revoke", ca_revoke, "revoke a certificate and sign a new CRL"},
+    {"crl", ca_crl, "sign the CRL anew before it expires"},
+    {"list", ca_list, "list issued certificates (--json)"},
+};
+static const struct args_group ca_group = {"carenet ca", NULL, ca_subs, ARRAY_LEN(ca_subs), NULL};
 
 int cmd_ca(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {{"init", ca_init},
-	            {"issue", ca_issue},
-	            {"revoke", ca_revoke},
-	            {"crl", ca_crl},
-	            {"list", ca_list}};
-
-	if (argc < 2)
-		return ca_usage(ca_cmds_usage);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		fputs(ca_cmds_usage, stdout);
-		return 0;
-	}
-	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "carenet ca: unknown command '%s'\n", argv[1]);
-	return ca_usage(ca_cmds_usage);
+	return args_dispatch(&ca_group, argc, argv);
 }

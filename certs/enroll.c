@@ -7,6 +7,7 @@
  * function returns the process exit status (cmd.h).
  */
 #include "ca_int.h"
+#include "args.h"
 #include "certs_cmd.h"
 #include "err.h"
 #include "log.h"
@@ -15,7 +16,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,21 +33,24 @@
 
 /* ------------------------------------------------------------- init */
 
-static const char init_usage[] =
-    "usage: carenet init --dir NODEDIR --id ID [--name NAME]\n"
-    "       carenet init --dir NODEDIR --inspector --scope SCOPE [--id TAG] [--name NAME]\n"
-    "\n"
+static const struct args_opt init_opts[] = {
+    {"dir", 'd', "NODEDIR", "where the keys live (existing keys are never replaced)"},
+    {"id", 'i', "ID",
+     "the node's division code: 6 digits county, 9 township,\n"
+     "12 village; with --inspector the tag (1..16 of a-z0-9,\n"
+     "default 6 random hex digits)"},
+    {"name", 'n', "NAME", "display name, UTF-8 (e.g. \"五华区民政局\")"},
+    {"inspector", 'I', NULL, "an inspector: id I<SCOPE>-<TAG>"},
+    {"scope", 's', "SCOPE", "the division code (2..12 digits) the inspector may see"},
+    {0}};
+static const struct args_cmd init_cmd = {
+    "carenet init",
+    "--dir NODEDIR --id ID [--name NAME]\n"
+    "--dir NODEDIR --inspector --scope SCOPE [--id TAG] [--name NAME]",
     "Makes a node's identity in NODEDIR (created 0700): node.key (Ed25519, 0600),\n"
     "curve.key (CURVE key pair, 0600) and request.pem, the certificate request to\n"
-    "give to the CA ('carenet ca issue --ca CADIR --csr NODEDIR/request.pem').\n"
-    "  -d, --dir NODEDIR   where the keys live (existing keys are never replaced)\n"
-    "  -i, --id ID         the node's division code: 6 digits county, 9 township,\n"
-    "                      12 village; with --inspector the tag (1..16 of a-z0-9,\n"
-    "                      default 6 random hex digits)\n"
-    "  -n, --name NAME     display name, UTF-8 (e.g. \"五华区民政局\")\n"
-    "  -I, --inspector     an inspector: id I<SCOPE>-<TAG>\n"
-    "  -s, --scope SCOPE   the division code (2..12 digits) the inspector may see\n"
-    "  -h, --help          show this text\n";
+    "give to the CA ('carenet ca issue --ca CADIR --csr NODEDIR/request.pem').\n",
+    init_opts, NULL};
 
 /* The id to request: a node id as given, or an inspector id. */
 static int init_id(const char *id, int inspector, const char *scope, char *out, size_t outlen)
@@ -123,88 +126,105 @@ static int init_files(const char *dir, struct pki_req_params *p)
 	return 0;
 }
 
-int cmd_init(int argc, char **argv)
-{
-	static const struct option lo[] = {{"dir", required_argument, NULL, 'd'},
-	                                   {"id", required_argument, NULL, 'i'},
-	                                   {"name", required_argument, NULL, 'n'},
-	                                   {"inspector", no_argument, NULL, 'I'},
-	                                   {"scope", required_argument, NULL, 's'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	const char *dir = NULL, *id = NULL, *name = NULL, *scope = NULL;
-	char nid[PKI_ID_MAX];
-	struct pki_req_params p = {0};
-	int c, rc, inspector = 0;
+struct init_opts {
+	const char *dir, *id, *name, *scope;
+	int inspector;
+};
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "d:i:n:Is:h", lo, NULL)) != -1) {
-		switch (c) {
+/* 0, 1 after --help, CN_EUSAGE (printed). */
+static int init_parse(int argc, char **argv, struct init_opts *o)
+{
+	struct args g;
+	int ch;
+
+	args_begin(&g, &init_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		switch (ch) {
 		case 'd':
-			dir = optarg;
+			o->dir = g.val;
 			break;
 		case 'i':
-			id = optarg;
+			o->id = g.val;
 			break;
 		case 'n':
-			name = optarg;
+			o->name = g.val;
 			break;
 		case 'I':
-			inspector = 1;
+			o->inspector = 1;
 			break;
 		case 's':
-			scope = optarg;
+			o->scope = g.val;
 			break;
-		case 'h':
-			fputs(init_usage, stdout);
-			return 0;
 		default:
-			return ca_usage(init_usage);
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
-	if (optind != argc || !dir || (!inspector && (!id || scope)) || (inspector && !scope))
-		return ca_usage(init_usage);
-	if (name && strlen(name) >= PKI_NAME_MAX)
-		return ca_fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
-	if ((rc = init_id(id, inspector, scope, nid, sizeof(nid))) != 0)
-		return rc;
-	p.id = nid;
-	p.scope = inspector ? scope : NULL;
-	p.name = name;
-	if ((rc = init_files(dir, &p)) != 0)
-		return rc;
+	if (args_operands(&g, 0, 0) != 0)
+		return CN_EUSAGE;
+	if (!o->dir || (!o->inspector && (!o->id || o->scope)) || (o->inspector && !o->scope)) {
+		args_usage_error(&init_cmd, "give --dir, and --id or --inspector --scope");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
+static void init_print(const char *nid, const char *dir)
+{
+	enum pki_role role = pki_role_from_id(nid);
+
 	printf("%s %s: keys and request made in %s\n"
 	       "  %s/node.key, %s/curve.key  private keys (0600): they never leave %s\n"
 	       "  %s/request.pem            give it to the CA, which runs\n"
 	       "      carenet ca issue --ca CADIR --csr %s/request.pem%s\n"
 	       "then install the bundle it prints: carenet enroll BUNDLE --dir %s\n",
-	       pki_role_name(pki_role_from_id(nid)), nid, dir, dir, dir, dir, dir, dir,
-	       pki_role_from_id(nid) == PKI_ROLE_COUNTY ||
-	               pki_role_from_id(nid) == PKI_ROLE_TOWNSHIP
-	           ? " --endpoint tcp://HOST:PORT"
-	           : "",
+	       pki_role_name(role), nid, dir, dir, dir, dir, dir, dir,
+	       role == PKI_ROLE_COUNTY || role == PKI_ROLE_TOWNSHIP ? " --endpoint tcp://HOST:PORT"
+	                                                            : "",
 	       dir);
+}
+
+int cmd_init(int argc, char **argv)
+{
+	struct init_opts o = {0};
+	struct pki_req_params p = {0};
+	char nid[PKI_ID_MAX];
+	int rc;
+
+	if ((rc = init_parse(argc, argv, &o)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
+	if (o.name && strlen(o.name) >= PKI_NAME_MAX)
+		return ca_fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
+	if ((rc = init_id(o.id, o.inspector, o.scope, nid, sizeof(nid))) != 0)
+		return rc;
+	p.id = nid;
+	p.scope = o.inspector ? o.scope : NULL;
+	p.name = o.name;
+	if ((rc = init_files(o.dir, &p)) != 0)
+		return rc;
+	init_print(nid, o.dir);
 	return 0;
 }
 
 /* ----------------------------------------------------------- enroll */
 
-static const char enroll_usage[] =
-    "usage: carenet enroll BUNDLE --dir NODEDIR [--listen ENDPOINT] [--data-dir DIR]\n"
-    "                      [--parent-endpoint ENDPOINT] [--force]\n"
-    "\n"
+static const struct args_opt enroll_opts[] = {
+    {"dir", 'd', "NODEDIR", "the node's directory"},
+    {"listen", 'l', "ENDPOINT",
+     "where a county or township binds for its children\n"
+     "(default: tcp://0.0.0.0:PORT with the port of the\n"
+     "endpoint given at issue, else " DEFAULT_LISTEN ")"},
+    {"data-dir", ARGS_LONG('D'), "DIR", "data directory, relative to NODEDIR (default data)"},
+    {"parent-endpoint", 'p', "E", "the parent's endpoint, if the bundle has none"},
+    {"force", 'f', NULL, "replace an existing node.cfg"},
+    {0}};
+static const struct args_cmd enroll_cmd = {
+    "carenet enroll",
+    "BUNDLE --dir NODEDIR [--listen ENDPOINT] [--data-dir DIR] [--parent-endpoint E] [--force]",
     "Installs the bundle 'carenet ca issue' wrote into NODEDIR, where 'carenet init'\n"
     "made the keys: checks that the certificate is for node.key and curve.key and\n"
     "that it verifies against the bundle's root, then writes node.pem, chain.pem,\n"
-    "root.pem, parent.pem, crl.pem and node.cfg.\n"
-    "  -d, --dir NODEDIR          the node's directory\n"
-    "  -l, --listen ENDPOINT      where a county or township binds for its children\n"
-    "                             (default: tcp://0.0.0.0:PORT with the port of the\n"
-    "                             endpoint given at issue, else tcp://0.0.0.0:7400)\n"
-    "      --data-dir DIR         data directory, relative to NODEDIR (default data)\n"
-    "  -p, --parent-endpoint E    the parent's endpoint, if the bundle has none\n"
-    "  -f, --force                replace an existing node.cfg\n"
-    "  -h, --help                 show this text\n";
+    "root.pem, parent.pem, crl.pem and node.cfg.\n",
+    enroll_opts, NULL};
 
 struct bundle {
 	config_t cfg;
@@ -480,8 +500,9 @@ static int enroll(const struct enroll_opts *o)
 	fprintf(stderr, "enrolled %s %s in %s%s%s\n", pki_role_name(id.role), id.id, o->dir,
 	        listen[0] ? ", listening on " : "", listen);
 	if (id.role == PKI_ROLE_INSPECTOR)
-		fprintf(stderr, "an inspector runs no node: its identity in %s is used to connect to "
-		                "the offices its scope covers\n",
+		fprintf(stderr,
+		        "an inspector runs no node: its identity in %s is used to connect to "
+		        "the offices its scope covers\n",
 		        o->dir);
 	else
 		fprintf(stderr, "start it: carenet run -c %s\n", cfg);
@@ -491,49 +512,59 @@ out:
 	return rc;
 }
 
-int cmd_enroll(int argc, char **argv)
+static int endpoint_ok(const char *e)
 {
-	static const struct option lo[] = {{"dir", required_argument, NULL, 'd'},
-	                                   {"listen", required_argument, NULL, 'l'},
-	                                   {"data-dir", required_argument, NULL, 'D'},
-	                                   {"parent-endpoint", required_argument, NULL, 'p'},
-	                                   {"force", no_argument, NULL, 'f'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	struct enroll_opts o = {.data_dir = "data"};
-	int c;
+	return !e || strncmp(e, "tcp://", 6) == 0 || strncmp(e, "ipc://", 6) == 0;
+}
 
-	ca_getopt_reset();
-	while ((c = getopt_long(argc, argv, "d:l:p:fh", lo, NULL)) != -1) {
-		switch (c) {
+/* 0, 1 after --help, CN_EUSAGE (printed). */
+static int enroll_parse(int argc, char **argv, struct enroll_opts *o)
+{
+	struct args g;
+	int ch;
+
+	args_begin(&g, &enroll_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		switch (ch) {
 		case 'd':
-			o.dir = optarg;
+			o->dir = g.val;
 			break;
 		case 'l':
-			o.listen = optarg;
+			o->listen = g.val;
 			break;
-		case 'D':
-			o.data_dir = optarg;
+		case ARGS_LONG('D'):
+			o->data_dir = g.val;
 			break;
 		case 'p':
-			o.parent_ep = optarg;
+			o->parent_ep = g.val;
 			break;
 		case 'f':
-			o.force = 1;
+			o->force = 1;
 			break;
-		case 'h':
-			fputs(enroll_usage, stdout);
-			return 0;
 		default:
-			return ca_usage(enroll_usage);
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
-	if (optind != argc - 1 || !o.dir || !o.data_dir[0])
-		return ca_usage(enroll_usage);
-	if ((o.listen && strncmp(o.listen, "tcp://", 6) != 0 && strncmp(o.listen, "ipc://", 6)) ||
-	    (o.parent_ep && strncmp(o.parent_ep, "tcp://", 6) != 0 &&
-	     strncmp(o.parent_ep, "ipc://", 6) != 0))
-		return ca_fail(CN_EUSAGE, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
-	o.bundle = argv[optind];
+	if (args_operands(&g, 1, 1) != 0)
+		return CN_EUSAGE;
+	o->bundle = argv[g.ind];
+	if (!o->dir || !o->data_dir[0]) {
+		args_usage_error(&enroll_cmd, "give --dir NODEDIR (and a non-empty --data-dir)");
+		return CN_EUSAGE;
+	}
+	if (!endpoint_ok(o->listen) || !endpoint_ok(o->parent_ep)) {
+		args_usage_error(&enroll_cmd, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
+		return CN_EUSAGE;
+	}
+	return 0;
+}
+
+int cmd_enroll(int argc, char **argv)
+{
+	struct enroll_opts o = {.data_dir = "data"};
+	int rc;
+
+	if ((rc = enroll_parse(argc, argv, &o)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	return enroll(&o);
 }

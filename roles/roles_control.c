@@ -337,14 +337,8 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	Carenet__TargetView *t;
 	int err = 0;
 
-	if (v->n_targets == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		Carenet__TargetView **nv = realloc(v->targets, cap * sizeof(*nv));
-		if (!nv)
-			return CN_ENOMEM;
-		v->targets = nv;
-		c->cap = cap;
-	}
+	if (ARR_GROW(v->targets, v->n_targets + 1, c->cap))
+		return CN_ENOMEM;
 	if (!(t = calloc(1, sizeof(*t))))
 		return CN_ENOMEM;
 	carenet__target_view__init(t);

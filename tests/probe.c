@@ -19,7 +19,6 @@
  * Prints one JSON object: what the node answered.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 
 #include <zmq.h>
 
+#include "args.h"
 #include "err.h"
 #include "item.h"
 #include "pki.h"
@@ -569,65 +569,96 @@ static int run_handshakes(struct probe *p)
 	return ok == p->handshakes ? 0 : 1;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"endpoint", required_argument, 0, 'e'},   {"server-cert", required_argument, 0, 's'},
-	    {"identity", required_argument, 0, 'i'},   {"curve-key", required_argument, 0, 'k'},
-	    {"send", required_argument, 0, 'm'},       {"count", required_argument, 0, 'n'},
-	    {"size", required_argument, 0, 'z'},       {"wait", required_argument, 0, 'w'},
-	    {"handshakes", required_argument, 0, 'H'}, {"serve", required_argument, 0, 'S'},
-	    {"target", required_argument, 0, 't'},     {"directive", required_argument, 0, 'd'},
-	    {"body-size", required_argument, 0, 'B'},  {0, 0, 0, 0}};
-	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
-	int ch, rc;
+static const struct args_opt probe_opts[] = {
+    {"endpoint", ARGS_LONG('e'), "E", "the node to connect to"},
+    {"server-cert", ARGS_LONG('s'), "PEM", "that node's certificate (its CURVE key)"},
+    {"identity", ARGS_LONG('i'), "DIR", "an office's keys to say HELLO with"},
+    {"curve-key", ARGS_LONG('k'), "FILE",
+     "this CURVE key instead of the identity's; with an item\n"
+     "MODE, the identity dir of the forger"},
+    {"send", ARGS_LONG('m'), "MODE", "what to send (the modes above; default hello)"},
+    {"count", ARGS_LONG('n'), "N", "send it N times (default 1)"},
+    {"size", ARGS_LONG('z'), "N", "oversize: the frame's length (default 2 MiB)"},
+    {"wait", ARGS_LONG('w'), "MS", "how long to wait for answers (default 2000)"},
+    {"handshakes", ARGS_LONG('H'), "N", "N CURVE handshakes in a row, timed"},
+    {"serve", ARGS_LONG('S'), "ENDPOINT", "play a parent bound to ENDPOINT"},
+    {"target", ARGS_LONG('t'), "ID", "--serve: the directive's target"},
+    {"directive", ARGS_LONG('d'), "ID", "the directive a status item is about (default 530102-1)"},
+    {"body-size", ARGS_LONG('B'), "N", "--serve: a directive body this large (default none)"},
+    {0}};
+static const struct args_cmd probe_cmd = {
+    "carenet-probe",
+    "--endpoint E --server-cert PEM [--identity DIR] [--curve-key FILE] --send MODE\n"
+    "--endpoint E --server-cert PEM --identity DIR --handshakes N\n"
+    "--serve ENDPOINT --identity DIR --send MODE [--target ID] [--wait MS]",
+    "A misbehaving (or well-behaved) peer for the network tests and benchmarks.\n"
+    "MODE: hello, garbage, oversize, truncated, unknown, ping, multipart;\n"
+    "after a completed HELLO: status-forged, directive, replay (tests/probe.c).\n"
+    "Prints one JSON object: what the node answered.\n",
+    probe_opts, NULL};
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+/* 0, 1 after --help, 2 (a usage error, printed). */
+static int probe_parse(int argc, char **argv, struct probe *p)
+{
+	struct args g;
+	int ch;
+
+	args_begin(&g, &probe_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
 		switch (ch) {
-		case 'e':
-			p.endpoint = optarg;
+		case ARGS_LONG('e'):
+			p->endpoint = g.val;
 			break;
-		case 's':
-			p.server_cert = optarg;
+		case ARGS_LONG('s'):
+			p->server_cert = g.val;
 			break;
-		case 'i':
-			p.identity = optarg;
+		case ARGS_LONG('i'):
+			p->identity = g.val;
 			break;
-		case 'k':
-			p.curve_key = optarg;
+		case ARGS_LONG('k'):
+			p->curve_key = g.val;
 			break;
-		case 'm':
-			p.mode = optarg;
+		case ARGS_LONG('m'):
+			p->mode = g.val;
 			break;
-		case 'n':
-			p.count = atoi(optarg);
+		case ARGS_LONG('n'):
+			p->count = atoi(g.val);
 			break;
-		case 'z':
-			p.size = (size_t)atol(optarg);
+		case ARGS_LONG('z'):
+			p->size = (size_t)atol(g.val);
 			break;
-		case 'w':
-			p.wait_ms = atoi(optarg);
+		case ARGS_LONG('w'):
+			p->wait_ms = atoi(g.val);
 			break;
-		case 'H':
-			p.handshakes = atoi(optarg);
+		case ARGS_LONG('H'):
+			p->handshakes = atoi(g.val);
 			break;
-		case 'S':
-			p.serve = optarg;
+		case ARGS_LONG('S'):
+			p->serve = g.val;
 			break;
-		case 't':
-			p.target = optarg;
+		case ARGS_LONG('t'):
+			p->target = g.val;
 			break;
-		case 'd':
-			p.directive = optarg;
+		case ARGS_LONG('d'):
+			p->directive = g.val;
 			break;
-		case 'B':
-			p.body_size = (size_t)atol(optarg);
+		case ARGS_LONG('B'):
+			p->body_size = (size_t)atol(g.val);
 			break;
 		default:
-			fprintf(stderr, "usage: see tests/probe.c\n");
-			return 2;
+			return g.exit == 0 ? 1 : 2;
 		}
 	}
+	return args_operands(&g, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
+	int rc;
+
+	if ((rc = probe_parse(argc, argv, &p)) != 0)
+		return rc == 1 ? 0 : rc;
 	if (p.serve) {
 		const char *ck = p.curve_key;
 		p.curve_key = NULL;

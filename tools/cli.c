@@ -223,6 +223,39 @@ static const struct args_cmd offices_cmd = {
     "issue' expands to; an office appears once it has connected to its parent.\n",
     offices_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
 
+/* The offices of the reply (of one role, if role), as a table or JSON. */
+static void offices_print(const Carenet__ControlReply *rep, const char *role, int as_json)
+{
+	struct json j;
+	size_t shown = 0;
+
+	if (as_json) {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+	}
+	for (size_t i = 0; i < rep->n_offices; i++) {
+		const Carenet__PeerStatus *o = rep->offices[i];
+		if (role && strcmp(o->role, role) != 0)
+			continue;
+		shown++;
+		if (as_json) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "id", o->id);
+			json_str(&j, "role", o->role);
+			json_str(&j, "name", o->name);
+			json_obj_end(&j);
+		} else {
+			printf("%-14s %-9s %s %s\n", o->id, o->role, role_zh(o->role), o->name);
+		}
+	}
+	if (as_json) {
+		json_arr_end(&j);
+		json_finish(&j);
+	} else {
+		printf("(%zu offices)\n", shown);
+	}
+}
+
 int cmd_offices(int argc, char **argv)
 {
 	const char *cfgpath = CONFIG_DEFAULT_PATH, *role = NULL;
@@ -230,7 +263,6 @@ int cmd_offices(int argc, char **argv)
 	Carenet__ControlReply *rep = NULL;
 	struct args a;
 	int ch, as_json = 0, rc;
-	size_t shown = 0;
 
 	args_begin(&a, &offices_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -248,36 +280,9 @@ int cmd_offices(int argc, char **argv)
 	if (role && pki_role_parse(role) == PKI_ROLE_NONE)
 		return args_usage_error(&offices_cmd, "--role %s: give county, township or village",
 		                        role);
-	if ((rc = cli_request("carenet offices", cfgpath,
-	                      CARENET__CONTROL_REQUEST__REQUEST_OFFICES, &cfg, &rep)) == 0) {
-		struct json j;
-		if (as_json) {
-			json_init(&j, stdout);
-			json_arr_begin(&j, NULL);
-		}
-		for (size_t i = 0; i < rep->n_offices; i++) {
-			const Carenet__PeerStatus *o = rep->offices[i];
-			if (role && strcmp(o->role, role) != 0)
-				continue;
-			shown++;
-			if (as_json) {
-				json_obj_begin(&j, NULL);
-				json_str(&j, "id", o->id);
-				json_str(&j, "role", o->role);
-				json_str(&j, "name", o->name);
-				json_obj_end(&j);
-			} else {
-				printf("%-14s %-9s %s %s\n", o->id, o->role, role_zh(o->role),
-				       o->name);
-			}
-		}
-		if (as_json) {
-			json_arr_end(&j);
-			json_finish(&j);
-		} else {
-			printf("(%zu offices)\n", shown);
-		}
-	}
+	if ((rc = cli_request("carenet offices", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_OFFICES,
+	                      &cfg, &rep)) == 0)
+		offices_print(rep, role, as_json);
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);

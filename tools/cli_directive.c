@@ -4,12 +4,12 @@
  * (roles/): these commands parse, send one control request (cli.h) and
  * print the reply. The receiver's side (inbox, ack) is cli_inbox.c.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "args.h"
 #include "cmd.h"
 #include "err.h"
 #include "json.h"
@@ -18,20 +18,6 @@
 #include "util.h"
 
 #define NSTATES (STATE_UNABLE + 1)
-
-enum {
-	O_KIND = 256,
-	O_TO,
-	O_TITLE,
-	O_BODY,
-	O_BODY_FILE,
-	O_DUE,
-	O_INDICATOR,
-	O_REF,
-	O_REMIND,
-	O_JSON,
-	O_STATE
-};
 
 /* ------------------------------------------------------------ printing */
 
@@ -225,115 +211,95 @@ struct issue_args {
 	int json;
 };
 
-static void issue_usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: carenet directive issue [-c CFG] --kind KIND --to TARGETS --title TITLE\n"
-	    "                               [--body TEXT | --body-file FILE] --due TIME\n"
-	    "                               [--indicator ID]... [--ref DIRECTIVE]\n"
-	    "                               [--remind LIST] [--json]\n"
-	    "\n"
-	    "Issues a directive from this office to offices below it. The node checks\n"
-	    "what its role may issue and to whom, expands the targets, signs the\n"
-	    "directive and sends it down; it then tracks every target's state.\n"
-	    "\n"
-	    "  -c, --config CFG     the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	    "      --kind KIND      task 任务, notice 督导通知, rectification 限时整改通知,\n"
-	    "                       circular 通报 (English or Chinese)\n"
-	    "      --to TARGETS     office ids separated by commas (530102001001,530102001002)\n"
-	    "                       or PREFIX:ROLE: 530102:village, 530102001:village,\n"
-	    "                       530102:township (the offices known below this one)\n"
-	    "      --title TITLE    1 to %d bytes\n"
-	    "      --body TEXT      the text (UTF-8, at most %d bytes), or\n"
-	    "      --body-file FILE read it from FILE\n"
-	    "      --due TIME       \"2026-12-31 18:00\" in the node's timezone, or +DURATION\n"
-	    "                       from the node's clock (+2h, +90m, +7d)\n"
-	    "      --indicator ID   an indicator of the standard it concerns (repeatable)\n"
-	    "      --ref DIRECTIVE  an earlier directive or finding it refers to\n"
-	    "      --remind LIST    reminders before due to targets not done: 7d,1d\n"
-	    "                       (default: the node's deadline.remind)\n"
-	    "      --json           print {\"id\": ...} instead of the id alone\n"
-	    "  -h, --help           this help\n"
-	    "\n"
-	    "Prints the new directive's id. Exit status: 0 issued, 2 usage, 3 node not\n"
-	    "running, 4 refused (role, scope, invalid input: the reason is printed).\n",
-	    ROLES_MAX_TITLE, ROLES_MAX_BODY);
-}
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
+static const struct args_opt issue_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"kind", ARGS_LONG('k'), "KIND",
+     "task 任务, notice 督导通知, rectification 限时整改通知,\n"
+     "circular 通报 (English or Chinese)"},
+    {"to", ARGS_LONG('t'), "TARGETS",
+     "office ids separated by commas (530102001001,530102001002)\n"
+     "or PREFIX:ROLE: 530102:village, 530102001:village,\n"
+     "530102:township (the offices known below this one)"},
+    {"title", ARGS_LONG('T'), "TITLE", "1 to " STR(ROLES_MAX_TITLE) " bytes"},
+    {"body", ARGS_LONG('b'), "TEXT", "the text (UTF-8, at most " STR(ROLES_MAX_BODY) " bytes), or"},
+    {"body-file", ARGS_LONG('B'), "FILE", "read it from FILE"},
+    {"due", ARGS_LONG('d'), "TIME",
+     "\"2026-12-31 18:00\" in the node's timezone, or +DURATION\n"
+     "from the node's clock (+2h, +90m, +7d)"},
+    {"indicator", ARGS_LONG('i'), "ID", "an indicator of the standard it concerns (repeatable)"},
+    {"ref", ARGS_LONG('r'), "DIRECTIVE", "an earlier directive or finding it refers to"},
+    {"remind", ARGS_LONG('R'), "LIST",
+     "reminders before due to targets not done: 7d,1d\n"
+     "(default: the node's deadline.remind)"},
+    {"json", ARGS_LONG('j'), NULL, "print {\"id\": ...} instead of the id alone"},
+    {0}};
+static const struct args_cmd issue_cmd = {
+    "carenet directive issue",
+    "[-c CFG] --kind KIND --to TARGETS --title TITLE --due TIME [OPTION]...",
+    "Issues a directive from this office to offices below it. The node checks\n"
+    "what its role may issue and to whom, expands the targets, signs the\n"
+    "directive and sends it down; it then tracks every target's state.\n",
+    issue_opts,
+    "Prints the new directive's id. Exit status: 0 issued, 2 usage, 3 node not\n"
+    "running, 4 refused (role, scope, invalid input: the reason is printed).\n"};
+
+/* 0, 1 after --help, CN_EUSAGE (printed). */
 static int issue_parse(int argc, char **argv, struct issue_args *a)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"kind", required_argument, 0, O_KIND},
-	                                     {"to", required_argument, 0, O_TO},
-	                                     {"title", required_argument, 0, O_TITLE},
-	                                     {"body", required_argument, 0, O_BODY},
-	                                     {"body-file", required_argument, 0, O_BODY_FILE},
-	                                     {"due", required_argument, 0, O_DUE},
-	                                     {"indicator", required_argument, 0, O_INDICATOR},
-	                                     {"ref", required_argument, 0, O_REF},
-	                                     {"remind", required_argument, 0, O_REMIND},
-	                                     {"json", no_argument, 0, O_JSON},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
+	struct args g;
 	int ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	args_begin(&g, &issue_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
 		switch (ch) {
 		case 'c':
-			a->cfgpath = optarg;
+			a->cfgpath = g.val;
 			break;
-		case O_KIND:
-			a->kind = optarg;
+		case ARGS_LONG('k'):
+			a->kind = g.val;
 			break;
-		case O_TO:
-			a->to = optarg;
+		case ARGS_LONG('t'):
+			a->to = g.val;
 			break;
-		case O_TITLE:
-			a->title = optarg;
+		case ARGS_LONG('T'):
+			a->title = g.val;
 			break;
-		case O_BODY:
-			a->body = optarg;
+		case ARGS_LONG('b'):
+			a->body = g.val;
 			break;
-		case O_BODY_FILE:
-			a->body_file = optarg;
+		case ARGS_LONG('B'):
+			a->body_file = g.val;
 			break;
-		case O_DUE:
-			a->due = optarg;
+		case ARGS_LONG('d'):
+			a->due = g.val;
 			break;
-		case O_INDICATOR:
-			a->indicators[a->nindicators++] = optarg;
+		case ARGS_LONG('i'):
+			a->indicators[a->nindicators++] = (char *)g.val;
 			break;
-		case O_REF:
-			a->ref = optarg;
+		case ARGS_LONG('r'):
+			a->ref = g.val;
 			break;
-		case O_REMIND:
-			a->remind = optarg;
+		case ARGS_LONG('R'):
+			a->remind = g.val;
 			break;
-		case O_JSON:
+		case ARGS_LONG('j'):
 			a->json = 1;
 			break;
-		case 'h':
-			issue_usage(stdout);
-			return 1;
 		default:
-			issue_usage(stderr);
-			return CN_EUSAGE;
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "carenet directive issue: unexpected argument '%s'\n",
-		        argv[optind]);
+	if (args_operands(&g, 0, 0) != 0)
 		return CN_EUSAGE;
-	}
 	if (!a->kind || !a->to || !a->title || !a->due) {
-		fprintf(stderr, "carenet directive issue: --kind, --to, --title and --due are "
-		                "required (carenet directive issue --help)\n");
+		args_usage_error(&issue_cmd, "--kind, --to, --title and --due are required");
 		return CN_EUSAGE;
 	}
 	if (a->body && a->body_file) {
-		fprintf(stderr, "carenet directive issue: give --body or --body-file, not both\n");
+		args_usage_error(&issue_cmd, "give --body or --body-file, not both");
 		return CN_EUSAGE;
 	}
 	return 0;
@@ -557,75 +523,57 @@ struct view_args {
 	int json;
 };
 
-/* -c, --json, -h, and --state if state_ok; help() prints the usage. */
-static int view_parse(int argc, char **argv, int state_ok, int want_id, struct view_args *a,
-                      void (*help)(FILE *))
+static const struct args_opt list_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"state", ARGS_LONG('s'), "S",
+     "open: a target is not done yet; overdue: a target is late;\n"
+     "done: every target is done (or unable)"},
+    {"json", ARGS_LONG('j'), NULL, "an array of objects (as directive show --json)"},
+    {0}};
+static const struct args_cmd list_cmd = {
+    "carenet directive list", "[-c CFG] [--state open|overdue|done] [--json]",
+    "Lists the directives this office issued or relayed, newest first, with the\n"
+    "number of targets in each state and how many are overdue.\n",
+    list_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+static const struct args_opt show_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"json", ARGS_LONG('j'), NULL,
+     "one object: id, kind, title, body, issuer, due, ref,\n"
+     "indicators, counts (per state, and overdue: past due and\n"
+     "not done), targets [{id, state, overdue, changed_at, ...}]"},
+    {0}};
+static const struct args_cmd show_cmd = {
+    "carenet directive show", "ID [-c CFG] [--json]",
+    "Shows one directive and the state of each of its targets below this office\n"
+    "(pending, delivered, accepted, in-progress, done, unable), overdue targets\n"
+    "first, with notes and evidence (name, size, SHA-256).\n",
+    show_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused, 1 not found.\n"};
+
+/* list's and show's options (cmd says which: --state is list's; the ID
+ * operand show's). 0, 1 after --help, CN_EUSAGE (printed). */
+static int view_parse(const struct args_cmd *cmd, int argc, char **argv, int want_id,
+                      struct view_args *a)
 {
-	static const struct option opts[] = {{"config", required_argument, 0, 'c'},
-	                                     {"json", no_argument, 0, O_JSON},
-	                                     {"state", required_argument, 0, O_STATE},
-	                                     {"help", no_argument, 0, 'h'},
-	                                     {0, 0, 0, 0}};
+	struct args g;
 	int ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (ch == 'c') {
-			a->cfgpath = optarg;
-		} else if (ch == O_JSON) {
+	args_begin(&g, cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		if (ch == 'c')
+			a->cfgpath = g.val;
+		else if (ch == ARGS_LONG('j'))
 			a->json = 1;
-		} else if (ch == O_STATE && state_ok) {
-			a->state = optarg;
-		} else if (ch == 'h') {
-			help(stdout);
-			return 1;
-		} else {
-			help(stderr);
-			return CN_EUSAGE;
-		}
+		else if (ch == ARGS_LONG('s'))
+			a->state = g.val;
+		else
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 	}
-	if (want_id && optind < argc)
-		a->id = argv[optind++];
-	if (optind != argc || (want_id && !a->id)) {
-		help(stderr);
+	if (args_operands(&g, want_id, want_id) != 0)
 		return CN_EUSAGE;
-	}
+	if (want_id)
+		a->id = argv[g.ind];
 	return 0;
-}
-
-static void list_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet directive list [-c CFG] [--state open|overdue|done] [--json]\n"
-	        "\n"
-	        "Lists the directives this office issued or relayed, newest first, with the\n"
-	        "number of targets in each state and how many are overdue.\n"
-	        "\n"
-	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --state S     open: a target is not done yet; overdue: a target is late;\n"
-	        "                    done: every target is done (or unable)\n"
-	        "      --json        an array of objects (as directive show --json)\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n");
-}
-
-static void show_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet directive show ID [-c CFG] [--json]\n"
-	        "\n"
-	        "Shows one directive and the state of each of its targets below this office\n"
-	        "(pending, delivered, accepted, in-progress, done, unable), overdue targets\n"
-	        "first, with notes and evidence (name, size, SHA-256).\n"
-	        "\n"
-	        "  -c, --config CFG  the node's configuration (default " CONFIG_DEFAULT_PATH ")\n"
-	        "      --json        one object: id, kind, title, body, issuer, due, ref,\n"
-	        "                    indicators, counts (per state, and overdue: past due and\n"
-	        "                    not done), targets [{id, state, overdue, changed_at, ...}]\n"
-	        "  -h, --help        this help\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused, 1 not found.\n");
 }
 
 static int directive_list(int argc, char **argv)
@@ -635,8 +583,8 @@ static int directive_list(int argc, char **argv)
 	Carenet__ListRequest q = CARENET__LIST_REQUEST__INIT;
 	int rc;
 
-	if ((rc = view_parse(argc, argv, 1, 0, &a, list_usage)) != 0)
-		return rc == 1 ? 0 : 2;
+	if ((rc = view_parse(&list_cmd, argc, argv, 0, &a)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	if (a.state && strcmp(a.state, "open") != 0 && strcmp(a.state, "overdue") != 0 &&
 	    strcmp(a.state, "done") != 0) {
 		fprintf(stderr, "carenet directive list: --state %s: use open, overdue or done\n",
@@ -655,43 +603,25 @@ static int directive_show(int argc, char **argv)
 	Carenet__ShowRequest q = CARENET__SHOW_REQUEST__INIT;
 	int rc;
 
-	if ((rc = view_parse(argc, argv, 0, 1, &a, show_usage)) != 0)
-		return rc == 1 ? 0 : 2;
+	if ((rc = view_parse(&show_cmd, argc, argv, 1, &a)) != 0)
+		return rc == 1 ? 0 : cn_exit_code(rc);
 	q.id = (char *)a.id;
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_SHOW, &q);
 	return views("carenet directive show", a.cfgpath, &req, a.json, 1, show_one);
 }
 
-static void directive_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: carenet directive issue|list|show ...   (--help after each)\n"
-	        "\n"
-	        "  issue   issue a task 任务, notice 督导通知, rectification order 限时整改通知\n"
-	        "          or circular 通报 to offices below this one\n"
-	        "  list    the directives this office issued or relayed, with target counts\n"
-	        "  show    one directive and the state of each target\n"
-	        "\n"
-	        "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n");
-}
+static const struct args_sub directive_subs[] = {
+    {"issue", directive_issue,
+     "issue a task 任务, notice 督导通知, rectification order 限时整改通知\n"
+     "             or circular 通报 to offices below this one"},
+    {"list", directive_list, "the directives this office issued or relayed, with target counts"},
+    {"show", directive_show, "one directive and the state of each target"},
+};
+static const struct args_group directive_group = {
+    "carenet directive", NULL, directive_subs, sizeof(directive_subs) / sizeof(directive_subs[0]),
+    "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
 
 int cmd_directive(int argc, char **argv)
 {
-	if (argc < 2) {
-		directive_usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		directive_usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "issue") == 0)
-		return directive_issue(argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
-		return directive_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return directive_show(argc - 1, argv + 1);
-	fprintf(stderr, "carenet directive: unknown command '%s'\n\n", argv[1]);
-	directive_usage(stderr);
-	return 2;
+	return args_dispatch(&directive_group, argc, argv);
 }

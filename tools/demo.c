@@ -10,6 +10,7 @@
  * demo_setup.c plans it and builds its PKI and configs (demo_int.h).
  * Single-threaded CLI tool; exit statuses as in cmd.h.
  */
+#include "args.h"
 #include "cmd.h"
 #include "config.h"
 #include "control.h"
@@ -21,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -40,45 +40,47 @@
 
 static volatile sig_atomic_t demo_signal; /* count of SIGINT/SIGTERM received */
 
-static void demo_usage(FILE *f)
+static const struct args_opt demo_opts[] = {
+    {"dir", 'd', "DIR",
+     "where to put everything (must be new or empty);\n"
+     "default: a new directory /tmp/carenet-demo-XXXXXX"},
+    {"townships", 't', "N", "townships under the county, 1..99 (default 2)"},
+    {"villages", 'v', "M", "villages per township, 1..999 (default 2)"},
+    {"duration", ARGS_LONG('D'), "S",
+     "stop the network after S (90, 90s, 15m, 2h), counted\n"
+     "from the end of the scenario"},
+    {"no-scenario", ARGS_LONG('N'), NULL, "start the network and play nothing (test clocks still)"},
+    {"setup-only", 's', NULL,
+     "write the PKI and configs, print how to run each\n"
+     "node, start nothing (configs without test clocks)"},
+    {"base-port", 'p', "P", "listen on ports P, P+1, ... instead of free ports"},
+    {0}};
+static const struct args_cmd demo_cmd = {
+    "carenet demo", "[-d DIR] [-t N] [-v M] [--duration S] [--no-scenario] [-s] [-p P]",
+    "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
+    "villages per township — and runs every node as its own process on 127.0.0.1\n"
+    "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
+    "\n"
+    "Once every link is up it plays a scenario, printing the county's status\n"
+    "matrix at each step: the county issues a task (任务) to every village, due in\n"
+    "10 minutes with a reminder 5 minutes before; every village but the last\n"
+    "accepts and completes it, the last stays silent, is reminded, falls overdue\n"
+    "and gets a rectification order (限时整改). The nodes it starts run test\n"
+    "clocks (test_clock = true; the county: deadline.remind \"5m\", auto_rectify,\n"
+    "rectify_hours 1), which the scenario moves on instead of waiting; move them\n"
+    "yourself with carenet clock -c DIR/<id>/node.cfg --advance 1h.\n",
+    demo_opts,
+    "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
+    "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
+    "DIR/activity-record-<id>.txt (the scenario's evidence file).\n"
+    "Exit: 0 the network came up, played the scenario and stopped cleanly (or was\n"
+    "stopped by Ctrl-C), 1 a node failed or did not come up, a scenario step did\n"
+    "not complete in time, or a node did not stop cleanly; 2 usage error, 4 DIR\n"
+    "exists and is not empty.\n"};
+
+static size_t demo_total(const struct demo *d)
 {
-	fputs("usage: carenet demo [--dir DIR] [--townships N] [--villages M] [--duration S]\n"
-	      "                    [--no-scenario] [--setup-only] [--base-port P]\n"
-	      "\n"
-	      "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
-	      "villages per township — and runs every node as its own process on 127.0.0.1\n"
-	      "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
-	      "\n"
-	      "Once every link is up it plays a scenario, printing the county's status\n"
-	      "matrix at each step: the county issues a task (任务) to every village, due in\n"
-	      "10 minutes with a reminder 5 minutes before; every village but the last\n"
-	      "accepts and completes it, the last stays silent, is reminded, falls overdue\n"
-	      "and gets a rectification order (限时整改). The nodes it starts run test\n"
-	      "clocks (test_clock = true; the county: deadline.remind \"5m\", auto_rectify,\n"
-	      "rectify_hours 1), which the scenario moves on instead of waiting; move them\n"
-	      "yourself with carenet clock -c DIR/<id>/node.cfg --advance 1h.\n"
-	      "\n"
-	      "  -d, --dir DIR       where to put everything (must be new or empty);\n"
-	      "                      default: a new directory /tmp/carenet-demo-XXXXXX\n"
-	      "  -t, --townships N   townships under the county, 1..99 (default 2)\n"
-	      "  -v, --villages M    villages per township, 1..999 (default 2)\n"
-	      "      --duration S    stop the network after S (90, 90s, 15m, 2h), counted\n"
-	      "                      from the end of the scenario\n"
-	      "      --no-scenario   start the network and play nothing (test clocks still)\n"
-	      "  -s, --setup-only    write the PKI and configs, print how to run each\n"
-	      "                      node, start nothing (configs without test clocks)\n"
-	      "  -p, --base-port P   listen on ports P, P+1, ... instead of free ports\n"
-	      "  -h, --help          show this text\n"
-	      "\n"
-	      "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY
-	      " (county CA),\n"
-	      "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
-	      "DIR/activity-record-<id>.txt (the scenario's evidence file).\n"
-	      "Exit: 0 the network came up, played the scenario and stopped cleanly (or was\n"
-	      "stopped by Ctrl-C), 1 a node failed or did not come up, a scenario step did\n"
-	      "not complete in time, or a node did not stop cleanly; 2 usage error, 4 DIR\n"
-	      "exists and is not empty.\n",
-	      f);
+	return 1 + (size_t)d->townships * (1 + (size_t)d->villages);
 }
 
 static int demo_parse_int(const char *s, long lo, long hi, int *out)
@@ -94,72 +96,61 @@ static int demo_parse_int(const char *s, long lo, long hi, int *out)
 	return 0;
 }
 
+/* The value of --townships, --villages, --duration or --base-port (key). */
+static int demo_parse_value(struct demo *d, int key, const char *v)
+{
+	if (key == 't' && demo_parse_int(v, 1, 99, &d->townships) < 0)
+		return args_usage_error(&demo_cmd, "--townships must be 1..99, not '%s'", v);
+	if (key == 'v' && demo_parse_int(v, 1, 999, &d->villages) < 0)
+		return args_usage_error(&demo_cmd, "--villages must be 1..999, not '%s'", v);
+	if (key == 'p' && demo_parse_int(v, 1024, 65535 - 100, &d->base_port) < 0)
+		return args_usage_error(&demo_cmd, "--base-port must be 1024..65435, not '%s'", v);
+	if (key == ARGS_LONG('D') && (util_parse_duration(v, &d->duration) < 0 || d->duration == 0))
+		return args_usage_error(&demo_cmd,
+		                        "--duration wants a positive time such as 90, 90s, 15m, "
+		                        "2h; not '%s'",
+		                        v);
+	return 0;
+}
+
+/* 0, 1 after --help, CN_EUSAGE (printed), CN_ENOMEM. */
 static int demo_parse_args(struct demo *d, int argc, char **argv)
 {
-	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
-	                                     {"townships", required_argument, NULL, 't'},
-	                                     {"villages", required_argument, NULL, 'v'},
-	                                     {"duration", required_argument, NULL, 'D'},
-	                                     {"setup-only", no_argument, NULL, 's'},
-	                                     {"base-port", required_argument, NULL, 'p'},
-	                                     {"no-scenario", no_argument, NULL, 'N'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
-	int c;
+	struct args g;
+	int ch;
 
-	optind = 0; /* glibc: full re-initialisation, whatever parsed argv before */
-	while ((c = getopt_long(argc, argv, "d:t:v:sp:h", opts, NULL)) != -1) {
-		switch (c) {
+	args_begin(&g, &demo_cmd, argc, argv);
+	while ((ch = args_next(&g)) != ARGS_END) {
+		switch (ch) {
 		case 'd':
 			free(d->dir);
-			if (!(d->dir = util_strdup(optarg)))
+			if (!(d->dir = util_strdup(g.val)))
 				return CN_ENOMEM;
-			break;
-		case 't':
-			if (demo_parse_int(optarg, 1, 99, &d->townships) < 0) {
-				fprintf(stderr, "demo: --townships must be 1..99, not '%s'\n",
-				        optarg);
-				return CN_EUSAGE;
-			}
-			break;
-		case 'v':
-			if (demo_parse_int(optarg, 1, 999, &d->villages) < 0) {
-				fprintf(stderr, "demo: --villages must be 1..999, not '%s'\n",
-				        optarg);
-				return CN_EUSAGE;
-			}
-			break;
-		case 'D':
-			if (util_parse_duration(optarg, &d->duration) < 0 || d->duration == 0) {
-				fprintf(stderr,
-				        "demo: --duration wants a positive time such as 90, 90s, "
-				        "15m, 2h; not '%s'\n",
-				        optarg);
-				return CN_EUSAGE;
-			}
 			break;
 		case 's':
 			d->setup_only = 1;
 			break;
-		case 'N':
+		case ARGS_LONG('N'):
 			d->no_scenario = 1;
 			break;
+		case 't':
+		case 'v':
 		case 'p':
-			if (demo_parse_int(optarg, 1024, 65535 - 100, &d->base_port) < 0) {
-				fprintf(stderr, "demo: --base-port must be 1024..65435, not '%s'\n",
-				        optarg);
+		case ARGS_LONG('D'):
+			if (demo_parse_value(d, ch, g.val) != 0)
 				return CN_EUSAGE;
-			}
 			break;
-		case 'h':
-			demo_usage(stdout);
-			return 1; /* done, exit 0 */
 		default:
-			return CN_EUSAGE; /* getopt printed why */
+			return g.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "demo: unexpected argument '%s'\n", argv[optind]);
+	if (args_operands(&g, 0, 0) != 0)
+		return CN_EUSAGE;
+	if (!d->setup_only && demo_total(d) > DEMO_RUN_MAX) {
+		args_usage_error(&demo_cmd,
+		                 "%zu nodes would be %zu processes on this machine; at most %d "
+		                 "can be started, larger networks need --setup-only",
+		                 demo_total(d), demo_total(d), DEMO_RUN_MAX);
 		return CN_EUSAGE;
 	}
 	return 0;
@@ -656,20 +647,10 @@ static void demo_free(struct demo *d)
 int cmd_demo(int argc, char **argv)
 {
 	struct demo d = {.townships = 2, .villages = 2};
-	size_t total;
 	int rc;
 
 	if ((rc = demo_parse_args(&d, argc, argv)) != 0)
 		goto out;
-	total = 1 + (size_t)d.townships * (1 + (size_t)d.villages);
-	if (!d.setup_only && total > DEMO_RUN_MAX) {
-		fprintf(stderr,
-		        "demo: %zu nodes would be %zu processes on this machine; "
-		        "at most %d can be started, larger networks need --setup-only\n",
-		        total, total, DEMO_RUN_MAX);
-		rc = CN_EUSAGE;
-		goto out;
-	}
 	if ((rc = demo_make_dir(&d)) < 0 || (rc = demo_plan(&d)) < 0 || (rc = demo_ports(&d)) < 0 ||
 	    (rc = demo_setup(&d)) < 0)
 		goto out;
@@ -678,8 +659,6 @@ int cmd_demo(int argc, char **argv)
 	else
 		rc = demo_run(&d);
 out:
-	if (rc == CN_EUSAGE)
-		fprintf(stderr, "Try 'carenet demo --help'.\n");
 	demo_free(&d);
 	if (rc == 1) /* --help */
 		return 0;

@@ -10,7 +10,33 @@ from harness import (EXIT_UNREACH, EXIT_USAGE, check, main, run_cli)  # noqa: E4
 
 SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca", "crl"],
                ["ca", "list"], ["init"],
-               ["enroll"], ["run"], ["status"], ["demo"]]
+               ["enroll"], ["run"], ["status"], ["demo"],
+               ["directive"], ["directive", "issue"], ["directive", "list"],
+               ["directive", "show"]]
+
+# Every flag a subcommand takes, which its --help must document: a table-built
+# usage drops nothing silently.
+FLAGS = {
+    ("ca", "init"): ["-d", "--dir", "-s", "--scope", "-n", "--name", "-r", "--root", "-q",
+                     "--request", "-i", "--install", "--days"],
+    ("ca", "issue"): ["-c", "--ca", "-r", "--csr", "-e", "--endpoint", "-p",
+                      "--parent-endpoint", "--days", "--valid-from", "--valid-until", "--tz",
+                      "-o", "--out", "-f", "--force"],
+    ("ca", "revoke"): ["-c", "--ca", "-s", "--serial", "-i", "--id", "-r", "--reason"],
+    ("ca", "crl"): ["-c", "--ca"],
+    ("ca", "list"): ["-c", "--ca", "-j", "--json"],
+    ("init",): ["-d", "--dir", "-i", "--id", "-n", "--name", "-I", "--inspector", "-s",
+                "--scope"],
+    ("enroll",): ["-d", "--dir", "-l", "--listen", "--data-dir", "-p", "--parent-endpoint",
+                  "-f", "--force"],
+    ("demo",): ["-d", "--dir", "-t", "--townships", "-v", "--villages", "--duration",
+                "--no-scenario", "-s", "--setup-only", "-p", "--base-port"],
+    ("directive", "issue"): ["-c", "--config", "--kind", "--to", "--title", "--body",
+                             "--body-file", "--due", "--indicator", "--ref", "--remind",
+                             "--json", "--help"],
+    ("directive", "list"): ["-c", "--config", "--state", "--json"],
+    ("directive", "show"): ["-c", "--config", "--json"],
+}
 
 
 def show(r):
@@ -34,6 +60,11 @@ def test_help(cn):
                    out_has=["usage"])
         check(sub[-1] in r.stdout, "carenet %s --help does not name the command:\n%s" %
               (" ".join(sub), r.stdout))
+    for sub, flags in FLAGS.items():
+        r = expect([cn] + list(sub) + ["--help"], 0, "carenet %s --help" % " ".join(sub))
+        for f in flags:
+            check(" %s" % f in r.stdout, "carenet %s --help does not document %s:\n%s" %
+                  (" ".join(sub), f, r.stdout))
     r = expect([cn, "no-such-command"], EXIT_USAGE, "unknown subcommand")
     check("no-such-command" in r.stderr, "unknown subcommand not named on stderr: %s" % show(r))
     expect([cn, "status", "--no-such-option"], EXIT_USAGE, "status with an unknown option")
@@ -46,6 +77,12 @@ def test_demo_usage(cn, scratch):
     expect([cn, "demo", "--villages", "1000"], EXIT_USAGE, "demo --villages 1000")
     expect([cn, "demo", "--villages", "two"], EXIT_USAGE, "demo --villages two")
     expect([cn, "demo", "--bogus"], EXIT_USAGE, "demo --bogus")
+    expect([cn, "demo", "--duration", "0"], EXIT_USAGE, "demo --duration 0",
+           err_has=["duration"])
+    expect([cn, "demo", "--base-port", "80"], EXIT_USAGE, "demo --base-port 80",
+           err_has=["base-port"])
+    expect([cn, "demo", "-t", "99", "-v", "999"], EXIT_USAGE, "demo of 99000 nodes",
+           err_has=["--setup-only"])
     busy = os.path.join(scratch, "busy")
     os.makedirs(busy)
     open(os.path.join(busy, "keep.txt"), "w").close()
@@ -54,6 +91,28 @@ def test_demo_usage(cn, scratch):
     check(sorted(os.listdir(busy)) == ["keep.txt"], "demo touched a non-empty dir: %s" %
           os.listdir(busy))
     del r
+
+
+def test_flags_parse(cn, net):
+    """Every flag is still accepted: a stopped node, not a usage error."""
+    cfg = net.cfg(net.ids[0])
+    issue = [cn, "directive", "issue", "-c", cfg, "--kind", "task", "--to", "530102:village",
+             "--title", "t", "--due", "2030-01-01 08:00", "--indicator", "1.1", "--ref", "x",
+             "--remind", "1d", "--json"]
+    expect(issue + ["--body", "b"], EXIT_UNREACH, "directive issue, every flag",
+           err_has=["not running"])
+    expect(issue + ["--body", "b", "--body-file", cfg], EXIT_USAGE, "--body and --body-file")
+    expect([cn, "directive", "list", "--config", cfg, "--state", "open", "--json"],
+           EXIT_UNREACH, "directive list, every flag", err_has=["not running"])
+    expect([cn, "directive", "list", "-c", cfg, "--state", "bogus"], EXIT_USAGE,
+           "directive list --state bogus", err_has=["--state"])
+    expect([cn, "directive", "show", "-c", cfg, "--json", "X1"], EXIT_UNREACH,
+           "directive show, every flag", err_has=["not running"])
+    expect([cn, "directive", "show", "-c", cfg], EXIT_USAGE, "directive show without ID")
+    expect([cn, "directive", "show", "-c", cfg, "--state", "open", "X1"], EXIT_USAGE,
+           "directive show --state")
+    expect([cn, "directive", "issue", "-c", cfg, "--kind", "task"], EXIT_USAGE,
+           "directive issue without --to", err_has=["required"])
 
 
 def test_status_not_running(cn, net):
@@ -122,6 +181,7 @@ def test(net, args):
     test_demo_usage(cn, scratch)
     net.setup(1, 1)
     test_status_not_running(cn, net)
+    test_flags_parse(cn, net)
     test_run_config_errors(cn, net)
     test_run_check(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
