@@ -425,7 +425,7 @@ static int enroll_cfg(const char *path, const struct pki_identity *id, const cha
 	      "root = \"root.pem\"; curve = \"curve.key\"; };\n",
 	      f);
 	fputs(has_crl ? "crl = [ \"crl.pem\" ];\n" : "crl = [ ];\n", f);
-	fputs("log_level = \"info\";\ntimezone = \"Asia/Shanghai\";\n", f);
+	fprintf(f, "log_level = \"info\";\ntimezone = \"%s\";\n", CARENET_DEFAULT_TZ);
 	if (fclose(f) != 0) {
 		free(buf);
 		return CN_EIO;
