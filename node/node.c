@@ -185,6 +185,11 @@ static int env_emit(void *arg, MDB_txn *txn, Carenet__Item *item, char *id_out, 
 	return deliver_emit(((struct node *)arg)->deliver, txn, item, id_out, idlen);
 }
 
+static struct pki_trust *env_trust(void *arg)
+{
+	return ((struct node *)arg)->trust;
+}
+
 static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 {
 	return deliver_write(((struct node *)arg)->deliver, fn, fnarg);
@@ -192,9 +197,10 @@ static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 
 /* The link's events go to the delivery engine. */
 static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent,
-                       const uint64_t cursors[WIRE_LANES])
+                       const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
+                       size_t nchain)
 {
-	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors);
+	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors, chain, nchain);
 }
 
 static void ev_peer_down(void *arg, const char *peer_id)
@@ -319,6 +325,7 @@ static int start_roles(struct node *n)
 	env.emit = env_emit;
 	env.write = env_write;
 	env.crl_keep = env_crl_keep;
+	env.trust = env_trust;
 	if ((rc = roles_new(&env, &n->roles)) != 0)
 		return rc;
 	deliver_set_roles(n->deliver, n->roles);

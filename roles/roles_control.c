@@ -356,6 +356,7 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	t->state = row->state;
 	t->overdue = row->overdue || (c->now >= v->due && !roles_state_closed(row->state));
 	t->changed_at = row->changed_at;
+	t->reported_at = row->reported_at;
 	t->note = sdup(row->note);
 	t->evidence = evidence_copy(row->evidence, row->n_evidence, &err);
 	t->n_evidence = t->evidence ? row->n_evidence : 0;

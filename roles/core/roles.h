@@ -87,6 +87,10 @@ struct roles_env {
 	 */
 	int (*crl_keep)(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
 	                size_t len);
+	/* The node's trust store as it is now (a reload replaces it): announces
+	 * are checked against it. May be NULL (or return NULL): every
+	 * announce is then refused. */
+	struct pki_trust *(*trust)(void *arg);
 };
 
 /* Where the engine forwards a received item (its exact bytes). */
