@@ -337,10 +337,10 @@ static int walk_marks(struct walk *w, uint64_t seq, const uint8_t *h, char *why,
 		hex8(h, b);
 		snprintf(why, whylen,
 		         "rewritten: at entry %llu the parent's checkpoint holds hash %s..., this "
-		         "log %s...; %s an entry from %llu to %llu was changed, removed or added "
-		         "and the chain recomputed",
+		         "log %s...; %s, so an entry from %llu to %llu was changed, removed or "
+		         "added and the chain recomputed",
 		         (unsigned long long)seq, a, b,
-		         w->good ? "the checkpoint before it still matches, so" : "",
+		         w->good ? "the checkpoint before it still matches" : "no checkpoint before it",
 		         (unsigned long long)(w->good + 1), (unsigned long long)seq);
 		w->finding = AUDIT_REWRITTEN;
 		return CN_EVERIFY;
