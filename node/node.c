@@ -148,9 +148,9 @@ static int load_identity(struct node *n)
 		          n->me->id);
 		return CN_EROLE;
 	}
-	if ((rc = load_trust(c, &n->trust)) != 0)
+	if ((rc = check_test_clock(c)) != 0)
 		return rc;
-	return check_test_clock(c);
+	return load_trust(c, &n->trust);
 }
 
 /* The data directory belongs to one node: refuse another identity. */

@@ -15,11 +15,14 @@
 - A township that announces an office with no certificate is refused by the
   county and counted; the office is never registered.
 - A village that reports a status 30 days ahead has its changed_at bounded
-  by the township's clock (the reported time is kept as reported_at)."""
+  by the township's clock (the reported time is kept as reported_at).
+- test_clock = true under a root that is not a demo root: the node refuses
+  to start."""
 
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -261,6 +264,24 @@ def test(net, args):
           "changed_at not bounded: %r (now %d)" % (row, now))
     print("hostile: a status 30 days ahead: changed_at %d (now %d), reported_at %d" % (
         row["changed_at"], now, row["reported_at"]))
+
+
+    # Low 12: a test clock outside a demo network is refused, loudly.
+    real = os.path.join(work, "real-root")
+    cn(net, "ca", "init", "--dir", real, "--scope", "53", "--name", "云南省民政厅")
+    text = open(net.cfg(V1)).read()
+    root = os.path.join(real, "ca.pem")
+    check(os.path.exists(root), "ca init wrote no %s: %r" % (root, os.listdir(real)))
+    bad = os.path.join(net.dir, V1, "real-root.cfg")  # beside V1's (relative paths)
+    with open(bad, "w") as f:
+        f.write(re.sub(r'root = "[^"]*";', 'root = "%s";' % root, text) + "test_clock = true;\n")
+    check(bad and re.search(r'root = "[^"]*";', text), "no identity.root in %s" % text)
+    r = run_cli([net.carenet, "run", "-n", "-c", bad])
+    check(r.returncode != 0 and "not a demo root" in r.stderr,
+          "run -n with test_clock under a real root: %s" % show_run(r))
+    ok = run_cli([net.carenet, "run", "-n", "-c", net.cfg(V1)])
+    check(ok.returncode == 0, "run -n of V1's own configuration: %s" % show_run(ok))
+    print("hostile: test_clock under a real root refused: %s" % r.stderr.strip()[-160:])
 
 
 if __name__ == "__main__":
