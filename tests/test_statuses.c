@@ -358,6 +358,91 @@ static void test_revocation(void)
 	CHECK(crls_kept == 2);
 }
 
+/* ---- audit checkpoints: a village's go to its township, which compares */
+
+struct mk {
+	struct office *o;
+	int force, made;
+};
+
+static int mk_txn(MDB_txn *txn, void *arg)
+{
+	struct mk *m = arg;
+	return roles_checkpoint(m->o->roles, txn, 1000, 3600, m->force, &m->made);
+}
+
+/* A checkpoint item of o with these fields (hash bytes all b / pb). */
+static size_t craft_ckpt(struct office *o, uint64_t seq, uint8_t b, uint64_t prev, uint8_t pb)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__Checkpoint cp = CARENET__CHECKPOINT__INIT;
+	uint8_t h[32], ph[32];
+
+	memset(h, b, sizeof(h));
+	memset(ph, pb, sizeof(ph));
+	cp.seq = seq;
+	cp.head = (ProtobufCBinaryData){32, h};
+	cp.prev_seq = prev;
+	if (prev)
+		cp.prev_hash = (ProtobufCBinaryData){32, ph};
+	it.body_case = CARENET__ITEM__BODY_CHECKPOINT;
+	it.checkpoint = &cp;
+	return craft(o, &it);
+}
+
+static int alerts_n;
+static char alert_last[1024];
+
+static int on_alert(const char *text, void *arg)
+{
+	(void)arg;
+	alerts_n++;
+	snprintf(alert_last, sizeof(alert_last), "%s", text);
+	return 0;
+}
+
+static int alerts_txn(MDB_txn *txn, void *arg)
+{
+	alerts_n = 0;
+	return roles_alerts(arg, txn, on_alert, NULL);
+}
+
+static void test_checkpoints(void)
+{
+	struct mk m = {&v12, 0, 0};
+	struct apply_ctx a;
+	long i;
+
+	/* Not due (1000 entries, an hour) unless forced; then one, and not again. */
+	CHECK(f_write(&v12, mk_txn, &m) == 0 && m.made == 1); /* the first: none before */
+	CHECK((i = find_last(&v12, CARENET__ITEM__BODY_CHECKPOINT)) >= 0);
+	CHECK(apply(&t1, &v12, (size_t)i, V12, &a) == 0 && !a.route.up);
+	m.made = 0;
+	CHECK(f_write(&v12, mk_txn, &m) == 0 && m.made == 0);
+	m.force = 1;
+	CHECK(f_write(&v12, mk_txn, &m) == 0 && m.made == 0); /* the log did not grow */
+	CHECK(store_read(t1.st, alerts_txn, t1.roles) == 0 && alerts_n == 0);
+	/* Only a direct child, on its own behalf: not relayed, not from below that. */
+	CHECK(apply(&county, &v12, (size_t)i, T1, &a) == CN_ESCOPE);
+	CHECK(apply(&t2, &v12, (size_t)i, V12, &a) == CN_ESCOPE);
+
+	/* V11's forged history: checkpoints at 10 then 20, then one at 15. */
+	CHECK(apply(&t1, &v11, craft_ckpt(&v11, 10, 0xaa, 0, 0), V11, &a) == 0);
+	CHECK(apply(&t1, &v11, craft_ckpt(&v11, 20, 0xbb, 10, 0xaa), V11, &a) == 0);
+	CHECK(store_read(t1.st, alerts_txn, t1.roles) == 0 && alerts_n == 0);
+	CHECK(apply(&t1, &v11, craft_ckpt(&v11, 15, 0xcc, 20, 0), V11, &a) == 0);
+	CHECK(store_read(t1.st, alerts_txn, t1.roles) == 0 && alerts_n == 1);
+	CHECK(strstr(alert_last, V11 ": audit log truncated") == alert_last);
+	CHECK(strstr(alert_last, "entries 16 to 20 gone") != NULL);
+	/* Its log at 10 now says otherwise: rewritten. */
+	CHECK(apply(&t1, &v11, craft_ckpt(&v11, 30, 0xdd, 10, 0xee), V11, &a) == 0);
+	CHECK(store_read(t1.st, alerts_txn, t1.roles) == 0 && alerts_n == 1);
+	CHECK(strstr(alert_last, "audit log rewritten: its hash at entry 10") != NULL);
+	CHECK(audited(&t1, "checkpoint-alert", V11) == 2);
+	/* Malformed: refused. */
+	CHECK(apply(&t1, &v11, craft_ckpt(&v11, 0, 0xdd, 0, 0), V11, &a) == CN_EINVAL);
+}
+
 int main(void)
 {
 	fx_begin("test_statuses");
@@ -367,6 +452,7 @@ int main(void)
 	test_status_time();
 	test_announce();
 	test_revocation();
+	test_checkpoints();
 	failures += fx_end();
 	if (failures)
 		fprintf(stderr, "test_statuses: %d failures\n", failures);
