@@ -278,7 +278,78 @@ static int verify_one(const MDB_val *k, const MDB_val *d, uint64_t expect, uint8
 	return 0;
 }
 
-int audit_verify(struct store *st, MDB_txn *txn, uint64_t *checked, char *why, size_t whylen)
+int audit_head(struct store *st, MDB_txn *txn, uint64_t *seq, uint8_t hash[AUDIT_HASH_LEN])
+{
+	int rc = head_get(st, txn, seq, hash);
+	return rc == CN_ENOTFOUND ? 0 : rc;
+}
+
+int audit_hash_at(struct store *st, MDB_txn *txn, uint64_t seq, uint8_t hash[AUDIT_HASH_LEN])
+{
+	uint8_t key[8];
+	MDB_val k = {8, key}, d;
+	struct entry e;
+	size_t fl;
+	int rc;
+
+	be_put(key, seq, 8);
+	if ((rc = store_err(mdb_get(txn, store_dbi(st, STORE_AUDIT), &k, &d), "audit get")) != 0)
+		return rc;
+	if (parse(&d, &e, &fl) != 0 || e.seq != seq)
+		return CN_EVERIFY;
+	memcpy(hash, e.hash, AUDIT_HASH);
+	return 0;
+}
+
+static int mark_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct audit_mark *)a)->seq, y = ((const struct audit_mark *)b)->seq;
+	return x < y ? -1 : x > y;
+}
+
+/* What checking the chain against sorted marks found so far. */
+struct walk {
+	const struct audit_mark *m;
+	size_t n, next;   /* marks, and the first not yet reached */
+	uint64_t good;    /* seq of the last mark that matched (0: none) */
+	enum audit_finding finding;
+};
+
+static void hex8(const uint8_t *h, char out[17])
+{
+	util_hex(h, 8, out);
+}
+
+/* After entry seq (hash h) verified: compares the marks at seq. */
+static int walk_marks(struct walk *w, uint64_t seq, const uint8_t *h, char *why, size_t whylen)
+{
+	char a[17], b[17];
+
+	for (; w->next < w->n && w->m[w->next].seq <= seq; w->next++) {
+		const struct audit_mark *m = &w->m[w->next];
+		if (m->seq < seq)
+			continue; /* seq 0: not a point of the chain */
+		if (memcmp(m->hash, h, AUDIT_HASH) == 0) {
+			w->good = seq;
+			continue;
+		}
+		hex8(m->hash, a);
+		hex8(h, b);
+		snprintf(why, whylen,
+		         "rewritten: at entry %llu the parent's checkpoint holds hash %s..., this "
+		         "log %s...; %s, so an entry from %llu to %llu was changed, removed or "
+		         "added and the chain recomputed",
+		         (unsigned long long)seq, a, b,
+		         w->good ? "the checkpoint before it still matches" : "no checkpoint before it",
+		         (unsigned long long)(w->good + 1), (unsigned long long)seq);
+		w->finding = AUDIT_REWRITTEN;
+		return CN_EVERIFY;
+	}
+	return 0;
+}
+
+static int walk_chain(struct store *st, MDB_txn *txn, struct walk *w, uint64_t *checked, char *why,
+                      size_t whylen)
 {
 	uint8_t prev[AUDIT_HASH] = {0}, hh[AUDIT_HASH];
 	uint64_t n = 0, hseq;
@@ -295,7 +366,9 @@ int audit_verify(struct store *st, MDB_txn *txn, uint64_t *checked, char *why, s
 		return rc;
 	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0 && rc == 0;
 	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		if ((rc = verify_one(&k, &d, n + 1, prev, why, whylen)) == 0)
+		if ((rc = verify_one(&k, &d, n + 1, prev, why, whylen)) != 0)
+			w->finding = AUDIT_BROKEN;
+		else if ((rc = walk_marks(w, n + 1, prev, why, whylen)) == 0)
 			n++;
 	}
 	mdb_cursor_close(cur);
@@ -309,7 +382,45 @@ int audit_verify(struct store *st, MDB_txn *txn, uint64_t *checked, char *why, s
 		         (unsigned long long)hseq, (unsigned long long)n,
 		         hseq == n ? " but the last hash differs"
 		                   : ": entries were removed at the end");
+		w->finding = AUDIT_BROKEN;
+		return CN_EVERIFY;
+	}
+	if (w->n > 0 && w->m[w->n - 1].seq > n) {
+		snprintf(why, whylen,
+		         "truncated: the parent holds a checkpoint at entry %llu, this log ends at "
+		         "entry %llu: entries %llu to %llu were removed",
+		         (unsigned long long)w->m[w->n - 1].seq, (unsigned long long)n,
+		         (unsigned long long)(n + 1), (unsigned long long)w->m[w->n - 1].seq);
+		w->finding = AUDIT_TRUNCATED;
 		return CN_EVERIFY;
 	}
 	return 0;
+}
+
+int audit_verify(struct store *st, MDB_txn *txn, uint64_t *checked, char *why, size_t whylen)
+{
+	struct walk w = {0};
+	return walk_chain(st, txn, &w, checked, why, whylen);
+}
+
+int audit_verify_marks(struct store *st, MDB_txn *txn, const struct audit_mark *marks, size_t n,
+                       uint64_t *checked, enum audit_finding *finding, char *why, size_t whylen)
+{
+	struct walk w = {0};
+	struct audit_mark *m = NULL;
+	int rc;
+
+	if (n && !(m = malloc(n * sizeof(*m))))
+		return CN_ENOMEM;
+	if (n) {
+		memcpy(m, marks, n * sizeof(*m));
+		qsort(m, n, sizeof(*m), mark_cmp);
+	}
+	w.m = m;
+	w.n = n;
+	rc = walk_chain(st, txn, &w, checked, why, whylen);
+	if (finding)
+		*finding = w.finding;
+	free(m);
+	return rc;
 }

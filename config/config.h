@@ -61,6 +61,9 @@ struct config {
 	size_t nremind;        /* 0 for "none" */
 	bool auto_rectify;     /* order rectification of overdue targets */
 	int rectify_hours;     /* its deadline after the overdue moment */
+	/* audit checkpoints to the parent */
+	int checkpoint_entries; /* after this many new entries */
+	int checkpoint_minutes; /* or this long, if the log grew */
 };
 
 /* Loads path (messages name it as given). On failure *out is NULL and err

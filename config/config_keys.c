@@ -98,6 +98,14 @@ static const struct key deadline_keys[] = {
     END,
 };
 
+static const struct key audit_keys[] = {
+    NUM("checkpoint_entries", K_INT, checkpoint_entries, 100, 1, 1000000, true,
+        "A signed checkpoint of the audit log goes to the parent after this many new entries."),
+    NUM("checkpoint_minutes", K_INT, checkpoint_minutes, 60, 1, 10080, true,
+        "...or this long after the last one if the log grew; and at a clean stop."),
+    END,
+};
+
 const struct key config_keys[] = {
     TEXT("data_dir", K_PATH, data_dir, "data", false,
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
@@ -111,11 +119,12 @@ const struct key config_keys[] = {
     TEXT("timezone", K_STR, timezone, CARENET_DEFAULT_TZ, true,
          "Zone for showing times and parsing dates (unknown names act as UTC)."),
     NUM("test_clock", K_BOOL, test_clock, 0, 0, 1, false,
-        "Lets tests shift this node's clock. Never enable in production."),
+        "Lets tests shift this node's clock; only with a demo root, else the node refuses to start."),
     GROUP("limits", limits_keys),
     GROUP("link", link_keys),
     GROUP("delivery", delivery_keys),
     GROUP("deadline", deadline_keys),
+    GROUP("audit", audit_keys),
     END,
 };
 

@@ -1,5 +1,7 @@
+#define _GNU_SOURCE /* struct ucred, SO_PEERCRED */
 #include "control.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct control {
 	struct control_env env;
 	void *sock;
 	char path[512]; /* socket file, removed at close */
+	char caller[256]; /* who sent the request being handled (caller_of) */
 };
 
 static int endpoint_for(const char *data_dir, char *ep, size_t eplen, char *path, size_t pathlen)
@@ -96,11 +99,42 @@ struct answer {
 	Rep rep;
 	Carenet__Status st;
 	int has_status;
+	struct roles *roles; /* status: the alerts come from roles */
 };
+
+static int add_alert(const char *text, void *arg)
+{
+	Carenet__Status *st = arg;
+	char **v = realloc(st->alerts, (st->n_alerts + 1) * sizeof(*v));
+
+	if (!v)
+		return CN_ENOMEM;
+	st->alerts = v;
+	if (!(v[st->n_alerts] = strdup(text)))
+		return CN_ENOMEM;
+	st->n_alerts++;
+	return 0;
+}
+
+static int alerts_txn(MDB_txn *txn, void *arg)
+{
+	struct answer *a = arg;
+	return roles_alerts(a->roles, txn, add_alert, &a->st);
+}
+
+static void alerts_free(Carenet__Status *st)
+{
+	for (size_t i = 0; i < st->n_alerts; i++)
+		free(st->alerts[i]);
+	free(st->alerts);
+	st->alerts = NULL;
+	st->n_alerts = 0;
+}
 
 static int status_req(struct control *c, const Req *req, struct answer *a)
 {
 	const struct pki_identity *me = c->env.me;
+	int rc;
 
 	(void)req;
 	a->st.id = (char *)me->id;
@@ -111,7 +145,10 @@ static int status_req(struct control *c, const Req *req, struct answer *a)
 	a->st.version = CARENET_VERSION;
 	a->rep.status = &a->st;
 	a->has_status = 1;
-	return c->env.status(c->env.arg, &a->st);
+	if ((rc = c->env.status(c->env.arg, &a->st)) != 0)
+		return rc;
+	a->roles = c->env.roles;
+	return store_read(c->env.store, alerts_txn, a);
 }
 
 static int reload_req(struct control *c, const Req *req, struct answer *a)
@@ -129,20 +166,48 @@ static int stop_req(struct control *c, const Req *req, struct answer *a)
 	return 0;
 }
 
-/* Test clock: only with test_clock = true in the node's configuration. */
+struct clock_audit {
+	struct control *c;
+	int64_t adv;
+	int refused;
+};
+
+static int clock_audit_txn(MDB_txn *txn, void *arg)
+{
+	struct clock_audit *x = arg;
+	const struct control_env *e = &x->c->env;
+	char detail[512];
+
+	snprintf(detail, sizeof(detail), "%s %llds [%s]",
+	         x->refused ? "refused to move the real clock by" : "test clock advanced by",
+	         (long long)x->adv, x->c->caller);
+	return audit_append(e->store, txn, e->now(e->arg), e->me->id, "clock", e->me->id, detail);
+}
+
+/* Test clock: only with test_clock = true in the node's configuration (and
+ * that only under a demo root: node.c refuses to start otherwise). Every
+ * move, and every refused one, is audited with its caller. */
 static int clock_req(struct control *c, const Req *req, struct answer *a)
 {
 	int64_t adv = req->clock->advance, off = 0;
+	struct clock_audit x = {c, adv, 0};
 	int rc;
 
 	if (adv < 0) {
 		a->rep.error = "the test clock only moves forward";
 		return CN_EINVAL;
 	}
-	if ((rc = c->env.clock(c->env.arg, adv, &off)) == CN_EPERM)
-		a->rep.error = "this node's clock is real: set test_clock = true in its "
-		               "configuration to move it (tests and demos only)";
+	if ((rc = c->env.clock(c->env.arg, adv, &off)) == CN_EPERM) {
+		a->rep.error = "this node's clock is real: a test clock (test_clock = true) is "
+		               "only for demo networks and tests; refused and audited";
+		log_warnx("control: refused to move the real clock by %llds [%s]", (long long)adv,
+		          c->caller);
+		x.refused = 1;
+		c->env.write(c->env.arg, clock_audit_txn, &x);
+	}
 	if (rc != 0)
+		return rc;
+	if (adv > 0 && (rc = c->env.write(c->env.arg, clock_audit_txn, &x)) != 0)
 		return rc;
 	a->rep.now = c->env.now(c->env.arg);
 	a->rep.clock_offset = off;
@@ -167,8 +232,11 @@ static int publish_txn(MDB_txn *txn, void *arg)
 	it.revocation = &rv;
 	if ((rc = e->crl_persist(e->arg, txn, e->me->id, a->crl->data, a->crl->len)) != 0)
 		return rc;
+	char detail[400];
+
+	snprintf(detail, sizeof(detail), "revocation list published [%s]", a->c->caller);
 	if ((rc = audit_append(e->store, txn, e->now(e->arg), e->me->id, "revocation", e->me->id,
-	                       "revocation list published")) != 0)
+	                       detail)) != 0)
 		return rc;
 	return e->emit(e->arg, txn, &it);
 }
@@ -281,6 +349,7 @@ static const struct handler handlers[] = {
     ROW(AUDIT_VERIFY, "audit_verify", roles_req, 0),
     ROW(CLOCK, "clock", clock_req, 1),
     ROW(CRL_PUBLISH, "crl_publish", crl_req, 1),
+    ROW(AUDIT_CHECKPOINTS, "audit_checkpoints", roles_req, 0),
 };
 #undef ROW
 
@@ -301,6 +370,41 @@ static const struct handler *handler_for(const Req *req)
 	return &handlers[i];
 }
 
+/* The operator's name as given, kept to a safe alphabet (it goes into
+ * audit entries and log lines). */
+static void operator_name(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; in && *in && n + 1 < outlen && n < 64; in++)
+		out[n++] = isalnum((unsigned char)*in) || strchr("._@-", *in) ? *in : '?';
+	out[n] = 0;
+	if (!n)
+		snprintf(out, outlen, "-");
+}
+
+/*
+ * Who sent msg: the operator name the CLI gave, and the connecting
+ * process's uid and pid from the kernel (SO_PEERCRED on the ipc
+ * connection's fd, which ZeroMQ gives as the message's ZMQ_SRCFD). The
+ * data directory is 0700, so the uid is the node's user; the pid and the
+ * name tell its processes and people apart.
+ */
+static void caller_of(struct control *c, zmq_msg_t *msg, const Req *req)
+{
+	char op[80];
+	struct ucred uc;
+	socklen_t ul = sizeof(uc);
+	int fd = zmq_msg_get(msg, ZMQ_SRCFD);
+
+	operator_name(req ? req->operator_ : NULL, op, sizeof(op));
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) == 0 && ul == sizeof(uc))
+		snprintf(c->caller, sizeof(c->caller), "operator=%s uid=%u pid=%d", op,
+		         (unsigned)uc.uid, (int)uc.pid);
+	else
+		snprintf(c->caller, sizeof(c->caller), "operator=%s uid=? pid=?", op);
+}
+
 static void handle(struct control *c, const Req *req, struct answer *a)
 {
 	const struct handler *h = handler_for(req);
@@ -311,8 +415,10 @@ static void handle(struct control *c, const Req *req, struct answer *a)
 		a->rep.error = "unknown control request (is this carenet older than the client?)";
 	} else {
 		if (h->writes)
-			log_debug("control: %s", h->name);
+			log_info("control: %s [%s]", h->name, c->caller);
+		roles_set_caller(c->env.roles, c->caller);
 		rc = h->fn(c, req, a);
+		roles_set_caller(c->env.roles, NULL);
 	}
 	a->rep.code = rc;
 	if (rc != 0 && !a->rep.error[0])
@@ -364,7 +470,7 @@ void control_dispatch(struct control *c)
 	zmq_msg_t part[CONTROL_MAX_PARTS];
 	size_t np = 0;
 	Req *req = NULL;
-	struct answer a = {CARENET__CONTROL_REPLY__INIT, CARENET__STATUS__INIT, 0};
+	struct answer a = {CARENET__CONTROL_REPLY__INIT, CARENET__STATUS__INIT, 0, NULL};
 
 	if (receive(c, part, &np) != 0)
 		goto out;
@@ -375,11 +481,14 @@ void control_dispatch(struct control *c)
 		a.rep.code = CN_EPROTO;
 		a.rep.error = "malformed control request";
 	} else {
+		caller_of(c, &part[np - 1], req);
 		handle(c, req, &a);
 	}
 	reply(c, part, np - 1, &a.rep);
-	if (a.has_status)
+	if (a.has_status) {
+		alerts_free(&a.st);
 		c->env.status_free(c->env.arg, &a.st);
+	}
 	offices_free(&a.rep);
 	roles_control_free(&a.rep);
 	if (req)

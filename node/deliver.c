@@ -80,9 +80,12 @@ struct up_arg {
 	struct deliver *d;
 	const struct pki_identity *peer;
 	int is_parent;
+	const ProtobufCBinaryData *chain;
+	size_t nchain;
 };
 
-/* A child's first HELLO: record it and announce it to the level above. */
+/* A child's first HELLO: record it and announce it, with the chain it
+ * proved itself with, to the level above (which checks that chain). */
 static int child_registered(MDB_txn *txn, void *arg)
 {
 	struct up_arg *a = arg;
@@ -97,16 +100,19 @@ static int child_registered(MDB_txn *txn, void *arg)
 	an.id = (char *)a->peer->id;
 	an.role = (char *)pki_role_name(a->peer->role);
 	an.name = (char *)a->peer->name;
+	an.chain = (ProtobufCBinaryData *)a->chain;
+	an.n_chain = a->nchain;
 	it.body_case = CARENET__ITEM__BODY_ANNOUNCE;
 	it.announce = &an;
 	return deliver_emit(d, txn, &it, NULL, 0);
 }
 
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
-                     const uint64_t cursors[WIRE_LANES])
+                     const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
+                     size_t nchain)
 {
 	struct dpeer *p;
-	struct up_arg a = {d, peer, is_parent};
+	struct up_arg a = {d, peer, is_parent, chain, nchain};
 
 	if (peer->role == PKI_ROLE_INSPECTOR)
 		return; /* inspectors query; they do not take part in delivery */

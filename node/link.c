@@ -427,7 +427,7 @@ static void on_greeting(struct link *l, struct peer *s, uint32_t version, size_t
 		send_greeting(l, s);
 	}
 	read_cursors(cursors, ncursors, cur);
-	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, cur);
+	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, cur, chain, nchain);
 }
 
 static void parent_refused(struct link *l, const Carenet__Refuse *r)

@@ -40,9 +40,12 @@ struct link;
 struct link_events {
 	void *arg; /* passed back to every callback */
 	/* A session came up (HELLO accepted, or the parent's WELCOME verified).
-	 * cursors[lane] = the last sequence the peer durably holds from us. */
+	 * cursors[lane] = the last sequence the peer durably holds from us;
+	 * chain: the peer's verified certificate chain (DER, leaf first),
+	 * valid during the call. */
 	void (*peer_up)(void *arg, const struct pki_identity *peer, int is_parent,
-	                const uint64_t cursors[WIRE_LANES]);
+	                const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
+	                size_t nchain);
 	/* The parent session went down (children's sessions are only marked
 	 * down in the link: link_send refuses them with CN_ENOTREADY). */
 	void (*peer_down)(void *arg, const char *peer_id);

@@ -21,6 +21,9 @@
 
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
+/* How often the loop asks roles whether an audit checkpoint is due. */
+#define NODE_CHECKPOINT_POLL_MS 2000
+
 const char *node_ctr_name(enum ctr c)
 {
 	return counters_name(c);
@@ -83,6 +86,50 @@ fail:
 	return rc;
 }
 
+/* The mark `carenet demo` puts on the root it makes (DEMO_ROOT_NAME). */
+#define DEMO_ROOT_MARK " (demo)"
+
+/* 1 if the root certificate in path is a demo root. */
+static int demo_root(const char *path)
+{
+	struct pki_identity id;
+	uint8_t *pem = NULL;
+	size_t len = 0, ml = strlen(DEMO_ROOT_MARK), nl;
+	char why[256];
+	int is_ca = 0, yes = 0;
+
+	if (util_read_file(path, 1 << 20, &pem, &len) == 0 &&
+	    pki_cert_parse((const char *)pem, len, &id, &is_ca, why, sizeof(why)) == 0 && is_ca) {
+		nl = strlen(id.name);
+		yes = nl >= ml && strcmp(id.name + nl - ml, DEMO_ROOT_MARK) == 0;
+	}
+	free(pem);
+	return yes;
+}
+
+/*
+ * test_clock moves the domain's clock (deadlines, reminders, statuses'
+ * times) at the word of whoever can reach the control socket; a node of a
+ * real network must not have one. It is honoured only under a demo root
+ * (docs/design.md, "The test clock"); otherwise the node refuses to start.
+ */
+static int check_test_clock(const struct config *c)
+{
+	if (!c->test_clock)
+		return 0;
+	if (demo_root(c->root_file)) {
+		log_warnx("node: test_clock = true: this node's clock can be moved (demo network, "
+		          "root %s)",
+		          c->root_file);
+		return 0;
+	}
+	log_error("node: test_clock = true in %s, but the root %s is not a demo root (its name "
+	          "does not end in \"%s\"): a test clock is for demo networks and tests only; "
+	          "remove test_clock",
+	          c->path, c->root_file, DEMO_ROOT_MARK);
+	return CN_EPERM;
+}
+
 static int load_identity(struct node *n)
 {
 	const struct config *c = n->cfg;
@@ -101,9 +148,9 @@ static int load_identity(struct node *n)
 		          n->me->id);
 		return CN_EROLE;
 	}
-	if ((rc = load_trust(c, &n->trust)) != 0)
+	if ((rc = check_test_clock(c)) != 0)
 		return rc;
-	return 0;
+	return load_trust(c, &n->trust);
 }
 
 /* The data directory belongs to one node: refuse another identity. */
@@ -185,6 +232,11 @@ static int env_emit(void *arg, MDB_txn *txn, Carenet__Item *item, char *id_out, 
 	return deliver_emit(((struct node *)arg)->deliver, txn, item, id_out, idlen);
 }
 
+static struct pki_trust *env_trust(void *arg)
+{
+	return ((struct node *)arg)->trust;
+}
+
 static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 {
 	return deliver_write(((struct node *)arg)->deliver, fn, fnarg);
@@ -192,9 +244,10 @@ static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 
 /* The link's events go to the delivery engine. */
 static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent,
-                       const uint64_t cursors[WIRE_LANES])
+                       const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
+                       size_t nchain)
 {
-	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors);
+	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors, chain, nchain);
 }
 
 static void ev_peer_down(void *arg, const char *peer_id)
@@ -319,6 +372,7 @@ static int start_roles(struct node *n)
 	env.emit = env_emit;
 	env.write = env_write;
 	env.crl_keep = env_crl_keep;
+	env.trust = env_trust;
 	if ((rc = roles_new(&env, &n->roles)) != 0)
 		return rc;
 	deliver_set_roles(n->deliver, n->roles);
@@ -372,6 +426,35 @@ int node_reload(struct node *n)
 	return 0;
 }
 
+struct ckpt_arg {
+	struct node *n;
+	int force, made;
+};
+
+static int checkpoint_txn(MDB_txn *txn, void *arg)
+{
+	struct ckpt_arg *a = arg;
+	const struct config *c = a->n->cfg;
+
+	return roles_checkpoint(a->n->roles, txn, (uint64_t)c->checkpoint_entries,
+	                        (uint64_t)c->checkpoint_minutes * 60u, a->force, &a->made);
+}
+
+/* This office's audit checkpoint, when due (roles decide), to the parent;
+ * force: whatever the log grew by (a clean stop). */
+static void node_checkpoint(struct node *n, int force)
+{
+	struct ckpt_arg a = {n, force, 0};
+	int rc;
+
+	if (!n->roles || !n->deliver || n->me->role == PKI_ROLE_COUNTY)
+		return;
+	if ((rc = deliver_write(n->deliver, checkpoint_txn, &a)) != 0)
+		log_warnx("node: audit checkpoint not made: %s", cn_strerror(rc));
+	else if (a.made)
+		log_debug("node: audit checkpoint queued for the parent");
+}
+
 static void node_loop(struct node *n)
 {
 	zmq_pollitem_t items[8];
@@ -398,7 +481,13 @@ static void node_loop(struct node *n)
 		if (items[nl].revents & ZMQ_POLLIN)
 			control_dispatch(n->control);
 		deliver_flush(n->deliver);
+		if (util_mono_us() >= n->next_checkpoint_us) {
+			node_checkpoint(n, 0);
+			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
+		}
 		timeout = link_tick(n->link);
+		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
+			timeout = NODE_CHECKPOINT_POLL_MS;
 		if (deliver_timeout(n->deliver) < timeout)
 			timeout = deliver_timeout(n->deliver);
 	}
@@ -498,6 +587,7 @@ int node_run(struct config **cfg)
 	if ((rc = node_start(&n)) == 0) {
 		node_loop(&n);
 		log_info("node: stopping");
+		node_checkpoint(&n, 1); /* sent to the parent at the next start */
 	}
 	node_free(&n);
 	return rc;

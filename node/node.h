@@ -45,6 +45,7 @@ struct node {
 	uint64_t counters[CTR_COUNT];
 	int64_t clock_offset; /* test clock: seconds added to the real clock */
 	int lock_fd;          /* flock on data_dir/node.lock */
+	uint64_t next_checkpoint_us; /* monotonic: next time roles are asked for one */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;

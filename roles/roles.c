@@ -9,10 +9,12 @@
  * into the item.
  */
 #include "roles.h"
+#include "checkpoints.h"
 #include "directives.h"
 #include "err.h"
 #include "roles_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +68,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return announce_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_REVOCATION:
 		return revocation_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_CHECKPOINT:
+		return checkpoint_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;
@@ -80,4 +84,20 @@ uint64_t roles_next_due(struct roles *r)
 int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 {
 	return deadline_fire(r, txn, now);
+}
+
+int roles_checkpoint(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64_t max_age,
+                     int force, int *made)
+{
+	return checkpoint_make(r, txn, min_entries, max_age, force, made);
+}
+
+int roles_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, void *arg), void *arg)
+{
+	return checkpoint_alerts(r, txn, fn, arg);
+}
+
+void roles_set_caller(struct roles *r, const char *who)
+{
+	snprintf(r->caller, sizeof(r->caller), "%s", who ? who : "");
 }

@@ -15,6 +15,7 @@
  */
 #include "arr.h"
 #include "audit.h"
+#include "checkpoints.h"
 #include "directives.h"
 #include "err.h"
 #include "log.h"
@@ -350,6 +351,7 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	t->state = row->state;
 	t->overdue = row->overdue || (c->now >= v->due && !roles_state_closed(row->state));
 	t->changed_at = row->changed_at;
+	t->reported_at = row->reported_at;
 	t->note = sdup(row->note);
 	t->evidence = evidence_copy(row->evidence, row->n_evidence, &err);
 	t->n_evidence = t->evidence ? row->n_evidence : 0;
@@ -616,6 +618,18 @@ static int audit_txn(MDB_txn *txn, void *arg)
 	return 0;
 }
 
+struct ckpt_ctx {
+	struct roles *r;
+	const char *office;
+	Carenet__ControlReply *rep;
+};
+
+static int ckpt_txn(MDB_txn *txn, void *arg)
+{
+	struct ckpt_ctx *c = arg;
+	return checkpoint_list(c->r, txn, c->office, c->rep);
+}
+
 /* ----------------------------------------------------------- dispatch */
 
 static int issue_req(struct roles *r, const Carenet__ControlRequest *req,
@@ -676,6 +690,24 @@ static int verify_req(struct roles *r, const Carenet__ControlRequest *req,
 	return store_read(r->env.store, audit_txn, &c);
 }
 
+static int checkpoints_req(struct roles *r, const Carenet__ControlRequest *req,
+                           Carenet__ControlReply *rep)
+{
+	struct ckpt_ctx c = {r, req->audit_checkpoints->office, rep};
+	int rc;
+
+	if (c.office[0] && !pki_is_direct_child(r->env.me->id, c.office)) {
+		roles_why(r->err, sizeof(r->err),
+		          "%.40s is not a direct child of %s: a node keeps its children's "
+		          "checkpoints",
+		          c.office, r->env.me->id);
+		return CN_EINVAL;
+	}
+	if ((rc = store_read(r->env.store, ckpt_txn, &c)) != 0)
+		checkpoint_views_free(rep);
+	return rc;
+}
+
 /* The domain's rows of the control table (node/control.c routes them here
  * after checking the oneof member is present), indexed by the oneof case. */
 struct roles_handler {
@@ -689,7 +721,7 @@ static const struct roles_handler handlers[] = {
     ROW(DIRECTIVE_ISSUE, issue_req), ROW(DIRECTIVE_LIST, list_req),
     ROW(DIRECTIVE_SHOW, show_req),   ROW(INBOX, inbox_req),
     ROW(ACK, ack_req),               ROW(AUDIT, audit_req),
-    ROW(AUDIT_VERIFY, verify_req),
+    ROW(AUDIT_VERIFY, verify_req),   ROW(AUDIT_CHECKPOINTS, checkpoints_req),
 };
 #undef ROW
 
@@ -727,4 +759,5 @@ void roles_control_free(Carenet__ControlReply *rep)
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;
+	checkpoint_views_free(rep);
 }

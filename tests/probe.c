@@ -13,7 +13,9 @@
  * node is stopped): status-forged (a status signed with another key),
  * directive (a directive from a village, signed correctly), replay (a valid
  * status batch sent twice at the same link sequence, then again at the next
- * sequence). --serve plays a parent: it binds ENDPOINT with the identity's
+ * sequence), announce-forged (an announce of --target, an office with no
+ * certificate, carrying the prober's own chain), status-future (a status
+ * for --directive whose created time is 30 days ahead). --serve plays a parent: it binds ENDPOINT with the identity's
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
  * Prints one JSON object: what the node answered.
@@ -200,7 +202,7 @@ static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_di
 	int rc;
 
 	it->origin = (char *)pki_self_identity(p->self)->id;
-	it->created = util_now();
+	it->created = util_now() + (!strcmp(p->mode, "status-future") ? 30u * 86400u : 0u);
 	len = carenet__item__get_packed_size(it);
 	if (!(buf = malloc(len)))
 		return CN_ENOMEM;
@@ -328,6 +330,8 @@ static int run_items(struct probe *p, void *s)
 	Carenet__StatusUpdate st = CARENET__STATUS_UPDATE__INIT;
 	Carenet__Directive dv = CARENET__DIRECTIVE__INIT;
 	Carenet__Targets tg = CARENET__TARGETS__INIT;
+	Carenet__Announce an = CARENET__ANNOUNCE__INIT;
+	ProtobufCBinaryData own[WIRE_MAX_CHAIN];
 	Carenet__Frame *w, *a;
 	uint8_t *msg = NULL, *hello;
 	size_t mlen, hlen;
@@ -359,6 +363,19 @@ static int run_items(struct probe *p, void *s)
 		dv.due = util_now() + 86400;
 		it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
 		it.directive = &dv;
+	} else if (!strcmp(p->mode, "announce-forged")) {
+		const uint8_t *const *der;
+		const size_t *dl;
+		size_t n = pki_self_chain(p->self, &der, &dl);
+		for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++)
+			own[i] = (ProtobufCBinaryData){dl[i], (uint8_t *)der[i]};
+		an.id = (char *)(p->target ? p->target : "530102001099");
+		an.role = "village";
+		an.name = "forged office";
+		an.chain = own;
+		an.n_chain = n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
+		it.body_case = CARENET__ITEM__BODY_ANNOUNCE;
+		it.announce = &an;
 	} else {
 		st.directive = (char *)(p->directive ? p->directive : "530102-1");
 		st.state = 4;
@@ -513,7 +530,8 @@ static void report(struct probe *p, void *s, int hs)
 
 static int is_item_mode(const char *m)
 {
-	return !strcmp(m, "status-forged") || !strcmp(m, "directive") || !strcmp(m, "replay");
+	return !strcmp(m, "status-forged") || !strcmp(m, "directive") || !strcmp(m, "replay") ||
+	       !strcmp(m, "announce-forged") || !strcmp(m, "status-future");
 }
 
 static int run_send(struct probe *p)

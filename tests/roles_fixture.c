@@ -109,9 +109,18 @@ static int f_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8_t
 	return 0;
 }
 
+struct pki_trust *fx_trust;
+
+static struct pki_trust *f_trust(void *arg)
+{
+	(void)arg;
+	return fx_trust;
+}
+
 void office_start(struct office *o)
 {
-	struct roles_env env = {&o->me, o->st, &o->pol, o, f_now, f_emit, f_write, f_crl_keep};
+	struct roles_env env = {&o->me, o->st,   &o->pol,    o,      f_now,
+	                        f_emit, f_write, f_crl_keep, f_trust};
 
 	if (store_open(o->dir, 8u << 20, &o->st) != 0) {
 		fprintf(stderr, "cannot open %s\n", o->dir);

@@ -24,6 +24,9 @@
 #define T0 1790000000u /* 2026-09-21 */
 #define MAXITEMS 256
 
+/* The offices' trust store (roles_env.trust); NULL until a test makes one. */
+extern struct pki_trust *fx_trust;
+
 /* What the fake CRL keeper (roles_env.crl_keep) was given. */
 extern int crls_kept;
 extern char crl_origin[];

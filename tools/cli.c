@@ -90,6 +90,10 @@ static void status_json(const Carenet__Status *st)
 	for (size_t i = 0; i < st->n_counters; i++)
 		json_u64(&j, st->counters[i]->name, st->counters[i]->value);
 	json_obj_end(&j);
+	json_arr_begin(&j, "alerts");
+	for (size_t i = 0; i < st->n_alerts; i++)
+		json_str(&j, NULL, st->alerts[i]);
+	json_arr_end(&j);
 	json_obj_end(&j);
 	json_finish(&j);
 }
@@ -160,6 +164,8 @@ static void status_table(const Carenet__Status *st, const char *tz)
 		any = 1;
 	}
 	printf("%s\n", any ? "" : " none");
+	for (size_t i = 0; i < st->n_alerts; i++)
+		printf("%sALERT     %s\n", i ? "" : "\n", st->alerts[i]);
 }
 
 static const struct args_opt status_opts[] = {

@@ -31,8 +31,14 @@
 /* config_load with the error printed as "prog: FILE:LINE: message". */
 int cli_config(const char *prog, const char *path, struct config **cfg);
 
+/* Sends req (with the operator's name added: cli_operator) and waits for
+ * the reply. */
 int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,
              int timeout_ms, Carenet__ControlReply **rep);
+/* Who operates: `carenet --operator NAME` (main.c puts it in
+ * $CARENET_OPERATOR), else $SUDO_USER, $USER, $LOGNAME; "" if none. The
+ * node audits it with the caller's uid and pid. */
+const char *cli_operator(void);
 
 /* Loads cfgpath and sends a request that carries nothing (status, offices). */
 int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__RequestCase type,

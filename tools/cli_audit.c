@@ -1,12 +1,15 @@
 /*
  * cli_audit: the operator's commands about the node itself rather than a
- * directive — `audit` (the hash-chained log, --verify), `clock` (the node's
+ * directive — `audit` (the hash-chained log, --verify, against the parent's
+ * checkpoints, offline on a copied store too), `audit checkpoints` (the
+ * children's checkpoints a parent keeps), `clock` (the node's
  * clock, and the test clock's --advance) and `crl publish` (a county sends
  * its CA's revocation list down the tree). Each sends one control request.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -14,6 +17,8 @@
 
 #include "cli.h"
 #include "args.h"
+#include "audit.h"
+#include "arr.h"
 #include "cmd.h"
 #include "err.h"
 #include "json.h"
@@ -42,19 +47,33 @@ static const struct args_opt audit_opts[] = {
      "entries from \"YYYY-MM-DD[ HH:MM]\" (the node's timezone),\n"
      "or -DURATION before the node's clock (-2h, -7d)"},
     {"verify", ARGS_LONG('v'), NULL, "check the hash chain: \"audit log verified: N entries\""},
+    {"checkpoints", ARGS_LONG('k'), "FILE",
+     "with --verify: also check the log against the parent's\n"
+     "checkpoints of this office (the parent's `carenet audit\n"
+     "checkpoints --csv` or --json); reads the store directly"},
+    {"data-dir", ARGS_LONG('d'), "DIR",
+     "with --verify: the store in DIR (a copy; no node needed)"},
     {"json", ARGS_LONG('j'), NULL,
      "an array of {seq, time, actor, action, subject, detail,\n"
      "hash}; with --verify {verified, entries, detail}"},
     {0}};
 static const struct args_cmd audit_cmd = {
-    "carenet audit", "[-c CFG] [--since TIME] [--json]\n[-c CFG] --verify [--json]",
+    "carenet audit",
+    "[-c CFG] [--since TIME] [--json]\n[-c CFG] --verify [--checkpoints FILE] [--json]\n"
+    "--verify --data-dir DIR [--checkpoints FILE] [--json]\n"
+    "[-c CFG] checkpoints [--office ID] [--json|--csv]",
     "Lists this node's audit log, oldest first: who issued, relayed, delivered,\n"
-    "acknowledged, reminded, marked overdue or rectified what, and when. Each\n"
-    "entry holds the hash of the one before it; --verify checks the whole chain\n"
-    "and names the first entry that was changed, removed or added.\n",
+    "acknowledged, reminded, marked overdue or rectified what, and when (and who\n"
+    "asked: operator, uid, pid). Each entry holds the hash of the one before it;\n"
+    "--verify checks the whole chain and names the first entry that was changed,\n"
+    "removed or added. The chain alone cannot show a log cut short or an entry\n"
+    "changed with every hash after it recomputed: each node sends its parent\n"
+    "signed checkpoints, and --checkpoints FILE (the parent's export) names the\n"
+    "entries such a log lost or where it differs. `checkpoints` lists what this\n"
+    "node keeps of its children's checkpoints, and the alerts they raised.\n",
     audit_opts,
-    "Exit status: 0 ok (verified), 2 usage, 3 node not running, 4 the chain does\n"
-    "not verify (the node's finding is printed).\n"};
+    "Exit status: 0 ok (verified), 2 usage, 3 node not running, 4 the log does\n"
+    "not verify (the finding is printed).\n"};
 
 static int audit_since(const char *prog, const struct config *cfg, const char *s, uint64_t *out)
 {
@@ -146,6 +165,210 @@ static int verify_print(const Carenet__ControlReply *rep, int as_json)
 	return 0;
 }
 
+/* ------------------------------------------- verify against checkpoints */
+
+struct marks {
+	struct audit_mark *m;
+	size_t n, cap;
+	uint64_t last; /* the highest seq */
+};
+
+static int hex_bytes(const char *s, size_t n, uint8_t *out, size_t outlen)
+{
+	if (n != 2 * outlen)
+		return CN_EINVAL;
+	for (size_t i = 0; i < outlen; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return CN_EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int marks_add(struct marks *mk, const char *office, const char *me, uint64_t seq,
+                     const char *hex, size_t hexlen)
+{
+	struct audit_mark m = {seq, {0}};
+
+	if (strcmp(office, me) != 0)
+		return 0; /* another child's */
+	if (seq == 0 || hex_bytes(hex, hexlen, m.hash, AUDIT_HASH_LEN) != 0)
+		return CN_EINVAL;
+	if (ARR_GROW(mk->m, mk->n + 1, mk->cap) != 0)
+		return CN_ENOMEM;
+	mk->m[mk->n++] = m;
+	if (seq > mk->last)
+		mk->last = seq;
+	return 0;
+}
+
+/* The value of "key": in one JSON object of our own writer's output
+ * (strings without escapes; numbers). */
+static const char *json_field(const char *obj, const char *end, const char *key, size_t *len)
+{
+	char pat[32];
+	const char *p, *q;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	if (!(p = strstr(obj, pat)) || p >= end)
+		return NULL;
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (*p == '"') {
+		q = strchr(++p, '"');
+	} else {
+		q = p + strspn(p, "0123456789");
+	}
+	if (!q || q > end)
+		return NULL;
+	*len = (size_t)(q - p);
+	return p;
+}
+
+/* The parent's export: `audit checkpoints --json` (an array of objects) or
+ * `--csv` (office,seq,head,...); the rows of office `me`. */
+static int marks_parse(const char *text, const char *me, struct marks *mk)
+{
+	const char *p = text + strspn(text, " \t\r\n");
+	char office[64];
+	size_t l1, l2, l3;
+	int rc = 0;
+
+	if (*p == '[') {
+		for (const char *o = strchr(p, '{'); o && rc == 0; o = strchr(o + 1, '{')) {
+			const char *end = strchr(o, '}'), *f, *s, *h;
+			if (!end || !(f = json_field(o, end, "office", &l1)) ||
+			    !(s = json_field(o, end, "seq", &l2)) ||
+			    !(h = json_field(o, end, "head", &l3)) || l1 >= sizeof(office))
+				return CN_EINVAL;
+			snprintf(office, sizeof(office), "%.*s", (int)l1, f);
+			rc = marks_add(mk, office, me, strtoull(s, NULL, 10), h, l3);
+		}
+		return rc;
+	}
+	for (const char *line = p; *line && rc == 0; line = strchr(line, '\n') + 1) {
+		unsigned long long seq;
+		char hex[2 * AUDIT_HASH_LEN + 2];
+		if (sscanf(line, "%63[^,],%llu,%65[0-9a-f]", office, &seq, hex) == 3)
+			rc = marks_add(mk, office, me, seq, hex, strlen(hex));
+		else if (strncmp(line, "office,", 7) != 0 && line[0] != '\n' && line[0])
+			return CN_EINVAL;
+		if (!strchr(line, '\n'))
+			break;
+	}
+	return rc;
+}
+
+struct verify_local {
+	struct store *st;
+	const struct marks *mk;
+	uint64_t checked;
+	enum audit_finding finding;
+	char why[1024];
+	int rc;
+};
+
+static int verify_local_txn(MDB_txn *txn, void *arg)
+{
+	struct verify_local *v = arg;
+	v->rc = audit_verify_marks(v->st, txn, v->mk->m, v->mk->n, &v->checked, &v->finding, v->why,
+	                           sizeof(v->why));
+	return v->rc == CN_EVERIFY ? 0 : v->rc;
+}
+
+static const char *finding_name(enum audit_finding f)
+{
+	static const char *const names[] = {"none", "broken", "rewritten", "truncated"};
+	return names[f];
+}
+
+static void verify_local_print(const struct verify_local *v, const char *me, int as_json)
+{
+	struct json j;
+
+	if (as_json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "office", me);
+		json_bool(&j, "verified", v->rc == 0);
+		json_u64(&j, "entries", v->checked);
+		json_u64(&j, "checkpoints", v->mk->n);
+		json_u64(&j, "last_checkpoint", v->mk->last);
+		json_str(&j, "finding", finding_name(v->finding));
+		json_str(&j, "detail", v->why);
+		json_obj_end(&j);
+		json_finish(&j);
+	}
+	if (v->rc != 0)
+		fprintf(stderr, "carenet audit: the audit log of %s does NOT verify: %s\n", me,
+		        v->why);
+	else if (!as_json)
+		printf("audit log verified: %llu entries; it matches %zu checkpoints the parent "
+		       "holds (the last at entry %llu)\n",
+		       (unsigned long long)v->checked, v->mk->n, (unsigned long long)v->mk->last);
+}
+
+/* --verify with --checkpoints or --data-dir: the store read directly (a
+ * running node's, or a copy), checked against the parent's checkpoints. */
+static int verify_local(const char *dir, const char *file, int as_json)
+{
+	struct marks mk = {0};
+	struct verify_local v = {0};
+	char me[64] = "", *db = util_path_join(dir, "data.mdb");
+	uint8_t *text = NULL;
+	size_t len;
+	int rc, n;
+
+	if (!db || access(db, R_OK) != 0) {
+		fprintf(stderr, "carenet audit: no store in %s (no data.mdb)\n", dir);
+		free(db);
+		return CN_EINVAL;
+	}
+	free(db);
+	if ((rc = store_open(dir, 1 << 20, &v.st)) != 0) {
+		fprintf(stderr, "carenet audit: cannot open the store in %s: %s\n", dir,
+		        cn_strerror(rc));
+		return rc;
+	}
+	if ((n = store_meta_get(v.st, "node_id", me, sizeof(me) - 1)) > 0)
+		me[n] = 0;
+	if (file && (rc = util_read_file(file, 64u << 20, &text, &len)) != 0) {
+		fprintf(stderr, "carenet audit: --checkpoints %s: %s\n", file, cn_strerror(rc));
+		goto out;
+	}
+	if (text) {
+		char *s = realloc(text, len + 1);
+		if (!s) {
+			rc = CN_ENOMEM;
+			goto out;
+		}
+		text = (uint8_t *)s;
+		s[len] = 0;
+		if ((rc = marks_parse(s, me, &mk)) != 0) {
+			fprintf(stderr,
+			        "carenet audit: --checkpoints %s: not the parent's export (carenet "
+			        "audit checkpoints --csv or --json)\n",
+			        file);
+			goto out;
+		}
+		if (mk.n == 0)
+			fprintf(stderr, "carenet audit: warning: %s holds no checkpoint of %s\n",
+			        file, me);
+	}
+	v.mk = &mk;
+	if ((rc = store_read(v.st, verify_local_txn, &v)) == 0) {
+		verify_local_print(&v, me, as_json);
+		rc = v.rc;
+	}
+out:
+	free(text);
+	free(mk.m);
+	store_close(&v.st);
+	return rc;
+}
+
 static int audit_run(const char *cfgpath, const char *since, int verify, int as_json)
 {
 	const char *prog = "carenet audit";
@@ -174,12 +397,23 @@ out:
 	return rc;
 }
 
+static int cmd_audit_checkpoints(int argc, char **argv);
+
 int cmd_audit(int argc, char **argv)
 {
-	const char *cfgpath = CONFIG_DEFAULT_PATH, *since = NULL;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *since = NULL, *file = NULL, *dir = NULL;
+	struct config *cfg = NULL;
 	struct args a;
 	int ch, verify = 0, as_json = 0, rc;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "checkpoints"))
+			return cmd_audit_checkpoints(argc, argv);
+		if (argv[i][0] != '-')
+			break;
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
+			i++; /* its value */
+	}
 	args_begin(&a, &audit_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
 		if (ch == 'c')
@@ -188,6 +422,10 @@ int cmd_audit(int argc, char **argv)
 			since = a.val;
 		else if (ch == ARGS_LONG('v'))
 			verify = 1;
+		else if (ch == ARGS_LONG('k'))
+			file = a.val;
+		else if (ch == ARGS_LONG('d'))
+			dir = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
 		else
@@ -199,7 +437,142 @@ int cmd_audit(int argc, char **argv)
 		fprintf(stderr, "carenet audit: --verify checks the whole log: leave out --since\n");
 		return 2;
 	}
-	return cn_exit_code(audit_run(cfgpath, since, verify, as_json));
+	if ((file || dir) && !verify) {
+		fprintf(stderr, "carenet audit: --checkpoints and --data-dir go with --verify\n");
+		return 2;
+	}
+	if (!file && !dir)
+		return cn_exit_code(audit_run(cfgpath, since, verify, as_json));
+	if (!dir && (rc = cli_config("carenet audit", cfgpath, &cfg)) != 0)
+		return cn_exit_code(rc);
+	rc = verify_local(dir ? dir : cfg->data_dir, file, as_json);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}
+
+/* ------------------------------------------------- audit checkpoints */
+
+static const struct args_opt ckpt_opts[] = {
+    {"config", 'c', "CFG", "the parent node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"office", ARGS_LONG('o'), "ID", "only this child's checkpoints"},
+    {"json", ARGS_LONG('j'), NULL,
+     "an array of {office, seq, head, prev_seq, prev_hash, created,\n"
+     "received, alert}"},
+    {"csv", ARGS_LONG('v'), NULL, "the same as CSV with a header line (the export\n"
+                                   "`carenet audit --verify --checkpoints` reads)"},
+    {0}};
+static const struct args_cmd ckpt_cmd = {
+    "carenet audit checkpoints", "[-c CFG] [--office ID] [--json|--csv]",
+    "Lists the signed checkpoints of their audit logs this node's children sent\n"
+    "(sequence and head hash, and the hash each log held at the checkpoint\n"
+    "before), oldest first per child, and the alert a checkpoint raised: a log\n"
+    "that went backwards (truncated) or whose hash at an earlier checkpoint\n"
+    "changed (rewritten). Give the export to the child's operator or auditor:\n"
+    "carenet audit --verify --checkpoints FILE on the child (or on a copy of\n"
+    "its store) names the entries.\n",
+    ckpt_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+static void csv_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void ckpt_print(const Carenet__ControlReply *rep, const char *tz, int fmt)
+{
+	struct json j;
+	char t[32];
+
+	if (fmt == 'j') {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+		for (size_t i = 0; i < rep->n_checkpoints; i++) {
+			const Carenet__CheckpointView *c = rep->checkpoints[i];
+			json_obj_begin(&j, NULL);
+			json_str(&j, "office", c->office);
+			json_u64(&j, "seq", c->seq);
+			json_str(&j, "head", c->head);
+			json_u64(&j, "prev_seq", c->prev_seq);
+			json_str(&j, "prev_hash", c->prev_hash);
+			json_u64(&j, "created", c->created);
+			json_u64(&j, "received", c->received);
+			json_str(&j, "alert", c->alert);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_finish(&j);
+		return;
+	}
+	if (fmt == 'c') {
+		printf("office,seq,head,prev_seq,prev_hash,created,received,alert\n");
+		for (size_t i = 0; i < rep->n_checkpoints; i++) {
+			const Carenet__CheckpointView *c = rep->checkpoints[i];
+			printf("%s,%llu,%s,%llu,%s,%llu,%llu,", c->office, (unsigned long long)c->seq,
+			       c->head, (unsigned long long)c->prev_seq, c->prev_hash,
+			       (unsigned long long)c->created, (unsigned long long)c->received);
+			csv_str(c->alert);
+			putchar('\n');
+		}
+		return;
+	}
+	if (rep->n_checkpoints == 0) {
+		printf("no checkpoints from children\n");
+		return;
+	}
+	printf("%-14s %-8s %-16s %-19s %s\n", "OFFICE", "ENTRY", "HEAD", "RECEIVED", "ALERT");
+	for (size_t i = 0; i < rep->n_checkpoints; i++) {
+		const Carenet__CheckpointView *c = rep->checkpoints[i];
+		util_fmt_time(c->received, tz, t, sizeof(t));
+		printf("%-14s %-8llu %.16s %-19s %s\n", c->office, (unsigned long long)c->seq,
+		       c->head, t, c->alert[0] ? c->alert : "-");
+	}
+	printf("(times in %s)\n", tz);
+}
+
+static int cmd_audit_checkpoints(int argc, char **argv)
+{
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *office = "";
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__CheckpointsRequest q = CARENET__CHECKPOINTS_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct config *cfg = NULL;
+	struct args a;
+	int ch, fmt = 't', rc, at = 1;
+
+	while (at < argc && strcmp(argv[at], "checkpoints") != 0)
+		at++;
+	/* The options given before the word `checkpoints` (-c CFG) count too. */
+	for (int i = at; i + 1 < argc; i++)
+		argv[i] = argv[i + 1];
+	argc--;
+	args_begin(&a, &ckpt_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('o'))
+			office = a.val;
+		else if (ch == ARGS_LONG('j'))
+			fmt = 'j';
+		else if (ch == ARGS_LONG('v'))
+			fmt = 'c';
+		else
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	q.office = (char *)office;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_AUDIT_CHECKPOINTS, &q);
+	if ((rc = cli_config("carenet audit checkpoints", cfgpath, &cfg)) == 0 &&
+	    (rc = cli_call("carenet audit checkpoints", cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0)
+		ckpt_print(rep, cfg->timezone, fmt);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return cn_exit_code(rc);
 }
 
 /* ------------------------------------------------------------- clock */

@@ -36,13 +36,27 @@ static void not_running(const char *prog, const struct config *cfg, int rc, int 
 		        prog, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
 }
 
+const char *cli_operator(void)
+{
+	const char *names[] = {"CARENET_OPERATOR", "SUDO_USER", "USER", "LOGNAME"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = getenv(names[i]);
+		if (v && v[0])
+			return v;
+	}
+	return "";
+}
+
 int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,
              int timeout_ms, Carenet__ControlReply **rep)
 {
+	Carenet__ControlRequest named = *req; /* the caller's request, with who asks */
 	int rc;
 
 	*rep = NULL;
-	rc = control_call(cfg->data_dir, req, timeout_ms, rep);
+	named.operator_ = (char *)cli_operator();
+	rc = control_call(cfg->data_dir, &named, timeout_ms, rep);
 	if (rc == CN_EINVAL) {
 		if (prog)
 			fprintf(stderr,

@@ -29,6 +29,7 @@ static void json_target(struct json *j, const Carenet__TargetView *t)
 	json_str(j, "state", roles_state_name(t->state));
 	json_bool(j, "overdue", t->overdue);
 	json_u64(j, "changed_at", t->changed_at);
+	json_u64(j, "reported_at", t->reported_at);
 	json_str(j, "note", t->note);
 	cli_json_evidence(j, t->evidence, t->n_evidence);
 	json_u64(j, "reminders", t->reminders);

@@ -1,5 +1,6 @@
 /* carenet: one binary; `carenet run` is the node, the rest are tools. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -27,12 +28,46 @@ static const struct args_group carenet = {
     "(县级儿童福利服务指导中心 · 乡镇儿童福利服务工作站 · 儿童之家)\n",
     subcommands,
     sizeof(subcommands) / sizeof(subcommands[0]),
+    "global option: --operator NAME (before the subcommand) names who operates in\n"
+    "the node's audit log (default $SUDO_USER, else $USER)\n"
     "exit status: 0 ok, 2 usage error, 3 node not reachable, "
     "4 refused (permission, scope, invalid input), 1 other\n",
 };
 
+/* `carenet --operator NAME SUBCOMMAND ...`: who operates, for the node's
+ * audit log (cli_operator); before the subcommand, for every one of them. */
+static int take_operator(int *argc, char ***argv)
+{
+	const char *name = NULL;
+	int used = 0;
+
+	if (*argc >= 3 && !strcmp((*argv)[1], "--operator")) {
+		name = (*argv)[2];
+		used = 2;
+	} else if (*argc >= 2 && !strncmp((*argv)[1], "--operator=", 11)) {
+		name = (*argv)[1] + 11;
+		used = 1;
+	} else if (*argc >= 2 && !strcmp((*argv)[1], "--operator")) {
+		fprintf(stderr, "carenet: --operator needs a NAME (carenet --operator NAME "
+		                "SUBCOMMAND ...)\n");
+		return -1;
+	}
+	if (!used)
+		return 0;
+	if (!name[0] || setenv("CARENET_OPERATOR", name, 1) != 0) {
+		fprintf(stderr, "carenet: --operator needs a non-empty NAME\n");
+		return -1;
+	}
+	(*argv)[used] = (*argv)[0];
+	*argv += used;
+	*argc -= used;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (take_operator(&argc, &argv) != 0)
+		return 2;
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
 		printf("carenet %s\n", CARENET_VERSION);
 		return 0;

@@ -87,6 +87,10 @@ struct roles_env {
 	 */
 	int (*crl_keep)(void *arg, MDB_txn *txn, const char *origin, const uint8_t *der,
 	                size_t len);
+	/* The node's trust store as it is now (a reload replaces it): announces
+	 * are checked against it. May be NULL (or return NULL): every
+	 * announce is then refused. */
+	struct pki_trust *(*trust)(void *arg);
 };
 
 /* Where the engine forwards a received item (its exact bytes). */
@@ -113,9 +117,25 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 uint64_t roles_next_due(struct roles *r);
 int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now);
 
+/* Audit checkpoints (roles/audit/): originates this office's checkpoint of
+ * its audit log inside txn when it has grown by min_entries since the last
+ * one, or max_age seconds have passed since and it grew, or force and it
+ * grew (clean shutdown); *made = 1 if one was emitted. A county makes none.
+ * roles_alerts calls fn with each alert a child's checkpoints raised
+ * ("<child>: audit log truncated: ..."), for status. */
+int roles_checkpoint(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64_t max_age,
+                     int force, int *made);
+int roles_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, void *arg),
+                 void *arg);
+
+/* Who is asking, while a control request runs ("operator=alice uid=1000
+ * pid=42"; "" or NULL: nobody): appended to every audit entry written
+ * meanwhile. */
+void roles_set_caller(struct roles *r, const char *who);
+
 /* Operator requests arriving on the control socket (ControlRequest's
  * oneof): directive_issue, directive_list, directive_show, inbox, ack,
- * audit, audit_verify; the member is present (node/control.c checks).
+ * audit, audit_verify, audit_checkpoints; the member is present (node/control.c checks).
  * Fills rep (rep->code, rep->error for refusals: say what was wrong and
  * what to do next). CN_EINVAL for any other request. Memory put into rep
  * is released by roles_control_free(rep). */

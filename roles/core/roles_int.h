@@ -39,6 +39,7 @@ struct roles {
 	char err[1024];        /* rep->error, rep->id, rep->detail of the last */
 	char id[ROLES_ID_MAX]; /* roles_control (valid until the next call) */
 	char detail[1024];
+	char caller[256]; /* roles_set_caller: who asked, added to audit entries */
 };
 
 /* A growable list of malloc'd strings. */
@@ -54,7 +55,8 @@ uint64_t roles_now(const struct roles *r);
 MDB_dbi roles_dbi(const struct roles *r, enum store_db db);
 void roles_why(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Appends an audit entry at now; detail formatted. */
+/* Appends an audit entry at now; detail formatted, followed by
+ * " [caller]" while a control request's caller is set. */
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,
                 const char *subject, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Makes room for n route targets; CN_ENOMEM. */

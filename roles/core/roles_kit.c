@@ -44,6 +44,10 @@ int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *ac
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	if (r->caller[0]) {
+		size_t n = strlen(detail);
+		snprintf(detail + n, sizeof(detail) - n, " [%s]", r->caller);
+	}
 	utf8_cut(detail, sizeof(detail) - 2);
 	return audit_append(r->env.store, txn, roles_now(r), actor, action, subject, detail);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define ROLES_MAX_CRL (1u << 20)
+#define ROLES_MAX_SKEW 300 /* seconds a status's time may run ahead of this node's clock */
 
 int status_check_payload(const char *note, Carenet__Evidence *const *ev, size_t nev, char *why,
                          size_t whylen)
@@ -57,9 +58,25 @@ static int check_from_below(struct roles *r, const Carenet__Item *item, const ch
 	return 0;
 }
 
-/* The new row for a status: state (never back to delivered), note, evidence. */
+/* When the status changed, as far as this node can tell: the office's own
+ * time, but not later than now + ROLES_MAX_SKEW (then now: a village's clock
+ * is not this node's) nor earlier than the directive's creation. */
+static uint64_t status_time(uint64_t reported, uint64_t issued, uint64_t now)
+{
+	uint64_t t = reported;
+
+	if (t > now + ROLES_MAX_SKEW)
+		t = now;
+	if (t < issued)
+		t = issued;
+	return t;
+}
+
+/* The new row for a status: state (never back to delivered), note, evidence;
+ * changed_at bounded (status_time), reported_at as reported. */
 static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
-                      const Carenet__TargetRow *old, int *stale)
+                      const Carenet__DirectiveRecord *rec, const Carenet__TargetRow *old,
+                      int *stale)
 {
 	const Carenet__StatusUpdate *s = item->status;
 	Carenet__TargetRow row = *old;
@@ -68,7 +85,8 @@ static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if (*stale)
 		return 0;
 	row.state = s->state;
-	row.changed_at = item->created;
+	row.changed_at = status_time(item->created, rec->created, roles_now(r));
+	row.reported_at = item->created;
 	if (s->state != STATE_DELIVERED) {
 		row.note = s->note;
 		if (s->n_evidence) {
@@ -86,6 +104,8 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	const Carenet__StatusUpdate *s = item->status;
 	Carenet__DirectiveRecord *rec = NULL;
 	Carenet__TargetRow *row = NULL;
+	char bounded[96] = "";
+	uint64_t when;
 	int rc, stale = 0;
 
 	(void)origin;
@@ -115,11 +135,15 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		}
 		goto out;
 	}
-	if ((rc = update_row(r, txn, item, row, &stale)) != 0)
+	if ((rc = update_row(r, txn, item, rec, row, &stale)) != 0)
 		goto out;
-	rc = roles_audit(r, txn, item->origin, "status", s->directive, "%s%s%s%s%s%s",
+	when = status_time(item->created, rec->created, roles_now(r));
+	if (when != item->created)
+		snprintf(bounded, sizeof(bounded), " (its time %llu bounded to %llu)",
+		         (unsigned long long)item->created, (unsigned long long)when);
+	rc = roles_audit(r, txn, item->origin, "status", s->directive, "%s%s%s%s%s%s%s",
 	                 roles_state_name(s->state), stale ? " (late, state stays " : "",
-	                 stale ? roles_state_name(row->state) : "", stale ? ")" : "",
+	                 stale ? roles_state_name(row->state) : "", stale ? ")" : "", bounded,
 	                 s->note[0] ? ": " : "", s->note);
 	route->up = strcmp(rec->issuer, r->env.me->id) != 0;
 out:
@@ -289,6 +313,46 @@ int escalation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	return 0;
 }
 
+/* The announced office's chain: verifies against this node's trust and
+ * names exactly the announced id and role. */
+static int announce_chain(struct roles *r, const Carenet__Announce *a, enum pki_role role,
+                          const char *from_office, char *why, size_t whylen)
+{
+	const uint8_t *der[PKI_CHAIN_MAX];
+	size_t len[PKI_CHAIN_MAX];
+	struct pki_identity id;
+	struct pki_trust *trust = r->env.trust ? r->env.trust(r->env.arg) : NULL;
+	char vwhy[256] = "";
+	int rc;
+
+	if (a->n_chain == 0 || a->n_chain > PKI_CHAIN_MAX || !trust) {
+		roles_why(why, whylen,
+		          "announce from %s of %.40s without its certificate chain (%zu "
+		          "certificates, 1..%d)%s",
+		          from_office, a->id, a->n_chain, PKI_CHAIN_MAX,
+		          trust ? "" : "; this node has no trust store to check one");
+		return CN_EVERIFY;
+	}
+	for (size_t i = 0; i < a->n_chain; i++) {
+		der[i] = a->chain[i].data;
+		len[i] = a->chain[i].len;
+	}
+	if ((rc = pki_verify_chain(trust, der, len, a->n_chain, &id, vwhy, sizeof(vwhy))) != 0) {
+		roles_why(why, whylen, "announce from %s of %.40s: its chain does not verify: %s",
+		          from_office, a->id, vwhy);
+		return CN_EVERIFY;
+	}
+	if (strcmp(id.id, a->id) != 0 || id.role != role) {
+		roles_why(why, whylen,
+		          "announce from %s of %.40s (%s): the chain is the certificate of %s (%s)",
+		          from_office, a->id, pki_role_name(role), id.id, pki_role_name(id.role));
+		return CN_EVERIFY;
+	}
+	return 0;
+}
+
+/* An office below: the announcing office vouches for it with its certificate
+ * chain, checked here again at every level (the only copy of this rule). */
 int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                    const struct pki_identity *origin, const char *from, struct roles_route *route,
                    char *why, size_t whylen)
@@ -313,6 +377,8 @@ int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		          item->origin, a->id, a->role, PKI_NAME_MAX - 1);
 		return CN_EINVAL;
 	}
+	if ((rc = announce_chain(r, a, role, item->origin, why, whylen)) != 0)
+		return rc;
 	if ((rc = registry_put(r->env.store, txn, a->id, role, a->name)) < 0)
 		return rc;
 	/* Forward only news: an office already known the same way stops here. */

@@ -3,7 +3,12 @@
 statuses come up, a township (then the county, then a village) is killed
 with SIGKILL at many different moments and restarted. In the end every
 village holds every directive exactly once, every status reaches the county
-exactly once and in order per origin, and every node's audit log verifies."""
+exactly once and in order per origin, and every node's audit log verifies.
+Every township and village checkpoints its audit log after each new entry
+(audit.checkpoint_entries = 1), so kills land while checkpoints are made,
+queued, sent and applied: in the end every parent holds each child's
+checkpoints once each (no sequence twice), raised no alert, and each child's
+log verifies against its parent's export."""
 
 import json
 import os
@@ -13,8 +18,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestFailure, check, main, run_cli  # noqa: E402
-from ops import EXIT_OK, audit, cn, inbox, matrix, show, wait_registry  # noqa: E402
+from harness import TestFailure, check, main, parent_of, run_cli  # noqa: E402
+from ops import (EXIT_OK, audit, cfg_append, cn, cn_json, inbox, matrix, poll, show,  # noqa: E402
+                 wait_registry)
 
 TOWNSHIPS, VILLAGES = 3, 3
 PER_VICTIM = 10          # directives issued while each victim is being killed
@@ -92,10 +98,39 @@ def burst(net, county, victim, villages, issued, acked, rng):
     print("crash: %s killed %d times during a burst of %d directives" % (victim, killer.kills, n))
 
 
+def check_checkpoints(net, ids):
+    """Each parent holds every child's checkpoints once, with no alert, up to
+    the child's whole log; each child's log verifies against the export."""
+    for child in ids[1:]:
+        parent = parent_of(child)
+
+        def caught_up():
+            cps = cn_json(net, "audit", "-c", net.cfg(parent), "checkpoints", "--office", child)
+            n = len(audit(net, child))
+            return (bool(cps) and cps[-1]["seq"] == n, (n, cps[-3:]))
+        poll(net, caught_up, 60, "%s's checkpoint of its whole log at %s" % (child, parent))
+        cps = cn_json(net, "audit", "-c", net.cfg(parent), "checkpoints", "--office", child)
+        seqs = [c["seq"] for c in cps]
+        check(seqs == sorted(set(seqs)), "%s's checkpoints at %s: a sequence twice or out of "
+              "order: %r" % (child, parent, seqs))
+        check(not any(c["alert"] for c in cps), "%s raised an alert at %s: %r" % (
+            child, parent, [c for c in cps if c["alert"]]))
+        export = os.path.join(net.dir, "checkpoints-%s.csv" % child)
+        with open(export, "w") as f:
+            f.write(cn(net, "audit", "-c", net.cfg(parent), "checkpoints", "--csv").stdout)
+        cn(net, "audit", "-c", net.cfg(child), "--verify", "--checkpoints", export)
+    for i in ids:
+        check(not net.status(i).get("alerts"), "%s shows alerts: %r" % (i, net.status(i)))
+    print("crash: every child's checkpoints held once each, no alert, every log verified "
+          "against its parent's copy")
+
+
 def test(net, args):
     ids = net.setup(TOWNSHIPS, VILLAGES)
     county = ids[0]
     villages = [i for i in ids if len(i) == 12]
+    for i in ids[1:]:
+        cfg_append(net, i, "audit = { checkpoint_entries = 1; };")
     net.start_all()
     net.wait_for(net.all_links_up, 60, "all links up")
     issued = list(wait_registry(net, county, "%s:village" % county, villages))
@@ -143,6 +178,7 @@ def test(net, args):
             check((d, "done") in statuses, "%s's done for %s never reached the county" % (v, d))
     for i in ids:
         cn(net, "audit", "-c", net.cfg(i), "--verify")
+    check_checkpoints(net, ids)
     st = net.status(county)
     print("crash: %d directives, %d villages: all delivered once, all statuses once and in "
           "order (county: items_duplicate=%d, frames_duplicate=%d, resends=%d)" % (
