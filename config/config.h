@@ -44,6 +44,8 @@ struct config {
 	int ban_after;         /* invalid messages before a ban */
 	int ban_seconds;
 	int hello_timeout;     /* seconds a connection may stay without HELLO */
+	size_t prehello_bytes; /* bytes a key may send before HELLO */
+	int new_keys_per_addr; /* new unauthenticated keys per address per minute */
 	/* link timing */
 	int heartbeat_ivl_ms;
 	int heartbeat_timeout_ms;

@@ -59,6 +59,10 @@ static const struct key limits_keys[] = {
     NUM("ban_seconds", K_INT, ban_seconds, 300, 1, 604800, true, "How long a ban lasts (s)."),
     NUM("hello_timeout", K_INT, hello_timeout, 10, 1, 3600, true,
         "Time a new connection has to complete HELLO (s)."),
+    NUM("prehello_bytes", K_SIZE, prehello_bytes, 65536, 1024, 67108864, true,
+        "Bytes a key may send before its HELLO is accepted; more bans the key."),
+    NUM("new_keys_per_addr", K_INT, new_keys_per_addr, 32, 1, 1000000, true,
+        "Keys never seen to complete HELLO that one address may connect with per minute."),
     END,
 };
 

@@ -29,6 +29,9 @@ enum ctr {
 	CTR_HS_FAILED_NO_DETAIL,
 	CTR_PARENT_REFUSED,    /* our HELLO refused by the parent, or its WELCOME invalid */
 	CTR_SESSIONS_DROPPED,  /* live sessions dropped (revoked, expired, replaced) */
+	CTR_ZAP_ADDR_LIMITED,  /* ZAP refusals: too many new keys from one address */
+	CTR_PREHELLO_BUDGET,   /* keys banned for sending over limits.prehello_bytes before HELLO */
+	CTR_STALE_DROPPED,     /* frames of a connection a newer session replaced (not held against it) */
 	CTR_ITEMS_APPLIED,     /* end-to-end items applied */
 	CTR_ITEMS_REFUSED,     /* items refused by the role rules or malformed */
 	CTR_ITEMS_DUPLICATE,   /* items already applied (origin high-water mark) */

@@ -334,23 +334,48 @@ static int check_subtree(struct link *l, const struct pki_identity *id, char *wh
 	return CN_EROLE;
 }
 
-/* Counts an invalid message from a child; keys that keep sending them are
- * banned. The parent is never banned (it is configured, not accepted). */
-static void peer_invalid(struct link *l, struct peer *p, const char *what)
+/* Bans a child's key for limits.ban_seconds and drops its session. */
+static void ban(struct link *l, struct peer *p, uint64_t now, const char *what)
+{
+	if (peers_ban(l->peers, p->key, now + (uint64_t)l->cfg->ban_seconds, peer_has_cert(p))) {
+		log_warnx("link key=%.8s: not banned, the ban list is full of certificates' bans "
+		          "(%s)",
+		          p->key, what);
+		return;
+	}
+	link_count(l, CTR_BANS);
+	log_warnx("link %s: key=%.8s banned for %ds (%s)", p->ident.id[0] ? p->ident.id : "?",
+	          p->key, l->cfg->ban_seconds, what);
+	if (p->up) {
+		peer_set_down(p, now, "banned");
+		link_count(l, CTR_SESSIONS_DROPPED);
+	}
+}
+
+int link_strike(struct link *l, struct peer *p, unsigned n, const char *what)
 {
 	uint64_t now = util_now();
 
-	if (p->is_parent)
-		return;
-	if (peer_note_invalid(p, now) >= (unsigned)l->cfg->ban_after) {
-		peers_ban(l->peers, p->key, now + (uint64_t)l->cfg->ban_seconds);
-		link_count(l, CTR_BANS);
-		log_warnx("link %s: key=%.8s banned for %ds after repeated invalid messages (%s)",
-		          p->ident.id[0] ? p->ident.id : "?", p->key, l->cfg->ban_seconds, what);
-		if (p->up)
-			peer_set_down(p, now, "banned");
-		link_count(l, CTR_SESSIONS_DROPPED);
-	}
+	if (p->is_parent || n == 0)
+		return 0;
+	if (peer_note_invalid(p, now, n) < (unsigned)l->cfg->ban_after)
+		return 0;
+	ban(l, p, now, what);
+	return 1;
+}
+
+/* What a key without a certificate sends before HELLO is capped in bytes
+ * (limits.prehello_bytes): past it the key is banned. Returns 1 if banned. */
+static int prehello_charge(struct link *l, struct peer *p, size_t len)
+{
+	if (p->up || peer_has_cert(p))
+		return 0;
+	p->prehello_bytes += len;
+	if (p->prehello_bytes <= l->cfg->prehello_bytes)
+		return 0;
+	link_count(l, CTR_PREHELLO_BUDGET);
+	ban(l, p, util_now(), "over limits.prehello_bytes before HELLO");
+	return 1;
 }
 
 /* Checks the other side's HELLO (a child) or WELCOME (the parent): the
@@ -393,7 +418,7 @@ static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *
 	if (rc == CN_EREVOKED)
 		peers_add_revoked_key(l->peers, s->key);
 	send_refuse(l, s, rc, why);
-	peer_invalid(l, s, "hello refused");
+	link_strike(l, s, 1, "hello refused");
 }
 
 /* A HELLO from a child or the parent's WELCOME: the session comes up. */
@@ -444,7 +469,7 @@ static void unexpected(struct link *l, struct peer *s, const Carenet__Frame *f)
 	link_count(l, CTR_INVALID_MESSAGES);
 	log_warnx("link %s: unexpected %s frame from %s", session_id(l, s), wire_kind(f),
 	          s->is_parent ? "the parent" : "a child");
-	peer_invalid(l, s, "unexpected frame");
+	link_strike(l, s, 1, "unexpected frame");
 }
 
 /* One decoded frame from a session, child or parent. */
@@ -506,8 +531,64 @@ static int session_decode(struct link *l, struct peer *s, zmq_msg_t *body, int e
 	else
 		log_warnx("link %s key=%.8s: %s len=%zu", s->up ? s->ident.id : "?", s->key, why,
 		          len);
-	peer_invalid(l, s, why);
+	link_strike(l, s, 1, why);
 	return rc;
+}
+
+/* A frame other than HELLO before the key's session is up. A key that
+ * held a session (a child whose session we marked down) hears "HELLO
+ * first" and takes a strike at most once per HELLO retry interval, since
+ * what it had in flight keeps arriving until it hears; others every time. */
+static void before_hello(struct link *l, struct peer *p, const Carenet__Frame *f, size_t len)
+{
+	uint64_t now_us = util_mono_us();
+
+	link_count(l, CTR_NO_HELLO);
+	if (prehello_charge(l, p, len))
+		return;
+	if (peer_has_cert(p) && now_us - p->refused_us < HELLO_RETRY_US)
+		return;
+	p->refused_us = now_us;
+	log_warnx("link key=%.8s: %s before HELLO dropped", p->key, wire_kind(f));
+	send_refuse(l, p, CN_ENOTREADY, "send HELLO with your certificate chain first");
+	link_strike(l, p, 1, "no hello");
+}
+
+/* One frame from key p on connection rid (decoded: f). A HELLO makes rid the
+ * key's connection. Other frames from a connection that is not the key's
+ * (of a key that held a session) were queued before a newer connection said
+ * HELLO: they are dropped and counted, never held against the key. */
+static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, int fd,
+                         Carenet__Frame **f, size_t len)
+{
+	const void *r = zmq_msg_data((zmq_msg_t *)rid);
+	size_t rlen = zmq_msg_size((zmq_msg_t *)rid);
+	uint64_t now = util_now();
+
+	if ((*f)->body_case == CARENET__FRAME__BODY_HELLO) {
+		peer_bind(p, r, rlen, fd, now);
+		session_frame(l, p, f);
+		if (!p->up)
+			prehello_charge(l, p, len);
+		return;
+	}
+	if (!peer_on_conn(p, r, rlen)) {
+		if (peer_has_cert(p)) {
+			link_count(l, CTR_STALE_DROPPED);
+			log_debug("link %s: %s from a replaced connection dropped", p->ident.id,
+			          wire_kind(*f));
+			return;
+		}
+		peer_bind(p, r, rlen, fd, now);
+	} else if (p->rid_len == 0) {
+		peer_bind(p, r, rlen, fd, now);
+	}
+	p->last_seen = now;
+	if (!p->up) {
+		before_hello(l, p, *f, len);
+		return;
+	}
+	session_frame(l, p, f);
 }
 
 /* One message on the children ROUTER: [routing id][frame]. */
@@ -517,7 +598,7 @@ static void router_recv(struct link *l)
 	struct peer *p;
 	Carenet__Frame *f = NULL;
 	const char *key;
-	int fd, extra = 0;
+	int extra = 0;
 	uint64_t now = util_now();
 
 	zmq_msg_init(&rid);
@@ -536,22 +617,17 @@ static void router_recv(struct link *l)
 	key = zmq_msg_gets(&body, "User-Id");
 	if (!key || strlen(key) != 40)
 		goto out; /* cannot happen with ZAP in place; never trust it anyway */
-	fd = zmq_msg_get(&body, ZMQ_SRCFD);
 	if (peers_is_banned(l->peers, key, now)) {
 		link_count(l, CTR_BANNED_DROPPED);
 		goto out;
 	}
-	p = peers_touch(l->peers, key, zmq_msg_data(&rid), zmq_msg_size(&rid), fd, now);
-	if (!p || session_decode(l, p, &body, extra, &f) != 0)
+	if (!(p = peers_touch(l->peers, key, now)))
 		goto out;
-	if (!p->up && f->body_case != CARENET__FRAME__BODY_HELLO) {
-		link_count(l, CTR_NO_HELLO);
-		log_warnx("link key=%.8s: %s before HELLO dropped", key, wire_kind(f));
-		send_refuse(l, p, CN_ENOTREADY, "send HELLO with your certificate chain first");
-		peer_invalid(l, p, "no hello");
+	if (session_decode(l, p, &body, extra, &f) != 0) {
+		prehello_charge(l, p, zmq_msg_size(&body));
 		goto out;
 	}
-	session_frame(l, p, &f);
+	router_frame(l, p, &rid, zmq_msg_get(&body, ZMQ_SRCFD), &f, zmq_msg_size(&body));
 out:
 	wire_free(&f);
 	zmq_msg_close(&rid);
@@ -657,6 +733,29 @@ static void tell_expired(struct peer *p, void *arg)
 	send_refuse(arg, p, CN_EEXPIRED, "your certificate has expired: ask the CA for a new one");
 }
 
+/* The parent's session, like a child's, ends when its certificate is
+ * revoked or expires. The node keeps sending HELLO; a WELCOME comes up
+ * again only with a certificate that verifies (check_greeting). */
+static void parent_recheck(struct link *l, uint64_t now)
+{
+	const struct pki_identity *id = &l->parent.s.ident;
+	const char *why = NULL;
+
+	if (!l->parent.s.up)
+		return;
+	if (pki_trust_is_revoked(l->trust, id->issuer_scope, id->serial))
+		why = "parent certificate revoked";
+	else if (id->not_after > 0 && (uint64_t)id->not_after < now)
+		why = "parent certificate expired";
+	if (!why)
+		return;
+	log_warnx("link %s: %s (serial %s), session dropped", l->parent.expect_id, why,
+	          id->serial);
+	link_count(l, CTR_SESSIONS_DROPPED);
+	link_count(l, CTR_PARENT_REFUSED);
+	parent_set_down(l, why);
+}
+
 static void slow_checks(struct link *l, uint64_t now)
 {
 	const struct pki_identity *me = l->me;
@@ -672,6 +771,7 @@ static void slow_checks(struct link *l, uint64_t now)
 	}
 	n = peers_drop_expired(l->peers, now, tell_expired, l);
 	l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
+	parent_recheck(l, now);
 	peers_expire_bans(l->peers, now);
 }
 
@@ -698,6 +798,8 @@ long link_tick(struct link *l)
 void link_recheck(struct link *l)
 {
 	int n = peers_drop_revoked(l->peers, l->trust, util_now(), tell_revoked, l);
+
+	parent_recheck(l, util_now());
 	if (n > 0) {
 		l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
 		log_info("link: dropped %d sessions after the revocation list changed", n);

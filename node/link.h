@@ -9,7 +9,9 @@
  * chain verified, certificate CURVE key equal to the key ZeroMQ
  * authenticated, subtree rule (direct children, inspectors whose scope
  * covers this node). Until then every other message is dropped and
- * counted; keys that keep sending invalid messages are banned. Parent and
+ * counted; keys that keep sending invalid messages, or more than
+ * limits.prehello_bytes before HELLO, are banned, and ZAP limits new keys
+ * per address. Parent and
  * children sessions are one type (struct peer, peer.h, with is_parent).
  * The link knows nothing of delivery: sessions coming up or down, Batch and
  * Ack frames, and the cursors a handshake carries go through struct
@@ -86,7 +88,8 @@ void link_status_free(Carenet__Status *st);
 /* Sends a frame to a neighbour whose session is up (is_parent: over the
  * parent link). CN_ENOTREADY if it is not up, CN_EIO if ZeroMQ refused. */
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f);
-/* Re-checks live sessions after a CRL or limits change; drops revoked ones. */
+/* Re-checks live sessions, the parent's included, after a CRL or limits
+ * change; drops revoked ones. */
 void link_recheck(struct link *l);
 
 #endif

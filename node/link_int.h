@@ -20,6 +20,13 @@
 #define ZAP_DOMAIN "carenet"
 #define HELLO_RETRY_US 2000000u
 #define TICK_MS 200
+/* ZMQ_MAXMSGSIZE is limits.max_frame plus this (CURVE's box and the frame
+ * header fit with room to spare), so frames just over max_frame are seen
+ * and counted while larger ones never get buffered. */
+#define LINK_FRAME_SLACK 4096
+/* Messages beyond the delivery windows a peer may have in flight: acks,
+ * pings, HELLO/WELCOME, refusals. */
+#define LINK_HWM_SLACK 64
 
 /* The parent link: the DEALER, its monitor, and the one session on it. */
 struct uplink {
@@ -54,6 +61,11 @@ struct link {
 };
 
 void link_count(struct link *l, enum ctr c);
+/* Adds n strikes against a child's key (invalid messages, refused items):
+ * limits.ban_after of them within 60 s ban it for limits.ban_seconds and
+ * drop its session. The parent is never struck (it is configured, not
+ * accepted). Returns 1 if the key is now banned. */
+int link_strike(struct link *l, struct peer *p, unsigned n, const char *what);
 void link_zap_handle(struct link *l);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);

@@ -31,9 +31,29 @@ static void zap_reply(void *zap, const zmq_msg_t *reqid, const char *code, const
 	zmq_send(zap, "", 0, 0);
 }
 
+/* Why a CURVE key from addr is refused, or NULL: banned or revoked keys;
+ * and past limits.new_keys_per_addr keys a minute from one address that
+ * never completed HELLO here (a known child's key always gets through). */
+static const char *zap_deny(struct link *l, const char *key, const char *addr)
+{
+	uint64_t now = util_now();
+
+	if (peers_is_banned(l->peers, key, now))
+		return "banned";
+	if (peers_is_revoked_key(l->peers, key))
+		return "revoked";
+	if (l->selftest || peers_is_known_key(l->peers, key))
+		return NULL;
+	if (peers_admit_addr(l->peers, addr, now, (unsigned)l->cfg->new_keys_per_addr) != 0) {
+		link_count(l, CTR_ZAP_ADDR_LIMITED);
+		return "too many new keys from this address";
+	}
+	return NULL;
+}
+
 /* One ZAP request: frames version, request id, domain, address, identity,
- * mechanism, credentials. Accept any CURVE key that is not banned or
- * revoked; the certificate comes in HELLO. */
+ * mechanism, credentials. Accept any CURVE key that zap_deny lets through;
+ * the certificate comes in HELLO. */
 void link_zap_handle(struct link *l)
 {
 	zmq_msg_t part[8];
@@ -69,10 +89,7 @@ void link_zap_handle(struct link *l)
 		deny = "CURVE required";
 	} else {
 		zmq_z85_encode(key, zmq_msg_data(&part[6]), 32);
-		if (peers_is_banned(l->peers, key, util_now()))
-			deny = "banned";
-		else if (peers_is_revoked_key(l->peers, key))
-			deny = "revoked";
+		deny = zap_deny(l, key, addr);
 	}
 	if (deny) {
 		link_count(l, CTR_ZAP_DENIED);
@@ -149,11 +166,16 @@ static void *open_monitor(void *zctx, void *sock, const char *ep, int events)
 	return NULL;
 }
 
-/* Options every CURVE socket of ours gets. */
+/* Options every CURVE socket of ours gets. Receive memory per connection
+ * is at most RCVHWM x MAXMSGSIZE: RCVHWM is what the delivery windows let
+ * an honest peer have in flight (one frame carries at least one item) plus
+ * acks, pings and the handshake; a hostile peer sending more is held back
+ * by TCP, not buffered (ZeroMQ stops reading a full pipe; nothing is lost). */
 static int common_opts(struct link *l, void *s)
 {
 	const struct config *c = l->cfg;
-	int64_t maxmsg = (int64_t)c->max_frame * 4;
+	int64_t maxmsg = (int64_t)c->max_frame + LINK_FRAME_SLACK;
+	int hwm = c->window_urgent + c->window_normal + c->window_bulk + LINK_HWM_SLACK;
 	int rc = 0;
 
 	rc |= setopt_int(s, ZMQ_LINGER, 0, "linger");
@@ -161,9 +183,10 @@ static int common_opts(struct link *l, void *s)
 	rc |= setopt_int(s, ZMQ_HEARTBEAT_TIMEOUT, c->heartbeat_timeout_ms, "heartbeat_timeout");
 	rc |= setopt_int(s, ZMQ_HEARTBEAT_TTL, c->heartbeat_timeout_ms, "heartbeat_ttl");
 	rc |= setopt_int(s, ZMQ_SNDHWM, 100000, "sndhwm");
-	rc |= setopt_int(s, ZMQ_RCVHWM, 100000, "rcvhwm");
-	/* Hard transport cap: a frame far over max_frame closes the connection;
-	 * frames just over it reach wire_decode and are refused and counted. */
+	rc |= setopt_int(s, ZMQ_RCVHWM, hwm, "rcvhwm");
+	/* Hard transport cap: a frame over max_frame + slack closes the
+	 * connection; frames just over max_frame reach wire_decode and are
+	 * refused and counted. */
 	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) < 0)
 		rc |= CN_EIO;
 	return rc ? CN_EIO : 0;
@@ -230,7 +253,7 @@ static int zap_selftest(struct link *l)
 	zmq_curve_keypair(cpub, csec);
 	pki_self_curve(l->self, spub, ssec);
 	l->selftest = 1;
-	peers_ban(l->peers, cpub, UINT64_MAX);
+	peers_ban(l->peers, cpub, UINT64_MAX, 1);
 	srv = zmq_socket(l->zctx, ZMQ_ROUTER);
 	cli = zmq_socket(l->zctx, ZMQ_DEALER);
 	if (!srv || !cli || curve_server(l, srv) || setopt_int(srv, ZMQ_LINGER, 0, "linger") ||

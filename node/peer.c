@@ -1,5 +1,6 @@
 #include "peer.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,20 @@
 #define BANS_MAX 1024
 #define REVOKED_KEYS_MAX 1024
 #define INVALID_WINDOW 60
+#define ADDRS_MAX 1024
+#define ADDR_WINDOW 60
 
 struct ban {
 	char key[41];
+	int has_cert; /* the key held a session: never evicted for an anonymous one */
 	uint64_t until;
+};
+
+/* New unauthenticated keys seen from one network address in a window. */
+struct addr_use {
+	char addr[64];
+	uint64_t window; /* start, UTC seconds */
+	unsigned keys;
 };
 
 struct peers {
@@ -22,6 +33,8 @@ struct peers {
 	size_t n, cap;
 	struct ban bans[BANS_MAX];
 	size_t nbans;
+	struct addr_use addrs[ADDRS_MAX];
+	size_t naddrs;
 	char (*revoked)[41];
 	size_t nrevoked, revokedcap;
 };
@@ -100,16 +113,27 @@ static struct peer *add(struct peers *ps, const char *key, uint64_t now)
 	return p;
 }
 
-struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, size_t rid_len, int fd,
-                         uint64_t now)
+struct peer *peers_touch(struct peers *ps, const char *key, uint64_t now)
 {
 	struct peer *p = find_key(ps, key);
 
 	if (!p && !(p = add(ps, key, now)))
 		return NULL;
+	return p;
+}
+
+int peer_on_conn(const struct peer *p, const void *rid, size_t rid_len)
+{
 	if (rid_len > PEER_RID_MAX)
 		rid_len = PEER_RID_MAX;
-	if (p->up && (rid_len != p->rid_len || memcmp(p->rid, rid, rid_len) != 0)) {
+	return p->rid_len == 0 || (rid_len == p->rid_len && memcmp(p->rid, rid, rid_len) == 0);
+}
+
+void peer_bind(struct peer *p, const void *rid, size_t rid_len, int fd, uint64_t now)
+{
+	if (rid_len > PEER_RID_MAX)
+		rid_len = PEER_RID_MAX;
+	if (p->up && !peer_on_conn(p, rid, rid_len)) {
 		/* Same key on a new connection: it must say HELLO again. */
 		peer_set_down(p, now, "reconnected");
 	}
@@ -117,7 +141,11 @@ struct peer *peers_touch(struct peers *ps, const char *key, const void *rid, siz
 	p->rid_len = rid_len;
 	p->fd = fd;
 	p->last_seen = now;
-	return p;
+}
+
+int peer_has_cert(const struct peer *p)
+{
+	return p->ident.id[0] != 0;
 }
 
 void peer_set_up(struct peer *p, uint64_t now)
@@ -125,6 +153,7 @@ void peer_set_up(struct peer *p, uint64_t now)
 	if (!p->up)
 		p->since = now;
 	p->up = 1;
+	p->prehello_bytes = 0;
 	p->last_error[0] = 0;
 }
 
@@ -136,13 +165,14 @@ void peer_set_down(struct peer *p, uint64_t now, const char *why)
 	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
 }
 
-unsigned peer_note_invalid(struct peer *p, uint64_t now)
+unsigned peer_note_invalid(struct peer *p, uint64_t now, unsigned n)
 {
 	if (now - p->invalid_window >= INVALID_WINDOW) {
 		p->invalid_window = now;
 		p->invalid = 0;
 	}
-	return ++p->invalid;
+	p->invalid = p->invalid + n < p->invalid ? UINT_MAX : p->invalid + n;
+	return p->invalid;
 }
 
 int peers_is_banned(const struct peers *ps, const char *key, uint64_t now)
@@ -153,25 +183,44 @@ int peers_is_banned(const struct peers *ps, const char *key, uint64_t now)
 	return 0;
 }
 
-void peers_ban(struct peers *ps, const char *key, uint64_t until)
+/* The ban that ends first among those with (has_cert) or without a
+ * certificate; BANS_MAX if there is none. */
+static size_t first_ending(const struct peers *ps, int has_cert)
+{
+	size_t best = BANS_MAX;
+	for (size_t k = 0; k < ps->nbans; k++)
+		if (ps->bans[k].has_cert == has_cert &&
+		    (best == BANS_MAX || ps->bans[k].until < ps->bans[best].until))
+			best = k;
+	return best;
+}
+
+int peers_ban(struct peers *ps, const char *key, uint64_t until, int has_cert)
 {
 	size_t i;
-	for (i = 0; i < ps->nbans; i++)
-		if (strcmp(ps->bans[i].key, key) == 0)
-			break;
-	if (i == ps->nbans) {
-		if (ps->nbans == BANS_MAX) {
-			/* Full: replace the ban that ends first. */
-			i = 0;
-			for (size_t k = 1; k < ps->nbans; k++)
-				if (ps->bans[k].until < ps->bans[i].until)
-					i = k;
-		} else {
-			ps->nbans++;
+
+	for (i = 0; i < ps->nbans; i++) {
+		if (strcmp(ps->bans[i].key, key) == 0) { /* banned again: keep the longer */
+			if (ps->bans[i].until < until)
+				ps->bans[i].until = until;
+			ps->bans[i].has_cert |= has_cert;
+			return 0;
 		}
 	}
+	if (ps->nbans < BANS_MAX) {
+		i = ps->nbans++;
+	} else {
+		/* Full: an anonymous ban makes room first; a certificate's ban
+		 * only for another certificate's. */
+		if ((i = first_ending(ps, 0)) == BANS_MAX && has_cert)
+			i = first_ending(ps, 1);
+		if (i == BANS_MAX)
+			return CN_EBANNED;
+	}
 	snprintf(ps->bans[i].key, sizeof(ps->bans[i].key), "%s", key);
+	ps->bans[i].has_cert = has_cert;
 	ps->bans[i].until = until;
+	return 0;
 }
 
 void peers_expire_bans(struct peers *ps, uint64_t now)
@@ -194,6 +243,38 @@ void peers_unban(struct peers *ps, const char *key)
 			return;
 		}
 	}
+}
+
+int peers_admit_addr(struct peers *ps, const char *addr, uint64_t now, unsigned limit)
+{
+	struct addr_use *u = NULL;
+
+	for (size_t i = 0; i < ps->naddrs && !u; i++)
+		if (strcmp(ps->addrs[i].addr, addr) == 0)
+			u = &ps->addrs[i];
+	if (!u) { /* a new address: a free slot, or the one whose window is oldest */
+		u = &ps->addrs[ps->naddrs < ADDRS_MAX ? ps->naddrs++ : 0];
+		for (size_t i = 1; ps->naddrs == ADDRS_MAX && i < ADDRS_MAX; i++)
+			if (ps->addrs[i].window < u->window)
+				u = &ps->addrs[i];
+		snprintf(u->addr, sizeof(u->addr), "%s", addr);
+		u->window = now;
+		u->keys = 0;
+	}
+	if (now - u->window >= ADDR_WINDOW) {
+		u->window = now;
+		u->keys = 0;
+	}
+	if (u->keys >= limit)
+		return CN_EBANNED;
+	u->keys++;
+	return 0;
+}
+
+int peers_is_known_key(struct peers *ps, const char *key)
+{
+	const struct peer *p = find_key(ps, key);
+	return p && peer_has_cert(p);
 }
 
 int peers_is_revoked_key(const struct peers *ps, const char *key)
@@ -299,7 +380,7 @@ int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t
 		    !pki_trust_is_revoked(trust, p->ident.issuer_scope, p->ident.serial))
 			continue;
 		peers_add_revoked_key(ps, p->key);
-		peers_ban(ps, p->key, UINT64_MAX);
+		peers_ban(ps, p->key, UINT64_MAX, 1);
 		if (p->up) {
 			log_warnx("link %s: certificate serial %s revoked, session dropped",
 			          p->ident.id, p->ident.serial);

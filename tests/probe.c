@@ -32,6 +32,7 @@
 #include "err.h"
 #include "item.h"
 #include "pki.h"
+#include "probe_link.h"
 #include "util.h"
 #include "wire.h"
 
@@ -710,7 +711,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	p.ctx = zmq_ctx_new();
-	rc = p.handshakes > 0 ? run_handshakes(&p) : run_send(&p);
+	if (probe_link_mode(p.mode)) /* link-layer attacks: tests/probe_link.c */
+		rc = probe_link_run(&(struct probe_link_args){p.ctx, p.mode, p.endpoint, p.server, p.pub,
+		                                              p.sec, p.self, p.count, p.wait_ms, p.size});
+	else
+		rc = p.handshakes > 0 ? run_handshakes(&p) : run_send(&p);
 	pki_self_free(&p.self);
 	zmq_ctx_term(p.ctx);
 	return rc;
