@@ -353,6 +353,15 @@ static void peer_invalid(struct link *l, struct peer *p, const char *what)
 	}
 }
 
+void link_penalize(struct link *l, const char *peer_id, unsigned n)
+{
+	struct peer *p = peers_find_id(l->peers, peer_id);
+	uint64_t now = util_now();
+
+	while (p && n-- > 0 && !peers_is_banned(l->peers, p->key, now))
+		peer_invalid(l, p, "refused by delivery");
+}
+
 /* Checks the other side's HELLO (a child) or WELCOME (the parent): the
  * version a child speaks, the chain bound to the link key, then who may be
  * there: the subtree rule for a child, the configured office for the parent. */
