@@ -30,6 +30,7 @@
 #include "err.h"
 #include "item.h"
 #include "pki.h"
+#include "probe_apply.h"
 #include "util.h"
 #include "wire.h"
 
@@ -582,6 +583,8 @@ int main(int argc, char **argv)
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int ch, rc;
 
+	if ((rc = probe_apply_main(argc, argv)) >= 0) /* tests/probe_apply.c: flood-* modes */
+		return rc;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'e':
