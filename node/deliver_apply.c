@@ -29,8 +29,8 @@
 #include "outbox.h"
 #include "util.h"
 
-#define REFUSALS_PER_FRAME 32       /* refused items in one frame before the rest is dropped */
-#define LOG_EVERY_US 10000000u      /* one refusal log line per peer per 10 s at most */
+#define REFUSALS_PER_FRAME 32  /* refused items in one frame before the rest is dropped */
+#define LOG_EVERY_US 10000000u /* one refusal log line per peer per 10 s at most */
 
 /* What one Batch frame did, for its single audit entry and log line. */
 struct tally {
@@ -228,8 +228,9 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 		if (fatal_rc(rc))
 			goto out;
 		refuse(d, t, ch ? CTR_ORIGIN_CHAIN_REFUSED : CTR_BAD_SIGNATURE, sb->origin,
-		       rc == CN_ENOTFOUND ? "no verified certificate for the origin"
-		                          : "the origin's certificate chain expired or was revoked");
+		       rc == CN_ENOTFOUND
+		           ? "no verified certificate for the origin"
+		           : "the origin's certificate chain expired or was revoked");
 		rc = 0;
 		goto out;
 	}
@@ -242,9 +243,9 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 	for (size_t i = 0; i < sb->n_items && rc == 0; i++)
 		rc = apply_item(d, txn, peer, lane, &ch->ident, &sb->items[i], i, ds, t);
 	if (rc == 0)
-		rc = deliver_enqueue(d, txn, sb, msg->data, msg->len, lane, ds,
-		                     p && p->is_parent ? NULL
-		                                       : account_of(d, sb->origin, acct, sizeof(acct)));
+		rc = deliver_enqueue(
+		    d, txn, sb, msg->data, msg->len, lane, ds,
+		    p && p->is_parent ? NULL : account_of(d, sb->origin, acct, sizeof(acct)));
 	deliver_dests_free(ds);
 out:
 	carenet__signed_batch__free_unpacked(sb, NULL);

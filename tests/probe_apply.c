@@ -42,8 +42,7 @@ struct flood {
 	unsigned churn;
 };
 
-static const char *const modes[] = {"flood-empty-id", "flood-junk", "flood-churn",
-                                    "flood-mixed"};
+static const char *const modes[] = {"flood-empty-id", "flood-junk", "flood-churn", "flood-mixed"};
 
 static int is_mode(const char *m)
 {
@@ -55,7 +54,8 @@ static int is_mode(const char *m)
 
 static int load(struct flood *f)
 {
-	char *k = util_path_join(f->identity, "node.key"), *c = util_path_join(f->identity, "node.pem");
+	char *k = util_path_join(f->identity, "node.key"),
+	     *c = util_path_join(f->identity, "node.pem");
 	char *ch = util_path_join(f->identity, "chain.pem"),
 	     *cu = util_path_join(f->identity, "curve.key"), why[256] = "";
 	int rc = pki_self_load(k, c, ch, cu, &f->self, why, sizeof(why));
@@ -153,7 +153,8 @@ static int batch_frame(struct flood *f, void *s, uint64_t seq)
 	if (!(msgs = calloc(want, sizeof(*msgs))))
 		return CN_ENOMEM;
 	for (; nm < want && rc == 0; nm++)
-		rc = status_msg(f, !strcmp(f->mode, "flood-churn") || (mixed && nm == 0), &msgs[nm]);
+		rc =
+		    status_msg(f, !strcmp(f->mode, "flood-churn") || (mixed && nm == 0), &msgs[nm]);
 	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
 		certs[i].data = (uint8_t *)der[i];
 		certs[i].len = dl[i];
@@ -309,8 +310,9 @@ int probe_apply_main(int argc, char **argv)
 		}
 	}
 	if (!f.endpoint || !f.server_cert || !f.identity || f.count < 1 || f.count > 4096) {
-		fprintf(stderr, "carenet-probe: --send %s needs --endpoint, --server-cert, "
-		                "--identity (and --count 1..4096)\n",
+		fprintf(stderr,
+		        "carenet-probe: --send %s needs --endpoint, --server-cert, "
+		        "--identity (and --count 1..4096)\n",
 		        f.mode);
 		return 2;
 	}
