@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -26,6 +27,7 @@
 #define ABORT_TXN 1 /* fn's answer that aborts: the store stays as seeded */
 
 static struct store *st;
+static char dir[] = "/tmp/fuzz_apply.XXXXXX";
 static struct roles *roles;
 static struct pki_identity me;
 
@@ -114,15 +116,28 @@ static void seed(void)
 	}
 }
 
+/* The temp store goes with the process. */
+static void cleanup(void)
+{
+	char p[64];
+
+	store_close(&st);
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/tmp/fuzz_apply.XXXXXX";
 	struct roles_env env;
 
 	(void)argc, (void)argv;
 	log_init(LOG_LVL_ERROR, "fuzz");
 	if (!mkdtemp(dir) || store_open(dir, 16u << 20, &st) != 0)
 		abort();
+	atexit(cleanup);
 	identity_of("530102001", &me);
 	memset(&env, 0, sizeof(env));
 	env.me = &me;
