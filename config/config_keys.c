@@ -89,6 +89,8 @@ static const struct key delivery_keys[] = {
         "The same for the bulk lane (field records)."),
     NUM("map_size_mb", K_MB, map_size, 64, 1, 1048576, false,
         "Initial LMDB map size; it doubles by itself when full (a start, not a quota)."),
+    NUM("subtree_quota", K_SIZE, subtree_quota, 33554432, 65536, 68719476736LL, true,
+        "Bytes one child's subtree may keep queued at this node; beyond it its frames wait, refused and counted."),
     END,
 };
 

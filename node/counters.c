@@ -31,6 +31,13 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_GAPS] = "sequence_gaps",
     [CTR_RESENDS] = "resends",
     [CTR_BATCHES_COMMITTED] = "batches_committed",
+    [CTR_FRAMES_REFUSING] = "frames_with_refusals",
+    [CTR_FRAMES_CUT] = "frames_cut_at_refusal_cap",
+    [CTR_QUOTA_REFUSED] = "quota_refused_messages",
+    [CTR_APPLY_ISOLATED] = "apply_isolations",
+    [CTR_APPLY_PEER_FAILED] = "apply_peer_failures",
+    [CTR_PENALTIES] = "delivery_penalties",
+    [CTR_ORIGIN_CHAIN_REFUSED] = "origin_chain_refused",
 };
 
 const char *counters_name(enum ctr c)

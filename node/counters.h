@@ -40,6 +40,13 @@ enum ctr {
 	CTR_GAPS,              /* link sequence gaps (resend asked) */
 	CTR_RESENDS,           /* resends after an overdue or resend ack */
 	CTR_BATCHES_COMMITTED, /* group commits of received batches */
+	CTR_FRAMES_REFUSING,   /* Batch frames with at least one refused item (audited once each) */
+	CTR_FRAMES_CUT,        /* Batch frames cut at the refusals-per-frame cap */
+	CTR_QUOTA_REFUSED,     /* messages left unapplied: the child's subtree quota was full */
+	CTR_APPLY_ISOLATED,    /* group transactions that failed and were re-run per peer */
+	CTR_APPLY_PEER_FAILED, /* a peer's frames whose own transaction failed (dropped, charged) */
+	CTR_PENALTIES,         /* points charged to children's ban budgets by delivery */
+	CTR_ORIGIN_CHAIN_REFUSED, /* batches whose cached origin chain expired or was revoked */
 	CTR_COUNT
 };
 

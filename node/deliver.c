@@ -55,6 +55,7 @@ void deliver_free(struct deliver **dp)
 	free(d->pend);
 	free(d->acks);
 	free(d->ackin);
+	free(d->pens);
 	deliver_chains_free(d);
 	free(d);
 	*dp = NULL;
@@ -295,9 +296,111 @@ static void check_overdue_acks(struct deliver *d)
 static int only_acks(const struct deliver *d)
 {
 	for (size_t i = 0; i < d->nq; i++)
-		if (d->q[i].f->body_case != CARENET__FRAME__BODY_ACK)
+		if ((!d->only || strcmp(d->q[i].peer, d->only) == 0) &&
+		    d->q[i].f->body_case != CARENET__FRAME__BODY_ACK)
 			return 0;
 	return 1;
+}
+
+static void charge(struct deliver *d)
+{
+	for (size_t i = 0; i < d->npens; i++)
+		if (d->env.penalize)
+			d->env.penalize(d->env.arg, d->pens[i].peer, d->pens[i].n);
+	d->npens = 0;
+}
+
+/* One group transaction over the queued frames (of d->only, if set); after
+ * the commit: counters, penalties, acks. */
+static int apply_group(struct deliver *d)
+{
+	int rc;
+
+	d->in_write = 1;
+	/* Acks only delete acknowledged entries: if a system crash undid
+	 * that, the peer would get them again and drop them as duplicates.
+	 * Anything applied from a Batch must be on disk before its ack. */
+	rc = only_acks(d) ? store_write_nosync(d->env.store, deliver_apply_txn, d)
+	                  : store_write(d->env.store, deliver_apply_txn, d);
+	d->in_write = 0;
+	deliver_pend_reset(d);
+	if (rc == 0) {
+		add_counters(d);
+		charge(d);
+		apply_acks(d);
+		send_acks(d);
+	} else {
+		/* Nothing applied, nothing acked: the senders will resend. */
+		d->nacks = d->nackin = d->npens = 0;
+	}
+	return rc;
+}
+
+/* Adds peer to the list of distinct ids (n of them so far). */
+static void distinct_add(char (*v)[PKI_ID_MAX], size_t *n, const char *peer)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (strcmp(v[k], peer) == 0)
+			return;
+	snprintf(v[(*n)++], PKI_ID_MAX, "%s", peer);
+}
+
+static int health_txn(MDB_txn *txn, void *arg)
+{
+	struct deliver *d = arg;
+	return store_put_u64(txn, store_dbi(d->env.store, STORE_META), "apply.check", 11,
+	                     deliver_now(d));
+}
+
+/*
+ * The group transaction failed for a reason other than a full map (which
+ * store_write grows and replays): find whose frames caused it. Each peer's
+ * frames (and HELLO cursors) are applied in a transaction of their own, so
+ * the others keep their progress; a peer whose own transaction fails loses
+ * its frames (unacknowledged: it resends) and is charged a point on its ban
+ * budget. If every peer's run fails, a small write tells whether the store
+ * itself is failing (then nobody is charged).
+ */
+static void isolate(struct deliver *d, int group_rc)
+{
+	size_t n = 0, nfail = 0;
+	char (*peers)[PKI_ID_MAX] = calloc(d->nq + d->nsyn + 1, PKI_ID_MAX);
+	char (*failed)[PKI_ID_MAX] = calloc(d->nq + d->nsyn + 1, PKI_ID_MAX);
+
+	log_warnx("deliver: the turn's transaction failed (%s): applying each peer's frames on "
+	          "their own",
+	          cn_strerror(group_rc));
+	d->env.counters[CTR_APPLY_ISOLATED]++;
+	if (!peers || !failed)
+		goto out;
+	for (size_t i = 0; i < d->nq; i++)
+		distinct_add(peers, &n, d->q[i].peer);
+	for (size_t i = 0; i < d->nsyn; i++)
+		distinct_add(peers, &n, d->syn[i].peer);
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+		d->only = peers[i];
+		if ((rc = apply_group(d)) != 0) {
+			log_warnx("deliver %s: its frames alone fail to apply (%s): dropped "
+			          "unacknowledged",
+			          peers[i], cn_strerror(rc));
+			d->env.counters[CTR_APPLY_PEER_FAILED]++;
+			snprintf(failed[nfail++], PKI_ID_MAX, "%s", peers[i]);
+		}
+		d->only = NULL;
+	}
+	if (nfail == n && store_write(d->env.store, health_txn, d) != 0) {
+		log_warnx("deliver: the store itself fails; no peer is charged");
+		goto out;
+	}
+	for (size_t i = 0; i < nfail; i++) {
+		d->env.counters[CTR_PENALTIES]++;
+		if (d->env.penalize)
+			d->env.penalize(d->env.arg, failed[i], 1);
+	}
+out:
+	free(peers);
+	free(failed);
 }
 
 void deliver_flush(struct deliver *d)
@@ -305,24 +408,9 @@ void deliver_flush(struct deliver *d)
 	int rc;
 
 	if (d->nq || d->nsyn) {
-		d->in_write = 1;
-		/* Acks only delete acknowledged entries: if a system crash undid
-		 * that, the peer would get them again and drop them as duplicates.
-		 * Anything applied from a Batch must be on disk before its ack. */
-		rc = only_acks(d) ? store_write_nosync(d->env.store, deliver_apply_txn, d)
-				  : store_write(d->env.store, deliver_apply_txn, d);
-		d->in_write = 0;
-		deliver_pend_reset(d);
-		if (rc == 0) {
-			add_counters(d);
-			apply_acks(d);
-			send_acks(d);
-			d->nsyn = 0;
-		} else {
-			/* Nothing applied, nothing acked: the senders will resend. */
-			log_warnx("deliver: batch not applied: %s", cn_strerror(rc));
-			d->nacks = d->nackin = 0;
-		}
+		if ((rc = apply_group(d)) != 0)
+			isolate(d, rc);
+		d->nsyn = 0;
 		for (size_t i = 0; i < d->nq; i++)
 			wire_free(&d->q[i].f);
 		d->nq = 0;

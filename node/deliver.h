@@ -51,6 +51,11 @@ struct deliver_env {
 	/* Once per deliver_flush, after the commit and the timers, before
 	 * sending: the node rechecks live sessions if a revocation list changed. */
 	void (*recheck)(void *arg);
+	/* Charges n points to a child's ban budget (the link bans it past
+	 * limits.ban_after within 60 s): refused items, a frame cut at the
+	 * refusal cap, frames whose own transaction failed. After the commit
+	 * (or the failed isolated run). May be NULL (tests). */
+	void (*penalize)(void *arg, const char *peer_id, unsigned n);
 };
 
 int deliver_new(const struct deliver_env *env, struct deliver **out);

@@ -1,4 +1,21 @@
-/* deliver_apply: the group-commit transaction that applies received batches. */
+/*
+ * deliver_apply: the group-commit transaction that applies received batches.
+ *
+ * What is checked where (docs/design.md, Delivery): here the link sequence,
+ * that the origin may arrive over this link, the origin's certificate chain
+ * (deliver_chain.c, re-checked at use), the signature, the item's origin and
+ * lane, the child's subtree quota; in roles_apply every id the item carries
+ * (before any store access) and then the rules and fields of its body.
+ *
+ * A refusal is of one item and never aborts the transaction. A frame's
+ * refusals are counted, audited in ONE entry (how many, the first reason),
+ * logged at most once per peer per LOG_EVERY_US, and charged to the peer's
+ * ban budget (after the commit); past REFUSALS_PER_FRAME the rest of the
+ * frame is dropped unacknowledged and the whole budget is charged. Only
+ * storage and memory errors (fatal_rc) abort the transaction: deliver.c then
+ * re-runs the turn one peer at a time (deliver->only) so that one peer's
+ * frames never cost another's.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +29,21 @@
 #include "outbox.h"
 #include "util.h"
 
+#define REFUSALS_PER_FRAME 32  /* refused items in one frame before the rest is dropped */
+#define LOG_EVERY_US 10000000u /* one refusal log line per peer per 10 s at most */
+
+/* What one Batch frame did, for its single audit entry and log line. */
+struct tally {
+	unsigned refused, applied, quota;
+	int cut;
+	char first[200]; /* the first refusal's reason, printable */
+};
+
 /* Errors that abort the transaction (it is replayed or fails as a whole);
  * anything else refuses one message or item and goes on. */
 static int fatal_rc(int rc)
 {
-	return rc == CN_ESTORE || rc == CN_EMAPFULL || rc == CN_ENOMEM;
+	return rc == CN_ESTORE || rc == CN_EMAPFULL || rc == CN_ENOMEM || rc == CN_EIO;
 }
 
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
@@ -42,13 +69,67 @@ void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_
 	d->nsyn++;
 }
 
-static void refuse(struct deliver *d, MDB_txn *txn, enum ctr c, const char *peer,
-                   const char *origin, const char *why)
+/* Ban-budget points for peer, charged by deliver.c after the commit. */
+int deliver_penalty(struct deliver *d, const char *peer, unsigned n)
+{
+	for (size_t i = 0; i < d->npens; i++) {
+		if (strcmp(d->pens[i].peer, peer) == 0) {
+			d->pens[i].n += n;
+			return 0;
+		}
+	}
+	if (ARR_GROW(d->pens, d->npens + 1, d->pencap))
+		return CN_ENOMEM;
+	snprintf(d->pens[d->npens].peer, PKI_ID_MAX, "%s", peer);
+	d->pens[d->npens++].n = n;
+	return 0;
+}
+
+/* Counts one refused item or message; the frame reports it when it ends. */
+static void refuse(struct deliver *d, struct tally *t, enum ctr c, const char *origin,
+                   const char *why)
 {
 	d->cdelta[c]++;
-	log_warnx("deliver %s: item from %s refused: %s", peer, origin, why);
-	audit_append(d->env.store, txn, deliver_now(d), d->me->id, "refuse", origin,
-	             why);
+	if (t->refused++ == 0) {
+		/* Both come from the network: keep them printable (log, audit). */
+		snprintf(t->first, sizeof(t->first), "%.40s: %s", origin, why);
+		for (char *p = t->first; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	}
+}
+
+/* A frame that refused something: one audit entry with the counts, one log
+ * line per peer per LOG_EVERY_US, and a point on the peer's ban budget
+ * (the whole budget for a frame cut at the cap). */
+static int frame_refusals(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
+                          const struct tally *t)
+{
+	struct dpeer *p = deliver_peer(d, peer, 0);
+	char detail[320];
+	uint64_t now = util_mono_us();
+	unsigned pts = t->cut ? (unsigned)d->env.cfg->ban_after : 1;
+	int rc;
+
+	d->cdelta[CTR_FRAMES_REFUSING]++;
+	snprintf(detail, sizeof(detail), "%u item%s refused, %u applied on lane %u%s; first: %s",
+	         t->refused, t->refused == 1 ? "" : "s", t->applied, lane,
+	         t->cut ? " (frame cut at the refusal cap)" : "", t->first);
+	if ((rc = audit_append(d->env.store, txn, deliver_now(d), d->me->id, "refuse", peer,
+	                       detail)) != 0)
+		return rc;
+	if (p && (p->log_us == 0 || now - p->log_us >= LOG_EVERY_US)) {
+		log_warnx("deliver %s: %s%s", peer, detail,
+		          p->log_quiet ? " (and more frames not logged)" : "");
+		p->log_us = now;
+		p->log_quiet = 0;
+	} else if (p) {
+		p->log_quiet++;
+	}
+	if (p && p->is_parent)
+		return 0; /* the parent is configured, not accepted: never banned */
+	d->cdelta[CTR_PENALTIES] += pts;
+	return deliver_penalty(d, peer, pts);
 }
 
 /* The origin of items arriving from `peer` must be the peer or below it
@@ -63,9 +144,22 @@ static int origin_fits_link(struct deliver *d, const char *peer, const char *ori
 	return strncmp(origin, peer, strlen(peer)) == 0;
 }
 
+/* The child of this node whose subtree `origin` lies in (its quota
+ * account), or NULL when origin is this node or above it. */
+static const char *account_of(struct deliver *d, const char *origin, char *buf, size_t len)
+{
+	size_t ml = strlen(d->me->id);
+
+	if (strlen(origin) < ml + 3 || strncmp(origin, d->me->id, ml) != 0 || ml + 3 >= len)
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)(ml + 3), origin);
+	return buf;
+}
+
+/* A fatal error passes through; anything else refuses the item. */
 static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
                       const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
-                      struct dests *ds)
+                      struct dests *ds, struct tally *t)
 {
 	Carenet__Item *it = NULL;
 	struct roles_route rt;
@@ -74,13 +168,12 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	int rc;
 
 	if (item_decode(raw->data, raw->len, &it) != 0) {
-		refuse(d, txn, CTR_ITEMS_REFUSED, peer, oid->id, "malformed item");
+		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, "malformed item");
 		return 0;
 	}
 	if (strcmp(it->origin, oid->id) != 0 || it->lane != lane) {
-		refuse(d, txn, CTR_ITEMS_REFUSED, peer, oid->id,
-		       "item origin or lane differs from "
-		       "its signed batch");
+		refuse(d, t, CTR_ITEMS_REFUSED, oid->id,
+		       "item origin or lane differs from its signed batch");
 		rc = 0;
 		goto out;
 	}
@@ -88,18 +181,18 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		goto out;
 	if (it->origin_seq <= hwm) {
 		d->cdelta[CTR_ITEMS_DUPLICATE]++;
-		log_info("deliver %s: duplicate item %s/%llu ignored (applied up to %llu)", peer,
-		         it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
+		log_debug("deliver %s: duplicate item %s/%llu ignored (applied up to %llu)", peer,
+		          it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
 		goto out;
 	}
 	rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			goto out;
-		refuse(d, txn, CTR_ITEMS_REFUSED, peer, oid->id, why[0] ? why : cn_strerror(rc));
-		rc = 0;
+		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, why[0] ? why : cn_strerror(rc));
 	} else {
 		d->cdelta[CTR_ITEMS_APPLIED]++;
+		t->applied++;
 		if ((rc = deliver_route(d, txn, &rt, ds, idx)) != 0)
 			goto out;
 	}
@@ -110,51 +203,94 @@ out:
 	return rc;
 }
 
-/* One signed batch at link sequence seq from peer. */
+/* One signed batch from peer. A fatal error passes through; anything else
+ * refuses the message or some of its items. */
 static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
-                     const ProtobufCBinaryData *msg)
+                     const ProtobufCBinaryData *msg, struct tally *t)
 {
 	Carenet__SignedBatch *sb = NULL;
 	const struct chain *ch;
 	struct dests *ds = d->scratch;
-	char why[160];
+	struct dpeer *p = deliver_peer(d, peer, 0);
+	char why[160], acct[PKI_ID_MAX];
 	int rc = 0;
 
 	if (item_batch_decode(msg->data, msg->len, &sb) != 0) {
-		refuse(d, txn, CTR_INVALID_MESSAGES, peer, "?", "malformed signed batch");
+		refuse(d, t, CTR_INVALID_MESSAGES, "?", "malformed signed batch");
 		return 0;
 	}
 	if (!origin_fits_link(d, peer, sb->origin)) {
-		snprintf(why, sizeof(why), "origin %s cannot arrive over the link with %s",
-		         sb->origin, peer);
-		refuse(d, txn, CTR_ITEMS_REFUSED, peer, sb->origin, why);
+		snprintf(why, sizeof(why), "origin cannot arrive over the link with %s", peer);
+		refuse(d, t, CTR_ITEMS_REFUSED, sb->origin, why);
 		goto out;
 	}
-	if (!(ch = deliver_chain_find(d, txn, sb->origin))) {
-		refuse(d, txn, CTR_BAD_SIGNATURE, peer, sb->origin,
-		       "no verified certificate for the origin");
+	if ((rc = deliver_chain_find(d, txn, sb->origin, &ch)) != 0) {
+		if (fatal_rc(rc))
+			goto out;
+		refuse(d, t, ch ? CTR_ORIGIN_CHAIN_REFUSED : CTR_BAD_SIGNATURE, sb->origin,
+		       rc == CN_ENOTFOUND
+		           ? "no verified certificate for the origin"
+		           : "the origin's certificate chain expired or was revoked");
+		rc = 0;
 		goto out;
 	}
 	if (item_batch_verify(sb, ch->ident.sign_pub) != 0) {
-		refuse(d, txn, CTR_BAD_SIGNATURE, peer, sb->origin,
+		refuse(d, t, CTR_BAD_SIGNATURE, sb->origin,
 		       "signature does not verify (forged or altered)");
 		goto out;
 	}
 	ds->n = 0;
 	for (size_t i = 0; i < sb->n_items && rc == 0; i++)
-		rc = apply_item(d, txn, peer, lane, &ch->ident, &sb->items[i], i, ds);
+		rc = apply_item(d, txn, peer, lane, &ch->ident, &sb->items[i], i, ds, t);
 	if (rc == 0)
-		rc = deliver_enqueue(d, txn, sb, msg->data, msg->len, lane, ds);
+		rc = deliver_enqueue(
+		    d, txn, sb, msg->data, msg->len, lane, ds,
+		    p && p->is_parent ? NULL : account_of(d, sb->origin, acct, sizeof(acct)));
 	deliver_dests_free(ds);
 out:
 	carenet__signed_batch__free_unpacked(sb, NULL);
 	return rc;
 }
 
+/* 1 if the child's subtree already holds its quota here. */
+static int quota_full(struct deliver *d, MDB_txn *txn, const char *peer, int *full)
+{
+	struct dpeer *p = deliver_peer(d, peer, 0);
+	uint64_t held = 0;
+	int rc;
+
+	*full = 0;
+	if (p && p->is_parent)
+		return 0;
+	if ((rc = outbox_held_get(d->env.store, txn, peer, &held)) != 0)
+		return fatal_rc(rc) ? rc : 0;
+	*full = held >= d->env.cfg->subtree_quota;
+	return 0;
+}
+
+static void quota_log(struct deliver *d, const char *peer, unsigned lane, uint64_t seq)
+{
+	struct dpeer *p = deliver_peer(d, peer, 0);
+	uint64_t now = util_mono_us();
+
+	if (p && p->log_us && now - p->log_us < LOG_EVERY_US) {
+		p->log_quiet++;
+		return;
+	}
+	log_warnx("deliver %s: subtree quota full (delivery.subtree_quota=%zu bytes queued here "
+	          "for it): lane %u from %llu waits until the parent acknowledges",
+	          peer, d->env.cfg->subtree_quota, lane, (unsigned long long)seq);
+	if (p) {
+		p->log_us = now;
+		p->log_quiet = 0;
+	}
+}
+
 static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const Carenet__Batch *b)
 {
+	struct tally t = {0};
 	uint64_t cur;
-	int rc, resend = 0;
+	int rc, resend = 0, full;
 
 	if (b->lane >= WIRE_LANES)
 		return 0;
@@ -163,7 +299,7 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 	for (size_t i = 0; i < b->n_chains; i++)
 		if ((rc = deliver_chain_learn(d, txn, b->chains[i])) != 0 && fatal_rc(rc))
 			return rc;
-	for (size_t i = 0; i < b->n_msgs; i++) {
+	for (size_t i = 0; i < b->n_msgs && !t.cut; i++) {
 		uint64_t seq = b->first_seq + i;
 		if (seq <= cur) {
 			d->cdelta[CTR_FRAMES_DUPLICATE]++;
@@ -174,13 +310,81 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 			resend = 1;
 			break;
 		}
-		if ((rc = apply_msg(d, txn, peer, b->lane, &b->msgs[i])) != 0)
+		if ((rc = quota_full(d, txn, peer, &full)) != 0)
+			return rc;
+		if (full) { /* not applied, not acked: it waits at the child */
+			d->cdelta[CTR_QUOTA_REFUSED] += b->n_msgs - i;
+			quota_log(d, peer, b->lane, seq);
+			break;
+		}
+		if ((rc = apply_msg(d, txn, peer, b->lane, &b->msgs[i], &t)) != 0)
 			return rc;
 		cur = seq;
+		if (t.refused >= REFUSALS_PER_FRAME && i + 1 < b->n_msgs) {
+			t.cut = 1;
+			d->cdelta[CTR_FRAMES_CUT]++;
+		}
 	}
 	if ((rc = cursor_put(d->env.store, txn, peer, b->lane, cur)) != 0)
 		return rc;
+	if (t.refused && (rc = frame_refusals(d, txn, peer, b->lane, &t)) != 0)
+		return rc;
 	return deliver_push_ack(&d->acks, &d->nacks, &d->ackcap, peer, b->lane, cur, resend);
+}
+
+struct held { /* bytes an ack deletes, per child account */
+	char acct[PKI_ID_MAX];
+	int64_t bytes;
+};
+
+struct unheld {
+	struct deliver *d;
+	uint64_t upto;
+	struct held *v;
+	size_t n, cap;
+};
+
+/* Sums, per child account, what an ack is about to delete. */
+static int unheld_one(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct unheld *u = arg;
+	char buf[PKI_ID_MAX];
+	const char *a;
+	size_t k;
+
+	(void)msg;
+	if (seq > u->upto)
+		return 1;
+	if (!(a = account_of(u->d, origin, buf, sizeof(buf))))
+		return 0;
+	for (k = 0; k < u->n; k++)
+		if (strcmp(u->v[k].acct, a) == 0)
+			break;
+	if (k == u->n) {
+		if (ARR_GROW(u->v, u->n + 1, u->cap))
+			return CN_ENOMEM;
+		snprintf(u->v[k].acct, PKI_ID_MAX, "%s", a);
+		u->v[k].bytes = 0;
+		u->n++;
+	}
+	u->v[k].bytes += (int64_t)len;
+	return 0;
+}
+
+/* A cumulative ack from peer: the deleted messages leave their children's
+ * quota accounts, then the outbox forgets them. */
+static int ack_outbox(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
+                      uint64_t upto)
+{
+	struct unheld u = {.d = d, .upto = upto};
+	int rc = outbox_each(d->env.store, txn, peer, lane, 0, unheld_one, &u);
+
+	if (rc > 0)
+		rc = 0;
+	for (size_t i = 0; i < u.n && rc == 0; i++)
+		rc = outbox_held_add(d->env.store, txn, u.v[i].acct, -u.v[i].bytes);
+	free(u.v);
+	return rc ? rc : outbox_ack(d->env.store, txn, peer, lane, upto);
 }
 
 /* A HELLO/WELCOME cursor: the peer holds everything up to it. */
@@ -192,7 +396,7 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	if ((rc = outbox_last(d->env.store, txn, s->peer, s->lane, &last)) != 0)
 		return rc;
 	if (s->seq <= last)
-		return outbox_ack(d->env.store, txn, s->peer, s->lane, s->seq);
+		return ack_outbox(d, txn, s->peer, s->lane, s->seq);
 	log_warnx("deliver %s: the peer holds lane %u up to %llu but this node only ever sent "
 	          "%llu: queued messages renumbered to follow it (was this store restored?)",
 	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
@@ -207,16 +411,19 @@ int deliver_apply_txn(MDB_txn *txn, void *arg)
 
 	deliver_pend_reset(d);
 	memset(d->cdelta, 0, sizeof(d->cdelta));
-	d->nacks = d->nackin = 0;
+	d->nacks = d->nackin = d->npens = 0;
 	for (size_t i = 0; i < d->nsyn && rc == 0; i++)
-		rc = apply_syn(d, txn, &d->syn[i]);
+		if (!d->only || strcmp(d->syn[i].peer, d->only) == 0)
+			rc = apply_syn(d, txn, &d->syn[i]);
 	for (size_t i = 0; i < d->nq && rc == 0; i++) {
 		const Carenet__Frame *f = d->q[i].f;
 		const char *peer = d->q[i].peer;
+		if (d->only && strcmp(peer, d->only) != 0)
+			continue;
 		if (f->body_case == CARENET__FRAME__BODY_BATCH) {
 			rc = apply_batch(d, txn, peer, f->batch);
 		} else if (f->body_case == CARENET__FRAME__BODY_ACK && f->ack->lane < WIRE_LANES) {
-			rc = outbox_ack(d->env.store, txn, peer, f->ack->lane, f->ack->seq);
+			rc = ack_outbox(d, txn, peer, f->ack->lane, f->ack->seq);
 			if (rc == 0)
 				rc = deliver_push_ack(&d->ackin, &d->nackin, &d->ackincap, peer,
 				                      f->ack->lane, f->ack->seq, f->ack->resend);

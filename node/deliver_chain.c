@@ -10,6 +10,11 @@
 #include "err.h"
 #include "log.h"
 
+static int fatal_store(int rc)
+{
+	return rc == CN_ESTORE || rc == CN_EMAPFULL || rc == CN_ENOMEM || rc == CN_EIO;
+}
+
 void deliver_chains_free(struct deliver *d)
 {
 	for (size_t i = 0; i < d->nchains; i++)
@@ -133,38 +138,60 @@ int deliver_chain_learn(struct deliver *d, MDB_txn *txn, const Carenet__Chain *c
 	return chain_verify_add(d, txn, der, len, ch->n_certs, 1, &c);
 }
 
-const struct chain *deliver_chain_find(struct deliver *d, MDB_txn *txn, const char *id)
+/* A cached chain is checked again at every use: pki_verify_chain answers
+ * from the trust store's cache (a SHA-256 of the leaf and a lookup) with the
+ * validity window of the whole chain, and that cache is dropped whenever a
+ * revocation list is added, so after a CRL change (a county CA revoked by the
+ * root, a leaf by its county) the chain is verified in full once more. */
+static int chain_recheck(struct deliver *d, const struct chain *c)
+{
+	const uint8_t *der[4];
+	struct pki_identity id;
+	char why[256];
+	int rc;
+
+	for (size_t k = 0; k < c->n; k++)
+		der[k] = c->der[k];
+	if ((rc = pki_verify_chain(d->env.trust, der, c->len, c->n, &id, why, sizeof(why))) != 0)
+		log_debug("deliver: origin %s no longer verifies: %s", c->id, why);
+	return rc;
+}
+
+int deliver_chain_find(struct deliver *d, MDB_txn *txn, const char *id, const struct chain **out)
 {
 	char key[PKI_ID_MAX + 8];
 	const uint8_t *der[4];
 	size_t len[4], n = 0, off = 0;
 	const struct chain *c = NULL;
 	MDB_val k, v;
+	int rc;
 
+	*out = NULL;
 	for (size_t i = 0; i < d->nchains; i++) {
 		c = &d->chains[i];
 		if (strcmp(c->id, id) != 0 || c->n == 0)
 			continue;
-		if (pki_trust_is_revoked(d->env.trust, c->ident.issuer_scope, c->ident.serial))
-			return NULL;
-		return c;
+		*out = c;
+		return chain_recheck(d, c);
 	}
 	snprintf(key, sizeof(key), "chain:%s", id);
 	k.mv_data = key;
 	k.mv_size = strlen(key);
-	if (mdb_get(txn, store_dbi(d->env.store, STORE_META), &k, &v) != 0)
-		return NULL;
+	if ((rc = mdb_get(txn, store_dbi(d->env.store, STORE_META), &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? CN_ENOTFOUND : store_err(rc, "chain get");
 	while (off + 4 <= v.mv_size && n < 4) {
 		const uint8_t *b = (const uint8_t *)v.mv_data + off;
 		size_t l = be_get32(b);
 		if (off + 4 + l > v.mv_size)
-			return NULL;
+			return CN_ENOTFOUND;
 		der[n] = b + 4;
 		len[n++] = l;
 		off += 4 + l;
 	}
-	if (chain_verify_add(d, txn, der, len, n, 0, &c) != 0 || strcmp(c->id, id) != 0)
-		return NULL;
-	return c;
+	if ((rc = chain_verify_add(d, txn, der, len, n, 0, &c)) != 0)
+		return fatal_store(rc) ? rc : CN_ENOTFOUND;
+	if (strcmp(c->id, id) != 0)
+		return CN_ENOTFOUND;
+	*out = c;
+	return 0;
 }
-

@@ -36,6 +36,13 @@ struct dpeer {
 	int is_parent;
 	int up;
 	struct lane_tx tx[WIRE_LANES];
+	uint64_t log_us;    /* last refusal log line for this peer (monotonic) */
+	unsigned log_quiet; /* refusing frames not logged since */
+};
+
+struct penalty { /* ban-budget points for a peer, charged after the commit */
+	char peer[PKI_ID_MAX];
+	unsigned n;
 };
 
 struct inq { /* a received Batch/Ack waiting for the group commit */
@@ -100,6 +107,9 @@ struct deliver {
 	size_t npend, pendcap;
 	struct chain *chains;
 	size_t nchains, chaincap;
+	struct penalty *pens; /* charged after the commit */
+	size_t npens, pencap;
+	const char *only;           /* isolation re-run: apply only this peer's frames */
 	uint64_t cdelta[CTR_COUNT]; /* counters of the transaction, added on commit */
 	int kick;                   /* something to send */
 	int in_write;               /* inside deliver_write: emits allowed */
@@ -118,7 +128,8 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 void deliver_route_of(const Carenet__Item *it, struct roles_route *rt);
 void deliver_dests_free(struct dests *ds);
 int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
-                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds);
+                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds,
+                    const char *child);
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
                      uint64_t seq, int resend);
 
@@ -128,10 +139,15 @@ int deliver_sign_pending(struct deliver *d, MDB_txn *txn);
 void deliver_pump(struct deliver *d);
 int deliver_chains_load_self(struct deliver *d);
 void deliver_chains_free(struct deliver *d);
-const struct chain *deliver_chain_find(struct deliver *d, MDB_txn *txn, const char *id);
+/* The verified chain of origin id (memory, else meta), checked again at use.
+ * 0 and *out; CN_ENOTFOUND (none known, *out NULL); CN_EEXPIRED,
+ * CN_EREVOKED, CN_EVERIFY... (known, *out set, but not valid now); store
+ * errors pass through. */
+int deliver_chain_find(struct deliver *d, MDB_txn *txn, const char *id, const struct chain **out);
 int deliver_chain_learn(struct deliver *d, MDB_txn *txn, const Carenet__Chain *c);
 
 /* deliver_apply.c */
 int deliver_apply_txn(MDB_txn *txn, void *arg);
+int deliver_penalty(struct deliver *d, const char *peer, unsigned n);
 
 #endif

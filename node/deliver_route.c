@@ -76,9 +76,8 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 	if (rt->all_children && ml < 12) {
 		struct child_arg a = {ds, idx, 0};
 		enum pki_role cr = ml == 6 ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
-		registry_each(d->env.store, txn, me, cr, each_child, &a);
-		if (a.rc)
-			return a.rc;
+		if ((rc = registry_each(d->env.store, txn, me, cr, each_child, &a)) != 0)
+			return a.rc ? a.rc : rc;
 	}
 	for (size_t i = 0; i < rt->ntargets; i++) {
 		const char *t = rt->targets[i];
@@ -113,10 +112,13 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 	}
 }
 
-/* Queues the subsets of a signed batch for each destination. */
+/* Queues the subsets of a signed batch for each destination; what is queued
+ * for a batch from a child (child != NULL) counts against its subtree quota. */
 int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
-                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds)
+                    const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds,
+                    const char *child)
 {
+	int64_t held = 0;
 	uint8_t *buf;
 	size_t len;
 	uint64_t seq;
@@ -127,12 +129,16 @@ int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch 
 		if (dd->n == sb->n_items && whole) {
 			rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, whole, wlen,
 			                &seq);
+			held += (int64_t)wlen;
 			continue;
 		}
 		if ((rc = item_batch_subset(sb, dd->keep, dd->n, &buf, &len)) != 0)
 			break;
 		rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, buf, len, &seq);
+		held += (int64_t)len;
 		free(buf);
 	}
+	if (rc == 0 && child)
+		rc = outbox_held_add(d->env.store, txn, child, held);
 	return rc;
 }

@@ -113,7 +113,7 @@ int deliver_sign_pending(struct deliver *d, MDB_txn *txn)
 			rc = deliver_route(d, txn, &rt, d->scratch, k);
 		}
 		if (rc == 0)
-			rc = deliver_enqueue(d, txn, sb, whole, wlen, lane, d->scratch);
+			rc = deliver_enqueue(d, txn, sb, whole, wlen, lane, d->scratch, NULL);
 		deliver_dests_free(d->scratch);
 		carenet__signed_batch__free_unpacked(sb, NULL);
 		free(whole);
@@ -179,7 +179,9 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	    c.n == 0)
 		return 0;
 	for (size_t i = 0; i < c.norigins; i++) {
-		const struct chain *ch = deliver_chain_find(d, txn, c.origins[i]);
+		const struct chain *ch = NULL;
+		if (deliver_chain_find(d, txn, c.origins[i], &ch) != 0)
+			ch = NULL; /* sent without: the receiver refuses what it cannot verify */
 		carenet__chain__init(&chains[i]);
 		chp[i] = &chains[i];
 		for (size_t k = 0; ch && k < ch->n; k++) {

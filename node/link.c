@@ -378,6 +378,14 @@ static int prehello_charge(struct link *l, struct peer *p, size_t len)
 	return 1;
 }
 
+void link_penalize(struct link *l, const char *peer_id, unsigned n)
+{
+	struct peer *p = peers_find_id(l->peers, peer_id);
+
+	if (p)
+		link_strike(l, p, n, "items refused by delivery");
+}
+
 /* Checks the other side's HELLO (a child) or WELCOME (the parent): the
  * version a child speaks, the chain bound to the link key, then who may be
  * there: the subtree rule for a child, the configured office for the parent. */

@@ -88,6 +88,9 @@ void link_status_free(Carenet__Status *st);
 /* Sends a frame to a neighbour whose session is up (is_parent: over the
  * parent link). CN_ENOTREADY if it is not up, CN_EIO if ZeroMQ refused. */
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f);
+/* Charges n invalid messages to a child's ban budget (items its frames
+ * carried that delivery refused); past limits.ban_after it is banned. */
+void link_penalize(struct link *l, const char *peer_id, unsigned n);
 /* Re-checks live sessions, the parent's included, after a CRL or limits
  * change; drops revoked ones. */
 void link_recheck(struct link *l);

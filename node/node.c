@@ -319,6 +319,14 @@ static void dv_recheck(void *arg)
 	}
 }
 
+/* Delivery charges a child's ban budget; the link owns bans. */
+static void dv_penalize(void *arg, const char *peer_id, unsigned n)
+{
+	struct node *nd = arg;
+	if (nd->link)
+		link_penalize(nd->link, peer_id, n);
+}
+
 static int open_deliver(struct node *n)
 {
 	struct deliver_env env;
@@ -333,6 +341,7 @@ static int open_deliver(struct node *n)
 	env.now = env_now;
 	env.send = dv_send;
 	env.recheck = dv_recheck;
+	env.penalize = dv_penalize;
 	return deliver_new(&env, &n->deliver);
 }
 

@@ -250,3 +250,24 @@ out:
 	free(r.v);
 	return rc;
 }
+
+int outbox_held_get(struct store *st, MDB_txn *txn, const char *child, uint64_t *bytes)
+{
+	return u64_get(st, txn, STORE_CURSORS, 'h', child, 0, bytes);
+}
+
+int outbox_held_add(struct store *st, MDB_txn *txn, const char *child, int64_t delta)
+{
+	uint64_t v;
+	int rc;
+
+	if (delta == 0)
+		return 0;
+	if ((rc = outbox_held_get(st, txn, child, &v)) != 0)
+		return rc;
+	if (delta < 0)
+		v = (uint64_t)-delta > v ? 0 : v - (uint64_t)-delta;
+	else
+		v += (uint64_t)delta;
+	return u64_put(st, txn, STORE_CURSORS, 'h', child, 0, v);
+}

@@ -46,6 +46,13 @@ int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned la
 int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t seq);
 
+/* Bytes queued in outboxes on behalf of one child's subtree (the subtree
+ * quota, delivery.subtree_quota): read, and add delta (the total never goes
+ * below 0). The engine adds what it queues for items that came from the
+ * child and subtracts what acknowledgements delete. */
+int outbox_held_get(struct store *st, MDB_txn *txn, const char *child, uint64_t *bytes);
+int outbox_held_add(struct store *st, MDB_txn *txn, const char *child, int64_t delta);
+
 int origin_hwm_get(struct store *st, MDB_txn *txn, const char *origin, unsigned lane,
                    uint64_t *seq);
 int origin_hwm_put(struct store *st, MDB_txn *txn, const char *origin, unsigned lane, uint64_t seq);

@@ -41,10 +41,72 @@ void roles_free(struct roles **rp)
 	*rp = NULL;
 }
 
+/* Every id an item carries, checked before any store access: a malformed id
+ * is a refusal of this item, never a storage error (an empty or over-long
+ * LMDB key aborts the whole transaction). The domains check the rest. */
+static int check_ids(const Carenet__Item *item, char *why, size_t whylen)
+{
+	const char *did = NULL, *bad = NULL;
+	char *const *ids = NULL;
+	size_t n = 0;
+
+	switch (item->body_case) {
+	case CARENET__ITEM__BODY_DIRECTIVE:
+		did = item->directive ? item->directive->id : NULL;
+		if (item->directive) {
+			ids = item->directive->expanded;
+			n = item->directive->n_expanded;
+		}
+		break;
+	case CARENET__ITEM__BODY_STATUS:
+		did = item->status ? item->status->directive : NULL;
+		break;
+	case CARENET__ITEM__BODY_REMINDER:
+		did = item->reminder ? item->reminder->directive : NULL;
+		if (item->reminder) {
+			ids = item->reminder->targets;
+			n = item->reminder->n_targets;
+		}
+		break;
+	case CARENET__ITEM__BODY_ESCALATION:
+		did = item->escalation ? item->escalation->directive : NULL;
+		if (item->escalation) {
+			ids = item->escalation->offices;
+			n = item->escalation->n_offices;
+		}
+		break;
+	case CARENET__ITEM__BODY_ANNOUNCE:
+		if (item->announce && !roles_office_ok(item->announce->id))
+			bad = item->announce->id;
+		break;
+	default:
+		return 0; /* revocations carry no id; unknown bodies: the dispatch */
+	}
+	if (did && !roles_did_ok(did)) {
+		roles_why(why, whylen, "directive id \"%.64s\" is not \"<office>-<seq>\" (1 to %d bytes)",
+		          did, ROLES_ID_MAX - 1);
+		return CN_EINVAL;
+	}
+	if (n > ROLES_MAX_TARGETS) {
+		roles_why(why, whylen, "%zu office ids, at most %d", n, ROLES_MAX_TARGETS);
+		return CN_ETOOBIG;
+	}
+	for (size_t i = 0; i < n && !bad; i++)
+		if (!roles_office_ok(ids[i]))
+			bad = ids[i];
+	if (bad) {
+		roles_why(why, whylen, "\"%.40s\" is not an office id (6, 9 or 12 digits)", bad);
+		return CN_EINVAL;
+	}
+	return 0;
+}
+
 int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                 const struct pki_identity *origin, const char *from, struct roles_route *route,
                 char *why, size_t whylen)
 {
+	int rc;
+
 	memset(route, 0, sizeof(*route));
 	if (whylen)
 		why[0] = 0;
@@ -53,6 +115,12 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		          item ? item->origin : "-", origin ? origin->id : "-");
 		return CN_EINVAL;
 	}
+	if (!roles_office_ok(item->origin) && pki_role_from_id(item->origin) != PKI_ROLE_INSPECTOR) {
+		roles_why(why, whylen, "item origin \"%.40s\" is not an office id", item->origin);
+		return CN_EINVAL;
+	}
+	if ((rc = check_ids(item, why, whylen)) != 0)
+		return rc;
 	if (!from)
 		from = "";
 	switch (item->body_case) {

@@ -2,8 +2,9 @@
 # Builds and tests carenet, as CI does:
 #   1. install what is missing, build into build/, run ctest there;
 #   2. build with AddressSanitizer+UBSan into build-asan/, run ctest there;
-#   3. with clang: build the libFuzzer targets into build-fuzz/ and fuzz the
-#      wire decoder for 30 s from tests/data/fuzz-corpus.
+#   3. with clang: build the libFuzzer targets into build-fuzz/ and fuzz for
+#      30 s in all: the wire decoder (15 s, tests/data/fuzz-corpus) and the
+#      apply path after signature verification (15 s, tests/data/fuzz-apply-corpus).
 # Runs every step even after a failure, prints a summary, exits non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,10 +44,12 @@ build_and_test() { # DIR CMAKE-ARGS...
 fuzz() {
 	# libFuzzer writes new inputs into its first corpus directory: keep them in
 	# the build tree and read the committed seeds from the second.
-	mkdir -p build-fuzz/corpus &&
+	mkdir -p build-fuzz/corpus build-fuzz/corpus-apply &&
 		CC=clang cmake -S . -B build-fuzz -DCARENET_FUZZ=ON &&
-		cmake --build build-fuzz -j"$jobs" --target fuzz_wire &&
-		build-fuzz/fuzz_wire -max_total_time=30 build-fuzz/corpus tests/data/fuzz-corpus
+		cmake --build build-fuzz -j"$jobs" --target fuzz_wire fuzz_apply &&
+		build-fuzz/fuzz_wire -max_total_time=15 build-fuzz/corpus tests/data/fuzz-corpus &&
+		build-fuzz/fuzz_apply -max_total_time=15 build-fuzz/corpus-apply \
+			tests/data/fuzz-apply-corpus
 }
 
 if ! bash scripts/setup.sh --test; then
@@ -69,7 +72,7 @@ elif [ ! -f tests/fuzz_wire.c ]; then
 elif [ ! -d tests/data/fuzz-corpus ]; then
 	skip "fuzz_wire" "no seed corpus in tests/data/fuzz-corpus yet"
 else
-	step "fuzz_wire 30 s (build-fuzz/)" fuzz
+	step "fuzz_wire and fuzz_apply, 15 s each (build-fuzz/)" fuzz
 fi
 summary
 exit "$failed"

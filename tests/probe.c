@@ -32,6 +32,7 @@
 #include "err.h"
 #include "item.h"
 #include "pki.h"
+#include "probe_apply.h"
 #include "probe_link.h"
 #include "util.h"
 #include "wire.h"
@@ -676,6 +677,8 @@ int main(int argc, char **argv)
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int rc;
 
+	if ((rc = probe_apply_main(argc, argv)) >= 0) /* tests/probe_apply.c: flood-* modes */
+		return rc;
 	if ((rc = probe_parse(argc, argv, &p)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (p.serve) {

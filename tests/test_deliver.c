@@ -2,16 +2,20 @@
  * test_deliver: the delivery engine's building blocks: signed item batches
  * (node/item.c: sign, verify, forward a subset, tamper detection) and the
  * durable outboxes, cursors and origin high-water marks (node/outbox.c).
- * The engine end to end is proven by the network tests (tests/net/).
+ * and that a cached origin chain is checked again at use (expiry, and a
+ * county CA the root revoked). The engine end to end is proven by the
+ * network tests (tests/net/, test_hostile_apply.py for hostile offices).
  */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "certs_cmd.h"
+#include "deliver_int.h"
 #include "err.h"
 #include "item.h"
 #include "outbox.h"
@@ -257,6 +261,94 @@ static void test_outbox(void)
 	free(dir);
 }
 
+struct ctest {
+	struct deliver *d;
+	const struct pki_self *who;
+	int rc;
+	const struct chain *ch;
+};
+
+static int learn_txn(MDB_txn *txn, void *arg)
+{
+	struct ctest *c = arg;
+	Carenet__Chain ch = CARENET__CHAIN__INIT;
+	ProtobufCBinaryData certs[4];
+	const uint8_t *const *der;
+	const size_t *len;
+	size_t n = pki_self_chain(c->who, &der, &len);
+
+	for (size_t i = 0; i < n && i < 4; i++) {
+		certs[i].data = (uint8_t *)der[i];
+		certs[i].len = len[i];
+	}
+	ch.certs = certs;
+	ch.n_certs = n;
+	return deliver_chain_learn(c->d, txn, &ch);
+}
+
+static int find_txn(MDB_txn *txn, void *arg)
+{
+	struct ctest *c = arg;
+	c->rc = deliver_chain_find(c->d, txn, pki_self_identity(c->who)->id, &c->ch);
+	return 0;
+}
+
+static uint64_t fixed_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static int no_send(void *arg, const char *peer, int is_parent, const Carenet__Frame *f)
+{
+	(void)arg, (void)peer, (void)is_parent, (void)f;
+	return CN_ENOTREADY;
+}
+
+static void no_recheck(void *arg)
+{
+	(void)arg;
+}
+
+/* Items from an origin are checked against its cached chain: that chain is
+ * checked again at every use, so an expired certificate or a county CA the
+ * root revoked is refused at once, not after a restart (issue 7, Medium 6). */
+static void test_chain_recheck(struct pki_self *county, struct pki_self *township)
+{
+	char *dir = path("chains", ""), *rootpem = path("530102", "root.pem");
+	char *rootdir = path("root", ""), *crl = path("root", "crl.pem");
+	uint64_t counters[CTR_COUNT] = {0};
+	struct deliver_env env = {0};
+	struct pki_trust *trust = NULL;
+	struct ctest c = {0};
+
+	CHECK(store_open(dir, 1 << 20, &env.store) == 0);
+	CHECK(pki_trust_new(rootpem, &trust) == 0);
+	env.self = county;
+	env.trust = trust;
+	env.counters = counters;
+	env.now = fixed_now;
+	env.send = no_send;
+	env.recheck = no_recheck;
+	CHECK(deliver_new(&env, &c.d) == 0);
+	c.who = township;
+	CHECK(store_write(env.store, learn_txn, &c) == 0);
+	CHECK(store_read(env.store, find_txn, &c) == 0 && c.rc == 0 && c.ch);
+	/* the township's certificate (365 days) seen from two years on */
+	pki_trust_set_time(trust, time(NULL) + 2 * 365 * 86400);
+	CHECK(store_read(env.store, find_txn, &c) == 0 && c.rc == CN_EEXPIRED && c.ch);
+	pki_trust_set_time(trust, 0);
+	CHECK(store_read(env.store, find_txn, &c) == 0 && c.rc == 0 && c.ch);
+	/* the root revokes the county CA that issued it */
+	CHECK(run(cmd_ca, "ca", "revoke", "--ca", rootdir, "--id", "530102", NULL) == 0);
+	CHECK(pki_trust_add_crl_file(trust, crl) == 0);
+	CHECK(store_read(env.store, find_txn, &c) == 0 && c.rc != 0 && c.rc != CN_ENOTFOUND);
+	deliver_free(&c.d);
+	store_close(&env.store);
+	pki_trust_free(&trust);
+	free(dir), free(rootpem), free(rootdir), free(crl);
+}
+
 int main(void)
 {
 	struct pki_self *county, *township;
@@ -276,6 +368,8 @@ int main(void)
 	if (county && township)
 		test_items(county, township);
 	test_outbox();
+	if (county && township)
+		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);
 	pki_self_free(&township);
 	free(root);

@@ -63,6 +63,11 @@ int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *ac
 int roles_route_reserve(struct roles *r, size_t n);
 /* The origin part of a directive id "<origin>-<seq>"; CN_EINVAL if malformed. */
 int roles_id_origin(const char *did, char *out, size_t outlen);
+/* 1 if did is a well-formed directive id: 1..ROLES_ID_MAX-1 bytes,
+ * "<office or inspector id>-<digits>". Pure: for checks before any read. */
+int roles_did_ok(const char *did);
+/* 1 if id names an office (6, 9 or 12 digits), not an inspector. */
+int roles_office_ok(const char *id);
 /* 1 if state is final (done or unable). */
 int roles_state_closed(uint32_t state);
 /* UTC "2026-11-29T08:00:00Z". out >= 24 bytes. */

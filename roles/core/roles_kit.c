@@ -90,6 +90,21 @@ int roles_id_origin(const char *did, char *out, size_t outlen)
 	return 0;
 }
 
+int roles_did_ok(const char *did)
+{
+	char origin[ROLES_ID_MAX];
+	size_t n = did ? strlen(did) : 0;
+
+	return n > 0 && n < ROLES_ID_MAX && roles_id_origin(did, origin, sizeof(origin)) == 0 &&
+	       pki_role_from_id(origin) != PKI_ROLE_NONE;
+}
+
+int roles_office_ok(const char *id)
+{
+	enum pki_role r = pki_role_from_id(id);
+	return r != PKI_ROLE_NONE && r != PKI_ROLE_INSPECTOR;
+}
+
 int roles_state_closed(uint32_t state)
 {
 	return state == STATE_DONE || state == STATE_UNABLE;

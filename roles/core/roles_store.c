@@ -41,6 +41,16 @@ static int put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
 	return 0;
 }
 
+/* A directive id usable as a key: 1..ROLES_ID_MAX-1 bytes. Checked here so
+ * that no malformed id ever reaches LMDB (an empty or over-long key fails
+ * there as MDB_BAD_VALSIZE, a storage error that would abort the whole
+ * transaction); callers validate with roles_did_ok() first and say why. */
+static int key_ok(const char *did)
+{
+	size_t n = did ? strlen(did) : 0;
+	return n > 0 && n < ROLES_ID_MAX;
+}
+
 /* directive id '\0' target */
 static size_t row_key(const char *did, const char *target, char *key, size_t keylen)
 {
@@ -51,6 +61,9 @@ static size_t row_key(const char *did, const char *target, char *key, size_t key
 int roles_get_directive(struct roles *r, MDB_txn *txn, const char *did,
                         Carenet__DirectiveRecord **out)
 {
+	*out = NULL;
+	if (!key_ok(did))
+		return CN_ENOTFOUND;
 	return get_msg(txn, roles_dbi(r, STORE_DIRECTIVES), did, strlen(did),
 	               &carenet__directive_record__descriptor, (void **)out);
 }
@@ -58,6 +71,9 @@ int roles_get_directive(struct roles *r, MDB_txn *txn, const char *did,
 int roles_put_directive(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec)
 {
 	const char *did = rec->directive->id;
+
+	if (!key_ok(did))
+		return CN_EINVAL;
 	return put_msg(txn, roles_dbi(r, STORE_DIRECTIVES), did, strlen(did), &rec->base);
 }
 
@@ -68,7 +84,7 @@ int roles_get_row(struct roles *r, MDB_txn *txn, const char *did, const char *ta
 	size_t klen = row_key(did, target, key, sizeof(key));
 
 	*out = NULL;
-	if (!klen)
+	if (!klen || !key_ok(did) || !target[0])
 		return CN_ENOTFOUND;
 	return get_msg(txn, roles_dbi(r, STORE_STATUSES), key, klen,
 	               &carenet__target_row__descriptor, (void **)out);
@@ -80,19 +96,24 @@ int roles_put_row(struct roles *r, MDB_txn *txn, const char *did, const char *ta
 	char key[256];
 	size_t klen = row_key(did, target, key, sizeof(key));
 
-	if (!klen)
+	if (!klen || !key_ok(did) || !target[0])
 		return CN_EINVAL;
 	return put_msg(txn, roles_dbi(r, STORE_STATUSES), key, klen, &row->base);
 }
 
 int roles_get_inbox(struct roles *r, MDB_txn *txn, const char *did, Carenet__InboxEntry **out)
 {
+	*out = NULL;
+	if (!key_ok(did))
+		return CN_ENOTFOUND;
 	return get_msg(txn, roles_dbi(r, STORE_INBOX), did, strlen(did),
 	               &carenet__inbox_entry__descriptor, (void **)out);
 }
 
 int roles_put_inbox(struct roles *r, MDB_txn *txn, const char *did, const Carenet__InboxEntry *e)
 {
+	if (!key_ok(did))
+		return CN_EINVAL;
 	return put_msg(txn, roles_dbi(r, STORE_INBOX), did, strlen(did), &e->base);
 }
 
@@ -105,6 +126,8 @@ int roles_each_row(struct roles *r, MDB_txn *txn, const char *did,
 	char target[PKI_ID_MAX];
 	int rc, mrc;
 
+	if (!key_ok(did))
+		return 0;
 	if ((rc = store_err(mdb_cursor_open(txn, roles_dbi(r, STORE_STATUSES), &cur),
 	                    "roles cursor")) != 0)
 		return rc;

@@ -1,0 +1,331 @@
+/*
+ * probe_apply: carenet-probe's floods of correctly signed items that the
+ * receiving node must refuse or hold back without harm to anyone else
+ * (tests/net/test_hostile_apply.py, issue 7). After a completed HELLO with
+ * the identity of a real office whose node is stopped:
+ *
+ *   carenet-probe --endpoint E --server-cert PEM --identity DIR --send MODE
+ *                 [--count N] [--duration MS] [--directive ID]
+ *
+ * MODE:
+ *   flood-empty-id  statuses whose directive id is "" (N per frame)
+ *   flood-junk      statuses for directives unknown here (N per frame)
+ *   flood-churn     statuses for --directive, accepted / in-progress in turn:
+ *                   valid, applied and forwarded up (the subtree quota)
+ *   flood-mixed     one churn status (with a 2,000-byte note: it fills the store
+ *                   fast) and N junk statuses per frame
+ * Each frame carries N messages of one signed item each, the next frame
+ * follows as soon as the previous one is acknowledged (or after 200 ms), for
+ * --duration ms. Prints one JSON object: frames sent, acks received, the
+ * last acknowledged sequence, and whether the node stopped acknowledging.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <zmq.h>
+
+#include "err.h"
+#include "item.h"
+#include "pki.h"
+#include "probe_apply.h"
+#include "util.h"
+#include "wire.h"
+
+struct flood {
+	const char *endpoint, *server_cert, *identity, *mode, *directive;
+	int count, duration_ms;
+	struct pki_self *self;
+	uint64_t oseq; /* next origin sequence */
+	unsigned churn;
+};
+
+static const char *const modes[] = {"flood-empty-id", "flood-junk", "flood-churn", "flood-mixed"};
+
+static int is_mode(const char *m)
+{
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(m, modes[i]))
+			return 1;
+	return 0;
+}
+
+static int load(struct flood *f)
+{
+	char *k = util_path_join(f->identity, "node.key"),
+	     *c = util_path_join(f->identity, "node.pem");
+	char *ch = util_path_join(f->identity, "chain.pem"),
+	     *cu = util_path_join(f->identity, "curve.key"), why[256] = "";
+	int rc = pki_self_load(k, c, ch, cu, &f->self, why, sizeof(why));
+
+	if (rc != 0)
+		fprintf(stderr, "carenet-probe: identity %s: %s\n", f->identity, why);
+	free(k), free(c), free(ch), free(cu);
+	return rc;
+}
+
+static int send_frame(void *s, const Carenet__Frame *fr)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (wire_encode(fr, &buf, &len) != 0)
+		return CN_ENOMEM;
+	rc = zmq_send(s, buf, len, 0) < 0 ? CN_EIO : 0;
+	free(buf);
+	return rc;
+}
+
+static Carenet__Frame *recv_frame(void *s, int ms)
+{
+	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+	Carenet__Frame *f = NULL;
+	const char *why;
+	zmq_msg_t m;
+
+	if (zmq_poll(&it, 1, ms) <= 0)
+		return NULL;
+	zmq_msg_init(&m);
+	zmq_msg_recv(&m, s, 0);
+	wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why);
+	zmq_msg_close(&m);
+	return f;
+}
+
+/* One signed batch holding one status item of this mode's kind. */
+static int status_msg(struct flood *f, int churn, ProtobufCBinaryData *out)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__StatusUpdate st = CARENET__STATUS_UPDATE__INIT;
+	char junk[64], note[2001];
+	const uint8_t *bufs[1];
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (churn) {
+		st.directive = (char *)(f->directive ? f->directive : "530102-1");
+		st.state = 2 + (f->churn++ % 2); /* accepted, in-progress, accepted... */
+		if (!strcmp(f->mode, "flood-mixed")) {
+			memset(note, 'n', sizeof(note) - 1);
+			note[sizeof(note) - 1] = 0;
+			st.note = note;
+		}
+	} else if (!strcmp(f->mode, "flood-empty-id")) {
+		st.directive = "";
+		st.state = 4;
+	} else {
+		snprintf(junk, sizeof(junk), "530102-%llu", (unsigned long long)f->oseq);
+		st.directive = junk;
+		st.state = 4;
+	}
+	it.origin = (char *)pki_self_identity(f->self)->id;
+	it.lane = 1;
+	it.origin_seq = f->oseq++;
+	it.created = util_now();
+	it.body_case = CARENET__ITEM__BODY_STATUS;
+	it.status = &st;
+	len = carenet__item__get_packed_size(&it);
+	if (!(buf = malloc(len)))
+		return CN_ENOMEM;
+	carenet__item__pack(&it, buf);
+	bufs[0] = buf;
+	rc = item_batch_sign(f->self, bufs, &len, 1, &out->data, &out->len);
+	free(buf);
+	return rc;
+}
+
+static int batch_frame(struct flood *f, void *s, uint64_t seq)
+{
+	Carenet__Frame fr = CARENET__FRAME__INIT;
+	Carenet__Batch b = CARENET__BATCH__INIT;
+	Carenet__Chain ch = CARENET__CHAIN__INIT, *chp = &ch;
+	ProtobufCBinaryData certs[WIRE_MAX_CHAIN], *msgs;
+	const uint8_t *const *der;
+	const size_t *dl;
+	size_t n = pki_self_chain(f->self, &der, &dl), nm = 0;
+	int rc = 0, mixed = !strcmp(f->mode, "flood-mixed");
+	size_t want = (size_t)f->count + (mixed ? 1 : 0);
+
+	if (!(msgs = calloc(want, sizeof(*msgs))))
+		return CN_ENOMEM;
+	for (; nm < want && rc == 0; nm++)
+		rc =
+		    status_msg(f, !strcmp(f->mode, "flood-churn") || (mixed && nm == 0), &msgs[nm]);
+	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
+		certs[i].data = (uint8_t *)der[i];
+		certs[i].len = dl[i];
+	}
+	ch.certs = certs;
+	ch.n_certs = n;
+	b.lane = 1;
+	b.first_seq = seq;
+	b.msgs = msgs;
+	b.n_msgs = nm;
+	b.chains = &chp;
+	b.n_chains = 1;
+	fr.body_case = CARENET__FRAME__BODY_BATCH;
+	fr.batch = &b;
+	if (rc == 0)
+		rc = send_frame(s, &fr);
+	for (size_t i = 0; i < nm; i++)
+		free(msgs[i].data);
+	free(msgs);
+	return rc;
+}
+
+static uint64_t welcome_cursor(const Carenet__Welcome *w)
+{
+	for (size_t i = 0; i < w->n_cursors; i++)
+		if (w->cursors[i]->lane == 1)
+			return w->cursors[i]->seq;
+	return 0;
+}
+
+static void *connect_to(struct flood *f, void *ctx)
+{
+	char server[41], pub[41], sec[41];
+	void *s = zmq_socket(ctx, ZMQ_DEALER);
+	int zero = 0;
+
+	if (pki_cert_file_curve(f->server_cert, server) != 0)
+		return NULL;
+	pki_self_curve(f->self, pub, sec);
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	zmq_connect(s, f->endpoint);
+	return s;
+}
+
+static int hello(struct flood *f, void *s, uint64_t *seq)
+{
+	Carenet__Frame fr = CARENET__FRAME__INIT, *w;
+	Carenet__Hello h = CARENET__HELLO__INIT;
+	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
+	const uint8_t *const *der;
+	const size_t *dl;
+	size_t n = pki_self_chain(f->self, &der, &dl);
+	uint64_t end = util_mono_us() + 5000000u;
+
+	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
+		chain[i].data = (uint8_t *)der[i];
+		chain[i].len = dl[i];
+	}
+	h.version = WIRE_VERSION;
+	h.chain = chain;
+	h.n_chain = n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
+	fr.body_case = CARENET__FRAME__BODY_HELLO;
+	fr.hello = &h;
+	if (send_frame(s, &fr) != 0)
+		return -1;
+	while (util_mono_us() < end) {
+		if (!(w = recv_frame(s, 100)))
+			continue;
+		if (w->body_case == CARENET__FRAME__BODY_WELCOME) {
+			*seq = welcome_cursor(w->welcome) + 1;
+			wire_free(&w);
+			return 0;
+		}
+		wire_free(&w);
+	}
+	return -1;
+}
+
+static int flood(struct flood *f, void *s)
+{
+	uint64_t seq, end, last_ack_us = util_mono_us(), start = util_mono_us(), acked = 0,
+	                   sent_upto;
+	unsigned frames = 0, acks = 0;
+	Carenet__Frame *a;
+
+	if (hello(f, s, &seq) != 0) {
+		printf("{\"result\": \"no_welcome\"}\n");
+		return 1;
+	}
+	acked = seq - 1;
+	sent_upto = acked;
+	f->oseq = (uint64_t)time(NULL) * 1000000u; /* above any real sequence */
+	end = start + (uint64_t)f->duration_ms * 1000u;
+	while (util_mono_us() < end) {
+		/* Next frame when the last is acknowledged, or 200 ms on. */
+		if (sent_upto == acked || util_mono_us() - last_ack_us > 200000u) {
+			size_t n = (size_t)f->count + (!strcmp(f->mode, "flood-mixed") ? 1 : 0);
+			if (batch_frame(f, s, acked + 1) != 0)
+				break;
+			sent_upto = acked + n;
+			frames++;
+			last_ack_us = util_mono_us();
+		}
+		if ((a = recv_frame(s, 20))) {
+			if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == 1) {
+				acks++;
+				if (a->ack->seq > acked)
+					acked = a->ack->seq;
+			}
+			wire_free(&a);
+		}
+	}
+	printf("{\"result\": \"done\", \"frames\": %u, \"acks\": %u, \"acked_seq\": %llu, "
+	       "\"first_seq\": %llu, \"seconds\": %.1f}\n",
+	       frames, acks, (unsigned long long)acked, (unsigned long long)seq,
+	       (double)(util_mono_us() - start) / 1e6);
+	return 0;
+}
+
+int probe_apply_main(int argc, char **argv)
+{
+	struct flood f = {.count = 4, .duration_ms = 5000};
+	void *ctx, *s;
+	int rc;
+
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--send"))
+			f.mode = argv[i + 1];
+	if (!f.mode || !is_mode(f.mode))
+		return -1;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *o = argv[i], *v = argv[i + 1];
+		if (!strcmp(o, "--endpoint"))
+			f.endpoint = v;
+		else if (!strcmp(o, "--server-cert"))
+			f.server_cert = v;
+		else if (!strcmp(o, "--identity"))
+			f.identity = v;
+		else if (!strcmp(o, "--count"))
+			f.count = atoi(v);
+		else if (!strcmp(o, "--duration"))
+			f.duration_ms = atoi(v);
+		else if (!strcmp(o, "--directive"))
+			f.directive = v;
+		else if (strcmp(o, "--send") != 0) {
+			fprintf(stderr, "carenet-probe: %s: unknown option for --send %s\n", o,
+			        f.mode);
+			return 2;
+		}
+	}
+	if (!f.endpoint || !f.server_cert || !f.identity || f.count < 1 || f.count > 4096) {
+		fprintf(stderr,
+		        "carenet-probe: --send %s needs --endpoint, --server-cert, "
+		        "--identity (and --count 1..4096)\n",
+		        f.mode);
+		return 2;
+	}
+	if (load(&f) != 0)
+		return 1;
+	ctx = zmq_ctx_new();
+	if (!(s = connect_to(&f, ctx))) {
+		rc = 1;
+	} else {
+		rc = flood(&f, s);
+		zmq_close(s);
+	}
+	zmq_ctx_term(ctx);
+	pki_self_free(&f.self);
+	return rc;
+}
