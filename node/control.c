@@ -281,6 +281,9 @@ static const struct handler handlers[] = {
     ROW(AUDIT_VERIFY, "audit_verify", roles_req, 0),
     ROW(CLOCK, "clock", clock_req, 1),
     ROW(CRL_PUBLISH, "crl_publish", crl_req, 1),
+    ROW(RECORD_WRITE, "record_write", roles_req, 1),
+    ROW(RECORD_LIST, "record_list", roles_req, 0),
+    ROW(RECORD_SHOW, "record_show", roles_req, 0),
 };
 #undef ROW
 
