@@ -45,6 +45,7 @@ struct node {
 	uint64_t counters[CTR_COUNT];
 	int64_t clock_offset; /* test clock: seconds added to the real clock */
 	int lock_fd;          /* flock on data_dir/node.lock */
+	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
