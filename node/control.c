@@ -19,7 +19,7 @@
 #include "roles.h"
 #include "store.h"
 
-#define CONTROL_MAX_REQUEST (1 << 20)
+#define CONTROL_MAX_REQUEST (64 << 20) /* a record import carries every row at once */
 #define CONTROL_MAX_PARTS 4
 
 struct control {
