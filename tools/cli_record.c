@@ -7,6 +7,7 @@
  * CSV files are UTF-8 (with or without BOM) or GB18030 (what Excel writes on
  * Chinese Windows): a file that is not valid UTF-8 is converted with iconv.
  */
+#include <ctype.h>
 #include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,7 +296,9 @@ static int send_write(const char *prog, const struct ropts *o, Carenet__RecordIn
 	req.record_write = &w;
 	rc = cli_call(rep ? NULL : prog, cfg, &req, CLI_WRITE_TIMEOUT_MS * 4, &rep);
 	for (size_t i = 0; rep && i < rep->n_record_errors; i++)
-		fprintf(stderr, "%s%s\n", prefix, rep->record_errors[i]);
+		fprintf(stderr, "%s%s%s\n", prefix,
+		        prefix[0] && !isdigit((unsigned char)rep->record_errors[i][0]) ? " " : "",
+		        rep->record_errors[i]);
 	if (rc == 0 && o->json) {
 		json_init(&j, stdout);
 		json_obj_begin(&j, NULL);
