@@ -34,6 +34,7 @@ struct config {
 	char *chain_file;
 	char *root_file;
 	char *curve_file;
+	char *records_key_file; /* AES-256 key of records' personal fields at rest */
 	char **crl_files;
 	size_t ncrl;
 	int log_level;         /* enum log_level */

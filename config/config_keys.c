@@ -48,6 +48,9 @@ static const struct key identity_keys[] = {
          "The trusted root (province) CA certificate."),
     TEXT("curve", K_PATH, curve_file, "curve.key", false,
          "The node's CURVE key pair for ZeroMQ, mode 0600."),
+    TEXT("records_key", K_PATH, records_key_file, "records.key", false,
+         "AES-256 key sealing records' personal fields at rest, mode 0600; made at first "
+         "start if missing; never inside `data_dir`."),
     END,
 };
 

@@ -21,7 +21,7 @@
 #include "roles.h"
 #include "store.h"
 
-#define CONTROL_MAX_REQUEST (1 << 20)
+#define CONTROL_MAX_REQUEST (64 << 20) /* a record import carries every row at once */
 #define CONTROL_MAX_PARTS 4
 
 struct control {
@@ -350,6 +350,9 @@ static const struct handler handlers[] = {
     ROW(CLOCK, "clock", clock_req, 1),
     ROW(CRL_PUBLISH, "crl_publish", crl_req, 1),
     ROW(AUDIT_CHECKPOINTS, "audit_checkpoints", roles_req, 0),
+    ROW(RECORD_WRITE, "record_write", roles_req, 1),
+    ROW(RECORD_LIST, "record_list", roles_req, 0),
+    ROW(RECORD_SHOW, "record_show", roles_req, 0),
 };
 #undef ROW
 

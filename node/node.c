@@ -18,6 +18,9 @@
 #include "log.h"
 #include "roles.h"
 #include "util.h"
+#include "aead.h"
+
+#include <openssl/crypto.h>
 
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
@@ -151,6 +154,35 @@ static int load_identity(struct node *n)
 	if ((rc = check_test_clock(c)) != 0)
 		return rc;
 	return load_trust(c, &n->trust);
+}
+
+/* The records key, kept with the identity files and never in data_dir (a
+ * copy of data_dir must not open the records); made at first start. */
+static int load_records_key(struct node *n)
+{
+	const struct config *c = n->cfg;
+	char *key = util_abspath(c->records_key_file), *dir = util_abspath(c->data_dir);
+	size_t dl = dir ? strlen(dir) : 0;
+	int rc = CN_ENOMEM, created = 0;
+
+	if (!key || !dir)
+		goto out;
+	if (strncmp(key, dir, dl) == 0 && key[dl] == '/') {
+		log_error("records: identity.records_key %s lies inside data_dir %s: keep it with "
+		          "node.key, outside data_dir", key, dir);
+		rc = CN_ECONFIG;
+		goto out;
+	}
+	if ((rc = aead_key_load(key, 1, n->records_key, &created)) != 0)
+		log_error("records: cannot load or make the records key %s: %s", key,
+		          cn_strerror(rc));
+	else if (created)
+		log_info("records: made a new records key %s (back it up with node.key: "
+		         "without it the records stored here cannot be read)", key);
+out:
+	free(key);
+	free(dir);
+	return rc;
 }
 
 /* The data directory belongs to one node: refuse another identity. */
@@ -359,6 +391,18 @@ static int make_policy(struct node *n)
 	return 0;
 }
 
+static int env_seal(void *arg, const void *ad, size_t adlen, const void *pt, size_t ptlen,
+                    uint8_t **box, size_t *boxlen)
+{
+	return aead_seal(((struct node *)arg)->records_key, ad, adlen, pt, ptlen, box, boxlen);
+}
+
+static int env_open(void *arg, const void *ad, size_t adlen, const uint8_t *box, size_t boxlen,
+                    uint8_t **pt, size_t *ptlen)
+{
+	return aead_open(((struct node *)arg)->records_key, ad, adlen, box, boxlen, pt, ptlen);
+}
+
 static int start_roles(struct node *n)
 {
 	struct roles_env env;
@@ -382,6 +426,8 @@ static int start_roles(struct node *n)
 	env.write = env_write;
 	env.crl_keep = env_crl_keep;
 	env.trust = env_trust;
+	env.seal = env_seal;
+	env.open = env_open;
 	if ((rc = roles_new(&env, &n->roles)) != 0)
 		return rc;
 	deliver_set_roles(n->deliver, n->roles);
@@ -515,6 +561,7 @@ static void node_free(struct node *n)
 	store_close(&n->store);
 	pki_trust_free(&n->trust);
 	pki_self_free(&n->self);
+	OPENSSL_cleanse(n->records_key, sizeof(n->records_key));
 	config_free(&n->cfg);
 	if (n->lock_fd > 0)
 		close(n->lock_fd);
@@ -548,6 +595,8 @@ static int node_start(struct node *n)
 	if ((rc = load_identity(n)) != 0)
 		return rc;
 	log_init((enum log_level)n->cfg->log_level, n->me->id);
+	if ((rc = load_records_key(n)) != 0)
+		return rc;
 	if ((rc = store_open(n->cfg->data_dir, n->cfg->map_size, &n->store)) != 0) {
 		log_error("store: cannot open %s: %s", n->cfg->data_dir, cn_strerror(rc));
 		return rc;

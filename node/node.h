@@ -46,6 +46,7 @@ struct node {
 	int64_t clock_offset; /* test clock: seconds added to the real clock */
 	int lock_fd;          /* flock on data_dir/node.lock */
 	uint64_t next_checkpoint_us; /* monotonic: next time roles are asked for one */
+	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;

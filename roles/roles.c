@@ -11,6 +11,7 @@
 #include "roles.h"
 #include "checkpoints.h"
 #include "directives.h"
+#include "records.h"
 #include "err.h"
 #include "roles_int.h"
 
@@ -138,6 +139,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return revocation_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_CHECKPOINT:
 		return checkpoint_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_RECORD_VERSION:
+		return records_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;

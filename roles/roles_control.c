@@ -19,6 +19,7 @@
 #include "directives.h"
 #include "err.h"
 #include "log.h"
+#include "records.h"
 #include "registry.h"
 #include "roles_int.h"
 #include "rules.h"
@@ -708,6 +709,24 @@ static int checkpoints_req(struct roles *r, const Carenet__ControlRequest *req,
 	return rc;
 }
 
+static int record_write_req(struct roles *r, const Carenet__ControlRequest *req,
+                            Carenet__ControlReply *rep)
+{
+	return records_write_req(r, req->record_write, rep);
+}
+
+static int record_list_req(struct roles *r, const Carenet__ControlRequest *req,
+                           Carenet__ControlReply *rep)
+{
+	return records_list(r, req->record_list, rep);
+}
+
+static int record_show_req(struct roles *r, const Carenet__ControlRequest *req,
+                           Carenet__ControlReply *rep)
+{
+	return records_show(r, req->record_show, rep);
+}
+
 /* The domain's rows of the control table (node/control.c routes them here
  * after checking the oneof member is present), indexed by the oneof case. */
 struct roles_handler {
@@ -722,6 +741,8 @@ static const struct roles_handler handlers[] = {
     ROW(DIRECTIVE_SHOW, show_req),   ROW(INBOX, inbox_req),
     ROW(ACK, ack_req),               ROW(AUDIT, audit_req),
     ROW(AUDIT_VERIFY, verify_req),   ROW(AUDIT_CHECKPOINTS, checkpoints_req),
+    ROW(RECORD_WRITE, record_write_req), ROW(RECORD_LIST, record_list_req),
+    ROW(RECORD_SHOW, record_show_req),
 };
 #undef ROW
 
@@ -756,6 +777,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	free(rep->directives);
 	rep->directives = NULL;
 	rep->n_directives = 0;
+	records_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

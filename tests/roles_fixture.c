@@ -1,6 +1,7 @@
 /* roles_fixture: see roles_fixture.h. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "roles_fixture.h"
+#include "aead.h"
 #include "audit.h"
 #include "err.h"
 #include "log.h"
@@ -117,10 +118,33 @@ static struct pki_trust *f_trust(void *arg)
 	return fx_trust;
 }
 
+/* Records' key: each office its own, made from its id (tests only). */
+static void f_key(const struct office *o, uint8_t key[AEAD_KEY_LEN])
+{
+	memset(key, 0x5a, AEAD_KEY_LEN);
+	memcpy(key, o->me.id, strlen(o->me.id));
+}
+
+static int f_seal(void *arg, const void *ad, size_t adlen, const void *pt, size_t ptlen,
+                  uint8_t **box, size_t *boxlen)
+{
+	uint8_t key[AEAD_KEY_LEN];
+	f_key(arg, key);
+	return aead_seal(key, ad, adlen, pt, ptlen, box, boxlen);
+}
+
+static int f_open(void *arg, const void *ad, size_t adlen, const uint8_t *box, size_t boxlen,
+                  uint8_t **pt, size_t *ptlen)
+{
+	uint8_t key[AEAD_KEY_LEN];
+	f_key(arg, key);
+	return aead_open(key, ad, adlen, box, boxlen, pt, ptlen);
+}
+
 void office_start(struct office *o)
 {
-	struct roles_env env = {&o->me, o->st,   &o->pol,    o,      f_now,
-	                        f_emit, f_write, f_crl_keep, f_trust};
+	struct roles_env env = {&o->me, o->st,   &o->pol,    o,        f_now,  f_emit,
+	                        f_write, f_crl_keep, f_trust, f_seal, f_open};
 
 	if (store_open(o->dir, 8u << 20, &o->st) != 0) {
 		fprintf(stderr, "cannot open %s\n", o->dir);

@@ -19,6 +19,7 @@ static const struct args_sub subcommands[] = {
     {"clock", cmd_clock, "the node's clock; --advance a test clock"},
     {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
     {"offices", cmd_offices, "the offices this node knows below it"},
+    {"record", cmd_record, "field records: add, update, close, list, import, export (台账)"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
 };
 

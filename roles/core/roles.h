@@ -91,6 +91,19 @@ struct roles_env {
 	 * are checked against it. May be NULL (or return NULL): every
 	 * announce is then refused. */
 	struct pki_trust *(*trust)(void *arg);
+	/*
+	 * Records' personal fields at rest (roles/records): seal makes an
+	 * AES-256-GCM box of pt under the node's records key with associated
+	 * data ad (*box malloc'd, the caller frees it); open checks and opens
+	 * one (*pt malloc'd, the caller frees it with aead_free). The key
+	 * stays in node.c. CN_EVERIFY if a box does not open, CN_ECRYPTO,
+	 * CN_ENOMEM. May be NULL (a test without records): records are then
+	 * refused with CN_EPERM.
+	 */
+	int (*seal)(void *arg, const void *ad, size_t adlen, const void *pt, size_t ptlen,
+	            uint8_t **box, size_t *boxlen);
+	int (*open)(void *arg, const void *ad, size_t adlen, const uint8_t *box, size_t boxlen,
+	            uint8_t **pt, size_t *ptlen);
 };
 
 /* Where the engine forwards a received item (its exact bytes). */
@@ -141,6 +154,49 @@ void roles_set_caller(struct roles *r, const char *who);
  * is released by roles_control_free(rep). */
 int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
 void roles_control_free(Carenet__ControlReply *rep);
+
+/*
+ * Records' schema (the data in roles/records/schema.c; records.md names the
+ * fields): one row per field of a record type. The CLI reads it for CSV
+ * templates and headers; the node validates with it (validate.c).
+ */
+enum rec_kind {
+	RK_TEXT, RK_DATE, RK_ENUM, RK_SET, RK_BOOL, RK_CODE, RK_REF, RK_INT, RK_PHONE, RK_IDNUM,
+};
+#define RF_REQ 0x01      /* required */
+#define RF_WHEN 0x02     /* required when the condition holds */
+#define RF_ONLY 0x04     /* allowed only when the condition holds */
+#define RF_PERSONAL 0x08 /* personal: sealed at rest, masked in listings */
+#define RF_FUTURE 0x10   /* a date that may lie in the future (next_due) */
+#define REC_MAX_FIELDS 48
+#define REC_MAX_VALUE 2048 /* bytes of one value */
+
+struct rec_field {
+	const char *name;                /* records.md's name: id_number */
+	const char *zh;                  /* the CSV column: 身份证号 */
+	enum rec_kind kind;
+	const char *const *values;       /* enum and set: NULL-terminated */
+	unsigned flags;
+	const char *cond;                /* RF_WHEN / RF_ONLY: the field the condition reads */
+	const char *const *cond_values;  /* holds if cond's value (a set: one of them) is one */
+	int cond_not;                    /* ... or, with this, if it is none of them */
+	const char *example;             /* a valid value for `record template --example` */
+};
+struct rec_type {
+	const char *name; /* child */
+	const char *code; /* R09 */
+	const char *zh;   /* 儿童 */
+	const struct rec_field *fields;
+	size_t nfields;
+};
+/* By name, code or Chinese name (child, R09, 儿童); NULL if unknown. */
+const struct rec_type *roles_record_type(const char *name);
+/* Every type, in records.md's order. */
+const struct rec_type *roles_record_types(size_t *n);
+/* The field's index in t, or -1 (by name or Chinese column name). */
+int roles_record_field(const struct rec_type *t, const char *name);
+/* The set separator used in normalized values ("、"). */
+#define REC_SET_SEP "、"
 
 /* Names: "task" / "任务", "delivered", ... ; parse returns 0 if unknown. */
 const char *roles_kind_name(uint32_t kind);

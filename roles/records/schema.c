@@ -1,0 +1,265 @@
+/*
+ * schema: the record types of this slice as data — one row per field
+ * (../shared/docs/records.md: R01 office, R02 division, R05 document,
+ * R06 staff, R07 training, R08 meeting, R09 child with its R04 guardian and
+ * R16 household, R10 activity, R11 visit). validate.c reads these rows; so
+ * do the CLI's templates and CSV headers (through roles.h).
+ *
+ * Where records.md lists a field as a list of references or a document
+ * (R07 trainees, R08 minutes) this slice keeps a text or a count; documents
+ * travelling up are a later issue.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "records.h"
+
+#define V(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+/* F(name, zh, kind, values, flags, example); W(...) adds a condition. */
+#define F(n, z, k, v, f, ex) {n, z, k, v, f, NULL, NULL, 0, ex}
+#define W(n, z, k, v, f, c, cv, neg, ex) {n, z, k, v, f, c, cv, neg, ex}
+#define P RF_PERSONAL
+
+/* ---- R09 child (基础信息台账), with R04 guardian and R16 household */
+static const char *const categories[] = {"留守", "孤儿", "艾滋病病毒感染", "事实无人抚养",
+                                         "重残", "贫困家庭", "流浪", "监护缺失/不当",
+                                         "残疾", "涉案", NULL};
+static const char *const in_school[] = {"小学", "初中", "普通高中", "职业高中", "全日制本专科",
+                                        NULL};
+static const struct rec_field child[] = {
+    F("name", "姓名", RK_TEXT, NULL, RF_REQ | P, "张三明"),
+    F("gender", "性别", RK_ENUM, V("男", "女"), RF_REQ | P, "男"),
+    F("birth_date", "出生日期", RK_DATE, NULL, RF_REQ | P, "2012-03-07"),
+    F("id_number", "身份证号", RK_IDNUM, NULL, P, "530102201203071232"),
+    F("hukou_registered", "户籍登记", RK_BOOL, NULL, RF_REQ | P, "是"),
+    F("hukou_place", "户籍地", RK_TEXT, NULL, P, ""),
+    F("address", "住址", RK_TEXT, NULL, RF_REQ | P, "五华区红云街道1号"),
+    F("categories", "类别", RK_SET, categories, RF_REQ | P, "留守、孤儿"),
+    W("orphan_type", "孤儿类型", RK_ENUM, V("父母双亡", "查找不到生父母"), RF_WHEN | RF_ONLY | P,
+      "categories", V("孤儿"), 0, "父母双亡"),
+    W("poverty_type", "贫困类型", RK_SET, V("建档立卡", "低保", "特困", "重病重残"),
+      RF_WHEN | RF_ONLY | P, "categories", V("贫困家庭"), 0, ""),
+    W("disability_type", "残疾类别", RK_SET, V("视力", "听力", "言语", "智力", "肢体", "孤独症"),
+      RF_WHEN | RF_ONLY | P, "categories", V("残疾", "重残"), 0, ""),
+    W("disability_grade", "残疾等级", RK_ENUM, V("一级", "二级", "三级", "四级"), RF_ONLY | P,
+      "categories", V("残疾", "重残"), 0, ""),
+    F("guardianship_status", "监护状况", RK_ENUM,
+      V("有效监护", "委托监护", "监护缺失", "监护不当", "无人监护", "民政监护"), RF_REQ | P,
+      "委托监护"),
+    F("living", "居住情况", RK_ENUM,
+      V("与父母同住", "与祖辈同住", "与其他亲属同住", "与受委托人同住", "单独居住",
+        "寄养家庭", "儿童福利机构", "寄宿学校", "流浪或下落不明"),
+      RF_REQ | P, "与祖辈同住"),
+    F("school_stage", "就学情况", RK_ENUM,
+      V("学龄前", "小学", "初中", "普通高中", "职业高中", "全日制本专科", "未入学", "辍学",
+        "不在学"),
+      RF_REQ | P, "初中"),
+    W("school_name", "学校", RK_TEXT, NULL, RF_WHEN | P, "school_stage", in_school, 0,
+      "红云中学"),
+    W("boarding", "寄宿", RK_BOOL, NULL, P, NULL, NULL, 0, "否"),
+    F("insurance", "参保情况", RK_SET, V("城乡基本医疗保险", "大病保险", "意外伤害保险"),
+      RF_REQ | P, "城乡基本医疗保险"),
+    W("guardian_name", "监护人姓名", RK_TEXT, NULL, RF_WHEN | P, "guardianship_status",
+      V("无人监护"), 1, "张大山"),
+    W("guardian_relation", "监护人关系", RK_ENUM,
+      V("父", "母", "祖父母", "外祖父母", "其他亲属", "受委托监护人", "民政部门",
+        "儿童福利机构"),
+      RF_WHEN | P, "guardianship_status", V("无人监护"), 1, "祖父母"),
+    W("guardian_phone", "监护人电话", RK_PHONE, NULL, RF_WHEN | P, "guardianship_status",
+      V("无人监护"), 1, "13812341234"),
+    F("guardian_id_number", "监护人身份证号", RK_IDNUM, NULL, P, ""),
+    F("guardian_capacity", "监护能力", RK_ENUM,
+      V("有监护能力", "丧失监护能力", "不履行监护责任", "下落不明", "死亡"), P, "有监护能力"),
+    F("household_head", "户主姓名", RK_TEXT, NULL, P, ""),
+    F("household_phone", "户主电话", RK_PHONE, NULL, P, ""),
+    F("needs", "需求", RK_TEXT, NULL, P, ""),
+    F("responsible_staff", "包干人员", RK_REF, NULL, 0, ""),
+    F("verified_at", "核实日期", RK_DATE, NULL, 0, "2024-03-31"),
+};
+
+/* ---- R01 office profile */
+static const struct rec_field office[] = {
+    F("code", "代码", RK_CODE, NULL, RF_REQ, "530102001001"),
+    F("tier", "层级", RK_ENUM, V("province", "prefecture", "county", "township", "village"),
+      RF_REQ, "village"),
+    F("kind", "类型", RK_ENUM,
+      V("指导中心", "工作站", "儿童之家", "区域性儿童之家", "未成年人保护中心", "儿童福利机构",
+        "热线", "专门业务科室", "特殊教育学校"),
+      RF_REQ, "儿童之家"),
+    F("name", "名称", RK_TEXT, NULL, RF_REQ, "红云社区儿童之家"),
+    F("parent", "上级代码", RK_CODE, NULL, RF_REQ, "530102001"),
+    W("host", "依托", RK_ENUM,
+      V("政务中心", "儿童福利机构", "现有设施", "乡村学校", "少年宫", "新建住宅小区配套", "other"),
+      RF_WHEN | RF_ONLY, "kind", V("指导中心", "儿童之家", "区域性儿童之家"), 0, "现有设施"),
+    F("established_at", "建立日期", RK_DATE, NULL, RF_REQ, "2018-10-31"),
+    F("closed_at", "撤销日期", RK_DATE, NULL, 0, ""),
+    F("address", "地址", RK_TEXT, NULL, RF_REQ, "红云街道1号"),
+    F("manager", "管理人", RK_REF, NULL, 0, ""),
+    F("catchment", "服务范围", RK_TEXT, NULL, 0, ""),
+    F("opening_hours", "开放时间", RK_TEXT, NULL, 0, "周六 9:00-17:00"),
+    F("paired_unit", "挂钩单位", RK_TEXT, NULL, 0, ""),
+    F("online_group", "线上群", RK_BOOL, NULL, 0, "是"),
+    W("county_type", "县类型", RK_ENUM, V("县", "县级市", "地级市辖区", "直辖市城区"),
+      RF_WHEN | RF_ONLY, "tier", V("county"), 0, ""),
+    W("population", "人口", RK_INT, NULL, RF_WHEN | RF_ONLY, "tier", V("county"), 0, ""),
+    W("special_school", "特殊教育学校", RK_BOOL, NULL, RF_ONLY, "tier", V("county"), 0, ""),
+    W("hotline_number", "热线号码", RK_PHONE, NULL, RF_WHEN | RF_ONLY, "kind", V("热线"), 0, ""),
+    W("space_for_orgs", "社会组织场地", RK_BOOL, NULL, RF_ONLY, "kind", V("未成年人保护中心"), 0,
+      ""),
+};
+
+/* ---- R02 division roster */
+static const struct rec_field division[] = {
+    F("code", "区划代码", RK_CODE, NULL, RF_REQ, "530102001001"),
+    F("name", "名称", RK_TEXT, NULL, RF_REQ, "红云社区"),
+    F("type", "类型", RK_ENUM, V("乡镇", "街道", "村", "社区"), RF_REQ, "社区"),
+    F("parent", "上级代码", RK_CODE, NULL, RF_REQ, "530102001"),
+    W("population", "人口", RK_INT, NULL, RF_WHEN, "type", V("村", "社区"), 0, "3200"),
+    F("child_count", "儿童数", RK_INT, NULL, RF_REQ, "640"),
+    F("child_count_as_of", "儿童数截至", RK_DATE, NULL, RF_REQ, "2024-01-01"),
+    F("planned_home_date", "计划建家日期", RK_DATE, NULL, RF_FUTURE, ""),
+    F("responsible_staff", "包干人员", RK_REF, NULL, 0, ""),
+};
+
+/* ---- R05 document (metadata; the file stays with the owner in this slice) */
+static const struct rec_field document[] = {
+    F("kind", "类型", RK_ENUM,
+      V("机制文件", "细化措施", "年度工作计划", "年度进展报告", "考核办法", "实施意见",
+        "会议纪要", "培训方案", "经费文件", "操作规程", "证书", "照片签到", "other"),
+      RF_REQ, "年度工作计划"),
+    F("title", "标题", RK_TEXT, NULL, RF_REQ, "2024年儿童关爱保护工作计划"),
+    F("issued_at", "印发日期", RK_DATE, NULL, RF_REQ, "2024-02-01"),
+    F("year", "年度", RK_INT, NULL, RF_REQ, "2024"),
+    F("doc_name", "文件名", RK_TEXT, NULL, 0, "plan-2024.pdf"),
+    F("doc_sha256", "文件SHA256", RK_TEXT, NULL, 0, ""),
+    W("filed_with", "备案机关", RK_CODE, NULL, RF_WHEN | RF_ONLY, "kind", V("细化措施"), 0, ""),
+    W("filed_at", "备案日期", RK_DATE, NULL, RF_WHEN | RF_ONLY, "kind", V("细化措施"), 0, ""),
+};
+
+/* ---- R06 staff roster */
+static const char *const registered_roles[] = {"儿童督导员", "儿童主任", NULL};
+static const struct rec_field staff[] = {
+    F("name", "姓名", RK_TEXT, NULL, RF_REQ | P, "李红"),
+    W("id_number", "身份证号", RK_IDNUM, NULL, RF_WHEN | P, "role", registered_roles, 0,
+      "53010219850101002X"),
+    F("phone", "联系电话", RK_PHONE, NULL, RF_REQ | P, "13987654321"),
+    F("role", "岗位", RK_ENUM,
+      V("分管领导", "成员单位人员", "指导中心工作人员", "专门工作人员", "儿童督导员",
+        "儿童主任", "未成年人保护专干", "儿童福利督导员", "儿童社工", "热线专人", "负责人",
+        "联系人"),
+      RF_REQ, "儿童主任"),
+    W("member_unit", "成员单位", RK_TEXT, NULL, RF_WHEN, "role",
+      V("成员单位人员", "指导中心工作人员"), 0, ""),
+    F("employment", "专兼职", RK_ENUM, V("专职", "兼职"), RF_REQ, "兼职"),
+    F("engagement", "聘用方式", RK_ENUM,
+      V("在编", "政府购买服务", "公益性岗位", "社会工作站", "民政助理员兼职", "民政协理员兼职",
+        "村干部兼任", "志愿"),
+      RF_REQ, "村干部兼任"),
+    F("duties", "职责", RK_TEXT, NULL, RF_REQ, "儿童信息采集、走访"),
+    F("assigned_area", "包干范围", RK_TEXT, NULL, 0, "530102001001"),
+    F("start_at", "任职日期", RK_DATE, NULL, RF_REQ, "2019-05-01"),
+    F("end_at", "离任日期", RK_DATE, NULL, 0, ""),
+    F("subsidy", "月补贴", RK_INT, NULL, P, ""),
+    F("mca_registered_at", "实名登记日期", RK_DATE, NULL, 0, ""),
+};
+
+/* ---- R07 training */
+static const struct rec_field training[] = {
+    F("organiser_tier", "主办层级", RK_ENUM, V("prefecture", "county"), RF_REQ, "county"),
+    F("kind", "类型", RK_ENUM, V("集中培训", "业务培训", "other"), RF_REQ, "集中培训"),
+    F("title", "名称", RK_TEXT, NULL, RF_REQ, "儿童主任业务培训"),
+    F("start", "开始日期", RK_DATE, NULL, RF_REQ, "2024-04-10"),
+    F("end", "结束日期", RK_DATE, NULL, RF_REQ, "2024-04-11"),
+    F("topics", "内容", RK_SET,
+      V("家庭走访", "信息采集更新", "强制报告", "政策链接", "家庭监护主体责任", "other"), RF_REQ,
+      "家庭走访、强制报告"),
+    F("audience", "对象", RK_SET, V("相关部门", "乡镇工作人员", "儿童督导员", "儿童主任"),
+      RF_REQ, "儿童主任"),
+    F("trainees", "参训人数", RK_INT, NULL, RF_REQ, "36"),
+    F("certified", "发证人数", RK_INT, NULL, 0, "35"),
+    F("trainee_names", "学员名单", RK_TEXT, NULL, P, ""),
+};
+
+/* ---- R08 meeting */
+static const struct rec_field meeting[] = {
+    F("body", "会议主体", RK_ENUM, V("党委", "政府", "联席会议", "领导协调机制", "部门会商"),
+      RF_REQ, "联席会议"),
+    F("date", "日期", RK_DATE, NULL, RF_REQ, "2024-03-15"),
+    F("chair_name", "主持人", RK_TEXT, NULL, RF_REQ, "王建国"),
+    F("chair_title", "主持人职务", RK_TEXT, NULL, RF_REQ, "副县长"),
+    F("chair_is_principal", "主要领导主持", RK_BOOL, NULL, RF_REQ, "否"),
+    F("units_present", "参会单位", RK_TEXT, NULL, RF_REQ, "民政、教育、公安"),
+    F("topics", "议题", RK_SET, V("重大问题", "重要事项", "重点个案"), RF_REQ, "重要事项"),
+    W("case_refs", "个案", RK_TEXT, NULL, RF_WHEN | RF_ONLY | P, "topics", V("重点个案"), 0, ""),
+    F("minutes", "会议纪要", RK_TEXT, NULL, RF_REQ, "纪要〔2024〕3号"),
+    F("follow_up", "督办", RK_TEXT, NULL, 0, ""),
+};
+
+/* ---- R10 activity */
+static const struct rec_field activity[] = {
+    F("type", "类型", RK_ENUM,
+      V("儿童之家活动", "家庭教育指导培训", "政策宣传", "强制报告宣传", "热线宣传", "心理疏导",
+        "关系调适", "关爱帮扶", "志愿服务", "送教进社区", "劝返复学"),
+      RF_REQ, "儿童之家活动"),
+    F("date", "日期", RK_DATE, NULL, RF_REQ, "2024-05-18"),
+    F("topics", "主题", RK_TEXT, NULL, RF_REQ, "亲子沟通"),
+    W("channel", "渠道", RK_ENUM, V("现场", "电视", "广播", "标语", "公益广告", "网络"),
+      RF_WHEN | RF_ONLY, "type", V("政策宣传", "强制报告宣传", "热线宣传"), 0, ""),
+    F("children", "儿童人数", RK_INT, NULL, RF_REQ, "18"),
+    F("families", "家庭数", RK_INT, NULL, RF_REQ, "6"),
+    F("adults", "成人人数", RK_INT, NULL, RF_REQ, "9"),
+    F("staff", "工作人员", RK_TEXT, NULL, RF_REQ, "李红"),
+    F("partner", "合作机构", RK_REF, NULL, 0, ""),
+    W("child_refs", "服务儿童", RK_TEXT, NULL, RF_WHEN | RF_ONLY | P, "type",
+      V("心理疏导", "关系调适", "关爱帮扶"), 0, ""),
+};
+
+/* ---- R11 visit */
+static const struct rec_field visit[] = {
+    F("children", "儿童", RK_TEXT, NULL, RF_REQ, "530102001001-r1"),
+    F("household", "家庭", RK_TEXT, NULL, 0, ""),
+    F("date", "日期", RK_DATE, NULL, RF_REQ, "2024-03-20"),
+    F("visitor", "走访人", RK_TEXT, NULL, RF_REQ, "李红"),
+    F("kind", "类型", RK_ENUM, V("定期走访", "随访", "核实更新", "劝返"), RF_REQ, "核实更新"),
+    F("child_seen", "见到儿童", RK_BOOL, NULL, RF_REQ | P, "是"),
+    F("guardian_present", "监护人在场", RK_BOOL, NULL, RF_REQ | P, "是"),
+    F("findings", "走访情况", RK_TEXT, NULL, RF_REQ | P, "生活正常，学习良好"),
+    F("services", "服务", RK_TEXT, NULL, 0, ""),
+    F("next_due", "下次走访", RK_DATE, NULL, RF_REQ | RF_FUTURE, "2024-06-20"),
+};
+
+static const struct rec_type types[] = {
+    {"office", "R01", "办公场所", office, N(office)},
+    {"division", "R02", "区划", division, N(division)},
+    {"document", "R05", "文件", document, N(document)},
+    {"staff", "R06", "工作人员", staff, N(staff)},
+    {"training", "R07", "培训", training, N(training)},
+    {"meeting", "R08", "会议", meeting, N(meeting)},
+    {"child", "R09", "儿童", child, N(child)},
+    {"activity", "R10", "活动", activity, N(activity)},
+    {"visit", "R11", "走访", visit, N(visit)},
+};
+
+const struct rec_type *roles_record_types(size_t *n)
+{
+	*n = N(types);
+	return types;
+}
+
+const struct rec_type *roles_record_type(const char *name)
+{
+	for (size_t i = 0; name && i < N(types); i++)
+		if (strcmp(name, types[i].name) == 0 || strcasecmp(name, types[i].code) == 0 ||
+		    strcmp(name, types[i].zh) == 0)
+			return &types[i];
+	return NULL;
+}
+
+int roles_record_field(const struct rec_type *t, const char *name)
+{
+	for (size_t i = 0; i < t->nfields; i++)
+		if (strcmp(name, t->fields[i].name) == 0 || strcmp(name, t->fields[i].zh) == 0)
+			return (int)i;
+	return -1;
+}
