@@ -108,7 +108,12 @@ int pki_verify_sig(const uint8_t pub[PKI_PUB_LEN], const uint8_t *msg, size_t le
 		   const uint8_t sig[PKI_SIG_LEN]);
 
 /* ---- files ---- */
-/* CN_EPERM if the file is readable/writable by group or others (message in why). */
+/* CN_EPERM if the directory holding the key file path is looser than 0700
+ * (CN_EINVAL: not a directory, or a symbolic link); the message in why says
+ * which directory and the chmod to run. Every key read or written passes it. */
+int pki_check_key_dir(const char *path, char *why, size_t whylen);
+/* CN_EPERM if the file is readable/writable by group or others, or its
+ * directory fails pki_check_key_dir (message in why). */
 int pki_check_key_perms(const char *path, char *why, size_t whylen);
 /* CURVE key file: two lines "public=<z85>\nsecret=<z85>\n", mode 0600. */
 int pki_curve_generate(const char *path);

@@ -29,6 +29,9 @@ int pki_key_generate(const char *path, char *why, size_t whylen)
 	char *pem = NULL;
 	int rc = CN_ECRYPTO;
 
+	if ((rc = pki_check_key_dir(path, why, whylen)) != 0)
+		goto out;
+	rc = CN_ECRYPTO;
 	if (!key || !bio || !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) ||
 	    !(pem = pki_bio_string(bio))) {
 		log_ssl("pki: key generation");

@@ -439,10 +439,46 @@ void pki_der_list_free(uint8_t ***der, size_t **lens, size_t n)
 
 /* ---------------------------------------------------------- key files */
 
+int pki_check_key_dir(const char *path, char *why, size_t whylen)
+{
+	char *dir = util_dirname(path);
+	struct stat st;
+	int rc;
+
+	if (!dir)
+		return CN_ENOMEM;
+	switch ((rc = util_dir_private(dir))) {
+	case 0:
+		break;
+	case CN_EPERM:
+		st.st_mode = 0;
+		stat(dir, &st);
+		pki_why(why, whylen,
+		        "key directory %s is accessible by group or others (mode %04o): run "
+		        "chmod 700 %s",
+		        dir, (unsigned)(st.st_mode & 07777), dir);
+		break;
+	case CN_EINVAL:
+		pki_why(why, whylen,
+		        "key directory %s is not a directory (or is a symbolic link): keep keys "
+		        "in a real directory of mode 0700",
+		        dir);
+		break;
+	default:
+		pki_why(why, whylen, "key directory %s: %s", dir, cn_strerror(rc));
+		break;
+	}
+	free(dir);
+	return rc;
+}
+
 int pki_check_key_perms(const char *path, char *why, size_t whylen)
 {
 	struct stat st;
+	int rc;
 
+	if ((rc = pki_check_key_dir(path, why, whylen)) != 0 && rc != CN_ENOTFOUND)
+		return rc;
 	if (stat(path, &st) < 0) {
 		int e = errno;
 		pki_why(why, whylen, "cannot read key file %s: %s", path, strerror(e));
@@ -493,9 +529,13 @@ EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen)
 
 int pki_curve_generate(const char *path)
 {
-	char pub[41], sec[41], buf[128];
+	char pub[41], sec[41], buf[128], why[512];
 	int n, rc;
 
+	if ((rc = pki_check_key_dir(path, why, sizeof(why))) != 0) {
+		log_warnx("pki: %s", why);
+		return rc;
+	}
 	if (zmq_curve_keypair(pub, sec) != 0) {
 		log_warnx("pki: zmq_curve_keypair: %s", zmq_strerror(zmq_errno()));
 		return CN_ECRYPTO;

@@ -406,6 +406,45 @@ static void test_enroll(void)
 	free(got);
 }
 
+/* Keys are neither written nor read in a directory looser than 0700. */
+static void test_key_dirs(void)
+{
+	struct pki_self *self = NULL;
+	char why[512] = "";
+
+	/* init into a directory the operator made 0755 */
+	CHECK_INT(mkdir(P("loose"), 0755), 0);
+	chmod(P("loose"), 0755);
+	CHECK_INT(run(cmd_init, "init", "--dir", P("loose"), "--id", "530102001009", NULL), 4);
+	CHECK(strstr(out, "chmod 700") && strstr(out, P("loose")));
+	CHECK(!file_exists(P("loose/node.key")) && !file_exists(P("loose/curve.key")));
+	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("loose"), "--scope", "54", "--name", "x",
+	              NULL),
+	          4);
+	CHECK(strstr(out, "chmod 700") != NULL && !file_exists(P("loose/ca.key")));
+	/* enroll and ca issue read keys: refused too */
+	chmod(P("vil"), 0755);
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"),
+	              "--force", NULL),
+	          4);
+	CHECK(strstr(out, "chmod 700") && strstr(out, P("vil")));
+	/* and so does the node at start-up */
+	CHECK_INT(pki_self_load(P("vil/node.key"), P("vil/node.pem"), P("vil/chain.pem"),
+	                        P("vil/curve.key"), &self, why, sizeof(why)),
+	          CN_EPERM);
+	CHECK(strstr(why, "chmod 700") != NULL);
+	chmod(P("vil"), 0700);
+	CHECK_INT(pki_self_load(P("vil/node.key"), P("vil/node.pem"), P("vil/chain.pem"),
+	                        P("vil/curve.key"), &self, why, sizeof(why)),
+	          0);
+	pki_self_free(&self);
+	chmod(P("c1"), 0750);
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("c1"), NULL), 4);
+	CHECK(strstr(out, "chmod 700") != NULL);
+	chmod(P("c1"), 0700);
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("c1"), NULL), 0);
+}
+
 /* ------------------------------------------- verification and CLI */
 
 static void test_other_root(void)
@@ -508,6 +547,7 @@ int main(int argc, char **argv)
 	test_issue();
 	test_bundle();
 	test_enroll();
+	test_key_dirs();
 	test_other_root();
 	test_revoke();
 	return fixture_close("test_ca");
