@@ -318,7 +318,7 @@ struct ca_init_opts {
 
 static int ca_init_root(const struct ca_init_opts *o)
 {
-	char key[PATH_MAX], why[WHY_MAX], *pem = NULL;
+	char key[PATH_MAX], why[WHY_MAX], fp[65], *pem = NULL;
 	time_t now = time(NULL);
 	int rc;
 
@@ -341,18 +341,24 @@ static int ca_init_root(const struct ca_init_opts *o)
 		return ca_fail(rc, "%s", why);
 	}
 	rc = ca_dir_finish(o->dir, pem, NULL);
+	if (rc == 0)
+		rc = pki_cert_sha256(pem, strlen(pem), fp);
 	free(pem);
 	if (rc != 0) {
 		ca_dir_undo(o->dir, 1);
-		return rc;
+		return rc < 0 ? cn_exit_code(rc) : rc;
 	}
 	printf(
 	    "root CA %s (%s) created in %s\n"
 	    "  %s/ca.key  private key: keep it offline, mode 0600\n"
 	    "  %s/ca.pem  certificate: every node trusts it (root.pem)\n"
 	    "  %s/crl.pem revocation list\n"
+	    "root certificate SHA-256 fingerprint (every office enrolls with it: give it by\n"
+	    "another channel than the bundles, e.g. printed in the letter that announces them):\n"
+	    "  root-sha256 %s\n"
+	    "  carenet enroll BUNDLE --dir NODEDIR --root-sha256 %s\n"
 	    "next: carenet ca init --dir COUNTYDIR --scope <6-digit code> --name NAME --root %s\n",
-	    o->scope, o->name, o->dir, o->dir, o->dir, o->dir, o->dir);
+	    o->scope, o->name, o->dir, o->dir, o->dir, o->dir, fp, fp, o->dir);
 	return 0;
 }
 
@@ -360,7 +366,7 @@ static int ca_init_root(const struct ca_init_opts *o)
 static int ca_install_pem(const char *dir, const char *file_pem, const char *rootdir,
                           const char *want_scope)
 {
-	char *blocks[PKI_CHAIN_MAX], key[PATH_MAX], why[WHY_MAX], *root_pem = NULL;
+	char *blocks[PKI_CHAIN_MAX], key[PATH_MAX], why[WHY_MAX], fp[65], *root_pem = NULL;
 	struct pki_identity id, rid;
 	struct pki_trust *trust = NULL;
 	size_t n = pem_blocks(file_pem, blocks, PKI_CHAIN_MAX);
@@ -404,11 +410,14 @@ static int ca_install_pem(const char *dir, const char *file_pem, const char *roo
 		             cn_strerror(rc));
 		goto out;
 	}
-	if ((rc = ca_dir_finish(dir, blocks[0], root_pem)) == 0)
+	if ((rc = ca_dir_finish(dir, blocks[0], root_pem)) == 0 &&
+	    pki_cert_sha256(root_pem, strlen(root_pem), fp) == 0)
 		printf("county CA %s (%s) installed in %s\n"
+		       "  root-sha256 %s (the root's fingerprint: check it against the one the\n"
+		       "  root's operator gave you; nodes enroll with --root-sha256)\n"
 		       "next: issue this county's nodes: carenet ca issue --ca %s --csr "
 		       "NODEDIR/request.pem\n",
-		       id.scope, id.name, dir, dir);
+		       id.scope, id.name, dir, fp, dir);
 out:
 	pki_trust_free(&trust);
 	free(root_pem);

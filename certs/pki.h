@@ -148,6 +148,10 @@ void pki_der_list_free(uint8_t ***der, size_t **lens, size_t n);
  * follow the profile. is_ca may be NULL. */
 int pki_cert_parse(const char *pem, size_t len, struct pki_identity *out, int *is_ca, char *why,
 		   size_t whylen);
+/* SHA-256 of the DER of the first certificate in a PEM buffer, as 64
+ * lower-case hex digits (what `openssl x509 -noout -fingerprint -sha256`
+ * shows with colons). CN_EINVAL if there is no certificate. */
+int pki_cert_sha256(const char *pem, size_t len, char hex[65]);
 /* Lower-case hex of a serial number given in hex (any case, leading zeros
  * allowed); CN_EINVAL if not hex or too long. out: 64 bytes. */
 int pki_serial_normalize(const char *hex, char out[64]);

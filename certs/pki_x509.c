@@ -437,6 +437,23 @@ void pki_der_list_free(uint8_t ***der, size_t **lens, size_t n)
 	*lens = NULL;
 }
 
+int pki_cert_sha256(const char *pem, size_t len, char hex[65])
+{
+	X509 *x = pki_x509_from_pem(pem, len);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int ok;
+
+	hex[0] = 0;
+	ok = x && X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
+	X509_free(x);
+	ERR_clear_error();
+	if (!ok)
+		return CN_EINVAL;
+	util_hex(md, 32, hex);
+	return 0;
+}
+
 /* ---------------------------------------------------------- key files */
 
 int pki_check_key_dir(const char *path, char *why, size_t whylen)

@@ -13,6 +13,7 @@
 #include "pki_issue.h"
 #include "pki_int.h"
 
+#include <ctype.h>
 #include <libconfig.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -33,6 +34,8 @@ static void test_ca_init(void)
 	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("root"), "--scope", "53", "--name",
 	              "云南省民政厅", NULL),
 	          0);
+	/* it prints the root's fingerprint, which nodes enroll with */
+	CHECK(strstr(out, root_sha(P("root/ca.pem"))) && strstr(out, "--root-sha256"));
 	CHECK_INT(mode_of(P("root/ca.key")), 0600);
 	CHECK(file_exists(P("root/ca.pem")) && file_exists(P("root/crl.pem")));
 	CHECK(file_exists(P("root/serial")) && file_exists(P("root/issued")));
@@ -343,14 +346,14 @@ static void test_enroll(void)
 	CHECK_INT(run(cmd_enroll, "enroll", "--dir", P("town"), NULL), 2);
 	/* a bundle into the wrong directory: the keys do not match */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("town"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("town"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    4);
 	CHECK(!file_exists(P("town/node.cfg")));
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--listen", "tcp://0.0.0.0:7401", NULL),
 	          0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	got = slurp(P("town/node.cfg"));
 	CHECK_STR(got, want_town);
@@ -364,7 +367,7 @@ static void test_enroll(void)
 	CHECK(!file_exists(P("county/parent.pem")));
 	/* village: no listen */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	got = slurp(P("vil/node.cfg"));
 	CHECK(got && strstr(got, "listen = \"\";\n") &&
@@ -373,10 +376,10 @@ static void test_enroll(void)
 	free(got);
 	/* not twice without --force */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    4);
 	CHECK(strstr(out, "--force") != NULL);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--force", "--data-dir", "/var/lib/carenet", NULL),
 	          0);
 	got = slurp(P("vil/node.cfg"));
@@ -384,7 +387,7 @@ static void test_enroll(void)
 	free(got);
 	/* key modes are checked */
 	chmod(P("vil/node.key"), 0644);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--force", NULL),
 	          4);
 	CHECK(strstr(out, "chmod 600") != NULL);
@@ -393,13 +396,13 @@ static void test_enroll(void)
 	CHECK_INT(run(cmd_init, "init", "--dir", P("vil-x"), "--id", "530102001007", NULL), 0);
 	unlink(P("vil-x/node.key"));
 	CHECK_INT(link(P("vil/node.key"), P("vil-x/node.key")), 0);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil-x"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil-x"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              NULL),
 	          4);
 	CHECK(strstr(out, "curve.key is not the CURVE key") != NULL);
 	/* inspectors */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), NULL),
+	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	got = slurp(P("insp/node.cfg"));
 	CHECK(got && strstr(got, "listen = \"\";\n") && !strstr(got, "parent"));
@@ -424,7 +427,7 @@ static void test_key_dirs(void)
 	CHECK(strstr(out, "chmod 700") != NULL && !file_exists(P("loose/ca.key")));
 	/* enroll and ca issue read keys: refused too */
 	chmod(P("vil"), 0755);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--force", NULL),
 	          4);
 	CHECK(strstr(out, "chmod 700") && strstr(out, P("vil")));
@@ -462,6 +465,39 @@ static void test_other_root(void)
 	CHECK_INT(
 	    run(cmd_ca, "ca", "issue", "--ca", P("c9"), "--csr", P("county9/request.pem"), NULL),
 	    0);
+	/* a bundle of that other PKI (a bundle swapped in the mail: root, CA and
+	 * certificate all replaced, every signature good) does not enroll */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root-sha256", root_sha(P("root/ca.pem")), NULL),
+	          4);
+	CHECK(strstr(out, "altered") && strstr(out, root_sha(P("root/ca.pem"))));
+	CHECK(!file_exists(P("county9/node.cfg")) && !file_exists(P("county9/root.pem")));
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root", P("root/ca.pem"), NULL),
+	          4);
+	CHECK(strstr(out, "is not the one in") != NULL);
+	/* nothing given and no root installed: refused, saying where to look */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              NULL),
+	          4);
+	CHECK(strstr(out, "--root-sha256") && strstr(out, "carenet ca init"));
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root-sha256", "12:34", NULL),
+	          2);
+	/* its own root's fingerprint, colons and capitals allowed, does */
+	char colons[100] = "";
+	const char *hex = root_sha(P("root2/ca.pem"));
+	for (int i = 0; i < 32; i++)
+		snprintf(colons + strlen(colons), sizeof(colons) - strlen(colons), "%s%c%c",
+		         i ? ":" : "", toupper((unsigned char)hex[2 * i]),
+		         toupper((unsigned char)hex[2 * i + 1]));
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root-sha256", colons, NULL),
+	          0);
+	/* the root installed there: no fingerprint needed to enroll again */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--force", NULL),
+	          0);
 	t = trust_of(P("root/ca.pem"));
 	CHECK_INT(verify_files(t, P("c9/issued/530102.pem"), P("c9/chain.pem"), &id), CN_EVERIFY);
 	/* its CRL is not accepted either */
@@ -510,7 +546,7 @@ static void test_revoke(void)
 	              "--force", "--out", P("vil-new.bundle"), NULL),
 	          0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("vil-new.bundle"), "--dir", P("vil"), "--force", NULL),
+	    run(cmd_enroll, "enroll", P("vil-new.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), "--force", NULL),
 	    0); /* re-issued: a new serial */
 	CHECK_INT(run(cmd_ca, "ca", "revoke", "--ca", P("c1"), "--id", "530102001007", NULL), 0);
 	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("vil/request.pem"),

@@ -53,15 +53,15 @@ static void build_tree(void)
 	              NULL),
 	          0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"), NULL), 0);
+	    run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"), "--root-sha256", root_sha(P("root/ca.pem")), NULL), 0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), NULL),
+	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 }
 

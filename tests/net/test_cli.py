@@ -28,7 +28,7 @@ FLAGS = {
     ("init",): ["-d", "--dir", "-i", "--id", "-n", "--name", "-I", "--inspector", "-s",
                 "--scope"],
     ("enroll",): ["-d", "--dir", "-l", "--listen", "--data-dir", "-p", "--parent-endpoint",
-                  "-f", "--force"],
+                  "--root-sha256", "--root", "-f", "--force"],
     ("demo",): ["-d", "--dir", "-t", "--townships", "-v", "--villages", "--duration",
                 "--no-scenario", "-s", "--setup-only", "-p", "--base-port"],
     ("directive", "issue"): ["-c", "--config", "--kind", "--to", "--title", "--body",
