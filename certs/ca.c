@@ -468,12 +468,39 @@ static int county_request(const struct ca_init_opts *o, char **req)
 	return 0;
 }
 
+/* Moves the certificate recorded as DIR/issued/NAME.pem to the history,
+ * DIR/issued/superseded/NAME-SERIAL.pem; its serial into serial (64 bytes).
+ * 0 when there was none (serial ""). An exit status (printed) on failure. */
+int ca_supersede_move(const char *dir, const char *name, char *serial)
+{
+	struct pki_identity id;
+	char rel[PKI_ID_MAX + 120], from[PATH_MAX], to[PATH_MAX], why[WHY_MAX], *pem;
+	int rc;
+
+	serial[0] = 0;
+	snprintf(rel, sizeof(rel), "issued/%s.pem", name);
+	if (ca_path(from, dir, rel) != 0 || !ca_exists(from))
+		return 0;
+	pem = ca_read_opt(dir, rel);
+	rc = pem ? pki_cert_parse(pem, strlen(pem), &id, NULL, why, sizeof(why)) : CN_ENOMEM;
+	free(pem);
+	if (rc != 0)
+		return ca_fail(rc, "%s: %s", from, rc == CN_ENOMEM ? "out of memory" : why);
+	snprintf(rel, sizeof(rel), "issued/superseded/%s-%s.pem", name, id.serial);
+	if (ca_path(to, dir, "issued/superseded") || util_mkdirs(to, 0700) ||
+	    ca_path(to, dir, rel) || rename(from, to) != 0)
+		return ca_fail(CN_EIO, "cannot keep %s as %s/%s: %s", from, dir, rel,
+		               strerror(errno));
+	memcpy(serial, id.serial, 64);
+	return 0;
+}
+
 /* Signs a CA request with the root in rootdir, records it there. */
 int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req *req, int days,
                  int force, char **cert_pem, char *record, size_t reclen)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
-	char why[WHY_MAX], serial[64], path[PATH_MAX], *root_pem = NULL, *all = NULL;
+	char why[WHY_MAX], serial[64], old[64], path[PATH_MAX], *root_pem = NULL, *all = NULL;
 	time_t now = time(NULL);
 	int rc;
 
@@ -486,6 +513,19 @@ int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req 
 	if ((rc = pki_ca_issue(root, req, now - 60, now + (time_t)days * DAY, cert_pem, serial, why,
 	                       sizeof(why))) != 0)
 		return ca_fail(rc, "refused: %s", why);
+	snprintf(path, sizeof(path), "ca-%s", id->scope);
+	if ((rc = ca_supersede_move(rootdir, path, old)) != 0) {
+		free(*cert_pem);
+		*cert_pem = NULL;
+		return rc;
+	}
+	if (old[0])
+		fprintf(stderr,
+		        "carenet: warning: the superseded certificate of county CA %s (serial %s) "
+		        "is kept in %s/issued/superseded but not revoked: every certificate it "
+		        "issued would fall with it. Revoke it ('carenet ca revoke --ca %s --serial "
+		        "%s') once that county's offices hold certificates of the new one.\n",
+		        id->scope, old, rootdir, rootdir, old);
 	root_pem = ca_read_opt(rootdir, "ca.pem");
 	if (!root_pem || !(all = malloc(strlen(*cert_pem) + strlen(root_pem) + 1)))
 		rc = CN_ENOMEM;

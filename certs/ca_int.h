@@ -44,6 +44,13 @@ struct ca_revoked_line {
 	char id[PKI_ID_MAX];
 };
 int ca_revoked_read(const char *dir, struct ca_revoked_line **out, size_t *n);
+/* Moves DIR/issued/NAME.pem, if any, to DIR/issued/superseded/NAME-SERIAL.pem
+ * (the history ca list shows); its serial into serial (64 bytes, "" if there
+ * was none). 0, or an exit status (message printed). */
+int ca_supersede_move(const char *dir, const char *name, char *serial);
+/* Appends "SERIAL NOW REASON ID" to DIR/revoked (atomically). */
+int ca_revoke_append(const char *dir, const char *serial, int reason, const char *id);
+#define CA_REASON_SUPERSEDED 4 /* RFC 5280 CRLReason superseded */
 /* Signs a CRL of every DIR/revoked entry, next CRL number; writes DIR/crl.pem. */
 int ca_crl_write(const char *dir, struct pki_ca *ca, char *why, size_t whylen);
 /* Root signs a county CA request; records rootdir/issued/ca-CODE.pem (the

@@ -36,7 +36,10 @@ static const struct args_opt ca_issue_opts[] = {
     {"valid-until", ARGS_LONG('U'), "TIME", "\"YYYY-MM-DD HH:MM\" (default valid-from + days)"},
     {"tz", ARGS_LONG('z'), "ZONE", "zone of those times (default " DEFAULT_TZ ")"},
     {"out", 'o', "FILE", "where to write the bundle"},
-    {"force", 'f', NULL, "issue again an id already issued"},
+    {"force", 'f', NULL,
+     "issue again an id already issued: the certificate it\n"
+     "supersedes is revoked (reason superseded), the CRL\n"
+     "signed again and the old one kept in issued/superseded"},
     {0}};
 static const struct args_cmd ca_issue_cmd = {
     "carenet ca issue", "--ca DIR --csr FILE [--endpoint tcp://HOST:PORT] [OPTION]...",
@@ -217,12 +220,38 @@ static int issue_bundle(const struct issue_opts *o, const struct pki_ca *ca, str
 	return rc;
 }
 
+/* --force: the superseded certificate of id is revoked (reason superseded)
+ * and the CRL signed again, so the old key stops working at once. */
+static int supersede_revoke(const struct issue_opts *o, struct pki_ca *ca, const char *id,
+                            const char *serial)
+{
+	struct ca_revoked_line *lines = NULL;
+	char why[WHY_MAX];
+	size_t n = 0;
+	int rc, already = 0;
+
+	if ((rc = ca_revoked_read(o->ca, &lines, &n)) != 0)
+		return ca_fail(rc, "cannot read %s/revoked", o->ca);
+	for (size_t i = 0; i < n; i++)
+		already |= strcmp(lines[i].r.serial, serial) == 0;
+	free(lines);
+	if (!already && (rc = ca_revoke_append(o->ca, serial, CA_REASON_SUPERSEDED, id)) != 0)
+		return ca_fail(rc, "cannot write %s/revoked: %s", o->ca, cn_strerror(rc));
+	if ((rc = ca_crl_write(o->ca, ca, why, sizeof(why))) != 0)
+		return ca_fail(rc, "%s", why);
+	fprintf(stderr,
+	        "carenet: the superseded certificate of %s (serial %s) is revoked; distribute "
+	        "the new CRL %s/crl.pem ('carenet crl publish' at the county)\n",
+	        id, serial, o->ca);
+	return 0;
+}
+
 static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
 	struct bundle b = {.id = id->id, .role = pki_role_name(id->role)};
-	char why[WHY_MAX], serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16], tbuf[40];
-	char *cert = NULL, *pcert = NULL, *pep = NULL;
+	char why[WHY_MAX], serial[64], old_serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16];
+	char tbuf[40], *cert = NULL, *pcert = NULL, *pep = NULL;
 	time_t nb = 0, na = 0;
 	int rc;
 
@@ -249,7 +278,11 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 		        "(valid until %s %s): for tests only\n",
 		        id->id, tbuf, o->tz);
 	}
+	if ((rc = ca_supersede_move(o->ca, id->id, old_serial)) != 0)
+		goto out;
 	if ((rc = issue_record(o, id, cert, serial)) != 0)
+		goto out;
+	if (old_serial[0] && (rc = supersede_revoke(o, ca, id->id, old_serial)) != 0)
 		goto out;
 	b.cert = cert, b.parent_cert = pcert, b.parent_endpoint = pep;
 	rc = issue_bundle(o, ca, &b, serial);
@@ -407,12 +440,13 @@ static const struct args_opt ca_list_opts[] = {
     {"ca", 'c', "DIR", "the CA directory"},
     {"json", 'j', NULL,
      "an array of objects: id, role, serial, not_after,\n"
-     "not_after_local, name, revoked"},
+     "not_after_local, name, revoked, superseded"},
     {0}};
 static const struct args_cmd ca_list_cmd = {
     "carenet ca list", "--ca DIR [--json]",
-    "Lists the certificates recorded in DIR/issued: id, role, serial, end of\n"
-    "validity (" DEFAULT_TZ ") and whether revoked.\n",
+    "Lists the certificates recorded in DIR/issued, then those superseded by a\n"
+    "later issue to the same id (DIR/issued/superseded): id, role, serial, end of\n"
+    "validity (" DEFAULT_TZ ") and state (-, revoked, superseded).\n",
     ca_list_opts, NULL};
 
 /* --ca DIR and nothing else (ca crl, ca list; --json where cmd has it):
@@ -470,7 +504,7 @@ static int revoke_lookup(const char *dir, const char *id, char serial[64])
 	return 0;
 }
 
-static int revoke_append(const char *dir, const char *serial, int reason, const char *id)
+int ca_revoke_append(const char *dir, const char *serial, int reason, const char *id)
 {
 	char path[PATH_MAX], line[160], *old = ca_read_opt(dir, "revoked"), *all;
 	int rc = CN_ENOMEM;
@@ -552,7 +586,7 @@ int ca_revoke(int argc, char **argv)
 	if (already)
 		fprintf(stderr, "carenet: serial %s is already revoked; signing the CRL anew\n",
 		        o.serial);
-	else if ((rc = revoke_append(o.dir, o.serial, o.reason, o.id)) != 0) {
+	else if ((rc = ca_revoke_append(o.dir, o.serial, o.reason, o.id)) != 0) {
 		rc = ca_fail(rc, "cannot write %s/revoked: %s", o.dir, cn_strerror(rc));
 		goto out;
 	}
@@ -607,8 +641,8 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of DIR/issued/ *.pem. */
-static int issued_names(const char *dir, char ***names, size_t *n)
+/* Sorted names of DIR/SUB/ *.pem. */
+static int issued_names(const char *dir, const char *sub, char ***names, size_t *n)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -617,7 +651,7 @@ static int issued_names(const char *dir, char ***names, size_t *n)
 
 	*names = NULL;
 	*n = 0;
-	if (ca_path(path, dir, "issued") || !(d = opendir(path)))
+	if (ca_path(path, dir, sub) || !(d = opendir(path)))
 		return CN_EIO;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
@@ -634,14 +668,15 @@ static int issued_names(const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-static void list_one(const char *dir, const char *file, const struct ca_revoked_line *revs,
-                     size_t nrev, int json, int first)
+static void list_one(const char *dir, const char *sub, const char *file,
+                     const struct ca_revoked_line *revs, size_t nrev, int json, int first)
 {
 	struct pki_identity id;
 	char name[PATH_MAX], why[WHY_MAX], when[40], *pem;
-	int is_ca = 0, revoked = 0;
+	int is_ca = 0, revoked = 0, superseded = strcmp(sub, "issued") != 0;
+	const char *state;
 
-	snprintf(name, sizeof(name), "issued/%s", file);
+	snprintf(name, sizeof(name), "%s/%s", sub, file);
 	pem = ca_read_opt(dir, name);
 	if (!pem || pki_cert_parse(pem, strlen(pem), &id, &is_ca, why, sizeof(why)) != 0) {
 		fprintf(stderr, "carenet: %s/%s: unreadable, skipped\n", dir, name);
@@ -652,9 +687,11 @@ static void list_one(const char *dir, const char *file, const struct ca_revoked_
 	for (size_t i = 0; i < nrev; i++)
 		revoked |= strcmp(revs[i].r.serial, id.serial) == 0;
 	util_fmt_time((uint64_t)id.not_after, DEFAULT_TZ, when, sizeof(when));
+	state = revoked ? (superseded ? "revoked,superseded" : "revoked")
+	                : (superseded ? "superseded" : "-");
 	if (!json) {
 		printf("%-16s %-9s %-32s %-19s %s\n", id.id, is_ca ? "ca" : pki_role_name(id.role),
-		       id.serial, when, revoked ? "revoked" : "-");
+		       id.serial, when, state);
 		return;
 	}
 	printf("%s\n  {\"id\": ", first ? "" : ",");
@@ -664,20 +701,22 @@ static void list_one(const char *dir, const char *file, const struct ca_revoked_
 	json_str(when);
 	printf(", \"name\": ");
 	json_str(id.name);
-	printf(", \"revoked\": %s}", revoked ? "true" : "false");
+	printf(", \"revoked\": %s, \"superseded\": %s}", revoked ? "true" : "false",
+	       superseded ? "true" : "false");
 }
 
 int ca_list(int argc, char **argv)
 {
+	static const char *subs[] = {"issued", "issued/superseded"};
 	const char *dir = NULL;
 	struct ca_revoked_line *revs = NULL;
 	char **names = NULL;
-	size_t n = 0, nrev = 0;
+	size_t n = 0, nrev = 0, shown = 0;
 	int rc, json = 0;
 
 	if ((rc = ca_dir_parse(&ca_list_cmd, argc, argv, &dir, &json)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if (issued_names(dir, &names, &n) != 0)
+	if (issued_names(dir, subs[0], &names, &n) != 0)
 		return ca_fail(CN_ENOTFOUND, "%s/issued: %s: is --ca a CA directory?", dir,
 		               strerror(errno));
 	ca_revoked_read(dir, &revs, &nrev);
@@ -685,14 +724,19 @@ int ca_list(int argc, char **argv)
 		printf("[");
 	else
 		printf("%-16s %-9s %-32s %-19s %s\n", "ID", "ROLE", "SERIAL", "NOT AFTER",
-		       "REVOKED");
-	for (size_t i = 0; i < n; i++)
-		list_one(dir, names[i], revs, nrev, json, i == 0);
+		       "STATE");
+	for (size_t s = 0; s < ARRAY_LEN(subs); s++) {
+		if (s > 0 && issued_names(dir, subs[s], &names, &n) != 0)
+			continue; /* no history yet */
+		for (size_t i = 0; i < n; i++)
+			list_one(dir, subs[s], names[i], revs, nrev, json, shown++ == 0);
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		names = NULL;
+	}
 	if (json)
-		printf("%s]\n", n ? "\n" : "");
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		printf("%s]\n", shown ? "\n" : "");
 	free(revs);
 	return 0;
 }

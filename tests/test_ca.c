@@ -570,6 +570,65 @@ static void test_revoke(void)
 	free(old_crl);
 	pki_trust_free(&t);
 }
+/* 1 if the ca list --json entry (in out) of serial contains text. */
+static int json_entry_has(const char *serial, const char *text)
+{
+	char want[120], entry[1024];
+	const char *at, *end;
+
+	snprintf(want, sizeof(want), "\"serial\": \"%s\"", serial);
+	if (!(at = strstr(out, want)) || !(end = strchr(at, '}')) ||
+	    (size_t)(end - at) >= sizeof(entry))
+		return 0;
+	memcpy(entry, at, (size_t)(end - at));
+	entry[end - at] = 0;
+	return strstr(entry, text) != NULL;
+}
+
+/* ca issue --force: the superseded certificate is revoked at once and kept. */
+static void test_force_supersedes(void)
+{
+	struct pki_trust *t = trust_of(P("root/ca.pem"));
+	struct pki_identity old, id;
+	char *pem, hist[PATH_MAX + 300];
+
+	CHECK_INT(pki_trust_add_ca_file(t, P("c1/chain.pem")), 0);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &old), 0);
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("town/request.pem"),
+	              "--out", P("town-again.bundle"), NULL),
+	          4); /* not without --force */
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("town/request.pem"),
+	              "--force", "--out", P("town-again.bundle"), NULL),
+	          0);
+	CHECK(strstr(out, old.serial) && strstr(out, "revoked"));
+	/* the old certificate is in the history, the CRL revokes it */
+	snprintf(hist, sizeof(hist), "c1/issued/superseded/530102001-%s.pem", old.serial);
+	CHECK(file_exists(P("%s", hist)));
+	pem = slurp(P("c1/revoked"));
+	CHECK(pem && strstr(pem, old.serial) && strstr(pem, "superseded 530102001"));
+	free(pem);
+	CHECK_INT(pki_trust_add_crl_file(t, P("c1/crl.pem")), 0);
+	CHECK_INT(pki_trust_is_revoked(t, "530102", old.serial), 1);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &id), CN_EREVOKED);
+	CHECK_INT(verify_files(t, P("c1/issued/530102001.pem"), P("c1/chain.pem"), &id), 0);
+	CHECK(strcmp(id.serial, old.serial) != 0);
+	/* the bundle carries the new CRL */
+	pem = slurp(P("town-again.bundle"));
+	CHECK(pem != NULL);
+	free(pem);
+	/* ca list shows both, the old one superseded and revoked */
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
+	CHECK(strstr(out, "revoked,superseded") && strstr(out, old.serial) && strstr(out, id.serial));
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
+	CHECK(json_entry_has(old.serial, "\"revoked\": true, \"superseded\": true"));
+	CHECK(json_entry_has(id.serial, "\"revoked\": false, \"superseded\": false"));
+	/* the town enrolls the new certificate (same keys) */
+	CHECK_INT(run(cmd_enroll, "enroll", P("town-again.bundle"), "--dir", P("town"), "--force",
+	              NULL),
+	          0);
+	pki_trust_free(&t);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -586,5 +645,6 @@ int main(int argc, char **argv)
 	test_key_dirs();
 	test_other_root();
 	test_revoke();
+	test_force_supersedes();
 	return fixture_close("test_ca");
 }
