@@ -35,8 +35,23 @@ void ca_write_line(const char *path, const char *text);
 char *ca_read_opt(const char *dir, const char *name);
 int ca_parse_days(const char *s, int *days); /* 1..36500 */
 int ca_endpoint_ok(const char *endpoint);    /* tcp://HOST:PORT or ipc://PATH */
-/* Loads DIR/ca.key + DIR/ca.pem; an exit status (message printed) on failure. */
-int ca_load_dir(const char *dir, struct pki_ca **ca);
+/* The CA key's passphrase: the first line of file (when not NULL), else the
+ * environment variable CARENET_CA_PASSPHRASE; *pass points into buf, or is
+ * NULL when neither is given. 0 or an exit status (message printed). Wipe
+ * buf (OPENSSL_cleanse) after use. */
+#define CA_PASS_MAX 1024
+#define CA_PASS_ENV "CARENET_CA_PASSPHRASE"
+int ca_passphrase(const char *file, char *buf, size_t len, const char **pass);
+/* Loads DIR/ca.key (with pass, NULL if none) + DIR/ca.pem; an exit status
+ * (message printed) on failure. */
+int ca_load_dir(const char *dir, const char *pass, struct pki_ca **ca);
+/* ca_passphrase(passfile) then ca_load_dir: what every signing ca command does. */
+int ca_open(const char *dir, const char *passfile, struct pki_ca **ca);
+/* The --passphrase-file line of the option tables of those commands. */
+#define CA_PASS_OPT                                                                                \
+	{"passphrase-file", ARGS_LONG('P'), "FILE",                                                \
+	 "the passphrase of an encrypted ca.key: the first line\n"                                 \
+	 "of FILE (default: $" CA_PASS_ENV ")"}
 
 /* DIR/revoked, one "SERIAL UNIXTIME REASON ID" per line. */
 struct ca_revoked_line {

@@ -36,6 +36,7 @@ static const struct args_opt ca_issue_opts[] = {
     {"valid-until", ARGS_LONG('U'), "TIME", "\"YYYY-MM-DD HH:MM\" (default valid-from + days)"},
     {"tz", ARGS_LONG('z'), "ZONE", "zone of those times (default " DEFAULT_TZ ")"},
     {"out", 'o', "FILE", "where to write the bundle"},
+    CA_PASS_OPT,
     {"force", 'f', NULL,
      "issue again an id already issued: the certificate it\n"
      "supersedes is revoked (reason superseded), the CRL\n"
@@ -51,7 +52,7 @@ static const struct args_cmd ca_issue_cmd = {
     ca_issue_opts, NULL};
 
 struct issue_opts {
-	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out;
+	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out, *passfile;
 	int days, force;
 };
 
@@ -355,6 +356,9 @@ static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
 		case 'f':
 			o->force = 1;
 			break;
+		case ARGS_LONG('P'):
+			o->passfile = g.val;
+			break;
 		case ARGS_LONG('D'):
 			if (ca_parse_days(g.val, &o->days) == 0)
 				break;
@@ -389,7 +393,7 @@ int ca_issue(int argc, char **argv)
 
 	if ((rc = ca_issue_parse(argc, argv, &o)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if ((rc = ca_load_dir(o.ca, &ca)) != 0)
+	if ((rc = ca_open(o.ca, o.passfile, &ca)) != 0)
 		return rc;
 	if ((rc = ca_read(o.csr, &buf, &len)) != 0) {
 		rc = ca_fail(rc, "cannot read the request %s: %s", o.csr, cn_strerror(rc));
@@ -422,6 +426,7 @@ static const struct args_opt ca_revoke_opts[] = {
      "unspecified, keyCompromise, cACompromise,\n"
      "affiliationChanged, superseded, cessationOfOperation,\n"
      "certificateHold, privilegeWithdrawn, aACompromise"},
+    CA_PASS_OPT,
     {0}};
 static const struct args_cmd ca_revoke_cmd = {
     "carenet ca revoke", "--ca DIR (--serial HEX | --id ID) [--reason REASON]",
@@ -429,12 +434,14 @@ static const struct args_cmd ca_revoke_cmd = {
     "its path is printed). Give the new CRL to the nodes (crl list in node.cfg).\n",
     ca_revoke_opts, NULL};
 
-static const struct args_opt ca_dir_opt[] = {{"ca", 'c', "DIR", "the CA directory"}, {0}};
+static const struct args_opt ca_crl_opts[] = {
+    {"ca", 'c', "DIR", "the CA directory"}, CA_PASS_OPT, {0}};
 static const struct args_cmd ca_crl_cmd = {
     "carenet ca crl", "--ca DIR",
     "Signs DIR/crl.pem anew (same entries, next update in 30 days) and prints its\n"
-    "path. Run it before the current CRL's next update.\n",
-    ca_dir_opt, NULL};
+    "path. Run it before the current CRL's next update (it is valid 30 days): e.g.\n"
+    "weekly from cron or a systemd timer; see certs/README.md.\n",
+    ca_crl_opts, NULL};
 
 static const struct args_opt ca_list_opts[] = {
     {"ca", 'c', "DIR", "the CA directory"},
@@ -452,7 +459,7 @@ static const struct args_cmd ca_list_cmd = {
 /* --ca DIR and nothing else (ca crl, ca list; --json where cmd has it):
  * 0, 1 after --help, CN_EUSAGE (printed). */
 static int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const char **dir,
-                        int *json)
+                        int *json, const char **passfile)
 {
 	struct args g;
 	int ch;
@@ -463,6 +470,8 @@ static int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const
 			*dir = g.val;
 		else if (ch == 'j')
 			*json = 1;
+		else if (ch == ARGS_LONG('P'))
+			*passfile = g.val;
 		else
 			return g.exit == 0 ? 1 : CN_EUSAGE;
 	}
@@ -522,7 +531,7 @@ int ca_revoke_append(const char *dir, const char *serial, int reason, const char
 }
 
 struct revoke_opts {
-	const char *dir, *hex, *id, *rname;
+	const char *dir, *hex, *id, *rname, *passfile;
 	char serial[64];
 	int reason;
 };
@@ -543,6 +552,8 @@ static int ca_revoke_parse(int argc, char **argv, struct revoke_opts *o)
 			o->id = g.val;
 		else if (ch == 'r')
 			o->rname = g.val;
+		else if (ch == ARGS_LONG('P'))
+			o->passfile = g.val;
 		else
 			return g.exit == 0 ? 1 : CN_EUSAGE;
 	}
@@ -573,7 +584,7 @@ int ca_revoke(int argc, char **argv)
 	if (o.hex && pki_serial_normalize(o.hex, o.serial) != 0)
 		return ca_fail(CN_EINVAL, "--serial wants a hexadecimal serial number, not '%s'",
 		               o.hex);
-	if ((rc = ca_load_dir(o.dir, &ca)) != 0)
+	if ((rc = ca_open(o.dir, o.passfile, &ca)) != 0)
 		return rc;
 	if (o.id && (rc = revoke_lookup(o.dir, o.id, o.serial)) != 0)
 		goto out;
@@ -605,14 +616,14 @@ out:
 
 int ca_crl(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *passfile = NULL;
 	struct pki_ca *ca = NULL;
 	char why[WHY_MAX];
 	int rc, json = 0;
 
-	if ((rc = ca_dir_parse(&ca_crl_cmd, argc, argv, &dir, &json)) != 0)
+	if ((rc = ca_dir_parse(&ca_crl_cmd, argc, argv, &dir, &json, &passfile)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if ((rc = ca_load_dir(dir, &ca)) != 0)
+	if ((rc = ca_open(dir, passfile, &ca)) != 0)
 		return rc;
 	if ((rc = ca_crl_write(dir, ca, why, sizeof(why))) != 0)
 		rc = ca_fail(rc, "%s", why);
@@ -708,13 +719,13 @@ static void list_one(const char *dir, const char *sub, const char *file,
 int ca_list(int argc, char **argv)
 {
 	static const char *subs[] = {"issued", "issued/superseded"};
-	const char *dir = NULL;
+	const char *dir = NULL, *passfile = NULL;
 	struct ca_revoked_line *revs = NULL;
 	char **names = NULL;
 	size_t n = 0, nrev = 0, shown = 0;
 	int rc, json = 0;
 
-	if ((rc = ca_dir_parse(&ca_list_cmd, argc, argv, &dir, &json)) != 0)
+	if ((rc = ca_dir_parse(&ca_list_cmd, argc, argv, &dir, &json, &passfile)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
 	if (issued_names(dir, subs[0], &names, &n) != 0)
 		return ca_fail(CN_ENOTFOUND, "%s/issued: %s: is --ca a CA directory?", dir,

@@ -108,7 +108,7 @@ static int init_files(const char *dir, struct pki_req_params *p)
 		               dir, ca_exists(key) ? key : curve);
 	if (util_mkdirs(dir, 0700) != 0)
 		return ca_fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if ((rc = pki_key_generate(key, why, sizeof(why))) != 0)
+	if ((rc = pki_key_generate(key, NULL, why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s", why);
 	if ((rc = pki_curve_generate(curve)) != 0) {
 		init_undo(dir);
@@ -310,7 +310,7 @@ static int enroll_keys(const char *dir, const char *cert, const struct pki_ident
 
 	if (ca_path(key, dir, "node.key") || ca_path(curve, dir, "curve.key"))
 		return ca_fail(CN_EINVAL, "path too long: %s", dir);
-	if ((rc = pki_key_matches_cert(key, cert, strlen(cert), why, sizeof(why))) != 0)
+	if ((rc = pki_key_matches_cert(key, NULL, cert, strlen(cert), why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s%s", why,
 		               rc == CN_EKEYMISMATCH
 		                   ? ": was the request made "

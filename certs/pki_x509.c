@@ -515,12 +515,25 @@ int pki_check_key_perms(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen)
+/* OpenSSL's passphrase callback: the one given, never a terminal prompt. */
+static int pass_cb(char *buf, int size, int rwflag, void *u)
+{
+	size_t n = u ? strlen(u) : 0;
+
+	(void)rwflag;
+	if (!u || n == 0 || n >= (size_t)size)
+		return -1;
+	memcpy(buf, u, n);
+	return (int)n;
+}
+
+EVP_PKEY *pki_key_load(const char *path, const char *pass, int *rc, char *why, size_t whylen)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	BIO *bio = NULL;
 	EVP_PKEY *key = NULL;
+	int encrypted;
 
 	if ((*rc = pki_check_key_perms(path, why, whylen)) != 0)
 		return NULL;
@@ -528,12 +541,24 @@ EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen)
 		pki_why(why, whylen, "cannot read key file %s: %s", path, cn_strerror(*rc));
 		return NULL;
 	}
+	encrypted = strstr((char *)buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)))
-		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		key = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, (void *)pass);
 	BIO_free(bio);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	ERR_clear_error();
+	if (!key && encrypted) {
+		if (pass && pass[0])
+			pki_why(why, whylen, "wrong passphrase for the encrypted key %s", path);
+		else
+			pki_why(why, whylen,
+			        "%s is encrypted: give its passphrase (--passphrase-file FILE, or "
+			        "the environment variable CARENET_CA_PASSPHRASE)",
+			        path);
+		*rc = CN_EPERM;
+		return NULL;
+	}
 	if (!key || !EVP_PKEY_is_a(key, "ED25519")) {
 		pki_why(why, whylen, "%s is not an Ed25519 private key (PEM)", path);
 		EVP_PKEY_free(key);

@@ -87,7 +87,7 @@ static void test_files(void)
 	CHECK_INT(pki_curve_generate(c), CN_EEXIST); /* never overwritten */
 	CHECK_INT(pki_curve_read(c, pub, sec), 0);
 	CHECK_INT((int)strlen(pub), 40);
-	CHECK_INT(pki_key_generate(k, why, sizeof(why)), 0);
+	CHECK_INT(pki_key_generate(k, NULL, why, sizeof(why)), 0);
 	CHECK_INT(mode_of(k), 0600);
 	CHECK_INT(pki_check_key_perms(k, why, sizeof(why)), 0);
 	chmod(k, 0644);
