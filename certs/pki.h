@@ -71,6 +71,21 @@ int pki_trust_add_crl_der(struct pki_trust *trust, const uint8_t *der, size_t le
 int pki_trust_add_ca_file(struct pki_trust *trust, const char *path);
 /* Verification time; 0 = the real clock (default). For test clocks. */
 void pki_trust_set_time(struct pki_trust *trust, time_t now);
+/* The newest CRL held per issuer (the root and each county CA): its issuer
+ * scope, number, lastUpdate and nextUpdate (0 if the CRL has none). */
+struct pki_crl_info {
+	char scope[PKI_ID_MAX];
+	int64_t number;
+	time_t last_update, next_update;
+};
+/* Fills at most max entries; returns how many CRLs are held (may exceed max). */
+size_t pki_trust_crls(const struct pki_trust *trust, struct pki_crl_info *out, size_t max);
+/* Refusal of stale CRLs: with grace > 0, a chain whose issuer (or county CA's
+ * issuer) has a CRL whose nextUpdate is more than grace seconds past is
+ * refused (CN_EVERIFY, "revocation list of ... expired"): a holder of that
+ * issuer's CRL could be hiding a revocation. 0 (the default): never. An
+ * issuer of which no CRL is held is not affected. */
+void pki_trust_set_crl_grace(struct pki_trust *trust, time_t grace);
 /* Number of revoked serials known (status/diagnostics). */
 size_t pki_trust_revoked_count(const struct pki_trust *trust);
 /* 1 if a certificate with this issuer scope and serial (hex) is revoked. */

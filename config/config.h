@@ -36,6 +36,8 @@ struct config {
 	char *curve_file;
 	char **crl_files;
 	size_t ncrl;
+	int crl_grace_days;    /* refuse an issuer's certificates this long after its CRL's
+	                        * nextUpdate; 0 = never (warn only) */
 	int log_level;         /* enum log_level */
 	char *timezone;
 	bool test_clock;
