@@ -275,15 +275,15 @@ static int make_identity(const char *dir, struct pki_self **self)
 	if (!rkey || !lkey || !curve)
 		goto out;
 	p.curve_path = curve;
-	if ((rc = pki_key_generate(rkey, why, sizeof(why))) != 0 ||
-	    (rc = pki_root_create(rkey, "53", "bench root", now - 60, now + 86400, &rpem, why,
+	if ((rc = pki_key_generate(rkey, NULL, why, sizeof(why))) != 0 ||
+	    (rc = pki_root_create(rkey, NULL, "53", "bench root", now - 60, now + 86400, &rpem, why,
 	                          sizeof(why))) != 0 ||
 	    (rc = write_text(idd, "root.pem", rpem, &rcert)) != 0 ||
-	    (rc = pki_key_generate(lkey, why, sizeof(why))) != 0 ||
+	    (rc = pki_key_generate(lkey, NULL, why, sizeof(why))) != 0 ||
 	    (rc = pki_curve_generate(curve)) != 0 ||
 	    (rc = pki_req_create(lkey, &p, &req, why, sizeof(why))) != 0 ||
 	    (rc = pki_req_parse(req, strlen(req), &rq, why, sizeof(why))) != 0 ||
-	    (rc = pki_ca_load(rkey, rcert, &ca, why, sizeof(why))) != 0 ||
+	    (rc = pki_ca_load(rkey, NULL, rcert, &ca, why, sizeof(why))) != 0 ||
 	    (rc = pki_ca_issue(ca, rq, now - 60, now + 86400, &lpem, serial, why, sizeof(why))) !=
 	        0 ||
 	    (rc = write_text(idd, "node.pem", lpem, &lcert)) != 0 ||

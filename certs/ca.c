@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <limits.h>
+
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +148,36 @@ static void blocks_free(char **blocks, size_t n)
 		free(blocks[i]);
 }
 
-int ca_load_dir(const char *dir, struct pki_ca **ca)
+int ca_passphrase(const char *file, char *buf, size_t len, const char **pass)
+{
+	const char *env = getenv(CA_PASS_ENV);
+	char *text = NULL;
+	size_t n = 0;
+	int rc;
+
+	*pass = NULL;
+	buf[0] = 0;
+	if (file) {
+		if ((rc = ca_read(file, &text, &n)) != 0)
+			return ca_fail(rc, "cannot read the passphrase file %s: %s", file,
+			               cn_strerror(rc));
+		snprintf(buf, len, "%.*s", (int)strcspn(text, "\r\n"), text);
+		OPENSSL_cleanse(text, n);
+		free(text);
+		if (!buf[0])
+			return ca_fail(CN_EINVAL, "the passphrase file %s is empty", file);
+	} else if (env && env[0]) {
+		snprintf(buf, len, "%s", env);
+	} else {
+		return 0;
+	}
+	if (strlen(buf) >= len - 1)
+		return ca_fail(CN_EINVAL, "the passphrase is longer than %zu bytes", len - 2);
+	*pass = buf;
+	return 0;
+}
+
+int ca_load_dir(const char *dir, const char *pass, struct pki_ca **ca)
 {
 	char key[PATH_MAX], cert[PATH_MAX], why[WHY_MAX];
 	int rc;
@@ -158,9 +189,21 @@ int ca_load_dir(const char *dir, struct pki_ca **ca)
 		               "%s is not a CA directory (no ca.key/ca.pem): create it "
 		               "with 'carenet ca init' first",
 		               dir);
-	if ((rc = pki_ca_load(key, cert, ca, why, sizeof(why))) != 0)
+	if ((rc = pki_ca_load(key, pass, cert, ca, why, sizeof(why))) != 0)
 		return ca_fail(rc, "cannot use the CA in %s: %s", dir, why);
 	return 0;
+}
+
+int ca_open(const char *dir, const char *passfile, struct pki_ca **ca)
+{
+	char buf[CA_PASS_MAX];
+	const char *pass = NULL;
+	int rc;
+
+	if ((rc = ca_passphrase(passfile, buf, sizeof(buf), &pass)) == 0)
+		rc = ca_load_dir(dir, pass, ca);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return rc;
 }
 
 /* ------------------------------------------------------ CA directory */
@@ -231,7 +274,8 @@ out:
 }
 
 /* Writes everything but the key of a new CA directory. */
-static int ca_dir_finish(const char *dir, const char *ca_pem, const char *root_pem)
+static int ca_dir_finish(const char *dir, const char *pass, const char *ca_pem,
+                         const char *root_pem)
 {
 	char path[PATH_MAX], why[WHY_MAX];
 	struct pki_ca *ca = NULL;
@@ -247,7 +291,7 @@ static int ca_dir_finish(const char *dir, const char *ca_pem, const char *root_p
 		return ca_fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
 	if ((rc = ca_path(path, dir, "serial")) || (rc = ca_write(path, "0\n", 0644, 0)))
 		return ca_fail(rc, "cannot write %s: %s", path, cn_strerror(rc));
-	if ((rc = ca_load_dir(dir, &ca)) != 0)
+	if ((rc = ca_load_dir(dir, pass, &ca)) != 0)
 		return rc;
 	rc = ca_crl_write(dir, ca, why, sizeof(why));
 	pki_ca_free(&ca);
@@ -298,6 +342,10 @@ static const struct args_opt ca_init_opts[] = {
      "a county CA: install the certificate the root issued\n"
      "(ROOTDIR/issued/ca-CODE.pem; it carries the root's too)"},
     {"days", ARGS_LONG('D'), "N", "validity in days (default 3650)"},
+    {"passphrase-file", ARGS_LONG('P'), "FILE",
+     "encrypt ca.key (PKCS#8, AES-256) with the first line of\n"
+     "FILE (default: $" CA_PASS_ENV "; neither: plain);\n"
+     "with --root it also opens the root's key"},
     {0}};
 static const struct args_cmd ca_init_cmd = {
     "carenet ca init",
@@ -312,13 +360,14 @@ static const struct args_cmd ca_init_cmd = {
     ca_init_opts, NULL};
 
 struct ca_init_opts {
-	const char *dir, *scope, *name, *root, *install;
+	const char *dir, *scope, *name, *root, *install, *passfile;
+	const char *pass; /* NULL: the key is not encrypted */
 	int request, days;
 };
 
 static int ca_init_root(const struct ca_init_opts *o)
 {
-	char key[PATH_MAX], why[WHY_MAX], *pem = NULL;
+	char key[PATH_MAX], why[WHY_MAX], fp[65], *pem = NULL;
 	time_t now = time(NULL);
 	int rc;
 
@@ -332,35 +381,41 @@ static int ca_init_root(const struct ca_init_opts *o)
 	if (util_mkdirs(o->dir, 0700) != 0)
 		return ca_fail(CN_EIO, "cannot create %s: %s", o->dir, strerror(errno));
 	ca_path(key, o->dir, "ca.key");
-	if ((rc = pki_key_generate(key, why, sizeof(why))) != 0)
+	if ((rc = pki_key_generate(key, o->pass, why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s", why);
-	rc = pki_root_create(key, o->scope, o->name, now - 60, now + (time_t)o->days * DAY, &pem,
+	rc = pki_root_create(key, o->pass, o->scope, o->name, now - 60, now + (time_t)o->days * DAY, &pem,
 	                     why, sizeof(why));
 	if (rc != 0) {
 		ca_dir_undo(o->dir, 1);
 		return ca_fail(rc, "%s", why);
 	}
-	rc = ca_dir_finish(o->dir, pem, NULL);
+	rc = ca_dir_finish(o->dir, o->pass, pem, NULL);
+	if (rc == 0)
+		rc = pki_cert_sha256(pem, strlen(pem), fp);
 	free(pem);
 	if (rc != 0) {
 		ca_dir_undo(o->dir, 1);
-		return rc;
+		return rc < 0 ? cn_exit_code(rc) : rc;
 	}
 	printf(
 	    "root CA %s (%s) created in %s\n"
 	    "  %s/ca.key  private key: keep it offline, mode 0600\n"
 	    "  %s/ca.pem  certificate: every node trusts it (root.pem)\n"
 	    "  %s/crl.pem revocation list\n"
+	    "root certificate SHA-256 fingerprint (every office enrolls with it: give it by\n"
+	    "another channel than the bundles, e.g. printed in the letter that announces them):\n"
+	    "  root-sha256 %s\n"
+	    "  carenet enroll BUNDLE --dir NODEDIR --root-sha256 %s\n"
 	    "next: carenet ca init --dir COUNTYDIR --scope <6-digit code> --name NAME --root %s\n",
-	    o->scope, o->name, o->dir, o->dir, o->dir, o->dir, o->dir);
+	    o->scope, o->name, o->dir, o->dir, o->dir, o->dir, fp, fp, o->dir);
 	return 0;
 }
 
 /* Installs a county CA certificate (first block of file_pem) with its root. */
-static int ca_install_pem(const char *dir, const char *file_pem, const char *rootdir,
-                          const char *want_scope)
+static int ca_install_pem(const char *dir, const char *pass, const char *file_pem,
+                          const char *rootdir, const char *want_scope)
 {
-	char *blocks[PKI_CHAIN_MAX], key[PATH_MAX], why[WHY_MAX], *root_pem = NULL;
+	char *blocks[PKI_CHAIN_MAX], key[PATH_MAX], why[WHY_MAX], fp[65], *root_pem = NULL;
 	struct pki_identity id, rid;
 	struct pki_trust *trust = NULL;
 	size_t n = pem_blocks(file_pem, blocks, PKI_CHAIN_MAX);
@@ -391,7 +446,7 @@ static int ca_install_pem(const char *dir, const char *file_pem, const char *roo
 		goto out;
 	}
 	ca_path(key, dir, "ca.key");
-	if ((rc = pki_key_matches_cert(key, blocks[0], strlen(blocks[0]), why, sizeof(why)))) {
+	if ((rc = pki_key_matches_cert(key, pass, blocks[0], strlen(blocks[0]), why, sizeof(why)))) {
 		rc = ca_fail(rc, "%s: is this the certificate for the request made in %s?", why,
 		             dir);
 		goto out;
@@ -404,11 +459,14 @@ static int ca_install_pem(const char *dir, const char *file_pem, const char *roo
 		             cn_strerror(rc));
 		goto out;
 	}
-	if ((rc = ca_dir_finish(dir, blocks[0], root_pem)) == 0)
+	if ((rc = ca_dir_finish(dir, pass, blocks[0], root_pem)) == 0 &&
+	    pki_cert_sha256(root_pem, strlen(root_pem), fp) == 0)
 		printf("county CA %s (%s) installed in %s\n"
+		       "  root-sha256 %s (the root's fingerprint: check it against the one the\n"
+		       "  root's operator gave you; nodes enroll with --root-sha256)\n"
 		       "next: issue this county's nodes: carenet ca issue --ca %s --csr "
 		       "NODEDIR/request.pem\n",
-		       id.scope, id.name, dir, dir);
+		       id.scope, id.name, dir, fp, dir);
 out:
 	pki_trust_free(&trust);
 	free(root_pem);
@@ -431,7 +489,7 @@ static int ca_init_install(const struct ca_init_opts *o)
 		return ca_fail(CN_EEXIST, "%s already holds a CA certificate (%s)", o->dir, path);
 	if ((rc = ca_read(o->install, &buf, &len)) != 0)
 		return ca_fail(rc, "cannot read %s: %s", o->install, cn_strerror(rc));
-	rc = ca_install_pem(o->dir, buf, o->root, o->scope);
+	rc = ca_install_pem(o->dir, o->pass, buf, o->root, o->scope);
 	free(buf);
 	return rc;
 }
@@ -439,7 +497,7 @@ static int ca_init_install(const struct ca_init_opts *o)
 /* A county CA's key and request into dir; the request PEM into *req. */
 static int county_request(const struct ca_init_opts *o, char **req)
 {
-	struct pki_req_params p = {.scope = o->scope, .name = o->name, .is_ca = 1};
+	struct pki_req_params p = {.scope = o->scope, .name = o->name, .pass = o->pass, .is_ca = 1};
 	char key[PATH_MAX], why[WHY_MAX];
 	int rc;
 
@@ -450,7 +508,7 @@ static int county_request(const struct ca_init_opts *o, char **req)
 	if (util_mkdirs(o->dir, 0700) != 0)
 		return ca_fail(CN_EIO, "cannot create %s: %s", o->dir, strerror(errno));
 	ca_path(key, o->dir, "ca.key");
-	if ((rc = pki_key_generate(key, why, sizeof(why))) != 0)
+	if ((rc = pki_key_generate(key, o->pass, why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s", why);
 	if ((rc = pki_req_create(key, &p, req, why, sizeof(why))) != 0) {
 		ca_dir_undo(o->dir, 1);
@@ -459,12 +517,39 @@ static int county_request(const struct ca_init_opts *o, char **req)
 	return 0;
 }
 
+/* Moves the certificate recorded as DIR/issued/NAME.pem to the history,
+ * DIR/issued/superseded/NAME-SERIAL.pem; its serial into serial (64 bytes).
+ * 0 when there was none (serial ""). An exit status (printed) on failure. */
+int ca_supersede_move(const char *dir, const char *name, char *serial)
+{
+	struct pki_identity id;
+	char rel[PKI_ID_MAX + 120], from[PATH_MAX], to[PATH_MAX], why[WHY_MAX], *pem;
+	int rc;
+
+	serial[0] = 0;
+	snprintf(rel, sizeof(rel), "issued/%s.pem", name);
+	if (ca_path(from, dir, rel) != 0 || !ca_exists(from))
+		return 0;
+	pem = ca_read_opt(dir, rel);
+	rc = pem ? pki_cert_parse(pem, strlen(pem), &id, NULL, why, sizeof(why)) : CN_ENOMEM;
+	free(pem);
+	if (rc != 0)
+		return ca_fail(rc, "%s: %s", from, rc == CN_ENOMEM ? "out of memory" : why);
+	snprintf(rel, sizeof(rel), "issued/superseded/%s-%s.pem", name, id.serial);
+	if (ca_path(to, dir, "issued/superseded") || util_mkdirs(to, 0700) ||
+	    ca_path(to, dir, rel) || rename(from, to) != 0)
+		return ca_fail(CN_EIO, "cannot keep %s as %s/%s: %s", from, dir, rel,
+		               strerror(errno));
+	memcpy(serial, id.serial, 64);
+	return 0;
+}
+
 /* Signs a CA request with the root in rootdir, records it there. */
 int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req *req, int days,
                  int force, char **cert_pem, char *record, size_t reclen)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
-	char why[WHY_MAX], serial[64], path[PATH_MAX], *root_pem = NULL, *all = NULL;
+	char why[WHY_MAX], serial[64], old[64], path[PATH_MAX], *root_pem = NULL, *all = NULL;
 	time_t now = time(NULL);
 	int rc;
 
@@ -477,6 +562,19 @@ int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req 
 	if ((rc = pki_ca_issue(root, req, now - 60, now + (time_t)days * DAY, cert_pem, serial, why,
 	                       sizeof(why))) != 0)
 		return ca_fail(rc, "refused: %s", why);
+	snprintf(path, sizeof(path), "ca-%s", id->scope);
+	if ((rc = ca_supersede_move(rootdir, path, old)) != 0) {
+		free(*cert_pem);
+		*cert_pem = NULL;
+		return rc;
+	}
+	if (old[0])
+		fprintf(stderr,
+		        "carenet: warning: the superseded certificate of county CA %s (serial %s) "
+		        "is kept in %s/issued/superseded but not revoked: every certificate it "
+		        "issued would fall with it. Revoke it ('carenet ca revoke --ca %s --serial "
+		        "%s') once that county's offices hold certificates of the new one.\n",
+		        id->scope, old, rootdir, rootdir, old);
 	root_pem = ca_read_opt(rootdir, "ca.pem");
 	if (!root_pem || !(all = malloc(strlen(*cert_pem) + strlen(root_pem) + 1)))
 		rc = CN_ENOMEM;
@@ -503,7 +601,7 @@ static int ca_init_county_now(const struct ca_init_opts *o)
 	char why[WHY_MAX], record[PATH_MAX], *req_pem = NULL, *cert = NULL, *file = NULL;
 	int rc, made = 0;
 
-	if ((rc = ca_load_dir(o->root, &root)) != 0)
+	if ((rc = ca_load_dir(o->root, o->pass, &root)) != 0)
 		return rc;
 	if (!pki_ca_is_root(root)) {
 		rc = ca_fail(CN_EINVAL, "%s holds a county CA, not the root CA", o->root);
@@ -523,7 +621,7 @@ static int ca_init_county_now(const struct ca_init_opts *o)
 	if ((rc = ca_read(record, &file, &(size_t){0})) != 0)
 		rc = ca_fail(rc, "cannot read %s", record);
 	else
-		rc = ca_install_pem(o->dir, file, o->root, o->scope);
+		rc = ca_install_pem(o->dir, o->pass, file, o->root, o->scope);
 out:
 	if (rc != 0 && made)
 		ca_dir_undo(o->dir, 1);
@@ -588,6 +686,9 @@ static int ca_init_parse(int argc, char **argv, struct ca_init_opts *o)
 		case 'i':
 			o->install = g.val;
 			break;
+		case ARGS_LONG('P'):
+			o->passfile = g.val;
+			break;
 		case ARGS_LONG('D'):
 			if (ca_parse_days(g.val, &o->days) == 0)
 				break;
@@ -607,24 +708,34 @@ static int ca_init_parse(int argc, char **argv, struct ca_init_opts *o)
 	return 0;
 }
 
+static int ca_init_run(const struct ca_init_opts *o)
+{
+	if (o->name && strlen(o->name) >= PKI_NAME_MAX)
+		return ca_fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
+	if (o->install)
+		return ca_init_install(o);
+	if (o->request)
+		return ca_init_request(o);
+	if (o->root)
+		return ca_init_county_now(o);
+	if (strlen(o->scope) == 6)
+		return ca_fail(CN_EUSAGE,
+		               "a county CA (6-digit scope) needs --root ROOTDIR (signed "
+		               "at once) or --request (signed later by the root's operator)");
+	return ca_init_root(o);
+}
+
 int ca_init(int argc, char **argv)
 {
 	struct ca_init_opts o = {.days = 3650};
+	char pass[CA_PASS_MAX];
 	int rc;
 
 	if ((rc = ca_init_parse(argc, argv, &o)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if (o.name && strlen(o.name) >= PKI_NAME_MAX)
-		return ca_fail(CN_EINVAL, "--name is longer than %d bytes", PKI_NAME_MAX - 1);
-	if (o.install)
-		return ca_init_install(&o);
-	if (o.request)
-		return ca_init_request(&o);
-	if (o.root)
-		return ca_init_county_now(&o);
-	if (strlen(o.scope) == 6)
-		return ca_fail(CN_EUSAGE,
-		               "a county CA (6-digit scope) needs --root ROOTDIR (signed "
-		               "at once) or --request (signed later by the root's operator)");
-	return ca_init_root(&o);
+	if ((rc = ca_passphrase(o.passfile, pass, sizeof(pass), &o.pass)) != 0)
+		return rc;
+	rc = ca_init_run(&o);
+	OPENSSL_cleanse(pass, sizeof(pass));
+	return rc;
 }

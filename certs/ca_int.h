@@ -35,8 +35,23 @@ void ca_write_line(const char *path, const char *text);
 char *ca_read_opt(const char *dir, const char *name);
 int ca_parse_days(const char *s, int *days); /* 1..36500 */
 int ca_endpoint_ok(const char *endpoint);    /* tcp://HOST:PORT or ipc://PATH */
-/* Loads DIR/ca.key + DIR/ca.pem; an exit status (message printed) on failure. */
-int ca_load_dir(const char *dir, struct pki_ca **ca);
+/* The CA key's passphrase: the first line of file (when not NULL), else the
+ * environment variable CARENET_CA_PASSPHRASE; *pass points into buf, or is
+ * NULL when neither is given. 0 or an exit status (message printed). Wipe
+ * buf (OPENSSL_cleanse) after use. */
+#define CA_PASS_MAX 1024
+#define CA_PASS_ENV "CARENET_CA_PASSPHRASE"
+int ca_passphrase(const char *file, char *buf, size_t len, const char **pass);
+/* Loads DIR/ca.key (with pass, NULL if none) + DIR/ca.pem; an exit status
+ * (message printed) on failure. */
+int ca_load_dir(const char *dir, const char *pass, struct pki_ca **ca);
+/* ca_passphrase(passfile) then ca_load_dir: what every signing ca command does. */
+int ca_open(const char *dir, const char *passfile, struct pki_ca **ca);
+/* The --passphrase-file line of the option tables of those commands. */
+#define CA_PASS_OPT                                                                                \
+	{"passphrase-file", ARGS_LONG('P'), "FILE",                                                \
+	 "the passphrase of an encrypted ca.key: the first line\n"                                 \
+	 "of FILE (default: $" CA_PASS_ENV ")"}
 
 /* DIR/revoked, one "SERIAL UNIXTIME REASON ID" per line. */
 struct ca_revoked_line {
@@ -44,6 +59,13 @@ struct ca_revoked_line {
 	char id[PKI_ID_MAX];
 };
 int ca_revoked_read(const char *dir, struct ca_revoked_line **out, size_t *n);
+/* Moves DIR/issued/NAME.pem, if any, to DIR/issued/superseded/NAME-SERIAL.pem
+ * (the history ca list shows); its serial into serial (64 bytes, "" if there
+ * was none). 0, or an exit status (message printed). */
+int ca_supersede_move(const char *dir, const char *name, char *serial);
+/* Appends "SERIAL NOW REASON ID" to DIR/revoked (atomically). */
+int ca_revoke_append(const char *dir, const char *serial, int reason, const char *id);
+#define CA_REASON_SUPERSEDED 4 /* RFC 5280 CRLReason superseded */
 /* Signs a CRL of every DIR/revoked entry, next CRL number; writes DIR/crl.pem. */
 int ca_crl_write(const char *dir, struct pki_ca *ca, char *why, size_t whylen);
 /* Root signs a county CA request; records rootdir/issued/ca-CODE.pem (the

@@ -36,7 +36,11 @@ static const struct args_opt ca_issue_opts[] = {
     {"valid-until", ARGS_LONG('U'), "TIME", "\"YYYY-MM-DD HH:MM\" (default valid-from + days)"},
     {"tz", ARGS_LONG('z'), "ZONE", "zone of those times (default " DEFAULT_TZ ")"},
     {"out", 'o', "FILE", "where to write the bundle"},
-    {"force", 'f', NULL, "issue again an id already issued"},
+    CA_PASS_OPT,
+    {"force", 'f', NULL,
+     "issue again an id already issued: the certificate it\n"
+     "supersedes is revoked (reason superseded), the CRL\n"
+     "signed again and the old one kept in issued/superseded"},
     {0}};
 static const struct args_cmd ca_issue_cmd = {
     "carenet ca issue", "--ca DIR --csr FILE [--endpoint tcp://HOST:PORT] [OPTION]...",
@@ -48,7 +52,7 @@ static const struct args_cmd ca_issue_cmd = {
     ca_issue_opts, NULL};
 
 struct issue_opts {
-	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out;
+	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out, *passfile;
 	int days, force;
 };
 
@@ -217,12 +221,38 @@ static int issue_bundle(const struct issue_opts *o, const struct pki_ca *ca, str
 	return rc;
 }
 
+/* --force: the superseded certificate of id is revoked (reason superseded)
+ * and the CRL signed again, so the old key stops working at once. */
+static int supersede_revoke(const struct issue_opts *o, struct pki_ca *ca, const char *id,
+                            const char *serial)
+{
+	struct ca_revoked_line *lines = NULL;
+	char why[WHY_MAX];
+	size_t n = 0;
+	int rc, already = 0;
+
+	if ((rc = ca_revoked_read(o->ca, &lines, &n)) != 0)
+		return ca_fail(rc, "cannot read %s/revoked", o->ca);
+	for (size_t i = 0; i < n; i++)
+		already |= strcmp(lines[i].r.serial, serial) == 0;
+	free(lines);
+	if (!already && (rc = ca_revoke_append(o->ca, serial, CA_REASON_SUPERSEDED, id)) != 0)
+		return ca_fail(rc, "cannot write %s/revoked: %s", o->ca, cn_strerror(rc));
+	if ((rc = ca_crl_write(o->ca, ca, why, sizeof(why))) != 0)
+		return ca_fail(rc, "%s", why);
+	fprintf(stderr,
+	        "carenet: the superseded certificate of %s (serial %s) is revoked; distribute "
+	        "the new CRL %s/crl.pem ('carenet crl publish' at the county)\n",
+	        id, serial, o->ca);
+	return 0;
+}
+
 static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
 	struct bundle b = {.id = id->id, .role = pki_role_name(id->role)};
-	char why[WHY_MAX], serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16], tbuf[40];
-	char *cert = NULL, *pcert = NULL, *pep = NULL;
+	char why[WHY_MAX], serial[64], old_serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16];
+	char tbuf[40], *cert = NULL, *pcert = NULL, *pep = NULL;
 	time_t nb = 0, na = 0;
 	int rc;
 
@@ -249,7 +279,11 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 		        "(valid until %s %s): for tests only\n",
 		        id->id, tbuf, o->tz);
 	}
+	if ((rc = ca_supersede_move(o->ca, id->id, old_serial)) != 0)
+		goto out;
 	if ((rc = issue_record(o, id, cert, serial)) != 0)
+		goto out;
+	if (old_serial[0] && (rc = supersede_revoke(o, ca, id->id, old_serial)) != 0)
 		goto out;
 	b.cert = cert, b.parent_cert = pcert, b.parent_endpoint = pep;
 	rc = issue_bundle(o, ca, &b, serial);
@@ -322,6 +356,9 @@ static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
 		case 'f':
 			o->force = 1;
 			break;
+		case ARGS_LONG('P'):
+			o->passfile = g.val;
+			break;
 		case ARGS_LONG('D'):
 			if (ca_parse_days(g.val, &o->days) == 0)
 				break;
@@ -356,7 +393,7 @@ int ca_issue(int argc, char **argv)
 
 	if ((rc = ca_issue_parse(argc, argv, &o)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if ((rc = ca_load_dir(o.ca, &ca)) != 0)
+	if ((rc = ca_open(o.ca, o.passfile, &ca)) != 0)
 		return rc;
 	if ((rc = ca_read(o.csr, &buf, &len)) != 0) {
 		rc = ca_fail(rc, "cannot read the request %s: %s", o.csr, cn_strerror(rc));
@@ -389,6 +426,7 @@ static const struct args_opt ca_revoke_opts[] = {
      "unspecified, keyCompromise, cACompromise,\n"
      "affiliationChanged, superseded, cessationOfOperation,\n"
      "certificateHold, privilegeWithdrawn, aACompromise"},
+    CA_PASS_OPT,
     {0}};
 static const struct args_cmd ca_revoke_cmd = {
     "carenet ca revoke", "--ca DIR (--serial HEX | --id ID) [--reason REASON]",
@@ -396,29 +434,32 @@ static const struct args_cmd ca_revoke_cmd = {
     "its path is printed). Give the new CRL to the nodes (crl list in node.cfg).\n",
     ca_revoke_opts, NULL};
 
-static const struct args_opt ca_dir_opt[] = {{"ca", 'c', "DIR", "the CA directory"}, {0}};
+static const struct args_opt ca_crl_opts[] = {
+    {"ca", 'c', "DIR", "the CA directory"}, CA_PASS_OPT, {0}};
 static const struct args_cmd ca_crl_cmd = {
     "carenet ca crl", "--ca DIR",
     "Signs DIR/crl.pem anew (same entries, next update in 30 days) and prints its\n"
-    "path. Run it before the current CRL's next update.\n",
-    ca_dir_opt, NULL};
+    "path. Run it before the current CRL's next update (it is valid 30 days): e.g.\n"
+    "weekly from cron or a systemd timer; see certs/README.md.\n",
+    ca_crl_opts, NULL};
 
 static const struct args_opt ca_list_opts[] = {
     {"ca", 'c', "DIR", "the CA directory"},
     {"json", 'j', NULL,
      "an array of objects: id, role, serial, not_after,\n"
-     "not_after_local, name, revoked"},
+     "not_after_local, name, revoked, superseded"},
     {0}};
 static const struct args_cmd ca_list_cmd = {
     "carenet ca list", "--ca DIR [--json]",
-    "Lists the certificates recorded in DIR/issued: id, role, serial, end of\n"
-    "validity (" DEFAULT_TZ ") and whether revoked.\n",
+    "Lists the certificates recorded in DIR/issued, then those superseded by a\n"
+    "later issue to the same id (DIR/issued/superseded): id, role, serial, end of\n"
+    "validity (" DEFAULT_TZ ") and state (-, revoked, superseded).\n",
     ca_list_opts, NULL};
 
 /* --ca DIR and nothing else (ca crl, ca list; --json where cmd has it):
  * 0, 1 after --help, CN_EUSAGE (printed). */
 static int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const char **dir,
-                        int *json)
+                        int *json, const char **passfile)
 {
 	struct args g;
 	int ch;
@@ -429,6 +470,8 @@ static int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const
 			*dir = g.val;
 		else if (ch == 'j')
 			*json = 1;
+		else if (ch == ARGS_LONG('P'))
+			*passfile = g.val;
 		else
 			return g.exit == 0 ? 1 : CN_EUSAGE;
 	}
@@ -470,7 +513,7 @@ static int revoke_lookup(const char *dir, const char *id, char serial[64])
 	return 0;
 }
 
-static int revoke_append(const char *dir, const char *serial, int reason, const char *id)
+int ca_revoke_append(const char *dir, const char *serial, int reason, const char *id)
 {
 	char path[PATH_MAX], line[160], *old = ca_read_opt(dir, "revoked"), *all;
 	int rc = CN_ENOMEM;
@@ -488,7 +531,7 @@ static int revoke_append(const char *dir, const char *serial, int reason, const 
 }
 
 struct revoke_opts {
-	const char *dir, *hex, *id, *rname;
+	const char *dir, *hex, *id, *rname, *passfile;
 	char serial[64];
 	int reason;
 };
@@ -509,6 +552,8 @@ static int ca_revoke_parse(int argc, char **argv, struct revoke_opts *o)
 			o->id = g.val;
 		else if (ch == 'r')
 			o->rname = g.val;
+		else if (ch == ARGS_LONG('P'))
+			o->passfile = g.val;
 		else
 			return g.exit == 0 ? 1 : CN_EUSAGE;
 	}
@@ -539,7 +584,7 @@ int ca_revoke(int argc, char **argv)
 	if (o.hex && pki_serial_normalize(o.hex, o.serial) != 0)
 		return ca_fail(CN_EINVAL, "--serial wants a hexadecimal serial number, not '%s'",
 		               o.hex);
-	if ((rc = ca_load_dir(o.dir, &ca)) != 0)
+	if ((rc = ca_open(o.dir, o.passfile, &ca)) != 0)
 		return rc;
 	if (o.id && (rc = revoke_lookup(o.dir, o.id, o.serial)) != 0)
 		goto out;
@@ -552,7 +597,7 @@ int ca_revoke(int argc, char **argv)
 	if (already)
 		fprintf(stderr, "carenet: serial %s is already revoked; signing the CRL anew\n",
 		        o.serial);
-	else if ((rc = revoke_append(o.dir, o.serial, o.reason, o.id)) != 0) {
+	else if ((rc = ca_revoke_append(o.dir, o.serial, o.reason, o.id)) != 0) {
 		rc = ca_fail(rc, "cannot write %s/revoked: %s", o.dir, cn_strerror(rc));
 		goto out;
 	}
@@ -571,14 +616,14 @@ out:
 
 int ca_crl(int argc, char **argv)
 {
-	const char *dir = NULL;
+	const char *dir = NULL, *passfile = NULL;
 	struct pki_ca *ca = NULL;
 	char why[WHY_MAX];
 	int rc, json = 0;
 
-	if ((rc = ca_dir_parse(&ca_crl_cmd, argc, argv, &dir, &json)) != 0)
+	if ((rc = ca_dir_parse(&ca_crl_cmd, argc, argv, &dir, &json, &passfile)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if ((rc = ca_load_dir(dir, &ca)) != 0)
+	if ((rc = ca_open(dir, passfile, &ca)) != 0)
 		return rc;
 	if ((rc = ca_crl_write(dir, ca, why, sizeof(why))) != 0)
 		rc = ca_fail(rc, "%s", why);
@@ -607,8 +652,8 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names of DIR/issued/ *.pem. */
-static int issued_names(const char *dir, char ***names, size_t *n)
+/* Sorted names of DIR/SUB/ *.pem. */
+static int issued_names(const char *dir, const char *sub, char ***names, size_t *n)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -617,7 +662,7 @@ static int issued_names(const char *dir, char ***names, size_t *n)
 
 	*names = NULL;
 	*n = 0;
-	if (ca_path(path, dir, "issued") || !(d = opendir(path)))
+	if (ca_path(path, dir, sub) || !(d = opendir(path)))
 		return CN_EIO;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
@@ -634,14 +679,15 @@ static int issued_names(const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-static void list_one(const char *dir, const char *file, const struct ca_revoked_line *revs,
-                     size_t nrev, int json, int first)
+static void list_one(const char *dir, const char *sub, const char *file,
+                     const struct ca_revoked_line *revs, size_t nrev, int json, int first)
 {
 	struct pki_identity id;
 	char name[PATH_MAX], why[WHY_MAX], when[40], *pem;
-	int is_ca = 0, revoked = 0;
+	int is_ca = 0, revoked = 0, superseded = strcmp(sub, "issued") != 0;
+	const char *state;
 
-	snprintf(name, sizeof(name), "issued/%s", file);
+	snprintf(name, sizeof(name), "%s/%s", sub, file);
 	pem = ca_read_opt(dir, name);
 	if (!pem || pki_cert_parse(pem, strlen(pem), &id, &is_ca, why, sizeof(why)) != 0) {
 		fprintf(stderr, "carenet: %s/%s: unreadable, skipped\n", dir, name);
@@ -652,9 +698,11 @@ static void list_one(const char *dir, const char *file, const struct ca_revoked_
 	for (size_t i = 0; i < nrev; i++)
 		revoked |= strcmp(revs[i].r.serial, id.serial) == 0;
 	util_fmt_time((uint64_t)id.not_after, DEFAULT_TZ, when, sizeof(when));
+	state = revoked ? (superseded ? "revoked,superseded" : "revoked")
+	                : (superseded ? "superseded" : "-");
 	if (!json) {
 		printf("%-16s %-9s %-32s %-19s %s\n", id.id, is_ca ? "ca" : pki_role_name(id.role),
-		       id.serial, when, revoked ? "revoked" : "-");
+		       id.serial, when, state);
 		return;
 	}
 	printf("%s\n  {\"id\": ", first ? "" : ",");
@@ -664,20 +712,22 @@ static void list_one(const char *dir, const char *file, const struct ca_revoked_
 	json_str(when);
 	printf(", \"name\": ");
 	json_str(id.name);
-	printf(", \"revoked\": %s}", revoked ? "true" : "false");
+	printf(", \"revoked\": %s, \"superseded\": %s}", revoked ? "true" : "false",
+	       superseded ? "true" : "false");
 }
 
 int ca_list(int argc, char **argv)
 {
-	const char *dir = NULL;
+	static const char *subs[] = {"issued", "issued/superseded"};
+	const char *dir = NULL, *passfile = NULL;
 	struct ca_revoked_line *revs = NULL;
 	char **names = NULL;
-	size_t n = 0, nrev = 0;
+	size_t n = 0, nrev = 0, shown = 0;
 	int rc, json = 0;
 
-	if ((rc = ca_dir_parse(&ca_list_cmd, argc, argv, &dir, &json)) != 0)
+	if ((rc = ca_dir_parse(&ca_list_cmd, argc, argv, &dir, &json, &passfile)) != 0)
 		return rc == 1 ? 0 : cn_exit_code(rc);
-	if (issued_names(dir, &names, &n) != 0)
+	if (issued_names(dir, subs[0], &names, &n) != 0)
 		return ca_fail(CN_ENOTFOUND, "%s/issued: %s: is --ca a CA directory?", dir,
 		               strerror(errno));
 	ca_revoked_read(dir, &revs, &nrev);
@@ -685,14 +735,19 @@ int ca_list(int argc, char **argv)
 		printf("[");
 	else
 		printf("%-16s %-9s %-32s %-19s %s\n", "ID", "ROLE", "SERIAL", "NOT AFTER",
-		       "REVOKED");
-	for (size_t i = 0; i < n; i++)
-		list_one(dir, names[i], revs, nrev, json, i == 0);
+		       "STATE");
+	for (size_t s = 0; s < ARRAY_LEN(subs); s++) {
+		if (s > 0 && issued_names(dir, subs[s], &names, &n) != 0)
+			continue; /* no history yet */
+		for (size_t i = 0; i < n; i++)
+			list_one(dir, subs[s], names[i], revs, nrev, json, shown++ == 0);
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		names = NULL;
+	}
 	if (json)
-		printf("%s]\n", n ? "\n" : "");
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+		printf("%s]\n", shown ? "\n" : "");
 	free(revs);
 	return 0;
 }

@@ -108,7 +108,7 @@ static int init_files(const char *dir, struct pki_req_params *p)
 		               dir, ca_exists(key) ? key : curve);
 	if (util_mkdirs(dir, 0700) != 0)
 		return ca_fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if ((rc = pki_key_generate(key, why, sizeof(why))) != 0)
+	if ((rc = pki_key_generate(key, NULL, why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s", why);
 	if ((rc = pki_curve_generate(curve)) != 0) {
 		init_undo(dir);
@@ -215,15 +215,23 @@ static const struct args_opt enroll_opts[] = {
      "endpoint given at issue, else " DEFAULT_LISTEN ")"},
     {"data-dir", ARGS_LONG('D'), "DIR", "data directory, relative to NODEDIR (default data)"},
     {"parent-endpoint", 'p', "E", "the parent's endpoint, if the bundle has none"},
+    {"root-sha256", ARGS_LONG('S'), "HEX",
+     "the root certificate's SHA-256 fingerprint, as 'carenet\n"
+     "ca init' printed it to the root's operator"},
+    {"root", ARGS_LONG('R'), "FILE",
+     "the root certificate, obtained beforehand (the bundle's\n"
+     "must be the same, byte for byte)"},
     {"force", 'f', NULL, "replace an existing node.cfg"},
     {0}};
 static const struct args_cmd enroll_cmd = {
     "carenet enroll",
-    "BUNDLE --dir NODEDIR [--listen ENDPOINT] [--data-dir DIR] [--parent-endpoint E] [--force]",
+    "BUNDLE --dir NODEDIR (--root-sha256 HEX | --root FILE) [--listen ENDPOINT]\n"
+    "       [--data-dir DIR] [--parent-endpoint E] [--force]",
     "Installs the bundle 'carenet ca issue' wrote into NODEDIR, where 'carenet init'\n"
-    "made the keys: checks that the certificate is for node.key and curve.key and\n"
-    "that it verifies against the bundle's root, then writes node.pem, chain.pem,\n"
-    "root.pem, parent.pem, crl.pem and node.cfg.\n",
+    "made the keys: checks that the bundle's root is the one given (--root-sha256 or\n"
+    "--root; without them, the NODEDIR/root.pem of an earlier enrollment), that the\n"
+    "certificate is for node.key and curve.key and that it verifies against that\n"
+    "root, then writes node.pem, chain.pem, root.pem, parent.pem, crl.pem and node.cfg.\n",
     enroll_opts, NULL};
 
 struct bundle {
@@ -302,7 +310,7 @@ static int enroll_keys(const char *dir, const char *cert, const struct pki_ident
 
 	if (ca_path(key, dir, "node.key") || ca_path(curve, dir, "curve.key"))
 		return ca_fail(CN_EINVAL, "path too long: %s", dir);
-	if ((rc = pki_key_matches_cert(key, cert, strlen(cert), why, sizeof(why))) != 0)
+	if ((rc = pki_key_matches_cert(key, NULL, cert, strlen(cert), why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s%s", why,
 		               rc == CN_EKEYMISMATCH
 		                   ? ": was the request made "
@@ -318,6 +326,67 @@ static int enroll_keys(const char *dir, const char *cert, const struct pki_ident
 		               "the bundle was issued for another request",
 		               curve, id->id);
 	return 0;
+}
+
+/* 64 lower-case hex digits from HEX with or without colons; -1 if not that. */
+static int sha256_arg(const char *in, char out[65])
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		if (*in == ':')
+			continue;
+		if (n == 64 || !strchr("0123456789abcdefABCDEF", *in))
+			return -1;
+		out[n++] = (char)(*in | 0x20);
+	}
+	out[n] = 0;
+	return n == 64 ? 0 : -1;
+}
+
+/* The bundle's root is the one the operator trusts: its fingerprint given
+ * with --root-sha256, the file given with --root, or the root.pem an earlier
+ * enrollment installed in the node's directory. Never the bundle's word. */
+static int enroll_root(const char *dir, const char *sha, const char *file, const struct bundle *b)
+{
+	char want[65], got[65], path[PATH_MAX], *pem = NULL;
+	const char *src = file;
+	size_t len;
+	int rc;
+
+	if (pki_cert_sha256(b->root, strlen(b->root), got) != 0)
+		return ca_fail(CN_EINVAL, "the bundle's root certificate is unreadable");
+	if (sha) {
+		if (sha256_arg(sha, want) != 0)
+			return ca_fail(CN_EUSAGE, "--root-sha256 wants 64 hex digits (colons allowed)");
+		if (strcmp(want, got) == 0)
+			return 0;
+		return ca_fail(CN_EVERIFY,
+		               "refused: the bundle's root certificate has SHA-256 %s, not the %s "
+		               "given with --root-sha256: the bundle was altered or comes from "
+		               "another PKI; ask the root CA's operator",
+		               got, want);
+	}
+	if (!src) {
+		if (ca_path(path, dir, "root.pem") != 0 || !ca_exists(path))
+			return ca_fail(CN_EVERIFY,
+			               "refused: nothing says the bundle's root is yours: pass "
+			               "--root-sha256 HEX, the fingerprint the root CA's operator "
+			               "got from 'carenet ca init' (or 'openssl x509 -in ca.pem "
+			               "-noout -fingerprint -sha256' in the root CA's directory), "
+			               "by another channel than the bundle; or --root FILE");
+		src = path;
+	}
+	if ((rc = ca_read(src, &pem, &len)) != 0)
+		return ca_fail(rc, "cannot read the root certificate %s: %s", src, cn_strerror(rc));
+	rc = len == strlen(b->root) && memcmp(pem, b->root, len) == 0;
+	free(pem);
+	if (rc)
+		return 0;
+	return ca_fail(CN_EVERIFY,
+	               "refused: the bundle's root certificate (SHA-256 %s) is not the one in "
+	               "%s: the bundle was altered or comes from another PKI",
+	               got, src);
 }
 
 /* Verifies the bundle: chain to its root, CRL, parent. */
@@ -461,7 +530,7 @@ static int enroll_write(const char *dir, const struct bundle *b)
 }
 
 struct enroll_opts {
-	const char *bundle, *dir, *listen, *data_dir, *parent_ep;
+	const char *bundle, *dir, *listen, *data_dir, *parent_ep, *root_sha, *root_file;
 	int force;
 };
 
@@ -477,7 +546,9 @@ static int enroll(const struct enroll_opts *o)
 		return ca_fail(CN_EINVAL, "path too long: %s", o->dir);
 	if (ca_exists(cfg) && !o->force)
 		return ca_fail(CN_EEXIST, "%s exists: pass --force to replace it", cfg);
-	if ((rc = bundle_read(o->bundle, &b)) != 0 || (rc = enroll_verify(&b, &id)) != 0 ||
+	if ((rc = bundle_read(o->bundle, &b)) != 0 ||
+	    (rc = enroll_root(o->dir, o->root_sha, o->root_file, &b)) != 0 ||
+	    (rc = enroll_verify(&b, &id)) != 0 ||
 	    (rc = enroll_keys(o->dir, b.cert, &id)) != 0)
 		goto out;
 	if (b.parent_cert[0]) {
@@ -540,6 +611,12 @@ static int enroll_parse(int argc, char **argv, struct enroll_opts *o)
 			break;
 		case 'f':
 			o->force = 1;
+			break;
+		case ARGS_LONG('S'):
+			o->root_sha = g.val;
+			break;
+		case ARGS_LONG('R'):
+			o->root_file = g.val;
 			break;
 		default:
 			return g.exit == 0 ? 1 : CN_EUSAGE;

@@ -39,6 +39,7 @@ struct crl_state { /* newest CRL seen per issuer scope */
 	char scope[PKI_ID_MAX];
 	int64_t number;
 	time_t last_update;
+	time_t next_update; /* 0: the CRL has none */
 };
 
 struct revoked {
@@ -57,6 +58,7 @@ struct pki_trust {
 	X509 *root;
 	char root_scope[PKI_ID_MAX];
 	time_t now; /* 0: real clock */
+	time_t crl_grace; /* 0: stale CRLs are not refused */
 	struct known_ca *cas;
 	size_t ncas, cas_cap;
 	struct crl_state *crls;
@@ -211,6 +213,36 @@ void pki_trust_set_time(struct pki_trust *trust, time_t now)
 	cache_drop(trust);
 }
 
+size_t pki_trust_crls(const struct pki_trust *trust, struct pki_crl_info *out, size_t max)
+{
+	for (size_t i = 0; i < trust->ncrls && i < max; i++) {
+		const struct crl_state *c = &trust->crls[i];
+		snprintf(out[i].scope, sizeof(out[i].scope), "%s", c->scope);
+		out[i].number = c->number;
+		out[i].last_update = c->last_update;
+		out[i].next_update = c->next_update;
+	}
+	return trust->ncrls;
+}
+
+void pki_trust_set_crl_grace(struct pki_trust *trust, time_t grace)
+{
+	trust->crl_grace = grace;
+	cache_drop(trust);
+}
+
+/* The moment after which certificates of issuer scope are refused for a
+ * stale CRL; 0: never (no grace set, no CRL held, or none with nextUpdate). */
+static time_t crl_deadline(const struct pki_trust *t, const char *scope)
+{
+	if (!t->crl_grace)
+		return 0;
+	for (size_t i = 0; i < t->ncrls; i++)
+		if (strcmp(t->crls[i].scope, scope) == 0 && t->crls[i].next_update)
+			return t->crls[i].next_update + t->crl_grace;
+	return 0;
+}
+
 size_t pki_trust_revoked_count(const struct pki_trust *trust)
 {
 	return trust->nrevs;
@@ -314,7 +346,7 @@ int pki_trust_add_crl_mem(struct pki_trust *trust, const uint8_t *buf, size_t le
 	struct crl_state *st;
 	char scope[PKI_ID_MAX];
 	int64_t number = -1;
-	time_t last;
+	time_t last, next = 0;
 	int rc = CN_EINVAL;
 
 	while (len > 0 && (*buf == ' ' || *buf == '\n' || *buf == '\r' || *buf == '\t')) {
@@ -347,6 +379,8 @@ int pki_trust_add_crl_mem(struct pki_trust *trust, const uint8_t *buf, size_t le
 	    !ASN1_INTEGER_get_int64(&number, num))
 		number = -1;
 	last = pki_asn1_time(X509_CRL_get0_lastUpdate(crl));
+	if (X509_CRL_get0_nextUpdate(crl))
+		next = pki_asn1_time(X509_CRL_get0_nextUpdate(crl));
 	rc = CN_ENOMEM;
 	if (!(st = crl_state_get(trust, scope)))
 		goto out;
@@ -360,6 +394,7 @@ int pki_trust_add_crl_mem(struct pki_trust *trust, const uint8_t *buf, size_t le
 		goto out;
 	st->number = number;
 	st->last_update = last;
+	st->next_update = next;
 	cache_drop(trust);
 	log_debug("pki: CRL of %s number=%lld applied, %zu revoked in all", scope,
 	          (long long)number, trust->nrevs);
@@ -460,6 +495,27 @@ static int check_county_ca(struct pki_trust *t, X509 *ca, struct pki_identity *i
 	return 0;
 }
 
+/* The CRL of issuer scope is not stale beyond the grace (pki_trust_set_crl_grace);
+ * the cached verification ends at that moment. */
+static int check_crl_fresh(struct pki_trust *t, const char *scope, time_t *until, char *why,
+                           size_t whylen)
+{
+	time_t deadline = crl_deadline(t, scope);
+
+	if (!deadline)
+		return 0;
+	if (trust_now(t) > deadline) {
+		pki_why(why, whylen,
+		        "the revocation list of %s expired (next update %lld) more than the grace "
+		        "period ago: its certificates are refused until a new one arrives",
+		        scope, (long long)(deadline - t->crl_grace));
+		return CN_EVERIFY;
+	}
+	if (deadline < *until)
+		*until = deadline;
+	return 0;
+}
+
 /* Our rules over a chain OpenSSL verified: leaf, [county CA], root. */
 static int check_chain(struct pki_trust *t, STACK_OF(X509) * chain, struct pki_identity *out,
                        time_t *until, char *why, size_t whylen)
@@ -503,6 +559,9 @@ static int check_chain(struct pki_trust *t, STACK_OF(X509) * chain, struct pki_i
 	}
 	if (out->not_after < *until)
 		*until = out->not_after;
+	if ((rc = check_crl_fresh(t, issuer_scope, until, why, whylen)) != 0 ||
+	    (n == 3 && (rc = check_crl_fresh(t, t->root_scope, until, why, whylen)) != 0))
+		return rc;
 	if (n == 3)
 		known_ca_add(t, sk_X509_value(chain, 1), ca.scope);
 	return 0;
@@ -548,15 +607,10 @@ int pki_verify_chain(struct pki_trust *trust, const uint8_t *const *der, const s
 	}
 	if (!EVP_Digest(der[0], len[0], fp, NULL, EVP_sha256(), NULL))
 		return CN_ECRYPTO;
-	if ((hit = cache_find(trust, fp))) {
-		if (now < hit->from || now > hit->until) {
-			pki_why(why, whylen, "certificate of %s expired or not yet valid",
-			        hit->ident.id);
-			return CN_EEXPIRED;
-		}
+	if ((hit = cache_find(trust, fp)) && now >= hit->from && now <= hit->until) {
 		*out = hit->ident;
 		return 0;
-	}
+	} /* outside its window: verified again, for the reason */
 	if ((rc = der_to_stack(der, len, n, &leaf, &rest)) != 0) {
 		pki_why(why, whylen, "malformed certificate in the chain");
 		goto out;

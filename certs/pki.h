@@ -71,6 +71,21 @@ int pki_trust_add_crl_der(struct pki_trust *trust, const uint8_t *der, size_t le
 int pki_trust_add_ca_file(struct pki_trust *trust, const char *path);
 /* Verification time; 0 = the real clock (default). For test clocks. */
 void pki_trust_set_time(struct pki_trust *trust, time_t now);
+/* The newest CRL held per issuer (the root and each county CA): its issuer
+ * scope, number, lastUpdate and nextUpdate (0 if the CRL has none). */
+struct pki_crl_info {
+	char scope[PKI_ID_MAX];
+	int64_t number;
+	time_t last_update, next_update;
+};
+/* Fills at most max entries; returns how many CRLs are held (may exceed max). */
+size_t pki_trust_crls(const struct pki_trust *trust, struct pki_crl_info *out, size_t max);
+/* Refusal of stale CRLs: with grace > 0, a chain whose issuer (or county CA's
+ * issuer) has a CRL whose nextUpdate is more than grace seconds past is
+ * refused (CN_EVERIFY, "revocation list of ... expired"): a holder of that
+ * issuer's CRL could be hiding a revocation. 0 (the default): never. An
+ * issuer of which no CRL is held is not affected. */
+void pki_trust_set_crl_grace(struct pki_trust *trust, time_t grace);
 /* Number of revoked serials known (status/diagnostics). */
 size_t pki_trust_revoked_count(const struct pki_trust *trust);
 /* 1 if a certificate with this issuer scope and serial (hex) is revoked. */
@@ -108,7 +123,12 @@ int pki_verify_sig(const uint8_t pub[PKI_PUB_LEN], const uint8_t *msg, size_t le
 		   const uint8_t sig[PKI_SIG_LEN]);
 
 /* ---- files ---- */
-/* CN_EPERM if the file is readable/writable by group or others (message in why). */
+/* CN_EPERM if the directory holding the key file path is looser than 0700
+ * (CN_EINVAL: not a directory, or a symbolic link); the message in why says
+ * which directory and the chmod to run. Every key read or written passes it. */
+int pki_check_key_dir(const char *path, char *why, size_t whylen);
+/* CN_EPERM if the file is readable/writable by group or others, or its
+ * directory fails pki_check_key_dir (message in why). */
 int pki_check_key_perms(const char *path, char *why, size_t whylen);
 /* CURVE key file: two lines "public=<z85>\nsecret=<z85>\n", mode 0600. */
 int pki_curve_generate(const char *path);
@@ -143,6 +163,10 @@ void pki_der_list_free(uint8_t ***der, size_t **lens, size_t n);
  * follow the profile. is_ca may be NULL. */
 int pki_cert_parse(const char *pem, size_t len, struct pki_identity *out, int *is_ca, char *why,
 		   size_t whylen);
+/* SHA-256 of the DER of the first certificate in a PEM buffer, as 64
+ * lower-case hex digits (what `openssl x509 -noout -fingerprint -sha256`
+ * shows with colons). CN_EINVAL if there is no certificate. */
+int pki_cert_sha256(const char *pem, size_t len, char hex[65]);
 /* Lower-case hex of a serial number given in hex (any case, leading zeros
  * allowed); CN_EINVAL if not hex or too long. out: 64 bytes. */
 int pki_serial_normalize(const char *hex, char out[64]);

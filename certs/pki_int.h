@@ -34,8 +34,11 @@ int pki_x509_identity(X509 *x, struct pki_identity *out, int *is_ca, char *why, 
 void pki_serial_hex(const ASN1_INTEGER *serial, char out[64]);
 time_t pki_asn1_time(const ASN1_TIME *t);
 
-/* Loads a private key file after the permission check. NULL on failure, *rc set. */
-EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen);
+/* Loads a private key file after the permission check; an encrypted one
+ * (PKCS#8) with pass (NULL: none given). NULL on failure, *rc set: CN_EPERM
+ * when the key is encrypted and no or the wrong passphrase was given. Never
+ * prompts on a terminal. */
+EVP_PKEY *pki_key_load(const char *path, const char *pass, int *rc, char *why, size_t whylen);
 /* Reads the first certificate of a PEM buffer. */
 X509 *pki_x509_from_pem(const char *pem, size_t len);
 /* PEM of a certificate, malloc'd. */

@@ -22,14 +22,20 @@
 
 /* ------------------------------------------------------------ keys */
 
-int pki_key_generate(const char *path, char *why, size_t whylen)
+int pki_key_generate(const char *path, const char *pass, char *why, size_t whylen)
 {
 	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	BIO *bio = BIO_new(BIO_s_secmem()); /* the PEM of a private key: secure heap, wiped */
 	char *pem = NULL;
 	int rc = CN_ECRYPTO;
 
-	if (!key || !bio || !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) ||
+	if ((rc = pki_check_key_dir(path, why, whylen)) != 0)
+		goto out;
+	rc = CN_ECRYPTO;
+	if (!key || !bio ||
+	    !(pass ? PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), pass,
+	                                           (int)strlen(pass), NULL, NULL)
+	           : PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) ||
 	    !(pem = pki_bio_string(bio))) {
 		log_ssl("pki: key generation");
 		pki_why(why, whylen, "cannot generate an Ed25519 key");
@@ -50,14 +56,14 @@ out:
 	return rc;
 }
 
-int pki_key_matches_cert(const char *key_path, const char *cert_pem, size_t len, char *why,
-                         size_t whylen)
+int pki_key_matches_cert(const char *key_path, const char *pass, const char *cert_pem, size_t len,
+                         char *why, size_t whylen)
 {
 	EVP_PKEY *key;
 	X509 *x = NULL;
 	int rc;
 
-	if (!(key = pki_key_load(key_path, &rc, why, whylen)))
+	if (!(key = pki_key_load(key_path, pass, &rc, why, whylen)))
 		return rc;
 	if (!(x = pki_x509_from_pem(cert_pem, len))) {
 		pki_why(why, whylen, "no PEM certificate found");
@@ -176,7 +182,7 @@ int pki_req_create(const char *key_path, const struct pki_req_params *p, char **
 	}
 	if ((rc = req_check(p, cn, sizeof(cn), curve, why, whylen)) != 0)
 		return rc;
-	if (!(key = pki_key_load(key_path, &rc, why, whylen)))
+	if (!(key = pki_key_load(key_path, p->pass, &rc, why, whylen)))
 		return rc;
 	rc = CN_ECRYPTO;
 	if (!(req = X509_REQ_new()) || !X509_REQ_set_version(req, X509_REQ_VERSION_1) ||
@@ -337,8 +343,8 @@ struct pki_ca {
 	int is_root;
 };
 
-int pki_ca_load(const char *key_path, const char *cert_path, struct pki_ca **out, char *why,
-                size_t whylen)
+int pki_ca_load(const char *key_path, const char *pass, const char *cert_path, struct pki_ca **out,
+                char *why, size_t whylen)
 {
 	struct pki_ca *ca;
 	uint8_t *buf = NULL;
@@ -348,7 +354,7 @@ int pki_ca_load(const char *key_path, const char *cert_path, struct pki_ca **out
 	*out = NULL;
 	if (!(ca = calloc(1, sizeof(*ca))))
 		return CN_ENOMEM;
-	if (!(ca->key = pki_key_load(key_path, &rc, why, whylen)))
+	if (!(ca->key = pki_key_load(key_path, pass, &rc, why, whylen)))
 		goto out;
 	if ((rc = util_read_file(cert_path, 1u << 20, &buf, &len)) != 0 ||
 	    !(ca->cert = pki_x509_from_pem((char *)buf, len))) {
@@ -504,7 +510,8 @@ static char *cert_finish(X509 *x, EVP_PKEY *key)
 	return pki_x509_to_pem(x);
 }
 
-int pki_root_create(const char *key_path, const char *scope, const char *name, time_t not_before,
+int pki_root_create(const char *key_path, const char *pass, const char *scope, const char *name,
+                    time_t not_before,
                     time_t not_after, char **pem, char *why, size_t whylen)
 {
 	EVP_PKEY *key;
@@ -519,7 +526,7 @@ int pki_root_create(const char *key_path, const char *scope, const char *name, t
 		        "prefecture 5301), and its validity must not be empty");
 		return CN_EINVAL;
 	}
-	if (!(key = pki_key_load(key_path, &rc, why, whylen)))
+	if (!(key = pki_key_load(key_path, pass, &rc, why, whylen)))
 		return rc;
 	snprintf(cn, sizeof(cn), "CA %s", scope);
 	snprintf(bc, sizeof(bc), "critical,CA:TRUE,pathlen:%d", CA_PATHLEN_ROOT);

@@ -21,12 +21,13 @@
  * by the caller. Key files are read only if mode 0600 or stricter (CN_EPERM).
  */
 
-/* Generates an Ed25519 key, PKCS#8 PEM, mode 0600. CN_EEXIST if path exists. */
-int pki_key_generate(const char *path, char *why, size_t whylen);
+/* Generates an Ed25519 key, PKCS#8 PEM, mode 0600; with pass (non-NULL)
+ * encrypted PKCS#8 (AES-256-CBC, PBKDF2). CN_EEXIST if path exists. */
+int pki_key_generate(const char *path, const char *pass, char *why, size_t whylen);
 /* 0 if the key file's public key is the certificate's (first PEM certificate
- * in cert_pem); CN_EKEYMISMATCH if not. */
-int pki_key_matches_cert(const char *key_path, const char *cert_pem, size_t len, char *why,
-			 size_t whylen);
+ * in cert_pem); CN_EKEYMISMATCH if not. pass: as pki_ca_load. */
+int pki_key_matches_cert(const char *key_path, const char *pass, const char *cert_pem, size_t len,
+			 char *why, size_t whylen);
 
 /* Certificate request. Node: id (role from its length), curve_path required.
  * Inspector: id "I<scope>-<tag>", scope, curve_path. County CA: is_ca, scope
@@ -36,6 +37,7 @@ struct pki_req_params {
 	const char *scope;
 	const char *name;
 	const char *curve_path;
+	const char *pass; /* the key's passphrase, NULL if not encrypted */
 	int is_ca;
 };
 int pki_req_create(const char *key_path, const struct pki_req_params *p, char **pem, char *why,
@@ -51,10 +53,11 @@ void pki_req_free(struct pki_req **req);
  * scope = county code, role NONE, *is_ca = 1). Owned by req. */
 const struct pki_identity *pki_req_identity(const struct pki_req *req, int *is_ca);
 
-/* A CA: its key and certificate. */
+/* A CA: its key (encrypted with pass, or plain when pass is NULL: CN_EPERM
+ * for an encrypted key without or with the wrong passphrase) and certificate. */
 struct pki_ca;
-int pki_ca_load(const char *key_path, const char *cert_path, struct pki_ca **out, char *why,
-		size_t whylen);
+int pki_ca_load(const char *key_path, const char *pass, const char *cert_path, struct pki_ca **out,
+		char *why, size_t whylen);
 void pki_ca_free(struct pki_ca **ca);
 const char *pki_ca_scope(const struct pki_ca *ca);
 const char *pki_ca_name(const struct pki_ca *ca);
@@ -63,8 +66,8 @@ time_t pki_ca_not_after(const struct pki_ca *ca);
 
 /* Self-signed root CA certificate for the key: CA:TRUE pathlen:1, keyUsage
  * keyCertSign+cRLSign, subject O=carenet,OU=<scope>,CN=CA <scope>. */
-int pki_root_create(const char *key_path, const char *scope, const char *name, time_t not_before,
-		    time_t not_after, char **pem, char *why, size_t whylen);
+int pki_root_create(const char *key_path, const char *pass, const char *scope, const char *name,
+		    time_t not_before, time_t not_after, char **pem, char *why, size_t whylen);
 
 /* Checks the request against the CA's authority and signs it:
  *  - root: county CA requests (6-digit code under the root scope) and

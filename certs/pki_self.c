@@ -84,7 +84,7 @@ int pki_self_load(const char *key_path, const char *cert_path, const char *chain
 	*out = NULL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return CN_ENOMEM;
-	if (!(s->key = pki_key_load(key_path, &rc, why, whylen)))
+	if (!(s->key = pki_key_load(key_path, NULL, &rc, why, whylen)))
 		goto out;
 	if ((rc = self_chain(s, cert_path, chain_path, &leaf, why, whylen)) != 0)
 		goto out;

@@ -437,12 +437,65 @@ void pki_der_list_free(uint8_t ***der, size_t **lens, size_t n)
 	*lens = NULL;
 }
 
+int pki_cert_sha256(const char *pem, size_t len, char hex[65])
+{
+	X509 *x = pki_x509_from_pem(pem, len);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int ok;
+
+	hex[0] = 0;
+	ok = x && X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
+	X509_free(x);
+	ERR_clear_error();
+	if (!ok)
+		return CN_EINVAL;
+	util_hex(md, 32, hex);
+	return 0;
+}
+
 /* ---------------------------------------------------------- key files */
+
+int pki_check_key_dir(const char *path, char *why, size_t whylen)
+{
+	char *dir = util_dirname(path);
+	struct stat st;
+	int rc;
+
+	if (!dir)
+		return CN_ENOMEM;
+	switch ((rc = util_dir_private(dir))) {
+	case 0:
+		break;
+	case CN_EPERM:
+		st.st_mode = 0;
+		stat(dir, &st);
+		pki_why(why, whylen,
+		        "key directory %s is accessible by group or others (mode %04o): run "
+		        "chmod 700 %s",
+		        dir, (unsigned)(st.st_mode & 07777), dir);
+		break;
+	case CN_EINVAL:
+		pki_why(why, whylen,
+		        "key directory %s is not a directory (or is a symbolic link): keep keys "
+		        "in a real directory of mode 0700",
+		        dir);
+		break;
+	default:
+		pki_why(why, whylen, "key directory %s: %s", dir, cn_strerror(rc));
+		break;
+	}
+	free(dir);
+	return rc;
+}
 
 int pki_check_key_perms(const char *path, char *why, size_t whylen)
 {
 	struct stat st;
+	int rc;
 
+	if ((rc = pki_check_key_dir(path, why, whylen)) != 0 && rc != CN_ENOTFOUND)
+		return rc;
 	if (stat(path, &st) < 0) {
 		int e = errno;
 		pki_why(why, whylen, "cannot read key file %s: %s", path, strerror(e));
@@ -462,12 +515,25 @@ int pki_check_key_perms(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen)
+/* OpenSSL's passphrase callback: the one given, never a terminal prompt. */
+static int pass_cb(char *buf, int size, int rwflag, void *u)
+{
+	size_t n = u ? strlen(u) : 0;
+
+	(void)rwflag;
+	if (!u || n == 0 || n >= (size_t)size)
+		return -1;
+	memcpy(buf, u, n);
+	return (int)n;
+}
+
+EVP_PKEY *pki_key_load(const char *path, const char *pass, int *rc, char *why, size_t whylen)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	BIO *bio = NULL;
 	EVP_PKEY *key = NULL;
+	int encrypted;
 
 	if ((*rc = pki_check_key_perms(path, why, whylen)) != 0)
 		return NULL;
@@ -475,12 +541,24 @@ EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen)
 		pki_why(why, whylen, "cannot read key file %s: %s", path, cn_strerror(*rc));
 		return NULL;
 	}
+	encrypted = strstr((char *)buf, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)))
-		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		key = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, (void *)pass);
 	BIO_free(bio);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	ERR_clear_error();
+	if (!key && encrypted) {
+		if (pass && pass[0])
+			pki_why(why, whylen, "wrong passphrase for the encrypted key %s", path);
+		else
+			pki_why(why, whylen,
+			        "%s is encrypted: give its passphrase (--passphrase-file FILE, or "
+			        "the environment variable CARENET_CA_PASSPHRASE)",
+			        path);
+		*rc = CN_EPERM;
+		return NULL;
+	}
 	if (!key || !EVP_PKEY_is_a(key, "ED25519")) {
 		pki_why(why, whylen, "%s is not an Ed25519 private key (PEM)", path);
 		EVP_PKEY_free(key);
@@ -493,9 +571,13 @@ EVP_PKEY *pki_key_load(const char *path, int *rc, char *why, size_t whylen)
 
 int pki_curve_generate(const char *path)
 {
-	char pub[41], sec[41], buf[128];
+	char pub[41], sec[41], buf[128], why[512];
 	int n, rc;
 
+	if ((rc = pki_check_key_dir(path, why, sizeof(why))) != 0) {
+		log_warnx("pki: %s", why);
+		return rc;
+	}
 	if (zmq_curve_keypair(pub, sec) != 0) {
 		log_warnx("pki: zmq_curve_keypair: %s", zmq_strerror(zmq_errno()));
 		return CN_ECRYPTO;

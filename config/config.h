@@ -37,6 +37,8 @@ struct config {
 	char *records_key_file; /* AES-256 key of records' personal fields at rest */
 	char **crl_files;
 	size_t ncrl;
+	int crl_grace_days;    /* refuse an issuer's certificates this long after its CRL's
+	                        * nextUpdate; 0 = never (warn only) */
 	int log_level;         /* enum log_level */
 	char *timezone;
 	bool test_clock;

@@ -124,6 +124,8 @@ const struct key config_keys[] = {
     GROUP("identity", identity_keys),
     {"crl", K_PATHS, F(crl_files), NULL, 0, 0, 0, true,
      "Revocation lists (PEM) loaded at start; newer ones also arrive from the parent.", NULL},
+    NUM("crl_grace_days", K_INT, crl_grace_days, 0, 0, 365, true,
+        "Days after a CRL's next update before its issuer's certificates are refused; 0: never."),
     TEXT("log_level", K_LEVEL, log_level, "info", true, "Lowest level logged to stderr."),
     TEXT("timezone", K_STR, timezone, CARENET_DEFAULT_TZ, true,
          "Zone for showing times and parsing dates (unknown names act as UTC)."),

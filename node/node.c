@@ -75,6 +75,7 @@ static int load_trust(const struct config *cfg, struct pki_trust **out)
 		log_error("pki: cannot load CA chain %s: %s", cfg->chain_file, cn_strerror(rc));
 		goto fail;
 	}
+	pki_trust_set_crl_grace(t, (time_t)cfg->crl_grace_days * 86400);
 	for (size_t i = 0; i < cfg->ncrl; i++) {
 		if ((rc = pki_trust_add_crl_file(t, cfg->crl_files[i])) != 0) {
 			log_error("pki: cannot load CRL %s: %s", cfg->crl_files[i],
@@ -472,6 +473,7 @@ int node_reload(struct node *n)
 	pki_trust_free(&n->trust);
 	n->trust = trust;
 	make_policy(n);
+	n->crl_checked = 0; /* warn again with what was reloaded */
 	log_setlevel((enum log_level)cfg->log_level);
 	link_configure(n->link, n->cfg, n->trust);
 	deliver_configure(n->deliver, n->cfg, n->trust);
@@ -510,6 +512,49 @@ static void node_checkpoint(struct node *n, int force)
 		log_debug("node: audit checkpoint queued for the parent");
 }
 
+size_t node_crls(const struct node *n, struct pki_crl_info *out, const char **state, size_t max)
+{
+	size_t nc = pki_trust_crls(n->trust, out, max);
+	int64_t now = (int64_t)node_now(n);
+
+	for (size_t i = 0; i < nc && i < max; i++) {
+		int64_t next = (int64_t)out[i].next_update;
+		state[i] = !next || now < next - NODE_CRL_WARN ? "ok"
+		           : now <= next                       ? "expiring"
+		                                               : "stale";
+	}
+	return nc;
+}
+
+/* Warns, at start and then hourly, of revocation lists near or past their
+ * next update: a CA that stopped signing them, or a parent holding back the
+ * one that revokes it. */
+static void node_crl_check(struct node *n)
+{
+	struct pki_crl_info crl[16];
+	const char *state[16];
+	uint64_t now = node_now(n);
+	size_t nc;
+	char when[40];
+
+	if (n->crl_checked && now < n->crl_checked + 3600 && now >= n->crl_checked)
+		return;
+	n->crl_checked = now;
+	nc = node_crls(n, crl, state, 16);
+	for (size_t i = 0; i < nc && i < 16; i++) {
+		if (strcmp(state[i], "ok") == 0)
+			continue;
+		util_fmt_time((uint64_t)crl[i].next_update, n->cfg->timezone, when, sizeof(when));
+		log_warnx("pki: the revocation list of %s (number %lld) %s at %s (%s): have its CA "
+		          "sign a new one ('carenet ca crl') and publish it ('carenet crl publish')%s",
+		          crl[i].scope, (long long)crl[i].number,
+		          strcmp(state[i], "stale") == 0 ? "expired" : "expires", when,
+		          n->cfg->timezone,
+		          n->cfg->crl_grace_days ? "; its certificates are refused after the grace"
+		                                 : "");
+	}
+}
+
 static void node_loop(struct node *n)
 {
 	zmq_pollitem_t items[8];
@@ -540,6 +585,7 @@ static void node_loop(struct node *n)
 			node_checkpoint(n, 0);
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
 		}
+		node_crl_check(n);
 		timeout = link_tick(n->link);
 		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
 			timeout = NODE_CHECKPOINT_POLL_MS;

@@ -47,6 +47,7 @@ struct node {
 	int lock_fd;          /* flock on data_dir/node.lock */
 	uint64_t next_checkpoint_us; /* monotonic: next time roles are asked for one */
 	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
+	uint64_t crl_checked; /* node_now of the last CRL freshness check (logged) */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
@@ -58,6 +59,12 @@ uint64_t node_now(const struct node *n);
  * under meta "crl:<publishing county>"; loaded again at start and reload. */
 int node_crl_persist(struct node *n, MDB_txn *txn, const char *origin, const uint8_t *der,
                      size_t len);
+/* The revocation lists held and their state at the node's now: "ok",
+ * "expiring" (nextUpdate within NODE_CRL_WARN) or "stale" (past it).
+ * Fills at most max entries; returns how many are held. */
+#define NODE_CRL_WARN (7 * 86400)
+struct pki_crl_info;
+size_t node_crls(const struct node *n, struct pki_crl_info *out, const char **state, size_t max);
 /* Re-reads the config and what can change at run time (SIGHUP). */
 int node_reload(struct node *n);
 

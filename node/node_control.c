@@ -5,13 +5,16 @@
  */
 #include "node.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "control.h"
 #include "deliver.h"
 #include "err.h"
 #include "link.h"
 #include "log.h"
+#include "util.h"
 
 #define NCTRS (CTR_COUNT + 1) /* + the outbox_pending gauge */
 
@@ -31,10 +34,80 @@ static void ctl_stop(void *arg)
 	node_sig_stop = 1;
 }
 
+#define CRLS_MAX 16
+
+/* Appends one alert to st (control.c frees every alert of a status, these
+ * and the ones roles add, with its alerts_free). */
+static int alert_add(Carenet__Status *st, const char *line)
+{
+	char **v = realloc(st->alerts, (st->n_alerts + 1) * sizeof(*v));
+
+	if (!v)
+		return CN_ENOMEM;
+	st->alerts = v;
+	if (!(v[st->n_alerts] = util_strdup(line)))
+		return CN_ENOMEM;
+	st->n_alerts++;
+	return 0;
+}
+
+/* The revocation lists (freed by crls_free) and the alerts they raise. */
+static int crls_fill(struct node *n, Carenet__Status *st)
+{
+	struct pki_crl_info info[CRLS_MAX];
+	const char *state[CRLS_MAX];
+	size_t nc = node_crls(n, info, state, CRLS_MAX);
+	char when[40], line[2048];
+
+	if (nc > CRLS_MAX)
+		nc = CRLS_MAX;
+	if (nc == 0)
+		return 0;
+	if (!(st->crls = calloc(nc, sizeof(*st->crls))))
+		return CN_ENOMEM;
+	for (size_t i = 0; i < nc; i++) {
+		Carenet__CrlStatus *c = calloc(1, sizeof(*c));
+		if (!c)
+			return CN_ENOMEM;
+		carenet__crl_status__init(c);
+		st->crls[st->n_crls++] = c;
+		c->issuer = util_strdup(info[i].scope);
+		c->number = info[i].number;
+		c->last_update = (uint64_t)info[i].last_update;
+		c->next_update = (uint64_t)info[i].next_update;
+		c->state = (char *)state[i];
+		if (!c->issuer)
+			return CN_ENOMEM;
+		if (strcmp(state[i], "ok") == 0)
+			continue;
+		util_fmt_time(c->next_update, n->cfg->timezone, when, sizeof(when));
+		snprintf(line, sizeof(line),
+		         "revocation list of %s (number %lld) %s %s: its CA must sign a new one "
+		         "('carenet ca crl') and the county publish it ('carenet crl publish')",
+		         info[i].scope, (long long)info[i].number,
+		         strcmp(state[i], "stale") == 0 ? "STALE since" : "expires", when);
+		if (alert_add(st, line) != 0)
+			return CN_ENOMEM;
+	}
+	return 0;
+}
+
+static void crls_free(Carenet__Status *st)
+{
+	for (size_t i = 0; i < st->n_crls; i++) {
+		free(st->crls[i]->issuer);
+		free(st->crls[i]);
+	}
+	free(st->crls);
+	st->crls = NULL;
+	st->n_crls = 0;
+}
+
 static int ctl_status(void *arg, Carenet__Status *st)
 {
 	struct node *n = arg;
 	Carenet__Counter *ctrs, **ctrp;
+	int rc;
 
 	st->started = n->started;
 	st->listen = n->cfg->listen;
@@ -50,12 +123,15 @@ static int ctl_status(void *arg, Carenet__Status *st)
 	}
 	st->counters = ctrp;
 	st->n_counters = NCTRS;
+	if ((rc = crls_fill(n, st)) != 0)
+		return rc;
 	return link_status(n->link, st);
 }
 
 static void ctl_status_free(void *arg, Carenet__Status *st)
 {
 	(void)arg;
+	crls_free(st);
 	link_status_free(st);
 	if (st->counters)
 		free(st->counters[0]); /* the array of counters itself */

@@ -136,6 +136,20 @@ static inline int verify_files(struct pki_trust *t, const char *leaf, const char
 	return rc;
 }
 
+/* The SHA-256 fingerprint of a PEM certificate file, for enroll
+ * --root-sha256 (a static buffer: valid until the next call). */
+static inline const char *root_sha(const char *pem_path)
+{
+	static char hex[65];
+	char *pem = slurp(pem_path);
+
+	hex[0] = 0;
+	if (!pem || pki_cert_sha256(pem, strlen(pem), hex) != 0)
+		fprintf(stderr, "root_sha: %s: no certificate\n", pem_path);
+	free(pem);
+	return hex;
+}
+
 static inline struct pki_trust *trust_of(const char *root)
 {
 	struct pki_trust *t = NULL;

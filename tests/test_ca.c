@@ -12,7 +12,9 @@
 #include "log.h"
 #include "pki_issue.h"
 #include "pki_int.h"
+#include "ca_int.h"
 
+#include <ctype.h>
 #include <libconfig.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -33,6 +35,8 @@ static void test_ca_init(void)
 	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("root"), "--scope", "53", "--name",
 	              "云南省民政厅", NULL),
 	          0);
+	/* it prints the root's fingerprint, which nodes enroll with */
+	CHECK(strstr(out, root_sha(P("root/ca.pem"))) && strstr(out, "--root-sha256"));
 	CHECK_INT(mode_of(P("root/ca.key")), 0600);
 	CHECK(file_exists(P("root/ca.pem")) && file_exists(P("root/crl.pem")));
 	CHECK(file_exists(P("root/serial")) && file_exists(P("root/issued")));
@@ -343,14 +347,14 @@ static void test_enroll(void)
 	CHECK_INT(run(cmd_enroll, "enroll", "--dir", P("town"), NULL), 2);
 	/* a bundle into the wrong directory: the keys do not match */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("town"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("town"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    4);
 	CHECK(!file_exists(P("town/node.cfg")));
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--listen", "tcp://0.0.0.0:7401", NULL),
 	          0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	got = slurp(P("town/node.cfg"));
 	CHECK_STR(got, want_town);
@@ -364,7 +368,7 @@ static void test_enroll(void)
 	CHECK(!file_exists(P("county/parent.pem")));
 	/* village: no listen */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	got = slurp(P("vil/node.cfg"));
 	CHECK(got && strstr(got, "listen = \"\";\n") &&
@@ -373,10 +377,10 @@ static void test_enroll(void)
 	free(got);
 	/* not twice without --force */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    4);
 	CHECK(strstr(out, "--force") != NULL);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--force", "--data-dir", "/var/lib/carenet", NULL),
 	          0);
 	got = slurp(P("vil/node.cfg"));
@@ -384,7 +388,7 @@ static void test_enroll(void)
 	free(got);
 	/* key modes are checked */
 	chmod(P("vil/node.key"), 0644);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              "--force", NULL),
 	          4);
 	CHECK(strstr(out, "chmod 600") != NULL);
@@ -393,17 +397,56 @@ static void test_enroll(void)
 	CHECK_INT(run(cmd_init, "init", "--dir", P("vil-x"), "--id", "530102001007", NULL), 0);
 	unlink(P("vil-x/node.key"));
 	CHECK_INT(link(P("vil/node.key"), P("vil-x/node.key")), 0);
-	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil-x"),
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil-x"), "--root-sha256", root_sha(P("root/ca.pem")),
 	              NULL),
 	          4);
 	CHECK(strstr(out, "curve.key is not the CURVE key") != NULL);
 	/* inspectors */
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), NULL),
+	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	got = slurp(P("insp/node.cfg"));
 	CHECK(got && strstr(got, "listen = \"\";\n") && !strstr(got, "parent"));
 	free(got);
+}
+
+/* Keys are neither written nor read in a directory looser than 0700. */
+static void test_key_dirs(void)
+{
+	struct pki_self *self = NULL;
+	char why[512] = "";
+
+	/* init into a directory the operator made 0755 */
+	CHECK_INT(mkdir(P("loose"), 0755), 0);
+	chmod(P("loose"), 0755);
+	CHECK_INT(run(cmd_init, "init", "--dir", P("loose"), "--id", "530102001009", NULL), 4);
+	CHECK(strstr(out, "chmod 700") && strstr(out, P("loose")));
+	CHECK(!file_exists(P("loose/node.key")) && !file_exists(P("loose/curve.key")));
+	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("loose"), "--scope", "54", "--name", "x",
+	              NULL),
+	          4);
+	CHECK(strstr(out, "chmod 700") != NULL && !file_exists(P("loose/ca.key")));
+	/* enroll and ca issue read keys: refused too */
+	chmod(P("vil"), 0755);
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")),
+	              "--force", NULL),
+	          4);
+	CHECK(strstr(out, "chmod 700") && strstr(out, P("vil")));
+	/* and so does the node at start-up */
+	CHECK_INT(pki_self_load(P("vil/node.key"), P("vil/node.pem"), P("vil/chain.pem"),
+	                        P("vil/curve.key"), &self, why, sizeof(why)),
+	          CN_EPERM);
+	CHECK(strstr(why, "chmod 700") != NULL);
+	chmod(P("vil"), 0700);
+	CHECK_INT(pki_self_load(P("vil/node.key"), P("vil/node.pem"), P("vil/chain.pem"),
+	                        P("vil/curve.key"), &self, why, sizeof(why)),
+	          0);
+	pki_self_free(&self);
+	chmod(P("c1"), 0750);
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("c1"), NULL), 4);
+	CHECK(strstr(out, "chmod 700") != NULL);
+	chmod(P("c1"), 0700);
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("c1"), NULL), 0);
 }
 
 /* ------------------------------------------- verification and CLI */
@@ -423,6 +466,39 @@ static void test_other_root(void)
 	CHECK_INT(
 	    run(cmd_ca, "ca", "issue", "--ca", P("c9"), "--csr", P("county9/request.pem"), NULL),
 	    0);
+	/* a bundle of that other PKI (a bundle swapped in the mail: root, CA and
+	 * certificate all replaced, every signature good) does not enroll */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root-sha256", root_sha(P("root/ca.pem")), NULL),
+	          4);
+	CHECK(strstr(out, "altered") && strstr(out, root_sha(P("root/ca.pem"))));
+	CHECK(!file_exists(P("county9/node.cfg")) && !file_exists(P("county9/root.pem")));
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root", P("root/ca.pem"), NULL),
+	          4);
+	CHECK(strstr(out, "is not the one in") != NULL);
+	/* nothing given and no root installed: refused, saying where to look */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              NULL),
+	          4);
+	CHECK(strstr(out, "--root-sha256") && strstr(out, "carenet ca init"));
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root-sha256", "12:34", NULL),
+	          2);
+	/* its own root's fingerprint, colons and capitals allowed, does */
+	char colons[100] = "";
+	const char *hex = root_sha(P("root2/ca.pem"));
+	for (int i = 0; i < 32; i++)
+		snprintf(colons + strlen(colons), sizeof(colons) - strlen(colons), "%s%c%c",
+		         i ? ":" : "", toupper((unsigned char)hex[2 * i]),
+		         toupper((unsigned char)hex[2 * i + 1]));
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--root-sha256", colons, NULL),
+	          0);
+	/* the root installed there: no fingerprint needed to enroll again */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c9/issued/530102.bundle"), "--dir", P("county9"),
+	              "--force", NULL),
+	          0);
 	t = trust_of(P("root/ca.pem"));
 	CHECK_INT(verify_files(t, P("c9/issued/530102.pem"), P("c9/chain.pem"), &id), CN_EVERIFY);
 	/* its CRL is not accepted either */
@@ -471,7 +547,7 @@ static void test_revoke(void)
 	              "--force", "--out", P("vil-new.bundle"), NULL),
 	          0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("vil-new.bundle"), "--dir", P("vil"), "--force", NULL),
+	    run(cmd_enroll, "enroll", P("vil-new.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), "--force", NULL),
 	    0); /* re-issued: a new serial */
 	CHECK_INT(run(cmd_ca, "ca", "revoke", "--ca", P("c1"), "--id", "530102001007", NULL), 0);
 	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("vil/request.pem"),
@@ -495,6 +571,143 @@ static void test_revoke(void)
 	free(old_crl);
 	pki_trust_free(&t);
 }
+/* A CA whose key is encrypted: every signing command wants the passphrase,
+ * from --passphrase-file or CARENET_CA_PASSPHRASE, and says so. */
+static void test_passphrase(void)
+{
+	FILE *f = fopen(P("pass"), "w");
+	char *key;
+
+	CHECK(f != NULL);
+	fputs("correct horse battery staple\n", f);
+	fclose(f);
+	f = fopen(P("wrong"), "w");
+	CHECK(f != NULL);
+	fputs("Tr0ub4dor&3\n", f);
+	fclose(f);
+	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("rootp"), "--scope", "54", "--name",
+	              "西藏自治区民政厅", "--passphrase-file", P("pass"), NULL),
+	          0);
+	key = slurp(P("rootp/ca.key"));
+	CHECK(key && strstr(key, "-----BEGIN ENCRYPTED PRIVATE KEY-----") &&
+	      !strstr(key, "-----BEGIN PRIVATE KEY-----"));
+	free(key);
+	CHECK_INT(mode_of(P("rootp/ca.key")), 0600);
+	/* AES-256 (PBES2): the algorithm named in the PKCS#8 structure */
+	{
+		BIO *bio = BIO_new_file(P("rootp/ca.key"), "r");
+		X509_SIG *p8 = bio ? PEM_read_bio_PKCS8(bio, NULL, NULL, NULL) : NULL;
+		const X509_ALGOR *alg = NULL;
+		char txt[80] = "";
+		CHECK(p8 != NULL);
+		if (p8) {
+			X509_SIG_get0(p8, &alg, NULL);
+			OBJ_obj2txt(txt, sizeof(txt), alg->algorithm, 0);
+		}
+		CHECK_STR(txt, "PBES2");
+		X509_SIG_free(p8);
+		BIO_free(bio);
+	}
+	CHECK_INT(run(cmd_init, "init", "--dir", P("inspp"), "--inspector", "--scope", "54", "--id",
+	              "p1", NULL),
+	          0);
+	/* no passphrase, the wrong one: refused, clearly */
+	unsetenv(CA_PASS_ENV);
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("rootp"), "--csr", P("inspp/request.pem"),
+	              NULL),
+	          4);
+	CHECK(strstr(out, "is encrypted") && strstr(out, "--passphrase-file") &&
+	      strstr(out, CA_PASS_ENV));
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("rootp"), "--csr", P("inspp/request.pem"),
+	              "--passphrase-file", P("wrong"), NULL),
+	          4);
+	CHECK(strstr(out, "wrong passphrase") != NULL);
+	CHECK(!file_exists(P("rootp/issued/I54-p1.pem")));
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("rootp"), "--passphrase-file", P("nofile"),
+	              NULL),
+	          1);
+	/* the right one: from the file, or from the environment */
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("rootp"), "--csr", P("inspp/request.pem"),
+	              "--passphrase-file", P("pass"), NULL),
+	          0);
+	CHECK(file_exists(P("rootp/issued/I54-p1.pem")));
+	setenv(CA_PASS_ENV, "correct horse battery staple", 1);
+	CHECK_INT(run(cmd_ca, "ca", "revoke", "--ca", P("rootp"), "--id", "I54-p1", NULL), 0);
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("rootp"), NULL), 0);
+	/* a county CA at once: the passphrase opens the root's key and protects its own */
+	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("c54"), "--scope", "540102", "--name", "x",
+	              "--root", P("rootp"), NULL),
+	          0);
+	key = slurp(P("c54/ca.key"));
+	CHECK(key && strstr(key, "ENCRYPTED PRIVATE KEY"));
+	free(key);
+	setenv(CA_PASS_ENV, "nope", 1);
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("c54"), NULL), 4);
+	CHECK(strstr(out, "wrong passphrase") != NULL);
+	unsetenv(CA_PASS_ENV);
+	/* a plain key needs none, and ignores one given */
+	CHECK_INT(run(cmd_ca, "ca", "crl", "--ca", P("c1"), "--passphrase-file", P("pass"), NULL), 0);
+}
+
+/* 1 if the ca list --json entry (in out) of serial contains text. */
+static int json_entry_has(const char *serial, const char *text)
+{
+	char want[120], entry[1024];
+	const char *at, *end;
+
+	snprintf(want, sizeof(want), "\"serial\": \"%s\"", serial);
+	if (!(at = strstr(out, want)) || !(end = strchr(at, '}')) ||
+	    (size_t)(end - at) >= sizeof(entry))
+		return 0;
+	memcpy(entry, at, (size_t)(end - at));
+	entry[end - at] = 0;
+	return strstr(entry, text) != NULL;
+}
+
+/* ca issue --force: the superseded certificate is revoked at once and kept. */
+static void test_force_supersedes(void)
+{
+	struct pki_trust *t = trust_of(P("root/ca.pem"));
+	struct pki_identity old, id;
+	char *pem, hist[PATH_MAX + 300];
+
+	CHECK_INT(pki_trust_add_ca_file(t, P("c1/chain.pem")), 0);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &old), 0);
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("town/request.pem"),
+	              "--out", P("town-again.bundle"), NULL),
+	          4); /* not without --force */
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("town/request.pem"),
+	              "--force", "--out", P("town-again.bundle"), NULL),
+	          0);
+	CHECK(strstr(out, old.serial) && strstr(out, "revoked"));
+	/* the old certificate is in the history, the CRL revokes it */
+	snprintf(hist, sizeof(hist), "c1/issued/superseded/530102001-%s.pem", old.serial);
+	CHECK(file_exists(P("%s", hist)));
+	pem = slurp(P("c1/revoked"));
+	CHECK(pem && strstr(pem, old.serial) && strstr(pem, "superseded 530102001"));
+	free(pem);
+	CHECK_INT(pki_trust_add_crl_file(t, P("c1/crl.pem")), 0);
+	CHECK_INT(pki_trust_is_revoked(t, "530102", old.serial), 1);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &id), CN_EREVOKED);
+	CHECK_INT(verify_files(t, P("c1/issued/530102001.pem"), P("c1/chain.pem"), &id), 0);
+	CHECK(strcmp(id.serial, old.serial) != 0);
+	/* the bundle carries the new CRL */
+	pem = slurp(P("town-again.bundle"));
+	CHECK(pem != NULL);
+	free(pem);
+	/* ca list shows both, the old one superseded and revoked */
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
+	CHECK(strstr(out, "revoked,superseded") && strstr(out, old.serial) && strstr(out, id.serial));
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
+	CHECK(json_entry_has(old.serial, "\"revoked\": true, \"superseded\": true"));
+	CHECK(json_entry_has(id.serial, "\"revoked\": false, \"superseded\": false"));
+	/* the town enrolls the new certificate (same keys) */
+	CHECK_INT(run(cmd_enroll, "enroll", P("town-again.bundle"), "--dir", P("town"), "--force",
+	              NULL),
+	          0);
+	pki_trust_free(&t);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -508,7 +721,10 @@ int main(int argc, char **argv)
 	test_issue();
 	test_bundle();
 	test_enroll();
+	test_key_dirs();
 	test_other_root();
 	test_revoke();
+	test_force_supersedes();
+	test_passphrase();
 	return fixture_close("test_ca");
 }

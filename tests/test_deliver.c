@@ -19,6 +19,7 @@
 #include "err.h"
 #include "item.h"
 #include "outbox.h"
+#include "util.h"
 #include "pki.h"
 #include "store.h"
 
@@ -66,16 +67,23 @@ static struct pki_self *identity(const char *id)
 {
 	char *dir = path(id, ""), *csr = path(id, "request.pem"), *bundle = path(id, "bundle");
 	char *k = path(id, "node.key"), *c = path(id, "node.pem"), *ch = path(id, "chain.pem");
-	char *cu = path(id, "curve.key"), *ca = path("ca", ""), why[256];
+	char *cu = path(id, "curve.key"), *ca = path("ca", ""), why[256], sha[65];
+	char *rp = path("root", "ca.pem");
+	uint8_t *rootpem = NULL;
+	size_t rootlen = 0;
 	struct pki_self *self = NULL;
+
+	CHECK(util_read_file(rp, 1u << 20, &rootpem, &rootlen) == 0);
 
 	CHECK(run(cmd_init, "init", "--dir", dir, "--id", id, NULL) == 0);
 	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint",
 	          "tcp://127.0.0.1:9", "--out", bundle, NULL) == 0);
-	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--parent-endpoint",
-	          "tcp://127.0.0.1:9", NULL) == 0);
+	CHECK(pki_cert_sha256((const char *)rootpem, rootlen, sha) == 0);
+	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--root-sha256", sha,
+	          "--parent-endpoint", "tcp://127.0.0.1:9", NULL) == 0);
 	CHECK(pki_self_load(k, c, ch, cu, &self, why, sizeof(why)) == 0);
 	free(dir), free(csr), free(bundle), free(k), free(c), free(ch), free(cu), free(ca);
+	free(rp), free(rootpem);
 	return self;
 }
 

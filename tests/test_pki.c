@@ -53,15 +53,15 @@ static void build_tree(void)
 	              NULL),
 	          0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"), NULL), 0);
+	    run(cmd_enroll, "enroll", P("c1/issued/530102.bundle"), "--dir", P("county"), "--root-sha256", root_sha(P("root/ca.pem")), NULL), 0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001.bundle"), "--dir", P("town"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), NULL),
+	    run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 	CHECK_INT(
-	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), NULL),
+	    run(cmd_enroll, "enroll", P("root/issued/I5301-abc.bundle"), "--dir", P("insp"), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
 	    0);
 }
 
@@ -87,7 +87,7 @@ static void test_files(void)
 	CHECK_INT(pki_curve_generate(c), CN_EEXIST); /* never overwritten */
 	CHECK_INT(pki_curve_read(c, pub, sec), 0);
 	CHECK_INT((int)strlen(pub), 40);
-	CHECK_INT(pki_key_generate(k, why, sizeof(why)), 0);
+	CHECK_INT(pki_key_generate(k, NULL, why, sizeof(why)), 0);
 	CHECK_INT(mode_of(k), 0600);
 	CHECK_INT(pki_check_key_perms(k, why, sizeof(why)), 0);
 	chmod(k, 0644);
@@ -208,6 +208,47 @@ static void test_verify_good(void)
 	/* the certificate issued already expired */
 	CHECK_INT(verify_files(t, P("c1/issued/530102001008.pem"), P("c1/chain.pem"), &id),
 	          CN_EEXPIRED);
+	pki_trust_free(&t);
+}
+
+/* CRL freshness: nextUpdate is kept; with a grace set, an issuer whose CRL is
+ * stale beyond it is refused (a holder of its CRL may hide a revocation). */
+static void test_crl_fresh(void)
+{
+	struct pki_trust *t = trust_of(P("root/ca.pem"));
+	struct pki_identity id;
+	struct pki_crl_info info[4];
+	time_t now = (time_t)util_now(), next;
+
+	CHECK_INT(pki_trust_add_ca_file(t, P("vil/chain.pem")), 0);
+	CHECK_INT(pki_trust_add_crl_file(t, P("vil/crl.pem")), 0);
+	CHECK_INT(pki_trust_add_crl_file(t, P("root/crl.pem")), 0);
+	CHECK_INT((long long)pki_trust_crls(t, info, 4), 2);
+	CHECK(strcmp(info[0].scope, "530102") == 0 || strcmp(info[1].scope, "530102") == 0);
+	next = strcmp(info[0].scope, "530102") == 0 ? info[0].next_update : info[1].next_update;
+	CHECK(next > now + 29 * 86400 && next <= now + 30 * 86400 + 60);
+	CHECK(info[0].last_update <= now && info[0].last_update > now - 3600);
+	/* without a grace (the default) a stale CRL only warns: still accepted */
+	CHECK_INT(verify_files(t, P("vil/node.pem"), P("vil/chain.pem"), &id), 0);
+	pki_trust_set_time(t, next + 5 * 86400);
+	CHECK_INT(verify_files(t, P("vil/node.pem"), P("vil/chain.pem"), &id), 0);
+	/* a grace of 3 days: refused 5 days after, accepted 2 days after */
+	pki_trust_set_crl_grace(t, 3 * 86400);
+	CHECK_INT(verify_files(t, P("vil/node.pem"), P("vil/chain.pem"), &id), CN_EVERIFY);
+	pki_trust_set_time(t, next + 2 * 86400);
+	CHECK_INT(verify_files(t, P("vil/node.pem"), P("vil/chain.pem"), &id), 0);
+	/* the cached answer ends at the deadline */
+	pki_trust_set_time(t, next + 2 * 86400); /* drops the cache */
+	CHECK_INT(verify_files(t, P("vil/node.pem"), P("vil/chain.pem"), &id), 0);
+	pki_trust_free(&t);
+	t = trust_of(P("root/ca.pem"));
+	pki_trust_set_crl_grace(t, 3 * 86400);
+	CHECK_INT(pki_trust_add_ca_file(t, P("vil/chain.pem")), 0);
+	CHECK_INT(pki_trust_add_crl_file(t, P("vil/crl.pem")), 0);
+	/* the root's CRL is stale too: a county CA's leaves fall with it */
+	CHECK_INT(pki_trust_add_crl_file(t, P("root/crl.pem")), 0);
+	pki_trust_set_time(t, next + 4 * 86400);
+	CHECK_INT(verify_files(t, P("insp/node.pem"), NULL, &id), CN_EVERIFY);
 	pki_trust_free(&t);
 }
 
@@ -448,6 +489,7 @@ int main(int argc, char **argv)
 	build_tree();
 	test_signatures("vil");
 	test_verify_good();
+	test_crl_fresh();
 	test_self();
 	test_forged();
 	return fixture_close("test_pki");

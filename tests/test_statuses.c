@@ -169,7 +169,7 @@ static char *issue_pem(struct pki_ca *ca, const char *tag, const struct pki_req_
 		CHECK(pki_curve_generate(curve) == 0);
 		p.curve_path = curve;
 	}
-	CHECK(pki_key_generate(key, why, sizeof(why)) == 0);
+	CHECK(pki_key_generate(key, NULL, why, sizeof(why)) == 0);
 	CHECK(pki_req_create(key, &p, &rq, why, sizeof(why)) == 0);
 	CHECK(rq && pki_req_parse(rq, strlen(rq), &req, why, sizeof(why)) == 0);
 	if (req)
@@ -191,16 +191,16 @@ static void pki_begin(void)
 
 	snprintf(pki_dir, sizeof(pki_dir), "/tmp/test_statuses_pki.XXXXXX");
 	CHECK(mkdtemp(pki_dir) != NULL);
-	CHECK(pki_key_generate(pk("root.key"), why, sizeof(why)) == 0);
-	CHECK(pki_root_create(pk("root.key"), "53", "test root", now - 60, now + 60 * 86400, &pem,
+	CHECK(pki_key_generate(pk("root.key"), NULL, why, sizeof(why)) == 0);
+	CHECK(pki_root_create(pk("root.key"), NULL, "53", "test root", now - 60, now + 60 * 86400, &pem,
 	                      why, sizeof(why)) == 0);
 	CHECK(pem && write_pem(pk("root.pem"), pem) == 0);
 	free(pem);
 	CHECK(pki_trust_new(pk("root.pem"), &fx_trust) == 0);
-	CHECK(pki_ca_load(pk("root.key"), pk("root.pem"), &root, why, sizeof(why)) == 0);
+	CHECK(pki_ca_load(pk("root.key"), NULL, pk("root.pem"), &root, why, sizeof(why)) == 0);
 	county_ca_pem = root ? issue_pem(root, "ca", &cp) : NULL;
 	CHECK(county_ca_pem && write_pem(pk("ca.pem"), county_ca_pem) == 0);
-	CHECK(pki_ca_load(pk("ca.key"), pk("ca.pem"), &county_ca, why, sizeof(why)) == 0);
+	CHECK(pki_ca_load(pk("ca.key"), NULL, pk("ca.pem"), &county_ca, why, sizeof(why)) == 0);
 	pki_ca_free(&root);
 }
 

@@ -90,6 +90,17 @@ static void status_json(const Carenet__Status *st)
 	for (size_t i = 0; i < st->n_counters; i++)
 		json_u64(&j, st->counters[i]->name, st->counters[i]->value);
 	json_obj_end(&j);
+	json_arr_begin(&j, "crls");
+	for (size_t i = 0; i < st->n_crls; i++) {
+		json_obj_begin(&j, NULL);
+		json_str(&j, "issuer", st->crls[i]->issuer);
+		json_u64(&j, "number", (uint64_t)st->crls[i]->number);
+		json_u64(&j, "last_update", st->crls[i]->last_update);
+		json_u64(&j, "next_update", st->crls[i]->next_update);
+		json_str(&j, "state", st->crls[i]->state);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_arr_begin(&j, "alerts");
 	for (size_t i = 0; i < st->n_alerts; i++)
 		json_str(&j, NULL, st->alerts[i]);
@@ -139,6 +150,14 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	printf("listen    %s\n",
 	       st->listen[0] ? st->listen : "(none: this office has no children)");
 	printf("cert      valid until %s\n", until);
+	for (size_t i = 0; i < st->n_crls; i++) {
+		char next[32];
+		util_fmt_time(st->crls[i]->next_update, tz, next, sizeof(next));
+		printf("crl       %s number %lld, next update %s: %s\n", st->crls[i]->issuer,
+		       (long long)st->crls[i]->number, next, st->crls[i]->state);
+	}
+	for (size_t i = 0; i < st->n_alerts; i++)
+		printf("ALERT     %s\n", st->alerts[i]);
 	if (st->has_parent && st->parent) {
 		const Carenet__PeerStatus *p = st->parent;
 		char since[32];

@@ -49,6 +49,7 @@ struct demo {
 	struct demo_node *nodes;
 	size_t n;
 	size_t links; /* n - 1 */
+	char root_sha[65]; /* the root certificate's SHA-256: every node enrolls with it */
 };
 
 /* demo_setup.c */

@@ -355,6 +355,8 @@ static void demo_job_fill(struct demo *d, size_t i, enum demo_step step, struct 
 		demo_job_add(j, j->arg[0]);
 		demo_job_add(j, "--dir");
 		demo_job_add(j, nd->dir);
+		demo_job_add(j, "--root-sha256");
+		demo_job_add(j, d->root_sha);
 		if (nd->port) {
 			demo_job_add(j, "--listen");
 			demo_job_add(j, j->arg[2]);
@@ -440,6 +442,24 @@ static int demo_ca_init(struct demo *d, const char *name, const char *scope, con
 	return demo_job_done(&j, wstatus);
 }
 
+/* The root certificate's fingerprint, which the nodes enroll with (as an
+ * operator copies it from what 'carenet ca init' printed). */
+static int demo_root_sha(struct demo *d)
+{
+	char path[PATH_MAX];
+	uint8_t *pem = NULL;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/ca-root/ca.pem", d->dir);
+	if ((rc = util_read_file(path, 1u << 20, &pem, &len)) == 0)
+		rc = pki_cert_sha256((const char *)pem, len, d->root_sha);
+	free(pem);
+	if (rc != 0)
+		fprintf(stderr, "demo: %s: %s\n", path, cn_strerror(rc));
+	return rc;
+}
+
 int demo_setup(struct demo *d)
 {
 	char logs[PATH_MAX];
@@ -455,6 +475,7 @@ int demo_setup(struct demo *d)
 	}
 	fprintf(stderr, "demo: building the PKI and %zu node configurations in %s\n", d->n, d->dir);
 	if ((rc = demo_ca_init(d, DEMO_ROOT_NAME, DEMO_ROOT_SCOPE, "root")) < 0 ||
+	    (rc = demo_root_sha(d)) < 0 ||
 	    (rc = demo_ca_init(d, DEMO_COUNTY_NAME, DEMO_COUNTY, DEMO_COUNTY)) < 0 ||
 	    (rc = demo_step(d, STEP_INIT, par)) < 0 ||
 	    (rc = demo_step(d, STEP_ISSUE, 1)) < 0 || /* one CA: in order, parents first */

@@ -53,6 +53,17 @@ def plan_ids(townships, villages):
     return ids
 
 
+def root_sha256(pem_path):
+    """SHA-256 of the DER of the first certificate in a PEM file (what
+    'carenet ca init' prints for the root and 'enroll --root-sha256' wants)."""
+    import base64
+    import hashlib
+    with open(pem_path) as f:
+        text = f.read()
+    b64 = text.split("-----BEGIN CERTIFICATE-----")[1].split("-----END CERTIFICATE-----")[0]
+    return hashlib.sha256(base64.b64decode("".join(b64.split()))).hexdigest()
+
+
 def run_cli(argv, timeout=30):
     """Runs a CLI command to completion; returns CompletedProcess (text)."""
     try:

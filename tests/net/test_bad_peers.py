@@ -14,7 +14,7 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main, run_cli  # noqa: E402
+from harness import check, main, root_sha256, run_cli  # noqa: E402
 
 TOWNSHIPS, VILLAGES = 2, 2
 T1, T2 = "530102001", "530102002"
@@ -88,7 +88,9 @@ class Bad:
             shutil.copy(os.path.join(ca, "chain.pem"), os.path.join(d, "chain.pem"))
             return d
         # Probes only borrow the keys and chain; the endpoint is never used.
-        self.cli("enroll", os.path.join(d, "bundle"), "--dir", d, "--parent-endpoint",
+        self.cli("enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
+                 root_sha256(os.path.join(ca, "root.pem") if os.path.exists(
+                     os.path.join(ca, "root.pem")) else os.path.join(ca, "ca.pem")), "--parent-endpoint",
                  "tcp://127.0.0.1:9", "--listen", "tcp://127.0.0.1:9")
         return d
 
@@ -119,7 +121,8 @@ def test(net, args):
         b.cli("init", "--dir", d, "--inspector", "--scope", scope, "--id", tag)
         b.cli("ca", "issue", "--ca", root_ca, "--csr", os.path.join(d, "request.pem"), "--out",
               os.path.join(d, "bundle"))
-        b.cli("enroll", os.path.join(d, "bundle"), "--dir", d)
+        b.cli("enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
+              root_sha256(os.path.join(root_ca, "ca.pem")))
     out = b.probe("530102", "--identity", os.path.join(b.x, "inspector-team1"))
     check(out["result"] == "welcome", "inspector of 5301 not welcomed by 530102: %r" % out)
     insp = net.status("530102")["inspectors"]

@@ -28,7 +28,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main, run_cli  # noqa: E402
+from harness import check, main, root_sha256, run_cli  # noqa: E402
 from ops import ack, inbox_entries, issue, matrix, show  # noqa: E402
 
 COUNTY, T1, T2 = "530102", "530102001", "530102002"
@@ -94,8 +94,9 @@ class Hostile:
                      ["ca", "issue", "--ca", os.path.join(self.net.dir, "ca-" + COUNTY),
                       "--csr", os.path.join(d, "request.pem"), "--out",
                       os.path.join(d, "bundle")],
-                     ["enroll", os.path.join(d, "bundle"), "--dir", d, "--parent-endpoint",
-                      "tcp://127.0.0.1:9", "--listen", "tcp://127.0.0.1:9"]):
+                     ["enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
+                      root_sha256(os.path.join(self.net.dir, "ca-root", "ca.pem")),
+                      "--parent-endpoint", "tcp://127.0.0.1:9", "--listen", "tcp://127.0.0.1:9"]):
             r = run_cli([self.net.carenet] + argv, timeout=60)
             check(r.returncode == 0, "carenet %s: %s%s" % (" ".join(argv), r.stdout, r.stderr))
         return d
