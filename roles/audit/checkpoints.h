@@ -8,6 +8,8 @@
  * checkpoint.c   originating this office's checkpoint; a child's checkpoint
  *                received, compared with the ones kept; listing them and
  *                the alerts they raised
+ * audit_control.c  the operator's requests: the log's entries, its
+ *                verification, the children's checkpoints kept here
  *
  * Stored records (proto/state.proto CheckpointRecord, in STORE_META):
  *   "ckpt.self"                          this office's last checkpoint
@@ -44,5 +46,13 @@ void checkpoint_views_free(Carenet__ControlReply *rep);
 /* Calls fn with each child's last alert ("<child>: <text>"). */
 int checkpoint_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, void *arg),
                       void *arg);
+
+/* Operator requests (audit_control.c), routed by roles/roles_control.c:
+ * the log's entries, its verification, the children's checkpoints. */
+int audit_list_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
+int audit_verify_req(struct roles *r, const Carenet__ControlRequest *req,
+                     Carenet__ControlReply *rep);
+int audit_checkpoints_req(struct roles *r, const Carenet__ControlRequest *req,
+                          Carenet__ControlReply *rep);
 
 #endif

@@ -8,6 +8,8 @@
  * status.c      statuses, acks, reminders, escalations, announces and
  *               revocations received
  * deadline.c    persisted timers: reminders, overdue, rectification, circular
+ * directive_control.c  the operator's requests (issue, list, show, inbox,
+ *               ack) and the views they answer with
  *
  * May include: roles/core/ (roles_int.h, registry.h), base/ and certs/
  * headers, files of this folder. Must not include roles/ above it
@@ -80,5 +82,19 @@ int deadline_schedule(struct roles *r, MDB_txn *txn, const Carenet__Directive *d
 uint64_t deadline_next_due(struct roles *r);
 /* Fires every timer due at now inside txn (roles_fire). */
 int deadline_fire(struct roles *r, MDB_txn *txn, uint64_t now);
+
+/* Operator requests (directive_control.c), routed by roles/roles_control.c:
+ * the answer goes into rep; refusals leave the reason in r->err. */
+int directives_issue_req(struct roles *r, const Carenet__ControlRequest *req,
+                         Carenet__ControlReply *rep);
+int directives_list_req(struct roles *r, const Carenet__ControlRequest *req,
+                        Carenet__ControlReply *rep);
+int directives_show_req(struct roles *r, const Carenet__ControlRequest *req,
+                        Carenet__ControlReply *rep);
+int directives_inbox_req(struct roles *r, const Carenet__ControlRequest *req,
+                         Carenet__ControlReply *rep);
+int directives_ack_req(struct roles *r, const Carenet__ControlRequest *req,
+                       Carenet__ControlReply *rep);
+void directives_views_free(Carenet__ControlReply *rep);
 
 #endif
