@@ -98,6 +98,18 @@ static int put_in_place(const char *tmp, const char *path, int excl)
 	return errno == EEXIST ? CN_EEXIST : CN_EIO;
 }
 
+int util_dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = CN_EIO;
+
+	if (fd < 0)
+		return CN_EIO;
+	if (fsync(fd) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
 int util_file_begin(const char *path, char **tmp)
 {
 	char *dir = NULL;

@@ -30,6 +30,8 @@ int util_write_file(const char *path, const void *data, size_t len, mode_t mode,
  * above), fsyncs the directory, and closes fd and frees *tmp whatever
  * happens; util_file_abort closes and removes it. */
 int util_file_begin(const char *path, char **tmp);
+/* fsyncs directory dir (a rename in it made durable). */
+int util_dir_sync(const char *dir);
 int util_file_commit(int fd, char **tmp, const char *path, mode_t mode, int excl);
 void util_file_abort(int fd, char **tmp);
 /* 0 if dir is a directory (not a symlink) that only its owner may enter

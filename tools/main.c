@@ -19,6 +19,8 @@ static const struct args_sub subcommands[] = {
     {"clock", cmd_clock, "the node's clock; --advance a test clock"},
     {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
     {"offices", cmd_offices, "the offices this node knows below it"},
+    {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
+    {"restore", cmd_restore, "put a backup in place of a stopped node's store"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
 };
 
