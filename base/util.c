@@ -319,6 +319,14 @@ uint64_t util_now(void)
 	return (uint64_t)time(NULL);
 }
 
+uint64_t util_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 uint64_t util_mono_us(void)
 {
 	struct timespec ts;

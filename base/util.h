@@ -54,6 +54,8 @@ int util_unhex(const char *hex, uint8_t *out, size_t outlen); /* exact length */
 /* Wall-clock UTC seconds and monotonic microseconds. */
 uint64_t util_now(void);
 uint64_t util_mono_us(void);
+/* Wall-clock UTC microseconds. */
+uint64_t util_now_us(void);
 /* "2026-11-29 08:00" in the zone (e.g. "Asia/Shanghai"); out >= 32 bytes. */
 void util_fmt_time(uint64_t t, const char *tz, char *out, size_t outlen);
 /* Parses "YYYY-MM-DD[ HH:MM[:SS]]" in zone tz to UTC seconds. */

@@ -95,12 +95,12 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */
  * highest they applied from that origin and lane, so a store that went back
  * in time (restored from a backup, or lost) must never assign one again:
  * deliver_origin_epoch raises every lane's last assigned sequence to at
- * least floor. DELIVER_EPOCH(now) is the floor of an epoch started at UTC
- * second now: above anything assigned in an earlier epoch while fewer than
- * a million items a second were originated since it began, and below the
- * microsecond clock. deliver_origin_last reads one lane's last sequence.
+ * least floor: the UTC clock in microseconds when the new epoch starts
+ * (util_now_us), which is above anything an earlier epoch assigned as long
+ * as it originated fewer items than microseconds passed until this one
+ * (a million a second) and the clock did not go back.
+ * deliver_origin_last reads one lane's last sequence.
  */
-#define DELIVER_EPOCH(now_s) ((uint64_t)(now_s) * 1000000u)
 int deliver_origin_epoch(struct store *st, MDB_txn *txn, uint64_t floor);
 int deliver_origin_last(struct store *st, MDB_txn *txn, unsigned lane, uint64_t *seq);
 

@@ -478,7 +478,7 @@ static int resync(struct deliver *d, MDB_txn *txn, const struct synack *s, uint6
  * is not taken for what it originated before (deliver.h). */
 static int new_epoch(struct deliver *d, MDB_txn *txn)
 {
-	uint64_t floor = DELIVER_EPOCH(util_now()), seq, low = UINT64_MAX;
+	uint64_t floor = util_now_us(), seq, low = UINT64_MAX;
 	int rc;
 
 	for (unsigned lane = 0; lane < WIRE_LANES; lane++) {

@@ -417,7 +417,7 @@ int cmd_restore(int argc, char **argv)
 	r.id = id;
 	r.aside = aside;
 	max = replaced_origin_max(r.cfg);
-	r.floor = DELIVER_EPOCH(util_now());
+	r.floor = util_now_us();
 	if (max >= r.floor)
 		r.floor = max + 1;
 	if ((rc = restore_stage(&r, stage)) != 0 || (rc = restore_swap(&r, stage)) != 0) {

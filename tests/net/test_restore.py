@@ -91,11 +91,14 @@ def ack_all(net, villages, dids, state="done"):
             ack(net, v, d, state)
 
 
-def round_trip(net, county, township, villages, label):
+def round_trip(net, county, township, villages, label, before=()):
     """New directives from the county and from the township reach every
-    village once; their acks reach the issuers. Returns the ids."""
+    village once; their acks reach the issuers. Returns the ids. An id in
+    before would be an origin sequence used again (its items would be
+    dropped as duplicates)."""
     d = issue(net, county, "%s:village" % county, "%s: county directive" % label)
     t = issue(net, township, "%s:village" % township, "%s: township directive" % label)
+    check(t not in before, "%s: the township issued id %s again" % (label, t))
     inboxes_exactly(net, villages, [d, t], "%s: new directives at the villages" % label)
     ack_all(net, villages, [d, t])
     states_at(net, county, d, {v: "done" for v in villages}, label)
@@ -108,7 +111,8 @@ def restore_old_backup(net, county, township, villages, done):
     backup(net, township, file)
     # After the backup: directives down through the township, acknowledged.
     after = [issue(net, county, "%s:village" % county, "after backup %d" % i) for i in (1, 2)]
-    after.append(issue(net, township, "%s:village" % township, "township, after backup"))
+    after += [issue(net, township, "%s:village" % township, "township, after backup %d" % i)
+              for i in (1, 2, 3)]
     inboxes_exactly(net, villages, done + after, "directives issued after the backup")
     ack_all(net, villages, after[:1] + after[2:], "done")
     ack_all(net, villages, after[1:2], "accepted")
@@ -133,15 +137,15 @@ def restore_old_backup(net, county, township, villages, done):
     inboxes_exactly(net, villages, everything, "every directive once after the restore")
     states_at(net, township, after[0], {v: "done" for v in villages}, "after the restore")
     states_at(net, township, after[1], {v: "accepted" for v in villages}, "after the restore")
-    # (after[2], which the township itself issued after the backup, exists only
-    # at the villages now: nobody holds it for the issuer; docs/design.md.)
+    # (after[2:], which the township itself issued after the backup, exist only
+    # at the villages now: nobody holds them for the issuer; docs/design.md.)
     # New directives and statuses flow, the township's own included.
-    new = round_trip(net, county, township, villages, "after the restore")
+    new = round_trip(net, county, township, villages, "after the restore", done + after)
     everything += new
     inboxes_exactly(net, villages, everything, "every directive once, new ones too")
     for d in after[:2] + new[:1]:
         statuses_once(net, county, villages, [d])
-    statuses_once(net, township, villages, [d for d in everything if d != after[2]])
+    statuses_once(net, township, villages, [d for d in everything if d not in after[2:]])
     cn(net, "audit", "-c", net.cfg(township), "--verify")
     restored = [e for e in audit(net, township) if e["action"] == "restore"]
     check(len(restored) == 1, "the restore is not in the township's audit log: %r" % restored)
@@ -153,6 +157,10 @@ def restore_old_backup(net, county, township, villages, done):
 
 
 def lost_store(net, county, township, villages, done):
+    mine = [issue(net, township, "%s:village" % township, "township, before the loss %d" % i)
+            for i in (1, 2, 3)]
+    done = done + mine
+    inboxes_exactly(net, villages, done, "the township's directives before the loss")
     net.stop(township)
     data = os.path.join(os.path.dirname(net.cfg(township)), "data")
     shutil.rmtree(data)
@@ -164,7 +172,7 @@ def lost_store(net, county, township, villages, done):
         if d.startswith(county + "-"):
             view = show(net, township, d)
             check(set(matrix(view)) == set(villages), "%s at the township: %r" % (d, view))
-    new = round_trip(net, county, township, villages, "after the store was lost")
+    new = round_trip(net, county, township, villages, "after the store was lost", done)
     everything = done + new
     inboxes_exactly(net, villages, everything, "every directive once, new ones too")
     statuses_once(net, county, villages, everything)
