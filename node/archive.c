@@ -38,8 +38,7 @@ static int same_queue(const MDB_val *kv, const struct akey *k)
 	       got->lane == k->lane;
 }
 
-int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-                  uint64_t *bytes)
+int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *bytes)
 {
 	struct akey k;
 	MDB_val kv = {sizeof(k), &k}, v;
@@ -178,8 +177,8 @@ int archive_keep(struct store *st, MDB_txn *txn, const char *peer, unsigned lane
 	return total == before ? 0 : bytes_put(st, txn, peer, lane, total);
 }
 
-int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-                    uint64_t after, uint64_t before, uint64_t *moved)
+int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t after,
+                    uint64_t before, uint64_t *moved)
 {
 	struct akey k;
 	MDB_cursor *c;

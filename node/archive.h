@@ -34,10 +34,9 @@ int archive_keep(struct store *st, MDB_txn *txn, const char *peer, unsigned lane
                  uint64_t now, uint64_t keep_secs, uint64_t cap);
 /* Moves the archived entries of (peer, lane) with after < seq < before
  * back into the outbox under the same sequences; *moved gets how many. */
-int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-                    uint64_t after, uint64_t before, uint64_t *moved);
+int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t after,
+                    uint64_t before, uint64_t *moved);
 /* Bytes kept for (peer, lane). */
-int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
-                  uint64_t *bytes);
+int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *bytes);
 
 #endif

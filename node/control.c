@@ -359,8 +359,7 @@ static int backup_req(struct control *c, const Req *req, struct answer *a)
 	a->backup.micros = util_mono_us() - t0;
 	a->rep.backup = &a->backup;
 	snprintf(detail, sizeof(detail), "store copied to %s (%llu bytes, %llu ms) [%s]", path,
-	         (unsigned long long)bytes, (unsigned long long)a->backup.micros / 1000,
-	         c->caller);
+	         (unsigned long long)bytes, (unsigned long long)a->backup.micros / 1000, c->caller);
 	x.detail = detail;
 	log_info("control: backup file=%s bytes=%llu ms=%llu", path, (unsigned long long)bytes,
 	         (unsigned long long)a->backup.micros / 1000);

@@ -282,7 +282,8 @@ static int archive_txn(MDB_txn *txn, void *arg)
 
 	for (int i = 1; i <= 10; i++) {
 		m[1] = (char)('0' + i % 10);
-		CHECK(outbox_put(st, txn, "530102001", 1, "530102", m, 3, &seq) == 0 && seq == (uint64_t)i);
+		CHECK(outbox_put(st, txn, "530102001", 1, "530102", m, 3, &seq) == 0 &&
+		      seq == (uint64_t)i);
 	}
 	/* acks up to 6: kept for an hour, at most 4 entries' worth (4 x (1+6+3) bytes) */
 	CHECK(archive_keep(st, txn, "530102001", 1, 6, 1000, 3600, 40) == 0);

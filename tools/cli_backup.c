@@ -74,8 +74,8 @@ static void print_backup(const char *path, uint64_t bytes, uint64_t us, int live
 }
 
 /* The node is stopped (we hold its lock): copy the data directory's store. */
-static int backup_offline(const char *prog, const struct config *cfg, const char *path,
-                          int replace, int as_json)
+static int backup_offline(const char *prog, const struct config *cfg, const char *path, int replace,
+                          int as_json)
 {
 	struct store *st = NULL;
 	char *db = util_path_join(cfg->data_dir, "data.mdb");
@@ -101,7 +101,8 @@ static int backup_offline(const char *prog, const struct config *cfg, const char
 	store_close(&st);
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path,
-		        rc == CN_EEXIST ? "exists: choose a new name (or --replace)" : cn_strerror(rc));
+		        rc == CN_EEXIST ? "exists: choose a new name (or --replace)"
+		                        : cn_strerror(rc));
 		return rc;
 	}
 	print_backup(path, bytes, util_mono_us() - t0, 0, as_json);
@@ -123,7 +124,8 @@ static int backup_live(const char *prog, const struct config *cfg, const char *p
 	if (rc == 0 && !rep->backup)
 		rc = CN_EPROTO;
 	if (rc == 0)
-		print_backup(rep->backup->path, rep->backup->bytes, rep->backup->micros, 1, as_json);
+		print_backup(rep->backup->path, rep->backup->bytes, rep->backup->micros, 1,
+		             as_json);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	return rc;
 }
@@ -278,8 +280,8 @@ static int restore_txn(MDB_txn *txn, void *arg)
 	if ((rc = mdb_get(txn, meta, &k, &v)) != 0 || v.mv_size != strlen(r->id) ||
 	    memcmp(v.mv_data, r->id, v.mv_size) != 0) {
 		fprintf(stderr, "%s: %s is not a store of office %s (%s %.*s)\n", r->prog, r->file,
-		        r->id, rc ? "no office recorded" : "it belongs to",
-		        rc ? 0 : (int)v.mv_size, rc ? "" : (const char *)v.mv_data);
+		        r->id, rc ? "no office recorded" : "it belongs to", rc ? 0 : (int)v.mv_size,
+		        rc ? "" : (const char *)v.mv_data);
 		return CN_EPERM;
 	}
 	if (store_get_u64(txn, meta, "created", 7, &r->created) != 0)
@@ -356,8 +358,7 @@ out:
 }
 
 static const struct args_opt restore_opts[] = {
-    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
-    {0}};
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"}, {0}};
 static const struct args_cmd restore_cmd = {
     "carenet restore", "[-c CFG] FILE",
     "Puts FILE (made by `carenet backup`) in place of this node's store. The node\n"
