@@ -33,7 +33,7 @@ static const char *const db_names[STORE_NDB] = {
     [STORE_CURSORS] = "cursors",   [STORE_ORIGINS] = "origins", [STORE_DIRECTIVES] = "directives",
     [STORE_STATUSES] = "statuses", [STORE_RECORDS] = "records", [STORE_ESCALATIONS] = "escalations",
     [STORE_TIMERS] = "timers",     [STORE_AUDIT] = "audit",     [STORE_REGISTRY] = "registry",
-    [STORE_INBOX] = "inbox",
+    [STORE_INBOX] = "inbox",       [STORE_ARCHIVE] = "archive",
 };
 
 int store_err(int rc, const char *what)
@@ -465,4 +465,33 @@ int store_backup(struct store *st, const char *dir)
 out:
 	free(file);
 	return rc;
+}
+
+int store_backup_file(struct store *st, const char *path, int excl, uint64_t *bytes)
+{
+	char *tmp = NULL;
+	struct stat sb;
+	int fd, rc;
+
+	*bytes = 0;
+	if ((fd = util_file_begin(path, &tmp)) < 0) {
+		log_warn("store: backup: cannot create a file beside %s", path);
+		return fd;
+	}
+	if ((rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT)) != 0) {
+		log_warnx("store: backup to %s: %s", path, mdb_strerror(rc));
+		util_file_abort(fd, &tmp);
+		return rc == ENOMEM ? CN_ENOMEM : rc > 0 ? CN_EIO : CN_ESTORE;
+	}
+	if (fstat(fd, &sb) == 0)
+		*bytes = (uint64_t)sb.st_size;
+	if ((rc = util_file_commit(fd, &tmp, path, 0600, excl)) != 0) {
+		if (rc == CN_EEXIST)
+			log_warnx("store: backup: %s exists: choose a new name", path);
+		else
+			log_warn("store: backup: cannot put %s in place", path);
+		return rc;
+	}
+	log_info("store: backup written file=%s bytes=%llu", path, (unsigned long long)*bytes);
+	return 0;
 }

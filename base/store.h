@@ -34,6 +34,7 @@ enum store_db {
 	STORE_AUDIT,
 	STORE_REGISTRY,   /* descendant office id -> role, name (announced from below) */
 	STORE_INBOX,      /* directive id -> this office's own state (targets) */
+	STORE_ARCHIVE,    /* (peer, lane, seq) -> acknowledged outbox entry, kept a while */
 	STORE_NDB
 };
 
@@ -87,5 +88,10 @@ unsigned store_grow_count(const struct store *st);
  * empty directory (CN_EEXIST otherwise); the copy is 0600 and fsynced.
  * Opens with store_open(). */
 int store_backup(struct store *st, const char *dir);
+/* The same copy into one file: written beside path under a temporary name
+ * (mkstemp), fsynced, mode 0600, then renamed onto path (excl: never
+ * replacing one, CN_EEXIST). *bytes gets the copy's size. A read
+ * transaction for the copy's length; writers are not blocked (LMDB). */
+int store_backup_file(struct store *st, const char *path, int excl, uint64_t *bytes);
 
 #endif

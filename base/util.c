@@ -98,6 +98,69 @@ static int put_in_place(const char *tmp, const char *path, int excl)
 	return errno == EEXIST ? CN_EEXIST : CN_EIO;
 }
 
+int util_dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = CN_EIO;
+
+	if (fd < 0)
+		return CN_EIO;
+	if (fsync(fd) == 0)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+int util_file_begin(const char *path, char **tmp)
+{
+	char *dir = NULL;
+	const char *base = strrchr(path, '/');
+	int fd;
+
+	*tmp = NULL;
+	base = base ? base + 1 : path;
+	if (!(dir = util_dirname(path)) || !(*tmp = malloc(strlen(dir) + strlen(base) + 16))) {
+		free(dir);
+		return CN_ENOMEM;
+	}
+	sprintf(*tmp, "%s/.%s.XXXXXX", dir, base);
+	free(dir);
+	if ((fd = mkstemp(*tmp)) < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return CN_EIO;
+	}
+	return fd;
+}
+
+void util_file_abort(int fd, char **tmp)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tmp && *tmp) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+}
+
+int util_file_commit(int fd, char **tmp, const char *path, mode_t mode, int excl)
+{
+	int rc = CN_EIO;
+
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		util_file_abort(fd, tmp);
+		return CN_EIO;
+	}
+	close(fd);
+	if ((rc = put_in_place(*tmp, path, excl)) != 0) {
+		util_file_abort(-1, tmp);
+		return rc;
+	}
+	free(*tmp);
+	*tmp = NULL;
+	return sync_dir_of(path);
+}
+
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode, int excl)
 {
 	char *dir = NULL, *tmp = NULL;
@@ -254,6 +317,14 @@ int util_unhex(const char *hex, uint8_t *out, size_t outlen)
 uint64_t util_now(void)
 {
 	return (uint64_t)time(NULL);
+}
+
+uint64_t util_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 uint64_t util_mono_us(void)

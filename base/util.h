@@ -23,6 +23,17 @@ int util_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
  * symlink), fsync, rename, fsync of the directory. With excl the file must
  * not exist (CN_EEXIST), checked atomically with the rename. */
 int util_write_file(const char *path, const void *data, size_t len, mode_t mode, int excl);
+/* The same in steps, for a writer that needs a file descriptor (an LMDB
+ * copy): util_file_begin makes the temporary file beside path (returns its
+ * fd, or CN_ENOMEM/CN_EIO; *tmp is its name, the caller's until commit or
+ * abort); util_file_commit sets mode, fsyncs, renames it onto path (excl as
+ * above), fsyncs the directory, and closes fd and frees *tmp whatever
+ * happens; util_file_abort closes and removes it. */
+int util_file_begin(const char *path, char **tmp);
+/* fsyncs directory dir (a rename in it made durable). */
+int util_dir_sync(const char *dir);
+int util_file_commit(int fd, char **tmp, const char *path, mode_t mode, int excl);
+void util_file_abort(int fd, char **tmp);
 /* 0 if dir is a directory (not a symlink) that only its owner may enter
  * (no group/other bits); CN_EPERM if looser, CN_EINVAL if not a directory,
  * CN_ENOTFOUND, CN_EIO. Key directories must pass it. */
@@ -43,6 +54,8 @@ int util_unhex(const char *hex, uint8_t *out, size_t outlen); /* exact length */
 /* Wall-clock UTC seconds and monotonic microseconds. */
 uint64_t util_now(void);
 uint64_t util_mono_us(void);
+/* Wall-clock UTC microseconds. */
+uint64_t util_now_us(void);
 /* "2026-11-29 08:00" in the zone (e.g. "Asia/Shanghai"); out >= 32 bytes. */
 void util_fmt_time(uint64_t t, const char *tz, char *out, size_t outlen);
 /* Parses "YYYY-MM-DD[ HH:MM[:SS]]" in zone tz to UTC seconds. */

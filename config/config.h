@@ -61,6 +61,8 @@ struct config {
 	int window_bulk;
 	size_t map_size;       /* initial LMDB map size, bytes */
 	size_t subtree_quota;  /* bytes queued here on behalf of one child's subtree */
+	int keep_acked;        /* hours acknowledged outbox entries stay in the archive */
+	size_t keep_acked_bytes; /* and at most this many bytes of them per (peer, lane) */
 	/* deadlines (issuers) */
 	char *remind;          /* default reminders before due, as written ("7d,1d", "none") */
 	uint64_t remind_before[CONFIG_MAX_REMIND]; /* the same, parsed: seconds before due */

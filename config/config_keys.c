@@ -94,6 +94,10 @@ static const struct key delivery_keys[] = {
         "Initial LMDB map size; it doubles by itself when full (a start, not a quota)."),
     NUM("subtree_quota", K_SIZE, subtree_quota, 33554432, 65536, 68719476736LL, true,
         "Bytes one child's subtree may keep queued at this node; beyond it its frames wait, refused and counted."),
+    NUM("keep_acked", K_INT, keep_acked, 72, 0, 8760, true,
+        "Hours acknowledged messages are kept to re-send to a neighbour restored from a backup or that lost its store; 0: none."),
+    NUM("keep_acked_bytes", K_SIZE, keep_acked_bytes, 8388608, 0, 68719476736LL, true,
+        "At most this many bytes of them per neighbour and lane (the oldest go first)."),
     END,
 };
 

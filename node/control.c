@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "roles.h"
 #include "store.h"
+#include "util.h"
 
 #define CONTROL_MAX_REQUEST (64 << 20) /* a record import carries every row at once */
 #define CONTROL_MAX_PARTS 4
@@ -100,6 +101,7 @@ struct answer {
 	Carenet__Status st;
 	int has_status;
 	struct roles *roles; /* status: the alerts come from roles */
+	Carenet__BackupReply backup;
 };
 
 static int add_alert(const char *text, void *arg)
@@ -317,6 +319,53 @@ static int offices_req(struct control *c, const Req *req, struct answer *a)
 	return rc;
 }
 
+struct backup_audit {
+	struct control *c;
+	const char *detail;
+};
+
+static int backup_audit_txn(MDB_txn *txn, void *arg)
+{
+	struct backup_audit *x = arg;
+	const struct control_env *e = &x->c->env;
+
+	return audit_append(e->store, txn, e->now(e->arg), e->me->id, "backup", e->me->id,
+	                    x->detail);
+}
+
+/* backup: a compacted copy of the store, made here so that it is
+ * consistent (one LMDB read transaction) while the node keeps its store
+ * open; written beside the target and renamed into place, mode 0600. */
+static int backup_req(struct control *c, const Req *req, struct answer *a)
+{
+	const char *path = req->backup->path;
+	struct backup_audit x = {c, NULL};
+	char detail[700];
+	uint64_t t0 = util_mono_us(), bytes = 0;
+	int rc;
+
+	carenet__backup_reply__init(&a->backup);
+	if (!path || path[0] != '/' || strlen(path) > 500) {
+		a->rep.error = "the backup file must be an absolute path (at most 500 bytes)";
+		return CN_EINVAL;
+	}
+	if ((rc = store_backup_file(c->env.store, path, !req->backup->replace, &bytes)) != 0) {
+		a->rep.error = rc == CN_EEXIST ? "the file exists: choose a new name (or --replace)"
+		                               : "the copy failed (see the node's log)";
+		return rc;
+	}
+	a->backup.path = (char *)path;
+	a->backup.bytes = bytes;
+	a->backup.micros = util_mono_us() - t0;
+	a->rep.backup = &a->backup;
+	snprintf(detail, sizeof(detail), "store copied to %s (%llu bytes, %llu ms) [%s]", path,
+	         (unsigned long long)bytes, (unsigned long long)a->backup.micros / 1000, c->caller);
+	x.detail = detail;
+	log_info("control: backup file=%s bytes=%llu ms=%llu", path, (unsigned long long)bytes,
+	         (unsigned long long)a->backup.micros / 1000);
+	return c->env.write(c->env.arg, backup_audit_txn, &x);
+}
+
 /* The domain's requests: roles_control() dispatches them with its table. */
 static int roles_req(struct control *c, const Req *req, struct answer *a)
 {
@@ -353,6 +402,7 @@ static const struct handler handlers[] = {
     ROW(RECORD_WRITE, "record_write", roles_req, 1),
     ROW(RECORD_LIST, "record_list", roles_req, 0),
     ROW(RECORD_SHOW, "record_show", roles_req, 0),
+    ROW(BACKUP, "backup", backup_req, 1),
 };
 #undef ROW
 
@@ -473,7 +523,8 @@ void control_dispatch(struct control *c)
 	zmq_msg_t part[CONTROL_MAX_PARTS];
 	size_t np = 0;
 	Req *req = NULL;
-	struct answer a = {CARENET__CONTROL_REPLY__INIT, CARENET__STATUS__INIT, 0, NULL};
+	struct answer a = {CARENET__CONTROL_REPLY__INIT, CARENET__STATUS__INIT, 0, NULL,
+	                   CARENET__BACKUP_REPLY__INIT};
 
 	if (receive(c, part, &np) != 0)
 		goto out;

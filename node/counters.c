@@ -38,6 +38,9 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_APPLY_PEER_FAILED] = "apply_peer_failures",
     [CTR_PENALTIES] = "delivery_penalties",
     [CTR_ORIGIN_CHAIN_REFUSED] = "origin_chain_refused",
+    [CTR_RESYNC_REQUEUED] = "resync_requeued",
+    [CTR_RESYNC_MISSING] = "resync_missing",
+    [CTR_ORIGIN_EPOCHS] = "origin_epochs",
 };
 
 const char *counters_name(enum ctr c)

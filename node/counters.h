@@ -47,6 +47,9 @@ enum ctr {
 	CTR_APPLY_PEER_FAILED, /* a peer's frames whose own transaction failed (dropped, charged) */
 	CTR_PENALTIES,         /* points charged to children's ban budgets by delivery */
 	CTR_ORIGIN_CHAIN_REFUSED, /* batches whose cached origin chain expired or was revoked */
+	CTR_RESYNC_REQUEUED, /* acknowledged messages re-sent from the archive to a peer gone back */
+	CTR_RESYNC_MISSING,  /* peers gone back further than the archive holds (renumbered) */
+	CTR_ORIGIN_EPOCHS,   /* new epochs of this node's origin sequences (its store went back) */
 	CTR_COUNT
 };
 

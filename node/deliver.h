@@ -89,6 +89,21 @@ int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *a
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */, char *id_out,
                  size_t idlen);
 
+/*
+ * Origin sequences (every item's origin_seq; a directive's id is
+ * ORIGIN-SEQ). Receivers drop an item whose origin_seq is not above the
+ * highest they applied from that origin and lane, so a store that went back
+ * in time (restored from a backup, or lost) must never assign one again:
+ * deliver_origin_epoch raises every lane's last assigned sequence to at
+ * least floor: the UTC clock in microseconds when the new epoch starts
+ * (util_now_us), which is above anything an earlier epoch assigned as long
+ * as it originated fewer items than microseconds passed until this one
+ * (a million a second) and the clock did not go back.
+ * deliver_origin_last reads one lane's last sequence.
+ */
+int deliver_origin_epoch(struct store *st, MDB_txn *txn, uint64_t floor);
+int deliver_origin_last(struct store *st, MDB_txn *txn, unsigned lane, uint64_t *seq);
+
 /* Delivery counters for status: items and frames queued in outboxes. */
 uint64_t deliver_pending(struct deliver *d);
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "audit.h"
 #include "arr.h"
 #include "deliver_int.h"
@@ -332,6 +333,17 @@ static int apply_batch(struct deliver *d, MDB_txn *txn, const char *peer, const 
 	return deliver_push_ack(&d->acks, &d->nacks, &d->ackcap, peer, b->lane, cur, resend);
 }
 
+/* Acknowledged entries are kept a while for a peer whose store goes back
+ * (archive.h; delivery.keep_acked, keep_acked_bytes). */
+static int archive_acked(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
+                         uint64_t upto)
+{
+	const struct config *c = d->env.cfg;
+
+	return archive_keep(d->env.store, txn, peer, lane, upto, util_now(),
+	                    (uint64_t)c->keep_acked * 3600u, c->keep_acked_bytes);
+}
+
 struct held { /* bytes an ack deletes, per child account */
 	char acct[PKI_ID_MAX];
 	int64_t bytes;
@@ -384,7 +396,103 @@ static int ack_outbox(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	for (size_t i = 0; i < u.n && rc == 0; i++)
 		rc = outbox_held_add(d->env.store, txn, u.v[i].acct, -u.v[i].bytes);
 	free(u.v);
+	if (rc == 0)
+		rc = archive_acked(d, txn, peer, lane, upto);
 	return rc ? rc : outbox_ack(d->env.store, txn, peer, lane, upto);
+}
+
+/* What the requeued entries (after, upto] of an outbox hold for children's
+ * subtrees goes back on their quota accounts. */
+static int held_again(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
+                      uint64_t after, uint64_t upto)
+{
+	struct unheld u = {.d = d, .upto = upto};
+	int rc = outbox_each(d->env.store, txn, peer, lane, after + 1, unheld_one, &u);
+
+	if (rc > 0)
+		rc = 0;
+	for (size_t i = 0; i < u.n && rc == 0; i++)
+		rc = outbox_held_add(d->env.store, txn, u.v[i].acct, u.v[i].bytes);
+	free(u.v);
+	return rc;
+}
+
+static int first_seq(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	(void)origin;
+	(void)msg;
+	(void)len;
+	*(uint64_t *)arg = seq;
+	return 1;
+}
+
+/* The first sequence still queued for (peer, lane), else last + 1. */
+static int outbox_first(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
+                        uint64_t last, uint64_t *first)
+{
+	int rc;
+
+	*first = last + 1;
+	rc = outbox_each(d->env.store, txn, peer, lane, 0, first_seq, first);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * The peer holds less than it acknowledged (its store went back: restored
+ * from an older backup, or lost): what the archive kept of the difference
+ * goes back into the outbox under its old sequences, to be sent from the
+ * peer's cursor; its origin high-water marks drop what it already has. If
+ * the archive no longer holds all of it, what is queued is renumbered to
+ * follow the peer's cursor (no gap the peer would wait on for ever).
+ */
+static int resync(struct deliver *d, MDB_txn *txn, const struct synack *s, uint64_t last)
+{
+	uint64_t first, now_first, moved = 0;
+	int rc;
+
+	if ((rc = outbox_first(d, txn, s->peer, s->lane, last, &first)) != 0)
+		return rc;
+	if (s->seq + 1 >= first)
+		return 0;
+	if ((rc = archive_requeue(d->env.store, txn, s->peer, s->lane, s->seq, first, &moved)) !=
+	        0 ||
+	    (rc = held_again(d, txn, s->peer, s->lane, s->seq, first - 1)) != 0 ||
+	    (rc = outbox_first(d, txn, s->peer, s->lane, last, &now_first)) != 0)
+		return rc;
+	d->cdelta[CTR_RESYNC_REQUEUED] += moved;
+	log_warnx("deliver %s: the peer holds lane %u only up to %llu but acknowledged up to %llu "
+	          "(its store went back: restored or lost): %llu kept message%s sent again%s",
+	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)first - 1,
+	          (unsigned long long)moved, moved == 1 ? "" : "s",
+	          now_first == s->seq + 1 ? ""
+	                                  : "; older ones are no longer kept "
+	                                    "(delivery.keep_acked): the queue is renumbered");
+	if (now_first == s->seq + 1)
+		return 0;
+	d->cdelta[CTR_RESYNC_MISSING]++;
+	return outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq);
+}
+
+/* This node's store went back (a peer holds more than it ever sent):
+ * its origin sequences start a new epoch, so that what it originates now
+ * is not taken for what it originated before (deliver.h). */
+static int new_epoch(struct deliver *d, MDB_txn *txn)
+{
+	uint64_t floor = util_now_us(), seq, low = UINT64_MAX;
+	int rc;
+
+	for (unsigned lane = 0; lane < WIRE_LANES; lane++) {
+		if ((rc = deliver_origin_last(d->env.store, txn, lane, &seq)) != 0)
+			return rc;
+		low = seq < low ? seq : low;
+	}
+	if (low >= floor)
+		return 0;
+	log_warnx("deliver: this node's origin sequences start a new epoch at %llu (its store "
+	          "went back in time)",
+	          (unsigned long long)floor);
+	d->cdelta[CTR_ORIGIN_EPOCHS]++;
+	return deliver_origin_epoch(d->env.store, txn, floor);
 }
 
 /* A HELLO/WELCOME cursor: the peer holds everything up to it. */
@@ -395,13 +503,18 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 
 	if ((rc = outbox_last(d->env.store, txn, s->peer, s->lane, &last)) != 0)
 		return rc;
-	if (s->seq <= last)
-		return ack_outbox(d, txn, s->peer, s->lane, s->seq);
+	if (s->seq <= last) {
+		if ((rc = ack_outbox(d, txn, s->peer, s->lane, s->seq)) != 0)
+			return rc;
+		return resync(d, txn, s, last);
+	}
 	log_warnx("deliver %s: the peer holds lane %u up to %llu but this node only ever sent "
 	          "%llu: queued messages renumbered to follow it (was this store restored?)",
 	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
 	d->cdelta[CTR_GAPS]++;
-	return outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq);
+	if ((rc = outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq)) != 0)
+		return rc;
+	return new_epoch(d, txn);
 }
 
 int deliver_apply_txn(MDB_txn *txn, void *arg)

@@ -26,19 +26,49 @@ void deliver_pend_reset(struct deliver *d)
 	d->npend = 0;
 }
 
-static int next_origin_seq(struct deliver *d, MDB_txn *txn, unsigned lane, uint64_t *seq)
+/* meta "oseq:<lane>": the last origin sequence this node assigned. */
+int deliver_origin_last(struct store *st, MDB_txn *txn, unsigned lane, uint64_t *seq)
 {
 	char key[16];
-	snprintf(key, sizeof(key), "oseq:%u", lane);
-	MDB_dbi meta = store_dbi(d->env.store, STORE_META);
-	int rc = store_get_u64(txn, meta, key, strlen(key), seq);
+	int rc;
 
+	snprintf(key, sizeof(key), "oseq:%u", lane);
+	rc = store_get_u64(txn, store_dbi(st, STORE_META), key, strlen(key), seq);
 	if (rc == CN_ENOTFOUND)
 		*seq = 0;
-	else if (rc != 0)
+	return rc == CN_ENOTFOUND ? 0 : rc;
+}
+
+static int origin_put(struct store *st, MDB_txn *txn, unsigned lane, uint64_t seq)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "oseq:%u", lane);
+	return store_put_u64(txn, store_dbi(st, STORE_META), key, strlen(key), seq);
+}
+
+int deliver_origin_epoch(struct store *st, MDB_txn *txn, uint64_t floor)
+{
+	uint64_t seq;
+	int rc;
+
+	for (unsigned lane = 0; lane < WIRE_LANES; lane++) {
+		if ((rc = deliver_origin_last(st, txn, lane, &seq)) != 0)
+			return rc;
+		if (seq < floor && (rc = origin_put(st, txn, lane, floor)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int next_origin_seq(struct deliver *d, MDB_txn *txn, unsigned lane, uint64_t *seq)
+{
+	int rc = deliver_origin_last(d->env.store, txn, lane, seq);
+
+	if (rc != 0)
 		return rc;
 	(*seq)++;
-	return store_put_u64(txn, meta, key, strlen(key), *seq);
+	return origin_put(d->env.store, txn, lane, *seq);
 }
 
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, size_t idlen)

@@ -18,6 +18,7 @@
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
+#include "archive.h"
 #include "outbox.h"
 #include "util.h"
 #include "pki.h"
@@ -269,6 +270,70 @@ static void test_outbox(void)
 	free(dir);
 }
 
+static int collect_seqs(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	uint64_t *v = arg;
+	(void)origin;
+	CHECK(len == 3 && memcmp(msg, "m", 1) == 0);
+	if (v[0] < 15)
+		v[++v[0]] = seq;
+	return 0;
+}
+
+/* The archive: acknowledged entries are kept (time and bytes bounded) and
+ * go back into the outbox, same sequences, for a peer that went back. */
+static int archive_txn(MDB_txn *txn, void *arg)
+{
+	struct store *st = arg;
+	uint64_t seq, moved, bytes, got[16] = {0};
+	char m[3] = "m0";
+
+	for (int i = 1; i <= 10; i++) {
+		m[1] = (char)('0' + i % 10);
+		CHECK(outbox_put(st, txn, "530102001", 1, "530102", m, 3, &seq) == 0 &&
+		      seq == (uint64_t)i);
+	}
+	/* acks up to 6: kept for an hour, at most 4 entries' worth (4 x (1+6+3) bytes) */
+	CHECK(archive_keep(st, txn, "530102001", 1, 6, 1000, 3600, 40) == 0);
+	CHECK(outbox_ack(st, txn, "530102001", 1, 6) == 0);
+	CHECK(archive_bytes(st, txn, "530102001", 1, &bytes) == 0 && bytes == 40);
+	/* the peer comes back holding only 1: 3..6 are kept (1, 2 beyond the cap) */
+	CHECK(archive_requeue(st, txn, "530102001", 1, 1, 7, &moved) == 0 && moved == 4);
+	CHECK(outbox_each(st, txn, "530102001", 1, 0, collect_seqs, got) == 0);
+	CHECK(got[0] == 8 && got[1] == 3 && got[8] == 10);
+	CHECK(archive_bytes(st, txn, "530102001", 1, &bytes) == 0 && bytes == 0);
+	/* time: kept one hour, then dropped at the next ack */
+	CHECK(archive_keep(st, txn, "530102001", 1, 4, 1000, 3600, 1 << 20) == 0);
+	CHECK(outbox_ack(st, txn, "530102001", 1, 4) == 0);
+	CHECK(archive_keep(st, txn, "530102001", 1, 4, 1000 + 3601, 3600, 1 << 20) == 0);
+	CHECK(archive_requeue(st, txn, "530102001", 1, 0, 5, &moved) == 0 && moved == 0);
+	/* keep_acked = 0 keeps nothing */
+	CHECK(archive_keep(st, txn, "530102001", 1, 6, 5000, 0, 1 << 20) == 0);
+	CHECK(outbox_ack(st, txn, "530102001", 1, 6) == 0);
+	CHECK(archive_requeue(st, txn, "530102001", 1, 0, 7, &moved) == 0 && moved == 0);
+	/* another peer's archive is its own */
+	CHECK(archive_requeue(st, txn, "530102002", 1, 0, 100, &moved) == 0 && moved == 0);
+
+	/* origin epochs only go up */
+	CHECK(deliver_origin_epoch(st, txn, 1000000000u) == 0);
+	CHECK(deliver_origin_last(st, txn, 1, &seq) == 0 && seq == 1000000000u);
+	CHECK(deliver_origin_epoch(st, txn, 5) == 0);
+	CHECK(deliver_origin_last(st, txn, 2, &seq) == 0 && seq == 1000000000u);
+	return 0;
+}
+
+static void test_archive(void)
+{
+	char *dir = path("archive", "");
+	struct store *st = NULL;
+
+	CHECK(store_open(dir, 1 << 20, &st) == 0);
+	if (st)
+		CHECK(store_write(st, archive_txn, st) == 0);
+	store_close(&st);
+	free(dir);
+}
+
 struct ctest {
 	struct deliver *d;
 	const struct pki_self *who;
@@ -376,6 +441,7 @@ int main(void)
 	if (county && township)
 		test_items(county, township);
 	test_outbox();
+	test_archive();
 	if (county && township)
 		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);

@@ -228,6 +228,7 @@ static void test_map_full(void)
 	struct store *st = NULL;
 	struct fill f = {0};
 	size_t grown;
+	char buf_after[8];
 
 	CHECK(store_open(path("full"), MIB, &st) == 0);
 	if (!st)
@@ -258,7 +259,22 @@ static void test_map_full(void)
 	CHECK(mkdir(path("backup/empty"), 0755) == 0);
 	CHECK(store_backup(st, path("backup/empty")) == 0);
 	CHECK(mode_of(path("backup/empty")) == 0700);
+	/* the same into one file, put in place atomically */
+	uint64_t bytes = 0;
+	CHECK(mkdir(path("backup/file"), 0700) == 0);
+	CHECK(store_backup_file(st, path("backup/file/data.mdb"), 1, &bytes) == 0);
+	CHECK(bytes > 0 && mode_of(path("backup/file/data.mdb")) == 0600);
+	CHECK(store_backup_file(st, path("backup/file/data.mdb"), 1, &bytes) == CN_EEXIST);
+	CHECK(store_backup_file(st, path("backup/file/data.mdb"), 0, &bytes) == 0);
+	CHECK(store_backup_file(st, path("backup/nodir/data.mdb"), 1, &bytes) == CN_EIO);
 	CHECK(store_meta_put(st, "after", "x", 1) == 0); /* not in the backup */
+	store_close(&st);
+
+	CHECK(store_open(path("backup/file"), MIB, &st) == 0);
+	if (!st)
+		return;
+	CHECK(store_read(st, check_records_txn, st) == 0);
+	CHECK(store_meta_get(st, "after", buf_after, sizeof(buf_after)) == CN_ENOTFOUND);
 	store_close(&st);
 
 	CHECK(store_open(path("backup/one"), MIB, &st) == 0);
