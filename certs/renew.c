@@ -117,19 +117,27 @@ static char *proof_block(const struct renew_files *f, const char *csr)
 	return out;
 }
 
-/* --rotate: the new keys in KEYDIR/renew/, made once. */
-static int rotate_keys(const struct renew_files *f, char *key, char *curve)
+/* --rotate: the new keys in KEYDIR/renew/, made once (the CURVE key only
+ * when with_curve; else curve is left naming the current one). */
+static int rotate_keys(const struct renew_files *f, int with_curve, char *key, char *curve)
 {
+	char cur[PATH_MAX];
+
 	char dir[PATH_MAX], why[WHY_MAX];
 	int rc;
 
+	snprintf(cur, sizeof(cur), "%s", curve);
 	if (staged(f, "", dir) || staged(f, "node.key", key) || staged(f, "curve.key", curve))
 		return ca_fail(CN_EINVAL, "path too long: %s", f->key);
+	if (!with_curve) {
+		unlink(curve); /* a CURVE key of an earlier --rotate-curve is not wanted */
+		snprintf(curve, PATH_MAX, "%s", cur);
+	}
 	if (util_mkdirs(dir, 0700) != 0)
 		return ca_fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
 	if (!ca_exists(key) && (rc = pki_key_generate(key, NULL, why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s", why);
-	if (!ca_exists(curve) && (rc = pki_curve_generate(curve)) != 0)
+	if (with_curve && !ca_exists(curve) && (rc = pki_curve_generate(curve)) != 0)
 		return ca_fail(rc, "cannot create the CURVE key %s: %s", curve, cn_strerror(rc));
 	return 0;
 }
@@ -146,7 +154,11 @@ int renew_request(const struct renew_files *f, int rotate, const char *out)
 		return rc;
 	snprintf(key, sizeof(key), "%s", f->key);
 	snprintf(curve, sizeof(curve), "%s", f->curve);
-	if (rotate && (rc = rotate_keys(f, key, curve)) != 0)
+	/* an office without children changes its CURVE key with its key */
+	if (rotate && (rc = rotate_keys(f, rotate == RENEW_ROTATE_ALL ||
+	                                       id.role == PKI_ROLE_VILLAGE ||
+	                                       id.role == PKI_ROLE_INSPECTOR,
+	                                key, curve)) != 0)
 		goto out;
 	p.id = id.id;
 	p.scope = id.role == PKI_ROLE_INSPECTOR ? id.scope : NULL;
@@ -175,7 +187,10 @@ int renew_request(const struct renew_files *f, int rotate, const char *out)
 	        "renewal request for %s %s (%s keys); give it to the CA, which runs\n"
 	        "  carenet ca issue --ca CADIR --renew --csr %s\n"
 	        "then install the bundle: carenet enroll --renew BUNDLE -c node.cfg\n",
-	        pki_role_name(id.role), id.id, rotate ? "new" : "same", out ? out : path);
+	        pki_role_name(id.role), id.id,
+	        !rotate ? "same" : strcmp(curve, f->curve) == 0 ? "new signing key, same CURVE"
+	                                                        : "new",
+	        out ? out : path);
 	printf("%s\n", out ? out : path);
 out:
 	free(leaf), free(csr), free(proof), free(all);

@@ -30,8 +30,13 @@ struct renew_files {
 };
 
 /* Writes the renewal request to out (default KEYDIR/renew/request.pem; path
- * printed on stdout). rotate: a new Ed25519 key and CURVE key pair in
- * KEYDIR/renew/ (made once: a second run reuses them). */
+ * printed on stdout). rotate: 0 the same keys; RENEW_ROTATE_SIGN a new
+ * Ed25519 key in KEYDIR/renew/ (made once: a second run reuses it), and a
+ * new CURVE key pair too for a village or an inspector; RENEW_ROTATE_ALL
+ * both keys for every role. An office with children keeps its CURVE key
+ * unless told: its children pin it (parent.pem) before any handshake. */
+#define RENEW_ROTATE_SIGN 1
+#define RENEW_ROTATE_ALL 2
 int renew_request(const struct renew_files *f, int rotate, const char *out);
 /* Installs the bundle: its certificate must be of this office and of either
  * the current keys or those waiting in KEYDIR/renew/. Writes every new file

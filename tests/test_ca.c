@@ -794,7 +794,9 @@ static void test_renew(void)
 	CHECK(strcmp(rot.serial, id.serial) == 0);
 	CHECK(file_exists(P("town/renew/previous/node.pem")));
 	/* the old certificate, superseded by renewal, still proves a renewal */
-	CHECK_INT(renew_request(&vil, 1, P("town1-rot.pem")), 0);
+	CHECK_INT(renew_request(&vil, RENEW_ROTATE_SIGN, P("town1-rot.pem")), 0);
+	CHECK(file_exists(P("town/renew/node.key")) && !file_exists(P("town/renew/curve.key")));
+	CHECK_INT(renew_request(&vil, RENEW_ROTATE_ALL, P("town1-rot.pem")), 0);
 	CHECK(file_exists(P("town/renew/node.key")) && file_exists(P("town/renew/curve.key")));
 	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--csr", P("town1-rot.pem"),
 	              "--out", P("town1-rot.bundle"), NULL), 0);

@@ -12,21 +12,24 @@
 static const struct args_opt renew_opts[] = {
     {"config", 'c', "CFG", "configuration file (default " CONFIG_DEFAULT_PATH ")"},
     {"rotate", 'r', NULL,
-     "new keys: an Ed25519 key and a CURVE key pair, kept in\n"
-     "KEYDIR/renew/ until the renewal is installed"},
+     "new keys, kept in KEYDIR/renew/ until installed: an\n"
+     "Ed25519 key, and for a village a CURVE key pair too"},
+    {"rotate-curve", ARGS_LONG('C'), NULL,
+     "also a new CURVE key for a township or county (its\n"
+     "children then need its new certificate as parent.pem)"},
     {"out", 'o', "REQUEST", "where to write the request (default KEYDIR/renew/request.pem)"},
     {0}};
 static const struct args_cmd renew_cmd = {
-    "carenet renew", "-c CFG [--rotate] [--out REQUEST]",
+    "carenet renew", "-c CFG [--rotate [--rotate-curve]] [--out REQUEST]",
     "Makes a renewal request for this office's certificate, with the same keys or\n"
     "new ones (--rotate), signed by the current key so that the CA can tell it from\n"
     "a new enrollment. The CA issues it with 'carenet ca issue --renew --csr REQUEST';\n"
     "install the bundle with 'carenet enroll --renew BUNDLE -c CFG' and restart.\n"
     "The running node is not disturbed.\n",
     renew_opts,
-    "An office with children (a township, a county) changes its CURVE key only with\n"
-    "--rotate: its children then need its new certificate as parent.pem (see\n"
-    "certs/README.md, \"Renewal\").\n"};
+    "A township or county keeps its CURVE key with --rotate: its children pin it\n"
+    "(parent.pem) before any handshake, so a new one would cut them off until each\n"
+    "gets its new certificate (see certs/README.md, \"Renewal\").\n"};
 
 static const struct args_opt install_opts[] = {
     {"renew", 'R', "BUNDLE", "the bundle 'ca issue --renew' wrote"},
@@ -71,8 +74,12 @@ int cmd_renew(int argc, char **argv)
 	while ((ch = args_next(&a)) != ARGS_END) {
 		if (ch == 'c')
 			cfgpath = a.val;
+		else if (ch == 'r' && rotate == 0)
+			rotate = RENEW_ROTATE_SIGN;
 		else if (ch == 'r')
-			rotate = 1;
+			continue;
+		else if (ch == ARGS_LONG('C'))
+			rotate = RENEW_ROTATE_ALL;
 		else if (ch == 'o')
 			out = a.val;
 		else
