@@ -155,9 +155,9 @@ int renew_request(const struct renew_files *f, int rotate, const char *out)
 	snprintf(key, sizeof(key), "%s", f->key);
 	snprintf(curve, sizeof(curve), "%s", f->curve);
 	/* an office without children changes its CURVE key with its key */
-	if (rotate && (rc = rotate_keys(f, rotate == RENEW_ROTATE_ALL ||
-	                                       id.role == PKI_ROLE_VILLAGE ||
-	                                       id.role == PKI_ROLE_INSPECTOR,
+	if (rotate && (rc = rotate_keys(f,
+	                                rotate == RENEW_ROTATE_ALL || id.role == PKI_ROLE_VILLAGE ||
+	                                    id.role == PKI_ROLE_INSPECTOR,
 	                                key, curve)) != 0)
 		goto out;
 	p.id = id.id;
@@ -188,8 +188,9 @@ int renew_request(const struct renew_files *f, int rotate, const char *out)
 	        "  carenet ca issue --ca CADIR --renew --csr %s\n"
 	        "then install the bundle: carenet enroll --renew BUNDLE -c node.cfg\n",
 	        pki_role_name(id.role), id.id,
-	        !rotate ? "same" : strcmp(curve, f->curve) == 0 ? "new signing key, same CURVE"
-	                                                        : "new",
+	        !rotate                        ? "same"
+	        : strcmp(curve, f->curve) == 0 ? "new signing key, same CURVE"
+	                                       : "new",
 	        out ? out : path);
 	printf("%s\n", out ? out : path);
 out:
@@ -228,7 +229,8 @@ static int renew_cert_ok(const char *cadir, const struct pki_ca *ca, const char 
 	int rc;
 
 	if ((rc = ca_trust(cadir, ca, &t, &chain)) != 0) {
-		rc = ca_fail(rc, "cannot load the trust of the CA in %s: %s", cadir, cn_strerror(rc));
+		rc = ca_fail(rc, "cannot load the trust of the CA in %s: %s", cadir,
+		             cn_strerror(rc));
 		goto out;
 	}
 	if (!(all = malloc(strlen(leaf) + strlen(chain) + 2))) {
@@ -237,7 +239,8 @@ static int renew_cert_ok(const char *cadir, const struct pki_ca *ca, const char 
 	}
 	sprintf(all, "%s\n%s", leaf, chain);
 	if ((rc = pki_pem_to_der(all, strlen(all), &der, &lens, &n)) == 0)
-		rc = pki_verify_chain(t, (const uint8_t *const *)der, lens, n, id, why, sizeof(why));
+		rc =
+		    pki_verify_chain(t, (const uint8_t *const *)der, lens, n, id, why, sizeof(why));
 	if (rc == 0 && strcmp(id->issuer_scope, pki_ca_scope(ca)) != 0) {
 		rc = CN_ESCOPE;
 		snprintf(why, sizeof(why), "issued by CA %s, not by this CA %s", id->issuer_scope,
@@ -345,8 +348,8 @@ static int install_keys(const struct renew_files *f, const char *cert,
 
 	if (staged(f, "node.key", key) != 0 || staged(f, "curve.key", curve) != 0)
 		return ca_fail(CN_EINVAL, "path too long: %s", f->key);
-	if (!ca_exists(key) || pki_key_matches_cert(key, NULL, cert, strlen(cert), why,
-	                                           sizeof(why)) != 0) {
+	if (!ca_exists(key) ||
+	    pki_key_matches_cert(key, NULL, cert, strlen(cert), why, sizeof(why)) != 0) {
 		if (pki_key_matches_cert(f->key, NULL, cert, strlen(cert), why, sizeof(why)) != 0)
 			return ca_fail(CN_EKEYMISMATCH,
 			               "the bundle's certificate is for neither %s nor the key "
@@ -368,8 +371,8 @@ static int install_keys(const struct renew_files *f, const char *cert,
 		}
 	}
 	return ca_fail(CN_EKEYMISMATCH,
-	               "the bundle's CURVE key is neither %s's nor the one waiting in %s",
-	               f->curve, curve);
+	               "the bundle's CURVE key is neither %s's nor the one waiting in %s", f->curve,
+	               curve);
 }
 
 static int fsync_dir_of(const char *path)
@@ -393,8 +396,8 @@ static int keep_previous(const struct renew_files *f, const char *live, const ch
 
 	if (!live || !ca_exists(live))
 		return 0;
-	if (staged(f, "previous", dir) != 0 || snprintf(prev, sizeof(prev), "%s/%s", dir, name) >=
-	                                           (int)sizeof(prev))
+	if (staged(f, "previous", dir) != 0 ||
+	    snprintf(prev, sizeof(prev), "%s/%s", dir, name) >= (int)sizeof(prev))
 		return CN_EINVAL;
 	if (util_mkdirs(dir, 0700) != 0)
 		return CN_EIO;
@@ -432,7 +435,8 @@ int renew_install(const struct renew_files *f, const char *bundle)
 		    {"node.key", key[0] ? f->key : NULL, NULL},
 		    {"chain.pem", f->chain, chain},
 		    {"parent.pem", f->parent && parent[0] ? f->parent : NULL, parent},
-		    {"node.pem", f->cert, cert}, /* last: its presence in renew/ marks the install */
+		    {"node.pem", f->cert,
+		     cert}, /* last: its presence in renew/ marks the install */
 		};
 		resume = staged(f, "node.pem", src) == 0 && ca_exists(src);
 		for (size_t i = 0; i < ARRAY_LEN(steps) && rc == 0; i++)
@@ -442,7 +446,8 @@ int renew_install(const struct renew_files *f, const char *bundle)
 			if (!steps[i].live || (rc = staged(f, steps[i].name, src)) != 0)
 				continue;
 			if (steps[i].text)
-				rc = util_write_file(src, steps[i].text, strlen(steps[i].text), 0644, 0);
+				rc = util_write_file(src, steps[i].text, strlen(steps[i].text),
+				                     0644, 0);
 		}
 		for (size_t i = 0; i < ARRAY_LEN(steps) && rc == 0; i++) {
 			if (!steps[i].live || staged(f, steps[i].name, src) != 0 || !ca_exists(src))
@@ -452,17 +457,19 @@ int renew_install(const struct renew_files *f, const char *bundle)
 		}
 	}
 	if (rc != 0) {
-		rc = ca_fail(rc, "installing the renewal failed (%s): run the same command again "
-		                 "to complete it",
+		rc = ca_fail(rc,
+		             "installing the renewal failed (%s): run the same command again "
+		             "to complete it",
 		             strerror(errno));
 		goto out;
 	}
-	fprintf(stderr,
-	        "renewed %s %s: serial %s replaces %s (%s); the old files are in the renew/previous "
-	        "directory beside %s; restart the node: its queued items signed by the old key "
-	        "still travel while the old certificate is valid\n",
-	        pki_role_name(id.role), id.id, id.serial, cur.serial,
-	        key[0] ? "new keys" : "same keys", f->key);
+	fprintf(
+	    stderr,
+	    "renewed %s %s: serial %s replaces %s (%s); the old files are in the renew/previous "
+	    "directory beside %s; restart the node: its queued items signed by the old key "
+	    "still travel while the old certificate is valid\n",
+	    pki_role_name(id.role), id.id, id.serial, cur.serial, key[0] ? "new keys" : "same keys",
+	    f->key);
 out:
 	free(leaf), free(cert), free(chain), free(parent);
 	return rc;

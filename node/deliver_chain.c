@@ -115,8 +115,7 @@ static int chain_persist(struct deliver *d, MDB_txn *txn, const char *tag, const
 	k.mv_size = strlen(key);
 	v.mv_data = buf;
 	v.mv_size = off;
-	return store_err(mdb_put(txn, store_dbi(d->env.store, STORE_META), &k, &v, 0),
-	                 "chain put");
+	return store_err(mdb_put(txn, store_dbi(d->env.store, STORE_META), &k, &v, 0), "chain put");
 }
 
 static int chain_unpersist(struct deliver *d, MDB_txn *txn, const char *tag, const char *id)
@@ -254,8 +253,8 @@ static struct chain *chain_get(struct deliver *d, MDB_txn *txn, const char *tag,
                                int *rc)
 {
 	int cur = strcmp(tag, "chain") == 0;
-	struct chain *c = cur ? slot_in(&d->chains, &d->nchains, &d->chaincap, id, 0)
-	                      : prev_slot(d, id, 0);
+	struct chain *c =
+	    cur ? slot_in(&d->chains, &d->nchains, &d->chaincap, id, 0) : prev_slot(d, id, 0);
 	struct pki_identity ident;
 	const uint8_t *der[4];
 	size_t len[4], n;
@@ -344,8 +343,8 @@ static int prev_drop(struct deliver *d, MDB_txn *txn, struct chain *p)
 	char id[PKI_ID_MAX];
 
 	snprintf(id, sizeof(id), "%s", p->id);
-	log_info("deliver: previous certificate of %s (serial %s) dropped: expired or revoked",
-	         id, p->ident.serial);
+	log_info("deliver: previous certificate of %s (serial %s) dropped: expired or revoked", id,
+	         p->ident.serial);
 	chain_clear(p);
 	return chain_unpersist(d, txn, "chainprev", id);
 }
