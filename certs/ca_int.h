@@ -73,6 +73,19 @@ int ca_crl_write(const char *dir, struct pki_ca *ca, char *why, size_t whylen);
 int ca_root_sign(struct pki_ca *root, const char *rootdir, const struct pki_req *req, int days,
                  int force, char **cert_pem, char *record, size_t reclen);
 
+/* enroll.c: reads the bundle at path and checks it as enroll does (its root
+ * is root_file's, byte for byte; chain, CRL, parent); the certificate's
+ * identity and copies of the bundle's cert, chain and parent_cert (caller
+ * frees). Exit status (message printed). */
+int enroll_bundle_check(const char *path, const char *root_file, struct pki_identity *id,
+                        char **cert, char **chain, char **parent);
+/* renew.c: checks a renewal request (see renew.h) against the CA in cadir:
+ * the current certificate verifies against this CA now (issued by it, valid,
+ * not revoked by its CRL), names the request's office and its key signed the
+ * request. *csr: the request block (caller frees); old_serial: the
+ * certificate that proved it (64 bytes). Exit status (message printed). */
+int ca_renew_check(const char *cadir, const struct pki_ca *ca, const char *buf, size_t len,
+                   char **csr, char *old_serial);
 /* the subcommands of "carenet ca": ca.c */
 int ca_init(int argc, char **argv);
 /* ca_issue.c */

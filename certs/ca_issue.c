@@ -37,6 +37,10 @@ static const struct args_opt ca_issue_opts[] = {
     {"tz", ARGS_LONG('z'), "ZONE", "zone of those times (default " DEFAULT_TZ ")"},
     {"out", 'o', "FILE", "where to write the bundle"},
     CA_PASS_OPT,
+    {"renew", ARGS_LONG('R'), NULL,
+     "the request is a renewal ('carenet renew'): its proof\n"
+     "must verify against a valid certificate of the office;\n"
+     "the old certificate stays valid until it expires"},
     {"force", 'f', NULL,
      "issue again an id already issued: the certificate it\n"
      "supersedes is revoked (reason superseded), the CRL\n"
@@ -53,7 +57,7 @@ static const struct args_cmd ca_issue_cmd = {
 
 struct issue_opts {
 	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out, *passfile;
-	int days, force;
+	int days, force, renew;
 };
 
 static void cfg_str(config_setting_t *root, const char *name, const char *val)
@@ -210,8 +214,9 @@ static int issue_bundle(const struct issue_opts *o, const struct pki_ca *ca, str
 	} else {
 		fprintf(stderr,
 		        "issued %s %s serial %s; install the bundle on the node with:\n"
-		        "  carenet enroll %s --dir NODEDIR\n",
-		        b->role, b->id, serial, file);
+		        "  carenet enroll %s%s%s\n",
+		        b->role, b->id, serial, o->renew ? "--renew " : "", file,
+		        o->renew ? " -c node.cfg" : " --dir NODEDIR");
 		printf("%s\n", file);
 	}
 	free(chain);
@@ -247,6 +252,22 @@ static int supersede_revoke(const struct issue_opts *o, struct pki_ca *ca, const
 	return 0;
 }
 
+/* --renew: the superseded certificate stays valid; the history says which
+ * serial renewed it (issued/superseded/ID-SERIAL.renewed, shown by ca list). */
+static void renewed_record(const struct issue_opts *o, const char *id, const char *old,
+                           const char *serial)
+{
+	char path[PATH_MAX], name[PKI_ID_MAX + 96];
+
+	snprintf(name, sizeof(name), "issued/superseded/%s-%s.renewed", id, old);
+	if (ca_path(path, o->ca, name) == 0)
+		ca_write_line(path, serial);
+	fprintf(stderr,
+	        "carenet: %s renewed: the certificate it replaces (serial %s) stays valid "
+	        "until it expires\n",
+	        id, old);
+}
+
 static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
@@ -257,7 +278,7 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	int rc;
 
 	snprintf(name, sizeof(name), "issued/%s.pem", id->id);
-	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force)
+	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force && !o->renew)
 		return ca_fail(CN_EEXIST,
 		               "%s was already issued (%s): revoke it ('carenet ca revoke "
 		               "--ca %s --id %s') or pass --force",
@@ -283,7 +304,9 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 		goto out;
 	if ((rc = issue_record(o, id, cert, serial)) != 0)
 		goto out;
-	if (old_serial[0] && (rc = supersede_revoke(o, ca, id->id, old_serial)) != 0)
+	if (old_serial[0] && o->renew)
+		renewed_record(o, id->id, old_serial, serial);
+	else if (old_serial[0] && (rc = supersede_revoke(o, ca, id->id, old_serial)) != 0)
 		goto out;
 	b.cert = cert, b.parent_cert = pcert, b.parent_endpoint = pep;
 	rc = issue_bundle(o, ca, &b, serial);
@@ -356,6 +379,9 @@ static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
 		case 'f':
 			o->force = 1;
 			break;
+		case ARGS_LONG('R'):
+			o->renew = 1;
+			break;
 		case ARGS_LONG('P'):
 			o->passfile = g.val;
 			break;
@@ -374,6 +400,11 @@ static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
 		args_usage_error(&ca_issue_cmd, "--ca and --csr are required");
 		return CN_EUSAGE;
 	}
+	if (o->renew && o->force) {
+		args_usage_error(&ca_issue_cmd, "--renew keeps the old certificate, --force revokes "
+		                                "it: give one");
+		return CN_EUSAGE;
+	}
 	if ((o->endpoint && !ca_endpoint_ok(o->endpoint)) ||
 	    (o->parent_ep && !ca_endpoint_ok(o->parent_ep))) {
 		args_usage_error(&ca_issue_cmd, "endpoints are tcp://HOST:PORT (or ipc://PATH)");
@@ -387,7 +418,7 @@ int ca_issue(int argc, char **argv)
 	struct issue_opts o = {.tz = DEFAULT_TZ};
 	struct pki_ca *ca = NULL;
 	struct pki_req *req = NULL;
-	char why[WHY_MAX], *buf = NULL;
+	char why[WHY_MAX], old[64], *buf = NULL, *csr = NULL;
 	size_t len;
 	int rc, is_ca = 0;
 
@@ -399,11 +430,22 @@ int ca_issue(int argc, char **argv)
 		rc = ca_fail(rc, "cannot read the request %s: %s", o.csr, cn_strerror(rc));
 		goto out;
 	}
+	if (o.renew && (rc = ca_renew_check(o.ca, ca, buf, len, &csr, old)) != 0)
+		goto out;
+	if (csr) {
+		free(buf);
+		buf = csr;
+		len = strlen(csr);
+	}
 	if ((rc = pki_req_parse(buf, len, &req, why, sizeof(why))) != 0) {
 		rc = ca_fail(rc, "request %s refused: %s", o.csr, why);
 		goto out;
 	}
 	pki_req_identity(req, &is_ca);
+	if (is_ca && o.renew) {
+		rc = ca_fail(CN_EROLE, "--renew is for node and inspector certificates");
+		goto out;
+	}
 	if (!o.days)
 		o.days = is_ca ? 3650 : 365;
 	rc = is_ca ? issue_ca(&o, ca, req) : issue_leaf(&o, ca, req);
@@ -453,7 +495,8 @@ static const struct args_cmd ca_list_cmd = {
     "carenet ca list", "--ca DIR [--json]",
     "Lists the certificates recorded in DIR/issued, then those superseded by a\n"
     "later issue to the same id (DIR/issued/superseded): id, role, serial, end of\n"
-    "validity (" DEFAULT_TZ ") and state (-, revoked, superseded).\n",
+    "validity (" DEFAULT_TZ ") and state (-, revoked, superseded, or renewed by\n"
+    "SERIAL: replaced by 'ca issue --renew', still valid until it expires).\n",
     ca_list_opts, NULL};
 
 /* --ca DIR and nothing else (ca crl, ca list; --json where cmd has it):
@@ -683,7 +726,7 @@ static void list_one(const char *dir, const char *sub, const char *file,
                      const struct ca_revoked_line *revs, size_t nrev, int json, int first)
 {
 	struct pki_identity id;
-	char name[PATH_MAX], why[WHY_MAX], when[40], *pem;
+	char name[PATH_MAX], why[WHY_MAX], when[40], *pem, *by = NULL, *nl;
 	int is_ca = 0, revoked = 0, superseded = strcmp(sub, "issued") != 0;
 	const char *state;
 
@@ -695,14 +738,21 @@ static void list_one(const char *dir, const char *sub, const char *file,
 		return;
 	}
 	free(pem);
+	if (superseded) { /* renewed: NAME.renewed holds the serial that renewed it */
+		snprintf(name, sizeof(name), "%s/%.*s.renewed", sub, (int)strlen(file) - 4, file);
+		if ((by = ca_read_opt(dir, name)) && (nl = strchr(by, '\n')))
+			*nl = 0;
+	}
 	for (size_t i = 0; i < nrev; i++)
 		revoked |= strcmp(revs[i].r.serial, id.serial) == 0;
 	util_fmt_time((uint64_t)id.not_after, DEFAULT_TZ, when, sizeof(when));
-	state = revoked ? (superseded ? "revoked,superseded" : "revoked")
-	                : (superseded ? "superseded" : "-");
+	state = revoked ? (superseded ? (by && by[0] ? "revoked,renewed" : "revoked,superseded")
+	                              : "revoked")
+	                : (superseded ? (by && by[0] ? "renewed" : "superseded") : "-");
 	if (!json) {
-		printf("%-16s %-9s %-32s %-19s %s\n", id.id, is_ca ? "ca" : pki_role_name(id.role),
-		       id.serial, when, state);
+		printf("%-16s %-9s %-32s %-19s %s%s%s\n", id.id, is_ca ? "ca" : pki_role_name(id.role),
+		       id.serial, when, state, by && by[0] ? " by " : "", by && by[0] ? by : "");
+		free(by);
 		return;
 	}
 	printf("%s\n  {\"id\": ", first ? "" : ",");
@@ -712,8 +762,14 @@ static void list_one(const char *dir, const char *sub, const char *file,
 	json_str(when);
 	printf(", \"name\": ");
 	json_str(id.name);
-	printf(", \"revoked\": %s, \"superseded\": %s}", revoked ? "true" : "false",
+	printf(", \"revoked\": %s, \"superseded\": %s, \"renewed_by\": ", revoked ? "true" : "false",
 	       superseded ? "true" : "false");
+	if (by && by[0])
+		json_str(by);
+	else
+		printf("null");
+	printf("}");
+	free(by);
 }
 
 int ca_list(int argc, char **argv)

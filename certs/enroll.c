@@ -436,6 +436,25 @@ out:
 	return rc;
 }
 
+int enroll_bundle_check(const char *path, const char *root_file, struct pki_identity *id,
+                        char **cert, char **chain, char **parent)
+{
+	struct bundle b;
+	int rc;
+
+	*cert = *chain = *parent = NULL;
+	if ((rc = bundle_read(path, &b)) == 0 && (rc = enroll_root(NULL, NULL, root_file, &b)) == 0 &&
+	    (rc = enroll_verify(&b, id)) == 0) {
+		*cert = util_strdup(b.cert);
+		*chain = util_strdup(b.chain);
+		*parent = util_strdup(b.parent_cert);
+		if (!*cert || !*chain || !*parent)
+			rc = ca_fail(CN_ENOMEM, "out of memory");
+	}
+	config_destroy(&b.cfg);
+	return rc;
+}
+
 static void enroll_listen(const struct pki_identity *id, const char *opt, const char *endpoint,
                           char *out, size_t outlen)
 {

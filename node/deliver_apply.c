@@ -225,19 +225,14 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 		refuse(d, t, CTR_ITEMS_REFUSED, sb->origin, why);
 		goto out;
 	}
-	if ((rc = deliver_chain_find(d, txn, sb->origin, &ch)) != 0) {
+	if ((rc = deliver_chain_verify(d, txn, sb, &ch)) != 0) {
 		if (fatal_rc(rc))
 			goto out;
 		refuse(d, t, ch ? CTR_ORIGIN_CHAIN_REFUSED : CTR_BAD_SIGNATURE, sb->origin,
-		       rc == CN_ENOTFOUND
-		           ? "no verified certificate for the origin"
-		           : "the origin's certificate chain expired or was revoked");
+		       rc == CN_ENOTFOUND ? "no verified certificate for the origin"
+		       : ch               ? "the origin's certificate chain expired or was revoked"
+		                          : "signature does not verify (forged or altered)");
 		rc = 0;
-		goto out;
-	}
-	if (item_batch_verify(sb, ch->ident.sign_pub) != 0) {
-		refuse(d, t, CTR_BAD_SIGNATURE, sb->origin,
-		       "signature does not verify (forged or altered)");
 		goto out;
 	}
 	ds->n = 0;

@@ -105,8 +105,10 @@ struct deliver {
 	size_t nackin, ackincap;
 	struct pend *pend;
 	size_t npend, pendcap;
-	struct chain *chains;
+	struct chain *chains; /* the current chain of each origin */
 	size_t nchains, chaincap;
+	struct chain *prevs; /* its previous chain, kept while valid (renewal) */
+	size_t nprevs, prevcap;
 	struct penalty *pens; /* charged after the commit */
 	size_t npens, pencap;
 	const char *only;           /* isolation re-run: apply only this peer's frames */
@@ -144,7 +146,29 @@ void deliver_chains_free(struct deliver *d);
  * CN_EREVOKED, CN_EVERIFY... (known, *out set, but not valid now); store
  * errors pass through. */
 int deliver_chain_find(struct deliver *d, MDB_txn *txn, const char *id, const struct chain **out);
+/* Learns a chain from a Batch: the newer certificate of an origin (by
+ * notBefore) is its current chain, the one it replaces its previous chain
+ * (meta "chainprev:<id>"); an older one may only become the previous. */
 int deliver_chain_learn(struct deliver *d, MDB_txn *txn, const Carenet__Chain *c);
+/* The chain whose key verifies sb's signature: the origin's current chain,
+ * else its previous one (items signed before a renewal). 0 and *out; on
+ * refusal *out is the chain when the chain is the reason (CN_EEXPIRED,
+ * CN_EREVOKED...: a signature by a key no longer valid), NULL with
+ * CN_ENOTFOUND (no chain known) or CN_EVERIFY (no known key verifies). A
+ * previous chain found expired or revoked is dropped (memory and meta): call
+ * in a write transaction. Store errors pass through. */
+int deliver_chain_verify(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
+                         const struct chain **out);
+/* Fills b->chains for the messages of b (signed batches; b->msgs set): per
+ * origin its current chain, and its previous one when a message verifies
+ * only against that. origins: the n distinct origins of the messages. */
+#define ATTACH_MAX 16
+struct chain_attach {
+	Carenet__Chain ch[ATTACH_MAX], *chp[ATTACH_MAX];
+	ProtobufCBinaryData certs[ATTACH_MAX][4];
+};
+void deliver_chain_attach(struct deliver *d, MDB_txn *txn, Carenet__Batch *b,
+                          const char (*origins)[PKI_ID_MAX], size_t n, struct chain_attach *a);
 
 /* deliver_apply.c */
 int deliver_apply_txn(MDB_txn *txn, void *arg);

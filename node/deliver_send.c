@@ -195,8 +195,7 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	struct lane_tx *tx = &p->tx[lane];
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Batch b = CARENET__BATCH__INIT;
-	Carenet__Chain chains[8], *chp[8];
-	ProtobufCBinaryData certs[8][4];
+	static struct chain_attach att;
 	static struct collect c;
 	int sent = 0;
 
@@ -210,25 +209,11 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	if (outbox_each(d->env.store, txn, p->id, lane, c.expect, collect_one, &c) < 0 ||
 	    c.n == 0)
 		return 0;
-	for (size_t i = 0; i < c.norigins; i++) {
-		const struct chain *ch = NULL;
-		if (deliver_chain_find(d, txn, c.origins[i], &ch) != 0)
-			ch = NULL; /* sent without: the receiver refuses what it cannot verify */
-		carenet__chain__init(&chains[i]);
-		chp[i] = &chains[i];
-		for (size_t k = 0; ch && k < ch->n; k++) {
-			certs[i][k].data = ch->der[k];
-			certs[i][k].len = ch->len[k];
-		}
-		chains[i].certs = certs[i];
-		chains[i].n_certs = ch ? ch->n : 0;
-	}
 	b.lane = lane;
 	b.first_seq = tx->sent + 1;
 	b.msgs = c.msgs;
 	b.n_msgs = c.n;
-	b.chains = chp;
-	b.n_chains = c.norigins;
+	deliver_chain_attach(d, txn, &b, (const char(*)[PKI_ID_MAX])c.origins, c.norigins, &att);
 	f.body_case = CARENET__FRAME__BODY_BATCH;
 	f.batch = &b;
 	if (d->env.send(d->env.arg, p->id, p->is_parent, &f) == 0) {

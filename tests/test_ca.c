@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "pki_fixture.h"
+#include "renew.h"
 
 /* ------------------------------------------------- CLI, end to end */
 
@@ -708,6 +709,111 @@ static void test_force_supersedes(void)
 	pki_trust_free(&t);
 }
 
+static struct renew_files renew_files_of(const char *dir, char paths[6][PATH_MAX])
+{
+	static const char *names[6] = {"node.key", "node.pem", "chain.pem",
+	                               "curve.key", "root.pem", "parent.pem"};
+	struct renew_files f;
+
+	for (int i = 0; i < 6; i++)
+		snprintf(paths[i], PATH_MAX, "%s", P("%s/%s", dir, names[i]));
+	f.key = paths[0], f.cert = paths[1], f.chain = paths[2], f.curve = paths[3];
+	f.root = paths[4], f.parent = paths[5];
+	return f;
+}
+
+/* Splices a renewal request: the request block of a, the certificate of b,
+ * the signature of c (blocks 0, 1, 2 of each file). */
+static void splice_req(const char *dst, const char *a, const char *b, const char *c)
+{
+	const char *src[3] = {a, b, c};
+	FILE *f = fopen(dst, "w");
+
+	for (int i = 0; i < 3 && f; i++) {
+		char *t = slurp(src[i]), *at = t;
+		for (int k = 0; at && k < i; k++)
+			at = strstr(at + 1, "-----BEGIN ");
+		char *end = at ? strstr(at, "-----END ") : NULL;
+		end = end ? strchr(end, '\n') : NULL;
+		if (at && end)
+			fwrite(at, 1, (size_t)(end + 1 - at), f);
+		free(t);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* ca issue --renew: the renewal is proven by the current key; the old
+ * certificate stays valid (not revoked) and the history says renewed-by;
+ * a proof by another office's key is refused. enroll --renew installs the
+ * new certificate, with the same keys and with rotated ones. */
+static void test_renew(void)
+{
+	char tp[6][PATH_MAX], vp[6][PATH_MAX], *pem;
+	struct renew_files town = renew_files_of("county", tp), vil = renew_files_of("town", vp);
+	struct pki_trust *t = trust_of(P("root/ca.pem"));
+	struct pki_identity old, id, rot;
+
+	CHECK_INT(pki_trust_add_ca_file(t, P("c1/chain.pem")), 0);
+	CHECK_INT(pki_trust_add_crl_file(t, P("c1/crl.pem")), 0);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &old), 0);
+	/* same keys */
+	CHECK_INT(renew_request(&vil, 0, P("town1-renew.pem")), 0);
+	CHECK_INT(renew_request(&town, 0, P("county-renew.pem")), 0);
+	/* a request not proven (a plain one), or proven by another office */
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--csr",
+	              P("town/request.pem"), NULL), 4);
+	splice_req(P("forged1.pem"), P("town1-renew.pem"), P("county-renew.pem"), P("county-renew.pem"));
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--csr", P("forged1.pem"),
+	              "--out", P("x.bundle"), NULL), 4);
+	CHECK(strstr(out, "certificate that signs it is of 530102\n") != NULL);
+	splice_req(P("forged2.pem"), P("town1-renew.pem"), P("town1-renew.pem"), P("county-renew.pem"));
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--csr", P("forged2.pem"),
+	              "--out", P("x.bundle"), NULL), 4);
+	CHECK(strstr(out, "does not verify") != NULL);
+	CHECK(!file_exists(P("x.bundle")));
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--force", "--csr",
+	              P("town1-renew.pem"), NULL), 2);
+	/* the real one: issued, the old certificate not revoked */
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--csr", P("town1-renew.pem"),
+	              "--out", P("town1-renew.bundle"), NULL), 0);
+	pem = slurp(P("c1/revoked"));
+	CHECK(!pem || !strstr(pem, old.serial));
+	free(pem);
+	CHECK_INT(pki_trust_add_crl_file(t, P("c1/crl.pem")), 0);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &id), 0);
+	CHECK_INT(verify_files(t, P("c1/issued/530102001.pem"), P("c1/chain.pem"), &id), 0);
+	CHECK(strcmp(id.serial, old.serial) != 0);
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
+	CHECK(strstr(out, "renewed by ") && strstr(out, id.serial));
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
+	CHECK(json_entry_has(old.serial, "\"revoked\": false, \"superseded\": true"));
+	CHECK(json_entry_has(old.serial, id.serial));
+	CHECK_INT(renew_install(&vil, P("town1-renew.bundle")), 0);
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &rot), 0);
+	CHECK(strcmp(rot.serial, id.serial) == 0);
+	CHECK(file_exists(P("town/renew/previous/node.pem")));
+	/* the old certificate, superseded by renewal, still proves a renewal */
+	CHECK_INT(renew_request(&vil, RENEW_ROTATE_SIGN, P("town1-rot.pem")), 0);
+	CHECK(file_exists(P("town/renew/node.key")) && !file_exists(P("town/renew/curve.key")));
+	CHECK_INT(renew_request(&vil, RENEW_ROTATE_ALL, P("town1-rot.pem")), 0);
+	CHECK(file_exists(P("town/renew/node.key")) && file_exists(P("town/renew/curve.key")));
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--renew", "--csr", P("town1-rot.pem"),
+	              "--out", P("town1-rot.bundle"), NULL), 0);
+	/* the bundle is not for the town */
+	CHECK_INT(renew_install(&town, P("town1-rot.bundle")), 4);
+	CHECK_INT(renew_install(&vil, P("town1-rot.bundle")), 0);
+	CHECK(!file_exists(P("town/renew/node.key")) && !file_exists(P("town/renew/node.pem")));
+	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &rot), 0);
+	CHECK(memcmp(rot.sign_pub, old.sign_pub, PKI_PUB_LEN) != 0);
+	CHECK(memcmp(rot.curve_pub, old.curve_pub, PKI_CURVE_LEN) != 0);
+	pem = slurp(P("town/node.pem"));
+	{ char w[256]; CHECK_INT(pki_key_matches_cert(P("town/node.key"), NULL, pem, strlen(pem), w, sizeof(w)), 0); }
+	free(pem);
+	CHECK_INT(renew_install(&vil, P("town1-rot.bundle")), 0); /* again: already installed */
+	pki_trust_free(&t);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -725,6 +831,7 @@ int main(int argc, char **argv)
 	test_other_root();
 	test_revoke();
 	test_force_supersedes();
+	test_renew();
 	test_passphrase();
 	return fixture_close("test_ca");
 }

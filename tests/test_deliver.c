@@ -22,6 +22,7 @@
 #include "outbox.h"
 #include "util.h"
 #include "pki.h"
+#include "renew.h"
 #include "store.h"
 
 #include "check.h"
@@ -422,6 +423,136 @@ static void test_chain_recheck(struct pki_self *county, struct pki_self *townshi
 	free(dir), free(rootpem), free(rootdir), free(crl);
 }
 
+struct rtest {
+	struct deliver *d;
+	const struct pki_self *who;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+	const struct chain *ch;
+	size_t nchains;
+};
+
+static int verify_txn(MDB_txn *txn, void *arg)
+{
+	struct rtest *r = arg;
+	Carenet__SignedBatch *sb = NULL;
+
+	CHECK(item_batch_decode(r->buf, r->len, &sb) == 0);
+	r->rc = deliver_chain_verify(r->d, txn, sb, &r->ch);
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	return 0;
+}
+
+static int attach_txn(MDB_txn *txn, void *arg)
+{
+	struct rtest *r = arg;
+	static struct chain_attach a;
+	Carenet__Batch b = CARENET__BATCH__INIT;
+	ProtobufCBinaryData msg = {r->len, r->buf};
+	char origin[1][PKI_ID_MAX];
+
+	snprintf(origin[0], PKI_ID_MAX, "%s", pki_self_identity(r->who)->id);
+	b.msgs = &msg;
+	b.n_msgs = 1;
+	deliver_chain_attach(r->d, txn, &b, (const char(*)[PKI_ID_MAX])origin, 1, &a);
+	r->nchains = b.n_chains;
+	return 0;
+}
+
+static uint8_t *signed_status(const struct pki_self *who, uint64_t seq, size_t *len)
+{
+	size_t ilen;
+	uint8_t *item = status_item(pki_self_identity(who)->id, seq, &ilen), *out = NULL;
+
+	CHECK(item_batch_sign(who, (const uint8_t *const *)&item, &ilen, 1, &out, len) == 0);
+	free(item);
+	return out;
+}
+
+/* A township renews with new keys: items it signed before still verify (its
+ * previous chain) and travel with that chain; items signed after, with the
+ * new one only; the older chain never displaces the newer; the previous
+ * chain is dropped once it expired. */
+static void test_chain_renewal(struct pki_self *county, struct pki_self *township)
+{
+	char *dir = path("renewal", ""), *rootpem = path("530102", "root.pem"), *req, *bundle;
+	char *f[6] = {path("530102001", "node.key"), path("530102001", "node.pem"),
+	              path("530102001", "chain.pem"), path("530102001", "curve.key"),
+	              path("530102001", "root.pem"), path("530102001", "parent.pem")};
+	struct renew_files rf = {f[0], f[1], f[2], f[3], f[4], f[5]};
+	uint64_t counters[CTR_COUNT] = {0};
+	struct deliver_env env = {0};
+	struct pki_trust *trust = NULL;
+	struct pki_self *renewed = NULL;
+	struct ctest c = {0};
+	struct rtest old = {0}, neu = {0};
+	char why[256], oldserial[64], *cadir = path("ca", "");
+
+	req = path("530102001", "renew.pem");
+	bundle = path("530102001", "renew.bundle");
+	CHECK(store_open(dir, 1 << 20, &env.store) == 0);
+	CHECK(pki_trust_new(rootpem, &trust) == 0);
+	env.self = county, env.trust = trust, env.counters = counters;
+	env.now = fixed_now, env.send = no_send, env.recheck = no_recheck;
+	CHECK(deliver_new(&env, &c.d) == 0);
+	c.who = township;
+	CHECK(store_write(env.store, learn_txn, &c) == 0);
+	snprintf(oldserial, sizeof(oldserial), "%s", pki_self_identity(township)->serial);
+	old.d = neu.d = c.d;
+	old.who = township;
+	old.buf = signed_status(township, 1, &old.len);
+	/* renewal with new keys, valid 400 days (the old one: 365) */
+	CHECK(renew_request(&rf, RENEW_ROTATE_ALL, req) == 0);
+	CHECK(run(cmd_ca, "ca", "issue", "--ca", cadir, "--renew", "--csr", req, "--days", "400",
+	          "--out", bundle, NULL) == 0);
+	CHECK(renew_install(&rf, bundle) == 0);
+	CHECK(pki_self_load(f[0], f[1], f[2], f[3], &renewed, why, sizeof(why)) == 0);
+	if (!renewed)
+		goto out;
+	neu.who = renewed;
+	neu.buf = signed_status(renewed, 2, &neu.len);
+	c.who = renewed;
+	CHECK(store_write(env.store, learn_txn, &c) == 0);
+	CHECK(store_read(env.store, find_txn, &c) == 0 && c.rc == 0 && c.ch);
+	CHECK(c.ch && strcmp(c.ch->ident.serial, oldserial) != 0);
+	/* before the fix the old key's items were bad signatures */
+	CHECK(store_write(env.store, verify_txn, &old) == 0 && old.rc == 0 && old.ch);
+	CHECK(old.ch && strcmp(old.ch->ident.serial, oldserial) == 0);
+	CHECK(store_write(env.store, verify_txn, &neu) == 0 && neu.rc == 0 && neu.ch);
+	CHECK(neu.ch && strcmp(neu.ch->ident.serial, oldserial) != 0);
+	/* what travels: the old items with both chains, the new ones with one */
+	CHECK(store_read(env.store, attach_txn, &old) == 0 && old.nchains == 2);
+	CHECK(store_read(env.store, attach_txn, &neu) == 0 && neu.nchains == 1);
+	/* learning the old chain again does not make it current */
+	c.who = township;
+	CHECK(store_write(env.store, learn_txn, &c) == 0);
+	c.who = renewed;
+	CHECK(store_read(env.store, find_txn, &c) == 0 && c.rc == 0 && c.ch &&
+	      strcmp(c.ch->ident.serial, oldserial) != 0);
+	/* a restarted engine finds both in meta */
+	deliver_free(&c.d);
+	CHECK(deliver_new(&env, &c.d) == 0);
+	old.d = neu.d = c.d;
+	CHECK(store_write(env.store, verify_txn, &old) == 0 && old.rc == 0);
+	/* 380 days on: the old certificate expired, its chain is dropped */
+	pki_trust_set_time(trust, time(NULL) + 380 * 86400);
+	CHECK(store_write(env.store, verify_txn, &old) == 0 && old.rc == CN_EEXPIRED && old.ch);
+	CHECK(store_write(env.store, verify_txn, &old) == 0 && old.rc == CN_EVERIFY && !old.ch);
+	CHECK(store_write(env.store, verify_txn, &neu) == 0 && neu.rc == 0);
+	CHECK(store_read(env.store, attach_txn, &neu) == 0 && neu.nchains == 1);
+	pki_trust_set_time(trust, 0);
+out:
+	deliver_free(&c.d);
+	store_close(&env.store);
+	pki_trust_free(&trust);
+	pki_self_free(&renewed);
+	free(old.buf), free(neu.buf), free(dir), free(rootpem), free(req), free(bundle);
+	free(cadir);
+	for (int i = 0; i < 6; i++)
+		free(f[i]);
+}
+
 int main(void)
 {
 	struct pki_self *county, *township;
@@ -442,6 +573,8 @@ int main(void)
 		test_items(county, township);
 	test_outbox();
 	test_archive();
+	if (county && township)
+		test_chain_renewal(county, township); /* renews the township's keys */
 	if (county && township)
 		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);

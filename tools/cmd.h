@@ -23,6 +23,9 @@ int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node 
 int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
+int cmd_renew(int argc, char **argv);   /* cli_renew.c: a renewal request */
+/* cli_renew.c: enroll --renew here, any other enroll to cmd_enroll (certs/) */
+int cmd_enroll_any(int argc, char **argv);
 
 /* The path of this executable (for the demo to start nodes); cli.c. */
 const char *cmd_self_exe(void);

@@ -9,7 +9,8 @@
 static const struct args_sub subcommands[] = {
     {"ca", cmd_ca, "certificate authority: init, issue, revoke, list"},
     {"init", cmd_init, "create this office's keys and certificate request"},
-    {"enroll", cmd_enroll, "install an enrollment bundle and write node.cfg"},
+    {"enroll", cmd_enroll_any, "install an enrollment bundle (or a renewal: --renew)"},
+    {"renew", cmd_renew, "request a renewal of this office's certificate (--rotate: new keys)"},
     {"run", cmd_run, "run the node (foreground)"},
     {"status", cmd_status, "show the node's links and counters"},
     {"directive", cmd_directive, "issue, list and show directives (任务 督导通知 限时整改 通报)"},
