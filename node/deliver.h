@@ -43,6 +43,9 @@ struct deliver_env {
 	const struct config *cfg;
 	struct pki_trust *trust;
 	uint64_t *counters; /* uint64_t[CTR_COUNT] (counters.h), added to on commit */
+	/* 32 bytes (AEAD_KEY_LEN, required): outbox messages are sealed at rest
+	 * under it (outbox.h). node.c gives identity.records_key. */
+	const uint8_t *outbox_key;
 	/* The node's clock (UTC seconds, including a test-clock offset). */
 	uint64_t (*now)(void *arg);
 	/* Sends a frame to a neighbour whose session is up (is_parent: the

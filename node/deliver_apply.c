@@ -377,7 +377,7 @@ static int ack_outbox(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
                       uint64_t upto)
 {
 	struct unheld u = {.d = d, .upto = upto};
-	int rc = outbox_each(d->env.store, txn, peer, lane, 0, unheld_one, &u);
+	int rc = outbox_each(d->env.store, txn, NULL, peer, lane, 0, unheld_one, &u);
 
 	if (rc > 0)
 		rc = 0;
@@ -401,7 +401,7 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	          "%llu: queued messages renumbered to follow it (was this store restored?)",
 	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
 	d->cdelta[CTR_GAPS]++;
-	return outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq);
+	return outbox_rebase(d->env.store, txn, d->env.outbox_key, s->peer, s->lane, s->seq);
 }
 
 int deliver_apply_txn(MDB_txn *txn, void *arg)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "arr.h"
 #include "deliver_int.h"
 #include "err.h"
@@ -142,8 +144,6 @@ static int collect_one(uint64_t seq, const char *origin, const void *msg, size_t
 
 	if (seq != c->expect || c->n == c->max || (c->n && c->bytes + len > c->max_bytes))
 		return 1;
-	c->msgs[c->n].data = (uint8_t *)msg;
-	c->msgs[c->n].len = len;
 	for (k = 0; k < c->norigins; k++)
 		if (!strcmp(c->origins[k], origin))
 			break;
@@ -152,6 +152,11 @@ static int collect_one(uint64_t seq, const char *origin, const void *msg, size_t
 			return 1; /* next frame */
 		snprintf(c->origins[c->norigins++], PKI_ID_MAX, "%s", origin);
 	}
+	/* msg is the opened box, wiped when this returns: keep a copy */
+	if (!(c->msgs[c->n].data = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	memcpy(c->msgs[c->n].data, msg, len);
+	c->msgs[c->n].len = len;
 	c->n++;
 	c->bytes += len;
 	c->expect++;
@@ -177,9 +182,10 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	c.max = window - (tx->sent - tx->acked);
 	if (c.max > BATCH_MSGS)
 		c.max = BATCH_MSGS;
-	if (outbox_each(d->env.store, txn, p->id, lane, c.expect, collect_one, &c) < 0 ||
+	if (outbox_each(d->env.store, txn, d->env.outbox_key, p->id, lane, c.expect, collect_one,
+	                &c) < 0 ||
 	    c.n == 0)
-		return 0;
+		goto out;
 	for (size_t i = 0; i < c.norigins; i++) {
 		const struct chain *ch = NULL;
 		if (deliver_chain_find(d, txn, c.origins[i], &ch) != 0)
@@ -207,6 +213,9 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 		tx->sent += c.n;
 		sent = 1;
 	}
+out:
+	for (size_t i = 0; i < c.n; i++)
+		OPENSSL_cleanse(c.msgs[i].data, c.msgs[i].len), free(c.msgs[i].data);
 	return sent;
 }
 

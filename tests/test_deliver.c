@@ -6,6 +6,7 @@
  * county CA the root revoked). The engine end to end is proven by the
  * network tests (tests/net/, test_hostile_apply.py for hostile offices).
  */
+#define _GNU_SOURCE /* memmem */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,6 +197,8 @@ static int collect(uint64_t seq, const char *origin, const void *msg, size_t len
 	return 0;
 }
 
+static const uint8_t okey[32] = {0x6f, 0x75, 0x74, 0x62, 0x6f, 0x78, 7};
+
 struct otest {
 	struct store *st;
 	int step;
@@ -214,14 +217,14 @@ static int outbox_txn(MDB_txn *txn, void *arg)
 	switch (o->step) {
 	case 0: /* five on (township, normal), one urgent, one for another peer */
 		for (int i = 0; i < 5 && rc == 0; i++)
-			rc = outbox_put(st, txn, "530102001", 1, i % 2 ? "530102" : "530102001001",
+			rc = outbox_put(st, txn, okey, "530102001", 1, i % 2 ? "530102" : "530102001001",
 			                "m", 1, &seq);
 		CHECK(rc == 0 && seq == 5);
-		CHECK(outbox_put(st, txn, "530102001", 0, "530102", "u", 1, &seq) == 0 && seq == 1);
-		CHECK(outbox_put(st, txn, "530102002", 1, "530102", "x", 1, &seq) == 0 && seq == 1);
+		CHECK(outbox_put(st, txn, okey, "530102001", 0, "530102", "u", 1, &seq) == 0 && seq == 1);
+		CHECK(outbox_put(st, txn, okey, "530102002", 1, "530102", "x", 1, &seq) == 0 && seq == 1);
 		return rc;
 	case 1: /* iterate from 3: sequences and origins in order */
-		CHECK(outbox_each(st, txn, "530102001", 1, 3, collect, &o->seen) == 0);
+		CHECK(outbox_each(st, txn, okey, "530102001", 1, 3, collect, &o->seen) == 0);
 		CHECK(o->seen.n == 3 && o->seen.seq[0] == 3 && o->seen.seq[2] == 5);
 		CHECK(strcmp(o->seen.origin[0], "530102001001") == 0);
 		CHECK(strcmp(o->seen.origin[1], "530102") == 0);
@@ -237,11 +240,11 @@ static int outbox_txn(MDB_txn *txn, void *arg)
 		CHECK(cursor_put(st, txn, "530102001", 1, 7) == 0);
 		CHECK(origin_hwm_put(st, txn, "530102001001", 1, 42) == 0);
 		/* a peer id too long for a key is refused, not truncated */
-		CHECK(outbox_put(st, txn, "53010200100100100", 1, "x", "m", 1, &seq) == CN_EINVAL);
+		CHECK(outbox_put(st, txn, okey, "53010200100100100", 1, "x", "m", 1, &seq) == CN_EINVAL);
 		return 0;
 	case 3: /* the peer holds more than we ever sent: renumber after it */
-		CHECK(outbox_rebase(st, txn, "530102001", 1, 10) == 0);
-		CHECK(outbox_each(st, txn, "530102001", 1, 0, collect, &o->seen) == 0);
+		CHECK(outbox_rebase(st, txn, okey, "530102001", 1, 10) == 0);
+		CHECK(outbox_each(st, txn, okey, "530102001", 1, 0, collect, &o->seen) == 0);
 		CHECK(o->seen.n == 2 && o->seen.seq[0] == 11 && o->seen.seq[1] == 12);
 		CHECK(outbox_last(st, txn, "530102001", 1, &o->v) == 0 && o->v == 12);
 		return 0;
@@ -265,6 +268,75 @@ static void test_outbox(void)
 	store_close(&o.st);
 	CHECK(store_open(dir, 1 << 20, &o.st) == 0);
 	CHECK(store_read(o.st, outbox_txn, &o) == 0);
+	store_close(&o.st);
+	free(dir);
+}
+
+/* Messages are sealed at rest: the stored value holds no byte run of the
+ * message, a box copied under another key does not open, a value written
+ * before sealing still reads, and without a key only lengths are given. */
+static const char secret[] = "张三 53010220100101123X";
+
+static int got_one(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct seen *s = arg;
+	(void)origin;
+	s->seq[s->n] = seq;
+	s->origin[s->n][0] = (char)len;
+	if (msg && len == sizeof(secret) - 1 && !memcmp(msg, secret, len))
+		s->origin[s->n][1] = 1;
+	s->n++;
+	return 0;
+}
+
+static int sealed_txn(MDB_txn *txn, void *arg)
+{
+	struct otest *o = arg;
+	MDB_dbi dbi = store_dbi(o->st, STORE_OUTBOX);
+	uint8_t kb[25] = "530102001", other[25];
+	uint64_t seq;
+	MDB_val k = {sizeof(kb), kb}, v, k2 = {sizeof(other), other}, v2;
+	const char legacy[] = "\x06" "530102" "clear";
+
+	CHECK(outbox_put(o->st, txn, okey, "530102001", 2, "530102001001", secret,
+	                 sizeof(secret) - 1, &seq) == 0 && seq == 1);
+	CHECK(outbox_put(o->st, txn, NULL, "530102001", 2, "x", "m", 1, &seq) == CN_EINVAL);
+	kb[16] = 2;
+	kb[24] = 1;
+	CHECK(mdb_get(txn, dbi, &k, &v) == 0);
+	CHECK(!memmem(v.mv_data, v.mv_size, "53010220100101123X", 18));
+	CHECK(!memmem(v.mv_data, v.mv_size, "张三", strlen("张三")));
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, okey, "530102001", 2, 0, got_one, &o->seen) == 0);
+	CHECK(o->seen.n == 1 && o->seen.origin[0][1] == 1);
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, NULL, "530102001", 2, 0, got_one, &o->seen) == 0);
+	CHECK(o->seen.n == 1 && o->seen.origin[0][0] == (char)(sizeof(secret) - 1));
+	/* the same box under seq 2: refused */
+	memcpy(other, kb, sizeof(kb));
+	other[24] = 2;
+	v2 = v;
+	CHECK(mdb_put(txn, dbi, &k2, &v2, 0) == 0);
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, okey, "530102001", 2, 2, got_one, &o->seen) == CN_EVERIFY);
+	CHECK(o->seen.n == 0);
+	/* a value from before sealing (origin length, origin, message) */
+	v2.mv_data = (void *)legacy;
+	v2.mv_size = sizeof(legacy) - 1;
+	CHECK(mdb_put(txn, dbi, &k2, &v2, 0) == 0);
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, okey, "530102001", 2, 2, got_one, &o->seen) == 0);
+	CHECK(o->seen.n == 1 && o->seen.seq[0] == 2 && o->seen.origin[0][0] == 5);
+	return 0;
+}
+
+static void test_outbox_sealed(void)
+{
+	char *dir = path("sealed", "");
+	struct otest o = {0};
+
+	CHECK(store_open(dir, 1 << 20, &o.st) == 0);
+	CHECK(store_write(o.st, sealed_txn, &o) == 0);
 	store_close(&o.st);
 	free(dir);
 }
@@ -327,6 +399,7 @@ static void test_chain_recheck(struct pki_self *county, struct pki_self *townshi
 	char *rootdir = path("root", ""), *crl = path("root", "crl.pem");
 	uint64_t counters[CTR_COUNT] = {0};
 	struct deliver_env env = {0};
+	uint8_t key[32] = {1};
 	struct pki_trust *trust = NULL;
 	struct ctest c = {0};
 
@@ -335,6 +408,7 @@ static void test_chain_recheck(struct pki_self *county, struct pki_self *townshi
 	env.self = county;
 	env.trust = trust;
 	env.counters = counters;
+	env.outbox_key = key;
 	env.now = fixed_now;
 	env.send = no_send;
 	env.recheck = no_recheck;
@@ -376,6 +450,7 @@ int main(void)
 	if (county && township)
 		test_items(county, township);
 	test_outbox();
+	test_outbox_sealed();
 	if (county && township)
 		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);
