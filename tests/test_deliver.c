@@ -431,6 +431,114 @@ static void test_chain_recheck(struct pki_self *county, struct pki_self *townshi
 	free(dir), free(rootpem), free(rootdir), free(crl);
 }
 
+/* A big write is signed in batches that each fit a frame: 3,000 items of
+ * about 200 bytes (600 KB) under limits.max_frame = 64 KiB are queued for
+ * the parent as several messages, each within half a frame, each verifying,
+ * holding every item once and in order; an item that no frame could carry
+ * fails the write, and nothing is queued. */
+#define BIG_N 3000
+
+struct big {
+	struct deliver *d;
+	size_t note; /* bytes of each status's note */
+	size_t msgs, items, maxlen, budget;
+	uint64_t next_seq;
+	int bad;
+	const struct pki_self *who;
+};
+
+static int big_emit(MDB_txn *txn, void *arg)
+{
+	struct big *b = arg;
+	char note[70000];
+	int rc = 0;
+
+	memset(note, 'n', b->note);
+	note[b->note] = 0;
+	for (int i = 0; i < (b->note > 1000 ? 1 : BIG_N) && rc == 0; i++) {
+		Carenet__Item it = CARENET__ITEM__INIT;
+		Carenet__StatusUpdate st = CARENET__STATUS_UPDATE__INIT;
+		st.directive = "530102-1";
+		st.state = 4;
+		st.note = note;
+		it.body_case = CARENET__ITEM__BODY_STATUS;
+		it.status = &st;
+		rc = deliver_emit(b->d, txn, &it, NULL, 0);
+	}
+	return rc;
+}
+
+static int big_one(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct big *b = arg;
+	Carenet__SignedBatch *sb;
+	Carenet__Item *it;
+
+	(void)seq, (void)origin;
+	b->msgs++;
+	if (len > b->maxlen)
+		b->maxlen = len;
+	if (verify_bytes(msg, len, b->who) != 0 || item_batch_decode(msg, len, &sb) != 0) {
+		b->bad++;
+		return 0;
+	}
+	for (size_t i = 0; i < sb->n_items; i++) {
+		if (item_decode(sb->items[i].data, sb->items[i].len, &it) != 0) {
+			b->bad++;
+			continue;
+		}
+		if (it->origin_seq != b->next_seq++)
+			b->bad++;
+		b->items++;
+		carenet__item__free_unpacked(it, NULL);
+	}
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	return 0;
+}
+
+static int big_read(MDB_txn *txn, void *arg)
+{
+	struct big *b = arg;
+	struct deliver *d = b->d;
+	b->msgs = b->items = b->maxlen = 0;
+	b->next_seq = 1;
+	return outbox_each(d->env.store, txn, d->env.outbox_key, "530102", 1, 0, big_one, b);
+}
+
+static void test_big_write(struct pki_self *township)
+{
+	char *dir = path("big", "");
+	uint64_t counters[CTR_COUNT] = {0};
+	struct config cfg = {0};
+	struct deliver_env env = {0};
+	uint8_t key[32] = {2};
+	struct big b = {.note = 200, .who = township};
+
+	cfg.max_frame = 64 << 10;
+	cfg.parent_endpoint = "tcp://127.0.0.1:1";
+	CHECK(store_open(dir, 64 << 20, &env.store) == 0);
+	env.self = township;
+	env.cfg = &cfg;
+	env.counters = counters;
+	env.outbox_key = key;
+	env.now = fixed_now;
+	env.send = no_send;
+	env.recheck = no_recheck;
+	CHECK(deliver_new(&env, &b.d) == 0);
+	b.budget = deliver_batch_budget(b.d);
+	CHECK(deliver_write(b.d, big_emit, &b) == 0);
+	CHECK(store_read(env.store, big_read, &b) == 0);
+	CHECK(b.bad == 0 && b.items == BIG_N);
+	CHECK(b.msgs >= (BIG_N * 200) / (32 << 10) && b.maxlen <= b.budget);
+	/* one item larger than half a frame: refused, nothing more queued */
+	b.note = 40000;
+	CHECK(deliver_write(b.d, big_emit, &b) == CN_ETOOBIG);
+	CHECK(store_read(env.store, big_read, &b) == 0 && b.items == BIG_N);
+	deliver_free(&b.d);
+	store_close(&env.store);
+	free(dir);
+}
+
 int main(void)
 {
 	struct pki_self *county, *township;
@@ -451,6 +559,8 @@ int main(void)
 		test_items(county, township);
 	test_outbox();
 	test_outbox_sealed();
+	if (township)
+		test_big_write(township);
 	if (county && township)
 		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);
