@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Records under SIGKILL (issue 8): while both villages of a township import
-children in bulk (one import of 4,000 rows: about 1.3 MB of versions, signed
+children in bulk (one import of 4,000 rows: about 2.5 MB of versions, signed
 as several batches) and update and close some of them, the township is killed with SIGKILL at random
 moments and restarted at once. In the end the county holds every record at
 the village's version with every field equal (`record list --reveal`), and
