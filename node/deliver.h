@@ -10,7 +10,9 @@
  * Senders keep a credit window of unacked messages per lane (urgent first),
  * resend from the peer's cursor after every HELLO/WELCOME and when an ack
  * is overdue. Items this node originates during a transaction are signed
- * together (one signature per lane) just before it commits.
+ * just before it commits: per lane, in batches that each fit half of
+ * limits.max_frame (one signature each). Queued messages are sealed at rest
+ * under deliver_env.outbox_key (outbox.h).
  * The engine knows nothing of sockets: it sends through deliver_env.send,
  * and the node feeds it link events (deliver_peer_up, deliver_on_frame...).
  * Thread: the node's thread. Errors: CN_ESTORE, CN_ENOMEM, CN_EPROTO.

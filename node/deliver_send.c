@@ -158,7 +158,8 @@ int deliver_sign_pending(struct deliver *d, MDB_txn *txn)
 				rc = CN_ETOOBIG;
 				break;
 			}
-			if (n && (i == d->npend || n == ITEM_MAX_PER_BATCH || bytes + cost > budget)) {
+			if (n &&
+			    (i == d->npend || n == ITEM_MAX_PER_BATCH || bytes + cost > budget)) {
 				rc = sign_batch(d, txn, lane, idx, n);
 				n = 0;
 				bytes = BATCH_FIXED;

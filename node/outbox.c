@@ -162,8 +162,8 @@ static int value_open(const uint8_t *key, const struct okey *k, const MDB_val *v
 	return 0;
 }
 
-int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer,
-                unsigned lane, uint64_t from,
+int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer, unsigned lane,
+                uint64_t from,
                 int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
                 void *arg)
 {
@@ -305,7 +305,8 @@ int outbox_rebase(struct store *st, MDB_txn *txn, const uint8_t *key, const char
 	    (rc = u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, cursor)) != 0)
 		goto out;
 	for (size_t i = 0; i < r.n && rc == 0; i++)
-		rc = outbox_put(st, txn, key, peer, lane, r.v[i].origin, r.v[i].msg, r.v[i].len, &seq);
+		rc = outbox_put(st, txn, key, peer, lane, r.v[i].origin, r.v[i].msg, r.v[i].len,
+		                &seq);
 out:
 	for (size_t i = 0; i < r.n; i++)
 		aead_free(r.v[i].msg, r.v[i].len);

@@ -37,8 +37,8 @@ int outbox_put(struct store *st, MDB_txn *txn, const uint8_t *key, const char *p
  * message, valid only during that call (wiped after it: copy what you keep);
  * with key NULL nothing is opened: msg is NULL and len the message's length
  * (counting, quotas). */
-int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer,
-                unsigned lane, uint64_t from,
+int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer, unsigned lane,
+                uint64_t from,
                 int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
                 void *arg);
 /* Deletes messages with seq <= upto. */

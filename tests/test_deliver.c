@@ -217,11 +217,13 @@ static int outbox_txn(MDB_txn *txn, void *arg)
 	switch (o->step) {
 	case 0: /* five on (township, normal), one urgent, one for another peer */
 		for (int i = 0; i < 5 && rc == 0; i++)
-			rc = outbox_put(st, txn, okey, "530102001", 1, i % 2 ? "530102" : "530102001001",
-			                "m", 1, &seq);
+			rc = outbox_put(st, txn, okey, "530102001", 1,
+			                i % 2 ? "530102" : "530102001001", "m", 1, &seq);
 		CHECK(rc == 0 && seq == 5);
-		CHECK(outbox_put(st, txn, okey, "530102001", 0, "530102", "u", 1, &seq) == 0 && seq == 1);
-		CHECK(outbox_put(st, txn, okey, "530102002", 1, "530102", "x", 1, &seq) == 0 && seq == 1);
+		CHECK(outbox_put(st, txn, okey, "530102001", 0, "530102", "u", 1, &seq) == 0 &&
+		      seq == 1);
+		CHECK(outbox_put(st, txn, okey, "530102002", 1, "530102", "x", 1, &seq) == 0 &&
+		      seq == 1);
 		return rc;
 	case 1: /* iterate from 3: sequences and origins in order */
 		CHECK(outbox_each(st, txn, okey, "530102001", 1, 3, collect, &o->seen) == 0);
@@ -240,7 +242,8 @@ static int outbox_txn(MDB_txn *txn, void *arg)
 		CHECK(cursor_put(st, txn, "530102001", 1, 7) == 0);
 		CHECK(origin_hwm_put(st, txn, "530102001001", 1, 42) == 0);
 		/* a peer id too long for a key is refused, not truncated */
-		CHECK(outbox_put(st, txn, okey, "53010200100100100", 1, "x", "m", 1, &seq) == CN_EINVAL);
+		CHECK(outbox_put(st, txn, okey, "53010200100100100", 1, "x", "m", 1, &seq) ==
+		      CN_EINVAL);
 		return 0;
 	case 3: /* the peer holds more than we ever sent: renumber after it */
 		CHECK(outbox_rebase(st, txn, okey, "530102001", 1, 10) == 0);
@@ -296,10 +299,12 @@ static int sealed_txn(MDB_txn *txn, void *arg)
 	uint8_t kb[25] = "530102001", other[25];
 	uint64_t seq;
 	MDB_val k = {sizeof(kb), kb}, v, k2 = {sizeof(other), other}, v2;
-	const char legacy[] = "\x06" "530102" "clear";
+	const char legacy[] = "\006530102" /* origin length 6, the origin */
+	                      "clear";
 
 	CHECK(outbox_put(o->st, txn, okey, "530102001", 2, "530102001001", secret,
-	                 sizeof(secret) - 1, &seq) == 0 && seq == 1);
+	                 sizeof(secret) - 1, &seq) == 0 &&
+	      seq == 1);
 	CHECK(outbox_put(o->st, txn, NULL, "530102001", 2, "x", "m", 1, &seq) == CN_EINVAL);
 	kb[16] = 2;
 	kb[24] = 1;
