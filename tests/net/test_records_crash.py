@@ -5,8 +5,10 @@ as several batches) and update and close some of them, the township is killed wi
 moments and restarted at once. In the end the county holds every record at
 the village's version with every field equal (`record list --reveal`), and
 the history of each updated or closed record, and of a sample of the others,
-is the village's, one entry per version (`record history`): every record
-version arrived at the county exactly once."""
+is the village's, one entry per version (`record history`), and the county
+(never restarted) applied exactly as many items as there are versions, plus
+the township's announces and checkpoints: every record version arrived at
+the county exactly once."""
 
 import json
 import os
@@ -121,13 +123,19 @@ def test(net, args):
               "%s at the county: versions %s, expected 1..%d once each" % (
                   rid, [h["version"] for h in hv], want[rid]["version"]))
         check(hv == hw, "%s: history at the county %s, at %s %s" % (rid, hv, owner, hw))
+    # The county never restarted: it applied each version exactly once, besides the
+    # township's announces of its two villages and its audit checkpoints.
     st = net.status(county)["counters"]
     check(st["items_refused"] == 0 and st["bad_signatures"] == 0,
           "the county refused items: %r" % st)
-    print("records crash: %d records, %d histories equal at the county, one entry per version "
-          "(county: items_applied=%d, items_duplicate=%d, frames_duplicate=%d)" % (
-              len(want), len(sample), st["items_applied"], st["items_duplicate"],
-              st["frames_duplicate"]))
+    versions = sum(w["version"] for w in want.values())
+    cps = len(cn_json(net, "audit", "-c", net.cfg(county), "checkpoints", "--office", township))
+    check(st["items_applied"] == versions + len(villages) + cps,
+          "the county applied %d items: expected %d versions + %d announces + %d checkpoints" % (
+              st["items_applied"], versions, len(villages), cps))
+    print("records crash: %d records, %d versions applied once each at the county, %d histories "
+          "equal (county: items_duplicate=%d, frames_duplicate=%d)" % (
+              len(want), versions, len(sample), st["items_duplicate"], st["frames_duplicate"]))
 
 
 if __name__ == "__main__":
