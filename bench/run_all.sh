@@ -24,6 +24,7 @@ run startup startup --topologies 2x2,10x10,20x15 --runs 5 --restart
 run handshakes handshakes --handshakes 200 --runs 5
 run link link --count 5000 --runs 5
 run fanout fanout --topologies 10x10,20x15 --count 100 --runs 5 --repeats 30
+run records records --count 10000 --more 5000 --runs 3
 # Sensitivity: the county's scheduler group at nice -10 (as if it had a CPU of its own).
 run fanout-county-nice fanout --topologies 20x15 --count 100 --runs 2 --repeats 20 \
 	--skip-statuses --skip-paused --county-nice -10

@@ -17,10 +17,12 @@
 
 int deliver_new(const struct deliver_env *env, struct deliver **out)
 {
-	struct deliver *d = calloc(1, sizeof(*d));
+	struct deliver *d;
 
 	*out = NULL;
-	if (!d)
+	if (!env->outbox_key)
+		return CN_EINVAL; /* programmer error: outbox messages are always sealed */
+	if (!(d = calloc(1, sizeof(*d))))
 		return CN_ENOMEM;
 	d->env = *env;
 	d->me = pki_self_identity(env->self);

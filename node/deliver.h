@@ -10,7 +10,9 @@
  * Senders keep a credit window of unacked messages per lane (urgent first),
  * resend from the peer's cursor after every HELLO/WELCOME and when an ack
  * is overdue. Items this node originates during a transaction are signed
- * together (one signature per lane) just before it commits.
+ * just before it commits: per lane, in batches that each fit half of
+ * limits.max_frame (one signature each). Queued messages are sealed at rest
+ * under deliver_env.outbox_key (outbox.h).
  * The engine knows nothing of sockets: it sends through deliver_env.send,
  * and the node feeds it link events (deliver_peer_up, deliver_on_frame...).
  * Thread: the node's thread. Errors: CN_ESTORE, CN_ENOMEM, CN_EPROTO.
@@ -43,6 +45,9 @@ struct deliver_env {
 	const struct config *cfg;
 	struct pki_trust *trust;
 	uint64_t *counters; /* uint64_t[CTR_COUNT] (counters.h), added to on commit */
+	/* 32 bytes (AEAD_KEY_LEN, required): outbox messages are sealed at rest
+	 * under it (outbox.h). node.c gives identity.records_key. */
+	const uint8_t *outbox_key;
 	/* The node's clock (UTC seconds, including a test-clock offset). */
 	uint64_t (*now)(void *arg);
 	/* Sends a frame to a neighbour whose session is up (is_parent: the

@@ -384,7 +384,7 @@ static int ack_outbox(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
                       uint64_t upto)
 {
 	struct unheld u = {.d = d, .upto = upto};
-	int rc = outbox_each(d->env.store, txn, peer, lane, 0, unheld_one, &u);
+	int rc = outbox_each(d->env.store, txn, NULL, peer, lane, 0, unheld_one, &u);
 
 	if (rc > 0)
 		rc = 0;
@@ -402,7 +402,7 @@ static int held_again(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
                       uint64_t after, uint64_t upto)
 {
 	struct unheld u = {.d = d, .upto = upto};
-	int rc = outbox_each(d->env.store, txn, peer, lane, after + 1, unheld_one, &u);
+	int rc = outbox_each(d->env.store, txn, NULL, peer, lane, after + 1, unheld_one, &u);
 
 	if (rc > 0)
 		rc = 0;
@@ -428,7 +428,7 @@ static int outbox_first(struct deliver *d, MDB_txn *txn, const char *peer, unsig
 	int rc;
 
 	*first = last + 1;
-	rc = outbox_each(d->env.store, txn, peer, lane, 0, first_seq, first);
+	rc = outbox_each(d->env.store, txn, NULL, peer, lane, 0, first_seq, first);
 	return rc < 0 ? rc : 0;
 }
 
@@ -465,7 +465,7 @@ static int resync(struct deliver *d, MDB_txn *txn, const struct synack *s, uint6
 	if (now_first == s->seq + 1)
 		return 0;
 	d->cdelta[CTR_RESYNC_MISSING]++;
-	return outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq);
+	return outbox_rebase(d->env.store, txn, d->env.outbox_key, s->peer, s->lane, s->seq);
 }
 
 /* This node's store went back (a peer holds more than it ever sent):
@@ -507,7 +507,7 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	          "%llu: queued messages renumbered to follow it (was this store restored?)",
 	          s->peer, s->lane, (unsigned long long)s->seq, (unsigned long long)last);
 	d->cdelta[CTR_GAPS]++;
-	if ((rc = outbox_rebase(d->env.store, txn, s->peer, s->lane, s->seq)) != 0)
+	if ((rc = outbox_rebase(d->env.store, txn, d->env.outbox_key, s->peer, s->lane, s->seq)) != 0)
 		return rc;
 	return new_epoch(d, txn);
 }

@@ -138,6 +138,7 @@ int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer
 /* deliver_send.c */
 void deliver_pend_reset(struct deliver *d);
 int deliver_sign_pending(struct deliver *d, MDB_txn *txn);
+size_t deliver_batch_budget(const struct deliver *d);
 void deliver_pump(struct deliver *d);
 int deliver_chains_load_self(struct deliver *d);
 void deliver_chains_free(struct deliver *d);

@@ -127,14 +127,15 @@ int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch 
 	for (size_t i = 0; i < ds->n && rc == 0; i++) {
 		struct dest *dd = &ds->v[i];
 		if (dd->n == sb->n_items && whole) {
-			rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, whole, wlen,
-			                &seq);
+			rc = outbox_put(d->env.store, txn, d->env.outbox_key, dd->id, lane,
+			                sb->origin, whole, wlen, &seq);
 			held += (int64_t)wlen;
 			continue;
 		}
 		if ((rc = item_batch_subset(sb, dd->keep, dd->n, &buf, &len)) != 0)
 			break;
-		rc = outbox_put(d->env.store, txn, dd->id, lane, sb->origin, buf, len, &seq);
+		rc = outbox_put(d->env.store, txn, d->env.outbox_key, dd->id, lane, sb->origin, buf,
+		                len, &seq);
 		held += (int64_t)len;
 		free(buf);
 	}

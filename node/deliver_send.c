@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "arr.h"
 #include "deliver_int.h"
 #include "err.h"
@@ -113,42 +115,90 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 	return 0;
 }
 
-/* Signs this transaction's items, one batch per lane, and queues them. */
-int deliver_sign_pending(struct deliver *d, MDB_txn *txn)
+/* The largest signed batch this node makes: half of limits.max_frame, the
+ * same bound send_frame packs messages to, so a batch travels in one frame
+ * with the certificate chains beside it (what a relay forwards of it, a
+ * subset with the same hash list, is never larger). */
+size_t deliver_batch_budget(const struct deliver *d)
+{
+	return d->env.cfg->max_frame / 2;
+}
+
+/* An upper bound of what item i adds to a serialized SignedBatch: its bytes
+ * with tag and length, and its hash with tag and length. */
+static size_t batch_cost(size_t len)
+{
+	return len + 6 + 34;
+}
+#define BATCH_FIXED 128 /* origin, signature and their tags */
+
+/* Signs items idx[0..n) of the pending list (one lane) as one batch and
+ * queues it for every destination. */
+static int sign_batch(struct deliver *d, MDB_txn *txn, unsigned lane, const size_t *idx, size_t n)
 {
 	const uint8_t *bufs[ITEM_MAX_PER_BATCH];
-	size_t lens[ITEM_MAX_PER_BATCH], idx[ITEM_MAX_PER_BATCH];
+	size_t lens[ITEM_MAX_PER_BATCH];
+	Carenet__SignedBatch *sb = NULL;
+	struct roles_route rt;
+	uint8_t *whole = NULL;
+	size_t wlen;
+	int rc;
+
+	for (size_t k = 0; k < n; k++) {
+		bufs[k] = d->pend[idx[k]].buf;
+		lens[k] = d->pend[idx[k]].len;
+	}
+	if ((rc = item_batch_sign(d->env.self, bufs, lens, n, &whole, &wlen)) != 0 ||
+	    (rc = item_batch_decode(whole, wlen, &sb)) != 0)
+		goto out;
+	d->scratch->n = 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		deliver_route_of(d->pend[idx[k]].it, &rt);
+		rc = deliver_route(d, txn, &rt, d->scratch, k);
+	}
+	if (rc == 0)
+		rc = deliver_enqueue(d, txn, sb, whole, wlen, lane, d->scratch, NULL);
+	deliver_dests_free(d->scratch);
+out:
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	free(whole);
+	return rc;
+}
+
+/* Signs this transaction's items and queues them: per lane, in order, in
+ * batches that each fit the budget (deliver_batch_budget) and
+ * ITEM_MAX_PER_BATCH, so a big write never makes a frame the next hop
+ * refuses. An item too big for a batch of its own fails the transaction
+ * (CN_ETOOBIG): queued, it could never travel. */
+int deliver_sign_pending(struct deliver *d, MDB_txn *txn)
+{
+	size_t idx[ITEM_MAX_PER_BATCH], budget = deliver_batch_budget(d);
 	int rc = 0;
 
 	for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++) {
-		Carenet__SignedBatch *sb = NULL;
-		struct roles_route rt;
-		uint8_t *whole = NULL;
-		size_t n = 0, wlen;
-		for (size_t i = 0; i < d->npend && n < ITEM_MAX_PER_BATCH; i++) {
-			if (d->pend[i].lane != lane)
+		size_t n = 0, bytes = BATCH_FIXED;
+		for (size_t i = 0; i <= d->npend && rc == 0; i++) {
+			size_t cost = i < d->npend ? batch_cost(d->pend[i].len) : 0;
+			if (i < d->npend && d->pend[i].lane != lane)
 				continue;
-			bufs[n] = d->pend[i].buf;
-			lens[n] = d->pend[i].len;
-			idx[n++] = i;
+			if (i < d->npend && BATCH_FIXED + cost > budget) {
+				log_warnx("deliver: an item of %zu bytes cannot travel in a frame "
+				          "(limits.max_frame %zu): write refused",
+				          d->pend[i].len, d->env.cfg->max_frame);
+				rc = CN_ETOOBIG;
+				break;
+			}
+			if (n &&
+			    (i == d->npend || n == ITEM_MAX_PER_BATCH || bytes + cost > budget)) {
+				rc = sign_batch(d, txn, lane, idx, n);
+				n = 0;
+				bytes = BATCH_FIXED;
+			}
+			if (i < d->npend) {
+				idx[n++] = i;
+				bytes += cost;
+			}
 		}
-		if (n == 0)
-			continue;
-		if ((rc = item_batch_sign(d->env.self, bufs, lens, n, &whole, &wlen)) != 0 ||
-		    (rc = item_batch_decode(whole, wlen, &sb)) != 0) {
-			free(whole);
-			break;
-		}
-		d->scratch->n = 0;
-		for (size_t k = 0; k < n && rc == 0; k++) {
-			deliver_route_of(d->pend[idx[k]].it, &rt);
-			rc = deliver_route(d, txn, &rt, d->scratch, k);
-		}
-		if (rc == 0)
-			rc = deliver_enqueue(d, txn, sb, whole, wlen, lane, d->scratch, NULL);
-		deliver_dests_free(d->scratch);
-		carenet__signed_batch__free_unpacked(sb, NULL);
-		free(whole);
 	}
 	deliver_pend_reset(d);
 	return rc;
@@ -172,8 +222,6 @@ static int collect_one(uint64_t seq, const char *origin, const void *msg, size_t
 
 	if (seq != c->expect || c->n == c->max || (c->n && c->bytes + len > c->max_bytes))
 		return 1;
-	c->msgs[c->n].data = (uint8_t *)msg;
-	c->msgs[c->n].len = len;
 	for (k = 0; k < c->norigins; k++)
 		if (!strcmp(c->origins[k], origin))
 			break;
@@ -182,6 +230,11 @@ static int collect_one(uint64_t seq, const char *origin, const void *msg, size_t
 			return 1; /* next frame */
 		snprintf(c->origins[c->norigins++], PKI_ID_MAX, "%s", origin);
 	}
+	/* msg is the opened box, wiped when this returns: keep a copy */
+	if (!(c->msgs[c->n].data = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	memcpy(c->msgs[c->n].data, msg, len);
+	c->msgs[c->n].len = len;
 	c->n++;
 	c->bytes += len;
 	c->expect++;
@@ -206,9 +259,10 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	c.max = window - (tx->sent - tx->acked);
 	if (c.max > BATCH_MSGS)
 		c.max = BATCH_MSGS;
-	if (outbox_each(d->env.store, txn, p->id, lane, c.expect, collect_one, &c) < 0 ||
+	if (outbox_each(d->env.store, txn, d->env.outbox_key, p->id, lane, c.expect, collect_one,
+	                &c) < 0 ||
 	    c.n == 0)
-		return 0;
+		goto out;
 	b.lane = lane;
 	b.first_seq = tx->sent + 1;
 	b.msgs = c.msgs;
@@ -222,6 +276,9 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 		tx->sent += c.n;
 		sent = 1;
 	}
+out:
+	for (size_t i = 0; i < c.n; i++)
+		OPENSSL_cleanse(c.msgs[i].data, c.msgs[i].len), free(c.msgs[i].data);
 	return sent;
 }
 

@@ -371,6 +371,7 @@ static int open_deliver(struct node *n)
 	env.cfg = n->cfg;
 	env.trust = n->trust;
 	env.counters = n->counters;
+	env.outbox_key = n->records_key;
 	env.now = env_now;
 	env.send = dv_send;
 	env.recheck = dv_recheck;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aead.h"
 #include "arr.h"
 #include "be.h"
 #include "err.h"
@@ -75,35 +76,94 @@ int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 	return u64_get(st, txn, STORE_CURSORS, 'o', peer, lane, seq);
 }
 
-int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, const char *origin,
-               const void *msg, size_t len, uint64_t *seq)
+/* Values: OUTBOX_SEALED, origin length, origin, then the message sealed
+ * (base/aead.h) under the node's key with the value's own key as associated
+ * data, so a box copied under another (peer, lane, seq) does not open. The
+ * origin is an office id, kept clear for routing. A value written before
+ * sealing (origin length first, then the message in the clear) is still
+ * read, so an upgraded node drains what it had queued. */
+#define OUTBOX_SEALED 0xffu
+
+static int seal_put(MDB_txn *txn, MDB_dbi dbi, const uint8_t *key, const struct okey *k,
+                    const char *origin, const void *msg, size_t len)
 {
-	struct okey k;
-	MDB_val kv, v;
-	uint64_t last;
-	size_t olen = strlen(origin);
+	MDB_val kv = {sizeof(*k), (void *)k}, v;
+	size_t olen = strlen(origin), blen;
+	uint8_t *box = NULL;
 	int rc;
 
-	if (olen > 255)
+	if ((rc = aead_seal(key, k, sizeof(*k), msg, len, &box, &blen)) != 0)
+		return rc;
+	v.mv_size = 2 + olen + blen;
+	rc = store_err(mdb_put(txn, dbi, &kv, &v, MDB_RESERVE), "outbox put");
+	if (rc == 0) {
+		uint8_t *d = v.mv_data;
+		d[0] = OUTBOX_SEALED;
+		d[1] = (uint8_t)olen;
+		memcpy(d + 2, origin, olen);
+		memcpy(d + 2 + olen, box, blen);
+	}
+	free(box); /* ciphertext: nothing to wipe */
+	return rc;
+}
+
+int outbox_put(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer, unsigned lane,
+               const char *origin, const void *msg, size_t len, uint64_t *seq)
+{
+	struct okey k;
+	uint64_t last;
+	int rc;
+
+	if (!key || strlen(origin) >= 256)
 		return CN_EINVAL;
 	if ((rc = outbox_last(st, txn, peer, lane, &last)) != 0)
 		return rc;
 	if ((rc = mkkey(&k, peer, lane, last + 1)) != 0)
 		return rc;
-	kv.mv_data = &k;
-	kv.mv_size = sizeof(k);
-	v.mv_size = 1 + olen + len;
-	rc = mdb_put(txn, store_dbi(st, STORE_OUTBOX), &kv, &v, MDB_RESERVE);
-	if (rc != 0)
-		return store_err(rc, "outbox put");
-	((uint8_t *)v.mv_data)[0] = (uint8_t)olen;
-	memcpy((uint8_t *)v.mv_data + 1, origin, olen);
-	memcpy((uint8_t *)v.mv_data + 1 + olen, msg, len);
+	if ((rc = seal_put(txn, store_dbi(st, STORE_OUTBOX), key, &k, origin, msg, len)) != 0)
+		return rc;
 	*seq = last + 1;
 	return u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, last + 1);
 }
 
-int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t from,
+/* Splits a stored value into origin and message, opening the box with key
+ * (*pt: the plaintext to aead_free, NULL if none was made). Without a key
+ * the message is not opened: *msg NULL, *len its length. */
+static int value_open(const uint8_t *key, const struct okey *k, const MDB_val *v, char *origin,
+                      const uint8_t **msg, size_t *len, uint8_t **pt)
+{
+	const uint8_t *d = v->mv_data;
+	size_t n = v->mv_size, hdr = 1;
+	int rc;
+
+	*pt = NULL;
+	if (n >= 2 && d[0] == OUTBOX_SEALED)
+		hdr = 2;
+	if (n < hdr || n < hdr + d[hdr - 1] || (hdr == 2 && n - 2 - d[1] < AEAD_OVERHEAD))
+		return CN_ESTORE; /* cannot happen: we wrote it */
+	memcpy(origin, d + hdr, d[hdr - 1]);
+	origin[d[hdr - 1]] = 0;
+	*msg = d + hdr + d[hdr - 1];
+	*len = n - hdr - d[hdr - 1];
+	if (hdr == 1) /* written before sealing */
+		return 0;
+	if (!key) {
+		*msg = NULL;
+		*len -= AEAD_OVERHEAD;
+		return 0;
+	}
+	if ((rc = aead_open(key, k, sizeof(*k), *msg, *len, pt, len)) != 0) {
+		log_warnx("outbox: a queued message for seq %llu does not open with this node's "
+		          "records key (was identity.records_key replaced, or data.mdb changed?)",
+		          (unsigned long long)be_get64(k->seq));
+		return rc;
+	}
+	*msg = *pt;
+	return 0;
+}
+
+int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer, unsigned lane,
+                uint64_t from,
                 int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
                 void *arg)
 {
@@ -121,18 +181,19 @@ int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 	kv.mv_size = sizeof(k);
 	while ((rc = mdb_cursor_get(c, &kv, &v, op)) == 0) {
 		const struct okey *got = kv.mv_data;
-		const uint8_t *d = v.mv_data;
+		const uint8_t *msg;
+		uint8_t *pt;
+		size_t len;
 		char origin[256];
 		op = MDB_NEXT;
 		if (kv.mv_size != sizeof(k) || memcmp(got->peer, k.peer, OUTBOX_PEER_LEN) != 0 ||
 		    got->lane != k.lane)
 			break;
-		if (v.mv_size < 1 || v.mv_size < 1u + d[0])
-			continue; /* cannot happen: we wrote it */
-		memcpy(origin, d + 1, d[0]);
-		origin[d[0]] = 0;
-		if ((ret = fn(be_get64(got->seq), origin, d + 1 + d[0], v.mv_size - 1 - d[0], arg)) !=
-		    0)
+		if ((ret = value_open(key, got, &v, origin, &msg, &len, &pt)) != 0)
+			break;
+		ret = fn(be_get64(got->seq), origin, msg, len, arg);
+		aead_free(pt, len);
+		if (ret != 0)
 			break;
 	}
 	mdb_cursor_close(c);
@@ -183,7 +244,7 @@ static int count_one(uint64_t seq, const char *origin, const void *msg, size_t l
 int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *count)
 {
 	*count = 0;
-	return outbox_each(st, txn, peer, lane, 0, count_one, count);
+	return outbox_each(st, txn, NULL, peer, lane, 0, count_one, count);
 }
 
 int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq)
@@ -230,23 +291,25 @@ static int rebase_collect(uint64_t seq, const char *origin, const void *msg, siz
 	return 0;
 }
 
-int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t cursor)
+int outbox_rebase(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer,
+                  unsigned lane, uint64_t cursor)
 {
 	struct rebase r = {0};
 	uint64_t last, seq;
 	int rc;
 
-	if ((rc = outbox_each(st, txn, peer, lane, 0, rebase_collect, &r)) != 0)
+	if ((rc = outbox_each(st, txn, key, peer, lane, 0, rebase_collect, &r)) != 0)
 		goto out;
 	if ((rc = outbox_last(st, txn, peer, lane, &last)) != 0 ||
 	    (rc = outbox_ack(st, txn, peer, lane, last)) != 0 ||
 	    (rc = u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, cursor)) != 0)
 		goto out;
 	for (size_t i = 0; i < r.n && rc == 0; i++)
-		rc = outbox_put(st, txn, peer, lane, r.v[i].origin, r.v[i].msg, r.v[i].len, &seq);
+		rc = outbox_put(st, txn, key, peer, lane, r.v[i].origin, r.v[i].msg, r.v[i].len,
+		                &seq);
 out:
 	for (size_t i = 0; i < r.n; i++)
-		free(r.v[i].msg);
+		aead_free(r.v[i].msg, r.v[i].len);
 	free(r.v);
 	return rc;
 }

@@ -7,9 +7,14 @@
  * each (peer, lane), advanced in the same transaction that applies the
  * messages. Origins: the highest origin sequence applied per (origin, lane),
  * so a replayed item is recognised whatever link it arrives on.
+ * Messages are sealed at rest (AES-256-GCM, base/aead.h) under the node's
+ * key (identity.records_key), the value's LMDB key as associated data:
+ * record versions carry children's personal fields, and LMDB keeps freed
+ * pages, so nothing of a message is ever written to data.mdb in the clear.
  * Thread: the node's thread; every function takes the caller's transaction.
  * Errors: CN_ESTORE (logged), CN_EMAPFULL (replay the transaction),
- * CN_EINVAL (id too long).
+ * CN_EINVAL (id too long, no key), CN_EVERIFY (a message that does not open
+ * with key: logged), CN_ECRYPTO, CN_ENOMEM.
  */
 #ifndef CARENET_OUTBOX_H
 #define CARENET_OUTBOX_H
@@ -22,13 +27,18 @@
 
 #define OUTBOX_PEER_LEN 16
 
-/* Appends; *seq gets the sequence assigned. origin names the item origin
- * stored beside the message (so chains can be attached when sending). */
-int outbox_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, const char *origin,
-               const void *msg, size_t len, uint64_t *seq);
+/* Appends msg sealed under key (AEAD_KEY_LEN bytes, required); *seq gets
+ * the sequence assigned. origin names the item origin stored beside the
+ * message, in the clear (so chains can be attached when sending). */
+int outbox_put(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer, unsigned lane,
+               const char *origin, const void *msg, size_t len, uint64_t *seq);
 /* Calls fn for each message with seq >= from, in order, until fn returns
- * non-zero (returned) or the queue ends (0). Data valid during the txn. */
-int outbox_each(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t from,
+ * non-zero (returned) or the queue ends (0). With a key, msg is the opened
+ * message, valid only during that call (wiped after it: copy what you keep);
+ * with key NULL nothing is opened: msg is NULL and len the message's length
+ * (counting, quotas). */
+int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer, unsigned lane,
+                uint64_t from,
                 int (*fn)(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg),
                 void *arg);
 /* Deletes messages with seq <= upto. */
@@ -37,7 +47,8 @@ int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, 
  * another history: this node's store was restored, or someone with its key
  * spoke for it). Renumbers the queued messages to follow the peer's cursor
  * so they are delivered rather than mistaken for duplicates. */
-int outbox_rebase(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t cursor);
+int outbox_rebase(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer,
+                  unsigned lane, uint64_t cursor);
 /* Last sequence assigned (0 if none) and number of messages still queued. */
 int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,

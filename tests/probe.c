@@ -18,6 +18,8 @@
  * for --directive whose created time is 30 days ahead). --serve plays a parent: it binds ENDPOINT with the identity's
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
+ * The flood-* modes are in tests/probe_apply.c, the forged record versions
+ * (record-owner, record-id) in tests/probe_records.c.
  * Prints one JSON object: what the node answered.
  */
 #include <errno.h>
@@ -34,6 +36,7 @@
 #include "pki.h"
 #include "probe_apply.h"
 #include "probe_link.h"
+#include "probe_records.h"
 #include "util.h"
 #include "wire.h"
 
@@ -677,6 +680,8 @@ int main(int argc, char **argv)
 	struct probe p = {.count = 1, .wait_ms = 2000, .size = 2 << 20, .mode = "hello"};
 	int rc;
 
+	if ((rc = probe_records_main(argc, argv)) >= 0) /* tests/probe_records.c: record-* */
+		return rc;
 	if ((rc = probe_apply_main(argc, argv)) >= 0) /* tests/probe_apply.c: flood-* modes */
 		return rc;
 	if ((rc = probe_parse(argc, argv, &p)) != 0)

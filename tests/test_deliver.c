@@ -6,6 +6,7 @@
  * county CA the root revoked). The engine end to end is proven by the
  * network tests (tests/net/, test_hostile_apply.py for hostile offices).
  */
+#define _GNU_SOURCE /* memmem */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "certs_cmd.h"
 #include "deliver_int.h"
+#include "aead.h"
 #include "err.h"
 #include "item.h"
 #include "archive.h"
@@ -198,6 +200,8 @@ static int collect(uint64_t seq, const char *origin, const void *msg, size_t len
 	return 0;
 }
 
+static const uint8_t okey[32] = {0x6f, 0x75, 0x74, 0x62, 0x6f, 0x78, 7};
+
 struct otest {
 	struct store *st;
 	int step;
@@ -216,14 +220,16 @@ static int outbox_txn(MDB_txn *txn, void *arg)
 	switch (o->step) {
 	case 0: /* five on (township, normal), one urgent, one for another peer */
 		for (int i = 0; i < 5 && rc == 0; i++)
-			rc = outbox_put(st, txn, "530102001", 1, i % 2 ? "530102" : "530102001001",
-			                "m", 1, &seq);
+			rc = outbox_put(st, txn, okey, "530102001", 1,
+			                i % 2 ? "530102" : "530102001001", "m", 1, &seq);
 		CHECK(rc == 0 && seq == 5);
-		CHECK(outbox_put(st, txn, "530102001", 0, "530102", "u", 1, &seq) == 0 && seq == 1);
-		CHECK(outbox_put(st, txn, "530102002", 1, "530102", "x", 1, &seq) == 0 && seq == 1);
+		CHECK(outbox_put(st, txn, okey, "530102001", 0, "530102", "u", 1, &seq) == 0 &&
+		      seq == 1);
+		CHECK(outbox_put(st, txn, okey, "530102002", 1, "530102", "x", 1, &seq) == 0 &&
+		      seq == 1);
 		return rc;
 	case 1: /* iterate from 3: sequences and origins in order */
-		CHECK(outbox_each(st, txn, "530102001", 1, 3, collect, &o->seen) == 0);
+		CHECK(outbox_each(st, txn, okey, "530102001", 1, 3, collect, &o->seen) == 0);
 		CHECK(o->seen.n == 3 && o->seen.seq[0] == 3 && o->seen.seq[2] == 5);
 		CHECK(strcmp(o->seen.origin[0], "530102001001") == 0);
 		CHECK(strcmp(o->seen.origin[1], "530102") == 0);
@@ -239,11 +245,12 @@ static int outbox_txn(MDB_txn *txn, void *arg)
 		CHECK(cursor_put(st, txn, "530102001", 1, 7) == 0);
 		CHECK(origin_hwm_put(st, txn, "530102001001", 1, 42) == 0);
 		/* a peer id too long for a key is refused, not truncated */
-		CHECK(outbox_put(st, txn, "53010200100100100", 1, "x", "m", 1, &seq) == CN_EINVAL);
+		CHECK(outbox_put(st, txn, okey, "53010200100100100", 1, "x", "m", 1, &seq) ==
+		      CN_EINVAL);
 		return 0;
 	case 3: /* the peer holds more than we ever sent: renumber after it */
-		CHECK(outbox_rebase(st, txn, "530102001", 1, 10) == 0);
-		CHECK(outbox_each(st, txn, "530102001", 1, 0, collect, &o->seen) == 0);
+		CHECK(outbox_rebase(st, txn, okey, "530102001", 1, 10) == 0);
+		CHECK(outbox_each(st, txn, okey, "530102001", 1, 0, collect, &o->seen) == 0);
 		CHECK(o->seen.n == 2 && o->seen.seq[0] == 11 && o->seen.seq[1] == 12);
 		CHECK(outbox_last(st, txn, "530102001", 1, &o->v) == 0 && o->v == 12);
 		return 0;
@@ -281,6 +288,8 @@ static int collect_seqs(uint64_t seq, const char *origin, const void *msg, size_
 	return 0;
 }
 
+#define ENTRY (2 + 6 + 3 + AEAD_OVERHEAD) /* one archived value of archive_txn */
+
 /* The archive: acknowledged entries are kept (time and bytes bounded) and
  * go back into the outbox, same sequences, for a peer that went back. */
 static int archive_txn(MDB_txn *txn, void *arg)
@@ -291,16 +300,17 @@ static int archive_txn(MDB_txn *txn, void *arg)
 
 	for (int i = 1; i <= 10; i++) {
 		m[1] = (char)('0' + i % 10);
-		CHECK(outbox_put(st, txn, "530102001", 1, "530102", m, 3, &seq) == 0 &&
+		CHECK(outbox_put(st, txn, okey, "530102001", 1, "530102", m, 3, &seq) == 0 &&
 		      seq == (uint64_t)i);
 	}
-	/* acks up to 6: kept for an hour, at most 4 entries' worth (4 x (1+6+3) bytes) */
-	CHECK(archive_keep(st, txn, "530102001", 1, 6, 1000, 3600, 40) == 0);
+	/* acks up to 6: kept for an hour, at most 4 entries' worth (4 x a sealed
+	 * value: marker, origin length, origin, nonce + 3 bytes + tag) */
+	CHECK(archive_keep(st, txn, "530102001", 1, 6, 1000, 3600, 4 * ENTRY) == 0);
 	CHECK(outbox_ack(st, txn, "530102001", 1, 6) == 0);
-	CHECK(archive_bytes(st, txn, "530102001", 1, &bytes) == 0 && bytes == 40);
+	CHECK(archive_bytes(st, txn, "530102001", 1, &bytes) == 0 && bytes == 4 * ENTRY);
 	/* the peer comes back holding only 1: 3..6 are kept (1, 2 beyond the cap) */
 	CHECK(archive_requeue(st, txn, "530102001", 1, 1, 7, &moved) == 0 && moved == 4);
-	CHECK(outbox_each(st, txn, "530102001", 1, 0, collect_seqs, got) == 0);
+	CHECK(outbox_each(st, txn, okey, "530102001", 1, 0, collect_seqs, got) == 0);
 	CHECK(got[0] == 8 && got[1] == 3 && got[8] == 10);
 	CHECK(archive_bytes(st, txn, "530102001", 1, &bytes) == 0 && bytes == 0);
 	/* time: kept one hour, then dropped at the next ack */
@@ -332,6 +342,77 @@ static void test_archive(void)
 	if (st)
 		CHECK(store_write(st, archive_txn, st) == 0);
 	store_close(&st);
+	free(dir);
+}
+
+/* Messages are sealed at rest: the stored value holds no byte run of the
+ * message, a box copied under another key does not open, a value written
+ * before sealing still reads, and without a key only lengths are given. */
+static const char secret[] = "张三 53010220100101123X";
+
+static int got_one(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct seen *s = arg;
+	(void)origin;
+	s->seq[s->n] = seq;
+	s->origin[s->n][0] = (char)len;
+	if (msg && len == sizeof(secret) - 1 && !memcmp(msg, secret, len))
+		s->origin[s->n][1] = 1;
+	s->n++;
+	return 0;
+}
+
+static int sealed_txn(MDB_txn *txn, void *arg)
+{
+	struct otest *o = arg;
+	MDB_dbi dbi = store_dbi(o->st, STORE_OUTBOX);
+	uint8_t kb[25] = "530102001", other[25];
+	uint64_t seq;
+	MDB_val k = {sizeof(kb), kb}, v, k2 = {sizeof(other), other}, v2;
+	const char legacy[] = "\006530102" /* origin length 6, the origin */
+	                      "clear";
+
+	CHECK(outbox_put(o->st, txn, okey, "530102001", 2, "530102001001", secret,
+	                 sizeof(secret) - 1, &seq) == 0 &&
+	      seq == 1);
+	CHECK(outbox_put(o->st, txn, NULL, "530102001", 2, "x", "m", 1, &seq) == CN_EINVAL);
+	kb[16] = 2;
+	kb[24] = 1;
+	CHECK(mdb_get(txn, dbi, &k, &v) == 0);
+	CHECK(!memmem(v.mv_data, v.mv_size, "53010220100101123X", 18));
+	CHECK(!memmem(v.mv_data, v.mv_size, "张三", strlen("张三")));
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, okey, "530102001", 2, 0, got_one, &o->seen) == 0);
+	CHECK(o->seen.n == 1 && o->seen.origin[0][1] == 1);
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, NULL, "530102001", 2, 0, got_one, &o->seen) == 0);
+	CHECK(o->seen.n == 1 && o->seen.origin[0][0] == (char)(sizeof(secret) - 1));
+	/* the same box under seq 2: refused */
+	memcpy(other, kb, sizeof(kb));
+	other[24] = 2;
+	v2 = v;
+	CHECK(mdb_put(txn, dbi, &k2, &v2, 0) == 0);
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, okey, "530102001", 2, 2, got_one, &o->seen) == CN_EVERIFY);
+	CHECK(o->seen.n == 0);
+	/* a value from before sealing (origin length, origin, message) */
+	v2.mv_data = (void *)legacy;
+	v2.mv_size = sizeof(legacy) - 1;
+	CHECK(mdb_put(txn, dbi, &k2, &v2, 0) == 0);
+	memset(&o->seen, 0, sizeof(o->seen));
+	CHECK(outbox_each(o->st, txn, okey, "530102001", 2, 2, got_one, &o->seen) == 0);
+	CHECK(o->seen.n == 1 && o->seen.seq[0] == 2 && o->seen.origin[0][0] == 5);
+	return 0;
+}
+
+static void test_outbox_sealed(void)
+{
+	char *dir = path("sealed", "");
+	struct otest o = {0};
+
+	CHECK(store_open(dir, 1 << 20, &o.st) == 0);
+	CHECK(store_write(o.st, sealed_txn, &o) == 0);
+	store_close(&o.st);
 	free(dir);
 }
 
@@ -393,6 +474,7 @@ static void test_chain_recheck(struct pki_self *county, struct pki_self *townshi
 	char *rootdir = path("root", ""), *crl = path("root", "crl.pem");
 	uint64_t counters[CTR_COUNT] = {0};
 	struct deliver_env env = {0};
+	uint8_t key[32] = {1};
 	struct pki_trust *trust = NULL;
 	struct ctest c = {0};
 
@@ -401,6 +483,7 @@ static void test_chain_recheck(struct pki_self *county, struct pki_self *townshi
 	env.self = county;
 	env.trust = trust;
 	env.counters = counters;
+	env.outbox_key = key;
 	env.now = fixed_now;
 	env.send = no_send;
 	env.recheck = no_recheck;
@@ -494,6 +577,7 @@ static void test_chain_renewal(struct pki_self *county, struct pki_self *townshi
 	CHECK(store_open(dir, 1 << 20, &env.store) == 0);
 	CHECK(pki_trust_new(rootpem, &trust) == 0);
 	env.self = county, env.trust = trust, env.counters = counters;
+	env.outbox_key = okey;
 	env.now = fixed_now, env.send = no_send, env.recheck = no_recheck;
 	CHECK(deliver_new(&env, &c.d) == 0);
 	c.who = township;
@@ -553,6 +637,114 @@ out:
 		free(f[i]);
 }
 
+/* A big write is signed in batches that each fit a frame: 3,000 items of
+ * about 200 bytes (600 KB) under limits.max_frame = 64 KiB are queued for
+ * the parent as several messages, each within half a frame, each verifying,
+ * holding every item once and in order; an item that no frame could carry
+ * fails the write, and nothing is queued. */
+#define BIG_N 3000
+
+struct big {
+	struct deliver *d;
+	size_t note; /* bytes of each status's note */
+	size_t msgs, items, maxlen, budget;
+	uint64_t next_seq;
+	int bad;
+	const struct pki_self *who;
+};
+
+static int big_emit(MDB_txn *txn, void *arg)
+{
+	struct big *b = arg;
+	char note[70000];
+	int rc = 0;
+
+	memset(note, 'n', b->note);
+	note[b->note] = 0;
+	for (int i = 0; i < (b->note > 1000 ? 1 : BIG_N) && rc == 0; i++) {
+		Carenet__Item it = CARENET__ITEM__INIT;
+		Carenet__StatusUpdate st = CARENET__STATUS_UPDATE__INIT;
+		st.directive = "530102-1";
+		st.state = 4;
+		st.note = note;
+		it.body_case = CARENET__ITEM__BODY_STATUS;
+		it.status = &st;
+		rc = deliver_emit(b->d, txn, &it, NULL, 0);
+	}
+	return rc;
+}
+
+static int big_one(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
+{
+	struct big *b = arg;
+	Carenet__SignedBatch *sb;
+	Carenet__Item *it;
+
+	(void)seq, (void)origin;
+	b->msgs++;
+	if (len > b->maxlen)
+		b->maxlen = len;
+	if (verify_bytes(msg, len, b->who) != 0 || item_batch_decode(msg, len, &sb) != 0) {
+		b->bad++;
+		return 0;
+	}
+	for (size_t i = 0; i < sb->n_items; i++) {
+		if (item_decode(sb->items[i].data, sb->items[i].len, &it) != 0) {
+			b->bad++;
+			continue;
+		}
+		if (it->origin_seq != b->next_seq++)
+			b->bad++;
+		b->items++;
+		carenet__item__free_unpacked(it, NULL);
+	}
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	return 0;
+}
+
+static int big_read(MDB_txn *txn, void *arg)
+{
+	struct big *b = arg;
+	struct deliver *d = b->d;
+	b->msgs = b->items = b->maxlen = 0;
+	b->next_seq = 1;
+	return outbox_each(d->env.store, txn, d->env.outbox_key, "530102", 1, 0, big_one, b);
+}
+
+static void test_big_write(struct pki_self *township)
+{
+	char *dir = path("big", "");
+	uint64_t counters[CTR_COUNT] = {0};
+	struct config cfg = {0};
+	struct deliver_env env = {0};
+	uint8_t key[32] = {2};
+	struct big b = {.note = 200, .who = township};
+
+	cfg.max_frame = 64 << 10;
+	cfg.parent_endpoint = "tcp://127.0.0.1:1";
+	CHECK(store_open(dir, 64 << 20, &env.store) == 0);
+	env.self = township;
+	env.cfg = &cfg;
+	env.counters = counters;
+	env.outbox_key = key;
+	env.now = fixed_now;
+	env.send = no_send;
+	env.recheck = no_recheck;
+	CHECK(deliver_new(&env, &b.d) == 0);
+	b.budget = deliver_batch_budget(b.d);
+	CHECK(deliver_write(b.d, big_emit, &b) == 0);
+	CHECK(store_read(env.store, big_read, &b) == 0);
+	CHECK(b.bad == 0 && b.items == BIG_N);
+	CHECK(b.msgs >= (BIG_N * 200) / (32 << 10) && b.maxlen <= b.budget);
+	/* one item larger than half a frame: refused, nothing more queued */
+	b.note = 40000;
+	CHECK(deliver_write(b.d, big_emit, &b) == CN_ETOOBIG);
+	CHECK(store_read(env.store, big_read, &b) == 0 && b.items == BIG_N);
+	deliver_free(&b.d);
+	store_close(&env.store);
+	free(dir);
+}
+
 int main(void)
 {
 	struct pki_self *county, *township;
@@ -575,6 +767,9 @@ int main(void)
 	test_archive();
 	if (county && township)
 		test_chain_renewal(county, township); /* renews the township's keys */
+	test_outbox_sealed();
+	if (township)
+		test_big_write(township);
 	if (county && township)
 		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);

@@ -211,26 +211,6 @@ static int commit_one(struct roles *r, MDB_txn *txn, struct rec *rc, uint64_t no
 	return r->env.emit(r->env.arg, txn, &it, NULL, 0);
 }
 
-/* Refuses a write whose versions would not fit one signed batch frame. */
-static void turn_size(struct wctx *c, size_t n)
-{
-	Carenet__Field fbuf[REC_MAX_FIELDS], *fp[REC_MAX_FIELDS];
-	char *changed[REC_MAX_FIELDS];
-	Carenet__RecordVersion m;
-	size_t total = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		rec_fill_msg(&c->recs[i], &m, fbuf, fp, changed);
-		total += carenet__record_version__get_packed_size(&m) + 64; /* item head, hash */
-	}
-	if (total > REC_MAX_TURN_BYTES)
-		err_line(c, 0, "too big: %zu records make about %zu KiB of versions, over the %u KiB one "
-		               "signed batch carries; expected a file of at most about %zu rows: "
-		               "split it",
-		         n, total >> 10, REC_MAX_TURN_BYTES >> 10,
-		         (size_t)((uint64_t)n * REC_MAX_TURN_BYTES / total));
-}
-
 int records_write(struct roles *r, MDB_txn *txn, const Carenet__RecordWriteRequest *q,
                   struct strvec *errs, struct strvec *ids)
 {
@@ -249,8 +229,6 @@ int records_write(struct roles *r, MDB_txn *txn, const Carenet__RecordWriteReque
 		return CN_ENOMEM;
 	for (size_t i = 0; i < q->n_records && ret == 0; i++)
 		ret = prepare(&c, i, q->records[i], now);
-	if (ret == 0 && !c.bad)
-		turn_size(&c, q->n_records);
 	if (ret == 0 && c.bad)
 		ret = CN_EINVAL;
 	for (size_t i = 0; i < q->n_records && ret == 0 && !q->dry_run; i++)

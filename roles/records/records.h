@@ -33,10 +33,6 @@
 
 #define REC_ID_MAX 64
 #define REC_MAX_BATCH 100000 /* records in one write request */
-/* The item bytes one write may originate: a transaction's items travel as
- * one signed batch in one frame, which must stay under limits.max_frame
- * (default 1 MiB); see docs/design.md, Records. */
-#define REC_MAX_TURN_BYTES (768u << 10)
 
 /* A record in memory: values indexed by the type's schema rows. */
 struct rec {

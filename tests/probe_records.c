@@ -1,0 +1,295 @@
+/*
+ * probe_records: carenet-probe's forged record versions (issue 8), sent after
+ * a completed HELLO with the identity of a real village whose node is
+ * stopped, correctly signed by that village:
+ *
+ *   carenet-probe --endpoint E --server-cert PEM --identity DIR --send MODE
+ *                 --target ID [--wait MS]
+ *
+ * MODE:
+ *   record-owner  a version of record ID-r1 that claims --target (another
+ *                 village) as its owner and writer
+ *   record-id     a version of record ID-r1 (--target's record id) that names
+ *                 the prober itself as owner
+ * One Batch frame on the bulk lane at the next link sequence, with the
+ * prober's certificate chain. Prints one JSON object: whether the node
+ * acknowledged the frame (a refused item is acknowledged and counted, not
+ * stored) and the sequences.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <zmq.h>
+
+#include "err.h"
+#include "item.h"
+#include "pki.h"
+#include "probe_records.h"
+#include "util.h"
+#include "wire.h"
+
+#define LANE 2
+
+struct forge {
+	const char *endpoint, *server_cert, *identity, *mode, *target;
+	int wait_ms;
+	struct pki_self *self;
+};
+
+static int is_mode(const char *m)
+{
+	return m && (!strcmp(m, "record-owner") || !strcmp(m, "record-id"));
+}
+
+static int send_frame(void *s, const Carenet__Frame *fr)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (wire_encode(fr, &buf, &len) != 0)
+		return CN_ENOMEM;
+	rc = zmq_send(s, buf, len, 0) < 0 ? CN_EIO : 0;
+	free(buf);
+	return rc;
+}
+
+static Carenet__Frame *recv_frame(void *s, int ms)
+{
+	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+	Carenet__Frame *f = NULL;
+	const char *why;
+	zmq_msg_t m;
+
+	if (zmq_poll(&it, 1, ms) <= 0)
+		return NULL;
+	zmq_msg_init(&m);
+	zmq_msg_recv(&m, s, 0);
+	wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why);
+	zmq_msg_close(&m);
+	return f;
+}
+
+static void *connect_to(struct forge *f, void *ctx)
+{
+	char server[41], pub[41], sec[41];
+	void *s;
+	int zero = 0;
+
+	if (pki_cert_file_curve(f->server_cert, server) != 0 || !(s = zmq_socket(ctx, ZMQ_DEALER)))
+		return NULL;
+	pki_self_curve(f->self, pub, sec);
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
+	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
+	OPENSSL_cleanse(sec, sizeof(sec));
+	zmq_connect(s, f->endpoint);
+	return s;
+}
+
+/* The prober's chain as the wire carries it (HELLO and Batch). */
+static size_t chain_of(struct forge *f, ProtobufCBinaryData *out)
+{
+	const uint8_t *const *der;
+	const size_t *dl;
+	size_t n = pki_self_chain(f->self, &der, &dl);
+
+	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
+		out[i].data = (uint8_t *)der[i];
+		out[i].len = dl[i];
+	}
+	return n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
+}
+
+/* HELLO; *seq gets the next link sequence of the bulk lane. */
+static int hello(struct forge *f, void *s, uint64_t *seq)
+{
+	Carenet__Frame fr = CARENET__FRAME__INIT, *w;
+	Carenet__Hello h = CARENET__HELLO__INIT;
+	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
+	uint64_t end = util_mono_us() + 5000000u;
+
+	h.version = WIRE_VERSION;
+	h.chain = chain;
+	h.n_chain = chain_of(f, chain);
+	fr.body_case = CARENET__FRAME__BODY_HELLO;
+	fr.hello = &h;
+	if (send_frame(s, &fr) != 0)
+		return -1;
+	while (util_mono_us() < end) {
+		if (!(w = recv_frame(s, 100)))
+			continue;
+		if (w->body_case == CARENET__FRAME__BODY_WELCOME) {
+			*seq = 1;
+			for (size_t i = 0; i < w->welcome->n_cursors; i++)
+				if (w->welcome->cursors[i]->lane == LANE)
+					*seq = w->welcome->cursors[i]->seq + 1;
+			wire_free(&w);
+			return 0;
+		}
+		wire_free(&w);
+	}
+	return -1;
+}
+
+/* The forged version, signed by the prober as one batch. */
+static int forged_msg(struct forge *f, ProtobufCBinaryData *out)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__RecordVersion m = CARENET__RECORD_VERSION__INIT;
+	Carenet__Field name = CARENET__FIELD__INIT, *fp[1] = {&name};
+	const char *me = pki_self_identity(f->self)->id;
+	char id[64];
+	const uint8_t *bufs[1];
+	struct timespec ts;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	snprintf(id, sizeof(id), "%s-r1", f->target);
+	m.id = id;
+	m.type = "child";
+	m.owner = (char *)(!strcmp(f->mode, "record-owner") ? f->target : me);
+	m.changed_by = m.owner;
+	m.version = 99;
+	m.changed_at = util_now();
+	name.name = "name";
+	name.value = "伪造者";
+	m.fields = fp;
+	m.n_fields = 1;
+	it.origin = (char *)me;
+	it.lane = LANE;
+	clock_gettime(CLOCK_REALTIME, &ts); /* above any real sequence, new at every run */
+	it.origin_seq = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	it.created = util_now();
+	it.body_case = CARENET__ITEM__BODY_RECORD_VERSION;
+	it.record_version = &m;
+	len = carenet__item__get_packed_size(&it);
+	if (!(buf = malloc(len)))
+		return CN_ENOMEM;
+	carenet__item__pack(&it, buf);
+	bufs[0] = buf;
+	rc = item_batch_sign(f->self, bufs, &len, 1, &out->data, &out->len);
+	free(buf);
+	return rc;
+}
+
+static int forge(struct forge *f, void *s)
+{
+	Carenet__Frame fr = CARENET__FRAME__INIT, *a;
+	Carenet__Batch b = CARENET__BATCH__INIT;
+	Carenet__Chain ch = CARENET__CHAIN__INIT, *chp = &ch;
+	ProtobufCBinaryData certs[WIRE_MAX_CHAIN], msg = {0, NULL};
+	uint64_t seq, end, acked = 0;
+	int rc;
+
+	if (hello(f, s, &seq) != 0) {
+		printf("{\"result\": \"no_welcome\"}\n");
+		return 1;
+	}
+	if ((rc = forged_msg(f, &msg)) != 0)
+		return 1;
+	ch.certs = certs;
+	ch.n_certs = chain_of(f, certs);
+	b.lane = LANE;
+	b.first_seq = seq;
+	b.msgs = &msg;
+	b.n_msgs = 1;
+	b.chains = &chp;
+	b.n_chains = 1;
+	fr.body_case = CARENET__FRAME__BODY_BATCH;
+	fr.batch = &b;
+	rc = send_frame(s, &fr);
+	free(msg.data);
+	if (rc != 0)
+		return 1;
+	end = util_mono_us() + (uint64_t)f->wait_ms * 1000u;
+	while (!acked && util_mono_us() < end) {
+		if (!(a = recv_frame(s, 50)))
+			continue;
+		if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == LANE &&
+		    a->ack->seq >= seq)
+			acked = a->ack->seq;
+		wire_free(&a);
+	}
+	printf("{\"result\": \"%s\", \"sent_seq\": %llu, \"ack_seq\": %llu}\n",
+	       acked ? "acked" : "none", (unsigned long long)seq, (unsigned long long)acked);
+	return 0;
+}
+
+static int parse(struct forge *f, int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *o = argv[i], *v = argv[i + 1];
+		if (!strcmp(o, "--endpoint"))
+			f->endpoint = v;
+		else if (!strcmp(o, "--server-cert"))
+			f->server_cert = v;
+		else if (!strcmp(o, "--identity"))
+			f->identity = v;
+		else if (!strcmp(o, "--target"))
+			f->target = v;
+		else if (!strcmp(o, "--wait"))
+			f->wait_ms = atoi(v);
+		else if (strcmp(o, "--send") != 0) {
+			fprintf(stderr, "carenet-probe: %s: unknown option for --send %s\n", o,
+			        f->mode);
+			return 2;
+		}
+	}
+	if (!f->endpoint || !f->server_cert || !f->identity || !f->target ||
+	    strlen(f->target) >= PKI_ID_MAX) {
+		fprintf(stderr,
+		        "carenet-probe: --send %s needs --endpoint, --server-cert, --identity and "
+		        "--target\n",
+		        f->mode);
+		return 2;
+	}
+	return 0;
+}
+
+static int load(struct forge *f)
+{
+	char *k = util_path_join(f->identity, "node.key"),
+	     *c = util_path_join(f->identity, "node.pem");
+	char *ch = util_path_join(f->identity, "chain.pem"),
+	     *cu = util_path_join(f->identity, "curve.key"), why[256] = "";
+	int rc = k && c && ch && cu ? pki_self_load(k, c, ch, cu, &f->self, why, sizeof(why))
+	                            : CN_ENOMEM;
+
+	if (rc != 0)
+		fprintf(stderr, "carenet-probe: identity %s: %s\n", f->identity, why);
+	free(k), free(c), free(ch), free(cu);
+	return rc;
+}
+
+int probe_records_main(int argc, char **argv)
+{
+	struct forge f = {.wait_ms = 3000};
+	void *ctx, *s;
+	int rc;
+
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--send"))
+			f.mode = argv[i + 1];
+	if (!is_mode(f.mode))
+		return -1;
+	if ((rc = parse(&f, argc, argv)) != 0)
+		return rc;
+	if (load(&f) != 0)
+		return 1;
+	ctx = zmq_ctx_new();
+	if (!(s = connect_to(&f, ctx))) {
+		rc = 1;
+	} else {
+		rc = forge(&f, s);
+		zmq_close(s);
+	}
+	zmq_ctx_term(ctx);
+	pki_self_free(&f.self);
+	return rc;
+}
