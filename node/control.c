@@ -402,6 +402,10 @@ static const struct handler handlers[] = {
     ROW(RECORD_WRITE, "record_write", roles_req, 1),
     ROW(RECORD_LIST, "record_list", roles_req, 0),
     ROW(RECORD_SHOW, "record_show", roles_req, 0),
+    ROW(RECORD_REVIEW, "record_review", roles_req, 1),
+    ROW(RECORD_TRANSFER, "record_transfer", roles_req, 1),
+    ROW(RECORD_ACCEPT, "record_accept", roles_req, 1),
+    ROW(LEDGER_SUMMARY, "ledger_summary", roles_req, 0),
     ROW(BACKUP, "backup", backup_req, 1),
 };
 #undef ROW

@@ -106,6 +106,16 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 	case CARENET__ITEM__BODY_REVOCATION:
 		rt->all_children = 1;
 		break;
+	case CARENET__ITEM__BODY_RECORD_REVIEW: /* up, and down to the owner */
+		rt->up = 1;
+		rt->targets = it->record_review->down;
+		rt->ntargets = it->record_review->n_down;
+		break;
+	case CARENET__ITEM__BODY_RECORD_TRANSFER: /* up, and down to the new owner */
+		rt->up = 1;
+		rt->targets = it->record_transfer->down;
+		rt->ntargets = it->record_transfer->n_down;
+		break;
 	default:
 		rt->up = 1;
 		break;

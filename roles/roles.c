@@ -141,6 +141,10 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return checkpoint_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_RECORD_VERSION:
 		return records_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_RECORD_REVIEW:
+		return records_review_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_RECORD_TRANSFER:
+		return records_transfer_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;

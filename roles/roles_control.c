@@ -43,6 +43,30 @@ static int record_show_req(struct roles *r, const Carenet__ControlRequest *req,
 	return records_show(r, req->record_show, rep);
 }
 
+static int record_review_req(struct roles *r, const Carenet__ControlRequest *req,
+                             Carenet__ControlReply *rep)
+{
+	return records_review_req(r, req->record_review, rep);
+}
+
+static int record_transfer_req(struct roles *r, const Carenet__ControlRequest *req,
+                               Carenet__ControlReply *rep)
+{
+	return records_transfer_req(r, req->record_transfer, rep);
+}
+
+static int record_accept_req(struct roles *r, const Carenet__ControlRequest *req,
+                             Carenet__ControlReply *rep)
+{
+	return records_accept_req(r, req->record_accept, rep);
+}
+
+static int ledger_summary_req(struct roles *r, const Carenet__ControlRequest *req,
+                              Carenet__ControlReply *rep)
+{
+	return records_summary(r, req->ledger_summary, rep);
+}
+
 /* The domain's rows of the control table (node/control.c routes them here
  * after checking the oneof member is present), indexed by the oneof case. */
 struct roles_handler {
@@ -64,6 +88,10 @@ static const struct roles_handler handlers[] = {
     ROW(RECORD_WRITE, record_write_req),
     ROW(RECORD_LIST, record_list_req),
     ROW(RECORD_SHOW, record_show_req),
+    ROW(RECORD_REVIEW, record_review_req),
+    ROW(RECORD_TRANSFER, record_transfer_req),
+    ROW(RECORD_ACCEPT, record_accept_req),
+    ROW(LEDGER_SUMMARY, ledger_summary_req),
 };
 #undef ROW
 
@@ -95,6 +123,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 		return;
 	directives_views_free(rep);
 	records_reply_free(rep);
+	records_summary_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

@@ -16,6 +16,7 @@
 #include "args.h"
 #include "arr.h"
 #include "cli.h"
+#include "cli_record.h"
 #include "cmd.h"
 #include "csv.h"
 #include "err.h"
@@ -28,7 +29,7 @@
 #define MAX_SETS 64
 
 struct ropts {
-	const char *cfgpath, *type, *file, *reason, *note, *office;
+	const char *cfgpath, *type, *file, *reason, *note, *office, *stale;
 	const char *sets[MAX_SETS], *wheres[MAX_SETS];
 	size_t nsets, nwheres;
 	int json, csv, reveal, example, dry_run;
@@ -77,6 +78,7 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 		case ARGS_LONG('d'): o->dry_run = 1; break;
 		case ARGS_LONG('R'): o->reason = a.val; break;
 		case ARGS_LONG('n'): o->note = a.val; break;
+		case ARGS_LONG('S'): o->stale = a.val; break;
 		case 's':
 		case 'w':
 			if ((ch == 's' ? o->nsets : o->nwheres) == MAX_SETS) {
@@ -227,6 +229,9 @@ static void print_records(const struct rec_type *t, const Carenet__ControlReply 
 			if (v[0])
 				printf("  %s %s: %s\n", mt->fields[k].zh, mt->fields[k].name, v);
 		}
+		for (size_t k = 0; mt && k < m->n_fields; k++) /* review, transfer_to */
+			if (roles_record_field(mt, m->fields[k]->name) < 0)
+				printf("  %s: %s\n", m->fields[k]->name, m->fields[k]->value);
 	}
 	if (!rep->n_records)
 		printf("no records (无记录)\n");
@@ -648,6 +653,11 @@ static int do_list(const char *prog, const struct ropts *o, const struct rec_typ
 	l.type = (char *)t->name;
 	l.office = (char *)(o->office ? o->office : "");
 	l.reveal = o->reveal;
+	if (o->stale && (util_parse_duration(o->stale, &l.stale) != 0 || !l.stale)) {
+		fprintf(stderr, "%s: --stale %s: expected a duration such as 92d\n", prog, o->stale);
+		rc = CN_EUSAGE;
+		goto out;
+	}
 	if ((rc = fields_of(o->wheres, o->nwheres, &l.where)) != 0)
 		goto out;
 	l.n_where = o->nwheres;
@@ -667,14 +677,19 @@ out:
 	return rc;
 }
 
-static const struct args_opt list_opts[] = {o_cfg, o_type, o_office, o_where, o_reveal, o_json,
-                                            o_csv, END_OPTS};
+static const struct args_opt list_opts[] = {
+    o_cfg, o_type, o_office, o_where,
+    {"stale", ARGS_LONG('S'), "DURATION",
+     "children last verified (verified_at, or a visit of kind\n核实更新) before DURATION ago, e.g. 92d"},
+    o_reveal, o_json, o_csv, END_OPTS};
 static const struct args_cmd list_cmd = {
     "carenet record list",
-    "--type TYPE [--office PREFIX] [--where FIELD=VALUE]... [--reveal] [--json|--csv] [-c CFG]",
+    "--type TYPE [--office PREFIX] [--where FIELD=VALUE]... [--stale DURATION] [--reveal]\n"
+    "[--json|--csv] [-c CFG]",
     "Lists the records of a type held here (记录列表): this office's own and, above a\n"
     "village, the replicas of the offices below it. Personal fields are masked\n"
-    "(张*明, 5301**********123X) unless --reveal.\n",
+    "(张*明, 5301**********123X) unless --reveal. --where review=returned (or\n"
+    "approved, pending, none) selects by review: returned is the owner's to-do list.\n",
     list_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
 
 static int record_list(int argc, char **argv)
@@ -978,6 +993,9 @@ static const struct args_sub record_subs[] = {
     {"template", record_template, "the CSV header of a type, --example a valid row (模板)"},
     {"import", record_import, "a CSV ledger, all or nothing (导入)"},
     {"export", record_export, "records of a type as CSV or JSON (导出)"},
+    {"review", record_review, "approve or return a record of an office below (审核)"},
+    {"transfer", record_transfer, "move a child's record to another village (迁移)"},
+    {"accept", record_accept, "take a record transferred to this office (接收)"},
 };
 static const struct args_group record_group = {
     "carenet record",

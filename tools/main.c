@@ -21,6 +21,7 @@ static const struct args_sub subcommands[] = {
     {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
     {"offices", cmd_offices, "the offices this node knows below it"},
     {"record", cmd_record, "field records: add, update, close, list, import, export (台账)"},
+    {"ledger", cmd_ledger, "ledger summary: counts per office, no personal field (台账汇总)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
     {"restore", cmd_restore, "put a backup in place of a stopped node's store"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},

@@ -43,6 +43,17 @@ static void err_line(struct wctx *c, unsigned line, const char *fmt, ...)
 	roles_vec_push(c->errs, msg);
 }
 
+/* 1 (an error line) if a transfer of rc is pending: it is frozen. */
+static int start_frozen(struct wctx *c, const Carenet__RecordInput *in, struct rec *rc)
+{
+	char why[512];
+	int ret = records_frozen(c->r, c->txn, rc, why, sizeof(why));
+
+	if (ret == 1)
+		err_line(c, in->line, "%s", why);
+	return ret;
+}
+
 /* The record an update or close starts from: stored, owned here, open. */
 static int start_from(struct wctx *c, const Carenet__RecordInput *in, struct rec *rc)
 {
@@ -61,6 +72,8 @@ static int start_from(struct wctx *c, const Carenet__RecordInput *in, struct rec
 		                      "it (the owner writes, replicas read)", rc->id, rc->owner);
 		return 1;
 	}
+	if ((ret = start_frozen(c, in, rc)) != 0)
+		return ret;
 	if (rc->closed) {
 		err_line(c, in->line, "record %s is closed (%s); expected an open record",
 		         rc->id, rc->reason ? rc->reason : "");
@@ -254,21 +267,19 @@ static int above(const char *a, const char *b)
 	return strlen(b) > n && strncmp(a, b, n) == 0;
 }
 
-static int check_path(struct roles *r, const Carenet__RecordVersion *m,
+static int check_path(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m,
                       const struct pki_identity *origin, const char *from, char *why, size_t wl)
 {
 	const char *me = r->env.me->id;
-	size_t ol = strlen(m->owner);
+	int ret;
 
 	if (strcmp(m->owner, origin->id) != 0) {
 		roles_why(why, wl, "record %.64s claims owner %.20s but was signed by %s: only the "
 		                   "owner writes its records", m->id, m->owner, origin->id);
 		return CN_EROLE;
 	}
-	if (strncmp(m->id, m->owner, ol) != 0 || strncmp(m->id + ol, "-r", 2) != 0) {
-		roles_why(why, wl, "record id %.64s is not of its owner %s", m->id, m->owner);
-		return CN_EINVAL;
-	}
+	if ((ret = records_owner_ok(r, txn, m, why, wl)) != 0) /* review.c: moved records */
+		return ret;
 	if (!above(me, m->owner)) {
 		roles_why(why, wl, "record %.64s of %s is not below this office", m->id, m->owner);
 		return CN_ESCOPE;
@@ -299,7 +310,7 @@ int records_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "record version item without a body");
 		return CN_EPROTO;
 	}
-	if ((ret = check_path(r, m, origin, from, why, whylen)) != 0)
+	if ((ret = check_path(r, txn, m, origin, from, why, whylen)) != 0)
 		return ret;
 	ret = rec_current_version(r, txn, m->id, &cur);
 	if (ret != 0 && ret != CN_ENOTFOUND)
@@ -309,8 +320,9 @@ int records_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		          (unsigned long long)m->version, (unsigned long long)cur);
 		return 0; /* a duplicate or older version: dropped, not forwarded */
 	}
-	if ((ret = rec_from_msg(&rc, m, why, whylen)) == 0)
-		ret = rec_put(r, txn, &rc);
+	if ((ret = rec_from_msg(&rc, m, why, whylen)) == 0 && (ret = rec_put(r, txn, &rc)) == 0 &&
+	    !records_id_of(rc.id, rc.owner))
+		ret = records_owner_moved(r, txn, &rc);
 	rec_clear(&rc);
 	if (ret != 0)
 		return ret;

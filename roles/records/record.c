@@ -307,7 +307,8 @@ static int put(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const voi
 	return store_err(mdb_put(txn, db, &k, &d, 0), "records put");
 }
 
-int rec_put(struct roles *r, MDB_txn *txn, const struct rec *rc)
+/* current: also the "r:" current version and the type index. */
+static int put_version(struct roles *r, MDB_txn *txn, const struct rec *rc, int current)
 {
 	Carenet__Field fbuf[REC_MAX_FIELDS], *fp[REC_MAX_FIELDS];
 	char *changed[REC_MAX_FIELDS], key[REC_ID_MAX + 64];
@@ -343,8 +344,9 @@ int rec_put(struct roles *r, MDB_txn *txn, const struct rec *rc)
 	carenet__stored_record__pack(&sr, val);
 	memcpy(key, "r:", 2);
 	memcpy(key + 2, rc->id, il);
-	if ((ret = put(txn, db, key, il + 2, val, vlen)) != 0 ||
-	    (ret = put(txn, db, key, hist_key(rc->id, rc->version, key), val, vlen)) != 0)
+	if ((current && (ret = put(txn, db, key, il + 2, val, vlen)) != 0) ||
+	    (ret = put(txn, db, key, hist_key(rc->id, rc->version, key), val, vlen)) != 0 ||
+	    !current)
 		goto out;
 	memcpy(key, "t:", 2);
 	memcpy(key + 2, rc->t->name, tl + 1);
@@ -355,6 +357,16 @@ out:
 	free(box);
 	free(val);
 	return ret;
+}
+
+int rec_put(struct roles *r, MDB_txn *txn, const struct rec *rc)
+{
+	return put_version(r, txn, rc, 1);
+}
+
+int rec_put_history(struct roles *r, MDB_txn *txn, const struct rec *rc)
+{
+	return put_version(r, txn, rc, 0);
 }
 
 int rec_decode(struct roles *r, const MDB_val *d, struct rec *out)

@@ -13,6 +13,10 @@
  * flow.c      the owner's writes (add, update, close, import: all or
  *             nothing) and records_apply (a version received from below)
  * view.c      list, show, history; reveal and its audit entry
+ * review.c    review (审核) kept beside a record; transfer to another
+ *             village and the new owner's accept; who may write a record
+ *             whose owner changed
+ * ledger.c    ledger summary (counts, no personal field) and --stale
  *
  * Stored (db records, all inside the caller's txn):
  *   "r:" id                    -> StoredRecord (current version)
@@ -20,6 +24,10 @@
  *   "t:" type '\0' id          -> "" (list by type and owner prefix: ids
  *                                 begin with the owner's id)
  *   "n"                        -> BE64 the last record number of this office
+ *   "v:" id                    -> sealed RecordReview (the latest review)
+ *   "x:" id                    -> StoredTransfer (the latest transfer)
+ *   "o:" type '\0' owner '\0' id -> "" (a record whose owner is not the
+ *                                 one its id names: moved in)
  *
  * May include: roles/core/, base/ and certs/ headers, files of this folder.
  * Thread: the node's thread only. Errors as in roles.h; refusals write their
@@ -89,6 +97,9 @@ int rec_get_version(struct roles *r, MDB_txn *txn, const char *id, uint64_t ver,
 /* Only the current version number (no opening); CN_ENOTFOUND. */
 int rec_current_version(struct roles *r, MDB_txn *txn, const char *id, uint64_t *ver);
 int rec_put(struct roles *r, MDB_txn *txn, const struct rec *rc);
+/* Only the "h:" history entry of rc's version (a transferred record's
+ * snapshot before its new owner accepts it). */
+int rec_put_history(struct roles *r, MDB_txn *txn, const struct rec *rc);
 /* Decodes a stored value into rc (opening the sealed part). */
 int rec_decode(struct roles *r, const MDB_val *d, struct rec *out);
 
@@ -101,6 +112,66 @@ int records_write(struct roles *r, MDB_txn *txn, const Carenet__RecordWriteReque
 int records_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                   const struct pki_identity *origin, const char *from, struct roles_route *route,
                   char *why, size_t whylen);
+
+/* ---- review.c ---- */
+struct rec_review {
+	int held, approve;
+	uint64_t version, at;
+	char by[PKI_ID_MAX];
+	char *note;
+};
+struct rec_xfer {
+	char from[PKI_ID_MAX], to[PKI_ID_MAX], by[PKI_ID_MAX];
+	uint64_t version, at;
+};
+/* 1 if office a is above office b (a strict prefix). */
+int records_above(const char *a, const char *b);
+/* 1 if id is "<owner>-r..." */
+int records_id_of(const char *id, const char *owner);
+/* The latest review of id (CN_ENOTFOUND); clear with rec_review_clear. */
+int rec_review_get(struct roles *r, MDB_txn *txn, const char *id, struct rec_review *out);
+void rec_review_clear(struct rec_review *rv);
+/* none, pending (changed since the review), approved or returned. */
+const char *rec_review_state(const struct rec *rc, const struct rec_review *rv);
+int rec_transfer_get(struct roles *r, MDB_txn *txn, const char *id, struct rec_xfer *out);
+/* A received version's owner may write it: its id's owner without a
+ * transfer; with one, the old owner up to the transfer's version and the
+ * new owner after it. CN_EINVAL / CN_EROLE with why. */
+int records_owner_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m, char *why,
+                     size_t wl);
+/* After rc (a version of a moved record) is stored: the "o:" index. */
+int records_owner_moved(struct roles *r, MDB_txn *txn, const struct rec *rc);
+/* 1 (why) if the owner may not write rc: a transfer of it is pending. */
+int records_frozen(struct roles *r, MDB_txn *txn, const struct rec *rc, char *why, size_t wl);
+int records_review_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                         const struct pki_identity *origin, const char *from,
+                         struct roles_route *route, char *why, size_t whylen);
+int records_transfer_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                           const struct pki_identity *origin, const char *from,
+                           struct roles_route *route, char *why, size_t whylen);
+/* Control requests record_review, record_transfer, record_accept. */
+int records_review_req(struct roles *r, const Carenet__RecordReviewRequest *q,
+                       Carenet__ControlReply *rep);
+int records_transfer_req(struct roles *r, const Carenet__RecordTransferRequest *q,
+                         Carenet__ControlReply *rep);
+int records_accept_req(struct roles *r, const Carenet__RecordShowRequest *q,
+                       Carenet__ControlReply *rep);
+
+/* ---- ledger.c ---- */
+/* Control request ledger_summary (rep->summary). */
+int records_summary(struct roles *r, const Carenet__LedgerSummaryRequest *q,
+                    Carenet__ControlReply *rep);
+void records_summary_free(Carenet__ControlReply *rep);
+/* Children (open, of this list's office prefix) last verified before
+ * `before` (YYYY-MM-DD): verified_at or a visit of kind 核实更新 naming
+ * the child. Fills a sorted id set (free with records_idset_free). */
+struct rec_idset {
+	char **v;
+	size_t n;
+};
+int records_verified(struct roles *r, MDB_txn *txn, struct rec_idset *s, const char *since);
+int records_idset_has(const struct rec_idset *s, const char *id);
+void records_idset_free(struct rec_idset *s);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);

@@ -1,0 +1,295 @@
+/*
+ * cli_record_more: `carenet record review|transfer|accept` (what offices do
+ * to a record besides its owner's writes: roles/records/review.c) and
+ * `carenet ledger summary` (counts, no personal field: roles/records/
+ * ledger.c). Each is one control request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+#include "cli_record.h"
+#include "cmd.h"
+#include "err.h"
+#include "json.h"
+
+struct mopts {
+	const char *cfgpath, *note, *to, *office, *operand;
+	int approve, ret, json, csv;
+};
+
+static const struct args_opt o_cfg = {"config", 'c', "CFG",
+                                      "the node's configuration (default " CONFIG_DEFAULT_PATH ")"};
+
+static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperands, struct mopts *o)
+{
+	struct args a;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->cfgpath = CONFIG_DEFAULT_PATH;
+	args_begin(&a, cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		switch (ch) {
+		case 'c':
+			o->cfgpath = a.val;
+			break;
+		case 'n':
+			o->note = a.val;
+			break;
+		case 't':
+			o->to = a.val;
+			break;
+		case 'o':
+			o->office = a.val;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case ARGS_LONG('v'):
+			o->csv = 1;
+			break;
+		case ARGS_LONG('a'):
+			o->approve = 1;
+			break;
+		case ARGS_LONG('r'):
+			o->ret = 1;
+			break;
+		default:
+			return a.exit == 0 ? 1 : CN_EUSAGE;
+		}
+	}
+	if (argc - a.ind != noperands) {
+		args_usage_error(cmd, noperands ? "give one record id" : "unexpected operand %s",
+		                 noperands ? "" : argv[a.ind]);
+		return CN_EUSAGE;
+	}
+	o->operand = noperands ? argv[a.ind] : NULL;
+	return 0;
+}
+
+static int exit_of(int rc)
+{
+	return rc == 1 ? 0 : cn_exit_code(rc);
+}
+
+static int call(const char *prog, const char *cfgpath, Carenet__ControlRequest *req,
+                Carenet__ControlReply **rep)
+{
+	struct config *cfg = NULL;
+	int rc;
+
+	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
+		return rc;
+	rc = cli_call(prog, cfg, req, CLI_WRITE_TIMEOUT_MS, rep);
+	config_free(&cfg);
+	return rc;
+}
+
+/* ------------------------------------------------------------ review */
+
+static const struct args_opt review_opts[] = {
+    o_cfg,
+    {"approve", ARGS_LONG('a'), NULL, "approve the record as it is (通过)"},
+    {"return", ARGS_LONG('r'), NULL, "return it to its owner to correct (退回)"},
+    {"note", 'n', "TEXT", "what to correct (needed with --return)"},
+    {0}};
+static const struct args_cmd review_cmd = {
+    "carenet record review", "ID --approve | --return --note TEXT [-c CFG]",
+    "Reviews a record of an office below this one (审核): its township (or the\n"
+    "county) approves it or returns it with a note. The review is signed, goes\n"
+    "down to the owner and up to the county; the owner's to-do list is\n"
+    "`carenet record list --type TYPE --where review=returned`. A newer version\n"
+    "of the record makes its review pending again.\n",
+    review_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+int record_review(int argc, char **argv)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordReviewRequest q = CARENET__RECORD_REVIEW_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct mopts o;
+	int rc = parse(argc, argv, &review_cmd, 1, &o);
+
+	if (rc)
+		return exit_of(rc);
+	if (o.approve == o.ret)
+		return args_usage_error(&review_cmd, "give one of --approve and --return");
+	if (o.ret && (!o.note || !o.note[0]))
+		return args_usage_error(&review_cmd, "--return needs --note TEXT: what to correct");
+	q.id = (char *)o.operand;
+	q.approve = o.approve;
+	q.note = (char *)(o.note ? o.note : "");
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_REVIEW;
+	req.record_review = &q;
+	if ((rc = call("carenet record review", o.cfgpath, &req, &rep)) == 0)
+		printf("%s %s (%s)\n", q.id, o.approve ? "approved" : "returned",
+		       o.approve ? "通过" : "退回");
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return cn_exit_code(rc);
+}
+
+/* ------------------------------------------------------------ transfer, accept */
+
+static const struct args_opt transfer_opts[] = {
+    o_cfg, {"to", 't', "OFFICE", "the village the child moves to"}, {0}};
+static const struct args_cmd transfer_cmd = {
+    "carenet record transfer", "ID --to OFFICE [-c CFG]",
+    "Moves a child's record to another village of the county (迁移): by its owner,\n"
+    "or by its township or county when the owner is gone. The record keeps its id\n"
+    "and history; it is frozen until the new owner runs `carenet record accept ID`\n"
+    "and writes it from then on. The county counts the child once: under the old\n"
+    "owner until accepted, then under the new one.\n",
+    transfer_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+int record_transfer(int argc, char **argv)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordTransferRequest q = CARENET__RECORD_TRANSFER_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct mopts o;
+	int rc = parse(argc, argv, &transfer_cmd, 1, &o);
+
+	if (rc)
+		return exit_of(rc);
+	if (!o.to)
+		return args_usage_error(&transfer_cmd, "give --to OFFICE");
+	q.id = (char *)o.operand;
+	q.to = (char *)o.to;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_TRANSFER;
+	req.record_transfer = &q;
+	if ((rc = call("carenet record transfer", o.cfgpath, &req, &rep)) == 0)
+		printf("%s transferred to %s, awaiting its acceptance (待接收)\n", q.id, q.to);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return cn_exit_code(rc);
+}
+
+static const struct args_opt accept_opts[] = {o_cfg, {0}};
+static const struct args_cmd accept_cmd = {
+    "carenet record accept", "ID [-c CFG]",
+    "Takes a record transferred to this office (接收): this office becomes its\n"
+    "owner and writes its next version.\n",
+    accept_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+int record_accept(int argc, char **argv)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordShowRequest q = CARENET__RECORD_SHOW_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct mopts o;
+	int rc = parse(argc, argv, &accept_cmd, 1, &o);
+
+	if (rc)
+		return exit_of(rc);
+	q.id = (char *)o.operand;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_ACCEPT;
+	req.record_accept = &q;
+	if ((rc = call("carenet record accept", o.cfgpath, &req, &rep)) == 0)
+		printf("%s accepted: owned by this office (已接收)\n", q.id);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return cn_exit_code(rc);
+}
+
+/* ------------------------------------------------------------ ledger summary */
+
+static void summary_json(const Carenet__ControlReply *rep)
+{
+	struct json j;
+	const char *office = NULL, *measure = NULL;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	for (size_t i = 0; i < rep->n_summary; i++) {
+		const Carenet__SummaryCount *s = rep->summary[i];
+		if (!office || strcmp(office, s->office)) {
+			if (measure && measure[0])
+				json_obj_end(&j);
+			if (office)
+				json_obj_end(&j);
+			json_obj_begin(&j, s->office);
+			office = s->office;
+			measure = NULL;
+		}
+		if (!measure || strcmp(measure, s->measure)) {
+			if (measure && measure[0])
+				json_obj_end(&j);
+			measure = s->value[0] ? s->measure : "";
+			if (s->value[0])
+				json_obj_begin(&j, s->measure);
+		}
+		json_u64(&j, s->value[0] ? s->value : s->measure, s->count);
+	}
+	if (measure && measure[0])
+		json_obj_end(&j);
+	if (office)
+		json_obj_end(&j);
+	json_obj_end(&j);
+	json_finish(&j);
+}
+
+static void summary_print(const Carenet__ControlReply *rep, int csv)
+{
+	if (csv)
+		printf("office,measure,value,count\r\n");
+	for (size_t i = 0; i < rep->n_summary; i++) {
+		const Carenet__SummaryCount *s = rep->summary[i];
+		printf(csv ? "%s,%s,%s,%llu\r\n" : "%s  %-12s %-14s %llu\n", s->office, s->measure,
+		       s->value, (unsigned long long)s->count);
+	}
+	if (!csv && !rep->n_summary)
+		printf("no records (无记录)\n");
+}
+
+static const struct args_opt summary_opts[] = {
+    o_cfg,
+    {"office", 'o', "PREFIX", "owners whose id begins with PREFIX"},
+    {"json", 'j', NULL, "{office: {children: N, category: {...}, ...}}"},
+    {"csv", ARGS_LONG('v'), NULL, "office,measure,value,count"},
+    {0}};
+static const struct args_cmd summary_cmd = {
+    "carenet ledger summary", "[--office PREFIX] [--json|--csv] [-c CFG]",
+    "Counts of the records held here, per owner office (台账汇总): children (open\n"
+    "child records), by category, guardianship status and school stage; staff\n"
+    "(without an end date) and homes (儿童之家); activities and visits per month.\n"
+    "No personal field is in it.\n",
+    summary_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+static int ledger_summary(int argc, char **argv)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__LedgerSummaryRequest q = CARENET__LEDGER_SUMMARY_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct mopts o;
+	int rc = parse(argc, argv, &summary_cmd, 0, &o);
+
+	if (rc)
+		return exit_of(rc);
+	if (o.json && o.csv)
+		return args_usage_error(&summary_cmd, "give at most one of --json and --csv");
+	q.office = (char *)(o.office ? o.office : "");
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_LEDGER_SUMMARY;
+	req.ledger_summary = &q;
+	if ((rc = call("carenet ledger summary", o.cfgpath, &req, &rep)) == 0) {
+		if (o.json)
+			summary_json(rep);
+		else
+			summary_print(rep, o.csv);
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return cn_exit_code(rc);
+}
+
+static const struct args_sub ledger_subs[] = {
+    {"summary", ledger_summary, "counts per office, no personal field (台账汇总)"},
+};
+static const struct args_group ledger_group = {
+    "carenet ledger", "The ledger as a whole (台账).", ledger_subs,
+    sizeof(ledger_subs) / sizeof(ledger_subs[0]),
+    "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+
+int cmd_ledger(int argc, char **argv)
+{
+	return args_dispatch(&ledger_group, argc, argv);
+}
