@@ -24,6 +24,10 @@ int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
 
+struct args_group;
+/* help.c: `carenet help`, the man pages and completion words from top's table. */
+int help_main(const struct args_group *top, int argc, char **argv);
+
 /* The path of this executable (for the demo to start nodes); cli.c. */
 const char *cmd_self_exe(void);
 
