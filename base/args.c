@@ -418,10 +418,11 @@ int args_dispatch(const struct args_group *g, int argc, char **argv)
 	if (!strcmp(argv[1], "help"))
 		return dispatch_help(g, argc - 1, argv + 1);
 	if ((hint = args_suggest(g, argv[1])))
-		fprintf(stderr, "%s: unknown command '%s'; did you mean '%s'? (%s --help lists them)\n",
+		fprintf(stderr,
+		        "%s: unknown command '%s'; did you mean '%s'? (%s --help lists them)\n",
 		        g->prog, argv[1], hint, g->prog);
 	else
-		fprintf(stderr, "%s: unknown command '%s' (%s --help lists them)\n", g->prog, argv[1],
-		        g->prog);
+		fprintf(stderr, "%s: unknown command '%s' (%s --help lists them)\n", g->prog,
+		        argv[1], g->prog);
 	return 2;
 }

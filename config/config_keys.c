@@ -184,7 +184,7 @@ static void doc_range(const struct key *k, FILE *out)
 		fputs("`\"\"`, `tcp://HOST:PORT`, `ipc://PATH`", out);
 		break;
 	case K_LEVEL:
-		fputs("`error`, `warn`, `info`, `debug`", out);
+		fputs("`error`, `warn`, `notice`, `info`, `debug`", out);
 		break;
 	case K_REMIND:
 		fprintf(out, "up to %d durations (`s`, `m`, `h`, `d`), or `\"none\"`",

@@ -476,6 +476,7 @@ int node_reload(struct node *n)
 	make_policy(n);
 	n->crl_checked = 0; /* warn again with what was reloaded */
 	log_setlevel((enum log_level)cfg->log_level);
+	log_set_timezone(cfg->timezone);
 	link_configure(n->link, n->cfg, n->trust);
 	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
@@ -606,6 +607,7 @@ static void node_loop(struct node *n)
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
 		}
 		node_crl_check(n);
+		log_repeats_flush(0);
 		timeout = link_tick(n->link);
 		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
 			timeout = NODE_CHECKPOINT_POLL_MS;
@@ -663,6 +665,7 @@ static int node_start(struct node *n)
 	if ((rc = load_identity(n)) != 0)
 		return rc;
 	log_init((enum log_level)n->cfg->log_level, n->me->id);
+	log_set_timezone(n->cfg->timezone);
 	if ((rc = load_records_key(n)) != 0)
 		return rc;
 	if ((rc = store_open(n->cfg->data_dir, n->cfg->map_size, &n->store)) != 0) {
@@ -721,6 +724,7 @@ int node_run(struct config **cfg)
 	if ((rc = node_start(&n)) == 0) {
 		node_loop(&n);
 		sdnotify("STOPPING=1");
+		log_repeats_flush(1);
 		log_info("node: stopping");
 		node_checkpoint(&n, 1); /* sent to the parent at the next start */
 	}
