@@ -13,7 +13,7 @@
    (-n), then runs under a fake service manager: READY=1 after start-up,
    WATCHDOG=1 at half WATCHDOG_USEC, RELOADING=1 and READY=1 around SIGHUP,
    STOPPING=1 and exit 0 on SIGTERM; the township's link to the county
-   comes up.
+   comes up, and a directive's arrival is logged at notice in local time.
 Python 3 standard library only; needs no systemd.
 """
 
@@ -191,6 +191,17 @@ def test(carenet, root):
                 break
             check(time.monotonic() < deadline, "the township's link never came up:\n%s%s" %
                   (r.stdout, r.stderr))
+            time.sleep(0.2)
+        # what an operator must see is logged at notice, in local time (+0800)
+        r = cli([carenet, "directive", "issue", "-c", ccfg, "--kind", "task", "--to", "530102001",
+                 "--title", "季度活动记录", "--due", "+7d"])
+        want = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+0800 carenet\[530102001\] "
+                          r"notice: directive 530102-\d+: arrived: task 任务 \"季度活动记录\" "
+                          r"from 530102 due ", re.M)
+        deadline = time.monotonic() + 20
+        while not want.search(open(os.path.join(root, "east.log")).read()):
+            check(time.monotonic() < deadline, "no notice of the directive's arrival in the "
+                  "township's log:\n%s" % open(os.path.join(root, "east.log")).read()[-3000:])
             time.sleep(0.2)
         p, mgr, _ = procs[0]
         p.send_signal(signal.SIGHUP)
