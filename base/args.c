@@ -7,6 +7,119 @@
 
 static const struct args_opt help_opt = {"help", 'h', NULL, "this help"};
 
+/* How --help renders (args_set_format): the CLI's one mode switch, set once
+ * by `carenet help --man` / `--words` before it calls a command's --help. */
+static enum args_format format = ARGS_FMT_TEXT;
+static int man_depth; /* 0: the page's command; 1: a subcommand's section */
+
+void args_set_format(enum args_format f)
+{
+	format = f;
+	man_depth = 0;
+}
+
+enum args_format args_get_format(void)
+{
+	return format;
+}
+
+/* roff: text with '\' escaped, '-' as \- and a leading '.' or '\'' made
+ * literal, so a help text cannot issue requests. */
+void args_roff(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		if (i == 0 && (s[i] == '.' || s[i] == '\''))
+			fputs("\\&", f);
+		if (s[i] == '\\')
+			fputs("\\e", f);
+		else if (s[i] == '-')
+			fputs("\\-", f);
+		else
+			fputc(s[i], f);
+	}
+}
+
+/* Paragraphs of a help text as roff: lines that start with a space are
+ * kept as they are (examples), others are filled; a blank line is .PP. */
+void args_roff_text(FILE *f, const char *s)
+{
+	int nofill = 0;
+
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s);
+
+		if (n == 0) {
+			fputs(nofill ? ".fi\n.PP\n" : ".PP\n", f);
+			nofill = 0;
+		} else {
+			if ((s[0] == ' ') != nofill) {
+				nofill = s[0] == ' ';
+				fputs(nofill ? ".nf\n" : ".fi\n", f);
+			}
+			args_roff(f, s, n);
+			fputc('\n', f);
+		}
+		s += n + (nl != NULL);
+	}
+	if (nofill)
+		fputs(".fi\n", f);
+}
+
+static void man_opt(FILE *f, const struct args_opt *o)
+{
+	fputs(".TP\n.B ", f);
+	if (o->key < 0x100)
+		fprintf(f, "\\-%c, ", o->key);
+	fputs("\\-\\-", f);
+	args_roff(f, o->name, strlen(o->name));
+	if (o->arg) {
+		fputs(" \\fI", f);
+		args_roff(f, o->arg, strlen(o->arg));
+		fputs("\\fR", f);
+	}
+	fputc('\n', f);
+	args_roff_text(f, o->help ? o->help : "");
+}
+
+static size_t nopts(const struct args_cmd *cmd);
+
+static void man_help(const struct args_cmd *cmd, FILE *f)
+{
+	const char *sec = man_depth ? ".SS" : ".SH";
+	const char *s = cmd->synopsis ? cmd->synopsis : "", *nl;
+
+	if (man_depth) {
+		fputs(".SH \"", f);
+		args_roff(f, cmd->prog, strlen(cmd->prog));
+		fputs("\"\n", f);
+	}
+	fprintf(f, "%s SYNOPSIS\n", sec);
+	for (;;) {
+		nl = strchr(s, '\n');
+		fputs(".B ", f);
+		args_roff(f, cmd->prog, strlen(cmd->prog));
+		fputc('\n', f);
+		args_roff(f, s, nl ? (size_t)(nl - s) : strlen(s));
+		fputs("\n.br\n", f);
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	if (cmd->about) {
+		fprintf(f, "%s DESCRIPTION\n", sec);
+		args_roff_text(f, cmd->about);
+	}
+	fprintf(f, "%s OPTIONS\n", sec);
+	for (size_t i = 0; i < nopts(cmd); i++)
+		man_opt(f, &cmd->opts[i]);
+	man_opt(f, &help_opt);
+	if (cmd->epilog) {
+		fprintf(f, "%s NOTES\n", sec);
+		args_roff_text(f, cmd->epilog);
+	}
+}
+
 static size_t nopts(const struct args_cmd *cmd)
 {
 	size_t n = 0;
@@ -58,6 +171,16 @@ void args_help(const struct args_cmd *cmd, FILE *f)
 	char head[128];
 	int col = opt_head(&help_opt, head, sizeof(head)) + 2, w;
 
+	if (format == ARGS_FMT_MAN) {
+		man_help(cmd, f);
+		return;
+	}
+	if (format == ARGS_FMT_WORDS) { /* for shell completion */
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "--%s\n", cmd->opts[i].name);
+		fputs("--help\n", f);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if ((w = opt_head(&cmd->opts[i], head, sizeof(head)) + 2) > col)
 			col = w;
@@ -159,8 +282,49 @@ int args_operands(struct args *a, int min, int max)
 	return 0;
 }
 
+/* A group's man page: its commands, then each one's section (its --help). */
+static void man_group(const struct args_group *g, FILE *f)
+{
+	char *argv[3] = {NULL, "--help", NULL};
+
+	fputs(".SH SYNOPSIS\n.B ", f);
+	args_roff(f, g->prog, strlen(g->prog));
+	fputs("\n\\fICOMMAND\\fR [\\fIARGS\\fR]\n", f);
+	if (g->about) {
+		fputs(".SH DESCRIPTION\n", f);
+		args_roff_text(f, g->about);
+	}
+	fputs(".SH COMMANDS\n", f);
+	for (size_t i = 0; i < g->nsubs; i++) {
+		fputs(".TP\n.B ", f);
+		args_roff(f, g->subs[i].name, strlen(g->subs[i].name));
+		fputc('\n', f);
+		args_roff_text(f, g->subs[i].summary);
+	}
+	if (g->epilog) {
+		fputs(".SH NOTES\n", f);
+		args_roff_text(f, g->epilog);
+	}
+	fflush(f);
+	man_depth = 1;
+	for (size_t i = 0; i < g->nsubs; i++) {
+		argv[0] = (char *)g->subs[i].name;
+		g->subs[i].fn(2, argv);
+	}
+	man_depth = 0;
+}
+
 void args_group_help(const struct args_group *g, FILE *f)
 {
+	if (format == ARGS_FMT_MAN) {
+		man_group(g, f);
+		return;
+	}
+	if (format == ARGS_FMT_WORDS) {
+		for (size_t i = 0; i < g->nsubs; i++)
+			fprintf(f, "%s\n", g->subs[i].name);
+		return;
+	}
 	fprintf(f, "usage: %s COMMAND [ARGS]   (%s COMMAND --help for details)\n", g->prog,
 	        g->prog);
 	if (g->about)
@@ -172,20 +336,93 @@ void args_group_help(const struct args_group *g, FILE *f)
 		fprintf(f, "\n%s", g->epilog);
 }
 
+/* Levenshtein distance, for "did you mean"; names are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], prev, t;
+
+	if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			t = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (t + 1 < row[j])
+				row[j] = t + 1;
+			prev = t;
+		}
+	}
+	return row[lb];
+}
+
+const char *args_suggest(const struct args_group *g, const char *name)
+{
+	const char *best = NULL, *prefix = NULL;
+	size_t bestd = (size_t)-1, d, n = strlen(name), nprefix = 0;
+
+	for (size_t i = 0; i < g->nsubs; i++) {
+		if (n >= 2 && strncmp(g->subs[i].name, name, n) == 0) {
+			prefix = g->subs[i].name;
+			nprefix++;
+		}
+		if ((d = edit_distance(name, g->subs[i].name)) < bestd) {
+			bestd = d;
+			best = g->subs[i].name;
+		}
+	}
+	if (nprefix == 1)
+		return prefix;
+	/* a typo or two, not another word: at most 2 edits, fewer than half the name */
+	return best && bestd <= 2 && bestd * 2 < n ? best : NULL;
+}
+
+/* `PROG help CMD [SUB]`: CMD's --help (a group's, or its SUB's). */
+static int dispatch_help(const struct args_group *g, int argc, char **argv)
+{
+	char *av[8];
+	int n = 0;
+
+	if (argc > 6) {
+		fprintf(stderr, "%s help: too many operands\n", g->prog);
+		return 2;
+	}
+	for (int i = 0; i < argc; i++) /* av[0] "help" stands for the program */
+		av[n++] = argv[i];
+	av[n++] = "--help";
+	av[n] = NULL;
+	return args_dispatch(g, n, av);
+}
+
 int args_dispatch(const struct args_group *g, int argc, char **argv)
 {
+	const char *hint;
+
 	if (argc < 2) {
 		fprintf(stderr, "%s: which command? (%s --help lists them)\n", g->prog, g->prog);
 		return 2;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		args_group_help(g, stdout);
-		return 0;
-	}
 	for (size_t i = 0; i < g->nsubs; i++)
 		if (strcmp(argv[1], g->subs[i].name) == 0)
 			return g->subs[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "%s: unknown command '%s' (%s --help lists them)\n", g->prog, argv[1],
-	        g->prog);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    (!strcmp(argv[1], "help") && argc == 2)) {
+		args_group_help(g, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help"))
+		return dispatch_help(g, argc - 1, argv + 1);
+	if ((hint = args_suggest(g, argv[1])))
+		fprintf(stderr,
+		        "%s: unknown command '%s'; did you mean '%s'? (%s --help lists them)\n",
+		        g->prog, argv[1], hint, g->prog);
+	else
+		fprintf(stderr, "%s: unknown command '%s' (%s --help lists them)\n", g->prog,
+		        argv[1], g->prog);
 	return 2;
 }

@@ -96,6 +96,24 @@ struct args_group {
 	const char *epilog; /* after the table; NULL: none */
 };
 void args_group_help(const struct args_group *g, FILE *f);
+/* Also: `PROG help CMD [SUB]` prints CMD's (SUB's) --help; an unknown name
+ * gets "did you mean 'NAME'?" when one is a typo or two away (or the only
+ * name it begins). */
 int args_dispatch(const struct args_group *g, int argc, char **argv);
+/* The subcommand name is a typo of (args_dispatch's hint), or NULL. */
+const char *args_suggest(const struct args_group *g, const char *name);
+
+/* What --help writes (args_help, args_group_help): the text above, a man
+ * page's sections (roff; a group's page holds each subcommand's --help as
+ * a section: its functions are called with "--help"), or the words a shell
+ * completes (a command's --long options, a group's subcommand names, one a
+ * line). Process-wide, set by `carenet help` before it asks for --help. */
+enum args_format { ARGS_FMT_TEXT, ARGS_FMT_MAN, ARGS_FMT_WORDS };
+void args_set_format(enum args_format f);
+enum args_format args_get_format(void);
+/* roff-escaped text: n bytes of s (to a NUL); args_roff_text: paragraphs
+ * (blank line: .PP; lines that begin with a space kept unfilled). */
+void args_roff(FILE *f, const char *s, size_t n);
+void args_roff_text(FILE *f, const char *s);
 
 #endif

@@ -213,7 +213,10 @@ static const struct args_opt enroll_opts[] = {
      "where a county or township binds for its children\n"
      "(default: tcp://0.0.0.0:PORT with the port of the\n"
      "endpoint given at issue, else " DEFAULT_LISTEN ")"},
-    {"data-dir", ARGS_LONG('D'), "DIR", "data directory, relative to NODEDIR (default data)"},
+    {"data-dir", ARGS_LONG('D'), "DIR",
+     "data directory, relative to NODEDIR (default: for NODEDIR\n"
+     ".../etc/carenet[/NAME] the service's .../var/lib/carenet[/NAME],\n"
+     "else data)"},
     {"parent-endpoint", 'p', "E", "the parent's endpoint, if the bundle has none"},
     {"root-sha256", ARGS_LONG('S'), "HEX",
      "the root certificate's SHA-256 fingerprint, as 'carenet\n"
@@ -553,11 +556,44 @@ struct enroll_opts {
 	int force;
 };
 
+/* The service layout (config/README.md, "Running under systemd"): identity
+ * and node.cfg in PREFIX/etc/carenet[/NAME], data in PREFIX/var/lib/carenet
+ * [/NAME], where the unit (ProtectSystem=strict) lets the node write. PREFIX
+ * is "" on a real system, a scratch root in tests. Any other NODEDIR keeps
+ * its data beside it ("data"). out: the data_dir to write. */
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+static void enroll_data_dir(const char *dir, char *out, size_t outlen)
+{
+	static const char etc[] = "/etc/carenet";
+	char *abs = util_abspath(dir), *slash;
+	size_t n;
+
+	snprintf(out, outlen, "data");
+	if (!abs)
+		return;
+	n = strlen(abs);
+	while (n > 1 && abs[n - 1] == '/')
+		abs[--n] = 0;
+	slash = strrchr(abs, '/');
+	if (ends_with(abs, n, etc))
+		snprintf(out, outlen, "%.*s/var/lib/carenet", (int)(n - strlen(etc)), abs);
+	else if (slash && slash[1] && ends_with(abs, (size_t)(slash - abs), etc))
+		snprintf(out, outlen, "%.*s/var/lib/carenet/%s",
+		         (int)((size_t)(slash - abs) - strlen(etc)), abs, slash + 1);
+	free(abs);
+}
+
 static int enroll(const struct enroll_opts *o)
 {
 	struct bundle b;
 	struct pki_identity id;
-	char cfg[PATH_MAX], listen[PATH_MAX];
+	char cfg[PATH_MAX], listen[PATH_MAX], data_dir[PATH_MAX];
 	const char *pep = NULL;
 	int rc;
 
@@ -583,7 +619,11 @@ static int enroll(const struct enroll_opts *o)
 	enroll_listen(&id, o->listen, b.endpoint, listen, sizeof(listen));
 	if ((rc = enroll_write(o->dir, &b)) != 0)
 		goto out;
-	if ((rc = enroll_cfg(cfg, &id, o->data_dir, listen, pep, b.crl[0] != 0)) != 0) {
+	if (o->data_dir)
+		snprintf(data_dir, sizeof(data_dir), "%s", o->data_dir);
+	else
+		enroll_data_dir(o->dir, data_dir, sizeof(data_dir));
+	if ((rc = enroll_cfg(cfg, &id, data_dir, listen, pep, b.crl[0] != 0)) != 0) {
 		rc = ca_fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));
 		goto out;
 	}
@@ -595,7 +635,7 @@ static int enroll(const struct enroll_opts *o)
 		        "the offices its scope covers\n",
 		        o->dir);
 	else
-		fprintf(stderr, "start it: carenet run -c %s\n", cfg);
+		fprintf(stderr, "data in %s; check it: carenet run -n -c %s\n", data_dir, cfg);
 	printf("%s\n", cfg);
 out:
 	config_destroy(&b.cfg);
@@ -644,7 +684,7 @@ static int enroll_parse(int argc, char **argv, struct enroll_opts *o)
 	if (args_operands(&g, 1, 1) != 0)
 		return CN_EUSAGE;
 	o->bundle = argv[g.ind];
-	if (!o->dir || !o->data_dir[0]) {
+	if (!o->dir || (o->data_dir && !o->data_dir[0])) {
 		args_usage_error(&enroll_cmd, "give --dir NODEDIR (and a non-empty --data-dir)");
 		return CN_EUSAGE;
 	}
@@ -657,7 +697,7 @@ static int enroll_parse(int argc, char **argv, struct enroll_opts *o)
 
 int cmd_enroll(int argc, char **argv)
 {
-	struct enroll_opts o = {.data_dir = "data"};
+	struct enroll_opts o = {0};
 	int rc;
 
 	if ((rc = enroll_parse(argc, argv, &o)) != 0)

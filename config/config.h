@@ -86,6 +86,8 @@ int config_print(const struct config *cfg, FILE *out);
 /* Writes the key table of config/README.md (markdown: key, type, default,
  * range, reload, meaning; one row per key). 0, or CN_EIO if out failed. */
 int config_doc(FILE *out);
+/* The same rows as roff (.TP entries) for carenet.cfg(5). 0, or CN_EIO. */
+int config_doc_man(FILE *out);
 /* Parses a reminder list ("7d,1d", "none") into at most max offsets in
  * seconds; CN_EINVAL if malformed. out may be NULL to validate only. */
 int config_parse_remind(const char *s, uint64_t *out, size_t max, size_t *n);

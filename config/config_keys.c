@@ -13,10 +13,12 @@
  * The per-key bounds below are the widest each key may take.
  */
 #include "config_int.h"
+#include "args.h"
 #include "err.h"
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* clang-format off */
@@ -182,7 +184,7 @@ static void doc_range(const struct key *k, FILE *out)
 		fputs("`\"\"`, `tcp://HOST:PORT`, `ipc://PATH`", out);
 		break;
 	case K_LEVEL:
-		fputs("`error`, `warn`, `info`, `debug`", out);
+		fputs("`error`, `warn`, `notice`, `info`, `debug`", out);
 		break;
 	case K_REMIND:
 		fprintf(out, "up to %d durations (`s`, `m`, `h`, `d`), or `\"none\"`",
@@ -216,6 +218,55 @@ static void doc_rows(const struct key *keys, const char *prefix, FILE *out)
 		doc_range(k, out);
 		fprintf(out, " | %s | %s |\n", k->reload ? "yes" : "restart", k->doc);
 	}
+}
+
+/* What fn writes to a FILE, without markdown's backticks, roff-escaped. */
+static void man_field(const struct key *k, void (*fn)(const struct key *, FILE *), FILE *out)
+{
+	char *buf = NULL, *o;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return;
+	fn(k, m);
+	fclose(m);
+	o = buf;
+	for (char *c = buf; *c; c++)
+		if (*c != '`')
+			*o++ = *c;
+	*o = 0;
+	args_roff(out, buf, strlen(buf));
+	free(buf);
+}
+
+static void man_rows(const struct key *keys, const char *prefix, FILE *out)
+{
+	for (const struct key *k = keys; k->name; k++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix, prefix[0] ? "." : "", k->name);
+		if (k->kind == K_GROUP) {
+			man_rows(k->sub, name, out);
+			continue;
+		}
+		fputs(".TP\n.B ", out);
+		args_roff(out, name, strlen(name));
+		fprintf(out, "\n%s, default ", type_name(k->kind));
+		man_field(k, doc_default, out);
+		fputs("; ", out);
+		man_field(k, doc_range, out);
+		fprintf(out, "; %s.\n.br\n", k->reload ? "reloaded by SIGHUP" : "needs a restart");
+		args_roff_text(out, k->doc);
+	}
+}
+
+int config_doc_man(FILE *out)
+{
+	man_rows(config_keys, "", out);
+	if (fflush(out) != 0 || ferror(out))
+		return CN_EIO;
+	return 0;
 }
 
 int config_doc(FILE *out)

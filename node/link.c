@@ -206,7 +206,16 @@ static void router_monitor(struct link *l)
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
-			log_info("link: incoming handshake failed event=%u detail=%u", ev, val);
+			log_notice(
+			    "link: an incoming connection failed its handshake: %s (detail=%u; "
+			    "ZeroMQ does not say from where; repeats are held back)",
+			    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+			        ? "its key was refused (unknown, banned or over the limit)"
+			    : ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+			        ? "it used another server key than this node's, or is not a "
+			          "carenet node"
+			        : "the connection broke during the CURVE handshake",
+			    val);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			peers_fd_closed(l->peers, (int)val, util_now());

@@ -17,6 +17,7 @@
 #include "link.h"
 #include "log.h"
 #include "roles.h"
+#include "sdnotify.h"
 #include "util.h"
 #include "aead.h"
 
@@ -476,6 +477,7 @@ int node_reload(struct node *n)
 	make_policy(n);
 	n->crl_checked = 0; /* warn again with what was reloaded */
 	log_setlevel((enum log_level)cfg->log_level);
+	log_set_timezone(cfg->timezone);
 	link_configure(n->link, n->cfg, n->trust);
 	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
@@ -556,6 +558,23 @@ static void node_crl_check(struct node *n)
 	}
 }
 
+/* WATCHDOG=1 at half systemd's WatchdogSec= from the loop itself, so a
+ * wedged loop gets the node restarted; the poll timeout that keeps it so. */
+static long node_watchdog(struct node *n, long timeout)
+{
+	uint64_t now = util_mono_us();
+	long left;
+
+	if (!n->watchdog_us)
+		return timeout;
+	if (now >= n->next_watchdog_us) {
+		sdnotify("WATCHDOG=1");
+		n->next_watchdog_us = now + n->watchdog_us / 2;
+	}
+	left = (long)((n->next_watchdog_us - now) / 1000u) + 1;
+	return timeout < 0 || left < timeout ? left : timeout;
+}
+
 static void node_loop(struct node *n)
 {
 	zmq_pollitem_t items[8];
@@ -565,7 +584,9 @@ static void node_loop(struct node *n)
 	while (!node_sig_stop) {
 		if (node_sig_reload) {
 			node_sig_reload = 0;
+			sdnotify("RELOADING=1");
 			node_reload(n);
+			sdnotify("READY=1");
 		}
 		nl = link_pollitems(n->link, items, 7);
 		items[nl].socket = control_socket(n->control);
@@ -587,11 +608,13 @@ static void node_loop(struct node *n)
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
 		}
 		node_crl_check(n);
+		log_repeats_flush(0);
 		timeout = link_tick(n->link);
 		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
 			timeout = NODE_CHECKPOINT_POLL_MS;
 		if (deliver_timeout(n->deliver) < timeout)
 			timeout = deliver_timeout(n->deliver);
+		timeout = node_watchdog(n, timeout);
 	}
 }
 
@@ -637,11 +660,13 @@ static int lock_data_dir(struct node *n)
 
 static int node_start(struct node *n)
 {
+	char status[128];
 	int rc;
 
 	if ((rc = load_identity(n)) != 0)
 		return rc;
 	log_init((enum log_level)n->cfg->log_level, n->me->id);
+	log_set_timezone(n->cfg->timezone);
 	if ((rc = load_records_key(n)) != 0)
 		return rc;
 	if ((rc = store_open(n->cfg->data_dir, n->cfg->map_size, &n->store)) != 0) {
@@ -661,6 +686,14 @@ static int node_start(struct node *n)
 	n->started = node_now(n);
 	log_info("node: %s (%s, %s) running, pid %d", n->me->id, pki_role_name(n->me->role),
 	         n->me->name, (int)getpid());
+	/* Listening and the parent's connection under way: ready for systemd
+	 * (Type=notify), which starts what is ordered after the unit now. */
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=%s %s running\nMAINPID=%d",
+	         pki_role_name(n->me->role), n->me->id, (int)getpid());
+	if (sdnotify(status) != 0)
+		log_warnx("node: cannot notify systemd at NOTIFY_SOCKET=%s", getenv("NOTIFY_SOCKET"));
+	n->watchdog_us = sdnotify_watchdog_us();
+	n->next_watchdog_us = util_mono_us();
 	return 0;
 }
 
@@ -691,6 +724,8 @@ int node_run(struct config **cfg)
 	install_signals();
 	if ((rc = node_start(&n)) == 0) {
 		node_loop(&n);
+		sdnotify("STOPPING=1");
+		log_repeats_flush(1);
 		log_info("node: stopping");
 		node_checkpoint(&n, 1); /* sent to the parent at the next start */
 	}

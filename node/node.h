@@ -46,6 +46,8 @@ struct node {
 	int64_t clock_offset; /* test clock: seconds added to the real clock */
 	int lock_fd;          /* flock on data_dir/node.lock */
 	uint64_t next_checkpoint_us; /* monotonic: next time roles are asked for one */
+	uint64_t watchdog_us;        /* systemd's WatchdogSec= (0: none); pinged at half */
+	uint64_t next_watchdog_us;   /* monotonic: next WATCHDOG=1 */
 	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 	uint64_t crl_checked; /* node_now of the last CRL freshness check (logged) */
 };

@@ -2,14 +2,15 @@
 # Installs what carenet needs to build (Debian 12 packages, only those missing),
 # then configures and builds it into build/.
 #   bash scripts/setup.sh          build dependencies, build
-#   bash scripts/setup.sh --test   also what scripts/test.sh uses (clang, libFuzzer, lmdb-utils)
+#   bash scripts/setup.sh --test   also what scripts/test.sh uses (clang, libFuzzer, lmdb-utils,
+#                                  lintian for the package test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
       liblmdb-dev libconfig-dev libssl-dev python3)
 case "${1:-}" in
---test) pkgs+=(clang libclang-rt-14-dev lmdb-utils) ;;
+--test) pkgs+=(clang libclang-rt-14-dev lmdb-utils lintian) ;;
 "") ;;
 *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 2 ;;
 esac

@@ -330,6 +330,39 @@ static void test_bundle(void)
 	free(raw);
 }
 
+/* The service layout: NODEDIR .../etc/carenet[/NAME] puts the data where
+ * the unit lets the node write, .../var/lib/carenet[/NAME] (a scratch root
+ * here); an explicit --data-dir wins. */
+static void test_enroll_layout(void)
+{
+	const char *dirs[] = {"sys/etc/carenet", "sys/etc/carenet/east"};
+	const char *want[] = {"sys/var/lib/carenet", "sys/var/lib/carenet/east"};
+	char line[2 * PATH_MAX], real[PATH_MAX], *got;
+
+	CHECK(mkdir(P("sys"), 0755) == 0 && mkdir(P("sys/etc"), 0755) == 0);
+	CHECK(realpath(T, real) != NULL);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INT(mkdir(P("%s", dirs[i]), 0700), 0);
+		CHECK_INT(link(P("vil/node.key"), P("%s/node.key", dirs[i])), 0);
+		CHECK_INT(link(P("vil/curve.key"), P("%s/curve.key", dirs[i])), 0);
+		CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir",
+		              P("%s/", dirs[i]), "--root-sha256", root_sha(P("root/ca.pem")), NULL),
+		          0);
+		snprintf(line, sizeof(line), "data_dir = \"%s/%s\";\n", real, want[i]);
+		got = slurp(P("%s/node.cfg", dirs[i]));
+		CHECK(got && strstr(got, line));
+		free(got);
+	}
+	/* --data-dir still wins */
+	CHECK_INT(run(cmd_enroll, "enroll", P("c1/issued/530102001007.bundle"), "--dir",
+	              P("sys/etc/carenet"), "--root-sha256", root_sha(P("root/ca.pem")), "--force",
+	              "--data-dir", "/srv/x", NULL),
+	          0);
+	got = slurp(P("sys/etc/carenet/node.cfg"));
+	CHECK(got && strstr(got, "data_dir = \"/srv/x\";\n"));
+	free(got);
+}
+
 static void test_enroll(void)
 {
 	const char *want_town =
@@ -409,6 +442,7 @@ static void test_enroll(void)
 	got = slurp(P("insp/node.cfg"));
 	CHECK(got && strstr(got, "listen = \"\";\n") && !strstr(got, "parent"));
 	free(got);
+	test_enroll_layout();
 }
 
 /* Keys are neither written nor read in a directory looser than 0700. */

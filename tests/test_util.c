@@ -189,6 +189,88 @@ static void test_log_escape(void)
 	CHECK(strstr(got, "forged\\x1b[31m\\xff: refused") != NULL);
 }
 
+/* Everything written to stderr while fn runs, with JOURNAL_STREAM naming
+ * stderr (journal = 1) or not. */
+static char *capture(void (*fn)(void), int journal)
+{
+	static char buf[8192];
+	int fd = open(path("log2"), O_RDWR | O_CREAT | O_TRUNC, 0600), saved = dup(2);
+	struct stat st;
+	char js[64];
+	ssize_t n;
+
+	CHECK(fd >= 0 && saved >= 0 && fstat(fd, &st) == 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	         journal ? (unsigned long long)st.st_ino : 0ull);
+	setenv("JOURNAL_STREAM", js, 1);
+	dup2(fd, 2);
+	fn();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+	close(fd);
+	unsetenv("JOURNAL_STREAM");
+	return buf;
+}
+
+static void every_level(void)
+{
+	log_init(LOG_LVL_DEBUG, "530102");
+	log_error("a");
+	log_warnx("b");
+	log_notice("directive %s: arrived", "530102-7");
+	log_info("d");
+	log_debug("e");
+	log_setlevel(LOG_LVL_NOTICE);
+	log_info("not shown");
+	log_notice("shown");
+}
+
+static void flood(void)
+{
+	log_init(LOG_LVL_INFO, "530102");
+	for (int i = 0; i < 12; i++) {
+		log_notice("link: an incoming connection failed its handshake");
+		if (i == 3)
+			log_warnx("link 530102001: up");
+	}
+	log_repeats_flush(1);
+	log_notice("link: an incoming connection failed its handshake"); /* a new window */
+}
+
+/* To the journal: <N> priorities, no timestamp (journald has its own);
+ * elsewhere: local time in the configured zone. A flood is held back and
+ * counted. */
+static void test_log_journal(void)
+{
+	const char *got;
+
+	CHECK_INT(log_level_parse("notice"), LOG_LVL_NOTICE);
+	CHECK_STR(log_level_name(LOG_LVL_NOTICE), "notice");
+	got = capture(every_level, 1);
+	CHECK_STR(got, "<3>530102 error: a\n<4>530102 warn: b\n"
+	               "<5>530102 notice: directive 530102-7: arrived\n<6>530102 info: d\n"
+	               "<7>530102 debug: e\n<5>530102 notice: shown\n");
+	log_set_timezone("Asia/Shanghai");
+	got = capture(every_level, 0); /* JOURNAL_STREAM names another file */
+	CHECK(strlen(got) > 26 && got[4] == '-' && got[10] == ' ' && got[13] == ':');
+	CHECK(strncmp(got + 19, "+0800 carenet[530102] error: a\n", 31) == 0);
+	CHECK(strstr(got, "<") == NULL);
+	log_set_timezone("UTC");
+	got = capture(flood, 1);
+	CHECK_STR(got, "<5>530102 notice: link: an incoming connection failed its handshake\n"
+	               "<5>530102 notice: link: an incoming connection failed its handshake\n"
+	               "<5>530102 notice: link: an incoming connection failed its handshake\n"
+	               "<5>530102 notice: link: an incoming connection failed its handshake\n"
+	               "<4>530102 warn: link 530102001: up\n"
+	               "<5>530102 notice: link: an incoming connection failed its handshake\n"
+	               "<5>530102 notice: 7 more like this in 10 s (held back): link: an incoming "
+	               "connection failed its handshake\n"
+	               "<5>530102 notice: link: an incoming connection failed its handshake\n");
+}
+
 int main(void)
 {
 	if (!mkdtemp(base)) {
@@ -201,6 +283,7 @@ int main(void)
 	test_be();
 	test_utf8();
 	test_log_escape();
+	test_log_journal();
 	if (failures == 0) {
 		char cmd[PATH_MAX + 16];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);

@@ -28,6 +28,10 @@ int cmd_renew(int argc, char **argv);   /* cli_renew.c: a renewal request */
 /* cli_renew.c: enroll --renew here, any other enroll to cmd_enroll (certs/) */
 int cmd_enroll_any(int argc, char **argv);
 
+struct args_group;
+/* help.c: `carenet help`, the man pages and completion words from top's table. */
+int help_main(const struct args_group *top, int argc, char **argv);
+
 /* The path of this executable (for the demo to start nodes); cli.c. */
 const char *cmd_self_exe(void);
 

@@ -6,6 +6,8 @@
 #include "args.h"
 #include "cmd.h"
 
+static int cmd_help(int argc, char **argv);
+
 static const struct args_sub subcommands[] = {
     {"ca", cmd_ca, "certificate authority: init, issue, revoke, list"},
     {"init", cmd_init, "create this office's keys and certificate request"},
@@ -25,6 +27,7 @@ static const struct args_sub subcommands[] = {
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
     {"restore", cmd_restore, "put a backup in place of a stopped node's store"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
+    {"help", cmd_help, "a command's help (help CMD); the manual pages (help --man)"},
 };
 
 static const struct args_group carenet = {
@@ -38,6 +41,11 @@ static const struct args_group carenet = {
     "exit status: 0 ok, 2 usage error, 3 node not reachable, "
     "4 refused (permission, scope, invalid input), 1 other\n",
 };
+
+static int cmd_help(int argc, char **argv)
+{
+	return help_main(&carenet, argc, argv);
+}
 
 /* `carenet --operator NAME SUBCOMMAND ...`: who operates, for the node's
  * audit log (cli_operator); before the subcommand, for every one of them. */

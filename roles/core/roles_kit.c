@@ -6,6 +6,7 @@
 #include "arr.h"
 #include "audit.h"
 #include "err.h"
+#include "log.h"
 #include "roles_int.h"
 #include "utf8.h"
 
@@ -35,11 +36,34 @@ void roles_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The audited events an operator must see, logged at notice as they are
+ * recorded: "directive 530102-7: arrived: task 任务 "..." from 530102 due ...". */
+static void audit_notice(const char *action, const char *subject, const char *detail)
+{
+	static const struct {
+		const char *action, *words;
+	} events[] = {
+	    {"deliver", "arrived"},
+	    {"reminded", "reminder received"},
+	    {"remind", "reminder sent"},
+	    {"overdue", "overdue"},
+	    {"rectify", "rectification order issued"},
+	    {"circular", "circular issued"},
+	    {"escalate", "escalated"},
+	    {"refused", "follow-up not issued"},
+	};
+
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (strcmp(action, events[i].action) == 0)
+			log_notice("directive %s: %s: %s", subject, events[i].words, detail);
+}
+
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,
                 const char *subject, const char *fmt, ...)
 {
 	char detail[2048];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
@@ -49,7 +73,10 @@ int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *ac
 		snprintf(detail + n, sizeof(detail) - n, " [%s]", r->caller);
 	}
 	utf8_cut(detail, sizeof(detail) - 2);
-	return audit_append(r->env.store, txn, roles_now(r), actor, action, subject, detail);
+	rc = audit_append(r->env.store, txn, roles_now(r), actor, action, subject, detail);
+	if (rc == 0)
+		audit_notice(action, subject, detail);
+	return rc;
 }
 
 int roles_vec_push(struct strvec *sv, const char *s)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The CLI's face: --help everywhere, distinct exit statuses for usage errors and
-unreachable nodes, config errors that name file:line, run -n."""
+unreachable nodes, config errors that name file:line, run -n, help CMD, man pages
+and completion words from the --help tables, "did you mean" for a mistyped command."""
 
 import os
 import sys
@@ -69,6 +70,49 @@ def test_help(cn):
     r = expect([cn, "no-such-command"], EXIT_USAGE, "unknown subcommand")
     check("no-such-command" in r.stderr, "unknown subcommand not named on stderr: %s" % show(r))
     expect([cn, "status", "--no-such-option"], EXIT_USAGE, "status with an unknown option")
+
+
+def test_help_cmd(cn):
+    """carenet help CMD [SUB] is CMD's --help; the man pages and the completion
+    words come from the same tables; a mistyped command gets a suggestion."""
+    same = [(["help"], ["--help"]), (["help", "status"], ["status", "--help"]),
+            (["help", "ca", "issue"], ["ca", "issue", "--help"]),
+            (["ca", "help", "issue"], ["ca", "issue", "--help"]),
+            (["help", "directive"], ["directive", "--help"])]
+    for a, b in same:
+        ra = expect([cn] + a, 0, "carenet " + " ".join(a), out_has=["usage"])
+        rb = expect([cn] + b, 0, "carenet " + " ".join(b))
+        check(ra.stdout == rb.stdout, "carenet %s differs from carenet %s:\n%s\n---\n%s" %
+              (" ".join(a), " ".join(b), ra.stdout, rb.stdout))
+    expect([cn, "help", "no-such-command"], EXIT_USAGE, "help for an unknown command",
+           err_has=["unknown command 'no-such-command'"])
+    # did you mean
+    for typed, meant, prog in (("stauts", "status", "carenet"), ("directiv", "directive", "carenet"),
+                               ("enrol", "enroll", "carenet"), ("isue", "issue", "carenet ca")):
+        argv = [cn] + prog.split()[1:] + [typed]
+        r = expect(argv, EXIT_USAGE, "mistyped %s" % typed,
+                   err_has=["%s: unknown command '%s'; did you mean '%s'?" % (prog, typed, meant)])
+        check(r.stdout == "", "a usage error writes nothing on stdout: %s" % show(r))
+    r = expect([cn, "xyzzy"], EXIT_USAGE, "a word that is no command")
+    check("did you mean" not in r.stderr, "no suggestion for a word far from every command: %s" %
+          show(r))
+    # the man pages and the completion words document every flag --help does
+    for sub, flags in FLAGS.items():
+        page = expect([cn, "help", "--man", sub[0]], 0, "help --man %s" % sub[0]).stdout
+        check(page.startswith('.TH "CARENET-%s" 1' % sub[0].upper()), "man page header: %s" %
+              page[:80])
+        words = expect([cn, "help", "--words"] + list(sub), 0, "help --words %s" % " ".join(sub))
+        for f in flags:
+            check(f.replace("-", "\\-") in page, "carenet-%s(1) lacks %s" % (sub[0], f))
+            if f.startswith("--"):
+                check(f in words.stdout.split(), "help --words %s lacks %s: %s" %
+                      (" ".join(sub), f, words.stdout))
+    cfg = expect([cn, "help", "--man", "carenet.cfg"], 0, "help --man carenet.cfg").stdout
+    for key in ("data_dir", "log_level", "delivery.keep_acked", "timezone"):
+        check(".B %s\n" % key.replace("_", "_") in cfg, "carenet.cfg(5) lacks %s" % key)
+    pages = expect([cn, "help", "--man-list"], 0, "help --man-list").stdout.split()
+    check("man1/carenet.1.gz" in pages and "man5/carenet.cfg.5.gz" in pages and
+          "man1/carenet-directive.1.gz" in pages, "help --man-list: %s" % pages)
 
 
 def test_demo_usage(cn, scratch):
@@ -179,6 +223,7 @@ def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
     test_help(cn)
+    test_help_cmd(cn)
     test_demo_usage(cn, scratch)
     net.setup(1, 1)
     test_status_not_running(cn, net)
