@@ -197,7 +197,7 @@ static const struct args_cmd status_cmd = {
     "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
     "refused by reason, invalid messages, bans), asking the running node over its\n"
     "control socket.\n",
-    status_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
+    status_opts, NULL};
 
 int cmd_status(int argc, char **argv)
 {
@@ -246,7 +246,7 @@ static const struct args_cmd offices_cmd = {
     "Lists the offices this node knows below it: its children, and the offices\n"
     "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
     "issue' expands to; an office appears once it has connected to its parent.\n",
-    offices_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
+    offices_opts, NULL};
 
 /* The offices of the reply (of one role, if role), as a table or JSON. */
 static void offices_print(const Carenet__ControlReply *rep, const char *role, int as_json)

@@ -10,8 +10,8 @@
 
 #include "cli.h"
 #include "args.h"
-#include "cmd.h"
 #include "err.h"
+#include "cmd.h"
 #include "json.h"
 #include "roles.h"
 #include "utf8.h"
@@ -244,8 +244,8 @@ static const struct args_cmd issue_cmd = {
     "what its role may issue and to whom, expands the targets, signs the\n"
     "directive and sends it down; it then tracks every target's state.\n",
     issue_opts,
-    "Prints the new directive's id. Exit status: 0 issued, 2 usage, 3 node not\n"
-    "running, 4 refused (role, scope, invalid input: the reason is printed).\n"};
+    "Prints the new directive's id. Refused (exit 4, the reason printed): role,\n"
+    "scope, an office the node does not know, invalid input.\n"};
 
 /* 0, 1 after --help, CN_EUSAGE (printed). */
 static int issue_parse(int argc, char **argv, struct issue_args *a)
@@ -535,7 +535,7 @@ static const struct args_cmd list_cmd = {
     "carenet directive list", "[-c CFG] [--state open|overdue|done] [--json]",
     "Lists the directives this office issued or relayed, newest first, with the\n"
     "number of targets in each state and how many are overdue.\n",
-    list_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    list_opts, NULL};
 
 static const struct args_opt show_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
@@ -549,7 +549,7 @@ static const struct args_cmd show_cmd = {
     "Shows one directive and the state of each of its targets below this office\n"
     "(pending, delivered, accepted, in-progress, done, unable), overdue targets\n"
     "first, with notes and evidence (name, size, SHA-256).\n",
-    show_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused, 1 not found.\n"};
+    show_opts, NULL};
 
 /* list's and show's options (cmd says which: --state is list's; the ID
  * operand show's). 0, 1 after --help, CN_EUSAGE (printed). */
@@ -620,7 +620,7 @@ static const struct args_sub directive_subs[] = {
 };
 static const struct args_group directive_group = {
     "carenet directive", NULL, directive_subs, sizeof(directive_subs) / sizeof(directive_subs[0]),
-    "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    CN_EXIT_TEXT};
 
 int cmd_directive(int argc, char **argv)
 {

@@ -99,7 +99,7 @@ static const struct args_cmd inbox_cmd = {
     "Lists the directives addressed to this office, newest first: kind, issuer,\n"
     "due time, this office's own state, whether it is overdue and how many\n"
     "reminders arrived. Acknowledge one with carenet ack.\n",
-    inbox_opts, "Exit status: 0 ok, 2 usage, 3 node not running.\n"};
+    inbox_opts, NULL};
 
 int cmd_inbox(int argc, char **argv)
 {
@@ -192,7 +192,7 @@ static const struct args_cmd ack_cmd = {
     "Reports this office's state for a directive in its inbox; the status travels\n"
     "up to the issuer. Evidence files stay here: only each file's name, size and\n"
     "SHA-256 are sent, so the file can be checked later against the record.\n",
-    ack_opts, "Exit status: 0 recorded, 2 usage, 3 node not running, 4 refused.\n"};
+    ack_opts, NULL};
 
 /* 0, 1 after --help, CN_EUSAGE (printed). */
 static int ack_parse(int argc, char **argv, struct ack_args *a)

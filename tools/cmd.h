@@ -2,8 +2,8 @@
  * cmd: the subcommands of the carenet binary. Each takes the argv that
  * follows its name (argv[0] is the subcommand name itself, getopt-ready),
  * prints its own --help, and returns the process exit status:
- * 0 success, 2 usage error, 3 node not reachable, 4 refused (permission,
- * scope, invalid input), 1 anything else (cn_exit_code()).
+ * 0 success, 2 malformed command line, 4 well formed but refused, 1
+ * anything else (cn_exit_code(), CN_EXIT_TEXT in err.h).
  */
 #ifndef CARENET_CMD_H
 #define CARENET_CMD_H

@@ -3,6 +3,7 @@
 unreachable nodes, config errors that name file:line, run -n."""
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -17,27 +18,71 @@ SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca",
 # Every flag a subcommand takes, which its --help must document: a table-built
 # usage drops nothing silently.
 FLAGS = {
-    ("ca", "init"): ["-d", "--dir", "-s", "--scope", "-n", "--name", "-r", "--root", "-q",
-                     "--request", "-i", "--install", "--days", "--passphrase-file"],
-    ("ca", "issue"): ["-c", "--ca", "-r", "--csr", "-e", "--endpoint", "-p",
+    ("ca", "init"): ["-d", "--dir", "--scope", "--name", "-r", "--root", "-q",
+                     "--request", "--install", "--days", "--passphrase-file"],
+    ("ca", "issue"): ["--ca", "--csr", "-e", "--endpoint", "-p",
                       "--parent-endpoint", "--days", "--valid-from", "--valid-until", "--tz",
                       "-o", "--out", "-f", "--force", "--passphrase-file"],
-    ("ca", "revoke"): ["-c", "--ca", "-s", "--serial", "-i", "--id", "-r", "--reason",
+    ("ca", "revoke"): ["--ca", "--serial", "-i", "--id", "--reason",
                        "--passphrase-file"],
-    ("ca", "crl"): ["-c", "--ca", "--passphrase-file"],
-    ("ca", "list"): ["-c", "--ca", "-j", "--json"],
-    ("init",): ["-d", "--dir", "-i", "--id", "-n", "--name", "-I", "--inspector", "-s",
+    ("ca", "crl"): ["--ca", "--passphrase-file"],
+    ("ca", "list"): ["--ca", "-j", "--json"],
+    ("init",): ["-d", "--dir", "-i", "--id", "--name", "-I", "--inspector",
                 "--scope"],
     ("enroll",): ["-d", "--dir", "-l", "--listen", "--data-dir", "-p", "--parent-endpoint",
                   "--root-sha256", "--root", "-f", "--force"],
-    ("demo",): ["-d", "--dir", "-t", "--townships", "-v", "--villages", "--duration",
-                "--no-scenario", "-s", "--setup-only", "-p", "--base-port"],
+    ("demo",): ["-d", "--dir", "--townships", "--villages", "--duration",
+                "--no-scenario", "--setup-only", "--base-port"],
     ("directive", "issue"): ["-c", "--config", "--kind", "--to", "--title", "--body",
                              "--body-file", "--due", "--indicator", "--ref", "--remind",
                              "--json", "--help"],
     ("directive", "list"): ["-c", "--config", "--state", "--json"],
     ("directive", "show"): ["-c", "--config", "--json"],
 }
+
+
+def commands(cn, prefix=()):
+    """Every command, walked from carenet --help: a group's --help lists its
+    commands under "commands:"; a leaf's is built from its args table."""
+    r = run_cli([cn] + list(prefix) + ["--help"])
+    check(r.returncode == 0, "carenet %s --help: exit %d" % (" ".join(prefix), r.returncode))
+    if "\ncommands:\n" not in r.stdout:
+        return [(tuple(prefix), r.stdout)]
+    out = []
+    for line in r.stdout.split("\ncommands:\n", 1)[1].splitlines():
+        m = re.match(r"^  ([a-z][a-z-]*)\s", line)
+        if not m:
+            break
+        out += commands(cn, prefix + (m.group(1),))
+    return out
+
+
+def test_short_flags(cn):
+    """A short flag means one thing in every command (-c is --config), and
+    every command's --help ends with the one exit-status convention."""
+    leaves = commands(cn)
+    names = [" ".join(p) for p, _ in leaves]
+    for want in ("status", "ca issue", "directive issue", "inbox", "ack"):
+        check(want in names, "carenet --help does not lead to %r: %s" % (want, names))
+    meaning = {}
+    for prefix, text in leaves:
+        check("Exit status: 0 ok, 2 malformed command line, 4 well formed but refused" in text,
+              "carenet %s --help lacks the exit-status convention:\n%s" % (" ".join(prefix), text))
+        for m in re.finditer(r"^  -([A-Za-z]), --([a-z0-9-]+)", text, re.M):
+            meaning.setdefault(m.group(1), {}).setdefault(m.group(2), []).append(" ".join(prefix))
+    for letter, longs in sorted(meaning.items()):
+        check(len(longs) == 1, "-%s means %s" % (letter, "; ".join(
+            "--%s in %s" % (lo, ", ".join(cmds)) for lo, cmds in longs.items())))
+    check(list(meaning.get("c", {"config": 0})) == ["config"], "-c is not --config: %r" %
+          meaning.get("c"))
+    # every leaf's usage errors: exit 2, "carenet COMMAND: " first
+    for prefix, _ in leaves:
+        argv = [cn] + list(prefix) + ["--no-such-option"]
+        r = run_cli(argv)
+        check(r.returncode == EXIT_USAGE and r.stderr.startswith("carenet %s: " % " ".join(prefix)),
+              "%s: expected exit 2 and 'carenet %s: ...': %s" % (" ".join(argv), " ".join(prefix),
+                                                               show(r)))
+    return len(leaves)
 
 
 def show(r):
@@ -82,7 +127,7 @@ def test_demo_usage(cn, scratch):
            err_has=["duration"])
     expect([cn, "demo", "--base-port", "80"], EXIT_USAGE, "demo --base-port 80",
            err_has=["base-port"])
-    expect([cn, "demo", "-t", "99", "-v", "999"], EXIT_USAGE, "demo of 99000 nodes",
+    expect([cn, "demo", "--townships", "99", "--villages", "999"], EXIT_USAGE, "demo of 99000 nodes",
            err_has=["--setup-only"])
     busy = os.path.join(scratch, "busy")
     os.makedirs(busy)
@@ -179,6 +224,7 @@ def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
     test_help(cn)
+    test_short_flags(cn)
     test_demo_usage(cn, scratch)
     net.setup(1, 1)
     test_status_not_running(cn, net)
