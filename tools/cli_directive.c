@@ -228,8 +228,9 @@ static const struct args_opt issue_opts[] = {
     {"body", ARGS_LONG('b'), "TEXT", "the text (UTF-8, at most " STR(ROLES_MAX_BODY) " bytes), or"},
     {"body-file", ARGS_LONG('B'), "FILE", "read it from FILE"},
     {"due", ARGS_LONG('d'), "TIME",
-     "\"2026-12-31 18:00\" in the node's timezone, or +DURATION\n"
-     "from the node's clock (+2h, +90m, +7d)"},
+     "\"2026-12-31 18:00\" in the node's timezone, 2026-12-31\n"
+     "(the end of that day, 23:59:59), or +DURATION from\n"
+     "the node's clock (+2h, +90m, +7d)"},
     {"indicator", ARGS_LONG('i'), "ID", "an indicator of the standard it concerns (repeatable)"},
     {"ref", ARGS_LONG('r'), "DIRECTIVE", "an earlier directive or finding it refers to"},
     {"remind", ARGS_LONG('R'), "LIST",
@@ -366,11 +367,11 @@ static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
 	int rc;
 
 	if (s[0] != '+') {
-		if (util_parse_time(s, cfg->timezone, due) == 0)
+		if (util_parse_time_end(s, cfg->timezone, due) == 0)
 			return 0;
 		fprintf(stderr,
-		        "%s: --due %s: give \"YYYY-MM-DD HH:MM\" (%s) or +DURATION "
-		        "(+2h, +90m, +7d)\n",
+		        "%s: --due %s: give \"YYYY-MM-DD HH:MM\", YYYY-MM-DD (the end of that "
+		        "day) in %s, or +DURATION (+2h, +90m, +7d)\n",
 		        p, s, cfg->timezone);
 		return CN_EUSAGE;
 	}

@@ -189,6 +189,16 @@ def test_run_config_errors(cn, net):
     check("%s:%d" % (bad, line) in r.stderr and "no_such_key" in r.stderr,
           "unknown key: stderr should name %s:%d and the key: %s" % (bad, line, show(r)))
 
+    badtz = os.path.join(os.path.dirname(cfg), "bad-tz.cfg")
+    kept = [l for l in text.splitlines() if not l.startswith("timezone")]
+    with open(badtz, "w") as f:
+        f.write("\n".join(kept) + '\ntimezone = "Asia/Shangai";\n')
+    tzline = len(kept) + 1
+    r = run_cli([cn, "run", "-n", "-c", badtz])
+    check(r.returncode == 1 and "%s:%d" % (badtz, tzline) in r.stderr and "Asia/Shangai" in r.stderr
+          and "timezone" in r.stderr,
+          "an unknown timezone: expected exit 1 naming %s:%d: %s" % (badtz, tzline, show(r)))
+
     wrong = os.path.join(os.path.dirname(cfg), "wrong-type.cfg")
     with open(wrong, "w") as f:
         f.write(text + 'log_level = 7;\n')
