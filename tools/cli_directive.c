@@ -32,6 +32,7 @@ static void json_target(struct json *j, const Carenet__TargetView *t)
 	json_u64(j, "reported_at", t->reported_at);
 	json_str(j, "note", t->note);
 	cli_json_evidence(j, t->evidence, t->n_evidence);
+	cli_json_history(j, "history", t->history, t->n_history);
 	json_u64(j, "reminders", t->reminders);
 	json_u64(j, "reminded_at", t->reminded_at);
 	json_obj_end(j);
@@ -172,7 +173,9 @@ static void show_row(const Carenet__TargetView *t, const char *tz)
 	                                : "OVERDUE",
 	       changed, t->reminders);
 	printf("%s\n", t->name);
-	if (t->note[0])
+	if (t->n_history > 1)
+		cli_history_print("                 ", t->history, t->n_history, tz);
+	else if (t->note[0])
 		printf("  %-14s note: %s\n", "", t->note);
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		const Carenet__Evidence *e = t->evidence[i];
@@ -190,9 +193,21 @@ void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 	char counts[256];
 
 	show_head(v, tz);
-	if (v->my_state)
-		printf("\nthis office: %s%s\n", roles_state_name(v->my_state),
-		       v->overdue ? ", OVERDUE" : "");
+	if (v->my_state) {
+		char hex[65];
+		printf("\nthis office 本单位: %s %s%s\n", roles_state_name(v->my_state),
+		       roles_state_zh(v->my_state), v->overdue ? ", OVERDUE 已逾期" : "");
+		cli_history_print("  ", v->my_history, v->n_my_history, tz);
+		for (size_t i = 0; i < v->n_my_evidence; i++) {
+			const Carenet__Evidence *e = v->my_evidence[i];
+			if (e->sha256.len == 32)
+				util_hex(e->sha256.data, 32, hex);
+			else
+				snprintf(hex, sizeof(hex), "?");
+			printf("  evidence 佐证: %s (%llu bytes, sha256 %s)\n", e->name,
+			       (unsigned long long)e->size, hex);
+		}
+	}
 	if (v->n_targets == 0)
 		return;
 	counts_text(v, counts, sizeof(counts));
@@ -209,7 +224,7 @@ struct issue_args {
 	const char *cfgpath, *kind, *to, *title, *body, *body_file, *due, *ref, *remind;
 	char **indicators;
 	size_t nindicators;
-	int json;
+	int json, allow_unknown;
 };
 
 #define STR_(x) #x
@@ -223,7 +238,11 @@ static const struct args_opt issue_opts[] = {
     {"to", ARGS_LONG('t'), "TARGETS",
      "office ids separated by commas (530102001001,530102001002)\n"
      "or PREFIX:ROLE: 530102:village, 530102001:village,\n"
-     "530102:township (the offices known below this one)"},
+     "530102:township (the offices known below this one);\n"
+     "an id the node has never heard of is refused"},
+    {"allow-unknown", ARGS_LONG('U'), NULL,
+     "send to ids the node has not heard of yet (offices\n"
+     "that have not connected since they were enrolled)"},
     {"title", ARGS_LONG('T'), "TITLE", "1 to " STR(ROLES_MAX_TITLE) " bytes"},
     {"body", ARGS_LONG('b'), "TEXT", "the text (UTF-8, at most " STR(ROLES_MAX_BODY) " bytes), or"},
     {"body-file", ARGS_LONG('B'), "FILE", "read it from FILE"},
@@ -232,7 +251,9 @@ static const struct args_opt issue_opts[] = {
      "(the end of that day, 23:59:59), or +DURATION from\n"
      "the node's clock (+2h, +90m, +7d)"},
     {"indicator", ARGS_LONG('i'), "ID", "an indicator of the standard it concerns (repeatable)"},
-    {"ref", ARGS_LONG('r'), "DIRECTIVE", "an earlier directive or finding it refers to"},
+    {"ref", ARGS_LONG('r'), "DIRECTIVE",
+     "an earlier directive or finding it refers to (a\n"
+     "rectification order: a directive this node holds)"},
     {"remind", ARGS_LONG('R'), "LIST",
      "reminders before due to targets not done: 7d,1d\n"
      "(default: the node's deadline.remind)"},
@@ -289,6 +310,9 @@ static int issue_parse(int argc, char **argv, struct issue_args *a)
 			break;
 		case ARGS_LONG('j'):
 			a->json = 1;
+			break;
+		case ARGS_LONG('U'):
+			a->allow_unknown = 1;
 			break;
 		default:
 			return g.exit == 0 ? 1 : CN_EUSAGE;
@@ -452,6 +476,7 @@ static int issue_fill(const struct config *cfg, const struct issue_args *a,
 	if ((rc = issue_due(cfg, a->due, &iq->due)) != 0)
 		return rc;
 	iq->to = (char *)a->to;
+	iq->allow_unknown = a->allow_unknown;
 	iq->title = (char *)a->title;
 	iq->ref = (char *)(a->ref ? a->ref : "");
 	iq->indicators = a->indicators;

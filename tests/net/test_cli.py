@@ -230,6 +230,63 @@ def test_run_check(cn, net):
           "run -n left a control socket behind: did it start the node?")
 
 
+def test_targets_and_states(cn, net):
+    """Item 9 and inbox show, on a running county + township + village."""
+    from ops import ack, cn_json, issue, poll, show as dshow  # noqa: E402
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    net.start_all()
+    net.wait_for(net.all_links_up, 90, "every link up")
+    cfg = net.cfg(county)
+    base = [cn, "directive", "issue", "-c", cfg, "--kind", "任务", "--title", "t"]
+    # an office never heard of: refused (4) and named; --allow-unknown sends anyway
+    ghost = town + "099"
+    r = expect(base + ["--to", ghost, "--due", "+1d"], 4, "--to an unknown office",
+               err_has=[ghost, "unknown", "--allow-unknown"])
+    check(r.stderr.startswith("carenet directive issue: "), "prefix: %s" % show(r))
+    expect(base + ["--to", ghost, "--due", "+1d", "--allow-unknown"], 0, "--allow-unknown")
+    # a date alone is the end of that day, in the node's zone
+    import datetime
+    import zoneinfo
+    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+    day = (datetime.datetime.now(tz) + datetime.timedelta(days=3)).date()
+    did = issue(net, town, village, "本月走访 visits", due=day.isoformat(),
+                extra=("--body", "每户走访并记录 visit every home"))
+    end = datetime.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=tz)
+    check(dshow(net, town, did)["due"] == int(end.timestamp()),
+          "--due %s is not the end of that day (%d): %r" % (day, int(end.timestamp()),
+                                                            dshow(net, town, did)["due"]))
+    # a rectification order's --ref must name a directive the node knows
+    expect([cn, "directive", "issue", "-c", net.cfg(town), "--kind", "rectification", "--to",
+            village, "--title", "t", "--due", "+1d", "--ref", "530102001-999"], 4,
+           "rectification with an unknown --ref", err_has=["--ref", "530102001-999"])
+    expect([cn, "directive", "issue", "-c", net.cfg(town), "--kind", "限时整改", "--to",
+            village, "--title", "t", "--due", "+1d", "--ref", did], 0, "rectification --ref ID")
+    # Chinese state names; back from done needs --reopen; every note kept
+    poll(net, lambda: (any(e["id"] == did for e in cn_json(net, "inbox", "-c", net.cfg(village))),
+                       None), 60, "the directive in the village's inbox")
+    vcfg = net.cfg(village)
+    ack(net, village, did, "已受理", "--note", "收到")
+    ack(net, village, did, "已完成", "--note", "第一次完成")
+    expect([cn, "ack", did, "-c", vcfg, "--state", "办理中"], 4, "back from done without --reopen",
+           err_has=["--reopen"])
+    ack(net, village, did, "办理中", "--reopen", "--note", "漏了两户")
+    expect([cn, "ack", did, "-c", vcfg, "--state", "完成了"], EXIT_USAGE, "an unknown state")
+    r = expect([cn, "inbox", "show", did, "-c", vcfg], 0, "inbox show ID",
+               out_has=["每户走访并记录", "漏了两户", "第一次完成", "已受理"])
+    v = cn_json(net, "inbox", "show", did, "-c", vcfg)
+    check([h["state"] for h in v["history"]] == ["accepted", "done", "in-progress"] and
+          v["body"] == "每户走访并记录 visit every home" and v["note"] == "漏了两户",
+          "inbox show --json: %r" % v)
+    expect([cn, "inbox", "show", "-c", vcfg], EXIT_USAGE, "inbox show without ID")
+    expect([cn, "inbox", "show", "530102001-77", "-c", vcfg], 4, "inbox show of an unknown ID")
+
+    def at_town():
+        t = [x for x in dshow(net, town, did)["targets"] if x["id"] == village]
+        return (bool(t) and [h["note"] for h in t[0]["history"]] == ["收到", "第一次完成", "漏了两户"],
+                t)
+    poll(net, at_town, 60, "the township keeps every note as history")
+
+
 def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
@@ -241,6 +298,7 @@ def test(net, args):
     test_flags_parse(cn, net)
     test_run_config_errors(cn, net)
     test_run_check(cn, net)
+    test_targets_and_states(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 
 
