@@ -20,6 +20,7 @@ int cmd_audit(int argc, char **argv);  /* cli_audit.c: audit log, --verify */
 int cmd_clock(int argc, char **argv);  /* cli_audit.c: the node's (test) clock */
 int cmd_crl(int argc, char **argv);    /* cli_audit.c: crl publish */
 int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node */
+int cmd_tree(int argc, char **argv);    /* cli.c: the subtree with states; a check */
 int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */

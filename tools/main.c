@@ -19,6 +19,7 @@ static const struct args_sub subcommands[] = {
     {"clock", cmd_clock, "the node's clock; --advance a test clock"},
     {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
     {"offices", cmd_offices, "the offices this node knows below it"},
+    {"tree", cmd_tree, "every office below, with its state (exit 1: one is down)"},
     {"record", cmd_record, "field records: add, update, close, list, import, export (台账)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
     {"restore", cmd_restore, "put a backup in place of a stopped node's store"},

@@ -62,7 +62,7 @@ def test_short_flags(cn):
     every command's --help ends with the one exit-status convention."""
     leaves = commands(cn)
     names = [" ".join(p) for p, _ in leaves]
-    for want in ("status", "ca issue", "directive issue", "inbox", "ack"):
+    for want in ("status", "ca issue", "directive issue", "inbox", "ack", "tree"):
         check(want in names, "carenet --help does not lead to %r: %s" % (want, names))
     meaning = {}
     for prefix, text in leaves:
@@ -287,6 +287,30 @@ def test_targets_and_states(cn, net):
     poll(net, at_town, 60, "the township keeps every note as history")
 
 
+def test_tree(cn, net):
+    """tree and status --check as monitoring checks; tree --csv read by Python's csv."""
+    import csv
+    import io
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    cfg = net.cfg(county)
+    r = expect([cn, "tree", "-c", cfg], 0, "tree with every office up", out_has=[town, village])
+    expect([cn, "status", "--check", "-c", cfg], 0, "status --check, all up", out_has=["OK"])
+    r = run_cli([cn, "tree", "-c", cfg, "--csv"])
+    check(r.returncode == 0 and r.stdout.startswith("\ufeff"), "tree --csv: no BOM: %s" % show(r))
+    raw = r.stdout.encode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    check([x["id"] for x in rows] == [town, village] and rows[0]["state"] == "up" and
+          rows[1]["state"] == "announced" and rows[0]["name"],
+          "tree --csv read by csv.DictReader: %r" % rows)
+    net.stop(town)
+    net.wait_for(lambda: net.child_state(county, town) == "down", 60, "the township down")
+    r = expect([cn, "tree", "-c", cfg], 1, "tree with the township down", out_has=["down"])
+    expect([cn, "status", "--check", "-c", cfg], 1, "status --check, a child down",
+           out_has=["DOWN", town])
+    j = __import__("json").loads(run_cli([cn, "tree", "-c", cfg, "--json"]).stdout)
+    check([o["state"] for o in j if o["id"] == town] == ["down"], "tree --json: %r" % j)
+
+
 def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
@@ -299,6 +323,7 @@ def test(net, args):
     test_run_config_errors(cn, net)
     test_run_check(cn, net)
     test_targets_and_states(cn, net)
+    test_tree(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 
 
