@@ -420,8 +420,8 @@ static void tree_row(const Carenet__Status *st, const Carenet__PeerStatus *o, in
 	} else if (fmt == 'v') {
 		snprintf(dep, sizeof(dep), "%d", depth);
 		snprintf(ls, sizeof(ls), "%s", seen);
-		const char *cells[] = {o->id, o->role, o->name, dep, state, ls,
-		                       c ? c->last_error : ""};
+		const char *cells[] = {
+		    o->id, o->role, o->name, dep, state, ls, c ? c->last_error : ""};
 		csv_write_row(stdout, cells, 7);
 	} else {
 		printf("%*s", 2 * depth, "");
@@ -436,8 +436,8 @@ static void tree_row(const Carenet__Status *st, const Carenet__PeerStatus *o, in
 static int tree_print(const Carenet__Status *st, const Carenet__ControlReply *offs, int fmt,
                       const char *tz)
 {
-	static const char *const head[] = {"id", "role", "name", "depth", "state", "last_seen",
-	                                   "last_error"};
+	static const char *const head[] = {"id",    "role",      "name",      "depth",
+	                                   "state", "last_seen", "last_error"};
 	struct json j;
 	size_t down = 0;
 
@@ -458,8 +458,8 @@ static int tree_print(const Carenet__Status *st, const Carenet__ControlReply *of
 		json_arr_end(&j);
 		json_finish(&j);
 	} else if (!fmt) {
-		printf("(%zu offices below, %zu of %zu children up; times in %s)\n", offs->n_offices,
-		       st->n_children - down, st->n_children, tz);
+		printf("(%zu offices below, %zu of %zu children up; times in %s)\n",
+		       offs->n_offices, st->n_children - down, st->n_children, tz);
 	}
 	return down ? CN_EIO : 0;
 }

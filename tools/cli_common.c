@@ -195,8 +195,7 @@ void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n)
 	json_arr_end(j);
 }
 
-void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n,
-                       const char *tz)
+void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n, const char *tz)
 {
 	char at[32], st[64];
 

@@ -87,8 +87,8 @@ static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return 0;
 	if (s->state != STATE_DELIVERED &&
 	    (rc = roles_history_add(&old->history, &old->n_history,
-	                            status_time(item->created, rec->created, roles_now(r)), s->state,
-	                            s->note, s->n_evidence)) != 0)
+	                            status_time(item->created, rec->created, roles_now(r)),
+	                            s->state, s->note, s->n_evidence)) != 0)
 		return rc;
 	row = *old;
 	row.state = s->state;
@@ -465,8 +465,8 @@ int status_ack(struct roles *r, MDB_txn *txn, const Carenet__AckRequest *ack, ch
 		carenet__inbox_entry__free_unpacked(e, NULL);
 		return CN_EINVAL;
 	}
-	if ((rc = roles_history_add(&e->history, &e->n_history, roles_now(r), ack->state,
-	                            ack->note, ack->n_evidence)) != 0) {
+	if ((rc = roles_history_add(&e->history, &e->n_history, roles_now(r), ack->state, ack->note,
+	                            ack->n_evidence)) != 0) {
 		carenet__inbox_entry__free_unpacked(e, NULL);
 		return rc;
 	}
