@@ -5,6 +5,15 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "err.h"
+
+static const char *current_prog = "carenet"; /* getopt's globals are the model */
+
+const char *args_prog(void)
+{
+	return current_prog;
+}
+
 static const struct args_opt help_opt = {"help", 'h', NULL, "this help"};
 
 /* How --help renders (args_set_format): the CLI's one mode switch, set once
@@ -193,6 +202,7 @@ void args_help(const struct args_cmd *cmd, FILE *f)
 	print_opt(f, &help_opt, col);
 	if (cmd->epilog)
 		fprintf(f, "\n%s", cmd->epilog);
+	fprintf(f, "\n%s", CN_EXIT_TEXT);
 }
 
 int args_usage_error(const struct args_cmd *cmd, const char *fmt, ...)
@@ -215,6 +225,7 @@ void args_begin(struct args *a, const struct args_cmd *cmd, int argc, char **arg
 	a->cmd = cmd;
 	a->argc = argc;
 	a->argv = argv;
+	current_prog = cmd->prog;
 	optind = 0; /* glibc: a full reset, for processes that parse again */
 	opterr = 0;
 }

@@ -4,8 +4,9 @@
  * --help (and -h) is added to every table and prints the usage built from
  * it on stdout; a usage error says what was wrong and how to get help, on
  * stderr, and the subcommand exits 2. Exit statuses of everything else come
- * from cn_exit_code() (err.h): 0 ok, 2 usage, 3 unreachable, 4 refused, 1
- * other.
+ * from cn_exit_code() (err.h): 0 ok, 2 malformed command line, 4 well formed
+ * but refused, 1 anything else; every --help ends with that convention
+ * (CN_EXIT_TEXT), so no command writes its own.
  *
  *   static const struct args_opt opts[] = {
  *       {"config", 'c', "CFG", "the node's configuration"},
@@ -77,6 +78,9 @@ int args_usage_error(const struct args_cmd *cmd, const char *fmt, ...)
 /* The number of operands left after ARGS_END; a usage error (returns 2,
  * prints) unless min <= n <= max. Otherwise returns 0. */
 int args_operands(struct args *a, int min, int max);
+/* The prog of the command being parsed (the last args_begin), "carenet"
+ * before any: the prefix of every error message ("carenet ca issue: ..."). */
+const char *args_prog(void);
 
 /* A command with subcommands (carenet, carenet ca, carenet directive):
  * one table of (name, function, one-line summary), from which its --help

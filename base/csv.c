@@ -134,3 +134,29 @@ int csv_next(struct csv *c)
 		c->cells[i] = c->buf + c->offs[i];
 	return 1;
 }
+
+void csv_write_bom(FILE *f)
+{
+	fputs("\xef\xbb\xbf", f);
+}
+
+void csv_write_row(FILE *f, const char *const *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *c = cells[i] ? cells[i] : "";
+		if (i)
+			fputc(',', f);
+		if (!c[strcspn(c, ",\"\r\n")]) {
+			fputs(c, f);
+			continue;
+		}
+		fputc('"', f);
+		for (; *c; c++) {
+			if (*c == '"')
+				fputc('"', f);
+			fputc(*c, f);
+		}
+		fputc('"', f);
+	}
+	fputs("\r\n", f);
+}

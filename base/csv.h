@@ -21,6 +21,7 @@
 #define CARENET_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct csv {
 	const char *p, *end;
@@ -40,5 +41,11 @@ void csv_init(struct csv *c, const char *data, size_t len);
 /* 1 with the next row in cells/n, 0 at the end, or a negative error. */
 int csv_next(struct csv *c);
 void csv_free(struct csv *c);
+
+/* Writing, for every listing's --csv: UTF-8 with a BOM first (so Excel
+ * opens Chinese correctly), rows ended by CRLF, a cell quoted when it holds
+ * a comma, quote, CR or LF (quotes doubled). Write errors show in ferror(f). */
+void csv_write_bom(FILE *f);
+void csv_write_row(FILE *f, const char *const *cells, size_t n);
 
 #endif

@@ -59,11 +59,9 @@ int cn_exit_code(int err)
 	case CN_OK:
 		return 0;
 	case CN_EUSAGE:
-		return 2;
-	case CN_EUNREACH:
-	case CN_ETIMEOUT:
-		return 3;
+		return CN_EXIT_USAGE;
 	case CN_EPERM:
+	case CN_ENOTFOUND:
 	case CN_EVERIFY:
 	case CN_ESCOPE:
 	case CN_EREVOKED:
@@ -73,8 +71,8 @@ int cn_exit_code(int err)
 	case CN_EINVAL:
 	case CN_ETOOBIG:
 	case CN_EEXIST:
-		return 4;
+		return CN_EXIT_REFUSED;
 	default:
-		return 1;
+		return CN_EXIT_OTHER;
 	}
 }

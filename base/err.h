@@ -44,7 +44,19 @@ const char *cn_strerror(int err);
 /* Short stable name ("verify", "scope", ...) for counters and JSON. */
 const char *cn_errname(int err);
 
-/* CLI exit status: 0 ok, 2 usage, 3 unreachable, 4 refused, 1 other. */
+/* The command line's one convention for exit statuses (README.md, tools/README.md):
+ *   0  done
+ *   2  the command line is malformed (unknown option, missing operand, bad value)
+ *   4  well formed, but refused: not allowed, out of scope, invalid or unknown input
+ *   1  anything else: the node is not running, I/O, storage, a failed check
+ * cn_exit_code() maps an error to it; CN_EXIT_TEXT is the line every --help ends with. */
+#define CN_EXIT_USAGE 2
+#define CN_EXIT_REFUSED 4
+#define CN_EXIT_OTHER 1
+#define CN_EXIT_TEXT                                                                        \
+	"Exit status: 0 ok, 2 malformed command line, 4 well formed but refused\n"            \
+	"(not allowed, out of scope, invalid or unknown input), 1 anything else\n"            \
+	"(node not running, I/O, a failed check).\n"
 int cn_exit_code(int err);
 
 #endif

@@ -368,6 +368,34 @@ void util_fmt_time(uint64_t t, const char *tz, char *out, size_t outlen)
 	restore_tz(saved);
 }
 
+int util_tz_valid(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX], magic[4];
+	size_t i = 0;
+	int fd, ok = 0;
+
+	if (!tz || !tz[0] || strlen(tz) > 200)
+		return 0;
+	if (!strcmp(tz, "UTC") || !strcmp(tz, "GMT"))
+		return 1;
+	/* a POSIX rule: 3+ letters (or <...>), then an offset */
+	while (tz[i] && ((tz[i] >= 'A' && tz[i] <= 'Z') || (tz[i] >= 'a' && tz[i] <= 'z')))
+		i++;
+	if (i >= 3 && (tz[i] == '+' || tz[i] == '-' || (tz[i] >= '0' && tz[i] <= '9')))
+		return 1;
+	if (tz[0] == '/' || strstr(tz, "..") || tz[0] == ':')
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo",
+	             tz) >= (int)sizeof(path))
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	ok = read(fd, magic, 4) == 4 && !memcmp(magic, "TZif", 4);
+	close(fd);
+	return ok;
+}
+
 int util_parse_time(const char *s, const char *tz, uint64_t *out)
 {
 	struct tm tm;
@@ -405,6 +433,17 @@ int util_parse_time(const char *s, const char *tz, uint64_t *out)
 		return CN_EINVAL;
 	*out = (uint64_t)t;
 	return 0;
+}
+
+int util_parse_time_end(const char *s, const char *tz, uint64_t *out)
+{
+	char buf[32];
+
+	if (strlen(s) <= 10 && !strchr(s, ' ') && !strchr(s, 'T')) {
+		snprintf(buf, sizeof(buf), "%s 23:59:59", s);
+		return util_parse_time(buf, tz, out);
+	}
+	return util_parse_time(s, tz, out);
 }
 
 int util_parse_duration(const char *s, uint64_t *out)

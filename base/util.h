@@ -58,8 +58,16 @@ uint64_t util_mono_us(void);
 uint64_t util_now_us(void);
 /* "2026-11-29 08:00" in the zone (e.g. "Asia/Shanghai"); out >= 32 bytes. */
 void util_fmt_time(uint64_t t, const char *tz, char *out, size_t outlen);
-/* Parses "YYYY-MM-DD[ HH:MM[:SS]]" in zone tz to UTC seconds. */
+/* 1 when tz names a zone this machine knows: "UTC", a TZif file under
+ * $TZDIR or /usr/share/zoneinfo ("Asia/Shanghai"), or a POSIX rule
+ * ("CST-8"); 0 otherwise (the C library would silently use UTC). */
+int util_tz_valid(const char *tz);
+/* Parses "YYYY-MM-DD[ HH:MM[:SS]]" in zone tz to UTC seconds; a date alone
+ * is its first second (see util_parse_time_end). */
 int util_parse_time(const char *s, const char *tz, uint64_t *out);
+/* As util_parse_time, but a date alone ("2026-12-31") is the end of that
+ * day, 23:59:59 in tz: a deadline given as a day means the whole day. */
+int util_parse_time_end(const char *s, const char *tz, uint64_t *out);
 /* Parses a duration "90", "90s", "15m", "2h", "7d" to seconds. */
 int util_parse_duration(const char *s, uint64_t *out);
 

@@ -32,13 +32,13 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* Prints "carenet: MESSAGE" and returns the exit status for rc. */
+/* Prints "carenet COMMAND: MESSAGE" (args_prog) and returns the exit status for rc. */
 int ca_fail(int rc, const char *fmt, ...)
 {
 	va_list ap;
 	int code = cn_exit_code(rc);
 
-	fputs("carenet: ", stderr);
+	fprintf(stderr, "%s: ", args_prog());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -332,13 +332,13 @@ static void ca_dir_undo(const char *dir, int with_key)
 
 static const struct args_opt ca_init_opts[] = {
     {"dir", 'd', "DIR", "the CA directory (created 0700; must not hold a CA yet)"},
-    {"scope", 's', "SCOPE", "digits of the administrative division code"},
-    {"name", 'n', "NAME", "display name, UTF-8 (e.g. \"云南省民政厅\")"},
+    {"scope", ARGS_LONG('s'), "SCOPE", "digits of the administrative division code"},
+    {"name", ARGS_LONG('n'), "NAME", "display name, UTF-8 (e.g. \"云南省民政厅\")"},
     {"root", 'r', "ROOTDIR", "a county CA: sign it at once with the root CA in ROOTDIR"},
     {"request", 'q', NULL,
      "a county CA: write DIR/ca.key and DIR/ca-request.pem\n"
      "for the root's operator ('carenet ca issue')"},
-    {"install", 'i', "CERTFILE",
+    {"install", ARGS_LONG('i'), "CERTFILE",
      "a county CA: install the certificate the root issued\n"
      "(ROOTDIR/issued/ca-CODE.pem; it carries the root's too)"},
     {"days", ARGS_LONG('D'), "N", "validity in days (default 3650)"},
@@ -671,10 +671,10 @@ static int ca_init_parse(int argc, char **argv, struct ca_init_opts *o)
 		case 'd':
 			o->dir = g.val;
 			break;
-		case 's':
+		case ARGS_LONG('s'):
 			o->scope = g.val;
 			break;
-		case 'n':
+		case ARGS_LONG('n'):
 			o->name = g.val;
 			break;
 		case 'r':
@@ -683,7 +683,7 @@ static int ca_init_parse(int argc, char **argv, struct ca_init_opts *o)
 		case 'q':
 			o->request = 1;
 			break;
-		case 'i':
+		case ARGS_LONG('i'):
 			o->install = g.val;
 			break;
 		case ARGS_LONG('P'):

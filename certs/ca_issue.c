@@ -25,8 +25,8 @@
 /* ----------------------------------------------------------- ca issue */
 
 static const struct args_opt ca_issue_opts[] = {
-    {"ca", 'c', "DIR", "the CA directory"},
-    {"csr", 'r', "FILE", "the request (PEM)"},
+    {"ca", ARGS_LONG('c'), "DIR", "the CA directory"},
+    {"csr", ARGS_LONG('r'), "FILE", "the request (PEM)"},
     {"endpoint", 'e', "E", "where this node's children reach it (recorded)"},
     {"parent-endpoint", 'p', "E",
      "the parent's endpoint (default: the one recorded\n"
@@ -352,10 +352,10 @@ static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
 	args_begin(&g, &ca_issue_cmd, argc, argv);
 	while ((ch = args_next(&g)) != ARGS_END) {
 		switch (ch) {
-		case 'c':
+		case ARGS_LONG('c'):
 			o->ca = g.val;
 			break;
-		case 'r':
+		case ARGS_LONG('r'):
 			o->csr = g.val;
 			break;
 		case 'e':
@@ -459,12 +459,12 @@ out:
 /* ------------------------------------------------ ca revoke, crl, list */
 
 static const struct args_opt ca_revoke_opts[] = {
-    {"ca", 'c', "DIR", "the CA directory"},
-    {"serial", 's', "HEX", "serial number of the certificate"},
+    {"ca", ARGS_LONG('c'), "DIR", "the CA directory"},
+    {"serial", ARGS_LONG('s'), "HEX", "serial number of the certificate"},
     {"id", 'i', "ID",
      "the id whose certificate DIR/issued/ID.pem is revoked\n"
      "(a county code at the root CA: that county's CA)"},
-    {"reason", 'r', "REASON",
+    {"reason", ARGS_LONG('r'), "REASON",
      "unspecified, keyCompromise, cACompromise,\n"
      "affiliationChanged, superseded, cessationOfOperation,\n"
      "certificateHold, privilegeWithdrawn, aACompromise"},
@@ -477,7 +477,7 @@ static const struct args_cmd ca_revoke_cmd = {
     ca_revoke_opts, NULL};
 
 static const struct args_opt ca_crl_opts[] = {
-    {"ca", 'c', "DIR", "the CA directory"}, CA_PASS_OPT, {0}};
+    {"ca", ARGS_LONG('c'), "DIR", "the CA directory"}, CA_PASS_OPT, {0}};
 static const struct args_cmd ca_crl_cmd = {
     "carenet ca crl", "--ca DIR",
     "Signs DIR/crl.pem anew (same entries, next update in 30 days) and prints its\n"
@@ -486,7 +486,7 @@ static const struct args_cmd ca_crl_cmd = {
     ca_crl_opts, NULL};
 
 static const struct args_opt ca_list_opts[] = {
-    {"ca", 'c', "DIR", "the CA directory"},
+    {"ca", ARGS_LONG('c'), "DIR", "the CA directory"},
     {"json", 'j', NULL,
      "an array of objects: id, role, serial, not_after,\n"
      "not_after_local, name, revoked, superseded"},
@@ -509,7 +509,7 @@ static int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const
 
 	args_begin(&g, cmd, argc, argv);
 	while ((ch = args_next(&g)) != ARGS_END) {
-		if (ch == 'c')
+		if (ch == ARGS_LONG('c'))
 			*dir = g.val;
 		else if (ch == 'j')
 			*json = 1;
@@ -587,13 +587,13 @@ static int ca_revoke_parse(int argc, char **argv, struct revoke_opts *o)
 
 	args_begin(&g, &ca_revoke_cmd, argc, argv);
 	while ((ch = args_next(&g)) != ARGS_END) {
-		if (ch == 'c')
+		if (ch == ARGS_LONG('c'))
 			o->dir = g.val;
-		else if (ch == 's')
+		else if (ch == ARGS_LONG('s'))
 			o->hex = g.val;
 		else if (ch == 'i')
 			o->id = g.val;
-		else if (ch == 'r')
+		else if (ch == ARGS_LONG('r'))
 			o->rname = g.val;
 		else if (ch == ARGS_LONG('P'))
 			o->passfile = g.val;

@@ -39,9 +39,9 @@ static const struct args_opt init_opts[] = {
      "the node's division code: 6 digits county, 9 township,\n"
      "12 village; with --inspector the tag (1..16 of a-z0-9,\n"
      "default 6 random hex digits)"},
-    {"name", 'n', "NAME", "display name, UTF-8 (e.g. \"五华区民政局\")"},
+    {"name", ARGS_LONG('n'), "NAME", "display name, UTF-8 (e.g. \"五华区民政局\")"},
     {"inspector", 'I', NULL, "an inspector: id I<SCOPE>-<TAG>"},
-    {"scope", 's', "SCOPE", "the division code (2..12 digits) the inspector may see"},
+    {"scope", ARGS_LONG('s'), "SCOPE", "the division code (2..12 digits) the inspector may see"},
     {0}};
 static const struct args_cmd init_cmd = {
     "carenet init",
@@ -146,13 +146,13 @@ static int init_parse(int argc, char **argv, struct init_opts *o)
 		case 'i':
 			o->id = g.val;
 			break;
-		case 'n':
+		case ARGS_LONG('n'):
 			o->name = g.val;
 			break;
 		case 'I':
 			o->inspector = 1;
 			break;
-		case 's':
+		case ARGS_LONG('s'):
 			o->scope = g.val;
 			break;
 		default:

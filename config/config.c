@@ -405,6 +405,15 @@ static int store_text(struct loader *ld, const config_setting_t *s, const struct
 		break;
 	}
 	setting_name(s, name, sizeof(name));
+	if (k->kind == K_TZ) {
+		if (!util_tz_valid(v))
+			return fail(
+			    ld, s,
+			    "'%s' = \"%s\" is not a timezone this machine knows (a name "
+			    "under /usr/share/zoneinfo, e.g. \"Asia/Shanghai\", or \"UTC\")",
+			    name, v);
+		return set_string(ld, FIELD(cfg, k, char *), v);
+	}
 	if (k->kind == K_LEVEL) {
 		if ((level = log_level_parse(v)) < 0)
 			return fail(ld, s, "'%s' = \"%s\" must be one of error, warn, info, debug",

@@ -20,6 +20,7 @@ enum kind {
 	K_PATH_OPT, /* path or "" (unset) */
 	K_ENDPOINT, /* tcp://HOST:PORT, ipc://PATH or "" (unset) */
 	K_LEVEL,    /* log level name, stored as int */
+	K_TZ,       /* a zone name this machine knows (util_tz_valid) */
 	K_REMIND,   /* reminder list: the string, parsed into remind_before[] */
 	K_BOOL,
 	K_INT,   /* int field */
@@ -49,7 +50,7 @@ extern const struct key config_keys[];
 /* 1 if the kind is stored as a malloc'd char * (and written as a string). */
 static inline int config_kind_is_str(enum kind k)
 {
-	return k == K_STR || k == K_PATH || k == K_PATH_OPT || k == K_ENDPOINT || k == K_REMIND;
+	return k == K_STR || k == K_TZ || k == K_PATH || k == K_PATH_OPT || k == K_ENDPOINT || k == K_REMIND;
 }
 
 #endif

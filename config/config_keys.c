@@ -95,9 +95,11 @@ static const struct key delivery_keys[] = {
     NUM("map_size_mb", K_MB, map_size, 64, 1, 1048576, false,
         "Initial LMDB map size; it doubles by itself when full (a start, not a quota)."),
     NUM("subtree_quota", K_SIZE, subtree_quota, 33554432, 65536, 68719476736LL, true,
-        "Bytes one child's subtree may keep queued at this node; beyond it its frames wait, refused and counted."),
+        "Bytes one child's subtree may keep queued at this node; beyond it its frames wait, "
+        "refused and counted."),
     NUM("keep_acked", K_INT, keep_acked, 72, 0, 8760, true,
-        "Hours acknowledged messages are kept to re-send to a neighbour restored from a backup or that lost its store; 0: none."),
+        "Hours acknowledged messages are kept to re-send to a neighbour restored from a backup or "
+        "that lost its store; 0: none."),
     NUM("keep_acked_bytes", K_SIZE, keep_acked_bytes, 8388608, 0, 68719476736LL, true,
         "At most this many bytes of them per neighbour and lane (the oldest go first)."),
     END,
@@ -133,10 +135,12 @@ const struct key config_keys[] = {
     NUM("crl_grace_days", K_INT, crl_grace_days, 0, 0, 365, true,
         "Days after a CRL's next update before its issuer's certificates are refused; 0: never."),
     TEXT("log_level", K_LEVEL, log_level, "info", true, "Lowest level logged to stderr."),
-    TEXT("timezone", K_STR, timezone, CARENET_DEFAULT_TZ, true,
-         "Zone for showing times and parsing dates (unknown names act as UTC)."),
+    TEXT(
+        "timezone", K_TZ, timezone, CARENET_DEFAULT_TZ, true,
+        "Zone for showing times and parsing dates; a name this machine does not know is an error."),
     NUM("test_clock", K_BOOL, test_clock, 0, 0, 1, false,
-        "Lets tests shift this node's clock; only with a demo root, else the node refuses to start."),
+        "Lets tests shift this node's clock; only with a demo root, else the node refuses to "
+        "start."),
     GROUP("limits", limits_keys),
     GROUP("link", link_keys),
     GROUP("delivery", delivery_keys),
@@ -148,10 +152,19 @@ const struct key config_keys[] = {
 static const char *type_name(enum kind k)
 {
 	static const char *const names[] = {
-	    [K_GROUP] = "group",   [K_STR] = "string",        [K_PATH] = "path",
-	    [K_PATH_OPT] = "path", [K_ENDPOINT] = "endpoint", [K_LEVEL] = "string",
-	    [K_REMIND] = "string", [K_BOOL] = "boolean",      [K_INT] = "integer",
-	    [K_SIZE] = "integer",  [K_MB] = "integer (MiB)",  [K_PATHS] = "array of paths",
+	    [K_GROUP] = "group",
+	    [K_STR] = "string",
+	    [K_PATH] = "path",
+	    [K_PATH_OPT] = "path",
+	    [K_ENDPOINT] = "endpoint",
+	    [K_LEVEL] = "string",
+	    [K_TZ] = "string",
+	    [K_REMIND] = "string",
+	    [K_BOOL] = "boolean",
+	    [K_INT] = "integer",
+	    [K_SIZE] = "integer",
+	    [K_MB] = "integer (MiB)",
+	    [K_PATHS] = "array of paths",
 	};
 	return names[k];
 }
@@ -185,6 +198,9 @@ static void doc_range(const struct key *k, FILE *out)
 		break;
 	case K_LEVEL:
 		fputs("`error`, `warn`, `notice`, `info`, `debug`", out);
+		break;
+	case K_TZ:
+		fputs("a zone under /usr/share/zoneinfo, or `UTC`", out);
 		break;
 	case K_REMIND:
 		fprintf(out, "up to %d durations (`s`, `m`, `h`, `d`), or `\"none\"`",

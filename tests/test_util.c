@@ -271,6 +271,27 @@ static void test_log_journal(void)
 	               "<5>530102 notice: link: an incoming connection failed its handshake\n");
 }
 
+/* Zones: a known name, a rule, a typo (which the C library would take as
+ * UTC); a date alone as a deadline is the end of that day. */
+static void test_time(void)
+{
+	uint64_t a = 0, b = 0;
+
+	CHECK(util_tz_valid("Asia/Shanghai"));
+	CHECK(util_tz_valid("UTC"));
+	CHECK(util_tz_valid("CST-8"));
+	CHECK(!util_tz_valid("Asia/Shangai"));
+	CHECK(!util_tz_valid("../../etc/passwd"));
+	CHECK(!util_tz_valid(""));
+	CHECK_INT(util_parse_time("2026-12-31", "Asia/Shanghai", &a), 0);
+	CHECK_INT(util_parse_time_end("2026-12-31", "Asia/Shanghai", &b), 0);
+	CHECK(b == a + 86399);
+	CHECK(a == 1798646400ull); /* 2026-12-31 00:00 +08:00 */
+	CHECK_INT(util_parse_time_end("2026-12-31 18:00", "Asia/Shanghai", &b), 0);
+	CHECK(b == a + 18 * 3600);
+	CHECK_INT(util_parse_time_end("2026-12-3x", "UTC", &b), CN_EINVAL);
+}
+
 int main(void)
 {
 	if (!mkdtemp(base)) {
@@ -284,6 +305,7 @@ int main(void)
 	test_utf8();
 	test_log_escape();
 	test_log_journal();
+	test_time();
 	if (failures == 0) {
 		char cmd[PATH_MAX + 16];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "cmd.h"
 #include "config.h"
+#include "csv.h"
 #include "control.h"
 #include "err.h"
 #include "json.h"
@@ -138,6 +139,7 @@ static void peer_table(const char *title, Carenet__PeerStatus **v, size_t n, con
 		peer_row(v[i], tz);
 }
 
+#define CERT_WARN_DAYS 30
 static void status_table(const Carenet__Status *st, const char *tz)
 {
 	char started[32], until[32];
@@ -150,6 +152,10 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	printf("listen    %s\n",
 	       st->listen[0] ? st->listen : "(none: this office has no children)");
 	printf("cert      valid until %s\n", until);
+	if (st->cert_not_after && st->cert_not_after < util_now() + CERT_WARN_DAYS * 86400ull)
+		printf("WARNING   this node's certificate expires within %d days (%s): renew it "
+		       "(certs/README.md) 证书即将到期\n",
+		       CERT_WARN_DAYS, until);
 	for (size_t i = 0; i < st->n_crls; i++) {
 		char next[32];
 		util_fmt_time(st->crls[i]->next_update, tz, next, sizeof(next));
@@ -187,17 +193,49 @@ static void status_table(const Carenet__Status *st, const char *tz)
 		printf("%sALERT     %s\n", i ? "" : "\n", st->alerts[i]);
 }
 
+/* status --check: "OK ..." or "DOWN ...: what" on stdout; 0 or 1 (CN_EIO). */
+static int status_check(const Carenet__Status *st)
+{
+	size_t down = 0, n = st->n_children;
+	uint64_t now = util_now();
+	int parent_down = st->has_parent && st->parent && !st->parent->up;
+	int cert = st->cert_not_after && st->cert_not_after < now + CERT_WARN_DAYS * 86400ull;
+
+	for (size_t i = 0; i < n; i++)
+		down += st->children[i]->up ? 0 : 1;
+	if (!parent_down && !down && !cert) {
+		printf("OK %s: parent %s, %zu of %zu children up\n", st->id,
+		       st->has_parent ? "up" : "none", n, n);
+		return 0;
+	}
+	printf("DOWN %s:", st->id);
+	if (parent_down)
+		printf(" parent %s down (%s);", st->parent->id,
+		       st->parent->last_error[0] ? st->parent->last_error : "no answer");
+	for (size_t i = 0; i < n; i++)
+		if (!st->children[i]->up)
+			printf(" child %s down;", st->children[i]->id);
+	if (cert)
+		printf(" certificate expires within %d days;", CERT_WARN_DAYS);
+	printf("\n");
+	return CN_EIO;
+}
+
 static const struct args_opt status_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"json", ARGS_LONG('j'), NULL, "one JSON object instead of the table"},
+    {"check", ARGS_LONG('k'), NULL,
+     "a monitoring check: one line; exit 0 when the parent and\n"
+     "every child are up and the certificate is valid 30 more\n"
+     "days, else 1"},
     {0}};
 static const struct args_cmd status_cmd = {
-    "carenet status", "[-c CFG] [--json]",
+    "carenet status", "[-c CFG] [--json | --check]",
     "Shows this node's identity, its parent link, its children and inspectors\n"
     "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
     "refused by reason, invalid messages, bans), asking the running node over its\n"
     "control socket.\n",
-    status_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
+    status_opts, NULL};
 
 int cmd_status(int argc, char **argv)
 {
@@ -205,7 +243,7 @@ int cmd_status(int argc, char **argv)
 	struct config *cfg = NULL;
 	Carenet__ControlReply *rep = NULL;
 	struct args a;
-	int ch, as_json = 0, rc;
+	int ch, as_json = 0, check = 0, rc;
 
 	args_begin(&a, &status_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -213,6 +251,8 @@ int cmd_status(int argc, char **argv)
 			cfgpath = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
+		else if (ch == ARGS_LONG('k'))
+			check = 1;
 		else
 			return a.exit;
 	}
@@ -225,7 +265,9 @@ int cmd_status(int argc, char **argv)
 		rc = CN_EPROTO;
 	}
 	if (rc == 0) {
-		if (as_json)
+		if (check)
+			rc = status_check(rep->status);
+		else if (as_json)
 			status_json(rep->status);
 		else
 			status_table(rep->status, cfg->timezone);
@@ -246,7 +288,7 @@ static const struct args_cmd offices_cmd = {
     "Lists the offices this node knows below it: its children, and the offices\n"
     "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
     "issue' expands to; an office appears once it has connected to its parent.\n",
-    offices_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 1 other.\n"};
+    offices_opts, NULL};
 
 /* The offices of the reply (of one role, if role), as a table or JSON. */
 static void offices_print(const Carenet__ControlReply *rep, const char *role, int as_json)
@@ -310,6 +352,153 @@ int cmd_offices(int argc, char **argv)
 		offices_print(rep, role, as_json);
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}
+
+/* ------------------------------------------------------------- tree */
+
+/* The state this node knows of office o: its live session for a child,
+ * nothing for an office further down (only that it was announced). */
+static const Carenet__PeerStatus *child_of(const Carenet__Status *st, const char *id)
+{
+	for (size_t i = 0; i < st->n_children; i++)
+		if (strcmp(st->children[i]->id, id) == 0)
+			return st->children[i];
+	return NULL;
+}
+
+static const char *office_state(const Carenet__Status *st, const char *id)
+{
+	const Carenet__PeerStatus *c = child_of(st, id);
+	return !c ? "announced" : c->up ? "up" : "down";
+}
+
+static const char *state_zh(const char *s)
+{
+	return !strcmp(s, "up") ? "在线" : !strcmp(s, "down") ? "离线" : "已登记";
+}
+
+static const struct args_opt tree_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name, depth, state, last_seen, ...}"},
+    {"csv", ARGS_LONG('v'), NULL, "the same as CSV (UTF-8 with BOM, for Excel)"},
+    {0}};
+static const struct args_cmd tree_cmd = {
+    "carenet tree", "[-c CFG] [--json | --csv]",
+    "Shows every office below this node, as a tree, with its state: up or down\n"
+    "for this node's children (its live sessions, with last seen and round\n"
+    "trip), 'announced' for offices further down, which this node knows only\n"
+    "from their announcements (run tree on their parent for their state).\n"
+    "Software versions, queue depths and data age are not carried up the tree\n"
+    "yet: carenet status on each node shows its own.\n"
+    "A monitoring check: exit 0 when every child is up, 1 when one is down.\n",
+    tree_opts, NULL};
+
+static void tree_row(const Carenet__Status *st, const Carenet__PeerStatus *o, int fmt,
+                     struct json *j, const char *tz)
+{
+	const Carenet__PeerStatus *c = child_of(st, o->id);
+	const char *state = office_state(st, o->id);
+	int depth = (int)(strlen(o->id) - strlen(st->id)) / 3;
+	char seen[32] = "-", rtt[24] = "", dep[16], ls[32];
+
+	if (c && c->last_seen)
+		util_fmt_time(c->last_seen, tz, seen, sizeof(seen));
+	if (c && c->rtt_us)
+		snprintf(rtt, sizeof(rtt), "%.1f ms", (double)c->rtt_us / 1000.0);
+	if (fmt == 'j') {
+		json_obj_begin(j, NULL);
+		json_str(j, "id", o->id);
+		json_str(j, "role", o->role);
+		json_str(j, "name", o->name);
+		json_u64(j, "depth", (uint64_t)depth);
+		json_str(j, "state", state);
+		json_u64(j, "last_seen", c ? c->last_seen : 0);
+		json_str(j, "last_error", c ? c->last_error : "");
+		json_obj_end(j);
+	} else if (fmt == 'v') {
+		snprintf(dep, sizeof(dep), "%d", depth);
+		snprintf(ls, sizeof(ls), "%s", seen);
+		const char *cells[] = {
+		    o->id, o->role, o->name, dep, state, ls, c ? c->last_error : ""};
+		csv_write_row(stdout, cells, 7);
+	} else {
+		printf("%*s", 2 * depth, "");
+		cli_pad(stdout, o->id, 16 - 2 * depth > 13 ? 16 - 2 * depth : 13);
+		cli_pad(stdout, o->role, 10);
+		cli_pad(stdout, o->name, 24);
+		printf("%-9s %-6s %-19s %s\n", state, state_zh(state), seen,
+		       c && !c->up && c->last_error[0] ? c->last_error : rtt);
+	}
+}
+
+static int tree_print(const Carenet__Status *st, const Carenet__ControlReply *offs, int fmt,
+                      const char *tz)
+{
+	static const char *const head[] = {"id",    "role",      "name",      "depth",
+	                                   "state", "last_seen", "last_error"};
+	struct json j;
+	size_t down = 0;
+
+	if (fmt == 'j') {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+	} else if (fmt == 'v') {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 7);
+	} else {
+		printf("%s  %s %s  %s\n", st->id, st->role, role_zh(st->role), st->name);
+	}
+	for (size_t i = 0; i < offs->n_offices; i++) {
+		tree_row(st, offs->offices[i], fmt, &j, tz);
+		down += strcmp(office_state(st, offs->offices[i]->id), "down") == 0;
+	}
+	if (fmt == 'j') {
+		json_arr_end(&j);
+		json_finish(&j);
+	} else if (!fmt) {
+		printf("(%zu offices below, %zu of %zu children up; times in %s)\n",
+		       offs->n_offices, st->n_children - down, st->n_children, tz);
+	}
+	return down ? CN_EIO : 0;
+}
+
+int cmd_tree(int argc, char **argv)
+{
+	const char *p = "carenet tree", *cfgpath = CONFIG_DEFAULT_PATH;
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL, *offs = NULL;
+	struct config *cfg = NULL;
+	struct args a;
+	int ch, fmt = 0, rc;
+
+	args_begin(&a, &tree_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('j') || ch == ARGS_LONG('v'))
+			fmt = ch & 0xff;
+		else
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	rc = cli_request(p, cfgpath, CARENET__CONTROL_REQUEST__REQUEST_STATUS, &cfg, &rep);
+	if (rc == 0 && !rep->status) {
+		fprintf(stderr, "%s: the node sent no status\n", p);
+		rc = CN_EPROTO;
+	}
+	if (rc == 0) {
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_OFFICES, NULL);
+		rc = cli_call(p, cfg, &req, CLI_TIMEOUT_MS, &offs);
+	}
+	if (rc == 0)
+		rc = tree_print(rep->status, offs, fmt, cfg->timezone);
+	if (rep)
+		carenet__control_reply__free_unpacked(rep, NULL);
+	if (offs)
+		carenet__control_reply__free_unpacked(offs, NULL);
 	config_free(&cfg);
 	return cn_exit_code(rc);
 }

@@ -65,6 +65,13 @@ void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n);
 void cli_directive_print(const Carenet__DirectiveView *v, const char *tz);
 void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz);
 
+/* Every state an office reported, oldest first, one line each after indent:
+ * "2026-11-29 08:00  done 已完成  (2 evidence)  note". */
+void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n,
+                       const char *tz);
+/* "history": [{at, state, state_zh, note, evidence}] inside an open object. */
+void cli_json_history(struct json *j, const char *key, Carenet__NoteEntry *const *h, size_t n);
+
 /* Evidence for an ack: path's base name, size and SHA-256 (into hash; e
  * points at path and hash, which the caller keeps). Errors: CN_ENOTFOUND
  * (cannot open), CN_EINVAL (not a regular file), CN_EIO, CN_ECRYPTO. */

@@ -72,8 +72,7 @@ static const struct args_cmd audit_cmd = {
     "entries such a log lost or where it differs. `checkpoints` lists what this\n"
     "node keeps of its children's checkpoints, and the alerts they raised.\n",
     audit_opts,
-    "Exit status: 0 ok (verified), 2 usage, 3 node not running, 4 the log does\n"
-    "not verify (the finding is printed).\n"};
+    "--verify exits 4 when the log does not verify (the finding is printed).\n"};
 
 static int audit_since(const char *prog, const struct config *cfg, const char *s, uint64_t *out)
 {
@@ -470,7 +469,7 @@ static const struct args_cmd ckpt_cmd = {
     "changed (rewritten). Give the export to the child's operator or auditor:\n"
     "carenet audit --verify --checkpoints FILE on the child (or on a copy of\n"
     "its store) names the entries.\n",
-    ckpt_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    ckpt_opts, NULL};
 
 static void csv_str(const char *s)
 {
@@ -589,7 +588,7 @@ static const struct args_cmd clock_cmd = {
     "forward (reminders, overdue marks and rectification orders that fall due\n"
     "fire at once); only a node with test_clock = true in its configuration\n"
     "allows it (tests and demos).\n",
-    clock_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused (no test clock).\n"};
+    clock_opts, "Refused (exit 4): --advance without a test clock.\n"};
 
 static void clock_print(const Carenet__ControlReply *rep, const char *tz, int as_json)
 {
@@ -669,8 +668,7 @@ static const struct args_cmd crl_publish_cmd = {
     "it against the network's CAs, refuses the revoked certificates from then on\n"
     "and drops their live sessions. Only a county node publishes.\n",
     crl_opts,
-    "Exit status: 0 published, 2 usage, 3 node not running, 4 refused (not a\n"
-    "county, or the list does not verify).\n"};
+    "Refused (exit 4): not a county, or the list does not verify.\n"};
 
 /* The CRL in FILE (PEM or DER), or NULL with *rc set and the reason printed;
  * caller frees it with X509_CRL_free. */

@@ -369,8 +369,7 @@ static const struct args_cmd restore_cmd = {
     "what it originated after the backup; at the next start its parent and children\n"
     "send again what it acknowledged since the backup (delivery.keep_acked).\n",
     restore_opts,
-    "Exit status: 0 restored, 2 usage, 4 refused (the node runs; another office's\n"
-    "store), 1 other.\n"};
+    "Refused (exit 4): the node runs, or FILE is another office's store.\n"};
 
 int cmd_restore(int argc, char **argv)
 {

@@ -194,3 +194,34 @@ void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n)
 	}
 	json_arr_end(j);
 }
+
+void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n, const char *tz)
+{
+	char at[32], st[64];
+
+	for (size_t i = 0; i < n; i++) {
+		util_fmt_time(h[i]->at, tz, at, sizeof(at));
+		snprintf(st, sizeof(st), "%s %s", roles_state_name(h[i]->state),
+		         roles_state_zh(h[i]->state));
+		printf("%s%s  ", indent, at);
+		cli_pad(stdout, st, 22);
+		if (h[i]->evidence)
+			printf("(%u evidence) ", h[i]->evidence);
+		printf("%s\n", h[i]->note);
+	}
+}
+
+void cli_json_history(struct json *j, const char *key, Carenet__NoteEntry *const *h, size_t n)
+{
+	json_arr_begin(j, key);
+	for (size_t i = 0; i < n; i++) {
+		json_obj_begin(j, NULL);
+		json_u64(j, "at", h[i]->at);
+		json_str(j, "state", roles_state_name(h[i]->state));
+		json_str(j, "state_zh", roles_state_zh(h[i]->state));
+		json_str(j, "note", h[i]->note);
+		json_u64(j, "evidence", h[i]->evidence);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}

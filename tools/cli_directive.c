@@ -10,8 +10,8 @@
 
 #include "cli.h"
 #include "args.h"
-#include "cmd.h"
 #include "err.h"
+#include "cmd.h"
 #include "json.h"
 #include "roles.h"
 #include "utf8.h"
@@ -32,6 +32,7 @@ static void json_target(struct json *j, const Carenet__TargetView *t)
 	json_u64(j, "reported_at", t->reported_at);
 	json_str(j, "note", t->note);
 	cli_json_evidence(j, t->evidence, t->n_evidence);
+	cli_json_history(j, "history", t->history, t->n_history);
 	json_u64(j, "reminders", t->reminders);
 	json_u64(j, "reminded_at", t->reminded_at);
 	json_obj_end(j);
@@ -172,7 +173,9 @@ static void show_row(const Carenet__TargetView *t, const char *tz)
 	                                : "OVERDUE",
 	       changed, t->reminders);
 	printf("%s\n", t->name);
-	if (t->note[0])
+	if (t->n_history > 1)
+		cli_history_print("                 ", t->history, t->n_history, tz);
+	else if (t->note[0])
 		printf("  %-14s note: %s\n", "", t->note);
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		const Carenet__Evidence *e = t->evidence[i];
@@ -190,9 +193,21 @@ void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 	char counts[256];
 
 	show_head(v, tz);
-	if (v->my_state)
-		printf("\nthis office: %s%s\n", roles_state_name(v->my_state),
-		       v->overdue ? ", OVERDUE" : "");
+	if (v->my_state) {
+		char hex[65];
+		printf("\nthis office 本单位: %s %s%s\n", roles_state_name(v->my_state),
+		       roles_state_zh(v->my_state), v->overdue ? ", OVERDUE 已逾期" : "");
+		cli_history_print("  ", v->my_history, v->n_my_history, tz);
+		for (size_t i = 0; i < v->n_my_evidence; i++) {
+			const Carenet__Evidence *e = v->my_evidence[i];
+			if (e->sha256.len == 32)
+				util_hex(e->sha256.data, 32, hex);
+			else
+				snprintf(hex, sizeof(hex), "?");
+			printf("  evidence 佐证: %s (%llu bytes, sha256 %s)\n", e->name,
+			       (unsigned long long)e->size, hex);
+		}
+	}
 	if (v->n_targets == 0)
 		return;
 	counts_text(v, counts, sizeof(counts));
@@ -209,7 +224,7 @@ struct issue_args {
 	const char *cfgpath, *kind, *to, *title, *body, *body_file, *due, *ref, *remind;
 	char **indicators;
 	size_t nindicators;
-	int json;
+	int json, allow_unknown;
 };
 
 #define STR_(x) #x
@@ -223,15 +238,22 @@ static const struct args_opt issue_opts[] = {
     {"to", ARGS_LONG('t'), "TARGETS",
      "office ids separated by commas (530102001001,530102001002)\n"
      "or PREFIX:ROLE: 530102:village, 530102001:village,\n"
-     "530102:township (the offices known below this one)"},
+     "530102:township (the offices known below this one);\n"
+     "an id the node has never heard of is refused"},
+    {"allow-unknown", ARGS_LONG('U'), NULL,
+     "send to ids the node has not heard of yet (offices\n"
+     "that have not connected since they were enrolled)"},
     {"title", ARGS_LONG('T'), "TITLE", "1 to " STR(ROLES_MAX_TITLE) " bytes"},
     {"body", ARGS_LONG('b'), "TEXT", "the text (UTF-8, at most " STR(ROLES_MAX_BODY) " bytes), or"},
     {"body-file", ARGS_LONG('B'), "FILE", "read it from FILE"},
     {"due", ARGS_LONG('d'), "TIME",
-     "\"2026-12-31 18:00\" in the node's timezone, or +DURATION\n"
-     "from the node's clock (+2h, +90m, +7d)"},
+     "\"2026-12-31 18:00\" in the node's timezone, 2026-12-31\n"
+     "(the end of that day, 23:59:59), or +DURATION from\n"
+     "the node's clock (+2h, +90m, +7d)"},
     {"indicator", ARGS_LONG('i'), "ID", "an indicator of the standard it concerns (repeatable)"},
-    {"ref", ARGS_LONG('r'), "DIRECTIVE", "an earlier directive or finding it refers to"},
+    {"ref", ARGS_LONG('r'), "DIRECTIVE",
+     "an earlier directive or finding it refers to (a\n"
+     "rectification order: a directive this node holds)"},
     {"remind", ARGS_LONG('R'), "LIST",
      "reminders before due to targets not done: 7d,1d\n"
      "(default: the node's deadline.remind)"},
@@ -244,8 +266,8 @@ static const struct args_cmd issue_cmd = {
     "what its role may issue and to whom, expands the targets, signs the\n"
     "directive and sends it down; it then tracks every target's state.\n",
     issue_opts,
-    "Prints the new directive's id. Exit status: 0 issued, 2 usage, 3 node not\n"
-    "running, 4 refused (role, scope, invalid input: the reason is printed).\n"};
+    "Prints the new directive's id. Refused (exit 4, the reason printed): role,\n"
+    "scope, an office the node does not know, invalid input.\n"};
 
 /* 0, 1 after --help, CN_EUSAGE (printed). */
 static int issue_parse(int argc, char **argv, struct issue_args *a)
@@ -288,6 +310,9 @@ static int issue_parse(int argc, char **argv, struct issue_args *a)
 			break;
 		case ARGS_LONG('j'):
 			a->json = 1;
+			break;
+		case ARGS_LONG('U'):
+			a->allow_unknown = 1;
 			break;
 		default:
 			return g.exit == 0 ? 1 : CN_EUSAGE;
@@ -366,11 +391,11 @@ static int issue_due(const struct config *cfg, const char *s, uint64_t *due)
 	int rc;
 
 	if (s[0] != '+') {
-		if (util_parse_time(s, cfg->timezone, due) == 0)
+		if (util_parse_time_end(s, cfg->timezone, due) == 0)
 			return 0;
 		fprintf(stderr,
-		        "%s: --due %s: give \"YYYY-MM-DD HH:MM\" (%s) or +DURATION "
-		        "(+2h, +90m, +7d)\n",
+		        "%s: --due %s: give \"YYYY-MM-DD HH:MM\", YYYY-MM-DD (the end of that "
+		        "day) in %s, or +DURATION (+2h, +90m, +7d)\n",
 		        p, s, cfg->timezone);
 		return CN_EUSAGE;
 	}
@@ -451,6 +476,7 @@ static int issue_fill(const struct config *cfg, const struct issue_args *a,
 	if ((rc = issue_due(cfg, a->due, &iq->due)) != 0)
 		return rc;
 	iq->to = (char *)a->to;
+	iq->allow_unknown = a->allow_unknown;
 	iq->title = (char *)a->title;
 	iq->ref = (char *)(a->ref ? a->ref : "");
 	iq->indicators = a->indicators;
@@ -535,7 +561,7 @@ static const struct args_cmd list_cmd = {
     "carenet directive list", "[-c CFG] [--state open|overdue|done] [--json]",
     "Lists the directives this office issued or relayed, newest first, with the\n"
     "number of targets in each state and how many are overdue.\n",
-    list_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    list_opts, NULL};
 
 static const struct args_opt show_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
@@ -549,7 +575,7 @@ static const struct args_cmd show_cmd = {
     "Shows one directive and the state of each of its targets below this office\n"
     "(pending, delivered, accepted, in-progress, done, unable), overdue targets\n"
     "first, with notes and evidence (name, size, SHA-256).\n",
-    show_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused, 1 not found.\n"};
+    show_opts, NULL};
 
 /* list's and show's options (cmd says which: --state is list's; the ID
  * operand show's). 0, 1 after --help, CN_EUSAGE (printed). */
@@ -620,7 +646,7 @@ static const struct args_sub directive_subs[] = {
 };
 static const struct args_group directive_group = {
     "carenet directive", NULL, directive_subs, sizeof(directive_subs) / sizeof(directive_subs[0]),
-    "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    CN_EXIT_TEXT};
 
 int cmd_directive(int argc, char **argv)
 {

@@ -62,6 +62,53 @@ void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 	       tz);
 }
 
+/* inbox show ID: the directive as received (body, ref, indicators,
+ * reminders) and every state this office reported, with its evidence. */
+static int inbox_show(const char *cfgpath, const char *id, int as_json)
+{
+	const char *p = "carenet inbox show";
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ShowRequest q = CARENET__SHOW_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	struct config *cfg = NULL;
+	const Carenet__DirectiveView *v;
+	struct json j;
+	int rc;
+
+	if ((rc = cli_config(p, cfgpath, &cfg)) != 0)
+		return rc;
+	q.id = (char *)id;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_SHOW, &q);
+	if ((rc = cli_call(p, cfg, &req, CLI_TIMEOUT_MS, &rep)) != 0)
+		goto out;
+	if (rep->n_directives != 1 || !rep->directives[0]->my_state) {
+		fprintf(stderr, "%s: %s is not in this office's inbox (carenet inbox lists them)\n", p,
+		        id);
+		rc = CN_ENOTFOUND;
+		goto out;
+	}
+	v = rep->directives[0];
+	if (as_json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		cli_json_directive(&j, v);
+		json_str(&j, "state", roles_state_name(v->my_state));
+		json_bool(&j, "overdue", v->overdue);
+		json_u64(&j, "changed_at", v->my_changed_at);
+		json_str(&j, "note", v->my_note);
+		cli_json_evidence(&j, v->my_evidence, v->n_my_evidence);
+		cli_json_history(&j, "history", v->my_history, v->n_my_history);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else {
+		cli_directive_print(v, cfg->timezone);
+	}
+out:
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return rc;
+}
+
 static int inbox_run(const char *cfgpath, int as_json)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
@@ -95,17 +142,21 @@ static const struct args_opt inbox_opts[] = {
      "issuer, due, state, overdue, reminders, changed_at, ..."},
     {0}};
 static const struct args_cmd inbox_cmd = {
-    "carenet inbox", "[-c CFG] [--json]",
+    "carenet inbox", "[-c CFG] [--json]\nshow ID [-c CFG] [--json]",
     "Lists the directives addressed to this office, newest first: kind, issuer,\n"
     "due time, this office's own state, whether it is overdue and how many\n"
-    "reminders arrived. Acknowledge one with carenet ack.\n",
-    inbox_opts, "Exit status: 0 ok, 2 usage, 3 node not running.\n"};
+    "reminders arrived. Acknowledge one with carenet ack.\n"
+    "'inbox show ID' prints one directive as received — title, body, reference,\n"
+    "indicators, reminders — and every state and note this office reported\n"
+    "with its evidence. (Directives carry no attachments: long material travels\n"
+    "as evidence, by name, size and SHA-256.)\n",
+    inbox_opts, NULL};
 
 int cmd_inbox(int argc, char **argv)
 {
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct args a;
-	int ch, as_json = 0, rc;
+	int ch, as_json = 0;
 
 	args_begin(&a, &inbox_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -116,8 +167,14 @@ int cmd_inbox(int argc, char **argv)
 		else
 			return a.exit;
 	}
-	if ((rc = args_operands(&a, 0, 0)) != 0)
-		return rc;
+	if (a.ind < argc && strcmp(argv[a.ind], "show") == 0) {
+		if (argc - a.ind != 2)
+			return args_usage_error(&inbox_cmd, "inbox show needs one directive ID");
+		return cn_exit_code(inbox_show(cfgpath, argv[a.ind + 1], as_json));
+	}
+	if (a.ind < argc)
+		return args_usage_error(&inbox_cmd, "unexpected operand '%s' (inbox, or inbox show ID)",
+		                        argv[a.ind]);
 	return cn_exit_code(inbox_run(cfgpath, as_json));
 }
 
@@ -172,14 +229,17 @@ struct ack_args {
 	const char *cfgpath, *id, *state, *note;
 	char **files;
 	size_t nfiles;
-	int json;
+	int json, reopen;
 };
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
 static const struct args_opt ack_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
-    {"state", ARGS_LONG('s'), "STATE", "accepted, in-progress, done, or unable (needs --note)"},
+    {"state", ARGS_LONG('s'), "STATE",
+     "accepted 已受理, in-progress 办理中, done 已完成,\n"
+     "or unable 无法完成 (needs --note)"},
+    {"reopen", ARGS_LONG('o'), NULL, "go back from done or unable (say why in --note)"},
     {"note", ARGS_LONG('n'), "TEXT",
      "at most " STR(ROLES_MAX_NOTE) " bytes: what was done, or why it cannot be"},
     {"evidence", ARGS_LONG('e'), "F",
@@ -188,11 +248,13 @@ static const struct args_opt ack_opts[] = {
     {0}};
 static const struct args_cmd ack_cmd = {
     "carenet ack",
-    "ID [-c CFG] --state STATE [--note TEXT] [--evidence FILE]... [--json]",
+    "ID [-c CFG] --state STATE [--note TEXT] [--evidence FILE]... [--reopen] [--json]",
     "Reports this office's state for a directive in its inbox; the status travels\n"
     "up to the issuer. Evidence files stay here: only each file's name, size and\n"
-    "SHA-256 are sent, so the file can be checked later against the record.\n",
-    ack_opts, "Exit status: 0 recorded, 2 usage, 3 node not running, 4 refused.\n"};
+    "SHA-256 are sent, so the file can be checked later against the record.\n"
+    "Every state and note is kept, in order, here and at the issuer (carenet\n"
+    "inbox show ID, carenet directive show ID); none is overwritten.\n",
+    ack_opts, NULL};
 
 /* 0, 1 after --help, CN_EUSAGE (printed). */
 static int ack_parse(int argc, char **argv, struct ack_args *a)
@@ -217,6 +279,9 @@ static int ack_parse(int argc, char **argv, struct ack_args *a)
 			break;
 		case ARGS_LONG('j'):
 			a->json = 1;
+			break;
+		case ARGS_LONG('o'):
+			a->reopen = 1;
 			break;
 		default:
 			return g.exit == 0 ? 1 : CN_EUSAGE;
@@ -292,11 +357,12 @@ static int ack_send(const struct ack_args *a)
 
 	if (!(ar.state = roles_state_parse(a->state)) || ar.state == STATE_DELIVERED) {
 		fprintf(stderr,
-		        "carenet ack: --state %s: use accepted, in-progress, done or "
-		        "unable\n",
+		        "carenet ack: --state %s: use accepted 已受理, in-progress 办理中, "
+		        "done 已完成 or unable 无法完成\n",
 		        a->state);
 		return CN_EUSAGE;
 	}
+	ar.reopen = a->reopen;
 	if (a->note && !utf8_valid(a->note, strlen(a->note))) {
 		fprintf(stderr, "carenet ack: the note is not UTF-8 text\n");
 		return CN_EINVAL;

@@ -49,7 +49,7 @@ static const struct args_opt o_json = {"json", 'j', NULL, "JSON (fields keyed by
 static const struct args_opt o_csv = {"csv", ARGS_LONG('v'), NULL, "CSV in the template's layout"};
 static const struct args_opt o_reveal = {"reveal", ARGS_LONG('r'), NULL,
                                          "personal fields in the clear (written to the audit log)"};
-static const struct args_opt o_office = {"office", 'o', "PREFIX", "owners whose id begins with PREFIX"};
+static const struct args_opt o_office = {"office", ARGS_LONG('o'), "PREFIX", "owners whose id begins with PREFIX"};
 static const struct args_opt o_where = {"where", 'w', "FIELD=VALUE",
                                         "only records whose FIELD is VALUE (a set: holds it);\n"
                                         "repeatable, all must hold"};
@@ -69,8 +69,8 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 		switch (ch) {
 		case 'c': o->cfgpath = a.val; break;
 		case 't': o->type = a.val; break;
-		case 'f': o->file = a.val; break;
-		case 'o': o->office = a.val; break;
+		case ARGS_LONG('f'): o->file = a.val; break;
+		case ARGS_LONG('o'): o->office = a.val; break;
 		case 'j': o->json = 1; break;
 		case ARGS_LONG('v'): o->csv = 1; break;
 		case ARGS_LONG('r'): o->reveal = 1; break;
@@ -561,14 +561,14 @@ static int json_fields(const char *prog, const char *path, Carenet__RecordInput 
 /* ------------------------------------------------- add, update, close */
 
 static const struct args_opt add_opts[] = {
-    o_cfg, o_type, o_set, {"file", 'f', "RECORD.json", "the fields as a JSON object"}, o_json,
+    o_cfg, o_type, o_set, {"file", ARGS_LONG('f'), "RECORD.json", "the fields as a JSON object"}, o_json,
     END_OPTS};
 static const struct args_cmd add_cmd = {
     "carenet record add", "--type TYPE (--set FIELD=VALUE... | --file RECORD.json) [-c CFG] [--json]",
     "Adds a record owned by this office (新增记录); it travels up to the county. Its\n"
     "fields are records.md's (carenet record template --type TYPE lists them).\n"
     "Personal fields are sealed at rest and masked in listings.\n",
-    add_opts, "Exit status: 0 written, 2 usage, 3 node not running, 4 refused.\n"};
+    add_opts, NULL};
 
 static int record_add(int argc, char **argv)
 {
@@ -587,7 +587,7 @@ static const struct args_cmd update_cmd = {
     "carenet record update", "ID --set FIELD=VALUE... [-c CFG] [--json]",
     "Changes fields of a record this office owns (修改记录): a new version, kept in\n"
     "its history and sent up. Only the owner changes a record.\n",
-    update_opts, "Exit status: 0 written, 2 usage, 3 node not running, 4 refused.\n"};
+    update_opts, NULL};
 
 static int record_update(int argc, char **argv)
 {
@@ -609,7 +609,7 @@ static const struct args_opt close_opts[] = {
 static const struct args_cmd close_cmd = {
     "carenet record close", "ID --reason REASON [--note TEXT] [-c CFG] [--json]",
     "Closes a record this office owns (关闭记录): a new version; nothing is erased.\n",
-    close_opts, "Exit status: 0 written, 2 usage, 3 node not running, 4 refused.\n"};
+    close_opts, NULL};
 
 static int record_close(int argc, char **argv)
 {
@@ -690,7 +690,7 @@ static const struct args_cmd list_cmd = {
     "village, the replicas of the offices below it. Personal fields are masked\n"
     "(张*明, 5301**********123X) unless --reveal. --where review=returned (or\n"
     "approved, pending, none) selects by review: returned is the owner's to-do list.\n",
-    list_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    list_opts, NULL};
 
 static int record_list(int argc, char **argv)
 {
@@ -711,7 +711,7 @@ static const struct args_cmd export_cmd = {
     "carenet record export", "--type TYPE [--office PREFIX] [--reveal] --csv|--json [-c CFG]",
     "Writes the records of a type on stdout (导出) in the template's layout (CSV,\n"
     "with 记录编号 first) or as JSON. Personal fields masked unless --reveal.\n",
-    export_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    export_opts, NULL};
 
 static int record_export(int argc, char **argv)
 {
@@ -762,7 +762,7 @@ static const struct args_cmd show_cmd = {
     "carenet record show", "ID [--reveal] [--json] [-c CFG]",
     "Shows one record (查看记录). --reveal shows personal fields to the operator of\n"
     "the owner, its township or its county, and writes the reveal to the audit log.\n",
-    show_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused or unknown.\n"};
+    show_opts, NULL};
 
 static int record_show(int argc, char **argv)
 {
@@ -777,7 +777,7 @@ static const struct args_cmd history_cmd = {
     "carenet record history", "ID [--reveal] [--json] [-c CFG]",
     "Every version of a record held here, oldest first (历史): who wrote it, when,\n"
     "and which fields changed.\n",
-    history_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused or unknown.\n"};
+    history_opts, NULL};
 
 static int record_history(int argc, char **argv)
 {
@@ -796,7 +796,7 @@ static const struct args_cmd template_cmd = {
     "Prints the CSV header of a record type (模板): one column a field, named in\n"
     "Chinese as the ledgers are. Fill it in a spreadsheet and bring it in with\n"
     "carenet record import. Needs no running node.\n",
-    template_opts, "Exit status: 0 ok, 2 usage.\n"};
+    template_opts, NULL};
 
 static int record_template(int argc, char **argv)
 {
@@ -926,7 +926,7 @@ static const struct args_cmd import_cmd = {
     "cell and nothing is written; every problem is listed as\n"
     "FILE:LINE:COLUMN: what is wrong, what is expected. A row with a 记录编号\n"
     "updates that record.\n",
-    import_opts, "Exit status: 0 every row written, 2 usage, 3 node not running, 4 refused.\n"};
+    import_opts, NULL};
 
 static int import_run(const char *prog, const struct ropts *o, const struct rec_type *t)
 {
@@ -1003,7 +1003,7 @@ static const struct args_group record_group = {
     "child, activity, visit): the owner writes, the offices above it up to the county\n"
     "hold read-only replicas.",
     record_subs, sizeof(record_subs) / sizeof(record_subs[0]),
-    "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    NULL};
 
 int cmd_record(int argc, char **argv)
 {

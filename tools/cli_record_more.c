@@ -36,13 +36,13 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 		case 'c':
 			o->cfgpath = a.val;
 			break;
-		case 'n':
+		case ARGS_LONG('n'):
 			o->note = a.val;
 			break;
-		case 't':
+		case ARGS_LONG('t'):
 			o->to = a.val;
 			break;
-		case 'o':
+		case ARGS_LONG('o'):
 			o->office = a.val;
 			break;
 		case 'j':
@@ -94,7 +94,7 @@ static const struct args_opt review_opts[] = {
     o_cfg,
     {"approve", ARGS_LONG('a'), NULL, "approve the record as it is (通过)"},
     {"return", ARGS_LONG('r'), NULL, "return it to its owner to correct (退回)"},
-    {"note", 'n', "TEXT", "what to correct (needed with --return)"},
+    {"note", ARGS_LONG('n'), "TEXT", "what to correct (needed with --return)"},
     {0}};
 static const struct args_cmd review_cmd = {
     "carenet record review", "ID --approve | --return --note TEXT [-c CFG]",
@@ -134,7 +134,7 @@ int record_review(int argc, char **argv)
 /* ------------------------------------------------------------ transfer, accept */
 
 static const struct args_opt transfer_opts[] = {
-    o_cfg, {"to", 't', "OFFICE", "the village the child moves to"}, {0}};
+    o_cfg, {"to", ARGS_LONG('t'), "OFFICE", "the village the child moves to"}, {0}};
 static const struct args_cmd transfer_cmd = {
     "carenet record transfer", "ID --to OFFICE [-c CFG]",
     "Moves a child's record to another village of the county (迁移): by its owner,\n"
@@ -244,7 +244,7 @@ static void summary_print(const Carenet__ControlReply *rep, int csv)
 
 static const struct args_opt summary_opts[] = {
     o_cfg,
-    {"office", 'o', "PREFIX", "owners whose id begins with PREFIX"},
+    {"office", ARGS_LONG('o'), "PREFIX", "owners whose id begins with PREFIX"},
     {"json", 'j', NULL, "{office: {children: N, category: {...}, ...}}"},
     {"csv", ARGS_LONG('v'), NULL, "office,measure,value,count"},
     {0}};

@@ -11,7 +11,7 @@
 
 static const struct args_opt renew_opts[] = {
     {"config", 'c', "CFG", "configuration file (default " CONFIG_DEFAULT_PATH ")"},
-    {"rotate", 'r', NULL,
+    {"rotate", ARGS_LONG('r'), NULL,
      "new keys, kept in KEYDIR/renew/ until installed: an\n"
      "Ed25519 key, and for a village a CURVE key pair too"},
     {"rotate-curve", ARGS_LONG('C'), NULL,
@@ -74,9 +74,9 @@ int cmd_renew(int argc, char **argv)
 	while ((ch = args_next(&a)) != ARGS_END) {
 		if (ch == 'c')
 			cfgpath = a.val;
-		else if (ch == 'r' && rotate == 0)
+		else if (ch == ARGS_LONG('r') && rotate == 0)
 			rotate = RENEW_ROTATE_SIGN;
-		else if (ch == 'r')
+		else if (ch == ARGS_LONG('r'))
 			continue;
 		else if (ch == ARGS_LONG('C'))
 			rotate = RENEW_ROTATE_ALL;

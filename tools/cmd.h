@@ -2,8 +2,8 @@
  * cmd: the subcommands of the carenet binary. Each takes the argv that
  * follows its name (argv[0] is the subcommand name itself, getopt-ready),
  * prints its own --help, and returns the process exit status:
- * 0 success, 2 usage error, 3 node not reachable, 4 refused (permission,
- * scope, invalid input), 1 anything else (cn_exit_code()).
+ * 0 success, 2 malformed command line, 4 well formed but refused, 1
+ * anything else (cn_exit_code(), CN_EXIT_TEXT in err.h).
  */
 #ifndef CARENET_CMD_H
 #define CARENET_CMD_H
@@ -20,6 +20,7 @@ int cmd_audit(int argc, char **argv);  /* cli_audit.c: audit log, --verify */
 int cmd_clock(int argc, char **argv);  /* cli_audit.c: the node's (test) clock */
 int cmd_crl(int argc, char **argv);    /* cli_audit.c: crl publish */
 int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node */
+int cmd_tree(int argc, char **argv);    /* cli.c: the subtree with states; a check */
 int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
 int cmd_ledger(int argc, char **argv);  /* cli_record_more.c: ledger summary */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */

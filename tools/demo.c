@@ -44,19 +44,19 @@ static const struct args_opt demo_opts[] = {
     {"dir", 'd', "DIR",
      "where to put everything (must be new or empty);\n"
      "default: a new directory /tmp/carenet-demo-XXXXXX"},
-    {"townships", 't', "N", "townships under the county, 1..99 (default 2)"},
-    {"villages", 'v', "M", "villages per township, 1..999 (default 2)"},
+    {"townships", ARGS_LONG('t'), "N", "townships under the county, 1..99 (default 2)"},
+    {"villages", ARGS_LONG('v'), "M", "villages per township, 1..999 (default 2)"},
     {"duration", ARGS_LONG('D'), "S",
      "stop the network after S (90, 90s, 15m, 2h), counted\n"
      "from the end of the scenario"},
     {"no-scenario", ARGS_LONG('N'), NULL, "start the network and play nothing (test clocks still)"},
-    {"setup-only", 's', NULL,
+    {"setup-only", ARGS_LONG('s'), NULL,
      "write the PKI and configs, print how to run each\n"
      "node, start nothing (configs without test clocks)"},
-    {"base-port", 'p', "P", "listen on ports P, P+1, ... instead of free ports"},
+    {"base-port", ARGS_LONG('p'), "P", "listen on ports P, P+1, ... instead of free ports"},
     {0}};
 static const struct args_cmd demo_cmd = {
-    "carenet demo", "[-d DIR] [-t N] [-v M] [--duration S] [--no-scenario] [-s] [-p P]",
+    "carenet demo", "[-d DIR] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
     "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
     "villages per township — and runs every node as its own process on 127.0.0.1\n"
     "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
@@ -99,11 +99,11 @@ static int demo_parse_int(const char *s, long lo, long hi, int *out)
 /* The value of --townships, --villages, --duration or --base-port (key). */
 static int demo_parse_value(struct demo *d, int key, const char *v)
 {
-	if (key == 't' && demo_parse_int(v, 1, 99, &d->townships) < 0)
+	if (key == ARGS_LONG('t') && demo_parse_int(v, 1, 99, &d->townships) < 0)
 		return args_usage_error(&demo_cmd, "--townships must be 1..99, not '%s'", v);
-	if (key == 'v' && demo_parse_int(v, 1, 999, &d->villages) < 0)
+	if (key == ARGS_LONG('v') && demo_parse_int(v, 1, 999, &d->villages) < 0)
 		return args_usage_error(&demo_cmd, "--villages must be 1..999, not '%s'", v);
-	if (key == 'p' && demo_parse_int(v, 1024, 65535 - 100, &d->base_port) < 0)
+	if (key == ARGS_LONG('p') && demo_parse_int(v, 1024, 65535 - 100, &d->base_port) < 0)
 		return args_usage_error(&demo_cmd, "--base-port must be 1024..65435, not '%s'", v);
 	if (key == ARGS_LONG('D') && (util_parse_duration(v, &d->duration) < 0 || d->duration == 0))
 		return args_usage_error(&demo_cmd,
@@ -127,15 +127,15 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			if (!(d->dir = util_strdup(g.val)))
 				return CN_ENOMEM;
 			break;
-		case 's':
+		case ARGS_LONG('s'):
 			d->setup_only = 1;
 			break;
 		case ARGS_LONG('N'):
 			d->no_scenario = 1;
 			break;
-		case 't':
-		case 'v':
-		case 'p':
+		case ARGS_LONG('t'):
+		case ARGS_LONG('v'):
+		case ARGS_LONG('p'):
 		case ARGS_LONG('D'):
 			if (demo_parse_value(d, ch, g.val) != 0)
 				return CN_EUSAGE;

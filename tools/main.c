@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "err.h"
 #include "cmd.h"
 
 static int cmd_help(int argc, char **argv);
@@ -22,6 +23,7 @@ static const struct args_sub subcommands[] = {
     {"clock", cmd_clock, "the node's clock; --advance a test clock"},
     {"crl", cmd_crl, "publish the county CA's revocation list down the tree"},
     {"offices", cmd_offices, "the offices this node knows below it"},
+    {"tree", cmd_tree, "every office below, with its state (exit 1: one is down)"},
     {"record", cmd_record, "field records: add, update, close, list, import, export (台账)"},
     {"ledger", cmd_ledger, "ledger summary: counts per office, no personal field (台账汇总)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
@@ -37,9 +39,7 @@ static const struct args_group carenet = {
     subcommands,
     sizeof(subcommands) / sizeof(subcommands[0]),
     "global option: --operator NAME (before the subcommand) names who operates in\n"
-    "the node's audit log (default $SUDO_USER, else $USER)\n"
-    "exit status: 0 ok, 2 usage error, 3 node not reachable, "
-    "4 refused (permission, scope, invalid input), 1 other\n",
+    "the node's audit log (default $SUDO_USER, else $USER)\n" CN_EXIT_TEXT,
 };
 
 static int cmd_help(int argc, char **argv)

@@ -46,6 +46,7 @@ enum roles_state {
 #define ROLES_MAX_TARGETS 10000
 #define ROLES_MAX_EVIDENCE 32
 #define ROLES_MAX_REMIND 8
+#define ROLES_MAX_HISTORY 256 /* states kept per target; past it the oldest goes */
 
 struct roles_policy {
 	uint64_t remind[ROLES_MAX_REMIND]; /* default reminders, seconds before due */
@@ -203,6 +204,14 @@ const char *roles_kind_name(uint32_t kind);
 const char *roles_kind_zh(uint32_t kind);
 uint32_t roles_kind_parse(const char *name);
 const char *roles_state_name(uint32_t state);
+/* "已受理" for accepted, ... (pending 待送达, delivered 已送达). */
+const char *roles_state_zh(uint32_t state);
+/* English (accepted, in-progress, ...) or Chinese (已受理, 办理中, 已完成, 无法完成). */
 uint32_t roles_state_parse(const char *name);
+/* Appends {at, state, note, evidence} to a history (*v, *n; owned by the
+ * protobuf message, freed with it), dropping the oldest past ROLES_MAX_HISTORY.
+ * CN_ENOMEM. */
+int roles_history_add(Carenet__NoteEntry ***v, size_t *n, uint64_t at, uint32_t state,
+                      const char *note, size_t nevidence);
 
 #endif

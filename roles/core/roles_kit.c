@@ -167,3 +167,32 @@ void roles_spec_text(const Carenet__Targets *t, char *out, size_t outlen)
 		off += (size_t)n;
 	}
 }
+
+int roles_history_add(Carenet__NoteEntry ***v, size_t *n, uint64_t at, uint32_t state,
+                      const char *note, size_t nevidence)
+{
+	Carenet__NoteEntry *e, **grown;
+
+	if (!(e = malloc(sizeof(*e))))
+		return CN_ENOMEM;
+	carenet__note_entry__init(e);
+	e->at = at;
+	e->state = state;
+	e->evidence = (uint32_t)nevidence;
+	if (note && note[0] && !(e->note = strdup(note))) {
+		free(e);
+		return CN_ENOMEM;
+	}
+	if (*n >= ROLES_MAX_HISTORY) {
+		carenet__note_entry__free_unpacked((*v)[0], NULL);
+		memmove(*v, *v + 1, (*n - 1) * sizeof(**v));
+		(*n)--;
+	}
+	if (!(grown = realloc(*v, (*n + 1) * sizeof(**v)))) {
+		carenet__note_entry__free_unpacked(e, NULL);
+		return CN_ENOMEM;
+	}
+	*v = grown;
+	(*v)[(*n)++] = e;
+	return 0;
+}

@@ -13,6 +13,12 @@ static const char *const kind_names[] = {NULL, "task", "notice", "rectification"
 static const char *const kind_zh[] = {NULL, "任务", "督导通知", "限时整改通知", "通报"};
 static const char *const state_names[] = {"pending",     "delivered", "accepted",
                                           "in-progress", "done",      "unable"};
+static const char *const state_zh[] = {"待送达", "已送达", "已受理", "办理中", "已完成", "无法完成"};
+
+const char *roles_state_zh(uint32_t state)
+{
+	return state <= STATE_UNABLE ? state_zh[state] : "未知";
+}
 
 const char *roles_kind_name(uint32_t kind)
 {
@@ -52,7 +58,7 @@ uint32_t roles_state_parse(const char *name)
 	if (!name)
 		return 0;
 	for (uint32_t s = STATE_DELIVERED; s <= STATE_UNABLE; s++)
-		if (strcasecmp(name, state_names[s]) == 0)
+		if (strcasecmp(name, state_names[s]) == 0 || strcmp(name, state_zh[s]) == 0)
 			return s;
 	if (strcasecmp(name, "in_progress") == 0 || strcasecmp(name, "progress") == 0)
 		return STATE_IN_PROGRESS;

@@ -86,8 +86,10 @@ static int known(const struct strvec *sv, const char *id)
 	return 0;
 }
 
-/* id,id,...: each strictly under this office; duplicates dropped. */
-static int explicit_ids(struct roles *r, char *text, Carenet__Targets *t, struct strvec *out)
+/* id,id,...: each strictly under this office and known to it (announced or
+ * a child: the registry), unless allow_unknown; duplicates dropped. */
+static int explicit_ids(struct roles *r, MDB_txn *txn, char *text, int allow_unknown,
+                        Carenet__Targets *t, struct strvec *out)
 {
 	char *save = NULL, *tok;
 	int rc;
@@ -98,6 +100,16 @@ static int explicit_ids(struct roles *r, char *text, Carenet__Targets *t, struct
 			continue;
 		if ((rc = rules_target_ok(r->env.me, tok, r->err, sizeof(r->err))) != 0)
 			return rc;
+		if (!allow_unknown &&
+		    (rc = registry_get(r->env.store, txn, tok, NULL, NULL, 0)) != 0) {
+			if (rc == CN_ENOTFOUND)
+				roles_why(r->err, sizeof(r->err),
+				          "office %s is unknown here: it has never connected below "
+				          "this node (carenet offices lists those known; a typo? "
+				          "--allow-unknown sends to it anyway)",
+				          tok);
+			return rc;
+		}
 		if (out->n == ROLES_MAX_TARGETS) {
 			roles_why(r->err, sizeof(r->err), "over %d targets", ROLES_MAX_TARGETS);
 			return CN_ETOOBIG;
@@ -114,6 +126,23 @@ static int explicit_ids(struct roles *r, char *text, Carenet__Targets *t, struct
 	t->ids = out->v;
 	t->n_ids = out->n;
 	return 0;
+}
+
+/* A rectification order's ref names a directive this node holds (issued,
+ * relayed or received). */
+static int ref_known(struct roles *r, MDB_txn *txn, const char *ref)
+{
+	Carenet__DirectiveRecord *rec = NULL;
+	int rc = roles_get_directive(r, txn, ref, &rec);
+
+	carenet__directive_record__free_unpacked(rec, NULL);
+	if (rc == CN_ENOTFOUND)
+		roles_why(r->err, sizeof(r->err),
+		          "--ref %.64s: no such directive here (a rectification order refers to "
+		          "a directive this node issued, relayed or received: carenet directive "
+		          "list, carenet inbox)",
+		          ref);
+	return rc;
 }
 
 static int issue_txn(MDB_txn *txn, void *arg)
@@ -133,7 +162,9 @@ static int issue_txn(MDB_txn *txn, void *arg)
 	if ((colon = strchr(text, ':')))
 		rc = expand_spec(r, txn, text, colon, &t, &exp);
 	else
-		rc = explicit_ids(r, text, &t, &exp);
+		rc = explicit_ids(r, txn, text, q->allow_unknown, &t, &exp);
+	if (rc == 0 && q->kind == KIND_RECTIFICATION && q->ref[0])
+		rc = ref_known(r, txn, q->ref);
 	if (rc != 0)
 		goto out;
 	s.kind = q->kind;
@@ -227,6 +258,37 @@ static Carenet__Evidence **evidence_copy(Carenet__Evidence *const *ev, size_t n,
 	return v;
 }
 
+/* A deep copy of a history (each entry packed and unpacked: the view frees
+ * them with carenet__note_entry__free_unpacked). */
+static Carenet__NoteEntry **history_copy(Carenet__NoteEntry *const *h, size_t n, int *err)
+{
+	Carenet__NoteEntry **v;
+	uint8_t buf[ROLES_MAX_NOTE + 64];
+
+	if (!n)
+		return NULL;
+	if (!(v = calloc(n, sizeof(*v)))) {
+		*err = 1;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = carenet__note_entry__get_packed_size(h[i]);
+		if (len > sizeof(buf) ||
+		    !(v[i] = carenet__note_entry__unpack(NULL, carenet__note_entry__pack(h[i], buf),
+		                                         buf)))
+			*err = 1;
+	}
+	return v;
+}
+
+static void history_free(Carenet__NoteEntry **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		if (v[i])
+			carenet__note_entry__free_unpacked(v[i], NULL);
+	free(v);
+}
+
 static void evidence_free(Carenet__Evidence **v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {
@@ -247,6 +309,7 @@ static void tview_free(Carenet__TargetView *t)
 	free(t->name);
 	free(t->note);
 	evidence_free(t->evidence, t->n_evidence);
+	history_free(t->history, t->n_history);
 	free(t);
 }
 
@@ -267,6 +330,10 @@ static void dview_free(Carenet__DirectiveView *v)
 		tview_free(v->targets[i]);
 	free(v->targets);
 	free(v->remind);
+	history_free(v->my_history, v->n_my_history);
+	if (v->my_note != protobuf_c_empty_string)
+		free(v->my_note);
+	evidence_free(v->my_evidence, v->n_my_evidence);
 	free(v);
 }
 
@@ -347,6 +414,8 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	t->n_evidence = t->evidence ? row->n_evidence : 0;
 	t->reminded_at = row->reminded_at;
 	t->reminders = row->reminders;
+	t->history = history_copy(row->history, row->n_history, &err);
+	t->n_history = t->history ? row->n_history : 0;
 	return !t->id || !t->name || !t->note || err ? CN_ENOMEM : 0;
 }
 
@@ -375,7 +444,7 @@ static int add_rows(struct roles *r, MDB_txn *txn, Carenet__DirectiveView *v, ui
 static int add_inbox(struct roles *r, MDB_txn *txn, Carenet__DirectiveView *v, uint64_t now)
 {
 	Carenet__InboxEntry *e = NULL;
-	int rc = roles_get_inbox(r, txn, v->id, &e);
+	int err = 0, rc = roles_get_inbox(r, txn, v->id, &e);
 
 	if (rc != 0)
 		return rc;
@@ -383,8 +452,14 @@ static int add_inbox(struct roles *r, MDB_txn *txn, Carenet__DirectiveView *v, u
 	v->my_changed_at = e->changed_at;
 	v->reminders = e->reminders;
 	v->overdue = now >= v->due && !roles_state_closed(e->state);
+	v->my_history = history_copy(e->history, e->n_history, &err);
+	v->n_my_history = v->my_history ? e->n_history : 0;
+	v->my_evidence = evidence_copy(e->evidence, e->n_evidence, &err);
+	v->n_my_evidence = v->my_evidence ? e->n_evidence : 0;
+	if (!(v->my_note = sdup(e->note)))
+		err = 1;
 	carenet__inbox_entry__free_unpacked(e, NULL);
-	return 0;
+	return err ? CN_ENOMEM : 0;
 }
 
 /* A full view: matrix if tracked, own state if a target. */

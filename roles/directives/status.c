@@ -73,17 +73,24 @@ static uint64_t status_time(uint64_t reported, uint64_t issued, uint64_t now)
 }
 
 /* The new row for a status: state (never back to delivered), note, evidence;
- * changed_at bounded (status_time), reported_at as reported. */
+ * changed_at bounded (status_time), reported_at as reported; every state but
+ * delivered appended to the row's history (old owns it: freed with it). */
 static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
-                      const Carenet__DirectiveRecord *rec, const Carenet__TargetRow *old,
-                      int *stale)
+                      const Carenet__DirectiveRecord *rec, Carenet__TargetRow *old, int *stale)
 {
 	const Carenet__StatusUpdate *s = item->status;
-	Carenet__TargetRow row = *old;
+	Carenet__TargetRow row;
+	int rc;
 
 	*stale = s->state == STATE_DELIVERED && old->state > STATE_DELIVERED;
 	if (*stale)
 		return 0;
+	if (s->state != STATE_DELIVERED &&
+	    (rc = roles_history_add(&old->history, &old->n_history,
+	                            status_time(item->created, rec->created, roles_now(r)),
+	                            s->state, s->note, s->n_evidence)) != 0)
+		return rc;
+	row = *old;
 	row.state = s->state;
 	row.changed_at = status_time(item->created, rec->created, roles_now(r));
 	row.reported_at = item->created;
@@ -447,6 +454,20 @@ int status_ack(struct roles *r, MDB_txn *txn, const Carenet__AckRequest *ack, ch
 			          "no directive %.64s in this office's inbox (carenet "
 			          "inbox lists them)",
 			          ack->directive);
+		return rc;
+	}
+	if (roles_state_closed(e->state) && ack->state != e->state && !ack->reopen) {
+		roles_why(why, whylen,
+		          "directive %s is %s (%s) here: going back to %s needs --reopen "
+		          "(and a note saying why)",
+		          ack->directive, roles_state_name(e->state), roles_state_zh(e->state),
+		          roles_state_name(ack->state));
+		carenet__inbox_entry__free_unpacked(e, NULL);
+		return CN_EINVAL;
+	}
+	if ((rc = roles_history_add(&e->history, &e->n_history, roles_now(r), ack->state, ack->note,
+	                            ack->n_evidence)) != 0) {
+		carenet__inbox_entry__free_unpacked(e, NULL);
 		return rc;
 	}
 	ne = *e;

@@ -23,7 +23,8 @@ import traceback
 COUNTY = "530102"
 
 # carenet status exit statuses (tools/cmd.h)
-EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED = 0, 1, 2, 3, 4
+# The one convention (base/err.h CN_EXIT_TEXT): a node that is not running is "anything else".
+EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED = 0, 1, 2, 1, 4
 
 
 class TestFailure(Exception):
@@ -183,10 +184,11 @@ class Net:
 
     # ---- observation ----
     def status(self, node_id):
-        """carenet status --json as a dict; None when the node is not reachable (exit 3)."""
+        """carenet status --json as a dict; None when the node is not running (exit 1, says so)."""
         argv = [self.carenet, "status", "-c", self.cfg(node_id), "--json"]
         r = run_cli(argv, timeout=20)
-        if r.returncode == EXIT_UNREACH:
+        if r.returncode == EXIT_UNREACH and ("not running" in r.stderr
+                                             or "did not answer" in r.stderr):
             self.seen[node_id] = None
             return None
         check(r.returncode == 0, "%s exited %d: %s" % (" ".join(argv), r.returncode,

@@ -10,7 +10,7 @@ import time
 
 from harness import TestFailure, check, run_cli
 
-EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED = 0, 1, 2, 3, 4
+from harness import EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED  # noqa: E402,F401
 STATES = ("pending", "delivered", "accepted", "in-progress", "done", "unable")
 
 

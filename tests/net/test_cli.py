@@ -4,6 +4,7 @@ unreachable nodes, config errors that name file:line, run -n, help CMD, man page
 and completion words from the --help tables, "did you mean" for a mistyped command."""
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -18,27 +19,71 @@ SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca",
 # Every flag a subcommand takes, which its --help must document: a table-built
 # usage drops nothing silently.
 FLAGS = {
-    ("ca", "init"): ["-d", "--dir", "-s", "--scope", "-n", "--name", "-r", "--root", "-q",
-                     "--request", "-i", "--install", "--days", "--passphrase-file"],
-    ("ca", "issue"): ["-c", "--ca", "-r", "--csr", "-e", "--endpoint", "-p",
+    ("ca", "init"): ["-d", "--dir", "--scope", "--name", "-r", "--root", "-q",
+                     "--request", "--install", "--days", "--passphrase-file"],
+    ("ca", "issue"): ["--ca", "--csr", "-e", "--endpoint", "-p",
                       "--parent-endpoint", "--days", "--valid-from", "--valid-until", "--tz",
                       "-o", "--out", "-f", "--force", "--passphrase-file"],
-    ("ca", "revoke"): ["-c", "--ca", "-s", "--serial", "-i", "--id", "-r", "--reason",
+    ("ca", "revoke"): ["--ca", "--serial", "-i", "--id", "--reason",
                        "--passphrase-file"],
-    ("ca", "crl"): ["-c", "--ca", "--passphrase-file"],
-    ("ca", "list"): ["-c", "--ca", "-j", "--json"],
-    ("init",): ["-d", "--dir", "-i", "--id", "-n", "--name", "-I", "--inspector", "-s",
+    ("ca", "crl"): ["--ca", "--passphrase-file"],
+    ("ca", "list"): ["--ca", "-j", "--json"],
+    ("init",): ["-d", "--dir", "-i", "--id", "--name", "-I", "--inspector",
                 "--scope"],
     ("enroll",): ["-d", "--dir", "-l", "--listen", "--data-dir", "-p", "--parent-endpoint",
                   "--root-sha256", "--root", "-f", "--force"],
-    ("demo",): ["-d", "--dir", "-t", "--townships", "-v", "--villages", "--duration",
-                "--no-scenario", "-s", "--setup-only", "-p", "--base-port"],
+    ("demo",): ["-d", "--dir", "--townships", "--villages", "--duration",
+                "--no-scenario", "--setup-only", "--base-port"],
     ("directive", "issue"): ["-c", "--config", "--kind", "--to", "--title", "--body",
                              "--body-file", "--due", "--indicator", "--ref", "--remind",
                              "--json", "--help"],
     ("directive", "list"): ["-c", "--config", "--state", "--json"],
     ("directive", "show"): ["-c", "--config", "--json"],
 }
+
+
+def commands(cn, prefix=()):
+    """Every command, walked from carenet --help: a group's --help lists its
+    commands under "commands:"; a leaf's is built from its args table."""
+    r = run_cli([cn] + list(prefix) + ["--help"])
+    check(r.returncode == 0, "carenet %s --help: exit %d" % (" ".join(prefix), r.returncode))
+    if "\ncommands:\n" not in r.stdout:
+        return [(tuple(prefix), r.stdout)]
+    out = []
+    for line in r.stdout.split("\ncommands:\n", 1)[1].splitlines():
+        m = re.match(r"^  ([a-z][a-z-]*)\s", line)
+        if not m:
+            break
+        out += commands(cn, prefix + (m.group(1),))
+    return out
+
+
+def test_short_flags(cn):
+    """A short flag means one thing in every command (-c is --config), and
+    every command's --help ends with the one exit-status convention."""
+    leaves = commands(cn)
+    names = [" ".join(p) for p, _ in leaves]
+    for want in ("status", "ca issue", "directive issue", "inbox", "ack", "tree"):
+        check(want in names, "carenet --help does not lead to %r: %s" % (want, names))
+    meaning = {}
+    for prefix, text in leaves:
+        check("Exit status: 0 ok, 2 malformed command line, 4 well formed but refused" in text,
+              "carenet %s --help lacks the exit-status convention:\n%s" % (" ".join(prefix), text))
+        for m in re.finditer(r"^  -([A-Za-z]), --([a-z0-9-]+)", text, re.M):
+            meaning.setdefault(m.group(1), {}).setdefault(m.group(2), []).append(" ".join(prefix))
+    for letter, longs in sorted(meaning.items()):
+        check(len(longs) == 1, "-%s means %s" % (letter, "; ".join(
+            "--%s in %s" % (lo, ", ".join(cmds)) for lo, cmds in longs.items())))
+    check(list(meaning.get("c", {"config": 0})) == ["config"], "-c is not --config: %r" %
+          meaning.get("c"))
+    # every leaf's usage errors: exit 2, "carenet COMMAND: " first
+    for prefix, _ in leaves:
+        argv = [cn] + list(prefix) + ["--no-such-option"]
+        r = run_cli(argv)
+        check(r.returncode == EXIT_USAGE and r.stderr.startswith("carenet %s: " % " ".join(prefix)),
+              "%s: expected exit 2 and 'carenet %s: ...': %s" % (" ".join(argv), " ".join(prefix),
+                                                               show(r)))
+    return len(leaves)
 
 
 def show(r):
@@ -126,7 +171,7 @@ def test_demo_usage(cn, scratch):
            err_has=["duration"])
     expect([cn, "demo", "--base-port", "80"], EXIT_USAGE, "demo --base-port 80",
            err_has=["base-port"])
-    expect([cn, "demo", "-t", "99", "-v", "999"], EXIT_USAGE, "demo of 99000 nodes",
+    expect([cn, "demo", "--townships", "99", "--villages", "999"], EXIT_USAGE, "demo of 99000 nodes",
            err_has=["--setup-only"])
     busy = os.path.join(scratch, "busy")
     os.makedirs(busy)
@@ -188,6 +233,16 @@ def test_run_config_errors(cn, net):
     check("%s:%d" % (bad, line) in r.stderr and "no_such_key" in r.stderr,
           "unknown key: stderr should name %s:%d and the key: %s" % (bad, line, show(r)))
 
+    badtz = os.path.join(os.path.dirname(cfg), "bad-tz.cfg")
+    kept = [l for l in text.splitlines() if not l.startswith("timezone")]
+    with open(badtz, "w") as f:
+        f.write("\n".join(kept) + '\ntimezone = "Asia/Shangai";\n')
+    tzline = len(kept) + 1
+    r = run_cli([cn, "run", "-n", "-c", badtz])
+    check(r.returncode == 1 and "%s:%d" % (badtz, tzline) in r.stderr and "Asia/Shangai" in r.stderr
+          and "timezone" in r.stderr,
+          "an unknown timezone: expected exit 1 naming %s:%d: %s" % (badtz, tzline, show(r)))
+
     wrong = os.path.join(os.path.dirname(cfg), "wrong-type.cfg")
     with open(wrong, "w") as f:
         f.write(text + 'log_level = 7;\n')
@@ -219,17 +274,101 @@ def test_run_check(cn, net):
           "run -n left a control socket behind: did it start the node?")
 
 
+def test_targets_and_states(cn, net):
+    """Item 9 and inbox show, on a running county + township + village."""
+    from ops import ack, cn_json, issue, poll, show as dshow  # noqa: E402
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    net.start_all()
+    net.wait_for(net.all_links_up, 90, "every link up")
+    cfg = net.cfg(county)
+    base = [cn, "directive", "issue", "-c", cfg, "--kind", "任务", "--title", "t"]
+    # an office never heard of: refused (4) and named; --allow-unknown sends anyway
+    ghost = town + "099"
+    r = expect(base + ["--to", ghost, "--due", "+1d"], 4, "--to an unknown office",
+               err_has=[ghost, "unknown", "--allow-unknown"])
+    check(r.stderr.startswith("carenet directive issue: "), "prefix: %s" % show(r))
+    expect(base + ["--to", ghost, "--due", "+1d", "--allow-unknown"], 0, "--allow-unknown")
+    # a date alone is the end of that day, in the node's zone
+    import datetime
+    import zoneinfo
+    tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+    day = (datetime.datetime.now(tz) + datetime.timedelta(days=3)).date()
+    did = issue(net, town, village, "本月走访 visits", due=day.isoformat(),
+                extra=("--body", "每户走访并记录 visit every home"))
+    end = datetime.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=tz)
+    check(dshow(net, town, did)["due"] == int(end.timestamp()),
+          "--due %s is not the end of that day (%d): %r" % (day, int(end.timestamp()),
+                                                            dshow(net, town, did)["due"]))
+    # a rectification order's --ref must name a directive the node knows
+    expect([cn, "directive", "issue", "-c", net.cfg(town), "--kind", "rectification", "--to",
+            village, "--title", "t", "--due", "+1d", "--ref", "530102001-999"], 4,
+           "rectification with an unknown --ref", err_has=["--ref", "530102001-999"])
+    expect([cn, "directive", "issue", "-c", net.cfg(town), "--kind", "限时整改", "--to",
+            village, "--title", "t", "--due", "+1d", "--ref", did], 0, "rectification --ref ID")
+    # Chinese state names; back from done needs --reopen; every note kept
+    poll(net, lambda: (any(e["id"] == did for e in cn_json(net, "inbox", "-c", net.cfg(village))),
+                       None), 60, "the directive in the village's inbox")
+    vcfg = net.cfg(village)
+    ack(net, village, did, "已受理", "--note", "收到")
+    ack(net, village, did, "已完成", "--note", "第一次完成")
+    expect([cn, "ack", did, "-c", vcfg, "--state", "办理中"], 4, "back from done without --reopen",
+           err_has=["--reopen"])
+    ack(net, village, did, "办理中", "--reopen", "--note", "漏了两户")
+    expect([cn, "ack", did, "-c", vcfg, "--state", "完成了"], EXIT_USAGE, "an unknown state")
+    r = expect([cn, "inbox", "show", did, "-c", vcfg], 0, "inbox show ID",
+               out_has=["每户走访并记录", "漏了两户", "第一次完成", "已受理"])
+    v = cn_json(net, "inbox", "show", did, "-c", vcfg)
+    check([h["state"] for h in v["history"]] == ["accepted", "done", "in-progress"] and
+          v["body"] == "每户走访并记录 visit every home" and v["note"] == "漏了两户",
+          "inbox show --json: %r" % v)
+    expect([cn, "inbox", "show", "-c", vcfg], EXIT_USAGE, "inbox show without ID")
+    expect([cn, "inbox", "show", "530102001-77", "-c", vcfg], 4, "inbox show of an unknown ID")
+
+    def at_town():
+        t = [x for x in dshow(net, town, did)["targets"] if x["id"] == village]
+        return (bool(t) and [h["note"] for h in t[0]["history"]] == ["收到", "第一次完成", "漏了两户"],
+                t)
+    poll(net, at_town, 60, "the township keeps every note as history")
+
+
+def test_tree(cn, net):
+    """tree and status --check as monitoring checks; tree --csv read by Python's csv."""
+    import csv
+    import io
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    cfg = net.cfg(county)
+    r = expect([cn, "tree", "-c", cfg], 0, "tree with every office up", out_has=[town, village])
+    expect([cn, "status", "--check", "-c", cfg], 0, "status --check, all up", out_has=["OK"])
+    r = run_cli([cn, "tree", "-c", cfg, "--csv"])
+    check(r.returncode == 0 and r.stdout.startswith("\ufeff"), "tree --csv: no BOM: %s" % show(r))
+    raw = r.stdout.encode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    check([x["id"] for x in rows] == [town, village] and rows[0]["state"] == "up" and
+          rows[1]["state"] == "announced" and rows[0]["name"],
+          "tree --csv read by csv.DictReader: %r" % rows)
+    net.stop(town)
+    net.wait_for(lambda: net.child_state(county, town) == "down", 60, "the township down")
+    r = expect([cn, "tree", "-c", cfg], 1, "tree with the township down", out_has=["down"])
+    expect([cn, "status", "--check", "-c", cfg], 1, "status --check, a child down",
+           out_has=["DOWN", town])
+    j = __import__("json").loads(run_cli([cn, "tree", "-c", cfg, "--json"]).stdout)
+    check([o["state"] for o in j if o["id"] == town] == ["down"], "tree --json: %r" % j)
+
+
 def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
     test_help(cn)
     test_help_cmd(cn)
+    test_short_flags(cn)
     test_demo_usage(cn, scratch)
     net.setup(1, 1)
     test_status_not_running(cn, net)
     test_flags_parse(cn, net)
     test_run_config_errors(cn, net)
     test_run_check(cn, net)
+    test_targets_and_states(cn, net)
+    test_tree(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 
 

@@ -5,7 +5,7 @@ done (one with evidence, whose hash reaches the county) and the county's and
 each township's matrices agree. Refusals come back from the node with exit 4
 (a village issuing, a township addressing another township's village, a body
 over the cap, a target outside the subtree), usage errors exit 2, every new
-subcommand has --help, and a stopped node gives exit 3."""
+subcommand has --help, and a stopped node gives exit 1 ("not running")."""
 
 import hashlib
 import os
@@ -140,7 +140,7 @@ def refusals(net, did):
     r = cn(net, "directive", "issue", "-c", net.cfg(county), "--kind", "task", "--to", v1,
            "--title", "past", "--due", "2020-01-01 08:00", code=EXIT_REFUSED)
     check("future" in r.stderr, "a due time in the past: %s" % r.stderr)
-    r = cn(net, "ack", "530102-999999", "-c", net.cfg(v1), "--state", "done", code=EXIT_OTHER)
+    r = cn(net, "ack", "530102-999999", "-c", net.cfg(v1), "--state", "done", code=EXIT_REFUSED)
     check("no directive" in r.stderr, "ack of an unknown directive: %s" % r.stderr)
     r = cn(net, "ack", did, "-c", net.cfg(v1), "--state", "unable", code=EXIT_REFUSED)
     check("note" in r.stderr, "unable without a note: %s" % r.stderr)
