@@ -69,10 +69,12 @@ static const struct args_cmd demo_cmd = {
     "and gets a rectification order (限时整改). Then the children's ledger (儿童台账)\n"
     "flows up: every village imports a few fictional children (record import),\n"
     "the county lists them masked and counts them (ledger summary), a village\n"
-    "updates one and its township returns another (record review). The nodes it starts run test\n"
-    "clocks (test_clock = true; the county: deadline.remind \"5m\", auto_rectify,\n"
-    "rectify_hours 1), which the scenario moves on instead of waiting; move them\n"
-    "yourself with carenet clock -c DIR/<id>/node.cfg --advance 1h.\n",
+    "updates one and its township returns another (record review).\n"
+    "\n"
+    "The nodes it starts run test clocks (test_clock = true; the county:\n"
+    "deadline.remind \"5m\", auto_rectify, rectify_hours 1), which the scenario\n"
+    "moves on instead of waiting; move them yourself with\n"
+    "carenet clock -c DIR/<id>/node.cfg --advance 1h.\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
     "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
