@@ -612,8 +612,8 @@ static const struct {
 } rc_given[] = {{"子涵", 0}, {"浩然", 1}, {"雨桐", 0}, {"俊杰", 1}, {"梓萱", 0}, {"宇航", 1},
                 {"诗琪", 0}, {"明轩", 1}, {"欣怡", 0}, {"嘉豪", 1}, {"雅琳", 0}, {"振宇", 1},
                 {"晓雯", 0}, {"志强", 1}, {"思彤", 0}, {"天佑", 1}, {"佳怡", 0}, {"博文", 1}};
-static const char *const rc_elders[] = {"建国", "秀英", "德华", "桂兰", "志刚", "玉梅",
-                                        "国强", "淑芬", "永福", "凤英"};
+static const char *const rc_elders[] = {"建国", "秀英", "德华", "桂兰", "志刚",
+                                        "玉梅", "国强", "淑芬", "永福", "凤英"};
 
 /* Coherent situations, one a child in turn: 类别, 孤儿类型, 贫困类型, 残疾类别,
  * 残疾等级, 监护状况, 居住情况, 监护人关系, 监护能力; the guardian's surname is
@@ -626,13 +626,11 @@ static const struct rc_profile {
     {"留守", "", "", "", "", "委托监护", "与祖辈同住", "祖父母", "有监护能力", 1},
     {"孤儿", "父母双亡", "", "", "", "委托监护", "与其他亲属同住", "其他亲属", "有监护能力", 1},
     {"贫困家庭", "", "低保", "", "", "有效监护", "与父母同住", "母", "有监护能力", 0},
-    {"留守、残疾", "", "", "肢体", "三级", "委托监护", "与祖辈同住", "外祖父母", "有监护能力",
-     0},
+    {"留守、残疾", "", "", "肢体", "三级", "委托监护", "与祖辈同住", "外祖父母", "有监护能力", 0},
     {"事实无人抚养", "", "", "", "", "监护缺失", "与祖辈同住", "祖父母", "丧失监护能力", 1},
-    {"留守、贫困家庭", "", "建档立卡", "", "", "委托监护", "与祖辈同住", "祖父母",
-     "有监护能力", 1},
-    {"孤儿", "查找不到生父母", "", "", "", "民政监护", "儿童福利机构", "儿童福利机构",
-     "有监护能力", 0},
+    {"留守、贫困家庭", "", "建档立卡", "", "", "委托监护", "与祖辈同住", "祖父母", "有监护能力", 1},
+    {"孤儿", "查找不到生父母", "", "", "", "民政监护", "儿童福利机构", "儿童福利机构", "有监护能力",
+     0},
 };
 
 struct rc_kid {
@@ -653,9 +651,10 @@ static char rc_check_digit(const char *d17)
 	return "10X98765432"[sum % 11];
 }
 
-/* Child number k (over the whole demo) of village v, k-th of that village. */
-static void rc_kid_make(struct rc_kid *c, size_t k, const char *county, const char *village, size_t nth,
-                        uint64_t now)
+/* Child k (numbered over the whole demo), the nth in village's ledger; born in the
+ * county (its 身份证号 area code), 4 to 16 years old at now. */
+static void rc_kid_make(struct rc_kid *c, size_t k, const char *county, const char *village,
+                        size_t nth, uint64_t now)
 {
 	size_t ns = sizeof(rc_surnames) / sizeof(rc_surnames[0]);
 	size_t ng = sizeof(rc_given) / sizeof(rc_given[0]);
@@ -688,11 +687,12 @@ static void rc_kid_make(struct rc_kid *c, size_t k, const char *county, const ch
 	c->stage = age < 6 ? "学龄前" : age < 12 ? "小学" : age < 15 ? "初中" : "普通高中";
 	if (age >= 6)
 		snprintf(c->school, sizeof(c->school), "示范县第%d乡镇%s", atoi(village + 6),
-		         age < 12 ? "中心小学" : age < 15 ? "中学" : "第一高级中学");
+		         age < 12   ? "中心小学"
+		         : age < 15 ? "中学"
+		                    : "第一高级中学");
 	c->boarding = age < 6 ? "" : age >= 12 && k % 2 ? "是" : "否";
 	snprintf(c->guardian, sizeof(c->guardian), "%s%s",
-	         c->p->same_surname ? surname : rc_surnames[(k * 5 + 3) % ns],
-	         rc_elders[k % ne]);
+	         c->p->same_surname ? surname : rc_surnames[(k * 5 + 3) % ns], rc_elders[k % ne]);
 	snprintf(c->phone, sizeof(c->phone), RC_GUARDIAN_PHONE "%08zu",
 	         (k * 7919 + 1234567) % 100000000);
 	seen = t - (time_t)(86400 * (3 + k % 40)); /* verified in the last weeks */
@@ -855,8 +855,8 @@ static int rc_arrived(struct scen *s)
 	for (size_t i = 0; i < rep->n_records; i++)
 		open += !rep->records[i]->closed;
 	s->rec.at_county = open;
-	off = (size_t)snprintf(s->seen, sizeof(s->seen), "the county holds %zu of %zu children:",
-	                       open, s->rec.total);
+	off = (size_t)snprintf(s->seen, sizeof(s->seen),
+	                       "the county holds %zu of %zu children:", open, s->rec.total);
 	for (size_t v = 0; v < s->nv && off < sizeof(s->seen); v++) {
 		size_t n = 0;
 		for (size_t i = 0; i < rep->n_records; i++)
@@ -868,7 +868,7 @@ static int rc_arrived(struct scen *s)
 	return open == s->rec.total;
 }
 
-/* One record as the county (or any office) holds it; NULL-safe on error. */
+/* One record as an office holds it (quiet; for polls). */
 static int rc_show(const struct demo_office *o, const char *id, Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
@@ -902,10 +902,10 @@ static int rc_changed(struct scen *s)
 	if (rc_show(s->villages[0], s->rec.reviewed, &rep) == 0)
 		snprintf(at_village, sizeof(at_village), "%s", rc_field(rep->records[0], "review"));
 	carenet__control_reply__free_unpacked(rep, NULL);
-	snprintf(s->seen, sizeof(s->seen),
-	         "at the county %s is at version %llu and %s's review is %s; at %s its review is %s",
-	         s->rec.updated, version, s->rec.reviewed, review, s->villages[0]->id,
-	         at_village);
+	snprintf(
+	    s->seen, sizeof(s->seen),
+	    "at the county %s is at version %llu and %s's review is %s; at %s its review is %s",
+	    s->rec.updated, version, s->rec.reviewed, review, s->villages[0]->id, at_village);
 	return version >= 2 && !strcmp(review, "returned") && !strcmp(at_village, "returned");
 }
 
@@ -945,7 +945,7 @@ static int rc_step_import(struct scen *s)
 		return rc;
 	for (size_t v = 0; v < s->nv; v++) {
 		const char *words[] = {"record", "import", "-c", s->villages[v]->cfg->path,
-		                       "--type", "child", path, NULL};
+		                       "--type", "child",  path, NULL};
 
 		if ((rc = rc_write_ledger(s, v, path, sizeof(path))) != 0 ||
 		    (rc = rc_cli(6, cmd_record, words)) != 0)
@@ -956,7 +956,8 @@ static int rc_step_import(struct scen *s)
 
 static int rc_step_county(struct scen *s)
 {
-	const char *list[] = {"record", "list", "-c", s->county->cfg->path, "--type", "child", NULL};
+	const char *list[] = {"record", "list",  "-c", s->county->cfg->path,
+	                      "--type", "child", NULL};
 	const char *summary[] = {"ledger", "summary", "-c", s->county->cfg->path, NULL};
 	int rc;
 
@@ -1003,14 +1004,15 @@ static int rc_step_change(struct scen *s)
 	carenet__control_reply__free_unpacked(rep, NULL);
 	snprintf(set, sizeof(set), RC_UPDATE_FIELD "=" RC_UPDATE_VALUE);
 	{
-		const char *update[] = {"record", "update", "-c", v->cfg->path, s->rec.updated,
-		                        "--set", set, NULL};
-		const char *review[] = {"record", "review", "-c", t->cfg->path, s->rec.reviewed,
-		                        "--return", "--note", RC_REVIEW_NOTE, NULL};
-		const char *history[] = {"record", "history", "-c", s->county->cfg->path,
+		const char *update[] = {"record",       "update", "-c", v->cfg->path,
+		                        s->rec.updated, "--set",  set,  NULL};
+		const char *review[] = {"record",     "review",        "-c",
+		                        t->cfg->path, s->rec.reviewed, "--return",
+		                        "--note",     RC_REVIEW_NOTE,  NULL};
+		const char *history[] = {"record",       "history", "-c", s->county->cfg->path,
 		                         s->rec.updated, NULL};
-		const char *show[] = {"record", "show", "-c", s->county->cfg->path, s->rec.reviewed,
-		                      NULL};
+		const char *show[] = {"record",        "show", "-c", s->county->cfg->path,
+		                      s->rec.reviewed, NULL};
 
 		printf("%s: a child's parents came home (" RC_UPDATE_FIELD " → " RC_UPDATE_VALUE
 		       "); %s: another child's guardian could not be reached\n",
@@ -1020,7 +1022,8 @@ static int rc_step_change(struct scen *s)
 		    (rc = sc_wait(s, 8, "the new version and the review reaching the county",
 		                  rc_changed)) != 0)
 			return rc;
-		printf("\nthe county holds version 2 of %s and the township's return of %s; the return\n"
+		printf("\nthe county holds version 2 of %s and the township's return of %s; the "
+		       "return\n"
 		       "is on %s's to-do list (carenet record list --type child --where "
 		       "review=returned)\n",
 		       s->rec.updated, s->rec.reviewed, v->id);
@@ -1052,11 +1055,10 @@ static int rc_sealed(struct scen *s)
 				continue; /* not below this office */
 			for (size_t c = 0; c < l->n && rc == 0; c++) {
 				const struct rc_kid *k = &s->rec.kids[l->first + c];
-				const char *found = memmem(buf, len, k->name, strlen(k->name))
-				                        ? k->name
-				                    : memmem(buf, len, k->idnum, strlen(k->idnum))
-				                        ? k->idnum
-				                        : NULL;
+				const char *found =
+				    memmem(buf, len, k->name, strlen(k->name))     ? k->name
+				    : memmem(buf, len, k->idnum, strlen(k->idnum)) ? k->idnum
+				                                                   : NULL;
 				if (found) {
 					fprintf(stderr, "demo: %s holds %s in the clear\n", path,
 					        found);
