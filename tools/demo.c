@@ -4,7 +4,8 @@
  * its own process on 127.0.0.1, shows the tree and its link states, and
  * then plays the directives scenario (demo_scenario.c: a task, its deadline,
  * a reminder, an overdue village and a rectification order, on the nodes'
- * test clocks), and stops the nodes on SIGINT/SIGTERM or after --duration.
+ * test clocks) and the records scenario (every village imports a ledger of
+ * children, the county holds them masked; an update and a review), and stops the nodes on SIGINT/SIGTERM or after --duration.
  *
  * This file parses the arguments and runs, watches and stops the network;
  * demo_setup.c plans it and builds its PKI and configs (demo_int.h).
@@ -65,14 +66,20 @@ static const struct args_cmd demo_cmd = {
     "matrix at each step: the county issues a task (任务) to every village, due in\n"
     "10 minutes with a reminder 5 minutes before; every village but the last\n"
     "accepts and completes it, the last stays silent, is reminded, falls overdue\n"
-    "and gets a rectification order (限时整改). The nodes it starts run test\n"
-    "clocks (test_clock = true; the county: deadline.remind \"5m\", auto_rectify,\n"
-    "rectify_hours 1), which the scenario moves on instead of waiting; move them\n"
-    "yourself with carenet clock -c DIR/<id>/node.cfg --advance 1h.\n",
+    "and gets a rectification order (限时整改). Then the children's ledger (儿童台账)\n"
+    "flows up: every village imports a few fictional children (record import),\n"
+    "the county lists them masked and counts them (ledger summary), a village\n"
+    "updates one and its township returns another (record review).\n"
+    "\n"
+    "The nodes it starts run test clocks (test_clock = true; the county:\n"
+    "deadline.remind \"5m\", auto_rectify, rectify_hours 1), which the scenario\n"
+    "moves on instead of waiting; move them yourself with\n"
+    "carenet clock -c DIR/<id>/node.cfg --advance 1h.\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
     "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
-    "DIR/activity-record-<id>.txt (the scenario's evidence file).\n"
+    "DIR/activity-record-<id>.txt (the scenario's evidence file),\n"
+    "DIR/ledger-child-<id>.csv (each village's imported ledger, fictional children).\n"
     "Exit: 0 the network came up, played the scenario and stopped cleanly (or was\n"
     "stopped by Ctrl-C), 1 a node failed or did not come up, a scenario step did\n"
     "not complete in time, or a node did not stop cleanly; 2 usage error, 4 DIR\n"

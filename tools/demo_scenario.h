@@ -1,10 +1,19 @@
 /*
- * demo_scenario: the directives scenario `carenet demo` plays once its
+ * demo_scenario: the directives and records scenarios `carenet demo` plays once its
  * network is up. The county issues a task (任务) to every village, due in
  * 10 test-clock minutes with a reminder 5 minutes before; every village but
  * the last accepts and completes it (one with an evidence file), the last
  * stays silent, is reminded, falls overdue and is ordered to rectify
  * (限时整改). The county's status matrix is printed after every step.
+ *
+ * Then the records scenario (steps 6-8): every village imports a CSV of 3-5
+ * fictional children (DIR/ledger-child-<id>.csv, the template's layout);
+ * once the county holds every one, its masked `record list --type child`
+ * and `ledger summary` are printed; the first village updates a child's
+ * 居住情况 and its township returns another child with a note, until the
+ * county holds both. Last, no office's data.mdb may hold a child's name or
+ * ID number in the clear. The operator's record commands run in this process
+ * through cmd_record/cmd_ledger (cmd.h), so their output is printed as is.
  *
  * demo_scenario_configure() appends what the scenario needs to a freshly
  * enrolled node.cfg, once (the loader refuses duplicate keys): test_clock

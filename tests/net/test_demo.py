@@ -2,11 +2,16 @@
 """carenet demo plays its directives scenario: on a 2 x 3 network the county
 issues a task to every village; five accept and complete it (one with an
 evidence file), the last stays silent, is reminded, falls overdue and gets a
-rectification order. Checked from the demo's own output (each step's header,
-the matrices), its exit status and files; no node process may survive it.
+rectification order. Then the records scenario: every village imports a
+ledger of children, the county holds them all (masked) and counts them, a
+village updates one and its township returns another. Checked from the demo's
+own output (each step's header, the matrices, the listings and the summary),
+its exit status and files; no child's name or ID number may appear in the
+clear in its output; no node process may survive it.
 demo --setup-only still writes configurations without test clocks (the other
 network tests build on them)."""
 
+import csv
 import hashlib
 import os
 import re
@@ -28,7 +33,12 @@ HEADERS = [
     "Step 4: the clocks move 6 minutes on, past the reminder time",
     "第5步 逾期：自动下发限时整改通知  "
     "Step 5: 5 more minutes, past due: overdue, and a rectification order",
+    "第6步 各村导入儿童台账  Step 6: every village imports its children's ledger (儿童台账)",
+    "第7步 县里汇总儿童台账  Step 7: the county holds every child, masked, and counts them",
+    "第8步 村里更新一名儿童，乡镇退回一条记录  "
+    "Step 8: a village updates a child; its township returns another record",
 ]
+RECORD = re.compile(r"^(\d{12}-r\d+)  child  owner (\d{12})  version (\d+)$", re.M)
 ROW = re.compile(r"^  (\d{12}) +(pending|delivered|accepted|in-progress|done|unable) +"
                  r"(OVERDUE|late)? *(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?|-) +(\d+) +(\S.*)$")
 EVIDENCE = re.compile(r"^ +evidence: (\S+) \((\d+) bytes, sha256 ([0-9a-f]{64})\)$")
@@ -102,7 +112,7 @@ def run_demo(net):
         time.sleep(0.1)
     check(not survivors(net.dir), "node processes survived the demo: %s" % survivors(net.dir))
     print("demo: exit 0 after %.1f s, every node stopped" % (time.monotonic() - t0))
-    return r.stdout
+    return r.stdout, r.stderr
 
 
 def check_configs(net, ids):
@@ -118,8 +128,8 @@ def check_configs(net, ids):
 def check_scenario(net, out, villages):
     silent, done = villages[-1], villages[:-1]
     steps = sections(out)
-    check("小结 Summary:" in steps[5] and "The network runs for 1 s" in steps[5],
-          "no summary, or the network did not run on after the scenario:\n%s" % steps[5])
+    check("小结 Summary:" in steps[8] and "The network runs for 1 s" in steps[8],
+          "no summary, or the network did not run on after the scenario:\n%s" % steps[8])
     first = matrices(steps[1])
     check(len(first) == 1 and sorted(first[0]["targets"]) == villages,
           "step 1: the task's matrix does not list the %d villages: %r" % (len(villages), first))
@@ -163,6 +173,72 @@ def check_scenario(net, out, villages):
         ", ".join(done), silent, order["id"], task))
 
 
+def ledgers(net, villages):
+    """{village: [row dict]} of the ledgers the demo wrote and imported."""
+    found = {}
+    for v in villages:
+        path = os.path.join(net.dir, "ledger-child-%s.csv" % v)
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        check(3 <= len(rows) <= 5, "%s holds %d children, expected 3 to 5" % (path, len(rows)))
+        found[v] = rows
+    return found
+
+
+def check_records(net, out, err, villages):
+    steps = sections(out)
+    kids = ledgers(net, villages)
+    total = sum(len(rows) for rows in kids.values())
+    for v in villages:
+        cmd = "$ carenet record import -c %s --type child %s" % (
+            net.cfg(v), os.path.join(net.dir, "ledger-child-%s.csv" % v))
+        check(cmd in steps[6], "step 6: no %r:\n%s" % (cmd, steps[6]))
+    listing, _, summary = steps[7].partition("$ carenet ledger summary")
+    check("$ carenet record list -c %s --type child" % net.cfg(COUNTY) in listing and summary,
+          "step 7: the county's record list and ledger summary are not printed:\n%s" % steps[7])
+    held = {}
+    for _, owner, _ in RECORD.findall(listing):
+        held[owner] = held.get(owner, 0) + 1
+    imported = {v: len(rows) for v, rows in kids.items()}
+    check(held == imported, "step 7: the county lists %r children a village, the villages "
+          "imported %r" % (held, imported))
+    names = re.findall(r"^  姓名 name: (.*)$", listing, re.M)
+    check(len(names) == total and all(re.fullmatch(r".\*.?", n) for n in names),
+          "step 7: the county's listing should show %d masked names: %r" % (total, names))
+    counted = {m.group(1): int(m.group(2))
+               for m in re.finditer(r"^(\d{12}) +children +(\d+)$", summary, re.M)}
+    check(counted == imported, "step 7: the ledger summary counts %r, the villages imported %r"
+          % (counted, imported))
+    check(re.search(r"^\d{12} +category +留守 +\d+$", summary, re.M) and
+          re.search(r"^\d{12} +guardianship +委托监护 +\d+$", summary, re.M),
+          "step 7: the summary has no counts by category and guardianship:\n%s" % summary)
+    updated = re.search(r"^\$ carenet record update -c \S+ (\S+) --set 居住情况=与父母同住$",
+                        steps[8], re.M)
+    reviewed = re.search(r"^\$ carenet record review -c \S+ (\S+) --return --note ", steps[8],
+                         re.M)
+    check(updated and reviewed, "step 8: no record update or review:\n%s" % steps[8])
+    history = steps[8].split("$ carenet record history", 1)[-1]
+    check(re.search(r"^%s  child  owner \d{12}  version 2\n  changed by \d{12} at \d+: living$"
+                    % re.escape(updated.group(1)), history, re.M),
+          "step 8: the county's history of %s has no version 2 changing living:\n%s" % (
+              updated.group(1), history))
+    shown = steps[8].split("$ carenet record show", 1)[-1]
+    check(re.search(r"^%s  child" % re.escape(reviewed.group(1)), shown, re.M) and
+          "  review: returned\n  review_note: 监护人电话无法接通" in shown,
+          "step 8: the county does not show %s returned with its note:\n%s" % (
+              reviewed.group(1), shown))
+    line = ("儿童台账 Children's ledger: %d of the %d children imported by %d villages reached "
+            "the county; personal fields stayed masked" % (total, total, len(villages)))
+    check(line in steps[8], "the summary lacks %r:\n%s" % (line, steps[8]))
+    for rows in kids.values():
+        for row in rows:
+            for col in ("姓名", "身份证号", "监护人姓名", "监护人电话", "住址"):
+                check(row[col] not in out and row[col] not in err,
+                      "the demo printed a child's %s in the clear: %s" % (col, row[col]))
+    print("demo: %d children imported by %d villages, all at the county, masked; %s updated, "
+          "%s returned" % (total, len(villages), updated.group(1), reviewed.group(1)))
+
+
 def check_help_and_setup_only(net):
     r = run_cli([net.carenet, "demo", "--help"])
     check(r.returncode == 0 and "--no-scenario" in r.stdout and "test_clock" in r.stdout,
@@ -182,10 +258,11 @@ def check_help_and_setup_only(net):
 
 def test(net, args):
     check_help_and_setup_only(net)
-    out = run_demo(net)
+    out, err = run_demo(net)
     ids = plan_ids(TOWNSHIPS, VILLAGES)
     check_configs(net, ids)
     check_scenario(net, out, [i for i in ids if len(i) == 12])
+    check_records(net, out, err, [i for i in ids if len(i) == 12])
 
 
 if __name__ == "__main__":
