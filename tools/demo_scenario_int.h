@@ -1,0 +1,50 @@
+/*
+ * demo_scenario_int: what demo_scenario.c (the directives scenario, steps 1
+ * to 5, and the run) and demo_records.c (the records scenario, steps 6 to 8)
+ * share. Not for use outside those two files.
+ */
+#ifndef CARENET_DEMO_SCENARIO_INT_H
+#define CARENET_DEMO_SCENARIO_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control.pb-c.h"
+#include "demo_scenario.h"
+
+struct rc_kid;     /* one fictional child of the records scenario */
+struct rc_ledger { /* one village's children: kids[first .. first + n) */
+	size_t first, n;
+};
+
+struct scen {
+	const struct demo_scenario_env *env;
+	const struct demo_office *county, *silent;
+	const struct demo_office **villages; /* in tree order; the last one is silent */
+	size_t nv;
+	const char *tz;         /* the county's timezone */
+	uint64_t limit_ms;      /* per wait */
+	char task[64];          /* the task's id */
+	char rect[64];          /* the rectification order's id, once seen */
+	char seen[512];         /* what the last poll saw, for a timeout message */
+	size_t others_reminded; /* villages other than the silent one that were reminded */
+	struct {
+		struct rc_kid *kids;        /* every village's, in village order */
+		struct rc_ledger *ledgers;  /* one a village, as s->villages */
+		size_t total, at_county;    /* imported; open at the county, last seen */
+		char updated[64], reviewed[64]; /* step 8's record ids */
+		int sealed;                 /* no name or ID number in the clear in any data.mdb */
+	} rec;
+};
+
+/* demo_scenario.c: one control exchange with an office (quiet: no error
+ * printed); a step's header; polling cond until it holds or the limit. */
+int sc_call(const struct demo_office *o, Carenet__ControlRequest *req, int timeout_ms, int quiet,
+            Carenet__ControlReply **rep);
+void sc_header(const char *zh, const char *en);
+int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen *));
+
+/* demo_records.c: steps 6 to 8 (the children's ledger flows up). */
+int rc_run(struct scen *s);
+
+#endif
