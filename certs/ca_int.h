@@ -1,6 +1,6 @@
 /*
  * ca_local: helpers shared by the PKI command-line tools (ca.c, ca_issue.c,
- * enroll.c). Not a module contract: nothing else includes it.
+ * ca_list.c, enroll.c). Not a module contract: nothing else includes it.
  * Functions returning an exit status print their message ("carenet: ...")
  * to stderr themselves.
  */
@@ -92,6 +92,12 @@ int ca_init(int argc, char **argv);
 int ca_issue(int argc, char **argv);
 int ca_revoke(int argc, char **argv);
 int ca_crl(int argc, char **argv);
+/* --ca DIR and nothing else (ca crl, ca list; --json where cmd has it):
+ * 0, 1 after --help, CN_EUSAGE (printed). ca_issue.c */
+struct args_cmd;
+int ca_dir_parse(const struct args_cmd *cmd, int argc, char **argv, const char **dir,
+                 int *json, const char **passfile);
+/* ca_list.c */
 int ca_list(int argc, char **argv);
 
 #endif

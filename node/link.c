@@ -62,7 +62,7 @@ static int session_send(struct link *l, struct peer *s, const Carenet__Frame *f)
 	return rc;
 }
 
-static void send_refuse(struct link *l, struct peer *s, int code, const char *reason)
+void link_send_refuse(struct link *l, struct peer *s, int code, const char *reason)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Refuse r = CARENET__REFUSE__INIT;
@@ -124,7 +124,7 @@ int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet_
 
 /* Our side of the handshake: HELLO to the parent, WELCOME to a child; both
  * carry the version, our clock, our chain and our inbound cursors. */
-static void send_greeting(struct link *l, struct peer *s)
+void link_send_greeting(struct link *l, struct peer *s)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Hello h = CARENET__HELLO__INIT;
@@ -159,7 +159,7 @@ static void send_greeting(struct link *l, struct peer *s)
 		log_debug("link parent: hello not sent yet: %s", zmq_strerror(errno));
 }
 
-static void send_ping(struct link *l, struct peer *s, uint64_t now_us)
+void link_send_ping(struct link *l, struct peer *s, uint64_t now_us)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
 	Carenet__Ping pg = CARENET__PING__INIT;
@@ -226,7 +226,7 @@ static void router_monitor(struct link *l)
 	}
 }
 
-static void parent_set_down(struct link *l, const char *why)
+void link_parent_set_down(struct link *l, const char *why)
 {
 	struct peer *p = &l->parent.s;
 	uint64_t now = util_now();
@@ -250,11 +250,11 @@ static void parent_monitor(struct link *l)
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 			p->connected = 1;
 			log_debug("link %s: CURVE handshake done, sending HELLO", p->expect_id);
-			send_greeting(l, &p->s);
+			link_send_greeting(l, &p->s);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			p->connected = 0;
-			parent_set_down(l, "disconnected");
+			link_parent_set_down(l, "disconnected");
 			break;
 		case ZMQ_EVENT_CONNECT_RETRIED:
 			if (!p->s.up && !p->s.last_error[0])
@@ -263,12 +263,12 @@ static void parent_monitor(struct link *l)
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);
-			parent_set_down(l, "parent refused our key (banned or revoked)");
+			link_parent_set_down(l, "parent refused our key (banned or revoked)");
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
-			parent_set_down(l, "CURVE handshake failed (wrong parent key?)");
+			link_parent_set_down(l, "CURVE handshake failed (wrong parent key?)");
 			break;
 		default:
 			break;
@@ -427,14 +427,14 @@ static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *
 		link_count(l, CTR_PARENT_REFUSED);
 		log_warnx("link %s: welcome refused (%s): %s", l->parent.expect_id,
 		          cn_errname(rc), why);
-		parent_set_down(l, why);
+		link_parent_set_down(l, why);
 		return;
 	}
 	link_count(l, refusal_counter(rc));
 	log_warnx("link key=%.8s: hello refused (%s): %s", s->key, cn_errname(rc), why);
 	if (rc == CN_EREVOKED)
 		peers_add_revoked_key(l->peers, s->key);
-	send_refuse(l, s, rc, why);
+	link_send_refuse(l, s, rc, why);
 	link_strike(l, s, 1, "hello refused");
 }
 
@@ -466,7 +466,7 @@ static void on_greeting(struct link *l, struct peer *s, uint32_t version, size_t
 	if (!s->is_parent) {
 		if (changed)
 			peers_persist(l->peers, l->store, s);
-		send_greeting(l, s);
+		link_send_greeting(l, s);
 	}
 	read_cursors(cursors, ncursors, cur);
 	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, cur, chain, nchain);
@@ -476,9 +476,9 @@ static void parent_refused(struct link *l, const Carenet__Refuse *r)
 {
 	link_count(l, CTR_PARENT_REFUSED);
 	log_warnx("link %s: parent refused us: %s", l->parent.expect_id, r->reason);
-	parent_set_down(l, r->reason);
+	link_parent_set_down(l, r->reason);
 	if (-(int)r->code == CN_ENOTREADY)
-		send_greeting(l, &l->parent.s);
+		link_send_greeting(l, &l->parent.s);
 }
 
 static void unexpected(struct link *l, struct peer *s, const Carenet__Frame *f)
@@ -567,7 +567,7 @@ static void before_hello(struct link *l, struct peer *p, const Carenet__Frame *f
 		return;
 	p->refused_us = now_us;
 	log_warnx("link key=%.8s: %s before HELLO dropped", p->key, wire_kind(f));
-	send_refuse(l, p, CN_ENOTREADY, "send HELLO with your certificate chain first");
+	link_send_refuse(l, p, CN_ENOTREADY, "send HELLO with your certificate chain first");
 	link_strike(l, p, 1, "no hello");
 }
 
@@ -714,111 +714,5 @@ void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n)
 			else if (s == l->parent.mon)
 				parent_monitor(l);
 		}
-	}
-}
-
-static void tick_parent(struct link *l, uint64_t now_us)
-{
-	struct uplink *p = &l->parent;
-
-	if (!p->sock)
-		return;
-	if (p->connected && !p->s.up && now_us - p->hello_sent_us >= HELLO_RETRY_US)
-		send_greeting(l, &p->s);
-	if (p->s.up && now_us - p->ping_sent_us >= (uint64_t)l->cfg->ping_interval_ms * 1000u) {
-		p->ping_sent_us = now_us;
-		send_ping(l, &p->s, now_us);
-	}
-}
-
-static void ping_child(struct peer *p, void *arg)
-{
-	if (p->up)
-		send_ping(arg, p, util_mono_us());
-}
-
-/* A session about to be dropped hears why, so its node shows the reason
- * (libzmq 4.3 cannot close one ROUTER peer's connection; its key is banned
- * instead and whatever it still sends is dropped). */
-static void tell_revoked(struct peer *p, void *arg)
-{
-	send_refuse(arg, p, CN_EREVOKED, "your certificate has been revoked: ask the CA");
-}
-
-static void tell_expired(struct peer *p, void *arg)
-{
-	send_refuse(arg, p, CN_EEXPIRED, "your certificate has expired: ask the CA for a new one");
-}
-
-/* The parent's session, like a child's, ends when its certificate is
- * revoked or expires. The node keeps sending HELLO; a WELCOME comes up
- * again only with a certificate that verifies (check_greeting). */
-static void parent_recheck(struct link *l, uint64_t now)
-{
-	const struct pki_identity *id = &l->parent.s.ident;
-	const char *why = NULL;
-
-	if (!l->parent.s.up)
-		return;
-	if (pki_trust_is_revoked(l->trust, id->issuer_scope, id->serial))
-		why = "parent certificate revoked";
-	else if (id->not_after > 0 && (uint64_t)id->not_after < now)
-		why = "parent certificate expired";
-	if (!why)
-		return;
-	log_warnx("link %s: %s (serial %s), session dropped", l->parent.expect_id, why,
-	          id->serial);
-	link_count(l, CTR_SESSIONS_DROPPED);
-	link_count(l, CTR_PARENT_REFUSED);
-	parent_set_down(l, why);
-}
-
-static void slow_checks(struct link *l, uint64_t now)
-{
-	const struct pki_identity *me = l->me;
-	uint64_t day = now / 86400;
-	int n;
-
-	if (me->not_after > 0 && (uint64_t)me->not_after < now + 30 * 86400 &&
-	    l->warned_expiry != day) {
-		l->warned_expiry = day;
-		log_warnx("link: this node's certificate expires in %lld days: ask the CA for a "
-		          "new one",
-		          (long long)(((int64_t)me->not_after - (int64_t)now) / 86400));
-	}
-	n = peers_drop_expired(l->peers, now, tell_expired, l);
-	l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
-	parent_recheck(l, now);
-	peers_expire_bans(l->peers, now);
-}
-
-long link_tick(struct link *l)
-{
-	uint64_t now_us = util_mono_us(), now = util_now();
-	uint64_t ping_us = (uint64_t)l->cfg->ping_interval_ms * 1000u;
-	uint64_t dead_after = 3 * (uint64_t)l->cfg->ping_interval_ms / 1000 +
-	                      (uint64_t)l->cfg->heartbeat_timeout_ms / 1000 + 1;
-
-	tick_parent(l, now_us);
-	if (l->router && now_us >= l->next_ping_us) {
-		l->next_ping_us = now_us + ping_us;
-		peers_foreach(l->peers, ping_child, l);
-		peers_check_liveness(l->peers, now, dead_after);
-	}
-	if (now >= l->next_slow) {
-		l->next_slow = now + 10;
-		slow_checks(l, now);
-	}
-	return TICK_MS;
-}
-
-void link_recheck(struct link *l)
-{
-	int n = peers_drop_revoked(l->peers, l->trust, util_now(), tell_revoked, l);
-
-	parent_recheck(l, util_now());
-	if (n > 0) {
-		l->counters[CTR_SESSIONS_DROPPED] += (uint64_t)n;
-		log_info("link: dropped %d sessions after the revocation list changed", n);
 	}
 }

@@ -3,8 +3,8 @@
  * liveness, bans and certificate validity must not move with a test clock.
  *
  * link_int: the link module's private state, shared by link.c (events and
- * handshakes) and link_setup.c (sockets, ZAP self-test, status). Not for
- * use outside the link module.
+ * handshakes), link_tick.c (periodic checks) and link_setup.c (sockets, ZAP
+ * self-test, status). Not for use outside the link module.
  */
 #ifndef CARENET_LINK_INT_H
 #define CARENET_LINK_INT_H
@@ -67,6 +67,14 @@ void link_count(struct link *l, enum ctr c);
  * accepted). Returns 1 if the key is now banned. */
 int link_strike(struct link *l, struct peer *p, unsigned n, const char *what);
 void link_zap_handle(struct link *l);
+/* link.c, for link_tick.c: our HELLO (to the parent) or WELCOME (to a
+ * child); a PING; a REFUSE telling the peer why (code: a CN_E* value). Send
+ * errors are logged at debug level and otherwise ignored. */
+void link_send_greeting(struct link *l, struct peer *s);
+void link_send_ping(struct link *l, struct peer *s, uint64_t now_us);
+void link_send_refuse(struct link *l, struct peer *s, int code, const char *reason);
+/* Marks the parent's session down (tells link_events.peer_down) with why. */
+void link_parent_set_down(struct link *l, const char *why);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
 

@@ -1,40 +1,27 @@
 /*
  * cli_record: `carenet record add|update|close|list|show|history|template|
- * import|export` (records.md's record types; roles/records on the node).
+ * import|export` (records.md's record types; roles/records on the node):
+ * the options, the control requests and the subcommand table.
  * Every write is one control request: an import carries all its rows and the
  * node writes all of them in one transaction or none, answering with every
  * problem as "LINE:COLUMN: ..." which is printed here after the file name.
- * CSV files are UTF-8 (with or without BOM) or GB18030 (what Excel writes on
- * Chinese Windows): a file that is not valid UTF-8 is converted with iconv.
+ * The formats (printing records, reading RECORD.json and CSV ledgers) are in
+ * cli_record_io.c; cli_record_int.h is what the two share.
  */
 #include <ctype.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
-#include "arr.h"
 #include "cli.h"
 #include "cli_record.h"
+#include "cli_record_int.h"
 #include "cmd.h"
-#include "csv.h"
 #include "err.h"
 #include "json.h"
 #include "roles.h"
-#include "utf8.h"
 #include "util.h"
-
-#define MAX_FILE (256u << 20)
-#define MAX_SETS 64
-
-struct ropts {
-	const char *cfgpath, *type, *file, *reason, *note, *office, *stale;
-	const char *sets[MAX_SETS], *wheres[MAX_SETS];
-	size_t nsets, nwheres;
-	int json, csv, reveal, example, dry_run;
-	const char *operand;
-};
 
 static const struct args_opt o_cfg = {"config", 'c', "CFG",
                                       "the node's configuration (default " CONFIG_DEFAULT_PATH
@@ -124,165 +111,9 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 	return t;
 }
 
-/* ------------------------------------------------------------ output */
-
-static void json_record(struct json *j, const Carenet__RecordVersion *m, int history)
-{
-	json_obj_begin(j, NULL);
-	json_str(j, "id", m->id);
-	json_str(j, "type", m->type);
-	json_str(j, "owner", m->owner);
-	json_u64(j, "version", m->version);
-	json_bool(j, "closed", m->closed);
-	if (m->closed) {
-		json_str(j, "close_reason", m->close_reason);
-		json_str(j, "close_note", m->close_note);
-	}
-	json_u64(j, "changed_at", m->changed_at);
-	json_str(j, "changed_by", m->changed_by);
-	json_obj_begin(j, "fields");
-	for (size_t i = 0; i < m->n_fields; i++)
-		json_str(j, m->fields[i]->name, m->fields[i]->value);
-	json_obj_end(j);
-	if (history) {
-		json_arr_begin(j, "changed");
-		for (size_t i = 0; i < m->n_changed; i++)
-			json_str(j, NULL, m->changed[i]);
-		json_arr_end(j);
-	}
-	json_obj_end(j);
-}
-
-static const char *value_of(const Carenet__RecordVersion *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_fields; i++)
-		if (!strcmp(m->fields[i]->name, name))
-			return m->fields[i]->value;
-	return "";
-}
-
-static void csv_cell(const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	fputs(last ? "\r\n" : ",", stdout);
-}
-
-/* The template's layout: 记录编号 first on exports, then the columns. */
-static void csv_header(const struct rec_type *t, int with_id)
-{
-	if (with_id)
-		csv_cell("记录编号", 0);
-	for (size_t i = 0; i < t->nfields; i++)
-		csv_cell(t->fields[i].zh, i + 1 == t->nfields);
-}
-
-static void print_records(const struct rec_type *t, const Carenet__ControlReply *rep,
-                          const struct ropts *o, int history)
-{
-	struct json j;
-
-	if (o->json) {
-		json_init(&j, stdout);
-		json_arr_begin(&j, NULL);
-		for (size_t i = 0; i < rep->n_records; i++)
-			json_record(&j, rep->records[i], history);
-		json_arr_end(&j);
-		json_finish(&j);
-		return;
-	}
-	if (o->csv && t) {
-		csv_header(t, 1);
-		for (size_t i = 0; i < rep->n_records; i++) {
-			csv_cell(rep->records[i]->id, 0);
-			for (size_t k = 0; k < t->nfields; k++)
-				csv_cell(value_of(rep->records[i], t->fields[k].name),
-				         k + 1 == t->nfields);
-		}
-		return;
-	}
-	for (size_t i = 0; i < rep->n_records; i++) {
-		const Carenet__RecordVersion *m = rep->records[i];
-		printf("%s  %s  owner %s  version %llu%s%s\n", m->id, m->type, m->owner,
-		       (unsigned long long)m->version, m->closed ? "  closed 已关闭: " : "",
-		       m->closed ? m->close_reason : "");
-		if (history) {
-			printf("  changed by %s at %llu:", m->changed_by,
-			       (unsigned long long)m->changed_at);
-			for (size_t k = 0; k < m->n_changed; k++)
-				printf(" %s", m->changed[k]);
-			printf("\n");
-			continue;
-		}
-		const struct rec_type *mt = roles_record_type(m->type);
-		for (size_t k = 0; mt && k < mt->nfields; k++) {
-			const char *v = value_of(m, mt->fields[k].name);
-			if (v[0])
-				printf("  %s %s: %s\n", mt->fields[k].zh, mt->fields[k].name, v);
-		}
-		for (size_t k = 0; mt && k < m->n_fields; k++) /* review, transfer_to */
-			if (roles_record_field(mt, m->fields[k]->name) < 0)
-				printf("  %s: %s\n", m->fields[k]->name, m->fields[k]->value);
-	}
-	if (!rep->n_records)
-		printf("no records (无记录)\n");
-}
-
 /* ------------------------------------------------------------ writes */
 
-static Carenet__Field *field_new(const char *name, size_t nlen, const char *value,
-                                 unsigned col)
-{
-	Carenet__Field *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return NULL;
-	carenet__field__init(f);
-	f->name = strndup(name, nlen);
-	f->value = strdup(value);
-	f->column = col;
-	if (!f->name || !f->value) {
-		free(f->name);
-		free(f->value);
-		free(f);
-		return NULL;
-	}
-	return f;
-}
-
-static void input_free(Carenet__RecordInput *in)
-{
-	if (!in)
-		return;
-	if (in->id && in->id[0])
-		free(in->id); /* import rows own theirs; write_simple resets its own */
-	for (size_t k = 0; k < in->n_set; k++) {
-		free(in->set[k]->name);
-		free(in->set[k]->value);
-		free(in->set[k]);
-	}
-	free(in->set);
-	free(in);
-}
-
-static void inputs_free(Carenet__RecordInput **in, size_t n)
-{
-	for (size_t i = 0; in && i < n; i++)
-		input_free(in[i]);
-	free(in);
-}
-
-/* Sends the inputs; prints the ids (or every problem after prefix). */
-static int send_write(const char *prog, const struct ropts *o, Carenet__RecordInput **in,
+int record_send_write(const char *prog, const struct ropts *o, Carenet__RecordInput **in,
                       size_t n, const char *prefix)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
@@ -329,36 +160,16 @@ static int send_write(const char *prog, const struct ropts *o, Carenet__RecordIn
 	return rc;
 }
 
-static Carenet__RecordInput *input_new(const char *type, const char *id, size_t nfields)
-{
-	Carenet__RecordInput *in = calloc(1, sizeof(*in));
-
-	if (!in)
-		return NULL;
-	carenet__record_input__init(in);
-	in->type = (char *)(type ? type : "");
-	in->id = (char *)(id ? id : "");
-	if (nfields && !(in->set = calloc(nfields, sizeof(*in->set)))) {
-		free(in);
-		return NULL;
-	}
-	return in;
-}
-
 static int add_sets(Carenet__RecordInput *in, const struct ropts *o)
 {
 	for (size_t i = 0; i < o->nsets; i++) {
 		const char *eq = strchr(o->sets[i], '=');
 		if (!(in->set[in->n_set++] =
-		          field_new(o->sets[i], (size_t)(eq - o->sets[i]), eq + 1, 0)))
+		          record_field_new(o->sets[i], (size_t)(eq - o->sets[i]), eq + 1, 0)))
 			return CN_ENOMEM;
 	}
 	return 0;
 }
-
-/* --file RECORD.json: {"FIELD": "VALUE", ...} or {"type": T, "fields": {...}}. */
-static int json_fields(const char *prog, const char *path, Carenet__RecordInput **inp,
-                       const char **type);
 
 static int write_simple(const char *prog, const struct ropts *o, const char *type,
                         const char *id, int close)
@@ -367,10 +178,10 @@ static int write_simple(const char *prog, const struct ropts *o, const char *typ
 	int rc;
 
 	if (o->file) {
-		if ((rc = json_fields(prog, o->file, &in, &type)) != 0)
+		if ((rc = record_json_fields(prog, o->file, &in, &type)) != 0)
 			return rc;
 		in->type = (char *)(type ? type : "");
-	} else if (!(in = input_new(type, id, o->nsets))) {
+	} else if (!(in = record_input_new(type, id, o->nsets))) {
 		return CN_ENOMEM;
 	}
 	in->id = (char *)(id ? id : "");
@@ -386,175 +197,10 @@ static int write_simple(const char *prog, const struct ropts *o, const char *typ
 		rc = CN_EUSAGE;
 		goto out;
 	}
-	rc = send_write(prog, o, &in, 1, "");
+	rc = record_send_write(prog, o, &in, 1, "");
 out:
 	in->id = "";
-	input_free(in);
-	return rc;
-}
-
-/* ---- a small reader for --file RECORD.json (objects of strings) */
-
-struct jr {
-	const char *p, *end;
-	char err[128];
-};
-
-static void jr_ws(struct jr *r)
-{
-	while (r->p < r->end && strchr(" \t\r\n", *r->p))
-		r->p++;
-}
-
-static void put_utf8(char **o, unsigned cp)
-{
-	char *q = *o;
-	if (cp < 0x80) {
-		*q++ = (char)cp;
-	} else if (cp < 0x800) {
-		*q++ = (char)(0xc0 | cp >> 6);
-		*q++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*q++ = (char)(0xe0 | cp >> 12);
-		*q++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*q++ = (char)(0x80 | (cp & 0x3f));
-	}
-	*o = q;
-}
-
-/* A string, a number or true/false (as text); malloc'd into *out. */
-static int jr_scalar(struct jr *r, char **out)
-{
-	char *o, *buf;
-
-	jr_ws(r);
-	if (!(buf = malloc((size_t)(r->end - r->p) + 1)))
-		return CN_ENOMEM;
-	o = buf;
-	if (r->p < r->end && *r->p == '"') {
-		for (r->p++; r->p < r->end && *r->p != '"'; r->p++) {
-			unsigned cp;
-			if (*r->p != '\\') {
-				*o++ = *r->p;
-				continue;
-			}
-			if (++r->p == r->end)
-				break;
-			switch (*r->p) {
-			case 'n': *o++ = '\n'; break;
-			case 't': *o++ = '\t'; break;
-			case 'u':
-				if (r->end - r->p < 5 || sscanf(r->p + 1, "%4x", &cp) != 1)
-					goto bad;
-				put_utf8(&o, cp);
-				r->p += 4;
-				break;
-			default: *o++ = *r->p;
-			}
-		}
-		if (r->p == r->end)
-			goto bad;
-		r->p++;
-	} else {
-		while (r->p < r->end && !strchr(",}] \t\r\n", *r->p))
-			*o++ = *r->p++;
-		if (o == buf)
-			goto bad;
-	}
-	*o = 0;
-	*out = buf;
-	return 0;
-bad:
-	free(buf);
-	snprintf(r->err, sizeof(r->err), "expected a string or a number");
-	return CN_EINVAL;
-}
-
-static int jr_object(struct jr *r, Carenet__RecordInput *in, char **type, int depth)
-{
-	char *key = NULL, *val = NULL;
-	int rc;
-
-	jr_ws(r);
-	if (r->p == r->end || *r->p++ != '{')
-		return snprintf(r->err, sizeof(r->err), "expected {"), CN_EINVAL;
-	jr_ws(r);
-	if (r->p < r->end && *r->p == '}')
-		return r->p++, 0;
-	for (;;) {
-		if ((rc = jr_scalar(r, &key)) != 0)
-			return rc;
-		jr_ws(r);
-		if (r->p == r->end || *r->p++ != ':') {
-			free(key);
-			return snprintf(r->err, sizeof(r->err), "expected :"), CN_EINVAL;
-		}
-		jr_ws(r);
-		if (!depth && !strcmp(key, "fields") && r->p < r->end && *r->p == '{') {
-			rc = jr_object(r, in, type, 1);
-		} else if ((rc = jr_scalar(r, &val)) == 0) {
-			if (!depth && !strcmp(key, "type")) {
-				free(*type);
-				*type = val;
-				val = NULL;
-			} else if (!depth && (!strcmp(key, "id") || !strcmp(key, "owner") ||
-			                      !strcmp(key, "version"))) {
-				/* the shape `record show --json` prints: ignored */
-			} else if (in->n_set == MAX_SETS * 2) {
-				rc = CN_ETOOBIG;
-			} else if (!(in->set[in->n_set] = field_new(key, strlen(key), val, 0))) {
-				rc = CN_ENOMEM;
-			} else {
-				in->n_set++;
-			}
-		}
-		free(key);
-		free(val);
-		key = val = NULL;
-		if (rc)
-			return rc;
-		jr_ws(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		if (r->p < r->end && *r->p == '}')
-			return r->p++, 0;
-		return snprintf(r->err, sizeof(r->err), "expected , or }"), CN_EINVAL;
-	}
-}
-
-static int json_fields(const char *prog, const char *path, Carenet__RecordInput **inp,
-                       const char **type)
-{
-	static char *ftype;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	struct jr r;
-	int rc;
-
-	if ((rc = util_read_file(path, MAX_FILE, &buf, &len)) != 0) {
-		fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, cn_strerror(rc));
-		return rc;
-	}
-	if (!(*inp = input_new(NULL, NULL, MAX_SETS * 2))) {
-		free(buf);
-		return CN_ENOMEM;
-	}
-	r.p = (const char *)buf;
-	r.end = r.p + len;
-	r.err[0] = 0;
-	free(ftype);
-	ftype = NULL;
-	if ((rc = jr_object(&r, *inp, &ftype, 0)) != 0) {
-		fprintf(stderr, "%s: %s: byte %zu: %s (不是有效的 JSON)\n", prog, path,
-		        (size_t)(r.p - (const char *)buf), r.err[0] ? r.err : cn_strerror(rc));
-		input_free(*inp);
-		*inp = NULL;
-	} else if (ftype) {
-		*type = ftype;
-	}
-	free(buf);
+	record_input_free(in);
 	return rc;
 }
 
@@ -633,7 +279,7 @@ static int fields_of(const char *const *v, size_t n, Carenet__Field ***out)
 		return CN_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(v[i], '=');
-		if (!(f[i] = field_new(v[i], (size_t)(eq - v[i]), eq + 1, 0)))
+		if (!(f[i] = record_field_new(v[i], (size_t)(eq - v[i]), eq + 1, 0)))
 			return CN_ENOMEM; /* the process ends */
 	}
 	*out = f;
@@ -664,7 +310,7 @@ static int do_list(const char *prog, const struct ropts *o, const struct rec_typ
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_LIST;
 	req.record_list = &l;
 	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0)
-		print_records(t, rep, o, 0);
+		record_print(t, rep, o, 0);
 out:
 	for (size_t i = 0; l.where && i < l.n_where; i++) {
 		free(l.where[i]->name);
@@ -747,10 +393,10 @@ static int do_show(const char *prog, const struct ropts *o, int history)
 	rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep);
 	if (rc == 0 && o->json && !history && rep->n_records == 1) {
 		json_init(&j, stdout);
-		json_record(&j, rep->records[0], 0);
+		record_json(&j, rep->records[0], 0);
 		json_finish(&j);
 	} else if (rc == 0) {
-		print_records(NULL, rep, o, history);
+		record_print(NULL, rep, o, history);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
@@ -808,111 +454,9 @@ static int record_template(int argc, char **argv)
 		return exit_of(rc);
 	if (!(t = type_of("carenet record template", o.type)))
 		return 2;
-	csv_header(t, 0);
+	record_csv_header(t, 0);
 	for (size_t i = 0; o.example && i < t->nfields; i++)
-		csv_cell(t->fields[i].example ? t->fields[i].example : "", i + 1 == t->nfields);
-	return 0;
-}
-
-/* UTF-8 as is (a BOM dropped), anything else from GB18030. */
-static int decode(const char *prog, const char *path, uint8_t **buf, size_t *len)
-{
-	iconv_t cd;
-	char *in, *out, *conv;
-	size_t il, ol, cap;
-
-	if (*len >= 3 && !memcmp(*buf, "\xef\xbb\xbf", 3)) {
-		memmove(*buf, *buf + 3, *len - 3);
-		*len -= 3;
-	}
-	if (utf8_valid((const char *)*buf, *len))
-		return 0;
-	if ((cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
-		fprintf(stderr, "%s: %s is not UTF-8 and this system cannot convert GB18030\n",
-		        prog, path);
-		return CN_EINVAL;
-	}
-	cap = *len * 2 + 16;
-	if (!(conv = malloc(cap))) {
-		iconv_close(cd);
-		return CN_ENOMEM;
-	}
-	in = (char *)*buf, il = *len, out = conv, ol = cap;
-	if (iconv(cd, &in, &il, &out, &ol) == (size_t)-1) {
-		fprintf(stderr, "%s: %s: byte %zu is neither UTF-8 nor GB18030 (编码错误); save the "
-		                "file as CSV UTF-8\n", prog, path, (size_t)(in - (char *)*buf));
-		free(conv);
-		iconv_close(cd);
-		return CN_EINVAL;
-	}
-	iconv_close(cd);
-	free(*buf);
-	*buf = (uint8_t *)conv;
-	*len = cap - ol;
-	return 0;
-}
-
-struct sheet {
-	int map[REC_MAX_FIELDS + 1]; /* column -> field (-2: 记录编号) */
-	size_t ncols;
-	Carenet__RecordInput **in;
-	size_t n, cap;
-	int bad;
-};
-
-static int header(const char *path, const struct rec_type *t, struct csv *c, struct sheet *s)
-{
-	s->ncols = c->n;
-	if (c->n > REC_MAX_FIELDS + 1) {
-		fprintf(stderr, "%s:%u:%zu: %zu columns; expected at most %d\n", path, c->line,
-		        c->n, c->n, REC_MAX_FIELDS + 1);
-		return ++s->bad;
-	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (!strcmp(c->cells[i], "记录编号") || !strcmp(c->cells[i], "id")) {
-			s->map[i] = -2;
-			continue;
-		}
-		if ((s->map[i] = roles_record_field(t, c->cells[i])) < 0) {
-			fprintf(stderr, "%s:%u:%zu: unknown column '%s'; expected a column of "
-			                "carenet record template --type %s\n",
-			        path, c->line, i + 1, c->cells[i], t->name);
-			s->bad++;
-		}
-	}
-	return s->bad;
-}
-
-static int row(const char *path, const struct rec_type *t, struct csv *c, struct sheet *s)
-{
-	Carenet__RecordInput *in;
-
-	if (c->n != s->ncols) {
-		fprintf(stderr, "%s:%u:%zu: %zu cells; expected %zu as in the header (a truncated "
-		                "line?)\n", path, c->line, c->n < s->ncols ? c->n : s->ncols + 1,
-		        c->n, s->ncols);
-		s->bad++;
-		return 0;
-	}
-	if (!(in = input_new(t->name, NULL, s->ncols)))
-		return CN_ENOMEM;
-	in->line = c->line;
-	for (size_t i = 0; i < c->n; i++) {
-		if (s->map[i] == -2) {
-			if (c->cells[i][0] && !(in->id = strdup(c->cells[i])))
-				return CN_ENOMEM; /* leaks at exit only */
-			continue;
-		}
-		if (!(in->set[in->n_set++] = field_new(t->fields[s->map[i]].name,
-		                                       strlen(t->fields[s->map[i]].name),
-		                                       c->cells[i], (unsigned)i + 1)))
-			return CN_ENOMEM;
-	}
-	if (in->id[0])
-		in->type = "";
-	if (ARR_GROW(s->in, s->n + 1, s->cap))
-		return CN_ENOMEM;
-	s->in[s->n++] = in;
+		record_csv_cell(t->fields[i].example ? t->fields[i].example : "", i + 1 == t->nfields);
 	return 0;
 }
 
@@ -928,48 +472,6 @@ static const struct args_cmd import_cmd = {
     "updates that record.\n",
     import_opts, NULL};
 
-static int import_run(const char *prog, const struct ropts *o, const struct rec_type *t)
-{
-	struct sheet s;
-	struct csv c;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	char prefix[1100];
-	int rc, got;
-
-	memset(&s, 0, sizeof(s));
-	if ((rc = util_read_file(o->operand, MAX_FILE, &buf, &len)) != 0) {
-		fprintf(stderr, "%s: cannot read %s: %s\n", prog, o->operand, cn_strerror(rc));
-		return rc;
-	}
-	if ((rc = decode(prog, o->operand, &buf, &len)) != 0)
-		goto out;
-	csv_init(&c, (const char *)buf, len);
-	for (rc = 0; rc == 0 && (got = csv_next(&c)) == 1;)
-		rc = s.ncols ? row(o->operand, t, &c, &s) : (header(o->operand, t, &c, &s), 0);
-	if (rc == 0 && got < 0) {
-		fprintf(stderr, "%s:%u:%u: %s\n", o->operand, c.errline, c.errcol, c.err);
-		s.bad++;
-	}
-	csv_free(&c);
-	if (rc == 0 && !s.bad && !s.n) {
-		fprintf(stderr, "%s: %s: no rows under the header; expected one row a record\n",
-		        prog, o->operand);
-		s.bad++;
-	}
-	if (rc == 0 && s.bad) {
-		fprintf(stderr, "%s: %d problem(s); nothing was written (未导入)\n", prog, s.bad);
-		rc = CN_EINVAL;
-	}
-	snprintf(prefix, sizeof(prefix), "%s:", o->operand);
-	if (rc == 0)
-		rc = send_write(prog, o, s.in, s.n, prefix);
-out:
-	inputs_free(s.in, s.n);
-	free(buf);
-	return rc;
-}
-
 static int record_import(int argc, char **argv)
 {
 	const struct rec_type *t;
@@ -980,7 +482,7 @@ static int record_import(int argc, char **argv)
 		return exit_of(rc);
 	if (!(t = type_of("carenet record import", o.type)))
 		return 2;
-	return cn_exit_code(import_run("carenet record import", &o, t));
+	return cn_exit_code(record_import_run("carenet record import", &o, t));
 }
 
 static const struct args_sub record_subs[] = {

@@ -1,0 +1,59 @@
+/*
+ * cli_record_int: what cli_record.c (options, requests, subcommands) and
+ * cli_record_io.c (output formats, RECORD.json and CSV readers) share. Not
+ * for use outside `carenet record`. Functions that print do so on stdout
+ * (results) or stderr (problems, each beginning with prog or the file name);
+ * the int ones return 0 or a negative CN_E* value.
+ */
+#ifndef CARENET_CLI_RECORD_INT_H
+#define CARENET_CLI_RECORD_INT_H
+
+#include <stddef.h>
+
+#include "control.pb-c.h"
+
+struct json;
+struct rec_type;
+
+#define MAX_FILE (256u << 20)
+#define MAX_SETS 64
+
+struct ropts {
+	const char *cfgpath, *type, *file, *reason, *note, *office, *stale;
+	const char *sets[MAX_SETS], *wheres[MAX_SETS];
+	size_t nsets, nwheres;
+	int json, csv, reveal, example, dry_run;
+	const char *operand;
+};
+
+/* cli_record.c: sends the inputs; prints the ids (or every problem after prefix). */
+int record_send_write(const char *prog, const struct ropts *o, Carenet__RecordInput **in,
+                      size_t n, const char *prefix);
+
+/* cli_record_io.c: output. record_json writes one record (with its changed
+ * fields when history); record_print the reply's records as o asks (--json,
+ * --csv in t's layout when t is given, else text). */
+void record_json(struct json *j, const Carenet__RecordVersion *m, int history);
+void record_csv_cell(const char *s, int last);
+/* The template's layout: 记录编号 first on exports, then the columns. */
+void record_csv_header(const struct rec_type *t, int with_id);
+void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
+                  const struct ropts *o, int history);
+
+/* cli_record_io.c: inputs. NULL on ENOMEM; record_input_new keeps type and
+ * id (not copied; an id an import row strdup'ed is freed by
+ * record_input_free, which accepts NULL). */
+Carenet__Field *record_field_new(const char *name, size_t nlen, const char *value,
+                                 unsigned col);
+Carenet__RecordInput *record_input_new(const char *type, const char *id, size_t nfields);
+void record_input_free(Carenet__RecordInput *in);
+/* --file RECORD.json: {"FIELD": "VALUE", ...} or {"type": T, "fields": {...}}.
+ * *inp: caller frees (record_input_free); *type, if the file names one,
+ * points to storage valid until the next call. */
+int record_json_fields(const char *prog, const char *path, Carenet__RecordInput **inp,
+                       const char **type);
+/* record import: reads o->operand (UTF-8 or GB18030 CSV) as rows of t and,
+ * if every row is well formed, sends them all (record_send_write). */
+int record_import_run(const char *prog, const struct ropts *o, const struct rec_type *t);
+
+#endif

@@ -1,0 +1,504 @@
+/*
+ * cli_record_io: the formats of `carenet record`: records printed as text,
+ * CSV (the template's layout) or JSON; RecordInputs built from --set, from a
+ * --file RECORD.json and from a CSV ledger (record import). CSV files are
+ * UTF-8 (with or without BOM) or GB18030 (what Excel writes on Chinese
+ * Windows): a file that is not valid UTF-8 is converted with iconv.
+ */
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arr.h"
+#include "cli_record_int.h"
+#include "csv.h"
+#include "err.h"
+#include "json.h"
+#include "roles.h"
+#include "utf8.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ output */
+
+void record_json(struct json *j, const Carenet__RecordVersion *m, int history)
+{
+	json_obj_begin(j, NULL);
+	json_str(j, "id", m->id);
+	json_str(j, "type", m->type);
+	json_str(j, "owner", m->owner);
+	json_u64(j, "version", m->version);
+	json_bool(j, "closed", m->closed);
+	if (m->closed) {
+		json_str(j, "close_reason", m->close_reason);
+		json_str(j, "close_note", m->close_note);
+	}
+	json_u64(j, "changed_at", m->changed_at);
+	json_str(j, "changed_by", m->changed_by);
+	json_obj_begin(j, "fields");
+	for (size_t i = 0; i < m->n_fields; i++)
+		json_str(j, m->fields[i]->name, m->fields[i]->value);
+	json_obj_end(j);
+	if (history) {
+		json_arr_begin(j, "changed");
+		for (size_t i = 0; i < m->n_changed; i++)
+			json_str(j, NULL, m->changed[i]);
+		json_arr_end(j);
+	}
+	json_obj_end(j);
+}
+
+static const char *value_of(const Carenet__RecordVersion *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_fields; i++)
+		if (!strcmp(m->fields[i]->name, name))
+			return m->fields[i]->value;
+	return "";
+}
+
+void record_csv_cell(const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	fputs(last ? "\r\n" : ",", stdout);
+}
+
+/* The template's layout: 记录编号 first on exports, then the columns. */
+void record_csv_header(const struct rec_type *t, int with_id)
+{
+	if (with_id)
+		record_csv_cell("记录编号", 0);
+	for (size_t i = 0; i < t->nfields; i++)
+		record_csv_cell(t->fields[i].zh, i + 1 == t->nfields);
+}
+
+void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
+                  const struct ropts *o, int history)
+{
+	struct json j;
+
+	if (o->json) {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+		for (size_t i = 0; i < rep->n_records; i++)
+			record_json(&j, rep->records[i], history);
+		json_arr_end(&j);
+		json_finish(&j);
+		return;
+	}
+	if (o->csv && t) {
+		record_csv_header(t, 1);
+		for (size_t i = 0; i < rep->n_records; i++) {
+			record_csv_cell(rep->records[i]->id, 0);
+			for (size_t k = 0; k < t->nfields; k++)
+				record_csv_cell(value_of(rep->records[i], t->fields[k].name),
+				         k + 1 == t->nfields);
+		}
+		return;
+	}
+	for (size_t i = 0; i < rep->n_records; i++) {
+		const Carenet__RecordVersion *m = rep->records[i];
+		printf("%s  %s  owner %s  version %llu%s%s\n", m->id, m->type, m->owner,
+		       (unsigned long long)m->version, m->closed ? "  closed 已关闭: " : "",
+		       m->closed ? m->close_reason : "");
+		if (history) {
+			printf("  changed by %s at %llu:", m->changed_by,
+			       (unsigned long long)m->changed_at);
+			for (size_t k = 0; k < m->n_changed; k++)
+				printf(" %s", m->changed[k]);
+			printf("\n");
+			continue;
+		}
+		const struct rec_type *mt = roles_record_type(m->type);
+		for (size_t k = 0; mt && k < mt->nfields; k++) {
+			const char *v = value_of(m, mt->fields[k].name);
+			if (v[0])
+				printf("  %s %s: %s\n", mt->fields[k].zh, mt->fields[k].name, v);
+		}
+		for (size_t k = 0; mt && k < m->n_fields; k++) /* review, transfer_to */
+			if (roles_record_field(mt, m->fields[k]->name) < 0)
+				printf("  %s: %s\n", m->fields[k]->name, m->fields[k]->value);
+	}
+	if (!rep->n_records)
+		printf("no records (无记录)\n");
+}
+
+/* ------------------------------------------------------------ inputs */
+
+Carenet__Field *record_field_new(const char *name, size_t nlen, const char *value,
+                                 unsigned col)
+{
+	Carenet__Field *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	carenet__field__init(f);
+	f->name = strndup(name, nlen);
+	f->value = strdup(value);
+	f->column = col;
+	if (!f->name || !f->value) {
+		free(f->name);
+		free(f->value);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void record_input_free(Carenet__RecordInput *in)
+{
+	if (!in)
+		return;
+	if (in->id && in->id[0])
+		free(in->id); /* import rows own theirs; write_simple resets its own */
+	for (size_t k = 0; k < in->n_set; k++) {
+		free(in->set[k]->name);
+		free(in->set[k]->value);
+		free(in->set[k]);
+	}
+	free(in->set);
+	free(in);
+}
+
+static void inputs_free(Carenet__RecordInput **in, size_t n)
+{
+	for (size_t i = 0; in && i < n; i++)
+		record_input_free(in[i]);
+	free(in);
+}
+
+Carenet__RecordInput *record_input_new(const char *type, const char *id, size_t nfields)
+{
+	Carenet__RecordInput *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	carenet__record_input__init(in);
+	in->type = (char *)(type ? type : "");
+	in->id = (char *)(id ? id : "");
+	if (nfields && !(in->set = calloc(nfields, sizeof(*in->set)))) {
+		free(in);
+		return NULL;
+	}
+	return in;
+}
+
+/* ---- a small reader for --file RECORD.json (objects of strings) */
+
+struct jr {
+	const char *p, *end;
+	char err[128];
+};
+
+static void jr_ws(struct jr *r)
+{
+	while (r->p < r->end && strchr(" \t\r\n", *r->p))
+		r->p++;
+}
+
+static void put_utf8(char **o, unsigned cp)
+{
+	char *q = *o;
+	if (cp < 0x80) {
+		*q++ = (char)cp;
+	} else if (cp < 0x800) {
+		*q++ = (char)(0xc0 | cp >> 6);
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*q++ = (char)(0xe0 | cp >> 12);
+		*q++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	}
+	*o = q;
+}
+
+/* A string, a number or true/false (as text); malloc'd into *out. */
+static int jr_scalar(struct jr *r, char **out)
+{
+	char *o, *buf;
+
+	jr_ws(r);
+	if (!(buf = malloc((size_t)(r->end - r->p) + 1)))
+		return CN_ENOMEM;
+	o = buf;
+	if (r->p < r->end && *r->p == '"') {
+		for (r->p++; r->p < r->end && *r->p != '"'; r->p++) {
+			unsigned cp;
+			if (*r->p != '\\') {
+				*o++ = *r->p;
+				continue;
+			}
+			if (++r->p == r->end)
+				break;
+			switch (*r->p) {
+			case 'n': *o++ = '\n'; break;
+			case 't': *o++ = '\t'; break;
+			case 'u':
+				if (r->end - r->p < 5 || sscanf(r->p + 1, "%4x", &cp) != 1)
+					goto bad;
+				put_utf8(&o, cp);
+				r->p += 4;
+				break;
+			default: *o++ = *r->p;
+			}
+		}
+		if (r->p == r->end)
+			goto bad;
+		r->p++;
+	} else {
+		while (r->p < r->end && !strchr(",}] \t\r\n", *r->p))
+			*o++ = *r->p++;
+		if (o == buf)
+			goto bad;
+	}
+	*o = 0;
+	*out = buf;
+	return 0;
+bad:
+	free(buf);
+	snprintf(r->err, sizeof(r->err), "expected a string or a number");
+	return CN_EINVAL;
+}
+
+static int jr_object(struct jr *r, Carenet__RecordInput *in, char **type, int depth)
+{
+	char *key = NULL, *val = NULL;
+	int rc;
+
+	jr_ws(r);
+	if (r->p == r->end || *r->p++ != '{')
+		return snprintf(r->err, sizeof(r->err), "expected {"), CN_EINVAL;
+	jr_ws(r);
+	if (r->p < r->end && *r->p == '}')
+		return r->p++, 0;
+	for (;;) {
+		if ((rc = jr_scalar(r, &key)) != 0)
+			return rc;
+		jr_ws(r);
+		if (r->p == r->end || *r->p++ != ':') {
+			free(key);
+			return snprintf(r->err, sizeof(r->err), "expected :"), CN_EINVAL;
+		}
+		jr_ws(r);
+		if (!depth && !strcmp(key, "fields") && r->p < r->end && *r->p == '{') {
+			rc = jr_object(r, in, type, 1);
+		} else if ((rc = jr_scalar(r, &val)) == 0) {
+			if (!depth && !strcmp(key, "type")) {
+				free(*type);
+				*type = val;
+				val = NULL;
+			} else if (!depth && (!strcmp(key, "id") || !strcmp(key, "owner") ||
+			                      !strcmp(key, "version"))) {
+				/* the shape `record show --json` prints: ignored */
+			} else if (in->n_set == MAX_SETS * 2) {
+				rc = CN_ETOOBIG;
+			} else if (!(in->set[in->n_set] = record_field_new(key, strlen(key), val, 0))) {
+				rc = CN_ENOMEM;
+			} else {
+				in->n_set++;
+			}
+		}
+		free(key);
+		free(val);
+		key = val = NULL;
+		if (rc)
+			return rc;
+		jr_ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == '}')
+			return r->p++, 0;
+		return snprintf(r->err, sizeof(r->err), "expected , or }"), CN_EINVAL;
+	}
+}
+
+int record_json_fields(const char *prog, const char *path, Carenet__RecordInput **inp,
+                       const char **type)
+{
+	static char *ftype;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct jr r;
+	int rc;
+
+	if ((rc = util_read_file(path, MAX_FILE, &buf, &len)) != 0) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, cn_strerror(rc));
+		return rc;
+	}
+	if (!(*inp = record_input_new(NULL, NULL, MAX_SETS * 2))) {
+		free(buf);
+		return CN_ENOMEM;
+	}
+	r.p = (const char *)buf;
+	r.end = r.p + len;
+	r.err[0] = 0;
+	free(ftype);
+	ftype = NULL;
+	if ((rc = jr_object(&r, *inp, &ftype, 0)) != 0) {
+		fprintf(stderr, "%s: %s: byte %zu: %s (不是有效的 JSON)\n", prog, path,
+		        (size_t)(r.p - (const char *)buf), r.err[0] ? r.err : cn_strerror(rc));
+		record_input_free(*inp);
+		*inp = NULL;
+	} else if (ftype) {
+		*type = ftype;
+	}
+	free(buf);
+	return rc;
+}
+
+/* ----------------------------------------------------- CSV ledgers */
+
+/* UTF-8 as is (a BOM dropped), anything else from GB18030. */
+static int decode(const char *prog, const char *path, uint8_t **buf, size_t *len)
+{
+	iconv_t cd;
+	char *in, *out, *conv;
+	size_t il, ol, cap;
+
+	if (*len >= 3 && !memcmp(*buf, "\xef\xbb\xbf", 3)) {
+		memmove(*buf, *buf + 3, *len - 3);
+		*len -= 3;
+	}
+	if (utf8_valid((const char *)*buf, *len))
+		return 0;
+	if ((cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
+		fprintf(stderr, "%s: %s is not UTF-8 and this system cannot convert GB18030\n",
+		        prog, path);
+		return CN_EINVAL;
+	}
+	cap = *len * 2 + 16;
+	if (!(conv = malloc(cap))) {
+		iconv_close(cd);
+		return CN_ENOMEM;
+	}
+	in = (char *)*buf, il = *len, out = conv, ol = cap;
+	if (iconv(cd, &in, &il, &out, &ol) == (size_t)-1) {
+		fprintf(stderr, "%s: %s: byte %zu is neither UTF-8 nor GB18030 (编码错误); save the "
+		                "file as CSV UTF-8\n", prog, path, (size_t)(in - (char *)*buf));
+		free(conv);
+		iconv_close(cd);
+		return CN_EINVAL;
+	}
+	iconv_close(cd);
+	free(*buf);
+	*buf = (uint8_t *)conv;
+	*len = cap - ol;
+	return 0;
+}
+
+struct sheet {
+	int map[REC_MAX_FIELDS + 1]; /* column -> field (-2: 记录编号) */
+	size_t ncols;
+	Carenet__RecordInput **in;
+	size_t n, cap;
+	int bad;
+};
+
+static int header(const char *path, const struct rec_type *t, struct csv *c, struct sheet *s)
+{
+	s->ncols = c->n;
+	if (c->n > REC_MAX_FIELDS + 1) {
+		fprintf(stderr, "%s:%u:%zu: %zu columns; expected at most %d\n", path, c->line,
+		        c->n, c->n, REC_MAX_FIELDS + 1);
+		return ++s->bad;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (!strcmp(c->cells[i], "记录编号") || !strcmp(c->cells[i], "id")) {
+			s->map[i] = -2;
+			continue;
+		}
+		if ((s->map[i] = roles_record_field(t, c->cells[i])) < 0) {
+			fprintf(stderr, "%s:%u:%zu: unknown column '%s'; expected a column of "
+			                "carenet record template --type %s\n",
+			        path, c->line, i + 1, c->cells[i], t->name);
+			s->bad++;
+		}
+	}
+	return s->bad;
+}
+
+static int row(const char *path, const struct rec_type *t, struct csv *c, struct sheet *s)
+{
+	Carenet__RecordInput *in;
+
+	if (c->n != s->ncols) {
+		fprintf(stderr, "%s:%u:%zu: %zu cells; expected %zu as in the header (a truncated "
+		                "line?)\n", path, c->line, c->n < s->ncols ? c->n : s->ncols + 1,
+		        c->n, s->ncols);
+		s->bad++;
+		return 0;
+	}
+	if (!(in = record_input_new(t->name, NULL, s->ncols)))
+		return CN_ENOMEM;
+	in->line = c->line;
+	for (size_t i = 0; i < c->n; i++) {
+		if (s->map[i] == -2) {
+			if (c->cells[i][0] && !(in->id = strdup(c->cells[i])))
+				return CN_ENOMEM; /* leaks at exit only */
+			continue;
+		}
+		if (!(in->set[in->n_set++] = record_field_new(t->fields[s->map[i]].name,
+		                                       strlen(t->fields[s->map[i]].name),
+		                                       c->cells[i], (unsigned)i + 1)))
+			return CN_ENOMEM;
+	}
+	if (in->id[0])
+		in->type = "";
+	if (ARR_GROW(s->in, s->n + 1, s->cap))
+		return CN_ENOMEM;
+	s->in[s->n++] = in;
+	return 0;
+}
+
+int record_import_run(const char *prog, const struct ropts *o, const struct rec_type *t)
+{
+	struct sheet s;
+	struct csv c;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char prefix[1100];
+	int rc, got;
+
+	memset(&s, 0, sizeof(s));
+	if ((rc = util_read_file(o->operand, MAX_FILE, &buf, &len)) != 0) {
+		fprintf(stderr, "%s: cannot read %s: %s\n", prog, o->operand, cn_strerror(rc));
+		return rc;
+	}
+	if ((rc = decode(prog, o->operand, &buf, &len)) != 0)
+		goto out;
+	csv_init(&c, (const char *)buf, len);
+	for (rc = 0; rc == 0 && (got = csv_next(&c)) == 1;)
+		rc = s.ncols ? row(o->operand, t, &c, &s) : (header(o->operand, t, &c, &s), 0);
+	if (rc == 0 && got < 0) {
+		fprintf(stderr, "%s:%u:%u: %s\n", o->operand, c.errline, c.errcol, c.err);
+		s.bad++;
+	}
+	csv_free(&c);
+	if (rc == 0 && !s.bad && !s.n) {
+		fprintf(stderr, "%s: %s: no rows under the header; expected one row a record\n",
+		        prog, o->operand);
+		s.bad++;
+	}
+	if (rc == 0 && s.bad) {
+		fprintf(stderr, "%s: %d problem(s); nothing was written (未导入)\n", prog, s.bad);
+		rc = CN_EINVAL;
+	}
+	snprintf(prefix, sizeof(prefix), "%s:", o->operand);
+	if (rc == 0)
+		rc = record_send_write(prog, o, s.in, s.n, prefix);
+out:
+	inputs_free(s.in, s.n);
+	free(buf);
+	return rc;
+}
