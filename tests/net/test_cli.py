@@ -14,7 +14,7 @@ SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca",
                ["ca", "list"], ["init"],
                ["enroll"], ["run"], ["status"], ["demo"],
                ["directive"], ["directive", "issue"], ["directive", "list"],
-               ["directive", "show"]]
+               ["directive", "show"], ["cert", "show"]]
 
 # Every flag a subcommand takes, which its --help must document: a table-built
 # usage drops nothing silently.
@@ -420,6 +420,41 @@ def test_tree(cn, net):
     check([o["state"] for o in j if o["id"] == town] == ["down"], "tree --json: %r" % j)
 
 
+def test_cert(cn, net):
+    """Item 12: cert show (the node's own certificate, a FILE, --json), and a
+    revocation seen against the node's CRL file (exit 4)."""
+    import json
+    import shutil
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    vcfg = net.cfg(village)
+    vdir = os.path.dirname(vcfg)
+    r = expect([cn, "cert", "show", "-c", vcfg], 0, "cert show (this node's)",
+               out_has=[village, "village", "sha256", "curve key", "status      valid", county])
+    j = json.loads(expect([cn, "cert", "show", "-c", vcfg, "--json"], 0, "cert show --json").stdout)
+    from harness import root_sha256  # noqa: E402
+    check(j["id"] == village and j["role"] == "village" and j["status"] == "valid" and
+          not j["revoked"] and len(j["curve_key"]) == 40 and len(j["sha256"]) == 64 and
+          [c["scope"] for c in j["chain"]] == [county, "53"] and
+          j["chain"][-1]["sha256"] == root_sha256(os.path.join(vdir, "root.pem")) and
+          re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", j["not_after_local"]) and
+          j["not_after"] > j["not_before"], "cert show --json: %r" % j)
+    # a FILE: the parent's certificate the village holds
+    j = json.loads(expect([cn, "cert", "show", os.path.join(vdir, "parent.pem"), "-c", vcfg,
+                           "--json"], 0, "cert show FILE").stdout)
+    check(j["id"] == town and j["role"] == "township" and j["status"] == "valid",
+          "cert show parent.pem: %r" % j)
+    expect([cn, "cert", "show", os.path.join(vdir, "node.cfg"), "-c", vcfg], 4,
+           "cert show of a file with no certificate", err_has=["no carenet certificate"])
+    # revoked at the county CA; the village's CRL file replaced by the new list
+    ca = os.path.join(net.dir, "ca-" + county)
+    expect([cn, "ca", "revoke", "--ca", ca, "--id", village], 0, "ca revoke")
+    shutil.copy(os.path.join(ca, "crl.pem"), os.path.join(vdir, "crl.pem"))
+    r = expect([cn, "cert", "show", "-c", vcfg], 4, "cert show of a revoked certificate",
+               out_has=["revoked"])
+    j = json.loads(run_cli([cn, "cert", "show", "-c", vcfg, "--json"]).stdout)
+    check(j["revoked"] and j["status"] == "revoked", "cert show --json, revoked: %r" % j)
+
+
 def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
@@ -435,6 +470,7 @@ def test(net, args):
     did = test_targets_and_states(cn, net)
     test_csv(cn, net, did)
     test_tree(cn, net)
+    test_cert(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 
 
