@@ -252,14 +252,19 @@ static void parent_monitor(struct link *l)
 			log_debug("link %s: CURVE handshake done, sending HELLO", p->expect_id);
 			link_send_greeting(l, &p->s);
 			break;
-		case ZMQ_EVENT_DISCONNECTED:
+		case ZMQ_EVENT_DISCONNECTED: /* before HANDSHAKE_SUCCEEDED: CURVE failed */
+			if (p->connected || !strstr(p->s.last_error, "refused our key"))
+				link_parent_set_down(l, p->connected ? "disconnected" : LINK_REASON_CURVE);
 			p->connected = 0;
-			link_parent_set_down(l, "disconnected");
 			break;
-		case ZMQ_EVENT_CONNECT_RETRIED:
-			if (!p->s.up && !p->s.last_error[0])
-				snprintf(p->s.last_error, sizeof(p->s.last_error),
-				         "cannot connect to %s, retrying", p->endpoint);
+		case ZMQ_EVENT_CONNECTED: /* TCP; the CURVE handshake follows */
+			p->tcp_up = 1;
+			break;
+		case ZMQ_EVENT_CONNECT_RETRIED: /* after a failed connect, or a disconnect */
+			if (!p->s.up && !p->tcp_up)
+				link_reason_refused(p->s.last_error, sizeof(p->s.last_error),
+				                    p->endpoint);
+			p->tcp_up = 0;
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);

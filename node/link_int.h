@@ -35,6 +35,7 @@ struct uplink {
 	char endpoint[256];
 	char expect_id[PKI_ID_MAX]; /* the office above us, from our own id */
 	int connected;              /* CURVE handshake done */
+	int tcp_up;                 /* the TCP connection was made since the last retry */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
 	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */
@@ -77,5 +78,12 @@ void link_send_refuse(struct link *l, struct peer *s, int code, const char *reas
 void link_parent_set_down(struct link *l, const char *why);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
+
+/* Why the parent link is down, in plain words (status's parent.last_error). */
+#define LINK_REASON_CURVE                                                                  \
+	"CURVE handshake failed against the parent: it closed the connection during the "   \
+	"handshake (wrong server key: is parent.pem the parent's certificate?)"
+/* "connection refused (or no answer) at ENDPOINT: ..." (link_setup.c). */
+void link_reason_refused(char *out, size_t outlen, const char *endpoint);
 
 #endif

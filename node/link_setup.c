@@ -349,7 +349,7 @@ static int open_parent(struct link *l)
 		goto out;
 	p->mon = open_monitor(l->zctx, p->sock, MON_PARENT,
 	                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-	                          ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	                          ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 	                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 	                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
 	if (!p->mon)
@@ -507,4 +507,13 @@ void link_status_free(Carenet__Status *st)
 	st->children = st->inspectors = NULL;
 	st->parent = NULL;
 	st->n_children = st->n_inspectors = 0;
+}
+
+void link_reason_refused(char *out, size_t outlen, const char *endpoint)
+{
+	int n = snprintf(out, outlen, "connection refused (or no answer) at %s: wrong port or ",
+	                 endpoint);
+	if (n > 0 && (size_t)n < outlen)
+		snprintf(out + n, outlen - (size_t)n,
+		         "address, or the parent is not running; retrying");
 }

@@ -1,4 +1,6 @@
 /* test_csv: the ledger reader (base/csv.c). */
+#include <stdlib.h>
+
 #include "check.h"
 #include "csv.h"
 #include "err.h"
@@ -51,10 +53,50 @@ static void errors(void)
 	csv_free(&c);
 }
 
+/* The writer: a BOM, CRLF rows, quoting only where needed; the reader
+ * reads back what it wrote (Chinese, commas, quotes, newlines). */
+static void writer(void)
+{
+	const char *const head[] = {"id", "name", "note"};
+	const char *const row[] = {"530102001", "第1乡镇工作站, 五华区", "say \"hi\"\nbye"};
+	const char *const empty[] = {"", NULL};
+	const char *want = "\xef\xbb\xbfid,name,note\r\n"
+	                   "530102001,\"第1乡镇工作站, 五华区\",\"say \"\"hi\"\"\nbye\"\r\n"
+	                   ",\r\n";
+	char *buf = NULL;
+	size_t len = 0;
+	struct csv c;
+	FILE *f = open_memstream(&buf, &len);
+
+	CHECK(f != NULL);
+	csv_write_bom(f);
+	csv_write_row(f, head, 3);
+	csv_write_row(f, row, 3);
+	csv_write_row(f, empty, 2);
+	CHECK(!ferror(f));
+	fclose(f);
+	CHECK_STR(buf, want);
+	csv_init(&c, buf + 3, len - 3);
+	CHECK_INT(csv_next(&c), 1);
+	CHECK_INT(c.n, 3);
+	CHECK_STR(c.cells[2], "note");
+	CHECK_INT(csv_next(&c), 1);
+	CHECK_INT(c.n, 3);
+	CHECK_STR(c.cells[1], row[1]);
+	CHECK_STR(c.cells[2], row[2]);
+	CHECK_INT(csv_next(&c), 1);
+	CHECK_INT(c.n, 2);
+	CHECK_STR(c.cells[0], "");
+	CHECK_INT(csv_next(&c), 0);
+	csv_free(&c);
+	free(buf);
+}
+
 int main(void)
 {
 	rows();
 	errors();
+	writer();
 	printf("test_csv: %d checks, %d failures\n", checks, failures);
 	return failures != 0;
 }

@@ -110,6 +110,36 @@ static void status_json(const Carenet__Status *st)
 	json_finish(&j);
 }
 
+/* status --csv: one row per link (parent, children, inspectors). */
+static void peer_csv(const char *link, const Carenet__PeerStatus *p, const char *tz)
+{
+	char since[32], seen[32], rtt[24] = "";
+
+	cli_csv_time(p->since, tz, since, sizeof(since));
+	cli_csv_time(p->last_seen, tz, seen, sizeof(seen));
+	if (p->rtt_us)
+		snprintf(rtt, sizeof(rtt), "%.1f", (double)p->rtt_us / 1000.0);
+	const char *cells[] = {link,  p->id, p->role, role_zh(p->role), p->name, p->up ? "up" : "down",
+	                       since, seen,  rtt,     p->endpoint,      p->last_error};
+	csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+}
+
+static void status_csv(const Carenet__Status *st, const char *tz)
+{
+	static const char *const head[] = {"link",  "id",        "role",   "role_zh",
+	                                   "name",  "state",     "since",  "last_seen",
+	                                   "rtt_ms", "endpoint", "last_error"};
+
+	csv_write_bom(stdout);
+	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+	if (st->has_parent && st->parent)
+		peer_csv("parent", st->parent, tz);
+	for (size_t i = 0; i < st->n_children; i++)
+		peer_csv("child", st->children[i], tz);
+	for (size_t i = 0; i < st->n_inspectors; i++)
+		peer_csv("inspector", st->inspectors[i], tz);
+}
+
 static void peer_row(const Carenet__PeerStatus *p, const char *tz)
 {
 	char since[32], seen[32], rtt[24] = "-";
@@ -224,13 +254,16 @@ static int status_check(const Carenet__Status *st)
 static const struct args_opt status_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"json", ARGS_LONG('j'), NULL, "one JSON object instead of the table"},
+    {"csv", ARGS_LONG('v'), NULL,
+     "the links as CSV (UTF-8 with BOM, for Excel): link, id,\n"
+     "role, role_zh, name, state, since, last_seen, rtt_ms, ..."},
     {"check", ARGS_LONG('k'), NULL,
      "a monitoring check: one line; exit 0 when the parent and\n"
      "every child are up and the certificate is valid 30 more\n"
      "days, else 1"},
     {0}};
 static const struct args_cmd status_cmd = {
-    "carenet status", "[-c CFG] [--json | --check]",
+    "carenet status", "[-c CFG] [--json | --csv | --check]",
     "Shows this node's identity, its parent link, its children and inspectors\n"
     "(state, since when, last seen, round-trip time) and its counters (handshakes\n"
     "refused by reason, invalid messages, bans), asking the running node over its\n"
@@ -243,7 +276,7 @@ int cmd_status(int argc, char **argv)
 	struct config *cfg = NULL;
 	Carenet__ControlReply *rep = NULL;
 	struct args a;
-	int ch, as_json = 0, check = 0, rc;
+	int ch, as_json = 0, as_csv = 0, check = 0, rc;
 
 	args_begin(&a, &status_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -251,6 +284,8 @@ int cmd_status(int argc, char **argv)
 			cfgpath = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
+		else if (ch == ARGS_LONG('v'))
+			as_csv = 1;
 		else if (ch == ARGS_LONG('k'))
 			check = 1;
 		else
@@ -269,6 +304,8 @@ int cmd_status(int argc, char **argv)
 			rc = status_check(rep->status);
 		else if (as_json)
 			status_json(rep->status);
+		else if (as_csv)
+			status_csv(rep->status, cfg->timezone);
 		else
 			status_table(rep->status, cfg->timezone);
 	}
@@ -282,23 +319,29 @@ static const struct args_opt offices_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"role", ARGS_LONG('r'), "ROLE", "only offices of this role"},
     {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name}"},
+    {"csv", ARGS_LONG('v'), NULL, "id, role, role_zh, name as CSV (UTF-8 with BOM)"},
     {0}};
 static const struct args_cmd offices_cmd = {
-    "carenet offices", "[-c CFG] [--role county|township|village] [--json]",
+    "carenet offices", "[-c CFG] [--role county|township|village] [--json | --csv]",
     "Lists the offices this node knows below it: its children, and the offices\n"
     "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
     "issue' expands to; an office appears once it has connected to its parent.\n",
     offices_opts, NULL};
 
 /* The offices of the reply (of one role, if role), as a table or JSON. */
-static void offices_print(const Carenet__ControlReply *rep, const char *role, int as_json)
+static void offices_print(const Carenet__ControlReply *rep, const char *role, int fmt)
 {
+	static const char *const head[] = {"id", "role", "role_zh", "name"};
+	int as_json = fmt == 'j';
 	struct json j;
 	size_t shown = 0;
 
 	if (as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
+	} else if (fmt == 'v') {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 4);
 	}
 	for (size_t i = 0; i < rep->n_offices; i++) {
 		const Carenet__PeerStatus *o = rep->offices[i];
@@ -311,6 +354,9 @@ static void offices_print(const Carenet__ControlReply *rep, const char *role, in
 			json_str(&j, "role", o->role);
 			json_str(&j, "name", o->name);
 			json_obj_end(&j);
+		} else if (fmt == 'v') {
+			const char *cells[] = {o->id, o->role, role_zh(o->role), o->name};
+			csv_write_row(stdout, cells, 4);
 		} else {
 			printf("%-14s %-9s %s %s\n", o->id, o->role, role_zh(o->role), o->name);
 		}
@@ -318,7 +364,7 @@ static void offices_print(const Carenet__ControlReply *rep, const char *role, in
 	if (as_json) {
 		json_arr_end(&j);
 		json_finish(&j);
-	} else {
+	} else if (!fmt) {
 		printf("(%zu offices)\n", shown);
 	}
 }
@@ -329,7 +375,7 @@ int cmd_offices(int argc, char **argv)
 	struct config *cfg = NULL;
 	Carenet__ControlReply *rep = NULL;
 	struct args a;
-	int ch, as_json = 0, rc;
+	int ch, fmt = 0, rc;
 
 	args_begin(&a, &offices_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -337,8 +383,8 @@ int cmd_offices(int argc, char **argv)
 			cfgpath = a.val;
 		else if (ch == ARGS_LONG('r'))
 			role = a.val;
-		else if (ch == ARGS_LONG('j'))
-			as_json = 1;
+		else if (ch == ARGS_LONG('j') || ch == ARGS_LONG('v'))
+			fmt = ch & 0xff;
 		else
 			return a.exit;
 	}
@@ -349,7 +395,7 @@ int cmd_offices(int argc, char **argv)
 		                        role);
 	if ((rc = cli_request("carenet offices", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_OFFICES,
 	                      &cfg, &rep)) == 0)
-		offices_print(rep, role, as_json);
+		offices_print(rep, role, fmt);
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);

@@ -48,6 +48,9 @@ int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__
 int cli_width(const char *s);
 /* Prints s and then spaces up to width columns (at least one space). */
 void cli_pad(FILE *f, const char *s, int width);
+/* A time in a --csv cell: "YYYY-MM-DD HH:MM:SS" in zone tz, "" for 0;
+ * out >= 32 bytes. */
+void cli_csv_time(uint64_t t, const char *tz, char *out, size_t outlen);
 /* 604800 -> "7d", 5400 -> "90m", 3661 -> "3661s"; out >= 24 bytes. */
 void cli_fmt_duration(uint64_t secs, char *out, size_t outlen);
 

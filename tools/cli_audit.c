@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "cli.h"
+#include "csv.h"
 #include "args.h"
 #include "audit.h"
 #include "arr.h"
@@ -56,10 +57,13 @@ static const struct args_opt audit_opts[] = {
     {"json", ARGS_LONG('j'), NULL,
      "an array of {seq, time, actor, action, subject, detail,\n"
      "hash}; with --verify {verified, entries, detail}"},
+    {"csv", ARGS_LONG('x'), NULL,
+     "the list as CSV (UTF-8 with BOM, for Excel): seq, time\n"
+     "(local), actor, action, subject, detail, hash"},
     {0}};
 static const struct args_cmd audit_cmd = {
     "carenet audit",
-    "[-c CFG] [--since TIME] [--json]\n[-c CFG] --verify [--checkpoints FILE] [--json]\n"
+    "[-c CFG] [--since TIME] [--json | --csv]\n[-c CFG] --verify [--checkpoints FILE] [--json]\n"
     "--verify --data-dir DIR [--checkpoints FILE] [--json]\n"
     "[-c CFG] checkpoints [--office ID] [--json|--csv]",
     "Lists this node's audit log, oldest first: who issued, relayed, delivered,\n"
@@ -102,8 +106,23 @@ static int audit_since(const char *prog, const struct config *cfg, const char *s
 
 static void audit_print(const Carenet__ControlReply *rep, const char *tz, int as_json)
 {
+	static const char *const head[] = {"seq",     "time",   "actor", "action",
+	                                   "subject", "detail", "hash"};
 	struct json j;
-	char t[32];
+	char t[32], seq[24];
+
+	if (as_json == 'x') {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 7);
+		for (size_t i = 0; i < rep->n_audit; i++) {
+			const Carenet__AuditView *a = rep->audit[i];
+			snprintf(seq, sizeof(seq), "%llu", (unsigned long long)a->seq);
+			cli_csv_time(a->time, tz, t, sizeof(t));
+			const char *cells[] = {seq, t, a->actor, a->action, a->subject, a->detail, a->hash};
+			csv_write_row(stdout, cells, 7);
+		}
+		return;
+	}
 
 	if (as_json) {
 		json_init(&j, stdout);
@@ -230,11 +249,14 @@ static const char *json_field(const char *obj, const char *end, const char *key,
  * `--csv` (office,seq,head,...); the rows of office `me`. */
 static int marks_parse(const char *text, const char *me, struct marks *mk)
 {
-	const char *p = text + strspn(text, " \t\r\n");
+	const char *p = text;
 	char office[64];
 	size_t l1, l2, l3;
 	int rc = 0;
 
+	if (!strncmp(p, "\xef\xbb\xbf", 3)) /* --csv's BOM */
+		p += 3;
+	p += strspn(p, " \t\r\n");
 	if (*p == '[') {
 		for (const char *o = strchr(p, '{'); o && rc == 0; o = strchr(o + 1, '{')) {
 			const char *end = strchr(o, '}'), *f, *s, *h;
@@ -403,7 +425,7 @@ int cmd_audit(int argc, char **argv)
 	const char *cfgpath = CONFIG_DEFAULT_PATH, *since = NULL, *file = NULL, *dir = NULL;
 	struct config *cfg = NULL;
 	struct args a;
-	int ch, verify = 0, as_json = 0, rc;
+	int ch, verify = 0, as_json = 0, as_csv = 0, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "checkpoints"))
@@ -427,11 +449,17 @@ int cmd_audit(int argc, char **argv)
 			dir = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
+		else if (ch == ARGS_LONG('x'))
+			as_csv = 1;
 		else
 			return a.exit;
 	}
 	if ((rc = args_operands(&a, 0, 0)) != 0)
 		return rc;
+	if (as_csv && (verify || as_json))
+		return args_usage_error(&audit_cmd, "--csv lists the log: not with --json or --verify");
+	if (as_csv)
+		as_json = 'x'; /* audit_print's CSV */
 	if (verify && since) {
 		fprintf(stderr, "carenet audit: --verify checks the whole log: leave out --since\n");
 		return 2;
@@ -471,17 +499,6 @@ static const struct args_cmd ckpt_cmd = {
     "its store) names the entries.\n",
     ckpt_opts, NULL};
 
-static void csv_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 static void ckpt_print(const Carenet__ControlReply *rep, const char *tz, int fmt)
 {
 	struct json j;
@@ -508,14 +525,20 @@ static void ckpt_print(const Carenet__ControlReply *rep, const char *tz, int fmt
 		return;
 	}
 	if (fmt == 'c') {
-		printf("office,seq,head,prev_seq,prev_hash,created,received,alert\n");
+		static const char *const head[] = {"office",    "seq",     "head",     "prev_seq",
+		                                   "prev_hash", "created", "received", "alert"};
+		char n[4][24];
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 8);
 		for (size_t i = 0; i < rep->n_checkpoints; i++) {
 			const Carenet__CheckpointView *c = rep->checkpoints[i];
-			printf("%s,%llu,%s,%llu,%s,%llu,%llu,", c->office, (unsigned long long)c->seq,
-			       c->head, (unsigned long long)c->prev_seq, c->prev_hash,
-			       (unsigned long long)c->created, (unsigned long long)c->received);
-			csv_str(c->alert);
-			putchar('\n');
+			snprintf(n[0], sizeof(n[0]), "%llu", (unsigned long long)c->seq);
+			snprintf(n[1], sizeof(n[1]), "%llu", (unsigned long long)c->prev_seq);
+			snprintf(n[2], sizeof(n[2]), "%llu", (unsigned long long)c->created);
+			snprintf(n[3], sizeof(n[3]), "%llu", (unsigned long long)c->received);
+			const char *cells[] = {c->office, n[0], c->head, n[1],
+			                       c->prev_hash, n[2], n[3], c->alert};
+			csv_write_row(stdout, cells, 8);
 		}
 		return;
 	}

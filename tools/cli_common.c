@@ -225,3 +225,11 @@ void cli_json_history(struct json *j, const char *key, Carenet__NoteEntry *const
 	}
 	json_arr_end(j);
 }
+
+void cli_csv_time(uint64_t t, const char *tz, char *out, size_t outlen)
+{
+	if (t == 0)
+		out[0] = 0;
+	else
+		util_fmt_time(t, tz, out, outlen);
+}

@@ -12,6 +12,7 @@
 #include "args.h"
 #include "err.h"
 #include "cmd.h"
+#include "csv.h"
 #include "json.h"
 #include "roles.h"
 #include "utf8.h"
@@ -88,6 +89,73 @@ static void print_json(Carenet__DirectiveView *const *v, size_t n, int one)
 	if (!one)
 		json_arr_end(&j);
 	json_finish(&j);
+}
+
+/* directive list --csv: one row per directive, with its counts per state. */
+static void list_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+{
+	const char *head[8 + NSTATES + 2];
+	char created[32], due[32], nt[24], num[NSTATES + 1][24];
+	uint64_t c[NSTATES], late;
+	size_t k = 0;
+
+	head[k++] = "id", head[k++] = "kind", head[k++] = "kind_zh", head[k++] = "issuer";
+	head[k++] = "created", head[k++] = "due", head[k++] = "targets";
+	for (uint32_t st = 0; st < NSTATES; st++)
+		head[k++] = roles_state_name(st);
+	head[k++] = "overdue", head[k++] = "title";
+	csv_write_bom(stdout);
+	csv_write_row(stdout, head, k);
+	for (size_t i = 0; i < n; i++) {
+		const char *cells[8 + NSTATES + 2];
+		count(v[i], c, &late);
+		cli_csv_time(v[i]->created, tz, created, sizeof(created));
+		cli_csv_time(v[i]->due, tz, due, sizeof(due));
+		snprintf(nt, sizeof(nt), "%zu", v[i]->n_targets);
+		k = 0;
+		cells[k++] = v[i]->id, cells[k++] = roles_kind_name(v[i]->kind);
+		cells[k++] = roles_kind_zh(v[i]->kind), cells[k++] = v[i]->issuer;
+		cells[k++] = created, cells[k++] = due, cells[k++] = nt;
+		for (uint32_t st = 0; st < NSTATES; st++) {
+			snprintf(num[st], sizeof(num[st]), "%llu", (unsigned long long)c[st]);
+			cells[k++] = num[st];
+		}
+		snprintf(num[NSTATES], sizeof(num[NSTATES]), "%llu", (unsigned long long)late);
+		cells[k++] = num[NSTATES], cells[k++] = v[i]->title;
+		csv_write_row(stdout, cells, k);
+	}
+}
+
+/* directive show --csv: the matrix, one row per target. */
+static void show_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+{
+	static const char *const head[] = {"directive", "target",     "name",     "state",
+	                                   "state_zh",  "overdue",    "changed_at", "reported_at",
+	                                   "reminders", "evidence",   "note"};
+	char changed[32], reported[32], rem[24], ev[24];
+
+	(void)n;
+	csv_write_bom(stdout);
+	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+	for (size_t i = 0; i < v[0]->n_targets; i++) {
+		const Carenet__TargetView *t = v[0]->targets[i];
+		cli_csv_time(t->changed_at, tz, changed, sizeof(changed));
+		cli_csv_time(t->reported_at, tz, reported, sizeof(reported));
+		snprintf(rem, sizeof(rem), "%u", t->reminders);
+		snprintf(ev, sizeof(ev), "%zu", t->n_evidence);
+		const char *cells[] = {v[0]->id,
+		                       t->id,
+		                       t->name,
+		                       roles_state_name(t->state),
+		                       roles_state_zh(t->state),
+		                       !t->overdue ? "no" : t->state >= STATE_DONE ? "late" : "yes",
+		                       changed,
+		                       reported,
+		                       rem,
+		                       ev,
+		                       t->note};
+		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+	}
 }
 
 /* "3 delivered, 6 done; 2 OVERDUE" */
@@ -513,10 +581,11 @@ out:
 
 /* -------------------------------------------------------- list, show */
 
-/* One query; prints the views (as JSON, or with table()). */
+typedef void (*views_fn)(Carenet__DirectiveView *const *, size_t, const char *);
+
+/* One query; prints the views (as JSON, or with table() or csv()). */
 static int views(const char *prog, const char *cfgpath, const Carenet__ControlRequest *req,
-                 int as_json, int one,
-                 void (*table)(Carenet__DirectiveView *const *, size_t, const char *))
+                 int as_json, int one, views_fn table, views_fn csv)
 {
 	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
@@ -533,7 +602,7 @@ static int views(const char *prog, const char *cfgpath, const Carenet__ControlRe
 	if (rc == 0 && as_json)
 		print_json(rep->directives, rep->n_directives, one);
 	else if (rc == 0)
-		table(rep->directives, rep->n_directives, cfg->timezone);
+		(csv ? csv : table)(rep->directives, rep->n_directives, cfg->timezone);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
 	return cn_exit_code(rc);
@@ -547,7 +616,7 @@ static void show_one(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 
 struct view_args {
 	const char *cfgpath, *state, *id;
-	int json;
+	int json, csv;
 };
 
 static const struct args_opt list_opts[] = {
@@ -556,9 +625,12 @@ static const struct args_opt list_opts[] = {
      "open: a target is not done yet; overdue: a target is late;\n"
      "done: every target is done (or unable)"},
     {"json", ARGS_LONG('j'), NULL, "an array of objects (as directive show --json)"},
+    {"csv", ARGS_LONG('v'), NULL,
+     "CSV (UTF-8 with BOM, for Excel): id, kind, kind_zh, issuer,\n"
+     "created, due, targets, one column per state, overdue, title"},
     {0}};
 static const struct args_cmd list_cmd = {
-    "carenet directive list", "[-c CFG] [--state open|overdue|done] [--json]",
+    "carenet directive list", "[-c CFG] [--state open|overdue|done] [--json | --csv]",
     "Lists the directives this office issued or relayed, newest first, with the\n"
     "number of targets in each state and how many are overdue.\n",
     list_opts, NULL};
@@ -569,9 +641,12 @@ static const struct args_opt show_opts[] = {
      "one object: id, kind, title, body, issuer, due, ref,\n"
      "indicators, counts (per state, and overdue: past due and\n"
      "not done), targets [{id, state, overdue, changed_at, ...}]"},
+    {"csv", ARGS_LONG('v'), NULL,
+     "the matrix as CSV (UTF-8 with BOM): one row per target:\n"
+     "directive, target, name, state, state_zh, overdue, ..."},
     {0}};
 static const struct args_cmd show_cmd = {
-    "carenet directive show", "ID [-c CFG] [--json]",
+    "carenet directive show", "ID [-c CFG] [--json | --csv]",
     "Shows one directive and the state of each of its targets below this office\n"
     "(pending, delivered, accepted, in-progress, done, unable), overdue targets\n"
     "first, with notes and evidence (name, size, SHA-256).\n",
@@ -591,6 +666,8 @@ static int view_parse(const struct args_cmd *cmd, int argc, char **argv, int wan
 			a->cfgpath = g.val;
 		else if (ch == ARGS_LONG('j'))
 			a->json = 1;
+		else if (ch == ARGS_LONG('v'))
+			a->csv = 1;
 		else if (ch == ARGS_LONG('s'))
 			a->state = g.val;
 		else
@@ -598,6 +675,10 @@ static int view_parse(const struct args_cmd *cmd, int argc, char **argv, int wan
 	}
 	if (args_operands(&g, want_id, want_id) != 0)
 		return CN_EUSAGE;
+	if (a->json && a->csv) {
+		args_usage_error(cmd, "give one of --json and --csv");
+		return CN_EUSAGE;
+	}
 	if (want_id)
 		a->id = argv[g.ind];
 	return 0;
@@ -620,7 +701,8 @@ static int directive_list(int argc, char **argv)
 	}
 	q.state = (char *)(a.state ? a.state : "");
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST, &q);
-	return views("carenet directive list", a.cfgpath, &req, a.json, 0, list_table);
+	return views("carenet directive list", a.cfgpath, &req, a.json, 0, list_table,
+	             a.csv ? list_csv : NULL);
 }
 
 static int directive_show(int argc, char **argv)
@@ -634,7 +716,8 @@ static int directive_show(int argc, char **argv)
 		return rc == 1 ? 0 : cn_exit_code(rc);
 	q.id = (char *)a.id;
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_SHOW, &q);
-	return views("carenet directive show", a.cfgpath, &req, a.json, 1, show_one);
+	return views("carenet directive show", a.cfgpath, &req, a.json, 1, show_one,
+	             a.csv ? show_csv : NULL);
 }
 
 static const struct args_sub directive_subs[] = {

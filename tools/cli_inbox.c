@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "args.h"
 #include "cmd.h"
+#include "csv.h"
 #include "err.h"
 #include "json.h"
 #include "roles.h"
@@ -35,6 +36,37 @@ static void json_inbox(struct json *j, const Carenet__DirectiveView *v)
 	json_u64(j, "changed_at", v->my_changed_at);
 	json_u64(j, "reminders", v->reminders);
 	json_obj_end(j);
+}
+
+/* inbox --csv: one row per directive. */
+static void inbox_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
+{
+	static const char *const head[] = {"id",         "kind",     "kind_zh",  "issuer",
+	                                   "created",    "due",      "state",    "state_zh",
+	                                   "overdue",    "reminders", "changed_at", "title"};
+	char created[32], due[32], changed[32], rem[24];
+
+	csv_write_bom(stdout);
+	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+	for (size_t i = 0; i < n; i++) {
+		cli_csv_time(v[i]->created, tz, created, sizeof(created));
+		cli_csv_time(v[i]->due, tz, due, sizeof(due));
+		cli_csv_time(v[i]->my_changed_at, tz, changed, sizeof(changed));
+		snprintf(rem, sizeof(rem), "%u", v[i]->reminders);
+		const char *cells[] = {v[i]->id,
+		                       roles_kind_name(v[i]->kind),
+		                       roles_kind_zh(v[i]->kind),
+		                       v[i]->issuer,
+		                       created,
+		                       due,
+		                       roles_state_name(v[i]->my_state),
+		                       roles_state_zh(v[i]->my_state),
+		                       v[i]->overdue ? "yes" : "no",
+		                       rem,
+		                       changed,
+		                       v[i]->title};
+		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+	}
 }
 
 void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
@@ -109,7 +141,7 @@ out:
 	return rc;
 }
 
-static int inbox_run(const char *cfgpath, int as_json)
+static int inbox_run(const char *cfgpath, int as_json, int as_csv)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
@@ -127,6 +159,8 @@ static int inbox_run(const char *cfgpath, int as_json)
 			json_inbox(&j, rep->directives[i]);
 		json_arr_end(&j);
 		json_finish(&j);
+	} else if (rc == 0 && as_csv) {
+		inbox_csv(rep->directives, rep->n_directives, cfg->timezone);
 	} else if (rc == 0) {
 		cli_inbox_print(rep->directives, rep->n_directives, cfg->timezone);
 	}
@@ -140,9 +174,12 @@ static const struct args_opt inbox_opts[] = {
     {"json", ARGS_LONG('j'), NULL,
      "an array of objects: id, kind, kind_zh, title, body,\n"
      "issuer, due, state, overdue, reminders, changed_at, ..."},
+    {"csv", ARGS_LONG('v'), NULL,
+     "the list as CSV (UTF-8 with BOM, for Excel): id, kind,\n"
+     "kind_zh, issuer, created, due, state, state_zh, overdue, ..."},
     {0}};
 static const struct args_cmd inbox_cmd = {
-    "carenet inbox", "[-c CFG] [--json]\nshow ID [-c CFG] [--json]",
+    "carenet inbox", "[-c CFG] [--json | --csv]\nshow ID [-c CFG] [--json]",
     "Lists the directives addressed to this office, newest first: kind, issuer,\n"
     "due time, this office's own state, whether it is overdue and how many\n"
     "reminders arrived. Acknowledge one with carenet ack.\n"
@@ -156,7 +193,7 @@ int cmd_inbox(int argc, char **argv)
 {
 	const char *cfgpath = CONFIG_DEFAULT_PATH;
 	struct args a;
-	int ch, as_json = 0;
+	int ch, as_json = 0, as_csv = 0;
 
 	args_begin(&a, &inbox_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -164,18 +201,24 @@ int cmd_inbox(int argc, char **argv)
 			cfgpath = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
+		else if (ch == ARGS_LONG('v'))
+			as_csv = 1;
 		else
 			return a.exit;
 	}
 	if (a.ind < argc && strcmp(argv[a.ind], "show") == 0) {
 		if (argc - a.ind != 2)
 			return args_usage_error(&inbox_cmd, "inbox show needs one directive ID");
+		if (as_csv)
+			return args_usage_error(&inbox_cmd, "--csv is for the list; inbox show has --json");
 		return cn_exit_code(inbox_show(cfgpath, argv[a.ind + 1], as_json));
 	}
 	if (a.ind < argc)
 		return args_usage_error(&inbox_cmd, "unexpected operand '%s' (inbox, or inbox show ID)",
 		                        argv[a.ind]);
-	return cn_exit_code(inbox_run(cfgpath, as_json));
+	if (as_json && as_csv)
+		return args_usage_error(&inbox_cmd, "give one of --json and --csv");
+	return cn_exit_code(inbox_run(cfgpath, as_json, as_csv));
 }
 
 /* --------------------------------------------------------------- ack */

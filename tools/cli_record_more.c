@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "cli_record.h"
 #include "cmd.h"
+#include "csv.h"
 #include "err.h"
 #include "json.h"
 
@@ -231,12 +232,21 @@ static void summary_json(const Carenet__ControlReply *rep)
 
 static void summary_print(const Carenet__ControlReply *rep, int csv)
 {
-	if (csv)
-		printf("office,measure,value,count\r\n");
+	static const char *const head[] = {"office", "measure", "value", "count"};
+	char n[24];
+
+	if (csv) {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 4);
+	}
 	for (size_t i = 0; i < rep->n_summary; i++) {
 		const Carenet__SummaryCount *s = rep->summary[i];
-		printf(csv ? "%s,%s,%s,%llu\r\n" : "%s  %-12s %-14s %llu\n", s->office, s->measure,
-		       s->value, (unsigned long long)s->count);
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)s->count);
+		const char *cells[] = {s->office, s->measure, s->value, n};
+		if (csv)
+			csv_write_row(stdout, cells, 4);
+		else
+			printf("%s  %-12s %-14s %s\n", s->office, s->measure, s->value, n);
 	}
 	if (!csv && !rep->n_summary)
 		printf("no records (无记录)\n");
@@ -246,7 +256,7 @@ static const struct args_opt summary_opts[] = {
     o_cfg,
     {"office", ARGS_LONG('o'), "PREFIX", "owners whose id begins with PREFIX"},
     {"json", 'j', NULL, "{office: {children: N, category: {...}, ...}}"},
-    {"csv", ARGS_LONG('v'), NULL, "office,measure,value,count"},
+    {"csv", ARGS_LONG('v'), NULL, "office, measure, value, count as CSV (UTF-8 with BOM)"},
     {0}};
 static const struct args_cmd summary_cmd = {
     "carenet ledger summary", "[--office PREFIX] [--json|--csv] [-c CFG]",

@@ -25,6 +25,7 @@ int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
 int cmd_ledger(int argc, char **argv);  /* cli_record_more.c: ledger summary */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
+int cmd_cert(int argc, char **argv);    /* cli_cert.c: cert show */
 int cmd_renew(int argc, char **argv);   /* cli_renew.c: a renewal request */
 /* cli_renew.c: enroll --renew here, any other enroll to cmd_enroll (certs/) */
 int cmd_enroll_any(int argc, char **argv);

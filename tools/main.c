@@ -14,6 +14,7 @@ static const struct args_sub subcommands[] = {
     {"init", cmd_init, "create this office's keys and certificate request"},
     {"enroll", cmd_enroll_any, "install an enrollment bundle (or a renewal: --renew)"},
     {"renew", cmd_renew, "request a renewal of this office's certificate (--rotate: new keys)"},
+    {"cert", cmd_cert, "show a certificate: id, role, validity, key, chain, revocation"},
     {"run", cmd_run, "run the node (foreground)"},
     {"status", cmd_status, "show the node's links and counters"},
     {"directive", cmd_directive, "issue, list and show directives (任务 督导通知 限时整改 通报)"},

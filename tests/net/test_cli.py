@@ -14,7 +14,7 @@ SUBCOMMANDS = [["ca"], ["ca", "init"], ["ca", "issue"], ["ca", "revoke"], ["ca",
                ["ca", "list"], ["init"],
                ["enroll"], ["run"], ["status"], ["demo"],
                ["directive"], ["directive", "issue"], ["directive", "list"],
-               ["directive", "show"]]
+               ["directive", "show"], ["cert", "show"]]
 
 # Every flag a subcommand takes, which its --help must document: a table-built
 # usage drops nothing silently.
@@ -329,6 +329,71 @@ def test_targets_and_states(cn, net):
         return (bool(t) and [h["note"] for h in t[0]["history"]] == ["收到", "第一次完成", "漏了两户"],
                 t)
     poll(net, at_town, 60, "the township keeps every note as history")
+    return did
+
+
+def read_csv(argv, what):
+    """Runs a --csv listing; checks the bytes (exit 0, the UTF-8 BOM, CRLF rows) and
+    returns its header and rows as read by Python's csv module."""
+    import csv
+    import io
+    import subprocess
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    check(r.returncode == 0, "%s: exit %d: %s" % (what, r.returncode, r.stderr.decode()))
+    check(r.stdout.startswith(b"\xef\xbb\xbf"), "%s: no BOM: %r" % (what, r.stdout[:80]))
+    check(b"\r\n" in r.stdout and b"\n" not in r.stdout.replace(b"\r\n", b""),
+          "%s: rows not ended by CRLF: %r" % (what, r.stdout[:200]))
+    rd = csv.reader(io.StringIO(r.stdout.decode("utf-8-sig"), newline=""))
+    rows = list(rd)
+    check(rows and rows[0] and not rows[0][0].startswith("\ufeff"),
+          "%s: the header: %r" % (what, rows[:1]))
+    head = rows[0]
+    for row in rows[1:]:
+        check(len(row) == len(head), "%s: a row of %d cells under %d headings: %r" % (
+            what, len(row), len(head), row))
+    return head, [dict(zip(head, row)) for row in rows[1:]]
+
+
+def test_csv(cn, net, did):
+    """Item 13: every listing with --json has --csv (UTF-8 with BOM), read back by
+    Python's csv module: the header and a row of each checked against what the
+    network holds."""
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    tcfg, vcfg = net.cfg(town), net.cfg(village)
+    head, rows = read_csv([cn, "status", "-c", tcfg, "--csv"], "status --csv")
+    check(head[:6] == ["link", "id", "role", "role_zh", "name", "state"] and
+          [(x["link"], x["id"], x["state"]) for x in rows] ==
+          [("parent", county, "up"), ("child", village, "up")] and rows[1]["role_zh"] == "儿童之家",
+          "status --csv: %r %r" % (head, rows))
+    head, rows = read_csv([cn, "offices", "-c", tcfg, "--csv"], "offices --csv")
+    check(head == ["id", "role", "role_zh", "name"] and [x["id"] for x in rows] == [village] and
+          rows[0]["role"] == "village" and rows[0]["name"], "offices --csv: %r" % rows)
+    head, rows = read_csv([cn, "inbox", "-c", vcfg, "--csv"], "inbox --csv")
+    mine = [x for x in rows if x["id"] == did]
+    check(head[:3] == ["id", "kind", "kind_zh"] and len(mine) == 1 and
+          mine[0]["state"] == "in-progress" and mine[0]["state_zh"] == "办理中" and
+          mine[0]["title"] == "本月走访 visits" and mine[0]["issuer"] == town and
+          re.match(r"^\d{4}-\d\d-\d\d 23:59:59$", mine[0]["due"]), "inbox --csv: %r" % rows)
+    head, rows = read_csv([cn, "directive", "list", "-c", tcfg, "--csv"], "directive list --csv")
+    mine = [x for x in rows if x["id"] == did]
+    check("done" in head and head[-1] == "title" and len(mine) == 1 and
+          mine[0]["targets"] == "1" and mine[0]["in-progress"] == "1" and mine[0]["kind"] == "task",
+          "directive list --csv: %r %r" % (head, rows))
+    head, rows = read_csv([cn, "directive", "show", did, "-c", tcfg, "--csv"],
+                          "directive show --csv")
+    check(head[:4] == ["directive", "target", "name", "state"] and len(rows) == 1 and
+          rows[0]["target"] == village and rows[0]["state"] == "in-progress" and
+          rows[0]["note"] == "漏了两户", "directive show --csv: %r" % rows)
+    head, rows = read_csv([cn, "audit", "-c", tcfg, "--csv"], "audit --csv")
+    check(head == ["seq", "time", "actor", "action", "subject", "detail", "hash"] and rows and
+          rows[0]["seq"] == "1" and len(rows[-1]["hash"]) == 64, "audit --csv: %r" % rows[:3])
+    head, rows = read_csv([cn, "audit", "-c", tcfg, "checkpoints", "--csv"],
+                          "audit checkpoints --csv")
+    check(head[:3] == ["office", "seq", "head"], "audit checkpoints --csv: %r" % head)
+    head, rows = read_csv([cn, "ledger", "summary", "-c", tcfg, "--csv"], "ledger summary --csv")
+    check(head == ["office", "measure", "value", "count"], "ledger summary --csv: %r" % head)
+    expect([cn, "directive", "list", "-c", tcfg, "--csv", "--json"], EXIT_USAGE,
+           "--csv with --json")
 
 
 def test_tree(cn, net):
@@ -355,6 +420,41 @@ def test_tree(cn, net):
     check([o["state"] for o in j if o["id"] == town] == ["down"], "tree --json: %r" % j)
 
 
+def test_cert(cn, net):
+    """Item 12: cert show (the node's own certificate, a FILE, --json), and a
+    revocation seen against the node's CRL file (exit 4)."""
+    import json
+    import shutil
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    vcfg = net.cfg(village)
+    vdir = os.path.dirname(vcfg)
+    r = expect([cn, "cert", "show", "-c", vcfg], 0, "cert show (this node's)",
+               out_has=[village, "village", "sha256", "curve key", "status      valid", county])
+    j = json.loads(expect([cn, "cert", "show", "-c", vcfg, "--json"], 0, "cert show --json").stdout)
+    from harness import root_sha256  # noqa: E402
+    check(j["id"] == village and j["role"] == "village" and j["status"] == "valid" and
+          not j["revoked"] and len(j["curve_key"]) == 40 and len(j["sha256"]) == 64 and
+          [c["scope"] for c in j["chain"]] == [county, "53"] and
+          j["chain"][-1]["sha256"] == root_sha256(os.path.join(vdir, "root.pem")) and
+          re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", j["not_after_local"]) and
+          j["not_after"] > j["not_before"], "cert show --json: %r" % j)
+    # a FILE: the parent's certificate the village holds
+    j = json.loads(expect([cn, "cert", "show", os.path.join(vdir, "parent.pem"), "-c", vcfg,
+                           "--json"], 0, "cert show FILE").stdout)
+    check(j["id"] == town and j["role"] == "township" and j["status"] == "valid",
+          "cert show parent.pem: %r" % j)
+    expect([cn, "cert", "show", os.path.join(vdir, "node.cfg"), "-c", vcfg], 4,
+           "cert show of a file with no certificate", err_has=["no carenet certificate"])
+    # revoked at the county CA; the village's CRL file replaced by the new list
+    ca = os.path.join(net.dir, "ca-" + county)
+    expect([cn, "ca", "revoke", "--ca", ca, "--id", village], 0, "ca revoke")
+    shutil.copy(os.path.join(ca, "crl.pem"), os.path.join(vdir, "crl.pem"))
+    r = expect([cn, "cert", "show", "-c", vcfg], 4, "cert show of a revoked certificate",
+               out_has=["revoked"])
+    j = json.loads(run_cli([cn, "cert", "show", "-c", vcfg, "--json"]).stdout)
+    check(j["revoked"] and j["status"] == "revoked", "cert show --json, revoked: %r" % j)
+
+
 def test(net, args):
     cn = net.carenet
     scratch = os.path.dirname(net.dir)
@@ -367,8 +467,10 @@ def test(net, args):
     test_flags_parse(cn, net)
     test_run_config_errors(cn, net)
     test_run_check(cn, net)
-    test_targets_and_states(cn, net)
+    did = test_targets_and_states(cn, net)
+    test_csv(cn, net, did)
     test_tree(cn, net)
+    test_cert(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 
 

@@ -186,7 +186,7 @@ def test(net, args):
     export = os.path.join(work, "t1-checkpoints.csv")
     with open(export, "w") as f:
         f.write(r.stdout)
-    check(r.stdout.startswith("office,seq,head,"), "checkpoints --csv: %r" % r.stdout[:200])
+    check(r.stdout.startswith("\ufeffoffice,seq,head,"), "checkpoints --csv: %r" % r.stdout[:200])
     r = cn(net, "audit", "-c", net.cfg(V1), "--verify", "--checkpoints", export)
     check("it matches" in r.stdout, "V1 against its checkpoints: %s" % show_run(r))
 
