@@ -369,6 +369,8 @@ int docs_attach(struct roles *r, MDB_txn *txn, const char *name, const uint8_t *
 	c.size = len;
 	c.total = docs_chunks(len);
 	c.record = (char *)(record ? record : "");
+	c.data.data = (uint8_t *)data;
+	c.data.len = chunk_len(len, 0);
 	if ((rc = chunk_ok(r, &c, why, wl)) != 0)
 		return rc;
 	rc = docs_meta_get(r, txn, hash, &held);

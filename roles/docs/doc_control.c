@@ -58,7 +58,8 @@ static int add_txn(MDB_txn *txn, void *arg)
 	if (rc != 0)
 		return rc;
 	docs_hex(c->hash, hex);
-	snprintf(r->id, sizeof(r->id), "%.63s", hex);
+	/* r->id holds 63 bytes: the hash goes back in r->detail's buffer */
+	snprintf(r->detail, sizeof(r->detail), "%s", hex);
 	if ((rc = roles_audit(r, txn, r->env.me->id, "doc_add", hex, "%zu bytes, %u chunks%s%.64s",
 	                      q->content.len, docs_chunks(q->content.len),
 	                      q->record[0] ? ", record " : "", q->record)) != 0)
@@ -74,7 +75,7 @@ int docs_add_req(struct roles *r, const Carenet__DocAddRequest *q, Carenet__Cont
 	if (!r->env.seal || !r->env.open)
 		return CN_EPERM;
 	if ((rc = r->env.write(r->env.arg, add_txn, &c)) == 0)
-		rep->id = r->id;
+		rep->id = r->detail;
 	return rc;
 }
 
