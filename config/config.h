@@ -69,6 +69,8 @@ struct config {
 	size_t nremind;        /* 0 for "none" */
 	bool auto_rectify;     /* order rectification of overdue targets */
 	int rectify_hours;     /* its deadline after the overdue moment */
+	/* records */
+	size_t max_document;   /* bytes of one attached document (roles/docs) */
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */

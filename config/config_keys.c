@@ -123,6 +123,12 @@ static const struct key audit_keys[] = {
     END,
 };
 
+static const struct key records_keys[] = {
+    NUM("max_document", K_SIZE, max_document, 16777216, 1024, 1073741824, true,
+        "Largest document (attached file) in bytes: refused at attach and at every hop."),
+    END,
+};
+
 const struct key config_keys[] = {
     TEXT("data_dir", K_PATH, data_dir, "data", false,
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
@@ -146,6 +152,7 @@ const struct key config_keys[] = {
     GROUP("delivery", delivery_keys),
     GROUP("deadline", deadline_keys),
     GROUP("audit", audit_keys),
+    GROUP("records", records_keys),
     END,
 };
 

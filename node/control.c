@@ -406,6 +406,9 @@ static const struct handler handlers[] = {
     ROW(RECORD_TRANSFER, "record_transfer", roles_req, 1),
     ROW(RECORD_ACCEPT, "record_accept", roles_req, 1),
     ROW(LEDGER_SUMMARY, "ledger_summary", roles_req, 0),
+    ROW(DOC_ADD, "doc_add", roles_req, 1),
+    ROW(DOC_GET, "doc_get", roles_req, 1),
+    ROW(DOC_LIST, "doc_list", roles_req, 0),
     ROW(BACKUP, "backup", backup_req, 1),
 };
 #undef ROW

@@ -86,8 +86,9 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 	            it->body_case == CARENET__ITEM__BODY_ESCALATION)
 	               ? 0
 	               : 1;
-	if (it->body_case == CARENET__ITEM__BODY_RECORD_VERSION)
-		it->lane = 2; /* records: the bulk lane */
+	if (it->body_case == CARENET__ITEM__BODY_RECORD_VERSION ||
+	    it->body_case == CARENET__ITEM__BODY_DOC_CHUNK)
+		it->lane = 2; /* records and documents: the bulk lane */
 	if ((rc = next_origin_seq(d, txn, it->lane, &seq)) != 0)
 		return rc;
 	it->origin = (char *)d->me->id;

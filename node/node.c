@@ -391,6 +391,7 @@ static int make_policy(struct node *n)
 	p->nremind = n->cfg->nremind;
 	p->auto_rectify = n->cfg->auto_rectify;
 	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
+	p->max_document = n->cfg->max_document;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "checkpoints.h"
 #include "directives.h"
 #include "records.h"
+#include "docs.h"
 #include "err.h"
 #include "roles_int.h"
 
@@ -145,6 +146,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return records_review_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_RECORD_TRANSFER:
 		return records_transfer_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_DOC_CHUNK:
+		return docs_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "checkpoints.h"
 #include "directives.h"
+#include "docs.h"
 #include "err.h"
 #include "records.h"
 #include "roles_int.h"
@@ -61,6 +62,25 @@ static int record_accept_req(struct roles *r, const Carenet__ControlRequest *req
 	return records_accept_req(r, req->record_accept, rep);
 }
 
+static int doc_add_req(struct roles *r, const Carenet__ControlRequest *req,
+                       Carenet__ControlReply *rep)
+{
+	return docs_add_req(r, req->doc_add, rep);
+}
+
+static int doc_get_req(struct roles *r, const Carenet__ControlRequest *req,
+                       Carenet__ControlReply *rep)
+{
+	return docs_get_req(r, req->doc_get, rep);
+}
+
+static int doc_list_req(struct roles *r, const Carenet__ControlRequest *req,
+                        Carenet__ControlReply *rep)
+{
+	(void)req;
+	return docs_list_req(r, rep);
+}
+
 static int ledger_summary_req(struct roles *r, const Carenet__ControlRequest *req,
                               Carenet__ControlReply *rep)
 {
@@ -92,6 +112,9 @@ static const struct roles_handler handlers[] = {
     ROW(RECORD_TRANSFER, record_transfer_req),
     ROW(RECORD_ACCEPT, record_accept_req),
     ROW(LEDGER_SUMMARY, ledger_summary_req),
+    ROW(DOC_ADD, doc_add_req),
+    ROW(DOC_GET, doc_get_req),
+    ROW(DOC_LIST, doc_list_req),
 };
 #undef ROW
 
@@ -124,6 +147,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	directives_views_free(rep);
 	records_reply_free(rep);
 	records_summary_free(rep);
+	docs_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

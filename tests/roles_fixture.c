@@ -45,7 +45,9 @@ int f_emit(void *arg, MDB_txn *txn, Carenet__Item *it, char *id_out, size_t idle
 	if (o->nitems == MAXITEMS)
 		return CN_ENOMEM;
 	it->origin = o->me.id;
-	it->lane = it->body_case == CARENET__ITEM__BODY_ESCALATION ? 0 : 1;
+	it->lane = it->body_case == CARENET__ITEM__BODY_ESCALATION  ? 0
+	           : it->body_case == CARENET__ITEM__BODY_DOC_CHUNK ? 2
+	                                                           : 1; /* as the engine */
 	it->origin_seq = ++o->seq;
 	it->created = clock_now;
 	if (it->body_case == CARENET__ITEM__BODY_DIRECTIVE && !it->directive->id[0]) {

@@ -80,4 +80,11 @@ void cli_json_history(struct json *j, const char *key, Carenet__NoteEntry *const
  * (cannot open), CN_EINVAL (not a regular file), CN_EIO, CN_ECRYPTO. */
 int cli_evidence(const char *path, Carenet__Evidence *e, uint8_t hash[32]);
 
+/* Attaches the file at path as a document (cli_doc.c; to record, NULL for
+ * none): refused before it is read if it is over cfg's records.max_document;
+ * on 0 *rep->id is its SHA-256 in hex. Errors as cli_call, and
+ * CN_ENOTFOUND / CN_EINVAL / CN_ETOOBIG / CN_EIO for the file (printed). */
+int cli_doc_attach(const char *prog, const struct config *cfg, const char *path,
+                   const char *record, Carenet__ControlReply **rep);
+
 #endif

@@ -186,7 +186,7 @@ static const struct args_cmd inbox_cmd = {
     "'inbox show ID' prints one directive as received — title, body, reference,\n"
     "indicators, reminders — and every state and note this office reported\n"
     "with its evidence. (Directives carry no attachments: long material travels\n"
-    "as evidence, by name, size and SHA-256.)\n",
+    "as evidence: each file goes up to the county as a document, carenet doc.)\n",
     inbox_opts, NULL};
 
 int cmd_inbox(int argc, char **argv)
@@ -339,6 +339,21 @@ static int ack_parse(int argc, char **argv, struct ack_args *a)
 	return 0;
 }
 
+/* Every evidence file travels up as a document (roles/docs, cli_doc.c),
+ * attached to the directive, before the ack that names it. */
+static int ack_attach(const struct ack_args *a, const struct config *cfg)
+{
+	Carenet__ControlReply *rep = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < a->nfiles && rc == 0; i++) {
+		rc = cli_doc_attach("carenet ack", cfg, a->files[i], a->id, &rep);
+		carenet__control_reply__free_unpacked(rep, NULL);
+		rep = NULL;
+	}
+	return rc;
+}
+
 /* Hashes every --evidence file into ev/evp (hashes in hashes[i]). */
 static int ack_evidence(const struct ack_args *a, Carenet__Evidence *ev, Carenet__Evidence **evp,
                         uint8_t (*hashes)[32])
@@ -413,6 +428,10 @@ static int ack_send(const struct ack_args *a)
 	if ((rc = ack_evidence(a, ev, evp, hashes)) != 0 ||
 	    (rc = cli_config("carenet ack", a->cfgpath, &cfg)) != 0)
 		return rc;
+	if ((rc = ack_attach(a, cfg)) != 0) {
+		config_free(&cfg);
+		return rc;
+	}
 	ar.directive = (char *)a->id;
 	ar.note = (char *)(a->note ? a->note : "");
 	ar.evidence = evp;

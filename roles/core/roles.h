@@ -53,6 +53,7 @@ struct roles_policy {
 	size_t nremind;
 	int auto_rectify;                  /* issue a rectification order when overdue */
 	uint64_t rectify_after;            /* its deadline: seconds after the overdue moment */
+	uint64_t max_document;             /* documents' size cap in bytes (0: roles/docs' default) */
 };
 
 struct roles_env {
