@@ -2,7 +2,7 @@
 """Benchmark 8b: field records from every village of a T x V network to the county (issue 8).
 
 Network: `carenet demo --setup-only`, county 530102, T townships x V villages
-(default 20 x 15: 316 nodes), real processes on 127.0.0.1. Each run is a
+(default 20 x 15: 321 nodes), real processes on 127.0.0.1. Each run is a
 fresh network:
 
   files      per village, N children (default 50) and N visits (default 50),
@@ -22,7 +22,7 @@ fresh network:
              acknowledgement applied on disk): sweeps over the nodes not yet
              seen empty (villages first, then townships, then the county),
              then one confirming sweep of all of them, untimed. One sweep
-             is a bench_drive process per node (about 3 s for 316 nodes on
+             is a bench_drive process per node (about 3 s for 321 nodes on
              2 busy cores), so the moment lies between the last time a node
              was seen non-empty (reported as the lower bound) and the time the
              last one was seen empty (reported).
