@@ -10,42 +10,22 @@
 #include "log.h"
 #include "outbox.h"
 
-/* The outbox's key layout (outbox.c): peer NUL-padded, lane, BE64 seq. */
-struct akey {
-	char peer[OUTBOX_PEER_LEN];
-	uint8_t lane;
-	uint8_t seq[8];
-};
-
-static int mkkey(struct akey *k, const char *peer, unsigned lane, uint64_t seq)
-{
-	size_t n = strlen(peer);
-
-	if (n >= OUTBOX_PEER_LEN)
-		return CN_EINVAL;
-	memset(k, 0, sizeof(*k));
-	memcpy(k->peer, peer, n);
-	k->lane = (uint8_t)lane;
-	be_put64(k->seq, seq);
-	return 0;
-}
-
 /* 1 if kv is a key of the same (peer, lane) as k. */
-static int same_queue(const MDB_val *kv, const struct akey *k)
+static int same_queue(const MDB_val *kv, const struct okey *k)
 {
-	const struct akey *got = kv->mv_data;
+	const struct okey *got = kv->mv_data;
 	return kv->mv_size == sizeof(*k) && memcmp(got->peer, k->peer, OUTBOX_PEER_LEN) == 0 &&
 	       got->lane == k->lane;
 }
 
 int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *bytes)
 {
-	struct akey k;
+	struct okey k;
 	MDB_val kv = {sizeof(k), &k}, v;
 	int rc;
 
 	*bytes = 0;
-	if (mkkey(&k, peer, lane, 0) != 0)
+	if (outbox_key_make(&k, peer, lane, 0) != 0)
 		return CN_EINVAL;
 	rc = mdb_get(txn, store_dbi(st, STORE_ARCHIVE), &kv, &v);
 	if (rc == MDB_NOTFOUND)
@@ -60,11 +40,11 @@ int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lan
 static int bytes_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
                      uint64_t bytes)
 {
-	struct akey k;
+	struct okey k;
 	uint8_t b[8];
 	MDB_val kv = {sizeof(k), &k}, v = {sizeof(b), b};
 
-	if (mkkey(&k, peer, lane, 0) != 0)
+	if (outbox_key_make(&k, peer, lane, 0) != 0)
 		return CN_EINVAL;
 	be_put64(b, bytes);
 	return store_err(mdb_put(txn, store_dbi(st, STORE_ARCHIVE), &kv, &v, 0), "archive total");
@@ -74,7 +54,7 @@ static int bytes_put(struct store *st, MDB_txn *txn, const char *peer, unsigned 
 static int keep_one(struct store *st, MDB_txn *txn, const MDB_val *kv, const MDB_val *val,
                     uint64_t now, uint64_t *total)
 {
-	struct akey key;
+	struct okey key;
 	MDB_val k = {sizeof(key), &key}, v = {8 + val->mv_size, NULL}, old;
 	MDB_dbi dbi = store_dbi(st, STORE_ARCHIVE);
 	uint8_t *buf;
@@ -102,7 +82,7 @@ static int keep_one(struct store *st, MDB_txn *txn, const MDB_val *kv, const MDB
 }
 
 /* Copies (peer, lane)'s outbox entries up to upto. */
-static int copy_acked(struct store *st, MDB_txn *txn, const struct akey *k, uint64_t upto,
+static int copy_acked(struct store *st, MDB_txn *txn, const struct okey *k, uint64_t upto,
                       uint64_t now, uint64_t *total)
 {
 	MDB_cursor *c;
@@ -114,7 +94,7 @@ static int copy_acked(struct store *st, MDB_txn *txn, const struct akey *k, uint
 		return store_err(rc, "archive outbox cursor");
 	while ((rc = mdb_cursor_get(c, &kv, &v, op)) == 0) {
 		op = MDB_NEXT;
-		if (!same_queue(&kv, k) || be_get64(((const struct akey *)kv.mv_data)->seq) > upto)
+		if (!same_queue(&kv, k) || be_get64(((const struct okey *)kv.mv_data)->seq) > upto)
 			break;
 		/* kv, v point into the map: copied by keep_one before any other put */
 		if ((ret = keep_one(st, txn, &kv, &v, now, total)) != 0)
@@ -127,10 +107,10 @@ static int copy_acked(struct store *st, MDB_txn *txn, const struct akey *k, uint
 }
 
 /* Drops, oldest first, what is older than keep_secs or beyond cap. */
-static int trim(struct store *st, MDB_txn *txn, const struct akey *k, uint64_t now,
+static int trim(struct store *st, MDB_txn *txn, const struct okey *k, uint64_t now,
                 uint64_t keep_secs, uint64_t cap, uint64_t *total)
 {
-	struct akey from = *k;
+	struct okey from = *k;
 	MDB_cursor *c;
 	MDB_val kv = {sizeof(from), &from}, v;
 	int rc;
@@ -157,11 +137,11 @@ static int trim(struct store *st, MDB_txn *txn, const struct akey *k, uint64_t n
 int archive_keep(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t upto,
                  uint64_t now, uint64_t keep_secs, uint64_t cap)
 {
-	struct akey k;
+	struct okey k;
 	uint64_t total, before;
 	int rc;
 
-	if (mkkey(&k, peer, lane, 1) != 0)
+	if (outbox_key_make(&k, peer, lane, 1) != 0)
 		return CN_EINVAL;
 	if ((rc = archive_bytes(st, txn, peer, lane, &total)) != 0)
 		return rc;
@@ -180,7 +160,7 @@ int archive_keep(struct store *st, MDB_txn *txn, const char *peer, unsigned lane
 int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t after,
                     uint64_t before, uint64_t *moved)
 {
-	struct akey k;
+	struct okey k;
 	MDB_cursor *c;
 	MDB_val kv = {sizeof(k), &k}, v;
 	uint64_t total, n = 0;
@@ -189,14 +169,14 @@ int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned l
 	*moved = 0;
 	if (after + 1 >= before)
 		return 0;
-	if (mkkey(&k, peer, lane, after + 1) != 0)
+	if (outbox_key_make(&k, peer, lane, after + 1) != 0)
 		return CN_EINVAL;
 	if ((rc = archive_bytes(st, txn, peer, lane, &total)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_ARCHIVE), &c)) != 0)
 		return store_err(rc, "archive cursor");
 	while ((rc = mdb_cursor_get(c, &kv, &v, MDB_SET_RANGE)) == 0 && same_queue(&kv, &k)) {
-		struct akey at = *(const struct akey *)kv.mv_data;
+		struct okey at = *(const struct okey *)kv.mv_data;
 		MDB_val ok = {sizeof(at), &at}, ov = {v.mv_size >= 8 ? v.mv_size - 8 : 0, NULL};
 		if (be_get64(at.seq) >= before || v.mv_size < 8)
 			break;

@@ -10,14 +10,7 @@
 #include "err.h"
 #include "log.h"
 
-/* Keys: peer id NUL-padded to 16 bytes, lane byte, big-endian seq. */
-struct okey {
-	char peer[OUTBOX_PEER_LEN];
-	uint8_t lane;
-	uint8_t seq[8];
-};
-
-static int mkkey(struct okey *k, const char *peer, unsigned lane, uint64_t seq)
+int outbox_key_make(struct okey *k, const char *peer, unsigned lane, uint64_t seq)
 {
 	size_t n = strlen(peer);
 	if (n >= OUTBOX_PEER_LEN)
@@ -38,7 +31,7 @@ static int u64_get(struct store *st, MDB_txn *txn, enum store_db db, char tag, c
 	int rc;
 
 	*out = 0;
-	if (mkkey(&k, id, lane, 0) != 0)
+	if (outbox_key_make(&k, id, lane, 0) != 0)
 		return CN_EINVAL;
 	k.seq[0] = (uint8_t)tag;
 	kv.mv_data = &k;
@@ -60,7 +53,7 @@ static int u64_put(struct store *st, MDB_txn *txn, enum store_db db, char tag, c
 	uint8_t b[8];
 	MDB_val kv, v;
 
-	if (mkkey(&k, id, lane, 0) != 0)
+	if (outbox_key_make(&k, id, lane, 0) != 0)
 		return CN_EINVAL;
 	k.seq[0] = (uint8_t)tag;
 	be_put64(b, val);
@@ -118,7 +111,7 @@ int outbox_put(struct store *st, MDB_txn *txn, const uint8_t *key, const char *p
 		return CN_EINVAL;
 	if ((rc = outbox_last(st, txn, peer, lane, &last)) != 0)
 		return rc;
-	if ((rc = mkkey(&k, peer, lane, last + 1)) != 0)
+	if ((rc = outbox_key_make(&k, peer, lane, last + 1)) != 0)
 		return rc;
 	if ((rc = seal_put(txn, store_dbi(st, STORE_OUTBOX), key, &k, origin, msg, len)) != 0)
 		return rc;
@@ -173,7 +166,7 @@ int outbox_each(struct store *st, MDB_txn *txn, const uint8_t *key, const char *
 	int rc, ret = 0;
 	MDB_cursor_op op = MDB_SET_RANGE;
 
-	if (mkkey(&k, peer, lane, from) != 0)
+	if (outbox_key_make(&k, peer, lane, from) != 0)
 		return CN_EINVAL;
 	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_OUTBOX), &c)) != 0)
 		return store_err(rc, "outbox cursor");
@@ -209,7 +202,7 @@ int outbox_ack(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, 
 	MDB_val kv, v;
 	int rc;
 
-	if (mkkey(&k, peer, lane, 0) != 0)
+	if (outbox_key_make(&k, peer, lane, 0) != 0)
 		return CN_EINVAL;
 	if ((rc = mdb_cursor_open(txn, store_dbi(st, STORE_OUTBOX), &c)) != 0)
 		return store_err(rc, "outbox cursor");

@@ -27,6 +27,17 @@
 
 #define OUTBOX_PEER_LEN 16
 
+/* A key of the outbox (and of the archive, node/archive.c, which keeps
+ * acknowledged entries under the same keys): the peer id NUL-padded to
+ * OUTBOX_PEER_LEN bytes, the lane, the big-endian sequence. */
+struct okey {
+	char peer[OUTBOX_PEER_LEN];
+	uint8_t lane;
+	uint8_t seq[8];
+};
+/* Fills k; CN_EINVAL if peer does not fit. */
+int outbox_key_make(struct okey *k, const char *peer, unsigned lane, uint64_t seq);
+
 /* Appends msg sealed under key (AEAD_KEY_LEN bytes, required); *seq gets
  * the sequence assigned. origin names the item origin stored beside the
  * message, in the clear (so chains can be attached when sending). */
