@@ -18,6 +18,7 @@
 #include "csv.h"
 #include "err.h"
 #include "json.h"
+#include "util.h"
 
 struct dopts {
 	const char *cfgpath, *record, *out, *operand;
@@ -74,42 +75,19 @@ static int exit_of(int rc)
 static int read_file(const char *prog, const char *path, uint64_t cap, uint8_t **buf, size_t *len)
 {
 	struct stat st;
-	ssize_t n;
-	size_t off = 0;
-	int fd, rc = CN_EIO;
+	int rc;
 
-	*buf = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		return CN_ENOTFOUND;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "%s: %s: not a regular file\n", prog, path);
-		rc = CN_EINVAL;
-		goto out;
+		return CN_EINVAL;
 	}
-	if ((uint64_t)st.st_size > cap) {
+	rc = util_read_file(path, cap > SIZE_MAX - 1 ? SIZE_MAX - 1 : (size_t)cap, buf, len);
+	if (rc == CN_ETOOBIG)
 		fprintf(stderr, "%s: %s is %lld bytes, over records.max_document (%llu bytes)\n",
 		        prog, path, (long long)st.st_size, (unsigned long long)cap);
-		rc = CN_ETOOBIG;
-		goto out;
-	}
-	if (!(*buf = malloc(st.st_size ? (size_t)st.st_size : 1))) {
-		rc = CN_ENOMEM;
-		goto out;
-	}
-	while (off < (size_t)st.st_size && (n = read(fd, *buf + off, (size_t)st.st_size - off)) > 0)
-		off += (size_t)n;
-	if (off != (size_t)st.st_size) {
-		fprintf(stderr, "%s: %s: short read\n", prog, path);
-		free(*buf);
-		*buf = NULL;
-		goto out;
-	}
-	*len = off;
-	rc = 0;
-out:
-	close(fd);
+	else if (rc != 0)
+		fprintf(stderr, "%s: %s: %s\n", prog, path,
+		        rc == CN_ENOTFOUND ? "no such file" : cn_strerror(rc));
 	return rc;
 }
 
@@ -207,7 +185,7 @@ static const struct args_cmd add_cmd = {
     "Attaches FILE at this office: it is kept here (sealed, once by its SHA-256)\n"
     "and travels up to the county in chunks on the bulk lane. Prints the SHA-256.\n"
     "A file over records.max_document is refused.\n",
-    add_opts, "Exit status: 0 ok, 1 node not running, 2 usage, 4 refused.\n"};
+    add_opts, NULL};
 
 static int doc_add(int argc, char **argv)
 {
@@ -244,26 +222,16 @@ static const struct args_cmd get_cmd = {
     "Writes the document whose SHA-256 is HASH, as held by this office, to FILE.\n"
     "Refused while chunks of it are still missing here (the message says how\n"
     "many). Audited: a document may be personal.\n",
-    get_opts, "Exit status: 0 ok, 1 node not running, 2 usage, 4 refused.\n"};
+    get_opts, NULL};
 
+/* Atomically, mode 0600, never through a planted symlink (util_write_file). */
 static int write_out(const char *path, const uint8_t *p, size_t n)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	size_t off = 0;
-	ssize_t w;
+	int rc = util_write_file(path, p, n, 0600, 0);
 
-	if (fd < 0) {
+	if (rc != 0)
 		fprintf(stderr, "carenet doc get: %s: %s\n", path, strerror(errno));
-		return CN_EIO;
-	}
-	while (off < n && (w = write(fd, p + off, n - off)) > 0)
-		off += (size_t)w;
-	if (off != n || fsync(fd) != 0) {
-		fprintf(stderr, "carenet doc get: %s: %s\n", path, strerror(errno));
-		close(fd);
-		return CN_EIO;
-	}
-	return close(fd) == 0 ? 0 : CN_EIO;
+	return rc;
 }
 
 static int doc_get(int argc, char **argv)
@@ -300,8 +268,7 @@ static const struct args_opt list_opts[] = {
     {0}};
 static const struct args_cmd list_cmd = {
     "carenet doc list", "[--json|--csv] [-c CFG]",
-    "The documents held here (complete or still arriving), by SHA-256.\n", list_opts,
-    "Exit status: 0 ok, 1 node not running, 2 usage, 4 refused.\n"};
+    "The documents held here (complete or still arriving), by SHA-256.\n", list_opts, NULL};
 
 static int doc_list(int argc, char **argv)
 {
@@ -329,8 +296,7 @@ static const struct args_sub doc_subs[] = {
 };
 static const struct args_group doc_group = {
     "carenet doc", "Documents attached to records and acknowledgements (文件).", doc_subs,
-    sizeof(doc_subs) / sizeof(doc_subs[0]),
-    "Exit status: 0 ok, 1 node not running, 2 usage, 4 refused.\n"};
+    sizeof(doc_subs) / sizeof(doc_subs[0]), NULL};
 
 int cmd_doc(int argc, char **argv)
 {

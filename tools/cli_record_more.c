@@ -104,7 +104,7 @@ static const struct args_cmd review_cmd = {
     "down to the owner and up to the county; the owner's to-do list is\n"
     "`carenet record list --type TYPE --where review=returned`. A newer version\n"
     "of the record makes its review pending again.\n",
-    review_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    review_opts, NULL};
 
 int record_review(int argc, char **argv)
 {
@@ -143,7 +143,7 @@ static const struct args_cmd transfer_cmd = {
     "and history; it is frozen until the new owner runs `carenet record accept ID`\n"
     "and writes it from then on. The county counts the child once: under the old\n"
     "owner until accepted, then under the new one.\n",
-    transfer_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    transfer_opts, NULL};
 
 int record_transfer(int argc, char **argv)
 {
@@ -172,7 +172,7 @@ static const struct args_cmd accept_cmd = {
     "carenet record accept", "ID [-c CFG]",
     "Takes a record transferred to this office (接收): this office becomes its\n"
     "owner and writes its next version.\n",
-    accept_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    accept_opts, NULL};
 
 int record_accept(int argc, char **argv)
 {
@@ -264,7 +264,7 @@ static const struct args_cmd summary_cmd = {
     "child records), by category, guardianship status and school stage; staff\n"
     "(without an end date) and homes (儿童之家); activities and visits per month.\n"
     "No personal field is in it.\n",
-    summary_opts, "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    summary_opts, NULL};
 
 static int ledger_summary(int argc, char **argv)
 {
@@ -296,8 +296,7 @@ static const struct args_sub ledger_subs[] = {
 };
 static const struct args_group ledger_group = {
     "carenet ledger", "The ledger as a whole (台账).", ledger_subs,
-    sizeof(ledger_subs) / sizeof(ledger_subs[0]),
-    "Exit status: 0 ok, 2 usage, 3 node not running, 4 refused.\n"};
+    sizeof(ledger_subs) / sizeof(ledger_subs[0]), NULL};
 
 int cmd_ledger(int argc, char **argv)
 {
