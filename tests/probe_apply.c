@@ -32,6 +32,7 @@
 #include "pki.h"
 #include "probe_apply.h"
 #include "util.h"
+#include "probe_wire.h"
 #include "wire.h"
 
 struct flood {
@@ -64,35 +65,6 @@ static int load(struct flood *f)
 		fprintf(stderr, "carenet-probe: identity %s: %s\n", f->identity, why);
 	free(k), free(c), free(ch), free(cu);
 	return rc;
-}
-
-static int send_frame(void *s, const Carenet__Frame *fr)
-{
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if (wire_encode(fr, &buf, &len) != 0)
-		return CN_ENOMEM;
-	rc = zmq_send(s, buf, len, 0) < 0 ? CN_EIO : 0;
-	free(buf);
-	return rc;
-}
-
-static Carenet__Frame *recv_frame(void *s, int ms)
-{
-	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-	Carenet__Frame *f = NULL;
-	const char *why;
-	zmq_msg_t m;
-
-	if (zmq_poll(&it, 1, ms) <= 0)
-		return NULL;
-	zmq_msg_init(&m);
-	zmq_msg_recv(&m, s, 0);
-	wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why);
-	zmq_msg_close(&m);
-	return f;
 }
 
 /* One signed batch holding one status item of this mode's kind. */
@@ -170,71 +142,11 @@ static int batch_frame(struct flood *f, void *s, uint64_t seq)
 	fr.body_case = CARENET__FRAME__BODY_BATCH;
 	fr.batch = &b;
 	if (rc == 0)
-		rc = send_frame(s, &fr);
+		rc = probe_send_frame(s, &fr);
 	for (size_t i = 0; i < nm; i++)
 		free(msgs[i].data);
 	free(msgs);
 	return rc;
-}
-
-static uint64_t welcome_cursor(const Carenet__Welcome *w)
-{
-	for (size_t i = 0; i < w->n_cursors; i++)
-		if (w->cursors[i]->lane == 1)
-			return w->cursors[i]->seq;
-	return 0;
-}
-
-static void *connect_to(struct flood *f, void *ctx)
-{
-	char server[41], pub[41], sec[41];
-	void *s = zmq_socket(ctx, ZMQ_DEALER);
-	int zero = 0;
-
-	if (pki_cert_file_curve(f->server_cert, server) != 0)
-		return NULL;
-	pki_self_curve(f->self, pub, sec);
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, 40);
-	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
-	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
-	OPENSSL_cleanse(sec, sizeof(sec));
-	zmq_connect(s, f->endpoint);
-	return s;
-}
-
-static int hello(struct flood *f, void *s, uint64_t *seq)
-{
-	Carenet__Frame fr = CARENET__FRAME__INIT, *w;
-	Carenet__Hello h = CARENET__HELLO__INIT;
-	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
-	const uint8_t *const *der;
-	const size_t *dl;
-	size_t n = pki_self_chain(f->self, &der, &dl);
-	uint64_t end = util_mono_us() + 5000000u;
-
-	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
-		chain[i].data = (uint8_t *)der[i];
-		chain[i].len = dl[i];
-	}
-	h.version = WIRE_VERSION;
-	h.chain = chain;
-	h.n_chain = n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
-	fr.body_case = CARENET__FRAME__BODY_HELLO;
-	fr.hello = &h;
-	if (send_frame(s, &fr) != 0)
-		return -1;
-	while (util_mono_us() < end) {
-		if (!(w = recv_frame(s, 100)))
-			continue;
-		if (w->body_case == CARENET__FRAME__BODY_WELCOME) {
-			*seq = welcome_cursor(w->welcome) + 1;
-			wire_free(&w);
-			return 0;
-		}
-		wire_free(&w);
-	}
-	return -1;
 }
 
 static int flood(struct flood *f, void *s)
@@ -244,7 +156,7 @@ static int flood(struct flood *f, void *s)
 	unsigned frames = 0, acks = 0;
 	Carenet__Frame *a;
 
-	if (hello(f, s, &seq) != 0) {
+	if (probe_hello(s, f->self, 1, &seq) != 0) {
 		printf("{\"result\": \"no_welcome\"}\n");
 		return 1;
 	}
@@ -262,7 +174,7 @@ static int flood(struct flood *f, void *s)
 			frames++;
 			last_ack_us = util_mono_us();
 		}
-		if ((a = recv_frame(s, 20))) {
+		if ((a = probe_recv_frame(s, 20))) {
 			if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == 1) {
 				acks++;
 				if (a->ack->seq > acked)
@@ -319,7 +231,7 @@ int probe_apply_main(int argc, char **argv)
 	if (load(&f) != 0)
 		return 1;
 	ctx = zmq_ctx_new();
-	if (!(s = connect_to(&f, ctx))) {
+	if (!(s = probe_connect(ctx, f.endpoint, f.server_cert, f.self))) {
 		rc = 1;
 	} else {
 		rc = flood(&f, s);

@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "util.h"
+#include "probe_wire.h"
 #include "wire.h"
 
 #define FLOOD_MAX 64     /* connections one flood opens */
@@ -81,19 +82,6 @@ static int handshake(void *mon, int ms)
 	return -1;
 }
 
-static int send_frame(void *s, const Carenet__Frame *f)
-{
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if (wire_encode(f, &buf, &len) != 0)
-		return CN_ENOMEM;
-	rc = zmq_send(s, buf, len, 0) < 0 ? CN_EIO : 0;
-	free(buf);
-	return rc;
-}
-
 static int send_hello(void *s, const struct pki_self *self)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
@@ -112,7 +100,7 @@ static int send_hello(void *s, const struct pki_self *self)
 	h.n_chain = n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
 	f.body_case = CARENET__FRAME__BODY_HELLO;
 	f.hello = &h;
-	return send_frame(s, &f);
+	return probe_send_frame(s, &f);
 }
 
 static int send_ping(void *s, uint64_t nonce)
@@ -124,24 +112,7 @@ static int send_ping(void *s, uint64_t nonce)
 	pg.sent_us = util_mono_us();
 	f.body_case = CARENET__FRAME__BODY_PING;
 	f.ping = &pg;
-	return send_frame(s, &f);
-}
-
-/* The next frame from the node within ms (NULL: none, or not a frame). */
-static Carenet__Frame *recv_frame(void *s, int ms)
-{
-	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-	Carenet__Frame *f = NULL;
-	const char *why;
-	zmq_msg_t m;
-
-	if (zmq_poll(&it, 1, ms) <= 0)
-		return NULL;
-	zmq_msg_init(&m);
-	if (zmq_msg_recv(&m, s, 0) >= 0)
-		wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why);
-	zmq_msg_close(&m);
-	return f;
+	return probe_send_frame(s, &f);
 }
 
 /* Waits up to ms for a WELCOME (1) or a Refuse (0); -1: neither. */
@@ -150,7 +121,7 @@ static int await_welcome(void *s, int ms)
 	uint64_t end = util_mono_us() + (uint64_t)ms * 1000;
 
 	while (util_mono_us() < end) {
-		Carenet__Frame *f = recv_frame(s, 50);
+		Carenet__Frame *f = probe_recv_frame(s, 50);
 		int kind = !f ? -1
 		           : f->body_case == CARENET__FRAME__BODY_WELCOME ? 1
 		           : f->body_case == CARENET__FRAME__BODY_REFUSE  ? 0
@@ -225,7 +196,7 @@ static int rotate_one(const struct probe_link_args *a)
 		send_ping(s, (uint64_t)i + 1);
 	end = util_mono_us() + 2000000u;
 	while (hs == 1 && refuses < ROTATE_REFUSES && util_mono_us() < end) {
-		Carenet__Frame *f = recv_frame(s, 50);
+		Carenet__Frame *f = probe_recv_frame(s, 50);
 		if (f && f->body_case == CARENET__FRAME__BODY_REFUSE)
 			refuses++;
 		wire_free(&f);
@@ -261,7 +232,7 @@ static int run_hello_garbage(const struct probe_link_args *a)
 	for (int i = 0; welcome == 1 && i < a->count; i++)
 		zmq_send(s, junk, sizeof(junk), 0);
 	if (welcome == 1) /* let them leave before the socket closes */
-		recv_frame(s, a->wait_ms);
+		probe_recv_frame(s, a->wait_ms);
 	printf("{\"result\": \"%s\", \"garbage\": %d}\n",
 	       hs == 0         ? "curve_refused"
 	       : welcome == 1  ? "welcome"
@@ -283,7 +254,7 @@ static void watch_session(void *b, int wait_ms, int *pongs, int *refused, int *a
 			send_ping(b, ++nonce);
 			next = util_mono_us() + 200000u;
 		}
-		if (!(f = recv_frame(b, 20)))
+		if (!(f = probe_recv_frame(b, 20)))
 			continue;
 		if (f->body_case == CARENET__FRAME__BODY_PONG)
 			(*pongs)++;
@@ -295,7 +266,7 @@ static void watch_session(void *b, int wait_ms, int *pongs, int *refused, int *a
 	send_ping(b, ++nonce);
 	end = util_mono_us() + 2000000u;
 	while (!*alive && util_mono_us() < end) {
-		Carenet__Frame *f = recv_frame(b, 50);
+		Carenet__Frame *f = probe_recv_frame(b, 50);
 		*alive = f && f->body_case == CARENET__FRAME__BODY_PONG && f->pong->nonce == nonce;
 		wire_free(&f);
 	}

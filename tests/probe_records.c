@@ -29,6 +29,7 @@
 #include "pki.h"
 #include "probe_records.h"
 #include "util.h"
+#include "probe_wire.h"
 #include "wire.h"
 
 #define LANE 2
@@ -44,54 +45,6 @@ static int is_mode(const char *m)
 	return m && (!strcmp(m, "record-owner") || !strcmp(m, "record-id"));
 }
 
-static int send_frame(void *s, const Carenet__Frame *fr)
-{
-	uint8_t *buf;
-	size_t len;
-	int rc;
-
-	if (wire_encode(fr, &buf, &len) != 0)
-		return CN_ENOMEM;
-	rc = zmq_send(s, buf, len, 0) < 0 ? CN_EIO : 0;
-	free(buf);
-	return rc;
-}
-
-static Carenet__Frame *recv_frame(void *s, int ms)
-{
-	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-	Carenet__Frame *f = NULL;
-	const char *why;
-	zmq_msg_t m;
-
-	if (zmq_poll(&it, 1, ms) <= 0)
-		return NULL;
-	zmq_msg_init(&m);
-	zmq_msg_recv(&m, s, 0);
-	wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), 1 << 24, &f, &why);
-	zmq_msg_close(&m);
-	return f;
-}
-
-static void *connect_to(struct forge *f, void *ctx)
-{
-	char server[41], pub[41], sec[41];
-	void *s;
-	int zero = 0;
-
-	if (pki_cert_file_curve(f->server_cert, server) != 0 || !(s = zmq_socket(ctx, ZMQ_DEALER)))
-		return NULL;
-	pki_self_curve(f->self, pub, sec);
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server, 40);
-	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
-	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
-	OPENSSL_cleanse(sec, sizeof(sec));
-	zmq_connect(s, f->endpoint);
-	return s;
-}
-
-/* The prober's chain as the wire carries it (HELLO and Batch). */
 static size_t chain_of(struct forge *f, ProtobufCBinaryData *out)
 {
 	const uint8_t *const *der;
@@ -103,37 +56,6 @@ static size_t chain_of(struct forge *f, ProtobufCBinaryData *out)
 		out[i].len = dl[i];
 	}
 	return n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
-}
-
-/* HELLO; *seq gets the next link sequence of the bulk lane. */
-static int hello(struct forge *f, void *s, uint64_t *seq)
-{
-	Carenet__Frame fr = CARENET__FRAME__INIT, *w;
-	Carenet__Hello h = CARENET__HELLO__INIT;
-	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
-	uint64_t end = util_mono_us() + 5000000u;
-
-	h.version = WIRE_VERSION;
-	h.chain = chain;
-	h.n_chain = chain_of(f, chain);
-	fr.body_case = CARENET__FRAME__BODY_HELLO;
-	fr.hello = &h;
-	if (send_frame(s, &fr) != 0)
-		return -1;
-	while (util_mono_us() < end) {
-		if (!(w = recv_frame(s, 100)))
-			continue;
-		if (w->body_case == CARENET__FRAME__BODY_WELCOME) {
-			*seq = 1;
-			for (size_t i = 0; i < w->welcome->n_cursors; i++)
-				if (w->welcome->cursors[i]->lane == LANE)
-					*seq = w->welcome->cursors[i]->seq + 1;
-			wire_free(&w);
-			return 0;
-		}
-		wire_free(&w);
-	}
-	return -1;
 }
 
 /* The forged version, signed by the prober as one batch. */
@@ -187,7 +109,7 @@ static int forge(struct forge *f, void *s)
 	uint64_t seq, end, acked = 0;
 	int rc;
 
-	if (hello(f, s, &seq) != 0) {
+	if (probe_hello(s, f->self, LANE, &seq) != 0) {
 		printf("{\"result\": \"no_welcome\"}\n");
 		return 1;
 	}
@@ -203,13 +125,13 @@ static int forge(struct forge *f, void *s)
 	b.n_chains = 1;
 	fr.body_case = CARENET__FRAME__BODY_BATCH;
 	fr.batch = &b;
-	rc = send_frame(s, &fr);
+	rc = probe_send_frame(s, &fr);
 	free(msg.data);
 	if (rc != 0)
 		return 1;
 	end = util_mono_us() + (uint64_t)f->wait_ms * 1000u;
 	while (!acked && util_mono_us() < end) {
-		if (!(a = recv_frame(s, 50)))
+		if (!(a = probe_recv_frame(s, 50)))
 			continue;
 		if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == LANE &&
 		    a->ack->seq >= seq)
@@ -283,7 +205,7 @@ int probe_records_main(int argc, char **argv)
 	if (load(&f) != 0)
 		return 1;
 	ctx = zmq_ctx_new();
-	if (!(s = connect_to(&f, ctx))) {
+	if (!(s = probe_connect(ctx, f.endpoint, f.server_cert, f.self))) {
 		rc = 1;
 	} else {
 		rc = forge(&f, s);
