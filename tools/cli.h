@@ -31,6 +31,10 @@
 /* config_load with the error printed as "prog: FILE:LINE: message". */
 int cli_config(const char *prog, const char *path, struct config **cfg);
 
+/* The exit status of a subcommand's option parsing that returned rc: 1
+ * (--help printed) is 0; anything else through cn_exit_code(). */
+int cli_parse_exit(int rc);
+
 /* Sends req (with the operator's name added: cli_operator) and waits for
  * the reply. */
 int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlRequest *req,

@@ -10,6 +10,11 @@
 #include "utf8.h"
 #include "util.h"
 
+int cli_parse_exit(int rc)
+{
+	return rc == 1 ? 0 : cn_exit_code(rc);
+}
+
 int cli_config(const char *prog, const char *path, struct config **cfg)
 {
 	char err[512];

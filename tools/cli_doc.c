@@ -66,11 +66,6 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 	return 0;
 }
 
-static int exit_of(int rc)
-{
-	return rc == 1 ? 0 : cn_exit_code(rc);
-}
-
 /* The whole of path (*buf malloc'd), refused over cap before it is read. */
 static int read_file(const char *prog, const char *path, uint64_t cap, uint8_t **buf, size_t *len)
 {
@@ -195,7 +190,7 @@ static int doc_add(int argc, char **argv)
 	int rc = parse(argc, argv, &add_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if ((rc = cli_config("carenet doc add", o.cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
 	if ((rc = cli_doc_attach("carenet doc add", cfg, o.operand, o.record, &rep)) == 0) {
@@ -244,7 +239,7 @@ static int doc_get(int argc, char **argv)
 	int rc = parse(argc, argv, &get_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!o.out)
 		return args_usage_error(&get_cmd, "give --out FILE");
 	if ((rc = cli_config("carenet doc get", o.cfgpath, &cfg)) != 0)
@@ -278,7 +273,7 @@ static int doc_list(int argc, char **argv)
 	int rc = parse(argc, argv, &list_cmd, 0, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (o.json && o.csv)
 		return args_usage_error(&list_cmd, "give at most one of --json and --csv");
 	if ((rc = cli_request("carenet doc list", o.cfgpath,

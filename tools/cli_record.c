@@ -95,11 +95,6 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 	return 0;
 }
 
-static int exit_of(int rc)
-{
-	return rc == 1 ? 0 : cn_exit_code(rc);
-}
-
 static const struct rec_type *type_of(const char *prog, const char *name)
 {
 	const struct rec_type *t = roles_record_type(name);
@@ -222,7 +217,7 @@ static int record_add(int argc, char **argv)
 	int rc = parse(argc, argv, &add_cmd, 0, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!o.file && !o.nsets)
 		return args_usage_error(&add_cmd, "give --set FIELD=VALUE or --file");
 	return cn_exit_code(write_simple("carenet record add", &o, o.type, NULL, 0));
@@ -241,7 +236,7 @@ static int record_update(int argc, char **argv)
 	int rc = parse(argc, argv, &update_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!o.nsets)
 		return args_usage_error(&update_cmd, "give --set FIELD=VALUE");
 	return cn_exit_code(write_simple("carenet record update", &o, NULL, o.operand, 0));
@@ -263,7 +258,7 @@ static int record_close(int argc, char **argv)
 	int rc = parse(argc, argv, &close_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!o.reason)
 		return args_usage_error(&close_cmd, "give --reason 年满18|迁出|死亡|不再符合|other");
 	return cn_exit_code(write_simple("carenet record close", &o, NULL, o.operand, 1));
@@ -345,7 +340,7 @@ static int record_list(int argc, char **argv)
 	int rc = parse(argc, argv, &list_cmd, 0, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!(t = type_of("carenet record list", o.type)))
 		return 2;
 	return cn_exit_code(do_list("carenet record list", &o, t));
@@ -366,7 +361,7 @@ static int record_export(int argc, char **argv)
 	int rc = parse(argc, argv, &export_cmd, 0, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (o.csv == o.json)
 		return args_usage_error(&export_cmd, "give one of --csv and --json");
 	if (!(t = type_of("carenet record export", o.type)))
@@ -415,7 +410,7 @@ static int record_show(int argc, char **argv)
 	struct ropts o;
 	int rc = parse(argc, argv, &show_cmd, 1, &o);
 
-	return rc ? exit_of(rc) : cn_exit_code(do_show("carenet record show", &o, 0));
+	return rc ? cli_parse_exit(rc) : cn_exit_code(do_show("carenet record show", &o, 0));
 }
 
 static const struct args_opt history_opts[] = {o_cfg, o_reveal, o_json, END_OPTS};
@@ -430,7 +425,7 @@ static int record_history(int argc, char **argv)
 	struct ropts o;
 	int rc = parse(argc, argv, &history_cmd, 1, &o);
 
-	return rc ? exit_of(rc) : cn_exit_code(do_show("carenet record history", &o, 1));
+	return rc ? cli_parse_exit(rc) : cn_exit_code(do_show("carenet record history", &o, 1));
 }
 
 /* ------------------------------------------------------ template, import */
@@ -451,7 +446,7 @@ static int record_template(int argc, char **argv)
 	int rc = parse(argc, argv, &template_cmd, 0, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!(t = type_of("carenet record template", o.type)))
 		return 2;
 	record_csv_header(t, 0);
@@ -479,7 +474,7 @@ static int record_import(int argc, char **argv)
 	int rc = parse(argc, argv, &import_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!(t = type_of("carenet record import", o.type)))
 		return 2;
 	return cn_exit_code(record_import_run("carenet record import", &o, t));

@@ -71,11 +71,6 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 	return 0;
 }
 
-static int exit_of(int rc)
-{
-	return rc == 1 ? 0 : cn_exit_code(rc);
-}
-
 static int call(const char *prog, const char *cfgpath, Carenet__ControlRequest *req,
                 Carenet__ControlReply **rep)
 {
@@ -115,7 +110,7 @@ int record_review(int argc, char **argv)
 	int rc = parse(argc, argv, &review_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (o.approve == o.ret)
 		return args_usage_error(&review_cmd, "give one of --approve and --return");
 	if (o.ret && (!o.note || !o.note[0]))
@@ -154,7 +149,7 @@ int record_transfer(int argc, char **argv)
 	int rc = parse(argc, argv, &transfer_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (!o.to)
 		return args_usage_error(&transfer_cmd, "give --to OFFICE");
 	q.id = (char *)o.operand;
@@ -183,7 +178,7 @@ int record_accept(int argc, char **argv)
 	int rc = parse(argc, argv, &accept_cmd, 1, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	q.id = (char *)o.operand;
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_ACCEPT;
 	req.record_accept = &q;
@@ -275,7 +270,7 @@ static int ledger_summary(int argc, char **argv)
 	int rc = parse(argc, argv, &summary_cmd, 0, &o);
 
 	if (rc)
-		return exit_of(rc);
+		return cli_parse_exit(rc);
 	if (o.json && o.csv)
 		return args_usage_error(&summary_cmd, "give at most one of --json and --csv");
 	q.office = (char *)(o.office ? o.office : "");
