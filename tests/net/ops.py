@@ -6,6 +6,7 @@ Python 3 standard library only."""
 import json
 import os
 import re
+import threading
 import time
 
 from harness import TestFailure, check, run_cli
@@ -174,3 +175,28 @@ def netdir_file(net, name, data):
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+class Killer(threading.Thread):
+    """Kills `victim` with SIGKILL up to `kills` times, at random moments
+    (uniform in [0.05, max_wait] s apart, from `rng`), restarting it at once.
+    Stop it with .stop.set() and join(); .error holds what went wrong."""
+
+    def __init__(self, net, victim, rng, kills, max_wait):
+        super().__init__(daemon=True)
+        self.net, self.victim, self.rng = net, victim, rng
+        self.max_kills, self.max_wait = kills, max_wait
+        self.stop = threading.Event()
+        self.kills = 0
+        self.error = None
+
+    def run(self):
+        try:
+            while self.kills < self.max_kills and not self.stop.is_set():
+                if self.stop.wait(self.rng.uniform(0.05, self.max_wait)):
+                    break
+                self.net.kill(self.victim)
+                self.kills += 1
+                self.net.start(self.victim)
+        except Exception as e:  # reported by the main thread
+            self.error = e

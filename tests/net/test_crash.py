@@ -14,40 +14,17 @@ import json
 import os
 import random
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestFailure, check, main, parent_of, run_cli  # noqa: E402
-from ops import (EXIT_OK, audit, cfg_append, cn, cn_json, inbox, matrix, poll, show,  # noqa: E402
-                 wait_registry)
+from ops import (EXIT_OK, Killer, audit, cfg_append, cn, cn_json, inbox, matrix,  # noqa: E402
+                 poll, show, wait_registry)
 
 TOWNSHIPS, VILLAGES = 3, 3
 PER_VICTIM = 10          # directives issued while each victim is being killed
 KILLS = 5                # SIGKILLs per victim, at random moments
 SEED = int(os.environ.get("CARENET_CRASH_SEED", "20261129"))
-
-
-class Killer(threading.Thread):
-    """Kills `victim` with SIGKILL at random moments and restarts it at once."""
-
-    def __init__(self, net, victim, rng):
-        super().__init__(daemon=True)
-        self.net, self.victim, self.rng = net, victim, rng
-        self.stop = threading.Event()
-        self.kills = 0
-        self.error = None
-
-    def run(self):
-        try:
-            while self.kills < KILLS and not self.stop.is_set():
-                if self.stop.wait(self.rng.uniform(0.05, 0.6)):
-                    break
-                self.net.kill(self.victim)
-                self.kills += 1
-                self.net.start(self.victim)
-        except Exception as e:  # reported by the main thread
-            self.error = e
 
 
 def try_issue(net, county, title):
@@ -76,7 +53,7 @@ def try_ack_all(net, village, acked):
 
 
 def burst(net, county, victim, villages, issued, acked, rng):
-    killer = Killer(net, victim, rng)
+    killer = Killer(net, victim, rng, KILLS, 0.6)
     killer.start()
     deadline = time.monotonic() + 120
     n = 0

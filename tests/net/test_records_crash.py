@@ -14,39 +14,16 @@ import json
 import os
 import random
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
-from ops import EXIT_OK, cn, cn_json, poll  # noqa: E402
+from ops import EXIT_OK, Killer, cn, cn_json, poll  # noqa: E402
 from test_records import child, csv_text, write  # noqa: E402
 
 KILLS = 6
 IMPORTS = [300, 4000, 400, 600, 200]   # rows per import, in turn at each village
 SEED = int(os.environ.get("CARENET_CRASH_SEED", "20261129"))
-
-
-class Killer(threading.Thread):
-    """Kills `victim` with SIGKILL at random moments and restarts it at once."""
-
-    def __init__(self, net, victim, rng):
-        super().__init__(daemon=True)
-        self.net, self.victim, self.rng = net, victim, rng
-        self.stop = threading.Event()
-        self.kills = 0
-        self.error = None
-
-    def run(self):
-        try:
-            while self.kills < KILLS and not self.stop.is_set():
-                if self.stop.wait(self.rng.uniform(0.05, 0.8)):
-                    break
-                self.net.kill(self.victim)
-                self.kills += 1
-                self.net.start(self.victim)
-        except Exception as e:  # reported by the main thread
-            self.error = e
 
 
 def listing(net, node):
@@ -68,7 +45,7 @@ def test(net, args):
     rng = random.Random(SEED)
     print("records crash: seed %d" % SEED)
 
-    killer = Killer(net, township, rng)
+    killer = Killer(net, township, rng, KILLS, 0.8)
     killer.start()
     k, mine, touched = 0, {v: [] for v in villages}, set()
     try:
