@@ -599,8 +599,8 @@ static void test_revoke(void)
 	CHECK_INT(pki_trust_is_revoked(t, "530102", id.serial), 1);
 	CHECK_INT(run(cmd_ca, "ca", "revoke", "--ca", P("c1"), "--serial", "xyz", NULL), 4);
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
-	CHECK(strstr(out, "\"id\": \"530102001007\"") && strstr(out, "\"role\": \"village\""));
-	CHECK(strstr(out, "\"id\": \"530102001\"") != NULL);
+	CHECK(strstr(out, "\"id\":\"530102001007\",\"role\":\"village\""));
+	CHECK(strstr(out, "\"id\":\"530102001\"") != NULL);
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("root"), NULL), 0);
 	CHECK(strstr(out, "530103") && strstr(out, "revoked"));
 	free(old_crl);
@@ -690,7 +690,7 @@ static int json_entry_has(const char *serial, const char *text)
 	char want[120], entry[1024];
 	const char *at, *end;
 
-	snprintf(want, sizeof(want), "\"serial\": \"%s\"", serial);
+	snprintf(want, sizeof(want), "\"serial\":\"%s\"", serial);
 	if (!(at = strstr(out, want)) || !(end = strchr(at, '}')) ||
 	    (size_t)(end - at) >= sizeof(entry))
 		return 0;
@@ -732,10 +732,20 @@ static void test_force_supersedes(void)
 	free(pem);
 	/* ca list shows both, the old one superseded and revoked */
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
-	CHECK(strstr(out, "revoked,superseded") && strstr(out, old.serial) && strstr(out, id.serial));
+	CHECK(strstr(out, "(superseded), superseded") && strstr(out, old.serial) &&
+	      strstr(out, id.serial) && strstr(out, "VALID UNTIL"));
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
-	CHECK(json_entry_has(old.serial, "\"revoked\": true, \"superseded\": true"));
-	CHECK(json_entry_has(id.serial, "\"revoked\": false, \"superseded\": false"));
+	CHECK(json_entry_has(old.serial, "\"revoked\":true,\"revoked_at\":"));
+	CHECK(json_entry_has(old.serial, "\"revoked_reason\":\"superseded\",\"superseded\":true"));
+	CHECK(json_entry_has(id.serial, "\"revoked\":false,\"revoked_at\":null"));
+	CHECK(json_entry_has(id.serial, "\"superseded\":false"));
+	CHECK(json_entry_has(id.serial, "\"not_before\":"));
+	/* --csv: the BOM, a header, one row per certificate */
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--csv", NULL), 0);
+	CHECK(strncmp(out, "\xef\xbb\xbfid,role,name,serial,issued,valid_until,revoked_at,state\r\n",
+	              strlen("\xef\xbb\xbfid,role,name,serial,issued,valid_until,revoked_at,state\r\n")) ==
+	      0);
+	CHECK(strstr(out, old.serial) && strstr(out, id.serial));
 	/* the town enrolls the new certificate (same keys) */
 	CHECK_INT(run(cmd_enroll, "enroll", P("town-again.bundle"), "--dir", P("town"), "--force",
 	              NULL),
@@ -821,7 +831,8 @@ static void test_renew(void)
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
 	CHECK(strstr(out, "renewed by ") && strstr(out, id.serial));
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
-	CHECK(json_entry_has(old.serial, "\"revoked\": false, \"superseded\": true"));
+	CHECK(json_entry_has(old.serial, "\"revoked\":false,"));
+	CHECK(json_entry_has(old.serial, "\"superseded\":true"));
 	CHECK(json_entry_has(old.serial, id.serial));
 	CHECK_INT(renew_install(&vil, P("town1-renew.bundle")), 0);
 	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &rot), 0);

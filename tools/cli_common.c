@@ -101,39 +101,14 @@ int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__
 	return cli_call(prog, *cfg, &req, CLI_TIMEOUT_MS, rep);
 }
 
-static int wide(uint32_t c)
-{
-	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
-	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd);
-}
-
 int cli_width(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), k;
-	uint32_t cp;
-	int w = 0;
-
-	for (size_t i = 0; i < n; i += k) {
-		if (!(k = utf8_next(p + i, n - i, &cp))) {
-			k = 1; /* a stray byte shows as one replacement character */
-			cp = '?';
-		}
-		w += wide(cp) ? 2 : 1;
-	}
-	return w;
+	return utf8_width(s);
 }
 
 void cli_pad(FILE *f, const char *s, int width)
 {
-	int w = cli_width(s);
-
-	fputs(s, f);
-	do
-		fputc(' ', f);
-	while (++w < width);
+	utf8_pad(f, s, width);
 }
 
 void cli_fmt_duration(uint64_t secs, char *out, size_t outlen)

@@ -34,9 +34,9 @@ int record_send_write(const char *prog, const struct ropts *o, Carenet__RecordIn
  * fields when history); record_print the reply's records as o asks (--json,
  * --csv in t's layout when t is given, else text). */
 void record_json(struct json *j, const Carenet__RecordVersion *m, int history);
-void record_csv_cell(const char *s, int last);
-/* The template's layout: 记录编号 first on exports, then the columns. */
-void record_csv_header(const struct rec_type *t, int with_id);
+/* record template: the BOM, t's Chinese column names and, if example, the
+ * example row (base/csv.c writes every CSV; exports put 记录编号 first). */
+void record_csv_template(const struct rec_type *t, int example);
 void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
                   const struct ropts *o, int history);
 
