@@ -12,7 +12,7 @@
 #include "json.h"
 #include "pki.h"
 #include "pki_issue.h"
-#include "utf8.h"
+#include "table.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -161,26 +161,21 @@ static void listed_json(struct json *j, const struct listed *c)
 	json_obj_end(j);
 }
 
-static void listed_row(int fmt, struct json *j, const struct listed *c)
+static void listed_row(int fmt, struct json *j, struct table *t, const struct listed *c)
 {
-	if (fmt == 'j') {
+	const char *cells[] = {c->id.id,  listed_role(c), c->id.name,    c->id.serial,
+	                       c->issued, c->until,       c->revoked_at, c->state};
+
+	if (fmt == 'j')
 		listed_json(j, c);
-	} else if (fmt == 'v') {
-		const char *cells[] = {c->id.id,  listed_role(c), c->id.name,    c->id.serial,
-		                       c->issued, c->until,       c->revoked_at, c->state};
+	else if (fmt == 'v')
 		csv_write_row(stdout, cells, ARRAY_LEN(cells));
-	} else {
-		utf8_pad(stdout, c->id.id, 14);
-		utf8_pad(stdout, listed_role(c), 9);
-		utf8_pad(stdout, c->id.name[0] ? c->id.name : "-", 28);
-		utf8_pad(stdout, c->id.serial, 33);
-		utf8_pad(stdout, c->issued, 21);
-		utf8_pad(stdout, c->until, 21);
-		printf("%s\n", c->state);
-	}
+	else
+		table_add(t, (const char *[]){cells[0], cells[1], c->id.name[0] ? c->id.name : "-",
+		                              cells[3], cells[4], cells[5], cells[7]});
 }
 
-static void list_head(int fmt, struct json *j)
+static void list_head(int fmt, struct json *j, struct table *t)
 {
 	static const char *const head[] = {"id",     "role",        "name",       "serial",
 	                                   "issued", "valid_until", "revoked_at", "state"};
@@ -192,13 +187,9 @@ static void list_head(int fmt, struct json *j)
 		csv_write_bom(stdout);
 		csv_write_row(stdout, head, ARRAY_LEN(head));
 	} else {
-		utf8_pad(stdout, "ID", 14);
-		utf8_pad(stdout, "ROLE", 9);
-		utf8_pad(stdout, "NAME 名称", 28);
-		utf8_pad(stdout, "SERIAL", 33);
-		utf8_pad(stdout, "ISSUED 签发", 21);
-		utf8_pad(stdout, "VALID UNTIL 有效期至", 21);
-		printf("STATE 状态\n");
+		table_init(t, 7);
+		table_add(t, (const char *[]){"ID", "ROLE", "NAME 名称", "SERIAL", "ISSUED 签发",
+		                              "VALID UNTIL 有效期至", "STATE 状态"});
 	}
 }
 
@@ -232,6 +223,7 @@ int ca_list(int argc, char **argv)
 	struct ca_revoked_line *revs = NULL;
 	struct listed c;
 	struct json j;
+	struct table t;
 	char **names = NULL;
 	size_t n = 0, nrev = 0;
 	int rc, fmt = 0;
@@ -242,13 +234,13 @@ int ca_list(int argc, char **argv)
 		return ca_fail(CN_ENOTFOUND, "%s/issued: %s: is --ca a CA directory?", dir,
 		               strerror(errno));
 	ca_revoked_read(dir, &revs, &nrev);
-	list_head(fmt, &j);
+	list_head(fmt, &j, &t);
 	for (size_t s = 0; s < ARRAY_LEN(subs); s++) {
 		if (s > 0 && issued_names(dir, subs[s], &names, &n) != 0)
 			continue; /* no history yet */
 		for (size_t i = 0; i < n; i++) {
 			if (listed_read(dir, subs[s], names[i], revs, nrev, &c) == 0)
-				listed_row(fmt, &j, &c);
+				listed_row(fmt, &j, &t, &c);
 			free(c.by);
 			free(names[i]);
 		}
@@ -258,6 +250,8 @@ int ca_list(int argc, char **argv)
 	if (fmt == 'j') {
 		json_arr_end(&j);
 		json_finish(&j);
+	} else if (!fmt) {
+		table_print(&t, stdout);
 	}
 	free(revs);
 	return 0;

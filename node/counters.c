@@ -41,6 +41,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_RESYNC_REQUEUED] = "resync_requeued",
     [CTR_RESYNC_MISSING] = "resync_missing",
     [CTR_ORIGIN_EPOCHS] = "origin_epochs",
+    [CTR_SUMMARIES_REFUSED] = "summaries_refused",
 };
 
 const char *counters_name(enum ctr c)

@@ -50,6 +50,7 @@ enum ctr {
 	CTR_RESYNC_REQUEUED, /* acknowledged messages re-sent from the archive to a peer gone back */
 	CTR_RESYNC_MISSING,  /* peers gone back further than the archive holds (renumbered) */
 	CTR_ORIGIN_EPOCHS,   /* new epochs of this node's origin sequences (its store went back) */
+	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_COUNT
 };
 

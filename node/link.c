@@ -109,6 +109,11 @@ static void read_cursors(Carenet__LaneCursor *const *c, size_t n, uint64_t cur[W
 		cur[c[i]->lane] = c[i]->seq; /* lane < WIRE_LANES: checked by wire_decode */
 }
 
+int link_parent_summaries(const struct link *l)
+{
+	return l->parent.s.up && l->parent.summaries;
+}
+
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f)
 {
 	struct peer *s = &l->parent.s;
@@ -152,6 +157,7 @@ void link_send_greeting(struct link *l, struct peer *s)
 		w.n_chain = nchain;
 		w.version = WIRE_VERSION;
 		w.time = util_now();
+		w.summaries = 1;
 		f.body_case = CARENET__FRAME__BODY_WELCOME;
 		f.welcome = &w;
 	}
@@ -506,6 +512,12 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 		if (s->up && s->ident.role != PKI_ROLE_INSPECTOR)
 			l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
+	case CARENET__FRAME__BODY_SUMMARY: /* a child's view of its subtree (node/health.c) */
+		if (s->is_parent || s->ident.role == PKI_ROLE_INSPECTOR)
+			break;
+		if (s->up)
+			l->ev.frame(l->ev.arg, s->ident.id, fp);
+		return;
 	case CARENET__FRAME__BODY_HELLO:
 		if (s->is_parent)
 			break;
@@ -515,6 +527,7 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 	case CARENET__FRAME__BODY_WELCOME:
 		if (!s->is_parent)
 			break;
+		l->parent.summaries = f->welcome->summaries;
 		on_greeting(l, s, f->welcome->version, f->welcome->n_chain, f->welcome->chain,
 		            f->welcome->cursors, f->welcome->n_cursors);
 		return;

@@ -36,6 +36,7 @@ struct uplink {
 	char expect_id[PKI_ID_MAX]; /* the office above us, from our own id */
 	int connected;              /* CURVE handshake done */
 	int tcp_up;                 /* the TCP connection was made since the last retry */
+	int summaries;              /* its WELCOME said it takes Summary frames */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
 	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */

@@ -48,6 +48,12 @@ const char *cli_operator(void);
 int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__RequestCase type,
                 struct config **cfg, Carenet__ControlReply **rep);
 
+/* Bilingual text: 1 when the operator's locale is Chinese (LC_ALL, else
+ * LC_MESSAGES, else LANG begins "zh"); cli_tr gives zh alone then, else
+ * "en zh" (Chinese beside English), or en alone when zh is NULL or "".
+ * Up to 16 results stay valid at once (a ring of buffers). */
+int cli_zh(void);
+const char *cli_tr(const char *en, const char *zh);
 /* Columns s takes on a terminal (CJK and full-width characters count 2). */
 int cli_width(const char *s);
 /* Prints s and then spaces up to width columns (at least one space). */

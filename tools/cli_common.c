@@ -101,6 +101,35 @@ int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__
 	return cli_call(prog, *cfg, &req, CLI_TIMEOUT_MS, rep);
 }
 
+int cli_zh(void)
+{
+	static int zh = -1;
+	const char *v;
+
+	if (zh < 0) {
+		if (!(v = getenv("LC_ALL")) || !v[0])
+			if (!(v = getenv("LC_MESSAGES")) || !v[0])
+				v = getenv("LANG");
+		zh = v && strncmp(v, "zh", 2) == 0;
+	}
+	return zh;
+}
+
+const char *cli_tr(const char *en, const char *zh)
+{
+	static char ring[16][256];
+	static unsigned next;
+	char *b;
+
+	if (!zh || !zh[0])
+		return en;
+	if (cli_zh())
+		return zh;
+	b = ring[next++ % 16];
+	snprintf(b, sizeof(ring[0]), "%s %s", en, zh);
+	return b;
+}
+
 int cli_width(const char *s)
 {
 	return utf8_width(s);

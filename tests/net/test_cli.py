@@ -396,12 +396,33 @@ def test_csv(cn, net, did):
            "--csv with --json")
 
 
+def tree_json(cn, cfg):
+    import json
+    r = run_cli([cn, "tree", "-c", cfg, "--json"])
+    return r.returncode, {o["id"]: o for o in json.loads(r.stdout or "[]")}
+
+
 def test_tree(cn, net):
-    """tree and status --check as monitoring checks; tree --csv read by Python's csv."""
+    """tree and status --check as monitoring checks: the county sees its village's
+    state, version, queue depth and data age (carried up by the township's
+    summaries), exit 1 with the village down, then with the township down (the
+    village unknown); tree --csv read by Python's csv."""
     import csv
     import io
     county, town, village = net.ids[0], net.ids[1], net.ids[2]
     cfg = net.cfg(county)
+
+    def village_reported():
+        rc, t = tree_json(cn, cfg)
+        v = t.get(village, {})
+        return rc == 0 and v.get("state") == "up" and v.get("version"), t
+    net.wait_for(lambda: village_reported()[0], 60, "the county's tree to show the village up")
+    rc, t = tree_json(cn, cfg)
+    v = t[village]
+    check(v["depth"] == 2 and v["role"] == "village" and isinstance(v["queue"], int) and
+          v["data_age"] is not None and v["data_age"] < 60 and v["last_seen"] > 0 and
+          t[town]["version"] == v["version"] and t[town]["state"] == "up",
+          "tree --json at the county: %r" % t)
     r = expect([cn, "tree", "-c", cfg], 0, "tree with every office up", out_has=[town, village])
     expect([cn, "status", "--check", "-c", cfg], 0, "status --check, all up", out_has=["OK"])
     r = run_cli([cn, "tree", "-c", cfg, "--csv"])
@@ -409,15 +430,26 @@ def test_tree(cn, net):
     raw = r.stdout.encode("utf-8")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     check([x["id"] for x in rows] == [town, village] and rows[0]["state"] == "up" and
-          rows[1]["state"] == "announced" and rows[0]["name"],
-          "tree --csv read by csv.DictReader: %r" % rows)
+          rows[1]["state"] == "up" and rows[1]["version"] and rows[0]["name"] and
+          rows[1]["data_age"].isdigit(), "tree --csv read by csv.DictReader: %r" % rows)
+    # the village down: the township sees it, the county learns it from its summary
+    net.stop(village)
+    net.wait_for(lambda: tree_json(cn, cfg)[1].get(village, {}).get("state") == "down", 60,
+                 "the county's tree to show the village down")
+    r = expect([cn, "tree", "-c", cfg], 1, "tree with a village down", out_has=["DOWN"])
+    rc, t = tree_json(cn, cfg)
+    check(rc == 1 and t[town]["state"] == "up", "tree --json, village down: %d %r" % (rc, t))
+    # the township down too: its village is unknown at the county
     net.stop(town)
     net.wait_for(lambda: net.child_state(county, town) == "down", 60, "the township down")
-    r = expect([cn, "tree", "-c", cfg], 1, "tree with the township down", out_has=["down"])
     expect([cn, "status", "--check", "-c", cfg], 1, "status --check, a child down",
            out_has=["DOWN", town])
-    j = __import__("json").loads(run_cli([cn, "tree", "-c", cfg, "--json"]).stdout)
-    check([o["state"] for o in j if o["id"] == town] == ["down"], "tree --json: %r" % j)
+    rc, t = tree_json(cn, cfg)
+    check(rc == 1 and t[town]["state"] == "down" and t[village]["state"] == "unknown" and
+          town in t[village]["last_error"], "tree --json, township down: %d %r" % (rc, t))
+    net.start(town)
+    net.start(village)
+    net.wait_for(lambda: village_reported()[0], 60, "the county's tree to show all up again")
 
 
 def test_cert(cn, net):
