@@ -42,6 +42,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_RESYNC_MISSING] = "resync_missing",
     [CTR_ORIGIN_EPOCHS] = "origin_epochs",
     [CTR_SUMMARIES_REFUSED] = "summaries_refused",
+    [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
 };
 
 const char *counters_name(enum ctr c)

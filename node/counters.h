@@ -51,6 +51,7 @@ enum ctr {
 	CTR_RESYNC_MISSING,  /* peers gone back further than the archive holds (renumbered) */
 	CTR_ORIGIN_EPOCHS,   /* new epochs of this node's origin sequences (its store went back) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
+	CTR_REFUSED_DUPLICATE, /* HELLO of a key whose session is up elsewhere: two nodes, one identity */
 	CTR_COUNT
 };
 

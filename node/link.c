@@ -212,19 +212,14 @@ static void router_monitor(struct link *l)
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
-			log_notice(
-			    "link: an incoming connection failed its handshake: %s (detail=%u; "
-			    "ZeroMQ does not say from where; repeats are held back)",
-			    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-			        ? "its key was refused (unknown, banned or over the limit)"
-			    : ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-			        ? "it used another server key than this node's, or is not a "
-			          "carenet node"
-			        : "the connection broke during the CURVE handshake",
-			    val);
+			link_hs_event(l, ev, val); /* who and why, once a minute per address */
+			break;
+		case ZMQ_EVENT_ACCEPTED:
+			link_hs_event(l, ev, val);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			peers_fd_closed(l->peers, (int)val, util_now());
+			link_hs_event(l, ev, val);
 			break;
 		default:
 			break;
@@ -274,7 +269,7 @@ static void parent_monitor(struct link *l)
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);
-			link_parent_set_down(l, "parent refused our key (banned or revoked)");
+			link_parent_refused_key(l);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
@@ -289,24 +284,33 @@ static void parent_monitor(struct link *l)
 
 /* -------------------------------------------------------------- handshake */
 
-static enum ctr refusal_counter(int rc)
+/* Which check refused a HELLO/WELCOME: its counter, and plain words for the
+ * other side's status and our log. The last row is the default. */
+static const struct refusal {
+	int rc;
+	enum ctr ctr;
+	const char *words;
+} refusals[] = {
+    {CN_EEXPIRED, CTR_REFUSED_EXPIRED, "certificate refused (expired or not yet valid)"},
+    {CN_EREVOKED, CTR_REFUSED_REVOKED, "certificate refused (revoked)"},
+    {CN_ESCOPE, CTR_REFUSED_SCOPE,
+     "certificate refused (scope: outside its CA's or the root's scope)"},
+    {CN_EROLE, CTR_REFUSED_NOT_CHILD,
+     "refused (scope: not a direct child here, or an inspector not covering it)"},
+    {CN_EKEYMISMATCH, CTR_REFUSED_KEYMISMATCH,
+     "certificate refused (its CURVE key is not the one this connection uses)"},
+    {CN_EPROTO, CTR_REFUSED_PROTO, "refused (protocol version)"},
+    {0, CTR_REFUSED_VERIFY,
+     "certificate refused (wrong CA: it does not verify against this network's root)"},
+};
+
+static const struct refusal *refusal_of(int rc)
 {
-	switch (rc) {
-	case CN_ESCOPE:
-		return CTR_REFUSED_SCOPE;
-	case CN_EEXPIRED:
-		return CTR_REFUSED_EXPIRED;
-	case CN_EREVOKED:
-		return CTR_REFUSED_REVOKED;
-	case CN_EKEYMISMATCH:
-		return CTR_REFUSED_KEYMISMATCH;
-	case CN_EROLE:
-		return CTR_REFUSED_NOT_CHILD;
-	case CN_EPROTO:
-		return CTR_REFUSED_PROTO;
-	default:
-		return CTR_REFUSED_VERIFY;
-	}
+	size_t i = 0;
+
+	while (refusals[i].rc && refusals[i].rc != rc)
+		i++;
+	return &refusals[i];
 }
 
 /* Verifies a HELLO/WELCOME chain and binds it to the authenticated key. */
@@ -432,8 +436,11 @@ static int check_greeting(struct link *l, struct peer *s, uint32_t version, size
 	return 0;
 }
 
-static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *why)
+static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *detail)
 {
+	char why[WIRE_MAX_REASON];
+
+	snprintf(why, sizeof(why), "%s: %s", refusal_of(rc)->words, detail);
 	if (s->is_parent) {
 		link_count(l, CTR_PARENT_REFUSED);
 		log_warnx("link %s: welcome refused (%s): %s", l->parent.expect_id,
@@ -441,11 +448,13 @@ static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *
 		link_parent_set_down(l, why);
 		return;
 	}
-	link_count(l, refusal_counter(rc));
+	link_count(l, refusal_of(rc)->ctr);
 	log_warnx("link key=%.8s: hello refused (%s): %s", s->key, cn_errname(rc), why);
 	if (rc == CN_EREVOKED)
 		peers_add_revoked_key(l->peers, s->key);
 	link_send_refuse(l, s, rc, why);
+	if (peer_has_cert(s)) /* a known child: its row in status says why */
+		peer_set_down(s, util_now(), why);
 	link_strike(l, s, 1, "hello refused");
 }
 
@@ -601,6 +610,8 @@ static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, i
 	uint64_t now = util_now();
 
 	if ((*f)->body_case == CARENET__FRAME__BODY_HELLO) {
+		if (link_duplicate_identity(l, p, r, rlen, now))
+			return;
 		peer_bind(p, r, rlen, fd, now);
 		session_frame(l, p, f);
 		if (!p->up)
@@ -612,6 +623,14 @@ static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, i
 			link_count(l, CTR_STALE_DROPPED);
 			log_debug("link %s: %s from a replaced connection dropped", p->ident.id,
 			          wire_kind(*f));
+			/* Still talking there: it may be another node with this identity.
+			 * Its next HELLO shows it (link_duplicate_identity). */
+			if (p->up && util_mono_us() - p->refused_us >= HELLO_RETRY_US) {
+				p->refused_us = util_mono_us();
+				link_refuse_conn(l, p, r, rlen, CN_ENOTREADY,
+				                 "another connection with this identity said HELLO "
+				                 "after this one: say HELLO again");
+			}
 			return;
 		}
 		peer_bind(p, r, rlen, fd, now);

@@ -60,6 +60,7 @@ struct link {
 	uint64_t next_slow;     /* UTC seconds of the next slow check */
 	uint64_t warned_expiry; /* UTC day we last warned about our certificate */
 	int selftest;           /* ZAP self-test running: its refusal is expected */
+	struct link_hs *hs;     /* link_hs.c: failed incoming handshakes, per address */
 };
 
 void link_count(struct link *l, enum ctr c);
@@ -77,6 +78,21 @@ void link_send_ping(struct link *l, struct peer *s, uint64_t now_us);
 void link_send_refuse(struct link *l, struct peer *s, int code, const char *reason);
 /* Marks the parent's session down (tells link_events.peer_down) with why. */
 void link_parent_set_down(struct link *l, const char *why);
+/* link_hs.c: the children ROUTER's ACCEPTED, HANDSHAKE_FAILED_* and
+ * DISCONNECTED events; a failure is logged with the address and the reason
+ * in plain words, once a minute per address. */
+void link_hs_event(struct link *l, uint16_t ev, uint32_t val);
+void link_hs_free(struct link *l);
+/* The parent's ZAP refused our key (banned or revoked): the parent link's
+ * status says so, keeping the reason the parent gave before, if any. */
+void link_parent_refused_key(struct link *l);
+/* A Refuse on connection rid of key p (not necessarily the key's own). */
+void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen,
+                      int code, const char *why);
+/* A HELLO of p on connection rid while its session is up on another: 1 if
+ * refused as a duplicate identity (a second takeover within 120 s). */
+int link_duplicate_identity(struct link *l, struct peer *p, const void *rid, size_t rlen,
+                            uint64_t now);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
 

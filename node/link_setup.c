@@ -305,7 +305,8 @@ static int open_router(struct link *l)
 	l->router_mon = open_monitor(l->zctx, l->router, MON_ROUTER,
 	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
 	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
+	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED |
+	                                 ZMQ_EVENT_ACCEPTED);
 	if (!l->router_mon)
 		return CN_EIO;
 	if (zmq_bind(l->router, c->listen) < 0) {
@@ -436,6 +437,7 @@ void link_close(struct link **lp)
 	close_sock(&l->parent.sock);
 	close_sock(&l->zap);
 	peers_free(&l->peers);
+	link_hs_free(l);
 	free(l);
 	*lp = NULL;
 }
