@@ -9,19 +9,30 @@
 void table_init(struct table *t, size_t ncols)
 {
 	t->ncols = ncols;
-	t->n = t->cap = 0;
+	t->n = t->cap = t->lcap = 0;
 	t->cells = NULL;
+	t->lines = NULL;
+}
+
+static void add(struct table *t, const char *const *cells, int line)
+{
+	size_t at = t->n * t->ncols;
+
+	if (ARR_GROW(t->cells, at + t->ncols, t->cap) || ARR_GROW(t->lines, t->n + 1, t->lcap))
+		return;
+	for (size_t i = 0; i < t->ncols; i++)
+		t->cells[at + i] = line && i ? NULL : util_strdup(cells[i] ? cells[i] : "");
+	t->lines[t->n++] = (unsigned char)line;
 }
 
 void table_add(struct table *t, const char *const *cells)
 {
-	size_t at = t->n * t->ncols;
+	add(t, cells, 0);
+}
 
-	if (ARR_GROW(t->cells, at + t->ncols, t->cap))
-		return;
-	for (size_t i = 0; i < t->ncols; i++)
-		t->cells[at + i] = util_strdup(cells[i] ? cells[i] : "");
-	t->n++;
+void table_line(struct table *t, const char *text)
+{
+	add(t, &text, 1);
 }
 
 void table_print(struct table *t, FILE *f)
@@ -30,7 +41,7 @@ void table_print(struct table *t, FILE *f)
 	size_t nc = t->ncols < 32 ? t->ncols : 32;
 
 	for (size_t r = 0; r < t->n; r++)
-		for (size_t c = 0; c < nc; c++) {
+		for (size_t c = 0; c < nc && !t->lines[r]; c++) {
 			const char *s = t->cells[r * t->ncols + c];
 			int cw = s ? utf8_width(s) : 0;
 			w[c] = cw > w[c] ? cw : w[c];
@@ -38,6 +49,11 @@ void table_print(struct table *t, FILE *f)
 	for (size_t r = 0; r < t->n; r++) {
 		char **row = t->cells + r * t->ncols;
 		size_t last = nc; /* cells after the last non-empty one are not padded */
+
+		if (t->lines[r]) {
+			fprintf(f, "%s\n", row[0] ? row[0] : "");
+			continue;
+		}
 		while (last > 1 && (!row[last - 1] || !row[last - 1][0]))
 			last--;
 		for (size_t c = 0; c < last; c++) {
@@ -56,5 +72,6 @@ void table_free(struct table *t)
 	for (size_t i = 0; i < t->n * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->lines);
 	table_init(t, t->ncols);
 }

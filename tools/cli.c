@@ -142,33 +142,47 @@ static void status_csv(const Carenet__Status *st, const char *tz)
 		peer_csv("inspector", st->inspectors[i], tz);
 }
 
-static void peer_row(const Carenet__PeerStatus *p, const char *tz)
+static void peer_row(struct table *t, const Carenet__PeerStatus *p, const char *tz)
 {
-	char since[32], seen[32], rtt[24] = "-";
+	char since[32], seen[32], rtt[24] = "-", id[48], line[512];
 
 	util_fmt_time(p->since, tz, since, sizeof(since));
 	util_fmt_time(p->last_seen, tz, seen, sizeof(seen));
 	if (p->rtt_us)
 		snprintf(rtt, sizeof(rtt), "%.1f ms", (double)p->rtt_us / 1000.0);
-	printf("  %-14s %-9s %-5s %-19s  %-19s  %-9s %s %s\n", p->id, p->role,
-	       p->up ? "up" : "DOWN", since, seen, rtt, role_zh(p->role), p->name);
-	if (!p->up && p->last_error[0])
-		printf("  %-14s last error: %s\n", "", p->last_error);
+	snprintf(id, sizeof(id), "  %s", p->id);
+	table_add(t, (const char *[]){id, cli_tr(p->role, role_zh(p->role)),
+	                              p->up ? cli_tr("up", "在线") : cli_tr("DOWN", "离线"), since,
+	                              seen, rtt, p->name});
+	if (!p->up && p->last_error[0]) {
+		snprintf(line, sizeof(line), "  %-14s %s: %s", "", cli_tr("why", "原因"),
+		         p->last_error);
+		table_line(t, line);
+	}
 }
 
-static void peer_table(const char *title, Carenet__PeerStatus **v, size_t n, const char *tz)
+static void peer_table(const char *en, const char *zh, Carenet__PeerStatus **v, size_t n,
+                       const char *tz)
 {
 	size_t up = 0;
+	struct table t;
 
 	for (size_t i = 0; i < n; i++)
 		up += v[i]->up ? 1 : 0;
-	printf("\n%s: %zu up of %zu\n", title, up, n);
+	if (cli_zh())
+		printf("\n%s: %zu 个, %zu 在线\n", zh, n, up);
+	else
+		printf("\n%s %s: %zu up of %zu\n", en, zh, up, n);
 	if (n == 0)
 		return;
-	printf("  %-14s %-9s %-5s %-19s  %-19s  %-9s %s\n", "ID", "ROLE", "STATE", "SINCE",
-	       "LAST SEEN", "RTT", "NAME");
+	table_init(&t, 7);
+	table_add(&t, (const char *[]){cli_tr("  ID", "  编号"), cli_tr("ROLE", "角色"),
+	                               cli_tr("STATE", "状态"), cli_tr("SINCE", "自"),
+	                               cli_tr("LAST SEEN", "最后联系"), cli_tr("RTT", "往返"),
+	                               cli_tr("NAME", "名称")});
 	for (size_t i = 0; i < n; i++)
-		peer_row(v[i], tz);
+		peer_row(&t, v[i], tz);
+	table_print(&t, stdout);
 }
 
 #define CERT_WARN_DAYS 30
@@ -179,7 +193,7 @@ static void status_table(const Carenet__Status *st, const char *tz)
 
 	util_fmt_time(st->started, tz, started, sizeof(started));
 	util_fmt_time(st->cert_not_after, tz, until, sizeof(until));
-	printf("node      %s  %s %s  %s\n", st->id, st->role, role_zh(st->role), st->name);
+	printf("node      %s  %s  %s\n", st->id, cli_tr(st->role, role_zh(st->role)), st->name);
 	printf("started   %s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
 	printf("listen    %s\n",
 	       st->listen[0] ? st->listen : "(none: this office has no children)");
@@ -201,7 +215,7 @@ static void status_table(const Carenet__Status *st, const char *tz)
 		char since[32];
 		util_fmt_time(p->since, tz, since, sizeof(since));
 		printf("parent    %s %s at %s: %s since %s", p->id, p->role, p->endpoint,
-		       p->up ? "up" : "DOWN", since);
+		       p->up ? cli_tr("up", "在线") : cli_tr("DOWN", "离线"), since);
 		if (p->up && p->rtt_us)
 			printf(", rtt %.1f ms", (double)p->rtt_us / 1000.0);
 		if (!p->up && p->last_error[0])
@@ -210,8 +224,8 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	} else {
 		printf("parent    (none: top of this network)\n");
 	}
-	peer_table("children 下级", st->children, st->n_children, tz);
-	peer_table("inspectors 督导检查", st->inspectors, st->n_inspectors, tz);
+	peer_table("children", "下级", st->children, st->n_children, tz);
+	peer_table("inspectors", "督导检查", st->inspectors, st->n_inspectors, tz);
 	printf("\ncounters (non-zero):");
 	for (size_t i = 0; i < st->n_counters; i++) {
 		if (!st->counters[i]->value)
@@ -336,8 +350,12 @@ static void offices_print(const Carenet__ControlReply *rep, const char *role, in
 	static const char *const head[] = {"id", "role", "role_zh", "name"};
 	int as_json = fmt == 'j';
 	struct json j;
+	struct table t;
 	size_t shown = 0;
 
+	table_init(&t, 3);
+	table_add(&t, (const char *[]){cli_tr("ID", "编号"), cli_tr("ROLE", "角色"),
+	                               cli_tr("NAME", "名称")});
 	if (as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
@@ -360,15 +378,18 @@ static void offices_print(const Carenet__ControlReply *rep, const char *role, in
 			const char *cells[] = {o->id, o->role, role_zh(o->role), o->name};
 			csv_write_row(stdout, cells, 4);
 		} else {
-			printf("%-14s %-9s %s %s\n", o->id, o->role, role_zh(o->role), o->name);
+			table_add(&t, (const char *[]){o->id, cli_tr(o->role, role_zh(o->role)),
+			                               o->name});
 		}
 	}
 	if (as_json) {
 		json_arr_end(&j);
 		json_finish(&j);
 	} else if (!fmt) {
-		printf("(%zu offices)\n", shown);
+		table_print(&t, stdout);
+		printf(cli_zh() ? "(%zu 个单位)\n" : "(%zu offices)\n", shown);
 	}
+	table_free(&t);
 }
 
 int cmd_offices(int argc, char **argv)

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "json.h"
+#include "table.h"
 
 #define CLI_TIMEOUT_MS 5000        /* reads */
 #define CLI_WRITE_TIMEOUT_MS 30000 /* commands that write (they wait for a commit) */
@@ -64,7 +65,8 @@ void cli_csv_time(uint64_t t, const char *tz, char *out, size_t outlen);
 /* 604800 -> "7d", 5400 -> "90m", 3661 -> "3661s"; out >= 24 bytes. */
 void cli_fmt_duration(uint64_t secs, char *out, size_t outlen);
 
-/* "任务 task" for a directive kind; out >= 64 bytes. */
+/* "task 任务" for a directive kind (任务 alone under a Chinese locale);
+ * out >= 64 bytes. */
 void cli_kind_text(uint32_t kind, char *out, size_t outlen);
 /* JSON members every directive view has (id, kind, kind_zh, title, body,
  * issuer, created, due, ref, indicators, to, remind), inside an open object. */
@@ -82,6 +84,11 @@ void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
  * "2026-11-29 08:00  done 已完成  (2 evidence)  note". */
 void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n,
                        const char *tz);
+/* The same as free lines of a table (under a row). */
+void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h,
+                       size_t n, const char *tz);
+/* A directive state as shown: "done 已完成", or "已完成" under a Chinese locale. */
+const char *cli_state(uint32_t state);
 /* "history": [{at, state, state_zh, note, evidence}] inside an open object. */
 void cli_json_history(struct json *j, const char *key, Carenet__NoteEntry *const *h, size_t n);
 

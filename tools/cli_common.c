@@ -159,7 +159,7 @@ void cli_fmt_duration(uint64_t secs, char *out, size_t outlen)
 
 void cli_kind_text(uint32_t kind, char *out, size_t len)
 {
-	snprintf(out, len, "%s %s", roles_kind_zh(kind), roles_kind_name(kind));
+	snprintf(out, len, "%s", cli_tr(roles_kind_name(kind), roles_kind_zh(kind)));
 }
 
 void cli_json_directive(struct json *j, const Carenet__DirectiveView *v)
@@ -204,19 +204,43 @@ void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n)
 	json_arr_end(j);
 }
 
+const char *cli_state(uint32_t state)
+{
+	return cli_tr(roles_state_name(state), roles_state_zh(state));
+}
+
+/* One history entry as a line: "INDENT 2026-11-29 08:00  done 已完成  (2 evidence) note". */
+static void history_line(char *out, size_t len, const char *indent, const Carenet__NoteEntry *e,
+                         const char *tz)
+{
+	char at[32], ev[48] = "";
+	const char *st = cli_state(e->state);
+	int pad = 20 - utf8_width(st);
+
+	util_fmt_time(e->at, tz, at, sizeof(at));
+	if (e->evidence)
+		snprintf(ev, sizeof(ev), "(%u %s) ", e->evidence, cli_tr("evidence", "佐证"));
+	snprintf(out, len, "%s%s  %s%*s  %s%s", indent, at, st, pad > 0 ? pad : 0, "", ev, e->note);
+}
+
 void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n, const char *tz)
 {
-	char at[32], st[64];
+	char line[1024];
 
 	for (size_t i = 0; i < n; i++) {
-		util_fmt_time(h[i]->at, tz, at, sizeof(at));
-		snprintf(st, sizeof(st), "%s %s", roles_state_name(h[i]->state),
-		         roles_state_zh(h[i]->state));
-		printf("%s%s  ", indent, at);
-		cli_pad(stdout, st, 22);
-		if (h[i]->evidence)
-			printf("(%u evidence) ", h[i]->evidence);
-		printf("%s\n", h[i]->note);
+		history_line(line, sizeof(line), indent, h[i], tz);
+		printf("%s\n", line);
+	}
+}
+
+void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h,
+                       size_t n, const char *tz)
+{
+	char line[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		history_line(line, sizeof(line), indent, h[i], tz);
+		table_line(t, line);
 	}
 }
 
