@@ -394,6 +394,66 @@ def test_csv(cn, net, did):
     check(head == ["office", "measure", "value", "count"], "ledger summary --csv: %r" % head)
     expect([cn, "directive", "list", "-c", tcfg, "--csv", "--json"], EXIT_USAGE,
            "--csv with --json")
+    # records (the template's layout, Chinese headings) through the same writer
+    tpl = run_cli([cn, "record", "template", "--type", "child", "--example"])
+    check(tpl.returncode == 0 and tpl.stdout.startswith("\ufeff"), "template: %s" % show(tpl))
+    path = os.path.join(net.dir, "example-child.csv")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(tpl.stdout)
+    expect([cn, "record", "import", "-c", vcfg, "--type", "child", path], 0, "record import")
+    head, rows = read_csv([cn, "record", "list", "-c", vcfg, "--type", "child", "--csv"],
+                          "record list --csv")
+    check(head[0] == "记录编号" and "姓名" in head and len(rows) == 1 and
+          rows[0]["记录编号"].startswith(village + "-r") and "*" in rows[0]["姓名"],
+          "record list --csv: %r %r" % (head, rows))
+    head, rows = read_csv([cn, "record", "export", "-c", vcfg, "--type", "child", "--csv"],
+                          "record export --csv")
+    check(head[0] == "记录编号" and len(rows) == 1, "record export --csv: %r" % rows)
+    head, rows = read_csv([cn, "doc", "list", "-c", vcfg, "--csv"], "doc list --csv")
+    check(head and head[0], "doc list --csv: %r" % head)
+    ca = os.path.join(net.dir, "ca-" + county)
+    head, rows = read_csv([cn, "ca", "list", "--ca", ca, "--csv"], "ca list --csv")
+    byid = {x["id"]: x for x in rows}
+    check(head == ["id", "role", "name", "serial", "issued", "valid_until", "revoked_at",
+                   "state"] and set(byid) >= {county, town, village} and
+          byid[village]["role"] == "village" and byid[village]["name"] and
+          re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", byid[village]["issued"]) and
+          byid[village]["valid_until"] > byid[village]["issued"] and
+          byid[village]["state"] == "-", "ca list --csv: %r %r" % (head, rows))
+
+
+def display_col(line, sub):
+    """The terminal column where sub starts in line (East Asian wide = 2)."""
+    import unicodedata
+    pre = line[:line.index(sub)]
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in pre)
+
+
+def test_aligned(cn, net):
+    """Item 14: tables with Chinese cells align by display width; under
+    LANG=zh_CN.UTF-8 headings and states are Chinese alone."""
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    ca = os.path.join(net.dir, "ca-" + county)
+    r = expect([cn, "ca", "list", "--ca", ca], 0, "ca list")
+    lines = r.stdout.splitlines()
+    cols = {display_col(x, m.group(0)) for x in lines[1:]
+            for m in [re.search(r"\b[0-9a-f]{32}\b", x)] if m}
+    check(len(lines) > 3 and cols == {display_col(lines[0], "SERIAL")},
+          "ca list: the serial column does not line up under Chinese names:\n%s" % r.stdout)
+    env = dict(os.environ, LANG="zh_CN.UTF-8", LC_ALL="")
+    import subprocess
+    r = subprocess.run([cn, "tree", "-c", net.cfg(county)], capture_output=True, text=True,
+                       env=env, timeout=30)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and "状态" in lines[1] and "STATE" not in lines[1] and
+          "在线" in r.stdout and " up " not in r.stdout, "tree under LANG=zh_CN: %s" % show(r))
+    cols = {display_col(x, "在线") for x in lines[2:] if "在线" in x and not x.startswith("(")}
+    check(len(cols) == 1 and cols == {display_col(lines[1], "状态")},
+          "tree under LANG=zh_CN: the state column does not line up:\n%s" % r.stdout)
+    r = subprocess.run([cn, "offices", "-c", net.cfg(county)], capture_output=True, text=True,
+                       env=env, timeout=30)
+    check(r.returncode == 0 and "儿童之家" in r.stdout and "village" not in r.stdout,
+          "offices under LANG=zh_CN: %s" % show(r))
 
 
 def tree_json(cn, cfg):
@@ -502,6 +562,7 @@ def test(net, args):
     did = test_targets_and_states(cn, net)
     test_csv(cn, net, did)
     test_tree(cn, net)
+    test_aligned(cn, net)
     test_cert(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 
