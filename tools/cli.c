@@ -334,37 +334,60 @@ int cmd_status(int argc, char **argv)
 static const struct args_opt offices_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"role", ARGS_LONG('r'), "ROLE", "only offices of this role"},
-    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name}"},
-    {"csv", ARGS_LONG('v'), NULL, "id, role, role_zh, name as CSV (UTF-8 with BOM)"},
+    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name, state}"},
+    {"csv", ARGS_LONG('v'), NULL,
+     "id, role, role_zh, name, state, state_zh as CSV (UTF-8\nwith BOM)"},
     {0}};
 static const struct args_cmd offices_cmd = {
     "carenet offices", "[-c CFG] [--role county|township|village] [--json | --csv]",
     "Lists the offices this node knows below it: its children, and the offices\n"
-    "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
+    "they announced, with their state as 'carenet tree' shows it (up, down,\n"
+    "unknown). These are what a PREFIX:ROLE target of 'carenet directive\n"
     "issue' expands to; an office appears once it has connected to its parent.\n",
     offices_opts, NULL};
 
 /* The offices of the reply (of one role, if role), as a table or JSON. */
-static void offices_print(const Carenet__ControlReply *rep, const char *role, int fmt)
+static const char *state_zh(const char *s)
 {
-	static const char *const head[] = {"id", "role", "role_zh", "name"};
+	return !strcmp(s, "up") ? "在线" : !strcmp(s, "down") ? "离线" : "未知";
+}
+
+static const char *state_text(const char *s)
+{
+	return cli_tr(!strcmp(s, "down") ? "DOWN" : s, state_zh(s));
+}
+
+/* The state tree shows for id ("unknown" without a status). */
+static const char *office_state(const Carenet__Status *st, const char *id)
+{
+	for (size_t i = 0; st && i < st->n_subtree; i++)
+		if (!strcmp(st->subtree[i]->id, id))
+			return health_state_name(st->subtree[i]->state);
+	return "unknown";
+}
+
+static void offices_print(const Carenet__ControlReply *rep, const Carenet__Status *st,
+                          const char *role, int fmt)
+{
+	static const char *const head[] = {"id", "role", "role_zh", "name", "state", "state_zh"};
 	int as_json = fmt == 'j';
 	struct json j;
 	struct table t;
 	size_t shown = 0;
 
-	table_init(&t, 3);
+	table_init(&t, 4);
 	table_add(&t, (const char *[]){cli_tr("ID", "编号"), cli_tr("ROLE", "角色"),
-	                               cli_tr("NAME", "名称")});
+	                               cli_tr("NAME", "名称"), cli_tr("STATE", "状态")});
 	if (as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
 	} else if (fmt == 'v') {
 		csv_write_bom(stdout);
-		csv_write_row(stdout, head, 4);
+		csv_write_row(stdout, head, 6);
 	}
 	for (size_t i = 0; i < rep->n_offices; i++) {
 		const Carenet__PeerStatus *o = rep->offices[i];
+		const char *state = office_state(st, o->id);
 		if (role && strcmp(o->role, role) != 0)
 			continue;
 		shown++;
@@ -373,13 +396,15 @@ static void offices_print(const Carenet__ControlReply *rep, const char *role, in
 			json_str(&j, "id", o->id);
 			json_str(&j, "role", o->role);
 			json_str(&j, "name", o->name);
+			json_str(&j, "state", state);
 			json_obj_end(&j);
 		} else if (fmt == 'v') {
-			const char *cells[] = {o->id, o->role, role_zh(o->role), o->name};
-			csv_write_row(stdout, cells, 4);
+			const char *cells[] = {o->id, o->role, role_zh(o->role), o->name, state,
+			                       state_zh(state)};
+			csv_write_row(stdout, cells, 6);
 		} else {
 			table_add(&t, (const char *[]){o->id, cli_tr(o->role, role_zh(o->role)),
-			                               o->name});
+			                               o->name, state_text(state)});
 		}
 	}
 	if (as_json) {
@@ -417,8 +442,15 @@ int cmd_offices(int argc, char **argv)
 		return args_usage_error(&offices_cmd, "--role %s: give county, township or village",
 		                        role);
 	if ((rc = cli_request("carenet offices", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_OFFICES,
-	                      &cfg, &rep)) == 0)
-		offices_print(rep, role, fmt);
+	                      &cfg, &rep)) == 0) {
+		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+		Carenet__ControlReply *strep = NULL;
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+		cli_call(NULL, cfg, &req, CLI_TIMEOUT_MS, &strep); /* states: tree's, if any */
+		offices_print(rep, strep && !strep->code ? strep->status : NULL, role, fmt);
+		if (strep)
+			carenet__control_reply__free_unpacked(strep, NULL);
+	}
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
@@ -426,16 +458,6 @@ int cmd_offices(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------- tree */
-
-static const char *state_zh(const char *s)
-{
-	return !strcmp(s, "up") ? "在线" : !strcmp(s, "down") ? "离线" : "未知";
-}
-
-static const char *state_text(const char *s)
-{
-	return cli_tr(!strcmp(s, "down") ? "DOWN" : s, state_zh(s));
-}
 
 static const struct args_opt tree_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},

@@ -366,8 +366,10 @@ def test_csv(cn, net, did):
           [("parent", county, "up"), ("child", village, "up")] and rows[1]["role_zh"] == "儿童之家",
           "status --csv: %r %r" % (head, rows))
     head, rows = read_csv([cn, "offices", "-c", tcfg, "--csv"], "offices --csv")
-    check(head == ["id", "role", "role_zh", "name"] and [x["id"] for x in rows] == [village] and
-          rows[0]["role"] == "village" and rows[0]["name"], "offices --csv: %r" % rows)
+    check(head == ["id", "role", "role_zh", "name", "state", "state_zh"] and
+          [x["id"] for x in rows] == [village] and rows[0]["role"] == "village" and
+          rows[0]["name"] and rows[0]["state"] == "up" and rows[0]["state_zh"] == "在线",
+          "offices --csv: %r" % rows)
     head, rows = read_csv([cn, "inbox", "-c", vcfg, "--csv"], "inbox --csv")
     mine = [x for x in rows if x["id"] == did]
     check(head[:3] == ["id", "kind", "kind_zh"] and len(mine) == 1 and
