@@ -29,14 +29,24 @@ static void not_running(const char *prog, const struct config *cfg, int rc, int 
 {
 	if (!prog)
 		return;
-	if (rc == CN_ETIMEOUT)
+	if (rc == CN_ETIMEOUT && cli_zh())
 		fprintf(stderr,
-		        "%s: the node did not answer within %d s on %s/%s\n"
+		        "%s: 节点在 %d 秒内未应答 (%s/%s)\n"
+		        "  是否在运行? carenet status -c %s\n",
+		        prog, timeout_ms / 1000, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
+	else if (rc == CN_ETIMEOUT)
+		fprintf(stderr,
+		        "%s: the node did not answer within %d s on %s/%s (节点未应答)\n"
 		        "  is it running? carenet status -c %s\n",
 		        prog, timeout_ms / 1000, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
+	else if (cli_zh())
+		fprintf(stderr,
+		        "%s: 节点未运行 (%s/%s 无应答)\n"
+		        "  启动: carenet run -c %s\n",
+		        prog, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
 	else
 		fprintf(stderr,
-		        "%s: the node is not running (no answer on %s/%s)\n"
+		        "%s: the node is not running (节点未运行; no answer on %s/%s)\n"
 		        "  start it with: carenet run -c %s\n",
 		        prog, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
 }
