@@ -421,6 +421,18 @@ static int store_text(struct loader *ld, const config_setting_t *s, const struct
 		*FIELD(cfg, k, int) = level;
 		return 0;
 	}
+	if (k->kind == K_DUR) {
+		uint64_t secs = 0;
+
+		if (util_parse_duration(v, &secs) != 0 || secs < (uint64_t)k->min ||
+		    secs > (uint64_t)k->max)
+			return fail(ld, s,
+			            "'%s' = \"%s\" is not a duration from %llds to %llds "
+			            "(a number and a unit s, m, h or d: \"1h\")",
+			            name, v, k->min, k->max);
+		*(uint64_t *)((char *)cfg + k->off + sizeof(char *)) = secs;
+		return set_string(ld, FIELD(cfg, k, char *), v);
+	}
 	if (k->kind != K_REMIND)
 		return fail(ld, s, "internal error: key '%s' has no string kind", name);
 	if (config_parse_remind(v, cfg->remind_before, CONFIG_MAX_REMIND, &cfg->nremind) < 0)
