@@ -18,7 +18,8 @@
  *             whose owner changed
  * ledger.c    ledger summary (counts, no personal field) and --stale
  * cases.c     R14 cases at the county: records_case_open (also called by
- *             roles top for `report open-case`)
+ *             roles top for `report open-case`), case show (the case and
+ *             every record referring to it), records_case_held
  *
  * Stored (db records, all inside the caller's txn):
  *   "r:" id                    -> StoredRecord (current version)
@@ -191,6 +192,15 @@ void records_idset_free(struct rec_idset *s);
  * CN_EINVAL) leave the reason in r->err. */
 int records_case_open(struct roles *r, MDB_txn *txn, const char *source, const char *source_ref,
                       const char *child, const char *description, char *id_out, size_t idlen);
+/* Control requests: record_write with case_open (rep->record_ids: the
+ * id), record_show with related (rep->records: the case, then every record
+ * held here that refers to it). */
+int records_case_open_req(struct roles *r, const Carenet__CaseOpenRequest *q,
+                          Carenet__ControlReply *rep);
+int records_case_show(struct roles *r, const Carenet__RecordShowRequest *q,
+                      Carenet__ControlReply *rep);
+/* 1 if id is a case (R14) held here, 0 if not, or a store error. */
+int records_case_held(struct roles *r, MDB_txn *txn, const char *id);
 /* "YYYY-MM-DD HH:MM" in China time (UTC+8): an RK_TIME value of t. */
 void records_time_text(uint64_t t, char *out, size_t len);
 

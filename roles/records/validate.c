@@ -270,6 +270,19 @@ static size_t nparts(const char *const *v)
 	return n;
 }
 
+/* Appends a, b to out (REC_MAX_VALUE) at *off; 0 if it does not fit. */
+static int cat(char *out, size_t *off, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (*off + la + lb >= REC_MAX_VALUE)
+		return 0;
+	memcpy(out + *off, a, la);
+	memcpy(out + *off + la, b, lb + 1);
+	*off += la + lb;
+	return 1;
+}
+
 /* RK_ENTRIES: entries separated by ; or ； or a newline, parts by |, as
  * many as the field names (values); normalized "a|b; a|b". */
 static void check_entries(struct vctx *c, size_t i, const struct rec_field *f, char *v)
@@ -290,19 +303,26 @@ static void check_entries(struct vctx *c, size_t i, const struct rec_field *f, c
 		if (!*p)
 			continue;
 		e++;
-		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s", off ? "; " : "");
-		for (; k < want && off < sizeof(out); k++) {
+		for (; k < want; k++) {
 			const char *bar = k + 1 < want ? strchr(p, '|') : NULL;
 			size_t len = bar ? (size_t)(bar - p) : strlen(p);
 			while (len && p[len - 1] == ' ')
 				len--;
-			if ((k + 1 < want && !bar) || (k + 1 == want && memchr(p, '|', len)) ||
-			    !entry_part(f->values[k], p, len, part, sizeof(part))) {
-				problem(c, i, "entry %zu: '%.64s' is not %s; expected parts %s "
-				              "separated by |, entries by ;", e, ent, f->values[k], names);
+			char what[96] = "";
+			if (k + 1 < want && !bar)
+				snprintf(what, sizeof(what), "has no %s", f->values[k + 1]);
+			else if (k + 1 == want && memchr(p, '|', len))
+				snprintf(what, sizeof(what), "has more than %zu parts", want);
+			else if (!entry_part(f->values[k], p, len, part, sizeof(part)))
+				snprintf(what, sizeof(what), "has no valid %s", f->values[k]);
+			if (!what[0] && !cat(out, &off, k ? "|" : off ? "; " : "", part))
+				snprintf(what, sizeof(what), "makes the list over %d bytes",
+				         REC_MAX_VALUE - 1);
+			if (what[0]) {
+				problem(c, i, "entry %zu: '%.64s' %s; expected parts %s separated by |, "
+				              "entries by ;", e, ent, what, names);
 				return;
 			}
-			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s", k ? "|" : "", part);
 			p = bar ? bar + 1 : p + len;
 			while (*p == ' ')
 				p++;
