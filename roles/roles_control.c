@@ -4,7 +4,9 @@
  * case to the domain that owns each: roles/directives/directive_control.c
  * (directive_issue, directive_list, directive_show, inbox, ack),
  * roles/audit/audit_control.c (audit, audit_verify, audit_checkpoints),
- * roles/records/ (record_write, record_list, record_show).
+ * roles/records/ (record_write, record_list, record_show; with case_open and
+ * related: cases.c). directive_issue passes through directive_issue_req
+ * here first: a --ref naming a county record must be a case held here.
  *
  * roles_control() returns the request's result (0 or a negative error),
  * which is also in rep->code, with the reason in rep->error; CN_EINVAL for

@@ -81,9 +81,8 @@ static const char *value_of(const Carenet__RecordVersion *m, const char *name)
 }
 
 static const char *hotline[][2] = {
-    {"received_at", "2024-06-01 09:30"}, {"operator", "530102-r3"},
-    {"caller_type", "邻居"},             {"child_description", "约8岁男孩"},
-    {"category", "家庭监护缺失"},        {"urgency", "紧急"},
+    {"received_at", "2024-06-01 09:30"}, {"operator", "530102-r3"},    {"caller_type", "邻居"},
+    {"child_description", "约8岁男孩"},  {"category", "家庭监护缺失"}, {"urgency", "紧急"},
     {"assessment", "儿童独居"},          {"status", "处理中"},
 };
 #define NHOT (sizeof(hotline) / sizeof(hotline[0]))
@@ -169,8 +168,9 @@ static void kinds(void)
 	memcpy(closed, application, sizeof(application));
 	closed[NAPP][0] = "closed_at";
 	closed[NAPP][1] = "2024-06-10 10:00";
-	refused(&t1, "application", closed, NAPP + 1,
-	        "办理结果 (decisions): empty; expected a value unless 办结时间 (closed_at) is empty");
+	refused(
+	    &t1, "application", closed, NAPP + 1,
+	    "办理结果 (decisions): empty; expected a value unless 办结时间 (closed_at) is empty");
 	closed[NAPP + 1][0] = "decisions";
 	closed[NAPP + 1][1] = "民政|批准|2024-06-09|12.345";
 	refused(&t1, "application", closed, NAPP + 2, "has no valid amount");
@@ -178,10 +178,10 @@ static void kinds(void)
 	closed[NAPP + 1][1] = "民政|批准|2024-06-09|1200.50; 教育|不予批准|2024-06-09|";
 	written(&t1, "application", closed, NAPP + 2, id);
 	/* support: money; child required when no household */
-	const char *sup[][2] = {{"kind", "医疗救助"},        {"provider", "县医保局"},
-	                        {"source", "财政"},          {"amount", "800"},
-	                        {"period_start", "2024-03-01"}, {"out_of_pocket", "200"},
-	                        {"reimbursed", "600"}};
+	const char *sup[][2] = {
+	    {"kind", "医疗救助"}, {"provider", "县医保局"},       {"source", "财政"},
+	    {"amount", "800"},    {"period_start", "2024-03-01"}, {"out_of_pocket", "200"},
+	    {"reimbursed", "600"}};
 	refused(&county, "support", sup, 7,
 	        "儿童 (child): empty; expected a value when 家庭 (household) is empty");
 }
@@ -264,13 +264,14 @@ static void cases(void)
 	CHECK(has_error(rep, "结案时间 (closed_at): empty"));
 	done(rep);
 	/* records referring to it */
-	const char *iv[][2] = {{"child", V11 "-r1"},     {"guardian", "张大山"},
-	                       {"actor", "派出所"},       {"measure", "批评训诫"},
+	const char *iv[][2] = {{"child", V11 "-r1"},         {"guardian", "张大山"},
+	                       {"actor", "派出所"},          {"measure", "批评训诫"},
 	                       {"reason", "不履行监护职责"}, {"date", "2024-06-06"},
 	                       {"reference_no", "训字12号"}, {"case", cid}};
 	written(&county, "intervention", iv, 8, id);
-	const char *as[][2] = {{"child", V11 "-r1"},  {"date", "2024-06-05"}, {"assessor", "李红"},
-	                       {"result", "监护不当"}, {"next_review", "2024-09-05"}, {"case", cid}};
+	const char *as[][2] = {{"child", V11 "-r1"},          {"date", "2024-06-05"},
+	                       {"assessor", "李红"},          {"result", "监护不当"},
+	                       {"next_review", "2024-09-05"}, {"case", cid}};
 	written(&county, "assessment", as, 6, id);
 	as[5][1] = C "-r77"; /* another case: not shown */
 	written(&county, "assessment", as, 6, id);

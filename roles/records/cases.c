@@ -70,7 +70,8 @@ int records_case_open(struct roles *r, MDB_txn *txn, const char *source, const c
 	if (!records_may_own(roles_record_type("case"), r->env.me->id, r->err, sizeof(r->err)))
 		return CN_EROLE;
 	if (!source || !source_ok(source) || !source_ref || !source_ref[0]) {
-		roles_why(r->err, sizeof(r->err), "a case needs its source (R12, R13, R11, R15 or "
+		roles_why(r->err, sizeof(r->err),
+		          "a case needs its source (R12, R13, R11, R15 or "
 		          "other) and the id of what it comes from (--source S --ref ID)");
 		return CN_EINVAL;
 	}
@@ -111,8 +112,8 @@ static int open_txn(MDB_txn *txn, void *arg)
 	struct open_ctx *c = arg;
 
 	c->id[0] = 0;
-	return records_case_open(c->r, txn, c->q->source, c->q->ref, c->q->child,
-	                         c->q->description, c->id, sizeof(c->id));
+	return records_case_open(c->r, txn, c->q->source, c->q->ref, c->q->child, c->q->description,
+	                         c->id, sizeof(c->id));
 }
 
 int records_case_open_req(struct roles *r, const Carenet__CaseOpenRequest *q,
@@ -264,11 +265,15 @@ static int show_txn(MDB_txn *txn, void *arg)
 	if ((ret = rec_get(c->r, txn, c->q->id, &cs)) == 0 && strcmp(cs.t->name, "case") != 0)
 		ret = CN_ENOTFOUND;
 	if (ret == CN_ENOTFOUND)
-		roles_why(c->r->err, sizeof(c->r->err), "no case %.64s here: cases are kept at the "
-		          "county (carenet case list)", c->q->id);
+		roles_why(c->r->err, sizeof(c->r->err),
+		          "no case %.64s here: cases are kept at the "
+		          "county (carenet case list)",
+		          c->q->id);
 	if (ret == 0 && c->q->reveal && strncmp(cs.owner, me, strlen(me)) != 0) {
-		roles_why(c->r->err, sizeof(c->r->err), "case %s is not of this office: it may not "
-		          "be revealed here", cs.id);
+		roles_why(c->r->err, sizeof(c->r->err),
+		          "case %s is not of this office: it may not "
+		          "be revealed here",
+		          cs.id);
 		ret = CN_EPERM;
 	}
 	if (ret == 0 && (ret = push(c, &cs)) == 0)
