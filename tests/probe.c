@@ -37,6 +37,7 @@
 #include "probe_apply.h"
 #include "probe_link.h"
 #include "probe_records.h"
+#include "probe_reports.h"
 #include "util.h"
 #include "wire.h"
 
@@ -681,6 +682,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	if ((rc = probe_records_main(argc, argv)) >= 0) /* tests/probe_records.c: record-* */
+		return rc;
+	if ((rc = probe_reports_main(argc, argv)) >= 0) /* tests/probe_reports.c: report-* */
 		return rc;
 	if ((rc = probe_apply_main(argc, argv)) >= 0) /* tests/probe_apply.c: flood-* modes */
 		return rc;

@@ -251,13 +251,18 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	Carenet__ReportState *st = NULL;
 	int up = 0, seen, ret;
 
-	if (!p || strcmp(p->office, origin->id))
-		return roles_why(why, wl, "report without a body, or not signed by its office"),
-		       CN_EINVAL;
+	if (!p)
+		return roles_why(why, wl, "report without a body"), CN_EINVAL;
 	if (!report_above(me, p->office) || !path_of(me, origin->id, from, &up) || !up)
-		return roles_why(why, wl, "report %.64s of %s arrived from %s: not from its subtree",
-		                 p->id, p->office, from),
+		return roles_why(why, wl,
+		                 "report %.64s of %.20s signed by %s arrived from %s: not from this "
+		                 "office's subtree",
+		                 p->id, p->office, origin->id, from),
 		       CN_ESCOPE;
+	if (strcmp(p->office, origin->id))
+		return roles_why(why, wl, "report %.64s of %.20s is signed by %s, not by its office",
+		                 p->id, p->office, origin->id),
+		       CN_EROLE;
 	if ((ret = report_check(r, txn, p, child, why, wl)) != 0)
 		return ret;
 	if ((ret = report_seen(r, txn, p->id, &seen)) != 0)
