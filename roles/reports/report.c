@@ -464,6 +464,8 @@ static int step_cmp(const void *a, const void *b)
 
 	if (x->at != y->at)
 		return x->at < y->at ? -1 : 1;
+	if (x->seen != y->seen)
+		return x->seen < y->seen ? -1 : 1;
 	return strcmp(x->id, y->id);
 }
 

@@ -395,6 +395,7 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 	s.kind = REPORT_STEP_ESCALATE;
 	s.by = (char *)r->env.me->id;
 	s.at = now;
+	s.seen = (uint32_t)st->n_steps;
 	s.to = h->to;
 	s.hop_from = h->from;
 	s.due_at = now + report_ack_after(r, st->report->urgency);

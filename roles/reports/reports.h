@@ -16,7 +16,7 @@
  *                  report_show
  *
  * The state is REPLAYED from the report and its steps (sorted by time,
- * then id) on every change, so the same set of steps gives the same state
+ * then by how many steps their office had seen, then id) on every change, so the same set of steps gives the same state
  * at every office whatever order they arrived in. A hop's due time comes
  * with the items (the filer's policy in Report.ack_due, the county's in an
  * escalate step), so every office shows the same deadlines.
