@@ -105,7 +105,7 @@ def close(net, county, township, village, rid):
     r = cn(net, "report", "list", "-c", net.cfg(county), "--csv")
     check(r.stdout.startswith("\ufeffid,") and rid in r.stdout, "--csv: %r" % r.stdout[:200])
     r = cn(net, "report", "show", rid, "-c", net.cfg(county), "--csv")
-    rows = r.stdout.split("\r\n")
+    rows = r.stdout.splitlines()
     check(rows[0].startswith("\ufeffid,from,to,sent_at,due_at,acked_at") and
           rows[1].startswith("%s,%s,%s," % (rid, village, township)), "show --csv: %r" % rows)
 
