@@ -181,7 +181,7 @@ int report_step_take(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
                      const Carenet__ReportStep *s)
 {
 	const char *me = r->env.me->id, *id = st->report->id;
-	char span[16];
+	char span[32];
 	int ret;
 
 	if ((ret = report_add_step(st, s)) != 0)
@@ -384,7 +384,7 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 {
 	Carenet__ReportStep s = CARENET__REPORT_STEP__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
-	char sid[REPORT_ID_MAX], span[16];
+	char sid[REPORT_ID_MAX], span[32];
 	int ret;
 
 	if ((ret = report_next_id(r, txn, "step", sid, sizeof(sid))) != 0)
@@ -470,7 +470,7 @@ static int alert_one(const char *id, uint64_t at, void *arg)
 		return ret == CN_ENOTFOUND ? 0 : ret;
 	roles_fmt_utc(at, when, sizeof(when));
 	for (size_t i = 0; i < st->n_hops; i++) {
-		char span[16];
+		char span[32];
 		const Carenet__ReportHop *h = st->hops[i];
 		if (!h->escalated)
 			continue;
