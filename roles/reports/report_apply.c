@@ -85,8 +85,10 @@ int report_check(struct roles *r, MDB_txn *txn, const Carenet__Report *p, report
 		                 "police reported more than %d s after this office's clock)",
 		                 p->id, REPORT_SKEW),
 		       CN_EINVAL;
-	if (p->ack_due < p->filed_at)
-		return roles_why(why, wl, "report %s is due before it was filed", p->id), CN_EINVAL;
+	if (p->ack_due < p->filed_at || p->ack_due - p->filed_at > REPORT_MAX_DUE)
+		return roles_why(why, wl, "report %s: its acknowledgement deadline is not within 30 days "
+		                 "after it was filed", p->id),
+		       CN_EINVAL;
 	if (p->child[0] && (strncmp(p->child, p->office, ol) || p->child[ol] == 0 ||
 	                    (p->child[ol] != '-' && ol == 12)))
 		return roles_why(why, wl,
@@ -134,8 +136,11 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 			return roles_why(why, wl, "%s by %s: only the county of %s",
 			                 report_kind_name(s->kind), by, office),
 			       CN_EROLE;
-		if (s->kind == REPORT_STEP_ESCALATE && (!s->hop_from[0] || !s->to[0]))
-			return roles_why(why, wl, "an escalation names the late hop"), CN_EINVAL;
+		if (s->kind == REPORT_STEP_ESCALATE &&
+		    (!s->hop_from[0] || !s->to[0] || s->due_at < s->at || s->due_at - s->at > REPORT_MAX_DUE))
+			return roles_why(why, wl, "an escalation names the late hop and a deadline within "
+			                 "30 days"),
+			       CN_EINVAL;
 		return 0;
 	default:
 		return roles_why(why, wl, "unknown report step kind %u", s->kind), CN_EINVAL;

@@ -54,7 +54,8 @@
 #define REPORT_ID_MAX 64
 #define REPORT_SKEW 300        /* seconds a claimed time may lie ahead of now */
 #define REPORT_MAX_TEXT 4096   /* bytes of one text field */
-#define REPORT_MAX_STEPS 1024  /* steps kept on one report */
+#define REPORT_MAX_STEPS 256   /* steps kept on one report */
+#define REPORT_MAX_DUE 2592000  /* a hop's deadline at most 30 days after it was sent */
 
 /* The records check the top supplies (roles_reports.c): 0 if `child` (a
  * child record id, non-empty) may be named by a report of `office`, else
