@@ -273,8 +273,13 @@ static void cases(void)
 	                       {"assessor", "李红"},          {"result", "监护不当"},
 	                       {"next_review", "2024-09-05"}, {"case", cid}};
 	written(&county, "assessment", as, 6, id);
-	as[5][1] = C "-r77"; /* another case: not shown */
+	as[5][1] = C "-r77"; /* no such case: refused at the county */
+	refused(&county, "assessment", as, 6, "个案 (case): no case 530102-r77 here");
+	rep = open_case(&county, "other", "来电登记簿第3页", "", "另一名儿童");
+	CHECK_INT(rep->code, 0);
+	as[5][1] = rep->n_record_ids ? rep->record_ids[0] : ""; /* another case: not shown */
 	written(&county, "assessment", as, 6, id);
+	done(rep);
 	rep = case_show(&county, cid, 0);
 	CHECK_INT(rep->code, 0);
 	CHECK_INT(rep->n_records, 4); /* the case, its source (the call), 2 */
@@ -289,6 +294,27 @@ static void cases(void)
 	CHECK(rep->n_records == 4 && !strcmp(value_of(rep->records[2], "child"), V11 "-r1"));
 	done(rep);
 	CHECK_INT(audited(&county, "reveal", cid), 1);
+	/* its consultation: a meeting of body 部门会商 held here */
+	const char *cons[][2] = {{"consultation", C "-r1"}};
+	rep = write_rec(&county, NULL, cid, cons, 1);
+	CHECK_INT(rep->code, CN_EINVAL);
+	CHECK(
+	    has_error(rep, "部门会商 (consultation): 530102-r1 is not a meeting of body 部门会商"));
+	done(rep);
+	const char *mt[][2] = {{"body", "部门会商"},         {"date", "2024-06-08"},
+	                       {"chair_name", "王建国"},     {"chair_title", "副县长"},
+	                       {"chair_is_principal", "否"}, {"units_present", "民政、公安、教育"},
+	                       {"topics", "重点个案"},       {"case_refs", cid},
+	                       {"minutes", "会商纪要1号"}};
+	char meeting[64];
+	written(&county, "meeting", mt, 9, meeting);
+	cons[0][1] = meeting;
+	rep = write_rec(&county, NULL, cid, cons, 1);
+	CHECK_INT(rep->code, 0);
+	done(rep);
+	rep = case_show(&county, cid, 0);
+	CHECK(rep->n_records == 5 && !strcmp(rep->records[2]->id, meeting));
+	done(rep);
 	rep = case_show(&county, C "-r3", 0); /* not a case: the intervention */
 	CHECK_INT(rep->code, CN_ENOTFOUND);
 	done(rep);

@@ -205,6 +205,11 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 	if (c->bad == nerr && (ret = records_validate(rc, in->line, now, c->errs)) < 0)
 		goto out;
 	c->bad += ret > 0 ? ret : 0;
+	if (c->bad == nerr && (ret = records_case_refs(c->r, c->txn, rc, why, sizeof(why))) != 0) {
+		if (ret < 0)
+			goto out;
+		err_line(c, in->line, "%s", why);
+	}
 	rc->changed = diff(in->id[0] ? &prev : NULL, rc);
 	if (c->bad == nerr && in->id[0] && !rc->changed && !in->close)
 		err_line(c, in->line, "nothing changes in %s; expected --set FIELD=VALUE with a "
