@@ -110,11 +110,11 @@ static void types_and_owners(void)
 	written(&county, "hotline", hotline, NHOT, id);
 	CHECK_STR(id, C "-r1");
 	refused(&v11, "hotline", hotline, NHOT,
-	        "a hotline record (R13 热线来电) is kept by the county only, not by village");
+	        "hotline records (R13 热线来电) are kept by the county only, not by village");
 	/* an application at the township, normalized; not at the county */
 	written(&t1, "application", application, NAPP, id);
 	CHECK_STR(id, T1 "-r1");
-	refused(&county, "application", application, NAPP, "kept by the township only");
+	refused(&county, "application", application, NAPP, "are kept by the township only");
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__RecordShowRequest s = CARENET__RECORD_SHOW_REQUEST__INIT;
 	s.id = id;
@@ -144,7 +144,7 @@ static void types_and_owners(void)
 	it.body_case = CARENET__ITEM__BODY_RECORD_VERSION;
 	it.record_version = &m;
 	CHECK_INT(apply(&t1, &v11, craft(&v11, &it), V11, &a), CN_EROLE);
-	CHECK(strstr(a.why, "kept by the county only") != NULL);
+	CHECK(strstr(a.why, "are kept by the county only") != NULL);
 }
 
 static void kinds(void)
@@ -245,7 +245,7 @@ static void cases(void)
 
 	rep = open_case(&t1, "R13", C "-r1", "", "约8岁男孩");
 	CHECK_INT(rep->code, CN_EROLE);
-	CHECK(strstr(rep->error, "kept by the county only") != NULL);
+	CHECK(strstr(rep->error, "are kept by the county only") != NULL);
 	done(rep);
 	rep = open_case(&county, "R99", C "-r1", "", "约8岁男孩");
 	CHECK_INT(rep->code, CN_EINVAL);

@@ -65,8 +65,9 @@ int records_may_own(const struct rec_type *t, const char *office, char *why, siz
 		if (t->owners & b)
 			snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s", who[0] ? " or " : "",
 			         tier_name(b));
-	roles_why(why, wl, "a %s record (%s %s) is kept by the %s only, not by %s %.16s: write it "
-	          "there", t->name, t->code, t->zh, who, tier ? tier_name(tier) : "office", office);
+	roles_why(why, wl, "%s records (%s %s) are kept by the %s only, not by %s %.16s: write "
+	          "them there", t->name, t->code, t->zh, who, tier ? tier_name(tier) : "office",
+	          office);
 	return 0;
 }
 
