@@ -19,7 +19,7 @@
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
  * The flood-* modes are in tests/probe_apply.c, the forged record versions
- * (record-owner, record-id) in tests/probe_records.c.
+ * (record-owner, record-id, record-type) in tests/probe_records.c.
  * Prints one JSON object: what the node answered.
  */
 #include <errno.h>
