@@ -7,9 +7,10 @@
  * county and down to the reporting office. Nothing goes above the county.
  *
  * reports.h        this map; the domain's interface to roles/ above it
- * report.c         the store (sealed state, kept steps, step ids, timers,
- *                  the office's counter), the replay (state, holder, hops
- *                  from the report and its steps), names, masking
+ * report.c         names; the store (sealed state, kept steps, step ids,
+ *                  timers, alerts, the office's counter)
+ * report_state.c   a state in memory: the replay (holder, state, hops from
+ *                  the report and its steps), the masked views
  * report_apply.c   a report or step received (checks, kept steps, route),
  *                  the county's deadline timers (escalate) and alerts
  * report_control.c control requests report_file, report_step, report_list,
@@ -68,6 +69,9 @@ typedef int (*reports_child_fn)(struct roles *r, MDB_txn *txn, const char *child
 uint64_t report_ack_after(const struct roles *r, uint32_t u);
 /* 1 if a is strictly above b (a prefix of it). */
 int report_above(const char *a, const char *b);
+
+/* ---- report_state.c ---- */
+/* (report_replay, report_add_step, report_state_new, report_view below) */
 
 /* The state of id (CN_ENOTFOUND); free with carenet__report_state__free_unpacked. */
 int report_get(struct roles *r, MDB_txn *txn, const char *id, Carenet__ReportState **out);
