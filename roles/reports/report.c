@@ -295,20 +295,6 @@ int report_mark(struct roles *r, MDB_txn *txn, const char *id)
 	return store_err(mdb_put(txn, db(r), &k, &d, 0), "reports mark");
 }
 
-int report_next_id(struct roles *r, MDB_txn *txn, const char *what, char *out, size_t len)
-{
-	uint64_t n = 0;
-	int ret = store_get_u64(txn, db(r), "n", 1, &n);
-
-	if (ret != 0 && ret != CN_ENOTFOUND)
-		return ret;
-	n++;
-	if ((ret = store_put_u64(txn, db(r), "n", 1, n)) != 0)
-		return ret;
-	snprintf(out, len, "%s-%s%llu", r->env.me->id, what, (unsigned long long)n);
-	return 0;
-}
-
 int report_keep_step(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s)
 {
 	char key[2 * REPORT_ID_MAX + 4];

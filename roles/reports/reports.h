@@ -7,8 +7,8 @@
  * county and down to the reporting office. Nothing goes above the county.
  *
  * reports.h        this map; the domain's interface to roles/ above it
- * report.c         names; the store (sealed state, kept steps, step ids,
- *                  timers, alerts, the office's counter)
+ * report.c         names; the store (sealed state, kept steps, ids seen,
+ *                  timers, alerts)
  * report_state.c   a state in memory: the replay (holder, state, hops from
  *                  the report and its steps), the masked views
  * report_apply.c   a report or step received (checks, kept steps, route),
@@ -22,6 +22,10 @@
  * with the items (the filer's policy in Report.ack_due, the county's in an
  * escalate step), so every office shows the same deadlines.
  *
+ * Ids: "<office>-rep<seq>" and "<office>-step<seq>", named by the engine
+ * (roles_env.emit) from the item's origin sequence: a restored store's
+ * sequences start a new epoch, so an office never gives an id twice.
+ *
  * Stored (db escalations, all inside the caller's txn):
  *   "p:" report id               -> sealed ReportState (the whole state:
  *                                   personal fields and free text inside)
@@ -32,7 +36,6 @@
  *                                   kept here: the same id again is a no-op)
  *   "q:" due BE64 report id      -> "" (county: the earliest unacknowledged
  *                                   hop of a report; roles_fire escalates)
- *   "n"                          -> BE64 the office's last report/step number
  *   "l:" report id               -> BE64 time (county: an escalation alert
  *                                   not yet answered by the county's ack)
  *
@@ -84,8 +87,6 @@ int report_replay(struct roles *r, Carenet__ReportState *st, uint64_t now);
 /* "i:" marks: 1 if id was seen; mark it. */
 int report_seen(struct roles *r, MDB_txn *txn, const char *id, int *seen);
 int report_mark(struct roles *r, MDB_txn *txn, const char *id);
-/* The next "<me>-<what><n>" id of this office. */
-int report_next_id(struct roles *r, MDB_txn *txn, const char *what, char *out, size_t len);
 /* Kept steps of a report not here yet. */
 int report_keep_step(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s);
 /* Calls fn with each kept step of report id (then deletes them). */
