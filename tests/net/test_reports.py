@@ -158,6 +158,16 @@ def escalation(net, ids, county, township, village):
     check(not any(rid in a for a in st.get("alerts", [])), "alert stays: %r" % st.get("alerts"))
 
 
+def sealed_everywhere(net, ids):
+    """No node's data.mdb or log holds a report's personal field in the clear."""
+    for node in ids:
+        for path in (os.path.join(net.dir, node, "data", "data.mdb"), net.log_path(node)):
+            with open(path, "rb") as f:
+                data = f.read()
+            for word in ("张三", "独居儿童", "男孩 约8岁", "三组"):
+                check(word.encode() not in data, "%s holds %r in the clear" % (path, word))
+
+
 def test(net, args):
     ids = net.setup(2, 2)
     for i in ids:
@@ -171,6 +181,7 @@ def test(net, args):
     close(net, county, townships[0], village, rid)
     other = sorted(i for i in ids if len(i) == 12 and i.startswith(townships[1]))[0]
     escalation(net, ids, county, townships[1], other)
+    sealed_everywhere(net, ids)
 
 
 if __name__ == "__main__":
