@@ -72,13 +72,13 @@ struct config {
 	/* records */
 	size_t max_document;   /* bytes of one attached document (roles/docs) */
 	/* reports (roles/reports): each string, then its seconds (K_DUR) */
-	char *report_ack_urgent;  /* a hop of an urgent report is acknowledged within */
+	char *report_ack_urgent; /* a hop of an urgent report is acknowledged within */
 	uint64_t report_ack_urgent_s;
 	char *report_ack_high;
 	uint64_t report_ack_high_s;
 	char *report_ack_normal;
 	uint64_t report_ack_normal_s;
-	char *report_failover;    /* parent unreachable this long: straight to the county */
+	char *report_failover; /* parent unreachable this long: straight to the county */
 	uint64_t report_failover_s;
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */

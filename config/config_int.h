@@ -52,8 +52,8 @@ extern const struct key config_keys[];
 /* 1 if the kind is stored as a malloc'd char * (and written as a string). */
 static inline int config_kind_is_str(enum kind k)
 {
-	return k == K_STR || k == K_TZ || k == K_PATH || k == K_PATH_OPT || k == K_ENDPOINT || k == K_REMIND ||
-	       k == K_DUR;
+	return k == K_STR || k == K_TZ || k == K_PATH || k == K_PATH_OPT || k == K_ENDPOINT ||
+	       k == K_REMIND || k == K_DUR;
 }
 
 #endif

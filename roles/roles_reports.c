@@ -15,8 +15,8 @@
 
 /* A child a report names: if its record is held here, it is a child whose
  * owner is the reporting office (or below it). */
-static int child_ok(struct roles *r, MDB_txn *txn, const char *child, const char *office,
-                    char *why, size_t wl)
+static int child_ok(struct roles *r, MDB_txn *txn, const char *child, const char *office, char *why,
+                    size_t wl)
 {
 	struct rec rc;
 	int ret;

@@ -100,7 +100,8 @@ static int forged_msg(struct forge *f, ProtobufCBinaryData *out)
 		it.body_case = CARENET__ITEM__BODY_REPORT;
 		it.report = &p;
 	} else {
-		snprintf(sid, sizeof(sid), "%s-step%llu", me, (unsigned long long)(it.origin_seq % 1000000));
+		snprintf(sid, sizeof(sid), "%s-step%llu", me,
+		         (unsigned long long)(it.origin_seq % 1000000));
 		s.id = sid;
 		s.report = (char *)f->target;
 		s.office = (char *)me;
@@ -192,7 +193,8 @@ static int parse(struct forge *f, int argc, char **argv)
 		else if (!strcmp(o, "--wait"))
 			f->wait_ms = atoi(v);
 		else if (strcmp(o, "--send") != 0) {
-			fprintf(stderr, "carenet-probe: %s: unknown option for --send %s\n", o, f->mode);
+			fprintf(stderr, "carenet-probe: %s: unknown option for --send %s\n", o,
+			        f->mode);
 			return 2;
 		}
 	}

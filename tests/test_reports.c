@@ -55,8 +55,9 @@ static int step(struct office *o, const char *id, uint32_t kind, char *err)
 	q.kind = kind;
 	q.to = "公安";
 	q.ref = "GA-1";
-	req.request_case = kind == REPORT_STEP_OPEN_CASE ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
-	                                                 : CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP;
+	req.request_case = kind == REPORT_STEP_OPEN_CASE
+	                       ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
+	                       : CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP;
 	if (kind == REPORT_STEP_OPEN_CASE)
 		req.report_open_case = &q;
 	else

@@ -39,37 +39,81 @@ struct ropts {
 static int take(struct ropts *o, int ch, const char *v)
 {
 	switch (ch) {
-	case 'c': o->cfgpath = v; break;
-	case 'j': o->json = 1; break;
-	case ARGS_LONG('v'): o->csv = 1; break;
-	case ARGS_LONG('R'): o->reveal = 1; break;
-	case ARGS_LONG('n'): o->note = v; break;
-	case ARGS_LONG('e'): o->files[o->nfiles++] = v; break;
-	case ARGS_LONG('t'): o->to = v; break;
-	case ARGS_LONG('r'): o->ref = v; break;
-	case ARGS_LONG('o'): o->outcome = v; break;
-	case ARGS_LONG('S'): o->state = v; break;
-	case ARGS_LONG('s'): o->situation = v; break;
-	case ARGS_LONG('m'): o->summary = v; break;
-	case ARGS_LONG('C'): o->child = v; break;
-	case ARGS_LONG('d'): o->description = v; break;
-	case ARGS_LONG('u'): o->urgency = v; break;
-	case ARGS_LONG('p'): o->police_unit = v; break;
-	case ARGS_LONG('N'): o->police_no = v; break;
-	case ARGS_LONG('P'): o->police_at = v; break;
-	case ARGS_LONG('D'): o->discovered = v; break;
-	case ARGS_LONG('w'): o->reporter = v; break;
-	case ARGS_LONG('W'): o->reporter_role = v; break;
-	case ARGS_LONG('l'): o->location = v; break;
-	default: return -1;
+	case 'c':
+		o->cfgpath = v;
+		break;
+	case 'j':
+		o->json = 1;
+		break;
+	case ARGS_LONG('v'):
+		o->csv = 1;
+		break;
+	case ARGS_LONG('R'):
+		o->reveal = 1;
+		break;
+	case ARGS_LONG('n'):
+		o->note = v;
+		break;
+	case ARGS_LONG('e'):
+		o->files[o->nfiles++] = v;
+		break;
+	case ARGS_LONG('t'):
+		o->to = v;
+		break;
+	case ARGS_LONG('r'):
+		o->ref = v;
+		break;
+	case ARGS_LONG('o'):
+		o->outcome = v;
+		break;
+	case ARGS_LONG('S'):
+		o->state = v;
+		break;
+	case ARGS_LONG('s'):
+		o->situation = v;
+		break;
+	case ARGS_LONG('m'):
+		o->summary = v;
+		break;
+	case ARGS_LONG('C'):
+		o->child = v;
+		break;
+	case ARGS_LONG('d'):
+		o->description = v;
+		break;
+	case ARGS_LONG('u'):
+		o->urgency = v;
+		break;
+	case ARGS_LONG('p'):
+		o->police_unit = v;
+		break;
+	case ARGS_LONG('N'):
+		o->police_no = v;
+		break;
+	case ARGS_LONG('P'):
+		o->police_at = v;
+		break;
+	case ARGS_LONG('D'):
+		o->discovered = v;
+		break;
+	case ARGS_LONG('w'):
+		o->reporter = v;
+		break;
+	case ARGS_LONG('W'):
+		o->reporter_role = v;
+		break;
+	case ARGS_LONG('l'):
+		o->location = v;
+		break;
+	default:
+		return -1;
 	}
 	return 0;
 }
 
 /* Parses argv by cmd's table; noperands operands (the report id). 1 after
  * --help, CN_EUSAGE on a usage error. */
-static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperands,
-                 struct ropts *o)
+static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperands, struct ropts *o)
 {
 	struct args a;
 	int ch;
@@ -111,8 +155,8 @@ static int hash_files(const char *prog, const struct ropts *o, Carenet__Evidence
 	int rc;
 
 	if (o->nfiles > ROLES_MAX_EVIDENCE) {
-		fprintf(stderr, "%s: %zu evidence files, at most %d: put them in one archive\n", prog,
-		        o->nfiles, ROLES_MAX_EVIDENCE);
+		fprintf(stderr, "%s: %zu evidence files, at most %d: put them in one archive\n",
+		        prog, o->nfiles, ROLES_MAX_EVIDENCE);
 		return CN_ETOOBIG;
 	}
 	for (size_t i = 0; i < o->nfiles; i++) {
@@ -130,8 +174,7 @@ static int hash_files(const char *prog, const struct ropts *o, Carenet__Evidence
 }
 
 /* Each evidence file as a document of report id (it travels up itself). */
-static int attach(const char *prog, const struct config *cfg, const struct ropts *o,
-                  const char *id)
+static int attach(const char *prog, const struct config *cfg, const struct ropts *o, const char *id)
 {
 	Carenet__ControlReply *rep = NULL;
 	int rc = 0;
@@ -171,7 +214,8 @@ static const struct args_opt file_opts[] = {
     {"urgency", ARGS_LONG('u'), "U", "urgent 紧急 (default), high 较急 or normal 一般"},
     {"police-unit", ARGS_LONG('p'), "U", "the police unit told (公安机关)"},
     {"police-record-no", ARGS_LONG('N'), "N", "its record number (接处警记录)"},
-    {"police-reported", ARGS_LONG('P'), "TIME", "when the police were told (default: now, with --police-unit)"},
+    {"police-reported", ARGS_LONG('P'), "TIME",
+     "when the police were told (default: now, with --police-unit)"},
     {"discovered", ARGS_LONG('D'), "TIME", "when it was found (default: now)"},
     {"reporter", ARGS_LONG('w'), "NAME", "who found it"},
     {"reporter-role", ARGS_LONG('W'), "ROLE", "儿童主任, 学校教职工, 村（居）委会, ..."},
@@ -212,10 +256,11 @@ static int parse_situations(const char *s, Carenet__Report *p, char **buf)
 	for (tok = strtok_r(*buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const char *c = report_situation_code(tok);
 		if (!c || p->n_situation == REPORT_MAX_SITUATIONS) {
-			fprintf(stderr,
-			        "carenet report file: --situation %s: use S01 S02 S03 S08 S09 S10 or "
-			        "other, or their Chinese names (at most %d)\n",
-			        tok, REPORT_MAX_SITUATIONS);
+			fprintf(
+			    stderr,
+			    "carenet report file: --situation %s: use S01 S02 S03 S08 S09 S10 or "
+			    "other, or their Chinese names (at most %d)\n",
+			    tok, REPORT_MAX_SITUATIONS);
 			return CN_EUSAGE;
 		}
 		p->situation[p->n_situation++] = (char *)c;
@@ -247,8 +292,8 @@ static int build(const struct ropts *o, const struct config *cfg, Carenet__Repor
 	if ((rc = parse_situations(o->situation, p, buf)) != 0)
 		return rc;
 	if (o->urgency && !(p->urgency = report_urgency_parse(o->urgency))) {
-		fprintf(stderr, "%s: --urgency %s: use urgent 紧急, high 较急 or normal 一般\n", prog,
-		        o->urgency);
+		fprintf(stderr, "%s: --urgency %s: use urgent 紧急, high 较急 or normal 一般\n",
+		        prog, o->urgency);
 		return CN_EUSAGE;
 	}
 	if ((rc = parse_time("--police-reported", o->police_at, cfg->timezone,
@@ -266,8 +311,10 @@ static int build(const struct ropts *o, const struct config *cfg, Carenet__Repor
 	p->reporter_role = (char *)(o->reporter_role ? o->reporter_role : "");
 	p->location = (char *)(o->location ? o->location : "");
 	p->description = (char *)(o->description ? o->description : "");
-	if ((rc = text_ok(prog, "--summary", o->summary)) || (rc = text_ok(prog, "--description", o->description)) ||
-	    (rc = text_ok(prog, "--location", o->location)) || (rc = text_ok(prog, "--reporter", o->reporter)))
+	if ((rc = text_ok(prog, "--summary", o->summary)) ||
+	    (rc = text_ok(prog, "--description", o->description)) ||
+	    (rc = text_ok(prog, "--location", o->location)) ||
+	    (rc = text_ok(prog, "--reporter", o->reporter)))
 		return rc;
 	return 0;
 }
@@ -287,7 +334,8 @@ static int report_file(int argc, char **argv)
 	int rc = parse(argc, argv, &file_cmd, 0, &o);
 
 	if (rc == 0 && (rc = cli_config(prog, o.cfgpath, &cfg)) == 0 &&
-	    (rc = build(&o, cfg, &p, &buf)) == 0 && (rc = hash_files(prog, &o, ev, evp, hashes)) == 0) {
+	    (rc = build(&o, cfg, &p, &buf)) == 0 &&
+	    (rc = hash_files(prog, &o, ev, evp, hashes)) == 0) {
 		p.evidence = evp;
 		p.n_evidence = o.nfiles;
 		q.report = &p;
@@ -316,7 +364,8 @@ static int step_send(const char *prog, const struct ropts *o, uint32_t kind)
 	struct config *cfg = NULL;
 	int rc;
 
-	if ((rc = text_ok(prog, "--note", o->note)) || (rc = text_ok(prog, "--outcome", o->outcome)) ||
+	if ((rc = text_ok(prog, "--note", o->note)) ||
+	    (rc = text_ok(prog, "--outcome", o->outcome)) ||
 	    (rc = text_ok(prog, "--ref", o->ref)) || (rc = hash_files(prog, o, ev, evp, hashes)) ||
 	    (rc = cli_config(prog, o->cfgpath, &cfg)) != 0)
 		return rc;
@@ -329,8 +378,9 @@ static int step_send(const char *prog, const struct ropts *o, uint32_t kind)
 	q.evidence = evp;
 	q.n_evidence = o->nfiles;
 	control_request_set(&req,
-	                    kind == REPORT_STEP_OPEN_CASE ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
-	                                                  : CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP,
+	                    kind == REPORT_STEP_OPEN_CASE
+	                        ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
+	                        : CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP,
 	                    &q);
 	if ((rc = attach(prog, cfg, o, o->id)) == 0 &&
 	    (rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0) {
@@ -344,27 +394,43 @@ static int step_send(const char *prog, const struct ropts *o, uint32_t kind)
 	return rc;
 }
 
-#define STEP_CMD(fn, name, kind, syn, about, ...)                                        \
-	static const struct args_opt fn##_opts[] = {o_cfg, __VA_ARGS__, o_json, {0}};      \
-	static const struct args_cmd fn##_cmd = {"carenet report " name, syn, about,         \
-	                                         fn##_opts, NULL};                          \
-	static int fn(int argc, char **argv)                                               \
-	{                                                                                  \
-		struct ropts o;                                                            \
-		int rc = parse(argc, argv, &fn##_cmd, 1, &o);                              \
-		if (rc == 0)                                                               \
-			rc = fn##_check(&o) ? CN_EUSAGE                                    \
-			                    : step_send("carenet report " name, &o, kind);    \
-		free(o.files);                                                             \
-		return cli_parse_exit(rc);                                                 \
+#define STEP_CMD(fn, name, kind, syn, about, ...)                                                  \
+	static const struct args_opt fn##_opts[] = {o_cfg, __VA_ARGS__, o_json, {0}};              \
+	static const struct args_cmd fn##_cmd = {"carenet report " name, syn, about, fn##_opts,    \
+	                                         NULL};                                            \
+	static int fn(int argc, char **argv)                                                       \
+	{                                                                                          \
+		struct ropts o;                                                                    \
+		int rc = parse(argc, argv, &fn##_cmd, 1, &o);                                      \
+		if (rc == 0)                                                                       \
+			rc = fn##_check(&o) ? CN_EUSAGE                                            \
+			                    : step_send("carenet report " name, &o, kind);         \
+		free(o.files);                                                                     \
+		return cli_parse_exit(rc);                                                         \
 	}
 
 static const struct args_cmd report_refer_cmd, report_close_cmd;
 
-static int report_ack_check(const struct ropts *o) { (void)o; return 0; }
-static int report_update_check(const struct ropts *o) { (void)o; return 0; }
-static int report_reopen_check(const struct ropts *o) { (void)o; return 0; }
-static int report_open_case_check(const struct ropts *o) { (void)o; return 0; }
+static int report_ack_check(const struct ropts *o)
+{
+	(void)o;
+	return 0;
+}
+static int report_update_check(const struct ropts *o)
+{
+	(void)o;
+	return 0;
+}
+static int report_reopen_check(const struct ropts *o)
+{
+	(void)o;
+	return 0;
+}
+static int report_open_case_check(const struct ropts *o)
+{
+	(void)o;
+	return 0;
+}
 static int report_refer_check(const struct ropts *o)
 {
 	if (!o->to || !o->ref)
@@ -415,7 +481,8 @@ static const struct args_opt list_opts[] = {
     {"csv", ARGS_LONG('v'), NULL, "one row per report (UTF-8 with a BOM)"},
     {0}};
 static const struct args_cmd list_cmd = {
-    "carenet report list", "[--state open|overdue|escalated|closed] [--reveal] [--json|--csv] [-c CFG]",
+    "carenet report list",
+    "[--state open|overdue|escalated|closed] [--reveal] [--json|--csv] [-c CFG]",
     "The reports held here: the ones this office filed, and the ones of the\n"
     "offices below it. Personal fields are masked unless --reveal.\n",
     list_opts, NULL};
@@ -446,17 +513,21 @@ static int view(int argc, char **argv, const struct args_cmd *cmd, int show)
 		if (show) {
 			sq.id = (char *)o.id;
 			sq.reveal = o.reveal;
-			control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_REPORT_SHOW, &sq);
+			control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_REPORT_SHOW,
+			                    &sq);
 		} else {
 			lq.state = (char *)(o.state ? o.state : "");
 			lq.reveal = o.reveal;
-			control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_REPORT_LIST, &lq);
+			control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_REPORT_LIST,
+			                    &lq);
 		}
 		rc = cli_call(cmd->prog, cfg, &req,
 		              o.reveal ? CLI_WRITE_TIMEOUT_MS : CLI_TIMEOUT_MS, &rep);
 		if (rc == 0)
 			cli_report_print(rep->reports, rep->n_reports, cfg->timezone, show,
-			                 o.json ? 1 : o.csv ? 2 : 0);
+			                 o.json  ? 1
+			                 : o.csv ? 2
+			                         : 0);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);

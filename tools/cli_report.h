@@ -11,7 +11,6 @@
 
 /* Prints reports: fmt 0 a table (show: one report in full), 1 JSON (list:
  * an array; show: the object), 2 CSV (UTF-8 with a BOM); times in zone tz. */
-void cli_report_print(Carenet__ReportState *const *v, size_t n, const char *tz, int show,
-                      int fmt);
+void cli_report_print(Carenet__ReportState *const *v, size_t n, const char *tz, int show, int fmt);
 
 #endif

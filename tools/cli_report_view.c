@@ -73,7 +73,9 @@ static void json_report(struct json *j, const Carenet__ReportState *st, int full
 	json_arr_end(j);
 	json_arr_begin(j, "situation_zh");
 	for (size_t i = 0; i < p->n_situation; i++)
-		json_str(j, NULL, strcmp(p->situation[i], "**") ? report_situation_zh(p->situation[i]) : "**");
+		json_str(j, NULL,
+		         strcmp(p->situation[i], "**") ? report_situation_zh(p->situation[i])
+		                                       : "**");
 	json_arr_end(j);
 	json_str(j, "urgency", report_urgency_name(p->urgency));
 	json_str(j, "state", st->state);
@@ -116,9 +118,9 @@ static void situations(const Carenet__Report *p, char *out, size_t len)
 
 static void print_csv(Carenet__ReportState *const *v, size_t n, const char *tz)
 {
-	static const char *const head[] = {"id",     "office",   "situation", "urgency",
-	                                   "state",  "state_zh", "holder",    "filed_at",
-	                                   "overdue", "escalated", "case",    "summary"};
+	static const char *const head[] = {"id",      "office",    "situation", "urgency",
+	                                   "state",   "state_zh",  "holder",    "filed_at",
+	                                   "overdue", "escalated", "case",      "summary"};
 	char filed[32], sit[128];
 
 	csv_write_bom(stdout);
@@ -131,10 +133,18 @@ static void print_csv(Carenet__ReportState *const *v, size_t n, const char *tz)
 				esc = "yes";
 		situations(st->report, sit, sizeof(sit));
 		cli_csv_time(st->report->filed_at, tz, filed, sizeof(filed));
-		const char *cells[] = {st->report->id, st->report->office, sit,
-		                       report_urgency_name(st->report->urgency), st->state,
-		                       report_state_zh(st->state), st->holder, filed,
-		                       st->overdue ? "yes" : "no", esc, st->case_id, st->report->summary};
+		const char *cells[] = {st->report->id,
+		                       st->report->office,
+		                       sit,
+		                       report_urgency_name(st->report->urgency),
+		                       st->state,
+		                       report_state_zh(st->state),
+		                       st->holder,
+		                       filed,
+		                       st->overdue ? "yes" : "no",
+		                       esc,
+		                       st->case_id,
+		                       st->report->summary};
 		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
 	}
 }
@@ -154,8 +164,14 @@ static void print_hops_csv(Carenet__ReportState *const *v, size_t n, const char 
 			cli_csv_time(h->sent_at, tz, sent, sizeof(sent));
 			cli_csv_time(h->due_at, tz, due, sizeof(due));
 			cli_csv_time(h->acked_at, tz, acked, sizeof(acked));
-			const char *cells[] = {v[i]->report->id, h->from, h->to, sent, due, acked,
-			                       h->acked_by, h->escalated ? "yes" : "no"};
+			const char *cells[] = {v[i]->report->id,
+			                       h->from,
+			                       h->to,
+			                       sent,
+			                       due,
+			                       acked,
+			                       h->acked_by,
+			                       h->escalated ? "yes" : "no"};
 			csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
 		}
 }
@@ -243,13 +259,14 @@ static void print_one(const Carenet__ReportState *st, const char *tz)
 		printf(" %s%s%s", p->situation[i], strcmp(p->situation[i], "**") ? " " : "",
 		       strcmp(p->situation[i], "**") ? report_situation_zh(p->situation[i]) : "");
 	printf("\n  summary 摘要: %s\n", p->summary);
-	printf("  child 儿童: %s%s%s\n", p->child, p->child[0] && p->child_description[0] ? " / " : "",
-	       p->child_description);
+	printf("  child 儿童: %s%s%s\n", p->child,
+	       p->child[0] && p->child_description[0] ? " / " : "", p->child_description);
 	if (p->location[0] || p->reporter_name[0])
-		printf("  location 地点: %s   reporter 报告人: %s %s\n", p->location, p->reporter_name,
-		       p->reporter_role);
+		printf("  location 地点: %s   reporter 报告人: %s %s\n", p->location,
+		       p->reporter_name, p->reporter_role);
 	if (p->police_unit[0] || p->police_record_no[0])
-		printf("  police 公安: %s  record 接处警记录 %s\n", p->police_unit, p->police_record_no);
+		printf("  police 公安: %s  record 接处警记录 %s\n", p->police_unit,
+		       p->police_record_no);
 	if (st->case_id[0])
 		printf("  case 个案: %s\n", st->case_id);
 	if (st->closed_at) {

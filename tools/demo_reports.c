@@ -104,7 +104,8 @@ int rp_run(struct scen *s)
 	if ((rc = rp_file(s)) != 0 ||
 	    (rc = sc_wait(s, 9, "the report reaching the township and the county", rp_at_county)))
 		return rc;
-	sc_header("第10步 乡镇受理，县级立案", "Step 10: the township acknowledges, the county opens a case");
+	sc_header("第10步 乡镇受理，县级立案",
+	          "Step 10: the township acknowledges, the county opens a case");
 	if ((rc = sc_cli(10, cmd_report,
 	                 (const char *const[]){"report", "ack", s->rep.id, "-c",
 	                                       s->rep.township->cfg->path, "--note",

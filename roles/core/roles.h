@@ -68,16 +68,17 @@ struct roles_env {
 	/*
 	 * Originates an item from this office inside txn. The engine fills
 	 * item->origin, lane (urgent for revocations, escalations, reports and
-	 * their steps; bulk for records and documents; normal
-	 * otherwise), origin_seq and created; for a directive whose id is ""
-	 * it writes "<origin>-<seq>" into id_out (idlen >= 64) and points
-	 * item->directive->id at it; for a report or a report step whose id
-	 * is "", "<origin>-rep<seq>" or "<origin>-step<seq>" (a restored
-	 * store's sequences start a new epoch: never the same id twice). It packs the item at once (the caller
-	 * keeps ownership of *item), signs it with the rest of the
-	 * transaction's items at commit, and routes it: directives and
-	 * reminders down to the children whose subtree holds one of the
-	 * expanded targets; statuses, escalations and announces up.
+	 * their steps; bulk for records and documents; normal otherwise),
+	 * origin_seq and created; for a directive whose id is "" it writes
+	 * "<origin>-<seq>" into id_out (idlen >= 64) and points
+	 * item->directive->id at it; for a report or a report step whose id is
+	 * "", "<origin>-rep<seq>" or "<origin>-step<seq>" (a restored store's
+	 * sequences start a new epoch: never the same id twice). It packs the
+	 * item at once (the caller keeps ownership of *item), signs it with the
+	 * rest of the transaction's items at commit, and routes it: directives
+	 * and reminders down to the children whose subtree holds one of the
+	 * expanded targets; statuses, escalations, announces and reports up;
+	 * report steps up and down to the reporting office.
 	 */
 	int (*emit)(void *arg, MDB_txn *txn, Carenet__Item *item, char *id_out, size_t idlen);
 	/* Runs fn in one write transaction through the engine (so emitted
@@ -226,12 +227,12 @@ enum report_step_kind {
 	REPORT_STEP_ESCALATE = 7,
 };
 #define REPORT_MAX_SITUATIONS 8
-const char *report_kind_name(uint32_t kind);         /* "ack", ... */
-uint32_t report_kind_parse(const char *name);        /* 0 if unknown */
-const char *report_urgency_name(uint32_t u);         /* "urgent", "high", "normal" */
-const char *report_urgency_zh(uint32_t u);           /* 紧急 较急 一般 */
-uint32_t report_urgency_parse(const char *name);     /* 0 if unknown */
-const char *report_state_zh(const char *state);      /* 待受理 ... */
+const char *report_kind_name(uint32_t kind);     /* "ack", ... */
+uint32_t report_kind_parse(const char *name);    /* 0 if unknown */
+const char *report_urgency_name(uint32_t u);     /* "urgent", "high", "normal" */
+const char *report_urgency_zh(uint32_t u);       /* 紧急 较急 一般 */
+uint32_t report_urgency_parse(const char *name); /* 0 if unknown */
+const char *report_state_zh(const char *state);  /* 待受理 ... */
 /* 1 if code is S01 S02 S03 S08 S09 S10 or other (or its Chinese name). */
 const char *report_situation_code(const char *name); /* canonical code or NULL */
 const char *report_situation_zh(const char *code);

@@ -15,8 +15,9 @@
 /* ------------------------------------------------------------ names */
 
 static const char *const kinds[] = {
-    [REPORT_STEP_ACK] = "ack",          [REPORT_STEP_REFER] = "refer", [REPORT_STEP_UPDATE] = "update",
-    [REPORT_STEP_OPEN_CASE] = "open-case", [REPORT_STEP_CLOSE] = "close", [REPORT_STEP_REOPEN] = "reopen",
+    [REPORT_STEP_ACK] = "ack",           [REPORT_STEP_REFER] = "refer",
+    [REPORT_STEP_UPDATE] = "update",     [REPORT_STEP_OPEN_CASE] = "open-case",
+    [REPORT_STEP_CLOSE] = "close",       [REPORT_STEP_REOPEN] = "reopen",
     [REPORT_STEP_ESCALATE] = "escalate",
 };
 
@@ -57,7 +58,7 @@ uint32_t report_urgency_parse(const char *name)
 const char *report_state_zh(const char *state)
 {
 	static const char *const m[][2] = {
-	    {"open", "待受理"},     {"acknowledged", "已受理"}, {"referred", "已转介"},
+	    {"open", "待受理"},          {"acknowledged", "已受理"}, {"referred", "已转介"},
 	    {"escalated", "已上报县级"}, {"closed", "已办结"},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
@@ -69,9 +70,12 @@ const char *report_state_zh(const char *state)
 /* records.md, 1b: the situations that call for a mandatory report, named
  * as the seed does (S09, S10 shortened: no 、 inside a name). */
 static const char *const sit[][2] = {
-    {"S01", "儿童脱离监护单独居住生活或失踪"}, {"S02", "监护人丧失监护能力或不履行监护责任"},
-    {"S03", "疑似遭受家庭暴力"},               {"S08", "不满十六周岁的未成年人单独居住"},
-    {"S09", "家庭暴力虐待或遗弃"},             {"S10", "遭受侵害或被利用"},
+    {"S01", "儿童脱离监护单独居住生活或失踪"},
+    {"S02", "监护人丧失监护能力或不履行监护责任"},
+    {"S03", "疑似遭受家庭暴力"},
+    {"S08", "不满十六周岁的未成年人单独居住"},
+    {"S09", "家庭暴力虐待或遗弃"},
+    {"S10", "遭受侵害或被利用"},
     {"other", "其他"},
 };
 
@@ -92,8 +96,8 @@ const char *report_situation_zh(const char *code)
 }
 
 static const char *const dept[][2] = {
-    {"police", "公安"},    {"court", "法院"},  {"procuratorate", "检察院"}, {"education", "教育"},
-    {"health", "卫健"},    {"hospital", "医院"}, {"school", "学校"},       {"other", "其他"},
+    {"police", "公安"}, {"court", "法院"},    {"procuratorate", "检察院"}, {"education", "教育"},
+    {"health", "卫健"}, {"hospital", "医院"}, {"school", "学校"},          {"other", "其他"},
 };
 
 const char *report_dept_parse(const char *name)
@@ -397,8 +401,7 @@ int report_first_timer(struct roles *r, MDB_txn *txn, uint64_t *due, char *id, s
 	if ((ret = store_err(mdb_cursor_open(txn, db(r), &cur), "reports timer")) != 0)
 		return ret;
 	mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE);
-	if (mrc == 0 && k.mv_size > 10 && !memcmp(k.mv_data, "q:", 2) &&
-	    k.mv_size - 10 < idlen) {
+	if (mrc == 0 && k.mv_size > 10 && !memcmp(k.mv_data, "q:", 2) && k.mv_size - 10 < idlen) {
 		*due = be_get64((const uint8_t *)k.mv_data + 2);
 		memcpy(id, (const char *)k.mv_data + 10, k.mv_size - 10);
 		id[k.mv_size - 10] = 0;

@@ -39,9 +39,9 @@ static int future(struct roles *r, uint64_t t)
 
 static int check_texts(const Carenet__Report *p, char *why, size_t wl)
 {
-	const char *t[] = {p->reporter_name, p->reporter_role,    p->child,
-	                   p->child_description, p->description, p->location,
-	                   p->police_unit,   p->police_record_no, p->summary};
+	const char *t[] = {p->reporter_name,     p->reporter_role,    p->child,
+	                   p->child_description, p->description,      p->location,
+	                   p->police_unit,       p->police_record_no, p->summary};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (!text_ok(t[i]))
@@ -49,20 +49,25 @@ static int check_texts(const Carenet__Report *p, char *why, size_t wl)
 			                 REPORT_MAX_TEXT),
 			       CN_ETOOBIG;
 	if (!p->summary[0] || (!p->child[0] && !p->child_description[0]))
-		return roles_why(why, wl, "a report needs a summary and a child (id or description)"),
+		return roles_why(why, wl,
+		                 "a report needs a summary and a child (id or description)"),
 		       CN_EINVAL;
 	if (p->n_situation < 1 || p->n_situation > REPORT_MAX_SITUATIONS)
-		return roles_why(why, wl, "a report names 1 to %d situations", REPORT_MAX_SITUATIONS),
+		return roles_why(why, wl, "a report names 1 to %d situations",
+		                 REPORT_MAX_SITUATIONS),
 		       CN_EINVAL;
 	for (size_t i = 0; i < p->n_situation; i++) {
 		const char *c = report_situation_code(p->situation[i]);
 		if (!c || strcmp(c, p->situation[i]))
-			return roles_why(why, wl, "situation \"%.20s\" is not S01 S02 S03 S08 S09 S10 or other",
-			                 p->situation[i]),
+			return roles_why(
+			           why, wl,
+			           "situation \"%.20s\" is not S01 S02 S03 S08 S09 S10 or other",
+			           p->situation[i]),
 			       CN_EINVAL;
 	}
 	if (p->urgency < 1 || p->urgency > 3 || p->n_evidence > ROLES_MAX_EVIDENCE)
-		return roles_why(why, wl, "urgency must be urgent, high or normal; evidence at most %d",
+		return roles_why(why, wl,
+		                 "urgency must be urgent, high or normal; evidence at most %d",
 		                 ROLES_MAX_EVIDENCE),
 		       CN_EINVAL;
 	return 0;
@@ -79,21 +84,25 @@ int report_check(struct roles *r, MDB_txn *txn, const Carenet__Report *p, report
 		       CN_EINVAL;
 	if ((ret = check_texts(p, why, wl)) != 0)
 		return ret;
-	if (future(r, p->filed_at) || future(r, p->discovered_at) || future(r, p->police_reported_at))
+	if (future(r, p->filed_at) || future(r, p->discovered_at) ||
+	    future(r, p->police_reported_at))
 		return roles_why(why, wl,
 		                 "report %s claims a time in the future (filed, discovered or "
 		                 "police reported more than %d s after this office's clock)",
 		                 p->id, REPORT_SKEW),
 		       CN_EINVAL;
 	if (p->ack_due < p->filed_at || p->ack_due - p->filed_at > REPORT_MAX_DUE)
-		return roles_why(why, wl, "report %s: its acknowledgement deadline is not within 30 days "
-		                 "after it was filed", p->id),
+		return roles_why(why, wl,
+		                 "report %s: its acknowledgement deadline is not within 30 days "
+		                 "after it was filed",
+		                 p->id),
 		       CN_EINVAL;
 	if (p->child[0] && (strncmp(p->child, p->office, ol) || p->child[ol] == 0 ||
 	                    (p->child[ol] != '-' && ol == 12)))
-		return roles_why(why, wl,
-		                 "report %s names child %.64s, who is not of the reporting office %s",
-		                 p->id, p->child, p->office),
+		return roles_why(
+		           why, wl,
+		           "report %s names child %.64s, who is not of the reporting office %s",
+		           p->id, p->child, p->office),
 		       CN_ESCOPE;
 	if (p->child[0] && child)
 		return child(r, txn, p->child, p->office, why, wl);
@@ -112,14 +121,16 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 	switch (s->kind) {
 	case REPORT_STEP_ACK:
 		if (!strcmp(by, office) && strlen(office) > 6)
-			return roles_why(why, wl, "office %s may not acknowledge its own report", by),
+			return roles_why(why, wl, "office %s may not acknowledge its own report",
+			                 by),
 			       CN_EROLE;
 		/* fall through */
 	case REPORT_STEP_REFER:
 	case REPORT_STEP_CLOSE:
 	case REPORT_STEP_REOPEN:
 		if (!above_or_county(by, office))
-			return roles_why(why, wl, "%s by %s: only an office above the reporting office %s",
+			return roles_why(why, wl,
+			                 "%s by %s: only an office above the reporting office %s",
 			                 report_kind_name(s->kind), by, office),
 			       CN_EROLE;
 		if (s->kind == REPORT_STEP_REFER && !s->to[0])
@@ -127,7 +138,8 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 		return 0;
 	case REPORT_STEP_UPDATE:
 		if (strcmp(by, office) && !report_above(by, office))
-			return roles_why(why, wl, "update by %s: not the reporting office or above it", by),
+			return roles_why(why, wl,
+			                 "update by %s: not the reporting office or above it", by),
 			       CN_EROLE;
 		return 0;
 	case REPORT_STEP_OPEN_CASE:
@@ -137,8 +149,10 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 			                 report_kind_name(s->kind), by, office),
 			       CN_EROLE;
 		if (s->kind == REPORT_STEP_ESCALATE &&
-		    (!s->hop_from[0] || !s->to[0] || s->due_at < s->at || s->due_at - s->at > REPORT_MAX_DUE))
-			return roles_why(why, wl, "an escalation names the late hop and a deadline within "
+		    (!s->hop_from[0] || !s->to[0] || s->due_at < s->at ||
+		     s->due_at - s->at > REPORT_MAX_DUE))
+			return roles_why(why, wl,
+			                 "an escalation names the late hop and a deadline within "
 			                 "30 days"),
 			       CN_EINVAL;
 		return 0;
@@ -151,8 +165,8 @@ int report_step_check(struct roles *r, const Carenet__ReportStep *s, const Caren
                       char *why, size_t wl)
 {
 	if (strcmp(s->report, rep->id) || strcmp(s->office, rep->office))
-		return roles_why(why, wl, "step %s names report %.64s of %.20s, not %s of %s", s->id,
-		                 s->report, s->office, rep->id, rep->office),
+		return roles_why(why, wl, "step %s names report %.64s of %.20s, not %s of %s",
+		                 s->id, s->report, s->office, rep->id, rep->office),
 		       CN_EINVAL;
 	if (future(r, s->at))
 		return roles_why(why, wl,
@@ -191,21 +205,24 @@ int report_step_take(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 
 	if ((ret = report_add_step(st, s)) != 0)
 		return ret;
-	if (strlen(me) == 6 && (s->kind == REPORT_STEP_CLOSE || (s->kind == REPORT_STEP_ACK && !strcmp(s->by, me))))
+	if (strlen(me) == 6 &&
+	    (s->kind == REPORT_STEP_CLOSE || (s->kind == REPORT_STEP_ACK && !strcmp(s->by, me))))
 		if ((ret = report_alert_set(r, txn, id, 0, 0)) != 0)
 			return ret;
 	switch (s->kind) {
 	case REPORT_STEP_REFER:
-		return roles_audit(r, txn, s->by, "report-refer", id, "%s referred it to %.64s (%.64s)",
-		                   s->by, s->to, s->ref);
+		return roles_audit(r, txn, s->by, "report-refer", id,
+		                   "%s referred it to %.64s (%.64s)", s->by, s->to, s->ref);
 	case REPORT_STEP_OPEN_CASE:
 		return roles_audit(r, txn, s->by, "report-case", id, "%s opened case %.64s", s->by,
 		                   s->ref);
 	case REPORT_STEP_ESCALATE:
 		snprintf(span, sizeof(span), "time");
 		for (size_t i = 0; i < st->n_hops; i++)
-			if (!strcmp(st->hops[i]->from, s->hop_from) && !strcmp(st->hops[i]->to, s->to))
-				fmt_span(st->hops[i]->due_at - st->hops[i]->sent_at, span, sizeof(span));
+			if (!strcmp(st->hops[i]->from, s->hop_from) &&
+			    !strcmp(st->hops[i]->to, s->to))
+				fmt_span(st->hops[i]->due_at - st->hops[i]->sent_at, span,
+				         sizeof(span));
 		return roles_audit(r, txn, s->by, "report-escalate", id,
 		                   "%s %s did not acknowledge within %s (hop from %s): %s holds it",
 		                   tier(s->to), s->to, span, s->hop_from, s->by);
@@ -259,14 +276,16 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if (!p)
 		return roles_why(why, wl, "report without a body"), CN_EINVAL;
 	if (!report_above(me, p->office) || !path_of(me, origin->id, from, &up) || !up)
-		return roles_why(why, wl,
-		                 "report %.64s of %.20s signed by %s arrived from %s: not from this "
-		                 "office's subtree",
-		                 p->id, p->office, origin->id, from),
+		return roles_why(
+		           why, wl,
+		           "report %.64s of %.20s signed by %s arrived from %s: not from this "
+		           "office's subtree",
+		           p->id, p->office, origin->id, from),
 		       CN_ESCOPE;
 	if (strcmp(p->office, origin->id))
-		return roles_why(why, wl, "report %.64s of %.20s is signed by %s, not by its office",
-		                 p->id, p->office, origin->id),
+		return roles_why(why, wl,
+		                 "report %.64s of %.20s is signed by %s, not by its office", p->id,
+		                 p->office, origin->id),
 		       CN_EROLE;
 	if ((ret = report_check(r, txn, p, child, why, wl)) != 0)
 		return ret;
@@ -286,13 +305,14 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		struct take t = {r, txn, st};
 		ret = report_take_steps(r, txn, p->id, take_kept, &t);
 	}
-	if (ret == 0 && (ret = report_put(r, txn, st)) == 0 && (ret = report_mark(r, txn, p->id)) == 0)
+	if (ret == 0 && (ret = report_put(r, txn, st)) == 0 &&
+	    (ret = report_mark(r, txn, p->id)) == 0)
 		ret = roles_audit(r, txn, origin->id, "report", p->id, "%s report from %s via %s",
 		                  report_urgency_name(p->urgency), p->office, from);
 	if (ret == 0) {
 		log_notice("report %s: %s (%s) from %s arrived; holder %s", p->id,
-		           report_urgency_name(p->urgency), report_urgency_zh(p->urgency), p->office,
-		           st->holder);
+		           report_urgency_name(p->urgency), report_urgency_zh(p->urgency),
+		           p->office, st->holder);
 		route->up = strlen(me) > 6;
 	}
 	carenet__report_state__free_unpacked(st, NULL);
@@ -322,9 +342,11 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	int up, seen, ret;
 
 	if (!s || strcmp(s->by, origin->id) || !id_ok(s->id, s->by, "-step") ||
-	    !roles_office_ok(s->office) || !id_ok(s->report, s->office, "-rep") || !text_ok(s->note) ||
-	    !text_ok(s->outcome) || !text_ok(s->to) || !text_ok(s->ref) || !text_ok(s->hop_from))
-		return roles_why(why, wl, "report step malformed (ids, signer, or a text too long)"),
+	    !roles_office_ok(s->office) || !id_ok(s->report, s->office, "-rep") ||
+	    !text_ok(s->note) || !text_ok(s->outcome) || !text_ok(s->to) || !text_ok(s->ref) ||
+	    !text_ok(s->hop_from))
+		return roles_why(why, wl,
+		                 "report step malformed (ids, signer, or a text too long)"),
 		       CN_EINVAL;
 	if (!(report_above(me, s->office) || !strcmp(me, s->office)) ||
 	    !path_of(me, origin->id, from, &up))
@@ -334,7 +356,8 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if ((ret = step_rule(s, s->office, why, wl)) != 0)
 		return ret;
 	if (future(r, s->at))
-		return roles_why(why, wl, "step %s claims a time in the future (more than %d s ahead)",
+		return roles_why(why, wl,
+		                 "step %s claims a time in the future (more than %d s ahead)",
 		                 s->id, REPORT_SKEW),
 		       CN_EINVAL;
 	if ((ret = report_seen(r, txn, s->id, &seen)) != 0)
@@ -406,7 +429,8 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 	it.report_step = &s;
 	fmt_span(h->due_at - h->sent_at, span, sizeof(span));
 	if ((ret = r->env.emit(r->env.arg, txn, &it, sid, sizeof(sid))) != 0 ||
-	    (ret = report_step_take(r, txn, st, &s)) != 0 || (ret = report_mark(r, txn, s.id)) != 0 ||
+	    (ret = report_step_take(r, txn, st, &s)) != 0 ||
+	    (ret = report_mark(r, txn, s.id)) != 0 ||
 	    (ret = report_alert_set(r, txn, st->report->id, now, 1)) != 0)
 		return ret;
 	log_notice("report %s escalated: %s %s did not acknowledge within %s", st->report->id,
@@ -423,7 +447,8 @@ static int fire_one(struct roles *r, MDB_txn *txn, const char *id, uint64_t now)
 		return ret;
 	for (size_t i = 0; i < st->n_hops && ret == 0; i++) {
 		Carenet__ReportHop *h = st->hops[i];
-		if (!h->acked_at && !h->escalated && h->due_at <= now && strcmp(h->to, r->env.me->id)) {
+		if (!h->acked_at && !h->escalated && h->due_at <= now &&
+		    strcmp(h->to, r->env.me->id)) {
 			ret = escalate(r, txn, st, h, now);
 			break; /* the hops changed: report_put replays */
 		}
@@ -489,8 +514,7 @@ static int alert_one(const char *id, uint64_t at, void *arg)
 	return ret;
 }
 
-int reports_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, void *arg),
-                   void *arg)
+int reports_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, void *arg), void *arg)
 {
 	struct alert_arg a = {r, txn, fn, arg};
 

@@ -50,8 +50,9 @@ static int file_txn(MDB_txn *txn, void *arg)
 		ret = roles_audit(r, txn, p.office, "report", p.id, "%s report filed; holder %s",
 		                  report_urgency_name(p.urgency), st->holder);
 	if (ret == 0)
-		log_notice("report %s filed: %s (%s); holder %s", p.id, report_urgency_name(p.urgency),
-		           report_urgency_zh(p.urgency), st->holder);
+		log_notice("report %s filed: %s (%s); holder %s", p.id,
+		           report_urgency_name(p.urgency), report_urgency_zh(p.urgency),
+		           st->holder);
 	carenet__report_state__free_unpacked(st, NULL);
 	return ret;
 }
@@ -85,7 +86,8 @@ static int may(struct roles *r, const Carenet__ReportState *st, uint32_t kind)
 	size_t el = sizeof(r->err);
 
 	if (closed && kind != REPORT_STEP_REOPEN && kind != REPORT_STEP_UPDATE)
-		return roles_why(e, el, "report %s is closed (carenet report reopen %s first)", id, id),
+		return roles_why(e, el, "report %s is closed (carenet report reopen %s first)", id,
+		                 id),
 		       CN_EINVAL;
 	switch (kind) {
 	case REPORT_STEP_ACK:
@@ -101,7 +103,8 @@ static int may(struct roles *r, const Carenet__ReportState *st, uint32_t kind)
 	case REPORT_STEP_CLOSE:
 		if (county || !strcmp(st->holder, me))
 			return 0;
-		return roles_why(e, el, "report %s is held by %s: only its holder or the county closes it",
+		return roles_why(e, el,
+		                 "report %s is held by %s: only its holder or the county closes it",
 		                 id, st->holder),
 		       CN_EROLE;
 	case REPORT_STEP_REOPEN:
@@ -109,8 +112,10 @@ static int may(struct roles *r, const Carenet__ReportState *st, uint32_t kind)
 			return roles_why(e, el, "report %s is not closed", id), CN_EINVAL;
 		if (county || !strcmp(st->closed_by, me))
 			return 0;
-		return roles_why(e, el, "report %s was closed by %s: only that office or the county "
-		                 "reopens it", id, st->closed_by),
+		return roles_why(e, el,
+		                 "report %s was closed by %s: only that office or the county "
+		                 "reopens it",
+		                 id, st->closed_by),
 		       CN_EROLE;
 	default:
 		return 0;
@@ -127,7 +132,8 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 
 	if (ret == CN_ENOTFOUND)
 		roles_why(r->err, sizeof(r->err),
-		          "no report %.64s here (carenet report list shows the reports held)", q->id);
+		          "no report %.64s here (carenet report list shows the reports held)",
+		          q->id);
 	if (ret != 0)
 		return ret;
 	if ((ret = report_replay(r, st, roles_now(r))) != 0 || (ret = may(r, st, q->kind)) != 0)
@@ -188,15 +194,17 @@ int reports_step_req(struct roles *r, const Carenet__ReportStepRequest *q,
 
 	for (size_t i = 0; i < 4; i++)
 		if (strlen(texts[i]) > REPORT_MAX_TEXT)
-			return roles_why(r->err, sizeof(r->err), "a text over %d bytes", REPORT_MAX_TEXT),
+			return roles_why(r->err, sizeof(r->err), "a text over %d bytes",
+			                 REPORT_MAX_TEXT),
 			       CN_ETOOBIG;
-	if (q->kind == REPORT_STEP_OPEN_CASE || q->kind == REPORT_STEP_ESCALATE || !report_kind_name(q->kind)[0] ||
-	    report_kind_name(q->kind)[0] == '?')
-		return roles_why(r->err, sizeof(r->err), "not a step an operator takes here (kind %u)",
-		                 q->kind),
+	if (q->kind == REPORT_STEP_OPEN_CASE || q->kind == REPORT_STEP_ESCALATE ||
+	    !report_kind_name(q->kind)[0] || report_kind_name(q->kind)[0] == '?')
+		return roles_why(r->err, sizeof(r->err),
+		                 "not a step an operator takes here (kind %u)", q->kind),
 		       CN_EINVAL;
 	if (q->n_evidence > ROLES_MAX_EVIDENCE)
-		return roles_why(r->err, sizeof(r->err), "at most %d evidence files", ROLES_MAX_EVIDENCE),
+		return roles_why(r->err, sizeof(r->err), "at most %d evidence files",
+		                 ROLES_MAX_EVIDENCE),
 		       CN_ETOOBIG;
 	if (!r->env.seal || !r->env.open)
 		return CN_EPERM;
@@ -260,8 +268,9 @@ static int view_txn(MDB_txn *txn, void *arg)
 	int ret = report_each(c->r, txn, collect, c);
 
 	if (ret == 0 && c->reveal)
-		ret = roles_audit(c->r, txn, c->r->env.me->id, "reveal", c->id ? c->id : "reports",
-		                  "report %s in the clear (%zu)", c->id ? "shown" : "listing", c->n);
+		ret =
+		    roles_audit(c->r, txn, c->r->env.me->id, "reveal", c->id ? c->id : "reports",
+		                "report %s in the clear (%zu)", c->id ? "shown" : "listing", c->n);
 	return ret;
 }
 
@@ -288,8 +297,8 @@ static int views(struct roles *r, struct vctx *c, Carenet__ControlReply *rep)
 int reports_list_req(struct roles *r, const Carenet__ReportListRequest *q,
                      Carenet__ControlReply *rep)
 {
-	static const char *const ok[] = {"", "open", "overdue", "escalated", "closed",
-	                                 "acknowledged", "referred"};
+	static const char *const ok[] = {"",       "open",         "overdue", "escalated",
+	                                 "closed", "acknowledged", "referred"};
 	struct vctx c = {.r = r, .state = q->state, .reveal = q->reveal};
 	size_t i;
 
@@ -297,7 +306,8 @@ int reports_list_req(struct roles *r, const Carenet__ReportListRequest *q,
 		;
 	if (i == sizeof(ok) / sizeof(ok[0]))
 		return roles_why(r->err, sizeof(r->err),
-		                 "state \"%.32s\" is not open, overdue, escalated or closed", q->state),
+		                 "state \"%.32s\" is not open, overdue, escalated or closed",
+		                 q->state),
 		       CN_EINVAL;
 	return views(r, &c, rep);
 }
@@ -312,7 +322,8 @@ int reports_show_req(struct roles *r, const Carenet__ReportShowRequest *q,
 		free(rep->reports);
 		rep->reports = NULL;
 		roles_why(r->err, sizeof(r->err),
-		          "no report %.64s here (carenet report list shows the reports held)", q->id);
+		          "no report %.64s here (carenet report list shows the reports held)",
+		          q->id);
 		return CN_ENOTFOUND;
 	}
 	return ret;

@@ -123,7 +123,8 @@ static int on_ack(Carenet__ReportState *st, const Carenet__ReportStep *s)
 	for (size_t i = 0; i < st->n_hops; i++) {
 		Carenet__ReportHop *h = st->hops[i];
 		/* the county's ack answers every hop to the county */
-		if (h->acked_at || (strcmp(h->to, s->by) && !(strlen(s->by) == cl && strlen(h->to) == cl)))
+		if (h->acked_at ||
+		    (strcmp(h->to, s->by) && !(strlen(s->by) == cl && strlen(h->to) == cl)))
 			continue;
 		h->acked_at = s->at;
 		if (set_str(&h->acked_by, s->by))

@@ -17,10 +17,10 @@
  *                  report_show
  *
  * The state is REPLAYED from the report and its steps (sorted by time,
- * then by how many steps their office had seen, then id) on every change, so the same set of steps gives the same state
- * at every office whatever order they arrived in. A hop's due time comes
- * with the items (the filer's policy in Report.ack_due, the county's in an
- * escalate step), so every office shows the same deadlines.
+ * then by how many steps their office had seen, then id) on every change, so the same set of steps
+ * gives the same state at every office whatever order they arrived in. A hop's due time comes with
+ * the items (the filer's policy in Report.ack_due, the county's in an escalate step), so every
+ * office shows the same deadlines.
  *
  * Ids: "<office>-rep<seq>" and "<office>-step<seq>", named by the engine
  * (roles_env.emit) from the item's origin sequence: a restored store's
@@ -59,7 +59,7 @@
 #define REPORT_SKEW 300        /* seconds a claimed time may lie ahead of now */
 #define REPORT_MAX_TEXT 4096   /* bytes of one text field */
 #define REPORT_MAX_STEPS 256   /* steps kept on one report */
-#define REPORT_MAX_DUE 2592000  /* a hop's deadline at most 30 days after it was sent */
+#define REPORT_MAX_DUE 2592000 /* a hop's deadline at most 30 days after it was sent */
 
 /* The records check the top supplies (roles_reports.c): 0 if `child` (a
  * child record id, non-empty) may be named by a report of `office`, else
@@ -99,8 +99,8 @@ int report_state_new(const Carenet__Report *rep, Carenet__ReportState **out);
 /* A masked (or, with reveal, full) deep copy for a view; NULL on ENOMEM. */
 Carenet__ReportState *report_view(const Carenet__ReportState *st, int reveal);
 /* Each state in id order; fn returns non-zero to stop. */
-int report_each(struct roles *r, MDB_txn *txn,
-                int (*fn)(Carenet__ReportState *st, void *arg), void *arg);
+int report_each(struct roles *r, MDB_txn *txn, int (*fn)(Carenet__ReportState *st, void *arg),
+                void *arg);
 /* County: the "q:" timers and "l:" alerts. */
 int report_first_timer(struct roles *r, MDB_txn *txn, uint64_t *due, char *id, size_t idlen);
 int report_alert_set(struct roles *r, MDB_txn *txn, const char *id, uint64_t at, int on);
@@ -110,8 +110,8 @@ int report_each_alert(struct roles *r, MDB_txn *txn,
 /* ---- report_apply.c ---- */
 /* Checks a report (as filed, or received from `from`; from NULL: filed
  * here): ids, texts, situations, urgency, times against now, the child. */
-int report_check(struct roles *r, MDB_txn *txn, const Carenet__Report *rep,
-                 reports_child_fn child, char *why, size_t whylen);
+int report_check(struct roles *r, MDB_txn *txn, const Carenet__Report *rep, reports_child_fn child,
+                 char *why, size_t whylen);
 /* Checks a step's authority against its report (the signer by, office). */
 int report_step_check(struct roles *r, const Carenet__ReportStep *s, const Carenet__Report *rep,
                       char *why, size_t whylen);
