@@ -83,6 +83,7 @@ struct up_arg {
 	struct deliver *d;
 	const struct pki_identity *peer;
 	int is_parent;
+	int direct;
 	const ProtobufCBinaryData *chain;
 	size_t nchain;
 };
@@ -111,17 +112,18 @@ static int child_registered(MDB_txn *txn, void *arg)
 }
 
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
-                     const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
-                     size_t nchain)
+                     int direct, const uint64_t cursors[WIRE_LANES],
+                     const ProtobufCBinaryData *chain, size_t nchain)
 {
 	struct dpeer *p;
-	struct up_arg a = {d, peer, is_parent, chain, nchain};
+	struct up_arg a = {d, peer, is_parent, direct, chain, nchain};
 
 	if (peer->role == PKI_ROLE_INSPECTOR)
 		return; /* inspectors query; they do not take part in delivery */
 	if (!(p = deliver_peer(d, peer->id, 1)))
 		return;
 	p->is_parent = is_parent;
+	p->direct = direct;
 	p->up = 1;
 	for (int l = 0; l < WIRE_LANES; l++) {
 		/* The peer durably holds everything up to its cursor: resend after it. */
@@ -131,7 +133,8 @@ void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_
 		p->tx[l].overdue_us = ACK_OVERDUE_US;
 		deliver_syn_ack(d, peer->id, (unsigned)l, cursors[l]);
 	}
-	if (!is_parent && deliver_write(d, child_registered, &a) != 0)
+	/* A village on its county-direct session is no child of this node. */
+	if (!is_parent && !direct && deliver_write(d, child_registered, &a) != 0)
 		log_warnx("deliver %s: cannot record the new child", peer->id);
 	d->kick = 1;
 }

@@ -277,11 +277,12 @@ static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 }
 
 /* The link's events go to the delivery engine. */
-static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent,
+static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent, int direct,
                        const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
                        size_t nchain)
 {
-	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors, chain, nchain);
+	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, direct, cursors, chain,
+	                nchain);
 }
 
 static void ev_peer_down(void *arg, const char *peer_id)
@@ -438,6 +439,12 @@ static int start_roles(struct node *n)
 	return 0;
 }
 
+/* reports.failover in seconds (parsed and bounded by the loader). */
+static uint64_t failover_after(const struct config *cfg)
+{
+	return cfg->report_failover_s;
+}
+
 int node_reload(struct node *n)
 {
 	struct config *cfg = NULL;
@@ -482,6 +489,7 @@ int node_reload(struct node *n)
 	link_configure(n->link, n->cfg, n->trust);
 	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
+	n->failover.after_us = failover_after(cfg) * 1000000u;
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
 	         cfg->ncrl, pki_trust_revoked_count(trust));
 	return 0;
@@ -576,9 +584,60 @@ static long node_watchdog(struct node *n, long timeout)
 	return timeout < 0 || left < timeout ? left : timeout;
 }
 
+/* A village's failover (failover.h): says at start whether it can. */
+static void node_failover_start(struct node *n)
+{
+	int on = link_direct_configured(n->link);
+
+	failover_init(&n->failover, on, failover_after(n->cfg), util_now());
+	if (on)
+		deliver_set_direct(n->deliver, link_direct_id(n->link));
+	if (on || n->me->role != PKI_ROLE_VILLAGE || !n->cfg->parent_endpoint[0])
+		return;
+	log_notice("node: failover to the county disabled: node.cfg has no county = { endpoint; "
+	           "cert; } (enroll again with a bundle from this carenet's 'ca issue', or add "
+	           "them by hand)");
+}
+
+/* Opens or closes the county-direct link as failover_step says. */
+static void node_failover(struct node *n)
+{
+	struct failover *f = &n->failover;
+	struct failover_in in = {0};
+	uint64_t now_us = util_mono_us(), since;
+	char parent[PKI_ID_MAX] = "";
+
+	if (!f->enabled || now_us < f->next_us)
+		return;
+	f->next_us = now_us + FAILOVER_POLL_US;
+	if (!f->open && deliver_direct_trim(n->deliver) < 0)
+		log_warnx("node: cannot trim the county-direct queue");
+	pki_parent_id(n->me->id, parent, sizeof(parent));
+	link_parent_state(n->link, &in.parent_up, &since);
+	in.pending = deliver_direct_pending(n->deliver);
+	in.direct_up = link_direct_up(n->link);
+	in.parent_id = parent;
+	switch (failover_step(f, &in, now_us, util_now())) {
+	case FAILOVER_OPEN:
+		n->counters[CTR_FAILOVER_OPENS]++;
+		log_notice("node: failover: opening the direct link to the county %s: %s",
+		           link_direct_id(n->link), f->why);
+		if (link_direct_open(n->link) != 0)
+			log_warnx("node: failover: cannot open the direct link to the county");
+		break;
+	case FAILOVER_CLOSE:
+		log_notice("node: failover: closing the direct link to the county %s: %s",
+		           link_direct_id(n->link), f->why);
+		link_direct_close(n->link, f->why);
+		break;
+	default:
+		break;
+	}
+}
+
 static void node_loop(struct node *n)
 {
-	zmq_pollitem_t items[8];
+	zmq_pollitem_t items[10];
 	size_t nl;
 	long timeout = 0;
 
@@ -589,7 +648,7 @@ static void node_loop(struct node *n)
 			node_reload(n);
 			sdnotify("READY=1");
 		}
-		nl = link_pollitems(n->link, items, 7);
+		nl = link_pollitems(n->link, items, 9);
 		items[nl].socket = control_socket(n->control);
 		items[nl].fd = 0;
 		items[nl].events = ZMQ_POLLIN;
@@ -604,6 +663,7 @@ static void node_loop(struct node *n)
 		if (items[nl].revents & ZMQ_POLLIN)
 			control_dispatch(n->control);
 		deliver_flush(n->deliver);
+		node_failover(n);
 		if (util_mono_us() >= n->next_checkpoint_us) {
 			node_checkpoint(n, 0);
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
@@ -682,6 +742,7 @@ static int node_start(struct node *n)
 		return CN_ENOMEM;
 	if ((rc = open_link(n)) != 0)
 		return rc;
+	node_failover_start(n);
 	if ((rc = node_control_open(n)) != 0)
 		return rc;
 	n->started = node_now(n);

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "counters.h"
+#include "failover.h"
 #include "pki.h"
 #include "store.h"
 
@@ -50,6 +51,7 @@ struct node {
 	uint64_t next_watchdog_us;   /* monotonic: next WATCHDOG=1 */
 	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 	uint64_t crl_checked; /* node_now of the last CRL freshness check (logged) */
+	struct failover failover; /* a village's county-direct link (failover.h) */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
