@@ -124,6 +124,11 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 		rt->targets = it->record_transfer->down;
 		rt->ntargets = it->record_transfer->n_down;
 		break;
+	case CARENET__ITEM__BODY_REPORT_STEP: /* up, and down to the reporting office */
+		rt->up = 1;
+		rt->targets = &it->report_step->office;
+		rt->ntargets = 1;
+		break;
 	default:
 		rt->up = 1;
 		break;

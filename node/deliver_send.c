@@ -83,7 +83,9 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 	if (!d->in_write)
 		return CN_EINVAL; /* programmer error: emit outside deliver_write */
 	it->lane = (it->body_case == CARENET__ITEM__BODY_REVOCATION ||
-	            it->body_case == CARENET__ITEM__BODY_ESCALATION)
+	            it->body_case == CARENET__ITEM__BODY_ESCALATION ||
+	            it->body_case == CARENET__ITEM__BODY_REPORT ||
+	            it->body_case == CARENET__ITEM__BODY_REPORT_STEP)
 	               ? 0
 	               : 1;
 	if (it->body_case == CARENET__ITEM__BODY_RECORD_VERSION ||

@@ -393,6 +393,9 @@ static int make_policy(struct node *n)
 	p->auto_rectify = n->cfg->auto_rectify;
 	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
 	p->max_document = n->cfg->max_document;
+	p->report_ack[0] = n->cfg->report_ack_urgent_s;
+	p->report_ack[1] = n->cfg->report_ack_high_s;
+	p->report_ack[2] = n->cfg->report_ack_normal_s;
 	return 0;
 }
 

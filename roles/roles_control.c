@@ -4,7 +4,9 @@
  * case to the domain that owns each: roles/directives/directive_control.c
  * (directive_issue, directive_list, directive_show, inbox, ack),
  * roles/audit/audit_control.c (audit, audit_verify, audit_checkpoints),
- * roles/records/ (record_write, record_list, record_show).
+ * roles/records/ (record_write, record_list, record_show), roles_reports.c
+ * (report_file, report_step, report_list, report_show, report_open_case:
+ * on to roles/reports/, with the records checks a report needs).
  *
  * roles_control() returns the request's result (0 or a negative error),
  * which is also in rep->code, with the reason in rep->error; CN_EINVAL for
@@ -21,7 +23,9 @@
 #include "docs.h"
 #include "err.h"
 #include "records.h"
+#include "reports.h"
 #include "roles_int.h"
+#include "roles_reports.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +119,10 @@ static const struct roles_handler handlers[] = {
     ROW(DOC_ADD, doc_add_req),
     ROW(DOC_GET, doc_get_req),
     ROW(DOC_LIST, doc_list_req),
+    ROW(REPORT_FILE, roles_report_file),
+    ROW(REPORT_STEP, roles_report_step),
+    ROW(REPORT_LIST, roles_report_list),
+    ROW(REPORT_SHOW, roles_report_show),
 };
 #undef ROW
 
@@ -148,6 +156,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	records_reply_free(rep);
 	records_summary_free(rep);
 	docs_reply_free(rep);
+	reports_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;
