@@ -414,6 +414,7 @@ static const struct handler handlers[] = {
     ROW(REPORT_STEP, "report_step", roles_req, 1),
     ROW(REPORT_LIST, "report_list", roles_req, 0),
     ROW(REPORT_SHOW, "report_show", roles_req, 0),
+    ROW(REPORT_OPEN_CASE, "report_open_case", roles_req, 1),
 };
 #undef ROW
 

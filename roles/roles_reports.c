@@ -72,3 +72,59 @@ int roles_report_show(struct roles *r, const Carenet__ControlRequest *req,
 {
 	return reports_show_req(r, req->report_show, rep);
 }
+
+/* `report open-case ID` at the county: an R14 case from the report (records)
+ * and the open_case step naming it (reports), in one transaction. */
+struct case_ctx {
+	struct roles *r;
+	const Carenet__ReportStepRequest *q;
+	char id[REC_ID_MAX];
+};
+
+static int open_case_txn(MDB_txn *txn, void *arg)
+{
+	struct case_ctx *c = arg;
+	struct roles *r = c->r;
+	Carenet__ReportStepRequest s = *c->q;
+	Carenet__ReportState *st = NULL;
+	int ret = report_get(r, txn, c->q->id, &st);
+
+	if (ret == CN_ENOTFOUND)
+		roles_why(r->err, sizeof(r->err),
+		          "no report %.64s here (carenet report list shows the reports held)",
+		          c->q->id);
+	if (ret != 0)
+		return ret;
+	if (strlen(r->env.me->id) != 6) {
+		roles_why(r->err, sizeof(r->err), "only the county opens a case from a report");
+		ret = CN_EROLE;
+	} else if (st->case_id[0]) {
+		roles_why(r->err, sizeof(r->err), "report %s already has case %s", c->q->id,
+		          st->case_id);
+		ret = CN_EINVAL;
+	} else {
+		ret = records_case_open(r, txn, "R12", st->report->id, st->report->child,
+		                        st->report->child_description, c->id, sizeof(c->id));
+	}
+	carenet__report_state__free_unpacked(st, NULL);
+	if (ret != 0)
+		return ret;
+	s.kind = REPORT_STEP_OPEN_CASE;
+	s.ref = c->id;
+	return reports_step_txn(r, txn, &s);
+}
+
+int roles_report_open_case(struct roles *r, const Carenet__ControlRequest *req,
+                           Carenet__ControlReply *rep)
+{
+	struct case_ctx c = {r, req->report_open_case, ""};
+	int ret;
+
+	if (!r->env.seal || !r->env.open)
+		return CN_EPERM;
+	if ((ret = r->env.write(r->env.arg, open_case_txn, &c)) == 0) {
+		snprintf(r->id, sizeof(r->id), "%s", c.id);
+		rep->id = r->id;
+	}
+	return ret;
+}

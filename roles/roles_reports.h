@@ -19,5 +19,7 @@ int roles_report_list(struct roles *r, const Carenet__ControlRequest *req,
                       Carenet__ControlReply *rep);
 int roles_report_show(struct roles *r, const Carenet__ControlRequest *req,
                       Carenet__ControlReply *rep);
+int roles_report_open_case(struct roles *r, const Carenet__ControlRequest *req,
+                           Carenet__ControlReply *rep);
 
 #endif

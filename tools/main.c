@@ -26,6 +26,7 @@ static const struct args_sub subcommands[] = {
     {"offices", cmd_offices, "the offices this node knows below it"},
     {"tree", cmd_tree, "every office below, with its state (exit 1: one is down)"},
     {"record", cmd_record, "field records: add, update, close, list, import, export (台账)"},
+    {"case", cmd_case, "cases at the county: open, list, show with their records (个案)"},
     {"ledger", cmd_ledger, "ledger summary: counts per office, no personal field (台账汇总)"},
     {"report", cmd_report, "mandatory reports: file, acknowledge, refer, close; hops (强制报告)"},
     {"doc", cmd_doc, "documents: attach a file (it travels up), get one back, list (文件)"},

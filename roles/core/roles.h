@@ -167,12 +167,19 @@ void roles_control_free(Carenet__ControlReply *rep);
  */
 enum rec_kind {
 	RK_TEXT, RK_DATE, RK_ENUM, RK_SET, RK_BOOL, RK_CODE, RK_REF, RK_INT, RK_PHONE, RK_IDNUM,
+	RK_TIME,    /* "YYYY-MM-DD HH:MM", China time (UTC+8) */
+	RK_MONEY,   /* yuan: 1200 or 1200.5 or 1200.50 */
+	RK_ENTRIES, /* a list of structured entries "a|b; a|b"; values name the parts */
 };
 #define RF_REQ 0x01      /* required */
 #define RF_WHEN 0x02     /* required when the condition holds */
 #define RF_ONLY 0x04     /* allowed only when the condition holds */
 #define RF_PERSONAL 0x08 /* personal: sealed at rest, masked in listings */
 #define RF_FUTURE 0x10   /* a date that may lie in the future (next_due) */
+/* Offices that may own a record of a type (rec_type.owners; 0: any). */
+#define REC_OWN_VILLAGE 0x1
+#define REC_OWN_TOWNSHIP 0x2
+#define REC_OWN_COUNTY 0x4
 #define REC_MAX_FIELDS 48
 #define REC_MAX_VALUE 2048 /* bytes of one value */
 
@@ -183,7 +190,8 @@ struct rec_field {
 	const char *const *values;       /* enum and set: NULL-terminated */
 	unsigned flags;
 	const char *cond;                /* RF_WHEN / RF_ONLY: the field the condition reads */
-	const char *const *cond_values;  /* holds if cond's value (a set: one of them) is one */
+	const char *const *cond_values;  /* holds if cond's value (a set: one of them) is one;
+	                                    "" holds when cond's field is empty */
 	int cond_not;                    /* ... or, with this, if it is none of them */
 	const char *example;             /* a valid value for `record template --example` */
 };
@@ -193,6 +201,7 @@ struct rec_type {
 	const char *zh;   /* 儿童 */
 	const struct rec_field *fields;
 	size_t nfields;
+	unsigned owners; /* REC_OWN_*: the tiers that may own one (0: any office) */
 };
 /* By name, code or Chinese name (child, R09, 儿童); NULL if unknown. */
 const struct rec_type *roles_record_type(const char *name);
