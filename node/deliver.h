@@ -126,6 +126,8 @@ uint64_t deliver_pending(struct deliver *d);
  */
 void deliver_set_direct(struct deliver *d, const char *county_id);
 uint64_t deliver_direct_pending(struct deliver *d);
+/* Urgent messages queued for the parent (not yet acknowledged by it). */
+uint64_t deliver_parent_urgent_pending(struct deliver *d);
 int deliver_direct_trim(struct deliver *d);
 
 #endif

@@ -66,6 +66,25 @@ uint64_t deliver_direct_pending(struct deliver *d)
 	return a.count;
 }
 
+static int parent_count(MDB_txn *txn, void *arg)
+{
+	struct direct_arg *a = arg;
+	char parent[PKI_ID_MAX];
+
+	if (pki_parent_id(a->d->me->id, parent, sizeof(parent)) != 0)
+		return 0;
+	return outbox_pending(a->d->env.store, txn, parent, 0, &a->count);
+}
+
+uint64_t deliver_parent_urgent_pending(struct deliver *d)
+{
+	struct direct_arg a = {d, 0, 0};
+
+	if (store_read(d->env.store, parent_count, &a) != 0)
+		return 0;
+	return a.count;
+}
+
 static int trim_txn(MDB_txn *txn, void *arg)
 {
 	struct direct_arg *a = arg;

@@ -70,9 +70,10 @@ enum failover_act failover_step(struct failover *f, const struct failover_in *in
 	}
 	if (!f->idle_us)
 		f->idle_us = now_us;
-	if (in->parent_up)
+	if (in->parent_up && !in->parent_pending)
 		snprintf(f->why, sizeof(f->why),
-		         "the parent %s is back and the county holds every urgent item", in->parent_id);
+		         "the parent %s acknowledges again and the county holds every urgent item",
+		         in->parent_id);
 	else if (now_us - f->idle_us >= FAILOVER_IDLE_US)
 		snprintf(f->why, sizeof(f->why),
 		         "idle: nothing for the county for %u s (the parent %s is still away)",

@@ -8,8 +8,9 @@
  * (deliver_direct_pending: they are trimmed as soon as the parent holds
  * them) for longer than reports.failover — the township has not
  * acknowledged them, whether its session is down or it is silent.
- * Close: nothing is waiting and the parent's session is up, or nothing has
- * waited for FAILOVER_IDLE_US.
+ * Close: nothing is waiting and the parent is back (its session up and every
+ * urgent message acknowledged: a stopped township keeps its session up for
+ * a while), or nothing has waited for FAILOVER_IDLE_US.
  * Thread: the node's thread. No errors.
  */
 #ifndef CARENET_FAILOVER_H
@@ -36,6 +37,7 @@ struct failover {
 struct failover_in {
 	uint64_t pending; /* urgent messages queued for the county */
 	int parent_up;    /* the parent's session is up */
+	uint64_t parent_pending; /* urgent messages the parent has not acknowledged */
 	int direct_up;    /* the county-direct session is up (WELCOME verified) */
 	const char *parent_id;
 };

@@ -618,6 +618,7 @@ static void node_failover(struct node *n)
 	pki_parent_id(n->me->id, parent, sizeof(parent));
 	link_parent_state(n->link, &in.parent_up, &since);
 	in.pending = deliver_direct_pending(n->deliver);
+	in.parent_pending = deliver_parent_urgent_pending(n->deliver);
 	in.direct_up = link_direct_up(n->link);
 	in.parent_id = parent;
 	switch (failover_step(f, &in, now_us, util_now())) {

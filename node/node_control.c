@@ -118,7 +118,10 @@ static int direct_fill(struct node *n, Carenet__Status *st)
 		carenet__direct_link__init(st->direct);
 	}
 	st->direct->enabled = f->enabled;
-	st->direct->state = (char *)f->state;
+	/* the session's state now, not at the last failover step */
+	st->direct->state = !f->open ? (char *)f->state
+	                    : link_direct_up(n->link) ? "up"
+	                                              : "connecting";
 	st->direct->since = f->since;
 	st->direct->why = (char *)f->why;
 	st->direct->pending = deliver_direct_pending(n->deliver);

@@ -115,15 +115,19 @@ static void test_decisions(void)
 	CHECK(failover_step(&f, &in, t0 + 8 * s + FAILOVER_IDLE_US - 1, 9) == FAILOVER_NONE);
 	CHECK(failover_step(&f, &in, t0 + 8 * s + FAILOVER_IDLE_US, 70) == FAILOVER_CLOSE &&
 	      !f.open && !strcmp(f.state, "closed") && strstr(f.why, "idle"));
-	/* open again; the parent back and nothing waits: closed at once */
+	/* open again; drained; the parent's session up but silent (stopped):
+	 * still open; once it acknowledges again, closed at once */
 	in.pending = 1;
 	in.direct_up = 0;
 	CHECK(failover_step(&f, &in, t0 + 100 * s, 80) == FAILOVER_NONE);
 	CHECK(failover_step(&f, &in, t0 + 104 * s, 84) == FAILOVER_OPEN);
 	in.pending = 0;
 	in.parent_up = 1;
-	CHECK(failover_step(&f, &in, t0 + 105 * s, 85) == FAILOVER_CLOSE &&
-	      strstr(f.why, "is back"));
+	in.parent_pending = 1;
+	CHECK(failover_step(&f, &in, t0 + 105 * s, 85) == FAILOVER_NONE && f.open);
+	in.parent_pending = 0;
+	CHECK(failover_step(&f, &in, t0 + 106 * s, 86) == FAILOVER_CLOSE &&
+	      strstr(f.why, "acknowledges again"));
 }
 
 /* enroll wrote the county's certificate and endpoint for a village only. */

@@ -104,6 +104,11 @@ def report_file(net, village, summary):
     return json.loads(r.stdout)["id"]
 
 
+def steps(net, node, rid):
+    r = cn(net, "report", "show", rid, "-c", net.cfg(node), "--json")
+    return [(x["kind"], x["by"]) for x in json.loads(r.stdout)["steps"]]
+
+
 def copies(net, node, rid):
     r = cn(net, "report", "list", "-c", net.cfg(node), "--json")
     return len([x for x in json.loads(r.stdout) if x["id"] == rid])
@@ -136,35 +141,47 @@ def test_failover(net, county, township, village):
         poll(net, lambda: (copies(net, county, rid) == 1, direct(net, village)),
              FAILOVER_S + 20, "report %s at the county over the direct link" % rid)
         took = time.monotonic() - t0
+        poll(net, lambda: (direct(net, village)["state"] == "up" and
+                           direct(net, village)["pending"] == 0, direct(net, village)), 10,
+             "the direct link of %s up and drained" % village)
         d = direct(net, village)
-        check(counter(net, village, "failover_opens") >= 1 and d["state"] in (
-            "up", "connecting", "closed"), "the village did not open its direct link: %r" % d)
+        check(counter(net, village, "failover_opens") >= 1,
+              "failover_opens not counted: %r" % net.status(village)["counters"])
         check(counter(net, county, "direct_items_applied") >= 1,
               "the county applied nothing from a direct session: %r" % net.status(county)[
                   "counters"])
         print("report %s at the county after %.1f s (reports.failover = %ds), over the direct "
               "link (%s: %s)" % (rid, took, FAILOVER_S, d["state"], d["why"]))
+        cn(net, "report", "refer", rid, "-c", net.cfg(county), "--to", "公安", "--ref",
+           "110-failover")
         stopped.resume()
     poll(net, lambda: (copies(net, township, rid) == 1, None), 60,
          "report %s at the township after SIGCONT" % rid)
     poll(net, lambda: (direct(net, village)["state"] == "closed" and
                        direct(net, village)["pending"] == 0, direct(net, village)), 60,
          "the direct link of %s closed, nothing pending" % village)
+    for node in (township, village):
+        poll(net, lambda: (("refer", county) in steps(net, node, rid), steps(net, node, rid)),
+             60, "the county's referral of %s at %s" % (rid, node))
     for node in (village, township, county):
         check(copies(net, node, rid) == 1, "%s holds %d copies of %s" % (
             node, copies(net, node, rid), rid))
-    print("after SIGCONT: the township has %s, the direct link closed (%s); one copy at %s" % (
-        rid, direct(net, village)["why"], ", ".join((village, township, county))))
+    print("after SIGCONT: the township has %s and the county's referral (so has %s), the "
+          "direct link closed (%s); one copy at %s" % (
+              rid, village, direct(net, village)["why"], ", ".join((village, township, county))))
     return rid
 
 
 def test_kill(net, county, township, village):
     with Stopped(net, township):
+        applied = counter(net, county, "direct_items_applied")
         rid = report_file(net, village, "filed, then the village is killed")
         net.kill(village)
         net.start(village)
         poll(net, lambda: (copies(net, county, rid) == 1, direct(net, village)),
              FAILOVER_S + 30, "report %s at the county after the village's SIGKILL" % rid)
+        check(counter(net, county, "direct_items_applied") > applied,
+              "%s reached the county, but not over the direct link" % rid)
     poll(net, lambda: (copies(net, township, rid) == 1, None), 60,
          "report %s at the township after SIGCONT" % rid)
     for node in (village, township, county):
