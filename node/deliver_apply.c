@@ -167,8 +167,14 @@ static int apply_direct(struct deliver *d, MDB_txn *txn, const Carenet__Item *it
 {
 	struct roles_route rt;
 	char why[320] = "";
-	int rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
+	int rc;
 
+	if (deliver_lane_of(it) != 0) { /* an item of another lane dressed as urgent */
+		refuse(d, t, CTR_DIRECT_REFUSED, oid->id,
+		       "a county-direct session carries only urgent items (failover)");
+		return 0;
+	}
+	rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			return rc;

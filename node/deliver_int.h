@@ -149,6 +149,10 @@ int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer
                      uint64_t seq, int resend);
 
 /* deliver_send.c */
+/* The lane an item travels on, from its body: 0 urgent (revocations,
+ * escalations, reports and their steps), 2 bulk (record versions, document
+ * chunks), 1 the rest. */
+unsigned deliver_lane_of(const Carenet__Item *it);
 void deliver_pend_reset(struct deliver *d);
 int deliver_sign_pending(struct deliver *d, MDB_txn *txn);
 size_t deliver_batch_budget(const struct deliver *d);

@@ -15,7 +15,9 @@
  *                 county-direct session (failover) only the urgent lane passes
  *   direct-foreign the same item on the urgent lane in a batch whose origin is
  *                 --target (another office): not the village's own item
- * One Batch frame on the bulk lane (direct-foreign: urgent) at the next link
+ *   direct-smuggle the same item, the village's own, claiming the urgent
+ *                 lane: a record version is no urgent item
+ * One Batch frame on the bulk lane (direct-foreign, -smuggle: urgent) at the next link
  * sequence, with the
  * prober's certificate chain. Prints one JSON object: whether the node
  * acknowledged the frame (a refused item is acknowledged and counted, not
@@ -47,12 +49,13 @@ struct forge {
 static int is_mode(const char *m)
 {
 	return m && (!strcmp(m, "record-owner") || !strcmp(m, "record-id") ||
-	             !strcmp(m, "direct-bulk") || !strcmp(m, "direct-foreign"));
+	             !strcmp(m, "direct-bulk") || !strcmp(m, "direct-foreign") ||
+	             !strcmp(m, "direct-smuggle"));
 }
 
 static unsigned lane_of(const struct forge *f)
 {
-	return strcmp(f->mode, "direct-foreign") == 0 ? 0 : 2;
+	return strncmp(f->mode, "direct-", 7) == 0 && strcmp(f->mode, "direct-bulk") != 0 ? 0 : 2;
 }
 
 /* direct-foreign: the batch claims --target as its origin (the signature no

@@ -9,7 +9,8 @@ over a direct link (docs/design.md, "Failover to the county").
    village (its node stopped), completes HELLO with the county (a direct
    session, counted and listed) and sends a bulk-lane item, then an urgent
    item whose batch claims another office as origin: each is acknowledged,
-   refused, counted (`direct_refused`) and audited with why. A village of
+   refused, counted (`direct_refused`) and audited with why; so is a record
+   version of its own dressed as an urgent item. A village of
    another county and a key without a certificate are refused at HELLO.
 3. With reports (`carenet report`): the township SIGSTOPped, a village files
    a report; the county has it within failover plus a few seconds, over the
@@ -70,7 +71,9 @@ def test_door(net, args, county, township, villages):
                  "a county-direct session carries only the urgent lane")
     probe_direct(net, b, county, forger, "direct-foreign", villages[0],
                  "a county-direct session carries only the village's own items")
-    check(counter(net, county, "direct_sessions") >= sessions + 2,
+    probe_direct(net, b, county, forger, "direct-smuggle", forger,
+                 "a county-direct session carries only urgent items")
+    check(counter(net, county, "direct_sessions") >= sessions + 3,
           "the county did not count the direct sessions: %r" % net.status(county)["counters"])
     st = net.status(county)
     check(forger not in [c["id"] for c in st["children"]],
