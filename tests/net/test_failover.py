@@ -4,7 +4,9 @@ its urgent items for `reports.failover` sends them straight to the county
 over a direct link (docs/design.md, "Failover to the county").
 
 1. The bundle gives every village its county's certificate and endpoint:
-   `status --json` shows the direct link enabled and closed.
+   `status --json` shows the direct link enabled and closed. A node.cfg
+   without them (written before failover) still runs: failover disabled,
+   said at start and shown by status.
 2. The county's door is narrow: carenet-probe, with the identity of a real
    village (its node stopped), completes HELLO with the county (a direct
    session, counted and listed) and sends a bulk-lane item, then an urgent
@@ -201,9 +203,22 @@ def test(net, args):
     villages = [i for i in ids if len(i) == 12]
     for v in villages:
         cfg_append(net, v, 'reports = { failover = "%ds"; };' % FAILOVER_S)
+    old = villages[-1]  # a node.cfg written before failover: no county group
+    with open(net.cfg(old)) as f:
+        text = f.read()
+    with open(net.cfg(old), "w") as f:
+        f.write("".join(x for x in text.splitlines(True) if not x.startswith("county =")))
     net.start_all()
     net.wait_for(net.all_links_up, 60, "every link up")
-    for v in villages:
+    d = direct(net, old)
+    check(d and not d["enabled"] and d["state"] == "disabled" and d["county"] is None,
+          "%s without county.*: failover not shown disabled: %r" % (old, d))
+    with open(net.log_path(old), errors="replace") as f:
+        check("failover to the county disabled" in f.read(),
+              "%s did not say at start that failover is disabled" % old)
+    print("%s, whose node.cfg has no county group, runs with failover disabled (said at "
+          "start, shown by status)" % old)
+    for v in villages[:-1]:
         d = direct(net, v)
         check(d and d["enabled"] and d["state"] == "closed" and d["county"]["id"] == county,
               "%s: the direct link is not enabled and closed: %r" % (v, d))
