@@ -20,6 +20,10 @@ over a direct link (docs/design.md, "Failover to the county").
    each of the village, the township and the county holds exactly one copy.
 4. The township stopped again, a village files and is SIGKILLed at once,
    before failover: restarted, its report still reaches the county, once.
+5. The county stopped, a village files; the township holds the report. The
+   township SIGSTOPped and the county back, the village files again: the newer
+   report reaches the county directly, and the older one, relayed by the
+   township after SIGCONT, is not taken for a duplicate.
 """
 
 import json
@@ -196,6 +200,33 @@ def test_kill(net, county, township, village):
         village, rid))
 
 
+def test_older_relayed(net, county, township, village):
+    """The county sees a newer urgent item of the village directly before the
+    township relays an older one: the older one must not be taken for a
+    duplicate (direct items neither judged by nor advancing the origin's
+    high-water mark)."""
+    net.stop(county)  # stopped, not SIGSTOPped: nothing reaches it, not even TCP buffers
+    old = report_file(net, village, "held by the township while the county is stopped")
+    poll(net, lambda: (copies(net, township, old) == 1 and
+                       direct(net, village)["pending"] == 0, direct(net, village)), 30,
+         "report %s at the township, the village's county queue dropped" % old)
+    with Stopped(net, township):
+        net.start(county)
+        net.wait_for(lambda: net.status(county) is not None, 30, "the county running again")
+        new = report_file(net, village, "filed while the township is stopped")
+        poll(net, lambda: (copies(net, county, new) == 1, direct(net, village)),
+             FAILOVER_S + 20, "the newer report %s at the county, directly" % new)
+        check(copies(net, county, old) == 0, "the county has %s already" % old)
+    poll(net, lambda: (copies(net, county, old) == 1, None), 60,
+         "the older report %s relayed by the township after SIGCONT" % old)
+    for node in (village, township, county):
+        for rid in (old, new):
+            check(copies(net, node, rid) == 1, "%s holds %d copies of %s" % (
+                node, copies(net, node, rid), rid))
+    print("the newer %s came directly, the older %s later through the township: both at the "
+          "county once" % (new, old))
+
+
 def test(net, args):
     check(args.probe and os.access(args.probe, os.X_OK), "--probe is required")
     ids = net.setup(1, 3)
@@ -231,6 +262,7 @@ def test(net, args):
         return
     test_failover(net, county, township, villages[0])
     test_kill(net, county, township, villages[1])
+    test_older_relayed(net, county, township, villages[0])
 
 
 if __name__ == "__main__":
