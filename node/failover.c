@@ -29,8 +29,9 @@ static enum failover_act step_closed(struct failover *f, const struct failover_i
 {
 	if (in->pending == 0) {
 		if (f->waiting_us)
-			snprintf(f->why, sizeof(f->why), "not needed: the parent holds every urgent "
-			                                 "item");
+			snprintf(f->why, sizeof(f->why),
+			         "not needed: the parent holds every urgent "
+			         "item");
 		f->waiting_us = 0;
 		return FAILOVER_NONE;
 	}
@@ -40,8 +41,8 @@ static enum failover_act step_closed(struct failover *f, const struct failover_i
 		snprintf(f->why, sizeof(f->why),
 		         "waiting: %llu urgent message%s not acknowledged by the parent %s; direct "
 		         "to the county after %llu s",
-		         (unsigned long long)in->pending, in->pending == 1 ? "" : "s", in->parent_id,
-		         (unsigned long long)(f->after_us / 1000000u));
+		         (unsigned long long)in->pending, in->pending == 1 ? "" : "s",
+		         in->parent_id, (unsigned long long)(f->after_us / 1000000u));
 		return FAILOVER_NONE;
 	}
 	snprintf(f->why, sizeof(f->why),
@@ -56,8 +57,8 @@ static enum failover_act step_closed(struct failover *f, const struct failover_i
 	return FAILOVER_OPEN;
 }
 
-enum failover_act failover_step(struct failover *f, const struct failover_in *in,
-                                uint64_t now_us, uint64_t now)
+enum failover_act failover_step(struct failover *f, const struct failover_in *in, uint64_t now_us,
+                                uint64_t now)
 {
 	if (!f->enabled)
 		return FAILOVER_NONE;

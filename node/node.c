@@ -442,12 +442,6 @@ static int start_roles(struct node *n)
 	return 0;
 }
 
-/* reports.failover in seconds (parsed and bounded by the loader). */
-static uint64_t failover_after(const struct config *cfg)
-{
-	return cfg->report_failover_s;
-}
-
 int node_reload(struct node *n)
 {
 	struct config *cfg = NULL;
@@ -492,7 +486,7 @@ int node_reload(struct node *n)
 	link_configure(n->link, n->cfg, n->trust);
 	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
-	n->failover.after_us = failover_after(cfg) * 1000000u;
+	n->failover.after_us = cfg->report_failover_s * 1000000u;
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
 	         cfg->ncrl, pki_trust_revoked_count(trust));
 	return 0;
@@ -585,58 +579,6 @@ static long node_watchdog(struct node *n, long timeout)
 	}
 	left = (long)((n->next_watchdog_us - now) / 1000u) + 1;
 	return timeout < 0 || left < timeout ? left : timeout;
-}
-
-/* A village's failover (failover.h): says at start whether it can. */
-static void node_failover_start(struct node *n)
-{
-	int on = link_direct_configured(n->link);
-
-	failover_init(&n->failover, on, failover_after(n->cfg), util_now());
-	if (on)
-		deliver_set_direct(n->deliver, link_direct_id(n->link));
-	if (on || n->me->role != PKI_ROLE_VILLAGE || !n->cfg->parent_endpoint[0])
-		return;
-	log_notice("node: failover to the county disabled: node.cfg has no county = { endpoint; "
-	           "cert; } (enroll again with a bundle from this carenet's 'ca issue', or add "
-	           "them by hand)");
-}
-
-/* Opens or closes the county-direct link as failover_step says. */
-static void node_failover(struct node *n)
-{
-	struct failover *f = &n->failover;
-	struct failover_in in = {0};
-	uint64_t now_us = util_mono_us(), since;
-	char parent[PKI_ID_MAX] = "";
-
-	if (!f->enabled || now_us < f->next_us)
-		return;
-	f->next_us = now_us + FAILOVER_POLL_US;
-	if (!f->open && deliver_direct_trim(n->deliver) < 0)
-		log_warnx("node: cannot trim the county-direct queue");
-	pki_parent_id(n->me->id, parent, sizeof(parent));
-	link_parent_state(n->link, &in.parent_up, &since);
-	in.pending = deliver_direct_pending(n->deliver);
-	in.parent_pending = deliver_parent_urgent_pending(n->deliver);
-	in.direct_up = link_direct_up(n->link);
-	in.parent_id = parent;
-	switch (failover_step(f, &in, now_us, util_now())) {
-	case FAILOVER_OPEN:
-		n->counters[CTR_FAILOVER_OPENS]++;
-		log_notice("node: failover: opening the direct link to the county %s: %s",
-		           link_direct_id(n->link), f->why);
-		if (link_direct_open(n->link) != 0)
-			log_warnx("node: failover: cannot open the direct link to the county");
-		break;
-	case FAILOVER_CLOSE:
-		log_notice("node: failover: closing the direct link to the county %s: %s",
-		           link_direct_id(n->link), f->why);
-		link_direct_close(n->link, f->why);
-		break;
-	default:
-		break;
-	}
 }
 
 static void node_loop(struct node *n)

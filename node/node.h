@@ -75,6 +75,12 @@ int node_reload(struct node *n);
 /* Binds the control socket with the node's control_env (node_control.c). */
 int node_control_open(struct node *n);
 
+/* Failover (node_failover.c): at start, whether this village can fail over
+ * to its county (a notice if not); then, from the loop, opens or closes the
+ * county-direct link as node/failover.c decides. */
+void node_failover_start(struct node *n);
+void node_failover(struct node *n);
+
 /* For `carenet run` (tools/cli_run.c parses its arguments):
  * node_check loads the identity files cfg names and checks them (-n): 0
  * with this office's id and role, or an error (the reason logged).

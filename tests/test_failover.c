@@ -72,8 +72,8 @@ static struct pki_self *identity(const char *id, const char *endpoint)
 
 	CHECK(util_read_file(rp, 1u << 20, &rootpem, &rootlen) == 0);
 	CHECK(run(cmd_init, "init", "--dir", dir, "--id", id, NULL) == 0);
-	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint", endpoint,
-	          "--out", bundle, NULL) == 0);
+	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint", endpoint, "--out",
+	          bundle, NULL) == 0);
 	CHECK(pki_cert_sha256((const char *)rootpem, rootlen, sha) == 0);
 	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--root-sha256", sha, NULL) == 0);
 	CHECK(pki_self_load(k, c, ch, cu, &self, why, sizeof(why)) == 0);
