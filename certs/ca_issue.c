@@ -183,10 +183,11 @@ static int issue_county(const struct issue_opts *o, const struct pki_identity *i
 	}
 	if (!*ccert || !*cep || !(*ccert)[0] || !(*cep)[0]) {
 		if (id->role == PKI_ROLE_VILLAGE)
-			fprintf(stderr,
-			        "carenet: warning: the county node %.6s or its endpoint is not known "
-			        "to this CA: the bundle of %s has no county-direct link (failover)\n",
-			        id->id, id->id);
+			fprintf(
+			    stderr,
+			    "carenet: warning: the county node %.6s or its endpoint is not known "
+			    "to this CA: the bundle of %s has no county-direct link (failover)\n",
+			    id->id, id->id);
 		free(*ccert);
 		free(*cep);
 		*ccert = util_strdup("");

@@ -245,9 +245,17 @@ struct bundle {
 
 static int bundle_read(const char *path, struct bundle *b)
 {
-	static const char *keys[] = {
-	    "id",       "role", "cert", "chain", "root", "parent_cert", "parent_endpoint",
-	    "endpoint", "crl",  "county_cert", "county_endpoint"};
+	static const char *keys[] = {"id",
+	                             "role",
+	                             "cert",
+	                             "chain",
+	                             "root",
+	                             "parent_cert",
+	                             "parent_endpoint",
+	                             "endpoint",
+	                             "crl",
+	                             "county_cert",
+	                             "county_endpoint"};
 	const char **dst[] = {&b->id,
 	                      &b->role,
 	                      &b->cert,
@@ -406,8 +414,10 @@ static int enroll_verify_county(struct pki_trust *t, const struct bundle *b,
 	if (!b->county_cert[0])
 		return 0;
 	if (id->role != PKI_ROLE_VILLAGE)
-		return ca_fail(CN_EINVAL, "the bundle of %s %s carries a county certificate; only a "
-		               "village's does", pki_role_name(id->role), id->id);
+		return ca_fail(CN_EINVAL,
+		               "the bundle of %s %s carries a county certificate; only a "
+		               "village's does",
+		               pki_role_name(id->role), id->id);
 	if ((rc = verify_pem(t, b->county_cert, b->chain, &cid, why, sizeof(why))) != 0)
 		return ca_fail(rc, "the county's certificate does not verify: %s", why);
 	if (cid.role != PKI_ROLE_COUNTY || strncmp(cid.id, id->id, strlen(cid.id)) != 0)
@@ -516,8 +526,7 @@ static void cfg_quoted(FILE *f, const char *s)
 }
 
 static int enroll_cfg(const char *path, const struct pki_identity *id, const char *data_dir,
-                      const char *listen, const char *parent_ep, const char *county_ep,
-                      int has_crl)
+                      const char *listen, const char *parent_ep, const char *county_ep, int has_crl)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -655,8 +664,10 @@ static int enroll(const struct enroll_opts *o)
 	else
 		enroll_data_dir(o->dir, data_dir, sizeof(data_dir));
 	if (id.role == PKI_ROLE_VILLAGE && (!b.county_cert[0] || !b.county_endpoint[0]))
-		fprintf(stderr, "carenet: warning: the bundle names no county node: failover to the "
-		                "county is disabled for %s\n", id.id);
+		fprintf(stderr,
+		        "carenet: warning: the bundle names no county node: failover to the "
+		        "county is disabled for %s\n",
+		        id.id);
 	if ((rc = enroll_cfg(cfg, &id, data_dir, listen, pep,
 	                     b.county_cert[0] ? b.county_endpoint : "", b.crl[0] != 0)) != 0) {
 		rc = ca_fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));

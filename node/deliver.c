@@ -111,9 +111,9 @@ static int child_registered(MDB_txn *txn, void *arg)
 	return deliver_emit(d, txn, &it, NULL, 0);
 }
 
-void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
-                     int direct, const uint64_t cursors[WIRE_LANES],
-                     const ProtobufCBinaryData *chain, size_t nchain)
+void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent, int direct,
+                     const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
+                     size_t nchain)
 {
 	struct dpeer *p;
 	struct up_arg a = {d, peer, is_parent, direct, chain, nchain};

@@ -73,9 +73,9 @@ void deliver_set_roles(struct deliver *d, struct roles *roles);
 
 /* Link events. cursors[lane] = last seq the peer durably holds from us;
  * chain: the peer's verified chain (a new child's announce carries it). */
-void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
-                     int direct, const uint64_t cursors[WIRE_LANES],
-                     const ProtobufCBinaryData *chain, size_t nchain);
+void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent, int direct,
+                     const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
+                     size_t nchain);
 void deliver_peer_down(struct deliver *d, const char *peer_id);
 /* Our inbound cursors for a peer (what HELLO/WELCOME carry). */
 void deliver_cursors(struct deliver *d, const char *peer_id, uint64_t cursors[WIRE_LANES]);

@@ -279,10 +279,10 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 	for (size_t i = 0; i < sb->n_items && rc == 0; i++)
 		rc = apply_item(d, txn, peer, lane, &ch->ident, &sb->items[i], i, ds, t);
 	if (rc == 0)
-		rc = deliver_enqueue(
-		    d, txn, sb, msg->data, msg->len, lane, ds,
-		    p && (p->is_parent || p->direct) ? NULL
-		                                     : account_of(d, sb->origin, acct, sizeof(acct)));
+		rc = deliver_enqueue(d, txn, sb, msg->data, msg->len, lane, ds,
+		                     p && (p->is_parent || p->direct)
+		                         ? NULL
+		                         : account_of(d, sb->origin, acct, sizeof(acct)));
 	deliver_dests_free(ds);
 out:
 	carenet__signed_batch__free_unpacked(sb, NULL);
@@ -495,7 +495,8 @@ static int resync(struct deliver *d, MDB_txn *txn, const struct synack *s, uint6
 	/* The county-direct queue: what was dropped while the link was down
 	 * (deliver_direct_trim) was never sent; it simply follows on. */
 	if (p && p->is_parent && p->direct)
-		return outbox_rebase(d->env.store, txn, d->env.outbox_key, s->peer, s->lane, s->seq);
+		return outbox_rebase(d->env.store, txn, d->env.outbox_key, s->peer, s->lane,
+		                     s->seq);
 	if ((rc = archive_requeue(d->env.store, txn, s->peer, s->lane, s->seq, first, &moved)) !=
 	        0 ||
 	    (rc = held_again(d, txn, s->peer, s->lane, s->seq, first - 1)) != 0 ||

@@ -267,7 +267,8 @@ void link_uplink_monitor(struct link *l, struct uplink *p)
 			break;
 		case ZMQ_EVENT_DISCONNECTED: /* before HANDSHAKE_SUCCEEDED: CURVE failed */
 			if (p->connected || !strstr(p->s.last_error, "refused our key"))
-				link_uplink_set_down(l, p, p->connected ? "disconnected" : LINK_REASON_CURVE);
+				link_uplink_set_down(
+				    l, p, p->connected ? "disconnected" : LINK_REASON_CURVE);
 			p->connected = 0;
 			break;
 		case ZMQ_EVENT_CONNECTED: /* TCP; the CURVE handshake follows */
@@ -425,8 +426,8 @@ void link_penalize(struct link *l, const char *peer_id, unsigned n)
  * version a child speaks, the chain bound to the link key, then who may be
  * there: the subtree rule for a child, the configured office for the parent. */
 static int check_greeting(struct link *l, struct peer *s, uint32_t version, size_t n,
-                          const ProtobufCBinaryData *chain, struct pki_identity *id,
-                          int *direct, char *why, size_t whylen)
+                          const ProtobufCBinaryData *chain, struct pki_identity *id, int *direct,
+                          char *why, size_t whylen)
 {
 	const char *expect = s->is_parent ? link_uplink_of(l, s)->expect_id : "";
 	int rc;
@@ -713,7 +714,7 @@ out:
 
 size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max)
 {
-	void *socks[7] = {l->zap,         l->router,      l->router_mon, l->parent.sock,
+	void *socks[7] = {l->zap,        l->router,      l->router_mon, l->parent.sock,
 	                  l->parent.mon, l->county.sock, l->county.mon};
 	size_t n = 0;
 

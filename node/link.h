@@ -109,9 +109,9 @@ void link_parent_state(const struct link *l, int *up, uint64_t *since);
  */
 int link_direct_configured(const struct link *l);
 const char *link_direct_id(const struct link *l); /* the county's id, "" if none */
-int link_direct_open(struct link *l);                /* connects (no-op if open) */
+int link_direct_open(struct link *l);             /* connects (no-op if open) */
 void link_direct_close(struct link *l, const char *why);
-int link_direct_up(const struct link *l);         /* open and WELCOME verified */
+int link_direct_up(const struct link *l); /* open and WELCOME verified */
 int link_direct_configure(struct link *l, const char *endpoint, const char *cert);
 
 #endif

@@ -56,8 +56,8 @@ struct link {
 	void *router; /* children and inspectors; NULL for villages */
 	void *router_mon;
 	struct uplink parent;
-	struct uplink county; /* county-direct (villages with county.endpoint); sock NULL
-	                       * while closed */
+	struct uplink county;  /* county-direct (villages with county.endpoint); sock NULL
+	                        * while closed */
 	unsigned county_opens; /* names each opening's monitor endpoint */
 	struct peers *peers;
 	uint64_t next_ping_us;

@@ -335,11 +335,11 @@ int link_uplink_connect(struct link *l, struct uplink *p, const char *mon_ep)
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
 	               "reconnect_ivl_max"))
 		goto out;
-	p->mon = open_monitor(l->zctx, p->sock, mon_ep,
-	                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-	                          ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-	                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	p->mon = open_monitor(
+	    l->zctx, p->sock, mon_ep,
+	    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECTED |
+	        ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
 	if (!p->mon)
 		goto out;
 	if (zmq_connect(p->sock, p->endpoint) < 0) {
@@ -348,8 +348,8 @@ int link_uplink_connect(struct link *l, struct uplink *p, const char *mon_ep)
 	}
 	p->s.since = util_now();
 	snprintf(p->s.last_error, sizeof(p->s.last_error), "connecting");
-	log_info("link: connecting to %s %s at %s", p->direct ? "the county (direct link)" : "parent",
-	         p->expect_id, p->endpoint);
+	log_info("link: connecting to %s %s at %s",
+	         p->direct ? "the county (direct link)" : "parent", p->expect_id, p->endpoint);
 	rc = 0;
 out:
 	OPENSSL_cleanse(sec, sizeof(sec));
@@ -364,8 +364,7 @@ static int open_parent(struct link *l)
 
 	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
 	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
-		log_error("link: %s has no parent tier but the config names a parent",
-		          l->me->id);
+		log_error("link: %s has no parent tier but the config names a parent", l->me->id);
 		return CN_ECONFIG;
 	}
 	if ((rc = pki_cert_file_curve(c->parent_cert, p->s.key)) != 0) {

@@ -119,7 +119,7 @@ static int direct_fill(struct node *n, Carenet__Status *st)
 	}
 	st->direct->enabled = f->enabled;
 	/* the session's state now, not at the last failover step */
-	st->direct->state = !f->open ? (char *)f->state
+	st->direct->state = !f->open                  ? (char *)f->state
 	                    : link_direct_up(n->link) ? "up"
 	                                              : "connecting";
 	st->direct->since = f->since;

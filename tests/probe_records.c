@@ -39,7 +39,6 @@
 #include "probe_wire.h"
 #include "wire.h"
 
-
 struct forge {
 	const char *endpoint, *server_cert, *identity, *mode, *target;
 	int wait_ms;
