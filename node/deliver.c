@@ -126,12 +126,17 @@ void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_
 	p->direct = direct;
 	p->up = 1;
 	for (int l = 0; l < WIRE_LANES; l++) {
-		/* The peer durably holds everything up to its cursor: resend after it. */
-		p->tx[l].acked = cursors[l];
-		p->tx[l].sent = cursors[l];
+		/* The peer durably holds everything up to its cursor: resend after it.
+		 * A village on its direct session here is sent nothing: what it says
+		 * it holds from us means nothing (and must not make this node think
+		 * its store went back: deliver_apply.c, apply_syn). */
+		uint64_t c = direct && !is_parent ? 0 : cursors[l];
+		p->tx[l].acked = c;
+		p->tx[l].sent = c;
 		p->tx[l].last_progress_us = util_mono_us();
 		p->tx[l].overdue_us = ACK_OVERDUE_US;
-		deliver_syn_ack(d, peer->id, (unsigned)l, cursors[l]);
+		if (!direct || is_parent)
+			deliver_syn_ack(d, peer->id, (unsigned)l, c);
 	}
 	/* A village on its county-direct session is no child of this node. */
 	if (!is_parent && !direct && deliver_write(d, child_registered, &a) != 0)

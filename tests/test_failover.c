@@ -259,7 +259,7 @@ static void test_village_queue(struct pki_self *village)
 /* At the county: what a village's direct session may carry. */
 static void test_county_door(struct pki_self *county, struct pki_self *village)
 {
-	uint64_t counters[CTR_COUNT] = {0}, cur[WIRE_LANES] = {0};
+	uint64_t counters[CTR_COUNT] = {0}, cur[WIRE_LANES] = {99, 99, 99};
 	struct config cfg = {0};
 	struct deliver_env env = {0};
 	struct deliver *d = engine("door", county, &env, &cfg, counters);
@@ -267,6 +267,9 @@ static void test_county_door(struct pki_self *county, struct pki_self *village)
 
 	deliver_peer_up(d, pki_self_identity(village), 0, 1, cur, NULL, 0);
 	CHECK(deliver_is_direct_in(d, v));
+	/* what it claims to hold from the county is ignored: nothing is sent to
+	 * it, and a cursor beyond that must not start a new origin epoch here */
+	CHECK(d->nsyn == 0 && deliver_peer(d, v, 0)->tx[0].acked == 0);
 	CHECK(deliver_direct_refusal(d, v, 0, v) == NULL);
 	CHECK(deliver_direct_refusal(d, v, 1, v) && deliver_direct_refusal(d, v, 2, v));
 	CHECK(deliver_direct_refusal(d, v, 0, "530102001002") != NULL);
