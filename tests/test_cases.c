@@ -110,11 +110,11 @@ static void types_and_owners(void)
 	written(&county, "hotline", hotline, NHOT, id);
 	CHECK_STR(id, C "-r1");
 	refused(&v11, "hotline", hotline, NHOT,
-	        "a hotline record (R13 热线来电) is kept by the county only, not by village");
+	        "hotline records (R13 热线来电) are kept by the county only, not by village");
 	/* an application at the township, normalized; not at the county */
 	written(&t1, "application", application, NAPP, id);
 	CHECK_STR(id, T1 "-r1");
-	refused(&county, "application", application, NAPP, "kept by the township only");
+	refused(&county, "application", application, NAPP, "are kept by the township only");
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__RecordShowRequest s = CARENET__RECORD_SHOW_REQUEST__INIT;
 	s.id = id;
@@ -144,7 +144,7 @@ static void types_and_owners(void)
 	it.body_case = CARENET__ITEM__BODY_RECORD_VERSION;
 	it.record_version = &m;
 	CHECK_INT(apply(&t1, &v11, craft(&v11, &it), V11, &a), CN_EROLE);
-	CHECK(strstr(a.why, "kept by the county only") != NULL);
+	CHECK(strstr(a.why, "are kept by the county only") != NULL);
 }
 
 static void kinds(void)
@@ -245,7 +245,7 @@ static void cases(void)
 
 	rep = open_case(&t1, "R13", C "-r1", "", "约8岁男孩");
 	CHECK_INT(rep->code, CN_EROLE);
-	CHECK(strstr(rep->error, "kept by the county only") != NULL);
+	CHECK(strstr(rep->error, "are kept by the county only") != NULL);
 	done(rep);
 	rep = open_case(&county, "R99", C "-r1", "", "约8岁男孩");
 	CHECK_INT(rep->code, CN_EINVAL);
@@ -273,8 +273,13 @@ static void cases(void)
 	                       {"assessor", "李红"},          {"result", "监护不当"},
 	                       {"next_review", "2024-09-05"}, {"case", cid}};
 	written(&county, "assessment", as, 6, id);
-	as[5][1] = C "-r77"; /* another case: not shown */
+	as[5][1] = C "-r77"; /* no such case: refused at the county */
+	refused(&county, "assessment", as, 6, "个案 (case): no case 530102-r77 here");
+	rep = open_case(&county, "other", "来电登记簿第3页", "", "另一名儿童");
+	CHECK_INT(rep->code, 0);
+	as[5][1] = rep->n_record_ids ? rep->record_ids[0] : ""; /* another case: not shown */
 	written(&county, "assessment", as, 6, id);
+	done(rep);
 	rep = case_show(&county, cid, 0);
 	CHECK_INT(rep->code, 0);
 	CHECK_INT(rep->n_records, 4); /* the case, its source (the call), 2 */
@@ -289,6 +294,27 @@ static void cases(void)
 	CHECK(rep->n_records == 4 && !strcmp(value_of(rep->records[2], "child"), V11 "-r1"));
 	done(rep);
 	CHECK_INT(audited(&county, "reveal", cid), 1);
+	/* its consultation: a meeting of body 部门会商 held here */
+	const char *cons[][2] = {{"consultation", C "-r1"}};
+	rep = write_rec(&county, NULL, cid, cons, 1);
+	CHECK_INT(rep->code, CN_EINVAL);
+	CHECK(
+	    has_error(rep, "部门会商 (consultation): 530102-r1 is not a meeting of body 部门会商"));
+	done(rep);
+	const char *mt[][2] = {{"body", "部门会商"},         {"date", "2024-06-08"},
+	                       {"chair_name", "王建国"},     {"chair_title", "副县长"},
+	                       {"chair_is_principal", "否"}, {"units_present", "民政、公安、教育"},
+	                       {"topics", "重点个案"},       {"case_refs", cid},
+	                       {"minutes", "会商纪要1号"}};
+	char meeting[64];
+	written(&county, "meeting", mt, 9, meeting);
+	cons[0][1] = meeting;
+	rep = write_rec(&county, NULL, cid, cons, 1);
+	CHECK_INT(rep->code, 0);
+	done(rep);
+	rep = case_show(&county, cid, 0);
+	CHECK(rep->n_records == 5 && !strcmp(rep->records[2]->id, meeting));
+	done(rep);
 	rep = case_show(&county, C "-r3", 0); /* not a case: the intervention */
 	CHECK_INT(rep->code, CN_ENOTFOUND);
 	done(rep);

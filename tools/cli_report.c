@@ -416,9 +416,10 @@ static const struct args_opt show_opts[] = {
     o_cfg,
     {"reveal", ARGS_LONG('R'), NULL, "personal fields in the clear (audited)"},
     {"json", 'j', NULL, "the report with every field, its hops and its steps"},
+    {"csv", ARGS_LONG('v'), NULL, "its hops, one row each (UTF-8 with a BOM)"},
     {0}};
 static const struct args_cmd show_cmd = {
-    "carenet report show", "ID [--reveal] [--json] [-c CFG]",
+    "carenet report show", "ID [--reveal] [--json|--csv] [-c CFG]",
     "One report: its fields, holder, every hop (sent, due, acknowledged, escalated)\n"
     "and every step.\n",
     show_opts, NULL};

@@ -135,6 +135,27 @@ static void print_csv(Carenet__ReportState *const *v, size_t n, const char *tz)
 	}
 }
 
+/* show --csv: one row per hop of each report. */
+static void print_hops_csv(Carenet__ReportState *const *v, size_t n, const char *tz)
+{
+	static const char *const head[] = {"id",     "from",     "to",       "sent_at",
+	                                   "due_at", "acked_at", "acked_by", "escalated"};
+	char sent[32], due[32], acked[32];
+
+	csv_write_bom(stdout);
+	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < v[i]->n_hops; k++) {
+			const Carenet__ReportHop *h = v[i]->hops[k];
+			cli_csv_time(h->sent_at, tz, sent, sizeof(sent));
+			cli_csv_time(h->due_at, tz, due, sizeof(due));
+			cli_csv_time(h->acked_at, tz, acked, sizeof(acked));
+			const char *cells[] = {v[i]->report->id, h->from, h->to, sent, due, acked,
+			                       h->acked_by, h->escalated ? "yes" : "no"};
+			csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+		}
+}
+
 static void state_text(const Carenet__ReportState *st, char *out, size_t len)
 {
 	snprintf(out, len, "%s %s%s", st->state, report_state_zh(st->state),
@@ -245,6 +266,8 @@ void cli_report_print(Carenet__ReportState *const *v, size_t n, const char *tz, 
 		if (!show)
 			json_arr_end(&j);
 		json_finish(&j);
+	} else if (fmt == 2 && show) {
+		print_hops_csv(v, n, tz);
 	} else if (fmt == 2) {
 		print_csv(v, n, tz);
 	} else if (show && n) {

@@ -305,6 +305,45 @@ int records_case_show(struct roles *r, const Carenet__RecordShowRequest *q,
 	return 0;
 }
 
+/* ---- references checked at the write */
+
+/* 1 (why) unless id is a meeting of body 部门会商 held here. */
+static int consultation_ok(struct roles *r, MDB_txn *txn, const char *id, char *why, size_t wl)
+{
+	struct rec m;
+	int ret = rec_get(r, txn, id, &m);
+
+	if (ret == 0 && strcmp(m.t->name, "meeting") == 0 && !strcmp(value(&m, "body"), "部门会商"))
+		ret = 0;
+	else if (ret == 0 || ret == CN_ENOTFOUND)
+		ret = 1;
+	if (ret == 1)
+		roles_why(why, wl,
+		          "部门会商 (consultation): %.64s is not a meeting of body 部门会商 "
+		          "held here; expected the id of one (carenet record list --type meeting "
+		          "--where body=部门会商)",
+		          id);
+	rec_clear(&m);
+	return ret;
+}
+
+int records_case_refs(struct roles *r, MDB_txn *txn, const struct rec *rc, char *why, size_t wl)
+{
+	const char *cons = value(rc, "consultation"), *cs = value(rc, "case");
+	int ret;
+
+	if (!strcmp(rc->t->name, "case") && cons[0])
+		return consultation_ok(r, txn, cons, why, wl);
+	if (!cs[0] || records_tier(r->env.me->id) != REC_OWN_COUNTY)
+		return 0; /* below the county no case is held: not checked */
+	if ((ret = records_case_held(r, txn, cs)) == 0)
+		roles_why(why, wl,
+		          "个案 (case): no case %.64s here; expected the id of a case of "
+		          "this county (carenet case list)",
+		          cs);
+	return ret < 0 ? ret : !ret;
+}
+
 /* ---- directive --ref (roles top asks) */
 
 int records_case_held(struct roles *r, MDB_txn *txn, const char *id)

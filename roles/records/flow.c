@@ -65,8 +65,9 @@ int records_may_own(const struct rec_type *t, const char *office, char *why, siz
 		if (t->owners & b)
 			snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s", who[0] ? " or " : "",
 			         tier_name(b));
-	roles_why(why, wl, "a %s record (%s %s) is kept by the %s only, not by %s %.16s: write it "
-	          "there", t->name, t->code, t->zh, who, tier ? tier_name(tier) : "office", office);
+	roles_why(why, wl, "%s records (%s %s) are kept by the %s only, not by %s %.16s: write "
+	          "them there", t->name, t->code, t->zh, who, tier ? tier_name(tier) : "office",
+	          office);
 	return 0;
 }
 
@@ -205,6 +206,11 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 	if (c->bad == nerr && (ret = records_validate(rc, in->line, now, c->errs)) < 0)
 		goto out;
 	c->bad += ret > 0 ? ret : 0;
+	if (c->bad == nerr && (ret = records_case_refs(c->r, c->txn, rc, why, sizeof(why))) != 0) {
+		if (ret < 0)
+			goto out;
+		err_line(c, in->line, "%s", why);
+	}
 	rc->changed = diff(in->id[0] ? &prev : NULL, rc);
 	if (c->bad == nerr && in->id[0] && !rc->changed && !in->close)
 		err_line(c, in->line, "nothing changes in %s; expected --set FIELD=VALUE with a "

@@ -199,6 +199,11 @@ int records_case_open_req(struct roles *r, const Carenet__CaseOpenRequest *q,
                           Carenet__ControlReply *rep);
 int records_case_show(struct roles *r, const Carenet__RecordShowRequest *q,
                       Carenet__ControlReply *rep);
+/* The references a record's validation cannot see, checked where they are
+ * held: a case's consultation names a meeting (R08) of body 部门会商 held
+ * here; at the county, a record's `case` names a case held here. 1 (why)
+ * if one does not, 0, or a store error. */
+int records_case_refs(struct roles *r, MDB_txn *txn, const struct rec *rc, char *why, size_t wl);
 /* 1 if id is a case (R14) held here, 0 if not, or a store error. */
 int records_case_held(struct roles *r, MDB_txn *txn, const char *id);
 /* "YYYY-MM-DD HH:MM" in China time (UTC+8): an RK_TIME value of t. */

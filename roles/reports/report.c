@@ -464,6 +464,8 @@ static int step_cmp(const void *a, const void *b)
 
 	if (x->at != y->at)
 		return x->at < y->at ? -1 : 1;
+	if (x->seen != y->seen)
+		return x->seen < y->seen ? -1 : 1;
 	return strcmp(x->id, y->id);
 }
 
@@ -558,7 +560,8 @@ int report_replay(struct roles *r, Carenet__ReportState *st, uint64_t now)
 	int referred = 0, closed = 0, esc = 0, ret;
 	size_t ol = strlen(office);
 
-	qsort(st->steps, st->n_steps, sizeof(st->steps[0]), step_cmp);
+	if (st->n_steps > 1)
+		qsort(st->steps, st->n_steps, sizeof(st->steps[0]), step_cmp);
 	hops_free(st);
 	snprintf(parent, sizeof(parent), "%.*s", (int)(ol > 6 ? ol - 3 : ol), office);
 	snprintf(county, sizeof(county), "%.6s", office);

@@ -85,8 +85,10 @@ int report_check(struct roles *r, MDB_txn *txn, const Carenet__Report *p, report
 		                 "police reported more than %d s after this office's clock)",
 		                 p->id, REPORT_SKEW),
 		       CN_EINVAL;
-	if (p->ack_due < p->filed_at)
-		return roles_why(why, wl, "report %s is due before it was filed", p->id), CN_EINVAL;
+	if (p->ack_due < p->filed_at || p->ack_due - p->filed_at > REPORT_MAX_DUE)
+		return roles_why(why, wl, "report %s: its acknowledgement deadline is not within 30 days "
+		                 "after it was filed", p->id),
+		       CN_EINVAL;
 	if (p->child[0] && (strncmp(p->child, p->office, ol) || p->child[ol] == 0 ||
 	                    (p->child[ol] != '-' && ol == 12)))
 		return roles_why(why, wl,
@@ -134,8 +136,11 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 			return roles_why(why, wl, "%s by %s: only the county of %s",
 			                 report_kind_name(s->kind), by, office),
 			       CN_EROLE;
-		if (s->kind == REPORT_STEP_ESCALATE && (!s->hop_from[0] || !s->to[0]))
-			return roles_why(why, wl, "an escalation names the late hop"), CN_EINVAL;
+		if (s->kind == REPORT_STEP_ESCALATE &&
+		    (!s->hop_from[0] || !s->to[0] || s->due_at < s->at || s->due_at - s->at > REPORT_MAX_DUE))
+			return roles_why(why, wl, "an escalation names the late hop and a deadline within "
+			                 "30 days"),
+			       CN_EINVAL;
 		return 0;
 	default:
 		return roles_why(why, wl, "unknown report step kind %u", s->kind), CN_EINVAL;
@@ -181,7 +186,7 @@ int report_step_take(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
                      const Carenet__ReportStep *s)
 {
 	const char *me = r->env.me->id, *id = st->report->id;
-	char span[16];
+	char span[32];
 	int ret;
 
 	if ((ret = report_add_step(st, s)) != 0)
@@ -251,13 +256,18 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	Carenet__ReportState *st = NULL;
 	int up = 0, seen, ret;
 
-	if (!p || strcmp(p->office, origin->id))
-		return roles_why(why, wl, "report without a body, or not signed by its office"),
-		       CN_EINVAL;
+	if (!p)
+		return roles_why(why, wl, "report without a body"), CN_EINVAL;
 	if (!report_above(me, p->office) || !path_of(me, origin->id, from, &up) || !up)
-		return roles_why(why, wl, "report %.64s of %s arrived from %s: not from its subtree",
-		                 p->id, p->office, from),
+		return roles_why(why, wl,
+		                 "report %.64s of %.20s signed by %s arrived from %s: not from this "
+		                 "office's subtree",
+		                 p->id, p->office, origin->id, from),
 		       CN_ESCOPE;
+	if (strcmp(p->office, origin->id))
+		return roles_why(why, wl, "report %.64s of %.20s is signed by %s, not by its office",
+		                 p->id, p->office, origin->id),
+		       CN_EROLE;
 	if ((ret = report_check(r, txn, p, child, why, wl)) != 0)
 		return ret;
 	if ((ret = report_seen(r, txn, p->id, &seen)) != 0)
@@ -379,7 +389,7 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 {
 	Carenet__ReportStep s = CARENET__REPORT_STEP__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
-	char sid[REPORT_ID_MAX], span[16];
+	char sid[REPORT_ID_MAX], span[32];
 	int ret;
 
 	if ((ret = report_next_id(r, txn, "step", sid, sizeof(sid))) != 0)
@@ -390,6 +400,7 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 	s.kind = REPORT_STEP_ESCALATE;
 	s.by = (char *)r->env.me->id;
 	s.at = now;
+	s.seen = (uint32_t)st->n_steps;
 	s.to = h->to;
 	s.hop_from = h->from;
 	s.due_at = now + report_ack_after(r, st->report->urgency);
@@ -464,7 +475,7 @@ static int alert_one(const char *id, uint64_t at, void *arg)
 		return ret == CN_ENOTFOUND ? 0 : ret;
 	roles_fmt_utc(at, when, sizeof(when));
 	for (size_t i = 0; i < st->n_hops; i++) {
-		char span[16];
+		char span[32];
 		const Carenet__ReportHop *h = st->hops[i];
 		if (!h->escalated)
 			continue;

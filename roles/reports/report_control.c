@@ -139,6 +139,7 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 	s.kind = q->kind;
 	s.by = (char *)r->env.me->id;
 	s.at = roles_now(r);
+	s.seen = (uint32_t)st->n_steps;
 	s.note = q->note;
 	s.to = q->to;
 	if (q->kind == REPORT_STEP_REFER && !(s.to = (char *)report_dept_parse(q->to))) {
@@ -181,6 +182,7 @@ int reports_step_req(struct roles *r, const Carenet__ReportStepRequest *q,
                      Carenet__ControlReply *rep)
 {
 	struct sctx c = {r, q};
+	int ret;
 	const char *texts[] = {q->note, q->to, q->ref, q->outcome};
 
 	for (size_t i = 0; i < 4; i++)
@@ -197,8 +199,9 @@ int reports_step_req(struct roles *r, const Carenet__ReportStepRequest *q,
 		       CN_ETOOBIG;
 	if (!r->env.seal || !r->env.open)
 		return CN_EPERM;
-	(void)rep;
-	return r->env.write(r->env.arg, step_txn, &c);
+	if ((ret = r->env.write(r->env.arg, step_txn, &c)) == 0)
+		rep->id = r->id;
+	return ret;
 }
 
 /* ------------------------------------------------------------ views */

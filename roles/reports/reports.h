@@ -16,7 +16,7 @@
  *                  report_show
  *
  * The state is REPLAYED from the report and its steps (sorted by time,
- * then id) on every change, so the same set of steps gives the same state
+ * then by how many steps their office had seen, then id) on every change, so the same set of steps gives the same state
  * at every office whatever order they arrived in. A hop's due time comes
  * with the items (the filer's policy in Report.ack_due, the county's in an
  * escalate step), so every office shows the same deadlines.
@@ -54,7 +54,8 @@
 #define REPORT_ID_MAX 64
 #define REPORT_SKEW 300        /* seconds a claimed time may lie ahead of now */
 #define REPORT_MAX_TEXT 4096   /* bytes of one text field */
-#define REPORT_MAX_STEPS 1024  /* steps kept on one report */
+#define REPORT_MAX_STEPS 256   /* steps kept on one report */
+#define REPORT_MAX_DUE 2592000  /* a hop's deadline at most 30 days after it was sent */
 
 /* The records check the top supplies (roles_reports.c): 0 if `child` (a
  * child record id, non-empty) may be named by a report of `office`, else

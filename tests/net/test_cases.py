@@ -72,7 +72,7 @@ def test(net, args):
            "child=" + child, "--set", "guardian=张大山", "--set", "actor=派出所", "--set",
            "measure=批评训诫", "--set", "reason=遗弃", "--set", "date=2024-06-06", "--set",
            "reference_no=x", code=EXIT_REFUSED)
-    check("kept by the county only, not by village" in r.stderr, "village intervention: %s" %
+    check("are kept by the county only, not by village" in r.stderr, "village intervention: %s" %
           r.stderr)
 
     want = sorted([call, assessment, application] + mine)

@@ -104,6 +104,10 @@ def close(net, county, township, village, rid):
     check([x["id"] for x in closed] == [rid], "list --state closed: %r" % closed)
     r = cn(net, "report", "list", "-c", net.cfg(county), "--csv")
     check(r.stdout.startswith("\ufeffid,") and rid in r.stdout, "--csv: %r" % r.stdout[:200])
+    r = cn(net, "report", "show", rid, "-c", net.cfg(county), "--csv")
+    rows = r.stdout.splitlines()
+    check(rows[0].startswith("\ufeffid,from,to,sent_at,due_at,acked_at") and
+          rows[1].startswith("%s,%s,%s," % (rid, village, township)), "show --csv: %r" % rows)
 
 
 def escalation(net, ids, county, township, village):
