@@ -89,6 +89,26 @@ unsigned deliver_lane_of(const Carenet__Item *it)
 	}
 }
 
+/* A report's or a step's id, "" asks for one: "<origin>-rep<seq>" /
+ * "<origin>-step<seq>", from the origin sequence, which a restored store
+ * moves to a new epoch, so an id is never given twice (roles/reports). */
+static int report_id(Carenet__Item *it, uint64_t seq, char *id_out, size_t idlen)
+{
+	char **id = it->body_case == CARENET__ITEM__BODY_REPORT        ? &it->report->id
+	            : it->body_case == CARENET__ITEM__BODY_REPORT_STEP ? &it->report_step->id
+	                                                               : NULL;
+
+	if (!id || (*id)[0])
+		return 0;
+	if (!id_out || idlen < 48)
+		return CN_EINVAL;
+	snprintf(id_out, idlen, "%s-%s%llu", it->origin,
+	         it->body_case == CARENET__ITEM__BODY_REPORT ? "rep" : "step",
+	         (unsigned long long)seq);
+	*id = id_out;
+	return 0;
+}
+
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, size_t idlen)
 {
 	Carenet__Item *it = vitem;
@@ -110,6 +130,8 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 		snprintf(id_out, idlen, "%s-%llu", it->origin, (unsigned long long)seq);
 		it->directive->id = id_out;
 	}
+	if ((rc = report_id(it, seq, id_out, idlen)) != 0)
+		return rc;
 	if (ARR_GROW(d->pend, d->npend + 1, d->pendcap))
 		return CN_ENOMEM;
 	p = &d->pend[d->npend];

@@ -192,21 +192,29 @@ static const struct args_cmd file_cmd = {
     "at rest and masked in listings. --json prints {\"id\": \"...\"}.\n",
     file_opts, NULL};
 
+/* "S01,S03", "S01、疑似遭受家庭暴力", "S01，S02": commas (ASCII or full-width),
+ * 、 or spaces between codes or Chinese names. */
 static int parse_situations(const char *s, Carenet__Report *p, char **buf)
 {
-	char *save = NULL, *tok;
+	static const char *const seps[] = {"，", "、", " "};
+	char *save = NULL, *tok, *q;
 
 	if (!s || !(*buf = strdup(s)))
 		return CN_EINVAL;
+	for (size_t i = 0; i < sizeof(seps) / sizeof(seps[0]); i++) /* every separator to ',' */
+		for (size_t n = strlen(seps[i]); (q = strstr(*buf, seps[i])) != NULL;) {
+			*q = ',';
+			memmove(q + 1, q + n, strlen(q + n) + 1);
+		}
 	p->situation = calloc(REPORT_MAX_SITUATIONS, sizeof(char *));
 	if (!p->situation)
 		return CN_ENOMEM;
-	for (tok = strtok_r(*buf, ",，、 ", &save); tok; tok = strtok_r(NULL, ",，、 ", &save)) {
+	for (tok = strtok_r(*buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const char *c = report_situation_code(tok);
 		if (!c || p->n_situation == REPORT_MAX_SITUATIONS) {
 			fprintf(stderr,
 			        "carenet report file: --situation %s: use S01 S02 S03 S08 S09 S10 or "
-			        "other (at most %d)\n",
+			        "other, or their Chinese names (at most %d)\n",
 			        tok, REPORT_MAX_SITUATIONS);
 			return CN_EUSAGE;
 		}

@@ -71,6 +71,10 @@ static void json_report(struct json *j, const Carenet__ReportState *st, int full
 	for (size_t i = 0; i < p->n_situation; i++)
 		json_str(j, NULL, p->situation[i]);
 	json_arr_end(j);
+	json_arr_begin(j, "situation_zh");
+	for (size_t i = 0; i < p->n_situation; i++)
+		json_str(j, NULL, strcmp(p->situation[i], "**") ? report_situation_zh(p->situation[i]) : "**");
+	json_arr_end(j);
 	json_str(j, "urgency", report_urgency_name(p->urgency));
 	json_str(j, "state", st->state);
 	json_str(j, "state_zh", report_state_zh(st->state));
@@ -227,15 +231,18 @@ static void print_steps(const Carenet__ReportState *st, const char *tz)
 static void print_one(const Carenet__ReportState *st, const char *tz)
 {
 	const Carenet__Report *p = st->report;
-	char t[32], state[96], sit[128];
+	char t[32], state[96];
 
 	state_text(st, state, sizeof(state));
-	situations(p, sit, sizeof(sit));
 	util_fmt_time(p->filed_at, tz, t, sizeof(t));
 	printf("report 强制报告 %s  from %s  filed %s\n", p->id, p->office, t);
 	printf("  urgency 紧急程度: %s %s   state 状态: %s   holder 承办: %s\n",
 	       report_urgency_name(p->urgency), report_urgency_zh(p->urgency), state, st->holder);
-	printf("  situation 情形: %s\n  summary 摘要: %s\n", sit, p->summary);
+	printf("  situation 情形:");
+	for (size_t i = 0; i < p->n_situation; i++)
+		printf(" %s%s%s", p->situation[i], strcmp(p->situation[i], "**") ? " " : "",
+		       strcmp(p->situation[i], "**") ? report_situation_zh(p->situation[i]) : "");
+	printf("\n  summary 摘要: %s\n", p->summary);
 	printf("  child 儿童: %s%s%s\n", p->child, p->child[0] && p->child_description[0] ? " / " : "",
 	       p->child_description);
 	if (p->location[0] || p->reporter_name[0])

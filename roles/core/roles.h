@@ -71,7 +71,9 @@ struct roles_env {
 	 * their steps; bulk for records and documents; normal
 	 * otherwise), origin_seq and created; for a directive whose id is ""
 	 * it writes "<origin>-<seq>" into id_out (idlen >= 64) and points
-	 * item->directive->id at it. It packs the item at once (the caller
+	 * item->directive->id at it; for a report or a report step whose id
+	 * is "", "<origin>-rep<seq>" or "<origin>-step<seq>" (a restored
+	 * store's sequences start a new epoch: never the same id twice). It packs the item at once (the caller
 	 * keeps ownership of *item), signs it with the rest of the
 	 * transaction's items at commit, and routes it: directives and
 	 * reminders down to the children whose subtree holds one of the

@@ -392,9 +392,7 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 	char sid[REPORT_ID_MAX], span[32];
 	int ret;
 
-	if ((ret = report_next_id(r, txn, "step", sid, sizeof(sid))) != 0)
-		return ret;
-	s.id = sid;
+	s.id = ""; /* emit names it */
 	s.report = st->report->id;
 	s.office = st->report->office;
 	s.kind = REPORT_STEP_ESCALATE;
@@ -407,8 +405,8 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 	it.body_case = CARENET__ITEM__BODY_REPORT_STEP;
 	it.report_step = &s;
 	fmt_span(h->due_at - h->sent_at, span, sizeof(span));
-	if ((ret = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0 ||
-	    (ret = report_step_take(r, txn, st, &s)) != 0 || (ret = report_mark(r, txn, sid)) != 0 ||
+	if ((ret = r->env.emit(r->env.arg, txn, &it, sid, sizeof(sid))) != 0 ||
+	    (ret = report_step_take(r, txn, st, &s)) != 0 || (ret = report_mark(r, txn, s.id)) != 0 ||
 	    (ret = report_alert_set(r, txn, st->report->id, now, 1)) != 0)
 		return ret;
 	log_notice("report %s escalated: %s %s did not acknowledge within %s", st->report->id,

@@ -28,9 +28,8 @@ static int file_txn(MDB_txn *txn, void *arg)
 	uint64_t now = roles_now(r);
 	int ret;
 
-	if ((ret = report_next_id(r, txn, "rep", r->id, sizeof(r->id))) != 0)
-		return ret;
-	p.id = r->id;
+	snprintf(r->id, sizeof(r->id), "%s-rep0", r->env.me->id); /* checked as such; */
+	p.id = r->id;                                             /* emit names it */
 	p.office = (char *)r->env.me->id;
 	p.filed_at = now;
 	if (!p.discovered_at)
@@ -40,13 +39,14 @@ static int file_txn(MDB_txn *txn, void *arg)
 	p.ack_due = now + report_ack_after(r, p.urgency);
 	if ((ret = report_check(r, txn, &p, c->child, r->err, sizeof(r->err))) != 0)
 		return ret;
-	if ((ret = report_state_new(&p, &st)) != 0)
-		return ret;
-	st->received_at = now;
+	p.id = "";
 	it.body_case = CARENET__ITEM__BODY_REPORT;
 	it.report = &p;
-	if ((ret = report_put(r, txn, st)) == 0 && (ret = report_mark(r, txn, p.id)) == 0 &&
-	    (ret = r->env.emit(r->env.arg, txn, &it, NULL, 0)) == 0)
+	if ((ret = r->env.emit(r->env.arg, txn, &it, r->id, sizeof(r->id))) != 0 ||
+	    (ret = report_state_new(&p, &st)) != 0)
+		return ret;
+	st->received_at = now;
+	if ((ret = report_put(r, txn, st)) == 0 && (ret = report_mark(r, txn, p.id)) == 0)
 		ret = roles_audit(r, txn, p.office, "report", p.id, "%s report filed; holder %s",
 		                  report_urgency_name(p.urgency), st->holder);
 	if (ret == 0)
@@ -130,9 +130,9 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 		          "no report %.64s here (carenet report list shows the reports held)", q->id);
 	if (ret != 0)
 		return ret;
-	if ((ret = report_replay(r, st, roles_now(r))) != 0 || (ret = may(r, st, q->kind)) != 0 ||
-	    (ret = report_next_id(r, txn, "step", sid, sizeof(sid))) != 0)
+	if ((ret = report_replay(r, st, roles_now(r))) != 0 || (ret = may(r, st, q->kind)) != 0)
 		goto out;
+	snprintf(sid, sizeof(sid), "%s-step0", r->env.me->id); /* checked as such; emit names it */
 	s.id = sid;
 	s.report = st->report->id;
 	s.office = st->report->office;
@@ -156,12 +156,13 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 	s.n_evidence = q->n_evidence;
 	it.body_case = CARENET__ITEM__BODY_REPORT_STEP;
 	it.report_step = &s;
-	if ((ret = report_step_check(r, &s, st->report, r->err, sizeof(r->err))) == 0 &&
+	if ((ret = report_step_check(r, &s, st->report, r->err, sizeof(r->err))) != 0)
+		goto out;
+	s.id = "";
+	if ((ret = r->env.emit(r->env.arg, txn, &it, sid, sizeof(sid))) == 0 &&
 	    (ret = report_step_take(r, txn, st, &s)) == 0 && (ret = report_put(r, txn, st)) == 0 &&
-	    (ret = report_mark(r, txn, sid)) == 0)
-		ret = r->env.emit(r->env.arg, txn, &it, NULL, 0);
-	if (ret == 0)
-		snprintf(r->id, sizeof(r->id), "%s", sid);
+	    (ret = report_mark(r, txn, s.id)) == 0)
+		snprintf(r->id, sizeof(r->id), "%s", s.id);
 out:
 	carenet__report_state__free_unpacked(st, NULL);
 	return ret;

@@ -7,9 +7,10 @@
  * county and down to the reporting office. Nothing goes above the county.
  *
  * reports.h        this map; the domain's interface to roles/ above it
- * report.c         the store (sealed state, kept steps, step ids, timers,
- *                  the office's counter), the replay (state, holder, hops
- *                  from the report and its steps), names, masking
+ * report.c         names; the store (sealed state, kept steps, ids seen,
+ *                  timers, alerts)
+ * report_state.c   a state in memory: the replay (holder, state, hops from
+ *                  the report and its steps), the masked views
  * report_apply.c   a report or step received (checks, kept steps, route),
  *                  the county's deadline timers (escalate) and alerts
  * report_control.c control requests report_file, report_step, report_list,
@@ -21,6 +22,10 @@
  * with the items (the filer's policy in Report.ack_due, the county's in an
  * escalate step), so every office shows the same deadlines.
  *
+ * Ids: "<office>-rep<seq>" and "<office>-step<seq>", named by the engine
+ * (roles_env.emit) from the item's origin sequence: a restored store's
+ * sequences start a new epoch, so an office never gives an id twice.
+ *
  * Stored (db escalations, all inside the caller's txn):
  *   "p:" report id               -> sealed ReportState (the whole state:
  *                                   personal fields and free text inside)
@@ -31,7 +36,6 @@
  *                                   kept here: the same id again is a no-op)
  *   "q:" due BE64 report id      -> "" (county: the earliest unacknowledged
  *                                   hop of a report; roles_fire escalates)
- *   "n"                          -> BE64 the office's last report/step number
  *   "l:" report id               -> BE64 time (county: an escalation alert
  *                                   not yet answered by the county's ack)
  *
@@ -69,6 +73,9 @@ uint64_t report_ack_after(const struct roles *r, uint32_t u);
 /* 1 if a is strictly above b (a prefix of it). */
 int report_above(const char *a, const char *b);
 
+/* ---- report_state.c ---- */
+/* (report_replay, report_add_step, report_state_new, report_view below) */
+
 /* The state of id (CN_ENOTFOUND); free with carenet__report_state__free_unpacked. */
 int report_get(struct roles *r, MDB_txn *txn, const char *id, Carenet__ReportState **out);
 /* Replays st (sorts its steps, derives holder, state, hops...) and stores
@@ -80,8 +87,6 @@ int report_replay(struct roles *r, Carenet__ReportState *st, uint64_t now);
 /* "i:" marks: 1 if id was seen; mark it. */
 int report_seen(struct roles *r, MDB_txn *txn, const char *id, int *seen);
 int report_mark(struct roles *r, MDB_txn *txn, const char *id);
-/* The next "<me>-<what><n>" id of this office. */
-int report_next_id(struct roles *r, MDB_txn *txn, const char *what, char *out, size_t len);
 /* Kept steps of a report not here yet. */
 int report_keep_step(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s);
 /* Calls fn with each kept step of report id (then deletes them). */

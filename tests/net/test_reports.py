@@ -14,7 +14,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main  # noqa: E402
-from ops import EXIT_REFUSED, EXIT_USAGE, advance, cn, cn_json, enable_test_clock, poll  # noqa: E402
+from ops import (EXIT_REFUSED, EXIT_USAGE, advance, cn, cn_json, enable_test_clock,  # noqa: E402
+                 netdir_file, poll)
 
 HOP_KEYS = ("from", "to", "sent_at", "due_at", "acked_at", "escalated")
 
@@ -60,9 +61,16 @@ def file_report(net, village, *extra):
 
 
 def flow(net, county, township, village):
-    rid = file_report(net, village)
+    photo = netdir_file(net, "现场照片.jpg", b"\xff\xd8 a photo of the house " * 100)
+    rid = file_report(net, village, "--evidence", photo)
     for node in (township, county):
         wait_held(net, node, rid)
+
+    def evidence_at_county():
+        docs = cn_json(net, "doc", "list", "-c", net.cfg(county))
+        mine = [d for d in docs if d["record"] == rid]
+        return bool(mine) and mine[0]["complete"], docs
+    poll(net, evidence_at_county, 30, "the report's evidence file at the county")
     v = show(net, county, rid)
     check(v["state"] == "open" and v["holder"] == township and v["urgency"] == "urgent",
           "at the county before any ack: %r" % v)
@@ -71,6 +79,7 @@ def flow(net, county, township, village):
     full = show(net, county, rid, "--reveal")
     check(full["situation"] == ["S01", "S03"] and full["reporter_name"] == "张三",
           "--reveal does not show the fields: %r" % full)
+    check([e["name"] for e in full["evidence"]] == ["现场照片.jpg"], "evidence: %r" % full)
     hop = v["hops"][0]
     check(hop["from"] == village and hop["to"] == township and hop["acked_at"] is None and
           hop["due_at"] - hop["sent_at"] == 3600, "the first hop: %r" % hop)
@@ -149,6 +158,16 @@ def escalation(net, ids, county, township, village):
     check(not any(rid in a for a in st.get("alerts", [])), "alert stays: %r" % st.get("alerts"))
 
 
+def sealed_everywhere(net, ids):
+    """No node's data.mdb or log holds a report's personal field in the clear."""
+    for node in ids:
+        for path in (os.path.join(net.dir, node, "data", "data.mdb"), net.log_path(node)):
+            with open(path, "rb") as f:
+                data = f.read()
+            for word in ("张三", "独居儿童", "男孩 约8岁", "三组"):
+                check(word.encode() not in data, "%s holds %r in the clear" % (path, word))
+
+
 def test(net, args):
     ids = net.setup(2, 2)
     for i in ids:
@@ -162,6 +181,7 @@ def test(net, args):
     close(net, county, townships[0], village, rid)
     other = sorted(i for i in ids if len(i) == 12 and i.startswith(townships[1]))[0]
     escalation(net, ids, county, townships[1], other)
+    sealed_everywhere(net, ids)
 
 
 if __name__ == "__main__":
