@@ -29,6 +29,8 @@ struct config {
 	char *listen;          /* ZMQ endpoint for children; "" = none (villages) */
 	char *parent_endpoint; /* "" = no parent (county) */
 	char *parent_cert;     /* parent's certificate (PEM), carries its CURVE key */
+	char *county_endpoint; /* a village's county node, for failover; "" = none */
+	char *county_cert;     /* its certificate (PEM): the CURVE key expected there */
 	char *key_file;
 	char *cert_file;
 	char *chain_file;

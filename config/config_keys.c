@@ -9,7 +9,8 @@
  * Relations between keys are code, in check_relations() (config.c):
  *  - link.heartbeat_timeout_ms must exceed link.heartbeat_ivl_ms;
  *  - link.reconnect_ivl_max_ms must be at least link.reconnect_ivl_ms;
- *  - parent.endpoint and parent.cert are both set or both empty.
+ *  - parent.endpoint and parent.cert are both set or both empty; so are
+ *    county.endpoint and county.cert.
  * The per-key bounds below are the widest each key may take.
  */
 #include "config_int.h"
@@ -38,6 +39,16 @@ static const struct key parent_keys[] = {
          "The parent's `listen` socket; the node connects up and reconnects with back-off."),
     TEXT("cert", K_PATH_OPT, parent_cert, "", false,
          "The parent's certificate (PEM), carrying the CURVE key expected from the parent."),
+    END,
+};
+
+static const struct key county_keys[] = {
+    TEXT("endpoint", K_ENDPOINT, county_endpoint, "", false,
+         "A village's county node (`listen`), for failover: its urgent items go there directly "
+         "while its township does not acknowledge for `reports.failover`; enroll writes it."),
+    TEXT("cert", K_PATH_OPT, county_cert, "", false,
+         "The county node's certificate (PEM), carrying the CURVE key expected there; unset: "
+         "no failover."),
     END,
 };
 
@@ -157,6 +168,7 @@ const struct key config_keys[] = {
     TEXT("listen", K_ENDPOINT, listen, "", false,
          "Socket bound for children and inspectors (CURVE server); empty: none (villages)."),
     GROUP("parent", parent_keys),
+    GROUP("county", county_keys),
     GROUP("identity", identity_keys),
     {"crl", K_PATHS, F(crl_files), NULL, 0, 0, 0, true,
      "Revocation lists (PEM) loaded at start; newer ones also arrive from the parent.", NULL},

@@ -61,6 +61,14 @@ static int each_child(const char *id, enum pki_role role, const char *name, void
 	return a->rc;
 }
 
+int deliver_route_direct(struct deliver *d, const struct roles_route *rt, unsigned lane,
+                         struct dests *ds, size_t idx)
+{
+	if (!d->direct_id[0] || lane != 0 || !rt->up)
+		return 0;
+	return keep(ds, d->direct_id, idx);
+}
+
 /* Adds item idx to the destinations its route names. */
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
