@@ -9,6 +9,7 @@
  *   bench_drive latency --node D --to SPEC --repeats R --watch D2:C:N [--timeout S]
  *   bench_drive show    --node D --ids-file F
  *   bench_drive ack     --nodes-file F --ids-file G [--state N] [--timeout S]
+ *   bench_drive report  --node D --at D2 --repeats R [--pause-ms M] [--timeout S]
  *
  * counter: prints the node's status counter C.
  * burst:   reads each watched counter, issues K directives to SPEC at node
@@ -24,6 +25,9 @@
  *          --interval-us until it grew by N; prints each latency.
  * show:    directive.show for every id in F (one a line); counts targets
  *          by state (0 pending, 1 delivered, ... 4 done).
+ * report:  R times: one urgent report at node D, then poll --at D2 (report
+ *          show) every --interval-us until it holds it; prints each
+ *          latency (bench/drive_report.c). --pause-ms between reports.
  * ack:     every node in F acknowledges every directive in G with --state
  *          (default 4, done); one outstanding request per node, all nodes
  *          at once.
@@ -49,6 +53,7 @@
 #define MAX_NODES 4096
 
 #include "drive_conn.h"
+#include "drive_report.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -61,8 +66,8 @@ struct watch {
 };
 
 struct opts {
-	const char *node, *to, *name, *ids_file, *nodes_file, *title;
-	long count, repeats, state, kind, interval_us, body_bytes;
+	const char *node, *to, *name, *ids_file, *nodes_file, *title, *at;
+	long count, repeats, state, kind, interval_us, body_bytes, pause_ms;
 	double timeout;
 	struct watch w[MAX_WATCH];
 	int nw;
@@ -502,6 +507,8 @@ static void usage(FILE *f)
 	      "                           [--timeout S] [--interval-us U]\n"
 	      "       bench_drive show    --node DATA_DIR --ids-file F\n"
 	      "       bench_drive ack     --nodes-file F --ids-file G [--state N] [--timeout S]\n"
+	      "       bench_drive report  --node DATA_DIR --at DATA_DIR --repeats R [--pause-ms M]\n"
+	      "                           [--timeout S] [--interval-us U]\n"
 	      "  common: --kind N (1 task), --title T, --body-bytes N (default 200)\n",
 	      f);
 }
@@ -522,6 +529,8 @@ int main(int argc, char **argv)
 	                                   {"kind", required_argument, 0, 'K'},
 	                                   {"title", required_argument, 0, 'L'},
 	                                   {"body-bytes", required_argument, 0, 'B'},
+	                                   {"at", required_argument, 0, 'A'},
+	                                   {"pause-ms", required_argument, 0, 'P'},
 	                                   {"help", no_argument, 0, 'h'},
 	                                   {0, 0, 0, 0}};
 	struct opts o = {.timeout = 60,
@@ -589,6 +598,12 @@ int main(int argc, char **argv)
 		case 'B':
 			o.body_bytes = atol(optarg);
 			break;
+		case 'A':
+			o.at = optarg;
+			break;
+		case 'P':
+			o.pause_ms = atol(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -624,6 +639,11 @@ int main(int argc, char **argv)
 		rc = cmd_show(&o);
 	else if (!strcmp(cmd, "ack"))
 		rc = cmd_ack(&o);
+	else if (!strcmp(cmd, "report")) {
+		struct drive_report_opts ro = {o.zctx, o.node, o.at, o.repeats, o.interval_us,
+		                               o.pause_ms, o.timeout};
+		rc = drive_report(&ro);
+	}
 	else
 		rc = 2;
 	if (rc == 2)
