@@ -178,19 +178,20 @@ void link_hs_event(struct link *l, uint16_t ev, uint32_t val)
 	}
 }
 
-/* The parent's ZAP refuses our key: banned or revoked, most often after it
- * refused our HELLO for a reason it told us, which stays in view. */
-void link_parent_refused_key(struct link *l)
+/* The uplink's ZAP (the parent's, or the county's for a direct link)
+ * refuses our key: banned or revoked, most often after it refused our HELLO
+ * for a reason it told us, which stays in view. */
+void link_uplink_refused_key(struct link *l, struct uplink *u)
 {
-	const char *prev = l->parent.s.last_error;
-	char why[sizeof(l->parent.s.last_error)];
+	const char *prev = u->s.last_error;
+	char why[sizeof(u->s.last_error)];
+	int keep = strstr(prev, "refused") || strstr(prev, "duplicate");
 
 	if (strstr(prev, "refused our key"))
 		return;
-	snprintf(why, sizeof(why), "parent refused our key (banned or revoked)%s%.200s",
-	         strstr(prev, "refused") || strstr(prev, "duplicate") ? " after: " : "",
-	         strstr(prev, "refused") || strstr(prev, "duplicate") ? prev : "");
-	link_parent_set_down(l, why);
+	snprintf(why, sizeof(why), "%s refused our key (banned or revoked)%s%.200s",
+	         u->direct ? "the county" : "parent", keep ? " after: " : "", keep ? prev : "");
+	link_uplink_set_down(l, u, why);
 }
 
 /* A Refuse to connection rid of key p (not necessarily the key's own). */

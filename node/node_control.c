@@ -110,6 +110,31 @@ static uint64_t summary_stale(const struct node *n)
 	return 3ull * (uint64_t)n->cfg->ping_interval_ms / 1000u + 10u;
 }
 
+/* A village's county-direct link (failover): its state, why, what waits.
+ * link_status made st->direct when it is configured; a village without it
+ * gets one that says failover is disabled (link_status_free frees both). */
+static int direct_fill(struct node *n, Carenet__Status *st)
+{
+	const struct failover *f = &n->failover;
+
+	if (!st->direct && n->me->role != PKI_ROLE_VILLAGE)
+		return 0;
+	if (!st->direct) {
+		if (!(st->direct = malloc(sizeof(*st->direct))))
+			return CN_ENOMEM;
+		carenet__direct_link__init(st->direct);
+	}
+	st->direct->enabled = f->enabled;
+	/* the session's state now, not at the last failover step */
+	st->direct->state = !f->open                  ? (char *)f->state
+	                    : link_direct_up(n->link) ? "up"
+	                                              : "connecting";
+	st->direct->since = f->since;
+	st->direct->why = (char *)f->why;
+	st->direct->pending = deliver_direct_pending(n->deliver);
+	return 0;
+}
+
 static int ctl_status(void *arg, Carenet__Status *st)
 {
 	struct node *n = arg;
@@ -131,6 +156,8 @@ static int ctl_status(void *arg, Carenet__Status *st)
 	st->counters = ctrp;
 	st->n_counters = NCTRS;
 	if ((rc = crls_fill(n, st)) != 0 || (rc = link_status(n->link, st)) != 0)
+		return rc;
+	if ((rc = direct_fill(n, st)) != 0)
 		return rc;
 	return health_rows(n->health, n->store, n->me->id, st, util_now(), summary_stale(n),
 	                   &st->subtree, &st->n_subtree);
