@@ -262,7 +262,8 @@ static void summary_send(struct node *n, Carenet__OfficeHealth **rows, size_t nr
 		return;
 	self_row(n, &me);
 	all[0] = &me;
-	memcpy(all + 1, rows, nrows * sizeof(*rows));
+	if (nrows) /* rows is NULL when there are none */
+		memcpy(all + 1, rows, nrows * sizeof(*rows));
 	s.offices = all;
 	s.n_offices = nrows + 1;
 	f.body_case = CARENET__FRAME__BODY_SUMMARY;
