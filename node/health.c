@@ -188,15 +188,35 @@ static int fill_child(Carenet__OfficeHealth *o, const Carenet__PeerStatus *c,
 	return s ? take_figures(o, s, r, now) : 0;
 }
 
-/* An office further down: as the child above it reported, while that
- * child's session is up and its report fresh. */
-static int fill_below(Carenet__OfficeHealth *o, const char *via, const Carenet__PeerStatus *c,
+/* A village's county-direct session (failover), if it is up here. */
+static const Carenet__PeerStatus *direct_up(const Carenet__Status *links, const char *id)
+{
+	for (size_t i = 0; i < links->n_direct_sessions; i++)
+		if (links->direct_sessions[i]->up && !strcmp(links->direct_sessions[i]->id, id))
+			return links->direct_sessions[i];
+	return NULL;
+}
+
+/* An office further down: up while it reaches us on its county-direct link
+ * (failover), else as the child above it reported, while that child's
+ * session is up and its report fresh. */
+static int fill_below(Carenet__OfficeHealth *o, const char *via, const Carenet__Status *links,
                       const struct report *r, uint64_t now, uint64_t stale)
 {
+	const Carenet__PeerStatus *c = session_of(links, via), *d;
 	const Carenet__OfficeHealth *s = reported(r, o->id);
 	char why[160] = "";
 	int rc;
 
+	if ((d = direct_up(links, o->id))) {
+		snprintf(why, sizeof(why), "on its county-direct link (failover): %s %s", via,
+		         c && c->up ? "does not acknowledge" : "is down");
+		o->state = HEALTH_UP;
+		o->last_seen = d->last_seen;
+		if ((rc = set_str(&o->last_error, why)) != 0)
+			return rc;
+		return s ? take_figures(o, s, r, now) : 0;
+	}
 	if (!s)
 		snprintf(why, sizeof(why), "%s has not reported it", via);
 	else if (!c || !c->up)
@@ -227,10 +247,9 @@ int health_rows(struct health *h, struct store *st, const char *me, const Carene
 		size_t vlen = strlen(o->id) - mlen > 3 ? mlen + 3 : strlen(o->id);
 
 		snprintf(via, sizeof(via), "%.*s", (int)vlen, o->id);
-		const Carenet__PeerStatus *c = session_of(links, via);
 		const struct report *r = report_of(h, via);
-		rc = strcmp(via, o->id) == 0 ? fill_child(o, c, r, now)
-		                             : fill_below(o, via, c, r, now, stale);
+		rc = strcmp(via, o->id) == 0 ? fill_child(o, session_of(links, via), r, now)
+		                             : fill_below(o, via, links, r, now, stale);
 	}
 	if (rc != 0) {
 		health_rows_free(a.v, a.n);

@@ -10,7 +10,9 @@
  * own rows: a direct child's state, last seen and last error come from its
  * live session; its version, queue and age from its own row; an office
  * further down is shown as the child reported it while the child's session
- * is up and its Summary fresh, else as "unknown". Ages add up hop by hop
+ * is up and its Summary fresh, else as "unknown" (or up, when a village whose
+ * township is down reaches this county on its direct link: failover). Ages
+ * add up hop by hop
  * (the age a row had when sent, plus how long it has been held here), so no
  * clock has to agree with another.
  *

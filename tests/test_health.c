@@ -170,6 +170,18 @@ static void test_rows(struct health *h, struct store *st)
 	r = row_of(rows, n, "530102001001");
 	CHECK(r && r->state == HEALTH_UNKNOWN && strstr(r->last_error, "is down"));
 	health_rows_free(rows, n);
+	/* ... but a village on its county-direct link (failover) is up */
+	Carenet__PeerStatus direct = CARENET__PEER_STATUS__INIT, *dp = &direct;
+	direct.id = "530102001002";
+	direct.up = 1;
+	direct.last_seen = 3000;
+	links.direct_sessions = &dp;
+	links.n_direct_sessions = 1;
+	CHECK_INT(health_rows(h, st, "530102", &links, 110, 30, &rows, &n), 0);
+	r = row_of(rows, n, "530102001002");
+	CHECK(r && r->state == HEALTH_UP && r->last_seen == 3000 && strstr(r->last_error, "failover"));
+	CHECK(row_of(rows, n, "530102001001")->state == HEALTH_UNKNOWN);
+	health_rows_free(rows, n);
 }
 
 int main(void)
