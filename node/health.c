@@ -183,7 +183,8 @@ static int fill_child(Carenet__OfficeHealth *o, const Carenet__PeerStatus *c,
 
 	o->state = c && c->up ? HEALTH_UP : HEALTH_DOWN;
 	o->last_seen = c ? c->last_seen : 0;
-	if (set_str(&o->last_error, !c ? "never connected" : c->up ? "" : c->last_error))
+	/* an up session's last_error is "" unless it holds a warning (duplicate identity) */
+	if (set_str(&o->last_error, !c ? "never connected" : c->last_error ? c->last_error : ""))
 		return CN_ENOMEM;
 	return s ? take_figures(o, s, r, now) : 0;
 }

@@ -578,7 +578,7 @@ static void tree_row(const Carenet__OfficeHealth *o, int depth, int fmt, struct 
 	snprintf(id, sizeof(id), "%*s%s", 2 * depth, "", o->id);
 	const char *cells[] = {id,   cli_tr(o->role, role_zh(o->role)), o->name, state_text(state),
 	                       seen, o->version[0] ? o->version : "-",  queue,   age,
-	                       o->state == HEALTH_UP ? "" : o->last_error};
+	                       o->last_error};
 	table_add(t, cells);
 }
 

@@ -135,6 +135,11 @@ def test_duplicate(net, dupcfg):
         st = net.status(T2)
         check(st["counters"].get("handshake_refused_duplicate", 0) >= 1,
               "township 2 counted no duplicate: %r" % st["counters"])
+        import json
+        r = run_cli([net.carenet, "tree", "-c", net.cfg(T2), "--json"])
+        row = {o["id"]: o for o in json.loads(r.stdout)}.get(DUP, {})
+        check("duplicate identity" in row.get("last_error", ""),
+              "township 2's tree does not say duplicate identity: %r" % row)
     finally:
         p.terminate()
         try:
