@@ -58,7 +58,7 @@ enum ctr {
 	CTR_DIRECT_REFUSED,   /* a county: messages refused on a direct session (not the
 	                       * village's own origin, or not the urgent lane) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
-	CTR_REFUSED_DUPLICATE, /* HELLO of a key whose session is up elsewhere: two nodes, one identity */
+	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
 	CTR_COUNT
 };
 

@@ -67,17 +67,18 @@ static struct report *report_of(struct health *h, const char *child)
 	return NULL;
 }
 
-int health_take(struct health *h, const char *child, Carenet__Frame **f, uint64_t now,
-                char *why, size_t whylen)
+int health_take(struct health *h, const char *child, Carenet__Frame **f, uint64_t now, char *why,
+                size_t whylen)
 {
 	const Carenet__Summary *s = (*f)->summary;
 	struct report *r;
 
 	for (size_t i = 0; i < s->n_offices; i++) {
 		if (!in_subtree(child, s->offices[i]->id)) {
-			snprintf(why, whylen,
-			         "summary from %s names office \"%.40s\", which is not %s or below it",
-			         child, s->offices[i]->id, child);
+			snprintf(
+			    why, whylen,
+			    "summary from %s names office \"%.40s\", which is not %s or below it",
+			    child, s->offices[i]->id, child);
 			return CN_ESCOPE;
 		}
 	}

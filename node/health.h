@@ -44,8 +44,8 @@ void health_free(struct health **h);
 /* Child's Summary frame *f (taken; *f set to NULL) received at now (UTC
  * seconds): kept as the child's latest unless a row names an office that
  * is not child or below it (CN_ESCOPE, why says which). */
-int health_take(struct health *h, const char *child, Carenet__Frame **f, uint64_t now,
-                char *why, size_t whylen);
+int health_take(struct health *h, const char *child, Carenet__Frame **f, uint64_t now, char *why,
+                size_t whylen);
 
 /* One row per office this node's registry holds below me, in id order, into
  * *rows (free with health_rows_free). links: this node's status as

@@ -53,7 +53,8 @@ struct link_hs {
 static const char *hs_why(uint16_t ev)
 {
 	if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-		return "its key was refused (banned, revoked, or too many new keys from that address "
+		return "its key was refused (banned, revoked, or too many new keys from that "
+		       "address "
 		       "in a minute)";
 	if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
 		return "it expects another server key than this node's (its parent.pem is not this "
@@ -116,8 +117,8 @@ static const char *recent(struct link_hs *h, uint16_t ev, uint64_t now)
 	const struct hs_addr *a = NULL;
 
 	for (size_t i = 0; i < HS_ADDRS; i++)
-		if (h->addrs[i].addr[0] && h->addrs[i].ev == ev && now - h->addrs[i].logged < HS_EVERY &&
-		    (!a || h->addrs[i].logged > a->logged))
+		if (h->addrs[i].addr[0] && h->addrs[i].ev == ev &&
+		    now - h->addrs[i].logged < HS_EVERY && (!a || h->addrs[i].logged > a->logged))
 			a = &h->addrs[i];
 	return a ? a->addr : NULL;
 }
@@ -195,8 +196,8 @@ void link_uplink_refused_key(struct link *l, struct uplink *u)
 }
 
 /* A Refuse to connection rid of key p (not necessarily the key's own). */
-void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen,
-                      int code, const char *why)
+void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen, int code,
+                      const char *why)
 {
 	struct peer other = *p;
 

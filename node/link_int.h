@@ -109,8 +109,8 @@ void link_hs_free(struct link *l);
  * keeping the reason it gave before, if any. */
 void link_uplink_refused_key(struct link *l, struct uplink *u);
 /* A Refuse on connection rid of key p (not necessarily the key's own). */
-void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen,
-                      int code, const char *why);
+void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen, int code,
+                      const char *why);
 /* A HELLO of p on connection rid while its session is up on another: 1 if
  * refused as a duplicate identity (a second takeover within 120 s). */
 int link_duplicate_identity(struct link *l, struct peer *p, const void *rid, size_t rlen,

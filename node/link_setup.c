@@ -302,11 +302,10 @@ static int open_router(struct link *l)
 	if (curve_server(l, l->router) || common_opts(l, l->router) ||
 	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
 		return CN_EIO;
-	l->router_mon = open_monitor(l->zctx, l->router, MON_ROUTER,
-	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED |
-	                                 ZMQ_EVENT_ACCEPTED);
+	l->router_mon = open_monitor(
+	    l->zctx, l->router, MON_ROUTER,
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	        ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPTED);
 	if (!l->router_mon)
 		return CN_EIO;
 	if (zmq_bind(l->router, c->listen) < 0) {

@@ -53,8 +53,8 @@ struct node {
 	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 	uint64_t crl_checked; /* node_now of the last CRL freshness check (logged) */
 	struct failover failover; /* a village's county-direct link (failover.h) */
-	struct health *health;      /* children's Summary frames (node_control.c) */
-	uint64_t next_summary_us;   /* monotonic: next Summary to the parent */
+	struct health *health;    /* children's Summary frames (node_control.c) */
+	uint64_t next_summary_us; /* monotonic: next Summary to the parent */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;

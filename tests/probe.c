@@ -592,7 +592,7 @@ static int run_send(struct probe *p)
 	int hs = wait_handshake(mon, 3000), rc = 0;
 
 	if (is_item_mode(p->mode) || !strcmp(p->mode, "summary-foreign")) {
-		rc = hs != 1 || !p->self                     ? 1
+		rc = hs != 1 || !p->self                   ? 1
 		     : !strcmp(p->mode, "summary-foreign") ? run_summary(p, s)
 		                                           : run_items(p, s);
 		zmq_socket_monitor(s, NULL, 0);

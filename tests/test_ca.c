@@ -700,6 +700,8 @@ static int json_entry_has(const char *serial, const char *text)
 	return strstr(entry, text) != NULL;
 }
 
+#define CSV_HEAD "\xef\xbb\xbfid,role,name,serial,issued,valid_until,revoked_at,state\r\n"
+
 /* ca issue --force: the superseded certificate is revoked at once and kept. */
 static void test_force_supersedes(void)
 {
@@ -743,9 +745,7 @@ static void test_force_supersedes(void)
 	CHECK(json_entry_has(id.serial, "\"not_before\":"));
 	/* --csv: the BOM, a header, one row per certificate */
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--csv", NULL), 0);
-	CHECK(strncmp(out, "\xef\xbb\xbfid,role,name,serial,issued,valid_until,revoked_at,state\r\n",
-	              strlen("\xef\xbb\xbfid,role,name,serial,issued,valid_until,revoked_at,state\r\n")) ==
-	      0);
+	CHECK(strncmp(out, CSV_HEAD, sizeof(CSV_HEAD) - 1) == 0);
 	CHECK(strstr(out, old.serial) && strstr(out, id.serial));
 	/* the town enrolls the new certificate (same keys) */
 	CHECK_INT(run(cmd_enroll, "enroll", P("town-again.bundle"), "--dir", P("town"), "--force",

@@ -122,8 +122,7 @@ static int reg_txn(MDB_txn *txn, void *arg)
 	return rc < 0 ? rc : 0;
 }
 
-static const Carenet__OfficeHealth *row_of(Carenet__OfficeHealth **rows, size_t n,
-                                           const char *id)
+static const Carenet__OfficeHealth *row_of(Carenet__OfficeHealth **rows, size_t n, const char *id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(rows[i]->id, id))
@@ -148,12 +147,13 @@ static void test_rows(struct health *h, struct store *st)
 	CHECK_INT(health_rows(h, st, "530102", &links, 110, 30, &rows, &n), 0);
 	CHECK_INT(n, 4);
 	r = row_of(rows, n, "530102001");
-	CHECK(r && r->state == HEALTH_UP && r->last_seen == 2000 && r->age == 15 &&
-	      r->queue == 7 && !strcmp(r->version, "9.9") && !strcmp(r->name, "乡镇"));
+	CHECK(r && r->state == HEALTH_UP && r->last_seen == 2000 && r->age == 15 && r->queue == 7 &&
+	      !strcmp(r->version, "9.9") && !strcmp(r->name, "乡镇"));
 	r = row_of(rows, n, "530102001002");
 	CHECK(r && r->state == HEALTH_UP && r->age == 15 && !strcmp(r->role, "village"));
 	r = row_of(rows, n, "530102002"); /* a child that never connected */
-	CHECK(r && r->state == HEALTH_DOWN && r->age == -1 && !strcmp(r->last_error, "never connected"));
+	CHECK(r && r->state == HEALTH_DOWN && r->age == -1 &&
+	      !strcmp(r->last_error, "never connected"));
 	health_rows_free(rows, n);
 	/* stale: the villages unknown, the township still up by its session */
 	CHECK_INT(health_rows(h, st, "530102", &links, 200, 30, &rows, &n), 0);
@@ -179,7 +179,8 @@ static void test_rows(struct health *h, struct store *st)
 	links.n_direct_sessions = 1;
 	CHECK_INT(health_rows(h, st, "530102", &links, 110, 30, &rows, &n), 0);
 	r = row_of(rows, n, "530102001002");
-	CHECK(r && r->state == HEALTH_UP && r->last_seen == 3000 && strstr(r->last_error, "failover"));
+	CHECK(r && r->state == HEALTH_UP && r->last_seen == 3000 &&
+	      strstr(r->last_error, "failover"));
 	CHECK(row_of(rows, n, "530102001001")->state == HEALTH_UNKNOWN);
 	health_rows_free(rows, n);
 }

@@ -199,7 +199,8 @@ static void test_table(void)
 			CHECK_INT(utf8_width(a), utf8_width(b));
 		}
 		CHECK(strncmp(l3, "  a note under the row, not aligned\n", 36) == 0);
-		CHECK(strstr(l3, "\n1  ") != NULL && strstr(buf, "x\n") != NULL); /* no trailing pad */
+		CHECK(strstr(l3, "\n1  ") != NULL &&
+		      strstr(buf, "x\n") != NULL); /* no trailing pad */
 	}
 	free(buf);
 }

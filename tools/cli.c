@@ -433,8 +433,8 @@ static void offices_print(const Carenet__ControlReply *rep, const Carenet__Statu
 			json_str(&j, "state", state);
 			json_obj_end(&j);
 		} else if (fmt == 'v') {
-			const char *cells[] = {o->id, o->role, role_zh(o->role), o->name, state,
-			                       state_zh(state)};
+			const char *cells[] = {o->id,   o->role, role_zh(o->role),
+			                       o->name, state,   state_zh(state)};
 			csv_write_row(stdout, cells, 6);
 		} else {
 			table_add(&t, (const char *[]){o->id, cli_tr(o->role, role_zh(o->role)),
@@ -567,26 +567,28 @@ static void tree_row(const Carenet__OfficeHealth *o, int depth, int fmt, struct 
 		snprintf(dep, sizeof(dep), "%d", depth);
 		cli_csv_time(o->last_seen, tz, csvseen, sizeof(csvseen));
 		snprintf(age, sizeof(age), "%lld", (long long)o->age);
-		const char *cells[] = {o->id,   o->role,  o->name,    dep,   state,
-		                       state_zh(state), csvseen, o->version, queue,
-		                       o->age < 0 ? "" : age, o->last_error};
+		const char *cells[] = {
+		    o->id,           o->role, o->name,    dep,   state,
+		    state_zh(state), csvseen, o->version, queue, o->age < 0 ? "" : age,
+		    o->last_error};
 		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
 		return;
 	}
 	if (o->last_seen)
 		util_fmt_time(o->last_seen, tz, seen, sizeof(seen));
 	snprintf(id, sizeof(id), "%*s%s", 2 * depth, "", o->id);
-	const char *cells[] = {id,   cli_tr(o->role, role_zh(o->role)), o->name, state_text(state),
-	                       seen, o->version[0] ? o->version : "-",  queue,   age,
-	                       o->last_error};
+	const char *cells[] = {
+	    id,           cli_tr(o->role, role_zh(o->role)), o->name, state_text(state),
+	    seen,         o->version[0] ? o->version : "-",  queue,   age,
+	    o->last_error};
 	table_add(t, cells);
 }
 
 static void tree_head(const Carenet__Status *st, int fmt, struct json *j, struct table *t)
 {
-	static const char *const head[] = {"id",        "role",      "name",    "depth",
-	                                   "state",     "state_zh",  "last_seen", "version",
-	                                   "queue",     "data_age",  "last_error"};
+	static const char *const head[] = {"id",    "role",     "name",      "depth",
+	                                   "state", "state_zh", "last_seen", "version",
+	                                   "queue", "data_age", "last_error"};
 
 	if (fmt == 'j') {
 		json_init(j, stdout);
@@ -600,11 +602,10 @@ static void tree_head(const Carenet__Status *st, int fmt, struct json *j, struct
 	}
 	printf("%s  %s  %s  carenet %s\n", st->id, cli_tr(st->role, role_zh(st->role)), st->name,
 	       st->version);
-	const char *cells[] = {cli_tr("ID", "编号"),        cli_tr("ROLE", "角色"),
-	                       cli_tr("NAME", "名称"),      cli_tr("STATE", "状态"),
-	                       cli_tr("LAST SEEN", "最后联系"), cli_tr("VERSION", "版本"),
-	                       cli_tr("QUEUE", "队列"),     cli_tr("AGE", "数据时效"),
-	                       cli_tr("WHY", "原因")};
+	const char *cells[] = {
+	    cli_tr("ID", "编号"),    cli_tr("ROLE", "角色"),          cli_tr("NAME", "名称"),
+	    cli_tr("STATE", "状态"), cli_tr("LAST SEEN", "最后联系"), cli_tr("VERSION", "版本"),
+	    cli_tr("QUEUE", "队列"), cli_tr("AGE", "数据时效"),       cli_tr("WHY", "原因")};
 	table_init(t, sizeof(cells) / sizeof(cells[0]));
 	table_add(t, cells);
 }
@@ -627,8 +628,9 @@ static int tree_print(const Carenet__Status *st, int fmt, const char *tz)
 		json_finish(&j);
 	} else if (!fmt) {
 		table_print(&t, stdout);
-		printf(cli_zh() ? "(下级 %zu 个: %zu 在线, %zu 离线, %zu 未知; 时间: %s)\n"
-		                : "(%zu offices below: %zu up, %zu down, %zu unknown; times in %s)\n",
+		printf(cli_zh()
+		           ? "(下级 %zu 个: %zu 在线, %zu 离线, %zu 未知; 时间: %s)\n"
+		           : "(%zu offices below: %zu up, %zu down, %zu unknown; times in %s)\n",
 		       st->n_subtree, n[HEALTH_UP], n[HEALTH_DOWN], n[HEALTH_UNKNOWN], tz);
 	}
 	return n[HEALTH_DOWN] || n[HEALTH_UNKNOWN] ? CN_EIO : 0;

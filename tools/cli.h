@@ -85,8 +85,8 @@ void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n,
                        const char *tz);
 /* The same as free lines of a table (under a row). */
-void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h,
-                       size_t n, const char *tz);
+void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h, size_t n,
+                       const char *tz);
 /* A directive state as shown: "done 已完成", or "已完成" under a Chinese locale. */
 const char *cli_state(uint32_t state);
 /* "history": [{at, state, state_zh, note, evidence}] inside an open object. */

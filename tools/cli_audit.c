@@ -156,7 +156,8 @@ static void audit_print(const Carenet__ControlReply *rep, const char *tz, int as
 		const Carenet__AuditView *a = rep->audit[i];
 		util_fmt_time(a->time, tz, t, sizeof(t));
 		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)a->seq);
-		table_add(&tb, (const char *[]){seq, t, a->actor, a->action, a->subject, a->detail});
+		table_add(&tb,
+		          (const char *[]){seq, t, a->actor, a->action, a->subject, a->detail});
 	}
 	table_print(&tb, stdout);
 	printf(cli_zh() ? "(时间: %s)\n" : "(times in %s)\n", tz);
@@ -561,7 +562,8 @@ static void ckpt_print(const Carenet__ControlReply *rep, const char *tz, int fmt
 		util_fmt_time(c->received, tz, t, sizeof(t));
 		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)c->seq);
 		snprintf(head, sizeof(head), "%.16s", c->head);
-		table_add(&tb, (const char *[]){c->office, seq, head, t, c->alert[0] ? c->alert : "-"});
+		table_add(&tb,
+		          (const char *[]){c->office, seq, head, t, c->alert[0] ? c->alert : "-"});
 	}
 	table_print(&tb, stdout);
 	printf(cli_zh() ? "(时间: %s)\n" : "(times in %s)\n", tz);

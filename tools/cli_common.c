@@ -243,8 +243,8 @@ void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t 
 	}
 }
 
-void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h,
-                       size_t n, const char *tz)
+void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h, size_t n,
+                       const char *tz)
 {
 	char line[1024];
 

@@ -131,7 +131,7 @@ static void doc_json(struct json *j, const Carenet__Document *d)
 
 static void docs_print(const Carenet__ControlReply *rep, int json, int csv)
 {
-	static const char *const head[] = {"sha256", "name", "size", "chunks",
+	static const char *const head[] = {"sha256", "name",   "size",  "chunks",
 	                                   "held",   "record", "origin"};
 	struct json j;
 	struct table t;
@@ -165,8 +165,9 @@ static void docs_print(const Carenet__ControlReply *rep, int json, int csv)
 			csv_write_row(stdout, cells, 7);
 		else
 			table_add(&t, (const char *[]){hex, size,
-			                               d->held == d->total ? cli_tr("complete", "完整")
-			                                                   : cli_tr("incomplete", "不完整"),
+			                               d->held == d->total
+			                                   ? cli_tr("complete", "完整")
+			                                   : cli_tr("incomplete", "不完整"),
 			                               d->name, d->record});
 	}
 	if (!csv && rep->n_docs)

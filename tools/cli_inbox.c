@@ -90,17 +90,20 @@ void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 		cli_kind_text(v[i]->kind, kind, sizeof(kind));
 		snprintf(rem, sizeof(rem), "%u", v[i]->reminders);
 		snprintf(st, sizeof(st), "%s%s%s", cli_state(v[i]->my_state),
-		         v[i]->overdue ? " " : "", v[i]->overdue ? cli_tr("OVERDUE", "已逾期") : "");
-		table_add(&t, (const char *[]){v[i]->id, kind, v[i]->issuer, due, st, rem,
-		                               v[i]->title});
+		         v[i]->overdue ? " " : "",
+		         v[i]->overdue ? cli_tr("OVERDUE", "已逾期") : "");
+		table_add(
+		    &t, (const char *[]){v[i]->id, kind, v[i]->issuer, due, st, rem, v[i]->title});
 	}
 	table_print(&t, stdout);
 	if (cli_zh())
-		printf("(时间: %s; 回复: carenet ack 编号 --state 已受理|办理中|已完成|无法完成)\n", tz);
-	else
-		printf("(times in %s; acknowledge with: carenet ack ID --state accepted|in-progress|"
-		       "done|unable)\n",
+		printf("(时间: %s; 回复: carenet ack 编号 --state 已受理|办理中|已完成|无法完成)\n",
 		       tz);
+	else
+		printf(
+		    "(times in %s; acknowledge with: carenet ack ID --state accepted|in-progress|"
+		    "done|unable)\n",
+		    tz);
 }
 
 /* inbox show ID: the directive as received (body, ref, indicators,
