@@ -129,6 +129,16 @@ static const struct key records_keys[] = {
     END,
 };
 
+static const struct key web_keys[] = {
+    TEXT("listen", K_STR, web_listen, "127.0.0.1:8080", false,
+         "Where `carenet web` serves (HOST:PORT, numeric); beyond loopback only with TLS."),
+    TEXT("tls_cert", K_PATH_OPT, web_tls_cert, "", false,
+         "`carenet web`'s TLS certificate chain (PEM); with `tls_key`, it serves HTTPS."),
+    TEXT("tls_key", K_PATH_OPT, web_tls_key, "", false,
+         "Its private key (PEM), readable by the web process only; not a key of the node."),
+    END,
+};
+
 const struct key config_keys[] = {
     TEXT("data_dir", K_PATH, data_dir, "data", false,
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
@@ -153,6 +163,7 @@ const struct key config_keys[] = {
     GROUP("deadline", deadline_keys),
     GROUP("audit", audit_keys),
     GROUP("records", records_keys),
+    GROUP("web", web_keys),
     END,
 };
 
