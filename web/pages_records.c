@@ -1,0 +1,215 @@
+/*
+ * pages_records: the ledger (台账) as the CLI's `record list` shows it
+ * (record_list, personal fields masked by the node), a reveal button that
+ * sends the same request with reveal set (a POST with the CSRF token; the
+ * node audits it under the user's name), and an add form that sends the
+ * same record_write request as `record add`, so validation and its
+ * messages are the node's.
+ */
+#include "web_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "roles.h"
+
+#define WRITE_MS 30000
+#define READ_MS 15000
+#define MAX_ROWS 500
+
+static const struct rec_type *type_of(struct page *pg)
+{
+	const char *t = pg->form ? form_get(pg->form, "type") : page_arg(pg, "type");
+	const struct rec_type *rt = t ? roles_record_type(t) : NULL;
+
+	return rt ? rt : roles_record_type("child");
+}
+
+static void type_picker(struct page *pg, const struct rec_type *cur)
+{
+	size_t n;
+	const struct rec_type *all = roles_record_types(&n);
+
+	buf_htmlf(&pg->out,
+	          "<form method=\"get\" action=\"/records\"><label for=\"type\">%s</label>"
+	          "<select id=\"type\" name=\"type\">",
+	          TX(pg, "台账类别", "Record type"));
+	for (size_t i = 0; i < n; i++)
+		buf_htmlf(&pg->out, "<option value=\"%s\"%s>%s %s (%s)</option>", all[i].name,
+		          &all[i] == cur ? " selected" : "", all[i].zh, all[i].name, all[i].code);
+	buf_htmlf(&pg->out, "</select><button type=\"submit\">%s</button></form>",
+	          TX(pg, "显示", "Show"));
+}
+
+static const char *value_of(const Carenet__RecordVersion *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_fields; i++)
+		if (!strcmp(r->fields[i]->name, name))
+			return r->fields[i]->value;
+	return "";
+}
+
+static void ledger_table(struct page *pg, const struct rec_type *t,
+                         Carenet__RecordVersion *const *r, size_t n)
+{
+	buf_htmlf(&pg->out,
+	          "<div class=\"scroll\"><table><caption>%s %s: %zu</caption><thead><tr>"
+	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
+	          t->zh, t->name, n, TX(pg, "编号", "Id"), TX(pg, "所属", "Owner"));
+	for (size_t f = 0; f < t->nfields; f++)
+		buf_htmlf(&pg->out, "<th scope=\"col\">%s<br><span class=\"hint\">%s</span></th>",
+		          t->fields[f].zh, t->fields[f].name);
+	buf_puts(&pg->out, "</tr></thead><tbody>");
+	for (size_t i = 0; i < n && i < MAX_ROWS; i++) {
+		buf_htmlf(&pg->out, "<tr><th scope=\"row\">%s%s</th><td>%s</td>", r[i]->id,
+		          r[i]->closed ? " (已注销 closed)" : "", r[i]->owner);
+		for (size_t f = 0; f < t->nfields; f++)
+			buf_htmlf(&pg->out, "<td>%s</td>", value_of(r[i], t->fields[f].name));
+		buf_puts(&pg->out, "</tr>");
+	}
+	buf_puts(&pg->out, "</tbody></table></div>");
+	if (n > MAX_ROWS)
+		page_note(pg, "ok", TX(pg, "只显示前 500 条；全部请用 carenet record export。",
+		                       "The first 500 shown; all of them: carenet record export."));
+}
+
+static void reveal_form(struct page *pg, const struct rec_type *t)
+{
+	buf_puts(&pg->out, "<form method=\"post\" action=\"/records\">");
+	page_csrf(pg);
+	buf_htmlf(&pg->out,
+	          "<input type=\"hidden\" name=\"type\" value=\"%s\"><button type=\"submit\" "
+	          "name=\"reveal\" value=\"1\" class=\"plain\">%s</button> <span class=\"hint\">%s"
+	          "</span></form>",
+	          t->name, TX(pg, "显示个人信息明文", "Reveal personal fields"),
+	          TX(pg, "每次显示都记入审计日志。", "Every reveal is written to the audit log."));
+}
+
+static void add_field(struct page *pg, const struct rec_field *f, const struct form *refill)
+{
+	buf_htmlf(&pg->out, "<label for=\"f-%s\">%s %s%s</label>", f->name, f->zh, f->name,
+	          f->flags & RF_REQ ? " *" : "");
+	const char *old = refill ? form_get(refill, f->name) : NULL;
+	if (f->kind == RK_ENUM) {
+		buf_htmlf(&pg->out, "<select id=\"f-%s\" name=\"%s\"><option value=\"\"></option>",
+		          f->name, f->name);
+		for (size_t k = 0; f->values && f->values[k]; k++)
+			buf_htmlf(&pg->out, "<option%s>%s</option>",
+			          old && !strcmp(old, f->values[k]) ? " selected" : "", f->values[k]);
+		buf_puts(&pg->out, "</select>");
+		return;
+	}
+	buf_htmlf(&pg->out, "<input type=\"text\" id=\"f-%s\" name=\"%s\" value=\"%s\"%s>", f->name,
+	          f->name, old ? old : "",
+	          f->kind == RK_DATE ? " placeholder=\"YYYY-MM-DD\"" : "");
+	if (f->kind == RK_SET && f->values) {
+		buf_puts(&pg->out, "<span class=\"hint\">");
+		for (size_t k = 0; f->values[k]; k++)
+			buf_htmlf(&pg->out, "%s%s", k ? "、" : "", f->values[k]);
+		buf_puts(&pg->out, "</span>");
+	}
+}
+
+static void add_form(struct page *pg, const struct rec_type *t, const struct form *refill)
+{
+	buf_htmlf(&pg->out, "<details%s><summary>%s</summary>", refill ? " open" : "",
+	          TX(pg, "新增一条", "Add a record"));
+	buf_puts(&pg->out, "<form method=\"post\" action=\"/records/add\">");
+	page_csrf(pg);
+	buf_htmlf(&pg->out, "<input type=\"hidden\" name=\"type\" value=\"%s\">", t->name);
+	for (size_t f = 0; f < t->nfields; f++)
+		add_field(pg, &t->fields[f], refill);
+	buf_htmlf(&pg->out, "<p class=\"hint\">%s</p><button type=\"submit\">%s</button></form>"
+	                    "</details>",
+	          TX(pg, "* 必填。检查规则与命令行相同（由节点检查）。",
+	             "* required. Checked by the node, as on the command line."),
+	          TX(pg, "保存", "Save"));
+}
+
+static void listing(struct page *pg, const struct rec_type *t, int reveal)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordListRequest lq = CARENET__RECORD_LIST_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+
+	lq.type = (char *)t->name;
+	lq.office = "";
+	lq.reveal = reveal;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_RECORD_LIST, &lq);
+	if (web_call(pg, &req, READ_MS, &rep) == 0) {
+		if (reveal)
+			page_note(pg, "ok", TX(pg, "个人信息明文显示（已记入审计日志）。",
+			                       "Personal fields in the clear (audited)."));
+		ledger_table(pg, t, rep->records, rep->n_records);
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+}
+
+void page_records(struct page *pg)
+{
+	const struct rec_type *t = type_of(pg);
+	int reveal = pg->form && form_get(pg->form, "reveal");
+
+	if (pg->form && !page_may(pg, WR_OPERATOR))
+		return;
+	page_begin(pg, "台账", "Records");
+	type_picker(pg, t);
+	listing(pg, t, reveal);
+	if (pg->s->role >= WR_OPERATOR) {
+		if (!reveal)
+			reveal_form(pg, t);
+		add_form(pg, t, NULL);
+	}
+	page_end(pg);
+}
+
+void page_record_add(struct page *pg)
+{
+	const struct rec_type *t = type_of(pg);
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordWriteRequest wq = CARENET__RECORD_WRITE_REQUEST__INIT;
+	Carenet__RecordInput in = CARENET__RECORD_INPUT__INIT, *ins[1] = {&in};
+	Carenet__Field fields[REC_MAX_FIELDS], *fp[REC_MAX_FIELDS];
+	Carenet__ControlReply *rep = NULL;
+	const struct form *refill = pg->form;
+
+	if (!page_may(pg, WR_OPERATOR))
+		return;
+	page_begin(pg, "新增台账", "Add a record");
+	in.type = (char *)t->name;
+	in.id = "";
+	for (size_t f = 0; f < t->nfields && in.n_set < REC_MAX_FIELDS; f++) {
+		const char *v = form_get(pg->form, t->fields[f].name);
+		if (!v || !v[0])
+			continue;
+		carenet__field__init(&fields[in.n_set]);
+		fields[in.n_set].name = (char *)t->fields[f].name;
+		fields[in.n_set].value = (char *)v;
+		fp[in.n_set] = &fields[in.n_set];
+		in.n_set++;
+	}
+	in.set = fp;
+	wq.records = ins;
+	wq.n_records = 1;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_RECORD_WRITE, &wq);
+	if (web_call(pg, &req, WRITE_MS, &rep) == 0) {
+		page_note(pg, "ok", TX(pg, "已保存。", "Saved."));
+		for (size_t i = 0; i < rep->n_record_ids; i++)
+			buf_htmlf(&pg->out, "<p>%s</p>", rep->record_ids[i]);
+		refill = NULL; /* an empty form again */
+	} else {
+		pg->status = 422;
+		if (rep && rep->n_record_errors) {
+			buf_puts(&pg->out, "<ul role=\"alert\">");
+			for (size_t i = 0; i < rep->n_record_errors; i++)
+				buf_htmlf(&pg->out, "<li>%s</li>", rep->record_errors[i]);
+			buf_puts(&pg->out, "</ul>");
+		}
+	}
+	add_form(pg, t, refill);
+	buf_htmlf(&pg->out, "<p><a href=\"/records?type=%s\">%s</a></p>", t->name,
+	          TX(pg, "返回台账", "Back to the records"));
+	carenet__control_reply__free_unpacked(rep, NULL);
+	page_end(pg);
+}
