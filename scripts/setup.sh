@@ -4,7 +4,8 @@
 #   bash scripts/setup.sh          build dependencies, build
 #   bash scripts/setup.sh --test   also what scripts/test.sh uses (clang, libFuzzer, lmdb-utils,
 #                                  lintian for the package test, chromium + chromium-driver +
-#                                  python3-selenium + python3-requests for the web test)
+#                                  python3-selenium for the web test, and a Chinese font for
+#                                  its screenshots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +13,7 @@ pkgs=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-
       liblmdb-dev libconfig-dev libssl-dev libmicrohttpd-dev libsodium-dev python3)
 case "${1:-}" in
 --test) pkgs+=(clang libclang-rt-14-dev lmdb-utils lintian chromium chromium-driver python3-selenium
-               python3-requests) ;;
+               fonts-wqy-microhei) ;;
 "") ;;
 *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 2 ;;
 esac

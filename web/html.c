@@ -86,6 +86,7 @@ void buf_html(struct buf *b, const char *s)
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
+		case '\r': rep = ""; break; /* a form's CRLF: the LF stays */
 		default:
 			if (c < 0x20 && c != '\n' && c != '\t')
 				rep = "&#xFFFD;";
@@ -183,6 +184,7 @@ const char web_css[] =
     "th,td{border:1px solid var(--line);padding:.3rem .5rem;text-align:left;vertical-align:top}"
     "\n"
     "th{background:#eef2f7}\n"
+    "caption{text-align:left;font-weight:bold;padding:.25rem 0}\n"
     ".scroll{overflow-x:auto}\n"
     ".note{padding:.5rem 1rem;border-left:6px solid var(--accent);background:#eef2f7;"
     "margin:.5rem 0}\n"
@@ -197,7 +199,10 @@ const char web_css[] =
     "button{background:var(--accent);color:#fff;border:0;padding:.45rem 1rem;margin:.5rem 0;"
     "cursor:pointer}\n"
     "button.plain{background:#fff;color:var(--accent);border:1px solid var(--accent)}\n"
+    "main form button[type=submit]{display:block}\n"
     "fieldset{border:1px solid var(--line);margin:.5rem 0}\n"
+    ".tree{list-style:none;padding-left:0}.tree .d2{padding-left:1.5rem}"
+    ".tree .d3{padding-left:3rem}\n"
     ".body{white-space:pre-wrap;border:1px solid var(--line);padding:.5rem}\n"
     ".hint{color:var(--mute);font-size:.9rem}\n"
     "@media (max-width:40rem){main{padding:.5rem}th,td{padding:.2rem}.who{float:none}}\n";

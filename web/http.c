@@ -1,5 +1,5 @@
 /*
- * http: every request of `carenet web` (web_http.h): the body of a POST
+ * http: every request of `carenet web` (http.h): the body of a POST
  * (application/x-www-form-urlencoded, at most 1 MiB), the language, the
  * session cookie, sign-in with its limits, the CSRF check of every POST,
  * the route table, and the security headers of every answer.
@@ -9,7 +9,7 @@
  *   session's           -> 403 (nothing done)
  *   a viewer's POST     -> 403 (page_may)
  */
-#include "web_http.h"
+#include "http.h"
 
 #include <netdb.h>
 #include <stdio.h>
@@ -316,7 +316,7 @@ static void do_login(struct page *pg)
 	}
 	login_ok(w->ss, user, addr);
 	pg->s = session_open(w->ss, u, now);
-	set_cookie(pg, 0, "cn_session", pg->s->token, "; HttpOnly");
+	set_cookie(pg, 0, w->cookie, pg->s->token, "; HttpOnly");
 	fprintf(stderr, "carenet web: %s signed in from %s\n", u->name, addr);
 	redirect(pg, "/");
 }
@@ -325,7 +325,7 @@ static void do_logout(struct page *pg)
 {
 	session_close(pg->w->ss, pg->s);
 	pg->s = NULL;
-	set_cookie(pg, 0, "cn_session", "", "; HttpOnly; Max-Age=0");
+	set_cookie(pg, 0, pg->w->cookie, "", "; HttpOnly; Max-Age=0");
 	redirect(pg, "/login");
 }
 
@@ -427,7 +427,7 @@ static enum MHD_Result respond(struct web *w, struct MHD_Connection *conn, const
 	pg.status = 200;
 	language(&pg);
 	users_refresh(w);
-	pg.s = session_find(w->ss, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, "cn_session"),
+	pg.s = session_find(w->ss, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, w->cookie),
 	                    util_now());
 	if (r->post) {
 		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");

@@ -42,10 +42,11 @@ static void peer_row(struct page *pg, const Carenet__PeerStatus *p)
 	char seen[32];
 
 	web_time(pg->w, p->last_seen, seen, sizeof(seen));
-	buf_htmlf(&pg->out, "<tr><td>%s</td><td>%s</td><td>%s %s</td><td>%s</td><td>", p->id,
+	buf_htmlf(&pg->out, "<tr><td>%s</td><td>%s</td><td>%s %s</td><td>%s</td><td>%s</td><td>", p->id,
 	          p->name, role_zh(p->role), p->role, p->up ? "● 在线 up" : "○ 离线 down", seen);
 	if (p->rtt_us)
-		buf_htmlf(&pg->out, "%llu ms", (unsigned long long)(p->rtt_us / 1000));
+		buf_htmlf(&pg->out, p->rtt_us < 1000 ? "&lt; 1 ms" : "%llu ms",
+		          (unsigned long long)(p->rtt_us / 1000));
 	buf_htmlf(&pg->out, "</td><td>%s</td></tr>", p->last_error);
 }
 
@@ -65,6 +66,32 @@ static void peers_table(struct page *pg, const char *caption, Carenet__PeerStatu
 	if (!n)
 		buf_htmlf(&pg->out, "<tr><td colspan=\"7\">%s</td></tr>", TX(pg, "无", "None"));
 	buf_puts(&pg->out, "</tbody></table></div>");
+}
+
+/* Every office below, as a tree (the offices request, as `carenet tree`):
+ * direct children with their link's state, the rest as announced. */
+static void subtree(struct page *pg, const Carenet__Status *st)
+{
+	Carenet__ControlReply *rep = NULL;
+
+	if (ask(pg, CARENET__CONTROL_REQUEST__REQUEST_OFFICES, &rep) != 0 || !rep->n_offices) {
+		carenet__control_reply__free_unpacked(rep, NULL);
+		return;
+	}
+	buf_htmlf(&pg->out, "<h2>%s</h2><ul class=\"tree\">",
+	          TX(pg, "下属办公室", "Offices below"));
+	for (size_t i = 0; i < rep->n_offices && i < 5000; i++) {
+		const Carenet__PeerStatus *o = rep->offices[i], *c = NULL;
+		size_t depth = (strlen(o->id) - strlen(st->id)) / 3;
+		for (size_t k = 0; k < st->n_children; k++)
+			if (!strcmp(st->children[k]->id, o->id))
+				c = st->children[k];
+		buf_htmlf(&pg->out, "<li class=\"d%zu\">%s %s · %s %s · %s</li>",
+		          depth > 3 ? (size_t)3 : depth, o->id, o->name, role_zh(o->role), o->role,
+		          !c ? "已登记 announced" : c->up ? "● 在线 up" : "○ 离线 down");
+	}
+	buf_puts(&pg->out, "</ul>");
+	carenet__control_reply__free_unpacked(rep, NULL);
 }
 
 /* Open and overdue: this office's own (inbox) and, as issuer, its targets'. */
@@ -123,6 +150,7 @@ void page_overview(struct page *pg)
 		if (st->has_parent && st->parent)
 			peers_table(pg, TX(pg, "上级", "Parent"), &st->parent, 1);
 		peers_table(pg, TX(pg, "下级", "Children"), st->children, st->n_children);
+		subtree(pg, st);
 		counts(pg);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);

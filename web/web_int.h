@@ -118,7 +118,7 @@ void page_error(struct page *pg, int status, const char *zh, const char *en);
 /* The style sheet served at /style.css. */
 extern const char web_css[];
 
-/* ---- the process (web.c) and its HTTP side (http.c) */
+/* ---- the process (serve.c) and its HTTP side (http.c) */
 struct sessions;
 struct web {
 	struct config *cfg;       /* node.cfg: data_dir, timezone, web.* */
@@ -128,6 +128,7 @@ struct web {
 	int64_t users_mtime_ns;   /* of the copy held (0: none) */
 	long long users_size, users_ino;
 	struct sessions *ss;
+	char cookie[32];          /* "cn_session_PORT": one per instance on a host */
 	char dummy[crypto_pwhash_STRBYTES]; /* checked for unknown names: the same time */
 };
 

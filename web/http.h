@@ -1,9 +1,9 @@
 /*
- * web_http: the HTTP side of `carenet web` (http.c), as web.c starts it:
+ * http: the HTTP side of `carenet web` (http.c), as serve.c starts it:
  * libmicrohttpd's access handler and completion callback, over struct web.
  */
-#ifndef CARENET_WEB_HTTP_H
-#define CARENET_WEB_HTTP_H
+#ifndef CARENET_WEB_HTTPD_H
+#define CARENET_WEB_HTTPD_H
 
 #include <microhttpd.h>
 

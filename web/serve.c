@@ -1,5 +1,5 @@
 /*
- * web: `carenet web -c CFG` — the operators' web interface, a process of
+ * serve: `carenet web -c CFG` — the operators' web interface, a process of
  * its own beside the node (privilege separation): it reads node.cfg for
  * data_dir (control socket, accounts file), timezone and the web group,
  * never opens a key of the node, and asks the node everything through the
@@ -27,45 +27,9 @@
 #include "err.h"
 #include "sdnotify.h"
 #include "util.h"
-#include "web_http.h"
+#include "http.h"
 
 static const char *prog = "carenet web";
-
-void web_time(const struct web *w, uint64_t t, char *out, size_t len)
-{
-	if (!t)
-		snprintf(out, len, "-");
-	else
-		util_fmt_time(t, w->cfg->timezone, out, len);
-}
-
-int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
-             Carenet__ControlReply **rep)
-{
-	char who[WEB_NAME_MAX + 8];
-	int rc;
-
-	*rep = NULL;
-	snprintf(who, sizeof(who), "%s@web", pg->s ? pg->s->user : "-");
-	req->operator_ = who;
-	rc = control_call(pg->w->cfg->data_dir, req, timeout_ms, rep);
-	req->operator_ = (char *)""; /* who is gone with this frame */
-	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT || rc == CN_EIO) {
-		page_note(pg, "error",
-		          TX(pg, "本办公室的节点没有响应：请检查它是否在运行（carenet status）。",
-		             "This office's node does not answer: is it running? (carenet status)"));
-		return CN_EUNREACH;
-	}
-	if (rc != 0) {
-		page_note(pg, "error", cn_strerror(rc));
-		return rc;
-	}
-	if ((*rep)->code != 0) {
-		page_note(pg, "error", (*rep)->error[0] ? (*rep)->error : cn_strerror((*rep)->code));
-		return (*rep)->code;
-	}
-	return 0;
-}
 
 /* ------------------------------------------------------------ listen */
 
@@ -260,8 +224,14 @@ int cmd_web(int argc, char **argv)
 	}
 	if (!listen)
 		listen = w.cfg->web_listen;
-	if ((rc = check_listen(&w, listen, &sa, &cert, &key)) == 0 &&
-	    (rc = http_init(&w)) == 0)
+	if ((rc = check_listen(&w, listen, &sa, &cert, &key)) == 0) {
+		/* cookies ignore the port: two instances on a host need two names */
+		snprintf(w.cookie, sizeof(w.cookie), "cn_session_%u",
+		         ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+		                                         : ((struct sockaddr_in *)&sa)->sin_port));
+		rc = http_init(&w);
+	}
+	if (rc == 0)
 		rc = serve(&w, listen, &sa, cert, key);
 	http_fini(&w);
 	if (key)
