@@ -6,6 +6,9 @@
  * control socket as the signed-in user. HTTP by libmicrohttpd (http.c),
  * one internal thread; this thread waits for SIGTERM / SIGINT.
  *
+ * Before the server's thread starts, web_sandbox (sandbox.c) takes the
+ * process out of reach of the node's key files (Landlock).
+ *
  * Serving beyond this machine needs TLS: a web.listen that is not a
  * loopback address is refused unless web.tls_cert and web.tls_key are set
  * (libmicrohttpd's GnuTLS; a build without it refuses too).
@@ -169,6 +172,7 @@ static int serve(struct web *w, const char *listen, const struct sockaddr_storag
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's thread inherits it */
+	web_sandbox(w->cfg);                    /* and this, before it exists */
 	if (!(d = start(w, sa, cert, key))) {
 		fprintf(stderr, "%s: cannot serve on %s: %s (in use? another carenet web?)\n", prog,
 		        listen, strerror(errno));

@@ -140,6 +140,13 @@ int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
 /* "2026-11-29 08:00" in the node's zone. */
 void web_time(const struct web *w, uint64_t t, char *out, size_t len);
 
+/* ---- out of the keys' reach (sandbox.c) */
+/* Landlock: from now on this process and the threads it starts read only
+ * data_dir, the zone files and /dev/urandom, and write nowhere; then checks
+ * that the node's key files do not open (printed either way). CN_EPERM if
+ * one still opens (no Landlock, or a key inside data_dir): a warning. */
+int web_sandbox(const struct config *cfg);
+
 /* ---- sessions, CSRF, login limits (session.c) */
 struct session {
 	char token[65];      /* the cookie */

@@ -17,7 +17,9 @@ for what a browser would never send, with plain HTTP requests):
   writes a staff record, and a bad one gets the node's own refusal while
   nothing is written;
 - a POST without the CSRF token, or with another site's Origin, is refused
-  (403) and changes nothing; a viewer's POST is refused (403).
+  (403) and changes nothing; a viewer's POST is refused (403); a removed
+  account's open session ends;
+- each web process says it cannot open the node's key files (Landlock).
 Screenshots of each page go to the test's directory (--screenshots DIR: also
 there). Skipped (exit 77) only when chromium or its driver is not installed."""
 
@@ -388,6 +390,10 @@ def forged_posts(net, vweb, village, county, did):
     view = cn_json(net, "inbox", "show", did, "-c", net.cfg(village))
     check(view["state"] == "done" and "forged" not in json.dumps(view, ensure_ascii=False),
           "a refused POST changed the state: %r" % view)
+    # an account removed: its open session ends at once
+    cn(net, "user", "remove", "vic", "-c", net.cfg(village))
+    st, hd, _ = v.req("GET", "/inbox")
+    check(st == 303 and hd.get("Location") == "/login", "a removed account's session: %d" % st)
     st, _, _ = h.req("POST", "/logout", {"csrf": token})
     check(st == 303, "logout: %d" % st)
     st, hd, _ = h.req("GET", "/inbox")
@@ -413,6 +419,10 @@ def test(net, args):
     try:
         for w in webs:
             net.wait_for(w.up, 30, "carenet web for %s answering" % w.node)
+            with open(os.path.join(net.dir, w.node, "web.log"), encoding="utf-8") as f:
+                log = f.read()
+            check("the node's keys are out of this process's reach" in log,
+                  "carenet web for %s can read the node's keys:\n%s" % (w.node, log))
         sign_in_rules(vweb)
         net.wait_for(lambda: village in json.dumps(cn_json(net, "offices", "-c",
                                                            net.cfg(county))),
