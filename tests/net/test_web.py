@@ -3,7 +3,8 @@
 township and a village, driven in headless Chromium through Selenium (and,
 for what a browser would never send, with plain HTTP requests):
 
-- carenet web refuses a non-loopback address without TLS (exit 4, says why);
+- carenet web refuses a non-loopback address without TLS (exit 4, says why),
+  and serves HTTPS with web.tls_cert and web.tls_key;
 - no session: every page redirects to the sign-in page;
 - a wrong password is refused; five wrong ones lock the account for a while
   (even the right password is then refused, and says how long to wait);
@@ -240,6 +241,58 @@ def refuse_non_loopback(net, village):
           "a non-loopback listen without TLS: expected exit 4 and why:\n%s" % show_run(r))
 
 
+def tls(net, township):
+    """web.tls_cert and web.tls_key: HTTPS, and the session cookie is Secure."""
+    import ssl
+    d = os.path.join(net.dir, township)
+    r = run_cli(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost", "-days", "2",
+                 "-keyout", os.path.join(d, "web-key.pem"), "-out", os.path.join(d, "web.pem")])
+    check(r.returncode == 0, "openssl req: %s" % show_run(r))
+    pw = os.path.join(d, "pw")
+    with open(pw, "w") as f:
+        f.write(PASSWORD + "\n")
+    cn(net, "user", "add", "tom", "--role", "viewer", "--password-file", pw, "-c",
+       net.cfg(township))
+    port = free_port()
+    with open(net.cfg(township), "a") as f:
+        f.write('\nweb = { listen = "127.0.0.1:%d"; tls_cert = "web.pem"; '
+                'tls_key = "web-key.pem"; };\n' % port)
+    w = Web(net, township, port, True)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    base = "https://127.0.0.1:%d" % port
+
+    def up():
+        check(w.proc.poll() is None, "carenet web with TLS exited %s" % w.proc.returncode)
+        try:
+            return urllib.request.urlopen(base + "/login", context=ctx, timeout=5).status == 200
+        except OSError:
+            return False
+    try:
+        net.wait_for(up, 30, "carenet web over TLS answering")
+        data = urllib.parse.urlencode({"user": "nobody", "password": "x"}).encode()
+        try:
+            urllib.request.urlopen(urllib.request.Request(base + "/login", data=data),
+                                   context=ctx, timeout=30)
+            raise TestFailure("a wrong sign-in over TLS was not refused")
+        except urllib.error.HTTPError as e:
+            check(e.code == 401 and "max-age" in (e.headers.get(
+                "Strict-Transport-Security") or ""), "over TLS: %d %s" % (e.code, e.headers))
+        data = urllib.parse.urlencode({"user": "tom", "password": PASSWORD}).encode()
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx), NoRedirect)
+        try:
+            opener.open(urllib.request.Request(base + "/login", data=data), timeout=30)
+            raise TestFailure("sign-in over TLS: no redirect")
+        except urllib.error.HTTPError as e:
+            cookie = e.headers.get("Set-Cookie") or ""
+            check(e.code == 303 and "; Secure" in cookie and "HttpOnly" in cookie,
+                  "sign-in over TLS: %d, cookie %r" % (e.code, cookie))
+    finally:
+        check(w.stop() == 0, "carenet web with TLS: exit %s" % w.proc.returncode)
+
+
 def accounts(net, village, county):
     pw = os.path.join(net.dir, "pw")
     with open(pw, "w") as f:
@@ -406,6 +459,7 @@ def test(net, args):
     net.start_all()
     net.wait_for(net.all_links_up, 60, "every link up")
     refuse_non_loopback(net, village)
+    tls(net, township)
     accounts(net, village, county)
     import_children(net, village)
     vport, cport = free_port(), free_port()
