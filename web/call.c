@@ -31,9 +31,10 @@ int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
 	rc = control_call(pg->w->cfg->data_dir, req, timeout_ms, rep);
 	req->operator_ = (char *)""; /* who is gone with this frame */
 	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT || rc == CN_EIO) {
-		page_note(pg, "error",
-		          TX(pg, "本办公室的节点没有响应：请检查它是否在运行（carenet status）。",
-		             "This office's node does not answer: is it running? (carenet status)"));
+		page_note(
+		    pg, "error",
+		    TX(pg, "本办公室的节点没有响应：请检查它是否在运行（carenet status）。",
+		       "This office's node does not answer: is it running? (carenet status)"));
 		return CN_EUNREACH;
 	}
 	if (rc != 0) {
@@ -41,7 +42,8 @@ int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
 		return rc;
 	}
 	if ((*rep)->code != 0) {
-		page_note(pg, "error", (*rep)->error[0] ? (*rep)->error : cn_strerror((*rep)->code));
+		page_note(pg, "error",
+		          (*rep)->error[0] ? (*rep)->error : cn_strerror((*rep)->code));
 		return (*rep)->code;
 	}
 	return 0;

@@ -81,12 +81,24 @@ void buf_html(struct buf *b, const char *s)
 		const char *rep = NULL;
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		case '\r': rep = ""; break; /* a form's CRLF: the LF stays */
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		case '\r':
+			rep = "";
+			break; /* a form's CRLF: the LF stays */
 		default:
 			if (c < 0x20 && c != '\n' && c != '\t')
 				rep = "&#xFFFD;";
@@ -226,7 +238,8 @@ void page_begin(struct page *pg, const char *title_zh, const char *title_en)
 	          TX(pg, "跳到正文", "Skip to content"));
 	if (pg->s) {
 		buf_htmlf(b, "<div class=\"who\">%s (%s) <form method=\"post\" action=\"/logout\">",
-		          pg->s->user, TX(pg, web_role_zh(pg->s->role), web_role_name(pg->s->role)));
+		          pg->s->user,
+		          TX(pg, web_role_zh(pg->s->role), web_role_name(pg->s->role)));
 		page_csrf(pg);
 		buf_htmlf(b, "<button class=\"plain\">%s</button></form></div>",
 		          TX(pg, "退出", "Sign out"));
@@ -257,7 +270,8 @@ void page_note(struct page *pg, const char *kind, const char *text)
 void page_csrf(struct page *pg)
 {
 	if (pg->s)
-		buf_htmlf(&pg->out, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", pg->s->csrf);
+		buf_htmlf(&pg->out, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
+		          pg->s->csrf);
 }
 
 void page_error(struct page *pg, int status, const char *zh, const char *en)
@@ -282,8 +296,8 @@ int page_may(struct page *pg, int role)
 
 void page_state(struct page *pg, uint32_t state, int overdue)
 {
-	const char *cls = state == STATE_DONE     ? "st-done"
-	                  : state == STATE_UNABLE ? "st-unable"
+	const char *cls = state == STATE_DONE      ? "st-done"
+	                  : state == STATE_UNABLE  ? "st-unable"
 	                  : state == STATE_PENDING ? "st-pending"
 	                                           : "st";
 

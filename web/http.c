@@ -89,9 +89,10 @@ void http_fini(struct web *w)
 
 static int unhex(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	                                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                                                           : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+	                              : -1;
 }
 
 /* Decodes s[0..n) in place of a new string: '+' is a space, %XX a byte. */
@@ -102,7 +103,8 @@ static char *decode(const char *s, size_t n)
 	for (size_t i = 0; out && i < n; i++) {
 		if (s[i] == '+') {
 			*o++ = ' ';
-		} else if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 && unhex(s[i + 2]) >= 0) {
+		} else if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 &&
+		           unhex(s[i + 2]) >= 0) {
 			*o++ = (char)(unhex(s[i + 1]) * 16 + unhex(s[i + 2]));
 			i += 2;
 		} else {
@@ -198,8 +200,7 @@ static enum MHD_Result send_static(struct web *w, struct MHD_Connection *conn, i
 	if (!r)
 		return MHD_NO;
 	headers(w, r, type);
-	MHD_add_response_header(r, "Cache-Control",
-	                        status == 200 ? "max-age=3600" : "no-store");
+	MHD_add_response_header(r, "Cache-Control", status == 200 ? "max-age=3600" : "no-store");
 	ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -214,7 +215,8 @@ static enum MHD_Result send_page(struct page *pg)
 	if (pg->out.oom)
 		return MHD_NO;
 	r = MHD_create_response_from_buffer(pg->out.len, pg->out.p ? pg->out.p : (char *)"",
-	                                    pg->out.p ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	                                    pg->out.p ? MHD_RESPMEM_MUST_FREE
+	                                              : MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	pg->out.p = NULL; /* the response owns it */
@@ -250,7 +252,7 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t len)
 	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 	socklen_t sl = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-	                                                : sizeof(struct sockaddr_in);
+	                                               : sizeof(struct sockaddr_in);
 
 	if (!sa || getnameinfo(sa, sl, out, (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(out, len, "?");
@@ -308,8 +310,9 @@ static void do_login(struct page *pg)
 		        web_name_ok(user) ? user : "(not an account name)", addr);
 		pg->status = 401;
 		page_begin(pg, "登录", "Sign in");
-		page_note(pg, "error", TX(pg, "用户名或密码错误 (wrong name or password)",
-		                          "Wrong name or password (用户名或密码错误)"));
+		page_note(pg, "error",
+		          TX(pg, "用户名或密码错误 (wrong name or password)",
+		             "Wrong name or password (用户名或密码错误)"));
 		login_form(pg, user);
 		page_end(pg);
 		return;
@@ -373,7 +376,8 @@ static void dispatch(struct page *pg, struct req *r)
 			rt = &routes[i];
 	if (!strcmp(pg->path, "/login")) {
 		if (r->post && !same_origin(pg))
-			page_error(pg, 403, "请求来自其他网站，已拒绝。", "Refused: a form of another site.");
+			page_error(pg, 403, "请求来自其他网站，已拒绝。",
+			           "Refused: a form of another site.");
 		else if (r->post)
 			do_login(pg);
 		else if (pg->s)
@@ -391,7 +395,9 @@ static void dispatch(struct page *pg, struct req *r)
 	if (!rt->post)
 		return page_error(pg, 405, "此页面不接受提交。", "This page takes no form.");
 	if (!same_origin(pg) || !session_csrf_ok(pg->s, form_get(pg->form, "csrf")))
-		return page_error(pg, 403, "表单已失效或来自其他网站（缺少 CSRF 令牌），未执行任何操作。请重新打开页面再提交。",
+		return page_error(pg, 403,
+		                  "表单已失效或来自其他网站（缺少 CSRF "
+		                  "令牌），未执行任何操作。请重新打开页面再提交。",
 		                  "Refused: the form is stale or from another site (no valid CSRF "
 		                  "token); nothing was done. Open the page again and resubmit.");
 	rt->post(pg);

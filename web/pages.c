@@ -17,10 +17,11 @@
 
 static const char *role_zh(const char *role)
 {
-	return !strcmp(role, "county") ? "县级" : !strcmp(role, "township") ? "乡镇"
-	                                      : !strcmp(role, "village")    ? "村"
-	                                      : !strcmp(role, "inspector")  ? "督查"
-	                                                                    : role;
+	return !strcmp(role, "county")      ? "县级"
+	       : !strcmp(role, "township")  ? "乡镇"
+	       : !strcmp(role, "village")   ? "村"
+	       : !strcmp(role, "inspector") ? "督查"
+	                                    : role;
 }
 
 /* A request that carries nothing (status, offices, inbox, directive_list with ""). */
@@ -31,8 +32,8 @@ static int ask(struct page *pg, Carenet__ControlRequest__RequestCase type,
 	Carenet__ListRequest lq = CARENET__LIST_REQUEST__INIT;
 
 	*rep = NULL;
-	if (control_request_set(&req, type,
-	                        type == CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST ? &lq : NULL))
+	if (control_request_set(
+	        &req, type, type == CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST ? &lq : NULL))
 		return -1;
 	return web_call(pg, &req, READ_MS, rep);
 }
@@ -42,8 +43,9 @@ static void peer_row(struct page *pg, const Carenet__PeerStatus *p)
 	char seen[32];
 
 	web_time(pg->w, p->last_seen, seen, sizeof(seen));
-	buf_htmlf(&pg->out, "<tr><td>%s</td><td>%s</td><td>%s %s</td><td>%s</td><td>%s</td><td>", p->id,
-	          p->name, role_zh(p->role), p->role, p->up ? "● 在线 up" : "○ 离线 down", seen);
+	buf_htmlf(&pg->out, "<tr><td>%s</td><td>%s</td><td>%s %s</td><td>%s</td><td>%s</td><td>",
+	          p->id, p->name, role_zh(p->role), p->role, p->up ? "● 在线 up" : "○ 离线 down",
+	          seen);
 	if (p->rtt_us)
 		buf_htmlf(&pg->out, p->rtt_us < 1000 ? "&lt; 1 ms" : "%llu ms",
 		          (unsigned long long)(p->rtt_us / 1000));
@@ -53,14 +55,15 @@ static void peer_row(struct page *pg, const Carenet__PeerStatus *p)
 static void peers_table(struct page *pg, const char *caption, Carenet__PeerStatus *const *p,
                         size_t n)
 {
-	buf_htmlf(&pg->out,
-	          "<div class=\"scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s"
-	          "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
-	          "</thead><tbody>",
-	          caption, TX(pg, "编码", "Id"), TX(pg, "名称", "Name"), TX(pg, "层级", "Tier"),
-	          TX(pg, "状态", "State"), TX(pg, "最后通信（数据时间）", "Last seen (data age)"),
-	          TX(pg, "往返", "Round trip"), TX(pg, "问题", "Problem"));
+	buf_htmlf(
+	    &pg->out,
+	    "<div class=\"scroll\"><table><caption>%s</caption><thead><tr><th scope=\"col\">%s"
+	    "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr>"
+	    "</thead><tbody>",
+	    caption, TX(pg, "编码", "Id"), TX(pg, "名称", "Name"), TX(pg, "层级", "Tier"),
+	    TX(pg, "状态", "State"), TX(pg, "最后通信（数据时间）", "Last seen (data age)"),
+	    TX(pg, "往返", "Round trip"), TX(pg, "问题", "Problem"));
 	for (size_t i = 0; i < n; i++)
 		peer_row(pg, p[i]);
 	if (!n)
@@ -88,7 +91,9 @@ static void subtree(struct page *pg, const Carenet__Status *st)
 				c = st->children[k];
 		buf_htmlf(&pg->out, "<li class=\"d%zu\">%s %s · %s %s · %s</li>",
 		          depth > 3 ? (size_t)3 : depth, o->id, o->name, role_zh(o->role), o->role,
-		          !c ? "已登记 announced" : c->up ? "● 在线 up" : "○ 离线 down");
+		          !c      ? "已登记 announced"
+		          : c->up ? "● 在线 up"
+		                  : "○ 离线 down");
 	}
 	buf_puts(&pg->out, "</ul>");
 	carenet__control_reply__free_unpacked(rep, NULL);
@@ -124,7 +129,8 @@ static void counts(struct page *pg)
 	          "<span class=\"%s\">%zu</span></li><li>%s: %zu</li>",
 	          TX(pg, "待办", "To do"), TX(pg, "收件箱未完成", "Open in the inbox"), open,
 	          TX(pg, "其中已逾期", "of which overdue"), late ? "late" : "", late,
-	          TX(pg, "其中整改通知（升级）", "of which rectification orders (escalated)"), orders);
+	          TX(pg, "其中整改通知（升级）", "of which rectification orders (escalated)"),
+	          orders);
 	if (issued)
 		buf_htmlf(&pg->out,
 		          "<li><a href=\"/directives\">%s: %zu</a></li><li>%s: %zu</li><li>%s: "
@@ -159,8 +165,7 @@ void page_overview(struct page *pg)
 
 /* ------------------------------------------------------------ inbox */
 
-static const uint32_t ack_states[] = {STATE_ACCEPTED, STATE_IN_PROGRESS, STATE_DONE,
-                                      STATE_UNABLE};
+static const uint32_t ack_states[] = {STATE_ACCEPTED, STATE_IN_PROGRESS, STATE_DONE, STATE_UNABLE};
 
 static void ack_form(struct page *pg, const Carenet__DirectiveView *v)
 {
@@ -174,15 +179,17 @@ static void ack_form(struct page *pg, const Carenet__DirectiveView *v)
 	for (size_t i = 0; i < sizeof(ack_states) / sizeof(ack_states[0]); i++)
 		buf_htmlf(&pg->out, "<option value=\"%s\"%s>%s %s</option>",
 		          roles_state_name(ack_states[i]),
-		          ack_states[i] == (v->my_state < STATE_ACCEPTED ? STATE_ACCEPTED : v->my_state)
+		          ack_states[i] ==
+		                  (v->my_state < STATE_ACCEPTED ? STATE_ACCEPTED : v->my_state)
 		              ? " selected"
 		              : "",
 		          roles_state_zh(ack_states[i]), roles_state_name(ack_states[i]));
-	buf_htmlf(&pg->out,
-	          "</select><label for=\"note-%s\">%s</label><textarea id=\"note-%s\" name=\"note\" "
-	          "rows=\"3\" maxlength=\"%d\"></textarea>",
-	          v->id, TX(pg, "说明（无法完成时必填）", "Note (required for unable)"), v->id,
-	          ROLES_MAX_NOTE);
+	buf_htmlf(
+	    &pg->out,
+	    "</select><label for=\"note-%s\">%s</label><textarea id=\"note-%s\" name=\"note\" "
+	    "rows=\"3\" maxlength=\"%d\"></textarea>",
+	    v->id, TX(pg, "说明（无法完成时必填）", "Note (required for unable)"), v->id,
+	    ROLES_MAX_NOTE);
 	if (v->my_state >= STATE_DONE)
 		buf_htmlf(&pg->out,
 		          "<label><input type=\"checkbox\" name=\"reopen\" value=\"1\"> %s</label>",
@@ -221,8 +228,9 @@ void page_inbox(struct page *pg)
 	page_begin(pg, "收件箱", "Inbox");
 	if (ask(pg, CARENET__CONTROL_REQUEST__REQUEST_INBOX, &rep) == 0) {
 		if (!rep->n_directives)
-			page_note(pg, "ok", TX(pg, "没有下发给本办公室的任务。",
-			                       "No directive is addressed to this office."));
+			page_note(pg, "ok",
+			          TX(pg, "没有下发给本办公室的任务。",
+			             "No directive is addressed to this office."));
 		/* the open ones first, overdue before the rest, as the node ordered them */
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t i = 0; i < rep->n_directives; i++)
@@ -250,18 +258,21 @@ void page_ack(struct page *pg)
 	ar.reopen = form_get(pg->form, "reopen") != NULL;
 	if (!ar.state || ar.state == STATE_DELIVERED) {
 		pg->status = 400;
-		page_note(pg, "error", TX(pg, "请选择状态：已受理、办理中、已完成或无法完成。",
-		                          "Pick a state: accepted, in-progress, done or unable."));
+		page_note(pg, "error",
+		          TX(pg, "请选择状态：已受理、办理中、已完成或无法完成。",
+		             "Pick a state: accepted, in-progress, done or unable."));
 	} else {
 		req.request_case = CARENET__CONTROL_REQUEST__REQUEST_ACK;
 		req.ack = &ar;
 		if (web_call(pg, &req, WRITE_MS, &rep) == 0)
-			page_note(pg, "ok", TX(pg, "已提交，状态将报送下发单位。",
-			                       "Done: the state travels up to the issuer."));
+			page_note(pg, "ok",
+			          TX(pg, "已提交，状态将报送下发单位。",
+			             "Done: the state travels up to the issuer."));
 		else
 			pg->status = 422;
 	}
-	buf_htmlf(&pg->out, "<p><a href=\"/inbox\">%s</a></p>", TX(pg, "返回收件箱", "Back to the inbox"));
+	buf_htmlf(&pg->out, "<p><a href=\"/inbox\">%s</a></p>",
+	          TX(pg, "返回收件箱", "Back to the inbox"));
 	carenet__control_reply__free_unpacked(rep, NULL);
 	page_end(pg);
 }

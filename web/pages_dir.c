@@ -40,11 +40,12 @@ static void list_table(struct page *pg, Carenet__DirectiveView *const *v, size_t
 		web_time(pg->w, v[i]->due, due, sizeof(due));
 		buf_htmlf(&pg->out, "<tr><td><a href=\"/directive?id=");
 		buf_url(&pg->out, v[i]->id);
-		buf_htmlf(&pg->out,
-		          "\">%s</a><br><span class=\"hint\">%s</span></td><td>%s %s</td><td>%s</td>"
-		          "<td>%zu</td><td>%zu</td><td class=\"%s\">%zu%s</td></tr>",
-		          v[i]->title, v[i]->id, roles_kind_zh(v[i]->kind), roles_kind_name(v[i]->kind),
-		          due, v[i]->n_targets, done, late ? "late" : "", late, late ? " ⚠" : "");
+		buf_htmlf(
+		    &pg->out,
+		    "\">%s</a><br><span class=\"hint\">%s</span></td><td>%s %s</td><td>%s</td>"
+		    "<td>%zu</td><td>%zu</td><td class=\"%s\">%zu%s</td></tr>",
+		    v[i]->title, v[i]->id, roles_kind_zh(v[i]->kind), roles_kind_name(v[i]->kind),
+		    due, v[i]->n_targets, done, late ? "late" : "", late, late ? " ⚠" : "");
 	}
 	if (!n)
 		buf_htmlf(&pg->out, "<tr><td colspan=\"6\">%s</td></tr>", TX(pg, "无", "None"));
@@ -61,10 +62,11 @@ static void office_choices(struct page *pg)
 		buf_htmlf(&pg->out, "<fieldset><legend>%s</legend>",
 		          TX(pg, "下发对象（从下级中选择）", "Targets (offices below)"));
 		for (size_t i = 0; i < rep->n_offices && i < 2000; i++)
-			buf_htmlf(&pg->out,
-			          "<label><input type=\"checkbox\" name=\"target\" value=\"%s\"> %s %s"
-			          "</label>",
-			          rep->offices[i]->id, rep->offices[i]->id, rep->offices[i]->name);
+			buf_htmlf(
+			    &pg->out,
+			    "<label><input type=\"checkbox\" name=\"target\" value=\"%s\"> %s %s"
+			    "</label>",
+			    rep->offices[i]->id, rep->offices[i]->id, rep->offices[i]->name);
 		buf_puts(&pg->out, "</fieldset>");
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
@@ -78,26 +80,27 @@ static void issue_form(struct page *pg)
 	buf_htmlf(&pg->out, "<label for=\"kind\">%s</label><select id=\"kind\" name=\"kind\">",
 	          TX(pg, "类别", "Kind"));
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		buf_htmlf(&pg->out, "<option value=\"%s\">%s %s</option>", roles_kind_name(kinds[i]),
-		          roles_kind_zh(kinds[i]), roles_kind_name(kinds[i]));
+		buf_htmlf(&pg->out, "<option value=\"%s\">%s %s</option>",
+		          roles_kind_name(kinds[i]), roles_kind_zh(kinds[i]),
+		          roles_kind_name(kinds[i]));
 	buf_puts(&pg->out, "</select>");
 	office_choices(pg);
-	buf_htmlf(&pg->out,
-	          "<label for=\"to\">%s</label><input type=\"text\" id=\"to\" name=\"to\" "
-	          "placeholder=\"530102:village\"><label for=\"title\">%s</label><input type=\"text\" "
-	          "id=\"title\" name=\"title\" required maxlength=\"%d\"><label for=\"body\">%s</label>"
-	          "<textarea id=\"body\" name=\"body\" rows=\"5\"></textarea><label for=\"due\">%s"
-	          "</label><input type=\"text\" id=\"due\" name=\"due\" required placeholder=\"+7d\" "
-	          "aria-describedby=\"due-hint\"><p id=\"due-hint\" class=\"hint\">%s</p>"
-	          "<label for=\"ref\">%s</label><input type=\"text\" id=\"ref\" name=\"ref\">"
-	          "<button type=\"submit\">%s</button></form>",
-	          TX(pg, "或写出对象（编码，或 前缀:层级）", "Or targets as text (ids, or PREFIX:ROLE)"),
-	          TX(pg, "标题", "Title"), ROLES_MAX_TITLE, TX(pg, "正文", "Body"),
-	          TX(pg, "期限", "Due"),
-	          TX(pg, "如 2026-12-31 18:00、2026-12-31（当天结束）或 +7d",
-	             "e.g. 2026-12-31 18:00, 2026-12-31 (the end of that day) or +7d"),
-	          TX(pg, "整改通知所针对的任务编号（可选）", "Rectification: the directive it refers to"),
-	          TX(pg, "下发", "Issue"));
+	buf_htmlf(
+	    &pg->out,
+	    "<label for=\"to\">%s</label><input type=\"text\" id=\"to\" name=\"to\" "
+	    "placeholder=\"530102:village\"><label for=\"title\">%s</label><input type=\"text\" "
+	    "id=\"title\" name=\"title\" required maxlength=\"%d\"><label for=\"body\">%s</label>"
+	    "<textarea id=\"body\" name=\"body\" rows=\"5\"></textarea><label for=\"due\">%s"
+	    "</label><input type=\"text\" id=\"due\" name=\"due\" required placeholder=\"+7d\" "
+	    "aria-describedby=\"due-hint\"><p id=\"due-hint\" class=\"hint\">%s</p>"
+	    "<label for=\"ref\">%s</label><input type=\"text\" id=\"ref\" name=\"ref\">"
+	    "<button type=\"submit\">%s</button></form>",
+	    TX(pg, "或写出对象（编码，或 前缀:层级）", "Or targets as text (ids, or PREFIX:ROLE)"),
+	    TX(pg, "标题", "Title"), ROLES_MAX_TITLE, TX(pg, "正文", "Body"), TX(pg, "期限", "Due"),
+	    TX(pg, "如 2026-12-31 18:00、2026-12-31（当天结束）或 +7d",
+	       "e.g. 2026-12-31 18:00, 2026-12-31 (the end of that day) or +7d"),
+	    TX(pg, "整改通知所针对的任务编号（可选）", "Rectification: the directive it refers to"),
+	    TX(pg, "下发", "Issue"));
 }
 
 void page_directives(struct page *pg)
@@ -119,8 +122,9 @@ void page_directives(struct page *pg)
 		list_table(pg, rep->directives, rep->n_directives);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	if (village)
-		page_note(pg, "ok", TX(pg, "村一级不下发任务；请查看收件箱。",
-		                       "A village issues no directive: see the inbox."));
+		page_note(pg, "ok",
+		          TX(pg, "村一级不下发任务；请查看收件箱。",
+		             "A village issues no directive: see the inbox."));
 	else if (pg->s->role >= WR_SUPERVISOR)
 		issue_form(pg);
 	page_end(pg);
@@ -141,7 +145,8 @@ static void matrix(struct page *pg, const Carenet__DirectiveView *v)
 	          "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
 	          TX(pg, "办理情况（逾期在前）", "State of each target (overdue first)"),
 	          TX(pg, "下级", "Office"), TX(pg, "状态", "State"), TX(pg, "更新时间", "Changed"),
-	          TX(pg, "说明", "Note"), TX(pg, "证明材料", "Evidence"), TX(pg, "提醒", "Reminders"));
+	          TX(pg, "说明", "Note"), TX(pg, "证明材料", "Evidence"),
+	          TX(pg, "提醒", "Reminders"));
 	for (size_t i = 0; i < v->n_targets; i++) {
 		const Carenet__TargetView *t = v->targets[i];
 		web_time(pg->w, t->changed_at, at, sizeof(at));
@@ -240,8 +245,9 @@ void page_issue(struct page *pg)
 	iq.ref = (char *)(ref ? ref : "");
 	if (!iq.kind || !to.len || !iq.title[0] || !due) {
 		pg->status = 400;
-		page_note(pg, "error", TX(pg, "请填写类别、下发对象、标题和期限。",
-		                          "Give the kind, the targets, a title and the due time."));
+		page_note(pg, "error",
+		          TX(pg, "请填写类别、下发对象、标题和期限。",
+		             "Give the kind, the targets, a title and the due time."));
 	} else if ((rc = due_of(pg, due, &iq.due)) != 0) {
 		pg->status = 400;
 		if (rc == -1)

@@ -70,8 +70,9 @@ static void ledger_table(struct page *pg, const struct rec_type *t,
 	}
 	buf_puts(&pg->out, "</tbody></table></div>");
 	if (n > MAX_ROWS)
-		page_note(pg, "ok", TX(pg, "只显示前 500 条；全部请用 carenet record export。",
-		                       "The first 500 shown; all of them: carenet record export."));
+		page_note(pg, "ok",
+		          TX(pg, "只显示前 500 条；全部请用 carenet record export。",
+		             "The first 500 shown; all of them: carenet record export."));
 }
 
 static void reveal_form(struct page *pg, const struct rec_type *t)
@@ -96,13 +97,13 @@ static void add_field(struct page *pg, const struct rec_field *f, const struct f
 		          f->name, f->name);
 		for (size_t k = 0; f->values && f->values[k]; k++)
 			buf_htmlf(&pg->out, "<option%s>%s</option>",
-			          old && !strcmp(old, f->values[k]) ? " selected" : "", f->values[k]);
+			          old && !strcmp(old, f->values[k]) ? " selected" : "",
+			          f->values[k]);
 		buf_puts(&pg->out, "</select>");
 		return;
 	}
 	buf_htmlf(&pg->out, "<input type=\"text\" id=\"f-%s\" name=\"%s\" value=\"%s\"%s>", f->name,
-	          f->name, old ? old : "",
-	          f->kind == RK_DATE ? " placeholder=\"YYYY-MM-DD\"" : "");
+	          f->name, old ? old : "", f->kind == RK_DATE ? " placeholder=\"YYYY-MM-DD\"" : "");
 	if (f->kind == RK_SET && f->values) {
 		buf_puts(&pg->out, "<span class=\"hint\">");
 		for (size_t k = 0; f->values[k]; k++)
@@ -120,8 +121,9 @@ static void add_form(struct page *pg, const struct rec_type *t, const struct for
 	buf_htmlf(&pg->out, "<input type=\"hidden\" name=\"type\" value=\"%s\">", t->name);
 	for (size_t f = 0; f < t->nfields; f++)
 		add_field(pg, &t->fields[f], refill);
-	buf_htmlf(&pg->out, "<p class=\"hint\">%s</p><button type=\"submit\">%s</button></form>"
-	                    "</details>",
+	buf_htmlf(&pg->out,
+	          "<p class=\"hint\">%s</p><button type=\"submit\">%s</button></form>"
+	          "</details>",
 	          TX(pg, "* 必填。检查规则与命令行相同（由节点检查）。",
 	             "* required. Checked by the node, as on the command line."),
 	          TX(pg, "保存", "Save"));
@@ -139,8 +141,9 @@ static void listing(struct page *pg, const struct rec_type *t, int reveal)
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_RECORD_LIST, &lq);
 	if (web_call(pg, &req, READ_MS, &rep) == 0) {
 		if (reveal)
-			page_note(pg, "ok", TX(pg, "个人信息明文显示（已记入审计日志）。",
-			                       "Personal fields in the clear (audited)."));
+			page_note(pg, "ok",
+			          TX(pg, "个人信息明文显示（已记入审计日志）。",
+			             "Personal fields in the clear (audited)."));
 		ledger_table(pg, t, rep->records, rep->n_records);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);

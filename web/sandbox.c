@@ -4,7 +4,7 @@
  * (Landlock, Linux 5.13+; Debian 12's 6.1 has it) to let this process and
  * every thread it starts after read only the node's data directory (the
  * accounts file; the control socket is connected to, not opened), the
- * zone files and /dev/urandom, and write nowhere. Then it checks: opening
+ * zone files, /dev/urandom and its own /proc entries, and write nowhere. Then it checks: opening
  * identity.key, identity.curve and identity.records_key must fail. The
  * systemd unit adds InaccessiblePaths= for the same files, for a kernel
  * without Landlock.
@@ -29,13 +29,13 @@
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
 
-#define FS_V1                                                                                 \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                         \
-	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |                         \
-	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |                     \
-	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |                         \
-	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                         \
-	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                       \
+#define FS_V1                                                                                      \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |                              \
+	 LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |                          \
+	 LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |                              \
+	 LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |                              \
+	 LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                            \
 	 LANDLOCK_ACCESS_FS_MAKE_SYM)
 
 /* Lets the ruleset read path (a directory, or a file with dir 0). A path
@@ -70,8 +70,9 @@ static int restrict_self(const struct config *cfg, char *why, size_t len)
 		snprintf(why, len, "landlock_create_ruleset: %s", strerror(errno));
 		return CN_EPERM;
 	}
+	/* /proc/self: this process's own entries (LeakSanitizer reads them) */
 	if (allow(fd, cfg->data_dir, 1) || allow(fd, "/usr/share/zoneinfo", 1) ||
-	    allow(fd, "/dev/urandom", 0)) {
+	    allow(fd, "/dev/urandom", 0) || allow(fd, "/proc/self", 1)) {
 		snprintf(why, len, "landlock_add_rule: %s", strerror(errno));
 		rc = CN_EPERM;
 	} else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
@@ -95,15 +96,17 @@ int web_sandbox(const struct config *cfg)
 		int fd = open(keys[i], O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			close(fd);
-			fprintf(stderr, "carenet web: warning: this process can read the node's key %s "
-			                "(run it under carenet-web.service, which denies it)\n",
+			fprintf(stderr,
+			        "carenet web: warning: this process can read the node's key %s "
+			        "(run it under carenet-web.service, which denies it)\n",
 			        keys[i]);
 			readable++;
 		}
 	}
 	if (!readable)
-		fprintf(stderr, "carenet web: the node's keys are out of this process's reach "
-		                "(%s, %s, %s)\n",
+		fprintf(stderr,
+		        "carenet web: the node's keys are out of this process's reach "
+		        "(%s, %s, %s)\n",
 		        keys[0], keys[1], keys[2]);
 	return readable ? CN_EPERM : 0;
 }

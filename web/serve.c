@@ -83,11 +83,13 @@ static int read_tls(const struct config *cfg, uint8_t **cert, uint8_t **key)
 
 	*cert = *key = NULL;
 	if ((rc = util_read_file(cfg->web_tls_cert, 1 << 20, cert, &len)) != 0) {
-		fprintf(stderr, "%s: web.tls_cert %s: %s\n", prog, cfg->web_tls_cert, cn_strerror(rc));
+		fprintf(stderr, "%s: web.tls_cert %s: %s\n", prog, cfg->web_tls_cert,
+		        cn_strerror(rc));
 		return rc;
 	}
 	if ((rc = util_read_file(cfg->web_tls_key, 1 << 20, key, &len)) != 0)
-		fprintf(stderr, "%s: web.tls_key %s: %s\n", prog, cfg->web_tls_key, cn_strerror(rc));
+		fprintf(stderr, "%s: web.tls_key %s: %s\n", prog, cfg->web_tls_key,
+		        cn_strerror(rc));
 	return rc;
 }
 
@@ -101,27 +103,30 @@ static int check_listen(struct web *w, const char *listen, struct sockaddr_stora
 
 	*cert = *key = NULL;
 	if (parse_listen(listen, sa, &loopback) != 0) {
-		fprintf(stderr, "%s: web.listen %s: give a numeric HOST:PORT (127.0.0.1:8080, "
-		                "[::1]:8080, 0.0.0.0:443)\n",
+		fprintf(stderr,
+		        "%s: web.listen %s: give a numeric HOST:PORT (127.0.0.1:8080, "
+		        "[::1]:8080, 0.0.0.0:443)\n",
 		        prog, listen);
 		return CN_EINVAL;
 	}
 	if (tls && !(cfg->web_tls_cert[0] && cfg->web_tls_key[0])) {
-		fprintf(stderr, "%s: set both web.tls_cert and web.tls_key (or neither) in %s\n", prog,
-		        cfg->path);
+		fprintf(stderr, "%s: set both web.tls_cert and web.tls_key (or neither) in %s\n",
+		        prog, cfg->path);
 		return CN_EINVAL;
 	}
 	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		fprintf(stderr, "%s: this libmicrohttpd was built without TLS: serve on a loopback "
-		                "address without web.tls_cert, behind a TLS proxy\n",
+		fprintf(stderr,
+		        "%s: this libmicrohttpd was built without TLS: serve on a loopback "
+		        "address without web.tls_cert, behind a TLS proxy\n",
 		        prog);
 		return CN_EPERM;
 	}
 	if (!loopback && !tls) {
-		fprintf(stderr,
-		        "%s: web.listen %s is not a loopback address: serving beyond this machine "
-		        "needs TLS; set web.tls_cert and web.tls_key in %s (or listen on 127.0.0.1)\n",
-		        prog, listen, cfg->path);
+		fprintf(
+		    stderr,
+		    "%s: web.listen %s is not a loopback address: serving beyond this machine "
+		    "needs TLS; set web.tls_cert and web.tls_key in %s (or listen on 127.0.0.1)\n",
+		    prog, listen, cfg->path);
 		return CN_EPERM;
 	}
 	w->tls = tls;
@@ -148,17 +153,19 @@ static struct MHD_Daemon *start(struct web *w, const struct sockaddr_storage *sa
                                 const uint8_t *cert, const uint8_t *key)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-	                 (sa->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (w->tls ? MHD_USE_TLS : 0);
+	                 (sa->ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+	                 (w->tls ? MHD_USE_TLS : 0);
 
 	if (w->tls)
-		return MHD_start_daemon(flags, 0, NULL, NULL, http_handle, w, MHD_OPTION_SOCK_ADDR, sa,
-		                        MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-		                        MHD_OPTION_NOTIFY_COMPLETED, http_done, w,
-		                        MHD_OPTION_CONNECTION_LIMIT, 64U, MHD_OPTION_CONNECTION_TIMEOUT,
-		                        30U, MHD_OPTION_END);
+		return MHD_start_daemon(flags, 0, NULL, NULL, http_handle, w, MHD_OPTION_SOCK_ADDR,
+		                        sa, MHD_OPTION_HTTPS_MEM_CERT, cert,
+		                        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_NOTIFY_COMPLETED,
+		                        http_done, w, MHD_OPTION_CONNECTION_LIMIT, 64U,
+		                        MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, http_handle, w, MHD_OPTION_SOCK_ADDR, sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, http_done, w, MHD_OPTION_CONNECTION_LIMIT,
-	                        64U, MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_END);
+	                        MHD_OPTION_NOTIFY_COMPLETED, http_done, w,
+	                        MHD_OPTION_CONNECTION_LIMIT, 64U, MHD_OPTION_CONNECTION_TIMEOUT,
+	                        30U, MHD_OPTION_END);
 }
 
 static int serve(struct web *w, const char *listen, const struct sockaddr_storage *sa,
@@ -178,11 +185,12 @@ static int serve(struct web *w, const char *listen, const struct sockaddr_storag
 		        listen, strerror(errno));
 		return CN_EIO;
 	}
-	fprintf(stderr, "%s: serving %s://%s/ for the node of %s\n", prog, w->tls ? "https" : "http",
-	        listen, w->cfg->path);
+	fprintf(stderr, "%s: serving %s://%s/ for the node of %s\n", prog,
+	        w->tls ? "https" : "http", listen, w->cfg->path);
 	if (!w->users.n)
-		fprintf(stderr, "%s: no accounts yet: carenet user add NAME --role operator -c %s\n",
-		        prog, w->cfg->path);
+		fprintf(stderr,
+		        "%s: no accounts yet: carenet user add NAME --role operator -c %s\n", prog,
+		        w->cfg->path);
 	sdnotify("READY=1");
 	while (sigwait(&set, &sig) != 0 || (sig != SIGTERM && sig != SIGINT))
 		;
@@ -202,9 +210,14 @@ static int parse(int argc, char **argv, const char **cfgpath, const char **liste
 	args_begin(&a, &web_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
 		switch (ch) {
-		case 'c': *cfgpath = a.val; break;
-		case ARGS_LONG('l'): *listen = a.val; break;
-		default: return a.exit ? a.exit : 1;
+		case 'c':
+			*cfgpath = a.val;
+			break;
+		case ARGS_LONG('l'):
+			*listen = a.val;
+			break;
+		default:
+			return a.exit ? a.exit : 1;
 		}
 	}
 	return args_operands(&a, 0, 0);
@@ -232,7 +245,7 @@ int cmd_web(int argc, char **argv)
 		/* cookies ignore the port: two instances on a host need two names */
 		snprintf(w.cookie, sizeof(w.cookie), "cn_session_%u",
 		         ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
-		                                         : ((struct sockaddr_in *)&sa)->sin_port));
+		                                        : ((struct sockaddr_in *)&sa)->sin_port));
 		rc = http_init(&w);
 	}
 	if (rc == 0)

@@ -26,14 +26,13 @@ struct uopts {
 	int json, csv;
 };
 
-#define O_CFG {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"}
-#define O_PWFILE                                                                             \
-	{"password-file", ARGS_LONG('p'), "FILE",                                            \
-	 "the password: FILE's first line (default: asked twice on\n"                       \
-	 "the terminal, without echo)"}
+static const struct args_opt o_cfg = {"config", 'c', "CFG",
+                                      "the node's configuration (default " CONFIG_DEFAULT_PATH ")"};
+static const struct args_opt o_pwfile = {"password-file", ARGS_LONG('p'), "FILE",
+                                         "the password: FILE's first line (default: asked twice "
+                                         "on\nthe terminal, without echo)"};
 
-static int parse(int argc, char **argv, const struct args_cmd *cmd, int operands,
-                 struct uopts *o)
+static int parse(int argc, char **argv, const struct args_cmd *cmd, int operands, struct uopts *o)
 {
 	struct args a;
 	int ch;
@@ -43,19 +42,31 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int operands
 	args_begin(&a, cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
 		switch (ch) {
-		case 'c': o->cfgpath = a.val; break;
-		case ARGS_LONG('r'): o->role = a.val; break;
-		case ARGS_LONG('p'): o->pwfile = a.val; break;
-		case 'j': o->json = 1; break;
-		case ARGS_LONG('v'): o->csv = 1; break;
-		default: return a.exit ? a.exit : 1;
+		case 'c':
+			o->cfgpath = a.val;
+			break;
+		case ARGS_LONG('r'):
+			o->role = a.val;
+			break;
+		case ARGS_LONG('p'):
+			o->pwfile = a.val;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case ARGS_LONG('v'):
+			o->csv = 1;
+			break;
+		default:
+			return a.exit ? a.exit : 1;
 		}
 	}
 	if (args_operands(&a, operands, operands) != 0)
 		return CN_EXIT_USAGE;
 	o->name = operands ? argv[a.ind] : NULL;
 	if (o->name && !web_name_ok(o->name))
-		return args_usage_error(cmd, "NAME %s: give 1 to %d letters, digits, '.', '_' or '-'",
+		return args_usage_error(cmd,
+		                        "NAME %s: give 1 to %d letters, digits, '.', '_' or '-'",
 		                        o->name, WEB_NAME_MAX);
 	return 0;
 }
@@ -90,8 +101,9 @@ static int save(const char *prog, const char *path, const struct web_users *u)
 	int rc = web_users_save(path, u);
 
 	if (rc != 0)
-		fprintf(stderr, "%s: cannot write %s: %s (run as the node's user; the node creates "
-		                "its data directory at first start)\n",
+		fprintf(stderr,
+		        "%s: cannot write %s: %s (run as the node's user; the node creates "
+		        "its data directory at first start)\n",
 		        prog, path, strerror(errno));
 	return rc;
 }
@@ -142,7 +154,8 @@ static int password(const char *prog, const char *file, char *pw, size_t len)
 		fprintf(stderr, "%s: the two passwords differ; nothing changed\n", prog);
 		rc = CN_EINVAL;
 	} else if (rc == CN_EINVAL) {
-		fprintf(stderr, "%s: no terminal to ask the password on: give --password-file FILE\n",
+		fprintf(stderr,
+		        "%s: no terminal to ask the password on: give --password-file FILE\n",
 		        prog);
 	}
 	sodium_memzero(again, sizeof(again));
@@ -169,11 +182,11 @@ static int set_password(const char *prog, const char *file, struct web_user *u)
 /* ------------------------------------------------------------ add */
 
 static const struct args_opt add_opts[] = {
-    O_CFG,
+    o_cfg,
     {"role", ARGS_LONG('r'), "ROLE",
      "viewer (looks), operator (acknowledges, writes records,\n"
      "reveals) or supervisor (also issues directives)"},
-    O_PWFILE,
+    o_pwfile,
     {0}};
 static const struct args_cmd add_cmd = {
     "carenet user add", "NAME --role ROLE [--password-file FILE] [-c CFG]",
@@ -201,8 +214,9 @@ static int user_add(int argc, char **argv)
 		goto out;
 	if (web_users_find(&u, o.name) || u.n >= WEB_MAX_USERS) {
 		fprintf(stderr, "%s: %s\n", prog,
-		        u.n >= WEB_MAX_USERS ? "too many accounts" : "that account exists (carenet "
-		                                                     "user passwd NAME, or remove it)");
+		        u.n >= WEB_MAX_USERS ? "too many accounts"
+		                             : "that account exists (carenet "
+		                               "user passwd NAME, or remove it)");
 		rc = CN_EEXIST;
 		goto out;
 	}
@@ -224,7 +238,7 @@ out:
 
 /* ------------------------------------------------------------ passwd */
 
-static const struct args_opt passwd_opts[] = {O_CFG, O_PWFILE, {0}};
+static const struct args_opt passwd_opts[] = {o_cfg, o_pwfile, {0}};
 static const struct args_cmd passwd_cmd = {
     "carenet user passwd", "NAME [--password-file FILE] [-c CFG]",
     "Sets an account's password; its open sessions end.\n", passwd_opts, NULL};
@@ -257,7 +271,7 @@ out:
 
 /* ------------------------------------------------------------ remove */
 
-static const struct args_opt remove_opts[] = {O_CFG, {0}};
+static const struct args_opt remove_opts[] = {o_cfg, {0}};
 static const struct args_cmd remove_cmd = {"carenet user remove", "NAME [-c CFG]",
                                            "Removes an account; its open sessions end.\n",
                                            remove_opts, NULL};
@@ -293,7 +307,7 @@ out:
 /* ------------------------------------------------------------ list */
 
 static const struct args_opt list_opts[] = {
-    O_CFG,
+    o_cfg,
     {"json", 'j', NULL, "[{name, role, role_zh, created}]"},
     {"csv", ARGS_LONG('v'), NULL, "name,role,role_zh,created (UTF-8 with BOM)"},
     {0}};

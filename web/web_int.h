@@ -42,13 +42,14 @@ struct web_users {
 	size_t n;
 };
 
-const char *web_role_name(int role);     /* "operator" */
-const char *web_role_zh(int role);       /* "经办人" */
-int web_role_parse(const char *s);       /* WR_NONE if unknown */
-int web_name_ok(const char *name);       /* 1..32 of [A-Za-z0-9._-], not starting with '-' */
+const char *web_role_name(int role); /* "operator" */
+const char *web_role_zh(int role);   /* "经办人" */
+int web_role_parse(const char *s);   /* WR_NONE if unknown */
+int web_name_ok(const char *name);   /* 1..32 of [A-Za-z0-9._-], not starting with '-' */
 /* DATA_DIR/web-users (malloc'd). */
 char *web_users_path(const char *data_dir);
-/* A missing file is an empty list; u->v has room for WEB_MAX_USERS. CN_EINVAL (a malformed line), CN_EIO, CN_ENOMEM. */
+/* A missing file is an empty list; u->v has room for WEB_MAX_USERS. CN_EINVAL (a malformed line),
+ * CN_EIO, CN_ENOMEM. */
 int web_users_load(const char *path, struct web_users *u);
 /* 0600, atomically (util_write_file). */
 int web_users_save(const char *path, const struct web_users *u);
@@ -84,15 +85,15 @@ struct form;
 
 struct page {
 	struct web *w;
-	struct session *s;    /* NULL before login */
-	int en;               /* English (the switch), else Chinese */
+	struct session *s; /* NULL before login */
+	int en;            /* English (the switch), else Chinese */
 	const char *path;
-	struct form *form;    /* a POST's fields, NULL for GET */
-	void *conn;           /* struct MHD_Connection */
-	struct buf out;       /* the body */
-	int status;           /* HTTP status, 200 */
-	char location[512];   /* a redirect (303) when set */
-	char cookie[2][256];  /* Set-Cookie headers */
+	struct form *form;   /* a POST's fields, NULL for GET */
+	void *conn;          /* struct MHD_Connection */
+	struct buf out;      /* the body */
+	int status;          /* HTTP status, 200 */
+	char location[512];  /* a redirect (303) when set */
+	char cookie[2][256]; /* Set-Cookie headers */
 };
 
 /* Text in the page's language: Chinese unless English was chosen. */
@@ -121,14 +122,14 @@ extern const char web_css[];
 /* ---- the process (serve.c) and its HTTP side (http.c) */
 struct sessions;
 struct web {
-	struct config *cfg;       /* node.cfg: data_dir, timezone, web.* */
-	int tls;                  /* served over TLS: cookies are Secure */
-	char *users_path;         /* DATA_DIR/web-users */
-	struct web_users users;   /* read again when the file changes */
-	int64_t users_mtime_ns;   /* of the copy held (0: none) */
+	struct config *cfg;     /* node.cfg: data_dir, timezone, web.* */
+	int tls;                /* served over TLS: cookies are Secure */
+	char *users_path;       /* DATA_DIR/web-users */
+	struct web_users users; /* read again when the file changes */
+	int64_t users_mtime_ns; /* of the copy held (0: none) */
 	long long users_size, users_ino;
 	struct sessions *ss;
-	char cookie[32];          /* "cn_session_PORT": one per instance on a host */
+	char cookie[32];                    /* "cn_session_PORT": one per instance on a host */
 	char dummy[crypto_pwhash_STRBYTES]; /* checked for unknown names: the same time */
 };
 
@@ -142,15 +143,15 @@ void web_time(const struct web *w, uint64_t t, char *out, size_t len);
 
 /* ---- out of the keys' reach (sandbox.c) */
 /* Landlock: from now on this process and the threads it starts read only
- * data_dir, the zone files and /dev/urandom, and write nowhere; then checks
+ * data_dir, the zone files, /dev/urandom and /proc/self, and write nowhere; then checks
  * that the node's key files do not open (printed either way). CN_EPERM if
  * one still opens (no Landlock, or a key inside data_dir): a warning. */
 int web_sandbox(const struct config *cfg);
 
 /* ---- sessions, CSRF, login limits (session.c) */
 struct session {
-	char token[65];      /* the cookie */
-	char csrf[65];       /* every form's hidden field */
+	char token[65]; /* the cookie */
+	char csrf[65];  /* every form's hidden field */
 	char user[WEB_NAME_MAX + 1];
 	int role;
 	char hash[crypto_pwhash_STRBYTES]; /* the password hash it was opened with */
@@ -180,12 +181,12 @@ void login_ok(struct sessions *ss, const char *user, const char *addr);
 int page_may(struct page *pg, int role);
 void page_overview(struct page *pg);
 void page_inbox(struct page *pg);
-void page_ack(struct page *pg);         /* POST */
+void page_ack(struct page *pg); /* POST */
 void page_directives(struct page *pg);
-void page_directive(struct page *pg);   /* one: the matrix */
-void page_issue(struct page *pg);       /* POST */
-void page_records(struct page *pg);     /* GET, and POST reveal */
-void page_record_add(struct page *pg);  /* POST */
+void page_directive(struct page *pg);  /* one: the matrix */
+void page_issue(struct page *pg);      /* POST */
+void page_records(struct page *pg);    /* GET, and POST reveal */
+void page_record_add(struct page *pg); /* POST */
 /* State and kind as the page shows them: "已完成 done". */
 void page_state(struct page *pg, uint32_t state, int overdue);
 
