@@ -307,6 +307,17 @@ def accounts(net, village, county):
     check(mode == 0o600, "web-users mode %o" % mode)
     cn(net, "user", "add", "alice", "--role", "operator", "--password-file", pw, "-c",
        net.cfg(village), code=4)
+    r = cn(net, "user", "add", "zed", "--role", "boss", "--password-file", pw, "-c",
+           net.cfg(village), code=2)
+    check(r.stderr.startswith("carenet user add: --role boss"), show_run(r))
+    short = os.path.join(net.dir, "short")
+    with open(short, "w") as f:
+        f.write("short\n")
+    r = cn(net, "user", "add", "zed", "--role", "viewer", "--password-file", short, "-c",
+           net.cfg(village), code=4)
+    check("8 to 256 characters" in r.stderr, show_run(r))
+    r = cn(net, "user", "passwd", "zed", "--password-file", pw, "-c", net.cfg(village), code=4)
+    check("no account zed" in r.stderr, show_run(r))
 
 
 def sign_in_rules(vweb):
