@@ -116,7 +116,7 @@ static char *decode(const char *s, size_t n)
 	return out;
 }
 
-static void form_free(struct form *f)
+void form_free(struct form *f)
 {
 	for (size_t i = 0; f && i < f->n; i++) {
 		free(f->name[i]);
@@ -125,7 +125,7 @@ static void form_free(struct form *f)
 	free(f);
 }
 
-static struct form *form_parse(const char *body, size_t len)
+struct form *form_parse(const char *body, size_t len)
 {
 	struct form *f = calloc(1, sizeof(*f));
 	size_t i = 0;

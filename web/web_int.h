@@ -101,7 +101,11 @@ struct page {
 
 /* A GET query value or NULL. */
 const char *page_arg(struct page *pg, const char *name);
-/* A POST form field or NULL (form.c). */
+/* An application/x-www-form-urlencoded body ('+' a space, %XX a byte; at
+ * most 512 fields, the rest ignored); NULL on ENOMEM. http.c. */
+struct form *form_parse(const char *body, size_t len);
+void form_free(struct form *f);
+/* A POST form field or NULL (the first of that name). */
 const char *form_get(const struct form *f, const char *name);
 /* Each field in order, for forms with many inputs (name, value). */
 size_t form_count(const struct form *f);
