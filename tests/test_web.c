@@ -1,7 +1,7 @@
 /* test_web: the web interface's pieces that need no server (web/): HTML
- * escaping, form decoding, account names and the accounts file, Argon2id,
- * sessions, CSRF tokens and the sign-in limits. The server itself:
- * tests/net/test_web.py. */
+ * escaping, form decoding (urlencoded, and multipart parts), account names
+ * and the accounts file, Argon2id, sessions, CSRF tokens and the sign-in
+ * limits. The server itself: tests/net/test_web.py. */
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +45,30 @@ static void forms(void)
 	form_free(f);
 	f = form_parse("", 0);
 	CHECK(f != NULL && form_count(f) == 0);
+	form_free(f);
+}
+
+/* multipart/form-data as the post processor hands it: parts in chunks. */
+static void parts(void)
+{
+	struct form *f = form_new();
+	const char *name, *file;
+	const uint8_t *data;
+	size_t len;
+
+	CHECK_INT(form_append(f, "csrf", NULL, "ab", 2, 1), 0);
+	CHECK_INT(form_append(f, "csrf", NULL, "12", 2, 0), 0);
+	CHECK_INT(form_append(f, "evidence", "会议记录.pdf", "\0\1", 2, 1), 0);
+	CHECK_INT(form_append(f, "evidence", "会议记录.pdf", "\2", 1, 0), 0);
+	CHECK_INT(form_append(f, "evidence", "", "", 0, 1), 0); /* no file chosen */
+	CHECK_STR(form_get(f, "csrf"), "ab12");
+	CHECK(form_get(f, "evidence") == NULL); /* a file is not text */
+	CHECK_INT(form_count(f), 3);
+	CHECK(!form_file(f, 0, &name, &file, &data, &len));
+	CHECK(form_file(f, 1, &name, &file, &data, &len));
+	CHECK_STR(file, "会议记录.pdf");
+	CHECK(len == 3 && data[0] == 0 && data[1] == 1 && data[2] == 2);
+	CHECK(form_file(f, 2, &name, &file, &data, &len) && file[0] == 0 && len == 0);
 	form_free(f);
 }
 
@@ -167,6 +191,7 @@ int main(void)
 {
 	escaping();
 	forms();
+	parts();
 	names();
 	accounts();
 	sessions();

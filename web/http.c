@@ -1,6 +1,7 @@
 /*
  * http: every request of `carenet web` (http.h): the body of a POST
- * (application/x-www-form-urlencoded, at most 1 MiB), the language, the
+ * (application/x-www-form-urlencoded, at most 1 MiB; multipart/form-data
+ * with files through the post processor), the language, the
  * session cookie, sign-in with its limits, the CSRF check of every POST,
  * the route table, and the security headers of every answer.
  *
@@ -12,6 +13,7 @@
 #include "http.h"
 
 #include <netdb.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +23,44 @@
 #include "err.h"
 #include "util.h"
 
-#define MAX_BODY (1 << 20)
-#define MAX_FIELDS 512
-
-struct form {
-	char *name[MAX_FIELDS];
-	char *value[MAX_FIELDS];
-	size_t n;
-};
+#define MAX_BODY (1 << 20) /* a form without files */
 
 struct req {
-	struct buf body;
-	int post, too_big;
+	struct buf body;   /* application/x-www-form-urlencoded */
+	struct form *form; /* multipart/form-data, as the post processor gives it */
+	struct MHD_PostProcessor *pp;
+	size_t got, cap; /* bytes of the body so far, and the most taken */
+	int post, too_big, bad;
 };
+
+/* The post processor's iterator: each part's bytes, in order. */
+static enum MHD_Result part(void *cls, enum MHD_ValueKind kind, const char *key,
+                            const char *filename, const char *content_type,
+                            const char *transfer_encoding, const char *data, uint64_t off,
+                            size_t size)
+{
+	struct req *r = cls;
+
+	(void)kind, (void)content_type, (void)transfer_encoding;
+	return form_append(r->form, key, filename, data, size, off == 0) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* A POST's first call: what its body is and how much of it to take. */
+static int post_begin(struct web *w, struct MHD_Connection *conn, struct req *r)
+{
+	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+
+	r->cap = MAX_BODY;
+	if (ct && !strncasecmp(ct, "application/x-www-form-urlencoded", 33))
+		return 0;
+	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
+		return -1;
+	/* files: as many bytes as two documents of the node's cap, and the form */
+	r->cap = 2 * w->cfg->max_document + MAX_BODY;
+	if (!(r->form = form_new()) || !(r->pp = MHD_create_post_processor(conn, 65536, part, r)))
+		return -1;
+	return 0;
+}
 
 /* ------------------------------------------------------------ accounts */
 
@@ -85,90 +112,7 @@ void http_fini(struct web *w)
 	w->users_path = NULL;
 }
 
-/* ------------------------------------------------------------ forms */
-
-static int unhex(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                              : -1;
-}
-
-/* Decodes s[0..n) in place of a new string: '+' is a space, %XX a byte. */
-static char *decode(const char *s, size_t n)
-{
-	char *out = malloc(n + 1), *o = out;
-
-	for (size_t i = 0; out && i < n; i++) {
-		if (s[i] == '+') {
-			*o++ = ' ';
-		} else if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 &&
-		           unhex(s[i + 2]) >= 0) {
-			*o++ = (char)(unhex(s[i + 1]) * 16 + unhex(s[i + 2]));
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	if (out)
-		*o = 0;
-	return out;
-}
-
-void form_free(struct form *f)
-{
-	for (size_t i = 0; f && i < f->n; i++) {
-		free(f->name[i]);
-		free(f->value[i]);
-	}
-	free(f);
-}
-
-struct form *form_parse(const char *body, size_t len)
-{
-	struct form *f = calloc(1, sizeof(*f));
-	size_t i = 0;
-
-	while (f && i < len && f->n < MAX_FIELDS) {
-		size_t end = i, eq;
-		while (end < len && body[end] != '&')
-			end++;
-		for (eq = i; eq < end && body[eq] != '='; eq++)
-			;
-		if (end > i) {
-			f->name[f->n] = decode(body + i, eq - i);
-			f->value[f->n] = decode(body + eq + (eq < end), end - eq - (eq < end));
-			if (!f->name[f->n] || !f->value[f->n]) {
-				f->n++;
-				form_free(f);
-				return NULL;
-			}
-			f->n++;
-		}
-		i = end + 1;
-	}
-	return f;
-}
-
-const char *form_get(const struct form *f, const char *name)
-{
-	for (size_t i = 0; f && i < f->n; i++)
-		if (!strcmp(f->name[i], name))
-			return f->value[i];
-	return NULL;
-}
-
-size_t form_count(const struct form *f)
-{
-	return f ? f->n : 0;
-}
-
-void form_at(const struct form *f, size_t i, const char **name, const char **value)
-{
-	*name = f->name[i];
-	*value = f->value[i];
-}
+/* ------------------------------------------------------------ queries */
 
 const char *page_arg(struct page *pg, const char *name)
 {
@@ -425,7 +369,11 @@ static enum MHD_Result respond(struct web *w, struct MHD_Connection *conn, const
 		return send_static(w, conn, 200, "text/css; charset=utf-8", web_css);
 	if (r->too_big)
 		return send_static(w, conn, 413, "text/plain; charset=utf-8",
-		                   "request too large (at most 1 MiB)\n");
+		                   "request too large (a form: 1 MiB; files: twice "
+		                   "records.max_document)\n");
+	if (r->bad)
+		return send_static(w, conn, 400, "text/plain; charset=utf-8",
+		                   "a malformed form (multipart/form-data)\n");
 	memset(&pg, 0, sizeof(pg));
 	pg.w = w;
 	pg.conn = conn;
@@ -435,13 +383,11 @@ static enum MHD_Result respond(struct web *w, struct MHD_Connection *conn, const
 	users_refresh(w);
 	pg.s = session_find(w->ss, MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, w->cookie),
 	                    util_now());
-	if (r->post) {
-		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-		if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)
-			return send_static(w, conn, 415, "text/plain; charset=utf-8",
-			                   "forms only (application/x-www-form-urlencoded)\n");
-		if (!(pg.form = form_parse(r->body.p ? r->body.p : "", r->body.len)))
-			return MHD_NO;
+	if (r->pp) {
+		pg.form = r->form; /* the page's now */
+		r->form = NULL;
+	} else if (r->post && !(pg.form = form_parse(r->body.p ? r->body.p : "", r->body.len))) {
+		return MHD_NO;
 	}
 	dispatch(&pg, r);
 	ret = send_page(&pg);
@@ -467,12 +413,19 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 			return MHD_NO;
 		r->post = post;
 		*con_cls = r;
+		if (post && post_begin(w, conn, r) != 0)
+			return send_static(w, conn, 415, "text/plain; charset=utf-8",
+			                   "forms only (application/x-www-form-urlencoded or "
+			                   "multipart/form-data)\n");
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (r->body.len + *upload_data_size > MAX_BODY)
+		r->got += *upload_data_size;
+		if (r->got > r->cap)
 			r->too_big = 1;
-		else
+		else if (r->pp && !r->bad)
+			r->bad = MHD_post_process(r->pp, upload_data, *upload_data_size) != MHD_YES;
+		else if (!r->pp)
 			buf_put(&r->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
@@ -490,6 +443,9 @@ void http_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		if (r->body.p) /* a password may have been in it */
 			sodium_memzero(r->body.p, r->body.cap);
 		buf_free(&r->body);
+		if (r->pp)
+			MHD_destroy_post_processor(r->pp);
+		form_free(r->form);
 		free(r);
 	}
 	*con_cls = NULL;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "roles.h"
 
 #define WRITE_MS 30000
@@ -169,7 +170,9 @@ static const uint32_t ack_states[] = {STATE_ACCEPTED, STATE_IN_PROGRESS, STATE_D
 
 static void ack_form(struct page *pg, const Carenet__DirectiveView *v)
 {
-	buf_htmlf(&pg->out, "<form method=\"post\" action=\"/ack\"><fieldset><legend>%s</legend>",
+	buf_htmlf(&pg->out,
+	          "<form method=\"post\" action=\"/ack\" enctype=\"multipart/form-data\">"
+	          "<fieldset><legend>%s</legend>",
 	          TX(pg, "回复办理状态", "Report this office's state"));
 	page_csrf(pg);
 	buf_htmlf(&pg->out,
@@ -195,6 +198,12 @@ static void ack_form(struct page *pg, const Carenet__DirectiveView *v)
 		          "<label><input type=\"checkbox\" name=\"reopen\" value=\"1\"> %s</label>",
 		          TX(pg, "重新打开（从已完成/无法完成退回，请在说明中写明原因）",
 		             "Reopen (back from done or unable: say why in the note)"));
+	buf_htmlf(&pg->out,
+	          "<label for=\"ev-%s\">%s</label><input type=\"file\" id=\"ev-%s\" "
+	          "name=\"evidence\" multiple>",
+	          v->id,
+	          TX(pg, "证明材料（可多选；随回复上报）", "Evidence files (any number; sent up)"),
+	          v->id);
 	buf_htmlf(&pg->out, "<button type=\"submit\">%s</button></fieldset></form>",
 	          TX(pg, "提交", "Submit"));
 }
@@ -241,13 +250,74 @@ void page_inbox(struct page *pg)
 	page_end(pg);
 }
 
+/* The files of the form, each attached as a document of the directive
+ * (doc_add, as `ack --evidence` does), into ev: name, SHA-256 and size as
+ * the node computed them. 0, or the failure (shown on the page). */
+static int evidence(struct page *pg, const char *id, Carenet__Evidence *ev, size_t *n)
+{
+	const char *name, *file;
+	const uint8_t *data;
+	size_t len;
+	int rc = 0;
+
+	*n = 0;
+	for (size_t i = 0; rc == 0 && i < form_count(pg->form); i++) {
+		if (!form_file(pg->form, i, &name, &file, &data, &len) ||
+		    strcmp(name, "evidence") || !file[0])
+			continue;
+		if (*n == ROLES_MAX_EVIDENCE || len > pg->w->cfg->max_document) {
+			page_note(pg, "error",
+			          TX(pg, "证明材料过多或过大（见 records.max_document）。",
+			             "Too many or too large evidence files "
+			             "(records.max_document)."));
+			return CN_ETOOBIG;
+		}
+		const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		base = strrchr(base, '\\') ? strrchr(base, '\\') + 1 : base; /* a Windows path */
+		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+		Carenet__DocAddRequest q = CARENET__DOC_ADD_REQUEST__INIT;
+		Carenet__ControlReply *rep = NULL;
+		q.name = (char *)base;
+		q.content.data = (uint8_t *)data;
+		q.content.len = len;
+		q.record = (char *)id;
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DOC_ADD, &q);
+		if ((rc = web_call(pg, &req, WRITE_MS, &rep)) == 0 && rep->n_docs == 1 &&
+		    rep->docs[0]->sha256.len == 32) {
+			carenet__evidence__init(&ev[*n]);
+			ev[*n].name = strdup(rep->docs[0]->name);
+			ev[*n].sha256.data = malloc(32);
+			if (ev[*n].name && ev[*n].sha256.data)
+				memcpy(ev[*n].sha256.data, rep->docs[0]->sha256.data, 32);
+			ev[*n].sha256.len = 32;
+			ev[*n].size = rep->docs[0]->size;
+			rc = ev[*n].name && ev[*n].sha256.data ? 0 : CN_ENOMEM;
+			(*n)++;
+		} else if (rc == 0) {
+			rc = CN_EPROTO;
+		}
+		carenet__control_reply__free_unpacked(rep, NULL);
+	}
+	return rc;
+}
+
+static void evidence_free(Carenet__Evidence *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ev[i].name);
+		free(ev[i].sha256.data);
+	}
+}
+
 void page_ack(struct page *pg)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__AckRequest ar = CARENET__ACK_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
+	Carenet__Evidence ev[ROLES_MAX_EVIDENCE], *evp[ROLES_MAX_EVIDENCE];
 	const char *id = form_get(pg->form, "id"), *st = form_get(pg->form, "state");
 	const char *note = form_get(pg->form, "note");
+	size_t nev = 0;
 
 	if (!page_may(pg, WR_OPERATOR))
 		return;
@@ -261,7 +331,13 @@ void page_ack(struct page *pg)
 		page_note(pg, "error",
 		          TX(pg, "请选择状态：已受理、办理中、已完成或无法完成。",
 		             "Pick a state: accepted, in-progress, done or unable."));
+	} else if (evidence(pg, ar.directive, ev, &nev) != 0) {
+		pg->status = 422;
 	} else {
+		for (size_t i = 0; i < nev; i++)
+			evp[i] = &ev[i];
+		ar.evidence = evp;
+		ar.n_evidence = nev;
 		req.request_case = CARENET__CONTROL_REQUEST__REQUEST_ACK;
 		req.ack = &ar;
 		if (web_call(pg, &req, WRITE_MS, &rep) == 0)
@@ -273,6 +349,7 @@ void page_ack(struct page *pg)
 	}
 	buf_htmlf(&pg->out, "<p><a href=\"/inbox\">%s</a></p>",
 	          TX(pg, "返回收件箱", "Back to the inbox"));
+	evidence_free(ev, nev);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	page_end(pg);
 }

@@ -152,8 +152,10 @@ static void matrix(struct page *pg, const Carenet__DirectiveView *v)
 		web_time(pg->w, t->changed_at, at, sizeof(at));
 		buf_htmlf(&pg->out, "<tr><th scope=\"row\">%s %s</th><td>", t->id, t->name);
 		page_state(pg, t->state, t->overdue);
-		buf_htmlf(&pg->out, "</td><td>%s</td><td>%s</td><td>%zu</td><td>%u</td></tr>", at,
-		          t->note, t->n_evidence, t->reminders);
+		buf_htmlf(&pg->out, "</td><td>%s</td><td>%s</td><td>", at, t->note);
+		for (size_t k = 0; k < t->n_evidence; k++)
+			buf_htmlf(&pg->out, "%s%s", k ? "、" : "", t->evidence[k]->name);
+		buf_htmlf(&pg->out, "</td><td>%u</td></tr>", t->reminders);
 	}
 	buf_puts(&pg->out, "</tbody></table></div>");
 }

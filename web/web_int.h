@@ -101,15 +101,24 @@ struct page {
 
 /* A GET query value or NULL. */
 const char *page_arg(struct page *pg, const char *name);
-/* An application/x-www-form-urlencoded body ('+' a space, %XX a byte; at
- * most 512 fields, the rest ignored); NULL on ENOMEM. http.c. */
+/* A POST's fields (form.c). form_parse: an application/x-www-form-urlencoded
+ * body ('+' a space, %XX a byte; at most 512 fields, the rest ignored); NULL
+ * on ENOMEM. form_append: multipart/form-data as libmicrohttpd's post
+ * processor hands it, a part at a time (start: a new part; file: its file
+ * name, NULL for a text field); -1 past 512 parts or on ENOMEM. */
+struct form *form_new(void);
 struct form *form_parse(const char *body, size_t len);
+int form_append(struct form *f, const char *name, const char *file, const char *data, size_t size,
+                int start);
 void form_free(struct form *f);
-/* A POST form field or NULL (the first of that name). */
+/* A text field or NULL (the first of that name; files are not text). */
 const char *form_get(const struct form *f, const char *name);
-/* Each field in order, for forms with many inputs (name, value). */
+/* Each field in order, for forms with many inputs (name, value; "" for a file). */
 size_t form_count(const struct form *f);
 void form_at(const struct form *f, size_t i, const char **name, const char **value);
+/* 1 and the part if field i is a file (its bytes, len of them), else 0. */
+int form_file(const struct form *f, size_t i, const char **name, const char **file,
+              const uint8_t **data, size_t *len);
 
 /* Page frame: head, navigation, a heading (html.c). */
 void page_begin(struct page *pg, const char *title_zh, const char *title_en);

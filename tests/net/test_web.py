@@ -10,8 +10,9 @@ for what a browser would never send, with plain HTTP requests):
   (even the right password is then refused, and says how long to wait);
 - the supervisor at the county issues a directive on the county's page, with
   the village picked from the offices below; it shows in the village's inbox
-  on the village's page; the operator acknowledges it there with a note; the
-  county's `directive show --json` has the state and the note, the county's
+  on the village's page; the operator acknowledges it there with a note and
+  an evidence file; the county's `directive show --json` has the state, the
+  note and the file's name, SHA-256 and size, the county holds the file, the county's
   matrix page shows it, and the village's audit entry names the web user;
 - the village's records page lists its children masked; the reveal button
   shows them in the clear and is audited under the web user; the add form
@@ -24,6 +25,7 @@ for what a browser would never send, with plain HTTP requests):
 Screenshots of each page go to the test's directory (--screenshots DIR: also
 there). Skipped (exit 77) only when chromium or its driver is not installed."""
 
+import hashlib
 import json
 import os
 import re
@@ -368,14 +370,27 @@ def ack_on_village_page(net, b, vweb, village, county, did):
     b.shot("inbox-phone", width=390)
     b.Select(b.d.find_element(b.By.ID, "st-" + did)).select_by_value("done")
     b.fill("note-" + did, "已完成 网页")
+    content = ("会议记录 minutes\n" * 2000).encode()
+    ev_path = os.path.join(net.dir, "会议记录.txt")
+    with open(ev_path, "wb") as f:
+        f.write(content)
+    b.d.find_element(b.By.ID, "ev-" + did).send_keys(ev_path)
     b.submit("main form[action='/ack'] button[type=submit]")
     check("已提交" in b.text(), "ack on the page:\n%s" % b.text())
+    sha = hashlib.sha256(content).hexdigest()
 
     def at_county():
         v = cn_json(net, "directive", "show", did, "-c", net.cfg(county))
         t = [x for x in v["targets"] if x["id"] == village]
-        return bool(t) and t[0]["state"] == "done" and t[0].get("note") == "已完成 网页", v
-    poll(net, at_county, 60, "the county's directive show has the village's done")
+        return bool(t) and t[0]["state"] == "done" and t[0].get("note") == "已完成 网页" and \
+            [(e["name"], e["sha256"], e["size"]) for e in t[0].get("evidence", [])] == \
+            [("会议记录.txt", sha, len(content))], v
+    poll(net, at_county, 60, "the county's directive show has the village's done and evidence")
+
+    def doc_at_county():
+        docs = cn_json(net, "doc", "list", "-c", net.cfg(county))
+        return any(d["sha256"] == sha and d["complete"] for d in docs), docs
+    poll(net, doc_at_county, 60, "the evidence file complete at the county")
     audit = cn_json(net, "audit", "-c", net.cfg(village))
     named = [e for e in audit if e["action"] == "ack" and e["subject"] == did and
              "operator=alice@web" in e["detail"]]
