@@ -164,8 +164,13 @@ static enum MHD_Result send_page(struct page *pg)
 	if (!r)
 		return MHD_NO;
 	pg->out.p = NULL; /* the response owns it */
-	headers(pg->w, r, "text/html; charset=utf-8");
+	headers(pg->w, r, pg->ctype ? pg->ctype : "text/html; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (pg->attachment[0]) {
+		char cd[160];
+		snprintf(cd, sizeof(cd), "attachment; filename=\"%s\"", pg->attachment);
+		MHD_add_response_header(r, "Content-Disposition", cd);
+	}
 	if (pg->location[0])
 		MHD_add_response_header(r, "Location", pg->location);
 	for (int i = 0; i < 2; i++)
@@ -293,6 +298,7 @@ static const struct route routes[] = {
     {"/directive", page_directive, NULL, NULL},
     {"/issue", NULL, page_issue, "/directives"},
     {"/records", page_records, page_records, NULL},
+    {"/records.csv", page_records_csv, NULL, NULL},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/logout", NULL, do_logout, "/"},
 };

@@ -94,6 +94,8 @@ struct page {
 	int status;          /* HTTP status, 200 */
 	char location[512];  /* a redirect (303) when set */
 	char cookie[2][256]; /* Set-Cookie headers */
+	const char *ctype;   /* the body's type when not HTML (a CSV download) */
+	char attachment[96]; /* its file name: Content-Disposition: attachment */
 };
 
 /* Text in the page's language: Chinese unless English was chosen. */
@@ -196,10 +198,11 @@ void page_overview(struct page *pg);
 void page_inbox(struct page *pg);
 void page_ack(struct page *pg); /* POST */
 void page_directives(struct page *pg);
-void page_directive(struct page *pg);  /* one: the matrix */
-void page_issue(struct page *pg);      /* POST */
-void page_records(struct page *pg);    /* GET, and POST reveal */
-void page_record_add(struct page *pg); /* POST */
+void page_directive(struct page *pg);   /* one: the matrix */
+void page_issue(struct page *pg);       /* POST */
+void page_records(struct page *pg);     /* GET, and POST reveal */
+void page_record_add(struct page *pg);  /* POST */
+void page_records_csv(struct page *pg); /* the listing as CSV (masked) */
 /* State and kind as the page shows them: "已完成 done". */
 void page_state(struct page *pg, uint32_t state, int overdue);
 

@@ -14,7 +14,8 @@ for what a browser would never send, with plain HTTP requests):
   an evidence file; the county's `directive show --json` has the state, the
   note and the file's name, SHA-256 and size, the county holds the file, the county's
   matrix page shows it, and the village's audit entry names the web user;
-- the village's records page lists its children masked; the reveal button
+- the village's records page lists its children masked, searches them
+  (FIELD=VALUE, matched by the node) and exports them as CSV, masked; the reveal button
   shows them in the clear and is audited under the web user; the add form
   writes a staff record, and a bad one gets the node's own refusal while
   nothing is written;
@@ -166,7 +167,7 @@ def import_children(net, village):
            "监护人姓名,监护人关系,监护人电话,核实日期"
     rows = [head]
     for k, (name, birth) in enumerate(CHILDREN):
-        rows.append(",".join([name, "男", birth, idnum(birth, 101 + k), "是", "红云街道%d号" % k,
+        rows.append(",".join([name, "男女"[k % 2], birth, idnum(birth, 101 + k), "是", "红云街道%d号" % k,
                               "留守", "有效监护", "与祖辈同住", "小学", "红云小学",
                               "城乡基本医疗保险", name[0] + "大山", "祖父母",
                               "1380000000%d" % k, ""]))
@@ -418,6 +419,13 @@ def records_pages(net, b, vweb, village):
         check(masked in t and name not in t, "records page: %s masked as %s?\n%s" % (
             name, masked, t))
     b.shot("records")
+    # search: the node matches FIELD=VALUE, as record list --where
+    b.Select(b.d.find_element(b.By.ID, "field")).select_by_value("gender")
+    b.fill("value", "女")
+    b.submit("main form[action='/records'] button[type=submit]")
+    t = b.text()
+    check("钱*华" in t and "赵*明" not in t, "search gender=女:\n%s" % t)
+    b.get(vweb.base + "/records?type=child")
     b.submit("main form[action='/records'] button[name=reveal]")
     t = b.text()
     check(all(name in t for name, _ in CHILDREN), "revealed page lacks the names:\n%s" % t)
@@ -437,6 +445,15 @@ def records_pages(net, b, vweb, village):
         b.submit("main form[action='/records/add'] button[type=submit]")
         return b.text()
 
+    # export: the masked listing as CSV (BOM, the template's Chinese header)
+    h = Http(vweb.base)
+    h.login("alice", PASSWORD)
+    st, hd, body = h.req("GET", "/records.csv?type=child")
+    lines = body.splitlines()
+    check(st == 200 and hd.get("Content-Type", "").startswith("text/csv") and
+          "attachment" in hd.get("Content-Disposition", "") and body.startswith("\ufeff") and
+          lines[0].lstrip("\ufeff").startswith("编号,所属,版本,姓名") and len(lines) == 3 and
+          "赵*明" in body and "赵一明" not in body, "records.csv: %d %s\n%s" % (st, hd, body))
     before = len(cn_json(net, "record", "list", "-c", net.cfg(village), "--type", "staff"))
     t = add_staff("1398765")
     check("is not a phone number" in t and "已保存" not in t, "a bad phone: the node's refusal?\n%s" % t)
