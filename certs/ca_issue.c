@@ -67,7 +67,7 @@ static void cfg_str(config_setting_t *root, const char *name, const char *val)
 
 struct bundle {
 	const char *id, *role, *cert, *chain, *root, *parent_cert, *parent_endpoint, *endpoint,
-	    *crl;
+	    *crl, *county_cert, *county_endpoint;
 };
 
 static int bundle_write(const char *path, const struct bundle *b)
@@ -92,6 +92,8 @@ static int bundle_write(const char *path, const struct bundle *b)
 	cfg_str(root, "parent_endpoint", b->parent_endpoint);
 	cfg_str(root, "endpoint", b->endpoint);
 	cfg_str(root, "crl", b->crl);
+	cfg_str(root, "county_cert", b->county_cert);
+	cfg_str(root, "county_endpoint", b->county_endpoint);
 	if ((f = open_memstream(&buf, &len))) {
 		fprintf(f, "# carenet enrollment bundle for %s: install with 'carenet enroll'\n",
 		        b->id);
@@ -160,6 +162,38 @@ static int issue_parent(const struct issue_opts *o, const struct pki_identity *i
 		        "--parent-endpoint here or to 'carenet enroll'\n",
 		        pid);
 	return 0;
+}
+
+/* A village's county node: its certificate and endpoint as recorded when it
+ * was issued (failover, docs/design.md "Failover to the county"); both ""
+ * when this CA has not issued it or knows no endpoint for it. */
+static int issue_county(const struct issue_opts *o, const struct pki_identity *id, char **ccert,
+                        char **cep)
+{
+	char name[PKI_ID_MAX + 16], *nl;
+
+	*ccert = *cep = NULL;
+	if (id->role == PKI_ROLE_VILLAGE) {
+		snprintf(name, sizeof(name), "issued/%.6s.pem", id->id);
+		*ccert = ca_read_opt(o->ca, name);
+		snprintf(name, sizeof(name), "issued/%.6s.endpoint", id->id);
+		*cep = ca_read_opt(o->ca, name);
+		if (*cep && (nl = strchr(*cep, '\n')))
+			*nl = 0;
+	}
+	if (!*ccert || !*cep || !(*ccert)[0] || !(*cep)[0]) {
+		if (id->role == PKI_ROLE_VILLAGE)
+			fprintf(
+			    stderr,
+			    "carenet: warning: the county node %.6s or its endpoint is not known "
+			    "to this CA: the bundle of %s has no county-direct link (failover)\n",
+			    id->id, id->id);
+		free(*ccert);
+		free(*cep);
+		*ccert = util_strdup("");
+		*cep = util_strdup("");
+	}
+	return *ccert && *cep ? 0 : CN_ENOMEM;
 }
 
 static int issue_record(const struct issue_opts *o, const struct pki_identity *id, const char *pem,
@@ -271,7 +305,7 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	const struct pki_identity *id = pki_req_identity(req, NULL);
 	struct bundle b = {.id = id->id, .role = pki_role_name(id->role)};
 	char why[WHY_MAX], serial[64], old_serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16];
-	char tbuf[40], *cert = NULL, *pcert = NULL, *pep = NULL;
+	char tbuf[40], *cert = NULL, *pcert = NULL, *pep = NULL, *ccert = NULL, *cep = NULL;
 	time_t nb = 0, na = 0;
 	int rc;
 
@@ -285,7 +319,8 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 		return rc;
 	if ((rc = pki_ca_may_issue(ca, req, why, sizeof(why))) != 0)
 		return ca_fail(rc, "refused: %s", why);
-	if ((rc = issue_parent(o, id, &pcert, &pep)) != 0)
+	if ((rc = issue_parent(o, id, &pcert, &pep)) != 0 ||
+	    (rc = issue_county(o, id, &ccert, &cep)) != 0)
 		goto out;
 	if ((rc = pki_ca_issue(ca, req, nb, na, &cert, serial, why, sizeof(why))) != 0) {
 		rc = ca_fail(rc, "refused: %s", why);
@@ -307,8 +342,11 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	else if (old_serial[0] && (rc = supersede_revoke(o, ca, id->id, old_serial)) != 0)
 		goto out;
 	b.cert = cert, b.parent_cert = pcert, b.parent_endpoint = pep;
+	b.county_cert = ccert, b.county_endpoint = cep;
 	rc = issue_bundle(o, ca, &b, serial);
 out:
+	free(ccert);
+	free(cep);
 	free(cert);
 	free(pcert);
 	free(pep);

@@ -42,14 +42,17 @@ struct link;
 struct link_events {
 	void *arg; /* passed back to every callback */
 	/* A session came up (HELLO accepted, or the parent's WELCOME verified).
+	 * direct: with is_parent, our county-direct link (failover); without,
+	 * a village of this county's subtree on its county-direct session.
 	 * cursors[lane] = the last sequence the peer durably holds from us;
 	 * chain: the peer's verified certificate chain (DER, leaf first),
 	 * valid during the call. */
-	void (*peer_up)(void *arg, const struct pki_identity *peer, int is_parent,
+	void (*peer_up)(void *arg, const struct pki_identity *peer, int is_parent, int direct,
 	                const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
 	                size_t nchain);
-	/* The parent session went down (children's sessions are only marked
-	 * down in the link: link_send refuses them with CN_ENOTREADY). */
+	/* A session up (the parent's or the county-direct one) went down
+	 * (children's sessions are only marked down in the link: link_send
+	 * refuses them with CN_ENOTREADY). */
 	void (*peer_down)(void *arg, const char *peer_id);
 	/* A Batch or Ack frame from an up session; takes ownership of *f. */
 	void (*frame)(void *arg, const char *peer_id, Carenet__Frame **f);
@@ -94,5 +97,21 @@ void link_penalize(struct link *l, const char *peer_id, unsigned n);
 /* Re-checks live sessions, the parent's included, after a CRL or limits
  * change; drops revoked ones. */
 void link_recheck(struct link *l);
+/* Whether the parent's session is up, and since when (UTC seconds) it is in
+ * that state. */
+void link_parent_state(const struct link *l, int *up, uint64_t *since);
+
+/*
+ * The county-direct link of a village (link_direct.c; failover, node/
+ * failover.c decides). Configured at link_open from county.endpoint and
+ * county.cert (nothing for other roles or when unset); opened and closed on
+ * demand. link_send to link_direct_id() with is_parent reaches it.
+ */
+int link_direct_configured(const struct link *l);
+const char *link_direct_id(const struct link *l); /* the county's id, "" if none */
+int link_direct_open(struct link *l);             /* connects (no-op if open) */
+void link_direct_close(struct link *l, const char *why);
+int link_direct_up(const struct link *l); /* open and WELCOME verified */
+int link_direct_configure(struct link *l, const char *endpoint, const char *cert);
 
 #endif

@@ -28,8 +28,10 @@
  * pings, HELLO/WELCOME, refusals. */
 #define LINK_HWM_SLACK 64
 
-/* The parent link: the DEALER, its monitor, and the one session on it. */
+/* A link up: the parent's, or the county-direct one of a village (failover,
+ * link_direct.c): the DEALER, its monitor, and the one session on it. */
 struct uplink {
+	int direct; /* the county-direct link: opened and closed on demand */
 	void *sock;
 	void *mon;
 	char endpoint[256];
@@ -54,6 +56,9 @@ struct link {
 	void *router; /* children and inspectors; NULL for villages */
 	void *router_mon;
 	struct uplink parent;
+	struct uplink county;  /* county-direct (villages with county.endpoint); sock NULL
+	                        * while closed */
+	unsigned county_opens; /* names each opening's monitor endpoint */
 	struct peers *peers;
 	uint64_t next_ping_us;
 	uint64_t next_slow;     /* UTC seconds of the next slow check */
@@ -76,6 +81,23 @@ void link_send_ping(struct link *l, struct peer *s, uint64_t now_us);
 void link_send_refuse(struct link *l, struct peer *s, int code, const char *reason);
 /* Marks the parent's session down (tells link_events.peer_down) with why. */
 void link_parent_set_down(struct link *l, const char *why);
+/* The same for either link up (the parent's or the county-direct one). */
+void link_uplink_set_down(struct link *l, struct uplink *u, const char *why);
+/* The uplink whose session s is (s->is_parent). */
+struct uplink *link_uplink_of(struct link *l, const struct peer *s);
+/* link_setup.c: connects u's DEALER to endpoint with server key u->s.key
+ * (set by the caller), its monitor on mon_ep. */
+int link_uplink_connect(struct link *l, struct uplink *u, const char *mon_ep);
+/* link.c: what an uplink's monitor and socket have to say. */
+void link_uplink_monitor(struct link *l, struct uplink *u);
+void link_uplink_recv(struct link *l, struct uplink *u);
+/* link_direct.c: the county-direct link's periodic work (HELLO retry, ping). */
+void link_direct_tick(struct link *l, uint64_t now_us);
+void link_direct_free(struct link *l);
+/* Fills st->direct (malloc) when the county-direct link is configured. */
+int link_direct_status(struct link *l, Carenet__Status *st);
+/* link_setup.c: one session's status (malloc; strings point into s). */
+Carenet__PeerStatus *link_peer_status(const struct peer *s);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
 

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "counters.h"
+#include "failover.h"
 #include "pki.h"
 #include "store.h"
 
@@ -50,6 +51,7 @@ struct node {
 	uint64_t next_watchdog_us;   /* monotonic: next WATCHDOG=1 */
 	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 	uint64_t crl_checked; /* node_now of the last CRL freshness check (logged) */
+	struct failover failover; /* a village's county-direct link (failover.h) */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
@@ -72,6 +74,12 @@ int node_reload(struct node *n);
 
 /* Binds the control socket with the node's control_env (node_control.c). */
 int node_control_open(struct node *n);
+
+/* Failover (node_failover.c): at start, whether this village can fail over
+ * to its county (a notice if not); then, from the loop, opens or closes the
+ * county-direct link as node/failover.c decides. */
+void node_failover_start(struct node *n);
+void node_failover(struct node *n);
 
 /* For `carenet run` (tools/cli_run.c parses its arguments):
  * node_check loads the identity files cfg names and checks them (-n): 0

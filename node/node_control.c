@@ -103,6 +103,31 @@ static void crls_free(Carenet__Status *st)
 	st->n_crls = 0;
 }
 
+/* A village's county-direct link (failover): its state, why, what waits.
+ * link_status made st->direct when it is configured; a village without it
+ * gets one that says failover is disabled (link_status_free frees both). */
+static int direct_fill(struct node *n, Carenet__Status *st)
+{
+	const struct failover *f = &n->failover;
+
+	if (!st->direct && n->me->role != PKI_ROLE_VILLAGE)
+		return 0;
+	if (!st->direct) {
+		if (!(st->direct = malloc(sizeof(*st->direct))))
+			return CN_ENOMEM;
+		carenet__direct_link__init(st->direct);
+	}
+	st->direct->enabled = f->enabled;
+	/* the session's state now, not at the last failover step */
+	st->direct->state = !f->open                  ? (char *)f->state
+	                    : link_direct_up(n->link) ? "up"
+	                                              : "connecting";
+	st->direct->since = f->since;
+	st->direct->why = (char *)f->why;
+	st->direct->pending = deliver_direct_pending(n->deliver);
+	return 0;
+}
+
 static int ctl_status(void *arg, Carenet__Status *st)
 {
 	struct node *n = arg;
@@ -123,9 +148,9 @@ static int ctl_status(void *arg, Carenet__Status *st)
 	}
 	st->counters = ctrp;
 	st->n_counters = NCTRS;
-	if ((rc = crls_fill(n, st)) != 0)
+	if ((rc = crls_fill(n, st)) != 0 || (rc = link_status(n->link, st)) != 0)
 		return rc;
-	return link_status(n->link, st);
+	return direct_fill(n, st);
 }
 
 static void ctl_status_free(void *arg, Carenet__Status *st)

@@ -4,7 +4,11 @@
  * case to the domain that owns each: roles/directives/directive_control.c
  * (directive_issue, directive_list, directive_show, inbox, ack),
  * roles/audit/audit_control.c (audit, audit_verify, audit_checkpoints),
- * roles/records/ (record_write, record_list, record_show).
+ * roles/records/ (record_write, record_list, record_show; with case_open and
+ * related: cases.c), roles_reports.c (report_file, report_step, report_list,
+ * report_show, report_open_case: on to roles/reports/, with the records
+ * checks a report needs). directive_issue passes through directive_issue_req
+ * here first: a --ref naming a county record must be a case held here.
  *
  * roles_control() returns the request's result (0 or a negative error),
  * which is also in rep->code, with the reason in rep->error; CN_EINVAL for
@@ -21,14 +25,65 @@
 #include "docs.h"
 #include "err.h"
 #include "records.h"
+#include "reports.h"
 #include "roles_int.h"
+#include "roles_reports.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* A county record's id: 6 digits, "-r", digits (530102-r7). */
+static int county_record_id(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n == 6 && s[6] == '-' && s[7] == 'r' && s[8] &&
+	       strspn(s + 8, "0123456789") == strlen(s + 8);
+}
+
+struct held_ctx {
+	struct roles *r;
+	const char *id;
+	int held;
+};
+
+static int held_txn(MDB_txn *txn, void *arg)
+{
+	struct held_ctx *c = arg;
+
+	c->held = records_case_held(c->r, txn, c->id);
+	return c->held < 0 ? c->held : 0;
+}
+
+/* Tasks within a case (issue 9) go down with --ref the case: at the county,
+ * a --ref that is a county record's id must name a case held here (the
+ * records domain looks; the directives domain issues). Other refs (free
+ * text, a directive id) go on as before. */
+static int directive_issue_req(struct roles *r, const Carenet__ControlRequest *req,
+                               Carenet__ControlReply *rep)
+{
+	struct held_ctx c = {r, req->directive_issue->ref, 0};
+	int rc;
+
+	if (strlen(r->env.me->id) == 6 && c.id && county_record_id(c.id)) {
+		if ((rc = store_read(r->env.store, held_txn, &c)) != 0)
+			return rc;
+		if (!c.held) {
+			roles_why(r->err, sizeof(r->err), "--ref %.64s: no case %.64s here; a task "
+			          "within a case names a case of this county (carenet case list)",
+			          c.id, c.id);
+			return CN_ENOTFOUND;
+		}
+	}
+	return directives_issue_req(r, req, rep);
+}
 
 static int record_write_req(struct roles *r, const Carenet__ControlRequest *req,
                             Carenet__ControlReply *rep)
 {
+	if (req->record_write->case_open) /* carenet case open */
+		return records_case_open_req(r, req->record_write->case_open, rep);
 	return records_write_req(r, req->record_write, rep);
 }
 
@@ -41,6 +96,8 @@ static int record_list_req(struct roles *r, const Carenet__ControlRequest *req,
 static int record_show_req(struct roles *r, const Carenet__ControlRequest *req,
                            Carenet__ControlReply *rep)
 {
+	if (req->record_show->related) /* carenet case show */
+		return records_case_show(r, req->record_show, rep);
 	return records_show(r, req->record_show, rep);
 }
 
@@ -97,7 +154,7 @@ struct roles_handler {
 #define ROW(CASE, fn) \
 	[CARENET__CONTROL_REQUEST__REQUEST_##CASE] = {CARENET__CONTROL_REQUEST__REQUEST_##CASE, fn}
 static const struct roles_handler handlers[] = {
-    ROW(DIRECTIVE_ISSUE, directives_issue_req),
+    ROW(DIRECTIVE_ISSUE, directive_issue_req),
     ROW(DIRECTIVE_LIST, directives_list_req),
     ROW(DIRECTIVE_SHOW, directives_show_req),
     ROW(INBOX, directives_inbox_req),
@@ -115,6 +172,11 @@ static const struct roles_handler handlers[] = {
     ROW(DOC_ADD, doc_add_req),
     ROW(DOC_GET, doc_get_req),
     ROW(DOC_LIST, doc_list_req),
+    ROW(REPORT_FILE, roles_report_file),
+    ROW(REPORT_STEP, roles_report_step),
+    ROW(REPORT_LIST, roles_report_list),
+    ROW(REPORT_SHOW, roles_report_show),
+    ROW(REPORT_OPEN_CASE, roles_report_open_case),
 };
 #undef ROW
 
@@ -148,6 +210,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	records_reply_free(rep);
 	records_summary_free(rep);
 	docs_reply_free(rep);
+	reports_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

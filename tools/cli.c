@@ -61,6 +61,22 @@ static void json_peer(struct json *j, const char *key, const Carenet__PeerStatus
 	json_obj_end(j);
 }
 
+/* A village's county-direct link (failover): state 状态, why, what waits. */
+static void json_direct(struct json *j, const Carenet__DirectLink *d)
+{
+	json_obj_begin(j, "direct");
+	json_bool(j, "enabled", d->enabled);
+	json_str(j, "state", d->state);
+	json_u64(j, "since", d->since);
+	json_str(j, "why", d->why);
+	json_u64(j, "pending", d->pending);
+	if (d->county)
+		json_peer(j, "county", d->county);
+	else
+		json_null(j, "county");
+	json_obj_end(j);
+}
+
 static void status_json(const Carenet__Status *st)
 {
 	struct json j;
@@ -86,6 +102,14 @@ static void status_json(const Carenet__Status *st)
 	json_arr_begin(&j, "inspectors");
 	for (size_t i = 0; i < st->n_inspectors; i++)
 		json_peer(&j, NULL, st->inspectors[i]);
+	json_arr_end(&j);
+	if (st->direct)
+		json_direct(&j, st->direct);
+	else
+		json_null(&j, "direct");
+	json_arr_begin(&j, "direct_sessions");
+	for (size_t i = 0; i < st->n_direct_sessions; i++)
+		json_peer(&j, NULL, st->direct_sessions[i]);
 	json_arr_end(&j);
 	json_obj_begin(&j, "counters");
 	for (size_t i = 0; i < st->n_counters; i++)
@@ -138,6 +162,10 @@ static void status_csv(const Carenet__Status *st, const char *tz)
 		peer_csv("child", st->children[i], tz);
 	for (size_t i = 0; i < st->n_inspectors; i++)
 		peer_csv("inspector", st->inspectors[i], tz);
+	if (st->direct && st->direct->county)
+		peer_csv("county-direct", st->direct->county, tz);
+	for (size_t i = 0; i < st->n_direct_sessions; i++)
+		peer_csv("direct-session", st->direct_sessions[i], tz);
 }
 
 static void peer_row(const Carenet__PeerStatus *p, const char *tz)
@@ -210,6 +238,12 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	}
 	peer_table("children 下级", st->children, st->n_children, tz);
 	peer_table("inspectors 督导检查", st->inspectors, st->n_inspectors, tz);
+	if (st->n_direct_sessions)
+		peer_table("direct sessions (failover) 直报", st->direct_sessions,
+		           st->n_direct_sessions, tz);
+	if (st->direct)
+		printf("\nfailover 直报县级: %s, %llu urgent waiting: %s\n", st->direct->state,
+		       (unsigned long long)st->direct->pending, st->direct->why);
 	printf("\ncounters (non-zero):");
 	for (size_t i = 0; i < st->n_counters; i++) {
 		if (!st->counters[i]->value)

@@ -28,7 +28,9 @@ static const struct args_opt o_cfg = {"config", 'c', "CFG",
                                       ")"};
 static const struct args_opt o_type = {"type", 't', "TYPE",
                                        "office, division, document, staff, training, meeting,\n"
-                                       "child, activity or visit (or R01..R11, 儿童 ...)"};
+                                       "child, activity, visit, hotline, case, application,\n"
+                                       "assessment, intervention, placement or support\n"
+                                       "(or R01..R21, 儿童 热线来电 ...)"};
 static const struct args_opt o_set = {"set", 's', "FIELD=VALUE",
                                       "a field by records.md's name or its Chinese column\n"
                                       "(repeatable; an empty VALUE clears the field)"};
@@ -101,7 +103,9 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 
 	if (!t)
 		fprintf(stderr, "%s: unknown record type '%s' (未知类型): use office, division, "
-		                "document, staff, training, meeting, child, activity or visit\n",
+		                "document, staff, training, meeting, child, activity, visit, "
+		                "hotline, case, application, assessment, intervention, placement "
+		                "or support\n",
 		        prog, name ? name : "");
 	return t;
 }
@@ -497,8 +501,9 @@ static const struct args_sub record_subs[] = {
 static const struct args_group record_group = {
     "carenet record",
     "Field records (records.md: office, division, document, staff, training, meeting,\n"
-    "child, activity, visit): the owner writes, the offices above it up to the county\n"
-    "hold read-only replicas.",
+    "child, activity, visit; and the county's cases: hotline, case, application,\n"
+    "assessment, intervention, placement, support): the owner writes, the offices\n"
+    "above it up to the county hold read-only replicas; none goes above the county.",
     record_subs, sizeof(record_subs) / sizeof(record_subs[0]),
     NULL};
 

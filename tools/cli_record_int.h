@@ -1,7 +1,8 @@
 /*
  * cli_record_int: what cli_record.c (options, requests, subcommands) and
  * cli_record_io.c (output formats, RECORD.json and CSV readers) share. Not
- * for use outside `carenet record`. Functions that print do so on stdout
+ * for use outside `carenet record` and `carenet case` (cli_case.c: cases
+ * are records). Functions that print do so on stdout
  * (results) or stderr (problems, each beginning with prog or the file name);
  * the int ones return 0 or a negative CN_E* value.
  */
@@ -34,6 +35,9 @@ int record_send_write(const char *prog, const struct ropts *o, Carenet__RecordIn
  * fields when history); record_print the reply's records as o asks (--json,
  * --csv in t's layout when t is given, else text). */
 void record_json(struct json *j, const Carenet__RecordVersion *m, int history);
+/* The same as the member key of an object. */
+void record_json_key(struct json *j, const char *key, const Carenet__RecordVersion *m,
+                     int history);
 void record_csv_cell(const char *s, int last);
 /* The template's layout: 记录编号 first on exports, then the columns. */
 void record_csv_header(const struct rec_type *t, int with_id);

@@ -23,7 +23,13 @@
 
 void record_json(struct json *j, const Carenet__RecordVersion *m, int history)
 {
-	json_obj_begin(j, NULL);
+	record_json_key(j, NULL, m, history);
+}
+
+void record_json_key(struct json *j, const char *key, const Carenet__RecordVersion *m,
+                     int history)
+{
+	json_obj_begin(j, key);
 	json_str(j, "id", m->id);
 	json_str(j, "type", m->type);
 	json_str(j, "owner", m->owner);

@@ -22,8 +22,10 @@ int cmd_crl(int argc, char **argv);    /* cli_audit.c: crl publish */
 int cmd_offices(int argc, char **argv); /* cli.c: offices known below this node */
 int cmd_tree(int argc, char **argv);    /* cli.c: the subtree with states; a check */
 int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
+int cmd_case(int argc, char **argv);    /* cli_case.c: cases (R14) open|list|show */
 int cmd_ledger(int argc, char **argv);  /* cli_record_more.c: ledger summary */
 int cmd_doc(int argc, char **argv);     /* cli_doc.c: documents add|get|list */
+int cmd_report(int argc, char **argv);  /* cli_report.c: mandatory reports */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
 int cmd_cert(int argc, char **argv);    /* cli_cert.c: cert show */

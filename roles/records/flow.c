@@ -43,6 +43,34 @@ static void err_line(struct wctx *c, unsigned line, const char *fmt, ...)
 	roles_vec_push(c->errs, msg);
 }
 
+static const char *tier_name(unsigned tier)
+{
+	return tier == REC_OWN_COUNTY ? "county" : tier == REC_OWN_TOWNSHIP ? "township" : "village";
+}
+
+unsigned records_tier(const char *office)
+{
+	size_t n = strlen(office);
+	return n == 6 ? REC_OWN_COUNTY : n == 9 ? REC_OWN_TOWNSHIP : n == 12 ? REC_OWN_VILLAGE : 0;
+}
+
+int records_may_own(const struct rec_type *t, const char *office, char *why, size_t wl)
+{
+	unsigned tier = records_tier(office);
+	char who[64] = "";
+
+	if (!t->owners || (t->owners & tier))
+		return 1;
+	for (unsigned b = REC_OWN_VILLAGE; b <= REC_OWN_COUNTY; b <<= 1)
+		if (t->owners & b)
+			snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s", who[0] ? " or " : "",
+			         tier_name(b));
+	roles_why(why, wl, "%s records (%s %s) are kept by the %s only, not by %s %.16s: write "
+	          "them there", t->name, t->code, t->zh, who, tier ? tier_name(tier) : "office",
+	          office);
+	return 0;
+}
+
 /* 1 (an error line) if a transfer of rc is pending: it is frozen. */
 static int start_frozen(struct wctx *c, const Carenet__RecordInput *in, struct rec *rc)
 {
@@ -148,6 +176,7 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 {
 	struct rec *rc = &c->recs[i], prev;
 	int ret, nerr = c->bad;
+	char why[512];
 
 	memset(&prev, 0, sizeof(prev));
 	if (in->id[0]) {
@@ -162,9 +191,11 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 		if ((ret = start_from(c, in, &prev)) != 0) /* the version before, to diff */
 			return ret > 0 ? 0 : ret;
 	} else if (!(rc->t = roles_record_type(in->type))) {
-		err_line(c, in->line, "unknown record type '%.32s'; expected office, division, "
-		                      "document, staff, training, meeting, child, activity or visit",
-		         in->type);
+		err_line(c, in->line, "unknown record type '%.32s'; expected one of %s", in->type,
+		         RECORDS_TYPE_NAMES);
+		return 0;
+	} else if (!records_may_own(rc->t, c->r->env.me->id, why, sizeof(why))) {
+		err_line(c, in->line, "%s", why);
 		return 0;
 	} else {
 		snprintf(rc->owner, sizeof(rc->owner), "%s", c->r->env.me->id);
@@ -175,6 +206,11 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 	if (c->bad == nerr && (ret = records_validate(rc, in->line, now, c->errs)) < 0)
 		goto out;
 	c->bad += ret > 0 ? ret : 0;
+	if (c->bad == nerr && (ret = records_case_refs(c->r, c->txn, rc, why, sizeof(why))) != 0) {
+		if (ret < 0)
+			goto out;
+		err_line(c, in->line, "%s", why);
+	}
 	rc->changed = diff(in->id[0] ? &prev : NULL, rc);
 	if (c->bad == nerr && in->id[0] && !rc->changed && !in->close)
 		err_line(c, in->line, "nothing changes in %s; expected --set FIELD=VALUE with a "
@@ -271,8 +307,11 @@ static int check_path(struct roles *r, MDB_txn *txn, const Carenet__RecordVersio
                       const struct pki_identity *origin, const char *from, char *why, size_t wl)
 {
 	const char *me = r->env.me->id;
+	const struct rec_type *t = roles_record_type(m->type);
 	int ret;
 
+	if (t && !records_may_own(t, m->owner, why, wl))
+		return CN_EROLE;
 	if (strcmp(m->owner, origin->id) != 0) {
 		roles_why(why, wl, "record %.64s claims owner %.20s but was signed by %s: only the "
 		                   "owner writes its records", m->id, m->owner, origin->id);

@@ -17,6 +17,9 @@
  *             village and the new owner's accept; who may write a record
  *             whose owner changed
  * ledger.c    ledger summary (counts, no personal field) and --stale
+ * cases.c     R14 cases at the county: records_case_open (also called by
+ *             roles top for `report open-case`), case show (the case and
+ *             every record referring to it), records_case_held
  *
  * Stored (db records, all inside the caller's txn):
  *   "r:" id                    -> StoredRecord (current version)
@@ -41,6 +44,9 @@
 
 #define REC_ID_MAX 64
 #define REC_MAX_BATCH 100000 /* records in one write request */
+#define RECORDS_TYPE_NAMES                                                                  \
+	"office, division, document, staff, training, meeting, child, activity, visit, "     \
+	"hotline, case, application, assessment, intervention, placement or support"
 
 /* A record in memory: values indexed by the type's schema rows. */
 struct rec {
@@ -104,6 +110,10 @@ int rec_put_history(struct roles *r, MDB_txn *txn, const struct rec *rc);
 int rec_decode(struct roles *r, const MDB_val *d, struct rec *out);
 
 /* ---- flow.c ---- */
+/* REC_OWN_COUNTY, _TOWNSHIP or _VILLAGE by the id's length (0: other). */
+unsigned records_tier(const char *office);
+/* 1 if office may own a record of type t (rec_type.owners); else 0 and why. */
+int records_may_own(const struct rec_type *t, const char *office, char *why, size_t wl);
 /* The operator's write (control request record_write): every input checked
  * (errors into errs), then all written and emitted in txn, or none. ids
  * receives the id of each record written. CN_EINVAL when errs has lines. */
@@ -172,6 +182,32 @@ struct rec_idset {
 int records_verified(struct roles *r, MDB_txn *txn, struct rec_idset *s, const char *since);
 int records_idset_has(const struct rec_idset *s, const char *id);
 void records_idset_free(struct rec_idset *s);
+
+/* ---- cases.c ---- */
+/* Opens an R14 case owned by this office (the county only: CN_EROLE
+ * otherwise), opened_at = the node's clock, status 在办 (open): source is
+ * R12, R13, R11, R15 or other, source_ref the id it comes from, child a
+ * record id or "" (then description says who). Written, emitted and audited
+ * as any record write, inside txn; its id into id_out. Refusals (CN_EROLE,
+ * CN_EINVAL) leave the reason in r->err. */
+int records_case_open(struct roles *r, MDB_txn *txn, const char *source, const char *source_ref,
+                      const char *child, const char *description, char *id_out, size_t idlen);
+/* Control requests: record_write with case_open (rep->record_ids: the
+ * id), record_show with related (rep->records: the case, then every record
+ * held here that refers to it). */
+int records_case_open_req(struct roles *r, const Carenet__CaseOpenRequest *q,
+                          Carenet__ControlReply *rep);
+int records_case_show(struct roles *r, const Carenet__RecordShowRequest *q,
+                      Carenet__ControlReply *rep);
+/* The references a record's validation cannot see, checked where they are
+ * held: a case's consultation names a meeting (R08) of body 部门会商 held
+ * here; at the county, a record's `case` names a case held here. 1 (why)
+ * if one does not, 0, or a store error. */
+int records_case_refs(struct roles *r, MDB_txn *txn, const struct rec *rc, char *why, size_t wl);
+/* 1 if id is a case (R14) held here, 0 if not, or a store error. */
+int records_case_held(struct roles *r, MDB_txn *txn, const char *id);
+/* "YYYY-MM-DD HH:MM" in China time (UTC+8): an RK_TIME value of t. */
+void records_time_text(uint64_t t, char *out, size_t len);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);

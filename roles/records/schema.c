@@ -2,8 +2,9 @@
  * schema: the record types of this slice as data — one row per field
  * (../shared/docs/records.md: R01 office, R02 division, R05 document,
  * R06 staff, R07 training, R08 meeting, R09 child with its R04 guardian and
- * R16 household, R10 activity, R11 visit). validate.c reads these rows; so
- * do the CLI's templates and CSV headers (through roles.h).
+ * R16 household, R10 activity, R11 visit; and the cases' R13-R15, R18-R21
+ * below). validate.c reads these rows; so do the CLI's templates and CSV
+ * headers (through roles.h).
  *
  * Where records.md lists a field as a list of references or a document
  * (R07 trainees, R08 minutes) this slice keeps a text or a count; documents
@@ -229,16 +230,162 @@ static const struct rec_field visit[] = {
     F("next_due", "下次走访", RK_DATE, NULL, RF_REQ | RF_FUTURE, "2024-06-20"),
 };
 
+/* ---- Cases (issue 9): R13 hotline call, R14 case, R15 assistance
+ * application, R18 guardianship assessment, R19 intervention, R20
+ * placement, R21 support. All stay in the county (records flow no higher).
+ * Design, not in records.md: a `case` reference on R15 and R18-R21 (the case
+ * they belong to; `carenet case show` collects them through it), `status`
+ * on R13 and R14, child_description where records.md says "ref R09 or
+ * description". Lists of structured entries (R15 referrals, decisions) are
+ * RK_ENTRIES: "部门|时间; 部门|时间". */
+static const struct rec_field hotline[] = {
+    F("received_at", "接收时间", RK_TIME, NULL, RF_REQ, "2024-06-01 09:30"),
+    F("operator", "接听人", RK_REF, NULL, RF_REQ, "530102-r3"),
+    F("caller_type", "来电人类型", RK_ENUM,
+      V("儿童本人", "监护人", "亲属", "邻居", "学校", "村（居）委会", "匿名", "other"),
+      RF_REQ | P, "邻居"),
+    F("caller_contact", "来电人联系方式", RK_TEXT, NULL, P, ""),
+    F("child", "儿童", RK_REF, NULL, P, ""),
+    F("child_description", "儿童描述", RK_TEXT, NULL, P, "约8岁男孩，独自在家"),
+    F("category", "类别", RK_ENUM,
+      V("家庭经济困难", "家庭监护缺失", "监护不当", "疑似侵害", "求助", "咨询"), RF_REQ | P,
+      "家庭监护缺失"),
+    F("urgency", "紧急程度", RK_ENUM, V("紧急", "较急", "一般"), RF_REQ | P, "紧急"),
+    F("assessment", "评估", RK_TEXT, NULL, RF_REQ | P, "儿童独居，需上门核实"),
+    F("referred_to", "转介单位", RK_TEXT, NULL, 0, ""),
+    W("referred_at", "转介时间", RK_TIME, NULL, RF_ONLY, "referred_to", V(""), 1, ""),
+    F("reported_to", "报告单位", RK_TEXT, NULL, 0, ""),
+    W("reported_at", "报告时间", RK_TIME, NULL, RF_ONLY, "reported_to", V(""), 1, ""),
+    F("report", "强制报告", RK_REF, NULL, 0, ""),
+    F("status", "状态", RK_ENUM, V("处理中", "已办结"), RF_REQ, "处理中"),
+    W("outcome", "结果", RK_TEXT, NULL, RF_WHEN | P, "status", V("已办结"), 0, ""),
+    W("closed_at", "办结时间", RK_TIME, NULL, RF_WHEN | RF_ONLY, "status", V("已办结"), 0, ""),
+};
+
+static const struct rec_field case_[] = {
+    F("child", "儿童", RK_REF, NULL, P, "530102001001-r1"),
+    W("child_description", "儿童描述", RK_TEXT, NULL, RF_WHEN | P, "child", V(""), 0, ""),
+    F("opened_at", "立案时间", RK_TIME, NULL, RF_REQ, "2024-06-01 10:00"),
+    F("source", "来源", RK_ENUM, V("R12", "R13", "R11", "R15", "other"), RF_REQ, "R13"),
+    F("source_ref", "来源编号", RK_REF, NULL, RF_REQ, "530102-r5"),
+    W("assessed_at", "评估日期", RK_DATE, NULL, RF_WHEN, "status", V("结案"), 0, ""),
+    W("assessor", "评估人", RK_REF, NULL, RF_WHEN, "status", V("结案"), 0, ""),
+    W("assessment", "评估意见", RK_TEXT, NULL, RF_WHEN | P, "status", V("结案"), 0, ""),
+    F("assessment_doc", "评估报告SHA256", RK_TEXT, NULL, 0, ""),
+    F("consultation", "部门会商", RK_REF, NULL, 0, ""),
+    W("plan", "帮扶方案", RK_TEXT, NULL, RF_WHEN | P, "status", V("结案"), 0, ""),
+    F("temp_custody", "临时监护", RK_BOOL, NULL, P, "否"),
+    W("temp_custody_institution", "临时监护机构", RK_TEXT, NULL, RF_WHEN | RF_ONLY | P,
+      "temp_custody", V("是"), 0, ""),
+    W("temp_custody_start", "临时监护开始", RK_DATE, NULL, RF_WHEN | RF_ONLY | P, "temp_custody",
+      V("是"), 0, ""),
+    W("temp_custody_end", "临时监护结束", RK_DATE, NULL, RF_ONLY | RF_FUTURE | P, "temp_custody",
+      V("是"), 0, ""),
+    F("legal_aid", "法律援助", RK_ENUM, V("法律援助", "司法救助"), P, ""),
+    F("status", "状态", RK_ENUM, V("在办", "结案"), RF_REQ, "在办"),
+    W("closed_at", "结案时间", RK_TIME, NULL, RF_WHEN | RF_ONLY, "status", V("结案"), 0, ""),
+    W("outcome", "结果", RK_TEXT, NULL, RF_WHEN | P, "status", V("结案"), 0, ""),
+};
+
+static const struct rec_field application[] = {
+    F("received_at", "受理时间", RK_TIME, NULL, RF_REQ, "2024-06-03 14:00"),
+    F("applicant", "申请人", RK_TEXT, NULL, RF_REQ | P, "张大山"),
+    F("child", "儿童", RK_REF, NULL, RF_REQ | P, "530102001001-r1"),
+    F("types", "救助类型", RK_SET, V("社会救助", "社会福利", "教育保障", "医疗保障", "慈善帮扶"),
+      RF_REQ | P, "社会救助、教育保障"),
+    F("referrals", "转办", RK_ENTRIES, V("department", "at"), RF_REQ,
+      "民政|2024-06-03 15:00; 教育|2024-06-04 09:00"),
+    W("decisions", "办理结果", RK_ENTRIES, V("department", "decision", "at", "amount"),
+      RF_WHEN | P, "closed_at", V(""), 1, ""),
+    F("closed_at", "办结时间", RK_TIME, NULL, 0, ""),
+    F("case", "个案", RK_REF, NULL, 0, ""),
+};
+
+static const struct rec_field assessment[] = {
+    F("child", "儿童", RK_REF, NULL, RF_REQ | P, "530102001001-r1"),
+    F("date", "日期", RK_DATE, NULL, RF_REQ, "2024-06-05"),
+    F("assessor", "评估人", RK_TEXT, NULL, RF_REQ | P, "李红"),
+    F("result", "评估结果", RK_ENUM, V("有效监护", "监护不当", "监护缺失"), RF_REQ | P,
+      "监护不当"),
+    F("guidance", "评估指导", RK_TEXT, NULL, P, ""),
+    F("next_review", "下次评估", RK_DATE, NULL, RF_REQ | RF_FUTURE, "2024-09-05"),
+    F("case", "个案", RK_REF, NULL, 0, ""),
+};
+
+static const struct rec_field intervention[] = {
+    F("child", "儿童", RK_REF, NULL, RF_REQ | P, "530102001001-r1"),
+    F("guardian", "监护人", RK_TEXT, NULL, RF_REQ | P, "张大山"),
+    F("actor", "实施机关", RK_ENUM, V("公安机关", "派出所", "人民法院", "人民检察院", "司法行政"),
+      RF_REQ, "派出所"),
+    F("measure", "措施", RK_ENUM, V("批评训诫", "行政处罚", "刑事侦查", "批评教育", "撤销监护权"),
+      RF_REQ | P, "批评训诫"),
+    F("reason", "原因", RK_ENUM,
+      V("让不满十六周岁的未成年人单独居住", "家庭暴力", "虐待", "遗弃", "不履行监护职责",
+        "严重侵害儿童权益"),
+      RF_REQ | P, "不履行监护职责"),
+    F("date", "日期", RK_DATE, NULL, RF_REQ, "2024-06-06"),
+    F("reference_no", "文书编号", RK_TEXT, NULL, RF_REQ, "五公（红）训字〔2024〕12号"),
+    F("case", "个案", RK_REF, NULL, 0, ""),
+};
+
+static const struct rec_field placement[] = {
+    F("child", "儿童", RK_REF, NULL, RF_REQ | P, "530102001001-r1"),
+    F("type", "安置方式", RK_ENUM,
+      V("亲属抚养", "机构养育", "家庭寄养", "收养", "儿童福利机构收留抚养", "委托代养",
+        "爱心助养", "临时监护"),
+      RF_REQ | P, "亲属抚养"),
+    F("carer", "抚养人或机构", RK_TEXT, NULL, RF_REQ | P, "张二山"),
+    F("start", "开始日期", RK_DATE, NULL, RF_REQ, "2024-06-07"),
+    F("end", "结束日期", RK_DATE, NULL, RF_FUTURE, ""),
+    F("court_order_ref", "法院文书", RK_TEXT, NULL, P, ""),
+    W("adoption_assessment", "收养评估SHA256", RK_TEXT, NULL, RF_WHEN | RF_ONLY | P, "type",
+      V("收养"), 0, ""),
+    W("registration_no", "收养登记号", RK_TEXT, NULL, RF_WHEN | RF_ONLY | P, "type", V("收养"),
+      0, ""),
+    W("registered_at", "登记日期", RK_DATE, NULL, RF_WHEN | RF_ONLY | P, "type", V("收养"), 0,
+      ""),
+    F("case", "个案", RK_REF, NULL, 0, ""),
+};
+
+static const struct rec_field support[] = {
+    F("household", "家庭", RK_REF, NULL, P, ""),
+    W("child", "儿童", RK_REF, NULL, RF_WHEN | P, "household", V(""), 0, "530102001001-r1"),
+    F("kind", "类别", RK_ENUM,
+      V("孤儿基本生活费", "低保", "特困供养", "医疗救助", "康复救助", "康复训练", "教育资助",
+        "法律援助", "司法救助", "慈善帮扶", "一对一帮扶"),
+      RF_REQ | P, "教育资助"),
+    F("provider", "提供方", RK_TEXT, NULL, RF_REQ, "县教育局"),
+    F("source", "资金来源", RK_ENUM, V("财政", "社会公益", "企业", "慈善组织", "志愿者"), RF_REQ,
+      "财政"),
+    F("amount", "金额", RK_MONEY, NULL, RF_REQ | P, "1200"),
+    F("period_start", "开始日期", RK_DATE, NULL, RF_REQ | P, "2024-03-01"),
+    F("period_end", "结束日期", RK_DATE, NULL, RF_FUTURE | P, "2024-07-31"),
+    W("out_of_pocket", "自付金额", RK_MONEY, NULL, RF_WHEN | RF_ONLY | P, "kind", V("医疗救助"), 0,
+      ""),
+    W("reimbursed", "报销金额", RK_MONEY, NULL, RF_WHEN | RF_ONLY | P, "kind", V("医疗救助"), 0,
+      ""),
+    W("ceiling", "封顶线", RK_MONEY, NULL, RF_ONLY | P, "kind", V("医疗救助"), 0, ""),
+    F("case", "个案", RK_REF, NULL, 0, ""),
+};
+
 static const struct rec_type types[] = {
-    {"office", "R01", "办公场所", office, N(office)},
-    {"division", "R02", "区划", division, N(division)},
-    {"document", "R05", "文件", document, N(document)},
-    {"staff", "R06", "工作人员", staff, N(staff)},
-    {"training", "R07", "培训", training, N(training)},
-    {"meeting", "R08", "会议", meeting, N(meeting)},
-    {"child", "R09", "儿童", child, N(child)},
-    {"activity", "R10", "活动", activity, N(activity)},
-    {"visit", "R11", "走访", visit, N(visit)},
+    {"office", "R01", "办公场所", office, N(office), 0},
+    {"division", "R02", "区划", division, N(division), 0},
+    {"document", "R05", "文件", document, N(document), 0},
+    {"staff", "R06", "工作人员", staff, N(staff), 0},
+    {"training", "R07", "培训", training, N(training), 0},
+    {"meeting", "R08", "会议", meeting, N(meeting), 0},
+    {"child", "R09", "儿童", child, N(child), 0},
+    {"activity", "R10", "活动", activity, N(activity), 0},
+    {"visit", "R11", "走访", visit, N(visit), 0},
+    {"hotline", "R13", "热线来电", hotline, N(hotline), REC_OWN_COUNTY},
+    {"case", "R14", "个案", case_, N(case_), REC_OWN_COUNTY},
+    {"application", "R15", "救助申请", application, N(application), REC_OWN_TOWNSHIP},
+    {"assessment", "R18", "监护评估", assessment, N(assessment),
+     REC_OWN_VILLAGE | REC_OWN_COUNTY},
+    {"intervention", "R19", "监护干预", intervention, N(intervention), REC_OWN_COUNTY},
+    {"placement", "R20", "安置", placement, N(placement), REC_OWN_COUNTY},
+    {"support", "R21", "帮扶", support, N(support), REC_OWN_COUNTY | REC_OWN_VILLAGE},
 };
 
 const struct rec_type *roles_record_types(size_t *n)

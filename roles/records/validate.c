@@ -96,6 +96,42 @@ static int parse_date(const char *s, char out[11])
 	return 1;
 }
 
+/* "YYYY-MM-DD HH:MM[:SS]" (or T between; / or . in the date), into
+ * "YYYY-MM-DD HH:MM". */
+static int parse_time(const char *s, char out[17])
+{
+	char date[11], d[16];
+	int h, mi, sec = 0, n = 0, k = 0;
+	const char *sp = strpbrk(s, " T");
+
+	if (!sp || (size_t)(sp - s) >= sizeof(d))
+		return 0;
+	snprintf(d, sizeof(d), "%.*s", (int)(sp - s), s);
+	while (*sp == ' ' || *sp == 'T')
+		sp++;
+	if (!parse_date(d, date) || sscanf(sp, "%2d:%2d%n", &h, &mi, &n) != 2)
+		return 0;
+	if (sp[n] == ':' && sscanf(sp + n, ":%2d%n", &sec, &k) == 1)
+		n += k;
+	if (sp[n] || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		return 0;
+	snprintf(out, 17, "%s %02d:%02d", date, h, mi);
+	return 1;
+}
+
+/* Yuan: digits, optionally a point and one or two digits. */
+static int money_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789"), f;
+
+	if (n == 0 || n > 9)
+		return 0;
+	if (!s[n])
+		return 1;
+	f = strspn(s + n + 1, "0123456789");
+	return s[n] == '.' && f >= 1 && f <= 2 && !s[n + 1 + f];
+}
+
 int records_idnum_ok(const char *s)
 {
 	static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
@@ -203,10 +239,102 @@ static void check_set(struct vctx *c, size_t i, const struct rec_field *f, char 
 	set_value(c, i, out);
 }
 
+/* One part of an entry: "at" a time or a date, "amount" yuan or empty,
+ * any other part non-empty text without the separators. 0 if bad. */
+static int entry_part(const char *name, const char *p, size_t len, char *out, size_t outlen)
+{
+	char one[256], norm[17];
+
+	if (len >= sizeof(one))
+		return 0;
+	snprintf(one, sizeof(one), "%.*s", (int)len, p);
+	if (!strcmp(name, "at")) {
+		if (!parse_time(one, norm) && !parse_date(one, norm))
+			return 0;
+		snprintf(out, outlen, "%s", norm);
+		return 1;
+	}
+	if (!strcmp(name, "amount") && len && !money_ok(one))
+		return 0;
+	if (!len && strcmp(name, "amount") != 0)
+		return 0;
+	snprintf(out, outlen, "%s", one);
+	return 1;
+}
+
+static size_t nparts(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* Appends a, b to out (REC_MAX_VALUE) at *off; 0 if it does not fit. */
+static int cat(char *out, size_t *off, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (*off + la + lb >= REC_MAX_VALUE)
+		return 0;
+	memcpy(out + *off, a, la);
+	memcpy(out + *off + la, b, lb + 1);
+	*off += la + lb;
+	return 1;
+}
+
+/* RK_ENTRIES: entries separated by ; or ； or a newline, parts by |, as
+ * many as the field names (values); normalized "a|b; a|b". */
+static void check_entries(struct vctx *c, size_t i, const struct rec_field *f, char *v)
+{
+	char out[REC_MAX_VALUE], part[256], names[256];
+	size_t off = 0, want = nparts(f->values), e = 0;
+	char *save = NULL, *ent;
+
+	list_values(f->values, names, sizeof(names));
+	for (char *q; (q = strstr(v, "；"));) /* one separator: ; */
+		memmove(q + 1, q + 3, strlen(q + 3) + 1), *q = ';';
+	out[0] = 0;
+	for (ent = strtok_r(v, ";\n", &save); ent; ent = strtok_r(NULL, ";\n", &save)) {
+		const char *p = ent;
+		size_t k = 0;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			continue;
+		e++;
+		for (; k < want; k++) {
+			const char *bar = k + 1 < want ? strchr(p, '|') : NULL;
+			size_t len = bar ? (size_t)(bar - p) : strlen(p);
+			while (len && p[len - 1] == ' ')
+				len--;
+			char what[96] = "";
+			if (k + 1 < want && !bar)
+				snprintf(what, sizeof(what), "has no %s", f->values[k + 1]);
+			else if (k + 1 == want && memchr(p, '|', len))
+				snprintf(what, sizeof(what), "has more than %zu parts", want);
+			else if (!entry_part(f->values[k], p, len, part, sizeof(part)))
+				snprintf(what, sizeof(what), "has no valid %s", f->values[k]);
+			if (!what[0] && !cat(out, &off, k ? "|" : off ? "; " : "", part))
+				snprintf(what, sizeof(what), "makes the list over %d bytes",
+				         REC_MAX_VALUE - 1);
+			if (what[0]) {
+				problem(c, i, "entry %zu: '%.64s' %s; expected parts %s separated by |, "
+				              "entries by ;", e, ent, what, names);
+				return;
+			}
+			p = bar ? bar + 1 : p + len;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	set_value(c, i, out);
+}
+
 static void check_value(struct vctx *c, size_t i)
 {
 	const struct rec_field *f = &c->rc->t->fields[i];
-	char *v = c->rc->val[i], all[1024], date[11];
+	char *v = c->rc->val[i], all[1024], date[17];
 
 	switch (f->kind) {
 	case RK_TEXT:
@@ -266,6 +394,22 @@ static void check_value(struct vctx *c, size_t i)
 	case RK_IDNUM:
 		check_idnum(c, i, v);
 		break;
+	case RK_TIME:
+		if (!parse_time(v, date))
+			problem(c, i, "'%.32s' is not a time; expected YYYY-MM-DD HH:MM (China time)", v);
+		else if (!(f->flags & RF_FUTURE) && strncmp(date, c->today, 10) > 0)
+			problem(c, i, "%s is in the future; expected a time not after today (%s)", date,
+			        c->today);
+		else
+			set_value(c, i, date);
+		break;
+	case RK_MONEY:
+		if (!money_ok(v))
+			problem(c, i, "'%.32s' is not an amount; expected yuan (1200 or 1200.50)", v);
+		break;
+	case RK_ENTRIES:
+		check_entries(c, i, f, v);
+		break;
 	}
 }
 
@@ -301,10 +445,14 @@ static int cond_holds(const struct rec *rc, const struct rec_field *f, char *wha
 		return 1;
 	cf = &rc->t->fields[k];
 	for (size_t i = 0; f->cond_values[i]; i++)
-		hit |= records_has(cf, rc->val[k], f->cond_values[i]);
+		hit |= f->cond_values[i][0] ? records_has(cf, rc->val[k], f->cond_values[i])
+		                            : !rc->val[k] || !rc->val[k][0];
 	list_values(f->cond_values, vals, sizeof(vals));
-	snprintf(what, wl, "%s %s %s", cf->zh,
-	         f->cond_not ? "is" : (cf->kind == RK_SET ? "includes" : "is"), vals);
+	if (!f->cond_values[0][0]) /* "": empty */
+		snprintf(what, wl, "%s (%s) is empty", cf->zh, cf->name);
+	else
+		snprintf(what, wl, "%s %s %s", cf->zh,
+		         f->cond_not ? "is" : (cf->kind == RK_SET ? "includes" : "is"), vals);
 	return f->cond_not ? !hit : hit;
 }
 

@@ -238,9 +238,8 @@ int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__
 	int ret;
 
 	if (!(c.t = roles_record_type(q->type))) {
-		roles_why(r->err, sizeof(r->err), "unknown record type '%.32s': use office, "
-		          "division, document, staff, training, meeting, child, activity or visit",
-		          q->type);
+		roles_why(r->err, sizeof(r->err), "unknown record type '%.32s': use one of %s",
+		          q->type, RECORDS_TYPE_NAMES);
 		return CN_EINVAL;
 	}
 	if (q->n_where > REC_MAX_FIELDS || strlen(q->office) > 64) {

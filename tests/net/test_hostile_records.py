@@ -3,7 +3,8 @@
 real village's identity (its node stopped), completes HELLO with the
 township and sends, correctly signed by that village, a version of the other
 village's record that claims the other village as owner, then one of the
-other village's record id that names itself as owner. Each is acknowledged,
+other village's record id that names itself as owner, then (issue 9) one of
+its own records of a type only the county may own (an intervention). Each is acknowledged,
 refused and counted at the township (`items_refused`), and nothing is stored:
 the township and the county still hold the other village's record at its own
 version with its own fields, and no record of the forger."""
@@ -56,7 +57,9 @@ def test(net, args):
                  "the township to see %s down" % forger)
 
     for mode, why in (("record-owner", "claims owner %s but was signed by %s" % (victim, forger)),
-                      ("record-id", "is not of its owner %s" % forger)):
+                      ("record-id", "is not of its owner %s" % forger),
+                      ("record-type", "intervention records (R19 监护干预) are kept by the "
+                                      "county only, not by village %s" % forger)):
         before = net.status(township)["counters"]["items_refused"]
         out = probe(net, args, forger, township, mode, victim)
         check(out["result"] == "acked", "%s: the township did not acknowledge the frame: %r" % (
@@ -77,6 +80,8 @@ def test(net, args):
             node, forger, sorted(got)))
         with open(os.path.join(net.dir, node, "data", "data.mdb"), "rb") as f:
             check("伪造者".encode() not in f.read(), "%s's data.mdb holds the forged name" % node)
+        r = cn(net, "record", "list", "-c", net.cfg(node), "--type", "intervention", "--json")
+        check(json.loads(r.stdout) == [], "%s stored the forged intervention" % node)
     check(net.status(county)["counters"]["items_refused"] == 0,
           "the county saw the forgeries (the township forwarded them)")
     print("nothing stored: %s keeps version 1 with its own fields at the township and the "
