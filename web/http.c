@@ -299,6 +299,10 @@ static const struct route routes[] = {
     {"/issue", NULL, page_issue, "/directives"},
     {"/records", page_records, page_records, NULL},
     {"/records.csv", page_records_csv, NULL, NULL},
+    {"/reports", page_reports, NULL, NULL},
+    {"/reports/file", NULL, page_report_file, "/reports"},
+    {"/report", page_report, page_report, NULL},
+    {"/report/step", NULL, page_report_step, "/reports"},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/logout", NULL, do_logout, "/"},
 };

@@ -139,7 +139,13 @@ static void counts(struct page *pg)
 		          TX(pg, "本办下发的任务", "Directives issued here"), issued,
 		          TX(pg, "下级未完成", "Targets not done"), topen,
 		          TX(pg, "下级已逾期", "Targets overdue"), tlate ? "late" : "", tlate);
-	buf_puts(&pg->out, "</ul>");
+	reports_count(pg, &open, &late, &orders);
+	buf_htmlf(&pg->out,
+	          "<li><a href=\"/reports\">%s: %zu</a></li><li>%s: <span class=\"%s\">%zu</span>"
+	          "</li><li>%s: %zu</li></ul>",
+	          TX(pg, "强制报告未办结", "Mandatory reports open"), open,
+	          TX(pg, "逾期未受理", "not acknowledged in time"), late ? "late" : "", late,
+	          TX(pg, "已上报县级", "escalated to the county"), orders);
 }
 
 void page_overview(struct page *pg)

@@ -203,6 +203,12 @@ void page_issue(struct page *pg);       /* POST */
 void page_records(struct page *pg);     /* GET, and POST reveal */
 void page_record_add(struct page *pg);  /* POST */
 void page_records_csv(struct page *pg); /* the listing as CSV (masked) */
+void page_reports(struct page *pg);     /* list, and the filing form */
+void page_report_file(struct page *pg); /* POST */
+void page_report(struct page *pg);      /* one: hops and steps */
+void page_report_step(struct page *pg); /* POST */
+/* Open, overdue and escalated reports held here. */
+void reports_count(struct page *pg, size_t *open, size_t *late, size_t *escalated);
 /* State and kind as the page shows them: "已完成 done". */
 void page_state(struct page *pg, uint32_t state, int overdue);
 

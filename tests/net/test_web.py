@@ -19,6 +19,9 @@ for what a browser would never send, with plain HTTP requests):
   shows them in the clear and is audited under the web user; the add form
   writes a staff record, and a bad one gets the node's own refusal while
   nothing is written;
+- a mandatory report filed in three clicks at a phone's width; not
+  acknowledged within the hour (test clocks), the village's page shows it
+  escalated to the county, and the county acknowledges it on its page;
 - a POST without the CSRF token, or with another site's Origin, is refused
   (403) and changes nothing; a viewer's POST is refused (403); a removed
   account's open session ends;
@@ -42,7 +45,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestFailure, check, main, run_cli  # noqa: E402
-from ops import EXIT_OK, cn, cn_json, poll, show_run  # noqa: E402
+from ops import EXIT_OK, advance, cn, cn_json, enable_test_clock, poll, show_run  # noqa: E402
 
 SKIP = 77
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -466,6 +469,56 @@ def records_pages(net, b, vweb, village):
           before + 1, "the staff record was not written")
 
 
+def reports_pages(net, b, vweb, cweb, ids):
+    """A report filed in three clicks at a phone's width; not acknowledged by the
+    township within the hour, it escalates to the county, which the village's
+    page shows; the county acknowledges it on its page."""
+    county, township, village = ids
+    b.login(vweb.base, "alice", PASSWORD)
+    b.d.set_window_size(390, 1000)
+    b.get(vweb.base + "/reports")
+    b.d.find_element(b.By.CSS_SELECTOR, "a[href='#file']").click()          # 1
+    b.d.find_element(b.By.CSS_SELECTOR, "input[name=situation][value=S03]").click()  # 2
+    b.fill("summary", "孩子身上有多处伤痕")
+    b.fill("description", "男孩 约8岁 住三组")
+    b.shot("report-file")
+    b.submit("main form[action='/reports/file'] button[type=submit]")       # 3
+    b.d.set_window_size(1280, 1000)
+    t = b.text()
+    m = re.search(r"(%s-rep\d+)" % village, t)
+    check("已报告" in t and m, "filing a report on the page:\n%s" % t)
+    rid = m.group(1)
+
+    def held():
+        v = cn_json(net, "report", "list", "-c", net.cfg(county))
+        return any(x["id"] == rid for x in v), v
+    poll(net, held, 60, "the county holds the report")
+    for node in (township, village, county):  # the receivers' clocks first
+        advance(net, node, "61m")
+
+    def escalated():
+        b.get(vweb.base + "/report?id=" + rid)
+        return "已上报县级" in b.text(), b.text()
+    poll(net, escalated, 60, "the village's page shows the report escalated")
+    check("孩子身上有多处伤痕" not in b.text(), "the summary is not masked:\n%s" % b.text())
+    b.submit("main form[action='/report'] button[type=submit]")  # reveal (audited)
+    check("孩子身上有多处伤痕" in b.text() and "S03" in b.text(), "revealed:\n%s" % b.text())
+    b.shot("report-escalated")
+    b.login(cweb.base, "sue", PASSWORD)
+    b.get(cweb.base + "/report?id=" + rid)
+    b.Select(b.d.find_element(b.By.ID, "kind")).select_by_value("ack")
+    b.fill("note", "县级已受理")
+    b.submit("main form[action='/report/step'] button[type=submit]")
+    check("已提交" in b.text(), "the county's ack on its page:\n%s" % b.text())
+
+    def acked():
+        v = cn_json(net, "report", "show", rid, "-c", net.cfg(village))
+        return v.get("state") == "acknowledged", v
+    poll(net, acked, 60, "the village sees the county's acknowledgement")
+    b.get(cweb.base + "/")
+    check("强制报告未办结" in b.text(), "the overview counts reports:\n%s" % b.text())
+
+
 def forged_posts(net, vweb, village, county, did):
     h = Http(vweb.base)
     h.login("alice", PASSWORD)
@@ -499,6 +552,8 @@ def forged_posts(net, vweb, village, county, did):
 def test(net, args):
     ids = net.setup(1, 1)
     county, township, village = ids
+    for i in ids:
+        enable_test_clock(net, i)  # a report's hour passes at once
     net.start_all()
     net.wait_for(net.all_links_up, 60, "every link up")
     refuse_non_loopback(net, village)
@@ -534,6 +589,7 @@ def test(net, args):
         ack_on_village_page(net, b, vweb, village, county, did)
         county_matrix(b, cweb, village, did)
         records_pages(net, b, vweb, village)
+        reports_pages(net, b, vweb, cweb, ids)
         b.get(vweb.base + "/?lang=en")
         check("Overview" in b.text() and "Inbox" in b.text(), "English:\n%s" % b.text())
         forged_posts(net, vweb, village, county, did)
