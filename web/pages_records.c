@@ -118,7 +118,9 @@ static void ledger_table(struct page *pg, const struct rec_type *t,
 		          t->fields[f].zh, t->fields[f].name);
 	buf_puts(&pg->out, "</tr></thead><tbody>");
 	for (size_t i = 0; i < n && i < MAX_ROWS; i++) {
-		buf_htmlf(&pg->out, "<tr><th scope=\"row\">%s%s</th><td>%s</td>", r[i]->id,
+		buf_puts(&pg->out, "<tr><th scope=\"row\"><a href=\"/records/edit?id=");
+		buf_url(&pg->out, r[i]->id);
+		buf_htmlf(&pg->out, "\">%s</a>%s</th><td>%s</td>", r[i]->id,
 		          r[i]->closed ? " (已注销 closed)" : "", r[i]->owner);
 		for (size_t f = 0; f < t->nfields; f++)
 			buf_htmlf(&pg->out, "<td>%s</td>", value_of(r[i], t->fields[f].name));
@@ -143,23 +145,29 @@ static void reveal_form(struct page *pg, const struct filter *f)
 	          TX(pg, "每次显示都记入审计日志。", "Every reveal is written to the audit log."));
 }
 
-static void add_field(struct page *pg, const struct rec_field *f, const struct form *refill)
+/* One field's label and input: value (NULL: empty) preset; keep: the field
+ * is personal on an edit form, where empty means unchanged (it is masked). */
+void record_field_input(struct page *pg, const struct rec_field *f, const char *value, int keep)
 {
 	buf_htmlf(&pg->out, "<label for=\"f-%s\">%s %s%s</label>", f->name, f->zh, f->name,
 	          f->flags & RF_REQ ? " *" : "");
-	const char *old = refill ? form_get(refill, f->name) : NULL;
 	if (f->kind == RK_ENUM) {
-		buf_htmlf(&pg->out, "<select id=\"f-%s\" name=\"%s\"><option value=\"\"></option>",
-		          f->name, f->name);
+		buf_htmlf(&pg->out,
+		          "<select id=\"f-%s\" name=\"%s\"><option value=\"\">%s</option>", f->name,
+		          f->name, keep ? TX(pg, "（不变）", "(unchanged)") : "");
 		for (size_t k = 0; f->values && f->values[k]; k++)
 			buf_htmlf(&pg->out, "<option%s>%s</option>",
-			          old && !strcmp(old, f->values[k]) ? " selected" : "",
+			          value && !strcmp(value, f->values[k]) ? " selected" : "",
 			          f->values[k]);
 		buf_puts(&pg->out, "</select>");
 		return;
 	}
-	buf_htmlf(&pg->out, "<input type=\"text\" id=\"f-%s\" name=\"%s\" value=\"%s\"%s>", f->name,
-	          f->name, old ? old : "", f->kind == RK_DATE ? " placeholder=\"YYYY-MM-DD\"" : "");
+	buf_htmlf(&pg->out,
+	          "<input type=\"text\" id=\"f-%s\" name=\"%s\" value=\"%s\" placeholder=\"%s\">",
+	          f->name, f->name, value ? value : "",
+	          keep                 ? TX(pg, "不变则留空", "empty: unchanged")
+	          : f->kind == RK_DATE ? "YYYY-MM-DD"
+	                               : "");
 	if (f->kind == RK_SET && f->values) {
 		buf_puts(&pg->out, "<span class=\"hint\">");
 		for (size_t k = 0; f->values[k]; k++)
@@ -176,7 +184,8 @@ static void add_form(struct page *pg, const struct rec_type *t, const struct for
 	page_csrf(pg);
 	buf_htmlf(&pg->out, "<input type=\"hidden\" name=\"type\" value=\"%s\">", t->name);
 	for (size_t f = 0; f < t->nfields; f++)
-		add_field(pg, &t->fields[f], refill);
+		record_field_input(pg, &t->fields[f],
+		                   refill ? form_get(refill, t->fields[f].name) : NULL, 0);
 	buf_htmlf(&pg->out,
 	          "<p class=\"hint\">%s</p><button type=\"submit\">%s</button></form>"
 	          "</details>",

@@ -198,11 +198,17 @@ void page_overview(struct page *pg);
 void page_inbox(struct page *pg);
 void page_ack(struct page *pg); /* POST */
 void page_directives(struct page *pg);
-void page_directive(struct page *pg);   /* one: the matrix */
-void page_issue(struct page *pg);       /* POST */
-void page_records(struct page *pg);     /* GET, and POST reveal */
-void page_record_add(struct page *pg);  /* POST */
-void page_records_csv(struct page *pg); /* the listing as CSV (masked) */
+void page_directive(struct page *pg);     /* one: the matrix */
+void page_issue(struct page *pg);         /* POST */
+void page_records(struct page *pg);       /* GET, and POST reveal */
+void page_record_add(struct page *pg);    /* POST */
+void page_records_csv(struct page *pg);   /* the listing as CSV (masked) */
+void page_record_edit(struct page *pg);   /* one record's edit and close forms */
+void page_record_update(struct page *pg); /* POST */
+/* A record field's label and input (pages_records.c): value preset (NULL:
+ * empty); keep: empty means unchanged (a masked personal field). */
+struct rec_field;
+void record_field_input(struct page *pg, const struct rec_field *f, const char *value, int keep);
 void page_reports(struct page *pg);     /* list, and the filing form */
 void page_report_file(struct page *pg); /* POST */
 void page_report(struct page *pg);      /* one: hops and steps */

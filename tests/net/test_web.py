@@ -15,7 +15,8 @@ for what a browser would never send, with plain HTTP requests):
   note and the file's name, SHA-256 and size, the county holds the file, the county's
   matrix page shows it, and the village's audit entry names the web user;
 - the village's records page lists its children masked, searches them
-  (FIELD=VALUE, matched by the node) and exports them as CSV, masked; the reveal button
+  (FIELD=VALUE, matched by the node) and exports them as CSV, masked; a
+  record is edited (only what differs is sent) and closed; the reveal button
   shows them in the clear and is audited under the web user; the add form
   writes a staff record, and a bad one gets the node's own refusal while
   nothing is written;
@@ -207,12 +208,24 @@ class Browser:
         e.send_keys(value)
 
     def submit(self, css="main form button[type=submit]"):
-        """Clicks the button and waits (at most 30 s) for the next page to replace this one."""
-        from selenium.webdriver.support import expected_conditions as ec
+        """Clicks the button and waits for the next page to replace this one."""
+        self.click(self.d.find_element(self.By.CSS_SELECTOR, css))
+
+    def click(self, element):
+        """Clicks element and waits (at most 30 s) until this page is gone: its
+        <html> is stale (Chrome may also say the node left the document)."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
         old = self.d.find_element(self.By.TAG_NAME, "html")
-        self.d.find_element(self.By.CSS_SELECTOR, css).click()
-        WebDriverWait(self.d, 30).until(ec.staleness_of(old))
+        element.click()
+
+        def gone(_):
+            try:
+                old.is_enabled()
+                return False
+            except WebDriverException:  # stale, or "does not belong to the document"
+                return True
+        WebDriverWait(self.d, 30).until(gone)
 
     def shot(self, name, width=None):
         if width:
@@ -467,6 +480,23 @@ def records_pages(net, b, vweb, village):
     check("已保存" in t, "a good staff record:\n%s" % t)
     check(len(cn_json(net, "record", "list", "-c", net.cfg(village), "--type", "staff")) ==
           before + 1, "the staff record was not written")
+    # edit: only what differs is sent (record update); then close it (record close)
+    sid = [r["id"] for r in cn_json(net, "record", "list", "-c", net.cfg(village), "--type",
+                                      "staff")][-1]
+    b.get(vweb.base + "/records?type=staff")
+    b.click(b.d.find_element(b.By.LINK_TEXT, sid))
+    b.fill("f-duties", "走访、培训")
+    b.submit("main form[action='/records/update'] button[type=submit]")
+    check("已保存" in b.text(), "the edit:\n%s" % b.text())
+    rec = cn_json(net, "record", "show", sid, "-c", net.cfg(village), "--reveal")
+    check(rec.get("version") == 2 and rec.get("fields", {}).get("duties") == "走访、培训" and
+          rec["fields"].get("name") == "李红", "after the edit: %r" % rec)
+    b.get(vweb.base + "/records/edit?id=" + sid)
+    b.Select(b.d.find_element(b.By.ID, "reason")).select_by_visible_text("不再符合")
+    b.submit("main form[action='/records/update'] button.plain")
+    check("已保存" in b.text(), "the close:\n%s" % b.text())
+    rec = cn_json(net, "record", "show", sid, "-c", net.cfg(village))
+    check(rec.get("closed") is True, "after the close: %r" % rec)
 
 
 def reports_pages(net, b, vweb, cweb, ids):
