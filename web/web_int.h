@@ -191,7 +191,7 @@ void login_ok(struct sessions *ss, const char *user, const char *addr);
 #define LOGIN_ADDR_TRIES 20 /* per address */
 #define LOGIN_WAIT 60       /* the first wait (s), doubling per failure after it, to 15 min */
 
-/* ---- the pages (pages.c, pages_dir.c, pages_records.c) */
+/* ---- the pages (pages.c, pages_dir.c, pages_records.c, pages_record_edit.c, pages_reports.c) */
 /* The signed-in user may do what role needs; else a 403 page and 0. */
 int page_may(struct page *pg, int role);
 void page_overview(struct page *pg);
