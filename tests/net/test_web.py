@@ -45,6 +45,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ledger_data  # noqa: E402
 from harness import TestFailure, check, main, run_cli  # noqa: E402
 from ops import EXIT_OK, advance, cn, cn_json, enable_test_clock, poll, show_run  # noqa: E402
 
@@ -53,8 +54,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver") or (
     "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
 PASSWORD = "correct-horse-7"
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-CHILDREN = [("赵一明", "2014-03-05"), ("钱二华", "2016-07-21")]
 
 
 def selenium_modules():
@@ -159,25 +158,19 @@ class Web:
         return self.proc.returncode
 
 
-# ---- the ledger a village imports ----
+# ---- the ledger a village imports (tests/net/ledger_data.py) ----
 
-def idnum(birth, seq):
-    body = "530102" + birth.replace("-", "") + "%03d" % seq
-    return body + "10X98765432"[sum(int(a) * b for a, b in zip(body, W)) % 11]
+CHILDREN = [ledger_data.child(0), ledger_data.child(1)]  # a girl, then a boy
+
+
+def masked(name):
+    return name[0] + "*" + name[-1]
 
 
 def import_children(net, village):
-    head = "姓名,性别,出生日期,身份证号,户籍登记,住址,类别,监护状况,居住情况,就学情况,学校,参保情况," \
-           "监护人姓名,监护人关系,监护人电话,核实日期"
-    rows = [head]
-    for k, (name, birth) in enumerate(CHILDREN):
-        rows.append(",".join([name, "男女"[k % 2], birth, idnum(birth, 101 + k), "是", "红云街道%d号" % k,
-                              "留守", "有效监护", "与祖辈同住", "小学", "红云小学",
-                              "城乡基本医疗保险", name[0] + "大山", "祖父母",
-                              "1380000000%d" % k, ""]))
     path = os.path.join(net.dir, "children.csv")
     with open(path, "w", encoding="utf-8") as f:
-        f.write("\r\n".join(rows) + "\r\n")
+        f.write(ledger_data.csv_text(CHILDREN))
     cn(net, "record", "import", "-c", net.cfg(village), "--type", "child", path)
 
 
@@ -430,21 +423,22 @@ def records_pages(net, b, vweb, village):
     b.login(vweb.base, "alice", PASSWORD)
     b.get(vweb.base + "/records?type=child")
     t = b.text()
-    for name, birth in CHILDREN:
-        masked = name[0] + "*" + name[-1]
-        check(masked in t and name not in t, "records page: %s masked as %s?\n%s" % (
-            name, masked, t))
+    for c in CHILDREN:
+        check(masked(c["name"]) in t and c["name"] not in t, "records page: %s masked as %s?\n%s"
+              % (c["name"], masked(c["name"]), t))
     b.shot("records")
     # search: the node matches FIELD=VALUE, as record list --where
     b.Select(b.d.find_element(b.By.ID, "field")).select_by_value("gender")
     b.fill("value", "女")
     b.submit("main form[action='/records'] button[type=submit]")
     t = b.text()
-    check("钱*华" in t and "赵*明" not in t, "search gender=女:\n%s" % t)
+    girl, boy = masked(CHILDREN[0]["name"]), masked(CHILDREN[1]["name"])
+    check(CHILDREN[0]["gender"] == "女" and girl in t and boy not in t,
+          "search gender=女:\n%s" % t)
     b.get(vweb.base + "/records?type=child")
     b.submit("main form[action='/records'] button[name=reveal]")
     t = b.text()
-    check(all(name in t for name, _ in CHILDREN), "revealed page lacks the names:\n%s" % t)
+    check(all(c["name"] in t for c in CHILDREN), "revealed page lacks the names:\n%s" % t)
     audit = cn_json(net, "audit", "-c", net.cfg(village))
     check([e for e in audit if e["action"] == "reveal" and "alice@web" in e["detail"]],
           "no reveal audit entry names alice@web: %s" % audit[-5:])
@@ -469,7 +463,8 @@ def records_pages(net, b, vweb, village):
     check(st == 200 and hd.get("Content-Type", "").startswith("text/csv") and
           "attachment" in hd.get("Content-Disposition", "") and body.startswith("\ufeff") and
           lines[0].lstrip("\ufeff").startswith("编号,所属,版本,姓名") and len(lines) == 3 and
-          "赵*明" in body and "赵一明" not in body, "records.csv: %d %s\n%s" % (st, hd, body))
+          masked(CHILDREN[0]["name"]) in body and CHILDREN[0]["name"] not in body,
+          "records.csv: %d %s\n%s" % (st, hd, body))
     before = len(cn_json(net, "record", "list", "-c", net.cfg(village), "--type", "staff"))
     t = add_staff("1398765")
     check("is not a phone number" in t and "已保存" not in t, "a bad phone: the node's refusal?\n%s" % t)
