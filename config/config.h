@@ -85,6 +85,10 @@ struct config {
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */
+	/* the web interface (carenet web, web/) */
+	char *web_listen;      /* HOST:PORT */
+	char *web_tls_cert;    /* "" = no TLS */
+	char *web_tls_key;
 };
 
 /* Loads path (messages name it as given). On failure *out is NULL and err

@@ -11,6 +11,7 @@
 #include "demo_scenario_int.h"
 #include "err.h"
 #include "roles.h"
+#include "util.h"
 
 /* The report as office o holds it (quiet; for polls). */
 static int rp_show(const struct demo_office *o, const char *id, Carenet__ControlReply **rep)
@@ -44,7 +45,11 @@ static int rp_holds(struct scen *s, const struct demo_office *o, size_t steps)
 
 static int rp_at_county(struct scen *s)
 {
-	return rp_holds(s, s->rep.township, 0) && rp_holds(s, s->county, 0);
+	int both = rp_holds(s, s->rep.township, 0) && rp_holds(s, s->county, 0);
+
+	if (both == 1 && !s->rep.county_ms)
+		s->rep.county_ms = (util_mono_us() - s->rep.filed_us) / 1000 + 1;
+	return both;
 }
 
 static int rp_case_at_village(struct scen *s)
@@ -79,6 +84,7 @@ static int rp_file(struct scen *s)
 	       "    --reporter %s --reporter-role %s --police-unit %s --police-record-no %s\n",
 	       v->cfg->path, p.summary, p.child_description, p.reporter_name, p.reporter_role,
 	       p.police_unit, p.police_record_no);
+	s->rep.filed_us = util_mono_us();
 	if ((rc = sc_call(v, &req, CLI_WRITE_TIMEOUT_MS, 0, &rep)) == 0) {
 		snprintf(s->rep.id, sizeof(s->rep.id), "%s", rep->id);
 		printf("%s filed (已报告)\n", s->rep.id);

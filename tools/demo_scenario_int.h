@@ -39,6 +39,7 @@ struct scen {
 	struct {
 		const struct demo_office *township; /* the first village's */
 		char id[64];                        /* the report filed in step 9 */
+		uint64_t filed_us, county_ms;       /* when filed; seen at the county after */
 	} rep;
 };
 

@@ -6,6 +6,7 @@
 #include "args.h"
 #include "err.h"
 #include "cmd.h"
+#include "web_cmd.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -32,6 +33,8 @@ static const struct args_sub subcommands[] = {
     {"doc", cmd_doc, "documents: attach a file (it travels up), get one back, list (文件)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
     {"restore", cmd_restore, "put a backup in place of a stopped node's store"},
+    {"web", cmd_web, "the operators' web interface of this office (网页; a process of its own)"},
+    {"user", cmd_user, "accounts of the web interface: add, passwd, list, remove"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
     {"help", cmd_help, "a command's help (help CMD); the manual pages (help --man)"},
 };

@@ -34,7 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
-from ops import audit, cfg_append, cn, poll  # noqa: E402
+from ops import Stopped, audit, cfg_append, cn, poll  # noqa: E402
 from test_bad_peers import Bad  # noqa: E402
 
 FAILOVER_S = 3
@@ -121,26 +121,6 @@ def steps(net, node, rid):
 def copies(net, node, rid):
     r = cn(net, "report", "list", "-c", net.cfg(node), "--json")
     return len([x for x in json.loads(r.stdout) if x["id"] == rid])
-
-
-class Stopped:
-    """SIGSTOP a node for a with-block; SIGCONT on the way out, whatever happens."""
-
-    def __init__(self, net, node):
-        self.net, self.node = net, node
-
-    def __enter__(self):
-        os.kill(self.net.procs[self.node].pid, signal.SIGSTOP)
-        return self
-
-    def resume(self):
-        if self.node:
-            os.kill(self.net.procs[self.node].pid, signal.SIGCONT)
-            self.node = None
-
-    def __exit__(self, *exc):
-        self.resume()
-        return False
 
 
 def test_failover(net, county, township, village):
