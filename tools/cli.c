@@ -16,6 +16,7 @@
 #include "json.h"
 #include "office.h"
 #include "table.h"
+#include "utf8.h"
 #include "util.h"
 
 const char *cmd_self_exe(void)
@@ -204,7 +205,7 @@ static void peer_table(const char *en, const char *zh, Carenet__PeerStatus **v, 
 	if (n == 0)
 		return;
 	table_init(&t, 7);
-	table_add(&t, (const char *[]){cli_tr("  ID", "  编号"), cli_tr("ROLE", "角色"),
+	table_add(&t, (const char *[]){cli_indent(cli_tr("ID", "编号")), cli_tr("ROLE", "角色"),
 	                               cli_tr("STATE", "状态"), cli_tr("SINCE", "自"),
 	                               cli_tr("LAST SEEN", "最后联系"), cli_tr("RTT", "往返"),
 	                               cli_tr("NAME", "名称")});
@@ -214,6 +215,27 @@ static void peer_table(const char *en, const char *zh, Carenet__PeerStatus **v, 
 }
 
 #define CERT_WARN_DAYS 30
+/* A status line's label: "parent 上级      " ("上级      " under a zh locale). */
+static void label(const char *en, const char *zh)
+{
+	utf8_pad(stdout, cli_tr(en, zh), cli_zh() ? 10 : 16);
+}
+
+static void parent_line(const Carenet__PeerStatus *p, const char *tz)
+{
+	char since[32];
+
+	util_fmt_time(p->since, tz, since, sizeof(since));
+	label("parent", "上级");
+	printf("%s %s at %s: %s since %s", p->id, p->role, p->endpoint,
+	       p->up ? cli_tr("up", "在线") : cli_tr("DOWN", "离线"), since);
+	if (p->up && p->rtt_us)
+		printf(", rtt %.1f ms", (double)p->rtt_us / 1000.0);
+	if (!p->up && p->last_error[0])
+		printf(" (%s)", p->last_error);
+	printf("\n");
+}
+
 static void status_table(const Carenet__Status *st, const char *tz)
 {
 	char started[32], until[32];
@@ -221,11 +243,15 @@ static void status_table(const Carenet__Status *st, const char *tz)
 
 	util_fmt_time(st->started, tz, started, sizeof(started));
 	util_fmt_time(st->cert_not_after, tz, until, sizeof(until));
-	printf("node      %s  %s  %s\n", st->id, cli_tr(st->role, role_zh(st->role)), st->name);
-	printf("started   %s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
-	printf("listen    %s\n",
-	       st->listen[0] ? st->listen : "(none: this office has no children)");
-	printf("cert      valid until %s\n", until);
+	label("node", "本节点");
+	printf("%s  %s  %s\n", st->id, cli_tr(st->role, role_zh(st->role)), st->name);
+	label("started", "启动");
+	printf("%s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
+	label("listen", "监听");
+	printf("%s\n", st->listen[0] ? st->listen
+	                              : cli_tr("(none: this office has no children)", "(无下级)"));
+	label("cert", "证书");
+	printf("%s %s\n", cli_tr("valid until", "有效期至"), until);
 	if (st->cert_not_after && st->cert_not_after < util_now() + CERT_WARN_DAYS * 86400ull)
 		printf("WARNING   this node's certificate expires within %d days (%s): renew it "
 		       "(certs/README.md) 证书即将到期\n",
@@ -233,24 +259,17 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	for (size_t i = 0; i < st->n_crls; i++) {
 		char next[32];
 		util_fmt_time(st->crls[i]->next_update, tz, next, sizeof(next));
-		printf("crl       %s number %lld, next update %s: %s\n", st->crls[i]->issuer,
+		label("crl", "吊销列表");
+		printf("%s number %lld, next update %s: %s\n", st->crls[i]->issuer,
 		       (long long)st->crls[i]->number, next, st->crls[i]->state);
 	}
 	for (size_t i = 0; i < st->n_alerts; i++)
 		printf("ALERT     %s\n", st->alerts[i]);
-	if (st->has_parent && st->parent) {
-		const Carenet__PeerStatus *p = st->parent;
-		char since[32];
-		util_fmt_time(p->since, tz, since, sizeof(since));
-		printf("parent    %s %s at %s: %s since %s", p->id, p->role, p->endpoint,
-		       p->up ? cli_tr("up", "在线") : cli_tr("DOWN", "离线"), since);
-		if (p->up && p->rtt_us)
-			printf(", rtt %.1f ms", (double)p->rtt_us / 1000.0);
-		if (!p->up && p->last_error[0])
-			printf(" (%s)", p->last_error);
-		printf("\n");
-	} else {
-		printf("parent    (none: top of this network)\n");
+	if (st->has_parent && st->parent)
+		parent_line(st->parent, tz);
+	else {
+		label("parent", "上级");
+		printf("%s\n", cli_tr("(none: top of this network)", "(无: 本网络顶层)"));
 	}
 	peer_table("children", "下级", st->children, st->n_children, tz);
 	peer_table("inspectors", "督导检查", st->inspectors, st->n_inspectors, tz);

@@ -55,6 +55,8 @@ int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__
  * Up to 16 results stay valid at once (a ring of buffers). */
 int cli_zh(void);
 const char *cli_tr(const char *en, const char *zh);
+/* "  s": a first column's heading over indented rows (4 results stay valid). */
+const char *cli_indent(const char *s);
 /* Columns s takes on a terminal (CJK and full-width characters count 2). */
 int cli_width(const char *s);
 /* Prints s and then spaces up to width columns (at least one space). */

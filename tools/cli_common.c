@@ -140,6 +140,16 @@ const char *cli_tr(const char *en, const char *zh)
 	return b;
 }
 
+const char *cli_indent(const char *s)
+{
+	static char ring[4][128];
+	static unsigned next;
+	char *b = ring[next++ % 4];
+
+	snprintf(b, sizeof(ring[0]), "  %s", s);
+	return b;
+}
+
 int cli_width(const char *s)
 {
 	return utf8_width(s);

@@ -303,7 +303,7 @@ void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 	counts_text(v, counts, sizeof(counts));
 	printf("\n%zu %s: %s\n", v->n_targets, cli_tr("targets", "下级"), counts);
 	table_init(&t, 6);
-	table_add(&t, (const char *[]){cli_tr("  TARGET", "  下级"), cli_tr("STATE", "状态"), "",
+	table_add(&t, (const char *[]){cli_indent(cli_tr("TARGET", "下级")), cli_tr("STATE", "状态"), "",
 	                               cli_tr("CHANGED", "更新时间"), cli_tr("REMINDED", "催办"),
 	                               cli_tr("NAME", "名称")});
 	for (size_t i = 0; i < v->n_targets; i++)
