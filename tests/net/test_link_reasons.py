@@ -120,8 +120,11 @@ def test_flood(net):
                 k.startswith("handshake_failed"))
     lines = handshake_lines(net, T1)
     check(fails >= fails0 + 2, "the village did not retry: %r -> %r" % (before, after))
-    check(len(lines) == n0, "township 1 logged %d more handshake lines in 20 s (%d failures):"
-          " %s" % (len(lines) - n0, fails - fails0, lines[n0:]))
+    # at most the once-a-minute count line, if the minute since the last line ended meanwhile
+    new = lines[n0:]
+    check(len(new) == 0 or (len(new) == 1 and "more connections from" in new[0]),
+          "township 1 logged %d more handshake lines in 20 s (%d failures): %s" % (
+              len(new), fails - fails0, new))
 
 
 def test_duplicate(net, dupcfg):
