@@ -1,0 +1,576 @@
+/*
+ * eval: one indicator's rule over the records of a scope (docs/design.md,
+ * "Compliance"). Kleene logic (K_F, K_T, K_U): a comparison, a window or an
+ * age on an absent value is unknown; an enum or set that is absent is a
+ * known empty value. Sets stream: the outer set is one pass of the source;
+ * an inner set is one pass per outer element restricted to the element's
+ * office (division, office/home) or, under a child, to the records naming
+ * it. Nothing is kept but counters, the failing offices (capped) and the
+ * per-township tallies.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compliance.h"
+#include "err.h"
+
+enum { K_F = 0, K_T = 1, K_U = 2 };
+
+struct ev {
+	const struct cmp_source *src;
+	const char *scope;
+	char at[SD_DATE_LEN];
+	long t; /* at, in days */
+	int have_county;
+	char county_buf[PKI_ID_MAX];
+	struct cmp_rec county;      /* the county profile (R01 tier county), if found */
+	char *county_val[REC_MAX_FIELDS];
+	int err;
+};
+
+static const char *fval(const struct cmp_rec *rc, int k)
+{
+	const char *v = k >= 0 ? rc->val[k] : NULL;
+	return v && *v ? v : NULL;
+}
+
+static int field_of(const struct cmp_rec *rc, const char *name)
+{
+	return roles_record_field(rc->t, name);
+}
+
+static int age_of(const struct ev *e, const struct cmp_rec *rc, double *age)
+{
+	const char *b = fval(rc, field_of(rc, "birth_date"));
+	char at[SD_DATE_LEN];
+	int y, by;
+	long d;
+	if (!b || sd_date_days(b, &d))
+		return -1;
+	sd_days_date(e->t, at);
+	y = atoi(at), by = atoi(b);
+	*age = y - by - (strcmp(at + 5, b + 5) < 0); /* the birthday counts on the day */
+	return 0;
+}
+
+static int set_has(const char *v, const char *m)
+{
+	size_t ml = strlen(m), sl = strlen(REC_SET_SEP);
+	while (v && *v) {
+		const char *e = strstr(v, REC_SET_SEP);
+		size_t l = e ? (size_t)(e - v) : strlen(v);
+		if (l == ml && !memcmp(v, m, l))
+			return 1;
+		v = e ? e + sl : NULL;
+	}
+	return 0;
+}
+
+/* The window's first and last day (days) at t; *open: the period ends after t. */
+static void window_range(const struct sd_window *w, long t, long *from, long *to, int *open)
+{
+	char d[SD_DATE_LEN], b[32];
+	int y, m;
+	long end;
+	sd_days_date(t, d);
+	y = atoi(d), m = atoi(d + 5);
+	*to = t, *open = 0;
+	switch (w->kind) {
+	case SW_YEAR:
+		snprintf(b, sizeof(b), "%04d-01-01", y % 10000);
+		sd_date_days(b, from);
+		snprintf(b, sizeof(b), "%04d-12-31", y % 10000);
+		sd_date_days(b, &end);
+		*open = end > t;
+		return;
+	case SW_QUARTER:
+	case SW_MONTH: {
+		int m0 = w->kind == SW_QUARTER ? (m - 1) / 3 * 3 + 1 : m;
+		int m1 = w->kind == SW_QUARTER ? m0 + 3 : m0 + 1;
+		snprintf(b, sizeof(b), "%04d-%02d-01", y % 10000, m0 % 13);
+		sd_date_days(b, from);
+		snprintf(b, sizeof(b), "%04d-%02d-01", (y + (m1 > 12)) % 10000, (m1 > 12 ? 1 : m1) % 13);
+		sd_date_days(b, &end);
+		*open = end - 1 > t;
+		return;
+	}
+	case SW_DAYS:
+		*from = t - w->n + 1;
+		return;
+	case SW_WEEKS:
+		*from = t - 7L * w->n + 1;
+		return;
+	case SW_MONTHS:
+		*from = t - 30L * w->n - w->n / 2 + 1; /* calendar months, near enough: 30.5 days */
+		return;
+	default:
+		*from = -1000000;
+	}
+}
+
+static int in_window(const struct ev *e, const struct sd_window *w, const char *v, int *open)
+{
+	long from, to, d;
+	*open = 0;
+	if (w->kind == SW_NONE)
+		return K_T;
+	if (!v || sd_date_days(v, &d))
+		return K_U;
+	window_range(w, e->t, &from, &to, open);
+	return d >= from && d <= to ? K_T : K_F;
+}
+
+static int k_and(int a, int b)
+{
+	return a == K_F || b == K_F ? K_F : a == K_T && b == K_T ? K_T : K_U;
+}
+static int k_or(int a, int b)
+{
+	return a == K_T || b == K_T ? K_T : a == K_F && b == K_F ? K_F : K_U;
+}
+
+static int cmp_values(const struct rec_field *f, const char *v, const struct sd_cond *c)
+{
+	if (!f || f->kind == RK_INT || f->kind == RK_MONEY) {
+		double x = strtod(v, NULL);
+		return x < c->num ? -1 : x > c->num;
+	}
+	if (f->kind == RK_DATE || f->kind == RK_TIME)
+		return strncmp(v, c->vals[0], 10);
+	return strcmp(v, c->vals[0]);
+}
+
+static int leaf(const struct ev *e, const struct sd_cond *c, const struct cmp_rec *rc)
+{
+	const struct rec_field *f = c->field >= 0 ? &rc->t->fields[c->field] : NULL;
+	const char *v = c->field >= 0 ? fval(rc, c->field) : NULL;
+	char agebuf[32];
+	double age;
+	long d;
+	int open, r;
+
+	if (c->field == SD_FIELD_AGE) {
+		if (age_of(e, rc, &age))
+			return K_U;
+		snprintf(agebuf, sizeof(agebuf), "%.0f", age);
+		v = agebuf;
+	}
+	switch (c->op) {
+	case SD_EQ:
+	case SD_NE:
+		r = v && !cmp_values(f, v, c);
+		return (c->op == SD_EQ) == r ? K_T : K_F;
+	case SD_IN:
+		for (size_t k = 0; v && k < c->nvals; k++)
+			if (!strcmp(v, c->vals[k]))
+				return K_T;
+		return K_F;
+	case SD_HAS_ANY:
+	case SD_HAS_ALL:
+		for (size_t k = 0; k < c->nvals; k++) {
+			r = v && set_has(v, c->vals[k]);
+			if (r && c->op == SD_HAS_ANY)
+				return K_T;
+			if (!r && c->op == SD_HAS_ALL)
+				return K_F;
+		}
+		return c->op == SD_HAS_ALL ? K_T : K_F;
+	case SD_PRESENT:
+		return v ? K_T : K_F;
+	case SD_WITHIN:
+		if (!v || sd_date_days(v, &d))
+			return K_U;
+		return d <= e->t && e->t - d <= (long)c->num ? K_T : K_F;
+	case SD_INWIN:
+		return in_window(e, &c->win, v, &open);
+	default:
+		if (!v)
+			return K_U;
+		r = cmp_values(f, v, c);
+		switch (c->op) {
+		case SD_LT: return r < 0 ? K_T : K_F;
+		case SD_LE: return r <= 0 ? K_T : K_F;
+		case SD_GT: return r > 0 ? K_T : K_F;
+		default: return r >= 0 ? K_T : K_F;
+		}
+	}
+}
+
+static int cond_eval(const struct ev *e, const struct sd_cond *c, const struct cmp_rec *rc)
+{
+	if (!c)
+		return K_T;
+	switch (c->op) {
+	case SD_AND: return k_and(cond_eval(e, c->a, rc), cond_eval(e, c->b, rc));
+	case SD_OR: return k_or(cond_eval(e, c->a, rc), cond_eval(e, c->b, rc));
+	case SD_NOT: {
+		int a = cond_eval(e, c->a, rc);
+		return a == K_U ? K_U : !a;
+	}
+	default:
+		if (c->county && !e->have_county)
+			return K_U;
+		return leaf(e, c, c->county ? &e->county : rc);
+	}
+}
+
+/* rc is a member of set s (its own/join restriction is the caller's). */
+static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_rec *rc, int top,
+                  int *open)
+{
+	const struct sd_source *src = s->src;
+	int k = K_T;
+	*open = 0;
+	if (src->kind_field) {
+		const char *v = fval(rc, field_of(rc, src->kind_field));
+		int hit = 0;
+		for (const char *const *x = src->kinds; v && *x; x++)
+			hit |= !strcmp(v, *x);
+		if (!hit)
+			return K_F;
+	}
+	if (top && s->own && strcmp(rc->owner, e->scope))
+		return K_F;
+	if (s->active && src->start) {
+		const char *a = fval(rc, field_of(rc, src->start));
+		const char *b = src->end ? fval(rc, field_of(rc, src->end)) : NULL;
+		long da, db;
+		if (!a || sd_date_days(a, &da))
+			k = K_U;
+		else if (da > e->t)
+			return K_F;
+		if (b && !sd_date_days(b, &db) && db <= e->t)
+			return K_F;
+	}
+	if (s->win.kind != SW_NONE)
+		k = k_and(k, in_window(e, &s->win, fval(rc, field_of(rc, src->date)), open));
+	if (k == K_F)
+		return K_F;
+	return k_and(k, cond_eval(e, s->filter, rc));
+}
+
+struct tally {
+	struct ev *e;
+	const struct sd_verdict *v;
+	const struct cmp_rec *outer; /* the element an inner set joins */
+	int top;
+	unsigned long seen, unk, p, f, u;
+	unsigned long week[110];
+	long mon0; /* the first Monday of the weekly buckets */
+	int open;
+	struct cmp_result *res; /* top level: failing offices, townships */
+};
+
+static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
+                        struct cmp_result *res, int *open);
+
+static const char *office_of(const struct cmp_rec *rc)
+{
+	if (!strcmp(rc->t->name, "division")) {
+		const char *c = fval(rc, field_of(rc, "code"));
+		if (c)
+			return c;
+	}
+	return rc->owner;
+}
+
+static void add_failing(struct cmp_result *r, const char *office)
+{
+	size_t i = 0;
+	while (i < r->nfailing && strcmp(r->failing[i], office) < 0)
+		i++;
+	if (i < r->nfailing && !strcmp(r->failing[i], office))
+		return;
+	if (r->nfailing == CMP_MAX_FAILING) {
+		r->failing_more = 1;
+		return;
+	}
+	memmove(&r->failing[i + 1], &r->failing[i], (r->nfailing - i) * sizeof(char *));
+	r->failing[i] = strdup(office);
+	if (r->failing[i])
+		r->nfailing++;
+	else
+		memmove(&r->failing[i], &r->failing[i + 1], (r->nfailing - i) * sizeof(char *));
+}
+
+static void add_town(struct cmp_result *r, const char *office, int res)
+{
+	char t[16];
+	size_t i;
+	snprintf(t, sizeof(t), "%.*s", strlen(office) >= 9 ? 9 : (int)strlen(office), office);
+	for (i = 0; i < r->ntown && strcmp(r->town[i].id, t); i++)
+		;
+	if (i == r->ntown) {
+		if (i == CMP_MAX_TOWNSHIPS)
+			return;
+		memset(&r->town[i], 0, sizeof(r->town[i]));
+		snprintf(r->town[i].id, sizeof(r->town[i].id), "%s", t);
+		r->ntown++;
+	}
+	if (res == CR_PASS)
+		r->town[i].pass++;
+	else if (res == CR_FAIL)
+		r->town[i].fail++;
+	else if (res == CR_UNKNOWN)
+		r->town[i].unknown++;
+}
+
+static int joined(const struct cmp_rec *outer, const struct cmp_rec *rc)
+{
+	int k;
+	if (!outer || strcmp(outer->t->name, "child"))
+		return 1; /* by owner: the source's prefix did it */
+	if ((k = field_of(rc, "child")) >= 0)
+		return fval(rc, k) && !strcmp(fval(rc, k), outer->id);
+	if ((k = field_of(rc, "children")) >= 0) {
+		const char *v = fval(rc, k), *p = v;
+		size_t l = strlen(outer->id);
+		while (p && (p = strstr(p, outer->id))) {
+			if ((p == v || strchr(" ,、;", p[-1])) && !strchr("0123456789", p[l]))
+				return 1;
+			p += l;
+		}
+	}
+	return 0;
+}
+
+static int on_record(const struct cmp_rec *rc, void *arg)
+{
+	struct tally *t = arg;
+	const struct sd_verdict *v = t->v;
+	int open = 0, k, r;
+
+	if (!joined(t->outer, rc))
+		return 0;
+	k = in_set(t->e, &v->set, rc, t->top, &open);
+	t->open |= open;
+	if (k == K_F)
+		return 0;
+	if (v->verb == SV_EVERY || v->verb == SV_SHARE) {
+		int ko = k, io = 0;
+		if (ko == K_T && v->when)
+			ko = cond_eval(t->e, v->when, rc);
+		if (ko == K_F)
+			return 0;
+		r = ko == K_U ? CR_UNKNOWN : eval_verdict(t->e, v->inner, rc, NULL, &io);
+		if (t->e->err)
+			return t->e->err;
+		t->p += r == CR_PASS, t->f += r == CR_FAIL, t->u += r == CR_UNKNOWN;
+		if (t->res && r != CR_NA) {
+			if (r == CR_FAIL)
+				add_failing(t->res, office_of(rc));
+			add_town(t->res, office_of(rc), r);
+		}
+		return 0;
+	}
+	if (k == K_U) {
+		t->unk++;
+		return 0;
+	}
+	t->seen++;
+	if (v->verb == SV_WEEKLY) {
+		long d;
+		const char *dv = fval(rc, field_of(rc, v->set.src->date));
+		if (dv && !sd_date_days(dv, &d) && d >= t->mon0 && (d - t->mon0) / 7 < v->set.win.n)
+			t->week[(d - t->mon0) / 7]++;
+	}
+	return 0;
+}
+
+static int count_result(const struct sd_verdict *v, const struct tally *t)
+{
+	double k = v->verb == SV_COUNT ? v->num : 1;
+	enum sd_op op = v->verb == SV_COUNT ? v->cmp : SD_GE;
+	if (v->verb == SV_NONE)
+		op = SD_LE, k = 0;
+	if (op == SD_GT)
+		op = SD_GE, k += 1;
+	if (op == SD_LT)
+		op = SD_LE, k -= 1;
+	if (op == SD_GE) {
+		if (t->seen >= k)
+			return CR_PASS;
+		return t->seen + t->unk >= k || t->open ? CR_UNKNOWN : CR_FAIL;
+	}
+	if (t->seen > k)
+		return CR_FAIL;
+	return t->seen + t->unk <= k ? CR_PASS : CR_UNKNOWN;
+}
+
+static int weekly_result(const struct sd_verdict *v, const struct tally *t)
+{
+	int any_short = 0;
+	for (int i = 0; i < v->set.win.n && i < 110; i++)
+		any_short |= (double)t->week[i] < v->num;
+	if (!any_short)
+		return CR_PASS;
+	return t->unk ? CR_UNKNOWN : CR_FAIL;
+}
+
+static int quant_result(const struct sd_verdict *v, const struct tally *t, struct cmp_result *res)
+{
+	unsigned long n = t->p + t->f + t->u;
+	if (v->verb == SV_EVERY) {
+		if (res)
+			res->pass = t->p, res->fail = t->f, res->unknown = t->u;
+		if (!n) {
+			if (res && !strcmp(v->set.src->name, "division"))
+				snprintf(res->note, sizeof(res->note),
+				         "no division roster (R02) entries here: import it at the county");
+			return !strcmp(v->set.src->name, "division") ? CR_UNKNOWN : CR_NA;
+		}
+		return t->f ? CR_FAIL : t->u ? CR_UNKNOWN : CR_PASS;
+	}
+	/* share */
+	if (res) {
+		res->pass = t->p, res->fail = t->f, res->unknown = t->u;
+		if (n) {
+			res->has_value = 1;
+			res->value = res->lo = (double)t->p / (double)n;
+			res->hi = (double)(t->p + t->u) / (double)n;
+		}
+	}
+	if (!n)
+		return !strcmp(v->set.src->name, "division") ? CR_UNKNOWN : CR_NA;
+	if ((double)t->p / (double)n >= v->num - 1e-9)
+		return CR_PASS;
+	return (double)(t->p + t->u) / (double)n < v->num - 1e-9 ? CR_FAIL : CR_UNKNOWN;
+}
+
+static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
+                        struct cmp_result *res, int *open)
+{
+	struct tally t = {.e = e, .v = v, .outer = outer, .top = outer == NULL, .res = res};
+	const char *prefix = e->scope;
+	int exact = 0, r;
+
+	if (v->verb == SV_COND) {
+		int k = cond_eval(e, v->cond, outer);
+		return k == K_T ? CR_PASS : k == K_F ? CR_FAIL : CR_UNKNOWN;
+	}
+	if (outer && strcmp(outer->t->name, "child"))
+		prefix = office_of(outer), exact = 1;
+	if (v->verb == SV_WEEKLY)
+		t.mon0 = e->t - (e->t + 3) % 7 - 7L * v->set.win.n;
+	if ((r = e->src->each(e->src->arg, v->set.t, prefix, exact, on_record, &t))) {
+		e->err = r;
+		return CR_UNKNOWN;
+	}
+	*open = t.open;
+	if (v->verb == SV_EVERY || v->verb == SV_SHARE)
+		return quant_result(v, &t, res);
+	if (res)
+		res->has_value = 1, res->value = (double)t.seen;
+	if (v->verb == SV_WEEKLY)
+		return weekly_result(v, &t);
+	r = count_result(v, &t);
+	if (r == CR_UNKNOWN && res && t.open && !t.unk)
+		snprintf(res->note, sizeof(res->note), "%lu so far: the window is still open",
+		         t.seen);
+	return r;
+}
+
+static int on_county(const struct cmp_rec *rc, void *arg)
+{
+	struct ev *e = arg;
+	const char *tier = fval(rc, field_of(rc, "tier"));
+	if (!tier || strcmp(tier, "county"))
+		return 0;
+	e->county = *rc;
+	for (size_t k = 0; k < rc->t->nfields && k < REC_MAX_FIELDS; k++)
+		e->county_val[k] = rc->val[k] ? strdup(rc->val[k]) : NULL;
+	e->county.val = e->county_val;
+	e->county.id = e->county.owner = "";
+	e->have_county = 1;
+	return 1;
+}
+
+static int rule_when(struct ev *e, const struct sd_rule *rule, struct cmp_result *out)
+{
+	int k;
+	if (!rule->when)
+		return 0;
+	snprintf(e->county_buf, sizeof(e->county_buf), "%.6s", e->scope);
+	if (strlen(e->scope) >= 6)
+		e->src->each(e->src->arg, roles_record_type("office"), e->county_buf, 1, on_county, e);
+	k = cond_eval(e, rule->when, NULL);
+	if (k == K_F) {
+		out->res = CR_NA;
+		snprintf(out->note, sizeof(out->note), "does not apply to this county");
+		return 1;
+	}
+	if (k == K_U) {
+		out->res = CR_UNKNOWN;
+		snprintf(out->note, sizeof(out->note),
+		         "the county's profile (R01 office, tier county) does not say");
+		return 1;
+	}
+	return 0;
+}
+
+int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
+             const struct sd_indicator *d, struct cmp_result *out)
+{
+	struct ev e = {.src = src, .scope = scope};
+	int open = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->ind = d;
+	snprintf(out->at, sizeof(out->at), "%s", at);
+	if (!d->rule) {
+		out->res = CR_UNKNOWN;
+		snprintf(out->note, sizeof(out->note), "%s",
+		         *d->needs ? d->needs
+		                   : !strcmp(d->mode, "—") ? "informational: no pass or fail"
+		                                           : "not measured: needs an attestation or a "
+		                                             "finding (none here)");
+		if (!strcmp(d->mode, "—"))
+			out->res = CR_NA;
+		return 0;
+	}
+	snprintf(e.at, sizeof(e.at), "%s", at);
+	if (*d->rule->by && strcmp(at, d->rule->by) < 0) {
+		out->res = CR_NA;
+		snprintf(out->note, sizeof(out->note), "not due until %s", d->rule->by);
+		return 0;
+	}
+	if (*d->rule->by)
+		snprintf(e.at, sizeof(e.at), "%s", d->rule->by); /* judged at its due date */
+	snprintf(out->at, sizeof(out->at), "%s", e.at);
+	if (sd_date_days(e.at, &e.t))
+		return CN_EINVAL;
+	if (!rule_when(&e, d->rule, out))
+		out->res = eval_verdict(&e, d->rule->v, NULL, out, &open);
+	for (size_t k = 0; k < REC_MAX_FIELDS; k++)
+		free(e.county_val[k]);
+	if (e.err)
+		snprintf(out->note, sizeof(out->note), "the records could not be read (error %d)",
+		         e.err);
+	return e.err;
+}
+
+void cmp_result_free(struct cmp_result *r)
+{
+	for (size_t i = 0; i < r->nfailing; i++)
+		free(r->failing[i]);
+	r->nfailing = 0;
+}
+
+const char *cmp_res_name(enum cmp_res r)
+{
+	static const char *const n[] = {"pass", "fail", "unknown", "n/a"};
+	return n[r];
+}
+
+const char *cmp_res_zh(enum cmp_res r)
+{
+	static const char *const n[] = {"达标", "未达标", "不明", "不适用"};
+	return n[r];
+}
+
+enum cmp_res cmp_stricter(enum cmp_res a, enum cmp_res b)
+{
+	static const int rank[] = {1, 3, 2, 0}; /* pass, fail, unknown, n/a */
+	return rank[a] >= rank[b] ? a : b;
+}
