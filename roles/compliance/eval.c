@@ -327,7 +327,7 @@ static int joined(const struct cmp_rec *outer, const struct cmp_rec *rc)
 		const char *v = fval(rc, k), *p = v;
 		size_t l = strlen(outer->id);
 		while (p && (p = strstr(p, outer->id))) {
-			if ((p == v || strchr(" ,、;", p[-1])) && !strchr("0123456789", p[l]))
+			if ((p == v || strchr(" ,、;", p[-1])) && (!p[l] || !strchr("0123456789", p[l])))
 				return 1;
 			p += l;
 		}
