@@ -71,6 +71,8 @@ struct config {
 	int rectify_hours;     /* its deadline after the overdue moment */
 	/* records */
 	size_t max_document;   /* bytes of one attached document (roles/docs) */
+	/* compliance */
+	char *standards_dir;   /* the standards' directory ("": the default) */
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */

@@ -129,6 +129,13 @@ static const struct key records_keys[] = {
     END,
 };
 
+static const struct key compliance_keys[] = {
+    TEXT("standards_dir", K_PATH_OPT, standards_dir, "", true,
+         "Directory of the standards (ID.cfg) `carenet compliance` evaluates; empty: "
+         "/etc/carenet/standards, else /usr/share/carenet/standards, else the source tree's."),
+    END,
+};
+
 const struct key config_keys[] = {
     TEXT("data_dir", K_PATH, data_dir, "data", false,
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
@@ -153,6 +160,7 @@ const struct key config_keys[] = {
     GROUP("deadline", deadline_keys),
     GROUP("audit", audit_keys),
     GROUP("records", records_keys),
+    GROUP("compliance", compliance_keys),
     END,
 };
 

@@ -410,6 +410,7 @@ static const struct handler handlers[] = {
     ROW(DOC_GET, "doc_get", roles_req, 1),
     ROW(DOC_LIST, "doc_list", roles_req, 0),
     ROW(BACKUP, "backup", backup_req, 1),
+    ROW(COMPLIANCE, "compliance", roles_req, 0),
 };
 #undef ROW
 

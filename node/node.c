@@ -392,6 +392,8 @@ static int make_policy(struct node *n)
 	p->auto_rectify = n->cfg->auto_rectify;
 	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
 	p->max_document = n->cfg->max_document;
+	snprintf(p->standards_dir, sizeof(p->standards_dir), "%s",
+	         n->cfg->standards_dir ? n->cfg->standards_dir : "");
 	return 0;
 }
 

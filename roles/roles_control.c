@@ -5,7 +5,8 @@
  * (directive_issue, directive_list, directive_show, inbox, ack),
  * roles/audit/audit_control.c (audit, audit_verify, audit_checkpoints),
  * roles/records/ (record_write, record_list, record_show; with case_open and
- * related: cases.c). directive_issue passes through directive_issue_req
+ * related: cases.c), roles/compliance/ (compliance: fed the records held
+ * here through records_each inside one read txn). directive_issue passes through directive_issue_req
  * here first: a --ref naming a county record must be a case held here.
  *
  * roles_control() returns the request's result (0 or a negative error),
@@ -19,6 +20,7 @@
  */
 #include "audit.h"
 #include "checkpoints.h"
+#include "compliance.h"
 #include "directives.h"
 #include "docs.h"
 #include "err.h"
@@ -140,6 +142,47 @@ static int ledger_summary_req(struct roles *r, const Carenet__ControlRequest *re
 	return records_summary(r, req->ledger_summary, rep);
 }
 
+/* compliance: roles/compliance reads the records domain's store through a
+ * cmp_source bound to one read txn (records_each: one record at a time). */
+struct csrc {
+	struct roles *r;
+	MDB_txn *txn;
+	const Carenet__ComplianceRequest *q;
+	Carenet__ControlReply *rep;
+	int (*fn)(const struct cmp_rec *rc, void *arg);
+	void *arg;
+};
+
+static int csrc_one(const struct rec *rc, void *arg)
+{
+	struct csrc *c = arg;
+	struct cmp_rec x = {rc->t, rc->id, rc->owner, rc->changed_at, rc->val};
+	return c->fn(&x, c->arg);
+}
+
+static int csrc_each(void *arg, const struct rec_type *t, const char *prefix, int exact,
+                     int (*fn)(const struct cmp_rec *rc, void *fnarg), void *fnarg)
+{
+	struct csrc c = *(struct csrc *)arg;
+	c.fn = fn, c.arg = fnarg;
+	return records_each(c.r, c.txn, t, prefix, exact, csrc_one, &c);
+}
+
+static int compliance_txn(MDB_txn *txn, void *arg)
+{
+	struct csrc *c = arg;
+	struct cmp_source src = {c, csrc_each};
+	c->txn = txn;
+	return compliance_run(c->r, c->q, &src, c->rep);
+}
+
+static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
+                          Carenet__ControlReply *rep)
+{
+	struct csrc c = {.r = r, .q = req->compliance, .rep = rep};
+	return store_read(r->env.store, compliance_txn, &c);
+}
+
 /* The domain's rows of the control table (node/control.c routes them here
  * after checking the oneof member is present), indexed by the oneof case. */
 struct roles_handler {
@@ -168,6 +211,7 @@ static const struct roles_handler handlers[] = {
     ROW(DOC_ADD, doc_add_req),
     ROW(DOC_GET, doc_get_req),
     ROW(DOC_LIST, doc_list_req),
+    ROW(COMPLIANCE, compliance_req),
 };
 #undef ROW
 
@@ -201,6 +245,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	records_reply_free(rep);
 	records_summary_free(rep);
 	docs_reply_free(rep);
+	compliance_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

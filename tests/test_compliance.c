@@ -317,7 +317,7 @@ static int built_result(const struct sd_indicator *d, int want)
 		satisfy(d->rule->when, county, county, 1);
 	}
 	build(d->rule->v, NULL, 1, want, county);
-	if (cmp_eval(&source, COUNTY, AT, d, &res))
+	if (cmp_eval(&source, COUNTY, AT, d, NULL, &res))
 		return -1;
 	r = res.res;
 	if (r != (want ? CR_PASS : CR_FAIL))
@@ -400,7 +400,7 @@ static struct frec *home(const char *village, const char *manager)
 
 static int eval_at(const char *rule, const char *at, struct cmp_result *res)
 {
-	return cmp_eval(&source, COUNTY, at, ind_of(rule), res);
+	return cmp_eval(&source, COUNTY, at, ind_of(rule), NULL, res);
 }
 
 static void test_share(void)

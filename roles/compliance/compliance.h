@@ -5,6 +5,8 @@
  * township. Reads only; never a personal value out (counts and office ids).
  *
  * compliance.h  this map and the domain's interface
+ * compliance_control.c  the control request `compliance` (standards
+ *               loaded, evaluated, merged: the stricter reading, veto first)
  * eval.c        the evaluator: streams records through a cmp_source (one
  *               record at a time; nested sets re-scan the inner type per
  *               outer element with the owner's prefix), Kleene logic
@@ -20,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "roles_int.h"
 #include "standards.h"
 
 enum cmp_res { CR_PASS, CR_FAIL, CR_UNKNOWN, CR_NA };
@@ -42,6 +45,18 @@ struct cmp_source {
 };
 
 #define CMP_MAX_FAILING 200
+#define CMP_MAX_OFFICES 1024 /* offices whose data age is tracked */
+
+/* Data age: the newest record version seen from each office (changed_at),
+ * over every indicator of one request. */
+struct cmp_office_age {
+	char id[PKI_ID_MAX];
+	uint64_t newest;
+};
+struct cmp_ages {
+	size_t n, last;
+	struct cmp_office_age v[CMP_MAX_OFFICES];
+};
 #define CMP_MAX_TOWNSHIPS 64
 
 struct cmp_township {
@@ -61,25 +76,28 @@ struct cmp_result {
 	size_t ntown;
 	char note[256];                 /* why unknown or n/a */
 	char at[SD_DATE_LEN];           /* the date judged (a `by` date, or T) */
+	unsigned char touched[CMP_MAX_OFFICES / 8]; /* offices (cmp_ages index) it read */
 };
 
-struct cmp_ctx {
-	const struct cmp_source *src;
-	const char *scope; /* the office whose subtree is evaluated */
-	char at[SD_DATE_LEN];
-	uint64_t now;
-	uint64_t newest;  /* the newest record version seen (data age) */
-	uint64_t oldest;  /* the oldest office's newest version */
-};
-
-/* Evaluates indicator d at date at ("YYYY-MM-DD") over scope. 0, or a
+/* Evaluates indicator d at date at ("YYYY-MM-DD") over scope; ages (may
+ * be NULL) collects the offices read and their newest record. 0, or a
  * source error (the result's note says which). */
 int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
-             const struct sd_indicator *d, struct cmp_result *out);
+             const struct sd_indicator *d, struct cmp_ages *ages, struct cmp_result *out);
+/* The age (s) at now of the oldest data among the offices r read; -1: none. */
+int64_t cmp_data_age(const struct cmp_ages *ages, const struct cmp_result *r, uint64_t now);
 void cmp_result_free(struct cmp_result *r);
 const char *cmp_res_name(enum cmp_res r);
 const char *cmp_res_zh(enum cmp_res r);
 /* The stricter of two results (fail > unknown > pass > n/a). */
 enum cmp_res cmp_stricter(enum cmp_res a, enum cmp_res b);
+
+/* The control request compliance, inside the read txn src reads through:
+ * rep->compliance (free with compliance_reply_free). Refusals: CN_EINVAL
+ * (a bad standard file: FILE:LINE: ID: ..., a bad date), CN_ESCOPE (an
+ * office outside this node's subtree), with the reason in r->err. */
+int compliance_run(struct roles *r, const Carenet__ComplianceRequest *q,
+                   const struct cmp_source *src, Carenet__ControlReply *rep);
+void compliance_reply_free(Carenet__ControlReply *rep);
 
 #endif

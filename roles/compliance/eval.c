@@ -27,7 +27,29 @@ struct ev {
 	struct cmp_rec county;      /* the county profile (R01 tier county), if found */
 	char *county_val[REC_MAX_FIELDS];
 	int err;
+	struct cmp_ages *ages;
+	struct cmp_result *top;
 };
+
+static void touch(struct ev *e, const struct cmp_rec *rc)
+{
+	struct cmp_ages *a = e->ages;
+	size_t i = a->last;
+	if (i >= a->n || strcmp(a->v[i].id, rc->owner))
+		for (i = 0; i < a->n && strcmp(a->v[i].id, rc->owner); i++)
+			;
+	if (i == a->n) {
+		if (i == CMP_MAX_OFFICES)
+			return;
+		snprintf(a->v[i].id, sizeof(a->v[i].id), "%s", rc->owner);
+		a->v[i].newest = 0;
+		a->n++;
+	}
+	a->last = i;
+	if (rc->changed_at > a->v[i].newest)
+		a->v[i].newest = rc->changed_at;
+	e->top->touched[i / 8] |= (unsigned char)(1u << (i % 8));
+}
 
 static const char *fval(const struct cmp_rec *rc, int k)
 {
@@ -341,6 +363,8 @@ static int on_record(const struct cmp_rec *rc, void *arg)
 	const struct sd_verdict *v = t->v;
 	int open = 0, k, r;
 
+	if (t->e->ages)
+		touch(t->e, rc);
 	if (!joined(t->outer, rc))
 		return 0;
 	k = in_set(t->e, &v->set, rc, t->top, &open);
@@ -510,9 +534,9 @@ static int rule_when(struct ev *e, const struct sd_rule *rule, struct cmp_result
 }
 
 int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
-             const struct sd_indicator *d, struct cmp_result *out)
+             const struct sd_indicator *d, struct cmp_ages *ages, struct cmp_result *out)
 {
-	struct ev e = {.src = src, .scope = scope};
+	struct ev e = {.src = src, .scope = scope, .ages = ages, .top = out};
 	int open = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -548,6 +572,20 @@ int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
 		snprintf(out->note, sizeof(out->note), "the records could not be read (error %d)",
 		         e.err);
 	return e.err;
+}
+
+int64_t cmp_data_age(const struct cmp_ages *ages, const struct cmp_result *r, uint64_t now)
+{
+	int64_t age = -1;
+	for (size_t i = 0; ages && i < ages->n; i++)
+		if (r->touched[i / 8] & (1u << (i % 8))) {
+			int64_t a = ages->v[i].newest && now > ages->v[i].newest
+			                ? (int64_t)(now - ages->v[i].newest)
+			                : 0;
+			if (a > age)
+				age = a;
+		}
+	return age;
 }
 
 void cmp_result_free(struct cmp_result *r)

@@ -54,6 +54,7 @@ struct roles_policy {
 	int auto_rectify;                  /* issue a rectification order when overdue */
 	uint64_t rectify_after;            /* its deadline: seconds after the overdue moment */
 	uint64_t max_document;             /* documents' size cap in bytes (0: roles/docs' default) */
+	char standards_dir[1024];          /* compliance.standards_dir ("": sd_default_dir()) */
 };
 
 struct roles_env {

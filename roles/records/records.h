@@ -17,6 +17,8 @@
  *             village and the new owner's accept; who may write a record
  *             whose owner changed
  * ledger.c    ledger summary (counts, no personal field) and --stale
+ * scan.c      records_each: one type's open records under an owner prefix,
+ *             one at a time (roles top feeds roles/compliance with it)
  * cases.c     R14 cases at the county: records_case_open (also called by
  *             roles top for `report open-case`), case show (the case and
  *             every record referring to it), records_case_held
@@ -208,6 +210,14 @@ int records_case_refs(struct roles *r, MDB_txn *txn, const struct rec *rc, char 
 int records_case_held(struct roles *r, MDB_txn *txn, const char *id);
 /* "YYYY-MM-DD HH:MM" in China time (UTC+8): an RK_TIME value of t. */
 void records_time_text(uint64_t t, char *out, size_t len);
+
+/* ---- scan.c ---- */
+/* fn for every open record of type t whose owner begins with prefix (exact:
+ * is prefix), through the "t:" and "o:" indexes inside txn; rc is valid
+ * during the call only. fn's non-zero return stops and is returned; store
+ * errors pass through. */
+int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
+                 int exact, int (*fn)(const struct rec *rc, void *arg), void *arg);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);
