@@ -483,8 +483,8 @@ static void comp_table(const Carenet__ComplianceReply *c)
 		const Carenet__ComplianceIndicator *x = c->indicators[i];
 		char v[64];
 		value_text(x, v, sizeof(v));
-		printf("%s%-34s %-2s %-14s", x->veto ? "否决 " : "", x->id, x->mode,
-		       cli_result_zh(x->result));
+		printf("%s%-34s %-2s ", x->veto ? "否决 " : "", x->id, x->mode);
+		cli_pad(stdout, cli_result_zh(x->result), 14);
 		if (*v || *x->threshold)
 			printf(" %s%s%s", v, *x->threshold ? " / " : "", x->threshold);
 		if (x->n_failing_offices)

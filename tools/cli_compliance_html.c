@@ -117,7 +117,10 @@ static void value(FILE *f, const Carenet__ComplianceIndicator *x)
 		fprintf(f, "%.0f", x->value);
 	if (*x->threshold) {
 		fputs(" / ", f);
-		esc(f, x->threshold);
+		if (!strcmp(x->threshold, "all"))
+			fputs("全部 <span class=\"en\">all</span>", f);
+		else
+			esc(f, x->threshold);
 	}
 }
 
@@ -174,23 +177,64 @@ static void row(FILE *f, const Carenet__ComplianceIndicator *x)
 	fputs("</td></tr>\n", f);
 }
 
-static void table(FILE *f, const Carenet__ComplianceReply *c, int veto)
+/* Which rows a table holds: veto items; measured; not measured (no rule). */
+enum part { P_VETO, P_MEASURED, P_OTHER };
+
+static int in_part(const Carenet__ComplianceIndicator *x, enum part p)
+{
+	if (p == P_VETO)
+		return x->veto;
+	return !x->veto && (p == P_MEASURED) == (x->rule[0] != 0);
+}
+
+static void others(FILE *f, const Carenet__ComplianceReply *c)
+{
+	fputs("<h2 id=\"other\">未计量指标 <span class=\"en\">Not measured here: attested (A), inspected (I), "
+	      "another department's figure (X), informational (—), or data not kept yet</span></h2>\n"
+	      "<table><colgroup><col style=\"width:27%\"><col style=\"width:5%\"><col style=\""
+	      "width:40%\"><col style=\"width:28%\"></colgroup><tr><th>编号 <span class=\"en\">"
+	      "id</span></th><th>方式</th><th>指标 <span class=\"en\">indicator</span></th><th>"
+	      "结果 <span class=\"en\">result</span></th></tr>\n", f);
+	for (size_t i = 0; i < c->n_indicators; i++) {
+		const Carenet__ComplianceIndicator *x = c->indicators[i];
+		const char *zh = cli_result_zh(x->result);
+		if (!in_part(x, P_OTHER))
+			continue;
+		fputs("<tr><td class=\"mono\">", f);
+		esc(f, x->id);
+		fputs("</td><td>", f);
+		esc(f, x->mode);
+		fputs("</td><td class=\"small\">", f);
+		esc(f, x->zh);
+		fprintf(f, "</td><td class=\"%s small\">%.*s <span class=\"en\">%s</span>: ",
+		        cls(x->result), (int)strcspn(zh, " "), zh, x->result);
+		esc(f, x->note);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void table(FILE *f, const Carenet__ComplianceReply *c, enum part part)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_indicators; i++)
-		n += c->indicators[i]->veto == veto;
+		n += in_part(c->indicators[i], part);
 	if (!n)
 		return;
-	fputs(veto ? "<h2>一票否决项 <span class=\"en\">Veto items</span></h2>\n"
-	           : "<h2>指标 <span class=\"en\">Indicators</span></h2>\n",
+	if (part == P_OTHER)
+		return others(f, c);
+	fputs(part == P_VETO ? "<h2 id=\"veto\">一票否决项 <span class=\"en\">Veto items</span></h2>\n"
+	                     : "<h2 id=\"measured\">计量指标 <span class=\"en\">Measured indicators</span></h2>\n",
 	      f);
-	fputs("<table><tr><th>编号 <span class=\"en\">id</span></th><th>指标 <span class=\"en\">"
+	fputs("<table><colgroup><col style=\"width:21%\"><col style=\"width:33%\"><col style=\""
+	      "width:9%\"><col style=\"width:16%\"><col style=\"width:13%\"><col style=\""
+	      "width:8%\"></colgroup><tr><th>编号 <span class=\"en\">id</span></th><th>指标 <span class=\"en\">"
 	      "indicator</span></th><th>结果 <span class=\"en\">result</span></th><th>数值 / 标准 "
 	      "<span class=\"en\">value / threshold</span></th><th>未达标单位 <span class=\"en\">"
 	      "failing offices</span></th><th>数据时效 <span class=\"en\">data age</span></th></tr>\n",
 	      f);
 	for (size_t i = 0; i < c->n_indicators; i++)
-		if (c->indicators[i]->veto == veto)
+		if (in_part(c->indicators[i], part))
 			row(f, c->indicators[i]);
 	fputs("</table>\n", f);
 }
@@ -198,10 +242,10 @@ static void table(FILE *f, const Carenet__ComplianceReply *c, int veto)
 /* Townships × indicators with elements: a heat table. */
 static void townships(FILE *f, const Carenet__ComplianceReply *c)
 {
-	const Carenet__ComplianceIndicator *cols[24];
+	const Carenet__ComplianceIndicator *cols[40];
 	const char *towns[64];
 	size_t nc = 0, nt = 0;
-	for (size_t i = 0; i < c->n_indicators && nc < 24; i++) {
+	for (size_t i = 0; i < c->n_indicators && nc < 40; i++) {
 		const Carenet__ComplianceIndicator *x = c->indicators[i];
 		if (!x->n_townships)
 			continue;
@@ -216,19 +260,22 @@ static void townships(FILE *f, const Carenet__ComplianceReply *c)
 	}
 	if (!nc)
 		return;
-	fputs("<h2>乡镇汇总 <span class=\"en\">Roll-up per township (fail/total)</span></h2>\n"
-	      "<table><tr><th>乡镇 <span class=\"en\">township</span></th>", f);
-	for (size_t i = 0; i < nc; i++) {
-		fputs("<th class=\"small mono\">", f);
-		esc(f, cols[i]->id);
+	fputs("<h2 id=\"townships\">乡镇汇总 <span class=\"en\">Roll-up per township: failing / "
+	      "counted (村、社区 or 乡镇 per indicator)</span></h2>\n<table class=\"small\"><tr><th>"
+	      "指标 <span class=\"en\">indicator</span></th>", f);
+	for (size_t t = 0; t < nt; t++) {
+		fputs("<th class=\"mono\" title=\"", f);
+		esc(f, towns[t]);
+		fputs("\">", f);
+		esc(f, strlen(towns[t]) > 6 ? towns[t] + 6 : towns[t]);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
-	for (size_t t = 0; t < nt; t++) {
+	for (size_t i = 0; i < nc; i++) {
 		fputs("<tr><td class=\"mono\">", f);
-		esc(f, towns[t]);
+		esc(f, cols[i]->id);
 		fputs("</td>", f);
-		for (size_t i = 0; i < nc; i++) {
+		for (size_t t = 0; t < nt; t++) {
 			const Carenet__ComplianceTownship *w = NULL;
 			for (size_t k = 0; k < cols[i]->n_townships; k++)
 				if (!strcmp(cols[i]->townships[k]->id, towns[t]))
@@ -236,20 +283,21 @@ static void townships(FILE *f, const Carenet__ComplianceReply *c)
 			if (!w)
 				fputs("<td class=\"na\"></td>", f);
 			else
-				fprintf(f, "<td class=\"%s small\">%llu/%llu</td>", cls(w->result),
+				fprintf(f, "<td class=\"%s\">%llu/%llu</td>", cls(w->result),
 				        (unsigned long long)w->fail,
 				        (unsigned long long)(w->pass + w->fail + w->unknown));
 		}
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n", f);
+	fputs("</table><p class=\"small en\">columns: township code after the county's 6 digits "
+	      "(乡镇代码后三位)</p>\n", f);
 }
 
 static void offices(FILE *f, const Carenet__ComplianceReply *c)
 {
 	if (!c->n_offices)
 		return;
-	fputs("<h2>各单位数据时效 <span class=\"en\">Age of each office's data (newest record held "
+	fputs("<h2 id=\"offices\">各单位数据时效 <span class=\"en\">Age of each office's data (newest record held "
 	      "here)</span></h2>\n<table><tr><th>单位 <span class=\"en\">office</span></th><th>时效 "
 	      "<span class=\"en\">age</span></th><th>单位</th><th>时效</th><th>单位</th><th>时效</th>"
 	      "</tr>\n<tr>", f);
@@ -270,9 +318,10 @@ int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f)
 {
 	head(f, c);
 	summary(f, c);
-	table(f, c, 1);
-	table(f, c, 0);
+	table(f, c, P_VETO);
+	table(f, c, P_MEASURED);
 	townships(f, c);
+	table(f, c, P_OTHER);
 	offices(f, c);
 	fputs("<p class=\"small en\">carenet compliance — 不明 (unknown): 数据缺失或尚未计量，不视为达标 "
 	      "(data missing or not measured; never counted as a pass). 个人信息不出现在本报告中 (no "

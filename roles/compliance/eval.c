@@ -435,6 +435,9 @@ static int weekly_result(const struct sd_verdict *v, const struct tally *t)
 static int quant_result(const struct sd_verdict *v, const struct tally *t, struct cmp_result *res)
 {
 	unsigned long n = t->p + t->f + t->u;
+	if (res && t->u)
+		snprintf(res->note, sizeof(res->note),
+		         "%lu of %lu unknown: a value the rule reads is missing or undated", t->u, n);
 	if (v->verb == SV_EVERY) {
 		if (res)
 			res->pass = t->p, res->fail = t->f, res->unknown = t->u;
