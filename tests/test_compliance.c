@@ -508,6 +508,47 @@ static void test_county_profile(void)
 	CHECK_INT(cmp_stricter(CR_NA, CR_PASS), CR_PASS);
 }
 
+/* ---- attestations (R27): modes A and X ---- */
+static void test_attested(void)
+{
+	struct sd_indicator d = {.id = "protect.hotline", .mode = "A", .needs = "",
+	                         .std_id = "yunnan-2018-demo"};
+	struct cmp_result res;
+	struct frec *a;
+	world_clear();
+	CHECK_INT(cmp_eval(&source, COUNTY, AT, &d, NULL, &res), 0);
+	CHECK_INT(res.res, CR_UNKNOWN); /* none: unknown, never a pass */
+	a = rec_new("attestation", VILLAGE); /* another office's does not count for the county */
+	setv(a, "indicator", "protect.hotline"), setv(a, "declared_at", "2024-06-01");
+	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
+	CHECK_INT(res.res, CR_UNKNOWN);
+	a = rec_new("attestation", COUNTY);
+	setv(a, "indicator", "protect.hotline"), setv(a, "declared_at", "2024-06-01");
+	setv(a, "statement", "热线已开通"), setv(a, "standard", "mca-2018-demo");
+	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
+	CHECK_INT(res.res, CR_UNKNOWN); /* for the other standard */
+	setv(a, "standard", "yunnan-2018-demo");
+	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
+	CHECK_INT(res.res, CR_PASS);
+	CHECK(res.attested && !strcmp(res.attested_by, COUNTY) &&
+	      !strcmp(res.attested_at, "2024-06-01") && strstr(res.note, "not measured"));
+	cmp_eval(&source, COUNTY, "2024-05-31", &d, NULL, &res);
+	CHECK_INT(res.res, CR_UNKNOWN); /* declared after T */
+	setv(a, "valid_until", "2024-12-01");
+	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
+	CHECK_INT(res.res, CR_FAIL); /* expired */
+	CHECK(strstr(res.note, "expired") != NULL);
+	a = rec_new("attestation", COUNTY); /* a newer one, valid */
+	setv(a, "indicator", "protect.hotline"), setv(a, "declared_at", "2024-12-10");
+	setv(a, "value", "0.75");
+	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
+	CHECK_INT(res.res, CR_PASS);
+	CHECK(res.has_value && res.value > 0.749 && !strcmp(res.attested_at, "2024-12-10"));
+	d.mode = "I";
+	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
+	CHECK_INT(res.res, CR_UNKNOWN); /* an inspector's finding, not an attestation */
+}
+
 /* ---- bad standard files ---- */
 static void bad_file(const char *entry, const char *want)
 {
@@ -565,6 +606,7 @@ int main(int argc, char **argv)
 	test_share();
 	test_kleene_dates();
 	test_county_profile();
+	test_attested();
 	test_bad_files();
 	printf("test_compliance: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;

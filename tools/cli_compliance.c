@@ -396,6 +396,12 @@ static void comp_json_ind(struct json *j, const Carenet__ComplianceIndicator *x)
 	json_str(j, "note", x->note), json_str(j, "judged_at", x->judged_at);
 	json_str(j, "due", x->due), json_str(j, "tier", x->tier), json_str(j, "zh", x->zh);
 	json_str(j, "en", x->en), json_str(j, "standard", x->standard), json_str(j, "rule", x->rule);
+	if (x->attested) {
+		json_obj_begin(j, "attested");
+		json_str(j, "by", x->attested_by), json_str(j, "at", x->attested_at);
+		json_str(j, "record", x->attested_record), json_obj_end(j);
+	} else
+		json_null(j, "attested");
 	json_arr_begin(j, "townships");
 	for (size_t k = 0; k < x->n_townships; k++) {
 		const Carenet__ComplianceTownship *t = x->townships[k];

@@ -7,6 +7,8 @@
  * compliance.h  this map and the domain's interface
  * compliance_control.c  the control request `compliance` (standards
  *               loaded, evaluated, merged: the stricter reading, veto first)
+ * attest.c      indicators of modes A and X: the scope office's latest R27
+ *               attestation valid at T (pass, as attested), expired (fail)
  * eval.c        the evaluator: streams records through a cmp_source (one
  *               record at a time; nested sets re-scan the inner type per
  *               outer element with the owner's prefix), Kleene logic
@@ -77,6 +79,10 @@ struct cmp_result {
 	char note[256];                 /* why unknown or n/a */
 	char at[SD_DATE_LEN];           /* the date judged (a `by` date, or T) */
 	unsigned char touched[CMP_MAX_OFFICES / 8]; /* offices (cmp_ages index) it read */
+	int attested;                   /* an R27 attestation decided it (not measured) */
+	char attested_by[PKI_ID_MAX];   /* the office that signed it */
+	char attested_at[SD_DATE_LEN];  /* its declared_at */
+	char attested_id[64];           /* the record */
 };
 
 /* Evaluates indicator d at date at ("YYYY-MM-DD") over scope; ages (may
@@ -87,6 +93,10 @@ int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
 /* The age (s) at now of the oldest data among the offices r read; -1: none. */
 int64_t cmp_data_age(const struct cmp_ages *ages, const struct cmp_result *r, uint64_t now);
 void cmp_result_free(struct cmp_result *r);
+/* attest.c: d (mode A or X, no rule) from the attestations (R27) owned by
+ * scope at date at: out->res, note and attested_*; 0 or a source error. */
+int cmp_attested(const struct cmp_source *src, const char *scope, const char *at,
+                 const struct sd_indicator *d, struct cmp_result *out);
 const char *cmp_res_name(enum cmp_res r);
 const char *cmp_res_zh(enum cmp_res r);
 /* The stricter of two results (fail > unknown > pass > n/a). */

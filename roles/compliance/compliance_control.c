@@ -149,9 +149,12 @@ static int row_new(struct out *o, const char *std, const struct cmp_result *res,
 	x->note = dup(res->note), x->zh = dup(d->zh), x->en = dup(d->en), x->tier = dup(d->tier);
 	x->judged_at = dup(res->at), x->due = dup(d->due), x->standard = dup(std);
 	x->rule = dup(d->rule_text);
+	x->attested = res->attested, x->attested_by = dup(res->attested_by);
+	x->attested_at = dup(res->attested_at), x->attested_record = dup(res->attested_id);
 	x->pass = res->pass, x->fail = res->fail, x->unknown = res->unknown;
 	if (!x->id || !x->mode || !x->result || !x->threshold || !x->note || !x->zh || !x->en ||
-	    !x->tier || !x->judged_at || !x->due || !x->standard || !x->rule)
+	    !x->tier || !x->judged_at || !x->due || !x->standard || !x->rule || !x->attested_by ||
+	    !x->attested_at || !x->attested_record)
 		return CN_ENOMEM;
 	int rc = fill_failing(x, res);
 	return rc ? rc : fill_towns(x, res);

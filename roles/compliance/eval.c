@@ -546,15 +546,14 @@ int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
 	out->ind = d;
 	snprintf(out->at, sizeof(out->at), "%s", at);
 	if (!d->rule) {
-		out->res = CR_UNKNOWN;
+		int ax = !strcmp(d->mode, "A") || !strcmp(d->mode, "X");
+		out->res = strcmp(d->mode, "—") ? CR_UNKNOWN : CR_NA;
 		snprintf(out->note, sizeof(out->note), "%s",
-		         *d->needs ? d->needs
-		                   : !strcmp(d->mode, "—") ? "informational: no pass or fail"
-		                                           : "not measured: needs an attestation or a "
-		                                             "finding (none here)");
-		if (!strcmp(d->mode, "—"))
-			out->res = CR_NA;
-		return 0;
+		         *d->needs     ? d->needs
+		         : ax          ? "not measured: needs an attestation (carenet attest)"
+		         : out->res == CR_NA ? "informational: no pass or fail"
+		                             : "needs an inspector's finding (none here)");
+		return ax ? cmp_attested(src, scope, at, d, out) : 0;
 	}
 	snprintf(e.at, sizeof(e.at), "%s", at);
 	if (*d->rule->by && strcmp(at, d->rule->by) < 0) {

@@ -34,6 +34,7 @@ static const struct sd_source sources[] = {
     {"intervention", "intervention", "date", NULL, NULL, NULL, NULL},
     {"placement", "placement", "start", "start", "end", NULL, NULL},
     {"support", "support", "period_start", "period_start", "period_end", NULL, NULL},
+    {"attestation", "attestation", "declared_at", "declared_at", "valid_until", NULL, NULL},
 };
 
 const struct sd_source *sd_source(const char *name)
@@ -214,6 +215,7 @@ static int load_all(config_t *c, struct sd_standard *s, const char *path, char *
 		return CN_ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
 		struct sd_indicator *d = &s->v[i];
+		d->std_id = s->id;
 		if ((rc = load_entry(config_setting_get_elem(list, (unsigned)i), d, what,
 		                     sizeof(what)))) {
 			snprintf(err, el, "%s:%u: %s: %s", path, d->line, d->id ? d->id : "?", what);

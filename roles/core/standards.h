@@ -76,6 +76,7 @@ struct sd_indicator {
 	char *needs, *due, *differs, *seed_line;
 	int veto;
 	unsigned line;
+	const char *std_id;   /* the standard's id (its sd_standard owns it) */
 	struct sd_rule *rule; /* NULL: no measured rule (modes A, I, X, —, or needs) */
 };
 struct sd_standard {

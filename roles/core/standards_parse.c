@@ -395,7 +395,8 @@ static int parse_set(struct ps *p, struct sd_set *s)
 	if (!(s->src = sd_source(name)))
 		return fail(p, "unknown record type '%s' (known: division, office, home, document, "
 		               "staff, training, meeting, child, activity, visit, hotline, case, "
-		               "application, assessment, intervention, placement, support)", name);
+		               "application, assessment, intervention, placement, support, "
+		               "attestation)", name);
 	if (!(s->t = roles_record_type(s->src->type)))
 		return fail(p, "record type '%s' is not in the schema", s->src->type);
 	p->i++;

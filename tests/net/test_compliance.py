@@ -173,7 +173,33 @@ def test(net, args):
     for text in (out, page, table, json.dumps(rep, ensure_ascii=False)):
         check(DIRECTOR not in text and "53010219850101002X" not in text, "a personal field")
 
-    # 7. standards list|show need no node
+    # 7. attestations (R27): the county declares protect.hotline (mode A) with evidence; a
+    #    village declares fund.training (A) and it reaches the county; mode M is refused
+    ev = os.path.join(net.dir, "hotline.pdf")
+    with open(ev, "wb") as f:
+        f.write(b"%PDF-1.4 hotline" * 100)
+    cn(net, "attest", "-c", net.cfg(county), "--indicator", "protect.hotline", "--note",
+       "12355 热线已开通，专门场地、专人运行", "--evidence", ev)
+    x = ind(evaluate(net, county, "--standard", "yunnan-2018-demo"), "protect.hotline")
+    check(x["result"] == "pass" and x["attested"]["by"] == county and
+          "not measured" in x["note"], "attested at the county: %s" % x)
+    r = cn(net, "attest", "-c", net.cfg(county), "--indicator", "staff.village_director",
+           "--note", "x", code=EXIT_REFUSED)
+    check("mode M" in r.stderr, r.stderr)
+    cn(net, "attest", "-c", net.cfg(county), "--indicator", "no.such", "--note", "x",
+       code=EXIT_REFUSED)
+    cn(net, "attest", "-c", net.cfg(villages[1]), "--indicator", "fund.training", "--note",
+       "培训经费已列入村级预算", "--value", "3000")
+
+    def village_attested():
+        x = ind(evaluate(net, county, "--standard", "yunnan-2018-demo", "--office", villages[1]),
+                "fund.training")
+        return x["result"] == "pass" and (x["attested"] or {}).get("by") == villages[1], x
+    poll(net, village_attested, 60, "the village's attestation at the county")
+    docs = cn_json(net, "doc", "list", "-c", net.cfg(county))
+    check(any(d["name"] == "hotline.pdf" for d in docs), "the evidence is a document")
+
+    # 8. standards list|show need no node
     lst = cn_json(net, "standards", "list")
     check(sorted(s["id"] for s in lst) == ["mca-2018-demo", "yunnan-2018-demo",
                                            "yunnan-2018-plan"], "standards list %s" % lst)
