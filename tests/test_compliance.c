@@ -274,7 +274,7 @@ static void build_counted(const struct sd_verdict *v, struct frec *outer, int to
 			for (long i = 0; i < (long)v->num - (!want && w == 0); i++) {
 				struct frec *r = member(&v->set, outer, owner, 1);
 				set_num(r, &r->t->fields[roles_record_field(r->t, v->set.src->date)],
-				        (double)(mon0 + 7 * w + 2));
+				        (double)(mon0 + 7 * w + (i % 2 ? 6 : 0)));
 				finish(r);
 			}
 		return;

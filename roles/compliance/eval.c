@@ -239,7 +239,7 @@ static int cond_eval(const struct ev *e, const struct sd_cond *c, const struct c
 
 /* rc is a member of set s (its own/join restriction is the caller's). */
 static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_rec *rc, int top,
-                  int *open)
+                  int weekly, int *open)
 {
 	const struct sd_source *src = s->src;
 	int k = K_T;
@@ -265,7 +265,7 @@ static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_r
 		if (b && !sd_date_days(b, &db) && db <= e->t)
 			return K_F;
 	}
-	if (s->win.kind != SW_NONE)
+	if (s->win.kind != SW_NONE && !weekly) /* weekly: its complete ISO weeks decide */
 		k = k_and(k, in_window(e, &s->win, fval(rc, field_of(rc, src->date)), open));
 	if (k == K_F)
 		return K_F;
@@ -367,7 +367,7 @@ static int on_record(const struct cmp_rec *rc, void *arg)
 		touch(t->e, rc);
 	if (!joined(t->outer, rc))
 		return 0;
-	k = in_set(t->e, &v->set, rc, t->top, &open);
+	k = in_set(t->e, &v->set, rc, t->top, v->verb == SV_WEEKLY, &open);
 	t->open |= open;
 	if (k == K_F)
 		return 0;
