@@ -238,6 +238,25 @@ static int is_ordered(enum rec_kind k)
 	return k == RK_INT || k == RK_MONEY || k == RK_DATE || k == RK_TIME;
 }
 
+/* FIELD CMP value (the operator is next). */
+static int parse_cmp_term(struct ps *p, struct sd_cond *c, const struct rec_type *ft,
+                          const struct rec_field *f, const char *name, enum sd_op op)
+{
+	p->i++;
+	c->op = op;
+	if (op > SD_NE && f && !is_ordered(f->kind))
+		return fail(p, "wrong operator '%s' for %s (%s, a %s): use = or in", p->t[p->i - 1].s,
+		            name, f->zh, kind_name(f->kind));
+	if (f && f->kind == RK_SET)
+		return fail(p, "wrong operator for %s (a set): use has", name);
+	if (parse_values(p, c, ft, f))
+		return CN_EINVAL;
+	if (c->nvals != 1)
+		return fail(p, "'%s' compares with one value", p->t[p->i - 1].s);
+	parse_num(c->vals[0], &c->num);
+	return 0;
+}
+
 /* FIELD [op ...]; t: the set's type. */
 static int parse_field_term(struct ps *p, const struct rec_type *t, struct sd_cond **out)
 {
@@ -265,21 +284,8 @@ static int parse_field_term(struct ps *p, const struct rec_type *t, struct sd_co
 		return CN_ENOMEM;
 	*out = c;
 	c->field = k, c->county = county;
-	if (cmp_op(peek(p), &op)) {
-		p->i++;
-		c->op = op;
-		if (op > SD_NE && f && !is_ordered(f->kind))
-			return fail(p, "wrong operator '%s' for %s (%s, a %s): use = or in", p->t[p->i - 1].s,
-			            name, f->zh, kind_name(f->kind));
-		if (f && f->kind == RK_SET)
-			return fail(p, "wrong operator for %s (a set): use has", name);
-		if (parse_values(p, c, ft, f))
-			return CN_EINVAL;
-		if (c->nvals != 1)
-			return fail(p, "'%s' compares with one value", p->t[p->i - 1].s);
-		parse_num(c->vals[0], &c->num);
-		return 0;
-	}
+	if (cmp_op(peek(p), &op))
+		return parse_cmp_term(p, c, ft, f, name, op);
 	if (accept(p, "in")) {
 		if (!strcmp(peek(p), "{")) {
 			c->op = SD_IN;
