@@ -508,6 +508,31 @@ static void test_county_profile(void)
 	CHECK_INT(cmp_stricter(CR_NA, CR_PASS), CR_PASS);
 }
 
+/* ---- inner sets under a child: a visit naming several children ---- */
+static void test_child_join(void)
+{
+	const char *rule = "every child(active) : exists visit in last 92 days";
+	struct cmp_result res;
+	struct frec *a, *b, *v;
+	char both[160];
+	world_clear();
+	a = rec_new("child", VILLAGE), b = rec_new("child", VILLAGE);
+	v = rec_new("visit", VILLAGE);
+	snprintf(both, sizeof(both), "%s、%s", a->id, b->id);
+	setv(v, "children", both), setv(v, "date", "2024-12-01");
+	eval_at(rule, AT, &res);
+	CHECK_INT(res.res, CR_PASS);
+	rec_new("child", "530102002001"); /* another village's child: no visit there */
+	eval_at(rule, AT, &res);
+	CHECK_INT(res.res, CR_FAIL);
+	CHECK(res.nfailing == 1 && !strcmp(res.failing[0], "530102002001"));
+	cmp_result_free(&res);
+	setv(v, "children", a->id); /* b no longer named: "r1" must not match "r10" */
+	eval_at(rule, AT, &res);
+	CHECK_INT(res.fail, 2);
+	cmp_result_free(&res);
+}
+
 /* ---- attestations (R27): modes A and X ---- */
 static void test_attested(void)
 {
@@ -607,6 +632,7 @@ int main(int argc, char **argv)
 	test_kleene_dates();
 	test_county_profile();
 	test_attested();
+	test_child_join();
 	test_bad_files();
 	printf("test_compliance: %d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;

@@ -17,6 +17,23 @@
 
 enum { K_F = 0, K_T = 1, K_U = 2 };
 
+/* An inner set under a child, per office: the child ids its matching
+ * records name, with how many (seen) and how many undecided (unk). Built
+ * with one pass over that office's records of the inner type, kept while
+ * the outer pass stays in the office (children come grouped by owner). */
+#define CJ_TIERS 3
+struct cj_entry {
+	char id[64];
+	unsigned long seen, unk;
+};
+struct cj_cache {
+	const struct sd_verdict *v;
+	char office[PKI_ID_MAX];
+	struct cj_entry *e;
+	size_t n, cap;
+	int open;
+};
+
 struct ev {
 	const struct cmp_source *src;
 	const char *scope;
@@ -29,6 +46,7 @@ struct ev {
 	int err;
 	struct cmp_ages *ages;
 	struct cmp_result *top;
+	struct cj_cache cj[CJ_TIERS]; /* under a child: its village's, township's, county's */
 };
 
 static void touch(struct ev *e, const struct cmp_rec *rc)
@@ -338,25 +356,6 @@ static void add_town(struct cmp_result *r, const char *office, int res)
 		r->town[i].unknown++;
 }
 
-static int joined(const struct cmp_rec *outer, const struct cmp_rec *rc)
-{
-	int k;
-	if (!outer || strcmp(outer->t->name, "child"))
-		return 1; /* by owner: the source's prefix did it */
-	if ((k = field_of(rc, "child")) >= 0)
-		return fval(rc, k) && !strcmp(fval(rc, k), outer->id);
-	if ((k = field_of(rc, "children")) >= 0) {
-		const char *v = fval(rc, k), *p = v;
-		size_t l = strlen(outer->id);
-		while (p && (p = strstr(p, outer->id))) {
-			if ((p == v || strchr(" ,、;", p[-1])) && (!p[l] || !strchr("0123456789", p[l])))
-				return 1;
-			p += l;
-		}
-	}
-	return 0;
-}
-
 static int on_record(const struct cmp_rec *rc, void *arg)
 {
 	struct tally *t = arg;
@@ -365,8 +364,6 @@ static int on_record(const struct cmp_rec *rc, void *arg)
 
 	if (t->e->ages)
 		touch(t->e, rc);
-	if (!joined(t->outer, rc))
-		return 0;
 	k = in_set(t->e, &v->set, rc, t->top, v->verb == SV_WEEKLY, &open);
 	t->open |= open;
 	if (k == K_F)
@@ -465,6 +462,111 @@ static int quant_result(const struct sd_verdict *v, const struct tally *t, struc
 	return (double)(t->p + t->u) / (double)n < v->num - 1e-9 ? CR_FAIL : CR_UNKNOWN;
 }
 
+/* ---- inner sets under a child (see struct cj_cache) ---- */
+struct cj_ctx {
+	struct ev *e;
+	struct cj_cache *c;
+};
+
+static int cj_add(struct cj_cache *c, const char *id, size_t len, int k)
+{
+	struct cj_entry *n;
+	if (!len || len >= sizeof(c->e[0].id))
+		return 0;
+	if (c->n == c->cap) {
+		if (!(n = realloc(c->e, (c->cap ? 2 * c->cap : 64) * sizeof(*n))))
+			return CN_ENOMEM;
+		c->e = n, c->cap = c->cap ? 2 * c->cap : 64;
+	}
+	memcpy(c->e[c->n].id, id, len);
+	c->e[c->n].id[len] = 0;
+	c->e[c->n].seen = k == K_T, c->e[c->n].unk = k == K_U;
+	c->n++;
+	return 0;
+}
+
+static int cj_record(const struct cmp_rec *rc, void *arg)
+{
+	struct cj_ctx *x = arg;
+	const char *v;
+	int open = 0, k, f;
+
+	if (x->e->ages)
+		touch(x->e, rc);
+	k = in_set(x->e, &x->c->v->set, rc, 0, 0, &open);
+	x->c->open |= open;
+	if (k == K_F)
+		return 0;
+	if ((f = field_of(rc, "child")) >= 0)
+		return (v = fval(rc, f)) ? cj_add(x->c, v, strlen(v), k) : 0;
+	for (v = fval(rc, field_of(rc, "children")); v && *v;) { /* ids: runs of [0-9a-z-] */
+		size_t l = strspn(v, "0123456789abcdefghijklmnopqrstuvwxyz-");
+		int r = l ? cj_add(x->c, v, l, k) : 0;
+		if (r)
+			return r;
+		v += l ? l : 1;
+	}
+	return 0;
+}
+
+static int cj_id_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cj_entry *)a)->id, ((const struct cj_entry *)b)->id);
+}
+
+static int cj_cmp(const void *a, const void *b)
+{
+	const struct cj_entry *x = a, *y = b;
+	int d = strcmp(x->id, y->id);
+	return d ? d : (x->seen < y->seen) - (x->seen > y->seen);
+}
+
+/* The cache of tier i holds office's records for v. */
+static int cj_load(struct ev *e, int i, const struct sd_verdict *v, const char *office)
+{
+	struct cj_cache *c = &e->cj[i];
+	struct cj_ctx x = {e, c};
+	size_t w = 0;
+	int rc;
+	if (c->v == v && !strcmp(c->office, office))
+		return 0;
+	c->v = v, c->n = 0, c->open = 0;
+	snprintf(c->office, sizeof(c->office), "%s", office);
+	if ((rc = e->src->each(e->src->arg, v->set.t, office, 1, cj_record, &x)) != 0)
+		return rc;
+	qsort(c->e, c->n, sizeof(*c->e), cj_cmp);
+	for (size_t r = 0; r < c->n; r++) /* one entry per id: sums */
+		if (w && !strcmp(c->e[w - 1].id, c->e[r].id))
+			c->e[w - 1].seen += c->e[r].seen, c->e[w - 1].unk += c->e[r].unk;
+		else
+			c->e[w++] = c->e[r];
+	c->n = w;
+	return 0;
+}
+
+static int child_join(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *child,
+                      struct tally *t)
+{
+	char office[PKI_ID_MAX];
+	size_t l = strlen(child->owner);
+	int rc;
+	for (int i = 0; i < CJ_TIERS; i++) {
+		size_t cut = i == 0 ? l : i == 1 ? 9 : 6;
+		struct cj_entry key, *hit;
+		if (i && cut >= l)
+			continue; /* the child's own office is tier 0 */
+		snprintf(office, sizeof(office), "%.*s", (int)cut, child->owner);
+		if ((rc = cj_load(e, i, v, office)) != 0)
+			return rc;
+		snprintf(key.id, sizeof(key.id), "%s", child->id);
+		hit = e->cj[i].n ? bsearch(&key, e->cj[i].e, e->cj[i].n, sizeof(key), cj_id_cmp) : NULL;
+		if (hit)
+			t->seen += hit->seen, t->unk += hit->unk;
+		t->open |= e->cj[i].open;
+	}
+	return 0;
+}
+
 static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
                         struct cmp_result *res, int *open)
 {
@@ -476,7 +578,15 @@ static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct c
 		int k = cond_eval(e, v->cond, outer);
 		return k == K_T ? CR_PASS : k == K_F ? CR_FAIL : CR_UNKNOWN;
 	}
-	if (outer && strcmp(outer->t->name, "child"))
+	if (outer && !strcmp(outer->t->name, "child")) {
+		if ((r = child_join(e, v, outer, &t)) != 0) {
+			e->err = r;
+			return CR_UNKNOWN;
+		}
+		*open = t.open;
+		return count_result(v, &t);
+	}
+	if (outer)
 		prefix = office_of(outer), exact = 1;
 	if (v->verb == SV_WEEKLY)
 		t.mon0 = e->t - (e->t + 3) % 7 - 7L * v->set.win.n;
@@ -570,6 +680,8 @@ int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
 		out->res = eval_verdict(&e, d->rule->v, NULL, out, &open);
 	for (size_t k = 0; k < REC_MAX_FIELDS; k++)
 		free(e.county_val[k]);
+	for (size_t k = 0; k < CJ_TIERS; k++)
+		free(e.cj[k].e);
 	if (e.err)
 		snprintf(out->note, sizeof(out->note), "the records could not be read (error %d)",
 		         e.err);

@@ -485,6 +485,9 @@ static int parse_quant(struct ps *p, struct sd_verdict *v, const struct sd_set *
 {
 	if (parse_set(p, &v->set) || (outer && check_join(p, outer, &v->set)))
 		return CN_EINVAL;
+	if (outer && !strcmp(outer->src->type, "child") && v->verb != SV_EXISTS &&
+	    v->verb != SV_NONE && v->verb != SV_COUNT)
+		return fail(p, "under a child only exists, none, count or a condition");
 	if (v->verb == SV_EVERY || v->verb == SV_SHARE) {
 		if (depth >= 2)
 			return fail(p, "more than 2 nested sets");
