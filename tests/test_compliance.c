@@ -327,18 +327,59 @@ static int built_result(const struct sd_indicator *d, int want)
 	return r;
 }
 
+/* One world holding every rule's pass data at once: evaluating all the
+ * indicators together (one pass per record type, shared rules copied) gives
+ * what evaluating each alone gives. */
+static void test_many(struct sd_standard *const *v, size_t nstd)
+{
+	const struct sd_indicator *d[300];
+	static struct cmp_result many[300];
+	struct cmp_result one;
+	size_t n = 0;
+	int diff = 0;
+
+	world_clear();
+	for (size_t s = 0; s < nstd; s++)
+		for (size_t k = 0; k < v[s]->n && n < 300; k++) {
+			d[n++] = &v[s]->v[k];
+			if (!v[s]->v[k].rule)
+				continue;
+			J = 0;
+			sd_date_days(*v[s]->v[k].rule->by ? v[s]->v[k].rule->by : AT, &J);
+			if (nworld < MAXREC - 64)
+				build(v[s]->v[k].rule->v, NULL, 1, k % 2, NULL);
+		}
+	CHECK_INT(cmp_eval_many(&source, COUNTY, AT, d, n, NULL, many), 0);
+	for (size_t i = 0; i < n; i++) {
+		cmp_eval(&source, COUNTY, AT, d[i], NULL, &one);
+		if (one.res != many[i].res || one.nfailing != many[i].nfailing ||
+		    one.has_value != many[i].has_value || (one.has_value && one.value != many[i].value)) {
+			fprintf(stderr, "%s: alone %s, together %s\n", d[i]->id, cmp_res_name(one.res),
+			        cmp_res_name(many[i].res));
+			diff++;
+		}
+		cmp_result_free(&one);
+		cmp_result_free(&many[i]);
+	}
+	CHECK_INT(diff, 0);
+	CHECK(n > 200);
+	world_clear();
+}
+
 static void test_files(const char *dir)
 {
 	static const struct {
 		const char *id;
 		size_t n;
 	} files[] = {{"yunnan-2018-plan", 85}, {"yunnan-2018-demo", 77}, {"mca-2018-demo", 77}};
+	struct sd_standard *all[3] = {0};
 	char err[1024];
 	size_t measured = 0;
 
 	for (size_t i = 0; i < 3; i++) {
 		struct sd_standard *s = NULL;
-		int rc = sd_load_id(dir, files[i].id, &s, err, sizeof(err));
+		int rc = sd_load_id(dir, files[i].id, &all[i], err, sizeof(err));
+		s = all[i];
 		CHECK_INT(rc, 0);
 		if (rc) {
 			fprintf(stderr, "%s\n", err);
@@ -358,10 +399,13 @@ static void test_files(const char *dir)
 			CHECK_INT(built_result(d, 1), CR_PASS);
 			CHECK_INT(built_result(d, 0), CR_FAIL);
 		}
-		sd_standard_free(s);
 	}
 	CHECK(measured > 100);
 	world_clear();
+	if (all[0] && all[1] && all[2])
+		test_many(all, 3);
+	for (size_t i = 0; i < 3; i++)
+		sd_standard_free(all[i]);
 }
 
 

@@ -9,9 +9,13 @@
  *               loaded, evaluated, merged: the stricter reading, veto first)
  * attest.c      indicators of modes A and X: the scope office's latest R27
  *               attestation valid at T (pass, as attested), expired (fail)
- * eval.c        the evaluator: streams records through a cmp_source (one
- *               record at a time; nested sets re-scan the inner type per
- *               outer element with the owner's prefix), Kleene logic
+ * eval.c        the language's semantics: conditions (Kleene), sets,
+ *               verdicts, joins (an inner set re-scans the inner type per
+ *               outer element with the owner's id; under a child, one pass
+ *               per office into a table of the ids named)
+ * eval_run.c    the driver: every indicator of a request begun, one pass
+ *               per record type through all their tallies, each ended
+ * eval_int.h    what eval.c and eval_run.c share
  *
  * The records come through struct cmp_source, which roles top implements
  * over the records domain's store (LMDB cursors over the "t:" index inside
@@ -90,6 +94,12 @@ struct cmp_result {
  * source error (the result's note says which). */
 int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
              const struct sd_indicator *d, struct cmp_ages *ages, struct cmp_result *out);
+/* The same for n indicators at once (out: n results): the records of each
+ * type the outer sets read pass once through every indicator reading them;
+ * an indicator whose rule text repeats an earlier one's copies its result. */
+int cmp_eval_many(const struct cmp_source *src, const char *scope, const char *at,
+                  const struct sd_indicator *const *d, size_t n, struct cmp_ages *ages,
+                  struct cmp_result *out);
 /* The age (s) at now of the oldest data among the offices r read; -1: none. */
 int64_t cmp_data_age(const struct cmp_ages *ages, const struct cmp_result *r, uint64_t now);
 void cmp_result_free(struct cmp_result *r);

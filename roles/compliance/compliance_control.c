@@ -214,33 +214,46 @@ static void prune_readings(Ind *x)
 	x->readings = NULL, x->n_readings = 0;
 }
 
-static int eval_standard(struct roles *r, const struct sd_standard *s, const char *scope,
-                         const char *at, const struct cmp_source *src, struct cmp_ages *ages,
-                         struct out *o)
+/* Every indicator of every standard in one evaluation (cmp_eval_many: one pass
+ * per record type), then merged into rows in file order. */
+static int eval_all(struct roles *r, struct sd_standard *const *v, size_t nstd, const char *scope,
+                    const char *at, const struct cmp_source *src, struct cmp_ages *ages,
+                    struct out *o)
 {
-	struct cmp_result *res = malloc(sizeof(*res));
+	const struct sd_indicator **d;
+	struct cmp_result *res;
 	uint64_t now = roles_now(r);
-	int rc = 0;
+	size_t n = 0, k = 0;
+	int rc;
 
-	if (!res)
+	for (size_t s = 0; s < nstd; s++)
+		n += v[s]->n;
+	d = calloc(n ? n : 1, sizeof(*d));
+	res = calloc(n ? n : 1, sizeof(*res));
+	if (!d || !res) {
+		free(d), free(res);
 		return CN_ENOMEM;
-	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		Ind *x;
-		if ((rc = cmp_eval(src, scope, at, &s->v[i], ages, res)) != 0) {
-			roles_why(r->err, sizeof(r->err), "%s: %s", s->v[i].id, res->note);
-			break;
-		}
-		int64_t age = cmp_data_age(ages, res, now);
-		if ((x = find(o, s->v[i].id)) != NULL) {
-			size_t k = 0;
-			while (o->v[k] != x)
-				k++;
-			rc = row_merge(&o->v[k], s->id, res, age);
-		} else if (!(rc = row_new(o, s->id, res, age)))
-			rc = add_reading(o->v[o->n - 1], s->id, res);
-		cmp_result_free(res);
 	}
-	free(res);
+	for (size_t s = 0; s < nstd; s++)
+		for (size_t i = 0; i < v[s]->n; i++)
+			d[k++] = &v[s]->v[i];
+	if ((rc = cmp_eval_many(src, scope, at, d, n, ages, res)) != 0)
+		roles_why(r->err, sizeof(r->err), "the records could not be read: %s",
+		          cn_strerror(rc));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int64_t age = cmp_data_age(ages, &res[i], now);
+		Ind *x = find(o, d[i]->id);
+		if (x) {
+			size_t j = 0;
+			while (o->v[j] != x)
+				j++;
+			rc = row_merge(&o->v[j], d[i]->std_id, &res[i], age);
+		} else if (!(rc = row_new(o, d[i]->std_id, &res[i], age)))
+			rc = add_reading(o->v[o->n - 1], d[i]->std_id, &res[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		cmp_result_free(&res[i]);
+	free(d), free(res);
 	return rc;
 }
 
@@ -334,8 +347,7 @@ int compliance_run(struct roles *r, const Carenet__ComplianceRequest *q,
 		goto out;
 	}
 	carenet__compliance_reply__init(c);
-	for (size_t i = 0; i < q->n_standards && rc == 0; i++)
-		rc = eval_standard(r, v[i], scope, at, src, ages, &o);
+	rc = eval_all(r, v, q->n_standards, scope, at, src, ages, &o);
 	if (rc == 0 && (rc = reply_fill(c, &o, ids, scope, at, tz, te)) == 0)
 		rc = fill_offices(c, ages, roles_now(r));
 	c->now = roles_now(r);

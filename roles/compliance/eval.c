@@ -12,42 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compliance.h"
 #include "err.h"
+#include "eval_int.h"
 
-enum { K_F = 0, K_T = 1, K_U = 2 };
-
-/* An inner set under a child, per office: the child ids its matching
- * records name, with how many (seen) and how many undecided (unk). Built
- * with one pass over that office's records of the inner type, kept while
- * the outer pass stays in the office (children come grouped by owner). */
-#define CJ_TIERS 3
-struct cj_entry {
-	char id[64];
-	unsigned long seen, unk;
-};
-struct cj_cache {
-	const struct sd_verdict *v;
-	char office[PKI_ID_MAX];
-	struct cj_entry *e;
-	size_t n, cap;
-	int open;
-};
-
-struct ev {
-	const struct cmp_source *src;
-	const char *scope;
-	char at[SD_DATE_LEN];
-	long t; /* at, in days */
-	int have_county;
-	char county_buf[PKI_ID_MAX];
-	struct cmp_rec county;      /* the county profile (R01 tier county), if found */
-	char *county_val[REC_MAX_FIELDS];
-	int err;
-	struct cmp_ages *ages;
-	struct cmp_result *top;
-	struct cj_cache cj[CJ_TIERS]; /* under a child: its village's, township's, county's */
-};
 
 static void touch(struct ev *e, const struct cmp_rec *rc)
 {
@@ -69,6 +36,7 @@ static void touch(struct ev *e, const struct cmp_rec *rc)
 	e->top->touched[i / 8] |= (unsigned char)(1u << (i % 8));
 }
 
+/* One indicator's evaluation: its date, the county profile, caches. */
 static const char *fval(const struct cmp_rec *rc, int k)
 {
 	const char *v = k >= 0 ? rc->val[k] : NULL;
@@ -290,18 +258,6 @@ static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_r
 	return k_and(k, cond_eval(e, s->filter, rc));
 }
 
-struct tally {
-	struct ev *e;
-	const struct sd_verdict *v;
-	const struct cmp_rec *outer; /* the element an inner set joins */
-	int top;
-	unsigned long seen, unk, p, f, u;
-	unsigned long week[110];
-	long mon0; /* the first Monday of the weekly buckets */
-	int open;
-	struct cmp_result *res; /* top level: failing offices, townships */
-};
-
 static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
                         struct cmp_result *res, int *open);
 
@@ -356,7 +312,7 @@ static void add_town(struct cmp_result *r, const char *office, int res)
 		r->town[i].unknown++;
 }
 
-static int on_record(const struct cmp_rec *rc, void *arg)
+int ev_on_record(const struct cmp_rec *rc, void *arg)
 {
 	struct tally *t = arg;
 	const struct sd_verdict *v = t->v;
@@ -567,162 +523,72 @@ static int child_join(struct ev *e, const struct sd_verdict *v, const struct cmp
 	return 0;
 }
 
-static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
-                        struct cmp_result *res, int *open)
+int ev_begin(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
+             struct cmp_result *res, struct tally *t, const char **prefix, int *exact)
 {
-	struct tally t = {.e = e, .v = v, .outer = outer, .top = outer == NULL, .res = res};
-	const char *prefix = e->scope;
-	int exact = 0, r;
+	int r;
 
+	memset(t, 0, sizeof(*t));
+	t->e = e, t->v = v, t->outer = outer, t->top = outer == NULL, t->res = res;
+	*prefix = e->scope, *exact = 0;
 	if (v->verb == SV_COND) {
 		int k = cond_eval(e, v->cond, outer);
 		return k == K_T ? CR_PASS : k == K_F ? CR_FAIL : CR_UNKNOWN;
 	}
 	if (outer && !strcmp(outer->t->name, "child")) {
-		if ((r = child_join(e, v, outer, &t)) != 0) {
+		if ((r = child_join(e, v, outer, t)) != 0) {
 			e->err = r;
 			return CR_UNKNOWN;
 		}
-		*open = t.open;
-		return count_result(v, &t);
+		return count_result(v, t);
 	}
 	if (outer)
-		prefix = office_of(outer), exact = 1;
+		*prefix = office_of(outer), *exact = 1;
 	if (v->verb == SV_WEEKLY)
-		t.mon0 = e->t - (e->t + 3) % 7 - 7L * v->set.win.n;
-	if ((r = e->src->each(e->src->arg, v->set.t, prefix, exact, on_record, &t))) {
+		t->mon0 = e->t - (e->t + 3) % 7 - 7L * v->set.win.n;
+	return -1;
+}
+
+int ev_end(const struct sd_verdict *v, const struct tally *t, struct cmp_result *res)
+{
+	int r;
+	if (v->verb == SV_EVERY || v->verb == SV_SHARE)
+		return quant_result(v, t, res);
+	if (res)
+		res->has_value = 1, res->value = (double)t->seen;
+	if (v->verb == SV_WEEKLY)
+		return weekly_result(v, t);
+	r = count_result(v, t);
+	if (r == CR_UNKNOWN && res && t->open && !t->unk)
+		snprintf(res->note, sizeof(res->note), "%lu so far: the window is still open",
+		         t->seen);
+	return r;
+}
+
+static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct cmp_rec *outer,
+                        struct cmp_result *res, int *open)
+{
+	struct tally t;
+	const char *prefix;
+	int exact, r = ev_begin(e, v, outer, res, &t, &prefix, &exact);
+
+	*open = t.open;
+	if (r >= 0)
+		return r;
+	if ((r = e->src->each(e->src->arg, v->set.t, prefix, exact, ev_on_record, &t))) {
 		e->err = r;
 		return CR_UNKNOWN;
 	}
 	*open = t.open;
-	if (v->verb == SV_EVERY || v->verb == SV_SHARE)
-		return quant_result(v, &t, res);
-	if (res)
-		res->has_value = 1, res->value = (double)t.seen;
-	if (v->verb == SV_WEEKLY)
-		return weekly_result(v, &t);
-	r = count_result(v, &t);
-	if (r == CR_UNKNOWN && res && t.open && !t.unk)
-		snprintf(res->note, sizeof(res->note), "%lu so far: the window is still open",
-		         t.seen);
-	return r;
+	return ev_end(v, &t, res);
 }
 
-static int on_county(const struct cmp_rec *rc, void *arg)
+int ev_cond(const struct ev *e, const struct sd_cond *c, const struct cmp_rec *rc)
 {
-	struct ev *e = arg;
-	const char *tier = fval(rc, field_of(rc, "tier"));
-	if (!tier || strcmp(tier, "county"))
-		return 0;
-	e->county = *rc;
-	for (size_t k = 0; k < rc->t->nfields && k < REC_MAX_FIELDS; k++)
-		e->county_val[k] = rc->val[k] ? strdup(rc->val[k]) : NULL;
-	e->county.val = e->county_val;
-	e->county.id = e->county.owner = "";
-	e->have_county = 1;
-	return 1;
+	return cond_eval(e, c, rc);
 }
 
-static int rule_when(struct ev *e, const struct sd_rule *rule, struct cmp_result *out)
+const char *ev_val(const struct cmp_rec *rc, const char *field)
 {
-	int k;
-	if (!rule->when)
-		return 0;
-	snprintf(e->county_buf, sizeof(e->county_buf), "%.6s", e->scope);
-	if (strlen(e->scope) >= 6)
-		e->src->each(e->src->arg, roles_record_type("office"), e->county_buf, 1, on_county, e);
-	k = cond_eval(e, rule->when, NULL);
-	if (k == K_F) {
-		out->res = CR_NA;
-		snprintf(out->note, sizeof(out->note), "does not apply to this county");
-		return 1;
-	}
-	if (k == K_U) {
-		out->res = CR_UNKNOWN;
-		snprintf(out->note, sizeof(out->note),
-		         "the county's profile (R01 office, tier county) does not say");
-		return 1;
-	}
-	return 0;
-}
-
-int cmp_eval(const struct cmp_source *src, const char *scope, const char *at,
-             const struct sd_indicator *d, struct cmp_ages *ages, struct cmp_result *out)
-{
-	struct ev e = {.src = src, .scope = scope, .ages = ages, .top = out};
-	int open = 0;
-
-	memset(out, 0, sizeof(*out));
-	out->ind = d;
-	snprintf(out->at, sizeof(out->at), "%s", at);
-	if (!d->rule) {
-		int ax = !strcmp(d->mode, "A") || !strcmp(d->mode, "X");
-		out->res = strcmp(d->mode, "—") ? CR_UNKNOWN : CR_NA;
-		snprintf(out->note, sizeof(out->note), "%s",
-		         *d->needs     ? d->needs
-		         : ax          ? "not measured: needs an attestation (carenet attest)"
-		         : out->res == CR_NA ? "informational: no pass or fail"
-		                             : "needs an inspector's finding (none here)");
-		return ax ? cmp_attested(src, scope, at, d, out) : 0;
-	}
-	snprintf(e.at, sizeof(e.at), "%s", at);
-	if (*d->rule->by && strcmp(at, d->rule->by) < 0) {
-		out->res = CR_NA;
-		snprintf(out->note, sizeof(out->note), "not due until %s", d->rule->by);
-		return 0;
-	}
-	if (*d->rule->by)
-		snprintf(e.at, sizeof(e.at), "%s", d->rule->by); /* judged at its due date */
-	snprintf(out->at, sizeof(out->at), "%s", e.at);
-	if (sd_date_days(e.at, &e.t))
-		return CN_EINVAL;
-	if (!rule_when(&e, d->rule, out))
-		out->res = eval_verdict(&e, d->rule->v, NULL, out, &open);
-	for (size_t k = 0; k < REC_MAX_FIELDS; k++)
-		free(e.county_val[k]);
-	for (size_t k = 0; k < CJ_TIERS; k++)
-		free(e.cj[k].e);
-	if (e.err)
-		snprintf(out->note, sizeof(out->note), "the records could not be read (error %d)",
-		         e.err);
-	return e.err;
-}
-
-int64_t cmp_data_age(const struct cmp_ages *ages, const struct cmp_result *r, uint64_t now)
-{
-	int64_t age = -1;
-	for (size_t i = 0; ages && i < ages->n; i++)
-		if (r->touched[i / 8] & (1u << (i % 8))) {
-			int64_t a = ages->v[i].newest && now > ages->v[i].newest
-			                ? (int64_t)(now - ages->v[i].newest)
-			                : 0;
-			if (a > age)
-				age = a;
-		}
-	return age;
-}
-
-void cmp_result_free(struct cmp_result *r)
-{
-	for (size_t i = 0; i < r->nfailing; i++)
-		free(r->failing[i]);
-	r->nfailing = 0;
-}
-
-const char *cmp_res_name(enum cmp_res r)
-{
-	static const char *const n[] = {"pass", "fail", "unknown", "n/a"};
-	return n[r];
-}
-
-const char *cmp_res_zh(enum cmp_res r)
-{
-	static const char *const n[] = {"达标", "未达标", "不明", "不适用"};
-	return n[r];
-}
-
-enum cmp_res cmp_stricter(enum cmp_res a, enum cmp_res b)
-{
-	static const int rank[] = {1, 3, 2, 0}; /* pass, fail, unknown, n/a */
-	return rank[a] >= rank[b] ? a : b;
+	return fval(rc, field_of(rc, field));
 }
