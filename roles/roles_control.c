@@ -160,12 +160,13 @@ static int csrc_one(const struct rec *rc, void *arg)
 	return c->fn(&x, c->arg);
 }
 
-static int csrc_each(void *arg, const struct rec_type *t, const char *prefix, int exact,
+static int csrc_each(void *arg, const struct rec_type *t, const char *prefix, unsigned flags,
                      int (*fn)(const struct cmp_rec *rc, void *fnarg), void *fnarg)
 {
 	struct csrc c = *(struct csrc *)arg;
 	c.fn = fn, c.arg = fnarg;
-	return records_each(c.r, c.txn, t, prefix, exact, csrc_one, &c);
+	return records_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
+	                    (flags & CMP_PERSONAL) != 0, csrc_one, &c);
 }
 
 static int compliance_txn(MDB_txn *txn, void *arg)

@@ -67,17 +67,25 @@ static void setv(struct frec *r, const char *field, const char *v)
 	r->val[k] = v ? strdup(v) : NULL;
 }
 
-static int src_each(void *arg, const struct rec_type *t, const char *prefix, int exact,
+/* As the node's source: without CMP_PERSONAL the personal fields are absent,
+ * so a rule marked wrongly as reading none fails its pass/fail tests. */
+static int src_each(void *arg, const struct rec_type *t, const char *prefix, unsigned flags,
                     int (*fn)(const struct cmp_rec *rc, void *fnarg), void *fnarg)
 {
+	char *shown[REC_MAX_FIELDS];
 	(void)arg;
 	for (size_t i = 0; i < nworld; i++) {
 		struct frec *r = &world[i];
-		struct cmp_rec c = {r->t, r->id, r->owner, 0, r->val};
+		struct cmp_rec c = {r->t, r->id, r->owner, 0, shown};
 		int rc;
-		if (r->t != t || (exact ? strcmp(r->owner, prefix)
-		                        : strncmp(r->owner, prefix, strlen(prefix))))
+		if (r->t != t || ((flags & CMP_EXACT) ? strcmp(r->owner, prefix)
+		                                      : strncmp(r->owner, prefix, strlen(prefix))))
 			continue;
+		for (size_t k = 0; k < REC_MAX_FIELDS; k++)
+			shown[k] = k < t->nfields && (flags & CMP_PERSONAL ||
+			                              !(t->fields[k].flags & RF_PERSONAL))
+			               ? r->val[k]
+			               : NULL;
 		if ((rc = fn(&c, fnarg)))
 			return rc;
 	}

@@ -61,7 +61,7 @@ int cmp_attested(const struct cmp_source *src, const char *scope, const char *at
 	char *end;
 	int rc;
 
-	if (!t || (rc = src->each(src->arg, t, scope, 1, on_attestation, &f)) != 0)
+	if (!t || (rc = src->each(src->arg, t, scope, CMP_EXACT, on_attestation, &f)) != 0)
 		return t ? rc : 0;
 	if (!f.found)
 		return 0;

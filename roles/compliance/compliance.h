@@ -41,12 +41,13 @@ struct cmp_rec {
 	uint64_t changed_at;
 	char *const *val;
 };
+#define CMP_EXACT 0x1    /* the owner is prefix (else: begins with it) */
+#define CMP_PERSONAL 0x2 /* open the personal fields (else they may be NULL) */
 struct cmp_source {
 	void *arg;
 	/* fn for every open record of type t whose owner begins with prefix
-	 * (exact: whose owner is prefix), in id order; fn returns non-zero to
-	 * stop, which each returns. */
-	int (*each)(void *arg, const struct rec_type *t, const char *prefix, int exact,
+	 * (flags), in id order; fn returns non-zero to stop, which each returns. */
+	int (*each)(void *arg, const struct rec_type *t, const char *prefix, unsigned flags,
 	            int (*fn)(const struct cmp_rec *rc, void *fnarg), void *fnarg);
 };
 

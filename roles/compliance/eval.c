@@ -488,7 +488,8 @@ static int cj_load(struct ev *e, int i, const struct sd_verdict *v, const char *
 		return 0;
 	c->v = v, c->n = 0, c->open = 0;
 	snprintf(c->office, sizeof(c->office), "%s", office);
-	if ((rc = e->src->each(e->src->arg, v->set.t, office, 1, cj_record, &x)) != 0)
+	if ((rc = e->src->each(e->src->arg, v->set.t, office,
+	                        CMP_EXACT | (v->set.personal ? CMP_PERSONAL : 0), cj_record, &x)) != 0)
 		return rc;
 	qsort(c->e, c->n, sizeof(*c->e), cj_cmp);
 	for (size_t r = 0; r < c->n; r++) /* one entry per id: sums */
@@ -575,7 +576,9 @@ static int eval_verdict(struct ev *e, const struct sd_verdict *v, const struct c
 	*open = t.open;
 	if (r >= 0)
 		return r;
-	if ((r = e->src->each(e->src->arg, v->set.t, prefix, exact, ev_on_record, &t))) {
+	if ((r = e->src->each(e->src->arg, v->set.t, prefix,
+	                      (exact ? CMP_EXACT : 0) | (v->set.personal ? CMP_PERSONAL : 0),
+	                      ev_on_record, &t))) {
 		e->err = r;
 		return CR_UNKNOWN;
 	}

@@ -36,7 +36,8 @@ static int rule_when(struct ev *e, const struct sd_rule *rule, struct cmp_result
 		return 0;
 	snprintf(e->county_buf, sizeof(e->county_buf), "%.6s", e->scope);
 	if (strlen(e->scope) >= 6)
-		e->src->each(e->src->arg, roles_record_type("office"), e->county_buf, 1, on_county, e);
+		e->src->each(e->src->arg, roles_record_type("office"), e->county_buf, CMP_EXACT,
+		             on_county, e);
 	k = ev_cond(e, rule->when, NULL);
 	if (k == K_F) {
 		out->res = CR_NA;
@@ -128,6 +129,7 @@ static int run_passes(const struct cmp_source *src, const char *scope, struct jo
 	struct group g = {v, n, NULL};
 	int rc;
 	for (size_t i = 0; i < n; i++) {
+		unsigned flags = 0;
 		int first = 1;
 		if (!v[i].running)
 			continue;
@@ -136,7 +138,10 @@ static int run_passes(const struct cmp_source *src, const char *scope, struct jo
 		if (!first)
 			continue;
 		g.t = v[i].d->rule->v->set.t;
-		if ((rc = src->each(src->arg, g.t, scope, 0, group_record, &g)) != 0)
+		for (size_t k = i; k < n; k++) /* one reader of personal fields opens them for all */
+			if (v[k].running && v[k].d->rule->v->set.t == g.t && v[k].d->rule->v->set.personal)
+				flags = CMP_PERSONAL;
+		if ((rc = src->each(src->arg, g.t, scope, flags, group_record, &g)) != 0)
 			return rc;
 	}
 	return 0;

@@ -53,6 +53,7 @@ struct sd_set {
 	const struct sd_source *src;
 	const struct rec_type *t;
 	int active, own;
+	int personal;           /* a field it reads is personal: the source must open them */
 	struct sd_cond *filter; /* NULL: every record */
 	struct sd_window win;   /* over src->date */
 };

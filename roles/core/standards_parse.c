@@ -546,6 +546,44 @@ void sd_rule_free(struct sd_rule *r)
 	free(r);
 }
 
+static int cond_personal(const struct sd_cond *c, const struct rec_type *t)
+{
+	if (!c)
+		return 0;
+	if (c->op == SD_AND || c->op == SD_OR || c->op == SD_NOT)
+		return cond_personal(c->a, t) || cond_personal(c->b, t);
+	if (c->county)
+		return 0;
+	if (c->field == SD_FIELD_AGE)
+		return 1; /* birth_date */
+	return (t->fields[c->field].flags & RF_PERSONAL) != 0;
+}
+
+static int name_personal(const struct rec_type *t, const char *name)
+{
+	int k = name ? roles_record_field(t, name) : -1;
+	return k >= 0 && (t->fields[k].flags & RF_PERSONAL);
+}
+
+/* sd_set.personal of v's set and of the sets under it (what a source may
+ * leave closed: a set whose rule reads no personal field). */
+static void mark_personal(struct sd_verdict *v, const struct sd_set *outer)
+{
+	struct sd_set *s = &v->set;
+	const struct sd_source *src = s->src;
+	if (v->verb == SV_COND)
+		return;
+	s->personal = cond_personal(s->filter, s->t) || cond_personal(v->when, s->t) ||
+	              name_personal(s->t, src->date) || name_personal(s->t, src->start) ||
+	              name_personal(s->t, src->end) || name_personal(s->t, src->kind_field) ||
+	              (outer && !strcmp(outer->src->type, "child") &&
+	               (name_personal(s->t, "child") || name_personal(s->t, "children")));
+	if (v->inner && v->inner->verb == SV_COND)
+		s->personal |= cond_personal(v->inner->cond, s->t);
+	else if (v->inner)
+		mark_personal(v->inner, s);
+}
+
 static int parse_rule(struct ps *p, struct sd_rule *r)
 {
 	long d;
@@ -555,6 +593,7 @@ static int parse_rule(struct ps *p, struct sd_rule *r)
 	}
 	if (parse_verdict(p, NULL, 0, 0, &r->v))
 		return CN_EINVAL;
+	mark_personal(r->v, NULL);
 	if (accept(p, "by")) {
 		if (sd_date_days(peek(p), &d))
 			return fail(p, "bad date '%s': write YYYY-MM-DD", peek(p));

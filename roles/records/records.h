@@ -214,10 +214,12 @@ void records_time_text(uint64_t t, char *out, size_t len);
 /* ---- scan.c ---- */
 /* fn for every open record of type t whose owner begins with prefix (exact:
  * is prefix), through the "t:" and "o:" indexes inside txn; rc is valid
- * during the call only. fn's non-zero return stops and is returned; store
- * errors pass through. */
+ * during the call only. personal: open the sealed fields (else they are
+ * NULL: the record is not opened at all). fn's non-zero return stops and is
+ * returned; store errors pass through. */
 int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
-                 int exact, int (*fn)(const struct rec *rc, void *arg), void *arg);
+                 int exact, int personal, int (*fn)(const struct rec *rc, void *arg),
+                 void *arg);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);

@@ -1,6 +1,7 @@
 /*
  * scan: every open record of one type whose owner begins with a prefix
- * (or is exactly one office), one at a time, through an LMDB cursor over
+ * (or is exactly one office), one at a time — its personal fields opened
+ * only when the caller reads them — through an LMDB cursor over
  * the "t:" index (ids begin with their owner's id) and the "o:" index
  * (records moved in). Nothing is kept between records: the caller's
  * function sees each decoded record (personal fields opened) and must not
@@ -16,17 +17,39 @@ struct sc {
 	struct roles *r;
 	const struct rec_type *t;
 	const char *prefix;
-	int exact;
+	int exact, personal;
 	int (*fn)(const struct rec *rc, void *arg);
 	void *arg;
 };
 
+/* The current version's non-personal fields only (nothing opened). */
+static int get_head(struct sc *c, MDB_txn *txn, const char *id, struct rec *out)
+{
+	char key[REC_ID_MAX + 2], why[256];
+	MDB_val k = {strlen(id) + 2, key}, d;
+	Carenet__StoredRecord *sr;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(key, "r:", 2);
+	memcpy(key + 2, id, strlen(id));
+	if ((ret = store_err(mdb_get(txn, roles_dbi(c->r, STORE_RECORDS), &k, &d), "records get")))
+		return ret;
+	if (!(sr = carenet__stored_record__unpack(NULL, d.mv_size, d.mv_data)))
+		return CN_ESTORE;
+	ret = sr->head ? rec_from_msg(out, sr->head, why, sizeof(why)) : CN_ESTORE;
+	carenet__stored_record__free_unpacked(sr, NULL);
+	if (ret)
+		rec_clear(out);
+	return ret ? CN_ESTORE : 0;
+}
+
 static int one(struct sc *c, MDB_txn *txn, const char *id, int moved)
 {
 	struct rec rc;
-	int ret;
+	int ret = c->personal ? rec_get(c->r, txn, id, &rc) : get_head(c, txn, id, &rc);
 
-	if ((ret = rec_get(c->r, txn, id, &rc)) != 0)
+	if (ret != 0)
 		return ret == CN_ENOTFOUND ? 0 : ret;
 	if (rc.closed || (c->exact ? strcmp(rc.owner, c->prefix)
 	                           : strncmp(rc.owner, c->prefix, strlen(c->prefix))) ||
@@ -75,9 +98,10 @@ static int scan(struct sc *c, MDB_txn *txn, char tag)
 }
 
 int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
-                 int exact, int (*fn)(const struct rec *rc, void *arg), void *arg)
+                 int exact, int personal, int (*fn)(const struct rec *rc, void *arg),
+                 void *arg)
 {
-	struct sc c = {r, t, prefix, exact, fn, arg};
+	struct sc c = {r, t, prefix, exact, personal, fn, arg};
 	int ret = scan(&c, txn, 't');
 	return ret ? ret : scan(&c, txn, 'o');
 }
