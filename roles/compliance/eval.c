@@ -397,7 +397,8 @@ static int quant_result(const struct sd_verdict *v, const struct tally *t, struc
 		if (!n) {
 			if (res && !strcmp(v->set.src->name, "division"))
 				snprintf(res->note, sizeof(res->note),
-				         "no division roster (R02) entries here: import it at the county");
+				         "no division roster (R02) here: it is imported and kept at the "
+				         "county (record import --type division); evaluate there");
 			return !strcmp(v->set.src->name, "division") ? CR_UNKNOWN : CR_NA;
 		}
 		return t->f ? CR_FAIL : t->u ? CR_UNKNOWN : CR_PASS;
