@@ -213,7 +213,7 @@ static void satisfy(const struct sd_cond *c, struct frec *r, struct frec *county
 
 static void finish(struct frec *r)
 {
-	char b[SD_DATE_LEN], at[SD_DATE_LEN];
+	char b[32], at[SD_DATE_LEN];
 	int a;
 	if (r->age_lo < 0 && r->age_hi >= 1000)
 		return;

@@ -597,7 +597,7 @@ static int parse_rule(struct ps *p, struct sd_rule *r)
 	if (accept(p, "by")) {
 		if (sd_date_days(peek(p), &d))
 			return fail(p, "bad date '%s': write YYYY-MM-DD", peek(p));
-		snprintf(r->by, sizeof(r->by), "%s", peek(p));
+		snprintf(r->by, sizeof(r->by), "%.10s", peek(p));
 		p->i++;
 	}
 	if (p->i < p->n)
