@@ -533,6 +533,11 @@ static void test_kleene_dates(void)
 	CHECK(strstr(res.note, "so far") != NULL);
 	eval_at("count meeting(own) in year >= 2", AT, &res);
 	CHECK_INT(res.res, CR_FAIL);
+	eval_at("exists meeting(own, body = 党委) in year", "2024-06-30", &res);
+	CHECK_INT(res.res, CR_UNKNOWN); /* none yet, and the year goes on */
+	CHECK(strstr(res.note, "0 so far") != NULL);
+	eval_at("exists meeting(own, body = 党委) in last 30 days", "2024-06-30", &res);
+	CHECK_INT(res.res, CR_FAIL); /* a rolling window is never "open" */
 	eval_at("none meeting(body = 政府) in last 12 months", AT, &res);
 	CHECK_INT(res.res, CR_FAIL);
 	eval_at("none meeting(body = 党委) in last 12 months", AT, &res);

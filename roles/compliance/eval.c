@@ -119,14 +119,19 @@ static void window_range(const struct sd_window *w, long t, long *from, long *to
 
 static int in_window(const struct ev *e, const struct sd_window *w, const char *v, int *open)
 {
-	long from, to, d;
+	struct ev *me = (struct ev *)e; /* the window's range, computed once per window */
+	long d;
 	*open = 0;
 	if (w->kind == SW_NONE)
 		return K_T;
+	if (me->win != w) {
+		window_range(w, e->t, &me->win_from, &me->win_to, &me->win_open);
+		me->win = w;
+	}
+	*open = e->win_open;
 	if (!v || sd_date_days(v, &d))
 		return K_U;
-	window_range(w, e->t, &from, &to, open);
-	return d >= from && d <= to ? K_T : K_F;
+	return d >= e->win_from && d <= e->win_to ? K_T : K_F;
 }
 
 static int k_and(int a, int b)
@@ -231,7 +236,7 @@ static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_r
 	int k = K_T;
 	*open = 0;
 	if (src->kind_field) {
-		const char *v = fval(rc, field_of(rc, src->kind_field));
+		const char *v = fval(rc, s->kind_k);
 		int hit = 0;
 		for (const char *const *x = src->kinds; v && *x; x++)
 			hit |= !strcmp(v, *x);
@@ -241,8 +246,8 @@ static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_r
 	if (top && s->own && strcmp(rc->owner, e->scope))
 		return K_F;
 	if (s->active && src->start) {
-		const char *a = fval(rc, field_of(rc, src->start));
-		const char *b = src->end ? fval(rc, field_of(rc, src->end)) : NULL;
+		const char *a = fval(rc, s->start_k);
+		const char *b = fval(rc, s->end_k);
 		long da, db;
 		if (!a || sd_date_days(a, &da))
 			k = K_U;
@@ -252,7 +257,7 @@ static int in_set(const struct ev *e, const struct sd_set *s, const struct cmp_r
 			return K_F;
 	}
 	if (s->win.kind != SW_NONE && !weekly) /* weekly: its complete ISO weeks decide */
-		k = k_and(k, in_window(e, &s->win, fval(rc, field_of(rc, src->date)), open));
+		k = k_and(k, in_window(e, &s->win, fval(rc, s->date_k), open));
 	if (k == K_F)
 		return K_F;
 	return k_and(k, cond_eval(e, s->filter, rc));
@@ -348,15 +353,26 @@ int ev_on_record(const struct cmp_rec *rc, void *arg)
 	t->seen++;
 	if (v->verb == SV_WEEKLY) {
 		long d;
-		const char *dv = fval(rc, field_of(rc, v->set.src->date));
+		const char *dv = fval(rc, v->set.date_k);
 		if (dv && !sd_date_days(dv, &d) && d >= t->mon0 && (d - t->mon0) / 7 < v->set.win.n)
 			t->week[(d - t->mon0) / 7]++;
 	}
 	return 0;
 }
 
+/* The set's window is a calendar period that goes on after T. */
+static int window_open(const struct ev *e, const struct sd_window *w)
+{
+	long from, to;
+	int open = 0;
+	if (w->kind == SW_YEAR || w->kind == SW_QUARTER || w->kind == SW_MONTH)
+		window_range(w, e->t, &from, &to, &open);
+	return open;
+}
+
 static int count_result(const struct sd_verdict *v, const struct tally *t)
 {
+	int open = t->open || (t->e && window_open(t->e, &v->set.win));
 	double k = v->verb == SV_COUNT ? v->num : 1;
 	enum sd_op op = v->verb == SV_COUNT ? v->cmp : SD_GE;
 	if (v->verb == SV_NONE)
@@ -368,7 +384,7 @@ static int count_result(const struct sd_verdict *v, const struct tally *t)
 	if (op == SD_GE) {
 		if (t->seen >= k)
 			return CR_PASS;
-		return t->seen + t->unk >= k || t->open ? CR_UNKNOWN : CR_FAIL;
+		return t->seen + t->unk >= k || open ? CR_UNKNOWN : CR_FAIL;
 	}
 	if (t->seen > k)
 		return CR_FAIL;
@@ -561,7 +577,7 @@ int ev_end(const struct sd_verdict *v, const struct tally *t, struct cmp_result 
 	if (v->verb == SV_WEEKLY)
 		return weekly_result(v, t);
 	r = count_result(v, t);
-	if (r == CR_UNKNOWN && res && t->open && !t->unk)
+	if (r == CR_UNKNOWN && res && !t->unk && t->seen + t->unk < (v->verb == SV_COUNT ? v->num : 1))
 		snprintf(res->note, sizeof(res->note), "%lu so far: the window is still open",
 		         t->seen);
 	return r;

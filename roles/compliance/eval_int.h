@@ -40,6 +40,9 @@ struct ev {
 	struct cmp_ages *ages;
 	struct cmp_result *top;
 	struct cj_cache cj[CJ_TIERS]; /* under a child: its village's, township's, county's */
+	const struct sd_window *win;  /* the last window's range at t */
+	long win_from, win_to;
+	int win_open;
 };
 
 struct tally {

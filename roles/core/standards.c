@@ -58,19 +58,30 @@ static long days_from_civil(long y, unsigned m, unsigned d)
 	return era * 146097 + (long)doe - 719468;
 }
 
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 int sd_date_days(const char *s, long *days)
 {
-	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	unsigned y, m, d;
-	char tail;
-	if (!s || strlen(s) < 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) < 3 || (s[10] && s[10] != ' '))
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d;
+	if (!s || strnlen(s, 10) < 10 || s[4] != '-' || s[7] != '-' || (s[10] && s[10] != ' '))
 		return CN_EINVAL;
+	y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
 	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return CN_EINVAL;
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100) || y % 400 == 0))
 		return CN_EINVAL;
-	*days = days_from_civil(y, m, d);
+	*days = days_from_civil(y, (unsigned)m, (unsigned)d);
 	return 0;
 }
 

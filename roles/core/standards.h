@@ -54,6 +54,7 @@ struct sd_set {
 	const struct rec_type *t;
 	int active, own;
 	int personal;           /* a field it reads is personal: the source must open them */
+	int date_k, start_k, end_k, kind_k; /* the source's fields in t (-1: none) */
 	struct sd_cond *filter; /* NULL: every record */
 	struct sd_window win;   /* over src->date */
 };

@@ -405,6 +405,10 @@ static int parse_set(struct ps *p, struct sd_set *s)
 		               "attestation)", name);
 	if (!(s->t = roles_record_type(s->src->type)))
 		return fail(p, "record type '%s' is not in the schema", s->src->type);
+	s->date_k = s->src->date ? roles_record_field(s->t, s->src->date) : -1;
+	s->start_k = s->src->start ? roles_record_field(s->t, s->src->start) : -1;
+	s->end_k = s->src->end ? roles_record_field(s->t, s->src->end) : -1;
+	s->kind_k = s->src->kind_field ? roles_record_field(s->t, s->src->kind_field) : -1;
 	p->i++;
 	if (accept(p, "(")) {
 		do {
