@@ -206,8 +206,9 @@ static void others(FILE *f, const Carenet__ComplianceReply *c)
 		esc(f, x->mode);
 		fputs("</td><td class=\"small\">", f);
 		esc(f, x->zh);
-		fprintf(f, "</td><td class=\"%s small\">%.*s <span class=\"en\">%s</span>: ",
-		        cls(x->result), (int)strcspn(zh, " "), zh, x->result);
+		fprintf(f, "</td><td class=\"%s small\">%.*s <span class=\"en\">%s</span>%s: ",
+		        cls(x->result), (int)strcspn(zh, " "), zh, x->result,
+		        x->attested ? " <b>声明</b> <span class=\"en\">attested</span>" : "");
 		esc(f, x->note);
 		fputs("</td></tr>\n", f);
 	}

@@ -406,7 +406,9 @@ static int quant_result(const struct sd_verdict *v, const struct tally *t, struc
 	unsigned long n = t->p + t->f + t->u;
 	if (res && t->u)
 		snprintf(res->note, sizeof(res->note),
-		         "%lu of %lu unknown: a value the rule reads is missing or undated", t->u, n);
+		         "%lu of %lu unknown: a value the rule reads is missing, or a calendar "
+		         "window is still open with too few so far",
+		         t->u, n);
 	if (v->verb == SV_EVERY) {
 		if (res)
 			res->pass = t->p, res->fail = t->f, res->unknown = t->u;
