@@ -9,6 +9,7 @@
  *   bench_drive latency --node D --to SPEC --repeats R --watch D2:C:N [--timeout S]
  *   bench_drive show    --node D --ids-file F
  *   bench_drive ack     --nodes-file F --ids-file G [--state N] [--timeout S]
+ *   bench_drive report  --node D --at D2 --repeats R [--pause-ms M] [--timeout S]
  *
  * counter: prints the node's status counter C.
  * burst:   reads each watched counter, issues K directives to SPEC at node
@@ -24,6 +25,9 @@
  *          --interval-us until it grew by N; prints each latency.
  * show:    directive.show for every id in F (one a line); counts targets
  *          by state (0 pending, 1 delivered, ... 4 done).
+ * report:  R times: one urgent report at node D, then poll --at D2 (report
+ *          show) every --interval-us until it holds it; prints each
+ *          latency (bench/drive_report.c). --pause-ms between reports.
  * ack:     every node in F acknowledges every directive in G with --state
  *          (default 4, done); one outstanding request per node, all nodes
  *          at once.
@@ -47,90 +51,9 @@
 #define MAX_WATCH 8
 #define MAX_COUNT 1000000
 #define MAX_NODES 4096
-#define REQ_TIMEOUT_MS 20000
-#define SOCK "control.sock"
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* One REQ socket per node, kept for the whole run. */
-struct conn {
-	char dir[512];
-	void *s;
-};
-
-static int conn_open(struct conn *c, void *zctx, const char *dir)
-{
-	char ep[600];
-	int zero = 0, to = REQ_TIMEOUT_MS;
-
-	snprintf(c->dir, sizeof(c->dir), "%s", dir);
-	if (snprintf(ep, sizeof(ep), "ipc://%s/%s", dir, SOCK) >= (int)sizeof(ep))
-		return -1;
-	if (!(c->s = zmq_socket(zctx, ZMQ_REQ)))
-		return -1;
-	zmq_setsockopt(c->s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(c->s, ZMQ_RCVTIMEO, &to, sizeof(to));
-	zmq_setsockopt(c->s, ZMQ_SNDTIMEO, &to, sizeof(to));
-	return zmq_connect(c->s, ep);
-}
-
-static void conn_close(struct conn *c)
-{
-	if (c->s)
-		zmq_close(c->s);
-	c->s = NULL;
-}
-
-/* Sends req, returns the reply (caller frees) or NULL (message on stderr). */
-static Carenet__ControlReply *call(struct conn *c, const Carenet__ControlRequest *req)
-{
-	size_t len = carenet__control_request__get_packed_size(req);
-	uint8_t *buf = malloc(len ? len : 1);
-	Carenet__ControlReply *rep = NULL;
-	zmq_msg_t m;
-
-	if (!buf)
-		return NULL;
-	carenet__control_request__pack(req, buf);
-	zmq_msg_init(&m);
-	if (zmq_send(c->s, buf, len, 0) < 0 || zmq_msg_recv(&m, c->s, 0) < 0)
-		fprintf(stderr, "bench_drive: %s: request %d to %s: %s\n", c->dir,
-		        (int)req->request_case, SOCK,
-		        zmq_strerror(zmq_errno()));
-	else if (!(rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m))))
-		fprintf(stderr, "bench_drive: %s: undecodable reply\n", c->dir);
-	zmq_msg_close(&m);
-	free(buf);
-	return rep;
-}
-
-/* Status counter `name` of the node, or -1. */
-static int64_t counter(struct conn *c, const char *name)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__Empty e = CARENET__EMPTY__INIT;
-	Carenet__ControlReply *rep;
-	int64_t v = -1;
-
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_STATUS;
-	req.status = &e;
-	if (!(rep = call(c, &req)))
-		return -1;
-	if (rep->code == 0 && rep->status)
-		for (size_t i = 0; i < rep->status->n_counters; i++)
-			if (strcmp(rep->status->counters[i]->name, name) == 0)
-				v = (int64_t)rep->status->counters[i]->value;
-	if (v < 0)
-		fprintf(stderr, "bench_drive: %s: no counter %s (%s)\n", c->dir, name,
-		        rep->code ? rep->error : "status without it");
-	carenet__control_reply__free_unpacked(rep, NULL);
-	return v;
-}
+#include "drive_conn.h"
+#include "drive_report.h"
 
 /* ------------------------------------------------------------ options */
 
@@ -143,8 +66,8 @@ struct watch {
 };
 
 struct opts {
-	const char *node, *to, *name, *ids_file, *nodes_file, *title;
-	long count, repeats, state, kind, interval_us, body_bytes;
+	const char *node, *to, *name, *ids_file, *nodes_file, *title, *at;
+	long count, repeats, state, kind, interval_us, body_bytes, pause_ms;
 	double timeout;
 	struct watch w[MAX_WATCH];
 	int nw;
@@ -584,6 +507,8 @@ static void usage(FILE *f)
 	      "                           [--timeout S] [--interval-us U]\n"
 	      "       bench_drive show    --node DATA_DIR --ids-file F\n"
 	      "       bench_drive ack     --nodes-file F --ids-file G [--state N] [--timeout S]\n"
+	      "       bench_drive report  --node DATA_DIR --at DATA_DIR --repeats R [--pause-ms M]\n"
+	      "                           [--timeout S] [--interval-us U]\n"
 	      "  common: --kind N (1 task), --title T, --body-bytes N (default 200)\n",
 	      f);
 }
@@ -604,6 +529,8 @@ int main(int argc, char **argv)
 	                                   {"kind", required_argument, 0, 'K'},
 	                                   {"title", required_argument, 0, 'L'},
 	                                   {"body-bytes", required_argument, 0, 'B'},
+	                                   {"at", required_argument, 0, 'A'},
+	                                   {"pause-ms", required_argument, 0, 'P'},
 	                                   {"help", no_argument, 0, 'h'},
 	                                   {0, 0, 0, 0}};
 	struct opts o = {.timeout = 60,
@@ -671,6 +598,12 @@ int main(int argc, char **argv)
 		case 'B':
 			o.body_bytes = atol(optarg);
 			break;
+		case 'A':
+			o.at = optarg;
+			break;
+		case 'P':
+			o.pause_ms = atol(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -706,6 +639,11 @@ int main(int argc, char **argv)
 		rc = cmd_show(&o);
 	else if (!strcmp(cmd, "ack"))
 		rc = cmd_ack(&o);
+	else if (!strcmp(cmd, "report")) {
+		struct drive_report_opts ro = {o.zctx, o.node, o.at, o.repeats, o.interval_us,
+		                               o.pause_ms, o.timeout};
+		rc = drive_report(&ro);
+	}
 	else
 		rc = 2;
 	if (rc == 2)

@@ -42,7 +42,8 @@ static const struct args_opt ca_issue_opts[] = {
     {"force", 'f', NULL,
      "issue again an id already issued: the certificate it\n"
      "supersedes is revoked (reason superseded), the CRL\n"
-     "signed again and the old one kept in issued/superseded"},
+     "signed again and the old one kept in issued/superseded\n"
+     "(not needed once 'ca revoke' revoked it: a lost key)"},
     {0}};
 static const struct args_cmd ca_issue_cmd = {
     "carenet ca issue", "--ca DIR --csr FILE [--endpoint tcp://HOST:PORT] [OPTION]...",
@@ -67,7 +68,7 @@ static void cfg_str(config_setting_t *root, const char *name, const char *val)
 
 struct bundle {
 	const char *id, *role, *cert, *chain, *root, *parent_cert, *parent_endpoint, *endpoint,
-	    *crl;
+	    *crl, *county_cert, *county_endpoint;
 };
 
 static int bundle_write(const char *path, const struct bundle *b)
@@ -92,6 +93,8 @@ static int bundle_write(const char *path, const struct bundle *b)
 	cfg_str(root, "parent_endpoint", b->parent_endpoint);
 	cfg_str(root, "endpoint", b->endpoint);
 	cfg_str(root, "crl", b->crl);
+	cfg_str(root, "county_cert", b->county_cert);
+	cfg_str(root, "county_endpoint", b->county_endpoint);
 	if ((f = open_memstream(&buf, &len))) {
 		fprintf(f, "# carenet enrollment bundle for %s: install with 'carenet enroll'\n",
 		        b->id);
@@ -160,6 +163,38 @@ static int issue_parent(const struct issue_opts *o, const struct pki_identity *i
 		        "--parent-endpoint here or to 'carenet enroll'\n",
 		        pid);
 	return 0;
+}
+
+/* A village's county node: its certificate and endpoint as recorded when it
+ * was issued (failover, docs/design.md "Failover to the county"); both ""
+ * when this CA has not issued it or knows no endpoint for it. */
+static int issue_county(const struct issue_opts *o, const struct pki_identity *id, char **ccert,
+                        char **cep)
+{
+	char name[PKI_ID_MAX + 16], *nl;
+
+	*ccert = *cep = NULL;
+	if (id->role == PKI_ROLE_VILLAGE) {
+		snprintf(name, sizeof(name), "issued/%.6s.pem", id->id);
+		*ccert = ca_read_opt(o->ca, name);
+		snprintf(name, sizeof(name), "issued/%.6s.endpoint", id->id);
+		*cep = ca_read_opt(o->ca, name);
+		if (*cep && (nl = strchr(*cep, '\n')))
+			*nl = 0;
+	}
+	if (!*ccert || !*cep || !(*ccert)[0] || !(*cep)[0]) {
+		if (id->role == PKI_ROLE_VILLAGE)
+			fprintf(
+			    stderr,
+			    "carenet: warning: the county node %.6s or its endpoint is not known "
+			    "to this CA: the bundle of %s has no county-direct link (failover)\n",
+			    id->id, id->id);
+		free(*ccert);
+		free(*cep);
+		*ccert = util_strdup("");
+		*cep = util_strdup("");
+	}
+	return *ccert && *cep ? 0 : CN_ENOMEM;
 }
 
 static int issue_record(const struct issue_opts *o, const struct pki_identity *id, const char *pem,
@@ -266,17 +301,37 @@ static void renewed_record(const struct issue_opts *o, const char *id, const cha
 	        id, old);
 }
 
+/* 1 if the certificate recorded as DIR/NAME was revoked (ca revoke): the
+ * office may then be issued again without --force (a lost key). */
+static int current_revoked(const struct issue_opts *o, const char *name)
+{
+	struct ca_revoked_line *lines = NULL;
+	struct pki_identity id;
+	char why[WHY_MAX], *pem = ca_read_opt(o->ca, name);
+	size_t n = 0;
+	int found = 0;
+
+	if (pem && pem[0] && pki_cert_parse(pem, strlen(pem), &id, NULL, why, sizeof(why)) == 0 &&
+	    ca_revoked_read(o->ca, &lines, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(lines[i].r.serial, id.serial) == 0;
+	free(lines);
+	free(pem);
+	return found;
+}
+
 static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
 	struct bundle b = {.id = id->id, .role = pki_role_name(id->role)};
 	char why[WHY_MAX], serial[64], old_serial[64], path[PATH_MAX], name[PKI_ID_MAX + 16];
-	char tbuf[40], *cert = NULL, *pcert = NULL, *pep = NULL;
+	char tbuf[40], *cert = NULL, *pcert = NULL, *pep = NULL, *ccert = NULL, *cep = NULL;
 	time_t nb = 0, na = 0;
 	int rc;
 
 	snprintf(name, sizeof(name), "issued/%s.pem", id->id);
-	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force && !o->renew)
+	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force && !o->renew &&
+	    !current_revoked(o, name))
 		return ca_fail(CN_EEXIST,
 		               "%s was already issued (%s): revoke it ('carenet ca revoke "
 		               "--ca %s --id %s') or pass --force",
@@ -285,7 +340,8 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 		return rc;
 	if ((rc = pki_ca_may_issue(ca, req, why, sizeof(why))) != 0)
 		return ca_fail(rc, "refused: %s", why);
-	if ((rc = issue_parent(o, id, &pcert, &pep)) != 0)
+	if ((rc = issue_parent(o, id, &pcert, &pep)) != 0 ||
+	    (rc = issue_county(o, id, &ccert, &cep)) != 0)
 		goto out;
 	if ((rc = pki_ca_issue(ca, req, nb, na, &cert, serial, why, sizeof(why))) != 0) {
 		rc = ca_fail(rc, "refused: %s", why);
@@ -307,8 +363,11 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	else if (old_serial[0] && (rc = supersede_revoke(o, ca, id->id, old_serial)) != 0)
 		goto out;
 	b.cert = cert, b.parent_cert = pcert, b.parent_endpoint = pep;
+	b.county_cert = ccert, b.county_endpoint = cep;
 	rc = issue_bundle(o, ca, &b, serial);
 out:
+	free(ccert);
+	free(cep);
 	free(cert);
 	free(pcert);
 	free(pep);

@@ -240,14 +240,22 @@ static const struct args_cmd enroll_cmd = {
 struct bundle {
 	config_t cfg;
 	const char *id, *role, *cert, *chain, *root, *parent_cert, *parent_endpoint, *endpoint,
-	    *crl;
+	    *crl, *county_cert, *county_endpoint;
 };
 
 static int bundle_read(const char *path, struct bundle *b)
 {
-	static const char *keys[] = {
-	    "id",       "role", "cert", "chain", "root", "parent_cert", "parent_endpoint",
-	    "endpoint", "crl"};
+	static const char *keys[] = {"id",
+	                             "role",
+	                             "cert",
+	                             "chain",
+	                             "root",
+	                             "parent_cert",
+	                             "parent_endpoint",
+	                             "endpoint",
+	                             "crl",
+	                             "county_cert",
+	                             "county_endpoint"};
 	const char **dst[] = {&b->id,
 	                      &b->role,
 	                      &b->cert,
@@ -256,7 +264,9 @@ static int bundle_read(const char *path, struct bundle *b)
 	                      &b->parent_cert,
 	                      &b->parent_endpoint,
 	                      &b->endpoint,
-	                      &b->crl};
+	                      &b->crl,
+	                      &b->county_cert,
+	                      &b->county_endpoint};
 	uint8_t *buf = NULL;
 	size_t len;
 	int rc, version = 0;
@@ -392,7 +402,31 @@ static int enroll_root(const char *dir, const char *sha, const char *file, const
 	               got, src);
 }
 
-/* Verifies the bundle: chain to its root, CRL, parent. */
+/* A village's county certificate (failover): it verifies and is the county
+ * node of the village's county. Other roles' bundles carry none. */
+static int enroll_verify_county(struct pki_trust *t, const struct bundle *b,
+                                const struct pki_identity *id)
+{
+	struct pki_identity cid;
+	char why[WHY_MAX] = "";
+	int rc;
+
+	if (!b->county_cert[0])
+		return 0;
+	if (id->role != PKI_ROLE_VILLAGE)
+		return ca_fail(CN_EINVAL,
+		               "the bundle of %s %s carries a county certificate; only a "
+		               "village's does",
+		               pki_role_name(id->role), id->id);
+	if ((rc = verify_pem(t, b->county_cert, b->chain, &cid, why, sizeof(why))) != 0)
+		return ca_fail(rc, "the county's certificate does not verify: %s", why);
+	if (cid.role != PKI_ROLE_COUNTY || strncmp(cid.id, id->id, strlen(cid.id)) != 0)
+		return ca_fail(CN_EINVAL, "the bundle's county %s is not the county of %s", cid.id,
+		               id->id);
+	return 0;
+}
+
+/* Verifies the bundle: chain to its root, CRL, parent, county. */
 static int enroll_verify(const struct bundle *b, struct pki_identity *id)
 {
 	struct pki_trust *t = NULL;
@@ -433,7 +467,7 @@ static int enroll_verify(const struct bundle *b, struct pki_identity *id)
 		             pki_role_name(id->role), id->id);
 		goto out;
 	}
-	rc = 0;
+	rc = enroll_verify_county(t, b, id);
 out:
 	pki_trust_free(&t);
 	return rc;
@@ -492,7 +526,7 @@ static void cfg_quoted(FILE *f, const char *s)
 }
 
 static int enroll_cfg(const char *path, const struct pki_identity *id, const char *data_dir,
-                      const char *listen, const char *parent_ep, int has_crl)
+                      const char *listen, const char *parent_ep, const char *county_ep, int has_crl)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -511,6 +545,11 @@ static int enroll_cfg(const char *path, const struct pki_identity *id, const cha
 		fputs("parent = { endpoint = ", f);
 		cfg_quoted(f, parent_ep);
 		fputs("; cert = \"parent.pem\"; };\n", f);
+	}
+	if (county_ep && county_ep[0]) { /* failover: a village's county node */
+		fputs("county = { endpoint = ", f);
+		cfg_quoted(f, county_ep);
+		fputs("; cert = \"county.pem\"; };\n", f);
 	}
 	fputs("identity = { key = \"node.key\"; cert = \"node.pem\"; chain = \"chain.pem\"; "
 	      "root = \"root.pem\"; curve = \"curve.key\"; };\n",
@@ -534,6 +573,7 @@ static int enroll_write(const char *dir, const struct bundle *b)
 	             {"chain.pem", b->chain},
 	             {"root.pem", b->root},
 	             {"parent.pem", b->parent_cert},
+	             {"county.pem", b->county_endpoint[0] ? b->county_cert : ""},
 	             {"crl.pem", b->crl}};
 	char path[PATH_MAX];
 	int rc;
@@ -542,7 +582,7 @@ static int enroll_write(const char *dir, const struct bundle *b)
 		if (ca_path(path, dir, files[i].name) != 0)
 			return ca_fail(CN_EINVAL, "path too long: %s", dir);
 		if (!files[i].text[0] && strcmp(files[i].name, "chain.pem") != 0) {
-			unlink(path); /* a stale parent.pem or crl.pem must not stay */
+			unlink(path); /* a stale parent.pem, county.pem or crl.pem must not stay */
 			continue;
 		}
 		if ((rc = util_write_file(path, files[i].text, strlen(files[i].text), 0644, 0)))
@@ -623,7 +663,13 @@ static int enroll(const struct enroll_opts *o)
 		snprintf(data_dir, sizeof(data_dir), "%s", o->data_dir);
 	else
 		enroll_data_dir(o->dir, data_dir, sizeof(data_dir));
-	if ((rc = enroll_cfg(cfg, &id, data_dir, listen, pep, b.crl[0] != 0)) != 0) {
+	if (id.role == PKI_ROLE_VILLAGE && (!b.county_cert[0] || !b.county_endpoint[0]))
+		fprintf(stderr,
+		        "carenet: warning: the bundle names no county node: failover to the "
+		        "county is disabled for %s\n",
+		        id.id);
+	if ((rc = enroll_cfg(cfg, &id, data_dir, listen, pep,
+	                     b.county_cert[0] ? b.county_endpoint : "", b.crl[0] != 0)) != 0) {
 		rc = ca_fail(rc, "cannot write %s: %s", cfg, cn_strerror(rc));
 		goto out;
 	}

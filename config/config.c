@@ -421,6 +421,18 @@ static int store_text(struct loader *ld, const config_setting_t *s, const struct
 		*FIELD(cfg, k, int) = level;
 		return 0;
 	}
+	if (k->kind == K_DUR) {
+		uint64_t secs = 0;
+
+		if (util_parse_duration(v, &secs) != 0 || secs < (uint64_t)k->min ||
+		    secs > (uint64_t)k->max)
+			return fail(ld, s,
+			            "'%s' = \"%s\" is not a duration from %llds to %llds "
+			            "(a number and a unit s, m, h or d: \"1h\")",
+			            name, v, k->min, k->max);
+		*(uint64_t *)((char *)cfg + k->off + sizeof(char *)) = secs;
+		return set_string(ld, FIELD(cfg, k, char *), v);
+	}
 	if (k->kind != K_REMIND)
 		return fail(ld, s, "internal error: key '%s' has no string kind", name);
 	if (config_parse_remind(v, cfg->remind_before, CONFIG_MAX_REMIND, &cfg->nremind) < 0)
@@ -501,9 +513,26 @@ static const config_setting_t *where(const config_t *lc, const char *path, const
 	return s ? s : config_lookup(lc, fallback);
 }
 
+/* GROUP.endpoint and GROUP.cert are set together or not at all. */
+static int both_or_neither(struct loader *ld, const config_t *lc, const char *group,
+                           const char *endpoint, const char *cert, const char *neither)
+{
+	const char *set = endpoint[0] ? "endpoint" : "cert";
+	const char *unset = endpoint[0] ? "cert" : "endpoint";
+	char path[32];
+
+	if (!endpoint[0] == !cert[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s.%s", group, set);
+	return fail(ld, config_lookup(lc, path),
+	            "'%s.%s' is set but '%s.%s' is not (set both, or neither for %s)", group, set,
+	            group, unset, neither);
+}
+
 static int check_relations(struct loader *ld, const config_t *lc, const struct config *cfg)
 {
 	const char *tmo = "link.heartbeat_timeout_ms", *rmax = "link.reconnect_ivl_max_ms";
+	int rc;
 
 	if (cfg->heartbeat_timeout_ms <= cfg->heartbeat_ivl_ms)
 		return fail(ld, where(lc, tmo, "link.heartbeat_ivl_ms"),
@@ -517,17 +546,12 @@ static int check_relations(struct loader *ld, const config_t *lc, const struct c
 		            "'link.reconnect_ivl_ms')",
 		            rmax, cfg->reconnect_ivl_max_ms,
 		            config_lookup(lc, rmax) ? "" : " (default)", cfg->reconnect_ivl_ms);
-	if (!cfg->parent_endpoint[0] != !cfg->parent_cert[0]) {
-		const char *set = cfg->parent_endpoint[0] ? "endpoint" : "cert";
-		const char *unset = cfg->parent_endpoint[0] ? "cert" : "endpoint";
-		char path[32];
-
-		snprintf(path, sizeof(path), "parent.%s", set);
-		return fail(ld, config_lookup(lc, path),
-		            "'parent.%s' is set but 'parent.%s' is not (set both, or neither for a "
-		            "node without a parent)",
-		            set, unset);
-	}
+	if ((rc = both_or_neither(ld, lc, "parent", cfg->parent_endpoint, cfg->parent_cert,
+	                          "a node without a parent")) != 0)
+		return rc;
+	if ((rc = both_or_neither(ld, lc, "county", cfg->county_endpoint, cfg->county_cert,
+	                          "no failover to the county")) != 0)
+		return rc;
 	return 0;
 }
 

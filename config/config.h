@@ -29,6 +29,8 @@ struct config {
 	char *listen;          /* ZMQ endpoint for children; "" = none (villages) */
 	char *parent_endpoint; /* "" = no parent (county) */
 	char *parent_cert;     /* parent's certificate (PEM), carries its CURVE key */
+	char *county_endpoint; /* a village's county node, for failover; "" = none */
+	char *county_cert;     /* its certificate (PEM): the CURVE key expected there */
 	char *key_file;
 	char *cert_file;
 	char *chain_file;
@@ -71,11 +73,24 @@ struct config {
 	int rectify_hours;     /* its deadline after the overdue moment */
 	/* records */
 	size_t max_document;   /* bytes of one attached document (roles/docs) */
+	/* reports (roles/reports): each string, then its seconds (K_DUR) */
+	char *report_ack_urgent; /* a hop of an urgent report is acknowledged within */
+	uint64_t report_ack_urgent_s;
+	char *report_ack_high;
+	uint64_t report_ack_high_s;
+	char *report_ack_normal;
+	uint64_t report_ack_normal_s;
+	char *report_failover; /* parent unreachable this long: straight to the county */
+	uint64_t report_failover_s;
 	/* compliance */
 	char *standards_dir;   /* the standards' directory ("": the default) */
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */
+	/* the web interface (carenet web, web/) */
+	char *web_listen;      /* HOST:PORT */
+	char *web_tls_cert;    /* "" = no TLS */
+	char *web_tls_key;
 };
 
 /* Loads path (messages name it as given). On failure *out is NULL and err

@@ -22,6 +22,8 @@ enum kind {
 	K_LEVEL,    /* log level name, stored as int */
 	K_TZ,       /* a zone name this machine knows (util_tz_valid) */
 	K_REMIND,   /* reminder list: the string, parsed into remind_before[] */
+	K_DUR,      /* a duration ("1h"): the string, parsed into the uint64_t
+	             * seconds field that follows it in struct config; min..max s */
 	K_BOOL,
 	K_INT,   /* int field */
 	K_SIZE,  /* size_t field */
@@ -50,7 +52,8 @@ extern const struct key config_keys[];
 /* 1 if the kind is stored as a malloc'd char * (and written as a string). */
 static inline int config_kind_is_str(enum kind k)
 {
-	return k == K_STR || k == K_TZ || k == K_PATH || k == K_PATH_OPT || k == K_ENDPOINT || k == K_REMIND;
+	return k == K_STR || k == K_TZ || k == K_PATH || k == K_PATH_OPT || k == K_ENDPOINT ||
+	       k == K_REMIND || k == K_DUR;
 }
 
 #endif

@@ -9,7 +9,8 @@
  * Relations between keys are code, in check_relations() (config.c):
  *  - link.heartbeat_timeout_ms must exceed link.heartbeat_ivl_ms;
  *  - link.reconnect_ivl_max_ms must be at least link.reconnect_ivl_ms;
- *  - parent.endpoint and parent.cert are both set or both empty.
+ *  - parent.endpoint and parent.cert are both set or both empty; so are
+ *    county.endpoint and county.cert.
  * The per-key bounds below are the widest each key may take.
  */
 #include "config_int.h"
@@ -27,15 +28,37 @@
  * and bounds lo..hi; rl: reloadable (true) or needs a restart (false). */
 #define TEXT(n, k, m, d, rl, doc) {n, k, F(m), d, 0, 0, 0, rl, doc, NULL}
 #define NUM(n, k, m, d, lo, hi, rl, doc) {n, k, F(m), NULL, d, lo, hi, rl, doc, NULL}
+/* DUR: a duration string with default d, lo..hi seconds. */
+#define DUR(n, m, d, lo, hi, rl, doc) {n, K_DUR, F(m), d, 0, lo, hi, rl, doc, NULL}
 #define GROUP(n, sub) {n, K_GROUP, 0, NULL, 0, 0, 0, false, NULL, sub}
 #define END {NULL, K_GROUP, 0, NULL, 0, 0, 0, false, NULL, NULL}
 /* clang-format on */
+
+static const struct key web_keys[] = {
+    TEXT("listen", K_STR, web_listen, "127.0.0.1:8080", false,
+         "Where `carenet web` serves (HOST:PORT, numeric); beyond loopback only with TLS."),
+    TEXT("tls_cert", K_PATH_OPT, web_tls_cert, "", false,
+         "`carenet web`'s TLS certificate chain (PEM); with `tls_key`, it serves HTTPS."),
+    TEXT("tls_key", K_PATH_OPT, web_tls_key, "", false,
+         "Its private key (PEM), readable by the web process only; not a key of the node."),
+    END,
+};
 
 static const struct key parent_keys[] = {
     TEXT("endpoint", K_ENDPOINT, parent_endpoint, "", false,
          "The parent's `listen` socket; the node connects up and reconnects with back-off."),
     TEXT("cert", K_PATH_OPT, parent_cert, "", false,
          "The parent's certificate (PEM), carrying the CURVE key expected from the parent."),
+    END,
+};
+
+static const struct key county_keys[] = {
+    TEXT("endpoint", K_ENDPOINT, county_endpoint, "", false,
+         "A village's county node (`listen`), for failover: its urgent items go there directly "
+         "while its township does not acknowledge for `reports.failover`; enroll writes it."),
+    TEXT("cert", K_PATH_OPT, county_cert, "", false,
+         "The county node's certificate (PEM), carrying the CURVE key expected there; unset: "
+         "no failover."),
     END,
 };
 
@@ -129,6 +152,26 @@ static const struct key records_keys[] = {
     END,
 };
 
+/* The seed gives no figure for these ("第一时间", "及时"): defaults are the
+ * design's (config/README.md says so). */
+static const struct key reports_keys[] = {
+    DUR("ack_urgent", report_ack_urgent, "1h", 60, 2592000, true,
+        "An urgent report's hop must be acknowledged within this (no figure in the seed); "
+        "late, the county takes it."),
+    DUR("ack_high", report_ack_high, "12h", 60, 2592000, true,
+        "The same for a report of high urgency."),
+    DUR("ack_normal", report_ack_normal, "72h", 60, 2592000, true,
+        "The same for a report of normal urgency."),
+    DUR("failover", report_failover, "5m", 1, 86400, true,
+        "A report's office whose parent is unreachable this long sends it straight to the "
+        "county."),
+    END,
+};
+
+_Static_assert(offsetof(struct config, report_ack_urgent_s) ==
+                   offsetof(struct config, report_ack_urgent) + sizeof(char *),
+               "K_DUR: the seconds follow the string");
+
 static const struct key compliance_keys[] = {
     TEXT("standards_dir", K_PATH_OPT, standards_dir, "", true,
          "Directory of the standards (ID.cfg) `carenet compliance` evaluates; empty: "
@@ -141,7 +184,9 @@ const struct key config_keys[] = {
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
     TEXT("listen", K_ENDPOINT, listen, "", false,
          "Socket bound for children and inspectors (CURVE server); empty: none (villages)."),
+    GROUP("web", web_keys),
     GROUP("parent", parent_keys),
+    GROUP("county", county_keys),
     GROUP("identity", identity_keys),
     {"crl", K_PATHS, F(crl_files), NULL, 0, 0, 0, true,
      "Revocation lists (PEM) loaded at start; newer ones also arrive from the parent.", NULL},
@@ -160,6 +205,7 @@ const struct key config_keys[] = {
     GROUP("deadline", deadline_keys),
     GROUP("audit", audit_keys),
     GROUP("records", records_keys),
+    GROUP("reports", reports_keys),
     GROUP("compliance", compliance_keys),
     END,
 };
@@ -175,6 +221,7 @@ static const char *type_name(enum kind k)
 	    [K_LEVEL] = "string",
 	    [K_TZ] = "string",
 	    [K_REMIND] = "string",
+	    [K_DUR] = "string",
 	    [K_BOOL] = "boolean",
 	    [K_INT] = "integer",
 	    [K_SIZE] = "integer",
@@ -220,6 +267,9 @@ static void doc_range(const struct key *k, FILE *out)
 	case K_REMIND:
 		fprintf(out, "up to %d durations (`s`, `m`, `h`, `d`), or `\"none\"`",
 		        CONFIG_MAX_REMIND);
+		break;
+	case K_DUR:
+		fprintf(out, "a duration (`s`, `m`, `h`, `d`), %llds..%llds", k->min, k->max);
 		break;
 	case K_BOOL:
 		fputs("`true`, `false`", out);

@@ -410,6 +410,11 @@ static const struct handler handlers[] = {
     ROW(DOC_GET, "doc_get", roles_req, 1),
     ROW(DOC_LIST, "doc_list", roles_req, 0),
     ROW(BACKUP, "backup", backup_req, 1),
+    ROW(REPORT_FILE, "report_file", roles_req, 1),
+    ROW(REPORT_STEP, "report_step", roles_req, 1),
+    ROW(REPORT_LIST, "report_list", roles_req, 0),
+    ROW(REPORT_SHOW, "report_show", roles_req, 0),
+    ROW(REPORT_OPEN_CASE, "report_open_case", roles_req, 1),
     ROW(COMPLIANCE, "compliance", roles_req, 0),
 };
 #undef ROW

@@ -41,6 +41,13 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_RESYNC_REQUEUED] = "resync_requeued",
     [CTR_RESYNC_MISSING] = "resync_missing",
     [CTR_ORIGIN_EPOCHS] = "origin_epochs",
+    [CTR_FAILOVER_OPENS] = "failover_opens",
+    [CTR_FAILOVER_TRIMMED] = "failover_trimmed",
+    [CTR_DIRECT_SESSIONS] = "direct_sessions",
+    [CTR_DIRECT_APPLIED] = "direct_items_applied",
+    [CTR_DIRECT_REFUSED] = "direct_refused",
+    [CTR_SUMMARIES_REFUSED] = "summaries_refused",
+    [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
 };
 
 const char *counters_name(enum ctr c)

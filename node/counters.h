@@ -50,6 +50,15 @@ enum ctr {
 	CTR_RESYNC_REQUEUED, /* acknowledged messages re-sent from the archive to a peer gone back */
 	CTR_RESYNC_MISSING,  /* peers gone back further than the archive holds (renumbered) */
 	CTR_ORIGIN_EPOCHS,   /* new epochs of this node's origin sequences (its store went back) */
+	/* failover (docs/design.md "Failover to the county") */
+	CTR_FAILOVER_OPENS,   /* a village: times its county-direct link was opened */
+	CTR_FAILOVER_TRIMMED, /* a village: county-direct messages dropped, the parent held them */
+	CTR_DIRECT_SESSIONS,  /* a county: villages' direct sessions accepted (HELLO) */
+	CTR_DIRECT_APPLIED,   /* a county: items applied from a direct session */
+	CTR_DIRECT_REFUSED,   /* a county: messages refused on a direct session (not the
+	                       * village's own origin, or not the urgent lane) */
+	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
+	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
 	CTR_COUNT
 };
 

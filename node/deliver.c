@@ -83,6 +83,7 @@ struct up_arg {
 	struct deliver *d;
 	const struct pki_identity *peer;
 	int is_parent;
+	int direct;
 	const ProtobufCBinaryData *chain;
 	size_t nchain;
 };
@@ -110,28 +111,35 @@ static int child_registered(MDB_txn *txn, void *arg)
 	return deliver_emit(d, txn, &it, NULL, 0);
 }
 
-void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
+void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent, int direct,
                      const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
                      size_t nchain)
 {
 	struct dpeer *p;
-	struct up_arg a = {d, peer, is_parent, chain, nchain};
+	struct up_arg a = {d, peer, is_parent, direct, chain, nchain};
 
 	if (peer->role == PKI_ROLE_INSPECTOR)
 		return; /* inspectors query; they do not take part in delivery */
 	if (!(p = deliver_peer(d, peer->id, 1)))
 		return;
 	p->is_parent = is_parent;
+	p->direct = direct;
 	p->up = 1;
 	for (int l = 0; l < WIRE_LANES; l++) {
-		/* The peer durably holds everything up to its cursor: resend after it. */
-		p->tx[l].acked = cursors[l];
-		p->tx[l].sent = cursors[l];
+		/* The peer durably holds everything up to its cursor: resend after it.
+		 * A village on its direct session here is sent nothing: what it says
+		 * it holds from us means nothing (and must not make this node think
+		 * its store went back: deliver_apply.c, apply_syn). */
+		uint64_t c = direct && !is_parent ? 0 : cursors[l];
+		p->tx[l].acked = c;
+		p->tx[l].sent = c;
 		p->tx[l].last_progress_us = util_mono_us();
 		p->tx[l].overdue_us = ACK_OVERDUE_US;
-		deliver_syn_ack(d, peer->id, (unsigned)l, cursors[l]);
+		if (!direct || is_parent)
+			deliver_syn_ack(d, peer->id, (unsigned)l, c);
 	}
-	if (!is_parent && deliver_write(d, child_registered, &a) != 0)
+	/* A village on its county-direct session is no child of this node. */
+	if (!is_parent && !direct && deliver_write(d, child_registered, &a) != 0)
 		log_warnx("deliver %s: cannot record the new child", peer->id);
 	d->kick = 1;
 }

@@ -73,7 +73,7 @@ void deliver_set_roles(struct deliver *d, struct roles *roles);
 
 /* Link events. cursors[lane] = last seq the peer durably holds from us;
  * chain: the peer's verified chain (a new child's announce carries it). */
-void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent,
+void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent, int direct,
                      const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
                      size_t nchain);
 void deliver_peer_down(struct deliver *d, const char *peer_id);
@@ -111,5 +111,23 @@ int deliver_origin_last(struct store *st, MDB_txn *txn, unsigned lane, uint64_t 
 
 /* Delivery counters for status: items and frames queued in outboxes. */
 uint64_t deliver_pending(struct deliver *d);
+
+/*
+ * Failover (deliver_direct.c; docs/design.md "Failover to the county"). A
+ * village given its county's id here queues every urgent item it originates
+ * going up for the county too, in that peer's own outbox, which is sent
+ * only while the county-direct link is up (the link tells the engine like
+ * any session, with direct set).
+ * deliver_direct_pending: messages queued for the county (0 if none set).
+ * deliver_direct_trim: while the direct link is down and the parent holds
+ * every urgent message (its lane-0 outbox is empty), the county's queue is
+ * dropped (the parent relays it); returns how many went, or a store error
+ * (negative).
+ */
+void deliver_set_direct(struct deliver *d, const char *county_id);
+uint64_t deliver_direct_pending(struct deliver *d);
+/* Urgent messages queued for the parent (not yet acknowledged by it). */
+uint64_t deliver_parent_urgent_pending(struct deliver *d);
+int deliver_direct_trim(struct deliver *d);
 
 #endif

@@ -157,11 +157,42 @@ static const char *account_of(struct deliver *d, const char *origin, char *buf, 
 	return buf;
 }
 
+/* An item from a village on its county-direct session (failover): applied
+ * by the domain, which takes an item it holds already as a no-op; never
+ * judged by nor advancing the (origin, lane) high-water mark, so the older
+ * urgent items the township relays later are not taken for duplicates; and
+ * forwarded nowhere (its township gets it from the village). */
+static int apply_direct(struct deliver *d, MDB_txn *txn, const Carenet__Item *it,
+                        const struct pki_identity *oid, const char *peer, struct tally *t)
+{
+	struct roles_route rt;
+	char why[320] = "";
+	int rc;
+
+	if (deliver_lane_of(it) != 0) { /* an item of another lane dressed as urgent */
+		refuse(d, t, CTR_DIRECT_REFUSED, oid->id,
+		       "a county-direct session carries only urgent items (failover)");
+		return 0;
+	}
+	rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
+	if (rc != 0) {
+		if (fatal_rc(rc))
+			return rc;
+		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, why[0] ? why : cn_strerror(rc));
+		return 0;
+	}
+	d->cdelta[CTR_ITEMS_APPLIED]++;
+	d->cdelta[CTR_DIRECT_APPLIED]++;
+	t->applied++;
+	return 0;
+}
+
 /* A fatal error passes through; anything else refuses the item. */
 static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
                       const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
                       struct dests *ds, struct tally *t)
 {
+	int direct = deliver_is_direct_in(d, peer);
 	Carenet__Item *it = NULL;
 	struct roles_route rt;
 	char why[320] = "";
@@ -176,6 +207,10 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id,
 		       "item origin or lane differs from its signed batch");
 		rc = 0;
+		goto out;
+	}
+	if (direct) { /* neither judged nor advanced by the mark: idempotent by id */
+		rc = apply_direct(d, txn, it, oid, peer, t);
 		goto out;
 	}
 	if ((rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
@@ -214,11 +249,16 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 	struct dests *ds = d->scratch;
 	struct dpeer *p = deliver_peer(d, peer, 0);
 	char why[160], acct[PKI_ID_MAX];
+	const char *no;
 	int rc = 0;
 
 	if (item_batch_decode(msg->data, msg->len, &sb) != 0) {
 		refuse(d, t, CTR_INVALID_MESSAGES, "?", "malformed signed batch");
 		return 0;
+	}
+	if ((no = deliver_direct_refusal(d, peer, lane, sb->origin))) {
+		refuse(d, t, CTR_DIRECT_REFUSED, sb->origin, no);
+		goto out;
 	}
 	if (!origin_fits_link(d, peer, sb->origin)) {
 		snprintf(why, sizeof(why), "origin cannot arrive over the link with %s", peer);
@@ -239,9 +279,10 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 	for (size_t i = 0; i < sb->n_items && rc == 0; i++)
 		rc = apply_item(d, txn, peer, lane, &ch->ident, &sb->items[i], i, ds, t);
 	if (rc == 0)
-		rc = deliver_enqueue(
-		    d, txn, sb, msg->data, msg->len, lane, ds,
-		    p && p->is_parent ? NULL : account_of(d, sb->origin, acct, sizeof(acct)));
+		rc = deliver_enqueue(d, txn, sb, msg->data, msg->len, lane, ds,
+		                     p && (p->is_parent || p->direct)
+		                         ? NULL
+		                         : account_of(d, sb->origin, acct, sizeof(acct)));
 	deliver_dests_free(ds);
 out:
 	carenet__signed_batch__free_unpacked(sb, NULL);
@@ -445,10 +486,17 @@ static int resync(struct deliver *d, MDB_txn *txn, const struct synack *s, uint6
 	uint64_t first, now_first, moved = 0;
 	int rc;
 
+	struct dpeer *p = deliver_peer(d, s->peer, 0);
+
 	if ((rc = outbox_first(d, txn, s->peer, s->lane, last, &first)) != 0)
 		return rc;
 	if (s->seq + 1 >= first)
 		return 0;
+	/* The county-direct queue: what was dropped while the link was down
+	 * (deliver_direct_trim) was never sent; it simply follows on. */
+	if (p && p->is_parent && p->direct)
+		return outbox_rebase(d->env.store, txn, d->env.outbox_key, s->peer, s->lane,
+		                     s->seq);
 	if ((rc = archive_requeue(d->env.store, txn, s->peer, s->lane, s->seq, first, &moved)) !=
 	        0 ||
 	    (rc = held_again(d, txn, s->peer, s->lane, s->seq, first - 1)) != 0 ||

@@ -34,6 +34,8 @@ struct lane_tx {
 struct dpeer {
 	char id[PKI_ID_MAX];
 	int is_parent;
+	int direct; /* failover: with is_parent our county-direct link; without, a
+	             * village on its county-direct session here (deliver_direct.c) */
 	int up;
 	struct lane_tx tx[WIRE_LANES];
 	uint64_t log_us;    /* last refusal log line for this peer (monotonic) */
@@ -116,6 +118,7 @@ struct deliver {
 	int kick;                   /* something to send */
 	int in_write;               /* inside deliver_write: emits allowed */
 	struct dests *scratch;      /* routing scratch for one signed batch */
+	char direct_id[PKI_ID_MAX]; /* the county, when this village may fail over to it */
 };
 
 static inline uint64_t deliver_now(const struct deliver *d)
@@ -128,6 +131,16 @@ void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx);
 void deliver_route_of(const Carenet__Item *it, struct roles_route *rt);
+/* Failover (deliver_direct.c): an item this node originates on the urgent
+ * lane going up is also queued for the county-direct link. */
+int deliver_route_direct(struct deliver *d, const struct roles_route *rt, unsigned lane,
+                         struct dests *ds, size_t idx);
+/* 1 if peer is a village on its county-direct session here. */
+int deliver_is_direct_in(struct deliver *d, const char *peer);
+/* Why a signed batch from a direct session is refused (NULL: it may pass):
+ * only items of the village's own origin, on the urgent lane. */
+const char *deliver_direct_refusal(struct deliver *d, const char *peer, unsigned lane,
+                                   const char *origin);
 void deliver_dests_free(struct dests *ds);
 int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch *sb,
                     const uint8_t *whole, size_t wlen, unsigned lane, struct dests *ds,
@@ -136,6 +149,10 @@ int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer
                      uint64_t seq, int resend);
 
 /* deliver_send.c */
+/* The lane an item travels on, from its body: 0 urgent (revocations,
+ * escalations, reports and their steps), 2 bulk (record versions, document
+ * chunks), 1 the rest. */
+unsigned deliver_lane_of(const Carenet__Item *it);
 void deliver_pend_reset(struct deliver *d);
 int deliver_sign_pending(struct deliver *d, MDB_txn *txn);
 size_t deliver_batch_budget(const struct deliver *d);

@@ -61,6 +61,14 @@ static int each_child(const char *id, enum pki_role role, const char *name, void
 	return a->rc;
 }
 
+int deliver_route_direct(struct deliver *d, const struct roles_route *rt, unsigned lane,
+                         struct dests *ds, size_t idx)
+{
+	if (!d->direct_id[0] || lane != 0 || !rt->up)
+		return 0;
+	return keep(ds, d->direct_id, idx);
+}
+
 /* Adds item idx to the destinations its route names. */
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
@@ -115,6 +123,11 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 		rt->up = 1;
 		rt->targets = it->record_transfer->down;
 		rt->ntargets = it->record_transfer->n_down;
+		break;
+	case CARENET__ITEM__BODY_REPORT_STEP: /* up, and down to the reporting office */
+		rt->up = 1;
+		rt->targets = &it->report_step->office;
+		rt->ntargets = 1;
 		break;
 	default:
 		rt->up = 1;

@@ -73,6 +73,42 @@ static int next_origin_seq(struct deliver *d, MDB_txn *txn, unsigned lane, uint6
 	return origin_put(d->env.store, txn, lane, *seq);
 }
 
+unsigned deliver_lane_of(const Carenet__Item *it)
+{
+	switch (it->body_case) {
+	case CARENET__ITEM__BODY_REVOCATION:
+	case CARENET__ITEM__BODY_ESCALATION:
+	case CARENET__ITEM__BODY_REPORT:
+	case CARENET__ITEM__BODY_REPORT_STEP:
+		return 0;
+	case CARENET__ITEM__BODY_RECORD_VERSION: /* records and documents: the bulk lane */
+	case CARENET__ITEM__BODY_DOC_CHUNK:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* A report's or a step's id, "" asks for one: "<origin>-rep<seq>" /
+ * "<origin>-step<seq>", from the origin sequence, which a restored store
+ * moves to a new epoch, so an id is never given twice (roles/reports). */
+static int report_id(Carenet__Item *it, uint64_t seq, char *id_out, size_t idlen)
+{
+	char **id = it->body_case == CARENET__ITEM__BODY_REPORT        ? &it->report->id
+	            : it->body_case == CARENET__ITEM__BODY_REPORT_STEP ? &it->report_step->id
+	                                                               : NULL;
+
+	if (!id || (*id)[0])
+		return 0;
+	if (!id_out || idlen < 48)
+		return CN_EINVAL;
+	snprintf(id_out, idlen, "%s-%s%llu", it->origin,
+	         it->body_case == CARENET__ITEM__BODY_REPORT ? "rep" : "step",
+	         (unsigned long long)seq);
+	*id = id_out;
+	return 0;
+}
+
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, size_t idlen)
 {
 	Carenet__Item *it = vitem;
@@ -82,13 +118,7 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 
 	if (!d->in_write)
 		return CN_EINVAL; /* programmer error: emit outside deliver_write */
-	it->lane = (it->body_case == CARENET__ITEM__BODY_REVOCATION ||
-	            it->body_case == CARENET__ITEM__BODY_ESCALATION)
-	               ? 0
-	               : 1;
-	if (it->body_case == CARENET__ITEM__BODY_RECORD_VERSION ||
-	    it->body_case == CARENET__ITEM__BODY_DOC_CHUNK)
-		it->lane = 2; /* records and documents: the bulk lane */
+	it->lane = deliver_lane_of(it);
 	if ((rc = next_origin_seq(d, txn, it->lane, &seq)) != 0)
 		return rc;
 	it->origin = (char *)d->me->id;
@@ -100,6 +130,8 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 		snprintf(id_out, idlen, "%s-%llu", it->origin, (unsigned long long)seq);
 		it->directive->id = id_out;
 	}
+	if ((rc = report_id(it, seq, id_out, idlen)) != 0)
+		return rc;
 	if (ARR_GROW(d->pend, d->npend + 1, d->pendcap))
 		return CN_ENOMEM;
 	p = &d->pend[d->npend];
@@ -156,6 +188,8 @@ static int sign_batch(struct deliver *d, MDB_txn *txn, unsigned lane, const size
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		deliver_route_of(d->pend[idx[k]].it, &rt);
 		rc = deliver_route(d, txn, &rt, d->scratch, k);
+		if (rc == 0)
+			rc = deliver_route_direct(d, &rt, lane, d->scratch, k);
 	}
 	if (rc == 0)
 		rc = deliver_enqueue(d, txn, sb, whole, wlen, lane, d->scratch, NULL);

@@ -39,21 +39,28 @@ static int send_frame_to(void *sock, const uint8_t *rid, size_t rid_len, const C
 	return rc;
 }
 
-/* The one id a session answers to: the parent's expected office until its
- * WELCOME names it, a child's certificate id. */
-static const char *session_id(const struct link *l, const struct peer *s)
+struct uplink *link_uplink_of(struct link *l, const struct peer *s)
 {
-	return s->is_parent ? l->parent.expect_id : s->ident.id;
+	return s == &l->county.s ? &l->county : &l->parent;
 }
 
-/* Sends over the session's socket: the parent DEALER, or the children
- * ROUTER with the child's routing id. */
+/* The one id a session answers to: the office expected up a link until its
+ * WELCOME names it, a child's certificate id. */
+static const char *session_id(struct link *l, const struct peer *s)
+{
+	return s->is_parent ? link_uplink_of(l, s)->expect_id : s->ident.id;
+}
+
+/* Sends over the session's socket: a DEALER up (the parent's or the
+ * county-direct one), or the children ROUTER with the child's routing id. */
 static int session_send(struct link *l, struct peer *s, const Carenet__Frame *f)
 {
 	int rc;
 
 	if (s->is_parent)
-		return send_frame_to(l->parent.sock, NULL, 0, f);
+		return link_uplink_of(l, s)->sock
+		           ? send_frame_to(link_uplink_of(l, s)->sock, NULL, 0, f)
+		           : CN_ENOTREADY;
 	rc = send_frame_to(l->router, s->rid, s->rid_len, f);
 	if (rc != 0 && (errno == EHOSTUNREACH) && s->up) {
 		log_info("link %s: child gone (unreachable)", s->ident.id);
@@ -109,12 +116,18 @@ static void read_cursors(Carenet__LaneCursor *const *c, size_t n, uint64_t cur[W
 		cur[c[i]->lane] = c[i]->seq; /* lane < WIRE_LANES: checked by wire_decode */
 }
 
+int link_parent_summaries(const struct link *l)
+{
+	return l->parent.s.up && l->parent.summaries;
+}
+
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f)
 {
-	struct peer *s = &l->parent.s;
+	struct uplink *u = strcmp(peer_id, l->county.expect_id) == 0 ? &l->county : &l->parent;
+	struct peer *s = &u->s;
 
 	if (is_parent) {
-		if (!l->parent.sock || !s->up || strcmp(peer_id, l->parent.expect_id) != 0)
+		if (!u->sock || !s->up || strcmp(peer_id, u->expect_id) != 0)
 			return CN_ENOTREADY;
 	} else if (!l->router || !(s = peers_find_id(l->peers, peer_id)) || !s->up) {
 		return CN_ENOTREADY;
@@ -144,7 +157,7 @@ void link_send_greeting(struct link *l, struct peer *s)
 		h.time = util_now();
 		f.body_case = CARENET__FRAME__BODY_HELLO;
 		f.hello = &h;
-		l->parent.hello_sent_us = util_mono_us();
+		link_uplink_of(l, s)->hello_sent_us = util_mono_us();
 	} else {
 		w.cursors = curp;
 		w.n_cursors = WIRE_LANES;
@@ -152,11 +165,12 @@ void link_send_greeting(struct link *l, struct peer *s)
 		w.n_chain = nchain;
 		w.version = WIRE_VERSION;
 		w.time = util_now();
+		w.summaries = 1;
 		f.body_case = CARENET__FRAME__BODY_WELCOME;
 		f.welcome = &w;
 	}
 	if (session_send(l, s, &f) != 0 && s->is_parent)
-		log_debug("link parent: hello not sent yet: %s", zmq_strerror(errno));
+		log_debug("link %s: hello not sent yet: %s", session_id(l, s), zmq_strerror(errno));
 }
 
 void link_send_ping(struct link *l, struct peer *s, uint64_t now_us)
@@ -206,19 +220,14 @@ static void router_monitor(struct link *l)
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
-			log_notice(
-			    "link: an incoming connection failed its handshake: %s (detail=%u; "
-			    "ZeroMQ does not say from where; repeats are held back)",
-			    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-			        ? "its key was refused (unknown, banned or over the limit)"
-			    : ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-			        ? "it used another server key than this node's, or is not a "
-			          "carenet node"
-			        : "the connection broke during the CURVE handshake",
-			    val);
+			link_hs_event(l, ev, val); /* who and why, once a minute per address */
+			break;
+		case ZMQ_EVENT_ACCEPTED:
+			link_hs_event(l, ev, val);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			peers_fd_closed(l->peers, (int)val, util_now());
+			link_hs_event(l, ev, val);
 			break;
 		default:
 			break;
@@ -226,22 +235,27 @@ static void router_monitor(struct link *l)
 	}
 }
 
-void link_parent_set_down(struct link *l, const char *why)
+void link_uplink_set_down(struct link *l, struct uplink *u, const char *why)
 {
-	struct peer *p = &l->parent.s;
+	struct peer *p = &u->s;
 	uint64_t now = util_now();
 
-	l->ev.peer_down(l->ev.arg, l->parent.expect_id);
+	l->ev.peer_down(l->ev.arg, u->expect_id);
 	if (p->up)
-		log_info("link %s: parent down: %s", l->parent.expect_id, why);
+		log_info("link %s: %s down: %s", u->expect_id,
+		         u->direct ? "county-direct link" : "parent", why);
 	if (!p->up && p->since == 0)
 		p->since = now;
 	peer_set_down(p, now, why);
 }
 
-static void parent_monitor(struct link *l)
+void link_parent_set_down(struct link *l, const char *why)
 {
-	struct uplink *p = &l->parent;
+	link_uplink_set_down(l, &l->parent, why);
+}
+
+void link_uplink_monitor(struct link *l, struct uplink *p)
+{
 	uint16_t ev;
 	uint32_t val;
 
@@ -254,7 +268,8 @@ static void parent_monitor(struct link *l)
 			break;
 		case ZMQ_EVENT_DISCONNECTED: /* before HANDSHAKE_SUCCEEDED: CURVE failed */
 			if (p->connected || !strstr(p->s.last_error, "refused our key"))
-				link_parent_set_down(l, p->connected ? "disconnected" : LINK_REASON_CURVE);
+				link_uplink_set_down(
+				    l, p, p->connected ? "disconnected" : LINK_REASON_CURVE);
 			p->connected = 0;
 			break;
 		case ZMQ_EVENT_CONNECTED: /* TCP; the CURVE handshake follows */
@@ -268,12 +283,12 @@ static void parent_monitor(struct link *l)
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);
-			link_parent_set_down(l, "parent refused our key (banned or revoked)");
+			link_uplink_refused_key(l, p);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
-			link_parent_set_down(l, "CURVE handshake failed (wrong parent key?)");
+			link_uplink_set_down(l, p, "CURVE handshake failed (wrong parent key?)");
 			break;
 		default:
 			break;
@@ -283,24 +298,33 @@ static void parent_monitor(struct link *l)
 
 /* -------------------------------------------------------------- handshake */
 
-static enum ctr refusal_counter(int rc)
+/* Which check refused a HELLO/WELCOME: its counter, and plain words for the
+ * other side's status and our log. The last row is the default. */
+static const struct refusal {
+	int rc;
+	enum ctr ctr;
+	const char *words;
+} refusals[] = {
+    {CN_EEXPIRED, CTR_REFUSED_EXPIRED, "certificate refused (expired or not yet valid)"},
+    {CN_EREVOKED, CTR_REFUSED_REVOKED, "certificate refused (revoked)"},
+    {CN_ESCOPE, CTR_REFUSED_SCOPE,
+     "certificate refused (scope: outside its CA's or the root's scope)"},
+    {CN_EROLE, CTR_REFUSED_NOT_CHILD,
+     "refused (scope: not a direct child here, or an inspector not covering it)"},
+    {CN_EKEYMISMATCH, CTR_REFUSED_KEYMISMATCH,
+     "certificate refused (its CURVE key is not the one this connection uses)"},
+    {CN_EPROTO, CTR_REFUSED_PROTO, "refused (protocol version)"},
+    {0, CTR_REFUSED_VERIFY,
+     "certificate refused (wrong CA: it does not verify against this network's root)"},
+};
+
+static const struct refusal *refusal_of(int rc)
 {
-	switch (rc) {
-	case CN_ESCOPE:
-		return CTR_REFUSED_SCOPE;
-	case CN_EEXPIRED:
-		return CTR_REFUSED_EXPIRED;
-	case CN_EREVOKED:
-		return CTR_REFUSED_REVOKED;
-	case CN_EKEYMISMATCH:
-		return CTR_REFUSED_KEYMISMATCH;
-	case CN_EROLE:
-		return CTR_REFUSED_NOT_CHILD;
-	case CN_EPROTO:
-		return CTR_REFUSED_PROTO;
-	default:
-		return CTR_REFUSED_VERIFY;
-	}
+	size_t i = 0;
+
+	while (refusals[i].rc && refusals[i].rc != rc)
+		i++;
+	return &refusals[i];
 }
 
 /* Verifies a HELLO/WELCOME chain and binds it to the authenticated key. */
@@ -329,8 +353,11 @@ static int verify_peer_chain(struct link *l, size_t n, const ProtobufCBinaryData
 	return 0;
 }
 
-/* The subtree rule: direct children, and inspectors whose scope covers us. */
-static int check_subtree(struct link *l, const struct pki_identity *id, char *why, size_t whylen)
+/* The subtree rule: direct children, and inspectors whose scope covers us.
+ * At a county, a village of its subtree is also let in as a county-direct
+ * session (failover: its township is unreachable); *direct says so. */
+static int check_subtree(struct link *l, const struct pki_identity *id, int *direct, char *why,
+                         size_t whylen)
 {
 	const char *me = l->me->id;
 
@@ -343,6 +370,11 @@ static int check_subtree(struct link *l, const struct pki_identity *id, char *wh
 	}
 	if (pki_is_direct_child(me, id->id))
 		return 0;
+	if (l->me->role == PKI_ROLE_COUNTY && id->role == PKI_ROLE_VILLAGE &&
+	    strncmp(id->id, me, strlen(me)) == 0) {
+		*direct = 1;
+		return 0;
+	}
 	snprintf(why, whylen, "%s %s is not a direct child of %s", pki_role_name(id->role), id->id,
 	         me);
 	return CN_EROLE;
@@ -404,9 +436,10 @@ void link_penalize(struct link *l, const char *peer_id, unsigned n)
  * version a child speaks, the chain bound to the link key, then who may be
  * there: the subtree rule for a child, the configured office for the parent. */
 static int check_greeting(struct link *l, struct peer *s, uint32_t version, size_t n,
-                          const ProtobufCBinaryData *chain, struct pki_identity *id, char *why,
-                          size_t whylen)
+                          const ProtobufCBinaryData *chain, struct pki_identity *id, int *direct,
+                          char *why, size_t whylen)
 {
+	const char *expect = s->is_parent ? link_uplink_of(l, s)->expect_id : "";
 	int rc;
 
 	if (!s->is_parent && version != WIRE_VERSION) {
@@ -417,29 +450,34 @@ static int check_greeting(struct link *l, struct peer *s, uint32_t version, size
 	if ((rc = verify_peer_chain(l, n, chain, s->key, id, why, whylen)) != 0)
 		return rc;
 	if (!s->is_parent)
-		return check_subtree(l, id, why, whylen);
-	if (strcmp(id->id, l->parent.expect_id) != 0) {
-		snprintf(why, whylen, "parent certificate is for %s, expected %s", id->id,
-		         l->parent.expect_id);
+		return check_subtree(l, id, direct, why, whylen);
+	if (strcmp(id->id, expect) != 0) {
+		snprintf(why, whylen, "%s certificate is for %s, expected %s",
+		         link_uplink_of(l, s)->direct ? "county" : "parent", id->id, expect);
 		return CN_EROLE;
 	}
 	return 0;
 }
 
-static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *why)
+static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *detail)
 {
+	char why[WIRE_MAX_REASON];
+
+	snprintf(why, sizeof(why), "%s: %s", refusal_of(rc)->words, detail);
 	if (s->is_parent) {
 		link_count(l, CTR_PARENT_REFUSED);
-		log_warnx("link %s: welcome refused (%s): %s", l->parent.expect_id,
-		          cn_errname(rc), why);
-		link_parent_set_down(l, why);
+		log_warnx("link %s: welcome refused (%s): %s", session_id(l, s), cn_errname(rc),
+		          why);
+		link_uplink_set_down(l, link_uplink_of(l, s), why);
 		return;
 	}
-	link_count(l, refusal_counter(rc));
+	link_count(l, refusal_of(rc)->ctr);
 	log_warnx("link key=%.8s: hello refused (%s): %s", s->key, cn_errname(rc), why);
 	if (rc == CN_EREVOKED)
 		peers_add_revoked_key(l->peers, s->key);
 	link_send_refuse(l, s, rc, why);
+	if (peer_has_cert(s)) /* a known child: its row in status says why */
+		peer_set_down(s, util_now(), why);
 	link_strike(l, s, 1, "hello refused");
 }
 
@@ -451,9 +489,10 @@ static void on_greeting(struct link *l, struct peer *s, uint32_t version, size_t
 	uint64_t cur[WIRE_LANES], now = util_now();
 	struct pki_identity id;
 	char why[256] = "";
-	int rc, changed;
+	int rc, changed, direct = 0;
 
-	if ((rc = check_greeting(l, s, version, nchain, chain, &id, why, sizeof(why))) != 0) {
+	if ((rc = check_greeting(l, s, version, nchain, chain, &id, &direct, why, sizeof(why))) !=
+	    0) {
 		refuse_greeting(l, s, rc, why);
 		return;
 	}
@@ -463,27 +502,37 @@ static void on_greeting(struct link *l, struct peer *s, uint32_t version, size_t
 	changed = strcmp(s->ident.id, id.id) != 0 || strcmp(s->ident.name, id.name) != 0 ||
 	          s->ident.role != id.role;
 	s->ident = id;
+	if (!s->is_parent)
+		s->direct = direct;
+	else
+		direct = link_uplink_of(l, s)->direct;
 	if (!s->up)
 		log_info("link %s: %s up (%s)", id.id,
-		         s->is_parent ? "parent" : pki_role_name(id.role), id.name);
+		         s->is_parent ? (direct ? "county-direct link" : "parent")
+		         : direct     ? "county-direct session of a village"
+		                      : pki_role_name(id.role),
+		         id.name);
 	peer_set_up(s, now);
 	link_count(l, CTR_HANDSHAKES_OK);
+	if (direct && !s->is_parent)
+		link_count(l, CTR_DIRECT_SESSIONS);
 	if (!s->is_parent) {
-		if (changed)
+		if (changed && !direct) /* a direct session is no child to list after a restart */
 			peers_persist(l->peers, l->store, s);
 		link_send_greeting(l, s);
 	}
 	read_cursors(cursors, ncursors, cur);
-	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, cur, chain, nchain);
+	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, direct, cur, chain, nchain);
 }
 
-static void parent_refused(struct link *l, const Carenet__Refuse *r)
+static void parent_refused(struct link *l, struct peer *s, const Carenet__Refuse *r)
 {
 	link_count(l, CTR_PARENT_REFUSED);
-	log_warnx("link %s: parent refused us: %s", l->parent.expect_id, r->reason);
-	link_parent_set_down(l, r->reason);
+	log_warnx("link %s: %s refused us: %s", session_id(l, s),
+	          link_uplink_of(l, s)->direct ? "the county (direct link)" : "parent", r->reason);
+	link_uplink_set_down(l, link_uplink_of(l, s), r->reason);
 	if (-(int)r->code == CN_ENOTREADY)
-		link_send_greeting(l, &l->parent.s);
+		link_send_greeting(l, s);
 }
 
 static void unexpected(struct link *l, struct peer *s, const Carenet__Frame *f)
@@ -506,6 +555,12 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 		if (s->up && s->ident.role != PKI_ROLE_INSPECTOR)
 			l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
+	case CARENET__FRAME__BODY_SUMMARY: /* a child's view of its subtree (node/health.c) */
+		if (s->is_parent || s->ident.role == PKI_ROLE_INSPECTOR)
+			break;
+		if (s->up)
+			l->ev.frame(l->ev.arg, s->ident.id, fp);
+		return;
 	case CARENET__FRAME__BODY_HELLO:
 		if (s->is_parent)
 			break;
@@ -515,13 +570,14 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 	case CARENET__FRAME__BODY_WELCOME:
 		if (!s->is_parent)
 			break;
+		link_uplink_of(l, s)->summaries = f->welcome->summaries;
 		on_greeting(l, s, f->welcome->version, f->welcome->n_chain, f->welcome->chain,
 		            f->welcome->cursors, f->welcome->n_cursors);
 		return;
 	case CARENET__FRAME__BODY_REFUSE:
 		if (!s->is_parent)
 			break;
-		parent_refused(l, f->refuse);
+		parent_refused(l, s, f->refuse);
 		return;
 	case CARENET__FRAME__BODY_PING:
 		send_pong(l, s, f->ping);
@@ -549,7 +605,7 @@ static int session_decode(struct link *l, struct peer *s, zmq_msg_t *body, int e
 		return 0;
 	link_count(l, rc == CN_ETOOBIG ? CTR_OVERSIZE : CTR_INVALID_MESSAGES);
 	if (s->is_parent)
-		log_warnx("link %s: invalid frame from parent: %s", l->parent.expect_id, why);
+		log_warnx("link %s: invalid frame from above: %s", session_id(l, s), why);
 	else
 		log_warnx("link %s key=%.8s: %s len=%zu", s->up ? s->ident.id : "?", s->key, why,
 		          len);
@@ -588,6 +644,8 @@ static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, i
 	uint64_t now = util_now();
 
 	if ((*f)->body_case == CARENET__FRAME__BODY_HELLO) {
+		if (link_duplicate_identity(l, p, r, rlen, now))
+			return;
 		peer_bind(p, r, rlen, fd, now);
 		session_frame(l, p, f);
 		if (!p->up)
@@ -599,6 +657,14 @@ static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, i
 			link_count(l, CTR_STALE_DROPPED);
 			log_debug("link %s: %s from a replaced connection dropped", p->ident.id,
 			          wire_kind(*f));
+			/* Still talking there: it may be another node with this identity.
+			 * Its next HELLO shows it (link_duplicate_identity). */
+			if (p->up && util_mono_us() - p->refused_us >= HELLO_RETRY_US) {
+				p->refused_us = util_mono_us();
+				link_refuse_conn(l, p, r, rlen, CN_ENOTREADY,
+				                 "another connection with this identity said HELLO "
+				                 "after this one: say HELLO again");
+			}
 			return;
 		}
 		peer_bind(p, r, rlen, fd, now);
@@ -656,16 +722,16 @@ out:
 	zmq_msg_close(&body);
 }
 
-/* One message on the parent DEALER: [frame]. A message with more parts is
+/* One message on a DEALER up: [frame]. A message with more parts is
  * invalid; its other parts are drained as further messages. */
-static void parent_recv(struct link *l)
+void link_uplink_recv(struct link *l, struct uplink *u)
 {
-	struct peer *p = &l->parent.s;
+	struct peer *p = &u->s;
 	zmq_msg_t body;
 	Carenet__Frame *f = NULL;
 
 	zmq_msg_init(&body);
-	if (zmq_msg_recv(&body, l->parent.sock, ZMQ_DONTWAIT) < 0)
+	if (zmq_msg_recv(&body, u->sock, ZMQ_DONTWAIT) < 0)
 		goto out;
 	if (session_decode(l, p, &body, zmq_msg_more(&body), &f) != 0)
 		goto out;
@@ -680,7 +746,8 @@ out:
 
 size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max)
 {
-	void *socks[5] = {l->zap, l->router, l->router_mon, l->parent.sock, l->parent.mon};
+	void *socks[7] = {l->zap,        l->router,      l->router_mon, l->parent.sock,
+	                  l->parent.mon, l->county.sock, l->county.mon};
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_LEN(socks) && n < max; i++) {
@@ -715,9 +782,13 @@ void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n)
 			else if (s == l->router_mon)
 				router_monitor(l);
 			else if (s == l->parent.sock)
-				parent_recv(l);
+				link_uplink_recv(l, &l->parent);
 			else if (s == l->parent.mon)
-				parent_monitor(l);
+				link_uplink_monitor(l, &l->parent);
+			else if (s == l->county.sock)
+				link_uplink_recv(l, &l->county);
+			else if (s == l->county.mon)
+				link_uplink_monitor(l, &l->county);
 		}
 	}
 }

@@ -42,16 +42,20 @@ struct link;
 struct link_events {
 	void *arg; /* passed back to every callback */
 	/* A session came up (HELLO accepted, or the parent's WELCOME verified).
+	 * direct: with is_parent, our county-direct link (failover); without,
+	 * a village of this county's subtree on its county-direct session.
 	 * cursors[lane] = the last sequence the peer durably holds from us;
 	 * chain: the peer's verified certificate chain (DER, leaf first),
 	 * valid during the call. */
-	void (*peer_up)(void *arg, const struct pki_identity *peer, int is_parent,
+	void (*peer_up)(void *arg, const struct pki_identity *peer, int is_parent, int direct,
 	                const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
 	                size_t nchain);
-	/* The parent session went down (children's sessions are only marked
-	 * down in the link: link_send refuses them with CN_ENOTREADY). */
+	/* A session up (the parent's or the county-direct one) went down
+	 * (children's sessions are only marked down in the link: link_send
+	 * refuses them with CN_ENOTREADY). */
 	void (*peer_down)(void *arg, const char *peer_id);
-	/* A Batch or Ack frame from an up session; takes ownership of *f. */
+	/* A Batch or Ack frame from an up session, or a child's Summary; takes
+	 * ownership of *f. */
 	void (*frame)(void *arg, const char *peer_id, Carenet__Frame **f);
 	/* Fills our inbound cursors for peer_id (what HELLO/WELCOME carry). */
 	void (*cursors)(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES]);
@@ -88,11 +92,30 @@ void link_status_free(Carenet__Status *st);
 /* Sends a frame to a neighbour whose session is up (is_parent: over the
  * parent link). CN_ENOTREADY if it is not up, CN_EIO if ZeroMQ refused. */
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f);
+/* 1 if the parent's session is up and its WELCOME said it takes Summary
+ * frames (node/health.h); an older parent would count them as invalid. */
+int link_parent_summaries(const struct link *l);
 /* Charges n invalid messages to a child's ban budget (items its frames
  * carried that delivery refused); past limits.ban_after it is banned. */
 void link_penalize(struct link *l, const char *peer_id, unsigned n);
 /* Re-checks live sessions, the parent's included, after a CRL or limits
  * change; drops revoked ones. */
 void link_recheck(struct link *l);
+/* Whether the parent's session is up, and since when (UTC seconds) it is in
+ * that state. */
+void link_parent_state(const struct link *l, int *up, uint64_t *since);
+
+/*
+ * The county-direct link of a village (link_direct.c; failover, node/
+ * failover.c decides). Configured at link_open from county.endpoint and
+ * county.cert (nothing for other roles or when unset); opened and closed on
+ * demand. link_send to link_direct_id() with is_parent reaches it.
+ */
+int link_direct_configured(const struct link *l);
+const char *link_direct_id(const struct link *l); /* the county's id, "" if none */
+int link_direct_open(struct link *l);             /* connects (no-op if open) */
+void link_direct_close(struct link *l, const char *why);
+int link_direct_up(const struct link *l); /* open and WELCOME verified */
+int link_direct_configure(struct link *l, const char *endpoint, const char *cert);
 
 #endif

@@ -28,14 +28,17 @@
  * pings, HELLO/WELCOME, refusals. */
 #define LINK_HWM_SLACK 64
 
-/* The parent link: the DEALER, its monitor, and the one session on it. */
+/* A link up: the parent's, or the county-direct one of a village (failover,
+ * link_direct.c): the DEALER, its monitor, and the one session on it. */
 struct uplink {
+	int direct; /* the county-direct link: opened and closed on demand */
 	void *sock;
 	void *mon;
 	char endpoint[256];
 	char expect_id[PKI_ID_MAX]; /* the office above us, from our own id */
 	int connected;              /* CURVE handshake done */
 	int tcp_up;                 /* the TCP connection was made since the last retry */
+	int summaries;              /* its WELCOME said it takes Summary frames */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
 	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */
@@ -54,11 +57,15 @@ struct link {
 	void *router; /* children and inspectors; NULL for villages */
 	void *router_mon;
 	struct uplink parent;
+	struct uplink county;  /* county-direct (villages with county.endpoint); sock NULL
+	                        * while closed */
+	unsigned county_opens; /* names each opening's monitor endpoint */
 	struct peers *peers;
 	uint64_t next_ping_us;
 	uint64_t next_slow;     /* UTC seconds of the next slow check */
 	uint64_t warned_expiry; /* UTC day we last warned about our certificate */
 	int selftest;           /* ZAP self-test running: its refusal is expected */
+	struct link_hs *hs;     /* link_hs.c: failed incoming handshakes, per address */
 };
 
 void link_count(struct link *l, enum ctr c);
@@ -76,6 +83,38 @@ void link_send_ping(struct link *l, struct peer *s, uint64_t now_us);
 void link_send_refuse(struct link *l, struct peer *s, int code, const char *reason);
 /* Marks the parent's session down (tells link_events.peer_down) with why. */
 void link_parent_set_down(struct link *l, const char *why);
+/* The same for either link up (the parent's or the county-direct one). */
+void link_uplink_set_down(struct link *l, struct uplink *u, const char *why);
+/* The uplink whose session s is (s->is_parent). */
+struct uplink *link_uplink_of(struct link *l, const struct peer *s);
+/* link_setup.c: connects u's DEALER to endpoint with server key u->s.key
+ * (set by the caller), its monitor on mon_ep. */
+int link_uplink_connect(struct link *l, struct uplink *u, const char *mon_ep);
+/* link.c: what an uplink's monitor and socket have to say. */
+void link_uplink_monitor(struct link *l, struct uplink *u);
+void link_uplink_recv(struct link *l, struct uplink *u);
+/* link_direct.c: the county-direct link's periodic work (HELLO retry, ping). */
+void link_direct_tick(struct link *l, uint64_t now_us);
+void link_direct_free(struct link *l);
+/* Fills st->direct (malloc) when the county-direct link is configured. */
+int link_direct_status(struct link *l, Carenet__Status *st);
+/* link_setup.c: one session's status (malloc; strings point into s). */
+Carenet__PeerStatus *link_peer_status(const struct peer *s);
+/* link_hs.c: the children ROUTER's ACCEPTED, HANDSHAKE_FAILED_* and
+ * DISCONNECTED events; a failure is logged with the address and the reason
+ * in plain words, once a minute per address. */
+void link_hs_event(struct link *l, uint16_t ev, uint32_t val);
+void link_hs_free(struct link *l);
+/* The uplink's ZAP refused our key (banned or revoked): its status says so,
+ * keeping the reason it gave before, if any. */
+void link_uplink_refused_key(struct link *l, struct uplink *u);
+/* A Refuse on connection rid of key p (not necessarily the key's own). */
+void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen, int code,
+                      const char *why);
+/* A HELLO of p on connection rid while its session is up on another: 1 if
+ * refused as a duplicate identity (a second takeover within 120 s). */
+int link_duplicate_identity(struct link *l, struct peer *p, const void *rid, size_t rlen,
+                            uint64_t now);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
 

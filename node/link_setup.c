@@ -302,10 +302,10 @@ static int open_router(struct link *l)
 	if (curve_server(l, l->router) || common_opts(l, l->router) ||
 	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
 		return CN_EIO;
-	l->router_mon = open_monitor(l->zctx, l->router, MON_ROUTER,
-	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
+	l->router_mon = open_monitor(
+	    l->zctx, l->router, MON_ROUTER,
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	        ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPTED);
 	if (!l->router_mon)
 		return CN_EIO;
 	if (zmq_bind(l->router, c->listen) < 0) {
@@ -317,27 +317,15 @@ static int open_router(struct link *l)
 	return 0;
 }
 
-static int open_parent(struct link *l)
+/* Connects u (endpoint, expect_id and s.key set) with its monitor on mon_ep. */
+int link_uplink_connect(struct link *l, struct uplink *p, const char *mon_ep)
 {
 	const struct config *c = l->cfg;
-	struct uplink *p = &l->parent;
 	char pub[41], sec[41];
 	int rc = CN_EIO;
 
 	p->s.is_parent = 1;
 	p->s.fd = -1;
-	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
-	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
-		log_error("link: %s has no parent tier but the config names a parent",
-		          l->me->id);
-		return CN_ECONFIG;
-	}
-	if ((rc = pki_cert_file_curve(c->parent_cert, p->s.key)) != 0) {
-		log_error("link: cannot read the parent's CURVE key from %s: %s", c->parent_cert,
-		          cn_strerror(rc));
-		return rc;
-	}
-	rc = CN_EIO;
 	pki_self_curve(l->self, pub, sec);
 	if (!(p->sock = zmq_socket(l->zctx, ZMQ_DEALER)))
 		goto out;
@@ -347,11 +335,11 @@ static int open_parent(struct link *l)
 	    setopt_int(p->sock, ZMQ_RECONNECT_IVL_MAX, c->reconnect_ivl_max_ms,
 	               "reconnect_ivl_max"))
 		goto out;
-	p->mon = open_monitor(l->zctx, p->sock, MON_PARENT,
-	                      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-	                          ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-	                          ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	                          ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+	p->mon = open_monitor(
+	    l->zctx, p->sock, mon_ep,
+	    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECTED |
+	        ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
 	if (!p->mon)
 		goto out;
 	if (zmq_connect(p->sock, p->endpoint) < 0) {
@@ -360,11 +348,31 @@ static int open_parent(struct link *l)
 	}
 	p->s.since = util_now();
 	snprintf(p->s.last_error, sizeof(p->s.last_error), "connecting");
-	log_info("link: connecting to parent %s at %s", p->expect_id, p->endpoint);
+	log_info("link: connecting to %s %s at %s",
+	         p->direct ? "the county (direct link)" : "parent", p->expect_id, p->endpoint);
 	rc = 0;
 out:
 	OPENSSL_cleanse(sec, sizeof(sec));
 	return rc;
+}
+
+static int open_parent(struct link *l)
+{
+	const struct config *c = l->cfg;
+	struct uplink *p = &l->parent;
+	int rc;
+
+	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
+	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
+		log_error("link: %s has no parent tier but the config names a parent", l->me->id);
+		return CN_ECONFIG;
+	}
+	if ((rc = pki_cert_file_curve(c->parent_cert, p->s.key)) != 0) {
+		log_error("link: cannot read the parent's CURVE key from %s: %s", c->parent_cert,
+		          cn_strerror(rc));
+		return rc;
+	}
+	return link_uplink_connect(l, p, MON_PARENT);
 }
 
 int link_open(const struct link_params *prm, struct link **out)
@@ -397,6 +405,9 @@ int link_open(const struct link_params *prm, struct link **out)
 			goto fail;
 	}
 	if (l->cfg->parent_endpoint[0] && (rc = open_parent(l)) != 0)
+		goto fail;
+	if (l->cfg->parent_endpoint[0] &&
+	    (rc = link_direct_configure(l, l->cfg->county_endpoint, l->cfg->county_cert)) != 0)
 		goto fail;
 	*out = l;
 	return 0;
@@ -435,14 +446,16 @@ void link_close(struct link **lp)
 	close_sock(&l->router);
 	close_sock(&l->parent.sock);
 	close_sock(&l->zap);
+	link_direct_free(l);
 	peers_free(&l->peers);
+	link_hs_free(l);
 	free(l);
 	*lp = NULL;
 }
 
 /* ----------------------------------------------------------------- status */
 
-static Carenet__PeerStatus *peer_status(const struct peer *s)
+Carenet__PeerStatus *link_peer_status(const struct peer *s)
 {
 	Carenet__PeerStatus *ps = malloc(sizeof(*ps));
 
@@ -468,23 +481,26 @@ int link_status(struct link *l, Carenet__Status *st)
 
 	st->children = calloc(n ? n : 1, sizeof(*st->children));
 	st->inspectors = calloc(n ? n : 1, sizeof(*st->inspectors));
-	if (!st->children || !st->inspectors)
+	st->direct_sessions = calloc(n ? n : 1, sizeof(*st->direct_sessions));
+	if (!st->children || !st->inspectors || !st->direct_sessions)
 		return CN_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct peer *q = peers_at(l->peers, i);
 		Carenet__PeerStatus *ps;
 		if (!q->ident.id[0])
 			continue; /* never completed HELLO: counted, not listed */
-		if (!(ps = peer_status(q)))
+		if (!(ps = link_peer_status(q)))
 			return CN_ENOMEM;
-		if (q->ident.role == PKI_ROLE_INSPECTOR)
+		if (q->direct)
+			st->direct_sessions[st->n_direct_sessions++] = ps;
+		else if (q->ident.role == PKI_ROLE_INSPECTOR)
 			st->inspectors[st->n_inspectors++] = ps;
 		else
 			st->children[st->n_children++] = ps;
 	}
 	if (p->sock) {
 		st->has_parent = 1;
-		if (!(st->parent = peer_status(&p->s)))
+		if (!(st->parent = link_peer_status(&p->s)))
 			return CN_ENOMEM;
 		if (!p->s.ident.id[0]) { /* before the first WELCOME */
 			st->parent->id = p->expect_id;
@@ -492,7 +508,7 @@ int link_status(struct link *l, Carenet__Status *st)
 		}
 		st->parent->endpoint = p->endpoint;
 	}
-	return 0;
+	return link_direct_status(l, st);
 }
 
 void link_status_free(Carenet__Status *st)
@@ -501,12 +517,19 @@ void link_status_free(Carenet__Status *st)
 		free(st->children[i]);
 	for (size_t i = 0; i < st->n_inspectors; i++)
 		free(st->inspectors[i]);
+	for (size_t i = 0; i < st->n_direct_sessions; i++)
+		free(st->direct_sessions[i]);
 	free(st->children);
 	free(st->inspectors);
+	free(st->direct_sessions);
 	free(st->parent);
-	st->children = st->inspectors = NULL;
+	if (st->direct)
+		free(st->direct->county);
+	free(st->direct);
+	st->direct = NULL;
+	st->children = st->inspectors = st->direct_sessions = NULL;
 	st->parent = NULL;
-	st->n_children = st->n_inspectors = 0;
+	st->n_children = st->n_inspectors = st->n_direct_sessions = 0;
 }
 
 void link_reason_refused(char *out, size_t outlen, const char *endpoint)

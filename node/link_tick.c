@@ -99,6 +99,7 @@ long link_tick(struct link *l)
 	                      (uint64_t)l->cfg->heartbeat_timeout_ms / 1000 + 1;
 
 	tick_parent(l, now_us);
+	link_direct_tick(l, now_us);
 	if (l->router && now_us >= l->next_ping_us) {
 		l->next_ping_us = now_us + ping_us;
 		peers_foreach(l->peers, ping_child, l);

@@ -14,6 +14,7 @@
 #include "control.h"
 #include "deliver.h"
 #include "err.h"
+#include "health.h"
 #include "link.h"
 #include "log.h"
 #include "roles.h"
@@ -277,11 +278,12 @@ static int env_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 }
 
 /* The link's events go to the delivery engine. */
-static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent,
+static void ev_peer_up(void *arg, const struct pki_identity *peer, int is_parent, int direct,
                        const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
                        size_t nchain)
 {
-	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, cursors, chain, nchain);
+	deliver_peer_up(((struct node *)arg)->deliver, peer, is_parent, direct, cursors, chain,
+	                nchain);
 }
 
 static void ev_peer_down(void *arg, const char *peer_id)
@@ -291,6 +293,10 @@ static void ev_peer_down(void *arg, const char *peer_id)
 
 static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
 {
+	if ((*f)->body_case == CARENET__FRAME__BODY_SUMMARY) {
+		node_summary_in(arg, peer_id, f);
+		return;
+	}
 	deliver_on_frame(((struct node *)arg)->deliver, peer_id, f);
 }
 
@@ -392,6 +398,9 @@ static int make_policy(struct node *n)
 	p->auto_rectify = n->cfg->auto_rectify;
 	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
 	p->max_document = n->cfg->max_document;
+	p->report_ack[0] = n->cfg->report_ack_urgent_s;
+	p->report_ack[1] = n->cfg->report_ack_high_s;
+	p->report_ack[2] = n->cfg->report_ack_normal_s;
 	snprintf(p->standards_dir, sizeof(p->standards_dir), "%s",
 	         n->cfg->standards_dir ? n->cfg->standards_dir : "");
 	return 0;
@@ -484,6 +493,7 @@ int node_reload(struct node *n)
 	link_configure(n->link, n->cfg, n->trust);
 	deliver_configure(n->deliver, n->cfg, n->trust);
 	link_recheck(n->link);
+	n->failover.after_us = cfg->report_failover_s * 1000000u;
 	log_info("reload: configuration %s reloaded (%zu CRLs, %zu revoked serials)", cfg->path,
 	         cfg->ncrl, pki_trust_revoked_count(trust));
 	return 0;
@@ -580,7 +590,7 @@ static long node_watchdog(struct node *n, long timeout)
 
 static void node_loop(struct node *n)
 {
-	zmq_pollitem_t items[8];
+	zmq_pollitem_t items[10];
 	size_t nl;
 	long timeout = 0;
 
@@ -591,7 +601,7 @@ static void node_loop(struct node *n)
 			node_reload(n);
 			sdnotify("READY=1");
 		}
-		nl = link_pollitems(n->link, items, 7);
+		nl = link_pollitems(n->link, items, 9);
 		items[nl].socket = control_socket(n->control);
 		items[nl].fd = 0;
 		items[nl].events = ZMQ_POLLIN;
@@ -606,12 +616,14 @@ static void node_loop(struct node *n)
 		if (items[nl].revents & ZMQ_POLLIN)
 			control_dispatch(n->control);
 		deliver_flush(n->deliver);
+		node_failover(n);
 		if (util_mono_us() >= n->next_checkpoint_us) {
 			node_checkpoint(n, 0);
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
 		}
 		node_crl_check(n);
 		log_repeats_flush(0);
+		node_summary_tick(n);
 		timeout = link_tick(n->link);
 		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
 			timeout = NODE_CHECKPOINT_POLL_MS;
@@ -624,6 +636,7 @@ static void node_loop(struct node *n)
 static void node_free(struct node *n)
 {
 	control_close(&n->control);
+	health_free(&n->health);
 	link_close(&n->link);
 	roles_free(&n->roles);
 	deliver_free(&n->deliver);
@@ -684,6 +697,7 @@ static int node_start(struct node *n)
 		return CN_ENOMEM;
 	if ((rc = open_link(n)) != 0)
 		return rc;
+	node_failover_start(n);
 	if ((rc = node_control_open(n)) != 0)
 		return rc;
 	n->started = node_now(n);

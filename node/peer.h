@@ -26,7 +26,9 @@
 #define PEER_RID_MAX 256
 
 struct peer {
-	int is_parent;             /* the parent session (the link's, not in the table) */
+	int is_parent;             /* a session up (the link's, not in the table): the parent's,
+	                            * or a village's county-direct one (failover) */
+	int direct;                /* in the table: a grandchild's county-direct session */
 	char key[41];              /* Z85 CURVE key (ZAP User-Id; the parent's: its certificate's) */
 	uint8_t rid[PEER_RID_MAX]; /* routing id of the key's connection: the one that */
 	size_t rid_len;            /* said HELLO last (or, before any, sent first) */
@@ -43,6 +45,7 @@ struct peer {
 	uint64_t invalid_window; /* start of that window */
 	uint64_t prehello_bytes; /* bytes received while no session was up */
 	uint64_t refused_us;     /* last "send HELLO first" refusal (monotonic us) */
+	uint64_t takeover_at;    /* UTC seconds a HELLO last replaced a live connection */
 };
 
 struct peers;

@@ -13,6 +13,8 @@
 #include "directives.h"
 #include "records.h"
 #include "docs.h"
+#include "reports.h"
+#include "roles_reports.h"
 #include "err.h"
 #include "roles_int.h"
 
@@ -148,6 +150,10 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return records_transfer_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_DOC_CHUNK:
 		return docs_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_REPORT:
+		return roles_report_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_REPORT_STEP:
+		return reports_step_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;
@@ -156,12 +162,16 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 
 uint64_t roles_next_due(struct roles *r)
 {
-	return deadline_next_due(r);
+	uint64_t a = deadline_next_due(r), b = reports_next_due(r);
+
+	return a < b ? a : b;
 }
 
 int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 {
-	return deadline_fire(r, txn, now);
+	int rc = deadline_fire(r, txn, now);
+
+	return rc ? rc : reports_fire(r, txn, now);
 }
 
 int roles_checkpoint(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64_t max_age,
@@ -172,7 +182,9 @@ int roles_checkpoint(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64
 
 int roles_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, void *arg), void *arg)
 {
-	return checkpoint_alerts(r, txn, fn, arg);
+	int rc = checkpoint_alerts(r, txn, fn, arg);
+
+	return rc ? rc : reports_alerts(r, txn, fn, arg);
 }
 
 void roles_set_caller(struct roles *r, const char *who)

@@ -5,8 +5,10 @@
  * (directive_issue, directive_list, directive_show, inbox, ack),
  * roles/audit/audit_control.c (audit, audit_verify, audit_checkpoints),
  * roles/records/ (record_write, record_list, record_show; with case_open and
- * related: cases.c), roles/compliance/ (compliance: fed the records held
- * here through records_each inside one read txn). directive_issue passes through directive_issue_req
+ * related: cases.c), roles_reports.c (report_file, report_step, report_list,
+ * report_show, report_open_case: on to roles/reports/, with the records
+ * checks a report needs), roles/compliance/ (compliance: fed the records
+ * held here through records_each inside one read txn). directive_issue passes through directive_issue_req
  * here first: a --ref naming a county record must be a case held here.
  *
  * roles_control() returns the request's result (0 or a negative error),
@@ -25,7 +27,9 @@
 #include "docs.h"
 #include "err.h"
 #include "records.h"
+#include "reports.h"
 #include "roles_int.h"
+#include "roles_reports.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +216,11 @@ static const struct roles_handler handlers[] = {
     ROW(DOC_ADD, doc_add_req),
     ROW(DOC_GET, doc_get_req),
     ROW(DOC_LIST, doc_list_req),
+    ROW(REPORT_FILE, roles_report_file),
+    ROW(REPORT_STEP, roles_report_step),
+    ROW(REPORT_LIST, roles_report_list),
+    ROW(REPORT_SHOW, roles_report_show),
+    ROW(REPORT_OPEN_CASE, roles_report_open_case),
     ROW(COMPLIANCE, compliance_req),
 };
 #undef ROW
@@ -246,6 +255,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	records_reply_free(rep);
 	records_summary_free(rep);
 	docs_reply_free(rep);
+	reports_reply_free(rep);
 	compliance_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;

@@ -13,7 +13,14 @@
  *                 the prober itself as owner
  *   record-type   a version of the prober's own record of type intervention
  *                 (R19: the county's only; issue 9), --target ignored
- * One Batch frame on the bulk lane at the next link sequence, with the
+ *   direct-bulk   the record-id version, meant for a county: over a village's
+ *                 county-direct session (failover) only the urgent lane passes
+ *   direct-foreign the same item on the urgent lane in a batch whose origin is
+ *                 --target (another office): not the village's own item
+ *   direct-smuggle the same item, the village's own, claiming the urgent
+ *                 lane: a record version is no urgent item
+ * One Batch frame on the bulk lane (direct-foreign, -smuggle: urgent) at the next link
+ * sequence, with the
  * prober's certificate chain. Prints one JSON object: whether the node
  * acknowledged the frame (a refused item is acknowledged and counted, not
  * stored) and the sequences.
@@ -34,8 +41,6 @@
 #include "probe_wire.h"
 #include "wire.h"
 
-#define LANE 2
-
 struct forge {
 	const char *endpoint, *server_cert, *identity, *mode, *target;
 	int wait_ms;
@@ -45,7 +50,41 @@ struct forge {
 static int is_mode(const char *m)
 {
 	return m && (!strcmp(m, "record-owner") || !strcmp(m, "record-id") ||
-	             !strcmp(m, "record-type"));
+	             !strcmp(m, "record-type") || !strcmp(m, "direct-bulk") ||
+	             !strcmp(m, "direct-foreign") || !strcmp(m, "direct-smuggle"));
+}
+
+static unsigned lane_of(const struct forge *f)
+{
+	return strncmp(f->mode, "direct-", 7) == 0 && strcmp(f->mode, "direct-bulk") != 0 ? 0 : 2;
+}
+
+/* direct-foreign: the batch claims --target as its origin (the signature no
+ * longer verifies; the county must refuse it before looking). */
+static int foreign_origin(struct forge *f, ProtobufCBinaryData *out)
+{
+	Carenet__SignedBatch *sb = NULL;
+	uint8_t *buf;
+	size_t len;
+	char *own;
+
+	if (strcmp(f->mode, "direct-foreign") != 0)
+		return 0;
+	if (item_batch_decode(out->data, out->len, &sb) != 0)
+		return CN_EINVAL;
+	own = sb->origin;
+	sb->origin = (char *)f->target; /* the prober's own is put back to be freed */
+	len = carenet__signed_batch__get_packed_size(sb);
+	if ((buf = malloc(len)))
+		carenet__signed_batch__pack(sb, buf);
+	sb->origin = own;
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	if (!buf)
+		return CN_ENOMEM;
+	free(out->data);
+	out->data = buf;
+	out->len = len;
+	return 0;
 }
 
 static size_t chain_of(struct forge *f, ProtobufCBinaryData *out)
@@ -93,7 +132,7 @@ static int forged_msg(struct forge *f, ProtobufCBinaryData *out)
 	m.fields = fp;
 	m.n_fields = 1;
 	it.origin = (char *)me;
-	it.lane = LANE;
+	it.lane = lane_of(f);
 	clock_gettime(CLOCK_REALTIME, &ts); /* above any real sequence, new at every run */
 	it.origin_seq = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 	it.created = util_now();
@@ -106,7 +145,7 @@ static int forged_msg(struct forge *f, ProtobufCBinaryData *out)
 	bufs[0] = buf;
 	rc = item_batch_sign(f->self, bufs, &len, 1, &out->data, &out->len);
 	free(buf);
-	return rc;
+	return rc ? rc : foreign_origin(f, out);
 }
 
 static int forge(struct forge *f, void *s)
@@ -118,7 +157,7 @@ static int forge(struct forge *f, void *s)
 	uint64_t seq, end, acked = 0;
 	int rc;
 
-	if (probe_hello(s, f->self, LANE, &seq) != 0) {
+	if (probe_hello(s, f->self, lane_of(f), &seq) != 0) {
 		printf("{\"result\": \"no_welcome\"}\n");
 		return 1;
 	}
@@ -126,7 +165,7 @@ static int forge(struct forge *f, void *s)
 		return 1;
 	ch.certs = certs;
 	ch.n_certs = chain_of(f, certs);
-	b.lane = LANE;
+	b.lane = lane_of(f);
 	b.first_seq = seq;
 	b.msgs = &msg;
 	b.n_msgs = 1;
@@ -142,7 +181,7 @@ static int forge(struct forge *f, void *s)
 	while (!acked && util_mono_us() < end) {
 		if (!(a = probe_recv_frame(s, 50)))
 			continue;
-		if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == LANE &&
+		if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == lane_of(f) &&
 		    a->ack->seq >= seq)
 			acked = a->ack->seq;
 		wire_free(&a);
@@ -183,21 +222,6 @@ static int parse(struct forge *f, int argc, char **argv)
 	return 0;
 }
 
-static int load(struct forge *f)
-{
-	char *k = util_path_join(f->identity, "node.key"),
-	     *c = util_path_join(f->identity, "node.pem");
-	char *ch = util_path_join(f->identity, "chain.pem"),
-	     *cu = util_path_join(f->identity, "curve.key"), why[256] = "";
-	int rc = k && c && ch && cu ? pki_self_load(k, c, ch, cu, &f->self, why, sizeof(why))
-	                            : CN_ENOMEM;
-
-	if (rc != 0)
-		fprintf(stderr, "carenet-probe: identity %s: %s\n", f->identity, why);
-	free(k), free(c), free(ch), free(cu);
-	return rc;
-}
-
 int probe_records_main(int argc, char **argv)
 {
 	struct forge f = {.wait_ms = 3000};
@@ -211,7 +235,7 @@ int probe_records_main(int argc, char **argv)
 		return -1;
 	if ((rc = parse(&f, argc, argv)) != 0)
 		return rc;
-	if (load(&f) != 0)
+	if (probe_identity_load(f.identity, &f.self) != 0)
 		return 1;
 	ctx = zmq_ctx_new();
 	if (!(s = probe_connect(ctx, f.endpoint, f.server_cert, f.self))) {

@@ -45,14 +45,24 @@ int f_emit(void *arg, MDB_txn *txn, Carenet__Item *it, char *id_out, size_t idle
 	if (o->nitems == MAXITEMS)
 		return CN_ENOMEM;
 	it->origin = o->me.id;
-	it->lane = it->body_case == CARENET__ITEM__BODY_ESCALATION  ? 0
-	           : it->body_case == CARENET__ITEM__BODY_DOC_CHUNK ? 2
-	                                                           : 1; /* as the engine */
+	it->lane = it->body_case == CARENET__ITEM__BODY_DOC_CHUNK ? 2 : 1; /* as the engine */
+	if (it->body_case == CARENET__ITEM__BODY_ESCALATION ||
+	    it->body_case == CARENET__ITEM__BODY_REPORT ||
+	    it->body_case == CARENET__ITEM__BODY_REPORT_STEP)
+		it->lane = 0;
 	it->origin_seq = ++o->seq;
 	it->created = clock_now;
 	if (it->body_case == CARENET__ITEM__BODY_DIRECTIVE && !it->directive->id[0]) {
 		snprintf(id_out, idlen, "%s-%llu", o->me.id, (unsigned long long)o->seq);
 		it->directive->id = id_out;
+	}
+	if (it->body_case == CARENET__ITEM__BODY_REPORT && !it->report->id[0]) {
+		snprintf(id_out, idlen, "%s-rep%llu", o->me.id, (unsigned long long)o->seq);
+		it->report->id = id_out;
+	}
+	if (it->body_case == CARENET__ITEM__BODY_REPORT_STEP && !it->report_step->id[0]) {
+		snprintf(id_out, idlen, "%s-step%llu", o->me.id, (unsigned long long)o->seq);
+		it->report_step->id = id_out;
 	}
 	len = carenet__item__get_packed_size(it);
 	o->item[o->nitems] = malloc(len);

@@ -453,9 +453,7 @@ static int record_template(int argc, char **argv)
 		return cli_parse_exit(rc);
 	if (!(t = type_of("carenet record template", o.type)))
 		return 2;
-	record_csv_header(t, 0);
-	for (size_t i = 0; o.example && i < t->nfields; i++)
-		record_csv_cell(t->fields[i].example ? t->fields[i].example : "", i + 1 == t->nfields);
+	record_csv_template(t, o.example);
 	return 0;
 }
 

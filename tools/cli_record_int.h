@@ -38,9 +38,9 @@ void record_json(struct json *j, const Carenet__RecordVersion *m, int history);
 /* The same as the member key of an object. */
 void record_json_key(struct json *j, const char *key, const Carenet__RecordVersion *m,
                      int history);
-void record_csv_cell(const char *s, int last);
-/* The template's layout: 记录编号 first on exports, then the columns. */
-void record_csv_header(const struct rec_type *t, int with_id);
+/* record template: the BOM, t's Chinese column names and, if example, the
+ * example row (base/csv.c writes every CSV; exports put 记录编号 first). */
+void record_csv_template(const struct rec_type *t, int example);
 void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
                   const struct ropts *o, int history);
 

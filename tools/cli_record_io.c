@@ -62,29 +62,30 @@ static const char *value_of(const Carenet__RecordVersion *m, const char *name)
 	return "";
 }
 
-void record_csv_cell(const char *s, int last)
+/* One row of t's layout through base/csv.c: with_id puts id first (记录编号 in
+ * the header row, id NULL); m NULL writes the header, example the
+ * template's example row. */
+static void csv_row(const struct rec_type *t, int with_id, const char *id,
+                    const Carenet__RecordVersion *m, int header)
 {
-	if (strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	fputs(last ? "\r\n" : ",", stdout);
+	const char *cells[REC_MAX_FIELDS + 1];
+	size_t n = 0;
+
+	if (with_id)
+		cells[n++] = header ? "记录编号" : id;
+	for (size_t i = 0; i < t->nfields && n < REC_MAX_FIELDS + 1; i++)
+		cells[n++] = header ? t->fields[i].zh
+		             : m    ? value_of(m, t->fields[i].name)
+		                    : (t->fields[i].example ? t->fields[i].example : "");
+	csv_write_row(stdout, cells, n);
 }
 
-/* The template's layout: 记录编号 first on exports, then the columns. */
-void record_csv_header(const struct rec_type *t, int with_id)
+void record_csv_template(const struct rec_type *t, int example)
 {
-	if (with_id)
-		record_csv_cell("记录编号", 0);
-	for (size_t i = 0; i < t->nfields; i++)
-		record_csv_cell(t->fields[i].zh, i + 1 == t->nfields);
+	csv_write_bom(stdout);
+	csv_row(t, 0, NULL, NULL, 1);
+	if (example)
+		csv_row(t, 0, NULL, NULL, 0);
 }
 
 void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
@@ -102,13 +103,10 @@ void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
 		return;
 	}
 	if (o->csv && t) {
-		record_csv_header(t, 1);
-		for (size_t i = 0; i < rep->n_records; i++) {
-			record_csv_cell(rep->records[i]->id, 0);
-			for (size_t k = 0; k < t->nfields; k++)
-				record_csv_cell(value_of(rep->records[i], t->fields[k].name),
-				         k + 1 == t->nfields);
-		}
+		csv_write_bom(stdout);
+		csv_row(t, 1, NULL, NULL, 1);
+		for (size_t i = 0; i < rep->n_records; i++)
+			csv_row(t, 1, rep->records[i]->id, rep->records[i], 0);
 		return;
 	}
 	for (size_t i = 0; i < rep->n_records; i++) {

@@ -25,6 +25,7 @@ int cmd_record(int argc, char **argv);  /* cli_record.c: field records */
 int cmd_case(int argc, char **argv);    /* cli_case.c: cases (R14) open|list|show */
 int cmd_ledger(int argc, char **argv);  /* cli_record_more.c: ledger summary */
 int cmd_doc(int argc, char **argv);     /* cli_doc.c: documents add|get|list */
+int cmd_report(int argc, char **argv);  /* cli_report.c: mandatory reports */
 int cmd_standards(int argc, char **argv);  /* cli_compliance.c: standards list|show|check */
 int cmd_compliance(int argc, char **argv); /* cli_compliance.c: evaluate standards */
 int cmd_attest(int argc, char **argv);     /* cli_attest.c: an attestation (R27) */

@@ -209,7 +209,7 @@ static int rc_write_ledger(const struct scen *s, size_t vi, char *path, size_t l
 
 /* Prints `$ carenet WORDS...` (quoted as a shell wants) and runs the command
  * in this process through the CLI's own code; its output follows. */
-static int rc_cli(int step, int (*fn)(int, char **), const char *const *words)
+int sc_cli(int step, int (*fn)(int, char **), const char *const *words)
 {
 	char *argv[32];
 	int argc = 0, status;
@@ -376,7 +376,7 @@ static int rc_step_import(struct scen *s)
 		                       "--type", "child",  path, NULL};
 
 		if ((rc = rc_write_ledger(s, v, path, sizeof(path))) != 0 ||
-		    (rc = rc_cli(6, cmd_record, words)) != 0)
+		    (rc = sc_cli(6, cmd_record, words)) != 0)
 			return rc;
 	}
 	return 0;
@@ -396,9 +396,9 @@ static int rc_step_county(struct scen *s)
 	printf("all %zu children of the %zu villages are at the county; its listing masks every\n"
 	       "personal field (--reveal would show them, and be written to the audit log)\n",
 	       s->rec.total, s->nv);
-	if ((rc = rc_cli(7, cmd_record, list)) != 0)
+	if ((rc = sc_cli(7, cmd_record, list)) != 0)
 		return rc;
-	return rc_cli(7, cmd_ledger, summary);
+	return sc_cli(7, cmd_ledger, summary);
 }
 
 /* The office directly above a village (its township). */
@@ -445,8 +445,8 @@ static int rc_step_change(struct scen *s)
 		printf("%s: a child's parents came home (" RC_UPDATE_FIELD " → " RC_UPDATE_VALUE
 		       "); %s: another child's guardian could not be reached\n",
 		       v->id, t->id);
-		if ((rc = rc_cli(8, cmd_record, update)) != 0 ||
-		    (rc = rc_cli(8, cmd_record, review)) != 0 ||
+		if ((rc = sc_cli(8, cmd_record, update)) != 0 ||
+		    (rc = sc_cli(8, cmd_record, review)) != 0 ||
 		    (rc = sc_wait(s, 8, "the new version and the review reaching the county",
 		                  rc_changed)) != 0)
 			return rc;
@@ -455,9 +455,9 @@ static int rc_step_change(struct scen *s)
 		       "is on %s's to-do list (carenet record list --type child --where "
 		       "review=returned)\n",
 		       s->rec.updated, s->rec.reviewed, v->id);
-		if ((rc = rc_cli(8, cmd_record, history)) != 0)
+		if ((rc = sc_cli(8, cmd_record, history)) != 0)
 			return rc;
-		return rc_cli(8, cmd_record, show);
+		return sc_cli(8, cmd_record, show);
 	}
 }
 

@@ -1,7 +1,8 @@
 /*
  * demo_scenario_int: what demo_scenario.c (the directives scenario, steps 1
  * to 5, and the run) and demo_records.c (the records scenario, steps 6 to 8)
- * share. Not for use outside those two files.
+ * share, and demo_reports.c (the reports scenario, steps 9 to 11). Not for use
+ * outside these files.
  */
 #ifndef CARENET_DEMO_SCENARIO_INT_H
 #define CARENET_DEMO_SCENARIO_INT_H
@@ -35,6 +36,11 @@ struct scen {
 		char updated[64], reviewed[64]; /* step 8's record ids */
 		int sealed;                 /* no name or ID number in the clear in any data.mdb */
 	} rec;
+	struct {
+		const struct demo_office *township; /* the first village's */
+		char id[64];                        /* the report filed in step 9 */
+		uint64_t filed_us, county_ms;       /* when filed; seen at the county after */
+	} rep;
 };
 
 /* demo_scenario.c: one control exchange with an office (quiet: no error
@@ -44,7 +50,13 @@ int sc_call(const struct demo_office *o, Carenet__ControlRequest *req, int timeo
 void sc_header(const char *zh, const char *en);
 int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen *));
 
-/* demo_records.c: steps 6 to 8 (the children's ledger flows up). */
+/* demo_records.c: steps 6 to 8 (the children's ledger flows up); sc_cli
+ * prints `$ carenet WORDS...` and runs the command in this process (its
+ * output follows), CN_EIO if it exits non-zero. */
 int rc_run(struct scen *s);
+int sc_cli(int step, int (*fn)(int, char **), const char *const *words);
+
+/* demo_reports.c: steps 9 to 11 (a mandatory report, acknowledged, a case). */
+int rp_run(struct scen *s);
 
 #endif

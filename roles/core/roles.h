@@ -54,6 +54,8 @@ struct roles_policy {
 	int auto_rectify;                  /* issue a rectification order when overdue */
 	uint64_t rectify_after;            /* its deadline: seconds after the overdue moment */
 	uint64_t max_document;             /* documents' size cap in bytes (0: roles/docs' default) */
+	uint64_t report_ack[3];            /* reports: a hop's acknowledgement deadline in seconds,
+	                                    * by urgency (urgent, high, normal; 0: 1h, 12h, 72h) */
 	char standards_dir[1024];          /* compliance.standards_dir ("": sd_default_dir()) */
 };
 
@@ -66,14 +68,18 @@ struct roles_env {
 	uint64_t (*now)(void *arg);
 	/*
 	 * Originates an item from this office inside txn. The engine fills
-	 * item->origin, lane (urgent for revocations and escalations, normal
-	 * otherwise), origin_seq and created; for a directive whose id is ""
-	 * it writes "<origin>-<seq>" into id_out (idlen >= 64) and points
-	 * item->directive->id at it. It packs the item at once (the caller
-	 * keeps ownership of *item), signs it with the rest of the
-	 * transaction's items at commit, and routes it: directives and
-	 * reminders down to the children whose subtree holds one of the
-	 * expanded targets; statuses, escalations and announces up.
+	 * item->origin, lane (urgent for revocations, escalations, reports and
+	 * their steps; bulk for records and documents; normal otherwise),
+	 * origin_seq and created; for a directive whose id is "" it writes
+	 * "<origin>-<seq>" into id_out (idlen >= 64) and points
+	 * item->directive->id at it; for a report or a report step whose id is
+	 * "", "<origin>-rep<seq>" or "<origin>-step<seq>" (a restored store's
+	 * sequences start a new epoch: never the same id twice). It packs the
+	 * item at once (the caller keeps ownership of *item), signs it with the
+	 * rest of the transaction's items at commit, and routes it: directives
+	 * and reminders down to the children whose subtree holds one of the
+	 * expanded targets; statuses, escalations, announces and reports up;
+	 * report steps up and down to the reporting office.
 	 */
 	int (*emit)(void *arg, MDB_txn *txn, Carenet__Item *item, char *id_out, size_t idlen);
 	/* Runs fn in one write transaction through the engine (so emitted
@@ -209,6 +215,33 @@ const struct rec_type *roles_record_types(size_t *n);
 int roles_record_field(const struct rec_type *t, const char *name);
 /* The set separator used in normalized values ("、"). */
 #define REC_SET_SEP "、"
+
+/* Reports (roles/reports/): step kinds as on the wire (ReportStep.kind)
+ * and names (report.c), for the CLI and the domain. */
+enum report_step_kind {
+	REPORT_STEP_ACK = 1,
+	REPORT_STEP_REFER = 2,
+	REPORT_STEP_UPDATE = 3,
+	REPORT_STEP_OPEN_CASE = 4,
+	REPORT_STEP_CLOSE = 5,
+	REPORT_STEP_REOPEN = 6,
+	REPORT_STEP_ESCALATE = 7,
+};
+#define REPORT_MAX_SITUATIONS 8
+const char *report_kind_name(uint32_t kind);     /* "ack", ... */
+uint32_t report_kind_parse(const char *name);    /* 0 if unknown */
+const char *report_urgency_name(uint32_t u);     /* "urgent", "high", "normal" */
+const char *report_urgency_zh(uint32_t u);       /* 紧急 较急 一般 */
+uint32_t report_urgency_parse(const char *name); /* 0 if unknown */
+const char *report_state_zh(const char *state);  /* 待受理 ... */
+/* 1 if code is S01 S02 S03 S08 S09 S10 or other (or its Chinese name). */
+const char *report_situation_code(const char *name); /* canonical code or NULL */
+const char *report_situation_zh(const char *code);
+/* Departments a report is referred to: police court procuratorate
+ * education health hospital school other, or 公安 法院 检察院 教育 卫健 医院
+ * 学校 其他/other; the canonical English name or NULL. */
+const char *report_dept_parse(const char *name);
+const char *report_dept_zh(const char *code);
 
 /* Names: "task" / "任务", "delivered", ... ; parse returns 0 if unknown. */
 const char *roles_kind_name(uint32_t kind);

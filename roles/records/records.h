@@ -21,7 +21,8 @@
  *             one at a time (roles top feeds roles/compliance with it)
  * cases.c     R14 cases at the county: records_case_open (also called by
  *             roles top for `report open-case`), case show (the case and
- *             every record referring to it), records_case_held
+ *             every record referring to it), records_case_held,
+ *             records_hotline_reported (report file --hotline)
  *
  * Stored (db records, all inside the caller's txn):
  *   "r:" id                    -> StoredRecord (current version)
@@ -194,6 +195,12 @@ void records_idset_free(struct rec_idset *s);
  * CN_EINVAL) leave the reason in r->err. */
 int records_case_open(struct roles *r, MDB_txn *txn, const char *source, const char *source_ref,
                       const char *child, const char *description, char *id_out, size_t idlen);
+/* `report file --hotline CALL` at the county: the R13 call's `report` field
+ * names report_id (an update of the call, emitted as any record write).
+ * CN_ENOTFOUND / CN_EINVAL (not a hotline call of this office, or it names a
+ * report already), reason in r->err. */
+int records_hotline_reported(struct roles *r, MDB_txn *txn, const char *call,
+                             const char *report_id);
 /* Control requests: record_write with case_open (rep->record_ids: the
  * id), record_show with related (rep->records: the case, then every record
  * held here that refers to it). */

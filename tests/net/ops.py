@@ -6,6 +6,7 @@ Python 3 standard library only."""
 import json
 import os
 import re
+import signal
 import threading
 import time
 
@@ -200,3 +201,23 @@ class Killer(threading.Thread):
                 self.net.start(self.victim)
         except Exception as e:  # reported by the main thread
             self.error = e
+
+
+class Stopped:
+    """SIGSTOP a node for a with-block; SIGCONT on the way out, whatever happens."""
+
+    def __init__(self, net, node):
+        self.net, self.node = net, node
+
+    def __enter__(self):
+        os.kill(self.net.procs[self.node].pid, signal.SIGSTOP)
+        return self
+
+    def resume(self):
+        if self.node:
+            os.kill(self.net.procs[self.node].pid, signal.SIGCONT)
+            self.node = None
+
+    def __exit__(self, *exc):
+        self.resume()
+        return False

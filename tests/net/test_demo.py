@@ -39,9 +39,11 @@ HEADERS = [
     "Step 8: a village updates a child; its township returns another record",
 ]
 RECORD = re.compile(r"^(\d{12}-r\d+)  child  owner (\d{12})  version (\d+)$", re.M)
-ROW = re.compile(r"^  (\d{12}) +(pending|delivered|accepted|in-progress|done|unable) +"
-                 r"(OVERDUE|late)? *(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?|-) +(\d+) +(\S.*)$")
-EVIDENCE = re.compile(r"^ +evidence: (\S+) \((\d+) bytes, sha256 ([0-9a-f]{64})\)$")
+# states and marks are bilingual ("done 已完成", "OVERDUE 已逾期"): the Chinese word is optional
+ROW = re.compile(r"^  (\d{12}) +(pending|delivered|accepted|in-progress|done|unable)(?: \S+)? +"
+                 r"(?:(OVERDUE|late)(?: \S+)? +)?(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?|-) +(\d+) +"
+                 r"(\S.*)$")
+EVIDENCE = re.compile(r"^ +evidence(?: \S+)?: (\S+) \((\d+) bytes, sha256 ([0-9a-f]{64})\)$")
 
 
 def show(r):
@@ -64,9 +66,9 @@ def sections(out):
 def matrices(text):
     """Each `directive show` block in text: {id, kind, ref, targets: {id: row}}."""
     found = []
-    for block in re.split(r"\n(?=directive  )", text)[1:]:
-        head = re.match(r"directive  (\S+)  (.+)\n", block)
-        ref = re.search(r"^ref +(\S+)$", block, re.M)
+    for block in re.split(r"\n(?=directive )", text)[1:]:
+        head = re.match(r"directive(?: 任务)? +(\S+)  (.+)\n", block)
+        ref = re.search(r"^ref(?: 依据)? +(\S+)$", block, re.M)
         targets, last = {}, None
         for line in block.splitlines():
             m = ROW.match(line)
@@ -151,7 +153,7 @@ def check_scenario(net, out, villages):
     check({v: t["reminded"] for v, t in reminded.items()} ==
           dict({v: 0 for v in done}, **{silent: 1}),
           "step 4: expected one reminder, to %s only: %r" % (silent, reminded))
-    check(re.search(r"^%s .* delivered +1 " % re.escape(task), steps[4], re.M),
+    check(re.search(r"^%s .* delivered(?: \S+)? +1 " % re.escape(task), steps[4], re.M),
           "step 4: %s's inbox does not count one reminder for %s:\n%s" % (silent, task, steps[4]))
     final = matrices(steps[5])
     check(len(final) == 2 and final[0]["id"] == task,
@@ -160,7 +162,7 @@ def check_scenario(net, out, villages):
     check(states == dict({v: ("done", "") for v in done}, **{silent: ("delivered", "OVERDUE")}),
           "step 5: expected %s done and %s OVERDUE: %r" % (done, silent, states))
     order = final[1]
-    check(order["kind"] == "限时整改通知 rectification" and order["ref"] == task and
+    check(order["kind"] == "rectification 限时整改通知" and order["ref"] == task and
           list(order["targets"]) == [silent] and
           order["targets"][silent]["state"] == "delivered",
           "step 5: the rectification order should refer to %s and target %s alone: %r" % (

@@ -1,0 +1,323 @@
+/*
+ * test_failover: a village's county-direct link (docs/design.md "Failover
+ * to the county") below the network: when node/failover.c opens and closes
+ * it; that a village's bundle and enroll give it the county's certificate
+ * and endpoint; that the engine queues the village's urgent items going up
+ * for the county as well as for the parent, drops that queue once the parent
+ * holds them, and lets a direct session carry only the village's own urgent
+ * items. tests/net/test_failover.py proves the rest over real processes.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "certs_cmd.h"
+#include "deliver_int.h"
+#include "err.h"
+#include "failover.h"
+#include "outbox.h"
+#include "pki.h"
+#include "store.h"
+#include "util.h"
+
+#include "check.h"
+
+static char T[128];
+
+static int run(int (*fn)(int, char **), ...)
+{
+	char *argv[24];
+	int argc = 0, rc, out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+	const char *a;
+	va_list ap;
+
+	va_start(ap, fn);
+	while ((a = va_arg(ap, const char *)) && argc < 23)
+		argv[argc++] = strdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	fflush(stdout);
+	dup2(null, 1);
+	dup2(null, 2);
+	rc = fn(argc, argv);
+	fflush(stdout);
+	dup2(out, 1);
+	dup2(err, 2);
+	close(out), close(err), close(null);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	return rc;
+}
+
+static char *path(const char *a, const char *b)
+{
+	char *p = malloc(strlen(T) + strlen(a) + strlen(b) + 3);
+	sprintf(p, "%s/%s%s%s", T, a, b[0] ? "/" : "", b);
+	return p;
+}
+
+/* Issues and enrolls id (endpoint recorded at the CA); loads its identity. */
+static struct pki_self *identity(const char *id, const char *endpoint)
+{
+	char *dir = path(id, ""), *csr = path(id, "request.pem"), *bundle = path(id, "bundle");
+	char *k = path(id, "node.key"), *c = path(id, "node.pem"), *ch = path(id, "chain.pem");
+	char *cu = path(id, "curve.key"), *ca = path("ca", ""), *rp = path("root", "ca.pem");
+	char why[256], sha[65];
+	uint8_t *rootpem = NULL;
+	size_t rootlen = 0;
+	struct pki_self *self = NULL;
+
+	CHECK(util_read_file(rp, 1u << 20, &rootpem, &rootlen) == 0);
+	CHECK(run(cmd_init, "init", "--dir", dir, "--id", id, NULL) == 0);
+	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint", endpoint, "--out",
+	          bundle, NULL) == 0);
+	CHECK(pki_cert_sha256((const char *)rootpem, rootlen, sha) == 0);
+	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--root-sha256", sha, NULL) == 0);
+	CHECK(pki_self_load(k, c, ch, cu, &self, why, sizeof(why)) == 0);
+	free(dir), free(csr), free(bundle), free(k), free(c), free(ch), free(cu), free(ca);
+	free(rp), free(rootpem);
+	return self;
+}
+
+/* When the county-direct link opens and closes. */
+static void test_decisions(void)
+{
+	struct failover f;
+	struct failover_in in = {.parent_id = "530102001"};
+	const uint64_t s = 1000000u, t0 = 100 * s;
+
+	failover_init(&f, 0, 3, 1);
+	in.pending = 5;
+	CHECK(failover_step(&f, &in, t0, 1) == FAILOVER_NONE && !strcmp(f.state, "disabled"));
+
+	failover_init(&f, 1, 3, 1);
+	CHECK(!strcmp(f.state, "closed"));
+	in.pending = 0;
+	CHECK(failover_step(&f, &in, t0, 1) == FAILOVER_NONE);
+	in.pending = 1; /* waiting from now */
+	CHECK(failover_step(&f, &in, t0, 1) == FAILOVER_NONE && strstr(f.why, "waiting"));
+	CHECK(failover_step(&f, &in, t0 + 2 * s, 3) == FAILOVER_NONE);
+	in.pending = 0; /* the parent took them: the wait starts again */
+	CHECK(failover_step(&f, &in, t0 + 2 * s + 1, 3) == FAILOVER_NONE && !f.waiting_us);
+	in.pending = 2;
+	CHECK(failover_step(&f, &in, t0 + 3 * s, 4) == FAILOVER_NONE);
+	CHECK(failover_step(&f, &in, t0 + 6 * s - 1, 6) == FAILOVER_NONE);
+	CHECK(failover_step(&f, &in, t0 + 6 * s, 7) == FAILOVER_OPEN && f.open &&
+	      !strcmp(f.state, "connecting") && f.since == 7 && strstr(f.why, "unreachable"));
+	in.direct_up = 1;
+	CHECK(failover_step(&f, &in, t0 + 7 * s, 8) == FAILOVER_NONE && !strcmp(f.state, "up"));
+	/* drained, the parent still away: open until idle */
+	in.pending = 0;
+	CHECK(failover_step(&f, &in, t0 + 8 * s, 9) == FAILOVER_NONE);
+	CHECK(failover_step(&f, &in, t0 + 8 * s + FAILOVER_IDLE_US - 1, 9) == FAILOVER_NONE);
+	CHECK(failover_step(&f, &in, t0 + 8 * s + FAILOVER_IDLE_US, 70) == FAILOVER_CLOSE &&
+	      !f.open && !strcmp(f.state, "closed") && strstr(f.why, "idle"));
+	/* open again; drained; the parent's session up but silent (stopped):
+	 * still open; once it acknowledges again, closed at once */
+	in.pending = 1;
+	in.direct_up = 0;
+	CHECK(failover_step(&f, &in, t0 + 100 * s, 80) == FAILOVER_NONE);
+	CHECK(failover_step(&f, &in, t0 + 104 * s, 84) == FAILOVER_OPEN);
+	in.pending = 0;
+	in.parent_up = 1;
+	in.parent_pending = 1;
+	CHECK(failover_step(&f, &in, t0 + 105 * s, 85) == FAILOVER_NONE && f.open);
+	in.parent_pending = 0;
+	CHECK(failover_step(&f, &in, t0 + 106 * s, 86) == FAILOVER_CLOSE &&
+	      strstr(f.why, "acknowledges again"));
+}
+
+/* enroll wrote the county's certificate and endpoint for a village only. */
+static void test_enroll(void)
+{
+	char *vcfg = path("530102001001", "node.cfg"), *tcfg = path("530102001", "node.cfg");
+	char *vpem = path("530102001001", "county.pem"), *tpem = path("530102001", "county.pem");
+	uint8_t *v = NULL, *t = NULL;
+	size_t n;
+
+	CHECK(util_read_file(vcfg, 1 << 16, &v, &n) == 0 && v &&
+	      strstr((char *)v, "county = { endpoint = \"tcp://127.0.0.1:7101\"; cert = "
+	                        "\"county.pem\"; };"));
+	CHECK(access(vpem, R_OK) == 0);
+	CHECK(util_read_file(tcfg, 1 << 16, &t, &n) == 0 && t && !strstr((char *)t, "county ="));
+	CHECK(access(tpem, F_OK) != 0);
+	free(v), free(t), free(vcfg), free(tcfg), free(vpem), free(tpem);
+}
+
+static uint64_t fixed_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static int no_send(void *arg, const char *peer, int is_parent, const Carenet__Frame *f)
+{
+	(void)arg, (void)peer, (void)is_parent, (void)f;
+	return CN_ENOTREADY;
+}
+
+static void no_recheck(void *arg)
+{
+	(void)arg;
+}
+
+/* An escalation (urgent lane) and a checkpoint (normal lane), going up. */
+static int emit_two(MDB_txn *txn, void *arg)
+{
+	Carenet__Item a = CARENET__ITEM__INIT, b = CARENET__ITEM__INIT;
+	Carenet__Escalation e = CARENET__ESCALATION__INIT;
+	Carenet__Checkpoint c = CARENET__CHECKPOINT__INIT;
+	int rc;
+
+	a.body_case = CARENET__ITEM__BODY_ESCALATION;
+	a.escalation = &e;
+	e.detail = "urgent";
+	b.body_case = CARENET__ITEM__BODY_CHECKPOINT;
+	b.checkpoint = &c;
+	if ((rc = deliver_emit(arg, txn, &a, NULL, 0)) != 0)
+		return rc;
+	return deliver_emit(arg, txn, &b, NULL, 0);
+}
+
+struct q {
+	uint64_t parent[WIRE_LANES], county[WIRE_LANES];
+};
+
+static struct store *qstore;
+
+static int queues(MDB_txn *txn, void *arg)
+{
+	struct q *q = arg;
+	for (unsigned l = 0; l < WIRE_LANES; l++) {
+		outbox_pending(qstore, txn, "530102001", l, &q->parent[l]);
+		outbox_pending(qstore, txn, "530102", l, &q->county[l]);
+	}
+	return 0;
+}
+
+static int parent_acks(MDB_txn *txn, void *arg)
+{
+	uint64_t last = 0;
+	(void)arg;
+	outbox_last(qstore, txn, "530102001", 0, &last);
+	return outbox_ack(qstore, txn, "530102001", 0, last);
+}
+
+static struct deliver *engine(const char *name, struct pki_self *self, struct deliver_env *env,
+                              struct config *cfg, uint64_t *counters)
+{
+	static uint8_t key[32] = {3};
+	char *dir = path(name, "");
+	struct deliver *d = NULL;
+
+	cfg->max_frame = 1 << 20;
+	cfg->parent_endpoint = "tcp://127.0.0.1:1";
+	CHECK(store_open(dir, 16 << 20, &env->store) == 0);
+	env->self = self;
+	env->cfg = cfg;
+	env->counters = counters;
+	env->outbox_key = key;
+	env->now = fixed_now;
+	env->send = no_send;
+	env->recheck = no_recheck;
+	CHECK(deliver_new(env, &d) == 0);
+	free(dir);
+	return d;
+}
+
+/* The village's queue for the county: its urgent items only, dropped once
+ * the parent holds them. */
+static void test_village_queue(struct pki_self *village)
+{
+	uint64_t counters[CTR_COUNT] = {0};
+	struct config cfg = {0};
+	struct deliver_env env = {0};
+	struct deliver *d = engine("vq", village, &env, &cfg, counters);
+	struct q q = {{0}, {0}};
+
+	qstore = env.store;
+	deliver_set_direct(d, "530102");
+	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(store_read(env.store, queues, &q) == 0);
+	CHECK(q.parent[0] == 1 && q.parent[1] == 1 && q.county[0] == 1 && q.county[1] == 0);
+	CHECK(deliver_direct_pending(d) == 1);
+	CHECK(deliver_direct_trim(d) == 0 && deliver_direct_pending(d) == 1);
+	CHECK(store_write(env.store, parent_acks, NULL) == 0);
+	CHECK(deliver_direct_trim(d) == 1 && deliver_direct_pending(d) == 0);
+	CHECK(counters[CTR_FAILOVER_TRIMMED] == 1);
+	/* without a county set, nothing is queued for it */
+	deliver_set_direct(d, "");
+	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(store_read(env.store, queues, &q) == 0 && q.county[0] == 0 && q.parent[0] == 1);
+	deliver_free(&d);
+	store_close(&env.store);
+}
+
+/* At the county: what a village's direct session may carry. */
+static void test_county_door(struct pki_self *county, struct pki_self *village)
+{
+	uint64_t counters[CTR_COUNT] = {0}, cur[WIRE_LANES] = {99, 99, 99};
+	struct config cfg = {0};
+	struct deliver_env env = {0};
+	struct deliver *d = engine("door", county, &env, &cfg, counters);
+	const char *v = pki_self_identity(village)->id;
+
+	deliver_peer_up(d, pki_self_identity(village), 0, 1, cur, NULL, 0);
+	CHECK(deliver_is_direct_in(d, v));
+	/* what it claims to hold from the county is ignored: nothing is sent to
+	 * it, and a cursor beyond that must not start a new origin epoch here */
+	CHECK(d->nsyn == 0 && deliver_peer(d, v, 0)->tx[0].acked == 0);
+	CHECK(deliver_direct_refusal(d, v, 0, v) == NULL);
+	CHECK(deliver_direct_refusal(d, v, 1, v) && deliver_direct_refusal(d, v, 2, v));
+	CHECK(deliver_direct_refusal(d, v, 0, "530102001002") != NULL);
+	CHECK(deliver_direct_refusal(d, v, 0, "530102001") != NULL);
+	CHECK(!deliver_is_direct_in(d, "530102001") &&
+	      deliver_direct_refusal(d, "530102001", 2, "530102001001") == NULL);
+	deliver_free(&d);
+	store_close(&env.store);
+}
+
+int main(void)
+{
+	struct pki_self *county, *township, *village;
+	char *root = NULL, *ca = NULL;
+
+	test_decisions();
+	snprintf(T, sizeof(T), "/tmp/test_failover.XXXXXX");
+	if (!mkdtemp(T))
+		return 1;
+	root = path("root", "");
+	ca = path("ca", "");
+	CHECK(run(cmd_ca, "ca", "init", "--dir", root, "--scope", "53", "--name", "root", NULL) ==
+	      0);
+	CHECK(run(cmd_ca, "ca", "init", "--dir", ca, "--scope", "530102", "--name", "county CA",
+	          "--root", root, NULL) == 0);
+	county = identity("530102", "tcp://127.0.0.1:7101");
+	township = identity("530102001", "tcp://127.0.0.1:7102");
+	village = identity("530102001001", "tcp://127.0.0.1:7103");
+	test_enroll();
+	if (village)
+		test_village_queue(village);
+	if (county && village)
+		test_county_door(county, village);
+	pki_self_free(&county);
+	pki_self_free(&township);
+	pki_self_free(&village);
+	free(root);
+	free(ca);
+	if (failures) {
+		fprintf(stderr, "test_failover: %d failures (files kept in %s)\n", failures, T);
+		return 1;
+	}
+	{
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", T);
+		if (system(cmd) != 0)
+			fprintf(stderr, "test_failover: could not remove %s\n", T);
+	}
+	printf("test_failover: ok\n");
+	return 0;
+}

@@ -1,0 +1,130 @@
+/* demo_reports: the reports scenario of `carenet demo` (steps 9 to 11; see
+ * demo_scenario_int.h): the first village files an urgent mandatory report
+ * (强制报告), its township acknowledges it, the county opens a case, and
+ * the village's `report show` prints the report's hops and steps. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_report.h"
+#include "cmd.h"
+#include "demo_scenario_int.h"
+#include "err.h"
+#include "roles.h"
+#include "util.h"
+
+/* The report as office o holds it (quiet; for polls). */
+static int rp_show(const struct demo_office *o, const char *id, Carenet__ControlReply **rep)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ReportShowRequest q = CARENET__REPORT_SHOW_REQUEST__INIT;
+	int rc;
+
+	q.id = (char *)id;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_SHOW;
+	req.report_show = &q;
+	if ((rc = sc_call(o, &req, CLI_TIMEOUT_MS, 1, rep)) == 0 && (*rep)->n_reports != 1)
+		rc = CN_EPROTO;
+	return rc;
+}
+
+/* 1 when office o holds the report with at least `steps` steps. */
+static int rp_holds(struct scen *s, const struct demo_office *o, size_t steps)
+{
+	Carenet__ControlReply *rep = NULL;
+	size_t n = 0;
+	int rc = rp_show(o, s->rep.id, &rep), held = rc == 0;
+
+	if (held)
+		n = rep->reports[0]->n_steps;
+	snprintf(s->seen, sizeof(s->seen), "%s: %s, %zu step(s)", o->id,
+	         held ? "holds it" : cn_strerror(rc), n);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return held && n >= steps;
+}
+
+static int rp_at_county(struct scen *s)
+{
+	int both = rp_holds(s, s->rep.township, 0) && rp_holds(s, s->county, 0);
+
+	if (both == 1 && !s->rep.county_ms)
+		s->rep.county_ms = (util_mono_us() - s->rep.filed_us) / 1000 + 1;
+	return both;
+}
+
+static int rp_case_at_village(struct scen *s)
+{
+	return rp_holds(s, s->villages[0], 2);
+}
+
+static int rp_file(struct scen *s)
+{
+	static char *sit[] = {"S01"};
+	const struct demo_office *v = s->villages[0];
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ReportFileRequest q = CARENET__REPORT_FILE_REQUEST__INIT;
+	Carenet__Report p = CARENET__REPORT__INIT;
+	Carenet__ControlReply *rep = NULL;
+	int rc;
+
+	p.situation = sit;
+	p.n_situation = 1;
+	p.summary = "走访发现一名8岁儿童独自在家生活，父母外出务工失联 (a child of 8 living alone)";
+	p.child_description = "男孩，约8岁，三组";
+	p.reporter_name = "王丽";
+	p.reporter_role = "儿童主任";
+	p.police_unit = "示范县公安局红云派出所";
+	p.police_record_no = "JJ-2026-0815";
+	p.urgency = 1;
+	q.report = &p;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_FILE;
+	req.report_file = &q;
+	printf("\n$ carenet report file -c %s --situation S01 --urgency urgent \\\n"
+	       "    --summary '%s' --description '%s' \\\n"
+	       "    --reporter %s --reporter-role %s --police-unit %s --police-record-no %s\n",
+	       v->cfg->path, p.summary, p.child_description, p.reporter_name, p.reporter_role,
+	       p.police_unit, p.police_record_no);
+	s->rep.filed_us = util_mono_us();
+	if ((rc = sc_call(v, &req, CLI_WRITE_TIMEOUT_MS, 0, &rep)) == 0) {
+		snprintf(s->rep.id, sizeof(s->rep.id), "%s", rep->id);
+		printf("%s filed (已报告)\n", s->rep.id);
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	fflush(stdout);
+	return rc;
+}
+
+int rp_run(struct scen *s)
+{
+	const char *village = s->villages[0]->id;
+	int rc;
+
+	for (size_t i = 0; i < s->env->n; i++)
+		if (s->env->offices[i].role == PKI_ROLE_TOWNSHIP &&
+		    !strncmp(village, s->env->offices[i].id, 9))
+			s->rep.township = &s->env->offices[i];
+	if (!s->rep.township)
+		return CN_EINVAL;
+	sc_header("第9步 村里发现独居儿童：强制报告",
+	          "Step 9: a village files an urgent mandatory report");
+	if ((rc = rp_file(s)) != 0 ||
+	    (rc = sc_wait(s, 9, "the report reaching the township and the county", rp_at_county)))
+		return rc;
+	sc_header("第10步 乡镇受理，县级立案",
+	          "Step 10: the township acknowledges, the county opens a case");
+	if ((rc = sc_cli(10, cmd_report,
+	                 (const char *const[]){"report", "ack", s->rep.id, "-c",
+	                                       s->rep.township->cfg->path, "--note",
+	                                       "已受理，已联系派出所和村委会", NULL})) != 0 ||
+	    (rc = sc_cli(10, cmd_report,
+	                 (const char *const[]){"report", "open-case", s->rep.id, "-c",
+	                                       s->county->cfg->path, NULL})) != 0 ||
+	    (rc = sc_wait(s, 10, "the acknowledgement and the case at the village",
+	                  rp_case_at_village)) != 0)
+		return rc;
+	sc_header("第11步 报告村查看进展：每一跳的时限与受理",
+	          "Step 11: the reporting village sees where its report stands (its hops)");
+	return sc_cli(11, cmd_report,
+	              (const char *const[]){"report", "show", s->rep.id, "-c",
+	                                    s->villages[0]->cfg->path, NULL});
+}
