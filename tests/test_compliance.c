@@ -156,7 +156,7 @@ static void satisfy_leaf(const struct sd_cond *c, struct frec *r, int want)
 	switch (c->op) {
 	case SD_EQ:
 		if (f->kind == RK_INT || f->kind == RK_MONEY || f->kind == RK_DATE)
-			return satisfy_cmp(c, r, f, want) ;
+			return satisfy_cmp(c, r, f, want);
 		setv(r, f->name, want ? c->vals[0] : other_value(f, c));
 		return;
 	case SD_NE:
@@ -281,7 +281,8 @@ static void build_counted(const struct sd_verdict *v, struct frec *outer, int to
 		for (int w = 0; w < v->set.win.n; w++)
 			for (long i = 0; i < (long)v->num - (!want && w == 0); i++) {
 				struct frec *r = member(&v->set, outer, owner, 1);
-				set_num(r, &r->t->fields[roles_record_field(r->t, v->set.src->date)],
+				set_num(r,
+				        &r->t->fields[roles_record_field(r->t, v->set.src->date)],
 				        (double)(mon0 + 7 * w + (i % 2 ? 6 : 0)));
 				finish(r);
 			}
@@ -301,7 +302,10 @@ static void build(const struct sd_verdict *v, struct frec *outer, int top_own, i
 		return;
 	case SV_EVERY:
 	case SV_SHARE:
-		e = member(&v->set, outer, outer ? elem_office(outer) : v->set.own ? COUNTY : VILLAGE,
+		e = member(&v->set, outer,
+		           outer        ? elem_office(outer)
+		           : v->set.own ? COUNTY
+		                        : VILLAGE,
 		           1);
 		satisfy(v->when, e, county, 1);
 		build(v->inner, e, 0, want, county);
@@ -361,9 +365,10 @@ static void test_many(struct sd_standard *const *v, size_t nstd)
 	for (size_t i = 0; i < n; i++) {
 		cmp_eval(&source, COUNTY, AT, d[i], NULL, &one);
 		if (one.res != many[i].res || one.nfailing != many[i].nfailing ||
-		    one.has_value != many[i].has_value || (one.has_value && one.value != many[i].value)) {
-			fprintf(stderr, "%s: alone %s, together %s\n", d[i]->id, cmp_res_name(one.res),
-			        cmp_res_name(many[i].res));
+		    one.has_value != many[i].has_value ||
+		    (one.has_value && one.value != many[i].value)) {
+			fprintf(stderr, "%s: alone %s, together %s\n", d[i]->id,
+			        cmp_res_name(one.res), cmp_res_name(many[i].res));
 			diff++;
 		}
 		cmp_result_free(&one);
@@ -416,7 +421,6 @@ static void test_files(const char *dir)
 		sd_standard_free(all[i]);
 }
 
-
 /* ---- hand cases ---- */
 static struct sd_indicator *ind_of(const char *rule)
 {
@@ -465,7 +469,9 @@ static void test_share(void)
 	home("530102001001", "530102001001-r9"), home("530102001002", "530102001002-r9");
 	home("530102002001", "530102002001-r9"), home("530102002002", NULL);
 	CHECK_INT(eval_at("share division(type in {村, 社区}) : exists home(own, active, "
-	                  "present(manager)) >= 90%", AT, &res), 0);
+	                  "present(manager)) >= 90%",
+	                  AT, &res),
+	          0);
 	CHECK_INT(res.res, CR_FAIL);
 	CHECK(res.has_value && res.value > 0.749 && res.value < 0.751);
 	CHECK_INT(res.nfailing, 1);
@@ -474,13 +480,15 @@ static void test_share(void)
 	CHECK(res.ntown == 2 && res.town[1].fail == 1 && res.town[0].fail == 0);
 	cmp_result_free(&res);
 	eval_at("share division(type in {村, 社区}) : exists home(own, active, present(manager)) "
-	        ">= 70%", AT, &res);
+	        ">= 70%",
+	        AT, &res);
 	CHECK_INT(res.res, CR_PASS);
 	cmp_result_free(&res);
 	/* a community whose child count is missing: every ... when unknown */
 	setv(&world[1], "child_count", NULL);
 	eval_at("every division(type in {村, 社区}) when child_count >= 100 : exists home(own, "
-	        "active)", AT, &res);
+	        "active)",
+	        AT, &res);
 	CHECK_INT(res.res, CR_UNKNOWN);
 	cmp_result_free(&res);
 	/* a home established after the date judged does not count */
@@ -593,13 +601,13 @@ static void test_child_join(void)
 /* ---- attestations (R27): modes A and X ---- */
 static void test_attested(void)
 {
-	struct sd_indicator d = {.id = "protect.hotline", .mode = "A", .needs = "",
-	                         .std_id = "yunnan-2018-demo"};
+	struct sd_indicator d = {
+	    .id = "protect.hotline", .mode = "A", .needs = "", .std_id = "yunnan-2018-demo"};
 	struct cmp_result res;
 	struct frec *a;
 	world_clear();
 	CHECK_INT(cmp_eval(&source, COUNTY, AT, &d, NULL, &res), 0);
-	CHECK_INT(res.res, CR_UNKNOWN); /* none: unknown, never a pass */
+	CHECK_INT(res.res, CR_UNKNOWN);      /* none: unknown, never a pass */
 	a = rec_new("attestation", VILLAGE); /* another office's does not count for the county */
 	setv(a, "indicator", "protect.hotline"), setv(a, "declared_at", "2024-06-01");
 	cmp_eval(&source, COUNTY, AT, &d, NULL, &res);
@@ -638,8 +646,10 @@ static void bad_file(const char *entry, const char *want)
 	struct sd_standard *s = NULL;
 	int fd = mkstemps(path, 4);
 	FILE *f = fdopen(fd, "w");
-	fprintf(f, "standard = { id = \"t\"; title_zh = \"\"; title_en = \"\"; date = \"\"; };\n"
-	           "indicators = (\n  { id = \"a.first\"; mode = \"A\"; }\n%s\n);\n", entry);
+	fprintf(f,
+	        "standard = { id = \"t\"; title_zh = \"\"; title_en = \"\"; date = \"\"; };\n"
+	        "indicators = (\n  { id = \"a.first\"; mode = \"A\"; }\n%s\n);\n",
+	        entry);
 	fclose(f);
 	CHECK(sd_load(path, &s, err, sizeof(err)) != 0);
 	snprintf(line, sizeof(line), "%s:4: ", path);
@@ -652,31 +662,39 @@ static void bad_file(const char *entry, const char *want)
 
 static void test_bad_files(void)
 {
-	bad_file("  , { id = \"x.type\"; mode = \"M\";\n rule = \"exists incident(type = 极端事件)\"; }",
-	         "x.type: rule column 8: unknown record type 'incident'");
-	bad_file("  , { id = \"x.field\"; mode = \"M\";\n rule = \"exists activity(typ = 儿童之家活动)\"; }",
+	bad_file(
+	    "  , { id = \"x.type\"; mode = \"M\";\n rule = \"exists incident(type = 极端事件)\"; }",
+	    "x.type: rule column 8: unknown record type 'incident'");
+	bad_file("  , { id = \"x.field\"; mode = \"M\";\n rule = \"exists activity(typ = "
+	         "儿童之家活动)\"; }",
 	         "unknown field 'typ' for activity (R10)");
 	bad_file("  , { id = \"x.op\"; mode = \"M\";\n rule = \"exists activity(type >= 3)\"; }",
 	         "wrong operator '>=' for type");
-	bad_file("  , { id = \"x.has\"; mode = \"M\";\n rule = \"exists staff(role has 儿童主任)\"; }",
-	         "wrong operator 'has' for role");
-	bad_file("  , { id = \"a.first\"; mode = \"A\"; }", "a.first: duplicate id (first at line 3)");
-	bad_file("  , { id = \"x.share\"; mode = \"M\";\n rule = \"share division : exists home(own) "
-	         ">= 120%\"; }",
-	         "bad threshold '120%'");
+	bad_file(
+	    "  , { id = \"x.has\"; mode = \"M\";\n rule = \"exists staff(role has 儿童主任)\"; }",
+	    "wrong operator 'has' for role");
+	bad_file("  , { id = \"a.first\"; mode = \"A\"; }",
+	         "a.first: duplicate id (first at line 3)");
+	bad_file(
+	    "  , { id = \"x.share\"; mode = \"M\";\n rule = \"share division : exists home(own) "
+	    ">= 120%\"; }",
+	    "bad threshold '120%'");
 	bad_file("  , { id = \"x.count\"; mode = \"M\";\n rule = \"count staff >= -1\"; }",
 	         "bad threshold '-1'");
-	bad_file("  , { id = \"x.enum\"; mode = \"M\";\n rule = \"exists staff(role = 儿童主人)\"; }",
-	         "'儿童主人' is not a value of role");
+	bad_file(
+	    "  , { id = \"x.enum\"; mode = \"M\";\n rule = \"exists staff(role = 儿童主人)\"; }",
+	    "'儿童主人' is not a value of role");
 	bad_file("  , { id = \"x.mode\"; mode = \"A\";\n rule = \"exists staff\"; }",
 	         "a rule on mode A");
 	bad_file("  , { id = \"x.key\"; mode = \"A\"; colour = \"red\"; }", "unknown key 'colour'");
 	bad_file("  , { id = \"x.date\"; mode = \"M\";\n rule = \"exists staff by 2018-02-30\"; }",
 	         "bad date '2018-02-30'");
-	bad_file("  , { id = \"x.join\"; mode = \"M\";\n rule = \"every staff : exists meeting\"; }",
-	         "meeting inside staff: no join key");
-	bad_file("  , { id = \"x.weekly\"; mode = \"M\";\n rule = \"weekly count activity >= 2\"; }",
-	         "weekly needs a window");
+	bad_file(
+	    "  , { id = \"x.join\"; mode = \"M\";\n rule = \"every staff : exists meeting\"; }",
+	    "meeting inside staff: no join key");
+	bad_file(
+	    "  , { id = \"x.weekly\"; mode = \"M\";\n rule = \"weekly count activity >= 2\"; }",
+	    "weekly needs a window");
 	bad_file("  , { id = \"x.syntax\"; mode = = \"M\"; }", "syntax error");
 }
 

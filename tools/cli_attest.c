@@ -34,14 +34,16 @@ static const struct args_opt opts[] = {
     {"standard", ARGS_LONG('s'), "ID", "the standard it belongs to (default: any that holds it)"},
     {"value", ARGS_LONG('V'), "V", "a figure (mode X: another department's; 0.72, 300000)"},
     {"note", ARGS_LONG('n'), "TEXT", "the statement (声明): what is declared, and on what basis"},
-    {"evidence", ARGS_LONG('e'), "FILE", "a supporting file (repeatable): it travels as a document"},
+    {"evidence", ARGS_LONG('e'), "FILE",
+     "a supporting file (repeatable): it travels as a document"},
     {"source", ARGS_LONG('S'), "DEPT", "the department a figure comes from (数据来源部门)"},
     {"as-of", ARGS_LONG('a'), "DATE", "the date a figure holds at (数据截至)"},
     {"valid-until", ARGS_LONG('u'), "DATE", "after this date the attestation no longer counts"},
     {"json", 'j', NULL, "{dry_run, ids: [the record's id]}"},
     {0}};
 static const struct args_cmd cmd = {
-    "carenet attest", "--indicator ID --note TEXT [--standard ID] [--value V]\n"
+    "carenet attest",
+    "--indicator ID --note TEXT [--standard ID] [--value V]\n"
     "[--evidence FILE]... [--source DEPT] [--as-of DATE] [--valid-until DATE] [-c CFG] [--json]",
     "Declares, for this office, an indicator that is attested (mode A) or\n"
     "another department's figure (mode X) as a signed attestation (R27 声明) that\n"
@@ -59,15 +61,33 @@ static int parse(int argc, char **argv, struct aopts *o)
 	args_begin(&a, &cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
 		switch (ch) {
-		case 'c': o->cfgpath = a.val; break;
-		case ARGS_LONG('i'): o->indicator = a.val; break;
-		case ARGS_LONG('s'): o->standard = a.val; break;
-		case ARGS_LONG('V'): o->value = a.val; break;
-		case ARGS_LONG('n'): o->note = a.val; break;
-		case ARGS_LONG('S'): o->source = a.val; break;
-		case ARGS_LONG('a'): o->as_of = a.val; break;
-		case ARGS_LONG('u'): o->until = a.val; break;
-		case 'j': o->json = 1; break;
+		case 'c':
+			o->cfgpath = a.val;
+			break;
+		case ARGS_LONG('i'):
+			o->indicator = a.val;
+			break;
+		case ARGS_LONG('s'):
+			o->standard = a.val;
+			break;
+		case ARGS_LONG('V'):
+			o->value = a.val;
+			break;
+		case ARGS_LONG('n'):
+			o->note = a.val;
+			break;
+		case ARGS_LONG('S'):
+			o->source = a.val;
+			break;
+		case ARGS_LONG('a'):
+			o->as_of = a.val;
+			break;
+		case ARGS_LONG('u'):
+			o->until = a.val;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
 		case ARGS_LONG('e'):
 			if (o->nevidence == MAX_EVIDENCE) {
 				args_usage_error(&cmd, "at most %d --evidence files", MAX_EVIDENCE);
@@ -75,7 +95,8 @@ static int parse(int argc, char **argv, struct aopts *o)
 			}
 			o->evidence[o->nevidence++] = a.val;
 			break;
-		default: return a.exit == 0 ? 1 : CN_EUSAGE;
+		default:
+			return a.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
 	if (args_operands(&a, 0, 0))
@@ -113,21 +134,23 @@ static void mode_of(const char *dir, const char *only, const char *ind, char *mo
 
 static int check_indicator(const char *prog, const struct config *cfg, const struct aopts *o)
 {
-	const char *dir = cfg->standards_dir && *cfg->standards_dir ? cfg->standards_dir
-	                                                              : sd_default_dir();
+	const char *dir =
+	    cfg->standards_dir && *cfg->standards_dir ? cfg->standards_dir : sd_default_dir();
 	char mode[8], std[64];
 	mode_of(dir, o->standard, o->indicator, mode, sizeof(mode), std, sizeof(std));
 	if (!*mode) {
-		fprintf(stderr, "%s: no standard in %s holds indicator '%s'%s%s (carenet standards "
-		                "show ID lists them)\n",
+		fprintf(stderr,
+		        "%s: no standard in %s holds indicator '%s'%s%s (carenet standards "
+		        "show ID lists them)\n",
 		        prog, dir, o->indicator, o->standard ? " in " : "",
 		        o->standard ? o->standard : "");
 		return CN_ENOTFOUND;
 	}
 	if (strcmp(mode, "A") && strcmp(mode, "X")) {
-		fprintf(stderr, "%s: %s is of mode %s in %s: only attested (A) and external (X) "
-		                "indicators take an attestation; a measured one comes from the records, "
-		                "an inspected one from a finding\n",
+		fprintf(stderr,
+		        "%s: %s is of mode %s in %s: only attested (A) and external (X) "
+		        "indicators take an attestation; a measured one comes from the records, "
+		        "an inspected one from a finding\n",
 		        prog, o->indicator, mode, std);
 		return CN_EINVAL;
 	}
@@ -135,8 +158,8 @@ static int check_indicator(const char *prog, const struct config *cfg, const str
 }
 
 /* Each --evidence FILE attached as a document: "name sha256; ..." into out. */
-static int attach_all(const char *prog, const struct config *cfg, const struct aopts *o,
-                      char *out, size_t len)
+static int attach_all(const char *prog, const struct config *cfg, const struct aopts *o, char *out,
+                      size_t len)
 {
 	*out = 0;
 	for (size_t i = 0; i < o->nevidence; i++) {
@@ -159,12 +182,14 @@ static int send(const char *prog, const struct aopts *o, const char *evidence)
 	char today[16];
 	time_t now = time(NULL) + 8 * 3600; /* China time */
 	struct tm tm;
-	struct ropts ro = {.cfgpath = o->cfgpath ? o->cfgpath : CONFIG_DEFAULT_PATH, .json = o->json};
-	const char *f[][2] = {{"indicator", o->indicator},  {"standard", o->standard},
-	                      {"statement", o->note},       {"value", o->value},
-	                      {"external_source", o->source}, {"as_of", o->as_of},
-	                      {"evidence", evidence},        {"declared_by", *who ? who : "operator"},
-	                      {"declared_at", today},        {"valid_until", o->until}};
+	struct ropts ro = {.cfgpath = o->cfgpath ? o->cfgpath : CONFIG_DEFAULT_PATH,
+	                   .json = o->json};
+	const char *f[][2] = {
+	    {"indicator", o->indicator},    {"standard", o->standard},
+	    {"statement", o->note},         {"value", o->value},
+	    {"external_source", o->source}, {"as_of", o->as_of},
+	    {"evidence", evidence},         {"declared_by", *who ? who : "operator"},
+	    {"declared_at", today},         {"valid_until", o->until}};
 	Carenet__RecordInput *in = record_input_new("attestation", "", 10);
 	int rc = 0;
 
@@ -174,7 +199,8 @@ static int send(const char *prog, const struct aopts *o, const char *evidence)
 		return CN_ENOMEM;
 	for (size_t i = 0; i < 10 && rc == 0; i++)
 		if (f[i][1] && *f[i][1] &&
-		    !(in->set[in->n_set++] = record_field_new(f[i][0], strlen(f[i][0]), f[i][1], 0)))
+		    !(in->set[in->n_set++] =
+		          record_field_new(f[i][0], strlen(f[i][0]), f[i][1], 0)))
 			rc = CN_ENOMEM;
 	if (rc == 0)
 		rc = record_send_write(prog, &ro, &in, 1, "");

@@ -40,15 +40,32 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 	args_begin(&a, cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
 		switch (ch) {
-		case 'c': o->cfgpath = a.val; break;
-		case ARGS_LONG('d'): o->dir = a.val; break;
-		case ARGS_LONG('s'): o->standard = a.val; break;
-		case ARGS_LONG('o'): o->office = a.val; break;
-		case ARGS_LONG('a'): o->at = a.val; break;
-		case ARGS_LONG('h'): o->html = a.val; break;
-		case 'j': o->json = 1; break;
-		case ARGS_LONG('v'): o->csv = 1; break;
-		default: return a.exit == 0 ? 1 : CN_EUSAGE;
+		case 'c':
+			o->cfgpath = a.val;
+			break;
+		case ARGS_LONG('d'):
+			o->dir = a.val;
+			break;
+		case ARGS_LONG('s'):
+			o->standard = a.val;
+			break;
+		case ARGS_LONG('o'):
+			o->office = a.val;
+			break;
+		case ARGS_LONG('a'):
+			o->at = a.val;
+			break;
+		case ARGS_LONG('h'):
+			o->html = a.val;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case ARGS_LONG('v'):
+			o->csv = 1;
+			break;
+		default:
+			return a.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
 	if (args_operands(&a, noperands, noperands))
@@ -102,7 +119,8 @@ static unsigned measured(const struct sd_standard *s)
 /* ------------------------------------------------------------ standards list */
 
 static const struct args_opt list_opts[] = {
-    o_dir, o_cfg,
+    o_dir,
+    o_cfg,
     {"json", 'j', NULL, "[{id, title_zh, title_en, date, indicators, measured, path}]"},
     {"csv", ARGS_LONG('v'), NULL, "id,indicators,measured,date,title_zh,title_en,path"},
     {0}};
@@ -129,8 +147,8 @@ static void list_row(const struct sd_standard *s, struct json *j, int csv)
 		const char *cells[] = {s->id, n, m, s->date, s->title_zh, s->title_en, s->path};
 		csv_write_row(stdout, cells, 7);
 	} else {
-		printf("%-18s %4s indicators (%s measured)  %s\n%-18s %s\n", s->id, n, m, s->title_zh,
-		       "", s->title_en);
+		printf("%-18s %4s indicators (%s measured)  %s\n%-18s %s\n", s->id, n, m,
+		       s->title_zh, "", s->title_en);
 	}
 }
 
@@ -148,14 +166,16 @@ static int standards_list(int argc, char **argv)
 	if ((rc = std_dir(prog, &o, dir, sizeof(dir))) != 0)
 		return cn_exit_code(rc);
 	if (sd_list_ids(dir, &ids, &n) != 0) {
-		fprintf(stderr, "%s: %s: no such directory (set compliance.standards_dir or --dir)\n",
-		        prog, dir);
+		fprintf(stderr,
+		        "%s: %s: no such directory (set compliance.standards_dir or --dir)\n", prog,
+		        dir);
 		return cn_exit_code(CN_ENOTFOUND);
 	}
 	if (o.json)
 		json_init(&j, stdout), json_arr_begin(&j, NULL);
 	if (o.csv) {
-		const char *h[] = {"id", "indicators", "measured", "date", "title_zh", "title_en", "path"};
+		const char *h[] = {"id",       "indicators", "measured", "date",
+		                   "title_zh", "title_en",   "path"};
 		csv_write_bom(stdout);
 		csv_write_row(stdout, h, 7);
 	}
@@ -179,7 +199,8 @@ static int standards_list(int argc, char **argv)
 /* ------------------------------------------------------------ standards show */
 
 static const struct args_opt show_opts[] = {
-    o_dir, o_cfg,
+    o_dir,
+    o_cfg,
     {"json", 'j', NULL,
      "{id, title_zh, title_en, date, path, indicators: [{id, tier, mode, veto, zh, en,\n"
      "check, rule, threshold, window, due, needs, differs, seed_line, line}]}"},
@@ -221,14 +242,16 @@ static void show_print(const struct sd_standard *s, int json, int csv)
 		return;
 	}
 	if (csv) {
-		const char *h[] = {"id", "tier", "mode", "veto", "due", "threshold", "window", "rule",
-		                   "needs", "zh", "en"};
+		const char *h[] = {"id",     "tier", "mode",  "veto", "due", "threshold",
+		                   "window", "rule", "needs", "zh",   "en"};
 		csv_write_bom(stdout);
 		csv_write_row(stdout, h, 11);
 		for (size_t i = 0; i < s->n; i++) {
 			const struct sd_indicator *d = &s->v[i];
-			const char *c[] = {d->id, d->tier, d->mode, d->veto ? "yes" : "no", d->due,
-			                   d->threshold, d->window, d->rule_text, d->needs, d->zh, d->en};
+			const char *c[] = {
+			    d->id,    d->tier,      d->mode,   d->veto ? "yes" : "no",
+			    d->due,   d->threshold, d->window, d->rule_text,
+			    d->needs, d->zh,        d->en};
 			csv_write_row(stdout, c, 11);
 		}
 		return;
@@ -297,9 +320,9 @@ static const struct args_sub std_subs[] = {
     {"show", standards_show, "one standard's indicators, rules and due dates"},
     {"check", standards_check, "check a standard file (FILE:LINE: ID: what is wrong)"},
 };
-static const struct args_group std_group = {
-    "carenet standards", "The standards a county is judged by, as data (标准).", std_subs,
-    sizeof(std_subs) / sizeof(std_subs[0]), NULL};
+static const struct args_group std_group = {"carenet standards",
+                                            "The standards a county is judged by, as data (标准).",
+                                            std_subs, sizeof(std_subs) / sizeof(std_subs[0]), NULL};
 
 int cmd_standards(int argc, char **argv)
 {
@@ -324,7 +347,8 @@ static const struct args_opt comp_opts[] = {
     {"html", ARGS_LONG('h'), "FILE", "a self-contained report (A4; Chinese first, English beside)"},
     {0}};
 static const struct args_cmd comp_cmd = {
-    "carenet compliance", "--standard ID[,ID] [--office ID|PREFIX] [--at DATE]\n"
+    "carenet compliance",
+    "--standard ID[,ID] [--office ID|PREFIX] [--at DATE]\n"
     "[--json | --csv | --html FILE] [-c CFG]",
     "Evaluates standards (标准) over the records this node holds for its subtree:\n"
     "per indicator pass (达标), fail (未达标), unknown (不明: data missing or not\n"
@@ -356,7 +380,8 @@ void cli_compliance_counts(const Carenet__ComplianceReply *c, unsigned long n[4]
 int cli_compliance_qualifies(const Carenet__ComplianceReply *c)
 {
 	for (size_t i = 0; i < c->n_indicators; i++)
-		if (strcmp(c->indicators[i]->result, "pass") && strcmp(c->indicators[i]->result, "n/a"))
+		if (strcmp(c->indicators[i]->result, "pass") &&
+		    strcmp(c->indicators[i]->result, "n/a"))
 			return 0;
 	return c->n_indicators > 0;
 }
@@ -366,7 +391,8 @@ static void value_text(const Carenet__ComplianceIndicator *x, char *out, size_t 
 	if (!x->has_value)
 		snprintf(out, len, "%s", "");
 	else if (strchr(x->threshold, '%'))
-		snprintf(out, len, x->lo != x->hi ? "%.2f [%.2f–%.2f]" : "%.2f", x->value, x->lo, x->hi);
+		snprintf(out, len, x->lo != x->hi ? "%.2f [%.2f–%.2f]" : "%.2f", x->value, x->lo,
+		         x->hi);
 	else
 		snprintf(out, len, "%.0f", x->value);
 }
@@ -395,7 +421,8 @@ static void comp_json_ind(struct json *j, const Carenet__ComplianceIndicator *x)
 	json_u64(j, "unknown", x->unknown);
 	json_str(j, "note", x->note), json_str(j, "judged_at", x->judged_at);
 	json_str(j, "due", x->due), json_str(j, "tier", x->tier), json_str(j, "zh", x->zh);
-	json_str(j, "en", x->en), json_str(j, "standard", x->standard), json_str(j, "rule", x->rule);
+	json_str(j, "en", x->en), json_str(j, "standard", x->standard),
+	    json_str(j, "rule", x->rule);
 	if (x->attested) {
 		json_obj_begin(j, "attested");
 		json_str(j, "by", x->attested_by), json_str(j, "at", x->attested_at);
@@ -458,9 +485,10 @@ static void comp_json(const Carenet__ComplianceReply *c)
 
 static void comp_csv(const Carenet__ComplianceReply *c)
 {
-	const char *h[] = {"id", "veto", "mode", "result", "结果", "value", "threshold",
-	                   "failing_offices", "data_age_s", "judged_at", "due", "standard", "note",
-	                   "zh", "en"};
+	const char *h[] = {"id",         "veto",      "mode",      "result",
+	                   "结果",       "value",     "threshold", "failing_offices",
+	                   "data_age_s", "judged_at", "due",       "standard",
+	                   "note",       "zh",        "en"};
 	csv_write_bom(stdout);
 	csv_write_row(stdout, h, 15);
 	for (size_t i = 0; i < c->n_indicators; i++) {
@@ -470,13 +498,19 @@ static void comp_csv(const Carenet__ComplianceReply *c)
 		char zhs[32];
 		snprintf(zhs, sizeof(zhs), "%.*s", (int)strcspn(zh, " "), zh);
 		value_text(x, v, sizeof(v));
-		snprintf(age, sizeof(age), x->data_age_s >= 0 ? "%lld" : "", (long long)x->data_age_s);
+		snprintf(age, sizeof(age), x->data_age_s >= 0 ? "%lld" : "",
+		         (long long)x->data_age_s);
 		for (size_t k = 0; k < x->n_failing_offices; k++)
 			snprintf(fo + strlen(fo), sizeof(fo) - strlen(fo), "%s%s", k ? " " : "",
 			         x->failing_offices[k]);
-		const char *cells[] = {x->id, x->veto ? "yes" : "no", x->mode, x->result, zhs, v,
-		                       x->threshold, fo, age, x->judged_at, x->due, x->standard,
-		                       x->note, x->zh, x->en};
+		const char *cells[] = {x->id,        x->veto ? "yes" : "no",
+		                       x->mode,      x->result,
+		                       zhs,          v,
+		                       x->threshold, fo,
+		                       age,          x->judged_at,
+		                       x->due,       x->standard,
+		                       x->note,      x->zh,
+		                       x->en};
 		csv_write_row(stdout, cells, 15);
 	}
 }
@@ -500,14 +534,15 @@ static void comp_table(const Carenet__ComplianceReply *c)
 		if (*x->note)
 			printf("  — %s", x->note);
 		for (size_t k = 0; k < x->n_readings; k++)
-			printf("\n      %s: %s %s", x->readings[k]->standard, x->readings[k]->result,
-			       x->readings[k]->threshold);
+			printf("\n      %s: %s %s", x->readings[k]->standard,
+			       x->readings[k]->result, x->readings[k]->threshold);
 		printf("\n");
 	}
 	cli_compliance_counts(c, n);
 	printf("\n达标 pass %lu  未达标 fail %lu  不明 unknown %lu  不适用 n/a %lu  — %s\n", n[0],
-	       n[1], n[2], n[3], cli_compliance_qualifies(c) ? "meets the standard (达标)"
-	                                                    : "does not (yet) meet the standard");
+	       n[1], n[2], n[3],
+	       cli_compliance_qualifies(c) ? "meets the standard (达标)"
+	                                   : "does not (yet) meet the standard");
 }
 
 static int comp_html(const char *prog, const Carenet__ComplianceReply *c, const char *path)
@@ -548,7 +583,8 @@ int cmd_compliance(int argc, char **argv)
 	if (rc)
 		return cli_parse_exit(rc);
 	if (!o.standard)
-		return args_usage_error(&comp_cmd, "give --standard ID[,ID] (carenet standards list)");
+		return args_usage_error(&comp_cmd,
+		                        "give --standard ID[,ID] (carenet standards list)");
 	snprintf(ids, sizeof(ids), "%s", o.standard);
 	q.standards = v, q.n_standards = split_ids(ids, v, 8);
 	q.office = (char *)(o.office ? o.office : ""), q.at = (char *)(o.at ? o.at : "");

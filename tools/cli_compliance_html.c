@@ -16,45 +16,60 @@ static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
 
 static const char *cls(const char *result)
 {
-	return !strcmp(result, "pass") ? "pass" : !strcmp(result, "fail") ? "fail"
-	       : !strcmp(result, "unknown") ? "unk" : "na";
+	return !strcmp(result, "pass")      ? "pass"
+	       : !strcmp(result, "fail")    ? "fail"
+	       : !strcmp(result, "unknown") ? "unk"
+	                                    : "na";
 }
 
 static void head(FILE *f, const Carenet__ComplianceReply *c)
 {
-	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>合规评估 "
-	      "Compliance — ", f);
+	fputs(
+	    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>合规评估 "
+	    "Compliance — ",
+	    f);
 	esc(f, c->office);
-	fputs("</title>\n<style>\n"
-	      "@page{size:A4;margin:14mm 12mm}\n"
-	      "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',"
-	      "'Microsoft YaHei',sans-serif;font-size:10pt;color:#1a1a1a;margin:0 auto;"
-	      "max-width:186mm}\n"
-	      "h1{font-size:16pt;margin:0 0 2pt}h2{font-size:12pt;margin:14pt 0 4pt;"
-	      "border-bottom:1px solid #999}\n"
-	      ".en{color:#555;font-size:8.5pt}.sub{color:#444;margin:0 0 8pt}\n"
-	      "table{border-collapse:collapse;width:100%;page-break-inside:auto}"
-	      "tr{page-break-inside:avoid}\n"
-	      "th,td{border:1px solid #bbb;padding:2pt 4pt;vertical-align:top;text-align:left}"
-	      "th{background:#eee;font-weight:600}\n"
-	      ".pass{background:#d9f0d9}.fail{background:#f8d0cc}.unk{background:#fbeec2}"
-	      ".na{background:#eee;color:#666}\n"
-	      ".box{display:inline-block;padding:4pt 8pt;margin:0 6pt 4pt 0;border-radius:3pt;"
-	      "font-size:11pt}\n"
-	      ".verdict{font-size:12pt;font-weight:600;padding:6pt;margin:6pt 0;border-radius:3pt}\n"
-	      ".mono{font-family:monospace;font-size:8.5pt}.small{font-size:8pt}\n"
-	      "</style></head><body>\n", f);
+	fputs(
+	    "</title>\n<style>\n"
+	    "@page{size:A4;margin:14mm 12mm}\n"
+	    "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',"
+	    "'Microsoft YaHei',sans-serif;font-size:10pt;color:#1a1a1a;margin:0 auto;"
+	    "max-width:186mm}\n"
+	    "h1{font-size:16pt;margin:0 0 2pt}h2{font-size:12pt;margin:14pt 0 4pt;"
+	    "border-bottom:1px solid #999}\n"
+	    ".en{color:#555;font-size:8.5pt}.sub{color:#444;margin:0 0 8pt}\n"
+	    "table{border-collapse:collapse;width:100%;page-break-inside:auto}"
+	    "tr{page-break-inside:avoid}\n"
+	    "th,td{border:1px solid #bbb;padding:2pt 4pt;vertical-align:top;text-align:left}"
+	    "th{background:#eee;font-weight:600}\n"
+	    ".pass{background:#d9f0d9}.fail{background:#f8d0cc}.unk{background:#fbeec2}"
+	    ".na{background:#eee;color:#666}\n"
+	    ".box{display:inline-block;padding:4pt 8pt;margin:0 6pt 4pt 0;border-radius:3pt;"
+	    "font-size:11pt}\n"
+	    ".verdict{font-size:12pt;font-weight:600;padding:6pt;margin:6pt 0;border-radius:3pt}\n"
+	    ".mono{font-family:monospace;font-size:8.5pt}.small{font-size:8pt}\n"
+	    "</style></head><body>\n",
+	    f);
 }
 
 static void summary(FILE *f, const Carenet__ComplianceReply *c)
@@ -63,7 +78,9 @@ static void summary(FILE *f, const Carenet__ComplianceReply *c)
 	unsigned long n[4];
 	int ok = cli_compliance_qualifies(c);
 	cli_compliance_counts(c, n);
-	fputs("<h1>合规评估 <span class=\"en\">Compliance evaluation</span></h1>\n<p class=\"sub\">", f);
+	fputs(
+	    "<h1>合规评估 <span class=\"en\">Compliance evaluation</span></h1>\n<p class=\"sub\">",
+	    f);
 	esc(f, c->title_zh);
 	fputs("<br><span class=\"en\">", f);
 	esc(f, c->title_en);
@@ -81,8 +98,9 @@ static void summary(FILE *f, const Carenet__ComplianceReply *c)
 	             "standard: an indicator fails or is unknown (unknown is not a pass)</span>");
 	for (int i = 0; i < 4; i++) {
 		const char *zh = cli_result_zh(k[i]);
-		fprintf(f, "<span class=\"box %s\">%.*s <b>%lu</b> <span class=\"en\">%s</span></span>",
-		        cls(k[i]), (int)strcspn(zh, " "), zh, n[i], k[i]);
+		fprintf(
+		    f, "<span class=\"box %s\">%.*s <b>%lu</b> <span class=\"en\">%s</span></span>",
+		    cls(k[i]), (int)strcspn(zh, " "), zh, n[i], k[i]);
 	}
 	fputs("\n", f);
 }
@@ -96,8 +114,9 @@ static void bar(FILE *f, const Carenet__ComplianceIndicator *x)
 		return;
 	sscanf(x->threshold + strcspn(x->threshold, "0123456789"), "%lf", &t);
 	t /= 100;
-	fill = !strcmp(x->result, "pass") ? "#4a9f4a" : !strcmp(x->result, "fail") ? "#c9483b"
-	                                                                            : "#d9a521";
+	fill = !strcmp(x->result, "pass")   ? "#4a9f4a"
+	       : !strcmp(x->result, "fail") ? "#c9483b"
+	                                    : "#d9a521";
 	fprintf(f,
 	        "<svg width=\"90\" height=\"12\" viewBox=\"0 0 100 12\" role=\"img\" "
 	        "aria-label=\"%.0f%%\"><rect x=\"0\" y=\"1\" width=\"100\" height=\"10\" "
@@ -189,12 +208,15 @@ static int in_part(const Carenet__ComplianceIndicator *x, enum part p)
 
 static void others(FILE *f, const Carenet__ComplianceReply *c)
 {
-	fputs("<h2 id=\"other\">未计量指标 <span class=\"en\">Not measured here: attested (A), inspected (I), "
-	      "another department's figure (X), informational (—), or data not kept yet</span></h2>\n"
-	      "<table><colgroup><col style=\"width:27%\"><col style=\"width:5%\"><col style=\""
-	      "width:40%\"><col style=\"width:28%\"></colgroup><tr><th>编号 <span class=\"en\">"
-	      "id</span></th><th>方式</th><th>指标 <span class=\"en\">indicator</span></th><th>"
-	      "结果 <span class=\"en\">result</span></th></tr>\n", f);
+	fputs(
+	    "<h2 id=\"other\">未计量指标 <span class=\"en\">Not measured here: attested (A), "
+	    "inspected (I), "
+	    "another department's figure (X), informational (—), or data not kept yet</span></h2>\n"
+	    "<table><colgroup><col style=\"width:27%\"><col style=\"width:5%\"><col style=\""
+	    "width:40%\"><col style=\"width:28%\"></colgroup><tr><th>编号 <span class=\"en\">"
+	    "id</span></th><th>方式</th><th>指标 <span class=\"en\">indicator</span></th><th>"
+	    "结果 <span class=\"en\">result</span></th></tr>\n",
+	    f);
 	for (size_t i = 0; i < c->n_indicators; i++) {
 		const Carenet__ComplianceIndicator *x = c->indicators[i];
 		const char *zh = cli_result_zh(x->result);
@@ -224,15 +246,19 @@ static void table(FILE *f, const Carenet__ComplianceReply *c, enum part part)
 		return;
 	if (part == P_OTHER)
 		return others(f, c);
-	fputs(part == P_VETO ? "<h2 id=\"veto\">一票否决项 <span class=\"en\">Veto items</span></h2>\n"
-	                     : "<h2 id=\"measured\">计量指标 <span class=\"en\">Measured indicators</span></h2>\n",
+	fputs(part == P_VETO
+	          ? "<h2 id=\"veto\">一票否决项 <span class=\"en\">Veto items</span></h2>\n"
+	          : "<h2 id=\"measured\">计量指标 <span class=\"en\">Measured "
+	            "indicators</span></h2>\n",
 	      f);
 	fputs("<table><colgroup><col style=\"width:21%\"><col style=\"width:33%\"><col style=\""
 	      "width:9%\"><col style=\"width:16%\"><col style=\"width:13%\"><col style=\""
-	      "width:8%\"></colgroup><tr><th>编号 <span class=\"en\">id</span></th><th>指标 <span class=\"en\">"
+	      "width:8%\"></colgroup><tr><th>编号 <span class=\"en\">id</span></th><th>指标 <span "
+	      "class=\"en\">"
 	      "indicator</span></th><th>结果 <span class=\"en\">result</span></th><th>数值 / 标准 "
 	      "<span class=\"en\">value / threshold</span></th><th>未达标单位 <span class=\"en\">"
-	      "failing offices</span></th><th>数据时效 <span class=\"en\">data age</span></th></tr>\n",
+	      "failing offices</span></th><th>数据时效 <span class=\"en\">data "
+	      "age</span></th></tr>\n",
 	      f);
 	for (size_t i = 0; i < c->n_indicators; i++)
 		if (in_part(c->indicators[i], part))
@@ -261,9 +287,11 @@ static void townships(FILE *f, const Carenet__ComplianceReply *c)
 	}
 	if (!nc)
 		return;
-	fputs("<h2 id=\"townships\">乡镇汇总 <span class=\"en\">Roll-up per township: failing / "
-	      "counted (村、社区 or 乡镇 per indicator)</span></h2>\n<table class=\"small\"><tr><th>"
-	      "指标 <span class=\"en\">indicator</span></th>", f);
+	fputs(
+	    "<h2 id=\"townships\">乡镇汇总 <span class=\"en\">Roll-up per township: failing / "
+	    "counted (村、社区 or 乡镇 per indicator)</span></h2>\n<table class=\"small\"><tr><th>"
+	    "指标 <span class=\"en\">indicator</span></th>",
+	    f);
 	for (size_t t = 0; t < nt; t++) {
 		fputs("<th class=\"mono\" title=\"", f);
 		esc(f, towns[t]);
@@ -291,17 +319,21 @@ static void townships(FILE *f, const Carenet__ComplianceReply *c)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table><p class=\"small en\">columns: township code after the county's 6 digits "
-	      "(乡镇代码后三位)</p>\n", f);
+	      "(乡镇代码后三位)</p>\n",
+	      f);
 }
 
 static void offices(FILE *f, const Carenet__ComplianceReply *c)
 {
 	if (!c->n_offices)
 		return;
-	fputs("<h2 id=\"offices\">各单位数据时效 <span class=\"en\">Age of each office's data (newest record held "
-	      "here)</span></h2>\n<table><tr><th>单位 <span class=\"en\">office</span></th><th>时效 "
-	      "<span class=\"en\">age</span></th><th>单位</th><th>时效</th><th>单位</th><th>时效</th>"
-	      "</tr>\n<tr>", f);
+	fputs(
+	    "<h2 id=\"offices\">各单位数据时效 <span class=\"en\">Age of each office's data "
+	    "(newest record held "
+	    "here)</span></h2>\n<table><tr><th>单位 <span class=\"en\">office</span></th><th>时效 "
+	    "<span class=\"en\">age</span></th><th>单位</th><th>时效</th><th>单位</th><th>时效</th>"
+	    "</tr>\n<tr>",
+	    f);
 	for (size_t i = 0; i < c->n_offices; i++) {
 		const Carenet__ComplianceOffice *o = c->offices[i];
 		fprintf(f, "<td class=\"mono\">%s", "");
@@ -324,8 +356,11 @@ int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f)
 	townships(f, c);
 	table(f, c, P_OTHER);
 	offices(f, c);
-	fputs("<p class=\"small en\">carenet compliance — 不明 (unknown): 数据缺失或尚未计量，不视为达标 "
-	      "(data missing or not measured; never counted as a pass). 个人信息不出现在本报告中 (no "
-	      "personal field appears in this report).</p>\n</body></html>\n", f);
+	fputs(
+	    "<p class=\"small en\">carenet compliance — 不明 (unknown): "
+	    "数据缺失或尚未计量，不视为达标 "
+	    "(data missing or not measured; never counted as a pass). 个人信息不出现在本报告中 (no "
+	    "personal field appears in this report).</p>\n</body></html>\n",
+	    f);
 	return ferror(f) ? -1 : 0;
 }

@@ -34,14 +34,14 @@ static int on_attestation(const struct cmp_rec *rc, void *arg)
 	const char *until = val(rc, "valid_until");
 	int expired;
 
-	if (strcmp(val(rc, "indicator"), f->d->id) || (*std && f->d->std_id &&
-	                                                strcmp(std, f->d->std_id)))
+	if (strcmp(val(rc, "indicator"), f->d->id) ||
+	    (*std && f->d->std_id && strcmp(std, f->d->std_id)))
 		return 0;
 	if (strlen(date) < 10 || strncmp(date, f->at, 10) > 0)
 		return 0; /* declared after T */
 	expired = *until && strncmp(until, f->at, 10) < 0;
-	if (f->found && (expired > f->expired ||
-	                 (expired == f->expired && strncmp(date, f->date, 10) <= 0)))
+	if (f->found &&
+	    (expired > f->expired || (expired == f->expired && strncmp(date, f->date, 10) <= 0)))
 		return 0; /* a valid one beats an expired one; then the latest */
 	f->found = 1, f->expired = expired;
 	snprintf(f->date, sizeof(f->date), "%.10s", date);
@@ -71,8 +71,8 @@ int cmp_attested(const struct cmp_source *src, const char *scope, const char *at
 	snprintf(out->attested_id, sizeof(out->attested_id), "%s", f.id);
 	if (f.expired) {
 		out->res = CR_FAIL;
-		snprintf(out->note, sizeof(out->note), "the attestation %s by %s expired on %s", f.id,
-		         f.owner, f.until);
+		snprintf(out->note, sizeof(out->note), "the attestation %s by %s expired on %s",
+		         f.id, f.owner, f.until);
 		return 0;
 	}
 	out->res = CR_PASS;

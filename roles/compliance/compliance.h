@@ -74,20 +74,20 @@ struct cmp_result {
 	const struct sd_indicator *ind;
 	enum cmp_res res;
 	int has_value;
-	double value, lo, hi;           /* a share: p/N in [lo, hi]; a count: seen */
+	double value, lo, hi;              /* a share: p/N in [lo, hi]; a count: seen */
 	unsigned long pass, fail, unknown; /* elements of every/share */
-	char *failing[CMP_MAX_FAILING]; /* offices (ids), sorted, unique */
+	char *failing[CMP_MAX_FAILING];    /* offices (ids), sorted, unique */
 	size_t nfailing;
-	int failing_more;               /* more than CMP_MAX_FAILING */
+	int failing_more; /* more than CMP_MAX_FAILING */
 	struct cmp_township town[CMP_MAX_TOWNSHIPS];
 	size_t ntown;
-	char note[256];                 /* why unknown or n/a */
-	char at[SD_DATE_LEN];           /* the date judged (a `by` date, or T) */
+	char note[256];                             /* why unknown or n/a */
+	char at[SD_DATE_LEN];                       /* the date judged (a `by` date, or T) */
 	unsigned char touched[CMP_MAX_OFFICES / 8]; /* offices (cmp_ages index) it read */
-	int attested;                   /* an R27 attestation decided it (not measured) */
-	char attested_by[PKI_ID_MAX];   /* the office that signed it */
-	char attested_at[SD_DATE_LEN];  /* its declared_at */
-	char attested_id[64];           /* the record */
+	int attested;                  /* an R27 attestation decided it (not measured) */
+	char attested_by[PKI_ID_MAX];  /* the office that signed it */
+	char attested_at[SD_DATE_LEN]; /* its declared_at */
+	char attested_id[64];          /* the record */
 };
 
 /* Evaluates indicator d at date at ("YYYY-MM-DD") over scope; ages (may

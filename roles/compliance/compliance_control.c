@@ -57,8 +57,8 @@ static int check_request(struct roles *r, const Carenet__ComplianceRequest *q, c
 	snprintf(scope, PKI_ID_MAX, "%s", q->office[0] ? q->office : me);
 	if (q->at[0]) {
 		if (sd_date_days(q->at, &d) || strlen(q->at) != 10) {
-			roles_why(r->err, sizeof(r->err), "--at %.32s is not a date: write YYYY-MM-DD",
-			          q->at);
+			roles_why(r->err, sizeof(r->err),
+			          "--at %.32s is not a date: write YYYY-MM-DD", q->at);
 			return CN_EINVAL;
 		}
 		snprintf(at, SD_DATE_LEN, "%s", q->at);
@@ -294,8 +294,8 @@ static int fill_offices(Carenet__ComplianceReply *c, const struct cmp_ages *ages
 	return 0;
 }
 
-static int load_all(struct roles *r, const Carenet__ComplianceRequest *q,
-                    struct sd_standard **v, char *title_zh, char *title_en, char *ids)
+static int load_all(struct roles *r, const Carenet__ComplianceRequest *q, struct sd_standard **v,
+                    char *title_zh, char *title_en, char *ids)
 {
 	const char *dir = r->env.policy && r->env.policy->standards_dir[0]
 	                      ? r->env.policy->standards_dir
@@ -305,14 +305,16 @@ static int load_all(struct roles *r, const Carenet__ComplianceRequest *q,
 	for (size_t i = 0; i < q->n_standards; i++) {
 		if ((rc = sd_load_id(dir, q->standards[i], &v[i], err, sizeof(err))) != 0) {
 			roles_why(r->err, sizeof(r->err), "%s%s", err,
-			          rc == CN_ENOTFOUND ? " (carenet standards list shows the standards)" : "");
+			          rc == CN_ENOTFOUND
+			              ? " (carenet standards list shows the standards)"
+			              : "");
 			return rc == CN_ENOTFOUND ? CN_EINVAL : rc;
 		}
 		snprintf(ids + strlen(ids), 256 - strlen(ids), "%s%s", i ? "," : "", v[i]->id);
-		snprintf(title_zh + strlen(title_zh), 1024 - strlen(title_zh), "%s%s", i ? "；" : "",
-		         v[i]->title_zh);
-		snprintf(title_en + strlen(title_en), 1024 - strlen(title_en), "%s%s", i ? "; " : "",
-		         v[i]->title_en);
+		snprintf(title_zh + strlen(title_zh), 1024 - strlen(title_zh), "%s%s",
+		         i ? "；" : "", v[i]->title_zh);
+		snprintf(title_en + strlen(title_en), 1024 - strlen(title_en), "%s%s",
+		         i ? "; " : "", v[i]->title_en);
 	}
 	return 0;
 }

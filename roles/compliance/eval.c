@@ -15,7 +15,6 @@
 #include "err.h"
 #include "eval_int.h"
 
-
 static void touch(struct ev *e, const struct cmp_rec *rc)
 {
 	struct cmp_ages *a = e->ages;
@@ -98,7 +97,8 @@ static void window_range(const struct sd_window *w, long t, long *from, long *to
 		int m1 = w->kind == SW_QUARTER ? m0 + 3 : m0 + 1;
 		snprintf(b, sizeof(b), "%04d-%02d-01", y % 10000, m0 % 13);
 		sd_date_days(b, from);
-		snprintf(b, sizeof(b), "%04d-%02d-01", (y + (m1 > 12)) % 10000, (m1 > 12 ? 1 : m1) % 13);
+		snprintf(b, sizeof(b), "%04d-%02d-01", (y + (m1 > 12)) % 10000,
+		         (m1 > 12 ? 1 : m1) % 13);
 		sd_date_days(b, &end);
 		*open = end - 1 > t;
 		return;
@@ -202,10 +202,14 @@ static int leaf(const struct ev *e, const struct sd_cond *c, const struct cmp_re
 			return K_U;
 		r = cmp_values(f, v, c);
 		switch (c->op) {
-		case SD_LT: return r < 0 ? K_T : K_F;
-		case SD_LE: return r <= 0 ? K_T : K_F;
-		case SD_GT: return r > 0 ? K_T : K_F;
-		default: return r >= 0 ? K_T : K_F;
+		case SD_LT:
+			return r < 0 ? K_T : K_F;
+		case SD_LE:
+			return r <= 0 ? K_T : K_F;
+		case SD_GT:
+			return r > 0 ? K_T : K_F;
+		default:
+			return r >= 0 ? K_T : K_F;
 		}
 	}
 }
@@ -215,8 +219,10 @@ static int cond_eval(const struct ev *e, const struct sd_cond *c, const struct c
 	if (!c)
 		return K_T;
 	switch (c->op) {
-	case SD_AND: return k_and(cond_eval(e, c->a, rc), cond_eval(e, c->b, rc));
-	case SD_OR: return k_or(cond_eval(e, c->a, rc), cond_eval(e, c->b, rc));
+	case SD_AND:
+		return k_and(cond_eval(e, c->a, rc), cond_eval(e, c->b, rc));
+	case SD_OR:
+		return k_or(cond_eval(e, c->a, rc), cond_eval(e, c->b, rc));
 	case SD_NOT: {
 		int a = cond_eval(e, c->a, rc);
 		return a == K_U ? K_U : !a;
@@ -414,9 +420,10 @@ static int quant_result(const struct sd_verdict *v, const struct tally *t, struc
 			res->pass = t->p, res->fail = t->f, res->unknown = t->u;
 		if (!n) {
 			if (res && !strcmp(v->set.src->name, "division"))
-				snprintf(res->note, sizeof(res->note),
-				         "no division roster (R02) here: it is imported and kept at the "
-				         "county (record import --type division); evaluate there");
+				snprintf(
+				    res->note, sizeof(res->note),
+				    "no division roster (R02) here: it is imported and kept at the "
+				    "county (record import --type division); evaluate there");
 			return !strcmp(v->set.src->name, "division") ? CR_UNKNOWN : CR_NA;
 		}
 		return t->f ? CR_FAIL : t->u ? CR_UNKNOWN : CR_PASS;
@@ -508,7 +515,8 @@ static int cj_load(struct ev *e, int i, const struct sd_verdict *v, const char *
 	c->v = v, c->n = 0, c->open = 0;
 	snprintf(c->office, sizeof(c->office), "%s", office);
 	if ((rc = e->src->each(e->src->arg, v->set.t, office,
-	                        CMP_EXACT | (v->set.personal ? CMP_PERSONAL : 0), cj_record, &x)) != 0)
+	                       CMP_EXACT | (v->set.personal ? CMP_PERSONAL : 0), cj_record, &x)) !=
+	    0)
 		return rc;
 	qsort(c->e, c->n, sizeof(*c->e), cj_cmp);
 	for (size_t r = 0; r < c->n; r++) /* one entry per id: sums */
@@ -535,7 +543,8 @@ static int child_join(struct ev *e, const struct sd_verdict *v, const struct cmp
 		if ((rc = cj_load(e, i, v, office)) != 0)
 			return rc;
 		snprintf(key.id, sizeof(key.id), "%s", child->id);
-		hit = e->cj[i].n ? bsearch(&key, e->cj[i].e, e->cj[i].n, sizeof(key), cj_id_cmp) : NULL;
+		hit = e->cj[i].n ? bsearch(&key, e->cj[i].e, e->cj[i].n, sizeof(key), cj_id_cmp)
+		                 : NULL;
 		if (hit)
 			t->seen += hit->seen, t->unk += hit->unk;
 		t->open |= e->cj[i].open;
@@ -579,7 +588,8 @@ int ev_end(const struct sd_verdict *v, const struct tally *t, struct cmp_result 
 	if (v->verb == SV_WEEKLY)
 		return weekly_result(v, t);
 	r = count_result(v, t);
-	if (r == CR_UNKNOWN && res && !t->unk && t->seen + t->unk < (v->verb == SV_COUNT ? v->num : 1))
+	if (r == CR_UNKNOWN && res && !t->unk &&
+	    t->seen + t->unk < (v->verb == SV_COUNT ? v->num : 1))
 		snprintf(res->note, sizeof(res->note), "%lu so far: the window is still open",
 		         t->seen);
 	return r;

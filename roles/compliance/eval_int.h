@@ -34,7 +34,7 @@ struct ev {
 	long t; /* at, in days */
 	int have_county;
 	char county_buf[PKI_ID_MAX];
-	struct cmp_rec county;      /* the county profile (R01 tier county), if found */
+	struct cmp_rec county; /* the county profile (R01 tier county), if found */
 	char *county_val[REC_MAX_FIELDS];
 	int err;
 	struct cmp_ages *ages;

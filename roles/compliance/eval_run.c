@@ -134,12 +134,15 @@ static int run_passes(const struct cmp_source *src, const char *scope, struct jo
 		if (!v[i].running)
 			continue;
 		for (size_t k = 0; k < i; k++)
-			first &= !(v[k].running && v[k].d->rule->v->set.t == v[i].d->rule->v->set.t);
+			first &=
+			    !(v[k].running && v[k].d->rule->v->set.t == v[i].d->rule->v->set.t);
 		if (!first)
 			continue;
 		g.t = v[i].d->rule->v->set.t;
-		for (size_t k = i; k < n; k++) /* one reader of personal fields opens them for all */
-			if (v[k].running && v[k].d->rule->v->set.t == g.t && v[k].d->rule->v->set.personal)
+		for (size_t k = i; k < n;
+		     k++) /* one reader of personal fields opens them for all */
+			if (v[k].running && v[k].d->rule->v->set.t == g.t &&
+			    v[k].d->rule->v->set.personal)
 				flags = CMP_PERSONAL;
 		if ((rc = src->each(src->arg, g.t, scope, flags, group_record, &g)) != 0)
 			return rc;
@@ -198,7 +201,8 @@ int cmp_eval_many(const struct cmp_source *src, const char *scope, const char *a
 		if (v[i].e.err || (rc && v[i].running)) {
 			out[i].res = CR_UNKNOWN;
 			snprintf(out[i].note, sizeof(out[i].note),
-			         "the records could not be read (error %d)", v[i].e.err ? v[i].e.err : rc);
+			         "the records could not be read (error %d)",
+			         v[i].e.err ? v[i].e.err : rc);
 			rc = rc ? rc : v[i].e.err;
 		}
 		job_free(&v[i]);

@@ -113,9 +113,9 @@ static char *str_of(config_setting_t *e, const char *key)
 
 static void ind_free(struct sd_indicator *d)
 {
-	char **f[] = {&d->id,   &d->tier,      &d->zh,        &d->en,        &d->check,
-	              &d->mode, &d->mode_text, &d->rule_text, &d->threshold, &d->window,
-	              &d->needs, &d->due,      &d->differs,   &d->seed_line};
+	char **f[] = {&d->id,    &d->tier,      &d->zh,        &d->en,        &d->check,
+	              &d->mode,  &d->mode_text, &d->rule_text, &d->threshold, &d->window,
+	              &d->needs, &d->due,       &d->differs,   &d->seed_line};
 	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
 		free(*f[k]);
 	sd_rule_free(d->rule);
@@ -133,8 +133,8 @@ void sd_standard_free(struct sd_standard *s)
 }
 
 static const char *const known_keys[] = {
-    "id", "tier", "zh", "en", "check", "mode", "mode_text", "rule", "threshold", "window",
-    "needs", "due", "differs", "seed_line", "veto", NULL};
+    "id",        "tier",   "zh",    "en",  "check",   "mode",      "mode_text", "rule",
+    "threshold", "window", "needs", "due", "differs", "seed_line", "veto",      NULL};
 
 static int check_keys(config_setting_t *e, char *bad, size_t blen)
 {
@@ -181,7 +181,8 @@ static int load_entry(config_setting_t *e, struct sd_indicator *d, char *err, si
 	if (!*d->id || strspn(d->id, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(d->id))
 		return snprintf(err, el, "missing or malformed id (a-z 0-9 . _ -)"), CN_EINVAL;
 	if (!mode_ok(d->mode))
-		return snprintf(err, el, "mode must be M, A, I, X or —, not '%s'", d->mode), CN_EINVAL;
+		return snprintf(err, el, "mode must be M, A, I, X or —, not '%s'", d->mode),
+		       CN_EINVAL;
 	if (*d->due && sd_date_days(d->due, &days))
 		return snprintf(err, el, "bad due date '%s': write YYYY-MM-DD", d->due), CN_EINVAL;
 	if (*d->rule_text && strcmp(d->mode, "M"))
@@ -199,7 +200,8 @@ static int load_head(config_t *c, struct sd_standard *s, const char *path, char 
 {
 	config_setting_t *h = config_lookup(c, "standard");
 	if (!h)
-		return snprintf(err, el, "%s:1: no `standard = { id = ...; }` group", path), CN_EINVAL;
+		return snprintf(err, el, "%s:1: no `standard = { id = ...; }` group", path),
+		       CN_EINVAL;
 	s->id = str_of(h, "id"), s->title_zh = str_of(h, "title_zh");
 	s->title_en = str_of(h, "title_en"), s->date = str_of(h, "date"), s->path = strdup(path);
 	if (!s->id || !s->path || !s->date || !s->title_en || !s->title_zh)
@@ -229,12 +231,14 @@ static int load_all(config_t *c, struct sd_standard *s, const char *path, char *
 		d->std_id = s->id;
 		if ((rc = load_entry(config_setting_get_elem(list, (unsigned)i), d, what,
 		                     sizeof(what)))) {
-			snprintf(err, el, "%s:%u: %s: %s", path, d->line, d->id ? d->id : "?", what);
+			snprintf(err, el, "%s:%u: %s: %s", path, d->line, d->id ? d->id : "?",
+			         what);
 			return rc;
 		}
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(s->v[j].id, d->id))
-				return snprintf(err, el, "%s:%u: %s: duplicate id (first at line %u)", path,
+				return snprintf(err, el,
+				                "%s:%u: %s: duplicate id (first at line %u)", path,
 				                d->line, d->id, s->v[j].line),
 				       CN_EINVAL;
 	}
@@ -276,13 +280,13 @@ static int id_ok(const char *id)
 	       strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789.-") == strlen(id) && *id != '.';
 }
 
-int sd_load_id(const char *dir, const char *id, struct sd_standard **out, char *err,
-               size_t errlen)
+int sd_load_id(const char *dir, const char *id, struct sd_standard **out, char *err, size_t errlen)
 {
 	char path[4096];
 	*out = NULL;
 	if (!id_ok(id))
-		return snprintf(err, errlen, "'%s' is not a standard id (a-z 0-9 . -)", id), CN_EINVAL;
+		return snprintf(err, errlen, "'%s' is not a standard id (a-z 0-9 . -)", id),
+		       CN_EINVAL;
 	snprintf(path, sizeof(path), "%s/%s.cfg", dir, id);
 	return sd_load(path, out, err, errlen);
 }
@@ -331,7 +335,8 @@ int sd_list_ids(const char *dir, char ***ids, size_t *n)
 
 const char *sd_default_dir(void)
 {
-	static const char *const dirs[] = {"/etc/carenet/standards", "/usr/share/carenet/standards"};
+	static const char *const dirs[] = {"/etc/carenet/standards",
+	                                   "/usr/share/carenet/standards"};
 	struct stat st;
 	for (size_t i = 0; i < 2; i++)
 		if (!stat(dirs[i], &st) && S_ISDIR(st.st_mode))

@@ -21,10 +21,21 @@
 #define SD_FIELD_AGE (-2) /* the field `age`: completed years at T from birth_date */
 
 enum sd_op {
-	SD_EQ, SD_NE, SD_LT, SD_LE, SD_GT, SD_GE, /* field CMP value */
-	SD_IN, SD_HAS_ANY, SD_HAS_ALL,            /* field in {..}, field has [any|all] {..} */
-	SD_PRESENT, SD_WITHIN, SD_INWIN,          /* present(f), f within N days, f in WINDOW */
-	SD_AND, SD_OR, SD_NOT,
+	SD_EQ,
+	SD_NE,
+	SD_LT,
+	SD_LE,
+	SD_GT,
+	SD_GE, /* field CMP value */
+	SD_IN,
+	SD_HAS_ANY,
+	SD_HAS_ALL, /* field in {..}, field has [any|all] {..} */
+	SD_PRESENT,
+	SD_WITHIN,
+	SD_INWIN, /* present(f), f within N days, f in WINDOW */
+	SD_AND,
+	SD_OR,
+	SD_NOT,
 };
 enum sd_win { SW_NONE, SW_YEAR, SW_QUARTER, SW_MONTH, SW_DAYS, SW_WEEKS, SW_MONTHS };
 struct sd_window {
@@ -33,11 +44,11 @@ struct sd_window {
 };
 struct sd_cond {
 	enum sd_op op;
-	int field;   /* index in the set's type (or the county profile), SD_FIELD_AGE */
-	int county;  /* the field is county.FIELD (R01 of the county) */
+	int field;  /* index in the set's type (or the county profile), SD_FIELD_AGE */
+	int county; /* the field is county.FIELD (R01 of the county) */
 	char *vals[SD_MAX_VALUES];
 	size_t nvals;
-	double num;  /* a number value (ints, money, age), days of within */
+	double num; /* a number value (ints, money, age), days of within */
 	struct sd_window win;
 	struct sd_cond *a, *b;
 };
@@ -53,20 +64,20 @@ struct sd_set {
 	const struct sd_source *src;
 	const struct rec_type *t;
 	int active, own;
-	int personal;           /* a field it reads is personal: the source must open them */
+	int personal; /* a field it reads is personal: the source must open them */
 	int date_k, start_k, end_k, kind_k; /* the source's fields in t (-1: none) */
-	struct sd_cond *filter; /* NULL: every record */
-	struct sd_window win;   /* over src->date */
+	struct sd_cond *filter;             /* NULL: every record */
+	struct sd_window win;               /* over src->date */
 };
 enum sd_verb { SV_EVERY, SV_SHARE, SV_NONE, SV_EXISTS, SV_COUNT, SV_WEEKLY, SV_COND };
 struct sd_verdict {
 	enum sd_verb verb;
 	struct sd_set set;
-	struct sd_cond *when;      /* every|share ... when COND */
-	struct sd_verdict *inner;  /* every|share: the verdict per element */
-	enum sd_op cmp;            /* count, weekly, share */
-	double num;                /* count k, share t in [0,1] */
-	struct sd_cond *cond;      /* SV_COND: over the enclosing element */
+	struct sd_cond *when;     /* every|share ... when COND */
+	struct sd_verdict *inner; /* every|share: the verdict per element */
+	enum sd_op cmp;           /* count, weekly, share */
+	double num;               /* count k, share t in [0,1] */
+	struct sd_cond *cond;     /* SV_COND: over the enclosing element */
 };
 struct sd_rule {
 	struct sd_cond *when; /* over the county profile */
@@ -96,8 +107,7 @@ void sd_rule_free(struct sd_rule *r);
 int sd_load(const char *path, struct sd_standard **out, char *err, size_t errlen);
 void sd_standard_free(struct sd_standard *s);
 /* Loads standard `id` from dir (dir/ID.cfg; id: [a-z0-9.-]+). */
-int sd_load_id(const char *dir, const char *id, struct sd_standard **out, char *err,
-               size_t errlen);
+int sd_load_id(const char *dir, const char *id, struct sd_standard **out, char *err, size_t errlen);
 /* The ids of the standards in dir (ID.cfg), sorted; free with sd_ids_free. */
 int sd_list_ids(const char *dir, char ***ids, size_t *n);
 void sd_ids_free(char **ids, size_t n);

@@ -159,8 +159,10 @@ static int parse_window(struct ps *p, struct sd_window *w)
 		if (n > 5 * 366)
 			return fail(p, "a window over 5 years");
 	} else
-		return fail(p, "expected a window (year, quarter, month, last N days|weeks|months), "
-		               "found '%s'", peek(p));
+		return fail(p,
+		            "expected a window (year, quarter, month, last N days|weeks|months), "
+		            "found '%s'",
+		            peek(p));
 	return 0;
 }
 
@@ -185,8 +187,9 @@ static void cond_free(struct sd_cond *c)
 
 static const char *kind_name(enum rec_kind k)
 {
-	static const char *const n[] = {"text", "date", "enum", "set", "yes/no", "code", "reference",
-	                                "number", "phone", "id number", "time", "money", "entries"};
+	static const char *const n[] = {"text", "date",      "enum",   "set",   "yes/no",
+	                                "code", "reference", "number", "phone", "id number",
+	                                "time", "money",     "entries"};
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
@@ -202,15 +205,16 @@ static int check_value(struct ps *p, const struct rec_type *t, const struct rec_
 		for (const char *const *x = f->values; x && *x; x++)
 			if (!strcmp(*x, v))
 				return 0;
-		return fail(p, "'%s' is not a value of %s (%s) of %s (%s)", v, f->name, f->zh, t->name,
-		            t->code);
+		return fail(p, "'%s' is not a value of %s (%s) of %s (%s)", v, f->name, f->zh,
+		            t->name, t->code);
 	}
 	if (f->kind == RK_BOOL && strcmp(v, "是") && strcmp(v, "否"))
 		return fail(p, "%s of %s is yes/no: write 是 or 否, not '%s'", f->name, t->name, v);
 	if ((f->kind == RK_INT || f->kind == RK_MONEY) && parse_num(v, &d))
 		return fail(p, "%s of %s is a number, not '%s'", f->name, t->name, v);
 	if ((f->kind == RK_DATE || f->kind == RK_TIME) && sd_date_days(v, &days))
-		return fail(p, "%s of %s is a date: write YYYY-MM-DD, not '%s'", f->name, t->name, v);
+		return fail(p, "%s of %s is a date: write YYYY-MM-DD, not '%s'", f->name, t->name,
+		            v);
 	return 0;
 }
 
@@ -245,8 +249,8 @@ static int parse_cmp_term(struct ps *p, struct sd_cond *c, const struct rec_type
 	p->i++;
 	c->op = op;
 	if (op > SD_NE && f && !is_ordered(f->kind))
-		return fail(p, "wrong operator '%s' for %s (%s, a %s): use = or in", p->t[p->i - 1].s,
-		            name, f->zh, kind_name(f->kind));
+		return fail(p, "wrong operator '%s' for %s (%s, a %s): use = or in",
+		            p->t[p->i - 1].s, name, f->zh, kind_name(f->kind));
 	if (f && f->kind == RK_SET)
 		return fail(p, "wrong operator for %s (a set): use has", name);
 	if (parse_values(p, c, ft, f))
@@ -290,7 +294,8 @@ static int parse_field_term(struct ps *p, const struct rec_type *t, struct sd_co
 		if (!strcmp(peek(p), "{")) {
 			c->op = SD_IN;
 			if (f && f->kind == RK_SET)
-				return fail(p, "wrong operator 'in' for %s (a set): use has any", name);
+				return fail(p, "wrong operator 'in' for %s (a set): use has any",
+				            name);
 			return parse_values(p, c, ft, f);
 		}
 		c->op = SD_INWIN;
@@ -310,7 +315,8 @@ static int parse_field_term(struct ps *p, const struct rec_type *t, struct sd_co
 		if (!f || (f->kind != RK_DATE && f->kind != RK_TIME))
 			return fail(p, "wrong operator 'within' for %s: within is for dates", name);
 		if (parse_num(peek(p), &c->num) || c->num < 0 || c->num > 5 * 366)
-			return fail(p, "expected a number of days (0 to 1830), found '%s'", peek(p));
+			return fail(p, "expected a number of days (0 to 1830), found '%s'",
+			            peek(p));
 		p->i++;
 		return expect(p, "days");
 	}
@@ -348,7 +354,8 @@ static int parse_term(struct ps *p, const struct rec_type *t, struct sd_cond **o
 		return expect(p, ")");
 	}
 	if (p->i >= p->n || is_punct(*peek(p)))
-		return fail(p, "expected a condition, found '%s'", p->i < p->n ? peek(p) : "the end");
+		return fail(p, "expected a condition, found '%s'",
+		            p->i < p->n ? peek(p) : "the end");
 	return parse_field_term(p, t, out);
 }
 
@@ -399,10 +406,12 @@ static int parse_set(struct ps *p, struct sd_set *s)
 {
 	const char *name = peek(p);
 	if (!(s->src = sd_source(name)))
-		return fail(p, "unknown record type '%s' (known: division, office, home, document, "
-		               "staff, training, meeting, child, activity, visit, hotline, case, "
-		               "application, assessment, intervention, placement, support, "
-		               "attestation)", name);
+		return fail(p,
+		            "unknown record type '%s' (known: division, office, home, document, "
+		            "staff, training, meeting, child, activity, visit, hotline, case, "
+		            "application, assessment, intervention, placement, support, "
+		            "attestation)",
+		            name);
 	if (!(s->t = roles_record_type(s->src->type)))
 		return fail(p, "record type '%s' is not in the schema", s->src->type);
 	s->date_k = s->src->date ? roles_record_field(s->t, s->src->date) : -1;
@@ -442,7 +451,8 @@ static int check_join(struct ps *p, const struct sd_set *outer, const struct sd_
 	if (!strcmp(o, "child") &&
 	    (roles_record_field(inner->t, "child") >= 0 || !strcmp(inner->t->name, "visit")))
 		return 0; /* joined by the child's id */
-	return fail(p, "%s inside %s: no join key between them", inner->src->name, outer->src->name);
+	return fail(p, "%s inside %s: no join key between them", inner->src->name,
+	            outer->src->name);
 }
 
 static void verdict_free(struct sd_verdict *v)
@@ -462,14 +472,17 @@ static int parse_cmp_num(struct ps *p, struct sd_verdict *v, int percent)
 	char buf[TOK_MAX];
 	size_t l;
 	if (!cmp_op(peek(p), &v->cmp) || v->cmp == SD_NE || v->cmp == SD_EQ)
-		return fail(p, "expected >=, >, <= or <, found '%s'", p->i < p->n ? peek(p) : "the end");
+		return fail(p, "expected >=, >, <= or <, found '%s'",
+		            p->i < p->n ? peek(p) : "the end");
 	p->i++;
 	s = peek(p);
 	snprintf(buf, sizeof(buf), "%s", s);
 	l = strlen(buf);
 	if (percent != (l > 0 && buf[l - 1] == '%'))
-		return fail(p, percent ? "a share's threshold is a percentage (90%%), not '%s'"
-		                       : "a count is a whole number, not '%s'", s);
+		return fail(p,
+		            percent ? "a share's threshold is a percentage (90%%), not '%s'"
+		                    : "a count is a whole number, not '%s'",
+		            s);
 	if (percent)
 		buf[l - 1] = 0;
 	if (parse_num(buf, &v->num) || v->num < 0 || (percent && v->num > 100) ||
@@ -533,8 +546,9 @@ static int parse_verdict(struct ps *p, const struct sd_set *outer, int depth, in
 	} else {
 		v->verb = SV_COND;
 		if (!outer)
-			return fail(p, "expected every, share, none, exists, count or weekly, found '%s'",
-			            p->i < p->n ? peek(p) : "the end");
+			return fail(
+			    p, "expected every, share, none, exists, count or weekly, found '%s'",
+			    p->i < p->n ? peek(p) : "the end");
 		return parse_cond(p, outer->t, &v->cond);
 	}
 	(void)share;

@@ -51,8 +51,9 @@ static int one(struct sc *c, MDB_txn *txn, const char *id, int moved)
 
 	if (ret != 0)
 		return ret == CN_ENOTFOUND ? 0 : ret;
-	if (rc.closed || (c->exact ? strcmp(rc.owner, c->prefix)
-	                           : strncmp(rc.owner, c->prefix, strlen(c->prefix))) ||
+	if (rc.closed ||
+	    (c->exact ? strcmp(rc.owner, c->prefix)
+	              : strncmp(rc.owner, c->prefix, strlen(c->prefix))) ||
 	    (!moved && !records_id_of(rc.id, rc.owner)))
 		ret = 0; /* closed, elsewhere, or listed through "o:" */
 	else
@@ -64,8 +65,8 @@ static int one(struct sc *c, MDB_txn *txn, const char *id, int moved)
 static int scan(struct sc *c, MDB_txn *txn, char tag)
 {
 	char prefix[256];
-	size_t pl = (size_t)snprintf(prefix, sizeof(prefix), "%c:%s%c%s", tag, c->t->name, 0,
-	                             c->prefix);
+	size_t pl =
+	    (size_t)snprintf(prefix, sizeof(prefix), "%c:%s%c%s", tag, c->t->name, 0, c->prefix);
 	size_t head = 3 + strlen(c->t->name);
 	MDB_cursor *cur;
 	MDB_val k = {pl, prefix}, d;
@@ -98,8 +99,7 @@ static int scan(struct sc *c, MDB_txn *txn, char tag)
 }
 
 int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
-                 int exact, int personal, int (*fn)(const struct rec *rc, void *arg),
-                 void *arg)
+                 int exact, int personal, int (*fn)(const struct rec *rc, void *arg), void *arg)
 {
 	struct sc c = {r, t, prefix, exact, personal, fn, arg};
 	int ret = scan(&c, txn, 't');
