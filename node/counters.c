@@ -48,6 +48,8 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_DIRECT_REFUSED] = "direct_refused",
     [CTR_SUMMARIES_REFUSED] = "summaries_refused",
     [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
+    [CTR_INSPECT_QUERIES] = "inspect_queries",
+    [CTR_INSPECT_REFUSED] = "inspect_refused",
 };
 
 const char *counters_name(enum ctr c)

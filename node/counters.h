@@ -59,6 +59,8 @@ enum ctr {
 	                       * village's own origin, or not the urgent lane) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
+	CTR_INSPECT_QUERIES, /* inspectors' queries answered or refused (node_inspect.c) */
+	CTR_INSPECT_REFUSED, /* of them refused (office outside its scope or our subtree) */
 	CTR_COUNT
 };
 

@@ -362,10 +362,12 @@ static int check_subtree(struct link *l, const struct pki_identity *id, int *dir
 	const char *me = l->me->id;
 
 	if (id->role == PKI_ROLE_INSPECTOR) {
-		if (pki_scope_covers(id->scope, me))
+		/* its scope covers us, or lies in our subtree (a township's
+		 * inspector asking the county, which holds all) */
+		if (pki_scope_covers(id->scope, me) || pki_scope_covers(me, id->scope))
 			return 0;
-		snprintf(why, whylen, "inspector %s has scope %s, which does not cover %s", id->id,
-		         id->scope, me);
+		snprintf(why, whylen, "inspector %s has scope %s, which neither covers %s nor lies below it",
+		         id->id, id->scope, me);
 		return CN_EROLE;
 	}
 	if (pki_is_direct_child(me, id->id))
@@ -560,6 +562,11 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 			break;
 		if (s->up)
 			l->ev.frame(l->ev.arg, s->ident.id, fp);
+		return;
+	case CARENET__FRAME__BODY_INSPECT_QUERY: /* an inspector's question (node_inspect.c) */
+		if (s->is_parent || s->ident.role != PKI_ROLE_INSPECTOR)
+			break;
+		l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
 	case CARENET__FRAME__BODY_HELLO:
 		if (s->is_parent)

@@ -297,6 +297,10 @@ static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
 		node_summary_in(arg, peer_id, f);
 		return;
 	}
+	if ((*f)->body_case == CARENET__FRAME__BODY_INSPECT_QUERY) {
+		node_inspect_in(arg, peer_id, f);
+		return;
+	}
 	deliver_on_frame(((struct node *)arg)->deliver, peer_id, f);
 }
 

@@ -561,6 +561,20 @@ static int comp_html(const char *prog, const Carenet__ComplianceReply *c, const 
 	return rc;
 }
 
+int cli_compliance_print(const char *prog, const Carenet__ComplianceReply *c, int json, int csv,
+                         const char *html)
+{
+	if (json)
+		comp_json(c);
+	else if (csv)
+		comp_csv(c);
+	else if (html)
+		return comp_html(prog, c, html);
+	else
+		comp_table(c);
+	return 0;
+}
+
 static size_t split_ids(char *s, char **v, size_t max)
 {
 	size_t n = 0;
@@ -592,16 +606,8 @@ int cmd_compliance(int argc, char **argv)
 		return cn_exit_code(rc);
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_COMPLIANCE;
 	req.compliance = &q;
-	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->compliance) {
-		if (o.json)
-			comp_json(rep->compliance);
-		else if (o.csv)
-			comp_csv(rep->compliance);
-		else if (o.html)
-			rc = comp_html(prog, rep->compliance, o.html);
-		else
-			comp_table(rep->compliance);
-	}
+	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->compliance)
+		rc = cli_compliance_print(prog, rep->compliance, o.json, o.csv, o.html);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
 	return cn_exit_code(rc);

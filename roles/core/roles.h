@@ -28,6 +28,7 @@
 #include "items.pb-c.h"
 #include "pki.h"
 #include "store.h"
+#include "wire.pb-c.h"
 
 /* Directive kinds and status states, as on the wire (items.proto). */
 enum roles_kind { KIND_TASK = 1, KIND_NOTICE = 2, KIND_RECTIFICATION = 3, KIND_CIRCULAR = 4 };
@@ -163,6 +164,14 @@ void roles_set_caller(struct roles *r, const char *who);
  * is released by roles_control_free(rep). */
 int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
 void roles_control_free(Carenet__ControlReply *rep);
+/* An inspector's question on its session (roles_inspect.c): the evaluation
+ * of q's office (default: the lower of the inspector's scope and this node)
+ * as roles_control's compliance gives it, in rep->compliance. Refused with
+ * CN_ESCOPE when the office lies outside the inspector's scope (the scope
+ * is in its id) or this node's subtree; every query is audited (inspector,
+ * scope, standards, office, outcome). Free rep with roles_control_free. */
+int roles_inspect(struct roles *r, const char *inspector, const Carenet__InspectQuery *q,
+                  Carenet__ControlReply *rep);
 
 /*
  * Records' schema (the data in roles/records/schema.c; records.md names the
