@@ -130,6 +130,13 @@ static int check(const Carenet__Frame *f, const char **why)
 		return check_summary(f->summary, why);
 	case CARENET__FRAME__BODY_INSPECT_QUERY:
 		return check_inspect(f->inspect_query, why);
+	case CARENET__FRAME__BODY_INSPECT_FINDING:
+		if (!f->inspect_finding->chain || f->inspect_finding->batch.len == 0) {
+			*why = "inspect finding without chain or batch";
+			return CN_EPROTO;
+		}
+		return check_chain(f->inspect_finding->chain->n_certs, f->inspect_finding->chain->certs,
+		                   why);
 	case CARENET__FRAME__BODY_INSPECT_REPLY:
 		if (strlen(f->inspect_reply->reason) > WIRE_MAX_REASON) {
 			*why = "inspect reply reason too long";
@@ -215,6 +222,8 @@ const char *wire_kind(const Carenet__Frame *f)
 		return "inspect_query";
 	case CARENET__FRAME__BODY_INSPECT_REPLY:
 		return "inspect_reply";
+	case CARENET__FRAME__BODY_INSPECT_FINDING:
+		return "inspect_finding";
 	default:
 		return "none";
 	}

@@ -49,6 +49,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_SUMMARIES_REFUSED] = "summaries_refused",
     [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
     [CTR_INSPECT_QUERIES] = "inspect_queries",
+    [CTR_INSPECT_FINDINGS] = "inspect_findings",
     [CTR_INSPECT_REFUSED] = "inspect_refused",
 };
 

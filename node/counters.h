@@ -60,7 +60,8 @@ enum ctr {
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
 	CTR_INSPECT_QUERIES, /* inspectors' queries answered or refused (node_inspect.c) */
-	CTR_INSPECT_REFUSED, /* of them refused (office outside its scope or our subtree) */
+	CTR_INSPECT_FINDINGS, /* inspectors' findings received on their sessions */
+	CTR_INSPECT_REFUSED, /* queries and findings refused (scope, subtree, checks) */
 	CTR_COUNT
 };
 

@@ -109,6 +109,14 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */
 int deliver_origin_epoch(struct store *st, MDB_txn *txn, uint64_t floor);
 int deliver_origin_last(struct store *st, MDB_txn *txn, unsigned lane, uint64_t *seq);
 
+/* An inspector's SignedBatch (msg) with its chain, from its session peer
+ * (node_inspect.c): applied like a received message (origin chain and
+ * signature, high-water mark, roles_apply, forwarded up) in one write txn
+ * of its own. 0 when applied and on disk; CN_EPERM when refused (why says
+ * why); a store error. */
+int deliver_inject(struct deliver *d, const char *peer, const Carenet__Chain *chain,
+                   const ProtobufCBinaryData *msg, unsigned lane, char *why, size_t whylen);
+
 /* Delivery counters for status: items and frames queued in outboxes. */
 uint64_t deliver_pending(struct deliver *d);
 

@@ -564,6 +564,7 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 			l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
 	case CARENET__FRAME__BODY_INSPECT_QUERY: /* an inspector's question (node_inspect.c) */
+	case CARENET__FRAME__BODY_INSPECT_FINDING:
 		if (s->is_parent || s->ident.role != PKI_ROLE_INSPECTOR)
 			break;
 		l->ev.frame(l->ev.arg, s->ident.id, fp);

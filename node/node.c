@@ -297,7 +297,8 @@ static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
 		node_summary_in(arg, peer_id, f);
 		return;
 	}
-	if ((*f)->body_case == CARENET__FRAME__BODY_INSPECT_QUERY) {
+	if ((*f)->body_case == CARENET__FRAME__BODY_INSPECT_QUERY ||
+	    (*f)->body_case == CARENET__FRAME__BODY_INSPECT_FINDING) {
 		node_inspect_in(arg, peer_id, f);
 		return;
 	}

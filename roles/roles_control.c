@@ -177,8 +177,11 @@ static int compliance_txn(MDB_txn *txn, void *arg)
 {
 	struct csrc *c = arg;
 	struct cmp_source src = {c, csrc_each};
+	int rc;
 	c->txn = txn;
-	return compliance_run(c->r, c->q, &src, c->rep);
+	rc = compliance_run(c->r, c->q, &src, c->rep);
+	/* inspectors' findings decide their indicators (roles/compliance/finding.c) */
+	return rc == 0 && c->rep->compliance ? finding_overlay(c->r, txn, c->rep->compliance) : rc;
 }
 
 static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
@@ -186,6 +189,25 @@ static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
 {
 	struct csrc c = {.r = r, .q = req->compliance, .rep = rep};
 	return store_read(r->env.store, compliance_txn, &c);
+}
+
+struct flist {
+	struct roles *r;
+	const char *office;
+	Carenet__ControlReply *rep;
+};
+
+static int finding_list_txn(MDB_txn *txn, void *arg)
+{
+	struct flist *f = arg;
+	return finding_list(f->r, txn, f->office, f->rep);
+}
+
+static int finding_list_req(struct roles *r, const Carenet__ControlRequest *req,
+                            Carenet__ControlReply *rep)
+{
+	struct flist f = {r, req->finding_list->office, rep};
+	return store_read(r->env.store, finding_list_txn, &f);
 }
 
 /* The domain's rows of the control table (node/control.c routes them here
@@ -222,6 +244,7 @@ static const struct roles_handler handlers[] = {
     ROW(REPORT_SHOW, roles_report_show),
     ROW(REPORT_OPEN_CASE, roles_report_open_case),
     ROW(COMPLIANCE, compliance_req),
+    ROW(FINDING_LIST, finding_list_req),
 };
 #undef ROW
 
@@ -257,6 +280,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	docs_reply_free(rep);
 	reports_reply_free(rep);
 	compliance_reply_free(rep);
+	finding_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

@@ -7,13 +7,20 @@
  * id, I<SCOPE>-<TAG>, which its certificate carries and HELLO verified);
  * compliance itself refuses an office outside this node's subtree. Every
  * query is audited here, answered or refused: who, what scope, what office.
+ * Findings (R28, roles_finding_apply): the compliance domain checks and
+ * keeps them (roles/compliance/finding.c); the first node that takes a
+ * failing one with rectify_days issues a rectification order (限时整改) to
+ * the office through the directives domain, naming the finding (ref).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "compliance.h"
+#include "directives.h"
 #include "err.h"
 #include "office.h"
 #include "roles_int.h"
+#include "utf8.h"
 
 struct iq {
 	struct roles *r;
@@ -83,4 +90,57 @@ int roles_inspect(struct roles *r, const char *inspector, const Carenet__Inspect
 	if (r->env.write)
 		r->env.write(r->env.arg, audit_txn, &a);
 	return rc;
+}
+
+/* ---- findings (R28): checked and kept by the compliance domain; the
+ * first node that takes a failing one with rectify_days orders 限时整改 ---- */
+
+static int order_rectification(struct roles *r, MDB_txn *txn, const Carenet__Item *it)
+{
+	const Carenet__Finding *f = it->finding;
+	Carenet__Targets t = CARENET__TARGETS__INIT;
+	struct issue_spec s = {0};
+	char title[ROLES_MAX_TITLE + 64], body[2048], id[ROLES_ID_MAX], why[512] = "";
+	char *office = f->office, *ind = f->indicator;
+	int rc;
+
+	snprintf(title, sizeof(title), "限时整改 Rectification: %s", f->indicator);
+	utf8_cut(title, ROLES_MAX_TITLE);
+	snprintf(body, sizeof(body),
+	         "督查发现 inspector %s found %s failing on %s (%s, finding %s): %.1200s "
+	         "请于期限内整改并报告。 Rectify by the deadline and report with carenet ack.",
+	         it->origin, f->indicator, f->office, f->method, f->id, f->note);
+	utf8_cut(body, sizeof(body) - 1);
+	t.ids = &office, t.n_ids = 1;
+	s.kind = KIND_RECTIFICATION;
+	s.title = title, s.body = body, s.ref = f->id;
+	s.targets = &t, s.expanded = &office, s.nexpanded = 1;
+	s.indicators = &ind, s.nindicators = 1;
+	s.due = roles_now(r) + (uint64_t)f->rectify_days * 86400u;
+	s.action = "rectify", s.note = f->id;
+	rc = directive_issue(r, txn, &s, id, why, sizeof(why));
+	if (rc == CN_EINVAL || rc == CN_ESCOPE || rc == CN_EROLE || rc == CN_ETOOBIG)
+		return roles_audit(r, txn, r->env.me->id, "refused", f->id, "rectify: %s", why);
+	return rc;
+}
+
+int roles_finding_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                        const struct pki_identity *origin, const char *from,
+                        struct roles_route *route, char *why, size_t whylen)
+{
+	const Carenet__Finding *f = item->finding;
+	int rc;
+
+	if (origin->role != PKI_ROLE_INSPECTOR)
+		return roles_why(why, whylen, "%s is no inspector: only inspectors make findings",
+		                 origin->id),
+		       CN_EROLE;
+	if ((rc = finding_check(r, item, from, why, whylen)) != 0 ||
+	    (rc = finding_keep(r, txn, item)) != 0)
+		return rc;
+	route->up = r->env.me->role != PKI_ROLE_COUNTY;
+	if (!strcmp(from, origin->id) && !strcmp(f->result, "fail") && f->rectify_days &&
+	    f->rectify_days <= 365 && strcmp(f->office, r->env.me->id))
+		return order_rectification(r, txn, item);
+	return 0;
 }

@@ -429,6 +429,12 @@ static void comp_json_ind(struct json *j, const Carenet__ComplianceIndicator *x)
 		json_str(j, "record", x->attested_record), json_obj_end(j);
 	} else
 		json_null(j, "attested");
+	if (x->inspected) { /* an inspector's finding (R28) decided it */
+		json_obj_begin(j, "inspected");
+		json_str(j, "by", x->inspected_by), json_str(j, "at", x->inspected_at);
+		json_str(j, "finding", x->inspected_finding), json_obj_end(j);
+	} else
+		json_null(j, "inspected");
 	json_arr_begin(j, "townships");
 	for (size_t k = 0; k < x->n_townships; k++) {
 		const Carenet__ComplianceTownship *t = x->townships[k];

@@ -18,6 +18,7 @@
 #include "args.h"
 #include "cli.h"
 #include "cli_compliance.h"
+#include "cli_inspect.h"
 #include "cmd.h"
 #include "config.h"
 #include "err.h"
@@ -89,7 +90,7 @@ static int parse(int argc, char **argv, struct iopts *o)
 	return 0;
 }
 
-static int send_frame(void *s, const Carenet__Frame *f)
+int cli_inspect_send(void *s, const Carenet__Frame *f)
 {
 	uint8_t *buf;
 	size_t len;
@@ -103,7 +104,7 @@ static int send_frame(void *s, const Carenet__Frame *f)
 }
 
 /* The next frame of kind want (or a Refuse) within the deadline; NULL: none. */
-static Carenet__Frame *recv_frame(void *s, uint64_t end_us, Carenet__Frame__BodyCase want)
+Carenet__Frame *cli_inspect_recv(void *s, uint64_t end_us, Carenet__Frame__BodyCase want)
 {
 	Carenet__Frame *f = NULL;
 	const char *why;
@@ -124,16 +125,17 @@ static Carenet__Frame *recv_frame(void *s, uint64_t end_us, Carenet__Frame__Body
 	return NULL;
 }
 
-static void *connect_node(void *ctx, const struct iopts *o, const struct pki_self *self)
+void *cli_inspect_connect(void *ctx, const char *node, const char *cert,
+                          const struct pki_self *self)
 {
 	char server[41], pub[41], sec[41];
 	int zero = 0;
 	void *s;
 
-	if (pki_cert_file_curve(o->cert, server) != 0) {
+	if (pki_cert_file_curve(cert, server) != 0) {
 		fprintf(stderr, "carenet inspect: %s: not a certificate with a CURVE key: give the "
 		                "node's node.pem as --node-cert\n",
-		        o->cert);
+		        cert);
 		return NULL;
 	}
 	if (!(s = zmq_socket(ctx, ZMQ_DEALER)))
@@ -144,8 +146,8 @@ static void *connect_node(void *ctx, const struct iopts *o, const struct pki_sel
 	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
 	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
 	OPENSSL_cleanse(sec, sizeof(sec));
-	if (zmq_connect(s, o->node) != 0) {
-		fprintf(stderr, "carenet inspect: %s: %s: give tcp://HOST:PORT\n", o->node,
+	if (zmq_connect(s, node) != 0) {
+		fprintf(stderr, "carenet inspect: %s: %s: give tcp://HOST:PORT\n", node,
 		        zmq_strerror(zmq_errno()));
 		zmq_close(s);
 		return NULL;
@@ -153,14 +155,14 @@ static void *connect_node(void *ctx, const struct iopts *o, const struct pki_sel
 	return s;
 }
 
-static int refused(const char *what, const Carenet__Refuse *r)
+int cli_inspect_refused(const char *what, const Carenet__Refuse *r)
 {
 	fprintf(stderr, "carenet inspect: the node refused %s: %s\n", what, r->reason);
 	return r->code ? -(int)r->code : CN_EPERM;
 }
 
 /* HELLO with our chain; 0 on WELCOME. */
-static int hello(void *s, const struct pki_self *self, const char *node)
+int cli_inspect_hello(void *s, const struct pki_self *self, const char *node)
 {
 	Carenet__Frame fr = CARENET__FRAME__INIT, *w;
 	Carenet__Hello h = CARENET__HELLO__INIT;
@@ -178,16 +180,16 @@ static int hello(void *s, const struct pki_self *self, const char *node)
 	h.time = util_now();
 	fr.body_case = CARENET__FRAME__BODY_HELLO;
 	fr.hello = &h;
-	if ((rc = send_frame(s, &fr)) != 0)
+	if ((rc = cli_inspect_send(s, &fr)) != 0)
 		return rc;
-	if (!(w = recv_frame(s, util_mono_us() + INSPECT_WAIT_MS * 1000ull,
+	if (!(w = cli_inspect_recv(s, util_mono_us() + INSPECT_WAIT_MS * 1000ull,
 	                     CARENET__FRAME__BODY_WELCOME))) {
 		fprintf(stderr, "carenet inspect: no answer from %s within %d s: is the node running "
 		                "there, and is --node-cert its certificate?\n",
 		        node, INSPECT_WAIT_MS / 1000);
 		return CN_ETIMEOUT;
 	}
-	rc = w->body_case == CARENET__FRAME__BODY_REFUSE ? refused("our HELLO", w->refuse) : 0;
+	rc = w->body_case == CARENET__FRAME__BODY_REFUSE ? cli_inspect_refused("our HELLO", w->refuse) : 0;
 	wire_free(&w);
 	return rc;
 }
@@ -209,14 +211,14 @@ static int ask(void *s, const struct iopts *o, Carenet__ComplianceReply **out)
 	q.at = (char *)(o->at ? o->at : "");
 	fr.body_case = CARENET__FRAME__BODY_INSPECT_QUERY;
 	fr.inspect_query = &q;
-	if ((rc = send_frame(s, &fr)) != 0)
+	if ((rc = cli_inspect_send(s, &fr)) != 0)
 		return rc;
-	if (!(w = recv_frame(s, util_mono_us() + 60000000ull, CARENET__FRAME__BODY_INSPECT_REPLY))) {
+	if (!(w = cli_inspect_recv(s, util_mono_us() + 60000000ull, CARENET__FRAME__BODY_INSPECT_REPLY))) {
 		fprintf(stderr, "carenet inspect: no answer to the query within 60 s: try again\n");
 		return CN_ETIMEOUT;
 	}
 	if (w->body_case == CARENET__FRAME__BODY_REFUSE) {
-		rc = refused("the query", w->refuse);
+		rc = cli_inspect_refused("the query", w->refuse);
 	} else if (w->inspect_reply->code) {
 		fprintf(stderr, "carenet inspect: refused: %s\n", w->inspect_reply->reason);
 		rc = -(int)w->inspect_reply->code;
@@ -230,7 +232,7 @@ static int ask(void *s, const struct iopts *o, Carenet__ComplianceReply **out)
 	return rc;
 }
 
-static int load_self(const char *path, struct config **cfg, struct pki_self **self)
+int cli_inspect_self(const char *path, struct config **cfg, struct pki_self **self)
 {
 	char why[256] = "";
 	int rc;
@@ -258,18 +260,22 @@ int cmd_inspect(int argc, char **argv)
 	Carenet__ComplianceReply *c = NULL;
 	struct iopts o;
 	void *ctx = NULL, *s = NULL;
-	int rc = parse(argc, argv, &o);
+	int rc;
 
-	if (rc)
+	if (argc > 1 && !strcmp(argv[1], "finding"))
+		return cli_inspect_finding(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "findings"))
+		return cli_inspect_findings(argc - 1, argv + 1);
+	if ((rc = parse(argc, argv, &o)) != 0)
 		return cli_parse_exit(rc);
-	if ((rc = load_self(o.cfgpath, &cfg, &self)) != 0)
+	if ((rc = cli_inspect_self(o.cfgpath, &cfg, &self)) != 0)
 		goto out;
 	ctx = zmq_ctx_new();
-	if (!ctx || !(s = connect_node(ctx, &o, self))) {
+	if (!ctx || !(s = cli_inspect_connect(ctx, o.node, o.cert, self))) {
 		rc = CN_EINVAL;
 		goto out;
 	}
-	if ((rc = hello(s, self, o.node)) == 0 && (rc = ask(s, &o, &c)) == 0)
+	if ((rc = cli_inspect_hello(s, self, o.node)) == 0 && (rc = ask(s, &o, &c)) == 0)
 		rc = cli_compliance_print("carenet inspect", c, o.json, o.csv, o.html);
 out:
 	if (c)

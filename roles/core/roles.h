@@ -172,6 +172,10 @@ void roles_control_free(Carenet__ControlReply *rep);
  * scope, standards, office, outcome). Free rep with roles_control_free. */
 int roles_inspect(struct roles *r, const char *inspector, const Carenet__InspectQuery *q,
                   Carenet__ControlReply *rep);
+/* An inspector's Finding item (roles_apply's case; roles_inspect.c). */
+int roles_finding_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                        const struct pki_identity *origin, const char *from,
+                        struct roles_route *route, char *why, size_t whylen);
 
 /*
  * Records' schema (the data in roles/records/schema.c; records.md names the

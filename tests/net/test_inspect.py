@@ -7,17 +7,26 @@ compliance` (the same as compliance at the county gives); one scoped to a
 township, asking the county, gets only that township's subtree and is
 refused (exit 4) for the other township's office; one of another county
 cannot connect (exit 4); the county counts every query (inspect_queries,
-inspect_refused) and audits it (who, scope, office)."""
+inspect_refused) and audits it (who, scope, office).
+Findings (R28): one sent to a township about its village is kept there and
+relayed up to the county, where it decides that indicator ("inspected by",
+not measured) for the village; a failing one with --rectify sent to the
+county puts a rectification order (限时整改) in the village's inbox; an
+office outside the inspector's scope and a measured indicator are refused
+(exit 4) and counted; a finding made and signed by a village (carenet-probe
+finding-forged) is refused by its township and counted (items_refused)."""
 
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main, root_sha256  # noqa: E402
-from ops import cn, cn_json  # noqa: E402
+from harness import check, main, root_sha256, run_cli  # noqa: E402
+from ops import cn, cn_json, inbox, poll, show_run  # noqa: E402
 
 EXIT_REFUSED = 4
 STD = "yunnan-2018-demo"
+IND = "rights.edu.needs"  # mode I: 特殊教育需求 checked on site
 
 
 def make_inspector(net, scope, tag):
@@ -40,7 +49,6 @@ def inspect(net, cfg, node, *extra, code=0):
 
 
 def inspect_json(net, cfg, node, *extra):
-    import json
     r = inspect(net, cfg, node, *(list(extra) + ["--json"]))
     return json.loads(r.stdout)
 
@@ -105,7 +113,88 @@ def test(net, args):
     check(r.stdout.count("I5301-prov") >= 2 and "I%s-town" % t1 in r.stdout and
           "outside inspector" in r.stdout, "audit lacks the queries:\n%s" % r.stdout[-2000:])
     print("counted (5 queries, 2 refused) and audited")
+    findings(net, args, county, t1, t2, prov, town)
+
+
+def finding(net, cfg, node, office, result, *extra, code=0):
+    return cn(net, "inspect", "finding", "-c", cfg, "--node", net.status(node)["listen"],
+              "--node-cert", os.path.join(net.dir, node, "node.pem"), "--indicator", IND,
+              "--office", office, "--result", result, "--note", "现场查看了学校记录", *extra,
+              code=code)
+
+
+def kept(net, node, fid):
+    v = cn_json(net, "inspect", "findings", "-c", net.cfg(node))
+    return [f for f in v if f["id"] == fid]
+
+
+def indicator(net, node, office):
+    rep = cn_json(net, "compliance", "-c", net.cfg(node), "--standard", STD, "--office", office)
+    return [x for x in rep["indicators"] if x["id"] == IND][0]
+
+
+def findings(net, args, county, t1, t2, prov, town):
+    v1, v2 = t1 + "001", t1 + "002"
+    check(indicator(net, county, v1)["result"] == "unknown", "before any finding")
+    ev = os.path.join(net.dir, "photo.txt")
+    with open(ev, "w") as f:
+        f.write("现场照片\n")
+    # 5. to the township about its village; relayed up to the county
+    r = finding(net, prov, t1, v1, "pass", "--method", "现场查看", "--evidence", ev, "--json")
+    fid = json.loads(r.stdout)["id"]
+    check(kept(net, t1, fid), "the township does not keep %s" % fid)
+    f = poll(net, lambda: (bool(kept(net, county, fid)), None), 30, "the finding at the county")
+    got = kept(net, county, fid)[0]
+    check(got["inspector"] == "I5301-prov" and got["office"] == v1 and
+          got["method"] == "现场查看" and len(got["evidence"]) == 1, "kept: %r" % got)
+    x = indicator(net, county, v1)
+    check(x["result"] == "pass" and x["inspected"] and x["inspected"]["by"] == "I5301-prov" and
+          x["inspected"]["finding"] == fid and "inspected by" in x["note"], "after: %r" % x)
+    rep = inspect_json(net, prov, county, "--office", v1)
+    check([y for y in rep["indicators"] if y["id"] == IND][0]["result"] == "pass",
+          "the inspector's evaluation of %s does not show its finding" % v1)
+    print("finding %s kept at %s, relayed to %s, decides %s for %s: %s" % (
+        fid, t1, county, IND, v1, x["note"]))
+    del f
+
+    # 6. failing, with --rectify, at the county: a rectification order at the village
+    r = finding(net, prov, county, v2, "fail", "--rectify", "7", "--json")
+    fid2 = json.loads(r.stdout)["id"]
+
+    def ordered():
+        v = [e for e in inbox(net, v2) if e["kind"] == "rectification" and IND in e["title"]]
+        return (bool(v), v)
+    e = poll(net, ordered, 30, "the rectification order at %s" % v2)[0]
+    check(e["issuer"] == county, "issued by %r" % e["issuer"])
+    check(indicator(net, county, v2)["result"] == "fail", "the failing finding is not shown")
+    print("failing finding %s: rectification order %s at %s" % (fid2, e["id"], v2))
+
+    # 7. refused: out of scope, a measured indicator; counted
+    before = net.status(county)["counters"]["inspect_refused"]
+    r = finding(net, town, county, t2 + "001", "pass", code=EXIT_REFUSED)
+    check(r.stderr.startswith("carenet inspect") and "scope" in r.stderr, "%r" % r.stderr)
+    r = cn(net, "inspect", "finding", "-c", prov, "--node", net.status(county)["listen"],
+           "--node-cert", os.path.join(net.dir, county, "node.pem"), "--indicator",
+           "lead.county_meetings", "--office", county, "--result", "pass", "--note", "x",
+           code=EXIT_REFUSED)
+    check("mode M" in r.stderr, "a measured indicator: %r" % r.stderr)
+    after = net.status(county)["counters"]
+    check(after["inspect_refused"] == before + 2 and after["inspect_findings"] == 3,
+          "counters: %r" % after)
+    print("refused and counted: another township's office, a measured indicator")
+
+    # 8. a village signing a finding itself: refused by its township and counted
+    before = net.status(t1)["counters"]["items_refused"]
+    check(net.stop(v1) == 0, "%s did not stop cleanly" % v1)
+    r = run_cli([args.probe, "--endpoint", net.status(t1)["listen"], "--server-cert",
+                 os.path.join(net.dir, t1, "node.pem"), "--identity", os.path.join(net.dir, v1),
+                 "--send", "finding-forged", "--target", v1])
+    check(r.returncode == 0, "probe finding-forged: %s" % show_run(r))
+    net.wait_for(lambda: net.status(t1)["counters"]["items_refused"] > before, 15,
+                 "the township to refuse the village's finding")
+    check(not kept(net, t1, v1 + "-f1"), "the forged finding was kept")
+    print("forged finding signed by %s refused and counted at %s" % (v1, t1))
 
 
 if __name__ == "__main__":
-    main(test, __doc__)
+    sys.exit(main(test, __doc__))
