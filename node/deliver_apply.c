@@ -196,7 +196,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
                       const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
                       struct dests *ds, struct tally *t)
 {
-	int direct = deliver_is_direct_in(d, peer);
+	int direct = deliver_is_direct_in(d, peer), inspector;
 	Carenet__Item *it = NULL;
 	struct roles_route rt;
 	char why[320] = "";
@@ -217,9 +217,12 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		rc = apply_direct(d, txn, it, oid, peer, t);
 		goto out;
 	}
-	if ((rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
+	/* An inspector's findings reach a node by several paths (its own session,
+	 * relayed by a child), not in order: no mark; roles keep each once by id. */
+	inspector = oid->role == PKI_ROLE_INSPECTOR;
+	if (!inspector && (rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
 		goto out;
-	if (it->origin_seq <= hwm) {
+	if (!inspector && it->origin_seq <= hwm) {
 		d->cdelta[CTR_ITEMS_DUPLICATE]++;
 		log_debug("deliver %s: duplicate item %s/%llu ignored (applied up to %llu)", peer,
 		          it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
@@ -237,7 +240,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 			goto out;
 	}
 	/* Applied or refused, this origin sequence is consumed. */
-	rc = origin_hwm_put(d->env.store, txn, it->origin, lane, it->origin_seq);
+	rc = inspector ? 0 : origin_hwm_put(d->env.store, txn, it->origin, lane, it->origin_seq);
 out:
 	carenet__item__free_unpacked(it, NULL);
 	return rc;

@@ -137,7 +137,7 @@ int roles_finding_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item
 		       CN_EROLE;
 	if ((rc = finding_check(r, item, from, why, whylen)) != 0 ||
 	    (rc = finding_keep(r, txn, item)) != 0)
-		return rc;
+		return rc == 1 ? 0 : rc; /* 1: held already, neither relayed nor ordered again */
 	route->up = r->env.me->role != PKI_ROLE_COUNTY;
 	if (!strcmp(from, origin->id) && !strcmp(f->result, "fail") && f->rectify_days &&
 	    f->rectify_days <= 365 && strcmp(f->office, r->env.me->id))

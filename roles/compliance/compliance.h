@@ -116,7 +116,8 @@ enum cmp_res cmp_stricter(enum cmp_res a, enum cmp_res b);
 /* finding.c: inspectors' findings (R28). finding_check: may this node keep
  * item (a Finding) arriving from `from` (the inspector itself, or a child
  * relaying it)? 0 or a refusal (CN_EROLE, CN_ESCOPE, CN_EINVAL) with why.
- * finding_keep stores it and audits it. finding_overlay: for each mode I or
+ * finding_keep stores it and audits it: 0, or 1 when it is held already
+ * (it came by another path; nothing written). finding_overlay: for each mode I or
  * A indicator of c, the latest finding for c's office (dated by c->at, of
  * a standard of c's or none) decides it (inspected, inspected_by/at,
  * note). finding_list: those kept for offices beginning with prefix into

@@ -19,6 +19,7 @@
 #include "compliance.h"
 #include "err.h"
 #include "office.h"
+#include "utf8.h"
 
 #define FINDING_SKEW 300 /* seconds a finding's time may be ahead of ours */
 #define FINDING_MAX_TEXT 2048
@@ -71,6 +72,15 @@ static int indicator_mode(struct roles *r, const char *std, const char *ind, cha
 	return 0;
 }
 
+/* Valid UTF-8 without control characters (it goes into logs and the audit). */
+static int text_ok(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return utf8_valid(s, strlen(s));
+}
+
 static int fields_ok(const Carenet__Finding *f, const char *origin, char *why, size_t whylen)
 {
 	size_t ol = strlen(origin);
@@ -91,6 +101,8 @@ static int fields_ok(const Carenet__Finding *f, const char *origin, char *why, s
 	if (strlen(f->note) > FINDING_MAX_TEXT || strlen(f->indicator) > 64 ||
 	    strlen(f->standard) > 64 || f->n_evidence > FINDING_MAX_EVIDENCE)
 		return roles_why(why, whylen, "finding over its caps"), CN_EINVAL;
+	if (!text_ok(f->note) || !text_ok(f->indicator) || !text_ok(f->standard))
+		return roles_why(why, whylen, "finding text is not printable UTF-8"), CN_EINVAL;
 	for (size_t i = 0; i < f->n_evidence; i++)
 		if (f->evidence[i]->sha256.len != 32 || strlen(f->evidence[i]->name) > 255)
 			return roles_why(why, whylen, "finding evidence not named and hashed (SHA-256)"),
@@ -150,15 +162,20 @@ int finding_keep(struct roles *r, MDB_txn *txn, const Carenet__Item *it)
 	char key[512];
 	size_t kl = key_of(key, sizeof(key), f->office, f->indicator, f->at, f->id);
 	size_t len = carenet__item__get_packed_size(it);
-	uint8_t *buf = malloc(len ? len : 1);
-	MDB_val k = {kl, key}, v = {len, buf};
+	uint8_t *buf;
+	MDB_val k = {kl, key}, v;
 	int rc;
 
-	if (!buf)
+	if (!kl)
+		return CN_EINVAL;
+	rc = store_err(mdb_get(txn, roles_dbi(r, STORE_RECORDS), &k, &v), "finding get");
+	if (rc != CN_ENOTFOUND)
+		return rc == 0 ? 1 : rc; /* held already (another path): nothing to do */
+	if (!(buf = malloc(len ? len : 1)))
 		return CN_ENOMEM;
+	v.mv_size = len, v.mv_data = buf;
 	carenet__item__pack(it, buf);
-	rc = kl ? store_err(mdb_put(txn, roles_dbi(r, STORE_RECORDS), &k, &v, 0), "finding put")
-	        : CN_EINVAL;
+	rc = store_err(mdb_put(txn, roles_dbi(r, STORE_RECORDS), &k, &v, 0), "finding put");
 	free(buf);
 	if (rc)
 		return rc;

@@ -195,6 +195,20 @@ def findings(net, args, county, t1, t2, prov, town):
     check(not kept(net, t1, v1 + "-f1"), "the forged finding was kept")
     print("forged finding signed by %s refused and counted at %s" % (v1, t1))
 
+    # 9. out of order: A kept at the township while the county is down, then
+    # B (later) at the county, then A relayed: the county keeps both (an
+    # inspector's findings are kept by id, not by a sequence mark)
+    check(net.stop(county) == 0, "county did not stop cleanly")
+    a = json.loads(finding(net, prov, t1, t1 + "002", "pass", "--json").stdout)["id"]
+    check(net.stop(t1) == 0, "%s did not stop cleanly" % t1)
+    net.start(county)
+    net.wait_for(lambda: net.status(county) is not None, 30, "the county back")
+    b = json.loads(finding(net, prov, county, t2 + "001", "pass", "--json").stdout)["id"]
+    net.start(t1)
+    net.wait_for(lambda: bool(kept(net, county, a)), 30, "%s relayed after %s" % (a, b))
+    check(kept(net, county, b), "%s lost" % b)
+    print("out of order: %s (older, relayed late) and %s both kept at the county" % (a, b))
+
 
 if __name__ == "__main__":
     sys.exit(main(test, __doc__))
