@@ -135,8 +135,8 @@ static int check(const Carenet__Frame *f, const char **why)
 			*why = "inspect finding without chain or batch";
 			return CN_EPROTO;
 		}
-		return check_chain(f->inspect_finding->chain->n_certs, f->inspect_finding->chain->certs,
-		                   why);
+		return check_chain(f->inspect_finding->chain->n_certs,
+		                   f->inspect_finding->chain->certs, why);
 	case CARENET__FRAME__BODY_INSPECT_REPLY:
 		if (strlen(f->inspect_reply->reason) > WIRE_MAX_REASON) {
 			*why = "inspect reply reason too long";

@@ -362,11 +362,11 @@ static int check_subtree(struct link *l, const struct pki_identity *id, int *dir
 	const char *me = l->me->id;
 
 	if (id->role == PKI_ROLE_INSPECTOR) {
-		/* its scope covers us, or lies in our subtree (a township's
-		 * inspector asking the county, which holds all) */
+		/* its scope covers us, or lies below us (the county holds all) */
 		if (pki_scope_covers(id->scope, me) || pki_scope_covers(me, id->scope))
 			return 0;
-		snprintf(why, whylen, "inspector %s has scope %s, which neither covers %s nor lies below it",
+		snprintf(why, whylen,
+		         "inspector %s has scope %s, which neither covers %s nor lies below it",
 		         id->id, id->scope, me);
 		return CN_EROLE;
 	}

@@ -47,7 +47,8 @@ static void finding_in(struct node *n, const char *inspector, const Carenet__Ins
 		         sb->origin, inspector);
 		rc = CN_EROLE;
 	} else if (rc == 0) {
-		rc = deliver_inject(n->deliver, inspector, q->chain, &q->batch, 1, why, sizeof(why));
+		rc =
+		    deliver_inject(n->deliver, inspector, q->chain, &q->batch, 1, why, sizeof(why));
 	} else {
 		snprintf(why, sizeof(why), "not a signed batch");
 	}

@@ -128,7 +128,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	/* an inspector originates findings only (its directives are not carried) */
 	if (pki_role_from_id(item->origin) == PKI_ROLE_INSPECTOR &&
 	    item->body_case != CARENET__ITEM__BODY_FINDING) {
-		roles_why(why, whylen, "an inspector (%.40s) originates only findings", item->origin);
+		roles_why(why, whylen, "an inspector (%.40s) originates only findings",
+		          item->origin);
 		return CN_EROLE;
 	}
 	if (!from)

@@ -77,10 +77,11 @@ int roles_inspect(struct roles *r, const char *inspector, const Carenet__Inspect
 	}
 	a.office = office_of(r, scope, q);
 	if (!pki_scope_covers(scope, a.office)) {
-		roles_why(r->err, sizeof(r->err),
-		          "office %s is outside inspector %s's scope %s: ask for an office whose id "
-		          "begins with %s",
-		          a.office, inspector, scope, scope);
+		roles_why(
+		    r->err, sizeof(r->err),
+		    "office %s is outside inspector %s's scope %s: ask for an office whose id "
+		    "begins with %s",
+		    a.office, inspector, scope, scope);
 		rep->code = rc = CN_ESCOPE, rep->error = r->err;
 	} else {
 		rc = run(r, a.office, q, rep);

@@ -65,27 +65,48 @@ static int parse(int argc, char **argv, struct iopts *o)
 	args_begin(&a, &inspect_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
 		switch (ch) {
-		case 'c': o->cfgpath = a.val; break;
-		case ARGS_LONG('n'): o->node = a.val; break;
-		case ARGS_LONG('N'): o->cert = a.val; break;
-		case ARGS_LONG('s'): o->standard = a.val; break;
-		case ARGS_LONG('o'): o->office = a.val; break;
-		case ARGS_LONG('a'): o->at = a.val; break;
-		case ARGS_LONG('h'): o->html = a.val; break;
-		case 'j': o->json = 1; break;
-		case ARGS_LONG('v'): o->csv = 1; break;
-		default: return a.exit == 0 ? 1 : CN_EUSAGE;
+		case 'c':
+			o->cfgpath = a.val;
+			break;
+		case ARGS_LONG('n'):
+			o->node = a.val;
+			break;
+		case ARGS_LONG('N'):
+			o->cert = a.val;
+			break;
+		case ARGS_LONG('s'):
+			o->standard = a.val;
+			break;
+		case ARGS_LONG('o'):
+			o->office = a.val;
+			break;
+		case ARGS_LONG('a'):
+			o->at = a.val;
+			break;
+		case ARGS_LONG('h'):
+			o->html = a.val;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case ARGS_LONG('v'):
+			o->csv = 1;
+			break;
+		default:
+			return a.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
 	if (args_operands(&a, 0, 0))
 		return CN_EUSAGE;
 	if (o->json + o->csv + (o->html != NULL) > 1)
-		return args_usage_error(&inspect_cmd, "give at most one of --json, --csv and --html"),
+		return args_usage_error(&inspect_cmd,
+		                        "give at most one of --json, --csv and --html"),
 		       CN_EUSAGE;
 	if (!o->cfgpath || !o->node || !o->cert || !o->standard)
-		return args_usage_error(&inspect_cmd,
-		                        "give -c INSPECTOR.cfg, --node ENDPOINT, --node-cert PEM and "
-		                        "--standard ID"),
+		return args_usage_error(
+		           &inspect_cmd,
+		           "give -c INSPECTOR.cfg, --node ENDPOINT, --node-cert PEM and "
+		           "--standard ID"),
 		       CN_EUSAGE;
 	return 0;
 }
@@ -133,8 +154,9 @@ void *cli_inspect_connect(void *ctx, const char *node, const char *cert,
 	void *s;
 
 	if (pki_cert_file_curve(cert, server) != 0) {
-		fprintf(stderr, "carenet inspect: %s: not a certificate with a CURVE key: give the "
-		                "node's node.pem as --node-cert\n",
+		fprintf(stderr,
+		        "carenet inspect: %s: not a certificate with a CURVE key: give the "
+		        "node's node.pem as --node-cert\n",
 		        cert);
 		return NULL;
 	}
@@ -183,13 +205,16 @@ int cli_inspect_hello(void *s, const struct pki_self *self, const char *node)
 	if ((rc = cli_inspect_send(s, &fr)) != 0)
 		return rc;
 	if (!(w = cli_inspect_recv(s, util_mono_us() + INSPECT_WAIT_MS * 1000ull,
-	                     CARENET__FRAME__BODY_WELCOME))) {
-		fprintf(stderr, "carenet inspect: no answer from %s within %d s: is the node running "
-		                "there, and is --node-cert its certificate?\n",
+	                           CARENET__FRAME__BODY_WELCOME))) {
+		fprintf(stderr,
+		        "carenet inspect: no answer from %s within %d s: is the node running "
+		        "there, and is --node-cert its certificate?\n",
 		        node, INSPECT_WAIT_MS / 1000);
 		return CN_ETIMEOUT;
 	}
-	rc = w->body_case == CARENET__FRAME__BODY_REFUSE ? cli_inspect_refused("our HELLO", w->refuse) : 0;
+	rc = w->body_case == CARENET__FRAME__BODY_REFUSE
+	         ? cli_inspect_refused("our HELLO", w->refuse)
+	         : 0;
 	wire_free(&w);
 	return rc;
 }
@@ -213,7 +238,8 @@ static int ask(void *s, const struct iopts *o, Carenet__ComplianceReply **out)
 	fr.inspect_query = &q;
 	if ((rc = cli_inspect_send(s, &fr)) != 0)
 		return rc;
-	if (!(w = cli_inspect_recv(s, util_mono_us() + 60000000ull, CARENET__FRAME__BODY_INSPECT_REPLY))) {
+	if (!(w = cli_inspect_recv(s, util_mono_us() + 60000000ull,
+	                           CARENET__FRAME__BODY_INSPECT_REPLY))) {
 		fprintf(stderr, "carenet inspect: no answer to the query within 60 s: try again\n");
 		return CN_ETIMEOUT;
 	}
@@ -222,8 +248,9 @@ static int ask(void *s, const struct iopts *o, Carenet__ComplianceReply **out)
 	} else if (w->inspect_reply->code) {
 		fprintf(stderr, "carenet inspect: refused: %s\n", w->inspect_reply->reason);
 		rc = -(int)w->inspect_reply->code;
-	} else if (!(*out = carenet__compliance_reply__unpack(NULL, w->inspect_reply->compliance.len,
-	                                                       w->inspect_reply->compliance.data))) {
+	} else if (!(*out =
+	                 carenet__compliance_reply__unpack(NULL, w->inspect_reply->compliance.len,
+	                                                   w->inspect_reply->compliance.data))) {
 		fprintf(stderr, "carenet inspect: the node's answer does not decode: is it of "
 		                "another carenet version?\n");
 		rc = CN_EPROTO;
@@ -245,8 +272,9 @@ int cli_inspect_self(const char *path, struct config **cfg, struct pki_self **se
 		fprintf(stderr, "carenet inspect: the identity %s names: %s\n", path,
 		        why[0] ? why : cn_strerror(rc));
 	else if (pki_self_identity(*self)->role != PKI_ROLE_INSPECTOR) {
-		fprintf(stderr, "carenet inspect: %s is %s, not an inspector: make one with carenet "
-		                "init --inspector --scope\n",
+		fprintf(stderr,
+		        "carenet inspect: %s is %s, not an inspector: make one with carenet "
+		        "init --inspector --scope\n",
 		        path, pki_self_identity(*self)->id);
 		rc = CN_EROLE;
 	}

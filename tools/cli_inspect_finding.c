@@ -34,7 +34,8 @@ static const struct args_opt finding_opts[] = {
     {"result", ARGS_LONG('r'), "pass|fail", "what was found"},
     {"note", ARGS_LONG('t'), "TEXT", "what was seen (required)"},
     {"method", ARGS_LONG('m'), "M", "审阅材料 (default), 现场查看, 走访 or 抽样调查"},
-    {"evidence", ARGS_LONG('e'), "FILE", "named and hashed in the finding (repeatable; not carried)"},
+    {"evidence", ARGS_LONG('e'), "FILE",
+     "named and hashed in the finding (repeatable; not carried)"},
     {"rectify", ARGS_LONG('R'), "DAYS",
      "a failing finding: the node orders rectification (限时整改) within DAYS"},
     {"json", 'j', NULL, "print {\"id\", \"office\", \"indicator\", \"result\"}"},
@@ -62,26 +63,48 @@ struct fopts {
 static int fparse_one(struct fopts *o, int ch, const char *val)
 {
 	switch (ch) {
-	case 'c': o->cfgpath = val; return 0;
-	case ARGS_LONG('n'): o->node = val; return 0;
-	case ARGS_LONG('N'): o->cert = val; return 0;
-	case ARGS_LONG('i'): o->indicator = val; return 0;
-	case ARGS_LONG('s'): o->standard = val; return 0;
-	case ARGS_LONG('o'): o->office = val; return 0;
-	case ARGS_LONG('r'): o->result = val; return 0;
-	case ARGS_LONG('t'): o->note = val; return 0;
-	case ARGS_LONG('m'): o->method = val; return 0;
-	case 'j': o->json = 1; return 0;
+	case 'c':
+		o->cfgpath = val;
+		return 0;
+	case ARGS_LONG('n'):
+		o->node = val;
+		return 0;
+	case ARGS_LONG('N'):
+		o->cert = val;
+		return 0;
+	case ARGS_LONG('i'):
+		o->indicator = val;
+		return 0;
+	case ARGS_LONG('s'):
+		o->standard = val;
+		return 0;
+	case ARGS_LONG('o'):
+		o->office = val;
+		return 0;
+	case ARGS_LONG('r'):
+		o->result = val;
+		return 0;
+	case ARGS_LONG('t'):
+		o->note = val;
+		return 0;
+	case ARGS_LONG('m'):
+		o->method = val;
+		return 0;
+	case 'j':
+		o->json = 1;
+		return 0;
 	case ARGS_LONG('e'):
 		if (o->nevidence == MAX_EVIDENCE)
-			return args_usage_error(&finding_cmd, "at most 16 --evidence files"), CN_EUSAGE;
+			return args_usage_error(&finding_cmd, "at most 16 --evidence files"),
+			       CN_EUSAGE;
 		o->evidence[o->nevidence++] = val;
 		return 0;
 	case ARGS_LONG('R'): {
 		char *end;
 		unsigned long d = strtoul(val, &end, 10);
 		if (*end || d == 0 || d > 365)
-			return args_usage_error(&finding_cmd, "--rectify DAYS: 1 to 365"), CN_EUSAGE;
+			return args_usage_error(&finding_cmd, "--rectify DAYS: 1 to 365"),
+			       CN_EUSAGE;
 		o->rectify = (unsigned)d;
 		return 0;
 	}
@@ -111,7 +134,8 @@ static int fparse(int argc, char **argv, struct fopts *o)
 	if (strcmp(o->result, "pass") && strcmp(o->result, "fail"))
 		return args_usage_error(&finding_cmd, "--result: pass or fail"), CN_EUSAGE;
 	if (o->rectify && strcmp(o->result, "fail"))
-		return args_usage_error(&finding_cmd, "--rectify goes with --result fail"), CN_EUSAGE;
+		return args_usage_error(&finding_cmd, "--rectify goes with --result fail"),
+		       CN_EUSAGE;
 	return 0;
 }
 
@@ -131,8 +155,10 @@ static int make_batch(const struct fopts *o, const struct pki_self *self, uint8_
 		carenet__evidence__init(&ev[i]);
 		evp[i] = &ev[i];
 		if ((rc = cli_evidence(o->evidence[i], &ev[i], hash[i])) != 0) {
-			fprintf(stderr, "carenet inspect finding: --evidence %s: %s: give a readable file\n",
-			        o->evidence[i], cn_strerror(rc));
+			fprintf(
+			    stderr,
+			    "carenet inspect finding: --evidence %s: %s: give a readable file\n",
+			    o->evidence[i], cn_strerror(rc));
 			return rc;
 		}
 	}
@@ -182,8 +208,9 @@ static int send_finding(void *s, const struct pki_self *self, uint8_t *sb, size_
 		return rc;
 	if (!(w = cli_inspect_recv(s, util_mono_us() + 30000000ull,
 	                           CARENET__FRAME__BODY_INSPECT_REPLY))) {
-		fprintf(stderr, "carenet inspect finding: no answer within 30 s: check with carenet "
-		                "inspect findings at the node, then send it again\n");
+		fprintf(stderr,
+		        "carenet inspect finding: no answer within 30 s: check with carenet "
+		        "inspect findings at the node, then send it again\n");
 		return CN_ETIMEOUT;
 	}
 	if (w->body_case == CARENET__FRAME__BODY_REFUSE)
@@ -244,8 +271,9 @@ out:
 static const struct args_opt list_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"office", ARGS_LONG('o'), "ID|PREFIX", "only findings on offices beginning with it"},
-    {"json", 'j', NULL, "[{id, inspector, office, standard, indicator, result, method, note, at, "
-                        "evidence, rectify_days}]"},
+    {"json", 'j', NULL,
+     "[{id, inspector, office, standard, indicator, result, method, note, at, "
+     "evidence, rectify_days}]"},
     {"csv", ARGS_LONG('v'), NULL, "one row per finding (UTF-8 with a BOM)"},
     {0}};
 
@@ -257,9 +285,8 @@ static const struct args_cmd list_cmd = {
 
 static void list_print(Carenet__FindingView *const *v, size_t n, int json, int csv)
 {
-	static const char *const h[] = {"id",     "inspector", "office", "standard",
-	                                "indicator", "result", "method", "at",
-	                                "note",   "evidence"};
+	static const char *const h[] = {"id",     "inspector", "office", "standard", "indicator",
+	                                "result", "method",    "at",     "note",     "evidence"};
 	char at[32], ev[16];
 	struct json j;
 
@@ -284,12 +311,14 @@ static void list_print(Carenet__FindingView *const *v, size_t n, int json, int c
 			cli_json_evidence(&j, f->evidence, f->n_evidence);
 			json_obj_end(&j);
 		} else if (csv) {
-			const char *c[] = {f->id,     f->inspector, f->office, f->standard, f->indicator,
-			                   f->result, f->method,    at,        f->note,     ev};
+			const char *c[] = {
+			    f->id,     f->inspector, f->office, f->standard, f->indicator,
+			    f->result, f->method,    at,        f->note,     ev};
 			csv_write_row(stdout, c, 10);
 		} else {
 			printf("%-32s %-14s %-24s %-12s %-16s %s\n", f->id, f->office, f->indicator,
-			       !strcmp(f->result, "pass") ? "达标 pass" : "未达标 fail", at, f->inspector);
+			       !strcmp(f->result, "pass") ? "达标 pass" : "未达标 fail", at,
+			       f->inspector);
 		}
 	}
 	if (json)

@@ -28,8 +28,8 @@ int cmd_doc(int argc, char **argv);     /* cli_doc.c: documents add|get|list */
 int cmd_report(int argc, char **argv);  /* cli_report.c: mandatory reports */
 int cmd_standards(int argc, char **argv);  /* cli_compliance.c: standards list|show|check */
 int cmd_compliance(int argc, char **argv); /* cli_compliance.c: evaluate standards */
-int cmd_attest(int argc, char **argv);
-int cmd_inspect(int argc, char **argv);    /* cli_inspect.c: an inspector asks a node */     /* cli_attest.c: an attestation (R27) */
+int cmd_attest(int argc, char **argv);     /* cli_attest.c: an attestation (R27) */
+int cmd_inspect(int argc, char **argv);    /* cli_inspect.c: an inspector asks a node */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
 int cmd_cert(int argc, char **argv);    /* cli_cert.c: cert show */

@@ -59,7 +59,8 @@ static int indicator_mode(struct roles *r, const char *std, const char *ind, cha
 		return rc;
 	for (size_t i = 0; i < n && !mode[0]; i++) {
 		struct sd_standard *s = NULL;
-		if ((std[0] && strcmp(std, ids[i])) || sd_load_id(dir, ids[i], &s, err, sizeof(err)))
+		if ((std[0] && strcmp(std, ids[i])) ||
+		    sd_load_id(dir, ids[i], &s, err, sizeof(err)))
 			continue;
 		for (size_t k = 0; k < s->n; k++)
 			if (!strcmp(s->v[k].id, ind)) {
@@ -89,13 +90,15 @@ static int fields_ok(const Carenet__Finding *f, const char *origin, char *why, s
 		return roles_why(why, whylen, "finding id %.64s is not <inspector>-...", f->id),
 		       CN_EINVAL;
 	if (!roles_office_ok(f->office))
-		return roles_why(why, whylen, "finding office \"%.40s\" is not an office id", f->office),
+		return roles_why(why, whylen, "finding office \"%.40s\" is not an office id",
+		                 f->office),
 		       CN_EINVAL;
 	if (strcmp(f->result, "pass") && strcmp(f->result, "fail"))
 		return roles_why(why, whylen, "finding result \"%.16s\": pass or fail", f->result),
 		       CN_EINVAL;
 	if (!finding_method_ok(f->method))
-		return roles_why(why, whylen, "finding method \"%.40s\": 审阅材料, 现场查看, 走访 or 抽样调查",
+		return roles_why(why, whylen,
+		                 "finding method \"%.40s\": 审阅材料, 现场查看, 走访 or 抽样调查",
 		                 f->method),
 		       CN_EINVAL;
 	if (strlen(f->note) > FINDING_MAX_TEXT || strlen(f->indicator) > 64 ||
@@ -105,7 +108,8 @@ static int fields_ok(const Carenet__Finding *f, const char *origin, char *why, s
 		return roles_why(why, whylen, "finding text is not printable UTF-8"), CN_EINVAL;
 	for (size_t i = 0; i < f->n_evidence; i++)
 		if (f->evidence[i]->sha256.len != 32 || strlen(f->evidence[i]->name) > 255)
-			return roles_why(why, whylen, "finding evidence not named and hashed (SHA-256)"),
+			return roles_why(why, whylen,
+			                 "finding evidence not named and hashed (SHA-256)"),
 			       CN_EINVAL;
 	return 0;
 }
@@ -122,18 +126,20 @@ int finding_check(struct roles *r, const Carenet__Item *it, const char *from, ch
 	if ((rc = fields_ok(f, it->origin, why, whylen)) != 0)
 		return rc;
 	if (!pki_scope_covers(scope, f->office))
-		return roles_why(why, whylen, "office %s is outside inspector %s's scope %s", f->office,
-		                 it->origin, scope),
+		return roles_why(why, whylen, "office %s is outside inspector %s's scope %s",
+		                 f->office, it->origin, scope),
 		       CN_ESCOPE;
 	if (!pki_scope_covers(r->env.me->id, f->office))
 		return roles_why(why, whylen, "office %s is not in %s's subtree", f->office,
 		                 r->env.me->id),
 		       CN_ESCOPE;
 	if (strcmp(from, it->origin) && !pki_scope_covers(from, f->office))
-		return roles_why(why, whylen, "a finding on %s cannot come through %s", f->office, from),
+		return roles_why(why, whylen, "a finding on %s cannot come through %s", f->office,
+		                 from),
 		       CN_ESCOPE;
 	if (f->at == 0 || f->at > roles_now(r) + FINDING_SKEW)
-		return roles_why(why, whylen, "finding time is in the future (or missing)"), CN_EINVAL;
+		return roles_why(why, whylen, "finding time is in the future (or missing)"),
+		       CN_EINVAL;
 	if ((rc = indicator_mode(r, f->standard, f->indicator, mode)) != 0)
 		return rc;
 	if (strcmp(mode, "I") && strcmp(mode, "A"))
@@ -259,8 +265,8 @@ static int latest_one(const Carenet__Item *it, void *arg)
 	finding_date(f->at, d);
 	if (strcmp(d, l->c->at) > 0 || !std_matches(l->c->standard, f->standard))
 		return 0;
-	snprintf(note, sizeof(note), "inspected by %s on %s (%s), not measured: %s", it->origin,
-	         d, f->method, f->note);
+	snprintf(note, sizeof(note), "inspected by %s on %s (%s), not measured: %s", it->origin, d,
+	         f->method, f->note);
 	x->inspected = 1;
 	x->attested = 0;
 	l->found = 1;
@@ -326,8 +332,7 @@ static int list_one(const Carenet__Item *it, void *arg)
 		carenet__evidence__init(e);
 		w->evidence[w->n_evidence++] = e;
 		e->size = f->evidence[i]->size;
-		if (set_str(&e->name, f->evidence[i]->name) ||
-		    !(e->sha256.data = malloc(32)))
+		if (set_str(&e->name, f->evidence[i]->name) || !(e->sha256.data = malloc(32)))
 			return CN_ENOMEM;
 		memcpy(e->sha256.data, f->evidence[i]->sha256.data, 32);
 		e->sha256.len = 32;
