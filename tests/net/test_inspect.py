@@ -16,6 +16,8 @@ office outside the inspector's scope and a measured indicator are refused
 (exit 4) and counted; a finding made and signed by a village (carenet-probe
 finding-forged) is refused by its township and counted (items_refused)."""
 
+import csv
+import io
 import json
 import os
 import sys
@@ -156,6 +158,10 @@ def findings(net, args, county, t1, t2, prov, town):
     print("finding %s kept at %s, relayed to %s, decides %s for %s: %s" % (
         fid, t1, county, IND, v1, x["note"]))
     del f
+    r = cn(net, "inspect", "findings", "-c", net.cfg(county), "--office", t1, "--csv")
+    rows = list(csv.reader(io.StringIO(r.stdout.lstrip("\ufeff"))))
+    check(r.stdout.startswith("\ufeff") and rows[0][0] == "id" and
+          [x[0] for x in rows[1:]] == [fid], "findings --csv: %r" % rows)
 
     # 6. failing, with --rectify, at the county: a rectification order at the village
     r = finding(net, prov, county, v2, "fail", "--rectify", "7", "--json")
