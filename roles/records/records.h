@@ -17,6 +17,9 @@
  *             village and the new owner's accept; who may write a record
  *             whose owner changed
  * ledger.c    ledger summary (counts, no personal field) and --stale
+ * record_csv.c a CSV ledger read into RecordInputs (roles.h: roles_record_csv),
+ *             the one reader for `record import` and the web's import
+ *             form; the node never calls it
  * cases.c     R14 cases at the county: records_case_open (also called by
  *             roles top for `report open-case`), case show (the case and
  *             every record referring to it), records_case_held,
