@@ -239,9 +239,9 @@ struct rec_sheet {
 	size_t width, cap, pcap;
 	int bad_header, oom;
 };
-/* 0 (s->in holds every row), CN_EINVAL (s->problems says what; nothing in
- * s->in is to be sent), CN_ENOMEM. data is not changed; s is freed by
- * roles_record_sheet_free whatever the result. */
+/* 0 (s->in holds every row), CN_EINVAL (s->problems says what; s->n is 0),
+ * CN_ENOMEM. data is not changed; s is freed by roles_record_sheet_free
+ * whatever the result. */
 int roles_record_csv(const struct rec_type *t, const void *data, size_t len,
                      struct rec_sheet *s);
 void roles_record_sheet_free(struct rec_sheet *s);

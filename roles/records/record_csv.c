@@ -242,5 +242,10 @@ int roles_record_csv(const struct rec_type *t, const void *data, size_t len,
 		problem(s, 0, 0, "no rows under the header; expected one row a record");
 	if (rc == 0 && s->oom)
 		rc = CN_ENOMEM;
+	if (rc || s->nproblems) { /* nothing to send */
+		for (size_t i = 0; i < s->n; i++)
+			roles_record_input_free(s->in[i]);
+		s->n = 0;
+	}
 	return rc ? rc : s->nproblems ? CN_EINVAL : 0;
 }
