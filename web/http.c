@@ -46,8 +46,7 @@ static enum MHD_Result part(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 /* A POST's first call: what its body is and how much of it to take. */
-static int post_begin(struct web *w, struct MHD_Connection *conn, const char *url,
-                      struct req *r)
+static int post_begin(struct web *w, struct MHD_Connection *conn, const char *url, struct req *r)
 {
 	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 

@@ -34,24 +34,27 @@ void record_import_form(struct page *pg, const struct rec_type *t, int open)
 	          "action=\"/records/import\" enctype=\"multipart/form-data\">",
 	          open ? " open" : "", TX(pg, "导入 CSV 台账", "Import a CSV ledger"));
 	page_csrf(pg);
-	buf_htmlf(&pg->out, "<label for=\"imp-type\">%s</label><select id=\"imp-type\" name=\"type\">",
+	buf_htmlf(&pg->out,
+	          "<label for=\"imp-type\">%s</label><select id=\"imp-type\" name=\"type\">",
 	          TX(pg, "台账类别", "Record type"));
 	for (size_t i = 0; i < n; i++)
 		buf_htmlf(&pg->out, "<option value=\"%s\"%s>%s %s (%s)</option>", all[i].name,
 		          &all[i] == t ? " selected" : "", all[i].zh, all[i].name, all[i].code);
-	buf_htmlf(&pg->out,
-	          "</select><label for=\"imp-file\">%s</label><input type=\"file\" id=\"imp-file\" "
-	          "name=\"file\" accept=\".csv,text/csv\" required><p class=\"hint\">%s</p>"
-	          "<button type=\"submit\" name=\"dry_run\" value=\"1\" class=\"plain\">%s</button>"
-	          "<button type=\"submit\" name=\"go\" value=\"1\">%s</button></form></details>",
-	          TX(pg, "CSV 文件（UTF-8 或 GB18030，至多 8 MiB）",
-	             "CSV file (UTF-8 or GB18030, at most 8 MiB)"),
-	          TX(pg, "第一行是列名：台账表头的中文列名（或字段名）；有“记录编号”一列的行修改该记录。"
-	                 "由节点逐行检查：任何一行有错，一条也不写入。",
-	             "The first row names the columns: the ledger's Chinese headings (or the "
-	             "field names); a row with a 记录编号 updates that record. The node checks "
-	             "every row: if any is wrong, nothing is written."),
-	          TX(pg, "检查（不写入）", "Check (write nothing)"), TX(pg, "导入", "Import"));
+	buf_htmlf(
+	    &pg->out,
+	    "</select><label for=\"imp-file\">%s</label><input type=\"file\" id=\"imp-file\" "
+	    "name=\"file\" accept=\".csv,text/csv\" required><p class=\"hint\">%s</p>"
+	    "<button type=\"submit\" name=\"dry_run\" value=\"1\" class=\"plain\">%s</button>"
+	    "<button type=\"submit\" name=\"go\" value=\"1\">%s</button></form></details>",
+	    TX(pg, "CSV 文件（UTF-8 或 GB18030，至多 8 MiB）",
+	       "CSV file (UTF-8 or GB18030, at most 8 MiB)"),
+	    TX(pg,
+	       "第一行是列名：台账表头的中文列名（或字段名）；有“记录编号”一列的行修改该记录。"
+	       "由节点逐行检查：任何一行有错，一条也不写入。",
+	       "The first row names the columns: the ledger's Chinese headings (or the "
+	       "field names); a row with a 记录编号 updates that record. The node checks "
+	       "every row: if any is wrong, nothing is written."),
+	    TX(pg, "检查（不写入）", "Check (write nothing)"), TX(pg, "导入", "Import"));
 }
 
 /* "C" for column 3, "AB" for 28: where a spreadsheet shows it. */
@@ -106,19 +109,20 @@ static void problem_row(struct page *pg, const struct rec_type *t, const struct 
 static void problems_table(struct page *pg, const struct rec_type *t, const struct rec_sheet *s,
                            char *const *v, size_t n)
 {
-	buf_htmlf(&pg->out,
-	          "<div class=\"scroll\"><table id=\"problems\"><caption>%s: %zu</caption><thead><tr>"
-	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
-	          "<th scope=\"col\">%s</th></tr></thead><tbody>",
-	          TX(pg, "问题（未写入任何记录）", "Problems (nothing was written)"), n,
-	          TX(pg, "行", "Line"), TX(pg, "列", "Column"), TX(pg, "字段", "Field"),
-	          TX(pg, "问题", "What is wrong"));
+	buf_htmlf(
+	    &pg->out,
+	    "<div class=\"scroll\"><table id=\"problems\"><caption>%s: %zu</caption><thead><tr>"
+	    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	    "<th scope=\"col\">%s</th></tr></thead><tbody>",
+	    TX(pg, "问题（未写入任何记录）", "Problems (nothing was written)"), n,
+	    TX(pg, "行", "Line"), TX(pg, "列", "Column"), TX(pg, "字段", "Field"),
+	    TX(pg, "问题", "What is wrong"));
 	for (size_t i = 0; i < n && i < MAX_SHOWN; i++)
 		problem_row(pg, t, s, v[i]);
 	buf_puts(&pg->out, "</tbody></table></div>");
 	if (n > MAX_SHOWN)
-		buf_htmlf(&pg->out, "<p>%s %zu</p>", TX(pg, "未列出的问题：", "Problems not listed:"),
-		          n - MAX_SHOWN);
+		buf_htmlf(&pg->out, "<p>%s %zu</p>",
+		          TX(pg, "未列出的问题：", "Problems not listed:"), n - MAX_SHOWN);
 }
 
 static void written(struct page *pg, const Carenet__ControlReply *rep, int dry_run)
@@ -155,9 +159,11 @@ static const uint8_t *upload(struct page *pg, const char **fname, size_t *len)
 		*fname = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 		*fname = strrchr(*fname, '\\') ? strrchr(*fname, '\\') + 1 : *fname;
 		if (*len > WEB_IMPORT_MAX) {
-			page_note(pg, "error",
-			          TX(pg, "文件超过 8 MiB：请分成几个文件导入，或用 carenet record import。",
-			             "The file is over 8 MiB: split it, or use carenet record import."));
+			page_note(
+			    pg, "error",
+			    TX(pg,
+			       "文件超过 8 MiB：请分成几个文件导入，或用 carenet record import。",
+			       "The file is over 8 MiB: split it, or use carenet record import."));
 			return NULL;
 		}
 		if (file[0])

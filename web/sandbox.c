@@ -59,10 +59,12 @@ static int allow(int ruleset, const char *path, int dir)
  * then others'; those that do not exist are skipped. */
 static int allow_gconv(int ruleset)
 {
-	static const char *const dirs[] = {
-	    "/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib/aarch64-linux-gnu/gconv",
-	    "/usr/lib/i386-linux-gnu/gconv",   "/usr/lib/arm-linux-gnueabihf/gconv",
-	    "/usr/lib64/gconv",                "/usr/lib/gconv"};
+	static const char *const dirs[] = {"/usr/lib/x86_64-linux-gnu/gconv",
+	                                   "/usr/lib/aarch64-linux-gnu/gconv",
+	                                   "/usr/lib/i386-linux-gnu/gconv",
+	                                   "/usr/lib/arm-linux-gnueabihf/gconv",
+	                                   "/usr/lib64/gconv",
+	                                   "/usr/lib/gconv"};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (allow(ruleset, dirs[i], 1))

@@ -242,8 +242,7 @@ struct rec_sheet {
 /* 0 (s->in holds every row), CN_EINVAL (s->problems says what; s->n is 0),
  * CN_ENOMEM. data is not changed; s is freed by roles_record_sheet_free
  * whatever the result. */
-int roles_record_csv(const struct rec_type *t, const void *data, size_t len,
-                     struct rec_sheet *s);
+int roles_record_csv(const struct rec_type *t, const void *data, size_t len, struct rec_sheet *s);
 void roles_record_sheet_free(struct rec_sheet *s);
 /* The messages of a record_write, for the readers above and the CLI's
  * --set: NULL on ENOMEM. roles_record_input_new keeps type and id (not

@@ -126,8 +126,9 @@ static int decode(struct rec_sheet *s, const uint8_t *data, size_t len, char **o
 		return 0;
 	}
 	if ((cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
-		problem(s, 0, 0, "not UTF-8, and this system cannot convert GB18030; save the file "
-		                 "as CSV UTF-8");
+		problem(s, 0, 0,
+		        "not UTF-8, and this system cannot convert GB18030; save the file "
+		        "as CSV UTF-8");
 		return CN_EINVAL;
 	}
 	cap = len * 2 + 16;
@@ -137,8 +138,10 @@ static int decode(struct rec_sheet *s, const uint8_t *data, size_t len, char **o
 	}
 	in = (char *)data, il = len, o = *out, ol = cap;
 	if (iconv(cd, &in, &il, &o, &ol) == (size_t)-1) {
-		problem(s, 0, 0, "byte %zu is neither UTF-8 nor GB18030 (编码错误); save the file as "
-		                 "CSV UTF-8", (size_t)(in - (const char *)data));
+		problem(s, 0, 0,
+		        "byte %zu is neither UTF-8 nor GB18030 (编码错误); save the file as "
+		        "CSV UTF-8",
+		        (size_t)(in - (const char *)data));
 		iconv_close(cd);
 		free(*out);
 		*out = NULL;
@@ -172,8 +175,10 @@ static void header(const struct rec_type *t, const struct csv *c, struct rec_she
 			continue;
 		}
 		if ((s->map[i] = roles_record_field(t, c->cells[i])) < 0) {
-			problem(s, c->line, i + 1, "unknown column '%s'; expected a column of carenet "
-			                           "record template --type %s", c->cells[i], t->name);
+			problem(s, c->line, i + 1,
+			        "unknown column '%s'; expected a column of carenet "
+			        "record template --type %s",
+			        c->cells[i], t->name);
 			s->bad_header = 1;
 		}
 	}
@@ -187,7 +192,8 @@ static int row(const struct rec_type *t, const struct csv *c, struct rec_sheet *
 
 	if (c->n != s->width) {
 		problem(s, c->line, c->n < s->width ? c->n : s->width + 1,
-		        "%zu cells; expected %zu as in the header (a truncated line?)", c->n, s->width);
+		        "%zu cells; expected %zu as in the header (a truncated line?)", c->n,
+		        s->width);
 		return 0;
 	}
 	if (s->bad_header)
@@ -204,8 +210,8 @@ static int row(const struct rec_type *t, const struct csv *c, struct rec_sheet *
 				return in->id = "", CN_ENOMEM;
 			continue;
 		}
-		if (!(in->set[in->n_set] = roles_record_field_new(name, strlen(name), c->cells[i],
-		                                                  (unsigned)i + 1)))
+		if (!(in->set[in->n_set] =
+		          roles_record_field_new(name, strlen(name), c->cells[i], (unsigned)i + 1)))
 			return CN_ENOMEM;
 		in->n_set++;
 	}
@@ -214,8 +220,7 @@ static int row(const struct rec_type *t, const struct csv *c, struct rec_sheet *
 	return 0;
 }
 
-int roles_record_csv(const struct rec_type *t, const void *data, size_t len,
-                     struct rec_sheet *s)
+int roles_record_csv(const struct rec_type *t, const void *data, size_t len, struct rec_sheet *s)
 {
 	struct csv c;
 	char *text = NULL;
