@@ -158,7 +158,8 @@ void web_time(const struct web *w, uint64_t t, char *out, size_t len);
 
 /* ---- out of the keys' reach (sandbox.c) */
 /* Landlock: from now on this process and the threads it starts read only
- * data_dir, the zone files, /dev/urandom and /proc/self, and write nowhere; then checks
+ * data_dir, the zone files, glibc's gconv modules (iconv: GB18030 ledgers),
+ * /dev/urandom and /proc/self, and write nowhere; then checks
  * that the node's key files do not open (printed either way). CN_EPERM if
  * one still opens (no Landlock, or a key inside data_dir): a warning. */
 int web_sandbox(const struct config *cfg);
