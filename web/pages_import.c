@@ -72,7 +72,8 @@ static void col_letters(unsigned col, char *out, size_t len)
 }
 
 /* One problem as the reader or the node words it: "LINE:COLUMN: what", the
- * node's beginning "中文 (name): " when it names a field of t. */
+ * node's beginning "中文 (name): " when it names a field of t (else the
+ * field is the header's cell of that column). */
 static void problem_row(struct page *pg, const struct rec_type *t, const struct rec_sheet *s,
                         const char *p)
 {
@@ -88,9 +89,12 @@ static void problem_row(struct page *pg, const struct rec_type *t, const struct 
 	if ((open = strstr(what, " (")) && (close = strstr(open, "): ")) &&
 	    (size_t)(close - open - 2) < 64) {
 		char name[64];
+		int k;
 		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 2), open + 2);
-		if (roles_record_field(t, name) >= 0) {
-			snprintf(field, sizeof(field), "%.*s %s", (int)(open - what), what, name);
+		if ((k = roles_record_field(t, name)) >= 0 &&
+		    strlen(t->fields[k].zh) == (size_t)(open - what) &&
+		    !memcmp(t->fields[k].zh, what, (size_t)(open - what))) {
+			snprintf(field, sizeof(field), "%s %s", t->fields[k].zh, t->fields[k].name);
 			what = close + 3;
 		}
 	}
