@@ -82,6 +82,8 @@ struct config {
 	uint64_t report_ack_normal_s;
 	char *report_failover; /* parent unreachable this long: straight to the county */
 	uint64_t report_failover_s;
+	/* compliance */
+	char *standards_dir;   /* the standards' directory ("": the default) */
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */

@@ -172,6 +172,13 @@ _Static_assert(offsetof(struct config, report_ack_urgent_s) ==
                    offsetof(struct config, report_ack_urgent) + sizeof(char *),
                "K_DUR: the seconds follow the string");
 
+static const struct key compliance_keys[] = {
+    TEXT("standards_dir", K_PATH_OPT, standards_dir, "", true,
+         "Directory of the standards (ID.cfg) `carenet compliance` evaluates; empty: "
+         "/etc/carenet/standards, else /usr/share/carenet/standards, else the source tree's."),
+    END,
+};
+
 const struct key config_keys[] = {
     TEXT("data_dir", K_PATH, data_dir, "data", false,
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
@@ -199,6 +206,7 @@ const struct key config_keys[] = {
     GROUP("audit", audit_keys),
     GROUP("records", records_keys),
     GROUP("reports", reports_keys),
+    GROUP("compliance", compliance_keys),
     END,
 };
 

@@ -401,6 +401,8 @@ static int make_policy(struct node *n)
 	p->report_ack[0] = n->cfg->report_ack_urgent_s;
 	p->report_ack[1] = n->cfg->report_ack_high_s;
 	p->report_ack[2] = n->cfg->report_ack_normal_s;
+	snprintf(p->standards_dir, sizeof(p->standards_dir), "%s",
+	         n->cfg->standards_dir ? n->cfg->standards_dir : "");
 	return 0;
 }
 

@@ -173,7 +173,7 @@ static void test_utf8(void)
 static void test_table(void)
 {
 	struct table t;
-	char *buf = NULL, *l2, *l3;
+	char *buf = NULL, *l2 = NULL, *l3 = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 

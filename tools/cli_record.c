@@ -104,8 +104,8 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 	if (!t)
 		fprintf(stderr, "%s: unknown record type '%s' (未知类型): use office, division, "
 		                "document, staff, training, meeting, child, activity, visit, "
-		                "hotline, case, application, assessment, intervention, placement "
-		                "or support\n",
+		                "hotline, case, application, assessment, intervention, placement, "
+		                "support or attestation\n",
 		        prog, name ? name : "");
 	return t;
 }

@@ -1,8 +1,8 @@
 /*
  * cli_record_int: what cli_record.c (options, requests, subcommands) and
  * cli_record_io.c (output formats, RECORD.json and CSV readers) share. Not
- * for use outside `carenet record` and `carenet case` (cli_case.c: cases
- * are records). Functions that print do so on stdout
+ * for use outside `carenet record`, `carenet case` (cli_case.c: cases
+ * are records) and `carenet attest` (cli_attest.c: attestations are R27). Functions that print do so on stdout
  * (results) or stderr (problems, each beginning with prog or the file name);
  * the int ones return 0 or a negative CN_E* value.
  */

@@ -56,6 +56,7 @@ struct roles_policy {
 	uint64_t max_document;             /* documents' size cap in bytes (0: roles/docs' default) */
 	uint64_t report_ack[3];            /* reports: a hop's acknowledgement deadline in seconds,
 	                                    * by urgency (urgent, high, normal; 0: 1h, 12h, 72h) */
+	char standards_dir[1024];          /* compliance.standards_dir ("": sd_default_dir()) */
 };
 
 struct roles_env {

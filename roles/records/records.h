@@ -17,6 +17,8 @@
  *             village and the new owner's accept; who may write a record
  *             whose owner changed
  * ledger.c    ledger summary (counts, no personal field) and --stale
+ * scan.c      records_each: one type's open records under an owner prefix,
+ *             one at a time (roles top feeds roles/compliance with it)
  * record_csv.c a CSV ledger read into RecordInputs (roles.h: roles_record_csv),
  *             the one reader for `record import` and the web's import
  *             form; the node never calls it
@@ -50,7 +52,7 @@
 #define REC_MAX_BATCH 100000 /* records in one write request */
 #define RECORDS_TYPE_NAMES                                                                  \
 	"office, division, document, staff, training, meeting, child, activity, visit, "     \
-	"hotline, case, application, assessment, intervention, placement or support"
+	"hotline, case, application, assessment, intervention, placement, support or attestation"
 
 /* A record in memory: values indexed by the type's schema rows. */
 struct rec {
@@ -218,6 +220,16 @@ int records_case_refs(struct roles *r, MDB_txn *txn, const struct rec *rc, char 
 int records_case_held(struct roles *r, MDB_txn *txn, const char *id);
 /* "YYYY-MM-DD HH:MM" in China time (UTC+8): an RK_TIME value of t. */
 void records_time_text(uint64_t t, char *out, size_t len);
+
+/* ---- scan.c ---- */
+/* fn for every open record of type t whose owner begins with prefix (exact:
+ * is prefix), through the "t:" and "o:" indexes inside txn; rc is valid
+ * during the call only. personal: open the sealed fields (else they are
+ * NULL: the record is not opened at all). fn's non-zero return stops and is
+ * returned; store errors pass through. */
+int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
+                 int exact, int personal, int (*fn)(const struct rec *rc, void *arg),
+                 void *arg);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);

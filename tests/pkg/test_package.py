@@ -58,6 +58,9 @@ def expected_files(man_pages):
         "usr/share/doc/carenet/copyright": 0o644,
         "usr/share/doc/carenet/examples/node.cfg.sample": 0o644,
         "usr/share/lintian/overrides/carenet": 0o644,
+        "usr/share/carenet/standards/mca-2018-demo.cfg": 0o644,
+        "usr/share/carenet/standards/yunnan-2018-demo.cfg": 0o644,
+        "usr/share/carenet/standards/yunnan-2018-plan.cfg": 0o644,
     }
     for m in man_pages:
         files[m] = 0o644
@@ -122,7 +125,7 @@ def check_tree(deb, root, version):
 COMPLETE = """
 source "$1"
 t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _carenet; echo "${COMPREPLY[*]}"; }
-t carenet sta
+t carenet stat
 t carenet ca is
 t carenet status --js
 t carenet --operator bob dir
