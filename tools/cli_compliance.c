@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "cli_bulletin.h"
 #include "cli_compliance.h"
 #include "cmd.h"
 #include "csv.h"
@@ -578,9 +579,11 @@ int cmd_compliance(int argc, char **argv)
 	struct config *cfg = NULL;
 	char ids[512], *v[8];
 	struct sopts o;
-	int rc = parse(argc, argv, &comp_cmd, 0, &o);
+	int rc;
 
-	if (rc)
+	if (argc > 1 && strcmp(argv[1], "form") == 0) /* cli_form.c: the 申报表 */
+		return cmd_compliance_form(argc - 1, argv + 1);
+	if ((rc = parse(argc, argv, &comp_cmd, 0, &o)) != 0)
 		return cli_parse_exit(rc);
 	if (!o.standard)
 		return args_usage_error(&comp_cmd,

@@ -20,5 +20,8 @@ int cli_compliance_qualifies(const Carenet__ComplianceReply *c);
 const char *cli_result_zh(const char *result);
 /* The HTML report of c (Chinese first, English beside; inline CSS and SVG). */
 int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f);
+/* Its heat table: indicators with township roll-ups x townships (the
+ * bulletin's page shows it too); nothing when no indicator has one. */
+void cli_compliance_townships(FILE *f, const Carenet__ComplianceReply *c);
 
 #endif

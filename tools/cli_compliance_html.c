@@ -266,8 +266,8 @@ static void table(FILE *f, const Carenet__ComplianceReply *c, enum part part)
 	fputs("</table>\n", f);
 }
 
-/* Townships × indicators with elements: a heat table. */
-static void townships(FILE *f, const Carenet__ComplianceReply *c)
+/* Townships × indicators with elements: a heat table (also the bulletin's). */
+void cli_compliance_townships(FILE *f, const Carenet__ComplianceReply *c)
 {
 	const Carenet__ComplianceIndicator *cols[40];
 	const char *towns[64];
@@ -353,7 +353,7 @@ int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f)
 	summary(f, c);
 	table(f, c, P_VETO);
 	table(f, c, P_MEASURED);
-	townships(f, c);
+	cli_compliance_townships(f, c);
 	table(f, c, P_OTHER);
 	offices(f, c);
 	fputs(
