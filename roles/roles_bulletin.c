@@ -150,7 +150,8 @@ static int bul_directive(struct bul *c, const Carenet__DirectiveView *d)
 	for (size_t i = 0; i < d->n_targets && rc == 0; i++) {
 		rc = dir_target(c, d, d->targets[i]);
 		if (rc == 0 && d->kind == KIND_RECTIFICATION)
-			rc = item_add(&c->b->rectifications, &c->nrect, &c->crect, d, d->targets[i]);
+			rc =
+			    item_add(&c->b->rectifications, &c->nrect, &c->crect, d, d->targets[i]);
 	}
 	return rc;
 }
@@ -202,7 +203,8 @@ static int bul_reports(struct bul *c)
 	for (size_t i = 0; rc == 0 && i < rep.n_reports; i++) {
 		const Carenet__ReportState *st = rep.reports[i];
 		Carenet__BulletinOffice *o;
-		if (!st->report || st->report->filed_at < c->b->from || st->report->filed_at >= c->b->to)
+		if (!st->report || st->report->filed_at < c->b->from ||
+		    st->report->filed_at >= c->b->to)
 			continue;
 		if (!(o = office(c, st->report->office))) {
 			rc = CN_ENOMEM;
@@ -269,7 +271,8 @@ static int name_one(MDB_txn *txn, void *arg)
 
 	for (size_t i = 0; i < c->no; i++) {
 		name[0] = 0;
-		if (registry_get(c->r->env.store, txn, c->o[i]->id, NULL, name, sizeof(name)) == 0 &&
+		if (registry_get(c->r->env.store, txn, c->o[i]->id, NULL, name, sizeof(name)) ==
+		        0 &&
 		    name[0]) {
 			free(c->o[i]->name);
 			if (!(c->o[i]->name = strdup(name)))
@@ -364,7 +367,8 @@ static void text_build(struct bul *c, FILE *f)
 	const Carenet__BulletinReply *b = c->b;
 
 	fprintf(f, "%s %s Monthly bulletin — %s %s\n\n", BUL_TITLE, b->month, b->office, b->name);
-	fprintf(f, "一、指令办理 Directives: %llu issued, %llu targets; 按时 on time %llu, "
+	fprintf(f,
+	        "一、指令办理 Directives: %llu issued, %llu targets; 按时 on time %llu, "
 	        "逾期办结 late %llu, 逾期未办 overdue %llu, 办理中 open %llu; 按时率 timeliness "
 	        "%.1f%%\n",
 	        (unsigned long long)b->directives, (unsigned long long)b->targeted,
@@ -376,7 +380,8 @@ static void text_build(struct bul *c, FILE *f)
 	for (size_t i = 0; i < b->n_rectifications; i++)
 		fprintf(f, "   整改 rectification: %s %s (%s)\n", b->rectifications[i]->office,
 		        b->rectifications[i]->title, b->rectifications[i]->directive);
-	fprintf(f, "二、强制报告 Reports: %llu filed; hops %llu: 按时受理 in time %llu, 超时受理 late "
+	fprintf(f,
+	        "二、强制报告 Reports: %llu filed; hops %llu: 按时受理 in time %llu, 超时受理 late "
 	        "%llu, 未受理 missed %llu\n",
 	        (unsigned long long)b->reports, (unsigned long long)b->hops,
 	        (unsigned long long)b->hops_in_time, (unsigned long long)b->hops_late,
@@ -387,8 +392,8 @@ static void text_build(struct bul *c, FILE *f)
 	        b->at_after, b->n_changes);
 	for (size_t i = 0; i < b->n_changes; i++)
 		fprintf(f, "   %s: %s → %s  %s\n", b->changes[i]->id,
-		        b->changes[i]->before[0] ? b->changes[i]->before : "-", b->changes[i]->after,
-		        b->changes[i]->zh);
+		        b->changes[i]->before[0] ? b->changes[i]->before : "-",
+		        b->changes[i]->after, b->changes[i]->zh);
 }
 
 static int text_fill(struct bul *c)
@@ -444,8 +449,10 @@ static int bul_publish(struct bul *c, const Carenet__BulletinRequest *q)
 	if ((rc = store_read(c->r->env.store, below_txn, args)) != 0)
 		goto out;
 	if (!v.n) {
-		roles_why(c->r->err, sizeof(c->r->err), "no office known below %s to publish to "
-		          "(carenet offices)", c->r->env.me->id);
+		roles_why(c->r->err, sizeof(c->r->err),
+		          "no office known below %s to publish to "
+		          "(carenet offices)",
+		          c->r->env.me->id);
 		rc = CN_ENOTFOUND;
 		goto out;
 	}
@@ -493,7 +500,7 @@ static int bul_head(struct bul *c, const Carenet__BulletinRequest *q)
 	today = (long)((b->now + CHINA) / 86400);
 	sd_days_date((long)((from + CHINA) / 86400) - 1, b->at_before);
 	sd_days_date((long)((to + CHINA) / 86400) - 1 < today ? (long)((to + CHINA) / 86400) - 1
-	                                                       : today,
+	                                                      : today,
 	             b->at_after);
 	return 0;
 }

@@ -92,7 +92,8 @@ static int parse(int argc, char **argv, struct bopts *o)
 	if (args_operands(&a, 0, 0))
 		return CN_EUSAGE;
 	if (o->json + o->csv + (o->html != NULL) > 1)
-		return args_usage_error(&bcmd, "give at most one of --json, --csv and --html"), CN_EUSAGE;
+		return args_usage_error(&bcmd, "give at most one of --json, --csv and --html"),
+		       CN_EUSAGE;
 	if (!o->month)
 		return args_usage_error(&bcmd, "give --month YYYY-MM (2026-11)"), CN_EUSAGE;
 	if (o->force && !o->publish)
@@ -201,18 +202,19 @@ static void bul_json(const Carenet__BulletinReply *b)
 
 static void bul_csv(const Carenet__BulletinReply *b)
 {
-	static const char *h[] = {"office",        "name",          "targeted",     "on_time",
-	                          "late",          "overdue",       "open",         "timeliness",
-	                          "reports_filed", "hops",          "hops_in_time", "hops_late",
+	static const char *h[] = {"office",        "name",          "targeted",       "on_time",
+	                          "late",          "overdue",       "open",           "timeliness",
+	                          "reports_filed", "hops",          "hops_in_time",   "hops_late",
 	                          "hops_missed",   "records_added", "records_updated"};
 	csv_write_bom(stdout);
 	csv_write_row(stdout, h, 15);
 	for (size_t i = 0; i < b->n_offices; i++) {
 		const Carenet__BulletinOffice *o = b->offices[i];
 		char n[14][24];
-		uint64_t v[] = {o->targeted,   o->on_time,      o->late,          o->overdue,
-		                o->open,       0,               o->reports_filed, o->hops,
-		                o->hops_in_time, o->hops_late,  o->hops_missed,   o->records_added,
+		uint64_t v[] = {o->targeted,       o->on_time,     o->late,
+		                o->overdue,        o->open,        0,
+		                o->reports_filed,  o->hops,        o->hops_in_time,
+		                o->hops_late,      o->hops_missed, o->records_added,
 		                o->records_updated};
 		for (size_t k = 0; k < 13; k++)
 			snprintf(n[k], sizeof(n[k]), "%llu", (unsigned long long)v[k]);
@@ -221,7 +223,7 @@ static void bul_csv(const Carenet__BulletinReply *b)
 			         (double)o->on_time / (double)(o->targeted - o->open));
 		else
 			n[5][0] = 0;
-		const char *cells[] = {o->id, o->name, n[0], n[1], n[2], n[3], n[4], n[5],
+		const char *cells[] = {o->id, o->name, n[0], n[1], n[2],  n[3],  n[4], n[5],
 		                       n[6],  n[7],    n[8], n[9], n[10], n[11], n[12]};
 		csv_write_row(stdout, cells, 15);
 	}
@@ -286,7 +288,10 @@ static int trend(const char *prog, const struct config *cfg, const Carenet__Bull
 			return rc;
 		for (size_t i = 0; i < rep->compliance->n_indicators; i++) {
 			const char *r = rep->compliance->indicators[i]->result;
-			p->n[!strcmp(r, "pass") ? 0 : !strcmp(r, "fail") ? 1 : !strcmp(r, "unknown") ? 2 : 3]++;
+			p->n[!strcmp(r, "pass")      ? 0
+			     : !strcmp(r, "fail")    ? 1
+			     : !strcmp(r, "unknown") ? 2
+			                             : 3]++;
 		}
 		carenet__control_reply__free_unpacked(rep, NULL);
 		t->n++;

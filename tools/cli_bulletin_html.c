@@ -50,10 +50,10 @@ void cli_html_head(FILE *f, const char *title)
 	      ".en{color:#555;font-size:8.5pt}.sub{color:#444;margin:0 0 8pt}\n"
 	      "table{border-collapse:collapse;width:100%}tr{page-break-inside:avoid}\n"
 	      "th,td{border:1px solid #bbb;padding:2pt 4pt;vertical-align:top;text-align:left}"
-	      "th{background:#eee;font-weight:600}td.n{text-align:right}\n"
+	      "th{background:#eee;font-weight:600}td.n{text-align:right;width:9mm}\n"
 	      ".pass{background:#d9f0d9}.fail{background:#f8d0cc}.unk{background:#fbeec2}"
 	      ".na{background:#eee;color:#666}\n"
-	      ".kpi{display:inline-block;vertical-align:top;width:40mm;padding:4pt 6pt;"
+	      ".kpi{display:inline-block;vertical-align:top;width:30mm;padding:4pt 6pt;"
 	      "margin:0 4pt 4pt 0;border:1px solid #bbb;border-radius:3pt}\n"
 	      ".kpi b{display:block;font-size:16pt}\n"
 	      ".mono{font-family:monospace;font-size:8.5pt}.small{font-size:8pt}\n"
@@ -80,13 +80,15 @@ static void stack(FILE *f, const uint64_t *v, const char *const *c, size_t n, in
 	double x = 0;
 	for (size_t i = 0; i < n; i++)
 		total += v[i];
-	fprintf(f, "<svg width=\"%d\" height=\"12\" viewBox=\"0 0 %d 12\">"
-	        "<rect width=\"%d\" height=\"12\" fill=\"#f4f4f4\"/>", w, w, w);
+	fprintf(f,
+	        "<svg width=\"%d\" height=\"12\" viewBox=\"0 0 %d 12\">"
+	        "<rect width=\"%d\" height=\"12\" fill=\"#f4f4f4\"/>",
+	        w, w, w);
 	for (size_t i = 0; total && i < n; i++) {
 		double wi = (double)w * (double)v[i] / (double)total;
 		if (v[i])
-			fprintf(f, "<rect x=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\"/>", x, wi,
-			        c[i]);
+			fprintf(f, "<rect x=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\"/>", x,
+			        wi, c[i]);
 		x += wi;
 	}
 	fputs("</svg>", f);
@@ -119,8 +121,10 @@ static void headline(FILE *f, const Carenet__BulletinReply *b)
 	cli_html_esc(f, b->name);
 	fputs(" <span class=\"mono\">", f);
 	cli_html_esc(f, b->office);
-	fprintf(f, "</span> · 统计期 <span class=\"en\">period</span> %s (北京时间 China time) · "
-	        "生成于 <span class=\"en\">made</span> %s</p>\n", b->month, when);
+	fprintf(f,
+	        "</span> · 统计期 <span class=\"en\">period</span> %s (北京时间 China time) · "
+	        "生成于 <span class=\"en\">made</span> %s</p>\n",
+	        b->month, when);
 	pct(v, sizeof(v), b->on_time, b->targeted - b->open);
 	kpi(f, "按时办结率", "timeliness", v);
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)b->overdue);
@@ -138,13 +142,15 @@ static void directives(FILE *f, const Carenet__BulletinReply *b)
 	static const char *const c[] = {C_OK, C_LATE, C_BAD, C_OPEN};
 	static const char *const l[] = {"按时 on time", "逾期办结 late", "逾期未办 overdue",
 	                                "办理中 open"};
-	fprintf(f, "<h2>一、指令办理 <span class=\"en\">Directives: %llu created in the month, "
-	        "%llu targets</span></h2>\n", (unsigned long long)b->directives,
-	        (unsigned long long)b->targeted);
+	fprintf(f,
+	        "<h2>一、指令办理 <span class=\"en\">Directives: %llu created in the month, "
+	        "%llu targets</span></h2>\n",
+	        (unsigned long long)b->directives, (unsigned long long)b->targeted);
 	legend(f, c, l, 4);
 	fputs("<table><tr><th>单位 <span class=\"en\">office</span></th><th>任务 <span "
 	      "class=\"en\">targets</span></th><th>按时</th><th>逾期办结</th><th>逾期未办</th>"
-	      "<th>办理中</th><th>按时率 <span class=\"en\">rate</span></th><th></th></tr>\n", f);
+	      "<th>办理中</th><th>按时率 <span class=\"en\">rate</span></th><th></th></tr>\n",
+	      f);
 	for (size_t i = 0; i < b->n_offices; i++) {
 		const Carenet__BulletinOffice *o = b->offices[i];
 		uint64_t v[] = {o->on_time, o->late, o->overdue, o->open};
@@ -156,13 +162,15 @@ static void directives(FILE *f, const Carenet__BulletinReply *b)
 		cli_html_esc(f, o->id);
 		fputs("</span> ", f);
 		cli_html_esc(f, o->name);
-		fprintf(f, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
-		        "%llu</td><td class=\"n%s\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
-		        "%s</td><td>", (unsigned long long)o->targeted,
-		        (unsigned long long)o->on_time, (unsigned long long)o->late,
-		        o->overdue ? " fail" : "", (unsigned long long)o->overdue,
-		        (unsigned long long)o->open, r);
-		stack(f, v, c, 4, 160);
+		fprintf(
+		    f,
+		    "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
+		    "%llu</td><td class=\"n%s\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
+		    "%s</td><td>",
+		    (unsigned long long)o->targeted, (unsigned long long)o->on_time,
+		    (unsigned long long)o->late, o->overdue ? " fail" : "",
+		    (unsigned long long)o->overdue, (unsigned long long)o->open, r);
+		stack(f, v, c, 4, 110);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
@@ -176,7 +184,8 @@ static void items(FILE *f, const char *h, Carenet__BulletinItem *const *v, size_
 	fputs("<table class=\"small\"><tr><th>单位 <span class=\"en\">office</span></th><th>指令 "
 	      "<span class=\"en\">directive</span></th><th>标题 <span class=\"en\">title</span>"
 	      "</th><th>期限 <span class=\"en\">due</span></th><th>状态 <span class=\"en\">"
-	      "state</span></th></tr>\n", f);
+	      "state</span></th></tr>\n",
+	      f);
 	for (size_t i = 0; i < n; i++) {
 		char due[32];
 		time_t t = (time_t)v[i]->due + 8 * 3600;
@@ -197,17 +206,21 @@ static void reports(FILE *f, const Carenet__BulletinReply *b)
 	static const char *const c[] = {C_OK, C_LATE, C_BAD, C_OPEN};
 	static const char *const l[] = {"按时受理 in time", "超时受理 late", "未受理 missed",
 	                                "待受理 pending"};
-	fprintf(f, "<h2>二、强制报告受理 <span class=\"en\">Mandatory reports: %llu filed, %llu "
-	        "hops to acknowledge</span></h2>\n", (unsigned long long)b->reports,
-	        (unsigned long long)b->hops);
+	fprintf(f,
+	        "<h2>二、强制报告受理 <span class=\"en\">Mandatory reports: %llu filed, %llu "
+	        "hops to acknowledge</span></h2>\n",
+	        (unsigned long long)b->reports, (unsigned long long)b->hops);
 	if (!b->hops) {
-		fputs("<p>本月无强制报告 <span class=\"en\">no report filed this month</span></p>\n", f);
+		fputs(
+		    "<p>本月无强制报告 <span class=\"en\">no report filed this month</span></p>\n",
+		    f);
 		return;
 	}
 	legend(f, c, l, 4);
 	fputs("<table><tr><th>单位 <span class=\"en\">office</span></th><th>上报 <span "
 	      "class=\"en\">filed</span></th><th>应受理 <span class=\"en\">hops</span></th>"
-	      "<th>按时</th><th>超时</th><th>未受理</th><th></th></tr>\n", f);
+	      "<th>按时</th><th>超时</th><th>未受理</th><th></th></tr>\n",
+	      f);
 	for (size_t i = 0; i < b->n_offices; i++) {
 		const Carenet__BulletinOffice *o = b->offices[i];
 		uint64_t pend = o->hops - o->hops_in_time - o->hops_late - o->hops_missed;
@@ -216,7 +229,8 @@ static void reports(FILE *f, const Carenet__BulletinReply *b)
 			continue;
 		fputs("<tr><td class=\"mono\">", f);
 		cli_html_esc(f, o->id);
-		fprintf(f, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
+		fprintf(f,
+		        "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
 		        "%llu</td><td class=\"n\">%llu</td><td class=\"n%s\">%llu</td><td>",
 		        (unsigned long long)o->reports_filed, (unsigned long long)o->hops,
 		        (unsigned long long)o->hops_in_time, (unsigned long long)o->hops_late,
@@ -235,12 +249,14 @@ static void ledger(FILE *f, const Carenet__BulletinReply *b)
 	for (size_t i = 0; i < b->n_offices; i++)
 		if (b->offices[i]->records_added + b->offices[i]->records_updated > max)
 			max = b->offices[i]->records_added + b->offices[i]->records_updated;
-	fprintf(f, "<h2>三、台账活动 <span class=\"en\">Ledger activity: %llu records added, %llu "
-	        "updated</span></h2>\n", (unsigned long long)b->records_added,
-	        (unsigned long long)b->records_updated);
+	fprintf(f,
+	        "<h2>三、台账活动 <span class=\"en\">Ledger activity: %llu records added, %llu "
+	        "updated</span></h2>\n",
+	        (unsigned long long)b->records_added, (unsigned long long)b->records_updated);
 	legend(f, c, l, 2);
 	fputs("<table><tr><th>单位 <span class=\"en\">office</span></th><th>新增</th><th>更新"
-	      "</th><th></th></tr>\n", f);
+	      "</th><th></th></tr>\n",
+	      f);
 	for (size_t i = 0; i < b->n_offices; i++) {
 		const Carenet__BulletinOffice *o = b->offices[i];
 		uint64_t v[] = {o->records_added, o->records_updated};
@@ -259,8 +275,10 @@ static void ledger(FILE *f, const Carenet__BulletinReply *b)
 
 static const char *res_cls(const char *r)
 {
-	return !strcmp(r, "pass") ? "pass" : !strcmp(r, "fail") ? "fail"
-	                                   : !strcmp(r, "unknown") ? "unk" : "na";
+	return !strcmp(r, "pass")      ? "pass"
+	       : !strcmp(r, "fail")    ? "fail"
+	       : !strcmp(r, "unknown") ? "unk"
+	                               : "na";
 }
 
 /* Stacked columns per month end (pass fail unknown n/a) with pass count. */
@@ -275,8 +293,10 @@ static void trend_svg(FILE *f, const struct bul_trend *t)
 		max = s > max ? s : max;
 	}
 	legend(f, c, l, 4);
-	fprintf(f, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-	        "font-size=\"10\" font-family=\"sans-serif\">\n", W, H, W, H);
+	fprintf(f,
+	        "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	        "font-size=\"10\" font-family=\"sans-serif\">\n",
+	        W, H, W, H);
 	fprintf(f, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", top + bh, W,
 	        top + bh);
 	for (size_t i = 0; i < t->n; i++) {
@@ -286,16 +306,19 @@ static void trend_svg(FILE *f, const struct bul_trend *t)
 			double h = (double)bh * (double)t->v[i].n[k] / (double)max;
 			y -= h;
 			if (h > 0)
-				fprintf(f, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
-				        "fill=\"%s\"/>", x, y, cw / 2, h, c[k]);
+				fprintf(f,
+				        "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
+				        "fill=\"%s\"/>",
+				        x, y, cw / 2, h, c[k]);
 		}
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\">%lu</text>", x + cw / 4,
-		        y - 3, t->v[i].n[0]);
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\">%lu</text>",
+		        x + cw / 4, y - 3, t->v[i].n[0]);
 		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x + cw / 4,
 		        top + bh + 14, t->v[i].at);
 	}
 	fputs("</svg>\n<p class=\"small en\">每列为月末评估结果 (number above: indicators "
-	      "passing; the current month: as of today)</p>\n", f);
+	      "passing; the current month: as of today)</p>\n",
+	      f);
 }
 
 static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct bul_trend *t)
@@ -303,7 +326,8 @@ static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct bu
 	static const char *const names[] = {"达标 pass", "未达标 fail", "不明 unknown",
 	                                    "不适用 n/a"};
 	fputs("<h2>四、合规变化 <span class=\"en\">Compliance: what changed since last month"
-	      "</span></h2>\n<p>标准 <span class=\"en\">standard</span> <span class=\"mono\">", f);
+	      "</span></h2>\n<p>标准 <span class=\"en\">standard</span> <span class=\"mono\">",
+	      f);
 	cli_html_esc(f, b->standard);
 	fprintf(f, "</span> · %s → %s</p>\n<table class=\"small\"><tr><th></th>", b->at_before,
 	        b->at_after);
@@ -315,28 +339,32 @@ static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct bu
 		size_t n = r ? b->n_summary_after : b->n_summary_before;
 		fprintf(f, "<tr><td>%s</td>", r ? b->at_after : b->at_before);
 		for (size_t k = 0; k < 4; k++)
-			fprintf(f, "<td class=\"n\">%llu</td>", (unsigned long long)(k < n ? v[k] : 0));
+			fprintf(f, "<td class=\"n\">%llu</td>",
+			        (unsigned long long)(k < n ? v[k] : 0));
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
 	if (b->n_changes) {
-		fputs("<table class=\"small\" style=\"margin-top:6pt\"><tr><th>指标 <span class=\"en\">"
+		fputs("<table class=\"small\" style=\"margin-top:6pt\"><tr><th>指标 <span "
+		      "class=\"en\">"
 		      "indicator</span></th><th>上月 <span class=\"en\">before</span></th><th>本月 "
 		      "<span class=\"en\">now</span></th><th>内容 <span class=\"en\">what</span>"
-		      "</th></tr>\n", f);
+		      "</th></tr>\n",
+		      f);
 		for (size_t i = 0; i < b->n_changes; i++) {
 			const Carenet__BulletinChange *c = b->changes[i];
 			fprintf(f, "<tr><td class=\"mono\">%s", c->veto ? "否决 " : "");
 			cli_html_esc(f, c->id);
 			fprintf(f, "</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td><td>",
-			        res_cls(c->before), c->before[0] ? c->before : "—", res_cls(c->after),
-			        c->after);
+			        res_cls(c->before), c->before[0] ? c->before : "—",
+			        res_cls(c->after), c->after);
 			cli_html_esc(f, c->zh);
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
 	}
-	fputs("<h2>五、近六个月趋势 <span class=\"en\">Trend: the last 6 month ends</span></h2>\n", f);
+	fputs("<h2>五、近六个月趋势 <span class=\"en\">Trend: the last 6 month ends</span></h2>\n",
+	      f);
 	trend_svg(f, t);
 	if (b->compliance)
 		cli_compliance_townships(f, b->compliance);

@@ -154,11 +154,29 @@ static int records(const char *prog, const struct config *cfg, int reveal, struc
 			snprintf(f->head_phone, sizeof(f->head_phone), "%s", field(r, "phone"));
 		} else if (!strcmp(post, "联系人")) {
 			snprintf(f->contact, sizeof(f->contact), "%s", field(r, "name"));
-			snprintf(f->contact_phone, sizeof(f->contact_phone), "%s", field(r, "phone"));
+			snprintf(f->contact_phone, sizeof(f->contact_phone), "%s",
+			         field(r, "phone"));
 		}
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	return 0;
+}
+
+/* The unit's name when the county has no R01 profile: the node's name. */
+static int node_name(const char *prog, const struct config *cfg, struct form *f)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	Carenet__Empty e = CARENET__EMPTY__INIT;
+	int rc;
+	if (f->name[0])
+		return 0;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_STATUS;
+	req.status = &e;
+	if ((rc = cli_call(prog, cfg, &req, CLI_TIMEOUT_MS, &rep)) == 0 && rep->status)
+		snprintf(f->name, sizeof(f->name), "%s", rep->status->name);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return rc;
 }
 
 static int evaluate(const char *prog, const struct config *cfg, const char *at, struct form *f)
@@ -247,7 +265,8 @@ static void cell(FILE *o, const char *label, const char *v, int span)
 
 static void figures(FILE *o, const struct form *f)
 {
-	fprintf(o, "<p><b>一、基本情况</b> <span class=\"en\">Facts and figures (from the records "
+	fprintf(o,
+	        "<p><b>一、基本情况</b> <span class=\"en\">Facts and figures (from the records "
 	        "held at the county)</span></p>\n<table class=\"small\"><tr><th>乡镇（街道）"
 	        "<span class=\"en\">townships</span></th><td class=\"n\">%lu</td><th>村 <span "
 	        "class=\"en\">villages</span></th><td class=\"n\">%lu</td><th>社区 <span "
@@ -258,7 +277,8 @@ static void figures(FILE *o, const struct form *f)
 	        f->townships, f->villages, f->communities, f->homes, f->staff, f->children);
 	fputs("<table class=\"small\" style=\"margin-top:4pt\"><tr><th style=\"width:50%\">岗位 "
 	      "<span class=\"en\">staff by post</span></th><th>儿童类别 <span class=\"en\">"
-	      "children by category</span></th></tr><tr><td>", o);
+	      "children by category</span></th></tr><tr><td>",
+	      o);
 	for (size_t i = 0; i < f->posts.n; i++) {
 		cli_html_esc(o, f->posts.k[i]);
 		fprintf(o, " <b>%lu</b><br>", f->posts.v[i]);
@@ -276,21 +296,25 @@ static void selfeval(FILE *o, const struct form *f)
 	unsigned long n[4];
 	int ok = cli_compliance_qualifies(f->eval);
 	cli_compliance_counts(f->eval, n);
-	fprintf(o, "<p><b>二、自评情况</b> <span class=\"en\">Self-evaluation against %s at %s"
+	fprintf(o,
+	        "<p><b>二、自评情况</b> <span class=\"en\">Self-evaluation against %s at %s"
 	        "</span>: 达标 %lu · 未达标 %lu · 不明 %lu · 不适用 %lu — %s</p>\n",
 	        f->eval->standard, f->eval->at, n[0], n[1], n[2], n[3],
 	        ok ? "全部达标 <span class=\"en\">meets every indicator</span>"
 	           : "尚未全部达标 <span class=\"en\">not every indicator passes yet</span>");
-	fputs("<table class=\"small\"><tr><th>指标 <span class=\"en\">indicator</span></th><th>"
-	      "结果</th><th>内容 <span class=\"en\">what</span></th></tr>\n", o);
+	fputs("<table class=\"small ev\"><tr><th>指标 <span class=\"en\">indicator</span></th><th>"
+	      "结果</th><th>内容 <span class=\"en\">what</span></th></tr>\n",
+	      o);
 	for (size_t i = 0; i < f->eval->n_indicators; i++) {
 		const Carenet__ComplianceIndicator *x = f->eval->indicators[i];
 		const char *r = x->result;
 		fprintf(o, "<tr><td class=\"mono\">%s", x->veto ? "否决 " : "");
 		cli_html_esc(o, x->id);
-		fprintf(o, "</td><td class=\"%s\">", !strcmp(r, "pass") ? "pass"
-		                                     : !strcmp(r, "fail") ? "fail"
-		                                     : !strcmp(r, "unknown") ? "unk" : "na");
+		fprintf(o, "</td><td class=\"%s\">",
+		        !strcmp(r, "pass")      ? "pass"
+		        : !strcmp(r, "fail")    ? "fail"
+		        : !strcmp(r, "unknown") ? "unk"
+		                                : "na");
 		cli_html_esc(o, cli_result_zh(r));
 		fputs("</td><td>", o);
 		cli_html_esc(o, x->zh);
@@ -301,23 +325,27 @@ static void selfeval(FILE *o, const struct form *f)
 
 static void blank(FILE *o, const char *zh, const char *en)
 {
-	fprintf(o, "<div class=\"opinion\"><b>%s：</b> <span class=\"en\">%s (on paper)</span>"
+	fprintf(o,
+	        "<div class=\"opinion\"><b>%s：</b> <span class=\"en\">%s (on paper)</span>"
 	        "<div class=\"blank\"></div><p class=\"seal\">（公章 <span class=\"en\">seal"
 	        "</span>）&nbsp;&nbsp;&nbsp;&nbsp;年 &nbsp;&nbsp;&nbsp;月 &nbsp;&nbsp;&nbsp;日</p>"
-	        "</div>\n", zh, en);
+	        "</div>\n",
+	        zh, en);
 }
 
 static void form_html(FILE *o, const struct form *f)
 {
 	cli_html_head(o, "申报表 Application form — 全国农村留守儿童关爱保护和困境儿童保障示范县");
 	fputs("<style>.opinion{margin-top:8pt;page-break-inside:avoid}.seal{text-align:right;"
-	      "margin:2pt 0}.form th{width:22%}</style>\n"
+	      "margin:2pt 0}table.form>tbody>tr>th{width:20%}.ev td:first-child{width:34%}"
+	      ".ev td:nth-child(2){width:14%;white-space:nowrap}</style>\n"
 	      "<p class=\"small\">附件 2 <span class=\"en\">民函〔2018〕4号 Annex 2</span></p>\n"
 	      "<h1 style=\"text-align:center\">全国农村留守儿童关爱保护和困境儿童保障示范<br>"
 	      "县（市、区、旗）申报表</h1><p class=\"sub\" style=\"text-align:center\"><span "
 	      "class=\"en\">Application: national demonstration county for the care of left-behind "
 	      "children and the protection of children in difficulty — filled by carenet from "
-	      "data</span></p>\n<table class=\"form\"><tr>", o);
+	      "data</span></p>\n<table class=\"form\"><tr>",
+	      o);
 	cell(o, "单位名称 <span class=\"en\">unit</span>", f->name[0] ? f->name : NULL, 1);
 	fputs("</tr>\n<tr>", o);
 	cell(o, "负责人姓名 <span class=\"en\">head</span>", f->head, 0);
@@ -326,7 +354,8 @@ static void form_html(FILE *o, const struct form *f)
 	cell(o, "联系人姓名及职务 <span class=\"en\">contact</span>", f->contact, 0);
 	cell(o, "联系方式 <span class=\"en\">contact phone</span>", f->contact_phone, 0);
 	fputs("</tr>\n<tr><td colspan=\"4\"><b>基本情况及主要工作：</b> <span class=\"en\">Facts "
-	      "and main work</span> — <span class=\"mono\">", o);
+	      "and main work</span> — <span class=\"mono\">",
+	      o);
 	cli_html_esc(o, f->county);
 	fputs("</span>", o);
 	if (f->county_type[0])
@@ -339,9 +368,11 @@ static void form_html(FILE *o, const struct form *f)
 	fputs("<p class=\"small\">注：本项内容超出可另附页。</p></td></tr></table>\n", o);
 	blank(o, "县级人民政府推荐意见", "the county government's recommendation");
 	blank(o, "地市级民政部门推荐意见", "the prefecture civil affairs bureau's recommendation");
-	blank(o, "省级民政部门推荐意见", "the provincial civil affairs department's recommendation");
+	blank(o, "省级民政部门推荐意见",
+	      "the provincial civil affairs department's recommendation");
 	fputs("<p class=\"small\">（本表格一式两份 <span class=\"en\">in duplicate</span>）</p>\n"
-	      "</body></html>\n", o);
+	      "</body></html>\n",
+	      o);
 }
 
 static int write_html(const char *prog, const struct form *f, const char *path)
@@ -387,14 +418,15 @@ int cmd_compliance_form(int argc, char **argv)
 	if (args_operands(&a, 1, 1))
 		return CN_EXIT_USAGE;
 	if (strcmp(argv[a.ind], FORM_ID))
-		return args_usage_error(&fcmd, "no form %s: the forms are " FORM_ID
-		                        " (民函〔2018〕4号 附件2)", argv[a.ind]);
+		return args_usage_error(
+		    &fcmd, "no form %s: the forms are " FORM_ID " (民函〔2018〕4号 附件2)",
+		    argv[a.ind]);
 	if (!html && !json)
 		return args_usage_error(&fcmd, "give --html FILE, --json or both");
 	if ((rc = cli_config(prog, cfgpath ? cfgpath : CONFIG_DEFAULT_PATH, &cfg)) != 0)
 		return cn_exit_code(rc);
 	if ((rc = evaluate(prog, cfg, at, &f)) == 0 && (rc = summary(prog, cfg, &f)) == 0 &&
-	    (rc = records(prog, cfg, reveal, &f)) == 0) {
+	    (rc = records(prog, cfg, reveal, &f)) == 0 && (rc = node_name(prog, cfg, &f)) == 0) {
 		if (json)
 			form_json(&f);
 		if (html)
