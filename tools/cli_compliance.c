@@ -356,7 +356,8 @@ static const struct args_cmd comp_cmd = {
     "measured — never a silent pass) or n/a (不适用), the measured value, the\n"
     "threshold, the offices that fail it, a roll-up per township and the age of\n"
     "each office's data. Veto items (一票否决) first. Counts and office ids only:\n"
-    "no personal field is printed.\n",
+    "no personal field is printed. `carenet compliance form mca-2018` fills the\n"
+    "Ministry's application form (申报表) from data (form --help).\n",
     comp_opts, NULL};
 
 static const char *const res_names[] = {"pass", "fail", "unknown", "n/a"};
