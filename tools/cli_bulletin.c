@@ -252,41 +252,38 @@ static void bul_table(const Carenet__BulletinReply *b)
 
 /* ------------------------------------------------------------------ html */
 
-/* The last day of the month `back` months before YYYY-MM's (0: its own; the
- * current month: today, as the node's at_after). */
-static void month_end(const Carenet__BulletinReply *b, int back, char *out, size_t len)
+/* The last day of the month `back` months before date's (YYYY-MM-DD). */
+static void month_end(const char *date, int back, char *out, size_t len)
 {
 	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y = atoi(b->month), m = atoi(b->month + 5) - back, d;
+	int y = atoi(date), m = atoi(date + 5) - back, d;
 	while (m < 1)
 		m += 12, y--;
 	d = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
-	if (back == 0)
-		snprintf(out, len, "%s", b->at_after);
-	else
-		snprintf(out, len, "%04d-%02d-%02d", y, m, d);
+	snprintf(out, len, "%04d-%02d-%02d", y, m, d);
 }
 
-static int trend(const char *prog, const struct config *cfg, const Carenet__BulletinReply *b,
-                 const Carenet__BulletinRequest *q, struct bul_trend *t)
+int cli_compliance_trend(const char *prog, const struct config *cfg, char **standards, size_t n,
+                         const char *office, const char *last, struct bul_trend *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (int k = BUL_TREND - 1; k >= 0; k--) {
 		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 		Carenet__ComplianceRequest cq = CARENET__COMPLIANCE_REQUEST__INIT;
 		Carenet__ControlReply *rep = NULL;
-		char *def[] = {"mca-2018-demo"};
 		struct bul_point *p = &t->v[t->n];
 		int rc;
-		month_end(b, k, p->at, sizeof(p->at));
-		cq.standards = q->n_standards ? q->standards : def;
-		cq.n_standards = q->n_standards ? q->n_standards : 1;
-		cq.office = "", cq.at = p->at;
+		if (k == 0)
+			snprintf(p->at, sizeof(p->at), "%s", last);
+		else
+			month_end(last, k, p->at, sizeof(p->at));
+		cq.standards = standards, cq.n_standards = n;
+		cq.office = (char *)office, cq.at = p->at;
 		req.request_case = CARENET__CONTROL_REQUEST__REQUEST_COMPLIANCE;
 		req.compliance = &cq;
 		if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) != 0)
 			return rc;
-		for (size_t i = 0; i < rep->compliance->n_indicators; i++) {
+		for (size_t i = 0; rep->compliance && i < rep->compliance->n_indicators; i++) {
 			const char *r = rep->compliance->indicators[i]->result;
 			p->n[!strcmp(r, "pass")      ? 0
 			     : !strcmp(r, "fail")    ? 1
@@ -308,7 +305,10 @@ static int bul_html(const char *prog, const struct config *cfg, const Carenet__B
 	FILE *f;
 	int rc;
 
-	if ((rc = trend(prog, cfg, b, q, &t)) != 0)
+	char *def[] = {"mca-2018-demo"};
+	if ((rc = cli_compliance_trend(prog, cfg, q->n_standards ? q->standards : def,
+	                               q->n_standards ? q->n_standards : 1, "", b->at_after, &t)) !=
+	    0)
 		return rc;
 	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;

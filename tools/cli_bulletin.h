@@ -27,6 +27,14 @@ void cli_bulletin_html(const Carenet__BulletinReply *b, const struct bul_trend *
 void cli_html_esc(FILE *f, const char *s);
 void cli_html_head(FILE *f, const char *title);
 
+/* The evaluation at the 6 month ends up to last (YYYY-MM-DD, itself the
+ * last point), asked of the node (cli_bulletin.c). */
+struct config;
+int cli_compliance_trend(const char *prog, const struct config *cfg, char **standards, size_t n,
+                         const char *office, const char *last, struct bul_trend *t);
+/* The trend as stacked SVG columns (cli_bulletin_html.c). */
+void cli_html_trend(FILE *f, const struct bul_trend *t);
+
 int cmd_bulletin(int argc, char **argv);
 int cmd_compliance_form(int argc, char **argv);
 

@@ -282,7 +282,7 @@ static const char *res_cls(const char *r)
 }
 
 /* Stacked columns per month end (pass fail unknown n/a) with pass count. */
-static void trend_svg(FILE *f, const struct bul_trend *t)
+void cli_html_trend(FILE *f, const struct bul_trend *t)
 {
 	static const char *const c[] = {C_OK, C_BAD, C_LATE, C_OPEN};
 	static const char *const l[] = {"达标 pass", "未达标 fail", "不明 unknown", "不适用 n/a"};
@@ -365,7 +365,7 @@ static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct bu
 	}
 	fputs("<h2>五、近六个月趋势 <span class=\"en\">Trend: the last 6 month ends</span></h2>\n",
 	      f);
-	trend_svg(f, t);
+	cli_html_trend(f, t);
 	if (b->compliance)
 		cli_compliance_townships(f, b->compliance);
 }

@@ -547,15 +547,22 @@ static void comp_table(const Carenet__ComplianceReply *c)
 	                                   : "does not (yet) meet the standard");
 }
 
-static int comp_html(const char *prog, const Carenet__ComplianceReply *c, const char *path)
+/* The page, with the trend of the 6 month ends up to --at (6 more requests). */
+static int comp_html(const char *prog, const struct config *cfg,
+                     const Carenet__ComplianceRequest *q, const Carenet__ComplianceReply *c,
+                     const char *path)
 {
+	struct bul_trend t;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 	int rc;
-	if (!f)
+	if ((rc = cli_compliance_trend(prog, cfg, q->standards, q->n_standards, q->office, c->at,
+	                               &t)) != 0)
+		return rc;
+	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;
-	cli_compliance_html(c, f);
+	cli_compliance_html(c, &t, f);
 	fclose(f);
 	if ((rc = util_write_file(path, buf, len, 0644, 0)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
@@ -602,7 +609,7 @@ int cmd_compliance(int argc, char **argv)
 		else if (o.csv)
 			comp_csv(rep->compliance);
 		else if (o.html)
-			rc = comp_html(prog, rep->compliance, o.html);
+			rc = comp_html(prog, cfg, &q, rep->compliance, o.html);
 		else
 			comp_table(rep->compliance);
 	}

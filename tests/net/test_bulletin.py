@@ -13,7 +13,8 @@ member at another.
 exactly (per office too), the overdue and rectification lists, the
 compliance changes equal to the difference of `compliance --at` at the two
 month ends; at a township: its villages only; --csv read by Python's csv
-(BOM); --html written, holding the numbers (and no script); --publish: a
+(BOM); --html written, holding the numbers (and no script; compliance --html has
+the trend too); --publish: a
 circular that reaches every village's inbox; a second publish refused (exit
 4), --force publishes again; a bad month refused (exit 4), no --month exit 2.
 `carenet compliance form mca-2018 --json --html`: the county's figures
@@ -213,6 +214,11 @@ def check_html(net, county, month):
         check(s in page, "the page holds %r" % s)
     for s in ("<script", "http://", "https://", "张三", "13987654321"):
         check(s not in page, "the page holds no %r" % s)
+    path = os.path.join(net.dir, "compliance.html")  # the trend there too
+    cn(net, "compliance", "-c", net.cfg(county), "--standard", "mca-2018-demo", "--html", path)
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    check("近六个月趋势" in page and month_end(month, 5) in page, "compliance --html: the trend")
 
 
 def check_publish(net, county, month, villages, townships):
