@@ -19,6 +19,11 @@ int cli_compliance_qualifies(const Carenet__ComplianceReply *c);
 /* "达标 pass" ... for a result name. */
 const char *cli_result_zh(const char *result);
 /* The HTML report of c (Chinese first, English beside; inline CSS and SVG). */
-int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f);
+struct bul_trend;
+/* The page; trend (may be NULL): the 6 month ends before at (cli_bulletin.h). */
+int cli_compliance_html(const Carenet__ComplianceReply *c, const struct bul_trend *trend, FILE *f);
+/* Its heat table: indicators with township roll-ups x townships (the
+ * bulletin's page shows it too); nothing when no indicator has one. */
+void cli_compliance_townships(FILE *f, const Carenet__ComplianceReply *c);
 
 #endif
