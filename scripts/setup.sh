@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-      liblmdb-dev libconfig-dev libssl-dev python3)
+      liblmdb-dev libconfig-dev libssl-dev libsodium-dev python3)
 case "${1:-}" in
 --test) pkgs+=(clang libclang-rt-14-dev lmdb-utils lintian) ;;
 "") ;;
