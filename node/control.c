@@ -530,6 +530,14 @@ static int receive(struct control *c, zmq_msg_t *part, size_t *np)
 	return CN_EPROTO;
 }
 
+int control_pending(struct control *c)
+{
+	int ev = 0;
+	size_t len = sizeof(ev);
+
+	return zmq_getsockopt(c->sock, ZMQ_EVENTS, &ev, &len) == 0 && (ev & ZMQ_POLLIN);
+}
+
 void control_dispatch(struct control *c)
 {
 	zmq_msg_t part[CONTROL_MAX_PARTS];

@@ -80,5 +80,7 @@ void control_close(struct control **ctl);
 void *control_socket(struct control *ctl);
 /* Reads one request from the socket, dispatches it, answers it. */
 void control_dispatch(struct control *ctl);
+/* 1 if a request is waiting on the socket. */
+int control_pending(struct control *ctl);
 
 #endif

@@ -413,17 +413,40 @@ out:
 	free(failed);
 }
 
+size_t deliver_backlog(const struct deliver *d)
+{
+	return d->nq;
+}
+
+/* How many of the queued frames this turn applies: in order, until they
+ * hold DELIVER_TURN_MSGS messages (at least one frame). A turn's work stays
+ * bounded, so an operator's request waits for at most that much (node.c
+ * serves the control socket first in every turn); a peer's later frames
+ * stay queued, in order, for the next turn. */
+static size_t turn_cut(const struct deliver *d)
+{
+	size_t msgs = 0, i;
+
+	for (i = 0; i < d->nq && msgs < DELIVER_TURN_MSGS; i++)
+		if (d->q[i].f->body_case == CARENET__FRAME__BODY_BATCH)
+			msgs += d->q[i].f->batch->n_msgs;
+	return i;
+}
+
 void deliver_flush(struct deliver *d)
 {
+	size_t total = d->nq, cut = turn_cut(d);
 	int rc;
 
 	if (d->nq || d->nsyn) {
+		d->nq = cut;
 		if ((rc = apply_group(d)) != 0)
 			isolate(d, rc);
 		d->nsyn = 0;
-		for (size_t i = 0; i < d->nq; i++)
+		for (size_t i = 0; i < cut; i++)
 			wire_free(&d->q[i].f);
-		d->nq = 0;
+		memmove(d->q, d->q + cut, (total - cut) * sizeof(*d->q));
+		d->nq = total - cut;
 		d->kick = 1;
 	}
 	if (d->roles && roles_next_due(d->roles) <= deliver_now(d) &&

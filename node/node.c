@@ -27,6 +27,7 @@ volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
 /* How often the loop asks roles whether an audit checkpoint is due. */
 #define NODE_CHECKPOINT_POLL_MS 2000
+#define NODE_CONTROL_BURST 32 /* control requests served per loop turn */
 
 const char *node_ctr_name(enum ctr c)
 {
@@ -605,9 +606,11 @@ static void node_loop(struct node *n)
 			log_warnx("node: zmq_poll: %s", zmq_strerror(errno));
 			break;
 		}
-		link_handle(n->link, items, nl);
-		if (items[nl].revents & ZMQ_POLLIN)
+		/* Operators first: a request waits for at most one turn's
+		 * bounded work (deliver_flush), never behind peers' traffic. */
+		for (int k = 0; k < NODE_CONTROL_BURST && control_pending(n->control); k++)
 			control_dispatch(n->control);
+		link_handle(n->link, items, nl, deliver_backlog(n->deliver) < DELIVER_BACKLOG_MAX);
 		deliver_flush(n->deliver);
 		node_failover(n);
 		if (util_mono_us() >= n->next_checkpoint_us) {
