@@ -141,6 +141,21 @@ int store_write(struct store *st, store_txn_fn fn, void *arg)
 	}
 }
 
+int store_nested(MDB_txn *parent, store_txn_fn fn, void *arg)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_err(mdb_txn_begin(mdb_txn_env(parent), parent, 0, &txn), "nested begin")) !=
+	    0)
+		return rc;
+	if ((rc = fn(txn, arg)) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = store_err(mdb_txn_commit(txn), "nested commit");
+	return rc;
+}
+
 int store_read(struct store *st, store_txn_fn fn, void *arg)
 {
 	MDB_txn *txn;

@@ -212,11 +212,63 @@ static void add_counters(struct deliver *d)
 	memset(d->cdelta, 0, sizeof(d->cdelta));
 }
 
+/* Storage errors (deliver_apply.c's fatal_rc): the group cannot go on. */
+static int group_fatal(int rc)
+{
+	return rc == CN_ESTORE || rc == CN_EMAPFULL || rc == CN_ENOMEM || rc == CN_EIO;
+}
+
+/* Inside deliver_group: fn in a nested transaction; if it fails, its writes
+ * and the items it emitted are undone, the group's others stay. */
+static int nested_write(struct deliver *d, int (*fn)(MDB_txn *, void *), void *arg)
+{
+	size_t np = d->npend;
+	int rc = store_nested(d->group_txn, fn, arg);
+
+	if (rc != 0) {
+		for (size_t i = np; i < d->npend; i++) {
+			free(d->pend[i].buf);
+			carenet__item__free_unpacked(d->pend[i].it, NULL);
+		}
+		d->npend = np;
+		if (group_fatal(rc) && !d->group_rc)
+			d->group_rc = rc;
+	}
+	return rc;
+}
+
+struct group_arg {
+	struct deliver *d;
+	int (*fn)(MDB_txn *, void *);
+	void *arg;
+};
+
+static int group_txn(MDB_txn *txn, void *arg)
+{
+	struct group_arg *g = arg;
+	int rc;
+
+	g->d->group_txn = txn;
+	g->d->group_rc = 0;
+	rc = g->fn(txn, g->arg);
+	g->d->group_txn = NULL;
+	return rc ? rc : g->d->group_rc;
+}
+
+int deliver_group(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+	struct group_arg g = {d, fn, arg};
+
+	return deliver_write(d, group_txn, &g);
+}
+
 int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
 	struct write_arg w = {d, fn, arg};
 	int rc;
 
+	if (d->group_txn)
+		return nested_write(d, fn, arg);
 	d->in_write = 1;
 	rc = store_write(d->env.store, write_txn, &w);
 	d->in_write = 0;

@@ -98,6 +98,11 @@ long deliver_timeout(struct deliver *d);
 /* For roles and control: run fn in one write transaction whose originated
  * items are signed and queued before commit (see roles_env.write/emit). */
 int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg);
+/* fn runs in one write transaction in which every deliver_write is a nested
+ * transaction that fails on its own; the items all of them emitted are
+ * signed together (one signature per lane) and committed with one sync.
+ * For control requests that queue up (control.c, control_serve). */
+int deliver_group(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg);
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */, char *id_out,
                  size_t idlen);
 

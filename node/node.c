@@ -608,8 +608,7 @@ static void node_loop(struct node *n)
 		}
 		/* Operators first: a request waits for at most one turn's
 		 * bounded work (deliver_flush), never behind peers' traffic. */
-		for (int k = 0; k < NODE_CONTROL_BURST && control_pending(n->control); k++)
-			control_dispatch(n->control);
+		control_serve(n->control, NODE_CONTROL_BURST);
 		link_handle(n->link, items, nl, deliver_backlog(n->deliver) < DELIVER_BACKLOG_MAX);
 		deliver_flush(n->deliver);
 		node_failover(n);
