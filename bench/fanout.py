@@ -118,6 +118,7 @@ def deliveries(net, args, nvill, ids, paused=False):
                 raise bl.BenchError("issuing with the townships paused failed: %r" % out)
             issue_s = out["issue_seconds"]
             issue_per_s = out["issue_per_second"]
+            issue_ms = (out.get("issue_ms_median"), out.get("issue_ms_p99"))
         finally:
             t_cont = time.monotonic()
             townships_signal(net, signal.SIGCONT)
@@ -130,6 +131,7 @@ def deliveries(net, args, nvill, ids, paused=False):
         w = out["watch"][0]
         w["seconds"] = w["t_reached_us"] / 1e6 - t_cont
         out["issue_seconds"], out["issue_per_second"] = issue_s, issue_per_s
+        out["issue_ms_median"], out["issue_ms_p99"] = issue_ms
     else:
         out, rc = drive(args, "burst", "--node", net.data_dir(C), "--to", SPEC, "--count",
                         str(k), "--ids-file", ids, "--concurrent", str(args.concurrent), "--watch",
@@ -146,7 +148,8 @@ def deliveries(net, args, nvill, ids, paused=False):
         raise bl.BenchError("after the counter: directive.show disagrees: %r" % shown)
     return {"k": k, "targets": shown["targets"], "seconds": w["seconds"],
             "per_s": k * nvill / w["seconds"], "issue_s": out["issue_seconds"],
-            "issue_per_s": out["issue_per_second"], "cpu_s": cpu, "loadavg": bl.loadavg(),
+            "issue_per_s": out["issue_per_second"], "issue_ms_median": out.get("issue_ms_median"),
+            "issue_ms_p99": out.get("issue_ms_p99"), "cpu_s": cpu, "loadavg": bl.loadavg(),
             "cpu_busy_before": busy}
 
 
@@ -316,6 +319,9 @@ def report(res):
         [x["seconds"] for x in dl])
     row("live: deliveries/s", [x["per_s"] for x in dl], 0)
     row("live: issuing the K directives (s)", [x["issue_s"] for x in dl])
+    if all(x.get("issue_ms_median") is not None for x in dl):
+        row("live: one issue request, median (ms)", [x["issue_ms_median"] for x in dl], 1)
+        row("live: one issue request, p99 (ms)", [x["issue_ms_p99"] for x in dl], 1)
     cpu_rows(dl, "live")
     pz = res["paused"]
     if pz:

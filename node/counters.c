@@ -46,6 +46,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_DIRECT_SESSIONS] = "direct_sessions",
     [CTR_DIRECT_APPLIED] = "direct_items_applied",
     [CTR_DIRECT_REFUSED] = "direct_refused",
+    [CTR_GROUPED_WRITES] = "grouped_writes",
 };
 
 const char *counters_name(enum ctr c)

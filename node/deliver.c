@@ -225,7 +225,9 @@ static int nested_write(struct deliver *d, int (*fn)(MDB_txn *, void *), void *a
 	size_t np = d->npend;
 	int rc = store_nested(d->group_txn, fn, arg);
 
-	if (rc != 0) {
+	if (rc == 0)
+		d->cdelta[CTR_GROUPED_WRITES]++;
+	else {
 		for (size_t i = np; i < d->npend; i++) {
 			free(d->pend[i].buf);
 			carenet__item__free_unpacked(d->pend[i].it, NULL);
