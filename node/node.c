@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
@@ -614,6 +615,9 @@ static void node_loop(struct node *n)
 		node_failover(n);
 		if (util_mono_us() >= n->next_checkpoint_us) {
 			node_checkpoint(n, 0);
+			/* What a burst freed goes back to the system: 300 idle
+			 * villages on one box add up (docs/benchmarks.md, issue 13). */
+			malloc_trim(0);
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
 		}
 		node_crl_check(n);
@@ -732,6 +736,10 @@ int node_run(struct config **cfg)
 	n.cfg = *cfg;
 	*cfg = NULL;
 	install_signals();
+	/* One malloc arena: ZeroMQ's I/O thread (it allocates every received
+	 * message) would otherwise keep a second heap of its own, resident
+	 * after a burst. The node is one thread plus that one. */
+	mallopt(M_ARENA_MAX, 1);
 	if ((rc = node_start(&n)) == 0) {
 		node_loop(&n);
 		sdnotify("STOPPING=1");
