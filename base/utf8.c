@@ -58,3 +58,38 @@ void utf8_cut(char *s, size_t max)
 		n--;
 	s[n] = 0;
 }
+
+static int wide(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd);
+}
+
+int utf8_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), k;
+	uint32_t cp;
+	int w = 0;
+
+	for (size_t i = 0; i < n; i += k) {
+		if (!(k = utf8_next(p + i, n - i, &cp))) {
+			k = 1;
+			cp = '?';
+		}
+		w += wide(cp) ? 2 : 1;
+	}
+	return w;
+}
+
+void utf8_pad(FILE *f, const char *s, int width)
+{
+	int w = utf8_width(s);
+
+	fputs(s, f);
+	do
+		fputc(' ', f);
+	while (++w < width);
+}

@@ -58,6 +58,28 @@ static int check_batch(const Carenet__Batch *b, const char **why)
 	return 0;
 }
 
+static int check_summary(const Carenet__Summary *s, const char **why)
+{
+	if (s->n_offices > WIRE_MAX_SUMMARY) {
+		*why = "too many offices in a summary";
+		return CN_EPROTO;
+	}
+	for (size_t i = 0; i < s->n_offices; i++) {
+		const Carenet__OfficeHealth *o = s->offices[i];
+		if (strlen(o->id) > WIRE_MAX_TEXT || strlen(o->role) > WIRE_MAX_TEXT ||
+		    strlen(o->name) > WIRE_MAX_TEXT || strlen(o->version) > WIRE_MAX_TEXT ||
+		    strlen(o->last_error) > WIRE_MAX_TEXT) {
+			*why = "summary text over its cap";
+			return CN_EPROTO;
+		}
+		if (o->state < 1 || o->state > 3) {
+			*why = "summary state out of range";
+			return CN_EPROTO;
+		}
+	}
+	return 0;
+}
+
 static int check(const Carenet__Frame *f, const char **why)
 {
 	int rc;
@@ -88,6 +110,8 @@ static int check(const Carenet__Frame *f, const char **why)
 			return CN_EPROTO;
 		}
 		return 0;
+	case CARENET__FRAME__BODY_SUMMARY:
+		return check_summary(f->summary, why);
 	default:
 		*why = "unknown frame type";
 		return CN_EPROTO;
@@ -161,6 +185,8 @@ const char *wire_kind(const Carenet__Frame *f)
 		return "batch";
 	case CARENET__FRAME__BODY_ACK:
 		return "ack";
+	case CARENET__FRAME__BODY_SUMMARY:
+		return "summary";
 	default:
 		return "none";
 	}

@@ -24,6 +24,8 @@
 #define WIRE_MAX_REASON 512
 #define WIRE_MAX_MSGS 4096 /* messages in one Batch */
 #define WIRE_MAX_CHAINS 8  /* origin chains in one Batch */
+#define WIRE_MAX_SUMMARY 8192 /* offices in one Summary (a county's whole subtree) */
+#define WIRE_MAX_TEXT 255     /* bytes of one Summary string (id, name, version, error) */
 
 int wire_decode(const uint8_t *buf, size_t len, size_t max_frame, Carenet__Frame **out,
                 const char **why);

@@ -42,7 +42,8 @@ static const struct args_opt ca_issue_opts[] = {
     {"force", 'f', NULL,
      "issue again an id already issued: the certificate it\n"
      "supersedes is revoked (reason superseded), the CRL\n"
-     "signed again and the old one kept in issued/superseded"},
+     "signed again and the old one kept in issued/superseded\n"
+     "(not needed once 'ca revoke' revoked it: a lost key)"},
     {0}};
 static const struct args_cmd ca_issue_cmd = {
     "carenet ca issue", "--ca DIR --csr FILE [--endpoint tcp://HOST:PORT] [OPTION]...",
@@ -300,6 +301,25 @@ static void renewed_record(const struct issue_opts *o, const char *id, const cha
 	        id, old);
 }
 
+/* 1 if the certificate recorded as DIR/NAME was revoked (ca revoke): the
+ * office may then be issued again without --force (a lost key). */
+static int current_revoked(const struct issue_opts *o, const char *name)
+{
+	struct ca_revoked_line *lines = NULL;
+	struct pki_identity id;
+	char why[WHY_MAX], *pem = ca_read_opt(o->ca, name);
+	size_t n = 0;
+	int found = 0;
+
+	if (pem && pem[0] && pki_cert_parse(pem, strlen(pem), &id, NULL, why, sizeof(why)) == 0 &&
+	    ca_revoked_read(o->ca, &lines, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(lines[i].r.serial, id.serial) == 0;
+	free(lines);
+	free(pem);
+	return found;
+}
+
 static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struct pki_req *req)
 {
 	const struct pki_identity *id = pki_req_identity(req, NULL);
@@ -310,7 +330,8 @@ static int issue_leaf(const struct issue_opts *o, struct pki_ca *ca, const struc
 	int rc;
 
 	snprintf(name, sizeof(name), "issued/%s.pem", id->id);
-	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force && !o->renew)
+	if ((rc = ca_path(path, o->ca, name)) == 0 && ca_exists(path) && !o->force && !o->renew &&
+	    !current_revoked(o, name))
 		return ca_fail(CN_EEXIST,
 		               "%s was already issued (%s): revoke it ('carenet ca revoke "
 		               "--ca %s --id %s') or pass --force",

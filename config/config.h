@@ -82,9 +82,15 @@ struct config {
 	uint64_t report_ack_normal_s;
 	char *report_failover; /* parent unreachable this long: straight to the county */
 	uint64_t report_failover_s;
+	/* compliance */
+	char *standards_dir;   /* the standards' directory ("": the default) */
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */
+	/* the web interface (carenet web, web/) */
+	char *web_listen;      /* HOST:PORT */
+	char *web_tls_cert;    /* "" = no TLS */
+	char *web_tls_key;
 };
 
 /* Loads path (messages name it as given). On failure *out is NULL and err

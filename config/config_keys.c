@@ -34,6 +34,16 @@
 #define END {NULL, K_GROUP, 0, NULL, 0, 0, 0, false, NULL, NULL}
 /* clang-format on */
 
+static const struct key web_keys[] = {
+    TEXT("listen", K_STR, web_listen, "127.0.0.1:8080", false,
+         "Where `carenet web` serves (HOST:PORT, numeric); beyond loopback only with TLS."),
+    TEXT("tls_cert", K_PATH_OPT, web_tls_cert, "", false,
+         "`carenet web`'s TLS certificate chain (PEM); with `tls_key`, it serves HTTPS."),
+    TEXT("tls_key", K_PATH_OPT, web_tls_key, "", false,
+         "Its private key (PEM), readable by the web process only; not a key of the node."),
+    END,
+};
+
 static const struct key parent_keys[] = {
     TEXT("endpoint", K_ENDPOINT, parent_endpoint, "", false,
          "The parent's `listen` socket; the node connects up and reconnects with back-off."),
@@ -162,11 +172,19 @@ _Static_assert(offsetof(struct config, report_ack_urgent_s) ==
                    offsetof(struct config, report_ack_urgent) + sizeof(char *),
                "K_DUR: the seconds follow the string");
 
+static const struct key compliance_keys[] = {
+    TEXT("standards_dir", K_PATH_OPT, standards_dir, "", true,
+         "Directory of the standards (ID.cfg) `carenet compliance` evaluates; empty: "
+         "/etc/carenet/standards, else /usr/share/carenet/standards, else the source tree's."),
+    END,
+};
+
 const struct key config_keys[] = {
     TEXT("data_dir", K_PATH, data_dir, "data", false,
          "LMDB environment, control socket and lock (mode 0700); one node per directory."),
     TEXT("listen", K_ENDPOINT, listen, "", false,
          "Socket bound for children and inspectors (CURVE server); empty: none (villages)."),
+    GROUP("web", web_keys),
     GROUP("parent", parent_keys),
     GROUP("county", county_keys),
     GROUP("identity", identity_keys),
@@ -188,6 +206,7 @@ const struct key config_keys[] = {
     GROUP("audit", audit_keys),
     GROUP("records", records_keys),
     GROUP("reports", reports_keys),
+    GROUP("compliance", compliance_keys),
     END,
 };
 

@@ -420,6 +420,7 @@ static const struct handler handlers[] = {
     ROW(REPORT_LIST, "report_list", roles_req, 0),
     ROW(REPORT_SHOW, "report_show", roles_req, 0),
     ROW(REPORT_OPEN_CASE, "report_open_case", roles_req, 1),
+    ROW(COMPLIANCE, "compliance", roles_req, 0),
 };
 #undef ROW
 

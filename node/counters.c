@@ -46,6 +46,8 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_DIRECT_SESSIONS] = "direct_sessions",
     [CTR_DIRECT_APPLIED] = "direct_items_applied",
     [CTR_DIRECT_REFUSED] = "direct_refused",
+    [CTR_SUMMARIES_REFUSED] = "summaries_refused",
+    [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
     [CTR_GROUPED_WRITES] = "grouped_writes",
 };
 

@@ -57,6 +57,8 @@ enum ctr {
 	CTR_DIRECT_APPLIED,   /* a county: items applied from a direct session */
 	CTR_DIRECT_REFUSED,   /* a county: messages refused on a direct session (not the
 	                       * village's own origin, or not the urgent lane) */
+	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
+	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
 	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group) */
 	CTR_COUNT
 };

@@ -116,6 +116,11 @@ static void read_cursors(Carenet__LaneCursor *const *c, size_t n, uint64_t cur[W
 		cur[c[i]->lane] = c[i]->seq; /* lane < WIRE_LANES: checked by wire_decode */
 }
 
+int link_parent_summaries(const struct link *l)
+{
+	return l->parent.s.up && l->parent.summaries;
+}
+
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f)
 {
 	struct uplink *u = strcmp(peer_id, l->county.expect_id) == 0 ? &l->county : &l->parent;
@@ -160,6 +165,7 @@ void link_send_greeting(struct link *l, struct peer *s)
 		w.n_chain = nchain;
 		w.version = WIRE_VERSION;
 		w.time = util_now();
+		w.summaries = 1;
 		f.body_case = CARENET__FRAME__BODY_WELCOME;
 		f.welcome = &w;
 	}
@@ -214,19 +220,14 @@ static void router_monitor(struct link *l)
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
-			log_notice(
-			    "link: an incoming connection failed its handshake: %s (detail=%u; "
-			    "ZeroMQ does not say from where; repeats are held back)",
-			    ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-			        ? "its key was refused (unknown, banned or over the limit)"
-			    : ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-			        ? "it used another server key than this node's, or is not a "
-			          "carenet node"
-			        : "the connection broke during the CURVE handshake",
-			    val);
+			link_hs_event(l, ev, val); /* who and why, once a minute per address */
+			break;
+		case ZMQ_EVENT_ACCEPTED:
+			link_hs_event(l, ev, val);
 			break;
 		case ZMQ_EVENT_DISCONNECTED:
 			peers_fd_closed(l->peers, (int)val, util_now());
+			link_hs_event(l, ev, val);
 			break;
 		default:
 			break;
@@ -282,7 +283,7 @@ void link_uplink_monitor(struct link *l, struct uplink *p)
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);
-			link_uplink_set_down(l, p, "parent refused our key (banned or revoked)");
+			link_uplink_refused_key(l, p);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
@@ -297,24 +298,33 @@ void link_uplink_monitor(struct link *l, struct uplink *p)
 
 /* -------------------------------------------------------------- handshake */
 
-static enum ctr refusal_counter(int rc)
+/* Which check refused a HELLO/WELCOME: its counter, and plain words for the
+ * other side's status and our log. The last row is the default. */
+static const struct refusal {
+	int rc;
+	enum ctr ctr;
+	const char *words;
+} refusals[] = {
+    {CN_EEXPIRED, CTR_REFUSED_EXPIRED, "certificate refused (expired or not yet valid)"},
+    {CN_EREVOKED, CTR_REFUSED_REVOKED, "certificate refused (revoked)"},
+    {CN_ESCOPE, CTR_REFUSED_SCOPE,
+     "certificate refused (scope: outside its CA's or the root's scope)"},
+    {CN_EROLE, CTR_REFUSED_NOT_CHILD,
+     "refused (scope: not a direct child here, or an inspector not covering it)"},
+    {CN_EKEYMISMATCH, CTR_REFUSED_KEYMISMATCH,
+     "certificate refused (its CURVE key is not the one this connection uses)"},
+    {CN_EPROTO, CTR_REFUSED_PROTO, "refused (protocol version)"},
+    {0, CTR_REFUSED_VERIFY,
+     "certificate refused (wrong CA: it does not verify against this network's root)"},
+};
+
+static const struct refusal *refusal_of(int rc)
 {
-	switch (rc) {
-	case CN_ESCOPE:
-		return CTR_REFUSED_SCOPE;
-	case CN_EEXPIRED:
-		return CTR_REFUSED_EXPIRED;
-	case CN_EREVOKED:
-		return CTR_REFUSED_REVOKED;
-	case CN_EKEYMISMATCH:
-		return CTR_REFUSED_KEYMISMATCH;
-	case CN_EROLE:
-		return CTR_REFUSED_NOT_CHILD;
-	case CN_EPROTO:
-		return CTR_REFUSED_PROTO;
-	default:
-		return CTR_REFUSED_VERIFY;
-	}
+	size_t i = 0;
+
+	while (refusals[i].rc && refusals[i].rc != rc)
+		i++;
+	return &refusals[i];
 }
 
 /* Verifies a HELLO/WELCOME chain and binds it to the authenticated key. */
@@ -449,8 +459,11 @@ static int check_greeting(struct link *l, struct peer *s, uint32_t version, size
 	return 0;
 }
 
-static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *why)
+static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *detail)
 {
+	char why[WIRE_MAX_REASON];
+
+	snprintf(why, sizeof(why), "%s: %s", refusal_of(rc)->words, detail);
 	if (s->is_parent) {
 		link_count(l, CTR_PARENT_REFUSED);
 		log_warnx("link %s: welcome refused (%s): %s", session_id(l, s), cn_errname(rc),
@@ -458,11 +471,13 @@ static void refuse_greeting(struct link *l, struct peer *s, int rc, const char *
 		link_uplink_set_down(l, link_uplink_of(l, s), why);
 		return;
 	}
-	link_count(l, refusal_counter(rc));
+	link_count(l, refusal_of(rc)->ctr);
 	log_warnx("link key=%.8s: hello refused (%s): %s", s->key, cn_errname(rc), why);
 	if (rc == CN_EREVOKED)
 		peers_add_revoked_key(l->peers, s->key);
 	link_send_refuse(l, s, rc, why);
+	if (peer_has_cert(s)) /* a known child: its row in status says why */
+		peer_set_down(s, util_now(), why);
 	link_strike(l, s, 1, "hello refused");
 }
 
@@ -540,6 +555,12 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 		if (s->up && s->ident.role != PKI_ROLE_INSPECTOR)
 			l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
+	case CARENET__FRAME__BODY_SUMMARY: /* a child's view of its subtree (node/health.c) */
+		if (s->is_parent || s->ident.role == PKI_ROLE_INSPECTOR)
+			break;
+		if (s->up)
+			l->ev.frame(l->ev.arg, s->ident.id, fp);
+		return;
 	case CARENET__FRAME__BODY_HELLO:
 		if (s->is_parent)
 			break;
@@ -549,6 +570,7 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 	case CARENET__FRAME__BODY_WELCOME:
 		if (!s->is_parent)
 			break;
+		link_uplink_of(l, s)->summaries = f->welcome->summaries;
 		on_greeting(l, s, f->welcome->version, f->welcome->n_chain, f->welcome->chain,
 		            f->welcome->cursors, f->welcome->n_cursors);
 		return;
@@ -622,6 +644,8 @@ static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, i
 	uint64_t now = util_now();
 
 	if ((*f)->body_case == CARENET__FRAME__BODY_HELLO) {
+		if (link_duplicate_identity(l, p, r, rlen, now))
+			return;
 		peer_bind(p, r, rlen, fd, now);
 		session_frame(l, p, f);
 		if (!p->up)
@@ -633,6 +657,14 @@ static void router_frame(struct link *l, struct peer *p, const zmq_msg_t *rid, i
 			link_count(l, CTR_STALE_DROPPED);
 			log_debug("link %s: %s from a replaced connection dropped", p->ident.id,
 			          wire_kind(*f));
+			/* Still talking there: it may be another node with this identity.
+			 * Its next HELLO shows it (link_duplicate_identity). */
+			if (p->up && util_mono_us() - p->refused_us >= HELLO_RETRY_US) {
+				p->refused_us = util_mono_us();
+				link_refuse_conn(l, p, r, rlen, CN_ENOTREADY,
+				                 "another connection with this identity said HELLO "
+				                 "after this one: say HELLO again");
+			}
 			return;
 		}
 		peer_bind(p, r, rlen, fd, now);

@@ -54,7 +54,8 @@ struct link_events {
 	 * (children's sessions are only marked down in the link: link_send
 	 * refuses them with CN_ENOTREADY). */
 	void (*peer_down)(void *arg, const char *peer_id);
-	/* A Batch or Ack frame from an up session; takes ownership of *f. */
+	/* A Batch or Ack frame from an up session, or a child's Summary; takes
+	 * ownership of *f. */
 	void (*frame)(void *arg, const char *peer_id, Carenet__Frame **f);
 	/* Fills our inbound cursors for peer_id (what HELLO/WELCOME carry). */
 	void (*cursors)(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES]);
@@ -92,6 +93,9 @@ void link_status_free(Carenet__Status *st);
 /* Sends a frame to a neighbour whose session is up (is_parent: over the
  * parent link). CN_ENOTREADY if it is not up, CN_EIO if ZeroMQ refused. */
 int link_send(struct link *l, const char *peer_id, int is_parent, const Carenet__Frame *f);
+/* 1 if the parent's session is up and its WELCOME said it takes Summary
+ * frames (node/health.h); an older parent would count them as invalid. */
+int link_parent_summaries(const struct link *l);
 /* Charges n invalid messages to a child's ban budget (items its frames
  * carried that delivery refused); past limits.ban_after it is banned. */
 void link_penalize(struct link *l, const char *peer_id, unsigned n);

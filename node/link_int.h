@@ -38,6 +38,7 @@ struct uplink {
 	char expect_id[PKI_ID_MAX]; /* the office above us, from our own id */
 	int connected;              /* CURVE handshake done */
 	int tcp_up;                 /* the TCP connection was made since the last retry */
+	int summaries;              /* its WELCOME said it takes Summary frames */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
 	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */
@@ -64,6 +65,7 @@ struct link {
 	uint64_t next_slow;     /* UTC seconds of the next slow check */
 	uint64_t warned_expiry; /* UTC day we last warned about our certificate */
 	int selftest;           /* ZAP self-test running: its refusal is expected */
+	struct link_hs *hs;     /* link_hs.c: failed incoming handshakes, per address */
 };
 
 void link_count(struct link *l, enum ctr c);
@@ -98,6 +100,21 @@ void link_direct_free(struct link *l);
 int link_direct_status(struct link *l, Carenet__Status *st);
 /* link_setup.c: one session's status (malloc; strings point into s). */
 Carenet__PeerStatus *link_peer_status(const struct peer *s);
+/* link_hs.c: the children ROUTER's ACCEPTED, HANDSHAKE_FAILED_* and
+ * DISCONNECTED events; a failure is logged with the address and the reason
+ * in plain words, once a minute per address. */
+void link_hs_event(struct link *l, uint16_t ev, uint32_t val);
+void link_hs_free(struct link *l);
+/* The uplink's ZAP refused our key (banned or revoked): its status says so,
+ * keeping the reason it gave before, if any. */
+void link_uplink_refused_key(struct link *l, struct uplink *u);
+/* A Refuse on connection rid of key p (not necessarily the key's own). */
+void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen, int code,
+                      const char *why);
+/* A HELLO of p on connection rid while its session is up on another: 1 if
+ * refused as a duplicate identity (a second takeover within 120 s). */
+int link_duplicate_identity(struct link *l, struct peer *p, const void *rid, size_t rlen,
+                            uint64_t now);
 /* Reads one monitor event (v1 format: 2-byte event, 4-byte value, endpoint). */
 int link_monitor_read(void *mon, uint16_t *event, uint32_t *value);
 

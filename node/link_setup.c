@@ -302,10 +302,10 @@ static int open_router(struct link *l)
 	if (curve_server(l, l->router) || common_opts(l, l->router) ||
 	    setopt_int(l->router, ZMQ_ROUTER_MANDATORY, 1, "router_mandatory"))
 		return CN_EIO;
-	l->router_mon = open_monitor(l->zctx, l->router, MON_ROUTER,
-	                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED);
+	l->router_mon = open_monitor(
+	    l->zctx, l->router, MON_ROUTER,
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	        ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPTED);
 	if (!l->router_mon)
 		return CN_EIO;
 	if (zmq_bind(l->router, c->listen) < 0) {
@@ -448,6 +448,7 @@ void link_close(struct link **lp)
 	close_sock(&l->zap);
 	link_direct_free(l);
 	peers_free(&l->peers);
+	link_hs_free(l);
 	free(l);
 	*lp = NULL;
 }

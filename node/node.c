@@ -15,6 +15,7 @@
 #include "control.h"
 #include "deliver.h"
 #include "err.h"
+#include "health.h"
 #include "link.h"
 #include "log.h"
 #include "roles.h"
@@ -294,6 +295,10 @@ static void ev_peer_down(void *arg, const char *peer_id)
 
 static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
 {
+	if ((*f)->body_case == CARENET__FRAME__BODY_SUMMARY) {
+		node_summary_in(arg, peer_id, f);
+		return;
+	}
 	deliver_on_frame(((struct node *)arg)->deliver, peer_id, f);
 }
 
@@ -398,6 +403,8 @@ static int make_policy(struct node *n)
 	p->report_ack[0] = n->cfg->report_ack_urgent_s;
 	p->report_ack[1] = n->cfg->report_ack_high_s;
 	p->report_ack[2] = n->cfg->report_ack_normal_s;
+	snprintf(p->standards_dir, sizeof(p->standards_dir), "%s",
+	         n->cfg->standards_dir ? n->cfg->standards_dir : "");
 	return 0;
 }
 
@@ -622,6 +629,7 @@ static void node_loop(struct node *n)
 		}
 		node_crl_check(n);
 		log_repeats_flush(0);
+		node_summary_tick(n);
 		timeout = link_tick(n->link);
 		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
 			timeout = NODE_CHECKPOINT_POLL_MS;
@@ -634,6 +642,7 @@ static void node_loop(struct node *n)
 static void node_free(struct node *n)
 {
 	control_close(&n->control);
+	health_free(&n->health);
 	link_close(&n->link);
 	roles_free(&n->roles);
 	deliver_free(&n->deliver);

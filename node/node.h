@@ -20,6 +20,7 @@
 #include "failover.h"
 #include "pki.h"
 #include "store.h"
+#include "wire.pb-c.h"
 
 struct roles_policy;
 
@@ -52,6 +53,8 @@ struct node {
 	uint8_t records_key[32]; /* identity.records_key: records' personal fields at rest */
 	uint64_t crl_checked; /* node_now of the last CRL freshness check (logged) */
 	struct failover failover; /* a village's county-direct link (failover.h) */
+	struct health *health;    /* children's Summary frames (node_control.c) */
+	uint64_t next_summary_us; /* monotonic: next Summary to the parent */
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
@@ -72,8 +75,13 @@ size_t node_crls(const struct node *n, struct pki_crl_info *out, const char **st
 /* Re-reads the config and what can change at run time (SIGHUP). */
 int node_reload(struct node *n);
 
-/* Binds the control socket with the node's control_env (node_control.c). */
+/* Binds the control socket with the node's control_env (node_control.c),
+ * and makes n->health. */
 int node_control_open(struct node *n);
+/* The subtree's health (node/health.h), in node_control.c: a child's Summary
+ * frame (takes *f), and every ping interval our own Summary to the parent. */
+void node_summary_in(struct node *n, const char *child, Carenet__Frame **f);
+void node_summary_tick(struct node *n);
 
 /* Failover (node_failover.c): at start, whether this village can fail over
  * to its county (a notice if not); then, from the loop, opens or closes the

@@ -12,6 +12,7 @@
 #include "control.h"
 #include "deliver.h"
 #include "err.h"
+#include "health.h"
 #include "link.h"
 #include "log.h"
 #include "util.h"
@@ -103,6 +104,12 @@ static void crls_free(Carenet__Status *st)
 	st->n_crls = 0;
 }
 
+/* A child's Summary counts for three ping intervals and 10 s more. */
+static uint64_t summary_stale(const struct node *n)
+{
+	return 3ull * (uint64_t)n->cfg->ping_interval_ms / 1000u + 10u;
+}
+
 /* A village's county-direct link (failover): its state, why, what waits.
  * link_status made st->direct when it is configured; a village without it
  * gets one that says failover is disabled (link_status_free frees both). */
@@ -150,7 +157,10 @@ static int ctl_status(void *arg, Carenet__Status *st)
 	st->n_counters = NCTRS;
 	if ((rc = crls_fill(n, st)) != 0 || (rc = link_status(n->link, st)) != 0)
 		return rc;
-	return direct_fill(n, st);
+	if ((rc = direct_fill(n, st)) != 0)
+		return rc;
+	return health_rows(n->health, n->store, n->me->id, st, util_now(), summary_stale(n),
+	                   &st->subtree, &st->n_subtree);
 }
 
 static void ctl_status_free(void *arg, Carenet__Status *st)
@@ -158,6 +168,9 @@ static void ctl_status_free(void *arg, Carenet__Status *st)
 	(void)arg;
 	crls_free(st);
 	link_status_free(st);
+	health_rows_free(st->subtree, st->n_subtree);
+	st->subtree = NULL;
+	st->n_subtree = 0;
 	if (st->counters)
 		free(st->counters[0]); /* the array of counters itself */
 	free(st->counters);
@@ -215,8 +228,79 @@ static int ctl_emit(void *arg, MDB_txn *txn, Carenet__Item *item)
 	return deliver_emit(((struct node *)arg)->deliver, txn, item, NULL, 0);
 }
 
+/* ------------------------------------------------------ subtree health */
+
+void node_summary_in(struct node *n, const char *child, Carenet__Frame **f)
+{
+	char why[200];
+
+	if (health_take(n->health, child, f, util_now(), why, sizeof(why)) != 0) {
+		n->counters[CTR_SUMMARIES_REFUSED]++;
+		log_warnx("health: refused: %s", why);
+		link_penalize(n->link, child, 1);
+	}
+	wire_free(f);
+}
+
+/* Our own row: up, now, our version and what we have queued, age 0. */
+static void self_row(struct node *n, Carenet__OfficeHealth *o)
+{
+	o->id = (char *)n->me->id;
+	o->role = (char *)pki_role_name(n->me->role);
+	o->name = (char *)n->me->name;
+	o->state = HEALTH_UP;
+	o->last_seen = util_now();
+	o->version = CARENET_VERSION;
+	o->queue = deliver_pending(n->deliver);
+	o->age = 0;
+}
+
+static void summary_send(struct node *n, Carenet__OfficeHealth **rows, size_t nrows)
+{
+	Carenet__Frame f = CARENET__FRAME__INIT;
+	Carenet__Summary s = CARENET__SUMMARY__INIT;
+	Carenet__OfficeHealth me = CARENET__OFFICE_HEALTH__INIT, **all;
+	char parent[PKI_ID_MAX];
+
+	if (pki_parent_id(n->me->id, parent, sizeof(parent)) != 0 ||
+	    !(all = calloc(nrows + 1, sizeof(*all))))
+		return;
+	self_row(n, &me);
+	all[0] = &me;
+	if (nrows) /* rows is NULL when there are none */
+		memcpy(all + 1, rows, nrows * sizeof(*rows));
+	s.offices = all;
+	s.n_offices = nrows + 1;
+	f.body_case = CARENET__FRAME__BODY_SUMMARY;
+	f.summary = &s;
+	if (link_send(n->link, parent, 1, &f) != 0)
+		log_debug("health: summary not sent (the parent's session went down)");
+	free(all);
+}
+
+void node_summary_tick(struct node *n)
+{
+	Carenet__Status st = CARENET__STATUS__INIT;
+	Carenet__OfficeHealth **rows = NULL;
+	size_t nrows = 0;
+	uint64_t now = util_mono_us();
+
+	if (now < n->next_summary_us || n->me->role == PKI_ROLE_INSPECTOR)
+		return;
+	n->next_summary_us = now + (uint64_t)n->cfg->ping_interval_ms * 1000u;
+	if (!link_parent_summaries(n->link))
+		return;
+	if (link_status(n->link, &st) == 0 &&
+	    health_rows(n->health, n->store, n->me->id, &st, util_now(), summary_stale(n), &rows,
+	                &nrows) == 0)
+		summary_send(n, rows, nrows);
+	health_rows_free(rows, nrows);
+	link_status_free(&st);
+}
+
 int node_control_open(struct node *n)
 {
+	int rc;
 	struct control_env env = {
 	    .arg = n,
 	    .me = n->me,
@@ -234,5 +318,7 @@ int node_control_open(struct node *n)
 	    .group = ctl_group,
 	    .emit = ctl_emit,
 	};
+	if ((rc = health_new(&n->health)) != 0)
+		return rc;
 	return control_open(n->zctx, n->cfg->data_dir, &env, &n->control);
 }

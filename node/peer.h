@@ -45,6 +45,7 @@ struct peer {
 	uint64_t invalid_window; /* start of that window */
 	uint64_t prehello_bytes; /* bytes received while no session was up */
 	uint64_t refused_us;     /* last "send HELLO first" refusal (monotonic us) */
+	uint64_t takeover_at;    /* UTC seconds a HELLO last replaced a live connection */
 };
 
 struct peers;

@@ -7,7 +7,8 @@
  * roles/records/ (record_write, record_list, record_show; with case_open and
  * related: cases.c), roles_reports.c (report_file, report_step, report_list,
  * report_show, report_open_case: on to roles/reports/, with the records
- * checks a report needs). directive_issue passes through directive_issue_req
+ * checks a report needs), roles/compliance/ (compliance: fed the records
+ * held here through records_each inside one read txn). directive_issue passes through directive_issue_req
  * here first: a --ref naming a county record must be a case held here.
  *
  * roles_control() returns the request's result (0 or a negative error),
@@ -21,6 +22,7 @@
  */
 #include "audit.h"
 #include "checkpoints.h"
+#include "compliance.h"
 #include "directives.h"
 #include "docs.h"
 #include "err.h"
@@ -144,6 +146,48 @@ static int ledger_summary_req(struct roles *r, const Carenet__ControlRequest *re
 	return records_summary(r, req->ledger_summary, rep);
 }
 
+/* compliance: roles/compliance reads the records domain's store through a
+ * cmp_source bound to one read txn (records_each: one record at a time). */
+struct csrc {
+	struct roles *r;
+	MDB_txn *txn;
+	const Carenet__ComplianceRequest *q;
+	Carenet__ControlReply *rep;
+	int (*fn)(const struct cmp_rec *rc, void *arg);
+	void *arg;
+};
+
+static int csrc_one(const struct rec *rc, void *arg)
+{
+	struct csrc *c = arg;
+	struct cmp_rec x = {rc->t, rc->id, rc->owner, rc->changed_at, rc->val};
+	return c->fn(&x, c->arg);
+}
+
+static int csrc_each(void *arg, const struct rec_type *t, const char *prefix, unsigned flags,
+                     int (*fn)(const struct cmp_rec *rc, void *fnarg), void *fnarg)
+{
+	struct csrc c = *(struct csrc *)arg;
+	c.fn = fn, c.arg = fnarg;
+	return records_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
+	                    (flags & CMP_PERSONAL) != 0, csrc_one, &c);
+}
+
+static int compliance_txn(MDB_txn *txn, void *arg)
+{
+	struct csrc *c = arg;
+	struct cmp_source src = {c, csrc_each};
+	c->txn = txn;
+	return compliance_run(c->r, c->q, &src, c->rep);
+}
+
+static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
+                          Carenet__ControlReply *rep)
+{
+	struct csrc c = {.r = r, .q = req->compliance, .rep = rep};
+	return store_read(r->env.store, compliance_txn, &c);
+}
+
 /* The domain's rows of the control table (node/control.c routes them here
  * after checking the oneof member is present), indexed by the oneof case. */
 struct roles_handler {
@@ -177,6 +221,7 @@ static const struct roles_handler handlers[] = {
     ROW(REPORT_LIST, roles_report_list),
     ROW(REPORT_SHOW, roles_report_show),
     ROW(REPORT_OPEN_CASE, roles_report_open_case),
+    ROW(COMPLIANCE, compliance_req),
 };
 #undef ROW
 
@@ -211,6 +256,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	records_summary_free(rep);
 	docs_reply_free(rep);
 	reports_reply_free(rep);
+	compliance_reply_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

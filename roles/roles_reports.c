@@ -1,8 +1,9 @@
 /*
  * roles_reports: what reports need from two domains, at roles top (the only
  * place that calls into more than one): a report naming a child checked
- * against the records held here, and the operator's report requests
- * dispatched to roles/reports/.
+ * against the records held here, a report filed from a hotline call naming
+ * it in the call's record, and the operator's report requests dispatched to
+ * roles/reports/.
  */
 #include "err.h"
 #include "records.h"
@@ -49,10 +50,19 @@ int roles_report_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	return reports_apply(r, txn, item, origin, from, route, child_ok, why, whylen);
 }
 
+/* report file --hotline CALL: the call's record names the report, in the
+ * filing's transaction. */
+static int filed(struct roles *r, MDB_txn *txn, const char *report_id,
+                 const Carenet__ReportFileRequest *q)
+{
+	return q->hotline && q->hotline[0] ? records_hotline_reported(r, txn, q->hotline, report_id)
+	                                   : 0;
+}
+
 int roles_report_file(struct roles *r, const Carenet__ControlRequest *req,
                       Carenet__ControlReply *rep)
 {
-	return reports_file_req(r, req->report_file, rep, child_ok);
+	return reports_file_req(r, req->report_file, rep, child_ok, filed);
 }
 
 int roles_report_step(struct roles *r, const Carenet__ControlRequest *req,

@@ -3,14 +3,17 @@
 # then configures and builds it into build/.
 #   bash scripts/setup.sh          build dependencies, build
 #   bash scripts/setup.sh --test   also what scripts/test.sh uses (clang, libFuzzer, lmdb-utils,
-#                                  lintian for the package test)
+#                                  lintian for the package test, chromium + chromium-driver +
+#                                  python3-selenium for the web test, and a Chinese font for
+#                                  its screenshots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-      liblmdb-dev libconfig-dev libssl-dev libsodium-dev python3)
+      liblmdb-dev libconfig-dev libssl-dev libmicrohttpd-dev libsodium-dev python3)
 case "${1:-}" in
---test) pkgs+=(clang libclang-rt-14-dev lmdb-utils lintian) ;;
+--test) pkgs+=(clang libclang-rt-14-dev lmdb-utils lintian chromium chromium-driver python3-selenium
+               fonts-wqy-microhei) ;;
 "") ;;
 *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 2 ;;
 esac

@@ -15,7 +15,9 @@
  * status batch sent twice at the same link sequence, then again at the next
  * sequence), announce-forged (an announce of --target, an office with no
  * certificate, carrying the prober's own chain), status-future (a status
- * for --directive whose created time is 30 days ahead). --serve plays a parent: it binds ENDPOINT with the identity's
+ * for --directive whose created time is 30 days ahead), summary-foreign (a
+ * Summary frame reporting --target, outside the prober's subtree, as up).
+ * --serve plays a parent: it binds ENDPOINT with the identity's
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
  * The flood-* modes are in tests/probe_apply.c, the forged record versions
@@ -408,6 +410,50 @@ static int run_items(struct probe *p, void *s)
 	return 0;
 }
 
+/* summary-foreign: after HELLO/WELCOME, a Summary that reports this office
+ * and --target (an office outside its subtree) as up; prints whether the
+ * parent's WELCOME offered summaries. The parent must refuse it whole. */
+static int run_summary(struct probe *p, void *s)
+{
+	Carenet__Frame f = CARENET__FRAME__INIT, *w;
+	Carenet__Summary sm = CARENET__SUMMARY__INIT;
+	Carenet__OfficeHealth rows[2], *rp[2];
+	uint8_t *buf;
+	size_t len;
+	int offered;
+
+	if (hello_bytes(p, &buf, &len) != 0)
+		return 1;
+	zmq_send(s, buf, len, 0);
+	free(buf);
+	if (!(w = wait_frame(s, 3000, CARENET__FRAME__BODY_WELCOME, 0, NULL, NULL))) {
+		printf("{\"result\": \"no_welcome\"}\n");
+		return 1;
+	}
+	offered = w->welcome->summaries;
+	wire_free(&w);
+	for (int i = 0; i < 2; i++) {
+		carenet__office_health__init(&rows[i]);
+		rows[i].id = (char *)(i ? (p->target ? p->target : "530102002001")
+		                        : pki_self_identity(p->self)->id);
+		rows[i].state = 1;
+		rows[i].version = "9.9.9-forged";
+		rows[i].last_seen = util_now();
+		rp[i] = &rows[i];
+	}
+	sm.offices = rp;
+	sm.n_offices = 2;
+	f.body_case = CARENET__FRAME__BODY_SUMMARY;
+	f.summary = &sm;
+	if (wire_encode(&f, &buf, &len) != 0)
+		return 1;
+	zmq_send(s, buf, len, 0);
+	free(buf);
+	zmq_poll(NULL, 0, p->wait_ms);
+	printf("{\"result\": \"sent\", \"summaries_offered\": %s}\n", offered ? "true" : "false");
+	return 0;
+}
+
 /* As a parent: accept one child, welcome it, send it a directive. */
 static int run_serve(struct probe *p)
 {
@@ -545,8 +591,10 @@ static int run_send(struct probe *p)
 	void *mon, *s = connect_dealer(p, &mon);
 	int hs = wait_handshake(mon, 3000), rc = 0;
 
-	if (is_item_mode(p->mode)) {
-		rc = hs == 1 && p->self ? run_items(p, s) : 1;
+	if (is_item_mode(p->mode) || !strcmp(p->mode, "summary-foreign")) {
+		rc = hs != 1 || !p->self                   ? 1
+		     : !strcmp(p->mode, "summary-foreign") ? run_summary(p, s)
+		                                           : run_items(p, s);
 		zmq_socket_monitor(s, NULL, 0);
 		zmq_close(mon);
 		zmq_close(s);

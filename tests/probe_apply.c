@@ -53,20 +53,6 @@ static int is_mode(const char *m)
 	return 0;
 }
 
-static int load(struct flood *f)
-{
-	char *k = util_path_join(f->identity, "node.key"),
-	     *c = util_path_join(f->identity, "node.pem");
-	char *ch = util_path_join(f->identity, "chain.pem"),
-	     *cu = util_path_join(f->identity, "curve.key"), why[256] = "";
-	int rc = pki_self_load(k, c, ch, cu, &f->self, why, sizeof(why));
-
-	if (rc != 0)
-		fprintf(stderr, "carenet-probe: identity %s: %s\n", f->identity, why);
-	free(k), free(c), free(ch), free(cu);
-	return rc;
-}
-
 /* One signed batch holding one status item of this mode's kind. */
 static int status_msg(struct flood *f, int churn, ProtobufCBinaryData *out)
 {
@@ -228,7 +214,7 @@ int probe_apply_main(int argc, char **argv)
 		        f.mode);
 		return 2;
 	}
-	if (load(&f) != 0)
+	if (probe_identity_load(f.identity, &f.self) != 0)
 		return 1;
 	ctx = zmq_ctx_new();
 	if (!(s = probe_connect(ctx, f.endpoint, f.server_cert, f.self))) {

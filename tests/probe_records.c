@@ -222,21 +222,6 @@ static int parse(struct forge *f, int argc, char **argv)
 	return 0;
 }
 
-static int load(struct forge *f)
-{
-	char *k = util_path_join(f->identity, "node.key"),
-	     *c = util_path_join(f->identity, "node.pem");
-	char *ch = util_path_join(f->identity, "chain.pem"),
-	     *cu = util_path_join(f->identity, "curve.key"), why[256] = "";
-	int rc = k && c && ch && cu ? pki_self_load(k, c, ch, cu, &f->self, why, sizeof(why))
-	                            : CN_ENOMEM;
-
-	if (rc != 0)
-		fprintf(stderr, "carenet-probe: identity %s: %s\n", f->identity, why);
-	free(k), free(c), free(ch), free(cu);
-	return rc;
-}
-
 int probe_records_main(int argc, char **argv)
 {
 	struct forge f = {.wait_ms = 3000};
@@ -250,7 +235,7 @@ int probe_records_main(int argc, char **argv)
 		return -1;
 	if ((rc = parse(&f, argc, argv)) != 0)
 		return rc;
-	if (load(&f) != 0)
+	if (probe_identity_load(f.identity, &f.self) != 0)
 		return 1;
 	ctx = zmq_ctx_new();
 	if (!(s = probe_connect(ctx, f.endpoint, f.server_cert, f.self))) {

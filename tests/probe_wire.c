@@ -1,6 +1,7 @@
 /* probe_wire: see probe_wire.h. */
 #include "probe_wire.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
@@ -92,4 +93,18 @@ int probe_hello(void *s, const struct pki_self *self, unsigned lane, uint64_t *s
 		wire_free(&w);
 	}
 	return -1;
+}
+
+int probe_identity_load(const char *dir, struct pki_self **self)
+{
+	char *k = util_path_join(dir, "node.key"), *c = util_path_join(dir, "node.pem");
+	char *ch = util_path_join(dir, "chain.pem"), *cu = util_path_join(dir, "curve.key");
+	char why[256] = "";
+	int rc = k && c && ch && cu ? pki_self_load(k, c, ch, cu, self, why, sizeof(why))
+	                            : CN_ENOMEM;
+
+	if (rc != 0)
+		fprintf(stderr, "carenet-probe: identity %s: %s\n", dir, why[0] ? why : cn_strerror(rc));
+	free(k), free(c), free(ch), free(cu);
+	return rc;
 }

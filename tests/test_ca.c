@@ -585,8 +585,9 @@ static void test_revoke(void)
 	    run(cmd_enroll, "enroll", P("vil-new.bundle"), "--dir", P("vil"), "--root-sha256", root_sha(P("root/ca.pem")), "--force", NULL),
 	    0); /* re-issued: a new serial */
 	CHECK_INT(run(cmd_ca, "ca", "revoke", "--ca", P("c1"), "--id", "530102001007", NULL), 0);
+	/* revoked (a lost key): issued again without --force */
 	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("c1"), "--csr", P("vil/request.pem"),
-	              "--force", "--out", P("vil-2.bundle"), NULL),
+	              "--out", P("vil-2.bundle"), NULL),
 	          0);
 	char *pem = slurp(P("c1/issued/530102001007.pem"));
 	CHECK(pem && pki_cert_parse(pem, strlen(pem), &id, NULL, NULL, 0) == 0);
@@ -599,8 +600,8 @@ static void test_revoke(void)
 	CHECK_INT(pki_trust_is_revoked(t, "530102", id.serial), 1);
 	CHECK_INT(run(cmd_ca, "ca", "revoke", "--ca", P("c1"), "--serial", "xyz", NULL), 4);
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
-	CHECK(strstr(out, "\"id\": \"530102001007\"") && strstr(out, "\"role\": \"village\""));
-	CHECK(strstr(out, "\"id\": \"530102001\"") != NULL);
+	CHECK(strstr(out, "\"id\":\"530102001007\",\"role\":\"village\""));
+	CHECK(strstr(out, "\"id\":\"530102001\"") != NULL);
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("root"), NULL), 0);
 	CHECK(strstr(out, "530103") && strstr(out, "revoked"));
 	free(old_crl);
@@ -690,7 +691,7 @@ static int json_entry_has(const char *serial, const char *text)
 	char want[120], entry[1024];
 	const char *at, *end;
 
-	snprintf(want, sizeof(want), "\"serial\": \"%s\"", serial);
+	snprintf(want, sizeof(want), "\"serial\":\"%s\"", serial);
 	if (!(at = strstr(out, want)) || !(end = strchr(at, '}')) ||
 	    (size_t)(end - at) >= sizeof(entry))
 		return 0;
@@ -698,6 +699,8 @@ static int json_entry_has(const char *serial, const char *text)
 	entry[end - at] = 0;
 	return strstr(entry, text) != NULL;
 }
+
+#define CSV_HEAD "\xef\xbb\xbfid,role,name,serial,issued,valid_until,revoked_at,state\r\n"
 
 /* ca issue --force: the superseded certificate is revoked at once and kept. */
 static void test_force_supersedes(void)
@@ -732,10 +735,18 @@ static void test_force_supersedes(void)
 	free(pem);
 	/* ca list shows both, the old one superseded and revoked */
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
-	CHECK(strstr(out, "revoked,superseded") && strstr(out, old.serial) && strstr(out, id.serial));
+	CHECK(strstr(out, "(superseded), superseded") && strstr(out, old.serial) &&
+	      strstr(out, id.serial) && strstr(out, "VALID UNTIL"));
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
-	CHECK(json_entry_has(old.serial, "\"revoked\": true, \"superseded\": true"));
-	CHECK(json_entry_has(id.serial, "\"revoked\": false, \"superseded\": false"));
+	CHECK(json_entry_has(old.serial, "\"revoked\":true,\"revoked_at\":"));
+	CHECK(json_entry_has(old.serial, "\"revoked_reason\":\"superseded\",\"superseded\":true"));
+	CHECK(json_entry_has(id.serial, "\"revoked\":false,\"revoked_at\":null"));
+	CHECK(json_entry_has(id.serial, "\"superseded\":false"));
+	CHECK(json_entry_has(id.serial, "\"not_before\":"));
+	/* --csv: the BOM, a header, one row per certificate */
+	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--csv", NULL), 0);
+	CHECK(strncmp(out, CSV_HEAD, sizeof(CSV_HEAD) - 1) == 0);
+	CHECK(strstr(out, old.serial) && strstr(out, id.serial));
 	/* the town enrolls the new certificate (same keys) */
 	CHECK_INT(run(cmd_enroll, "enroll", P("town-again.bundle"), "--dir", P("town"), "--force",
 	              NULL),
@@ -821,7 +832,8 @@ static void test_renew(void)
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), NULL), 0);
 	CHECK(strstr(out, "renewed by ") && strstr(out, id.serial));
 	CHECK_INT(run(cmd_ca, "ca", "list", "--ca", P("c1"), "--json", NULL), 0);
-	CHECK(json_entry_has(old.serial, "\"revoked\": false, \"superseded\": true"));
+	CHECK(json_entry_has(old.serial, "\"revoked\":false,"));
+	CHECK(json_entry_has(old.serial, "\"superseded\":true"));
 	CHECK(json_entry_has(old.serial, id.serial));
 	CHECK_INT(renew_install(&vil, P("town1-renew.bundle")), 0);
 	CHECK_INT(verify_files(t, P("town/node.pem"), P("town/chain.pem"), &rot), 0);

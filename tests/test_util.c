@@ -7,6 +7,7 @@
 #include "be.h"
 #include "err.h"
 #include "log.h"
+#include "table.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -168,6 +169,42 @@ static void test_utf8(void)
 	CHECK_STR(s, "");
 }
 
+/* Display width: CJK counts two columns; tables align by it. */
+static void test_table(void)
+{
+	struct table t;
+	char *buf = NULL, *l2 = NULL, *l3 = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CHECK_INT(utf8_width("第1村"), 5);
+	CHECK_INT(utf8_width("up 在线"), 7);
+	CHECK_INT(utf8_width("\xff"), 1); /* a stray byte shows as one character */
+	table_init(&t, 3);
+	table_add(&t, (const char *[]){"ID", "NAME 名称", "STATE"});
+	table_add(&t, (const char *[]){"530102001", "第1乡镇工作站", "在线"});
+	table_line(&t, "  a note under the row, not aligned");
+	table_add(&t, (const char *[]){"1", "x", ""});
+	table_print(&t, f);
+	fclose(f);
+	/* the third column starts at the same display column on both rows */
+	CHECK(buf && (l2 = strchr(buf, '\n') + 1) && (l3 = strchr(l2, '\n') + 1));
+	if (buf && l2 && l3) {
+		char *s1 = strstr(buf, "STATE"), *s2 = strstr(l2, "在线");
+		CHECK(s1 && s2);
+		if (s1 && s2) {
+			char a[128], b[128];
+			snprintf(a, sizeof(a), "%.*s", (int)(s1 - buf), buf);
+			snprintf(b, sizeof(b), "%.*s", (int)(s2 - l2), l2);
+			CHECK_INT(utf8_width(a), utf8_width(b));
+		}
+		CHECK(strncmp(l3, "  a note under the row, not aligned\n", 36) == 0);
+		CHECK(strstr(l3, "\n1  ") != NULL &&
+		      strstr(buf, "x\n") != NULL); /* no trailing pad */
+	}
+	free(buf);
+}
+
 /* A peer's id with a newline and a terminal escape cannot split or colour
  * a log line. */
 static void test_log_escape(void)
@@ -303,6 +340,7 @@ int main(void)
 	test_arr();
 	test_be();
 	test_utf8();
+	test_table();
 	test_log_escape();
 	test_log_journal();
 	test_time();

@@ -12,8 +12,11 @@
 #include "csv.h"
 #include "control.h"
 #include "err.h"
+#include "health.h"
 #include "json.h"
 #include "office.h"
+#include "table.h"
+#include "utf8.h"
 #include "util.h"
 
 const char *cmd_self_exe(void)
@@ -168,36 +171,71 @@ static void status_csv(const Carenet__Status *st, const char *tz)
 		peer_csv("direct-session", st->direct_sessions[i], tz);
 }
 
-static void peer_row(const Carenet__PeerStatus *p, const char *tz)
+static void peer_row(struct table *t, const Carenet__PeerStatus *p, const char *tz)
 {
-	char since[32], seen[32], rtt[24] = "-";
+	char since[32], seen[32], rtt[24] = "-", id[48], line[512];
 
 	util_fmt_time(p->since, tz, since, sizeof(since));
 	util_fmt_time(p->last_seen, tz, seen, sizeof(seen));
 	if (p->rtt_us)
 		snprintf(rtt, sizeof(rtt), "%.1f ms", (double)p->rtt_us / 1000.0);
-	printf("  %-14s %-9s %-5s %-19s  %-19s  %-9s %s %s\n", p->id, p->role,
-	       p->up ? "up" : "DOWN", since, seen, rtt, role_zh(p->role), p->name);
-	if (!p->up && p->last_error[0])
-		printf("  %-14s last error: %s\n", "", p->last_error);
+	snprintf(id, sizeof(id), "  %s", p->id);
+	table_add(t, (const char *[]){id, cli_tr(p->role, role_zh(p->role)),
+	                              p->up ? cli_tr("up", "在线") : cli_tr("DOWN", "离线"), since,
+	                              seen, rtt, p->name});
+	if (!p->up && p->last_error[0]) {
+		snprintf(line, sizeof(line), "  %-14s %s: %s", "", cli_tr("why", "原因"),
+		         p->last_error);
+		table_line(t, line);
+	}
 }
 
-static void peer_table(const char *title, Carenet__PeerStatus **v, size_t n, const char *tz)
+static void peer_table(const char *en, const char *zh, Carenet__PeerStatus **v, size_t n,
+                       const char *tz)
 {
 	size_t up = 0;
+	struct table t;
 
 	for (size_t i = 0; i < n; i++)
 		up += v[i]->up ? 1 : 0;
-	printf("\n%s: %zu up of %zu\n", title, up, n);
+	if (cli_zh())
+		printf("\n%s: %zu 个, %zu 在线\n", zh, n, up);
+	else
+		printf("\n%s %s: %zu up of %zu\n", en, zh, up, n);
 	if (n == 0)
 		return;
-	printf("  %-14s %-9s %-5s %-19s  %-19s  %-9s %s\n", "ID", "ROLE", "STATE", "SINCE",
-	       "LAST SEEN", "RTT", "NAME");
+	table_init(&t, 7);
+	table_add(&t, (const char *[]){cli_indent(cli_tr("ID", "编号")), cli_tr("ROLE", "角色"),
+	                               cli_tr("STATE", "状态"), cli_tr("SINCE", "自"),
+	                               cli_tr("LAST SEEN", "最后联系"), cli_tr("RTT", "往返"),
+	                               cli_tr("NAME", "名称")});
 	for (size_t i = 0; i < n; i++)
-		peer_row(v[i], tz);
+		peer_row(&t, v[i], tz);
+	table_print(&t, stdout);
 }
 
 #define CERT_WARN_DAYS 30
+/* A status line's label: "parent 上级      " ("上级      " under a zh locale). */
+static void label(const char *en, const char *zh)
+{
+	utf8_pad(stdout, cli_tr(en, zh), cli_zh() ? 10 : 16);
+}
+
+static void parent_line(const Carenet__PeerStatus *p, const char *tz)
+{
+	char since[32];
+
+	util_fmt_time(p->since, tz, since, sizeof(since));
+	label("parent", "上级");
+	printf("%s %s at %s: %s since %s", p->id, p->role, p->endpoint,
+	       p->up ? cli_tr("up", "在线") : cli_tr("DOWN", "离线"), since);
+	if (p->up && p->rtt_us)
+		printf(", rtt %.1f ms", (double)p->rtt_us / 1000.0);
+	if (!p->up && p->last_error[0])
+		printf(" (%s)", p->last_error);
+	printf("\n");
+}
+
 static void status_table(const Carenet__Status *st, const char *tz)
 {
 	char started[32], until[32];
@@ -205,11 +243,15 @@ static void status_table(const Carenet__Status *st, const char *tz)
 
 	util_fmt_time(st->started, tz, started, sizeof(started));
 	util_fmt_time(st->cert_not_after, tz, until, sizeof(until));
-	printf("node      %s  %s %s  %s\n", st->id, st->role, role_zh(st->role), st->name);
-	printf("started   %s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
-	printf("listen    %s\n",
-	       st->listen[0] ? st->listen : "(none: this office has no children)");
-	printf("cert      valid until %s\n", until);
+	label("node", "本节点");
+	printf("%s  %s  %s\n", st->id, cli_tr(st->role, role_zh(st->role)), st->name);
+	label("started", "启动");
+	printf("%s (%s), pid %u, carenet %s\n", started, tz, st->pid, st->version);
+	label("listen", "监听");
+	printf("%s\n", st->listen[0] ? st->listen
+	                              : cli_tr("(none: this office has no children)", "(无下级)"));
+	label("cert", "证书");
+	printf("%s %s\n", cli_tr("valid until", "有效期至"), until);
 	if (st->cert_not_after && st->cert_not_after < util_now() + CERT_WARN_DAYS * 86400ull)
 		printf("WARNING   this node's certificate expires within %d days (%s): renew it "
 		       "(certs/README.md) 证书即将到期\n",
@@ -217,33 +259,26 @@ static void status_table(const Carenet__Status *st, const char *tz)
 	for (size_t i = 0; i < st->n_crls; i++) {
 		char next[32];
 		util_fmt_time(st->crls[i]->next_update, tz, next, sizeof(next));
-		printf("crl       %s number %lld, next update %s: %s\n", st->crls[i]->issuer,
+		label("crl", "吊销列表");
+		printf("%s number %lld, next update %s: %s\n", st->crls[i]->issuer,
 		       (long long)st->crls[i]->number, next, st->crls[i]->state);
 	}
 	for (size_t i = 0; i < st->n_alerts; i++)
 		printf("ALERT     %s\n", st->alerts[i]);
-	if (st->has_parent && st->parent) {
-		const Carenet__PeerStatus *p = st->parent;
-		char since[32];
-		util_fmt_time(p->since, tz, since, sizeof(since));
-		printf("parent    %s %s at %s: %s since %s", p->id, p->role, p->endpoint,
-		       p->up ? "up" : "DOWN", since);
-		if (p->up && p->rtt_us)
-			printf(", rtt %.1f ms", (double)p->rtt_us / 1000.0);
-		if (!p->up && p->last_error[0])
-			printf(" (%s)", p->last_error);
-		printf("\n");
-	} else {
-		printf("parent    (none: top of this network)\n");
+	if (st->has_parent && st->parent)
+		parent_line(st->parent, tz);
+	else {
+		label("parent", "上级");
+		printf("%s\n", cli_tr("(none: top of this network)", "(无: 本网络顶层)"));
 	}
-	peer_table("children 下级", st->children, st->n_children, tz);
-	peer_table("inspectors 督导检查", st->inspectors, st->n_inspectors, tz);
+	peer_table("children", "下级", st->children, st->n_children, tz);
+	peer_table("inspectors", "督导检查", st->inspectors, st->n_inspectors, tz);
 	if (st->n_direct_sessions)
-		peer_table("direct sessions (failover) 直报", st->direct_sessions,
+		peer_table("direct sessions (failover)", "直报", st->direct_sessions,
 		           st->n_direct_sessions, tz);
 	if (st->direct)
-		printf("\nfailover 直报县级: %s, %llu urgent waiting: %s\n", st->direct->state,
-		       (unsigned long long)st->direct->pending, st->direct->why);
+		printf("\n%s: %s, %llu urgent waiting: %s\n", cli_tr("failover", "直报县级"),
+		       st->direct->state, (unsigned long long)st->direct->pending, st->direct->why);
 	printf("\ncounters (non-zero):");
 	for (size_t i = 0; i < st->n_counters; i++) {
 		if (!st->counters[i]->value)
@@ -352,33 +387,60 @@ int cmd_status(int argc, char **argv)
 static const struct args_opt offices_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"role", ARGS_LONG('r'), "ROLE", "only offices of this role"},
-    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name}"},
-    {"csv", ARGS_LONG('v'), NULL, "id, role, role_zh, name as CSV (UTF-8 with BOM)"},
+    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name, state}"},
+    {"csv", ARGS_LONG('v'), NULL,
+     "id, role, role_zh, name, state, state_zh as CSV (UTF-8\nwith BOM)"},
     {0}};
 static const struct args_cmd offices_cmd = {
     "carenet offices", "[-c CFG] [--role county|township|village] [--json | --csv]",
     "Lists the offices this node knows below it: its children, and the offices\n"
-    "they announced. These are what a PREFIX:ROLE target of 'carenet directive\n"
+    "they announced, with their state as 'carenet tree' shows it (up, down,\n"
+    "unknown). These are what a PREFIX:ROLE target of 'carenet directive\n"
     "issue' expands to; an office appears once it has connected to its parent.\n",
     offices_opts, NULL};
 
 /* The offices of the reply (of one role, if role), as a table or JSON. */
-static void offices_print(const Carenet__ControlReply *rep, const char *role, int fmt)
+static const char *state_zh(const char *s)
 {
-	static const char *const head[] = {"id", "role", "role_zh", "name"};
+	return !strcmp(s, "up") ? "在线" : !strcmp(s, "down") ? "离线" : "未知";
+}
+
+static const char *state_text(const char *s)
+{
+	return cli_tr(!strcmp(s, "down") ? "DOWN" : s, state_zh(s));
+}
+
+/* The state tree shows for id ("unknown" without a status). */
+static const char *office_state(const Carenet__Status *st, const char *id)
+{
+	for (size_t i = 0; st && i < st->n_subtree; i++)
+		if (!strcmp(st->subtree[i]->id, id))
+			return health_state_name(st->subtree[i]->state);
+	return "unknown";
+}
+
+static void offices_print(const Carenet__ControlReply *rep, const Carenet__Status *st,
+                          const char *role, int fmt)
+{
+	static const char *const head[] = {"id", "role", "role_zh", "name", "state", "state_zh"};
 	int as_json = fmt == 'j';
 	struct json j;
+	struct table t;
 	size_t shown = 0;
 
+	table_init(&t, 4);
+	table_add(&t, (const char *[]){cli_tr("ID", "编号"), cli_tr("ROLE", "角色"),
+	                               cli_tr("NAME", "名称"), cli_tr("STATE", "状态")});
 	if (as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
 	} else if (fmt == 'v') {
 		csv_write_bom(stdout);
-		csv_write_row(stdout, head, 4);
+		csv_write_row(stdout, head, 6);
 	}
 	for (size_t i = 0; i < rep->n_offices; i++) {
 		const Carenet__PeerStatus *o = rep->offices[i];
+		const char *state = office_state(st, o->id);
 		if (role && strcmp(o->role, role) != 0)
 			continue;
 		shown++;
@@ -387,20 +449,25 @@ static void offices_print(const Carenet__ControlReply *rep, const char *role, in
 			json_str(&j, "id", o->id);
 			json_str(&j, "role", o->role);
 			json_str(&j, "name", o->name);
+			json_str(&j, "state", state);
 			json_obj_end(&j);
 		} else if (fmt == 'v') {
-			const char *cells[] = {o->id, o->role, role_zh(o->role), o->name};
-			csv_write_row(stdout, cells, 4);
+			const char *cells[] = {o->id,   o->role, role_zh(o->role),
+			                       o->name, state,   state_zh(state)};
+			csv_write_row(stdout, cells, 6);
 		} else {
-			printf("%-14s %-9s %s %s\n", o->id, o->role, role_zh(o->role), o->name);
+			table_add(&t, (const char *[]){o->id, cli_tr(o->role, role_zh(o->role)),
+			                               o->name, state_text(state)});
 		}
 	}
 	if (as_json) {
 		json_arr_end(&j);
 		json_finish(&j);
 	} else if (!fmt) {
-		printf("(%zu offices)\n", shown);
+		table_print(&t, stdout);
+		printf(cli_zh() ? "(%zu 个单位)\n" : "(%zu offices)\n", shown);
 	}
+	table_free(&t);
 }
 
 int cmd_offices(int argc, char **argv)
@@ -428,8 +495,15 @@ int cmd_offices(int argc, char **argv)
 		return args_usage_error(&offices_cmd, "--role %s: give county, township or village",
 		                        role);
 	if ((rc = cli_request("carenet offices", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_OFFICES,
-	                      &cfg, &rep)) == 0)
-		offices_print(rep, role, fmt);
+	                      &cfg, &rep)) == 0) {
+		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+		Carenet__ControlReply *strep = NULL;
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+		cli_call(NULL, cfg, &req, CLI_TIMEOUT_MS, &strep); /* states: tree's, if any */
+		offices_print(rep, strep && !strep->code ? strep->status : NULL, role, fmt);
+		if (strep)
+			carenet__control_reply__free_unpacked(strep, NULL);
+	}
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
@@ -438,117 +512,153 @@ int cmd_offices(int argc, char **argv)
 
 /* ------------------------------------------------------------- tree */
 
-/* The state this node knows of office o: its live session for a child,
- * nothing for an office further down (only that it was announced). */
-static const Carenet__PeerStatus *child_of(const Carenet__Status *st, const char *id)
-{
-	for (size_t i = 0; i < st->n_children; i++)
-		if (strcmp(st->children[i]->id, id) == 0)
-			return st->children[i];
-	return NULL;
-}
-
-static const char *office_state(const Carenet__Status *st, const char *id)
-{
-	const Carenet__PeerStatus *c = child_of(st, id);
-	return !c ? "announced" : c->up ? "up" : "down";
-}
-
-static const char *state_zh(const char *s)
-{
-	return !strcmp(s, "up") ? "在线" : !strcmp(s, "down") ? "离线" : "已登记";
-}
-
 static const struct args_opt tree_opts[] = {
     {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
-    {"json", ARGS_LONG('j'), NULL, "an array of {id, role, name, depth, state, last_seen, ...}"},
+    {"json", ARGS_LONG('j'), NULL,
+     "an array of {id, role, name, depth, state, state_zh,\n"
+     "last_seen, version, queue, data_age, last_error}"},
     {"csv", ARGS_LONG('v'), NULL, "the same as CSV (UTF-8 with BOM, for Excel)"},
     {0}};
 static const struct args_cmd tree_cmd = {
     "carenet tree", "[-c CFG] [--json | --csv]",
-    "Shows every office below this node, as a tree, with its state: up or down\n"
-    "for this node's children (its live sessions, with last seen and round\n"
-    "trip), 'announced' for offices further down, which this node knows only\n"
-    "from their announcements (run tree on their parent for their state).\n"
-    "Software versions, queue depths and data age are not carried up the tree\n"
-    "yet: carenet status on each node shows its own.\n"
-    "A monitoring check: exit 0 when every child is up, 1 when one is down.\n",
+    "Shows every office below this node, as a tree: its state (up, down, or\n"
+    "unknown when the office above it is down or has not reported), when it\n"
+    "was last seen, its software version, how many messages it has queued for\n"
+    "its neighbours, and the age of these figures (data age). Each node sends\n"
+    "its parent a summary of itself and its subtree every ping interval, so a\n"
+    "county sees its villages; this node's children's state comes from their\n"
+    "live sessions.\n"
+    "A monitoring check: exit 0 when every office below is up, 1 when one is\n"
+    "down or unknown.\n",
     tree_opts, NULL};
 
-static void tree_row(const Carenet__Status *st, const Carenet__PeerStatus *o, int fmt,
-                     struct json *j, const char *tz)
+/* "12s", "3m", "2h", "5d"; "-" when unknown (negative). */
+static void fmt_age(int64_t age, char *out, size_t len)
 {
-	const Carenet__PeerStatus *c = child_of(st, o->id);
-	const char *state = office_state(st, o->id);
-	int depth = (int)(strlen(o->id) - strlen(st->id)) / 3;
-	char seen[32] = "-", rtt[24] = "", dep[16], ls[32];
-
-	if (c && c->last_seen)
-		util_fmt_time(c->last_seen, tz, seen, sizeof(seen));
-	if (c && c->rtt_us)
-		snprintf(rtt, sizeof(rtt), "%.1f ms", (double)c->rtt_us / 1000.0);
-	if (fmt == 'j') {
-		json_obj_begin(j, NULL);
-		json_str(j, "id", o->id);
-		json_str(j, "role", o->role);
-		json_str(j, "name", o->name);
-		json_u64(j, "depth", (uint64_t)depth);
-		json_str(j, "state", state);
-		json_u64(j, "last_seen", c ? c->last_seen : 0);
-		json_str(j, "last_error", c ? c->last_error : "");
-		json_obj_end(j);
-	} else if (fmt == 'v') {
-		snprintf(dep, sizeof(dep), "%d", depth);
-		snprintf(ls, sizeof(ls), "%s", seen);
-		const char *cells[] = {
-		    o->id, o->role, o->name, dep, state, ls, c ? c->last_error : ""};
-		csv_write_row(stdout, cells, 7);
-	} else {
-		printf("%*s", 2 * depth, "");
-		cli_pad(stdout, o->id, 16 - 2 * depth > 13 ? 16 - 2 * depth : 13);
-		cli_pad(stdout, o->role, 10);
-		cli_pad(stdout, o->name, 24);
-		printf("%-9s %-6s %-19s %s\n", state, state_zh(state), seen,
-		       c && !c->up && c->last_error[0] ? c->last_error : rtt);
-	}
+	if (age < 0)
+		snprintf(out, len, "-");
+	else if (age < 120)
+		snprintf(out, len, "%llds", (long long)age);
+	else if (age < 7200)
+		snprintf(out, len, "%lldm", (long long)age / 60);
+	else if (age < 172800)
+		snprintf(out, len, "%lldh", (long long)age / 3600);
+	else
+		snprintf(out, len, "%lldd", (long long)age / 86400);
 }
 
-static int tree_print(const Carenet__Status *st, const Carenet__ControlReply *offs, int fmt,
-                      const char *tz)
+static void tree_json(struct json *j, const Carenet__OfficeHealth *o, int depth)
 {
-	static const char *const head[] = {"id",    "role",      "name",      "depth",
-	                                   "state", "last_seen", "last_error"};
-	struct json j;
-	size_t down = 0;
+	const char *state = health_state_name(o->state);
+
+	json_obj_begin(j, NULL);
+	json_str(j, "id", o->id);
+	json_str(j, "role", o->role);
+	json_str(j, "name", o->name);
+	json_u64(j, "depth", (uint64_t)depth);
+	json_str(j, "state", state);
+	json_str(j, "state_zh", state_zh(state));
+	json_u64(j, "last_seen", o->last_seen);
+	json_str(j, "version", o->version[0] ? o->version : NULL);
+	json_u64(j, "queue", o->queue);
+	if (o->age < 0)
+		json_null(j, "data_age");
+	else
+		json_i64(j, "data_age", o->age);
+	json_str(j, "last_error", o->last_error);
+	json_obj_end(j);
+}
+
+static void tree_row(const Carenet__OfficeHealth *o, int depth, int fmt, struct json *j,
+                     struct table *t, const char *tz)
+{
+	const char *state = health_state_name(o->state);
+	char seen[32] = "-", age[24], dep[16], queue[24] = "-", csvseen[32], id[64];
 
 	if (fmt == 'j') {
-		json_init(&j, stdout);
-		json_arr_begin(&j, NULL);
-	} else if (fmt == 'v') {
-		csv_write_bom(stdout);
-		csv_write_row(stdout, head, 7);
-	} else {
-		printf("%s  %s %s  %s\n", st->id, st->role, role_zh(st->role), st->name);
+		tree_json(j, o, depth);
+		return;
 	}
-	for (size_t i = 0; i < offs->n_offices; i++) {
-		tree_row(st, offs->offices[i], fmt, &j, tz);
-		down += strcmp(office_state(st, offs->offices[i]->id), "down") == 0;
+	fmt_age(o->age, age, sizeof(age));
+	if (o->age >= 0)
+		snprintf(queue, sizeof(queue), "%llu", (unsigned long long)o->queue);
+	if (fmt == 'v') {
+		snprintf(dep, sizeof(dep), "%d", depth);
+		cli_csv_time(o->last_seen, tz, csvseen, sizeof(csvseen));
+		snprintf(age, sizeof(age), "%lld", (long long)o->age);
+		const char *cells[] = {
+		    o->id,           o->role, o->name,    dep,   state,
+		    state_zh(state), csvseen, o->version, queue, o->age < 0 ? "" : age,
+		    o->last_error};
+		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+		return;
+	}
+	if (o->last_seen)
+		util_fmt_time(o->last_seen, tz, seen, sizeof(seen));
+	snprintf(id, sizeof(id), "%*s%s", 2 * depth, "", o->id);
+	const char *cells[] = {
+	    id,           cli_tr(o->role, role_zh(o->role)), o->name, state_text(state),
+	    seen,         o->version[0] ? o->version : "-",  queue,   age,
+	    o->last_error};
+	table_add(t, cells);
+}
+
+static void tree_head(const Carenet__Status *st, int fmt, struct json *j, struct table *t)
+{
+	static const char *const head[] = {"id",    "role",     "name",      "depth",
+	                                   "state", "state_zh", "last_seen", "version",
+	                                   "queue", "data_age", "last_error"};
+
+	if (fmt == 'j') {
+		json_init(j, stdout);
+		json_arr_begin(j, NULL);
+		return;
+	}
+	if (fmt == 'v') {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+		return;
+	}
+	printf("%s  %s  %s  carenet %s\n", st->id, cli_tr(st->role, role_zh(st->role)), st->name,
+	       st->version);
+	const char *cells[] = {
+	    cli_tr("ID", "编号"),    cli_tr("ROLE", "角色"),          cli_tr("NAME", "名称"),
+	    cli_tr("STATE", "状态"), cli_tr("LAST SEEN", "最后联系"), cli_tr("VERSION", "版本"),
+	    cli_tr("QUEUE", "队列"), cli_tr("AGE", "数据时效"),       cli_tr("WHY", "原因")};
+	table_init(t, sizeof(cells) / sizeof(cells[0]));
+	table_add(t, cells);
+}
+
+static int tree_print(const Carenet__Status *st, int fmt, const char *tz)
+{
+	struct json j;
+	struct table t;
+	size_t n[4] = {0};
+
+	tree_head(st, fmt, &j, &t);
+	for (size_t i = 0; i < st->n_subtree; i++) {
+		const Carenet__OfficeHealth *o = st->subtree[i];
+		int depth = (int)(strlen(o->id) - strlen(st->id)) / 3;
+		tree_row(o, depth > 0 ? depth : 0, fmt, &j, &t, tz);
+		n[o->state < 4 ? o->state : 3]++;
 	}
 	if (fmt == 'j') {
 		json_arr_end(&j);
 		json_finish(&j);
 	} else if (!fmt) {
-		printf("(%zu offices below, %zu of %zu children up; times in %s)\n",
-		       offs->n_offices, st->n_children - down, st->n_children, tz);
+		table_print(&t, stdout);
+		printf(cli_zh()
+		           ? "(下级 %zu 个: %zu 在线, %zu 离线, %zu 未知; 时间: %s)\n"
+		           : "(%zu offices below: %zu up, %zu down, %zu unknown; times in %s)\n",
+		       st->n_subtree, n[HEALTH_UP], n[HEALTH_DOWN], n[HEALTH_UNKNOWN], tz);
 	}
-	return down ? CN_EIO : 0;
+	return n[HEALTH_DOWN] || n[HEALTH_UNKNOWN] ? CN_EIO : 0;
 }
 
 int cmd_tree(int argc, char **argv)
 {
-	const char *p = "carenet tree", *cfgpath = CONFIG_DEFAULT_PATH;
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ControlReply *rep = NULL, *offs = NULL;
+	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	Carenet__ControlReply *rep = NULL;
 	struct config *cfg = NULL;
 	struct args a;
 	int ch, fmt = 0, rc;
@@ -564,21 +674,16 @@ int cmd_tree(int argc, char **argv)
 	}
 	if ((rc = args_operands(&a, 0, 0)) != 0)
 		return rc;
-	rc = cli_request(p, cfgpath, CARENET__CONTROL_REQUEST__REQUEST_STATUS, &cfg, &rep);
+	rc = cli_request("carenet tree", cfgpath, CARENET__CONTROL_REQUEST__REQUEST_STATUS, &cfg,
+	                 &rep);
 	if (rc == 0 && !rep->status) {
-		fprintf(stderr, "%s: the node sent no status\n", p);
+		fprintf(stderr, "carenet tree: the node sent no status\n");
 		rc = CN_EPROTO;
 	}
-	if (rc == 0) {
-		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_OFFICES, NULL);
-		rc = cli_call(p, cfg, &req, CLI_TIMEOUT_MS, &offs);
-	}
 	if (rc == 0)
-		rc = tree_print(rep->status, offs, fmt, cfg->timezone);
+		rc = tree_print(rep->status, fmt, cfg->timezone);
 	if (rep)
 		carenet__control_reply__free_unpacked(rep, NULL);
-	if (offs)
-		carenet__control_reply__free_unpacked(offs, NULL);
 	config_free(&cfg);
 	return cn_exit_code(rc);
 }

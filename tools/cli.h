@@ -24,6 +24,7 @@
 #include "config.h"
 #include "control.h"
 #include "json.h"
+#include "table.h"
 
 #define CLI_TIMEOUT_MS 5000        /* reads */
 #define CLI_WRITE_TIMEOUT_MS 30000 /* commands that write (they wait for a commit) */
@@ -48,6 +49,14 @@ const char *cli_operator(void);
 int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__RequestCase type,
                 struct config **cfg, Carenet__ControlReply **rep);
 
+/* Bilingual text: 1 when the operator's locale is Chinese (LC_ALL, else
+ * LC_MESSAGES, else LANG begins "zh"); cli_tr gives zh alone then, else
+ * "en zh" (Chinese beside English), or en alone when zh is NULL or "".
+ * Up to 16 results stay valid at once (a ring of buffers). */
+int cli_zh(void);
+const char *cli_tr(const char *en, const char *zh);
+/* "  s": a first column's heading over indented rows (4 results stay valid). */
+const char *cli_indent(const char *s);
 /* Columns s takes on a terminal (CJK and full-width characters count 2). */
 int cli_width(const char *s);
 /* Prints s and then spaces up to width columns (at least one space). */
@@ -58,7 +67,8 @@ void cli_csv_time(uint64_t t, const char *tz, char *out, size_t outlen);
 /* 604800 -> "7d", 5400 -> "90m", 3661 -> "3661s"; out >= 24 bytes. */
 void cli_fmt_duration(uint64_t secs, char *out, size_t outlen);
 
-/* "任务 task" for a directive kind; out >= 64 bytes. */
+/* "task 任务" for a directive kind (任务 alone under a Chinese locale);
+ * out >= 64 bytes. */
 void cli_kind_text(uint32_t kind, char *out, size_t outlen);
 /* JSON members every directive view has (id, kind, kind_zh, title, body,
  * issuer, created, due, ref, indicators, to, remind), inside an open object. */
@@ -76,6 +86,11 @@ void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
  * "2026-11-29 08:00  done 已完成  (2 evidence)  note". */
 void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n,
                        const char *tz);
+/* The same as free lines of a table (under a row). */
+void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h, size_t n,
+                       const char *tz);
+/* A directive state as shown: "done 已完成", or "已完成" under a Chinese locale. */
+const char *cli_state(uint32_t state);
 /* "history": [{at, state, state_zh, note, evidence}] inside an open object. */
 void cli_json_history(struct json *j, const char *key, Carenet__NoteEntry *const *h, size_t n);
 

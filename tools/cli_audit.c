@@ -110,6 +110,7 @@ static void audit_print(const Carenet__ControlReply *rep, const char *tz, int as
 	                                   "subject", "detail", "hash"};
 	struct json j;
 	char t[32], seq[24];
+	struct table tb;
 
 	if (as_json == 'x') {
 		csv_write_bom(stdout);
@@ -144,18 +145,22 @@ static void audit_print(const Carenet__ControlReply *rep, const char *tz, int as
 		return;
 	}
 	if (rep->n_audit == 0) {
-		printf("no audit entries\n");
+		printf("%s\n", cli_tr("no audit entries", "(无审计记录)"));
 		return;
 	}
-	printf("%-6s %-19s %-14s %-10s %-20s %s\n", "SEQ", "TIME", "ACTOR", "ACTION", "SUBJECT",
-	       "DETAIL");
+	table_init(&tb, 6);
+	table_add(&tb, (const char *[]){cli_tr("SEQ", "序号"), cli_tr("TIME", "时间"),
+	                                cli_tr("ACTOR", "操作者"), cli_tr("ACTION", "操作"),
+	                                cli_tr("SUBJECT", "对象"), cli_tr("DETAIL", "详情")});
 	for (size_t i = 0; i < rep->n_audit; i++) {
 		const Carenet__AuditView *a = rep->audit[i];
 		util_fmt_time(a->time, tz, t, sizeof(t));
-		printf("%-6llu %-19s %-14s %-10s %-20s %s\n", (unsigned long long)a->seq, t,
-		       a->actor, a->action, a->subject, a->detail);
+		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)a->seq);
+		table_add(&tb,
+		          (const char *[]){seq, t, a->actor, a->action, a->subject, a->detail});
 	}
-	printf("(times in %s)\n", tz);
+	table_print(&tb, stdout);
+	printf(cli_zh() ? "(时间: %s)\n" : "(times in %s)\n", tz);
 }
 
 /* The node answers audit.verify with verified = false and its finding in
@@ -503,6 +508,7 @@ static void ckpt_print(const Carenet__ControlReply *rep, const char *tz, int fmt
 {
 	struct json j;
 	char t[32];
+	struct table tb;
 
 	if (fmt == 'j') {
 		json_init(&j, stdout);
@@ -543,17 +549,24 @@ static void ckpt_print(const Carenet__ControlReply *rep, const char *tz, int fmt
 		return;
 	}
 	if (rep->n_checkpoints == 0) {
-		printf("no checkpoints from children\n");
+		printf("%s\n", cli_tr("no checkpoints from children", "(下级未报送审计检查点)"));
 		return;
 	}
-	printf("%-14s %-8s %-16s %-19s %s\n", "OFFICE", "ENTRY", "HEAD", "RECEIVED", "ALERT");
+	table_init(&tb, 5);
+	table_add(&tb, (const char *[]){cli_tr("OFFICE", "单位"), cli_tr("ENTRY", "条目"),
+	                                cli_tr("HEAD", "哈希"), cli_tr("RECEIVED", "收到"),
+	                                cli_tr("ALERT", "警报")});
 	for (size_t i = 0; i < rep->n_checkpoints; i++) {
 		const Carenet__CheckpointView *c = rep->checkpoints[i];
+		char seq[24], head[17];
 		util_fmt_time(c->received, tz, t, sizeof(t));
-		printf("%-14s %-8llu %.16s %-19s %s\n", c->office, (unsigned long long)c->seq,
-		       c->head, t, c->alert[0] ? c->alert : "-");
+		snprintf(seq, sizeof(seq), "%llu", (unsigned long long)c->seq);
+		snprintf(head, sizeof(head), "%.16s", c->head);
+		table_add(&tb,
+		          (const char *[]){c->office, seq, head, t, c->alert[0] ? c->alert : "-"});
 	}
-	printf("(times in %s)\n", tz);
+	table_print(&tb, stdout);
+	printf(cli_zh() ? "(时间: %s)\n" : "(times in %s)\n", tz);
 }
 
 static int cmd_audit_checkpoints(int argc, char **argv)

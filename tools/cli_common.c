@@ -29,14 +29,24 @@ static void not_running(const char *prog, const struct config *cfg, int rc, int 
 {
 	if (!prog)
 		return;
-	if (rc == CN_ETIMEOUT)
+	if (rc == CN_ETIMEOUT && cli_zh())
 		fprintf(stderr,
-		        "%s: the node did not answer within %d s on %s/%s\n"
+		        "%s: 节点在 %d 秒内未应答 (%s/%s)\n"
+		        "  是否在运行? carenet status -c %s\n",
+		        prog, timeout_ms / 1000, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
+	else if (rc == CN_ETIMEOUT)
+		fprintf(stderr,
+		        "%s: the node did not answer within %d s on %s/%s (节点未应答)\n"
 		        "  is it running? carenet status -c %s\n",
 		        prog, timeout_ms / 1000, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
+	else if (cli_zh())
+		fprintf(stderr,
+		        "%s: 节点未运行 (%s/%s 无应答)\n"
+		        "  启动: carenet run -c %s\n",
+		        prog, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
 	else
 		fprintf(stderr,
-		        "%s: the node is not running (no answer on %s/%s)\n"
+		        "%s: the node is not running (节点未运行; no answer on %s/%s)\n"
 		        "  start it with: carenet run -c %s\n",
 		        prog, cfg->data_dir, CONTROL_SOCKET_NAME, cfg->path);
 }
@@ -101,39 +111,53 @@ int cli_request(const char *prog, const char *cfgpath, Carenet__ControlRequest__
 	return cli_call(prog, *cfg, &req, CLI_TIMEOUT_MS, rep);
 }
 
-static int wide(uint32_t c)
+int cli_zh(void)
 {
-	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
-	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd);
+	static int zh = -1;
+	const char *v;
+
+	if (zh < 0) {
+		if (!(v = getenv("LC_ALL")) || !v[0])
+			if (!(v = getenv("LC_MESSAGES")) || !v[0])
+				v = getenv("LANG");
+		zh = v && strncmp(v, "zh", 2) == 0;
+	}
+	return zh;
+}
+
+const char *cli_tr(const char *en, const char *zh)
+{
+	static char ring[16][256];
+	static unsigned next;
+	char *b;
+
+	if (!zh || !zh[0])
+		return en;
+	if (cli_zh())
+		return zh;
+	b = ring[next++ % 16];
+	snprintf(b, sizeof(ring[0]), "%s %s", en, zh);
+	return b;
+}
+
+const char *cli_indent(const char *s)
+{
+	static char ring[4][128];
+	static unsigned next;
+	char *b = ring[next++ % 4];
+
+	snprintf(b, sizeof(ring[0]), "  %s", s);
+	return b;
 }
 
 int cli_width(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), k;
-	uint32_t cp;
-	int w = 0;
-
-	for (size_t i = 0; i < n; i += k) {
-		if (!(k = utf8_next(p + i, n - i, &cp))) {
-			k = 1; /* a stray byte shows as one replacement character */
-			cp = '?';
-		}
-		w += wide(cp) ? 2 : 1;
-	}
-	return w;
+	return utf8_width(s);
 }
 
 void cli_pad(FILE *f, const char *s, int width)
 {
-	int w = cli_width(s);
-
-	fputs(s, f);
-	do
-		fputc(' ', f);
-	while (++w < width);
+	utf8_pad(f, s, width);
 }
 
 void cli_fmt_duration(uint64_t secs, char *out, size_t outlen)
@@ -155,7 +179,7 @@ void cli_fmt_duration(uint64_t secs, char *out, size_t outlen)
 
 void cli_kind_text(uint32_t kind, char *out, size_t len)
 {
-	snprintf(out, len, "%s %s", roles_kind_zh(kind), roles_kind_name(kind));
+	snprintf(out, len, "%s", cli_tr(roles_kind_name(kind), roles_kind_zh(kind)));
 }
 
 void cli_json_directive(struct json *j, const Carenet__DirectiveView *v)
@@ -200,19 +224,43 @@ void cli_json_evidence(struct json *j, Carenet__Evidence *const *ev, size_t n)
 	json_arr_end(j);
 }
 
+const char *cli_state(uint32_t state)
+{
+	return cli_tr(roles_state_name(state), roles_state_zh(state));
+}
+
+/* One history entry as a line: "INDENT 2026-11-29 08:00  done 已完成  (2 evidence) note". */
+static void history_line(char *out, size_t len, const char *indent, const Carenet__NoteEntry *e,
+                         const char *tz)
+{
+	char at[32], ev[48] = "";
+	const char *st = cli_state(e->state);
+	int pad = 20 - utf8_width(st);
+
+	util_fmt_time(e->at, tz, at, sizeof(at));
+	if (e->evidence)
+		snprintf(ev, sizeof(ev), "(%u %s) ", e->evidence, cli_tr("evidence", "佐证"));
+	snprintf(out, len, "%s%s  %s%*s  %s%s", indent, at, st, pad > 0 ? pad : 0, "", ev, e->note);
+}
+
 void cli_history_print(const char *indent, Carenet__NoteEntry *const *h, size_t n, const char *tz)
 {
-	char at[32], st[64];
+	char line[1024];
 
 	for (size_t i = 0; i < n; i++) {
-		util_fmt_time(h[i]->at, tz, at, sizeof(at));
-		snprintf(st, sizeof(st), "%s %s", roles_state_name(h[i]->state),
-		         roles_state_zh(h[i]->state));
-		printf("%s%s  ", indent, at);
-		cli_pad(stdout, st, 22);
-		if (h[i]->evidence)
-			printf("(%u evidence) ", h[i]->evidence);
-		printf("%s\n", h[i]->note);
+		history_line(line, sizeof(line), indent, h[i], tz);
+		printf("%s\n", line);
+	}
+}
+
+void cli_history_lines(struct table *t, const char *indent, Carenet__NoteEntry *const *h, size_t n,
+                       const char *tz)
+{
+	char line[1024];
+
+	for (size_t i = 0; i < n; i++) {
+		history_line(line, sizeof(line), indent, h[i], tz);
+		table_line(t, line);
 	}
 }
 

@@ -169,31 +169,41 @@ static void counts_text(const Carenet__DirectiveView *v, char *out, size_t len)
 	for (uint32_t s = 0; s < NSTATES && off < len; s++)
 		if (n[s])
 			off += (size_t)snprintf(out + off, len - off, "%s%llu %s", off ? ", " : "",
-			                        (unsigned long long)n[s], roles_state_name(s));
+			                        (unsigned long long)n[s], cli_state(s));
 	if (late && off < len)
-		snprintf(out + off, len - off, "; %llu OVERDUE", (unsigned long long)late);
+		snprintf(out + off, len - off, "; %llu %s", (unsigned long long)late,
+		         cli_tr("OVERDUE", "已逾期"));
 }
 
 static void list_table(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 {
-	char due[32], kind[64], counts[256];
+	char due[32], kind[64], counts[256], nt[24];
+	struct table t;
 
 	if (n == 0) {
-		printf("no directives issued or relayed by this office\n");
+		printf("%s\n", cli_tr("no directives issued or relayed by this office",
+		                      "(本单位未下发或转发任何任务)"));
 		return;
 	}
-	printf("%-20s ", "ID");
-	cli_pad(stdout, "KIND", 24);
-	printf("%-19s %-7s %-40s %s\n", "DUE", "TARGETS", "STATES", "TITLE");
+	table_init(&t, 6);
+	table_add(&t, (const char *[]){cli_tr("ID", "编号"), cli_tr("KIND", "类型"),
+	                               cli_tr("DUE", "截止"), cli_tr("TARGETS", "下级数"),
+	                               cli_tr("STATES", "办理情况"), cli_tr("TITLE", "标题")});
 	for (size_t i = 0; i < n; i++) {
 		util_fmt_time(v[i]->due, tz, due, sizeof(due));
 		cli_kind_text(v[i]->kind, kind, sizeof(kind));
 		counts_text(v[i], counts, sizeof(counts));
-		printf("%-20s ", v[i]->id);
-		cli_pad(stdout, kind, 24);
-		printf("%-19s %-7zu %-40s %s\n", due, v[i]->n_targets, counts, v[i]->title);
+		snprintf(nt, sizeof(nt), "%zu", v[i]->n_targets);
+		table_add(&t, (const char *[]){v[i]->id, kind, due, nt, counts, v[i]->title});
 	}
-	printf("(times in %s)\n", tz);
+	table_print(&t, stdout);
+	printf(cli_zh() ? "(时间: %s)\n" : "(times in %s)\n", tz);
+}
+
+/* "title      " / "title 标题       ": a label padded to one column. */
+static void label(const char *en, const char *zh)
+{
+	utf8_pad(stdout, cli_tr(en, zh), cli_zh() ? 10 : 20);
 }
 
 static void show_head(const Carenet__DirectiveView *v, const char *tz)
@@ -203,68 +213,80 @@ static void show_head(const Carenet__DirectiveView *v, const char *tz)
 	util_fmt_time(v->due, tz, due, sizeof(due));
 	util_fmt_time(v->created, tz, created, sizeof(created));
 	cli_kind_text(v->kind, kind, sizeof(kind));
-	printf("directive  %s  %s\n", v->id, kind);
-	printf("title      %s\n", v->title);
-	printf("issuer     %s, issued %s\n", v->issuer, created);
-	printf("due        %s (%s)\n", due, tz);
-	printf("to         %s\n", v->targets_spec);
-	if (v->ref[0])
-		printf("ref        %s\n", v->ref);
+	label("directive", "任务");
+	printf("%s  %s\n", v->id, kind);
+	label("title", "标题");
+	printf("%s\n", v->title);
+	label("issuer", "下发单位");
+	printf("%s, %s %s\n", v->issuer, cli_tr("issued", "下发于"), created);
+	label("due", "截止");
+	printf("%s (%s)\n", due, tz);
+	label("to", "下发对象");
+	printf("%s\n", v->targets_spec);
+	if (v->ref[0]) {
+		label("ref", "依据");
+		printf("%s\n", v->ref);
+	}
 	if (v->n_indicators) {
-		printf("indicators");
+		label("indicators", "指标");
 		for (size_t i = 0; i < v->n_indicators; i++)
 			printf("%s%s", i ? ", " : " ", v->indicators[i]);
 		printf("\n");
 	}
 	if (v->n_remind) {
-		printf("reminders ");
+		label("reminders", "催办");
 		for (size_t i = 0; i < v->n_remind; i++) {
 			cli_fmt_duration(v->remind[i], d, sizeof(d));
 			printf("%s%s", i ? ", " : " ", d);
 		}
-		printf(" before due\n");
+		printf(" %s\n", cli_tr("before due", "(截止前)"));
 	}
 	if (v->body[0])
 		printf("\n%s%s", v->body, v->body[strlen(v->body) - 1] == '\n' ? "" : "\n");
 }
 
-static void show_row(const Carenet__TargetView *t, const char *tz)
+static void show_row(struct table *tb, const Carenet__TargetView *t, const char *tz)
 {
-	char changed[32] = "-", hex[65];
+	char changed[32] = "-", hex[65], rem[16], id[32], line[1024];
 
 	if (t->changed_at)
 		util_fmt_time(t->changed_at, tz, changed, sizeof(changed));
+	snprintf(rem, sizeof(rem), "%u", t->reminders);
+	snprintf(id, sizeof(id), "  %s", t->id);
 	/* overdue stays set on a target that was late and is now done or unable */
-	printf("  %-14s %-12s %-7s %-19s %-9u ", t->id, roles_state_name(t->state),
-	       !t->overdue              ? ""
-	       : t->state >= STATE_DONE ? "late"
-	                                : "OVERDUE",
-	       changed, t->reminders);
-	printf("%s\n", t->name);
+	table_add(tb, (const char *[]){id, cli_state(t->state),
+	                               !t->overdue              ? ""
+	                               : t->state >= STATE_DONE ? cli_tr("late", "逾期完成")
+	                                                        : cli_tr("OVERDUE", "已逾期"),
+	                               changed, rem, t->name});
 	if (t->n_history > 1)
-		cli_history_print("                 ", t->history, t->n_history, tz);
-	else if (t->note[0])
-		printf("  %-14s note: %s\n", "", t->note);
+		cli_history_lines(tb, "                 ", t->history, t->n_history, tz);
+	else if (t->note[0]) {
+		snprintf(line, sizeof(line), "  %-14s %s: %s", "", cli_tr("note", "备注"), t->note);
+		table_line(tb, line);
+	}
 	for (size_t i = 0; i < t->n_evidence; i++) {
 		const Carenet__Evidence *e = t->evidence[i];
 		if (e->sha256.len == 32)
 			util_hex(e->sha256.data, 32, hex);
 		else
 			snprintf(hex, sizeof(hex), "?");
-		printf("  %-14s evidence: %s (%llu bytes, sha256 %s)\n", "", e->name,
-		       (unsigned long long)e->size, hex);
+		snprintf(line, sizeof(line), "  %-14s %s: %s (%llu bytes, sha256 %s)", "",
+		         cli_tr("evidence", "佐证"), e->name, (unsigned long long)e->size, hex);
+		table_line(tb, line);
 	}
 }
 
 void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 {
 	char counts[256];
+	struct table t;
 
 	show_head(v, tz);
 	if (v->my_state) {
 		char hex[65];
-		printf("\nthis office 本单位: %s %s%s\n", roles_state_name(v->my_state),
-		       roles_state_zh(v->my_state), v->overdue ? ", OVERDUE 已逾期" : "");
+		printf("\n%s: %s%s%s\n", cli_tr("this office", "本单位"), cli_state(v->my_state),
+		       v->overdue ? ", " : "", v->overdue ? cli_tr("OVERDUE", "已逾期") : "");
 		cli_history_print("  ", v->my_history, v->n_my_history, tz);
 		for (size_t i = 0; i < v->n_my_evidence; i++) {
 			const Carenet__Evidence *e = v->my_evidence[i];
@@ -279,11 +301,14 @@ void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 	if (v->n_targets == 0)
 		return;
 	counts_text(v, counts, sizeof(counts));
-	printf("\n%zu targets 下级: %s\n", v->n_targets, counts);
-	printf("  %-14s %-12s %-7s %-19s %-9s %s\n", "TARGET", "STATE", "", "CHANGED", "REMINDED",
-	       "NAME");
+	printf("\n%zu %s: %s\n", v->n_targets, cli_tr("targets", "下级"), counts);
+	table_init(&t, 6);
+	table_add(&t, (const char *[]){cli_indent(cli_tr("TARGET", "下级")), cli_tr("STATE", "状态"), "",
+	                               cli_tr("CHANGED", "更新时间"), cli_tr("REMINDED", "催办"),
+	                               cli_tr("NAME", "名称")});
 	for (size_t i = 0; i < v->n_targets; i++)
-		show_row(v->targets[i], tz);
+		show_row(&t, v->targets[i], tz);
+	table_print(&t, stdout);
 }
 
 /* ------------------------------------------------------------- issue */

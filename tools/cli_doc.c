@@ -131,8 +131,11 @@ static void doc_json(struct json *j, const Carenet__Document *d)
 
 static void docs_print(const Carenet__ControlReply *rep, int json, int csv)
 {
+	static const char *const head[] = {"sha256", "name",   "size",  "chunks",
+	                                   "held",   "record", "origin"};
 	struct json j;
-	char hex[65], held[32];
+	struct table t;
+	char hex[65], held[32], size[24], total[16];
 
 	if (json) {
 		json_init(&j, stdout);
@@ -143,29 +146,35 @@ static void docs_print(const Carenet__ControlReply *rep, int json, int csv)
 		json_finish(&j);
 		return;
 	}
-	if (csv)
-		printf("sha256,name,size,chunks,held,record,origin\r\n");
+	if (csv) {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 7);
+	}
+	table_init(&t, 5);
+	table_add(&t, (const char *[]){"SHA-256", cli_tr("SIZE", "大小"), cli_tr("STATE", "状态"),
+	                               cli_tr("NAME", "文件名"), cli_tr("RECORD", "记录")});
 	for (size_t i = 0; i < rep->n_docs; i++) {
 		const Carenet__Document *d = rep->docs[i];
 		for (size_t k = 0; k < 32 && k < d->sha256.len; k++)
 			snprintf(hex + 2 * k, 3, "%02x", d->sha256.data[k]);
 		snprintf(held, sizeof(held), "%u", d->held);
-		if (csv) {
-			const char *cells[7];
-			char size[24], total[16];
-			snprintf(size, sizeof(size), "%llu", (unsigned long long)d->size);
-			snprintf(total, sizeof(total), "%u", d->total);
-			cells[0] = hex, cells[1] = d->name, cells[2] = size, cells[3] = total;
-			cells[4] = held, cells[5] = d->record, cells[6] = d->origin;
+		snprintf(size, sizeof(size), "%llu", (unsigned long long)d->size);
+		snprintf(total, sizeof(total), "%u", d->total);
+		const char *cells[7] = {hex, d->name, size, total, held, d->record, d->origin};
+		if (csv)
 			csv_write_row(stdout, cells, 7);
-		} else {
-			printf("%s  %10llu  %s  %s%s%s%s\n", hex, (unsigned long long)d->size,
-			       d->held == d->total ? "complete  " : "incomplete", d->name,
-			       d->record[0] ? "  (" : "", d->record, d->record[0] ? ")" : "");
-		}
+		else
+			table_add(&t, (const char *[]){hex, size,
+			                               d->held == d->total
+			                                   ? cli_tr("complete", "完整")
+			                                   : cli_tr("incomplete", "不完整"),
+			                               d->name, d->record});
 	}
+	if (!csv && rep->n_docs)
+		table_print(&t, stdout);
+	table_free(&t);
 	if (!json && !csv && !rep->n_docs)
-		printf("no documents (无文件)\n");
+		printf("%s\n", cli_tr("no documents", "(无文件)"));
 }
 
 /* ------------------------------------------------------------ add */

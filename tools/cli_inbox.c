@@ -71,27 +71,39 @@ static void inbox_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz
 
 void cli_inbox_print(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 {
-	char due[32], kind[64];
+	char due[32], kind[64], rem[16];
+	struct table t;
 
 	if (n == 0) {
-		printf("inbox empty: no directive addressed to this office\n");
+		printf("%s\n", cli_tr("inbox empty: no directive addressed to this office",
+		                      "(收件箱为空：没有下发给本单位的任务)"));
 		return;
 	}
-	printf("%-20s ", "ID");
-	cli_pad(stdout, "KIND", 24);
-	printf("%-14s %-19s %-12s %-7s %-4s %s\n", "ISSUER", "DUE", "STATE", "", "REM.", "TITLE");
+	table_init(&t, 7);
+	table_add(&t, (const char *[]){cli_tr("ID", "编号"), cli_tr("KIND", "类型"),
+	                               cli_tr("ISSUER", "下发单位"), cli_tr("DUE", "截止"),
+	                               cli_tr("STATE", "状态"), cli_tr("REM.", "催办"),
+	                               cli_tr("TITLE", "标题")});
 	for (size_t i = 0; i < n; i++) {
+		char st[96];
 		util_fmt_time(v[i]->due, tz, due, sizeof(due));
 		cli_kind_text(v[i]->kind, kind, sizeof(kind));
-		printf("%-20s ", v[i]->id);
-		cli_pad(stdout, kind, 24);
-		printf("%-14s %-19s %-12s %-7s %-4u %s\n", v[i]->issuer, due,
-		       roles_state_name(v[i]->my_state), v[i]->overdue ? "OVERDUE" : "",
-		       v[i]->reminders, v[i]->title);
+		snprintf(rem, sizeof(rem), "%u", v[i]->reminders);
+		snprintf(st, sizeof(st), "%s%s%s", cli_state(v[i]->my_state),
+		         v[i]->overdue ? " " : "",
+		         v[i]->overdue ? cli_tr("OVERDUE", "已逾期") : "");
+		table_add(
+		    &t, (const char *[]){v[i]->id, kind, v[i]->issuer, due, st, rem, v[i]->title});
 	}
-	printf("(times in %s; acknowledge with: carenet ack ID --state accepted|in-progress|"
-	       "done|unable)\n",
-	       tz);
+	table_print(&t, stdout);
+	if (cli_zh())
+		printf("(时间: %s; 回复: carenet ack 编号 --state 已受理|办理中|已完成|无法完成)\n",
+		       tz);
+	else
+		printf(
+		    "(times in %s; acknowledge with: carenet ack ID --state accepted|in-progress|"
+		    "done|unable)\n",
+		    tz);
 }
 
 /* inbox show ID: the directive as received (body, ref, indicators,

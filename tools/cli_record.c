@@ -104,8 +104,8 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 	if (!t)
 		fprintf(stderr, "%s: unknown record type '%s' (未知类型): use office, division, "
 		                "document, staff, training, meeting, child, activity, visit, "
-		                "hotline, case, application, assessment, intervention, placement "
-		                "or support\n",
+		                "hotline, case, application, assessment, intervention, placement, "
+		                "support or attestation\n",
 		        prog, name ? name : "");
 	return t;
 }
@@ -164,7 +164,7 @@ static int add_sets(Carenet__RecordInput *in, const struct ropts *o)
 	for (size_t i = 0; i < o->nsets; i++) {
 		const char *eq = strchr(o->sets[i], '=');
 		if (!(in->set[in->n_set++] =
-		          record_field_new(o->sets[i], (size_t)(eq - o->sets[i]), eq + 1, 0)))
+		          roles_record_field_new(o->sets[i], (size_t)(eq - o->sets[i]), eq + 1, 0)))
 			return CN_ENOMEM;
 	}
 	return 0;
@@ -180,7 +180,7 @@ static int write_simple(const char *prog, const struct ropts *o, const char *typ
 		if ((rc = record_json_fields(prog, o->file, &in, &type)) != 0)
 			return rc;
 		in->type = (char *)(type ? type : "");
-	} else if (!(in = record_input_new(type, id, o->nsets))) {
+	} else if (!(in = roles_record_input_new(type, id, o->nsets))) {
 		return CN_ENOMEM;
 	}
 	in->id = (char *)(id ? id : "");
@@ -199,7 +199,7 @@ static int write_simple(const char *prog, const struct ropts *o, const char *typ
 	rc = record_send_write(prog, o, &in, 1, "");
 out:
 	in->id = "";
-	record_input_free(in);
+	roles_record_input_free(in);
 	return rc;
 }
 
@@ -278,7 +278,7 @@ static int fields_of(const char *const *v, size_t n, Carenet__Field ***out)
 		return CN_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(v[i], '=');
-		if (!(f[i] = record_field_new(v[i], (size_t)(eq - v[i]), eq + 1, 0)))
+		if (!(f[i] = roles_record_field_new(v[i], (size_t)(eq - v[i]), eq + 1, 0)))
 			return CN_ENOMEM; /* the process ends */
 	}
 	*out = f;
@@ -453,9 +453,7 @@ static int record_template(int argc, char **argv)
 		return cli_parse_exit(rc);
 	if (!(t = type_of("carenet record template", o.type)))
 		return 2;
-	record_csv_header(t, 0);
-	for (size_t i = 0; o.example && i < t->nfields; i++)
-		record_csv_cell(t->fields[i].example ? t->fields[i].example : "", i + 1 == t->nfields);
+	record_csv_template(t, o.example);
 	return 0;
 }
 

@@ -229,7 +229,11 @@ static void summary_print(const Carenet__ControlReply *rep, int csv)
 {
 	static const char *const head[] = {"office", "measure", "value", "count"};
 	char n[24];
+	struct table t;
 
+	table_init(&t, 4);
+	table_add(&t, (const char *[]){cli_tr("OFFICE", "单位"), cli_tr("MEASURE", "统计项"),
+	                               cli_tr("VALUE", "取值"), cli_tr("COUNT", "数量")});
 	if (csv) {
 		csv_write_bom(stdout);
 		csv_write_row(stdout, head, 4);
@@ -241,10 +245,13 @@ static void summary_print(const Carenet__ControlReply *rep, int csv)
 		if (csv)
 			csv_write_row(stdout, cells, 4);
 		else
-			printf("%s  %-12s %-14s %s\n", s->office, s->measure, s->value, n);
+			table_add(&t, cells);
 	}
+	if (!csv && rep->n_summary)
+		table_print(&t, stdout);
+	table_free(&t);
 	if (!csv && !rep->n_summary)
-		printf("no records (无记录)\n");
+		printf("%s\n", cli_tr("no records", "(无记录)"));
 }
 
 static const struct args_opt summary_opts[] = {

@@ -31,6 +31,7 @@ struct ropts {
 	const char *cfgpath, *id, *note, *to, *ref, *outcome, *state;
 	const char *situation, *summary, *child, *description, *urgency, *police_unit;
 	const char *police_no, *police_at, *discovered, *reporter, *reporter_role, *location;
+	const char *hotline;
 	const char **files;
 	size_t nfiles;
 	int json, csv, reveal;
@@ -86,6 +87,9 @@ static int take(struct ropts *o, int ch, const char *v)
 		break;
 	case ARGS_LONG('p'):
 		o->police_unit = v;
+		break;
+	case ARGS_LONG('H'):
+		o->hotline = v;
 		break;
 	case ARGS_LONG('N'):
 		o->police_no = v;
@@ -220,6 +224,8 @@ static const struct args_opt file_opts[] = {
     {"reporter", ARGS_LONG('w'), "NAME", "who found it"},
     {"reporter-role", ARGS_LONG('W'), "ROLE", "儿童主任, 学校教职工, 村（居）委会, ..."},
     {"location", ARGS_LONG('l'), "TEXT", "where"},
+    {"hotline", ARGS_LONG('H'), "CALL",
+     "county: the hotline call (R13 record id) it comes from; the call then names it"},
     o_evid,
     o_json,
     {0}};
@@ -227,7 +233,7 @@ static const struct args_cmd file_cmd = {
     "carenet report file",
     "--situation CODE[,CODE] --summary TEXT (--child ID | --description TEXT)\n"
     "[--urgency urgent|high|normal] [--police-unit U --police-record-no N] [--evidence FILE]...\n"
-    "[--json] [-c CFG]",
+    "[--hotline CALL] [--json] [-c CFG]",
     "Files a mandatory report (强制报告) at this office (a village or township; the\n"
     "county files one from a hotline call). It travels at once, on the urgent lane,\n"
     "to the township and the county; the office above must acknowledge it within\n"
@@ -339,6 +345,7 @@ static int report_file(int argc, char **argv)
 		p.evidence = evp;
 		p.n_evidence = o.nfiles;
 		q.report = &p;
+		q.hotline = (char *)(o.hotline ? o.hotline : "");
 		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_REPORT_FILE, &q);
 		if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 &&
 		    (rc = attach(prog, cfg, &o, rep->id)) == 0)

@@ -178,30 +178,34 @@ static void print_hops_csv(Carenet__ReportState *const *v, size_t n, const char 
 
 static void state_text(const Carenet__ReportState *st, char *out, size_t len)
 {
-	snprintf(out, len, "%s %s%s", st->state, report_state_zh(st->state),
-	         st->overdue ? " overdue 逾期" : "");
+	snprintf(out, len, "%s%s%s", cli_tr(st->state, report_state_zh(st->state)),
+	         st->overdue ? " " : "", st->overdue ? cli_tr("overdue", "逾期") : "");
 }
 
 static void print_table(Carenet__ReportState *const *v, size_t n, const char *tz)
 {
-	char filed[32], state[96], urg[48], sit[128];
+	char filed[32], state[96], sit[128];
+	struct table t;
 
 	if (!n) {
-		printf("no reports (无报告)\n");
+		printf("%s\n", cli_tr("no reports", "(无报告)"));
 		return;
 	}
+	table_init(&t, 6);
+	table_add(&t, (const char *[]){cli_tr("ID", "编号"), cli_tr("URGENCY", "紧急程度"),
+	                               cli_tr("STATE", "状态"), cli_tr("HOLDER", "承办"),
+	                               cli_tr("FILED", "报告时间"), cli_tr("SITUATION", "情形")});
 	for (size_t i = 0; i < n; i++) {
 		const Carenet__ReportState *st = v[i];
 		util_fmt_time(st->report->filed_at, tz, filed, sizeof(filed));
 		state_text(st, state, sizeof(state));
-		snprintf(urg, sizeof(urg), "%s %s", report_urgency_name(st->report->urgency),
-		         report_urgency_zh(st->report->urgency));
 		situations(st->report, sit, sizeof(sit));
-		cli_pad(stdout, st->report->id, 24);
-		cli_pad(stdout, urg, 14);
-		cli_pad(stdout, state, 30);
-		printf("holder 承办 %-12s filed %s  %s\n", st->holder, filed, sit);
+		table_add(&t, (const char *[]){st->report->id,
+		                               cli_tr(report_urgency_name(st->report->urgency),
+		                                      report_urgency_zh(st->report->urgency)),
+		                               state, st->holder, filed, sit});
 	}
+	table_print(&t, stdout);
 }
 
 static void print_hops(const Carenet__ReportState *st, const char *tz)

@@ -26,6 +26,9 @@ int cmd_case(int argc, char **argv);    /* cli_case.c: cases (R14) open|list|sho
 int cmd_ledger(int argc, char **argv);  /* cli_record_more.c: ledger summary */
 int cmd_doc(int argc, char **argv);     /* cli_doc.c: documents add|get|list */
 int cmd_report(int argc, char **argv);  /* cli_report.c: mandatory reports */
+int cmd_standards(int argc, char **argv);  /* cli_compliance.c: standards list|show|check */
+int cmd_compliance(int argc, char **argv); /* cli_compliance.c: evaluate standards */
+int cmd_attest(int argc, char **argv);     /* cli_attest.c: an attestation (R27) */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
 int cmd_cert(int argc, char **argv);    /* cli_cert.c: cert show */

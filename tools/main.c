@@ -6,6 +6,7 @@
 #include "args.h"
 #include "err.h"
 #include "cmd.h"
+#include "web_cmd.h"
 
 static int cmd_help(int argc, char **argv);
 
@@ -30,8 +31,13 @@ static const struct args_sub subcommands[] = {
     {"ledger", cmd_ledger, "ledger summary: counts per office, no personal field (台账汇总)"},
     {"report", cmd_report, "mandatory reports: file, acknowledge, refer, close; hops (强制报告)"},
     {"doc", cmd_doc, "documents: attach a file (it travels up), get one back, list (文件)"},
+    {"standards", cmd_standards, "the standards a county is judged by, as data: list, show (标准)"},
+    {"compliance", cmd_compliance, "evaluate standards over this subtree's records (合规评估)"},
+    {"attest", cmd_attest, "declare an attested indicator or another department's figure (声明)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
     {"restore", cmd_restore, "put a backup in place of a stopped node's store"},
+    {"web", cmd_web, "the operators' web interface of this office (网页; a process of its own)"},
+    {"user", cmd_user, "accounts of the web interface: add, passwd, list, remove"},
     {"demo", cmd_demo, "build a PKI and run a demo network on 127.0.0.1"},
     {"help", cmd_help, "a command's help (help CMD); the manual pages (help --man)"},
 };

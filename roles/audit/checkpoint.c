@@ -92,7 +92,7 @@ int checkpoint_make(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64_
 	if (r->env.me->role == PKI_ROLE_COUNTY)
 		return 0;
 	if ((rc = audit_head(r->env.store, txn, &seq, head)) != 0)
-		return rc;
+		return rc == CN_ENOTFOUND ? 0 : rc; /* nothing logged yet: nothing to vouch for */
 	rc = rec_get(r, txn, SELF_KEY, sizeof(SELF_KEY) - 1, &last);
 	if (rc != 0 && rc != CN_ENOTFOUND)
 		return rc;

@@ -99,6 +99,52 @@ int records_case_open(struct roles *r, MDB_txn *txn, const char *source, const c
 	return ret;
 }
 
+int records_hotline_reported(struct roles *r, MDB_txn *txn, const char *call,
+                             const char *report_id)
+{
+	Carenet__Field f[1], *fp[1];
+	Carenet__RecordInput in = CARENET__RECORD_INPUT__INIT, *inp = &in;
+	Carenet__RecordWriteRequest q = CARENET__RECORD_WRITE_REQUEST__INIT;
+	struct strvec errs = {0}, ids = {0};
+	struct rec rc;
+	size_t n = 0;
+	int ret, fi;
+
+	memset(&rc, 0, sizeof(rc));
+	if (strlen(call) >= REC_ID_MAX || (ret = rec_get(r, txn, call, &rc)) == CN_ENOTFOUND) {
+		roles_why(r->err, sizeof(r->err),
+		          "no hotline call %.64s here (carenet record list --type hotline)", call);
+		return CN_ENOTFOUND;
+	}
+	if (ret != 0)
+		return ret;
+	fi = roles_record_field(rc.t, "report");
+	if (strcmp(rc.t->name, "hotline") != 0 || strcmp(rc.owner, r->env.me->id) != 0)
+		roles_why(r->err, sizeof(r->err), "%s is not a hotline call kept by this office",
+		          call),
+		    ret = CN_EINVAL;
+	else if (fi >= 0 && rc.val[fi] && rc.val[fi][0])
+		roles_why(r->err, sizeof(r->err), "hotline call %s already names report %s", call,
+		          rc.val[fi]),
+		    ret = CN_EINVAL;
+	rec_clear(&rc);
+	if (ret != 0)
+		return ret;
+	field(f, fp, &n, "report", report_id);
+	in.type = "hotline";
+	in.id = (char *)call;
+	in.set = fp;
+	in.n_set = n;
+	q.records = &inp;
+	q.n_records = 1;
+	ret = records_write(r, txn, &q, &errs, &ids);
+	if (ret == CN_EINVAL && errs.n)
+		errs_to_why(r, &errs);
+	roles_vec_free(&errs);
+	roles_vec_free(&ids);
+	return ret;
+}
+
 /* ---- carenet case open (RecordWriteRequest.case_open) */
 
 struct open_ctx {

@@ -45,12 +45,29 @@ static int copy_str(char **dst, const char *s)
 	return 0;
 }
 
+/* The index of field name in t (records.md's name only), or -1; the search
+ * starts at *hint, where the field after the last one found usually is
+ * (versions list their fields in schema order). */
+static int field_index(const struct rec_type *t, const char *name, size_t *hint)
+{
+	for (size_t j = 0; j < t->nfields; j++) {
+		size_t k = (*hint + j) % t->nfields;
+		if (!strcmp(t->fields[k].name, name)) {
+			*hint = k + 1;
+			return (int)k;
+		}
+	}
+	return -1;
+}
+
 /* Adds fields to rc (a second call adds the opened personal ones). */
 static int add_fields(struct rec *rc, Carenet__Field *const *f, size_t n, char *why, size_t wl)
 {
+	size_t hint = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		int k = roles_record_field(rc->t, f[i]->name);
-		if (k < 0 || strcmp(rc->t->fields[k].name, f[i]->name) != 0) {
+		int k = field_index(rc->t, f[i]->name, &hint);
+		if (k < 0) {
 			roles_why(why, wl, "record %.64s: unknown field %.64s for type %s", rc->id,
 			          f[i]->name, rc->t->name);
 			return CN_EINVAL;
@@ -89,8 +106,10 @@ int rec_from_msg(struct rec *rc, const Carenet__RecordVersion *m, char *why, siz
 	rc->version = m->version;
 	rc->closed = m->closed;
 	rc->changed_at = m->changed_at;
-	for (size_t i = 0; i < m->n_changed; i++) {
-		int k = roles_record_field(rc->t, m->changed[i]);
+	for (size_t i = 0, hint = 0; i < m->n_changed; i++) {
+		int k = field_index(rc->t, m->changed[i], &hint);
+		if (k < 0)
+			k = roles_record_field(rc->t, m->changed[i]); /* by its Chinese name */
 		if (k >= 0)
 			rc->changed |= 1ull << k;
 	}

@@ -17,9 +17,15 @@
  *             village and the new owner's accept; who may write a record
  *             whose owner changed
  * ledger.c    ledger summary (counts, no personal field) and --stale
+ * scan.c      records_each: one type's open records under an owner prefix,
+ *             one at a time (roles top feeds roles/compliance with it)
+ * record_csv.c a CSV ledger read into RecordInputs (roles.h: roles_record_csv),
+ *             the one reader for `record import` and the web's import
+ *             form; the node never calls it
  * cases.c     R14 cases at the county: records_case_open (also called by
  *             roles top for `report open-case`), case show (the case and
- *             every record referring to it), records_case_held
+ *             every record referring to it), records_case_held,
+ *             records_hotline_reported (report file --hotline)
  *
  * Stored (db records, all inside the caller's txn):
  *   "r:" id                    -> StoredRecord (current version)
@@ -46,7 +52,7 @@
 #define REC_MAX_BATCH 100000 /* records in one write request */
 #define RECORDS_TYPE_NAMES                                                                  \
 	"office, division, document, staff, training, meeting, child, activity, visit, "     \
-	"hotline, case, application, assessment, intervention, placement or support"
+	"hotline, case, application, assessment, intervention, placement, support or attestation"
 
 /* A record in memory: values indexed by the type's schema rows. */
 struct rec {
@@ -192,6 +198,12 @@ void records_idset_free(struct rec_idset *s);
  * CN_EINVAL) leave the reason in r->err. */
 int records_case_open(struct roles *r, MDB_txn *txn, const char *source, const char *source_ref,
                       const char *child, const char *description, char *id_out, size_t idlen);
+/* `report file --hotline CALL` at the county: the R13 call's `report` field
+ * names report_id (an update of the call, emitted as any record write).
+ * CN_ENOTFOUND / CN_EINVAL (not a hotline call of this office, or it names a
+ * report already), reason in r->err. */
+int records_hotline_reported(struct roles *r, MDB_txn *txn, const char *call,
+                             const char *report_id);
 /* Control requests: record_write with case_open (rep->record_ids: the
  * id), record_show with related (rep->records: the case, then every record
  * held here that refers to it). */
@@ -208,6 +220,16 @@ int records_case_refs(struct roles *r, MDB_txn *txn, const struct rec *rc, char 
 int records_case_held(struct roles *r, MDB_txn *txn, const char *id);
 /* "YYYY-MM-DD HH:MM" in China time (UTC+8): an RK_TIME value of t. */
 void records_time_text(uint64_t t, char *out, size_t len);
+
+/* ---- scan.c ---- */
+/* fn for every open record of type t whose owner begins with prefix (exact:
+ * is prefix), through the "t:" and "o:" indexes inside txn; rc is valid
+ * during the call only. personal: open the sealed fields (else they are
+ * NULL: the record is not opened at all). fn's non-zero return stops and is
+ * returned; store errors pass through. */
+int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
+                 int exact, int personal, int (*fn)(const struct rec *rc, void *arg),
+                 void *arg);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);

@@ -2,8 +2,8 @@
  * schema: the record types of this slice as data — one row per field
  * (../shared/docs/records.md: R01 office, R02 division, R05 document,
  * R06 staff, R07 training, R08 meeting, R09 child with its R04 guardian and
- * R16 household, R10 activity, R11 visit; and the cases' R13-R15, R18-R21
- * below). validate.c reads these rows; so do the CLI's templates and CSV
+ * R16 household, R10 activity, R11 visit; the cases' R13-R15, R18-R21
+ * and the attestation R27 below). validate.c reads these rows; so do the CLI's templates and CSV
  * headers (through roles.h).
  *
  * Where records.md lists a field as a list of references or a document
@@ -368,6 +368,23 @@ static const struct rec_field support[] = {
     F("case", "个案", RK_REF, NULL, 0, ""),
 };
 
+/* ---- R27 attestation (issue 10): an office declares an indicator met, or
+ * enters another department's figure; the evaluation shows it as attested
+ * (signer: the owning office; date), never as measured. The evidence files
+ * travel as documents; this keeps their names and SHA-256. */
+static const struct rec_field attestation[] = {
+    F("standard", "标准", RK_TEXT, NULL, 0, "mca-2018-demo"),
+    F("indicator", "指标", RK_TEXT, NULL, RF_REQ, "protect.hotline"),
+    F("statement", "声明", RK_TEXT, NULL, RF_REQ, "已开通未成年人保护热线，有专门场地、专人运行"),
+    F("value", "数值", RK_TEXT, NULL, 0, ""),
+    F("external_source", "数据来源部门", RK_TEXT, NULL, 0, ""),
+    F("as_of", "数据截至", RK_DATE, NULL, 0, ""),
+    F("evidence", "证明材料", RK_TEXT, NULL, 0, ""),
+    F("declared_by", "声明人", RK_TEXT, NULL, RF_REQ | P, "王建国"),
+    F("declared_at", "声明日期", RK_DATE, NULL, RF_REQ, "2024-06-01"),
+    F("valid_until", "有效期至", RK_DATE, NULL, RF_FUTURE, ""),
+};
+
 static const struct rec_type types[] = {
     {"office", "R01", "办公场所", office, N(office), 0},
     {"division", "R02", "区划", division, N(division), 0},
@@ -386,6 +403,7 @@ static const struct rec_type types[] = {
     {"intervention", "R19", "监护干预", intervention, N(intervention), REC_OWN_COUNTY},
     {"placement", "R20", "安置", placement, N(placement), REC_OWN_COUNTY},
     {"support", "R21", "帮扶", support, N(support), REC_OWN_COUNTY | REC_OWN_VILLAGE},
+    {"attestation", "R27", "声明", attestation, N(attestation), 0},
 };
 
 const struct rec_type *roles_record_types(size_t *n)

@@ -16,6 +16,7 @@ struct fctx {
 	struct roles *r;
 	const Carenet__ReportFileRequest *q;
 	reports_child_fn child;
+	reports_filed_fn filed; /* or NULL */
 };
 
 static int file_txn(MDB_txn *txn, void *arg)
@@ -49,6 +50,8 @@ static int file_txn(MDB_txn *txn, void *arg)
 	if ((ret = report_put(r, txn, st)) == 0 && (ret = report_mark(r, txn, p.id)) == 0)
 		ret = roles_audit(r, txn, p.office, "report", p.id, "%s report filed; holder %s",
 		                  report_urgency_name(p.urgency), st->holder);
+	if (ret == 0 && c->filed)
+		ret = c->filed(r, txn, p.id, c->q);
 	if (ret == 0)
 		log_notice("report %s filed: %s (%s); holder %s", p.id,
 		           report_urgency_name(p.urgency), report_urgency_zh(p.urgency),
@@ -58,9 +61,9 @@ static int file_txn(MDB_txn *txn, void *arg)
 }
 
 int reports_file_req(struct roles *r, const Carenet__ReportFileRequest *q,
-                     Carenet__ControlReply *rep, reports_child_fn child)
+                     Carenet__ControlReply *rep, reports_child_fn child, reports_filed_fn filed)
 {
-	struct fctx c = {r, q, child};
+	struct fctx c = {r, q, child, filed};
 	int ret;
 
 	if (!q->report)

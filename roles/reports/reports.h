@@ -66,6 +66,11 @@
  * CN_ESCOPE with why. May be NULL: only the id's prefix is checked. */
 typedef int (*reports_child_fn)(struct roles *r, MDB_txn *txn, const char *child,
                                 const char *office, char *why, size_t whylen);
+/* What roles top does in the filing's transaction once the report has its
+ * id (report file --hotline: the call's record names the report); its
+ * refusal (reason in r->err) undoes the filing. */
+typedef int (*reports_filed_fn)(struct roles *r, MDB_txn *txn, const char *report_id,
+                                const Carenet__ReportFileRequest *q);
 
 /* ---- report.c ---- (and the names roles.h declares for the CLI) */
 /* A hop's deadline for urgency u under this node's policy. */
@@ -131,7 +136,7 @@ int reports_alerts(struct roles *r, MDB_txn *txn, int (*fn)(const char *text, vo
 
 /* ---- report_control.c ---- */
 int reports_file_req(struct roles *r, const Carenet__ReportFileRequest *q,
-                     Carenet__ControlReply *rep, reports_child_fn child);
+                     Carenet__ControlReply *rep, reports_child_fn child, reports_filed_fn filed);
 int reports_step_req(struct roles *r, const Carenet__ReportStepRequest *q,
                      Carenet__ControlReply *rep);
 /* Emits a step of this office on report id in txn, applied here at once

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Cases (issue 9, items 4 and 5) on a county, a township and a village: the
-county records a hotline call and opens a case from it (`case open`); the
+county records a hotline call and opens a case from it (`case open`), files a
+report from it (`report file --hotline`: the call names the report); the
 village adds a guardianship assessment, the county an intervention, a
 placement and a support, the township an assistance application, each
 referring to the case; `case show --json` at the county lists all of them
@@ -51,6 +52,22 @@ def test(net, args):
     case = cn_json(net, "case", "open", "-c", net.cfg(county), "--source", "R13", "--ref", call,
                    "--child", child)["id"]
     check(case.startswith(county + "-r"), "case id %s" % case)
+
+    # the call becomes a report (a call can create a report): filed at the county with
+    # --hotline, the call's record names it, in the same transaction; only once
+    rid = cn_json(net, "report", "file", "-c", net.cfg(county), "--situation", "S01",
+                  "--summary", "热线：儿童独居", "--description", "约8岁男孩", "--hotline",
+                  call)["id"]
+    shown = cn_json(net, "record", "show", call, "-c", net.cfg(county))
+    check(json.dumps(shown, ensure_ascii=False).count(rid) == 1,
+          "the hotline call does not name report %s: %s" % (rid, shown))
+    for bad, why in ((call, "already names report"), (case, "not a hotline call")):
+        r = cn(net, "report", "file", "-c", net.cfg(county), "--situation", "S01", "--summary",
+               "x", "--description", "y", "--hotline", bad, code=EXIT_REFUSED)
+        check(why in r.stderr and r.stderr.startswith("carenet report file:"),
+              "report file --hotline %s: %s" % (bad, r.stderr))
+    held = [x["id"] for x in cn_json(net, "report", "list", "-c", net.cfg(county))]
+    check(held == [rid], "a refused --hotline filing left a report behind: %s" % held)
 
     # records that refer to it, at the village, the county and the township
     assessment = add(net, village, "assessment", child=child, date="2024-06-05", assessor="李红",

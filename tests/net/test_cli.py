@@ -366,8 +366,10 @@ def test_csv(cn, net, did):
           [("parent", county, "up"), ("child", village, "up")] and rows[1]["role_zh"] == "儿童之家",
           "status --csv: %r %r" % (head, rows))
     head, rows = read_csv([cn, "offices", "-c", tcfg, "--csv"], "offices --csv")
-    check(head == ["id", "role", "role_zh", "name"] and [x["id"] for x in rows] == [village] and
-          rows[0]["role"] == "village" and rows[0]["name"], "offices --csv: %r" % rows)
+    check(head == ["id", "role", "role_zh", "name", "state", "state_zh"] and
+          [x["id"] for x in rows] == [village] and rows[0]["role"] == "village" and
+          rows[0]["name"] and rows[0]["state"] == "up" and rows[0]["state_zh"] == "在线",
+          "offices --csv: %r" % rows)
     head, rows = read_csv([cn, "inbox", "-c", vcfg, "--csv"], "inbox --csv")
     mine = [x for x in rows if x["id"] == did]
     check(head[:3] == ["id", "kind", "kind_zh"] and len(mine) == 1 and
@@ -394,14 +396,95 @@ def test_csv(cn, net, did):
     check(head == ["office", "measure", "value", "count"], "ledger summary --csv: %r" % head)
     expect([cn, "directive", "list", "-c", tcfg, "--csv", "--json"], EXIT_USAGE,
            "--csv with --json")
+    # records (the template's layout, Chinese headings) through the same writer
+    tpl = run_cli([cn, "record", "template", "--type", "child", "--example"])
+    check(tpl.returncode == 0 and tpl.stdout.startswith("\ufeff"), "template: %s" % show(tpl))
+    path = os.path.join(net.dir, "example-child.csv")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(tpl.stdout)
+    expect([cn, "record", "import", "-c", vcfg, "--type", "child", path], 0, "record import")
+    head, rows = read_csv([cn, "record", "list", "-c", vcfg, "--type", "child", "--csv"],
+                          "record list --csv")
+    check(head[0] == "记录编号" and "姓名" in head and len(rows) == 1 and
+          rows[0]["记录编号"].startswith(village + "-r") and "*" in rows[0]["姓名"],
+          "record list --csv: %r %r" % (head, rows))
+    head, rows = read_csv([cn, "record", "export", "-c", vcfg, "--type", "child", "--csv"],
+                          "record export --csv")
+    check(head[0] == "记录编号" and len(rows) == 1, "record export --csv: %r" % rows)
+    head, rows = read_csv([cn, "doc", "list", "-c", vcfg, "--csv"], "doc list --csv")
+    check(head and head[0], "doc list --csv: %r" % head)
+    ca = os.path.join(net.dir, "ca-" + county)
+    head, rows = read_csv([cn, "ca", "list", "--ca", ca, "--csv"], "ca list --csv")
+    byid = {x["id"]: x for x in rows}
+    check(head == ["id", "role", "name", "serial", "issued", "valid_until", "revoked_at",
+                   "state"] and set(byid) >= {county, town, village} and
+          byid[village]["role"] == "village" and byid[village]["name"] and
+          re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", byid[village]["issued"]) and
+          byid[village]["valid_until"] > byid[village]["issued"] and
+          byid[village]["state"] == "-", "ca list --csv: %r %r" % (head, rows))
+
+
+def display_col(line, sub):
+    """The terminal column where sub starts in line (East Asian wide = 2)."""
+    import unicodedata
+    pre = line[:line.index(sub)]
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in pre)
+
+
+def test_aligned(cn, net):
+    """Item 14: tables with Chinese cells align by display width; under
+    LANG=zh_CN.UTF-8 headings and states are Chinese alone."""
+    county, town, village = net.ids[0], net.ids[1], net.ids[2]
+    ca = os.path.join(net.dir, "ca-" + county)
+    r = expect([cn, "ca", "list", "--ca", ca], 0, "ca list")
+    lines = r.stdout.splitlines()
+    cols = {display_col(x, m.group(0)) for x in lines[1:]
+            for m in [re.search(r"\b[0-9a-f]{32}\b", x)] if m}
+    check(len(lines) > 3 and cols == {display_col(lines[0], "SERIAL")},
+          "ca list: the serial column does not line up under Chinese names:\n%s" % r.stdout)
+    env = dict(os.environ, LANG="zh_CN.UTF-8", LC_ALL="")
+    import subprocess
+    r = subprocess.run([cn, "tree", "-c", net.cfg(county)], capture_output=True, text=True,
+                       env=env, timeout=30)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and "状态" in lines[1] and "STATE" not in lines[1] and
+          "在线" in r.stdout and " up " not in r.stdout, "tree under LANG=zh_CN: %s" % show(r))
+    cols = {display_col(x, "在线") for x in lines[2:] if "在线" in x and not x.startswith("(")}
+    check(len(cols) == 1 and cols == {display_col(lines[1], "状态")},
+          "tree under LANG=zh_CN: the state column does not line up:\n%s" % r.stdout)
+    r = subprocess.run([cn, "offices", "-c", net.cfg(county)], capture_output=True, text=True,
+                       env=env, timeout=30)
+    check(r.returncode == 0 and "儿童之家" in r.stdout and "village" not in r.stdout,
+          "offices under LANG=zh_CN: %s" % show(r))
+
+
+def tree_json(cn, cfg):
+    import json
+    r = run_cli([cn, "tree", "-c", cfg, "--json"])
+    return r.returncode, {o["id"]: o for o in json.loads(r.stdout or "[]")}
 
 
 def test_tree(cn, net):
-    """tree and status --check as monitoring checks; tree --csv read by Python's csv."""
+    """tree and status --check as monitoring checks: the county sees its village's
+    state, version, queue depth and data age (carried up by the township's
+    summaries), exit 1 with the village down, then with the township down (the
+    village unknown); tree --csv read by Python's csv."""
     import csv
     import io
     county, town, village = net.ids[0], net.ids[1], net.ids[2]
     cfg = net.cfg(county)
+
+    def village_reported():
+        rc, t = tree_json(cn, cfg)
+        v = t.get(village, {})
+        return rc == 0 and v.get("state") == "up" and v.get("version"), t
+    net.wait_for(lambda: village_reported()[0], 60, "the county's tree to show the village up")
+    rc, t = tree_json(cn, cfg)
+    v = t[village]
+    check(v["depth"] == 2 and v["role"] == "village" and isinstance(v["queue"], int) and
+          v["data_age"] is not None and v["data_age"] < 60 and v["last_seen"] > 0 and
+          t[town]["version"] == v["version"] and t[town]["state"] == "up",
+          "tree --json at the county: %r" % t)
     r = expect([cn, "tree", "-c", cfg], 0, "tree with every office up", out_has=[town, village])
     expect([cn, "status", "--check", "-c", cfg], 0, "status --check, all up", out_has=["OK"])
     r = run_cli([cn, "tree", "-c", cfg, "--csv"])
@@ -409,15 +492,26 @@ def test_tree(cn, net):
     raw = r.stdout.encode("utf-8")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     check([x["id"] for x in rows] == [town, village] and rows[0]["state"] == "up" and
-          rows[1]["state"] == "announced" and rows[0]["name"],
-          "tree --csv read by csv.DictReader: %r" % rows)
+          rows[1]["state"] == "up" and rows[1]["version"] and rows[0]["name"] and
+          rows[1]["data_age"].isdigit(), "tree --csv read by csv.DictReader: %r" % rows)
+    # the village down: the township sees it, the county learns it from its summary
+    net.stop(village)
+    net.wait_for(lambda: tree_json(cn, cfg)[1].get(village, {}).get("state") == "down", 60,
+                 "the county's tree to show the village down")
+    r = expect([cn, "tree", "-c", cfg], 1, "tree with a village down", out_has=["DOWN"])
+    rc, t = tree_json(cn, cfg)
+    check(rc == 1 and t[town]["state"] == "up", "tree --json, village down: %d %r" % (rc, t))
+    # the township down too: its village is unknown at the county
     net.stop(town)
     net.wait_for(lambda: net.child_state(county, town) == "down", 60, "the township down")
-    r = expect([cn, "tree", "-c", cfg], 1, "tree with the township down", out_has=["down"])
     expect([cn, "status", "--check", "-c", cfg], 1, "status --check, a child down",
            out_has=["DOWN", town])
-    j = __import__("json").loads(run_cli([cn, "tree", "-c", cfg, "--json"]).stdout)
-    check([o["state"] for o in j if o["id"] == town] == ["down"], "tree --json: %r" % j)
+    rc, t = tree_json(cn, cfg)
+    check(rc == 1 and t[town]["state"] == "down" and t[village]["state"] == "unknown" and
+          town in t[village]["last_error"], "tree --json, township down: %d %r" % (rc, t))
+    net.start(town)
+    net.start(village)
+    net.wait_for(lambda: village_reported()[0], 60, "the county's tree to show all up again")
 
 
 def test_cert(cn, net):
@@ -470,6 +564,7 @@ def test(net, args):
     did = test_targets_and_states(cn, net)
     test_csv(cn, net, did)
     test_tree(cn, net)
+    test_aligned(cn, net)
     test_cert(cn, net)
     print("cli: help, usage errors, exit statuses, config errors, run -n")
 

@@ -141,6 +141,12 @@ def test_failover(net, county, township, village):
                   "counters"])
         print("report %s at the county after %.1f s (reports.failover = %ds), over the direct "
               "link (%s: %s)" % (rid, took, FAILOVER_S, d["state"], d["why"]))
+        # the county's tree shows the village up, on its direct link
+        def tree_row():
+            r = run_cli([net.carenet, "tree", "-c", net.cfg(county), "--json"])
+            row = {o["id"]: o for o in json.loads(r.stdout or "[]")}.get(village, {})
+            return row.get("state") == "up" and "failover" in row.get("last_error", ""), row
+        poll(net, tree_row, 10, "the county's tree to show %s up on its direct link" % village)
         cn(net, "report", "refer", rid, "-c", net.cfg(county), "--to", "公安", "--ref",
            "110-failover")
         stopped.resume()

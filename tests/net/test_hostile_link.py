@@ -15,7 +15,10 @@ counted in `carenet status --json`.
 - reconnect: a child that reconnects while thousands of frames of its old
   connection are still queued keeps its new session and is not banned;
 - parent revocation: a village whose parent's certificate is revoked (CRL by
-  file and SIGHUP) drops the parent's session, counts it and stays down."""
+  file and SIGHUP) drops the parent's session, counts it and stays down;
+- subtree summaries: an enrolled village that reports another village's state
+  in its Summary frame is refused whole and counted (summaries_refused); the
+  township's tree keeps the other village's own figures."""
 
 import collections
 import json
@@ -200,6 +203,24 @@ def reconnect(h, net):
         out, c["stale_frames_dropped"] - c0["stale_frames_dropped"], rt))
 
 
+def summary_forged(h, net):
+    """A village cannot speak for an office outside its own subtree in tree."""
+    forger, victim = h.identity(T1 + "008"), T1 + "001"
+    c0 = h.counters(T1)
+    out = h.probe(T1, "--identity", forger, "--send", "summary-foreign", "--target", victim,
+                  "--wait", 1000)
+    check(out["result"] == "sent" and out["summaries_offered"],
+          "the township did not offer summaries: %r" % out)
+    net.wait_for(lambda: h.counters(T1)["summaries_refused"] > c0["summaries_refused"], 10,
+                 "the township to refuse the forged summary")
+    r = run_cli([net.carenet, "tree", "-c", net.cfg(T1), "--json"])
+    rows = {o["id"]: o for o in json.loads(r.stdout)}
+    check(victim in rows and rows[victim]["version"] != "9.9.9-forged" and
+          rows[victim]["state"] == "up", "the forged summary reached the tree: %r" % rows)
+    print("summary forged: refused (summaries_refused=%d); %s shown as it reported itself" % (
+        h.counters(T1)["summaries_refused"], victim))
+
+
 def parent_revoked(h, net):
     """Finding 18: a revoked parent's session is dropped after a CRL change."""
     village, honest = T2 + "001", T1 + "001"
@@ -234,6 +255,7 @@ def test(net, args):
     rt = h.roundtrip(T1 + "001", "before any attack")
     print("baseline: honest round trip %.1f s" % rt)
     memory(h, net)
+    summary_forged(h, net)
     reconnect(h, net)
     ban_table(h, net)
     parent_revoked(h, net)

@@ -87,6 +87,14 @@ def test(net, args):
           all(o["role"] == "village" and o["name"] for o in villages),
           "offices --role village at the county: %r" % villages)
     print("topology: every node knows the offices below it")
+    # ... and, from the summaries each node sends up, their state: the county's
+    # tree says every office is up (exit 0), and offices shows it too
+    net.wait_for(lambda: all(o.get("state") == "up" for o in offices(ids[0])), 60,
+                 "the county to see every office up")
+    r = run_cli([net.carenet, "tree", "-c", net.cfg(ids[0])])
+    check(r.returncode == 0, "tree at the county with every office up: exit %d\n%s" % (
+        r.returncode, r.stdout))
+    print("topology: the county's tree sees every office up")
 
 
 if __name__ == "__main__":

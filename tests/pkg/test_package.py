@@ -46,6 +46,8 @@ def expected_files(man_pages):
         "usr/lib/systemd/system/carenet@.service": 0o644,
         "usr/lib/systemd/system/carenet-crl.service": 0o644,
         "usr/lib/systemd/system/carenet-crl.timer": 0o644,
+        "usr/lib/systemd/system/carenet-web.service": 0o644,
+        "usr/lib/systemd/system/carenet-web@.service": 0o644,
         "usr/lib/sysusers.d/carenet.conf": 0o644,
         "usr/lib/tmpfiles.d/carenet.conf": 0o644,
         "usr/share/bash-completion/completions/carenet": 0o644,
@@ -56,6 +58,9 @@ def expected_files(man_pages):
         "usr/share/doc/carenet/copyright": 0o644,
         "usr/share/doc/carenet/examples/node.cfg.sample": 0o644,
         "usr/share/lintian/overrides/carenet": 0o644,
+        "usr/share/carenet/standards/mca-2018-demo.cfg": 0o644,
+        "usr/share/carenet/standards/yunnan-2018-demo.cfg": 0o644,
+        "usr/share/carenet/standards/yunnan-2018-plan.cfg": 0o644,
     }
     for m in man_pages:
         files[m] = 0o644
@@ -120,7 +125,7 @@ def check_tree(deb, root, version):
 COMPLETE = """
 source "$1"
 t() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _carenet; echo "${COMPREPLY[*]}"; }
-t carenet sta
+t carenet stat
 t carenet ca is
 t carenet status --js
 t carenet --operator bob dir
@@ -171,7 +176,9 @@ def verify_units(root, tmp):
     src, dst = os.path.join(root, "usr/lib/systemd/system"), os.path.join(tmp, "units")
     os.makedirs(dst)
     names = {"carenet.service": "carenet.service", "carenet@.service": "carenet@east.service",
-             "carenet-crl.service": "carenet-crl.service", "carenet-crl.timer": "carenet-crl.timer"}
+             "carenet-crl.service": "carenet-crl.service", "carenet-crl.timer": "carenet-crl.timer",
+             "carenet-web.service": "carenet-web.service",
+             "carenet-web@.service": "carenet-web@east.service"}
     for name, as_name in names.items():
         text = open(os.path.join(src, name)).read()
         with open(os.path.join(dst, as_name), "w") as f:
