@@ -48,6 +48,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_DIRECT_REFUSED] = "direct_refused",
     [CTR_SUMMARIES_REFUSED] = "summaries_refused",
     [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
+    [CTR_GROUPED_WRITES] = "grouped_writes",
 };
 
 const char *counters_name(enum ctr c)

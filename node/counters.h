@@ -59,6 +59,7 @@ enum ctr {
 	                       * village's own origin, or not the urgent lane) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
+	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group) */
 	CTR_COUNT
 };
 
