@@ -51,6 +51,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_INSPECT_QUERIES] = "inspect_queries",
     [CTR_INSPECT_FINDINGS] = "inspect_findings",
     [CTR_INSPECT_REFUSED] = "inspect_refused",
+    [CTR_GROUPED_WRITES] = "grouped_writes",
 };
 
 const char *counters_name(enum ctr c)

@@ -772,11 +772,13 @@ size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max)
 
 #define BURST 256 /* messages per socket per loop turn, so no socket starves */
 
-void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n)
+void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n, int peers)
 {
 	for (size_t i = 0; i < n; i++) {
 		void *s = items[i].socket;
 		if (!(items[i].revents & ZMQ_POLLIN))
+			continue;
+		if (!peers && (s == l->router || s == l->parent.sock || s == l->county.sock))
 			continue;
 		for (int k = 0; k < BURST; k++) {
 			int ev = 0;

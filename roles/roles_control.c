@@ -8,7 +8,8 @@
  * related: cases.c), roles_reports.c (report_file, report_step, report_list,
  * report_show, report_open_case: on to roles/reports/, with the records
  * checks a report needs), roles/compliance/ (compliance: fed the records
- * held here through records_each inside one read txn). directive_issue passes through directive_issue_req
+ * held here through records_each inside one read txn), roles_bulletin.c
+ * (bulletin: directives, reports, records and compliance of a month). directive_issue passes through directive_issue_req
  * here first: a --ref naming a county record must be a case held here.
  *
  * roles_control() returns the request's result (0 or a negative error),
@@ -29,6 +30,7 @@
 #include "records.h"
 #include "reports.h"
 #include "roles_int.h"
+#include "roles_bulletin.h"
 #include "roles_reports.h"
 
 #include <stdio.h>
@@ -184,11 +186,17 @@ static int compliance_txn(MDB_txn *txn, void *arg)
 	return rc == 0 && c->rep->compliance ? finding_overlay(c->r, txn, c->rep->compliance) : rc;
 }
 
+int roles_compliance_eval(struct roles *r, const Carenet__ComplianceRequest *q,
+                          Carenet__ControlReply *rep)
+{
+	struct csrc c = {.r = r, .q = q, .rep = rep};
+	return store_read(r->env.store, compliance_txn, &c);
+}
+
 static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
                           Carenet__ControlReply *rep)
 {
-	struct csrc c = {.r = r, .q = req->compliance, .rep = rep};
-	return store_read(r->env.store, compliance_txn, &c);
+	return roles_compliance_eval(r, req->compliance, rep);
 }
 
 struct flist {
@@ -245,6 +253,7 @@ static const struct roles_handler handlers[] = {
     ROW(REPORT_OPEN_CASE, roles_report_open_case),
     ROW(COMPLIANCE, compliance_req),
     ROW(FINDING_LIST, finding_list_req),
+    ROW(BULLETIN, roles_bulletin_req),
 };
 #undef ROW
 
@@ -281,6 +290,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	reports_reply_free(rep);
 	compliance_reply_free(rep);
 	finding_reply_free(rep);
+	roles_bulletin_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

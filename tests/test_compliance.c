@@ -513,18 +513,24 @@ static void test_kleene_dates(void)
 	setv(c, "birth_date", "2018-12-31"), setv(c, "categories", "留守");
 	eval_at("every child(active) : verified_at within 92 days", AT, &res);
 	CHECK_INT(res.res, CR_UNKNOWN); /* absent: never a silent pass */
+	cmp_result_free(&res);
 	setv(c, "verified_at", "2024-10-01");
 	eval_at("every child(active) : verified_at within 92 days", AT, &res);
 	CHECK_INT(res.res, CR_PASS);
+	cmp_result_free(&res);
 	eval_at("every child(active) : verified_at in quarter", AT, &res);
 	CHECK_INT(res.res, CR_PASS);
+	cmp_result_free(&res);
 	eval_at("every child(active) : verified_at in quarter", "2025-01-02", &res);
 	CHECK_INT(res.res, CR_FAIL);
+	cmp_result_free(&res);
 	/* 周岁: the birthday counts on the day */
 	eval_at("every child(active, age >= 6) : verified_at within 1000 days", AT, &res);
 	CHECK_INT(res.res, CR_PASS);
+	cmp_result_free(&res);
 	eval_at("every child(active, age >= 6) : verified_at within 1000 days", "2024-12-30", &res);
 	CHECK_INT(res.res, CR_NA);
+	cmp_result_free(&res);
 	/* a `by` date: n/a before it, judged at it after */
 	eval_at("exists staff(own, active) by 2030-01-01", AT, &res);
 	CHECK_INT(res.res, CR_NA);
@@ -541,15 +547,19 @@ static void test_kleene_dates(void)
 	CHECK(strstr(res.note, "so far") != NULL);
 	eval_at("count meeting(own) in year >= 2", AT, &res);
 	CHECK_INT(res.res, CR_FAIL);
+	cmp_result_free(&res);
 	eval_at("exists meeting(own, body = 党委) in year", "2024-06-30", &res);
 	CHECK_INT(res.res, CR_UNKNOWN); /* none yet, and the year goes on */
 	CHECK(strstr(res.note, "0 so far") != NULL);
 	eval_at("exists meeting(own, body = 党委) in last 30 days", "2024-06-30", &res);
 	CHECK_INT(res.res, CR_FAIL); /* a rolling window is never "open" */
+	cmp_result_free(&res);
 	eval_at("none meeting(body = 政府) in last 12 months", AT, &res);
 	CHECK_INT(res.res, CR_FAIL);
+	cmp_result_free(&res);
 	eval_at("none meeting(body = 党委) in last 12 months", AT, &res);
 	CHECK_INT(res.res, CR_PASS);
+	cmp_result_free(&res);
 }
 
 static void test_county_profile(void)

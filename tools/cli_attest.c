@@ -190,7 +190,7 @@ static int send(const char *prog, const struct aopts *o, const char *evidence)
 	    {"external_source", o->source}, {"as_of", o->as_of},
 	    {"evidence", evidence},         {"declared_by", *who ? who : "operator"},
 	    {"declared_at", today},         {"valid_until", o->until}};
-	Carenet__RecordInput *in = record_input_new("attestation", "", 10);
+	Carenet__RecordInput *in = roles_record_input_new("attestation", "", 10);
 	int rc = 0;
 
 	gmtime_r(&now, &tm);
@@ -200,11 +200,11 @@ static int send(const char *prog, const struct aopts *o, const char *evidence)
 	for (size_t i = 0; i < 10 && rc == 0; i++)
 		if (f[i][1] && *f[i][1] &&
 		    !(in->set[in->n_set++] =
-		          record_field_new(f[i][0], strlen(f[i][0]), f[i][1], 0)))
+		          roles_record_field_new(f[i][0], strlen(f[i][0]), f[i][1], 0)))
 			rc = CN_ENOMEM;
 	if (rc == 0)
 		rc = record_send_write(prog, &ro, &in, 1, "");
-	record_input_free(in);
+	roles_record_input_free(in);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "cli_bulletin.h"
 #include "cli_compliance.h"
 #include "cmd.h"
 #include "csv.h"
@@ -355,7 +356,8 @@ static const struct args_cmd comp_cmd = {
     "measured — never a silent pass) or n/a (不适用), the measured value, the\n"
     "threshold, the offices that fail it, a roll-up per township and the age of\n"
     "each office's data. Veto items (一票否决) first. Counts and office ids only:\n"
-    "no personal field is printed.\n",
+    "no personal field is printed. `carenet compliance form mca-2018` fills the\n"
+    "Ministry's application form (申报表) from data (form --help).\n",
     comp_opts, NULL};
 
 static const char *const res_names[] = {"pass", "fail", "unknown", "n/a"};
@@ -551,15 +553,24 @@ static void comp_table(const Carenet__ComplianceReply *c)
 	                                   : "does not (yet) meet the standard");
 }
 
-static int comp_html(const char *prog, const Carenet__ComplianceReply *c, const char *path)
+/* The page, with the trend of the 6 month ends up to --at (6 more requests). */
+static int comp_html(const char *prog, const struct config *cfg,
+                     const Carenet__ComplianceRequest *q, const Carenet__ComplianceReply *c,
+                     const char *path)
 {
+	struct bul_trend t;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f;
 	int rc;
-	if (!f)
+	/* the trend asks the node 6 more evaluations through its control socket:
+	 * none for an inspector's (cfg NULL: cli_compliance_print) */
+	if (cfg && (rc = cli_compliance_trend(prog, cfg, q->standards, q->n_standards, q->office,
+	                                      c->at, &t)) != 0)
+		return rc;
+	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;
-	cli_compliance_html(c, f);
+	cli_compliance_html(c, cfg ? &t : NULL, f);
 	fclose(f);
 	if ((rc = util_write_file(path, buf, len, 0644, 0)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
@@ -575,7 +586,7 @@ int cli_compliance_print(const char *prog, const Carenet__ComplianceReply *c, in
 	else if (csv)
 		comp_csv(c);
 	else if (html)
-		return comp_html(prog, c, html);
+		return comp_html(prog, NULL, NULL, c, html);
 	else
 		comp_table(c);
 	return 0;
@@ -598,9 +609,11 @@ int cmd_compliance(int argc, char **argv)
 	struct config *cfg = NULL;
 	char ids[512], *v[8];
 	struct sopts o;
-	int rc = parse(argc, argv, &comp_cmd, 0, &o);
+	int rc;
 
-	if (rc)
+	if (argc > 1 && strcmp(argv[1], "form") == 0) /* cli_form.c: the 申报表 */
+		return cmd_compliance_form(argc - 1, argv + 1);
+	if ((rc = parse(argc, argv, &comp_cmd, 0, &o)) != 0)
 		return cli_parse_exit(rc);
 	if (!o.standard)
 		return args_usage_error(&comp_cmd,
@@ -612,8 +625,16 @@ int cmd_compliance(int argc, char **argv)
 		return cn_exit_code(rc);
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_COMPLIANCE;
 	req.compliance = &q;
-	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->compliance)
-		rc = cli_compliance_print(prog, rep->compliance, o.json, o.csv, o.html);
+	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->compliance) {
+		if (o.json)
+			comp_json(rep->compliance);
+		else if (o.csv)
+			comp_csv(rep->compliance);
+		else if (o.html)
+			rc = comp_html(prog, cfg, &q, rep->compliance, o.html);
+		else
+			comp_table(rep->compliance);
+	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	config_free(&cfg);
 	return cn_exit_code(rc);

@@ -19,11 +19,16 @@ int cli_compliance_qualifies(const Carenet__ComplianceReply *c);
 /* "达标 pass" ... for a result name. */
 const char *cli_result_zh(const char *result);
 /* Prints c as `carenet compliance` does: --json, --csv (BOM), --html FILE
- * (written; the error printed as "prog: FILE: ..."), else the table. 0 or
- * the write's error. Also `carenet inspect` (cli_inspect.c). */
+ * (written, without the trend; the error printed as "prog: FILE: ..."),
+ * else the table. 0 or the write's error. For `carenet inspect`. */
 int cli_compliance_print(const char *prog, const Carenet__ComplianceReply *c, int json, int csv,
                          const char *html);
 /* The HTML report of c (Chinese first, English beside; inline CSS and SVG). */
-int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f);
+struct bul_trend;
+/* The page; trend (may be NULL): the 6 month ends before at (cli_bulletin.h). */
+int cli_compliance_html(const Carenet__ComplianceReply *c, const struct bul_trend *trend, FILE *f);
+/* Its heat table: indicators with township roll-ups x townships (the
+ * bulletin's page shows it too); nothing when no indicator has one. */
+void cli_compliance_townships(FILE *f, const Carenet__ComplianceReply *c);
 
 #endif

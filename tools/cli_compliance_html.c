@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_bulletin.h"
 #include "cli_compliance.h"
 
 #define STALE_S (14 * 86400) /* data older than this is marked */
@@ -266,8 +267,8 @@ static void table(FILE *f, const Carenet__ComplianceReply *c, enum part part)
 	fputs("</table>\n", f);
 }
 
-/* Townships × indicators with elements: a heat table. */
-static void townships(FILE *f, const Carenet__ComplianceReply *c)
+/* Townships × indicators with elements: a heat table (also the bulletin's). */
+void cli_compliance_townships(FILE *f, const Carenet__ComplianceReply *c)
 {
 	const Carenet__ComplianceIndicator *cols[40];
 	const char *towns[64];
@@ -347,13 +348,19 @@ static void offices(FILE *f, const Carenet__ComplianceReply *c)
 	fputs("</tr></table>\n", f);
 }
 
-int cli_compliance_html(const Carenet__ComplianceReply *c, FILE *f)
+int cli_compliance_html(const Carenet__ComplianceReply *c, const struct bul_trend *trend, FILE *f)
 {
 	head(f, c);
 	summary(f, c);
 	table(f, c, P_VETO);
 	table(f, c, P_MEASURED);
-	townships(f, c);
+	cli_compliance_townships(f, c);
+	if (trend) {
+		fputs("<h2 id=\"trend\">近六个月趋势 <span class=\"en\">Trend: the last 6 month ends"
+		      "</span></h2>\n",
+		      f);
+		cli_html_trend(f, trend);
+	}
 	table(f, c, P_OTHER);
 	offices(f, c);
 	fputs(

@@ -164,7 +164,7 @@ static int add_sets(Carenet__RecordInput *in, const struct ropts *o)
 	for (size_t i = 0; i < o->nsets; i++) {
 		const char *eq = strchr(o->sets[i], '=');
 		if (!(in->set[in->n_set++] =
-		          record_field_new(o->sets[i], (size_t)(eq - o->sets[i]), eq + 1, 0)))
+		          roles_record_field_new(o->sets[i], (size_t)(eq - o->sets[i]), eq + 1, 0)))
 			return CN_ENOMEM;
 	}
 	return 0;
@@ -180,7 +180,7 @@ static int write_simple(const char *prog, const struct ropts *o, const char *typ
 		if ((rc = record_json_fields(prog, o->file, &in, &type)) != 0)
 			return rc;
 		in->type = (char *)(type ? type : "");
-	} else if (!(in = record_input_new(type, id, o->nsets))) {
+	} else if (!(in = roles_record_input_new(type, id, o->nsets))) {
 		return CN_ENOMEM;
 	}
 	in->id = (char *)(id ? id : "");
@@ -199,7 +199,7 @@ static int write_simple(const char *prog, const struct ropts *o, const char *typ
 	rc = record_send_write(prog, o, &in, 1, "");
 out:
 	in->id = "";
-	record_input_free(in);
+	roles_record_input_free(in);
 	return rc;
 }
 
@@ -278,7 +278,7 @@ static int fields_of(const char *const *v, size_t n, Carenet__Field ***out)
 		return CN_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const char *eq = strchr(v[i], '=');
-		if (!(f[i] = record_field_new(v[i], (size_t)(eq - v[i]), eq + 1, 0)))
+		if (!(f[i] = roles_record_field_new(v[i], (size_t)(eq - v[i]), eq + 1, 0)))
 			return CN_ENOMEM; /* the process ends */
 	}
 	*out = f;

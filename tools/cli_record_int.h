@@ -44,20 +44,15 @@ void record_csv_template(const struct rec_type *t, int example);
 void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
                   const struct ropts *o, int history);
 
-/* cli_record_io.c: inputs. NULL on ENOMEM; record_input_new keeps type and
- * id (not copied; an id an import row strdup'ed is freed by
- * record_input_free, which accepts NULL). */
-Carenet__Field *record_field_new(const char *name, size_t nlen, const char *value,
-                                 unsigned col);
-Carenet__RecordInput *record_input_new(const char *type, const char *id, size_t nfields);
-void record_input_free(Carenet__RecordInput *in);
+/* cli_record_io.c: inputs (built with roles.h's roles_record_input_new). */
 /* --file RECORD.json: {"FIELD": "VALUE", ...} or {"type": T, "fields": {...}}.
- * *inp: caller frees (record_input_free); *type, if the file names one,
+ * *inp: caller frees (roles_record_input_free); *type, if the file names one,
  * points to storage valid until the next call. */
 int record_json_fields(const char *prog, const char *path, Carenet__RecordInput **inp,
                        const char **type);
-/* record import: reads o->operand (UTF-8 or GB18030 CSV) as rows of t and,
- * if every row is well formed, sends them all (record_send_write). */
+/* record import: reads o->operand as rows of t (roles_record_csv: UTF-8 or
+ * GB18030) and, if every row is well formed, sends them all
+ * (record_send_write). */
 int record_import_run(const char *prog, const struct ropts *o, const struct rec_type *t);
 
 #endif

@@ -1,22 +1,20 @@
 /*
  * cli_record_io: the formats of `carenet record`: records printed as text,
- * CSV (the template's layout) or JSON; RecordInputs built from --set, from a
- * --file RECORD.json and from a CSV ledger (record import). CSV files are
- * UTF-8 (with or without BOM) or GB18030 (what Excel writes on Chinese
- * Windows): a file that is not valid UTF-8 is converted with iconv.
+ * CSV (the template's layout) or JSON; RecordInputs built from a --file
+ * RECORD.json; record import, whose CSV ledger roles_record_csv reads
+ * (roles/records/record_csv.c, the one reader, which the web's import form
+ * calls too).
  */
-#include <iconv.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arr.h"
 #include "cli_record_int.h"
 #include "csv.h"
 #include "err.h"
 #include "json.h"
 #include "roles.h"
-#include "utf8.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ output */
@@ -138,64 +136,6 @@ void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
 
 /* ------------------------------------------------------------ inputs */
 
-Carenet__Field *record_field_new(const char *name, size_t nlen, const char *value,
-                                 unsigned col)
-{
-	Carenet__Field *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return NULL;
-	carenet__field__init(f);
-	f->name = strndup(name, nlen);
-	f->value = strdup(value);
-	f->column = col;
-	if (!f->name || !f->value) {
-		free(f->name);
-		free(f->value);
-		free(f);
-		return NULL;
-	}
-	return f;
-}
-
-void record_input_free(Carenet__RecordInput *in)
-{
-	if (!in)
-		return;
-	if (in->id && in->id[0])
-		free(in->id); /* import rows own theirs; write_simple resets its own */
-	for (size_t k = 0; k < in->n_set; k++) {
-		free(in->set[k]->name);
-		free(in->set[k]->value);
-		free(in->set[k]);
-	}
-	free(in->set);
-	free(in);
-}
-
-static void inputs_free(Carenet__RecordInput **in, size_t n)
-{
-	for (size_t i = 0; in && i < n; i++)
-		record_input_free(in[i]);
-	free(in);
-}
-
-Carenet__RecordInput *record_input_new(const char *type, const char *id, size_t nfields)
-{
-	Carenet__RecordInput *in = calloc(1, sizeof(*in));
-
-	if (!in)
-		return NULL;
-	carenet__record_input__init(in);
-	in->type = (char *)(type ? type : "");
-	in->id = (char *)(id ? id : "");
-	if (nfields && !(in->set = calloc(nfields, sizeof(*in->set)))) {
-		free(in);
-		return NULL;
-	}
-	return in;
-}
-
 /* ---- a small reader for --file RECORD.json (objects of strings) */
 
 struct jr {
@@ -305,7 +245,8 @@ static int jr_object(struct jr *r, Carenet__RecordInput *in, char **type, int de
 				/* the shape `record show --json` prints: ignored */
 			} else if (in->n_set == MAX_SETS * 2) {
 				rc = CN_ETOOBIG;
-			} else if (!(in->set[in->n_set] = record_field_new(key, strlen(key), val, 0))) {
+			} else if (!(in->set[in->n_set] =
+			                 roles_record_field_new(key, strlen(key), val, 0))) {
 				rc = CN_ENOMEM;
 			} else {
 				in->n_set++;
@@ -340,7 +281,7 @@ int record_json_fields(const char *prog, const char *path, Carenet__RecordInput 
 		fprintf(stderr, "%s: cannot read %s: %s\n", prog, path, cn_strerror(rc));
 		return rc;
 	}
-	if (!(*inp = record_input_new(NULL, NULL, MAX_SETS * 2))) {
+	if (!(*inp = roles_record_input_new(NULL, NULL, MAX_SETS * 2))) {
 		free(buf);
 		return CN_ENOMEM;
 	}
@@ -352,7 +293,7 @@ int record_json_fields(const char *prog, const char *path, Carenet__RecordInput 
 	if ((rc = jr_object(&r, *inp, &ftype, 0)) != 0) {
 		fprintf(stderr, "%s: %s: byte %zu: %s (不是有效的 JSON)\n", prog, path,
 		        (size_t)(r.p - (const char *)buf), r.err[0] ? r.err : cn_strerror(rc));
-		record_input_free(*inp);
+		roles_record_input_free(*inp);
 		*inp = NULL;
 	} else if (ftype) {
 		*type = ftype;
@@ -363,146 +304,33 @@ int record_json_fields(const char *prog, const char *path, Carenet__RecordInput 
 
 /* ----------------------------------------------------- CSV ledgers */
 
-/* UTF-8 as is (a BOM dropped), anything else from GB18030. */
-static int decode(const char *prog, const char *path, uint8_t **buf, size_t *len)
-{
-	iconv_t cd;
-	char *in, *out, *conv;
-	size_t il, ol, cap;
-
-	if (*len >= 3 && !memcmp(*buf, "\xef\xbb\xbf", 3)) {
-		memmove(*buf, *buf + 3, *len - 3);
-		*len -= 3;
-	}
-	if (utf8_valid((const char *)*buf, *len))
-		return 0;
-	if ((cd = iconv_open("UTF-8", "GB18030")) == (iconv_t)-1) {
-		fprintf(stderr, "%s: %s is not UTF-8 and this system cannot convert GB18030\n",
-		        prog, path);
-		return CN_EINVAL;
-	}
-	cap = *len * 2 + 16;
-	if (!(conv = malloc(cap))) {
-		iconv_close(cd);
-		return CN_ENOMEM;
-	}
-	in = (char *)*buf, il = *len, out = conv, ol = cap;
-	if (iconv(cd, &in, &il, &out, &ol) == (size_t)-1) {
-		fprintf(stderr, "%s: %s: byte %zu is neither UTF-8 nor GB18030 (编码错误); save the "
-		                "file as CSV UTF-8\n", prog, path, (size_t)(in - (char *)*buf));
-		free(conv);
-		iconv_close(cd);
-		return CN_EINVAL;
-	}
-	iconv_close(cd);
-	free(*buf);
-	*buf = (uint8_t *)conv;
-	*len = cap - ol;
-	return 0;
-}
-
-struct sheet {
-	int map[REC_MAX_FIELDS + 1]; /* column -> field (-2: 记录编号) */
-	size_t ncols;
-	Carenet__RecordInput **in;
-	size_t n, cap;
-	int bad;
-};
-
-static int header(const char *path, const struct rec_type *t, struct csv *c, struct sheet *s)
-{
-	s->ncols = c->n;
-	if (c->n > REC_MAX_FIELDS + 1) {
-		fprintf(stderr, "%s:%u:%zu: %zu columns; expected at most %d\n", path, c->line,
-		        c->n, c->n, REC_MAX_FIELDS + 1);
-		return ++s->bad;
-	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (!strcmp(c->cells[i], "记录编号") || !strcmp(c->cells[i], "id")) {
-			s->map[i] = -2;
-			continue;
-		}
-		if ((s->map[i] = roles_record_field(t, c->cells[i])) < 0) {
-			fprintf(stderr, "%s:%u:%zu: unknown column '%s'; expected a column of "
-			                "carenet record template --type %s\n",
-			        path, c->line, i + 1, c->cells[i], t->name);
-			s->bad++;
-		}
-	}
-	return s->bad;
-}
-
-static int row(const char *path, const struct rec_type *t, struct csv *c, struct sheet *s)
-{
-	Carenet__RecordInput *in;
-
-	if (c->n != s->ncols) {
-		fprintf(stderr, "%s:%u:%zu: %zu cells; expected %zu as in the header (a truncated "
-		                "line?)\n", path, c->line, c->n < s->ncols ? c->n : s->ncols + 1,
-		        c->n, s->ncols);
-		s->bad++;
-		return 0;
-	}
-	if (!(in = record_input_new(t->name, NULL, s->ncols)))
-		return CN_ENOMEM;
-	in->line = c->line;
-	for (size_t i = 0; i < c->n; i++) {
-		if (s->map[i] == -2) {
-			if (c->cells[i][0] && !(in->id = strdup(c->cells[i])))
-				return CN_ENOMEM; /* leaks at exit only */
-			continue;
-		}
-		if (!(in->set[in->n_set++] = record_field_new(t->fields[s->map[i]].name,
-		                                       strlen(t->fields[s->map[i]].name),
-		                                       c->cells[i], (unsigned)i + 1)))
-			return CN_ENOMEM;
-	}
-	if (in->id[0])
-		in->type = "";
-	if (ARR_GROW(s->in, s->n + 1, s->cap))
-		return CN_ENOMEM;
-	s->in[s->n++] = in;
-	return 0;
-}
-
+/* roles_record_csv reads the file (UTF-8 or GB18030); its problems and the
+ * node's are printed after the file name. */
 int record_import_run(const char *prog, const struct ropts *o, const struct rec_type *t)
 {
-	struct sheet s;
-	struct csv c;
+	struct rec_sheet s;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char prefix[1100];
-	int rc, got;
+	int rc;
 
-	memset(&s, 0, sizeof(s));
 	if ((rc = util_read_file(o->operand, MAX_FILE, &buf, &len)) != 0) {
 		fprintf(stderr, "%s: cannot read %s: %s\n", prog, o->operand, cn_strerror(rc));
 		return rc;
 	}
-	if ((rc = decode(prog, o->operand, &buf, &len)) != 0)
-		goto out;
-	csv_init(&c, (const char *)buf, len);
-	for (rc = 0; rc == 0 && (got = csv_next(&c)) == 1;)
-		rc = s.ncols ? row(o->operand, t, &c, &s) : (header(o->operand, t, &c, &s), 0);
-	if (rc == 0 && got < 0) {
-		fprintf(stderr, "%s:%u:%u: %s\n", o->operand, c.errline, c.errcol, c.err);
-		s.bad++;
-	}
-	csv_free(&c);
-	if (rc == 0 && !s.bad && !s.n) {
-		fprintf(stderr, "%s: %s: no rows under the header; expected one row a record\n",
-		        prog, o->operand);
-		s.bad++;
-	}
-	if (rc == 0 && s.bad) {
-		fprintf(stderr, "%s: %d problem(s); nothing was written (未导入)\n", prog, s.bad);
-		rc = CN_EINVAL;
-	}
+	rc = roles_record_csv(t, buf, len, &s);
+	free(buf);
+	for (size_t i = 0; i < s.nproblems; i++)
+		if (isdigit((unsigned char)s.problems[i][0]))
+			fprintf(stderr, "%s:%s\n", o->operand, s.problems[i]);
+		else
+			fprintf(stderr, "%s: %s: %s\n", prog, o->operand, s.problems[i]);
+	if (rc == CN_EINVAL)
+		fprintf(stderr, "%s: %zu problem(s); nothing was written (未导入)\n", prog,
+		        s.nproblems);
 	snprintf(prefix, sizeof(prefix), "%s:", o->operand);
 	if (rc == 0)
 		rc = record_send_write(prog, o, s.in, s.n, prefix);
-out:
-	inputs_free(s.in, s.n);
-	free(buf);
+	roles_record_sheet_free(&s);
 	return rc;
 }

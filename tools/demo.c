@@ -72,7 +72,12 @@ static const struct args_cmd demo_cmd = {
     "updates one and its township returns another (record review). Last, a\n"
     "village files an urgent mandatory report (强制报告: a child living alone); its\n"
     "township acknowledges it, the county opens a case (个案), and the village\n"
-    "sees every hop and its deadline (report show).\n"
+    "sees every hop and its deadline (report show); a second report, whose township\n"
+    "stays silent past reports.ack_urgent, escalates itself to the county. The\n"
+    "county checks itself against the Ministry's demonstration-county standard\n"
+    "(compliance, an HTML report in DIR), and its web page (carenet web, a\n"
+    "separate keyless process; user demo, password in DIR/web-password) is served\n"
+    "on a free loopback port while the network runs.\n"
     "\n"
     "The nodes it starts run test clocks (test_clock = true; the county:\n"
     "deadline.remind \"5m\", auto_rectify, rectify_hours 1), which the scenario\n"
@@ -631,11 +636,12 @@ static int demo_run(struct demo *d)
 		fprintf(stderr, "demo: all %zu links up after %.1f s\n", d->links,
 		        (double)(util_mono_us() - t0) / 1e6);
 		demo_print_tree(d, stdout);
-		if (!d->no_scenario)
-			rc = demo_scenario(d);
+		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal)
+			rc = demo_web_start(d, exe);
 		if (rc == 0)
 			died = demo_watch(d);
 	}
+	demo_web_stop(d);
 	if (demo_stop_all(d) > 0 || died)
 		rc = rc < 0 ? rc : CN_EIO;
 	return rc;

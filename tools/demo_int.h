@@ -50,6 +50,7 @@ struct demo {
 	size_t n;
 	size_t links; /* n - 1 */
 	char root_sha[65]; /* the root certificate's SHA-256: every node enrolls with it */
+	pid_t web_pid;     /* the county's `carenet web`, > 0 while running */
 };
 
 /* demo_setup.c */
@@ -70,5 +71,10 @@ int demo_setup(struct demo *d);
 void demo_print_setup_only(const struct demo *d);
 /* Prints the last lines of a log file on stderr. */
 void demo_tail(const char *path, int lines);
+
+/* demo_web.c: the county's web page on a free loopback port, an account
+ * `demo` (password in DIR/web-password); stopped with the network. */
+int demo_web_start(struct demo *d, const char *exe);
+void demo_web_stop(struct demo *d);
 
 #endif

@@ -508,7 +508,7 @@ static int sc_step_acks(struct scen *s)
 
 /* Moves every node's test clock on by secs, the county last (so the
  * offices its timers address are already at the new time). */
-static int sc_advance(struct scen *s, int64_t secs)
+int sc_advance(struct scen *s, int64_t secs)
 {
 	uint64_t now = 0;
 	char when[32];
@@ -593,6 +593,11 @@ static int sc_summary(struct scen *s)
 		       "and opened as a case at the county; the village sees every hop and step\n",
 		       s->rep.id, s->villages[0]->id, (unsigned long long)s->rep.county_ms,
 		       s->rep.township->id);
+	if (s->rep.late[0])
+		printf("上报县级 Escalated: %s, filed at %s, was not acknowledged by its township "
+		       "within reports.ack_urgent (1 h on the test clocks): the county became its "
+		       "holder\n",
+		       s->rep.late, s->silent->id);
 	fflush(stdout);
 out:
 	carenet__control_reply__free_unpacked(rep, NULL);
@@ -620,7 +625,8 @@ int demo_scenario_run(const struct demo_scenario_env *env)
 	       "them at each office.\n");
 	if ((rc = sc_step_issue(&s)) != 0 || (rc = sc_step_delivered(&s)) != 0 ||
 	    (rc = sc_step_acks(&s)) != 0 || (rc = sc_step_remind(&s)) != 0 ||
-	    (rc = sc_step_overdue(&s)) != 0 || (rc = rc_run(&s)) != 0 || (rc = rp_run(&s)) != 0)
+	    (rc = sc_step_overdue(&s)) != 0 || (rc = rc_run(&s)) != 0 || (rc = rp_run(&s)) != 0 ||
+	    (rc = dc_run(&s)) != 0)
 		goto out;
 	rc = sc_summary(&s);
 out:

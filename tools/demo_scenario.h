@@ -15,6 +15,13 @@
  * ID number in the clear. The operator's record commands run in this process
  * through cmd_record/cmd_ledger (cmd.h), so their output is printed as is.
  *
+ * Then reports (demo_reports.c, steps 9-12): the first village files an
+ * urgent report, its township acknowledges, the county opens a case, the
+ * village sees the hops; the last village files another that its township
+ * leaves alone, the clocks move 61 minutes and the county holds it
+ * escalated. Step 13 (demo_compliance.c): the county against mca-2018-demo,
+ * with the HTML report written to DIR.
+ *
  * demo_scenario_configure() appends what the scenario needs to a freshly
  * enrolled node.cfg, once (the loader refuses duplicate keys): test_clock
  * on every node, and the county's deadline group. demo_scenario_run()

@@ -40,6 +40,7 @@ struct scen {
 		const struct demo_office *township; /* the first village's */
 		char id[64];                        /* the report filed in step 9 */
 		uint64_t filed_us, county_ms;       /* when filed; seen at the county after */
+		char late[64];                      /* step 12's report, escalated */
 	} rep;
 };
 
@@ -49,6 +50,8 @@ int sc_call(const struct demo_office *o, Carenet__ControlRequest *req, int timeo
             Carenet__ControlReply **rep);
 void sc_header(const char *zh, const char *en);
 int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen *));
+/* Moves every node's test clock on by secs (the county last) and says so. */
+int sc_advance(struct scen *s, int64_t secs);
 
 /* demo_records.c: steps 6 to 8 (the children's ledger flows up); sc_cli
  * prints `$ carenet WORDS...` and runs the command in this process (its
@@ -56,7 +59,11 @@ int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen 
 int rc_run(struct scen *s);
 int sc_cli(int step, int (*fn)(int, char **), const char *const *words);
 
-/* demo_reports.c: steps 9 to 11 (a mandatory report, acknowledged, a case). */
+/* demo_reports.c: steps 9 to 12 (a mandatory report, acknowledged, a case;
+ * a second one escalated when its township stays silent). */
 int rp_run(struct scen *s);
+
+/* demo_compliance.c: step 13 (the county against mca-2018-demo). */
+int dc_run(struct scen *s);
 
 #endif

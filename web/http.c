@@ -46,7 +46,7 @@ static enum MHD_Result part(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 /* A POST's first call: what its body is and how much of it to take. */
-static int post_begin(struct web *w, struct MHD_Connection *conn, struct req *r)
+static int post_begin(struct web *w, struct MHD_Connection *conn, const char *url, struct req *r)
 {
 	const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 
@@ -55,8 +55,10 @@ static int post_begin(struct web *w, struct MHD_Connection *conn, struct req *r)
 		return 0;
 	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
 		return -1;
-	/* files: as many bytes as two documents of the node's cap, and the form */
-	r->cap = 2 * w->cfg->max_document + MAX_BODY;
+	/* files: as many bytes as two documents of the node's cap, and the form;
+	 * a ledger to import: its own cap (web_int.h, WEB_IMPORT_MAX) */
+	r->cap = !strcmp(url, "/records/import") ? WEB_IMPORT_MAX + MAX_BODY
+	                                         : 2 * w->cfg->max_document + MAX_BODY;
 	if (!(r->form = form_new()) || !(r->pp = MHD_create_post_processor(conn, 65536, part, r)))
 		return -1;
 	return 0;
@@ -306,6 +308,7 @@ static const struct route routes[] = {
     {"/report", page_report, page_report, NULL},
     {"/report/step", NULL, page_report_step, "/reports"},
     {"/records/add", NULL, page_record_add, "/records"},
+    {"/records/import", NULL, page_record_import, "/records"},
     {"/logout", NULL, do_logout, "/"},
 };
 
@@ -382,7 +385,7 @@ static enum MHD_Result respond(struct web *w, struct MHD_Connection *conn, const
 	if (r->too_big)
 		return send_static(w, conn, 413, "text/plain; charset=utf-8",
 		                   "request too large (a form: 1 MiB; files: twice "
-		                   "records.max_document)\n");
+		                   "records.max_document; a CSV ledger to import: 8 MiB)\n");
 	if (r->bad)
 		return send_static(w, conn, 400, "text/plain; charset=utf-8",
 		                   "a malformed form (multipart/form-data)\n");
@@ -425,7 +428,7 @@ enum MHD_Result http_handle(void *cls, struct MHD_Connection *conn, const char *
 			return MHD_NO;
 		r->post = post;
 		*con_cls = r;
-		if (post && post_begin(w, conn, r) != 0)
+		if (post && post_begin(w, conn, url, r) != 0)
 			return send_static(w, conn, 415, "text/plain; charset=utf-8",
 			                   "forms only (application/x-www-form-urlencoded or "
 			                   "multipart/form-data)\n");

@@ -4,7 +4,7 @@
  * sends the same request with reveal set (a POST with the CSRF token; the
  * node audits it under the user's name), and an add form that sends the
  * same record_write request as `record add`, so validation and its
- * messages are the node's.
+ * messages are the node's; below it the import form (pages_import.c).
  */
 #include "web_int.h"
 
@@ -249,6 +249,7 @@ void page_records(struct page *pg)
 		if (!reveal)
 			reveal_form(pg, &f);
 		add_form(pg, f.t, NULL);
+		record_import_form(pg, f.t, 0);
 	}
 	page_end(pg);
 }

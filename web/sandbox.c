@@ -4,7 +4,8 @@
  * (Landlock, Linux 5.13+; Debian 12's 6.1 has it) to let this process and
  * every thread it starts after read only the node's data directory (the
  * accounts file; the control socket is connected to, not opened), the
- * zone files, /dev/urandom and its own /proc entries, and write nowhere. Then it checks: opening
+ * zone files, glibc's iconv modules (a GB18030 ledger to import),
+ * /dev/urandom and its own /proc entries, and write nowhere. Then it checks: opening
  * identity.key, identity.curve and identity.records_key must fail. The
  * systemd unit adds InaccessiblePaths= for the same files, for a kernel
  * without Landlock.
@@ -54,6 +55,23 @@ static int allow(int ruleset, const char *path, int dir)
 	return rc;
 }
 
+/* Where glibc keeps its iconv modules (gconv): Debian's multiarch paths,
+ * then others'; those that do not exist are skipped. */
+static int allow_gconv(int ruleset)
+{
+	static const char *const dirs[] = {"/usr/lib/x86_64-linux-gnu/gconv",
+	                                   "/usr/lib/aarch64-linux-gnu/gconv",
+	                                   "/usr/lib/i386-linux-gnu/gconv",
+	                                   "/usr/lib/arm-linux-gnueabihf/gconv",
+	                                   "/usr/lib64/gconv",
+	                                   "/usr/lib/gconv"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (allow(ruleset, dirs[i], 1))
+			return -1;
+	return 0;
+}
+
 static int restrict_self(const struct config *cfg, char *why, size_t len)
 {
 	struct landlock_ruleset_attr ra = {0};
@@ -70,9 +88,10 @@ static int restrict_self(const struct config *cfg, char *why, size_t len)
 		snprintf(why, len, "landlock_create_ruleset: %s", strerror(errno));
 		return CN_EPERM;
 	}
-	/* /proc/self: this process's own entries (LeakSanitizer reads them) */
+	/* /proc/self: this process's own entries (LeakSanitizer reads them);
+	 * glibc's gconv modules: iconv reads GB18030 ledgers (roles_record_csv) */
 	if (allow(fd, cfg->data_dir, 1) || allow(fd, "/usr/share/zoneinfo", 1) ||
-	    allow(fd, "/dev/urandom", 0) || allow(fd, "/proc/self", 1)) {
+	    allow(fd, "/dev/urandom", 0) || allow(fd, "/proc/self", 1) || allow_gconv(fd)) {
 		snprintf(why, len, "landlock_add_rule: %s", strerror(errno));
 		rc = CN_EPERM;
 	} else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||

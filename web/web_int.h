@@ -158,7 +158,8 @@ void web_time(const struct web *w, uint64_t t, char *out, size_t len);
 
 /* ---- out of the keys' reach (sandbox.c) */
 /* Landlock: from now on this process and the threads it starts read only
- * data_dir, the zone files, /dev/urandom and /proc/self, and write nowhere; then checks
+ * data_dir, the zone files, glibc's gconv modules (iconv: GB18030 ledgers),
+ * /dev/urandom and /proc/self, and write nowhere; then checks
  * that the node's key files do not open (printed either way). CN_EPERM if
  * one still opens (no Landlock, or a key inside data_dir): a warning. */
 int web_sandbox(const struct config *cfg);
@@ -191,7 +192,8 @@ void login_ok(struct sessions *ss, const char *user, const char *addr);
 #define LOGIN_ADDR_TRIES 20 /* per address */
 #define LOGIN_WAIT 60       /* the first wait (s), doubling per failure after it, to 15 min */
 
-/* ---- the pages (pages.c, pages_dir.c, pages_records.c, pages_record_edit.c, pages_reports.c) */
+/* ---- the pages (pages.c, pages_dir.c, pages_records.c, pages_record_edit.c, pages_import.c,
+ * pages_reports.c) */
 /* The signed-in user may do what role needs; else a 403 page and 0. */
 int page_may(struct page *pg, int role);
 void page_overview(struct page *pg);
@@ -203,6 +205,17 @@ void page_issue(struct page *pg);         /* POST */
 void page_records(struct page *pg);       /* GET, and POST reveal */
 void page_record_add(struct page *pg);    /* POST */
 void page_records_csv(struct page *pg);   /* the listing as CSV (masked) */
+struct rec_type;
+void page_record_import(struct page *pg); /* POST: a CSV ledger (pages_import.c) */
+/* The import form (in a <details>, open or not), preset to t. */
+void record_import_form(struct page *pg, const struct rec_type *t, int open);
+/* A ledger uploaded for import: at most 8 MiB. The web process holds the
+ * file, a copy converted from GB18030 (up to twice as long) and the rows
+ * read from it at once, and the node writes them in one LMDB transaction
+ * while its loop waits; 8 MiB is about 40,000 children of a ledger, more than
+ * a county holds, and its request stays well under the node's 64 MiB
+ * control limit. Bigger files: `carenet record import`, or split them. */
+#define WEB_IMPORT_MAX (8u << 20)
 void page_record_edit(struct page *pg);   /* one record's edit and close forms */
 void page_record_update(struct page *pg); /* POST */
 /* A record field's label and input (pages_records.c): value preset (NULL:

@@ -518,7 +518,8 @@ static int cj_load(struct ev *e, int i, const struct sd_verdict *v, const char *
 	                       CMP_EXACT | (v->set.personal ? CMP_PERSONAL : 0), cj_record, &x)) !=
 	    0)
 		return rc;
-	qsort(c->e, c->n, sizeof(*c->e), cj_cmp);
+	if (c->n > 1) /* c->e is NULL while empty */
+		qsort(c->e, c->n, sizeof(*c->e), cj_cmp);
 	for (size_t r = 0; r < c->n; r++) /* one entry per id: sums */
 		if (w && !strcmp(c->e[w - 1].id, c->e[r].id))
 			c->e[w - 1].seen += c->e[r].seen, c->e[w - 1].unk += c->e[r].unk;

@@ -229,6 +229,44 @@ int roles_record_field(const struct rec_type *t, const char *name);
 /* The set separator used in normalized values ("、"). */
 #define REC_SET_SEP "、"
 
+/* A CSV ledger read into RecordInputs (roles/records/record_csv.c), the one
+ * reader of ledgers, for `carenet record import` and the web's import form
+ * alike: both send s->in in one record_write request, so the node checks
+ * every row, answers "LINE:COLUMN: ..." and writes all or nothing. The
+ * bytes are UTF-8 (a BOM dropped) or, when not valid UTF-8, GB18030 (what
+ * Excel writes on Chinese Windows); the header row names t's columns in
+ * Chinese or by records.md's names, and 记录编号 (or id) the record a row
+ * updates. Each row is one input (of type t, or its id alone) with its
+ * line, each field with its column. The reader's own problems (encoding,
+ * header, a row's cell count, CSV syntax) are in problems[], worded as the
+ * node words its own: "LINE:COLUMN: what; expected ...", or, about the whole
+ * file, the words alone. */
+struct rec_sheet {
+	Carenet__RecordInput **in; /* one a row, in order */
+	size_t n;
+	char **problems;
+	size_t nproblems;
+	char *cols[REC_MAX_FIELDS + 1]; /* the header's cells as written */
+	size_t ncols;
+	/* the reader's */
+	int map[REC_MAX_FIELDS + 1];
+	size_t width, cap, pcap;
+	int bad_header, oom;
+};
+/* 0 (s->in holds every row), CN_EINVAL (s->problems says what; s->n is 0),
+ * CN_ENOMEM. data is not changed; s is freed by roles_record_sheet_free
+ * whatever the result. */
+int roles_record_csv(const struct rec_type *t, const void *data, size_t len, struct rec_sheet *s);
+void roles_record_sheet_free(struct rec_sheet *s);
+/* The messages of a record_write, for the readers above and the CLI's
+ * --set: NULL on ENOMEM. roles_record_input_new keeps type and id (not
+ * copied); an id that is not "" when freed is freed (import rows strdup
+ * theirs: a caller that lent one resets it to ""). Free accepts NULL. */
+Carenet__Field *roles_record_field_new(const char *name, size_t nlen, const char *value,
+                                       unsigned col);
+Carenet__RecordInput *roles_record_input_new(const char *type, const char *id, size_t nfields);
+void roles_record_input_free(Carenet__RecordInput *in);
+
 /* Reports (roles/reports/): step kinds as on the wire (ReportStep.kind)
  * and names (report.c), for the CLI and the domain. */
 enum report_step_kind {

@@ -149,7 +149,7 @@ static int parse_window(struct ps *p, struct sd_window *w)
 		p->i++;
 		w->n = (int)n;
 		if (accept(p, "days"))
-			w->kind = SW_DAYS, n = n;
+			w->kind = SW_DAYS;
 		else if (accept(p, "weeks"))
 			w->kind = SW_WEEKS, n *= 7;
 		else if (accept(p, "months"))

@@ -19,6 +19,9 @@
  * ledger.c    ledger summary (counts, no personal field) and --stale
  * scan.c      records_each: one type's open records under an owner prefix,
  *             one at a time (roles top feeds roles/compliance with it)
+ * record_csv.c a CSV ledger read into RecordInputs (roles.h: roles_record_csv),
+ *             the one reader for `record import` and the web's import
+ *             form; the node never calls it
  * cases.c     R14 cases at the county: records_case_open (also called by
  *             roles top for `report open-case`), case show (the case and
  *             every record referring to it), records_case_held,

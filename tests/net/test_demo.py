@@ -4,7 +4,10 @@ issues a task to every village; five accept and complete it (one with an
 evidence file), the last stays silent, is reminded, falls overdue and gets a
 rectification order. Then the records scenario: every village imports a
 ledger of children, the county holds them all (masked) and counts them, a
-village updates one and its township returns another. Checked from the demo's
+village updates one and its township returns another. Then reports: one
+acknowledged and made a case, one escalated when its township stays silent;
+the county's compliance (an HTML report) and its web page (served, stopped
+with the network). Checked from the demo's
 own output (each step's header, the matrices, the listings and the summary),
 its exit status and files; no child's name or ID number may appear in the
 clear in its output; no node process may survive it.
@@ -241,6 +244,51 @@ def check_records(net, out, err, villages):
           "%s returned" % (total, len(villages), updated.group(1), reviewed.group(1)))
 
 
+LATER = [
+    "第9步 村里发现独居儿童：强制报告  Step 9: a village files an urgent mandatory report",
+    "第10步 乡镇受理，县级立案  Step 10: the township acknowledges, the county opens a case",
+    "第11步 报告村查看进展：每一跳的时限与受理  "
+    "Step 11: the reporting village sees where its report stands (its hops)",
+    "第12步 乡镇未按时受理：报告自动上报县级  "
+    "Step 12: a township does not acknowledge in time: the report escalates itself",
+    "第13步 县级示范标准自评：合规评估  "
+    "Step 13: the county checks itself against the demonstration-county standard",
+]
+
+
+def check_later(net, out, villages):
+    """Reports (one acknowledged and made a case, one escalated), the county's
+    compliance, and the web page the demo leaves running."""
+    pos = [out.find("== %s ==" % h) for h in LATER]
+    check(all(p >= 0 for p in pos) and pos == sorted(pos),
+          "the demo's output lacks steps 9 to 13 in order: %r" % pos)
+    step = {n + 9: out[pos[n]:(pos[n + 1] if n + 1 < len(pos) else len(out))]
+            for n in range(len(pos))}
+    first = re.search(r"^(%s-rep\d+) filed" % re.escape(villages[0]), step[9], re.M)
+    check(first, "step 9: no report filed at %s:\n%s" % (villages[0], step[9]))
+    check(re.search(r"^ +%s +-> +\d{9} .*acknowledged" % re.escape(villages[0]), step[11], re.M),
+          "step 11: the village does not see its hop acknowledged:\n%s" % step[11])
+    late = re.search(r"^(%s-rep\d+) filed" % re.escape(villages[-1]), step[12], re.M)
+    check(late and re.search(r"^%s +urgent \S+ +escalated \S+ +%s " % (
+        re.escape(late.group(1)), COUNTY), step[12], re.M),
+          "step 12: the county's list does not show %s escalated and held by %s:\n%s" % (
+              late and late.group(1), COUNTY, step[12]))
+    html = os.path.join(net.dir, "compliance-%s.html" % COUNTY)
+    check(os.path.getsize(html) > 10000 and re.search(
+        r"^mca-2018-demo .*: (\d+) indicators — 达标 pass \d+, 未达标 fail \d+", step[13], re.M),
+        "step 13: no compliance summary, or %s missing:\n%s" % (html, step[13]))
+    web = re.search(r"^网页 Web page: http://127\.0\.0\.1:(\d+)/ ", out, re.M)
+    pw = os.path.join(net.dir, "web-password")
+    check(web and os.stat(pw).st_mode & 0o777 == 0o600,
+          "no web page line, or %s is not 0600:\n%s" % (pw, step[13][-600:]))
+    with open(os.path.join(net.dir, "web.log")) as f:
+        log = f.read()
+    check("serving http://127.0.0.1:%s/" % web.group(1) in log and "stopped" in log,
+          "the web process did not serve and stop: %s" % log)
+    print("demo: %s acknowledged and a case; %s escalated; compliance written; web page on %s" %
+          (first.group(1), late.group(1), web.group(1)))
+
+
 def check_help_and_setup_only(net):
     r = run_cli([net.carenet, "demo", "--help"])
     check(r.returncode == 0 and "--no-scenario" in r.stdout and "test_clock" in r.stdout,
@@ -265,6 +313,7 @@ def test(net, args):
     check_configs(net, ids)
     check_scenario(net, out, [i for i in ids if len(i) == 12])
     check_records(net, out, err, [i for i in ids if len(i) == 12])
+    check_later(net, out, [i for i in ids if len(i) == 12])
 
 
 if __name__ == "__main__":

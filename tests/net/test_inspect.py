@@ -89,6 +89,12 @@ def test(net, args):
         rep["indicators"]))
     r = inspect(net, prov, county, "--csv")
     check(r.stdout.startswith("\ufeff"), "--csv has no BOM")
+    page = os.path.join(net.dir, "inspect.html")
+    inspect(net, prov, county, "--html", page)
+    with open(page, encoding="utf-8") as f:
+        html = f.read()
+    check(html.lstrip().lower().startswith("<!doctype html") and "</html>" in html,
+          "--html is not a page")
 
     # 2. a township's inspector asking the county: its township only; the other refused
     rep = inspect_json(net, town, county)
@@ -109,12 +115,12 @@ def test(net, args):
 
     # 4. counted and audited at the county
     c = net.status(county)["counters"]
-    check(c.get("inspect_queries") == 5 and c.get("inspect_refused") == 2,
+    check(c.get("inspect_queries") == 6 and c.get("inspect_refused") == 2,
           "counters: %s %s" % (c.get("inspect_queries"), c.get("inspect_refused")))
     r = cn(net, "audit", "-c", net.cfg(county), "--json")
     check(r.stdout.count("I5301-prov") >= 2 and "I%s-town" % t1 in r.stdout and
           "outside inspector" in r.stdout, "audit lacks the queries:\n%s" % r.stdout[-2000:])
-    print("counted (5 queries, 2 refused) and audited")
+    print("counted (6 queries, 2 refused) and audited")
     findings(net, args, county, t1, t2, prov, town)
 
 
