@@ -618,7 +618,12 @@ static int inject_txn(MDB_txn *txn, void *arg)
 	memset(&a->t, 0, sizeof(a->t));
 	if ((rc = deliver_chain_learn(a->d, txn, a->chain)) != 0 && fatal_rc(rc))
 		return rc;
-	return apply_msg(a->d, txn, a->peer, a->lane, a->msg, &a->t);
+	if ((rc = apply_msg(a->d, txn, a->peer, a->lane, a->msg, &a->t)) != 0 || !a->t.refused)
+		return rc;
+	/* audited like a child's refused items (frame_refusals), never charged:
+	 * the inspector hears why at once */
+	return audit_append(a->d->env.store, txn, deliver_now(a->d), a->d->me->id, "refuse",
+	                    a->peer, a->t.first);
 }
 
 int deliver_inject(struct deliver *d, const char *peer, const Carenet__Chain *chain,

@@ -193,7 +193,10 @@ def findings(net, args, county, t1, t2, prov, town):
     after = net.status(county)["counters"]
     check(after["inspect_refused"] == before + 2 and after["inspect_findings"] == 3,
           "counters: %r" % after)
-    print("refused and counted: another township's office, a measured indicator")
+    r = cn(net, "audit", "-c", net.cfg(county), "--json")
+    check("mode M" in r.stdout and "outside inspector I%s-town" % t1 in r.stdout,
+          "the refused findings are not audited")
+    print("refused, counted and audited: another township's office, a measured indicator")
 
     # 8. a village signing a finding itself: refused by its township and counted
     before = net.status(t1)["counters"]["items_refused"]
