@@ -27,14 +27,13 @@ enum ctr {
 	CTR_HS_FAILED_AUTH,    /* libzmq handshake failures seen by monitors */
 	CTR_HS_FAILED_PROTOCOL,
 	CTR_HS_FAILED_NO_DETAIL,
-	CTR_PARENT_REFUSED,   /* our HELLO refused by the parent, or its WELCOME invalid */
-	CTR_SESSIONS_DROPPED, /* live sessions dropped (revoked, expired, replaced) */
-	CTR_ZAP_ADDR_LIMITED, /* ZAP refusals: too many new keys from one address */
-	CTR_PREHELLO_BUDGET,  /* keys banned for sending over limits.prehello_bytes before HELLO */
-	CTR_STALE_DROPPED, /* frames of a connection a newer session replaced (not held against it)
-	                    */
-	CTR_ITEMS_APPLIED, /* end-to-end items applied */
-	CTR_ITEMS_REFUSED, /* items refused by the role rules or malformed */
+	CTR_PARENT_REFUSED,    /* our HELLO refused by the parent, or its WELCOME invalid */
+	CTR_SESSIONS_DROPPED,  /* live sessions dropped (revoked, expired, replaced) */
+	CTR_ZAP_ADDR_LIMITED,  /* ZAP refusals: too many new keys from one address */
+	CTR_PREHELLO_BUDGET,   /* keys banned for sending over limits.prehello_bytes before HELLO */
+	CTR_STALE_DROPPED,     /* frames of a connection a newer session replaced (not held against it) */
+	CTR_ITEMS_APPLIED,     /* end-to-end items applied */
+	CTR_ITEMS_REFUSED,     /* items refused by the role rules or malformed */
 	CTR_ITEMS_DUPLICATE,   /* items already applied (origin high-water mark) */
 	CTR_BAD_SIGNATURE,     /* signed batches whose origin signature failed */
 	CTR_FRAMES_DUPLICATE,  /* link messages received twice (re-acked) */
@@ -48,24 +47,22 @@ enum ctr {
 	CTR_APPLY_PEER_FAILED, /* a peer's frames whose own transaction failed (dropped, charged) */
 	CTR_PENALTIES,         /* points charged to children's ban budgets by delivery */
 	CTR_ORIGIN_CHAIN_REFUSED, /* batches whose cached origin chain expired or was revoked */
-	CTR_RESYNC_REQUEUED, /* acknowledged messages re-sent from the archive to a peer gone back
-	                      */
+	CTR_RESYNC_REQUEUED, /* acknowledged messages re-sent from the archive to a peer gone back */
 	CTR_RESYNC_MISSING,  /* peers gone back further than the archive holds (renumbered) */
 	CTR_ORIGIN_EPOCHS,   /* new epochs of this node's origin sequences (its store went back) */
 	/* failover (docs/design.md "Failover to the county") */
-	CTR_FAILOVER_OPENS,    /* a village: times its county-direct link was opened */
-	CTR_FAILOVER_TRIMMED,  /* a village: county-direct messages dropped, the parent held them */
-	CTR_DIRECT_SESSIONS,   /* a county: villages' direct sessions accepted (HELLO) */
-	CTR_DIRECT_APPLIED,    /* a county: items applied from a direct session */
-	CTR_DIRECT_REFUSED,    /* a county: messages refused on a direct session (not the
-	                        * village's own origin, or not the urgent lane) */
+	CTR_FAILOVER_OPENS,   /* a village: times its county-direct link was opened */
+	CTR_FAILOVER_TRIMMED, /* a village: county-direct messages dropped, the parent held them */
+	CTR_DIRECT_SESSIONS,  /* a county: villages' direct sessions accepted (HELLO) */
+	CTR_DIRECT_APPLIED,   /* a county: items applied from a direct session */
+	CTR_DIRECT_REFUSED,   /* a county: messages refused on a direct session (not the
+	                       * village's own origin, or not the urgent lane) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
-	CTR_INSPECT_QUERIES,   /* inspectors' queries answered or refused (node_inspect.c) */
-	CTR_INSPECT_FINDINGS,  /* inspectors' findings received on their sessions */
-	CTR_INSPECT_REFUSED,   /* queries and findings refused (scope, subtree, checks) */
-	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group)
-	                     */
+	CTR_INSPECT_QUERIES, /* inspectors' queries answered or refused (node_inspect.c) */
+	CTR_INSPECT_FINDINGS, /* inspectors' findings received on their sessions */
+	CTR_INSPECT_REFUSED, /* queries and findings refused (scope, subtree, checks) */
+	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group) */
 	CTR_COUNT
 };
 
