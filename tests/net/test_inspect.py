@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Inspectors (issue 10, item 4) on a county, 2 townships and 2 villages each:
 `carenet inspect` connects as the inspector over CURVE (HELLO with its chain)
-and asks for the evaluation. An inspector scoped to the prefecture (5301)
-gets the county's evaluation with the --json contract of `carenet
+and asks for the evaluation. Inspectors scoped to the prefecture (5301) and
+to the county get the county's evaluation with the --json contract of `carenet
 compliance` (the same as compliance at the county gives); one scoped to a
 township, asking the county, gets only that township's subtree and is
 refused (exit 4) for the other township's office; one of another county
@@ -75,6 +75,7 @@ def test(net, args):
     prov = make_inspector(net, "5301", "prov")
     town = make_inspector(net, t1, "town")
     other = make_inspector(net, "530103", "other")
+    cty = make_inspector(net, county, "cty")
 
     # 1. the prefecture's inspector: the county's whole evaluation, as compliance gives it
     rep = inspect_json(net, prov, county)
@@ -87,6 +88,9 @@ def test(net, args):
                                                                          local["summary"]))
     print("prefecture inspector: the county's evaluation (%d indicators)" % len(
         rep["indicators"]))
+    rep = inspect_json(net, cty, county)
+    contract(rep, county)
+    check(rep["summary"] == local["summary"], "the county inspector's summary differs")
     r = inspect(net, prov, county, "--csv")
     check(r.stdout.startswith("\ufeff"), "--csv has no BOM")
     page = os.path.join(net.dir, "inspect.html")
@@ -115,12 +119,12 @@ def test(net, args):
 
     # 4. counted and audited at the county
     c = net.status(county)["counters"]
-    check(c.get("inspect_queries") == 6 and c.get("inspect_refused") == 2,
+    check(c.get("inspect_queries") == 7 and c.get("inspect_refused") == 2,
           "counters: %s %s" % (c.get("inspect_queries"), c.get("inspect_refused")))
     r = cn(net, "audit", "-c", net.cfg(county), "--json")
     check(r.stdout.count("I5301-prov") >= 2 and "I%s-town" % t1 in r.stdout and
           "outside inspector" in r.stdout, "audit lacks the queries:\n%s" % r.stdout[-2000:])
-    print("counted (6 queries, 2 refused) and audited")
+    print("counted (7 queries, 2 refused) and audited")
     findings(net, args, county, t1, t2, prov, town)
 
 
