@@ -49,7 +49,9 @@ static const struct args_cmd inspect_cmd = {
     "evaluation (合规评估) of the part of its subtree the inspector's scope covers,\n"
     "printed as carenet compliance prints it. An office outside the scope is\n"
     "refused (exit 4); the node counts and audits every query.\n",
-    inspect_opts, NULL};
+    inspect_opts,
+    "Also: carenet inspect finding (an on-site finding, 督查发现, signed by the\n"
+    "inspector) and carenet inspect findings (those a node keeps); each has --help.\n"};
 
 struct iopts {
 	const char *cfgpath, *node, *cert, *standard, *office, *at, *html;
