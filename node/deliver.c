@@ -499,7 +499,8 @@ void deliver_flush(struct deliver *d)
 		d->nsyn = 0;
 		for (size_t i = 0; i < cut; i++)
 			wire_free(&d->q[i].f);
-		memmove(d->q, d->q + cut, (total - cut) * sizeof(*d->q));
+		if (total > cut) /* d->q may be NULL while nothing is queued */
+			memmove(d->q, d->q + cut, (total - cut) * sizeof(*d->q));
 		d->nq = total - cut;
 		d->kick = 1;
 	}
