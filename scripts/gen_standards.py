@@ -73,6 +73,9 @@ RULES = {
     'plan.org.joint_meeting': 'count meeting(own, body in {联席会议, 领导协调机制}) in year >= 1',
     'plan.org.publicity': 'exists activity(type = 政策宣传) in year',
     'plan.org.volunteer': 'exists activity(type = 志愿服务) in year',
+    'plan.social.orgs': 'exists organisation(kind in {专业社会工作机构, 慈善组织, 志愿服务组织})',
+    'plan.social.ppp': 'exists organisation(kind in {托养照料, 康复训练})',
+    'plan.insp.veto': 'none incident(type = 极端事件, impact = 恶劣影响) in year',
     # ---- the demonstration standards (same ids in both)
     'lead.county_meetings': 'count meeting(own, body in {党委, 政府}) in year >= 2',
     'lead.township_meetings': f'every {TOWN} : count meeting(own, body in {{党委, 政府}}) in year >= 1',
@@ -122,6 +125,8 @@ RULES = {
     'train.publicity_county': 'count activity(own, type = 政策宣传) in year >= 2',
     'train.publicity_township': f'every {TOWN} : count activity(own, type = 政策宣传) in year >= 2',
     'veto.guardianship': 'every child(active, guardianship_status in {无人监护, 监护缺失}) : exists placement(active)',
+    'cap.social_work_org': 'count organisation(own, active, kind = 专业社会工作机构) >= 1',
+    'veto.extreme_incident': 'none incident(type = 极端事件, impact = 恶劣影响) in last 24 months',
     'veto.hukou': 'none child(active, categories has 留守, hukou_registered = 否)',
 }
 
@@ -138,23 +143,18 @@ NEEDS = {
     'plan.demo.apply': 'R30 applications are not kept yet',
     'plan.demo.recommend': 'R30 applications are not kept yet',
     'plan.report.annual_progress': 'R29 summaries are not kept yet',
-    'plan.social.orgs': 'R25 organisations are not kept yet',
-    'plan.social.ppp': 'R25 organisations are not kept yet',
     'plan.org.accountability': 'a report over directives, not a threshold',
     'plan.insp.joint': 'R28 findings are not kept yet',
     'plan.insp.guidance': 'directives are not a record source of the rules',
     'plan.insp.rectify': 'directives and R28 findings are not a record source of the rules',
     'plan.insp.notify_leaders': 'directives are not a record source of the rules',
-    'plan.insp.veto': 'R24 incidents are not kept yet',
     'rights.guard.report_police': 'R12 mandatory reports are kept by roles/reports, not yet a record source of the rules',
     'rights.edu.dropout': "the province's and prefecture's averages are an X figure (R27), not kept yet",
     'rights.edu.disabled_modes': 'R09 school_mode is not kept',
     'protect.monitoring_flow': 'R09 sys_welfare_at / sys_lb_at are not kept',
     'protect.mr_police_log': 'R12 mandatory reports are kept by roles/reports, not yet a record source of the rules',
     'protect.emergency_notify': 'R12 mandatory reports are kept by roles/reports, not yet a record source of the rules',
-    'cap.social_work_org': 'R25 organisations are not kept yet',
     'cap.home_small_villages': "R01 catchment is free text, not a list of division codes",
-    'veto.extreme_incident': 'R24 incidents are not kept yet',
 }
 
 VETO_IDS = ('veto.',)

@@ -673,8 +673,8 @@ static void bad_file(const char *entry, const char *want)
 static void test_bad_files(void)
 {
 	bad_file(
-	    "  , { id = \"x.type\"; mode = \"M\";\n rule = \"exists incident(type = 极端事件)\"; }",
-	    "x.type: rule column 8: unknown record type 'incident'");
+	    "  , { id = \"x.type\"; mode = \"M\";\n rule = \"exists accident(type = 极端事件)\"; }",
+	    "x.type: rule column 8: unknown record type 'accident'");
 	bad_file("  , { id = \"x.field\"; mode = \"M\";\n rule = \"exists activity(typ = "
 	         "儿童之家活动)\"; }",
 	         "unknown field 'typ' for activity (R10)");

@@ -2,8 +2,9 @@
  * schema: the record types of this slice as data — one row per field
  * (../shared/docs/records.md: R01 office, R02 division, R05 document,
  * R06 staff, R07 training, R08 meeting, R09 child with its R04 guardian and
- * R16 household, R10 activity, R11 visit; the cases' R13-R15, R18-R21
- * and the attestation R27 below). validate.c reads these rows; so do the CLI's templates and CSV
+ * R16 household, R10 activity, R11 visit; the cases' R13-R15, R18-R21,
+ * the incident R24, organisation R25, budget line R26 and the attestation R27
+ * below). validate.c reads these rows; so do the CLI's templates and CSV
  * headers (through roles.h).
  *
  * Where records.md lists a field as a list of references or a document
@@ -385,6 +386,54 @@ static const struct rec_field attestation[] = {
     F("valid_until", "有效期至", RK_DATE, NULL, RF_FUTURE, ""),
 };
 
+/* ---- R24 incident, R25 social organisation, R26 budget line (issue 10's
+ * data gaps): county records (R26 also a township's own), flowing up as
+ * records do; an incident's description and the children it names are
+ * personal. `children` is a text of child ids, as on R11. */
+static const struct rec_field incident[] = {
+    F("region", "地区代码", RK_CODE, NULL, RF_REQ, "530102001"),
+    F("occurred_at", "发生日期", RK_DATE, NULL, RF_REQ, "2024-05-20"),
+    F("type", "类型", RK_ENUM, V("极端事件", "儿童权益被侵害", "重大事故", "监护责任未落实",
+                                 "户籍未登记"),
+      RF_REQ, "重大事故"),
+    F("impact", "影响", RK_ENUM, V("恶劣影响", "other"), RF_REQ, "other"),
+    F("description", "经过", RK_TEXT, NULL, RF_REQ | P, "溺水事故，已处置"),
+    F("children", "涉及儿童", RK_TEXT, NULL, P, ""),
+    F("source", "来源", RK_ENUM, V("报告", "舆情监测", "检查发现"), RF_REQ, "报告"),
+    F("consequence", "处理", RK_SET, V("一票否决", "取消示范资格", "责任追究"), 0, ""),
+    F("decided_by", "决定单位", RK_REF, NULL, 0, ""),
+    F("decided_at", "决定日期", RK_DATE, NULL, 0, ""),
+};
+
+static const struct rec_field organisation[] = {
+    F("name", "名称", RK_TEXT, NULL, RF_REQ, "红云社会工作服务中心"),
+    F("credit_code", "统一社会信用代码", RK_TEXT, NULL, RF_REQ, "52530102MJ0000000X"),
+    F("kind", "类型", RK_ENUM,
+      V("专业社会工作机构", "慈善组织", "志愿服务组织", "企业", "托养照料", "康复训练",
+        "社会工作站"),
+      RF_REQ, "专业社会工作机构"),
+    F("in_purchase_catalogue", "纳入政府购买服务目录", RK_BOOL, NULL, RF_REQ, "是"),
+    F("contract_start", "合同开始", RK_DATE, NULL, 0, "2024-01-01"),
+    F("contract_end", "合同结束", RK_DATE, NULL, RF_FUTURE, "2024-12-31"),
+    F("services", "服务内容", RK_TEXT, NULL, RF_REQ, "困境儿童个案服务"),
+    F("premises_from_center", "指导中心提供场地", RK_BOOL, NULL, 0, ""),
+};
+
+static const struct rec_field budget[] = {
+    F("office", "单位代码", RK_CODE, NULL, RF_REQ, "530102"),
+    F("year", "年度", RK_INT, NULL, RF_REQ, "2024"),
+    F("item", "项目", RK_ENUM,
+      V("监护评估", "救助帮扶", "定期随访", "政策宣传引导", "志愿服务项目",
+        "未成年人保护热线运行", "儿童之家运行经费", "儿童主任工作补贴", "培训经费", "示范创建"),
+      RF_REQ, "儿童之家运行经费"),
+    F("target", "对象", RK_REF, NULL, 0, ""),
+    F("amount", "金额", RK_MONEY, NULL, RF_REQ, "50000"),
+    F("spent", "已支出", RK_MONEY, NULL, 0, ""),
+    F("source", "资金来源", RK_ENUM, V("财政资金", "社会公益资金", "社会资本", "PPP", "彩票公益金"),
+      RF_REQ, "财政资金"),
+    F("doc", "文件", RK_TEXT, NULL, 0, ""),
+};
+
 static const struct rec_type types[] = {
     {"office", "R01", "办公场所", office, N(office), 0},
     {"division", "R02", "区划", division, N(division), 0},
@@ -403,6 +452,9 @@ static const struct rec_type types[] = {
     {"intervention", "R19", "监护干预", intervention, N(intervention), REC_OWN_COUNTY},
     {"placement", "R20", "安置", placement, N(placement), REC_OWN_COUNTY},
     {"support", "R21", "帮扶", support, N(support), REC_OWN_COUNTY | REC_OWN_VILLAGE},
+    {"incident", "R24", "事件", incident, N(incident), REC_OWN_COUNTY},
+    {"organisation", "R25", "社会组织", organisation, N(organisation), REC_OWN_COUNTY},
+    {"budget", "R26", "经费", budget, N(budget), REC_OWN_COUNTY | REC_OWN_TOWNSHIP},
     {"attestation", "R27", "声明", attestation, N(attestation), 0},
 };
 
