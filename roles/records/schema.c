@@ -78,6 +78,14 @@ static const struct rec_field child[] = {
     F("needs", "需求", RK_TEXT, NULL, P, ""),
     F("responsible_staff", "包干人员", RK_REF, NULL, 0, ""),
     F("verified_at", "核实日期", RK_DATE, NULL, 0, "2024-03-31"),
+    /* issue 10: how a disabled child is schooled; the dates of entry in the
+     * two national systems (全国儿童福利信息系统: C03-C05; 全国农村留守儿童和
+     * 困境儿童信息系统: C01, C06-C09). Optional, last so older sheets still fit. */
+    W("school_mode", "就学方式", RK_ENUM,
+      V("随班就读", "特殊教育学校", "儿童福利机构特教班", "送教进社区"), RF_ONLY | P,
+      "categories", V("残疾", "重残"), 0, ""),
+    F("sys_welfare_at", "儿童福利系统录入日期", RK_DATE, NULL, 0, ""),
+    F("sys_lb_at", "留守困境系统录入日期", RK_DATE, NULL, 0, ""),
 };
 
 /* ---- R01 office profile */
