@@ -96,6 +96,9 @@ RULES = {
     'rights.edu.return': 'every child(active, school_stage = 辍学) : exists visit(kind = 劝返)',
     'rights.edu.disabled_verify': 'every child(active, categories has any {残疾, 重残}, school_stage = 未入学, age >= 6, age < 16) : verified_at in year',
     'rights.edu.disabled_modes': 'every child(active, categories has any {残疾, 重残}, age >= 6, age < 16) : present(school_mode)',
+    'rights.guard.report_police': 'every report in year : present(police_reported_at) and police_delay_h <= 24',
+    'protect.mr_police_log': 'every report in year : present(police_record_no)',
+    'protect.emergency_notify': 'every report in year : present(township_notified_at) and present(county_notified_at) and acked_in_time = 是',
     'protect.monitoring': 'every child(active) : verified_at in quarter',
     'protect.hotline_handling': 'every hotline in year : present(assessment) and (present(referred_to) or present(reported_to))',
     'protect.hotline_publicity': 'count activity(type = 热线宣传, channel in {电视, 广播}) in year >= 1',
@@ -149,11 +152,8 @@ NEEDS = {
     'plan.insp.guidance': 'directives are not a record source of the rules',
     'plan.insp.rectify': 'directives and R28 findings are not a record source of the rules',
     'plan.insp.notify_leaders': 'directives are not a record source of the rules',
-    'rights.guard.report_police': 'R12 mandatory reports are kept by roles/reports, not yet a record source of the rules',
     'rights.edu.dropout': "the province's and prefecture's averages are an X figure (R27), not kept yet",
     'protect.monitoring_flow': "R09's township review (reviewed_at/by) is kept beside the record, not as a field the rules read",
-    'protect.mr_police_log': 'R12 mandatory reports are kept by roles/reports, not yet a record source of the rules',
-    'protect.emergency_notify': 'R12 mandatory reports are kept by roles/reports, not yet a record source of the rules',
     'cap.home_small_villages': "R01 catchment is free text, not a list of division codes",
 }
 

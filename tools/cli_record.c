@@ -101,11 +101,17 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 {
 	const struct rec_type *t = roles_record_type(name);
 
+	if (t && (t->owners & REC_READ_ONLY)) {
+		fprintf(stderr, "%s: type '%s' (R12 mandatory report) is not a record here: mandatory "
+		                "reports are filed and read with carenet report file|list|show\n",
+		        prog, name);
+		return NULL;
+	}
 	if (!t)
 		fprintf(stderr, "%s: unknown record type '%s' (未知类型): use office, division, "
 		                "document, staff, training, meeting, child, activity, visit, "
 		                "hotline, case, application, assessment, intervention, placement, "
-		                "support or attestation\n",
+		                "support, incident, organisation, budget or attestation\n",
 		        prog, name ? name : "");
 	return t;
 }

@@ -194,6 +194,11 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 		err_line(c, in->line, "unknown record type '%.32s'; expected one of %s", in->type,
 		         RECORDS_TYPE_NAMES);
 		return 0;
+	} else if (rc->t->owners & REC_READ_ONLY) {
+		err_line(c, in->line, "record type '%s' (R12 mandatory report) is not written as a "
+		         "record: file one with carenet report file; the rules read reports from there",
+		         rc->t->name);
+		return 0;
 	} else if (!records_may_own(rc->t, c->r->env.me->id, why, sizeof(why))) {
 		err_line(c, in->line, "%s", why);
 		return 0;

@@ -52,7 +52,8 @@
 #define REC_MAX_BATCH 100000 /* records in one write request */
 #define RECORDS_TYPE_NAMES                                                                  \
 	"office, division, document, staff, training, meeting, child, activity, visit, "     \
-	"hotline, case, application, assessment, intervention, placement, support or attestation"
+	"hotline, case, application, assessment, intervention, placement, support, incident, "  \
+	"organisation, budget or attestation"
 
 /* A record in memory: values indexed by the type's schema rows. */
 struct rec {

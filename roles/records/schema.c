@@ -466,6 +466,37 @@ static const struct rec_type types[] = {
     {"attestation", "R27", "声明", attestation, N(attestation), 0},
 };
 
+/* ---- R12 mandatory report, as the rules read it (issue 10): roles/reports
+ * keeps reports (and their steps) in its own store; roles top streams them
+ * as records of this type (roles_reports.c: roles_reports_each), never
+ * written as records (REC_READ_ONLY). filed_at is its main date;
+ * police_delay_h: hours from discovered_at to police_reported_at;
+ * township_notified_at: the first ack by a township (filed_at when filed
+ * at or above it); county_notified_at: the county's ack, else, at the
+ * county's node, the report's arrival there (the urgent lane sends it to the
+ * county at once; absent at a township); acked_in_time: every hop acknowledged
+ * by its deadline (否 once one is late; absent while one is pending). */
+static const struct rec_field report_f[] = {
+    F("office", "报告单位", RK_CODE, NULL, RF_REQ, ""),
+    F("filed_at", "报告时间", RK_TIME, NULL, RF_REQ, ""),
+    F("discovered_at", "发现时间", RK_TIME, NULL, RF_REQ, ""),
+    F("police_reported_at", "报警时间", RK_TIME, NULL, 0, ""),
+    F("police_delay_h", "报警用时（小时）", RK_INT, NULL, 0, ""),
+    F("police_record_no", "接处警记录", RK_TEXT, NULL, 0, ""),
+    F("urgency", "紧急程度", RK_ENUM, V("urgent", "high", "normal"), RF_REQ, ""),
+    F("situation", "情形", RK_SET, V("S01", "S02", "S03", "S08", "S09", "S10", "other"), P, ""),
+    F("state", "状态", RK_ENUM, V("open", "acknowledged", "referred", "escalated", "closed"),
+      RF_REQ, ""),
+    F("acked_in_time", "按时签收", RK_BOOL, NULL, 0, ""),
+    F("escalated", "已升级", RK_BOOL, NULL, RF_REQ, ""),
+    F("township_notified_at", "乡镇签收时间", RK_TIME, NULL, 0, ""),
+    F("county_notified_at", "县级签收时间", RK_TIME, NULL, 0, ""),
+    F("closed_at", "办结时间", RK_TIME, NULL, 0, ""),
+};
+static const struct rec_type report_type = {
+    "report", "R12", "强制报告", report_f, N(report_f),
+    REC_OWN_VILLAGE | REC_OWN_TOWNSHIP | REC_OWN_COUNTY | REC_READ_ONLY};
+
 const struct rec_type *roles_record_types(size_t *n)
 {
 	*n = N(types);
@@ -478,6 +509,9 @@ const struct rec_type *roles_record_type(const char *name)
 		if (strcmp(name, types[i].name) == 0 || strcasecmp(name, types[i].code) == 0 ||
 		    strcmp(name, types[i].zh) == 0)
 			return &types[i];
+	if (name && (!strcmp(name, report_type.name) || !strcasecmp(name, report_type.code) ||
+	             !strcmp(name, report_type.zh)))
+		return &report_type;
 	return NULL;
 }
 
