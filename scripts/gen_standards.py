@@ -53,6 +53,7 @@ RULES = {
     'plan.staff.realname': 'every staff(active, role in {儿童督导员, 儿童主任}) : present(mca_registered_at)',
     'plan.ledger.national_system': 'every child(active, categories has any {孤儿, 艾滋病病毒感染, 事实无人抚养}) : present(sys_welfare_at)',
     'plan.ledger.difficulty_entry': 'every child(active, categories has any {重残, 贫困家庭, 流浪, 监护缺失/不当}) : present(sys_lb_at) by 2018-06-30',
+    'plan.ledger.collector': 'every review : review_state = approved and reviewer_tier = township',
     'plan.staff.grid': 'every child(active) : present(responsible_staff)',
     'plan.ledger.left_behind_update': 'every child(active, categories has 留守) : verified_at >= 2018-01-01 by 2018-03-31',
     'plan.ledger.no_field_missing': 'every child(active) : present(address) and present(guardianship_status) and present(school_stage) and present(insurance)',
@@ -99,6 +100,7 @@ RULES = {
     'rights.guard.report_police': 'every report in year : present(police_reported_at) and police_delay_h <= 24',
     'protect.mr_police_log': 'every report in year : present(police_record_no)',
     'protect.emergency_notify': 'every report in year : present(township_notified_at) and present(county_notified_at) and acked_in_time = 是',
+    'protect.monitoring_flow': 'every review : review_state = approved and (present(sys_welfare_at) or not (categories has any {孤儿, 艾滋病病毒感染, 事实无人抚养})) and (present(sys_lb_at) or not (categories has any {留守, 重残, 贫困家庭, 流浪, 监护缺失/不当}))',
     'protect.monitoring': 'every child(active) : verified_at in quarter',
     'protect.hotline_handling': 'every hotline in year : present(assessment) and (present(referred_to) or present(reported_to))',
     'protect.hotline_publicity': 'count activity(type = 热线宣传, channel in {电视, 广播}) in year >= 1',
@@ -139,7 +141,6 @@ RULES = {
 # Mode-M rows no rule can measure yet: what is missing (evaluated unknown).
 NEEDS = {
     'plan.goal.system_2020': 'a roll-up over the counties of a province (no province node yet)',
-    'plan.ledger.collector': "R09's township review is kept beside the record, not as a field the rules read",
     'plan.report.county_summary': 'R29 summaries are not kept yet',
     'plan.report.prefecture_summary': 'R29 summaries are not kept yet',
     'plan.report.monthly_bulletin': 'directives (circulars) are not a record source of the rules',
@@ -153,7 +154,6 @@ NEEDS = {
     'plan.insp.rectify': 'directives and R28 findings are not a record source of the rules',
     'plan.insp.notify_leaders': 'directives are not a record source of the rules',
     'rights.edu.dropout': "the province's and prefecture's averages are an X figure (R27), not kept yet",
-    'protect.monitoring_flow': "R09's township review (reviewed_at/by) is kept beside the record, not as a field the rules read",
     'cap.home_small_villages': "R01 catchment is free text, not a list of division codes",
 }
 

@@ -651,7 +651,8 @@ static void test_attested(void)
 
 /* ---- bad standard files ---- */
 /* The gaps closed (issue 10): R24/R25/R26 are record types; the R12
- * report is known to the rules, read-only and in no listing of the types;
+ * report and the child's review are known to the rules, read-only and in
+ * no listing of the types;
  * a report without the police told fails, one told in time passes. */
 #define RULE_POLICE "every report in year : present(police_reported_at) and police_delay_h <= 24"
 static void test_gap_types(void)
@@ -665,6 +666,7 @@ static void test_gap_types(void)
 	CHECK(roles_record_type("incident") && roles_record_type("R25") &&
 	      roles_record_type("budget"));
 	CHECK(rt && (rt->owners & REC_READ_ONLY));
+	CHECK(roles_record_type("review") && (roles_record_type("review")->owners & REC_READ_ONLY));
 	all = roles_record_types(&n);
 	for (size_t i = 0; i < n; i++)
 		listed |= !strcmp(all[i].name, "report") || (all[i].owners & REC_READ_ONLY);

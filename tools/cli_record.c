@@ -102,9 +102,12 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 	const struct rec_type *t = roles_record_type(name);
 
 	if (t && (t->owners & REC_READ_ONLY)) {
-		fprintf(stderr, "%s: type '%s' (R12 mandatory report) is not a record here: mandatory "
-		                "reports are filed and read with carenet report file|list|show\n",
-		        prog, name);
+		fprintf(stderr, "%s: type '%s' is read by the rules, not a record here: %s\n", prog,
+		        name, !strcmp(t->name, "report")
+		                  ? "mandatory reports are filed and read with carenet report "
+		                    "file|list|show"
+		                  : "children are listed with --type child and reviewed with carenet "
+		                    "record review");
 		return NULL;
 	}
 	if (!t)

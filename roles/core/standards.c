@@ -35,6 +35,7 @@ static const struct sd_source sources[] = {
     {"placement", "placement", "start", "start", "end", NULL, NULL},
     {"support", "support", "period_start", "period_start", "period_end", NULL, NULL},
     {"report", "report", "filed_at", NULL, NULL, NULL, NULL},
+    {"review", "review", NULL, NULL, NULL, NULL, NULL},
     {"incident", "incident", "occurred_at", NULL, NULL, NULL, NULL},
     {"organisation", "organisation", "contract_start", "contract_start", "contract_end", NULL,
      NULL},

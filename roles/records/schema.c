@@ -493,9 +493,26 @@ static const struct rec_field report_f[] = {
     F("county_notified_at", "县级签收时间", RK_TIME, NULL, 0, ""),
     F("closed_at", "办结时间", RK_TIME, NULL, 0, ""),
 };
-static const struct rec_type report_type = {
-    "report", "R12", "强制报告", report_f, N(report_f),
-    REC_OWN_VILLAGE | REC_OWN_TOWNSHIP | REC_OWN_COUNTY | REC_READ_ONLY};
+/* ---- R09's review, as the rules read it (issue 10): each open child with
+ * its township's review (kept beside the record by `record review`, never a
+ * field the owner writes) and the dates the national systems need; streamed
+ * by records_review_each (scan.c). review_state as rec_review_state. */
+static const struct rec_field review_f[] = {
+    F("child", "儿童", RK_REF, NULL, RF_REQ, ""),
+    F("categories", "类别", RK_SET, categories, P, ""),
+    F("sys_welfare_at", "儿童福利系统录入日期", RK_DATE, NULL, 0, ""),
+    F("sys_lb_at", "留守困境系统录入日期", RK_DATE, NULL, 0, ""),
+    F("review_state", "审核状态", RK_ENUM, V("none", "pending", "approved", "returned"), RF_REQ,
+      ""),
+    F("reviewed_at", "审核日期", RK_DATE, NULL, 0, ""),
+    F("reviewer_tier", "审核层级", RK_ENUM, V("township", "county", "other"), 0, ""),
+};
+#define RO (REC_OWN_VILLAGE | REC_OWN_TOWNSHIP | REC_OWN_COUNTY | REC_READ_ONLY)
+static const struct rec_type read_only[] = {
+    {"report", "R12", "强制报告", report_f, N(report_f), RO},
+    {"review", "R09-review", "台账审核", review_f, N(review_f), RO},
+};
+#undef RO
 
 const struct rec_type *roles_record_types(size_t *n)
 {
@@ -509,9 +526,10 @@ const struct rec_type *roles_record_type(const char *name)
 		if (strcmp(name, types[i].name) == 0 || strcasecmp(name, types[i].code) == 0 ||
 		    strcmp(name, types[i].zh) == 0)
 			return &types[i];
-	if (name && (!strcmp(name, report_type.name) || !strcasecmp(name, report_type.code) ||
-	             !strcmp(name, report_type.zh)))
-		return &report_type;
+	for (size_t i = 0; name && i < N(read_only); i++)
+		if (!strcmp(name, read_only[i].name) || !strcasecmp(name, read_only[i].code) ||
+		    !strcmp(name, read_only[i].zh))
+			return &read_only[i];
 	return NULL;
 }
 
