@@ -509,7 +509,8 @@ static const struct args_group record_group = {
     "carenet record",
     "Field records (records.md: office, division, document, staff, training, meeting,\n"
     "child, activity, visit; and the county's cases: hotline, case, application,\n"
-    "assessment, intervention, placement, support): the owner writes, the offices\n"
+    "assessment, intervention, placement, support; incident, organisation, budget;\n"
+    "attestation): the owner writes, the offices\n"
     "above it up to the county hold read-only replicas; none goes above the county.",
     record_subs, sizeof(record_subs) / sizeof(record_subs[0]),
     NULL};
