@@ -8,7 +8,9 @@
  * related: cases.c), roles_reports.c (report_file, report_step, report_list,
  * report_show, report_open_case: on to roles/reports/, with the records
  * checks a report needs), roles/compliance/ (compliance: fed the records
- * held here through records_each inside one read txn), roles_bulletin.c
+ * held here through records_each inside one read txn, the reports as
+ * records of type `report` through roles_reports_each, the children with
+ * their reviews as `review` through records_review_each), roles_bulletin.c
  * (bulletin: directives, reports, records and compliance of a month). directive_issue passes through directive_issue_req
  * here first: a --ref naming a county record must be a case held here.
  *
@@ -171,6 +173,12 @@ static int csrc_each(void *arg, const struct rec_type *t, const char *prefix, un
 {
 	struct csrc c = *(struct csrc *)arg;
 	c.fn = fn, c.arg = fnarg;
+	if ((t->owners & REC_READ_ONLY) && !strcmp(t->name, "report")) /* roles/reports' */
+		return roles_reports_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
+		                          (flags & CMP_PERSONAL) != 0, fn, fnarg);
+	if ((t->owners & REC_READ_ONLY) && !strcmp(t->name, "review")) /* children, reviewed */
+		return records_review_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
+		                           (flags & CMP_PERSONAL) != 0, csrc_one, &c);
 	return records_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
 	                    (flags & CMP_PERSONAL) != 0, csrc_one, &c);
 }

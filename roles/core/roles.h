@@ -197,6 +197,10 @@ enum rec_kind {
 #define REC_OWN_VILLAGE 0x1
 #define REC_OWN_TOWNSHIP 0x2
 #define REC_OWN_COUNTY 0x4
+/* A type the rules read, never written as a record (the R12 report:
+ * roles/reports keeps it; `review`: a child with its township's review). Not
+ * in roles_record_types(); roles_record_type() finds it. */
+#define REC_READ_ONLY 0x100
 #define REC_MAX_FIELDS 48
 #define REC_MAX_VALUE 2048 /* bytes of one value */
 
@@ -220,7 +224,8 @@ struct rec_type {
 	size_t nfields;
 	unsigned owners; /* REC_OWN_*: the tiers that may own one (0: any office) */
 };
-/* By name, code or Chinese name (child, R09, 儿童); NULL if unknown. */
+/* By name, code or Chinese name (child, R09, 儿童), also the read-only
+ * report and review (REC_READ_ONLY); NULL if unknown. */
 const struct rec_type *roles_record_type(const char *name);
 /* Every type, in records.md's order. */
 const struct rec_type *roles_record_types(size_t *n);
