@@ -348,7 +348,7 @@ static int run_items(struct probe *p, void *s)
 	size_t mlen, hlen;
 	uint64_t seq;
 	int acks = 0;
-	char *ids[1];
+	char *ids[1], fid[64]; /* fid: the forged finding's id, alive until it is signed */
 
 	if (hello_bytes(p, &hello, &hlen) != 0)
 		return 1;
@@ -375,7 +375,6 @@ static int run_items(struct probe *p, void *s)
 		it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
 		it.directive = &dv;
 	} else if (!strcmp(p->mode, "finding-forged")) { /* an office posing as an inspector */
-		char fid[64];
 		snprintf(fid, sizeof(fid), "%s-f1", pki_self_identity(p->self)->id);
 		fd.id = fid;
 		fd.office = (char *)(p->target ? p->target : pki_self_identity(p->self)->id);
