@@ -48,6 +48,8 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_DIRECT_REFUSED] = "direct_refused",
     [CTR_SUMMARIES_REFUSED] = "summaries_refused",
     [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
+    [CTR_UP_WITHHELD] = "up_withheld",
+    [CTR_ABOVE_REFUSED] = "above_county_refused",
 };
 
 const char *counters_name(enum ctr c)

@@ -59,6 +59,8 @@ enum ctr {
 	                       * village's own origin, or not the urgent lane) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
+	CTR_UP_WITHHELD,       /* a county: items kept off its upward link (not aggregates) */
+	CTR_ABOVE_REFUSED,     /* a province/prefecture: items from below that are not aggregates */
 	CTR_COUNT
 };
 
