@@ -94,6 +94,7 @@ struct dests {
 struct deliver {
 	struct deliver_env env;
 	const struct pki_identity *me; /* from env.self */
+	char parent_id[PKI_ID_MAX];    /* pki_parent_of (a county's: from its parent.pem); "" none */
 	struct roles *roles;
 	struct dpeer *peers;
 	size_t npeers, peercap;

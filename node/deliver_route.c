@@ -87,11 +87,11 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 {
 	const char *me = d->me->id;
 	size_t ml = strlen(me), cl = ml + 3;
-	char parent[PKI_ID_MAX], child[PKI_ID_MAX];
+	char child[PKI_ID_MAX];
 	int rc;
 
-	if (rt->up && pki_parent_id(me, parent, sizeof(parent)) == 0 &&
-	    d->env.cfg->parent_endpoint[0] && (rc = keep(ds, parent, idx)) != 0)
+	if (rt->up && d->parent_id[0] && d->env.cfg->parent_endpoint[0] &&
+	    (rc = keep(ds, d->parent_id, idx)) != 0)
 		return rc;
 	if (rt->all_children && ml < 12) {
 		struct child_arg a = {ds, idx, 0};

@@ -9,7 +9,9 @@ province's or the prefecture's raw data.mdb or log. A county forced to send a
 record version upward (carenet-probe with the county's identity) is refused
 and counted at the prefecture. A county SIGKILLed again and again while its
 clock moves past the next month's end: its roll-up of that month is at the
-province exactly once, and made once (its audit log)."""
+province exactly once, and made once (its audit log). Last, a county
+enrolled with the province as its parent links up to it and its roll-up
+arrives there directly."""
 
 import json
 import os
@@ -19,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestFailure, check, main, run_cli  # noqa: E402
+from harness import TestFailure, check, main, root_sha256, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import Killer, advance, audit, cn, cn_json, enable_test_clock, poll  # noqa: E402
 
@@ -140,6 +142,47 @@ def advance_killed(net, county, rng):
     print("%s SIGKILLed %d times around its month end" % (county, killer.kills))
 
 
+def free_port():
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def direct_county(net, county="530104"):
+    """A county with no prefecture between: enrolled with the province's
+    certificate as its parent; its roll-up reaches the province directly."""
+    d, root = os.path.dirname(net.dir), os.path.join(net.dir, "ca-root")
+    nd, ca = os.path.join(net.dir, county), os.path.join(d, "ca-" + county)
+    port, sha = free_port(), root_sha256(os.path.join(root, "ca.pem"))
+    for argv in (["ca", "init", "--dir", ca, "--scope", county, "--name", "直报县", "--root", root],
+                 ["init", "--dir", nd, "--id", county, "--name", "直报县 (direct)"],
+                 ["ca", "issue", "--ca", ca, "--csr", os.path.join(nd, "request.pem"),
+                  "--endpoint", "tcp://127.0.0.1:%d" % port, "--parent-cert",
+                  os.path.join(root, "issued", PROVINCE + ".pem"), "--parent-endpoint",
+                  net.status(PROVINCE)["listen"]],
+                 ["enroll", os.path.join(ca, "issued", county + ".bundle"), "--dir", nd,
+                  "--root-sha256", sha]):
+        r = run_cli([net.carenet] + argv)
+        check(r.returncode == 0, "carenet %s: %s%s" % (" ".join(argv[:2]), r.stdout, r.stderr))
+    enable_test_clock(net, county)
+    net.start(county)
+    def linked():
+        st = net.status(county) or {}
+        par = st.get("parent") or {}
+        return par.get("id") == PROVINCE and par.get("state") == "up", par
+
+    poll(net, linked, 30, "%s linked up to the province" % county)
+    advance(net, county, "32d")
+    seen = poll(net, lambda: (lambda s: (county in s, s))(rollups(net, PROVINCE)), 30,
+                "%s's roll-up at the province" % county)
+    check(seen[county]["received"] == 1 and seen[county]["children"] == 0 and
+          county not in rollups(net, PREFECTURE),
+          "the direct county's roll-up: %r" % seen[county])
+    print("county %s, reporting to the province directly: its roll-up of %s there once" % (
+        county, seen[county]["month"]))
+
+
 def test(net, args):
     check(args.probe and os.access(args.probe, os.X_OK), "--probe is required")
     ids = net.setup(1, 1, counties=2)
@@ -196,6 +239,9 @@ def test(net, args):
     check_sums(net, counties, seen)
     print("after the kills: each county's roll-up of %s at the province exactly once" %
           seen[counties[0]]["month"])
+
+    # 5. a county reporting to the province directly (no prefecture between)
+    direct_county(net)
 
 
 if __name__ == "__main__":
