@@ -309,6 +309,11 @@ static int path_ok(struct roles *r, const Carenet__Rollup *ro, const struct pki_
 		roles_why(why, whylen, "roll-up month \"%.16s\" is not YYYY-MM", ro->month);
 		return CN_EINVAL;
 	}
+	if (m > month_index(r->env.now(r->env.arg))) { /* it would stay the latest for years */
+		roles_why(why, whylen, "roll-up of %s for %s, a month that has not begun here",
+		          origin->id, ro->month);
+		return CN_EINVAL;
+	}
 	return counts_ok(ro, origin->id, why, whylen);
 }
 
