@@ -3,7 +3,8 @@
  * crosses a county's upward link (roles_rollup.h, docs/design.md "Above the
  * county"). A county's roll-up is its ledger summary summed over the county
  * (children by category, guardianship and school stage) and per township
- * (staff, homes): counts, never a name or a child's id. A prefecture keeps
+ * (staff, homes), and the month's directive and report counts of the
+ * bulletin (roles_bulletin_counts): counts, never a name or a child's id. A prefecture keeps
  * each county's latest, forwards it, and emits its own sum of the month; a
  * province keeps both.
  */
@@ -12,6 +13,7 @@
 #include "err.h"
 #include "log.h"
 #include "records.h"
+#include "roles_bulletin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +129,7 @@ static void counts_free(struct counts *c)
 static int measure_whole(const char *m)
 {
 	return !strcmp(m, "children") || !strcmp(m, "category") || !strcmp(m, "guardianship") ||
-	       !strcmp(m, "school_stage");
+	       !strcmp(m, "school_stage") || !strcmp(m, "directives") || !strcmp(m, "reports");
 }
 
 static int measure_township(const char *m)
@@ -135,9 +137,39 @@ static int measure_township(const char *m)
 	return !strcmp(m, "staff") || !strcmp(m, "homes");
 }
 
+/* The month's directive timeliness and reports acknowledged in time, as
+ * the bulletin counts them (roles_bulletin.c owns the rules). */
+static int month_counts(struct roles *r, MDB_txn *txn, const char *month, struct counts *c)
+{
+	const char *me = r->env.me->id;
+	Carenet__BulletinReply *b = NULL;
+	int rc = roles_bulletin_counts(r, txn, month, &b);
+	const struct {
+		const char *measure, *value;
+		uint64_t n;
+	} v[] = {{"directives", "targeted", b ? b->targeted : 0},
+	         {"directives", "on_time", b ? b->on_time : 0},
+	         {"directives", "late", b ? b->late : 0},
+	         {"directives", "overdue", b ? b->overdue : 0},
+	         {"directives", "open", b ? b->open : 0},
+	         {"reports", "filed", b ? b->reports : 0},
+	         {"reports", "hops", b ? b->hops : 0},
+	         {"reports", "hops_in_time", b ? b->hops_in_time : 0},
+	         {"reports", "hops_late", b ? b->hops_late : 0},
+	         {"reports", "hops_missed", b ? b->hops_missed : 0}};
+
+	if (rc == CN_EPERM) /* no records key (a test): reports unreadable, counted 0 */
+		rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(v) / sizeof(v[0]); i++)
+		rc = counts_add(c, me, v[i].measure, v[i].value, v[i].n);
+	if (b)
+		carenet__bulletin_reply__free_unpacked(b, NULL);
+	return rc;
+}
+
 /* The county's ledger summed: whole-county measures under the county,
- * staff and homes per township. */
-static int county_counts(struct roles *r, MDB_txn *txn, struct counts *c)
+ * staff and homes per township; and the month's directives and reports. */
+static int county_counts(struct roles *r, MDB_txn *txn, const char *month, struct counts *c)
 {
 	const char *me = r->env.me->id;
 	Carenet__SummaryCount **v = NULL;
@@ -145,8 +177,11 @@ static int county_counts(struct roles *r, MDB_txn *txn, struct counts *c)
 	char tw[16];
 	int rc;
 
-	if ((rc = records_summary_txn(r, txn, "", &v, &n)) != 0)
+	if ((rc = records_summary_txn(r, txn, "", &v, &n)) != 0 ||
+	    (rc = month_counts(r, txn, month, c)) != 0) {
+		records_counts_free(v, n);
 		return rc;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const Carenet__SummaryCount *s = v[i];
 		if (measure_whole(s->measure)) {
@@ -217,8 +252,15 @@ int rollup_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 	}
 	if (last < cur - 1) { /* the month before this one ended: once, keyed by month */
 		month_name(cur - 1, m, sizeof(m));
-		if ((rc = county_counts(r, txn, &c)) == 0 &&
-		    (rc = emit_rollup(r, txn, m, &c, NULL, 0, now)) == 0)
+		if ((rc = county_counts(r, txn, m, &c)) != 0 && rc != CN_EMAPFULL) {
+			/* never hold up the deadlines fired in the same txn */
+			log_warnx("rollup: the roll-up of %s not made: %s (again in an hour)", m,
+			          cn_strerror(rc));
+			counts_free(&c);
+			r->rollup_due = now + 3600;
+			return 0;
+		}
+		if (rc == 0 && (rc = emit_rollup(r, txn, m, &c, NULL, 0, now)) == 0)
 			rc = meta_put(r, txn, KEY_LAST, m, strlen(m));
 		counts_free(&c);
 		if (rc != 0)

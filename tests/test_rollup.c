@@ -19,6 +19,14 @@
 
 static struct office pre, prov;
 
+static uint64_t count_of(const Carenet__Rollup *ro, const char *measure, const char *value)
+{
+	for (size_t i = 0; i < ro->n_counts; i++)
+		if (!strcmp(ro->counts[i]->measure, measure) && !strcmp(ro->counts[i]->value, value))
+			return ro->counts[i]->count;
+	return (uint64_t)-1;
+}
+
 static long rollups(struct office *o)
 {
 	long n = 0;
@@ -36,8 +44,11 @@ static void test_month_end(void)
 {
 	Carenet__Item *it;
 
+	char err[512] = "";
+
 	county.pol.rollup = 1;
 	clock_now = T0; /* 2026-09-21 */
+	CHECK_INT(story_issue_task(err), 0); /* to the 4 villages, in September */
 	fire(&county);
 	CHECK_INT(rollups(&county), 0); /* the first turn only records the month */
 	clock_now = T0 + 15 * DAY; /* 2026-10-06 */
@@ -51,6 +62,12 @@ static void test_month_end(void)
 	CHECK_INT(audited(&county, "rollup", "2026-09"), 1);
 	it = item_at(&county, (size_t)find_last(&county, CARENET__ITEM__BODY_ROLLUP));
 	CHECK(it && !strcmp(it->rollup->month, "2026-09") && !strcmp(it->rollup->office, C));
+	if (it) { /* the bulletin's counts of the month */
+		CHECK_INT(count_of(it->rollup, "directives", "targeted"), 4);
+		CHECK_INT(count_of(it->rollup, "directives", "on_time"), 0);
+		CHECK_INT(count_of(it->rollup, "reports", "filed"), 0);
+		CHECK_INT(count_of(it->rollup, "children", ""), (uint64_t)-1); /* none held */
+	}
 	carenet__item__free_unpacked(it, NULL);
 	t1.pol.rollup = 1; /* only a county makes one */
 	fire(&t1);
