@@ -23,7 +23,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestFailure, check, main, root_sha256, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import Killer, advance, audit, cn, cn_json, enable_test_clock, poll  # noqa: E402
+from ops import (Killer, ack, advance, audit, cn, cn_json, enable_test_clock,  # noqa: E402
+                 inbox_entries, issue, matrix, poll, show)
 
 PROVINCE, PREFECTURE = "53", "5301"
 PER_VILLAGE = 3
@@ -198,6 +199,14 @@ def test(net, args):
     poll(net, lambda: (all(own_totals(net, c)["children"] == PER_VILLAGE for c in counties),
                        None), 60, "each county holds its children")
 
+    # a task of the first county to its village, done in time (the roll-up's timeliness)
+    county, village = counties[0], [v for v in villages if v.startswith(counties[0])][0]
+    did = issue(net, county, village, "上报儿童信息 roll-up check", due="+2d")
+    poll(net, lambda: (bool(inbox_entries(net, village, did)), None), 30, "the task at the village")
+    ack(net, village, did, "done")
+    poll(net, lambda: (matrix(show(net, county, did)) == {village: "done"}, None), 30,
+         "the task done at the county")
+
     # 1. the month ends: each county's roll-up reaches the province through the prefecture
     for node in [PROVINCE, PREFECTURE] + counties:
         advance(net, node, "32d")
@@ -209,6 +218,11 @@ def test(net, args):
         check(seen[c]["month"] == month and seen[c]["received"] == 1,
               "%s's roll-up at the province: %r" % (c, seen[c]))
     check_sums(net, counties, seen)
+    check(seen[county].get("directives") == {"targeted": 1, "on_time": 1, "late": 0,
+                                             "overdue": 0, "open": 0} and
+          seen[counties[1]]["directives"]["targeted"] == 0 and
+          seen[county].get("reports", {}).get("filed") == 0,
+          "directives and reports in the roll-ups: %r, %r" % (seen[county], seen[counties[1]]))
     pre = rollups(net, PREFECTURE)
     check(sorted(pre) == counties and all(pre[c]["children"] == seen[c]["children"]
                                           for c in counties),
