@@ -28,6 +28,7 @@ enum pki_role {
 	PKI_ROLE_PROVINCE,   /* 2 digits: 省 (above the county: aggregates only) */
 	PKI_ROLE_PREFECTURE, /* 4 digits: 州、市 */
 };
+#define PKI_ROLE_LAST PKI_ROLE_PREFECTURE /* arrays indexed by role: PKI_ROLE_LAST + 1 */
 
 const char *pki_role_name(enum pki_role role);          /* "county", ...; "none" */
 enum pki_role pki_role_parse(const char *name);         /* PKI_ROLE_NONE if unknown */

@@ -111,7 +111,7 @@ static int child_registered(MDB_txn *txn, void *arg)
 	int rc;
 
 	rc = registry_put(d->env.store, txn, a->peer->id, a->peer->role, a->peer->name);
-	if (rc <= 0 || d->me->role == PKI_ROLE_COUNTY || pki_role_above_county(d->me->role))
+	if (rc <= 0 || d->me->role == PKI_ROLE_COUNTY || d->me->role == PKI_ROLE_PROVINCE)
 		return rc < 0 ? rc : 0;
 	an.id = (char *)a->peer->id;
 	an.role = (char *)pki_role_name(a->peer->role);

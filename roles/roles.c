@@ -100,7 +100,7 @@ static int check_ids(const Carenet__Item *item, char *why, size_t whylen)
 		if (!roles_office_ok(ids[i]))
 			bad = ids[i];
 	if (bad) {
-		roles_why(why, whylen, "\"%.40s\" is not an office id (6, 9 or 12 digits)", bad);
+		roles_why(why, whylen, "\"%.40s\" is not an office id (2, 4, 6, 9 or 12 digits)", bad);
 		return CN_EINVAL;
 	}
 	return 0;

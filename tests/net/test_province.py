@@ -195,6 +195,13 @@ def test(net, args):
         enable_test_clock(net, i)
     net.start_all()
     net.wait_for(net.all_links_up, 60, "every link up")
+    # the province's tree: the prefecture, and the counties it announced, up
+    want = {PREFECTURE: 1, counties[0]: 2, counties[1]: 2}
+    def tree():  # exit 1 while an office is not up yet
+        t = json.loads(run_cli([net.carenet, "tree", "-c", net.cfg(PROVINCE), "--json"]).stdout)
+        return {o["id"]: o["depth"] for o in t if o["state"] == "up"} == want, t
+
+    poll(net, tree, 30, "the province's tree: %s up" % want)
     kids = import_children(net, villages)
     poll(net, lambda: (all(own_totals(net, c)["children"] == PER_VILLAGE for c in counties),
                        None), 60, "each county holds its children")
