@@ -66,6 +66,11 @@ int store_write(struct store *st, store_txn_fn fn, void *arg);
 int store_write_nosync(struct store *st, store_txn_fn fn, void *arg);
 /* Runs fn in a read-only transaction; returns fn's result. */
 int store_read(struct store *st, store_txn_fn fn, void *arg);
+/* fn in a transaction nested in parent (an open write transaction): its
+ * writes join parent's when fn returns 0 and are undone otherwise; parent
+ * commits (or not) as a whole. For a callback that runs several writes
+ * that must fail one at a time (deliver_group). */
+int store_nested(MDB_txn *parent, store_txn_fn fn, void *arg);
 /* Translates an LMDB return code, once, at the call site: 0 -> 0,
  * MDB_NOTFOUND -> CN_ENOTFOUND, MDB_MAP_FULL -> CN_EMAPFULL (silent),
  * ENOMEM -> CN_ENOMEM, other errno -> CN_EIO, other LMDB codes ->

@@ -80,6 +80,22 @@ static int check_summary(const Carenet__Summary *s, const char **why)
 	return 0;
 }
 
+/* An inspector's query: at most 4 standards, every string short. */
+static int check_inspect(const Carenet__InspectQuery *q, const char **why)
+{
+	if (q->n_standards > 4 || strlen(q->office) > WIRE_MAX_TEXT ||
+	    strlen(q->at) > WIRE_MAX_TEXT) {
+		*why = "inspect query over its caps";
+		return CN_EPROTO;
+	}
+	for (size_t i = 0; i < q->n_standards; i++)
+		if (strlen(q->standards[i]) > WIRE_MAX_TEXT) {
+			*why = "inspect query over its caps";
+			return CN_EPROTO;
+		}
+	return 0;
+}
+
 static int check(const Carenet__Frame *f, const char **why)
 {
 	int rc;
@@ -112,6 +128,21 @@ static int check(const Carenet__Frame *f, const char **why)
 		return 0;
 	case CARENET__FRAME__BODY_SUMMARY:
 		return check_summary(f->summary, why);
+	case CARENET__FRAME__BODY_INSPECT_QUERY:
+		return check_inspect(f->inspect_query, why);
+	case CARENET__FRAME__BODY_INSPECT_FINDING:
+		if (!f->inspect_finding->chain || f->inspect_finding->batch.len == 0) {
+			*why = "inspect finding without chain or batch";
+			return CN_EPROTO;
+		}
+		return check_chain(f->inspect_finding->chain->n_certs,
+		                   f->inspect_finding->chain->certs, why);
+	case CARENET__FRAME__BODY_INSPECT_REPLY:
+		if (strlen(f->inspect_reply->reason) > WIRE_MAX_REASON) {
+			*why = "inspect reply reason too long";
+			return CN_EPROTO;
+		}
+		return 0;
 	default:
 		*why = "unknown frame type";
 		return CN_EPROTO;
@@ -187,6 +218,12 @@ const char *wire_kind(const Carenet__Frame *f)
 		return "ack";
 	case CARENET__FRAME__BODY_SUMMARY:
 		return "summary";
+	case CARENET__FRAME__BODY_INSPECT_QUERY:
+		return "inspect_query";
+	case CARENET__FRAME__BODY_INSPECT_REPLY:
+		return "inspect_reply";
+	case CARENET__FRAME__BODY_INSPECT_FINDING:
+		return "inspect_finding";
 	default:
 		return "none";
 	}

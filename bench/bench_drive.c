@@ -17,7 +17,10 @@
  *          directive before it answers), then polls every watched node
  *          until its counter C has grown by N (or --timeout), and prints
  *          when each was reached (BASE given: grown past BASE, not past the
- *          value read before the burst; --count 0: only watch). Times are
+ *          value read before the burst; --count 0: only watch). With
+ *          --concurrent C: C connections, each with one request
+ *          outstanding (C operators at once), as many as that at a time.
+ *          Times are
  *          CLOCK_MONOTONIC microseconds
  *          (Python's time.monotonic() on Linux) and seconds from the first
  *          issue.
@@ -67,7 +70,7 @@ struct watch {
 
 struct opts {
 	const char *node, *to, *name, *ids_file, *nodes_file, *title, *at;
-	long count, repeats, state, kind, interval_us, body_bytes, pause_ms;
+	long count, repeats, state, kind, interval_us, body_bytes, pause_ms, concurrent;
 	double timeout;
 	struct watch w[MAX_WATCH];
 	int nw;
@@ -164,6 +167,28 @@ static void make_body(struct opts *o, long bytes)
 }
 
 /* Issues one directive; returns 0 and copies its id, or -1 (why on stderr). */
+/* The i-th directive.issue request, packed (caller frees *buf). */
+static int issue_pack(const struct opts *o, long i, uint8_t **buf, size_t *len)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__IssueRequest q = CARENET__ISSUE_REQUEST__INIT;
+	char title[160];
+
+	snprintf(title, sizeof(title), "%s %ld", o->title, i);
+	q.kind = (uint32_t)o->kind;
+	q.to = (char *)o->to;
+	q.title = title;
+	q.body = (char *)o->body;
+	q.due = (uint64_t)time(NULL) + 30 * 86400; /* far ahead even of a moved test clock */
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_ISSUE;
+	req.directive_issue = &q;
+	*len = carenet__control_request__get_packed_size(&req);
+	if (!(*buf = malloc(*len ? *len : 1)))
+		return -1;
+	carenet__control_request__pack(&req, *buf);
+	return 0;
+}
+
 static int issue_one(struct conn *c, const struct opts *o, long i, char *id, size_t idlen)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
@@ -190,6 +215,83 @@ static int issue_one(struct conn *c, const struct opts *o, long i, char *id, siz
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	return rc;
+}
+
+#define MAX_CONCURRENT 64
+
+static void ids_append(const struct opts *o, const char *id, int first)
+{
+	FILE *f;
+
+	if (o->ids_file && (f = fopen(o->ids_file, first ? "w" : "a"))) {
+		fprintf(f, "%s\n", id);
+		fclose(f);
+	}
+}
+
+/* K issues over o->concurrent connections, one outstanding on each; fills
+ * lat[] (request to reply, us); returns how many succeeded. */
+static long issue_concurrent(struct opts *o, uint64_t deadline, uint64_t *lat)
+{
+	struct conn c[MAX_CONCURRENT] = {0};
+	zmq_pollitem_t it[MAX_CONCURRENT];
+	uint64_t sent_at[MAX_CONCURRENT];
+	long next = 0, ok = 0, busy = 0, n = o->concurrent;
+
+	for (long j = 0; j < n; j++)
+		if (conn_open(&c[j], o->zctx, o->node) != 0)
+			goto out;
+	for (long j = 0; j < n && next < o->count; j++, next++) {
+		uint8_t *buf;
+		size_t len;
+		if (issue_pack(o, next, &buf, &len) != 0 || zmq_send(c[j].s, buf, len, 0) < 0)
+			goto out;
+		free(buf);
+		sent_at[j] = mono_us();
+		busy++;
+	}
+	while (busy > 0 && mono_us() < deadline) {
+		for (long j = 0; j < n; j++)
+			it[j] = (zmq_pollitem_t){c[j].s, 0, ZMQ_POLLIN, 0};
+		if (zmq_poll(it, (int)n, 1000) < 0)
+			goto out;
+		for (long j = 0; j < n; j++) {
+			zmq_msg_t m;
+			Carenet__ControlReply *rep;
+			uint8_t *buf;
+			size_t len;
+			if (!(it[j].revents & ZMQ_POLLIN))
+				continue;
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, c[j].s, 0) < 0)
+				goto out;
+			rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+			zmq_msg_close(&m);
+			busy--;
+			if (!rep || rep->code != 0) {
+				fprintf(stderr, "bench_drive: issue to %s refused: %s\n", o->to,
+				        rep ? rep->error : "undecodable reply");
+				carenet__control_reply__free_unpacked(rep, NULL);
+				goto out;
+			}
+			lat[ok] = mono_us() - sent_at[j];
+			ids_append(o, rep->id, ok == 0);
+			ok++;
+			carenet__control_reply__free_unpacked(rep, NULL);
+			if (next < o->count) {
+				if (issue_pack(o, next++, &buf, &len) != 0 ||
+				    zmq_send(c[j].s, buf, len, 0) < 0)
+					goto out;
+				free(buf);
+				sent_at[j] = mono_us();
+				busy++;
+			}
+		}
+	}
+out:
+	for (long j = 0; j < n; j++)
+		conn_close(&c[j]);
+	return ok;
 }
 
 static int poll_watches(struct opts *o, uint64_t deadline)
@@ -227,7 +329,7 @@ static int cmd_burst(struct opts *o)
 	int left = -1;
 
 	if ((o->count > 0 && (!o->node || !o->to)) || o->count < 0 || o->count > MAX_COUNT ||
-	    (o->count == 0 && o->nw == 0))
+	    (o->count == 0 && o->nw == 0) || o->concurrent < 1 || o->concurrent > MAX_CONCURRENT)
 		return 2;
 	if ((o->count > 0 && conn_open(&c, o->zctx, o->node) != 0) ||
 	    !(lat = calloc((size_t)o->count + 1, sizeof(*lat))))
@@ -237,7 +339,9 @@ static int cmd_burst(struct opts *o)
 			goto out;
 	deadline = mono_us() + (uint64_t)(o->timeout * 1e6);
 	t0 = mono_us();
-	for (long i = 0; i < o->count && mono_us() < deadline; i++) {
+	if (o->concurrent > 1)
+		ok = issue_concurrent(o, deadline, lat);
+	for (long i = 0; o->concurrent == 1 && i < o->count && mono_us() < deadline; i++) {
 		uint64_t a = mono_us();
 		if (issue_one(&c, o, i, id, sizeof(id)) != 0)
 			break;
@@ -501,7 +605,8 @@ static void usage(FILE *f)
 	fputs("usage: bench_drive counter --node DATA_DIR --name COUNTER\n"
 	      "       bench_drive burst   --node DATA_DIR --to SPEC --count K [--watch "
 	      "DIR:COUNTER:N[:BASE]]...\n"
-	      "                           [--ids-file F] [--timeout S] [--interval-us U]\n"
+	      "                           [--ids-file F] [--timeout S] [--interval-us U] "
+	      "[--concurrent C]\n"
 	      "       bench_drive latency --node DATA_DIR --to SPEC --repeats R --watch "
 	      "DIR:COUNTER:N\n"
 	      "                           [--timeout S] [--interval-us U]\n"
@@ -531,6 +636,7 @@ int main(int argc, char **argv)
 	                                   {"body-bytes", required_argument, 0, 'B'},
 	                                   {"at", required_argument, 0, 'A'},
 	                                   {"pause-ms", required_argument, 0, 'P'},
+	                                   {"concurrent", required_argument, 0, 'C'},
 	                                   {"help", no_argument, 0, 'h'},
 	                                   {0, 0, 0, 0}};
 	struct opts o = {.timeout = 60,
@@ -538,7 +644,8 @@ int main(int argc, char **argv)
 	                 .state = 4,
 	                 .kind = 1,
 	                 .title = "基准 benchmark directive",
-	                 .body_bytes = 200};
+	                 .body_bytes = 200,
+	                 .concurrent = 1};
 	const char *cmd;
 	int ch, rc;
 
@@ -600,6 +707,9 @@ int main(int argc, char **argv)
 			break;
 		case 'A':
 			o.at = optarg;
+			break;
+		case 'C':
+			o.concurrent = atol(optarg);
 			break;
 		case 'P':
 			o.pause_ms = atol(optarg);

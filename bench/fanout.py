@@ -14,6 +14,9 @@ For each topology (default 10x10 and 20x15):
               operator's `carenet ack`, without a process per ack); timed
               from the first ack until the county's items_applied has grown
               by K*V again, then checked: all K*V targets "done".
+              --concurrent C: over C control connections at once (one
+              request outstanding on each), so requests queue at the county
+              and it writes and signs them together (control.c, control_serve).
   latency     one directive to every village, timed until the county holds
               all V delivery statuses (polled every 0.5 ms); --repeats times.
   memory      VmHWM, VmRSS, Pss of every node at the end: sums and per role.
@@ -115,6 +118,7 @@ def deliveries(net, args, nvill, ids, paused=False):
                 raise bl.BenchError("issuing with the townships paused failed: %r" % out)
             issue_s = out["issue_seconds"]
             issue_per_s = out["issue_per_second"]
+            issue_ms = (out.get("issue_ms_median"), out.get("issue_ms_p99"))
         finally:
             t_cont = time.monotonic()
             townships_signal(net, signal.SIGCONT)
@@ -127,9 +131,10 @@ def deliveries(net, args, nvill, ids, paused=False):
         w = out["watch"][0]
         w["seconds"] = w["t_reached_us"] / 1e6 - t_cont
         out["issue_seconds"], out["issue_per_second"] = issue_s, issue_per_s
+        out["issue_ms_median"], out["issue_ms_p99"] = issue_ms
     else:
         out, rc = drive(args, "burst", "--node", net.data_dir(C), "--to", SPEC, "--count",
-                        str(k), "--ids-file", ids, "--watch",
+                        str(k), "--ids-file", ids, "--concurrent", str(args.concurrent), "--watch",
                         "%s:items_applied:%d" % (net.data_dir(C), k * nvill),
                         "--timeout", str(args.timeout), "--interval-us", "5000",
                         timeout=args.timeout + 60)
@@ -143,7 +148,8 @@ def deliveries(net, args, nvill, ids, paused=False):
         raise bl.BenchError("after the counter: directive.show disagrees: %r" % shown)
     return {"k": k, "targets": shown["targets"], "seconds": w["seconds"],
             "per_s": k * nvill / w["seconds"], "issue_s": out["issue_seconds"],
-            "issue_per_s": out["issue_per_second"], "cpu_s": cpu, "loadavg": bl.loadavg(),
+            "issue_per_s": out["issue_per_second"], "issue_ms_median": out.get("issue_ms_median"),
+            "issue_ms_p99": out.get("issue_ms_p99"), "cpu_s": cpu, "loadavg": bl.loadavg(),
             "cpu_busy_before": busy}
 
 
@@ -231,7 +237,8 @@ def link_counters(net):
 def one_topology(args, t, v):
     nvill = t * v
     res = {"townships": t, "villages": v, "nodes": 1 + t * (1 + v), "deliveries": [],
-           "paused": [], "statuses": [], "county_nice": args.county_nice}
+           "paused": [], "statuses": [], "county_nice": args.county_nice,
+           "concurrent": args.concurrent}
     net = bl.BenchNet(args.carenet, args.base, args.keep)
     try:
         net.setup(t, v)
@@ -306,10 +313,15 @@ def report(res):
             [c * 1e3 / (x["k"] * n) for c, x in zip(tot, rows)], 3)
 
     dl = res["deliveries"]
+    if res.get("concurrent", 1) > 1:
+        lines.append("| live: issued over %d control connections at once | | | | |" % res["concurrent"])
     row("live: %d deliveries, first issue to last status at the county (s)" % dl[0]["targets"],
         [x["seconds"] for x in dl])
     row("live: deliveries/s", [x["per_s"] for x in dl], 0)
     row("live: issuing the K directives (s)", [x["issue_s"] for x in dl])
+    if all(x.get("issue_ms_median") is not None for x in dl):
+        row("live: one issue request, median (ms)", [x["issue_ms_median"] for x in dl], 1)
+        row("live: one issue request, p99 (ms)", [x["issue_ms_p99"] for x in dl], 1)
     cpu_rows(dl, "live")
     pz = res["paused"]
     if pz:
@@ -379,9 +391,14 @@ def main():
     ap.add_argument("--county-nice", type=int, default=0,
                     help="nice value for the county process (negative needs CAP_SYS_NICE)")
     ap.add_argument("--skip-final-check", action="store_true")
+    ap.add_argument("--concurrent", type=int, default=1,
+                    help="live: issue over C control connections at once, one request "
+                         "outstanding on each (C operators; the peers' counties publish all "
+                         "K at once); default 1, one after another")
     args = ap.parse_args()
-    if not 1 <= args.runs <= 50 or not 1 <= args.count <= 10000 or not 1 <= args.repeats <= 1000:
-        ap.error("--runs 1..50, --count 1..10000, --repeats 1..1000")
+    if not 1 <= args.runs <= 50 or not 1 <= args.count <= 10000 or not 1 <= args.repeats <= 1000 \
+            or not 1 <= args.concurrent <= 64:
+        ap.error("--runs 1..50, --count 1..10000, --repeats 1..1000, --concurrent 1..64")
     args.drive_path = bl.drive_path(args)
     nofile = bl.raise_nofile()
     out = {"benchmark": "fanout", "machine": bl.machine(), "nofile": nofile,

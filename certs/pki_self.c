@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #define PEM_MAX (1u << 20)
@@ -20,6 +21,10 @@
 
 struct pki_self {
 	EVP_PKEY *key;
+	/* The same key for libsodium (seed || public key): Ed25519 signs and
+	 * verifies 2-3x faster there than through OpenSSL 3's EVP layer, and
+	 * its signatures are the same bytes (RFC 8032 is deterministic). */
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
 	struct pki_identity ident;
 	uint8_t **der; /* leaf, then the chain file's certificates */
 	size_t *lens;
@@ -73,6 +78,34 @@ out:
 	return rc;
 }
 
+/* 0 once libsodium is initialised (any number of calls). */
+static int sodium_ready(void)
+{
+	static int ready;
+
+	if (!ready && sodium_init() >= 0)
+		ready = 1;
+	return ready ? 0 : CN_ECRYPTO;
+}
+
+/* s->sk from the loaded key; its public half must be the certificate's. */
+static int sodium_key(struct pki_self *s, char *why, size_t whylen)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES], pub[crypto_sign_PUBLICKEYBYTES];
+	size_t len = sizeof(seed);
+	int rc = CN_ECRYPTO;
+
+	if (sodium_ready() != 0 || EVP_PKEY_get_raw_private_key(s->key, seed, &len) != 1 ||
+	    len != sizeof(seed) || crypto_sign_seed_keypair(pub, s->sk, seed) != 0)
+		pki_why(why, whylen, "cannot use the signing key (libsodium)");
+	else if (memcmp(pub, s->ident.sign_pub, sizeof(pub)) != 0)
+		pki_why(why, whylen, "the signing key is not the certificate's"), rc = CN_EKEYMISMATCH;
+	else
+		rc = 0;
+	OPENSSL_cleanse(seed, sizeof(seed));
+	return rc;
+}
+
 int pki_self_load(const char *key_path, const char *cert_path, const char *chain_path,
                   const char *curve_path, struct pki_self **out, char *why, size_t whylen)
 {
@@ -100,6 +133,8 @@ int pki_self_load(const char *key_path, const char *cert_path, const char *chain
 		rc = CN_EKEYMISMATCH;
 		goto out;
 	}
+	if ((rc = sodium_key(s, why, whylen)) != 0)
+		goto out;
 	if ((rc = pki_curve_read(curve_path, s->curve_pub, s->curve_sec)) != 0) {
 		pki_why(why, whylen, "cannot use CURVE key file %s: %s", curve_path,
 		        cn_strerror(rc));
@@ -128,6 +163,7 @@ void pki_self_free(struct pki_self **self)
 	if (!s)
 		return;
 	EVP_PKEY_free(s->key);
+	OPENSSL_cleanse(s->sk, sizeof(s->sk));
 	pki_der_list_free(&s->der, &s->lens, s->n);
 	OPENSSL_cleanse(s->curve_sec, sizeof(s->curve_sec));
 	free(s);
@@ -154,31 +190,20 @@ void pki_self_curve(const struct pki_self *self, char pub_z85[41], char sec_z85[
 
 int pki_sign(const struct pki_self *self, const uint8_t *msg, size_t len, uint8_t sig[PKI_SIG_LEN])
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t slen = PKI_SIG_LEN;
-	int rc = CN_ECRYPTO;
-
-	if (ctx && EVP_DigestSignInit(ctx, NULL, NULL, NULL, self->key) == 1 &&
-	    EVP_DigestSign(ctx, sig, &slen, msg, len) == 1 && slen == PKI_SIG_LEN)
-		rc = 0;
-	else
-		log_ssl("pki: sign");
-	EVP_MD_CTX_free(ctx);
-	return rc;
+	if (crypto_sign_detached(sig, NULL, msg, len, self->sk) != 0) {
+		log_warnx("pki: sign failed");
+		return CN_ECRYPTO;
+	}
+	return 0;
 }
 
+/* libsodium's check is the stricter one (it also refuses small-order and
+ * non-canonical keys and points): it accepts everything an honest signer
+ * makes, and every hop runs the same check. */
 int pki_verify_sig(const uint8_t pub[PKI_PUB_LEN], const uint8_t *msg, size_t len,
                    const uint8_t sig[PKI_SIG_LEN])
 {
-	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, PKI_PUB_LEN);
-	EVP_MD_CTX *ctx = key ? EVP_MD_CTX_new() : NULL;
-	int rc = CN_EVERIFY;
-
-	if (ctx && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) == 1 &&
-	    EVP_DigestVerify(ctx, sig, PKI_SIG_LEN, msg, len) == 1)
-		rc = 0;
-	ERR_clear_error();
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(key);
-	return rc;
+	if (sodium_ready() != 0)
+		return CN_ECRYPTO;
+	return crypto_sign_verify_detached(sig, msg, len, pub) == 0 ? 0 : CN_EVERIFY;
 }

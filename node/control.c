@@ -24,6 +24,11 @@
 
 #define CONTROL_MAX_REQUEST (64 << 20) /* a record import carries every row at once */
 #define CONTROL_MAX_PARTS 4
+#define CONTROL_GROUP_MAX 32 /* queued requests written in one transaction */
+/* The requests control_serve writes together when they queue up. */
+#define c_group_case(k)                                         \
+	((k) == CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_ISSUE || \
+	 (k) == CARENET__CONTROL_REQUEST__REQUEST_ACK)
 
 struct control {
 	struct control_env env;
@@ -416,6 +421,7 @@ static const struct handler handlers[] = {
     ROW(REPORT_SHOW, "report_show", roles_req, 0),
     ROW(REPORT_OPEN_CASE, "report_open_case", roles_req, 1),
     ROW(COMPLIANCE, "compliance", roles_req, 0),
+    ROW(FINDING_LIST, "finding_list", roles_req, 0),
     ROW(BULLETIN, "bulletin", roles_req, 1),
 };
 #undef ROW
@@ -492,21 +498,6 @@ static void handle(struct control *c, const Req *req, struct answer *a)
 		a->rep.error = (char *)cn_strerror(rc);
 }
 
-static void reply(struct control *c, zmq_msg_t *env, size_t nenv, const Rep *r)
-{
-	size_t len = carenet__control_reply__get_packed_size(r);
-	uint8_t *buf = malloc(len ? len : 1);
-
-	if (!buf)
-		return;
-	carenet__control_reply__pack(r, buf);
-	for (size_t i = 0; i < nenv; i++)
-		zmq_send(c->sock, zmq_msg_data(&env[i]), zmq_msg_size(&env[i]),
-		         ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	zmq_send(c->sock, buf, len, ZMQ_DONTWAIT);
-	free(buf);
-}
-
 /* Envelope frames then one body frame into part[]; 0 when that arrived. */
 static int receive(struct control *c, zmq_msg_t *part, size_t *np)
 {
@@ -532,38 +523,161 @@ static int receive(struct control *c, zmq_msg_t *part, size_t *np)
 	return CN_EPROTO;
 }
 
-void control_dispatch(struct control *c)
+int control_pending(struct control *c)
 {
+	int ev = 0;
+	size_t len = sizeof(ev);
+
+	return zmq_getsockopt(c->sock, ZMQ_EVENTS, &ev, &len) == 0 && (ev & ZMQ_POLLIN);
+}
+
+/* One request read from the socket: envelope, request, packed reply. */
+struct creq {
 	zmq_msg_t part[CONTROL_MAX_PARTS];
-	size_t np = 0;
-	Req *req = NULL;
+	size_t np;
+	Req *req; /* NULL: malformed */
+	uint8_t *out;
+	size_t outlen;
+};
+
+static int creq_read(struct control *c, struct creq *q)
+{
+	q->np = 0;
+	q->req = NULL;
+	q->out = NULL;
+	if (receive(c, q->part, &q->np) != 0) {
+		for (size_t i = 0; i < q->np; i++)
+			zmq_msg_close(&q->part[i]);
+		return CN_EIO;
+	}
+	if (zmq_msg_size(&q->part[q->np - 1]) <= CONTROL_MAX_REQUEST)
+		q->req = carenet__control_request__unpack(NULL, zmq_msg_size(&q->part[q->np - 1]),
+		                                          zmq_msg_data(&q->part[q->np - 1]));
+	return 0;
+}
+
+static void pack_reply(struct creq *q, const Rep *r)
+{
+	free(q->out);
+	q->outlen = carenet__control_reply__get_packed_size(r);
+	if ((q->out = malloc(q->outlen ? q->outlen : 1)))
+		carenet__control_reply__pack(r, q->out);
+}
+
+/* Handles the request and packs its reply (again, if a replayed group
+ * transaction runs it twice). */
+static void answer_one(struct control *c, struct creq *q)
+{
 	struct answer a = {CARENET__CONTROL_REPLY__INIT, CARENET__STATUS__INIT, 0, NULL,
 	                   CARENET__BACKUP_REPLY__INIT};
 
-	if (receive(c, part, &np) != 0)
-		goto out;
-	if (zmq_msg_size(&part[np - 1]) <= CONTROL_MAX_REQUEST)
-		req = carenet__control_request__unpack(NULL, zmq_msg_size(&part[np - 1]),
-		                                       zmq_msg_data(&part[np - 1]));
-	if (!req) {
+	if (!q->req) {
 		a.rep.code = CN_EPROTO;
 		a.rep.error = "malformed control request";
 	} else {
-		caller_of(c, &part[np - 1], req);
-		handle(c, req, &a);
+		caller_of(c, &q->part[q->np - 1], q->req);
+		handle(c, q->req, &a);
 	}
-	reply(c, part, np - 1, &a.rep);
+	pack_reply(q, &a.rep);
 	if (a.has_status) {
 		alerts_free(&a.st);
 		c->env.status_free(c->env.arg, &a.st);
 	}
 	offices_free(&a.rep);
 	roles_control_free(&a.rep);
-	if (req)
-		carenet__control_request__free_unpacked(req, NULL);
-out:
-	for (size_t i = 0; i < np; i++)
-		zmq_msg_close(&part[i]);
+}
+
+/* Sends the packed reply and releases the request. */
+static void creq_done(struct control *c, struct creq *q)
+{
+	if (q->out) {
+		for (size_t i = 0; i + 1 < q->np; i++)
+			zmq_send(c->sock, zmq_msg_data(&q->part[i]), zmq_msg_size(&q->part[i]),
+			         ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zmq_send(c->sock, q->out, q->outlen, ZMQ_DONTWAIT);
+	}
+	free(q->out);
+	if (q->req)
+		carenet__control_request__free_unpacked(q->req, NULL);
+	for (size_t i = 0; i < q->np; i++)
+		zmq_msg_close(&q->part[i]);
+}
+
+void control_dispatch(struct control *c)
+{
+	struct creq q;
+
+	if (creq_read(c, &q) != 0)
+		return;
+	answer_one(c, &q);
+	creq_done(c, &q);
+}
+
+/* The frequent writes that may share one transaction: handlers that write
+ * only through env.write and answer from what they wrote. */
+static int groupable(const Req *req)
+{
+	return req && c_group_case(req->request_case) && handler_for(req);
+}
+
+struct group {
+	struct control *c;
+	struct creq *q;
+	size_t n;
+};
+
+static int group_fn(MDB_txn *txn, void *arg)
+{
+	struct group *g = arg;
+
+	(void)txn;
+	for (size_t i = 0; i < g->n; i++)
+		answer_one(g->c, &g->q[i]);
+	return 0;
+}
+
+/* Requests q[0..n) in one transaction (each its own nested one), then the
+ * replies: an operator's answer still means "on disk". */
+static void run_group(struct control *c, struct creq *q, size_t n)
+{
+	struct group g = {c, q, n};
+	int rc = 0;
+
+	if (n == 1)
+		answer_one(c, &q[0]);
+	else if (n > 1 && (rc = c->env.group(c->env.arg, group_fn, &g)) != 0) {
+		Rep r = CARENET__CONTROL_REPLY__INIT;
+		r.code = rc;
+		r.error = "the write failed; nothing of it was kept: try again";
+		log_warnx("control: %zu queued requests not written: %s", n, cn_strerror(rc));
+		for (size_t i = 0; i < n; i++)
+			pack_reply(&q[i], &r);
+	}
+	for (size_t i = 0; i < n; i++)
+		creq_done(c, &q[i]);
+}
+
+void control_serve(struct control *c, int max)
+{
+	struct creq q[CONTROL_GROUP_MAX];
+	size_t n = 0;
+
+	for (int k = 0; k < max && control_pending(c); k++) {
+		if (creq_read(c, &q[n]) != 0)
+			continue;
+		if (groupable(q[n].req)) {
+			if (++n == CONTROL_GROUP_MAX) {
+				run_group(c, q, n);
+				n = 0;
+			}
+			continue;
+		}
+		run_group(c, q, n); /* in order: what came before it first */
+		answer_one(c, &q[n]);
+		creq_done(c, &q[n]);
+		n = 0;
+	}
+	run_group(c, q, n);
 }
 
 /* ---------------------------------------------------------------- client */

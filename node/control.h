@@ -69,6 +69,9 @@ struct control_env {
 	/* One write transaction through the delivery engine (deliver_write),
 	 * and an item emitted inside it (deliver_emit). */
 	int (*write)(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg);
+	/* fn in one write transaction in which every write is nested
+	 * (deliver_group). */
+	int (*group)(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg);
 	int (*emit)(void *arg, MDB_txn *txn, Carenet__Item *item);
 };
 
@@ -80,5 +83,12 @@ void control_close(struct control **ctl);
 void *control_socket(struct control *ctl);
 /* Reads one request from the socket, dispatches it, answers it. */
 void control_dispatch(struct control *ctl);
+/* Serves up to max waiting requests. Queued `directive issue` and `ack`
+ * requests are written in one transaction through env.group (each its own
+ * nested transaction, all their items under one signature, one sync), and
+ * answered after its commit. */
+void control_serve(struct control *ctl, int max);
+/* 1 if a request is waiting on the socket. */
+int control_pending(struct control *ctl);
 
 #endif

@@ -48,6 +48,10 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_DIRECT_REFUSED] = "direct_refused",
     [CTR_SUMMARIES_REFUSED] = "summaries_refused",
     [CTR_REFUSED_DUPLICATE] = "handshake_refused_duplicate",
+    [CTR_INSPECT_QUERIES] = "inspect_queries",
+    [CTR_INSPECT_FINDINGS] = "inspect_findings",
+    [CTR_INSPECT_REFUSED] = "inspect_refused",
+    [CTR_GROUPED_WRITES] = "grouped_writes",
     [CTR_UP_WITHHELD] = "up_withheld",
     [CTR_ABOVE_REFUSED] = "above_county_refused",
 };

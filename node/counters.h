@@ -59,6 +59,10 @@ enum ctr {
 	                       * village's own origin, or not the urgent lane) */
 	CTR_SUMMARIES_REFUSED, /* children's Summary frames naming offices outside their subtree */
 	CTR_REFUSED_DUPLICATE, /* a HELLO while the key is up elsewhere: two nodes, one identity */
+	CTR_INSPECT_QUERIES, /* inspectors' queries answered or refused (node_inspect.c) */
+	CTR_INSPECT_FINDINGS, /* inspectors' findings received on their sessions */
+	CTR_INSPECT_REFUSED, /* queries and findings refused (scope, subtree, checks) */
+	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group) */
 	CTR_UP_WITHHELD,       /* a county: items kept off its upward link (not aggregates) */
 	CTR_ABOVE_REFUSED,     /* a province/prefecture: items from below that are not aggregates */
 	CTR_COUNT

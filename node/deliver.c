@@ -224,11 +224,65 @@ static void add_counters(struct deliver *d)
 	memset(d->cdelta, 0, sizeof(d->cdelta));
 }
 
+/* Storage errors (deliver_apply.c's fatal_rc): the group cannot go on. */
+static int group_fatal(int rc)
+{
+	return rc == CN_ESTORE || rc == CN_EMAPFULL || rc == CN_ENOMEM || rc == CN_EIO;
+}
+
+/* Inside deliver_group: fn in a nested transaction; if it fails, its writes
+ * and the items it emitted are undone, the group's others stay. */
+static int nested_write(struct deliver *d, int (*fn)(MDB_txn *, void *), void *arg)
+{
+	size_t np = d->npend;
+	int rc = store_nested(d->group_txn, fn, arg);
+
+	if (rc == 0)
+		d->cdelta[CTR_GROUPED_WRITES]++;
+	else {
+		for (size_t i = np; i < d->npend; i++) {
+			free(d->pend[i].buf);
+			carenet__item__free_unpacked(d->pend[i].it, NULL);
+		}
+		d->npend = np;
+		if (group_fatal(rc) && !d->group_rc)
+			d->group_rc = rc;
+	}
+	return rc;
+}
+
+struct group_arg {
+	struct deliver *d;
+	int (*fn)(MDB_txn *, void *);
+	void *arg;
+};
+
+static int group_txn(MDB_txn *txn, void *arg)
+{
+	struct group_arg *g = arg;
+	int rc;
+
+	g->d->group_txn = txn;
+	g->d->group_rc = 0;
+	rc = g->fn(txn, g->arg);
+	g->d->group_txn = NULL;
+	return rc ? rc : g->d->group_rc;
+}
+
+int deliver_group(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg)
+{
+	struct group_arg g = {d, fn, arg};
+
+	return deliver_write(d, group_txn, &g);
+}
+
 int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg)
 {
 	struct write_arg w = {d, fn, arg};
 	int rc;
 
+	if (d->group_txn)
+		return nested_write(d, fn, arg);
 	d->in_write = 1;
 	rc = store_write(d->env.store, write_txn, &w);
 	d->in_write = 0;
@@ -425,17 +479,41 @@ out:
 	free(failed);
 }
 
+size_t deliver_backlog(const struct deliver *d)
+{
+	return d->nq;
+}
+
+/* How many of the queued frames this turn applies: in order, until they
+ * hold DELIVER_TURN_MSGS messages (at least one frame). A turn's work stays
+ * bounded, so an operator's request waits for at most that much (node.c
+ * serves the control socket first in every turn); a peer's later frames
+ * stay queued, in order, for the next turn. */
+static size_t turn_cut(const struct deliver *d)
+{
+	size_t msgs = 0, i;
+
+	for (i = 0; i < d->nq && msgs < DELIVER_TURN_MSGS; i++)
+		if (d->q[i].f->body_case == CARENET__FRAME__BODY_BATCH)
+			msgs += d->q[i].f->batch->n_msgs;
+	return i;
+}
+
 void deliver_flush(struct deliver *d)
 {
+	size_t total = d->nq, cut = turn_cut(d);
 	int rc;
 
 	if (d->nq || d->nsyn) {
+		d->nq = cut;
 		if ((rc = apply_group(d)) != 0)
 			isolate(d, rc);
 		d->nsyn = 0;
-		for (size_t i = 0; i < d->nq; i++)
+		for (size_t i = 0; i < cut; i++)
 			wire_free(&d->q[i].f);
-		d->nq = 0;
+		if (total > cut) /* d->q may be NULL while nothing is queued */
+			memmove(d->q, d->q + cut, (total - cut) * sizeof(*d->q));
+		d->nq = total - cut;
 		d->kick = 1;
 	}
 	if (d->roles && roles_next_due(d->roles) <= deliver_now(d) &&

@@ -82,15 +82,27 @@ void deliver_cursors(struct deliver *d, const char *peer_id, uint64_t cursors[WI
 /* A Batch or Ack frame from an authenticated peer; takes ownership of *f. */
 void deliver_on_frame(struct deliver *d, const char *peer_id, Carenet__Frame **f);
 
-/* Applies everything queued (one transaction), acks, then sends what the
- * windows allow and fires due timers. Called once per loop turn. */
+/* Applies what is queued (one transaction; at most DELIVER_TURN_MSGS
+ * messages' worth of frames, the rest waits for the next turn), acks, then
+ * sends what the windows allow and fires due timers. Called once per loop
+ * turn. */
 void deliver_flush(struct deliver *d);
+/* Frames received and not yet applied: the loop stops reading peers' sockets
+ * (ZeroMQ and TCP then hold them back) past DELIVER_BACKLOG_MAX. */
+size_t deliver_backlog(const struct deliver *d);
+#define DELIVER_TURN_MSGS 128
+#define DELIVER_BACKLOG_MAX 512
 /* Milliseconds until deliver wants to run again (timers, ack deadlines). */
 long deliver_timeout(struct deliver *d);
 
 /* For roles and control: run fn in one write transaction whose originated
  * items are signed and queued before commit (see roles_env.write/emit). */
 int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg);
+/* fn runs in one write transaction in which every deliver_write is a nested
+ * transaction that fails on its own; the items all of them emitted are
+ * signed together (one signature per lane) and committed with one sync.
+ * For control requests that queue up (control.c, control_serve). */
+int deliver_group(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *arg);
 int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */, char *id_out,
                  size_t idlen);
 
@@ -108,6 +120,14 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *item /* Carenet__Item */
  */
 int deliver_origin_epoch(struct store *st, MDB_txn *txn, uint64_t floor);
 int deliver_origin_last(struct store *st, MDB_txn *txn, unsigned lane, uint64_t *seq);
+
+/* An inspector's SignedBatch (msg) with its chain, from its session peer
+ * (node_inspect.c): applied like a received message (origin chain and
+ * signature, high-water mark, roles_apply, forwarded up) in one write txn
+ * of its own. 0 when applied and on disk; CN_EPERM when refused (why says
+ * why); a store error. */
+int deliver_inject(struct deliver *d, const char *peer, const Carenet__Chain *chain,
+                   const ProtobufCBinaryData *msg, unsigned lane, char *why, size_t whylen);
 
 /* Delivery counters for status: items and frames queued in outboxes. */
 uint64_t deliver_pending(struct deliver *d);

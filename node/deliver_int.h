@@ -118,6 +118,8 @@ struct deliver {
 	uint64_t cdelta[CTR_COUNT]; /* counters of the transaction, added on commit */
 	int kick;                   /* something to send */
 	int in_write;               /* inside deliver_write: emits allowed */
+	MDB_txn *group_txn; /* deliver_group's transaction while it runs */
+	int group_rc;       /* a nested write's storage error: the group fails */
 	struct dests *scratch;      /* routing scratch for one signed batch */
 	char direct_id[PKI_ID_MAX]; /* the county, when this village may fail over to it */
 };

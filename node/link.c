@@ -362,10 +362,12 @@ static int check_subtree(struct link *l, const struct pki_identity *id, int *dir
 	const char *me = l->me->id;
 
 	if (id->role == PKI_ROLE_INSPECTOR) {
-		if (pki_scope_covers(id->scope, me))
+		/* its scope covers us, or lies below us (the county holds all) */
+		if (pki_scope_covers(id->scope, me) || pki_scope_covers(me, id->scope))
 			return 0;
-		snprintf(why, whylen, "inspector %s has scope %s, which does not cover %s", id->id,
-		         id->scope, me);
+		snprintf(why, whylen,
+		         "inspector %s has scope %s, which neither covers %s nor lies below it",
+		         id->id, id->scope, me);
 		return CN_EROLE;
 	}
 	if (pki_is_direct_child(me, id->id))
@@ -560,6 +562,12 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 			break;
 		if (s->up)
 			l->ev.frame(l->ev.arg, s->ident.id, fp);
+		return;
+	case CARENET__FRAME__BODY_INSPECT_QUERY: /* an inspector's question (node_inspect.c) */
+	case CARENET__FRAME__BODY_INSPECT_FINDING:
+		if (s->is_parent || s->ident.role != PKI_ROLE_INSPECTOR)
+			break;
+		l->ev.frame(l->ev.arg, s->ident.id, fp);
 		return;
 	case CARENET__FRAME__BODY_HELLO:
 		if (s->is_parent)
@@ -764,11 +772,13 @@ size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max)
 
 #define BURST 256 /* messages per socket per loop turn, so no socket starves */
 
-void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n)
+void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n, int peers)
 {
 	for (size_t i = 0; i < n; i++) {
 		void *s = items[i].socket;
 		if (!(items[i].revents & ZMQ_POLLIN))
+			continue;
+		if (!peers && (s == l->router || s == l->parent.sock || s == l->county.sock))
 			continue;
 		for (int k = 0; k < BURST; k++) {
 			int ev = 0;

@@ -80,8 +80,9 @@ void link_close(struct link **l);
 void link_configure(struct link *l, const struct config *cfg, struct pki_trust *trust);
 /* Fills up to max poll items with the link's sockets; returns how many. */
 size_t link_pollitems(struct link *l, zmq_pollitem_t *items, size_t max);
-/* Services the items link_pollitems filled (same order, same count). */
-void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n);
+/* Services the items link_pollitems filled (same order, same count); with
+ * peers 0 it reads no session frames (ZAP and socket events still). */
+void link_handle(struct link *l, const zmq_pollitem_t *items, size_t n, int peers);
 /* Periodic work: pings, HELLO retries, liveness, ban expiry, certificate
  * expiry. Returns the milliseconds until it wants to run again. */
 long link_tick(struct link *l);

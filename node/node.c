@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
 /* How often the loop asks roles whether an audit checkpoint is due. */
 #define NODE_CHECKPOINT_POLL_MS 2000
+#define NODE_CONTROL_BURST 32 /* control requests served per loop turn */
 
 const char *node_ctr_name(enum ctr c)
 {
@@ -295,6 +297,11 @@ static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
 {
 	if ((*f)->body_case == CARENET__FRAME__BODY_SUMMARY) {
 		node_summary_in(arg, peer_id, f);
+		return;
+	}
+	if ((*f)->body_case == CARENET__FRAME__BODY_INSPECT_QUERY ||
+	    (*f)->body_case == CARENET__FRAME__BODY_INSPECT_FINDING) {
+		node_inspect_in(arg, peer_id, f);
 		return;
 	}
 	deliver_on_frame(((struct node *)arg)->deliver, peer_id, f);
@@ -614,13 +621,17 @@ static void node_loop(struct node *n)
 			log_warnx("node: zmq_poll: %s", zmq_strerror(errno));
 			break;
 		}
-		link_handle(n->link, items, nl);
-		if (items[nl].revents & ZMQ_POLLIN)
-			control_dispatch(n->control);
+		/* Operators first: a request waits for at most one turn's
+		 * bounded work (deliver_flush), never behind peers' traffic. */
+		control_serve(n->control, NODE_CONTROL_BURST);
+		link_handle(n->link, items, nl, deliver_backlog(n->deliver) < DELIVER_BACKLOG_MAX);
 		deliver_flush(n->deliver);
 		node_failover(n);
 		if (util_mono_us() >= n->next_checkpoint_us) {
 			node_checkpoint(n, 0);
+			/* What a burst freed goes back to the system: 300 idle
+			 * villages on one box add up (docs/benchmarks.md, issue 13). */
+			malloc_trim(0);
 			n->next_checkpoint_us = util_mono_us() + NODE_CHECKPOINT_POLL_MS * 1000u;
 		}
 		node_crl_check(n);
@@ -741,6 +752,10 @@ int node_run(struct config **cfg)
 	n.cfg = *cfg;
 	*cfg = NULL;
 	install_signals();
+	/* One malloc arena: ZeroMQ's I/O thread (it allocates every received
+	 * message) would otherwise keep a second heap of its own, resident
+	 * after a burst. The node is one thread plus that one. */
+	mallopt(M_ARENA_MAX, 1);
 	if ((rc = node_start(&n)) == 0) {
 		node_loop(&n);
 		sdnotify("STOPPING=1");

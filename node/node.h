@@ -82,6 +82,8 @@ int node_control_open(struct node *n);
  * frame (takes *f), and every ping interval our own Summary to the parent. */
 void node_summary_in(struct node *n, const char *child, Carenet__Frame **f);
 void node_summary_tick(struct node *n);
+/* An inspector's InspectQuery (node_inspect.c; takes *f): answered on its session. */
+void node_inspect_in(struct node *n, const char *inspector, Carenet__Frame **f);
 
 /* Failover (node_failover.c): at start, whether this village can fail over
  * to its county (a notice if not); then, from the loop, opens or closes the

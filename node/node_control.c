@@ -218,6 +218,11 @@ static int ctl_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
 	return deliver_write(((struct node *)arg)->deliver, fn, fnarg);
 }
 
+static int ctl_group(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg)
+{
+	return deliver_group(((struct node *)arg)->deliver, fn, fnarg);
+}
+
 static int ctl_emit(void *arg, MDB_txn *txn, Carenet__Item *item)
 {
 	return deliver_emit(((struct node *)arg)->deliver, txn, item, NULL, 0);
@@ -310,6 +315,7 @@ int node_control_open(struct node *n)
 	    .crl_trust = ctl_crl_trust,
 	    .crl_persist = ctl_crl_persist,
 	    .write = ctl_write,
+	    .group = ctl_group,
 	    .emit = ctl_emit,
 	};
 	if ((rc = health_new(&n->health)) != 0)

@@ -140,6 +140,13 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	if ((rc = check_ids(item, why, whylen)) != 0)
 		return rc;
+	/* an inspector originates findings only (its directives are not carried) */
+	if (pki_role_from_id(item->origin) == PKI_ROLE_INSPECTOR &&
+	    item->body_case != CARENET__ITEM__BODY_FINDING) {
+		roles_why(why, whylen, "an inspector (%.40s) originates only findings",
+		          item->origin);
+		return CN_EROLE;
+	}
 	if (!from)
 		from = "";
 	if ((rc = above_county_ok(r, item, from, why, whylen)) != 0)
@@ -173,6 +180,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return reports_step_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_ROLLUP:
 		return rollup_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_FINDING:
+		return roles_finding_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;

@@ -8,7 +8,9 @@
  * related: cases.c), roles_reports.c (report_file, report_step, report_list,
  * report_show, report_open_case: on to roles/reports/, with the records
  * checks a report needs), roles/compliance/ (compliance: fed the records
- * held here through records_each inside one read txn), roles_bulletin.c
+ * held here through records_each inside one read txn, the reports as
+ * records of type `report` through roles_reports_each, the children with
+ * their reviews as `review` through records_review_each), roles_bulletin.c
  * (bulletin: directives, reports, records and compliance of a month). directive_issue passes through directive_issue_req
  * here first: a --ref naming a county record must be a case held here.
  *
@@ -174,6 +176,12 @@ static int csrc_each(void *arg, const struct rec_type *t, const char *prefix, un
 {
 	struct csrc c = *(struct csrc *)arg;
 	c.fn = fn, c.arg = fnarg;
+	if ((t->owners & REC_READ_ONLY) && !strcmp(t->name, "report")) /* roles/reports' */
+		return roles_reports_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
+		                          (flags & CMP_PERSONAL) != 0, fn, fnarg);
+	if ((t->owners & REC_READ_ONLY) && !strcmp(t->name, "review")) /* children, reviewed */
+		return records_review_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
+		                           (flags & CMP_PERSONAL) != 0, csrc_one, &c);
 	return records_each(c.r, c.txn, t, prefix, (flags & CMP_EXACT) != 0,
 	                    (flags & CMP_PERSONAL) != 0, csrc_one, &c);
 }
@@ -182,8 +190,11 @@ static int compliance_txn(MDB_txn *txn, void *arg)
 {
 	struct csrc *c = arg;
 	struct cmp_source src = {c, csrc_each};
+	int rc;
 	c->txn = txn;
-	return compliance_run(c->r, c->q, &src, c->rep);
+	rc = compliance_run(c->r, c->q, &src, c->rep);
+	/* inspectors' findings decide their indicators (roles/compliance/finding.c) */
+	return rc == 0 && c->rep->compliance ? finding_overlay(c->r, txn, c->rep->compliance) : rc;
 }
 
 int roles_compliance_eval(struct roles *r, const Carenet__ComplianceRequest *q,
@@ -197,6 +208,25 @@ static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
                           Carenet__ControlReply *rep)
 {
 	return roles_compliance_eval(r, req->compliance, rep);
+}
+
+struct flist {
+	struct roles *r;
+	const char *office;
+	Carenet__ControlReply *rep;
+};
+
+static int finding_list_txn(MDB_txn *txn, void *arg)
+{
+	struct flist *f = arg;
+	return finding_list(f->r, txn, f->office, f->rep);
+}
+
+static int finding_list_req(struct roles *r, const Carenet__ControlRequest *req,
+                            Carenet__ControlReply *rep)
+{
+	struct flist f = {r, req->finding_list->office, rep};
+	return store_read(r->env.store, finding_list_txn, &f);
 }
 
 /* The domain's rows of the control table (node/control.c routes them here
@@ -233,6 +263,7 @@ static const struct roles_handler handlers[] = {
     ROW(REPORT_SHOW, roles_report_show),
     ROW(REPORT_OPEN_CASE, roles_report_open_case),
     ROW(COMPLIANCE, compliance_req),
+    ROW(FINDING_LIST, finding_list_req),
     ROW(BULLETIN, roles_bulletin_req),
 };
 #undef ROW
@@ -269,6 +300,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	docs_reply_free(rep);
 	reports_reply_free(rep);
 	compliance_reply_free(rep);
+	finding_reply_free(rep);
 	roles_bulletin_free(rep);
 	rollup_summary_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);

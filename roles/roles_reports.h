@@ -22,4 +22,13 @@ int roles_report_show(struct roles *r, const Carenet__ControlRequest *req,
 int roles_report_open_case(struct roles *r, const Carenet__ControlRequest *req,
                            Carenet__ControlReply *rep);
 
+/* Compliance's record source for the read-only type t (`report`): each
+ * report held here whose office is prefix (exact) or begins with it, in id
+ * order, as a record (counts and dates; the situations only if personal);
+ * fn's non-zero stops and is returned. */
+struct cmp_rec;
+int roles_reports_each(struct roles *r, MDB_txn *txn, const struct rec_type *t,
+                       const char *prefix, int exact, int personal,
+                       int (*fn)(const struct cmp_rec *rc, void *arg), void *arg);
+
 #endif

@@ -16,7 +16,9 @@
  * sequence), announce-forged (an announce of --target, an office with no
  * certificate, carrying the prober's own chain), status-future (a status
  * for --directive whose created time is 30 days ahead), summary-foreign (a
- * Summary frame reporting --target, outside the prober's subtree, as up).
+ * Summary frame reporting --target, outside the prober's subtree, as up),
+ * finding-forged (an inspector's finding on --target, made and signed by
+ * the prober's own office: only inspectors make findings).
  * --serve plays a parent: it binds ENDPOINT with the identity's
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
@@ -339,6 +341,7 @@ static int run_items(struct probe *p, void *s)
 	Carenet__Directive dv = CARENET__DIRECTIVE__INIT;
 	Carenet__Targets tg = CARENET__TARGETS__INIT;
 	Carenet__Announce an = CARENET__ANNOUNCE__INIT;
+	Carenet__Finding fd = CARENET__FINDING__INIT;
 	ProtobufCBinaryData own[WIRE_MAX_CHAIN];
 	Carenet__Frame *w, *a;
 	uint8_t *msg = NULL, *hello;
@@ -371,6 +374,18 @@ static int run_items(struct probe *p, void *s)
 		dv.due = util_now() + 86400;
 		it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
 		it.directive = &dv;
+	} else if (!strcmp(p->mode, "finding-forged")) { /* an office posing as an inspector */
+		char fid[64];
+		snprintf(fid, sizeof(fid), "%s-f1", pki_self_identity(p->self)->id);
+		fd.id = fid;
+		fd.office = (char *)(p->target ? p->target : pki_self_identity(p->self)->id);
+		fd.indicator = "rights.edu.needs";
+		fd.result = "pass";
+		fd.method = "现场查看";
+		fd.note = "forged";
+		fd.at = util_now();
+		it.body_case = CARENET__ITEM__BODY_FINDING;
+		it.finding = &fd;
 	} else if (!strcmp(p->mode, "announce-forged")) {
 		const uint8_t *const *der;
 		const size_t *dl;
@@ -583,7 +598,8 @@ static void report(struct probe *p, void *s, int hs)
 static int is_item_mode(const char *m)
 {
 	return !strcmp(m, "status-forged") || !strcmp(m, "directive") || !strcmp(m, "replay") ||
-	       !strcmp(m, "announce-forged") || !strcmp(m, "status-future");
+	       !strcmp(m, "announce-forged") || !strcmp(m, "status-future") ||
+	       !strcmp(m, "finding-forged");
 }
 
 static int run_send(struct probe *p)

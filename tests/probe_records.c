@@ -12,6 +12,8 @@
  *   record-id     a version of record ID-r1 (--target's record id) that names
  *                 the prober itself as owner
  *   record-type   a version of the prober's own record of type intervention
+ *   record-readonly  a version of the prober's own record of the read-only
+ *                 type report (R12 as the rules read it)
  *                 (R19: the county's only; issue 9), --target ignored
  *   direct-bulk   the record-id version, meant for a county: over a village's
  *                 county-direct session (failover) only the urgent lane passes
@@ -50,7 +52,8 @@ struct forge {
 static int is_mode(const char *m)
 {
 	return m && (!strcmp(m, "record-owner") || !strcmp(m, "record-id") ||
-	             !strcmp(m, "record-type") || !strcmp(m, "direct-bulk") ||
+	             !strcmp(m, "record-type") || !strcmp(m, "record-readonly") ||
+	             !strcmp(m, "direct-bulk") ||
 	             !strcmp(m, "direct-foreign") || !strcmp(m, "direct-smuggle"));
 }
 
@@ -122,6 +125,10 @@ static int forged_msg(struct forge *f, ProtobufCBinaryData *out)
 		snprintf(id, sizeof(id), "%s-r5000", me);
 		m.type = "intervention";
 		name.name = "guardian";
+	}
+	if (!strcmp(f->mode, "record-readonly")) { /* a type the rules read, never a record */
+		snprintf(id, sizeof(id), "%s-r5001", me);
+		m.type = "report";
 	}
 	m.changed_by = m.owner;
 	m.version = 99;

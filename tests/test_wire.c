@@ -35,6 +35,19 @@ static int encode_hello(size_t ncerts, size_t certlen, uint32_t lane, uint8_t **
 	return rc;
 }
 
+/* An inspector's query with n standards (issue 10). */
+static int encode_query(size_t n, const char *office, uint8_t **buf, size_t *len)
+{
+	Carenet__Frame f = CARENET__FRAME__INIT;
+	Carenet__InspectQuery q = CARENET__INSPECT_QUERY__INIT;
+	char *ids[8] = {"yunnan-2018-demo", "mca-2018-demo", "a", "b", "c", "d", "e", "f"};
+
+	q.standards = ids, q.n_standards = n, q.office = (char *)office;
+	f.body_case = CARENET__FRAME__BODY_INSPECT_QUERY;
+	f.inspect_query = &q;
+	return wire_encode(&f, buf, len);
+}
+
 static int decode(const uint8_t *b, size_t len, size_t max, const char **why)
 {
 	Carenet__Frame *f = NULL;
@@ -88,6 +101,37 @@ int main(void)
 	CHECK(decode(buf, len, 1 << 20, &why) == CN_EPROTO);
 	CHECK(strstr(why, "lane") != NULL);
 	free(buf);
+
+	/* an inspector's query: at most 4 standards, short strings; a finding
+	 * carries its chain */
+	CHECK(encode_query(2, "530102001", &buf, &len) == 0);
+	CHECK(wire_decode(buf, len, 1 << 20, &f, &why) == 0);
+	CHECK(f && strcmp(wire_kind(f), "inspect_query") == 0 &&
+	      f->inspect_query->n_standards == 2);
+	wire_free(&f);
+	free(buf);
+	CHECK(encode_query(5, "530102001", &buf, &len) == 0);
+	CHECK(decode(buf, len, 1 << 20, &why) == CN_EPROTO);
+	free(buf);
+	{
+		char longid[WIRE_MAX_TEXT + 2];
+		memset(longid, '5', sizeof(longid) - 1);
+		longid[sizeof(longid) - 1] = 0;
+		CHECK(encode_query(1, longid, &buf, &len) == 0);
+		CHECK(decode(buf, len, 1 << 20, &why) == CN_EPROTO);
+		free(buf);
+	}
+	{
+		Carenet__Frame fr = CARENET__FRAME__INIT;
+		Carenet__InspectFinding fi = CARENET__INSPECT_FINDING__INIT;
+		uint8_t b = 1;
+		fi.batch.data = &b, fi.batch.len = 1;
+		fr.body_case = CARENET__FRAME__BODY_INSPECT_FINDING;
+		fr.inspect_finding = &fi;
+		CHECK(wire_encode(&fr, &buf, &len) == 0);
+		CHECK(decode(buf, len, 1 << 20, &why) == CN_EPROTO); /* no chain */
+		free(buf);
+	}
 
 	/* garbage, empty, and a well-formed message of an unknown type */
 	CHECK(decode(garbage, sizeof(garbage), 1 << 20, &why) == CN_EPROTO);

@@ -260,7 +260,9 @@ static void month_end(const char *date, int back, char *out, size_t len)
 	while (m < 1)
 		m += 12, y--;
 	d = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
-	snprintf(out, len, "%04d-%02d-%02d", y, m, d);
+	/* bounded for the compiler's truncation check: y is a 4-digit year here */
+	snprintf(out, len, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	         (unsigned)d % 100u);
 }
 
 int cli_compliance_trend(const char *prog, const struct config *cfg, char **standards, size_t n,

@@ -431,6 +431,12 @@ static void comp_json_ind(struct json *j, const Carenet__ComplianceIndicator *x)
 		json_str(j, "record", x->attested_record), json_obj_end(j);
 	} else
 		json_null(j, "attested");
+	if (x->inspected) { /* an inspector's finding (R28) decided it */
+		json_obj_begin(j, "inspected");
+		json_str(j, "by", x->inspected_by), json_str(j, "at", x->inspected_at);
+		json_str(j, "finding", x->inspected_finding), json_obj_end(j);
+	} else
+		json_null(j, "inspected");
 	json_arr_begin(j, "townships");
 	for (size_t k = 0; k < x->n_townships; k++) {
 		const Carenet__ComplianceTownship *t = x->townships[k];
@@ -557,17 +563,33 @@ static int comp_html(const char *prog, const struct config *cfg,
 	size_t len = 0;
 	FILE *f;
 	int rc;
-	if ((rc = cli_compliance_trend(prog, cfg, q->standards, q->n_standards, q->office, c->at,
-	                               &t)) != 0)
+	/* the trend asks the node 6 more evaluations through its control socket:
+	 * none for an inspector's (cfg NULL: cli_compliance_print) */
+	if (cfg && (rc = cli_compliance_trend(prog, cfg, q->standards, q->n_standards, q->office,
+	                                      c->at, &t)) != 0)
 		return rc;
 	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;
-	cli_compliance_html(c, &t, f);
+	cli_compliance_html(c, cfg ? &t : NULL, f);
 	fclose(f);
 	if ((rc = util_write_file(path, buf, len, 0644, 0)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 	free(buf);
 	return rc;
+}
+
+int cli_compliance_print(const char *prog, const Carenet__ComplianceReply *c, int json, int csv,
+                         const char *html)
+{
+	if (json)
+		comp_json(c);
+	else if (csv)
+		comp_csv(c);
+	else if (html)
+		return comp_html(prog, NULL, NULL, c, html);
+	else
+		comp_table(c);
+	return 0;
 }
 
 static size_t split_ids(char *s, char **v, size_t max)

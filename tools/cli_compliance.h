@@ -18,6 +18,11 @@ void cli_compliance_counts(const Carenet__ComplianceReply *c, unsigned long n[4]
 int cli_compliance_qualifies(const Carenet__ComplianceReply *c);
 /* "达标 pass" ... for a result name. */
 const char *cli_result_zh(const char *result);
+/* Prints c as `carenet compliance` does: --json, --csv (BOM), --html FILE
+ * (written, without the trend; the error printed as "prog: FILE: ..."),
+ * else the table. 0 or the write's error. For `carenet inspect`. */
+int cli_compliance_print(const char *prog, const Carenet__ComplianceReply *c, int json, int csv,
+                         const char *html);
 /* The HTML report of c (Chinese first, English beside; inline CSS and SVG). */
 struct bul_trend;
 /* The page; trend (may be NULL): the 6 month ends before at (cli_bulletin.h). */

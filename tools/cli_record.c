@@ -101,11 +101,20 @@ static const struct rec_type *type_of(const char *prog, const char *name)
 {
 	const struct rec_type *t = roles_record_type(name);
 
+	if (t && (t->owners & REC_READ_ONLY)) {
+		fprintf(stderr, "%s: type '%s' is read by the rules, not a record here: %s\n", prog,
+		        name, !strcmp(t->name, "report")
+		                  ? "mandatory reports are filed and read with carenet report "
+		                    "file|list|show"
+		                  : "children are listed with --type child and reviewed with carenet "
+		                    "record review");
+		return NULL;
+	}
 	if (!t)
 		fprintf(stderr, "%s: unknown record type '%s' (未知类型): use office, division, "
 		                "document, staff, training, meeting, child, activity, visit, "
 		                "hotline, case, application, assessment, intervention, placement, "
-		                "support or attestation\n",
+		                "support, incident, organisation, budget or attestation\n",
 		        prog, name ? name : "");
 	return t;
 }
@@ -500,7 +509,8 @@ static const struct args_group record_group = {
     "carenet record",
     "Field records (records.md: office, division, document, staff, training, meeting,\n"
     "child, activity, visit; and the county's cases: hotline, case, application,\n"
-    "assessment, intervention, placement, support): the owner writes, the offices\n"
+    "assessment, intervention, placement, support; incident, organisation, budget;\n"
+    "attestation): the owner writes, the offices\n"
     "above it up to the county hold read-only replicas; none goes above the county.",
     record_subs, sizeof(record_subs) / sizeof(record_subs[0]),
     NULL};

@@ -33,6 +33,7 @@ static const struct args_sub subcommands[] = {
     {"doc", cmd_doc, "documents: attach a file (it travels up), get one back, list (文件)"},
     {"standards", cmd_standards, "the standards a county is judged by, as data: list, show (标准)"},
     {"compliance", cmd_compliance, "evaluate standards over this subtree's records (合规评估)"},
+    {"inspect", cmd_inspect, "an inspector asks a node for its evaluation (督查)"},
     {"bulletin", cmd_bulletin, "the monthly bulletin of this subtree; --publish as a circular (月通报)"},
     {"attest", cmd_attest, "declare an attested indicator or another department's figure (声明)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},

@@ -113,6 +113,25 @@ const char *cmp_res_zh(enum cmp_res r);
 /* The stricter of two results (fail > unknown > pass > n/a). */
 enum cmp_res cmp_stricter(enum cmp_res a, enum cmp_res b);
 
+/* finding.c: inspectors' findings (R28). finding_check: may this node keep
+ * item (a Finding) arriving from `from` (the inspector itself, or a child
+ * relaying it)? 0 or a refusal (CN_EROLE, CN_ESCOPE, CN_EINVAL) with why.
+ * finding_keep stores it and audits it: 0, or 1 when it is held already
+ * (it came by another path; nothing written). finding_overlay: for each mode I or
+ * A indicator of c, the latest finding for c's office (dated by c->at, of
+ * a standard of c's or none) decides it (inspected, inspected_by/at,
+ * note). finding_list: those kept for offices beginning with prefix into
+ * rep->findings (free with finding_reply_free). finding_date: the China-time
+ * date of t. finding_method_ok: one of 审阅材料 现场查看 走访 抽样调查. */
+int finding_check(struct roles *r, const Carenet__Item *it, const char *from, char *why,
+                  size_t whylen);
+int finding_keep(struct roles *r, MDB_txn *txn, const Carenet__Item *it);
+int finding_overlay(struct roles *r, MDB_txn *txn, Carenet__ComplianceReply *c);
+int finding_list(struct roles *r, MDB_txn *txn, const char *prefix, Carenet__ControlReply *rep);
+void finding_reply_free(Carenet__ControlReply *rep);
+void finding_date(uint64_t t, char out[SD_DATE_LEN]);
+int finding_method_ok(const char *m);
+
 /* The control request compliance, inside the read txn src reads through:
  * rep->compliance (free with compliance_reply_free). Refusals: CN_EINVAL
  * (a bad standard file: FILE:LINE: ID: ..., a bad date), CN_ESCOPE (an

@@ -28,6 +28,7 @@
 #include "items.pb-c.h"
 #include "pki.h"
 #include "store.h"
+#include "wire.pb-c.h"
 
 /* Directive kinds and status states, as on the wire (items.proto). */
 enum roles_kind { KIND_TASK = 1, KIND_NOTICE = 2, KIND_RECTIFICATION = 3, KIND_CIRCULAR = 4 };
@@ -171,6 +172,18 @@ void roles_set_caller(struct roles *r, const char *who);
  * is released by roles_control_free(rep). */
 int roles_control(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
 void roles_control_free(Carenet__ControlReply *rep);
+/* An inspector's question on its session (roles_inspect.c): the evaluation
+ * of q's office (default: the lower of the inspector's scope and this node)
+ * as roles_control's compliance gives it, in rep->compliance. Refused with
+ * CN_ESCOPE when the office lies outside the inspector's scope (the scope
+ * is in its id) or this node's subtree; every query is audited (inspector,
+ * scope, standards, office, outcome). Free rep with roles_control_free. */
+int roles_inspect(struct roles *r, const char *inspector, const Carenet__InspectQuery *q,
+                  Carenet__ControlReply *rep);
+/* An inspector's Finding item (roles_apply's case; roles_inspect.c). */
+int roles_finding_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                        const struct pki_identity *origin, const char *from,
+                        struct roles_route *route, char *why, size_t whylen);
 
 /*
  * Records' schema (the data in roles/records/schema.c; records.md names the
@@ -192,6 +205,10 @@ enum rec_kind {
 #define REC_OWN_VILLAGE 0x1
 #define REC_OWN_TOWNSHIP 0x2
 #define REC_OWN_COUNTY 0x4
+/* A type the rules read, never written as a record (the R12 report:
+ * roles/reports keeps it; `review`: a child with its township's review). Not
+ * in roles_record_types(); roles_record_type() finds it. */
+#define REC_READ_ONLY 0x100
 #define REC_MAX_FIELDS 48
 #define REC_MAX_VALUE 2048 /* bytes of one value */
 
@@ -215,7 +232,8 @@ struct rec_type {
 	size_t nfields;
 	unsigned owners; /* REC_OWN_*: the tiers that may own one (0: any office) */
 };
-/* By name, code or Chinese name (child, R09, 儿童); NULL if unknown. */
+/* By name, code or Chinese name (child, R09, 儿童), also the read-only
+ * report and review (REC_READ_ONLY); NULL if unknown. */
 const struct rec_type *roles_record_type(const char *name);
 /* Every type, in records.md's order. */
 const struct rec_type *roles_record_types(size_t *n);

@@ -34,6 +34,12 @@ static const struct sd_source sources[] = {
     {"intervention", "intervention", "date", NULL, NULL, NULL, NULL},
     {"placement", "placement", "start", "start", "end", NULL, NULL},
     {"support", "support", "period_start", "period_start", "period_end", NULL, NULL},
+    {"report", "report", "filed_at", NULL, NULL, NULL, NULL},
+    {"review", "review", NULL, NULL, NULL, NULL, NULL},
+    {"incident", "incident", "occurred_at", NULL, NULL, NULL, NULL},
+    {"organisation", "organisation", "contract_start", "contract_start", "contract_end", NULL,
+     NULL},
+    {"budget", "budget", NULL, NULL, NULL, NULL, NULL},
     {"attestation", "attestation", "declared_at", "declared_at", "valid_until", NULL, NULL},
 };
 

@@ -194,6 +194,12 @@ static int prepare(struct wctx *c, size_t i, const Carenet__RecordInput *in, uin
 		err_line(c, in->line, "unknown record type '%.32s'; expected one of %s", in->type,
 		         RECORDS_TYPE_NAMES);
 		return 0;
+	} else if (rc->t->owners & REC_READ_ONLY) {
+		err_line(c, in->line, "record type '%s' is read by the rules, not written as a "
+		         "record: %s", rc->t->name, !strcmp(rc->t->name, "report")
+		             ? "file a mandatory report with carenet report file"
+		             : "a township reviews a child with carenet record review");
+		return 0;
 	} else if (!records_may_own(rc->t, c->r->env.me->id, why, sizeof(why))) {
 		err_line(c, in->line, "%s", why);
 		return 0;

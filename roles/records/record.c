@@ -94,6 +94,11 @@ int rec_from_msg(struct rec *rc, const Carenet__RecordVersion *m, char *why, siz
 		roles_why(why, whylen, "record %.64s: unknown type %.32s", m->id, m->type);
 		return CN_EINVAL;
 	}
+	if (rc->t->owners & REC_READ_ONLY) { /* report, review: the rules', never a version */
+		roles_why(why, whylen, "record %.64s: type %.32s is read by the rules, never sent as a "
+		                       "record version", m->id, m->type);
+		return CN_EINVAL;
+	}
 	if (strlen(m->id) >= REC_ID_MAX || strlen(m->owner) >= PKI_ID_MAX ||
 	    strlen(m->changed_by) >= PKI_ID_MAX || strlen(m->close_reason) > 64 ||
 	    strlen(m->close_note) > ROLES_MAX_NOTE) {

@@ -52,7 +52,8 @@
 #define REC_MAX_BATCH 100000 /* records in one write request */
 #define RECORDS_TYPE_NAMES                                                                  \
 	"office, division, document, staff, training, meeting, child, activity, visit, "     \
-	"hotline, case, application, assessment, intervention, placement, support or attestation"
+	"hotline, case, application, assessment, intervention, placement, support, incident, "  \
+	"organisation, budget or attestation"
 
 /* A record in memory: values indexed by the type's schema rows. */
 struct rec {
@@ -235,6 +236,13 @@ void records_time_text(uint64_t t, char *out, size_t len);
 int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const char *prefix,
                  int exact, int personal, int (*fn)(const struct rec *rc, void *arg),
                  void *arg);
+/* The same over the read-only type t (`review`, schema.c): each open child
+ * of the scope as a record of t (id and owner the child's) holding its
+ * categories (personal), sys_welfare_at, sys_lb_at and its review's state,
+ * date and reviewer's tier. */
+int records_review_each(struct roles *r, MDB_txn *txn, const struct rec_type *t,
+                        const char *prefix, int exact, int personal,
+                        int (*fn)(const struct rec *rc, void *arg), void *arg);
 
 /* ---- view.c ---- (control requests record_list, record_show) */
 int records_list(struct roles *r, const Carenet__RecordListRequest *q, Carenet__ControlReply *rep);

@@ -5,13 +5,16 @@
  * the "t:" index (ids begin with their owner's id) and the "o:" index
  * (records moved in). Nothing is kept between records: the caller's
  * function sees each decoded record (personal fields opened) and must not
- * keep pointers into it. Used by roles top to feed roles/compliance.
+ * keep pointers into it. Used by roles top to feed roles/compliance; so is
+ * records_review_each (the children with their reviews, read-only type
+ * `review`).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "err.h"
 #include "records.h"
+#include "util.h"
 
 struct sc {
 	struct roles *r;
@@ -104,4 +107,61 @@ int records_each(struct roles *r, MDB_txn *txn, const struct rec_type *t, const 
 	struct sc c = {r, t, prefix, exact, personal, fn, arg};
 	int ret = scan(&c, txn, 't');
 	return ret ? ret : scan(&c, txn, 'o');
+}
+
+/* ---- the read-only type `review` (issue 10): each open child with its
+ * township's review (审核, "v:" beside the record) and what the national
+ * systems need (categories, sys_welfare_at, sys_lb_at), for the rules. */
+struct rv {
+	struct roles *r;
+	MDB_txn *txn;
+	const struct rec_type *t;
+	int (*fn)(const struct rec *rc, void *arg);
+	void *arg;
+};
+
+static void rv_copy(struct rec *out, const struct rec *child, const char *name)
+{
+	int from = roles_record_field(child->t, name), to = roles_record_field(out->t, name);
+	if (from >= 0 && to >= 0)
+		out->val[to] = child->val[from];
+}
+
+static int rv_one(const struct rec *child, void *arg)
+{
+	struct rv *c = arg;
+	struct rec_review rv;
+	struct rec out;
+	char at[32];
+	int ret;
+
+	memset(&out, 0, sizeof(out));
+	if ((ret = rec_review_get(c->r, c->txn, child->id, &rv)) != 0 && ret != CN_ENOTFOUND)
+		return ret;
+	out.t = c->t, out.version = child->version, out.changed_at = child->changed_at;
+	snprintf(out.id, sizeof(out.id), "%s", child->id);
+	snprintf(out.owner, sizeof(out.owner), "%s", child->owner);
+	out.val[roles_record_field(c->t, "child")] = out.id;
+	rv_copy(&out, child, "categories");
+	rv_copy(&out, child, "sys_welfare_at");
+	rv_copy(&out, child, "sys_lb_at");
+	out.val[roles_record_field(c->t, "review_state")] = (char *)rec_review_state(child, &rv);
+	if (rv.held) {
+		util_fmt_time(rv.at, CARENET_DEFAULT_TZ, at, sizeof(at));
+		at[10] = 0;
+		out.val[roles_record_field(c->t, "reviewed_at")] = at;
+		out.val[roles_record_field(c->t, "reviewer_tier")] =
+		    strlen(rv.by) == 9 ? "township" : strlen(rv.by) == 6 ? "county" : "other";
+	}
+	ret = c->fn(&out, c->arg);
+	rec_review_clear(&rv);
+	return ret;
+}
+
+int records_review_each(struct roles *r, MDB_txn *txn, const struct rec_type *t,
+                        const char *prefix, int exact, int personal,
+                        int (*fn)(const struct rec *rc, void *arg), void *arg)
+{
+	struct rv c = {r, txn, t, fn, arg};
+	return records_each(r, txn, roles_record_type("child"), prefix, exact, personal, rv_one, &c);
 }

@@ -2,8 +2,9 @@
  * schema: the record types of this slice as data — one row per field
  * (../shared/docs/records.md: R01 office, R02 division, R05 document,
  * R06 staff, R07 training, R08 meeting, R09 child with its R04 guardian and
- * R16 household, R10 activity, R11 visit; the cases' R13-R15, R18-R21
- * and the attestation R27 below). validate.c reads these rows; so do the CLI's templates and CSV
+ * R16 household, R10 activity, R11 visit; the cases' R13-R15, R18-R21,
+ * the incident R24, organisation R25, budget line R26 and the attestation R27
+ * below). validate.c reads these rows; so do the CLI's templates and CSV
  * headers (through roles.h).
  *
  * Where records.md lists a field as a list of references or a document
@@ -77,6 +78,14 @@ static const struct rec_field child[] = {
     F("needs", "需求", RK_TEXT, NULL, P, ""),
     F("responsible_staff", "包干人员", RK_REF, NULL, 0, ""),
     F("verified_at", "核实日期", RK_DATE, NULL, 0, "2024-03-31"),
+    /* issue 10: how a disabled child is schooled; the dates of entry in the
+     * two national systems (全国儿童福利信息系统: C03-C05; 全国农村留守儿童和
+     * 困境儿童信息系统: C01, C06-C09). Optional, last so older sheets still fit. */
+    W("school_mode", "就学方式", RK_ENUM,
+      V("随班就读", "特殊教育学校", "儿童福利机构特教班", "送教进社区"), RF_ONLY | P,
+      "categories", V("残疾", "重残"), 0, ""),
+    F("sys_welfare_at", "儿童福利系统录入日期", RK_DATE, NULL, 0, ""),
+    F("sys_lb_at", "留守困境系统录入日期", RK_DATE, NULL, 0, ""),
 };
 
 /* ---- R01 office profile */
@@ -385,6 +394,54 @@ static const struct rec_field attestation[] = {
     F("valid_until", "有效期至", RK_DATE, NULL, RF_FUTURE, ""),
 };
 
+/* ---- R24 incident, R25 social organisation, R26 budget line (issue 10's
+ * data gaps): county records (R26 also a township's own), flowing up as
+ * records do; an incident's description and the children it names are
+ * personal. `children` is a text of child ids, as on R11. */
+static const struct rec_field incident[] = {
+    F("region", "地区代码", RK_CODE, NULL, RF_REQ, "530102001"),
+    F("occurred_at", "发生日期", RK_DATE, NULL, RF_REQ, "2024-05-20"),
+    F("type", "类型", RK_ENUM, V("极端事件", "儿童权益被侵害", "重大事故", "监护责任未落实",
+                                 "户籍未登记"),
+      RF_REQ, "重大事故"),
+    F("impact", "影响", RK_ENUM, V("恶劣影响", "other"), RF_REQ, "other"),
+    F("description", "经过", RK_TEXT, NULL, RF_REQ | P, "溺水事故，已处置"),
+    F("children", "涉及儿童", RK_TEXT, NULL, P, ""),
+    F("source", "来源", RK_ENUM, V("报告", "舆情监测", "检查发现"), RF_REQ, "报告"),
+    F("consequence", "处理", RK_SET, V("一票否决", "取消示范资格", "责任追究"), 0, ""),
+    F("decided_by", "决定单位", RK_REF, NULL, 0, ""),
+    F("decided_at", "决定日期", RK_DATE, NULL, 0, ""),
+};
+
+static const struct rec_field organisation[] = {
+    F("name", "名称", RK_TEXT, NULL, RF_REQ, "红云社会工作服务中心"),
+    F("credit_code", "统一社会信用代码", RK_TEXT, NULL, RF_REQ, "52530102MJ0000000X"),
+    F("kind", "类型", RK_ENUM,
+      V("专业社会工作机构", "慈善组织", "志愿服务组织", "企业", "托养照料", "康复训练",
+        "社会工作站"),
+      RF_REQ, "专业社会工作机构"),
+    F("in_purchase_catalogue", "纳入政府购买服务目录", RK_BOOL, NULL, RF_REQ, "是"),
+    F("contract_start", "合同开始", RK_DATE, NULL, 0, "2024-01-01"),
+    F("contract_end", "合同结束", RK_DATE, NULL, RF_FUTURE, "2024-12-31"),
+    F("services", "服务内容", RK_TEXT, NULL, RF_REQ, "困境儿童个案服务"),
+    F("premises_from_center", "指导中心提供场地", RK_BOOL, NULL, 0, ""),
+};
+
+static const struct rec_field budget[] = {
+    F("office", "单位代码", RK_CODE, NULL, RF_REQ, "530102"),
+    F("year", "年度", RK_INT, NULL, RF_REQ, "2024"),
+    F("item", "项目", RK_ENUM,
+      V("监护评估", "救助帮扶", "定期随访", "政策宣传引导", "志愿服务项目",
+        "未成年人保护热线运行", "儿童之家运行经费", "儿童主任工作补贴", "培训经费", "示范创建"),
+      RF_REQ, "儿童之家运行经费"),
+    F("target", "对象", RK_REF, NULL, 0, ""),
+    F("amount", "金额", RK_MONEY, NULL, RF_REQ, "50000"),
+    F("spent", "已支出", RK_MONEY, NULL, 0, ""),
+    F("source", "资金来源", RK_ENUM, V("财政资金", "社会公益资金", "社会资本", "PPP", "彩票公益金"),
+      RF_REQ, "财政资金"),
+    F("doc", "文件", RK_TEXT, NULL, 0, ""),
+};
+
 static const struct rec_type types[] = {
     {"office", "R01", "办公场所", office, N(office), 0},
     {"division", "R02", "区划", division, N(division), 0},
@@ -403,8 +460,59 @@ static const struct rec_type types[] = {
     {"intervention", "R19", "监护干预", intervention, N(intervention), REC_OWN_COUNTY},
     {"placement", "R20", "安置", placement, N(placement), REC_OWN_COUNTY},
     {"support", "R21", "帮扶", support, N(support), REC_OWN_COUNTY | REC_OWN_VILLAGE},
+    {"incident", "R24", "事件", incident, N(incident), REC_OWN_COUNTY},
+    {"organisation", "R25", "社会组织", organisation, N(organisation), REC_OWN_COUNTY},
+    {"budget", "R26", "经费", budget, N(budget), REC_OWN_COUNTY | REC_OWN_TOWNSHIP},
     {"attestation", "R27", "声明", attestation, N(attestation), 0},
 };
+
+/* ---- R12 mandatory report, as the rules read it (issue 10): roles/reports
+ * keeps reports (and their steps) in its own store; roles top streams them
+ * as records of this type (roles_reports.c: roles_reports_each), never
+ * written as records (REC_READ_ONLY). filed_at is its main date;
+ * police_delay_h: hours from discovered_at to police_reported_at;
+ * township_notified_at: the first ack by a township (filed_at when filed
+ * at or above it); county_notified_at: the county's ack, else, at the
+ * county's node, the report's arrival there (the urgent lane sends it to the
+ * county at once; absent at a township); acked_in_time: every hop acknowledged
+ * by its deadline (否 once one is late; absent while one is pending). */
+static const struct rec_field report_f[] = {
+    F("office", "报告单位", RK_CODE, NULL, RF_REQ, ""),
+    F("filed_at", "报告时间", RK_TIME, NULL, RF_REQ, ""),
+    F("discovered_at", "发现时间", RK_TIME, NULL, RF_REQ, ""),
+    F("police_reported_at", "报警时间", RK_TIME, NULL, 0, ""),
+    F("police_delay_h", "报警用时（小时）", RK_INT, NULL, 0, ""),
+    F("police_record_no", "接处警记录", RK_TEXT, NULL, 0, ""),
+    F("urgency", "紧急程度", RK_ENUM, V("urgent", "high", "normal"), RF_REQ, ""),
+    F("situation", "情形", RK_SET, V("S01", "S02", "S03", "S08", "S09", "S10", "other"), P, ""),
+    F("state", "状态", RK_ENUM, V("open", "acknowledged", "referred", "escalated", "closed"),
+      RF_REQ, ""),
+    F("acked_in_time", "按时签收", RK_BOOL, NULL, 0, ""),
+    F("escalated", "已升级", RK_BOOL, NULL, RF_REQ, ""),
+    F("township_notified_at", "乡镇签收时间", RK_TIME, NULL, 0, ""),
+    F("county_notified_at", "县级签收时间", RK_TIME, NULL, 0, ""),
+    F("closed_at", "办结时间", RK_TIME, NULL, 0, ""),
+};
+/* ---- R09's review, as the rules read it (issue 10): each open child with
+ * its township's review (kept beside the record by `record review`, never a
+ * field the owner writes) and the dates the national systems need; streamed
+ * by records_review_each (scan.c). review_state as rec_review_state. */
+static const struct rec_field review_f[] = {
+    F("child", "儿童", RK_REF, NULL, RF_REQ, ""),
+    F("categories", "类别", RK_SET, categories, P, ""),
+    F("sys_welfare_at", "儿童福利系统录入日期", RK_DATE, NULL, 0, ""),
+    F("sys_lb_at", "留守困境系统录入日期", RK_DATE, NULL, 0, ""),
+    F("review_state", "审核状态", RK_ENUM, V("none", "pending", "approved", "returned"), RF_REQ,
+      ""),
+    F("reviewed_at", "审核日期", RK_DATE, NULL, 0, ""),
+    F("reviewer_tier", "审核层级", RK_ENUM, V("township", "county", "other"), 0, ""),
+};
+#define RO (REC_OWN_VILLAGE | REC_OWN_TOWNSHIP | REC_OWN_COUNTY | REC_READ_ONLY)
+static const struct rec_type read_only[] = {
+    {"report", "R12", "强制报告", report_f, N(report_f), RO},
+    {"review", "R09-review", "台账审核", review_f, N(review_f), RO},
+};
+#undef RO
 
 const struct rec_type *roles_record_types(size_t *n)
 {
@@ -418,6 +526,10 @@ const struct rec_type *roles_record_type(const char *name)
 		if (strcmp(name, types[i].name) == 0 || strcasecmp(name, types[i].code) == 0 ||
 		    strcmp(name, types[i].zh) == 0)
 			return &types[i];
+	for (size_t i = 0; name && i < N(read_only); i++)
+		if (!strcmp(name, read_only[i].name) || !strcasecmp(name, read_only[i].code) ||
+		    !strcmp(name, read_only[i].zh))
+			return &read_only[i];
 	return NULL;
 }
 

@@ -88,7 +88,8 @@ def test(net, args):
     check(d["result"] == "fail" and d["failing_offices"] == villages, "before: %s" % d)
     h = ind(rep, "cap.home_coverage")
     check(h["result"] == "fail" and h["value"] == 0 and h["threshold"] == ">= 90%", "home %s" % h)
-    check(ind(rep, "veto.extreme_incident")["result"] == "unknown", "no incident data: unknown")
+    check(ind(rep, "veto.extreme_incident")["result"] == "pass", "no incident recorded: none")
+    check(ind(rep, "cap.social_work_org")["result"] == "fail", "no organisation yet")
     check(not rep["qualifies"], "does not qualify")
 
     # 2. two villages enter a director and a home; the county's evaluation follows replication
@@ -199,7 +200,22 @@ def test(net, args):
     docs = cn_json(net, "doc", "list", "-c", net.cfg(county))
     check(any(d["name"] == "hotline.pdf" for d in docs), "the evidence is a document")
 
-    # 8. standards list|show need no node
+    # 8. R25 organisation and R24 incident (county records): cap.social_work_org passes, an
+    #    extreme incident with bad impact fails the veto
+    cn(net, "record", "add", "-c", net.cfg(county), "--type", "organisation", "--set",
+       "name=红云社工中心", "--set", "credit_code=52530102MJ0000000X", "--set",
+       "kind=专业社会工作机构", "--set", "in_purchase_catalogue=是", "--set",
+       "contract_start=2020-01-01", "--set", "services=个案服务")
+    cn(net, "record", "add", "-c", net.cfg(county), "--type", "incident", "--set",
+       "region=%s" % townships[0], "--set", "occurred_at=2024-05-20", "--set", "type=极端事件",
+       "--set", "impact=恶劣影响", "--set", "description=某事件经过", "--set", "source=舆情监测")
+    rep = evaluate(net, county, "--standard", "yunnan-2018-demo", "--at", "2024-12-31")
+    check(ind(rep, "cap.social_work_org")["result"] == "pass", "an organisation: pass")
+    v = ind(rep, "veto.extreme_incident")
+    check(v["result"] == "fail" and v["veto"] and v["value"] == 1, "veto %s" % v)
+    check("某事件经过" not in json.dumps(rep, ensure_ascii=False), "the description never shown")
+
+    # 9. standards list|show need no node
     lst = cn_json(net, "standards", "list")
     check(sorted(s["id"] for s in lst) == ["mca-2018-demo", "yunnan-2018-demo",
                                            "yunnan-2018-plan"], "standards list %s" % lst)

@@ -4,7 +4,8 @@ real village's identity (its node stopped), completes HELLO with the
 township and sends, correctly signed by that village, a version of the other
 village's record that claims the other village as owner, then one of the
 other village's record id that names itself as owner, then (issue 9) one of
-its own records of a type only the county may own (an intervention). Each is acknowledged,
+its own records of a type only the county may own (an intervention), and (issue 10) one
+of the read-only type `report` the rules read from the reports. Each is acknowledged,
 refused and counted at the township (`items_refused`), and nothing is stored:
 the township and the county still hold the other village's record at its own
 version with its own fields, and no record of the forger."""
@@ -59,7 +60,8 @@ def test(net, args):
     for mode, why in (("record-owner", "claims owner %s but was signed by %s" % (victim, forger)),
                       ("record-id", "is not of its owner %s" % forger),
                       ("record-type", "intervention records (R19 监护干预) are kept by the "
-                                      "county only, not by village %s" % forger)):
+                                      "county only, not by village %s" % forger),
+                      ("record-readonly", "type report is read by the rules, never sent")):
         before = net.status(township)["counters"]["items_refused"]
         out = probe(net, args, forger, township, mode, victim)
         check(out["result"] == "acked", "%s: the township did not acknowledge the frame: %r" % (
