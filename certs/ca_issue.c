@@ -29,6 +29,10 @@ static const struct args_opt ca_issue_opts[] = {
     {"parent-endpoint", 'p', "E",
      "the parent's endpoint (default: the one recorded\n"
      "when the parent was issued)"},
+    {"parent-cert", ARGS_LONG('A'), "FILE",
+     "a county node: the certificate of the prefecture (or\n"
+     "province) it reports to (the root CA's issued/ID.pem);\n"
+     "without it the county has no parent"},
     {"days", ARGS_LONG('D'), "N", "validity (default 365; county CAs 3650)"},
     {"valid-from", ARGS_LONG('F'), "TIME", "\"YYYY-MM-DD HH:MM\" (default now)"},
     {"valid-until", ARGS_LONG('U'), "TIME", "\"YYYY-MM-DD HH:MM\" (default valid-from + days)"},
@@ -49,13 +53,15 @@ static const struct args_cmd ca_issue_cmd = {
     "carenet ca issue", "--ca DIR --csr FILE [--endpoint tcp://HOST:PORT] [OPTION]...",
     "Checks a request (from 'carenet init' or 'carenet ca init --request') and signs\n"
     "it with the CA in DIR. A county CA issues its county node, townships, villages\n"
-    "and inspectors under its code; the root CA issues county CAs and inspectors.\n"
+    "and inspectors under its code; the root CA issues county CAs, province and\n"
+    "prefecture nodes and inspectors.\n"
     "A node's certificate is recorded as DIR/issued/ID.pem and its enrollment bundle\n"
     "written to DIR/issued/ID.bundle (path printed); issue parents before children.\n",
     ca_issue_opts, NULL};
 
 struct issue_opts {
-	const char *ca, *csr, *endpoint, *parent_ep, *from, *until, *tz, *out, *passfile;
+	const char *ca, *csr, *endpoint, *parent_ep, *parent_cert, *from, *until, *tz, *out,
+	    *passfile;
 	int days, force, renew;
 };
 
@@ -132,6 +138,34 @@ static int issue_times(const struct issue_opts *o, time_t *nb, time_t *na)
 	return 0;
 }
 
+/* A county node's parent (--parent-cert): its prefecture, or its province
+ * where it reports directly; none without the option (the county on top). */
+static int issue_county_parent(const struct issue_opts *o, const struct pki_identity *id,
+                               char **pcert)
+{
+	struct pki_identity pid;
+	char why[WHY_MAX] = "";
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc, is_ca = 0;
+
+	if (!o->parent_cert)
+		return 0;
+	if ((rc = util_read_file(o->parent_cert, 1 << 16, &buf, &len)) != 0)
+		return ca_fail(rc, "cannot read --parent-cert %s", o->parent_cert);
+	rc = pki_cert_parse((const char *)buf, len, &pid, &is_ca, why, sizeof(why));
+	if (rc != 0 || is_ca || !pki_is_direct_child(pid.id, id->id)) {
+		free(buf);
+		return ca_fail(CN_EINVAL,
+		               "%s is not the certificate of a prefecture or province above %s%s%s: "
+		               "give the root CA's issued/ID.pem of its parent",
+		               o->parent_cert, id->id, why[0] ? ": " : "", why);
+	}
+	free(*pcert);
+	*pcert = (char *)buf; /* util_read_file NUL-terminates */
+	return 0;
+}
+
 /* The parent's certificate and endpoint for a township or village. */
 static int issue_parent(const struct issue_opts *o, const struct pki_identity *id, char **pcert,
                         char **pep)
@@ -140,8 +174,13 @@ static int issue_parent(const struct issue_opts *o, const struct pki_identity *i
 
 	*pcert = util_strdup("");
 	*pep = util_strdup(o->parent_ep ? o->parent_ep : "");
+	if (id->role == PKI_ROLE_COUNTY)
+		return issue_county_parent(o, id, pcert);
+	if (o->parent_cert)
+		return ca_fail(CN_EINVAL, "--parent-cert is for a county node, not %s %s",
+		               pki_role_name(id->role), id->id);
 	if (pki_parent_id(id->id, pid, sizeof(pid)) != 0)
-		return 0; /* county node, inspector: no parent */
+		return 0; /* province, inspector: no parent */
 	free(*pcert);
 	snprintf(name, sizeof(name), "issued/%s.pem", pid);
 	*pcert = ca_read_opt(o->ca, name);
@@ -420,6 +459,9 @@ static int ca_issue_parse(int argc, char **argv, struct issue_opts *o)
 			break;
 		case 'p':
 			o->parent_ep = g.val;
+			break;
+		case ARGS_LONG('A'):
+			o->parent_cert = g.val;
 			break;
 		case ARGS_LONG('F'):
 			o->from = g.val;

@@ -498,7 +498,8 @@ static void enroll_listen(const struct pki_identity *id, const char *opt, const 
 	const char *colon;
 
 	out[0] = 0;
-	if (id->role != PKI_ROLE_COUNTY && id->role != PKI_ROLE_TOWNSHIP) {
+	if (id->role != PKI_ROLE_COUNTY && id->role != PKI_ROLE_TOWNSHIP &&
+	    !pki_role_above_county(id->role)) {
 		if (opt && opt[0])
 			fprintf(stderr,
 			        "carenet: warning: a %s has no children: --listen "

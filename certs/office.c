@@ -8,7 +8,8 @@
 
 #include <string.h>
 
-static const char *role_names[] = {"none", "county", "township", "village", "inspector"};
+static const char *role_names[] = {"none",      "county",   "township",  "village",
+                                   "inspector", "province", "prefecture"};
 
 const char *pki_role_name(enum pki_role role)
 {
@@ -72,6 +73,10 @@ enum pki_role pki_role_from_id(const char *id)
 	if (!all_digits(id, n))
 		return PKI_ROLE_NONE;
 	switch (n) {
+	case 2:
+		return PKI_ROLE_PROVINCE;
+	case 4:
+		return PKI_ROLE_PREFECTURE;
 	case 6:
 		return PKI_ROLE_COUNTY;
 	case 9:
@@ -88,6 +93,12 @@ int pki_parent_id(const char *id, char *out, size_t outlen)
 	size_t plen;
 
 	switch (pki_role_from_id(id)) {
+	case PKI_ROLE_PREFECTURE:
+		plen = 2;
+		break;
+	case PKI_ROLE_COUNTY:
+		plen = 4;
+		break;
 	case PKI_ROLE_TOWNSHIP:
 		plen = 6;
 		break;
@@ -107,7 +118,18 @@ int pki_parent_id(const char *id, char *out, size_t outlen)
 int pki_is_direct_child(const char *parent, const char *child)
 {
 	char p[PKI_ID_MAX];
-	return parent && pki_parent_id(child, p, sizeof(p)) == 0 && strcmp(p, parent) == 0;
+	if (!parent || pki_parent_id(child, p, sizeof(p)) != 0)
+		return 0;
+	if (strcmp(p, parent) == 0)
+		return 1;
+	/* a county reporting to its province directly */
+	return pki_role_from_id(child) == PKI_ROLE_COUNTY &&
+	       pki_role_from_id(parent) == PKI_ROLE_PROVINCE && strncmp(child, parent, 2) == 0;
+}
+
+int pki_role_above_county(enum pki_role role)
+{
+	return role == PKI_ROLE_PROVINCE || role == PKI_ROLE_PREFECTURE;
 }
 
 int pki_scope_covers(const char *scope, const char *id)

@@ -552,6 +552,14 @@ static int check_chain(struct pki_trust *t, STACK_OF(X509) * chain, struct pki_i
 		        out->id, out->scope, out->issuer_scope, issuer_scope);
 		return CN_ESCOPE;
 	}
+	/* The root issues inspectors and the offices above the county; a
+	 * county CA the rest. */
+	if ((n == 2) != (out->role == PKI_ROLE_INSPECTOR || pki_role_above_county(out->role)) &&
+	    !(n == 3 && out->role == PKI_ROLE_INSPECTOR)) {
+		pki_why(why, whylen, "%s %s may not be issued by %s", pki_role_name(out->role),
+		        out->id, n == 2 ? "the root CA" : "a county CA");
+		return CN_ESCOPE;
+	}
 	if (pki_trust_is_revoked(t, issuer_scope, out->serial)) {
 		pki_why(why, whylen, "certificate of %s (serial %s) is revoked", out->id,
 		        out->serial);

@@ -135,6 +135,11 @@ int pki_curve_generate(const char *path);
 int pki_curve_read(const char *path, char pub_z85[41], char sec_z85[41]);
 /* Reads the CURVE public key extension of a PEM certificate file (Z85). */
 int pki_cert_file_curve(const char *cert_path, char pub_z85[41]);
+/* The id of node me's parent: for a county, the id in its parent's
+ * certificate file (node.cfg parent.cert) when that is its prefecture or
+ * its province (one it reports to directly); else pki_parent_id. CN_EINVAL
+ * for no parent (a province, an inspector), or a county without the file. */
+int pki_parent_of(const char *me, const char *parent_cert_path, char *out, size_t outlen);
 
 /* ---- additions: in-memory variants and helpers (pki.c) ---- */
 /* Like pki_trust_new, from a PEM buffer. */

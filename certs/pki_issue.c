@@ -112,7 +112,7 @@ static int req_check(const struct pki_req_params *p, char *cn, size_t cnlen, uin
 	switch (pki_role_from_id(p->id)) {
 	case PKI_ROLE_NONE:
 		pki_why(why, whylen,
-		        "invalid id \"%s\": a node id has 6, 9 or 12 digits; an "
+		        "invalid id \"%s\": a node id has 2, 4, 6, 9 or 12 digits; an "
 		        "inspector's is I<scope>-<tag>",
 		        p->id ? p->id : "");
 		return CN_EINVAL;
@@ -560,10 +560,16 @@ int pki_ca_may_issue(const struct pki_ca *ca, const struct pki_req *r, char *why
 		        scope);
 		return CN_EROLE;
 	}
-	if (!r->is_ca && id->role != PKI_ROLE_INSPECTOR && ca->is_root) {
+	if (!r->is_ca && id->role != PKI_ROLE_INSPECTOR && !pki_role_above_county(id->role) &&
+	    ca->is_root) {
 		pki_why(why, whylen,
-		        "the root CA issues county CAs and inspectors only: %s %s "
-		        "must be issued by its county CA",
+		        "the root CA issues county CAs, province and prefecture nodes and "
+		        "inspectors only: %s %s must be issued by its county CA",
+		        pki_role_name(id->role), id->id);
+		return CN_EROLE;
+	}
+	if (pki_role_above_county(id->role) && !ca->is_root) {
+		pki_why(why, whylen, "%s %s is issued by the root CA, not a county CA",
 		        pki_role_name(id->role), id->id);
 		return CN_EROLE;
 	}

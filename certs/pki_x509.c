@@ -635,6 +635,27 @@ int pki_curve_read(const char *path, char pub_z85[41], char sec_z85[41])
 	return rc;
 }
 
+int pki_parent_of(const char *me, const char *parent_cert_path, char *out, size_t outlen)
+{
+	struct pki_identity pid;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc, is_ca = 0;
+	char why[256];
+
+	if (pki_role_from_id(me) != PKI_ROLE_COUNTY)
+		return pki_parent_id(me, out, outlen);
+	if (!parent_cert_path || !parent_cert_path[0] ||
+	    util_read_file(parent_cert_path, PEM_MAX, &buf, &len) != 0)
+		return CN_EINVAL;
+	rc = pki_cert_parse((const char *)buf, len, &pid, &is_ca, why, sizeof(why));
+	free(buf);
+	if (rc != 0 || is_ca || !pki_is_direct_child(pid.id, me) || strlen(pid.id) >= outlen)
+		return CN_EINVAL;
+	snprintf(out, outlen, "%s", pid.id);
+	return 0;
+}
+
 int pki_cert_file_curve(const char *cert_path, char pub_z85[41])
 {
 	uint8_t *buf = NULL, key[PKI_CURVE_LEN];

@@ -63,6 +63,8 @@ enum ctr {
 	CTR_INSPECT_FINDINGS, /* inspectors' findings received on their sessions */
 	CTR_INSPECT_REFUSED, /* queries and findings refused (scope, subtree, checks) */
 	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group) */
+	CTR_UP_WITHHELD,       /* a county: items kept off its upward link (not aggregates) */
+	CTR_ABOVE_REFUSED,     /* a province/prefecture: items from below that are not aggregates */
 	CTR_COUNT
 };
 

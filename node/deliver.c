@@ -15,6 +15,16 @@
 
 /* ------------------------------------------------------------ life cycle */
 
+/* The parent's id: a county's is in its parent's certificate (its
+ * prefecture, or its province); "" when there is none. */
+static void deliver_parent_set(struct deliver *d)
+{
+	const struct config *c = d->env.cfg;
+
+	if (!c || pki_parent_of(d->me->id, c->parent_cert, d->parent_id, sizeof(d->parent_id)))
+		d->parent_id[0] = 0;
+}
+
 int deliver_new(const struct deliver_env *env, struct deliver **out)
 {
 	struct deliver *d;
@@ -26,6 +36,7 @@ int deliver_new(const struct deliver_env *env, struct deliver **out)
 		return CN_ENOMEM;
 	d->env = *env;
 	d->me = pki_self_identity(env->self);
+	deliver_parent_set(d);
 	*out = d;
 	return deliver_chains_load_self(d);
 }
@@ -34,6 +45,7 @@ void deliver_configure(struct deliver *d, const struct config *cfg, struct pki_t
 {
 	d->env.cfg = cfg;
 	d->env.trust = trust;
+	deliver_parent_set(d);
 }
 
 void deliver_set_roles(struct deliver *d, struct roles *roles)
@@ -99,7 +111,7 @@ static int child_registered(MDB_txn *txn, void *arg)
 	int rc;
 
 	rc = registry_put(d->env.store, txn, a->peer->id, a->peer->role, a->peer->name);
-	if (rc <= 0 || d->me->role == PKI_ROLE_COUNTY)
+	if (rc <= 0 || d->me->role == PKI_ROLE_COUNTY || d->me->role == PKI_ROLE_PROVINCE)
 		return rc < 0 ? rc : 0;
 	an.id = (char *)a->peer->id;
 	an.role = (char *)pki_role_name(a->peer->role);

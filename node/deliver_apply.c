@@ -232,10 +232,13 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			goto out;
+		if (pki_role_above_county(d->me->role) && !roles_may_cross_up(it))
+			d->cdelta[CTR_ABOVE_REFUSED]++;
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, why[0] ? why : cn_strerror(rc));
 	} else {
 		d->cdelta[CTR_ITEMS_APPLIED]++;
 		t->applied++;
+		deliver_gate_up(d, it, &rt);
 		if ((rc = deliver_route(d, txn, &rt, ds, idx)) != 0)
 			goto out;
 	}

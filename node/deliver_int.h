@@ -94,6 +94,7 @@ struct dests {
 struct deliver {
 	struct deliver_env env;
 	const struct pki_identity *me; /* from env.self */
+	char parent_id[PKI_ID_MAX];    /* pki_parent_of (a county's: from its parent.pem); "" none */
 	struct roles *roles;
 	struct dpeer *peers;
 	size_t npeers, peercap;
@@ -133,6 +134,8 @@ void deliver_syn_ack(struct deliver *d, const char *peer, unsigned lane, uint64_
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx);
 void deliver_route_of(const Carenet__Item *it, struct roles_route *rt);
+/* A county: clears rt->up for anything but an aggregate (counted). */
+void deliver_gate_up(struct deliver *d, const Carenet__Item *it, struct roles_route *rt);
 /* Failover (deliver_direct.c): an item this node originates on the urgent
  * lane going up is also queued for the county-direct link. */
 int deliver_route_direct(struct deliver *d, const struct roles_route *rt, unsigned lane,

@@ -69,17 +69,29 @@ int deliver_route_direct(struct deliver *d, const struct roles_route *rt, unsign
 	return keep(ds, d->direct_id, idx);
 }
 
+/* Above the county only aggregates (roles_may_cross_up): a county keeps
+ * anything else off its upward link, counted. The prefecture or province
+ * refuses it again on receipt (roles_apply). */
+void deliver_gate_up(struct deliver *d, const Carenet__Item *it, struct roles_route *rt)
+{
+	if (!rt->up || d->me->role != PKI_ROLE_COUNTY || roles_may_cross_up(it))
+		return;
+	rt->up = 0;
+	if (d->env.cfg->parent_endpoint[0])
+		d->cdelta[CTR_UP_WITHHELD]++;
+}
+
 /* Adds item idx to the destinations its route names. */
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
 {
 	const char *me = d->me->id;
 	size_t ml = strlen(me), cl = ml + 3;
-	char parent[PKI_ID_MAX], child[PKI_ID_MAX];
+	char child[PKI_ID_MAX];
 	int rc;
 
-	if (rt->up && pki_parent_id(me, parent, sizeof(parent)) == 0 &&
-	    d->env.cfg->parent_endpoint[0] && (rc = keep(ds, parent, idx)) != 0)
+	if (rt->up && d->parent_id[0] && d->env.cfg->parent_endpoint[0] &&
+	    (rc = keep(ds, d->parent_id, idx)) != 0)
 		return rc;
 	if (rt->all_children && ml < 12) {
 		struct child_arg a = {ds, idx, 0};

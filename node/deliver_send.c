@@ -187,6 +187,7 @@ static int sign_batch(struct deliver *d, MDB_txn *txn, unsigned lane, const size
 	d->scratch->n = 0;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		deliver_route_of(d->pend[idx[k]].it, &rt);
+		deliver_gate_up(d, d->pend[idx[k]].it, &rt);
 		rc = deliver_route(d, txn, &rt, d->scratch, k);
 		if (rc == 0)
 			rc = deliver_route_direct(d, &rt, lane, d->scratch, k);

@@ -235,20 +235,43 @@ static int fill_below(Carenet__OfficeHealth *o, const char *via, const Carenet__
 	return take_figures(o, s, r, now);
 }
 
+/* The direct child of me on the way to id: of the prefixes of id that the
+ * arithmetic makes children of me, the longest with a session here (a county
+ * reporting to its province directly, beside its prefecture), else the
+ * first (a township's id under a county). */
+static void via_of(const char *me, const char *id, const Carenet__Status *links, char *via,
+                   size_t len)
+{
+	static const size_t lens[] = {2, 4, 6, 9, 12};
+	char p[PKI_ID_MAX];
+	size_t ml = strlen(me), il = strlen(id);
+	int found = 0;
+
+	snprintf(via, len, "%s", id);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		if (lens[i] <= ml || lens[i] > il)
+			continue;
+		snprintf(p, sizeof(p), "%.*s", (int)lens[i], id);
+		if (!pki_is_direct_child(me, p))
+			continue;
+		if (session_of(links, p) || !found)
+			snprintf(via, len, "%s", p);
+		found |= session_of(links, p) != NULL;
+	}
+}
+
 int health_rows(struct health *h, struct store *st, const char *me, const Carenet__Status *links,
                 uint64_t now, uint64_t stale, Carenet__OfficeHealth ***rows, size_t *n)
 {
 	struct rows a = {NULL, 0, 0, 0};
 	struct reg_arg ra = {st, me, &a};
-	size_t mlen = strlen(me);
 	int rc = store_read(st, registry_txn, &ra);
 
 	for (size_t i = 0; rc == 0 && i < a.n; i++) {
 		Carenet__OfficeHealth *o = a.v[i];
 		char via[PKI_ID_MAX];
-		size_t vlen = strlen(o->id) - mlen > 3 ? mlen + 3 : strlen(o->id);
 
-		snprintf(via, sizeof(via), "%.*s", (int)vlen, o->id);
+		via_of(me, o->id, links, via, sizeof(via));
 		const struct report *r = report_of(h, via);
 		rc = strcmp(via, o->id) == 0 ? fill_child(o, session_of(links, via), r, now)
 		                             : fill_below(o, via, links, r, now, stale);

@@ -363,8 +363,10 @@ static int open_parent(struct link *l)
 	int rc;
 
 	snprintf(p->endpoint, sizeof(p->endpoint), "%s", c->parent_endpoint);
-	if (pki_parent_id(l->me->id, p->expect_id, sizeof(p->expect_id)) != 0) {
-		log_error("link: %s has no parent tier but the config names a parent", l->me->id);
+	if (pki_parent_of(l->me->id, c->parent_cert, p->expect_id, sizeof(p->expect_id)) != 0) {
+		log_error("link: %s has no parent tier but the config names a parent (or %s is "
+		          "not the certificate of its prefecture or province)",
+		          l->me->id, c->parent_cert);
 		return CN_ECONFIG;
 	}
 	if ((rc = pki_cert_file_curve(c->parent_cert, p->s.key)) != 0) {

@@ -405,6 +405,7 @@ static int make_policy(struct node *n)
 	p->auto_rectify = n->cfg->auto_rectify;
 	p->rectify_after = (uint64_t)n->cfg->rectify_hours * 3600u;
 	p->max_document = n->cfg->max_document;
+	p->rollup = n->me->role == PKI_ROLE_COUNTY && n->cfg->parent_endpoint[0];
 	p->report_ack[0] = n->cfg->report_ack_urgent_s;
 	p->report_ack[1] = n->cfg->report_ack_high_s;
 	p->report_ack[2] = n->cfg->report_ack_normal_s;
@@ -527,7 +528,8 @@ static void node_checkpoint(struct node *n, int force)
 	struct ckpt_arg a = {n, force, 0};
 	int rc;
 
-	if (!n->roles || !n->deliver || n->me->role == PKI_ROLE_COUNTY)
+	if (!n->roles || !n->deliver || n->me->role == PKI_ROLE_COUNTY ||
+	    pki_role_above_county(n->me->role))
 		return;
 	if ((rc = deliver_write(n->deliver, checkpoint_txn, &a)) != 0)
 		log_warnx("node: audit checkpoint not made: %s", cn_strerror(rc));

@@ -262,7 +262,7 @@ static void summary_send(struct node *n, Carenet__OfficeHealth **rows, size_t nr
 	Carenet__OfficeHealth me = CARENET__OFFICE_HEALTH__INIT, **all;
 	char parent[PKI_ID_MAX];
 
-	if (pki_parent_id(n->me->id, parent, sizeof(parent)) != 0 ||
+	if (pki_parent_of(n->me->id, n->cfg->parent_cert, parent, sizeof(parent)) != 0 ||
 	    !(all = calloc(nrows + 1, sizeof(*all))))
 		return;
 	self_row(n, &me);

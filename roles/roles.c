@@ -15,6 +15,7 @@
 #include "docs.h"
 #include "reports.h"
 #include "roles_reports.h"
+#include "roles_rollup.h"
 #include "err.h"
 #include "roles_int.h"
 
@@ -99,10 +100,24 @@ static int check_ids(const Carenet__Item *item, char *why, size_t whylen)
 		if (!roles_office_ok(ids[i]))
 			bad = ids[i];
 	if (bad) {
-		roles_why(why, whylen, "\"%.40s\" is not an office id (6, 9 or 12 digits)", bad);
+		roles_why(why, whylen, "\"%.40s\" is not an office id (2, 4, 6, 9 or 12 digits)", bad);
 		return CN_EINVAL;
 	}
 	return 0;
+}
+
+/* Above the county only aggregates: a province or prefecture refuses from
+ * below anything but what roles_may_cross_up allows (roles_rollup.c). */
+static int above_county_ok(struct roles *r, const Carenet__Item *item, const char *from,
+                           char *why, size_t whylen)
+{
+	if (!pki_role_above_county(r->env.me->role) || roles_may_cross_up(item))
+		return 0;
+	roles_why(why, whylen,
+	          "only aggregates cross above the county: %s sent an item of body %d from %s "
+	          "(a county sends its monthly roll-up, nothing else)",
+	          from, (int)item->body_case, item->origin);
+	return CN_EROLE;
 }
 
 int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
@@ -134,6 +149,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	if (!from)
 		from = "";
+	if ((rc = above_county_ok(r, item, from, why, whylen)) != 0)
+		return rc;
 	switch (item->body_case) {
 	case CARENET__ITEM__BODY_DIRECTIVE:
 		return directive_apply(r, txn, item, origin, from, route, why, whylen);
@@ -161,6 +178,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return roles_report_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_REPORT_STEP:
 		return reports_step_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_ROLLUP:
+		return rollup_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_FINDING:
 		return roles_finding_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
@@ -171,16 +190,19 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 
 uint64_t roles_next_due(struct roles *r)
 {
-	uint64_t a = deadline_next_due(r), b = reports_next_due(r);
+	uint64_t a = deadline_next_due(r), b = reports_next_due(r), c = rollup_next_due(r);
 
-	return a < b ? a : b;
+	a = a < b ? a : b;
+	return a < c ? a : c;
 }
 
 int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 {
 	int rc = deadline_fire(r, txn, now);
 
-	return rc ? rc : reports_fire(r, txn, now);
+	if (rc == 0)
+		rc = reports_fire(r, txn, now);
+	return rc ? rc : rollup_fire(r, txn, now);
 }
 
 int roles_checkpoint(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64_t max_age,

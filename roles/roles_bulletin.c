@@ -37,6 +37,7 @@
 
 struct bul {
 	struct roles *r;
+	MDB_txn *txn; /* roles_bulletin_counts: inside the caller's transaction */
 	Carenet__BulletinReply *b;
 	Carenet__BulletinOffice **o;
 	size_t no, co;
@@ -166,7 +167,7 @@ static int bul_directives(struct bul *c)
 	q.state = "all";
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST;
 	req.directive_list = &q;
-	rc = directives_list_req(c->r, &req, &rep);
+	rc = c->txn ? directives_list_txn(c->r, c->txn, &rep) : directives_list_req(c->r, &req, &rep);
 	for (size_t i = 0; rc == 0 && i < rep.n_directives; i++)
 		rc = bul_directive(c, rep.directives[i]);
 	directives_views_free(&rep);
@@ -199,7 +200,7 @@ static int bul_reports(struct bul *c)
 	int rc;
 
 	q.state = "";
-	rc = reports_list_req(c->r, &q, &rep);
+	rc = c->txn ? reports_list_txn(c->r, c->txn, &rep) : reports_list_req(c->r, &q, &rep);
 	for (size_t i = 0; rc == 0 && i < rep.n_reports; i++) {
 		const Carenet__ReportState *st = rep.reports[i];
 		Carenet__BulletinOffice *o;
@@ -537,6 +538,32 @@ int roles_bulletin_req(struct roles *r, const Carenet__ControlRequest *req,
 out:
 	bul_offices(&c);
 	return rc;
+}
+
+int roles_bulletin_counts(struct roles *r, MDB_txn *txn, const char *month,
+                          Carenet__BulletinReply **out)
+{
+	Carenet__BulletinRequest q = CARENET__BULLETIN_REQUEST__INIT;
+	struct bul c = {.r = r, .txn = txn};
+	int rc;
+
+	*out = NULL;
+	if (!(c.b = calloc(1, sizeof(*c.b))))
+		return CN_ENOMEM;
+	carenet__bulletin_reply__init(c.b);
+	q.month = (char *)month;
+	rc = bul_head(&c, &q);
+	if (rc == 0)
+		rc = bul_directives(&c);
+	if (rc == 0)
+		rc = bul_reports(&c);
+	bul_offices(&c);
+	if (rc != 0) {
+		carenet__bulletin_reply__free_unpacked(c.b, NULL);
+		return rc;
+	}
+	*out = c.b;
+	return 0;
 }
 
 void roles_bulletin_free(Carenet__ControlReply *rep)

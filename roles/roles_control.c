@@ -34,6 +34,7 @@
 #include "roles_int.h"
 #include "roles_bulletin.h"
 #include "roles_reports.h"
+#include "roles_rollup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +148,8 @@ static int doc_list_req(struct roles *r, const Carenet__ControlRequest *req,
 static int ledger_summary_req(struct roles *r, const Carenet__ControlRequest *req,
                               Carenet__ControlReply *rep)
 {
+	if (pki_role_above_county(r->env.me->role)) /* only roll-ups are held here */
+		return rollup_summary(r, req->ledger_summary, rep);
 	return records_summary(r, req->ledger_summary, rep);
 }
 
@@ -299,6 +302,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	compliance_reply_free(rep);
 	finding_reply_free(rep);
 	roles_bulletin_free(rep);
+	rollup_summary_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

@@ -196,6 +196,16 @@ static void office_free(struct office *o)
 	drop_after(o, 0, 0);
 }
 
+void office_open(struct office *o, const char *id)
+{
+	office_init(o, id);
+}
+
+void office_close(struct office *o)
+{
+	office_free(o);
+}
+
 struct reg {
 	struct office *o;
 	const char *id;

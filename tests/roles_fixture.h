@@ -82,6 +82,9 @@ int f_write(void *arg, int (*fn)(MDB_txn *, void *), void *fnarg);
 void drop_after(struct office *o, size_t n, uint64_t seq);
 void office_start(struct office *o);
 void office_stop(struct office *o);
+/* One more office (e.g. a prefecture) under the fixture's directory, and its end. */
+void office_open(struct office *o, const char *id);
+void office_close(struct office *o);
 
 /* ---- operations (the replies and items are the caller's to free) */
 Carenet__Item *item_at(struct office *o, size_t i);

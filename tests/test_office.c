@@ -25,6 +25,17 @@ static void test_ids(void)
 	CHECK_INT(pki_role_from_id("I5301-AB"), PKI_ROLE_NONE); /* upper case tag */
 	CHECK_INT(pki_role_from_id("I5301-"), PKI_ROLE_NONE);
 	CHECK_INT(pki_role_from_id("I5301ab"), PKI_ROLE_NONE);
+	CHECK_INT(pki_role_from_id("53"), PKI_ROLE_PROVINCE);
+	CHECK_INT(pki_role_from_id("5301"), PKI_ROLE_PREFECTURE);
+	CHECK_INT(pki_role_from_id("5"), PKI_ROLE_NONE);
+	CHECK_INT(pki_role_from_id("530"), PKI_ROLE_NONE);
+	CHECK_INT(pki_role_from_id("53a1"), PKI_ROLE_NONE);
+	CHECK_STR(pki_role_name(PKI_ROLE_PROVINCE), "province");
+	CHECK_STR(pki_role_name(PKI_ROLE_PREFECTURE), "prefecture");
+	CHECK_INT(pki_role_parse("prefecture"), PKI_ROLE_PREFECTURE);
+	CHECK_INT(pki_role_above_county(PKI_ROLE_PROVINCE), 1);
+	CHECK_INT(pki_role_above_county(PKI_ROLE_PREFECTURE), 1);
+	CHECK_INT(pki_role_above_county(PKI_ROLE_COUNTY), 0);
 	CHECK_INT(pki_role_from_id("53010"), PKI_ROLE_NONE);
 	CHECK_INT(pki_role_from_id("5301020010"), PKI_ROLE_NONE);
 	CHECK_INT(pki_role_from_id("53010200100a"), PKI_ROLE_NONE);
@@ -46,7 +57,11 @@ static void test_ids(void)
 	CHECK_STR(buf, "530102");
 	CHECK_INT(pki_parent_id("530102001007", buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "530102001");
-	CHECK_INT(pki_parent_id("530102", buf, sizeof(buf)), CN_EINVAL);
+	CHECK_INT(pki_parent_id("530102", buf, sizeof(buf)), 0); /* a county: its prefecture */
+	CHECK_STR(buf, "5301");
+	CHECK_INT(pki_parent_id("5301", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "53");
+	CHECK_INT(pki_parent_id("53", buf, sizeof(buf)), CN_EINVAL); /* the top */
 	CHECK_INT(pki_parent_id("I5301-ab", buf, sizeof(buf)), CN_EINVAL);
 	CHECK_INT(pki_parent_id("530102001", buf, 6), CN_EINVAL); /* no room for 6 + NUL */
 
@@ -55,6 +70,13 @@ static void test_ids(void)
 	CHECK_INT(pki_is_direct_child("530102", "530102001007"), 0); /* grandchild */
 	CHECK_INT(pki_is_direct_child("530103", "530102001"), 0);
 	CHECK_INT(pki_is_direct_child("530102", "530102"), 0);
+	CHECK_INT(pki_is_direct_child("5301", "530102"), 1);
+	CHECK_INT(pki_is_direct_child("53", "5301"), 1);
+	CHECK_INT(pki_is_direct_child("53", "530102"), 1);  /* a county reporting directly */
+	CHECK_INT(pki_is_direct_child("54", "530102"), 0);
+	CHECK_INT(pki_is_direct_child("5302", "530102"), 0);
+	CHECK_INT(pki_is_direct_child("53", "530102001"), 0);
+	CHECK_INT(pki_is_direct_child("5301", "530102001"), 0);
 
 	CHECK_INT(pki_scope_covers("53", "530102001"), 1);
 	CHECK_INT(pki_scope_covers("530102", "530102"), 1);

@@ -445,6 +445,16 @@ static void test_forged(void)
 	CHECK_INT(verify_x509(t, c, 1, &id), CN_ESCOPE);
 	CHECK(strstr(last_why, "outside the issuer's scope 53") != NULL);
 	X509_free(c[0]);
+	/* a township in the root's scope but issued by the root: only inspectors,
+	 * provinces and prefectures are */
+	c[0] = forge(root, rkey, k1, "53", "530102001", 0, "township", 1);
+	CHECK_INT(verify_x509(t, c, 1, &id), CN_ESCOPE);
+	CHECK(strstr(last_why, "may not be issued by the root CA") != NULL);
+	X509_free(c[0]);
+	c[0] = forge(root, rkey, k1, "53", "5301", 0, "prefecture", 1);
+	CHECK_INT(verify_x509(t, c, 1, &id), 0);
+	CHECK_INT(id.role, PKI_ROLE_PREFECTURE);
+	X509_free(c[0]);
 	/* role extension not matching the id */
 	c[0] = forge(cca, ckey, k1, "530102", "530102001", 0, "village", 1);
 	CHECK_INT(verify_x509(t, c, 2, &id), CN_EVERIFY);

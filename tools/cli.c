@@ -35,6 +35,10 @@ const char *cmd_self_exe(void)
 
 static const char *role_zh(const char *role)
 {
+	if (strcmp(role, "province") == 0)
+		return "省民政厅";
+	if (strcmp(role, "prefecture") == 0)
+		return "州市民政局";
 	if (strcmp(role, "county") == 0)
 		return "县级指导中心";
 	if (strcmp(role, "township") == 0)
@@ -569,6 +573,18 @@ static void tree_json(struct json *j, const Carenet__OfficeHealth *o, int depth)
 	json_obj_end(j);
 }
 
+/* Levels from me down to id: the id lengths (2, 4, 6, 9, 12) past me's up
+ * to id's (a township under its county 1, a village 2). */
+static int tree_depth(const char *me, const char *id)
+{
+	static const size_t lens[] = {2, 4, 6, 9, 12};
+	int d = 0;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		d += lens[i] > strlen(me) && lens[i] <= strlen(id);
+	return d;
+}
+
 static void tree_row(const Carenet__OfficeHealth *o, int depth, int fmt, struct json *j,
                      struct table *t, const char *tz)
 {
@@ -638,8 +654,7 @@ static int tree_print(const Carenet__Status *st, int fmt, const char *tz)
 	tree_head(st, fmt, &j, &t);
 	for (size_t i = 0; i < st->n_subtree; i++) {
 		const Carenet__OfficeHealth *o = st->subtree[i];
-		int depth = (int)(strlen(o->id) - strlen(st->id)) / 3;
-		tree_row(o, depth > 0 ? depth : 0, fmt, &j, &t, tz);
+		tree_row(o, tree_depth(st->id, o->id), fmt, &j, &t, tz);
 		n[o->state < 4 ? o->state : 3]++;
 	}
 	if (fmt == 'j') {

@@ -190,6 +190,72 @@ int record_accept(int argc, char **argv)
 
 /* ------------------------------------------------------------ ledger summary */
 
+/* One office's counts from its roll-up: plain counts, then per measure. */
+static void rollup_counts_json(struct json *j, const Carenet__ControlReply *rep, const char *id)
+{
+	for (size_t i = 0; i < rep->n_summary; i++) {
+		const Carenet__SummaryCount *s = rep->summary[i];
+		int first = 1;
+		if (strcmp(s->office, id) != 0)
+			continue;
+		if (!s->value[0]) {
+			json_u64(j, s->measure, s->count);
+			continue;
+		}
+		for (size_t k = 0; k < i && first; k++) /* each measure's object once */
+			first = strcmp(rep->summary[k]->office, id) ||
+			        strcmp(rep->summary[k]->measure, s->measure) ||
+			        !rep->summary[k]->value[0];
+		if (!first)
+			continue;
+		json_obj_begin(j, s->measure);
+		for (size_t k = i; k < rep->n_summary; k++)
+			if (!strcmp(rep->summary[k]->office, id) &&
+			    !strcmp(rep->summary[k]->measure, s->measure) && rep->summary[k]->value[0])
+				json_u64(j, rep->summary[k]->value, rep->summary[k]->count);
+		json_obj_end(j);
+	}
+}
+
+static int rollup_has_children(const Carenet__ControlReply *rep, const char *id)
+{
+	for (size_t i = 0; i < rep->n_summary; i++)
+		if (!strcmp(rep->summary[i]->office, id) &&
+		    !strcmp(rep->summary[i]->measure, "children"))
+			return 1;
+	return 0;
+}
+
+/* At a province or prefecture: {"offices": [{"id", "month", "children", ...}]},
+ * each office's latest roll-up (R29). */
+static void rollup_json(const Carenet__ControlReply *rep)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_obj_begin(&j, NULL);
+	json_arr_begin(&j, "offices");
+	for (size_t i = 0; i < rep->n_rollups; i++) {
+		const Carenet__RollupOffice *o = rep->rollups[i];
+		json_obj_begin(&j, NULL);
+		json_str(&j, "id", o->id);
+		json_str(&j, "month", o->month);
+		json_u64(&j, "made_at", o->made_at);
+		json_u64(&j, "received", o->received);
+		json_arr_begin(&j, "counties");
+		for (size_t k = 0; k < o->n_counties; k++)
+			json_str(&j, NULL, o->counties[k]);
+		json_arr_end(&j);
+		if (!rollup_has_children(rep, o->id))
+			json_u64(&j, "children", 0); /* always present */
+		rollup_counts_json(&j, rep, o->id);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	json_finish(&j);
+}
+
 static void summary_json(const Carenet__ControlReply *rep)
 {
 	struct json j;
@@ -257,7 +323,9 @@ static void summary_print(const Carenet__ControlReply *rep, int csv)
 static const struct args_opt summary_opts[] = {
     o_cfg,
     {"office", ARGS_LONG('o'), "PREFIX", "owners whose id begins with PREFIX"},
-    {"json", 'j', NULL, "{office: {children: N, category: {...}, ...}}"},
+    {"json", 'j', NULL,
+     "{office: {children: N, category: {...}, ...}}; at a province\n"
+     "or prefecture {offices: [{id, month, children: N, ...}]}"},
     {"csv", ARGS_LONG('v'), NULL, "office, measure, value, count as CSV (UTF-8 with BOM)"},
     {0}};
 static const struct args_cmd summary_cmd = {
@@ -265,7 +333,8 @@ static const struct args_cmd summary_cmd = {
     "Counts of the records held here, per owner office (台账汇总): children (open\n"
     "child records), by category, guardianship status and school stage; staff\n"
     "(without an end date) and homes (儿童之家); activities and visits per month.\n"
-    "No personal field is in it.\n",
+    "No personal field is in it. At a province or prefecture: each county's and\n"
+    "prefecture's latest monthly roll-up (月汇总上报, R29), the only ledger there.\n",
     summary_opts, NULL};
 
 static int ledger_summary(int argc, char **argv)
@@ -284,7 +353,9 @@ static int ledger_summary(int argc, char **argv)
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_LEDGER_SUMMARY;
 	req.ledger_summary = &q;
 	if ((rc = call("carenet ledger summary", o.cfgpath, &req, &rep)) == 0) {
-		if (o.json)
+		if (o.json && rep->above_county)
+			rollup_json(rep);
+		else if (o.json)
 			summary_json(rep);
 		else
 			summary_print(rep, o.csv);

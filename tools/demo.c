@@ -55,9 +55,13 @@ static const struct args_opt demo_opts[] = {
      "write the PKI and configs, print how to run each\n"
      "node, start nothing (configs without test clocks)"},
     {"base-port", ARGS_LONG('p'), "P", "listen on ports P, P+1, ... instead of free ports"},
+    {"province", ARGS_LONG('P'), NULL,
+     "above the county: province node " DEMO_ROOT_SCOPE ", prefecture\n"
+     DEMO_PREFECTURE " and --counties counties under it (no scenario)"},
+    {"counties", ARGS_LONG('C'), "N", "with --province: counties 530102, 530103, ... (default 2)"},
     {0}};
 static const struct args_cmd demo_cmd = {
-    "carenet demo", "[-d DIR] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
+    "carenet demo", "[-d DIR] [--province [--counties N]] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
     "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
     "villages per township — and runs every node as its own process on 127.0.0.1\n"
     "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
@@ -82,7 +86,13 @@ static const struct args_cmd demo_cmd = {
     "The nodes it starts run test clocks (test_clock = true; the county:\n"
     "deadline.remind \"5m\", auto_rectify, rectify_hours 1), which the scenario\n"
     "moves on instead of waiting; move them yourself with\n"
-    "carenet clock -c DIR/<id>/node.cfg --advance 1h.\n",
+    "carenet clock -c DIR/<id>/node.cfg --advance 1h.\n"
+    "\n"
+    "--province builds the tree above the county (issue 14): the province node\n"
+    DEMO_ROOT_SCOPE " and prefecture " DEMO_PREFECTURE " (both issued by the root CA), and N\n"
+    "counties 530102, 530103, ... each with its own county CA (DIR/ca-<county>),\n"
+    "its townships and villages, reporting to the prefecture. Only each\n"
+    "county's monthly roll-up crosses its upward link. It plays no scenario.\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
     "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
@@ -95,7 +105,9 @@ static const struct args_cmd demo_cmd = {
 
 static size_t demo_total(const struct demo *d)
 {
-	return 1 + (size_t)d->townships * (1 + (size_t)d->villages);
+	size_t county = 1 + (size_t)d->townships * (1 + (size_t)d->villages);
+
+	return d->province ? 2 + (size_t)d->counties * county : county;
 }
 
 static int demo_parse_int(const char *s, long lo, long hi, int *out)
@@ -118,6 +130,8 @@ static int demo_parse_value(struct demo *d, int key, const char *v)
 		return args_usage_error(&demo_cmd, "--townships must be 1..99, not '%s'", v);
 	if (key == ARGS_LONG('v') && demo_parse_int(v, 1, 999, &d->villages) < 0)
 		return args_usage_error(&demo_cmd, "--villages must be 1..999, not '%s'", v);
+	if (key == ARGS_LONG('C') && demo_parse_int(v, 1, 98, &d->counties) < 0)
+		return args_usage_error(&demo_cmd, "--counties must be 1..98, not '%s'", v);
 	if (key == ARGS_LONG('p') && demo_parse_int(v, 1024, 65535 - 100, &d->base_port) < 0)
 		return args_usage_error(&demo_cmd, "--base-port must be 1024..65435, not '%s'", v);
 	if (key == ARGS_LONG('D') && (util_parse_duration(v, &d->duration) < 0 || d->duration == 0))
@@ -132,7 +146,7 @@ static int demo_parse_value(struct demo *d, int key, const char *v)
 static int demo_parse_args(struct demo *d, int argc, char **argv)
 {
 	struct args g;
-	int ch;
+	int ch, counties = 0;
 
 	args_begin(&g, &demo_cmd, argc, argv);
 	while ((ch = args_next(&g)) != ARGS_END) {
@@ -148,6 +162,12 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 		case ARGS_LONG('N'):
 			d->no_scenario = 1;
 			break;
+		case ARGS_LONG('P'):
+			d->province = d->no_scenario = 1; /* the scenario is a county's */
+			break;
+		case ARGS_LONG('C'):
+			counties = 1;
+			/* fall through */
 		case ARGS_LONG('t'):
 		case ARGS_LONG('v'):
 		case ARGS_LONG('p'):
@@ -161,6 +181,8 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 	}
 	if (args_operands(&g, 0, 0) != 0)
 		return CN_EUSAGE;
+	if (counties && !d->province)
+		return args_usage_error(&demo_cmd, "--counties goes with --province");
 	if (!d->setup_only && demo_total(d) > DEMO_RUN_MAX) {
 		args_usage_error(&demo_cmd,
 		                 "%zu nodes would be %zu processes on this machine; at most %d "
@@ -370,26 +392,35 @@ static int demo_is_last_child(const struct demo *d, size_t i)
 	return 1;
 }
 
+/* The columns of a node's ancestors below the top: "│  " where an ancestor
+ * has siblings after it, else "   ". */
+static void demo_tree_prefix(const struct demo *d, int a, char *out, size_t len)
+{
+	if (a < 0 || d->nodes[a].parent < 0)
+		return;
+	demo_tree_prefix(d, d->nodes[a].parent, out, len);
+	if (strlen(out) + 8 < len)
+		strcat(out, demo_is_last_child(d, (size_t)a) ? "   " : "│  ");
+}
+
 static void demo_print_tree(const struct demo *d, FILE *f)
 {
-	int namew = 0, idw = d->villages ? 18 : 12;
+	int namew = 0, idw = (d->villages ? 18 : 12) + (d->province ? 6 : 0);
 
 	for (size_t i = 0; i < d->n; i++)
 		if (demo_width(d->nodes[i].name) > namew)
 			namew = demo_width(d->nodes[i].name);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct demo_node *nd = &d->nodes[i];
-		char prefix[32] = "";
+		char prefix[64] = "";
 		int w;
 
-		if (nd->role == PKI_ROLE_VILLAGE)
-			snprintf(prefix, sizeof(prefix), "%s",
-			         demo_is_last_child(d, (size_t)nd->parent) ? "   " : "│  ");
+		demo_tree_prefix(d, nd->parent, prefix, sizeof(prefix));
 		if (nd->parent >= 0)
 			strcat(prefix, demo_is_last_child(d, i) ? "└─ " : "├─ ");
 		w = demo_width(prefix) + (int)strlen(nd->id);
-		fprintf(f, "%s%s%*s  %-8s  %s%*s  %s", prefix, nd->id, idw - w, "",
-		        pki_role_name(nd->role), nd->name, namew - demo_width(nd->name), "",
+		fprintf(f, "%s%s%*s  %-*s  %s%*s  %s", prefix, nd->id, idw - w, "",
+		        d->province ? 10 : 8, pki_role_name(nd->role), nd->name, namew - demo_width(nd->name), "",
 		        demo_state(nd));
 		if (nd->parent < 0 && nd->reachable)
 			fprintf(f, " %s", nd->conf->listen);
@@ -662,7 +693,7 @@ static void demo_free(struct demo *d)
 
 int cmd_demo(int argc, char **argv)
 {
-	struct demo d = {.townships = 2, .villages = 2};
+	struct demo d = {.townships = 2, .villages = 2, .counties = 2};
 	int rc;
 
 	if ((rc = demo_parse_args(&d, argc, argv)) != 0)

@@ -22,12 +22,17 @@
 #define DEMO_COUNTY_NAME "示范县儿童福利指导中心 (demo)"
 #define DEMO_ROOT_SCOPE "53"
 #define DEMO_ROOT_NAME "云南省民政厅 (demo)"
+/* --province: the province node (the root's scope) and prefecture 5301 over
+ * --counties counties 530102, 530103, ... (issue 14) */
+#define DEMO_PROVINCE_NAME "云南省民政厅 Province (demo)"
+#define DEMO_PREFECTURE "5301"
+#define DEMO_PREFECTURE_NAME "示范州民政局 Prefecture (demo)"
 
 struct demo_node {
 	char id[PKI_ID_MAX];
 	char name[PKI_NAME_MAX];
 	enum pki_role role;
-	int parent;          /* index in demo.nodes; -1 for the county */
+	int parent;          /* index in demo.nodes; -1 for the top (county or province) */
 	int port;            /* listen port; 0 for villages */
 	char *dir;           /* DIR/<id> */
 	char *cfg;           /* DIR/<id>/node.cfg */
@@ -45,6 +50,7 @@ struct demo_node {
 struct demo {
 	char *dir;
 	int townships, villages, base_port, setup_only, no_scenario;
+	int province, counties; /* --province [--counties N] */
 	uint64_t duration; /* seconds; 0 = until a signal */
 	struct demo_node *nodes;
 	size_t n;

@@ -33,28 +33,31 @@
 
 /* ---- the plan: ids, names, roles, ports ---- */
 
-/* Nodes are kept in depth-first order: county, township 1, its villages,
- * township 2, ... so parents precede children and the tree prints in order. */
-int demo_plan(struct demo *d)
+static void plan_node(struct demo_node *nd, const char *id, const char *name, enum pki_role role,
+                      int parent)
 {
-	size_t i = 0;
+	snprintf(nd->id, PKI_ID_MAX, "%s", id);
+	snprintf(nd->name, PKI_NAME_MAX, "%s", name);
+	nd->role = role;
+	nd->parent = parent;
+}
 
-	d->n = 1 + (size_t)d->townships * (1 + (size_t)d->villages);
-	d->links = d->n - 1;
-	if (!(d->nodes = calloc(d->n, sizeof(*d->nodes))))
-		return CN_ENOMEM;
-	snprintf(d->nodes[0].id, PKI_ID_MAX, "%s", DEMO_COUNTY);
-	snprintf(d->nodes[0].name, PKI_NAME_MAX, "%s", DEMO_COUNTY_NAME);
-	d->nodes[0].role = PKI_ROLE_COUNTY;
-	d->nodes[0].parent = -1;
+/* One county from index i on: the county, township 1, its villages,
+ * township 2, ...; returns the index after its last node. */
+static size_t plan_county(struct demo *d, size_t i, const char *county, const char *name,
+                          int parent)
+{
+	int ci = (int)i;
+
+	plan_node(&d->nodes[i], county, name, PKI_ROLE_COUNTY, parent);
 	for (int t = 1; t <= d->townships; t++) {
 		struct demo_node *tn = &d->nodes[++i];
 		int ti = (int)i;
 
-		snprintf(tn->id, PKI_ID_MAX, "%s%03d", DEMO_COUNTY, t % 1000);
+		snprintf(tn->id, PKI_ID_MAX, "%s%03d", county, t % 1000);
 		snprintf(tn->name, PKI_NAME_MAX, "第%d乡镇工作站 Township %d", t, t);
 		tn->role = PKI_ROLE_TOWNSHIP;
-		tn->parent = 0;
+		tn->parent = ci;
 		for (int v = 1; v <= d->villages; v++) {
 			struct demo_node *vn = &d->nodes[++i];
 
@@ -63,6 +66,34 @@ int demo_plan(struct demo *d)
 			         v);
 			vn->role = PKI_ROLE_VILLAGE;
 			vn->parent = ti;
+		}
+	}
+	return i + 1;
+}
+
+/* Nodes are kept in depth-first order (province, prefecture,) county,
+ * township 1, its villages, township 2, ... so parents precede children and
+ * the tree prints in order. */
+int demo_plan(struct demo *d)
+{
+	size_t county = 1 + (size_t)d->townships * (1 + (size_t)d->villages), i = 0;
+	char id[PKI_ID_MAX], name[PKI_NAME_MAX];
+
+	d->n = d->province ? 2 + (size_t)d->counties * county : county;
+	d->links = d->n - 1;
+	if (!(d->nodes = calloc(d->n, sizeof(*d->nodes))))
+		return CN_ENOMEM;
+	if (!d->province) {
+		plan_county(d, 0, DEMO_COUNTY, DEMO_COUNTY_NAME, -1);
+	} else {
+		plan_node(&d->nodes[0], DEMO_ROOT_SCOPE, DEMO_PROVINCE_NAME, PKI_ROLE_PROVINCE, -1);
+		plan_node(&d->nodes[1], DEMO_PREFECTURE, DEMO_PREFECTURE_NAME, PKI_ROLE_PREFECTURE,
+		          0);
+		i = 2;
+		for (int c = 0; c < d->counties; c++) {
+			snprintf(id, sizeof(id), "%s%02d", DEMO_PREFECTURE, c + 2);
+			snprintf(name, sizeof(name), "第%d示范县 County %d (demo)", c + 1, c + 1);
+			i = plan_county(d, i, id, name, 1);
 		}
 	}
 	for (i = 0; i < d->n; i++) {
@@ -75,22 +106,13 @@ int demo_plan(struct demo *d)
 	return 0;
 }
 
-/* Index of a planned node by id, or -1 (ids encode their position). */
+/* Index of a planned node by id, or -1. */
 long demo_index(const struct demo *d, const char *id)
 {
-	size_t len = strlen(id);
-	long t, v = 0;
-
-	if (strncmp(id, DEMO_COUNTY, 6) != 0 || (len != 6 && len != 9 && len != 12))
-		return -1;
-	if (len == 6)
-		return 0;
-	t = strtol((char[4]){id[6], id[7], id[8], 0}, NULL, 10);
-	if (len == 12)
-		v = strtol(id + 9, NULL, 10);
-	if (t < 1 || t > d->townships || v < 0 || v > d->villages)
-		return -1;
-	return 1 + (t - 1) * (d->villages + 1) + v;
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->nodes[i].id, id) == 0)
+			return (long)i;
+	return -1;
 }
 
 /* First port of the kernel's ephemeral range (outgoing connections take
@@ -226,6 +248,7 @@ struct demo_job {
 	int argc;
 	char *argv[16];
 	char arg[3][PATH_MAX]; /* storage for formatted arguments */
+	char parent_cert[PATH_MAX], parent_ep[64]; /* a county under a prefecture */
 	char log[PATH_MAX];
 	pid_t pid;
 };
@@ -313,6 +336,30 @@ static void demo_job_add(struct demo_job *j, char *arg)
 	j->argv[j->argc] = NULL;
 }
 
+/* The CA that issues a node: the root (province, prefecture), else its county's. */
+static void demo_ca_of(const struct demo *d, const struct demo_node *nd, char *out, size_t len)
+{
+	if (pki_role_above_county(nd->role))
+		snprintf(out, len, "%s/ca-root", d->dir);
+	else
+		snprintf(out, len, "%s/ca-%.6s", d->dir, nd->id);
+}
+
+/* A county under the prefecture: its parent's certificate and endpoint. */
+static void demo_issue_parent(struct demo *d, const struct demo_node *nd, struct demo_job *j)
+{
+	if (!d->province || nd->role != PKI_ROLE_COUNTY)
+		return;
+	snprintf(j->parent_cert, PATH_MAX, "%s/ca-root/issued/%s.pem", d->dir,
+	         d->nodes[nd->parent].id);
+	snprintf(j->parent_ep, sizeof(j->parent_ep), "tcp://127.0.0.1:%d",
+	         d->nodes[nd->parent].port);
+	demo_job_add(j, "--parent-cert");
+	demo_job_add(j, j->parent_cert);
+	demo_job_add(j, "--parent-endpoint");
+	demo_job_add(j, j->parent_ep);
+}
+
 static void demo_job_fill(struct demo *d, size_t i, enum demo_step step, struct demo_job *j)
 {
 	struct demo_node *nd = &d->nodes[i];
@@ -334,7 +381,7 @@ static void demo_job_fill(struct demo *d, size_t i, enum demo_step step, struct 
 		break;
 	case STEP_ISSUE:
 		j->fn = cmd_ca;
-		snprintf(j->arg[0], PATH_MAX, "%s/ca-%s", d->dir, DEMO_COUNTY);
+		demo_ca_of(d, nd, j->arg[0], PATH_MAX);
 		snprintf(j->arg[1], PATH_MAX, "%s/request.pem", nd->dir);
 		demo_job_add(j, "ca");
 		demo_job_add(j, "issue");
@@ -346,11 +393,13 @@ static void demo_job_fill(struct demo *d, size_t i, enum demo_step step, struct 
 			demo_job_add(j, "--endpoint");
 			demo_job_add(j, j->arg[2]);
 		}
+		demo_issue_parent(d, nd, j);
 		break;
 	case STEP_ENROLL:
 		j->fn = cmd_enroll;
-		snprintf(j->arg[0], PATH_MAX, "%s/ca-%s/issued/%s.bundle", d->dir, DEMO_COUNTY,
-		         nd->id);
+		demo_ca_of(d, nd, j->arg[1], PATH_MAX - 64);
+		if (snprintf(j->arg[0], PATH_MAX, "%s/issued/%s.bundle", j->arg[1], nd->id) >= PATH_MAX)
+			j->arg[0][0] = 0;
 		demo_job_add(j, "enroll");
 		demo_job_add(j, j->arg[0]);
 		demo_job_add(j, "--dir");
@@ -460,6 +509,17 @@ static int demo_root_sha(struct demo *d)
 	return rc;
 }
 
+/* Every county's CA, issued by the root at once (--root). */
+static int demo_county_cas(struct demo *d)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < d->n && rc == 0; i++)
+		if (d->nodes[i].role == PKI_ROLE_COUNTY)
+			rc = demo_ca_init(d, d->nodes[i].name, d->nodes[i].id, d->nodes[i].id);
+	return rc;
+}
+
 int demo_setup(struct demo *d)
 {
 	char logs[PATH_MAX];
@@ -476,8 +536,7 @@ int demo_setup(struct demo *d)
 	fprintf(stderr, "demo: building the PKI and %zu node configurations in %s\n", d->n, d->dir);
 	if ((rc = demo_ca_init(d, DEMO_ROOT_NAME, DEMO_ROOT_SCOPE, "root")) < 0 ||
 	    (rc = demo_root_sha(d)) < 0 ||
-	    (rc = demo_ca_init(d, DEMO_COUNTY_NAME, DEMO_COUNTY, DEMO_COUNTY)) < 0 ||
-	    (rc = demo_step(d, STEP_INIT, par)) < 0 ||
+	    (rc = demo_county_cas(d)) < 0 || (rc = demo_step(d, STEP_INIT, par)) < 0 ||
 	    (rc = demo_step(d, STEP_ISSUE, 1)) < 0 || /* one CA: in order, parents first */
 	    (rc = demo_step(d, STEP_ENROLL, par)) < 0)
 		return rc;
@@ -495,7 +554,11 @@ void demo_print_setup_only(const struct demo *d)
 	const char *exe = cmd_self_exe();
 
 	printf("Demo network of %zu nodes set up in %s\n", d->n, d->dir);
-	printf("Root CA: %s/ca-root   county CA: %s/ca-%s\n", d->dir, d->dir, DEMO_COUNTY);
+	if (d->province)
+		printf("Root CA: %s/ca-root (also issues %s and %s)   county CAs: %s/ca-<county>\n",
+		       d->dir, DEMO_ROOT_SCOPE, DEMO_PREFECTURE, d->dir);
+	else
+		printf("Root CA: %s/ca-root   county CA: %s/ca-%s\n", d->dir, d->dir, DEMO_COUNTY);
 	printf("Start each node (parents first), e.g. each in its own terminal:\n");
 	for (size_t i = 0; i < d->n; i++)
 		printf("  %s run -c %s\n", exe, d->nodes[i].cfg);

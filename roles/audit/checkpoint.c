@@ -89,8 +89,8 @@ int checkpoint_make(struct roles *r, MDB_txn *txn, uint64_t min_entries, uint64_
 	int rc;
 
 	*made = 0;
-	if (r->env.me->role == PKI_ROLE_COUNTY)
-		return 0;
+	if (r->env.me->role == PKI_ROLE_COUNTY || pki_role_above_county(r->env.me->role))
+		return 0; /* nothing but aggregates above the county */
 	if ((rc = audit_head(r->env.store, txn, &seq, head)) != 0)
 		return rc == CN_ENOTFOUND ? 0 : rc; /* nothing logged yet: nothing to vouch for */
 	rc = rec_get(r, txn, SELF_KEY, sizeof(SELF_KEY) - 1, &last);

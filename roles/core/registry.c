@@ -24,7 +24,7 @@ int registry_put(struct store *st, MDB_txn *txn, const char *id, enum pki_role r
 	MDB_val k = {id ? strlen(id) : 0, (void *)id}, d;
 	int rc;
 
-	if (!id_ok(id) || role <= PKI_ROLE_NONE || role > PKI_ROLE_INSPECTOR || nl >= PKI_NAME_MAX)
+	if (!id_ok(id) || role <= PKI_ROLE_NONE || role > PKI_ROLE_LAST || nl >= PKI_NAME_MAX)
 		return CN_EINVAL;
 	buf[0] = (uint8_t)role;
 	if (nl)
@@ -46,7 +46,7 @@ static int decode(const MDB_val *d, enum pki_role *role, const char **name, size
 	const uint8_t *p = d->mv_data;
 
 	if (d->mv_size < 1 || d->mv_size > PKI_NAME_MAX || p[0] == PKI_ROLE_NONE ||
-	    p[0] > PKI_ROLE_INSPECTOR) {
+	    p[0] > PKI_ROLE_LAST) {
 		log_warnx("registry: malformed entry of %zu bytes", d->mv_size);
 		return CN_ESTORE;
 	}

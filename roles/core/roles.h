@@ -58,6 +58,7 @@ struct roles_policy {
 	uint64_t report_ack[3];            /* reports: a hop's acknowledgement deadline in seconds,
 	                                    * by urgency (urgent, high, normal; 0: 1h, 12h, 72h) */
 	char standards_dir[1024];          /* compliance.standards_dir ("": sd_default_dir()) */
+	int rollup;                        /* a county with a parent: the monthly roll-up (R29) */
 };
 
 struct roles_env {
@@ -128,6 +129,13 @@ struct roles;
 
 int roles_new(const struct roles_env *env, struct roles **out);
 void roles_free(struct roles **r);
+
+/* Above the county only aggregates (docs/design.md, "Above the county"):
+ * 1 if an item of this body may cross a county's upward link (a Rollup, an
+ * Announce), 0 for anything else (records, reports, documents, statuses...).
+ * The county's engine keeps the rest off that link; a province or
+ * prefecture refuses it on receipt (roles_apply, CN_EROLE). */
+int roles_may_cross_up(const Carenet__Item *item);
 
 /* Checks and applies an item received from the neighbour `from` (see top). */
 int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,

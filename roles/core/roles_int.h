@@ -40,6 +40,7 @@ struct roles {
 	char id[ROLES_ID_MAX]; /* roles_control (valid until the next call) */
 	char detail[1024];
 	char caller[256]; /* roles_set_caller: who asked, added to audit entries */
+	uint64_t rollup_due; /* roles_rollup.c: next month's start (0: not known yet) */
 };
 
 /* A growable list of malloc'd strings. */

@@ -315,7 +315,7 @@ static int escalate(struct roles *r, MDB_txn *txn, const Carenet__Directive *d, 
 	Carenet__Item it = CARENET__ITEM__INIT;
 	Carenet__Escalation e = CARENET__ESCALATION__INIT;
 	char list[1024], detail[ROLES_MAX_TITLE + 160];
-	int rc, seen[PKI_ROLE_INSPECTOR + 1] = {0};
+	int rc, seen[PKI_ROLE_LAST + 1] = {0};
 
 	list_text(late, list, sizeof(list));
 	for (size_t i = 0; i < late->n; i++) {

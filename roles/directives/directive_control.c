@@ -605,12 +605,14 @@ static int show_txn(MDB_txn *txn, void *arg)
 	return rc;
 }
 
-/* A listing (id NULL) filtered by f, or the one directive id. */
-static int cmd_views(struct roles *r, const char *id, enum list_filter f,
-                     Carenet__ControlReply *rep)
+/* A listing (id NULL) filtered by f, or the one directive id; inside txn
+ * when given, else in a read transaction of its own. */
+static int cmd_views_in(struct roles *r, MDB_txn *txn, const char *id, enum list_filter f,
+                        Carenet__ControlReply *rep)
 {
 	struct list_ctx c = {r, f, id, NULL, 0, 0};
-	int rc = store_read(r->env.store, id ? show_txn : list_txn, &c);
+	int rc = txn ? (id ? show_txn : list_txn)(txn, &c)
+	             : store_read(r->env.store, id ? show_txn : list_txn, &c);
 
 	if (rc != 0) {
 		for (size_t i = 0; i < c.n; i++)
@@ -621,6 +623,17 @@ static int cmd_views(struct roles *r, const char *id, enum list_filter f,
 	rep->directives = c.v;
 	rep->n_directives = c.n;
 	return 0;
+}
+
+static int cmd_views(struct roles *r, const char *id, enum list_filter f,
+                     Carenet__ControlReply *rep)
+{
+	return cmd_views_in(r, NULL, id, f, rep);
+}
+
+int directives_list_txn(struct roles *r, MDB_txn *txn, Carenet__ControlReply *rep)
+{
+	return cmd_views_in(r, txn, NULL, F_ALL, rep);
 }
 
 static int parse_filter(struct roles *r, const char *s, enum list_filter *f)

@@ -96,5 +96,8 @@ int directives_inbox_req(struct roles *r, const Carenet__ControlRequest *req,
 int directives_ack_req(struct roles *r, const Carenet__ControlRequest *req,
                        Carenet__ControlReply *rep);
 void directives_views_free(Carenet__ControlReply *rep);
+/* Every directive's view (directive list --state all) inside txn: the
+ * monthly roll-up's count, in the engine's transaction. */
+int directives_list_txn(struct roles *r, MDB_txn *txn, Carenet__ControlReply *rep);
 
 #endif

@@ -178,6 +178,26 @@ static void counts_free(Carenet__SummaryCount **v, size_t n)
 	free(v);
 }
 
+int records_summary_txn(struct roles *r, MDB_txn *txn, const char *office,
+                        Carenet__SummaryCount ***v, size_t *n)
+{
+	struct sctx c = {.r = r, .office = office};
+	int ret = summary_txn(txn, &c);
+
+	if (ret != 0) {
+		counts_free(c.v, c.n);
+		return ret;
+	}
+	*v = c.v;
+	*n = c.n;
+	return 0;
+}
+
+void records_counts_free(Carenet__SummaryCount **v, size_t n)
+{
+	counts_free(v, n);
+}
+
 int records_summary(struct roles *r, const Carenet__LedgerSummaryRequest *q,
                     Carenet__ControlReply *rep)
 {

@@ -179,6 +179,11 @@ int records_accept_req(struct roles *r, const Carenet__RecordShowRequest *q,
 int records_summary(struct roles *r, const Carenet__LedgerSummaryRequest *q,
                     Carenet__ControlReply *rep);
 void records_summary_free(Carenet__ControlReply *rep);
+/* The same counts inside txn for owners under office ("" = all): *v
+ * malloc'd, freed with records_counts_free (the monthly roll-up). */
+int records_summary_txn(struct roles *r, MDB_txn *txn, const char *office,
+                        Carenet__SummaryCount ***v, size_t *n);
+void records_counts_free(Carenet__SummaryCount **v, size_t n);
 /* Children (open, of this list's office prefix) last verified before
  * `before` (YYYY-MM-DD): verified_at or a visit of kind 核实更新 naming
  * the child. Fills a sorted id set (free with records_idset_free). */

@@ -297,6 +297,24 @@ static int views(struct roles *r, struct vctx *c, Carenet__ControlReply *rep)
 	return 0;
 }
 
+int reports_list_txn(struct roles *r, MDB_txn *txn, Carenet__ControlReply *rep)
+{
+	struct vctx c = {.r = r, .state = ""};
+	int ret;
+
+	if (!r->env.open)
+		return CN_EPERM;
+	if ((ret = view_txn(txn, &c)) != 0) {
+		for (size_t i = 0; i < c.n; i++)
+			carenet__report_state__free_unpacked(c.v[i], NULL);
+		free(c.v);
+		return ret;
+	}
+	rep->reports = c.v;
+	rep->n_reports = c.n;
+	return 0;
+}
+
 int reports_list_req(struct roles *r, const Carenet__ReportListRequest *q,
                      Carenet__ControlReply *rep)
 {

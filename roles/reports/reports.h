@@ -147,5 +147,8 @@ int reports_list_req(struct roles *r, const Carenet__ReportListRequest *q,
 int reports_show_req(struct roles *r, const Carenet__ReportShowRequest *q,
                      Carenet__ControlReply *rep);
 void reports_reply_free(Carenet__ControlReply *rep);
+/* Every report held here (report list, masked) inside txn: the monthly
+ * roll-up's count, in the engine's transaction. */
+int reports_list_txn(struct roles *r, MDB_txn *txn, Carenet__ControlReply *rep);
 
 #endif

@@ -37,11 +37,22 @@ def check(cond, msg):
 
 
 def role_of(node_id):
-    return {6: "county", 9: "township", 12: "village"}[len(node_id)]
+    return {2: "province", 4: "prefecture", 6: "county", 9: "township",
+            12: "village"}[len(node_id)]
 
 
 def parent_of(node_id):
     return {6: None, 9: node_id[:6], 12: node_id[:9]}[len(node_id)]
+
+
+def plan_province_ids(counties, townships, villages):
+    """Ids of `demo --province`: province, prefecture, then each county's subtree."""
+    ids = ["53", "5301"]
+    for c in range(counties):
+        county = "5301%02d" % (c + 2)
+        for i in plan_ids(townships, villages):
+            ids.append(county + i[6:])
+    return ids
 
 
 def plan_ids(townships, villages):
@@ -94,16 +105,27 @@ class Net:
     def log_path(self, node_id):
         return os.path.join(self.dir, node_id, "node.log")
 
-    def children_of(self, node_id):
-        return [i for i in self.ids if parent_of(i) == node_id]
+    def parent_of(self, node_id):
+        """The parent in this network: a county's prefecture (province) when
+        the network has one (demo --province), else parent_of."""
+        if len(node_id) in (4, 6) and node_id[:len(node_id) - 2] in self.ids:
+            return node_id[:len(node_id) - 2]
+        return None if len(node_id) == 2 else parent_of(node_id)
 
-    def setup(self, townships, villages):
+    def children_of(self, node_id):
+        return [i for i in self.ids if self.parent_of(i) == node_id]
+
+    def setup(self, townships, villages, counties=None):
+        """demo --setup-only; with counties, demo --province --counties N."""
         argv = [self.carenet, "demo", "--setup-only", "--dir", self.dir,
                 "--townships", str(townships), "--villages", str(villages)]
+        if counties:
+            argv += ["--province", "--counties", str(counties)]
         r = run_cli(argv, timeout=120)
         check(r.returncode == 0, "%s exited %d:\n%s%s" % (" ".join(argv), r.returncode,
                                                        r.stdout, r.stderr))
-        self.ids = plan_ids(townships, villages)
+        self.ids = (plan_province_ids(counties, townships, villages) if counties
+                    else plan_ids(townships, villages))
         for i in self.ids:
             check(os.path.isfile(self.cfg(i)), "demo --setup-only wrote no %s" % self.cfg(i))
             check(self.cfg(i) in r.stdout,
@@ -275,10 +297,10 @@ class Net:
                 problems.append("%s not reachable" % i)
                 continue
             par = st.get("parent")
-            want_parent = parent_of(i)
+            want_parent = self.parent_of(i)
             if want_parent is None:
                 if par is not None:
-                    problems.append("%s (county) reports a parent %r" % (i, par))
+                    problems.append("%s (the top) reports a parent %r" % (i, par))
             else:
                 want = "down" if want_parent in down else "up"
                 if not isinstance(par, dict) or par.get("id") != want_parent \
