@@ -1,7 +1,7 @@
 /*
  * cli_bulletin: `carenet bulletin --month YYYY-MM` — the monthly bulletin
  * (月通报) the node computes (roles/roles_bulletin.c): a table, --json,
- * --csv (one row per office, BOM), --html FILE (cli_bulletin_html.c, with
+ * --csv (one row per office, BOM), --html FILE (render_bulletin_html.c, with
  * the compliance trend of the 6 month ends before it, asked of the node
  * here), --publish [--force] (the node sends it down as a circular).
  */
@@ -266,14 +266,14 @@ static void month_end(const char *date, int back, char *out, size_t len)
 }
 
 int cli_compliance_trend(const char *prog, const struct config *cfg, char **standards, size_t n,
-                         const char *office, const char *last, struct bul_trend *t)
+                         const char *office, const char *last, struct render_trend *t)
 {
 	memset(t, 0, sizeof(*t));
-	for (int k = BUL_TREND - 1; k >= 0; k--) {
+	for (int k = RENDER_TREND - 1; k >= 0; k--) {
 		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 		Carenet__ComplianceRequest cq = CARENET__COMPLIANCE_REQUEST__INIT;
 		Carenet__ControlReply *rep = NULL;
-		struct bul_point *p = &t->v[t->n];
+		struct render_point *p = &t->v[t->n];
 		int rc;
 		if (k == 0)
 			snprintf(p->at, sizeof(p->at), "%s", last);
@@ -301,7 +301,7 @@ int cli_compliance_trend(const char *prog, const struct config *cfg, char **stan
 static int bul_html(const char *prog, const struct config *cfg, const Carenet__BulletinReply *b,
                     const Carenet__BulletinRequest *q, const char *path)
 {
-	struct bul_trend t;
+	struct render_trend t;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -314,7 +314,7 @@ static int bul_html(const char *prog, const struct config *cfg, const Carenet__B
 		return rc;
 	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;
-	cli_bulletin_html(b, &t, f);
+	render_bulletin_html(b, &t, f);
 	fclose(f);
 	if ((rc = util_write_file(path, buf, len, 0644, 0)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
