@@ -25,6 +25,12 @@ struct render_trend {
 	size_t n;
 };
 
+/* The trend's dates: the last day of each of the RENDER_TREND months up to
+ * last (YYYY-MM-DD), last itself the final one, oldest first. */
+void render_trend_dates(const char *last, char at[RENDER_TREND][11]);
+/* One point of the trend: at and the counts per result of c. */
+void render_trend_point(struct render_point *p, const char *at, const Carenet__ComplianceReply *c);
+
 /* Counts per result (pass, fail, unknown, n/a) of c's indicators. */
 void render_compliance_counts(const Carenet__ComplianceReply *c, unsigned long n[4]);
 /* 1 if the standard is met: no applicable indicator other than pass and no

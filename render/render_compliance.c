@@ -7,6 +7,7 @@
  * township as a heat table, and the age of each office's data.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
@@ -39,6 +40,45 @@ int render_compliance_qualifies(const Carenet__ComplianceReply *c)
 		    strcmp(c->indicators[i]->result, "n/a"))
 			return 0;
 	return c->n_indicators > 0;
+}
+
+/* The last day of the month `back` months before date's (YYYY-MM-DD). */
+static void month_end(const char *date, int back, char *out, size_t len)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y = atoi(date), m = atoi(date + 5) - back, d;
+	while (m < 1)
+		m += 12, y--;
+	if (m > 12)
+		m = 12;
+	d = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+	/* bounded for the compiler's truncation check: y is a 4-digit year here */
+	snprintf(out, len, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	         (unsigned)d % 100u);
+}
+
+void render_trend_dates(const char *last, char at[RENDER_TREND][11])
+{
+	for (int k = RENDER_TREND - 1; k >= 0; k--) {
+		char *p = at[RENDER_TREND - 1 - k];
+		if (k == 0)
+			snprintf(p, 11, "%.10s", last);
+		else
+			month_end(last, k, p, 11);
+	}
+}
+
+void render_trend_point(struct render_point *p, const char *at, const Carenet__ComplianceReply *c)
+{
+	snprintf(p->at, sizeof(p->at), "%.10s", at);
+	memset(p->n, 0, sizeof(p->n));
+	for (size_t i = 0; c && i < c->n_indicators; i++) {
+		const char *r = c->indicators[i]->result;
+		p->n[!strcmp(r, "pass")      ? 0
+		     : !strcmp(r, "fail")    ? 1
+		     : !strcmp(r, "unknown") ? 2
+		                             : 3]++;
+	}
 }
 
 static void esc(FILE *f, const char *s)
