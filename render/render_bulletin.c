@@ -1,7 +1,6 @@
 /*
  * render_bulletin: the monthly bulletin (`carenet bulletin --html FILE`, the
- * web's /bulletin page)
- * as one self-contained page (inline CSS and SVG, no script, no network),
+ * web's /bulletin/report) as one self-contained page (inline CSS and SVG, no script, no network),
  * printable on A4, Chinese first with English beside: the headline figures,
  * directives per office (a stacked bar: on time, late, overdue, open),
  * overdue and rectification lists, report hops per office, ledger activity

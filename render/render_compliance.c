@@ -1,10 +1,11 @@
 /*
- * render_compliance: `carenet compliance --html FILE` and the web's /compliance
- * page — one self-contained
- * page (inline CSS and SVG, no script, no network), printable on A4, Chinese
- * first with English beside: the verdict, the counts, veto items, every
- * indicator with a bar (a share against its threshold), the roll-up per
- * township as a heat table, and the age of each office's data.
+ * render_compliance: the compliance report (`carenet compliance --html FILE`,
+ * the web's /compliance/report) — one self-contained page (inline CSS and
+ * SVG, no script, no network), printable on A4, Chinese first with English
+ * beside: the verdict, the counts, veto items, every indicator with a bar (a
+ * share against its threshold), the roll-up per township as a heat table, the
+ * trend, and the age of each office's data. Also the counts and verdict the
+ * CLI's table and JSON print, and the trend's dates and points.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,7 +417,8 @@ static void offices(FILE *f, const Carenet__ComplianceReply *c)
 	fputs("</tr></table>\n", f);
 }
 
-int render_compliance_html(const Carenet__ComplianceReply *c, const struct render_trend *trend, FILE *f)
+int render_compliance_html(const Carenet__ComplianceReply *c, const struct render_trend *trend,
+                           FILE *f)
 {
 	head(f, c);
 	summary(f, c);

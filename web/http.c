@@ -129,10 +129,11 @@ static void headers(struct web *w, struct MHD_Response *r, const char *type, con
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(r, "Content-Security-Policy",
-	                        csp ? csp
-	                            : "default-src 'none'; style-src 'self'; img-src 'self'; "
-	                              "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(
+	    r, "Content-Security-Policy",
+	    csp ? csp
+	        : "default-src 'none'; style-src 'self'; img-src 'self'; "
+	          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	if (w->tls)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 }

@@ -28,7 +28,7 @@ static const char report_csp[] = "default-src 'none'; style-src 'unsafe-inline';
 void web_standards_load(struct web *w)
 {
 	const char *dir = w->cfg->standards_dir && w->cfg->standards_dir[0] ? w->cfg->standards_dir
-	                                                                     : sd_default_dir();
+	                                                                    : sd_default_dir();
 	char **ids = NULL, err[512];
 	size_t n = 0;
 
@@ -38,7 +38,8 @@ void web_standards_load(struct web *w)
 	for (size_t i = 0; i < n && w->n_std < WEB_STD_MAX; i++) {
 		struct sd_standard *s = NULL;
 		struct web_std *d = &w->std[w->n_std];
-		if (strlen(ids[i]) >= sizeof(d->id) || sd_load_id(dir, ids[i], &s, err, sizeof(err)))
+		if (strlen(ids[i]) >= sizeof(d->id) ||
+		    sd_load_id(dir, ids[i], &s, err, sizeof(err)))
 			continue;
 		snprintf(d->id, sizeof(d->id), "%s", s->id);
 		snprintf(d->title, sizeof(d->title), "%s %s", s->title_zh ? s->title_zh : "",
@@ -165,7 +166,8 @@ static void standard_form(struct page *pg, const char *standard)
 		          strcmp(d->id, standard) ? "" : " selected", d->id, d->title);
 	}
 	if (!listed)
-		buf_htmlf(&pg->out, "<option value=\"%s\" selected>%s</option>", standard, standard);
+		buf_htmlf(&pg->out, "<option value=\"%s\" selected>%s</option>", standard,
+		          standard);
 	buf_htmlf(&pg->out, "</select> <button type=\"submit\">%s</button></form>",
 	          TX(pg, "评估", "Evaluate"));
 }
@@ -185,8 +187,9 @@ static void compliance_summary(struct page *pg, const Carenet__ComplianceReply *
 	          ok ? "ok" : "error", ok ? "true" : "false",
 	          ok ? "达标 — meets the standard"
 	             : "尚未达标 — does not (yet) meet the standard (unknown is not a pass)");
-	buf_htmlf(&pg->out, "<div class=\"scroll\"><table id=\"summary\"><caption>%s</caption>"
-	                    "<thead><tr>",
+	buf_htmlf(&pg->out,
+	          "<div class=\"scroll\"><table id=\"summary\"><caption>%s</caption>"
+	          "<thead><tr>",
 	          TX(pg, "指标结果", "Indicator results"));
 	for (int i = 0; i < 4; i++)
 		buf_htmlf(&pg->out, "<th scope=\"col\">%s</th>", render_result_zh(k[i]));
@@ -259,7 +262,8 @@ static void bulletin_row(struct page *pg, const char *id, const char *zh, const 
 static void bulletin_summary(struct page *pg, const Carenet__BulletinReply *b)
 {
 	buf_htmlf(&pg->out, "<p>%s <b>%s</b> %s · %s <b id=\"b-month\">%s</b></p>",
-	          TX(pg, "单位", "Office"), b->office, b->name, TX(pg, "统计期", "Month"), b->month);
+	          TX(pg, "单位", "Office"), b->office, b->name, TX(pg, "统计期", "Month"),
+	          b->month);
 	buf_htmlf(&pg->out,
 	          "<div class=\"scroll\"><table id=\"summary\"><caption>%s</caption><tbody>",
 	          TX(pg, "本月要点", "The month in figures"));
