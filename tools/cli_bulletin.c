@@ -1,7 +1,7 @@
 /*
  * cli_bulletin: `carenet bulletin --month YYYY-MM` — the monthly bulletin
  * (月通报) the node computes (roles/roles_bulletin.c): a table, --json,
- * --csv (one row per office, BOM), --html FILE (cli_bulletin_html.c, with
+ * --csv (one row per office, BOM), --html FILE (render_bulletin_html.c, with
  * the compliance trend of the 6 month ends before it, asked of the node
  * here), --publish [--force] (the node sends it down as a circular).
  */
@@ -252,48 +252,25 @@ static void bul_table(const Carenet__BulletinReply *b)
 
 /* ------------------------------------------------------------------ html */
 
-/* The last day of the month `back` months before date's (YYYY-MM-DD). */
-static void month_end(const char *date, int back, char *out, size_t len)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y = atoi(date), m = atoi(date + 5) - back, d;
-	while (m < 1)
-		m += 12, y--;
-	d = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
-	/* bounded for the compiler's truncation check: y is a 4-digit year here */
-	snprintf(out, len, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-	         (unsigned)d % 100u);
-}
-
 int cli_compliance_trend(const char *prog, const struct config *cfg, char **standards, size_t n,
-                         const char *office, const char *last, struct bul_trend *t)
+                         const char *office, const char *last, struct render_trend *t)
 {
+	char at[RENDER_TREND][11];
 	memset(t, 0, sizeof(*t));
-	for (int k = BUL_TREND - 1; k >= 0; k--) {
+	render_trend_dates(last, at);
+	for (int k = 0; k < RENDER_TREND; k++) {
 		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 		Carenet__ComplianceRequest cq = CARENET__COMPLIANCE_REQUEST__INIT;
 		Carenet__ControlReply *rep = NULL;
-		struct bul_point *p = &t->v[t->n];
 		int rc;
-		if (k == 0)
-			snprintf(p->at, sizeof(p->at), "%s", last);
-		else
-			month_end(last, k, p->at, sizeof(p->at));
 		cq.standards = standards, cq.n_standards = n;
-		cq.office = (char *)office, cq.at = p->at;
+		cq.office = (char *)office, cq.at = at[k];
 		req.request_case = CARENET__CONTROL_REQUEST__REQUEST_COMPLIANCE;
 		req.compliance = &cq;
 		if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) != 0)
 			return rc;
-		for (size_t i = 0; rep->compliance && i < rep->compliance->n_indicators; i++) {
-			const char *r = rep->compliance->indicators[i]->result;
-			p->n[!strcmp(r, "pass")      ? 0
-			     : !strcmp(r, "fail")    ? 1
-			     : !strcmp(r, "unknown") ? 2
-			                             : 3]++;
-		}
+		render_trend_point(&t->v[t->n++], at[k], rep->compliance);
 		carenet__control_reply__free_unpacked(rep, NULL);
-		t->n++;
 	}
 	return 0;
 }
@@ -301,7 +278,7 @@ int cli_compliance_trend(const char *prog, const struct config *cfg, char **stan
 static int bul_html(const char *prog, const struct config *cfg, const Carenet__BulletinReply *b,
                     const Carenet__BulletinRequest *q, const char *path)
 {
-	struct bul_trend t;
+	struct render_trend t;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -314,7 +291,7 @@ static int bul_html(const char *prog, const struct config *cfg, const Carenet__B
 		return rc;
 	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;
-	cli_bulletin_html(b, &t, f);
+	render_bulletin_html(b, &t, f);
 	fclose(f);
 	if ((rc = util_write_file(path, buf, len, 0644, 0)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));

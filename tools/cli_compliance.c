@@ -362,32 +362,6 @@ static const struct args_cmd comp_cmd = {
 
 static const char *const res_names[] = {"pass", "fail", "unknown", "n/a"};
 
-const char *cli_result_zh(const char *result)
-{
-	static const char *const zh[] = {"达标 pass", "未达标 fail", "不明 unknown", "不适用 n/a"};
-	for (int k = 0; k < 4; k++)
-		if (!strcmp(result, res_names[k]))
-			return zh[k];
-	return result;
-}
-
-void cli_compliance_counts(const Carenet__ComplianceReply *c, unsigned long n[4])
-{
-	memset(n, 0, 4 * sizeof(n[0]));
-	for (size_t i = 0; i < c->n_indicators; i++)
-		for (int k = 0; k < 4; k++)
-			n[k] += !strcmp(c->indicators[i]->result, res_names[k]);
-}
-
-int cli_compliance_qualifies(const Carenet__ComplianceReply *c)
-{
-	for (size_t i = 0; i < c->n_indicators; i++)
-		if (strcmp(c->indicators[i]->result, "pass") &&
-		    strcmp(c->indicators[i]->result, "n/a"))
-			return 0;
-	return c->n_indicators > 0;
-}
-
 static void value_text(const Carenet__ComplianceIndicator *x, char *out, size_t len)
 {
 	if (!x->has_value)
@@ -481,12 +455,12 @@ static void comp_json(const Carenet__ComplianceReply *c)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
-	cli_compliance_counts(c, n);
+	render_compliance_counts(c, n);
 	json_obj_begin(&j, "summary");
 	for (int k = 0; k < 4; k++)
 		json_u64(&j, res_names[k], n[k]);
 	json_obj_end(&j);
-	json_bool(&j, "qualifies", cli_compliance_qualifies(c));
+	json_bool(&j, "qualifies", render_compliance_qualifies(c));
 	json_obj_end(&j);
 	json_finish(&j);
 }
@@ -502,7 +476,7 @@ static void comp_csv(const Carenet__ComplianceReply *c)
 	for (size_t i = 0; i < c->n_indicators; i++) {
 		const Carenet__ComplianceIndicator *x = c->indicators[i];
 		char v[64], age[24], fo[2048] = "";
-		const char *zh = cli_result_zh(x->result);
+		const char *zh = render_result_zh(x->result);
 		char zhs[32];
 		snprintf(zhs, sizeof(zhs), "%.*s", (int)strcspn(zh, " "), zh);
 		value_text(x, v, sizeof(v));
@@ -532,7 +506,7 @@ static void comp_table(const Carenet__ComplianceReply *c)
 		char v[64];
 		value_text(x, v, sizeof(v));
 		printf("%s%-34s %-2s ", x->veto ? "否决 " : "", x->id, x->mode);
-		cli_pad(stdout, cli_result_zh(x->result), 14);
+		cli_pad(stdout, render_result_zh(x->result), 14);
 		if (*v || *x->threshold)
 			printf(" %s%s%s", v, *x->threshold ? " / " : "", x->threshold);
 		if (x->n_failing_offices)
@@ -546,10 +520,10 @@ static void comp_table(const Carenet__ComplianceReply *c)
 			       x->readings[k]->result, x->readings[k]->threshold);
 		printf("\n");
 	}
-	cli_compliance_counts(c, n);
+	render_compliance_counts(c, n);
 	printf("\n达标 pass %lu  未达标 fail %lu  不明 unknown %lu  不适用 n/a %lu  — %s\n", n[0],
 	       n[1], n[2], n[3],
-	       cli_compliance_qualifies(c) ? "meets the standard (达标)"
+	       render_compliance_qualifies(c) ? "meets the standard (达标)"
 	                                   : "does not (yet) meet the standard");
 }
 
@@ -558,7 +532,7 @@ static int comp_html(const char *prog, const struct config *cfg,
                      const Carenet__ComplianceRequest *q, const Carenet__ComplianceReply *c,
                      const char *path)
 {
-	struct bul_trend t;
+	struct render_trend t;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -570,7 +544,7 @@ static int comp_html(const char *prog, const struct config *cfg,
 		return rc;
 	if (!(f = open_memstream(&buf, &len)))
 		return CN_ENOMEM;
-	cli_compliance_html(c, cfg ? &t : NULL, f);
+	render_compliance_html(c, cfg ? &t : NULL, f);
 	fclose(f);
 	if ((rc = util_write_file(path, buf, len, 0644, 0)) != 0)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));

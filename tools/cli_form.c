@@ -228,12 +228,12 @@ static void form_json(const struct form *f)
 	json_obj_end(&j);
 	json_obj_begin(&j, "evaluation");
 	json_str(&j, "standard", f->eval->standard), json_str(&j, "at", f->eval->at);
-	cli_compliance_counts(f->eval, n);
+	render_compliance_counts(f->eval, n);
 	json_obj_begin(&j, "summary");
 	for (int k = 0; k < 4; k++)
 		json_u64(&j, names[k], n[k]);
 	json_obj_end(&j);
-	json_bool(&j, "qualifies", cli_compliance_qualifies(f->eval));
+	json_bool(&j, "qualifies", render_compliance_qualifies(f->eval));
 	json_arr_begin(&j, "indicators");
 	for (size_t i = 0; i < f->eval->n_indicators; i++) {
 		json_obj_begin(&j, NULL);
@@ -257,7 +257,7 @@ static void cell(FILE *o, const char *label, const char *v, int span)
 {
 	fprintf(o, "<th>%s</th><td%s>", label, span ? " colspan=\"3\"" : "");
 	if (v && *v)
-		cli_html_esc(o, v);
+		render_esc(o, v);
 	else
 		fputs("<span class=\"en\">（手填 fill in by hand）</span>", o);
 	fputs("</td>", o);
@@ -280,12 +280,12 @@ static void figures(FILE *o, const struct form *f)
 	      "children by category</span></th></tr><tr><td>",
 	      o);
 	for (size_t i = 0; i < f->posts.n; i++) {
-		cli_html_esc(o, f->posts.k[i]);
+		render_esc(o, f->posts.k[i]);
 		fprintf(o, " <b>%lu</b><br>", f->posts.v[i]);
 	}
 	fputs("</td><td>", o);
 	for (size_t i = 0; i < f->categories.n; i++) {
-		cli_html_esc(o, f->categories.k[i]);
+		render_esc(o, f->categories.k[i]);
 		fprintf(o, " <b>%lu</b><br>", f->categories.v[i]);
 	}
 	fputs("</td></tr></table>\n", o);
@@ -294,8 +294,8 @@ static void figures(FILE *o, const struct form *f)
 static void selfeval(FILE *o, const struct form *f)
 {
 	unsigned long n[4];
-	int ok = cli_compliance_qualifies(f->eval);
-	cli_compliance_counts(f->eval, n);
+	int ok = render_compliance_qualifies(f->eval);
+	render_compliance_counts(f->eval, n);
 	fprintf(o,
 	        "<p><b>二、自评情况</b> <span class=\"en\">Self-evaluation against %s at %s"
 	        "</span>: 达标 %lu · 未达标 %lu · 不明 %lu · 不适用 %lu — %s</p>\n",
@@ -309,15 +309,15 @@ static void selfeval(FILE *o, const struct form *f)
 		const Carenet__ComplianceIndicator *x = f->eval->indicators[i];
 		const char *r = x->result;
 		fprintf(o, "<tr><td class=\"mono\">%s", x->veto ? "否决 " : "");
-		cli_html_esc(o, x->id);
+		render_esc(o, x->id);
 		fprintf(o, "</td><td class=\"%s\">",
 		        !strcmp(r, "pass")      ? "pass"
 		        : !strcmp(r, "fail")    ? "fail"
 		        : !strcmp(r, "unknown") ? "unk"
 		                                : "na");
-		cli_html_esc(o, cli_result_zh(r));
+		render_esc(o, render_result_zh(r));
 		fputs("</td><td>", o);
-		cli_html_esc(o, x->zh);
+		render_esc(o, x->zh);
 		fputs("</td></tr>\n", o);
 	}
 	fputs("</table>\n", o);
@@ -335,7 +335,7 @@ static void blank(FILE *o, const char *zh, const char *en)
 
 static void form_html(FILE *o, const struct form *f)
 {
-	cli_html_head(o, "申报表 Application form — 全国农村留守儿童关爱保护和困境儿童保障示范县");
+	render_head(o, "申报表 Application form — 全国农村留守儿童关爱保护和困境儿童保障示范县");
 	fputs("<style>.opinion{margin-top:8pt;page-break-inside:avoid}.seal{text-align:right;"
 	      "margin:2pt 0}table.form>tbody>tr>th{width:20%}.ev td:first-child{width:34%}"
 	      ".ev td:nth-child(2){width:14%;white-space:nowrap}</style>\n"
@@ -356,7 +356,7 @@ static void form_html(FILE *o, const struct form *f)
 	fputs("</tr>\n<tr><td colspan=\"4\"><b>基本情况及主要工作：</b> <span class=\"en\">Facts "
 	      "and main work</span> — <span class=\"mono\">",
 	      o);
-	cli_html_esc(o, f->county);
+	render_esc(o, f->county);
 	fputs("</span>", o);
 	if (f->county_type[0])
 		fprintf(o, " · %s", f->county_type);

@@ -251,6 +251,8 @@ void page_begin(struct page *pg, const char *title_zh, const char *title_en)
 		nav_item(pg, "/directives", "下发任务", "Directives");
 		nav_item(pg, "/records", "台账", "Records");
 		nav_item(pg, "/reports", "强制报告", "Reports");
+		nav_item(pg, "/compliance", "合规评估", "Compliance");
+		nav_item(pg, "/bulletin", "月通报", "Bulletin");
 	}
 	buf_htmlf(b, "<li><a href=\"?lang=%s\" lang=\"%s\">%s</a></li></ul></nav></header>",
 	          pg->en ? "zh" : "en", pg->en ? "zh-CN" : "en", pg->en ? "中文" : "English");

@@ -123,15 +123,17 @@ const char *page_arg(struct page *pg, const char *name)
 
 /* ------------------------------------------------------------ answers */
 
-static void headers(struct web *w, struct MHD_Response *r, const char *type)
+static void headers(struct web *w, struct MHD_Response *r, const char *type, const char *csp)
 {
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(r, "Content-Security-Policy",
-	                        "default-src 'none'; style-src 'self'; img-src 'self'; "
-	                        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(
+	    r, "Content-Security-Policy",
+	    csp ? csp
+	        : "default-src 'none'; style-src 'self'; img-src 'self'; "
+	          "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	if (w->tls)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 }
@@ -145,7 +147,7 @@ static enum MHD_Result send_static(struct web *w, struct MHD_Connection *conn, i
 
 	if (!r)
 		return MHD_NO;
-	headers(w, r, type);
+	headers(w, r, type, NULL);
 	MHD_add_response_header(r, "Cache-Control", status == 200 ? "max-age=3600" : "no-store");
 	ret = MHD_queue_response(conn, (unsigned)status, r);
 	MHD_destroy_response(r);
@@ -166,7 +168,7 @@ static enum MHD_Result send_page(struct page *pg)
 	if (!r)
 		return MHD_NO;
 	pg->out.p = NULL; /* the response owns it */
-	headers(pg->w, r, pg->ctype ? pg->ctype : "text/html; charset=utf-8");
+	headers(pg->w, r, pg->ctype ? pg->ctype : "text/html; charset=utf-8", pg->csp);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (pg->attachment[0]) {
 		char cd[160];
@@ -307,6 +309,10 @@ static const struct route routes[] = {
     {"/reports/file", NULL, page_report_file, "/reports"},
     {"/report", page_report, page_report, NULL},
     {"/report/step", NULL, page_report_step, "/reports"},
+    {"/compliance", page_compliance, NULL, NULL},
+    {"/compliance/report", page_compliance_report, NULL, NULL},
+    {"/bulletin", page_bulletin, NULL, NULL},
+    {"/bulletin/report", page_bulletin_report, NULL, NULL},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/records/import", NULL, page_record_import, "/records"},
     {"/logout", NULL, do_logout, "/"},

@@ -179,6 +179,7 @@ static int serve(struct web *w, const char *listen, const struct sockaddr_storag
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's thread inherits it */
+	web_standards_load(w);                  /* the standards' files: before the sandbox */
 	web_sandbox(w->cfg);                    /* and this, before it exists */
 	if (!(d = start(w, sa, cert, key))) {
 		fprintf(stderr, "%s: cannot serve on %s: %s (in use? another carenet web?)\n", prog,

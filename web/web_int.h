@@ -95,6 +95,7 @@ struct page {
 	char location[512];  /* a redirect (303) when set */
 	char cookie[2][256]; /* Set-Cookie headers */
 	const char *ctype;   /* the body's type when not HTML (a CSV download) */
+	const char *csp;     /* a Content-Security-Policy other than the site's (a report) */
 	char attachment[96]; /* its file name: Content-Disposition: attachment */
 };
 
@@ -136,6 +137,11 @@ extern const char web_css[];
 
 /* ---- the process (serve.c) and its HTTP side (http.c) */
 struct sessions;
+#define WEB_STD_MAX 16
+struct web_std { /* a standard the /compliance page offers */
+	char id[64];
+	char title[256]; /* "中文 English" */
+};
 struct web {
 	struct config *cfg;     /* node.cfg: data_dir, timezone, web.* */
 	int tls;                /* served over TLS: cookies are Secure */
@@ -146,6 +152,8 @@ struct web {
 	struct sessions *ss;
 	char cookie[32];                    /* "cn_session_PORT": one per instance on a host */
 	char dummy[crypto_pwhash_STRBYTES]; /* checked for unknown names: the same time */
+	struct web_std std[WEB_STD_MAX];    /* the standards, read before the sandbox */
+	size_t n_std;
 };
 
 /* One control exchange as the page's user ("NAME@web"); on failure a
@@ -228,6 +236,15 @@ void page_report(struct page *pg);      /* one: hops and steps */
 void page_report_step(struct page *pg); /* POST */
 /* Open, overdue and escalated reports held here. */
 void reports_count(struct page *pg, size_t *open, size_t *late, size_t *escalated);
+/* Compliance and the monthly bulletin (pages_compliance.c): each a page in
+ * the frame with its summary, and the renderer's printable document. */
+void page_compliance(struct page *pg);
+void page_compliance_report(struct page *pg);
+void page_bulletin(struct page *pg);
+void page_bulletin_report(struct page *pg);
+/* The standards in compliance.standards_dir (ids and titles), for the
+ * /compliance page's choice; before web_sandbox (it reads nothing outside). */
+void web_standards_load(struct web *w);
 /* State and kind as the page shows them: "已完成 done". */
 void page_state(struct page *pg, uint32_t state, int overdue);
 

@@ -1,26 +1,25 @@
 /*
- * cli_bulletin_html: `carenet bulletin --html FILE` — the monthly bulletin
- * as one self-contained page (inline CSS and SVG, no script, no network),
+ * render_bulletin: the monthly bulletin (`carenet bulletin --html FILE`, the
+ * web's /bulletin/report) as one self-contained page (inline CSS and SVG, no script, no network),
  * printable on A4, Chinese first with English beside: the headline figures,
  * directives per office (a stacked bar: on time, late, overdue, open),
  * overdue and rectification lists, report hops per office, ledger activity
  * bars, the compliance changes, the trend of the last 6 month ends and the
- * township heat table (cli_compliance_townships).
+ * township heat table (render_townships).
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "cli_bulletin.h"
-#include "cli_compliance.h"
+#include "render.h"
+#include "roles.h"
 
 #define C_OK "#4caf50"
 #define C_LATE "#f0b429"
 #define C_BAD "#d64541"
 #define C_OPEN "#b0b7c3"
 
-void cli_html_esc(FILE *f, const char *s)
+void render_esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '<')
@@ -36,10 +35,10 @@ void cli_html_esc(FILE *f, const char *s)
 	}
 }
 
-void cli_html_head(FILE *f, const char *title)
+void render_head(FILE *f, const char *title)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>", f);
-	cli_html_esc(f, title);
+	render_esc(f, title);
 	fputs("</title>\n<style>\n"
 	      "@page{size:A4;margin:14mm 12mm}\n"
 	      "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',"
@@ -67,9 +66,9 @@ void cli_html_head(FILE *f, const char *title)
 static void kpi(FILE *f, const char *zh, const char *en, const char *value)
 {
 	fputs("<div class=\"kpi\">", f);
-	cli_html_esc(f, zh);
+	render_esc(f, zh);
 	fputs(" <span class=\"en\">", f);
-	cli_html_esc(f, en);
+	render_esc(f, en);
 	fprintf(f, "</span><b>%s</b></div>\n", value);
 }
 
@@ -116,11 +115,11 @@ static void headline(FILE *f, const Carenet__BulletinReply *b)
 	time_t now = (time_t)b->now + 8 * 3600;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime(&now));
 	fputs("<h1>月通报 <span class=\"en\">Monthly bulletin</span> ", f);
-	cli_html_esc(f, b->month);
+	render_esc(f, b->month);
 	fputs("</h1>\n<p class=\"sub\">", f);
-	cli_html_esc(f, b->name);
+	render_esc(f, b->name);
 	fputs(" <span class=\"mono\">", f);
-	cli_html_esc(f, b->office);
+	render_esc(f, b->office);
 	fprintf(f,
 	        "</span> · 统计期 <span class=\"en\">period</span> %s (北京时间 China time) · "
 	        "生成于 <span class=\"en\">made</span> %s</p>\n",
@@ -159,9 +158,9 @@ static void directives(FILE *f, const Carenet__BulletinReply *b)
 			continue;
 		pct(r, sizeof(r), o->on_time, o->targeted - o->open);
 		fputs("<tr><td><span class=\"mono\">", f);
-		cli_html_esc(f, o->id);
+		render_esc(f, o->id);
 		fputs("</span> ", f);
-		cli_html_esc(f, o->name);
+		render_esc(f, o->name);
 		fprintf(
 		    f,
 		    "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
@@ -191,12 +190,13 @@ static void items(FILE *f, const char *h, Carenet__BulletinItem *const *v, size_
 		time_t t = (time_t)v[i]->due + 8 * 3600;
 		strftime(due, sizeof(due), "%Y-%m-%d %H:%M", gmtime(&t));
 		fputs("<tr><td class=\"mono\">", f);
-		cli_html_esc(f, v[i]->office);
+		render_esc(f, v[i]->office);
 		fputs("</td><td class=\"mono\">", f);
-		cli_html_esc(f, v[i]->directive);
+		render_esc(f, v[i]->directive);
 		fputs("</td><td>", f);
-		cli_html_esc(f, v[i]->title);
-		fprintf(f, "</td><td>%s</td><td>%s</td></tr>\n", due, cli_state(v[i]->state));
+		render_esc(f, v[i]->title);
+		fprintf(f, "</td><td>%s</td><td>%s %s</td></tr>\n", due,
+		        roles_state_name(v[i]->state), roles_state_zh(v[i]->state));
 	}
 	fputs("</table>\n", f);
 }
@@ -228,7 +228,7 @@ static void reports(FILE *f, const Carenet__BulletinReply *b)
 		if (!o->hops && !o->reports_filed)
 			continue;
 		fputs("<tr><td class=\"mono\">", f);
-		cli_html_esc(f, o->id);
+		render_esc(f, o->id);
 		fprintf(f,
 		        "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">"
 		        "%llu</td><td class=\"n\">%llu</td><td class=\"n%s\">%llu</td><td>",
@@ -264,7 +264,7 @@ static void ledger(FILE *f, const Carenet__BulletinReply *b)
 		if (!v[0] && !v[1])
 			continue;
 		fputs("<tr><td class=\"mono\">", f);
-		cli_html_esc(f, o->id);
+		render_esc(f, o->id);
 		fprintf(f, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td>",
 		        (unsigned long long)v[0], (unsigned long long)v[1]);
 		stack(f, v, c, 2, w > 2 ? w : 2);
@@ -282,12 +282,12 @@ static const char *res_cls(const char *r)
 }
 
 /* Stacked columns per month end (pass fail unknown n/a) with pass count. */
-void cli_html_trend(FILE *f, const struct bul_trend *t)
+void render_trend(FILE *f, const struct render_trend *t)
 {
 	static const char *const c[] = {C_OK, C_BAD, C_LATE, C_OPEN};
 	static const char *const l[] = {"达标 pass", "未达标 fail", "不明 unknown", "不适用 n/a"};
 	unsigned long max = 1;
-	const int W = 600, H = 170, top = 14, bh = 120, cw = W / BUL_TREND;
+	const int W = 600, H = 170, top = 14, bh = 120, cw = W / RENDER_TREND;
 	for (size_t i = 0; i < t->n; i++) {
 		unsigned long s = t->v[i].n[0] + t->v[i].n[1] + t->v[i].n[2] + t->v[i].n[3];
 		max = s > max ? s : max;
@@ -321,14 +321,14 @@ void cli_html_trend(FILE *f, const struct bul_trend *t)
 	      f);
 }
 
-static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct bul_trend *t)
+static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct render_trend *t)
 {
 	static const char *const names[] = {"达标 pass", "未达标 fail", "不明 unknown",
 	                                    "不适用 n/a"};
 	fputs("<h2>四、合规变化 <span class=\"en\">Compliance: what changed since last month"
 	      "</span></h2>\n<p>标准 <span class=\"en\">standard</span> <span class=\"mono\">",
 	      f);
-	cli_html_esc(f, b->standard);
+	render_esc(f, b->standard);
 	fprintf(f, "</span> · %s → %s</p>\n<table class=\"small\"><tr><th></th>", b->at_before,
 	        b->at_after);
 	for (int k = 0; k < 4; k++)
@@ -354,27 +354,27 @@ static void compliance(FILE *f, const Carenet__BulletinReply *b, const struct bu
 		for (size_t i = 0; i < b->n_changes; i++) {
 			const Carenet__BulletinChange *c = b->changes[i];
 			fprintf(f, "<tr><td class=\"mono\">%s", c->veto ? "否决 " : "");
-			cli_html_esc(f, c->id);
+			render_esc(f, c->id);
 			fprintf(f, "</td><td class=\"%s\">%s</td><td class=\"%s\">%s</td><td>",
 			        res_cls(c->before), c->before[0] ? c->before : "—",
 			        res_cls(c->after), c->after);
-			cli_html_esc(f, c->zh);
+			render_esc(f, c->zh);
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
 	}
 	fputs("<h2>五、近六个月趋势 <span class=\"en\">Trend: the last 6 month ends</span></h2>\n",
 	      f);
-	cli_html_trend(f, t);
+	render_trend(f, t);
 	if (b->compliance)
-		cli_compliance_townships(f, b->compliance);
+		render_townships(f, b->compliance);
 }
 
-void cli_bulletin_html(const Carenet__BulletinReply *b, const struct bul_trend *t, FILE *f)
+void render_bulletin_html(const Carenet__BulletinReply *b, const struct render_trend *t, FILE *f)
 {
 	char title[128];
 	snprintf(title, sizeof(title), "月通报 Monthly bulletin %s — %s", b->month, b->office);
-	cli_html_head(f, title);
+	render_head(f, title);
 	headline(f, b);
 	directives(f, b);
 	items(f, "<h3>逾期未办 <span class=\"en\">Overdue</span></h3>\n", b->overdue_list,

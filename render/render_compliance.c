@@ -1,17 +1,86 @@
 /*
- * cli_compliance_html: `carenet compliance --html FILE` — one self-contained
- * page (inline CSS and SVG, no script, no network), printable on A4, Chinese
- * first with English beside: the verdict, the counts, veto items, every
- * indicator with a bar (a share against its threshold), the roll-up per
- * township as a heat table, and the age of each office's data.
+ * render_compliance: the compliance report (`carenet compliance --html FILE`,
+ * the web's /compliance/report) — one self-contained page (inline CSS and
+ * SVG, no script, no network), printable on A4, Chinese first with English
+ * beside: the verdict, the counts, veto items, every indicator with a bar (a
+ * share against its threshold), the roll-up per township as a heat table, the
+ * trend, and the age of each office's data. Also the counts and verdict the
+ * CLI's table and JSON print, and the trend's dates and points.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "cli_bulletin.h"
-#include "cli_compliance.h"
+#include "render.h"
 
 #define STALE_S (14 * 86400) /* data older than this is marked */
+
+static const char *const res_names[] = {"pass", "fail", "unknown", "n/a"};
+
+const char *render_result_zh(const char *result)
+{
+	static const char *const zh[] = {"达标 pass", "未达标 fail", "不明 unknown", "不适用 n/a"};
+	for (int k = 0; k < 4; k++)
+		if (!strcmp(result, res_names[k]))
+			return zh[k];
+	return result;
+}
+
+void render_compliance_counts(const Carenet__ComplianceReply *c, unsigned long n[4])
+{
+	memset(n, 0, 4 * sizeof(n[0]));
+	for (size_t i = 0; i < c->n_indicators; i++)
+		for (int k = 0; k < 4; k++)
+			n[k] += !strcmp(c->indicators[i]->result, res_names[k]);
+}
+
+int render_compliance_qualifies(const Carenet__ComplianceReply *c)
+{
+	for (size_t i = 0; i < c->n_indicators; i++)
+		if (strcmp(c->indicators[i]->result, "pass") &&
+		    strcmp(c->indicators[i]->result, "n/a"))
+			return 0;
+	return c->n_indicators > 0;
+}
+
+/* The last day of the month `back` months before date's (YYYY-MM-DD). */
+static void month_end(const char *date, int back, char *out, size_t len)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y = atoi(date), m = atoi(date + 5) - back, d;
+	while (m < 1)
+		m += 12, y--;
+	if (m > 12)
+		m = 12;
+	d = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+	/* bounded for the compiler's truncation check: y is a 4-digit year here */
+	snprintf(out, len, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	         (unsigned)d % 100u);
+}
+
+void render_trend_dates(const char *last, char at[RENDER_TREND][11])
+{
+	for (int k = RENDER_TREND - 1; k >= 0; k--) {
+		char *p = at[RENDER_TREND - 1 - k];
+		if (k == 0)
+			snprintf(p, 11, "%.10s", last);
+		else
+			month_end(last, k, p, 11);
+	}
+}
+
+void render_trend_point(struct render_point *p, const char *at, const Carenet__ComplianceReply *c)
+{
+	snprintf(p->at, sizeof(p->at), "%.10s", at);
+	memset(p->n, 0, sizeof(p->n));
+	for (size_t i = 0; c && i < c->n_indicators; i++) {
+		const char *r = c->indicators[i]->result;
+		p->n[!strcmp(r, "pass")      ? 0
+		     : !strcmp(r, "fail")    ? 1
+		     : !strcmp(r, "unknown") ? 2
+		                             : 3]++;
+	}
+}
 
 static void esc(FILE *f, const char *s)
 {
@@ -77,8 +146,8 @@ static void summary(FILE *f, const Carenet__ComplianceReply *c)
 {
 	static const char *const k[] = {"pass", "fail", "unknown", "n/a"};
 	unsigned long n[4];
-	int ok = cli_compliance_qualifies(c);
-	cli_compliance_counts(c, n);
+	int ok = render_compliance_qualifies(c);
+	render_compliance_counts(c, n);
 	fputs(
 	    "<h1>合规评估 <span class=\"en\">Compliance evaluation</span></h1>\n<p class=\"sub\">",
 	    f);
@@ -98,7 +167,7 @@ static void summary(FILE *f, const Carenet__ComplianceReply *c)
 	           : "尚未达标 — 有指标未达标或数据不明 <span class=\"en\">does not (yet) meet the "
 	             "standard: an indicator fails or is unknown (unknown is not a pass)</span>");
 	for (int i = 0; i < 4; i++) {
-		const char *zh = cli_result_zh(k[i]);
+		const char *zh = render_result_zh(k[i]);
 		fprintf(
 		    f, "<span class=\"box %s\">%.*s <b>%lu</b> <span class=\"en\">%s</span></span>",
 		    cls(k[i]), (int)strcspn(zh, " "), zh, n[i], k[i]);
@@ -158,7 +227,7 @@ static void age(FILE *f, long long s)
 
 static void row(FILE *f, const Carenet__ComplianceIndicator *x)
 {
-	const char *zh = cli_result_zh(x->result);
+	const char *zh = render_result_zh(x->result);
 	fprintf(f, "<tr><td class=\"mono\">%s", x->veto ? "<b>否决</b> " : "");
 	esc(f, x->id);
 	fputs("<br><span class=\"small\">", f);
@@ -188,7 +257,7 @@ static void row(FILE *f, const Carenet__ComplianceIndicator *x)
 		fputs("<br>", f);
 		esc(f, x->readings[k]->standard);
 		fputs(": ", f);
-		esc(f, cli_result_zh(x->readings[k]->result));
+		esc(f, render_result_zh(x->readings[k]->result));
 		fputs(" ", f);
 		esc(f, x->readings[k]->threshold);
 	}
@@ -220,7 +289,7 @@ static void others(FILE *f, const Carenet__ComplianceReply *c)
 	    f);
 	for (size_t i = 0; i < c->n_indicators; i++) {
 		const Carenet__ComplianceIndicator *x = c->indicators[i];
-		const char *zh = cli_result_zh(x->result);
+		const char *zh = render_result_zh(x->result);
 		if (!in_part(x, P_OTHER))
 			continue;
 		fputs("<tr><td class=\"mono\">", f);
@@ -268,7 +337,7 @@ static void table(FILE *f, const Carenet__ComplianceReply *c, enum part part)
 }
 
 /* Townships × indicators with elements: a heat table (also the bulletin's). */
-void cli_compliance_townships(FILE *f, const Carenet__ComplianceReply *c)
+void render_townships(FILE *f, const Carenet__ComplianceReply *c)
 {
 	const Carenet__ComplianceIndicator *cols[40];
 	const char *towns[64];
@@ -348,18 +417,19 @@ static void offices(FILE *f, const Carenet__ComplianceReply *c)
 	fputs("</tr></table>\n", f);
 }
 
-int cli_compliance_html(const Carenet__ComplianceReply *c, const struct bul_trend *trend, FILE *f)
+int render_compliance_html(const Carenet__ComplianceReply *c, const struct render_trend *trend,
+                           FILE *f)
 {
 	head(f, c);
 	summary(f, c);
 	table(f, c, P_VETO);
 	table(f, c, P_MEASURED);
-	cli_compliance_townships(f, c);
+	render_townships(f, c);
 	if (trend) {
 		fputs("<h2 id=\"trend\">近六个月趋势 <span class=\"en\">Trend: the last 6 month ends"
 		      "</span></h2>\n",
 		      f);
-		cli_html_trend(f, trend);
+		render_trend(f, trend);
 	}
 	table(f, c, P_OTHER);
 	offices(f, c);
