@@ -266,8 +266,11 @@ void page_end(struct page *pg)
 
 void page_note(struct page *pg, const char *kind, const char *text)
 {
-	buf_htmlf(&pg->out, "<div class=\"note %s\"%s>%s</div>", kind,
-	          !strcmp(kind, "error") ? " role=\"alert\"" : " role=\"status\"", text);
+	/* the role is markup, not text: chosen here, never escaped (buf_htmlf escapes %s) */
+	buf_htmlf(&pg->out,
+	          !strcmp(kind, "error") ? "<div class=\"note %s\" role=\"alert\">%s</div>"
+	                                 : "<div class=\"note %s\" role=\"status\">%s</div>",
+	          kind, text);
 }
 
 void page_csrf(struct page *pg)

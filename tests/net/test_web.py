@@ -340,6 +340,7 @@ def sign_in_rules(vweb):
     for i in range(5):
         st, _, body = h1.login("bob", "wrong-%d" % i)
         check(st == 401 and "用户名或密码错误" in body, "wrong password %d: %d" % (i, st))
+        check('role="alert"' in body, "the refusal is not announced as an alert (role=alert)")
     st, _, body = h1.login("bob", PASSWORD)
     check(st == 429 and "尝试次数过多" in body and not any(k.startswith("cn_session")
                                                        for k in h1.cookies),
