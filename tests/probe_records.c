@@ -29,8 +29,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <zmq.h>
 
 #include "err.h"
 #include "item.h"

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <zmq.h>
 
 #include "err.h"
 #include "item.h"
