@@ -626,7 +626,10 @@ def test(net, args):
     check(codes == [0, 0], "carenet web on SIGTERM exited %s" % codes)
 
 
-def cli():
+def cli(test_fn=None, doc=None):
+    """Runs test_fn (this file's test by default) with the browser checks and
+    --screenshots DIR: the entry point of every web test."""
+    test_fn = test_fn or test
     if not CHROMIUM or not DRIVER:
         print("SKIP: chromium and chromium-driver are not installed "
               "(bash scripts/setup.sh --test installs them)")
@@ -646,8 +649,8 @@ def cli():
 
     def run(net, args):
         args.screenshots = shots
-        return test(net, args)
-    return main(run, __doc__)
+        return test_fn(net, args)
+    return main(run, doc or __doc__)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
-from harness import check, main  # noqa: E402
+from harness import check  # noqa: E402
 from ops import cn, cn_json, issue  # noqa: E402
 from test_web import PASSWORD, Browser, Http, Web, free_port, text_of  # noqa: E402
 
@@ -140,23 +140,5 @@ def test(net, args):
     check(code == 0, "carenet web on SIGTERM exited %s" % code)
 
 
-def cli():
-    if not test_web.CHROMIUM or not test_web.DRIVER:
-        print("SKIP: chromium and chromium-driver are not installed "
-              "(bash scripts/setup.sh --test installs them)")
-        return test_web.SKIP
-    if "--screenshots" in sys.argv:
-        i = sys.argv.index("--screenshots")
-        shots = os.path.abspath(sys.argv[i + 1])
-        del sys.argv[i:i + 2]
-    else:
-        shots = None
-
-    def run(net, args):
-        args.screenshots = shots
-        return test(net, args)
-    return main(run, __doc__)
-
-
 if __name__ == "__main__":
-    sys.exit(cli())
+    sys.exit(test_web.cli(test, __doc__))
