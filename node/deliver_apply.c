@@ -161,42 +161,12 @@ static const char *account_of(struct deliver *d, const char *origin, char *buf, 
 	return buf;
 }
 
-/* An item from a village on its county-direct session (failover): applied
- * by the domain, which takes an item it holds already as a no-op; never
- * judged by nor advancing the (origin, lane) high-water mark, so the older
- * urgent items the township relays later are not taken for duplicates; and
- * forwarded nowhere (its township gets it from the village). */
-static int apply_direct(struct deliver *d, MDB_txn *txn, const Carenet__Item *it,
-                        const struct pki_identity *oid, const char *peer, struct tally *t)
-{
-	struct roles_route rt;
-	char why[320] = "";
-	int rc;
-
-	if (deliver_lane_of(it) != 0) { /* an item of another lane dressed as urgent */
-		refuse(d, t, CTR_DIRECT_REFUSED, oid->id,
-		       "a county-direct session carries only urgent items (failover)");
-		return 0;
-	}
-	rc = roles_apply(d->roles, txn, it, oid, peer, &rt, why, sizeof(why));
-	if (rc != 0) {
-		if (fatal_rc(rc))
-			return rc;
-		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, why[0] ? why : cn_strerror(rc));
-		return 0;
-	}
-	d->cdelta[CTR_ITEMS_APPLIED]++;
-	d->cdelta[CTR_DIRECT_APPLIED]++;
-	t->applied++;
-	return 0;
-}
-
 /* A fatal error passes through; anything else refuses the item. */
 static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigned lane,
                       const struct pki_identity *oid, const ProtobufCBinaryData *raw, size_t idx,
                       struct dests *ds, struct tally *t)
 {
-	int direct = deliver_is_direct_in(d, peer), inspector;
+	int direct = deliver_is_direct_in(d, peer), marked;
 	Carenet__Item *it = NULL;
 	struct roles_route rt;
 	char why[320] = "";
@@ -207,22 +177,27 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, "malformed item");
 		return 0;
 	}
+	rc = 0;
 	if (strcmp(it->origin, oid->id) != 0 || it->lane != lane) {
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id,
 		       "item origin or lane differs from its signed batch");
-		rc = 0;
 		goto out;
 	}
-	if (direct) { /* neither judged nor advanced by the mark: idempotent by id */
-		rc = apply_direct(d, txn, it, oid, peer, t);
+	if (direct && deliver_lane_of(it) != 0) { /* another lane's item dressed as urgent */
+		refuse(d, t, CTR_DIRECT_REFUSED, oid->id,
+		       "a county-direct session carries only urgent items (failover)");
 		goto out;
 	}
-	/* An inspector's findings reach a node by several paths (its own session,
-	 * relayed by a child), not in order: no mark; roles keep each once by id. */
-	inspector = oid->role == PKI_ROLE_INSPECTOR;
-	if (!inspector && (rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
+	/* Items that reach this node by more than one path, not in order, are
+	 * neither judged nor advanced by the (origin, lane) high-water mark; the
+	 * domain keeps each once by id: a village's urgent items on its
+	 * county-direct session (failover: the township relays them later, older
+	 * ones among them) and an inspector's findings (its own session, and
+	 * relayed by a child). */
+	marked = !direct && oid->role != PKI_ROLE_INSPECTOR;
+	if (marked && (rc = origin_hwm_get(d->env.store, txn, it->origin, lane, &hwm)) != 0)
 		goto out;
-	if (!inspector && it->origin_seq <= hwm) {
+	if (marked && it->origin_seq <= hwm) {
 		d->cdelta[CTR_ITEMS_DUPLICATE]++;
 		log_debug("deliver %s: duplicate item %s/%llu ignored (applied up to %llu)", peer,
 		          it->origin, (unsigned long long)it->origin_seq, (unsigned long long)hwm);
@@ -238,12 +213,16 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	} else {
 		d->cdelta[CTR_ITEMS_APPLIED]++;
 		t->applied++;
-		deliver_gate_up(d, it, &rt);
-		if ((rc = deliver_route(d, txn, &rt, ds, idx)) != 0)
-			goto out;
+		if (direct) /* forwarded nowhere: its township gets it from the village */
+			d->cdelta[CTR_DIRECT_APPLIED]++;
+		else {
+			deliver_gate_up(d, it, &rt);
+			if ((rc = deliver_route(d, txn, &rt, ds, idx)) != 0)
+				goto out;
+		}
 	}
 	/* Applied or refused, this origin sequence is consumed. */
-	rc = inspector ? 0 : origin_hwm_put(d->env.store, txn, it->origin, lane, it->origin_seq);
+	rc = marked ? origin_hwm_put(d->env.store, txn, it->origin, lane, it->origin_seq) : 0;
 out:
 	carenet__item__free_unpacked(it, NULL);
 	return rc;
