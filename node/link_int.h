@@ -87,6 +87,12 @@ void link_parent_set_down(struct link *l, const char *why);
 void link_uplink_set_down(struct link *l, struct uplink *u, const char *why);
 /* The uplink whose session s is (s->is_parent). */
 struct uplink *link_uplink_of(struct link *l, const struct peer *s);
+/* link_check.c: the HELLO's (a child's) or WELCOME's (the parent's) version,
+ * its chain verified and bound to s's CURVE key, and who may be there; fills
+ * id, and *direct for a county-direct village. 0, or a CN_E* value and why. */
+int link_check_greeting(struct link *l, struct peer *s, uint32_t version, size_t n,
+                        const ProtobufCBinaryData *chain, struct pki_identity *id, int *direct,
+                        char *why, size_t whylen);
 /* link_setup.c: connects u's DEALER to endpoint with server key u->s.key
  * (set by the caller), its monitor on mon_ep. */
 int link_uplink_connect(struct link *l, struct uplink *u, const char *mon_ep);
