@@ -263,6 +263,7 @@ void link_uplink_monitor(struct link *l, struct uplink *p)
 		switch (ev) {
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 			p->connected = 1;
+			p->backoff_us = 0;
 			log_debug("link %s: CURVE handshake done, sending HELLO", p->expect_id);
 			link_send_greeting(l, &p->s);
 			break;
@@ -284,11 +285,13 @@ void link_uplink_monitor(struct link *l, struct uplink *p)
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 			count_hs_failure(l, ev);
 			link_uplink_refused_key(l, p);
+			link_uplink_backoff(l, p);
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
 		case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
 			count_hs_failure(l, ev);
 			link_uplink_set_down(l, p, "CURVE handshake failed (wrong parent key?)");
+			link_uplink_backoff(l, p);
 			break;
 		default:
 			break;

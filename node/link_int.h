@@ -41,6 +41,8 @@ struct uplink {
 	int summaries;              /* its WELCOME said it takes Summary frames */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
+	uint64_t backoff_us; /* the last pause after a refused handshake; 0 after one succeeds */
+	uint64_t resume_us;  /* disconnected after a refused handshake: connect again then */
 	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */
 };
 
@@ -99,8 +101,13 @@ int link_uplink_connect(struct link *l, struct uplink *u, const char *mon_ep);
 /* link.c: what an uplink's monitor and socket have to say. */
 void link_uplink_monitor(struct link *l, struct uplink *u);
 void link_uplink_recv(struct link *l, struct uplink *u);
-/* link_direct.c: the county-direct link's periodic work (HELLO retry, ping). */
-void link_direct_tick(struct link *l, uint64_t now_us);
+/* link_tick.c: an uplink's periodic work (HELLO retry, ping, reconnecting
+ * after a pause); for the parent's and the county-direct link alike. */
+void link_uplink_tick(struct link *l, struct uplink *u, uint64_t now_us);
+/* link_hs.c: after a handshake the other side refused, disconnect and
+ * connect again after a pause that doubles up to link.reconnect_ivl_max_ms
+ * (ZeroMQ would retry at once: its back-off grows only when TCP fails). */
+void link_uplink_backoff(struct link *l, struct uplink *u);
 void link_direct_free(struct link *l);
 /* Fills st->direct (malloc) when the county-direct link is configured. */
 int link_direct_status(struct link *l, Carenet__Status *st);
