@@ -607,8 +607,7 @@ static void test_revoke(void)
 	free(old_crl);
 	pki_trust_free(&t);
 }
-/* A CA whose key is encrypted: every signing command wants the passphrase,
- * from --passphrase-file or CARENET_CA_PASSPHRASE, and says so. */
+
 /* 1 if the ca list --json entry (in out) of serial contains text. */
 static int json_entry_has(const char *serial, const char *text)
 {

@@ -17,6 +17,8 @@
 
 #include "pki_fixture.h"
 
+/* A CA whose key is encrypted: every signing command wants the passphrase,
+ * from --passphrase-file or CARENET_CA_PASSPHRASE, and says so. */
 static void test_passphrase(void)
 {
 	FILE *f = fopen(P("pass"), "w");
