@@ -59,9 +59,12 @@ static const struct args_opt demo_opts[] = {
      "above the county: province node " DEMO_ROOT_SCOPE ", prefecture\n"
      DEMO_PREFECTURE " and --counties counties under it (no scenario)"},
     {"counties", ARGS_LONG('C'), "N", "with --province: counties 530102, 530103, ... (default 2)"},
+    {"prefectures", ARGS_LONG('F'), "N",
+     "with --province: prefectures 5301 ... 53NN (default 1),\n"
+     "county c (from 0) under prefecture c mod N"},
     {0}};
 static const struct args_cmd demo_cmd = {
-    "carenet demo", "[-d DIR] [--province [--counties N]] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
+    "carenet demo", "[-d DIR] [--province [--counties N] [--prefectures N]] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
     "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
     "villages per township — and runs every node as its own process on 127.0.0.1\n"
     "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
@@ -107,7 +110,9 @@ static size_t demo_total(const struct demo *d)
 {
 	size_t county = 1 + (size_t)d->townships * (1 + (size_t)d->villages);
 
-	return d->province ? 2 + (size_t)d->counties * county : county;
+	return d->province ? 1 + (size_t)(d->prefectures > 0 ? d->prefectures : 1) +
+	                         (size_t)d->counties * county
+	                   : county;
 }
 
 static int demo_parse_int(const char *s, long lo, long hi, int *out)
@@ -132,6 +137,8 @@ static int demo_parse_value(struct demo *d, int key, const char *v)
 		return args_usage_error(&demo_cmd, "--villages must be 1..999, not '%s'", v);
 	if (key == ARGS_LONG('C') && demo_parse_int(v, 1, 98, &d->counties) < 0)
 		return args_usage_error(&demo_cmd, "--counties must be 1..98, not '%s'", v);
+	if (key == ARGS_LONG('F') && demo_parse_int(v, 1, 16, &d->prefectures) < 0)
+		return args_usage_error(&demo_cmd, "--prefectures must be 1..16, not '%s'", v);
 	if (key == ARGS_LONG('p') && demo_parse_int(v, 1024, 65535 - 100, &d->base_port) < 0)
 		return args_usage_error(&demo_cmd, "--base-port must be 1024..65435, not '%s'", v);
 	if (key == ARGS_LONG('D') && (util_parse_duration(v, &d->duration) < 0 || d->duration == 0))
@@ -166,6 +173,7 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			d->province = d->no_scenario = 1; /* the scenario is a county's */
 			break;
 		case ARGS_LONG('C'):
+		case ARGS_LONG('F'):
 			counties = 1;
 			/* fall through */
 		case ARGS_LONG('t'):
@@ -182,7 +190,7 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 	if (args_operands(&g, 0, 0) != 0)
 		return CN_EUSAGE;
 	if (counties && !d->province)
-		return args_usage_error(&demo_cmd, "--counties goes with --province");
+		return args_usage_error(&demo_cmd, "--counties and --prefectures go with --province");
 	if (!d->setup_only && demo_total(d) > DEMO_RUN_MAX) {
 		args_usage_error(&demo_cmd,
 		                 "%zu nodes would be %zu processes on this machine; at most %d "
