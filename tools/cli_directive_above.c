@@ -102,7 +102,7 @@ void cli_above_print(const Carenet__DirectiveView *v, const char *tz)
 	if (!v->n_tallies)
 		return;
 	cli_above_totals(v, tot, sizeof(tot));
-	printf("\n%s%s\n", cli_tr("offices below the counties", "县以下办理情况"), tot);
+	printf("\n%s: %s\n", cli_tr("offices below the counties", "县以下办理情况"), tot + 2);
 	table_init(&t, 7);
 	table_add(&t, (const char *[]){cli_indent(cli_tr("OFFICE", "单位")),
 	                               cli_tr("TARGETED", "下发"), cli_tr("ACKED", "已受理"),

@@ -57,7 +57,8 @@ static const struct args_opt demo_opts[] = {
     {"base-port", ARGS_LONG('p'), "P", "listen on ports P, P+1, ... instead of free ports"},
     {"province", ARGS_LONG('P'), NULL,
      "above the county: province node " DEMO_ROOT_SCOPE ", prefecture\n"
-     DEMO_PREFECTURE " and --counties counties under it (no scenario)"},
+     DEMO_PREFECTURE " and --counties counties under it; its scenario:\n"
+     "the province's task to 53:village and the counties' tallies"},
     {"counties", ARGS_LONG('C'), "N", "with --province: counties 530102, 530103, ... (default 2)"},
     {"prefectures", ARGS_LONG('F'), "N",
      "with --province: prefectures 5301 ... 53NN (default 1),\n"
@@ -95,7 +96,11 @@ static const struct args_cmd demo_cmd = {
     DEMO_ROOT_SCOPE " and prefecture " DEMO_PREFECTURE " (both issued by the root CA), and N\n"
     "counties 530102, 530103, ... each with its own county CA (DIR/ca-<county>),\n"
     "its townships and villages, reporting to the prefecture. Only each\n"
-    "county's monthly roll-up crosses its upward link. It plays no scenario.\n",
+    "county's monthly roll-up, its tallies of directives from above and its\n"
+    "own statuses on them cross its upward link. Its scenario: the province\n"
+    "issues a task to 53:village, every county relays it to its villages, the\n"
+    "first village does it, and the province's directive show prints each\n"
+    "county's tally (no web page in this mode).\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
     "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
@@ -170,7 +175,7 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			d->no_scenario = 1;
 			break;
 		case ARGS_LONG('P'):
-			d->province = d->no_scenario = 1; /* the scenario is a county's */
+			d->province = 1; /* its scenario: demo_province.c */
 			break;
 		case ARGS_LONG('C'):
 		case ARGS_LONG('F'):
@@ -639,7 +644,7 @@ static int demo_scenario(struct demo *d)
 	}
 	env.offices = offices;
 	env.arg = d;
-	rc = demo_scenario_run(&env);
+	rc = d->province ? demo_province_run(&env) : demo_scenario_run(&env);
 	free(offices);
 	if (rc < 0 && demo_signal) {
 		fprintf(stderr, "demo: interrupted during the scenario\n");
@@ -675,7 +680,7 @@ static int demo_run(struct demo *d)
 		fprintf(stderr, "demo: all %zu links up after %.1f s\n", d->links,
 		        (double)(util_mono_us() - t0) / 1e6);
 		demo_print_tree(d, stdout);
-		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal)
+		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal && !d->province)
 			rc = demo_web_start(d, exe);
 		if (rc == 0)
 			died = demo_watch(d);
