@@ -12,14 +12,18 @@ county of the silent village is late at the province, and only it. A second
 province task while its county is stopped (SIGSTOP), then SIGKILLed again
 and again from the moment it resumes and applies it: each of its villages still holds the relay once, made once
 (the county's audit log). No village's or township's status reaches the
-province (only the counties' own, and their tallies)."""
+province (only the counties' own, and their tallies). Last, a county's
+correctly signed tally counting another county (carenet-probe with the
+county's identity) is refused and counted at its prefecture."""
 
+import json
 import os
 import random
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main  # noqa: E402
+from harness import TestFailure, check, main, run_cli  # noqa: E402
 from ops import (Killer, Stopped, ack, advance, audit, cn_json, enable_test_clock, inbox,  # noqa: E402
                  issue, matrix, poll, show)
 
@@ -59,7 +63,35 @@ def tallies(view):
     return {t["id"]: t for t in view.get("tallies", [])}
 
 
+def probe_tally_other(net, args, county, other, did):
+    """county's identity sends its prefecture a tally counting another county."""
+    pre = county[:4]
+    net.stop(county)
+    net.wait_for(lambda: net.child_state(pre, county) == "down", 30,
+                 "the prefecture to see %s down" % county)
+    before = net.status(pre)["counters"]["items_refused"]
+    argv = [args.probe, "--endpoint", net.status(pre)["listen"], "--server-cert",
+            os.path.join(net.dir, pre, "node.pem"), "--identity", os.path.join(net.dir, county),
+            "--send", "tally-other", "--target", "%s/%s" % (other, did), "--wait", "5000"]
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        raise TestFailure("carenet-probe did not finish") from e
+    check(r.returncode == 0 and json.loads(r.stdout)["result"] == "acked",
+          "probe: %s%s" % (r.stdout, r.stderr))
+    poll(net, lambda: (net.status(pre)["counters"]["items_refused"] == before + 1, None), 10,
+         "the forged tally refused and counted at %s" % pre)
+    why = [e["detail"] for e in audit(net, pre) if e["action"] == "refuse"]
+    check(why and "only its own" in why[-1], "%s's refusal says %r" % (pre, why[-1:]))
+    t = tallies(show(net, PROVINCE, did))
+    check(t[other]["targeted"] == 2, "the forged tally counted: %r" % t[other])
+    net.start(county)
+    print("%s's tally of %s: refused and counted at %s (%s)" % (county, other, pre, why[-1][:90]))
+
+
 def test(net, args):
+    check(args.probe and os.access(args.probe, os.X_OK), "--probe is required")
     ids = net.setup(1, 2, counties=3, prefectures=2)
     villages = [i for i in ids if len(i) == 12]
     check(sorted(i for i in ids if len(i) == 6) == COUNTIES and
@@ -142,7 +174,8 @@ def test(net, args):
     killer = Killer(net, victim, random.Random(143), kills=4, max_wait=0.15)
     with Stopped(net, victim) as stopped:  # the task waits at its socket
         did2 = issue(net, PROVINCE, "53:village", TITLE2, due="+2d")
-        poll(net, lambda: (show(net, "5301", did2) is not None, None), 30,
+        poll(net, lambda: (run_cli([net.carenet, "directive", "show", did2, "-c",
+                                    net.cfg("5301")]).returncode == 0, None), 30,
              "%s at the prefecture" % did2)
         stopped.resume()
         killer.start()  # the first kill 50-150 ms after it resumes, while it applies
@@ -161,6 +194,10 @@ def test(net, args):
             victim, did2))
     print("%s SIGKILLed %d times from the issue on: its villages hold %s's relay once" % (
         victim, killer.kills, did2))
+
+    # 5. hostile: a county's correctly signed tally counting another county
+    probe_tally_other(net, args, "530102", "530103", did)
+    net.wait_for(net.all_links_up, 60, "every link up after the probe")
 
 
 if __name__ == "__main__":
