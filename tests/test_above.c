@@ -79,7 +79,8 @@ static void test_down(void)
 	          0); /* accepted: 53:township too */
 	CHECK_INT(issue(&prov, KIND_TASK, "530102001", "x", "", T0 + DAY, NULL, err), CN_EROLE);
 	CHECK_INT(issue(&prov, KIND_TASK, "53:village", "省级任务 province task", "正文",
-	                T0 + 2 * DAY, pid, err), 0);
+	                T0 + 2 * DAY, pid, err),
+	          0);
 	k = (size_t)find_last(&prov, CARENET__ITEM__BODY_DIRECTIVE);
 	it = item_at(&prov, k);
 	CHECK(it && it->directive->n_expanded == 1 && !strcmp(it->directive->expanded[0], C) &&

@@ -182,7 +182,7 @@ int demo_province_run(const struct demo_scenario_env *env)
 		return CN_EINVAL;
 	p.s.tz = p.province->cfg->timezone;
 	sc_header("省级任务下达到每个儿童之家", "1. the province's task to every village, relayed "
-	                                     "by each county");
+	                                        "by each county");
 	if ((rc = sc_wait(&p.s, 1, "every office known", dp_ready)) < 0 ||
 	    (rc = dp_issue(&p)) < 0 || (rc = sc_wait(&p.s, 1, "the relay", dp_relayed)) < 0 ||
 	    (rc = dp_ack(&p)) < 0 ||

@@ -38,8 +38,8 @@ static int push_id(const char *id, enum pki_role role, const char *name, void *a
 
 /* The relay the rules refuse (a deadline already past here, too many
  * offices) is logged and audited, never fatal: the parent stays applied. */
-static int relay_issue(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
-                       struct strvec *ids, const char *rid)
+static int relay_issue(struct roles *r, MDB_txn *txn, const Carenet__Item *item, struct strvec *ids,
+                       const char *rid)
 {
 	const Carenet__Directive *d = item->directive;
 	Carenet__Targets t = CARENET__TARGETS__INIT;
@@ -236,28 +236,31 @@ static int tally_check(struct roles *r, const Carenet__Item *item, const char *f
 	enum pki_role role = pki_role_from_id(o);
 
 	if (!pki_role_above_county(r->env.me->role)) {
-		roles_why(why, whylen, "a directive tally goes to a prefecture or province, not to %s",
-		          me);
+		roles_why(why, whylen,
+		          "a directive tally goes to a prefecture or province, not to %s", me);
 		return CN_EROLE;
 	}
 	if (strcmp(t->office, o) != 0) {
-		roles_why(why, whylen, "tally from %s counts %.40s: an office sends only its own", o,
-		          t->office);
+		roles_why(why, whylen, "tally from %s counts %.40s: an office sends only its own",
+		          o, t->office);
 		return CN_ESCOPE;
 	}
 	if ((role != PKI_ROLE_COUNTY && role != PKI_ROLE_PREFECTURE) || !rules_is_ancestor(me, o) ||
 	    (!(strcmp(from, o) == 0 && pki_is_direct_child(me, o)) &&
 	     !(pki_is_direct_child(me, from) && pki_is_direct_child(from, o)))) {
-		roles_why(why, whylen, "tally from %s via %s: only a county or prefecture below %s, "
-		          "on its path", o, from, me);
+		roles_why(why, whylen,
+		          "tally from %s via %s: only a county or prefecture below %s, "
+		          "on its path",
+		          o, from, me);
 		return CN_ESCOPE;
 	}
 	if (t->targeted > TALLY_MAX_COUNT || t->acknowledged > t->targeted ||
 	    t->done > t->acknowledged || t->overdue > t->targeted ||
 	    (role == PKI_ROLE_COUNTY && t->n_counties) || t->late_counties > t->n_counties) {
-		roles_why(why, whylen, "tally from %s: counts do not add up (targeted %llu, "
-		          "acknowledged %llu, done %llu, overdue %llu, %zu counties)", o,
-		          (unsigned long long)t->targeted, (unsigned long long)t->acknowledged,
+		roles_why(why, whylen,
+		          "tally from %s: counts do not add up (targeted %llu, "
+		          "acknowledged %llu, done %llu, overdue %llu, %zu counties)",
+		          o, (unsigned long long)t->targeted, (unsigned long long)t->acknowledged,
 		          (unsigned long long)t->done, (unsigned long long)t->overdue,
 		          t->n_counties);
 		return CN_EINVAL;
@@ -282,13 +285,15 @@ static int tally_known(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	int rc = roles_get_directive(r, txn, t->directive, rec);
 
 	if (rc == CN_ENOTFOUND)
-		roles_why(why, whylen, "tally from %s of directive %.64s, unknown here", item->origin,
-		          t->directive);
+		roles_why(why, whylen, "tally from %s of directive %.64s, unknown here",
+		          item->origin, t->directive);
 	if (rc != 0)
 		return rc;
 	if (!pki_role_above_county(pki_role_from_id((*rec)->issuer))) {
-		roles_why(why, whylen, "tally from %s of %s, a directive of %s (not from above the "
-		          "county)", item->origin, t->directive, (*rec)->issuer);
+		roles_why(why, whylen,
+		          "tally from %s of %s, a directive of %s (not from above the "
+		          "county)",
+		          item->origin, t->directive, (*rec)->issuer);
 		return CN_ESCOPE;
 	}
 	if (pki_role_from_id(item->origin) != PKI_ROLE_COUNTY)
@@ -380,7 +385,8 @@ static Carenet__TallyView *tview_add(struct view_arg *a, const char *office)
 {
 	Carenet__TallyView *tv;
 
-	if (ARR_GROW(a->v->tallies, a->v->n_tallies + 1, a->cap) || !(tv = calloc(1, sizeof(*tv)))) {
+	if (ARR_GROW(a->v->tallies, a->v->n_tallies + 1, a->cap) ||
+	    !(tv = calloc(1, sizeof(*tv)))) {
 		a->err = 1;
 		return NULL;
 	}

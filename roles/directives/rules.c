@@ -284,8 +284,7 @@ static enum pki_role spec_relay_role(const Carenet__Targets *t)
 
 /* An expanded target matches the spec; above the county, a township or
  * village spec expands to the counties that relay it. */
-static int expanded_matches(const struct pki_identity *o, const Carenet__Targets *t,
-                            const char *id)
+static int expanded_matches(const struct pki_identity *o, const Carenet__Targets *t, const char *id)
 {
 	if (pki_role_above_county(o->role) && !t->n_ids && spec_relay_role(t) != PKI_ROLE_NONE)
 		return pki_scope_covers(t->prefix, id) && pki_role_from_id(id) == PKI_ROLE_COUNTY;
@@ -317,13 +316,17 @@ static int check_above(const struct pki_identity *o, const Carenet__Directive *d
 
 	if (d->relay[0] && (!pki_role_above_county(o->role) ||
 	                    (rr != PKI_ROLE_TOWNSHIP && rr != PKI_ROLE_VILLAGE))) {
-		roles_why(why, whylen, "relay %.16s: only a province or prefecture asks its counties "
-		          "to relay, to township or village", d->relay);
+		roles_why(why, whylen,
+		          "relay %.16s: only a province or prefecture asks its counties "
+		          "to relay, to township or village",
+		          d->relay);
 		return CN_EROLE;
 	}
 	if (pki_role_above_county(o->role) && sr != rr) {
-		roles_why(why, whylen, "targets %.40s:%.16s with relay \"%.16s\": a spec's township "
-		          "or village is the relay", d->targets->prefix, d->targets->role, d->relay);
+		roles_why(why, whylen,
+		          "targets %.40s:%.16s with relay \"%.16s\": a spec's township "
+		          "or village is the relay",
+		          d->targets->prefix, d->targets->role, d->relay);
 		return CN_EINVAL;
 	}
 	if (!d->parent[0])
@@ -331,7 +334,8 @@ static int check_above(const struct pki_identity *o, const Carenet__Directive *d
 	if (o->role != PKI_ROLE_COUNTY || roles_id_origin(d->parent, porigin, sizeof(porigin)) ||
 	    !pki_role_above_county(pki_role_from_id(porigin)) ||
 	    !rules_is_ancestor(porigin, o->id)) {
-		roles_why(why, whylen, "directive %.64s from %s claims parent %.64s: only a county "
+		roles_why(why, whylen,
+		          "directive %.64s from %s claims parent %.64s: only a county "
 		          "relays, and only a directive of a province or prefecture above it",
 		          d->id, o->id, d->parent);
 		return CN_EROLE;
