@@ -8,7 +8,9 @@ under the id derived from the province's. The villages acknowledge it done
 (but one), the counties acknowledge their own; the province's `directive
 show --json` has per county rows whose done counts equal the villages that
 acknowledged, and per prefecture sums. After the deadline (test clocks) the
-county of the silent village is late at the province, and only it. A second
+county of the silent village is late at the province, and only it. The
+prefecture 5302 sends a notice to its county by id with --relay township:
+the township holds it once, not the villages. A second
 province task while its county is stopped (SIGSTOP), then SIGKILLed again
 and again from the moment it resumes and applies it: each of its villages still holds the relay once, made once
 (the county's audit log). No village's or township's status reaches the
@@ -168,6 +170,20 @@ def test(net, args):
               if d["id"] == did]
     check(listed and listed[0]["totals"]["late"] == 1, "directive list: %r" % listed)
     print("after the deadline: late counties %s at the province" % v["late_counties"])
+
+    # a prefecture's notice to its county by id, relayed to its township only
+    did3 = issue(net, "5302", "530202", "州督导通知 prefecture notice", due="+1d", kind="notice",
+                 extra=("--relay", "township"))
+    got = poll(net, lambda: (lambda h: (len(h) >= 1, h))(
+        [e for e in inbox(net, "530202001") if e["title"] == "州督导通知 prefecture notice"]),
+        60, "the prefecture's notice at the township")
+    check(len(got) == 1 and got[0]["id"] == relay_id("530202", did3) and
+          not [e for e in inbox(net, SILENT) if e["title"] == "州督导通知 prefecture notice"],
+          "the township holds %r" % got)
+    poll(net, lambda: (lambda t: (t.get("530202", {}).get("targeted") == 1, t))(
+        tallies(show(net, "5302", did3))), 60, "530202's tally at the prefecture")
+    print("%s (5302 to 530202, relay township): the township holds it once, the prefecture "
+          "the county's tally" % did3)
 
     # 4. a county SIGKILLed again and again from the moment the next task is issued
     victim = "530103"
