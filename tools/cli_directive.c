@@ -133,12 +133,13 @@ static void show_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 {
 	static const char *const head[] = {"directive", "target",     "name",     "state",
 	                                   "state_zh",  "overdue",    "changed_at", "reported_at",
-	                                   "reminders", "evidence",   "note"};
-	char changed[32], reported[32], rem[24], ev[24];
+	                                   "reminders", "evidence",   "note", CLI_ABOVE_CSV_HEAD};
+	char changed[32], reported[32], rem[24], ev[24], below[CLI_ABOVE_CSV_COLS][24];
+	size_t nb = cli_above_csv(v[0], "", below); /* above the county: per county counts */
 
 	(void)n;
 	csv_write_bom(stdout);
-	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]) - CLI_ABOVE_CSV_COLS + nb);
 	for (size_t i = 0; i < v[0]->n_targets; i++) {
 		const Carenet__TargetView *t = v[0]->targets[i];
 		cli_csv_time(t->changed_at, tz, changed, sizeof(changed));
@@ -155,8 +156,14 @@ static void show_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 		                       reported,
 		                       rem,
 		                       ev,
-		                       t->note};
-		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+		                       t->note,
+		                       below[0],
+		                       below[1],
+		                       below[2],
+		                       below[3],
+		                       below[4]};
+		cli_above_csv(v[0], t->id, below);
+		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]) - CLI_ABOVE_CSV_COLS + nb);
 	}
 }
 
@@ -680,10 +687,12 @@ static const struct args_opt show_opts[] = {
     {"json", ARGS_LONG('j'), NULL,
      "one object: id, kind, title, body, issuer, due, ref,\n"
      "indicators, counts (per state, and overdue: past due and\n"
-     "not done), targets [{id, state, overdue, changed_at, ...}]"},
+     "not done), targets [{id, state, overdue, changed_at, ...}];\n"
+     "above the county also tallies, late_counties, totals"},
     {"csv", ARGS_LONG('v'), NULL,
      "the matrix as CSV (UTF-8 with BOM): one row per target:\n"
-     "directive, target, name, state, state_zh, overdue, ..."},
+     "directive, target, name, state, state_zh, overdue, ...;\n"
+     "above the county also each county's below_* counts, late"},
     {0}};
 static const struct args_cmd show_cmd = {
     "carenet directive show", "ID [-c CFG] [--json | --csv]",

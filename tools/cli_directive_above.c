@@ -119,6 +119,28 @@ void cli_above_print(const Carenet__DirectiveView *v, const char *tz)
 	}
 }
 
+size_t cli_above_csv(const Carenet__DirectiveView *v, const char *target,
+                     char cells[CLI_ABOVE_CSV_COLS][24])
+{
+	const Carenet__TallyView *x = NULL;
+
+	if (!v->n_tallies)
+		return 0;
+	for (size_t i = 0; i < v->n_tallies && !x; i++)
+		if (!strcmp(v->tallies[i]->office, target))
+			x = v->tallies[i];
+	for (size_t i = 0; i < CLI_ABOVE_CSV_COLS; i++)
+		cells[i][0] = 0;
+	if (x) {
+		snprintf(cells[0], 24, "%llu", (unsigned long long)x->targeted);
+		snprintf(cells[1], 24, "%llu", (unsigned long long)x->acknowledged);
+		snprintf(cells[2], 24, "%llu", (unsigned long long)x->done);
+		snprintf(cells[3], 24, "%llu", (unsigned long long)x->overdue);
+		snprintf(cells[4], 24, "%s", x->late ? "yes" : "no");
+	}
+	return CLI_ABOVE_CSV_COLS;
+}
+
 void cli_above_totals(const Carenet__DirectiveView *v, char *out, size_t len)
 {
 	struct totals t;

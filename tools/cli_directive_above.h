@@ -17,6 +17,13 @@
 void cli_above_json(struct json *j, const Carenet__DirectiveView *v);
 /* directive show: the tallies as a table, and the late counties. */
 void cli_above_print(const Carenet__DirectiveView *v, const char *tz);
+/* directive show --csv: with tallies, 5 more columns per target row
+ * (CLI_ABOVE_CSV_HEAD; empty for a target without a tally); 0 without. */
+#define CLI_ABOVE_CSV_COLS 5
+#define CLI_ABOVE_CSV_HEAD                                                                         \
+	"below_targeted", "below_acknowledged", "below_done", "below_overdue", "late"
+size_t cli_above_csv(const Carenet__DirectiveView *v, const char *target,
+                     char cells[CLI_ABOVE_CSV_COLS][24]);
 /* directive list: "; below: 12 targeted, 10 done, 2 overdue, 1 county late"
  * appended to out (nothing when the view has no tallies). */
 void cli_above_totals(const Carenet__DirectiveView *v, char *out, size_t len);

@@ -18,6 +18,8 @@ province (only the counties' own, and their tallies). Last, a county's
 correctly signed tally counting another county (carenet-probe with the
 county's identity) is refused and counted at its prefecture."""
 
+import csv
+import io
 import json
 import os
 import random
@@ -166,6 +168,12 @@ def test(net, args):
           v["totals"] == {"counties": 3, "targeted": 6, "acknowledged": 5, "done": 5,
                           "overdue": 1, "late": 1},
           "after the deadline: %r" % {k: v.get(k) for k in ("tallies", "totals")})
+    rows = list(csv.DictReader(io.StringIO(run_cli(
+        [net.carenet, "directive", "show", did, "-c", net.cfg(PROVINCE), "--csv"]).stdout.lstrip(
+            "\ufeff"))))
+    check({r["target"]: (r["below_done"], r["late"]) for r in rows} ==
+          {"530102": ("2", "no"), "530103": ("2", "no"), "530202": ("1", "yes")},
+          "directive show --csv at the province: %r" % rows)
     listed = [d for d in cn_json(net, "directive", "list", "-c", net.cfg(PROVINCE))
               if d["id"] == did]
     check(listed and listed[0]["totals"]["late"] == 1, "directive list: %r" % listed)
