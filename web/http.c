@@ -110,6 +110,7 @@ void http_fini(struct web *w)
 {
 	web_users_free(&w->users);
 	sessions_free(&w->ss);
+	web_standards_free(w);
 	free(w->users_path);
 	w->users_path = NULL;
 }
@@ -313,6 +314,7 @@ static const struct route routes[] = {
     {"/compliance/report", page_compliance_report, NULL, NULL},
     {"/bulletin", page_bulletin, NULL, NULL},
     {"/bulletin/report", page_bulletin_report, NULL, NULL},
+    {"/inspection", page_inspection, NULL, NULL},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/records/import", NULL, page_record_import, "/records"},
     {"/logout", NULL, do_logout, "/"},
