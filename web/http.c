@@ -304,6 +304,7 @@ static const struct route routes[] = {
     {"/issue", NULL, page_issue, "/directives"},
     {"/records", page_records, page_records, NULL},
     {"/records.csv", page_records_csv, NULL, NULL},
+    {"/records/template", page_record_template, NULL, NULL},
     {"/records/edit", page_record_edit, NULL, NULL},
     {"/records/update", NULL, page_record_update, "/records"},
     {"/reports", page_reports, NULL, NULL},

@@ -219,6 +219,8 @@ struct rec_type;
 void page_record_import(struct page *pg); /* POST: a CSV ledger (pages_import.c) */
 /* The import form (in a <details>, open or not), preset to t. */
 void record_import_form(struct page *pg, const struct rec_type *t, int open);
+/* /records/template?type=T[&example=1]: `carenet record template`'s file (pages_import.c). */
+void page_record_template(struct page *pg);
 /* A ledger uploaded for import: at most 8 MiB. The web process holds the
  * file, a copy converted from GB18030 (up to twice as long) and the rows
  * read from it at once, and the node writes them in one LMDB transaction
