@@ -18,7 +18,7 @@
 #define WRITE_MS 30000
 #define READ_MS 15000
 /* Rows a page shows: a county's 1,500 children as 500 rows were 300 KiB of
- * HTML, 1.6 s on a 1.5 Mbit/s office line (docs/benchmarks.md, 10); 100 rows
+ * HTML, 3.1 s (p50) as the office PC (docs/benchmarks.md, 11); 100 rows
  * a page, with links to the others. All of them: the CSV export. */
 #define PAGE_ROWS 100
 #define MAX_PAGE 100000
