@@ -26,8 +26,7 @@
 #define MAX_SHOWN 500 /* findings listed (the rest: carenet inspect findings --csv) */
 
 /* The standard's indicator id (loaded before the sandbox), or NULL. */
-static const struct sd_indicator *std_indicator(struct page *pg, const char *std,
-                                                const char *id)
+static const struct sd_indicator *std_indicator(struct page *pg, const char *std, const char *id)
 {
 	for (size_t i = 0; i < pg->w->n_std; i++) {
 		const struct sd_standard *s = pg->w->std[i].sd;
@@ -55,10 +54,9 @@ static void need_row(struct page *pg, const char *std, const Carenet__Compliance
 	          "<br><span class=\"hint\" lang=\"en\">%s</span></th><td>%s<br><span "
 	          "class=\"hint\">%s</span></td><td>%s</td><td>%s</td>",
 	          x->id, x->id, x->zh, x->en, x->mode,
-	          d && strcmp(d->mode_text, x->mode) ? d->mode_text : "",
-	          d ? d->check : "", x->note);
-	buf_htmlf(&pg->out,
-	          "<td class=\"tick\">☐ %s<br>☐ %s</td><td class=\"write\"></td></tr>",
+	          d && strcmp(d->mode_text, x->mode) ? d->mode_text : "", d ? d->check : "",
+	          x->note);
+	buf_htmlf(&pg->out, "<td class=\"tick\">☐ %s<br>☐ %s</td><td class=\"write\"></td></tr>",
 	          TX(pg, "达标", "pass"), TX(pg, "未达标", "fail"));
 }
 
@@ -68,15 +66,16 @@ static void need_table(struct page *pg, const char *std, const Carenet__Complian
 
 	for (size_t i = 0; i < c->n_indicators; i++)
 		n += awaits_inspector(c->indicators[i]);
-	buf_htmlf(&pg->out,
-	          "<h2 id=\"h-need\">%s (<span id=\"n-need\">%zu</span>)</h2><p class=\"hint\">%s</p>",
-	          TX(pg, "待督查核实的指标", "Indicators an inspector must decide"), n,
-	          TX(pg,
-	             "方式 I：只能由督查人员现场核实；A：由签署的承诺（R27）或督查发现（R28）决定。"
-	             "督查人员用 carenet inspect finding 记录发现。",
-	             "Mode I: only an inspector on site decides it; A: a signed attestation (R27) "
-	             "or an inspector's finding (R28). Inspectors record findings with carenet "
-	             "inspect finding."));
+	buf_htmlf(
+	    &pg->out,
+	    "<h2 id=\"h-need\">%s (<span id=\"n-need\">%zu</span>)</h2><p class=\"hint\">%s</p>",
+	    TX(pg, "待督查核实的指标", "Indicators an inspector must decide"), n,
+	    TX(pg,
+	       "方式 I：只能由督查人员现场核实；A：由签署的承诺（R27）或督查发现（R28）决定。"
+	       "督查人员用 carenet inspect finding 记录发现。",
+	       "Mode I: only an inspector on site decides it; A: a signed attestation (R27) "
+	       "or an inspector's finding (R28). Inspectors record findings with carenet "
+	       "inspect finding."));
 	buf_htmlf(&pg->out,
 	          "<div class=\"scroll\"><table id=\"need\"><caption>%s</caption><thead><tr>"
 	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
@@ -164,12 +163,11 @@ static void findings_table(struct page *pg, const Carenet__ControlReply *rep,
 	          TX(pg, "督查发现", "Inspectors' findings"), rep->n_findings,
 	          TX(pg, "本办保存的督查发现（含下级上报的），最新在后",
 	             "Findings kept here (with those relayed from below), oldest first"));
-	static const char *const zh[] = {"日期", "督查人员", "单位",     "指标",
-	                                 "结果", "方式",     "说明",     "材料",
-	                                 "整改通知"};
-	static const char *const en[] = {"Date", "Inspector", "Office",   "Indicator",
-	                                 "Result", "Method",  "Note",     "Evidence",
-	                                 "Rectification"};
+	static const char *const zh[] = {"日期", "督查人员", "单位", "指标",    "结果",
+	                                 "方式", "说明",     "材料", "整改通知"};
+	static const char *const en[] = {"Date",      "Inspector", "Office",
+	                                 "Indicator", "Result",    "Method",
+	                                 "Note",      "Evidence",  "Rectification"};
 	for (size_t i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
 		buf_htmlf(&pg->out, "<th scope=\"col\">%s</th>", TX(pg, zh[i], en[i]));
 	buf_puts(&pg->out, "</tr></thead><tbody>");
@@ -196,21 +194,23 @@ static void inbox_orders(struct page *pg, const Carenet__ControlReply *inbox)
 		if (v->kind != KIND_RECTIFICATION)
 			continue;
 		if (!n++)
-			buf_htmlf(&pg->out,
-			          "<h2 id=\"h-orders\">%s</h2><div class=\"scroll\"><table "
-			          "id=\"orders\"><caption>%s</caption><thead><tr><th scope=\"col\">%s"
-			          "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
-			          "scope=\"col\">%s</th></tr></thead><tbody>",
-			          TX(pg, "本办收到的整改通知", "Rectification orders to this office"),
-			          TX(pg, "限时整改（督查发现或上级下发）",
-			             "限时整改 (from a finding or from above)"),
-			          TX(pg, "通知", "Order"), TX(pg, "关于", "Refers to"),
-			          TX(pg, "期限", "Due"), TX(pg, "本办状态", "State here"));
+			buf_htmlf(
+			    &pg->out,
+			    "<h2 id=\"h-orders\">%s</h2><div class=\"scroll\"><table "
+			    "id=\"orders\"><caption>%s</caption><thead><tr><th scope=\"col\">%s"
+			    "</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th><th "
+			    "scope=\"col\">%s</th></tr></thead><tbody>",
+			    TX(pg, "本办收到的整改通知", "Rectification orders to this office"),
+			    TX(pg, "限时整改（督查发现或上级下发）",
+			       "限时整改 (from a finding or from above)"),
+			    TX(pg, "通知", "Order"), TX(pg, "关于", "Refers to"),
+			    TX(pg, "期限", "Due"), TX(pg, "本办状态", "State here"));
 		web_time(pg->w, v->due, due, sizeof(due));
 		buf_puts(&pg->out, "<tr><td><a class=\"order\" href=\"/inbox#h-");
 		buf_url(&pg->out, v->id);
-		buf_htmlf(&pg->out, "\">%s</a><br><span class=\"hint\">%s</span></td><td>%s</td>"
-		                    "<td>%s</td><td>",
+		buf_htmlf(&pg->out,
+		          "\">%s</a><br><span class=\"hint\">%s</span></td><td>%s</td>"
+		          "<td>%s</td><td>",
 		          v->title, v->id, v->ref, due);
 		page_state(pg, v->my_state, v->overdue && v->my_state < STATE_DONE);
 		buf_puts(&pg->out, "</td></tr>");
@@ -246,14 +246,15 @@ void page_inspection(struct page *pg)
 	web_standard_form(pg, "/inspection", standard);
 	if (web_ask_compliance(pg, standard, "", &rep) == 0) {
 		const Carenet__ComplianceReply *c = rep->compliance;
-		buf_htmlf(&pg->out,
-		          "<p>%s <b id=\"office\">%s</b> · %s <b>%s</b><br>%s %s</p><p "
-		          "class=\"hint noprint\">%s</p>",
-		          TX(pg, "被检查单位", "Office inspected"), c->office,
-		          TX(pg, "评估日期", "As of"), c->at, c->title_zh, c->title_en,
-		          TX(pg, "本页可直接打印为检查表（浏览器的“打印”，Ctrl+P）：菜单和按钮不会打印。",
-		             "This page prints as a checklist (the browser's Print, Ctrl+P): menus "
-		             "and buttons are left out."));
+		buf_htmlf(
+		    &pg->out,
+		    "<p>%s <b id=\"office\">%s</b> · %s <b>%s</b><br>%s %s</p><p "
+		    "class=\"hint noprint\">%s</p>",
+		    TX(pg, "被检查单位", "Office inspected"), c->office,
+		    TX(pg, "评估日期", "As of"), c->at, c->title_zh, c->title_en,
+		    TX(pg, "本页可直接打印为检查表（浏览器的“打印”，Ctrl+P）：菜单和按钮不会打印。",
+		       "This page prints as a checklist (the browser's Print, Ctrl+P): menus "
+		       "and buttons are left out."));
 		need_table(pg, standard, c);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);

@@ -18,9 +18,10 @@
 #define WRITE_MS 30000
 #define READ_MS 15000
 /* Rows a page shows: a county's 1,500 children as 500 rows were 300 KiB of
- * HTML, 3.1 s (p50) as the office PC (docs/benchmarks.md, 11); 100 rows
- * a page, with links to the others. All of them: the CSV export. */
-#define PAGE_ROWS 100
+ * HTML, 3.1 s (p50) as the office PC; 100 rows 1.2 s; 50 rows 0.43 s
+ * (docs/benchmarks.md, 11): 50 a page, with links to the others. All of
+ * them: the CSV export. */
+#define PAGE_ROWS 50
 #define MAX_PAGE 100000
 
 static const struct rec_type *type_of(struct page *pg)

@@ -18,7 +18,7 @@ and, for what a browser would not send, plain HTTP:
 - /records/template?type=R01 (and child with an example row) is byte for byte
   what `carenet record template` prints, offered as a download from the
   import form, and the example row passes a dry run; a read-only type is 404;
-- with 240 more children the records page shows 100 rows a page, with links
+- with 240 more children the records page shows 50 rows a page, with links
   to the next and previous pages; the pages together are `record list`'s.
 Skipped (exit 77) when chromium or its driver is not installed."""
 
@@ -188,18 +188,19 @@ def refusals(net, vweb, village, h):
 
 
 def paging(net, village, h):
-    """The records page shows 100 rows a page; the pages together are the CLI's listing."""
+    """The records page shows 50 rows a page; the pages together are the CLI's listing."""
     path = write(net, "many.csv", ledger_data.csv_text([ledger_data.child(k)
                                                         for k in range(400, 640)]))
     cn(net, "record", "import", "-c", net.cfg(village), "--type", "child", path)
     want = [r["id"] for r in children(net, village)]
-    pages = (len(want) + 99) // 100
+    per = 50  # web/pages_records.c, PAGE_ROWS
+    pages = (len(want) + per - 1) // per
     got = []
     for p in range(1, pages + 2):  # one past the end: the last page again
         st, _, body = h.req("GET", "/records?type=child&page=%d" % p)
         rows = re.findall(r'<tr><th scope="row"><a href="/records/edit\?id=([^"]+)"', body)
         last = min(p, pages)
-        check(st == 200 and len(rows) == (100 if last < pages else len(want) - 100 * (pages - 1))
+        check(st == 200 and len(rows) == (per if last < pages else len(want) - per * (pages - 1))
               and ('rel="next"' in body) == (last < pages) and
               ('rel="prev"' in body) == (last > 1),
               "page %d of %d (%d records): %d rows\n%s" % (p, pages, len(want), len(rows),
@@ -207,7 +208,7 @@ def paging(net, village, h):
         if p <= pages:
             got += [html.unescape(r) for r in rows]
     check(got == want, "the pages together are not the listing: %d of %d" % (len(got), len(want)))
-    print("%d records on %d pages of 100" % (len(want), pages))
+    print("%d records on %d pages of %d" % (len(want), pages, per))
 
 
 def templates(net, b, vweb, village, h):
