@@ -218,10 +218,11 @@ const char web_css[] =
     ".body{white-space:pre-wrap;border:1px solid var(--line);padding:.5rem}\n"
     ".hint{color:var(--mute);font-size:.9rem}\n"
     "@media (max-width:40rem){main{padding:.5rem}th,td{padding:.2rem}.who{float:none}}\n"
-    ".tick{white-space:nowrap}.write{min-width:8rem}\n"
+    ".tick{white-space:nowrap}.write{min-width:8rem}.printonly{display:none}\n"
     "@media print{header,.skip,.noprint,main form{display:none}main{max-width:none;padding:0}"
     ".scroll{overflow:visible}a{color:inherit;text-decoration:none}table{font-size:.8rem}"
-    "tr{break-inside:avoid}th{background:none}.write{min-width:12rem}}\n";
+    "table .hint{font-size:inherit}tr{break-inside:avoid}th{background:none}"
+    ".write{min-width:12rem}.printonly{display:block}}\n";
 
 static void nav_item(struct page *pg, const char *href, const char *zh, const char *en)
 {

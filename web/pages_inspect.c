@@ -255,6 +255,10 @@ void page_inspection(struct page *pg)
 		    TX(pg, "本页可直接打印为检查表（浏览器的“打印”，Ctrl+P）：菜单和按钮不会打印。",
 		       "This page prints as a checklist (the browser's Print, Ctrl+P): menus "
 		       "and buttons are left out."));
+		buf_htmlf(&pg->out,
+		          "<p class=\"printonly\">%s ____________ %s ____________ %s ____________</p>",
+		          TX(pg, "检查组", "Inspection team"), TX(pg, "检查日期", "Date"),
+		          TX(pg, "签名", "Signed"));
 		need_table(pg, standard, c);
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);

@@ -15,7 +15,8 @@ over a township and a village, in headless Chromium through Selenium
   order, and the link opens the directive's matrix page;
 - the village's page lists the order from its inbox, naming the finding; the English switch
   gives the English headings; the page prints as a checklist (print media:
-  no navigation, no forms) and carries no script.
+  no navigation, no forms, a line for the team, the date and a signature
+  that the screen does not show) and carries no script.
 Screenshots go to the test's directory (--screenshots DIR: also there).
 Skipped (exit 77) when chromium or its driver is not installed."""
 
@@ -139,13 +140,16 @@ def printable(web):
 
 def print_media(b, web):
     b.get(web.base + "/inspection")
+    sign = b.d.find_element(b.By.CSS_SELECTOR, "p.printonly")
+    check(not sign.is_displayed(), "the signature line shows on the screen")
     b.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
         nav = b.d.find_element(b.By.TAG_NAME, "nav").is_displayed()
         form = b.d.find_element(b.By.CSS_SELECTOR, "main form").is_displayed()
         need = b.d.find_element(b.By.ID, "need").is_displayed()
-        check(not nav and not form and need, "print: nav %s, form %s, checklist %s" % (
-            nav, form, need))
+        check(not nav and not form and need and sign.is_displayed(),
+              "print: nav %s, form %s, checklist %s, signature line %s" % (
+                  nav, form, need, sign.is_displayed()))
         b.shot("inspection-print")
     finally:
         b.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
