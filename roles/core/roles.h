@@ -22,6 +22,7 @@
 
 #include <lmdb.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "control.pb-c.h"
@@ -273,6 +274,11 @@ struct rec_sheet {
  * whatever the result. */
 int roles_record_csv(const struct rec_type *t, const void *data, size_t len, struct rec_sheet *s);
 void roles_record_sheet_free(struct rec_sheet *s);
+/* The ledger's template (模板) that reader takes: a BOM, the header row (t's
+ * Chinese column names) and, with example, one valid row that imports as
+ * is; the one writer for `carenet record template` and the web's
+ * /records/template. -1 if f reports a write error. */
+int roles_record_csv_template(const struct rec_type *t, int example, FILE *f);
 /* The messages of a record_write, for the readers above and the CLI's
  * --set: NULL on ENOMEM. roles_record_input_new keeps type and id (not
  * copied); an id that is not "" when freed is freed (import rows strdup
