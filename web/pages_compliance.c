@@ -140,7 +140,7 @@ static void report_doc(struct page *pg, const char *doc, size_t len, const char 
 	size_t head = body ? (size_t)(body - doc) + 6 : 0;
 
 	buf_put(&pg->out, doc, head);
-	buf_htmlf(&pg->out, "\n<p class=\"small\"><a id=\"back\" href=\"%s", back);
+	buf_htmlf(&pg->out, "\n<p class=\"small\"><a id=\"back\" class=\"back\" href=\"%s", back);
 	buf_url(&pg->out, value);
 	buf_puts(&pg->out, "\">← 返回 <span class=\"en\">Back</span></a></p>");
 	buf_put(&pg->out, doc + head, len - head);
