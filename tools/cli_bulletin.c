@@ -323,7 +323,10 @@ int cmd_bulletin(int argc, char **argv)
 		return cn_exit_code(rc);
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_BULLETIN;
 	req.bulletin = &q;
-	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->bulletin) {
+	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->province &&
+	    rep->bulletin) /* a province or prefecture: every county's roll-up of the month */
+		rc = cli_province_bulletin(prog, rep->bulletin, rep->province, o.json, o.csv, o.html);
+	else if (rc == 0 && rep->bulletin) {
 		if (o.json)
 			bul_json(rep->bulletin);
 		else if (o.csv)

@@ -599,7 +599,10 @@ int cmd_compliance(int argc, char **argv)
 		return cn_exit_code(rc);
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_COMPLIANCE;
 	req.compliance = &q;
-	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->compliance) {
+	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->province)
+		rc = cli_province_compliance(prog, rep->province, cfg->timezone, o.json, o.csv,
+		                             o.html); /* a province or prefecture */
+	else if (rc == 0 && rep->compliance) {
 		if (o.json)
 			comp_json(rep->compliance);
 		else if (o.csv)
