@@ -58,7 +58,8 @@ def ledger(net, villages, county_children):
     v = villages[0]
     cn(net, "record", "add", "-c", net.cfg(v), "--type", "staff", "--set", "name=%s" % DIRECTOR,
        "--set", "phone=13987654321", "--set", "role=儿童主任", "--set", "employment=专职",
-       "--set", "engagement=村干部兼任", "--set", "duties=走访", "--set", "start_at=2019-05-01")
+       "--set", "engagement=村干部兼任", "--set", "duties=走访", "--set", "start_at=2019-05-01",
+       "--set", "id_number=53010219850101002X")
     cn(net, "record", "add", "-c", net.cfg(v), "--type", "office", "--set", "code=%s" % v,
        "--set", "tier=village", "--set", "kind=儿童之家", "--set", "name=儿童之家%s" % v[-3:],
        "--set", "parent=%s" % v[:9], "--set", "host=现有设施", "--set",
@@ -251,7 +252,8 @@ def forged(net, args, county):
     def probe(mode):
         argv = [args.probe, "--endpoint", net.status(PREFECTURE)["listen"], "--server-cert",
                 os.path.join(net.dir, PREFECTURE, "node.pem"), "--identity",
-                os.path.join(net.dir, county), "--send", mode, "--wait", "5000"]
+                os.path.join(net.dir, county), "--send", mode, "--target", county,
+                "--wait", "5000"]
         try:
             r = subprocess.run(argv, capture_output=True, text=True, timeout=30,
                                stdin=subprocess.DEVNULL)
