@@ -218,8 +218,8 @@ static int emit_rollup(struct roles *r, MDB_txn *txn, const char *month, struct 
 	it.rollup = &ro;
 	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0)
 		return rc;
-	log_info("rollup: %s made its roll-up of %s (%zu counts, %zu results)", r->env.me->id,
-	         month, c->n, ro.n_results);
+	log_info("rollup: %s made its roll-up of %s (%zu counts, %zu results, item %zu bytes)",
+	         r->env.me->id, month, c->n, ro.n_results, carenet__item__get_packed_size(&it));
 	return roles_audit(r, txn, r->env.me->id, "rollup", month, "%zu counts%s", c->n,
 	                   ncounties ? " (sum of its counties)" : "");
 }
