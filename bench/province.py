@@ -273,6 +273,24 @@ def idle_rate(args, net, counties):
     return bl.summary(per) if per else None
 
 
+def eval_alone(args, net, want, month):
+    """The evaluation a roll-up carries, at the largest county with nothing
+    else running: both standards at the month's last day (the CLI's wall
+    time, which the county's write txn pays without the CLI's start)."""
+    import calendar
+    c = max(want, key=lambda k: want[k])
+    y, m = int(month[:4]), int(month[5:])
+    at = "%s-%02d" % (month, calendar.monthrange(y, m)[1])
+    out = {"county": c, "children": want[c]}
+    for std in ("yunnan-2018-plan", "mca-2018-demo"):
+        ts, _ = timed([net.carenet, "compliance", "-c", net.cfg(c), "--standard", std, "--at",
+                       at, "--json"], args.reps)
+        out[std] = bl.summary(ts)
+    bl.log("evaluation alone at %s (%d children): %.3f + %.3f s" % (
+        c, want[c], out["yunnan-2018-plan"]["median"], out["mca-2018-demo"]["median"]))
+    return out
+
+
 def directive_hook(args, net, prefs, counties):
     """HOOK: a province directive to all the counties, acknowledged back
     (issue 14's target < 2 s). Filled in by the coordinator after merging
@@ -303,6 +321,7 @@ def run_once(args):
         res["memory_before"] = mem(net, prefs, counties)
         month, t_adv, t_all, sent, seen = month_end(args, net, prefs, counties)
         res["rollup"] = {"month": month, "advance_s": t_adv, "all_at_province_s": t_all,
+                         "after_last_advance_s": t_all - t_adv,
                          "link_bytes_during": bl.summary(sent) if sent else None}
         evals, items = county_logs(net, counties)
         res["rollup"]["eval_ms"] = bl.summary([e[1] for e in evals]) if evals else None
@@ -311,6 +330,7 @@ def run_once(args):
         res["rollup"]["counts"] = bl.summary([i[0] for i in items]) if items else None
         bl.log("roll-ups of %s: all %d at the province %.2f s after the first advance" % (
             month, len(counties), t_all))
+        res["eval_alone"] = eval_alone(args, net, want, month)
         for std in ("yunnan-2018-plan", "mca-2018-demo"):
             ts, out = timed([net.carenet, "compliance", "-c", net.cfg(PROVINCE), "--standard",
                              std, "--json"], args.reps)

@@ -129,13 +129,20 @@ static void pb_csv(const Carenet__BulletinReply *b, const Carenet__ProvinceReply
 static void pb_table(const Carenet__BulletinReply *b, const Carenet__ProvinceReply *p)
 {
 	fputs(b->text, stdout);
-	printf("\n%-8s %-8s %6s %6s %6s %6s %6s %6s %8s\n", "county", "month", "任务", "按时",
-	       "逾期办结", "逾期", "报告", "按时受理", "儿童");
+	static const char *h[] = {"county 县", "month 月份", "任务", "按时", "逾期办结", "逾期",
+	                          "报告", "按时受理", "儿童"};
+	static const int w[] = {10, 11, 9, 9, 9, 9, 9, 9, 9};
+
+	fputs("\n", stdout);
+	for (size_t k = 0; k < 9; k++)
+		cli_pad(stdout, h[k], w[k]);
+	fputs("\n", stdout);
 	for (size_t i = 0; i < b->n_offices; i++) {
 		const Carenet__BulletinOffice *o = b->offices[i];
 		const Carenet__ProvinceCounty *c = i < p->n_counties ? p->counties[i] : NULL;
-		printf("%-8s %-8s %6llu %6llu %6llu %6llu %6llu %6llu %8llu  %s\n", o->id,
-		       c && c->month[0] ? c->month : "-", (unsigned long long)o->targeted,
+		cli_pad(stdout, o->id, 10), cli_pad(stdout, c && c->month[0] ? c->month : "-", 11);
+		printf("%-8llu %-8llu %-8llu %-8llu %-8llu %-8llu %-8llu  %s\n",
+		       (unsigned long long)o->targeted,
 		       (unsigned long long)o->on_time, (unsigned long long)o->late,
 		       (unsigned long long)o->overdue, (unsigned long long)o->reports_filed,
 		       (unsigned long long)o->hops_in_time,

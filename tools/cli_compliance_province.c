@@ -152,14 +152,17 @@ static void prov_table(const Carenet__ProvinceReply *p, const char *tz)
 	       (unsigned long long)p->counties_pass, (unsigned long long)p->counties_fail,
 	       (unsigned long long)p->counties_unknown, (unsigned long long)p->counties_stale,
 	       p->month);
-	printf("%-8s %-16s %-8s %-20s %4s %4s %4s  %s\n", "county", "verdict 结论", "month",
-	       "received 收到", "pass", "fail", "unk", "failing 未达标指标");
+	cli_pad(stdout, "county 县", 10), cli_pad(stdout, "verdict 结论", 16);
+	cli_pad(stdout, "month 月份", 11), cli_pad(stdout, "received 收到", 20);
+	printf("%4s %4s %4s  %s\n", "pass", "fail", "unk", "failing 未达标指标");
 	for (size_t i = 0; i < p->n_counties; i++) {
 		const Carenet__ProvinceCounty *c = p->counties[i];
 		failing_text(c, fail, sizeof(fail));
 		cli_csv_time(c->received_at, tz, rec, sizeof(rec));
-		printf("%-8s %-16s %-8s %-20s %4llu %4llu %4llu  %s\n", c->id, verdict_zh(c),
-		       c->month[0] ? c->month : "-", rec[0] ? rec : "-", (unsigned long long)c->pass,
+		cli_pad(stdout, c->id, 10), cli_pad(stdout, verdict_zh(c), 16);
+		cli_pad(stdout, c->month[0] ? c->month : "-", 11);
+		cli_pad(stdout, rec[0] ? rec : "-", 20);
+		printf("%4llu %4llu %4llu  %s\n", (unsigned long long)c->pass,
 		       (unsigned long long)c->fail, (unsigned long long)c->unknown, fail);
 		if (c->note[0])
 			printf("         %s\n", c->note);
