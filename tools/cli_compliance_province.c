@@ -148,7 +148,7 @@ static void prov_table(const Carenet__ProvinceReply *p, const char *tz)
 
 	printf("%s %s — %s (%s)\n", p->office, p->title_zh, p->title_en, p->standard);
 	printf("counties 县 %zu: %llu pass 达标, %llu fail 未达标, %llu unknown 待定, %llu stale "
-	       "数据过期 (no roll-up of %s)\n\n", p->n_counties,
+	       "数据过期 (without a roll-up of %s)\n\n", p->n_counties,
 	       (unsigned long long)p->counties_pass, (unsigned long long)p->counties_fail,
 	       (unsigned long long)p->counties_unknown, (unsigned long long)p->counties_stale,
 	       p->month);

@@ -84,7 +84,7 @@ static void county_note(PC *x, const struct prov_county *c, const char *month, c
 	if (!c->ro)
 		snprintf(n, sizeof(n), "no roll-up yet 尚无月汇总");
 	else if (x->stale)
-		snprintf(n, sizeof(n), "no roll-up since %s 自%s起无月汇总 (%s expected)",
+		snprintf(n, sizeof(n), "no roll-up since %s 自%s后无月汇总 (%s expected)",
 		         c->ro->month, c->ro->month, month);
 	if (c->ro && !x->n_results)
 		snprintf(n + strlen(n), sizeof(n) - strlen(n),

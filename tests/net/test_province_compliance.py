@@ -144,6 +144,7 @@ def outputs(net, std):
           "<script" not in html and DIRECTOR not in html, "--html page")
     r = cn(net, "compliance", "-c", net.cfg(PROVINCE), "--standard", std)
     check("530102" in r.stdout and "530103" in r.stdout, "table: %s" % r.stdout[:300])
+    print("\n".join(r.stdout.splitlines()[:8]))
     return rows
 
 
