@@ -196,8 +196,7 @@ static int county_counts(struct roles *r, MDB_txn *txn, const char *month, struc
 }
 
 static int emit_rollup(struct roles *r, MDB_txn *txn, const char *month, struct counts *c,
-                       char **counties, size_t ncounties, uint64_t now,
-                       const Carenet__Rollup *res)
+                       char **counties, size_t ncounties, uint64_t now, const Carenet__Rollup *res)
 {
 	Carenet__Item it = CARENET__ITEM__INIT;
 	Carenet__Rollup ro = CARENET__ROLLUP__INIT;
@@ -361,7 +360,8 @@ static int path_ok(struct roles *r, const Carenet__Rollup *ro, const struct pki_
 		roles_why(why, whylen, "roll-up month \"%.16s\" is not YYYY-MM", ro->month);
 		return CN_EINVAL;
 	}
-	if (m > rollup_month_index(r->env.now(r->env.arg))) { /* it would stay the latest for years */
+	/* a month not begun here would stay the latest for years */
+	if (m > rollup_month_index(r->env.now(r->env.arg))) {
 		roles_why(why, whylen, "roll-up of %s for %s, a month that has not begun here",
 		          origin->id, ro->month);
 		return CN_EINVAL;

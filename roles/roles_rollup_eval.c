@@ -39,7 +39,8 @@ static void last_day(const char *month, char out[11])
 	y = y < 0 ? 0 : y % 10000, m = m < 1 || m > 12 ? 1 : m, d = days[m - 1];
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		d = 29;
-	snprintf(out, 11, "%04d-%02d-%02d", (unsigned short)y % 10000u, (unsigned char)m % 13u, (unsigned char)d % 32u);
+	snprintf(out, 11, "%04d-%02d-%02d", (unsigned short)y % 10000u, (unsigned char)m % 13u,
+	         (unsigned char)d % 32u);
 }
 
 static int add(Carenet__Rollup *res, const char *std, const Carenet__ComplianceIndicator *x)
@@ -110,7 +111,8 @@ int rollup_results(struct roles *r, MDB_txn *txn, const char *month, Carenet__Ro
 		rc = one_standard(r, txn, std, at, res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("rollup: %zu results of %d standard(s) at %s evaluated in %.1f ms inside the "
-	         "write txn", res->n_results, n, at,
+	         "write txn",
+	         res->n_results, n, at,
 	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return rc;
 }
@@ -181,8 +183,8 @@ static int value_ok(const Carenet__RollupResult *x)
 
 static int date_ok(const char *s)
 {
-	return !s[0] || (strlen(s) == 10 && strspn(s, "0123456789-") == 10 && s[4] == '-' &&
-	                 s[7] == '-');
+	return !s[0] ||
+	       (strlen(s) == 10 && strspn(s, "0123456789-") == 10 && s[4] == '-' && s[7] == '-');
 }
 
 int rollup_results_ok(const Carenet__Rollup *ro, char *why, size_t whylen)
@@ -201,9 +203,12 @@ int rollup_results_ok(const Carenet__Rollup *ro, char *why, size_t whylen)
 		const Carenet__RollupResult *x = ro->results[i];
 		if (!id_ok(x->standard, "-.", 32) || !id_ok(x->id, "._-", 64) ||
 		    !result_ok(x->result) || !threshold_ok(x->threshold) || !value_ok(x)) {
-			roles_why(why, whylen, "roll-up result %.32s/%.64s is not a compliance result "
-			          "(standard and indicator ids, pass/fail/unknown/n/a, a share or a "
-			          "count, a threshold)", x->standard, x->id);
+			roles_why(
+			    why, whylen,
+			    "roll-up result %.32s/%.64s is not a compliance result "
+			    "(standard and indicator ids, pass/fail/unknown/n/a, a share or a "
+			    "count, a threshold)",
+			    x->standard, x->id);
 			return CN_EINVAL;
 		}
 	}

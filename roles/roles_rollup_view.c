@@ -54,8 +54,8 @@ static int reg_one(const char *id, enum pki_role role, const char *name, void *a
 static int ro_one(const Carenet__Rollup *ro, void *arg)
 {
 	struct view *w = arg;
-	if (pki_role_from_id(ro->office) != PKI_ROLE_COUNTY || !pki_scope_covers(w->prefix, ro->office) ||
-	    has(&w->counties, ro->office))
+	if (pki_role_from_id(ro->office) != PKI_ROLE_COUNTY ||
+	    !pki_scope_covers(w->prefix, ro->office) || has(&w->counties, ro->office))
 		return 0;
 	return roles_vec_push(&w->counties, ro->office);
 }
@@ -91,12 +91,13 @@ static int prefix_ok(struct roles *r, const char *office, const char **prefix)
 	*prefix = l ? office : me;
 	if (!l)
 		return 0;
-	if ((l != 4 && l != 6) || strspn(office, "0123456789") != l || !pki_scope_covers(me, office) ||
-	    !strcmp(me, office)) {
-		roles_why(r->err, sizeof(r->err),
-		          "--office %.64s: at %s give a prefecture (4 digits) or county (6) under it; "
-		          "a township or village is asked at its county (carenet inspect)",
-		          office, me);
+	if ((l != 4 && l != 6) || strspn(office, "0123456789") != l ||
+	    !pki_scope_covers(me, office) || !strcmp(me, office)) {
+		roles_why(
+		    r->err, sizeof(r->err),
+		    "--office %.64s: at %s give a prefecture (4 digits) or county (6) under it; "
+		    "a township or village is asked at its county (carenet inspect)",
+		    office, me);
 		return CN_ESCOPE;
 	}
 	return 0;
@@ -131,7 +132,7 @@ static int comp_txn(MDB_txn *txn, void *arg)
 	size_t n;
 	struct prov_county *pc;
 	Carenet__Rollup **ro;
-	char (*pf)[8];
+	char(*pf)[8];
 	int *hm = NULL, rc;
 
 	w->txn = txn;
@@ -190,7 +191,8 @@ int rollup_compliance(struct roles *r, const Carenet__ComplianceRequest *q,
 	int rc;
 
 	if (q->n_standards != 1 || q->at[0]) {
-		roles_why(r->err, sizeof(r->err), "at a %s give one --standard and no --at: it "
+		roles_why(r->err, sizeof(r->err),
+		          "at a %s give one --standard and no --at: it "
 		          "reads each county's latest roll-up (judged at its month end)",
 		          pki_role_name(r->env.me->role));
 		return CN_EINVAL;
@@ -199,7 +201,8 @@ int rollup_compliance(struct roles *r, const Carenet__ComplianceRequest *q,
 		return rc;
 	if ((rc = sd_load_id(dir, q->standards[0], &s, err, sizeof(err))) != 0) {
 		roles_why(r->err, sizeof(r->err), "%s%s", err,
-		          rc == CN_ENOTFOUND ? " (carenet standards list shows the standards)" : "");
+		          rc == CN_ENOTFOUND ? " (carenet standards list shows the standards)"
+		                             : "");
 		return rc == CN_ENOTFOUND ? CN_EINVAL : rc;
 	}
 	rollup_month_name(rollup_month_index(roles_now(r)) - 1, c.month, sizeof(c.month));
@@ -227,7 +230,8 @@ static uint64_t count_of(const Carenet__Rollup *ro, const char *measure, const c
 	uint64_t n = 0;
 
 	for (size_t i = 0; ro && i < ro->n_counts; i++)
-		if (!strcmp(ro->counts[i]->measure, measure) && !strcmp(ro->counts[i]->value, value))
+		if (!strcmp(ro->counts[i]->measure, measure) &&
+		    !strcmp(ro->counts[i]->value, value))
 			n += ro->counts[i]->count;
 	return n;
 }
@@ -250,7 +254,8 @@ static int county_counts(Carenet__ProvinceCounty *x, const Carenet__Rollup *ro)
 			}
 			x->counts = nv, x->counts[x->n_counts++] = s;
 			carenet__summary_count__init(s);
-			s->office = dup(ro->office), s->measure = dup(c->measure), s->value = dup(c->value);
+			s->office = dup(ro->office), s->measure = dup(c->measure),
+			s->value = dup(c->value);
 			if (!s->office || !s->measure || !s->value)
 				return CN_ENOMEM;
 		}
@@ -271,10 +276,14 @@ static int bul_office(struct bul *c, const char *id, const Carenet__Rollup *ro)
 	b->offices = nv, b->offices[b->n_offices++] = o;
 	carenet__bulletin_office__init(o);
 	o->id = dup(id), o->name = dup("");
-	o->targeted = count_of(ro, "directives", "targeted"), o->on_time = count_of(ro, "directives", "on_time");
-	o->late = count_of(ro, "directives", "late"), o->overdue = count_of(ro, "directives", "overdue");
-	o->open = count_of(ro, "directives", "open"), o->reports_filed = count_of(ro, "reports", "filed");
-	o->hops = count_of(ro, "reports", "hops"), o->hops_in_time = count_of(ro, "reports", "hops_in_time");
+	o->targeted = count_of(ro, "directives", "targeted"),
+	o->on_time = count_of(ro, "directives", "on_time");
+	o->late = count_of(ro, "directives", "late"),
+	o->overdue = count_of(ro, "directives", "overdue");
+	o->open = count_of(ro, "directives", "open"),
+	o->reports_filed = count_of(ro, "reports", "filed");
+	o->hops = count_of(ro, "reports", "hops"),
+	o->hops_in_time = count_of(ro, "reports", "hops_in_time");
 	o->hops_late = count_of(ro, "reports", "hops_late");
 	o->hops_missed = count_of(ro, "reports", "hops_missed");
 	b->targeted += o->targeted, b->on_time += o->on_time, b->late += o->late;
@@ -365,16 +374,19 @@ static int bul_text(struct bul *c)
 
 	if (!f)
 		return CN_ENOMEM;
-	fprintf(f, "月通报 %s %s（%zu 个县，%" PRIu64 " 个无本月汇总）Monthly bulletin of %s over "
-	        "%zu counties (%" PRIu64 " without this month's roll-up)\n", b->month, b->office,
-	        c->p->n_counties, c->p->counties_stale, b->office, c->p->n_counties,
-	        c->p->counties_stale);
-	fprintf(f, "任务 directives: %" PRIu64 " targeted, %" PRIu64 " on time, %" PRIu64
-	        " late, %" PRIu64 " overdue, %" PRIu64 " open\n", b->targeted, b->on_time, b->late,
-	        b->overdue, b->open);
-	fprintf(f, "强制报告 reports: %" PRIu64 " filed, %" PRIu64 " hops, %" PRIu64
-	        " in time, %" PRIu64 " late, %" PRIu64 " missed\n", b->reports, b->hops,
-	        b->hops_in_time, b->hops_late, b->hops_missed);
+	fprintf(f,
+	        "月通报 %s %s（%zu 个县，%" PRIu64 " 个无本月汇总）Monthly bulletin of %s over "
+	        "%zu counties (%" PRIu64 " without this month's roll-up)\n",
+	        b->month, b->office, c->p->n_counties, c->p->counties_stale, b->office,
+	        c->p->n_counties, c->p->counties_stale);
+	fprintf(f,
+	        "任务 directives: %" PRIu64 " targeted, %" PRIu64 " on time, %" PRIu64
+	        " late, %" PRIu64 " overdue, %" PRIu64 " open\n",
+	        b->targeted, b->on_time, b->late, b->overdue, b->open);
+	fprintf(f,
+	        "强制报告 reports: %" PRIu64 " filed, %" PRIu64 " hops, %" PRIu64
+	        " in time, %" PRIu64 " late, %" PRIu64 " missed\n",
+	        b->reports, b->hops, b->hops_in_time, b->hops_late, b->hops_missed);
 	fclose(f);
 	b->text = buf;
 	return buf ? 0 : CN_ENOMEM;
@@ -386,7 +398,8 @@ int rollup_bulletin(struct roles *r, const Carenet__BulletinRequest *q, Carenet_
 	int rc;
 
 	if (q->publish) {
-		roles_why(r->err, sizeof(r->err), "--publish at a %s waits for directives from "
+		roles_why(r->err, sizeof(r->err),
+		          "--publish at a %s waits for directives from "
 		          "above the county (issue 14 item 3); print it without --publish",
 		          pki_role_name(r->env.me->role));
 		return CN_EINVAL;

@@ -64,12 +64,14 @@ static void office_json(struct json *j, const Carenet__BulletinOffice *o,
 	json_str(j, "id", o->id), json_str(j, "prefecture", c ? c->prefecture : "");
 	json_str(j, "month", c && c->month[0] ? c->month : NULL);
 	json_bool(j, "stale", c && c->stale), json_str(j, "note", c ? c->note : "");
-	json_u64(j, "made_at", c ? c->made_at : 0), json_u64(j, "received_at", c ? c->received_at : 0);
+	json_u64(j, "made_at", c ? c->made_at : 0),
+	    json_u64(j, "received_at", c ? c->received_at : 0);
 	dir_json(j, o->targeted, o->on_time, o->late, o->overdue, o->open);
 	rep_json(j, o->reports_filed, o->hops, o->hops_in_time, o->hops_late, o->hops_missed);
 	json_u64(j, "children", count(c, "children", ""));
 	by_value(j, c, "category"), by_value(j, c, "guardianship"), by_value(j, c, "school_stage");
-	json_u64(j, "staff", count(c, "staff", NULL)), json_u64(j, "homes", count(c, "homes", NULL));
+	json_u64(j, "staff", count(c, "staff", NULL)),
+	    json_u64(j, "homes", count(c, "homes", NULL));
 	json_obj_end(j);
 }
 
@@ -101,10 +103,10 @@ static void pb_json(const Carenet__BulletinReply *b, const Carenet__ProvinceRepl
 
 static void pb_csv(const Carenet__BulletinReply *b, const Carenet__ProvinceReply *p)
 {
-	static const char *h[] = {"county",  "prefecture", "month",   "stale",      "targeted",
-	                          "on_time", "late",       "overdue", "open",       "reports_filed",
-	                          "hops",    "hops_in_time", "hops_late", "hops_missed", "children",
-	                          "staff",   "homes",      "note"};
+	static const char *h[] = {
+	    "county",    "prefecture",  "month",    "stale",         "targeted", "on_time",
+	    "late",      "overdue",     "open",     "reports_filed", "hops",     "hops_in_time",
+	    "hops_late", "hops_missed", "children", "staff",         "homes",    "note"};
 	char n[13][24];
 
 	csv_write_bom(stdout);
@@ -112,15 +114,38 @@ static void pb_csv(const Carenet__BulletinReply *b, const Carenet__ProvinceReply
 	for (size_t i = 0; i < b->n_offices; i++) {
 		const Carenet__BulletinOffice *o = b->offices[i];
 		const Carenet__ProvinceCounty *c = i < p->n_counties ? p->counties[i] : NULL;
-		uint64_t v[] = {o->targeted,  o->on_time,      o->late,      o->overdue,
-		                o->open,      o->reports_filed, o->hops,     o->hops_in_time,
-		                o->hops_late, o->hops_missed,  count(c, "children", ""),
-		                count(c, "staff", NULL), count(c, "homes", NULL)};
+		uint64_t v[] = {o->targeted,
+		                o->on_time,
+		                o->late,
+		                o->overdue,
+		                o->open,
+		                o->reports_filed,
+		                o->hops,
+		                o->hops_in_time,
+		                o->hops_late,
+		                o->hops_missed,
+		                count(c, "children", ""),
+		                count(c, "staff", NULL),
+		                count(c, "homes", NULL)};
 		for (size_t k = 0; k < 13; k++)
 			snprintf(n[k], sizeof(n[k]), "%llu", (unsigned long long)v[k]);
-		const char *cells[] = {o->id, c ? c->prefecture : "", c ? c->month : "",
-		                       c && c->stale ? "yes" : "no", n[0], n[1], n[2], n[3], n[4],
-		                       n[5], n[6], n[7], n[8], n[9], n[10], n[11], n[12],
+		const char *cells[] = {o->id,
+		                       c ? c->prefecture : "",
+		                       c ? c->month : "",
+		                       c && c->stale ? "yes" : "no",
+		                       n[0],
+		                       n[1],
+		                       n[2],
+		                       n[3],
+		                       n[4],
+		                       n[5],
+		                       n[6],
+		                       n[7],
+		                       n[8],
+		                       n[9],
+		                       n[10],
+		                       n[11],
+		                       n[12],
 		                       c ? c->note : ""};
 		csv_write_row(stdout, cells, 18);
 	}
@@ -129,8 +154,8 @@ static void pb_csv(const Carenet__BulletinReply *b, const Carenet__ProvinceReply
 static void pb_table(const Carenet__BulletinReply *b, const Carenet__ProvinceReply *p)
 {
 	fputs(b->text, stdout);
-	static const char *h[] = {"county 县", "month 月份", "任务", "按时", "逾期办结", "逾期",
-	                          "报告", "按时受理", "儿童"};
+	static const char *h[] = {"county 县", "month 月份", "任务",     "按时", "逾期办结",
+	                          "逾期",      "报告",       "按时受理", "儿童"};
 	static const int w[] = {10, 11, 9, 9, 9, 9, 9, 9, 9};
 
 	fputs("\n", stdout);
@@ -142,10 +167,9 @@ static void pb_table(const Carenet__BulletinReply *b, const Carenet__ProvinceRep
 		const Carenet__ProvinceCounty *c = i < p->n_counties ? p->counties[i] : NULL;
 		cli_pad(stdout, o->id, 10), cli_pad(stdout, c && c->month[0] ? c->month : "-", 11);
 		printf("%-8llu %-8llu %-8llu %-8llu %-8llu %-8llu %-8llu  %s\n",
-		       (unsigned long long)o->targeted,
-		       (unsigned long long)o->on_time, (unsigned long long)o->late,
-		       (unsigned long long)o->overdue, (unsigned long long)o->reports_filed,
-		       (unsigned long long)o->hops_in_time,
+		       (unsigned long long)o->targeted, (unsigned long long)o->on_time,
+		       (unsigned long long)o->late, (unsigned long long)o->overdue,
+		       (unsigned long long)o->reports_filed, (unsigned long long)o->hops_in_time,
 		       (unsigned long long)count(c, "children", ""), c ? c->note : "");
 	}
 }

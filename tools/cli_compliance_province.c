@@ -113,7 +113,7 @@ static void failing_text(const Carenet__ProvinceCounty *c, char *out, size_t len
 
 static void prov_csv(const Carenet__ProvinceReply *p, const char *tz)
 {
-	static const char *h[] = {"county",      "prefecture", "verdict", "stale", "month",
+	static const char *h[] = {"county",      "prefecture", "verdict", "stale",   "month",
 	                          "received_at", "pass",       "fail",    "unknown", "na",
 	                          "failing",     "note",       "drill"};
 	char fail[4096], rec[32], n[4][24];
@@ -127,8 +127,10 @@ static void prov_csv(const Carenet__ProvinceReply *p, const char *tz)
 			snprintf(n[k], sizeof(n[k]), "%llu", (unsigned long long)v[k]);
 		failing_text(c, fail, sizeof(fail));
 		cli_csv_time(c->received_at, tz, rec, sizeof(rec));
-		const char *cells[] = {c->id,  c->prefecture, c->verdict, c->stale ? "yes" : "no",
-		                       c->month, rec, n[0], n[1], n[2], n[3], fail, c->note, c->drill};
+		const char *cells[] = {c->id,    c->prefecture, c->verdict, c->stale ? "yes" : "no",
+		                       c->month, rec,           n[0],       n[1],
+		                       n[2],     n[3],          fail,       c->note,
+		                       c->drill};
 		csv_write_row(stdout, cells, 13);
 	}
 }
@@ -148,10 +150,10 @@ static void prov_table(const Carenet__ProvinceReply *p, const char *tz)
 
 	printf("%s %s — %s (%s)\n", p->office, p->title_zh, p->title_en, p->standard);
 	printf("counties 县 %zu: %llu pass 达标, %llu fail 未达标, %llu unknown 待定, %llu stale "
-	       "数据过期 (without a roll-up of %s)\n\n", p->n_counties,
-	       (unsigned long long)p->counties_pass, (unsigned long long)p->counties_fail,
-	       (unsigned long long)p->counties_unknown, (unsigned long long)p->counties_stale,
-	       p->month);
+	       "数据过期 (without a roll-up of %s)\n\n",
+	       p->n_counties, (unsigned long long)p->counties_pass,
+	       (unsigned long long)p->counties_fail, (unsigned long long)p->counties_unknown,
+	       (unsigned long long)p->counties_stale, p->month);
 	cli_pad(stdout, "county 县", 10), cli_pad(stdout, "verdict 结论", 16);
 	cli_pad(stdout, "month 月份", 11), cli_pad(stdout, "received 收到", 20);
 	printf("%4s %4s %4s  %s\n", "pass", "fail", "unk", "failing 未达标指标");

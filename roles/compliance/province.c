@@ -89,7 +89,8 @@ static void county_note(PC *x, const struct prov_county *c, const char *month, c
 	if (c->ro && !x->n_results)
 		snprintf(n + strlen(n), sizeof(n) - strlen(n),
 		         "%sits roll-up holds no results of %s (the county's "
-		         "compliance.rollup_standards)", n[0] ? "; " : "", std);
+		         "compliance.rollup_standards)",
+		         n[0] ? "; " : "", std);
 	x->note = dup(n);
 }
 
@@ -161,9 +162,10 @@ static int ind_counties(Carenet__ProvinceReply *p, const struct sd_indicator *d)
 		x->unknown += !strcmp(r, "unknown"), x->na += !strcmp(r, "n/a");
 		x->missing += !r[0];
 	}
-	x->result = dup(x->fail ? "fail" : x->unknown || x->missing ? "unknown"
-	                                   : x->pass                 ? "pass"
-	                                                             : "n/a");
+	x->result = dup(x->fail                    ? "fail"
+	                : x->unknown || x->missing ? "unknown"
+	                : x->pass                  ? "pass"
+	                                           : "n/a");
 	x->note = dup("");
 	return x->result && x->note ? 0 : CN_ENOMEM;
 }
@@ -196,8 +198,10 @@ static void goal_system(const Carenet__ProvinceReply *p, PI *x, char *note, size
 	x->value = p->n_counties ? (double)ok / (double)p->n_counties : 0;
 	x->pass = ok, x->fail = bad, x->unknown = open;
 	x->result = dup(!p->n_counties ? "unknown" : bad ? "fail" : open ? "unknown" : "pass");
-	snprintf(note, len, "%zu of %zu counties pass every plan.goal.* (stale or no results: "
-	         "unknown)", ok, (size_t)p->n_counties);
+	snprintf(note, len,
+	         "%zu of %zu counties pass every plan.goal.* (stale or no results: "
+	         "unknown)",
+	         ok, (size_t)p->n_counties);
 }
 
 /* plan.report.prefecture_summary: every prefecture's roll-up of the month. */
@@ -230,10 +234,13 @@ static int milestone(Carenet__ProvinceReply *p, const struct sd_indicator *d,
 	else {
 		int na = !strcmp(d->mode, "—");
 		x->result = dup(na ? "n/a" : "unknown");
-		snprintf(note, sizeof(note), "%s%s", na ? "not assessed (mode —)" :
-		         "not in the counties' roll-ups (counts and results only): ",
-		         na ? "" : d->needs && d->needs[0] ? d->needs : "an inspector's finding or "
-		         "an attestation at this office");
+		snprintf(note, sizeof(note), "%s%s",
+		         na ? "not assessed (mode —)"
+		            : "not in the counties' roll-ups (counts and results only): ",
+		         na                        ? ""
+		         : d->needs && d->needs[0] ? d->needs
+		                                   : "an inspector's finding or "
+		                                     "an attestation at this office");
 	}
 	x->note = dup(note);
 	return x->result && x->note ? 0 : CN_ENOMEM;
@@ -251,6 +258,6 @@ int province_eval(const struct sd_standard *s, const struct prov_county *c, size
 		rc = county_row(p, &c[i], s->id, pf->month);
 	for (size_t i = 0; i < s->n && rc == 0; i++)
 		rc = above_county(s->v[i].tier) ? milestone(p, &s->v[i], pf)
-		                                 : ind_counties(p, &s->v[i]);
+		                                : ind_counties(p, &s->v[i]);
 	return rc;
 }
