@@ -107,6 +107,8 @@ static int prefix_ok(struct roles *r, const char *office, const char **prefix)
 static const char *pref_of(const struct view *w, const char *county, char out[8])
 {
 	snprintf(out, 8, "%.4s", county);
+	if (w->r->env.me->role == PKI_ROLE_PREFECTURE) /* its own counties */
+		return !strcmp(out, w->r->env.me->id) ? out : "";
 	return has(&w->prefs, out) ? out : "";
 }
 

@@ -44,7 +44,9 @@ static const struct args_cmd bcmd = {
     "the records written per office, and the compliance results that changed from\n"
     "the end of the previous month to the end of this one (today for the current\n"
     "month). --publish sends its text down as a circular; a second publish of the\n"
-    "same month is refused (exit 4) unless --force.\n",
+    "same month is refused (exit 4) unless --force. At a province or prefecture:\n"
+    "one row per county from its roll-up of the month (directives, report hops,\n"
+    "children by category), the totals, counties without one marked stale.\n",
     opts, NULL};
 
 struct bopts {
