@@ -325,6 +325,14 @@ def test(net, args):
           ms["plan.demo.one_per_prefecture"]["note"], "milestones %r" % {
               k: (v["result"], v["note"]) for k, v in ms.items()})
     outputs(net, STANDARDS[0])
+    pre = cn_json(net, "compliance", "-c", net.cfg(PREFECTURE), "--standard", STANDARDS[0])
+    top = cn_json(net, "compliance", "-c", net.cfg(PROVINCE), "--standard", STANDARDS[0])
+    check([(c["id"], c["prefecture"], c["verdict"], c["failing"]) for c in pre["counties"]] ==
+          [(c["id"], PREFECTURE, c["verdict"], c["failing"]) for c in top["counties"]],
+          "the prefecture's view %r" % pre["counties"])
+    r = cn(net, "compliance", "-c", net.cfg(PROVINCE), "--standard", STANDARDS[0], "--office",
+           "530102001", code=EXIT_REFUSED)
+    check(r.stderr.startswith("carenet compliance:"), "--office a township: %r" % r.stderr)
 
     # 2. the bulletin: totals = the sum, each county's row = its own
     b = bulletin_sum(net, counties, month)
