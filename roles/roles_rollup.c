@@ -26,10 +26,29 @@
 #define KEY_LAST "rollup:last"
 #define KEY_OFFICE "rollup:o:"
 
+/* Aggregates: a roll-up, an announce, a directive tally; and a county's
+ * (or prefecture's) own status on a directive from above the county, which
+ * names no child (a village's or township's status stays in the county). */
 int roles_may_cross_up(const Carenet__Item *item)
 {
-	return item && (item->body_case == CARENET__ITEM__BODY_ROLLUP ||
-	                item->body_case == CARENET__ITEM__BODY_ANNOUNCE);
+	char o[ROLES_ID_MAX];
+
+	if (!item)
+		return 0;
+	switch (item->body_case) {
+	case CARENET__ITEM__BODY_ROLLUP:
+	case CARENET__ITEM__BODY_ANNOUNCE:
+	case CARENET__ITEM__BODY_TALLY:
+		return 1;
+	case CARENET__ITEM__BODY_STATUS:
+		return item->status && item->origin &&
+		       (pki_role_from_id(item->origin) == PKI_ROLE_COUNTY ||
+		        pki_role_above_county(pki_role_from_id(item->origin))) &&
+		       roles_id_origin(item->status->directive, o, sizeof(o)) == 0 &&
+		       pki_role_above_county(pki_role_from_id(o));
+	default:
+		return 0;
+	}
 }
 
 /* ---- months (China time): index = year * 12 + month - 1 */

@@ -132,8 +132,10 @@ int roles_new(const struct roles_env *env, struct roles **out);
 void roles_free(struct roles **r);
 
 /* Above the county only aggregates (docs/design.md, "Above the county"):
- * 1 if an item of this body may cross a county's upward link (a Rollup, an
- * Announce), 0 for anything else (records, reports, documents, statuses...).
+ * 1 if an item may cross a county's upward link (a Rollup, an Announce, a
+ * DirectiveTally, and a county's or prefecture's own Status on a directive
+ * from above the county), 0 for anything else (records, reports, documents,
+ * the offices' statuses...).
  * The county's engine keeps the rest off that link; a province or
  * prefecture refuses it on receipt (roles_apply, CN_EROLE). */
 int roles_may_cross_up(const Carenet__Item *item);
