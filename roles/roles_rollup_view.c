@@ -401,8 +401,9 @@ int rollup_bulletin(struct roles *r, const Carenet__BulletinRequest *q, Carenet_
 
 	if (q->publish) {
 		roles_why(r->err, sizeof(r->err),
-		          "--publish at a %s waits for directives from "
-		          "above the county (issue 14 item 3); print it without --publish",
+		          "--publish at a %s is not built yet (the circular to its "
+		          "counties); print it without --publish and issue a circular with "
+		          "carenet directive issue --kind circular",
 		          pki_role_name(r->env.me->role));
 		return CN_EINVAL;
 	}
