@@ -43,6 +43,7 @@
 #include "probe_link.h"
 #include "probe_above.h"
 #include "probe_records.h"
+#include "probe_rollup.h"
 #include "probe_reports.h"
 #include "util.h"
 #include "wire.h"
@@ -751,6 +752,8 @@ int main(int argc, char **argv)
 	if ((rc = probe_reports_main(argc, argv)) >= 0) /* tests/probe_reports.c: report-* */
 		return rc;
 	if ((rc = probe_above_main(argc, argv)) >= 0) /* tests/probe_above.c: tally-other */
+		return rc;
+	if ((rc = probe_rollup_main(argc, argv)) >= 0) /* tests/probe_rollup.c: rollup-* */
 		return rc;
 	if ((rc = probe_apply_main(argc, argv)) >= 0) /* tests/probe_apply.c: flood-* modes */
 		return rc;

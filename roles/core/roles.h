@@ -60,6 +60,7 @@ struct roles_policy {
 	                                    * by urgency (urgent, high, normal; 0: 1h, 12h, 72h) */
 	char standards_dir[1024];          /* compliance.standards_dir ("": sd_default_dir()) */
 	int rollup;                        /* a county with a parent: the monthly roll-up (R29) */
+	char rollup_standards[256];        /* compliance.rollup_standards: ids, comma-separated */
 };
 
 struct roles_env {
