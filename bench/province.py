@@ -28,9 +28,9 @@ with its own county CA and the prefecture as its parent; real processes on
              summary every ping interval) over --idle seconds, times 30 days.
   memory     VmRSS of the province, prefectures and counties.
 
-  # HOOK (province directive): "a province directive to all 129 counties
-  # acknowledged back" (issue 14's target < 2 s) is added by the coordinator
-  # after merging the province-directives branch: see directive_hook() below.
+  directive  a province directive to every county (`53:county`), acknowledged
+             back: the time until the province's `directive show` has every
+             county past `sent` (issue 14's target < 2 s), --reps times.
 
   bench/province.py --carenet build-bench/carenet [--prefectures 16] [--counties 129]
                     [--min-children 300] [--max-children 2000] [--reps 5] [--json FILE]
@@ -292,12 +292,36 @@ def eval_alone(args, net, want, month):
 
 
 def directive_hook(args, net, prefs, counties):
-    """HOOK: a province directive to all the counties, acknowledged back
-    (issue 14's target < 2 s). Filled in by the coordinator after merging
-    province directives (roles/directives from the province down):
-    issue at 53 --to 53:county, each county acks, time until the province's
-    `directive show` has every county done. Returns None until then."""
-    return None
+    """A province directive to all the counties, acknowledged back (issue 14's
+    target < 2 s): `directive issue` at 53 --to 53:county (through each
+    county's prefecture), then `directive show --json` at the province polled
+    until every county's state there is past `sent` (its `delivered` status:
+    on the county's disk, back through its prefecture). --reps times; the
+    time from just before the issue command to the poll that saw all."""
+    times, issue_s = [], []
+    for k in range(args.reps):
+        t0 = time.monotonic()
+        v, _ = bl.run_json([net.carenet, "directive", "issue", "-c", net.cfg(PROVINCE),
+                            "--kind", "notice", "--to", "53:county", "--title",
+                            "省厅通知 bench %d" % k, "--due", "+2d", "--json"], timeout=60)
+        issue_s.append(time.monotonic() - t0)
+        did, states = v["id"], {}
+        for _ in range(100000):
+            w, _ = bl.run_json([net.carenet, "directive", "show", did, "-c",
+                                net.cfg(PROVINCE), "--json"], timeout=60)
+            states = {t["id"]: t["state"] for t in w["targets"]}
+            if len(states) == len(counties) and all(x != "sent" for x in states.values()):
+                break
+            if time.monotonic() - t0 > args.timeout:
+                raise bl.BenchError("directive %s: %d of %d counties acknowledged after %d s" % (
+                    did, sum(x != "sent" for x in states.values()), len(counties),
+                    args.timeout))
+            time.sleep(0.01)
+        times.append(time.monotonic() - t0)
+        bl.log("province directive %s: %d counties acknowledged in %.3f s" % (
+            did, len(states), times[-1]))
+    return {"acknowledged_s": bl.summary(times), "issue_s": bl.summary(issue_s),
+            "counties": len(counties)}
 
 
 def run_once(args):
