@@ -64,8 +64,10 @@ const char *web_chosen_standard(struct page *pg)
 	return s && *s && strlen(s) < 64 ? s : DEFAULT_STANDARD;
 }
 
-int web_ask_compliance(struct page *pg, const char *standard, const char *at,
-                       Carenet__ControlReply **rep)
+/* compliance of standard at at: 0 with the reply holding `compliance` (or,
+ * when province is set, `province`: the answer at a province or prefecture). */
+static int ask_eval(struct page *pg, const char *standard, const char *at,
+                    Carenet__ControlReply **rep, int province)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ComplianceRequest cq = CARENET__COMPLIANCE_REQUEST__INIT;
@@ -77,7 +79,13 @@ int web_ask_compliance(struct page *pg, const char *standard, const char *at,
 	req.compliance = &cq;
 	if (web_call(pg, &req, EVAL_MS, rep) != 0)
 		return -1;
-	return (*rep)->compliance ? 0 : -1;
+	return (*rep)->compliance || (province && (*rep)->province) ? 0 : -1;
+}
+
+int web_ask_compliance(struct page *pg, const char *standard, const char *at,
+                       Carenet__ControlReply **rep)
+{
+	return ask_eval(pg, standard, at, rep, 0);
 }
 
 static int ask_bulletin(struct page *pg, const char *month, Carenet__ControlReply **rep)
@@ -213,8 +221,11 @@ void page_compliance(struct page *pg)
 
 	page_begin(pg, "合规评估", "Compliance");
 	web_standard_form(pg, "/compliance", standard);
-	if (web_ask_compliance(pg, standard, "", &rep) == 0) {
-		compliance_summary(pg, rep->compliance);
+	if (ask_eval(pg, standard, "", &rep, 1) == 0) {
+		if (rep->province)
+			web_province_compliance(pg, rep->province);
+		else
+			compliance_summary(pg, rep->compliance);
 		buf_puts(&pg->out, "<p><a id=\"report\" href=\"/compliance/report?standard=");
 		buf_url(&pg->out, standard);
 		buf_htmlf(&pg->out, "\">%s</a></p>",
@@ -235,11 +246,14 @@ void page_compliance_report(struct page *pg)
 	size_t len = 0;
 	FILE *f;
 
-	if (web_ask_compliance(pg, standard, "", &rep) != 0 ||
-	    ask_trend(pg, standard, rep->compliance->at, &t) != 0) {
+	if (ask_eval(pg, standard, "", &rep, 1) != 0 ||
+	    (!rep->province && ask_trend(pg, standard, rep->compliance->at, &t) != 0)) {
 		report_failed(pg, "合规评估", "Compliance");
 	} else if ((f = open_memstream(&doc, &len)) != NULL) {
-		render_compliance_html(rep->compliance, &t, f);
+		if (rep->province) /* the counties' verdicts: no trend of its own */
+			render_province_html(rep->province, f);
+		else
+			render_compliance_html(rep->compliance, &t, f);
 		fclose(f);
 		report_doc(pg, doc, len, "/compliance?standard=", standard);
 		free(doc);
@@ -298,6 +312,8 @@ void page_bulletin(struct page *pg)
 	month_form(pg, month);
 	if (ask_bulletin(pg, month, &rep) == 0) {
 		bulletin_summary(pg, rep->bulletin);
+		if (rep->province)
+			web_province_bulletin(pg, rep->province);
 		buf_puts(&pg->out, "<p><a id=\"report\" href=\"/bulletin/report?month=");
 		buf_url(&pg->out, month);
 		buf_htmlf(&pg->out, "\">%s</a></p>",
@@ -321,10 +337,13 @@ void page_bulletin_report(struct page *pg)
 
 	/* the trend is the CLI's: the bulletin's default standard, to its month's end */
 	if (ask_bulletin(pg, month, &rep) != 0 ||
-	    ask_trend(pg, DEFAULT_STANDARD, rep->bulletin->at_after, &t) != 0) {
+	    (!rep->province && ask_trend(pg, DEFAULT_STANDARD, rep->bulletin->at_after, &t) != 0)) {
 		report_failed(pg, "月通报", "Monthly bulletin");
 	} else if ((f = open_memstream(&doc, &len)) != NULL) {
-		render_bulletin_html(rep->bulletin, &t, f);
+		if (rep->province) /* every county's roll-up of the month */
+			render_province_bulletin_html(rep->bulletin, rep->province, f);
+		else
+			render_bulletin_html(rep->bulletin, &t, f);
 		fclose(f);
 		report_doc(pg, doc, len, "/bulletin?month=", rep->bulletin->month);
 		free(doc);

@@ -258,6 +258,10 @@ void web_standard_form(struct page *pg, const char *action, const char *standard
 int web_ask_compliance(struct page *pg, const char *standard, const char *at,
                        Carenet__ControlReply **rep);
 /* The inspection page (pages_inspect.c): what an inspection team needs here. */
+/* pages_province.c: /compliance's and /bulletin's body at a province or
+ * prefecture, from the node's `province` reply. */
+void web_province_compliance(struct page *pg, const Carenet__ProvinceReply *p);
+void web_province_bulletin(struct page *pg, const Carenet__ProvinceReply *p);
 void page_inspection(struct page *pg);
 /* The form's files, each attached to id as a document (doc_add, as the CLI's
  * --evidence does) and named in ev (name, SHA-256, size as the node computed
