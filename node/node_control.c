@@ -84,9 +84,13 @@ static int crls_fill(struct node *n, Carenet__Status *st)
 		util_fmt_time(c->next_update, n->cfg->timezone, when, sizeof(when));
 		snprintf(line, sizeof(line),
 		         "revocation list of %s (number %lld) %s %s: its CA must sign a new one "
-		         "('carenet ca crl') and the county publish it ('carenet crl publish')",
+		         "('carenet ca crl') and %s",
 		         info[i].scope, (long long)info[i].number,
-		         strcmp(state[i], "stale") == 0 ? "STALE since" : "expires", when);
+		         strcmp(state[i], "stale") == 0 ? "STALE since" : "expires", when,
+		         pki_role_above_county(n->me->role)
+		             ? "this node load it (the crl setting, then 'carenet reload'): no "
+		               "county publishes up"
+		             : "the county publish it ('carenet crl publish')");
 		if (alert_add(st, line) != 0)
 			return CN_ENOMEM;
 	}
