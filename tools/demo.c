@@ -100,7 +100,9 @@ static const struct args_cmd demo_cmd = {
     "own statuses on them cross its upward link. Its scenario: the province\n"
     "issues a task to 53:village, every county relays it to its villages, the\n"
     "first village does it, and the province's directive show prints each\n"
-    "county's tally (no web page in this mode).\n",
+    "county's tally; then the villages import children, the clocks pass the\n"
+    "month's end, and the province prints its ledger summary, compliance and\n"
+    "bulletin from the counties' roll-ups; then its web page is served.\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
     "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
@@ -680,7 +682,7 @@ static int demo_run(struct demo *d)
 		fprintf(stderr, "demo: all %zu links up after %.1f s\n", d->links,
 		        (double)(util_mono_us() - t0) / 1e6);
 		demo_print_tree(d, stdout);
-		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal && !d->province)
+		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal)
 			rc = demo_web_start(d, exe);
 		if (rc == 0)
 			died = demo_watch(d);

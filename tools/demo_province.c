@@ -8,9 +8,11 @@
  * done have reached it. Bounded waits; errors as demo_scenario.h says.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cmd.h"
 #include "demo_scenario_int.h"
 #include "err.h"
 #include "roles.h"
@@ -24,6 +26,7 @@ struct dp {
 	size_t ncounties;
 	char id[64];
 	uint64_t done_seen;
+	char month[8]; /* the roll-ups' month (step 2) */
 };
 
 /* How many offices of role o knows below it. */
@@ -164,22 +167,114 @@ static int dp_ack(struct dp *p)
 	return rc;
 }
 
+/* The children counted in o's ledger summary (quiet); with offices (at a
+ * province), the counties' latest roll-ups, their month in month and how
+ * many counties reported in *offices. */
+static uint64_t dp_children(const struct demo_office *o, char *month, size_t mlen,
+                            size_t *offices)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__LedgerSummaryRequest q = CARENET__LEDGER_SUMMARY_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	uint64_t n = 0;
+
+	q.office = "";
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_LEDGER_SUMMARY, &q);
+	if (sc_call(o, &req, CLI_TIMEOUT_MS, 1, &rep) == 0) {
+		for (size_t i = 0; i < rep->n_summary; i++)
+			if (!strcmp(rep->summary[i]->measure, "children") &&
+			    (!offices || strlen(rep->summary[i]->office) == 6)) /* not a prefecture's sum */
+				n += rep->summary[i]->count;
+		for (size_t i = 0; offices && i < rep->n_rollups; i++) {
+			*offices += strlen(rep->rollups[i]->id) == 6;
+			if (month)
+				snprintf(month, mlen, "%s", rep->rollups[i]->month);
+		}
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return n;
+}
+
+/* Every county holds its villages' children. */
+static int dp_counted(struct scen *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->env->n; i++)
+		if (s->env->offices[i].role == PKI_ROLE_COUNTY)
+			n += dp_children(&s->env->offices[i], NULL, 0, NULL);
+	snprintf(s->seen, sizeof(s->seen), "the counties hold %llu of %zu children",
+	         (unsigned long long)n, s->rec.total);
+	return n == s->rec.total;
+}
+
+/* Every county's roll-up at the province, its children summed. */
+static int dp_rolled(struct scen *s)
+{
+	struct dp *p = (struct dp *)s;
+	size_t offices = 0;
+	uint64_t n = dp_children(p->province, p->month, sizeof(p->month), &offices);
+
+	snprintf(s->seen, sizeof(s->seen),
+	         "the province holds the roll-ups of %zu of %zu counties, %llu of %zu children",
+	         offices, p->ncounties, (unsigned long long)n, s->rec.total);
+	return offices == p->ncounties && n == s->rec.total;
+}
+
+static int dp_step_month(struct dp *p)
+{
+	const char *cfg = p->province->cfg->path;
+	const char *summary[] = {"ledger", "summary", "-c", cfg, NULL};
+	const char *comp[] = {"compliance", "-c", cfg, "--standard", "mca-2018-demo", NULL};
+	const char *bul[] = {"bulletin", "-c", cfg, "--month", NULL, NULL};
+	int rc;
+
+	sc_header("第2步 月末：各县汇总上报，省里只见数字",
+	          "2. the month's end: each county's roll-up (汇总上报) reaches the province, "
+	          "counts only");
+	printf("every village imports its children (fictional, as in the county demo); they go\n"
+	       "up to their county and stop there. Then the clocks move past the month's end:\n"
+	       "each county sends its roll-up (counts by category, staff and homes per township,\n"
+	       "directive timeliness, its compliance results); its prefecture sums them\n");
+	if ((rc = rc_import(&p->s, 2)) != 0 ||
+	    (rc = sc_wait(&p->s, 2, "every child at its county", dp_counted)) != 0 ||
+	    (rc = sc_advance_top_first(&p->s, 32 * 86400)) != 0 ||
+	    (rc = sc_wait(&p->s, 2, "every county's roll-up at the province", dp_rolled)) != 0 ||
+	    (rc = sc_cli(2, cmd_ledger, summary)) != 0 || (rc = sc_cli(2, cmd_compliance, comp)) != 0)
+		return rc;
+	bul[4] = p->month;
+	if ((rc = sc_cli(2, cmd_bulletin, bul)) != 0)
+		return rc;
+	printf("\nNo child's name, ID number or record crossed a county's upward link: the\n"
+	       "province's and the prefecture's stores hold counts and results only.\n");
+	return 0;
+}
+
 int demo_province_run(const struct demo_scenario_env *env)
 {
 	struct dp p = {.s = {.env = env, .limit_ms = 60000}};
 	Carenet__ControlReply *rep = NULL;
 	int rc;
 
+	const struct demo_office **villages = calloc(env->n ? env->n : 1, sizeof(*villages));
+
+	if (!villages)
+		return CN_ENOMEM;
 	for (size_t i = 0; i < env->n; i++) {
 		const struct demo_office *o = &env->offices[i];
 		if (o->role == PKI_ROLE_PROVINCE)
 			p.province = o;
-		p.ncounties += o->role == PKI_ROLE_COUNTY;
-		if (o->role == PKI_ROLE_VILLAGE && !p.village)
-			p.village = o;
+		if (o->role == PKI_ROLE_COUNTY && !p.ncounties++)
+			p.s.county = o;
+		if (o->role == PKI_ROLE_VILLAGE)
+			villages[p.s.nv++] = o;
 	}
-	if (!p.province || !p.village)
+	p.village = p.s.nv ? villages[0] : NULL;
+	p.s.villages = villages;
+	if (!p.province || !p.village) {
+		free(villages);
 		return CN_EINVAL;
+	}
 	p.s.tz = p.province->cfg->timezone;
 	sc_header("省级任务下达到每个儿童之家", "1. the province's task to every village, relayed "
 	                                        "by each county");
@@ -195,5 +290,10 @@ int demo_province_run(const struct demo_scenario_env *env)
 	printf("\nOnly counts crossed the counties' upward links: each county's tally of %s "
 	       "(its villages' statuses stay in the county).\n",
 	       p.id);
+	if (rc == 0)
+		rc = dp_step_month(&p);
+	free(p.s.rec.kids);
+	free(p.s.rec.ledgers);
+	free(villages);
 	return rc;
 }

@@ -360,15 +360,20 @@ static int rc_plan(struct scen *s)
 
 static int rc_step_import(struct scen *s)
 {
-	char path[4096];
-	int rc;
-
 	sc_header("第6步 各村导入儿童台账",
 	          "Step 6: every village imports its children's ledger (儿童台账)");
 	printf("each village fills the template (carenet record template --type child) with its\n"
 	       "children — fictional ones here, written by the demo to %s/ledger-child-<id>.csv —\n"
 	       "and imports it at its own node; the rows go up to the township and the county\n",
 	       s->env->dir);
+	return rc_import(s, 6);
+}
+
+int rc_import(struct scen *s, int step)
+{
+	char path[4096];
+	int rc;
+
 	if ((rc = rc_plan(s)) != 0)
 		return rc;
 	for (size_t v = 0; v < s->nv; v++) {
@@ -376,7 +381,7 @@ static int rc_step_import(struct scen *s)
 		                       "--type", "child",  path, NULL};
 
 		if ((rc = rc_write_ledger(s, v, path, sizeof(path))) != 0 ||
-		    (rc = sc_cli(6, cmd_record, words)) != 0)
+		    (rc = sc_cli(step, cmd_record, words)) != 0)
 			return rc;
 	}
 	return 0;

@@ -508,21 +508,35 @@ static int sc_step_acks(struct scen *s)
 
 /* Moves every node's test clock on by secs, the county last (so the
  * offices its timers address are already at the new time). */
-int sc_advance(struct scen *s, int64_t secs)
+static int advance(struct scen *s, int64_t secs, int top_first)
 {
-	uint64_t now = 0;
+	uint64_t now = 0, t;
 	char when[32];
 	int rc;
 
-	for (size_t i = s->env->n; i-- > 0;)
-		if ((rc = sc_clock(&s->env->offices[i], secs, &now)) != 0)
+	for (size_t k = 0; k < s->env->n; k++) {
+		size_t i = top_first ? k : s->env->n - 1 - k;
+		if ((rc = sc_clock(&s->env->offices[i], secs, &t)) != 0)
 			return rc;
+		if (i == 0) /* the top's clock is the one shown */
+			now = t;
+	}
 	util_fmt_time(now, s->tz, when, sizeof(when));
 	printf(
-	    "$ carenet clock --advance %lldm   (at every node; the county's clock now reads %s)\n",
-	    (long long)(secs / 60), when);
+	    "$ carenet clock --advance %lldm   (at every node; the %s's clock now reads %s)\n",
+	    (long long)(secs / 60), top_first ? "province" : "county", when);
 	fflush(stdout);
 	return 0;
+}
+
+int sc_advance(struct scen *s, int64_t secs)
+{
+	return advance(s, secs, 0);
+}
+
+int sc_advance_top_first(struct scen *s, int64_t secs)
+{
+	return advance(s, secs, 1);
 }
 
 static int sc_step_remind(struct scen *s)

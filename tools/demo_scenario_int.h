@@ -52,12 +52,18 @@ void sc_header(const char *zh, const char *en);
 int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen *));
 /* Moves every node's test clock on by secs (the county last) and says so. */
 int sc_advance(struct scen *s, int64_t secs);
+/* The same, the top of the tree first (a province before its counties, so
+ * no county's month-end item is ahead of the clock of the office above). */
+int sc_advance_top_first(struct scen *s, int64_t secs);
 
 /* demo_records.c: steps 6 to 8 (the children's ledger flows up); sc_cli
  * prints `$ carenet WORDS...` and runs the command in this process (its
  * output follows), CN_EIO if it exits non-zero. */
 int rc_run(struct scen *s);
 int sc_cli(int step, int (*fn)(int, char **), const char *const *words);
+/* Every village of s->villages imports its fictional children (the county's
+ * step 6, the province's step 2), each child's ID under s->county's code. */
+int rc_import(struct scen *s, int step);
 
 /* demo_reports.c: steps 9 to 12 (a mandatory report, acknowledged, a case;
  * a second one escalated when its township stays silent). */

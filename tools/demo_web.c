@@ -153,10 +153,10 @@ int demo_web_start(struct demo *d, const char *exe)
 		}
 		nanosleep(&ts, NULL);
 	}
-	printf("\n网页 Web page: http://%s/  (the county's operators' interface, a separate "
+	printf("\n网页 Web page: http://%s/  (the %s's operators' interface, a separate "
 	       "process holding no keys)\n  user 用户 %s (supervisor 主管), password 密码 in %s; "
 	       "log %s\n",
-	       listen, WEB_USER, pwfile, log);
+	       listen, pki_role_name(county->role), WEB_USER, pwfile, log);
 	fflush(stdout);
 	return 0;
 }

@@ -10,7 +10,10 @@ the county's compliance (an HTML report) and its web page (served, stopped
 with the network). Checked from the demo's
 own output (each step's header, the matrices, the listings and the summary),
 its exit status and files; no child's name or ID number may appear in the
-clear in its output; no node process may survive it.
+clear in its output; no node process may survive it. demo --province: the
+province's task relayed and tallied, then the children counted at the
+province from the counties' roll-ups (none named), both counties judged, the
+bulletin and the province's web page.
 demo --setup-only still writes configurations without test clocks (the other
 network tests build on them)."""
 
@@ -306,8 +309,63 @@ def check_help_and_setup_only(net):
     print("demo: --help describes the scenario; --setup-only configurations have real clocks")
 
 
+def check_province(net):
+    """demo --province: the province's task relayed to every village and tallied back
+    (step 1), then the villages' children at their counties and the month's end: each
+    county's roll-up at the province, which counts every child (and no name), judges
+    both counties and prints the bulletin over them (step 2); its web page served."""
+    d = os.path.join(os.path.dirname(net.dir), "province")
+    argv = [net.carenet, "demo", "--province", "--dir", d, "--townships", "1", "--villages",
+            "2", "--duration", "1"]
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        raise TestFailure("%s did not finish within %d s; its nodes: %s" % (
+            " ".join(argv), TIMEOUT, survivors(d))) from e
+    out = r.stdout
+    check(r.returncode == 0 and "all 10 nodes stopped cleanly" in r.stderr,
+          "%s: %s" % (" ".join(argv), show(r)))
+    for h in ("1. the province's task to every village, relayed by each county",
+              "2. the month's end: each county's roll-up (汇总上报) reaches the province"):
+        check(h in out, "demo --province lacks the step %r:\n%s" % (h, out[-3000:]))
+    imported = {}
+    for m in re.finditer(r"-c \S+/(\d{12})/node.cfg --type child \S+\n((?:\d{12}-r\d+\n)+|(\d+) "
+                         r"record\(s\) written)", out):
+        imported[m.group(1)] = int(m.group(3)) if m.group(3) else m.group(2).count("-r")
+    check(len(imported) == 4, "the villages' imports: %r" % imported)
+    kids = {c: sum(n for v, n in imported.items() if v.startswith(c)) for c in
+            ("530102", "530103")}
+    summary = out[out.index("$ carenet ledger summary"):out.index("$ carenet compliance")]
+    for c, n in kids.items():
+        check(re.search(r"^%s +children +%d *$" % (c, n), summary, re.M),
+              "the province's summary does not count %d children of %s:\n%s" % (n, c, summary))
+    check(re.search(r"^5301 +children +%d *$" % sum(kids.values()), summary, re.M),
+          "the prefecture's sum is not %d" % sum(kids.values()))
+    comp = out[out.index("$ carenet compliance"):out.index("$ carenet bulletin")]
+    check("counties 县 2:" in comp and "530102" in comp and "530103" in comp,
+          "the province's compliance:\n%s" % comp)
+    check(re.search(r"^530102 +\d{4}-\d\d .* %d *$" % kids["530102"],
+                    out[out.index("$ carenet bulletin"):], re.M),
+          "the province's bulletin row of 530102:\n%s" % out[out.index("$ carenet bulletin"):])
+    check("the province's operators' interface" in out, "no web page at the province")
+    ledger = ""
+    for f in os.listdir(d):
+        if f.startswith("ledger-child-"):
+            with open(os.path.join(d, f), encoding="utf-8") as fh:
+                ledger += fh.read()
+    names = [row.split(",")[0].strip('"') for row in ledger.splitlines()
+             if row and row[0] not in "姓\ufeff"]
+    check(names and not any(n in summary + comp for n in names),
+          "a child's name in the province's output")
+    print("demo --province: the task relayed and tallied; %d children at the province as "
+          "counts (%s), both counties judged, the bulletin, the web page" % (
+              sum(kids.values()), kids))
+
+
 def test(net, args):
     check_help_and_setup_only(net)
+    check_province(net)
     out, err = run_demo(net)
     ids = plan_ids(TOWNSHIPS, VILLAGES)
     check_configs(net, ids)
