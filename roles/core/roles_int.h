@@ -41,6 +41,7 @@ struct roles {
 	char detail[1024];
 	char caller[256]; /* roles_set_caller: who asked, added to audit entries */
 	uint64_t rollup_due; /* roles_rollup.c: next month's start (0: not known yet) */
+	int move_checked;    /* roles_move.c: no switch pending (a village) */
 };
 
 /* A growable list of malloc'd strings. */

@@ -16,6 +16,7 @@
 
 #include "arr.h"
 #include "err.h"
+#include "moved.h"
 #include "records.h"
 
 struct sctx {
@@ -91,9 +92,12 @@ static int count_one(struct sctx *c, MDB_txn *txn, const struct rec *rc)
 {
 	const char *name = rc->t->name;
 	char month[8];
+	int ret;
 
 	if (rc->closed || strncmp(rc->owner, c->office, strlen(c->office)) != 0)
 		return 0;
+	if ((ret = moved_out_of(c->r->env.store, txn, rc->owner, c->r->env.me->id)) != 0)
+		return ret < 0 ? ret : 0; /* its village moved to another township (moved.h) */
 	if (!strcmp(name, "child"))
 		return leaving(c->r, txn, rc) ? 0 : count_child(c, rc);
 	if (!strcmp(name, "staff"))
