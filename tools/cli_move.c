@@ -454,7 +454,7 @@ static const struct args_sub move_subs[] = {
 static const struct args_group move_group = {
     "carenet move", "A village moves to another township of its county (区划调整).", move_subs,
     sizeof(move_subs) / sizeof(move_subs[0]),
-    "carenet move OLD NEW is carenet move village OLD NEW."};
+    "carenet move OLD NEW is carenet move village OLD NEW.\n"};
 
 int cmd_move(int argc, char **argv)
 {

@@ -46,7 +46,9 @@ int records_moved_mark(struct roles *r, MDB_txn *txn, const Carenet__RecordVersi
 
 	if (ret != CN_ENOTFOUND)
 		return ret;
-	if (records_id_of(m->id, m->owner) || (ret = records_moved_ok(r, txn, m)) != 1)
+	if (records_id_of(m->id, m->owner))
+		return 0;
+	if ((ret = records_moved_ok(r, txn, m)) != 1)
 		return ret < 0 ? ret : 0;
 	memset(&x, 0, sizeof(x));
 	if ((ret = moved_from(r->env.store, txn, m->owner, x.from, sizeof(x.from))) != 0)
