@@ -265,10 +265,13 @@ static const struct args_opt apply_opts[] = {
     {"config", 'c', "CFG",
      "the village's configuration for its NEW id (carenet enroll\n"
      "NEW.bundle --dir DIR --data-dir THE_OLD_DATA_DIR)"},
+    {"old", ARGS_LONG('o'), "OLDCFG",
+     "its configuration before: the same data_dir; its records key\n"
+     "(which seals the records and the outbox) is copied"},
     {"json", ARGS_LONG('j'), NULL, "{old, new, state}"},
     {0}};
 static const struct args_cmd apply_cmd = {
-    "carenet move apply", "-c CFG [--json]",
+    "carenet move apply", "-c CFG --old OLDCFG [--json]",
     "At the village, its node stopped: CFG is the configuration enrolled for\n"
     "its new id, with the data_dir it has always used. Checks that the store\n"
     "belongs to OLD and holds the county's Move of OLD to this id, then makes\n"
@@ -364,6 +367,47 @@ static int lock_dir(const char *data_dir, int *fd)
 	return 0;
 }
 
+/* The old identity's records key, copied to the new one's place (the same
+ * key: the store's records and outbox are sealed with it). */
+static int carry_key(const char *prog, const struct config *cfg, const char *oldpath)
+{
+	struct config *old = NULL;
+	char *a = NULL, *b = NULL;
+	uint8_t *k1 = NULL, *k2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	int rc;
+
+	if ((rc = cli_config(prog, oldpath, &old)) != 0)
+		return rc;
+	a = realpath(old->data_dir, NULL);
+	b = realpath(cfg->data_dir, NULL);
+	if (!a || !b || strcmp(a, b) != 0) {
+		fprintf(stderr, "%s: %s and %s name different data_dir (%s, %s): enroll NEW with "
+		        "--data-dir %s\n", prog, oldpath, "the new configuration", old->data_dir,
+		        cfg->data_dir, old->data_dir);
+		rc = CN_EINVAL;
+	} else if ((rc = util_read_file(old->records_key_file, 4096, &k1, &l1)) != 0) {
+		fprintf(stderr, "%s: cannot read the records key %s: %s\n", prog,
+		        old->records_key_file, cn_strerror(rc));
+	} else if (util_read_file(cfg->records_key_file, 4096, &k2, &l2) == 0) {
+		if (l1 != l2 || memcmp(k1, k2, l1) != 0) {
+			fprintf(stderr, "%s: %s is another records key than %s: remove it (the "
+			        "data_dir opens only with the old one)\n", prog,
+			        cfg->records_key_file, old->records_key_file);
+			rc = CN_EEXIST;
+		}
+	} else if ((rc = util_write_file(cfg->records_key_file, k1, l1, 0600, 1)) != 0) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, cfg->records_key_file,
+		        cn_strerror(rc));
+	}
+	free(k1);
+	free(k2);
+	free(a);
+	free(b);
+	config_free(&old);
+	return rc;
+}
+
 static void apply_print(const struct apply *p, int as_json)
 {
 	if (as_json) {
@@ -385,7 +429,7 @@ static void apply_print(const struct apply *p, int as_json)
 	}
 }
 
-static int apply_run(const char *cfgpath, int as_json)
+static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
 {
 	const char *prog = "carenet move apply";
 	struct config *cfg = NULL;
@@ -410,6 +454,8 @@ static int apply_run(const char *cfgpath, int as_json)
 		        rc == CN_EPERM ? "the node is running: stop it first" : strerror(errno));
 		goto out;
 	}
+	if ((rc = carry_key(prog, cfg, oldpath)) != 0)
+		goto out;
 	if ((rc = store_open(cfg->data_dir, cfg->map_size, &st)) == 0) {
 		aa.st = st;
 		rc = store_write(st, apply_cb, &aa);
@@ -428,7 +474,7 @@ out:
 
 static int move_apply(int argc, char **argv)
 {
-	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *oldpath = NULL;
 	struct args a;
 	int ch, rc, as_json = 0;
 
@@ -436,6 +482,8 @@ static int move_apply(int argc, char **argv)
 	while ((ch = args_next(&a)) != ARGS_END) {
 		if (ch == 'c')
 			cfgpath = a.val;
+		else if (ch == ARGS_LONG('o'))
+			oldpath = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
 		else
@@ -443,7 +491,9 @@ static int move_apply(int argc, char **argv)
 	}
 	if ((rc = args_operands(&a, 0, 0)) != 0)
 		return rc;
-	return apply_run(cfgpath, as_json);
+	if (!oldpath)
+		return args_usage_error(&apply_cmd, "give --old OLDCFG, the configuration it ran with");
+	return apply_run(cfgpath, oldpath, as_json);
 }
 
 static const struct args_sub move_subs[] = {

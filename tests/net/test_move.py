@@ -118,10 +118,10 @@ def test(net, args):
     # the village: new keys and certificate, apply refused while it runs, then stopped
     d = new_identity(net)
     cfg_new = os.path.join(d, "node.cfg")
-    r = cn(net, "move", "apply", "-c", cfg_new, code=EXIT_REFUSED)  # running
+    r = cn(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD), code=EXIT_REFUSED)  # running
     check("stop it first" in r.stderr, r.stderr)
     net.stop(OLD)
-    out = cn_json(net, "move", "apply", "-c", cfg_new)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out == {"old": OLD, "new": NEW, "state": "marked"}, out)
     # SIGKILL it at once or a little later (the switch is its first turn), then again
     rng = random.Random(int(os.environ.get("CN_SEED", "14")))
@@ -130,7 +130,7 @@ def test(net, args):
         net.start(NEW)
         time.sleep(rng.uniform(0.0, 0.4))
         net.kill(NEW)
-    out = cn_json(net, "move", "apply", "-c", cfg_new)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["new"] == NEW and out["state"] in ("marked", "switched"), out)
     net.start(NEW)
     poll(net, lambda: (net.parent_state(NEW) == "up", None), 60, "NEW's link to " + t_new)
@@ -152,7 +152,7 @@ def test(net, args):
     # ledgers: old township without, new with, county unchanged, each child once under NEW
     s_old, s_new, s_c = summary(net, t_old), summary(net, t_new), summary(net, county)
     check(children(s_old) == 3 and OLD not in s_old, s_old)
-    check(children(s_new) == 7 and s_new.get(NEW, {}).get("children") == 4, s_new)
+    check(children(s_new) == 10 and s_new.get(NEW, {}).get("children") == 4, s_new)
     check(children(s_c) == total and s_c.get(NEW, {}).get("children") == 4 and OLD not in s_c,
           s_c)
     kids = cn_json(net, "record", "list", "-c", net.cfg(county), "--type", "child")
@@ -179,7 +179,7 @@ def test(net, args):
             if before.get(k) != after.get(k)}
     check(not diff, "compliance changed with the move: %s" % diff)
     net.stop(NEW)
-    out = cn_json(net, "move", "apply", "-c", cfg_new)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["state"] == "switched", out)
 
 
