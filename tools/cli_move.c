@@ -33,7 +33,7 @@ static const struct args_opt village_opts[] = {
     {"json", ARGS_LONG('j'), NULL, "{id, old, new} of the move made"},
     {0}};
 static const struct args_cmd village_cmd = {
-    "carenet move", "[village] OLD NEW [-c CFG] [--json]",
+    "carenet move village", "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)",
     "At the county: village OLD (12 digits, known here) moves to NEW, a free code\n"
     "under another township of this county (区划调整). The county originates a\n"
     "signed Move down to the old township, the village and the new township;\n"
