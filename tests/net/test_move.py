@@ -5,14 +5,15 @@ every village imports children; the county issues a task to every village;
 village 530102001001 accepts it, then the county moves it to 530102002009;
 the village makes keys for its new id, the county CA issues it, the village
 (stopped) enrolls it into its data_dir and runs `carenet move apply`, and its
-node is SIGKILLed right after it starts (the switch is its first turn) and
-started again. Then: it acknowledges the task done at its new place and the
+node is SIGKILLed at a random moment of its start and again right after the
+switch committed (the switch is its first turn), and started again. Then: it acknowledges the task done at its new place and the
 county's matrix shows the old target done, once; the old township's ledger
 summary no longer counts its children, the new one's does, the county's total
 is unchanged and holds each child once, under the new id; `move status` at
 the county is complete with equal counts on each side; `compliance --json` at
 the county gives the same results before and after; apply run again changes
-nothing."""
+nothing. OLD's certificate is revoked once the hand-over is complete, before
+the task is done."""
 
 import json
 import os
@@ -123,13 +124,22 @@ def test(net, args):
     net.stop(OLD)
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out == {"old": OLD, "new": NEW, "state": "marked"}, out)
-    # SIGKILL it at once or a little later (the switch is its first turn), then again
+    # SIGKILL it at a random moment of its start (the switch is its first turn), then
+    # right after the switch committed (its items queued, not yet sent or acknowledged)
     rng = random.Random(int(os.environ.get("CN_SEED", "14")))
     net.ids.append(NEW)
-    for _ in range(2):
-        net.start(NEW)
-        time.sleep(rng.uniform(0.0, 0.4))
-        net.kill(NEW)
+    net.start(NEW)
+    time.sleep(rng.uniform(0.0, 0.3))
+    net.kill(NEW)
+    net.start(NEW)
+
+    def switched():
+        with open(net.log_path(NEW), encoding="utf-8", errors="replace") as f:
+            return "this office is now " + NEW in f.read()
+    net.wait_for(switched, 30, "the switch logged")
+    net.kill(NEW)
+    with open(net.log_path(NEW), encoding="utf-8", errors="replace") as f:
+        check(f.read().count("this office is now " + NEW) == 1, "switched once")
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["new"] == NEW and out["state"] in ("marked", "switched"), out)
     net.start(NEW)
@@ -161,6 +171,11 @@ def test(net, args):
         len(ids_c), len(set(ids_c))))
     check(sum(1 for r in kids if r["owner"] == NEW) == 4, "owners at the county")
 
+    # OLD's certificate revoked now that the hand-over is complete (certs/README.md)
+    ca = os.path.join(net.dir, "ca-530102")
+    cn(net, "ca", "revoke", "--ca", ca, "--id", OLD, "--reason", "affiliationChanged")
+    cn(net, "crl", "publish", "-c", net.cfg(county), os.path.join(ca, "crl.pem"))
+
     # the task: done at the new place, shown done once for the village at the county
     check([e["state"] for e in cn_json(net, "inbox", "-c", net.cfg(NEW)) if e["id"] == did]
           == ["accepted"], "the inbox kept the task")
@@ -178,6 +193,8 @@ def test(net, args):
     diff = {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
             if before.get(k) != after.get(k)}
     check(not diff, "compliance changed with the move: %s" % diff)
+    with open(net.log_path(NEW), encoding="utf-8", errors="replace") as f:
+        check(f.read().count("this office is now " + NEW) == 1, "switched once in all")
     net.stop(NEW)
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["state"] == "switched", out)
