@@ -97,7 +97,8 @@ int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint6
 	return ret;
 }
 
-/* Version v+1 of record id, owned by nw: stored, indexed, emitted. */
+/* Version v+1 of record id, owned by nw: stored, indexed, emitted; 1 if
+ * skipped (frozen: being transferred to another village). */
 static int rekey_one(struct roles *r, MDB_txn *txn, const char *id, const char *old,
                      const char *nw, uint64_t now)
 {
@@ -107,10 +108,15 @@ static int rekey_one(struct roles *r, MDB_txn *txn, const char *id, const char *
 	Carenet__Item it = CARENET__ITEM__INIT;
 	struct rec_xfer x;
 	struct rec rc;
+	char why[256];
 	int ret = rec_get(r, txn, id, &rc);
 
 	if (ret != 0)
 		return ret;
+	if ((ret = records_frozen(r, txn, &rc, why, sizeof(why))) != 0) {
+		rec_clear(&rc); /* a transfer to another village pending: it goes there */
+		return ret < 0 ? ret : 1;
+	}
 	memset(&x, 0, sizeof(x));
 	snprintf(x.from, sizeof(x.from), "%s", old);
 	snprintf(x.to, sizeof(x.to), "%s", nw);
@@ -143,9 +149,12 @@ int records_rekey(struct roles *r, MDB_txn *txn, const char *old, const char *nw
 	if (!r->env.seal || !r->env.open)
 		return CN_EPERM;
 	ret = ids_of(r, txn, old, &ids);
-	for (size_t i = 0; i < ids.n && ret == 0; i++)
+	for (size_t i = 0; i < ids.n && ret == 0; i++) {
 		if ((ret = rekey_one(r, txn, ids.v[i], old, nw, now)) == 0)
 			(*n)++;
+		else if (ret == 1)
+			ret = 0;
+	}
 	roles_vec_free(&ids);
 	return ret;
 }
