@@ -9,6 +9,7 @@
  * roles_store.c  the stored records (below), inside the caller's txn
  * roles_names.c  kind and state names
  * registry.c/.h  the offices known below this node
+ * moved.c/.h     the moves held here (OLD -> NEW), read by the domains
  *
  * May include: base/ and certs/ headers, generated protobuf headers, files of
  * this folder. Must not include anything from roles/ above it (roles.c,
