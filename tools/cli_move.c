@@ -30,28 +30,128 @@
 
 static const struct args_opt village_opts[] = {
     {"config", 'c', "CFG", "the county node's configuration (default " CONFIG_DEFAULT_PATH ")"},
-    {"json", ARGS_LONG('j'), NULL, "{id, old, new} of the move made"},
+    {"json", ARGS_LONG('j'), NULL, "{id, old, new} of the move made (an array with --township)"},
+    {"township", ARGS_LONG('t'), NULL,
+     "OLD and NEW are townships (撤乡并镇): every village known\n"
+     "under OLD moves under NEW, to the lowest free codes"},
     {0}};
 static const struct args_cmd village_cmd = {
-    "carenet move village", "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)",
+    "carenet move village", "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)\n"
+    "--township OLDT NEWT [-c CFG] [--json]",
     "At the county: village OLD (12 digits, known here) moves to NEW, a free code\n"
     "under another township of this county (区划调整). The county originates a\n"
     "signed Move down to the old township, the village and the new township;\n"
     "from then on NEW's statuses and records count where OLD's did. Then: the\n"
     "village makes keys for NEW (carenet init), the county CA issues NEW, the\n"
     "village enrolls it into its data_dir and runs carenet move apply\n"
-    "(certs/README.md, \"Moving a village\"). carenet move status follows it.\n",
+    "(certs/README.md, \"Moving a village\"). carenet move status follows it.\n"
+    "A township merge (撤乡并镇) is one such move per village: --township moves\n"
+    "every village the county knows under OLDT to NEWT; each village then\n"
+    "switches as above. Run again, it moves the villages still under OLDT.\n",
     village_opts, NULL};
 
-static int move_village(int argc, char **argv)
+/* One move through the node; *rep set on success. */
+static int move_one(const struct config *cfg, const char *old, const char *nw,
+                    Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
+
+	q.old_id = (char *)old;
+	q.new_id = (char *)nw;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE, &q);
+	return cli_call("carenet move", cfg, &req, CLI_WRITE_TIMEOUT_MS, rep);
+}
+
+/* 1 if id is in use: an office known here, or a move's NEW. */
+static int in_use(const char *id, const Carenet__ControlReply *offices,
+                  const Carenet__ControlReply *moves, char (*taken)[PKI_ID_MAX], size_t ntaken)
+{
+	for (size_t i = 0; i < offices->n_offices; i++)
+		if (!strcmp(offices->offices[i]->id, id))
+			return 1;
+	for (size_t i = 0; i < moves->n_moves; i++)
+		if (!strcmp(moves->moves[i]->new_id, id) || !strcmp(moves->moves[i]->old_id, id))
+			return 1;
+	for (size_t i = 0; i < ntaken; i++)
+		if (!strcmp(taken[i], id))
+			return 1;
+	return 0;
+}
+
+/* --township OLDT NEWT: every village under OLDT to the lowest free codes under NEWT. */
+static int move_township(const struct config *cfg, const char *ot, const char *nt, int as_json)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *offices = NULL, *moves = NULL, *rep = NULL;
+	char taken[1000][PKI_ID_MAX];
+	size_t ntaken = 0;
+	unsigned next = 1;
+	struct json j;
+	int rc;
+
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_OFFICES, NULL);
+	if ((rc = cli_call("carenet move", cfg, &req, CLI_TIMEOUT_MS, &offices)) != 0)
+		goto out;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE_STATUS, NULL);
+	if ((rc = cli_call("carenet move", cfg, &req, CLI_TIMEOUT_MS, &moves)) != 0)
+		goto out;
+	if (as_json) {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+	}
+	for (size_t i = 0; i < offices->n_offices && rc == 0; i++) {
+		const char *old = offices->offices[i]->id;
+		char nw[PKI_ID_MAX] = "";
+		if (pki_role_from_id(old) != PKI_ROLE_VILLAGE || strncmp(old, ot, 9) != 0)
+			continue;
+		for (; next < 1000 && !nw[0]; next++) {
+			snprintf(nw, sizeof(nw), "%s%03u", nt, next);
+			if (in_use(nw, offices, moves, taken, ntaken))
+				nw[0] = 0;
+		}
+		if (!nw[0]) {
+			fprintf(stderr, "carenet move: no free village code left under %s\n", nt);
+			rc = CN_EEXIST;
+			break;
+		}
+		if ((rc = move_one(cfg, old, nw, &rep)) == 0) {
+			snprintf(taken[ntaken++], PKI_ID_MAX, "%s", nw);
+			if (as_json) {
+				json_obj_begin(&j, NULL);
+				json_str(&j, "id", rep->id);
+				json_str(&j, "old", old);
+				json_str(&j, "new", nw);
+				json_obj_end(&j);
+			} else {
+				printf("%s: %s moves to %s\n", rep->id, old, nw);
+			}
+		}
+		carenet__control_reply__free_unpacked(rep, NULL);
+		rep = NULL;
+	}
+	if (as_json) {
+		json_arr_end(&j);
+		json_finish(&j);
+	} else if (rc == 0) {
+		printf(ntaken ? "%zu villages of %s move to %s; each switches with carenet move "
+		                "apply\n" : "%zu villages known under %s: nothing to move to %s\n",
+		       ntaken, ot, nt);
+	}
+out:
+	carenet__control_reply__free_unpacked(offices, NULL);
+	carenet__control_reply__free_unpacked(moves, NULL);
+	return rc;
+}
+
+static int move_village(int argc, char **argv)
+{
 	Carenet__ControlReply *rep = NULL;
-	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *old, *nw;
 	struct config *cfg = NULL;
 	struct args a;
-	int ch, rc, as_json = 0;
+	int ch, rc, as_json = 0, town = 0;
+	enum pki_role want;
 
 	args_begin(&a, &village_cmd, argc, argv);
 	while ((ch = args_next(&a)) != ARGS_END) {
@@ -59,33 +159,40 @@ static int move_village(int argc, char **argv)
 			cfgpath = a.val;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
+		else if (ch == ARGS_LONG('t'))
+			town = 1;
 		else
 			return a.exit;
 	}
 	if ((rc = args_operands(&a, 2, 2)) != 0)
 		return rc;
-	q.old_id = argv[a.ind];
-	q.new_id = argv[a.ind + 1];
-	if (pki_role_from_id(q.old_id) != PKI_ROLE_VILLAGE ||
-	    pki_role_from_id(q.new_id) != PKI_ROLE_VILLAGE)
-		return args_usage_error(&village_cmd, "OLD and NEW are village codes (12 digits): "
-		                        "got %.20s and %.20s", q.old_id, q.new_id);
+	old = argv[a.ind];
+	nw = argv[a.ind + 1];
+	want = town ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
+	if (pki_role_from_id(old) != want || pki_role_from_id(nw) != want)
+		return args_usage_error(&village_cmd, "OLD and NEW are %s codes (%s digits): got "
+		                        "%.20s and %.20s", town ? "township" : "village",
+		                        town ? "9" : "12", old, nw);
 	if ((rc = cli_config("carenet move", cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
-	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE, &q);
-	if ((rc = cli_call("carenet move", cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0) {
+	if (town) {
+		rc = move_township(cfg, old, nw, as_json);
+		config_free(&cfg);
+		return cn_exit_code(rc);
+	}
+	if ((rc = move_one(cfg, old, nw, &rep)) == 0) {
 		if (as_json) {
 			struct json j;
 			json_init(&j, stdout);
 			json_obj_begin(&j, NULL);
 			json_str(&j, "id", rep->id);
-			json_str(&j, "old", q.old_id);
-			json_str(&j, "new", q.new_id);
+			json_str(&j, "old", old);
+			json_str(&j, "new", nw);
 			json_obj_end(&j);
 			json_finish(&j);
 		} else {
 			printf("%s: %s moves to %s (%s); follow it with carenet move status\n",
-			       rep->id, q.old_id, q.new_id, cli_tr("issued", "已发布"));
+			       rep->id, old, nw, cli_tr("issued", "已发布"));
 		}
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
@@ -504,11 +611,12 @@ static const struct args_sub move_subs[] = {
 static const struct args_group move_group = {
     "carenet move", "A village moves to another township of its county (区划调整).", move_subs,
     sizeof(move_subs) / sizeof(move_subs[0]),
-    "carenet move OLD NEW is carenet move village OLD NEW.\n"};
+    "carenet move OLD NEW is carenet move village OLD NEW; carenet move --township\n"
+    "OLDT NEWT is carenet move village --township OLDT NEWT.\n"};
 
 int cmd_move(int argc, char **argv)
 {
-	if (argc > 1 && isdigit((unsigned char)argv[1][0]))
+	if (argc > 1 && (isdigit((unsigned char)argv[1][0]) || !strcmp(argv[1], "--township")))
 		return move_village(argc, argv);
 	return args_dispatch(&move_group, argc, argv);
 }

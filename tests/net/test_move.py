@@ -13,7 +13,8 @@ is unchanged and holds each child once, under the new id; `move status` at
 the county is complete with equal counts on each side; `compliance --json` at
 the county gives the same results before and after; apply run again changes
 nothing. OLD's certificate is revoked once the hand-over is complete, before
-the task is done."""
+the task is done. Last, a township merge (--township) moves the old township's
+other village: the county decides it, the old township stops counting it."""
 
 import json
 import os
@@ -198,6 +199,17 @@ def test(net, args):
     net.stop(NEW)
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["state"] == "switched", out)
+
+    # a township merge (撤乡并镇) is N village moves: the rest of the old township's villages
+    # to the lowest free codes of the new one (002003: 001, 002 and 009 are taken)
+    out = cn_json(net, "move", "--township", t_old, t_new, "-c", net.cfg(county))
+    check([(m["old"], m["new"]) for m in out] == [(t_old + "002", t_new + "003")], out)
+    check(cn_json(net, "move", "--township", t_old, t_new, "-c", net.cfg(county)) == [],
+          "a second merge moves nothing")
+    poll(net, lambda: (children(summary(net, t_old)) == 0, summary(net, t_old)), 30,
+         "the old township counts no village")
+    st, rc = status_json(net, county)
+    check(rc == 1 and [m["state"] for m in st] == ["complete", "issued"], st)
 
 
 if __name__ == "__main__":
