@@ -151,6 +151,12 @@ static void test_status(void)
 	si = craft_status(&nv, task, 4); /* the same state re-sent: no second entry */
 	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
 	CHECK_INT(row_state(&county, task, V11, NULL, NULL), 4);
+	si = craft_status(&nv, "530102001-77", 4); /* not issued above T2: refused there */
+	CHECK_INT(apply(&t2, &nv, si, NEW, &a), CN_ENOTFOUND);
+	si = craft_status(&nv, "530102-999", 4); /* nothing at the county: dropped, audited */
+	CHECK_INT(apply(&t2, &nv, si, NEW, &a), 0);
+	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
+	CHECK_INT(audited(&county, "ignore", "530102-999"), 1);
 	si = craft_status(&v22, task, 4); /* an office that did not move: as before */
 	CHECK_INT(apply(&t1, &v22, si, V22, &a), CN_ESCOPE);
 	office_close(&nv);

@@ -132,6 +132,33 @@ static int moved_in(struct roles *r, MDB_txn *txn, const char *origin)
 	return moved_from(r->env.store, txn, origin, old, sizeof(old)) == 0;
 }
 
+/* A status of a village that moved in, for a directive or a row not tracked
+ * here: relayed up by a township when the directive's issuer is above it
+ * (its issuer counts it against the old id); dropped and audited at the
+ * county (a moved village's status that matches nothing there is not its
+ * township's fault, so nothing is refused: no ban points for the relay). */
+static int relay_moved(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                       struct roles_route *route, char *why, size_t whylen)
+{
+	const Carenet__StatusUpdate *s = item->status;
+	const char *me = r->env.me->id, *dash = strrchr(s->directive, '-');
+	size_t il = dash ? (size_t)(dash - s->directive) : 0;
+
+	if (r->env.me->role == PKI_ROLE_COUNTY)
+		return roles_audit(r, txn, item->origin, "ignore", s->directive,
+		                   "status %s of %s (moved in): no such directive or target here",
+		                   roles_state_name(s->state), item->origin);
+	if (!il || il >= strlen(me) || strncmp(s->directive, me, il) != 0) {
+		roles_why(why, whylen, "status from %s (moved in) for directive %.64s, unknown "
+		          "here and not issued above %s", item->origin, s->directive, me);
+		return CN_ENOTFOUND;
+	}
+	route->up = 1;
+	return roles_audit(r, txn, item->origin, "relay", s->directive,
+	                   "status %s of %s (moved in) relayed up untracked",
+	                   roles_state_name(s->state), item->origin);
+}
+
 int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                  const struct pki_identity *origin, const char *from, struct roles_route *route,
                  char *why, size_t whylen)
@@ -165,8 +192,7 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		goto out;
 	}
 	if ((rc = row_of(r, txn, item, target, sizeof(target), &row)) != 0) {
-		if (rc == CN_ENOTFOUND && moved_in(r, txn, item->origin) &&
-		    strcmp(rec->issuer, r->env.me->id) != 0)
+		if (rc == CN_ENOTFOUND && moved_in(r, txn, item->origin))
 			goto relay;
 		if (rc == CN_ENOTFOUND) {
 			roles_why(why, whylen, "%s is not a target of directive %s", item->origin,
@@ -191,10 +217,7 @@ out:
 	carenet__target_row__free_unpacked(row, NULL);
 	return rc;
 relay:
-	route->up = r->env.me->role != PKI_ROLE_COUNTY;
-	rc = roles_audit(r, txn, item->origin, "relay", s->directive,
-	                 "status %s of %s (moved in) relayed up untracked",
-	                 roles_state_name(s->state), item->origin);
+	rc = relay_moved(r, txn, item, route, why, whylen);
 	goto out;
 }
 
