@@ -16,6 +16,7 @@
 #include "err.h"
 #include "moved.h"
 #include "node.h"
+#include "outbox.h"
 #include "store.h"
 #include "util.h"
 
@@ -393,7 +394,7 @@ struct apply {
 	const char *nw;
 	char old[PKI_ID_MAX];
 	const char *state;
-	char why[256];
+	char why[512];
 };
 
 static int meta_str(MDB_txn *txn, MDB_dbi db, const char *key, char *out, size_t len)
@@ -415,6 +416,32 @@ static int meta_set(MDB_txn *txn, MDB_dbi db, const char *key, const char *val)
 	MDB_val k = {strlen(key), (void *)key}, v = {strlen(val), (void *)val};
 
 	return store_err(mdb_put(txn, db, &k, &v, 0), "meta");
+}
+
+/* Nothing of the urgent or the bulk lane may be left for the old township:
+ * a report, a report step or a document chunk the village sent just before
+ * would never leave otherwise (records are re-keyed, but they share the
+ * bulk lane with documents). The normal lane may keep what it holds:
+ * statuses are re-sent under NEW, and a clean stop always queues an audit
+ * checkpoint, which the new township does without. */
+static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, struct apply *p)
+{
+	char parent[PKI_ID_MAX];
+	uint64_t n = 0, k;
+	int rc = 0;
+
+	snprintf(parent, sizeof(parent), "%.9s", owner);
+	for (unsigned lane = 0; lane < 3 && rc == 0; lane += 2) /* 0 urgent, 2 bulk */
+		if ((rc = outbox_pending(st, txn, parent, lane, &k)) == 0)
+			n += k;
+	if (rc == 0 && n)
+		snprintf(p->why, sizeof(p->why),
+		         "%llu reports, documents or records of %s for its old township %s are not "
+		         "acknowledged yet: "
+		         "start the node with its old configuration (--old) until carenet status "
+		         "shows outbox_pending 0, stop it, and run this again",
+		         (unsigned long long)n, owner, parent);
+	return rc ? rc : n ? CN_EEXIST : 0;
 }
 
 static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
@@ -441,6 +468,8 @@ static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 		         owner, p->nw, rc == 0 ? nw : "none");
 		return rc && rc != CN_ENOTFOUND ? rc : CN_EROLE;
 	}
+	if ((rc = old_queue_empty(txn, st, owner, p)) != 0)
+		return rc;
 	if ((rc = meta_set(txn, db, "node_id", p->nw)) == 0 &&
 	    (rc = meta_set(txn, db, MOVED_SWITCH_KEY, owner)) == 0)
 		p->state = "marked";

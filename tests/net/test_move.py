@@ -122,6 +122,8 @@ def test(net, args):
     cfg_new = os.path.join(d, "node.cfg")
     r = cn(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD), code=EXIT_REFUSED)  # running
     check("stop it first" in r.stderr, r.stderr)
+    poll(net, lambda: ((net.status(OLD) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "everything of %s acknowledged by its township" % OLD)
     net.stop(OLD)
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out == {"old": OLD, "new": NEW, "state": "marked"}, out)
