@@ -423,7 +423,8 @@ static int meta_set(MDB_txn *txn, MDB_dbi db, const char *key, const char *val)
  * would never leave otherwise (records are re-keyed, but they share the
  * bulk lane with documents). The normal lane may keep what it holds:
  * statuses are re-sent under NEW, and a clean stop always queues an audit
- * checkpoint, which the new township does without. */
+ * checkpoint, which the new township does without: what it holds is
+ * dropped, so no queue is left that nobody will ever acknowledge. */
 static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, struct apply *p)
 {
 	char parent[PKI_ID_MAX];
@@ -441,7 +442,11 @@ static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, st
 		         "start the node with its old configuration (--old) until carenet status "
 		         "shows outbox_pending 0, stop it, and run this again",
 		         (unsigned long long)n, owner, parent);
-	return rc ? rc : n ? CN_EEXIST : 0;
+	if (rc == 0 && n)
+		return CN_EEXIST;
+	if (rc == 0 && (rc = outbox_last(st, txn, parent, 1, &k)) == 0 && k)
+		rc = outbox_ack(st, txn, parent, 1, k); /* the normal lane's leftovers: dropped */
+	return rc;
 }
 
 static int apply_txn(MDB_txn *txn, void *arg, struct store *st)

@@ -152,6 +152,8 @@ def test(net, args):
         return rc == 0 and st[0]["state"] == "complete", st
     st = poll(net, complete, 60, "the move complete at the county")
     m = st[0]
+    poll(net, lambda: ((net.status(NEW) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "nothing left queued at %s (none for its old township)" % NEW)
     steps = {s["step"]: s for s in m["steps"]}
     check(set(steps) == {"old", "switched", "new"} and m["agree"], m)
     check(steps["old"]["office"] == t_old and steps["new"]["office"] == t_new and
