@@ -80,6 +80,19 @@ static int in_use(const char *id, const Carenet__ControlReply *offices,
 	return 0;
 }
 
+static void township_row(struct json *j, const char *id, const char *old, const char *nw)
+{
+	if (!j) {
+		printf("%s: %s moves to %s\n", id, old, nw);
+		return;
+	}
+	json_obj_begin(j, NULL);
+	json_str(j, "id", id);
+	json_str(j, "old", old);
+	json_str(j, "new", nw);
+	json_obj_end(j);
+}
+
 /* --township OLDT NEWT: every village under OLDT to the lowest free codes under NEWT. */
 static int move_township(const struct config *cfg, const char *ot, const char *nt, int as_json)
 {
@@ -118,15 +131,7 @@ static int move_township(const struct config *cfg, const char *ot, const char *n
 		}
 		if ((rc = move_one(cfg, old, nw, &rep)) == 0) {
 			snprintf(taken[ntaken++], PKI_ID_MAX, "%s", nw);
-			if (as_json) {
-				json_obj_begin(&j, NULL);
-				json_str(&j, "id", rep->id);
-				json_str(&j, "old", old);
-				json_str(&j, "new", nw);
-				json_obj_end(&j);
-			} else {
-				printf("%s: %s moves to %s\n", rep->id, old, nw);
-			}
+			township_row(as_json ? &j : NULL, rep->id, old, nw);
 		}
 		carenet__control_reply__free_unpacked(rep, NULL);
 		rep = NULL;
