@@ -164,7 +164,7 @@ def test(net, args):
 
     # ledgers: old township without, new with, county unchanged, each child once under NEW
     s_old, s_new, s_c = summary(net, t_old), summary(net, t_new), summary(net, county)
-    check(children(s_old) == 3 and OLD not in s_old, s_old)
+    check(children(s_old) == 3 and s_old.get(OLD) == {"moved_to": {NEW: 4}}, s_old)
     check(children(s_new) == 10 and s_new.get(NEW, {}).get("children") == 4, s_new)
     check(children(s_c) == total and s_c.get(NEW, {}).get("children") == 4 and OLD not in s_c,
           s_c)
