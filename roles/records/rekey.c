@@ -72,14 +72,17 @@ static int ids_of(struct roles *r, MDB_txn *txn, const char *office, struct strv
 		return ret;
 	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); mrc == 0 && ret == 0;
 	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
-		struct rec rc;
+		Carenet__StoredRecord *sr; /* the head only: the owner, nothing opened */
 		if (k.mv_size < 3 || memcmp(k.mv_data, "r:", 2) != 0)
 			break;
-		if ((ret = rec_decode(r, &d, &rc)) != 0)
+		if (!(sr = carenet__stored_record__unpack(NULL, d.mv_size, d.mv_data)) || !sr->head) {
+			carenet__stored_record__free_unpacked(sr, NULL);
+			ret = CN_ESTORE;
 			break;
-		if (!strcmp(rc.owner, office))
-			ret = roles_vec_push(ids, rc.id);
-		rec_clear(&rc);
+		}
+		if (!strcmp(sr->head->owner, office))
+			ret = roles_vec_push(ids, sr->head->id);
+		carenet__stored_record__free_unpacked(sr, NULL);
 	}
 	mdb_cursor_close(cur);
 	if (ret == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
