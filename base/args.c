@@ -215,7 +215,7 @@ int args_usage_error(const struct args_cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	print_synopsis(cmd, stderr);
-	fprintf(stderr, "(%s --help for details)\n", cmd->prog);
+	fprintf(stderr, "(%s --help for details 查看说明)\n", cmd->prog);
 	return 2;
 }
 
@@ -274,11 +274,11 @@ int args_next(struct args *a)
 		return ch;
 	bad = optind > 0 && optind <= a->argc ? a->argv[optind - 1] : "?";
 	if (ch == ':')
-		a->exit = args_usage_error(a->cmd, "option %s needs a value", bad);
+		a->exit = args_usage_error(a->cmd, "option %s needs a value (选项缺少取值)", bad);
 	else if (optopt && optopt < 0x100 && bad[0] == '-' && bad[1] != '-')
-		a->exit = args_usage_error(a->cmd, "unknown option -%c", optopt);
+		a->exit = args_usage_error(a->cmd, "unknown option -%c (未知选项)", optopt);
 	else
-		a->exit = args_usage_error(a->cmd, "unknown option %s", bad);
+		a->exit = args_usage_error(a->cmd, "unknown option %s (未知选项)", bad);
 	return ARGS_EXIT;
 }
 
@@ -287,9 +287,9 @@ int args_operands(struct args *a, int min, int max)
 	int n = a->argc - a->ind;
 
 	if (n < min)
-		return args_usage_error(a->cmd, "missing operand");
+		return args_usage_error(a->cmd, "missing operand (缺少参数)");
 	if (n > max)
-		return args_usage_error(a->cmd, "unexpected operand '%s'", a->argv[a->ind + max]);
+		return args_usage_error(a->cmd, "unexpected operand '%s' (多余的参数)", a->argv[a->ind + max]);
 	return 0;
 }
 

@@ -24,7 +24,7 @@ import threading
 import time
 
 COUNTY = "530102"
-EXIT_UNREACH = 3
+EXIT_UNREACH = 1  # with "not running" or "did not answer" (cn_exit_code: 1 is "other")
 
 RE_RUNNING = re.compile(r"node: (\d+) \(.*\) running, pid")
 RE_PARENT_UP = re.compile(r"link (\d+): parent up")
@@ -465,7 +465,8 @@ class BenchNet:
     def status(self, node_id):
         r = run([self.carenet, "status", "-c", self.cfg(node_id), "--json"], timeout=20,
                 check=False)
-        if r.returncode == EXIT_UNREACH:
+        if r.returncode == EXIT_UNREACH and ("not running" in r.stderr or
+                                             "did not answer" in r.stderr):
             return None
         if r.returncode != 0:
             raise BenchError("status of %s exited %d: %s" % (node_id, r.returncode, r.stderr))

@@ -28,6 +28,9 @@ run records records --count 10000 --more 5000 --runs 3
 run records-fanout records_fanout --topology 20x15 --children 50 --visits 50 --runs 2
 run report-latency report_latency --topology 20x15 --repeats 30 --runs 2
 run compliance compliance --topology 20x15 --reps 5 --runs 2
+# The web pages (needs chromium, chromium-driver, python3-selenium).
+run web-load web_load --children 1500 --repeats 15
+run province province --reps 5
 # Sensitivity: the county's scheduler group at nice -10 (as if it had a CPU of its own).
 run fanout-county-nice fanout --topologies 20x15 --count 100 --runs 2 --repeats 20 \
 	--skip-statuses --skip-paused --county-nice -10

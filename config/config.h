@@ -84,6 +84,7 @@ struct config {
 	uint64_t report_failover_s;
 	/* compliance */
 	char *standards_dir;   /* the standards' directory ("": the default) */
+	char *rollup_standards; /* ids evaluated for the monthly roll-up, comma-separated */
 	/* audit checkpoints to the parent */
 	int checkpoint_entries; /* after this many new entries */
 	int checkpoint_minutes; /* or this long, if the log grew */

@@ -176,6 +176,9 @@ static const struct key compliance_keys[] = {
     TEXT("standards_dir", K_PATH_OPT, standards_dir, "", true,
          "Directory of the standards (ID.cfg) `carenet compliance` evaluates; empty: "
          "/etc/carenet/standards, else /usr/share/carenet/standards, else the source tree's."),
+    TEXT("rollup_standards", K_STR, rollup_standards, "yunnan-2018-plan,mca-2018-demo", true,
+         "Standards (ids, comma-separated, at most 4) a county evaluates at each month's end "
+         "for its roll-up to the prefecture or province (results per indicator only)."),
     END,
 };
 

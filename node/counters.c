@@ -51,6 +51,7 @@ static const char *const ctr_names[CTR_COUNT] = {
     [CTR_INSPECT_QUERIES] = "inspect_queries",
     [CTR_INSPECT_FINDINGS] = "inspect_findings",
     [CTR_INSPECT_REFUSED] = "inspect_refused",
+    [CTR_INSPECT_LIMITED] = "inspect_limited",
     [CTR_GROUPED_WRITES] = "grouped_writes",
     [CTR_UP_WITHHELD] = "up_withheld",
     [CTR_ABOVE_REFUSED] = "above_county_refused",

@@ -62,6 +62,7 @@ enum ctr {
 	CTR_INSPECT_QUERIES, /* inspectors' queries answered or refused (node_inspect.c) */
 	CTR_INSPECT_FINDINGS, /* inspectors' findings received on their sessions */
 	CTR_INSPECT_REFUSED, /* queries and findings refused (scope, subtree, checks) */
+	CTR_INSPECT_LIMITED, /* ... of which refused: over NODE_INSPECT_PER_MIN (node_inspect.c) */
 	CTR_GROUPED_WRITES, /* control requests written inside a shared transaction (deliver_group) */
 	CTR_UP_WITHHELD,       /* a county: items kept off its upward link (not aggregates) */
 	CTR_ABOVE_REFUSED,     /* a province/prefecture: items from below that are not aggregates */

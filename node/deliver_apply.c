@@ -207,7 +207,8 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	if (rc != 0) {
 		if (fatal_rc(rc))
 			goto out;
-		if (pki_role_above_county(d->me->role) && !roles_may_cross_up(it))
+		if (pki_role_above_county(d->me->role) && !roles_may_cross_up(it) &&
+		    strlen(it->origin) > strlen(d->me->id))
 			d->cdelta[CTR_ABOVE_REFUSED]++;
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id, why[0] ? why : cn_strerror(rc));
 	} else {

@@ -81,6 +81,41 @@ void deliver_gate_up(struct deliver *d, const Carenet__Item *it, struct roles_ro
 		d->cdelta[CTR_UP_WITHHELD]++;
 }
 
+/* The direct child of this node on the way to t (below it): the next id
+ * level down (3 digits below a county or township); above the county a
+ * prefecture's county itself, and at the province the county's prefecture
+ * when there is one (in the registry), else the county reporting directly.
+ * child is "" when t is not on a level below. */
+static int child_toward(struct deliver *d, MDB_txn *txn, const char *t, char *child, size_t cl)
+{
+	size_t tl = strlen(t);
+	char pre[PKI_ID_MAX];
+	int rc;
+
+	child[0] = 0;
+	switch (d->me->role) {
+	case PKI_ROLE_PROVINCE:
+		if (tl == 4) {
+			snprintf(child, PKI_ID_MAX, "%s", t);
+			return 0;
+		}
+		snprintf(pre, sizeof(pre), "%.4s", t);
+		rc = registry_get(d->env.store, txn, pre, NULL, NULL, 0);
+		if (rc != 0 && rc != CN_ENOTFOUND)
+			return rc;
+		snprintf(child, PKI_ID_MAX, "%.*s", rc == 0 ? 4 : 6, t);
+		return 0;
+	case PKI_ROLE_PREFECTURE:
+		cl = 6;
+		break;
+	default:
+		break;
+	}
+	if (tl >= cl)
+		snprintf(child, PKI_ID_MAX, "%.*s", (int)cl, t);
+	return 0;
+}
+
 /* Adds item idx to the destinations its route names. */
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
@@ -101,10 +136,11 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 	}
 	for (size_t i = 0; i < rt->ntargets; i++) {
 		const char *t = rt->targets[i];
-		if (strlen(t) < cl || strncmp(t, me, ml) != 0)
+		if (strlen(t) <= ml || strncmp(t, me, ml) != 0)
 			continue; /* not below this node: roles said so, but never trust it */
-		snprintf(child, sizeof(child), "%.*s", (int)cl, t);
-		if ((rc = keep(ds, child, idx)) != 0)
+		if ((rc = child_toward(d, txn, t, child, cl)) != 0)
+			return rc;
+		if (child[0] && (rc = keep(ds, child, idx)) != 0)
 			return rc;
 	}
 	return 0;

@@ -103,20 +103,6 @@ void link_parent_state(const struct link *l, int *up, uint64_t *since)
 	*since = l->parent.s.since;
 }
 
-void link_direct_tick(struct link *l, uint64_t now_us)
-{
-	struct uplink *u = &l->county;
-
-	if (!u->sock)
-		return;
-	if (u->connected && !u->s.up && now_us - u->hello_sent_us >= HELLO_RETRY_US)
-		link_send_greeting(l, &u->s);
-	if (u->s.up && now_us - u->ping_sent_us >= (uint64_t)l->cfg->ping_interval_ms * 1000u) {
-		u->ping_sent_us = now_us;
-		link_send_ping(l, &u->s, now_us);
-	}
-}
-
 int link_direct_status(struct link *l, Carenet__Status *st)
 {
 	struct uplink *u = &l->county;

@@ -195,6 +195,21 @@ void link_uplink_refused_key(struct link *l, struct uplink *u)
 	link_uplink_set_down(l, u, why);
 }
 
+void link_uplink_backoff(struct link *l, struct uplink *u)
+{
+	uint64_t cap = (uint64_t)l->cfg->reconnect_ivl_max_ms * 1000u;
+
+	if (u->resume_us || !u->sock)
+		return; /* already paused */
+	u->backoff_us = u->backoff_us ? 2 * u->backoff_us : 1000000u;
+	if (u->backoff_us > cap)
+		u->backoff_us = cap;
+	if (zmq_disconnect(u->sock, u->endpoint) == 0)
+		u->resume_us = util_mono_us() + u->backoff_us;
+	log_debug("link %s: handshake refused, connecting again in %llu ms", u->expect_id,
+	          (unsigned long long)(u->backoff_us / 1000u));
+}
+
 /* A Refuse to connection rid of key p (not necessarily the key's own). */
 void link_refuse_conn(struct link *l, const struct peer *p, const void *rid, size_t rlen, int code,
                       const char *why)

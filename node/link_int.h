@@ -41,6 +41,8 @@ struct uplink {
 	int summaries;              /* its WELCOME said it takes Summary frames */
 	uint64_t hello_sent_us;
 	uint64_t ping_sent_us;
+	uint64_t backoff_us; /* the last pause after a refused handshake; 0 after one succeeds */
+	uint64_t resume_us;  /* disconnected after a refused handshake: connect again then */
 	struct peer s; /* is_parent; s.key is the CURVE key of the parent certificate */
 };
 
@@ -87,14 +89,25 @@ void link_parent_set_down(struct link *l, const char *why);
 void link_uplink_set_down(struct link *l, struct uplink *u, const char *why);
 /* The uplink whose session s is (s->is_parent). */
 struct uplink *link_uplink_of(struct link *l, const struct peer *s);
+/* link_check.c: the HELLO's (a child's) or WELCOME's (the parent's) version,
+ * its chain verified and bound to s's CURVE key, and who may be there; fills
+ * id, and *direct for a county-direct village. 0, or a CN_E* value and why. */
+int link_check_greeting(struct link *l, struct peer *s, uint32_t version, size_t n,
+                        const ProtobufCBinaryData *chain, struct pki_identity *id, int *direct,
+                        char *why, size_t whylen);
 /* link_setup.c: connects u's DEALER to endpoint with server key u->s.key
  * (set by the caller), its monitor on mon_ep. */
 int link_uplink_connect(struct link *l, struct uplink *u, const char *mon_ep);
 /* link.c: what an uplink's monitor and socket have to say. */
 void link_uplink_monitor(struct link *l, struct uplink *u);
 void link_uplink_recv(struct link *l, struct uplink *u);
-/* link_direct.c: the county-direct link's periodic work (HELLO retry, ping). */
-void link_direct_tick(struct link *l, uint64_t now_us);
+/* link_tick.c: an uplink's periodic work (HELLO retry, ping, reconnecting
+ * after a pause); for the parent's and the county-direct link alike. */
+void link_uplink_tick(struct link *l, struct uplink *u, uint64_t now_us);
+/* link_hs.c: after a handshake the other side refused, disconnect and
+ * connect again after a pause that doubles up to link.reconnect_ivl_max_ms
+ * (ZeroMQ would retry at once: its back-off grows only when TCP fails). */
+void link_uplink_backoff(struct link *l, struct uplink *u);
 void link_direct_free(struct link *l);
 /* Fills st->direct (malloc) when the county-direct link is configured. */
 int link_direct_status(struct link *l, Carenet__Status *st);

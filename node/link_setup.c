@@ -326,6 +326,7 @@ int link_uplink_connect(struct link *l, struct uplink *p, const char *mon_ep)
 
 	p->s.is_parent = 1;
 	p->s.fd = -1;
+	p->backoff_us = p->resume_us = 0;
 	pki_self_curve(l->self, pub, sec);
 	if (!(p->sock = zmq_socket(l->zctx, ZMQ_DEALER)))
 		goto out;

@@ -6,7 +6,10 @@
  */
 #include "link.h"
 
+#include <errno.h>
 #include <stdint.h>
+
+#include <zmq.h>
 
 #include "err.h"
 #include "log.h"
@@ -15,17 +18,21 @@
 
 #include "link_int.h"
 
-static void tick_parent(struct link *l, uint64_t now_us)
+void link_uplink_tick(struct link *l, struct uplink *u, uint64_t now_us)
 {
-	struct uplink *p = &l->parent;
-
-	if (!p->sock)
+	if (!u->sock)
 		return;
-	if (p->connected && !p->s.up && now_us - p->hello_sent_us >= HELLO_RETRY_US)
-		link_send_greeting(l, &p->s);
-	if (p->s.up && now_us - p->ping_sent_us >= (uint64_t)l->cfg->ping_interval_ms * 1000u) {
-		p->ping_sent_us = now_us;
-		link_send_ping(l, &p->s, now_us);
+	if (u->resume_us && now_us >= u->resume_us) {
+		u->resume_us = 0;
+		if (zmq_connect(u->sock, u->endpoint) < 0)
+			log_warnx("link: cannot connect to %s again: %s", u->endpoint,
+			          zmq_strerror(errno));
+	}
+	if (u->connected && !u->s.up && now_us - u->hello_sent_us >= HELLO_RETRY_US)
+		link_send_greeting(l, &u->s);
+	if (u->s.up && now_us - u->ping_sent_us >= (uint64_t)l->cfg->ping_interval_ms * 1000u) {
+		u->ping_sent_us = now_us;
+		link_send_ping(l, &u->s, now_us);
 	}
 }
 
@@ -98,8 +105,8 @@ long link_tick(struct link *l)
 	uint64_t dead_after = 3 * (uint64_t)l->cfg->ping_interval_ms / 1000 +
 	                      (uint64_t)l->cfg->heartbeat_timeout_ms / 1000 + 1;
 
-	tick_parent(l, now_us);
-	link_direct_tick(l, now_us);
+	link_uplink_tick(l, &l->parent, now_us);
+	link_uplink_tick(l, &l->county, now_us);
 	if (l->router && now_us >= l->next_ping_us) {
 		l->next_ping_us = now_us + ping_us;
 		peers_foreach(l->peers, ping_child, l);

@@ -411,6 +411,8 @@ static int make_policy(struct node *n)
 	p->report_ack[2] = n->cfg->report_ack_normal_s;
 	snprintf(p->standards_dir, sizeof(p->standards_dir), "%s",
 	         n->cfg->standards_dir ? n->cfg->standards_dir : "");
+	snprintf(p->rollup_standards, sizeof(p->rollup_standards), "%s",
+	         n->cfg->rollup_standards ? n->cfg->rollup_standards : "");
 	return 0;
 }
 

@@ -55,6 +55,11 @@ struct node {
 	struct failover failover; /* a village's county-direct link (failover.h) */
 	struct health *health;    /* children's Summary frames (node_control.c) */
 	uint64_t next_summary_us; /* monotonic: next Summary to the parent */
+	struct inspect_rate {      /* node_inspect.c: each inspector's requests this minute */
+		char id[PKI_ID_MAX];
+		uint64_t since_us; /* monotonic start of its minute */
+		unsigned n;
+	} inspect_rate[8];
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;

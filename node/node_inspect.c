@@ -20,6 +20,52 @@
 #include "link.h"
 #include "log.h"
 #include "roles.h"
+#include "util.h"
+
+static void reply(struct node *n, const char *inspector, Carenet__InspectReply *r);
+
+/* Each query and finding evaluates standards over the subtree: an enrolled
+ * inspector may ask NODE_INSPECT_PER_MIN of them a minute (one count per
+ * inspector id, the 8 most recent inspectors kept), a team's pace, not a
+ * flood's. 1 if this one may go on. */
+#define NODE_INSPECT_PER_MIN 30
+static int inspect_allowed(struct node *n, const char *inspector)
+{
+	uint64_t now = util_mono_us();
+	struct inspect_rate *r = &n->inspect_rate[0];
+	size_t k = sizeof(n->inspect_rate) / sizeof(n->inspect_rate[0]);
+
+	for (size_t i = 0; i < k; i++) {
+		if (strcmp(n->inspect_rate[i].id, inspector) == 0) {
+			r = &n->inspect_rate[i];
+			break;
+		}
+		if (n->inspect_rate[i].since_us < r->since_us)
+			r = &n->inspect_rate[i]; /* the stalest, if the inspector is new */
+	}
+	if (strcmp(r->id, inspector) != 0 || now - r->since_us >= 60000000u) {
+		snprintf(r->id, sizeof(r->id), "%s", inspector);
+		r->since_us = now, r->n = 0;
+	}
+	return ++r->n <= NODE_INSPECT_PER_MIN;
+}
+
+static void refuse_limited(struct node *n, const char *inspector, uint64_t nonce)
+{
+	Carenet__InspectReply r = CARENET__INSPECT_REPLY__INIT;
+	char why[160];
+
+	n->counters[CTR_INSPECT_REFUSED]++;
+	n->counters[CTR_INSPECT_LIMITED]++;
+	snprintf(why, sizeof(why),
+	         "too many requests from %s: at most %d queries and findings a minute "
+	         "(请求过于频繁); try again in a minute",
+	         inspector, NODE_INSPECT_PER_MIN);
+	r.nonce = nonce, r.code = (uint32_t)-CN_EPERM, r.reason = why;
+	log_notice("inspect: %s refused: over %d requests a minute", inspector,
+	           NODE_INSPECT_PER_MIN);
+	reply(n, inspector, &r);
+}
 
 static void reply(struct node *n, const char *inspector, Carenet__InspectReply *r)
 {
@@ -73,6 +119,14 @@ void node_inspect_in(struct node *n, const char *inspector, Carenet__Frame **f)
 	uint8_t *buf = NULL;
 	int rc;
 
+	if (!inspect_allowed(n, inspector)) {
+		int finding = (*f)->body_case == CARENET__FRAME__BODY_INSPECT_FINDING;
+		n->counters[finding ? CTR_INSPECT_FINDINGS : CTR_INSPECT_QUERIES]++;
+		refuse_limited(n, inspector,
+		               finding ? (*f)->inspect_finding->nonce : (*f)->inspect_query->nonce);
+		wire_free(f);
+		return;
+	}
 	if ((*f)->body_case == CARENET__FRAME__BODY_INSPECT_FINDING) {
 		finding_in(n, inspector, (*f)->inspect_finding);
 		wire_free(f);

@@ -52,6 +52,14 @@ void render_bulletin_html(const Carenet__BulletinReply *b, const struct render_t
 /* The trend as stacked SVG columns. */
 void render_trend(FILE *f, const struct render_trend *t);
 
+/* render_province.c: a province's or prefecture's pages over the counties'
+ * roll-ups (rep->province): compliance (counties x verdict, failing
+ * indicators, drill-down, milestones, counties per indicator) and the
+ * bulletin (b's rows, one per county, in p's county order). */
+void render_province_html(const Carenet__ProvinceReply *p, FILE *f);
+void render_province_bulletin_html(const Carenet__BulletinReply *b,
+                                   const Carenet__ProvinceReply *p, FILE *f);
+
 /* HTML-escaped text (< > & "); the page's head (inline CSS for A4) up to <body>. */
 void render_esc(FILE *f, const char *s);
 void render_head(FILE *f, const char *title);

@@ -37,10 +37,12 @@ void render_esc(FILE *f, const char *s)
 
 void render_head(FILE *f, const char *title)
 {
-	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>", f);
+	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
 	render_esc(f, title);
 	fputs("</title>\n<style>\n"
 	      "@page{size:A4;margin:14mm 12mm}\n"
+	      "@media screen and (max-width:640px){body{padding:0 6px}table{display:block;overflow-x:auto}}\n"
 	      "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',"
 	      "'Microsoft YaHei',sans-serif;font-size:10pt;color:#1a1a1a;margin:0 auto;"
 	      "max-width:186mm}\n"

@@ -115,13 +115,15 @@ static const char *cls(const char *result)
 static void head(FILE *f, const Carenet__ComplianceReply *c)
 {
 	fputs(
-	    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>合规评估 "
+	    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>合规评估 "
 	    "Compliance — ",
 	    f);
 	esc(f, c->office);
 	fputs(
 	    "</title>\n<style>\n"
 	    "@page{size:A4;margin:14mm 12mm}\n"
+	    "@media screen and (max-width:640px){body{padding:0 6px}table{display:block;overflow-x:auto}}\n"
 	    "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Micro Hei',"
 	    "'Microsoft YaHei',sans-serif;font-size:10pt;color:#1a1a1a;margin:0 auto;"
 	    "max-width:186mm}\n"

@@ -67,6 +67,13 @@ static int check_ids(const Carenet__Item *item, char *why, size_t whylen)
 	case CARENET__ITEM__BODY_STATUS:
 		did = item->status ? item->status->directive : NULL;
 		break;
+	case CARENET__ITEM__BODY_TALLY:
+		did = item->tally ? item->tally->directive : NULL;
+		if (item->tally) {
+			ids = item->tally->counties;
+			n = item->tally->n_counties;
+		}
+		break;
 	case CARENET__ITEM__BODY_REMINDER:
 		did = item->reminder ? item->reminder->directive : NULL;
 		if (item->reminder) {
@@ -108,15 +115,18 @@ static int check_ids(const Carenet__Item *item, char *why, size_t whylen)
 }
 
 /* Above the county only aggregates: a province or prefecture refuses from
- * below anything but what roles_may_cross_up allows (roles_rollup.c). */
+ * below (an item originated below it) anything but what roles_may_cross_up
+ * allows (roles_rollup.c). What comes down from the province passes. */
 static int above_county_ok(struct roles *r, const Carenet__Item *item, const char *from,
                            char *why, size_t whylen)
 {
-	if (!pki_role_above_county(r->env.me->role) || roles_may_cross_up(item))
+	if (!pki_role_above_county(r->env.me->role) || roles_may_cross_up(item) ||
+	    strlen(item->origin) <= strlen(r->env.me->id))
 		return 0;
 	roles_why(why, whylen,
 	          "only aggregates cross above the county: %s sent an item of body %d from %s "
-	          "(a county sends its monthly roll-up, nothing else)",
+	          "(a county sends its monthly roll-up, its directive tallies and its own "
+	          "statuses on directives from above, nothing else)",
 	          from, (int)item->body_case, item->origin);
 	return CN_EROLE;
 }
@@ -181,6 +191,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return reports_step_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_ROLLUP:
 		return rollup_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_TALLY:
+		return tally_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_FINDING:
 		return roles_finding_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_MOVE:

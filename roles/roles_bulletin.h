@@ -22,5 +22,8 @@ int roles_bulletin_counts(struct roles *r, MDB_txn *txn, const char *month,
  * rep->compliance, freed by the caller (carenet__compliance_reply__free_unpacked). */
 int roles_compliance_eval(struct roles *r, const Carenet__ComplianceRequest *q,
                           Carenet__ControlReply *rep);
+/* The same inside the caller's txn (the monthly roll-up, in the write txn). */
+int roles_compliance_txn(struct roles *r, MDB_txn *txn, const Carenet__ComplianceRequest *q,
+                         Carenet__ControlReply *rep);
 
 #endif

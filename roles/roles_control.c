@@ -198,6 +198,13 @@ static int compliance_txn(MDB_txn *txn, void *arg)
 	return rc == 0 && c->rep->compliance ? finding_overlay(c->r, txn, c->rep->compliance) : rc;
 }
 
+int roles_compliance_txn(struct roles *r, MDB_txn *txn, const Carenet__ComplianceRequest *q,
+                         Carenet__ControlReply *rep)
+{
+	struct csrc c = {.r = r, .q = q, .rep = rep};
+	return compliance_txn(txn, &c);
+}
+
 int roles_compliance_eval(struct roles *r, const Carenet__ComplianceRequest *q,
                           Carenet__ControlReply *rep)
 {
@@ -208,6 +215,8 @@ int roles_compliance_eval(struct roles *r, const Carenet__ComplianceRequest *q,
 static int compliance_req(struct roles *r, const Carenet__ControlRequest *req,
                           Carenet__ControlReply *rep)
 {
+	if (pki_role_above_county(r->env.me->role)) /* over the counties' roll-ups */
+		return rollup_compliance(r, req->compliance, rep);
 	return roles_compliance_eval(r, req->compliance, rep);
 }
 
@@ -228,6 +237,14 @@ static int finding_list_req(struct roles *r, const Carenet__ControlRequest *req,
 {
 	struct flist f = {r, req->finding_list->office, rep};
 	return store_read(r->env.store, finding_list_txn, &f);
+}
+
+static int bulletin_req(struct roles *r, const Carenet__ControlRequest *req,
+                        Carenet__ControlReply *rep)
+{
+	if (pki_role_above_county(r->env.me->role)) /* over the counties' roll-ups */
+		return rollup_bulletin(r, req->bulletin, rep);
+	return roles_bulletin_req(r, req, rep);
 }
 
 /* The domain's rows of the control table (node/control.c routes them here
@@ -265,7 +282,7 @@ static const struct roles_handler handlers[] = {
     ROW(REPORT_OPEN_CASE, roles_report_open_case),
     ROW(COMPLIANCE, compliance_req),
     ROW(FINDING_LIST, finding_list_req),
-    ROW(BULLETIN, roles_bulletin_req),
+    ROW(BULLETIN, bulletin_req),
     ROW(MOVE, roles_move_req),
     ROW(MOVE_STATUS, roles_move_status),
 };
@@ -306,6 +323,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	finding_reply_free(rep);
 	roles_bulletin_free(rep);
 	rollup_summary_free(rep);
+	rollup_view_free(rep);
 	roles_move_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;

@@ -26,15 +26,34 @@
 #define KEY_LAST "rollup:last"
 #define KEY_OFFICE "rollup:o:"
 
+/* Aggregates: a roll-up, an announce, a directive tally; and a county's
+ * (or prefecture's) own status on a directive from above the county, which
+ * names no child (a village's or township's status stays in the county). */
 int roles_may_cross_up(const Carenet__Item *item)
 {
-	return item && (item->body_case == CARENET__ITEM__BODY_ROLLUP ||
-	                item->body_case == CARENET__ITEM__BODY_ANNOUNCE);
+	char o[ROLES_ID_MAX];
+
+	if (!item)
+		return 0;
+	switch (item->body_case) {
+	case CARENET__ITEM__BODY_ROLLUP:
+	case CARENET__ITEM__BODY_ANNOUNCE:
+	case CARENET__ITEM__BODY_TALLY:
+		return 1;
+	case CARENET__ITEM__BODY_STATUS:
+		return item->status && item->origin &&
+		       (pki_role_from_id(item->origin) == PKI_ROLE_COUNTY ||
+		        pki_role_above_county(pki_role_from_id(item->origin))) &&
+		       roles_id_origin(item->status->directive, o, sizeof(o)) == 0 &&
+		       pki_role_above_county(pki_role_from_id(o));
+	default:
+		return 0;
+	}
 }
 
 /* ---- months (China time): index = year * 12 + month - 1 */
 
-static int month_index(uint64_t t)
+int rollup_month_index(uint64_t t)
 {
 	time_t s = (time_t)(t + CHINA);
 	struct tm tm;
@@ -43,7 +62,7 @@ static int month_index(uint64_t t)
 	return (tm.tm_year + 1900) * 12 + tm.tm_mon;
 }
 
-static void month_name(int idx, char *out, size_t outlen)
+void rollup_month_name(int idx, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%04d-%02d", idx / 12, idx % 12 + 1);
 }
@@ -196,11 +215,15 @@ static int county_counts(struct roles *r, MDB_txn *txn, const char *month, struc
 }
 
 static int emit_rollup(struct roles *r, MDB_txn *txn, const char *month, struct counts *c,
-                       char **counties, size_t ncounties, uint64_t now)
+                       char **counties, size_t ncounties, uint64_t now, const Carenet__Rollup *res)
 {
 	Carenet__Item it = CARENET__ITEM__INIT;
 	Carenet__Rollup ro = CARENET__ROLLUP__INIT;
 	int rc;
+
+	if (res) /* a county's compliance results (roles_rollup_eval.c) */
+		ro.results = res->results, ro.n_results = res->n_results,
+		ro.results_at = res->results_at ? res->results_at : "";
 
 	ro.month = (char *)month;
 	ro.office = (char *)r->env.me->id;
@@ -213,7 +236,8 @@ static int emit_rollup(struct roles *r, MDB_txn *txn, const char *month, struct 
 	it.rollup = &ro;
 	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0)
 		return rc;
-	log_info("rollup: %s made its roll-up of %s (%zu counts)", r->env.me->id, month, c->n);
+	log_info("rollup: %s made its roll-up of %s (%zu counts, %zu results, item %zu bytes)",
+	         r->env.me->id, month, c->n, ro.n_results, carenet__item__get_packed_size(&it));
 	return roles_audit(r, txn, r->env.me->id, "rollup", month, "%zu counts%s", c->n,
 	                   ncounties ? " (sum of its counties)" : "");
 }
@@ -229,16 +253,17 @@ uint64_t rollup_next_due(struct roles *r)
 
 int rollup_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 {
-	int cur = month_index(now), last = 0, rc;
+	int cur = rollup_month_index(now), last = 0, rc;
 	char m[16];
 	struct counts c = {0};
+	Carenet__Rollup res = CARENET__ROLLUP__INIT;
 	MDB_val v;
 
 	if (rollup_next_due(r) == UINT64_MAX)
 		return 0;
 	rc = meta_get(r, txn, KEY_LAST, &v);
 	if (rc == CN_ENOTFOUND) { /* first start: the first roll-up is this month's */
-		month_name(cur - 1, m, sizeof(m));
+		rollup_month_name(cur - 1, m, sizeof(m));
 		if ((rc = meta_put(r, txn, KEY_LAST, m, strlen(m))) != 0)
 			return rc;
 		last = cur - 1;
@@ -251,7 +276,7 @@ int rollup_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 			last = cur - 1;
 	}
 	if (last < cur - 1) { /* the month before this one ended: once, keyed by month */
-		month_name(cur - 1, m, sizeof(m));
+		rollup_month_name(cur - 1, m, sizeof(m));
 		if ((rc = county_counts(r, txn, m, &c)) != 0 && rc != CN_EMAPFULL) {
 			/* never hold up the deadlines fired in the same txn */
 			log_warnx("rollup: the roll-up of %s not made: %s (again in an hour)", m,
@@ -260,8 +285,11 @@ int rollup_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 			r->rollup_due = now + 3600;
 			return 0;
 		}
-		if (rc == 0 && (rc = emit_rollup(r, txn, m, &c, NULL, 0, now)) == 0)
+		if (rc == 0)
+			rc = rollup_results(r, txn, m, &res);
+		if (rc == 0 && (rc = emit_rollup(r, txn, m, &c, NULL, 0, now, &res)) == 0)
 			rc = meta_put(r, txn, KEY_LAST, m, strlen(m));
+		rollup_results_free(&res);
 		counts_free(&c);
 		if (rc != 0)
 			return rc;
@@ -318,7 +346,7 @@ static int counts_ok(const Carenet__Rollup *ro, const char *origin, char *why, s
 			          ro->counties[i], origin);
 			return CN_EINVAL;
 		}
-	return 0;
+	return rollup_results_ok(ro, why, whylen);
 }
 
 /* Who may send whom a roll-up: a county or prefecture below this office,
@@ -351,7 +379,8 @@ static int path_ok(struct roles *r, const Carenet__Rollup *ro, const struct pki_
 		roles_why(why, whylen, "roll-up month \"%.16s\" is not YYYY-MM", ro->month);
 		return CN_EINVAL;
 	}
-	if (m > month_index(r->env.now(r->env.arg))) { /* it would stay the latest for years */
+	/* a month not begun here would stay the latest for years */
+	if (m > rollup_month_index(r->env.now(r->env.arg))) {
 		roles_why(why, whylen, "roll-up of %s for %s, a month that has not begun here",
 		          origin->id, ro->month);
 		return CN_EINVAL;
@@ -361,19 +390,25 @@ static int path_ok(struct roles *r, const Carenet__Rollup *ro, const struct pki_
 
 /* Keeps ro as the office's latest unless a later month is held; counts
  * the roll-ups of (office, month) applied. */
-static int keep(struct roles *r, MDB_txn *txn, const Carenet__Rollup *ro)
+static int keep(struct roles *r, MDB_txn *txn, const Carenet__Rollup *ro, const uint8_t *buf,
+                size_t len)
 {
 	char key[96];
 	MDB_val v;
 	uint64_t n = 0;
-	uint8_t *buf;
-	size_t len;
 	int rc, later = 0;
 
 	snprintf(key, sizeof(key), "rollup:n:%s:%s", ro->office, ro->month);
 	rc = store_get_u64(txn, roles_dbi(r, STORE_META), key, strlen(key), &n);
 	if ((rc != 0 && rc != CN_ENOTFOUND) ||
 	    (rc = store_put_u64(txn, roles_dbi(r, STORE_META), key, strlen(key), n + 1)) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "rollup:r:%s:%s", ro->office, ro->month); /* received at */
+	if ((rc = store_put_u64(txn, roles_dbi(r, STORE_META), key, strlen(key),
+	                        r->env.now(r->env.arg))) != 0)
+		return rc;
+	snprintf(key, sizeof(key), "rollup:m:%s:%s", ro->office, ro->month); /* by month */
+	if ((rc = meta_put(r, txn, key, buf, len)) != 0)
 		return rc;
 	snprintf(key, sizeof(key), KEY_OFFICE "%s", ro->office);
 	if ((rc = meta_get(r, txn, key, &v)) == 0) {
@@ -383,13 +418,19 @@ static int keep(struct roles *r, MDB_txn *txn, const Carenet__Rollup *ro)
 	} else if (rc != CN_ENOTFOUND) {
 		return rc;
 	}
-	if (later)
-		return 0;
-	len = carenet__rollup__get_packed_size(ro);
-	if (!(buf = malloc(len ? len : 1)))
+	return later ? 0 : meta_put(r, txn, key, buf, len);
+}
+
+static int keep_packed(struct roles *r, MDB_txn *txn, const Carenet__Rollup *ro)
+{
+	size_t len = carenet__rollup__get_packed_size(ro);
+	uint8_t *buf = malloc(len ? len : 1);
+	int rc;
+
+	if (!buf)
 		return CN_ENOMEM;
 	carenet__rollup__pack(ro, buf);
-	rc = meta_put(r, txn, key, buf, len);
+	rc = keep(r, txn, ro, buf, len);
 	free(buf);
 	return rc;
 }
@@ -400,10 +441,7 @@ struct sum_arg {
 	struct strvec counties;
 };
 
-typedef int (*each_fn)(const Carenet__Rollup *ro, void *arg);
-
-/* Calls fn with every office's latest roll-up held here. */
-static int each_latest(struct roles *r, MDB_txn *txn, each_fn fn, void *arg)
+int rollup_each_latest(struct roles *r, MDB_txn *txn, rollup_each_fn fn, void *arg)
 {
 	size_t pl = strlen(KEY_OFFICE);
 	MDB_val k = {pl, KEY_OFFICE}, v;
@@ -446,10 +484,10 @@ static int sum_one(const Carenet__Rollup *ro, void *arg)
 static int prefecture_sum(struct roles *r, MDB_txn *txn, const char *month, uint64_t now)
 {
 	struct sum_arg a = {.me = r->env.me->id, .month = month};
-	int rc = each_latest(r, txn, sum_one, &a);
+	int rc = rollup_each_latest(r, txn, sum_one, &a);
 
 	if (rc == 0)
-		rc = emit_rollup(r, txn, month, &a.c, a.counties.v, a.counties.n, now);
+		rc = emit_rollup(r, txn, month, &a.c, a.counties.v, a.counties.n, now, NULL);
 	counts_free(&a.c);
 	roles_vec_free(&a.counties);
 	return rc;
@@ -468,7 +506,7 @@ int rollup_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	if ((rc = path_ok(r, ro, origin, from, why, whylen)) != 0)
 		return rc;
-	if ((rc = keep(r, txn, ro)) != 0)
+	if ((rc = keep_packed(r, txn, ro)) != 0)
 		return rc;
 	log_info("rollup: %s's roll-up of %s applied (%zu counts)", ro->office, ro->month,
 	         ro->n_counts);
@@ -476,6 +514,27 @@ int rollup_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return 0;
 	route->up = 1; /* the county's own, on to the province */
 	return prefecture_sum(r, txn, ro->month, r->env.now(r->env.arg));
+}
+
+int rollup_get(struct roles *r, MDB_txn *txn, const char *office, const char *month,
+               Carenet__Rollup **out, uint64_t *received_at)
+{
+	char key[96];
+	MDB_val v;
+	int rc;
+
+	*out = NULL, *received_at = 0;
+	if (month)
+		snprintf(key, sizeof(key), "rollup:m:%s:%s", office, month);
+	else
+		snprintf(key, sizeof(key), KEY_OFFICE "%s", office);
+	if ((rc = meta_get(r, txn, key, &v)) != 0)
+		return rc;
+	if (!(*out = carenet__rollup__unpack(NULL, v.mv_size, v.mv_data)))
+		return CN_ESTORE;
+	snprintf(key, sizeof(key), "rollup:r:%s:%s", office, (*out)->month);
+	rc = store_get_u64(txn, roles_dbi(r, STORE_META), key, strlen(key), received_at);
+	return rc == CN_ENOTFOUND ? 0 : rc;
 }
 
 /* ---- ledger summary above the county */
@@ -555,7 +614,7 @@ static int view_txn(MDB_txn *txn, void *arg)
 	struct view_arg *a = arg;
 
 	a->txn = txn;
-	return each_latest(a->r, txn, view_one, a);
+	return rollup_each_latest(a->r, txn, view_one, a);
 }
 
 int rollup_summary(struct roles *r, const Carenet__LedgerSummaryRequest *q,

@@ -23,7 +23,8 @@
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
  * The flood-* modes are in tests/probe_apply.c, the forged record versions
- * (record-owner, record-id, record-type) in tests/probe_records.c.
+ * (record-owner, record-id, record-type) in tests/probe_records.c, a forged
+ * directive tally (tally-other) in tests/probe_above.c.
  * Prints one JSON object: what the node answered.
  */
 #include <errno.h>
@@ -40,7 +41,9 @@
 #include "pki.h"
 #include "probe_apply.h"
 #include "probe_link.h"
+#include "probe_above.h"
 #include "probe_records.h"
+#include "probe_rollup.h"
 #include "probe_reports.h"
 #include "util.h"
 #include "wire.h"
@@ -747,6 +750,10 @@ int main(int argc, char **argv)
 	if ((rc = probe_records_main(argc, argv)) >= 0) /* tests/probe_records.c: record-* */
 		return rc;
 	if ((rc = probe_reports_main(argc, argv)) >= 0) /* tests/probe_reports.c: report-* */
+		return rc;
+	if ((rc = probe_above_main(argc, argv)) >= 0) /* tests/probe_above.c: tally-other */
+		return rc;
+	if ((rc = probe_rollup_main(argc, argv)) >= 0) /* tests/probe_rollup.c: rollup-* */
 		return rc;
 	if ((rc = probe_apply_main(argc, argv)) >= 0) /* tests/probe_apply.c: flood-* modes */
 		return rc;

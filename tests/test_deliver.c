@@ -27,69 +27,7 @@
 #include "renew.h"
 #include "store.h"
 
-#include "check.h"
-
-static char T[128];
-
-/* Runs a subcommand quietly (NULL-terminated arguments); its exit status. */
-static int run(int (*fn)(int, char **), ...)
-{
-	char *argv[24];
-	int argc = 0, rc, out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
-	const char *a;
-	va_list ap;
-
-	va_start(ap, fn);
-	while ((a = va_arg(ap, const char *)) && argc < 23)
-		argv[argc++] = strdup(a);
-	va_end(ap);
-	argv[argc] = NULL;
-	fflush(stdout);
-	dup2(null, 1);
-	dup2(null, 2);
-	rc = fn(argc, argv);
-	fflush(stdout);
-	dup2(out, 1);
-	dup2(err, 2);
-	close(out);
-	close(err);
-	close(null);
-	for (int i = 0; i < argc; i++)
-		free(argv[i]);
-	return rc;
-}
-
-static char *path(const char *a, const char *b)
-{
-	char *p = malloc(strlen(T) + strlen(a) + strlen(b) + 3);
-	sprintf(p, "%s/%s%s%s", T, a, b[0] ? "/" : "", b);
-	return p;
-}
-
-/* A node identity issued by the test's county CA. */
-static struct pki_self *identity(const char *id)
-{
-	char *dir = path(id, ""), *csr = path(id, "request.pem"), *bundle = path(id, "bundle");
-	char *k = path(id, "node.key"), *c = path(id, "node.pem"), *ch = path(id, "chain.pem");
-	char *cu = path(id, "curve.key"), *ca = path("ca", ""), why[256], sha[65];
-	char *rp = path("root", "ca.pem");
-	uint8_t *rootpem = NULL;
-	size_t rootlen = 0;
-	struct pki_self *self = NULL;
-
-	CHECK(util_read_file(rp, 1u << 20, &rootpem, &rootlen) == 0);
-
-	CHECK(run(cmd_init, "init", "--dir", dir, "--id", id, NULL) == 0);
-	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint",
-	          "tcp://127.0.0.1:9", "--out", bundle, NULL) == 0);
-	CHECK(pki_cert_sha256((const char *)rootpem, rootlen, sha) == 0);
-	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--root-sha256", sha,
-	          "--parent-endpoint", "tcp://127.0.0.1:9", NULL) == 0);
-	CHECK(pki_self_load(k, c, ch, cu, &self, why, sizeof(why)) == 0);
-	free(dir), free(csr), free(bundle), free(k), free(c), free(ch), free(cu), free(ca);
-	free(rp), free(rootpem);
-	return self;
-}
+#include "deliver_fixture.h"
 
 static uint8_t *status_item(const char *origin, uint64_t seq, size_t *len)
 {
@@ -448,23 +386,6 @@ static int find_txn(MDB_txn *txn, void *arg)
 	return 0;
 }
 
-static uint64_t fixed_now(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static int no_send(void *arg, const char *peer, int is_parent, const Carenet__Frame *f)
-{
-	(void)arg, (void)peer, (void)is_parent, (void)f;
-	return CN_ENOTREADY;
-}
-
-static void no_recheck(void *arg)
-{
-	(void)arg;
-}
-
 /* Items from an origin are checked against its cached chain: that chain is
  * checked again at every use, so an expired certificate or a county CA the
  * root revoked is refused at once, not after a restart (issue 7, Medium 6). */
@@ -546,11 +467,11 @@ static int attach_txn(MDB_txn *txn, void *arg)
 static uint8_t *signed_status(const struct pki_self *who, uint64_t seq, size_t *len)
 {
 	size_t ilen;
-	uint8_t *item = status_item(pki_self_identity(who)->id, seq, &ilen), *out = NULL;
+	uint8_t *item = status_item(pki_self_identity(who)->id, seq, &ilen), *batch = NULL;
 
-	CHECK(item_batch_sign(who, (const uint8_t *const *)&item, &ilen, 1, &out, len) == 0);
+	CHECK(item_batch_sign(who, (const uint8_t *const *)&item, &ilen, 1, &batch, len) == 0);
 	free(item);
-	return out;
+	return batch;
 }
 
 /* A township renews with new keys: items it signed before still verify (its
@@ -745,20 +666,18 @@ static void test_big_write(struct pki_self *township)
 	free(dir);
 }
 
+/* A node identity issued by the test's county CA. */
+static struct pki_self *identity(const char *id)
+{
+	return fixture_identity(id, "tcp://127.0.0.1:9", "tcp://127.0.0.1:9");
+}
+
 int main(void)
 {
 	struct pki_self *county, *township;
-	char *root, *ca;
 
-	snprintf(T, sizeof(T), "/tmp/test_deliver.XXXXXX");
-	if (!mkdtemp(T))
+	if (fixture_cas("test_deliver"))
 		return 1;
-	root = path("root", "");
-	ca = path("ca", "");
-	CHECK(run(cmd_ca, "ca", "init", "--dir", root, "--scope", "53", "--name", "root", NULL) ==
-	      0);
-	CHECK(run(cmd_ca, "ca", "init", "--dir", ca, "--scope", "530102", "--name", "county CA",
-	          "--root", root, NULL) == 0);
 	county = identity("530102");
 	township = identity("530102001");
 	if (county && township)
@@ -774,18 +693,5 @@ int main(void)
 		test_chain_recheck(county, township); /* last: revokes the county CA */
 	pki_self_free(&county);
 	pki_self_free(&township);
-	free(root);
-	free(ca);
-	if (failures) {
-		fprintf(stderr, "test_deliver: %d failures (files kept in %s)\n", failures, T);
-		return 1;
-	}
-	{
-		char cmd[200];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", T);
-		if (system(cmd) != 0)
-			fprintf(stderr, "test_deliver: could not remove %s\n", T);
-	}
-	printf("test_deliver: ok\n");
-	return 0;
+	return fixture_close("test_deliver");
 }

@@ -7,6 +7,7 @@
  * holds them, and lets a direct session carry only the village's own urgent
  * items. tests/net/test_failover.py proves the rest over real processes.
  */
+#define _GNU_SOURCE /* nftw, in pki_fixture.h */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,64 +24,7 @@
 #include "store.h"
 #include "util.h"
 
-#include "check.h"
-
-static char T[128];
-
-static int run(int (*fn)(int, char **), ...)
-{
-	char *argv[24];
-	int argc = 0, rc, out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
-	const char *a;
-	va_list ap;
-
-	va_start(ap, fn);
-	while ((a = va_arg(ap, const char *)) && argc < 23)
-		argv[argc++] = strdup(a);
-	va_end(ap);
-	argv[argc] = NULL;
-	fflush(stdout);
-	dup2(null, 1);
-	dup2(null, 2);
-	rc = fn(argc, argv);
-	fflush(stdout);
-	dup2(out, 1);
-	dup2(err, 2);
-	close(out), close(err), close(null);
-	for (int i = 0; i < argc; i++)
-		free(argv[i]);
-	return rc;
-}
-
-static char *path(const char *a, const char *b)
-{
-	char *p = malloc(strlen(T) + strlen(a) + strlen(b) + 3);
-	sprintf(p, "%s/%s%s%s", T, a, b[0] ? "/" : "", b);
-	return p;
-}
-
-/* Issues and enrolls id (endpoint recorded at the CA); loads its identity. */
-static struct pki_self *identity(const char *id, const char *endpoint)
-{
-	char *dir = path(id, ""), *csr = path(id, "request.pem"), *bundle = path(id, "bundle");
-	char *k = path(id, "node.key"), *c = path(id, "node.pem"), *ch = path(id, "chain.pem");
-	char *cu = path(id, "curve.key"), *ca = path("ca", ""), *rp = path("root", "ca.pem");
-	char why[256], sha[65];
-	uint8_t *rootpem = NULL;
-	size_t rootlen = 0;
-	struct pki_self *self = NULL;
-
-	CHECK(util_read_file(rp, 1u << 20, &rootpem, &rootlen) == 0);
-	CHECK(run(cmd_init, "init", "--dir", dir, "--id", id, NULL) == 0);
-	CHECK(run(cmd_ca, "ca", "issue", "--ca", ca, "--csr", csr, "--endpoint", endpoint, "--out",
-	          bundle, NULL) == 0);
-	CHECK(pki_cert_sha256((const char *)rootpem, rootlen, sha) == 0);
-	CHECK(run(cmd_enroll, "enroll", bundle, "--dir", dir, "--root-sha256", sha, NULL) == 0);
-	CHECK(pki_self_load(k, c, ch, cu, &self, why, sizeof(why)) == 0);
-	free(dir), free(csr), free(bundle), free(k), free(c), free(ch), free(cu), free(ca);
-	free(rp), free(rootpem);
-	return self;
-}
+#include "deliver_fixture.h"
 
 /* When the county-direct link opens and closes. */
 static void test_decisions(void)
@@ -145,23 +89,6 @@ static void test_enroll(void)
 	CHECK(util_read_file(tcfg, 1 << 16, &t, &n) == 0 && t && !strstr((char *)t, "county ="));
 	CHECK(access(tpem, F_OK) != 0);
 	free(v), free(t), free(vcfg), free(tcfg), free(vpem), free(tpem);
-}
-
-static uint64_t fixed_now(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static int no_send(void *arg, const char *peer, int is_parent, const Carenet__Frame *f)
-{
-	(void)arg, (void)peer, (void)is_parent, (void)f;
-	return CN_ENOTREADY;
-}
-
-static void no_recheck(void *arg)
-{
-	(void)arg;
 }
 
 /* An escalation (urgent lane) and a checkpoint (normal lane), going up. */
@@ -280,21 +207,18 @@ static void test_county_door(struct pki_self *county, struct pki_self *village)
 	store_close(&env.store);
 }
 
+static struct pki_self *identity(const char *id, const char *endpoint)
+{
+	return fixture_identity(id, endpoint, NULL);
+}
+
 int main(void)
 {
 	struct pki_self *county, *township, *village;
-	char *root = NULL, *ca = NULL;
 
 	test_decisions();
-	snprintf(T, sizeof(T), "/tmp/test_failover.XXXXXX");
-	if (!mkdtemp(T))
+	if (fixture_cas("test_failover"))
 		return 1;
-	root = path("root", "");
-	ca = path("ca", "");
-	CHECK(run(cmd_ca, "ca", "init", "--dir", root, "--scope", "53", "--name", "root", NULL) ==
-	      0);
-	CHECK(run(cmd_ca, "ca", "init", "--dir", ca, "--scope", "530102", "--name", "county CA",
-	          "--root", root, NULL) == 0);
 	county = identity("530102", "tcp://127.0.0.1:7101");
 	township = identity("530102001", "tcp://127.0.0.1:7102");
 	village = identity("530102001001", "tcp://127.0.0.1:7103");
@@ -306,18 +230,5 @@ int main(void)
 	pki_self_free(&county);
 	pki_self_free(&township);
 	pki_self_free(&village);
-	free(root);
-	free(ca);
-	if (failures) {
-		fprintf(stderr, "test_failover: %d failures (files kept in %s)\n", failures, T);
-		return 1;
-	}
-	{
-		char cmd[200];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", T);
-		if (system(cmd) != 0)
-			fprintf(stderr, "test_failover: could not remove %s\n", T);
-	}
-	printf("test_failover: ok\n");
-	return 0;
+	return fixture_close("test_failover");
 }

@@ -44,7 +44,9 @@ static const struct args_cmd bcmd = {
     "the records written per office, and the compliance results that changed from\n"
     "the end of the previous month to the end of this one (today for the current\n"
     "month). --publish sends its text down as a circular; a second publish of the\n"
-    "same month is refused (exit 4) unless --force.\n",
+    "same month is refused (exit 4) unless --force. At a province or prefecture:\n"
+    "one row per county from its roll-up of the month (directives, report hops,\n"
+    "children by category), the totals, counties without one marked stale.\n",
     opts, NULL};
 
 struct bopts {
@@ -323,7 +325,10 @@ int cmd_bulletin(int argc, char **argv)
 		return cn_exit_code(rc);
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_BULLETIN;
 	req.bulletin = &q;
-	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->bulletin) {
+	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->province &&
+	    rep->bulletin) /* a province or prefecture: every county's roll-up of the month */
+		rc = cli_province_bulletin(prog, rep->bulletin, rep->province, o.json, o.csv, o.html);
+	else if (rc == 0 && rep->bulletin) {
 		if (o.json)
 			bul_json(rep->bulletin);
 		else if (o.csv)

@@ -18,4 +18,9 @@ int cli_compliance_trend(const char *prog, const struct config *cfg, char **stan
 int cmd_bulletin(int argc, char **argv);
 int cmd_compliance_form(int argc, char **argv);
 
+/* cli_bulletin_province.c: the bulletin at a province or prefecture (one
+ * row per county from its roll-up of the month): table, --json, --csv, --html. */
+int cli_province_bulletin(const char *prog, const Carenet__BulletinReply *b,
+                          const Carenet__ProvinceReply *p, int json, int csv, const char *html);
+
 #endif

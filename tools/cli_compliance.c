@@ -357,7 +357,11 @@ static const struct args_cmd comp_cmd = {
     "threshold, the offices that fail it, a roll-up per township and the age of\n"
     "each office's data. Veto items (一票否决) first. Counts and office ids only:\n"
     "no personal field is printed. `carenet compliance form mca-2018` fills the\n"
-    "Ministry's application form (申报表) from data (form --help).\n",
+    "Ministry's application form (申报表) from data (form --help).\n"
+    "At a province or prefecture (one --standard, no --at): every county below\n"
+    "from its monthly roll-up — its verdict, failing indicators, data age (stale:\n"
+    "no roll-up of the last month), the drill-down command (carenet inspect), how\n"
+    "many counties pass each indicator and the province's milestones.\n",
     comp_opts, NULL};
 
 static const char *const res_names[] = {"pass", "fail", "unknown", "n/a"};
@@ -599,7 +603,10 @@ int cmd_compliance(int argc, char **argv)
 		return cn_exit_code(rc);
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_COMPLIANCE;
 	req.compliance = &q;
-	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->compliance) {
+	if ((rc = cli_call(prog, cfg, &req, CLI_WRITE_TIMEOUT_MS, &rep)) == 0 && rep->province)
+		rc = cli_province_compliance(prog, rep->province, cfg->timezone, o.json, o.csv,
+		                             o.html); /* a province or prefecture */
+	else if (rc == 0 && rep->compliance) {
 		if (o.json)
 			comp_json(rep->compliance);
 		else if (o.csv)

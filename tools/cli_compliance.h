@@ -17,4 +17,9 @@
  * else the table. 0 or the write's error. For `carenet inspect`. */
 int cli_compliance_print(const char *prog, const Carenet__ComplianceReply *c, int json, int csv,
                          const char *html);
+/* cli_compliance_province.c: compliance at a province or prefecture (the
+ * counties' roll-ups): a table, --json, --csv (BOM), --html FILE; times in tz. */
+int cli_province_compliance(const char *prog, const Carenet__ProvinceReply *p, const char *tz,
+                            int json, int csv, const char *html);
+
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_directive_above.h"
 #include "args.h"
 #include "err.h"
 #include "cmd.h"
@@ -74,6 +75,7 @@ static void json_directive(struct json *j, const Carenet__DirectiveView *v)
 	for (size_t i = 0; i < v->n_targets; i++)
 		json_target(j, v->targets[i]);
 	json_arr_end(j);
+	cli_above_json(j, v);
 	json_obj_end(j);
 }
 
@@ -131,12 +133,13 @@ static void show_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 {
 	static const char *const head[] = {"directive", "target",     "name",     "state",
 	                                   "state_zh",  "overdue",    "changed_at", "reported_at",
-	                                   "reminders", "evidence",   "note"};
-	char changed[32], reported[32], rem[24], ev[24];
+	                                   "reminders", "evidence",   "note", CLI_ABOVE_CSV_HEAD};
+	char changed[32], reported[32], rem[24], ev[24], below[CLI_ABOVE_CSV_COLS][24];
+	size_t nb = cli_above_csv(v[0], "", below); /* above the county: per county counts */
 
 	(void)n;
 	csv_write_bom(stdout);
-	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]));
+	csv_write_row(stdout, head, sizeof(head) / sizeof(head[0]) - CLI_ABOVE_CSV_COLS + nb);
 	for (size_t i = 0; i < v[0]->n_targets; i++) {
 		const Carenet__TargetView *t = v[0]->targets[i];
 		cli_csv_time(t->changed_at, tz, changed, sizeof(changed));
@@ -153,8 +156,14 @@ static void show_csv(Carenet__DirectiveView *const *v, size_t n, const char *tz)
 		                       reported,
 		                       rem,
 		                       ev,
-		                       t->note};
-		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]));
+		                       t->note,
+		                       below[0],
+		                       below[1],
+		                       below[2],
+		                       below[3],
+		                       below[4]};
+		cli_above_csv(v[0], t->id, below);
+		csv_write_row(stdout, cells, sizeof(cells) / sizeof(cells[0]) - CLI_ABOVE_CSV_COLS + nb);
 	}
 }
 
@@ -193,6 +202,7 @@ static void list_table(Carenet__DirectiveView *const *v, size_t n, const char *t
 		util_fmt_time(v[i]->due, tz, due, sizeof(due));
 		cli_kind_text(v[i]->kind, kind, sizeof(kind));
 		counts_text(v[i], counts, sizeof(counts));
+		cli_above_totals(v[i], counts, sizeof(counts));
 		snprintf(nt, sizeof(nt), "%zu", v[i]->n_targets);
 		table_add(&t, (const char *[]){v[i]->id, kind, due, nt, counts, v[i]->title});
 	}
@@ -298,8 +308,10 @@ void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 			       (unsigned long long)e->size, hex);
 		}
 	}
-	if (v->n_targets == 0)
+	if (v->n_targets == 0) {
+		cli_above_print(v, tz);
 		return;
+	}
 	counts_text(v, counts, sizeof(counts));
 	printf("\n%zu %s: %s\n", v->n_targets, cli_tr("targets", "下级"), counts);
 	table_init(&t, 6);
@@ -309,12 +321,13 @@ void cli_directive_print(const Carenet__DirectiveView *v, const char *tz)
 	for (size_t i = 0; i < v->n_targets; i++)
 		show_row(&t, v->targets[i], tz);
 	table_print(&t, stdout);
+	cli_above_print(v, tz);
 }
 
 /* ------------------------------------------------------------- issue */
 
 struct issue_args {
-	const char *cfgpath, *kind, *to, *title, *body, *body_file, *due, *ref, *remind;
+	const char *cfgpath, *kind, *to, *title, *body, *body_file, *due, *ref, *remind, *relay;
 	char **indicators;
 	size_t nindicators;
 	int json, allow_unknown;
@@ -332,7 +345,12 @@ static const struct args_opt issue_opts[] = {
      "office ids separated by commas (530102001001,530102001002)\n"
      "or PREFIX:ROLE: 530102:village, 530102001:village,\n"
      "530102:township (the offices known below this one);\n"
-     "an id the node has never heard of is refused"},
+     "an id the node has never heard of is refused; at a\n"
+     "province or prefecture 53:county, or 53:township and\n"
+     "53:village (the counties relay it down)"},
+    {"relay", ARGS_LONG('Y'), "ROLE",
+     "a province or prefecture naming counties by id: each\n"
+     "relays it to its township or village offices"},
     {"allow-unknown", ARGS_LONG('U'), NULL,
      "send to ids the node has not heard of yet (offices\n"
      "that have not connected since they were enrolled)"},
@@ -406,6 +424,9 @@ static int issue_parse(int argc, char **argv, struct issue_args *a)
 			break;
 		case ARGS_LONG('U'):
 			a->allow_unknown = 1;
+			break;
+		case ARGS_LONG('Y'):
+			a->relay = g.val;
 			break;
 		default:
 			return g.exit == 0 ? 1 : CN_EUSAGE;
@@ -570,6 +591,7 @@ static int issue_fill(const struct config *cfg, const struct issue_args *a,
 		return rc;
 	iq->to = (char *)a->to;
 	iq->allow_unknown = a->allow_unknown;
+	iq->relay = (char *)(a->relay ? a->relay : "");
 	iq->title = (char *)a->title;
 	iq->ref = (char *)(a->ref ? a->ref : "");
 	iq->indicators = a->indicators;
@@ -665,10 +687,12 @@ static const struct args_opt show_opts[] = {
     {"json", ARGS_LONG('j'), NULL,
      "one object: id, kind, title, body, issuer, due, ref,\n"
      "indicators, counts (per state, and overdue: past due and\n"
-     "not done), targets [{id, state, overdue, changed_at, ...}]"},
+     "not done), targets [{id, state, overdue, changed_at, ...}];\n"
+     "above the county also tallies, late_counties, totals"},
     {"csv", ARGS_LONG('v'), NULL,
      "the matrix as CSV (UTF-8 with BOM): one row per target:\n"
-     "directive, target, name, state, state_zh, overdue, ..."},
+     "directive, target, name, state, state_zh, overdue, ...;\n"
+     "above the county also each county's below_* counts, late"},
     {0}};
 static const struct args_cmd show_cmd = {
     "carenet directive show", "ID [-c CFG] [--json | --csv]",

@@ -462,8 +462,7 @@ static int record_template(int argc, char **argv)
 		return cli_parse_exit(rc);
 	if (!(t = type_of("carenet record template", o.type)))
 		return 2;
-	record_csv_template(t, o.example);
-	return 0;
+	return roles_record_csv_template(t, o.example, stdout) ? 1 : 0;
 }
 
 static const struct args_opt import_opts[] = {

@@ -40,7 +40,6 @@ void record_json_key(struct json *j, const char *key, const Carenet__RecordVersi
                      int history);
 /* record template: the BOM, t's Chinese column names and, if example, the
  * example row (base/csv.c writes every CSV; exports put 记录编号 first). */
-void record_csv_template(const struct rec_type *t, int example);
 void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,
                   const struct ropts *o, int history);
 

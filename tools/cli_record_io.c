@@ -60,9 +60,9 @@ static const char *value_of(const Carenet__RecordVersion *m, const char *name)
 	return "";
 }
 
-/* One row of t's layout through base/csv.c: with_id puts id first (记录编号 in
- * the header row, id NULL); m NULL writes the header, example the
- * template's example row. */
+/* One row of the export's layout through base/csv.c: with_id puts id first
+ * (记录编号 in the header row, id NULL); header: t's column names, else m's
+ * values. (The template: roles_record_csv_template, roles/records.) */
 static void csv_row(const struct rec_type *t, int with_id, const char *id,
                     const Carenet__RecordVersion *m, int header)
 {
@@ -72,18 +72,8 @@ static void csv_row(const struct rec_type *t, int with_id, const char *id,
 	if (with_id)
 		cells[n++] = header ? "记录编号" : id;
 	for (size_t i = 0; i < t->nfields && n < REC_MAX_FIELDS + 1; i++)
-		cells[n++] = header ? t->fields[i].zh
-		             : m    ? value_of(m, t->fields[i].name)
-		                    : (t->fields[i].example ? t->fields[i].example : "");
+		cells[n++] = header ? t->fields[i].zh : value_of(m, t->fields[i].name);
 	csv_write_row(stdout, cells, n);
-}
-
-void record_csv_template(const struct rec_type *t, int example)
-{
-	csv_write_bom(stdout);
-	csv_row(t, 0, NULL, NULL, 1);
-	if (example)
-		csv_row(t, 0, NULL, NULL, 0);
 }
 
 void record_print(const struct rec_type *t, const Carenet__ControlReply *rep,

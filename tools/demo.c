@@ -57,11 +57,15 @@ static const struct args_opt demo_opts[] = {
     {"base-port", ARGS_LONG('p'), "P", "listen on ports P, P+1, ... instead of free ports"},
     {"province", ARGS_LONG('P'), NULL,
      "above the county: province node " DEMO_ROOT_SCOPE ", prefecture\n"
-     DEMO_PREFECTURE " and --counties counties under it (no scenario)"},
+     DEMO_PREFECTURE " and --counties counties under it; its scenario:\n"
+     "the province's task to 53:village and the counties' tallies"},
     {"counties", ARGS_LONG('C'), "N", "with --province: counties 530102, 530103, ... (default 2)"},
+    {"prefectures", ARGS_LONG('F'), "N",
+     "with --province: prefectures 5301 ... 53NN (default 1),\n"
+     "county c (from 0) under prefecture c mod N"},
     {0}};
 static const struct args_cmd demo_cmd = {
-    "carenet demo", "[-d DIR] [--province [--counties N]] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
+    "carenet demo", "[-d DIR] [--province [--counties N] [--prefectures N]] [--townships N] [--villages M] [--duration S] [--no-scenario] [--setup-only] [--base-port P]",
     "Builds a demonstration PKI and network — county " DEMO_COUNTY ", N townships and M\n"
     "villages per township — and runs every node as its own process on 127.0.0.1\n"
     "until Ctrl-C (or for --duration), showing the tree and its link states.\n"
@@ -92,7 +96,11 @@ static const struct args_cmd demo_cmd = {
     DEMO_ROOT_SCOPE " and prefecture " DEMO_PREFECTURE " (both issued by the root CA), and N\n"
     "counties 530102, 530103, ... each with its own county CA (DIR/ca-<county>),\n"
     "its townships and villages, reporting to the prefecture. Only each\n"
-    "county's monthly roll-up crosses its upward link. It plays no scenario.\n",
+    "county's monthly roll-up, its tallies of directives from above and its\n"
+    "own statuses on them cross its upward link. Its scenario: the province\n"
+    "issues a task to 53:village, every county relays it to its villages, the\n"
+    "first village does it, and the province's directive show prints each\n"
+    "county's tally (no web page in this mode).\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
     "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
@@ -107,7 +115,9 @@ static size_t demo_total(const struct demo *d)
 {
 	size_t county = 1 + (size_t)d->townships * (1 + (size_t)d->villages);
 
-	return d->province ? 2 + (size_t)d->counties * county : county;
+	return d->province ? 1 + (size_t)(d->prefectures > 0 ? d->prefectures : 1) +
+	                         (size_t)d->counties * county
+	                   : county;
 }
 
 static int demo_parse_int(const char *s, long lo, long hi, int *out)
@@ -132,6 +142,8 @@ static int demo_parse_value(struct demo *d, int key, const char *v)
 		return args_usage_error(&demo_cmd, "--villages must be 1..999, not '%s'", v);
 	if (key == ARGS_LONG('C') && demo_parse_int(v, 1, 98, &d->counties) < 0)
 		return args_usage_error(&demo_cmd, "--counties must be 1..98, not '%s'", v);
+	if (key == ARGS_LONG('F') && demo_parse_int(v, 1, 16, &d->prefectures) < 0)
+		return args_usage_error(&demo_cmd, "--prefectures must be 1..16, not '%s'", v);
 	if (key == ARGS_LONG('p') && demo_parse_int(v, 1024, 65535 - 100, &d->base_port) < 0)
 		return args_usage_error(&demo_cmd, "--base-port must be 1024..65435, not '%s'", v);
 	if (key == ARGS_LONG('D') && (util_parse_duration(v, &d->duration) < 0 || d->duration == 0))
@@ -163,9 +175,10 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 			d->no_scenario = 1;
 			break;
 		case ARGS_LONG('P'):
-			d->province = d->no_scenario = 1; /* the scenario is a county's */
+			d->province = 1; /* its scenario: demo_province.c */
 			break;
 		case ARGS_LONG('C'):
+		case ARGS_LONG('F'):
 			counties = 1;
 			/* fall through */
 		case ARGS_LONG('t'):
@@ -182,7 +195,7 @@ static int demo_parse_args(struct demo *d, int argc, char **argv)
 	if (args_operands(&g, 0, 0) != 0)
 		return CN_EUSAGE;
 	if (counties && !d->province)
-		return args_usage_error(&demo_cmd, "--counties goes with --province");
+		return args_usage_error(&demo_cmd, "--counties and --prefectures go with --province");
 	if (!d->setup_only && demo_total(d) > DEMO_RUN_MAX) {
 		args_usage_error(&demo_cmd,
 		                 "%zu nodes would be %zu processes on this machine; at most %d "
@@ -631,7 +644,7 @@ static int demo_scenario(struct demo *d)
 	}
 	env.offices = offices;
 	env.arg = d;
-	rc = demo_scenario_run(&env);
+	rc = d->province ? demo_province_run(&env) : demo_scenario_run(&env);
 	free(offices);
 	if (rc < 0 && demo_signal) {
 		fprintf(stderr, "demo: interrupted during the scenario\n");
@@ -667,7 +680,7 @@ static int demo_run(struct demo *d)
 		fprintf(stderr, "demo: all %zu links up after %.1f s\n", d->links,
 		        (double)(util_mono_us() - t0) / 1e6);
 		demo_print_tree(d, stdout);
-		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal)
+		if (!d->no_scenario && (rc = demo_scenario(d)) == 0 && !demo_signal && !d->province)
 			rc = demo_web_start(d, exe);
 		if (rc == 0)
 			died = demo_watch(d);

@@ -23,7 +23,8 @@
 #define DEMO_ROOT_SCOPE "53"
 #define DEMO_ROOT_NAME "云南省民政厅 (demo)"
 /* --province: the province node (the root's scope) and prefecture 5301 over
- * --counties counties 530102, 530103, ... (issue 14) */
+ * --counties counties 530102, 530103, ... (issue 14); with --prefectures N,
+ * prefectures 5301..53NN, county c under prefecture c % N */
 #define DEMO_PROVINCE_NAME "云南省民政厅 Province (demo)"
 #define DEMO_PREFECTURE "5301"
 #define DEMO_PREFECTURE_NAME "示范州民政局 Prefecture (demo)"
@@ -51,6 +52,7 @@ struct demo {
 	char *dir;
 	int townships, villages, base_port, setup_only, no_scenario;
 	int province, counties; /* --province [--counties N] */
+	int prefectures;        /* --prefectures N: 5301, 5302, ...; counties dealt round them */
 	uint64_t duration; /* seconds; 0 = until a signal */
 	struct demo_node *nodes;
 	size_t n;

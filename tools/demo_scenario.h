@@ -64,4 +64,9 @@ int demo_scenario_configure(const char *cfgpath, enum pki_role role);
 /* Plays the scenario on the running network (see top). */
 int demo_scenario_run(const struct demo_scenario_env *env);
 
+/* demo --province (tools/demo_province.c): the province's task to
+ * 53:village, relayed by every county, one village done, the province's
+ * `directive show` with every county's tally. offices: the province's tree. */
+int demo_province_run(const struct demo_scenario_env *env);
+
 #endif

@@ -79,7 +79,9 @@ int demo_plan(struct demo *d)
 	size_t county = 1 + (size_t)d->townships * (1 + (size_t)d->villages), i = 0;
 	char id[PKI_ID_MAX], name[PKI_NAME_MAX];
 
-	d->n = d->province ? 2 + (size_t)d->counties * county : county;
+	int np = d->prefectures > 0 ? d->prefectures : 1;
+
+	d->n = d->province ? 1 + (size_t)np + (size_t)d->counties * county : county;
 	d->links = d->n - 1;
 	if (!(d->nodes = calloc(d->n, sizeof(*d->nodes))))
 		return CN_ENOMEM;
@@ -87,13 +89,21 @@ int demo_plan(struct demo *d)
 		plan_county(d, 0, DEMO_COUNTY, DEMO_COUNTY_NAME, -1);
 	} else {
 		plan_node(&d->nodes[0], DEMO_ROOT_SCOPE, DEMO_PROVINCE_NAME, PKI_ROLE_PROVINCE, -1);
-		plan_node(&d->nodes[1], DEMO_PREFECTURE, DEMO_PREFECTURE_NAME, PKI_ROLE_PREFECTURE,
-		          0);
-		i = 2;
-		for (int c = 0; c < d->counties; c++) {
-			snprintf(id, sizeof(id), "%s%02d", DEMO_PREFECTURE, c + 2);
-			snprintf(name, sizeof(name), "第%d示范县 County %d (demo)", c + 1, c + 1);
-			i = plan_county(d, i, id, name, 1);
+		i = 1;
+		for (int p = 0; p < np; p++) {
+			int pi = (int)i;
+			char pid[PKI_ID_MAX];
+			snprintf(pid, sizeof(pid), "%s%02d", DEMO_ROOT_SCOPE, p + 1);
+			snprintf(name, sizeof(name), "第%d示范州民政局 Prefecture %d (demo)", p + 1,
+			         p + 1);
+			plan_node(&d->nodes[i++], pid, p ? name : DEMO_PREFECTURE_NAME,
+			          PKI_ROLE_PREFECTURE, 0);
+			for (int c = p; c < d->counties; c += np) { /* county c under c % np */
+				snprintf(id, sizeof(id), "%.4s%02d", pid, (c / np + 2) % 100);
+				snprintf(name, sizeof(name), "第%d示范县 County %d (demo)", c + 1,
+				         c + 1);
+				i = plan_county(d, i, id, name, pi);
+			}
 		}
 	}
 	for (i = 0; i < d->n; i++) {
@@ -555,8 +565,9 @@ void demo_print_setup_only(const struct demo *d)
 
 	printf("Demo network of %zu nodes set up in %s\n", d->n, d->dir);
 	if (d->province)
-		printf("Root CA: %s/ca-root (also issues %s and %s)   county CAs: %s/ca-<county>\n",
-		       d->dir, DEMO_ROOT_SCOPE, DEMO_PREFECTURE, d->dir);
+		printf("Root CA: %s/ca-root (also issues %s and the prefectures)   county CAs: "
+		       "%s/ca-<county>\n",
+		       d->dir, DEMO_ROOT_SCOPE, d->dir);
 	else
 		printf("Root CA: %s/ca-root   county CA: %s/ca-%s\n", d->dir, d->dir, DEMO_COUNTY);
 	printf("Start each node (parents first), e.g. each in its own terminal:\n");

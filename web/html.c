@@ -217,7 +217,12 @@ const char web_css[] =
     ".tree .d3{padding-left:3rem}\n"
     ".body{white-space:pre-wrap;border:1px solid var(--line);padding:.5rem}\n"
     ".hint{color:var(--mute);font-size:.9rem}\n"
-    "@media (max-width:40rem){main{padding:.5rem}th,td{padding:.2rem}.who{float:none}}\n";
+    "@media (max-width:40rem){main{padding:.5rem}th,td{padding:.2rem}.who{float:none}}\n"
+    ".tick{white-space:nowrap}.write{min-width:8rem}.printonly{display:none}\n"
+    "@media print{header,.skip,.noprint,main form{display:none}main{max-width:none;padding:0}"
+    ".scroll{overflow:visible}a{color:inherit;text-decoration:none}table{font-size:.8rem}"
+    "table .hint{font-size:inherit}tr{break-inside:avoid}th{background:none}"
+    ".write{min-width:12rem}.printonly{display:block}}\n";
 
 static void nav_item(struct page *pg, const char *href, const char *zh, const char *en)
 {
@@ -253,6 +258,7 @@ void page_begin(struct page *pg, const char *title_zh, const char *title_en)
 		nav_item(pg, "/reports", "强制报告", "Reports");
 		nav_item(pg, "/compliance", "合规评估", "Compliance");
 		nav_item(pg, "/bulletin", "月通报", "Bulletin");
+		nav_item(pg, "/inspection", "督导检查", "Inspection");
 	}
 	buf_htmlf(b, "<li><a href=\"?lang=%s\" lang=\"%s\">%s</a></li></ul></nav></header>",
 	          pg->en ? "zh" : "en", pg->en ? "zh-CN" : "en", pg->en ? "中文" : "English");

@@ -110,6 +110,7 @@ void http_fini(struct web *w)
 {
 	web_users_free(&w->users);
 	sessions_free(&w->ss);
+	web_standards_free(w);
 	free(w->users_path);
 	w->users_path = NULL;
 }
@@ -303,6 +304,7 @@ static const struct route routes[] = {
     {"/issue", NULL, page_issue, "/directives"},
     {"/records", page_records, page_records, NULL},
     {"/records.csv", page_records_csv, NULL, NULL},
+    {"/records/template", page_record_template, NULL, NULL},
     {"/records/edit", page_record_edit, NULL, NULL},
     {"/records/update", NULL, page_record_update, "/records"},
     {"/reports", page_reports, NULL, NULL},
@@ -313,6 +315,7 @@ static const struct route routes[] = {
     {"/compliance/report", page_compliance_report, NULL, NULL},
     {"/bulletin", page_bulletin, NULL, NULL},
     {"/bulletin/report", page_bulletin_report, NULL, NULL},
+    {"/inspection", page_inspection, NULL, NULL},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/records/import", NULL, page_record_import, "/records"},
     {"/logout", NULL, do_logout, "/"},

@@ -259,7 +259,7 @@ void page_inbox(struct page *pg)
 /* The files of the form, each attached as a document of the directive
  * (doc_add, as `ack --evidence` does), into ev: name, SHA-256 and size as
  * the node computed them. 0, or the failure (shown on the page). */
-static int evidence(struct page *pg, const char *id, Carenet__Evidence *ev, size_t *n)
+int web_evidence(struct page *pg, const char *id, Carenet__Evidence *ev, size_t *n)
 {
 	const char *name, *file;
 	const uint8_t *data;
@@ -307,7 +307,7 @@ static int evidence(struct page *pg, const char *id, Carenet__Evidence *ev, size
 	return rc;
 }
 
-static void evidence_free(Carenet__Evidence *ev, size_t n)
+void web_evidence_free(Carenet__Evidence *ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(ev[i].name);
@@ -337,7 +337,7 @@ void page_ack(struct page *pg)
 		page_note(pg, "error",
 		          TX(pg, "请选择状态：已受理、办理中、已完成或无法完成。",
 		             "Pick a state: accepted, in-progress, done or unable."));
-	} else if (evidence(pg, ar.directive, ev, &nev) != 0) {
+	} else if (web_evidence(pg, ar.directive, ev, &nev) != 0) {
 		pg->status = 422;
 	} else {
 		for (size_t i = 0; i < nev; i++)
@@ -355,7 +355,7 @@ void page_ack(struct page *pg)
 	}
 	buf_htmlf(&pg->out, "<p><a href=\"/inbox\">%s</a></p>",
 	          TX(pg, "返回收件箱", "Back to the inbox"));
-	evidence_free(ev, nev);
+	web_evidence_free(ev, nev);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	page_end(pg);
 }

@@ -44,21 +44,28 @@ void web_standards_load(struct web *w)
 		snprintf(d->id, sizeof(d->id), "%s", s->id);
 		snprintf(d->title, sizeof(d->title), "%s %s", s->title_zh ? s->title_zh : "",
 		         s->title_en ? s->title_en : "");
-		sd_standard_free(s);
+		d->sd = s; /* kept: the inspection page's check texts */
 		w->n_std++;
 	}
 	sd_ids_free(ids, n);
 }
 
+void web_standards_free(struct web *w)
+{
+	for (size_t i = 0; i < w->n_std; i++)
+		sd_standard_free(w->std[i].sd), w->std[i].sd = NULL;
+	w->n_std = 0;
+}
+
 /* The standard asked for: ?standard=ID, else the default (the node refuses an unknown one). */
-static const char *chosen_standard(struct page *pg)
+const char *web_chosen_standard(struct page *pg)
 {
 	const char *s = page_arg(pg, "standard");
 	return s && *s && strlen(s) < 64 ? s : DEFAULT_STANDARD;
 }
 
-static int ask_compliance(struct page *pg, const char *standard, const char *at,
-                          Carenet__ControlReply **rep)
+int web_ask_compliance(struct page *pg, const char *standard, const char *at,
+                       Carenet__ControlReply **rep)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ComplianceRequest cq = CARENET__COMPLIANCE_REQUEST__INIT;
@@ -96,7 +103,7 @@ static int ask_trend(struct page *pg, const char *standard, const char *last,
 	render_trend_dates(last, at);
 	for (int k = 0; k < RENDER_TREND; k++) {
 		Carenet__ControlReply *rep = NULL;
-		int rc = ask_compliance(pg, standard, at[k], &rep);
+		int rc = web_ask_compliance(pg, standard, at[k], &rep);
 		if (rc == 0)
 			render_trend_point(&t->v[t->n++], at[k], rep->compliance);
 		if (rep)
@@ -133,7 +140,7 @@ static void report_doc(struct page *pg, const char *doc, size_t len, const char 
 	size_t head = body ? (size_t)(body - doc) + 6 : 0;
 
 	buf_put(&pg->out, doc, head);
-	buf_htmlf(&pg->out, "\n<p class=\"small\"><a id=\"back\" href=\"%s", back);
+	buf_htmlf(&pg->out, "\n<p class=\"small\"><a id=\"back\" class=\"back\" href=\"%s", back);
 	buf_url(&pg->out, value);
 	buf_puts(&pg->out, "\">← 返回 <span class=\"en\">Back</span></a></p>");
 	buf_put(&pg->out, doc + head, len - head);
@@ -151,14 +158,14 @@ static void report_failed(struct page *pg, const char *zh, const char *en)
 	page_end(pg);
 }
 
-static void standard_form(struct page *pg, const char *standard)
+void web_standard_form(struct page *pg, const char *action, const char *standard)
 {
 	int listed = 0;
 
 	buf_htmlf(&pg->out,
-	          "<form method=\"get\" action=\"/compliance\" class=\"inline\"><label for=\"std\">"
-	          "%s</label> <select id=\"std\" name=\"standard\">",
-	          TX(pg, "标准", "Standard"));
+	          "<form method=\"get\" action=\"%s\" class=\"inline noprint\"><label "
+	          "for=\"std\">%s</label> <select id=\"std\" name=\"standard\">",
+	          action, TX(pg, "标准", "Standard"));
 	for (size_t i = 0; i < pg->w->n_std; i++) {
 		const struct web_std *d = &pg->w->std[i];
 		listed |= !strcmp(d->id, standard);
@@ -201,12 +208,12 @@ static void compliance_summary(struct page *pg, const Carenet__ComplianceReply *
 
 void page_compliance(struct page *pg)
 {
-	const char *standard = chosen_standard(pg);
+	const char *standard = web_chosen_standard(pg);
 	Carenet__ControlReply *rep = NULL;
 
 	page_begin(pg, "合规评估", "Compliance");
-	standard_form(pg, standard);
-	if (ask_compliance(pg, standard, "", &rep) == 0) {
+	web_standard_form(pg, "/compliance", standard);
+	if (web_ask_compliance(pg, standard, "", &rep) == 0) {
 		compliance_summary(pg, rep->compliance);
 		buf_puts(&pg->out, "<p><a id=\"report\" href=\"/compliance/report?standard=");
 		buf_url(&pg->out, standard);
@@ -221,14 +228,14 @@ void page_compliance(struct page *pg)
 
 void page_compliance_report(struct page *pg)
 {
-	const char *standard = chosen_standard(pg);
+	const char *standard = web_chosen_standard(pg);
 	Carenet__ControlReply *rep = NULL;
 	struct render_trend t;
 	char *doc = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	if (ask_compliance(pg, standard, "", &rep) != 0 ||
+	if (web_ask_compliance(pg, standard, "", &rep) != 0 ||
 	    ask_trend(pg, standard, rep->compliance->at, &t) != 0) {
 		report_failed(pg, "合规评估", "Compliance");
 	} else if ((f = open_memstream(&doc, &len)) != NULL) {

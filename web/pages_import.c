@@ -55,6 +55,12 @@ void record_import_form(struct page *pg, const struct rec_type *t, int open)
 	       "field names); a row with a 记录编号 updates that record. The node checks "
 	       "every row: if any is wrong, nothing is written."),
 	    TX(pg, "检查（不写入）", "Check (write nothing)"), TX(pg, "导入", "Import"));
+	buf_puts(&pg->out, "<p class=\"hint\">");
+	buf_htmlf(&pg->out, "%s <a id=\"template\" href=\"/records/template?type=%s\">%s</a> · ",
+	          TX(pg, "模板：", "Template:"), t->name, TX(pg, "表头", "the header"));
+	buf_htmlf(&pg->out, "<a id=\"template-example\" href=\"/records/template?type=%s&amp;"
+	                    "example=1\">%s</a> (%s %s)</p>",
+	          t->name, TX(pg, "表头加示例行", "with an example row"), t->zh, t->name);
 }
 
 /* "C" for column 3, "AB" for 28: where a spreadsheet shows it. */
@@ -226,4 +232,29 @@ void page_record_import(struct page *pg)
 	carenet__control_reply__free_unpacked(rep, NULL);
 	roles_record_sheet_free(&s);
 	page_end(pg);
+}
+
+/* /records/template?type=T[&example=1]: the file `carenet record template
+ * --type T [--example]` prints, from the same writer (roles/records). */
+void page_record_template(struct page *pg)
+{
+	const char *type = page_arg(pg, "type"), *ex = page_arg(pg, "example");
+	const struct rec_type *t = roles_record_type(type);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	if (!t || (t->owners & REC_READ_ONLY))
+		return page_error(pg, 404, "未知的台账类别（见“台账”页的类别）。",
+		                  "Unknown record type (see the records page's types).");
+	if (!(out = open_memstream(&text, &len))) {
+		pg->out.oom = 1;
+		return;
+	}
+	roles_record_csv_template(t, ex && !strcmp(ex, "1"), out);
+	fclose(out);
+	buf_put(&pg->out, text, len);
+	free(text);
+	pg->ctype = "text/csv; charset=utf-8";
+	snprintf(pg->attachment, sizeof(pg->attachment), "template-%s.csv", t->name);
 }

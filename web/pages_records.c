@@ -17,7 +17,12 @@
 
 #define WRITE_MS 30000
 #define READ_MS 15000
-#define MAX_ROWS 500
+/* Rows a page shows: a county's 1,500 children as 500 rows were 300 KiB of
+ * HTML, 3.1 s (p50) as the office PC; 100 rows 1.2 s; 50 rows 0.43 s
+ * (docs/benchmarks.md, 11): 50 a page, with links to the others. All of
+ * them: the CSV export. */
+#define PAGE_ROWS 50
+#define MAX_PAGE 100000
 
 static const struct rec_type *type_of(struct page *pg)
 {
@@ -32,6 +37,7 @@ static const struct rec_type *type_of(struct page *pg)
 struct filter {
 	const struct rec_type *t;
 	const char *office, *field, *value;
+	size_t page; /* 0-based (?page=N is 1-based) */
 };
 
 static const char *arg(struct page *pg, const char *name)
@@ -46,6 +52,8 @@ static void filter_of(struct page *pg, struct filter *f)
 	f->office = arg(pg, "office");
 	f->field = arg(pg, "field");
 	f->value = arg(pg, "value");
+	f->page = strtoul(arg(pg, "page"), NULL, 10);
+	f->page = f->page > 1 && f->page <= MAX_PAGE ? f->page - 1 : 0;
 }
 
 /* The filter as hidden fields (the reveal form) or a query (links). */
@@ -56,6 +64,7 @@ static void filter_hidden(struct page *pg, const struct filter *f)
 
 	for (size_t i = 0; i < 4; i++)
 		buf_htmlf(&pg->out, "<input type=\"hidden\" name=\"%s\" value=\"%s\">", k[i], v[i]);
+	buf_printf(&pg->out, "<input type=\"hidden\" name=\"page\" value=\"%zu\">", f->page + 1);
 }
 
 static void filter_query(struct buf *b, const struct filter *f)
@@ -106,31 +115,60 @@ static const char *value_of(const Carenet__RecordVersion *r, const char *name)
 	return "";
 }
 
-static void ledger_table(struct page *pg, const struct rec_type *t,
+/* Links to the page before and after (the filter kept), and where this one is. */
+static void pager(struct page *pg, const struct filter *f, size_t n, size_t first, size_t last)
+{
+	size_t pages = (n + PAGE_ROWS - 1) / PAGE_ROWS, at = first / PAGE_ROWS;
+
+	buf_htmlf(&pg->out, "<nav class=\"pager\" aria-label=\"%s\"><p>",
+	          TX(pg, "分页", "Pages"));
+	for (int k = 0; k < 2; k++) {
+		size_t to = k ? at + 2 : at; /* 1-based: the previous page is at, the next at + 2 */
+		if (k ? at + 1 >= pages : at == 0)
+			continue;
+		buf_puts(&pg->out, "<a rel=\"");
+		buf_puts(&pg->out, k ? "next" : "prev");
+		buf_puts(&pg->out, "\" href=\"/records?");
+		filter_query(&pg->out, f);
+		buf_printf(&pg->out, "&amp;page=%zu\">", to);
+		buf_htmlf(&pg->out, "%s</a> ", k ? TX(pg, "下一页 →", "Next →")
+		                                 : TX(pg, "← 上一页", "← Previous"));
+	}
+	buf_htmlf(&pg->out, "<span class=\"hint\">%s %zu–%zu / %zu · %s</span></p></nav>",
+	          TX(pg, "第", "Rows"), first + 1, last, n,
+	          TX(pg, "全部：导出 CSV 或 carenet record export",
+	             "all of them: Export CSV, or carenet record export"));
+}
+
+static void ledger_table(struct page *pg, const struct filter *f,
                          Carenet__RecordVersion *const *r, size_t n)
 {
+	const struct rec_type *t = f->t;
+	size_t first = f->page * PAGE_ROWS, last;
+
+	if (first >= n) /* past the end: the last page */
+		first = n ? (n - 1) / PAGE_ROWS * PAGE_ROWS : 0;
+	last = first + PAGE_ROWS < n ? first + PAGE_ROWS : n;
 	buf_htmlf(&pg->out,
 	          "<div class=\"scroll\"><table><caption>%s %s: %zu</caption><thead><tr>"
 	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>",
 	          t->zh, t->name, n, TX(pg, "编号", "Id"), TX(pg, "所属", "Owner"));
-	for (size_t f = 0; f < t->nfields; f++)
+	for (size_t k = 0; k < t->nfields; k++)
 		buf_htmlf(&pg->out, "<th scope=\"col\">%s<br><span class=\"hint\">%s</span></th>",
-		          t->fields[f].zh, t->fields[f].name);
+		          t->fields[k].zh, t->fields[k].name);
 	buf_puts(&pg->out, "</tr></thead><tbody>");
-	for (size_t i = 0; i < n && i < MAX_ROWS; i++) {
+	for (size_t i = first; i < last; i++) {
 		buf_puts(&pg->out, "<tr><th scope=\"row\"><a href=\"/records/edit?id=");
 		buf_url(&pg->out, r[i]->id);
 		buf_htmlf(&pg->out, "\">%s</a>%s</th><td>%s</td>", r[i]->id,
 		          r[i]->closed ? " (已注销 closed)" : "", r[i]->owner);
-		for (size_t f = 0; f < t->nfields; f++)
-			buf_htmlf(&pg->out, "<td>%s</td>", value_of(r[i], t->fields[f].name));
+		for (size_t k = 0; k < t->nfields; k++)
+			buf_htmlf(&pg->out, "<td>%s</td>", value_of(r[i], t->fields[k].name));
 		buf_puts(&pg->out, "</tr>");
 	}
 	buf_puts(&pg->out, "</tbody></table></div>");
-	if (n > MAX_ROWS)
-		page_note(pg, "ok",
-		          TX(pg, "只显示前 500 条；全部请用 carenet record export。",
-		             "The first 500 shown; all of them: carenet record export."));
+	if (n > PAGE_ROWS)
+		pager(pg, f, n, first, last);
 }
 
 static void reveal_form(struct page *pg, const struct filter *f)
@@ -224,7 +262,7 @@ static void listing(struct page *pg, const struct filter *f, int reveal)
 			page_note(pg, "ok",
 			          TX(pg, "个人信息明文显示（已记入审计日志）。",
 			             "Personal fields in the clear (audited)."));
-		ledger_table(pg, f->t, rep->records, rep->n_records);
+		ledger_table(pg, f, rep->records, rep->n_records);
 		buf_puts(&pg->out, "<p><a href=\"/records.csv?");
 		filter_query(&pg->out, f);
 		buf_htmlf(

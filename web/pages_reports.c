@@ -282,6 +282,10 @@ static void steps_table(struct page *pg, const Carenet__ReportState *st)
 			buf_htmlf(&pg->out, " (%s)", s->ref);
 		if (s->outcome[0])
 			buf_htmlf(&pg->out, " %s", s->outcome);
+		for (size_t k = 0; k < s->n_evidence; k++) /* files attached: name and size */
+			buf_htmlf(&pg->out, "%s<span class=\"evidence\">📎 %s (%llu B)</span>",
+			          k ? " " : "<br>", s->evidence[k]->name,
+			          (unsigned long long)s->evidence[k]->size);
 		buf_puts(&pg->out, "</td></tr>");
 	}
 	if (!st->n_steps)
@@ -302,7 +306,9 @@ static void reveal_form(struct page *pg, const char *id)
 
 static void step_form(struct page *pg, const char *id)
 {
-	buf_htmlf(&pg->out, "<h2>%s</h2><form method=\"post\" action=\"/report/step\">",
+	buf_htmlf(&pg->out,
+	          "<h2>%s</h2><form method=\"post\" action=\"/report/step\" "
+	          "enctype=\"multipart/form-data\">",
 	          TX(pg, "办理", "Take a step"));
 	page_csrf(pg);
 	buf_htmlf(&pg->out,
@@ -325,9 +331,13 @@ static void step_form(struct page *pg, const char *id)
 	    &pg->out,
 	    "</select><label for=\"ref\">%s</label><input type=\"text\" id=\"ref\" name=\"ref\">"
 	    "<label for=\"outcome\">%s</label><input type=\"text\" id=\"outcome\" "
-	    "name=\"outcome\"><button type=\"submit\">%s</button></form>",
+	    "name=\"outcome\"><label for=\"evidence\">%s</label><input type=\"file\" "
+	    "id=\"evidence\" name=\"evidence\" multiple><button type=\"submit\">%s</button>"
+	    "</form>",
 	    TX(pg, "对方编号（转介时）", "Their number (refer)"),
-	    TX(pg, "办结结果（办结时）", "Outcome (close)"), TX(pg, "提交", "Submit"));
+	    TX(pg, "办结结果（办结时）", "Outcome (close)"),
+	    TX(pg, "证明材料（可多选；随报告上报）", "Evidence files (any number; sent up)"),
+	    TX(pg, "提交", "Submit"));
 }
 
 void page_report(struct page *pg)
@@ -382,7 +392,9 @@ void page_report_step(struct page *pg)
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ReportStepRequest q = CARENET__REPORT_STEP_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
+	Carenet__Evidence ev[ROLES_MAX_EVIDENCE], *evp[ROLES_MAX_EVIDENCE];
 	const char *id = field(pg, "id");
+	size_t nev = 0;
 
 	if (!page_may(pg, WR_OPERATOR))
 		return;
@@ -396,7 +408,12 @@ void page_report_step(struct page *pg)
 	if (!q.kind || q.kind == REPORT_STEP_ESCALATE) {
 		pg->status = 400;
 		page_note(pg, "error", TX(pg, "请选择事项。", "Pick a step."));
+	} else if (web_evidence(pg, id, ev, &nev) != 0) { /* each file a document, as the CLI */
+		pg->status = 422;
 	} else {
+		for (size_t i = 0; i < nev; i++)
+			evp[i] = &ev[i];
+		q.evidence = evp, q.n_evidence = nev;
 		control_request_set(&req,
 		                    q.kind == REPORT_STEP_OPEN_CASE
 		                        ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
@@ -410,6 +427,7 @@ void page_report_step(struct page *pg)
 	buf_puts(&pg->out, "<p><a href=\"/report?id=");
 	buf_url(&pg->out, id);
 	buf_htmlf(&pg->out, "\">%s</a></p>", TX(pg, "返回该报告", "Back to the report"));
+	web_evidence_free(ev, nev);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	page_end(pg);
 }

@@ -138,9 +138,11 @@ extern const char web_css[];
 /* ---- the process (serve.c) and its HTTP side (http.c) */
 struct sessions;
 #define WEB_STD_MAX 16
+struct sd_standard;
 struct web_std { /* a standard the /compliance page offers */
 	char id[64];
-	char title[256]; /* "中文 English" */
+	char title[256];        /* "中文 English" */
+	struct sd_standard *sd; /* the file as loaded (the inspection page's check texts) */
 };
 struct web {
 	struct config *cfg;     /* node.cfg: data_dir, timezone, web.* */
@@ -217,6 +219,8 @@ struct rec_type;
 void page_record_import(struct page *pg); /* POST: a CSV ledger (pages_import.c) */
 /* The import form (in a <details>, open or not), preset to t. */
 void record_import_form(struct page *pg, const struct rec_type *t, int open);
+/* /records/template?type=T[&example=1]: `carenet record template`'s file (pages_import.c). */
+void page_record_template(struct page *pg);
 /* A ledger uploaded for import: at most 8 MiB. The web process holds the
  * file, a copy converted from GB18030 (up to twice as long) and the rows
  * read from it at once, and the node writes them in one LMDB transaction
@@ -245,6 +249,21 @@ void page_bulletin_report(struct page *pg);
 /* The standards in compliance.standards_dir (ids and titles), for the
  * /compliance page's choice; before web_sandbox (it reads nothing outside). */
 void web_standards_load(struct web *w);
+void web_standards_free(struct web *w);
+/* ?standard=ID, else mca-2018-demo; the standards' choice (a GET form to action). */
+const char *web_chosen_standard(struct page *pg);
+void web_standard_form(struct page *pg, const char *action, const char *standard);
+/* The `compliance` request `carenet compliance --standard ID [--at]` sends, for this
+ * office's subtree; 0 and (*rep)->compliance set, else -1 (the refusal on the page). */
+int web_ask_compliance(struct page *pg, const char *standard, const char *at,
+                       Carenet__ControlReply **rep);
+/* The inspection page (pages_inspect.c): what an inspection team needs here. */
+void page_inspection(struct page *pg);
+/* The form's files, each attached to id as a document (doc_add, as the CLI's
+ * --evidence does) and named in ev (name, SHA-256, size as the node computed
+ * them); 0, or the failure (shown on the page). Free with web_evidence_free. */
+int web_evidence(struct page *pg, const char *id, Carenet__Evidence *ev, size_t *n);
+void web_evidence_free(Carenet__Evidence *ev, size_t n);
 /* State and kind as the page shows them: "已完成 done". */
 void page_state(struct page *pg, uint32_t state, int overdue);
 

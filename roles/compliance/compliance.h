@@ -140,4 +140,23 @@ int compliance_run(struct roles *r, const Carenet__ComplianceRequest *q,
                    const struct cmp_source *src, Carenet__ControlReply *rep);
 void compliance_reply_free(Carenet__ControlReply *rep);
 
+/* province.c: compliance at a province or prefecture from the counties'
+ * roll-ups (roles top reads them and hands them here). */
+struct prov_county {
+	const char *id;
+	const char *prefecture;    /* the prefecture it reports through ("" directly) */
+	const Carenet__Rollup *ro; /* its latest roll-up, NULL none */
+	uint64_t received_at;      /* when it was applied here */
+};
+struct prov_prefs {             /* the prefectures below, for their roll-up milestone */
+	const char *month;         /* the month expected (the last that ended) */
+	size_t n;
+	const int *has_month;      /* per prefecture: its roll-up of month is held */
+};
+/* Fills p's standard, counties (in the order given), indicators (the
+ * county rows of s: how many counties pass each) and milestones (its
+ * province and prefecture rows). 0 or CN_ENOMEM. */
+int province_eval(const struct sd_standard *s, const struct prov_county *c, size_t n,
+                  const struct prov_prefs *pf, Carenet__ProvinceReply *p);
+
 #endif

@@ -22,6 +22,7 @@
 
 #include <lmdb.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "control.pb-c.h"
@@ -59,6 +60,7 @@ struct roles_policy {
 	                                    * by urgency (urgent, high, normal; 0: 1h, 12h, 72h) */
 	char standards_dir[1024];          /* compliance.standards_dir ("": sd_default_dir()) */
 	int rollup;                        /* a county with a parent: the monthly roll-up (R29) */
+	char rollup_standards[256];        /* compliance.rollup_standards: ids, comma-separated */
 };
 
 struct roles_env {
@@ -131,8 +133,10 @@ int roles_new(const struct roles_env *env, struct roles **out);
 void roles_free(struct roles **r);
 
 /* Above the county only aggregates (docs/design.md, "Above the county"):
- * 1 if an item of this body may cross a county's upward link (a Rollup, an
- * Announce), 0 for anything else (records, reports, documents, statuses...).
+ * 1 if an item may cross a county's upward link (a Rollup, an Announce, a
+ * DirectiveTally, and a county's or prefecture's own Status on a directive
+ * from above the county), 0 for anything else (records, reports, documents,
+ * the offices' statuses...).
  * The county's engine keeps the rest off that link; a province or
  * prefecture refuses it on receipt (roles_apply, CN_EROLE). */
 int roles_may_cross_up(const Carenet__Item *item);
@@ -271,6 +275,11 @@ struct rec_sheet {
  * whatever the result. */
 int roles_record_csv(const struct rec_type *t, const void *data, size_t len, struct rec_sheet *s);
 void roles_record_sheet_free(struct rec_sheet *s);
+/* The ledger's template (模板) that reader takes: a BOM, the header row (t's
+ * Chinese column names) and, with example, one valid row that imports as
+ * is; the one writer for `carenet record template` and the web's
+ * /records/template. -1 if f reports a write error. */
+int roles_record_csv_template(const struct rec_type *t, int example, FILE *f);
 /* The messages of a record_write, for the readers above and the CLI's
  * --set: NULL on ENOMEM. roles_record_input_new keeps type and id (not
  * copied); an id that is not "" when freed is freed (import rows strdup

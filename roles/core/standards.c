@@ -4,11 +4,13 @@
  * (standards_parse.c). Errors name the file and the line of the entry.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "standards.h"
@@ -294,6 +296,9 @@ int sd_load_id(const char *dir, const char *id, struct sd_standard **out, char *
 		return snprintf(err, errlen, "'%s' is not a standard id (a-z 0-9 . -)", id),
 		       CN_EINVAL;
 	snprintf(path, sizeof(path), "%s/%s.cfg", dir, id);
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return snprintf(err, errlen, "no such standard '%s' (no %s)", id, path),
+		       CN_ENOTFOUND;
 	return sd_load(path, out, err, errlen);
 }
 

@@ -24,7 +24,10 @@
 #define RECTIFY_PREFIX "限时整改 Rectification: "
 #define ROLES_DEFAULT_RECTIFY (7 * 86400u) /* policy->rectify_after == 0 */
 
-enum timer_kind { TIMER_REMIND = 1, TIMER_OVERDUE = 2 };
+/* TIMER_TALLY: above the county, a directive tally to send at the next
+ * turn (above.c): put at now by every change of the counts, so the changes
+ * of one turn make one tally, and a SIGKILL loses none (same txn). */
+enum timer_kind { TIMER_REMIND = 1, TIMER_OVERDUE = 2, TIMER_TALLY = 3 };
 
 static size_t timer_key(uint64_t due, const char *did, enum timer_kind kind, uint8_t *key)
 {
@@ -63,6 +66,11 @@ int deadline_schedule(struct roles *r, MDB_txn *txn, const Carenet__Directive *d
 			return rc;
 	}
 	return put_timer(r, txn, d->due, d->id, TIMER_OVERDUE);
+}
+
+int deadline_tally(struct roles *r, MDB_txn *txn, const char *did)
+{
+	return put_timer(r, txn, roles_now(r), did, TIMER_TALLY);
 }
 
 /* ------------------------------------------------------------ next due */
@@ -329,10 +337,10 @@ static int escalate(struct roles *r, MDB_txn *txn, const Carenet__Directive *d, 
 	         "rectification order %s (ref %s) \"%s\" missed by %zu offices", d->id, d->ref,
 	         d->title, late->n);
 	utf8_cut(detail, sizeof(detail) - 1);
-	if (r->env.me->role == PKI_ROLE_COUNTY)
+	if (r->env.me->role == PKI_ROLE_COUNTY || pki_role_above_county(r->env.me->role))
 		return roles_audit(r, txn, r->env.me->id, "escalate", d->id,
-		                   "%s: %s (no level above this county in the network)", detail,
-		                   list);
+		                   "%s: %s (kept here: only aggregates go above the county)",
+		                   detail, list);
 	e.kind = 1;
 	e.directive = d->id;
 	e.offices = late->v;
@@ -358,7 +366,8 @@ static int fire_overdue(struct roles *r, MDB_txn *txn, const Carenet__DirectiveR
 		return rc;
 	list_text(late, list, sizeof(list));
 	if ((rc = roles_audit(r, txn, r->env.me->id, "overdue", d->id, "%zu offices: %s", late->n,
-	                      list)) != 0)
+	                      list)) != 0 ||
+	    (d->parent[0] && (rc = deadline_tally(r, txn, d->id)) != 0))
 		return rc;
 	if (d->kind == KIND_RECTIFICATION)
 		return escalate(r, txn, d, late);
@@ -379,6 +388,10 @@ static int fire_one(struct roles *r, MDB_txn *txn, const char *did, int kind, ui
 			rc = 0;
 		}
 		return rc;
+	}
+	if (kind == TIMER_TALLY) {
+		rc = above_tally_fire(r, txn, rec, now);
+		goto out;
 	}
 	/* A reminder that comes due with or after its deadline (a clock that
 	 * jumped, a node that was down) is left to the overdue timer. */

@@ -41,6 +41,9 @@ static void directive_of(const struct issue_spec *s, const struct roles_policy *
 	d->expanded = s->expanded;
 	d->n_expanded = s->nexpanded;
 	d->due = s->due;
+	d->id = (char *)(s->id ? s->id : "");
+	d->parent = (char *)(s->parent ? s->parent : "");
+	d->relay = (char *)(s->relay ? s->relay : "");
 	d->indicators = s->indicators;
 	d->n_indicators = s->nindicators;
 	if (s->remind) {
@@ -201,6 +204,9 @@ int directive_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	    (rc = put_rows(r, txn, d->id, r->route, nbelow, item->created)) != 0)
 		return rc;
 	if (mine && (rc = deliver_here(r, txn, item)) != 0)
+		return rc;
+	if (mine && d->relay[0] && r->env.me->role == PKI_ROLE_COUNTY &&
+	    (rc = above_relay(r, txn, item)) != 0)
 		return rc;
 	if (nbelow) {
 		if ((rc = roles_audit(r, txn, me, "relay", d->id,

@@ -46,9 +46,10 @@ static char *trim(char *s)
 
 /* PREFIX:ROLE, expanded over the offices known below this one. */
 static int expand_spec(struct roles *r, MDB_txn *txn, char *text, char *colon, Carenet__Targets *t,
-                       struct strvec *out)
+                       struct strvec *out, const char **relay)
 {
 	char *prefix, *role;
+	enum pki_role want;
 	int rc;
 
 	*colon = 0;
@@ -63,14 +64,20 @@ static int expand_spec(struct roles *r, MDB_txn *txn, char *text, char *colon, C
 	}
 	if ((rc = rules_spec_ok(r->env.me, prefix, role, r->err, sizeof(r->err))) != 0)
 		return rc;
-	rc = registry_each(r->env.store, txn, prefix, pki_role_parse(role), push_known, out);
+	want = pki_role_parse(role);
+	if (pki_role_above_county(r->env.me->role) &&
+	    (want == PKI_ROLE_TOWNSHIP || want == PKI_ROLE_VILLAGE)) {
+		*relay = role; /* the counties below relay it (above.c) */
+		want = PKI_ROLE_COUNTY;
+	}
+	rc = registry_each(r->env.store, txn, prefix, want, push_known, out);
 	if (rc < 0)
 		return rc;
 	if (out->n == 0) {
 		roles_why(r->err, sizeof(r->err),
 		          "no known office matches %s:%s (has any %s "
 		          "connected yet?)",
-		          prefix, role, role);
+		          prefix, role, pki_role_name(want));
 		return CN_EINVAL;
 	}
 	t->prefix = prefix;
@@ -153,6 +160,7 @@ static int issue_txn(MDB_txn *txn, void *arg)
 	Carenet__Targets t = CARENET__TARGETS__INIT;
 	struct strvec exp = {0};
 	struct issue_spec s = {0};
+	const char *relay = q->relay;
 	char *text, *colon;
 	int rc;
 
@@ -160,9 +168,16 @@ static int issue_txn(MDB_txn *txn, void *arg)
 	if (!(text = strdup(q->to)))
 		return CN_ENOMEM;
 	if ((colon = strchr(text, ':')))
-		rc = expand_spec(r, txn, text, colon, &t, &exp);
+		rc = expand_spec(r, txn, text, colon, &t, &exp, &relay);
 	else
 		rc = explicit_ids(r, txn, text, q->allow_unknown, &t, &exp);
+	if (rc == 0 && colon && q->relay[0] && strcmp(q->relay, relay) != 0) {
+		roles_why(r->err, sizeof(r->err),
+		          "--relay %.16s with targets %.64s: a PREFIX:ROLE's township or village "
+		          "is the relay (53:village), give one or the other",
+		          q->relay, q->to);
+		rc = CN_EINVAL;
+	}
 	if (rc == 0 && q->kind == KIND_RECTIFICATION && q->ref[0])
 		rc = ref_known(r, txn, q->ref);
 	if (rc != 0)
@@ -182,6 +197,7 @@ static int issue_txn(MDB_txn *txn, void *arg)
 		s.nremind = q->n_remind;
 	}
 	s.action = "issue";
+	s.relay = relay;
 	rc = directive_issue(r, txn, &s, r->id, r->err, sizeof(r->err));
 out:
 	free(text);
@@ -333,6 +349,7 @@ static void dview_free(Carenet__DirectiveView *v)
 	history_free(v->my_history, v->n_my_history);
 	if (v->my_note != protobuf_c_empty_string)
 		free(v->my_note);
+	above_view_free(v);
 	evidence_free(v->my_evidence, v->n_my_evidence);
 	free(v);
 }
@@ -476,6 +493,8 @@ static int view_of(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord
 		rc = add_rows(r, txn, v, now);
 	if (rc == 0 && rec->target)
 		rc = add_inbox(r, txn, v, now);
+	if (rc == 0)
+		rc = above_view(r, txn, rec, v);
 	if (rc != 0) {
 		dview_free(v);
 		return rc;

@@ -8,6 +8,9 @@
  * status.c      statuses, acks, reminders, escalations, announces and
  *               revocations received
  * deadline.c    persisted timers: reminders, overdue, rectification, circular
+ * above.c       above the county (issue 14): a county's relay of a
+ *               directive from a province or prefecture, the tallies it
+ *               sends up and the prefecture's sums, their views
  * directive_control.c  the operator's requests (issue, list, show, inbox,
  *               ack) and the views they answer with
  *
@@ -43,6 +46,9 @@ struct issue_spec {
 	size_t nremind;
 	const char *action; /* audit action: issue, rectify, circular */
 	const char *note;   /* audit detail suffix, may be NULL */
+	const char *id;     /* a county's relay: its derived id ("" or NULL: the engine's) */
+	const char *parent; /* a county's relay: the directive it relays */
+	const char *relay;  /* above the county: township, village or "" */
 };
 /* Checks, emits, records (directive, matrix rows pending, timers), audits.
  * id_out (ROLES_ID_MAX) receives the new id. */
@@ -78,10 +84,31 @@ int status_check_payload(const char *note, Carenet__Evidence *const *ev, size_t 
 /* ---- deadline.c ---- */
 /* Persists the issuer's timers of a directive it just issued. */
 int deadline_schedule(struct roles *r, MDB_txn *txn, const Carenet__Directive *d, uint64_t created);
+/* A directive tally of did to send at the next turn (above.c). */
+int deadline_tally(struct roles *r, MDB_txn *txn, const char *did);
 /* UTC seconds of the next due timer (UINT64_MAX if none). */
 uint64_t deadline_next_due(struct roles *r);
 /* Fires every timer due at now inside txn (roles_fire). */
 int deadline_fire(struct roles *r, MDB_txn *txn, uint64_t now);
+
+/* ---- above.c ---- */
+/* A county received rec's directive from a province or prefecture as a
+ * target: issues its relay to its townships or villages (relay), once. */
+int above_relay(struct roles *r, MDB_txn *txn, const Carenet__Item *item);
+/* A status changed a row of rec's directive: at a county, of its relay,
+ * the tally is scheduled (deadline_tally). */
+int above_changed(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec);
+/* The tally timer of rec: a county's count of its relay, a prefecture's sum. */
+int above_tally_fire(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec,
+                     uint64_t now);
+int tally_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                const struct pki_identity *origin, const char *from, struct roles_route *route,
+                char *why, size_t whylen);
+/* At a province or prefecture: v's tallies and late counties; at a county:
+ * the relay's parent. */
+int above_view(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec,
+               Carenet__DirectiveView *v);
+void above_view_free(Carenet__DirectiveView *v);
 
 /* Operator requests (directive_control.c), routed by roles/roles_control.c:
  * the answer goes into rep; refusals leave the reason in r->err. */

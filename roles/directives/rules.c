@@ -29,7 +29,27 @@ static const struct role_rule {
     {PKI_ROLE_INSPECTOR, BIT(KIND_NOTICE) | BIT(KIND_RECTIFICATION),
      BIT(PKI_ROLE_COUNTY) | BIT(PKI_ROLE_TOWNSHIP) | BIT(PKI_ROLE_VILLAGE),
      "offices within its scope"},
+    /* Above the county: counties (and prefectures) by name; townships and
+     * villages only through their counties, which relay it (relay). */
+    {PKI_ROLE_PROVINCE,
+     BIT(KIND_TASK) | BIT(KIND_NOTICE) | BIT(KIND_RECTIFICATION) | BIT(KIND_CIRCULAR),
+     BIT(PKI_ROLE_PREFECTURE) | BIT(PKI_ROLE_COUNTY),
+     "its prefectures and counties (townships and villages through them: 53:village)"},
+    {PKI_ROLE_PREFECTURE,
+     BIT(KIND_TASK) | BIT(KIND_NOTICE) | BIT(KIND_RECTIFICATION) | BIT(KIND_CIRCULAR),
+     BIT(PKI_ROLE_COUNTY), "its counties (townships and villages through them: 5301:village)"},
 };
+
+/* A role a spec may name: one the rule addresses, or, above the county, a
+ * township or village its counties relay to. */
+static int spec_role_ok(const struct pki_identity *o, const struct role_rule *rr,
+                        enum pki_role want)
+{
+	if (rr->targets & BIT(want))
+		return 1;
+	return pki_role_above_county(o->role) &&
+	       (want == PKI_ROLE_TOWNSHIP || want == PKI_ROLE_VILLAGE);
+}
 
 static const struct role_rule *rule_of(enum pki_role role)
 {
@@ -92,7 +112,7 @@ int rules_target_ok(const struct pki_identity *o, const char *target, char *why,
 	enum pki_role tr = pki_role_from_id(target);
 
 	if (tr == PKI_ROLE_NONE || tr == PKI_ROLE_INSPECTOR) {
-		roles_why(why, whylen, "target %.40s is not an office id (6, 9 or 12 digits)",
+		roles_why(why, whylen, "target %.40s is not an office id (2, 4, 6, 9 or 12 digits)",
 		          target);
 		return CN_EINVAL;
 	}
@@ -123,7 +143,7 @@ int rules_spec_ok(const struct pki_identity *o, const char *prefix, const char *
 	if (!pki_scope_valid(prefix) ||
 	    (role[0] && (want == PKI_ROLE_NONE || want == PKI_ROLE_INSPECTOR))) {
 		roles_why(why, whylen,
-		          "target %.40s:%.16s is not PREFIX:ROLE (ROLE township or "
+		          "target %.40s:%.16s is not PREFIX:ROLE (ROLE county, township or "
 		          "village)",
 		          prefix, role);
 		return CN_EINVAL;
@@ -138,7 +158,7 @@ int rules_spec_ok(const struct pki_identity *o, const char *prefix, const char *
 		          role[0] ? role : "any", subtree_of(o));
 		return CN_ESCOPE;
 	}
-	if (want != PKI_ROLE_NONE && !(rr->targets & BIT(want))) {
+	if (want != PKI_ROLE_NONE && !spec_role_ok(o, rr, want)) {
 		roles_why(why, whylen, "target %s:%s: a %s office addresses %s", prefix, role,
 		          pki_role_name(o->role), rr->what);
 		return CN_EROLE;
@@ -253,6 +273,82 @@ static int check_text(const Carenet__Directive *d, uint64_t created, char *why, 
 	return 0;
 }
 
+/* The role a PREFIX:ROLE spec names, as it reaches the counties: above the
+ * county a township or village spec is relayed by them (""/NONE: any). */
+static enum pki_role spec_relay_role(const Carenet__Targets *t)
+{
+	enum pki_role r = t->role[0] ? pki_role_parse(t->role) : PKI_ROLE_NONE;
+
+	return r == PKI_ROLE_TOWNSHIP || r == PKI_ROLE_VILLAGE ? r : PKI_ROLE_NONE;
+}
+
+/* An expanded target matches the spec; above the county, a township or
+ * village spec expands to the counties that relay it. */
+static int expanded_matches(const struct pki_identity *o, const Carenet__Targets *t, const char *id)
+{
+	if (pki_role_above_county(o->role) && !t->n_ids && spec_relay_role(t) != PKI_ROLE_NONE)
+		return pki_scope_covers(t->prefix, id) && pki_role_from_id(id) == PKI_ROLE_COUNTY;
+	return rules_spec_matches(t, id);
+}
+
+int rules_relay_id(const char *county, const char *parent, char *out, size_t outlen)
+{
+	char origin[ROLES_ID_MAX];
+	int n;
+
+	if (roles_id_origin(parent, origin, sizeof(origin)) != 0 ||
+	    !pki_role_above_county(pki_role_from_id(origin)))
+		return CN_EINVAL;
+	n = snprintf(out, outlen, "%s-0%zu%s%s", county, strlen(origin), origin,
+	             parent + strlen(origin) + 1);
+	return n > 0 && (size_t)n < outlen && (size_t)n < ROLES_ID_MAX ? 0 : CN_EINVAL;
+}
+
+/* How far a directive from above the county goes (relay), and the lineage
+ * of a county's relayed one (parent): its origin a county, the parent's an
+ * office above it, the id derived from the parent's (rules_relay_id). */
+static int check_above(const struct pki_identity *o, const Carenet__Directive *d, char *why,
+                       size_t whylen)
+{
+	enum pki_role rr = d->relay[0] ? pki_role_parse(d->relay) : PKI_ROLE_NONE;
+	enum pki_role sr = d->targets->n_ids ? rr : spec_relay_role(d->targets);
+	char want[ROLES_ID_MAX], porigin[ROLES_ID_MAX];
+
+	if (d->relay[0] && (!pki_role_above_county(o->role) ||
+	                    (rr != PKI_ROLE_TOWNSHIP && rr != PKI_ROLE_VILLAGE))) {
+		roles_why(why, whylen,
+		          "relay %.16s: only a province or prefecture asks its counties "
+		          "to relay, to township or village",
+		          d->relay);
+		return CN_EROLE;
+	}
+	if (pki_role_above_county(o->role) && sr != rr) {
+		roles_why(why, whylen,
+		          "targets %.40s:%.16s with relay \"%.16s\": a spec's township "
+		          "or village is the relay",
+		          d->targets->prefix, d->targets->role, d->relay);
+		return CN_EINVAL;
+	}
+	if (!d->parent[0])
+		return 0;
+	if (o->role != PKI_ROLE_COUNTY || roles_id_origin(d->parent, porigin, sizeof(porigin)) ||
+	    !pki_role_above_county(pki_role_from_id(porigin)) ||
+	    !rules_is_ancestor(porigin, o->id)) {
+		roles_why(why, whylen,
+		          "directive %.64s from %s claims parent %.64s: only a county "
+		          "relays, and only a directive of a province or prefecture above it",
+		          d->id, o->id, d->parent);
+		return CN_EROLE;
+	}
+	if (d->id[0] && (rules_relay_id(o->id, d->parent, want, sizeof(want)) != 0 ||
+	                 strcmp(want, d->id) != 0)) {
+		roles_why(why, whylen, "relayed directive %.64s of %.64s: its id must be %s", d->id,
+		          d->parent, want);
+		return CN_EINVAL;
+	}
+	return 0;
+}
+
 int rules_check_directive(const struct pki_identity *o, const Carenet__Directive *d,
                           uint64_t created, char *why, size_t whylen)
 {
@@ -261,12 +357,13 @@ int rules_check_directive(const struct pki_identity *o, const Carenet__Directive
 	if ((rc = rules_may_issue(o, d->kind, why, whylen)) != 0 ||
 	    (rc = check_text(d, created, why, whylen)) != 0 ||
 	    (rc = check_spec(o, d->targets, why, whylen)) != 0 ||
+	    (rc = check_above(o, d, why, whylen)) != 0 ||
 	    (rc = check_unique(d->expanded, d->n_expanded, "expanded targets", why, whylen)) != 0)
 		return rc;
 	for (size_t i = 0; i < d->n_expanded; i++) {
 		if ((rc = rules_target_ok(o, d->expanded[i], why, whylen)) != 0)
 			return rc;
-		if (!rules_spec_matches(d->targets, d->expanded[i])) {
+		if (!expanded_matches(o, d->targets, d->expanded[i])) {
 			char spec[128];
 			roles_spec_text(d->targets, spec, sizeof(spec));
 			roles_why(why, whylen, "expanded target %s does not match the targets %s",

@@ -8,6 +8,10 @@
  *   village    no directives
  *   inspector  supervision notices and rectification orders, to offices
  *              its scope covers
+ *   province   any kind, to its prefectures and counties; a township or
+ *   prefecture village spec (53:village) names the counties, which relay
+ *              it down (Directive.relay); a county's relay names the
+ *              directive it relays (Directive.parent, id derived)
  *
  * Pure functions over an identity and a message; no storage. A refusal
  * writes its reason into why (what was wrong, in words an operator can act
@@ -38,6 +42,12 @@ int rules_spec_matches(const Carenet__Targets *t, const char *id);
  * no duplicates, each within o's authority and matching the spec). */
 int rules_check_directive(const struct pki_identity *o, const Carenet__Directive *d,
                           uint64_t created, char *why, size_t whylen);
+/* The id of county's relay of the directive parent (from a province or
+ * prefecture): "<county>-0<L><origin><seq>" for parent "<origin>-<seq>", L
+ * the origin's length; digits after the dash like every id, never one of the
+ * county's own (they have no leading zero). CN_EINVAL if parent is not
+ * from above the county. out >= ROLES_ID_MAX. */
+int rules_relay_id(const char *county, const char *parent, char *out, size_t outlen);
 /* 1 if id is an ancestor of me (a proper prefix of it). */
 int rules_is_ancestor(const char *id, const char *me);
 /* 1 if o may send directives that reach me: an ancestor office, or an

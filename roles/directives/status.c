@@ -211,6 +211,8 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	                 roles_state_name(s->state), stale ? " (late, state stays " : "",
 	                 stale ? roles_state_name(row->state) : "", stale ? ")" : "", bounded,
 	                 s->note[0] ? ": " : "", s->note);
+	if (rc == 0 && !stale)
+		rc = above_changed(r, txn, rec);
 	route->up = strcmp(rec->issuer, r->env.me->id) != 0;
 out:
 	carenet__directive_record__free_unpacked(rec, NULL);

@@ -7,7 +7,9 @@
  * (with or without BOM) or GB18030 (what Excel writes on Chinese Windows):
  * a file that is not valid UTF-8 is converted with iconv. The reader's own
  * problems (encoding, header, a row's cell count, CSV syntax) are worded as
- * the node words its own. No sockets, no files: bytes in, inputs out.
+ * the node words its own. No sockets, no files: bytes in, inputs out. And
+ * the template this reader takes (the header, an example row), written
+ * to a stream the caller gives: the CLI's stdout, the web's download.
  */
 #include <iconv.h>
 #include <stdarg.h>
@@ -253,4 +255,21 @@ int roles_record_csv(const struct rec_type *t, const void *data, size_t len, str
 		s->n = 0;
 	}
 	return rc ? rc : s->nproblems ? CN_EINVAL : 0;
+}
+
+int roles_record_csv_template(const struct rec_type *t, int example, FILE *f)
+{
+	const char *cells[REC_MAX_FIELDS];
+	size_t n = t->nfields < REC_MAX_FIELDS ? t->nfields : REC_MAX_FIELDS;
+
+	csv_write_bom(f);
+	for (size_t i = 0; i < n; i++)
+		cells[i] = t->fields[i].zh;
+	csv_write_row(f, cells, n);
+	if (example) {
+		for (size_t i = 0; i < n; i++)
+			cells[i] = t->fields[i].example ? t->fields[i].example : "";
+		csv_write_row(f, cells, n);
+	}
+	return ferror(f) ? -1 : 0;
 }

@@ -45,13 +45,17 @@ def parent_of(node_id):
     return {6: None, 9: node_id[:6], 12: node_id[:9]}[len(node_id)]
 
 
-def plan_province_ids(counties, townships, villages):
-    """Ids of `demo --province`: province, prefecture, then each county's subtree."""
-    ids = ["53", "5301"]
-    for c in range(counties):
-        county = "5301%02d" % (c + 2)
-        for i in plan_ids(townships, villages):
-            ids.append(county + i[6:])
+def plan_province_ids(counties, townships, villages, prefectures=1):
+    """Ids of `demo --province [--prefectures N]`: province, then each
+    prefecture followed by its counties' subtrees (county c under c mod N)."""
+    ids = ["53"]
+    for p in range(prefectures):
+        pre = "53%02d" % (p + 1)
+        ids.append(pre)
+        for c in range(p, counties, prefectures):
+            county = "%s%02d" % (pre, c // prefectures + 2)
+            for i in plan_ids(townships, villages):
+                ids.append(county + i[6:])
     return ids
 
 
@@ -115,16 +119,18 @@ class Net:
     def children_of(self, node_id):
         return [i for i in self.ids if self.parent_of(i) == node_id]
 
-    def setup(self, townships, villages, counties=None):
-        """demo --setup-only; with counties, demo --province --counties N."""
+    def setup(self, townships, villages, counties=None, prefectures=1):
+        """demo --setup-only; with counties, demo --province --counties N
+        [--prefectures P]."""
         argv = [self.carenet, "demo", "--setup-only", "--dir", self.dir,
                 "--townships", str(townships), "--villages", str(villages)]
         if counties:
-            argv += ["--province", "--counties", str(counties)]
+            argv += ["--province", "--counties", str(counties), "--prefectures",
+                     str(prefectures)]
         r = run_cli(argv, timeout=120)
         check(r.returncode == 0, "%s exited %d:\n%s%s" % (" ".join(argv), r.returncode,
                                                        r.stdout, r.stderr))
-        self.ids = (plan_province_ids(counties, townships, villages) if counties
+        self.ids = (plan_province_ids(counties, townships, villages, prefectures) if counties
                     else plan_ids(townships, villages))
         for i in self.ids:
             check(os.path.isfile(self.cfg(i)), "demo --setup-only wrote no %s" % self.cfg(i))

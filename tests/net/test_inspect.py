@@ -126,6 +126,30 @@ def test(net, args):
           "outside inspector" in r.stdout, "audit lacks the queries:\n%s" % r.stdout[-2000:])
     print("counted (7 queries, 2 refused) and audited")
     findings(net, args, county, t1, t2, prov, town)
+    rate_limit(net, t2, cty, prov)
+
+
+def rate_limit(net, node, flooder, other):
+    """10. an inspector flooding a node with queries: past 30 a minute refused and counted,
+    another inspector still answered."""
+    st = net.status(node)
+    argv = [net.carenet, "inspect", "-c", flooder, "--node", st["listen"], "--node-cert",
+            os.path.join(net.dir, node, "node.pem"), "--standard", STD, "--json"]
+    answered, refused = 0, None
+    for _ in range(40):
+        r = run_cli(argv, timeout=60)
+        if r.returncode != 0:
+            refused = r
+            break
+        answered += 1
+    check(refused is not None and refused.returncode == EXIT_REFUSED and
+          "too many requests" in refused.stderr, "no refusal after %d queries: %r" % (
+              answered, refused and refused.stderr))
+    check(answered == 30, "%d queries answered before the refusal, not 30" % answered)
+    check(net.status(node)["counters"].get("inspect_limited", 0) >= 1, "inspect_limited")
+    inspect_json(net, other, node)
+    print("an inspector over 30 queries a minute refused at %s: %s" % (
+        node, refused.stderr.strip()))
 
 
 def finding(net, cfg, node, office, result, *extra, code=0):

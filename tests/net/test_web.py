@@ -22,7 +22,8 @@ for what a browser would never send, with plain HTTP requests):
   nothing is written;
 - a mandatory report filed in three clicks at a phone's width; not
   acknowledged within the hour (test clocks), the village's page shows it
-  escalated to the county, and the county acknowledges it on its page;
+  escalated to the county, and the county acknowledges it on its page with an
+  evidence file (attached as a document, named and hashed in the step);
 - a POST without the CSRF token, or with another site's Origin, is refused
   (403) and changes nothing; a viewer's POST is refused (403); a removed
   account's open session ends;
@@ -534,8 +535,23 @@ def reports_pages(net, b, vweb, cweb, ids):
     b.get(cweb.base + "/report?id=" + rid)
     b.Select(b.d.find_element(b.By.ID, "kind")).select_by_value("ack")
     b.fill("note", "县级已受理")
+    photo = ("现场照片 photo\n" * 300).encode()
+    ev_path = os.path.join(net.dir, "现场照片.txt")
+    with open(ev_path, "wb") as f:
+        f.write(photo)
+    b.d.find_element(b.By.ID, "evidence").send_keys(ev_path)  # evidence on a step
     b.submit("main form[action='/report/step'] button[type=submit]")
     check("已提交" in b.text(), "the county's ack on its page:\n%s" % b.text())
+    v = cn_json(net, "report", "show", rid, "-c", net.cfg(county))
+    ev = [(e["name"], e["sha256"], e["size"]) for s in v.get("steps", [])
+          for e in s.get("evidence", [])]
+    check(ev == [("现场照片.txt", hashlib.sha256(photo).hexdigest(), len(photo))],
+          "the step's evidence at the county: %r" % v.get("steps"))
+    check(any(d["sha256"] == ev[0][1] for d in cn_json(net, "doc", "list", "-c",
+                                                      net.cfg(county))),
+          "the step's file is not a document at the county")
+    b.get(cweb.base + "/report?id=" + rid)
+    check("现场照片.txt" in b.text(), "the steps table lacks the file:\n%s" % b.text())
 
     def acked():
         v = cn_json(net, "report", "show", rid, "-c", net.cfg(village))

@@ -14,7 +14,12 @@ and, for what a browser would not send, plain HTTP:
 - a GB18030 file and a UTF-8 file with a BOM import;
 - a viewer's import is refused (403) and the viewer sees no import form; a
   POST without the CSRF token is refused (403); a file over 8 MiB is refused
-  with a message on the page; none of them writes anything.
+  with a message on the page; none of them writes anything;
+- /records/template?type=R01 (and child with an example row) is byte for byte
+  what `carenet record template` prints, offered as a download from the
+  import form, and the example row passes a dry run; a read-only type is 404;
+- with 240 more children the records page shows 50 rows a page, with links
+  to the next and previous pages; the pages together are `record list`'s.
 Skipped (exit 77) when chromium or its driver is not installed."""
 
 import html
@@ -182,6 +187,53 @@ def refusals(net, vweb, village, h):
     check(len(children(net, village)) == before, "a refused import wrote records")
 
 
+def paging(net, village, h):
+    """The records page shows 50 rows a page; the pages together are the CLI's listing."""
+    path = write(net, "many.csv", ledger_data.csv_text([ledger_data.child(k)
+                                                        for k in range(400, 640)]))
+    cn(net, "record", "import", "-c", net.cfg(village), "--type", "child", path)
+    want = [r["id"] for r in children(net, village)]
+    per = 50  # web/pages_records.c, PAGE_ROWS
+    pages = (len(want) + per - 1) // per
+    got = []
+    for p in range(1, pages + 2):  # one past the end: the last page again
+        st, _, body = h.req("GET", "/records?type=child&page=%d" % p)
+        rows = re.findall(r'<tr><th scope="row"><a href="/records/edit\?id=([^"]+)"', body)
+        last = min(p, pages)
+        check(st == 200 and len(rows) == (per if last < pages else len(want) - per * (pages - 1))
+              and ('rel="next"' in body) == (last < pages) and
+              ('rel="prev"' in body) == (last > 1),
+              "page %d of %d (%d records): %d rows\n%s" % (p, pages, len(want), len(rows),
+                                                          text_of(body)[-600:]))
+        if p <= pages:
+            got += [html.unescape(r) for r in rows]
+    check(got == want, "the pages together are not the listing: %d of %d" % (len(got), len(want)))
+    print("%d records on %d pages of %d" % (len(want), pages, per))
+
+
+def templates(net, b, vweb, village, h):
+    """The template download: the CLI's bytes, a file name, a link on the page."""
+    import subprocess
+    for q, argv in (("type=R01", ["--type", "R01"]),
+                    ("type=child&example=1", ["--type", "child", "--example"])):
+        want = subprocess.run([net.carenet, "record", "template"] + argv, capture_output=True,
+                              timeout=30).stdout
+        st, hdr, body = h.req("GET", "/records/template?" + q)
+        check(st == 200 and body.encode("utf-8") == want and want.startswith(b"\xef\xbb\xbf"),
+              "template %s: %d, page %r, CLI %r" % (q, st, body[:200], want[:200]))
+        check("attachment" in hdr.get("Content-Disposition", "") and
+              hdr.get("Content-Type", "").startswith("text/csv"), "template headers: %s" % hdr)
+    st, body = multipart(h, "/records/import", {"csrf": h.csrf("/records"), "type": "child",
+                                               "dry_run": "1"}, {"file": ("t.csv", want)})
+    check(st == 200, "the example row's dry run: %d\n%s" % (st, text_of(body)[:1500]))
+    st, _, _ = h.req("GET", "/records/template?type=report")
+    check(st == 404, "a read-only type's template: %d" % st)
+    b.get(vweb.base + "/records?type=child")
+    link = b.d.find_element(b.By.ID, "template-example").get_attribute("href")
+    check(link.endswith("/records/template?type=child&example=1"), "the link: %s" % link)
+    print("templates: the CLI's bytes, linked from the import form; the example imports")
+
+
 def test(net, args):
     county, township, village = net.setup(1, 1)
     net.start_all()
@@ -207,6 +259,8 @@ def test(net, args):
         h.login("alice", PASSWORD)
         reader_problems(net, vweb, village, h)
         refusals(net, vweb, village, h)
+        templates(net, b, vweb, village, h)
+        paging(net, village, h)
     finally:
         if b:
             b.quit()

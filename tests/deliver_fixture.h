@@ -1,0 +1,76 @@
+/*
+ * deliver_fixture: the delivery-engine unit tests' scratch network
+ * (test_deliver, test_failover), over pki_fixture.h: a root CA (scope 53) and
+ * a county CA (530102) in T, identities issued and enrolled through the real
+ * subcommands, and the deliver_env stubs a test engine needs. Include once,
+ * instead of check.h and pki_fixture.h, from the test's only .c file.
+ */
+#ifndef CARENET_TESTS_DELIVER_FIXTURE_H
+#define CARENET_TESTS_DELIVER_FIXTURE_H
+
+#include "pki_fixture.h"
+
+/* T/a/b (b may be ""), malloc'd. */
+static inline char *path(const char *a, const char *b)
+{
+	char *p = malloc(strlen(T) + strlen(a) + strlen(b) + 3);
+	sprintf(p, "%s/%s%s%s", T, a, b[0] ? "/" : "", b);
+	return p;
+}
+
+/* T (fixture_open) with the root CA and the county CA; 0 or -1. */
+static inline int fixture_cas(const char *name)
+{
+	if (fixture_open(name) != 0)
+		return -1;
+	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("root"), "--scope", "53", "--name", "root",
+	              NULL),
+	          0);
+	CHECK_INT(run(cmd_ca, "ca", "init", "--dir", P("ca"), "--scope", "530102", "--name",
+	              "county CA", "--root", P("root"), NULL),
+	          0);
+	return 0;
+}
+
+/* An identity id issued by the county CA (its endpoint recorded there) and
+ * enrolled (with --parent-endpoint when parent_ep is not NULL); loaded. */
+static inline struct pki_self *fixture_identity(const char *id, const char *endpoint,
+                                                const char *parent_ep)
+{
+	char sha[65], why[256];
+	struct pki_self *self = NULL;
+
+	snprintf(sha, sizeof(sha), "%s", root_sha(P("root/ca.pem")));
+	CHECK_INT(run(cmd_init, "init", "--dir", P("%s", id), "--id", id, NULL), 0);
+	CHECK_INT(run(cmd_ca, "ca", "issue", "--ca", P("ca"), "--csr", P("%s/request.pem", id),
+	              "--endpoint", endpoint, "--out", P("%s/bundle", id), NULL),
+	          0);
+	CHECK_INT(parent_ep ? run(cmd_enroll, "enroll", P("%s/bundle", id), "--dir", P("%s", id),
+	                          "--root-sha256", sha, "--parent-endpoint", parent_ep, NULL)
+	                    : run(cmd_enroll, "enroll", P("%s/bundle", id), "--dir", P("%s", id),
+	                          "--root-sha256", sha, NULL),
+	          0);
+	CHECK(pki_self_load(P("%s/node.key", id), P("%s/node.pem", id), P("%s/chain.pem", id),
+	                    P("%s/curve.key", id), &self, why, sizeof(why)) == 0);
+	return self;
+}
+
+/* deliver_env stubs: a clock stopped at 1, no sessions, nothing to recheck. */
+static inline uint64_t fixed_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static inline int no_send(void *arg, const char *peer, int is_parent, const Carenet__Frame *f)
+{
+	(void)arg, (void)peer, (void)is_parent, (void)f;
+	return CN_ENOTREADY;
+}
+
+static inline void no_recheck(void *arg)
+{
+	(void)arg;
+}
+
+#endif
