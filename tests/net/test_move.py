@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """A village moves to another township mid-way through a directive's life
-(区划调整; issue 14 item 5) on a county, 2 townships and 2 villages each:
-every village imports children; the county issues a task to every village;
-village 530102001001 accepts it, then the county moves it to 530102002009;
-the village makes keys for its new id, the county CA issues it, the village
-(stopped) enrolls it into its data_dir and runs `carenet move apply`, and its
-node is SIGKILLed at a random moment of its start and again right after the
-switch committed (the switch is its first turn), and started again. Then: it acknowledges the task done at its new place and the
-county's matrix shows the old target done, once; the old township's ledger
-summary no longer counts its children, the new one's does, the county's total
-is unchanged and holds each child once, under the new id; `move status` at
-the county is complete with equal counts on each side; `compliance --json` at
-the county gives the same results before and after; apply run again changes
-nothing. OLD's certificate is revoked once the hand-over is complete, before
-the task is done. Last, a township merge (--township) moves the old township's
-other village: the county decides it, the old township stops counting it."""
+(区划调整; issue 14 item 5) on a county, 2 townships and 2 villages each.
+
+Every village imports children; the county issues a task to every village;
+village 530102001001 accepts it, then the county moves it to 530102002009
+(after the id rules' refusals). The village makes keys for its new id, the
+county CA issues it, it is enrolled over the village's data_dir. `move apply`
+is refused while the village runs, and while a record version it wrote is not
+yet acknowledged by its old township (SIGSTOPped: nothing may be lost); then
+it marks the switch. The node is SIGKILLed at a random moment of its start and
+again right after the switch is logged (just before or after its commit), and
+started again. Then: `move status` at the county is complete with equal counts
+on each side; the old township's ledger summary shows the children as moved,
+the new one's counts them, the county's total is unchanged and holds each
+child once, under the new id, re-keyed once; OLD's certificate is revoked; the
+village acknowledges the task done at its new place and the county's matrix
+shows the old target done, once; `compliance --json` at the county gives the
+same results before and after; apply run again says it is done. Last, a
+township merge (--township) moves the old township's other village."""
 
 import json
 import os
@@ -25,7 +28,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import EXIT_REFUSED, cn, cn_json, matrix, poll, show  # noqa: E402
+from ops import EXIT_REFUSED, Stopped, cn, cn_json, matrix, poll, show  # noqa: E402
 
 OLD, NEW = "530102001001", "530102002009"
 
@@ -122,6 +125,16 @@ def test(net, args):
     cfg_new = os.path.join(d, "node.cfg")
     r = cn(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD), code=EXIT_REFUSED)  # running
     check("stop it first" in r.stderr, r.stderr)
+    # a version its township has not acknowledged holds the switch back (nothing lost)
+    rid = sorted(r["id"] for r in cn_json(net, "record", "list", "-c", net.cfg(OLD), "--type",
+                                          "child"))[0]
+    with Stopped(net, t_old):
+        cn(net, "record", "update", "-c", net.cfg(OLD), rid, "--set", "address=新址1号")
+        net.stop(OLD)
+        r = cn(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD), code=EXIT_REFUSED)
+        check(r.stderr.startswith("carenet move apply:") and "not acknowledged" in r.stderr,
+              r.stderr)
+    net.start(OLD)
     poll(net, lambda: ((net.status(OLD) or {}).get("counters", {}).get("outbox_pending") == 0,
                        None), 30, "everything of %s acknowledged by its township" % OLD)
     net.stop(OLD)
@@ -173,8 +186,9 @@ def test(net, args):
     check(len(ids_c) == total == len(set(ids_c)), "county: %d rows, %d ids" % (
         len(ids_c), len(set(ids_c))))
     check(sorted((r["owner"], r["version"]) for r in kids if r["id"].startswith(OLD)) ==
-          [(NEW, 2)] * 4, "at the county: OLD's 4 children, each once, owned by NEW at "
-          "version 2 (re-keyed once): %s" % [(r["id"], r["owner"], r["version"]) for r in kids])
+          [(NEW, 2)] * 3 + [(NEW, 3)], "at the county: OLD's 4 children, each once, owned by "
+          "NEW, re-keyed once (the updated one at 3): %s" % [
+              (r["id"], r["owner"], r["version"]) for r in kids])
 
     # OLD's certificate revoked now that the hand-over is complete (certs/README.md)
     ca = os.path.join(net.dir, "ca-530102")
