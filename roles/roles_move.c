@@ -201,6 +201,8 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 			rc = step_emit(r, txn, m, "old", n, 0);
 		route->targets = (char **)&m->old_id;
 		route->ntargets = 1;
+	} else if (strlen(me) == 9 && at_or_above(me, m->new_id)) { /* the new township */
+		rc = step_emit(r, txn, m, "ready", 0, 0); /* it accepts NEW's items from now on */
 	}
 	return rc;
 }
@@ -222,8 +224,8 @@ int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	ok = (!strcmp(s->step, "old") && !strncmp(item->origin, s->old_id, 9) &&
 	      strlen(item->origin) == 9) ||
-	     (!strcmp(s->step, "new") && !strncmp(item->origin, s->new_id, 9) &&
-	      strlen(item->origin) == 9) ||
+	     ((!strcmp(s->step, "new") || !strcmp(s->step, "ready")) &&
+	      !strncmp(item->origin, s->new_id, 9) && strlen(item->origin) == 9) ||
 	     (!strcmp(s->step, "switched") && !strcmp(item->origin, s->new_id));
 	if (!ok || !at_or_above(me, item->origin) || !strcmp(me, item->origin) ||
 	    !at_or_above(me, from)) {

@@ -124,8 +124,26 @@ static void test_apply(size_t mi)
 		CHECK(!a.route.up);
 	}
 	CHECK_INT(apply(&t1, &county, mi, C, &a), 0); /* again: held, nothing more */
-	CHECK_INT(apply(&t2, &county, mi, C, &a), 0);
+	CHECK_INT(apply(&t2, &county, mi, C, &a), 0); /* the new township: ready */
 	CHECK_INT(a.ntargets, 0);
+	si = find_last(&t2, CARENET__ITEM__BODY_MOVE_STEP);
+	CHECK(si >= 0);
+	if (si >= 0) {
+		it = item_at(&t2, (size_t)si);
+		CHECK(it && !strcmp(it->move_step->step, "ready"));
+		carenet__item__free_unpacked(it, NULL);
+		CHECK_INT(apply(&county, &t2, (size_t)si, T2, &a), 0);
+		it = item_at(&t2, (size_t)si); /* the same step signed by T1: not T1's */
+		if (it) {
+			Carenet__Item f = CARENET__ITEM__INIT;
+			size_t fi;
+			f.body_case = CARENET__ITEM__BODY_MOVE_STEP;
+			f.move_step = it->move_step;
+			fi = craft(&t1, &f);
+			CHECK_INT(apply(&county, &t1, fi, T1, &a), CN_EROLE);
+			carenet__item__free_unpacked(it, NULL);
+		}
+	}
 	CHECK_INT(apply(&v11, &t1, forged_move(), T1, &a), CN_EROLE); /* only a county's */
 	CHECK_INT(apply(&v11, &county, mi, T1, &a), 0); /* the village, through T1 */
 	CHECK_INT(apply(&v21, &county, mi, T2, &a), CN_ESCOPE); /* not its business */

@@ -220,6 +220,8 @@ static const struct args_cmd status_cmd = {
     "carenet move status", "[-c CFG] [--json | --csv]",
     "The moves this node holds and the steps reported to it. At the county:\n"
     "issued, \"old\" (the old township applied it: the records it held of OLD),\n"
+    "\"ready\" (the new township holds it: the village may switch now; state\n"
+    "ready 待切换 when both townships have it),\n"
     "\"switched\" (the village took NEW: records re-keyed, directive states\n"
     "re-sent), \"new\" (the new township's records of NEW after the switch).\n"
     "complete 已完成 when the three counts agree (what the old parent held is\n"
@@ -248,6 +250,8 @@ static const char *move_state(const Carenet__MoveView *m, int *agree, const char
 		return *zh = "不一致", *agree ? "handing over" : "mismatch";
 	if (s)
 		return *zh = "已切换", "switched";
+	if (o && step_of(m, "ready"))
+		return *zh = "待切换", "ready";
 	return *zh = "已发布", "issued";
 }
 

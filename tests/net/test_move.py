@@ -117,6 +117,8 @@ def test(net, args):
     for node in (t_old, t_new, OLD):
         poll(net, lambda: (len(status_json(net, node)[0]) == 1, None), 30,
              "%s holds the move" % node)
+    poll(net, lambda: (status_json(net, county)[0][0]["state"] == "ready",
+                       status_json(net, county)[0]), 30, "ready: both townships hold the move")
     poll(net, lambda: (children(summary(net, t_old)) == 3, summary(net, t_old)), 30,
          "the old township stops counting %s" % OLD)
 
@@ -168,7 +170,7 @@ def test(net, args):
     poll(net, lambda: ((net.status(NEW) or {}).get("counters", {}).get("outbox_pending") == 0,
                        None), 30, "nothing left queued at %s (none for its old township)" % NEW)
     steps = {s["step"]: s for s in m["steps"]}
-    check(set(steps) == {"old", "switched", "new"} and m["agree"], m)
+    check(set(steps) == {"old", "ready", "switched", "new"} and m["agree"], m)
     check(steps["old"]["office"] == t_old and steps["new"]["office"] == t_new and
           steps["switched"]["office"] == NEW, m)
     check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
@@ -224,8 +226,9 @@ def test(net, args):
           "a second merge moves nothing")
     poll(net, lambda: (children(summary(net, t_old)) == 0, summary(net, t_old)), 30,
          "the old township counts no village")
-    st, rc = status_json(net, county)
-    check(rc == 1 and [m["state"] for m in st] == ["complete", "issued"], st)
+    poll(net, lambda: ([m["state"] for m in status_json(net, county)[0]] == ["complete", "ready"],
+                       status_json(net, county)), 30, "the second move ready, the first complete")
+    check(status_json(net, county)[1] == 1, "move status exits 1 while a move is not complete")
 
 
 if __name__ == "__main__":
