@@ -28,8 +28,7 @@ static int village_id(const char *id)
 
 /* ---- steps: STORE_META "move:s:" OLD '\0' office '\0' step -> MoveStep */
 
-static size_t step_key(char *key, size_t len, const char *old, const char *office,
-                       const char *step)
+static size_t step_key(char *key, size_t len, const char *old, const char *office, const char *step)
 {
 	int n = snprintf(key, len, "move:s:%s%c%s%c%s", old, 0, office, 0, step);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
@@ -92,24 +91,34 @@ static int move_check(struct roles *r, MDB_txn *txn, const char *old, const char
 		return REFUSE(CN_EINVAL, "%s and %s must be village ids (12 digits) of this county",
 		              old, nw);
 	if (strncmp(old, nw, 9) == 0)
-		return REFUSE(CN_EINVAL, "%s and %s are under the same township: a move goes to "
-		              "another township", old, nw);
+		return REFUSE(CN_EINVAL,
+		              "%s and %s are under the same township: a move goes to "
+		              "another township",
+		              old, nw);
 	if (registry_get(r->env.store, txn, old, &role, name, sizeof(name)) != 0 ||
 	    moved_to(r->env.store, txn, old, x, sizeof(x)) == 0)
-		return REFUSE(CN_ENOTFOUND, "%s is not a village known here (carenet offices "
-		              "lists them; moved already?)", old);
+		return REFUSE(CN_ENOTFOUND,
+		              "%s is not a village known here (carenet offices "
+		              "lists them; moved already?)",
+		              old);
 	if (moved_from(r->env.store, txn, old, x, sizeof(x)) == 0)
-		return REFUSE(CN_EROLE, "%s moved here from %s: it cannot move again in this "
-		              "version", old, x);
+		return REFUSE(CN_EROLE,
+		              "%s moved here from %s: it cannot move again in this "
+		              "version",
+		              old, x);
 	snprintf(t, sizeof(t), "%.9s", nw);
 	if (registry_get(r->env.store, txn, t, &role, name, sizeof(name)) != 0)
-		return REFUSE(CN_ENOTFOUND, "the township %s of %s is not known here (carenet "
-		              "offices)", t, nw);
+		return REFUSE(CN_ENOTFOUND,
+		              "the township %s of %s is not known here (carenet "
+		              "offices)",
+		              t, nw);
 	if (registry_get(r->env.store, txn, nw, &role, name, sizeof(name)) == 0 ||
 	    moved_from(r->env.store, txn, nw, x, sizeof(x)) == 0 ||
 	    moved_to(r->env.store, txn, nw, x, sizeof(x)) == 0)
-		return REFUSE(CN_EEXIST, "%s is in use (an office, or a move's id): choose a "
-		              "free code", nw);
+		return REFUSE(CN_EEXIST,
+		              "%s is in use (an office, or a move's id): choose a "
+		              "free code",
+		              nw);
 	return 0;
 }
 
@@ -140,12 +149,13 @@ static int move_txn(MDB_txn *txn, void *arg)
 	it.move = &m;
 	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0)
 		return rc;
-	return roles_audit(r, txn, r->env.me->id, "move", m.old_id, "village %s moves to %s "
-	                   "(township %.9s to %s)", m.old_id, m.new_id, m.old_id, town);
+	return roles_audit(r, txn, r->env.me->id, "move", m.old_id,
+	                   "village %s moves to %s "
+	                   "(township %.9s to %s)",
+	                   m.old_id, m.new_id, m.old_id, town);
 }
 
-int roles_move_req(struct roles *r, const Carenet__ControlRequest *req,
-                   Carenet__ControlReply *rep)
+int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
 {
 	struct mvreq a = {r, req->move, ""};
 	int rc = r->env.write(r->env.arg, move_txn, &a);
@@ -176,9 +186,10 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if (origin->role != PKI_ROLE_COUNTY || !at_or_above(origin->id, m->old_id) ||
 	    !at_or_above(origin->id, m->new_id) || !at_or_above(origin->id, me) ||
 	    at_or_above(me, from) || !strncmp(m->old_id, m->new_id, 9)) {
-		roles_why(why, whylen, "a move of %s from %s (via %s): only the county of both ids "
-		          "moves a village, to another township, down the tree", m->old_id,
-		          item->origin, from);
+		roles_why(why, whylen,
+		          "a move of %s from %s (via %s): only the county of both ids "
+		          "moves a village, to another township, down the tree",
+		          m->old_id, item->origin, from);
 		return CN_EROLE;
 	}
 	if (!at_or_above(me, m->old_id) && !at_or_above(me, m->new_id)) {
@@ -208,8 +219,8 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 }
 
 int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
-                    const struct pki_identity *origin, const char *from,
-                    struct roles_route *route, char *why, size_t whylen)
+                    const struct pki_identity *origin, const char *from, struct roles_route *route,
+                    char *why, size_t whylen)
 {
 	const Carenet__MoveStep *s = item->move_step;
 	const char *me = r->env.me->id;
@@ -229,11 +240,14 @@ int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	     (!strcmp(s->step, "switched") && !strcmp(item->origin, s->new_id));
 	if (!ok || !at_or_above(me, item->origin) || !strcmp(me, item->origin) ||
 	    !at_or_above(me, from)) {
-		roles_why(why, whylen, "move step %.16s from %s (via %s): not that office's step, "
-		          "or not from below", s->step, item->origin, from);
+		roles_why(why, whylen,
+		          "move step %.16s from %s (via %s): not that office's step, "
+		          "or not from below",
+		          s->step, item->origin, from);
 		return CN_EROLE;
 	}
-	if ((rc = moved_get(r->env.store, txn, s->old_id, &m)) != 0 || strcmp(m->new_id, s->new_id)) {
+	if ((rc = moved_get(r->env.store, txn, s->old_id, &m)) != 0 ||
+	    strcmp(m->new_id, s->new_id)) {
 		roles_why(why, whylen, "move step of %s to %s: no such move held here", s->old_id,
 		          s->new_id);
 		carenet__move__free_unpacked(m, NULL);
@@ -302,13 +316,15 @@ static int do_switch(struct roles *r, MDB_txn *txn, const char *old)
 	if (rc == 0 && (rc = records_rekey(r, txn, old, r->env.me->id, &nrec)) == 0 &&
 	    (rc = resend_states(r, txn, &nst)) == 0 &&
 	    (rc = step_emit(r, txn, m, "switched", nrec, nst)) == 0)
-		rc = roles_audit(r, txn, r->env.me->id, "move", old, "switched from %s to %s: %llu "
-		                 "records re-keyed, %llu states re-sent", old, r->env.me->id,
-		                 (unsigned long long)nrec, (unsigned long long)nst);
+		rc = roles_audit(r, txn, r->env.me->id, "move", old,
+		                 "switched from %s to %s: %llu "
+		                 "records re-keyed, %llu states re-sent",
+		                 old, r->env.me->id, (unsigned long long)nrec,
+		                 (unsigned long long)nst);
 	if (rc == 0)
 		log_notice("move: this office is now %s (was %s): %llu records re-keyed, %llu "
-		           "directive states re-sent to the new township", r->env.me->id, old,
-		           (unsigned long long)nrec, (unsigned long long)nst);
+		           "directive states re-sent to the new township",
+		           r->env.me->id, old, (unsigned long long)nrec, (unsigned long long)nst);
 	else
 		log_error("move: the switch from %s to %s failed: %s", old, r->env.me->id,
 		          cn_strerror(rc));
@@ -332,7 +348,8 @@ int move_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 	if (move_next_due(r) == UINT64_MAX)
 		return 0;
 	if ((rc = store_err(mdb_get(txn, db, &k, &v), "move switch")) == CN_ENOTFOUND) {
-		r->move_checked = 1; /* nothing pending (set only when read absent: a replay redoes it) */
+		r->move_checked =
+		    1; /* nothing pending (set only when read absent: a replay redoes it) */
 		return 0;
 	}
 	if (rc != 0 || v.mv_size >= sizeof(old))

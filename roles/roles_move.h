@@ -28,11 +28,10 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                const struct pki_identity *origin, const char *from, struct roles_route *route,
                char *why, size_t whylen);
 int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
-                    const struct pki_identity *origin, const char *from,
-                    struct roles_route *route, char *why, size_t whylen);
+                    const struct pki_identity *origin, const char *from, struct roles_route *route,
+                    char *why, size_t whylen);
 /* Control requests move (160) and move_status (161): rep->moves. */
-int roles_move_req(struct roles *r, const Carenet__ControlRequest *req,
-                   Carenet__ControlReply *rep);
+int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
 int roles_move_status(struct roles *r, const Carenet__ControlRequest *req,
                       Carenet__ControlReply *rep);
 void roles_move_free(Carenet__ControlReply *rep);

@@ -76,16 +76,16 @@ static void test_rules(void)
 	CHECK(strstr(err, "county") != NULL);
 	CHECK_INT(move(&county, V11, "530102001009", err), CN_EINVAL); /* same township */
 	CHECK(strstr(err, "same township") != NULL);
-	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST); /* NEW in use */
+	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST);               /* NEW in use */
 	CHECK_INT(move(&county, "530102001009", NEW, err), CN_ENOTFOUND); /* OLD unknown */
 	CHECK_INT(move(&county, V11, "530102003001", err), CN_ENOTFOUND); /* no such township */
-	CHECK_INT(move(&county, T1, NEW, err), CN_EINVAL); /* not a village */
-	CHECK_INT(move(&county, V11, "530103002001", err), CN_EINVAL); /* another county */
+	CHECK_INT(move(&county, T1, NEW, err), CN_EINVAL);                /* not a village */
+	CHECK_INT(move(&county, V11, "530103002001", err), CN_EINVAL);    /* another county */
 	CHECK_INT(v11_listed(&county), 1);
 	CHECK_INT(move(&county, V11, NEW, err), 0);
 	CHECK_INT(v11_listed(&county), 0); /* moved away: no longer expanded or listed */
 	CHECK_INT(move(&county, V11, NEW, err), CN_ENOTFOUND); /* once */
-	CHECK_INT(move(&county, V12, NEW, err), CN_EEXIST);   /* NEW taken by the move */
+	CHECK_INT(move(&county, V12, NEW, err), CN_EEXIST);    /* NEW taken by the move */
 }
 
 /* A Move originated by the old township itself. */
@@ -145,9 +145,9 @@ static void test_apply(size_t mi)
 		}
 	}
 	CHECK_INT(apply(&v11, &t1, forged_move(), T1, &a), CN_EROLE); /* only a county's */
-	CHECK_INT(apply(&v11, &county, mi, T1, &a), 0); /* the village, through T1 */
-	CHECK_INT(apply(&v21, &county, mi, T2, &a), CN_ESCOPE); /* not its business */
-	CHECK_INT(apply(&county, &county, mi, T1, &a), CN_EROLE); /* up the tree: refused */
+	CHECK_INT(apply(&v11, &county, mi, T1, &a), 0);               /* the village, through T1 */
+	CHECK_INT(apply(&v21, &county, mi, T2, &a), CN_ESCOPE);       /* not its business */
+	CHECK_INT(apply(&county, &county, mi, T1, &a), CN_EROLE);     /* up the tree: refused */
 }
 
 /* NEW's status of the county's task: relayed by T2 untracked, counted against V11 once. */

@@ -37,7 +37,8 @@ static const struct args_opt village_opts[] = {
      "under OLD moves under NEW, to the lowest free codes"},
     {0}};
 static const struct args_cmd village_cmd = {
-    "carenet move village", "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)\n"
+    "carenet move village",
+    "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)\n"
     "--township OLDT NEWT [-c CFG] [--json]",
     "At the county: village OLD (12 digits, known here) moves to NEW, a free code\n"
     "under another township of this county (区划调整). The county originates a\n"
@@ -141,7 +142,8 @@ static int move_township(const struct config *cfg, const char *ot, const char *n
 		json_finish(&j);
 	} else if (rc == 0) {
 		printf(ntaken ? "%zu villages of %s move to %s; each switches with carenet move "
-		                "apply\n" : "%zu villages known under %s: nothing to move to %s\n",
+		                "apply\n"
+		              : "%zu villages known under %s: nothing to move to %s\n",
 		       ntaken, ot, nt);
 	}
 out:
@@ -176,9 +178,10 @@ static int move_village(int argc, char **argv)
 	nw = argv[a.ind + 1];
 	want = town ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
 	if (pki_role_from_id(old) != want || pki_role_from_id(nw) != want)
-		return args_usage_error(&village_cmd, "OLD and NEW are %s codes (%s digits): got "
-		                        "%.20s and %.20s", town ? "township" : "village",
-		                        town ? "9" : "12", old, nw);
+		return args_usage_error(&village_cmd,
+		                        "OLD and NEW are %s codes (%s digits): got "
+		                        "%.20s and %.20s",
+		                        town ? "township" : "village", town ? "9" : "12", old, nw);
 	if ((rc = cli_config("carenet move", cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
 	if (town) {
@@ -295,8 +298,8 @@ static void status_json(const Carenet__ControlReply *rep)
 
 static void status_rows(const Carenet__ControlReply *rep, const char *tz, int csv)
 {
-	static const char *const head[] = {"move", "old", "new", "state", "state_zh", "office",
-	                                   "step", "records", "statuses", "at"};
+	static const char *const head[] = {"move",   "old",  "new",     "state",    "state_zh",
+	                                   "office", "step", "records", "statuses", "at"};
 	struct table t;
 
 	table_init(&t, 8);
@@ -304,10 +307,11 @@ static void status_rows(const Carenet__ControlReply *rep, const char *tz, int cs
 		csv_write_bom(stdout);
 		csv_write_row(stdout, head, 10);
 	} else {
-		table_add(&t, (const char *[]){cli_tr("old", "原编码"), cli_tr("new", "新编码"),
-		                               cli_tr("state", "状态"), cli_tr("office", "单位"),
-		                               cli_tr("step", "步骤"), cli_tr("records", "记录"),
-		                               cli_tr("statuses", "状态回执"), cli_tr("at", "时间")});
+		table_add(&t,
+		          (const char *[]){cli_tr("old", "原编码"), cli_tr("new", "新编码"),
+		                           cli_tr("state", "状态"), cli_tr("office", "单位"),
+		                           cli_tr("step", "步骤"), cli_tr("records", "记录"),
+		                           cli_tr("statuses", "状态回执"), cli_tr("at", "时间")});
 	}
 	for (size_t i = 0; i < rep->n_moves; i++) {
 		const Carenet__MoveView *m = rep->moves[i];
@@ -319,17 +323,20 @@ static void status_rows(const Carenet__ControlReply *rep, const char *tz, int cs
 			char nrec[24], nst[24], at[32];
 			snprintf(nrec, sizeof(nrec), "%llu",
 			         (unsigned long long)(s ? s->records : m->records_here));
-			snprintf(nst, sizeof(nst), "%llu", (unsigned long long)(s ? s->statuses : 0));
+			snprintf(nst, sizeof(nst), "%llu",
+			         (unsigned long long)(s ? s->statuses : 0));
 			cli_csv_time(s ? s->at : m->at, tz, at, sizeof(at));
 			if (csv)
-				csv_write_row(stdout, (const char *[]){m->id, m->old_id, m->new_id, st,
-				                                       zh, s ? s->office : "(here)",
-				                                       s ? s->step : "held", nrec, nst,
-				                                       at}, 10);
+				csv_write_row(stdout,
+				              (const char *[]){m->id, m->old_id, m->new_id, st, zh,
+				                               s ? s->office : "(here)",
+				                               s ? s->step : "held", nrec, nst, at},
+				              10);
 			else
-				table_add(&t, (const char *[]){m->old_id, m->new_id, cli_tr(st, zh),
-				                               s ? s->office : cli_tr("here", "本级"),
-				                               s ? s->step : "held", nrec, nst, at});
+				table_add(&t,
+				          (const char *[]){m->old_id, m->new_id, cli_tr(st, zh),
+				                           s ? s->office : cli_tr("here", "本级"),
+				                           s ? s->step : "held", nrec, nst, at});
 		}
 	}
 	if (!csv) {
@@ -476,10 +483,11 @@ static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 	}
 	snprintf(p->old, sizeof(p->old), "%s", owner);
 	if ((rc = moved_to(st, txn, owner, nw, sizeof(nw))) != 0 || strcmp(nw, p->nw) != 0) {
-		snprintf(p->why, sizeof(p->why),
-		         "the store of %s holds no move of it to %s (%s): the county's carenet move "
-		         "must reach the village first (carenet move status -c ITS_OLD_CFG)",
-		         owner, p->nw, rc == 0 ? nw : "none");
+		snprintf(
+		    p->why, sizeof(p->why),
+		    "the store of %s holds no move of it to %s (%s): the county's carenet move "
+		    "must reach the village first (carenet move status -c ITS_OLD_CFG)",
+		    owner, p->nw, rc == 0 ? nw : "none");
 		return rc && rc != CN_ENOTFOUND ? rc : CN_EROLE;
 	}
 	if ((rc = old_queue_empty(txn, st, owner, p)) != 0)
@@ -532,18 +540,21 @@ static int carry_key(const char *prog, const struct config *cfg, const char *old
 	a = realpath(old->data_dir, NULL);
 	b = realpath(cfg->data_dir, NULL);
 	if (!a || !b || strcmp(a, b) != 0) {
-		fprintf(stderr, "%s: %s and %s name different data_dir (%s, %s): enroll NEW with "
-		        "--data-dir %s\n", prog, oldpath, "the new configuration", old->data_dir,
-		        cfg->data_dir, old->data_dir);
+		fprintf(stderr,
+		        "%s: %s and %s name different data_dir (%s, %s): enroll NEW with "
+		        "--data-dir %s\n",
+		        prog, oldpath, "the new configuration", old->data_dir, cfg->data_dir,
+		        old->data_dir);
 		rc = CN_EINVAL;
 	} else if ((rc = util_read_file(old->records_key_file, 4096, &k1, &l1)) != 0) {
 		fprintf(stderr, "%s: cannot read the records key %s: %s\n", prog,
 		        old->records_key_file, cn_strerror(rc));
 	} else if (util_read_file(cfg->records_key_file, 4096, &k2, &l2) == 0) {
 		if (l1 != l2 || memcmp(k1, k2, l1) != 0) {
-			fprintf(stderr, "%s: %s is another records key than %s: remove it (the "
-			        "data_dir opens only with the old one)\n", prog,
-			        cfg->records_key_file, old->records_key_file);
+			fprintf(stderr,
+			        "%s: %s is another records key than %s: remove it (the "
+			        "data_dir opens only with the old one)\n",
+			        prog, cfg->records_key_file, old->records_key_file);
 			rc = CN_EEXIST;
 		}
 	} else if ((rc = util_write_file(cfg->records_key_file, k1, l1, 0600, 1)) != 0) {
@@ -571,11 +582,12 @@ static void apply_print(const struct apply *p, int as_json)
 		json_finish(&j);
 	} else if (!strcmp(p->state, "marked")) {
 		printf("the store is now %s's (was %s); start the node: its first turn re-keys the "
-		       "records and re-sends the directive states to the new township\n", p->nw,
-		       p->old);
+		       "records and re-sends the directive states to the new township\n",
+		       p->nw, p->old);
 	} else {
 		printf("%s has switched already (carenet move status at the county shows the "
-		       "hand-over)\n", p->nw);
+		       "hand-over)\n",
+		       p->nw);
 	}
 }
 
@@ -593,8 +605,10 @@ static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
 	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
 	if ((rc = node_check(cfg, id, sizeof(id), &role)) != 0 || role != PKI_ROLE_VILLAGE) {
-		fprintf(stderr, "%s: %s is not a usable village identity (see above): enroll NEW's "
-		        "bundle first\n", prog, cfgpath);
+		fprintf(stderr,
+		        "%s: %s is not a usable village identity (see above): enroll NEW's "
+		        "bundle first\n",
+		        prog, cfgpath);
 		rc = rc ? rc : CN_EROLE;
 		goto out;
 	}
@@ -642,7 +656,8 @@ static int move_apply(int argc, char **argv)
 	if ((rc = args_operands(&a, 0, 0)) != 0)
 		return rc;
 	if (!oldpath)
-		return args_usage_error(&apply_cmd, "give --old OLDCFG, the configuration it ran with");
+		return args_usage_error(&apply_cmd,
+		                        "give --old OLDCFG, the configuration it ran with");
 	return apply_run(cfgpath, oldpath, as_json);
 }
 

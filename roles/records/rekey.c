@@ -75,7 +75,8 @@ static int ids_of(struct roles *r, MDB_txn *txn, const char *office, struct strv
 		Carenet__StoredRecord *sr; /* the head only: the owner, nothing opened */
 		if (k.mv_size < 3 || memcmp(k.mv_data, "r:", 2) != 0)
 			break;
-		if (!(sr = carenet__stored_record__unpack(NULL, d.mv_size, d.mv_data)) || !sr->head) {
+		if (!(sr = carenet__stored_record__unpack(NULL, d.mv_size, d.mv_data)) ||
+		    !sr->head) {
 			carenet__stored_record__free_unpacked(sr, NULL);
 			ret = CN_ESTORE;
 			break;
@@ -102,8 +103,8 @@ int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint6
 
 /* Version v+1 of record id, owned by nw: stored, indexed, emitted; 1 if
  * skipped (frozen: being transferred to another village). */
-static int rekey_one(struct roles *r, MDB_txn *txn, const char *id, const char *old,
-                     const char *nw, uint64_t now)
+static int rekey_one(struct roles *r, MDB_txn *txn, const char *id, const char *old, const char *nw,
+                     uint64_t now)
 {
 	Carenet__Field fbuf[REC_MAX_FIELDS], *fp[REC_MAX_FIELDS];
 	char *changed[REC_MAX_FIELDS];
