@@ -19,6 +19,8 @@ shows the old target done, once; `compliance --json` at the county gives the
 same results before and after; apply run again says it is done. Last, a
 township merge (--township) moves the old township's other village."""
 
+import csv
+import io
 import json
 import os
 import random
@@ -229,6 +231,11 @@ def test(net, args):
     poll(net, lambda: ([m["state"] for m in status_json(net, county)[0]] == ["complete", "ready"],
                        status_json(net, county)), 30, "the second move ready, the first complete")
     check(status_json(net, county)[1] == 1, "move status exits 1 while a move is not complete")
+    r = cn(net, "move", "status", "-c", net.cfg(county), "--csv", code=1)
+    check(r.stdout.startswith("\ufeff"), "--csv begins with a BOM")
+    rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"))))
+    check(len(rows) == (4 + 1) + (2 + 1) and {x["state"] for x in rows} == {"complete", "ready"}
+          and {x["step"] for x in rows} == {"held", "old", "ready", "switched", "new"}, rows)
 
 
 if __name__ == "__main__":
