@@ -423,6 +423,8 @@ static const struct handler handlers[] = {
     ROW(COMPLIANCE, "compliance", roles_req, 0),
     ROW(FINDING_LIST, "finding_list", roles_req, 0),
     ROW(BULLETIN, "bulletin", roles_req, 1),
+    ROW(MOVE, "move", roles_req, 1),
+    ROW(MOVE_STATUS, "move_status", roles_req, 0),
 };
 #undef ROW
 

@@ -172,6 +172,10 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 		rt->targets = it->record_transfer->down;
 		rt->ntargets = it->record_transfer->n_down;
 		break;
+	case CARENET__ITEM__BODY_MOVE: /* the county's: down to the old village, the new township */
+		rt->targets = it->move->down;
+		rt->ntargets = it->move->n_down;
+		break;
 	case CARENET__ITEM__BODY_REPORT_STEP: /* up, and down to the reporting office */
 		rt->up = 1;
 		rt->targets = &it->report_step->office;

@@ -83,6 +83,7 @@ unsigned deliver_lane_of(const Carenet__Item *it)
 		return 0;
 	case CARENET__ITEM__BODY_RECORD_VERSION: /* records and documents: the bulk lane */
 	case CARENET__ITEM__BODY_DOC_CHUNK:
+	case CARENET__ITEM__BODY_MOVE_STEP: /* after the versions it counts (roles_move.c) */
 		return 2;
 	default:
 		return 1;

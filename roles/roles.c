@@ -16,6 +16,7 @@
 #include "reports.h"
 #include "roles_reports.h"
 #include "roles_rollup.h"
+#include "roles_move.h"
 #include "err.h"
 #include "roles_int.h"
 
@@ -194,6 +195,10 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return tally_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_FINDING:
 		return roles_finding_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_MOVE:
+		return move_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_MOVE_STEP:
+		return move_step_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;
@@ -203,8 +208,10 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 uint64_t roles_next_due(struct roles *r)
 {
 	uint64_t a = deadline_next_due(r), b = reports_next_due(r), c = rollup_next_due(r);
+	uint64_t d = move_next_due(r);
 
 	a = a < b ? a : b;
+	a = a < d ? a : d;
 	return a < c ? a : c;
 }
 
@@ -214,6 +221,8 @@ int roles_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 
 	if (rc == 0)
 		rc = reports_fire(r, txn, now);
+	if (rc == 0)
+		rc = move_fire(r, txn, now);
 	return rc ? rc : rollup_fire(r, txn, now);
 }
 

@@ -35,6 +35,7 @@
 #include "roles_bulletin.h"
 #include "roles_reports.h"
 #include "roles_rollup.h"
+#include "roles_move.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +283,8 @@ static const struct roles_handler handlers[] = {
     ROW(COMPLIANCE, compliance_req),
     ROW(FINDING_LIST, finding_list_req),
     ROW(BULLETIN, bulletin_req),
+    ROW(MOVE, roles_move_req),
+    ROW(MOVE_STATUS, roles_move_status),
 };
 #undef ROW
 
@@ -321,6 +324,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	roles_bulletin_free(rep);
 	rollup_summary_free(rep);
 	rollup_view_free(rep);
+	roles_move_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

@@ -30,6 +30,7 @@ int cmd_standards(int argc, char **argv);  /* cli_compliance.c: standards list|s
 int cmd_compliance(int argc, char **argv); /* cli_compliance.c: evaluate standards */
 int cmd_attest(int argc, char **argv);     /* cli_attest.c: an attestation (R27) */
 int cmd_inspect(int argc, char **argv);    /* cli_inspect.c: an inspector asks a node */
+int cmd_move(int argc, char **argv);       /* cli_move.c: a village moves (区划调整) */
 int cmd_bulletin(int argc, char **argv);   /* cli_bulletin.c: the monthly bulletin */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */

@@ -36,6 +36,7 @@ static const struct args_sub subcommands[] = {
     {"inspect", cmd_inspect, "an inspector asks a node for its evaluation (督查)"},
     {"bulletin", cmd_bulletin, "the monthly bulletin of this subtree; --publish as a circular (月通报)"},
     {"attest", cmd_attest, "declare an attested indicator or another department's figure (声明)"},
+    {"move", cmd_move, "a village moves to another township: move, status, apply (区划调整)"},
     {"backup", cmd_backup, "a compacted, consistent copy of the node's store"},
     {"restore", cmd_restore, "put a backup in place of a stopped node's store"},
     {"web", cmd_web, "the operators' web interface of this office (网页; a process of its own)"},

@@ -4,6 +4,7 @@
  * no terminator).
  */
 #include "registry.h"
+#include "moved.h"
 #include "err.h"
 #include "log.h"
 
@@ -112,6 +113,8 @@ int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_r
 			continue;
 		memcpy(id, k.mv_data, k.mv_size);
 		id[k.mv_size] = 0;
+		if (moved_to(st, txn, id, name, sizeof(name)) == 0)
+			continue; /* moved away (moved.h): its new id is listed instead */
 		memcpy(name, nm, nl);
 		name[nl] = 0;
 		rc = fn(id, r, name, arg);

@@ -9,6 +9,7 @@
  * roles_store.c  the stored records (below), inside the caller's txn
  * roles_names.c  kind and state names
  * registry.c/.h  the offices known below this node
+ * moved.c/.h     the moves held here (OLD -> NEW), read by the domains
  *
  * May include: base/ and certs/ headers, generated protobuf headers, files of
  * this folder. Must not include anything from roles/ above it (roles.c,
@@ -41,6 +42,7 @@ struct roles {
 	char detail[1024];
 	char caller[256]; /* roles_set_caller: who asked, added to audit entries */
 	uint64_t rollup_due; /* roles_rollup.c: next month's start (0: not known yet) */
+	int move_checked;    /* roles_move.c: no switch pending (a village) */
 };
 
 /* A growable list of malloc'd strings. */

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "registry.h"
 #include "roles_int.h"
 #include "rules.h"
@@ -76,13 +77,17 @@ static uint64_t status_time(uint64_t reported, uint64_t issued, uint64_t now)
  * changed_at bounded (status_time), reported_at as reported; every state but
  * delivered appended to the row's history (old owns it: freed with it). */
 static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
-                      const Carenet__DirectiveRecord *rec, Carenet__TargetRow *old, int *stale)
+                      const Carenet__DirectiveRecord *rec, Carenet__TargetRow *old,
+                      const char *target, int *stale)
 {
 	const Carenet__StatusUpdate *s = item->status;
 	Carenet__TargetRow row;
 	int rc;
 
-	*stale = s->state == STATE_DELIVERED && old->state > STATE_DELIVERED;
+	/* a moved village re-sends its states under its new id (roles_move.c):
+	 * the same state again on OLD's row is a no-op, never a second entry */
+	*stale = (s->state == STATE_DELIVERED && old->state > STATE_DELIVERED) ||
+	         (strcmp(target, item->origin) != 0 && s->state == old->state);
 	if (*stale)
 		return 0;
 	if (s->state != STATE_DELIVERED &&
@@ -101,7 +106,57 @@ static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 			row.n_evidence = s->n_evidence;
 		}
 	}
-	return roles_put_row(r, txn, s->directive, item->origin, &row);
+	return roles_put_row(r, txn, s->directive, target, &row);
+}
+
+/* The row a status of item->origin updates: its own, or, for a village that
+ * moved here (moved.h), the row of its old id. CN_ENOTFOUND: none here. */
+static int row_of(struct roles *r, MDB_txn *txn, const Carenet__Item *item, char *target,
+                  size_t len, Carenet__TargetRow **row)
+{
+	int rc = roles_get_row(r, txn, item->status->directive, item->origin, row);
+
+	snprintf(target, len, "%s", item->origin);
+	if (rc != CN_ENOTFOUND || moved_from(r->env.store, txn, item->origin, target, len) != 0)
+		return rc;
+	return roles_get_row(r, txn, item->status->directive, target, row);
+}
+
+/* 1 if origin moved in from another township (moved.h): a status of it for a
+ * directive, or a target, this node does not track is relayed up untracked
+ * (its issuer counts it against the old id). */
+static int moved_in(struct roles *r, MDB_txn *txn, const char *origin)
+{
+	char old[PKI_ID_MAX];
+
+	return moved_from(r->env.store, txn, origin, old, sizeof(old)) == 0;
+}
+
+/* A status of a village that moved in, for a directive or a row not tracked
+ * here: relayed up by a township when the directive's issuer is above it
+ * (its issuer counts it against the old id); dropped and audited at the
+ * county (a moved village's status that matches nothing there is not its
+ * township's fault, so nothing is refused: no ban points for the relay). */
+static int relay_moved(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                       struct roles_route *route, char *why, size_t whylen)
+{
+	const Carenet__StatusUpdate *s = item->status;
+	const char *me = r->env.me->id, *dash = strrchr(s->directive, '-');
+	size_t il = dash ? (size_t)(dash - s->directive) : 0;
+
+	if (r->env.me->role == PKI_ROLE_COUNTY)
+		return roles_audit(r, txn, item->origin, "ignore", s->directive,
+		                   "status %s of %s (moved in): no such directive or target here",
+		                   roles_state_name(s->state), item->origin);
+	if (!il || il >= strlen(me) || strncmp(s->directive, me, il) != 0) {
+		roles_why(why, whylen, "status from %s (moved in) for directive %.64s, unknown "
+		          "here and not issued above %s", item->origin, s->directive, me);
+		return CN_ENOTFOUND;
+	}
+	route->up = 1;
+	return roles_audit(r, txn, item->origin, "relay", s->directive,
+	                   "status %s of %s (moved in) relayed up untracked",
+	                   roles_state_name(s->state), item->origin);
 }
 
 int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
@@ -111,7 +166,7 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	const Carenet__StatusUpdate *s = item->status;
 	Carenet__DirectiveRecord *rec = NULL;
 	Carenet__TargetRow *row = NULL;
-	char bounded[96] = "";
+	char bounded[96] = "", target[PKI_ID_MAX];
 	uint64_t when;
 	int rc, stale = 0;
 
@@ -129,12 +184,16 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if ((rc = status_check_payload(s->note, s->evidence, s->n_evidence, why, whylen)) != 0)
 		return rc;
 	if ((rc = roles_get_directive(r, txn, s->directive, &rec)) != 0) {
+		if (rc == CN_ENOTFOUND && moved_in(r, txn, item->origin))
+			goto relay;
 		if (rc == CN_ENOTFOUND)
 			roles_why(why, whylen, "status from %s for directive %.64s, unknown here",
 			          item->origin, s->directive);
 		goto out;
 	}
-	if ((rc = roles_get_row(r, txn, s->directive, item->origin, &row)) != 0) {
+	if ((rc = row_of(r, txn, item, target, sizeof(target), &row)) != 0) {
+		if (rc == CN_ENOTFOUND && moved_in(r, txn, item->origin))
+			goto relay;
 		if (rc == CN_ENOTFOUND) {
 			roles_why(why, whylen, "%s is not a target of directive %s", item->origin,
 			          s->directive);
@@ -142,7 +201,7 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		}
 		goto out;
 	}
-	if ((rc = update_row(r, txn, item, rec, row, &stale)) != 0)
+	if ((rc = update_row(r, txn, item, rec, row, target, &stale)) != 0)
 		goto out;
 	when = status_time(item->created, rec->created, roles_now(r));
 	if (when != item->created)
@@ -159,6 +218,9 @@ out:
 	carenet__directive_record__free_unpacked(rec, NULL);
 	carenet__target_row__free_unpacked(row, NULL);
 	return rc;
+relay:
+	rc = relay_moved(r, txn, item, route, why, whylen);
+	goto out;
 }
 
 /* A reminder reached this office as a target. */

@@ -365,7 +365,9 @@ int records_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		          (unsigned long long)m->version, (unsigned long long)cur);
 		return 0; /* a duplicate or older version: dropped, not forwarded */
 	}
-	if ((ret = rec_from_msg(&rc, m, why, whylen)) == 0 && (ret = rec_put(r, txn, &rc)) == 0 &&
+	memset(&rc, 0, sizeof(rc));
+	if ((ret = records_moved_mark(r, txn, m)) == 0 && (ret = rec_from_msg(&rc, m, why, whylen)) == 0 &&
+	    (ret = rec_put(r, txn, &rc)) == 0 &&
 	    !records_id_of(rc.id, rc.owner))
 		ret = records_owner_moved(r, txn, &rc);
 	rec_clear(&rc);

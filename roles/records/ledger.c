@@ -16,6 +16,7 @@
 
 #include "arr.h"
 #include "err.h"
+#include "moved.h"
 #include "records.h"
 
 struct sctx {
@@ -87,13 +88,30 @@ static int count_child(struct sctx *c, const struct rec *rc)
 	return 0;
 }
 
+/* A child of a village that moved out of this subtree: not counted, but
+ * shown as "moved_to" NEW (已迁出) under its old owner. */
+static int moved_away(struct sctx *c, MDB_txn *txn, const struct rec *rc)
+{
+	char nw[PKI_ID_MAX];
+	int ret;
+
+	if (strcmp(rc->t->name, "child") != 0)
+		return 0;
+	if ((ret = moved_to(c->r->env.store, txn, rc->owner, nw, sizeof(nw))) != 0)
+		return ret;
+	return count(c, rc->owner, "moved_to", nw);
+}
+
 static int count_one(struct sctx *c, MDB_txn *txn, const struct rec *rc)
 {
 	const char *name = rc->t->name;
 	char month[8];
+	int ret;
 
 	if (rc->closed || strncmp(rc->owner, c->office, strlen(c->office)) != 0)
 		return 0;
+	if ((ret = moved_out_of(c->r->env.store, txn, rc->owner, c->r->env.me->id)) != 0)
+		return ret < 0 ? ret : moved_away(c, txn, rc); /* to another township (moved.h) */
 	if (!strcmp(name, "child"))
 		return leaving(c->r, txn, rc) ? 0 : count_child(c, rc);
 	if (!strcmp(name, "staff"))

@@ -151,6 +151,7 @@ void rec_review_clear(struct rec_review *rv);
 /* none, pending (changed since the review), approved or returned. */
 const char *rec_review_state(const struct rec *rc, const struct rec_review *rv);
 int rec_transfer_get(struct roles *r, MDB_txn *txn, const char *id, struct rec_xfer *out);
+int rec_transfer_put(struct roles *r, MDB_txn *txn, const char *id, const struct rec_xfer *x);
 /* A received version's owner may write it: its id's owner without a
  * transfer; with one, the old owner up to the transfer's version and the
  * new owner after it. CN_EINVAL / CN_EROLE with why. */
@@ -173,6 +174,20 @@ int records_transfer_req(struct roles *r, const Carenet__RecordTransferRequest *
                          Carenet__ControlReply *rep);
 int records_accept_req(struct roles *r, const Carenet__RecordShowRequest *q,
                        Carenet__ControlReply *rep);
+
+/* ---- rekey.c: a village that moved (区划调整; roles/roles_move.c, core/moved.h) ---- */
+/* 1 if m's owner is a village that moved in from old (moved.h) and the
+ * record is old's (its id, or the owner held here): NEW writes it on. */
+int records_moved_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m);
+/* Before a received version of such a record is stored: records the move as
+ * a transfer (x:, from old to the owner at the version before), so the
+ * transfer rules and the "o:" index apply from then on. */
+int records_moved_mark(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m);
+/* At the village, switching: every current record owned by old gets a new
+ * version owned by nw (same fields), stored and emitted; *n counts them. */
+int records_rekey(struct roles *r, MDB_txn *txn, const char *old, const char *nw, uint64_t *n);
+/* Records held here whose owner is office (open or closed). */
+int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint64_t *n);
 
 /* ---- ledger.c ---- */
 /* Control request ledger_summary (rep->summary). */

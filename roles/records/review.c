@@ -145,21 +145,34 @@ int rec_transfer_get(struct roles *r, MDB_txn *txn, const char *id, struct rec_x
 	return 0;
 }
 
-static int transfer_put(struct roles *r, MDB_txn *txn, const Carenet__RecordTransfer *t)
+int rec_transfer_put(struct roles *r, MDB_txn *txn, const char *id, const struct rec_xfer *x)
 {
 	Carenet__StoredTransfer s = CARENET__STORED_TRANSFER__INIT;
 	uint8_t buf[512];
 	size_t len;
 
-	s.from_owner = t->from_owner;
-	s.to = t->to;
-	s.version = t->record->version;
-	s.at = t->at;
-	s.by = t->by;
+	s.from_owner = (char *)x->from;
+	s.to = (char *)x->to;
+	s.version = x->version;
+	s.at = x->at;
+	s.by = (char *)x->by;
 	if ((len = carenet__stored_transfer__get_packed_size(&s)) > sizeof(buf))
 		return CN_ETOOBIG;
 	carenet__stored_transfer__pack(&s, buf);
-	return put_raw(r, txn, 'x', t->id, buf, len);
+	return put_raw(r, txn, 'x', id, buf, len);
+}
+
+static int transfer_put(struct roles *r, MDB_txn *txn, const Carenet__RecordTransfer *t)
+{
+	struct rec_xfer x;
+
+	memset(&x, 0, sizeof(x));
+	snprintf(x.from, sizeof(x.from), "%s", t->from_owner);
+	snprintf(x.to, sizeof(x.to), "%s", t->to);
+	snprintf(x.by, sizeof(x.by), "%s", t->by);
+	x.version = t->record->version;
+	x.at = t->at;
+	return rec_transfer_put(r, txn, t->id, &x);
 }
 
 /* "o:" type '\0' owner '\0' id: records whose owner is not the one their id
@@ -190,8 +203,8 @@ int records_owner_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion
 	int ret = rec_transfer_get(r, txn, m->id, &x);
 
 	if (ret == CN_ENOTFOUND) {
-		if (records_id_of(m->id, m->owner))
-			return 0;
+		if (records_id_of(m->id, m->owner) || records_moved_ok(r, txn, m) == 1)
+			return 0; /* its own, or its old id's (rekey.c: a village moved) */
 		roles_why(why, wl, "record id %.64s is not of its owner %s", m->id, m->owner);
 		return CN_EINVAL;
 	}

@@ -1,0 +1,39 @@
+/*
+ * roles_move: a village moves to another township of its county (区划调整;
+ * issue 14 item 5; docs/design.md "Moves"). Roles top: it spans the
+ * directives (statuses re-sent) and the records (re-keyed) domains.
+ *
+ * - `carenet move OLD NEW` at the county (control 160): checked, the Move
+ *   item (items.proto 30) originated down to the old village (through the
+ *   old township) and the new township, and the map kept (core/moved.h).
+ * - Each of those applies it (move_apply): keeps the map; the old township
+ *   reports its step "old" (the records it holds of OLD) up.
+ * - The village switches (`carenet move apply`, then its first turn: the
+ *   "move:switch" mark in STORE_META, move_fire): every record of OLD
+ *   re-keyed to NEW (records/rekey.c), the state of every directive in its
+ *   inbox re-sent as NEW's, its step "switched" emitted after them on the
+ *   bulk lane; one transaction.
+ * - The new township, on the village's "switched", reports "new" (the
+ *   records it holds of NEW then); the county keeps every step
+ *   (move_step_apply) and `carenet move status` (control 161) shows them.
+ */
+#ifndef CARENET_ROLES_MOVE_H
+#define CARENET_ROLES_MOVE_H
+
+#include "roles_int.h"
+
+uint64_t move_next_due(struct roles *r);
+int move_fire(struct roles *r, MDB_txn *txn, uint64_t now);
+int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+               const struct pki_identity *origin, const char *from, struct roles_route *route,
+               char *why, size_t whylen);
+int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                    const struct pki_identity *origin, const char *from, struct roles_route *route,
+                    char *why, size_t whylen);
+/* Control requests move (160) and move_status (161): rep->moves. */
+int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep);
+int roles_move_status(struct roles *r, const Carenet__ControlRequest *req,
+                      Carenet__ControlReply *rep);
+void roles_move_free(Carenet__ControlReply *rep);
+
+#endif

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""A village moves to another township mid-way through a directive's life
+(区划调整; issue 14 item 5) on a county, 2 townships and 2 villages each.
+
+Every village imports children; the county issues a task to every village;
+village 530102001001 accepts it, then the county moves it to 530102002009
+(after the id rules' refusals). The village makes keys for its new id, the
+county CA issues it, it is enrolled over the village's data_dir. `move apply`
+is refused while the village runs, and while a record version it wrote is not
+yet acknowledged by its old township (SIGSTOPped: nothing may be lost); then
+it marks the switch. The node is SIGKILLed at a random moment of its start and
+again right after the switch is logged (just before or after its commit), and
+started again. Then: `move status` at the county is complete with equal counts
+on each side; the old township's ledger summary shows the children as moved,
+the new one's counts them, the county's total is unchanged and holds each
+child once, under the new id, re-keyed once; OLD's certificate is revoked; the
+village acknowledges the task done at its new place and the county's matrix
+shows the old target done, once; `compliance --json` at the county gives the
+same results before and after; apply run again says it is done. Last, a
+township merge (--township) moves the old township's other village."""
+
+import csv
+import io
+import json
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, main, run_cli  # noqa: E402
+from ledger_data import child, csv_text  # noqa: E402
+from ops import EXIT_REFUSED, Stopped, cn, cn_json, matrix, poll, show  # noqa: E402
+
+OLD, NEW = "530102001001", "530102002009"
+
+
+def summary(net, node):
+    return cn_json(net, "ledger", "summary", "-c", net.cfg(node))
+
+
+def children(s, prefix=""):
+    return sum(v.get("children", 0) for k, v in s.items() if k.startswith(prefix))
+
+
+def compliance(net, county):
+    """Each indicator's result and value at the county, and its failing offices with OLD
+    read as NEW (the per-township roll-up changes by design: a village changed township)."""
+    out = cn_json(net, "compliance", "-c", net.cfg(county), "--standard", "mca-2018-demo")
+    check(out.get("indicators"), "compliance --json holds no indicator: %s" % str(out)[:300])
+    return {x["id"]: (x["result"], x.get("value"),
+                      sorted(NEW if o == OLD else o for o in x.get("failing_offices") or []))
+            for x in out["indicators"]}
+
+
+def status_json(net, node):
+    r = run_cli([net.carenet, "move", "status", "-c", net.cfg(node), "--json"], timeout=30)
+    check(r.returncode in (0, 1), "move status at %s: %s %s" % (node, r.returncode, r.stderr))
+    return json.loads(r.stdout), r.returncode
+
+
+def new_identity(net):
+    """keys for NEW, the county CA's bundle, enrolled into the village's data_dir."""
+    d = os.path.join(net.dir, NEW)
+    cn(net, "init", "--dir", d, "--id", NEW)
+    bundle = cn(net, "ca", "issue", "--ca", os.path.join(net.dir, "ca-530102"), "--csr",
+                os.path.join(d, "request.pem")).stdout.strip().splitlines()[-1]
+    data = os.path.join(net.dir, OLD, "data")
+    cn(net, "enroll", bundle, "--dir", d, "--root", os.path.join(net.dir, OLD, "root.pem"),
+       "--data-dir", data)
+    return d
+
+
+def test(net, args):
+    ids = net.setup(2, 2)
+    county = ids[0]
+    t_old, t_new = OLD[:9], NEW[:9]
+    villages = sorted(i for i in ids if len(i) == 12)
+    net.start_all()
+    net.wait_for(net.all_links_up, 60, "every link up")
+
+    # children at every village (3 each, 4 at the one that moves)
+    k = 0
+    for v in villages:
+        n = 4 if v == OLD else 3
+        path = os.path.join(net.dir, "ledger-%s.csv" % v)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(csv_text([child(k + i) for i in range(n)]))
+        k += n
+        cn(net, "record", "import", "-c", net.cfg(v), "--type", "child", path)
+    total = k
+    poll(net, lambda: (children(summary(net, county)) == total, None), 60,
+         "the county counts every child")
+    poll(net, lambda: (children(summary(net, t_old)) == 7, None), 60, "the old township's")
+    before = compliance(net, county)
+
+    # a task to every village; OLD accepts it (mid-way)
+    did = cn_json(net, "directive", "issue", "-c", net.cfg(county), "--kind", "task", "--to",
+                  "530102:village", "--title", "核查留守儿童", "--due", "+2d")["id"]
+    poll(net, lambda: (all(s != "pending" for s in matrix(show(net, county, did)).values()),
+                       matrix(show(net, county, did))), 60, "the task delivered everywhere")
+    cn(net, "ack", did, "-c", net.cfg(OLD), "--state", "accepted")
+    poll(net, lambda: (matrix(show(net, county, did))[OLD] == "accepted", None), 30,
+         "accepted at the county")
+
+    # refusals: not a county, same township, a code in use, not a village of ours
+    r = cn(net, "move", OLD, NEW, "-c", net.cfg(t_old), code=EXIT_REFUSED)
+    check(r.stderr.startswith("carenet move:") and "county" in r.stderr, r.stderr)
+    r = cn(net, "move", OLD, OLD[:9] + "007", "-c", net.cfg(county), code=EXIT_REFUSED)
+    check("same township" in r.stderr, r.stderr)
+    r = cn(net, "move", OLD, "530102002001", "-c", net.cfg(county), code=EXIT_REFUSED)
+    check("in use" in r.stderr, r.stderr)
+    cn(net, "move", "1234", NEW, "-c", net.cfg(county), code=2)
+
+    # the move: at the county, then held at both townships and the village
+    out = cn_json(net, "move", OLD, NEW, "-c", net.cfg(county))
+    check(out["old"] == OLD and out["new"] == NEW and out["id"], out)
+    cn(net, "move", OLD, NEW, "-c", net.cfg(county), code=EXIT_REFUSED)  # once
+    for node in (t_old, t_new, OLD):
+        poll(net, lambda: (len(status_json(net, node)[0]) == 1, None), 30,
+             "%s holds the move" % node)
+    poll(net, lambda: (status_json(net, county)[0][0]["state"] == "ready",
+                       status_json(net, county)[0]), 30, "ready: both townships hold the move")
+    poll(net, lambda: (children(summary(net, t_old)) == 3, summary(net, t_old)), 30,
+         "the old township stops counting %s" % OLD)
+
+    # the village: new keys and certificate, apply refused while it runs, then stopped
+    d = new_identity(net)
+    cfg_new = os.path.join(d, "node.cfg")
+    r = cn(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD), code=EXIT_REFUSED)  # running
+    check("stop it first" in r.stderr, r.stderr)
+    # a version its township has not acknowledged holds the switch back (nothing lost)
+    rid = sorted(r["id"] for r in cn_json(net, "record", "list", "-c", net.cfg(OLD), "--type",
+                                          "child"))[0]
+    with Stopped(net, t_old):
+        cn(net, "record", "update", "-c", net.cfg(OLD), rid, "--set", "address=新址1号")
+        net.stop(OLD)
+        r = cn(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD), code=EXIT_REFUSED)
+        check(r.stderr.startswith("carenet move apply:") and "not acknowledged" in r.stderr,
+              r.stderr)
+    net.start(OLD)
+    poll(net, lambda: ((net.status(OLD) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "everything of %s acknowledged by its township" % OLD)
+    net.stop(OLD)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
+    check(out == {"old": OLD, "new": NEW, "state": "marked"}, out)
+    # SIGKILL it at a random moment of its start (the switch is its first turn), then
+    # right after the switch committed (its items queued, not yet sent or acknowledged)
+    rng = random.Random(int(os.environ.get("CN_SEED", "14")))
+    net.ids.append(NEW)
+    net.start(NEW)
+    time.sleep(rng.uniform(0.0, 0.3))
+    net.kill(NEW)
+    net.start(NEW)
+
+    def switched():
+        with open(net.log_path(NEW), encoding="utf-8", errors="replace") as f:
+            return "this office is now " + NEW in f.read()
+    net.wait_for(switched, 30, "the switch logged")
+    net.kill(NEW)  # just before or just after its commit (it logs inside its transaction)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
+    check(out["new"] == NEW and out["state"] in ("marked", "switched"), out)
+    net.start(NEW)
+    poll(net, lambda: (net.parent_state(NEW) == "up", None), 60, "NEW's link to " + t_new)
+
+    # hand-over: complete at the county, counts equal on each side
+    def complete():
+        st, rc = status_json(net, county)
+        return rc == 0 and st[0]["state"] == "complete", st
+    st = poll(net, complete, 60, "the move complete at the county")
+    m = st[0]
+    poll(net, lambda: ((net.status(NEW) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "nothing left queued at %s (none for its old township)" % NEW)
+    steps = {s["step"]: s for s in m["steps"]}
+    check(set(steps) == {"old", "ready", "switched", "new"} and m["agree"], m)
+    check(steps["old"]["office"] == t_old and steps["new"]["office"] == t_new and
+          steps["switched"]["office"] == NEW, m)
+    check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
+          == m["records_here"] == 4 and m["records_old_here"] == 0, m)
+    check(steps["switched"]["statuses"] == 1, m)  # a second switch would have re-keyed 0
+
+    # ledgers: old township without, new with, county unchanged, each child once under NEW
+    s_old, s_new, s_c = summary(net, t_old), summary(net, t_new), summary(net, county)
+    check(children(s_old) == 3 and s_old.get(OLD) == {"moved_to": {NEW: 4}}, s_old)
+    check(children(s_new) == 10 and s_new.get(NEW, {}).get("children") == 4, s_new)
+    check(children(s_c) == total and s_c.get(NEW, {}).get("children") == 4 and OLD not in s_c,
+          s_c)
+    kids = cn_json(net, "record", "list", "-c", net.cfg(county), "--type", "child")
+    ids_c = [r["id"] for r in kids]
+    check(len(ids_c) == total == len(set(ids_c)), "county: %d rows, %d ids" % (
+        len(ids_c), len(set(ids_c))))
+    check(sorted((r["owner"], r["version"]) for r in kids if r["id"].startswith(OLD)) ==
+          [(NEW, 2)] * 3 + [(NEW, 3)], "at the county: OLD's 4 children, each once, owned by "
+          "NEW, re-keyed once (the updated one at 3): %s" % [
+              (r["id"], r["owner"], r["version"]) for r in kids])
+
+    # OLD's certificate revoked now that the hand-over is complete (certs/README.md)
+    ca = os.path.join(net.dir, "ca-530102")
+    cn(net, "ca", "revoke", "--ca", ca, "--id", OLD, "--reason", "affiliationChanged")
+    cn(net, "crl", "publish", "-c", net.cfg(county), os.path.join(ca, "crl.pem"))
+
+    # the task: done at the new place, shown done once for the village at the county
+    check([e["state"] for e in cn_json(net, "inbox", "-c", net.cfg(NEW)) if e["id"] == did]
+          == ["accepted"], "the inbox kept the task")
+    cn(net, "ack", did, "-c", net.cfg(NEW), "--state", "done", "--note", "已在新乡镇完成")
+    poll(net, lambda: (matrix(show(net, county, did)).get(OLD) == "done",
+                       matrix(show(net, county, did))), 60, "done at the county")
+    v = show(net, county, did)
+    check(sorted(matrix(v)) == villages and list(matrix(v).values()).count("done") == 1, v)
+    row = [t for t in v["targets"] if t["id"] == OLD][0]
+    hist = [h["state"] for h in row.get("history", [])]
+    check(hist.count("done") <= 1 and hist.count("accepted") <= 1, row)
+
+    # compliance at the county: the same results; apply again: nothing changes
+    after = compliance(net, county)
+    diff = {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
+            if before.get(k) != after.get(k)}
+    check(not diff, "compliance changed with the move: %s" % diff)
+    net.stop(NEW)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
+    check(out["state"] == "switched", out)
+
+    # a township merge (撤乡并镇) is N village moves: the rest of the old township's villages
+    # to the lowest free codes of the new one (002003: 001, 002 and 009 are taken)
+    out = cn_json(net, "move", "--township", t_old, t_new, "-c", net.cfg(county))
+    check([(m["old"], m["new"]) for m in out] == [(t_old + "002", t_new + "003")], out)
+    check(cn_json(net, "move", "--township", t_old, t_new, "-c", net.cfg(county)) == [],
+          "a second merge moves nothing")
+    poll(net, lambda: (children(summary(net, t_old)) == 0, summary(net, t_old)), 30,
+         "the old township counts no village")
+    poll(net, lambda: ([m["state"] for m in status_json(net, county)[0]] == ["complete", "ready"],
+                       status_json(net, county)), 30, "the second move ready, the first complete")
+    check(status_json(net, county)[1] == 1, "move status exits 1 while a move is not complete")
+    r = cn(net, "move", "status", "-c", net.cfg(county), "--csv", code=1)
+    check(r.stdout.startswith("\ufeff"), "--csv begins with a BOM")
+    rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"))))
+    check(len(rows) == (4 + 1) + (2 + 1) and {x["state"] for x in rows} == {"complete", "ready"}
+          and {x["step"] for x in rows} == {"held", "old", "ready", "switched", "new"}, rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main(test, __doc__))

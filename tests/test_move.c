@@ -1,0 +1,200 @@
+/*
+ * test_move: a village moves to another township (区划调整; roles/roles_move.c,
+ * core/moved.c; issue 14 item 5) on the roles fixture: the county's id rules
+ * (only the county; OLD a known village; NEW a free code under another known
+ * township; once), where the Move goes and who refuses it, the old township's
+ * step, OLD leaving the registry, and a status of NEW counted against the
+ * target OLD at the county (relayed untracked by the new township), once.
+ *
+ * usage: test_move [TESTDATADIR] (unused). Exits non-zero on any failure.
+ */
+#include "err.h"
+#include "moved.h"
+#include "registry.h"
+#include "roles_fixture.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+#define NEW "530102002009"
+
+static struct office nv; /* the village under its new id */
+
+static int move(struct office *o, const char *old, const char *nw, char *err)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
+	Carenet__ControlReply *rep;
+	int rc;
+
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_MOVE;
+	req.move = &q;
+	q.old_id = (char *)old;
+	q.new_id = (char *)nw;
+	rep = control(o, &req);
+	rc = rep->code;
+	snprintf(err, 512, "%s", rep->error ? rep->error : "");
+	done(rep);
+	return rc;
+}
+
+static int count_below(const char *id, enum pki_role role, const char *name, void *arg)
+{
+	(void)role;
+	(void)name;
+	if (!strcmp(id, V11))
+		++*(int *)arg;
+	return 0;
+}
+
+struct regctx {
+	struct office *o;
+	int n;
+};
+
+static int reg_txn(MDB_txn *txn, void *arg)
+{
+	struct regctx *c = arg;
+	return registry_each(c->o->st, txn, C, PKI_ROLE_VILLAGE, count_below, &c->n);
+}
+
+/* How often V11 is listed below the county. */
+static int v11_listed(struct office *o)
+{
+	struct regctx c = {o, 0};
+	CHECK_INT(store_read(o->st, reg_txn, &c), 0);
+	return c.n;
+}
+
+static void test_rules(void)
+{
+	char err[512];
+
+	CHECK_INT(move(&t1, V11, NEW, err), CN_EROLE); /* only the county */
+	CHECK(strstr(err, "county") != NULL);
+	CHECK_INT(move(&county, V11, "530102001009", err), CN_EINVAL); /* same township */
+	CHECK(strstr(err, "same township") != NULL);
+	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST);               /* NEW in use */
+	CHECK_INT(move(&county, "530102001009", NEW, err), CN_ENOTFOUND); /* OLD unknown */
+	CHECK_INT(move(&county, V11, "530102003001", err), CN_ENOTFOUND); /* no such township */
+	CHECK_INT(move(&county, T1, NEW, err), CN_EINVAL);                /* not a village */
+	CHECK_INT(move(&county, V11, "530103002001", err), CN_EINVAL);    /* another county */
+	CHECK_INT(v11_listed(&county), 1);
+	CHECK_INT(move(&county, V11, NEW, err), 0);
+	CHECK_INT(v11_listed(&county), 0); /* moved away: no longer expanded or listed */
+	CHECK_INT(move(&county, V11, NEW, err), CN_ENOTFOUND); /* once */
+	CHECK_INT(move(&county, V12, NEW, err), CN_EEXIST);    /* NEW taken by the move */
+}
+
+/* A Move originated by the old township itself. */
+static size_t forged_move(void)
+{
+	Carenet__Item it = CARENET__ITEM__INIT;
+	Carenet__Move m = CARENET__MOVE__INIT;
+
+	m.id = "530102001-move-x";
+	m.old_id = V11;
+	m.new_id = NEW;
+	it.body_case = CARENET__ITEM__BODY_MOVE;
+	it.move = &m;
+	return craft(&t1, &it);
+}
+
+static void test_apply(size_t mi)
+{
+	Carenet__Item *it = item_at(&county, mi);
+	struct apply_ctx a;
+	long si;
+
+	CHECK(it && it->body_case == CARENET__ITEM__BODY_MOVE);
+	CHECK(it && it->move->n_down == 2 && !strcmp(it->move->down[0], V11) &&
+	      !strcmp(it->move->down[1], T2));
+	carenet__item__free_unpacked(it, NULL);
+	CHECK_INT(apply(&t1, &county, mi, C, &a), 0); /* the old township: on to V11 */
+	CHECK(a.ntargets == 1 && has_target(&a, V11));
+	si = find_last(&t1, CARENET__ITEM__BODY_MOVE_STEP);
+	CHECK(si >= 0);
+	if (si >= 0) {
+		it = item_at(&t1, (size_t)si);
+		CHECK(it && !strcmp(it->move_step->step, "old"));
+		carenet__item__free_unpacked(it, NULL);
+		CHECK_INT(apply(&county, &t1, (size_t)si, T1, &a), 0);
+		CHECK(!a.route.up);
+	}
+	CHECK_INT(apply(&t1, &county, mi, C, &a), 0); /* again: held, nothing more */
+	CHECK_INT(apply(&t2, &county, mi, C, &a), 0); /* the new township: ready */
+	CHECK_INT(a.ntargets, 0);
+	si = find_last(&t2, CARENET__ITEM__BODY_MOVE_STEP);
+	CHECK(si >= 0);
+	if (si >= 0) {
+		it = item_at(&t2, (size_t)si);
+		CHECK(it && !strcmp(it->move_step->step, "ready"));
+		carenet__item__free_unpacked(it, NULL);
+		CHECK_INT(apply(&county, &t2, (size_t)si, T2, &a), 0);
+		it = item_at(&t2, (size_t)si); /* the same step signed by T1: not T1's */
+		if (it) {
+			Carenet__Item f = CARENET__ITEM__INIT;
+			size_t fi;
+			f.body_case = CARENET__ITEM__BODY_MOVE_STEP;
+			f.move_step = it->move_step;
+			fi = craft(&t1, &f);
+			CHECK_INT(apply(&county, &t1, fi, T1, &a), CN_EROLE);
+			carenet__item__free_unpacked(it, NULL);
+		}
+	}
+	CHECK_INT(apply(&v11, &t1, forged_move(), T1, &a), CN_EROLE); /* only a county's */
+	CHECK_INT(apply(&v11, &county, mi, T1, &a), 0);               /* the village, through T1 */
+	CHECK_INT(apply(&v21, &county, mi, T2, &a), CN_ESCOPE);       /* not its business */
+	CHECK_INT(apply(&county, &county, mi, T1, &a), CN_EROLE);     /* up the tree: refused */
+}
+
+/* NEW's status of the county's task: relayed by T2 untracked, counted against V11 once. */
+static void test_status(void)
+{
+	struct apply_ctx a;
+	size_t si;
+
+	int relays = audited(&t2, "relay", task);
+
+	office_open(&nv, NEW);
+	si = craft_status(&nv, task, 4 /* done */);
+	CHECK_INT(apply(&t2, &nv, si, NEW, &a), 0);
+	CHECK(a.route.up);
+	CHECK_INT(audited(&t2, "relay", task), relays + 1);
+	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
+	CHECK_INT(row_state(&county, task, V11, NULL, NULL), 4);
+	CHECK_INT(row_state(&county, task, NEW, NULL, NULL), -1);
+	si = craft_status(&nv, task, 4); /* the same state re-sent: no second entry */
+	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
+	CHECK_INT(row_state(&county, task, V11, NULL, NULL), 4);
+	si = craft_status(&nv, "530102001-77", 4); /* not issued above T2: refused there */
+	CHECK_INT(apply(&t2, &nv, si, NEW, &a), CN_ENOTFOUND);
+	si = craft_status(&nv, "530102-999", 4); /* nothing at the county: dropped, audited */
+	CHECK_INT(apply(&t2, &nv, si, NEW, &a), 0);
+	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
+	CHECK_INT(audited(&county, "ignore", "530102-999"), 1);
+	si = craft_status(&v22, task, 4); /* an office that did not move: as before */
+	CHECK_INT(apply(&t1, &v22, si, V22, &a), CN_ESCOPE);
+	office_close(&nv);
+}
+
+int main(void)
+{
+	char err[512] = "";
+	size_t mi;
+
+	fx_begin("test_move");
+	CHECK_INT(story_issue_task(err), 0);
+	story_deliver_task();
+	story_statuses(); /* V11 accepted */
+	CHECK_INT(row_state(&county, task, V11, NULL, NULL), 2);
+	mi = county.nitems;
+	test_rules();
+	CHECK_INT(county.nitems, mi + 1); /* one Move, nothing for the refusals */
+	test_apply(mi);
+	test_status();
+	printf("test_move: %d checks, %d failures\n", checks, failures);
+	return (fx_end() || failures) ? 1 : 0;
+}

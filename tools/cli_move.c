@@ -1,0 +1,680 @@
+/*
+ * cli_move: `carenet move` (区划调整; issue 14 item 5; docs/design.md
+ * "Moves", certs/README.md "Moving a village, step by step").
+ *   move [village] OLD NEW -c county.cfg   the county decides (control 160)
+ *   move status [-c CFG] [--json|--csv]     the moves held, their steps (161)
+ *   move apply -c NEW/node.cfg              the stopped village takes NEW
+ * `apply` runs without the node: it checks the data_dir's store holds the
+ * county's Move of its office to this identity's id, then, in one
+ * transaction, makes the store NEW's and marks the switch, which the node's
+ * first turn carries out (roles/roles_move.c). Run again, it says where it is.
+ */
+#include "cli.h"
+#include "cmd.h"
+#include "args.h"
+#include "csv.h"
+#include "err.h"
+#include "moved.h"
+#include "node.h"
+#include "outbox.h"
+#include "store.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static const struct args_opt village_opts[] = {
+    {"config", 'c', "CFG", "the county node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"json", ARGS_LONG('j'), NULL, "{id, old, new} of the move made (an array with --township)"},
+    {"township", ARGS_LONG('t'), NULL,
+     "OLD and NEW are townships (撤乡并镇): every village known\n"
+     "under OLD moves under NEW, to the lowest free codes"},
+    {0}};
+static const struct args_cmd village_cmd = {
+    "carenet move village",
+    "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)\n"
+    "--township OLDT NEWT [-c CFG] [--json]",
+    "At the county: village OLD (12 digits, known here) moves to NEW, a free code\n"
+    "under another township of this county (区划调整). The county originates a\n"
+    "signed Move down to the old township, the village and the new township;\n"
+    "from then on NEW's statuses and records count where OLD's did. Then: the\n"
+    "village makes keys for NEW (carenet init), the county CA issues NEW, the\n"
+    "village enrolls it into its data_dir and runs carenet move apply\n"
+    "(certs/README.md, \"Moving a village\"). carenet move status follows it.\n"
+    "A township merge (撤乡并镇) is one such move per village: --township moves\n"
+    "every village the county knows under OLDT to NEWT; each village then\n"
+    "switches as above. Run again, it moves the villages still under OLDT.\n",
+    village_opts, NULL};
+
+/* One move through the node; *rep set on success. */
+static int move_one(const struct config *cfg, const char *old, const char *nw,
+                    Carenet__ControlReply **rep)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
+
+	q.old_id = (char *)old;
+	q.new_id = (char *)nw;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE, &q);
+	return cli_call("carenet move", cfg, &req, CLI_WRITE_TIMEOUT_MS, rep);
+}
+
+/* 1 if id is in use: an office known here, or a move's NEW. */
+static int in_use(const char *id, const Carenet__ControlReply *offices,
+                  const Carenet__ControlReply *moves, char (*taken)[PKI_ID_MAX], size_t ntaken)
+{
+	for (size_t i = 0; i < offices->n_offices; i++)
+		if (!strcmp(offices->offices[i]->id, id))
+			return 1;
+	for (size_t i = 0; i < moves->n_moves; i++)
+		if (!strcmp(moves->moves[i]->new_id, id) || !strcmp(moves->moves[i]->old_id, id))
+			return 1;
+	for (size_t i = 0; i < ntaken; i++)
+		if (!strcmp(taken[i], id))
+			return 1;
+	return 0;
+}
+
+static void township_row(struct json *j, const char *id, const char *old, const char *nw)
+{
+	if (!j) {
+		printf("%s: %s moves to %s\n", id, old, nw);
+		return;
+	}
+	json_obj_begin(j, NULL);
+	json_str(j, "id", id);
+	json_str(j, "old", old);
+	json_str(j, "new", nw);
+	json_obj_end(j);
+}
+
+/* --township OLDT NEWT: every village under OLDT to the lowest free codes under NEWT. */
+static int move_township(const struct config *cfg, const char *ot, const char *nt, int as_json)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *offices = NULL, *moves = NULL, *rep = NULL;
+	char taken[1000][PKI_ID_MAX];
+	size_t ntaken = 0;
+	unsigned next = 1;
+	struct json j;
+	int rc;
+
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_OFFICES, NULL);
+	if ((rc = cli_call("carenet move", cfg, &req, CLI_TIMEOUT_MS, &offices)) != 0)
+		goto out;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE_STATUS, NULL);
+	if ((rc = cli_call("carenet move", cfg, &req, CLI_TIMEOUT_MS, &moves)) != 0)
+		goto out;
+	if (as_json) {
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+	}
+	for (size_t i = 0; i < offices->n_offices && rc == 0; i++) {
+		const char *old = offices->offices[i]->id;
+		char nw[PKI_ID_MAX] = "";
+		if (pki_role_from_id(old) != PKI_ROLE_VILLAGE || strncmp(old, ot, 9) != 0)
+			continue;
+		for (; next < 1000 && !nw[0]; next++) {
+			snprintf(nw, sizeof(nw), "%s%03u", nt, next);
+			if (in_use(nw, offices, moves, taken, ntaken))
+				nw[0] = 0;
+		}
+		if (!nw[0]) {
+			fprintf(stderr, "carenet move: no free village code left under %s\n", nt);
+			rc = CN_EEXIST;
+			break;
+		}
+		if ((rc = move_one(cfg, old, nw, &rep)) == 0) {
+			snprintf(taken[ntaken++], PKI_ID_MAX, "%s", nw);
+			township_row(as_json ? &j : NULL, rep->id, old, nw);
+		}
+		carenet__control_reply__free_unpacked(rep, NULL);
+		rep = NULL;
+	}
+	if (as_json) {
+		json_arr_end(&j);
+		json_finish(&j);
+	} else if (rc == 0) {
+		printf(ntaken ? "%zu villages of %s move to %s; each switches with carenet move "
+		                "apply\n"
+		              : "%zu villages known under %s: nothing to move to %s\n",
+		       ntaken, ot, nt);
+	}
+out:
+	carenet__control_reply__free_unpacked(offices, NULL);
+	carenet__control_reply__free_unpacked(moves, NULL);
+	return rc;
+}
+
+static int move_village(int argc, char **argv)
+{
+	Carenet__ControlReply *rep = NULL;
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *old, *nw;
+	struct config *cfg = NULL;
+	struct args a;
+	int ch, rc, as_json = 0, town = 0;
+	enum pki_role want;
+
+	args_begin(&a, &village_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('j'))
+			as_json = 1;
+		else if (ch == ARGS_LONG('t'))
+			town = 1;
+		else
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 2, 2)) != 0)
+		return rc;
+	old = argv[a.ind];
+	nw = argv[a.ind + 1];
+	want = town ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
+	if (pki_role_from_id(old) != want || pki_role_from_id(nw) != want)
+		return args_usage_error(&village_cmd,
+		                        "OLD and NEW are %s codes (%s digits): got "
+		                        "%.20s and %.20s",
+		                        town ? "township" : "village", town ? "9" : "12", old, nw);
+	if ((rc = cli_config("carenet move", cfgpath, &cfg)) != 0)
+		return cn_exit_code(rc);
+	if (town) {
+		rc = move_township(cfg, old, nw, as_json);
+		config_free(&cfg);
+		return cn_exit_code(rc);
+	}
+	if ((rc = move_one(cfg, old, nw, &rep)) == 0) {
+		if (as_json) {
+			struct json j;
+			json_init(&j, stdout);
+			json_obj_begin(&j, NULL);
+			json_str(&j, "id", rep->id);
+			json_str(&j, "old", old);
+			json_str(&j, "new", nw);
+			json_obj_end(&j);
+			json_finish(&j);
+		} else {
+			printf("%s: %s moves to %s (%s); follow it with carenet move status\n",
+			       rep->id, old, nw, cli_tr("issued", "已发布"));
+		}
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}
+
+/* ------------------------------------------------------------- status */
+
+static const struct args_opt status_opts[] = {
+    {"config", 'c', "CFG", "the node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"json", ARGS_LONG('j'), NULL,
+     "an array of {id, old, new, at, state, state_zh, agree,\n"
+     "records_here, records_old_here, steps: [{office, step,\n"
+     "records, statuses, at}]}"},
+    {"csv", ARGS_LONG('v'), NULL, "one row per step (UTF-8 with BOM, for Excel)"},
+    {0}};
+static const struct args_cmd status_cmd = {
+    "carenet move status", "[-c CFG] [--json | --csv]",
+    "The moves this node holds and the steps reported to it. At the county:\n"
+    "issued, \"old\" (the old township applied it: the records it held of OLD),\n"
+    "\"ready\" (the new township holds it: the village may switch now; state\n"
+    "ready 待切换 when both townships have it),\n"
+    "\"switched\" (the village took NEW: records re-keyed, directive states\n"
+    "re-sent), \"new\" (the new township's records of NEW after the switch).\n"
+    "complete 已完成 when the three counts agree (what the old parent held is\n"
+    "what the new one holds) and the county holds them all under NEW; exit 1\n"
+    "while a move is not complete.\n",
+    status_opts, NULL};
+
+static const Carenet__MoveStepView *step_of(const Carenet__MoveView *m, const char *step)
+{
+	for (size_t i = 0; i < m->n_steps; i++)
+		if (!strcmp(m->steps[i]->step, step))
+			return m->steps[i];
+	return NULL;
+}
+
+/* complete, mismatch, switched, issued; *agree: the counts are equal. */
+static const char *move_state(const Carenet__MoveView *m, int *agree, const char **zh)
+{
+	const Carenet__MoveStepView *o = step_of(m, "old"), *s = step_of(m, "switched"),
+	                            *n = step_of(m, "new");
+
+	*agree = o && s && n && o->records == s->records && s->records == n->records;
+	if (*agree && m->records_old_here == 0)
+		return *zh = "已完成", "complete";
+	if (o && s && n)
+		return *zh = "不一致", *agree ? "handing over" : "mismatch";
+	if (s)
+		return *zh = "已切换", "switched";
+	if (o && step_of(m, "ready"))
+		return *zh = "待切换", "ready";
+	return *zh = "已发布", "issued";
+}
+
+static void status_json(const Carenet__ControlReply *rep)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_arr_begin(&j, NULL);
+	for (size_t i = 0; i < rep->n_moves; i++) {
+		const Carenet__MoveView *m = rep->moves[i];
+		const char *zh, *st;
+		int agree;
+		st = move_state(m, &agree, &zh);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "id", m->id);
+		json_str(&j, "old", m->old_id);
+		json_str(&j, "new", m->new_id);
+		json_u64(&j, "at", m->at);
+		json_str(&j, "state", st);
+		json_str(&j, "state_zh", zh);
+		json_bool(&j, "agree", agree);
+		json_u64(&j, "records_here", m->records_here);
+		json_u64(&j, "records_old_here", m->records_old_here);
+		json_arr_begin(&j, "steps");
+		for (size_t k = 0; k < m->n_steps; k++) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "office", m->steps[k]->office);
+			json_str(&j, "step", m->steps[k]->step);
+			json_u64(&j, "records", m->steps[k]->records);
+			json_u64(&j, "statuses", m->steps[k]->statuses);
+			json_u64(&j, "at", m->steps[k]->at);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_finish(&j);
+}
+
+static void status_rows(const Carenet__ControlReply *rep, const char *tz, int csv)
+{
+	static const char *const head[] = {"move",   "old",  "new",     "state",    "state_zh",
+	                                   "office", "step", "records", "statuses", "at"};
+	struct table t;
+
+	table_init(&t, 8);
+	if (csv) {
+		csv_write_bom(stdout);
+		csv_write_row(stdout, head, 10);
+	} else {
+		table_add(&t,
+		          (const char *[]){cli_tr("old", "原编码"), cli_tr("new", "新编码"),
+		                           cli_tr("state", "状态"), cli_tr("office", "单位"),
+		                           cli_tr("step", "步骤"), cli_tr("records", "记录"),
+		                           cli_tr("statuses", "状态回执"), cli_tr("at", "时间")});
+	}
+	for (size_t i = 0; i < rep->n_moves; i++) {
+		const Carenet__MoveView *m = rep->moves[i];
+		const char *zh, *st;
+		int agree;
+		st = move_state(m, &agree, &zh);
+		for (size_t k = 0; k <= m->n_steps; k++) {
+			const Carenet__MoveStepView *s = k < m->n_steps ? m->steps[k] : NULL;
+			char nrec[24], nst[24], at[32];
+			snprintf(nrec, sizeof(nrec), "%llu",
+			         (unsigned long long)(s ? s->records : m->records_here));
+			snprintf(nst, sizeof(nst), "%llu",
+			         (unsigned long long)(s ? s->statuses : 0));
+			cli_csv_time(s ? s->at : m->at, tz, at, sizeof(at));
+			if (csv)
+				csv_write_row(stdout,
+				              (const char *[]){m->id, m->old_id, m->new_id, st, zh,
+				                               s ? s->office : "(here)",
+				                               s ? s->step : "held", nrec, nst, at},
+				              10);
+			else
+				table_add(&t,
+				          (const char *[]){m->old_id, m->new_id, cli_tr(st, zh),
+				                           s ? s->office : cli_tr("here", "本级"),
+				                           s ? s->step : "held", nrec, nst, at});
+		}
+	}
+	if (!csv) {
+		table_print(&t, stdout);
+		printf(cli_zh() ? "(%zu 项迁移)\n" : "(%zu moves)\n", rep->n_moves);
+	}
+	table_free(&t);
+}
+
+static int move_status(int argc, char **argv)
+{
+	const char *cfgpath = CONFIG_DEFAULT_PATH;
+	struct config *cfg = NULL;
+	Carenet__ControlReply *rep = NULL;
+	struct args a;
+	int ch, fmt = 0, rc;
+
+	args_begin(&a, &status_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('j') || ch == ARGS_LONG('v'))
+			fmt = ch & 0xff;
+		else
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	if ((rc = cli_request("carenet move status", cfgpath,
+	                      CARENET__CONTROL_REQUEST__REQUEST_MOVE_STATUS, &cfg, &rep)) == 0) {
+		if (fmt == 'j')
+			status_json(rep);
+		else
+			status_rows(rep, cfg->timezone, fmt == 'v');
+		for (size_t i = 0; i < rep->n_moves && rc == 0; i++) {
+			int agree;
+			const char *zh;
+			if (strcmp(move_state(rep->moves[i], &agree, &zh), "complete") != 0)
+				rc = CN_EINVAL; /* exit 1: not complete */
+		}
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	config_free(&cfg);
+	return rc == CN_EINVAL ? 1 : cn_exit_code(rc);
+}
+
+/* ------------------------------------------------------------- apply */
+
+static const struct args_opt apply_opts[] = {
+    {"config", 'c', "CFG",
+     "the village's configuration for its NEW id (carenet enroll\n"
+     "NEW.bundle --dir DIR --data-dir THE_OLD_DATA_DIR)"},
+    {"old", ARGS_LONG('o'), "OLDCFG",
+     "its configuration before: the same data_dir; its records key\n"
+     "(which seals the records and the outbox) is copied"},
+    {"json", ARGS_LONG('j'), NULL, "{old, new, state}"},
+    {0}};
+static const struct args_cmd apply_cmd = {
+    "carenet move apply", "-c CFG --old OLDCFG [--json]",
+    "At the village, its node stopped: CFG is the configuration enrolled for\n"
+    "its new id, with the data_dir it has always used. Checks that the store\n"
+    "belongs to OLD and holds the county's Move of OLD to this id, then makes\n"
+    "it NEW's and marks the switch. Start the node: its first turn re-keys\n"
+    "OLD's records to NEW, re-sends the state of every directive in its inbox\n"
+    "and reports the switch, in one transaction, to the new township. Safe to\n"
+    "run again (it says what is done); a kill at any moment leaves the store\n"
+    "either as it was or switched.\n",
+    apply_opts, NULL};
+
+struct apply {
+	const char *nw;
+	char old[PKI_ID_MAX];
+	const char *state;
+	char why[512];
+};
+
+static int meta_str(MDB_txn *txn, MDB_dbi db, const char *key, char *out, size_t len)
+{
+	MDB_val k = {strlen(key), (void *)key}, v;
+	int rc = store_err(mdb_get(txn, db, &k, &v), "meta");
+
+	if (rc != 0)
+		return rc;
+	if (v.mv_size >= len)
+		return CN_ESTORE;
+	memcpy(out, v.mv_data, v.mv_size);
+	out[v.mv_size] = 0;
+	return 0;
+}
+
+static int meta_set(MDB_txn *txn, MDB_dbi db, const char *key, const char *val)
+{
+	MDB_val k = {strlen(key), (void *)key}, v = {strlen(val), (void *)val};
+
+	return store_err(mdb_put(txn, db, &k, &v, 0), "meta");
+}
+
+/* Nothing of the urgent or the bulk lane may be left for the old township:
+ * a report, a report step or a document chunk the village sent just before
+ * would never leave otherwise (records are re-keyed, but they share the
+ * bulk lane with documents). The normal lane may keep what it holds:
+ * statuses are re-sent under NEW, and a clean stop always queues an audit
+ * checkpoint, which the new township does without: what it holds is
+ * dropped, so no queue is left that nobody will ever acknowledge. */
+static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, struct apply *p)
+{
+	char parent[PKI_ID_MAX];
+	uint64_t n = 0, k;
+	int rc = 0;
+
+	snprintf(parent, sizeof(parent), "%.9s", owner);
+	for (unsigned lane = 0; lane < 3 && rc == 0; lane += 2) /* 0 urgent, 2 bulk */
+		if ((rc = outbox_pending(st, txn, parent, lane, &k)) == 0)
+			n += k;
+	if (rc == 0 && n)
+		snprintf(p->why, sizeof(p->why),
+		         "%llu reports, documents or records of %s for its old township %s are not "
+		         "acknowledged yet: "
+		         "start the node with its old configuration (--old) until carenet status "
+		         "shows outbox_pending 0, stop it, and run this again",
+		         (unsigned long long)n, owner, parent);
+	if (rc == 0 && n)
+		return CN_EEXIST;
+	if (rc == 0 && (rc = outbox_last(st, txn, parent, 1, &k)) == 0 && k)
+		rc = outbox_ack(st, txn, parent, 1, k); /* the normal lane's leftovers: dropped */
+	return rc;
+}
+
+static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
+{
+	struct apply *p = arg;
+	MDB_dbi db = store_dbi(st, STORE_META);
+	char owner[PKI_ID_MAX], nw[PKI_ID_MAX];
+	int rc = meta_str(txn, db, "node_id", owner, sizeof(owner));
+
+	if (rc != 0) {
+		snprintf(p->why, sizeof(p->why), "the data_dir holds no store of an office");
+		return rc == CN_ENOTFOUND ? CN_EINVAL : rc;
+	}
+	if (!strcmp(owner, p->nw)) {
+		rc = meta_str(txn, db, MOVED_SWITCH_KEY, p->old, sizeof(p->old));
+		p->state = rc == 0 ? "marked" : "switched";
+		return rc == CN_ENOTFOUND ? 0 : rc;
+	}
+	snprintf(p->old, sizeof(p->old), "%s", owner);
+	if ((rc = moved_to(st, txn, owner, nw, sizeof(nw))) != 0 || strcmp(nw, p->nw) != 0) {
+		snprintf(
+		    p->why, sizeof(p->why),
+		    "the store of %s holds no move of it to %s (%s): the county's carenet move "
+		    "must reach the village first (carenet move status -c ITS_OLD_CFG)",
+		    owner, p->nw, rc == 0 ? nw : "none");
+		return rc && rc != CN_ENOTFOUND ? rc : CN_EROLE;
+	}
+	if ((rc = old_queue_empty(txn, st, owner, p)) != 0)
+		return rc;
+	if ((rc = meta_set(txn, db, "node_id", p->nw)) == 0 &&
+	    (rc = meta_set(txn, db, MOVED_SWITCH_KEY, owner)) == 0)
+		p->state = "marked";
+	return rc;
+}
+
+struct apply_arg {
+	struct apply *p;
+	struct store *st;
+};
+
+static int apply_cb(MDB_txn *txn, void *arg)
+{
+	struct apply_arg *a = arg;
+	return apply_txn(txn, a->p, a->st);
+}
+
+static int lock_dir(const char *data_dir, int *fd)
+{
+	char *path = util_path_join(data_dir, "node.lock");
+
+	*fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+	free(path);
+	if (*fd < 0)
+		return CN_EIO;
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+		close(*fd);
+		*fd = -1;
+		return CN_EPERM;
+	}
+	return 0;
+}
+
+/* The old identity's records key, copied to the new one's place (the same
+ * key: the store's records and outbox are sealed with it). */
+static int carry_key(const char *prog, const struct config *cfg, const char *oldpath)
+{
+	struct config *old = NULL;
+	char *a = NULL, *b = NULL;
+	uint8_t *k1 = NULL, *k2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	int rc;
+
+	if ((rc = cli_config(prog, oldpath, &old)) != 0)
+		return rc;
+	a = realpath(old->data_dir, NULL);
+	b = realpath(cfg->data_dir, NULL);
+	if (!a || !b || strcmp(a, b) != 0) {
+		fprintf(stderr,
+		        "%s: %s and %s name different data_dir (%s, %s): enroll NEW with "
+		        "--data-dir %s\n",
+		        prog, oldpath, "the new configuration", old->data_dir, cfg->data_dir,
+		        old->data_dir);
+		rc = CN_EINVAL;
+	} else if ((rc = util_read_file(old->records_key_file, 4096, &k1, &l1)) != 0) {
+		fprintf(stderr, "%s: cannot read the records key %s: %s\n", prog,
+		        old->records_key_file, cn_strerror(rc));
+	} else if (util_read_file(cfg->records_key_file, 4096, &k2, &l2) == 0) {
+		if (l1 != l2 || memcmp(k1, k2, l1) != 0) {
+			fprintf(stderr,
+			        "%s: %s is another records key than %s: remove it (the "
+			        "data_dir opens only with the old one)\n",
+			        prog, cfg->records_key_file, old->records_key_file);
+			rc = CN_EEXIST;
+		}
+	} else if ((rc = util_write_file(cfg->records_key_file, k1, l1, 0600, 1)) != 0) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", prog, cfg->records_key_file,
+		        cn_strerror(rc));
+	}
+	free(k1);
+	free(k2);
+	free(a);
+	free(b);
+	config_free(&old);
+	return rc;
+}
+
+static void apply_print(const struct apply *p, int as_json)
+{
+	if (as_json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "old", p->old);
+		json_str(&j, "new", p->nw);
+		json_str(&j, "state", p->state);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else if (!strcmp(p->state, "marked")) {
+		printf("the store is now %s's (was %s); start the node: its first turn re-keys the "
+		       "records and re-sends the directive states to the new township\n",
+		       p->nw, p->old);
+	} else {
+		printf("%s has switched already (carenet move status at the county shows the "
+		       "hand-over)\n",
+		       p->nw);
+	}
+}
+
+static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
+{
+	const char *prog = "carenet move apply";
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	struct apply p = {0};
+	struct apply_arg aa = {&p, NULL};
+	char id[PKI_ID_MAX];
+	enum pki_role role;
+	int rc, fd = -1;
+
+	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
+		return cn_exit_code(rc);
+	if ((rc = node_check(cfg, id, sizeof(id), &role)) != 0 || role != PKI_ROLE_VILLAGE) {
+		fprintf(stderr,
+		        "%s: %s is not a usable village identity (see above): enroll NEW's "
+		        "bundle first\n",
+		        prog, cfgpath);
+		rc = rc ? rc : CN_EROLE;
+		goto out;
+	}
+	p.nw = id;
+	if ((rc = lock_dir(cfg->data_dir, &fd)) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, cfg->data_dir,
+		        rc == CN_EPERM ? "the node is running: stop it first" : strerror(errno));
+		goto out;
+	}
+	if ((rc = carry_key(prog, cfg, oldpath)) != 0)
+		goto out;
+	if ((rc = store_open(cfg->data_dir, cfg->map_size, &st)) == 0) {
+		aa.st = st;
+		rc = store_write(st, apply_cb, &aa);
+	}
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", prog, p.why[0] ? p.why : cn_strerror(rc));
+	else
+		apply_print(&p, as_json);
+out:
+	store_close(&st);
+	if (fd >= 0)
+		close(fd);
+	config_free(&cfg);
+	return cn_exit_code(rc);
+}
+
+static int move_apply(int argc, char **argv)
+{
+	const char *cfgpath = CONFIG_DEFAULT_PATH, *oldpath = NULL;
+	struct args a;
+	int ch, rc, as_json = 0;
+
+	args_begin(&a, &apply_cmd, argc, argv);
+	while ((ch = args_next(&a)) != ARGS_END) {
+		if (ch == 'c')
+			cfgpath = a.val;
+		else if (ch == ARGS_LONG('o'))
+			oldpath = a.val;
+		else if (ch == ARGS_LONG('j'))
+			as_json = 1;
+		else
+			return a.exit;
+	}
+	if ((rc = args_operands(&a, 0, 0)) != 0)
+		return rc;
+	if (!oldpath)
+		return args_usage_error(&apply_cmd,
+		                        "give --old OLDCFG, the configuration it ran with");
+	return apply_run(cfgpath, oldpath, as_json);
+}
+
+static const struct args_sub move_subs[] = {
+    {"village", move_village, "county: village OLD moves to NEW under another township"},
+    {"status", move_status, "the moves held here and their steps (complete: exit 0)"},
+    {"apply", move_apply, "the stopped village takes its new id (then start it)"},
+};
+static const struct args_group move_group = {
+    "carenet move", "A village moves to another township of its county (区划调整).", move_subs,
+    sizeof(move_subs) / sizeof(move_subs[0]),
+    "carenet move OLD NEW is carenet move village OLD NEW; carenet move --township\n"
+    "OLDT NEWT is carenet move village --township OLDT NEWT.\n"};
+
+int cmd_move(int argc, char **argv)
+{
+	if (argc > 1 && (isdigit((unsigned char)argv[1][0]) || !strcmp(argv[1], "--township")))
+		return move_village(argc, argv);
+	return args_dispatch(&move_group, argc, argv);
+}
