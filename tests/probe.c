@@ -19,7 +19,7 @@
  * Summary frame reporting --target, outside the prober's subtree, as up),
  * finding-forged (an inspector's finding on --target, made and signed by
  * the prober's own office: only inspectors make findings).
- * --serve plays a parent: it binds ENDPOINT with the identity's
+ * --serve (tests/probe_serve.c) plays a parent: it binds ENDPOINT with the identity's
  * keys, accepts one child's HELLO and sends it a directive signed by the
  * identity for --target (e.g. a village of another township).
  * The flood-* modes are in tests/probe_apply.c, the forged record versions
@@ -40,6 +40,7 @@
 #include "item.h"
 #include "pki.h"
 #include "probe_apply.h"
+#include "probe_int.h"
 #include "probe_link.h"
 #include "probe_above.h"
 #include "probe_records.h"
@@ -48,16 +49,6 @@
 #include "util.h"
 #include "wire.h"
 
-struct probe {
-	const char *endpoint, *server_cert, *identity, *curve_key, *mode, *serve, *target,
-	    *directive;
-	int count, wait_ms, handshakes;
-	size_t body_size; /* --serve: a directive body this large (0: none) */
-	size_t size;
-	char server[41], pub[41], sec[41];
-	struct pki_self *self;
-	void *ctx;
-};
 
 static int load_identity(struct probe *p)
 {
@@ -196,7 +187,7 @@ static int send_mode(struct probe *p, void *s)
 	return rc;
 }
 
-static uint64_t realtime_us(void)
+uint64_t probe_realtime_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -205,7 +196,7 @@ static uint64_t realtime_us(void)
 
 /* One signed batch with one item, as `signer` (NULL: the probe's identity),
  * claiming the probe's id as origin. */
-static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_dir, uint8_t **out,
+int probe_signed_item(struct probe *p, Carenet__Item *it, const char *signer_dir, uint8_t **out,
                        size_t *outlen)
 {
 	struct pki_self *signer = p->self;
@@ -261,7 +252,7 @@ static int signed_item(struct probe *p, Carenet__Item *it, const char *signer_di
 	return rc;
 }
 
-static int send_batch(void *s, const uint8_t *rid, size_t rid_len, uint32_t lane, uint64_t seq,
+int probe_send_batch(void *s, const uint8_t *rid, size_t rid_len, uint32_t lane, uint64_t seq,
                       const uint8_t *msg, size_t len, const struct pki_self *chain_of)
 {
 	Carenet__Frame f = CARENET__FRAME__INIT;
@@ -298,7 +289,7 @@ static int send_batch(void *s, const uint8_t *rid, size_t rid_len, uint32_t lane
 }
 
 /* Waits for one frame of the given kind (or any if NONE); NULL on timeout. */
-static Carenet__Frame *wait_frame(void *s, int ms, Carenet__Frame__BodyCase want, int router,
+Carenet__Frame *probe_wait_frame(void *s, int ms, Carenet__Frame__BodyCase want, int router,
                                   uint8_t *rid, size_t *rid_len)
 {
 	zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
@@ -328,7 +319,7 @@ static Carenet__Frame *wait_frame(void *s, int ms, Carenet__Frame__BodyCase want
 	return NULL;
 }
 
-static uint64_t lane_cursor(Carenet__LaneCursor **c, size_t n, unsigned lane)
+uint64_t probe_lane_cursor(Carenet__LaneCursor **c, size_t n, unsigned lane)
 {
 	for (size_t i = 0; i < n; i++)
 		if (c[i]->lane == lane)
@@ -357,14 +348,14 @@ static int run_items(struct probe *p, void *s)
 		return 1;
 	zmq_send(s, hello, hlen, 0);
 	free(hello);
-	if (!(w = wait_frame(s, 3000, CARENET__FRAME__BODY_WELCOME, 0, NULL, NULL))) {
+	if (!(w = probe_wait_frame(s, 3000, CARENET__FRAME__BODY_WELCOME, 0, NULL, NULL))) {
 		printf("{\"result\": \"no_welcome\"}\n");
 		return 1;
 	}
-	seq = lane_cursor(w->welcome->cursors, w->welcome->n_cursors, 1) + 1;
+	seq = probe_lane_cursor(w->welcome->cursors, w->welcome->n_cursors, 1) + 1;
 	wire_free(&w);
 	it.lane = 1;
-	it.origin_seq = realtime_us(); /* above any real sequence, fresh each run */
+	it.origin_seq = probe_realtime_us(); /* above any real sequence, fresh each run */
 	if (!strcmp(p->mode, "directive")) {
 		ids[0] = (char *)(p->target ? p->target : "530102001001");
 		tg.ids = ids;
@@ -407,15 +398,15 @@ static int run_items(struct probe *p, void *s)
 		it.body_case = CARENET__ITEM__BODY_STATUS;
 		it.status = &st;
 	}
-	if (signed_item(p, &it, !strcmp(p->mode, "status-forged") ? p->curve_key : NULL, &msg,
+	if (probe_signed_item(p, &it, !strcmp(p->mode, "status-forged") ? p->curve_key : NULL, &msg,
 	                &mlen) != 0)
 		return 1;
-	send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);
+	probe_send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);
 	if (!strcmp(p->mode, "replay")) {
-		send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);     /* same link seq */
-		send_batch(s, NULL, 0, 1, seq + 1, msg, mlen, p->self); /* same item, new seq */
+		probe_send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);     /* same link seq */
+		probe_send_batch(s, NULL, 0, 1, seq + 1, msg, mlen, p->self); /* same item, new seq */
 	}
-	while ((a = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY_ACK, 0, NULL, NULL))) {
+	while ((a = probe_wait_frame(s, p->wait_ms, CARENET__FRAME__BODY_ACK, 0, NULL, NULL))) {
 		acks++;
 		wire_free(&a);
 		if (acks == (!strcmp(p->mode, "replay") ? 3 : 1))
@@ -443,7 +434,7 @@ static int run_summary(struct probe *p, void *s)
 		return 1;
 	zmq_send(s, buf, len, 0);
 	free(buf);
-	if (!(w = wait_frame(s, 3000, CARENET__FRAME__BODY_WELCOME, 0, NULL, NULL))) {
+	if (!(w = probe_wait_frame(s, 3000, CARENET__FRAME__BODY_WELCOME, 0, NULL, NULL))) {
 		printf("{\"result\": \"no_welcome\"}\n");
 		return 1;
 	}
@@ -468,92 +459,6 @@ static int run_summary(struct probe *p, void *s)
 	free(buf);
 	zmq_poll(NULL, 0, p->wait_ms);
 	printf("{\"result\": \"sent\", \"summaries_offered\": %s}\n", offered ? "true" : "false");
-	return 0;
-}
-
-/* As a parent: accept one child, welcome it, send it a directive. */
-static int run_serve(struct probe *p)
-{
-	void *s = zmq_socket(p->ctx, ZMQ_ROUTER);
-	int one = 1, zero = 0, acks = 0;
-	Carenet__Frame *h, *a;
-	Carenet__Frame wf = CARENET__FRAME__INIT;
-	Carenet__Welcome w = CARENET__WELCOME__INIT;
-	ProtobufCBinaryData chain[WIRE_MAX_CHAIN];
-	const uint8_t *const *der;
-	const size_t *dl;
-	size_t n = pki_self_chain(p->self, &der, &dl), rid_len = 0, wlen, mlen;
-	uint8_t rid[256], *wbuf, *msg = NULL;
-	uint64_t seq;
-	Carenet__Item it = CARENET__ITEM__INIT;
-	Carenet__Directive dv = CARENET__DIRECTIVE__INIT;
-	Carenet__Targets tg = CARENET__TARGETS__INIT;
-	char *ids[1] = {(char *)(p->target ? p->target : "530102002001")};
-
-	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof(one));
-	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, p->sec, 40);
-	if (zmq_bind(s, p->serve) < 0) {
-		fprintf(stderr, "carenet-probe: bind %s: %s\n", p->serve, zmq_strerror(errno));
-		return 1;
-	}
-	if (!(h = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY_HELLO, 1, rid, &rid_len))) {
-		printf("{\"result\": \"no_hello\"}\n");
-		zmq_close(s);
-		return 1;
-	}
-	seq = lane_cursor(h->hello->cursors, h->hello->n_cursors, 1) + 1;
-	wire_free(&h);
-	for (size_t i = 0; i < n && i < WIRE_MAX_CHAIN; i++) {
-		chain[i].data = (uint8_t *)der[i];
-		chain[i].len = dl[i];
-	}
-	w.version = WIRE_VERSION;
-	w.chain = chain;
-	w.n_chain = n;
-	wf.body_case = CARENET__FRAME__BODY_WELCOME;
-	wf.welcome = &w;
-	wire_encode(&wf, &wbuf, &wlen);
-	zmq_send(s, rid, rid_len, ZMQ_SNDMORE);
-	zmq_send(s, wbuf, wlen, 0);
-	free(wbuf);
-	tg.ids = ids;
-	tg.n_ids = 1;
-	dv.kind = 1;
-	dv.title = "forged: a target outside the issuer's subtree";
-	if (p->body_size) { /* or: a directive over the body cap */
-		char *big = malloc(p->body_size + 1);
-		if (!big) {
-			zmq_close(s);
-			return 1;
-		}
-		memset(big, 'x', p->body_size);
-		big[p->body_size] = 0;
-		dv.body = big;
-		dv.title = "forged: a body over the cap";
-	}
-	dv.targets = &tg;
-	dv.expanded = ids;
-	dv.n_expanded = 1;
-	dv.due = util_now() + 86400;
-	it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
-	it.directive = &dv;
-	it.lane = 1;
-	it.origin_seq = realtime_us(); /* above any real sequence, fresh each run */
-	if (signed_item(p, &it, NULL, &msg, &mlen) == 0)
-		send_batch(s, rid, rid_len, 1, seq, msg, mlen, p->self);
-	while ((a = wait_frame(s, p->wait_ms, CARENET__FRAME__BODY__NOT_SET, 1, rid, &rid_len))) {
-		if (a->body_case == CARENET__FRAME__BODY_ACK)
-			acks++;
-		wire_free(&a);
-		if (acks)
-			break;
-	}
-	printf("{\"result\": \"%s\", \"acks\": %d}\n", acks ? "acked" : "none", acks);
-	free(msg);
-	if (p->body_size)
-		free(dv.body);
-	zmq_close(s);
 	return 0;
 }
 
@@ -766,7 +671,7 @@ int main(int argc, char **argv)
 			return 2;
 		p.curve_key = ck;
 		p.ctx = zmq_ctx_new();
-		rc = run_serve(&p);
+		rc = probe_serve(&p);
 		pki_self_free(&p.self);
 		zmq_ctx_term(p.ctx);
 		return rc;
