@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 #include "cmd.h"
+#include "archive.h"
 #include "args.h"
 #include "csv.h"
 #include "err.h"
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "store.h"
 #include "util.h"
+#include "wire.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -465,6 +467,27 @@ static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, st
 	return rc;
 }
 
+/* The link state with the new parent and with the county (failover) starts
+ * afresh: they meet NEW as a new peer (their cursors for it are 0), and a
+ * code change within the township keeps the parent OLD spoke to, whose
+ * sequences this store holds. Its queues are empty (old_queue_empty); the
+ * county's is left as it is while it holds anything. */
+static int forget_links(MDB_txn *txn, struct store *st, const char *owner, const char *nw)
+{
+	char peer[2][PKI_ID_MAX];
+	int rc = 0;
+
+	snprintf(peer[0], sizeof(peer[0]), "%.9s", nw);
+	snprintf(peer[1], sizeof(peer[1]), "%.6s", owner);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if ((rc = outbox_forget(st, txn, peer[i])) == CN_EEXIST && i == 1)
+			return 0;
+		for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++)
+			rc = archive_drop(st, txn, peer[i], lane);
+	}
+	return rc;
+}
+
 static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 {
 	struct apply *p = arg;
@@ -490,7 +513,8 @@ static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 		    owner, p->nw, rc == 0 ? nw : "none");
 		return rc && rc != CN_ENOTFOUND ? rc : CN_EROLE;
 	}
-	if ((rc = old_queue_empty(txn, st, owner, p)) != 0)
+	if ((rc = old_queue_empty(txn, st, owner, p)) != 0 ||
+	    (rc = forget_links(txn, st, owner, p->nw)) != 0)
 		return rc;
 	if ((rc = meta_set(txn, db, "node_id", p->nw)) == 0 &&
 	    (rc = meta_set(txn, db, MOVED_SWITCH_KEY, owner)) == 0)
