@@ -329,6 +329,8 @@ def test(net, args):
     check([(m["old"], m["new"]) for m in out] == [(t_old + "002", t_new + "003")], out)
     check(cn_json(net, "move", "--township", t_old, t_new, "-c", net.cfg(county)) == [],
           "a second merge moves nothing")
+    r = cn(net, "move", "--township", t_new, t_new, "-c", net.cfg(county), code=EXIT_REFUSED)
+    check(r.stderr.startswith("carenet move:") and "another township" in r.stderr, r.stderr)
     poll(net, lambda: (children(summary(net, t_old)) == 0, summary(net, t_old)), 30,
          "the old township counts no village")
     poll(net, lambda: ([m["state"] for m in status_json(net, county)[0]] ==
