@@ -75,9 +75,9 @@ static void test_rules(void)
 
 	CHECK_INT(move(&t1, V11, NEW, err), CN_EROLE); /* only the county */
 	CHECK(strstr(err, "county") != NULL);
-	CHECK_INT(move(&county, V11, V11, err), CN_EEXIST);               /* itself */
+	CHECK_INT(move(&county, V11, V11, err), CN_EEXIST); /* itself */
 	CHECK_INT(move(&county, V11, V12, err), CN_EEXIST); /* in use, same township */
-	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST);               /* NEW in use */
+	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST); /* NEW in use */
 	CHECK_INT(move(&county, "530102001009", NEW, err), CN_ENOTFOUND); /* OLD unknown */
 	CHECK_INT(move(&county, V11, "530102003001", err), CN_ENOTFOUND); /* no such township */
 	CHECK_INT(move(&county, T1, NEW, err), CN_EINVAL);                /* not a village */
@@ -221,7 +221,7 @@ static void test_code_change(void)
 	CHECK_INT(apply(&t1, &county, mi, C, &a), 0); /* again: held, nothing more */
 	CHECK_INT(t1.nitems, t1n + 2);
 	CHECK_INT(apply(&t2, &county, mi, C, &a), CN_ESCOPE); /* not T2's business */
-	CHECK_INT(apply(&v12, &county, mi, T1, &a), 0);        /* the village, through T1 */
+	CHECK_INT(apply(&v12, &county, mi, T1, &a), 0);       /* the village, through T1 */
 	fm.id = "530102-move-x"; /* a county's move of a village to itself */
 	fm.old_id = V22;
 	fm.new_id = V22;

@@ -709,8 +709,7 @@ static const struct args_sub move_subs[] = {
 };
 static const struct args_group move_group = {
     "carenet move",
-    "A village moves to another township of its county, or its code changes (区划调整).",
-    move_subs,
+    "A village moves to another township of its county, or its code changes (区划调整).", move_subs,
     sizeof(move_subs) / sizeof(move_subs[0]),
     "carenet move OLD NEW is carenet move village OLD NEW; carenet move --township\n"
     "OLDT NEWT is carenet move village --township OLDT NEWT.\n"};
