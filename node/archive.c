@@ -205,3 +205,8 @@ int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned l
 	*moved = n;
 	return ret;
 }
+
+int archive_drop(struct store *st, MDB_txn *txn, const char *peer, unsigned lane)
+{
+	return archive_keep(st, txn, peer, lane, 0, UINT64_MAX, 0, 0); /* keeps nothing */
+}

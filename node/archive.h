@@ -36,6 +36,9 @@ int archive_keep(struct store *st, MDB_txn *txn, const char *peer, unsigned lane
  * back into the outbox under the same sequences; *moved gets how many. */
 int archive_requeue(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t after,
                     uint64_t before, uint64_t *moved);
+/* Drops everything kept for (peer, lane) (a peer whose link state was
+ * forgotten: outbox_forget). */
+int archive_drop(struct store *st, MDB_txn *txn, const char *peer, unsigned lane);
 /* Bytes kept for (peer, lane). */
 int archive_bytes(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *bytes);
 

@@ -9,6 +9,7 @@
 #include "be.h"
 #include "err.h"
 #include "log.h"
+#include "wire.h"
 
 int outbox_key_make(struct okey *k, const char *peer, unsigned lane, uint64_t seq)
 {
@@ -238,6 +239,20 @@ int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned la
 {
 	*count = 0;
 	return outbox_each(st, txn, NULL, peer, lane, 0, count_one, count);
+}
+
+int outbox_forget(struct store *st, MDB_txn *txn, const char *peer)
+{
+	uint64_t n;
+	int rc = 0;
+
+	for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++)
+		if ((rc = outbox_pending(st, txn, peer, lane, &n)) == 0 && n)
+			rc = CN_EEXIST;
+	for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++)
+		if ((rc = u64_put(st, txn, STORE_CURSORS, 'o', peer, lane, 0)) == 0)
+			rc = u64_put(st, txn, STORE_CURSORS, 'i', peer, lane, 0);
+	return rc;
 }
 
 int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq)

@@ -65,6 +65,14 @@ int outbox_last(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
 int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned lane,
                    uint64_t *count);
 
+/* Forgets the link state with peer on every lane (the sequence last
+ * assigned and the inbound cursor back to 0), as if the two had never
+ * spoken: for an office that took a new id (tools/cli_move.c, a village's
+ * code change), whose parent meets it as a new peer. CN_EEXIST (nothing
+ * changed) while a message for peer is queued. The archive's entries for
+ * peer are the caller's to drop (archive_drop). */
+int outbox_forget(struct store *st, MDB_txn *txn, const char *peer);
+
 int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t seq);
 

@@ -78,7 +78,8 @@ struct mvreq {
 
 #define REFUSE(rc, ...) (roles_why(r->err, sizeof(r->err), __VA_ARGS__), (rc))
 
-/* OLD a known village of this county, NEW free under another known township. */
+/* OLD a known village of this county, NEW free under a known township of it
+ * (another one, or OLD's own: a code change, 村改居 or a renumbering). */
 static int move_check(struct roles *r, MDB_txn *txn, const char *old, const char *nw)
 {
 	const char *me = r->env.me->id;
@@ -89,11 +90,6 @@ static int move_check(struct roles *r, MDB_txn *txn, const char *old, const char
 		return REFUSE(CN_EROLE, "only the county moves a village (this is %s)", me);
 	if (!village_id(old) || !village_id(nw) || !at_or_above(me, old) || !at_or_above(me, nw))
 		return REFUSE(CN_EINVAL, "%s and %s must be village ids (12 digits) of this county",
-		              old, nw);
-	if (strncmp(old, nw, 9) == 0)
-		return REFUSE(CN_EINVAL,
-		              "%s and %s are under the same township: a move goes to "
-		              "another township",
 		              old, nw);
 	if (registry_get(r->env.store, txn, old, &role, name, sizeof(name)) != 0 ||
 	    moved_to(r->env.store, txn, old, x, sizeof(x)) == 0)
@@ -142,7 +138,7 @@ static int move_txn(MDB_txn *txn, void *arg)
 	m.new_id = a->q->new_id;
 	m.at = roles_now(r);
 	m.down = down;
-	m.n_down = 2;
+	m.n_down = strncmp(m.old_id, m.new_id, 9) ? 2 : 1; /* a code change: OLD's township */
 	if ((rc = moved_put(r->env.store, txn, &m)) < 0)
 		return rc;
 	it.body_case = CARENET__ITEM__BODY_MOVE;
@@ -151,8 +147,9 @@ static int move_txn(MDB_txn *txn, void *arg)
 		return rc;
 	return roles_audit(r, txn, r->env.me->id, "move", m.old_id,
 	                   "village %s moves to %s "
-	                   "(township %.9s to %s)",
-	                   m.old_id, m.new_id, m.old_id, town);
+	                   "(township %.9s to %s%s)",
+	                   m.old_id, m.new_id, m.old_id, town,
+	                   m.n_down == 1 ? ": a code change within it" : "");
 }
 
 int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
@@ -185,10 +182,10 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	if (origin->role != PKI_ROLE_COUNTY || !at_or_above(origin->id, m->old_id) ||
 	    !at_or_above(origin->id, m->new_id) || !at_or_above(origin->id, me) ||
-	    at_or_above(me, from) || !strncmp(m->old_id, m->new_id, 9)) {
+	    at_or_above(me, from) || !strcmp(m->old_id, m->new_id)) {
 		roles_why(why, whylen,
 		          "a move of %s from %s (via %s): only the county of both ids "
-		          "moves a village, to another township, down the tree",
+		          "moves a village, to another code, down the tree",
 		          m->old_id, item->origin, from);
 		return CN_EROLE;
 	}
@@ -212,9 +209,9 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 			rc = step_emit(r, txn, m, "old", n, 0);
 		route->targets = (char **)&m->old_id;
 		route->ntargets = 1;
-	} else if (strlen(me) == 9 && at_or_above(me, m->new_id)) { /* the new township */
-		rc = step_emit(r, txn, m, "ready", 0, 0); /* it accepts NEW's items from now on */
 	}
+	if (rc == 0 && strlen(me) == 9 && at_or_above(me, m->new_id)) /* the new township */
+		rc = step_emit(r, txn, m, "ready", 0, 0); /* it accepts NEW's items from now on */
 	return rc;
 }
 

@@ -1,13 +1,15 @@
 /*
- * roles_move: a village moves to another township of its county (区划调整;
- * issue 14 item 5; docs/design.md "Moves"). Roles top: it spans the
+ * roles_move: a village moves to another township of its county, or its code
+ * changes within its township (区划调整; issue 14 item 5; docs/design.md
+ * "Moves"). Roles top: it spans the
  * directives (statuses re-sent) and the records (re-keyed) domains.
  *
  * - `carenet move OLD NEW` at the county (control 160): checked, the Move
  *   item (items.proto 30) originated down to the old village (through the
  *   old township) and the new township, and the map kept (core/moved.h).
  * - Each of those applies it (move_apply): keeps the map; the old township
- *   reports its step "old" (the records it holds of OLD) up.
+ *   reports its step "old" (the records it holds of OLD) up, the new one
+ *   "ready"; for a code change the one township reports both, in that order.
  * - The village switches (`carenet move apply`, then its first turn: the
  *   "move:switch" mark in STORE_META, move_fire): every record of OLD
  *   re-keyed to NEW (records/rekey.c), the state of every directive in its

@@ -263,6 +263,24 @@ static int archive_txn(MDB_txn *txn, void *arg)
 	/* another peer's archive is its own */
 	CHECK(archive_requeue(st, txn, "530102002", 1, 0, 100, &moved) == 0 && moved == 0);
 
+	/* a peer forgotten (a moved village's parent, tools/cli_move.c): refused
+	 * while anything is queued for it; then sequences and cursors from 0, its
+	 * archive dropped, another peer's state kept */
+	CHECK(outbox_forget(st, txn, "530102001") == CN_EEXIST); /* 7..10 queued */
+	CHECK(outbox_last(st, txn, "530102001", 1, &seq) == 0 && seq == 10);
+	CHECK(archive_keep(st, txn, "530102001", 1, 10, 6000, 3600, 1 << 20) == 0);
+	CHECK(outbox_ack(st, txn, "530102001", 1, 10) == 0);
+	CHECK(cursor_put(st, txn, "530102001", 2, 33) == 0);
+	CHECK(cursor_put(st, txn, "530102002", 2, 44) == 0);
+	CHECK(outbox_forget(st, txn, "530102001") == 0);
+	CHECK(archive_drop(st, txn, "530102001", 1) == 0);
+	CHECK(outbox_last(st, txn, "530102001", 1, &seq) == 0 && seq == 0);
+	CHECK(cursor_get(st, txn, "530102001", 2, &seq) == 0 && seq == 0);
+	CHECK(cursor_get(st, txn, "530102002", 2, &seq) == 0 && seq == 44);
+	CHECK(archive_bytes(st, txn, "530102001", 1, &bytes) == 0 && bytes == 0);
+	CHECK(archive_requeue(st, txn, "530102001", 1, 0, 100, &moved) == 0 && moved == 0);
+	CHECK(outbox_put(st, txn, okey, "530102001", 1, "530102", m, 3, &seq) == 0 && seq == 1);
+
 	/* origin epochs only go up */
 	CHECK(deliver_origin_epoch(st, txn, 1000000000u) == 0);
 	CHECK(deliver_origin_last(st, txn, 1, &seq) == 0 && seq == 1000000000u);

@@ -4,7 +4,8 @@
  * (only the county; OLD a known village; NEW a free code under another known
  * township; once), where the Move goes and who refuses it, the old township's
  * step, OLD leaving the registry, and a status of NEW counted against the
- * target OLD at the county (relayed untracked by the new township), once.
+ * target OLD at the county (relayed untracked by the new township), once;
+ * a code change within a township (its Move, both its steps, the status).
  *
  * usage: test_move [TESTDATADIR] (unused). Exits non-zero on any failure.
  */
@@ -74,9 +75,9 @@ static void test_rules(void)
 
 	CHECK_INT(move(&t1, V11, NEW, err), CN_EROLE); /* only the county */
 	CHECK(strstr(err, "county") != NULL);
-	CHECK_INT(move(&county, V11, "530102001009", err), CN_EINVAL); /* same township */
-	CHECK(strstr(err, "same township") != NULL);
-	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST);               /* NEW in use */
+	CHECK_INT(move(&county, V11, V11, err), CN_EEXIST); /* itself */
+	CHECK_INT(move(&county, V11, V12, err), CN_EEXIST); /* in use, same township */
+	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST); /* NEW in use */
 	CHECK_INT(move(&county, "530102001009", NEW, err), CN_ENOTFOUND); /* OLD unknown */
 	CHECK_INT(move(&county, V11, "530102003001", err), CN_ENOTFOUND); /* no such township */
 	CHECK_INT(move(&county, T1, NEW, err), CN_EINVAL);                /* not a village */
@@ -180,6 +181,68 @@ static void test_status(void)
 	office_close(&nv);
 }
 
+/* The step o emitted at index i, checked to be `step`. */
+static void check_step(struct office *o, long i, const char *step)
+{
+	Carenet__Item *it = i >= 0 ? item_at(o, (size_t)i) : NULL;
+
+	CHECK(it && it->body_case == CARENET__ITEM__BODY_MOVE_STEP &&
+	      !strcmp(it->move_step->step, step) && !strcmp(it->origin, o->me.id));
+	carenet__item__free_unpacked(it, NULL);
+}
+
+/* A code change within a township (村改居): V12 becomes CODE under T1, which
+ * is its old and its new township: one Move down to V12 through T1, T1's
+ * "old" and "ready", NEW's status on V12's row at T1 and the county, once. */
+#define CODE "530102001011"
+static void test_code_change(void)
+{
+	struct apply_ctx a;
+	Carenet__Item *it;
+	Carenet__Item f = CARENET__ITEM__INIT;
+	Carenet__Move fm = CARENET__MOVE__INIT;
+	size_t mi = county.nitems, t1n, si;
+	char err[512];
+	int t1_state;
+
+	CHECK_INT(move(&county, V12, CODE, err), 0);
+	CHECK_INT(county.nitems, mi + 1);
+	it = item_at(&county, mi);
+	CHECK(it && it->move->n_down == 1 && !strcmp(it->move->down[0], V12)); /* no T1 twice */
+	carenet__item__free_unpacked(it, NULL);
+	t1n = t1.nitems;
+	CHECK_INT(apply(&t1, &county, mi, C, &a), 0); /* old and new township: on to V12 */
+	CHECK(a.ntargets == 1 && has_target(&a, V12));
+	CHECK_INT(t1.nitems, t1n + 2); /* "old", then "ready", both T1's */
+	check_step(&t1, (long)t1n, "old");
+	check_step(&t1, (long)t1n + 1, "ready");
+	CHECK_INT(apply(&county, &t1, t1n, T1, &a), 0);
+	CHECK_INT(apply(&county, &t1, t1n + 1, T1, &a), 0);
+	CHECK_INT(apply(&t1, &county, mi, C, &a), 0); /* again: held, nothing more */
+	CHECK_INT(t1.nitems, t1n + 2);
+	CHECK_INT(apply(&t2, &county, mi, C, &a), CN_ESCOPE); /* not T2's business */
+	CHECK_INT(apply(&v12, &county, mi, T1, &a), 0);       /* the village, through T1 */
+	fm.id = "530102-move-x"; /* a county's move of a village to itself */
+	fm.old_id = V22;
+	fm.new_id = V22;
+	f.body_case = CARENET__ITEM__BODY_MOVE;
+	f.move = &fm;
+	CHECK_INT(apply(&t2, &county, craft(&county, &f), C, &a), CN_EROLE);
+
+	/* CODE's status of the task: on V12's row at T1 (which tracks it) and the county */
+	office_open(&nv, CODE);
+	t1_state = row_state(&t1, task, V12, NULL, NULL) >= 0 ? 5 : -1; /* a row: unable */
+	si = craft_status(&nv, task, 5 /* unable */);
+	CHECK_INT(apply(&t1, &nv, si, CODE, &a), 0);
+	CHECK(a.route.up);
+	CHECK_INT(row_state(&t1, task, V12, NULL, NULL), t1_state);
+	CHECK_INT(row_state(&t1, task, CODE, NULL, NULL), -1);
+	CHECK_INT(apply(&county, &nv, si, T1, &a), 0);
+	CHECK_INT(row_state(&county, task, V12, NULL, NULL), 5);
+	CHECK_INT(row_state(&county, task, CODE, NULL, NULL), -1);
+	office_close(&nv);
+}
+
 int main(void)
 {
 	char err[512] = "";
@@ -195,6 +258,7 @@ int main(void)
 	CHECK_INT(county.nitems, mi + 1); /* one Move, nothing for the refusals */
 	test_apply(mi);
 	test_status();
+	test_code_change();
 	printf("test_move: %d checks, %d failures\n", checks, failures);
 	return (fx_end() || failures) ? 1 : 0;
 }

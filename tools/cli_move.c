@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 #include "cmd.h"
+#include "archive.h"
 #include "args.h"
 #include "csv.h"
 #include "err.h"
@@ -19,6 +20,7 @@
 #include "outbox.h"
 #include "store.h"
 #include "util.h"
+#include "wire.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,12 +43,14 @@ static const struct args_cmd village_cmd = {
     "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)\n"
     "--township OLDT NEWT [-c CFG] [--json]",
     "At the county: village OLD (12 digits, known here) moves to NEW, a free code\n"
-    "under another township of this county (区划调整). The county originates a\n"
-    "signed Move down to the old township, the village and the new township;\n"
-    "from then on NEW's statuses and records count where OLD's did. Then: the\n"
-    "village makes keys for NEW (carenet init), the county CA issues NEW, the\n"
-    "village enrolls it into its data_dir and runs carenet move apply\n"
-    "(certs/README.md, \"Moving a village\"). carenet move status follows it.\n"
+    "under another township of this county (区划调整), or under its own (a code\n"
+    "change: 村改居, a renumbering). The county originates a signed Move down to\n"
+    "the old township, the village and the new township (for a code change,\n"
+    "its one township, old and new parent); from then on NEW's statuses and\n"
+    "records count where OLD's did. Then: the village makes keys for NEW\n"
+    "(carenet init), the county CA issues NEW, the village enrolls it into its\n"
+    "data_dir and runs carenet move apply (certs/README.md, \"Moving a\n"
+    "village\"). carenet move status follows it.\n"
     "A township merge (撤乡并镇) is one such move per village: --township moves\n"
     "every village the county knows under OLDT to NEWT; each village then\n"
     "switches as above. Run again, it moves the villages still under OLDT.\n",
@@ -152,6 +156,16 @@ out:
 	return rc;
 }
 
+static int same_township(const char *t)
+{
+	fprintf(stderr,
+	        "carenet move: OLDT and NEWT are both %s: a merge needs another township (a "
+	        "village's code change within its township is carenet move OLD NEW; a township's "
+	        "own code change is not built yet: docs/design.md, \"Moves\")\n",
+	        t);
+	return CN_EINVAL;
+}
+
 static int move_village(int argc, char **argv)
 {
 	Carenet__ControlReply *rep = NULL;
@@ -182,6 +196,8 @@ static int move_village(int argc, char **argv)
 		                        "OLD and NEW are %s codes (%s digits): got "
 		                        "%.20s and %.20s",
 		                        town ? "township" : "village", town ? "9" : "12", old, nw);
+	if (town && !strcmp(old, nw))
+		return cn_exit_code(same_township(old));
 	if ((rc = cli_config("carenet move", cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
 	if (town) {
@@ -224,7 +240,8 @@ static const struct args_cmd status_cmd = {
     "The moves this node holds and the steps reported to it. At the county:\n"
     "issued, \"old\" (the old township applied it: the records it held of OLD),\n"
     "\"ready\" (the new township holds it: the village may switch now; state\n"
-    "ready 待切换 when both townships have it),\n"
+    "ready 待切换 when both townships have it; a code change's one township\n"
+    "reports old and ready together, and new),\n"
     "\"switched\" (the village took NEW: records re-keyed, directive states\n"
     "re-sent), \"new\" (the new township's records of NEW after the switch).\n"
     "complete 已完成 when the three counts agree (what the old parent held is\n"
@@ -401,7 +418,9 @@ static const struct args_cmd apply_cmd = {
     "belongs to OLD and holds the county's Move of OLD to this id, then makes\n"
     "it NEW's and marks the switch. Start the node: its first turn re-keys\n"
     "OLD's records to NEW, re-sends the state of every directive in its inbox\n"
-    "and reports the switch, in one transaction, to the new township. Safe to\n"
+    "and reports the switch, in one transaction, to the new township. The\n"
+    "links to the new township and the county start afresh (they meet a new\n"
+    "peer; for a code change the township is the one OLD spoke to). Safe to\n"
     "run again (it says what is done); a kill at any moment leaves the store\n"
     "either as it was or switched.\n",
     apply_opts, NULL};
@@ -465,6 +484,27 @@ static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, st
 	return rc;
 }
 
+/* The link state with the new parent and with the county (failover) starts
+ * afresh: they meet NEW as a new peer (their cursors for it are 0), and a
+ * code change within the township keeps the parent OLD spoke to, whose
+ * sequences this store holds. Its queues are empty (old_queue_empty); the
+ * county's is left as it is while it holds anything. */
+static int forget_links(MDB_txn *txn, struct store *st, const char *owner, const char *nw)
+{
+	char peer[2][PKI_ID_MAX];
+	int rc = 0;
+
+	snprintf(peer[0], sizeof(peer[0]), "%.9s", nw);
+	snprintf(peer[1], sizeof(peer[1]), "%.6s", owner);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if ((rc = outbox_forget(st, txn, peer[i])) == CN_EEXIST && i == 1)
+			return 0;
+		for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++)
+			rc = archive_drop(st, txn, peer[i], lane);
+	}
+	return rc;
+}
+
 static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 {
 	struct apply *p = arg;
@@ -490,7 +530,8 @@ static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 		    owner, p->nw, rc == 0 ? nw : "none");
 		return rc && rc != CN_ENOTFOUND ? rc : CN_EROLE;
 	}
-	if ((rc = old_queue_empty(txn, st, owner, p)) != 0)
+	if ((rc = old_queue_empty(txn, st, owner, p)) != 0 ||
+	    (rc = forget_links(txn, st, owner, p->nw)) != 0)
 		return rc;
 	if ((rc = meta_set(txn, db, "node_id", p->nw)) == 0 &&
 	    (rc = meta_set(txn, db, MOVED_SWITCH_KEY, owner)) == 0)
@@ -662,12 +703,13 @@ static int move_apply(int argc, char **argv)
 }
 
 static const struct args_sub move_subs[] = {
-    {"village", move_village, "county: village OLD moves to NEW under another township"},
+    {"village", move_village, "county: village OLD moves to NEW (or its code changes)"},
     {"status", move_status, "the moves held here and their steps (complete: exit 0)"},
     {"apply", move_apply, "the stopped village takes its new id (then start it)"},
 };
 static const struct args_group move_group = {
-    "carenet move", "A village moves to another township of its county (区划调整).", move_subs,
+    "carenet move",
+    "A village moves to another township of its county, or its code changes (区划调整).", move_subs,
     sizeof(move_subs) / sizeof(move_subs[0]),
     "carenet move OLD NEW is carenet move village OLD NEW; carenet move --township\n"
     "OLDT NEWT is carenet move village --township OLDT NEWT.\n"};

@@ -1,9 +1,10 @@
 /*
  * moved: the moves this node holds (区划调整; issue 14 item 5). A Move item
  * (items.proto 30, originated by the county, roles/roles_move.c) says that
- * village OLD is now NEW, under another township of the same county. Every
- * node that holds it reads OLD's statuses and records as NEW's: the
- * directives' matrix counts NEW's statuses against the target OLD
+ * village OLD is now NEW, under another township of the same county or its
+ * own (a code change). Every node that holds it reads OLD's statuses and
+ * records as NEW's: the directives' matrix counts NEW's statuses against
+ * the target OLD
  * (directives/status.c), NEW may write on OLD's records (records/review.c),
  * an office whose village moved out of its subtree stops counting it
  * (records/ledger.c), and OLD is no longer listed below (registry.c).

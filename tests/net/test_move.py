@@ -43,13 +43,15 @@ def children(s, prefix=""):
     return sum(v.get("children", 0) for k, v in s.items() if k.startswith(prefix))
 
 
-def compliance(net, county):
-    """Each indicator's result and value at the county, and its failing offices with OLD
-    read as NEW (the per-township roll-up changes by design: a village changed township)."""
+def compliance(net, county, moved=None):
+    """Each indicator's result and value at the county, and its failing offices with each
+    moved village's old id read as its new one (the per-township roll-up changes by design:
+    a village changed township)."""
+    moved = moved or {OLD: NEW}
     out = cn_json(net, "compliance", "-c", net.cfg(county), "--standard", "mca-2018-demo")
     check(out.get("indicators"), "compliance --json holds no indicator: %s" % str(out)[:300])
     return {x["id"]: (x["result"], x.get("value"),
-                      sorted(NEW if o == OLD else o for o in x.get("failing_offices") or []))
+                      sorted(moved.get(o, o) for o in x.get("failing_offices") or []))
             for x in out["indicators"]}
 
 
@@ -59,16 +61,130 @@ def status_json(net, node):
     return json.loads(r.stdout), r.returncode
 
 
-def new_identity(net):
-    """keys for NEW, the county CA's bundle, enrolled into the village's data_dir."""
-    d = os.path.join(net.dir, NEW)
-    cn(net, "init", "--dir", d, "--id", NEW)
+def new_identity(net, old=OLD, new=NEW):
+    """keys for new, the county CA's bundle, enrolled into old's data_dir."""
+    d = os.path.join(net.dir, new)
+    cn(net, "init", "--dir", d, "--id", new)
     bundle = cn(net, "ca", "issue", "--ca", os.path.join(net.dir, "ca-530102"), "--csr",
                 os.path.join(d, "request.pem")).stdout.strip().splitlines()[-1]
-    data = os.path.join(net.dir, OLD, "data")
-    cn(net, "enroll", bundle, "--dir", d, "--root", os.path.join(net.dir, OLD, "root.pem"),
+    data = os.path.join(net.dir, old, "data")
+    cn(net, "enroll", bundle, "--dir", d, "--root", os.path.join(net.dir, old, "root.pem"),
        "--data-dir", data)
     return d
+
+
+def switch(net, old, new, rng):
+    """old, stopped, takes new: move apply, then started with SIGKILLs at a random moment
+    of its start and right after the switch is logged; up at its new parent."""
+    cfg_new = os.path.join(net.dir, new, "node.cfg")
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(old))
+    check(out == {"old": old, "new": new, "state": "marked"}, out)
+    net.ids.append(new)
+    net.start(new)
+    time.sleep(rng.uniform(0.0, 0.3))
+    net.kill(new)
+    net.start(new)
+
+    def switched():
+        with open(net.log_path(new), encoding="utf-8", errors="replace") as f:
+            return "this office is now " + new in f.read()
+    net.wait_for(switched, 30, "the switch logged")
+    net.kill(new)  # just before or just after its commit (it logs inside its transaction)
+    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(old))
+    check(out["new"] == new and out["state"] in ("marked", "switched"), out)
+    net.start(new)
+    poll(net, lambda: (net.parent_state(new) == "up", None), 60,
+         "%s's link to %s" % (new, new[:9]))
+
+
+def move_of(net, node, old):
+    st, _ = status_json(net, node)
+    return ([m for m in st if m["old"] == old] or [None])[0]
+
+
+def code_change(net, county, villages, total, rng):
+    """A village's code changes within its township (村改居): its township is its old and
+    its new parent, mid-way through a task; then a notice issued after it reaches it."""
+    c_old, c_new = NEW[:9] + "001", NEW[:9] + "011"
+    town = c_old[:9]
+    did = cn_json(net, "directive", "issue", "-c", net.cfg(county), "--kind", "task", "--to",
+                  "530102:village", "--title", "入户走访", "--due", "+2d")["id"]
+    poll(net, lambda: (sorted(matrix(show(net, county, did))) == sorted(
+        v for v in villages + [NEW] if v != OLD) and "pending" not in
+        matrix(show(net, county, did)).values(), matrix(show(net, county, did))), 60,
+        "the second task delivered everywhere (%s in, %s out)" % (NEW, OLD))
+    cn(net, "ack", did, "-c", net.cfg(c_old), "--state", "accepted")
+    poll(net, lambda: (matrix(show(net, county, did))[c_old] == "accepted", None), 30,
+         "accepted at the county")
+    before = compliance(net, county, {OLD: NEW, c_old: c_new})
+    refused = net.status(town)["counters"].get("items_refused")
+    s_town = summary(net, town)
+
+    out = cn_json(net, "move", c_old, c_new, "-c", net.cfg(county))
+    check(out["old"] == c_old and out["new"] == c_new, out)
+    poll(net, lambda: ((move_of(net, county, c_old) or {}).get("state") == "ready",
+                       move_of(net, county, c_old)), 30, "ready: its township holds the move")
+    check(len(move_of(net, town, c_old)["steps"]) == 2, "old and ready at the township")
+    poll(net, lambda: (move_of(net, c_old, c_old) is not None, None), 30, "the village holds it")
+    check(summary(net, town) == s_town, "the township counts the village as before the switch")
+    new_identity(net, c_old, c_new)
+    poll(net, lambda: ((net.status(c_old) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "everything of %s acknowledged" % c_old)
+    net.stop(c_old)
+    switch(net, c_old, c_new, rng)
+
+    m = poll(net, lambda: ((move_of(net, county, c_old) or {}).get("state") == "complete",
+                           move_of(net, county, c_old)), 60, "the code change complete")
+    steps = {s["step"]: s for s in m["steps"]}
+    check(set(steps) == {"old", "ready", "switched", "new"} and m["agree"], m)
+    check(steps["old"]["office"] == steps["ready"]["office"] == steps["new"]["office"] == town
+          and steps["switched"]["office"] == c_new, m)
+    check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
+          == m["records_here"] == 3 and m["records_old_here"] == 0, m)
+    check(steps["switched"]["statuses"] == 1, m)
+    at_town = move_of(net, town, c_old)
+    check({(s["office"], s["step"]) for s in at_town["steps"]} == {
+        (town, "old"), (town, "ready"), (c_new, "switched"), (town, "new")}, at_town)
+
+    # counted once, under the new code, at the township and the county
+    s_t, s_c = summary(net, town), summary(net, county)
+    check(children(s_t) == children(s_town) and s_t.get(c_new, {}).get("children") == 3 and
+          c_old not in s_t, s_t)
+    check(children(s_c) == total and s_c.get(c_new, {}).get("children") == 3 and
+          c_old not in s_c, s_c)
+    kids = cn_json(net, "record", "list", "-c", net.cfg(town), "--type", "child")
+    check(len(kids) == len({r["id"] for r in kids}) and
+          [r["owner"] for r in kids if r["id"].startswith(c_old)] == [c_new] * 3, kids)
+
+    # the task done under the new code, once on the old row, at the township and the county
+    cn(net, "ack", did, "-c", net.cfg(c_new), "--state", "done")
+    for node in (town, county):
+        poll(net, lambda: (matrix(show(net, node, did)).get(c_old) == "done",
+                           matrix(show(net, node, did))), 60, "done at %s" % node)
+        v = show(net, node, did)
+        check(c_new not in matrix(v) and list(matrix(v).values()).count("done") == 1, v)
+        row = [t for t in v["targets"] if t["id"] == c_old][0]
+        hist = [h["state"] for h in row.get("history", [])]
+        check(hist.count("done") == 1 and hist.count("accepted") == 1, row)
+    after = compliance(net, county, {OLD: NEW, c_old: c_new})
+    check(after == before, "compliance changed with the code change: %s" % {
+        k: (before.get(k), after.get(k)) for k in set(before) | set(after)
+        if before.get(k) != after.get(k)})
+
+    # down the same link: a notice issued now reaches the village under its new code
+    nid = cn_json(net, "directive", "issue", "-c", net.cfg(county), "--kind", "notice", "--to",
+                  "530102:village", "--title", "通知", "--due", "+2d")["id"]
+    poll(net, lambda: (matrix(show(net, county, nid)).get(c_new) not in (None, "pending"),
+                       matrix(show(net, county, nid))), 60, "the notice delivered to " + c_new)
+    check(c_old not in matrix(show(net, county, nid)), "the old code is no target")
+    # the township met the new code as a new peer: nothing renumbered, no new epoch of its
+    # own sequences, nothing of the old code's archive re-sent on the new link and refused
+    ct, cv = net.status(town)["counters"], net.status(c_new)["counters"]
+    bad = {k: v for k, v in list(ct.items()) + list(cv.items()) if k in (
+        "sequence_gaps", "origin_epochs", "resync_requeued") and v}
+    check(not bad and ct.get("items_refused") == refused,
+          "the link %s-%s: %s, %s items refused (was %s)" % (town, c_new, bad,
+                                                              ct.get("items_refused"), refused))
 
 
 def test(net, args):
@@ -103,11 +219,11 @@ def test(net, args):
     poll(net, lambda: (matrix(show(net, county, did))[OLD] == "accepted", None), 30,
          "accepted at the county")
 
-    # refusals: not a county, same township, a code in use, not a village of ours
+    # refusals: not a county, itself, a code in use, not a village of ours
     r = cn(net, "move", OLD, NEW, "-c", net.cfg(t_old), code=EXIT_REFUSED)
     check(r.stderr.startswith("carenet move:") and "county" in r.stderr, r.stderr)
-    r = cn(net, "move", OLD, OLD[:9] + "007", "-c", net.cfg(county), code=EXIT_REFUSED)
-    check("same township" in r.stderr, r.stderr)
+    r = cn(net, "move", OLD, OLD, "-c", net.cfg(county), code=EXIT_REFUSED)
+    check("in use" in r.stderr, r.stderr)
     r = cn(net, "move", OLD, "530102002001", "-c", net.cfg(county), code=EXIT_REFUSED)
     check("in use" in r.stderr, r.stderr)
     cn(net, "move", "1234", NEW, "-c", net.cfg(county), code=2)
@@ -142,26 +258,10 @@ def test(net, args):
     poll(net, lambda: ((net.status(OLD) or {}).get("counters", {}).get("outbox_pending") == 0,
                        None), 30, "everything of %s acknowledged by its township" % OLD)
     net.stop(OLD)
-    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
-    check(out == {"old": OLD, "new": NEW, "state": "marked"}, out)
     # SIGKILL it at a random moment of its start (the switch is its first turn), then
     # right after the switch committed (its items queued, not yet sent or acknowledged)
     rng = random.Random(int(os.environ.get("CN_SEED", "14")))
-    net.ids.append(NEW)
-    net.start(NEW)
-    time.sleep(rng.uniform(0.0, 0.3))
-    net.kill(NEW)
-    net.start(NEW)
-
-    def switched():
-        with open(net.log_path(NEW), encoding="utf-8", errors="replace") as f:
-            return "this office is now " + NEW in f.read()
-    net.wait_for(switched, 30, "the switch logged")
-    net.kill(NEW)  # just before or just after its commit (it logs inside its transaction)
-    out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
-    check(out["new"] == NEW and out["state"] in ("marked", "switched"), out)
-    net.start(NEW)
-    poll(net, lambda: (net.parent_state(NEW) == "up", None), 60, "NEW's link to " + t_new)
+    switch(net, OLD, NEW, rng)
 
     # hand-over: complete at the county, counts equal on each side
     def complete():
@@ -219,6 +319,9 @@ def test(net, args):
     net.stop(NEW)
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["state"] == "switched", out)
+    net.start(NEW)
+
+    code_change(net, county, villages, total, rng)
 
     # a township merge (撤乡并镇) is N village moves: the rest of the old township's villages
     # to the lowest free codes of the new one (002003: 001, 002 and 009 are taken)
@@ -226,15 +329,19 @@ def test(net, args):
     check([(m["old"], m["new"]) for m in out] == [(t_old + "002", t_new + "003")], out)
     check(cn_json(net, "move", "--township", t_old, t_new, "-c", net.cfg(county)) == [],
           "a second merge moves nothing")
+    r = cn(net, "move", "--township", t_new, t_new, "-c", net.cfg(county), code=EXIT_REFUSED)
+    check(r.stderr.startswith("carenet move:") and "another township" in r.stderr, r.stderr)
     poll(net, lambda: (children(summary(net, t_old)) == 0, summary(net, t_old)), 30,
          "the old township counts no village")
-    poll(net, lambda: ([m["state"] for m in status_json(net, county)[0]] == ["complete", "ready"],
-                       status_json(net, county)), 30, "the second move ready, the first complete")
+    poll(net, lambda: ([m["state"] for m in status_json(net, county)[0]] ==
+                       ["complete", "ready", "complete"], status_json(net, county)), 30,
+         "the merge's move ready, the others complete")
     check(status_json(net, county)[1] == 1, "move status exits 1 while a move is not complete")
     r = cn(net, "move", "status", "-c", net.cfg(county), "--csv", code=1)
     check(r.stdout.startswith("\ufeff"), "--csv begins with a BOM")
     rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"))))
-    check(len(rows) == (4 + 1) + (2 + 1) and {x["state"] for x in rows} == {"complete", "ready"}
+    check(len(rows) == (4 + 1) + (2 + 1) + (4 + 1) and
+          {x["state"] for x in rows} == {"complete", "ready"}
           and {x["step"] for x in rows} == {"held", "old", "ready", "switched", "new"}, rows)
 
 
