@@ -172,6 +172,7 @@ void page_directive(struct page *pg)
 	page_begin(pg, "任务办理情况", "Directive");
 	if (web_call(pg, &req, READ_MS, &rep) == 0 && rep->n_directives == 1) {
 		buf_htmlf(&pg->out, "<h2>%s</h2>", rep->directives[0]->title);
+		web_directive_above(pg, rep->directives[0]);
 		matrix(pg, rep->directives[0]);
 	} else {
 		pg->status = 404;

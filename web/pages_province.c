@@ -6,7 +6,10 @@
  * print them there: a row per county (verdict, counts, failing indicators,
  * the roll-up's month and arrival, stale ones marked, the drill-down
  * command), the milestones judged at this office; the printable pages are
- * render/render_province.c's documents. No rule is evaluated here.
+ * render/render_province.c's documents. And on a directive's page there
+ * (or at a county relaying one from above), the offices below the counties:
+ * each county's and prefecture's tally, as `carenet directive show` prints
+ * it. No rule is evaluated here.
  */
 #include "web_int.h"
 
@@ -154,4 +157,61 @@ void web_province_bulletin(struct page *pg, const Carenet__ProvinceReply *p)
 		buf_puts(&pg->out, "</tr>");
 	}
 	buf_puts(&pg->out, "</tbody></table></div>");
+}
+
+static const char *relay_zh(const char *relay)
+{
+	return !strcmp(relay, "village") ? "转发至各村（儿童之家） relayed to every village"
+	       : !strcmp(relay, "township") ? "转发至各乡镇 relayed to every township"
+	                                    : "";
+}
+
+void web_directive_above(struct page *pg, const Carenet__DirectiveView *v)
+{
+	char at[40];
+
+	if (v->parent[0])
+		buf_htmlf(&pg->out, "<p id=\"parent\">%s <b>%s</b> %s</p>",
+		          TX(pg, "转发上级任务", "Relays the directive from above"), v->parent,
+		          relay_zh(v->relay));
+	else if (v->relay[0])
+		buf_htmlf(&pg->out, "<p id=\"relay\">%s</p>", relay_zh(v->relay));
+	if (!v->n_tallies)
+		return;
+	buf_htmlf(&pg->out,
+	          "<div class=\"scroll\"><table id=\"tallies\"><caption>%s</caption><thead><tr>"
+	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	          "<th scope=\"col\">%s</th></tr></thead><tbody>",
+	          TX(pg, "县以下办理情况（各县上报的计数）",
+	             "Offices below the counties (the counties' counts)"),
+	          TX(pg, "单位", "Office"), TX(pg, "下发", "Targeted"), TX(pg, "已受理", "Acknowledged"),
+	          TX(pg, "已完成", "Done"), TX(pg, "逾期", "Overdue"), TX(pg, "滞后", "Late"),
+	          TX(pg, "截至", "As of"));
+	for (size_t i = 0; i < v->n_tallies; i++) {
+		const Carenet__TallyView *t = v->tallies[i];
+		snprintf(at, sizeof(at), "—");
+		if (t->as_of)
+			web_time(pg->w, t->as_of, at, sizeof(at));
+		buf_htmlf(&pg->out, "<tr data-office=\"%s\"><th scope=\"row\">%s</th>", t->office,
+		          t->office);
+		buf_printf(&pg->out,
+		           "<td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
+		           "</td>",
+		           t->targeted, t->acknowledged, t->done, t->overdue);
+		if (t->n_counties) /* a prefecture: its counties summed */
+			buf_htmlf(&pg->out, "<td>%s</td>",
+			          t->late_counties ? "⚠ 有县滞后 counties late" : "—");
+		else
+			buf_htmlf(&pg->out, "<td>%s</td>", t->late ? "⚠ 滞后 late" : "—");
+		buf_htmlf(&pg->out, "<td>%s</td></tr>", at);
+	}
+	buf_puts(&pg->out, "</tbody></table></div>");
+	if (v->n_late_counties) {
+		buf_htmlf(&pg->out, "<p id=\"late\" class=\"note error\">%s:",
+		          TX(pg, "滞后的县", "Counties late"));
+		for (size_t i = 0; i < v->n_late_counties; i++)
+			buf_htmlf(&pg->out, " %s", v->late_counties[i]);
+		buf_puts(&pg->out, "</p>");
+	}
 }

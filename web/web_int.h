@@ -262,6 +262,9 @@ int web_ask_compliance(struct page *pg, const char *standard, const char *at,
  * prefecture, from the node's `province` reply. */
 void web_province_compliance(struct page *pg, const Carenet__ProvinceReply *p);
 void web_province_bulletin(struct page *pg, const Carenet__ProvinceReply *p);
+/* A directive from above the county: what it relays (at a county), and at a
+ * province or prefecture every county's and prefecture's tally. */
+void web_directive_above(struct page *pg, const Carenet__DirectiveView *v);
 void page_inspection(struct page *pg);
 /* The form's files, each attached to id as a document (doc_add, as the CLI's
  * --evidence does) and named in ev (name, SHA-256, size as the node computed

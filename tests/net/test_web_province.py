@@ -2,13 +2,15 @@
 """The web page at a province (issue 12 over issue 14), in headless Chromium:
 a province 53, a prefecture 5301 and two counties (1 township, 1 village each;
 the villages import 3 and 1 children), every clock moved past the month's end
-so each county's roll-up reaches the province. The province's supervisor opens
+(the top first) so each county's roll-up reaches the province. The province's supervisor opens
 /compliance from the navigation and sees, per county, the verdict, the counts
 and the failing indicators that `carenet compliance --json` gives there, and
 the drill-down command; the printable report (render/render_province.c) lists
 every county; /bulletin?month=M shows per county the children and directives
-of `carenet bulletin --month M --json`; nothing a county holds about a child
-(no name) is on any of these pages. Skipped (exit 77) without chromium."""
+of `carenet bulletin --month M --json`; a province task to 53:village, one
+village done: its /directive page shows each county's and the prefecture's
+tally as `directive show --json` gives them; nothing a county holds about a
+child (no name) is on any of these pages. Skipped (exit 77) without chromium."""
 
 import os
 import sys
@@ -17,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
 from harness import check  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import advance, cn, cn_json, enable_test_clock, poll  # noqa: E402
+from ops import ack, advance, cn, cn_json, enable_test_clock, issue, poll, show  # noqa: E402
 from test_web import PASSWORD, Browser, Web, free_port  # noqa: E402
 
 PROVINCE = "53"
@@ -87,6 +89,31 @@ def bulletin(net, b, web, month):
     check("月通报" in b.text(), "the printable bulletin:\n%s" % b.text()[:800])
 
 
+def directive(net, b, web, villages):
+    """A province task to 53:village, one village done: the directive's page at the province
+    shows each county's and the prefecture's tally as `directive show --json` gives them."""
+    did = issue(net, PROVINCE, "53:village", "全省自查 web", due="+2d")
+    v = villages[0]
+    origin, seq = did.split("-")  # the county's relay id (rules_relay_id)
+    rid = "%s-0%d%s%s" % (v[:6], len(origin), origin, seq)
+    poll(net, lambda: (any(x["id"] == rid for x in cn_json(net, "inbox", "-c", net.cfg(v))),
+                       None), 60, "the relay %s at %s" % (rid, v))
+    ack(net, v, rid, "done")
+    want = poll(net, lambda: (lambda t: (t.get(v[:6], {}).get("done") == 1 and
+                                         len(t) == 3, t))(
+        {x["id"]: x for x in show(net, PROVINCE, did).get("tallies", [])}), 60,
+        "the tallies at the province")
+    b.get(web.base + "/directive?id=" + did)
+    got = {}
+    for tr in b.d.find_elements(b.By.CSS_SELECTOR, "#tallies tbody tr"):
+        cells = [c.text for c in tr.find_elements(b.By.CSS_SELECTOR, "th, td")]
+        got[tr.get_attribute("data-office")] = [int(x) for x in cells[1:5]]
+    check(got == {k: [t["targeted"], t["acknowledged"], t["done"], t["overdue"]]
+                  for k, t in want.items()}, "tallies on the page %r, CLI %r" % (got, want))
+    check("转发至各村" in b.text(), "the relay is not named on the page")
+    b.shot("province-directive")
+
+
 def test(net, args):
     ids = net.setup(1, 1, counties=2)
     counties = [i for i in ids if len(i) == 6]
@@ -99,7 +126,7 @@ def test(net, args):
     poll(net, lambda: (all(sum(v.get("children", 0) for v in cn_json(
         net, "ledger", "summary", "-c", net.cfg(c)).values()) == n
         for c, n in zip(counties, (3, 1))), None), 60, "each county holds its children")
-    for node in ids[:2] + counties:
+    for node in ids:  # every clock, the top first: no item from the future below
         advance(net, node, "32d")
     poll(net, lambda: (lambda s: (all(c in s for c in counties), s))(
         {o["id"] for o in cn_json(net, "ledger", "summary", "-c", net.cfg(PROVINCE))[
@@ -118,6 +145,7 @@ def test(net, args):
         b.login(web.base, "sue", PASSWORD)
         month = compliance(net, b, web)
         bulletin(net, b, web, month)
+        directive(net, b, web, villages)
         for path in ("/compliance?standard=" + STANDARD, "/compliance/report?standard=" +
                      STANDARD, "/bulletin?month=" + month, "/bulletin/report?month=" + month,
                      "/"):
@@ -127,7 +155,8 @@ def test(net, args):
                       "a child's name or ID number on %s" % path)
         print("province %s: the counties' verdicts, failing indicators and drill-down on "
               "/compliance; per county children and directives on /bulletin (%s); no child's "
-              "name or ID number on any page" % (PROVINCE, month))
+              "name or ID number on any page; a directive's page shows every county's tally" % (
+                  PROVINCE, month))
     finally:
         if b:
             b.quit()
