@@ -258,6 +258,12 @@ int pki_trust_is_revoked(const struct pki_trust *trust, const char *issuer_scope
 	return 0;
 }
 
+int pki_trust_identity_revoked(const struct pki_trust *trust, const struct pki_identity *id)
+{
+	return pki_trust_is_revoked(trust, id->issuer_scope, id->serial) ||
+	       (id->ca_serial[0] && pki_trust_is_revoked(trust, trust->root_scope, id->ca_serial));
+}
+
 /* Remembers a CA certificate that verified against the root. */
 static void known_ca_add(struct pki_trust *t, X509 *ca, const char *scope)
 {
@@ -560,6 +566,8 @@ static int check_chain(struct pki_trust *t, STACK_OF(X509) * chain, struct pki_i
 		        out->id, n == 2 ? "the root CA" : "a county CA");
 		return CN_ESCOPE;
 	}
+	if (n == 3)
+		snprintf(out->ca_serial, sizeof(out->ca_serial), "%s", ca.serial);
 	if (pki_trust_is_revoked(t, issuer_scope, out->serial)) {
 		pki_why(why, whylen, "certificate of %s (serial %s) is revoked", out->id,
 		        out->serial);

@@ -53,6 +53,8 @@ struct pki_identity {
 	uint8_t sign_pub[PKI_PUB_LEN]; /* Ed25519 public key of the certificate */
 	char serial[64];               /* hex */
 	char issuer_scope[PKI_ID_MAX]; /* scope of the issuing CA */
+	char ca_serial[64];            /* the issuing county CA's serial (hex, by the root);
+	                                * "" when the root issued this certificate */
 	time_t not_before, not_after;
 };
 
@@ -90,6 +92,9 @@ void pki_trust_set_crl_grace(struct pki_trust *trust, time_t grace);
 size_t pki_trust_revoked_count(const struct pki_trust *trust);
 /* 1 if a certificate with this issuer scope and serial (hex) is revoked. */
 int pki_trust_is_revoked(const struct pki_trust *trust, const char *issuer_scope, const char *serial);
+/* 1 if a verified identity's certificate, or the county CA that issued it,
+ * is on a revocation list held now (a session opened before the list came). */
+int pki_trust_identity_revoked(const struct pki_trust *trust, const struct pki_identity *id);
 
 /*
  * Verifies a chain (DER certificates, leaf first, then issuing CAs; the root

@@ -248,20 +248,26 @@ static int publish_txn(MDB_txn *txn, void *arg)
 	return e->emit(e->arg, txn, &it);
 }
 
-/* crl_publish: a county sends its CA's revocation list down the tree. */
+/* crl_publish: a county sends its CA's revocation list down its tree; the
+ * province the root CA's down the whole tree (through its prefectures and
+ * counties), the only way a root revocation reaches every node in-band. */
 static int crl_req(struct control *c, const Req *req, struct answer *a)
 {
 	const ProtobufCBinaryData *crl = &req->crl_publish->crl;
 	struct publish_arg pa = {c, crl};
 	int rc;
 
-	if (c->env.me->role != PKI_ROLE_COUNTY) {
-		a->rep.error = "only a county node publishes revocation lists";
+	if (c->env.me->role != PKI_ROLE_COUNTY && c->env.me->role != PKI_ROLE_PROVINCE) {
+		a->rep.error = "only a county node (its CA's list) or the province node (the root's) "
+		               "publishes revocation lists";
 		return CN_EROLE;
 	}
 	if ((rc = c->env.crl_trust(c->env.arg, crl->data, crl->len)) != 0) {
-		a->rep.error = "the revocation list does not verify against this network's CAs (is "
-		               "it the county CA's crl.pem, converted to DER?)";
+		a->rep.error = c->env.me->role == PKI_ROLE_PROVINCE
+		                   ? "the revocation list does not verify against this network's "
+		                     "CAs (is it the root CA's crl.pem?)"
+		                   : "the revocation list does not verify against this network's CAs "
+		                     "(is it the county CA's crl.pem, converted to DER?)";
 		return rc;
 	}
 	return c->env.write(c->env.arg, publish_txn, &pa);

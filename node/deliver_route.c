@@ -116,6 +116,50 @@ static int child_toward(struct deliver *d, MDB_txn *txn, const char *t, char *ch
 	return 0;
 }
 
+/* At the province: the way down to one county it knows (its prefecture, or
+ * the county itself when it reports directly). */
+struct county_arg {
+	struct deliver *d;
+	MDB_txn *txn;
+	struct dests *ds;
+	size_t idx;
+	int rc;
+};
+
+static int each_county_way(const char *id, enum pki_role role, const char *name, void *arg)
+{
+	struct county_arg *a = arg;
+	char child[PKI_ID_MAX];
+
+	(void)role, (void)name;
+	if ((a->rc = child_toward(a->d, a->txn, id, child, 0)) == 0 && child[0])
+		a->rc = keep(a->ds, child, a->idx);
+	return a->rc;
+}
+
+/* Every direct child (a revocation list goes to all): below a county or a
+ * township the offices one level down, below a prefecture its counties, and
+ * below the province each county's way down (each_county_way). */
+static int all_children(struct deliver *d, MDB_txn *txn, struct dests *ds, size_t idx)
+{
+	const char *me = d->me->id;
+	size_t ml = strlen(me);
+	int rc;
+
+	if (d->me->role == PKI_ROLE_PROVINCE) {
+		struct county_arg a = {d, txn, ds, idx, 0};
+		rc = registry_each(d->env.store, txn, me, PKI_ROLE_COUNTY, each_county_way, &a);
+		return a.rc ? a.rc : rc;
+	} else {
+		struct child_arg a = {ds, idx, 0};
+		enum pki_role cr = d->me->role == PKI_ROLE_PREFECTURE ? PKI_ROLE_COUNTY
+		                   : ml == 6                          ? PKI_ROLE_TOWNSHIP
+		                                                      : PKI_ROLE_VILLAGE;
+		rc = registry_each(d->env.store, txn, me, cr, each_child, &a);
+		return a.rc ? a.rc : rc;
+	}
+}
+
 /* Adds item idx to the destinations its route names. */
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
@@ -128,12 +172,8 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 	if (rt->up && d->parent_id[0] && d->env.cfg->parent_endpoint[0] &&
 	    (rc = keep(ds, d->parent_id, idx)) != 0)
 		return rc;
-	if (rt->all_children && ml < 12) {
-		struct child_arg a = {ds, idx, 0};
-		enum pki_role cr = ml == 6 ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
-		if ((rc = registry_each(d->env.store, txn, me, cr, each_child, &a)) != 0)
-			return a.rc ? a.rc : rc;
-	}
+	if (rt->all_children && ml < 12 && (rc = all_children(d, txn, ds, idx)) != 0)
+		return rc;
 	for (size_t i = 0; i < rt->ntargets; i++) {
 		const char *t = rt->targets[i];
 		if (strlen(t) <= ml || strncmp(t, me, ml) != 0)

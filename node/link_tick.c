@@ -66,7 +66,7 @@ static void parent_recheck(struct link *l, uint64_t now)
 
 	if (!l->parent.s.up)
 		return;
-	if (pki_trust_is_revoked(l->trust, id->issuer_scope, id->serial))
+	if (pki_trust_identity_revoked(l->trust, id))
 		why = "parent certificate revoked";
 	else if (id->not_after > 0 && (uint64_t)id->not_after < now)
 		why = "parent certificate expired";

@@ -88,8 +88,9 @@ static int crls_fill(struct node *n, Carenet__Status *st)
 		         info[i].scope, (long long)info[i].number,
 		         strcmp(state[i], "stale") == 0 ? "STALE since" : "expires", when,
 		         pki_role_above_county(n->me->role)
-		             ? "this node load it (the crl setting, then 'carenet reload'): no "
-		               "county publishes up"
+		             ? (n->me->role == PKI_ROLE_PROVINCE
+		                    ? "this node publish it ('carenet crl publish')"
+		                    : "the province publish it ('carenet crl publish' there)")
 		             : "the county publish it ('carenet crl publish')");
 		if (alert_add(st, line) != 0)
 			return CN_ENOMEM;

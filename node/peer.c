@@ -376,8 +376,7 @@ int peers_drop_revoked(struct peers *ps, const struct pki_trust *trust, uint64_t
 	int n = 0;
 	for (size_t i = 0; i < ps->n; i++) {
 		struct peer *p = ps->v[i];
-		if (!p->ident.id[0] ||
-		    !pki_trust_is_revoked(trust, p->ident.issuer_scope, p->ident.serial))
+		if (!p->ident.id[0] || !pki_trust_identity_revoked(trust, &p->ident))
 			continue;
 		peers_add_revoked_key(ps, p->key);
 		peers_ban(ps, p->key, UINT64_MAX, 1);

@@ -21,16 +21,19 @@
 /* --------------------------------------------------------------- crl */
 
 static const struct args_opt crl_opts[] = {
-    {"config", 'c', "CFG", "the county node's configuration (default " CONFIG_DEFAULT_PATH ")"},
+    {"config", 'c', "CFG",
+     "the county's (or the province's) node configuration (default " CONFIG_DEFAULT_PATH ")"},
     {0}};
 static const struct args_cmd crl_publish_cmd = {
     "carenet crl publish", "[-c CFG] FILE",
-    "Sends the county CA's certificate revocation list (PEM or DER, e.g. the\n"
-    "crl.pem written by carenet ca revoke) down the whole tree. Every node checks\n"
-    "it against the network's CAs, refuses the revoked certificates from then on\n"
-    "and drops their live sessions. Only a county node publishes.\n",
+    "Sends a certificate revocation list (PEM or DER, e.g. the crl.pem written by\n"
+    "carenet ca revoke) down the tree: at a county node its county CA's, to its\n"
+    "townships and villages; at the province node the root CA's (a county CA, an\n"
+    "inspector or a prefecture revoked), through every prefecture and county to\n"
+    "every office. Every node checks it against the network's CAs, refuses the\n"
+    "revoked certificates from then on and drops their live sessions.\n",
     crl_opts,
-    "Refused (exit 4): not a county, or the list does not verify.\n"};
+    "Refused (exit 4): not a county or the province, or the list does not verify.\n"};
 
 /* The CRL in FILE (PEM or DER), or NULL with *rc set and the reason printed;
  * caller frees it with X509_CRL_free. */

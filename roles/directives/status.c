@@ -465,10 +465,10 @@ int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	const Carenet__Revocation *v = item->revocation;
 	int rc;
 
-	if (!v || origin->role != PKI_ROLE_COUNTY || !rules_is_ancestor(origin->id, me) ||
-	    (from[0] && rules_is_ancestor(me, from))) {
+	if (!v || (origin->role != PKI_ROLE_COUNTY && origin->role != PKI_ROLE_PROVINCE) ||
+	    !rules_is_ancestor(origin->id, me) || (from[0] && rules_is_ancestor(me, from))) {
 		roles_why(why, whylen,
-		          "revocation from %s via %s: only this office's county sends "
+		          "revocation from %s via %s: only this office's county or province sends "
 		          "revocations down",
 		          item->origin, from[0] ? from : "-");
 		return v ? CN_EROLE : CN_EPROTO;
