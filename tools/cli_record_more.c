@@ -15,14 +15,17 @@
 #include "csv.h"
 #include "err.h"
 #include "json.h"
+#include "roles.h"
 
 struct mopts {
-	const char *cfgpath, *note, *to, *office, *operand;
-	int approve, ret, json, csv;
+	const char *cfgpath, *note, *to, *office, *operand, *all_of;
+	int approve, ret, json, csv, all;
 };
 
 static const struct args_opt o_cfg = {"config", 'c', "CFG",
                                       "the node's configuration (default " CONFIG_DEFAULT_PATH ")"};
+
+#define ANY_OPERAND (-1) /* parse: zero operands or one */
 
 static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperands, struct mopts *o)
 {
@@ -46,6 +49,12 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 		case ARGS_LONG('o'):
 			o->office = a.val;
 			break;
+		case ARGS_LONG('A'):
+			o->all_of = a.val;
+			break;
+		case ARGS_LONG('L'):
+			o->all = 1;
+			break;
 		case 'j':
 			o->json = 1;
 			break;
@@ -62,6 +71,12 @@ static int parse(int argc, char **argv, const struct args_cmd *cmd, int noperand
 			return a.exit == 0 ? 1 : CN_EUSAGE;
 		}
 	}
+	if (noperands == ANY_OPERAND && argc - a.ind <= 1) {
+		o->operand = argc > a.ind ? argv[a.ind] : NULL;
+		return 0;
+	}
+	if (noperands == ANY_OPERAND)
+		noperands = 1;
 	if (argc - a.ind != noperands) {
 		args_usage_error(cmd, noperands ? "give one record id" : "unexpected operand %s",
 		                 noperands ? "" : argv[a.ind]);
@@ -130,43 +145,111 @@ int record_review(int argc, char **argv)
 /* ------------------------------------------------------------ transfer, accept */
 
 static const struct args_opt transfer_opts[] = {
-    o_cfg, {"to", ARGS_LONG('t'), "OFFICE", "the village the child moves to"}, {0}};
+    o_cfg,
+    {"to", ARGS_LONG('t'), "OFFICE", "the village the child moves to (or the township a merged "
+                                     "township's records go to)"},
+    {"all-of", ARGS_LONG('A'), "OWNER",
+     "instead of ID: every open record OWNER owns (a township merged into --to; 撤乡并镇)"},
+    {0}};
 static const struct args_cmd transfer_cmd = {
-    "carenet record transfer", "ID --to OFFICE [-c CFG]",
+    "carenet record transfer", "ID --to OFFICE [-c CFG]\n--all-of TOWNSHIP --to TOWNSHIP [-c CFG]",
     "Moves a child's record to another village of the county (迁移): by its owner,\n"
     "or by its township or county when the owner is gone. The record keeps its id\n"
     "and history; it is frozen until the new owner runs `carenet record accept ID`\n"
     "and writes it from then on. The county counts the child once: under the old\n"
-    "owner until accepted, then under the new one.\n",
+    "owner until accepted, then under the new one.\n"
+    "A township merged into another (撤乡并镇: its villages moved with `carenet move\n"
+    "--township`) hands over its own records the same way: at the county,\n"
+    "`--all-of OLD --to NEW` transfers every open record OLD owns (its staff,\n"
+    "applications, budgets, activities...), printing each id; NEW accepts each\n"
+    "(`carenet record accept ID`, or `--all`).\n",
     transfer_opts, NULL};
 
-int record_transfer(int argc, char **argv)
+static int transfer_one(const char *cfgpath, const char *id, const char *to, int quiet)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__RecordTransferRequest q = CARENET__RECORD_TRANSFER_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
+	int rc;
+
+	q.id = (char *)id;
+	q.to = (char *)to;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_TRANSFER;
+	req.record_transfer = &q;
+	if ((rc = call("carenet record transfer", cfgpath, &req, &rep)) == 0)
+		printf(quiet ? "%s\n" : "%s transferred to %s, awaiting its acceptance (待接收)\n", id,
+		       to);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
+/* The open records of one type owned by exactly owner, held here. */
+static int owned(const char *cfgpath, const char *type, const char *owner,
+                 Carenet__ControlReply **rep)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordListRequest l = CARENET__RECORD_LIST_REQUEST__INIT;
+
+	l.type = (char *)type;
+	l.office = (char *)owner;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_LIST;
+	req.record_list = &l;
+	return call("carenet record transfer", cfgpath, &req, rep);
+}
+
+/* --all-of OWNER: every open record OWNER owns, type by type (the node
+ * refuses what may not move, and says why). */
+static int transfer_all(const struct mopts *o)
+{
+	size_t ntypes, moved = 0;
+	const struct rec_type *types = roles_record_types(&ntypes);
+	int rc = 0;
+
+	for (size_t k = 0; k < ntypes && rc == 0; k++) {
+		Carenet__ControlReply *rep = NULL;
+		if (!strcmp(types[k].name, "child") && strlen(o->all_of) != 12)
+			continue; /* a township owns no child */
+		if ((rc = owned(o->cfgpath, types[k].name, o->all_of, &rep)) == 0)
+			for (size_t i = 0; i < rep->n_records && rc == 0; i++) {
+				const Carenet__RecordVersion *v = rep->records[i];
+				if (strcmp(v->owner, o->all_of) != 0 || v->closed)
+					continue;
+				if ((rc = transfer_one(o->cfgpath, v->id, o->to, 1)) == 0)
+					moved++;
+			}
+		carenet__control_reply__free_unpacked(rep, NULL);
+	}
+	if (rc == 0)
+		printf("%zu record(s) of %s transferred to %s, awaiting its acceptance (待接收): "
+		       "carenet record accept --all at %s\n",
+		       moved, o->all_of, o->to, o->to);
+	return rc;
+}
+
+int record_transfer(int argc, char **argv)
+{
 	struct mopts o;
-	int rc = parse(argc, argv, &transfer_cmd, 1, &o);
+	int rc = parse(argc, argv, &transfer_cmd, ANY_OPERAND, &o);
 
 	if (rc)
 		return cli_parse_exit(rc);
 	if (!o.to)
 		return args_usage_error(&transfer_cmd, "give --to OFFICE");
-	q.id = (char *)o.operand;
-	q.to = (char *)o.to;
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_TRANSFER;
-	req.record_transfer = &q;
-	if ((rc = call("carenet record transfer", o.cfgpath, &req, &rep)) == 0)
-		printf("%s transferred to %s, awaiting its acceptance (待接收)\n", q.id, q.to);
-	carenet__control_reply__free_unpacked(rep, NULL);
-	return cn_exit_code(rc);
+	if (!!o.operand == !!o.all_of)
+		return args_usage_error(&transfer_cmd, "give one record ID, or --all-of OWNER");
+	return cn_exit_code(o.all_of ? transfer_all(&o) : transfer_one(o.cfgpath, o.operand, o.to, 0));
 }
 
-static const struct args_opt accept_opts[] = {o_cfg, {0}};
+static const struct args_opt accept_opts[] = {
+    o_cfg,
+    {"all", ARGS_LONG('L'), NULL,
+     "instead of ID: every record transferred to this office and not yet accepted"},
+    {0}};
 static const struct args_cmd accept_cmd = {
-    "carenet record accept", "ID [-c CFG]",
+    "carenet record accept", "ID [-c CFG]\n--all [-c CFG]",
     "Takes a record transferred to this office (接收): this office becomes its\n"
-    "owner and writes its next version.\n",
+    "owner and writes its next version. --all takes every one waiting (a merged\n"
+    "township's records at the township absorbing it), in one transaction.\n",
     accept_opts, NULL};
 
 int record_accept(int argc, char **argv)
@@ -175,15 +258,22 @@ int record_accept(int argc, char **argv)
 	Carenet__RecordShowRequest q = CARENET__RECORD_SHOW_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
 	struct mopts o;
-	int rc = parse(argc, argv, &accept_cmd, 1, &o);
+	int rc = parse(argc, argv, &accept_cmd, ANY_OPERAND, &o);
 
 	if (rc)
 		return cli_parse_exit(rc);
-	q.id = (char *)o.operand;
+	if (!!o.operand == o.all)
+		return args_usage_error(&accept_cmd, "give one record ID, or --all");
+	q.id = (char *)(o.operand ? o.operand : "");
+	q.all = o.all;
 	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_ACCEPT;
 	req.record_accept = &q;
-	if ((rc = call("carenet record accept", o.cfgpath, &req, &rep)) == 0)
+	if ((rc = call("carenet record accept", o.cfgpath, &req, &rep)) == 0 && !o.all)
 		printf("%s accepted: owned by this office (已接收)\n", q.id);
+	for (size_t i = 0; rc == 0 && o.all && i < rep->n_record_ids; i++)
+		printf("%s\n", rep->record_ids[i]);
+	if (rc == 0 && o.all)
+		printf("%zu record(s) accepted: owned by this office (已接收)\n", rep->n_record_ids);
 	carenet__control_reply__free_unpacked(rep, NULL);
 	return cn_exit_code(rc);
 }

@@ -308,6 +308,29 @@ int records_review_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *ite
 	                   (unsigned long long)m->version, m->approve ? "approved" : "returned");
 }
 
+/* Who may take over whose records: a village's to another village of the
+ * county (the child moves), a township's to another township of the county
+ * (撤乡并镇: the merged township's records go to the one that absorbs it). */
+static int transfer_pair_ok(const char *from, const char *to)
+{
+	size_t n = strlen(from);
+
+	return (n == 12 || n == 9) && strlen(to) == n && roles_office_ok(to) &&
+	       strncmp(to, from, 6) == 0 && strcmp(to, from) != 0;
+}
+
+/* A village's open child; a township's record of any type a township owns. */
+static int transfer_type_ok(const char *type, const char *from)
+{
+	const struct rec_type *t = roles_record_type(type);
+
+	if (!t || (t->owners & REC_READ_ONLY))
+		return 0;
+	if (strlen(from) == 12)
+		return strcmp(t->name, "child") == 0;
+	return !(t->owners & ~REC_READ_ONLY) || (t->owners & REC_OWN_TOWNSHIP);
+}
+
 static int transfer_check(struct roles *r, const Carenet__RecordTransfer *t,
                           const struct pki_identity *origin, char *why, size_t wl)
 {
@@ -318,13 +341,20 @@ static int transfer_check(struct roles *r, const Carenet__RecordTransfer *t,
 		roles_why(why, wl, "record transfer malformed (record, id, owner or down)");
 		return CN_EINVAL;
 	}
-	if (strlen(t->to) != 12 || !roles_office_ok(t->to) || strncmp(t->to, t->from_owner, 6) ||
-	    !strcmp(t->to, t->from_owner)) {
+	if (!transfer_pair_ok(t->from_owner, t->to)) {
 		roles_why(why, wl,
-		          "transfer of %.64s to %.20s: expected another village of the "
-		          "county",
-		          t->id, t->to);
+		          "transfer of %.64s from %.20s to %.20s: expected another village of the "
+		          "county (a child), or another township of the county (a merged "
+		          "township's records)",
+		          t->id, t->from_owner, t->to);
 		return CN_ESCOPE;
+	}
+	if (!transfer_type_ok(v->type, t->from_owner)) {
+		roles_why(why, wl,
+		          "transfer of %.64s (%.20s): a village's child moves, or any record a "
+		          "township may own",
+		          t->id, v->type);
+		return CN_EINVAL;
 	}
 	if (strcmp(t->by, origin->id) != 0 ||
 	    !(strcmp(origin->id, t->from_owner) == 0 || records_above(origin->id, t->from_owner))) {
@@ -502,8 +532,10 @@ static int transfer_txn(MDB_txn *txn, void *arg)
 	if ((ret = held(c, txn, c->xfer->id, &rc)) != 0)
 		return ret;
 	ret = CN_EINVAL;
-	if (strcmp(rc.t->name, "child") != 0 || rc.closed) {
-		roles_why(r->err, sizeof(r->err), "record %s: only an open child record moves",
+	if (rc.closed || !transfer_type_ok(rc.t->name, rc.owner)) {
+		roles_why(r->err, sizeof(r->err),
+		          "record %s: only an open record moves (a village's child, or a "
+		          "township's record to another township)",
 		          rc.id);
 		goto out;
 	}
@@ -544,12 +576,10 @@ int records_transfer_req(struct roles *r, const Carenet__RecordTransferRequest *
 	return r->env.write(r->env.arg, transfer_txn, &c);
 }
 
-/* The new owner's first version: the snapshot it received, owned here. */
-static int accept_txn(MDB_txn *txn, void *arg)
+/* The new owner's first version of id: the snapshot it received, owned here. */
+static int accept_one(struct roles *r, MDB_txn *txn, const char *id)
 {
-	struct xctx *c = arg;
-	struct roles *r = c->r;
-	const char *me = r->env.me->id, *id = c->acc->id;
+	const char *me = r->env.me->id;
 	Carenet__Field fbuf[REC_MAX_FIELDS], *fp[REC_MAX_FIELDS];
 	char *changed[REC_MAX_FIELDS];
 	Carenet__RecordVersion m;
@@ -590,12 +620,73 @@ out:
 	return ret;
 }
 
+/* The ids of the transfers to this office not accepted yet ("x:" entries
+ * whose record holds no version past the one it moved with). */
+static int pending_here(struct roles *r, MDB_txn *txn, struct strvec *ids)
+{
+	const char *me = r->env.me->id;
+	MDB_cursor *cur;
+	MDB_val k = {2, "x:"}, d;
+	int ret, mrc;
+
+	if ((ret = store_err(mdb_cursor_open(txn, roles_dbi(r, STORE_RECORDS), &cur),
+	                     "records accept")))
+		return ret;
+	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); mrc == 0 && ret == 0;
+	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		Carenet__StoredTransfer *m;
+		char id[REC_ID_MAX];
+		uint64_t v = 0;
+		if (k.mv_size < 3 || memcmp(k.mv_data, "x:", 2) != 0 || k.mv_size - 2 >= REC_ID_MAX)
+			break;
+		memcpy(id, (char *)k.mv_data + 2, k.mv_size - 2);
+		id[k.mv_size - 2] = 0;
+		if (!(m = carenet__stored_transfer__unpack(NULL, d.mv_size, d.mv_data))) {
+			ret = CN_ESTORE;
+			break;
+		}
+		if (!strcmp(m->to, me) &&
+		    (rec_current_version(r, txn, id, &v) != 0 || v <= m->version))
+			ret = roles_vec_push(ids, id);
+		carenet__stored_transfer__free_unpacked(m, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (ret == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		ret = store_err(mrc, "records accept");
+	return ret;
+}
+
+struct accept_ctx {
+	struct roles *r;
+	const Carenet__RecordShowRequest *q;
+	Carenet__ControlReply *rep;
+};
+
+/* One id, or (q->all) every pending one, in one transaction: all or none. */
+static int accept_txn(MDB_txn *txn, void *arg)
+{
+	struct accept_ctx *c = arg;
+	struct strvec ids = {0};
+	int ret;
+
+	if (!c->q->all)
+		return accept_one(c->r, txn, c->q->id);
+	if ((ret = pending_here(c->r, txn, &ids)) == 0)
+		for (size_t i = 0; i < ids.n && ret == 0; i++)
+			ret = accept_one(c->r, txn, ids.v[i]);
+	if (ret == 0 && ids.n) {
+		c->rep->record_ids = ids.v, c->rep->n_record_ids = ids.n; /* freed with the reply */
+		ids.v = NULL, ids.n = 0;
+	}
+	roles_vec_free(&ids);
+	return ret;
+}
+
 int records_accept_req(struct roles *r, const Carenet__RecordShowRequest *q,
                        Carenet__ControlReply *rep)
 {
-	struct xctx c = {.r = r, .acc = q};
+	struct accept_ctx c = {r, q, rep};
 
-	(void)rep;
 	if (!r->env.seal || !r->env.open)
 		return CN_EPERM;
 	return r->env.write(r->env.arg, accept_txn, &c);
