@@ -2,8 +2,9 @@
  * deliver_fixture: the delivery-engine unit tests' scratch network
  * (test_deliver, test_failover), over pki_fixture.h: a root CA (scope 53) and
  * a county CA (530102) in T, identities issued and enrolled through the real
- * subcommands, and the deliver_env stubs a test engine needs. Include once,
- * instead of check.h and pki_fixture.h, from the test's only .c file.
+ * subcommands, and the fixed deliver_env callbacks a test engine runs with.
+ * Include once, instead of check.h and pki_fixture.h, from the test's only .c
+ * file.
  */
 #ifndef CARENET_TESTS_DELIVER_FIXTURE_H
 #define CARENET_TESTS_DELIVER_FIXTURE_H
@@ -55,7 +56,8 @@ static inline struct pki_self *fixture_identity(const char *id, const char *endp
 	return self;
 }
 
-/* deliver_env stubs: a clock stopped at 1, no sessions, nothing to recheck. */
+/* The deliver_env callbacks of a test engine: a clock stopped at 1, no
+ * sessions to send on, nothing to recheck. */
 static inline uint64_t fixed_now(void *arg)
 {
 	(void)arg;
