@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 
-from harness import TestFailure, check, run_cli
+from harness import TestFailure, check, root_sha256, run_cli
 
 from harness import EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED  # noqa: E402,F401
 STATES = ("pending", "delivered", "accepted", "in-progress", "done", "unable")
@@ -221,3 +221,45 @@ class Stopped:
     def __exit__(self, *exc):
         self.resume()
         return False
+
+
+def free_port():
+    """A loopback TCP port free now (the kernel's choice)."""
+    import socket
+    with socket.socket() as so:
+        so.bind(("127.0.0.1", 0))
+        return so.getsockname()[1]
+
+
+def make_inspector(net, scope, tag):
+    """An inspector I<scope>-<tag> issued at the root and enrolled beside the
+    network; the path of its node.cfg."""
+    d = os.path.join(os.path.dirname(net.dir), "inspector-" + tag)
+    root = os.path.join(net.dir, "ca-root")
+    cn(net, "init", "--dir", d, "--inspector", "--scope", scope, "--id", tag)
+    cn(net, "ca", "issue", "--ca", root, "--csr", os.path.join(d, "request.pem"), "--out",
+       os.path.join(d, "bundle"))
+    r = cn(net, "enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
+           root_sha256(os.path.join(root, "ca.pem")))
+    cfg = r.stdout.strip().splitlines()[-1]
+    check(os.path.exists(cfg), "enroll printed no inspector config: %r" % r.stdout)
+    return cfg
+
+
+def county_under_province(net, county, name, province="53"):
+    """A county with its own county CA, enrolled with the province's
+    certificate as its parent (no prefecture between); set up, not started."""
+    d, root = os.path.dirname(net.dir), os.path.join(net.dir, "ca-root")
+    nd, ca = os.path.join(net.dir, county), os.path.join(d, "ca-" + county)
+    port, sha = free_port(), root_sha256(os.path.join(root, "ca.pem"))
+    for argv in (["ca", "init", "--dir", ca, "--scope", county, "--name", name, "--root", root],
+                 ["init", "--dir", nd, "--id", county, "--name", name],
+                 ["ca", "issue", "--ca", ca, "--csr", os.path.join(nd, "request.pem"),
+                  "--endpoint", "tcp://127.0.0.1:%d" % port, "--parent-cert",
+                  os.path.join(root, "issued", province + ".pem"), "--parent-endpoint",
+                  net.status(province)["listen"]],
+                 ["enroll", os.path.join(ca, "issued", county + ".bundle"), "--dir", nd,
+                  "--root-sha256", sha]):
+        r = run_cli([net.carenet] + argv)
+        check(r.returncode == 0, "carenet %s: %s%s" % (" ".join(argv[:2]), r.stdout, r.stderr))
+    return county

@@ -23,25 +23,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main, root_sha256, run_cli  # noqa: E402
-from ops import cn, cn_json, inbox, poll, show_run  # noqa: E402
+from harness import check, main, run_cli  # noqa: E402
+from ops import cn, cn_json, inbox, make_inspector, poll, show_run  # noqa: E402
 
 EXIT_REFUSED = 4
 STD = "yunnan-2018-demo"
 IND = "rights.edu.needs"  # mode I: 特殊教育需求 checked on site
-
-
-def make_inspector(net, scope, tag):
-    d = os.path.join(os.path.dirname(net.dir), "inspector-" + tag)
-    root = os.path.join(net.dir, "ca-root")
-    cn(net, "init", "--dir", d, "--inspector", "--scope", scope, "--id", tag)
-    cn(net, "ca", "issue", "--ca", root, "--csr", os.path.join(d, "request.pem"), "--out",
-       os.path.join(d, "bundle"))
-    r = cn(net, "enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
-           root_sha256(os.path.join(root, "ca.pem")))
-    cfg = r.stdout.strip().splitlines()[-1]
-    check(os.path.exists(cfg), "enroll printed no inspector config: %r" % r.stdout)
-    return cfg
 
 
 def inspect(net, cfg, node, *extra, code=0):

@@ -21,10 +21,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestFailure, check, main, root_sha256, run_cli  # noqa: E402
+from harness import TestFailure, check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import (Killer, ack, advance, audit, cn, cn_json, enable_test_clock,  # noqa: E402
-                 inbox_entries, issue, matrix, poll, show)
+from ops import (Killer, ack, advance, audit, cn, cn_json, county_under_province,  # noqa: E402
+                 enable_test_clock, inbox_entries, issue, matrix, poll, show)
 
 PROVINCE, PREFECTURE = "53", "5301"
 PER_VILLAGE = 3
@@ -143,29 +143,10 @@ def advance_killed(net, county, rng):
     print("%s SIGKILLed %d times around its month end" % (county, killer.kills))
 
 
-def free_port():
-    import socket
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
-
-
 def direct_county(net, county="530104"):
     """A county with no prefecture between: enrolled with the province's
     certificate as its parent; its roll-up reaches the province directly."""
-    d, root = os.path.dirname(net.dir), os.path.join(net.dir, "ca-root")
-    nd, ca = os.path.join(net.dir, county), os.path.join(d, "ca-" + county)
-    port, sha = free_port(), root_sha256(os.path.join(root, "ca.pem"))
-    for argv in (["ca", "init", "--dir", ca, "--scope", county, "--name", "直报县", "--root", root],
-                 ["init", "--dir", nd, "--id", county, "--name", "直报县 (direct)"],
-                 ["ca", "issue", "--ca", ca, "--csr", os.path.join(nd, "request.pem"),
-                  "--endpoint", "tcp://127.0.0.1:%d" % port, "--parent-cert",
-                  os.path.join(root, "issued", PROVINCE + ".pem"), "--parent-endpoint",
-                  net.status(PROVINCE)["listen"]],
-                 ["enroll", os.path.join(ca, "issued", county + ".bundle"), "--dir", nd,
-                  "--root-sha256", sha]):
-        r = run_cli([net.carenet] + argv)
-        check(r.returncode == 0, "carenet %s: %s%s" % (" ".join(argv[:2]), r.stdout, r.stderr))
+    county_under_province(net, county, "直报县 (direct)", PROVINCE)
     enable_test_clock(net, county)
     net.start(county)
     def linked():

@@ -27,9 +27,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestFailure, check, main, root_sha256, run_cli  # noqa: E402
+from harness import TestFailure, check, main  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import (ack, advance, audit, cn, cn_json, enable_test_clock, inbox_entries,  # noqa: E402
+from ops import (ack, advance, audit, cn, cn_json, county_under_province,  # noqa: E402
+                 enable_test_clock, inbox_entries, make_inspector,
                  issue, matrix, poll, show)
 
 PROVINCE, PREFECTURE = "53", "5301"
@@ -169,39 +170,9 @@ def stale_county(net, counties, month):
     return got[counties[1]]
 
 
-def make_inspector(net, scope, tag):
-    d = os.path.join(os.path.dirname(net.dir), "inspector-" + tag)
-    root = os.path.join(net.dir, "ca-root")
-    cn(net, "init", "--dir", d, "--inspector", "--scope", scope, "--id", tag)
-    cn(net, "ca", "issue", "--ca", root, "--csr", os.path.join(d, "request.pem"), "--out",
-       os.path.join(d, "bundle"))
-    r = cn(net, "enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
-           root_sha256(os.path.join(root, "ca.pem")))
-    return r.stdout.strip().splitlines()[-1]
-
-
-def free_port():
-    import socket
-    with socket.socket() as so:
-        so.bind(("127.0.0.1", 0))
-        return so.getsockname()[1]
-
-
 def other_county(net, county="530202"):
     """A county under another prefecture (5302), reporting to the province."""
-    d, root = os.path.dirname(net.dir), os.path.join(net.dir, "ca-root")
-    nd, ca = os.path.join(net.dir, county), os.path.join(d, "ca-" + county)
-    port, sha = free_port(), root_sha256(os.path.join(root, "ca.pem"))
-    for argv in (["ca", "init", "--dir", ca, "--scope", county, "--name", "他州县", "--root", root],
-                 ["init", "--dir", nd, "--id", county, "--name", "他州县"],
-                 ["ca", "issue", "--ca", ca, "--csr", os.path.join(nd, "request.pem"),
-                  "--endpoint", "tcp://127.0.0.1:%d" % port, "--parent-cert",
-                  os.path.join(root, "issued", PROVINCE + ".pem"), "--parent-endpoint",
-                  net.status(PROVINCE)["listen"]],
-                 ["enroll", os.path.join(ca, "issued", county + ".bundle"), "--dir", nd,
-                  "--root-sha256", sha]):
-        r = run_cli([net.carenet] + argv)
-        check(r.returncode == 0, "carenet %s: %s%s" % (" ".join(argv[:2]), r.stdout, r.stderr))
+    county_under_province(net, county, "他州县", PROVINCE)
     net.start(county)
     poll(net, lambda: (lambda p: (p.get("state") == "up", p))(
         (net.status(county) or {}).get("parent") or {}), 30, "%s linked up" % county)

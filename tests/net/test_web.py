@@ -37,7 +37,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -48,7 +47,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ledger_data  # noqa: E402
 from harness import TestFailure, check, main, run_cli  # noqa: E402
-from ops import EXIT_OK, advance, cn, cn_json, enable_test_clock, poll, show_run  # noqa: E402
+from ops import EXIT_OK, advance, cn, cn_json, enable_test_clock, free_port, poll, show_run  # noqa: E402,F401
 
 SKIP = 77
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -69,12 +68,6 @@ def selenium_modules():
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     return webdriver, Service, By, Select
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- plain HTTP (what a browser would not send) ----

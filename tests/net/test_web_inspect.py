@@ -26,23 +26,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
-from harness import check, root_sha256  # noqa: E402
-from ops import cn, cn_json, inbox, poll  # noqa: E402
+from harness import check  # noqa: E402
+from ops import cn, cn_json, inbox, make_inspector, poll  # noqa: E402
 from test_web import PASSWORD, Browser, Http, Web, free_port, text_of  # noqa: E402
 
 STD = "mca-2018-demo"
 IND = "rights.edu.needs"  # mode I in STD
-
-
-def make_inspector(net, scope, tag):
-    d = os.path.join(os.path.dirname(net.dir), "inspector-" + tag)
-    root = os.path.join(net.dir, "ca-root")
-    cn(net, "init", "--dir", d, "--inspector", "--scope", scope, "--id", tag)
-    cn(net, "ca", "issue", "--ca", root, "--csr", os.path.join(d, "request.pem"), "--out",
-       os.path.join(d, "bundle"))
-    r = cn(net, "enroll", os.path.join(d, "bundle"), "--dir", d, "--root-sha256",
-           root_sha256(os.path.join(root, "ca.pem")))
-    return r.stdout.strip().splitlines()[-1]
 
 
 def finding(net, insp, node, office, result, note, *extra):
