@@ -383,14 +383,14 @@ out:
 	return rc;
 }
 
-int store_write_nosync(struct store *st, store_txn_fn fn, void *arg)
+int store_write_lazy(struct store *st, store_txn_fn fn, void *arg)
 {
-	int rc, set = mdb_env_set_flags(st->env, MDB_NOSYNC, 1);
+	int rc, set = mdb_env_set_flags(st->env, MDB_NOMETASYNC, 1);
 
 	if (set != 0)
-		log_warnx("store: cannot skip the sync: %s", mdb_strerror(set));
+		log_warnx("store: cannot defer the meta page's flush: %s", mdb_strerror(set));
 	rc = store_write(st, fn, arg);
-	if (set == 0 && (set = mdb_env_set_flags(st->env, MDB_NOSYNC, 0)) != 0) {
+	if (set == 0 && (set = mdb_env_set_flags(st->env, MDB_NOMETASYNC, 0)) != 0) {
 		log_warnx("store: cannot restore durable commits: %s", mdb_strerror(set));
 		return CN_ESTORE; /* never keep running without durable commits */
 	}

@@ -59,11 +59,14 @@ MDB_dbi store_dbi(const struct store *st, enum store_db db);
  * returns 0 to commit or a negative error to abort (returned as is).
  * CN_ESTORE if the map is still full after STORE_MAX_GROWS grows. */
 int store_write(struct store *st, store_txn_fn fn, void *arg);
-/* store_write without waiting for the disk: for writes whose loss in a
- * system crash (not a process crash: the data is in the page cache) is
- * harmless, such as deleting acknowledged outbox entries. The next
- * store_write's sync makes them durable too. */
-int store_write_nosync(struct store *st, store_txn_fn fn, void *arg);
+/* store_write whose commit a system crash may undo, never tear: for writes
+ * whose loss is harmless, such as deleting acknowledged outbox entries (the
+ * peer gets them again and drops them as duplicates). LMDB's MDB_NOMETASYNC:
+ * the data pages are flushed, the meta page that makes them current is not
+ * (the next store_write's flush carries it). Not MDB_NOSYNC: without a flush
+ * the kernel may write the new meta page before the pages it points to, and
+ * a power cut in between leaves a store that cannot be opened. */
+int store_write_lazy(struct store *st, store_txn_fn fn, void *arg);
 /* Runs fn in a read-only transaction; returns fn's result. */
 int store_read(struct store *st, store_txn_fn fn, void *arg);
 /* fn in a transaction nested in parent (an open write transaction): its

@@ -13,6 +13,8 @@
 #include "roles.h"
 #include "util.h"
 
+static void flush_acks(struct deliver *d);
+
 /* ------------------------------------------------------------ life cycle */
 
 /* The parent's id: a county's is in its parent's certificate (its
@@ -69,6 +71,8 @@ void deliver_free(struct deliver **dp)
 	free(d->pend);
 	free(d->acks);
 	free(d->ackin);
+	flush_acks(d); /* a clean stop leaves no acknowledged entry queued */
+	free(d->dack);
 	free(d->pens);
 	deliver_chains_free(d);
 	free(d);
@@ -386,21 +390,71 @@ static void charge(struct deliver *d)
 	d->npens = 0;
 }
 
+/* A turn of acks alone: the outbox entries they release are deleted by the
+ * next transaction (apply_group's, or flush_acks' within ACK_DEFER_US), not
+ * by a commit of their own. Memory moves on at once, so nothing is resent.
+ * Lost in a crash, they cost nothing: the peer's cursor, at the next
+ * HELLO/WELCOME, acknowledges the same entries again. */
+static void defer_acks(struct deliver *d)
+{
+	for (size_t i = 0; i < d->nq; i++) {
+		const Carenet__Frame *f = d->q[i].f;
+		const char *peer = d->q[i].peer;
+		size_t k;
+		if ((d->only && strcmp(peer, d->only) != 0) || f->ack->lane >= WIRE_LANES)
+			continue;
+		if (deliver_push_ack(&d->ackin, &d->nackin, &d->ackincap, peer, f->ack->lane,
+		                     f->ack->seq, f->ack->resend) != 0)
+			continue; /* out of memory: the peer acks again or resends */
+		for (k = 0; k < d->ndack; k++)
+			if (d->dack[k].lane == f->ack->lane && strcmp(d->dack[k].peer, peer) == 0)
+				break;
+		if (k < d->ndack) {
+			if (f->ack->seq > d->dack[k].seq)
+				d->dack[k].seq = f->ack->seq;
+		} else if (deliver_push_ack(&d->dack, &d->ndack, &d->dackcap, peer, f->ack->lane,
+		                            f->ack->seq, 0) == 0 && d->ndack == 1) {
+			d->dack_since_us = util_mono_us();
+		}
+	}
+	apply_acks(d);
+}
+
+static int deferred_txn(MDB_txn *txn, void *arg)
+{
+	return deliver_apply_deferred(arg, txn);
+}
+
+/* The acks held in memory into the store; a system crash may undo this
+ * commit, never tear it (store_write_lazy). */
+static void flush_acks(struct deliver *d)
+{
+	if (!d->ndack || !d->env.store)
+		return;
+	if (store_write_lazy(d->env.store, deferred_txn, d) == 0)
+		d->ndack = 0;
+	else
+		log_warnx("deliver: acknowledged messages not yet deleted; the next write retries");
+}
+
 /* One group transaction over the queued frames (of d->only, if set); after
  * the commit: counters, penalties, acks. */
 static int apply_group(struct deliver *d)
 {
 	int rc;
 
+	if (only_acks(d) && d->nsyn == 0) {
+		defer_acks(d);
+		return 0;
+	}
 	d->in_write = 1;
-	/* Acks only delete acknowledged entries: if a system crash undid
-	 * that, the peer would get them again and drop them as duplicates.
-	 * Anything applied from a Batch must be on disk before its ack. */
-	rc = only_acks(d) ? store_write_nosync(d->env.store, deliver_apply_txn, d)
-	                  : store_write(d->env.store, deliver_apply_txn, d);
+	/* Anything applied from a Batch is on disk before its ack; the acks
+	 * held in memory are written in the same transaction. */
+	rc = store_write(d->env.store, deliver_apply_txn, d);
 	d->in_write = 0;
 	deliver_pend_reset(d);
 	if (rc == 0) {
+		d->ndack = 0;
 		add_counters(d);
 		charge(d);
 		apply_acks(d);
@@ -516,6 +570,8 @@ void deliver_flush(struct deliver *d)
 		d->nq = total - cut;
 		d->kick = 1;
 	}
+	if (d->ndack && util_mono_us() - d->dack_since_us >= ACK_DEFER_US)
+		flush_acks(d);
 	if (d->roles && roles_next_due(d->roles) <= deliver_now(d) &&
 	    deliver_write(d, fire_txn, d) != 0)
 		log_warnx("deliver: deadline timers not fired");
@@ -525,19 +581,30 @@ void deliver_flush(struct deliver *d)
 		deliver_pump(d);
 }
 
+/* Milliseconds until the deferred acks are due to be written. */
+static long acks_due(const struct deliver *d)
+{
+	uint64_t age = util_mono_us() - d->dack_since_us;
+
+	return age >= ACK_DEFER_US ? 0 : (long)((ACK_DEFER_US - age) / 1000u) + 1;
+}
+
 long deliver_timeout(struct deliver *d)
 {
 	uint64_t due, now;
+	long t;
 
 	if (d->kick || d->nq)
 		return 0;
 	if (!d->roles)
-		return 1000;
-	due = roles_next_due(d->roles);
-	now = deliver_now(d);
-	if (due <= now)
-		return 0;
-	return due - now > 1 ? 1000 : 200;
+		t = 1000;
+	else if ((due = roles_next_due(d->roles)) <= (now = deliver_now(d)))
+		t = 0;
+	else
+		t = due - now > 1 ? 1000 : 200;
+	if (d->ndack && acks_due(d) < t)
+		t = acks_due(d);
+	return t;
 }
 
 struct pending_arg {

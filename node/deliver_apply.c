@@ -550,14 +550,24 @@ static int apply_syn(struct deliver *d, MDB_txn *txn, const struct synack *s)
 	return new_epoch(d, txn);
 }
 
+int deliver_apply_deferred(struct deliver *d, MDB_txn *txn)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < d->ndack && rc == 0; i++)
+		rc = ack_outbox(d, txn, d->dack[i].peer, d->dack[i].lane, d->dack[i].seq);
+	return rc;
+}
+
 int deliver_apply_txn(MDB_txn *txn, void *arg)
 {
 	struct deliver *d = arg;
-	int rc = 0;
+	int rc;
 
 	deliver_pend_reset(d);
 	memset(d->cdelta, 0, sizeof(d->cdelta));
 	d->nacks = d->nackin = d->npens = 0;
+	rc = deliver_apply_deferred(d, txn);
 	for (size_t i = 0; i < d->nsyn && rc == 0; i++)
 		if (!d->only || strcmp(d->syn[i].peer, d->only) == 0)
 			rc = apply_syn(d, txn, &d->syn[i]);

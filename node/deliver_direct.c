@@ -115,7 +115,7 @@ int deliver_direct_trim(struct deliver *d)
 		return 0; /* the link is up: the county's acks trim it */
 	if (deliver_direct_pending(d) == 0)
 		return 0;
-	if ((rc = store_write_nosync(d->env.store, trim_txn, &a)) != 0)
+	if ((rc = store_write_lazy(d->env.store, trim_txn, &a)) != 0)
 		return rc;
 	if (!a.trimmed)
 		return 0;

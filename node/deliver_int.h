@@ -23,6 +23,9 @@
 #define DEST_MAX 1024 /* destinations of one signed batch (children + parent) */
 #define ACK_OVERDUE_US 10000000u      /* first resend after 10 s without an ack */
 #define ACK_OVERDUE_MAX_US 160000000u /* then doubling up to this */
+/* A turn of acks alone is not written: the acks wait in memory for the next
+ * transaction, or this long at most (deliver.c, defer_acks). */
+#define ACK_DEFER_US 1000000u
 
 struct lane_tx {
 	uint64_t acked; /* the peer durably holds everything up to here */
@@ -106,6 +109,9 @@ struct deliver {
 	size_t nacks, ackcap;
 	struct ackout *ackin; /* acks received, applied to memory after commit */
 	size_t nackin, ackincap;
+	struct ackout *dack; /* acks in memory, not yet in the store (one per peer and lane) */
+	size_t ndack, dackcap;
+	uint64_t dack_since_us; /* when the oldest of them arrived */
 	struct pend *pend;
 	size_t npend, pendcap;
 	struct chain *chains; /* the current chain of each origin */
@@ -152,6 +158,9 @@ int deliver_enqueue(struct deliver *d, MDB_txn *txn, const Carenet__SignedBatch 
                     const char *child);
 int deliver_push_ack(struct ackout **v, size_t *n, size_t *cap, const char *peer, unsigned lane,
                      uint64_t seq, int resend);
+/* Writes the acks held in memory (d->dack) into txn; the caller empties
+ * d->dack once txn has committed. */
+int deliver_apply_deferred(struct deliver *d, MDB_txn *txn);
 
 /* deliver_send.c */
 /* The lane an item travels on, from its body: 0 urgent (revocations,
