@@ -51,6 +51,10 @@ int roles_may_cross_up(const Carenet__Item *item)
 	}
 }
 
+/* Months a turn's roll-ups catch up, and how far back they go at most. */
+#define ROLLUP_CATCH_UP 3
+#define ROLLUP_CATCH_UP_MAX 24
+
 /* ---- months (China time): index = year * 12 + month - 1 */
 
 int rollup_month_index(uint64_t t)
@@ -67,12 +71,17 @@ void rollup_month_name(int idx, char *out, size_t outlen)
 	snprintf(out, outlen, "%04d-%02d", idx / 12, idx % 12 + 1);
 }
 
-static uint64_t month_start(int idx)
+uint64_t rollup_month_start(int idx)
 {
 	struct tm t = {0};
 
 	t.tm_year = idx / 12 - 1900, t.tm_mon = idx % 12, t.tm_mday = 1;
 	return (uint64_t)timegm(&t) - CHINA;
+}
+
+uint64_t roles_next_month_start(uint64_t t)
+{
+	return rollup_month_start(rollup_month_index(t) + 1);
 }
 
 static int month_parse(const char *m, int *idx)
@@ -275,8 +284,17 @@ int rollup_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 		if (month_parse(m, &last) != 0)
 			last = cur - 1;
 	}
-	if (last < cur - 1) { /* the month before this one ended: once, keyed by month */
-		rollup_month_name(cur - 1, m, sizeof(m));
+	if (last < cur - 1 - ROLLUP_CATCH_UP_MAX) { /* a store from long ago: the recent ones */
+		log_warnx("rollup: no roll-up since %04d-%02d; only the last %d months are made",
+		          last / 12, last % 12 + 1, ROLLUP_CATCH_UP_MAX);
+		last = cur - 1 - ROLLUP_CATCH_UP_MAX;
+	}
+	/* Every month that ended since the last roll-up, oldest first, each once
+	 * (keyed by month): a county stopped, or its clock moved, over two month
+	 * ends owes both. At most ROLLUP_CATCH_UP a turn; the rest next turn. */
+	for (int k = 0; last < cur - 1 && k < ROLLUP_CATCH_UP; k++) {
+		res = (Carenet__Rollup)CARENET__ROLLUP__INIT;
+		rollup_month_name(last + 1, m, sizeof(m));
 		if ((rc = county_counts(r, txn, m, &c)) != 0 && rc != CN_EMAPFULL) {
 			/* never hold up the deadlines fired in the same txn */
 			log_warnx("rollup: the roll-up of %s not made: %s (again in an hour)", m,
@@ -293,8 +311,9 @@ int rollup_fire(struct roles *r, MDB_txn *txn, uint64_t now)
 		counts_free(&c);
 		if (rc != 0)
 			return rc;
+		last++;
 	}
-	r->rollup_due = month_start(cur + 1);
+	r->rollup_due = last < cur - 1 ? now : rollup_month_start(cur + 1);
 	return 0;
 }
 

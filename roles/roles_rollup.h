@@ -30,6 +30,8 @@ int rollup_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 /* Months (China time): index = year * 12 + month - 1; its "YYYY-MM". */
 int rollup_month_index(uint64_t t);
 void rollup_month_name(int idx, char *out, size_t outlen);
+/* The first second of month idx (China time), UTC seconds. */
+uint64_t rollup_month_start(int idx);
 
 /* fn with every office's latest roll-up held here (in office id order). */
 typedef int (*rollup_each_fn)(const Carenet__Rollup *ro, void *arg);

@@ -74,6 +74,41 @@ static void test_month_end(void)
 	CHECK_INT(rollups(&t1), 0);
 }
 
+/* Two month ends passed at once (a county stopped over them, or its clock
+ * moved on 60 days): each month's roll-up, oldest first, once; then the
+ * next only at the next month's end. */
+static void test_catch_up(void)
+{
+	long n = rollups(&county);
+	Carenet__Item *a, *b;
+
+	clock_now = T0 + 76 * DAY; /* 2026-12-06: October and November ended */
+	fire(&county);
+	CHECK_INT(rollups(&county), n + 2);
+	a = item_at(&county, (size_t)find_last(&county, CARENET__ITEM__BODY_ROLLUP) - 1);
+	b = item_at(&county, (size_t)find_last(&county, CARENET__ITEM__BODY_ROLLUP));
+	CHECK(a && b && !strcmp(a->rollup->month, "2026-10") && !strcmp(b->rollup->month, "2026-11"));
+	carenet__item__free_unpacked(a, NULL);
+	carenet__item__free_unpacked(b, NULL);
+	CHECK_INT(audited(&county, "rollup", "2026-10"), 1);
+	fire(&county);
+	office_stop(&county);
+	office_start(&county);
+	fire(&county);
+	CHECK_INT(rollups(&county), n + 2);
+	/* a store silent for years: only the last ROLLUP_CATCH_UP_MAX (24)
+	 * months, ROLLUP_CATCH_UP (3) a turn */
+	clock_now = T0 + 76 * DAY + 40u * 31 * DAY; /* 2030-04 */
+	fire(&county);
+	CHECK_INT(rollups(&county), n + 2 + 3);
+	for (int k = 0; k < 10; k++)
+		fire(&county);
+	CHECK_INT(rollups(&county), n + 2 + 24);
+	CHECK_INT(audited(&county, "rollup", "2028-03"), 0);
+	CHECK_INT(audited(&county, "rollup", "2028-04"), 1);
+	CHECK_INT(audited(&county, "rollup", "2030-03"), 1);
+}
+
 static void test_up(void)
 {
 	size_t k = (size_t)find_last(&county, CARENET__ITEM__BODY_ROLLUP);
@@ -138,6 +173,7 @@ int main(void)
 	test_month_end();
 	test_up();
 	test_refusals();
+	test_catch_up();
 	office_close(&pre);
 	office_close(&prov);
 	printf("test_rollup: %d checks, %d failures\n", checks, failures);

@@ -18,6 +18,16 @@
 #include "roles.h"
 #include "util.h"
 
+/* Seconds from now to the 2nd of next month (China time, the roll-ups'
+ * months): one month end passed, whatever today's date. The clocks have
+ * not moved before this step. */
+static int64_t past_month_end(void)
+{
+	uint64_t now = util_now();
+
+	return (int64_t)(roles_next_month_start(now) + 86400u - now);
+}
+
 #define DP_DUE (24 * 3600) /* the task is due a day after it is issued */
 
 struct dp {
@@ -238,7 +248,7 @@ static int dp_step_month(struct dp *p)
 	       "directive timeliness, its compliance results); its prefecture sums them\n");
 	if ((rc = rc_import(&p->s, 2)) != 0 ||
 	    (rc = sc_wait(&p->s, 2, "every child at its county", dp_counted)) != 0 ||
-	    (rc = sc_advance_top_first(&p->s, 32 * 86400)) != 0 ||
+	    (rc = sc_advance_top_first(&p->s, past_month_end())) != 0 ||
 	    (rc = sc_wait(&p->s, 2, "every county's roll-up at the province", dp_rolled)) != 0 ||
 	    (rc = sc_cli(2, cmd_ledger, summary)) != 0 || (rc = sc_cli(2, cmd_compliance, comp)) != 0)
 		return rc;

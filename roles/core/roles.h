@@ -141,6 +141,10 @@ void roles_free(struct roles **r);
  * prefecture refuses it on receipt (roles_apply, CN_EROLE). */
 int roles_may_cross_up(const Carenet__Item *item);
 
+/* The first second (UTC) of the month after the one holding t, China time:
+ * the monthly roll-ups' months (roles_rollup.c). */
+uint64_t roles_next_month_start(uint64_t t);
+
 /* Checks and applies an item received from the neighbour `from` (see top). */
 int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		const struct pki_identity *origin, const char *from, struct roles_route *route,

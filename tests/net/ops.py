@@ -3,6 +3,7 @@ before start, the CLI with expected exit statuses, its --json output, and
 polling that reports the last value seen when it times out.
 Python 3 standard library only."""
 
+import datetime
 import json
 import os
 import re
@@ -117,6 +118,18 @@ def advance(net, node_id, duration):
     check(isinstance(out.get("now"), int) and isinstance(out.get("offset"), int),
           "clock --json: %r" % out)
     return out
+
+
+def past_month_end(net, node_id):
+    """The --advance that takes node_id's clock to the 2nd of its next month, 00:00 China
+    time (UTC+8, the roll-ups' months): exactly one month end passed, whatever today's date
+    (a plain "32d" passes two from the 30th on). Give the same duration to every node."""
+    now = cn_json(net, "clock", "-c", net.cfg(node_id))["now"]
+    china = datetime.timezone(datetime.timedelta(hours=8))
+    t = datetime.datetime.fromtimestamp(now, china)
+    nxt = (t.replace(day=28) + datetime.timedelta(days=4)).replace(
+        day=2, hour=0, minute=0, second=0, microsecond=0)
+    return "%ds" % (int(nxt.timestamp()) - now)
 
 
 def audit(net, node_id):

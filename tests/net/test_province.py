@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestFailure, check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import (Killer, ack, advance, audit, cn, cn_json, county_under_province,  # noqa: E402
-                 enable_test_clock, inbox_entries, issue, matrix, poll, show)
+                 enable_test_clock, inbox_entries, issue, matrix, past_month_end, poll,
+                 show)
 
 PROVINCE, PREFECTURE = "53", "5301"
 PER_VILLAGE = 3
@@ -196,8 +197,9 @@ def test(net, args):
          "the task done at the county")
 
     # 1. the month ends: each county's roll-up reaches the province through the prefecture
+    step = past_month_end(net, PROVINCE)
     for node in [PROVINCE, PREFECTURE] + counties:
-        advance(net, node, "32d")
+        advance(net, node, step)
     seen = poll(net, lambda: (lambda s: (all(c in s for c in counties + [PREFECTURE]) and
                                          len(s[PREFECTURE]["counties"]) == 2, s))(
         rollups(net, PROVINCE)), 60, "both counties' roll-ups at the province")

@@ -31,7 +31,7 @@ from harness import TestFailure, check, main  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import (ack, advance, audit, cn, cn_json, county_under_province,  # noqa: E402
                  enable_test_clock, inbox_entries, make_inspector,
-                 issue, matrix, poll, show)
+                 issue, matrix, past_month_end, poll, show)
 
 PROVINCE, PREFECTURE = "53", "5301"
 STANDARDS = ("mca-2018-demo", "yunnan-2018-plan")
@@ -277,8 +277,9 @@ def test(net, args):
     poll(net, lambda: (matrix(show(net, county, did)) == {village: "done"}, None), 30,
          "the task done at the county")
 
+    step = past_month_end(net, PROVINCE)
     for node in [PROVINCE, PREFECTURE] + counties:
-        advance(net, node, "32d")
+        advance(net, node, step)
     seen = poll(net, lambda: (lambda s: (all(c in s for c in counties), s))(
         rollups(net, PROVINCE)), 60, "both counties' roll-ups at the province")
     month = seen[counties[0]]["month"]

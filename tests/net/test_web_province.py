@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
 from harness import check  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import ack, advance, cn, cn_json, enable_test_clock, issue, poll, show  # noqa: E402
+from ops import (ack, advance, cn, cn_json, enable_test_clock, issue, past_month_end,  # noqa: E402
+                 poll, show)
 from test_web import PASSWORD, Browser, Web, free_port  # noqa: E402
 
 PROVINCE = "53"
@@ -126,8 +127,9 @@ def test(net, args):
     poll(net, lambda: (all(sum(v.get("children", 0) for v in cn_json(
         net, "ledger", "summary", "-c", net.cfg(c)).values()) == n
         for c, n in zip(counties, (3, 1))), None), 60, "each county holds its children")
+    step = past_month_end(net, ids[0])
     for node in ids:  # every clock, the top first: no item from the future below
-        advance(net, node, "32d")
+        advance(net, node, step)
     poll(net, lambda: (lambda s: (all(c in s for c in counties), s))(
         {o["id"] for o in cn_json(net, "ledger", "summary", "-c", net.cfg(PROVINCE))[
             "offices"]}), 60, "both counties' roll-ups at the province")
