@@ -149,6 +149,19 @@ static int origin_fits_link(struct deliver *d, const char *peer, const char *ori
 	return strncmp(origin, peer, strlen(peer)) == 0;
 }
 
+/* From the parent, another township of this county: a report step about a
+ * village that moved (its old township's, relayed by the county to the
+ * village's new place). apply_item lets only report steps through; roles
+ * judge them (report_apply.c). A village's item never travels sideways. */
+static int origin_sideways(struct deliver *d, const char *peer, const char *origin)
+{
+	struct dpeer *p = deliver_peer(d, peer, 0);
+	const char *me = d->me->id;
+
+	return p && p->is_parent && strlen(me) > 6 && strlen(origin) == 9 &&
+	       strncmp(origin, me, 6) == 0 && strncmp(origin, me, 9) != 0;
+}
+
 /* The child of this node whose subtree `origin` lies in (its quota
  * account), or NULL when origin is this node or above it. */
 static const char *account_of(struct deliver *d, const char *origin, char *buf, size_t len)
@@ -181,6 +194,12 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 	if (strcmp(it->origin, oid->id) != 0 || it->lane != lane) {
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id,
 		       "item origin or lane differs from its signed batch");
+		goto out;
+	}
+	if (origin_sideways(d, peer, it->origin) &&
+	    it->body_case != CARENET__ITEM__BODY_REPORT_STEP) {
+		refuse(d, t, CTR_ITEMS_REFUSED, oid->id,
+		       "from the parent, only a report step comes from another branch");
 		goto out;
 	}
 	if (direct && deliver_lane_of(it) != 0) { /* another lane's item dressed as urgent */
@@ -250,7 +269,7 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 		refuse(d, t, CTR_DIRECT_REFUSED, sb->origin, no);
 		goto out;
 	}
-	if (!origin_fits_link(d, peer, sb->origin)) {
+	if (!origin_fits_link(d, peer, sb->origin) && !origin_sideways(d, peer, sb->origin)) {
 		snprintf(why, sizeof(why), "origin cannot arrive over the link with %s", peer);
 		refuse(d, t, CTR_ITEMS_REFUSED, sb->origin, why);
 		goto out;

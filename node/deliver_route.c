@@ -220,6 +220,16 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 		rt->up = 1;
 		rt->targets = &it->report_step->office;
 		rt->ntargets = 1;
+		if (it->report_step->down[0] && strcmp(it->report_step->down, it->report_step->office)) {
+			/* it moved: down to it under its new id, and to the township
+			 * it was under (it holds the report too) */
+			snprintf(rt->ids[0], sizeof(rt->ids[0]), "%s", it->report_step->down);
+			snprintf(rt->ids[1], sizeof(rt->ids[1]), "%.*s",
+			         (int)(strlen(it->report_step->office) - 3), it->report_step->office);
+			rt->own[0] = rt->ids[0], rt->own[1] = rt->ids[1];
+			rt->targets = rt->own;
+			rt->ntargets = 2;
+		}
 		break;
 	default:
 		rt->up = 1;

@@ -133,8 +133,9 @@ static struct pki_trust *f_trust(void *arg)
 /* Records' key: each office its own, made from its id (tests only). */
 static void f_key(const struct office *o, uint8_t key[AEAD_KEY_LEN])
 {
+	const char *id = o->keyid[0] ? o->keyid : o->me.id;
 	memset(key, 0x5a, AEAD_KEY_LEN);
-	memcpy(key, o->me.id, strlen(o->me.id));
+	memcpy(key, id, strlen(id));
 }
 
 static int f_seal(void *arg, const void *ad, size_t adlen, const void *pt, size_t ptlen,

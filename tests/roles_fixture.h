@@ -50,6 +50,8 @@ struct office {
 	uint8_t *item[MAXITEMS];
 	size_t len[MAXITEMS];
 	size_t nitems;
+	char keyid[16]; /* set: the records key is made from this id, not me.id
+	                 * (a moved office keeps its key: move apply copies it) */
 };
 
 struct apply_ctx {

@@ -125,6 +125,8 @@ struct roles_route {
 	int all_children;            /* to every child (revocations) */
 	char **targets;              /* or: to the children above these target ids */
 	size_t ntargets;             /* (pointers into the item; valid during the txn) */
+	char *own[2];                /* targets kept here when the item has no such list */
+	char ids[2][16];             /* (own[i] == ids[i]) */
 };
 
 struct roles;

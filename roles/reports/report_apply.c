@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "reports.h"
 
 /* 1 if id is "<owner><tag><digits>" and fits. */
@@ -114,13 +115,27 @@ static int above_or_county(const char *by, const char *office)
 	return report_above(by, office) || (strlen(office) == 6 && !strcmp(by, office));
 }
 
-static int step_rule(const Carenet__ReportStep *s, const char *office, char *why, size_t wl)
+/* The reporting office's id now: NEW when a Move this node holds took it
+ * there (core/moved.c), else office itself. Its reports stay its own under
+ * the id they were filed with; the office acts on them under NEW. */
+const char *report_office_now(struct roles *r, MDB_txn *txn, const char *office, char *buf,
+                              size_t len)
+{
+	return moved_to(r->env.store, txn, office, buf, len) == 0 ? buf : office;
+}
+
+/* office: the reporting office as the report names it; now: its id today
+ * (report_office_now). The offices above are those above office: a move
+ * hands no report to the new township. */
+static int step_rule(const Carenet__ReportStep *s, const char *office, const char *now,
+                     char *why, size_t wl)
 {
 	const char *by = s->by;
+	int own = !strcmp(by, office) || !strcmp(by, now);
 
 	switch (s->kind) {
 	case REPORT_STEP_ACK:
-		if (!strcmp(by, office) && strlen(office) > 6)
+		if (own && strlen(office) > 6)
 			return roles_why(why, wl, "office %s may not acknowledge its own report",
 			                 by),
 			       CN_EROLE;
@@ -137,7 +152,7 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 			return roles_why(why, wl, "a referral names a department"), CN_EINVAL;
 		return 0;
 	case REPORT_STEP_UPDATE:
-		if (strcmp(by, office) && !report_above(by, office))
+		if (!own && !report_above(by, office))
 			return roles_why(why, wl,
 			                 "update by %s: not the reporting office or above it", by),
 			       CN_EROLE;
@@ -161,9 +176,11 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, char *why
 	}
 }
 
-int report_step_check(struct roles *r, const Carenet__ReportStep *s, const Carenet__Report *rep,
-                      char *why, size_t wl)
+int report_step_check(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s,
+                      const Carenet__Report *rep, char *why, size_t wl)
 {
+	char buf[PKI_ID_MAX];
+
 	if (strcmp(s->report, rep->id) || strcmp(s->office, rep->office))
 		return roles_why(why, wl, "step %s names report %.64s of %.20s, not %s of %s",
 		                 s->id, s->report, s->office, rep->id, rep->office),
@@ -174,7 +191,8 @@ int report_step_check(struct roles *r, const Carenet__ReportStep *s, const Caren
 		                 "office's clock)",
 		                 s->id, REPORT_SKEW),
 		       CN_EINVAL;
-	return step_rule(s, rep->office, why, wl);
+	return step_rule(s, rep->office, report_office_now(r, txn, rep->office, buf, sizeof(buf)),
+	                 why, wl);
 }
 
 /* "1h", "90m", "45s" */
@@ -256,7 +274,7 @@ static int take_kept(Carenet__ReportStep *s, void *arg)
 	struct take *t = arg;
 	char why[256];
 
-	if (report_step_check(t->r, s, t->st->report, why, sizeof(why)) != 0) {
+	if (report_step_check(t->r, t->txn, s, t->st->report, why, sizeof(why)) != 0) {
 		log_info("report %s: kept step %s refused: %s", s->report, s->id, why);
 		return roles_audit(t->r, t->txn, s->by, "report-refused", s->report, "step %s: %s",
 		                   s->id, why);
@@ -319,17 +337,35 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	return ret;
 }
 
-static void step_route(struct roles *r, const Carenet__ReportStep *s, const char *from, int up,
+/* A step goes down to the reporting office unless it came up from that way.
+ * When the office moved (now != office), down to it under its new id, and
+ * a step of the county's also to the township it was under, which holds the report too and routes it no
+ * further (now is not below it). The old township's own steps cross to the
+ * new branch (the engine lets report steps alone do so, origin_sideways);
+ * NEW's steps reach the county, not the old township (it is no longer
+ * NEW's, and needs only the county's). */
+static void step_route(struct roles *r, const Carenet__ReportStep *s, const char *now,
+                       const char *origin, const char *from, int up,
                        struct roles_route *route)
 {
-	const char *me = r->env.me->id;
+	const char *me = r->env.me->id, *office = s->office;
+	int moved = strcmp(now, office) != 0;
+	size_t n = 0;
 
 	route->up = up && strlen(me) > 6;
-	if (report_above(me, s->office) &&
-	    !(up && (report_above(from, s->office) || !strcmp(from, s->office)))) {
-		route->targets = (char **)&s->office;
-		route->ntargets = 1;
+	if (report_above(me, now) && !(up && (report_above(from, now) || !strcmp(from, now))))
+		snprintf(route->ids[n++], sizeof(route->ids[0]), "%s", now);
+	if (moved && strlen(office) > 6) {
+		char was[sizeof(route->ids[0])];
+		snprintf(was, sizeof(was), "%.*s", (int)(strlen(office) - 3), office);
+		if (report_above(me, was) && report_above(origin, was) &&
+		    !(up && (!strcmp(from, was) || report_above(was, from))))
+			snprintf(route->ids[n++], sizeof(route->ids[0]), "%s", was);
 	}
+	for (size_t i = 0; i < n; i++)
+		route->own[i] = route->ids[i];
+	route->targets = n ? route->own : NULL;
+	route->ntargets = n;
 }
 
 int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
@@ -337,23 +373,38 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                        struct roles_route *route, char *why, size_t wl)
 {
 	const Carenet__ReportStep *s = item->report_step;
-	const char *me = r->env.me->id;
+	const char *me = r->env.me->id, *now;
 	Carenet__ReportState *st = NULL;
+	char buf[PKI_ID_MAX];
 	int up, seen, ret;
 
 	if (!s || strcmp(s->by, origin->id) || !id_ok(s->id, s->by, "-step") ||
 	    !roles_office_ok(s->office) || !id_ok(s->report, s->office, "-rep") ||
+	    (s->down[0] && !roles_office_ok(s->down)) ||
 	    !text_ok(s->note) || !text_ok(s->outcome) || !text_ok(s->to) || !text_ok(s->ref) ||
 	    !text_ok(s->hop_from))
 		return roles_why(why, wl,
 		                 "report step malformed (ids, signer, or a text too long)"),
 		       CN_EINVAL;
-	if (!(report_above(me, s->office) || !strcmp(me, s->office)) ||
-	    !path_of(me, origin->id, from, &up))
+	now = report_office_now(r, txn, s->office, buf, sizeof(buf));
+	if (!(report_above(me, s->office) || !strcmp(me, s->office) || report_above(me, now) ||
+	      !strcmp(me, now)))
 		return roles_why(why, wl, "step %s of %s arrived from %s, not on its path", s->id,
 		                 origin->id, from),
 		       CN_ESCOPE;
-	if ((ret = step_rule(s, s->office, why, wl)) != 0)
+	if (!path_of(me, origin->id, from, &up)) {
+		/* A moved office's steps come down from the parent when their
+		 * origin is on the other branch (its old township's, by way of
+		 * the county: node/deliver_apply.c, origin_sideways), to the
+		 * office's new place only. */
+		if (!strcmp(now, s->office) || !report_above(from, me) ||
+		    !(report_above(me, now) || !strcmp(me, now)))
+			return roles_why(why, wl, "step %s of %s arrived from %s, not on its path",
+			                 s->id, origin->id, from),
+			       CN_ESCOPE;
+		up = 0;
+	}
+	if ((ret = step_rule(s, s->office, now, why, wl)) != 0)
 		return ret;
 	if (future(r, s->at))
 		return roles_why(why, wl,
@@ -370,12 +421,12 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if (ret == CN_ENOTFOUND) {
 		ret = report_keep_step(r, txn, s);
 		log_debug("report step %s: report %s not here yet, kept", s->id, s->report);
-	} else if (ret == 0 && (ret = report_step_check(r, s, st->report, why, wl)) == 0 &&
+	} else if (ret == 0 && (ret = report_step_check(r, txn, s, st->report, why, wl)) == 0 &&
 	           (ret = report_step_take(r, txn, st, s)) == 0)
 		ret = report_put(r, txn, st);
 	carenet__report_state__free_unpacked(st, NULL);
 	if (ret == 0 && (ret = report_mark(r, txn, s->id)) == 0)
-		step_route(r, s, from, up, route);
+		step_route(r, s, now, origin->id, from, up, route);
 	if (ret == 0 && s->kind == REPORT_STEP_ESCALATE)
 		log_notice("report %s escalated by the county: %s %s did not acknowledge in time",
 		           s->report, tier(s->to), s->to);
@@ -412,12 +463,14 @@ static int escalate(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 {
 	Carenet__ReportStep s = CARENET__REPORT_STEP__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
-	char sid[REPORT_ID_MAX], span[32];
+	char sid[REPORT_ID_MAX], span[32], down[PKI_ID_MAX];
 	int ret;
 
 	s.id = ""; /* emit names it */
 	s.report = st->report->id;
 	s.office = st->report->office;
+	if (strcmp(report_office_now(r, txn, s.office, down, sizeof(down)), s.office))
+		s.down = down; /* it moved: the engine routes there too */
 	s.kind = REPORT_STEP_ESCALATE;
 	s.by = (char *)r->env.me->id;
 	s.at = now;

@@ -130,7 +130,7 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 	Carenet__ReportStep s = CARENET__REPORT_STEP__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
 	Carenet__ReportState *st = NULL;
-	char sid[REPORT_ID_MAX];
+	char sid[REPORT_ID_MAX], down[PKI_ID_MAX];
 	int ret = report_get(r, txn, q->id, &st);
 
 	if (ret == CN_ENOTFOUND)
@@ -145,6 +145,8 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 	s.id = sid;
 	s.report = st->report->id;
 	s.office = st->report->office;
+	if (strcmp(report_office_now(r, txn, s.office, down, sizeof(down)), s.office))
+		s.down = down; /* it moved: the engine routes there too */
 	s.kind = q->kind;
 	s.by = (char *)r->env.me->id;
 	s.at = roles_now(r);
@@ -165,7 +167,7 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 	s.n_evidence = q->n_evidence;
 	it.body_case = CARENET__ITEM__BODY_REPORT_STEP;
 	it.report_step = &s;
-	if ((ret = report_step_check(r, &s, st->report, r->err, sizeof(r->err))) != 0)
+	if ((ret = report_step_check(r, txn, &s, st->report, r->err, sizeof(r->err))) != 0)
 		goto out;
 	s.id = "";
 	if ((ret = r->env.emit(r->env.arg, txn, &it, sid, sizeof(sid))) == 0 &&

@@ -118,8 +118,12 @@ int report_each_alert(struct roles *r, MDB_txn *txn,
 int report_check(struct roles *r, MDB_txn *txn, const Carenet__Report *rep, reports_child_fn child,
                  char *why, size_t whylen);
 /* Checks a step's authority against its report (the signer by, office). */
-int report_step_check(struct roles *r, const Carenet__ReportStep *s, const Carenet__Report *rep,
-                      char *why, size_t whylen);
+int report_step_check(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s,
+                      const Carenet__Report *rep, char *why, size_t whylen);
+/* The reporting office's id now: NEW when a Move this node holds took it
+ * there, else office (a pointer to buf or to office). */
+const char *report_office_now(struct roles *r, MDB_txn *txn, const char *office, char *buf,
+                              size_t len);
 /* Applies a step to a held state (audited); the caller stores it. */
 int report_step_take(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
                      const Carenet__ReportStep *s);

@@ -16,7 +16,12 @@ the new one's counts them, the county's total is unchanged and holds each
 child once, under the new id, re-keyed once; OLD's certificate is revoked; the
 village acknowledges the task done at its new place and the county's matrix
 shows the old target done, once; `compliance --json` at the county gives the
-same results before and after; apply run again says it is done. Last, a
+same results before and after. A mandatory report the village filed before
+the move goes on under its new id: the county's update and referral reach it
+(through the new township) and the old township, its own update reaches the
+county, the old township's acknowledgement (it holds the hop) reaches the
+county and the village; the new township holds no copy and nobody refuses
+anything. Apply run again says it is done. Last, a
 township merge (--township) moves the old township's other village."""
 
 import csv
@@ -59,6 +64,20 @@ def status_json(net, node):
     r = run_cli([net.carenet, "move", "status", "-c", net.cfg(node), "--json"], timeout=30)
     check(r.returncode in (0, 1), "move status at %s: %s %s" % (node, r.returncode, r.stderr))
     return json.loads(r.stdout), r.returncode
+
+
+def report_ids(net, node):
+    return [x["id"] for x in cn_json(net, "report", "list", "-c", net.cfg(node))]
+
+
+def report_of(net, node, rid):
+    return cn_json(net, "report", "show", rid, "-c", net.cfg(node))
+
+
+def steps_by(net, node, rid):
+    if rid not in report_ids(net, node):
+        return None
+    return [x["by"] for x in report_of(net, node, rid)["steps"]]
 
 
 def new_identity(net, old=OLD, new=NEW):
@@ -208,6 +227,13 @@ def test(net, args):
     poll(net, lambda: (children(summary(net, county)) == total, None), 60,
          "the county counts every child")
     poll(net, lambda: (children(summary(net, t_old)) == 7, None), 60, "the old township's")
+    # a mandatory report OLD files before it moves: held by its township and the county
+    rep = cn_json(net, "report", "file", "-c", net.cfg(OLD), "--situation", "S01", "--summary",
+                  "独居儿童", "--description", "男孩", "--reporter", "张三", "--reporter-role",
+                  "儿童主任", "--location", "三组", "--urgency", "normal")["id"]
+    for node in (t_old, county):
+        poll(net, lambda: (rep in report_ids(net, node), None), 30, "%s holds %s" % (node, rep))
+
     before = compliance(net, county)
 
     # a task to every village; OLD accepts it (mid-way)
@@ -316,6 +342,32 @@ def test(net, args):
     diff = {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
             if before.get(k) != after.get(k)}
     check(not diff, "compliance changed with the move: %s" % diff)
+
+    # the report goes on under NEW: the county's steps reach it through the new township
+    # (and the old township, which holds the report too); its own update reaches the
+    # county; the old township's ack (it holds the hop) reaches the county and NEW
+    cn(net, "report", "update", rep, "-c", net.cfg(county), "--note", "县级跟进")
+    for node in (NEW, t_old):
+        poll(net, lambda: (steps_by(net, node, rep) == [county], steps_by(net, node, rep)), 30,
+             "the county's step at %s" % node)
+    cn(net, "report", "update", rep, "-c", net.cfg(NEW), "--note", "村级回访")
+    cn(net, "report", "ack", rep, "-c", net.cfg(t_old))
+    poll(net, lambda: (sorted(steps_by(net, county, rep) or []) == sorted([county, NEW, t_old])
+                       and report_of(net, county, rep)["state"] == "acknowledged",
+                       report_of(net, county, rep)), 30, "both steps at the county")
+    cn(net, "report", "refer", rep, "-c", net.cfg(county), "--to", "公安", "--ref", "GA-7")
+    poll(net, lambda: (sorted(steps_by(net, NEW, rep) or []) ==
+                       sorted([county, NEW, t_old, county]) and
+                       report_of(net, NEW, rep)["state"] == "referred",
+                       report_of(net, NEW, rep)), 30, "the referral at %s" % NEW)
+    poll(net, lambda: (steps_by(net, t_old, rep) == [county, t_old, county],
+                       steps_by(net, t_old, rep)), 30, "the referral at %s" % t_old)
+    check(report_of(net, NEW, rep)["office"] == OLD, "filed under OLD, kept so")
+    check(rep not in report_ids(net, t_new), "the new township holds no report of OLD's")
+    for node in (t_old, t_new, county):
+        c = net.status(node)["counters"]
+        check(c.get("items_refused", 0) == 0, "%s refused items: %s" % (node, c))
+
     net.stop(NEW)
     out = cn_json(net, "move", "apply", "-c", cfg_new, "--old", net.cfg(OLD))
     check(out["state"] == "switched", out)
