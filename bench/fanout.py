@@ -218,6 +218,15 @@ def set_nice(pid, nice):
         pass  # no autogroups in this kernel
 
 
+def pin(pid, cpus):
+    """Every thread of a node's process (the ZeroMQ I/O thread too) on cpus."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except OSError:
+            pass  # a thread that ended meanwhile
+
+
 def link_counters(net):
     """Per role, the sums of the delivery counters that show wasted work:
     resends (ack overdue or asked for) and messages received twice."""
@@ -248,6 +257,14 @@ def one_topology(args, t, v):
             set_nice(net.pid(C), args.county_nice)
         net.wait_links_up(180)
         res["links_up_s_incl_status_sweeps"] = time.monotonic() - t0
+        if args.county_cpu is not None:
+            # The county on a CPU of its own, as on its own PC in the field;
+            # every other node shares the rest (a sensitivity, not the
+            # peers' configuration: their counties share the machine).
+            others = set(range(os.cpu_count())) - {args.county_cpu}
+            for i in net.ids:
+                pin(net.pid(i), {args.county_cpu} if i == C else others)
+            res["county_cpu"] = args.county_cpu
         work = net.top
         res["warmups"] = registry_complete(net, args, nvill, work)
         bl.log("%dx%d: %d nodes up, registry complete after %d warm-up directive(s)" % (
@@ -388,6 +405,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--skip-statuses", action="store_true")
     ap.add_argument("--skip-paused", action="store_true")
+    ap.add_argument("--county-cpu", type=int, default=None,
+                    help="pin the county's threads on this CPU and every other node's on the "
+                         "others (the county as on a PC of its own; needs 2 CPUs or more)")
     ap.add_argument("--county-nice", type=int, default=0,
                     help="nice value for the county process (negative needs CAP_SYS_NICE)")
     ap.add_argument("--skip-final-check", action="store_true")
