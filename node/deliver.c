@@ -373,13 +373,21 @@ static void check_overdue_acks(struct deliver *d)
 	}
 }
 
+/* 1 if the turn's frames (of d->only, if set) are acks alone; 2 if they
+ * are acks alone, none of them on the urgent lane. */
 static int only_acks(const struct deliver *d)
 {
-	for (size_t i = 0; i < d->nq; i++)
-		if ((!d->only || strcmp(d->q[i].peer, d->only) == 0) &&
-		    d->q[i].f->body_case != CARENET__FRAME__BODY_ACK)
+	int urgent = 0;
+
+	for (size_t i = 0; i < d->nq; i++) {
+		const Carenet__Frame *f = d->q[i].f;
+		if (d->only && strcmp(d->q[i].peer, d->only) != 0)
+			continue;
+		if (f->body_case != CARENET__FRAME__BODY_ACK)
 			return 0;
-	return 1;
+		urgent |= f->ack->lane == 0;
+	}
+	return urgent ? 1 : 2;
 }
 
 static void charge(struct deliver *d)
@@ -441,16 +449,21 @@ static void flush_acks(struct deliver *d)
  * the commit: counters, penalties, acks. */
 static int apply_group(struct deliver *d)
 {
-	int rc;
+	int acks = d->nsyn ? 0 : only_acks(d), rc;
 
-	if (only_acks(d) && d->nsyn == 0) {
+	/* Urgent-lane acks are written at once: what the failover reads from
+	 * the store (node/failover.c: urgent items the parent has not taken)
+	 * must not lag behind the parent. */
+	if (acks == 2) {
 		defer_acks(d);
 		return 0;
 	}
 	d->in_write = 1;
 	/* Anything applied from a Batch is on disk before its ack; the acks
-	 * held in memory are written in the same transaction. */
-	rc = store_write(d->env.store, deliver_apply_txn, d);
+	 * held in memory are written in the same transaction. Acks alone may
+	 * be undone by a system crash (the peer resends; its cursor acks). */
+	rc = acks ? store_write_lazy(d->env.store, deliver_apply_txn, d)
+	          : store_write(d->env.store, deliver_apply_txn, d);
 	d->in_write = 0;
 	deliver_pend_reset(d);
 	if (rc == 0) {
