@@ -8,8 +8,9 @@ prefecture's own roll-up is their sum. No child's name or 身份证号 is in the
 province's or the prefecture's raw data.mdb or log. A county forced to send a
 record version upward (carenet-probe with the county's identity) is refused
 and counted at the prefecture. A county SIGKILLed again and again while its
-clock moves past the next month's end: its roll-up of that month is at the
-province exactly once, and made once (its audit log). Last, a county
+clock moves past the next two month ends at once: it makes both months'
+roll-ups, each once (its audit log), and both reach the province (the
+latest exactly once; the one between in the province's bulletin). Last, a county
 enrolled with the province as its parent links up to it and its roll-up
 arrives there directly."""
 
@@ -124,13 +125,14 @@ def probe_record_up(net, args, county):
         county, why[-1][:80]))
 
 
-def advance_killed(net, county, rng):
-    """Moves the county's clock 31 days on while it is SIGKILLed at random."""
+def advance_killed(net, county, rng, duration):
+    """Moves the county's clock on by duration while it is SIGKILLed at random."""
     killer = Killer(net, county, rng, kills=4, max_wait=0.4)
     killer.start()
     done = False
     for _ in range(100):
-        r = run_cli([net.carenet, "clock", "-c", net.cfg(county), "--advance", "31d", "--json"])
+        r = run_cli([net.carenet, "clock", "-c", net.cfg(county), "--advance", duration,
+                     "--json"])
         if r.returncode == 0:
             done = True
             break
@@ -227,22 +229,31 @@ def test(net, args):
     probe_record_up(net, args, counties[1])
     net.wait_for(net.all_links_up, 60, "every link up again")
 
-    # 4. SIGKILL a county during the next month's roll-up
+    # 4. SIGKILL a county during its roll-ups of the next two months: the clocks move on 62
+    #    days from the 2nd, past two month ends at once, so each county owes two roll-ups
     for node in (PROVINCE, PREFECTURE, counties[1]):
-        advance(net, node, "31d")
-    advance_killed(net, counties[0], random.Random(14))
+        advance(net, node, "62d")
+    advance_killed(net, counties[0], random.Random(14), "62d")
     net.wait_for(net.all_links_up, 60, "every link up after the kills")
     seen = poll(net, lambda: (lambda s: (all(s[c]["month"] > month for c in counties), s))(
-        rollups(net, PROVINCE)), 60, "the next month's roll-ups at the province")
+        rollups(net, PROVINCE)), 60, "the next months' roll-ups at the province")
+    between = None
     for c in counties:
         check(seen[c]["received"] == 1, "%s's roll-up of %s at the province %d times" % (
             c, seen[c]["month"], seen[c]["received"]))
         made = [e for e in audit(net, c) if e["action"] == "rollup"]
-        check(len(made) == 2 and len(set(e["subject"] for e in made)) == 2,
+        months = sorted(e["subject"] for e in made)
+        check(len(made) == 3 and len(set(months)) == 3 and months[0] == month and
+              months[2] == seen[c]["month"],
               "%s made its roll-ups %r" % (c, [(e["subject"], e["detail"]) for e in made]))
+        between = months[1]
+    # the month in between reached the province too, from both counties
+    b = cn_json(net, "bulletin", "-c", net.cfg(PROVINCE), "--month", between)
+    check(sorted(o["id"] for o in b["offices"]) == counties and b["stale"] == 0,
+          "the bulletin of %s at the province: %r" % (between, b))
     check_sums(net, counties, seen)
-    print("after the kills: each county's roll-up of %s at the province exactly once" %
-          seen[counties[0]]["month"])
+    print("after the kills: each county's roll-ups of %s and %s at the province, each once" %
+          (between, seen[counties[0]]["month"]))
 
     # 5. a county reporting to the province directly (no prefecture between)
     direct_county(net)
