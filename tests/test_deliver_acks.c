@@ -1,11 +1,12 @@
 /*
  * test_deliver_acks: a turn that only carries acks, none of them on the
- * urgent lane, writes nothing (node/deliver.c, defer_acks). The acknowledged entries leave memory at
- * once (nothing is sent again), and the store with the next transaction, or
- * ACK_DEFER_US later with a commit a system crash may undo but never tear
- * (store_write_lazy), or when the engine stops. After a SIGKILL the peer's
- * cursor acknowledges them again: tests/net/test_crash.py and the other
- * SIGKILL tests run over this code.
+ * urgent lane, writes nothing (node/deliver.c, defer_acks). The
+ * acknowledged entries leave memory at once (nothing is sent again), and
+ * the store with the next transaction, or ACK_DEFER_US later with a commit
+ * a system crash may undo but never tear (store_write_lazy), or when the
+ * engine stops. Urgent-lane acks are written at once (the failover reads
+ * the store). After a SIGKILL the peer's cursor acknowledges them again:
+ * tests/net/test_crash.py and the other SIGKILL tests run over this code.
  */
 #define _GNU_SOURCE /* nftw, in pki_fixture.h */
 #include <fcntl.h>

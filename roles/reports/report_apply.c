@@ -338,12 +338,12 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 }
 
 /* A step goes down to the reporting office unless it came up from that way.
- * When the office moved (now != office), down to it under its new id, and
- * a step of the county's also to the township it was under, which holds the report too and routes it no
- * further (now is not below it). The old township's own steps cross to the
- * new branch (the engine lets report steps alone do so, origin_sideways);
- * NEW's steps reach the county, not the old township (it is no longer
- * NEW's, and needs only the county's). */
+ * When the office moved (now != office), down to it under its new id, and a
+ * step of the county's also to the township it was under, which holds the
+ * report too and routes it no further (now is not below it). The old
+ * township's own steps cross to the new branch (the engine lets report
+ * steps alone do so, origin_sideways); NEW's steps reach the county, not the
+ * old township (it is no longer NEW's, and needs only the county's). */
 static void step_route(struct roles *r, const Carenet__ReportStep *s, const char *now,
                        const char *origin, const char *from, int up,
                        struct roles_route *route)
