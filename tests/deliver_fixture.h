@@ -1,14 +1,16 @@
 /*
  * deliver_fixture: the delivery-engine unit tests' scratch network
- * (test_deliver, test_failover), over pki_fixture.h: a root CA (scope 53) and
- * a county CA (530102) in T, identities issued and enrolled through the real
- * subcommands, and the fixed deliver_env callbacks a test engine runs with.
- * Include once, instead of check.h and pki_fixture.h, from the test's only .c
- * file.
+ * (test_deliver, test_failover, test_deliver_acks, test_deliver_gate), over
+ * pki_fixture.h: a root CA (scope 53) and a county CA (530102) in T,
+ * identities issued and enrolled through the real subcommands, the fixed
+ * deliver_env callbacks a test engine runs with, and a write that queues
+ * an urgent and a normal item. Include once, instead of check.h and
+ * pki_fixture.h, from the test's only .c file.
  */
 #ifndef CARENET_TESTS_DELIVER_FIXTURE_H
 #define CARENET_TESTS_DELIVER_FIXTURE_H
 
+#include "deliver.h"
 #include "pki_fixture.h"
 
 /* T/a/b (b may be ""), malloc'd. */
@@ -73,6 +75,25 @@ static inline int no_send(void *arg, const char *peer, int is_parent, const Care
 static inline void no_recheck(void *arg)
 {
 	(void)arg;
+}
+
+/* A deliver_write fn: an escalation (urgent lane) and a checkpoint (normal
+ * lane) from the engine arg, going up. */
+static inline int fixture_emit_two(MDB_txn *txn, void *arg)
+{
+	Carenet__Item a = CARENET__ITEM__INIT, b = CARENET__ITEM__INIT;
+	Carenet__Escalation e = CARENET__ESCALATION__INIT;
+	Carenet__Checkpoint c = CARENET__CHECKPOINT__INIT;
+	int rc;
+
+	a.body_case = CARENET__ITEM__BODY_ESCALATION;
+	a.escalation = &e;
+	e.detail = "urgent";
+	b.body_case = CARENET__ITEM__BODY_CHECKPOINT;
+	b.checkpoint = &c;
+	if ((rc = deliver_emit(arg, txn, &a, NULL, 0)) != 0)
+		return rc;
+	return deliver_emit(arg, txn, &b, NULL, 0);
 }
 
 #endif

@@ -595,3 +595,75 @@ void story_t2_notice(char *id)
 	               err) == 0);
 	FX_CHECK(apply(&v21, &t2, t2.nitems - 1, T2, NULL) == 0);
 }
+
+/* ---- reports and moves */
+
+static char *sit[] = {"S01"}; /* a child alone at home */
+
+int report_file(struct office *o, char *id)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ReportFileRequest q = CARENET__REPORT_FILE_REQUEST__INIT;
+	Carenet__Report p = CARENET__REPORT__INIT;
+	Carenet__ControlReply *rep;
+	int rc;
+
+	p.situation = sit;
+	p.n_situation = 1;
+	p.summary = "独居 alone";
+	p.child_description = "男孩";
+	p.urgency = 1;
+	q.report = &p;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_FILE;
+	req.report_file = &q;
+	rep = control(o, &req);
+	rc = rep->code;
+	if (rc == 0)
+		snprintf(id, 64, "%s", rep->id);
+	done(rep);
+	return rc;
+}
+
+int report_step(struct office *o, const char *id, uint32_t kind, char *err)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ReportStepRequest q = CARENET__REPORT_STEP_REQUEST__INIT;
+	Carenet__ControlReply *rep;
+	int rc;
+
+	q.id = (char *)id;
+	q.kind = kind;
+	q.to = "公安";
+	q.ref = "GA-1";
+	req.request_case = kind == REPORT_STEP_OPEN_CASE
+	                       ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
+	                       : CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP;
+	if (kind == REPORT_STEP_OPEN_CASE)
+		req.report_open_case = &q;
+	else
+		req.report_step = &q;
+	rep = control(o, &req);
+	rc = rep->code;
+	if (err)
+		snprintf(err, 512, "%s", rep->error ? rep->error : "");
+	done(rep);
+	return rc;
+}
+
+int move_req(struct office *o, const char *old, const char *nw, char *err)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
+	Carenet__ControlReply *rep;
+	int rc;
+
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_MOVE;
+	req.move = &q;
+	q.old_id = (char *)old;
+	q.new_id = (char *)nw;
+	rep = control(o, &req);
+	rc = rep->code;
+	snprintf(err, 512, "%s", rep->error ? rep->error : "");
+	done(rep);
+	return rc;
+}

@@ -122,6 +122,13 @@ size_t craft_directive(struct office *o, const char *prefix, const char *role, c
 long find_last(struct office *o, Carenet__Item__BodyCase body);
 /* Directives directive.list shows for state; a negative error. */
 int list_count(struct office *o, const char *state);
+/* report.file of a child alone at home (S01, urgent); its id into id (64). */
+int report_file(struct office *o, char *id);
+/* report.step (report.open_case for REPORT_STEP_OPEN_CASE), to 公安, ref
+ * GA-1; err (512) may be NULL. */
+int report_step(struct office *o, const char *id, uint32_t kind, char *err);
+/* move OLD NEW at o; err (512). */
+int move_req(struct office *o, const char *old, const char *nw, char *err);
 
 /* ---- the story so far, for programs that start in its middle */
 /* The county's task to 530102:village, due task_due, into task. */

@@ -40,24 +40,6 @@ static int count_send(void *arg, const char *peer, int is_parent, const Carenet_
 	return 0;
 }
 
-/* An urgent item (lane 0) and a normal one (lane 1), both for the parent. */
-static int emit_two(MDB_txn *txn, void *arg)
-{
-	Carenet__Item a = CARENET__ITEM__INIT, b = CARENET__ITEM__INIT;
-	Carenet__Escalation e = CARENET__ESCALATION__INIT;
-	Carenet__Checkpoint c = CARENET__CHECKPOINT__INIT;
-	int rc;
-
-	a.body_case = CARENET__ITEM__BODY_ESCALATION;
-	a.escalation = &e;
-	e.detail = "urgent";
-	b.body_case = CARENET__ITEM__BODY_CHECKPOINT;
-	b.checkpoint = &c;
-	if ((rc = deliver_emit(arg, txn, &a, NULL, 0)) != 0)
-		return rc;
-	return deliver_emit(arg, txn, &b, NULL, 0);
-}
-
 static int queued(MDB_txn *txn, void *arg)
 {
 	uint64_t *q = arg;
@@ -126,7 +108,7 @@ static void test_deferred(struct pki_self *village, struct pki_self *township)
 	uint64_t t0;
 
 	qstore = env.store;
-	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(deliver_write(d, fixture_emit_two, d) == 0);
 	deliver_peer_up(d, pki_self_identity(township), 1, 0, cur, NULL, 0);
 	deliver_flush(d); /* the cursors' turn is written; lane 0 goes first */
 	CHECK(nsent[0] == 1 && nsent[1] == 0 && in_store(0) == 1 && in_store(1) == 1);
@@ -156,7 +138,7 @@ static void test_deferred(struct pki_self *village, struct pki_self *township)
 	CHECK(util_mono_us() - t0 >= ACK_DEFER_US / 2); /* not at once */
 
 	/* the next transaction of the engine carries them */
-	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(deliver_write(d, fixture_emit_two, d) == 0);
 	deliver_flush(d);
 	ack(d, 0, 2);
 	deliver_flush(d);
@@ -172,7 +154,7 @@ static void test_deferred(struct pki_self *village, struct pki_self *township)
 	CHECK(counters[CTR_RESENDS] == 0 && nsent[0] == 2 && nsent[1] == 2);
 
 	/* a clean stop writes what is held */
-	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(deliver_write(d, fixture_emit_two, d) == 0);
 	deliver_flush(d);
 	ack(d, 0, 3);
 	deliver_flush(d);

@@ -91,24 +91,6 @@ static void test_enroll(void)
 	free(v), free(t), free(vcfg), free(tcfg), free(vpem), free(tpem);
 }
 
-/* An escalation (urgent lane) and a checkpoint (normal lane), going up. */
-static int emit_two(MDB_txn *txn, void *arg)
-{
-	Carenet__Item a = CARENET__ITEM__INIT, b = CARENET__ITEM__INIT;
-	Carenet__Escalation e = CARENET__ESCALATION__INIT;
-	Carenet__Checkpoint c = CARENET__CHECKPOINT__INIT;
-	int rc;
-
-	a.body_case = CARENET__ITEM__BODY_ESCALATION;
-	a.escalation = &e;
-	e.detail = "urgent";
-	b.body_case = CARENET__ITEM__BODY_CHECKPOINT;
-	b.checkpoint = &c;
-	if ((rc = deliver_emit(arg, txn, &a, NULL, 0)) != 0)
-		return rc;
-	return deliver_emit(arg, txn, &b, NULL, 0);
-}
-
 struct q {
 	uint64_t parent[WIRE_LANES], county[WIRE_LANES];
 };
@@ -167,7 +149,7 @@ static void test_village_queue(struct pki_self *village)
 
 	qstore = env.store;
 	deliver_set_direct(d, "530102");
-	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(deliver_write(d, fixture_emit_two, d) == 0);
 	CHECK(store_read(env.store, queues, &q) == 0);
 	CHECK(q.parent[0] == 1 && q.parent[1] == 1 && q.county[0] == 1 && q.county[1] == 0);
 	CHECK(deliver_direct_pending(d) == 1);
@@ -177,7 +159,7 @@ static void test_village_queue(struct pki_self *village)
 	CHECK(counters[CTR_FAILOVER_TRIMMED] == 1);
 	/* without a county set, nothing is queued for it */
 	deliver_set_direct(d, "");
-	CHECK(deliver_write(d, emit_two, d) == 0);
+	CHECK(deliver_write(d, fixture_emit_two, d) == 0);
 	CHECK(store_read(env.store, queues, &q) == 0 && q.county[0] == 0 && q.parent[0] == 1);
 	deliver_free(&d);
 	store_close(&env.store);

@@ -23,24 +23,6 @@
 
 static struct office nv; /* the village under its new id */
 
-static int move(struct office *o, const char *old, const char *nw, char *err)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
-	Carenet__ControlReply *rep;
-	int rc;
-
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_MOVE;
-	req.move = &q;
-	q.old_id = (char *)old;
-	q.new_id = (char *)nw;
-	rep = control(o, &req);
-	rc = rep->code;
-	snprintf(err, 512, "%s", rep->error ? rep->error : "");
-	done(rep);
-	return rc;
-}
-
 static int count_below(const char *id, enum pki_role role, const char *name, void *arg)
 {
 	(void)role;
@@ -73,20 +55,20 @@ static void test_rules(void)
 {
 	char err[512];
 
-	CHECK_INT(move(&t1, V11, NEW, err), CN_EROLE); /* only the county */
+	CHECK_INT(move_req(&t1, V11, NEW, err), CN_EROLE); /* only the county */
 	CHECK(strstr(err, "county") != NULL);
-	CHECK_INT(move(&county, V11, V11, err), CN_EEXIST); /* itself */
-	CHECK_INT(move(&county, V11, V12, err), CN_EEXIST); /* in use, same township */
-	CHECK_INT(move(&county, V11, V21, err), CN_EEXIST); /* NEW in use */
-	CHECK_INT(move(&county, "530102001009", NEW, err), CN_ENOTFOUND); /* OLD unknown */
-	CHECK_INT(move(&county, V11, "530102003001", err), CN_ENOTFOUND); /* no such township */
-	CHECK_INT(move(&county, T1, NEW, err), CN_EINVAL);                /* not a village */
-	CHECK_INT(move(&county, V11, "530103002001", err), CN_EINVAL);    /* another county */
+	CHECK_INT(move_req(&county, V11, V11, err), CN_EEXIST); /* itself */
+	CHECK_INT(move_req(&county, V11, V12, err), CN_EEXIST); /* in use, same township */
+	CHECK_INT(move_req(&county, V11, V21, err), CN_EEXIST); /* NEW in use */
+	CHECK_INT(move_req(&county, "530102001009", NEW, err), CN_ENOTFOUND); /* OLD unknown */
+	CHECK_INT(move_req(&county, V11, "530102003001", err), CN_ENOTFOUND); /* no such township */
+	CHECK_INT(move_req(&county, T1, NEW, err), CN_EINVAL);                /* not a village */
+	CHECK_INT(move_req(&county, V11, "530103002001", err), CN_EINVAL);    /* another county */
 	CHECK_INT(v11_listed(&county), 1);
-	CHECK_INT(move(&county, V11, NEW, err), 0);
+	CHECK_INT(move_req(&county, V11, NEW, err), 0);
 	CHECK_INT(v11_listed(&county), 0); /* moved away: no longer expanded or listed */
-	CHECK_INT(move(&county, V11, NEW, err), CN_ENOTFOUND); /* once */
-	CHECK_INT(move(&county, V12, NEW, err), CN_EEXIST);    /* NEW taken by the move */
+	CHECK_INT(move_req(&county, V11, NEW, err), CN_ENOTFOUND); /* once */
+	CHECK_INT(move_req(&county, V12, NEW, err), CN_EEXIST);    /* NEW taken by the move */
 }
 
 /* A Move originated by the old township itself. */
@@ -205,7 +187,7 @@ static void test_code_change(void)
 	char err[512];
 	int t1_state;
 
-	CHECK_INT(move(&county, V12, CODE, err), 0);
+	CHECK_INT(move_req(&county, V12, CODE, err), 0);
 	CHECK_INT(county.nitems, mi + 1);
 	it = item_at(&county, mi);
 	CHECK(it && it->move->n_down == 1 && !strcmp(it->move->down[0], V12)); /* no T1 twice */

@@ -19,70 +19,6 @@
 
 #define NEW "530102002009"
 
-static char *sit[] = {"S01"};
-
-static int file(struct office *o, char *id)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ReportFileRequest q = CARENET__REPORT_FILE_REQUEST__INIT;
-	Carenet__Report p = CARENET__REPORT__INIT;
-	Carenet__ControlReply *rep;
-	int rc;
-
-	p.situation = sit;
-	p.n_situation = 1;
-	p.summary = "独居 alone";
-	p.child_description = "男孩";
-	p.urgency = 1;
-	q.report = &p;
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_FILE;
-	req.report_file = &q;
-	rep = control(o, &req);
-	rc = rep->code;
-	if (rc == 0)
-		snprintf(id, 64, "%s", rep->id);
-	done(rep);
-	return rc;
-}
-
-static int step(struct office *o, const char *id, uint32_t kind, char *err)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ReportStepRequest q = CARENET__REPORT_STEP_REQUEST__INIT;
-	Carenet__ControlReply *rep;
-	int rc;
-
-	q.id = (char *)id;
-	q.kind = kind;
-	q.to = "公安";
-	q.note = "家访 visited";
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP;
-	req.report_step = &q;
-	rep = control(o, &req);
-	rc = rep->code;
-	snprintf(err, 512, "%s", rep->error ? rep->error : "");
-	done(rep);
-	return rc;
-}
-
-static int move(struct office *o, const char *old, const char *nw, char *err)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
-	Carenet__ControlReply *rep;
-	int rc;
-
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_MOVE;
-	req.move = &q;
-	q.old_id = (char *)old;
-	q.new_id = (char *)nw;
-	rep = control(o, &req);
-	rc = rep->code;
-	snprintf(err, 512, "%s", rep->error ? rep->error : "");
-	done(rep);
-	return rc;
-}
-
 /* The number of steps o holds on report id; -1 if it holds no such report. */
 static long steps_held(struct office *o, const char *id)
 {
@@ -121,7 +57,7 @@ int main(void)
 
 	fx_begin("test_move_reports");
 	/* before the move: V11 files, T1 and the county hold it */
-	CHECK_INT(file(&v11, rid), 0);
+	CHECK_INT(report_file(&v11, rid), 0);
 	ri = find_last(&v11, CARENET__ITEM__BODY_REPORT);
 	CHECK(ri >= 0);
 	CHECK_INT(apply(&t1, &v11, (size_t)ri, V11, &a), 0);
@@ -129,7 +65,7 @@ int main(void)
 	CHECK_INT(steps_held(&county, rid), 0);
 
 	/* the county moves V11 to NEW under T2; the Move reaches T1, T2, V11 */
-	CHECK_INT(move(&county, V11, NEW, err), 0);
+	CHECK_INT(move_req(&county, V11, NEW, err), 0);
 	mi = find_last(&county, CARENET__ITEM__BODY_MOVE);
 	CHECK(mi >= 0);
 	CHECK_INT(apply(&t1, &county, (size_t)mi, C, &a), 0);
@@ -140,7 +76,7 @@ int main(void)
 	snprintf(v11.me.id, sizeof(v11.me.id), "%s", NEW);
 
 	/* a county's step: down names NEW; T2 takes it on to NEW, T1 keeps it */
-	CHECK_INT(step(&county, rid, REPORT_STEP_UPDATE, err), 0);
+	CHECK_INT(report_step(&county, rid, REPORT_STEP_UPDATE, err), 0);
 	si = last_step(&county, down);
 	CHECK(!strcmp(down, NEW));
 	CHECK_INT(apply(&t2, &county, (size_t)si, C, &a), 0);
@@ -153,7 +89,7 @@ int main(void)
 
 	/* the village's own update, under NEW: through T2 to the county, and
 	 * no further (T1 is on another branch than its origin) */
-	CHECK_INT(step(&v11, rid, REPORT_STEP_UPDATE, err), 0);
+	CHECK_INT(report_step(&v11, rid, REPORT_STEP_UPDATE, err), 0);
 	si = last_step(&v11, down);
 	CHECK(!strcmp(down, NEW));
 	CHECK_INT(apply(&t2, &v11, (size_t)si, NEW, &a), 0);
@@ -165,7 +101,7 @@ int main(void)
 	/* T1 still holds the hop and acknowledges: up to the county, which
 	 * sends it down to NEW (a report step may cross to the other branch);
 	 * the county's next step reaches NEW and T1 */
-	CHECK_INT(step(&t1, rid, REPORT_STEP_ACK, err), 0);
+	CHECK_INT(report_step(&t1, rid, REPORT_STEP_ACK, err), 0);
 	si = ai = last_step(&t1, down);
 	CHECK(!strcmp(down, NEW));
 	CHECK_INT(apply(&county, &t1, (size_t)si, T1, &a), 0);
@@ -176,7 +112,7 @@ int main(void)
 	CHECK_INT(apply(&v12, &t1, (size_t)si, T1, &a), CN_ESCOPE); /* not its report */
 	CHECK_INT(steps_held(&county, rid), 3);
 	CHECK_INT(steps_held(&v11, rid), 3);
-	CHECK_INT(step(&county, rid, REPORT_STEP_REFER, err), 0);
+	CHECK_INT(report_step(&county, rid, REPORT_STEP_REFER, err), 0);
 	si = last_step(&county, down);
 	CHECK_INT(apply(&t2, &county, (size_t)si, C, &a), 0);
 	CHECK(a.ntargets == 1 && has_target(&a, NEW));

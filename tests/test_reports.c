@@ -17,59 +17,6 @@
 #include "err.h"
 #include "roles_fixture.h"
 
-static char *sit[] = {"S01"};
-
-/* Files a report at o; its id into id (64). */
-static int file(struct office *o, char *id)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ReportFileRequest q = CARENET__REPORT_FILE_REQUEST__INIT;
-	Carenet__Report p = CARENET__REPORT__INIT;
-	Carenet__ControlReply *rep;
-	int rc;
-
-	p.situation = sit;
-	p.n_situation = 1;
-	p.summary = "独居 alone";
-	p.child_description = "男孩";
-	p.urgency = 1;
-	q.report = &p;
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_FILE;
-	req.report_file = &q;
-	rep = control(o, &req);
-	rc = rep->code;
-	if (rc == 0)
-		snprintf(id, 64, "%s", rep->id);
-	done(rep);
-	return rc;
-}
-
-static int step(struct office *o, const char *id, uint32_t kind, char *err)
-{
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ReportStepRequest q = CARENET__REPORT_STEP_REQUEST__INIT;
-	Carenet__ControlReply *rep;
-	int rc;
-
-	q.id = (char *)id;
-	q.kind = kind;
-	q.to = "公安";
-	q.ref = "GA-1";
-	req.request_case = kind == REPORT_STEP_OPEN_CASE
-	                       ? CARENET__CONTROL_REQUEST__REQUEST_REPORT_OPEN_CASE
-	                       : CARENET__CONTROL_REQUEST__REQUEST_REPORT_STEP;
-	if (kind == REPORT_STEP_OPEN_CASE)
-		req.report_open_case = &q;
-	else
-		req.report_step = &q;
-	rep = control(o, &req);
-	rc = rep->code;
-	if (err)
-		snprintf(err, 512, "%s", rep->error ? rep->error : "");
-	done(rep);
-	return rc;
-}
-
 /* The report as o holds it: a copy of state and holder; -1 if not held. */
 static int held(struct office *o, const char *id, char *state, char *holder, size_t *nhops,
                 size_t *nsteps)
@@ -113,16 +60,16 @@ static void kept_and_duplicate(void)
 	char id[64], st[32], h[32], err[512];
 	size_t nh, ns, ri, ai;
 
-	CHECK_INT(file(&v11, id), 0);
+	CHECK_INT(report_file(&v11, id), 0);
 	ri = v11.nitems - 1;
-	CHECK_INT(step(&v11, id, REPORT_STEP_ACK, err), CN_EROLE); /* the reporter itself */
+	CHECK_INT(report_step(&v11, id, REPORT_STEP_ACK, err), CN_EROLE); /* the reporter itself */
 	CHECK_INT(apply(&t1, &v11, ri, V11, &a), 0);
 	CHECK(a.route.up && a.ntargets == 0);
 	CHECK_INT(held(&t1, id, st, h, &nh, &ns), 0);
 	CHECK_STR(st, "open");
 	CHECK_STR(h, T1);
-	CHECK_INT(step(&county, id, REPORT_STEP_ACK, NULL), CN_ENOTFOUND);
-	CHECK_INT(step(&t1, id, REPORT_STEP_ACK, err), 0);
+	CHECK_INT(report_step(&county, id, REPORT_STEP_ACK, NULL), CN_ENOTFOUND);
+	CHECK_INT(report_step(&t1, id, REPORT_STEP_ACK, err), 0);
 	ai = t1.nitems - 1;
 	/* The ack reaches the county before the report: kept, routed on. */
 	CHECK_INT(apply(&county, &t1, ai, T1, &a), 0);
@@ -144,7 +91,7 @@ static void kept_and_duplicate(void)
 	CHECK_INT(apply(&v11, &t1, ai, T1, &a), 0);
 	CHECK_INT(held(&v11, id, st, h, &nh, &ns), 0);
 	CHECK_STR(st, "acknowledged");
-	CHECK_INT(step(&t1, id, REPORT_STEP_OPEN_CASE, err), CN_EROLE);
+	CHECK_INT(report_step(&t1, id, REPORT_STEP_OPEN_CASE, err), CN_EROLE);
 }
 
 static void direct_and_escalate(void)
@@ -154,7 +101,7 @@ static void direct_and_escalate(void)
 	size_t nh, ns, ri, ei;
 	int n = 0;
 
-	CHECK_INT(file(&v21, id), 0);
+	CHECK_INT(report_file(&v21, id), 0);
 	ri = v21.nitems - 1;
 	/* Straight to the county (the township unreachable): accepted, hop recorded. */
 	CHECK_INT(apply(&county, &v21, ri, V21, &a), 0);
@@ -179,18 +126,18 @@ static void direct_and_escalate(void)
 	CHECK(!a.route.up && has_target(&a, V21));
 	CHECK_INT(held(&t2, id, st, h, &nh, &ns), 0);
 	CHECK_STR(st, "escalated");
-	CHECK_INT(step(&t2, id, REPORT_STEP_ACK, NULL), CN_EROLE); /* no longer its to hold */
+	CHECK_INT(report_step(&t2, id, REPORT_STEP_ACK, NULL), CN_EROLE); /* no longer its to hold */
 	CHECK_INT(apply(&v21, &county, ei, T2, &a), 0);
 	CHECK_INT(held(&v21, id, st, h, &nh, &ns), 0);
 	CHECK_STR(h, C);
 	/* The county acknowledges: the alert goes. */
-	CHECK_INT(step(&county, id, REPORT_STEP_ACK, NULL), 0);
+	CHECK_INT(report_step(&county, id, REPORT_STEP_ACK, NULL), 0);
 	n = 0;
 	CHECK_INT(store_read(county.st, alerts_txn, &n), 0);
 	CHECK_INT(n, 0);
 	CHECK_INT(held(&county, id, st, h, &nh, &ns), 0);
 	CHECK_STR(st, "acknowledged");
-	CHECK_INT(step(&county, id, REPORT_STEP_OPEN_CASE, NULL), 0);
+	CHECK_INT(report_step(&county, id, REPORT_STEP_OPEN_CASE, NULL), 0);
 }
 
 int main(void)
