@@ -47,6 +47,17 @@ static int step_put(struct roles *r, MDB_txn *txn, const char *office, const Car
 	return store_err(mdb_put(txn, roles_dbi(r, STORE_META), &k, &v, 0), "move step");
 }
 
+/* 1 if the county holds office's step of the move of old, 0 if not. */
+static int step_held(struct roles *r, MDB_txn *txn, const char *old, const char *office,
+                     const char *step)
+{
+	char key[128];
+	MDB_val k = {step_key(key, sizeof(key), old, office, step), key}, v;
+	int rc = k.mv_size ? mdb_get(txn, roles_dbi(r, STORE_META), &k, &v) : MDB_NOTFOUND;
+
+	return rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : store_err(rc, "move step");
+}
+
 /* Emits this office's step (kept here too). */
 static int step_emit(struct roles *r, MDB_txn *txn, const Carenet__Move *m, const char *step,
                      uint64_t records, uint64_t statuses)
@@ -97,11 +108,23 @@ static int move_check(struct roles *r, MDB_txn *txn, const char *old, const char
 		              "%s is not a village known here (carenet offices "
 		              "lists them; moved already?)",
 		              old);
-	if (moved_from(r->env.store, txn, old, x, sizeof(x)) == 0)
-		return REFUSE(CN_EROLE,
-		              "%s moved here from %s: it cannot move again in this "
-		              "version",
-		              old, x);
+	if (moved_from(r->env.store, txn, old, x, sizeof(x)) == 0) { /* it moves again */
+		char ids[MOVED_CHAIN_MAX][16];
+		size_t n;
+		int rc = step_held(r, txn, x, old, "switched");
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			return REFUSE(CN_EROLE,
+			              "%s moved here from %s and has not switched yet (carenet move "
+			              "status): it moves again once it has",
+			              old, x);
+		if ((rc = moved_formers(r->env.store, txn, old, ids, MOVED_CHAIN_MAX, &n)) != 0)
+			return rc;
+		if (n + 1 >= MOVED_CHAIN_MAX)
+			return REFUSE(CN_ETOOBIG, "%s has moved %zu times already (at most %d)", old, n,
+			              MOVED_CHAIN_MAX - 1);
+	}
 	snprintf(t, sizeof(t), "%.9s", nw);
 	if (registry_get(r->env.store, txn, t, &role, name, sizeof(name)) != 0)
 		return REFUSE(CN_ENOTFOUND,
@@ -124,7 +147,8 @@ static int move_txn(MDB_txn *txn, void *arg)
 	struct roles *r = a->r;
 	Carenet__Move m = CARENET__MOVE__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
-	char town[PKI_ID_MAX], *down[2];
+	char town[PKI_ID_MAX], *down[2], earlier[MOVED_CHAIN_MAX][16], *earlier_p[MOVED_CHAIN_MAX];
+	size_t nearlier = 0;
 	int rc;
 
 	if ((rc = move_check(r, txn, a->q->old_id, a->q->new_id)) != 0)
@@ -139,6 +163,14 @@ static int move_txn(MDB_txn *txn, void *arg)
 	m.at = roles_now(r);
 	m.down = down;
 	m.n_down = strncmp(m.old_id, m.new_id, 9) ? 2 : 1; /* a code change: OLD's township */
+	/* a village moving again: the ids it had, for the offices that never
+	 * held those moves (its new township: moved.c, moved_was) */
+	if ((rc = moved_formers(r->env.store, txn, m.old_id, earlier, MOVED_CHAIN_MAX, &nearlier)) != 0)
+		return rc;
+	for (size_t i = 0; i < nearlier; i++)
+		earlier_p[i] = earlier[i];
+	m.earlier = earlier_p;
+	m.n_earlier = nearlier;
 	if ((rc = moved_put(r->env.store, txn, &m)) < 0)
 		return rc;
 	it.body_case = CARENET__ITEM__BODY_MOVE;
@@ -176,10 +208,15 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	int rc;
 
 	if (!m || m->n_down > 2 || !village_id(m->old_id) || !village_id(m->new_id) ||
-	    strlen(m->id) >= ROLES_ID_MAX || !m->id[0]) {
+	    strlen(m->id) >= ROLES_ID_MAX || !m->id[0] || m->n_earlier >= MOVED_CHAIN_MAX) {
 		roles_why(why, whylen, "a move needs two village ids and an id");
 		return m ? CN_EINVAL : CN_EPROTO;
 	}
+	for (size_t i = 0; i < m->n_earlier; i++)
+		if (!village_id(m->earlier[i]) || !at_or_above(origin->id, m->earlier[i])) {
+			roles_why(why, whylen, "a move's earlier ids are villages of its county");
+			return CN_EINVAL;
+		}
 	if (origin->role != PKI_ROLE_COUNTY || !at_or_above(origin->id, m->old_id) ||
 	    !at_or_above(origin->id, m->new_id) || !at_or_above(origin->id, me) ||
 	    at_or_above(me, from) || !strcmp(m->old_id, m->new_id)) {

@@ -5,7 +5,9 @@
  * township; once), where the Move goes and who refuses it, the old township's
  * step, OLD leaving the registry, and a status of NEW counted against the
  * target OLD at the county (relayed untracked by the new township), once;
- * a code change within a township (its Move, both its steps, the status).
+ * a code change within a township (its Move, both its steps, the status);
+ * a village that moves again (refused until it switched; the Move's earlier
+ * ids; its status on the first row; at most three moves).
  *
  * usage: test_move [TESTDATADIR] (unused). Exits non-zero on any failure.
  */
@@ -36,6 +38,12 @@ struct regctx {
 	struct office *o;
 	int n;
 };
+
+static int reg_id_txn(MDB_txn *txn, void *arg)
+{
+	int rc = registry_put(county.st, txn, arg, PKI_ROLE_VILLAGE, "moved");
+	return rc < 0 ? rc : 0;
+}
 
 static int reg_txn(MDB_txn *txn, void *arg)
 {
@@ -225,6 +233,93 @@ static void test_code_change(void)
 	office_close(&nv);
 }
 
+/* A village moves again (V11 -> NEW -> AGAIN): refused until NEW has
+ * switched; the second Move names V11 as earlier, so an office that holds
+ * only that Move (AGAIN's new township, had it never held the first) reads
+ * V11 and NEW as AGAIN's former ids; NEW's status still lands on V11's row
+ * at the county; at most MOVED_CHAIN_MAX - 1 moves. */
+#define AGAIN "530102001009"
+#define THIRD "530102001019"
+struct fresh {
+	const Carenet__Move *m;
+	int was_v11, was_new, was_v12, n;
+	char ids[MOVED_CHAIN_MAX][16];
+};
+
+static int fresh_txn(MDB_txn *txn, void *arg)
+{
+	struct fresh *f = arg;
+	size_t n = 0;
+	int rc = moved_put(nv.st, txn, f->m);
+
+	if (rc < 0)
+		return rc;
+	f->was_v11 = moved_was(nv.st, txn, AGAIN, V11);
+	f->was_new = moved_was(nv.st, txn, AGAIN, NEW);
+	f->was_v12 = moved_was(nv.st, txn, AGAIN, V12);
+	rc = moved_formers(nv.st, txn, AGAIN, f->ids, MOVED_CHAIN_MAX, &n);
+	f->n = (int)n;
+	return rc;
+}
+
+static void test_twice(void)
+{
+	Carenet__Item it = CARENET__ITEM__INIT, *m;
+	Carenet__MoveStep st = CARENET__MOVE_STEP__INIT;
+	struct apply_ctx a;
+	char err[512];
+	long mi;
+	size_t si;
+
+	CHECK_INT(f_write(&county, reg_id_txn, NEW), 0); /* NEW announced at the county */
+	CHECK_INT(move_req(&county, NEW, AGAIN, err), CN_EROLE);
+	CHECK(strstr(err, "has not switched") != NULL);
+	/* NEW's "switched" reaches the county */
+	office_open(&nv, NEW);
+	st.old_id = V11, st.new_id = NEW, st.step = "switched";
+	it.body_case = CARENET__ITEM__BODY_MOVE_STEP;
+	it.move_step = &st;
+	si = craft(&nv, &it);
+	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
+	CHECK_INT(move_req(&county, NEW, AGAIN, err), 0);
+	mi = find_last(&county, CARENET__ITEM__BODY_MOVE);
+	m = mi >= 0 ? item_at(&county, (size_t)mi) : NULL;
+	CHECK(m && !strcmp(m->move->old_id, NEW) && !strcmp(m->move->new_id, AGAIN) &&
+	      m->move->n_earlier == 1 && !strcmp(m->move->earlier[0], V11));
+	if (m) { /* in a store that holds this Move alone (NEW's own, unused so far) */
+		struct fresh f = {.m = m->move};
+		CHECK_INT(f_write(&nv, fresh_txn, &f), 0);
+		CHECK(f.was_v11 == 1 && f.was_new == 1 && f.was_v12 == 0);
+		CHECK(f.n == 2 && !strcmp(f.ids[0], V11) && !strcmp(f.ids[1], NEW));
+		CHECK_INT(apply(&t1, &county, (size_t)mi, C, &a), 0); /* AGAIN's township */
+		CHECK_INT(apply(&t2, &county, (size_t)mi, C, &a), 0); /* NEW's: on to NEW */
+		CHECK(a.ntargets == 1 && has_target(&a, NEW));
+	}
+	carenet__item__free_unpacked(m, NULL);
+	/* AGAIN's status of the first task: on V11's row at the county, once */
+	office_close(&nv);
+	office_open(&nv, AGAIN);
+	si = craft_status(&nv, task, 5);
+	CHECK_INT(apply(&county, &nv, si, T1, &a), 0);
+	CHECK_INT(row_state(&county, task, V11, NULL, NULL), 5);
+	CHECK_INT(row_state(&county, task, AGAIN, NULL, NULL), -1);
+	/* switched, and a third move; then a fourth is one too many */
+	st.old_id = NEW, st.new_id = AGAIN;
+	si = craft(&nv, &it);
+	CHECK_INT(apply(&county, &nv, si, T1, &a), 0);
+	CHECK_INT(f_write(&county, reg_id_txn, AGAIN), 0);
+	CHECK_INT(move_req(&county, AGAIN, THIRD, err), 0);
+	office_close(&nv);
+	office_open(&nv, THIRD);
+	st.old_id = AGAIN, st.new_id = THIRD;
+	si = craft(&nv, &it);
+	CHECK_INT(apply(&county, &nv, si, T1, &a), 0);
+	CHECK_INT(f_write(&county, reg_id_txn, THIRD), 0);
+	CHECK_INT(move_req(&county, THIRD, "530102001029", err), CN_ETOOBIG);
+	CHECK(strstr(err, "moved 3 times") != NULL);
+	office_close(&nv);
+}
+
 int main(void)
 {
 	char err[512] = "";
@@ -241,6 +336,7 @@ int main(void)
 	test_apply(mi);
 	test_status();
 	test_code_change();
+	test_twice();
 	printf("test_move: %d checks, %d failures\n", checks, failures);
 	return (fx_end() || failures) ? 1 : 0;
 }

@@ -76,6 +76,65 @@ int moved_from(struct store *st, MDB_txn *txn, const char *nw, char *old, size_t
 	return rc ? rc : copy_id(&v, old, len);
 }
 
+int moved_formers(struct store *st, MDB_txn *txn, const char *office, char (*ids)[16], size_t max,
+                  size_t *n)
+{
+	char cur[64], prev[64], back[MOVED_CHAIN_MAX][16]; /* newest first */
+	size_t nb = 0;
+	int rc = 0;
+
+	*n = 0;
+	snprintf(cur, sizeof(cur), "%s", office);
+	while (nb < MOVED_CHAIN_MAX) {
+		Carenet__Move *m = NULL;
+		if ((rc = moved_from(st, txn, cur, prev, sizeof(prev))) != 0 ||
+		    (rc = moved_get(st, txn, prev, &m)) != 0)
+			break;
+		snprintf(back[nb++], sizeof(back[0]), "%.15s", prev);
+		/* a Move that names what came before says it all (the county's
+		 * map); else the Move of prev, if held here, goes on */
+		for (size_t i = m->n_earlier; i > 0 && nb < MOVED_CHAIN_MAX; i--)
+			snprintf(back[nb++], sizeof(back[0]), "%.15s", m->earlier[i - 1]);
+		rc = m->n_earlier ? CN_ENOTFOUND : 0;
+		carenet__move__free_unpacked(m, NULL);
+		if (rc)
+			break;
+		snprintf(cur, sizeof(cur), "%s", prev);
+	}
+	if (rc != 0 && rc != CN_ENOTFOUND)
+		return rc;
+	for (size_t i = nb; i > 0 && *n < max; i--)
+		memcpy(ids[(*n)++], back[i - 1], 16);
+	return 0;
+}
+
+int moved_was(struct store *st, MDB_txn *txn, const char *nw, const char *id)
+{
+	char ids[MOVED_CHAIN_MAX][16];
+	size_t n;
+	int rc = moved_formers(st, txn, nw, ids, MOVED_CHAIN_MAX, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (!strcmp(ids[i], id))
+			return 1;
+	return rc;
+}
+
+int moved_now(struct store *st, MDB_txn *txn, const char *office, char *now, size_t len)
+{
+	char cur[64], next[64];
+	int rc = moved_to(st, txn, office, next, sizeof(next));
+
+	for (int k = 0; rc == 0 && k < MOVED_CHAIN_MAX; k++) {
+		snprintf(cur, sizeof(cur), "%s", next);
+		if ((rc = moved_to(st, txn, cur, next, sizeof(next))) == CN_ENOTFOUND) {
+			snprintf(now, len, "%s", cur);
+			return 0;
+		}
+	}
+	return rc ? rc : CN_ETOOBIG;
+}
+
 int moved_out_of(struct store *st, MDB_txn *txn, const char *office, const char *me)
 {
 	char nw[64];

@@ -35,6 +35,20 @@ int moved_get(struct store *st, MDB_txn *txn, const char *old, Carenet__Move **o
 /* NEW of a moved office old; OLD of a moved-in office nw. */
 int moved_to(struct store *st, MDB_txn *txn, const char *old, char *nw, size_t len);
 int moved_from(struct store *st, MDB_txn *txn, const char *nw, char *old, size_t len);
+/* A village moves at most this many times (its ids: the first and the
+ * moves' NEWs); the chains below are walked at most so far. */
+#define MOVED_CHAIN_MAX 4
+/* 1 if id is one of the ids nw had before (its moves' OLDs, as far back as
+ * the Moves held here say, each Move's `earlier` included), 0 if not,
+ * negative on error. */
+int moved_was(struct store *st, MDB_txn *txn, const char *nw, const char *id);
+/* The id office has now, after every move held here (CN_ENOTFOUND: it did
+ * not move). */
+int moved_now(struct store *st, MDB_txn *txn, const char *office, char *now, size_t len);
+/* The ids office had before, oldest first, from the Moves held here (as
+ * moved_was reads them); *n of them, at most max. */
+int moved_formers(struct store *st, MDB_txn *txn, const char *office, char (*ids)[16], size_t max,
+                  size_t *n);
 /* 1 if office moved to an id that is neither me nor below me (it left this
  * subtree), 0 if not, negative on error. */
 int moved_out_of(struct store *st, MDB_txn *txn, const char *office, const char *me);

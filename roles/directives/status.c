@@ -115,11 +115,17 @@ static int row_of(struct roles *r, MDB_txn *txn, const Carenet__Item *item, char
                   size_t len, Carenet__TargetRow **row)
 {
 	int rc = roles_get_row(r, txn, item->status->directive, item->origin, row);
+	char prev[PKI_ID_MAX];
 
 	snprintf(target, len, "%s", item->origin);
-	if (rc != CN_ENOTFOUND || moved_from(r->env.store, txn, item->origin, target, len) != 0)
-		return rc;
-	return roles_get_row(r, txn, item->status->directive, target, row);
+	/* back through its moves to the id the directive named (moved.h) */
+	for (int k = 0; rc == CN_ENOTFOUND && k < MOVED_CHAIN_MAX; k++) {
+		if (moved_from(r->env.store, txn, target, prev, sizeof(prev)) != 0)
+			break;
+		snprintf(target, len, "%s", prev);
+		rc = roles_get_row(r, txn, item->status->directive, target, row);
+	}
+	return rc;
 }
 
 /* 1 if origin moved in from another township (moved.h): a status of it for a

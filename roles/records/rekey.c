@@ -22,6 +22,20 @@
 #include "moved.h"
 #include "records.h"
 
+/* 1 if the record id was made by one of the ids owner had before (a village
+ * that moved, maybe more than once: moved_formers). */
+static int id_of_former(struct roles *r, MDB_txn *txn, const char *id, const char *owner)
+{
+	char ids[MOVED_CHAIN_MAX][16];
+	size_t n;
+	int ret = moved_formers(r->env.store, txn, owner, ids, MOVED_CHAIN_MAX, &n);
+
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		if (records_id_of(id, ids[i]))
+			return 1;
+	return ret;
+}
+
 int records_moved_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m)
 {
 	char old[PKI_ID_MAX];
@@ -30,11 +44,11 @@ int records_moved_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion
 
 	if (ret != 0)
 		return ret == CN_ENOTFOUND ? 0 : ret;
-	if (records_id_of(m->id, old))
-		return 1;
+	if ((ret = id_of_former(r, txn, m->id, m->owner)) != 0)
+		return ret;
 	if ((ret = rec_get(r, txn, m->id, &rc)) != 0)
 		return ret == CN_ENOTFOUND ? 0 : ret;
-	ret = strcmp(rc.owner, old) == 0;
+	ret = moved_was(r->env.store, txn, m->owner, rc.owner);
 	rec_clear(&rc);
 	return ret;
 }
@@ -42,17 +56,30 @@ int records_moved_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion
 int records_moved_mark(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m)
 {
 	struct rec_xfer x;
+	struct rec held;
 	int ret = rec_transfer_get(r, txn, m->id, &x);
 
-	if (ret != CN_ENOTFOUND)
+	/* a record moved (or transferred) before, to an id its owner had: the
+	 * move goes on from there (a village that moved again) */
+	if (ret == 0 && (strcmp(x.to, m->owner) == 0 || m->version <= x.version ||
+	                 moved_was(r->env.store, txn, m->owner, x.to) != 1))
+		return 0;
+	if (ret != 0 && ret != CN_ENOTFOUND)
 		return ret;
 	if (records_id_of(m->id, m->owner))
 		return 0;
 	if ((ret = records_moved_ok(r, txn, m)) != 1)
 		return ret < 0 ? ret : 0;
 	memset(&x, 0, sizeof(x));
-	if ((ret = moved_from(r->env.store, txn, m->owner, x.from, sizeof(x.from))) != 0)
+	/* from the owner held here (the index moves from it), else the id the
+	 * owner had just before */
+	if ((ret = rec_get(r, txn, m->id, &held)) == 0) {
+		snprintf(x.from, sizeof(x.from), "%s", held.owner);
+		rec_clear(&held);
+	} else if (ret != CN_ENOTFOUND ||
+	           (ret = moved_from(r->env.store, txn, m->owner, x.from, sizeof(x.from))) != 0) {
 		return ret;
+	}
 	snprintf(x.to, sizeof(x.to), "%s", m->owner);
 	snprintf(x.by, sizeof(x.by), "%s", m->owner);
 	x.version = m->version - 1;

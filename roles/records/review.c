@@ -13,6 +13,7 @@
 #include "aead.h"
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "records.h"
 
 int records_above(const char *a, const char *b)
@@ -212,6 +213,9 @@ int records_owner_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion
 		return ret;
 	if (!strcmp(m->owner, x.to) && m->version > x.version)
 		return 0;
+	/* x.to moved since (a village moving again): its new id writes on */
+	if (m->version > x.version && (ret = moved_was(r->env.store, txn, m->owner, x.to)) != 0)
+		return ret == 1 ? 0 : ret;
 	if (!strcmp(m->owner, x.from) && m->version <= x.version)
 		return 0;
 	roles_why(why, wl,

@@ -115,13 +115,13 @@ static int above_or_county(const char *by, const char *office)
 	return report_above(by, office) || (strlen(office) == 6 && !strcmp(by, office));
 }
 
-/* The reporting office's id now: NEW when a Move this node holds took it
- * there (core/moved.c), else office itself. Its reports stay its own under
+/* The reporting office's id now: where the Moves this node holds took it
+ * (core/moved.c, moved_now), else office itself. Its reports stay its own under
  * the id they were filed with; the office acts on them under NEW. */
 const char *report_office_now(struct roles *r, MDB_txn *txn, const char *office, char *buf,
                               size_t len)
 {
-	return moved_to(r->env.store, txn, office, buf, len) == 0 ? buf : office;
+	return moved_now(r->env.store, txn, office, buf, len) == 0 ? buf : office;
 }
 
 /* office: the reporting office as the report names it; now: its id today

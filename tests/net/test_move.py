@@ -396,6 +396,44 @@ def test(net, args):
           {x["state"] for x in rows} == {"complete", "ready"}
           and {x["step"] for x in rows} == {"held", "old", "ready", "switched", "new"}, rows)
 
+    moved_again(net, county, did, total, rng, rep)
+
+
+def moved_again(net, county, did, total, rng, rep):
+    """The village moves a second time, back to its first township under another code:
+    OLD -> NEW -> AGAIN. Its records reach the county and that township under AGAIN, each
+    once; the first task's row (OLD's) keeps its state; its report goes on."""
+    again = OLD[:9] + "009"
+    out = cn_json(net, "move", NEW, again, "-c", net.cfg(county))
+    check(out["old"] == NEW and out["new"] == again, out)
+    poll(net, lambda: ((move_of(net, county, NEW) or {}).get("state") == "ready",
+                       move_of(net, county, NEW)), 30, "the second move ready")
+    new_identity(net, OLD, again)  # the same store: OLD's data_dir
+    poll(net, lambda: ((net.status(NEW) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "everything of %s acknowledged by its township" % NEW)
+    net.stop(NEW)
+    switch(net, NEW, again, rng)
+    m = poll(net, lambda: ((move_of(net, county, NEW) or {}).get("state") == "complete",
+                           move_of(net, county, NEW)), 60, "the second move complete")
+    steps = {x["step"]: x for x in m["steps"]}
+    check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
+          == m["records_here"] == 4 and m["records_old_here"] == 0, m)
+    s_t1, s_t2, s_c = summary(net, OLD[:9]), summary(net, NEW[:9]), summary(net, county)
+    check(s_t1.get(again, {}).get("children") == 4, s_t1)
+    check(NEW not in s_t2 or "children" not in s_t2[NEW], s_t2)
+    check(children(s_c) == total and s_c.get(again, {}).get("children") == 4 and
+          NEW not in s_c and OLD not in s_c, s_c)
+    kids = [r for r in cn_json(net, "record", "list", "-c", net.cfg(county), "--type", "child")
+            if r["id"].startswith(OLD)]
+    check(sorted(r["owner"] for r in kids) == [again] * 4, kids)
+    check(matrix(show(net, county, did)).get(OLD) == "done", "the first task's row kept")
+    n = len(steps_by(net, county, rep))
+    cn(net, "report", "update", rep, "-c", net.cfg(county), "--note", "第二次迁移后")
+    poll(net, lambda: (len(steps_by(net, again, rep) or []) == n + 1, steps_by(net, again, rep)),
+         30, "the county's step on the report at %s" % again)
+    r = cn(net, "move", NEW, OLD[:9] + "019", "-c", net.cfg(county), code=EXIT_REFUSED)
+    check("moved already" in r.stderr, r.stderr)  # NEW is AGAIN now
+
 
 if __name__ == "__main__":
     sys.exit(main(test, __doc__))
