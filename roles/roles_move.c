@@ -87,6 +87,9 @@ struct mvreq {
 	char id[ROLES_ID_MAX];
 };
 
+/* Records received by transfers a Move names at most (Move.records). */
+#define MOVE_RECORDS_MAX 256
+
 #define REFUSE(rc, ...) (roles_why(r->err, sizeof(r->err), __VA_ARGS__), (rc))
 
 /* OLD a known village of this county, NEW free under a known township of it
@@ -149,6 +152,7 @@ static int move_txn(MDB_txn *txn, void *arg)
 	Carenet__Item it = CARENET__ITEM__INIT;
 	char town[PKI_ID_MAX], *down[2], earlier[MOVED_CHAIN_MAX][16], *earlier_p[MOVED_CHAIN_MAX];
 	size_t nearlier = 0;
+	struct strvec foreign = {0};
 	int rc;
 
 	if ((rc = move_check(r, txn, a->q->old_id, a->q->new_id)) != 0)
@@ -171,17 +175,31 @@ static int move_txn(MDB_txn *txn, void *arg)
 		earlier_p[i] = earlier[i];
 	m.earlier = earlier_p;
 	m.n_earlier = nearlier;
+	/* the children OLD received by a transfer: its new township holds
+	 * nothing to tell they are OLD's (records_moved_ok) */
+	if ((rc = records_foreign_of(r, txn, m.old_id, &foreign)) != 0)
+		goto out;
+	if (foreign.n > MOVE_RECORDS_MAX) {
+		rc = REFUSE(CN_ETOOBIG,
+		            "%s owns %zu records received by transfers; a move carries at most %d",
+		            m.old_id, foreign.n, MOVE_RECORDS_MAX);
+		goto out;
+	}
+	m.records = foreign.v;
+	m.n_records = foreign.n;
 	if ((rc = moved_put(r->env.store, txn, &m)) < 0)
-		return rc;
+		goto out;
 	it.body_case = CARENET__ITEM__BODY_MOVE;
 	it.move = &m;
-	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0)
-		return rc;
-	return roles_audit(r, txn, r->env.me->id, "move", m.old_id,
-	                   "village %s moves to %s "
-	                   "(township %.9s to %s%s)",
-	                   m.old_id, m.new_id, m.old_id, town,
-	                   m.n_down == 1 ? ": a code change within it" : "");
+	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) == 0)
+		rc = roles_audit(r, txn, r->env.me->id, "move", m.old_id,
+		                 "village %s moves to %s (township %.9s to %s%s; %zu record(s) it "
+		                 "received by transfers)",
+		                 m.old_id, m.new_id, m.old_id, town,
+		                 m.n_down == 1 ? ": a code change within it" : "", foreign.n);
+out:
+	roles_vec_free(&foreign);
+	return rc < 0 ? rc : 0;
 }
 
 int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
@@ -208,10 +226,16 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	int rc;
 
 	if (!m || m->n_down > 2 || !village_id(m->old_id) || !village_id(m->new_id) ||
-	    strlen(m->id) >= ROLES_ID_MAX || !m->id[0] || m->n_earlier >= MOVED_CHAIN_MAX) {
+	    strlen(m->id) >= ROLES_ID_MAX || !m->id[0] || m->n_earlier >= MOVED_CHAIN_MAX ||
+	    m->n_records > MOVE_RECORDS_MAX) {
 		roles_why(why, whylen, "a move needs two village ids and an id");
 		return m ? CN_EINVAL : CN_EPROTO;
 	}
+	for (size_t i = 0; i < m->n_records; i++)
+		if (strlen(m->records[i]) >= ROLES_ID_MAX || !at_or_above(origin->id, m->records[i])) {
+			roles_why(why, whylen, "a move's records are record ids of its county");
+			return CN_EINVAL;
+		}
 	for (size_t i = 0; i < m->n_earlier; i++)
 		if (!village_id(m->earlier[i]) || !at_or_above(origin->id, m->earlier[i])) {
 			roles_why(why, whylen, "a move's earlier ids are villages of its county");

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MOVED_MAX 1024 /* a packed Move: two ids, an id, a time, two ids */
+#define MOVED_MAX 16384 /* a packed Move: ids, a time, at most 256 record ids */
 
 static size_t key_of(char *key, size_t len, char tag, const char *id)
 {

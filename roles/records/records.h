@@ -188,6 +188,9 @@ int records_moved_mark(struct roles *r, MDB_txn *txn, const Carenet__RecordVersi
 int records_rekey(struct roles *r, MDB_txn *txn, const char *old, const char *nw, uint64_t *n);
 /* Records held here whose owner is office (open or closed). */
 int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint64_t *n);
+/* The ids of the current records office owns whose ids are not of office
+ * or of an id it had before (received by a transfer), into ids. */
+int records_foreign_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids);
 
 /* ---- ledger.c ---- */
 /* Control request ledger_summary (rep->summary). */

@@ -36,6 +36,21 @@ static int id_of_former(struct roles *r, MDB_txn *txn, const char *id, const cha
 	return ret;
 }
 
+/* 1 if the county's Move of old names id among the records old owned under
+ * ids not its own (Move.records: received by a transfer). */
+static int listed_in_move(struct roles *r, MDB_txn *txn, const char *id, const char *old)
+{
+	Carenet__Move *mv = NULL;
+	int ret = moved_get(r->env.store, txn, old, &mv);
+
+	if (ret != 0)
+		return ret == CN_ENOTFOUND ? 0 : ret;
+	for (size_t i = 0; i < mv->n_records && ret == 0; i++)
+		ret = strcmp(mv->records[i], id) == 0;
+	carenet__move__free_unpacked(mv, NULL);
+	return ret;
+}
+
 int records_moved_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m)
 {
 	char old[PKI_ID_MAX];
@@ -45,6 +60,8 @@ int records_moved_ok(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion
 	if (ret != 0)
 		return ret == CN_ENOTFOUND ? 0 : ret;
 	if ((ret = id_of_former(r, txn, m->id, m->owner)) != 0)
+		return ret;
+	if ((ret = listed_in_move(r, txn, m->id, old)) != 0)
 		return ret;
 	if ((ret = rec_get(r, txn, m->id, &rc)) != 0)
 		return ret == CN_ENOTFOUND ? 0 : ret;
@@ -115,6 +132,23 @@ static int ids_of(struct roles *r, MDB_txn *txn, const char *office, struct strv
 	mdb_cursor_close(cur);
 	if (ret == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
 		ret = store_err(mrc, "records rekey");
+	return ret;
+}
+
+int records_foreign_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids)
+{
+	struct strvec all = {0};
+	int ret = ids_of(r, txn, office, &all);
+
+	for (size_t i = 0; ret == 0 && i < all.n; i++) {
+		if (records_id_of(all.v[i], office))
+			continue;
+		if ((ret = id_of_former(r, txn, all.v[i], office)) == 0)
+			ret = roles_vec_push(ids, all.v[i]);
+		else if (ret == 1)
+			ret = 0;
+	}
+	roles_vec_free(&all);
 	return ret;
 }
 

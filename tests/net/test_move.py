@@ -21,8 +21,11 @@ the move goes on under its new id: the county's update and referral reach it
 (through the new township) and the old township, its own update reaches the
 county, the old township's acknowledgement (it holds the hop) reaches the
 county and the village; the new township holds no copy and nobody refuses
-anything. Apply run again says it is done. Last, a
-township merge (--township) moves the old township's other village."""
+anything. Apply run again says it is done. Then a
+township merge (--township) moves the old township's other village. Last,
+the village moves again, back to its first township under another code
+(OLD -> NEW -> AGAIN): complete with equal counts, each child once under
+AGAIN, the first task's row kept, the report's next step at AGAIN."""
 
 import csv
 import io
