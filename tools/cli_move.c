@@ -50,7 +50,9 @@ static const struct args_cmd village_cmd = {
     "records count where OLD's did. Then: the village makes keys for NEW\n"
     "(carenet init), the county CA issues NEW, the village enrolls it into its\n"
     "data_dir and runs carenet move apply (certs/README.md, \"Moving a\n"
-    "village\"). carenet move status follows it.\n"
+    "village\"). carenet move status follows it. A village that moved may\n"
+    "move again once it has switched (at most three moves); its reports and the\n"
+    "children it received by transfers go with it.\n"
     "A township merge (撤乡并镇) is one such move per village: --township moves\n"
     "every village the county knows under OLDT to NEWT; each village then\n"
     "switches as above. Run again, it moves the villages still under OLDT.\n",
