@@ -443,10 +443,34 @@ static void test_checkpoints(void)
 	CHECK(apply(&t1, &v11, craft_ckpt(&v11, 0, 0xdd, 0, 0), V11, &a) == CN_EINVAL);
 }
 
+/* A status that reaches a township before its directive (the township's
+ * store restored from a backup: its villages re-send statuses while the
+ * county re-sends the directive) is kept, not refused, sent no further, and
+ * applied when the directive arrives; one of a directive the township
+ * issued itself is refused as before (nobody will send it again). */
+static void test_kept_until_directive(void)
+{
+	struct apply_ctx a;
+	size_t i = craft_status(&v12, task, STATE_DONE);
+
+	CHECK(apply(&t1, &v12, i, V12, &a) == 0 && !a.route.up && a.ntargets == 0);
+	CHECK(row_state(&t1, task, V12, NULL, NULL) == -1);
+	drop_after(&v12, 0, 0);
+	i = craft_status(&v12, "530102001-77", STATE_DONE);
+	CHECK(apply(&t1, &v12, i, V12, &a) == CN_ENOTFOUND && strstr(a.why, "unknown here"));
+	drop_after(&v12, 0, 0);
+	CHECK(apply(&t1, &county, 0, C, NULL) == 0); /* the task arrives */
+	CHECK(row_state(&t1, task, V12, NULL, NULL) == STATE_DONE);
+	CHECK(audited(&t1, "status", task) == 1);
+	CHECK(apply(&t1, &county, 0, C, NULL) == 0); /* a replay: nothing kept twice */
+	CHECK(row_state(&t1, task, V12, NULL, NULL) == STATE_DONE);
+}
+
 int main(void)
 {
 	fx_begin("test_statuses");
 	CHECK(story_issue_task(NULL) == 0);
+	test_kept_until_directive();
 	story_deliver_task();
 	test_status();
 	test_status_time();

@@ -201,7 +201,8 @@ int directive_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	rec.tracked = nbelow > 0;
 	rec.target = mine;
 	if ((rc = roles_put_directive(r, txn, &rec)) != 0 ||
-	    (rc = put_rows(r, txn, d->id, r->route, nbelow, item->created)) != 0)
+	    (rc = put_rows(r, txn, d->id, r->route, nbelow, item->created)) != 0 ||
+	    (rc = status_take_kept(r, txn, &rec)) != 0)
 		return rc;
 	if (mine && (rc = deliver_here(r, txn, item)) != 0)
 		return rc;

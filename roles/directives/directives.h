@@ -59,6 +59,9 @@ int directive_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                     char *why, size_t whylen);
 
 /* ---- status.c ---- */
+/* The statuses kept for directive rec (they came before it) applied to its
+ * rows, in the directive's apply transaction. */
+int status_take_kept(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec);
 int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                  const struct pki_identity *origin, const char *from, struct roles_route *route,
                  char *why, size_t whylen);

@@ -165,6 +165,119 @@ static int relay_moved(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	                   roles_state_name(s->state), item->origin);
 }
 
+/* ---- statuses kept until their directive arrives. A township whose store
+ * was restored from a backup meets its villages again, which re-send
+ * statuses of directives it no longer holds, while its parent re-sends
+ * those directives on another link: whichever comes first. A status of a
+ * directive issued above this node, unknown here, is kept (STORE_META
+ * "skept:" directive '\0' origin '\0' sequence -> the packed Item) and the
+ * directive's arrival applies it here (status_take_kept). It is not sent
+ * up: the issuer had it before, and if it names no directive at all the
+ * county would charge this node, its relay, for a hostile village's item.
+ * At most STATUS_KEPT_MAX are kept; past that they are refused as before. */
+#define STATUS_KEPT_MAX 4096
+#define KEPT_COUNT_KEY "skept:n"
+
+static size_t kept_key(char *key, size_t len, const char *did, const char *origin, uint64_t seq)
+{
+	int n = origin ? snprintf(key, len, "skept:%s%c%s%c%020llu", did, 0, origin, 0,
+	                          (unsigned long long)seq)
+	               : snprintf(key, len, "skept:%s%c", did, 0);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+static int kept_count(struct roles *r, MDB_txn *txn, int64_t delta, uint64_t *n)
+{
+	MDB_dbi db = roles_dbi(r, STORE_META);
+	int rc = store_get_u64(txn, db, KEPT_COUNT_KEY, strlen(KEPT_COUNT_KEY), n);
+
+	if (rc == CN_ENOTFOUND)
+		*n = 0, rc = 0;
+	if (rc != 0 || !delta)
+		return rc;
+	*n = delta < 0 && (uint64_t)-delta > *n ? 0 : *n + (uint64_t)delta;
+	return store_put_u64(txn, db, KEPT_COUNT_KEY, strlen(KEPT_COUNT_KEY), *n);
+}
+
+/* 1 if directive did was issued above this node (it may still come). */
+static int issued_above(struct roles *r, const char *did)
+{
+	const char *me = r->env.me->id, *dash = strchr(did, '-');
+	size_t il = dash ? (size_t)(dash - did) : 0;
+
+	return il && il < strlen(me) && strncmp(did, me, il) == 0;
+}
+
+static int keep_status(struct roles *r, MDB_txn *txn, const Carenet__Item *item)
+{
+	char key[256];
+	size_t klen = kept_key(key, sizeof(key), item->status->directive, item->origin,
+	                       item->origin_seq);
+	size_t len = carenet__item__get_packed_size(item);
+	MDB_val k = {klen, key}, v;
+	uint64_t n;
+	uint8_t *buf;
+	int rc;
+
+	if (!klen || (rc = kept_count(r, txn, 0, &n)) != 0)
+		return klen ? rc : CN_EINVAL;
+	if (n >= STATUS_KEPT_MAX)
+		return CN_ETOOBIG;
+	if (!(buf = malloc(len ? len : 1)))
+		return CN_ENOMEM;
+	carenet__item__pack(item, buf);
+	v.mv_size = len, v.mv_data = buf;
+	rc = store_err(mdb_put(txn, roles_dbi(r, STORE_META), &k, &v, 0), "status keep");
+	free(buf);
+	return rc ? rc : kept_count(r, txn, 1, &n);
+}
+
+int status_take_kept(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec)
+{
+	char pre[256];
+	size_t plen = kept_key(pre, sizeof(pre), rec->directive->id, NULL, 0);
+	MDB_cursor *cur;
+	MDB_val k = {plen, pre}, d;
+	uint64_t n;
+	int rc, mrc, taken = 0;
+
+	if (!plen)
+		return 0;
+	if ((rc = store_err(mdb_cursor_open(txn, roles_dbi(r, STORE_META), &cur), "status kept")))
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_SET_RANGE); mrc == 0 && rc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &d, MDB_NEXT)) {
+		Carenet__Item *it;
+		Carenet__TargetRow *row = NULL;
+		char target[PKI_ID_MAX];
+		int stale = 0;
+		if (k.mv_size < plen || memcmp(k.mv_data, pre, plen) != 0)
+			break;
+		if (!(it = carenet__item__unpack(NULL, d.mv_size, d.mv_data)) || !it->status) {
+			carenet__item__free_unpacked(it, NULL);
+			rc = CN_ESTORE;
+			break;
+		}
+		/* a target's status: applied as it would have been (stale or not);
+		 * anything else is dropped, as it would have been refused */
+		if (row_of(r, txn, it, target, sizeof(target), &row) == 0 &&
+		    (rc = update_row(r, txn, it, rec, row, target, &stale)) == 0)
+			rc = roles_audit(r, txn, it->origin, "status", it->status->directive,
+			                 "%s (kept until the directive arrived)%s",
+			                 roles_state_name(it->status->state), stale ? ", late" : "");
+		carenet__target_row__free_unpacked(row, NULL);
+		carenet__item__free_unpacked(it, NULL);
+		if (rc == 0 && (rc = store_err(mdb_cursor_del(cur, 0), "status kept del")) == 0)
+			taken++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc, "status kept");
+	if (rc == 0 && taken)
+		rc = kept_count(r, txn, -taken, &n);
+	return rc;
+}
+
 int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                  const struct pki_identity *origin, const char *from, struct roles_route *route,
                  char *why, size_t whylen)
@@ -192,9 +305,19 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if ((rc = roles_get_directive(r, txn, s->directive, &rec)) != 0) {
 		if (rc == CN_ENOTFOUND && moved_in(r, txn, item->origin))
 			goto relay;
-		if (rc == CN_ENOTFOUND)
-			roles_why(why, whylen, "status from %s for directive %.64s, unknown here",
-			          item->origin, s->directive);
+		if (rc == CN_ENOTFOUND && issued_above(r, s->directive) &&
+		    (rc = keep_status(r, txn, item)) != CN_ETOOBIG) {
+			if (rc == 0)
+				log_info("status from %s for directive %s, not here yet: kept",
+				         item->origin, s->directive);
+			goto out;
+		}
+		if (rc == CN_ENOTFOUND || rc == CN_ETOOBIG) {
+			roles_why(why, whylen, "status from %s for directive %.64s, unknown here%s",
+			          item->origin, s->directive,
+			          rc == CN_ETOOBIG ? " (and no room to keep it)" : "");
+			rc = CN_ENOTFOUND;
+		}
 		goto out;
 	}
 	if ((rc = row_of(r, txn, item, target, sizeof(target), &row)) != 0) {
