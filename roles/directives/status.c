@@ -307,9 +307,9 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 			goto relay;
 		if (rc == CN_ENOTFOUND && issued_above(r, s->directive) &&
 		    (rc = keep_status(r, txn, item)) != CN_ETOOBIG) {
-			if (rc == 0)
-				log_info("status from %s for directive %s, not here yet: kept",
-				         item->origin, s->directive);
+			if (rc == 0) /* debug: a hostile child's flood must not flood the log */
+				log_debug("status from %s for directive %s, not here yet: kept",
+				          item->origin, s->directive);
 			goto out;
 		}
 		if (rc == CN_ENOTFOUND || rc == CN_ETOOBIG) {
