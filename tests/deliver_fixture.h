@@ -77,6 +77,38 @@ static inline void no_recheck(void *arg)
 	(void)arg;
 }
 
+/* A test engine for self over the store T/name: frames up to 1 MiB, windows
+ * of 64, a parent endpoint, the root CA's trust, the fixed clock, the test's
+ * send. The caller frees the engine, then closes env->store and frees
+ * env->trust. */
+static inline struct deliver *fixture_engine(const char *name, struct pki_self *self,
+                                             struct deliver_env *env, struct config *cfg,
+                                             uint64_t *counters,
+                                             int (*send)(void *, const char *, int,
+                                                         const Carenet__Frame *))
+{
+	static uint8_t key[32] = {3};
+	char *dir = path(name, ""), *root = path("root", "ca.pem");
+	struct deliver *d = NULL;
+
+	cfg->max_frame = 1 << 20;
+	cfg->window_urgent = cfg->window_normal = cfg->window_bulk = 64;
+	cfg->parent_endpoint = "tcp://127.0.0.1:1";
+	CHECK(store_open(dir, 16 << 20, &env->store) == 0);
+	CHECK(pki_trust_new(root, &env->trust) == 0);
+	env->self = self;
+	env->cfg = cfg;
+	env->counters = counters;
+	env->outbox_key = key;
+	env->now = fixed_now;
+	env->send = send;
+	env->recheck = no_recheck;
+	CHECK(deliver_new(env, &d) == 0);
+	free(dir);
+	free(root);
+	return d;
+}
+
 /* A deliver_write fn: an escalation (urgent lane) and a checkpoint (normal
  * lane) from the engine arg, going up. */
 static inline int fixture_emit_two(MDB_txn *txn, void *arg)

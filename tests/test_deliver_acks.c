@@ -73,37 +73,12 @@ static void ack(struct deliver *d, unsigned lane, uint64_t seq)
 	deliver_on_frame(d, PARENT, &g);
 }
 
-static struct deliver *engine(const char *dir, struct pki_self *self, struct deliver_env *env,
-                              struct config *cfg, uint64_t *counters)
-{
-	static uint8_t key[32] = {5};
-	struct deliver *d = NULL;
-	char *root = path("root", "ca.pem");
-
-	CHECK(pki_trust_new(root, &env->trust) == 0);
-	free(root);
-	cfg->max_frame = 1 << 20;
-	cfg->window_urgent = cfg->window_normal = cfg->window_bulk = 64;
-	cfg->parent_endpoint = "tcp://127.0.0.1:1";
-	CHECK(store_open(dir, 16 << 20, &env->store) == 0);
-	env->self = self;
-	env->cfg = cfg;
-	env->counters = counters;
-	env->outbox_key = key;
-	env->now = fixed_now;
-	env->send = count_send;
-	env->recheck = no_recheck;
-	CHECK(deliver_new(env, &d) == 0);
-	return d;
-}
-
 static void test_deferred(struct pki_self *village, struct pki_self *township)
 {
 	uint64_t counters[CTR_COUNT] = {0}, cur[WIRE_LANES] = {0, 0, 0};
 	struct config cfg = {0};
 	struct deliver_env env = {0};
-	char *dir = path("acks", "");
-	struct deliver *d = engine(dir, village, &env, &cfg, counters);
+	struct deliver *d = fixture_engine("acks", village, &env, &cfg, counters, count_send);
 	struct dpeer *p;
 	uint64_t t0;
 
@@ -165,7 +140,6 @@ static void test_deferred(struct pki_self *village, struct pki_self *township)
 	CHECK(in_store(1) == 0);
 	store_close(&env.store);
 	pki_trust_free(&env.trust);
-	free(dir);
 }
 
 int main(void)

@@ -101,20 +101,10 @@ static void test_gate(struct pki_self *village, struct pki_self *township,
                       struct pki_self *other_township, struct pki_self *other_village)
 {
 	uint64_t counters[CTR_COUNT] = {0}, cur[WIRE_LANES] = {0, 0, 0};
-	static uint8_t key[32] = {7};
 	struct config cfg = {0};
 	struct deliver_env env = {0};
-	char *dir = path("gate", ""), *root = path("root", "ca.pem");
-	struct deliver *d = NULL;
+	struct deliver *d = fixture_engine("gate", village, &env, &cfg, counters, count_acks);
 
-	cfg.max_frame = 1 << 20;
-	cfg.window_urgent = cfg.window_normal = cfg.window_bulk = 64;
-	cfg.parent_endpoint = "tcp://127.0.0.1:1";
-	CHECK(store_open(dir, 16 << 20, &env.store) == 0);
-	CHECK(pki_trust_new(root, &env.trust) == 0);
-	env.self = village, env.cfg = &cfg, env.counters = counters, env.outbox_key = key;
-	env.now = fixed_now, env.send = count_acks, env.recheck = no_recheck;
-	CHECK(deliver_new(&env, &d) == 0);
 	if (!d)
 		goto out;
 	deliver_peer_up(d, pki_self_identity(township), 1, 0, cur, NULL, 0);
@@ -136,7 +126,6 @@ out:
 	deliver_free(&d);
 	store_close(&env.store);
 	pki_trust_free(&env.trust);
-	free(dir), free(root);
 }
 
 int main(void)

@@ -115,28 +115,6 @@ static int parent_acks(MDB_txn *txn, void *arg)
 	return outbox_ack(qstore, txn, "530102001", 0, last);
 }
 
-static struct deliver *engine(const char *name, struct pki_self *self, struct deliver_env *env,
-                              struct config *cfg, uint64_t *counters)
-{
-	static uint8_t key[32] = {3};
-	char *dir = path(name, "");
-	struct deliver *d = NULL;
-
-	cfg->max_frame = 1 << 20;
-	cfg->parent_endpoint = "tcp://127.0.0.1:1";
-	CHECK(store_open(dir, 16 << 20, &env->store) == 0);
-	env->self = self;
-	env->cfg = cfg;
-	env->counters = counters;
-	env->outbox_key = key;
-	env->now = fixed_now;
-	env->send = no_send;
-	env->recheck = no_recheck;
-	CHECK(deliver_new(env, &d) == 0);
-	free(dir);
-	return d;
-}
-
 /* The village's queue for the county: its urgent items only, dropped once
  * the parent holds them. */
 static void test_village_queue(struct pki_self *village)
@@ -144,7 +122,7 @@ static void test_village_queue(struct pki_self *village)
 	uint64_t counters[CTR_COUNT] = {0};
 	struct config cfg = {0};
 	struct deliver_env env = {0};
-	struct deliver *d = engine("vq", village, &env, &cfg, counters);
+	struct deliver *d = fixture_engine("vq", village, &env, &cfg, counters, no_send);
 	struct q q = {{0}, {0}};
 
 	qstore = env.store;
@@ -163,6 +141,7 @@ static void test_village_queue(struct pki_self *village)
 	CHECK(store_read(env.store, queues, &q) == 0 && q.county[0] == 0 && q.parent[0] == 1);
 	deliver_free(&d);
 	store_close(&env.store);
+	pki_trust_free(&env.trust);
 }
 
 /* At the county: what a village's direct session may carry. */
@@ -171,7 +150,7 @@ static void test_county_door(struct pki_self *county, struct pki_self *village)
 	uint64_t counters[CTR_COUNT] = {0}, cur[WIRE_LANES] = {99, 99, 99};
 	struct config cfg = {0};
 	struct deliver_env env = {0};
-	struct deliver *d = engine("door", county, &env, &cfg, counters);
+	struct deliver *d = fixture_engine("door", county, &env, &cfg, counters, no_send);
 	const char *v = pki_self_identity(village)->id;
 
 	deliver_peer_up(d, pki_self_identity(village), 0, 1, cur, NULL, 0);
@@ -187,6 +166,7 @@ static void test_county_door(struct pki_self *county, struct pki_self *village)
 	      deliver_direct_refusal(d, "530102001", 2, "530102001001") == NULL);
 	deliver_free(&d);
 	store_close(&env.store);
+	pki_trust_free(&env.trust);
 }
 
 static struct pki_self *identity(const char *id, const char *endpoint)
