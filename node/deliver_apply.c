@@ -37,6 +37,7 @@
 struct tally {
 	unsigned refused, applied, quota;
 	int cut;
+	int sideways; /* this message's origin: another branch, from the parent (origin_sideways) */
 	char first[200]; /* the first refusal's reason, printable */
 };
 
@@ -196,8 +197,7 @@ static int apply_item(struct deliver *d, MDB_txn *txn, const char *peer, unsigne
 		       "item origin or lane differs from its signed batch");
 		goto out;
 	}
-	if (origin_sideways(d, peer, it->origin) &&
-	    it->body_case != CARENET__ITEM__BODY_REPORT_STEP) {
+	if (t->sideways && it->body_case != CARENET__ITEM__BODY_REPORT_STEP) {
 		refuse(d, t, CTR_ITEMS_REFUSED, oid->id,
 		       "from the parent, only a report step comes from another branch");
 		goto out;
@@ -269,7 +269,9 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 		refuse(d, t, CTR_DIRECT_REFUSED, sb->origin, no);
 		goto out;
 	}
-	if (!origin_fits_link(d, peer, sb->origin) && !origin_sideways(d, peer, sb->origin)) {
+	/* once per message, not per item: every item's origin is the batch's */
+	t->sideways = !origin_fits_link(d, peer, sb->origin);
+	if (t->sideways && !origin_sideways(d, peer, sb->origin)) {
 		snprintf(why, sizeof(why), "origin cannot arrive over the link with %s", peer);
 		refuse(d, t, CTR_ITEMS_REFUSED, sb->origin, why);
 		goto out;
