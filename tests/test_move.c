@@ -25,19 +25,20 @@
 
 static struct office nv; /* the village under its new id */
 
-static int count_below(const char *id, enum pki_role role, const char *name, void *arg)
-{
-	(void)role;
-	(void)name;
-	if (!strcmp(id, V11))
-		++*(int *)arg;
-	return 0;
-}
-
 struct regctx {
 	struct office *o;
+	const char *prefix, *id;
 	int n;
 };
+
+static int count_below(const char *id, enum pki_role role, const char *name, void *arg)
+{
+	struct regctx *c = arg;
+	(void)name;
+	if (!strcmp(id, c->id) && role == PKI_ROLE_VILLAGE)
+		c->n++;
+	return 0;
+}
 
 static int reg_id_txn(MDB_txn *txn, void *arg)
 {
@@ -48,15 +49,20 @@ static int reg_id_txn(MDB_txn *txn, void *arg)
 static int reg_txn(MDB_txn *txn, void *arg)
 {
 	struct regctx *c = arg;
-	return registry_each(c->o->st, txn, C, PKI_ROLE_VILLAGE, count_below, &c->n);
+	return registry_each(c->o->st, txn, c->prefix, PKI_ROLE_VILLAGE, count_below, c);
 }
 
-/* How often V11 is listed below the county. */
-static int v11_listed(struct office *o)
+/* How often id is listed as a village below prefix at o. */
+static int listed(struct office *o, const char *prefix, const char *id)
 {
-	struct regctx c = {o, 0};
+	struct regctx c = {o, prefix, id, 0};
 	CHECK_INT(store_read(o->st, reg_txn, &c), 0);
 	return c.n;
+}
+
+static int v11_listed(struct office *o)
+{
+	return listed(o, C, V11);
 }
 
 static void test_rules(void)
@@ -75,6 +81,16 @@ static void test_rules(void)
 	CHECK_INT(v11_listed(&county), 1);
 	CHECK_INT(move_req(&county, V11, NEW, err), 0);
 	CHECK_INT(v11_listed(&county), 0); /* moved away: no longer expanded or listed */
+	/* NEW instead, before it ever connected: a directive issued meanwhile
+	 * is addressed to it (and waits on its way), not lost */
+	CHECK_INT(listed(&county, C, NEW), 1);
+	CHECK_INT(listed(&county, T2, NEW), 1);
+	CHECK_INT(listed(&county, T1, NEW), 0); /* not below its old township */
+	/* addressed by id: the old one is refused, naming the new; the new one
+	 * is taken before it ever connected */
+	CHECK_INT(issue(&county, KIND_NOTICE, V11, "n", "", clock_now + DAY, NULL, err), CN_EINVAL);
+	CHECK(strstr(err, NEW) != NULL && strstr(err, "moved") != NULL);
+	CHECK_INT(issue(&county, KIND_NOTICE, NEW, "n", "", clock_now + DAY, NULL, err), 0);
 	CHECK_INT(move_req(&county, V11, NEW, err), CN_ENOTFOUND); /* once */
 	CHECK_INT(move_req(&county, V12, NEW, err), CN_EEXIST);    /* NEW taken by the move */
 }
@@ -272,6 +288,7 @@ static void test_twice(void)
 	size_t si;
 
 	CHECK_INT(f_write(&county, reg_id_txn, NEW), 0); /* NEW announced at the county */
+	CHECK_INT(listed(&county, C, NEW), 1);           /* once: from the registry now */
 	CHECK_INT(move_req(&county, NEW, AGAIN, err), CN_EROLE);
 	CHECK(strstr(err, "has not switched") != NULL);
 	/* NEW's "switched" reaches the county */
@@ -282,6 +299,8 @@ static void test_twice(void)
 	si = craft(&nv, &it);
 	CHECK_INT(apply(&county, &nv, si, T2, &a), 0);
 	CHECK_INT(move_req(&county, NEW, AGAIN, err), 0);
+	CHECK_INT(listed(&county, C, AGAIN), 1); /* the last id of the chain, once */
+	CHECK_INT(listed(&county, C, NEW) + listed(&county, C, V11), 0);
 	mi = find_last(&county, CARENET__ITEM__BODY_MOVE);
 	m = mi >= 0 ? item_at(&county, (size_t)mi) : NULL;
 	CHECK(m && !strcmp(m->move->old_id, NEW) && !strcmp(m->move->new_id, AGAIN) &&
@@ -332,7 +351,7 @@ int main(void)
 	CHECK_INT(row_state(&county, task, V11, NULL, NULL), 2);
 	mi = county.nitems;
 	test_rules();
-	CHECK_INT(county.nitems, mi + 1); /* one Move, nothing for the refusals */
+	CHECK_INT(county.nitems, mi + 2); /* one Move, one notice to NEW, nothing for the refusals */
 	test_apply(mi);
 	test_status();
 	test_code_change();

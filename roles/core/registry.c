@@ -83,6 +83,42 @@ int registry_get(struct store *st, MDB_txn *txn, const char *id, enum pki_role *
 	return 0;
 }
 
+/* The new id of a move held here that has not announced itself yet (it
+ * has not connected since it switched): listed in its place, so what is
+ * issued meanwhile is addressed to it and waits in the outboxes on its way
+ * (a directive to "530102:village" must not miss a village between its
+ * county's Move and its first HELLO under the new id). */
+struct moved_in {
+	struct store *st;
+	MDB_txn *txn;
+	const char *prefix;
+	size_t pl;
+	enum pki_role role;
+	int (*fn)(const char *id, enum pki_role role, const char *name, void *arg);
+	void *arg;
+};
+
+static int moved_in_one(const Carenet__Move *m, void *arg)
+{
+	struct moved_in *a = arg;
+	const char *nw = m->new_id;
+	enum pki_role role = pki_role_from_id(nw), r;
+	char name[PKI_NAME_MAX] = "", x[PKI_ID_MAX], other[PKI_NAME_MAX];
+	int rc;
+
+	if (strlen(nw) <= a->pl || strncmp(nw, a->prefix ? a->prefix : "", a->pl) != 0 ||
+	    (a->role != PKI_ROLE_NONE && role != a->role))
+		return 0;
+	if ((rc = moved_to(a->st, a->txn, nw, x, sizeof(x))) != CN_ENOTFOUND)
+		return rc < 0 ? rc : 0; /* moved on: the last id of the chain is listed */
+	if ((rc = registry_get(a->st, a->txn, nw, &r, other, sizeof(other))) != CN_ENOTFOUND)
+		return rc < 0 ? rc : 0; /* announced: listed from the registry */
+	if ((rc = registry_get(a->st, a->txn, m->old_id, &r, name, sizeof(name))) != 0 &&
+	    rc != CN_ENOTFOUND)
+		return rc;
+	return a->fn(nw, role, name, a->arg);
+}
+
 int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_role role,
                   int (*fn)(const char *id, enum pki_role role, const char *name, void *arg),
                   void *arg)
@@ -122,5 +158,9 @@ int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_r
 	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
 		rc = store_err(mrc, "registry each");
 	mdb_cursor_close(cur);
+	if (rc == 0) {
+		struct moved_in a = {st, txn, prefix, pl, role, fn, arg};
+		rc = moved_each(st, txn, moved_in_one, &a);
+	}
 	return rc;
 }

@@ -22,7 +22,10 @@ int registry_put(struct store *st, MDB_txn *txn, const char *id, enum pki_role r
 int registry_get(struct store *st, MDB_txn *txn, const char *id, enum pki_role *role,
 		 char *name, size_t namelen);
 /* Calls fn for every known office under prefix (strictly below it) with
- * the given role (PKI_ROLE_NONE: any role), in id order. fn returns
+ * the given role (PKI_ROLE_NONE: any role), in id order; an office that
+ * moved away (core/moved.h) is not listed: its new id is, from the
+ * registry once it announced itself, else after the others (in the old
+ * ids' order, with the old id's name) from the Move held here. fn returns
  * non-zero to stop; that value is returned. */
 int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_role role,
 		  int (*fn)(const char *id, enum pki_role role, const char *name, void *arg),

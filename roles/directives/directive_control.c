@@ -9,6 +9,7 @@
 #include "directives.h"
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "registry.h"
 #include "roles_int.h"
 #include "rules.h"
@@ -94,11 +95,12 @@ static int known(const struct strvec *sv, const char *id)
 }
 
 /* id,id,...: each strictly under this office and known to it (announced or
- * a child: the registry), unless allow_unknown; duplicates dropped. */
+ * a child: the registry; or a move's new id), unless allow_unknown; an id
+ * that moved away is refused, naming its new one; duplicates dropped. */
 static int explicit_ids(struct roles *r, MDB_txn *txn, char *text, int allow_unknown,
                         Carenet__Targets *t, struct strvec *out)
 {
-	char *save = NULL, *tok;
+	char *save = NULL, *tok, now[PKI_ID_MAX];
 	int rc;
 
 	for (tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -107,8 +109,20 @@ static int explicit_ids(struct roles *r, MDB_txn *txn, char *text, int allow_unk
 			continue;
 		if ((rc = rules_target_ok(r->env.me, tok, r->err, sizeof(r->err))) != 0)
 			return rc;
+		if ((rc = moved_now(r->env.store, txn, tok, now, sizeof(now))) == 0) {
+			roles_why(r->err, sizeof(r->err),
+			          "office %s has moved: it is %s now (carenet move status); "
+			          "address %s",
+			          tok, now, now);
+			return CN_EINVAL; /* what would reach it after its switch? */
+		}
+		if (rc != CN_ENOTFOUND)
+			return rc;
 		if (!allow_unknown &&
-		    (rc = registry_get(r->env.store, txn, tok, NULL, NULL, 0)) != 0) {
+		    (rc = registry_get(r->env.store, txn, tok, NULL, NULL, 0)) == CN_ENOTFOUND &&
+		    moved_from(r->env.store, txn, tok, now, sizeof(now)) == 0)
+			rc = 0; /* a move's new id, not connected yet (registry.h) */
+		if (!allow_unknown && rc != 0) {
 			if (rc == CN_ENOTFOUND)
 				roles_why(r->err, sizeof(r->err),
 				          "office %s is unknown here: it has never connected below "

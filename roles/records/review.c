@@ -535,6 +535,15 @@ static int transfer_txn(MDB_txn *txn, void *arg)
 	memset(&o, 0, sizeof(o));
 	if ((ret = held(c, txn, c->xfer->id, &rc)) != 0)
 		return ret;
+	if ((ret = moved_now(r->env.store, txn, to, why, sizeof(why))) != CN_ENOTFOUND) {
+		if (ret == 0) /* it would reach OLD after its switch, or be re-keyed away */
+			roles_why(r->err, sizeof(r->err),
+			          "office %s has moved: it is %s now (carenet move status); "
+			          "transfer to %s",
+			          to, why, why);
+		ret = ret == 0 ? CN_EINVAL : ret;
+		goto out;
+	}
 	ret = CN_EINVAL;
 	if (rc.closed || !transfer_type_ok(rc.t->name, rc.owner)) {
 		roles_why(r->err, sizeof(r->err),

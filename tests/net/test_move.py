@@ -268,6 +268,22 @@ def test(net, args):
                        status_json(net, county)[0]), 30, "ready: both townships hold the move")
     poll(net, lambda: (children(summary(net, t_old)) == 3, summary(net, t_old)), 30,
          "the old township stops counting %s" % OLD)
+    # a notice issued between the move and the switch is addressed to NEW, which has never
+    # connected: it waits on its way and arrives once the village has switched
+    window = cn_json(net, "directive", "issue", "-c", net.cfg(county), "--kind", "notice",
+                     "--to", "530102:village", "--title", "迁移期间的通知", "--due", "+2d")["id"]
+    m = matrix(show(net, county, window))
+    check(sorted(m) == sorted([v for v in villages if v != OLD] + [NEW]),
+          "the notice's targets: NEW in OLD's place: %s" % m)
+    # the old id is refused by name, naming the new one (a directive, a child's transfer)
+    giver = [v for v in villages if v != OLD][0]
+    r = cn(net, "directive", "issue", "-c", net.cfg(county), "--kind", "notice", "--to", OLD,
+           "--title", "t", "--due", "+2d", code=EXIT_REFUSED)
+    check("moved" in r.stderr and NEW in r.stderr, r.stderr)
+    gift = sorted(x["id"] for x in cn_json(net, "record", "list", "-c", net.cfg(giver),
+                                           "--type", "child"))[0]
+    r = cn(net, "record", "transfer", gift, "--to", OLD, "-c", net.cfg(county), code=EXIT_REFUSED)
+    check("moved" in r.stderr and NEW in r.stderr, r.stderr)
 
     # the village: new keys and certificate, apply refused while it runs, then stopped
     d = new_identity(net)
@@ -307,6 +323,12 @@ def test(net, args):
     check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
           == m["records_here"] == 4 and m["records_old_here"] == 0, m)
     check(steps["switched"]["statuses"] == 1, m)  # a second switch would have re-keyed 0
+
+    def window_at_new():
+        ids_new = [e["id"] for e in cn_json(net, "inbox", "-c", net.cfg(NEW))]
+        return (ids_new.count(window) == 1 and
+                matrix(show(net, county, window))[NEW] != "pending", ids_new)
+    poll(net, window_at_new, 30, "the notice issued during the move at %s, once" % NEW)
 
     # ledgers: old township without, new with, county unchanged, each child once under NEW
     s_old, s_new, s_c = summary(net, t_old), summary(net, t_new), summary(net, county)
