@@ -120,26 +120,33 @@ static void escape(const char *in, char *out, size_t outlen)
  * configured timezone, log_set_timezone). */
 static void emit(enum log_level level, const char *line, const char *suffix)
 {
-	char ts[40];
+	char ts[40], out[LOG_LINE_MAX + 256];
 	time_t now = time(NULL);
 	struct tm tm;
+	int n;
 
-	flockfile(stderr);
+	/* Formatted whole and written once: stderr is unbuffered, so piece by
+	 * piece was 3 to 5 write(2) a line, and another process writing to the
+	 * same file could land between the pieces. */
 	if (to_journal) {
-		fprintf(stderr, "<%d>%s%s%s: ", prio[level], cur_tag, cur_tag[0] ? " " : "",
-		        names[level]);
+		n = snprintf(out, sizeof(out), "<%d>%s%s%s: %s%s%s\n", prio[level], cur_tag,
+		             cur_tag[0] ? " " : "", names[level], line, suffix ? ": " : "",
+		             suffix ? suffix : "");
 	} else {
 		localtime_r(&now, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S%z", &tm);
-		if (cur_tag[0])
-			fprintf(stderr, "%s carenet[%s] %s: ", ts, cur_tag, names[level]);
-		else
-			fprintf(stderr, "%s carenet %s: ", ts, names[level]);
+		n = snprintf(out, sizeof(out), "%s carenet%s%s%s %s: %s%s%s\n", ts,
+		             cur_tag[0] ? "[" : "", cur_tag, cur_tag[0] ? "]" : "", names[level], line,
+		             suffix ? ": " : "", suffix ? suffix : "");
 	}
-	fputs(line, stderr);
-	if (suffix)
-		fprintf(stderr, ": %s", suffix);
-	fputc('\n', stderr);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) { /* cut: still one line */
+		n = (int)sizeof(out) - 1;
+		out[n - 1] = '\n';
+	}
+	flockfile(stderr);
+	fwrite(out, 1, (size_t)n, stderr);
 	funlockfile(stderr);
 }
 
