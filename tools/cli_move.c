@@ -11,10 +11,12 @@
  */
 #include "cli.h"
 #include "cmd.h"
+#include "aead.h"
 #include "archive.h"
 #include "args.h"
 #include "csv.h"
 #include "err.h"
+#include "item.h"
 #include "moved.h"
 #include "node.h"
 #include "outbox.h"
@@ -25,6 +27,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +432,7 @@ static const struct args_cmd apply_cmd = {
 
 struct apply {
 	const char *nw;
+	uint8_t key[AEAD_KEY_LEN]; /* the records key: it seals the outbox */
 	char old[PKI_ID_MAX];
 	const char *state;
 	char why[512];
@@ -455,13 +459,37 @@ static int meta_set(MDB_txn *txn, MDB_dbi db, const char *key, const char *val)
 	return store_err(mdb_put(txn, db, &k, &v, 0), "meta");
 }
 
-/* Nothing of the urgent or the bulk lane may be left for the old township:
- * a report, a report step or a document chunk the village sent just before
- * would never leave otherwise (records are re-keyed, but they share the
- * bulk lane with documents). The normal lane may keep what it holds:
- * statuses are re-sent under NEW, and a clean stop always queues an audit
- * checkpoint, which the new township does without: what it holds is
- * dropped, so no queue is left that nobody will ever acknowledge. */
+/* Counts the items of a normal-lane message that are not audit checkpoints. */
+static int not_checkpoints(uint64_t seq, const char *origin, const void *msg, size_t len,
+                           void *arg)
+{
+	Carenet__SignedBatch *sb = NULL;
+	uint64_t *n = arg;
+
+	(void)seq;
+	(void)origin;
+	if (item_batch_decode(msg, len, &sb) != 0) {
+		++*n; /* unreadable: not dropped blindly */
+		return 0;
+	}
+	for (size_t i = 0; i < sb->n_items; i++) {
+		Carenet__Item *it = NULL;
+		if (item_decode(sb->items[i].data, sb->items[i].len, &it) != 0 ||
+		    it->body_case != CARENET__ITEM__BODY_CHECKPOINT)
+			++*n;
+		carenet__item__free_unpacked(it, NULL);
+	}
+	carenet__signed_batch__free_unpacked(sb, NULL);
+	return 0;
+}
+
+/* Nothing the village sent may be left for the old township but audit
+ * checkpoints: a report, a report step or a document chunk (urgent and bulk
+ * lanes) would never leave otherwise, and a status (normal lane) would be
+ * re-sent only as the inbox's current state, so the states in between would
+ * be missing from the directive's history above. A clean stop always
+ * queues an audit checkpoint, which the new township does without: those
+ * are dropped, so no queue is left that nobody will ever acknowledge. */
 static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, struct apply *p)
 {
 	char parent[PKI_ID_MAX];
@@ -472,17 +500,20 @@ static int old_queue_empty(MDB_txn *txn, struct store *st, const char *owner, st
 	for (unsigned lane = 0; lane < 3 && rc == 0; lane += 2) /* 0 urgent, 2 bulk */
 		if ((rc = outbox_pending(st, txn, parent, lane, &k)) == 0)
 			n += k;
+	if (rc == 0)
+		rc = outbox_each(st, txn, p->key, parent, 1, 0, not_checkpoints, &n);
 	if (rc == 0 && n)
 		snprintf(p->why, sizeof(p->why),
-		         "%llu reports, documents or records of %s for its old township %s are not "
-		         "acknowledged yet: "
+		         "%llu statuses, reports, documents or records of %s for its old township %s "
+		         "are not acknowledged yet: "
 		         "start the node with its old configuration (--old) until carenet status "
-		         "shows outbox_pending 0, stop it, and run this again",
+		         "shows outbox_pending 0 (or 1: the audit checkpoint a stop leaves), stop "
+		         "it, and run this again",
 		         (unsigned long long)n, owner, parent);
 	if (rc == 0 && n)
 		return CN_EEXIST;
 	if (rc == 0 && (rc = outbox_last(st, txn, parent, 1, &k)) == 0 && k)
-		rc = outbox_ack(st, txn, parent, 1, k); /* the normal lane's leftovers: dropped */
+		rc = outbox_ack(st, txn, parent, 1, k); /* the checkpoints left: dropped */
 	return rc;
 }
 
@@ -643,7 +674,7 @@ static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
 	struct apply_arg aa = {&p, NULL};
 	char id[PKI_ID_MAX];
 	enum pki_role role;
-	int rc, fd = -1;
+	int rc, fd = -1, created = 0;
 
 	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
@@ -663,6 +694,11 @@ static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
 	}
 	if ((rc = carry_key(prog, cfg, oldpath)) != 0)
 		goto out;
+	if ((rc = aead_key_load(cfg->records_key_file, 0, p.key, &created)) != 0) {
+		fprintf(stderr, "%s: cannot read the records key %s: %s\n", prog,
+		        cfg->records_key_file, cn_strerror(rc));
+		goto out;
+	}
 	if ((rc = store_open(cfg->data_dir, cfg->map_size, &st)) == 0) {
 		aa.st = st;
 		rc = store_write(st, apply_cb, &aa);
@@ -672,6 +708,7 @@ static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
 	else
 		apply_print(&p, as_json);
 out:
+	OPENSSL_cleanse(p.key, sizeof(p.key));
 	store_close(&st);
 	if (fd >= 0)
 		close(fd);
