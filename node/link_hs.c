@@ -7,8 +7,12 @@
  * address is that of the latest connection accepted (ACCEPTED gives its fd,
  * getpeername the address) that has not failed or closed yet, right unless
  * two handshakes overlap; when getpeername loses the race (the connection
- * is already closed), the failure counts for the address that failed the
- * same way last. link_int.h declares it; link.c feeds it the children
+ * is already closed: the loop saw ACCEPTED after the handshake had failed,
+ * as happens on a busy machine), the failure counts for the address that
+ * failed the same way last, and if none did, its line waits up to HS_HOLD
+ * seconds for a failure of the same kind that names its address (a client
+ * that failed retries) before it is written naming none. link_int.h
+ * declares it; link.c feeds it the children
  * ROUTER's monitor events. Also what the parent link's status says when the
  * parent's ZAP refuses our key, and two nodes running one identity.
  */
@@ -29,6 +33,7 @@
 #define HS_ADDRS 32 /* addresses whose failures are being counted */
 #define HS_EVERY 60 /* seconds between two lines about one address */
 #define HS_UNKNOWN "an unknown address"
+#define HS_HOLD 10 /* seconds a failure without an address waits for one */
 
 struct hs_conn {
 	int fd; /* -1: free */
@@ -48,6 +53,10 @@ struct link_hs {
 	struct hs_conn conns[HS_CONNS];
 	struct hs_addr addrs[HS_ADDRS];
 	uint64_t seq;
+	/* failures of one kind without an address, held (HS_HOLD) */
+	uint16_t held_ev;
+	unsigned held_n;
+	uint64_t held_since;
 };
 
 static const char *hs_why(uint16_t ev)
@@ -123,13 +132,50 @@ static const char *recent(struct link_hs *h, uint16_t ev, uint64_t now)
 	return a ? a->addr : NULL;
 }
 
+static void report_as(struct link_hs *h, const char *addr, uint16_t ev, unsigned before);
+
 static void report(struct link_hs *h, const char *addr, uint16_t ev)
+{
+	uint64_t now = util_now();
+	unsigned before = 0;
+
+	if (!strcmp(addr, HS_UNKNOWN) && recent(h, ev, now))
+		addr = recent(h, ev, now);
+	if (!strcmp(addr, HS_UNKNOWN)) { /* hold it for a failure that names one */
+		if (h->held_n && h->held_ev != ev)
+			link_hs_flush(h, 1);
+		if (!h->held_n++) {
+			h->held_ev = ev;
+			h->held_since = now;
+		}
+		return;
+	}
+	if (h->held_n && h->held_ev == ev) { /* most likely the same client's */
+		before = h->held_n;
+		h->held_n = 0;
+	}
+	report_as(h, addr, ev, before);
+}
+
+/* Writes the held failures' line, naming no address, once HS_HOLD has
+ * passed (or at once: force). */
+void link_hs_flush(struct link_hs *h, int force)
+{
+	unsigned n = h ? h->held_n : 0;
+
+	if (!n || (!force && util_now() - h->held_since < HS_HOLD))
+		return;
+	h->held_n = 0;
+	report_as(h, HS_UNKNOWN, h->held_ev, n - 1);
+}
+
+/* A failure from addr (before: earlier ones held for want of an address,
+ * counted with it). */
+static void report_as(struct link_hs *h, const char *addr, uint16_t ev, unsigned before)
 {
 	struct hs_addr *a = &h->addrs[0];
 	uint64_t now = util_now();
 
-	if (!strcmp(addr, HS_UNKNOWN) && recent(h, ev, now))
-		addr = recent(h, ev, now);
 	for (size_t i = 0; i < HS_ADDRS; i++) { /* its entry, else the least recent */
 		if (!strcmp(h->addrs[i].addr, addr)) {
 			a = &h->addrs[i];
@@ -143,12 +189,17 @@ static void report(struct link_hs *h, const char *addr, uint16_t ev)
 		a->ev = ev;
 		a->held = 0;
 		a->logged = now;
-		log_notice("link: a connection from %s failed its CURVE handshake: %s (further "
-		           "failures from there are counted and logged once a minute)",
-		           addr, hs_why(ev));
+		if (before)
+			log_notice("link: %u connections from %s failed their CURVE handshake: %s "
+			           "(further failures from there are counted and logged once a minute)",
+			           before + 1, addr, hs_why(ev));
+		else
+			log_notice("link: a connection from %s failed its CURVE handshake: %s (further "
+			           "failures from there are counted and logged once a minute)",
+			           addr, hs_why(ev));
 		return;
 	}
-	a->held++;
+	a->held += 1 + before;
 	if (now - a->logged < HS_EVERY)
 		return;
 	log_notice("link: %u more connections from %s failed their CURVE handshake in the last "
@@ -257,6 +308,7 @@ int link_duplicate_identity(struct link *l, struct peer *p, const void *rid, siz
 
 void link_hs_free(struct link *l)
 {
+	link_hs_flush(l->hs, 1);
 	free(l->hs);
 	l->hs = NULL;
 }

@@ -117,6 +117,9 @@ Carenet__PeerStatus *link_peer_status(const struct peer *s);
  * DISCONNECTED events; a failure is logged with the address and the reason
  * in plain words, once a minute per address. */
 void link_hs_event(struct link *l, uint16_t ev, uint32_t val);
+/* Writes the line of failures held for want of an address once their hold
+ * has passed (force: at once); from the loop's tick. */
+void link_hs_flush(struct link_hs *h, int force);
 void link_hs_free(struct link *l);
 /* The uplink's ZAP refused our key (banned or revoked): its status says so,
  * keeping the reason it gave before, if any. */

@@ -116,6 +116,7 @@ long link_tick(struct link *l)
 		l->next_slow = now + 10;
 		slow_checks(l, now);
 	}
+	link_hs_flush(l->hs, 0);
 	return TICK_MS;
 }
 
