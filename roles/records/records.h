@@ -189,8 +189,13 @@ int records_rekey(struct roles *r, MDB_txn *txn, const char *old, const char *nw
 /* Records held here whose owner is office (open or closed). */
 int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint64_t *n);
 /* The ids of the current records office owns whose ids are not of office
- * or of an id it had before (received by a transfer), into ids. */
+ * or of an id it had before (received by a transfer), and of the transfers
+ * to it not accepted yet (it accepts them after a move, under its new id),
+ * into ids. */
 int records_foreign_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids);
+/* The ids of the transfers to office held here and not accepted yet ("x:"
+ * entries whose record holds no version past the one it moved with). */
+int records_pending_to(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids);
 
 /* ---- ledger.c ---- */
 /* Control request ledger_summary (rep->summary). */

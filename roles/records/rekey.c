@@ -149,6 +149,8 @@ int records_foreign_of(struct roles *r, MDB_txn *txn, const char *office, struct
 			ret = 0;
 	}
 	roles_vec_free(&all);
+	if (ret == 0)
+		ret = records_pending_to(r, txn, office, ids);
 	return ret;
 }
 

@@ -396,12 +396,15 @@ int records_transfer_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *i
 {
 	const Carenet__RecordTransfer *t = item->record_transfer;
 	const char *me = r->env.me->id;
+	Carenet__RecordTransfer tt;
+	char nw[PKI_ID_MAX], *down[1];
 	struct rec rc;
 	uint64_t cur = 0;
 	int up, ret;
 
 	if (!t)
 		return roles_why(why, wl, "record transfer without a body"), CN_EPROTO;
+	tt = *t;
 	if ((ret = transfer_check(r, t, origin, why, wl)) != 0)
 		return ret;
 	if (!(records_above(me, t->from_owner) || records_above(me, t->to) || !strcmp(me, t->to)) ||
@@ -420,16 +423,28 @@ int records_transfer_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *i
 		          t->id, (unsigned long long)t->record->version, (unsigned long long)cur);
 		return CN_EINVAL;
 	}
+	/* to a village that has moved since (its giver did not hold the Move):
+	 * it goes to the new id, which accepts it after its switch, instead of
+	 * to the old one, where it would be re-keyed uncounted or never arrive */
+	if ((ret = moved_now(r->env.store, txn, t->to, nw, sizeof(nw))) == 0) {
+		tt.to = nw;
+		down[0] = nw;
+		tt.down = down;
+	} else if (ret != CN_ENOTFOUND) {
+		return ret;
+	}
 	if ((ret = rec_from_msg(&rc, t->record, why, wl)) == 0)
 		ret = rec_put_history(r, txn, &rc); /* the snapshot the new owner starts from */
 	rec_clear(&rc);
-	if (ret != 0 || (ret = transfer_put(r, txn, t)) != 0)
+	if (ret != 0 || (ret = transfer_put(r, txn, &tt)) != 0)
 		return ret;
-	route_of(r, t->down, t->n_down, from, up, route);
-	if (up && route->ntargets && (ret = send_down(r, txn, t, route)) != 0)
+	route_of(r, tt.down, tt.n_down, from, up, route);
+	if (up && route->ntargets && (ret = send_down(r, txn, &tt, route)) != 0)
 		return ret;
-	return roles_audit(r, txn, origin->id, "transfer", t->id, "from %s to %s at version %llu",
-	                   t->from_owner, t->to, (unsigned long long)t->record->version);
+	return roles_audit(r, txn, origin->id, "transfer", t->id,
+	                   "from %s to %s at version %llu%s%s", t->from_owner, tt.to,
+	                   (unsigned long long)t->record->version, tt.to != t->to ? ", moved from " : "",
+	                   tt.to != t->to ? t->to : "");
 }
 
 /* ---- the operator's requests: review, transfer, accept */
@@ -600,14 +615,28 @@ static int accept_one(struct roles *r, MDB_txn *txn, const char *id)
 	struct rec_xfer x;
 	struct rec rc;
 	uint64_t cur = 0;
+	char nw[PKI_ID_MAX];
 	int ret = rec_transfer_get(r, txn, id, &x);
 
 	memset(&rc, 0, sizeof(rc));
-	if ((ret == 0 && strcmp(x.to, me) != 0) || ret == CN_ENOTFOUND) {
+	if (ret == 0 && strcmp(x.to, me) != 0 && moved_was(r->env.store, txn, me, x.to) != 1)
+		ret = CN_ENOTFOUND; /* not to me, nor to an id I had */
+	if (ret == CN_ENOTFOUND) {
 		roles_why(r->err, sizeof(r->err), "no transfer of %.64s to this office (yet)", id);
 		ret = CN_ESCOPE;
 	}
 	if (ret != 0)
+		return ret;
+	/* moving: its switch re-keys what it owns, counted by the Move's steps
+	 * (old = switched = new); a child taken now would count on one side */
+	if ((ret = moved_to(r->env.store, txn, me, nw, sizeof(nw))) == 0) {
+		roles_why(r->err, sizeof(r->err),
+		          "this village is moving to %s (carenet move status): accept %.64s after "
+		          "its switch, as %s",
+		          nw, id, nw);
+		return CN_EROLE;
+	}
+	if (ret != CN_ENOTFOUND)
 		return ret;
 	if (rec_current_version(r, txn, id, &cur) == 0 && cur > x.version) {
 		roles_why(r->err, sizeof(r->err), "record %.64s is already accepted here", id);
@@ -633,11 +662,9 @@ out:
 	return ret;
 }
 
-/* The ids of the transfers to this office not accepted yet ("x:" entries
- * whose record holds no version past the one it moved with). */
-static int pending_here(struct roles *r, MDB_txn *txn, struct strvec *ids)
+int records_pending_to(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids)
 {
-	const char *me = r->env.me->id;
+	const char *me = office;
 	MDB_cursor *cur;
 	MDB_val k = {2, "x:"}, d;
 	int ret, mrc;
@@ -666,6 +693,21 @@ static int pending_here(struct roles *r, MDB_txn *txn, struct strvec *ids)
 	mdb_cursor_close(cur);
 	if (ret == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
 		ret = store_err(mrc, "records accept");
+	return ret;
+}
+
+/* The transfers this office may accept: to it, or to an id it had before
+ * (a village that moved before it accepted them). */
+static int pending_here(struct roles *r, MDB_txn *txn, struct strvec *ids)
+{
+	char was[MOVED_CHAIN_MAX][16];
+	size_t n = 0;
+	int ret = records_pending_to(r, txn, r->env.me->id, ids);
+
+	if (ret == 0)
+		ret = moved_formers(r->env.store, txn, r->env.me->id, was, MOVED_CHAIN_MAX, &n);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = records_pending_to(r, txn, was[i], ids);
 	return ret;
 }
 

@@ -6,7 +6,13 @@ The new township holds nothing of the transferred record and cannot tell from it
 that it was the village's: the county's Move names it (Move.records). The move completes
 with equal counts on each side (3 = 3 = 3, the transferred child among them); the new
 township and the county count the 3 children under the new id, each once; nothing is
-refused anywhere."""
+refused anywhere.
+Two more children go the same way around the move. One was transferred before the Move
+and not yet accepted: the Move names it too, the moving village may not accept it (its
+switch re-keys what it owns: the counts would disagree), and it accepts it after the
+switch under the new id. One is transferred after the Move by the giver, which does not
+hold the Move: its township sends it up and the county on to the new id, which accepts
+it after the switch. Both end under the new id at the new township and the county."""
 
 import os
 import random
@@ -15,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import cn, cn_json, poll  # noqa: E402
+from ops import EXIT_REFUSED, audit, cn, cn_json, poll  # noqa: E402
 from test_move import NEW, OLD, children, move_of, new_identity, summary, switch  # noqa: E402
 
 GIVER = "530102001002"
@@ -39,12 +45,12 @@ def test(net, args):
     net.start_all()
     net.wait_for(net.all_links_up, 60, "every link up")
     import_children(net, OLD, 0, 2)
-    import_children(net, GIVER, 2, 1)
-    poll(net, lambda: (len(owners(net, county)) == 3, owners(net, county)), 60,
-         "the county holds the 3 children")
+    import_children(net, GIVER, 2, 3)
+    poll(net, lambda: (len(owners(net, county)) == 5, owners(net, county)), 60,
+         "the county holds the 5 children")
 
     # the giver's child goes to OLD (迁移), which accepts it
-    rid = [i for i, o in owners(net, GIVER).items() if o == GIVER][0]
+    rid, pending, late = sorted(i for i, o in owners(net, GIVER).items() if o == GIVER)
     cn(net, "record", "transfer", rid, "--to", OLD, "-c", net.cfg(GIVER))
 
     def accepted():  # refused until the transfer has reached OLD
@@ -54,10 +60,20 @@ def test(net, args):
     poll(net, lambda: (owners(net, county).get(rid) == OLD, owners(net, county)), 30,
          "the county counts the transferred child under %s" % OLD)
 
-    # the move: the county's Move names the transferred record
+    # another, not accepted before the move: the county holds its transfer
+    cn(net, "record", "transfer", pending, "--to", OLD, "-c", net.cfg(GIVER))
+    poll(net, lambda: (any(e["action"] == "transfer" and e["subject"] == pending
+                           for e in audit(net, county)), None), 30,
+         "the county holds the transfer of %s" % pending)
+
+    # the move: the county's Move names the transferred record and the pending one
     cn_json(net, "move", OLD, NEW, "-c", net.cfg(county))
     poll(net, lambda: ((move_of(net, county, OLD) or {}).get("state") == "ready",
                        move_of(net, county, OLD)), 30, "ready: both townships hold the move")
+    r = cn(net, "record", "accept", pending, "-c", net.cfg(OLD), code=EXIT_REFUSED)
+    check("moving" in r.stderr and NEW in r.stderr, r.stderr)
+    # the giver does not hold the Move: its transfer to OLD is sent on to NEW
+    cn(net, "record", "transfer", late, "--to", OLD, "-c", net.cfg(GIVER))
     new_identity(net)
     poll(net, lambda: ((net.status(OLD) or {}).get("counters", {}).get("outbox_pending") == 0,
                        None), 30, "everything of %s acknowledged by its township" % OLD)
@@ -74,12 +90,27 @@ def test(net, args):
         rid, NEW, owners(net, t_new)))
     s_new, s_c = summary(net, t_new), summary(net, county)
     check(s_new.get(NEW, {}).get("children") == 3, s_new)
-    check(children(s_c) == 3 and s_c.get(NEW, {}).get("children") == 3, s_c)
+    check(children(s_c) == 5 and s_c.get(NEW, {}).get("children") == 3, s_c)
+
+    # after the switch, NEW takes both children transferred to OLD
+    def taken():
+        r = run_cli([net.carenet, "record", "accept", "--all", "-c", net.cfg(NEW)], timeout=30)
+        mine = sorted(i for i, o in owners(net, NEW).items() if o == NEW)
+        return {pending, late} <= set(mine), [r.returncode, r.stdout, r.stderr, mine]
+    poll(net, taken, 60, "%s accepts the children transferred to %s" % (NEW, OLD))
+    for node in (t_new, county):
+        poll(net, lambda: (all(owners(net, node).get(i) == NEW for i in (pending, late)),
+                           owners(net, node)), 30, "%s counts both under %s" % (node, NEW))
+    s_new, s_c = summary(net, t_new), summary(net, county)
+    check(s_new.get(NEW, {}).get("children") == 5 and children(s_c) == 5 and
+          s_c.get(NEW, {}).get("children") == 5, (s_new, s_c))
+    check((move_of(net, county, OLD) or {}).get("state") == "complete", move_of(net, county, OLD))
     for node in (county, OLD[:9], t_new, NEW):
         c = net.status(node)["counters"]
         check(c.get("items_refused", 0) == 0, "%s refused items: %s" % (node, c))
     print("moved with a transferred child: complete with 3 = 3 = 3, the child under %s at "
-          "the new township and the county" % NEW)
+          "the new township and the county; a child transferred to it before the move and "
+          "one after, both accepted under %s" % (NEW, NEW))
 
 
 if __name__ == "__main__":
