@@ -339,6 +339,28 @@ static void test_twice(void)
 	office_close(&nv);
 }
 
+/* A reminder of a task to a village that moved after the task: to the id
+ * it has now, not the row's (where it would wait for an office gone). */
+static void test_reminder(void)
+{
+	const char *nw2 = "530102002019";
+	char did[64], err[512];
+	Carenet__Item *it;
+	long ri;
+
+	CHECK_INT(issue(&county, KIND_TASK, V21, "t", "", clock_now + 10 * DAY, did, err), 0);
+	CHECK_INT(move_req(&county, V21, nw2, err), 0);
+	clock_now += 7 * DAY;
+	fire(&county);
+	ri = find_last(&county, CARENET__ITEM__BODY_REMINDER);
+	it = ri >= 0 ? item_at(&county, (size_t)ri) : NULL;
+	CHECK(it && it->reminder && !strcmp(it->reminder->directive, did));
+	CHECK(it && it->reminder && it->reminder->n_targets == 1 &&
+	      !strcmp(it->reminder->targets[0], nw2));
+	carenet__item__free_unpacked(it, NULL);
+	CHECK_INT(row_state(&county, did, V21, NULL, NULL), 0); /* the row stays V21's, pending */
+}
+
 int main(void)
 {
 	char err[512] = "";
@@ -356,6 +378,7 @@ int main(void)
 	test_status();
 	test_code_change();
 	test_twice();
+	test_reminder();
 	printf("test_move: %d checks, %d failures\n", checks, failures);
 	return (fx_end() || failures) ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "directives.h"
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "registry.h"
 #include "utf8.h"
 
@@ -118,6 +119,29 @@ static int collect_open(const char *target, Carenet__TargetRow *row, void *arg)
 	return roles_state_closed(row->state) ? 0 : roles_vec_push(arg, target);
 }
 
+/* The ids to address now: a target that moved (core/moved.h) by the id it
+ * has now, each once. A reminder, a rectification order or a circular to
+ * the old id would wait for an office that is gone; the rows keep the ids
+ * the directive named. */
+static int ids_now(struct roles *r, MDB_txn *txn, const struct strvec *in, struct strvec *out)
+{
+	char now[PKI_ID_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; i < in->n && rc == 0; i++) {
+		const char *id = in->v[i];
+		int dup = 0;
+		if ((rc = moved_now(r->env.store, txn, id, now, sizeof(now))) == 0)
+			id = now;
+		else if (rc != CN_ENOTFOUND)
+			break;
+		for (size_t k = 0; k < out->n && !dup; k++)
+			dup = strcmp(out->v[k], id) == 0;
+		rc = dup ? 0 : roles_vec_push(out, id);
+	}
+	return rc;
+}
+
 /* Applies fn's change to each listed row. */
 static int touch_rows(struct roles *r, MDB_txn *txn, const char *did, const struct strvec *sv,
                       void (*fn)(Carenet__TargetRow *row, uint64_t now), uint64_t now)
@@ -166,19 +190,23 @@ static int fire_remind(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRe
 	Carenet__Item it = CARENET__ITEM__INIT;
 	Carenet__Reminder rm = CARENET__REMINDER__INIT;
 	char text[ROLES_MAX_TITLE + 128], due[32], list[1024];
+	struct strvec to = {0};
 	int rc;
 
 	roles_fmt_utc(d->due, due, sizeof(due));
 	snprintf(text, sizeof(text), "提醒 Reminder: \"%s\" is due %s", d->title, due);
 	rm.directive = d->id;
 	rm.due = d->due;
-	rm.targets = open->v;
-	rm.n_targets = open->n;
 	rm.text = text;
 	it.body_case = CARENET__ITEM__BODY_REMINDER;
 	it.reminder = &rm;
-	if ((rc = r->env.emit(r->env.arg, txn, &it, NULL, 0)) != 0 ||
-	    (rc = touch_rows(r, txn, d->id, open, mark_reminded, now)) != 0)
+	if ((rc = ids_now(r, txn, open, &to)) == 0) {
+		rm.targets = to.v;
+		rm.n_targets = to.n;
+		rc = r->env.emit(r->env.arg, txn, &it, NULL, 0);
+	}
+	roles_vec_free(&to);
+	if (rc != 0 || (rc = touch_rows(r, txn, d->id, open, mark_reminded, now)) != 0)
 		return rc;
 	list_text(open, list, sizeof(list));
 	return roles_audit(r, txn, r->env.me->id, "remind", d->id,
@@ -359,6 +387,7 @@ static int fire_overdue(struct roles *r, MDB_txn *txn, const Carenet__DirectiveR
 {
 	const Carenet__Directive *d = rec->directive;
 	const struct roles_policy *p = r->env.policy;
+	struct strvec to = {0};
 	char list[1024];
 	int rc;
 
@@ -369,11 +398,14 @@ static int fire_overdue(struct roles *r, MDB_txn *txn, const Carenet__DirectiveR
 	                      list)) != 0 ||
 	    (d->parent[0] && (rc = deadline_tally(r, txn, d->id)) != 0))
 		return rc;
-	if (d->kind == KIND_RECTIFICATION)
-		return escalate(r, txn, d, late);
-	if (p && p->auto_rectify && (d->kind == KIND_TASK || d->kind == KIND_NOTICE))
-		return order_rectification(r, txn, d, late, now);
-	return 0;
+	if ((rc = ids_now(r, txn, late, &to)) == 0) {
+		if (d->kind == KIND_RECTIFICATION)
+			rc = escalate(r, txn, d, &to);
+		else if (p && p->auto_rectify && (d->kind == KIND_TASK || d->kind == KIND_NOTICE))
+			rc = order_rectification(r, txn, d, &to, now);
+	}
+	roles_vec_free(&to);
+	return rc;
 }
 
 static int fire_one(struct roles *r, MDB_txn *txn, const char *did, int kind, uint64_t now)
