@@ -32,6 +32,7 @@ static void json_target(struct json *j, const Carenet__TargetView *t)
 	json_bool(j, "overdue", t->overdue);
 	json_u64(j, "changed_at", t->changed_at);
 	json_u64(j, "reported_at", t->reported_at);
+	json_str(j, "moved_to", t->moved_to);
 	json_str(j, "note", t->note);
 	cli_json_evidence(j, t->evidence, t->n_evidence);
 	cli_json_history(j, "history", t->history, t->n_history);
@@ -269,6 +270,11 @@ static void show_row(struct table *tb, const Carenet__TargetView *t, const char 
 	                               : t->state >= STATE_DONE ? cli_tr("late", "逾期完成")
 	                                                        : cli_tr("OVERDUE", "已逾期"),
 	                               changed, rem, t->name});
+	if (t->moved_to[0]) {
+		snprintf(line, sizeof(line), "  %-14s %s %s", "", cli_tr("moved: now", "已迁移，现为"),
+		         t->moved_to);
+		table_line(tb, line);
+	}
 	if (t->n_history > 1)
 		cli_history_lines(tb, "                 ", t->history, t->n_history, tz);
 	else if (t->note[0]) {

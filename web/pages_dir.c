@@ -150,7 +150,11 @@ static void matrix(struct page *pg, const Carenet__DirectiveView *v)
 	for (size_t i = 0; i < v->n_targets; i++) {
 		const Carenet__TargetView *t = v->targets[i];
 		web_time(pg->w, t->changed_at, at, sizeof(at));
-		buf_htmlf(&pg->out, "<tr><th scope=\"row\">%s %s</th><td>", t->id, t->name);
+		buf_htmlf(&pg->out, "<tr><th scope=\"row\">%s %s", t->id, t->name);
+		if (t->moved_to[0]) /* 区划调整: the row keeps the id the directive named */
+			buf_htmlf(&pg->out, " <small>(%s %s)</small>", TX(pg, "已迁移，现为", "moved: now"),
+			          t->moved_to);
+		buf_puts(&pg->out, "</th><td>");
 		page_state(pg, t->state, t->overdue);
 		buf_htmlf(&pg->out, "</td><td>%s</td><td>%s</td><td>", at, t->note);
 		for (size_t k = 0; k < t->n_evidence; k++)

@@ -338,6 +338,8 @@ static void tview_free(Carenet__TargetView *t)
 	free(t->id);
 	free(t->name);
 	free(t->note);
+	if (t->moved_to != protobuf_c_empty_string)
+		free(t->moved_to);
 	evidence_free(t->evidence, t->n_evidence);
 	history_free(t->history, t->n_history);
 	free(t);
@@ -424,7 +426,8 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	struct rows_ctx *c = arg;
 	Carenet__DirectiveView *v = c->v;
 	Carenet__TargetView *t;
-	int err = 0;
+	char now[PKI_ID_MAX];
+	int err = 0, rc;
 
 	if (ARR_GROW(v->targets, v->n_targets + 1, c->cap))
 		return CN_ENOMEM;
@@ -447,7 +450,12 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	t->reminders = row->reminders;
 	t->history = history_copy(row->history, row->n_history, &err);
 	t->n_history = t->history ? row->n_history : 0;
-	return !t->id || !t->name || !t->note || err ? CN_ENOMEM : 0;
+	/* a village that moved: its row keeps the id the directive named */
+	rc = moved_now(c->r->env.store, c->txn, target, now, sizeof(now));
+	t->moved_to = sdup(rc == 0 ? now : ""); /* set before any return: tview_free frees it */
+	if (rc != 0 && rc != CN_ENOTFOUND)
+		return rc;
+	return !t->id || !t->name || !t->note || !t->moved_to || err ? CN_ENOMEM : 0;
 }
 
 /* Overdue first, then by id. */

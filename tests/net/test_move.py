@@ -369,6 +369,11 @@ def test(net, args):
     v = show(net, county, did)
     check(sorted(matrix(v)) == villages and list(matrix(v).values()).count("done") == 1, v)
     row = [t for t in v["targets"] if t["id"] == OLD][0]
+    check(row.get("moved_to") == NEW, "the county's row of %s says where it is: %r" % (OLD, row))
+    old_row = [t for t in show(net, t_old, did)["targets"] if t["id"] == OLD][0]
+    check(old_row.get("moved_to") == NEW, "the old township's row says so: %r" % old_row)
+    r = cn(net, "directive", "show", did, "-c", net.cfg(t_old))
+    check("moved: now %s" % NEW in r.stdout or "已迁移，现为 %s" % NEW in r.stdout, r.stdout)
     hist = [h["state"] for h in row.get("history", [])]
     check(hist.count("done") <= 1 and hist.count("accepted") <= 1 and
           hist.count("in-progress") == 1, row)
