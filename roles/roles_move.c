@@ -321,8 +321,8 @@ int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 
 /* ---- the village's switch */
 
-/* Re-sends the state of every directive in the inbox (accepted or later) as
- * this office's (its new id); *n counts them. */
+/* Re-sends the state of every directive in the inbox (accepted or later)
+ * whose issuer is above the new id, as this office's; *n counts them. */
 static int resend_states(struct roles *r, MDB_txn *txn, uint64_t *n)
 {
 	MDB_cursor *cur;
@@ -348,7 +348,11 @@ static int resend_states(struct roles *r, MDB_txn *txn, uint64_t *n)
 		Carenet__Item it = CARENET__ITEM__INIT;
 		if ((rc = roles_get_inbox(r, txn, ids.v[i], &e)) != 0)
 			break;
-		if (e->state > STATE_DELIVERED) {
+		/* not the old township's own directives after a move to another
+		 * one: the new id is not below it, and the new township would
+		 * refuse them as another township's (the old one's row says where
+		 * the village went: moved_to) */
+		if (e->state > STATE_DELIVERED && status_issued_above(r, ids.v[i])) {
 			su.directive = ids.v[i];
 			su.state = e->state;
 			su.note = e->note;

@@ -77,6 +77,10 @@ int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                      const struct pki_identity *origin, const char *from, struct roles_route *route,
                      char *why, size_t whylen);
+/* 1 if directive did was issued above this node (its id names an office
+ * above it), 0 if not: a village that moved to another township no longer
+ * reaches its old township, whose directives it still holds. */
+int status_issued_above(struct roles *r, const char *did);
 /* The operator's acknowledgement of a directive in this office's inbox. */
 int status_ack(struct roles *r, MDB_txn *txn, const Carenet__AckRequest *ack, char *why,
                size_t whylen);

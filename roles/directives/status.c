@@ -199,8 +199,7 @@ static int kept_count(struct roles *r, MDB_txn *txn, int64_t delta, uint64_t *n)
 	return store_put_u64(txn, db, KEPT_COUNT_KEY, strlen(KEPT_COUNT_KEY), *n);
 }
 
-/* 1 if directive did was issued above this node (it may still come). */
-static int issued_above(struct roles *r, const char *did)
+int status_issued_above(struct roles *r, const char *did)
 {
 	const char *me = r->env.me->id, *dash = strchr(did, '-');
 	size_t il = dash ? (size_t)(dash - did) : 0;
@@ -305,7 +304,7 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if ((rc = roles_get_directive(r, txn, s->directive, &rec)) != 0) {
 		if (rc == CN_ENOTFOUND && moved_in(r, txn, item->origin))
 			goto relay;
-		if (rc == CN_ENOTFOUND && issued_above(r, s->directive) &&
+		if (rc == CN_ENOTFOUND && status_issued_above(r, s->directive) &&
 		    (rc = keep_status(r, txn, item)) != CN_ETOOBIG) {
 			if (rc == 0) /* debug: a hostile child's flood must not flood the log */
 				log_debug("status from %s for directive %s, not here yet: kept",
@@ -648,6 +647,15 @@ int status_ack(struct roles *r, MDB_txn *txn, const Carenet__AckRequest *ack, ch
 			          "inbox lists them)",
 			          ack->directive);
 		return rc;
+	}
+	if (!status_issued_above(r, ack->directive)) { /* its issuer's branch was left */
+		const char *dash = strchr(ack->directive, '-');
+		roles_why(why, whylen,
+		          "directive %s was issued by %.*s, which this office has left (it moved: "
+		          "carenet move status at the county); its state no longer reaches it",
+		          ack->directive, dash ? (int)(dash - ack->directive) : 0, ack->directive);
+		carenet__inbox_entry__free_unpacked(e, NULL);
+		return CN_EROLE;
 	}
 	if (roles_state_closed(e->state) && ack->state != e->state && !ack->reopen) {
 		roles_why(why, whylen,

@@ -239,6 +239,15 @@ def test(net, args):
 
     before = compliance(net, county)
 
+    # the old township's own notice to its villages, accepted by OLD: after the move it is
+    # no longer OLD's business (the new id is not below that township), so it is not re-sent
+    # to the new township, which would refuse it as another township's
+    tnote = cn_json(net, "directive", "issue", "-c", net.cfg(t_old), "--kind", "notice", "--to",
+                    "%s:village" % t_old, "--title", "乡镇通知", "--due", "+2d")["id"]
+    poll(net, lambda: (tnote in [e["id"] for e in cn_json(net, "inbox", "-c", net.cfg(OLD))],
+                       None), 30, "the township's notice at %s" % OLD)
+    cn(net, "ack", tnote, "-c", net.cfg(OLD), "--state", "accepted")
+
     # a task to every village; OLD accepts it (mid-way)
     did = cn_json(net, "directive", "issue", "-c", net.cfg(county), "--kind", "task", "--to",
                   "530102:village", "--title", "核查留守儿童", "--due", "+2d")["id"]
@@ -372,6 +381,12 @@ def test(net, args):
     check(row.get("moved_to") == NEW, "the county's row of %s says where it is: %r" % (OLD, row))
     old_row = [t for t in show(net, t_old, did)["targets"] if t["id"] == OLD][0]
     check(old_row.get("moved_to") == NEW, "the old township's row says so: %r" % old_row)
+    # the old township's own notice: its row stays as OLD left it, and says where it went;
+    # the village may no longer report on it (it would never reach that township)
+    trow = [t for t in show(net, t_old, tnote)["targets"] if t["id"] == OLD][0]
+    check(trow["state"] == "accepted" and trow.get("moved_to") == NEW, trow)
+    r = cn(net, "ack", tnote, "-c", net.cfg(NEW), "--state", "done", code=EXIT_REFUSED)
+    check("left" in r.stderr and t_old in r.stderr, r.stderr)
     r = cn(net, "directive", "show", did, "-c", net.cfg(t_old))
     check("moved: now %s" % NEW in r.stdout or "已迁移，现为 %s" % NEW in r.stdout, r.stdout)
     hist = [h["state"] for h in row.get("history", [])]
