@@ -476,12 +476,24 @@ static int review_txn(MDB_txn *txn, void *arg)
 	const char *me = r->env.me->id;
 	Carenet__RecordReview m = CARENET__RECORD_REVIEW__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
-	char *down[1];
+	char *down[1], nw[PKI_ID_MAX];
 	struct rec rc;
 	int ret;
 
 	if ((ret = held(c, txn, c->rev->id, &rc)) != 0)
 		return ret;
+	/* its owner moved: this version is superseded by the one written under
+	 * the new id, and a review sent to the old id would wait for an office
+	 * that is gone */
+	if ((ret = moved_now(r->env.store, txn, rc.owner, nw, sizeof(nw))) != CN_ENOTFOUND) {
+		if (ret == 0)
+			roles_why(r->err, sizeof(r->err),
+			          "record %s belongs to %s, which has moved: it is %s now (carenet "
+			          "move status); review the version written under %s",
+			          rc.id, rc.owner, nw, nw);
+		ret = ret == 0 ? CN_EROLE : ret;
+		goto out;
+	}
 	ret = CN_EROLE;
 	if (!records_above(me, rc.owner)) {
 		roles_why(r->err, sizeof(r->err),

@@ -293,6 +293,11 @@ def test(net, args):
                                            "--type", "child"))[0]
     r = cn(net, "record", "transfer", gift, "--to", OLD, "-c", net.cfg(county), code=EXIT_REFUSED)
     check("moved" in r.stderr and NEW in r.stderr, r.stderr)
+    # a review of OLD's version of a child (superseded by the one written under NEW)
+    kid = sorted(x["id"] for x in cn_json(net, "record", "list", "-c", net.cfg(county), "--type",
+                                          "child") if x["owner"] == OLD)[0]
+    r = cn(net, "record", "review", kid, "--approve", "-c", net.cfg(county), code=EXIT_REFUSED)
+    check("moved" in r.stderr and NEW in r.stderr, r.stderr)
 
     # the village: new keys and certificate, apply refused while it runs, then stopped
     d = new_identity(net)
