@@ -138,8 +138,9 @@ static int each_county_way(const char *id, enum pki_role role, const char *name,
 }
 
 /* Every direct child (a revocation list goes to all): below a county or a
- * township the offices one level down, below a prefecture its counties, and
- * below the province each county's way down (each_county_way). */
+ * township the offices one level down, known or on a session now, below a
+ * prefecture its counties, and below the province each county's way down
+ * (each_county_way). */
 static int all_children(struct deliver *d, MDB_txn *txn, struct dests *ds, size_t idx)
 {
 	const char *me = d->me->id;
@@ -156,6 +157,15 @@ static int all_children(struct deliver *d, MDB_txn *txn, struct dests *ds, size_
 		                   : ml == 6                          ? PKI_ROLE_TOWNSHIP
 		                                                      : PKI_ROLE_VILLAGE;
 		rc = registry_each(d->env.store, txn, me, cr, each_child, &a);
+		/* and every child on a session now that the registry does not list:
+		 * a village between its county's Move and its switch, which still
+		 * speaks to its old township under its old id */
+		for (size_t i = 0; rc == 0 && !a.rc && i < d->npeers; i++) {
+			const struct dpeer *p = &d->peers[i];
+			if (p->up && !p->is_parent && !p->direct && pki_role_from_id(p->id) == cr &&
+			    strlen(p->id) > ml && strncmp(p->id, me, ml) == 0)
+				a.rc = keep(ds, p->id, idx);
+		}
 		return a.rc ? a.rc : rc;
 	}
 }

@@ -298,6 +298,15 @@ def test(net, args):
                                           "child") if x["owner"] == OLD)[0]
     r = cn(net, "record", "review", kid, "--approve", "-c", net.cfg(county), code=EXIT_REFUSED)
     check("moved" in r.stderr and NEW in r.stderr, r.stderr)
+    # a revocation list published now still reaches the village, on its session under the old
+    # id (its old township's registry no longer lists it)
+    ca = os.path.join(net.dir, "ca-530102")
+    crl = run_cli([net.carenet, "ca", "crl", "--ca", ca], timeout=30).stdout.strip()
+    cn(net, "crl", "publish", "-c", net.cfg(county), crl)
+    want = max(c["number"] for c in net.status(county)["crls"] if c["issuer"] == county)
+    poll(net, lambda: (any(c["issuer"] == county and c["number"] == want
+                           for c in net.status(OLD)["crls"]), net.status(OLD)["crls"]), 30,
+         "CRL %d of %s at %s" % (want, county, OLD))
 
     # the village: new keys and certificate, apply refused while it runs, then stopped
     d = new_identity(net)
@@ -370,7 +379,6 @@ def test(net, args):
               (r["id"], r["owner"], r["version"]) for r in kids])
 
     # OLD's certificate revoked now that the hand-over is complete (certs/README.md)
-    ca = os.path.join(net.dir, "ca-530102")
     cn(net, "ca", "revoke", "--ca", ca, "--id", OLD, "--reason", "affiliationChanged")
     cn(net, "crl", "publish", "-c", net.cfg(county), os.path.join(ca, "crl.pem"))
 
