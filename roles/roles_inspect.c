@@ -18,6 +18,7 @@
 #include "compliance.h"
 #include "directives.h"
 #include "err.h"
+#include "moved.h"
 #include "office.h"
 #include "roles_int.h"
 #include "utf8.h"
@@ -102,8 +103,15 @@ static int order_rectification(struct roles *r, MDB_txn *txn, const Carenet__Ite
 	Carenet__Targets t = CARENET__TARGETS__INIT;
 	struct issue_spec s = {0};
 	char title[ROLES_MAX_TITLE + 64], body[2048], id[ROLES_ID_MAX], why[512] = "";
-	char *office = f->office, *ind = f->indicator;
+	char *office = f->office, *ind = f->indicator, now[PKI_ID_MAX];
 	int rc;
+
+	/* an office that moved is ordered under the id it has now (where the
+	 * order can reach it: below this node, else refused and audited) */
+	if ((rc = moved_now(r->env.store, txn, f->office, now, sizeof(now))) == 0)
+		office = now;
+	else if (rc != CN_ENOTFOUND)
+		return rc;
 
 	snprintf(title, sizeof(title), "限时整改 Rectification: %s", f->indicator);
 	utf8_cut(title, ROLES_MAX_TITLE);

@@ -38,7 +38,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import EXIT_REFUSED, Stopped, cn, cn_json, matrix, poll, show  # noqa: E402
+from ops import (EXIT_REFUSED, Stopped, cn, cn_json, make_inspector, matrix, poll,  # noqa: E402
+                 show)
 
 OLD, NEW = "530102001001", "530102002009"
 
@@ -362,6 +363,15 @@ def test(net, args):
         return (ids_new.count(window) == 1 and
                 matrix(show(net, county, window))[NEW] != "pending", ids_new)
     poll(net, window_at_new, 30, "the notice issued during the move at %s, once" % NEW)
+    # an inspector who knows the old id, after the switch: the order goes to the new one
+    insp = make_inspector(net, county, "mv")
+    cn(net, "inspect", "finding", "-c", insp, "--node", net.status(county)["listen"],
+       "--node-cert", os.path.join(net.dir, county, "node.pem"), "--indicator",
+       "rights.edu.needs", "--office", OLD, "--result", "fail", "--note", "迁移后督查",
+       "--rectify", "7")
+    poll(net, lambda: ([e["issuer"] for e in cn_json(net, "inbox", "-c", net.cfg(NEW))
+                        if e["kind"] == "rectification"] == [county], None), 30,
+         "the inspector's rectification order at %s" % NEW)
 
     # ledgers: old township without, new with, county unchanged, each child once under NEW
     s_old, s_new, s_c = summary(net, t_old), summary(net, t_new), summary(net, county)
