@@ -58,6 +58,11 @@ uint64_t roles_now(const struct roles *r);
 MDB_dbi roles_dbi(const struct roles *r, enum store_db db);
 void roles_why(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* CN_EINVAL, with r->err "office ID has moved: it is NEW now (carenet move
+ * status); <then> NEW", if id is an office that moved (core/moved.h); 0 if
+ * not; negative on a store error. For requests that name an office: what
+ * is sent to its old id would wait for an office that is gone. */
+int roles_moved_away(struct roles *r, MDB_txn *txn, const char *id, const char *then);
 /* Appends an audit entry at now; detail formatted, followed by
  * " [caller]" while a control request's caller is set. */
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,

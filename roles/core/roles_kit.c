@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "roles_int.h"
 #include "utf8.h"
 
@@ -195,4 +196,20 @@ int roles_history_add(Carenet__NoteEntry ***v, size_t *n, uint64_t at, uint32_t 
 	*v = grown;
 	(*v)[(*n)++] = e;
 	return 0;
+}
+
+int roles_moved_away(struct roles *r, MDB_txn *txn, const char *id, const char *then)
+{
+	char now[PKI_ID_MAX];
+	int rc = moved_now(r->env.store, txn, id, now, sizeof(now));
+
+	if (rc == CN_ENOTFOUND)
+		return 0;
+	if (rc == 0) {
+		roles_why(r->err, sizeof(r->err),
+		          "office %s has moved: it is %s now (carenet move status); %s %s", id, now,
+		          then, now);
+		rc = CN_EINVAL;
+	}
+	return rc;
 }

@@ -109,14 +109,7 @@ static int explicit_ids(struct roles *r, MDB_txn *txn, char *text, int allow_unk
 			continue;
 		if ((rc = rules_target_ok(r->env.me, tok, r->err, sizeof(r->err))) != 0)
 			return rc;
-		if ((rc = moved_now(r->env.store, txn, tok, now, sizeof(now))) == 0) {
-			roles_why(r->err, sizeof(r->err),
-			          "office %s has moved: it is %s now (carenet move status); "
-			          "address %s",
-			          tok, now, now);
-			return CN_EINVAL; /* what would reach it after its switch? */
-		}
-		if (rc != CN_ENOTFOUND)
+		if ((rc = roles_moved_away(r, txn, tok, "address")) != 0)
 			return rc;
 		if (!allow_unknown &&
 		    (rc = registry_get(r->env.store, txn, tok, NULL, NULL, 0)) == CN_ENOTFOUND &&

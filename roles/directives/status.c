@@ -147,14 +147,13 @@ static int relay_moved(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                        struct roles_route *route, char *why, size_t whylen)
 {
 	const Carenet__StatusUpdate *s = item->status;
-	const char *me = r->env.me->id, *dash = strrchr(s->directive, '-');
-	size_t il = dash ? (size_t)(dash - s->directive) : 0;
+	const char *me = r->env.me->id;
 
 	if (r->env.me->role == PKI_ROLE_COUNTY)
 		return roles_audit(r, txn, item->origin, "ignore", s->directive,
 		                   "status %s of %s (moved in): no such directive or target here",
 		                   roles_state_name(s->state), item->origin);
-	if (!il || il >= strlen(me) || strncmp(s->directive, me, il) != 0) {
+	if (!status_issued_above(r, s->directive)) {
 		roles_why(why, whylen, "status from %s (moved in) for directive %.64s, unknown "
 		          "here and not issued above %s", item->origin, s->directive, me);
 		return CN_ENOTFOUND;

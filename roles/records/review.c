@@ -476,7 +476,7 @@ static int review_txn(MDB_txn *txn, void *arg)
 	const char *me = r->env.me->id;
 	Carenet__RecordReview m = CARENET__RECORD_REVIEW__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
-	char *down[1], nw[PKI_ID_MAX];
+	char *down[1];
 	struct rec rc;
 	int ret;
 
@@ -485,15 +485,8 @@ static int review_txn(MDB_txn *txn, void *arg)
 	/* its owner moved: this version is superseded by the one written under
 	 * the new id, and a review sent to the old id would wait for an office
 	 * that is gone */
-	if ((ret = moved_now(r->env.store, txn, rc.owner, nw, sizeof(nw))) != CN_ENOTFOUND) {
-		if (ret == 0)
-			roles_why(r->err, sizeof(r->err),
-			          "record %s belongs to %s, which has moved: it is %s now (carenet "
-			          "move status); review the version written under %s",
-			          rc.id, rc.owner, nw, nw);
-		ret = ret == 0 ? CN_EROLE : ret;
+	if ((ret = roles_moved_away(r, txn, rc.owner, "review the version written under")) != 0)
 		goto out;
-	}
 	ret = CN_EROLE;
 	if (!records_above(me, rc.owner)) {
 		roles_why(r->err, sizeof(r->err),
@@ -562,15 +555,8 @@ static int transfer_txn(MDB_txn *txn, void *arg)
 	memset(&o, 0, sizeof(o));
 	if ((ret = held(c, txn, c->xfer->id, &rc)) != 0)
 		return ret;
-	if ((ret = moved_now(r->env.store, txn, to, why, sizeof(why))) != CN_ENOTFOUND) {
-		if (ret == 0) /* it would reach OLD after its switch, or be re-keyed away */
-			roles_why(r->err, sizeof(r->err),
-			          "office %s has moved: it is %s now (carenet move status); "
-			          "transfer to %s",
-			          to, why, why);
-		ret = ret == 0 ? CN_EINVAL : ret;
+	if ((ret = roles_moved_away(r, txn, to, "transfer to")) != 0)
 		goto out;
-	}
 	ret = CN_EINVAL;
 	if (rc.closed || !transfer_type_ok(rc.t->name, rc.owner)) {
 		roles_why(r->err, sizeof(r->err),
