@@ -124,6 +124,17 @@ def move_of(net, node, old):
     st, _ = status_json(net, node)
     return ([m for m in st if m["old"] == old] or [None])[0]
 
+def drain_and_switch(net, county, old, new, rng, what):
+    """Waits until old's township acknowledged everything, stops old, switches it to new
+    (switch) and waits for the county to call the move complete; the move's view."""
+    poll(net, lambda: ((net.status(old) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       None), 30, "everything of %s acknowledged by its township" % old)
+    net.stop(old)
+    switch(net, old, new, rng)
+    return poll(net, lambda: ((move_of(net, county, old) or {}).get("state") == "complete",
+                              move_of(net, county, old)), 60, what)
+
+
 
 def code_change(net, county, villages, total, rng):
     """A village's code changes within its township (村改居): its township is its old and
@@ -151,13 +162,7 @@ def code_change(net, county, villages, total, rng):
     poll(net, lambda: (move_of(net, c_old, c_old) is not None, None), 30, "the village holds it")
     check(summary(net, town) == s_town, "the township counts the village as before the switch")
     new_identity(net, c_old, c_new)
-    poll(net, lambda: ((net.status(c_old) or {}).get("counters", {}).get("outbox_pending") == 0,
-                       None), 30, "everything of %s acknowledged" % c_old)
-    net.stop(c_old)
-    switch(net, c_old, c_new, rng)
-
-    m = poll(net, lambda: ((move_of(net, county, c_old) or {}).get("state") == "complete",
-                           move_of(net, county, c_old)), 60, "the code change complete")
+    m = drain_and_switch(net, county, c_old, c_new, rng, "the code change complete")
     steps = {s["step"]: s for s in m["steps"]}
     check(set(steps) == {"old", "ready", "switched", "new"} and m["agree"], m)
     check(steps["old"]["office"] == steps["ready"]["office"] == steps["new"]["office"] == town
@@ -488,12 +493,7 @@ def moved_again(net, county, did, total, rng, rep):
     poll(net, lambda: ((move_of(net, county, NEW) or {}).get("state") == "ready",
                        move_of(net, county, NEW)), 30, "the second move ready")
     new_identity(net, OLD, again)  # the same store: OLD's data_dir
-    poll(net, lambda: ((net.status(NEW) or {}).get("counters", {}).get("outbox_pending") == 0,
-                       None), 30, "everything of %s acknowledged by its township" % NEW)
-    net.stop(NEW)
-    switch(net, NEW, again, rng)
-    m = poll(net, lambda: ((move_of(net, county, NEW) or {}).get("state") == "complete",
-                           move_of(net, county, NEW)), 60, "the second move complete")
+    m = drain_and_switch(net, county, NEW, again, rng, "the second move complete")
     steps = {x["step"]: x for x in m["steps"]}
     check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
           == m["records_here"] == 4 and m["records_old_here"] == 0, m)

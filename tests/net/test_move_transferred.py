@@ -22,7 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import EXIT_REFUSED, audit, cn, cn_json, poll  # noqa: E402
-from test_move import NEW, OLD, children, move_of, new_identity, summary, switch  # noqa: E402
+from test_move import (NEW, OLD, children, drain_and_switch, move_of,  # noqa: E402
+                       new_identity, summary)
 
 GIVER = "530102001002"
 
@@ -75,13 +76,8 @@ def test(net, args):
     # the giver does not hold the Move: its transfer to OLD is sent on to NEW
     cn(net, "record", "transfer", late, "--to", OLD, "-c", net.cfg(GIVER))
     new_identity(net)
-    poll(net, lambda: ((net.status(OLD) or {}).get("counters", {}).get("outbox_pending") == 0,
-                       None), 30, "everything of %s acknowledged by its township" % OLD)
-    net.stop(OLD)
-    switch(net, OLD, NEW, random.Random(int(os.environ.get("CN_SEED", "15"))))
-
-    m = poll(net, lambda: ((move_of(net, county, OLD) or {}).get("state") == "complete",
-                           move_of(net, county, OLD)), 60, "the move complete at the county")
+    rng = random.Random(int(os.environ.get("CN_SEED", "15")))
+    m = drain_and_switch(net, county, OLD, NEW, rng, "the move complete at the county")
     steps = {s["step"]: s for s in m["steps"]}
     check(steps["old"]["records"] == steps["switched"]["records"] == steps["new"]["records"]
           == m["records_here"] == 3 and m["records_old_here"] == 0, m)
