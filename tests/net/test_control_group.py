@@ -41,6 +41,27 @@ def start_all(argvs):
                              stderr=subprocess.PIPE, text=True) for a in argvs]
 
 
+def wait_connected(net, node_id, procs):
+    """Polls until the commands have connected to the stopped node's control socket: the
+    kernel queues each connection in the socket's backlog (in /proc/net/unix: the socket's
+    path, no inode yet). Done when at least one per command still running is queued and
+    none has come for half a second (each command also makes one to probe that the node
+    listens, node/control.c `listening`, and one that the CLI refuses itself makes fewer)."""
+    path = os.path.join(net.dir, node_id, "data", "control.sock")
+    last = {"k": -1, "at": time.monotonic()}
+
+    def settled():
+        with open("/proc/net/unix") as f:
+            k = sum(1 for line in f if line.split()[-1:] == [path] and line.split()[6] == "0")
+        running = sum(1 for p in procs if p.poll() is None)
+        now = time.monotonic()
+        if k != last["k"]:
+            last["k"], last["at"] = k, now
+        return (k >= running and now - last["at"] >= 0.5,
+                "%d connections queued, %d commands running" % (k, running))
+    poll(net, settled, 30, "the commands connected to %s's control socket" % node_id)
+
+
 def finish(procs, timeout=60):
     """(returncode, stdout, stderr) of each, bounded in time."""
     out = []
@@ -69,7 +90,7 @@ def queued_issues(net):
     before = counter(net, COUNTY, "grouped_writes")
     with Stopped(net, COUNTY) as s:
         procs = start_all(argvs)
-        time.sleep(1.0)  # let every command connect and send while the county is stopped
+        wait_connected(net, COUNTY, procs)
         s.resume()
         res = finish(procs)
     ids = []
@@ -117,7 +138,7 @@ def queued_acks(net, ids):
     argvs = [[net.carenet, "ack", did, "-c", net.cfg(v), "--state", "done"] for did in ids[:8]]
     with Stopped(net, v) as s:
         procs = start_all(argvs)
-        time.sleep(1.0)
+        wait_connected(net, v, procs)
         s.resume()
         res = finish(procs)
     for rc, so, se in res:
