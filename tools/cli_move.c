@@ -262,8 +262,8 @@ static const Carenet__MoveStepView *step_of(const Carenet__MoveView *m, const ch
 	return NULL;
 }
 
-/* complete, mismatch, switched, issued; *agree: the counts are equal. */
-static const char *move_state(const Carenet__MoveView *m, int *agree, const char **zh)
+/* complete, mismatch, switched, issued; *agree: the counts are equal (cli.h). */
+const char *move_state(const Carenet__MoveView *m, int *agree, const char **zh)
 {
 	const Carenet__MoveStepView *o = step_of(m, "old"), *s = step_of(m, "switched"),
 	                            *n = step_of(m, "new");

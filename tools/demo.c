@@ -37,7 +37,6 @@
 
 #define DEMO_RUN_MAX 2000 /* nodes started at once; larger: --setup-only */
 #define DEMO_POLL_MS 300  /* control request timeout while polling */
-#define DEMO_STOP_SECS 10 /* SIGTERM grace before SIGKILL */
 
 static volatile sig_atomic_t demo_signal; /* count of SIGINT/SIGTERM received */
 
@@ -83,9 +82,12 @@ static const struct args_cmd demo_cmd = {
     "sees every hop and its deadline (report show); a second report, whose township\n"
     "stays silent past reports.ack_urgent, escalates itself to the county. The\n"
     "county checks itself against the Ministry's demonstration-county standard\n"
-    "(compliance, an HTML report in DIR), and its web page (carenet web, a\n"
-    "separate keyless process; user demo, password in DIR/web-password) is served\n"
-    "on a free loopback port while the network runs.\n"
+    "(compliance, an HTML report in DIR). Then the second village moves to the\n"
+    "other township (区划调整: move, a new identity enrolled over its data, its\n"
+    "node stopped, move apply, started under the new id; move status complete;\n"
+    "the old certificate revoked). Its web page (carenet web, a separate keyless\n"
+    "process; user demo, password in DIR/web-password) is then served on a free\n"
+    "loopback port while the network runs.\n"
     "\n"
     "The nodes it starts run test clocks (test_clock = true; the county:\n"
     "deadline.remind \"5m\", auto_rectify, rectify_hours 1), which the scenario\n"
@@ -105,7 +107,8 @@ static const struct args_cmd demo_cmd = {
     "bulletin from the counties' roll-ups; then its web page is served.\n",
     demo_opts,
     "Files: DIR/ca-root (root CA, scope " DEMO_ROOT_SCOPE "), DIR/ca-" DEMO_COUNTY " (county CA),\n"
-    "DIR/<id>/node.cfg and DIR/<id>/node.log for every node, DIR/setup-logs/,\n"
+    "DIR/<id>/node.cfg and DIR/<id>/node.log for every node (the moved village's\n"
+    "data stays in DIR/<old id>/data), DIR/setup-logs/,\n"
     "DIR/activity-record-<id>.txt (the scenario's evidence file),\n"
     "DIR/ledger-child-<id>.csv (each village's imported ledger, fictional children).\n"
     "Exit: 0 the network came up, played the scenario and stopped cleanly (or was\n"
@@ -247,7 +250,7 @@ static int demo_load_configs(struct demo *d)
 	return 0;
 }
 
-static pid_t demo_spawn(struct demo_node *nd, const char *exe)
+pid_t demo_spawn(struct demo_node *nd, const char *exe)
 {
 	char log[PATH_MAX];
 	pid_t pid, self = getpid();
@@ -280,7 +283,7 @@ static pid_t demo_spawn(struct demo_node *nd, const char *exe)
 	return pid;
 }
 
-static void demo_describe_exit(int wstatus, char *out, size_t outlen)
+void demo_describe_exit(int wstatus, char *out, size_t outlen)
 {
 	if (WIFEXITED(wstatus))
 		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(wstatus));
@@ -633,7 +636,8 @@ static int demo_scenario_check(void *arg)
  * stopped the demo, which then stops the network as usual. */
 static int demo_scenario(struct demo *d)
 {
-	struct demo_scenario_env env = {.dir = d->dir, .n = d->n, .check = demo_scenario_check};
+	struct demo_scenario_env env = {.dir = d->dir, .n = d->n, .check = demo_scenario_check,
+	                                .stop = demo_stop_one, .start_as = demo_start_as};
 	struct demo_office *offices = calloc(d->n, sizeof(*offices));
 	int rc;
 
@@ -646,8 +650,16 @@ static int demo_scenario(struct demo *d)
 	}
 	env.offices = offices;
 	env.arg = d;
+	d->offices = offices;
 	rc = d->province ? demo_province_run(&env) : demo_scenario_run(&env);
+	d->offices = NULL;
 	free(offices);
+	if (!d->province && rc == 0 && !demo_signal) { /* a village moved (step 14) */
+		demo_reorder(d);
+		demo_poll(d);
+		printf("\n网络现状 The network now:\n");
+		demo_print_tree(d, stdout);
+	}
 	if (rc < 0 && demo_signal) {
 		fprintf(stderr, "demo: interrupted during the scenario\n");
 		return 0;

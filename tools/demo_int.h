@@ -29,6 +29,10 @@
 #define DEMO_PREFECTURE "5301"
 #define DEMO_PREFECTURE_NAME "示范州民政局 Prefecture (demo)"
 
+#define DEMO_STOP_SECS 10 /* SIGTERM grace before SIGKILL */
+
+struct demo_office; /* demo_scenario.h */
+
 struct demo_node {
 	char id[PKI_ID_MAX];
 	char name[PKI_NAME_MAX];
@@ -59,6 +63,7 @@ struct demo {
 	size_t links; /* n - 1 */
 	char root_sha[65]; /* the root certificate's SHA-256: every node enrolls with it */
 	pid_t web_pid;     /* the county's `carenet web`, > 0 while running */
+	struct demo_office *offices; /* the scenario's view of the nodes, while it plays */
 };
 
 /* demo_setup.c */
@@ -79,6 +84,16 @@ int demo_setup(struct demo *d);
 void demo_print_setup_only(const struct demo *d);
 /* Prints the last lines of a log file on stderr. */
 void demo_tail(const char *path, int lines);
+
+/* demo.c: a node's process, its log DIR/<id>/node.log; how it ended, in words. */
+pid_t demo_spawn(struct demo_node *nd, const char *exe);
+void demo_describe_exit(int wstatus, char *out, size_t outlen);
+
+/* demo_swap.c: the scenario's env->stop and env->start_as (demo_scenario.h),
+ * and, after a move, the nodes sorted back into tree order (county mode). */
+int demo_stop_one(void *arg, size_t i);
+int demo_start_as(void *arg, size_t i, const char *new_id, const char *dir);
+void demo_reorder(struct demo *d);
 
 /* demo_web.c: the county's web page on a free loopback port, an account
  * `demo` (password in DIR/web-password); stopped with the network. */

@@ -20,7 +20,9 @@
  * village sees the hops; the last village files another that its township
  * leaves alone, the clocks move 61 minutes and the county holds it
  * escalated. Step 13 (demo_compliance.c): the county against mca-2018-demo,
- * with the HTML report written to DIR.
+ * with the HTML report written to DIR. Step 14 (demo_move.c): the second
+ * village moves to another township (区划调整), switches to its new id and
+ * the county's `move status` shows the hand-over complete.
  *
  * demo_scenario_configure() appends what the scenario needs to a freshly
  * enrolled node.cfg, once (the loader refuses duplicate keys): test_clock
@@ -54,6 +56,11 @@ struct demo_scenario_env {
 	/* Called between polls: 0 to go on, negative to end the scenario with
 	 * that error (a node died, a signal came). */
 	int (*check)(void *arg);
+	/* Step 14 (a village moves): stops offices[i]'s node and waits for its clean
+	 * exit; starts the identity enrolled in dir (DIR/<new_id>, its node.cfg) in
+	 * its place, offices[i] then naming it. 0, or an error already printed. */
+	int (*stop)(void *arg, size_t i);
+	int (*start_as)(void *arg, size_t i, const char *new_id, const char *dir);
 	void *arg;
 };
 

@@ -42,6 +42,12 @@ struct scen {
 		uint64_t filed_us, county_ms;       /* when filed; seen at the county after */
 		char late[64];                      /* step 12's report, escalated */
 	} rep;
+	struct {                                    /* step 14: the village that moves */
+		const struct demo_office *v;
+		char old[16], nw[16];               /* its id before and after */
+		char old_cfg[4096], old_data[4096]; /* OLD's node.cfg and data_dir */
+		char dir[4096], ca[4096];           /* DIR/<NEW>; the county's CA */
+	} mv;
 };
 
 /* demo_scenario.c: one control exchange with an office (quiet: no error
@@ -71,5 +77,9 @@ int rp_run(struct scen *s);
 
 /* demo_compliance.c: step 13 (the county against mca-2018-demo). */
 int dc_run(struct scen *s);
+
+/* demo_move.c: step 14 (a village moves to another township, 区划调整);
+ * nothing when env->stop or env->start_as is NULL. */
+int mv_run(struct scen *s);
 
 #endif

@@ -292,6 +292,45 @@ def check_later(net, out, villages):
           (first.group(1), late.group(1), web.group(1)))
 
 
+MOVE = ("第14步 区划调整：一个村迁入另一乡镇，儿童、任务与历史随迁  "
+        "Step 14: a village moves to another township: its children, tasks and history go with it")
+
+
+def check_move(net, out, villages):
+    """Step 14: the second village moves to the lowest free code under the other township;
+    the county's `move status` shows every step with equal counts and the move complete;
+    the node runs under the new id (its log says so), OLD's certificate is revoked, and the
+    demo's tree ends with the new id under the new township."""
+    old = villages[1]
+    new = "530102002%03d" % (VILLAGES + 1)
+    check(out.count("== %s ==" % MOVE) == 1 and
+          out.index("== %s ==" % MOVE) > out.index("== %s ==" % LATER[-1]),
+          "the demo's output lacks step 14 after step 13")
+    step = out[out.index("== %s ==" % MOVE):]
+    check("$ carenet move %s %s -c " % (old, new) in step, "step 14 does not move %s to %s:\n%s"
+          % (old, new, step[:2000]))
+    status = step[step.index("$ carenet move status"):step.index("$ carenet ca revoke")]
+    rows = re.findall(r"^%s +%s +complete \S+ +(\S+(?: \S+)?) +(old|ready|switched|new|held) +"
+                      r"(\d+) " % (old, new), status, re.M)
+    steps = {s: int(n) for _, s, n in rows}
+    check(set(steps) == {"old", "ready", "switched", "new", "held"} and
+          steps["old"] == steps["switched"] == steps["new"] == steps["held"] > 0,
+          "step 14: the county's move status is not complete with equal counts:\n%s" % status)
+    with open(os.path.join(net.dir, new, "node.log"), errors="replace") as f:
+        log = f.read()
+    check("this office is now " + new in log, "the moved node's log does not name %s" % new)
+    check("revocation list published: 1 revoked" in step,
+          "step 14: OLD's certificate not revoked:\n%s" % step[-1500:])
+    tree = out[out.index("网络现状 The network now:"):].split("\n\n")[0]
+    lines = [ln for ln in tree.splitlines() if re.search(r"\d{9}", ln)]
+    ids = [re.search(r"(\d{6,12})", ln).group(1) for ln in lines]
+    check(old not in ids and new in ids and ids.index(new) > ids.index(new[:9]) and
+          re.search(r"└─ %s .* up" % new, tree),
+          "the tree after the move does not show %s, up, under %s:\n%s" % (new, new[:9], tree))
+    print("demo: %s moved to %s, complete with %d records on every side" % (
+        old, new, steps["old"]))
+
+
 def check_help_and_setup_only(net):
     r = run_cli([net.carenet, "demo", "--help"])
     check(r.returncode == 0 and "--no-scenario" in r.stdout and "test_clock" in r.stdout,
@@ -372,6 +411,7 @@ def test(net, args):
     check_scenario(net, out, [i for i in ids if len(i) == 12])
     check_records(net, out, err, [i for i in ids if len(i) == 12])
     check_later(net, out, [i for i in ids if len(i) == 12])
+    check_move(net, out, [i for i in ids if len(i) == 12])
 
 
 if __name__ == "__main__":
