@@ -237,6 +237,35 @@ class Browser:
         self.d.quit()
 
 
+def add_users(net, node, users):
+    """carenet user add NAME --role ROLE at node for each (name, role), password PASSWORD."""
+    pw = os.path.join(net.dir, "pw")
+    with open(pw, "w") as f:
+        f.write(PASSWORD + "\n")
+    for name, role in users:
+        cn(net, "user", "add", name, "--role", role, "--password-file", pw, "-c", net.cfg(node))
+
+
+def with_web(net, args, node, fn):
+    """Starts carenet web for node on a free port and, once it answers, calls
+    fn(web, browser) with a headless Chromium (screenshots in DIR/screenshots and
+    --screenshots); then quits the browser and stops the web process, which must
+    exit 0 on SIGTERM."""
+    web = Web(net, node, free_port(), False)
+    b = None
+    shots = [os.path.join(net.dir, "screenshots")] + ([args.screenshots]
+                                                      if args.screenshots else [])
+    try:
+        net.wait_for(web.up, 30, "carenet web for %s answering" % node)
+        b = Browser(shots)
+        fn(web, b)
+    finally:
+        if b:
+            b.quit()
+        code = web.stop()
+    check(code == 0, "carenet web on SIGTERM exited %s" % code)
+
+
 # ---- the test ----
 
 def refuse_non_loopback(net, village):

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
 from harness import check  # noqa: E402
 from ops import cn, cn_json, inbox, make_inspector, poll  # noqa: E402
-from test_web import PASSWORD, Browser, Http, Web, free_port, text_of  # noqa: E402
+from test_web import PASSWORD, Http, Web, add_users, free_port, text_of, with_web  # noqa: E402
 
 STD = "mca-2018-demo"
 IND = "rights.edu.needs"  # mode I in STD
@@ -155,31 +155,17 @@ def test(net, args):
     poll(net, lambda: (bool([e for e in inbox(net, village)
                              if e["kind"] == "rectification"]), None), 30,
          "the rectification order of %s at %s" % (fid, village))
-    pw = os.path.join(net.dir, "pw")
-    with open(pw, "w") as f:
-        f.write(PASSWORD + "\n")
     for node in (county, village):
-        cn(net, "user", "add", "vic", "--role", "viewer", "--password-file", pw, "-c",
-           net.cfg(node))
-    web = Web(net, county, free_port(), False)
-    b = None
-    shots = [os.path.join(net.dir, "screenshots")] + ([args.screenshots]
-                                                      if args.screenshots else [])
-    try:
-        net.wait_for(web.up, 30, "carenet web for the county answering")
+        add_users(net, node, (("vic", "viewer"),))
+
+    def pages(web, b):
         printable(web)
-        b = Browser(shots)
         b.login(web.base, "vic", PASSWORD)
         indicators_page(net, b, web, county)
         order = findings_page(net, b, web, county, village)
         print_media(b, web)
         village_page(net, village, order, fid)
-    finally:
-        if b:
-            b.quit()
-        code = web.stop()
-    check(code == 0, "carenet web on SIGTERM exited %s" % code)
-
+    with_web(net, args, county, pages)
 
 if __name__ == "__main__":
     sys.exit(test_web.cli(test, __doc__))

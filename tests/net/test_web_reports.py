@@ -25,8 +25,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
 from harness import check  # noqa: E402
-from ops import cn, cn_json, issue  # noqa: E402
-from test_web import PASSWORD, Browser, Http, Web, free_port, text_of  # noqa: E402
+from ops import cn_json, issue  # noqa: E402
+from test_web import PASSWORD, Http, add_users, text_of, with_web  # noqa: E402
 
 STANDARD = "mca-2018-demo"
 
@@ -114,31 +114,16 @@ def test(net, args):
     net.start_all()
     net.wait_for(net.all_links_up, 60, "every link up")
     issue(net, county, village, "月报测试 monthly test")
-    pw = os.path.join(net.dir, "pw")
-    with open(pw, "w") as f:
-        f.write(PASSWORD + "\n")
-    for name, role in (("sue", "supervisor"), ("vic", "viewer")):
-        cn(net, "user", "add", name, "--role", role, "--password-file", pw, "-c",
-           net.cfg(county))
-    web = Web(net, county, free_port(), False)
-    b = None
-    shots = [os.path.join(net.dir, "screenshots")] + ([args.screenshots]
-                                                      if args.screenshots else [])
+    add_users(net, county, (("sue", "supervisor"), ("vic", "viewer")))
     month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
-    try:
-        net.wait_for(web.up, 30, "carenet web for the county answering")
+
+    def pages(web, b):
         not_signed_in(web)
-        b = Browser(shots)
         b.login(web.base, "sue", PASSWORD)
         compliance_page(net, b, web, county)
         bulletin_page(net, b, web, county, month)
         escaping_and_viewer(web, month)
-    finally:
-        if b:
-            b.quit()
-        code = web.stop()
-    check(code == 0, "carenet web on SIGTERM exited %s" % code)
-
+    with_web(net, args, county, pages)
 
 if __name__ == "__main__":
     sys.exit(test_web.cli(test, __doc__))
