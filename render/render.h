@@ -61,6 +61,15 @@ void render_province_bulletin_html(const Carenet__BulletinReply *b,
                                    const Carenet__ProvinceReply *p, FILE *f);
 
 /* HTML-escaped text (< > & "); the page's head (inline CSS for A4) up to <body>. */
+/* render_move.c: a move's state (区划调整) from what its holder saw: complete
+ * (the old township's, the village's and the new township's record counts
+ * agree and nothing is left under the old id here), handing over, mismatch,
+ * switched, ready (both townships hold it), issued; its Chinese in *zh;
+ * *agree: the three counts are equal. render_move_step: the step named, or
+ * NULL. */
+const char *render_move_state(const Carenet__MoveView *m, int *agree, const char **zh);
+const Carenet__MoveStepView *render_move_step(const Carenet__MoveView *m, const char *step);
+
 void render_esc(FILE *f, const char *s);
 void render_head(FILE *f, const char *title);
 

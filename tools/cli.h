@@ -106,9 +106,4 @@ int cli_evidence(const char *path, Carenet__Evidence *e, uint8_t hash[32]);
 int cli_doc_attach(const char *prog, const struct config *cfg, const char *path,
                    const char *record, Carenet__ControlReply **rep);
 
-/* A move's state as `carenet move status` shows it (cli_move.c): complete,
- * handing over, mismatch, switched, ready, issued; its Chinese in *zh;
- * *agree: the old, switched and new steps' counts are equal. */
-const char *move_state(const Carenet__MoveView *m, int *agree, const char **zh);
-
 #endif

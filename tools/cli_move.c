@@ -20,6 +20,7 @@
 #include "moved.h"
 #include "node.h"
 #include "outbox.h"
+#include "render.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -254,32 +255,6 @@ static const struct args_cmd status_cmd = {
     "while a move is not complete.\n",
     status_opts, NULL};
 
-static const Carenet__MoveStepView *step_of(const Carenet__MoveView *m, const char *step)
-{
-	for (size_t i = 0; i < m->n_steps; i++)
-		if (!strcmp(m->steps[i]->step, step))
-			return m->steps[i];
-	return NULL;
-}
-
-/* complete, mismatch, switched, issued; *agree: the counts are equal (cli.h). */
-const char *move_state(const Carenet__MoveView *m, int *agree, const char **zh)
-{
-	const Carenet__MoveStepView *o = step_of(m, "old"), *s = step_of(m, "switched"),
-	                            *n = step_of(m, "new");
-
-	*agree = o && s && n && o->records == s->records && s->records == n->records;
-	if (*agree && m->records_old_here == 0)
-		return *zh = "已完成", "complete";
-	if (o && s && n)
-		return *zh = "不一致", *agree ? "handing over" : "mismatch";
-	if (s)
-		return *zh = "已切换", "switched";
-	if (o && step_of(m, "ready"))
-		return *zh = "待切换", "ready";
-	return *zh = "已发布", "issued";
-}
-
 static void status_json(const Carenet__ControlReply *rep)
 {
 	struct json j;
@@ -290,7 +265,7 @@ static void status_json(const Carenet__ControlReply *rep)
 		const Carenet__MoveView *m = rep->moves[i];
 		const char *zh, *st;
 		int agree;
-		st = move_state(m, &agree, &zh);
+		st = render_move_state(m, &agree, &zh);
 		json_obj_begin(&j, NULL);
 		json_str(&j, "id", m->id);
 		json_str(&j, "old", m->old_id);
@@ -339,7 +314,7 @@ static void status_rows(const Carenet__ControlReply *rep, const char *tz, int cs
 		const Carenet__MoveView *m = rep->moves[i];
 		const char *zh, *st;
 		int agree;
-		st = move_state(m, &agree, &zh);
+		st = render_move_state(m, &agree, &zh);
 		for (size_t k = 0; k <= m->n_steps; k++) {
 			const Carenet__MoveStepView *s = k < m->n_steps ? m->steps[k] : NULL;
 			char nrec[24], nst[24], at[32];
@@ -396,7 +371,7 @@ static int move_status(int argc, char **argv)
 		for (size_t i = 0; i < rep->n_moves && rc == 0; i++) {
 			int agree;
 			const char *zh;
-			if (strcmp(move_state(rep->moves[i], &agree, &zh), "complete") != 0)
+			if (strcmp(render_move_state(rep->moves[i], &agree, &zh), "complete") != 0)
 				rc = CN_EINVAL; /* exit 1: not complete */
 		}
 	}

@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "demo_scenario_int.h"
 #include "err.h"
+#include "render.h"
 #include "roles.h"
 
 #define MV_STEP 14
@@ -43,7 +44,7 @@ static int mv_state_at(struct scen *s, const struct demo_office *o, const char *
 	if ((rc = mv_status(o, &rep)) == 0)
 		for (size_t i = 0; i < rep->n_moves; i++)
 			if (!strcmp(rep->moves[i]->old_id, s->mv.old))
-				st = move_state(rep->moves[i], &agree, &zh);
+				st = render_move_state(rep->moves[i], &agree, &zh);
 	if (rc)
 		snprintf(s->seen, sizeof(s->seen), "%s: %s", o->id, cn_strerror(rc));
 	else

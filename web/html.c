@@ -259,6 +259,7 @@ void page_begin(struct page *pg, const char *title_zh, const char *title_en)
 		nav_item(pg, "/compliance", "合规评估", "Compliance");
 		nav_item(pg, "/bulletin", "月通报", "Bulletin");
 		nav_item(pg, "/inspection", "督导检查", "Inspection");
+		nav_item(pg, "/moves", "区划调整", "Moves");
 	}
 	buf_htmlf(b, "<li><a href=\"?lang=%s\" lang=\"%s\">%s</a></li></ul></nav></header>",
 	          pg->en ? "zh" : "en", pg->en ? "zh-CN" : "en", pg->en ? "中文" : "English");

@@ -316,6 +316,8 @@ static const struct route routes[] = {
     {"/bulletin", page_bulletin, NULL, NULL},
     {"/bulletin/report", page_bulletin_report, NULL, NULL},
     {"/inspection", page_inspection, NULL, NULL},
+    {"/moves", page_moves, NULL, NULL},
+    {"/move", NULL, page_move, "/moves"},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/records/import", NULL, page_record_import, "/records"},
     {"/logout", NULL, do_logout, "/"},

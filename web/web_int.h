@@ -238,6 +238,10 @@ void page_reports(struct page *pg);     /* list, and the filing form */
 void page_report_file(struct page *pg); /* POST */
 void page_report(struct page *pg);      /* one: hops and steps */
 void page_report_step(struct page *pg); /* POST */
+/* pages_moves.c: the moves held here (区划调整); at a county a supervisor's
+ * POST /move decides one. */
+void page_moves(struct page *pg);
+void page_move(struct page *pg); /* POST */
 /* Open, overdue and escalated reports held here. */
 void reports_count(struct page *pg, size_t *open, size_t *late, size_t *escalated);
 /* Compliance and the monthly bulletin (pages_compliance.c): each a page in

@@ -142,7 +142,7 @@ def test(net, args):
     pages = {
         county: ["/", "/inbox", "/directives", "/directive?id=" + did, "/records?type=child",
                  "/reports", "/compliance", "/bulletin", "/inspection", "/compliance/report",
-                 "/bulletin/report"],
+                 "/bulletin/report", "/moves"],
         village: ["/", "/inbox", "/records?type=child", "/records/edit?id=" + child,
                   "/reports", "/report?id=" + rid, "/inspection"],
     }

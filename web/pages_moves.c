@@ -1,0 +1,183 @@
+/*
+ * pages_moves: /moves, the moves of villages (区划调整) this node holds, as
+ * `carenet move status` shows them (move_status): each move's state in words
+ * (render_move_state), the steps its holder saw with their counts, and, at
+ * the county, the records it holds under the new id and the old one. At a
+ * county a supervisor also decides a move (`carenet move OLD NEW`, the POST
+ * /move): the node checks the ids and refuses with its reason. The switch
+ * itself (`carenet move apply`) needs the village's node stopped and stays
+ * a command at the village (certs/README.md, "Moving a village").
+ */
+#include "web_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+#define WRITE_MS 30000
+#define READ_MS 5000
+
+static const char *step_zh(const char *step)
+{
+	static const char *const names[][2] = {{"old", "原乡镇移交"},
+	                                       {"ready", "新乡镇就绪"},
+	                                       {"switched", "村已切换"},
+	                                       {"new", "新乡镇接收"}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(names[i][0], step))
+			return names[i][1];
+	return step;
+}
+
+/* What the operators do next, by the state (certs/README.md, "Moving a village"). */
+static void next_step(struct page *pg, const Carenet__MoveView *m, const char *st)
+{
+	if (!strcmp(st, "issued"))
+		buf_htmlf(&pg->out, "<p class=\"hint\">%s</p>",
+		          TX(pg, "等待原乡镇、新乡镇和该村收到。",
+		             "Waiting for both townships and the village to hold it."));
+	else if (!strcmp(st, "ready"))
+		buf_htmlf(&pg->out,
+		          "<p class=\"hint\">%s <code>carenet move apply -c %s/node.cfg --old "
+		          "%s/node.cfg</code></p>",
+		          TX(pg, "下一步：县里签发新编码证书；村里在乡镇确认全部收到后停机，执行",
+		             "Next: the county's CA issues the new id; once its township has "
+		             "acknowledged everything, the village stops its node and runs"),
+		          m->new_id, m->old_id);
+	else if (!strcmp(st, "switched") || !strcmp(st, "handing over"))
+		buf_htmlf(&pg->out, "<p class=\"hint\">%s</p>",
+		          TX(pg, "村已切换，等待新乡镇接收全部记录。",
+		             "The village has switched; waiting for its records at the new township."));
+	else if (!strcmp(st, "complete"))
+		buf_htmlf(&pg->out, "<p class=\"hint\">%s <code>carenet ca revoke --id %s --reason "
+		          "affiliationChanged</code></p>",
+		          TX(pg, "移交完成，可吊销原编码证书：", "Handed over: revoke the old id's certificate:"),
+		          m->old_id);
+	else
+		buf_htmlf(&pg->out, "<p class=\"hint late\">%s</p>",
+		          TX(pg, "各方记录数不一致：请查看原乡镇、新乡镇和该村的日志。",
+		             "The counts disagree: see the logs of both townships and the village."));
+}
+
+static void move_table(struct page *pg, const Carenet__MoveView *m)
+{
+	const char *zh, *st = render_move_state(m, &(int){0}, &zh);
+	char at[32];
+
+	web_time(pg->w, m->at, at, sizeof(at));
+	buf_htmlf(&pg->out,
+	          "<section><h2>%s → %s</h2><p>%s: <strong%s>%s %s</strong> · %s %s",
+	          m->old_id, m->new_id, TX(pg, "状态", "State"),
+	          !strcmp(st, "mismatch") ? " class=\"late\"" : "", zh, st,
+	          TX(pg, "决定于", "decided"), at);
+	if (m->records_here || m->records_old_here)
+		buf_htmlf(&pg->out, " · %s %llu, %s %llu", TX(pg, "本级新编码下记录", "records here under the new id"),
+		          (unsigned long long)m->records_here,
+		          TX(pg, "原编码下记录", "under the old id"),
+		          (unsigned long long)m->records_old_here);
+	buf_htmlf(&pg->out,
+	          "</p><div class=\"scroll\"><table><caption>%s</caption><thead><tr>"
+	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th></tr></thead><tbody>",
+	          TX(pg, "各方报告的步骤", "The steps each side reported"), TX(pg, "单位", "Office"),
+	          TX(pg, "步骤", "Step"), TX(pg, "记录", "Records"),
+	          TX(pg, "状态回执", "Statuses"), TX(pg, "时间", "At"));
+	for (size_t k = 0; k < m->n_steps; k++) {
+		const Carenet__MoveStepView *s = m->steps[k];
+
+		web_time(pg->w, s->at, at, sizeof(at));
+		buf_htmlf(&pg->out,
+		          "<tr><td>%s</td><td>%s %s</td><td>%llu</td><td>%llu</td><td>%s</td></tr>",
+		          s->office[0] ? s->office : TX(pg, "本级", "here"), step_zh(s->step),
+		          s->step, (unsigned long long)s->records, (unsigned long long)s->statuses,
+		          at);
+	}
+	if (!m->n_steps)
+		buf_htmlf(&pg->out, "<tr><td colspan=\"5\">%s</td></tr>", TX(pg, "无", "None"));
+	buf_puts(&pg->out, "</tbody></table></div>");
+	next_step(pg, m, st);
+	buf_puts(&pg->out, "</section>");
+}
+
+/* The form; on a refused POST preset with what was sent, to correct. */
+static void move_form(struct page *pg, const char *old, const char *nw)
+{
+	buf_htmlf(&pg->out, "<h2>%s</h2><form method=\"post\" action=\"/move\">",
+	          TX(pg, "决定一个村的迁移", "Decide a village's move"));
+	page_csrf(pg);
+	buf_htmlf(
+	    &pg->out,
+	    "<label for=\"old\">%s</label><input type=\"text\" id=\"old\" name=\"old\" required "
+	    "inputmode=\"numeric\" maxlength=\"12\" placeholder=\"530102001003\" value=\"%s\">"
+	    "<label for=\"new\">%s</label><input type=\"text\" id=\"new\" name=\"new\" required "
+	    "inputmode=\"numeric\" maxlength=\"12\" placeholder=\"530102002007\" value=\"%s\" "
+	    "aria-describedby=\"new-hint\"><p id=\"new-hint\" class=\"hint\">%s</p>"
+	    "<button type=\"submit\">%s</button></form>",
+	    TX(pg, "村的现编码", "The village's id now"), old ? old : "", TX(pg, "新编码", "Its new id"),
+	    nw ? nw : "",
+	    TX(pg, "新编码在本县某乡镇之下，未被使用；之后由村里停机执行 carenet move apply。",
+	       "Under a township of this county, not in use. The village then stops its node and "
+	       "runs carenet move apply."),
+	    TX(pg, "决定迁移", "Decide the move"));
+}
+
+void page_moves(struct page *pg)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	int county = 0;
+
+	page_begin(pg, "区划调整", "Moves");
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+	if (web_call(pg, &req, READ_MS, &rep) == 0 && rep->status)
+		county = !strcmp(rep->status->role, "county");
+	carenet__control_reply__free_unpacked(rep, NULL);
+	rep = NULL;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE_STATUS, NULL);
+	if (web_call(pg, &req, READ_MS, &rep) == 0) {
+		for (size_t i = 0; i < rep->n_moves; i++)
+			move_table(pg, rep->moves[i]);
+		if (!rep->n_moves)
+			buf_htmlf(&pg->out, "<p>%s</p>",
+			          TX(pg, "本级没有迁移记录。", "No move is held here."));
+	}
+	carenet__control_reply__free_unpacked(rep, NULL);
+	if (county && pg->s && pg->s->role >= WR_SUPERVISOR)
+		move_form(pg, NULL, NULL);
+	page_end(pg);
+}
+
+void page_move(struct page *pg)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__MoveRequest q = CARENET__MOVE_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	const char *old = form_get(pg->form, "old"), *nw = form_get(pg->form, "new");
+
+	if (!page_may(pg, WR_SUPERVISOR))
+		return;
+	page_begin(pg, "决定迁移", "Decide a move");
+	if (!old || !nw || !old[0] || !nw[0]) {
+		pg->status = 400;
+		page_note(pg, "error",
+		          TX(pg, "请填写村的现编码和新编码。", "Give the village's id and its new id."));
+	} else {
+		q.old_id = (char *)old;
+		q.new_id = (char *)nw;
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE, &q);
+		if (web_call(pg, &req, WRITE_MS, &rep) == 0)
+			page_note(pg, "ok",
+			          TX(pg, "已决定：两个乡镇和该村收到后，村里停机执行 carenet move apply。",
+			             "Decided. Once both townships and the village hold it, the village "
+			             "stops its node and runs carenet move apply."));
+		else
+			pg->status = 422;
+	}
+	if (pg->status != 200)
+		move_form(pg, old, nw);
+	buf_htmlf(&pg->out, "<p><a href=\"/moves\">%s</a></p>", TX(pg, "返回", "Back"));
+	carenet__control_reply__free_unpacked(rep, NULL);
+	page_end(pg);
+}
