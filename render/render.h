@@ -69,6 +69,9 @@ void render_province_bulletin_html(const Carenet__BulletinReply *b,
  * NULL. */
 const char *render_move_state(const Carenet__MoveView *m, int *agree, const char **zh);
 const Carenet__MoveStepView *render_move_step(const Carenet__MoveView *m, const char *step);
+/* What the operators do next at state st (certs/README.md, "Moving a village"), in
+ * Chinese (zh) or English, plain text with the command lines (the ids filled in). */
+void render_move_next(const Carenet__MoveView *m, const char *st, int zh, char *out, size_t len);
 
 void render_esc(FILE *f, const char *s);
 void render_head(FILE *f, const char *title);

@@ -3,6 +3,7 @@
  * and the web's /moves page show it, from the node's MoveView: which steps
  * the holder has seen and whether their counts agree.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "render.h"
@@ -31,4 +32,35 @@ const char *render_move_state(const Carenet__MoveView *m, int *agree, const char
 	if (o && render_move_step(m, "ready"))
 		return *zh = "待切换", "ready";
 	return *zh = "已发布", "issued";
+}
+
+void render_move_next(const Carenet__MoveView *m, const char *st, int zh, char *out, size_t len)
+{
+	if (!strcmp(st, "issued"))
+		snprintf(out, len, "%s",
+		         zh ? "等待原乡镇、新乡镇和该村收到。"
+		            : "Waiting for both townships and the village to hold it.");
+	else if (!strcmp(st, "ready"))
+		snprintf(out, len,
+		         zh ? "下一步：县里签发新编码证书；村里在乡镇确认全部收到后停机，执行 "
+		              "carenet move apply -c %s/node.cfg --old %s/node.cfg"
+		            : "Next: the county's CA issues the new id; once its township has "
+		              "acknowledged everything, the village stops its node and runs "
+		              "carenet move apply -c %s/node.cfg --old %s/node.cfg",
+		         m->new_id, m->old_id);
+	else if (!strcmp(st, "switched") || !strcmp(st, "handing over"))
+		snprintf(out, len, "%s",
+		         zh ? "村已切换，等待新乡镇接收全部记录。"
+		            : "The village has switched; waiting for its records at the new township.");
+	else if (!strcmp(st, "complete"))
+		snprintf(out, len,
+		         zh ? "移交完成，可吊销原编码证书：carenet ca revoke --id %s --reason "
+		              "affiliationChanged"
+		            : "Handed over: revoke the old id's certificate: carenet ca revoke --id %s "
+		              "--reason affiliationChanged",
+		         m->old_id);
+	else
+		snprintf(out, len, "%s",
+		         zh ? "各方记录数不一致：请查看原乡镇、新乡镇和该村的日志。"
+		            : "The counts disagree: see the logs of both townships and the village.");
 }

@@ -252,7 +252,9 @@ static const struct args_cmd status_cmd = {
     "re-sent), \"new\" (the new township's records of NEW after the switch).\n"
     "complete 已完成 when the three counts agree (what the old parent held is\n"
     "what the new one holds) and the county holds them all under NEW; exit 1\n"
-    "while a move is not complete.\n",
+    "while a move is not complete. Under the table, one line per move says\n"
+    "what the operators do next (the move apply command at ready, the\n"
+    "revocation once complete).\n",
     status_opts, NULL};
 
 static void status_json(const Carenet__ControlReply *rep)
@@ -339,6 +341,16 @@ static void status_rows(const Carenet__ControlReply *rep, const char *tz, int cs
 	if (!csv) {
 		table_print(&t, stdout);
 		printf(cli_zh() ? "(%zu 项迁移)\n" : "(%zu moves)\n", rep->n_moves);
+		for (size_t i = 0; i < rep->n_moves; i++) {
+			const Carenet__MoveView *m = rep->moves[i];
+			const char *zh;
+			char next[512];
+			int agree;
+
+			render_move_next(m, render_move_state(m, &agree, &zh), cli_zh(), next,
+			                 sizeof(next));
+			printf("%s → %s: %s\n", m->old_id, m->new_id, next);
+		}
 	}
 	table_free(&t);
 }

@@ -31,34 +31,14 @@ static const char *step_zh(const char *step)
 	return step;
 }
 
-/* What the operators do next, by the state (certs/README.md, "Moving a village"). */
+/* What the operators do next, by the state (render_move_next). */
 static void next_step(struct page *pg, const Carenet__MoveView *m, const char *st)
 {
-	if (!strcmp(st, "issued"))
-		buf_htmlf(&pg->out, "<p class=\"hint\">%s</p>",
-		          TX(pg, "等待原乡镇、新乡镇和该村收到。",
-		             "Waiting for both townships and the village to hold it."));
-	else if (!strcmp(st, "ready"))
-		buf_htmlf(&pg->out,
-		          "<p class=\"hint\">%s <code>carenet move apply -c %s/node.cfg --old "
-		          "%s/node.cfg</code></p>",
-		          TX(pg, "下一步：县里签发新编码证书；村里在乡镇确认全部收到后停机，执行",
-		             "Next: the county's CA issues the new id; once its township has "
-		             "acknowledged everything, the village stops its node and runs"),
-		          m->new_id, m->old_id);
-	else if (!strcmp(st, "switched") || !strcmp(st, "handing over"))
-		buf_htmlf(&pg->out, "<p class=\"hint\">%s</p>",
-		          TX(pg, "村已切换，等待新乡镇接收全部记录。",
-		             "The village has switched; waiting for its records at the new township."));
-	else if (!strcmp(st, "complete"))
-		buf_htmlf(&pg->out, "<p class=\"hint\">%s <code>carenet ca revoke --id %s --reason "
-		          "affiliationChanged</code></p>",
-		          TX(pg, "移交完成，可吊销原编码证书：", "Handed over: revoke the old id's certificate:"),
-		          m->old_id);
-	else
-		buf_htmlf(&pg->out, "<p class=\"hint late\">%s</p>",
-		          TX(pg, "各方记录数不一致：请查看原乡镇、新乡镇和该村的日志。",
-		             "The counts disagree: see the logs of both townships and the village."));
+	char next[512];
+
+	render_move_next(m, st, !pg->en, next, sizeof(next));
+	buf_htmlf(&pg->out, "<p class=\"hint%s\">%s</p>", !strcmp(st, "mismatch") ? " late" : "",
+	          next);
 }
 
 static void move_table(struct page *pg, const Carenet__MoveView *m)

@@ -316,6 +316,8 @@ def check_move(net, out, villages):
     check(set(steps) == {"old", "ready", "switched", "new", "held"} and
           steps["old"] == steps["switched"] == steps["new"] == steps["held"] > 0,
           "step 14: the county's move status is not complete with equal counts:\n%s" % status)
+    check(re.search(r"^%s → %s: (Handed over|移交完成).*carenet ca revoke --id %s " % (
+        old, new, old), status, re.M), "step 14: no next step under move status:\n%s" % status)
     with open(os.path.join(net.dir, new, "node.log"), errors="replace") as f:
         log = f.read()
     check("this office is now " + new in log, "the moved node's log does not name %s" % new)

@@ -141,8 +141,8 @@ def attack_junk(net, args):
     refused = c1["items_refused"] - c0["items_refused"]
     frames = c1.get("frames_with_refusals", 0) - c0.get("frames_with_refusals", 0)
     entries = len([e for e in audit(net, T1) if e["action"] == "refuse"]) - a0
-    check(refused > 0 and frames > 0, "junk not refused and counted: %d items, %d frames" % (
-        refused, frames))
+    check(refused > 0 and frames > 0, "junk not refused and counted: %d items, %d frames %r %r" % (
+        refused, frames, out, {k: (c0.get(k), v) for k, v in c1.items() if c0.get(k) != v}))
     check(entries == frames, "%d audit entries for %d refusing frames (one per frame)" % (
         entries, frames))
     check(c1["bans"] > c0["bans"], "refusals did not count toward a ban (%r)" % out)
