@@ -128,6 +128,19 @@ static int child_registered(MDB_txn *txn, void *arg)
 	return deliver_emit(d, txn, &it, NULL, 0);
 }
 
+/* The acks held for a peer whose session ended or began again are dropped:
+ * the cursor in the next HELLO/WELCOME acknowledges the same, and one sent
+ * after it could name sequences a peer restored from a backup uses anew. */
+static void hold_drop(struct deliver *d, const char *peer)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < d->nhold; i++)
+		if (strcmp(d->hold[i].peer, peer) != 0)
+			d->hold[keep++] = d->hold[i];
+	d->nhold = keep;
+}
+
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent, int direct,
                      const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
                      size_t nchain)
@@ -139,6 +152,7 @@ void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_
 		return; /* inspectors query; they do not take part in delivery */
 	if (!(p = deliver_peer(d, peer->id, 1)))
 		return;
+	hold_drop(d, peer->id);
 	p->is_parent = is_parent;
 	p->direct = direct;
 	p->up = 1;
@@ -166,6 +180,7 @@ void deliver_peer_down(struct deliver *d, const char *peer_id)
 	struct dpeer *p = deliver_peer(d, peer_id, 0);
 	if (p)
 		p->up = 0;
+	hold_drop(d, peer_id);
 }
 
 struct cur_arg {

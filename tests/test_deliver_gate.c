@@ -136,7 +136,8 @@ out:
 
 /* The ack owed for a normal-lane batch waits (ACK_HOLD_US at most) for the
  * next batch to the same peer and goes just in front of it, so the peer
- * wakes once for both; with nothing to send it goes when the hold is over. */
+ * wakes once for both; with nothing to send it goes when the hold is over;
+ * when the session ends it is dropped. */
 static void test_hold(struct pki_self *village, struct pki_self *township,
                       struct pki_self *other_township)
 {
@@ -178,6 +179,13 @@ static void test_hold(struct pki_self *village, struct pki_self *township,
 	}
 	CHECK(d->nhold == 0 && acks_sent == 2);
 	CHECK(util_mono_us() - t0 >= ACK_HOLD_US / 2);
+
+	/* the session ends: what is held is dropped (the next WELCOME's cursor says it) */
+	from_parent(d, other_township, 3);
+	deliver_flush(d);
+	CHECK(d->nhold == 1);
+	deliver_peer_down(d, PARENT);
+	CHECK(d->nhold == 0 && acks_sent == 2);
 out:
 	deliver_free(&d);
 	store_close(&env.store);
