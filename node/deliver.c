@@ -73,7 +73,6 @@ void deliver_free(struct deliver **dp)
 	free(d->ackin);
 	flush_acks(d); /* a clean stop leaves no acknowledged entry queued */
 	free(d->dack);
-	free(d->hold); /* owed acks: the peers' cursors at the next HELLO cover them */
 	free(d->pens);
 	deliver_chains_free(d);
 	free(d);
@@ -128,19 +127,6 @@ static int child_registered(MDB_txn *txn, void *arg)
 	return deliver_emit(d, txn, &it, NULL, 0);
 }
 
-/* The acks held for a peer whose session ended or began again are dropped:
- * the cursor in the next HELLO/WELCOME acknowledges the same, and one sent
- * after it could name sequences a peer restored from a backup uses anew. */
-static void hold_drop(struct deliver *d, const char *peer)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < d->nhold; i++)
-		if (strcmp(d->hold[i].peer, peer) != 0)
-			d->hold[keep++] = d->hold[i];
-	d->nhold = keep;
-}
-
 void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_parent, int direct,
                      const uint64_t cursors[WIRE_LANES], const ProtobufCBinaryData *chain,
                      size_t nchain)
@@ -152,7 +138,6 @@ void deliver_peer_up(struct deliver *d, const struct pki_identity *peer, int is_
 		return; /* inspectors query; they do not take part in delivery */
 	if (!(p = deliver_peer(d, peer->id, 1)))
 		return;
-	hold_drop(d, peer->id);
 	p->is_parent = is_parent;
 	p->direct = direct;
 	p->up = 1;
@@ -180,7 +165,6 @@ void deliver_peer_down(struct deliver *d, const char *peer_id)
 	struct dpeer *p = deliver_peer(d, peer_id, 0);
 	if (p)
 		p->up = 0;
-	hold_drop(d, peer_id);
 }
 
 struct cur_arg {
@@ -314,67 +298,19 @@ int deliver_write(struct deliver *d, int (*fn)(MDB_txn *txn, void *arg), void *a
 	return rc;
 }
 
-static void send_ack(struct deliver *d, const struct ackout *k)
-{
-	Carenet__Frame f = CARENET__FRAME__INIT;
-	Carenet__Ack a = CARENET__ACK__INIT;
-	struct dpeer *p = deliver_peer(d, k->peer, 0);
-
-	a.lane = k->lane;
-	a.seq = k->seq;
-	a.resend = k->resend;
-	f.body_case = CARENET__FRAME__BODY_ACK;
-	f.ack = &a;
-	if (p && p->up)
-		d->env.send(d->env.arg, p->id, p->is_parent, &f);
-}
-
-/* Sends the acks held for peer (NULL: all of them), in front of the batch
- * about to go to it: the peer reads both in one wake-up. */
-void deliver_acks_release(struct deliver *d, const char *peer)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < d->nhold; i++) {
-		if (peer && strcmp(d->hold[i].peer, peer) != 0) {
-			d->hold[keep++] = d->hold[i];
-			continue;
-		}
-		send_ack(d, &d->hold[i]);
-	}
-	d->nhold = keep;
-	if (keep && peer) /* the rest keep their place; at worst released a little early */
-		d->hold_since_us = util_mono_us();
-}
-
-/* After a commit: what we applied is on disk. Urgent-lane and resend acks
- * go now; the others wait in d->hold for the next batch to their peer, at
- * most ACK_HOLD_US (deliver_flush), one per peer and lane (cumulative). */
 static void send_acks(struct deliver *d)
 {
 	for (size_t i = 0; i < d->nacks; i++) {
-		const struct ackout *a = &d->acks[i];
-		size_t k;
-
-		if (a->lane == 0 || a->resend) {
-			send_ack(d, a);
-			continue;
-		}
-		for (k = 0; k < d->nhold; k++)
-			if (d->hold[k].lane == a->lane && strcmp(d->hold[k].peer, a->peer) == 0)
-				break;
-		if (k < d->nhold) { /* a second frame while one is owed: both now */
-			struct ackout both = d->hold[k];
-			if (a->seq > both.seq)
-				both.seq = a->seq;
-			d->hold[k] = d->hold[--d->nhold];
-			send_ack(d, &both);
-		} else if (deliver_push_ack(&d->hold, &d->nhold, &d->holdcap, a->peer, a->lane,
-		                            a->seq, 0) != 0) {
-			send_ack(d, a); /* out of memory: send it now */
-		} else if (d->nhold == 1) {
-			d->hold_since_us = util_mono_us();
-		}
+		Carenet__Frame f = CARENET__FRAME__INIT;
+		Carenet__Ack a = CARENET__ACK__INIT;
+		struct dpeer *p = deliver_peer(d, d->acks[i].peer, 0);
+		a.lane = d->acks[i].lane;
+		a.seq = d->acks[i].seq;
+		a.resend = d->acks[i].resend;
+		f.body_case = CARENET__FRAME__BODY_ACK;
+		f.ack = &a;
+		if (p && p->up)
+			d->env.send(d->env.arg, p->id, p->is_parent, &f);
 	}
 	d->nacks = 0;
 }
@@ -649,10 +585,6 @@ void deliver_flush(struct deliver *d)
 	}
 	if (d->ndack && util_mono_us() - d->dack_since_us >= ACK_DEFER_US)
 		flush_acks(d);
-	if (d->nhold && util_mono_us() - d->hold_since_us >= ACK_HOLD_US)
-		deliver_acks_release(d, NULL);
-	if (d->linger_until_us && util_mono_us() >= d->linger_until_us)
-		d->kick = 1; /* a lane waited long enough for an ack: send on */
 	if (d->roles && roles_next_due(d->roles) <= deliver_now(d) &&
 	    deliver_write(d, fire_txn, d) != 0)
 		log_warnx("deliver: deadline timers not fired");
@@ -663,14 +595,6 @@ void deliver_flush(struct deliver *d)
 }
 
 /* Milliseconds until the deferred acks are due to be written. */
-/* Milliseconds until the held acks are due to be sent. */
-static long hold_due(const struct deliver *d)
-{
-	uint64_t age = util_mono_us() - d->hold_since_us;
-
-	return age >= ACK_HOLD_US ? 0 : (long)((ACK_HOLD_US - age) / 1000u) + 1;
-}
-
 static long acks_due(const struct deliver *d)
 {
 	uint64_t age = util_mono_us() - d->dack_since_us;
@@ -693,15 +617,6 @@ long deliver_timeout(struct deliver *d)
 		t = due - now > 1 ? 1000 : 200;
 	if (d->ndack && acks_due(d) < t)
 		t = acks_due(d);
-	if (d->nhold && hold_due(d) < t)
-		t = hold_due(d);
-	if (d->linger_until_us) {
-		uint64_t mono = util_mono_us();
-		long l = mono >= d->linger_until_us ? 0
-		                                    : (long)((d->linger_until_us - mono) / 1000u) + 1;
-		if (l < t)
-			t = l;
-	}
 	return t;
 }
 

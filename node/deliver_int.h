@@ -26,21 +26,10 @@
 /* A turn of acks alone is not written: the acks wait in memory for the next
  * transaction, or this long at most (deliver.c, defer_acks). */
 #define ACK_DEFER_US 1000000u
-/* An ack we owe a peer (normal and bulk lanes) waits for the next batch we
- * send it, so the two travel together and wake the peer once, or this long
- * at most (deliver.c, send_acks; TCP's delayed ack). Well under the peer's
- * ACK_OVERDUE_US; urgent-lane and resend acks go at once. */
-#define ACK_HOLD_US 200000u
-/* A sender waits for the ack of the frame in flight before it sends the
- * next (what queues meanwhile travels together), this long at most: the
- * peer may be holding that ack (deliver_send.c, pump_txn). The peer acks a
- * second frame at once. */
-#define LINGER_MAX_US 10000u
 
 struct lane_tx {
 	uint64_t acked; /* the peer durably holds everything up to here */
 	uint64_t sent;  /* sent (not necessarily received) up to here */
-	uint64_t sent_us; /* when the last frame went */
 	uint64_t last_progress_us;
 	uint64_t overdue_us;  /* current ack deadline (backs off) */
 };
@@ -120,10 +109,6 @@ struct deliver {
 	size_t nacks, ackcap;
 	struct ackout *ackin; /* acks received, applied to memory after commit */
 	size_t nackin, ackincap;
-	struct ackout *hold; /* acks owed, waiting for a batch to the peer (one per peer and lane) */
-	size_t nhold, holdcap;
-	uint64_t hold_since_us; /* when the oldest of them was owed */
-	uint64_t linger_until_us; /* a lane waits for an ack until then (0: none) */
 	struct ackout *dack; /* acks in memory, not yet in the store (one per peer and lane) */
 	size_t ndack, dackcap;
 	uint64_t dack_since_us; /* when the oldest of them arrived */
@@ -186,8 +171,6 @@ void deliver_pend_reset(struct deliver *d);
 int deliver_sign_pending(struct deliver *d, MDB_txn *txn);
 size_t deliver_batch_budget(const struct deliver *d);
 void deliver_pump(struct deliver *d);
-/* deliver.c: sends the acks held for peer (NULL: every peer) now. */
-void deliver_acks_release(struct deliver *d, const char *peer);
 int deliver_chains_load_self(struct deliver *d);
 void deliver_chains_free(struct deliver *d);
 /* The verified chain of origin id (memory, else meta), checked again at use.

@@ -307,11 +307,9 @@ static int send_frame(struct deliver *d, MDB_txn *txn, struct dpeer *p, unsigned
 	deliver_chain_attach(d, txn, &b, (const char(*)[PKI_ID_MAX])c.origins, c.norigins, &att);
 	f.body_case = CARENET__FRAME__BODY_BATCH;
 	f.batch = &b;
-	deliver_acks_release(d, p->id); /* the acks we owe it travel in front */
 	if (d->env.send(d->env.arg, p->id, p->is_parent, &f) == 0) {
-		tx->sent_us = util_mono_us();
 		if (tx->sent == tx->acked)
-			tx->last_progress_us = tx->sent_us;
+			tx->last_progress_us = util_mono_us();
 		tx->sent += c.n;
 		sent = 1;
 	}
@@ -327,9 +325,7 @@ static int pump_txn(MDB_txn *txn, void *arg)
 	const struct config *cfg = d->env.cfg;
 	uint64_t win[WIRE_LANES] = {(uint64_t)cfg->window_urgent, (uint64_t)cfg->window_normal,
 	                            (uint64_t)cfg->window_bulk};
-	uint64_t now = util_mono_us();
 
-	d->linger_until_us = 0;
 	for (size_t i = 0; i < d->npeers; i++) {
 		struct dpeer *p = &d->peers[i];
 		if (!p->up)
@@ -343,18 +339,11 @@ static int pump_txn(MDB_txn *txn, void *arg)
 				continue;
 			while (frames < PUMP_FRAMES && tx->sent < last && tx->sent - tx->acked < win[lane]) {
 				/* Nagle: while a frame is in flight, wait for its ack
-				 * unless a large batch is ready, LINGER_MAX_US at most
-				 * (the peer may hold the ack for a batch of its own:
-				 * deliver.c, send_acks). What queues meanwhile then
-				 * travels, commits, is signed and acked together at
-				 * every hop; an idle link still sends at once. */
-				if (tx->sent > tx->acked && last - tx->sent < LINGER_MIN_MSGS &&
-				    now - tx->sent_us < LINGER_MAX_US) {
-					uint64_t until = tx->sent_us + LINGER_MAX_US;
-					if (!d->linger_until_us || until < d->linger_until_us)
-						d->linger_until_us = until;
+				 * unless a large batch is ready. What queues meanwhile
+				 * then travels, commits, is signed and acked together
+				 * at every hop; an idle link still sends at once. */
+				if (tx->sent > tx->acked && last - tx->sent < LINGER_MIN_MSGS)
 					break;
-				}
 				if (!send_frame(d, txn, p, lane, win[lane]))
 					break;
 				frames++;

@@ -151,18 +151,16 @@ static int flood(struct flood *f, void *s)
 	f->oseq = (uint64_t)time(NULL) * 1000000u; /* above any real sequence */
 	end = start + (uint64_t)f->duration_ms * 1000u;
 	while (util_mono_us() < end) {
-		/* Two frames in flight, or one more 200 ms on: the node may hold
-		 * its ack for a frame of its own (node/deliver.c, send_acks) and
-		 * acks a second frame at once. */
-		size_t n = (size_t)f->count + (!strcmp(f->mode, "flood-mixed") ? 1 : 0);
-		if (sent_upto - acked < 2 * n || util_mono_us() - last_ack_us > 200000u) {
-			if (batch_frame(f, s, sent_upto + 1) != 0)
+		/* Next frame when the last is acknowledged, or 200 ms on. */
+		if (sent_upto == acked || util_mono_us() - last_ack_us > 200000u) {
+			size_t n = (size_t)f->count + (!strcmp(f->mode, "flood-mixed") ? 1 : 0);
+			if (batch_frame(f, s, acked + 1) != 0)
 				break;
-			sent_upto += n;
+			sent_upto = acked + n;
 			frames++;
 			last_ack_us = util_mono_us();
 		}
-		if ((a = probe_recv_frame(s, sent_upto - acked < 2 * n ? 0 : 20))) {
+		if ((a = probe_recv_frame(s, 20))) {
 			if (a->body_case == CARENET__FRAME__BODY_ACK && a->ack->lane == 1) {
 				acks++;
 				if (a->ack->seq > acked)
