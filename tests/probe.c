@@ -407,8 +407,8 @@ static int run_items(struct probe *p, void *s)
 		probe_send_batch(s, NULL, 0, 1, seq, msg, mlen, p->self);     /* same link seq */
 		probe_send_batch(s, NULL, 0, 1, seq + 1, msg, mlen, p->self); /* same item, new seq */
 	}
-	/* Acks are cumulative, and the node may hold one for a frame of its own
-	 * or ack two frames at once: wait for the last sequence sent. */
+	/* Acks are cumulative (one may cover several frames, as in a replay
+	 * applied in one turn): wait for the last sequence sent. */
 	last = !strcmp(p->mode, "replay") ? seq + 1 : seq;
 	while (acked < last &&
 	       (a = probe_wait_frame(s, p->wait_ms, CARENET__FRAME__BODY_ACK, 0, NULL, NULL))) {
