@@ -76,11 +76,11 @@ def finish(procs, timeout=60):
     return out
 
 
-def queued_issues(net):
+def queued_issues(net, attempt):
     cfg = net.cfg(COUNTY)
     base = [net.carenet, "directive", "issue", "-c", cfg, "--kind", "task", "--due", "+2h",
             "--json"]
-    good = [base + ["--to", "%s:village" % COUNTY, "--title", "grouped %d" % i]
+    good = [base + ["--to", "%s:village" % COUNTY, "--title", "grouped %d.%d" % (attempt, i)]
             for i in range(VALID)]
     bad = [(base + ["--to", "530102009009", "--title", "nobody"], "530102009009"),
            (base + ["--to", "530103:village", "--title", "elsewhere"], "530103"),
@@ -108,11 +108,26 @@ def queued_issues(net):
     check(len(ids) == VALID and len(set(ids)) == VALID,
           "queued issues did not each get an id of their own: %r" % ids)
     grouped = counter(net, COUNTY, "grouped_writes") - before
-    check(grouped >= 2, "the county wrote no queued issues together (grouped_writes +%d)"
-          % grouped)
     print("control group: %d issues and 3 refusals queued at a stopped county; %d written "
           "inside shared transactions" % (VALID, grouped))
-    return ids
+    return ids, grouped
+
+
+def grouped_issues(net):
+    """queued_issues until the county groups some, at most 3 times. Every attempt must
+    answer each command rightly; the grouping itself depends on how many requests the
+    county's ZeroMQ thread has taken in when its first turn after SIGCONT reads them (each
+    connection's handshake waits for the stopped node), which on a loaded machine (ASan,
+    CI) can be one: once it failed with +0 in a fresh-clone CI run."""
+    ids, seen = [], []
+    for attempt in range(3):
+        got, grouped = queued_issues(net, attempt)
+        ids += got
+        seen.append(grouped)
+        if grouped >= 2:
+            return ids
+    check(False, "the county wrote no queued issues together in 3 attempts (grouped_writes "
+          "+%s)" % seen)
 
 
 def delivered_everywhere(net, ids):
@@ -156,7 +171,7 @@ def test(net, args):
     net.start_all()
     net.wait_for(net.all_links_up, 60, "all %d links up" % (len(net.ids) - 1))
     wait_registry(net, COUNTY, "%s:village" % COUNTY, villages(net))
-    ids = queued_issues(net)
+    ids = grouped_issues(net)
     delivered_everywhere(net, ids)
     queued_acks(net, ids)
 
