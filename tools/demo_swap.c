@@ -113,12 +113,11 @@ void demo_reorder(struct demo *d)
 	qsort(d->nodes, d->n, sizeof(*d->nodes), by_id);
 	for (size_t i = 0; i < d->n; i++) {
 		size_t l = strlen(d->nodes[i].id);
+		struct demo_node key, *hit;
 
 		d->nodes[i].parent = -1;
 		if (d->nodes[i].role == PKI_ROLE_COUNTY || l <= 3)
 			continue;
-		struct demo_node key, *hit;
-
 		snprintf(key.id, sizeof(key.id), "%.*s", (int)l - 3, d->nodes[i].id);
 		if ((hit = bsearch(&key, d->nodes, d->n, sizeof(*d->nodes), by_id)))
 			d->nodes[i].parent = (int)(hit - d->nodes);
