@@ -68,17 +68,9 @@ static int mv_complete(struct scen *s)
  * 0, or 1: the audit checkpoint a clean stop leaves is not counted here). */
 static int mv_drained(struct scen *s)
 {
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ControlReply *rep = NULL;
-	uint64_t pending = UINT64_MAX;
-	int rc;
+	uint64_t pending;
+	int rc = sc_pending(s->mv.v, &pending);
 
-	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
-	if ((rc = sc_call(s->mv.v, &req, CLI_TIMEOUT_MS, 1, &rep)) == 0 && rep->status)
-		for (size_t c = 0; c < rep->status->n_counters; c++)
-			if (!strcmp(rep->status->counters[c]->name, "outbox_pending"))
-				pending = rep->status->counters[c]->value;
-	carenet__control_reply__free_unpacked(rep, NULL);
 	snprintf(s->seen, sizeof(s->seen), "%s: %llu item(s) not yet acknowledged", s->mv.old,
 	         (unsigned long long)pending);
 	return rc == 0 && pending == 0;

@@ -215,24 +215,32 @@ int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen 
 
 /* Every township has handed its villages' announces to the county (its
  * outbox is empty), so the county knows every village. */
+int sc_pending(const struct demo_office *o, uint64_t *pending)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	int rc;
+
+	*pending = UINT64_MAX;
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+	if ((rc = sc_call(o, &req, CLI_TIMEOUT_MS, 1, &rep)) == 0 && rep->status)
+		for (size_t c = 0; c < rep->status->n_counters; c++)
+			if (!strcmp(rep->status->counters[c]->name, "outbox_pending"))
+				*pending = rep->status->counters[c]->value;
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return rc;
+}
+
 static int sc_known(struct scen *s)
 {
 	for (size_t i = 0; i < s->env->n; i++) {
 		const struct demo_office *o = &s->env->offices[i];
-		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-		Carenet__ControlReply *rep = NULL;
-		uint64_t pending = UINT64_MAX;
+		uint64_t pending;
 		int rc;
 
 		if (o->role != PKI_ROLE_TOWNSHIP)
 			continue;
-		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
-		if ((rc = sc_call(o, &req, CLI_TIMEOUT_MS, 1, &rep)) == 0 && rep->status)
-			for (size_t c = 0; c < rep->status->n_counters; c++)
-				if (!strcmp(rep->status->counters[c]->name, "outbox_pending"))
-					pending = rep->status->counters[c]->value;
-		carenet__control_reply__free_unpacked(rep, NULL);
-		if (pending == 0)
+		if ((rc = sc_pending(o, &pending)) == 0 && pending == 0)
 			continue;
 		if (rc)
 			snprintf(s->seen, sizeof(s->seen), "township %s: %s", o->id,

@@ -55,6 +55,9 @@ struct scen {
 int sc_call(const struct demo_office *o, Carenet__ControlRequest *req, int timeout_ms, int quiet,
             Carenet__ControlReply **rep);
 void sc_header(const char *zh, const char *en);
+/* An office's outbox_pending gauge (what its neighbours have not yet
+ * acknowledged; UINT64_MAX when the reply lacks it), quietly; sc_call's errors. */
+int sc_pending(const struct demo_office *o, uint64_t *pending);
 int sc_wait(struct scen *s, int step, const char *what, int (*cond)(struct scen *));
 /* Moves every node's test clock on by secs (the county last) and says so. */
 int sc_advance(struct scen *s, int64_t secs);

@@ -7,6 +7,7 @@
 #include "web_int.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 #include "util.h"
@@ -47,4 +48,17 @@ int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
 		return (*rep)->code;
 	}
 	return 0;
+}
+
+int page_node_is(struct page *pg, const char *role)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	int is = 0;
+
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+	if (web_call(pg, &req, 5000, &rep) == 0 && rep->status)
+		is = !strcmp(rep->status->role, role);
+	carenet__control_reply__free_unpacked(rep, NULL);
+	return is;
 }

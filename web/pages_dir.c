@@ -108,14 +108,10 @@ void page_directives(struct page *pg)
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ListRequest lq = CARENET__LIST_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
-	int village = 0;
+	int village;
 
 	page_begin(pg, "下发任务", "Directives");
-	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
-	if (web_call(pg, &req, READ_MS, &rep) == 0 && rep->status)
-		village = !strcmp(rep->status->role, "village");
-	carenet__control_reply__free_unpacked(rep, NULL);
-	rep = NULL;
+	village = page_node_is(pg, "village");
 	lq.state = "";
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST, &lq);
 	if (web_call(pg, &req, READ_MS, &rep) == 0)

@@ -107,14 +107,10 @@ void page_moves(struct page *pg)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ControlReply *rep = NULL;
-	int county = 0;
+	int county;
 
 	page_begin(pg, "区划调整", "Moves");
-	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
-	if (web_call(pg, &req, READ_MS, &rep) == 0 && rep->status)
-		county = !strcmp(rep->status->role, "county");
-	carenet__control_reply__free_unpacked(rep, NULL);
-	rep = NULL;
+	county = page_node_is(pg, "county");
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE_STATUS, NULL);
 	if (web_call(pg, &req, READ_MS, &rep) == 0) {
 		for (size_t i = 0; i < rep->n_moves; i++)

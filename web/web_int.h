@@ -163,6 +163,9 @@ struct web {
  * returned; *rep is freed by the caller (NULL fine). */
 int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
              Carenet__ControlReply **rep);
+/* 1 if the node's role is role ("county", "village", ...), asked with a status
+ * request (its failure shown on the page, and 0). */
+int page_node_is(struct page *pg, const char *role);
 /* "2026-11-29 08:00" in the node's zone. */
 void web_time(const struct web *w, uint64_t t, char *out, size_t len);
 
