@@ -34,13 +34,23 @@ const char *render_move_state(const Carenet__MoveView *m, int *agree, const char
 	return *zh = "已发布", "issued";
 }
 
+/* The states whose next step names no id; anything else not listed below
+ * is a mismatch, the last row. */
+static const char *const plain_next[][3] = {
+    {"issued", "等待原乡镇、新乡镇和该村收到。",
+     "Waiting for both townships and the village to hold it."},
+    {"switched", "村已切换，等待新乡镇接收全部记录。",
+     "The village has switched; waiting for its records at the new township."},
+    {"handing over", "村已切换，等待新乡镇接收全部记录。",
+     "The village has switched; waiting for its records at the new township."},
+    {"", "各方记录数不一致：请查看原乡镇、新乡镇和该村的日志。",
+     "The counts disagree: see the logs of both townships and the village."}};
+
 void render_move_next(const Carenet__MoveView *m, const char *st, int zh, char *out, size_t len)
 {
-	if (!strcmp(st, "issued"))
-		snprintf(out, len, "%s",
-		         zh ? "等待原乡镇、新乡镇和该村收到。"
-		            : "Waiting for both townships and the village to hold it.");
-	else if (!strcmp(st, "ready"))
+	size_t i = 0;
+
+	if (!strcmp(st, "ready")) /* the command lines stay literal formats (-Wformat=2) */
 		snprintf(out, len,
 		         zh ? "下一步：县里签发新编码证书；村里在乡镇确认全部收到后停机，执行 "
 		              "carenet move apply -c %s/node.cfg --old %s/node.cfg"
@@ -48,10 +58,6 @@ void render_move_next(const Carenet__MoveView *m, const char *st, int zh, char *
 		              "acknowledged everything, the village stops its node and runs "
 		              "carenet move apply -c %s/node.cfg --old %s/node.cfg",
 		         m->new_id, m->old_id);
-	else if (!strcmp(st, "switched") || !strcmp(st, "handing over"))
-		snprintf(out, len, "%s",
-		         zh ? "村已切换，等待新乡镇接收全部记录。"
-		            : "The village has switched; waiting for its records at the new township.");
 	else if (!strcmp(st, "complete"))
 		snprintf(out, len,
 		         zh ? "移交完成，可吊销原编码证书：carenet ca revoke --id %s --reason "
@@ -59,8 +65,9 @@ void render_move_next(const Carenet__MoveView *m, const char *st, int zh, char *
 		            : "Handed over: revoke the old id's certificate: carenet ca revoke --id %s "
 		              "--reason affiliationChanged",
 		         m->old_id);
-	else
-		snprintf(out, len, "%s",
-		         zh ? "各方记录数不一致：请查看原乡镇、新乡镇和该村的日志。"
-		            : "The counts disagree: see the logs of both townships and the village.");
+	else {
+		while (plain_next[i][0][0] && strcmp(plain_next[i][0], st) != 0)
+			i++;
+		snprintf(out, len, "%s", plain_next[i][zh ? 1 : 2]);
+	}
 }
