@@ -208,6 +208,25 @@ def proc_rss_by_mapping(pid, top=8):
     return sorted(((kb, n) for n, kb in sums.items() if kb), reverse=True)[:top]
 
 
+def proc_pss_by_mapping(pid, top=10):
+    """[(Pss KiB, Private_Dirty KiB, what)] of the largest mappings of a process
+    by Pss, from /proc/PID/smaps, summed as proc_rss_by_mapping does."""
+    sums = {}
+    name = None
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            for line in f:
+                parts = line.split()
+                if parts and "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
+                    name = os.path.basename(parts[5]) if len(parts) >= 6 else "[anon]"
+                elif parts and parts[0] in ("Pss:", "Private_Dirty:") and name:
+                    s = sums.setdefault(name, [0, 0])
+                    s[0 if parts[0] == "Pss:" else 1] += int(parts[1])
+    except (OSError, ValueError, IndexError):
+        return []
+    return sorted(((v[0], v[1], n) for n, v in sums.items() if v[0]), reverse=True)[:top]
+
+
 def proc_cpu_split(pid):
     """(utime, stime) of a live process, in seconds (None if gone)."""
     try:

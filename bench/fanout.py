@@ -142,11 +142,24 @@ def deliveries(net, args, nvill, ids, paused=False):
             raise bl.BenchError("deliveries did not complete: %r" % out)
         w = out["watch"][0]
     cpu = cpu_delta(cpu0, cpu_by_role(net))
-    shown, rc = drive(args, "show", "--node", net.data_dir(C), "--ids-file", ids)
-    bad = shown["targets"] != k * nvill or shown["by_state"]["0"] != 0
-    if rc != 0 or bad:
-        raise bl.BenchError("after the counter: directive.show disagrees: %r" % shown)
-    return {"k": k, "targets": shown["targets"], "seconds": w["seconds"],
+    # The counter counts every item the county applies, and a township's
+    # audit checkpoint is one too: it can reach K*V a few deliveries early.
+    # The matrix decides; what it still lacks must arrive within the deadline.
+    t_counter = time.monotonic()
+    late_s = 0.0
+    while True:
+        shown, rc = drive(args, "show", "--node", net.data_dir(C), "--ids-file", ids)
+        bad = rc != 0 or shown["targets"] != k * nvill or shown["by_state"]["0"] != 0
+        if not bad:
+            break
+        late_s = time.monotonic() - t_counter
+        if late_s > 60:
+            raise bl.BenchError("60 s after the counter: directive.show disagrees: %r" % shown)
+        time.sleep(0.05)
+    if late_s:
+        bl.log("  the matrix was complete %.3f s after the counter (checkpoints counted)" % late_s)
+    return {"k": k, "targets": shown["targets"], "seconds": w["seconds"] + late_s,
+            "matrix_late_s": late_s,
             "per_s": k * nvill / w["seconds"], "issue_s": out["issue_seconds"],
             "issue_per_s": out["issue_per_second"], "issue_ms_median": out.get("issue_ms_median"),
             "issue_ms_p99": out.get("issue_ms_p99"), "cpu_s": cpu, "loadavg": bl.loadavg(),
@@ -298,6 +311,10 @@ def one_topology(args, t, v):
         res["memory"] = bl.mem_by_role(mem)
         res["link_counters"] = link_counters(net)
         res["memory_raw"] = mem
+        # Where one office of each role keeps its memory: the first township
+        # and its first village, and the county (Pss and private pages by mapping).
+        res["memory_where"] = {i: bl.proc_pss_by_mapping(net.pid(i))
+                               for i in (C, C + "001", C + "001001")}
         res["links_after"] = [] if args.skip_final_check else net.link_problems()
     finally:
         killed = net.cleanup()
@@ -376,6 +393,14 @@ def report(res):
             lines.append("| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
                 role, r["n"], r["VmHWM"]["median"], r["VmHWM"]["max"], r["Pss"]["median"],
                 r["RssAnon"]["median"], r["RssAnon"]["max"]))
+    mw = res.get("memory_where", {})
+    if mw:
+        lines.append("")
+        lines.append("Where one office of each role keeps it (KiB: Pss / private dirty, by mapping):")
+        lines.append("")
+        for node_id, maps in mw.items():
+            lines.append("- %s: %s" % (node_id, ", ".join("%s %d/%d" % (n, p, d)
+                                                          for p, d, n in maps)))
     lc = res.get("link_counters", {})
     if lc:
         lines.append("")
