@@ -12,6 +12,8 @@
  *   ed25519_verify_cached_key  the same with the EVP_PKEY built once
  *   batch_verify_N   item_batch_verify() of a signed batch of N status items
  *                    (N = 1, 16, 256), and decode+verify of the same bytes
+ *   aead_seal_open   aead_seal() then aead_open() of a 1,500-byte message with
+ *                    40 bytes of associated data (an outbox entry, a record)
  *
  * Every measurement loop stops at a count cap or after --seconds,
  * whichever comes first. Each metric is measured --runs times; the table
@@ -36,6 +38,7 @@
 
 #include <openssl/evp.h>
 
+#include "aead.h"
 #include "err.h"
 #include "item.h"
 #include "log.h"
@@ -394,6 +397,34 @@ static int bench_sigs(struct bench *b, struct pki_self *self)
 	return bench_verify_cached(b, pub, msg, sizeof(msg), sig);
 }
 
+static int bench_aead(struct bench *b)
+{
+	uint8_t key[AEAD_KEY_LEN], msg[1500], ad[40], *box, *pt;
+	size_t boxlen, ptlen;
+	uint64_t t0;
+	long n;
+
+	memset(key, 7, sizeof(key));
+	memset(msg, 0x42, sizeof(msg));
+	memset(ad, 0x17, sizeof(ad));
+	t0 = util_mono_us();
+	for (n = 0; more(b, n, 1000000, t0); n++) {
+		msg[0] = (uint8_t)n;
+		if (aead_seal(key, ad, sizeof(ad), msg, sizeof(msg), &box, &boxlen) != 0)
+			return 1;
+		if (aead_open(key, ad, sizeof(ad), box, boxlen, &pt, &ptlen) != 0 ||
+		    ptlen != sizeof(msg) || pt[0] != msg[0]) {
+			fprintf(stderr, "bench_ceilings: a sealed box did not open\n");
+			return 1;
+		}
+		free(box);
+		aead_free(pt, ptlen);
+	}
+	record(b, "aead_seal_open", "pairs/s", "aead_seal + aead_open, 1,500 bytes, 40 of AD", 1,
+	       n / secs_since(t0));
+	return 0;
+}
+
 static int bench_batch(struct bench *b, struct pki_self *self, size_t nitems)
 {
 	static const char *const names[][2] = {{"batch_verify_1", "batch_decode_verify_1"},
@@ -614,6 +645,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < runs; r++) {
 		fprintf(stderr, "bench_ceilings: run %d/%d\n", r + 1, runs);
 		if (bench_fdatasync(b, dir) || bench_lmdb(b, dir, r) || bench_sigs(b, self) ||
+		    bench_aead(b) ||
 		    bench_batch(b, self, 1) || bench_batch(b, self, 16) ||
 		    bench_batch(b, self, 256))
 			goto out;
