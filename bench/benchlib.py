@@ -189,10 +189,10 @@ def proc_mem(pid):
     return out
 
 
-def proc_rss_by_mapping(pid, top=8):
-    """[(KiB, what)] of the largest resident mappings of a process, from
-    /proc/PID/smaps: a file's mappings are summed under its base name, anonymous
-    memory under [anon]/[heap]/[stack]."""
+def _smaps_by_mapping(pid, fields):
+    """{what: [KiB of each of fields]} from /proc/PID/smaps: a file's mappings
+    summed under its base name, anonymous memory under [anon]/[heap]/[stack];
+    None if the process is gone."""
     sums = {}
     name = None
     try:
@@ -201,29 +201,24 @@ def proc_rss_by_mapping(pid, top=8):
                 parts = line.split()
                 if parts and "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
                     name = os.path.basename(parts[5]) if len(parts) >= 6 else "[anon]"
-                elif parts and parts[0] == "Rss:" and name:
-                    sums[name] = sums.get(name, 0) + int(parts[1])
+                elif parts and name and parts[0][:-1] in fields:
+                    sums.setdefault(name, [0] * len(fields))[fields.index(parts[0][:-1])] += \
+                        int(parts[1])
     except (OSError, ValueError, IndexError):
-        return []
-    return sorted(((kb, n) for n, kb in sums.items() if kb), reverse=True)[:top]
+        return None
+    return sums
+
+
+def proc_rss_by_mapping(pid, top=8):
+    """[(KiB, what)] of the largest resident mappings of a process."""
+    sums = _smaps_by_mapping(pid, ("Rss",)) or {}
+    return sorted(((v[0], n) for n, v in sums.items() if v[0]), reverse=True)[:top]
 
 
 def proc_pss_by_mapping(pid, top=10):
-    """[(Pss KiB, Private_Dirty KiB, what)] of the largest mappings of a process
-    by Pss, from /proc/PID/smaps, summed as proc_rss_by_mapping does."""
-    sums = {}
-    name = None
-    try:
-        with open("/proc/%d/smaps" % pid) as f:
-            for line in f:
-                parts = line.split()
-                if parts and "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
-                    name = os.path.basename(parts[5]) if len(parts) >= 6 else "[anon]"
-                elif parts and parts[0] in ("Pss:", "Private_Dirty:") and name:
-                    s = sums.setdefault(name, [0, 0])
-                    s[0 if parts[0] == "Pss:" else 1] += int(parts[1])
-    except (OSError, ValueError, IndexError):
-        return []
+    """[(Pss KiB, Private_Dirty KiB, what)] of the largest mappings of a
+    process by Pss."""
+    sums = _smaps_by_mapping(pid, ("Pss", "Private_Dirty")) or {}
     return sorted(((v[0], v[1], n) for n, v in sums.items() if v[0]), reverse=True)[:top]
 
 
