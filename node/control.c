@@ -431,6 +431,8 @@ static const struct handler handlers[] = {
     ROW(BULLETIN, "bulletin", roles_req, 1),
     ROW(MOVE, "move", roles_req, 1),
     ROW(MOVE_STATUS, "move_status", roles_req, 0),
+    ROW(CLOSE, "close", roles_req, 1),
+    ROW(CLOSE_LIST, "close_list", roles_req, 0),
 };
 #undef ROW
 

@@ -226,6 +226,10 @@ void deliver_route_of(const Carenet__Item *it, struct roles_route *rt)
 		rt->targets = it->move->down;
 		rt->ntargets = it->move->n_down;
 		break;
+	case CARENET__ITEM__BODY_CLOSE: /* the county's: down to a closed village's township */
+		rt->targets = it->close->down;
+		rt->ntargets = it->close->n_down;
+		break;
 	case CARENET__ITEM__BODY_REPORT_STEP: /* up, and down to the reporting office */
 		rt->up = 1;
 		rt->targets = &it->report_step->office;

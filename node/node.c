@@ -18,6 +18,7 @@
 #include "health.h"
 #include "link.h"
 #include "log.h"
+#include "outbox.h"
 #include "roles.h"
 #include "sdnotify.h"
 #include "util.h"
@@ -349,6 +350,27 @@ static int env_crl_keep(void *arg, MDB_txn *txn, const char *origin, const uint8
 	return 0;
 }
 
+/* An office below was closed (roles/roles_close.c): what is queued for it,
+ * if it is a child, is dropped in the same transaction; it will never take
+ * it, and the queue would stay pending for good. */
+static int env_closed(void *arg, MDB_txn *txn, const char *office)
+{
+	struct node *n = arg;
+	uint64_t queued = 0, c;
+	int rc;
+
+	for (unsigned l = 0; l < WIRE_LANES; l++) {
+		if ((rc = outbox_pending(n->store, txn, office, l, &c)) != 0 ||
+		    (rc = outbox_ack(n->store, txn, office, l, UINT64_MAX)) != 0)
+			return rc;
+		queued += c;
+	}
+	if (queued)
+		log_notice("deliver %s: closed (撤销): %llu message(s) queued for it dropped", office,
+		           (unsigned long long)queued);
+	return 0;
+}
+
 /* The delivery engine sends over the link and has sessions rechecked. */
 static int dv_send(void *arg, const char *peer_id, int is_parent, const Carenet__Frame *f)
 {
@@ -453,6 +475,7 @@ static int start_roles(struct node *n)
 	env.trust = env_trust;
 	env.seal = env_seal;
 	env.open = env_open;
+	env.closed = env_closed;
 	if ((rc = roles_new(&env, &n->roles)) != 0)
 		return rc;
 	deliver_set_roles(n->deliver, n->roles);

@@ -16,6 +16,8 @@
 #include "reports.h"
 #include "roles_reports.h"
 #include "roles_rollup.h"
+#include "registry.h"
+#include "roles_close.h"
 #include "roles_move.h"
 #include "err.h"
 #include "roles_int.h"
@@ -162,6 +164,16 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		from = "";
 	if ((rc = above_county_ok(r, item, from, why, whylen)) != 0)
 		return rc;
+	/* an office closed here (撤销: roles_close.c) originates nothing more */
+	if (strlen(item->origin) > strlen(r->env.me->id) &&
+	    (rc = registry_closed(r->env.store, txn, item->origin)) != 0) {
+		if (rc > 0)
+			roles_why(why, whylen,
+			          "office %.40s was closed (已撤销; carenet move closed): what it sends "
+			          "is refused (revoke its certificate: carenet ca revoke)",
+			          item->origin);
+		return rc > 0 ? CN_EROLE : rc;
+	}
 	switch (item->body_case) {
 	case CARENET__ITEM__BODY_DIRECTIVE:
 		return directive_apply(r, txn, item, origin, from, route, why, whylen);
@@ -199,6 +211,8 @@ int roles_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return move_apply(r, txn, item, origin, from, route, why, whylen);
 	case CARENET__ITEM__BODY_MOVE_STEP:
 		return move_step_apply(r, txn, item, origin, from, route, why, whylen);
+	case CARENET__ITEM__BODY_CLOSE:
+		return close_apply(r, txn, item, origin, from, route, why, whylen);
 	default:
 		roles_why(why, whylen, "item without a known body (case %d)", (int)item->body_case);
 		return CN_EPROTO;

@@ -149,6 +149,8 @@ static int bul_directive(struct bul *c, const Carenet__DirectiveView *d)
 	if (d->kind == KIND_CIRCULAR) /* informs: nothing to be done on time */
 		return 0;
 	for (size_t i = 0; i < d->n_targets && rc == 0; i++) {
+		if (d->targets[i]->state == STATE_RETIRED)
+			continue; /* its office was closed (撤销): counted nowhere */
 		rc = dir_target(c, d, d->targets[i]);
 		if (rc == 0 && d->kind == KIND_RECTIFICATION)
 			rc =

@@ -35,6 +35,7 @@
 #include "roles_bulletin.h"
 #include "roles_reports.h"
 #include "roles_rollup.h"
+#include "roles_close.h"
 #include "roles_move.h"
 
 #include <stdio.h>
@@ -285,6 +286,8 @@ static const struct roles_handler handlers[] = {
     ROW(BULLETIN, bulletin_req),
     ROW(MOVE, roles_move_req),
     ROW(MOVE_STATUS, roles_move_status),
+    ROW(CLOSE, roles_close_req),
+    ROW(CLOSE_LIST, roles_close_list),
 };
 #undef ROW
 
@@ -325,6 +328,7 @@ void roles_control_free(Carenet__ControlReply *rep)
 	rollup_summary_free(rep);
 	rollup_view_free(rep);
 	roles_move_free(rep);
+	roles_close_free(rep);
 	audit_views_free(rep->audit, rep->n_audit);
 	rep->audit = NULL;
 	rep->n_audit = 0;

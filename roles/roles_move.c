@@ -58,6 +58,11 @@ static int step_held(struct roles *r, MDB_txn *txn, const char *old, const char 
 	return rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : store_err(rc, "move step");
 }
 
+int move_switched(struct roles *r, MDB_txn *txn, const char *old, const char *nw)
+{
+	return step_held(r, txn, old, nw, "switched");
+}
+
 /* Emits this office's step (kept here too). */
 static int step_emit(struct roles *r, MDB_txn *txn, const Carenet__Move *m, const char *step,
                      uint64_t records, uint64_t statuses)

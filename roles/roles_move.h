@@ -37,5 +37,9 @@ int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet_
 int roles_move_status(struct roles *r, const Carenet__ControlRequest *req,
                       Carenet__ControlReply *rep);
 void roles_move_free(Carenet__ControlReply *rep);
+/* 1 if the county holds the village's step "switched" of its move OLD ->
+ * NEW (it runs as NEW: nothing of it passes its old township any more), 0
+ * if not, negative on error. */
+int move_switched(struct roles *r, MDB_txn *txn, const char *old, const char *nw);
 
 #endif

@@ -157,7 +157,7 @@ static int f_open(void *arg, const void *ad, size_t adlen, const uint8_t *box, s
 void office_start(struct office *o)
 {
 	struct roles_env env = {&o->me, o->st,   &o->pol,    o,        f_now,  f_emit,
-	                        f_write, f_crl_keep, f_trust, f_seal, f_open};
+	                        f_write, f_crl_keep, f_trust, f_seal, f_open, NULL};
 
 	if (store_open(o->dir, 8u << 20, &o->st) != 0) {
 		fprintf(stderr, "cannot open %s\n", o->dir);

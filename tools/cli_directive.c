@@ -19,7 +19,7 @@
 #include "utf8.h"
 #include "util.h"
 
-#define NSTATES (STATE_UNABLE + 1)
+#define NSTATES (STATE_RETIRED + 1)
 
 /* ------------------------------------------------------------ printing */
 

@@ -108,9 +108,9 @@ static void township_row(struct json *j, const char *id, const char *old, const 
 static int move_township(const struct config *cfg, const char *ot, const char *nt, int as_json)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ControlReply *offices = NULL, *moves = NULL, *rep = NULL;
+	Carenet__ControlReply *offices = NULL, *moves = NULL, *closes = NULL, *rep = NULL;
 	char taken[1000][PKI_ID_MAX];
-	size_t ntaken = 0;
+	size_t ntaken = 0, nmoved = 0;
 	unsigned next = 1;
 	struct json j;
 	int rc;
@@ -121,6 +121,12 @@ static int move_township(const struct config *cfg, const char *ot, const char *n
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE_STATUS, NULL);
 	if ((rc = cli_call("carenet move", cfg, &req, CLI_TIMEOUT_MS, &moves)) != 0)
 		goto out;
+	/* a closed office's code stays taken (撤销: cli_close.c) */
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOSE_LIST, NULL);
+	if ((rc = cli_call("carenet move", cfg, &req, CLI_TIMEOUT_MS, &closes)) != 0)
+		goto out;
+	for (size_t i = 0; i < closes->n_closes && ntaken < 1000; i++)
+		snprintf(taken[ntaken++], PKI_ID_MAX, "%s", closes->closes[i]->office);
 	if (as_json) {
 		json_init(&j, stdout);
 		json_arr_begin(&j, NULL);
@@ -141,7 +147,9 @@ static int move_township(const struct config *cfg, const char *ot, const char *n
 			break;
 		}
 		if ((rc = move_one(cfg, old, nw, &rep)) == 0) {
-			snprintf(taken[ntaken++], PKI_ID_MAX, "%s", nw);
+			if (ntaken < 1000)
+				snprintf(taken[ntaken++], PKI_ID_MAX, "%s", nw);
+			nmoved++;
 			township_row(as_json ? &j : NULL, rep->id, old, nw);
 		}
 		carenet__control_reply__free_unpacked(rep, NULL);
@@ -151,14 +159,15 @@ static int move_township(const struct config *cfg, const char *ot, const char *n
 		json_arr_end(&j);
 		json_finish(&j);
 	} else if (rc == 0) {
-		printf(ntaken ? "%zu villages of %s move to %s; each switches with carenet move "
+		printf(nmoved ? "%zu villages of %s move to %s; each switches with carenet move "
 		                "apply\n"
 		              : "%zu villages known under %s: nothing to move to %s\n",
-		       ntaken, ot, nt);
+		       nmoved, ot, nt);
 	}
 out:
 	carenet__control_reply__free_unpacked(offices, NULL);
 	carenet__control_reply__free_unpacked(moves, NULL);
+	carenet__control_reply__free_unpacked(closes, NULL);
 	return rc;
 }
 
@@ -732,10 +741,14 @@ static const struct args_sub move_subs[] = {
     {"village", move_village, "county: village OLD moves to NEW (or its code changes)"},
     {"status", move_status, "the moves held here and their steps (complete: exit 0)"},
     {"apply", move_apply, "the stopped village takes its new id (then start it)"},
+    {"close", cmd_move_close, "county: an office is closed for good (撤销)"},
+    {"closed", cmd_move_closed, "the offices closed that this node holds"},
 };
 static const struct args_group move_group = {
     "carenet move",
-    "A village moves to another township of its county, or its code changes (区划调整).", move_subs,
+    "A village moves to another township of its county, or its code changes, or an\n"
+    "office is closed (区划调整, 撤销).",
+    move_subs,
     sizeof(move_subs) / sizeof(move_subs[0]),
     "carenet move OLD NEW is carenet move village OLD NEW; carenet move --township\n"
     "OLDT NEWT is carenet move village --township OLDT NEWT.\n"};

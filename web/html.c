@@ -204,6 +204,7 @@ const char web_css[] =
     ".note.ok{border-color:var(--ok);background:#eaf6ea}\n"
     ".late{color:var(--bad);font-weight:bold}\n"
     ".st-done{color:var(--ok)}.st-unable{color:var(--bad)}.st-pending{color:var(--warn)}\n"
+    ".st-retired{color:var(--muted,#666);text-decoration:line-through}\n"
     "label{display:block;margin:.5rem 0 .1rem;font-weight:bold}\n"
     "input,select,textarea,button{font:inherit;padding:.35rem;max-width:100%}\n"
     "input[type=text],input[type=password],textarea,select{width:100%;max-width:36rem}\n"
@@ -312,6 +313,7 @@ void page_state(struct page *pg, uint32_t state, int overdue)
 	const char *cls = state == STATE_DONE      ? "st-done"
 	                  : state == STATE_UNABLE  ? "st-unable"
 	                  : state == STATE_PENDING ? "st-pending"
+	                  : state == STATE_RETIRED ? "st-retired"
 	                                           : "st";
 
 	buf_htmlf(&pg->out, "<span class=\"%s\">%s %s</span>", cls, roles_state_zh(state),

@@ -32,9 +32,11 @@ static void list_table(struct page *pg, Carenet__DirectiveView *const *v, size_t
 	          TX(pg, "标题", "Title"), TX(pg, "类别", "Kind"), TX(pg, "期限", "Due"),
 	          TX(pg, "下级", "Targets"), TX(pg, "已完成", "Done"), TX(pg, "已逾期", "Overdue"));
 	for (size_t i = 0; i < n; i++) {
-		size_t done = 0, late = 0;
+		size_t done = 0, late = 0, gone = 0;
 		for (size_t k = 0; k < v[i]->n_targets; k++) {
-			done += v[i]->targets[k]->state >= STATE_DONE;
+			gone += v[i]->targets[k]->state == STATE_RETIRED; /* closed: 撤销 */
+			done += v[i]->targets[k]->state == STATE_DONE ||
+			        v[i]->targets[k]->state == STATE_UNABLE;
 			late += v[i]->targets[k]->state < STATE_DONE && v[i]->targets[k]->overdue;
 		}
 		web_time(pg->w, v[i]->due, due, sizeof(due));
@@ -45,7 +47,7 @@ static void list_table(struct page *pg, Carenet__DirectiveView *const *v, size_t
 		    "\">%s</a><br><span class=\"hint\">%s</span></td><td>%s %s</td><td>%s</td>"
 		    "<td>%zu</td><td>%zu</td><td class=\"%s\">%zu%s</td></tr>",
 		    v[i]->title, v[i]->id, roles_kind_zh(v[i]->kind), roles_kind_name(v[i]->kind),
-		    due, v[i]->n_targets, done, late ? "late" : "", late, late ? " ⚠" : "");
+		    due, v[i]->n_targets - gone, done, late ? "late" : "", late, late ? " ⚠" : "");
 	}
 	if (!n)
 		buf_htmlf(&pg->out, "<tr><td colspan=\"6\">%s</td></tr>", TX(pg, "无", "None"));

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int id_ok(const char *id)
@@ -113,6 +114,8 @@ static int moved_in_one(const Carenet__Move *m, void *arg)
 		return rc < 0 ? rc : 0; /* moved on: the last id of the chain is listed */
 	if ((rc = registry_get(a->st, a->txn, nw, &r, other, sizeof(other))) != CN_ENOTFOUND)
 		return rc < 0 ? rc : 0; /* announced: listed from the registry */
+	if ((rc = registry_closed(a->st, a->txn, nw)) != 0)
+		return rc < 0 ? rc : 0;
 	if ((rc = registry_get(a->st, a->txn, m->old_id, &r, name, sizeof(name))) != 0 &&
 	    rc != CN_ENOTFOUND)
 		return rc;
@@ -151,6 +154,10 @@ int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_r
 		id[k.mv_size] = 0;
 		if (moved_to(st, txn, id, name, sizeof(name)) == 0)
 			continue; /* moved away (moved.h): its new id is listed instead */
+		if ((rc = registry_closed(st, txn, id)) != 0) {
+			rc = rc < 0 ? rc : 0; /* closed: listed no more */
+			continue;
+		}
 		memcpy(name, nm, nl);
 		name[nl] = 0;
 		rc = fn(id, r, name, arg);
@@ -162,5 +169,113 @@ int registry_each(struct store *st, MDB_txn *txn, const char *prefix, enum pki_r
 		struct moved_in a = {st, txn, prefix, pl, role, fn, arg};
 		rc = moved_each(st, txn, moved_in_one, &a);
 	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ closed */
+
+#define CLOSE_MAX 4096 /* a packed Close: ids, a reason of at most 512 bytes */
+
+static size_t close_key(char *key, size_t len, char tag, const char *office)
+{
+	int n = snprintf(key, len, "close:%c:%s", tag, office ? office : "");
+	return n > 8 && (size_t)n < len ? (size_t)n : 0;
+}
+
+int registry_closed(struct store *st, MDB_txn *txn, const char *office)
+{
+	char key[64];
+	MDB_val k = {close_key(key, sizeof(key), 'o', office), key}, v;
+	int rc;
+
+	if (!k.mv_size || !id_ok(office))
+		return 0;
+	rc = store_err(mdb_get(txn, store_dbi(st, STORE_META), &k, &v), "close get");
+	return rc == 0 ? 1 : rc == CN_ENOTFOUND ? 0 : rc;
+}
+
+int registry_close_put(struct store *st, MDB_txn *txn, const Carenet__Close *c, uint64_t retired)
+{
+	MDB_dbi db = store_dbi(st, STORE_META);
+	char key[64];
+	uint8_t buf[CLOSE_MAX], be[8];
+	size_t n = carenet__close__get_packed_size(c);
+	MDB_val k = {close_key(key, sizeof(key), 'o', c->office), key}, v = {n, buf};
+	int rc;
+
+	if (!k.mv_size || !id_ok(c->office) || n > sizeof(buf))
+		return CN_EINVAL;
+	if ((rc = registry_closed(st, txn, c->office)) != 0)
+		return rc < 0 ? rc : 0;
+	carenet__close__pack(c, buf);
+	if ((rc = store_err(mdb_put(txn, db, &k, &v, 0), "close put")) != 0)
+		return rc;
+	for (int i = 0; i < 8; i++)
+		be[i] = (uint8_t)(retired >> (56 - 8 * i));
+	k.mv_size = close_key(key, sizeof(key), 'r', c->office);
+	v = (MDB_val){8, be};
+	if ((rc = store_err(mdb_put(txn, db, &k, &v, 0), "close put")) != 0)
+		return rc;
+	return 1;
+}
+
+static uint64_t retired_of(MDB_txn *txn, MDB_dbi db, const char *office)
+{
+	char key[64];
+	MDB_val k = {close_key(key, sizeof(key), 'r', office), key}, v;
+	uint64_t n = 0;
+
+	if (k.mv_size && mdb_get(txn, db, &k, &v) == 0 && v.mv_size == 8)
+		for (int i = 0; i < 8; i++)
+			n = n << 8 | ((const uint8_t *)v.mv_data)[i];
+	return n;
+}
+
+int registry_close_get(struct store *st, MDB_txn *txn, const char *office, Carenet__Close **out,
+                       uint64_t *retired)
+{
+	MDB_dbi db = store_dbi(st, STORE_META);
+	char key[64];
+	MDB_val k = {close_key(key, sizeof(key), 'o', office), key}, v;
+	int rc;
+
+	*out = NULL;
+	if (!k.mv_size || !id_ok(office))
+		return CN_ENOTFOUND;
+	if ((rc = store_err(mdb_get(txn, db, &k, &v), "close get")) != 0)
+		return rc;
+	if (!(*out = carenet__close__unpack(NULL, v.mv_size, v.mv_data)))
+		return CN_ESTORE;
+	if (retired)
+		*retired = retired_of(txn, db, office);
+	return 0;
+}
+
+int registry_close_each(struct store *st, MDB_txn *txn,
+                        int (*fn)(const Carenet__Close *c, uint64_t retired, void *arg), void *arg)
+{
+	MDB_dbi db = store_dbi(st, STORE_META);
+	MDB_cursor *cur;
+	MDB_val k = {8, "close:o:"}, v;
+	int rc, mrc;
+
+	if ((rc = store_err(mdb_cursor_open(txn, db, &cur), "close cursor")) != 0)
+		return rc;
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && rc == 0;
+	     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Carenet__Close *c;
+		if (k.mv_size <= 8 || memcmp(k.mv_data, "close:o:", 8) != 0)
+			break;
+		if (!(c = carenet__close__unpack(NULL, v.mv_size, v.mv_data))) {
+			log_warnx("registry: a stored close of %zu bytes does not decode", v.mv_size);
+			rc = CN_ESTORE;
+			break;
+		}
+		rc = fn(c, retired_of(txn, db, c->office), arg);
+		carenet__close__free_unpacked(c, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = store_err(mrc, "close each");
 	return rc;
 }

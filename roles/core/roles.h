@@ -40,6 +40,10 @@ enum roles_state {
 	STATE_IN_PROGRESS = 3,
 	STATE_DONE = 4,
 	STATE_UNABLE = 5,
+	/* Not on the wire: a row whose office was closed (撤销) while the row
+	 * was open ends so (roles/roles_close.c); counted nowhere as targeted,
+	 * pending, overdue or done. */
+	STATE_RETIRED = 6,
 };
 
 #define ROLES_MAX_TITLE 512
@@ -117,6 +121,10 @@ struct roles_env {
 	            uint8_t **box, size_t *boxlen);
 	int (*open)(void *arg, const void *ad, size_t adlen, const uint8_t *box, size_t boxlen,
 	            uint8_t **pt, size_t *ptlen);
+	/* An office below was closed here (撤销, roles/roles_close.c), inside
+	 * txn: the engine drops what it queued for it (it will never take it).
+	 * May be NULL. */
+	int (*closed)(void *arg, MDB_txn *txn, const char *office);
 };
 
 /* Where the engine forwards a received item (its exact bytes). */

@@ -63,6 +63,9 @@ void roles_why(char *why, size_t whylen, const char *fmt, ...)
  * not; negative on a store error. For requests that name an office: what
  * is sent to its old id would wait for an office that is gone. */
 int roles_moved_away(struct roles *r, MDB_txn *txn, const char *id, const char *then);
+/* CN_EINVAL with r->err naming the close (and "THEN INTO" if it names the
+ * office that took over) if id was closed here (撤销), 0 if not. */
+int roles_closed_office(struct roles *r, MDB_txn *txn, const char *id, const char *then);
 /* Appends an audit entry at now; detail formatted, followed by
  * " [caller]" while a control request's caller is set. */
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "log.h"
 #include "moved.h"
+#include "registry.h"
 #include "roles_int.h"
 #include "utf8.h"
 
@@ -135,7 +136,7 @@ int roles_office_ok(const char *id)
 
 int roles_state_closed(uint32_t state)
 {
-	return state == STATE_DONE || state == STATE_UNABLE;
+	return state == STATE_DONE || state == STATE_UNABLE || state == STATE_RETIRED;
 }
 
 void roles_fmt_utc(uint64_t t, char *out, size_t outlen)
@@ -198,13 +199,37 @@ int roles_history_add(Carenet__NoteEntry ***v, size_t *n, uint64_t at, uint32_t 
 	return 0;
 }
 
+int roles_closed_office(struct roles *r, MDB_txn *txn, const char *id, const char *then)
+{
+	Carenet__Close *c = NULL;
+	char day[32];
+	int rc = registry_close_get(r->env.store, txn, id, &c, NULL);
+
+	if (rc == CN_ENOTFOUND)
+		return 0;
+	if (rc == 0) {
+		roles_fmt_utc(c->at, day, sizeof(day));
+		if (c->into[0])
+			roles_why(r->err, sizeof(r->err),
+			          "office %s was closed (已撤销) at %s, its work to %s (carenet move "
+			          "closed); %s %s instead",
+			          id, day, c->into, then, c->into);
+		else
+			roles_why(r->err, sizeof(r->err),
+			          "office %s was closed (已撤销) at %s (carenet move closed)", id, day);
+		rc = CN_EINVAL;
+	}
+	carenet__close__free_unpacked(c, NULL);
+	return rc;
+}
+
 int roles_moved_away(struct roles *r, MDB_txn *txn, const char *id, const char *then)
 {
 	char now[PKI_ID_MAX];
 	int rc = moved_now(r->env.store, txn, id, now, sizeof(now));
 
 	if (rc == CN_ENOTFOUND)
-		return 0;
+		return roles_closed_office(r, txn, id, then);
 	if (rc == 0) {
 		roles_why(r->err, sizeof(r->err),
 		          "office %s has moved: it is %s now (carenet move status); %s %s", id, now,

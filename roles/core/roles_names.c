@@ -12,12 +12,14 @@
 static const char *const kind_names[] = {NULL, "task", "notice", "rectification", "circular"};
 static const char *const kind_zh[] = {NULL, "任务", "督导通知", "限时整改通知", "通报"};
 static const char *const state_names[] = {"pending",     "delivered", "accepted",
-                                          "in-progress", "done",      "unable"};
-static const char *const state_zh[] = {"待送达", "已送达", "已受理", "办理中", "已完成", "无法完成"};
+                                          "in-progress", "done",      "unable",
+                                          "retired"};
+static const char *const state_zh[] = {"待送达", "已送达",   "已受理", "办理中",
+                                       "已完成", "无法完成", "已撤销"};
 
 const char *roles_state_zh(uint32_t state)
 {
-	return state <= STATE_UNABLE ? state_zh[state] : "未知";
+	return state <= STATE_RETIRED ? state_zh[state] : "未知";
 }
 
 const char *roles_kind_name(uint32_t kind)
@@ -50,7 +52,7 @@ uint32_t roles_kind_parse(const char *name)
 
 const char *roles_state_name(uint32_t state)
 {
-	return state <= STATE_UNABLE ? state_names[state] : "unknown";
+	return state <= STATE_RETIRED ? state_names[state] : "unknown";
 }
 
 uint32_t roles_state_parse(const char *name)

@@ -121,6 +121,8 @@ static int count_row(const char *target, Carenet__TargetRow *row, void *arg)
 	struct count_arg *c = arg;
 
 	(void)target;
+	if (row->state == STATE_RETIRED)
+		return 0; /* its office was closed (撤销): not a target any more */
 	c->t->targeted++;
 	c->t->acknowledged += row->state >= STATE_ACCEPTED;
 	c->t->done += row->state == STATE_DONE;

@@ -433,7 +433,9 @@ static int add_row(const char *target, Carenet__TargetRow *row, void *arg)
 	if (t->name)
 		registry_get(c->r->env.store, c->txn, target, NULL, t->name, PKI_NAME_MAX);
 	t->state = row->state;
-	t->overdue = row->overdue || (c->now >= v->due && !roles_state_closed(row->state));
+	/* a row whose office was closed (撤销) ended: late no more */
+	t->overdue = row->state != STATE_RETIRED &&
+	             (row->overdue || (c->now >= v->due && !roles_state_closed(row->state)));
 	t->changed_at = row->changed_at;
 	t->reported_at = row->reported_at;
 	t->note = sdup(row->note);

@@ -87,7 +87,8 @@ static int update_row(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	/* a moved village re-sends its states under its new id (roles_move.c):
 	 * the same state again on OLD's row is a no-op, never a second entry */
 	*stale = (s->state == STATE_DELIVERED && old->state > STATE_DELIVERED) ||
-	         (strcmp(target, item->origin) != 0 && s->state == old->state);
+	         (strcmp(target, item->origin) != 0 && s->state == old->state) ||
+	         old->state == STATE_RETIRED; /* its office was closed: the row ended */
 	if (*stale)
 		return 0;
 	if (s->state != STATE_DELIVERED &&

@@ -188,6 +188,8 @@ int records_moved_mark(struct roles *r, MDB_txn *txn, const Carenet__RecordVersi
 int records_rekey(struct roles *r, MDB_txn *txn, const char *old, const char *nw, uint64_t *n);
 /* Records held here whose owner is office (open or closed). */
 int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint64_t *n);
+/* The ids of the open records held here whose owner is office. */
+int records_open_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids);
 /* The ids of the current records office owns whose ids are not of office
  * or of an id it had before (received by a transfer), and of the transfers
  * to it not accepted yet (it accepts them after a move, under its new id),

@@ -104,8 +104,10 @@ int records_moved_mark(struct roles *r, MDB_txn *txn, const Carenet__RecordVersi
 	return rec_transfer_put(r, txn, m->id, &x);
 }
 
-/* The ids of the current records ("r:") whose owner is office. */
-static int ids_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids)
+/* The ids of the current records ("r:") whose owner is office (open only:
+ * those not closed). */
+static int ids_of(struct roles *r, MDB_txn *txn, const char *office, int open_only,
+                  struct strvec *ids)
 {
 	MDB_cursor *cur;
 	MDB_val k = {2, "r:"}, d;
@@ -125,7 +127,7 @@ static int ids_of(struct roles *r, MDB_txn *txn, const char *office, struct strv
 			ret = CN_ESTORE;
 			break;
 		}
-		if (!strcmp(sr->head->owner, office))
+		if (!strcmp(sr->head->owner, office) && !(open_only && sr->head->closed))
 			ret = roles_vec_push(ids, sr->head->id);
 		carenet__stored_record__free_unpacked(sr, NULL);
 	}
@@ -138,7 +140,7 @@ static int ids_of(struct roles *r, MDB_txn *txn, const char *office, struct strv
 int records_foreign_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids)
 {
 	struct strvec all = {0};
-	int ret = ids_of(r, txn, office, &all);
+	int ret = ids_of(r, txn, office, 0, &all);
 
 	for (size_t i = 0; ret == 0 && i < all.n; i++) {
 		if (records_id_of(all.v[i], office))
@@ -157,11 +159,16 @@ int records_foreign_of(struct roles *r, MDB_txn *txn, const char *office, struct
 int records_count_owner(struct roles *r, MDB_txn *txn, const char *office, uint64_t *n)
 {
 	struct strvec ids = {0};
-	int ret = ids_of(r, txn, office, &ids);
+	int ret = ids_of(r, txn, office, 0, &ids);
 
 	*n = ids.n;
 	roles_vec_free(&ids);
 	return ret;
+}
+
+int records_open_of(struct roles *r, MDB_txn *txn, const char *office, struct strvec *ids)
+{
+	return ids_of(r, txn, office, 1, ids);
 }
 
 /* Version v+1 of record id, owned by nw: stored, indexed, emitted; 1 if
@@ -215,7 +222,7 @@ int records_rekey(struct roles *r, MDB_txn *txn, const char *old, const char *nw
 	*n = 0;
 	if (!r->env.seal || !r->env.open)
 		return CN_EPERM;
-	ret = ids_of(r, txn, old, &ids);
+	ret = ids_of(r, txn, old, 0, &ids);
 	for (size_t i = 0; i < ids.n && ret == 0; i++) {
 		if ((ret = rekey_one(r, txn, ids.v[i], old, nw, now)) == 0)
 			(*n)++;

@@ -14,7 +14,7 @@ import time
 from harness import TestFailure, check, root_sha256, run_cli
 
 from harness import EXIT_OK, EXIT_OTHER, EXIT_USAGE, EXIT_UNREACH, EXIT_REFUSED  # noqa: E402,F401
-STATES = ("pending", "delivered", "accepted", "in-progress", "done", "unable")
+STATES = ("pending", "delivered", "accepted", "in-progress", "done", "unable", "retired")
 
 
 def show_run(r):
