@@ -6,7 +6,9 @@
  * county a supervisor also decides a move (`carenet move OLD NEW`, the POST
  * /move): the node checks the ids and refuses with its reason. The switch
  * itself (`carenet move apply`) needs the village's node stopped and stays
- * a command at the village (certs/README.md, "Moving a village").
+ * a command at the village (certs/README.md, "Moving a village"). Below the
+ * moves, the offices closed here (撤销, close_list: `carenet move closed`);
+ * closing one stays a command at the county (`carenet move close`).
  */
 #include "web_int.h"
 
@@ -81,6 +83,41 @@ static void move_table(struct page *pg, const Carenet__MoveView *m)
 	buf_puts(&pg->out, "</section>");
 }
 
+/* The offices closed here (撤销), if any. */
+static void closed_table(struct page *pg)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	char at[32];
+
+	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOSE_LIST, NULL);
+	if (web_call(pg, &req, READ_MS, &rep) != 0 || !rep->n_closes) {
+		carenet__control_reply__free_unpacked(rep, NULL);
+		return;
+	}
+	buf_htmlf(&pg->out,
+	          "<section><h2>%s</h2><div class=\"scroll\"><table id=\"closed\"><caption>%s"
+	          "</caption><thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	          "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+	          "<th scope=\"col\">%s</th></tr></thead><tbody>",
+	          TX(pg, "已撤销的单位", "Closed offices"),
+	          TX(pg, "其未完成的任务状态已终止（已撤销），不再计入", "Their open rows ended (retired) and count nowhere"),
+	          TX(pg, "单位", "Office"), TX(pg, "名称", "Name"), TX(pg, "并入", "Into"),
+	          TX(pg, "撤销时间", "Closed"), TX(pg, "终止的状态", "Rows ended"),
+	          TX(pg, "原因", "Reason"));
+	for (size_t i = 0; i < rep->n_closes; i++) {
+		const Carenet__CloseView *c = rep->closes[i];
+		web_time(pg->w, c->at, at, sizeof(at));
+		buf_htmlf(&pg->out,
+		          "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%llu</td><td>%s</td>"
+		          "</tr>",
+		          c->office, c->name, c->into[0] ? c->into : "-", at,
+		          (unsigned long long)c->rows_retired, c->reason[0] ? c->reason : "-");
+	}
+	buf_puts(&pg->out, "</tbody></table></div></section>");
+	carenet__control_reply__free_unpacked(rep, NULL);
+}
+
 /* The form; on a refused POST preset with what was sent, to correct. */
 static void move_form(struct page *pg, const char *old, const char *nw)
 {
@@ -120,6 +157,7 @@ void page_moves(struct page *pg)
 			          TX(pg, "本级没有迁移记录。", "No move is held here."));
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
+	closed_table(pg);
 	if (county && pg->s && pg->s->role >= WR_SUPERVISOR)
 		move_form(pg, NULL, NULL);
 	page_end(pg);

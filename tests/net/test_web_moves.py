@@ -12,7 +12,9 @@ and, for what a browser would not show, plain HTTP:
   decided on the page; /moves then shows it, and once both townships hold it
   its state "待切换 ready" and the steps with the counts of `carenet move status
   --json`;
-- a viewer sees the move but no form, and a viewer's POST /move is refused (403).
+- a viewer sees the move but no form, and a viewer's POST /move is refused (403);
+- a village closed at the county (`carenet move close`) is listed under the moves
+  ("Closed offices"), its reason shown as text.
 Skipped (exit 77) when chromium or its driver is not installed."""
 
 import json
@@ -102,6 +104,20 @@ def hostile_and_viewer(web, old, new):
     check(st == 403, "a viewer's POST /move: %d" % st)
 
 
+def closed_shown(net, web, county, v2, t2):
+    """A village closed at the county (the CLI) is listed under the moves, its reason as text."""
+    h = Http(web.base)
+    h.login("vic", PASSWORD)
+    st, _, body = h.req("GET", "/moves")
+    check(st == 200 and 'id="closed"' not in body, "no close yet, no table: %d" % st)
+    cn(net, "move", "close", v2, "--into", t2, "--reason", "并村 <i>x</i>", "-c",
+       net.cfg(county))
+    st, _, body = h.req("GET", "/moves")
+    check(st == 200 and 'id="closed"' in body and v2 in body and
+          "并村 &lt;i&gt;x&lt;/i&gt;" in body and "<i>x</i>" not in body,
+          "the closed village on /moves: %d\n%s" % (st, text_of(body)[:1200]))
+
+
 def test(net, args):
     county, t1, v1, t2, v2 = net.setup(2, 1)
     new = t2 + "009"
@@ -113,6 +129,7 @@ def test(net, args):
         not_signed_in(web)
         supervisor(net, b, web, county, v1, new)
         hostile_and_viewer(web, v1, new)
+        closed_shown(net, web, county, v2, t2)
     with_web(net, args, county, pages)
     print("web moves: refused with the node's reason, decided, shown ready with the CLI's "
           "steps; a viewer sees it and may not decide")
