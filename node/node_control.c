@@ -15,6 +15,7 @@
 #include "health.h"
 #include "link.h"
 #include "log.h"
+#include "registry.h"
 #include "util.h"
 
 #define NCTRS (CTR_COUNT + 1) /* + the outbox_pending gauge */
@@ -140,6 +141,29 @@ static int direct_fill(struct node *n, Carenet__Status *st)
 	return 0;
 }
 
+/* A child closed here (撤销, roles/roles_close.c) is no child any more: its
+ * session, down since, leaves the list (the link keeps sessions by key). */
+static int drop_closed_txn(MDB_txn *txn, void *arg)
+{
+	void **a = arg;
+	struct node *n = a[0];
+	Carenet__Status *st = a[1];
+	size_t k = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < st->n_children; i++) {
+		int c = rc ? 0 : registry_closed(n->store, txn, st->children[i]->id);
+		if (c < 0)
+			rc = c;
+		if (c > 0 && !st->children[i]->up)
+			free(st->children[i]);
+		else
+			st->children[k++] = st->children[i];
+	}
+	st->n_children = k;
+	return rc;
+}
+
 static int ctl_status(void *arg, Carenet__Status *st)
 {
 	struct node *n = arg;
@@ -161,6 +185,8 @@ static int ctl_status(void *arg, Carenet__Status *st)
 	st->counters = ctrp;
 	st->n_counters = NCTRS;
 	if ((rc = crls_fill(n, st)) != 0 || (rc = link_status(n->link, st)) != 0)
+		return rc;
+	if (st->n_children && (rc = store_read(n->store, drop_closed_txn, (void *[]){n, st})) != 0)
 		return rc;
 	if ((rc = direct_fill(n, st)) != 0)
 		return rc;

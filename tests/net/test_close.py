@@ -16,7 +16,8 @@ after the close, is refused at its township; its rows stay retired. V2 is listed
 Then a township merge: `move --township T1 T2` moves T1's village; closing T1 is refused
 until the village has switched (keys, the CA's bundle, `move apply`), then, with T1
 stopped (retired) and a notice to 530102:township pending at its row, done: the row is
-retired, what the county queued for T1 is dropped (outbox_pending 0), a new notice
+retired, `status` lists T2 alone as a child, what the county queued for T1 is dropped
+(outbox_pending 0), a new notice
 to 530102:township names T2 only, `offices` lists no T1, and a
 second close of T1 is refused, naming the first."""
 
@@ -155,6 +156,8 @@ def close_township(net, rng):
     check(matrix(show(net, COUNTY, notice)) == {T1: "retired", T2: "delivered"},
           matrix(show(net, COUNTY, notice)))
     check(T1 not in offices(net, COUNTY), offices(net, COUNTY))
+    kids = [c.get("id") for c in (net.status(COUNTY) or {}).get("children", [])]
+    check(kids == [T2], "the county's children in status: %r" % kids)
     # what was queued for T1 (the notice) is dropped with the close: nothing stays pending
     poll(net, lambda: ((net.status(COUNTY) or {}).get("counters", {}).get("outbox_pending") == 0,
                        (net.status(COUNTY) or {}).get("counters")), 30,
