@@ -81,9 +81,10 @@ static int find_rows(struct roles *r, MDB_txn *txn, struct hits *h)
 }
 
 /* Ends every open row of c->office here at `at`: state retired, the close in
- * its history; a county's tally of a directive from above is sent again. */
+ * its history; a county's tally of a directive from above is sent again.
+ * The directives' ids, each once, into dids if not NULL. */
 static int retire_rows(struct roles *r, MDB_txn *txn, const Carenet__Close *c, uint64_t at,
-                       uint64_t *n)
+                       uint64_t *n, struct strvec *dids)
 {
 	struct hits h = {r->env.store, c->office, {0}, {0}};
 	char note[96];
@@ -105,8 +106,11 @@ static int retire_rows(struct roles *r, MDB_txn *txn, const Carenet__Close *c, u
 		}
 		carenet__target_row__free_unpacked(row, NULL);
 		if (rc == 0 && (i == 0 || strcmp(h.dids.v[i], h.dids.v[i - 1]) != 0) &&
-		    (rc = roles_get_directive(r, txn, h.dids.v[i], &rec)) == 0)
+		    (rc = roles_get_directive(r, txn, h.dids.v[i], &rec)) == 0) {
 			rc = above_changed(r, txn, rec);
+			if (rc == 0 && dids)
+				rc = roles_vec_push(dids, h.dids.v[i]);
+		}
 		carenet__directive_record__free_unpacked(rec, NULL);
 	}
 	*n = h.dids.n;
@@ -117,7 +121,7 @@ static int retire_rows(struct roles *r, MDB_txn *txn, const Carenet__Close *c, u
 
 /* Keeps c here with its rows ended, and audits it. 0 also if held already. */
 static int close_here(struct roles *r, MDB_txn *txn, const char *actor, const Carenet__Close *c,
-                      uint64_t *retired)
+                      uint64_t *retired, struct strvec *dids)
 {
 	uint64_t at = c->at < roles_now(r) ? c->at : roles_now(r);
 	int rc;
@@ -125,7 +129,7 @@ static int close_here(struct roles *r, MDB_txn *txn, const char *actor, const Ca
 	*retired = 0;
 	if ((rc = registry_closed(r->env.store, txn, c->office)) != 0)
 		return rc < 0 ? rc : 0;
-	if ((rc = retire_rows(r, txn, c, at, retired)) != 0 ||
+	if ((rc = retire_rows(r, txn, c, at, retired, dids)) != 0 ||
 	    (rc = registry_close_put(r->env.store, txn, c, *retired)) < 0 ||
 	    (r->env.closed && (rc = r->env.closed(r->env.arg, txn, c->office)) != 0))
 		return rc;
@@ -248,7 +252,62 @@ struct clreq {
 	const Carenet__CloseRequest *q;
 	char id[ROLES_ID_MAX];
 	uint64_t at, retired;
+	struct strvec dids, issued, from; /* rows ended; --reissue: new ids and their olds */
 };
+
+/* --reissue: directive did, issued here (not relayed from above), again to
+ * into if into is not one of its targets; its new id pushed to a->issued. */
+static int reissue_one(struct roles *r, MDB_txn *txn, struct clreq *a, const char *did)
+{
+	const char *into = a->q->into;
+	const Carenet__Directive *d;
+	Carenet__DirectiveRecord *rec = NULL;
+	Carenet__TargetRow *row = NULL;
+	Carenet__Targets t = CARENET__TARGETS__INIT;
+	struct issue_spec s = {0};
+	char *ids[1] = {(char *)into}, note[160], *body = NULL, nid[ROLES_ID_MAX];
+	uint64_t now = roles_now(r);
+	size_t blen;
+	int rc;
+
+	if ((rc = roles_get_directive(r, txn, did, &rec)) != 0)
+		return rc;
+	if (!rec->issued || rec->directive->parent[0])
+		goto out; /* relayed from above: the province's to issue again */
+	if ((rc = roles_get_row(r, txn, did, into, &row)) != CN_ENOTFOUND)
+		goto out; /* into is a target already (or an error) */
+	d = rec->directive;
+	snprintf(note, sizeof(note), "re-issued from %s: %s closed (撤销) into %s", did,
+	         a->q->office, into);
+	blen = strlen(d->body) + strlen(note) + 8;
+	if (blen < ROLES_MAX_BODY && (body = malloc(blen)) != NULL)
+		snprintf(body, blen, "%s%s[%s]", d->body, d->body[0] ? "\n\n" : "", note);
+	t.ids = ids;
+	t.n_ids = 1;
+	s.kind = d->kind;
+	s.title = d->title;
+	s.body = body ? body : d->body;
+	s.ref = d->ref;
+	s.targets = &t;
+	s.expanded = ids;
+	s.nexpanded = 1;
+	/* past due: the same time again from now (it was never theirs) */
+	s.due = d->due > now ? d->due : now + (d->due > rec->created ? d->due - rec->created : 86400);
+	s.indicators = d->indicators;
+	s.nindicators = d->n_indicators;
+	s.action = d->kind == KIND_CIRCULAR        ? "circular"
+	           : d->kind == KIND_RECTIFICATION ? "rectify"
+	                                           : "issue";
+	s.note = note;
+	if ((rc = directive_issue(r, txn, &s, nid, r->err, sizeof(r->err))) == 0 &&
+	    (rc = roles_vec_push(&a->issued, nid)) == 0)
+		rc = roles_vec_push(&a->from, did);
+	free(body);
+out:
+	carenet__target_row__free_unpacked(row, NULL);
+	carenet__directive_record__free_unpacked(rec, NULL);
+	return rc;
+}
 
 static int close_txn(MDB_txn *txn, void *arg)
 {
@@ -259,6 +318,11 @@ static int close_txn(MDB_txn *txn, void *arg)
 	char town[PKI_ID_MAX], *down[1] = {town};
 	int rc;
 
+	roles_vec_free(&a->dids); /* a replay (the map grew) starts afresh */
+	roles_vec_free(&a->issued);
+	roles_vec_free(&a->from);
+	if (a->q->reissue && !a->q->into[0])
+		return REFUSE(CN_EINVAL, "--reissue needs --into OTHER: whom to issue them to");
 	if ((rc = close_check(r, txn, a->q)) != 0)
 		return rc;
 	snprintf(a->id, sizeof(a->id), "%s-close-%s", r->env.me->id, a->q->office);
@@ -270,7 +334,11 @@ static int close_txn(MDB_txn *txn, void *arg)
 	c.at = a->at = roles_now(r);
 	c.down = down;
 	c.n_down = pki_role_from_id(c.office) == PKI_ROLE_VILLAGE; /* its township holds rows */
-	if ((rc = close_here(r, txn, r->env.me->id, &c, &a->retired)) != 0)
+	if ((rc = close_here(r, txn, r->env.me->id, &c, &a->retired, &a->dids)) != 0)
+		return rc;
+	for (size_t i = 0; a->q->reissue && i < a->dids.n && rc == 0; i++)
+		rc = reissue_one(r, txn, a, a->dids.v[i]);
+	if (rc != 0)
 		return rc;
 	if (c.n_down) {
 		it.body_case = CARENET__ITEM__BODY_CLOSE;
@@ -304,12 +372,14 @@ static Carenet__CloseView *view_add(Carenet__ControlReply *rep, const Carenet__C
 
 int roles_close_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
 {
-	struct clreq a = {r, req->close, "", 0, 0};
+	struct clreq a = {r, req->close, "", 0, 0, {0}, {0}, {0}};
 	Carenet__Close c = CARENET__CLOSE__INIT;
+	Carenet__CloseView *v;
 	int rc = r->env.write(r->env.arg, close_txn, &a);
 
+	roles_vec_free(&a.dids);
 	if (rc != 0)
-		return rc;
+		goto out;
 	c.id = a.id;
 	c.office = req->close->office;
 	c.into = req->close->into;
@@ -317,7 +387,19 @@ int roles_close_req(struct roles *r, const Carenet__ControlRequest *req, Carenet
 	c.at = a.at;
 	snprintf(r->id, sizeof(r->id), "%s", a.id);
 	rep->id = r->id;
-	return view_add(rep, &c, a.retired) ? 0 : CN_ENOMEM;
+	if (!(v = view_add(rep, &c, a.retired))) {
+		rc = CN_ENOMEM;
+		goto out;
+	}
+	/* the vectors' arrays and strings now belong to the view */
+	v->reissued = a.issued.v, v->n_reissued = a.issued.n;
+	v->reissued_from = a.from.v, v->n_reissued_from = a.from.n;
+	a.issued = (struct strvec){0};
+	a.from = (struct strvec){0};
+out:
+	roles_vec_free(&a.issued);
+	roles_vec_free(&a.from);
+	return rc;
 }
 
 /* ---- received: a closed village's township */
@@ -353,7 +435,7 @@ int close_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		          c->office, me);
 		return CN_ESCOPE;
 	}
-	return close_here(r, txn, item->origin, c, &retired);
+	return close_here(r, txn, item->origin, c, &retired, NULL);
 }
 
 /* ---- list */
@@ -403,6 +485,12 @@ void roles_close_free(Carenet__ControlReply *rep)
 		free(v->into);
 		free(v->reason);
 		free(v->name);
+		for (size_t k = 0; k < v->n_reissued; k++)
+			free(v->reissued[k]);
+		for (size_t k = 0; k < v->n_reissued_from; k++)
+			free(v->reissued_from[k]);
+		free(v->reissued);
+		free(v->reissued_from);
 		free(v);
 	}
 	free(rep->closes);

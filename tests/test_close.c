@@ -18,6 +18,8 @@
 
 #include "check.h"
 
+static Carenet__ControlReply *last; /* the last close's reply (freed by the next) */
+
 static int close_req(struct office *o, const char *office, const char *into, const char *reason,
                      char *err, uint64_t *retired)
 {
@@ -31,12 +33,15 @@ static int close_req(struct office *o, const char *office, const char *into, con
 	q.office = (char *)office;
 	q.into = (char *)into;
 	q.reason = (char *)reason;
+	q.reissue = into[0] && !strcmp(reason, "并村");
 	rep = control(o, &req);
 	rc = rep->code;
 	snprintf(err, 512, "%s", rep->error ? rep->error : "");
 	if (rc == 0 && retired)
 		*retired = rep->n_closes == 1 ? rep->closes[0]->rows_retired : 999;
-	done(rep);
+	if (last)
+		done(last);
+	last = rep;
 	return rc;
 }
 
@@ -76,27 +81,45 @@ static void test_close(void)
 {
 	char err[512] = "";
 	uint64_t retired = 0;
-	size_t n = county.nitems;
+	size_t n;
 	long ci;
 	int overdue = 1;
 	struct apply_ctx a;
 	Carenet__Item *it;
 
-	CHECK_INT(close_req(&county, V22, T2, "并村", err, &retired), 0);
-	CHECK_INT(retired, 1); /* the county's task: V22 had only delivered it */
+	char only[64] = "", err2[512] = "";
+	const Carenet__CloseView *v;
+
+	/* a notice to V22 alone: issued again to V21 (--reissue); the task is V21's already */
+	CHECK_INT(issue(&county, KIND_NOTICE, V22, "只给二村 For V22", "body", task_due, only, err2),
+	          0);
+	n = county.nitems;
+	CHECK_INT(close_req(&county, V22, V21, "并村", err, &retired), 0);
+	CHECK_INT(retired, 2); /* the task (V22 had only delivered it) and the notice */
+	v = last && last->n_closes == 1 ? last->closes[0] : NULL;
+	CHECK(v && v->n_reissued == 1 && v->n_reissued_from == 1 &&
+	      !strcmp(v->reissued_from[0], only));
+	if (v && v->n_reissued == 1) {
+		Carenet__ControlReply *sh = query(&county, "directive.show", v->reissued[0], NULL);
+		CHECK(sh && sh->n_directives == 1 && sh->directives[0]->n_targets == 1 &&
+		      !strcmp(sh->directives[0]->targets[0]->id, V21) &&
+		      strstr(sh->directives[0]->body, only) != NULL &&
+		      !strcmp(sh->directives[0]->title, "只给二村 For V22"));
+		done(sh);
+	}
 	CHECK_INT(is_closed(&county, V22), 1);
 	CHECK_INT(audited(&county, "close", V22), 1);
 	CHECK_INT(row_state(&county, task, V22, &overdue, NULL), STATE_RETIRED);
 	CHECK_INT(close_req(&county, V22, "", "", err, NULL), CN_EINVAL); /* once */
 	CHECK(strstr(err, "was closed") != NULL);
-	CHECK_INT(county.nitems, n + 1); /* the Close, nothing for the refusals */
+	CHECK_INT(county.nitems, n + 2); /* the notice again, the Close; nothing for the refusals */
 	ci = find_last(&county, CARENET__ITEM__BODY_CLOSE);
 	CHECK(ci >= 0);
 	if (ci < 0)
 		return;
 	it = item_at(&county, (size_t)ci);
 	CHECK(it && it->close->n_down == 1 && !strcmp(it->close->down[0], T2) &&
-	      !strcmp(it->close->office, V22) && !strcmp(it->close->into, T2));
+	      !strcmp(it->close->office, V22) && !strcmp(it->close->into, V21));
 	carenet__item__free_unpacked(it, NULL);
 
 	/* its township: rows ended, held once; nobody else takes it */
@@ -145,7 +168,7 @@ static void test_close(void)
 	CHECK_INT(overdue, 0);
 	CHECK_INT(row_state(&county, task, V21, &overdue, NULL), STATE_DELIVERED);
 	CHECK_INT(overdue, 1);
-	CHECK_INT(list_count(&county, "overdue"), 1);
+	CHECK_INT(list_count(&county, "overdue"), 2); /* the task, the notice issued again */
 }
 
 int main(void)
@@ -158,6 +181,8 @@ int main(void)
 	story_statuses(); /* V11 accepted, V12 done, V21 and V22 delivered */
 	test_rules();
 	test_close();
+	if (last)
+		done(last);
 	printf("test_close: %d checks, %d failures\n", checks, failures);
 	return (fx_end() || failures) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /*
  * cli_close: `carenet move close` and `carenet move closed` (撤销; issue 14
  * item 5; docs/design.md "Moves", "Closing an office"; roles/roles_close.h).
- *   move close OFFICE [--into OTHER] [--reason TEXT] -c county.cfg  (control 162)
+ *   move close OFFICE [--into OTHER [--reissue]] [--reason TEXT] -c county.cfg (162)
  *   move closed [-c CFG] [--json|--csv]                               (163)
  */
 #include "cli.h"
@@ -20,10 +20,15 @@ static const struct args_opt close_opts[] = {
     {"config", 'c', "CFG", "the county node's configuration (default " CONFIG_DEFAULT_PATH ")"},
     {"into", ARGS_LONG('i'), "OTHER", "the office that took over its work (shown with the close)"},
     {"reason", ARGS_LONG('r'), "TEXT", "why, in the operator's words (at most 512 bytes)"},
-    {"json", ARGS_LONG('j'), NULL, "{id, office, into, reason, at, rows_retired}"},
+    {"reissue", ARGS_LONG('R'), NULL,
+     "with --into: issue again to OTHER each open directive this\n"
+     "county sent OFFICE and not OTHER (a renumbering done as a merge)"},
+    {"json", ARGS_LONG('j'), NULL,
+     "{id, office, into, reason, at, rows_retired,\n"
+     "reissued: [{id, from}]}"},
     {0}};
 static const struct args_cmd close_cmd = {
-    "carenet move close", "OFFICE [--into OTHER] [--reason TEXT] [-c CFG] [--json]",
+    "carenet move close", "OFFICE [--into OTHER [--reissue]] [--reason TEXT] [-c CFG] [--json]",
     "At the county: township or village OFFICE is closed (撤销), for good: a\n"
     "township merged into another (撤乡并镇) once its villages moved away, a\n"
     "village whose children went elsewhere. Refused while an office is known\n"
@@ -35,8 +40,11 @@ static const struct args_cmd close_cmd = {
     "counted as a target in lists, bulletins and tallies); OFFICE is no longer\n"
     "listed (carenet offices) nor addressed (530102:township leaves it out;\n"
     "naming it is refused); for a village, the county's signed Close goes to\n"
-    "its township, which ends its own rows the same way. Then revoke its\n"
-    "certificate (carenet ca revoke, carenet crl publish).\n",
+    "its township, which ends its own rows the same way. With --reissue, each\n"
+    "open directive this county issued to OFFICE and not to OTHER is issued\n"
+    "again to OTHER, in the same transaction (same kind, title, indicators;\n"
+    "its body says where it came from; past due, the same time again from now).\n"
+    "Then revoke its certificate (carenet ca revoke, carenet crl publish).\n",
     close_opts, NULL};
 
 static void close_print(const Carenet__CloseView *v, const char *tz, int as_json)
@@ -53,6 +61,14 @@ static void close_print(const Carenet__CloseView *v, const char *tz, int as_json
 		json_str(&j, "reason", v->reason);
 		json_u64(&j, "at", v->at);
 		json_u64(&j, "rows_retired", v->rows_retired);
+		json_arr_begin(&j, "reissued");
+		for (size_t i = 0; i < v->n_reissued && i < v->n_reissued_from; i++) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "id", v->reissued[i]);
+			json_str(&j, "from", v->reissued_from[i]);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
 		json_obj_end(&j);
 		json_finish(&j);
 		return;
@@ -62,6 +78,9 @@ static void close_print(const Carenet__CloseView *v, const char *tz, int as_json
 	                : "%s: %s closed (%s)%s%s; %llu open directive row(s) ended as retired\n",
 	       v->id, v->office, at, v->into[0] ? (cli_zh() ? "，工作并入 " : ", its work to ") : "",
 	       v->into, (unsigned long long)v->rows_retired);
+	for (size_t i = 0; i < v->n_reissued && i < v->n_reissued_from; i++)
+		printf(cli_zh() ? "  已重新下发给 %s：%s（原 %s）\n" : "  issued again to %s: %s (was %s)\n",
+		       v->into, v->reissued[i], v->reissued_from[i]);
 	printf(cli_zh() ? "下一步：吊销其证书（carenet ca revoke；carenet crl publish）\n"
 	                : "next: revoke its certificate (carenet ca revoke; carenet crl publish)\n");
 }
@@ -84,6 +103,8 @@ int cmd_move_close(int argc, char **argv)
 			q.into = (char *)a.val;
 		else if (ch == ARGS_LONG('r'))
 			q.reason = (char *)a.val;
+		else if (ch == ARGS_LONG('R'))
+			q.reissue = 1;
 		else if (ch == ARGS_LONG('j'))
 			as_json = 1;
 		else

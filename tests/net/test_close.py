@@ -15,7 +15,9 @@ after the close, is refused at its township; its rows stay retired. V2 is listed
 
 Then a township merge: `move --township T1 T2` moves T1's village; closing T1 is refused
 until the village has switched (keys, the CA's bundle, `move apply`), then, with T1
-stopped (retired) and a notice to 530102:township pending at its row, done: the row is
+stopped (retired), a notice to 530102:township and a rectification order to T1 alone
+pending at its rows, done with --reissue: the order is issued again to T2 (the notice is
+T2's already) and reaches it; both rows are
 retired, `status` lists T2 alone as a child, what the county queued for T1 is dropped
 (outbox_pending 0), a new notice
 to 530102:township names T2 only, `offices` lists no T1, and a
@@ -151,8 +153,18 @@ def close_township(net, rng):
                      "--to", "530102:township", "--title", "合并前的通知", "--due", "+1d")["id"]
     poll(net, lambda: (matrix(show(net, COUNTY, notice)) == {T1: "pending", T2: "delivered"},
                        matrix(show(net, COUNTY, notice))), 30, "the notice delivered to T2")
-    out = cn_json(net, "move", "close", T1, "--into", T2, "-c", net.cfg(COUNTY))
-    check(out["rows_retired"] >= 1, out)
+    alone = cn_json(net, "directive", "issue", "-c", net.cfg(COUNTY), "--kind", "rectification",
+                    "--to", T1, "--title", "限时整改：补齐工作人员", "--due", "+3d", "--ref",
+                    notice)["id"]
+    out = cn_json(net, "move", "close", T1, "--into", T2, "--reissue", "-c", net.cfg(COUNTY))
+    check(out["rows_retired"] == 2 and len(out["reissued"]) == 1 and
+          out["reissued"][0]["from"] == alone, out)  # the notice is T2's already
+    again = out["reissued"][0]["id"]
+    poll(net, lambda: (again in [e["id"] for e in cn_json(net, "inbox", "-c", net.cfg(T2))],
+                       None), 30, "the rectification order issued again at " + T2)
+    v = show(net, COUNTY, again)
+    check(v["kind"] == "rectification" and v["title"] == "限时整改：补齐工作人员" and
+          alone in v["body"] and v["ref"] == notice and list(matrix(v)) == [T2], v)
     check(matrix(show(net, COUNTY, notice)) == {T1: "retired", T2: "delivered"},
           matrix(show(net, COUNTY, notice)))
     check(T1 not in offices(net, COUNTY), offices(net, COUNTY))
