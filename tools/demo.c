@@ -85,9 +85,12 @@ static const struct args_cmd demo_cmd = {
     "(compliance, an HTML report in DIR). Then the second village moves to the\n"
     "other township (区划调整: move, a new identity enrolled over its data, its\n"
     "node stopped, move apply, started under the new id; move status complete;\n"
-    "the old certificate revoked). Its web page (carenet web, a separate keyless\n"
-    "process; user demo, password in DIR/web-password) is then served on a free\n"
-    "loopback port while the network runs.\n"
+    "the old certificate revoked). Then the first village is closed (撤村并村:\n"
+    "its records transferred to a neighbour and accepted there, its node stopped,\n"
+    "move close; a notice left at its row ends as retired; its certificate\n"
+    "revoked). Its web page (carenet web, a separate keyless process; user demo,\n"
+    "password in DIR/web-password) is then served on a free loopback port while\n"
+    "the network runs.\n"
     "\n"
     "The nodes it starts run test clocks (test_clock = true; the county:\n"
     "deadline.remind \"5m\", auto_rectify, rectify_hours 1), which the scenario\n"
@@ -360,6 +363,8 @@ static size_t demo_poll(struct demo *d)
 /* One word for the link between a node and its parent (or the county's state). */
 static const char *demo_state(const struct demo_node *nd)
 {
+	if (nd->closed)
+		return "closed 已撤销";
 	if (nd->exited)
 		return "exited";
 	if (!nd->reachable)
@@ -637,7 +642,8 @@ static int demo_scenario_check(void *arg)
 static int demo_scenario(struct demo *d)
 {
 	struct demo_scenario_env env = {.dir = d->dir, .n = d->n, .check = demo_scenario_check,
-	                                .stop = demo_stop_one, .start_as = demo_start_as};
+	                                .stop = demo_stop_one, .start_as = demo_start_as,
+	                                .closed = demo_closed};
 	struct demo_office *offices = calloc(d->n, sizeof(*offices));
 	int rc;
 

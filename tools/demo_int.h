@@ -45,6 +45,7 @@ struct demo_node {
 	pid_t pid;           /* > 0 while running */
 	int wstatus;         /* waitpid status once exited */
 	int exited;
+	int closed; /* closed for good (撤销, the scenario's step 15): not running, no fault */
 	/* last poll */
 	int reachable;    /* answered the status request */
 	int parent_up;    /* its own view of its parent link */
@@ -93,6 +94,7 @@ void demo_describe_exit(int wstatus, char *out, size_t outlen);
  * and, after a move, the nodes sorted back into tree order (county mode). */
 int demo_stop_one(void *arg, size_t i);
 int demo_start_as(void *arg, size_t i, const char *new_id, const char *dir);
+void demo_closed(void *arg, size_t i);
 void demo_reorder(struct demo *d);
 
 /* demo_web.c: the county's web page on a free loopback port, an account

@@ -108,7 +108,7 @@ static int sc_inbox(const struct demo_office *o, int quiet, Carenet__ControlRepl
 }
 
 /* The office's clock after moving it on by advance seconds (0: just read it). */
-static int sc_clock(const struct demo_office *o, int64_t advance, uint64_t *now)
+int sc_clock(const struct demo_office *o, int64_t advance, uint64_t *now)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__ClockRequest q = CARENET__CLOCK_REQUEST__INIT;
@@ -648,7 +648,7 @@ int demo_scenario_run(const struct demo_scenario_env *env)
 	if ((rc = sc_step_issue(&s)) != 0 || (rc = sc_step_delivered(&s)) != 0 ||
 	    (rc = sc_step_acks(&s)) != 0 || (rc = sc_step_remind(&s)) != 0 ||
 	    (rc = sc_step_overdue(&s)) != 0 || (rc = rc_run(&s)) != 0 || (rc = rp_run(&s)) != 0 ||
-	    (rc = dc_run(&s)) != 0 || (rc = mv_run(&s)) != 0)
+	    (rc = dc_run(&s)) != 0 || (rc = mv_run(&s)) != 0 || (rc = cl_run(&s)) != 0)
 		goto out;
 	rc = sc_summary(&s);
 out:

@@ -61,6 +61,8 @@ struct demo_scenario_env {
 	 * its place, offices[i] then naming it. 0, or an error already printed. */
 	int (*stop)(void *arg, size_t i);
 	int (*start_as)(void *arg, size_t i, const char *new_id, const char *dir);
+	/* Step 15 (a village is closed): offices[i], stopped, is closed for good. */
+	void (*closed)(void *arg, size_t i);
 	void *arg;
 };
 

@@ -48,6 +48,11 @@ struct scen {
 		char old_cfg[4096], old_data[4096]; /* OLD's node.cfg and data_dir */
 		char dir[4096], ca[4096];           /* DIR/<NEW>; the county's CA */
 	} mv;
+	struct {                                    /* step 15: the village closed */
+		const struct demo_office *v, *into; /* it, and who takes its records */
+		char id[16], notice[64];            /* its id; the notice left at its row */
+		size_t accepted;                    /* records the other village took */
+	} cl;
 };
 
 /* demo_scenario.c: one control exchange with an office (quiet: no error
@@ -84,5 +89,12 @@ int dc_run(struct scen *s);
 /* demo_move.c: step 14 (a village moves to another township, 区划调整);
  * nothing when env->stop or env->start_as is NULL. */
 int mv_run(struct scen *s);
+
+/* demo_close.c: step 15 (a village is closed, 撤村并村); nothing with fewer
+ * than three villages or when env->stop or env->closed is NULL. */
+int cl_run(struct scen *s);
+/* demo_scenario.c: o's clock (its test clock moved on by advance seconds
+ * first, when advance is not 0) into *now. */
+int sc_clock(const struct demo_office *o, int64_t advance, uint64_t *now);
 
 #endif

@@ -2,7 +2,8 @@
  * demo_swap: the demo's process table follows a village's move (step 14,
  * demo_move.c): its node stops cleanly, the identity it moved to starts in
  * its place, and once the scenario is over the nodes are put back in tree
- * order for the printed tree.
+ * order for the printed tree; a village closed (step 15, demo_close.c) stays
+ * stopped, marked closed.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -58,6 +59,13 @@ int demo_stop_one(void *arg, size_t i)
 		return CN_EIO;
 	}
 	return 0;
+}
+
+void demo_closed(void *arg, size_t i)
+{
+	struct demo *d = arg;
+
+	d->nodes[i].closed = 1;
 }
 
 int demo_start_as(void *arg, size_t i, const char *new_id, const char *dir)

@@ -6,8 +6,10 @@ rectification order. Then the records scenario: every village imports a
 ledger of children, the county holds them all (masked) and counts them, a
 village updates one and its township returns another. Then reports: one
 acknowledged and made a case, one escalated when its township stays silent;
-the county's compliance (an HTML report) and its web page (served, stopped
-with the network). Checked from the demo's
+the county's compliance (an HTML report); a village moved to the other
+township (step 14); the first village closed (step 15: its records taken by a
+neighbour, a notice's row retired, its certificate revoked, the tree shows it
+closed); and its web page (served, stopped with the network). Checked from the demo's
 own output (each step's header, the matrices, the listings and the summary),
 its exit status and files; no child's name or ID number may appear in the
 clear in its output; no node process may survive it. demo --province: the
@@ -333,6 +335,37 @@ def check_move(net, out, villages):
         old, new, steps["old"]))
 
 
+CLOSE = ("第15步 撤村并村：一个村撤销，儿童转入邻村，未完成的任务状态终止  "
+         "Step 15: a village is closed: its children go to a neighbour, its open rows end")
+
+
+def check_close(net, out, villages):
+    """Step 15: the first village's records go to the third (same township), which accepts
+    them all; its node stopped, a notice delivered to every other village waits at its row;
+    `move close` ends that row as retired; the certificate is revoked (two revoked now);
+    the tree shows the village closed and the county's `offices` no longer lists it."""
+    gone, into = villages[0], villages[2]
+    check(out.count("== %s ==" % CLOSE) == 1 and
+          out.index("== %s ==" % CLOSE) > out.index("== %s ==" % MOVE),
+          "the demo's output lacks step 15 after step 14")
+    step = out[out.index("== %s ==" % CLOSE):out.index("小结 Summary")]
+    moved = re.search(r"^(\d+) record\(s\) of %s transferred to %s" % (gone, into), step, re.M)
+    taken = re.search(r"^(\d+) record\(s\) accepted: owned by %s" % into, step, re.M)
+    check(moved and taken and int(moved.group(1)) == int(taken.group(1)) >= VILLAGES,
+          "step 15: the records transferred and accepted differ:\n%s" % step[:1500])
+    check(re.search(r"^\s*%s +retired \S+" % gone, step, re.M) and
+          not re.search(r"^\s*\d{12} +pending", step.split("$ carenet move close")[1], re.M),
+          "step 15: the notice's row at %s is not retired, or another is pending:\n%s"
+          % (gone, step))
+    check("revocation list published: 2 revoked" in step,
+          "step 15: the certificate not revoked:\n%s" % step[-1200:])
+    tree = out[out.index("网络现状 The network now:"):].split("\n\n")[0]
+    check(re.search(r"%s .* closed 已撤销" % gone, tree),
+          "the tree does not show %s closed:\n%s" % (gone, tree))
+    print("demo: %s closed into %s with %s record(s); the notice's row retired" % (
+        gone, into, moved.group(1)))
+
+
 def check_help_and_setup_only(net):
     r = run_cli([net.carenet, "demo", "--help"])
     check(r.returncode == 0 and "--no-scenario" in r.stdout and "test_clock" in r.stdout,
@@ -414,6 +447,7 @@ def test(net, args):
     check_records(net, out, err, [i for i in ids if len(i) == 12])
     check_later(net, out, [i for i in ids if len(i) == 12])
     check_move(net, out, [i for i in ids if len(i) == 12])
+    check_close(net, out, [i for i in ids if len(i) == 12])
 
 
 if __name__ == "__main__":
