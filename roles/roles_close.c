@@ -267,7 +267,7 @@ static int reissue_one(struct roles *r, MDB_txn *txn, struct clreq *a, const cha
 	struct issue_spec s = {0};
 	char *ids[1] = {(char *)into}, note[160], *body = NULL, nid[ROLES_ID_MAX];
 	uint64_t now = roles_now(r);
-	size_t blen;
+	size_t blen, nlen;
 	int rc;
 
 	if ((rc = roles_get_directive(r, txn, did, &rec)) != 0)
@@ -279,9 +279,22 @@ static int reissue_one(struct roles *r, MDB_txn *txn, struct clreq *a, const cha
 	d = rec->directive;
 	snprintf(note, sizeof(note), "re-issued from %s: %s closed (撤销) into %s", did,
 	         a->q->office, into);
-	blen = strlen(d->body) + strlen(note) + 8;
-	if (blen < ROLES_MAX_BODY && (body = malloc(blen)) != NULL)
-		snprintf(body, blen, "%s%s[%s]", d->body, d->body[0] ? "\n\n" : "", note);
+	blen = strlen(d->body);
+	nlen = strlen(note);
+	if (blen + nlen + 5 < ROLES_MAX_BODY && (body = malloc(blen + nlen + 5)) != NULL) {
+		char *p = body; /* the body, a blank line, "[note]" */
+		memcpy(p, d->body, blen);
+		p += blen;
+		if (blen) {
+			memcpy(p, "\n\n", 2);
+			p += 2;
+		}
+		*p++ = '[';
+		memcpy(p, note, nlen);
+		p += nlen;
+		*p++ = ']';
+		*p = 0;
+	}
 	t.ids = ids;
 	t.n_ids = 1;
 	s.kind = d->kind;
