@@ -190,6 +190,11 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 			continue; /* not below this node: roles said so, but never trust it */
 		if ((rc = child_toward(d, txn, t, child, cl)) != 0)
 			return rc;
+		if (child[0] && (rc = registry_closed(d->env.store, txn, child)) != 0) {
+			if (rc < 0)
+				return rc;
+			continue; /* closed (撤销, roles/roles_close.c): it takes nothing more */
+		}
 		if (child[0] && (rc = keep(ds, child, idx)) != 0)
 			return rc;
 	}

@@ -10,7 +10,8 @@ longer pending or overdue after the due time has passed (the county's clock adva
 no reminder or overdue order, `directive list --overdue` empty, the bulletin's targets
 one fewer. SIGKILLs: the county right after the close's acknowledgement, township 2
 while the Close reaches it; each holds the close once, audited once. V2's `done`, sent
-after the close, is refused at its township; its rows stay retired. V2 is listed no more; naming it is refused;
+after the close, is refused at its township; its rows stay retired. The county's later step
+on a report V2 filed before reaches T2 and is not queued for V2. V2 is listed no more; naming it is refused;
 530102:village addresses only V1.
 
 Then a township merge: `move --township T1 T2` moves T1's village; closing T1 is refused
@@ -64,6 +65,13 @@ def close_village(net, rng):
                        matrix(show(net, COUNTY, task))), 60, "the task delivered")
     poll(net, lambda: (matrix(show(net, T2, note)) == {V2: "delivered"}, None), 30,
          "the township's notice delivered")
+    # a mandatory report V2 files before it closes: the county's later step goes down to V2
+    rep = cn_json(net, "report", "file", "-c", net.cfg(V2), "--situation", "S01", "--summary",
+                  "独居儿童", "--description", "男孩", "--reporter", "张三", "--reporter-role",
+                  "儿童主任", "--location", "三组", "--urgency", "normal")["id"]
+    poll(net, lambda: (rep in [x["id"] for x in cn_json(net, "report", "list", "-c",
+                                                         net.cfg(COUNTY))], None), 30,
+         "the report at the county")
 
     # refusals: not a county; another county's office; unknown; one below it; bad ids
     r = cn(net, "move", "close", V2, "-c", net.cfg(T2), code=EXIT_REFUSED)
@@ -113,6 +121,17 @@ def close_village(net, rng):
     check(row(net, COUNTY, task, V2)["state"] == "retired", row(net, COUNTY, task, V2))
     check(row(net, T2, task, V2)["state"] == "retired", row(net, T2, task, V2))
 
+    # V2's node retired; the county's step on its report reaches its township, and is
+    # queued for V2 no more (it would wait there for good)
+    net.stop(V2)
+    cn(net, "report", "update", rep, "-c", net.cfg(COUNTY), "--note", "撤村后县级跟进")
+    poll(net, lambda: (any(s.get("kind") == "update" and s.get("by") == COUNTY for s in
+                           cn_json(net, "report", "show", rep, "-c", net.cfg(T2))["steps"]),
+                       None), 30, "the county's step at " + T2)
+    poll(net, lambda: ((net.status(T2) or {}).get("counters", {}).get("outbox_pending") == 0,
+                       (net.status(T2) or {}).get("counters")), 30,
+         "nothing queued at %s for the closed %s" % (T2, V2))
+
     # past the due time: V1 is overdue, V2 is not, and nothing is sent to it
     advance(net, COUNTY, "3h")
     poll(net, lambda: (row(net, COUNTY, task, V1)["overdue"], None), 30, "V1 overdue")
@@ -125,8 +144,9 @@ def close_village(net, rng):
     month = datetime.datetime.fromtimestamp(created, datetime.timezone(
         datetime.timedelta(hours=8))).strftime("%Y-%m")
     b = cn_json(net, "bulletin", "--month", month, "-c", net.cfg(COUNTY))
+    v2 = [o for o in b["offices"] if o["id"] == V2]  # listed for the report it filed
     check(b["directives"]["targeted"] == 1 and b["directives"]["overdue"] == 1 and
-          V2 not in [o["id"] for o in b["offices"]], b["directives"])
+          all(o["targeted"] == 0 and o["overdue"] == 0 for o in v2), (b["directives"], v2))
 
     # addressed no more
     r = cn(net, "directive", "issue", "-c", net.cfg(COUNTY), "--kind", "notice", "--to", V2,
