@@ -17,16 +17,19 @@ on a report V2 filed before reaches T2 and is not queued for V2. V2 is listed no
 Then a township merge: `move --township T1 T2` moves T1's village; closing T1 is refused
 until the village has switched (keys, the CA's bundle, `move apply`), then, with T1
 stopped (retired), a notice to 530102:township and a rectification order to T1 alone
-pending at its rows, done with --reissue: the order is issued again to T2 (the notice is
-T2's already) and reaches it; both rows are
+pending at its rows, done with --reissue while the county is SIGKILLed at a random moment
+(then run again if it had not committed): held once, audited once, the order issued again
+to T2 exactly once (the notice is T2's already), and it reaches T2; both rows are
 retired, `status` lists T2 alone as a child, what the county queued for T1 is dropped
 (outbox_pending 0), a new notice
 to 530102:township names T2 only, `offices` lists no T1, and a
 second close of T1 is refused, naming the first."""
 
 import datetime
+import json
 import os
 import random
+import subprocess
 import sys
 import time
 
@@ -176,10 +179,31 @@ def close_township(net, rng):
     alone = cn_json(net, "directive", "issue", "-c", net.cfg(COUNTY), "--kind", "rectification",
                     "--to", T1, "--title", "限时整改：补齐工作人员", "--due", "+3d", "--ref",
                     notice)["id"]
-    out = cn_json(net, "move", "close", T1, "--into", T2, "--reissue", "-c", net.cfg(COUNTY))
-    check(out["rows_retired"] == 2 and len(out["reissued"]) == 1 and
-          out["reissued"][0]["from"] == alone, out)  # the notice is T2's already
-    again = out["reissued"][0]["id"]
+    # the close, with the county SIGKILLed at a random moment of it: either nothing of it
+    # happened (the operator runs it again) or all of it, once
+    argv = [net.carenet, "move", "close", T1, "--into", T2, "--reissue", "-c",
+            net.cfg(COUNTY), "--json"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(rng.uniform(0.0, 0.03))
+    net.kill(COUNTY)
+    first, _ = p.communicate(timeout=60)
+    net.start(COUNTY)
+    net.wait_for(lambda: net.status(COUNTY) is not None, 30, "the county answering again")
+    if T1 in closed(net, COUNTY):
+        out = json.loads(first) if p.returncode == 0 else None
+        print("the close had committed when the county was killed (exit %d)" % p.returncode)
+    else:
+        out = cn_json(net, "move", "close", T1, "--into", T2, "--reissue", "-c",
+                      net.cfg(COUNTY))
+        print("the close had not committed when the county was killed: run again")
+    c = closed(net, COUNTY)[T1]
+    check(c["rows_retired"] == 2 and len(audited(net, COUNTY, "close", T1)) == 1, c)
+    orders = [v for v in cn_json(net, "directive", "list", "-c", net.cfg(COUNTY))
+              if v["title"] == "限时整改：补齐工作人员"]
+    check(len(orders) == 2, "the order and its one re-issue: %r" % [v["id"] for v in orders])
+    again = [v["id"] for v in orders if v["id"] != alone][0]
+    check(out is None or (out["rows_retired"] == 2 and out["reissued"] == [
+        {"id": again, "from": alone}]), out)  # the notice is T2's already
     poll(net, lambda: (again in [e["id"] for e in cn_json(net, "inbox", "-c", net.cfg(T2))],
                        None), 30, "the rectification order issued again at " + T2)
     v = show(net, COUNTY, again)
