@@ -318,6 +318,7 @@ static const struct route routes[] = {
     {"/inspection", page_inspection, NULL, NULL},
     {"/moves", page_moves, NULL, NULL},
     {"/move", NULL, page_move, "/moves"},
+    {"/close", NULL, page_close, "/moves"},
     {"/records/add", NULL, page_record_add, "/records"},
     {"/records/import", NULL, page_record_import, "/records"},
     {"/logout", NULL, do_logout, "/"},

@@ -7,8 +7,11 @@
  * /move): the node checks the ids and refuses with its reason. The switch
  * itself (`carenet move apply`) needs the village's node stopped and stays
  * a command at the village (certs/README.md, "Moving a village"). Below the
- * moves, the offices closed here (撤销, close_list: `carenet move closed`);
- * closing one stays a command at the county (`carenet move close`).
+ * moves, the offices closed here (撤销, close_list: `carenet move closed`),
+ * and at a county a supervisor's form to close one (`carenet move close`,
+ * the POST /close), which says it cannot be undone and needs a tick to
+ * confirm; the node refuses with its reason (an office below it, an open
+ * record...).
  */
 #include "web_int.h"
 
@@ -140,6 +143,41 @@ static void move_form(struct page *pg, const char *old, const char *nw)
 	    TX(pg, "决定迁移", "Decide the move"));
 }
 
+/* The close form; on a refused POST preset with what was sent. */
+static void close_form(struct page *pg, const char *office, const char *into, const char *reason)
+{
+	buf_htmlf(&pg->out, "<h2>%s</h2><form method=\"post\" action=\"/close\">",
+	          TX(pg, "撤销一个单位", "Close an office"));
+	page_csrf(pg);
+	buf_htmlf(
+	    &pg->out,
+	    "<p class=\"hint\">%s</p>"
+	    "<label for=\"office\">%s</label><input type=\"text\" id=\"office\" name=\"office\" "
+	    "required inputmode=\"numeric\" maxlength=\"12\" placeholder=\"530102001\" "
+	    "value=\"%s\">"
+	    "<label for=\"into\">%s</label><input type=\"text\" id=\"into\" name=\"into\" "
+	    "inputmode=\"numeric\" maxlength=\"12\" placeholder=\"530102002\" value=\"%s\">"
+	    "<label><input type=\"checkbox\" name=\"reissue\" value=\"1\"> %s</label>"
+	    "<label for=\"reason\">%s</label><input type=\"text\" id=\"reason\" name=\"reason\" "
+	    "maxlength=\"512\" value=\"%s\">"
+	    "<label><input type=\"checkbox\" name=\"confirm\" value=\"1\" required> %s</label>"
+	    "<button type=\"submit\">%s</button></form>",
+	    TX(pg,
+	       "撤销后该单位不再列出、不再接收任务，其未完成的任务状态终止（已撤销）；无法恢复。"
+	       "须先迁出其下所有村、移交其未结记录。",
+	       "Once closed, the office is no longer listed or addressed and its open rows end "
+	       "(retired). It cannot be undone. Its villages must have moved and its open records "
+	       "been transferred first."),
+	    TX(pg, "要撤销的乡镇或村编码", "The township or village to close"),
+	    office ? office : "", TX(pg, "工作并入（可选）", "Its work goes to (optional)"),
+	    into ? into : "",
+	    TX(pg, "将只发给它的未完成任务重新下发给并入单位",
+	       "Issue again to that office the open directives sent to this one alone"),
+	    TX(pg, "原因", "Reason"), reason ? reason : "",
+	    TX(pg, "我确认撤销，且无法恢复", "I confirm: this cannot be undone"),
+	    TX(pg, "撤销", "Close it"));
+}
+
 void page_moves(struct page *pg)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
@@ -158,8 +196,10 @@ void page_moves(struct page *pg)
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);
 	closed_table(pg);
-	if (county && pg->s && pg->s->role >= WR_SUPERVISOR)
+	if (county && pg->s && pg->s->role >= WR_SUPERVISOR) {
 		move_form(pg, NULL, NULL);
+		close_form(pg, NULL, NULL, NULL);
+	}
 	page_end(pg);
 }
 
@@ -191,6 +231,55 @@ void page_move(struct page *pg)
 	}
 	if (pg->status != 200)
 		move_form(pg, old, nw);
+	buf_htmlf(&pg->out, "<p><a href=\"/moves\">%s</a></p>", TX(pg, "返回", "Back"));
+	carenet__control_reply__free_unpacked(rep, NULL);
+	page_end(pg);
+}
+
+void page_close(struct page *pg)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__CloseRequest q = CARENET__CLOSE_REQUEST__INIT;
+	Carenet__ControlReply *rep = NULL;
+	const char *office = form_get(pg->form, "office"), *into = form_get(pg->form, "into"),
+	           *reason = form_get(pg->form, "reason"), *reissue = form_get(pg->form, "reissue"),
+	           *confirm = form_get(pg->form, "confirm");
+
+	if (!page_may(pg, WR_SUPERVISOR))
+		return;
+	page_begin(pg, "撤销单位", "Close an office");
+	if (!office || !office[0]) {
+		pg->status = 400;
+		page_note(pg, "error", TX(pg, "请填写要撤销的单位编码。", "Give the office to close."));
+	} else if (!confirm || strcmp(confirm, "1") != 0) {
+		pg->status = 400;
+		page_note(pg, "error",
+		          TX(pg, "撤销无法恢复：请勾选确认。", "A close cannot be undone: tick to confirm."));
+	} else {
+		q.office = (char *)office;
+		q.into = (char *)(into ? into : "");
+		q.reason = (char *)(reason ? reason : "");
+		q.reissue = reissue && !strcmp(reissue, "1");
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOSE, &q);
+		if (web_call(pg, &req, WRITE_MS, &rep) == 0 && rep->n_closes == 1) {
+			const Carenet__CloseView *c = rep->closes[0];
+			buf_htmlf(&pg->out, "<div class=\"note ok\" role=\"status\">%s %s: %llu %s",
+			          c->office,
+			          TX(pg, "已撤销", "closed"), (unsigned long long)c->rows_retired,
+			          TX(pg, "项未完成的任务状态随之终止", "open directive row(s) ended"));
+			for (size_t i = 0; i < c->n_reissued && i < c->n_reissued_from; i++)
+				buf_htmlf(&pg->out, "; %s %s → %s", TX(pg, "重新下发", "issued again"),
+				          c->reissued_from[i], c->reissued[i]);
+			buf_htmlf(&pg->out, ". %s</div>",
+			          TX(pg, "下一步：吊销其证书（carenet ca revoke；carenet crl publish）。",
+			             "Next: revoke its certificate (carenet ca revoke; carenet crl "
+			             "publish)."));
+		} else {
+			pg->status = 422;
+		}
+	}
+	if (pg->status != 200)
+		close_form(pg, office, into, reason);
 	buf_htmlf(&pg->out, "<p><a href=\"/moves\">%s</a></p>", TX(pg, "返回", "Back"));
 	carenet__control_reply__free_unpacked(rep, NULL);
 	page_end(pg);

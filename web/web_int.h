@@ -245,6 +245,7 @@ void page_report_step(struct page *pg); /* POST */
  * POST /move decides one. */
 void page_moves(struct page *pg);
 void page_move(struct page *pg); /* POST */
+void page_close(struct page *pg); /* POST */
 /* Open, overdue and escalated reports held here. */
 void reports_count(struct page *pg, size_t *open, size_t *late, size_t *escalated);
 /* Compliance and the monthly bulletin (pages_compliance.c): each a page in

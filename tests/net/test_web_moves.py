@@ -13,8 +13,10 @@ and, for what a browser would not show, plain HTTP:
   its state "待切换 ready" and the steps with the counts of `carenet move status
   --json`;
 - a viewer sees the move but no form, and a viewer's POST /move is refused (403);
-- a village closed at the county (`carenet move close`) is listed under the moves
-  ("Closed offices"), its reason shown as text.
+- closing an office on the page (POST /close): refused without the confirming tick,
+  refused with the node's reason for the township whose village has not switched, a viewer's
+  POST refused (403); a village closed is then listed under the moves ("Closed
+  offices"), its reason shown as text, and `carenet move closed` lists it.
 Skipped (exit 77) when chromium or its driver is not installed."""
 
 import json
@@ -24,7 +26,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_web  # noqa: E402
 from harness import check  # noqa: E402
-from ops import EXIT_REFUSED, cn, poll  # noqa: E402
+from ops import EXIT_REFUSED, cn, cn_json, poll  # noqa: E402
 from test_web import PASSWORD, Http, add_users, text_of, with_web  # noqa: E402
 
 
@@ -104,18 +106,40 @@ def hostile_and_viewer(web, old, new):
     check(st == 403, "a viewer's POST /move: %d" % st)
 
 
-def closed_shown(net, web, county, v2, t2):
-    """A village closed at the county (the CLI) is listed under the moves, its reason as text."""
+def closed_shown(net, b, web, county, t1, v2, t2):
+    """Closing an office on the page (a supervisor's POST /close): refused without the tick,
+    refused with the node's reason for the township whose village's move has not switched, a
+    viewer's POST refused (403); done for a village, then listed under the moves, its reason as text."""
+    v = Http(web.base)
+    v.login("vic", PASSWORD)
+    st, _, body = v.req("GET", "/moves")
+    check(st == 200 and 'id="closed"' not in body and 'action="/close"' not in body,
+          "the viewer's /moves: no close yet, no close form: %d" % st)
+    st, _, _ = v.req("POST", "/close", {"csrf": v.csrf("/moves"), "office": v2, "confirm": "1"})
+    check(st == 403, "a viewer's POST /close: %d" % st)
     h = Http(web.base)
-    h.login("vic", PASSWORD)
-    st, _, body = h.req("GET", "/moves")
-    check(st == 200 and 'id="closed"' not in body, "no close yet, no table: %d" % st)
-    cn(net, "move", "close", v2, "--into", t2, "--reason", "并村 <i>x</i>", "-c",
-       net.cfg(county))
-    st, _, body = h.req("GET", "/moves")
+    h.login("sue", PASSWORD)
+    token = h.csrf("/moves")
+    st, _, body = h.req("POST", "/close", {"csrf": token, "office": v2})
+    check(st == 400 and ("cannot be undone" in text_of(body) or "无法恢复" in text_of(body)),
+          "a close without the tick: %d\n%s" % (st, text_of(body)[:800]))
+    st, _, body = h.req("POST", "/close", {"csrf": token, "office": t1, "confirm": "1"})
+    check(st == 422 and "has not switched yet" in text_of(body),
+          "a township whose village has not switched: %d\n%s" % (st, text_of(body)[:800]))
+    st, _, body = h.req("POST", "/close", {"csrf": token, "office": v2, "into": t2,
+                                           "reason": "并村 <i>x</i>", "confirm": "1"})
+    check(st == 200 and ("%s closed" % v2 in text_of(body) or "%s 已撤销" % v2 in text_of(body)),
+          "the close on the page: %d\n%s" % (st, text_of(body)[:800]))
+    st, _, body = v.req("GET", "/moves")
     check(st == 200 and 'id="closed"' in body and v2 in body and
           "并村 &lt;i&gt;x&lt;/i&gt;" in body and "<i>x</i>" not in body,
           "the closed village on /moves: %d\n%s" % (st, text_of(body)[:1200]))
+    check(v2 in [c["office"] for c in cn_json(net, "move", "closed", "-c", net.cfg(county))],
+          "the CLI does not list the close made on the page")
+    b.get(web.base + "/moves")  # the supervisor's browser: the table and the close form
+    check("已撤销的单位" in b.text() and v2 in b.text() and b.d.find_elements(b.By.ID, "office"),
+          "the closes in the browser:\n%s" % b.text())
+    b.shot("moves-closed")
 
 
 def test(net, args):
@@ -129,7 +153,7 @@ def test(net, args):
         not_signed_in(web)
         supervisor(net, b, web, county, v1, new)
         hostile_and_viewer(web, v1, new)
-        closed_shown(net, web, county, v2, t2)
+        closed_shown(net, b, web, county, t1, v2, t2)
     with_web(net, args, county, pages)
     print("web moves: refused with the node's reason, decided, shown ready with the CLI's "
           "steps; a viewer sees it and may not decide")
