@@ -31,6 +31,7 @@ static const struct errdesc errs[] = {
     {CN_ETIMEOUT, "timeout", "timed out"},
     {CN_EUSAGE, "usage", "usage error"},
     {CN_ENOTREADY, "notready", "handshake not complete"},
+    {CN_ESTOPPED, "stopped", "the node stopped before it answered"},
 };
 
 static const struct errdesc *find(int err)

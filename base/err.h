@@ -36,6 +36,7 @@ enum cn_err {
 	CN_ETIMEOUT = -21,     /* operation timed out */
 	CN_EUSAGE = -22,       /* command-line usage error */
 	CN_ENOTREADY = -23,    /* handshake not complete */
+	CN_ESTOPPED = -24,     /* the node stopped before it answered a control request */
 };
 
 /* Static English text for an error code; never NULL. */

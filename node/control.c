@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,9 +698,13 @@ void control_serve(struct control *c, int max)
  * file is missing or stale (a node killed with SIGKILL leaves it behind:
  * without this check a request would wait for the whole timeout).
  */
-static int listening(const char *path)
+/* 0 if a node listens on path (its pid into *pid, from SO_PEERCRED; 0 if
+ * unknown), CN_EUNREACH if none. */
+static int listening(const char *path, pid_t *pid)
 {
 	struct sockaddr_un sa;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
 	int fd, rc;
 
 	memset(&sa, 0, sizeof(sa));
@@ -710,29 +715,57 @@ static int listening(const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return CN_EIO;
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : CN_EUNREACH;
+	*pid = rc == 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 ? cred.pid : 0;
 	close(fd);
 	return rc;
 }
 
-/* One REQ/REP exchange; CN_ETIMEOUT if the node does not answer in time. */
-static int exchange(const char *ep, const uint8_t *buf, size_t len, int timeout_ms,
+/* The answer is awaited in slices this long; between them, whether the node
+ * still runs (a node killed mid-request never answers: say so at once
+ * rather than at the end of the timeout). */
+#define EXCHANGE_SLICE_MS 200
+
+static int gone(pid_t pid)
+{
+	return pid > 0 && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* One REQ/REP exchange; CN_ETIMEOUT if the node does not answer in time,
+ * CN_ESTOPPED if process pid (the node, when known) ended before it did. */
+static int exchange(const char *ep, const uint8_t *buf, size_t len, int timeout_ms, pid_t pid,
                     Carenet__ControlReply **rep)
 {
 	void *ctx = NULL, *s = NULL;
 	zmq_msg_t m;
-	int rc = CN_EIO, zero = 0;
+	int rc = CN_EIO, zero = 0, slice = timeout_ms < EXCHANGE_SLICE_MS ? timeout_ms
+	                                                                   : EXCHANGE_SLICE_MS;
+	uint64_t end = util_mono_us() + (uint64_t)timeout_ms * 1000;
 
 	zmq_msg_init(&m);
 	if (!(ctx = zmq_ctx_new()) || !(s = zmq_socket(ctx, ZMQ_REQ)))
 		goto out;
 	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
-	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof(timeout_ms));
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &slice, sizeof(slice));
 	zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout_ms, sizeof(timeout_ms));
 	if (zmq_connect(s, ep) < 0)
 		goto out;
-	if (zmq_send(s, buf, len, 0) < 0 || zmq_msg_recv(&m, s, 0) < 0) {
+	if (zmq_send(s, buf, len, 0) < 0) {
 		rc = zmq_errno() == EAGAIN ? CN_ETIMEOUT : CN_EIO;
 		goto out;
+	}
+	while (zmq_msg_recv(&m, s, 0) < 0) {
+		if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
+			rc = CN_EIO;
+			goto out;
+		}
+		if (gone(pid)) {
+			rc = CN_ESTOPPED;
+			goto out;
+		}
+		if (util_mono_us() >= end) {
+			rc = CN_ETIMEOUT;
+			goto out;
+		}
 	}
 	*rep = carenet__control_reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
 	rc = *rep ? 0 : CN_EPROTO;
@@ -768,18 +801,19 @@ int control_call(const char *data_dir, const Carenet__ControlRequest *req, int t
 	char ep[600], path[512];
 	uint8_t *buf;
 	size_t len;
+	pid_t pid = 0;
 	int rc;
 
 	*reply = NULL;
 	if (endpoint_for(data_dir, ep, sizeof(ep), path, sizeof(path)) != 0)
 		return CN_EINVAL;
-	if ((rc = listening(path)) != 0)
+	if ((rc = listening(path, &pid)) != 0)
 		return rc;
 	len = carenet__control_request__get_packed_size(req);
 	if (!(buf = malloc(len ? len : 1)))
 		return CN_ENOMEM;
 	carenet__control_request__pack(req, buf);
-	rc = exchange(ep, buf, len, timeout_ms, reply);
+	rc = exchange(ep, buf, len, timeout_ms, pid, reply);
 	free(buf);
 	return rc;
 }

@@ -79,6 +79,18 @@ int cli_call(const char *prog, const struct config *cfg, const Carenet__ControlR
 			        prog, cfg->data_dir, CONTROL_SOCKET_NAME);
 		return rc;
 	}
+	if (rc == CN_ESTOPPED) {
+		if (prog)
+			fprintf(stderr,
+			        cli_zh() ? "%s: 节点在应答前已停止：所请求的操作可能已完成，也可能未完成；\n"
+			                   "  请重启节点后查看 (carenet status -c %s)，需要时再执行一次\n"
+			                 : "%s: the node stopped before it answered (节点在应答前已停止): "
+			                   "what was asked may or may not\n"
+			                   "  have been done; once it runs again, look (carenet status -c "
+			                   "%s) and run it again if needed\n",
+			        prog, cfg->path);
+		return CN_EUNREACH;
+	}
 	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT || rc == CN_EIO) {
 		not_running(prog, cfg, rc, timeout_ms);
 		return CN_EUNREACH;

@@ -31,6 +31,15 @@ int web_call(struct page *pg, Carenet__ControlRequest *req, int timeout_ms,
 	req->operator_ = who;
 	rc = control_call(pg->w->cfg->data_dir, req, timeout_ms, rep);
 	req->operator_ = (char *)""; /* who is gone with this frame */
+	if (rc == CN_ESTOPPED) {
+		page_note(pg, "error",
+		          TX(pg, "本办公室的节点在应答前已停止：所请求的操作可能已完成，也可能未完成；"
+		                 "节点重新运行后请先查看，需要时再提交一次。",
+		             "This office's node stopped before it answered: what you asked may or "
+		             "may not have been done. Once it runs again, look before you submit "
+		             "again."));
+		return CN_EUNREACH;
+	}
 	if (rc == CN_EUNREACH || rc == CN_ETIMEOUT || rc == CN_EIO) {
 		page_note(
 		    pg, "error",

@@ -216,7 +216,8 @@ class Net:
         argv = [self.carenet, "status", "-c", self.cfg(node_id), "--json"]
         r = run_cli(argv, timeout=20)
         if r.returncode == EXIT_UNREACH and ("not running" in r.stderr
-                                             or "did not answer" in r.stderr):
+                                             or "did not answer" in r.stderr
+                                             or "stopped before it answered" in r.stderr):
             self.seen[node_id] = None
             return None
         check(r.returncode == 0, "%s exited %d: %s" % (" ".join(argv), r.returncode,

@@ -8,9 +8,12 @@ Every valid issue answers exit 0 with its own id; every refused one exit 4 with
 its reason, and leaves nothing behind; the county's grouped_writes counter grew;
 every village holds each valid directive exactly once and every target reaches
 "delivered" at the county. Then the same with `carenet ack` at one village:
-eight acks queued together, all done at the county."""
+eight acks queued together, all done at the county. Last, a village SIGKILLed while
+`carenet inbox` waits for its answer: the command says at once that the node stopped
+before it answered (exit 1), not after its timeout."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -166,6 +169,26 @@ def queued_acks(net, ids):
     print("control group: 8 acks queued at a stopped village, all done at the county")
 
 
+def stopped_mid_request(net):
+    """A node killed while a command waits for its answer: the command says so within a
+    second or two (it watches the node's process), not at the end of its 30 s timeout."""
+    v = villages(net)[0]
+    os.kill(net.procs[v].pid, signal.SIGSTOP)
+    p = subprocess.Popen([net.carenet, "inbox", "-c", net.cfg(v)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)  # connected and waiting: the node cannot answer while stopped
+    check(p.poll() is None, "carenet inbox returned while the node was stopped")
+    t0 = time.monotonic()
+    net.kill(v)
+    _, err = p.communicate(timeout=20)
+    took = time.monotonic() - t0
+    check(p.returncode == 1 and "stopped before it answered" in err and took < 5,
+          "a node killed mid-request: exit %s after %.1f s: %s" % (p.returncode, took, err))
+    net.start(v)
+    net.wait_for(net.all_links_up, 60, "every link up again")
+    print("a node killed mid-request: the command said so after %.2f s" % took)
+
+
 def test(net, args):
     net.setup(TOWNSHIPS, VILLAGES)
     net.start_all()
@@ -174,6 +197,7 @@ def test(net, args):
     ids = grouped_issues(net)
     delivered_everywhere(net, ids)
     queued_acks(net, ids)
+    stopped_mid_request(net)
 
 
 if __name__ == "__main__":
