@@ -176,7 +176,7 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 {
 	const char *me = d->me->id;
 	size_t ml = strlen(me), cl = ml + 3;
-	char child[PKI_ID_MAX];
+	char child[PKI_ID_MAX], last_open[PKI_ID_MAX] = ""; /* the last child found open */
 	int rc;
 
 	if (rt->up && d->parent_id[0] && d->env.cfg->parent_endpoint[0] &&
@@ -190,13 +190,16 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 			continue; /* not below this node: roles said so, but never trust it */
 		if ((rc = child_toward(d, txn, t, child, cl)) != 0)
 			return rc;
-		if (child[0] && (rc = registry_closed(d->env.store, txn, child)) != 0) {
+		if (!child[0] || !strcmp(child, last_open))
+			continue; /* kept already (targets under one child come together) */
+		if ((rc = registry_closed(d->env.store, txn, child)) != 0) {
 			if (rc < 0)
 				return rc;
 			continue; /* closed (撤销, roles/roles_close.c): it takes nothing more */
 		}
-		if (child[0] && (rc = keep(ds, child, idx)) != 0)
+		if ((rc = keep(ds, child, idx)) != 0)
 			return rc;
+		snprintf(last_open, sizeof(last_open), "%s", child);
 	}
 	return 0;
 }
