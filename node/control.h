@@ -7,8 +7,8 @@
  * a oneof of typed messages, dispatched by one table in control.c indexed
  * by the oneof case; the domain's requests go on to roles_control().
  *
- * Client side (CLI tools, demo): control_call() connects, sends one
- * request, waits up to timeout_ms for the reply.
+ * Client side (CLI tools, demo, web; control_client.c): control_call()
+ * connects, sends one request, waits up to timeout_ms for the reply.
  *
  * Server side (node.c): control_open() with a struct control_env, the
  * node's narrow face to the control server (the pattern of roles_env):
@@ -34,9 +34,14 @@
 int control_request_set(Carenet__ControlRequest *req, Carenet__ControlRequest__RequestCase type,
                         void *msg);
 
+/* The control socket of data_dir: its file into path, its endpoint
+ * ("ipc://" path) into ep; CN_EINVAL if the path is over 107 bytes. */
+int control_endpoint(const char *data_dir, char *ep, size_t eplen, char *path, size_t pathlen);
+
 /* One request / reply exchange. Errors: CN_EUNREACH (nothing listens: the
  * node is not running, or its socket is stale), CN_ETIMEOUT (no answer in
- * time), CN_EIO, CN_EPROTO, CN_EINVAL (socket path too long), CN_ENOMEM.
+ * time), CN_ESTOPPED (the node's process ended before it answered), CN_EIO,
+ * CN_EPROTO, CN_EINVAL (socket path too long), CN_ENOMEM.
  * Caller frees *reply with carenet__control_reply__free_unpacked. */
 int control_call(const char *data_dir, const Carenet__ControlRequest *req, int timeout_ms,
                  Carenet__ControlReply **reply);
