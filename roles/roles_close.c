@@ -9,6 +9,7 @@
 #include "records.h"
 #include "registry.h"
 #include "roles_move.h"
+#include "rules.h"
 #include "utf8.h"
 
 #include <stdio.h>
@@ -29,8 +30,8 @@ static int closable(const char *county, const char *id)
 {
 	enum pki_role role = pki_role_from_id(id);
 
-	return (role == PKI_ROLE_TOWNSHIP || role == PKI_ROLE_VILLAGE) && strlen(id) > strlen(county) &&
-	       at_or_above(county, id);
+	return (role == PKI_ROLE_TOWNSHIP || role == PKI_ROLE_VILLAGE) &&
+	       rules_is_ancestor(county, id);
 }
 
 /* ---- the rows it ends */
@@ -38,8 +39,18 @@ static int closable(const char *county, const char *id)
 struct hits {
 	struct store *st;
 	const char *office;
+	char ids[MOVED_CHAIN_MAX + 1][16]; /* office and the ids it had before */
+	size_t nids;
 	struct strvec dids, targets;
 };
+
+static int is_office(const struct hits *h, const char *target)
+{
+	for (size_t i = 0; i < h->nids; i++)
+		if (!strcmp(h->ids[i], target))
+			return 1;
+	return 0;
+}
 
 /* Every open row of office, or of an id that moved to office (a village that
  * moved in, then closed). */
@@ -47,9 +58,12 @@ static int find_rows(struct roles *r, MDB_txn *txn, struct hits *h)
 {
 	MDB_cursor *cur;
 	MDB_val k, d;
-	char now[PKI_ID_MAX];
 	int rc, mrc;
 
+	/* the ids to look for, once: not a move lookup per row */
+	if ((rc = moved_formers(h->st, txn, h->office, h->ids, MOVED_CHAIN_MAX, &h->nids)) != 0)
+		return rc;
+	snprintf(h->ids[h->nids++], sizeof(h->ids[0]), "%.15s", h->office);
 	if ((rc = store_err(mdb_cursor_open(txn, roles_dbi(r, STORE_STATUSES), &cur), "close rows")))
 		return rc;
 	for (mrc = mdb_cursor_get(cur, &k, &d, MDB_FIRST); mrc == 0 && rc == 0;
@@ -62,8 +76,7 @@ static int find_rows(struct roles *r, MDB_txn *txn, struct hits *h)
 			continue;
 		memcpy(target, nul + 1, tl);
 		target[tl] = 0;
-		if (strcmp(target, h->office) != 0 &&
-		    !(moved_now(h->st, txn, target, now, sizeof(now)) == 0 && !strcmp(now, h->office)))
+		if (!is_office(h, target))
 			continue;
 		if (!(row = carenet__target_row__unpack(NULL, d.mv_size, d.mv_data))) {
 			log_warnx("close: stored row %s/%s does not decode", did, target);
@@ -86,7 +99,7 @@ static int find_rows(struct roles *r, MDB_txn *txn, struct hits *h)
 static int retire_rows(struct roles *r, MDB_txn *txn, const Carenet__Close *c, uint64_t at,
                        uint64_t *n, struct strvec *dids)
 {
-	struct hits h = {r->env.store, c->office, {0}, {0}};
+	struct hits h = {.st = r->env.store, .office = c->office};
 	char note[96];
 	int rc = find_rows(r, txn, &h);
 

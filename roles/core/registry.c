@@ -198,7 +198,7 @@ int registry_close_put(struct store *st, MDB_txn *txn, const Carenet__Close *c, 
 {
 	MDB_dbi db = store_dbi(st, STORE_META);
 	char key[64];
-	uint8_t buf[CLOSE_MAX], be[8];
+	uint8_t buf[CLOSE_MAX];
 	size_t n = carenet__close__get_packed_size(c);
 	MDB_val k = {close_key(key, sizeof(key), 'o', c->office), key}, v = {n, buf};
 	int rc;
@@ -208,26 +208,22 @@ int registry_close_put(struct store *st, MDB_txn *txn, const Carenet__Close *c, 
 	if ((rc = registry_closed(st, txn, c->office)) != 0)
 		return rc < 0 ? rc : 0;
 	carenet__close__pack(c, buf);
-	if ((rc = store_err(mdb_put(txn, db, &k, &v, 0), "close put")) != 0)
-		return rc;
-	for (int i = 0; i < 8; i++)
-		be[i] = (uint8_t)(retired >> (56 - 8 * i));
-	k.mv_size = close_key(key, sizeof(key), 'r', c->office);
-	v = (MDB_val){8, be};
-	if ((rc = store_err(mdb_put(txn, db, &k, &v, 0), "close put")) != 0)
+	if ((rc = store_err(mdb_put(txn, db, &k, &v, 0), "close put")) != 0 ||
+	    (rc = store_put_u64(txn, db, key, close_key(key, sizeof(key), 'r', c->office),
+	                        retired)) != 0)
 		return rc;
 	return 1;
 }
 
+/* The rows the close of office ended here (0 if unknown). */
 static uint64_t retired_of(MDB_txn *txn, MDB_dbi db, const char *office)
 {
 	char key[64];
-	MDB_val k = {close_key(key, sizeof(key), 'r', office), key}, v;
+	size_t kl = close_key(key, sizeof(key), 'r', office);
 	uint64_t n = 0;
 
-	if (k.mv_size && mdb_get(txn, db, &k, &v) == 0 && v.mv_size == 8)
-		for (int i = 0; i < 8; i++)
-			n = n << 8 | ((const uint8_t *)v.mv_data)[i];
+	if (!kl || store_get_u64(txn, db, key, kl, &n) != 0)
+		n = 0;
 	return n;
 }
 
