@@ -21,7 +21,7 @@
 static Carenet__ControlReply *last; /* the last close's reply (freed by the next) */
 
 static int close_req(struct office *o, const char *office, const char *into, const char *reason,
-                     char *err, uint64_t *retired)
+                     int reissue, char *err, uint64_t *retired)
 {
 	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
 	Carenet__CloseRequest q = CARENET__CLOSE_REQUEST__INIT;
@@ -33,7 +33,7 @@ static int close_req(struct office *o, const char *office, const char *into, con
 	q.office = (char *)office;
 	q.into = (char *)into;
 	q.reason = (char *)reason;
-	q.reissue = into[0] && !strcmp(reason, "并村");
+	q.reissue = reissue;
 	rep = control(o, &req);
 	rc = rep->code;
 	snprintf(err, 512, "%s", rep->error ? rep->error : "");
@@ -63,17 +63,17 @@ static void test_rules(void)
 
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
-	CHECK_INT(close_req(&t2, V22, "", "", err, NULL), CN_EROLE);
+	CHECK_INT(close_req(&t2, V22, "", "", 0, err, NULL), CN_EROLE);
 	CHECK(strstr(err, "only the county") != NULL);
-	CHECK_INT(close_req(&county, "530103001", "", "", err, NULL), CN_EINVAL);
-	CHECK_INT(close_req(&county, C, "", "", err, NULL), CN_EINVAL);
-	CHECK_INT(close_req(&county, "530102002009", "", "", err, NULL), CN_ENOTFOUND);
-	CHECK_INT(close_req(&county, T1, "", "", err, NULL), CN_EEXIST); /* villages below */
+	CHECK_INT(close_req(&county, "530103001", "", "", 0, err, NULL), CN_EINVAL);
+	CHECK_INT(close_req(&county, C, "", "", 0, err, NULL), CN_EINVAL);
+	CHECK_INT(close_req(&county, "530102002009", "", "", 0, err, NULL), CN_ENOTFOUND);
+	CHECK_INT(close_req(&county, T1, "", "", 0, err, NULL), CN_EEXIST); /* villages below */
 	CHECK(strstr(err, V11) != NULL && strstr(err, "--township") != NULL);
-	CHECK_INT(close_req(&county, V22, "", big, err, NULL), CN_EINVAL);
-	CHECK_INT(close_req(&county, V22, "\xff", "", err, NULL), CN_EINVAL); /* --into */
-	CHECK_INT(close_req(&county, V22, V22, "", err, NULL), CN_EINVAL);
-	CHECK_INT(close_req(&county, V22, "530102002", "\xc3", err, NULL), CN_EINVAL);
+	CHECK_INT(close_req(&county, V22, "", big, 0, err, NULL), CN_EINVAL);
+	CHECK_INT(close_req(&county, V22, "\xff", "", 0, err, NULL), CN_EINVAL); /* --into */
+	CHECK_INT(close_req(&county, V22, V22, "", 0, err, NULL), CN_EINVAL);
+	CHECK_INT(close_req(&county, V22, "530102002", "\xc3", 0, err, NULL), CN_EINVAL);
 	CHECK_INT(is_closed(&county, V22), 0);
 }
 
@@ -94,7 +94,7 @@ static void test_close(void)
 	CHECK_INT(issue(&county, KIND_NOTICE, V22, "只给二村 For V22", "body", task_due, only, err2),
 	          0);
 	n = county.nitems;
-	CHECK_INT(close_req(&county, V22, V21, "并村", err, &retired), 0);
+	CHECK_INT(close_req(&county, V22, V21, "并村", 1, err, &retired), 0);
 	CHECK_INT(retired, 2); /* the task (V22 had only delivered it) and the notice */
 	v = last && last->n_closes == 1 ? last->closes[0] : NULL;
 	CHECK(v && v->n_reissued == 1 && v->n_reissued_from == 1 &&
@@ -110,7 +110,7 @@ static void test_close(void)
 	CHECK_INT(is_closed(&county, V22), 1);
 	CHECK_INT(audited(&county, "close", V22), 1);
 	CHECK_INT(row_state(&county, task, V22, &overdue, NULL), STATE_RETIRED);
-	CHECK_INT(close_req(&county, V22, "", "", err, NULL), CN_EINVAL); /* once */
+	CHECK_INT(close_req(&county, V22, "", "", 0, err, NULL), CN_EINVAL); /* once */
 	CHECK(strstr(err, "was closed") != NULL);
 	CHECK_INT(county.nitems, n + 2); /* the notice again, the Close; nothing for the refusals */
 	ci = find_last(&county, CARENET__ITEM__BODY_CLOSE);

@@ -118,6 +118,9 @@ int cmd_move_close(int argc, char **argv)
 		return args_usage_error(&close_cmd,
 		                        "OFFICE is a township (9 digits) or a village (12): got %.20s",
 		                        q.office);
+	if (q.reissue && (!q.into || !q.into[0]))
+		return args_usage_error(&close_cmd,
+		                        "--reissue needs --into OTHER: the office to issue them to");
 	if ((rc = cli_config("carenet move close", cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
 	control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_CLOSE, &q);

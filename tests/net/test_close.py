@@ -89,6 +89,8 @@ def close_village(net, rng):
     check("--into" in r.stderr, r.stderr)
     cn(net, "move", "close", "5301", "-c", net.cfg(COUNTY), code=EXIT_USAGE)
     cn(net, "move", "close", "-c", net.cfg(COUNTY), code=EXIT_USAGE)
+    r = cn(net, "move", "close", V2, "--reissue", "-c", net.cfg(COUNTY), code=EXIT_USAGE)
+    check("--reissue needs --into" in r.stderr, r.stderr)
 
     # the close: acknowledged means on disk (the county killed at once), and the Close
     # reaches township 2 while it is killed at a random moment
