@@ -19,12 +19,6 @@
 #define CLOSE_REASON_MAX 512
 #define REFUSE(rc, ...) (roles_why(r->err, sizeof(r->err), __VA_ARGS__), (rc))
 
-/* 1 if a is b or above it (a prefix). */
-static int at_or_above(const char *a, const char *b)
-{
-	return strncmp(a, b, strlen(a)) == 0;
-}
-
 /* A township or a village, strictly below county. */
 static int closable(const char *county, const char *id)
 {
@@ -182,7 +176,7 @@ static int moved_out_pending(const Carenet__Move *m, void *arg)
 	struct unswitched *u = arg;
 	int rc;
 
-	if (!at_or_above(u->office, m->old_id) || at_or_above(u->office, m->new_id))
+	if (!roles_at_or_above(u->office, m->old_id) || roles_at_or_above(u->office, m->new_id))
 		return 0;
 	if ((rc = move_switched(u->r, u->txn, m->old_id, m->new_id)) != 0)
 		return rc < 0 ? rc : 0;
@@ -199,7 +193,7 @@ static int check_into(struct roles *r, MDB_txn *txn, const char *office, const c
 
 	if (!into[0])
 		return 0;
-	if (!closable(me, into) || !strcmp(into, office) || at_or_above(office, into))
+	if (!closable(me, into) || !strcmp(into, office) || roles_at_or_above(office, into))
 		return REFUSE(CN_EINVAL,
 		              "--into %.16s: give another township or village of this county, not "
 		              "%s or an office below it",
@@ -447,8 +441,8 @@ int close_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return c ? CN_EINVAL : CN_EPROTO;
 	}
 	if (origin->role != PKI_ROLE_COUNTY || !closable(origin->id, c->office) ||
-	    (c->into[0] && !closable(origin->id, c->into)) || at_or_above(me, from) ||
-	    !at_or_above(origin->id, me)) {
+	    (c->into[0] && !closable(origin->id, c->into)) || roles_at_or_above(me, from) ||
+	    !roles_at_or_above(origin->id, me)) {
 		roles_why(why, whylen,
 		          "a close of %.16s from %s (via %s): only the county of the office closes "
 		          "it, down the tree",
@@ -456,7 +450,7 @@ int close_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return CN_EROLE;
 	}
 	if (pki_role_from_id(c->office) != PKI_ROLE_VILLAGE || r->env.me->role != PKI_ROLE_TOWNSHIP ||
-	    !at_or_above(me, c->office)) {
+	    !roles_at_or_above(me, c->office)) {
 		roles_why(why, whylen, "a close of %.16s does not concern %s (its township keeps it)",
 		          c->office, me);
 		return CN_ESCOPE;

@@ -15,12 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 1 if a is b or above it (a prefix). */
-static int at_or_above(const char *a, const char *b)
-{
-	return strncmp(a, b, strlen(a)) == 0;
-}
-
 static int village_id(const char *id)
 {
 	return pki_role_from_id(id) == PKI_ROLE_VILLAGE;
@@ -107,7 +101,7 @@ static int move_check(struct roles *r, MDB_txn *txn, const char *old, const char
 
 	if (r->env.me->role != PKI_ROLE_COUNTY)
 		return REFUSE(CN_EROLE, "only the county moves a village (this is %s)", me);
-	if (!village_id(old) || !village_id(nw) || !at_or_above(me, old) || !at_or_above(me, nw))
+	if (!village_id(old) || !village_id(nw) || !roles_at_or_above(me, old) || !roles_at_or_above(me, nw))
 		return REFUSE(CN_EINVAL, "%s and %s must be village ids (12 digits) of this county",
 		              old, nw);
 	if (registry_get(r->env.store, txn, old, &role, name, sizeof(name)) != 0 ||
@@ -237,25 +231,25 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return m ? CN_EINVAL : CN_EPROTO;
 	}
 	for (size_t i = 0; i < m->n_records; i++)
-		if (strlen(m->records[i]) >= ROLES_ID_MAX || !at_or_above(origin->id, m->records[i])) {
+		if (strlen(m->records[i]) >= ROLES_ID_MAX || !roles_at_or_above(origin->id, m->records[i])) {
 			roles_why(why, whylen, "a move's records are record ids of its county");
 			return CN_EINVAL;
 		}
 	for (size_t i = 0; i < m->n_earlier; i++)
-		if (!village_id(m->earlier[i]) || !at_or_above(origin->id, m->earlier[i])) {
+		if (!village_id(m->earlier[i]) || !roles_at_or_above(origin->id, m->earlier[i])) {
 			roles_why(why, whylen, "a move's earlier ids are villages of its county");
 			return CN_EINVAL;
 		}
-	if (origin->role != PKI_ROLE_COUNTY || !at_or_above(origin->id, m->old_id) ||
-	    !at_or_above(origin->id, m->new_id) || !at_or_above(origin->id, me) ||
-	    at_or_above(me, from) || !strcmp(m->old_id, m->new_id)) {
+	if (origin->role != PKI_ROLE_COUNTY || !roles_at_or_above(origin->id, m->old_id) ||
+	    !roles_at_or_above(origin->id, m->new_id) || !roles_at_or_above(origin->id, me) ||
+	    roles_at_or_above(me, from) || !strcmp(m->old_id, m->new_id)) {
 		roles_why(why, whylen,
 		          "a move of %s from %s (via %s): only the county of both ids "
 		          "moves a village, to another code, down the tree",
 		          m->old_id, item->origin, from);
 		return CN_EROLE;
 	}
-	if (!at_or_above(me, m->old_id) && !at_or_above(me, m->new_id)) {
+	if (!roles_at_or_above(me, m->old_id) && !roles_at_or_above(me, m->new_id)) {
 		roles_why(why, whylen, "a move of %s to %s does not concern %s", m->old_id,
 		          m->new_id, me);
 		return CN_ESCOPE;
@@ -270,13 +264,13 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	if ((rc = roles_audit(r, txn, item->origin, "move", m->old_id, "village %s moves to %s",
 	                      m->old_id, m->new_id)) != 0)
 		return rc;
-	if (strlen(me) == 9 && at_or_above(me, m->old_id)) { /* the old township */
+	if (strlen(me) == 9 && roles_at_or_above(me, m->old_id)) { /* the old township */
 		if ((rc = records_count_owner(r, txn, m->old_id, &n)) == 0)
 			rc = step_emit(r, txn, m, "old", n, 0);
 		route->targets = (char **)&m->old_id;
 		route->ntargets = 1;
 	}
-	if (rc == 0 && strlen(me) == 9 && at_or_above(me, m->new_id)) /* the new township */
+	if (rc == 0 && strlen(me) == 9 && roles_at_or_above(me, m->new_id)) /* the new township */
 		rc = step_emit(r, txn, m, "ready", 0, 0); /* it accepts NEW's items from now on */
 	return rc;
 }
@@ -301,8 +295,8 @@ int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	     ((!strcmp(s->step, "new") || !strcmp(s->step, "ready")) &&
 	      !strncmp(item->origin, s->new_id, 9) && strlen(item->origin) == 9) ||
 	     (!strcmp(s->step, "switched") && !strcmp(item->origin, s->new_id));
-	if (!ok || !at_or_above(me, item->origin) || !strcmp(me, item->origin) ||
-	    !at_or_above(me, from)) {
+	if (!ok || !roles_at_or_above(me, item->origin) || !strcmp(me, item->origin) ||
+	    !roles_at_or_above(me, from)) {
 		roles_why(why, whylen,
 		          "move step %.16s from %s (via %s): not that office's step, "
 		          "or not from below",

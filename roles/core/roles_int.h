@@ -66,6 +66,8 @@ int roles_moved_away(struct roles *r, MDB_txn *txn, const char *id, const char *
 /* CN_EINVAL with r->err naming the close (and "THEN INTO" if it names the
  * office that took over) if id was closed here (撤销), 0 if not. */
 int roles_closed_office(struct roles *r, MDB_txn *txn, const char *id, const char *then);
+/* 1 if office a is b or above it (a prefix of it), 0 if not. */
+int roles_at_or_above(const char *a, const char *b);
 /* Appends an audit entry at now; detail formatted, followed by
  * " [caller]" while a control request's caller is set. */
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,

@@ -199,6 +199,11 @@ int roles_history_add(Carenet__NoteEntry ***v, size_t *n, uint64_t at, uint32_t 
 	return 0;
 }
 
+int roles_at_or_above(const char *a, const char *b)
+{
+	return strncmp(a, b, strlen(a)) == 0;
+}
+
 int roles_closed_office(struct roles *r, MDB_txn *txn, const char *id, const char *then)
 {
 	Carenet__Close *c = NULL;
