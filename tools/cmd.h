@@ -33,6 +33,7 @@ int cmd_inspect(int argc, char **argv);    /* cli_inspect.c: an inspector asks a
 int cmd_move(int argc, char **argv);       /* cli_move.c: a village moves (区划调整) */
 int cmd_move_close(int argc, char **argv);  /* cli_close.c: an office is closed (撤销) */
 int cmd_move_closed(int argc, char **argv); /* cli_close.c: the closes held */
+int cmd_move_apply(int argc, char **argv);  /* cli_move_apply.c: the stopped office takes its new id */
 int cmd_bulletin(int argc, char **argv);   /* cli_bulletin.c: the monthly bulletin */
 int cmd_backup(int argc, char **argv);  /* cli_backup.c: a compacted copy of the store */
 int cmd_restore(int argc, char **argv); /* cli_backup.c: put a backup in place */
