@@ -1,7 +1,7 @@
 /*
  * roles_bulletin: the monthly bulletin (月通报, issue 10 item 7), roles top
  * because it reads three domains, each through its own request and rules:
- * the directives this node tracks (directives_list_req: the matrix of every
+ * the directives this node tracks (directives_list_txn: the matrix of every
  * target), the mandatory reports held here (reports_list_req: their hops and
  * deadlines), the records written in the month (records_each over every
  * type), and the compliance evaluation at the end of the month and of the
@@ -132,17 +132,29 @@ static int dir_target(struct bul *c, const Carenet__DirectiveView *d, const Care
 	return 0;
 }
 
-static int bul_directive(struct bul *c, const Carenet__DirectiveView *d)
+/* A bulletin of the month this office published: a circular it issued, under
+ * its id now or a former one (a township whose own code changed published
+ * it as OLD-n): 1, 0, or negative on error. */
+static int published(struct bul *c, MDB_txn *txn, const Carenet__DirectiveView *d)
 {
-	const char *me = c->r->env.me->id;
-	int rc = 0;
+	if (d->kind != KIND_CIRCULAR ||
+	    strncmp(d->title, BUL_TITLE " ", strlen(BUL_TITLE) + 1) != 0 ||
+	    strncmp(d->title + strlen(BUL_TITLE) + 1, c->b->month, 7) != 0)
+		return 0;
+	return roles_is_me(c->r, txn, d->issuer);
+}
 
-	if (d->kind == KIND_CIRCULAR && strcmp(d->issuer, me) == 0 &&
-	    strncmp(d->title, BUL_TITLE " ", strlen(BUL_TITLE) + 1) == 0 &&
-	    strncmp(d->title + strlen(BUL_TITLE) + 1, c->b->month, 7) == 0) {
+static int bul_directive(struct bul *c, MDB_txn *txn, const Carenet__DirectiveView *d)
+{
+	int rc = published(c, txn, d);
+
+	if (rc < 0)
+		return rc;
+	if (rc) {
 		c->published_before = 1;
 		snprintf(c->published_id, sizeof(c->published_id), "%s", d->id);
 	}
+	rc = 0;
 	if (d->created < c->b->from || d->created >= c->b->to || !d->n_targets)
 		return 0;
 	c->b->directives++;
@@ -159,21 +171,22 @@ static int bul_directive(struct bul *c, const Carenet__DirectiveView *d)
 	return rc;
 }
 
-static int bul_directives(struct bul *c)
+/* Every directive held (state all), in txn: bul_directive reads in it. */
+static int directives_in(MDB_txn *txn, void *arg)
 {
-	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
-	Carenet__ListRequest q = CARENET__LIST_REQUEST__INIT;
+	struct bul *c = arg;
 	Carenet__ControlReply rep = CARENET__CONTROL_REPLY__INIT;
-	int rc;
+	int rc = directives_list_txn(c->r, txn, &rep);
 
-	q.state = "all";
-	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_DIRECTIVE_LIST;
-	req.directive_list = &q;
-	rc = c->txn ? directives_list_txn(c->r, c->txn, &rep) : directives_list_req(c->r, &req, &rep);
 	for (size_t i = 0; rc == 0 && i < rep.n_directives; i++)
-		rc = bul_directive(c, rep.directives[i]);
+		rc = bul_directive(c, txn, rep.directives[i]);
 	directives_views_free(&rep);
 	return rc;
+}
+
+static int bul_directives(struct bul *c)
+{
+	return c->txn ? directives_in(c->txn, c) : store_read(c->r->env.store, directives_in, c);
 }
 
 /* ---------------------------------------------------------------- reports */

@@ -148,8 +148,12 @@ int roles_finding_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item
 	    (rc = finding_keep(r, txn, item)) != 0)
 		return rc == 1 ? 0 : rc; /* 1: held already, neither relayed nor ordered again */
 	route->up = r->env.me->role != PKI_ROLE_COUNTY;
-	if (!strcmp(from, origin->id) && !strcmp(f->result, "fail") && f->rectify_days &&
-	    f->rectify_days <= 365 && strcmp(f->office, r->env.me->id))
-		return order_rectification(r, txn, item);
-	return 0;
+	if (strcmp(from, origin->id) || strcmp(f->result, "fail") || !f->rectify_days ||
+	    f->rectify_days > 365)
+		return 0;
+	/* not about this office, under its id now or a former one: it would
+	 * order itself */
+	if ((rc = roles_is_me(r, txn, f->office)) != 0)
+		return rc < 0 ? rc : 0;
+	return order_rectification(r, txn, item);
 }

@@ -258,7 +258,12 @@ int checkpoint_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "checkpoint item without a checkpoint");
 		return CN_EPROTO;
 	}
-	if (strcmp(from, origin->id) != 0 || !pki_is_direct_child(r->env.me->id, origin->id)) {
+	/* a township's own, or one it queued under its code before (撤乡设镇) */
+	if ((rc = strcmp(from, origin->id) ? roles_was(r, txn, from, origin->id) : 1) > 0)
+		rc = roles_child_of_me(r, txn, origin->id);
+	if (rc < 0)
+		return rc;
+	if (!rc) {
 		roles_why(why, whylen, "checkpoint from %s via %s: only a direct child sends its own",
 		          item->origin, from[0] ? from : "-");
 		return CN_ESCOPE;

@@ -43,6 +43,12 @@ struct roles {
 	char caller[256]; /* roles_set_caller: who asked, added to audit entries */
 	uint64_t rollup_due; /* roles_rollup.c: next month's start (0: not known yet) */
 	int move_checked;    /* roles_move.c: no switch pending (a village) */
+	/* roles_kit.c: the ids this office had before (a move, or a township's
+	 * own code change), read once per process: a switch happens with the
+	 * node stopped (tools/cli_move.c) */
+	char formers[4][16];
+	size_t nformers;
+	int formers_read;
 };
 
 /* A growable list of malloc'd strings. */
@@ -68,6 +74,27 @@ int roles_moved_away(struct roles *r, MDB_txn *txn, const char *id, const char *
 int roles_closed_office(struct roles *r, MDB_txn *txn, const char *id, const char *then);
 /* 1 if office a is b or above it (a prefix of it), 0 if not. */
 int roles_at_or_above(const char *a, const char *b);
+/* This office under the ids it had before too (core/moved.h,
+ * moved_formers: a village that moved, a township whose own code changed,
+ * 撤乡设镇): its children keep the codes they had under the old one until
+ * each switches, and the directives it issued keep its old id in theirs.
+ * roles_is_me: 1 if id is this office, now or before; roles_below_me: 1 if
+ * id lies strictly below it, now or before; roles_at_or_below_me: either.
+ * Negative on a store error (the first call of a process reads the Moves). */
+int roles_is_me(struct roles *r, MDB_txn *txn, const char *id);
+int roles_below_me(struct roles *r, MDB_txn *txn, const char *id);
+int roles_at_or_below_me(struct roles *r, MDB_txn *txn, const char *id);
+/* 1 if id is a direct child of this office under its code now or one it
+ * had before (pki_is_direct_child), 0 if not, negative on error. */
+int roles_child_of_me(struct roles *r, MDB_txn *txn, const char *id);
+/* 1 if the township `from` had the code `old` before its own code change
+ * (撤乡设镇: the Move of old to from held here): what old and its villages
+ * originated reaches this node through from, 0 if not, negative on error. */
+int roles_was(struct roles *r, MDB_txn *txn, const char *from, const char *old);
+/* 1 if origin is from or lies below it, under its code now or, for a
+ * township, the one it had before (roles_was); 0 if not, negative on error.
+ * Who may relay whose item. */
+int roles_relays(struct roles *r, MDB_txn *txn, const char *from, const char *origin);
 /* Appends an audit entry at now; detail formatted, followed by
  * " [caller]" while a control request's caller is set. */
 int roles_audit(struct roles *r, MDB_txn *txn, const char *actor, const char *action,

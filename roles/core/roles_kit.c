@@ -204,6 +204,102 @@ int roles_at_or_above(const char *a, const char *b)
 	return strncmp(a, b, strlen(a)) == 0;
 }
 
+/* a strictly above b (as rules_is_ancestor, which lives above this folder) */
+static int strictly_above(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	enum pki_role role = pki_role_from_id(a);
+
+	return n > 0 && strlen(b) > n && strncmp(a, b, n) == 0 && role != PKI_ROLE_NONE &&
+	       role != PKI_ROLE_INSPECTOR;
+}
+
+static int formers_read(struct roles *r, MDB_txn *txn)
+{
+	int rc;
+
+	if (r->formers_read)
+		return 0;
+	if ((rc = moved_formers(r->env.store, txn, r->env.me->id, r->formers,
+	                        sizeof(r->formers) / sizeof(r->formers[0]), &r->nformers)) != 0)
+		return rc;
+	r->formers_read = 1;
+	return 0;
+}
+
+int roles_is_me(struct roles *r, MDB_txn *txn, const char *id)
+{
+	int rc;
+
+	if (!strcmp(id, r->env.me->id))
+		return 1;
+	if ((rc = formers_read(r, txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < r->nformers; i++)
+		if (!strcmp(id, r->formers[i]))
+			return 1;
+	return 0;
+}
+
+int roles_below_me(struct roles *r, MDB_txn *txn, const char *id)
+{
+	int rc;
+
+	if (strictly_above(r->env.me->id, id))
+		return 1;
+	if ((rc = formers_read(r, txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < r->nformers; i++)
+		if (strictly_above(r->formers[i], id))
+			return 1;
+	return 0;
+}
+
+int roles_child_of_me(struct roles *r, MDB_txn *txn, const char *id)
+{
+	int rc;
+
+	if (pki_is_direct_child(r->env.me->id, id))
+		return 1;
+	if ((rc = formers_read(r, txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < r->nformers; i++)
+		if (pki_is_direct_child(r->formers[i], id))
+			return 1;
+	return 0;
+}
+
+int roles_at_or_below_me(struct roles *r, MDB_txn *txn, const char *id)
+{
+	int rc = roles_is_me(r, txn, id);
+
+	return rc ? rc : roles_below_me(r, txn, id);
+}
+
+int roles_was(struct roles *r, MDB_txn *txn, const char *from, const char *old)
+{
+	char was[PKI_ID_MAX];
+	int rc;
+
+	if (pki_role_from_id(from) != PKI_ROLE_TOWNSHIP || pki_role_from_id(old) != PKI_ROLE_TOWNSHIP)
+		return 0;
+	if ((rc = moved_from(r->env.store, txn, from, was, sizeof(was))) == CN_ENOTFOUND)
+		return 0;
+	return rc ? rc : !strcmp(was, old);
+}
+
+int roles_relays(struct roles *r, MDB_txn *txn, const char *from, const char *origin)
+{
+	char t[PKI_ID_MAX];
+
+	if (roles_at_or_above(from, origin))
+		return 1;
+	if (strlen(origin) < 9)
+		return 0;
+	snprintf(t, sizeof(t), "%.9s", origin);
+	return roles_was(r, txn, from, t);
+}
+
 int roles_closed_office(struct roles *r, MDB_txn *txn, const char *id, const char *then)
 {
 	Carenet__Close *c = NULL;

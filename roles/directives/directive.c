@@ -131,14 +131,17 @@ static int deliver_here(struct roles *r, MDB_txn *txn, const Carenet__Item *item
 }
 
 /* Authority of the sender and the origin, before anything is read. */
-static int check_origin(struct roles *r, const Carenet__Item *item,
+static int check_origin(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                         const struct pki_identity *origin, const char *from, char *why,
                         size_t whylen)
 {
 	const char *me = r->env.me->id, *did = item->directive->id;
 	char oid[ROLES_ID_MAX];
+	int rc = from[0] ? roles_below_me(r, txn, from) : 0;
 
-	if (from[0] && rules_is_ancestor(me, from)) {
+	if (rc < 0)
+		return rc;
+	if (rc) {
 		roles_why(why, whylen, "directive %.64s came up from %s, below this office", did,
 		          from);
 		return CN_ESCOPE;
@@ -172,16 +175,20 @@ int directive_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "directive item without a directive");
 		return CN_EPROTO;
 	}
-	if ((rc = check_origin(r, item, origin, from, why, whylen)) != 0 ||
+	if ((rc = check_origin(r, txn, item, origin, from, why, whylen)) != 0 ||
 	    (rc = rules_check_directive(origin, d, item->created, why, whylen)) != 0)
 		return rc;
 	if ((rc = roles_route_reserve(r, d->n_expanded)) != 0)
 		return rc;
+	/* this office under its former ids too: its villages keep the old
+	 * township code until each switches */
 	for (size_t i = 0; i < d->n_expanded; i++) {
-		if (strcmp(d->expanded[i], me) == 0)
+		if ((rc = roles_is_me(r, txn, d->expanded[i])) == 1)
 			mine = 1;
-		else if (rules_is_ancestor(me, d->expanded[i]))
+		else if (rc == 0 && (rc = roles_below_me(r, txn, d->expanded[i])) == 1)
 			r->route[nbelow++] = d->expanded[i];
+		if (rc < 0)
+			return rc;
 	}
 	if (!mine && !nbelow) {
 		roles_why(why, whylen, "directive %s has no target at or below %s", d->id, me);

@@ -45,15 +45,21 @@ int status_check_payload(const char *note, Carenet__Evidence *const *ev, size_t 
 	return 0;
 }
 
-/* Up-flowing items: signed by an office below this one, sent from below. */
-static int check_from_below(struct roles *r, const Carenet__Item *item, const char *from,
-                            const char *what, char *why, size_t whylen)
+/* Up-flowing items: signed by an office below this one, sent from below
+ * (below its former ids too: a township whose own code changed hears from
+ * its villages under the old codes until each switches). */
+static int check_from_below(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                            const char *from, const char *what, char *why, size_t whylen)
 {
-	const char *me = r->env.me->id;
+	int rc = roles_below_me(r, txn, item->origin);
 
-	if (!rules_is_ancestor(me, item->origin) || (from[0] && !rules_is_ancestor(me, from))) {
+	if (rc == 1 && from[0])
+		rc = roles_below_me(r, txn, from);
+	if (rc < 0)
+		return rc;
+	if (!rc) {
 		roles_why(why, whylen, "%s from %s (via %s): only offices below %s send it here",
-		          what, item->origin, from[0] ? from : "-", me);
+		          what, item->origin, from[0] ? from : "-", r->env.me->id);
 		return CN_ESCOPE;
 	}
 	return 0;
@@ -293,7 +299,7 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "status item without a status");
 		return CN_EPROTO;
 	}
-	if ((rc = check_from_below(r, item, from, "status", why, whylen)) != 0)
+	if ((rc = check_from_below(r, txn, item, from, "status", why, whylen)) != 0)
 		return rc;
 	if (s->state < STATE_DELIVERED || s->state > STATE_UNABLE) {
 		roles_why(why, whylen, "status state %u is not 1..5", s->state);
@@ -341,7 +347,9 @@ int status_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	                 s->note[0] ? ": " : "", s->note);
 	if (rc == 0 && !stale)
 		rc = above_changed(r, txn, rec);
-	route->up = strcmp(rec->issuer, r->env.me->id) != 0;
+	/* up unless issued here, under this id or a former one ("OLD-7") */
+	if (rc == 0 && (rc = roles_is_me(r, txn, rec->issuer)) >= 0)
+		route->up = !rc, rc = 0;
 out:
 	carenet__directive_record__free_unpacked(rec, NULL);
 	carenet__target_row__free_unpacked(row, NULL);
@@ -399,19 +407,19 @@ static int remind_targets(struct roles *r, MDB_txn *txn, const Carenet__Item *it
                           int *mine, size_t *nbelow, char *why, size_t whylen)
 {
 	const Carenet__Reminder *rm = item->reminder;
-	const char *me = r->env.me->id;
 	int rc;
 
 	if ((rc = roles_route_reserve(r, rm->n_targets)) != 0)
 		return rc;
 	for (size_t i = 0; i < rm->n_targets && rc == 0; i++) {
 		const char *t = rm->targets[i];
-		if (strcmp(t, me) == 0 && target)
+		if ((rc = roles_is_me(r, txn, t)) == 1 && target)
 			*mine = 1;
-		else if (rules_is_ancestor(me, t) &&
+		else if (rc == 0 && (rc = roles_below_me(r, txn, t)) == 1 &&
 		         (rc = reminded_below(r, txn, rm->directive, t, item->created, why,
 		                              whylen)) == 0)
 			r->route[(*nbelow)++] = (char *)t;
+		rc = rc < 0 ? rc : 0;
 	}
 	return rc;
 }
@@ -426,7 +434,9 @@ int reminder_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	size_t nbelow = 0;
 	int rc, mine = 0;
 
-	if (!rm || (from[0] && rules_is_ancestor(me, from)) || !rules_is_above(origin, me)) {
+	if ((rc = from[0] ? roles_below_me(r, txn, from) : 0) < 0)
+		return rc;
+	if (!rm || rc || !rules_is_above(origin, me)) {
 		roles_why(why, whylen, "reminder from %s via %s: only the issuer above reminds",
 		          item->origin, from[0] ? from : "-");
 		return rm ? CN_ESCOPE : CN_EPROTO;
@@ -485,7 +495,7 @@ int escalation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "escalation item without an escalation");
 		return CN_EPROTO;
 	}
-	if ((rc = check_from_below(r, item, from, "escalation", why, whylen)) != 0)
+	if ((rc = check_from_below(r, txn, item, from, "escalation", why, whylen)) != 0)
 		return rc;
 	if (e->kind != 1 || e->n_offices > ROLES_MAX_TARGETS ||
 	    strlen(e->detail) > ROLES_MAX_NOTE || strlen(e->directive) >= ROLES_ID_MAX) {
@@ -565,7 +575,7 @@ int announce_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "announce item without an announce");
 		return CN_EPROTO;
 	}
-	if ((rc = check_from_below(r, item, from, "announce", why, whylen)) != 0)
+	if ((rc = check_from_below(r, txn, item, from, "announce", why, whylen)) != 0)
 		return rc;
 	role = pki_role_from_id(a->id);
 	if (!rules_is_ancestor(item->origin, a->id) || role != pki_role_parse(a->role) ||
@@ -593,8 +603,10 @@ int revocation_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	const Carenet__Revocation *v = item->revocation;
 	int rc;
 
+	if ((rc = from[0] ? roles_below_me(r, txn, from) : 0) < 0)
+		return rc;
 	if (!v || (origin->role != PKI_ROLE_COUNTY && origin->role != PKI_ROLE_PROVINCE) ||
-	    !rules_is_ancestor(origin->id, me) || (from[0] && rules_is_ancestor(me, from))) {
+	    !rules_is_ancestor(origin->id, me) || rc) {
 		roles_why(why, whylen,
 		          "revocation from %s via %s: only this office's county or province sends "
 		          "revocations down",

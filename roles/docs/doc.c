@@ -397,13 +397,6 @@ int docs_attach(struct roles *r, MDB_txn *txn, const char *name, const uint8_t *
 	return 0;
 }
 
-/* 1 if office a is strictly above office b. */
-static int above(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-
-	return n < strlen(b) && strncmp(a, b, n) == 0;
-}
 
 int docs_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
                const struct pki_identity *origin, const char *from, struct roles_route *route,
@@ -421,14 +414,24 @@ int docs_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		roles_why(why, whylen, "document chunk on lane %u, not the bulk lane", item->lane);
 		return CN_EINVAL;
 	}
-	if (!above(me, origin->id)) {
+	/* below this office under its id now or a former one (a township whose
+	 * own code changed: its villages send under the old code) */
+	if ((rc = roles_below_me(r, txn, origin->id)) < 0)
+		return rc;
+	if (!rc) {
 		roles_why(why, whylen, "document of %s is not below this office", origin->id);
 		return CN_ESCOPE;
 	}
-	if (strcmp(from, origin->id) != 0 && !(above(me, from) && above(from, origin->id))) {
-		roles_why(why, whylen, "document of %s arrived from %s, not on its path",
-		          origin->id, from);
-		return CN_ESCOPE;
+	if (strcmp(from, origin->id) != 0) {
+		if ((rc = roles_below_me(r, txn, from)) < 0)
+			return rc;
+		if (rc && (rc = roles_relays(r, txn, from, origin->id)) < 0)
+			return rc;
+		if (!rc) {
+			roles_why(why, whylen, "document of %s arrived from %s, not on its path",
+			          origin->id, from);
+			return CN_ESCOPE;
+		}
 	}
 	if ((rc = chunk_ok(r, c, why, whylen)) != 0 ||
 	    (rc = store_chunk(r, txn, c, origin->id, item->created, &stored, why, whylen)) != 0)

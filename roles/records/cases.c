@@ -315,13 +315,14 @@ static int show_txn(MDB_txn *txn, void *arg)
 		          "no case %.64s here: cases are kept at the "
 		          "county (carenet case list)",
 		          c->q->id);
-	if (ret == 0 && c->q->reveal && strncmp(cs.owner, me, strlen(me)) != 0) {
+	if (ret == 0 && c->q->reveal && (ret = roles_at_or_below_me(c->r, txn, cs.owner)) == 0) {
 		roles_why(c->r->err, sizeof(c->r->err),
 		          "case %s is not of this office: it may not "
 		          "be revealed here",
 		          cs.id);
 		ret = CN_EPERM;
 	}
+	ret = ret == 1 ? 0 : ret;
 	if (ret == 0 && (ret = push(c, &cs)) == 0)
 		ret = related(c, txn, &cs);
 	if (ret == 0 && c->q->reveal)

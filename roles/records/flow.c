@@ -302,17 +302,9 @@ int records_write(struct roles *r, MDB_txn *txn, const Carenet__RecordWriteReque
 
 /* ---- received from below */
 
-/* 1 if a is a strict prefix of b (an office above b). */
-static int above(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-	return strlen(b) > n && strncmp(a, b, n) == 0;
-}
-
 static int check_path(struct roles *r, MDB_txn *txn, const Carenet__RecordVersion *m,
                       const struct pki_identity *origin, const char *from, char *why, size_t wl)
 {
-	const char *me = r->env.me->id;
 	const struct rec_type *t = roles_record_type(m->type);
 	int ret;
 
@@ -325,14 +317,25 @@ static int check_path(struct roles *r, MDB_txn *txn, const Carenet__RecordVersio
 	}
 	if ((ret = records_owner_ok(r, txn, m, why, wl)) != 0) /* review.c: moved records */
 		return ret;
-	if (!above(me, m->owner)) {
+	/* below this office under its id now or one it had (a township whose
+	 * own code changed: its villages write under the old code until each
+	 * switches) */
+	if ((ret = roles_below_me(r, txn, m->owner)) < 0)
+		return ret;
+	if (!ret) {
 		roles_why(why, wl, "record %.64s of %s is not below this office", m->id, m->owner);
 		return CN_ESCOPE;
 	}
-	if (strcmp(from, m->owner) != 0 && !(above(me, from) && above(from, m->owner))) {
-		roles_why(why, wl, "record %.64s of %s arrived from %s, not on the owner's path",
-		          m->id, m->owner, from);
-		return CN_ESCOPE;
+	if (strcmp(from, m->owner) != 0) {
+		if ((ret = roles_below_me(r, txn, from)) < 0)
+			return ret;
+		if (ret && (ret = roles_relays(r, txn, from, m->owner)) < 0)
+			return ret;
+		if (!ret) {
+			roles_why(why, wl, "record %.64s of %s arrived from %s, not on the owner's "
+			          "path", m->id, m->owner, from);
+			return CN_ESCOPE;
+		}
 	}
 	if (m->version == 0 || strcmp(m->changed_by, m->owner) != 0) {
 		roles_why(why, wl, "record %.64s: version 0 or written by %.20s, not its owner",

@@ -55,15 +55,18 @@ static const char *val(const struct rec *rc, const char *name)
 	return k >= 0 && rc->val[k] ? rc->val[k] : "";
 }
 
-/* 1 if a transfer takes rc out of this office's subtree (not counted here). */
+/* 1 if a transfer takes rc out of this office's subtree (not counted here),
+ * 0 if not, negative on error. The subtree under this office's former ids
+ * too (a township whose own code changed). */
 static int leaving(struct roles *r, MDB_txn *txn, const struct rec *rc)
 {
-	const char *me = r->env.me->id;
 	struct rec_xfer x;
+	int ret;
 
 	if (rec_transfer_get(r, txn, rc->id, &x) != 0 || strcmp(x.from, rc->owner) != 0)
 		return 0;
-	return !(strcmp(x.to, me) == 0 || records_above(me, x.to));
+	ret = roles_at_or_below_me(r, txn, x.to);
+	return ret < 0 ? ret : !ret;
 }
 
 static int count_child(struct sctx *c, const struct rec *rc)
@@ -88,32 +91,44 @@ static int count_child(struct sctx *c, const struct rec *rc)
 	return 0;
 }
 
+/* 1 if owner moved (moved.h) to nw, neither this office nor below it, now
+ * or under a former id (moved_out_of, with this office's former ids: a
+ * village renumbered under its township's old code stays counted), 0 if
+ * not, negative on error. */
+static int moved_out(struct roles *r, MDB_txn *txn, const char *owner, char *nw, size_t len)
+{
+	int ret = moved_to(r->env.store, txn, owner, nw, len);
+
+	if (ret != 0)
+		return ret == CN_ENOTFOUND ? 0 : ret;
+	ret = roles_at_or_below_me(r, txn, nw);
+	return ret < 0 ? ret : !ret;
+}
+
 /* A child of a village that moved out of this subtree: not counted, but
  * shown as "moved_to" NEW (已迁出) under its old owner. */
-static int moved_away(struct sctx *c, MDB_txn *txn, const struct rec *rc)
+static int moved_away(struct sctx *c, const struct rec *rc, const char *nw)
 {
-	char nw[PKI_ID_MAX];
-	int ret;
-
 	if (strcmp(rc->t->name, "child") != 0)
 		return 0;
-	if ((ret = moved_to(c->r->env.store, txn, rc->owner, nw, sizeof(nw))) != 0)
-		return ret;
 	return count(c, rc->owner, "moved_to", nw);
 }
 
 static int count_one(struct sctx *c, MDB_txn *txn, const struct rec *rc)
 {
 	const char *name = rc->t->name;
-	char month[8];
+	char month[8], nw[PKI_ID_MAX];
 	int ret;
 
 	if (rc->closed || strncmp(rc->owner, c->office, strlen(c->office)) != 0)
 		return 0;
-	if ((ret = moved_out_of(c->r->env.store, txn, rc->owner, c->r->env.me->id)) != 0)
-		return ret < 0 ? ret : moved_away(c, txn, rc); /* to another township (moved.h) */
-	if (!strcmp(name, "child"))
-		return leaving(c->r, txn, rc) ? 0 : count_child(c, rc);
+	if ((ret = moved_out(c->r, txn, rc->owner, nw, sizeof(nw))) != 0)
+		return ret < 0 ? ret : moved_away(c, rc, nw); /* to another township (moved.h) */
+	if (!strcmp(name, "child")) {
+		if ((ret = leaving(c->r, txn, rc)) != 0)
+			return ret < 0 ? ret : 0;
+		return count_child(c, rc);
+	}
 	if (!strcmp(name, "staff"))
 		return val(rc, "end_at")[0] ? 0 : count(c, rc->owner, "staff", "");
 	if (!strcmp(name, "office")) {

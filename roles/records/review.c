@@ -243,30 +243,38 @@ int records_owner_moved(struct roles *r, MDB_txn *txn, const struct rec *rc)
 
 /* The sender of an item from `origin` that concerns offices below origin:
  * coming down (from my parent, which is origin or below it) or up (from my
- * child, which is origin or above it). Returns 1 if it came from below. */
-static int path_of(const char *me, const char *origin, const char *from, int *up)
+ * child, which is origin or above it; my child under my current id or a
+ * former one). Returns 1 if it is on that path (*up: it came from below),
+ * 0 if not, negative on error. */
+static int path_of(struct roles *r, MDB_txn *txn, const char *origin, const char *from, int *up)
 {
-	if (records_above(me, from)) { /* from a child */
-		*up = 1;
-		return !strcmp(from, origin) || records_above(from, origin);
+	const char *me = r->env.me->id;
+	int ret = roles_below_me(r, txn, from);
+
+	if (ret < 0)
+		return ret;
+	if (ret) { /* from a child */
+		*up = 1; /* the origin below the sender, under its code now or before */
+		return roles_relays(r, txn, from, origin);
 	}
 	*up = 0;
 	return records_above(from, me) && (!strcmp(from, origin) || records_above(origin, from));
 }
 
 /* Where an item with a `down` list goes next: on up unless this is the
- * county; down to its target unless it came from that branch. */
-static void route_of(struct roles *r, char **down, size_t ndown, const char *from, int up,
-                     struct roles_route *route)
+ * county; down to its target (below this office, under its id now or a
+ * former one) unless it came from that branch. 0 or negative on error. */
+static int route_of(struct roles *r, MDB_txn *txn, char **down, size_t ndown, const char *from,
+                    int up, struct roles_route *route)
 {
-	const char *me = r->env.me->id;
+	int ret = ndown == 1 ? roles_below_me(r, txn, down[0]) : 0;
 
-	route->up = up && strlen(me) > 6;
-	if (ndown == 1 && strcmp(down[0], me) != 0 && records_above(me, down[0]) &&
-	    !(up && (records_above(from, down[0]) || !strcmp(from, down[0])))) {
+	route->up = up && strlen(r->env.me->id) > 6;
+	if (ret == 1 && !(up && (records_above(from, down[0]) || !strcmp(from, down[0])))) {
 		route->targets = down;
 		route->ntargets = 1;
 	}
+	return ret < 0 ? ret : 0;
 }
 
 int records_review_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
@@ -274,7 +282,6 @@ int records_review_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *ite
                          struct roles_route *route, char *why, size_t wl)
 {
 	const Carenet__RecordReview *m = item->record_review;
-	const char *me = r->env.me->id;
 	struct rec_review held;
 	int up, ret;
 
@@ -290,11 +297,14 @@ int records_review_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *ite
 		          m->id, origin->id, m->owner);
 		return CN_EROLE;
 	}
-	if (!(strcmp(me, m->owner) == 0 || records_above(me, m->owner)) ||
-	    !path_of(me, origin->id, from, &up)) {
-		roles_why(why, wl, "review of %.64s from %s arrived from %s, not on its path",
-		          m->id, origin->id, from);
-		return CN_ESCOPE;
+	if ((ret = roles_at_or_below_me(r, txn, m->owner)) == 1)
+		ret = path_of(r, txn, origin->id, from, &up);
+	if (ret <= 0) {
+		if (ret == 0)
+			roles_why(why, wl,
+			          "review of %.64s from %s arrived from %s, not on its path", m->id,
+			          origin->id, from);
+		return ret ? ret : CN_ESCOPE;
 	}
 	ret = rec_review_get(r, txn, m->id, &held);
 	if (ret != 0 && ret != CN_ENOTFOUND)
@@ -305,9 +315,9 @@ int records_review_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *ite
 		return 0; /* an older review: dropped */
 	}
 	rec_review_clear(&held);
-	if ((ret = review_put(r, txn, m)) != 0)
+	if ((ret = review_put(r, txn, m)) != 0 ||
+	    (ret = route_of(r, txn, m->down, m->n_down, from, up, route)) != 0)
 		return ret;
-	route_of(r, m->down, m->n_down, from, up, route);
 	return roles_audit(r, txn, origin->id, "review", m->id, "version %llu %s",
 	                   (unsigned long long)m->version, m->approve ? "approved" : "returned");
 }
@@ -395,7 +405,6 @@ int records_transfer_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *i
                            struct roles_route *route, char *why, size_t wl)
 {
 	const Carenet__RecordTransfer *t = item->record_transfer;
-	const char *me = r->env.me->id;
 	Carenet__RecordTransfer tt;
 	char nw[PKI_ID_MAX], *down[1];
 	struct rec rc;
@@ -407,11 +416,18 @@ int records_transfer_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *i
 	tt = *t;
 	if ((ret = transfer_check(r, t, origin, why, wl)) != 0)
 		return ret;
-	if (!(records_above(me, t->from_owner) || records_above(me, t->to) || !strcmp(me, t->to)) ||
-	    !path_of(me, origin->id, from, &up)) {
-		roles_why(why, wl, "transfer of %.64s from %s arrived from %s, not on its path",
-		          t->id, origin->id, from);
-		return CN_ESCOPE;
+	/* either owner below this office (or the new one this office), under
+	 * its id now or a former one */
+	if ((ret = roles_below_me(r, txn, t->from_owner)) == 0)
+		ret = roles_at_or_below_me(r, txn, t->to);
+	if (ret == 1)
+		ret = path_of(r, txn, origin->id, from, &up);
+	if (ret <= 0) {
+		if (ret == 0)
+			roles_why(why, wl,
+			          "transfer of %.64s from %s arrived from %s, not on its path",
+			          t->id, origin->id, from);
+		return ret ? ret : CN_ESCOPE;
 	}
 	ret = rec_current_version(r, txn, t->id, &cur);
 	if (ret != 0 && ret != CN_ENOTFOUND)
@@ -436,9 +452,9 @@ int records_transfer_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *i
 	if ((ret = rec_from_msg(&rc, t->record, why, wl)) == 0)
 		ret = rec_put_history(r, txn, &rc); /* the snapshot the new owner starts from */
 	rec_clear(&rc);
-	if (ret != 0 || (ret = transfer_put(r, txn, &tt)) != 0)
+	if (ret != 0 || (ret = transfer_put(r, txn, &tt)) != 0 ||
+	    (ret = route_of(r, txn, tt.down, tt.n_down, from, up, route)) != 0)
 		return ret;
-	route_of(r, tt.down, tt.n_down, from, up, route);
 	if (up && route->ntargets && (ret = send_down(r, txn, &tt, route)) != 0)
 		return ret;
 	return roles_audit(r, txn, origin->id, "transfer", t->id,
@@ -487,12 +503,14 @@ static int review_txn(MDB_txn *txn, void *arg)
 	 * that is gone */
 	if ((ret = roles_moved_away(r, txn, rc.owner, "review the version written under")) != 0)
 		goto out;
-	ret = CN_EROLE;
-	if (!records_above(me, rc.owner)) {
-		roles_why(r->err, sizeof(r->err),
-		          "record %s belongs to %s: only an office above "
-		          "it (its township, or the county) reviews it",
-		          rc.id, rc.owner);
+	/* below this office under its id now or a former one */
+	if ((ret = roles_below_me(r, txn, rc.owner)) <= 0) {
+		if (ret == 0)
+			roles_why(r->err, sizeof(r->err),
+			          "record %s belongs to %s: only an office above "
+			          "it (its township, or the county) reviews it",
+			          rc.id, rc.owner);
+		ret = ret ? ret : CN_EROLE;
 		goto out;
 	}
 	m.id = rc.id;
@@ -617,8 +635,8 @@ static int accept_one(struct roles *r, MDB_txn *txn, const char *id)
 	int ret = rec_transfer_get(r, txn, id, &x);
 
 	memset(&rc, 0, sizeof(rc));
-	if (ret == 0 && strcmp(x.to, me) != 0 && moved_was(r->env.store, txn, me, x.to) != 1)
-		ret = CN_ENOTFOUND; /* not to me, nor to an id I had */
+	if (ret == 0 && (ret = roles_is_me(r, txn, x.to)) >= 0)
+		ret = ret ? 0 : CN_ENOTFOUND; /* not to me, nor to an id I had */
 	if (ret == CN_ENOTFOUND) {
 		roles_why(r->err, sizeof(r->err), "no transfer of %.64s to this office (yet)", id);
 		ret = CN_ESCOPE;

@@ -100,11 +100,11 @@ static void views_free(struct vctx *c)
 	c->n = c->cap = 0;
 }
 
-/* The operator of the owner, its township or its county. */
-static int may_reveal(struct roles *r, const char *owner)
+/* The operator of the owner, its township or its county (under its id now
+ * or a former one): 1, 0, or negative on error. */
+static int may_reveal(struct roles *r, MDB_txn *txn, const char *owner)
 {
-	const char *me = r->env.me->id;
-	return strncmp(owner, me, strlen(me)) == 0;
+	return roles_at_or_below_me(r, txn, owner);
 }
 
 static int audit_reveal(struct roles *r, MDB_txn *txn, const char *subject, const char *what,
@@ -171,8 +171,10 @@ static int consider(struct vctx *c, MDB_txn *txn, const char *id, int moved)
 	if (strncmp(rc.owner, q->office, strlen(q->office)) != 0 ||
 	    (q->office[0] && !moved && !records_id_of(rc.id, rc.owner)))
 		ret = 0; /* moved out of the prefix, or listed through "o:" */
-	else if ((ret = wanted(c, txn, &rc)) == 1)
-		ret = !q->reveal || may_reveal(c->r, rc.owner) ? push(c, txn, &rc, q->reveal) : 0;
+	else if ((ret = wanted(c, txn, &rc)) == 1 && q->reveal)
+		ret = may_reveal(c->r, txn, rc.owner);
+	if (ret == 1)
+		ret = push(c, txn, &rc, q->reveal);
 	rec_clear(&rc);
 	return ret;
 }
@@ -291,12 +293,14 @@ static int show_txn(MDB_txn *txn, void *arg)
 			          "record list --type TYPE lists them)", q->id);
 		return ret;
 	}
-	if (q->reveal && !may_reveal(c->r, rc.owner)) {
-		roles_why(c->r->err, sizeof(c->r->err), "record %s is not of this office or below "
-		          "it: it may not be revealed here", rc.id);
+	if (q->reveal && (ret = may_reveal(c->r, txn, rc.owner)) != 1) {
+		if (ret == 0)
+			roles_why(c->r->err, sizeof(c->r->err), "record %s is not of this office or "
+			          "below it: it may not be revealed here", rc.id);
 		rec_clear(&rc);
-		return CN_EPERM;
+		return ret ? ret : CN_EPERM;
 	}
+	ret = 0;
 	last = rc.version;
 	if (!q->history)
 		ret = push(c, txn, &rc, q->reveal);

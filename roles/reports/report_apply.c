@@ -251,13 +251,19 @@ int report_step_take(struct roles *r, MDB_txn *txn, Carenet__ReportState *st,
 }
 
 /* The sender of an item from `origin` about the subtree of `office`: up
- * from a child (origin or between), or down from the parent (origin or
- * between). 1 if on the path; *up says which way. */
-static int path_of(const char *me, const char *origin, const char *from, int *up)
+ * from a child (origin or between; a child under this office's id now or a
+ * former one), or down from the parent (origin or between). 1 if on the
+ * path, *up saying which way; 0 if not; negative on error. */
+static int path_of(struct roles *r, MDB_txn *txn, const char *origin, const char *from, int *up)
 {
-	if (report_above(me, from)) {
-		*up = 1;
-		return !strcmp(from, origin) || report_above(from, origin);
+	const char *me = r->env.me->id;
+	int ret = roles_below_me(r, txn, from);
+
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		*up = 1; /* the origin below the sender, under its code now or before */
+		return roles_relays(r, txn, from, origin);
 	}
 	*up = 0;
 	return report_above(from, me) && (!strcmp(from, origin) || report_above(origin, from));
@@ -293,7 +299,12 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 
 	if (!p)
 		return roles_why(why, wl, "report without a body"), CN_EINVAL;
-	if (!report_above(me, p->office) || !path_of(me, origin->id, from, &up) || !up)
+	/* filed below this office, under its id now or a former one */
+	if ((ret = roles_below_me(r, txn, p->office)) == 1)
+		ret = path_of(r, txn, origin->id, from, &up);
+	if (ret < 0)
+		return ret;
+	if (!ret || !up)
 		return roles_why(
 		           why, wl,
 		           "report %.64s of %.20s signed by %s arrived from %s: not from this "
@@ -344,21 +355,25 @@ int reports_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
  * township's own steps cross to the new branch (the engine lets report
  * steps alone do so, origin_sideways); NEW's steps reach the county, not the
  * old township (it is no longer NEW's, and needs only the county's). */
-static void step_route(struct roles *r, const Carenet__ReportStep *s, const char *now,
-                       const char *origin, const char *from, int up,
-                       struct roles_route *route)
+static int step_route(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s, const char *now,
+                      const char *origin, const char *from, int up, struct roles_route *route)
 {
-	const char *me = r->env.me->id, *office = s->office;
-	int moved = strcmp(now, office) != 0;
+	const char *office = s->office;
+	int moved = strcmp(now, office) != 0, ret;
 	size_t n = 0;
 
-	route->up = up && strlen(me) > 6;
-	if (report_above(me, now) && !(up && (report_above(from, now) || !strcmp(from, now))))
+	route->up = up && strlen(r->env.me->id) > 6;
+	/* below: under this office's id now or a former one */
+	if ((ret = roles_below_me(r, txn, now)) < 0)
+		return ret;
+	if (ret && !(up && (report_above(from, now) || !strcmp(from, now))))
 		snprintf(route->ids[n++], sizeof(route->ids[0]), "%s", now);
 	if (moved && strlen(office) > 6) {
 		char was[sizeof(route->ids[0])];
 		snprintf(was, sizeof(was), "%.*s", (int)(strlen(office) - 3), office);
-		if (report_above(me, was) && report_above(origin, was) &&
+		if ((ret = roles_below_me(r, txn, was)) < 0)
+			return ret;
+		if (ret && report_above(origin, was) &&
 		    !(up && (!strcmp(from, was) || report_above(was, from))))
 			snprintf(route->ids[n++], sizeof(route->ids[0]), "%s", was);
 	}
@@ -366,6 +381,7 @@ static void step_route(struct roles *r, const Carenet__ReportStep *s, const char
 		route->own[i] = route->ids[i];
 	route->targets = n ? route->own : NULL;
 	route->ntargets = n;
+	return 0;
 }
 
 int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
@@ -376,7 +392,7 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	const char *me = r->env.me->id, *now;
 	Carenet__ReportState *st = NULL;
 	char buf[PKI_ID_MAX];
-	int up, seen, ret;
+	int up, seen, here, ret;
 
 	if (!s || strcmp(s->by, origin->id) || !id_ok(s->id, s->by, "-step") ||
 	    !roles_office_ok(s->office) || !id_ok(s->report, s->office, "-rep") ||
@@ -387,18 +403,23 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		                 "report step malformed (ids, signer, or a text too long)"),
 		       CN_EINVAL;
 	now = report_office_now(r, txn, s->office, buf, sizeof(buf));
-	if (!(report_above(me, s->office) || !strcmp(me, s->office) || report_above(me, now) ||
-	      !strcmp(me, now)))
+	/* the office at or below this one, under its id now or a former one */
+	if ((here = roles_at_or_below_me(r, txn, now)) < 0)
+		return here;
+	if ((ret = here ? 1 : roles_at_or_below_me(r, txn, s->office)) < 0)
+		return ret;
+	if (!ret)
 		return roles_why(why, wl, "step %s of %s arrived from %s, not on its path", s->id,
 		                 origin->id, from),
 		       CN_ESCOPE;
-	if (!path_of(me, origin->id, from, &up)) {
+	if ((ret = path_of(r, txn, origin->id, from, &up)) < 0)
+		return ret;
+	if (!ret) {
 		/* A moved office's steps come down from the parent when their
 		 * origin is on the other branch (its old township's, by way of
 		 * the county: node/deliver_apply.c, origin_sideways), to the
 		 * office's new place only. */
-		if (!strcmp(now, s->office) || !report_above(from, me) ||
-		    !(report_above(me, now) || !strcmp(me, now)))
+		if (!strcmp(now, s->office) || !report_above(from, me) || !here)
 			return roles_why(why, wl, "step %s of %s arrived from %s, not on its path",
 			                 s->id, origin->id, from),
 			       CN_ESCOPE;
@@ -426,7 +447,7 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		ret = report_put(r, txn, st);
 	carenet__report_state__free_unpacked(st, NULL);
 	if (ret == 0 && (ret = report_mark(r, txn, s->id)) == 0)
-		step_route(r, s, now, origin->id, from, up, route);
+		ret = step_route(r, txn, s, now, origin->id, from, up, route);
 	if (ret == 0 && s->kind == REPORT_STEP_ESCALATE)
 		log_notice("report %s escalated by the county: %s %s did not acknowledge in time",
 		           s->report, tier(s->to), s->to);

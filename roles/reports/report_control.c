@@ -79,12 +79,34 @@ int reports_file_req(struct roles *r, const Carenet__ReportFileRequest *q,
 
 /* ------------------------------------------------------------ steps */
 
+/* 1 if this node is the county, or id (a holder, a closer) is this office
+ * under its id now or a former one (a village's report filed under its
+ * township's old code names that code), 0 if not, negative on error. */
+static int me_or_county(struct roles *r, MDB_txn *txn, const char *id)
+{
+	return strlen(r->env.me->id) == 6 ? 1 : roles_is_me(r, txn, id);
+}
+
+/* An unacknowledged hop to this office (under its id now or a former one)
+ * that it may acknowledge: 1, 0, or negative on error. */
+static int ack_due_here(struct roles *r, MDB_txn *txn, const Carenet__ReportState *st)
+{
+	int ret = me_or_county(r, txn, st->holder);
+
+	if (ret != 1)
+		return ret;
+	for (size_t i = 0; i < st->n_hops; i++)
+		if (!st->hops[i]->acked_at && (ret = roles_is_me(r, txn, st->hops[i]->to)) != 0)
+			return ret;
+	return 0;
+}
+
 /* The operator's rules beyond the ones every hop checks: who holds it now,
  * and whether the step fits the report's state. */
-static int may(struct roles *r, const Carenet__ReportState *st, uint32_t kind)
+static int may(struct roles *r, MDB_txn *txn, const Carenet__ReportState *st, uint32_t kind)
 {
-	const char *me = r->env.me->id, *id = st->report->id;
-	int county = strlen(me) == 6, closed = !strcmp(st->state, "closed");
+	const char *id = st->report->id;
+	int closed = !strcmp(st->state, "closed"), ret;
 	char *e = r->err;
 	size_t el = sizeof(r->err);
 
@@ -94,18 +116,16 @@ static int may(struct roles *r, const Carenet__ReportState *st, uint32_t kind)
 		       CN_EINVAL;
 	switch (kind) {
 	case REPORT_STEP_ACK:
-		for (size_t i = 0; i < st->n_hops; i++)
-			if (!st->hops[i]->acked_at && !strcmp(st->hops[i]->to, me) &&
-			    (county || !strcmp(st->holder, me)))
-				return 0;
+		if ((ret = ack_due_here(r, txn, st)) != 0)
+			return ret < 0 ? ret : 0;
 		return roles_why(e, el,
 		                 "report %s is held by %s and waits for no acknowledgement from "
 		                 "this office (carenet report show %s)",
 		                 id, st->holder, id),
 		       CN_EROLE;
 	case REPORT_STEP_CLOSE:
-		if (county || !strcmp(st->holder, me))
-			return 0;
+		if ((ret = me_or_county(r, txn, st->holder)) != 0)
+			return ret < 0 ? ret : 0;
 		return roles_why(e, el,
 		                 "report %s is held by %s: only its holder or the county closes it",
 		                 id, st->holder),
@@ -113,8 +133,8 @@ static int may(struct roles *r, const Carenet__ReportState *st, uint32_t kind)
 	case REPORT_STEP_REOPEN:
 		if (!closed)
 			return roles_why(e, el, "report %s is not closed", id), CN_EINVAL;
-		if (county || !strcmp(st->closed_by, me))
-			return 0;
+		if ((ret = me_or_county(r, txn, st->closed_by)) != 0)
+			return ret < 0 ? ret : 0;
 		return roles_why(e, el,
 		                 "report %s was closed by %s: only that office or the county "
 		                 "reopens it",
@@ -139,7 +159,8 @@ int reports_step_txn(struct roles *r, MDB_txn *txn, const Carenet__ReportStepReq
 		          q->id);
 	if (ret != 0)
 		return ret;
-	if ((ret = report_replay(r, st, roles_now(r))) != 0 || (ret = may(r, st, q->kind)) != 0)
+	if ((ret = report_replay(r, st, roles_now(r))) != 0 ||
+	    (ret = may(r, txn, st, q->kind)) != 0)
 		goto out;
 	snprintf(sid, sizeof(sid), "%s-step0", r->env.me->id); /* checked as such; emit names it */
 	s.id = sid;
