@@ -50,6 +50,26 @@ void deliver_configure(struct deliver *d, const struct config *cfg, struct pki_t
 	deliver_parent_set(d);
 }
 
+void deliver_set_formers(struct deliver *d, char (*ids)[16], size_t n)
+{
+	d->nformers = n < 4 ? n : 4;
+	memcpy(d->formers, ids, d->nformers * sizeof(d->formers[0]));
+}
+
+int deliver_below_me(const struct deliver *d, const char *id)
+{
+	size_t il = strlen(id), ml = strlen(d->me->id);
+
+	if (il > ml && strncmp(id, d->me->id, ml) == 0)
+		return 1;
+	for (size_t i = 0; i < d->nformers; i++) {
+		size_t fl = strlen(d->formers[i]);
+		if (il > fl && strncmp(id, d->formers[i], fl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void deliver_set_roles(struct deliver *d, struct roles *roles)
 {
 	d->roles = roles;

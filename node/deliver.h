@@ -70,6 +70,11 @@ void deliver_configure(struct deliver *d, const struct config *cfg, struct pki_t
 /* The roles the engine applies received items with and fires timers of
  * (set once, after roles_new: roles originate items through the engine). */
 void deliver_set_roles(struct deliver *d, struct roles *roles);
+/* The codes this node had before (node/move_links.c): offices below them
+ * are routed to and taken from as below this node. */
+void deliver_set_formers(struct deliver *d, char (*ids)[16], size_t n);
+/* 1 if id lies strictly below this node, under its code now or one it had. */
+int deliver_below_me(const struct deliver *d, const char *id);
 
 /* Link events. cursors[lane] = last seq the peer durably holds from us;
  * chain: the peer's verified chain (a new child's announce carries it). */

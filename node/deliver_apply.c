@@ -27,6 +27,7 @@
 #include "err.h"
 #include "item.h"
 #include "log.h"
+#include "moved.h"
 #include "outbox.h"
 #include "util.h"
 
@@ -136,10 +137,12 @@ static int frame_refusals(struct deliver *d, MDB_txn *txn, const char *peer, uns
 
 /* The origin of items arriving from `peer` must be the peer or below it
  * (from a child), or above this node (from the parent). */
-static int origin_fits_link(struct deliver *d, const char *peer, const char *origin)
+static int origin_fits_link(struct deliver *d, MDB_txn *txn, const char *peer,
+                            const char *origin)
 {
 	struct dpeer *p = deliver_peer(d, peer, 0);
 	const char *me = d->me->id;
+	char old[PKI_ID_MAX];
 
 	if (p && p->is_parent)
 		return strlen(origin) < strlen(me) && strncmp(origin, me, strlen(origin)) == 0;
@@ -147,7 +150,14 @@ static int origin_fits_link(struct deliver *d, const char *peer, const char *ori
 	 * lies below that child), or from the inspector itself (deliver_inject) */
 	if (pki_role_from_id(origin) == PKI_ROLE_INSPECTOR)
 		return 1;
-	return strncmp(origin, peer, strlen(peer)) == 0;
+	if (strncmp(origin, peer, strlen(peer)) == 0)
+		return 1;
+	/* a township whose own code changed (撤乡设镇): what it and its villages
+	 * sent under its old code, queued before its switch or sent since by a
+	 * village not switched yet (node/move_links.c) */
+	return pki_role_from_id(peer) == PKI_ROLE_TOWNSHIP &&
+	       moved_from(d->env.store, txn, peer, old, sizeof(old)) == 0 &&
+	       pki_role_from_id(old) == PKI_ROLE_TOWNSHIP && strncmp(origin, old, strlen(old)) == 0;
 }
 
 /* From the parent, another township of this county: a report step about a
@@ -270,7 +280,7 @@ static int apply_msg(struct deliver *d, MDB_txn *txn, const char *peer, unsigned
 		goto out;
 	}
 	/* once per message, not per item: every item's origin is the batch's */
-	t->sideways = !origin_fits_link(d, peer, sb->origin);
+	t->sideways = !origin_fits_link(d, txn, peer, sb->origin);
 	if (t->sideways && !origin_sideways(d, peer, sb->origin)) {
 		snprintf(why, sizeof(why), "origin cannot arrive over the link with %s", peer);
 		refuse(d, t, CTR_ITEMS_REFUSED, sb->origin, why);

@@ -98,6 +98,10 @@ struct deliver {
 	struct deliver_env env;
 	const struct pki_identity *me; /* from env.self */
 	char parent_id[PKI_ID_MAX];    /* pki_parent_of (a county's: from its parent.pem); "" none */
+	/* the codes this node had before (a township's own code change,
+	 * 撤乡设镇: node/move_links.c): children under them are its children */
+	char formers[4][16];
+	size_t nformers;
 	struct roles *roles;
 	struct dpeer *peers;
 	size_t npeers, peercap;

@@ -163,7 +163,7 @@ static int all_children(struct deliver *d, MDB_txn *txn, struct dests *ds, size_
 		for (size_t i = 0; rc == 0 && !a.rc && i < d->npeers; i++) {
 			const struct dpeer *p = &d->peers[i];
 			if (p->up && !p->is_parent && !p->direct && pki_role_from_id(p->id) == cr &&
-			    strlen(p->id) > ml && strncmp(p->id, me, ml) == 0)
+			    deliver_below_me(d, p->id))
 				a.rc = keep(ds, p->id, idx);
 		}
 		return a.rc ? a.rc : rc;
@@ -186,7 +186,7 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 		return rc;
 	for (size_t i = 0; i < rt->ntargets; i++) {
 		const char *t = rt->targets[i];
-		if (strlen(t) <= ml || strncmp(t, me, ml) != 0)
+		if (!deliver_below_me(d, t))
 			continue; /* not below this node: roles said so, but never trust it */
 		if ((rc = child_toward(d, txn, t, child, cl)) != 0)
 			return rc;

@@ -445,6 +445,14 @@ static void on_greeting(struct link *l, struct peer *s, uint32_t version, size_t
 		link_send_greeting(l, s);
 	}
 	read_cursors(cursors, ncursors, cur);
+	if (s->is_parent && strcmp(s->ident.id, session_id(l, s)) != 0) {
+		/* a parent whose code changed (撤乡设镇, link_check.c): delivery
+		 * knows it by the id this node's store and queues use */
+		struct pki_identity as = s->ident;
+		snprintf(as.id, sizeof(as.id), "%s", session_id(l, s));
+		l->ev.peer_up(l->ev.arg, &as, s->is_parent, direct, cur, chain, nchain);
+		return;
+	}
 	l->ev.peer_up(l->ev.arg, &s->ident, s->is_parent, direct, cur, chain, nchain);
 }
 
@@ -475,8 +483,8 @@ static void session_frame(struct link *l, struct peer *s, Carenet__Frame **fp)
 	case CARENET__FRAME__BODY_BATCH:
 	case CARENET__FRAME__BODY_ACK:
 		/* Inspectors query; they take no part in delivery. */
-		if (s->up && s->ident.role != PKI_ROLE_INSPECTOR)
-			l->ev.frame(l->ev.arg, s->ident.id, fp);
+		if (s->up && s->ident.role != PKI_ROLE_INSPECTOR) /* session_id: a parent */
+			l->ev.frame(l->ev.arg, session_id(l, s), fp); /* whose code changed too */
 		return;
 	case CARENET__FRAME__BODY_SUMMARY: /* a child's view of its subtree (node/health.c) */
 		if (s->is_parent || s->ident.role == PKI_ROLE_INSPECTOR)

@@ -59,6 +59,14 @@ struct link_events {
 	void (*frame)(void *arg, const char *peer_id, Carenet__Frame **f);
 	/* Fills our inbound cursors for peer_id (what HELLO/WELCOME carry). */
 	void (*cursors)(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES]);
+	/* A township's own code change (撤乡设镇; node/move_links.c); either may
+	 * be NULL. former_child: 1 if id (a HELLO) is a village directly under
+	 * a code this node had before, still speaking under its old id.
+	 * parent_renamed: 1 if id (the parent's WELCOME) is the new code its
+	 * county gave the township expected (this village's Move says so; the
+	 * parent kept its CURVE key, which the link pinned for the handshake). */
+	int (*former_child)(void *arg, const char *id);
+	int (*parent_renamed)(void *arg, const char *expected, const char *id);
 };
 
 /* What the link needs from the node; pointers stay the caller's and must

@@ -58,7 +58,9 @@ static int check_subtree(struct link *l, const struct pki_identity *id, int *dir
 		         id->id, id->scope, me);
 		return CN_EROLE;
 	}
-	if (pki_is_direct_child(me, id->id))
+	if (pki_is_direct_child(me, id->id) ||
+	    (id->role == PKI_ROLE_VILLAGE && l->ev.former_child &&
+	     l->ev.former_child(l->ev.arg, id->id) == 1))
 		return 0;
 	if (l->me->role == PKI_ROLE_COUNTY && id->role == PKI_ROLE_VILLAGE &&
 	    strncmp(id->id, me, strlen(me)) == 0) {
@@ -89,7 +91,8 @@ int link_check_greeting(struct link *l, struct peer *s, uint32_t version, size_t
 		return rc;
 	if (!s->is_parent)
 		return check_subtree(l, id, direct, why, whylen);
-	if (strcmp(id->id, expect) != 0) {
+	if (strcmp(id->id, expect) != 0 &&
+	    !(l->ev.parent_renamed && l->ev.parent_renamed(l->ev.arg, expect, id->id) == 1)) {
 		snprintf(why, whylen, "%s certificate is for %s, expected %s",
 		         link_uplink_of(l, s)->direct ? "county" : "parent", id->id, expect);
 		return CN_EROLE;

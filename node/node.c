@@ -310,6 +310,7 @@ static void ev_frame(void *arg, const char *peer_id, Carenet__Frame **f)
 
 static void ev_cursors(void *arg, const char *peer_id, uint64_t cursors[WIRE_LANES])
 {
+	move_links_adopt(arg, peer_id); /* 撤乡设镇: the old code's queues first */
 	deliver_cursors(((struct node *)arg)->deliver, peer_id, cursors);
 }
 
@@ -329,6 +330,8 @@ static int open_link(struct node *n)
 	p.ev.peer_down = ev_peer_down;
 	p.ev.frame = ev_frame;
 	p.ev.cursors = ev_cursors;
+	p.ev.former_child = move_links_former_child;
+	p.ev.parent_renamed = move_links_parent_renamed;
 	return link_open(&p, &n->link);
 }
 
@@ -461,7 +464,7 @@ static int start_roles(struct node *n)
 		n->clock_offset = off;
 	if ((rc = make_policy(n)) != 0)
 		return rc;
-	if ((rc = open_deliver(n)) != 0)
+	if ((rc = open_deliver(n)) != 0 || (rc = move_links_start(n)) != 0)
 		return rc;
 	memset(&env, 0, sizeof(env));
 	env.me = n->me;

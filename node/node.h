@@ -60,6 +60,8 @@ struct node {
 		uint64_t since_us; /* monotonic start of its minute */
 		unsigned n;
 	} inspect_rate[8];
+	char formers[4][16]; /* move_links.c: a township's codes before (撤乡设镇) */
+	size_t nformers;
 };
 
 extern volatile sig_atomic_t node_sig_stop, node_sig_reload;
@@ -94,6 +96,16 @@ void node_inspect_in(struct node *n, const char *inspector, Carenet__Frame **f);
  * to its county (a notice if not); then, from the loop, opens or closes the
  * county-direct link as node/failover.c decides. */
 void node_failover_start(struct node *n);
+
+/* move_links.c: a township's own code change on the links (撤乡设镇). */
+/* At start, after delivery opened: a township's former codes. */
+int move_links_start(struct node *n);
+/* link_events.former_child and .parent_renamed (arg: the node). */
+int move_links_former_child(void *arg, const char *id);
+int move_links_parent_renamed(void *arg, const char *expected, const char *id);
+/* At the county, before a township's WELCOME reads its cursors: what was
+ * kept for its old code is its own from now on (outbox_rehome). */
+void move_links_adopt(struct node *n, const char *peer);
 void node_failover(struct node *n);
 
 /* For `carenet run` (tools/cli_run.c parses its arguments):

@@ -282,12 +282,14 @@ struct rebase {
 		char origin[256];
 	} *v;
 	size_t n, cap;
+	uint64_t first; /* the sequence of v[0] */
 };
 
 static int rebase_collect(uint64_t seq, const char *origin, const void *msg, size_t len, void *arg)
 {
 	struct rebase *r = arg;
-	(void)seq;
+	if (r->n == 0)
+		r->first = seq;
 	if (ARR_GROW(r->v, r->n + 1, r->cap))
 		return CN_ENOMEM;
 	if (!(r->v[r->n].msg = malloc(len ? len : 1)))
@@ -297,6 +299,14 @@ static int rebase_collect(uint64_t seq, const char *origin, const void *msg, siz
 	snprintf(r->v[r->n].origin, 256, "%s", origin);
 	r->n++;
 	return 0;
+}
+
+static void rebase_free(struct rebase *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		aead_free(r->v[i].msg, r->v[i].len);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
 }
 
 int outbox_rebase(struct store *st, MDB_txn *txn, const uint8_t *key, const char *peer,
@@ -316,9 +326,65 @@ int outbox_rebase(struct store *st, MDB_txn *txn, const uint8_t *key, const char
 		rc = outbox_put(st, txn, key, peer, lane, r.v[i].origin, r.v[i].msg, r.v[i].len,
 		                &seq);
 out:
-	for (size_t i = 0; i < r.n; i++)
-		aead_free(r.v[i].msg, r.v[i].len);
-	free(r.v);
+	rebase_free(&r);
+	return rc;
+}
+
+/* One lane of outbox_rehome. */
+static int rehome_lane(struct store *st, MDB_txn *txn, const uint8_t *key, const char *from,
+                       const char *to, unsigned lane)
+{
+	struct rebase a = {0}, b = {0};
+	uint64_t last_from, last_to, in, seq;
+	int rc;
+
+	if ((rc = outbox_each(st, txn, key, from, lane, 0, rebase_collect, &a)) != 0 ||
+	    (rc = outbox_each(st, txn, key, to, lane, 0, rebase_collect, &b)) != 0 ||
+	    (rc = outbox_last(st, txn, from, lane, &last_from)) != 0 ||
+	    (rc = outbox_last(st, txn, to, lane, &last_to)) != 0 ||
+	    (rc = cursor_get(st, txn, from, lane, &in)) != 0 ||
+	    (rc = outbox_ack(st, txn, from, lane, last_from)) != 0 ||
+	    (rc = outbox_ack(st, txn, to, lane, last_to)) != 0)
+		goto out;
+	/* from's messages keep their sequences (the peer's cursor counts them),
+	 * to's follow them */
+	if ((rc = u64_put(st, txn, STORE_CURSORS, 'o', to, lane,
+	                  a.n ? a.first - 1 : last_from)) != 0)
+		goto out;
+	for (size_t i = 0; i < a.n && rc == 0; i++)
+		rc = outbox_put(st, txn, key, to, lane, a.v[i].origin, a.v[i].msg, a.v[i].len, &seq);
+	for (size_t i = 0; i < b.n && rc == 0; i++)
+		rc = outbox_put(st, txn, key, to, lane, b.v[i].origin, b.v[i].msg, b.v[i].len, &seq);
+	if (rc == 0 && (rc = cursor_put(st, txn, to, lane, in)) == 0 &&
+	    (rc = u64_put(st, txn, STORE_CURSORS, 'o', from, lane, 0)) == 0)
+		rc = cursor_put(st, txn, from, lane, 0);
+out:
+	rebase_free(&a);
+	rebase_free(&b);
+	return rc;
+}
+
+int outbox_rehome(struct store *st, MDB_txn *txn, const uint8_t *key, const char *from,
+                  const char *to)
+{
+	uint64_t v, held;
+	int rc = 0, any = 0;
+
+	for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++) {
+		if ((rc = cursor_get(st, txn, to, lane, &v)) == 0 && v)
+			return CN_EEXIST; /* to has spoken here already */
+		if (rc == 0 && (rc = cursor_get(st, txn, from, lane, &v)) == 0)
+			any |= v != 0;
+		if (rc == 0 && (rc = outbox_last(st, txn, from, lane, &v)) == 0)
+			any |= v != 0;
+	}
+	if (rc != 0 || !any)
+		return rc ? rc : CN_ENOTFOUND;
+	for (unsigned lane = 0; lane < WIRE_LANES && rc == 0; lane++)
+		rc = rehome_lane(st, txn, key, from, to, lane);
+	if (rc == 0 && (rc = outbox_held_get(st, txn, from, &held)) == 0 && held &&
+	    (rc = outbox_held_add(st, txn, to, (int64_t)held)) == 0)
+		rc = u64_put(st, txn, STORE_CURSORS, 'h', from, 0, 0);
 	return rc;
 }
 

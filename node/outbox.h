@@ -73,6 +73,17 @@ int outbox_pending(struct store *st, MDB_txn *txn, const char *peer, unsigned la
  * peer are the caller's to drop (archive_drop). */
 int outbox_forget(struct store *st, MDB_txn *txn, const char *peer);
 
+/* Peer from took the id to, keeping its store (a township's own code
+ * change, 撤乡设镇: node/move_links.c): on every lane, what is queued for
+ * from moves to to with the sequences it had (the peer's cursor counts
+ * them), what was queued for to already follows it, renumbered; from's
+ * inbound cursor becomes to's and from's state is cleared; so are its held
+ * bytes, added to to's. CN_EEXIST (nothing changed) if to has an inbound
+ * cursor already (it spoke here under that id), CN_ENOTFOUND if from has no
+ * state. The archive's entries for from are the caller's to drop. */
+int outbox_rehome(struct store *st, MDB_txn *txn, const uint8_t *key, const char *from,
+                  const char *to);
+
 int cursor_get(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t *seq);
 int cursor_put(struct store *st, MDB_txn *txn, const char *peer, unsigned lane, uint64_t seq);
 

@@ -289,6 +289,52 @@ static int archive_txn(MDB_txn *txn, void *arg)
 	return 0;
 }
 
+/* A township's own code change (撤乡设镇, node/move_links.c): what the
+ * county kept for the old code goes on under the new one, in order. */
+static int rehome_txn(MDB_txn *txn, void *arg)
+{
+	struct store *st = arg;
+	const char *ot = "530102001", *nt = "530102009";
+	uint64_t seq, got[16] = {0}, held;
+
+	CHECK(outbox_rehome(st, txn, okey, ot, nt) == CN_ENOTFOUND); /* no state for ot */
+	for (int i = 1; i <= 3; i++)
+		CHECK(outbox_put(st, txn, okey, ot, 1, "530102", "m1", 3, &seq) == 0);
+	CHECK(outbox_ack(st, txn, ot, 1, 1) == 0); /* 2, 3 queued */
+	CHECK(cursor_put(st, txn, ot, 1, 7) == 0 && cursor_put(st, txn, ot, 2, 9) == 0);
+	CHECK(outbox_held_add(st, txn, ot, 100) == 0);
+	for (int i = 1; i <= 2; i++) /* queued for the new code after the Move */
+		CHECK(outbox_put(st, txn, okey, nt, 1, "530102", "m2", 3, &seq) == 0 && seq == (uint64_t)i);
+	CHECK(outbox_rehome(st, txn, okey, ot, nt) == 0);
+	CHECK(outbox_each(st, txn, okey, nt, 1, 0, collect_seqs, got) == 0);
+	CHECK(got[0] == 4 && got[1] == 2 && got[2] == 3 && got[3] == 4 && got[4] == 5);
+	CHECK(outbox_last(st, txn, nt, 1, &seq) == 0 && seq == 5);
+	CHECK(cursor_get(st, txn, nt, 1, &seq) == 0 && seq == 7);
+	CHECK(cursor_get(st, txn, nt, 2, &seq) == 0 && seq == 9);
+	CHECK(outbox_pending(st, txn, ot, 1, &seq) == 0 && seq == 0);
+	CHECK(outbox_last(st, txn, ot, 1, &seq) == 0 && seq == 0);
+	CHECK(cursor_get(st, txn, ot, 1, &seq) == 0 && seq == 0);
+	CHECK(outbox_held_get(st, txn, nt, &held) == 0 && held == 100);
+	CHECK(outbox_held_get(st, txn, ot, &held) == 0 && held == 0);
+	/* once: the new code has spoken (its cursor), and the old has nothing */
+	CHECK(outbox_put(st, txn, okey, ot, 1, "530102", "m3", 3, &seq) == 0 && seq == 1);
+	CHECK(outbox_rehome(st, txn, okey, ot, nt) == CN_EEXIST);
+	CHECK(outbox_pending(st, txn, nt, 1, &seq) == 0 && seq == 4);
+	return 0;
+}
+
+static void test_rehome(void)
+{
+	char *dir = path("rehome", "");
+	struct store *st = NULL;
+
+	CHECK(store_open(dir, 1 << 20, &st) == 0);
+	if (st)
+		CHECK(store_write(st, rehome_txn, st) == 0);
+	store_close(&st);
+	free(dir);
+}
+
 static void test_archive(void)
 {
 	char *dir = path("archive", "");
@@ -702,6 +748,7 @@ int main(void)
 		test_items(county, township);
 	test_outbox();
 	test_archive();
+	test_rehome();
 	if (county && township)
 		test_chain_renewal(county, township); /* renews the township's keys */
 	test_outbox_sealed();
