@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <libconfig.h>
+#include <openssl/crypto.h>
 #include <zmq.h>
 
 #define BUNDLE_MAX (4u << 20)
@@ -42,10 +43,14 @@ static const struct args_opt init_opts[] = {
     {"name", ARGS_LONG('n'), "NAME", "display name, UTF-8 (e.g. \"五华区民政局\")"},
     {"inspector", 'I', NULL, "an inspector: id I<SCOPE>-<TAG>"},
     {"scope", ARGS_LONG('s'), "SCOPE", "the division code (2..12 digits) the inspector may see"},
+    {"curve-from", ARGS_LONG('k'), "OLDDIR",
+     "copy curve.key from OLDDIR instead of making a new one (node.key\n"
+     "is new): a township whose code changes (撤乡设镇) keeps the CURVE\n"
+     "key its villages pin (certs/README.md)"},
     {0}};
 static const struct args_cmd init_cmd = {
     "carenet init",
-    "--dir NODEDIR --id ID [--name NAME]\n"
+    "--dir NODEDIR --id ID [--name NAME] [--curve-from OLDDIR]\n"
     "--dir NODEDIR --inspector --scope SCOPE [--id TAG] [--name NAME]",
     "Makes a node's identity in NODEDIR (created 0700): node.key (Ed25519, 0600),\n"
     "curve.key (CURVE key pair, 0600) and request.pem, the certificate request to\n"
@@ -93,7 +98,27 @@ static void init_undo(const char *dir)
 			unlink(path);
 }
 
-static int init_files(const char *dir, struct pki_req_params *p)
+/* --curve-from: the CURVE key of another identity of this office, copied (0600). */
+static int copy_key(const char *from, const char *name, const char *to)
+{
+	char src[PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (ca_path(src, from, name))
+		return ca_fail(CN_EINVAL, "path too long: %s", from);
+	if ((rc = util_read_file(src, 65536, &buf, &len)) != 0)
+		return ca_fail(rc, "cannot read %s (--curve-from names the directory of the old "
+		                   "identity, where carenet init made its keys): %s",
+		               src, cn_strerror(rc));
+	rc = util_write_file(to, buf, len, 0600, 1);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return rc ? ca_fail(rc, "cannot write %s: %s", to, cn_strerror(rc)) : 0;
+}
+
+static int init_files(const char *dir, struct pki_req_params *p, const char *curve_from)
 {
 	char key[PATH_MAX], curve[PATH_MAX], req[PATH_MAX], why[WHY_MAX], *pem = NULL;
 	int rc;
@@ -110,7 +135,12 @@ static int init_files(const char *dir, struct pki_req_params *p)
 		return ca_fail(CN_EIO, "cannot create %s: %s", dir, strerror(errno));
 	if ((rc = pki_key_generate(key, NULL, why, sizeof(why))) != 0)
 		return ca_fail(rc, "%s", why);
-	if ((rc = pki_curve_generate(curve)) != 0) {
+	if (curve_from) {
+		if ((rc = copy_key(curve_from, "curve.key", curve)) != 0) {
+			init_undo(dir);
+			return rc;
+		}
+	} else if ((rc = pki_curve_generate(curve)) != 0) {
 		init_undo(dir);
 		return ca_fail(rc, "cannot create the CURVE key %s: %s", curve, cn_strerror(rc));
 	}
@@ -127,7 +157,7 @@ static int init_files(const char *dir, struct pki_req_params *p)
 }
 
 struct init_opts {
-	const char *dir, *id, *name, *scope;
+	const char *dir, *id, *name, *scope, *curve_from;
 	int inspector;
 };
 
@@ -154,6 +184,9 @@ static int init_parse(int argc, char **argv, struct init_opts *o)
 			break;
 		case ARGS_LONG('s'):
 			o->scope = g.val;
+			break;
+		case ARGS_LONG('k'):
+			o->curve_from = g.val;
 			break;
 		default:
 			return g.exit == 0 ? 1 : CN_EUSAGE;
@@ -199,7 +232,7 @@ int cmd_init(int argc, char **argv)
 	p.id = nid;
 	p.scope = o.inspector ? o.scope : NULL;
 	p.name = o.name;
-	if ((rc = init_files(o.dir, &p)) != 0)
+	if ((rc = init_files(o.dir, &p, o.curve_from)) != 0)
 		return rc;
 	init_print(nid, o.dir);
 	return 0;

@@ -58,7 +58,7 @@ int move_switched(struct roles *r, MDB_txn *txn, const char *old, const char *nw
 }
 
 /* Emits this office's step (kept here too). */
-static int step_emit(struct roles *r, MDB_txn *txn, const Carenet__Move *m, const char *step,
+int move_step_emit(struct roles *r, MDB_txn *txn, const Carenet__Move *m, const char *step,
                      uint64_t records, uint64_t statuses)
 {
 	Carenet__MoveStep s = CARENET__MOVE_STEP__INIT;
@@ -85,9 +85,6 @@ struct mvreq {
 	const Carenet__MoveRequest *q;
 	char id[ROLES_ID_MAX];
 };
-
-/* Records received by transfers a Move names at most (Move.records). */
-#define MOVE_RECORDS_MAX 256
 
 #define REFUSE(rc, ...) (roles_why(r->err, sizeof(r->err), __VA_ARGS__), (rc))
 
@@ -143,10 +140,9 @@ static int move_check(struct roles *r, MDB_txn *txn, const char *old, const char
 	return 0;
 }
 
-static int move_txn(MDB_txn *txn, void *arg)
+int move_make(struct roles *r, MDB_txn *txn, const char *old, const char *nw, char *id,
+              size_t idlen)
 {
-	struct mvreq *a = arg;
-	struct roles *r = a->r;
 	Carenet__Move m = CARENET__MOVE__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
 	char town[PKI_ID_MAX], *down[2], earlier[MOVED_CHAIN_MAX][16], *earlier_p[MOVED_CHAIN_MAX];
@@ -154,18 +150,20 @@ static int move_txn(MDB_txn *txn, void *arg)
 	struct strvec foreign = {0};
 	int rc;
 
-	if ((rc = move_check(r, txn, a->q->old_id, a->q->new_id)) != 0)
-		return rc;
-	snprintf(a->id, sizeof(a->id), "%s-move-%s", r->env.me->id, a->q->old_id);
-	snprintf(town, sizeof(town), "%.9s", a->q->new_id);
-	down[0] = a->q->old_id;
+	snprintf(id, idlen, "%s-move-%s", r->env.me->id, old);
+	snprintf(town, sizeof(town), "%.9s", nw);
+	down[0] = (char *)old;
 	down[1] = town;
-	m.id = a->id;
-	m.old_id = a->q->old_id;
-	m.new_id = a->q->new_id;
+	m.id = id;
+	m.old_id = (char *)old;
+	m.new_id = (char *)nw;
 	m.at = roles_now(r);
 	m.down = down;
-	m.n_down = strncmp(m.old_id, m.new_id, 9) ? 2 : 1; /* a code change: OLD's township */
+	/* a code change, or a township's own (撤乡设镇: NEW's township is no
+	 * node yet): OLD's township is on the way */
+	if ((rc = move_town_new(r, txn, town)) < 0)
+		return rc;
+	m.n_down = strncmp(m.old_id, m.new_id, 9) && !rc ? 2 : 1;
 	/* a village moving again: the ids it had, for the offices that never
 	 * held those moves (its new township: moved.c, moved_was) */
 	if ((rc = moved_formers(r->env.store, txn, m.old_id, earlier, MOVED_CHAIN_MAX, &nearlier)) != 0)
@@ -201,6 +199,19 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+static int move_txn(MDB_txn *txn, void *arg)
+{
+	struct mvreq *a = arg;
+	int rc;
+
+	if (pki_role_from_id(a->q->old_id) == PKI_ROLE_TOWNSHIP) /* 撤乡设镇 */
+		return move_town_decide(a->r, txn, a->q->old_id, a->q->new_id, a->id,
+		                        sizeof(a->id));
+	if ((rc = move_check(a->r, txn, a->q->old_id, a->q->new_id)) != 0)
+		return rc;
+	return move_make(a->r, txn, a->q->old_id, a->q->new_id, a->id, sizeof(a->id));
+}
+
 int roles_move_req(struct roles *r, const Carenet__ControlRequest *req, Carenet__ControlReply *rep)
 {
 	struct mvreq a = {r, req->move, ""};
@@ -224,10 +235,14 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	uint64_t n = 0;
 	int rc;
 
-	if (!m || m->n_down > 2 || !village_id(m->old_id) || !village_id(m->new_id) ||
+	int town = m && pki_role_from_id(m->old_id) == PKI_ROLE_TOWNSHIP &&
+	           pki_role_from_id(m->new_id) == PKI_ROLE_TOWNSHIP; /* 撤乡设镇 */
+
+	if (!m || m->n_down > 2 ||
+	    (!town && (!village_id(m->old_id) || !village_id(m->new_id))) ||
 	    strlen(m->id) >= ROLES_ID_MAX || !m->id[0] || m->n_earlier >= MOVED_CHAIN_MAX ||
 	    m->n_records > MOVE_RECORDS_MAX) {
-		roles_why(why, whylen, "a move needs two village ids and an id");
+		roles_why(why, whylen, "a move needs two village (or two township) ids and an id");
 		return m ? CN_EINVAL : CN_EPROTO;
 	}
 	for (size_t i = 0; i < m->n_records; i++)
@@ -249,6 +264,8 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		          m->old_id, item->origin, from);
 		return CN_EROLE;
 	}
+	if (town)
+		return move_town_apply(r, txn, item, why, whylen);
 	if (!roles_at_or_above(me, m->old_id) && !roles_at_or_above(me, m->new_id)) {
 		roles_why(why, whylen, "a move of %s to %s does not concern %s", m->old_id,
 		          m->new_id, me);
@@ -266,12 +283,12 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return rc;
 	if (strlen(me) == 9 && roles_at_or_above(me, m->old_id)) { /* the old township */
 		if ((rc = records_count_owner(r, txn, m->old_id, &n)) == 0)
-			rc = step_emit(r, txn, m, "old", n, 0);
+			rc = move_step_emit(r, txn, m, "old", n, 0);
 		route->targets = (char **)&m->old_id;
 		route->ntargets = 1;
 	}
 	if (rc == 0 && strlen(me) == 9 && roles_at_or_above(me, m->new_id)) /* the new township */
-		rc = step_emit(r, txn, m, "ready", 0, 0); /* it accepts NEW's items from now on */
+		rc = move_step_emit(r, txn, m, "ready", 0, 0); /* it accepts NEW's items from now on */
 	return rc;
 }
 
@@ -312,7 +329,7 @@ int move_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	}
 	if ((rc = step_put(r, txn, item->origin, s)) == 0 && !strcmp(s->step, "switched") &&
 	    strlen(me) == 9 && (rc = records_count_owner(r, txn, s->new_id, &n)) == 0)
-		rc = step_emit(r, txn, m, "new", n, 0); /* the new township: what it holds */
+		rc = move_step_emit(r, txn, m, "new", n, 0); /* the new township: what it holds */
 	carenet__move__free_unpacked(m, NULL);
 	route->up = r->env.me->role != PKI_ROLE_COUNTY;
 	return rc;
@@ -369,23 +386,25 @@ static int resend_states(struct roles *r, MDB_txn *txn, uint64_t *n)
 static int do_switch(struct roles *r, MDB_txn *txn, const char *old)
 {
 	Carenet__Move *m = NULL;
-	uint64_t nrec = 0, nst = 0;
+	uint64_t nrec = 0, nst = 0, nready = 0;
 	int rc = moved_get(r->env.store, txn, old, &m);
 
 	if (rc == 0 && strcmp(m->new_id, r->env.me->id) != 0)
 		rc = CN_EINVAL;
 	if (rc == 0 && (rc = records_rekey(r, txn, old, r->env.me->id, &nrec)) == 0 &&
 	    (rc = resend_states(r, txn, &nst)) == 0 &&
-	    (rc = step_emit(r, txn, m, "switched", nrec, nst)) == 0)
+	    (rc = move_step_emit(r, txn, m, "switched", nrec, nst)) == 0 &&
+	    (r->env.me->role != PKI_ROLE_TOWNSHIP || (rc = move_town_ready(r, txn, &nready)) == 0))
 		rc = roles_audit(r, txn, r->env.me->id, "move", old,
 		                 "switched from %s to %s: %llu "
-		                 "records re-keyed, %llu states re-sent",
+		                 "records re-keyed, %llu states re-sent, %llu village moves ready",
 		                 old, r->env.me->id, (unsigned long long)nrec,
-		                 (unsigned long long)nst);
+		                 (unsigned long long)nst, (unsigned long long)nready);
 	if (rc == 0)
 		log_notice("move: this office is now %s (was %s): %llu records re-keyed, %llu "
-		           "directive states re-sent to the new township",
-		           r->env.me->id, old, (unsigned long long)nrec, (unsigned long long)nst);
+		           "directive states re-sent up, %llu village moves ready",
+		           r->env.me->id, old, (unsigned long long)nrec, (unsigned long long)nst,
+		           (unsigned long long)nready);
 	else
 		log_error("move: the switch from %s to %s failed: %s", old, r->env.me->id,
 		          cn_strerror(rc));
@@ -395,7 +414,10 @@ static int do_switch(struct roles *r, MDB_txn *txn, const char *old)
 
 uint64_t move_next_due(struct roles *r)
 {
-	return r->env.me->role == PKI_ROLE_VILLAGE && !r->move_checked ? 0 : UINT64_MAX;
+	return (r->env.me->role == PKI_ROLE_VILLAGE || r->env.me->role == PKI_ROLE_TOWNSHIP) &&
+	               !r->move_checked
+	           ? 0
+	           : UINT64_MAX;
 }
 
 int move_fire(struct roles *r, MDB_txn *txn, uint64_t now)
@@ -502,6 +524,7 @@ static int view_one(const Carenet__Move *m, void *arg)
 	if (!mv->id || !mv->old_id || !mv->new_id)
 		return CN_ENOMEM;
 	mv->at = m->at;
+	mv->one_parent = m->n_down == 1;
 	if ((rc = records_count_owner(c->r, c->txn, m->new_id, &mv->records_here)) != 0 ||
 	    (rc = records_count_owner(c->r, c->txn, m->old_id, &mv->records_old_here)) != 0)
 		return rc;

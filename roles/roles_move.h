@@ -41,5 +41,29 @@ void roles_move_free(Carenet__ControlReply *rep);
  * NEW (it runs as NEW: nothing of it passes its old township any more), 0
  * if not, negative on error. */
 int move_switched(struct roles *r, MDB_txn *txn, const char *old, const char *nw);
+/* Records received by transfers a Move names at most (Move.records). */
+#define MOVE_RECORDS_MAX 256
+/* Emits this office's step of m (kept here too). */
+int move_step_emit(struct roles *r, MDB_txn *txn, const Carenet__Move *m, const char *step,
+                   uint64_t records, uint64_t statuses);
+/* At the county, checked by the caller: the Move of village old to nw made,
+ * kept and emitted (its id into id), audited. */
+int move_make(struct roles *r, MDB_txn *txn, const char *old, const char *nw, char *id,
+              size_t idlen);
+
+/* ---- roles_move_town.c: a township's own code change (撤乡设镇) ---- */
+/* The county's decision (control 160 with two township ids): the township's
+ * Move and one per village known under it, in the caller's transaction. */
+int move_town_decide(struct roles *r, MDB_txn *txn, const char *ot, const char *nt, char *id,
+                     size_t idlen);
+/* 1 if t (9 digits) is the NEW of a township's Move held here, 0 if not. */
+int move_town_new(struct roles *r, MDB_txn *txn, const char *t);
+/* A township's Move received (checked by move_apply as far as a village's
+ * is): held; at OLDT itself its step "old". */
+int move_town_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item, char *why,
+                    size_t whylen);
+/* The township's first turn as NEWT: "ready" for every village Move into
+ * NEWT held here (it accepts their NEW ids from now on). */
+int move_town_ready(struct roles *r, MDB_txn *txn, uint64_t *n);
 
 #endif

@@ -139,6 +139,7 @@ static void test_deliver(void)
 	CHECK(rep->code == 0 && rep->n_directives == 1 && rep->directives[0]->n_targets == 2);
 	done(rep);
 	CHECK(audited(&t1, "relay", task) == 1);
+	fire(&t1); /* a township looks once for a pending code change (move_next_due) */
 	CHECK(roles_next_due(t1.roles) == UINT64_MAX); /* only the issuer keeps timers */
 	CHECK(apply(&t2, &county, 0, C, &a) == 0 && a.ntargets == 2 && has_target(&a, V21));
 

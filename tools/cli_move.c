@@ -44,7 +44,7 @@ static const struct args_opt village_opts[] = {
     {0}};
 static const struct args_cmd village_cmd = {
     "carenet move village",
-    "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...)\n"
+    "OLD NEW [-c CFG] [--json]   (or: carenet move OLD NEW ...; OLDT NEWT: a township's code)\n"
     "--township OLDT NEWT [-c CFG] [--json]",
     "At the county: village OLD (12 digits, known here) moves to NEW, a free code\n"
     "under another township of this county (区划调整), or under its own (a code\n"
@@ -59,7 +59,12 @@ static const struct args_cmd village_cmd = {
     "children it received by transfers go with it.\n"
     "A township merge (撤乡并镇) is one such move per village: --township moves\n"
     "every village the county knows under OLDT to NEWT; each village then\n"
-    "switches as above. Run again, it moves the villages still under OLDT.\n",
+    "switches as above. Run again, it moves the villages still under OLDT.\n"
+    "A township's own code change (撤乡设镇, a renumbering): carenet move OLDT\n"
+    "NEWT with two township ids (9 digits), NEWT free. The township keeps its\n"
+    "node and its CURVE key and takes NEWT (carenet init --curve-from, carenet move\n"
+    "apply); every village known under it moves to the same last three digits\n"
+    "under NEWT and switches when it likes, as in a code change.\n",
     village_opts, NULL};
 
 /* One move through the node; *rep set on success. */
@@ -176,7 +181,7 @@ static int same_township(const char *t)
 	fprintf(stderr,
 	        "carenet move: OLDT and NEWT are both %s: a merge needs another township (a "
 	        "village's code change within its township is carenet move OLD NEW; a township's "
-	        "own code change is not built yet: docs/design.md, \"Moves\")\n",
+	        "own code change is carenet move OLDT NEWT, without --township)\n",
 	        t);
 	return CN_EINVAL;
 }
@@ -206,6 +211,9 @@ static int move_village(int argc, char **argv)
 	old = argv[a.ind];
 	nw = argv[a.ind + 1];
 	want = town ? PKI_ROLE_TOWNSHIP : PKI_ROLE_VILLAGE;
+	if (!town && pki_role_from_id(old) == PKI_ROLE_TOWNSHIP &&
+	    pki_role_from_id(nw) == PKI_ROLE_TOWNSHIP)
+		want = PKI_ROLE_TOWNSHIP; /* the township's own code change (撤乡设镇) */
 	if (pki_role_from_id(old) != want || pki_role_from_id(nw) != want)
 		return args_usage_error(&village_cmd,
 		                        "OLD and NEW are %s codes (%s digits): got "
@@ -233,6 +241,11 @@ static int move_village(int argc, char **argv)
 		} else {
 			printf("%s: %s moves to %s (%s); follow it with carenet move status\n",
 			       rep->id, old, nw, cli_tr("issued", "已发布"));
+			if (want == PKI_ROLE_TOWNSHIP)
+				printf("every village known under %s moves with it to the same last three "
+				       "digits under %s; next: the township's node takes %s with its "
+				       "keys (certs/README.md, \"A township's code change\")\n",
+				       old, nw, nw);
 		}
 	}
 	carenet__control_reply__free_unpacked(rep, NULL);

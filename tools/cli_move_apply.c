@@ -33,7 +33,7 @@
 
 static const struct args_opt apply_opts[] = {
     {"config", 'c', "CFG",
-     "the village's configuration for its NEW id (carenet enroll\n"
+     "the village's (or township's) configuration for its NEW id (carenet enroll\n"
      "NEW.bundle --dir DIR --data-dir THE_OLD_DATA_DIR)"},
     {"old", ARGS_LONG('o'), "OLDCFG",
      "its configuration before: the same data_dir; its records key\n"
@@ -51,7 +51,13 @@ static const struct args_cmd apply_cmd = {
     "links to the new township and the county start afresh (they meet a new\n"
     "peer; for a code change the township is the one OLD spoke to). Safe to\n"
     "run again (it says what is done); a kill at any moment leaves the store\n"
-    "either as it was or switched.\n",
+    "either as it was or switched.\n"
+    "A township whose own code changes (撤乡设镇) does the same with CFG\n"
+    "enrolled for its new code from a request made with its CURVE key\n"
+    "(carenet init --curve-from its old directory: its villages pin its CURVE\n"
+    "key). Nothing needs draining: its links stay as they are, the county\n"
+    "takes over its queues at its first HELLO, and its villages switch later,\n"
+    "one by one, each by its own move.\n",
     apply_opts, NULL};
 
 struct apply {
@@ -162,6 +168,22 @@ static int forget_links(MDB_txn *txn, struct store *st, const char *owner, const
 	return rc;
 }
 
+/* A township's own code change (撤乡设镇): its links stay as they are. Its
+ * parent and children are the same offices under the same ids, and its
+ * villages pin its CURVE key, which NEWT keeps: the county takes over its
+ * queue and cursors for OLDT at NEWT's first HELLO (node/deliver_move.c),
+ * and its villages take NEWT's WELCOME in OLDT's place. Nothing to drain. */
+static int town_txn(MDB_txn *txn, struct apply *p, struct store *st, const char *owner)
+{
+	MDB_dbi db = store_dbi(st, STORE_META);
+	int rc;
+
+	if ((rc = meta_set(txn, db, "node_id", p->nw)) == 0 &&
+	    (rc = meta_set(txn, db, MOVED_SWITCH_KEY, owner)) == 0)
+		p->state = "marked";
+	return rc;
+}
+
 static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 {
 	struct apply *p = arg;
@@ -187,6 +209,8 @@ static int apply_txn(MDB_txn *txn, void *arg, struct store *st)
 		    owner, p->nw, rc == 0 ? nw : "none");
 		return rc && rc != CN_ENOTFOUND ? rc : CN_EROLE;
 	}
+	if (pki_role_from_id(owner) == PKI_ROLE_TOWNSHIP)
+		return town_txn(txn, p, st, owner);
 	if ((rc = old_queue_empty(txn, st, owner, p)) != 0 ||
 	    (rc = forget_links(txn, st, owner, p->nw)) != 0)
 		return rc;
@@ -267,6 +291,33 @@ static int carry_key(const char *prog, const struct config *cfg, const char *old
 	return rc;
 }
 
+/* A township keeps its CURVE key: its villages pin it (parent.pem), and a
+ * new one would cut every one of them off until each had a new bundle. */
+static int same_curve(const char *prog, const struct config *cfg, const char *oldpath)
+{
+	struct config *old = NULL;
+	char a[41] = "", b[41] = "";
+	int rc;
+
+	if ((rc = cli_config(prog, oldpath, &old)) != 0)
+		return rc;
+	if ((rc = pki_cert_file_curve(old->cert_file, a)) != 0 ||
+	    (rc = pki_cert_file_curve(cfg->cert_file, b)) != 0)
+		fprintf(stderr, "%s: cannot read the CURVE key of %s or %s: %s\n", prog,
+		        old->cert_file, cfg->cert_file, cn_strerror(rc));
+	else if (strcmp(a, b) != 0) {
+		fprintf(stderr,
+		        "%s: the certificate of the new code carries another CURVE key than %s's: "
+		        "a township keeps its CURVE key when its code changes, or its villages are cut "
+		        "off: make the request again with carenet init --curve-from DIR, DIR the "
+		        "directory of %s, and have the CA issue it again (--force)\n",
+		        prog, old->cert_file, old->curve_file);
+		rc = CN_EINVAL;
+	}
+	config_free(&old);
+	return rc;
+}
+
 static void apply_print(const struct apply *p, int as_json)
 {
 	if (as_json) {
@@ -302,14 +353,17 @@ static int apply_run(const char *cfgpath, const char *oldpath, int as_json)
 
 	if ((rc = cli_config(prog, cfgpath, &cfg)) != 0)
 		return cn_exit_code(rc);
-	if ((rc = node_check(cfg, id, sizeof(id), &role)) != 0 || role != PKI_ROLE_VILLAGE) {
+	if ((rc = node_check(cfg, id, sizeof(id), &role)) != 0 ||
+	    (role != PKI_ROLE_VILLAGE && role != PKI_ROLE_TOWNSHIP)) {
 		fprintf(stderr,
-		        "%s: %s is not a usable village identity (see above): enroll NEW's "
-		        "bundle first\n",
+		        "%s: %s is not a usable village or township identity (see above): enroll "
+		        "NEW's bundle first\n",
 		        prog, cfgpath);
 		rc = rc ? rc : CN_EROLE;
 		goto out;
 	}
+	if (role == PKI_ROLE_TOWNSHIP && (rc = same_curve(prog, cfg, oldpath)) != 0)
+		goto out;
 	p.nw = id;
 	if ((rc = lock_dir(cfg->data_dir, &fd)) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, cfg->data_dir,

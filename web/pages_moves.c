@@ -137,9 +137,11 @@ static void move_form(struct page *pg, const char *old, const char *nw)
 	    "<button type=\"submit\">%s</button></form>",
 	    TX(pg, "村的现编码", "The village's id now"), old ? old : "", TX(pg, "新编码", "Its new id"),
 	    nw ? nw : "",
-	    TX(pg, "新编码在本县某乡镇之下，未被使用；之后由村里停机执行 carenet move apply。",
+	    TX(pg, "新编码在本县某乡镇之下，未被使用；之后由村里停机执行 carenet move apply。"
+	           "填两个乡镇编码（9位）即为乡镇改码（撤乡设镇）：乡镇和它的各村一起改到新编码下。",
 	       "Under a township of this county, not in use. The village then stops its node and "
-	       "runs carenet move apply."),
+	       "runs carenet move apply. Two township ids (9 digits) change a township's own code "
+	       "(撤乡设镇): the township and each of its villages move under the new code."),
 	    TX(pg, "决定迁移", "Decide the move"));
 }
 
@@ -221,13 +223,22 @@ void page_move(struct page *pg)
 		q.old_id = (char *)old;
 		q.new_id = (char *)nw;
 		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_MOVE, &q);
-		if (web_call(pg, &req, WRITE_MS, &rep) == 0)
+		if (web_call(pg, &req, WRITE_MS, &rep) != 0)
+			pg->status = 422;
+		else if (strlen(old) == 9) /* a township's own code change (撤乡设镇) */
+			page_note(pg, "ok",
+			          TX(pg, "已决定：乡镇及其各村改到新编码下。乡镇沿用原CURVE密钥申请新编码证书"
+			                 "（carenet init --curve-from），停机执行 carenet move apply；"
+			                 "各村之后逐一切换。",
+			             "Decided: the township and each of its villages move under the new "
+			             "code. The township asks for it with its CURVE key (carenet init "
+			             "--curve-from), stops and runs carenet move apply; its villages switch "
+			             "afterwards, one by one."));
+		else
 			page_note(pg, "ok",
 			          TX(pg, "已决定：两个乡镇和该村收到后，村里停机执行 carenet move apply。",
 			             "Decided. Once both townships and the village hold it, the village "
 			             "stops its node and runs carenet move apply."));
-		else
-			pg->status = 422;
 	}
 	if (pg->status != 200)
 		move_form(pg, old, nw);

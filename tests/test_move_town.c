@@ -1,0 +1,215 @@
+/*
+ * test_move_town: a township's own code change in place (撤乡设镇;
+ * roles/roles_move_town.c, issue 14 item 5) on the roles fixture: the
+ * county's rules (only the county; a known township of its own; a free code,
+ * not its own); one decision makes the township's Move and one per village
+ * to the same last three digits under the new code; the township holds its
+ * Move (step "old") and passes each village's on to it, another township
+ * and a township's forgery are refused; then the township under its new
+ * code (a store that holds the Moves): its old code and the villages under
+ * it are itself and below it, and nobody else's are (roles_is_me,
+ * roles_below_me, roles_child_of_me); its first turn reports "switched" and
+ * "ready" for both villages; at the county only the new code relays what
+ * the old code's villages originated (roles_relays).
+ *
+ * usage: test_move_town [TESTDATADIR] (unused). Exits non-zero on any failure.
+ */
+#include "err.h"
+#include "moved.h"
+#include "roles_fixture.h"
+#include "roles_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+#define NT "530102009"
+
+static struct office nt; /* T1 under its new code, holding the Moves */
+static size_t town_mi;   /* the township's Move at the county */
+
+static void test_rules(void)
+{
+	char err[512];
+
+	CHECK_INT(move_req(&t1, T1, NT, err), CN_EROLE); /* only the county */
+	CHECK(strstr(err, "county") != NULL);
+	CHECK_INT(move_req(&county, T1, T1, err), CN_EINVAL);          /* its own code */
+	CHECK_INT(move_req(&county, T1, T2, err), CN_EEXIST);          /* in use */
+	CHECK_INT(move_req(&county, "530102007", NT, err), CN_ENOTFOUND); /* unknown */
+	CHECK_INT(move_req(&county, T1, "530103009", err), CN_EINVAL);    /* another county */
+	CHECK_INT(move_req(&county, T1, V11, err), CN_EINVAL);            /* not a township */
+	town_mi = county.nitems;
+	CHECK_INT(move_req(&county, T1, NT, err), 0);
+	CHECK_INT(move_req(&county, T1, NT, err), CN_ENOTFOUND); /* once: T1 is NT now */
+	CHECK_INT(move_req(&county, T2, NT, err), CN_EEXIST);    /* NT taken */
+	CHECK_INT((int)county.nitems, (int)town_mi + 3);         /* T1's Move, then each village's */
+	for (size_t i = 0; i < 3; i++) {
+		Carenet__Item *it = item_at(&county, town_mi + i);
+		const char *old = i == 0 ? T1 : i == 1 ? V11 : V12;
+		const char *nw = i == 0 ? NT : i == 1 ? NT "001" : NT "002";
+		CHECK(it && it->body_case == CARENET__ITEM__BODY_MOVE);
+		if (it && it->move) {
+			CHECK(!strcmp(it->move->old_id, old) && !strcmp(it->move->new_id, nw));
+			CHECK(it->move->n_down == 1 && !strcmp(it->move->down[0], old));
+		}
+		carenet__item__free_unpacked(it, NULL);
+	}
+	CHECK_INT(audited(&county, "move", T1), 1);
+}
+
+static void test_apply(void)
+{
+	struct apply_ctx a;
+	Carenet__Item f = CARENET__ITEM__INIT;
+	Carenet__Move fm = CARENET__MOVE__INIT;
+	char *down[1] = {T1};
+	long si;
+
+	CHECK_INT(apply(&t2, &county, town_mi, C, &a), CN_ESCOPE); /* not its business */
+	CHECK_INT(apply(&t1, &county, town_mi, C, &a), 0);
+	CHECK(a.ntargets == 0); /* the township's Move stops at it */
+	si = find_last(&t1, CARENET__ITEM__BODY_MOVE_STEP);
+	CHECK(si >= 0);
+	if (si >= 0) {
+		Carenet__Item *it = item_at(&t1, (size_t)si);
+		CHECK(it && !strcmp(it->move_step->step, "old") && !strcmp(it->move_step->old_id, T1));
+		carenet__item__free_unpacked(it, NULL);
+	}
+	CHECK_INT(apply(&t1, &county, town_mi, C, &a), 0); /* held: once */
+	CHECK_INT(audited(&t1, "move", T1), 1);
+	/* each village's, through T1 to it */
+	CHECK_INT(apply(&t1, &county, town_mi + 1, C, &a), 0);
+	CHECK(a.ntargets == 1 && has_target(&a, V11));
+	CHECK_INT(apply(&v11, &county, town_mi + 1, T1, &a), 0);
+	/* a township's own Move made by a township */
+	fm.id = "530102001-move-x";
+	fm.old_id = T2;
+	fm.new_id = "530102008";
+	fm.down = down;
+	fm.n_down = 1;
+	f.body_case = CARENET__ITEM__BODY_MOVE;
+	f.move = &fm;
+	CHECK_INT(apply(&t2, &t1, craft(&t1, &f), T1, &a), CN_EROLE);
+}
+
+struct hold {
+	struct office *from;
+	size_t first, n;
+	int mark;
+};
+
+/* NT's store: the three Moves held as T1 held them, and the switch mark
+ * `move apply` leaves (tools/cli_move_apply.c). */
+static int hold_txn(MDB_txn *txn, void *arg)
+{
+	struct hold *h = arg;
+	int rc = 0;
+
+	for (size_t i = 0; i < h->n && rc >= 0; i++) {
+		Carenet__Item *it = item_at(h->from, h->first + i);
+		rc = it ? moved_put(nt.st, txn, it->move) : CN_EINVAL;
+		carenet__item__free_unpacked(it, NULL);
+	}
+	if (rc >= 0 && h->mark) {
+		MDB_val k = {sizeof(MOVED_SWITCH_KEY) - 1, MOVED_SWITCH_KEY}, v = {strlen(T1), T1};
+		rc = mdb_put(txn, store_dbi(nt.st, STORE_META), &k, &v, 0) ? CN_ESTORE : 0;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+struct me_arg {
+	struct office *o;
+	const char *id;
+	int (*fn)(struct roles *, MDB_txn *, const char *);
+};
+
+static int me_txn(MDB_txn *txn, void *arg)
+{
+	struct me_arg *a = arg;
+	return a->fn(a->o->roles, txn, a->id);
+}
+
+static int ask(struct office *o, int (*fn)(struct roles *, MDB_txn *, const char *),
+               const char *id)
+{
+	struct me_arg a = {o, id, fn};
+	return store_read(o->st, me_txn, &a);
+}
+
+struct rel_arg {
+	struct office *o;
+	const char *from, *origin;
+};
+
+static int rel_txn(MDB_txn *txn, void *arg)
+{
+	struct rel_arg *a = arg;
+	return roles_relays(a->o->roles, txn, a->from, a->origin);
+}
+
+static int relays(struct office *o, const char *from, const char *origin)
+{
+	struct rel_arg a = {o, from, origin};
+	return store_read(o->st, rel_txn, &a);
+}
+
+static void test_new_code(void)
+{
+	struct hold h = {&county, 0, 3, 1};
+	size_t n0, si;
+	int ready = 0, switched = 0;
+
+	h.first = town_mi;
+	office_open(&nt, NT);
+	CHECK_INT(store_write(nt.st, hold_txn, &h), 0);
+	CHECK_INT(ask(&nt, roles_is_me, T1), 1);
+	CHECK_INT(ask(&nt, roles_is_me, NT), 1);
+	CHECK_INT(ask(&nt, roles_is_me, T2), 0);
+	CHECK_INT(ask(&nt, roles_below_me, V11), 1);
+	CHECK_INT(ask(&nt, roles_below_me, NT "001"), 1);
+	CHECK_INT(ask(&nt, roles_below_me, V21), 0);
+	CHECK_INT(ask(&nt, roles_below_me, T1), 0);
+	CHECK_INT(ask(&nt, roles_child_of_me, V12), 1);
+	CHECK_INT(ask(&nt, roles_child_of_me, V22), 0);
+	CHECK_INT(ask(&nt, roles_at_or_below_me, T1), 1);
+	/* at T1, which never switched, nobody else's ids are its own */
+	CHECK_INT(ask(&t2, roles_below_me, V11), 0);
+	/* the county: NT relays what T1 and its villages originated; T2 does not */
+	CHECK_INT(relays(&county, NT, V11), 1);
+	CHECK_INT(relays(&county, NT, T1), 1);
+	CHECK_INT(relays(&county, T2, V11), 0);
+	CHECK_INT(relays(&county, NT, V21), 0);
+
+	/* the first turn: switched, then ready for each village */
+	n0 = nt.nitems;
+	fire(&nt);
+	for (si = n0; si < nt.nitems; si++) {
+		Carenet__Item *it = item_at(&nt, si);
+		if (it && it->body_case == CARENET__ITEM__BODY_MOVE_STEP) {
+			switched += !strcmp(it->move_step->step, "switched") &&
+			            !strcmp(it->move_step->old_id, T1);
+			ready += !strcmp(it->move_step->step, "ready") &&
+			         !strncmp(it->move_step->new_id, NT, 9);
+		}
+		carenet__item__free_unpacked(it, NULL);
+	}
+	CHECK_INT(switched, 1);
+	CHECK_INT(ready, 2);
+	n0 = nt.nitems;
+	fire(&nt); /* once: the mark is gone */
+	CHECK_INT((int)nt.nitems, (int)n0);
+
+	office_close(&nt);
+}
+
+int main(void)
+{
+	fx_begin("test_move_town");
+	test_rules();
+	test_apply();
+	test_new_code();
+	printf("test_move_town: %d checks, %d failures\n", checks, failures);
+	return (fx_end() || failures) ? 1 : 0;
+}
