@@ -244,7 +244,7 @@ static int move_village(int argc, char **argv)
 			if (want == PKI_ROLE_TOWNSHIP)
 				printf("every village known under %s moves with it to the same last three "
 				       "digits under %s; next: the township's node takes %s with its "
-				       "keys (certs/README.md, \"A township's code change\")\n",
+				       "CURVE key (certs/README.md, \"A township's code change\")\n",
 				       old, nw, nw);
 		}
 	}

@@ -46,6 +46,8 @@ struct demo_node {
 	int wstatus;         /* waitpid status once exited */
 	int exited;
 	int closed; /* closed for good (撤销, the scenario's step 15): not running, no fault */
+	char was[PKI_ID_MAX]; /* the id it had before start_as (its code changed), or "" */
+	char key[PKI_ID_MAX]; /* demo_reorder: its place in the tree */
 	/* last poll */
 	int reachable;    /* answered the status request */
 	int parent_up;    /* its own view of its parent link */

@@ -648,7 +648,8 @@ int demo_scenario_run(const struct demo_scenario_env *env)
 	if ((rc = sc_step_issue(&s)) != 0 || (rc = sc_step_delivered(&s)) != 0 ||
 	    (rc = sc_step_acks(&s)) != 0 || (rc = sc_step_remind(&s)) != 0 ||
 	    (rc = sc_step_overdue(&s)) != 0 || (rc = rc_run(&s)) != 0 || (rc = rp_run(&s)) != 0 ||
-	    (rc = dc_run(&s)) != 0 || (rc = mv_run(&s)) != 0 || (rc = cl_run(&s)) != 0)
+	    (rc = dc_run(&s)) != 0 || (rc = mv_run(&s)) != 0 || (rc = cl_run(&s)) != 0 ||
+	    (rc = tw_run(&s)) != 0)
 		goto out;
 	rc = sc_summary(&s);
 out:

@@ -48,6 +48,11 @@ struct scen {
 		char old_cfg[4096], old_data[4096]; /* OLD's node.cfg and data_dir */
 		char dir[4096], ca[4096];           /* DIR/<NEW>; the county's CA */
 	} mv;
+	struct {                                    /* step 16: the township renumbered */
+		const struct demo_office *t;        /* it (its id and cfg as before) */
+		char old[16], nw[16];               /* its code before and after */
+		size_t nvillages;                   /* its villages' moves (the county's) */
+	} tw;
 	struct {                                    /* step 15: the village closed */
 		const struct demo_office *v, *into; /* it, and who takes its records */
 		char id[16], notice[64];            /* its id; the notice left at its row */
@@ -93,6 +98,8 @@ int mv_run(struct scen *s);
 /* demo_close.c: step 15 (a village is closed, 撤村并村); nothing with fewer
  * than three villages or when env->stop or env->closed is NULL. */
 int cl_run(struct scen *s);
+/* demo_town.c: step 16, a township's own code change (撤乡设镇). */
+int tw_run(struct scen *s);
 /* demo_scenario.c: o's clock (its test clock moved on by advance seconds
  * first, when advance is not 0) into *now. */
 int sc_clock(const struct demo_office *o, int64_t advance, uint64_t *now);

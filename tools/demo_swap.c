@@ -3,7 +3,8 @@
  * demo_move.c): its node stops cleanly, the identity it moved to starts in
  * its place, and once the scenario is over the nodes are put back in tree
  * order for the printed tree; a village closed (step 15, demo_close.c) stays
- * stopped, marked closed.
+ * stopped, marked closed; a township whose code changed (step 16,
+ * demo_town.c) keeps its villages, still under its old code, below it.
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -97,6 +98,7 @@ int demo_start_as(void *arg, size_t i, const char *new_id, const char *dir)
 	nd->conf = conf;
 	nd->parent = (int)p;
 	nd->exited = 0;
+	snprintf(nd->was, sizeof(nd->was), "%s", nd->id);
 	snprintf(nd->id, sizeof(nd->id), "%s", new_id);
 	if (d->offices)
 		d->offices[i].cfg = conf;
@@ -107,27 +109,44 @@ int demo_start_as(void *arg, size_t i, const char *new_id, const char *dir)
 	return 0;
 }
 
-static int by_id(const void *a, const void *b)
+static int by_key(const void *a, const void *b)
 {
-	return strcmp(((const struct demo_node *)a)->id, ((const struct demo_node *)b)->id);
+	return strcmp(((const struct demo_node *)a)->key, ((const struct demo_node *)b)->key);
+}
+
+/* Where a node sits in the tree: its id, or for a village still under a
+ * township's old code (step 16) that township's id now and its own last
+ * three digits. */
+static void tree_key(struct demo *d, struct demo_node *nd)
+{
+	size_t l = strlen(nd->id);
+
+	snprintf(nd->key, sizeof(nd->key), "%s", nd->id);
+	for (size_t k = 0; k < d->n && l > 3; k++)
+		if (d->nodes[k].was[0] && strlen(d->nodes[k].was) == l - 3 &&
+		    !strncmp(d->nodes[k].was, nd->id, l - 3))
+			snprintf(nd->key, sizeof(nd->key), "%s%s", d->nodes[k].id, nd->id + l - 3);
 }
 
 /* A county's ids spell the tree (a child's id extends its parent's), so
  * sorting by id puts every parent before its children, depth first; each
- * parent index is then found again by its id. Not for --province, whose
- * counties are dealt round prefectures. */
+ * parent is then found again by its id (or, under a township whose code
+ * changed, by the id it had). Not for --province, whose counties are dealt
+ * round prefectures. */
 void demo_reorder(struct demo *d)
 {
-	qsort(d->nodes, d->n, sizeof(*d->nodes), by_id);
+	for (size_t i = 0; i < d->n; i++)
+		tree_key(d, &d->nodes[i]);
+	qsort(d->nodes, d->n, sizeof(*d->nodes), by_key);
 	for (size_t i = 0; i < d->n; i++) {
-		size_t l = strlen(d->nodes[i].id);
-		struct demo_node key, *hit;
+		size_t l = strlen(d->nodes[i].key);
 
 		d->nodes[i].parent = -1;
 		if (d->nodes[i].role == PKI_ROLE_COUNTY || l <= 3)
 			continue;
-		snprintf(key.id, sizeof(key.id), "%.*s", (int)l - 3, d->nodes[i].id);
-		if ((hit = bsearch(&key, d->nodes, d->n, sizeof(*d->nodes), by_id)))
-			d->nodes[i].parent = (int)(hit - d->nodes);
+		for (size_t k = 0; k < d->n && d->nodes[i].parent < 0; k++)
+			if (strlen(d->nodes[k].key) == l - 3 &&
+			    !strncmp(d->nodes[k].key, d->nodes[i].key, l - 3))
+				d->nodes[i].parent = (int)k;
 	}
 }

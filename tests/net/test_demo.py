@@ -9,7 +9,9 @@ acknowledged and made a case, one escalated when its township stays silent;
 the county's compliance (an HTML report); a village moved to the other
 township (step 14); the first village closed (step 15: its records taken by a
 neighbour, a notice's row retired, its certificate revoked, the tree shows it
-closed); and its web page (served, stopped with the network). Checked from the demo's
+closed); the last township's own code changed in place (step 16: its move complete,
+its villages' ready, the tree shows them up under it, still under their old codes);
+and its web page (served, stopped with the network). Checked from the demo's
 own output (each step's header, the matrices, the listings and the summary),
 its exit status and files; no child's name or ID number may appear in the
 clear in its output; no node process may survive it. demo --province: the
@@ -328,9 +330,10 @@ def check_move(net, out, villages):
     tree = out[out.index("网络现状 The network now:"):].split("\n\n")[0]
     lines = [ln for ln in tree.splitlines() if re.search(r"\d{9}", ln)]
     ids = [re.search(r"(\d{6,12})", ln).group(1) for ln in lines]
-    check(old not in ids and new in ids and ids.index(new) > ids.index(new[:9]) and
+    town = TOWN_NEW if new[:9] == TOWN_OLD else new[:9]  # renumbered in step 16
+    check(old not in ids and new in ids and ids.index(new) > ids.index(town) and
           re.search(r"└─ %s .* up" % new, tree),
-          "the tree after the move does not show %s, up, under %s:\n%s" % (new, new[:9], tree))
+          "the tree after the move does not show %s, up, under %s:\n%s" % (new, town, tree))
     print("demo: %s moved to %s, complete with %d records on every side" % (
         old, new, steps["old"]))
 
@@ -348,7 +351,7 @@ def check_close(net, out, villages):
     check(out.count("== %s ==" % CLOSE) == 1 and
           out.index("== %s ==" % CLOSE) > out.index("== %s ==" % MOVE),
           "the demo's output lacks step 15 after step 14")
-    step = out[out.index("== %s ==" % CLOSE):out.index("小结 Summary")]
+    step = out[out.index("== %s ==" % CLOSE):out.index("== %s ==" % TOWN)]
     moved = re.search(r"^(\d+) record\(s\) of %s transferred to %s" % (gone, into), step, re.M)
     taken = re.search(r"^(\d+) record\(s\) accepted: owned by %s" % into, step, re.M)
     check(moved and taken and int(moved.group(1)) == int(taken.group(1)) >= VILLAGES,
@@ -364,6 +367,49 @@ def check_close(net, out, villages):
           "the tree does not show %s closed:\n%s" % (gone, tree))
     print("demo: %s closed into %s with %s record(s); the notice's row retired" % (
         gone, into, moved.group(1)))
+
+
+TOWN = ("第16步 撤乡设镇：乡镇改编码，节点、数据和密钥不变，各村随后逐一切换  "
+        "Step 16: a township's code changes: same node, data and CURVE key; its villages "
+        "switch afterwards, one by one")
+TOWN_OLD, TOWN_NEW = "530102%03d" % TOWNSHIPS, "530102%03d" % (TOWNSHIPS + 1)
+
+
+def check_town(net, out):
+    """Step 16: the last township takes the lowest free township code in place: the
+    county's move status shows its move complete (its old and switched steps) and each of
+    its villages' moves ready (the new code holds them); its node's log names the new code;
+    the tree shows the township up under the new code with its villages up below it, under
+    their old codes."""
+    check(out.count("== %s ==" % TOWN) == 1 and
+          out.index("== %s ==" % TOWN) > out.index("== %s ==" % CLOSE),
+          "the demo's output lacks step 16 after step 15")
+    step = out[out.index("== %s ==" % TOWN):out.index("小结 Summary")]
+    check("$ carenet move %s %s -c " % (TOWN_OLD, TOWN_NEW) in step and
+          "--curve-from" in step and "$ carenet move apply" in step,
+          "step 16 does not renumber %s to %s:\n%s" % (TOWN_OLD, TOWN_NEW, step[:2000]))
+    status = step[step.index("$ carenet move status"):]
+    rows = re.findall(r"^%s +%s +complete \S+ +(\S+(?: \S+)?) +(old|switched|held) " % (
+        TOWN_OLD, TOWN_NEW), status, re.M)
+    check({s for _, s in rows} == {"old", "switched", "held"},
+          "step 16: the township's move is not complete:\n%s" % status)
+    ready = re.findall(r"^(%s\d{3}) +(%s\d{3}) +ready \S+ +%s +ready " % (
+        TOWN_OLD, TOWN_NEW, TOWN_NEW), status, re.M)
+    check(len(ready) == VILLAGES + 1 and all(o[9:] == n[9:] for o, n in ready),
+          "step 16: not every village's move is ready at the new code:\n%s" % status)
+    with open(os.path.join(net.dir, TOWN_NEW, "node.log"), errors="replace") as f:
+        check("this office is now " + TOWN_NEW in f.read(), "the township's log lacks the switch")
+    tree = out[out.index("网络现状 The network now:"):].split("\n\n")[0]
+    lines = tree.splitlines()
+    at = [i for i, ln in enumerate(lines) if re.search(r"─ %s .* up" % TOWN_NEW, ln)]
+    below = [ln for ln in lines[at[0] + 1:]] if at else []
+    check(at and len(below) == VILLAGES + 1 and
+          all(re.search(r"   [├└]─ %s\d{3} .* up" % TOWN_OLD, ln) for ln in below) and
+          not re.search(r"─ %s " % TOWN_OLD, tree),
+          "the tree does not show %s up with its villages under their old codes:\n%s" % (
+              TOWN_NEW, tree))
+    print("demo: %s renumbered %s in place; its %d villages linked under their old codes, "
+          "their moves ready" % (TOWN_OLD, TOWN_NEW, len(ready)))
 
 
 def check_help_and_setup_only(net):
@@ -448,6 +494,7 @@ def test(net, args):
     check_later(net, out, [i for i in ids if len(i) == 12])
     check_move(net, out, [i for i in ids if len(i) == 12])
     check_close(net, out, [i for i in ids if len(i) == 12])
+    check_town(net, out)
 
 
 if __name__ == "__main__":
