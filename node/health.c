@@ -2,6 +2,7 @@
 #include "health.h"
 #include "arr.h"
 #include "err.h"
+#include "moved.h"
 #include "office.h"
 #include "registry.h"
 #include "util.h"
@@ -102,6 +103,7 @@ struct rows {
 	Carenet__OfficeHealth **v;
 	size_t n, cap;
 	int rc;
+	char (*was)[PKI_ID_MAX]; /* each row's id before a move, or "" (registry_txn) */
 };
 
 static int add_registered(const char *id, enum pki_role role, const char *name, void *arg)
@@ -129,11 +131,26 @@ struct reg_arg {
 	struct rows *rows;
 };
 
+/* The registry lists a moved office under its id now (moved.h); until it
+ * switches, its session is under the id it had: a village still under its
+ * township's old code (撤乡设镇) is up, through that session. */
 static int registry_txn(MDB_txn *txn, void *arg)
 {
 	struct reg_arg *a = arg;
-	int rc = registry_each(a->st, txn, a->me, PKI_ROLE_NONE, add_registered, a->rows);
-	return rc < 0 ? rc : a->rows->rc;
+	struct rows *r = a->rows;
+	int rc = registry_each(a->st, txn, a->me, PKI_ROLE_NONE, add_registered, r);
+
+	if (rc < 0 || r->rc)
+		return rc < 0 ? rc : r->rc;
+	if (r->n && !(r->was = calloc(r->n, sizeof(*r->was))))
+		return CN_ENOMEM;
+	for (size_t i = 0; i < r->n && rc == 0; i++)
+		if ((rc = moved_from(a->st, txn, r->v[i]->id, r->was[i], sizeof(r->was[i]))) ==
+		    CN_ENOTFOUND) {
+			r->was[i][0] = 0;
+			rc = 0;
+		}
+	return rc;
 }
 
 static const Carenet__PeerStatus *session_of(const Carenet__Status *links, const char *id)
@@ -263,7 +280,7 @@ static void via_of(const char *me, const char *id, const Carenet__Status *links,
 int health_rows(struct health *h, struct store *st, const char *me, const Carenet__Status *links,
                 uint64_t now, uint64_t stale, Carenet__OfficeHealth ***rows, size_t *n)
 {
-	struct rows a = {NULL, 0, 0, 0};
+	struct rows a = {NULL, 0, 0, 0, NULL};
 	struct reg_arg ra = {st, me, &a};
 	int rc = store_read(st, registry_txn, &ra);
 
@@ -273,9 +290,13 @@ int health_rows(struct health *h, struct store *st, const char *me, const Carene
 
 		via_of(me, o->id, links, via, sizeof(via));
 		const struct report *r = report_of(h, via);
-		rc = strcmp(via, o->id) == 0 ? fill_child(o, session_of(links, via), r, now)
+		const Carenet__PeerStatus *c = session_of(links, via);
+		if (!c && a.was[i][0])
+			c = session_of(links, a.was[i]); /* not switched yet */
+		rc = strcmp(via, o->id) == 0 ? fill_child(o, c, r, now)
 		                             : fill_below(o, via, links, r, now, stale);
 	}
+	free(a.was);
 	if (rc != 0) {
 		health_rows_free(a.v, a.n);
 		return rc;

@@ -62,9 +62,10 @@ struct link_events {
 	/* A township's own code change (撤乡设镇; node/move_links.c); either may
 	 * be NULL. former_child: 1 if id (a HELLO) is a village directly under
 	 * a code this node had before, still speaking under its old id.
-	 * parent_renamed: 1 if id (the parent's WELCOME) is the new code its
-	 * county gave the township expected (this village's Move says so; the
-	 * parent kept its CURVE key, which the link pinned for the handshake). */
+	 * parent_renamed: 1 if id (the parent's WELCOME) may be the township
+	 * expected under a new code of the same county: the link pinned the
+	 * expected parent's CURVE key for the handshake and the chain carries
+	 * it, so only that office can be there. */
 	int (*former_child)(void *arg, const char *id);
 	int (*parent_renamed)(void *arg, const char *expected, const char *id);
 };

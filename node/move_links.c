@@ -12,8 +12,8 @@
  *   WELCOME reads the cursors), so the two stores go on from where OLDT's
  *   sequences stood: nothing sent again, nothing skipped.
  * - At a village not switched yet: its parent's WELCOME names NEWT where
- *   OLDT was expected (move_links_parent_renamed), taken when the village's
- *   own Move, from its county, gives its township that code.
+ *   OLDT was expected (move_links_parent_renamed), taken because it comes
+ *   with the CURVE key the village pinned for OLDT.
  * Thread: the node's.
  */
 #include "node.h"
@@ -84,44 +84,23 @@ int move_links_former_child(void *arg, const char *id)
 	return 0;
 }
 
-struct renamed_arg {
-	const char *me, *expected, *id;
-	int ok;
-};
-
-static int read_renamed(MDB_txn *txn, void *arg, struct store *st)
-{
-	struct renamed_arg *a = arg;
-	Carenet__Move *m = NULL;
-	int rc = moved_get(st, txn, a->me, &m);
-
-	if (rc == CN_ENOTFOUND)
-		return 0;
-	if (rc != 0)
-		return rc;
-	/* a village Move down to the village alone, to another township code:
-	 * only a township's own code change makes one (roles_move_town.c) */
-	a->ok = m->n_down == 1 && strncmp(m->old_id, m->new_id, 9) != 0 &&
-	        strncmp(m->new_id, a->id, 9) == 0 && strncmp(m->old_id, a->expected, 9) == 0;
-	carenet__move__free_unpacked(m, NULL);
-	return 0;
-}
-
 int move_links_parent_renamed(void *arg, const char *expected, const char *id)
 {
 	struct node *n = arg;
-	struct renamed_arg a = {n->me->id, expected, id, 0};
-	struct st_arg s = {&a, n->store, read_renamed};
 
+	/* The handshake pinned the parent's CURVE key (parent.pem) and the
+	 * chain binds this certificate to that key: only the holder of the
+	 * parent's secret key gets here, so it is the same office under a code
+	 * its county's CA gave it. No Move is needed to take it: a village
+	 * offline through the township's switch gets its Move only over this
+	 * link. */
 	if (n->me->role != PKI_ROLE_VILLAGE || pki_role_from_id(id) != PKI_ROLE_TOWNSHIP ||
-	    pki_role_from_id(expected) != PKI_ROLE_TOWNSHIP)
+	    pki_role_from_id(expected) != PKI_ROLE_TOWNSHIP || strncmp(id, expected, 6) != 0 ||
+	    strncmp(n->me->id, expected, 9) != 0)
 		return 0;
-	if (store_read(n->store, st_cb, &s) != 0)
-		return 0;
-	if (a.ok)
-		log_notice("move: the parent %s answers as %s, the code the county gave it",
-		           expected, id);
-	return a.ok;
+	log_notice("move: the parent %s answers as %s, with its CURVE key: its code changed",
+	           expected, id);
+	return 1;
 }
 
 struct adopt_arg {

@@ -6,7 +6,9 @@ Before: children at every village, a task from the county to every village accep
 one of T1's villages, and T1's own notice to its villages. Refused: the change at a
 township, to a code in use, to the same code. `carenet move 530102001 530102009` at the
 county moves T1 and, in the same decision, each of its villages to the same last three
-digits under the new code. T1 holds them all (step "old"). With T1 stopped, the county
+digits under the new code (V2 offline from before this until after T1's switch: it
+takes its parent's WELCOME under the new code without holding its Move, which it gets
+over that link). T1 holds them all (step "old"). With T1 stopped, the county
 issues a notice to 530102:township (addressed to the new code, queued for it). A request
 for the new code made with new keys is refused by `move apply` (the villages pin T1's
 CURVE key); one made with `carenet init --curve-from` T1's directory is taken. T1 starts
@@ -25,13 +27,14 @@ results with the old codes read as new; T1's and its villages' old certificates 
 revoked and published, and the township stays up under the new code, its key, which
 it kept, not banned."""
 
+import json
 import os
 import random
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, main  # noqa: E402
+from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import EXIT_REFUSED, cn, cn_json, matrix, poll, show  # noqa: E402
 from test_move import (children, compliance, drain_and_switch, move_of, new_identity,  # noqa: E402
@@ -51,6 +54,11 @@ def bad_counters(net, nodes):
     return {(n, k): v for n in nodes for k, v in counters(net, n).items()
             if k in ("sequence_gaps", "origin_epochs", "resync_requeued", "items_refused",
                      "bad_signatures") and v}
+
+
+def tree(net, node):
+    r = run_cli([net.carenet, "tree", "-c", net.cfg(node), "--json"], timeout=30)
+    return {o["id"]: o for o in json.loads(r.stdout)} if r.stdout.startswith("[") else None
 
 
 def inbox_ids(net, node):
@@ -118,6 +126,11 @@ def test(net, args):
     r = cn(net, "move", T1, T1, "-c", net.cfg(COUNTY), code=EXIT_REFUSED)
     check(T1 in r.stderr, r.stderr)
 
+    # V2 is offline from before the decision until after the township's switch: it gets
+    # its Move only over the link the township opens under the new code
+    poll(net, lambda: (counters(net, V2).get("outbox_pending") == 0, None), 30,
+         "V2 has nothing unacknowledged")
+    net.stop(V2)
     out = cn_json(net, "move", T1, NT, "-c", net.cfg(COUNTY))
     check(out["old"] == T1 and out["new"] == NT, out)
     cn(net, "move", T1, NT, "-c", net.cfg(COUNTY), code=EXIT_REFUSED)  # once
@@ -125,15 +138,13 @@ def test(net, args):
     check(sorted((m["old"], m["new"]) for m in st) == [(T1, NT), (V1, NV1), (V2, NV2)], st)
     poll(net, lambda: ((move_of(net, COUNTY, T1) or {}).get("state") == "ready",
                        move_of(net, COUNTY, T1)), 30, "T1 holds its move")
-    for v in (V1, V2):
-        poll(net, lambda: (move_of(net, v, v) is not None, None), 30, "%s holds its move" % v)
+    poll(net, lambda: (move_of(net, V1, V1) is not None, None), 30, "V1 holds its move")
     offices = [o["id"] for o in cn_json(net, "offices", "-c", net.cfg(COUNTY))]
     check(NT in offices and T1 not in offices and NV1 in offices and V1 not in offices,
           offices)
 
-    # T1 stops; the county addresses its township notice to the new code meanwhile
-    poll(net, lambda: (counters(net, T1).get("outbox_pending") == 0, None), 30,
-         "T1 has nothing unacknowledged")
+    # T1 stops (nothing to drain: what it queued goes on after its switch, the Move for the
+    # offline V2 included); the county addresses its township notice to the new code
     net.stop(T1)
     notice = cn_json(net, "directive", "issue", "-c", net.cfg(COUNTY), "--kind", "notice",
                      "--to", "530102:township", "--title", "撤乡设镇期间的通知",
@@ -165,6 +176,10 @@ def test(net, args):
     check(out["new"] == NT and out["state"] in ("marked", "switched"), out)
     net.start(NT)
     poll(net, lambda: (net.parent_state(NT) == "up", None), 60, "NT's link to the county")
+    net.start(V2)
+    poll(net, lambda: (net.status(V2) is not None, None), 30, "V2 answering")
+    poll(net, lambda: (move_of(net, V2, V2) is not None, None), 60,
+         "V2, offline through the switch, holds its move")
     for v in (V1, V2):
         poll(net, lambda: (net.parent_state(v) == "up", net.status(v)), 60,
              "%s's link to its township, now %s" % (v, NT))
@@ -201,6 +216,13 @@ def test(net, args):
          "the township counts its villages' children")
     bad = bad_counters(net, [COUNTY, NT, V1, V2])
     check(not bad, "after the township's switch: %s" % bad)
+    # carenet tree lists the villages under their new codes (the registry's), up: through
+    # their sessions under the old ones at the township, and its summary at the county
+    for node in (NT, COUNTY):
+        poll(net, lambda: (all(t.get(v, {}).get("state") == "up" for v in (NV1, NV2)), t)
+             if (t := tree(net, node)) is not None else (False, None), 60,
+             "the tree at %s shows the villages up" % node)
+    check(not counters(net, COUNTY).get("summaries_refused"), counters(net, COUNTY))
 
     # each village switches to its new code under the new township
     for v, nv in ((V1, NV1), (V2, NV2)):
