@@ -8,6 +8,7 @@
 #include "deliver_int.h"
 #include "err.h"
 #include "item.h"
+#include "moved.h"
 #include "outbox.h"
 #include "registry.h"
 
@@ -170,6 +171,29 @@ static int all_children(struct deliver *d, MDB_txn *txn, struct dests *ds, size_
 	}
 }
 
+/* A township whose own code changed (撤乡设镇, node/move_links.c) is, once
+ * its new code has connected here (its registry entry: the county took over
+ * the old code's queues at that HELLO), the peer of its new code: what still
+ * names the old one (a target under it, a report's old township) goes there,
+ * never to a queue nobody takes. Before, the old code is the live node. */
+static int renamed_child(struct deliver *d, MDB_txn *txn, char *child)
+{
+	char nw[PKI_ID_MAX];
+	int rc;
+
+	if (pki_role_from_id(child) != PKI_ROLE_TOWNSHIP)
+		return 0;
+	if ((rc = moved_to(d->env.store, txn, child, nw, sizeof(nw))) == CN_ENOTFOUND)
+		return 0;
+	if (rc != 0 || pki_role_from_id(nw) != PKI_ROLE_TOWNSHIP)
+		return rc;
+	if ((rc = registry_get(d->env.store, txn, nw, NULL, NULL, 0)) == CN_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		snprintf(child, PKI_ID_MAX, "%s", nw);
+	return rc;
+}
+
 /* Adds item idx to the destinations its route names. */
 int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt, struct dests *ds,
                   size_t idx)
@@ -190,7 +214,11 @@ int deliver_route(struct deliver *d, MDB_txn *txn, const struct roles_route *rt,
 			continue; /* not below this node: roles said so, but never trust it */
 		if ((rc = child_toward(d, txn, t, child, cl)) != 0)
 			return rc;
-		if (!child[0] || !strcmp(child, last_open))
+		if (!child[0])
+			continue;
+		if ((rc = renamed_child(d, txn, child)) != 0)
+			return rc;
+		if (!strcmp(child, last_open))
 			continue; /* kept already (targets under one child come together) */
 		if ((rc = registry_closed(d->env.store, txn, child)) != 0) {
 			if (rc < 0)

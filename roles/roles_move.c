@@ -238,7 +238,7 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	int town = m && pki_role_from_id(m->old_id) == PKI_ROLE_TOWNSHIP &&
 	           pki_role_from_id(m->new_id) == PKI_ROLE_TOWNSHIP; /* 撤乡设镇 */
 
-	if (!m || m->n_down > 2 ||
+	if (!m || (!town && m->n_down > 2) ||
 	    (!town && (!village_id(m->old_id) || !village_id(m->new_id))) ||
 	    strlen(m->id) >= ROLES_ID_MAX || !m->id[0] || m->n_earlier >= MOVED_CHAIN_MAX ||
 	    m->n_records > MOVE_RECORDS_MAX) {
@@ -265,7 +265,7 @@ int move_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return CN_EROLE;
 	}
 	if (town)
-		return move_town_apply(r, txn, item, why, whylen);
+		return move_town_apply(r, txn, item, route, why, whylen);
 	if (!roles_at_or_above(me, m->old_id) && !roles_at_or_above(me, m->new_id)) {
 		roles_why(why, whylen, "a move of %s to %s does not concern %s", m->old_id,
 		          m->new_id, me);

@@ -59,9 +59,11 @@ int move_town_decide(struct roles *r, MDB_txn *txn, const char *ot, const char *
 /* 1 if t (9 digits) is the NEW of a township's Move held here, 0 if not. */
 int move_town_new(struct roles *r, MDB_txn *txn, const char *t);
 /* A township's Move received (checked by move_apply as far as a village's
- * is): held; at OLDT itself its step "old". */
-int move_town_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item, char *why,
-                    size_t whylen);
+ * is; down: the township, then its villages): held; at OLDT itself its step
+ * "old", and routed on to the villages, which hold it too. */
+#define TOWN_VILLAGES_MAX 1000
+int move_town_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                    struct roles_route *route, char *why, size_t whylen);
 /* The township's first turn as NEWT: "ready" for every village Move into
  * NEWT held here (it accepts their NEW ids from now on). */
 int move_town_ready(struct roles *r, MDB_txn *txn, uint64_t *n);

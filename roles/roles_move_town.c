@@ -17,6 +17,7 @@
 #include "registry.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define REFUSE(rc, ...) (roles_why(r->err, sizeof(r->err), __VA_ARGS__), (rc))
@@ -129,7 +130,7 @@ int move_town_decide(struct roles *r, MDB_txn *txn, const char *ot, const char *
 	Carenet__Move m = CARENET__MOVE__INIT;
 	Carenet__Item it = CARENET__ITEM__INIT;
 	struct strvec villages = {0};
-	char *down[1] = {(char *)ot}, vid[ROLES_ID_MAX], nw[PKI_ID_MAX];
+	char **down = NULL, vid[ROLES_ID_MAX], nw[PKI_ID_MAX];
 	int rc;
 
 	if ((rc = town_check(r, txn, ot, nt)) != 0)
@@ -138,13 +139,22 @@ int move_town_decide(struct roles *r, MDB_txn *txn, const char *ot, const char *
 	 * the township) under their new codes */
 	if ((rc = registry_each(r->env.store, txn, ot, PKI_ROLE_VILLAGE, push_id, &villages)) < 0)
 		goto out;
+	/* down to the township and, through it, each of its villages: they
+	 * read their township's steps under its new code through the map */
+	rc = CN_ENOMEM;
+	if (villages.n >= TOWN_VILLAGES_MAX ||
+	    !(down = calloc(villages.n + 1, sizeof(*down))))
+		goto out;
+	down[0] = (char *)ot;
+	for (size_t i = 0; i < villages.n; i++)
+		down[i + 1] = villages.v[i];
 	snprintf(id, idlen, "%s-move-%s", r->env.me->id, ot);
 	m.id = id;
 	m.old_id = (char *)ot;
 	m.new_id = (char *)nt;
 	m.at = roles_now(r);
 	m.down = down;
-	m.n_down = 1;
+	m.n_down = villages.n + 1;
 	if ((rc = moved_put(r->env.store, txn, &m)) < 0)
 		goto out;
 	it.body_case = CARENET__ITEM__BODY_MOVE;
@@ -159,31 +169,50 @@ int move_town_decide(struct roles *r, MDB_txn *txn, const char *ot, const char *
 		rc = move_make(r, txn, villages.v[i], nw, vid, sizeof(vid));
 	}
 out:
+	free(down);
 	roles_vec_free(&villages);
 	return rc < 0 ? rc : 0;
 }
 
-int move_town_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item, char *why,
-                    size_t whylen)
+int move_town_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
+                    struct roles_route *route, char *why, size_t whylen)
 {
 	const Carenet__Move *m = item->move;
 	const char *me = r->env.me->id;
 	uint64_t n = 0;
-	int rc;
+	int rc, village = 0;
 
-	if (m->n_down != 1 || m->n_earlier || m->n_records || strcmp(m->down[0], m->old_id)) {
-		roles_why(why, whylen, "a township's move goes down to that township alone");
+	if (m->n_down < 1 || m->n_down > TOWN_VILLAGES_MAX || m->n_earlier || m->n_records ||
+	    strcmp(m->down[0], m->old_id)) {
+		roles_why(why, whylen, "a township's move goes down to that township and its villages");
 		return CN_EINVAL;
 	}
-	if (strcmp(me, m->old_id) != 0) {
+	for (size_t i = 1; i < m->n_down; i++) {
+		if (pki_role_from_id(m->down[i]) != PKI_ROLE_VILLAGE ||
+		    strncmp(m->down[i], m->old_id, 9) != 0) {
+			roles_why(why, whylen, "a township's move goes down to its own villages");
+			return CN_EINVAL;
+		}
+		village |= !strcmp(m->down[i], me);
+	}
+	if (strcmp(me, m->old_id) != 0 && !village) {
 		roles_why(why, whylen, "the move of township %s does not concern %s", m->old_id, me);
 		return CN_ESCOPE;
 	}
 	if ((rc = moved_put(r->env.store, txn, m)) == CN_EEXIST)
 		roles_why(why, whylen, "%s or %s is held here for another move", m->old_id,
 		          m->new_id);
-	if (rc <= 0)
-		return rc; /* 0: held already */
+	if (rc < 0)
+		return rc;
+	if (village) /* held (or held already): its township's code, for the map */
+		return rc ? roles_audit(r, txn, item->origin, "move", m->old_id,
+		                        "this village's township %s takes the code %s (撤乡设镇)",
+		                        m->old_id, m->new_id)
+		          : 0;
+	route->targets = m->down + 1; /* on to its villages, each once */
+	route->ntargets = m->n_down - 1;
+	if (rc == 0)
+		return 0; /* held already */
 	if ((rc = roles_audit(r, txn, item->origin, "move", m->old_id,
 	                      "this township %s takes the code %s (撤乡设镇)", m->old_id,
 	                      m->new_id)) == 0 &&

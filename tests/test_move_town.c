@@ -52,7 +52,8 @@ static void test_rules(void)
 		CHECK(it && it->body_case == CARENET__ITEM__BODY_MOVE);
 		if (it && it->move) {
 			CHECK(!strcmp(it->move->old_id, old) && !strcmp(it->move->new_id, nw));
-			CHECK(it->move->n_down == 1 && !strcmp(it->move->down[0], old));
+			CHECK(it->move->n_down == (i == 0 ? 3u : 1u) && !strcmp(it->move->down[0], old));
+			CHECK(i || (!strcmp(it->move->down[1], V11) && !strcmp(it->move->down[2], V12)));
 		}
 		carenet__item__free_unpacked(it, NULL);
 	}
@@ -69,7 +70,7 @@ static void test_apply(void)
 
 	CHECK_INT(apply(&t2, &county, town_mi, C, &a), CN_ESCOPE); /* not its business */
 	CHECK_INT(apply(&t1, &county, town_mi, C, &a), 0);
-	CHECK(a.ntargets == 0); /* the township's Move stops at it */
+	CHECK(a.ntargets == 2 && has_target(&a, V11) && has_target(&a, V12)); /* and its villages */
 	si = find_last(&t1, CARENET__ITEM__BODY_MOVE_STEP);
 	CHECK(si >= 0);
 	if (si >= 0) {
@@ -79,6 +80,9 @@ static void test_apply(void)
 	}
 	CHECK_INT(apply(&t1, &county, town_mi, C, &a), 0); /* held: once */
 	CHECK_INT(audited(&t1, "move", T1), 1);
+	CHECK_INT(apply(&v11, &county, town_mi, T1, &a), 0); /* a village of it holds it */
+	CHECK(a.ntargets == 0 && audited(&v11, "move", T1) == 1);
+	CHECK_INT(apply(&v21, &county, town_mi, T2, &a), CN_ESCOPE); /* another's: not its business */
 	/* each village's, through T1 to it */
 	CHECK_INT(apply(&t1, &county, town_mi + 1, C, &a), 0);
 	CHECK(a.ntargets == 1 && has_target(&a, V11));

@@ -124,14 +124,28 @@ const char *report_office_now(struct roles *r, MDB_txn *txn, const char *office,
 	return moved_now(r->env.store, txn, office, buf, len) == 0 ? buf : office;
 }
 
+/* The code township `by` had before its own code changed (the Move held
+ * here), else "". */
+static const char *by_was(struct roles *r, MDB_txn *txn, const char *by, char *was, size_t len)
+{
+	if (pki_role_from_id(by) != PKI_ROLE_TOWNSHIP ||
+	    moved_from(r->env.store, txn, by, was, len) != 0 ||
+	    pki_role_from_id(was) != PKI_ROLE_TOWNSHIP)
+		was[0] = 0;
+	return was;
+}
+
 /* office: the reporting office as the report names it; now: its id today
- * (report_office_now). The offices above are those above office: a move
- * hands no report to the new township. */
+ * (report_office_now); by_was: the code the step's author had before, if it
+ * is a township whose own code changed (撤乡设镇: it is the office above
+ * the villages still under that code), else "". The offices above are
+ * those above office: a village's move hands no report to the new township. */
 static int step_rule(const Carenet__ReportStep *s, const char *office, const char *now,
-                     char *why, size_t wl)
+                     const char *by_was, char *why, size_t wl)
 {
 	const char *by = s->by;
 	int own = !strcmp(by, office) || !strcmp(by, now);
+	int above = report_above(by, office) || (by_was[0] && report_above(by_was, office));
 
 	switch (s->kind) {
 	case REPORT_STEP_ACK:
@@ -143,7 +157,7 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, const cha
 	case REPORT_STEP_REFER:
 	case REPORT_STEP_CLOSE:
 	case REPORT_STEP_REOPEN:
-		if (!above_or_county(by, office))
+		if (!above && !above_or_county(by, office))
 			return roles_why(why, wl,
 			                 "%s by %s: only an office above the reporting office %s",
 			                 report_kind_name(s->kind), by, office),
@@ -152,7 +166,7 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, const cha
 			return roles_why(why, wl, "a referral names a department"), CN_EINVAL;
 		return 0;
 	case REPORT_STEP_UPDATE:
-		if (!own && !report_above(by, office))
+		if (!own && !above)
 			return roles_why(why, wl,
 			                 "update by %s: not the reporting office or above it", by),
 			       CN_EROLE;
@@ -179,7 +193,7 @@ static int step_rule(const Carenet__ReportStep *s, const char *office, const cha
 int report_step_check(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *s,
                       const Carenet__Report *rep, char *why, size_t wl)
 {
-	char buf[PKI_ID_MAX];
+	char buf[PKI_ID_MAX], was[PKI_ID_MAX];
 
 	if (strcmp(s->report, rep->id) || strcmp(s->office, rep->office))
 		return roles_why(why, wl, "step %s names report %.64s of %.20s, not %s of %s",
@@ -192,7 +206,7 @@ int report_step_check(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *
 		                 s->id, REPORT_SKEW),
 		       CN_EINVAL;
 	return step_rule(s, rep->office, report_office_now(r, txn, rep->office, buf, sizeof(buf)),
-	                 why, wl);
+	                 by_was(r, txn, s->by, was, sizeof(was)), why, wl);
 }
 
 /* "1h", "90m", "45s" */
@@ -391,7 +405,7 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 	const Carenet__ReportStep *s = item->report_step;
 	const char *me = r->env.me->id, *now;
 	Carenet__ReportState *st = NULL;
-	char buf[PKI_ID_MAX];
+	char buf[PKI_ID_MAX], was[PKI_ID_MAX];
 	int up, seen, here, ret;
 
 	if (!s || strcmp(s->by, origin->id) || !id_ok(s->id, s->by, "-step") ||
@@ -425,7 +439,8 @@ int reports_step_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 			       CN_ESCOPE;
 		up = 0;
 	}
-	if ((ret = step_rule(s, s->office, now, why, wl)) != 0)
+	if ((ret = step_rule(s, s->office, now, by_was(r, txn, s->by, was, sizeof(was)), why,
+	                     wl)) != 0)
 		return ret;
 	if (future(r, s->at))
 		return roles_why(why, wl,

@@ -122,9 +122,13 @@ static int on_ack(Carenet__ReportState *st, const Carenet__ReportStep *s)
 
 	for (size_t i = 0; i < st->n_hops; i++) {
 		Carenet__ReportHop *h = st->hops[i];
-		/* the county's ack answers every hop to the county */
+		/* the county's ack answers every hop to the county; a township's the
+		 * hop to its township, which the step rules (report_apply.c) let
+		 * only the office's own township make, under its code now or the
+		 * one it had (撤乡设镇) */
 		if (h->acked_at ||
-		    (strcmp(h->to, s->by) && !(strlen(s->by) == cl && strlen(h->to) == cl)))
+		    (strcmp(h->to, s->by) && !(strlen(s->by) == cl && strlen(h->to) == cl) &&
+		     !(strlen(s->by) == 9 && strlen(h->to) == 9)))
 			continue;
 		h->acked_at = s->at;
 		if (set_str(&h->acked_by, s->by))

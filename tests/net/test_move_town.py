@@ -19,11 +19,14 @@ origin epoch, no resync, nothing refused anywhere), its villages' links up under
 old ids, the county's `offices` naming the new code. While its villages still run under
 their old ids: one acknowledges the county's task done (the county's matrix shows it),
 both acknowledge T1's own notice done (its matrix, under the directive's old id), one
-adds a child (counted at the county). Then each village switches (keys, the CA's bundle
+adds a child (counted at the county), and a report V1 filed before goes on (the county's
+step reaches the township under the new code, and V1 once it has switched, as anything
+addressed to a village from the county's decision on; V1's update reaches the county; the
+township under its new code acknowledges the hop to its old one). Then each village switches (keys, the CA's bundle
 naming the new township, `move apply`, SIGKILLs) and its move completes with equal
 counts; the township's move is complete; the county's and the township's summaries
 count every child once under the new codes, the county's compliance gives the same
-results with the old codes read as new; T1's and its villages' old certificates are
+results across the township's switch and across the villages' (the old codes read as new); T1's and its villages' old certificates are
 revoked and published, and the township stays up under the new code, its key, which
 it kept, not banned."""
 
@@ -38,12 +41,17 @@ from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import EXIT_REFUSED, cn, cn_json, matrix, poll, show  # noqa: E402
 from test_move import (children, compliance, drain_and_switch, move_of, new_identity,  # noqa: E402
-                       status_json, summary)
+                       report_of, status_json, steps_by, summary)
 
 COUNTY, T1, T2, NT = "530102", "530102001", "530102002", "530102009"
 V1, V2 = T1 + "001", T1 + "002"
 NV1, NV2 = NT + "001", NT + "002"
 CA = "ca-530102"
+
+
+def compare(before, after):
+    return {x: (before.get(x), after.get(x)) for x in set(before) | set(after)
+            if before.get(x) != after.get(x)}
 
 
 def counters(net, node):
@@ -116,6 +124,14 @@ def test(net, args):
         poll(net, lambda: (tnote in inbox_ids(net, v), None), 30, "T1's notice at " + v)
     poll(net, lambda: (matrix(show(net, COUNTY, task))[V1] == "accepted", None), 30,
          "accepted at the county")
+    # a mandatory report V1 files before: its township holds the hop
+    rep = cn_json(net, "report", "file", "-c", net.cfg(V1), "--situation", "S01", "--summary",
+                  "独居儿童", "--description", "男孩", "--reporter", "张三", "--reporter-role",
+                  "儿童主任", "--location", "三组", "--urgency", "normal")["id"]
+    for node in (T1, COUNTY):
+        poll(net, lambda: (steps_by(net, node, rep) is not None, None), 30,
+             "%s holds the report" % node)
+
     before = compliance(net, COUNTY, {V1: NV1, V2: NV2})
 
     # refusals: not at a township, a code in use, the same code
@@ -197,6 +213,9 @@ def test(net, args):
                        matrix(show(net, COUNTY, notice))), 60, "the notice reached " + NT)
     check(inbox_ids(net, NT).count(notice) == 1, inbox_ids(net, NT))
 
+    diff = compare(before, compliance(net, COUNTY, {V1: NV1, V2: NV2}))
+    check(not diff, "compliance changed with the township's switch: %s" % diff)
+
     # the villages, under their old ids, work on through the new code
     cn(net, "ack", task, "-c", net.cfg(V2), "--state", "done")
     poll(net, lambda: (matrix(show(net, COUNTY, task)).get(V2) == "done",
@@ -205,6 +224,18 @@ def test(net, args):
         cn(net, "ack", tnote, "-c", net.cfg(v), "--state", "done")
     poll(net, lambda: (set(matrix(show(net, NT, tnote)).values()) == {"done"},
                        show(net, NT, tnote)), 60, "T1's own notice done at the township")
+    # the report goes on: the county's step reaches the township under its new code (it
+    # holds the report; V1 gets it under its new code, like anything addressed to it from
+    # the decision on), V1's update the county, and the township, under its new code,
+    # acknowledges the hop made to its old one
+    cn(net, "report", "update", rep, "-c", net.cfg(COUNTY), "--note", "县级跟进")
+    poll(net, lambda: (steps_by(net, NT, rep) == [COUNTY], steps_by(net, NT, rep)), 30,
+         "the county's step at " + NT)
+    cn(net, "report", "update", rep, "-c", net.cfg(V1), "--note", "村级回访")
+    cn(net, "report", "ack", rep, "-c", net.cfg(NT))
+    poll(net, lambda: (sorted(steps_by(net, COUNTY, rep) or []) == sorted([COUNTY, V1, NT])
+                       and report_of(net, COUNTY, rep)["state"] == "acknowledged",
+                       report_of(net, COUNTY, rep)), 30, "V1's and NT's steps at the county")
     path = os.path.join(net.dir, "ledger-more.csv")
     with open(path, "w", encoding="utf-8") as f:
         f.write(csv_text([child(total)]))
@@ -224,6 +255,7 @@ def test(net, args):
              "the tree at %s shows the villages up" % node)
     check(not counters(net, COUNTY).get("summaries_refused"), counters(net, COUNTY))
 
+    before = compliance(net, COUNTY, {V1: NV1, V2: NV2})  # after the report's steps
     # each village switches to its new code under the new township
     for v, nv in ((V1, NV1), (V2, NV2)):
         new_identity(net, v, nv)
@@ -236,10 +268,14 @@ def test(net, args):
     check(len(kids) == total == len({x["id"] for x in kids}), kids)
     check(not [x for x in kids if x["owner"].startswith(T1)], kids)
     poll(net, lambda: (matrix(show(net, COUNTY, task)).get(V2) == "done", None), 5, "kept")
-    after = compliance(net, COUNTY, {V1: NV1, V2: NV2})
-    check(after == before, "compliance changed with the code change: %s" % {
-        x: (before.get(x), after.get(x)) for x in set(before) | set(after)
-        if before.get(x) != after.get(x)})
+    # the report at V1's new code: the county's update reached it after its switch, and
+    # so does its referral now
+    cn(net, "report", "refer", rep, "-c", net.cfg(COUNTY), "--to", "公安", "--ref", "GA-7")
+    poll(net, lambda: (report_of(net, NV1, rep)["state"] == "referred" and
+                       steps_by(net, NV1, rep).count(COUNTY) == 2, report_of(net, NV1, rep)),
+         30, "the county's update and referral at " + NV1)
+    diff = compare(before, compliance(net, COUNTY, {V1: NV1, V2: NV2}))
+    check(not diff, "compliance changed with the villages' switches: %s" % diff)
 
     # the old certificates revoked: the township's key goes on under the new code
     for old in (T1, V1, V2):
