@@ -377,10 +377,18 @@ static int step_route(struct roles *r, MDB_txn *txn, const Carenet__ReportStep *
 	size_t n = 0;
 
 	route->up = up && strlen(r->env.me->id) > 6;
-	/* below: under this office's id now or a former one */
+	/* below: under this office's id now or a former one; not back down the
+	 * branch it came up from (the office itself under the id it had before
+	 * its switch included) */
 	if ((ret = roles_below_me(r, txn, now)) < 0)
 		return ret;
-	if (ret && !(up && (report_above(from, now) || !strcmp(from, now))))
+	if (ret && up) {
+		int back = report_above(from, now) || !strcmp(from, now);
+		if (!back && (back = moved_was(r->env.store, txn, now, from)) < 0)
+			return back;
+		ret = !back;
+	}
+	if (ret)
 		snprintf(route->ids[n++], sizeof(route->ids[0]), "%s", now);
 	if (moved && strlen(office) > 6) {
 		char was[sizeof(route->ids[0])];

@@ -2,7 +2,8 @@
 """A township's own code change in place (撤乡设镇; issue 14 item 5): a county, 2 townships,
 2 villages each; township T1 = 530102001 becomes 530102009 mid-way through a task.
 
-Before: children at every village, a task from the county to every village accepted by
+Before: children at every village, a staff record of T1's own, a task from the county to
+every village accepted by
 one of T1's villages, and T1's own notice to its villages. Refused: the change at a
 township, to a code in use, to the same code. `carenet move 530102001 530102009` at the
 county moves T1 and, in the same decision, each of its villages to the same last three
@@ -13,7 +14,8 @@ issues a notice to 530102:township (addressed to the new code, queued for it). A
 for the new code made with new keys is refused by `move apply` (the villages pin T1's
 CURVE key); one made with `carenet init --curve-from` T1's directory is taken. T1 starts
 as 530102009, SIGKILLed at a random moment of its start and right after its switch is
-logged: its step "switched" once, "ready" for each village's move, the county's queues
+logged: its step "switched" once (its staff record re-keyed, held at the county under the
+new code), "ready" for each village's move, the county's queues
 and cursors for the old code taken over (the notice arrives once; no sequence gap, no new
 origin epoch, no resync, nothing refused anywhere), its villages' links up under their
 old ids, the county's `offices` naming the new code. While its villages still run under
@@ -40,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
 from ops import EXIT_REFUSED, cn, cn_json, matrix, poll, show  # noqa: E402
+from test_merge_records import keep, records  # noqa: E402
 from test_move import (children, compliance, drain_and_switch, move_of, new_identity,  # noqa: E402
                        report_of, status_json, steps_by, summary)
 
@@ -111,6 +114,9 @@ def test(net, args):
     poll(net, lambda: (children(summary(net, COUNTY)) == total, None), 60,
          "the county counts every child")
     poll(net, lambda: (children(summary(net, T1)) == 6, None), 60, "T1 counts its children")
+    staff = keep(net, "staff")  # the township's own record
+    poll(net, lambda: ([x["id"] for x in records(net, COUNTY, "staff", T1)] == [staff], None),
+         30, "T1's staff record at the county")
 
     task = cn_json(net, "directive", "issue", "-c", net.cfg(COUNTY), "--kind", "task", "--to",
                    "530102:village", "--title", "核查留守儿童", "--due", "+2d")["id"]
@@ -203,6 +209,11 @@ def test(net, args):
                            move_of(net, COUNTY, T1)), 60, "the township's move complete")
     steps = [(s["office"], s["step"]) for s in m["steps"]]
     check(sorted(steps) == [(T1, "old"), (NT, "switched")], m)
+    check(all(s["records"] == 1 for s in m["steps"]) and m["records_here"] == 1 and
+          m["records_old_here"] == 0, "the township's own record re-keyed once: %s" % m)
+    check(records(net, COUNTY, "staff", T1) == [] and
+          [x["id"] for x in records(net, COUNTY, "staff", NT)] == [staff],
+          "the county holds T1's staff record under NT")
     for v, nv in ((V1, NV1), (V2, NV2)):
         mv = poll(net, lambda: (any(s["step"] == "ready" for s in
                                     (move_of(net, COUNTY, v) or {}).get("steps", [])),
