@@ -16,7 +16,9 @@ and, for what a browser would not show, plain HTTP:
 - closing an office on the page (POST /close): refused without the confirming tick,
   refused with the node's reason for the township whose village has not switched, a viewer's
   POST refused (403); a village closed is then listed under the moves ("Closed
-  offices"), its reason shown as text, and `carenet move closed` lists it.
+  offices"), its reason shown as text, and `carenet move closed` lists it;
+- a township's own code change from the same form (two township ids) is refused with the
+  node's reason while a village moving into it has not switched.
 Skipped (exit 77) when chromium or its driver is not installed."""
 
 import json
@@ -142,6 +144,18 @@ def closed_shown(net, b, web, county, t1, v2, t2):
     b.shot("moves-closed")
 
 
+def town_refused(web, t2):
+    """A township's own code change (撤乡设镇) from the same form, two township ids: refused
+    with the node's reason while a village moving into it has not switched."""
+    h = Http(web.base)
+    h.login("sue", PASSWORD)
+    st, _, body = h.req("POST", "/move", {"csrf": h.csrf("/moves"), "old": t2,
+                                          "new": t2[:6] + "003"})
+    check(st == 422 and "has not switched yet" in text_of(body),
+          "a township's code change while a village moves in: %d\n%s" % (
+              st, text_of(body)[:800]))
+
+
 def test(net, args):
     county, t1, v1, t2, v2 = net.setup(2, 1)
     new = t2 + "009"
@@ -154,6 +168,7 @@ def test(net, args):
         supervisor(net, b, web, county, v1, new)
         hostile_and_viewer(web, v1, new)
         closed_shown(net, b, web, county, t1, v2, t2)
+        town_refused(web, t2)
     with_web(net, args, county, pages)
     print("web moves: refused with the node's reason, decided, shown ready with the CLI's "
           "steps; a viewer sees it and may not decide")
