@@ -36,7 +36,6 @@ import json
 import os
 import random
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
@@ -44,7 +43,7 @@ from ledger_data import child, csv_text  # noqa: E402
 from ops import EXIT_REFUSED, cn, cn_json, matrix, poll, show  # noqa: E402
 from test_merge_records import keep, records  # noqa: E402
 from test_move import (children, compliance, drain_and_switch, move_of, new_identity,  # noqa: E402
-                       report_of, status_json, steps_by, summary)
+                       report_of, status_json, steps_by, summary, switch)
 
 COUNTY, T1, T2, NT = "530102", "530102001", "530102002", "530102009"
 V1, V2 = T1 + "001", T1 + "002"
@@ -179,25 +178,8 @@ def test(net, args):
     r = cn(net, "move", "apply", "-c", os.path.join(d_bad, "node.cfg"), "--old", net.cfg(T1),
            code=EXIT_REFUSED)
     check("CURVE key" in r.stderr and "--curve-from" in r.stderr, r.stderr)
-    d = town_identity(net, curve_from=True)
-    cfg_nt = os.path.join(d, "node.cfg")
-    out = cn_json(net, "move", "apply", "-c", cfg_nt, "--old", net.cfg(T1))
-    check(out == {"old": T1, "new": NT, "state": "marked"}, out)
-    net.ids.append(NT)
-    net.start(NT)
-    time.sleep(rng.uniform(0.0, 0.3))
-    net.kill(NT)
-    net.start(NT)
-
-    def switched():
-        with open(net.log_path(NT), encoding="utf-8", errors="replace") as f:
-            return "this office is now " + NT in f.read()
-    net.wait_for(switched, 30, "the township's switch logged")
-    net.kill(NT)
-    out = cn_json(net, "move", "apply", "-c", cfg_nt, "--old", net.cfg(T1))
-    check(out["new"] == NT and out["state"] in ("marked", "switched"), out)
-    net.start(NT)
-    poll(net, lambda: (net.parent_state(NT) == "up", None), 60, "NT's link to the county")
+    town_identity(net, curve_from=True)
+    switch(net, T1, NT, rng)  # SIGKILLs at a random moment of its start and after the switch
     net.start(V2)
     poll(net, lambda: (net.status(V2) is not None, None), 30, "V2 answering")
     poll(net, lambda: (move_of(net, V2, V2) is not None, None), 60,
