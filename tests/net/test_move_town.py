@@ -14,7 +14,7 @@ issues a notice to 530102:township (addressed to the new code, queued for it). A
 for the new code made with new keys is refused by `move apply` (the villages pin T1's
 CURVE key); one made with `carenet init --curve-from` T1's directory is taken. T1 starts
 as 530102009, SIGKILLed at a random moment of its start and right after its switch is
-logged: its step "switched" once (its staff record re-keyed, held at the county under the
+logged, and the county SIGKILLed up to three times meanwhile: its step "switched" once (its staff record re-keyed, held at the county under the
 new code), "ready" for each village's move, the county's queues
 and cursors for the old code taken over (the notice arrives once; no sequence gap, no new
 origin epoch, no resync, nothing refused anywhere), its villages' links up under their
@@ -40,7 +40,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, main, run_cli  # noqa: E402
 from ledger_data import child, csv_text  # noqa: E402
-from ops import EXIT_REFUSED, cn, cn_json, matrix, poll, show  # noqa: E402
+from ops import EXIT_REFUSED, Killer, cn, cn_json, matrix, poll, show  # noqa: E402
 from test_merge_records import keep, records  # noqa: E402
 from test_move import (children, compliance, drain_and_switch, move_of, new_identity,  # noqa: E402
                        report_of, status_json, steps_by, summary, switch)
@@ -179,7 +179,18 @@ def test(net, args):
            code=EXIT_REFUSED)
     check("CURVE key" in r.stderr and "--curve-from" in r.stderr, r.stderr)
     town_identity(net, curve_from=True)
-    switch(net, T1, NT, rng)  # SIGKILLs at a random moment of its start and after the switch
+    # SIGKILLs of the township at a random moment of its start and after its switch, and of
+    # the county, up to three times, while the new code's first HELLO takes over its queues
+    killer = Killer(net, COUNTY, rng, 3, 0.4)
+    killer.start()
+    try:
+        switch(net, T1, NT, rng)
+    finally:
+        killer.stop.set()
+        killer.join(30)
+    check(killer.error is None, "the county's killer: %s" % killer.error)
+    print("the county SIGKILLed %d time(s) during the township's switch" % killer.kills)
+    poll(net, lambda: (net.parent_state(NT) == "up", None), 60, "NT's link to the county")
     net.start(V2)
     poll(net, lambda: (net.status(V2) is not None, None), 30, "V2 answering")
     poll(net, lambda: (move_of(net, V2, V2) is not None, None), 60,
