@@ -44,9 +44,10 @@ static const struct args_opt init_opts[] = {
     {"inspector", 'I', NULL, "an inspector: id I<SCOPE>-<TAG>"},
     {"scope", ARGS_LONG('s'), "SCOPE", "the division code (2..12 digits) the inspector may see"},
     {"curve-from", ARGS_LONG('k'), "OLDDIR",
-     "copy curve.key from OLDDIR instead of making a new one (node.key\n"
-     "is new): a township whose code changes (撤乡设镇) keeps the CURVE\n"
-     "key its villages pin (certs/README.md)"},
+     "copy curve.key from OLDDIR instead of making a\n"
+     "new one (node.key is new): a township whose code\n"
+     "changes (撤乡设镇) keeps the CURVE key its\n"
+     "villages pin (certs/README.md)"},
     {0}};
 static const struct args_cmd init_cmd = {
     "carenet init",

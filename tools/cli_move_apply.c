@@ -33,8 +33,9 @@
 
 static const struct args_opt apply_opts[] = {
     {"config", 'c', "CFG",
-     "the village's (or township's) configuration for its NEW id (carenet enroll\n"
-     "NEW.bundle --dir DIR --data-dir THE_OLD_DATA_DIR)"},
+     "the village's (or township's) configuration for\n"
+     "its NEW id (carenet enroll NEW.bundle --dir DIR\n"
+     "--data-dir THE_OLD_DATA_DIR)"},
     {"old", ARGS_LONG('o'), "OLDCFG",
      "its configuration before: the same data_dir; its records key\n"
      "(which seals the records and the outbox) is copied"},
