@@ -209,10 +209,10 @@ int move_town_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		                        "this village's township %s takes the code %s (撤乡设镇)",
 		                        m->old_id, m->new_id)
 		          : 0;
-	route->targets = m->down + 1; /* on to its villages, each once */
-	route->ntargets = m->n_down - 1;
 	if (rc == 0)
-		return 0; /* held already */
+		return 0; /* held already: applied, routed and audited once */
+	route->targets = m->down + 1; /* on to its villages */
+	route->ntargets = m->n_down - 1;
 	if ((rc = roles_audit(r, txn, item->origin, "move", m->old_id,
 	                      "this township %s takes the code %s (撤乡设镇)", m->old_id,
 	                      m->new_id)) == 0 &&
