@@ -12,6 +12,7 @@
 #include "arr.h"
 #include "err.h"
 #include "log.h"
+#include "moved.h"
 #include "records.h"
 #include "roles_bulletin.h"
 
@@ -202,7 +203,7 @@ static int county_counts(struct roles *r, MDB_txn *txn, const char *month, struc
 	const char *me = r->env.me->id;
 	Carenet__SummaryCount **v = NULL;
 	size_t n = 0;
-	char tw[16];
+	char tw[16], nw[16];
 	int rc;
 
 	if ((rc = records_summary_txn(r, txn, "", &v, &n)) != 0 ||
@@ -216,7 +217,13 @@ static int county_counts(struct roles *r, MDB_txn *txn, const char *month, struc
 			rc = counts_add(c, me, s->measure, s->value, s->count);
 		} else if (measure_township(s->measure)) {
 			snprintf(tw, sizeof(tw), "%.9s", s->office);
-			rc = counts_add(c, strlen(tw) == 9 ? tw : me, s->measure, "", s->count);
+			/* a township whose own code changed (撤乡设镇): its villages
+			 * still under the old code count under the new one */
+			if (strlen(tw) == 9 && (rc = moved_to(r->env.store, txn, tw, nw, sizeof(nw))) == 0 &&
+			    pki_role_from_id(nw) == PKI_ROLE_TOWNSHIP)
+				snprintf(tw, sizeof(tw), "%s", nw);
+			if (rc == CN_ENOTFOUND || rc == 0)
+				rc = counts_add(c, strlen(tw) == 9 ? tw : me, s->measure, "", s->count);
 		}
 	}
 	records_counts_free(v, n);

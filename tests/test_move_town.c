@@ -10,7 +10,9 @@
  * it are itself and below it, and nobody else's are (roles_is_me,
  * roles_below_me, roles_child_of_me); its first turn reports "switched" and
  * "ready" for both villages; at the county only the new code relays what
- * the old code's villages originated (roles_relays).
+ * the old code's villages originated (roles_relays), and its monthly
+ * roll-up counts a village's staff still under the old code under the new
+ * one.
  *
  * usage: test_move_town [TESTDATADIR] (unused). Exits non-zero on any failure.
  */
@@ -20,6 +22,7 @@
 #include "roles_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -208,12 +211,82 @@ static void test_new_code(void)
 	office_close(&nt);
 }
 
+/* V11's staff record, written there and held at the county. */
+static void staff_at_county(void)
+{
+	static const char *f[][2] = {
+	    {"name", "李红"},          {"id_number", "53010219850101002X"},
+	    {"phone", "13987654321"}, {"role", "儿童主任"},
+	    {"employment", "兼职"},   {"engagement", "村干部兼任"},
+	    {"duties", "走访"},       {"start_at", "2019-05-01"},
+	};
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__RecordWriteRequest w = CARENET__RECORD_WRITE_REQUEST__INIT;
+	Carenet__RecordInput in = CARENET__RECORD_INPUT__INIT, *inp = &in;
+	Carenet__Field fs[8], *fp[8];
+	Carenet__ControlReply *rep;
+	struct apply_ctx a;
+
+	for (size_t i = 0; i < 8; i++) {
+		carenet__field__init(&fs[i]);
+		fs[i].name = (char *)f[i][0];
+		fs[i].value = (char *)f[i][1];
+		fp[i] = &fs[i];
+	}
+	in.type = "staff";
+	in.id = "";
+	in.set = fp;
+	in.n_set = 8;
+	in.line = 2;
+	w.records = &inp;
+	w.n_records = 1;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_RECORD_WRITE;
+	req.record_write = &w;
+	rep = control(&v11, &req);
+	CHECK_INT(rep->code, 0);
+	done(rep);
+	CHECK_INT(apply(&t1, &v11, v11.nitems - 1, V11, &a), 0);
+	CHECK_INT(apply(&county, &v11, v11.nitems - 1, T1, &a), 0);
+}
+
+static uint64_t staff_of(const Carenet__Rollup *ro, const char *office)
+{
+	for (size_t i = 0; i < ro->n_counts; i++)
+		if (!strcmp(ro->counts[i]->measure, "staff") && !strcmp(ro->counts[i]->office, office))
+			return ro->counts[i]->count;
+	return 0;
+}
+
+/* The county's monthly roll-up counts the staff of a village still under
+ * the township's old code under its new one (roles_rollup.c). */
+static void test_rollup(void)
+{
+	Carenet__Item *it;
+	long ri;
+
+	county.pol.rollup = 1;
+	fire(&county); /* the first turn only records the month */
+	clock_now += 40 * DAY;
+	fire(&county);
+	ri = find_last(&county, CARENET__ITEM__BODY_ROLLUP);
+	CHECK(ri >= 0);
+	it = ri >= 0 ? item_at(&county, (size_t)ri) : NULL;
+	CHECK(it && it->rollup);
+	if (it && it->rollup) {
+		CHECK_INT(staff_of(it->rollup, NT), 1);
+		CHECK_INT(staff_of(it->rollup, T1), 0);
+	}
+	carenet__item__free_unpacked(it, NULL);
+}
+
 int main(void)
 {
 	fx_begin("test_move_town");
+	staff_at_county();
 	test_rules();
 	test_apply();
 	test_new_code();
+	test_rollup();
 	printf("test_move_town: %d checks, %d failures\n", checks, failures);
 	return (fx_end() || failures) ? 1 : 0;
 }
