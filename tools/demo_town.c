@@ -68,6 +68,32 @@ static int tw_done(struct scen *s)
 	return tw_states(s, "complete", &ready) && ready == s->tw.nvillages;
 }
 
+/* Each of its villages (but the one closed in step 15) linked to it again,
+ * under the new code: their links come back on their own, after the
+ * township's restart, at their next HELLO. */
+static int tw_linked(struct scen *s)
+{
+	for (size_t i = 0; i < s->env->n; i++) {
+		const struct demo_office *o = &s->env->offices[i];
+		Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+		Carenet__ControlReply *rep = NULL;
+		int up;
+
+		if (o->role != PKI_ROLE_VILLAGE || strncmp(o->id, s->tw.old, 9) != 0 || o == s->cl.v)
+			continue;
+		control_request_set(&req, CARENET__CONTROL_REQUEST__REQUEST_STATUS, NULL);
+		up = sc_call(o, &req, CLI_TIMEOUT_MS, 1, &rep) == 0 && rep->status &&
+		     rep->status->parent && rep->status->parent->up;
+		carenet__control_reply__free_unpacked(rep, NULL);
+		if (!up) {
+			snprintf(s->seen, sizeof(s->seen), "%s: its link to %s not up yet", o->id,
+			         s->tw.nw);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* The last township, its villages and the lowest free township code. */
 static int tw_plan(struct scen *s)
 {
@@ -153,7 +179,8 @@ int tw_run(struct scen *s)
 	fflush(stdout);
 	if ((rc = s->env->start_as(s->env->arg, i, s->tw.nw, dir)) != 0 ||
 	    (rc = sc_wait(s, TW_STEP, "the township's move complete and its villages' ready",
-	                  tw_done)) != 0)
+	                  tw_done)) != 0 ||
+	    (rc = sc_wait(s, TW_STEP, "its villages linked to it again", tw_linked)) != 0)
 		return rc;
 	/* exit 1: its villages' moves wait for their switches, as they should */
 	printf("\n$ carenet move status -c %s\n", s->county->cfg->path);
