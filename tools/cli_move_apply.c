@@ -172,7 +172,7 @@ static int forget_links(MDB_txn *txn, struct store *st, const char *owner, const
 /* A township's own code change (撤乡设镇): its links stay as they are. Its
  * parent and children are the same offices under the same ids, and its
  * villages pin its CURVE key, which NEWT keeps: the county takes over its
- * queue and cursors for OLDT at NEWT's first HELLO (node/deliver_move.c),
+ * queue and cursors for OLDT at NEWT's first HELLO (node/move_links.c),
  * and its villages take NEWT's WELCOME in OLDT's place. Nothing to drain. */
 static int town_txn(MDB_txn *txn, struct apply *p, struct store *st, const char *owner)
 {
