@@ -152,10 +152,12 @@ class Net:
         if old:
             old.close()
         self.logs[node_id] = log
-        self.ended.discard(node_id)
+        # the new process first, then no longer "ended": a thread polling meanwhile (a
+        # Killer restarting the node) never sees the killed one as a crash
         self.procs[node_id] = subprocess.Popen(
             [self.carenet, "run", "-c", self.cfg(node_id)], stdin=subprocess.DEVNULL,
             stdout=log, stderr=log, start_new_session=True)
+        self.ended.discard(node_id)
 
     def start_all(self):
         for i in self.ids:
