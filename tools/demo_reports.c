@@ -155,6 +155,7 @@ int rp_run(struct scen *s)
 			s->rep.township = &s->env->offices[i];
 	if (!s->rep.township)
 		return CN_EINVAL;
+	snprintf(s->rep.acked_by, sizeof(s->rep.acked_by), "%s", s->rep.township->id);
 	sc_header("第9步 村里发现独居儿童：强制报告",
 	          "Step 9: a village files an urgent mandatory report");
 	s->rep.filed_us = util_mono_us();

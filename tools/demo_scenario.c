@@ -614,7 +614,7 @@ static int sc_summary(struct scen *s)
 		       "county within %llu ms (the urgent lane; seen by polling), acknowledged by %s "
 		       "and opened as a case at the county; the village sees every hop and step\n",
 		       s->rep.id, s->villages[0]->id, (unsigned long long)s->rep.county_ms,
-		       s->rep.township->id);
+		       s->rep.acked_by);
 	if (s->rep.late[0])
 		printf("上报县级 Escalated: %s, filed at %s, was not acknowledged by its township "
 		       "within reports.ack_urgent (1 h on the test clocks): the county became its "

@@ -38,6 +38,7 @@ struct scen {
 	} rec;
 	struct {
 		const struct demo_office *township; /* the first village's */
+		char acked_by[16];                  /* its id then (step 16 may renumber it) */
 		char id[64];                        /* the report filed in step 9 */
 		uint64_t filed_us, county_ms;       /* when filed; seen at the county after */
 		char late[64];                      /* step 12's report, escalated */
