@@ -3,10 +3,10 @@
  * roles/roles_move_town.c, docs/design.md "Moves") changes on the links,
  * read from the move map (roles/core/moved.h). NEWT is the same node, with
  * the same store and the same keys, under a new certificate.
- * - At the township, which starts as NEWT after its switch: its villages
- *   still speak under OLDT+xxx until each switches; the link takes them as
- *   children (move_links_former_child) and delivery routes to them
- *   (deliver_set_formers).
+ * - At the township, which starts as NEWT after its switch: a village
+ *   speaks under OLDT+xxx up to its own switch; the link takes such
+ *   villages as children (move_links_former_child) and delivery routes to
+ *   them (deliver_set_formers).
  * - At the county: NEWT's first HELLO takes over what the county keeps for
  *   the peer OLDT, its queues and cursors (move_links_adopt, before the
  *   WELCOME reads the cursors), so the two stores go on from where OLDT's

@@ -227,46 +227,41 @@ static int formers_read(struct roles *r, MDB_txn *txn)
 	return 0;
 }
 
-int roles_is_me(struct roles *r, MDB_txn *txn, const char *id)
+static int same_id(const char *a, const char *b)
+{
+	return !strcmp(a, b);
+}
+
+/* 1 if rel(office, id) holds for this office's id now or one it had
+ * before, 0 if not, negative on error. */
+static int me_or_former(struct roles *r, MDB_txn *txn, const char *id,
+                        int (*rel)(const char *office, const char *id))
 {
 	int rc;
 
-	if (!strcmp(id, r->env.me->id))
+	if (rel(r->env.me->id, id))
 		return 1;
 	if ((rc = formers_read(r, txn)) != 0)
 		return rc;
 	for (size_t i = 0; i < r->nformers; i++)
-		if (!strcmp(id, r->formers[i]))
+		if (rel(r->formers[i], id))
 			return 1;
 	return 0;
+}
+
+int roles_is_me(struct roles *r, MDB_txn *txn, const char *id)
+{
+	return me_or_former(r, txn, id, same_id);
 }
 
 int roles_below_me(struct roles *r, MDB_txn *txn, const char *id)
 {
-	int rc;
-
-	if (strictly_above(r->env.me->id, id))
-		return 1;
-	if ((rc = formers_read(r, txn)) != 0)
-		return rc;
-	for (size_t i = 0; i < r->nformers; i++)
-		if (strictly_above(r->formers[i], id))
-			return 1;
-	return 0;
+	return me_or_former(r, txn, id, strictly_above);
 }
 
 int roles_child_of_me(struct roles *r, MDB_txn *txn, const char *id)
 {
-	int rc;
-
-	if (pki_is_direct_child(r->env.me->id, id))
-		return 1;
-	if ((rc = formers_read(r, txn)) != 0)
-		return rc;
-	for (size_t i = 0; i < r->nformers; i++)
-		if (pki_is_direct_child(r->formers[i], id))
-			return 1;
-	return 0;
+	return me_or_former(r, txn, id, pki_is_direct_child);
 }
 
 int roles_at_or_below_me(struct roles *r, MDB_txn *txn, const char *id)
