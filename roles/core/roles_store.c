@@ -68,13 +68,22 @@ int roles_get_directive(struct roles *r, MDB_txn *txn, const char *did,
 	               &carenet__directive_record__descriptor, (void **)out);
 }
 
+/* Stored without its expanded targets: the target rows hold them, one per
+ * office, and every status read the whole record back (300 ids for a
+ * county's directive to its villages; docs/benchmarks.md, "Eighth
+ * session"). Nothing reads them from the record. */
 int roles_put_directive(struct roles *r, MDB_txn *txn, const Carenet__DirectiveRecord *rec)
 {
 	const char *did = rec->directive->id;
+	Carenet__DirectiveRecord slim = *rec;
+	Carenet__Directive d = *rec->directive;
 
 	if (!key_ok(did))
 		return CN_EINVAL;
-	return put_msg(txn, roles_dbi(r, STORE_DIRECTIVES), did, strlen(did), &rec->base);
+	d.expanded = NULL;
+	d.n_expanded = 0;
+	slim.directive = &d;
+	return put_msg(txn, roles_dbi(r, STORE_DIRECTIVES), did, strlen(did), &slim.base);
 }
 
 int roles_get_row(struct roles *r, MDB_txn *txn, const char *did, const char *target,
