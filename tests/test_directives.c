@@ -196,6 +196,32 @@ static void test_authority_at_hops(void)
 	i = craft_directive(&v12, T1, "village", one, 1, clock_now + DAY);
 	CHECK(apply(&v11, &v12, i, T1, &a) == CN_ESCOPE); /* a sibling village may not */
 	CHECK(row_state(&t1, task, V11, NULL, NULL) == STATE_DELIVERED);
+
+	/* Many ids are checked by their likeness to the one before
+	 * (rules.c, like_checked); a bad one among good ones is still caught,
+	 * and so is one twice, in order or not. */
+	{
+		char *tail[] = {V11, V12, "53010200100x"}, *other[] = {V11, V12, "530103001003"};
+		char *twice[] = {V11, V12, V12}, *unsorted[] = {V12, V11, V12};
+		char *mixed[] = {V11, V12, V21};
+
+		i = craft_directive(&county, C, "village", tail, 3, clock_now + DAY);
+		CHECK_INT(apply(&t1, &county, i, C, &a), CN_EINVAL);
+		CHECK(strstr(a.why, "53010200100x") != NULL);
+		i = craft_directive(&county, C, "village", other, 3, clock_now + DAY);
+		CHECK_INT(apply(&t1, &county, i, C, &a), CN_ESCOPE);
+		i = craft_directive(&county, C, "village", twice, 3, clock_now + DAY);
+		CHECK_INT(apply(&t1, &county, i, C, &a), CN_EINVAL);
+		CHECK(strstr(a.why, "twice") != NULL);
+		i = craft_directive(&county, C, "village", unsorted, 3, clock_now + DAY);
+		CHECK_INT(apply(&t1, &county, i, C, &a), CN_EINVAL);
+		CHECK(strstr(a.why, "twice") != NULL);
+		/* the spec's prefix is longer than the issuer's id: V21 is alike
+		 * in the issuer's 6 digits, not in the spec's 9 */
+		i = craft_directive(&county, T1, "village", mixed, 3, clock_now + DAY);
+		CHECK_INT(apply(&t1, &county, i, C, &a), CN_EINVAL);
+		CHECK(strstr(a.why, V21) != NULL);
+	}
 	drop_after(&county, 1, 1); /* forget the forged, refused items */
 	drop_after(&v12, v12.nitems - 1, v12.seq - 1);
 }

@@ -162,6 +162,27 @@ static int relays(struct office *o, const char *from, const char *origin)
 	return store_read(o->st, rel_txn, &a);
 }
 
+/* roles_split_targets over a directive's list, as directive_apply asks */
+struct split_arg {
+	struct office *o;
+	char **ids, *below[8];
+	size_t n, nbelow;
+	int mine;
+};
+
+static int split_txn(MDB_txn *txn, void *arg)
+{
+	struct split_arg *a = arg;
+	return roles_split_targets(a->o->roles, txn, a->ids, a->n, &a->mine, a->below, &a->nbelow);
+}
+
+static void split(struct office *o, char **ids, size_t n, struct split_arg *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->o = o, a->ids = ids, a->n = n;
+	CHECK_INT(store_read(o->st, split_txn, a), 0);
+}
+
 static void test_new_code(void)
 {
 	struct hold h = {&county, 0, 3, 1};
@@ -181,6 +202,18 @@ static void test_new_code(void)
 	CHECK_INT(ask(&nt, roles_child_of_me, V12), 1);
 	CHECK_INT(ask(&nt, roles_child_of_me, V22), 0);
 	CHECK_INT(ask(&nt, roles_at_or_below_me, T1), 1);
+	{ /* the same tests over a list: its old code is it, its villages' below */
+		char *ids[] = {V11, NT "001", V21, T2}, *old[] = {T1, V12};
+		struct split_arg sa;
+
+		split(&nt, ids, 4, &sa);
+		CHECK(!sa.mine && sa.nbelow == 2 && !strcmp(sa.below[0], V11) &&
+		      !strcmp(sa.below[1], NT "001"));
+		split(&nt, old, 2, &sa);
+		CHECK(sa.mine && sa.nbelow == 1 && !strcmp(sa.below[0], V12));
+		split(&t2, old, 2, &sa);
+		CHECK(!sa.mine && sa.nbelow == 0);
+	}
 	/* at T1, which never switched, nobody else's ids are its own */
 	CHECK_INT(ask(&t2, roles_below_me, V11), 0);
 	/* the county: NT relays what T1 and its villages originated; T2 does not */

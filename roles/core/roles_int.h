@@ -84,6 +84,12 @@ int roles_at_or_above(const char *a, const char *b);
 int roles_is_me(struct roles *r, MDB_txn *txn, const char *id);
 int roles_below_me(struct roles *r, MDB_txn *txn, const char *id);
 int roles_at_or_below_me(struct roles *r, MDB_txn *txn, const char *id);
+/* A directive's targets, split with the tests above and the office's ids
+ * read once for the whole list: *mine = 1 if one is this office, and those
+ * strictly below it into below (room for n), counted in *nbelow. 0, or
+ * negative on a store error. */
+int roles_split_targets(struct roles *r, MDB_txn *txn, char *const *ids, size_t n, int *mine,
+                        char **below, size_t *nbelow);
 /* 1 if id is a direct child of this office under its code now or one it
  * had before (pki_is_direct_child), 0 if not, negative on error. */
 int roles_child_of_me(struct roles *r, MDB_txn *txn, const char *id);

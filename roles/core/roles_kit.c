@@ -259,6 +259,40 @@ int roles_below_me(struct roles *r, MDB_txn *txn, const char *id)
 	return me_or_former(r, txn, id, strictly_above);
 }
 
+int roles_split_targets(struct roles *r, MDB_txn *txn, char *const *ids, size_t n, int *mine,
+                        char **below, size_t *nbelow)
+{
+	const char *office[1 + sizeof(r->formers) / sizeof(r->formers[0])];
+	size_t len[sizeof(office) / sizeof(office[0])], no = 0, k;
+	int rc, above[sizeof(office) / sizeof(office[0])];
+
+	*mine = 0, *nbelow = 0;
+	if ((rc = formers_read(r, txn)) != 0)
+		return rc;
+	office[no++] = r->env.me->id;
+	for (size_t i = 0; i < r->nformers; i++)
+		office[no++] = r->formers[i];
+	for (k = 0; k < no; k++) { /* what strictly_above asks of its office, once */
+		enum pki_role role = pki_role_from_id(office[k]);
+		len[k] = strlen(office[k]);
+		above[k] = len[k] > 0 && role != PKI_ROLE_NONE && role != PKI_ROLE_INSPECTOR;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t idlen = strlen(ids[i]);
+		int me = 0, under = 0;
+
+		for (k = 0; k < no && !me; k++)
+			me = idlen == len[k] && memcmp(ids[i], office[k], idlen) == 0;
+		for (k = 0; k < no && !me && !under; k++)
+			under = above[k] && idlen > len[k] && memcmp(ids[i], office[k], len[k]) == 0;
+		if (me)
+			*mine = 1;
+		else if (under)
+			below[(*nbelow)++] = ids[i];
+	}
+	return 0;
+}
+
 int roles_child_of_me(struct roles *r, MDB_txn *txn, const char *id)
 {
 	return me_or_former(r, txn, id, pki_is_direct_child);

@@ -182,14 +182,9 @@ int directive_apply(struct roles *r, MDB_txn *txn, const Carenet__Item *item,
 		return rc;
 	/* this office under its former ids too: its villages keep the old
 	 * township code until each switches */
-	for (size_t i = 0; i < d->n_expanded; i++) {
-		if ((rc = roles_is_me(r, txn, d->expanded[i])) == 1)
-			mine = 1;
-		else if (rc == 0 && (rc = roles_below_me(r, txn, d->expanded[i])) == 1)
-			r->route[nbelow++] = d->expanded[i];
-		if (rc < 0)
-			return rc;
-	}
+	if ((rc = roles_split_targets(r, txn, d->expanded, d->n_expanded, &mine, r->route,
+	                              &nbelow)) != 0)
+		return rc;
 	if (!mine && !nbelow) {
 		roles_why(why, whylen, "directive %s has no target at or below %s", d->id, me);
 		return CN_ESCOPE;
