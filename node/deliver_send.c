@@ -136,10 +136,8 @@ int deliver_emit(struct deliver *d, MDB_txn *txn, void *vitem, char *id_out, siz
 	if (ARR_GROW(d->pend, d->npend + 1, d->pendcap))
 		return CN_ENOMEM;
 	p = &d->pend[d->npend];
-	p->len = carenet__item__get_packed_size(it);
-	if (!(p->buf = malloc(p->len)))
-		return CN_ENOMEM;
-	carenet__item__pack(it, p->buf);
+	if ((rc = item_encode(it, &p->buf, &p->len)) != 0)
+		return rc;
 	p->lane = it->lane;
 	if ((rc = item_decode(p->buf, p->len, &p->it)) != 0) {
 		free(p->buf);

@@ -154,6 +154,7 @@ int item_batch_subset(const Carenet__SignedBatch *sb, const size_t *keep, size_t
 int item_decode(const uint8_t *buf, size_t len, Carenet__Item **out)
 {
 	Carenet__Item *it = carenet__item__unpack(NULL, len, buf);
+	int rc;
 
 	*out = NULL;
 	if (!it)
@@ -162,6 +163,11 @@ int item_decode(const uint8_t *buf, size_t len, Carenet__Item **out)
 	    strlen(it->origin) >= PKI_ID_MAX || it->origin_seq == 0) {
 		carenet__item__free_unpacked(it, NULL);
 		return CN_EPROTO;
+	}
+	if (it->body_case == CARENET__ITEM__BODY_DIRECTIVE && it->directive &&
+	    (rc = item_targets_inflate(it->directive)) != 0) {
+		carenet__item__free_unpacked(it, NULL);
+		return rc;
 	}
 	*out = it;
 	return 0;

@@ -82,6 +82,8 @@ int roles_put_directive(struct roles *r, MDB_txn *txn, const Carenet__DirectiveR
 		return CN_EINVAL;
 	d.expanded = NULL;
 	d.n_expanded = 0;
+	d.groups = NULL; /* the same ids as they travelled (node/item_targets.c) */
+	d.n_groups = 0;
 	slim.directive = &d;
 	return put_msg(txn, roles_dbi(r, STORE_DIRECTIVES), did, strlen(did), &slim.base);
 }
