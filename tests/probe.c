@@ -135,7 +135,7 @@ static int hello_bytes(struct probe *p, uint8_t **buf, size_t *len)
 		chain[i].data = (uint8_t *)der[i];
 		chain[i].len = dl[i];
 	}
-	h.version = WIRE_VERSION;
+	h.version = strcmp(p->mode, "hello-v1") == 0 ? 1 : WIRE_VERSION; /* before groups */
 	h.chain = chain;
 	h.n_chain = n < WIRE_MAX_CHAIN ? n : WIRE_MAX_CHAIN;
 	f.body_case = CARENET__FRAME__BODY_HELLO;
@@ -149,7 +149,8 @@ static int send_mode(struct probe *p, void *s)
 	size_t len = 0;
 	int rc = 0;
 
-	if (!strcmp(p->mode, "hello") || !strcmp(p->mode, "truncated")) {
+	if (!strcmp(p->mode, "hello") || !strcmp(p->mode, "hello-v1") ||
+	    !strcmp(p->mode, "truncated")) {
 		if ((rc = hello_bytes(p, &buf, &len)) != 0)
 			return rc;
 		if (!strcmp(p->mode, "truncated"))

@@ -246,6 +246,19 @@ def parent_revoked(h, net):
         village, T2, st["parent"]["last_error"], h.counters(village)["parent_refused"], rt))
 
 
+def old_version(h, net):
+    """An enrolled office that speaks the wire version before a directive's
+    targets travelled grouped is refused, saying so, and is not welcomed
+    (it would have read a grouped directive as one without targets)."""
+    c0 = h.counters(T1)
+    out = h.probe(T1, "--identity", h.identity(T1 + "007"), "--send", "hello-v1",
+                  "--wait", 2000)
+    check(out["result"] == "refuse" and "protocol version 1" in out["reason"],
+          "a child speaking wire version 1 was not refused for it: %r" % out)
+    check(h.counters(T1)["bans"] == c0["bans"], "refusing an old version banned the office")
+    print("old wire version: refused (%s)" % out["reason"])
+
+
 def test(net, args):
     check(args.probe and os.access(args.probe, os.X_OK), "--probe is required")
     net.setup(2, 3)
@@ -255,6 +268,7 @@ def test(net, args):
     rt = h.roundtrip(T1 + "001", "before any attack")
     print("baseline: honest round trip %.1f s" % rt)
     memory(h, net)
+    old_version(h, net)
     summary_forged(h, net)
     reconnect(h, net)
     ban_table(h, net)
