@@ -14,21 +14,29 @@
 
 #include "check.h"
 
+/* The county's directive 530102-7 with these targets, in it and d. */
+static void directive(Carenet__Item *it, Carenet__Directive *d, char **ids, size_t n)
+{
+	carenet__item__init(it);
+	carenet__directive__init(d);
+	d->id = "530102-7";
+	d->title = "t";
+	d->expanded = ids;
+	d->n_expanded = n;
+	it->body_case = CARENET__ITEM__BODY_DIRECTIVE;
+	it->directive = d;
+	it->origin = "530102";
+	it->origin_seq = 7;
+}
+
 /* A directive item with these expanded targets, encoded as an origin does. */
 static int encode(char **ids, size_t n, uint8_t **buf, size_t *len)
 {
-	Carenet__Item it = CARENET__ITEM__INIT;
-	Carenet__Directive d = CARENET__DIRECTIVE__INIT;
+	Carenet__Item it;
+	Carenet__Directive d;
 	int rc;
 
-	d.id = "530102-7";
-	d.title = "t";
-	d.expanded = ids;
-	d.n_expanded = n;
-	it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
-	it.directive = &d;
-	it.origin = "530102";
-	it.origin_seq = 7;
+	directive(&it, &d, ids, n);
 	rc = item_encode(&it, buf, len);
 	/* the caller's struct is as it was */
 	CHECK(d.expanded == ids && d.n_expanded == n && d.n_groups == 0 && d.groups == NULL);
@@ -87,19 +95,13 @@ static void test_round_trips(void)
 /* A directive item with hand-made groups (and, if n, expanded too). */
 static uint8_t *crafted(Carenet__TargetGroup **g, size_t ng, char **ids, size_t n, size_t *len)
 {
-	Carenet__Item it = CARENET__ITEM__INIT;
-	Carenet__Directive d = CARENET__DIRECTIVE__INIT;
+	Carenet__Item it;
+	Carenet__Directive d;
 	uint8_t *buf;
 
-	d.id = "530102-7";
+	directive(&it, &d, ids, n);
 	d.groups = g;
 	d.n_groups = ng;
-	d.expanded = ids;
-	d.n_expanded = n;
-	it.body_case = CARENET__ITEM__BODY_DIRECTIVE;
-	it.directive = &d;
-	it.origin = "530102";
-	it.origin_seq = 7;
 	*len = carenet__item__get_packed_size(&it);
 	buf = malloc(*len);
 	carenet__item__pack(&it, buf);
