@@ -634,7 +634,7 @@ long deliver_timeout(struct deliver *d)
 	else if ((due = roles_next_due(d->roles)) <= (now = deliver_now(d)))
 		t = 0;
 	else
-		t = due - now > 1 ? 1000 : 200;
+		t = due - now > 2 ? 2000 : due - now > 1 ? 1000 : 200;
 	if (d->ndack && acks_due(d) < t)
 		t = acks_due(d);
 	return t;

@@ -20,6 +20,10 @@
 
 #define FAILOVER_IDLE_US (60u * 1000000u) /* an open link with nothing to send */
 #define FAILOVER_POLL_US 500000u          /* how often the node asks */
+/* ... while its parent is up and nothing waits, for it or the county: what
+ * could change that comes as an event, and the loop need not wake twice a
+ * second in every village for it (docs/benchmarks.md, "Eighth session") */
+#define FAILOVER_IDLE_POLL_US 2000000u
 
 struct failover {
 	int enabled;         /* county.endpoint and county.cert configured (a village) */

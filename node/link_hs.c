@@ -169,6 +169,15 @@ void link_hs_flush(struct link_hs *h, int force)
 	report_as(h, HS_UNKNOWN, h->held_ev, n - 1);
 }
 
+long link_hs_due(const struct link_hs *h)
+{
+	uint64_t now = util_now();
+
+	if (!h || !h->held_n)
+		return -1;
+	return now - h->held_since >= HS_HOLD ? 0 : (long)(HS_HOLD - (now - h->held_since));
+}
+
 /* A failure from addr (before: earlier ones held for want of an address,
  * counted with it). */
 static void report_as(struct link_hs *h, const char *addr, uint16_t ev, unsigned before)

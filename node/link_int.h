@@ -19,7 +19,11 @@
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define ZAP_DOMAIN "carenet"
 #define HELLO_RETRY_US 2000000u
-#define TICK_MS 200
+/* The longest the loop sleeps for the link when nothing is due sooner: the
+ * link says when its next ping, HELLO retry, reconnection or check is due
+ * (link_tick), so an idle node wakes for those, not 5 times a second (300
+ * idle villages on one box: docs/benchmarks.md, "Eighth session"). */
+#define TICK_MAX_MS 2000
 /* ZMQ_MAXMSGSIZE is limits.max_frame plus this (CURVE's box and the frame
  * header fit with room to spare), so frames just over max_frame are seen
  * and counted while larger ones never get buffered. */
@@ -120,6 +124,8 @@ void link_hs_event(struct link *l, uint16_t ev, uint32_t val);
 /* Writes the line of failures held for want of an address once their hold
  * has passed (force: at once); from the loop's tick. */
 void link_hs_flush(struct link_hs *h, int force);
+/* Seconds until held failures are written (link_hs_flush), -1 if none. */
+long link_hs_due(const struct link_hs *h);
 void link_hs_free(struct link *l);
 /* The uplink's ZAP refused our key (banned or revoked): its status says so,
  * keeping the reason it gave before, if any. */

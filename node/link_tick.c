@@ -98,6 +98,43 @@ static void slow_checks(struct link *l, uint64_t now)
 	peers_expire_bans(l->peers, now);
 }
 
+/* *next: the earlier of it and due (monotonic µs). */
+static void due_at(uint64_t *next, uint64_t due)
+{
+	if (due < *next)
+		*next = due;
+}
+
+/* What an uplink does next without an event: connect again, repeat HELLO,
+ * ping (link_uplink_tick). A connection or a WELCOME is an event. */
+static void uplink_due(const struct link *l, const struct uplink *u, uint64_t *next)
+{
+	if (!u->sock)
+		return;
+	if (u->resume_us)
+		due_at(next, u->resume_us);
+	if (u->connected && !u->s.up)
+		due_at(next, u->hello_sent_us + HELLO_RETRY_US);
+	if (u->s.up)
+		due_at(next, u->ping_sent_us + (uint64_t)l->cfg->ping_interval_ms * 1000u);
+}
+
+/* Milliseconds until the link has something due, at most TICK_MAX_MS. */
+static long link_next_ms(const struct link *l, uint64_t now_us, uint64_t now)
+{
+	uint64_t next = now_us + TICK_MAX_MS * 1000u;
+	long hs = link_hs_due(l->hs);
+
+	uplink_due(l, &l->parent, &next);
+	uplink_due(l, &l->county, &next);
+	if (l->router)
+		due_at(&next, l->next_ping_us);
+	due_at(&next, now_us + (l->next_slow > now ? l->next_slow - now : 0) * 1000000u);
+	if (hs >= 0)
+		due_at(&next, now_us + (uint64_t)hs * 1000000u);
+	return next <= now_us ? 0 : (long)((next - now_us + 999) / 1000);
+}
+
 long link_tick(struct link *l)
 {
 	uint64_t now_us = util_mono_us(), now = util_now();
@@ -117,7 +154,7 @@ long link_tick(struct link *l)
 		slow_checks(l, now);
 	}
 	link_hs_flush(l->hs, 0);
-	return TICK_MS;
+	return link_next_ms(l, now_us, now);
 }
 
 void link_recheck(struct link *l)

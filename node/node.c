@@ -29,7 +29,6 @@
 volatile sig_atomic_t node_sig_stop, node_sig_reload;
 
 /* How often the loop asks roles whether an audit checkpoint is due. */
-#define NODE_CHECKPOINT_POLL_MS 2000
 #define NODE_CONTROL_BURST 32 /* control requests served per loop turn */
 
 const char *node_ctr_name(enum ctr c)
@@ -608,23 +607,6 @@ static void node_crl_check(struct node *n)
 	}
 }
 
-/* WATCHDOG=1 at half systemd's WatchdogSec= from the loop itself, so a
- * wedged loop gets the node restarted; the poll timeout that keeps it so. */
-static long node_watchdog(struct node *n, long timeout)
-{
-	uint64_t now = util_mono_us();
-	long left;
-
-	if (!n->watchdog_us)
-		return timeout;
-	if (now >= n->next_watchdog_us) {
-		sdnotify("WATCHDOG=1");
-		n->next_watchdog_us = now + n->watchdog_us / 2;
-	}
-	left = (long)((n->next_watchdog_us - now) / 1000u) + 1;
-	return timeout < 0 || left < timeout ? left : timeout;
-}
-
 static void node_loop(struct node *n)
 {
 	zmq_pollitem_t items[10];
@@ -665,9 +647,7 @@ static void node_loop(struct node *n)
 		node_crl_check(n);
 		log_repeats_flush(0);
 		node_summary_tick(n);
-		timeout = link_tick(n->link);
-		if (timeout < 0 || timeout > NODE_CHECKPOINT_POLL_MS)
-			timeout = NODE_CHECKPOINT_POLL_MS;
+		timeout = node_next_ms(n, link_tick(n->link));
 		if (deliver_timeout(n->deliver) < timeout)
 			timeout = deliver_timeout(n->deliver);
 		timeout = node_watchdog(n, timeout);

@@ -92,6 +92,14 @@ void node_summary_tick(struct node *n);
 /* An inspector's InspectQuery (node_inspect.c; takes *f): answered on its session. */
 void node_inspect_in(struct node *n, const char *inspector, Carenet__Frame **f);
 
+/* node_wake.c: how long the loop sleeps. node_next_ms: until the first of
+ * link (the link's own, link_tick), the next checkpoint poll (at most
+ * NODE_CHECKPOINT_POLL_MS), summary or failover check; node_watchdog:
+ * systemd's WATCHDOG=1 when due, and timeout shortened to the next one. */
+#define NODE_CHECKPOINT_POLL_MS 2000
+long node_next_ms(const struct node *n, long link);
+long node_watchdog(struct node *n, long timeout);
+
 /* Failover (node_failover.c): at start, whether this village can fail over
  * to its county (a notice if not); then, from the loop, opens or closes the
  * county-direct link as node/failover.c decides. */

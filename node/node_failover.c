@@ -45,6 +45,8 @@ void node_failover(struct node *n)
 	in.parent_pending = deliver_parent_urgent_pending(n->deliver);
 	in.direct_up = link_direct_up(n->link);
 	in.parent_id = parent;
+	if (in.parent_up && !in.pending && !in.parent_pending && !f->open && !in.direct_up)
+		f->next_us = now_us + FAILOVER_IDLE_POLL_US;
 	switch (failover_step(f, &in, now_us, util_now())) {
 	case FAILOVER_OPEN:
 		n->counters[CTR_FAILOVER_OPENS]++;
