@@ -140,11 +140,46 @@ static void direct_and_escalate(void)
 	CHECK_INT(report_step(&county, id, REPORT_STEP_OPEN_CASE, NULL), 0);
 }
 
+/* Filed with the police told a second ago by the CLI's clock and no
+ * discovery time: discovered then, not after (the delay is 0 h, not
+ * unknown). */
+static void told_before_filed(void)
+{
+	Carenet__ControlRequest req = CARENET__CONTROL_REQUEST__INIT;
+	Carenet__ReportFileRequest q = CARENET__REPORT_FILE_REQUEST__INIT;
+	Carenet__Report p = CARENET__REPORT__INIT;
+	Carenet__ControlReply *rep;
+	char *sit[] = {"S01"};
+	long i;
+
+	p.situation = sit;
+	p.n_situation = 1;
+	p.summary = "独居 alone";
+	p.child_description = "男孩";
+	p.police_unit = "红云派出所";
+	p.police_reported_at = clock_now - 1;
+	q.report = &p;
+	req.request_case = CARENET__CONTROL_REQUEST__REQUEST_REPORT_FILE;
+	req.report_file = &q;
+	rep = control(&v12, &req);
+	CHECK_INT(rep->code, 0);
+	done(rep);
+	i = find_last(&v12, CARENET__ITEM__BODY_REPORT);
+	CHECK(i >= 0);
+	if (i >= 0) {
+		Carenet__Item *it = item_at(&v12, (size_t)i);
+		CHECK(it && it->report->discovered_at == clock_now - 1 &&
+		      it->report->filed_at == clock_now);
+		carenet__item__free_unpacked(it, NULL);
+	}
+}
+
 int main(void)
 {
 	fx_begin("test_reports");
 	kept_and_duplicate();
 	direct_and_escalate();
+	told_before_filed();
 	printf("test_reports: %d checks, %d failures\n", checks, failures);
 	return (fx_end() || failures) ? 1 : 0;
 }

@@ -33,8 +33,12 @@ static int file_txn(MDB_txn *txn, void *arg)
 	p.id = r->id;                                             /* emit names it */
 	p.office = (char *)r->env.me->id;
 	p.filed_at = now;
+	/* Not given: now, or when the police were told if that was earlier (the
+	 * CLI stamps "told now" with its own clock, which may be a second
+	 * behind this one; a discovery after the call made the delay unknown). */
 	if (!p.discovered_at)
-		p.discovered_at = now;
+		p.discovered_at =
+		    p.police_reported_at && p.police_reported_at < now ? p.police_reported_at : now;
 	if (!p.urgency)
 		p.urgency = 1;
 	p.ack_due = now + report_ack_after(r, p.urgency);
