@@ -16,11 +16,12 @@
 
 #include "wire.pb-c.h"
 
-/* 2 (2026-11-30): a directive's targets may travel grouped (Directive.groups,
- * node/item_targets.c), which a node of version 1 reads as no target and
- * refuses, losing the directive. A parent refuses a child of another version
- * (node/link_check.c), so nothing flows between the two until both are
- * upgraded, and nothing is lost: their queues wait. */
+/* 2 (2026-11-30): a directive's and a reminder's targets may travel grouped
+ * (Directive.groups, Reminder.groups; node/item_targets.c), which a node of
+ * version 1 reads as no target and refuses, losing the item. A parent
+ * refuses a child of another version (node/link_check.c), so nothing flows
+ * between the two until both are upgraded, and nothing is lost: their
+ * queues wait. */
 #define WIRE_VERSION 2
 #define WIRE_MAX_CHAIN 4   /* certificates in a HELLO/WELCOME chain */
 #define WIRE_MAX_CERT 8192 /* bytes of one DER certificate */

@@ -164,8 +164,7 @@ int item_decode(const uint8_t *buf, size_t len, Carenet__Item **out)
 		carenet__item__free_unpacked(it, NULL);
 		return CN_EPROTO;
 	}
-	if (it->body_case == CARENET__ITEM__BODY_DIRECTIVE && it->directive &&
-	    (rc = item_targets_inflate(it->directive)) != 0) {
+	if ((rc = item_targets_inflate(it)) != 0) {
 		carenet__item__free_unpacked(it, NULL);
 		return rc;
 	}

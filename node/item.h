@@ -34,9 +34,10 @@ int item_batch_subset(const Carenet__SignedBatch *sb, const size_t *keep, size_t
 /* Decodes one item with its caps; CN_EPROTO if unknown body. */
 int item_decode(const uint8_t *buf, size_t len, Carenet__Item **out);
 /* An item this node originates, serialized (*buf malloc'd): a directive's
- * expanded targets travel grouped under their parents (item_targets.c),
- * which item_decode puts back with item_targets_inflate. CN_ENOMEM. */
+ * expanded targets and a reminder's targets travel grouped under their
+ * parents (item_targets.c), which item_decode puts back with
+ * item_targets_inflate. CN_ENOMEM. */
 int item_encode(Carenet__Item *it, uint8_t **buf, size_t *len);
-int item_targets_inflate(Carenet__Directive *d);
+int item_targets_inflate(Carenet__Item *it);
 
 #endif

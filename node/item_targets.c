@@ -1,6 +1,6 @@
 /*
  * item_targets: a directive's expanded targets on the wire (Directive.groups,
- * proto/items.proto).
+ * proto/items.proto), and a reminder's (Reminder.groups) the same way.
  *
  * A county's directive to its 300 villages names each of them: 300 ids, 4.2
  * KB, hashed, sealed and written in every queued copy at every hop (fifteen
@@ -75,7 +75,8 @@ static int groups_make(char *const *ids, size_t n, struct groups *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (!(s->g = calloc(n, sizeof(*s->g))) || !(s->gp = calloc(n, sizeof(*s->gp))) ||
-	    !(s->kids = calloc(n, sizeof(*s->kids))) || !(s->parent = calloc(n, sizeof(*s->parent)))) {
+	    !(s->kids = calloc(n, sizeof(*s->kids))) ||
+	    !(s->parent = calloc(n, sizeof(*s->parent)))) {
 		groups_free(s);
 		return CN_ENOMEM;
 	}
@@ -87,7 +88,8 @@ static int groups_make(char *const *ids, size_t n, struct groups *s)
 			groups_free(s);
 			return 1;
 		}
-		if (!last || strlen(last->parent) != plen || memcmp(last->parent, ids[i], plen) != 0) {
+		if (!last || strlen(last->parent) != plen ||
+		    memcmp(last->parent, ids[i], plen) != 0) {
 			last = &s->g[s->n];
 			carenet__target_group__init(last);
 			memcpy(s->parent[s->n], ids[i], plen);
@@ -104,53 +106,78 @@ static int groups_make(char *const *ids, size_t n, struct groups *s)
 	return 0;
 }
 
+/* The list of ids an item's body names and its grouped form: a
+ * directive's expanded targets, a reminder's targets; NULL ids otherwise. */
+struct idlist {
+	char ***ids;
+	size_t *n;
+	Carenet__TargetGroup ***groups;
+	size_t *ngroups;
+};
+
+static int idlist_of(Carenet__Item *it, struct idlist *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (it->body_case == CARENET__ITEM__BODY_DIRECTIVE && it->directive) {
+		Carenet__Directive *d = it->directive;
+		*l = (struct idlist){&d->expanded, &d->n_expanded, &d->groups, &d->n_groups};
+	} else if (it->body_case == CARENET__ITEM__BODY_REMINDER && it->reminder) {
+		Carenet__Reminder *r = it->reminder;
+		*l = (struct idlist){&r->targets, &r->n_targets, &r->groups, &r->n_groups};
+	}
+	return l->ids != NULL;
+}
+
 int item_encode(Carenet__Item *it, uint8_t **buf, size_t *len)
 {
-	Carenet__Directive *d = it->body_case == CARENET__ITEM__BODY_DIRECTIVE ? it->directive : NULL;
-	char **ids = d ? d->expanded : NULL;
-	size_t n = d ? d->n_expanded : 0;
+	struct idlist l;
+	char **ids = NULL;
+	size_t n = 0;
 	struct groups s;
 	int grouped = 0, rc;
 
-	if (n > 1 && !d->n_groups) {
+	if (idlist_of(it, &l) && *l.n > 1 && !*l.ngroups) {
+		ids = *l.ids, n = *l.n;
 		if ((rc = groups_make(ids, n, &s)) < 0)
 			return rc;
 		if (rc == 0) {
 			grouped = 1;
-			d->expanded = NULL, d->n_expanded = 0;
-			d->groups = s.gp, d->n_groups = s.n;
+			*l.ids = NULL, *l.n = 0;
+			*l.groups = s.gp, *l.ngroups = s.n;
 		}
 	}
 	*len = carenet__item__get_packed_size(it);
 	if ((*buf = malloc(*len ? *len : 1)))
 		carenet__item__pack(it, *buf);
 	if (grouped) {
-		d->expanded = ids, d->n_expanded = n;
-		d->groups = NULL, d->n_groups = 0;
+		*l.ids = ids, *l.n = n;
+		*l.groups = NULL, *l.ngroups = 0;
 		groups_free(&s);
 	}
 	return *buf ? 0 : CN_ENOMEM;
 }
 
-/* Puts a decoded directive's groups back into expanded (malloc'd, as the
- * unpacker's own strings: free_unpacked frees them). CN_EPROTO for a list
- * no issuer makes: both forms, an empty group, a parent that is no office,
- * a child out of its digits, more than ROLES_MAX_TARGETS in all. */
-int item_targets_inflate(Carenet__Directive *d)
+/* Puts a decoded item's groups back as ids (malloc'd, as the unpacker's own
+ * strings: free_unpacked frees them). CN_EPROTO for a list no origin makes:
+ * both forms, an empty group, a parent that is no office with children, a
+ * child out of its digits, more than ROLES_MAX_TARGETS in all. */
+int item_targets_inflate(Carenet__Item *it)
 {
+	struct idlist l;
 	size_t total = 0, k = 0;
 	char **v;
 
-	if (!d->n_groups)
+	if (!idlist_of(it, &l) || !*l.ngroups)
 		return 0;
-	if (d->n_expanded)
+	if (*l.n)
 		return CN_EPROTO;
-	for (size_t i = 0; i < d->n_groups; i++) {
-		const Carenet__TargetGroup *g = d->groups[i];
+	for (size_t i = 0; i < *l.ngroups; i++) {
+		const Carenet__TargetGroup *g = (*l.groups)[i];
 		size_t plen = strlen(g->parent), w = child_digits(plen);
 
 		if (!w || !all_digits(g->parent, plen) || !g->n_children ||
-		    g->n_children > ROLES_MAX_TARGETS || (total += g->n_children) > ROLES_MAX_TARGETS)
+		    g->n_children > ROLES_MAX_TARGETS ||
+		    (total += g->n_children) > ROLES_MAX_TARGETS)
 			return CN_EPROTO;
 		for (size_t j = 0; j < g->n_children; j++)
 			if (g->children[j] >= (w == 2 ? 100u : 1000u))
@@ -158,8 +185,8 @@ int item_targets_inflate(Carenet__Directive *d)
 	}
 	if (!(v = calloc(total, sizeof(*v))))
 		return CN_ENOMEM;
-	for (size_t i = 0; i < d->n_groups; i++) {
-		const Carenet__TargetGroup *g = d->groups[i];
+	for (size_t i = 0; i < *l.ngroups; i++) {
+		const Carenet__TargetGroup *g = (*l.groups)[i];
 		size_t plen = strlen(g->parent);
 		int w = (int)child_digits(plen);
 
@@ -174,7 +201,7 @@ int item_targets_inflate(Carenet__Directive *d)
 			         (unsigned)g->children[j]);
 		}
 	}
-	d->expanded = v;
-	d->n_expanded = total;
+	*l.ids = v;
+	*l.n = total;
 	return 0;
 }

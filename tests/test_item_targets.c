@@ -1,5 +1,5 @@
 /*
- * test_item_targets: a directive's expanded targets as they travel
+ * test_item_targets: a directive's expanded targets (and a reminder's) as they travel
  * (node/item_targets.c): grouped under their parents by item_encode, put
  * back by item_decode in the same order, and refused when no issuer could
  * have made them.
@@ -134,7 +134,7 @@ static void test_refusals(void)
 	CHECK_INT(decodes(gp, 1, NULL, 0), CN_EPROTO); /* an empty group */
 	g.n_children = 3, g.parent = "53010200x";
 	CHECK_INT(decodes(gp, 1, NULL, 0), CN_EPROTO); /* a parent not digits */
-	g.parent = "53010200100"; /* 11 digits: no office's */
+	g.parent = "53010200100";                      /* 11 digits: no office's */
 	CHECK_INT(decodes(gp, 1, NULL, 0), CN_EPROTO);
 	g.parent = "530102001001"; /* a village has no children */
 	CHECK_INT(decodes(gp, 1, NULL, 0), CN_EPROTO);
@@ -150,9 +150,58 @@ static void test_refusals(void)
 	free(many);
 }
 
+/* A deadline reminder to late villages travels grouped the same way. */
+static void test_reminder(void)
+{
+	char store[30][16], *v[30], *both[] = {"530102001001"};
+	Carenet__Item it = CARENET__ITEM__INIT, *back = NULL, *raw;
+	Carenet__Reminder rm = CARENET__REMINDER__INIT;
+	uint32_t kids[] = {1, 2};
+	Carenet__TargetGroup g = CARENET__TARGET_GROUP__INIT, *gp[] = {&g};
+	uint8_t *buf = NULL;
+	size_t len, plain = 0;
+	int same = 1;
+
+	for (size_t i = 0; i < 30; i++) {
+		snprintf(store[i], 16, "530102%03zu%03zu", i / 15 + 1, i % 15 + 1);
+		v[i] = store[i];
+		plain += strlen(v[i]) + 2;
+	}
+	rm.directive = "530102-7";
+	rm.targets = v;
+	rm.n_targets = 30;
+	it.body_case = CARENET__ITEM__BODY_REMINDER;
+	it.reminder = &rm;
+	it.origin = "530102";
+	it.origin_seq = 8;
+	CHECK_INT(item_encode(&it, &buf, &len), 0);
+	CHECK(rm.targets == v && rm.n_targets == 30 && rm.n_groups == 0);
+	raw = carenet__item__unpack(NULL, len, buf);
+	CHECK(raw && raw->reminder->n_groups == 2 && raw->reminder->n_targets == 0 && len < plain);
+	carenet__item__free_unpacked(raw, NULL);
+	CHECK_INT(item_decode(buf, len, &back), 0);
+	CHECK(back && back->reminder->n_targets == 30);
+	for (size_t i = 0; back && i < 30 && i < back->reminder->n_targets; i++)
+		same &= strcmp(back->reminder->targets[i], v[i]) == 0;
+	CHECK(same);
+	carenet__item__free_unpacked(back, NULL);
+	free(buf);
+	/* both forms: not decoded */
+	g.parent = "530102001", g.children = kids, g.n_children = 2;
+	rm.targets = both, rm.n_targets = 1, rm.groups = gp, rm.n_groups = 1;
+	len = carenet__item__get_packed_size(&it);
+	buf = malloc(len);
+	carenet__item__pack(&it, buf);
+	back = NULL;
+	CHECK_INT(item_decode(buf, len, &back), CN_EPROTO);
+	CHECK(back == NULL);
+	free(buf);
+}
+
 int main(void)
 {
 	test_round_trips();
+	test_reminder();
 	test_refusals();
 	fprintf(stderr, "test_item_targets: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

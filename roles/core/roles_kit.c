@@ -284,7 +284,8 @@ int roles_split_targets(struct roles *r, MDB_txn *txn, char *const *ids, size_t 
 		for (k = 0; k < no && !me; k++)
 			me = idlen == len[k] && memcmp(ids[i], office[k], idlen) == 0;
 		for (k = 0; k < no && !me && !under; k++)
-			under = above[k] && idlen > len[k] && memcmp(ids[i], office[k], len[k]) == 0;
+			under =
+			    above[k] && idlen > len[k] && memcmp(ids[i], office[k], len[k]) == 0;
 		if (me)
 			*mine = 1;
 		else if (under)
