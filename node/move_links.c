@@ -4,9 +4,9 @@
  * read from the move map (roles/core/moved.h). NEWT is the same node, with
  * the same store and the same keys, under a new certificate.
  * - At the township, which starts as NEWT after its switch: a village
- *   speaks under OLDT+xxx up to its own switch; the link takes such
- *   villages as children (move_links_former_child) and delivery routes to
- *   them (deliver_set_formers).
+ *   speaks under OLDT+NNN (its own three digits) up to its own switch; the
+ *   link takes such villages as children (move_links_former_child) and
+ *   delivery routes to them (deliver_set_formers).
  * - At the county: NEWT's first HELLO takes over what the county keeps for
  *   the peer OLDT, its queues and cursors (move_links_adopt, before the
  *   WELCOME reads the cursors), so the two stores go on from where OLDT's
